@@ -1,0 +1,123 @@
+"""YAML reading with line numbers, and pydantic errors turned into one clear line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from airdefense.errors import ScenarioError
+
+__all__ = ["load_yaml_text", "pydantic_to_scenario_error", "format_path", "unit_of"]
+
+_UNITS = {
+    "_m": "m",
+    "_s": "s",
+    "_deg": "deg",
+    "_mps": "m/s",
+    "_m2": "m^2",
+    "_kg": "kg",
+    "_db": "dB",
+}
+
+
+def unit_of(field: str) -> str | None:
+    """Return the unit named by a field's suffix (``max_range_m`` -> ``m``), or None."""
+    for suf, unit in sorted(_UNITS.items(), key=lambda kv: -len(kv[0])):
+        if str(field).endswith(suf):
+            return unit
+    return None
+
+
+def format_path(loc: tuple) -> str:
+    """Format a location tuple as ``a.b[2].c``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_map(node, path=(), out=None) -> dict[tuple, int]:
+    out = {} if out is None else out
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            out[path + (key,)] = k.start_mark.line + 1
+            _line_map(v, path + (key,), out)
+            out[path + (key,)] = k.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _line_map(v, path + (i,), out)
+    return out
+
+
+def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
+    """Parse YAML text and return the data and a map from field path to line number."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ScenarioError("", f"YAML syntax error at {where}: {problem}", source) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError("", f"YAML syntax error: {exc}", source) from None
+    lines = _line_map(node) if node is not None else {}
+    return data, lines
+
+
+def _rule(err: dict) -> str:
+    t = err["type"]
+    ctx = err.get("ctx") or {}
+    simple = {
+        "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
+        "greater_than": lambda: f"must be > {ctx.get('gt')}",
+        "less_than_equal": lambda: f"must be <= {ctx.get('le')}",
+        "less_than": lambda: f"must be < {ctx.get('lt')}",
+        "missing": lambda: "is required but missing",
+        "extra_forbidden": lambda: "unknown key (not allowed here)",
+        "literal_error": lambda: f"must be one of {ctx.get('expected')}",
+        "string_too_short": lambda: f"must have at least {ctx.get('min_length')} characters",
+        "too_short": lambda: f"must have at least {ctx.get('min_length')} items",
+    }
+    if t in simple:
+        return simple[t]()
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return msg[0].lower() + msg[1:] if msg else t
+
+
+def pydantic_to_scenario_error(
+    exc: ValidationError,
+    source: str | None,
+    prefix: tuple = (),
+    lines: dict[tuple, int] | None = None,
+) -> ScenarioError:
+    """Turn the first pydantic error into a ScenarioError with path, value, rule, unit, line."""
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
+    loc = prefix + loc
+    path = format_path(loc)
+    rule = _rule(err)
+    msg = rule
+    if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+        value = err["input"]
+        if not isinstance(value, dict | list):
+            msg += f", got {value!r}"
+    field = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    unit = unit_of(field)
+    if unit and err["type"] not in ("missing", "extra_forbidden"):
+        msg += f" (unit: {unit})"
+    if lines:
+        for k in range(len(loc), -1, -1):
+            if loc[:k] in lines:
+                msg += f" [line {lines[loc[:k]]}]"
+                break
+    return ScenarioError(path, msg, source)

@@ -1,0 +1,25 @@
+"""Scenario: the declared, validated description of a raid and its defence."""
+
+from airdefense.scenario.loader import (
+    AssetTable,
+    BatteryUnit,
+    LauncherUnit,
+    Scenario,
+    SensorUnit,
+    ThreatGroup,
+    load_scenario,
+    scenario_from_dict,
+)
+from airdefense.scenario.model import ScenarioConfig
+
+__all__ = [
+    "AssetTable",
+    "BatteryUnit",
+    "LauncherUnit",
+    "Scenario",
+    "ScenarioConfig",
+    "SensorUnit",
+    "ThreatGroup",
+    "load_scenario",
+    "scenario_from_dict",
+]

@@ -1,0 +1,432 @@
+"""Load a scenario: parse, validate, resolve presets and convert geometry to ENU once."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from airdefense.catalog import Catalog, load_catalog
+from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
+from airdefense.errors import ScenarioError
+from airdefense.geo import Frame
+from airdefense._yaml import load_yaml_text, pydantic_to_scenario_error
+from airdefense.scenario.model import Location, ScenarioConfig
+from airdefense.sensors.presets import RadarPreset
+from airdefense.threats.presets import ThreatPreset
+
+__all__ = [
+    "Scenario",
+    "AssetTable",
+    "SensorUnit",
+    "LauncherUnit",
+    "BatteryUnit",
+    "ThreatGroup",
+    "load_scenario",
+    "scenario_from_dict",
+]
+
+
+@dataclass
+class AssetTable:
+    """Every defended asset, the batteries' own radars and launchers included.
+
+    Attributes
+    ----------
+    name, kind, role : list of str, length a
+        ``role`` is ``asset``, ``radar`` or ``launcher``.
+    enu : ndarray of shape (a, 3)
+        Positions, m.
+    value : ndarray of shape (a,)
+        Value (US dollars).
+    hardness : ndarray of shape (a,)
+        Fraction by which a warhead's lethal radius shrinks against it, in [0, 1).
+    lethal_radius_m : ndarray of shape (a,)
+        Explicit lethal radius, NaN where the warhead's own radius applies.
+    battery : ndarray of shape (a,), int
+        Owning battery, -1 for plain assets.
+    unit : ndarray of shape (a,), int
+        Index into the scenario's sensors (role radar) or launchers (role launcher), else -1.
+    """
+
+    name: list[str]
+    kind: list[str]
+    role: list[str]
+    enu: np.ndarray
+    value: np.ndarray
+    hardness: np.ndarray
+    lethal_radius_m: np.ndarray
+    battery: np.ndarray
+    unit: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+    def index(self, name: str) -> int:
+        """Return the index of the asset called ``name``."""
+        return self.name.index(name)
+
+
+@dataclass
+class SensorUnit:
+    """One radar placed in the scenario, with its preset resolved (overrides applied)."""
+
+    name: str
+    battery: int
+    preset_name: str
+    preset: RadarPreset
+    enu: np.ndarray
+    asset: int = -1
+
+
+@dataclass
+class LauncherUnit:
+    """One launcher placed in the scenario, with its presets resolved."""
+
+    name: str
+    battery: int
+    preset_name: str
+    preset: LauncherPreset
+    interceptor_name: str
+    interceptor: InterceptorPreset
+    rounds: int
+    reload_time_s: float
+    fire_control: int
+    enu: np.ndarray
+    asset: int = -1
+
+
+@dataclass
+class BatteryUnit:
+    """A battery: its radars and launchers by index, and its doctrine."""
+
+    name: str
+    enu: np.ndarray
+    doctrine: Any
+    sensors: list[int] = field(default_factory=list)
+    launchers: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ThreatGroup:
+    """A raid group with its preset resolved and its geometry in ENU."""
+
+    name: str
+    preset_name: str
+    preset: ThreatPreset
+    count: int
+    launch_enu: np.ndarray
+    target_enu: np.ndarray
+    target_asset: int
+    aim_spread_m: float
+    launch_time_s: float
+    salvo_interval_s: float
+    launch_jitter_s: float
+    route_enu: np.ndarray
+    route_jitter_m: float
+    depressed: bool
+
+
+@dataclass
+class Scenario:
+    """A loaded scenario: the validated configuration plus everything resolved to ENU arrays."""
+
+    config: ScenarioConfig
+    source: str | None
+    frame: Frame
+    catalog: Catalog
+    assets: AssetTable
+    sensors: list[SensorUnit]
+    launchers: list[LauncherUnit]
+    batteries: list[BatteryUnit]
+    groups: list[ThreatGroup]
+    raw: dict = field(default_factory=dict, repr=False)
+    terrain: Any = None
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.config.name
+
+    @property
+    def seed(self) -> int:
+        """The scenario's default seed."""
+        return self.config.seed
+
+    def to_dict(self) -> dict:
+        """Return a deep copy of the scenario as written (before resolution)."""
+        return copy.deepcopy(self.raw)
+
+
+def _apply_overrides(
+    preset: BaseModel, overrides: dict, path: str, source: str | None
+) -> BaseModel:
+    if not overrides:
+        return preset
+    data = preset.model_dump()
+    data.update(overrides)
+    try:
+        return type(preset).model_validate(data)
+    except ValidationError as exc:
+        err = pydantic_to_scenario_error(exc, source)
+        raise ScenarioError(f"{path}.{err.path}", err.message, source) from None
+
+
+class _Resolver:
+    def __init__(self, cfg: ScenarioConfig, catalog: Catalog, source: str | None) -> None:
+        self.cfg = cfg
+        self.cat = catalog
+        self.source = source
+        o = cfg.origin
+        self.frame = Frame(o.lat_deg, o.lon_deg, o.alt_m)
+
+    def point(self, loc: Location, default_alt_m: float = 0.0) -> np.ndarray:
+        alt = loc.alt_m if loc.alt_m is not None else default_alt_m + self.cfg.origin.alt_m
+        if loc.lat_deg is not None:
+            return self.frame.to_enu(loc.lat_deg, loc.lon_deg, alt)
+        # Bearing and ground range are measured on the frame's local sphere, the same surface
+        # the flight models use, so a point "20 km east at 0 m" is exactly that for them.
+        b = np.radians(loc.bearing_deg)
+        return self.frame.surface_point(
+            loc.range_m * np.sin(b), loc.range_m * np.cos(b), alt - self.cfg.origin.alt_m
+        )
+
+    def run(self) -> tuple:
+        cfg, cat, src = self.cfg, self.cat, self.source
+        names, kinds, roles, enus, values, hard, lrad, batt, unit = ([] for _ in range(9))
+
+        def add_asset(name, kind, role, enu, value, hardness, lr, b, u):
+            names.append(name)
+            kinds.append(kind)
+            roles.append(role)
+            enus.append(np.asarray(enu, float))
+            values.append(float(value))
+            hard.append(float(hardness))
+            lrad.append(np.nan if lr is None else float(lr))
+            batt.append(b)
+            unit.append(u)
+            return len(names) - 1
+
+        for aname, a in cfg.assets.items():
+            add_asset(aname, a.kind, "asset", self.point(a.position), a.value, a.hardness,
+                      a.lethal_radius_m, -1, -1)
+
+        sensors: list[SensorUnit] = []
+        launchers: list[LauncherUnit] = []
+        batteries: list[BatteryUnit] = []
+        for bi, (bname, b) in enumerate(cfg.batteries.items()):
+            bpath = f"batteries.{bname}"
+            benu = self.point(b.position)
+            bu = BatteryUnit(name=bname, enu=benu, doctrine=b.doctrine)
+            sensor_names: dict[str, int] = {}
+            for si, s in enumerate(b.sensors):
+                spath = f"{bpath}.sensors[{si}]"
+                preset = cat.get("sensors", s.preset, f"{spath}.preset", src)
+                ov = dict(s.overrides)
+                if s.boresight_deg is not None:
+                    ov["boresight_deg"] = s.boresight_deg
+                preset = _apply_overrides(preset, ov, f"{spath}.overrides", src)
+                name = s.name or f"{bname}.{s.preset}" + (f".{si}" if si else "")
+                enu = benu + np.array([s.offset_m[0], s.offset_m[1], 0.0])
+                idx = len(sensors)
+                su = SensorUnit(name=name, battery=bi, preset_name=s.preset, preset=preset, enu=enu)
+                su.asset = add_asset(name, "radar", "radar", enu, preset.unit_cost, s.hardness,
+                                     None, bi, idx)
+                sensors.append(su)
+                bu.sensors.append(idx)
+                sensor_names[s.name or s.preset] = idx
+            for li, spec in enumerate(b.launchers):
+                lpath = f"{bpath}.launchers[{li}]"
+                lp = cat.get("launchers", spec.preset, f"{lpath}.preset", src)
+                lp = _apply_overrides(lp, spec.overrides, f"{lpath}.overrides", src)
+                ip = cat.get("interceptors", lp.interceptor, f"{lpath}.preset", src)
+                ip = _apply_overrides(ip, spec.interceptor_overrides,
+                                      f"{lpath}.interceptor_overrides", src)
+                if spec.fire_control is not None:
+                    if spec.fire_control not in sensor_names:
+                        raise ScenarioError(
+                            f"{lpath}.fire_control",
+                            f"names no radar of this battery: {spec.fire_control!r}; "
+                            f"radars: {', '.join(sensor_names)}",
+                            src,
+                        )
+                    fc = sensor_names[spec.fire_control]
+                else:
+                    fc = self._default_fire_control(bu, sensors)
+                rounds = spec.interceptors_per_launcher
+                rounds = lp.rounds if rounds is None else rounds
+                reload = lp.reload_time_s if spec.reload_time_s is None else spec.reload_time_s
+                for k in range(spec.count):
+                    # Launchers stand on a ring about the battery centre, as emplaced.
+                    ang = 2 * np.pi * (k + 0.5 * li) / max(spec.count, 1) + 0.3 * li
+                    off = spec.spacing_m * np.array([np.sin(ang), np.cos(ang), 0.0])
+                    enu = benu + off
+                    name = f"{bname}.{spec.preset}." + (f"{li}.{k}" if li else f"{k}")
+                    idx = len(launchers)
+                    lu = LauncherUnit(
+                        name=name, battery=bi, preset_name=spec.preset, preset=lp,
+                        interceptor_name=lp.interceptor, interceptor=ip, rounds=int(rounds),
+                        reload_time_s=float(reload), fire_control=fc, enu=enu,
+                    )
+                    lu.asset = add_asset(name, "launcher", "launcher", enu, lp.unit_cost,
+                                         spec.hardness, None, bi, idx)
+                    launchers.append(lu)
+                    bu.launchers.append(idx)
+            batteries.append(bu)
+
+        assets = AssetTable(
+            name=names, kind=kinds, role=roles,
+            enu=np.array(enus, float).reshape(-1, 3), value=np.array(values, float),
+            hardness=np.array(hard, float), lethal_radius_m=np.array(lrad, float),
+            battery=np.array(batt, int), unit=np.array(unit, int),
+        )
+
+        groups: list[ThreatGroup] = []
+        for gname, g in cfg.raid.items():
+            gpath = f"raid.{gname}"
+            tp = cat.get("threats", g.preset, f"{gpath}.preset", src)
+            tp = _apply_overrides(tp, g.overrides, f"{gpath}.overrides", src)
+            if g.target.asset is not None:
+                if g.target.asset not in names:
+                    raise ScenarioError(
+                        f"{gpath}.target.asset",
+                        f"names no asset: {g.target.asset!r}; assets: {', '.join(names) or 'none'}",
+                        src,
+                    )
+                tidx = names.index(g.target.asset)
+                tenu = assets.enu[tidx]
+            else:
+                tidx = -1
+                tenu = self.point(g.target.point)
+            lenu = self.point(g.launch)
+            route = np.array([self.point(w, default_alt_m=tp.cruise_altitude_m) for w in g.route],
+                             float).reshape(-1, 3)
+            ground = float(np.hypot(*(tenu[:2] - lenu[:2])))
+            if ground > tp.max_range_m * 1.05:
+                raise ScenarioError(
+                    f"{gpath}.launch",
+                    f"launch point is {ground / 1000:.1f} km from the target, beyond the "
+                    f"{g.preset} preset's max_range_m of {tp.max_range_m / 1000:.1f} km",
+                    src,
+                )
+            if ground < 1.0 and tp.kind != "helicopter":
+                raise ScenarioError(
+                    f"{gpath}.launch", "launch point coincides with the target (ground range 0 m)", src
+                )
+            groups.append(
+                ThreatGroup(
+                    name=gname, preset_name=g.preset, preset=tp, count=g.count, launch_enu=lenu,
+                    target_enu=np.asarray(tenu, float), target_asset=tidx,
+                    aim_spread_m=g.target.aim_spread_m, launch_time_s=g.launch_time_s,
+                    salvo_interval_s=g.salvo_interval_s, launch_jitter_s=g.launch_jitter_s,
+                    route_enu=route, route_jitter_m=g.route_jitter_m, depressed=g.depressed,
+                )
+            )
+        return assets, sensors, launchers, batteries, groups
+
+    def _default_fire_control(self, bu: BatteryUnit, sensors: list[SensorUnit]) -> int:
+        # Prefer a dedicated fire-control radar, then a multifunction radar with guidance channels.
+        cand = [i for i in bu.sensors if sensors[i].preset.guidance_channels > 0]
+        fc = [i for i in cand if sensors[i].preset.role == "fire_control"]
+        if fc:
+            return fc[0]
+        if cand:
+            return cand[0]
+        return bu.sensors[0]
+
+
+def scenario_from_dict(
+    data: dict, source: str | None = None, lines: dict | None = None, base_dir: Path | None = None
+) -> Scenario:
+    """Validate and resolve a scenario given as a dict (e.g. parsed YAML).
+
+    Parameters
+    ----------
+    data : dict
+        The scenario, as in a scenario file.
+    source : str, optional
+        Name used in error messages.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        With the field path, the value and the rule.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError("", f"a scenario must be a mapping, got {type(data).__name__}", source)
+    try:
+        cfg = ScenarioConfig.model_validate(data)
+    except ValidationError as exc:
+        raise pydantic_to_scenario_error(exc, source, lines=lines) from None
+    base = base_dir or Path(".")
+    extra = [p if Path(p).is_absolute() else str(base / p) for p in cfg.catalog]
+    catalog = load_catalog(extra)
+    assets, sensors, launchers, batteries, groups = _Resolver(cfg, catalog, source).run()
+    frame = Frame(cfg.origin.lat_deg, cfg.origin.lon_deg, cfg.origin.alt_m)
+    sc = Scenario(
+        config=cfg, source=source, frame=frame, catalog=catalog, assets=assets, sensors=sensors,
+        launchers=launchers, batteries=batteries, groups=groups, raw=copy.deepcopy(data),
+    )
+    if cfg.terrain is not None:
+        sc.terrain = _load_terrain(cfg.terrain.file, base, frame, source)
+    return sc
+
+
+def _load_terrain(file: str, base: Path, frame: Frame, source: str | None):
+    try:
+        from airdefense.terrain import load_terrain
+    except ImportError:  # pragma: no cover - terrain support arrives with the radar issue
+        raise ScenarioError("terrain.file", "terrain grids are not supported by this build",
+                            source) from None
+    path = Path(file) if Path(file).is_absolute() else base / file
+    return load_terrain(path, frame)
+
+
+def load_scenario(source: str | Path | dict, *, seed: int | None = None) -> Scenario:
+    """Load a scenario from a YAML file or a dict.
+
+    Parameters
+    ----------
+    source : path or dict
+        A scenario file (YAML) or an already-parsed mapping.
+    seed : int, optional
+        Replaces the scenario's seed.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        For a malformed scenario; the message gives the file, the field path, the value and the
+        rule (and the line for YAML files).
+
+    Examples
+    --------
+    >>> sc = load_scenario("examples/02_layered_city.yaml")  # doctest: +SKIP
+    """
+    if isinstance(source, dict):
+        data = copy.deepcopy(source)
+        if seed is not None:
+            data["seed"] = seed
+        return scenario_from_dict(data, "<dict>")
+    path = Path(source)
+    if not path.is_file():
+        raise ScenarioError("", f"scenario file not found: {str(path)!r}", str(path))
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError("", f"cannot read the scenario file: {exc}", str(path)) from None
+    data, lines = load_yaml_text(text, str(path))
+    if seed is not None and isinstance(data, dict):
+        data["seed"] = seed
+    return scenario_from_dict(data, str(path), lines, base_dir=path.parent)

@@ -1,0 +1,217 @@
+"""Scenario configuration: declared and validated pydantic models.
+
+Units are in field names. Positions are geodetic (``lat_deg``, ``lon_deg``, ``alt_m``) or
+relative to the scenario origin (``bearing_deg``, ``range_m``); they are converted to local ENU
+once, at load.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from airdefense._model import StrictModel
+
+__all__ = [
+    "GeoPoint",
+    "Location",
+    "Asset",
+    "SensorSpec",
+    "LauncherSpec",
+    "Doctrine",
+    "Battery",
+    "Target",
+    "RaidGroup",
+    "C2Config",
+    "TerrainSpec",
+    "ScenarioConfig",
+]
+
+
+class GeoPoint(StrictModel):
+    """A geodetic point."""
+
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=180)
+    alt_m: float = Field(default=0.0, ge=-500, le=1_000_000)
+
+
+class Location(StrictModel):
+    """A point given either geodetically or as bearing and ground range from the origin."""
+
+    lat_deg: float | None = Field(default=None, ge=-90, le=90)
+    lon_deg: float | None = Field(default=None, ge=-180, le=180)
+    bearing_deg: float | None = Field(default=None, ge=-360, le=360)
+    range_m: float | None = Field(default=None, ge=0, le=20_000_000)
+    alt_m: float | None = Field(default=None, ge=-500, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Location:
+        geo = self.lat_deg is not None or self.lon_deg is not None
+        polar = self.bearing_deg is not None or self.range_m is not None
+        if geo and polar:
+            raise ValueError("give either lat_deg/lon_deg or bearing_deg/range_m, not both")
+        if geo and (self.lat_deg is None or self.lon_deg is None):
+            raise ValueError("lat_deg and lon_deg must be given together")
+        if polar and (self.bearing_deg is None or self.range_m is None):
+            raise ValueError("bearing_deg and range_m must be given together")
+        if not geo and not polar:
+            raise ValueError("a position needs lat_deg/lon_deg or bearing_deg/range_m")
+        return self
+
+
+class Asset(StrictModel):
+    """A defended asset: something the raid aims at and the defence protects."""
+
+    kind: str = Field(min_length=1, description="city_district, airbase, power_plant, ...")
+    position: Location
+    value: float = Field(ge=0, description="value, in the same units as costs (US dollars)")
+    hardness: float = Field(
+        default=0.0, ge=0, lt=1, description="fraction by which a warhead's lethal radius shrinks"
+    )
+    lethal_radius_m: float | None = Field(
+        default=None, gt=0, description="explicit radius within which any warhead destroys it"
+    )
+
+
+class SensorSpec(StrictModel):
+    """One radar of a battery: a catalog preset plus overrides."""
+
+    preset: str = Field(min_length=1)
+    name: str | None = None
+    offset_m: tuple[float, float] = (0.0, 0.0)
+    boresight_deg: float | None = Field(default=None, ge=-360, le=360)
+    hardness: float = Field(default=0.0, ge=0, lt=1)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+class LauncherSpec(StrictModel):
+    """A group of identical launchers of a battery."""
+
+    preset: str = Field(min_length=1)
+    count: int = Field(default=1, ge=1, le=1000)
+    interceptors_per_launcher: int | None = Field(default=None, ge=0)
+    reload_time_s: float | None = Field(default=None, ge=0)
+    fire_control: str | None = Field(
+        default=None, description="name of the battery radar that guides its missiles"
+    )
+    spacing_m: float = Field(default=150.0, ge=0, description="distance of launchers from the radar")
+    hardness: float = Field(default=0.0, ge=0, lt=1)
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    interceptor_overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+class Doctrine(StrictModel):
+    """Firing doctrine of a battery."""
+
+    mode: Literal["shoot_look_shoot", "shoot_shoot_look"] = "shoot_look_shoot"
+    salvo_size: int = Field(default=1, ge=1, le=8)
+    max_rounds_per_threat: int = Field(default=2, ge=1, le=16)
+    engage: list[Literal["drone", "cruise", "ballistic", "aircraft", "helicopter"]] = Field(
+        default_factory=lambda: ["drone", "cruise", "ballistic", "aircraft", "helicopter"]
+    )
+    hold_fire: bool = False
+    reserve_ballistic_rounds: int = Field(default=0, ge=0)
+    layer: Literal["outer", "middle", "inner"] | None = None
+
+    @model_validator(mode="after")
+    def _salvo(self) -> Doctrine:
+        if self.salvo_size > self.max_rounds_per_threat:
+            raise ValueError(
+                f"salvo_size ({self.salvo_size}) must not exceed max_rounds_per_threat "
+                f"({self.max_rounds_per_threat})"
+            )
+        return self
+
+
+class Battery(StrictModel):
+    """A fire unit: radars, launchers and a doctrine at one position."""
+
+    position: Location
+    sensors: list[SensorSpec] = Field(min_length=1)
+    launchers: list[LauncherSpec] = Field(min_length=1)
+    doctrine: Doctrine = Field(default_factory=Doctrine)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_or_many(cls, data: Any) -> Any:
+        # A single sensor or launcher group may be written as a mapping; sweeps address it as
+        # ``batteries.NAME.launchers.count``.
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in ("sensors", "launchers"):
+                if isinstance(data.get(key), dict):
+                    data[key] = [data[key]]
+        return data
+
+
+class Target(StrictModel):
+    """What a raid group aims at: a named asset or a point."""
+
+    asset: str | None = None
+    point: Location | None = None
+    aim_spread_m: float = Field(default=0.0, ge=0, description="spread of aim points about it")
+
+    @model_validator(mode="after")
+    def _one(self) -> Target:
+        if (self.asset is None) == (self.point is None):
+            raise ValueError("give exactly one of asset or point")
+        return self
+
+
+class RaidGroup(StrictModel):
+    """A group of identical threats launched from one place at one target."""
+
+    preset: str = Field(min_length=1)
+    count: int = Field(ge=1, le=100_000)
+    launch: Location
+    target: Target
+    launch_time_s: float = Field(default=0.0, ge=0)
+    salvo_interval_s: float = Field(default=0.0, ge=0)
+    launch_jitter_s: float = Field(default=0.0, ge=0)
+    route: list[Location] = Field(default_factory=list)
+    route_jitter_m: float = Field(default=0.0, ge=0)
+    depressed: bool = False
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+class C2Config(StrictModel):
+    """The control unit."""
+
+    mode: Literal["networked", "autonomous"] = "networked"
+    decision_period_s: float = Field(default=2.0, gt=0, le=60)
+    cost_weight: float = Field(default=0.0, ge=0)
+    solver: Literal["greedy", "heuristic", "exact"] = "greedy"
+
+
+class TerrainSpec(StrictModel):
+    """A terrain elevation grid named by the scenario."""
+
+    file: str = Field(min_length=1)
+
+
+class ScenarioConfig(StrictModel):
+    """A whole scenario, as written in a scenario file."""
+
+    name: str = "scenario"
+    description: str = ""
+    origin: GeoPoint
+    duration_s: float = Field(gt=0, le=86_400)
+    step_s: float = Field(default=0.5, gt=0, le=10)
+    seed: int = Field(default=0, ge=0)
+    tracking: Literal["truth", "full"] = "truth"
+    c2: C2Config = Field(default_factory=C2Config)
+    catalog: list[str] = Field(default_factory=list)
+    terrain: TerrainSpec | None = None
+    assets: dict[str, Asset] = Field(default_factory=dict)
+    batteries: dict[str, Battery] = Field(default_factory=dict)
+    raid: dict[str, RaidGroup] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _step(self) -> ScenarioConfig:
+        if self.step_s > self.duration_s:
+            raise ValueError(
+                f"step_s ({self.step_s} s) must not exceed duration_s ({self.duration_s} s)"
+            )
+        return self

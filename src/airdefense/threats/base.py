@@ -1,0 +1,123 @@
+"""ThreatSet: the ground truth of a raid, as arrays, and the trajectory interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+__all__ = ["Trajectory", "PiecewiseLinearTrajectory", "ThreatSet", "KIND_CODES"]
+
+KIND_CODES = {"drone": 0, "cruise": 1, "ballistic": 2, "aircraft": 3, "helicopter": 4}
+
+
+class Trajectory(Protocol):
+    """Truth positions and velocities of n threats as a function of time."""
+
+    n: int
+
+    def states(self, t: float) -> np.ndarray:
+        """Return the states at time ``t``, shape (n, 6), ``[x, y, z, vx, vy, vz]`` in m, m/s.
+
+        Rows hold their first knot's state before it and their last knot's state after it.
+        """
+        ...
+
+
+class PiecewiseLinearTrajectory:
+    """Straight legs between timed knots, vectorised over threats.
+
+    Parameters
+    ----------
+    knot_t : ndarray of shape (n, k)
+        Knot times, s, non-decreasing along each row. Rows with fewer knots repeat their last
+        knot (time and position) as padding.
+    knot_p : ndarray of shape (n, k, 3)
+        Knot positions, ENU m.
+    """
+
+    def __init__(self, knot_t: np.ndarray, knot_p: np.ndarray) -> None:
+        self.knot_t = np.asarray(knot_t, float)
+        self.knot_p = np.asarray(knot_p, float)
+        self.n = self.knot_t.shape[0]
+        dt = np.diff(self.knot_t, axis=1)
+        dp = np.diff(self.knot_p, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self._vel = np.where(dt[..., None] > 0, dp / np.where(dt > 0, dt, 1.0)[..., None], 0.0)
+
+    def states(self, t: float) -> np.ndarray:
+        """Return the states at time ``t``, shape (n, 6)."""
+        n, k = self.knot_t.shape
+        out = np.empty((n, 6))
+        if n == 0:
+            return out
+        seg = np.sum(self.knot_t[:, 1:] <= t, axis=1)
+        seg = np.minimum(seg, k - 2) if k > 1 else np.zeros(n, int)
+        rows = np.arange(n)
+        if k == 1:
+            out[:, :3] = self.knot_p[:, 0]
+            out[:, 3:] = 0.0
+            return out
+        t0 = self.knot_t[rows, seg]
+        t1 = self.knot_t[rows, seg + 1]
+        v = self._vel[rows, seg]
+        tau = np.clip(t, t0, t1) - t0
+        out[:, :3] = self.knot_p[rows, seg] + v * tau[:, None]
+        moving = (t >= self.knot_t[:, 0]) & (t <= self.knot_t[:, -1])
+        out[:, 3:] = np.where(moving[:, None], v, 0.0)
+        return out
+
+
+@dataclass
+class ThreatSet:
+    """Ground truth of every threat of a raid.
+
+    Attributes
+    ----------
+    threat_id : ndarray of shape (n,), int
+    group : ndarray of shape (n,), int
+        Raid group index.
+    kind : ndarray of shape (n,), object
+        ``drone``, ``cruise``, ``ballistic``, ``aircraft`` or ``helicopter``.
+    preset : ndarray of shape (n,), object
+        Catalog preset name.
+    launch_time_s, end_time_s : ndarray of shape (n,)
+        Launch and impact (or end of flight) times, s.
+    impact_enu : ndarray of shape (n, 3)
+        Impact point, m (NaN where the threat does not impact).
+    target_asset : ndarray of shape (n,), int
+        Aimed-at asset index, -1 for a point target.
+    rcs_m2, unit_cost, lethal_radius_m : ndarray of shape (n,)
+    trajectory : Trajectory
+        Truth states as a function of time.
+    """
+
+    threat_id: np.ndarray
+    group: np.ndarray
+    kind: np.ndarray
+    preset: np.ndarray
+    launch_time_s: np.ndarray
+    end_time_s: np.ndarray
+    impact_enu: np.ndarray
+    target_asset: np.ndarray
+    rcs_m2: np.ndarray
+    unit_cost: np.ndarray
+    lethal_radius_m: np.ndarray
+    trajectory: Trajectory
+
+    def __len__(self) -> int:
+        return int(self.threat_id.shape[0])
+
+    @property
+    def kind_code(self) -> np.ndarray:
+        """Kind as integer codes (see ``KIND_CODES``), shape (n,)."""
+        return np.array([KIND_CODES[k] for k in self.kind], int)
+
+    def states(self, t: float) -> np.ndarray:
+        """Truth states of all threats at ``t``, shape (n, 6)."""
+        return self.trajectory.states(t)
+
+    def in_flight(self, t: float) -> np.ndarray:
+        """Which threats are airborne at ``t`` (launched and not yet ended), shape (n,) bool."""
+        return (self.launch_time_s <= t) & (t < self.end_time_s)
