@@ -230,7 +230,7 @@ class _Resolver:
                 if s.boresight_deg is not None:
                     ov["boresight_deg"] = s.boresight_deg
                 preset = _apply_overrides(preset, ov, f"{spath}.overrides", src)
-                name = s.name or f"{bname}.{s.preset}" + (f".{si}" if si else "")
+                name = f"{bname}.{s.name or s.preset}"
                 enu = benu + np.array([s.offset_m[0], s.offset_m[1], 0.0])
                 idx = len(sensors)
                 su = SensorUnit(name=name, battery=bi, preset_name=s.preset, preset=preset, enu=enu)

@@ -1,0 +1,3 @@
+from airdefense.cli import main
+
+main()

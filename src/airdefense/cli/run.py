@@ -1,0 +1,91 @@
+"""``airdefense run``, ``validate`` and ``catalog``: the foundation commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+__all__ = ["run", "validate", "catalog"]
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--seed", type=int, default=None, help="Seed of the run (default: the scenario's).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for events.csv, events.parquet and summary.json.")
+@click.option("--tracking", type=click.Choice(["truth", "full"]), default=None,
+              help="Override the scenario's tracking mode.")
+@click.option("--solver", type=click.Choice(["greedy", "heuristic", "exact"]), default=None,
+              help="Override the scenario's assignment solver.")
+def run(scenario: str, seed: int | None, out_dir: str | None, tracking: str | None,
+        solver: str | None) -> None:
+    """Simulate one raid and print its summary."""
+    from airdefense.scenario import load_scenario
+    from airdefense.simulation import simulate
+
+    sc = load_scenario(scenario)
+    res = simulate(sc, seed=seed, tracking=tracking, solver=solver)
+    click.echo(res.summary_table())
+    if out_dir:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        res.events.to_csv(out / "events.csv", index=False)
+        res.events.assign(kind=res.events.kind.astype(str)).to_parquet(out / "events.parquet")
+        res.threats.to_csv(out / "threats.csv", index=False)
+        res.interceptors.to_csv(out / "interceptors.csv", index=False)
+        res.assets.to_csv(out / "assets.csv", index=False)
+        scalars = {k: v for k, v in res.summary.items() if not hasattr(v, "to_dict")}
+        (out / "summary.json").write_text(json.dumps(
+            {"scenario": res.scenario, "seed": res.seed, **scalars}, indent=2, default=float))
+        click.echo(f"\nwrote {out}/events.csv, events.parquet, threats.csv, interceptors.csv, "
+                   "assets.csv, summary.json")
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+def validate(scenario: str) -> None:
+    """Check a scenario file and print what it holds."""
+    from airdefense.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    n_threats = sum(g.count for g in sc.groups)
+    click.echo(
+        f"{scenario}: OK: {sc.name}: {len(sc.config.assets)} assets, {len(sc.batteries)} "
+        f"batteries ({len(sc.sensors)} radars, {len(sc.launchers)} launchers), "
+        f"{len(sc.groups)} raid groups ({n_threats} threats)"
+    )
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+def catalog(name: str | None, as_json: bool) -> None:
+    """List catalog presets, or show the figures and source of the ones matching NAME."""
+    from airdefense.catalog import SECTIONS, load_catalog
+    from airdefense.errors import AirDefenseError
+
+    cat = load_catalog()
+    if name is None:
+        if as_json:
+            click.echo(json.dumps({s: sorted(cat.section(s)) for s in SECTIONS}, indent=2))
+            return
+        for sec in SECTIONS:
+            click.echo(f"{sec}:")
+            for key, p in sorted(cat.section(sec).items()):
+                desc = getattr(p, "description", "")
+                click.echo(f"  {key:<20} {desc}")
+        return
+    hits = cat.find(name)
+    if not hits:
+        raise AirDefenseError(f"catalog: no preset matches {name!r}; run 'airdefense catalog'")
+    if as_json:
+        click.echo(json.dumps([{"section": s, "name": k, **p.model_dump()} for s, k, p in hits],
+                              indent=2))
+        return
+    for sec, key, p in hits:
+        click.echo(f"{sec}.{key}")
+        for field, value in p.model_dump().items():
+            click.echo(f"  {field:<24} {value}")
+        click.echo("")

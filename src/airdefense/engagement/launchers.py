@@ -1,0 +1,84 @@
+"""Launcher state: inventory, reloads, launch intervals and fire channels, as arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["LauncherState"]
+
+
+class LauncherState:
+    """Every launcher of a scenario, vectorised.
+
+    Parameters
+    ----------
+    launchers : list of LauncherUnit
+    sensors : list of SensorUnit
+        For the fire-control radars' guidance channels.
+
+    Attributes
+    ----------
+    rounds : ndarray of shape (L,), int
+        Ready rounds.
+    fired : ndarray of shape (L,), int
+        Rounds fired so far (never above the loads the launcher has had).
+    """
+
+    def __init__(self, launchers, sensors) -> None:
+        L = len(launchers)
+        self.units = list(launchers)
+        self.enu = np.array([u.enu for u in launchers], float).reshape(L, 3)
+        self.battery = np.array([u.battery for u in launchers], int)
+        self.capacity = np.array([u.rounds for u in launchers], int)
+        self.rounds = self.capacity.copy()
+        self.fired = np.zeros(L, int)
+        self.loads = np.ones(L, int)  # loads received; fired <= loads * capacity
+        self.reload_s = np.array([u.reload_time_s for u in launchers], float)
+        self.reload_done_s = np.full(L, np.inf)
+        self.min_interval_s = np.array([u.preset.min_launch_interval_s for u in launchers], float)
+        self.last_fire_s = np.full(L, -np.inf)
+        self.fire_control = np.array([u.fire_control for u in launchers], int)
+        self.operational = np.ones(L, bool)
+        ip = [u.interceptor for u in launchers]
+        self.interceptor = [u.interceptor_name for u in launchers]
+        self.speed = np.array([p.speed_mps for p in ip], float)
+        self.min_range = np.array([p.min_range_m for p in ip], float)
+        self.max_range = np.array([p.max_range_m for p in ip], float)
+        self.min_alt = np.array([p.min_altitude_m for p in ip], float)
+        self.max_alt = np.array([p.max_altitude_m for p in ip], float)
+        self.max_tgt_speed = np.array([p.max_target_speed_mps for p in ip], float)
+        self.unit_cost = np.array([p.unit_cost for p in ip], float)
+        self.guidance = np.array([p.guidance for p in ip], object)
+        self.assess_delay = np.array([p.kill_assessment_delay_s for p in ip], float)
+        kinds = ("drone", "cruise", "ballistic", "aircraft", "helicopter")
+        self.pk = np.array([[p.pk.get(k, 0.0) for k in kinds] for p in ip], float).reshape(L, 5)
+        self.channels = np.array([s.preset.guidance_channels for s in sensors], int)
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def update(self, t: float) -> np.ndarray:
+        """Complete reloads due by ``t``; return the launchers reloaded, shape (r,)."""
+        done = self.reload_done_s <= t
+        if done.any():
+            self.rounds[done] = self.capacity[done]
+            self.loads[done] += 1
+            self.reload_done_s[done] = np.inf
+        return np.flatnonzero(done)
+
+    def ready(self, t: float) -> np.ndarray:
+        """Which launchers may fire at ``t``, shape (L,) bool."""
+        return (self.operational & (self.rounds > 0)
+                & (t - self.last_fire_s >= self.min_interval_s - 1e-9))
+
+    def fire(self, launcher: int, n: int, t: float) -> None:
+        """Take ``n`` rounds from a launcher at ``t`` and start its reload when empty."""
+        if n > self.rounds[launcher]:
+            raise RuntimeError(
+                f"launcher {launcher} asked to fire {n} rounds with {self.rounds[launcher]} left"
+            )
+        self.rounds[launcher] -= n
+        self.fired[launcher] += n
+        self.last_fire_s[launcher] = t
+        if self.rounds[launcher] == 0 and np.isfinite(self.reload_s[launcher]):
+            self.reload_done_s[launcher] = t + self.reload_s[launcher]

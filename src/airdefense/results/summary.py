@@ -1,0 +1,129 @@
+"""Summary figures of one run: outcomes per threat type, interceptors, damage, cost exchange."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, damage_probabilities
+
+__all__ = ["summarize", "format_summary", "undefended_expected_loss"]
+
+
+def undefended_expected_loss(scenario, truth) -> float:
+    """Expected value lost if every threat leaked and hit its drawn impact point.
+
+    For each asset, ``P(destroyed) = 1 - prod_k (1 - p_k)`` over the impacting threats, and a
+    damaged asset loses ``DAMAGED_VALUE_FRACTION`` of its value.
+    """
+    imp = np.isfinite(truth.impact_enu[:, 0])
+    a = scenario.assets
+    if not imp.any() or len(a) == 0:
+        return 0.0
+    pk, pd_ = damage_probabilities(truth.impact_enu[imp], truth.lethal_radius_m[imp], a.enu,
+                                   a.hardness, a.lethal_radius_m)
+    p_destroy = 1.0 - np.prod(1.0 - pk, axis=0)
+    p_damage = 1.0 - np.prod(1.0 - pd_, axis=0)
+    return float(np.sum(a.value * (p_destroy + DAMAGED_VALUE_FRACTION * (p_damage - p_destroy))))
+
+
+def summarize(res, scenario, truth, launchers) -> dict:
+    """Scalar figures and small tables of one run.
+
+    Returns
+    -------
+    dict
+        ``threats_launched``, ``intercepted``, ``leaked`` (impacts), ``interceptors_fired``,
+        ``defence_cost``, ``attack_cost`` (threats launched), ``value_lost``,
+        ``value_at_risk`` (expected loss with no defence), ``value_saved``, ``cost_exchange``
+        (attack cost / defence cost), ``by_type`` (DataFrame), ``by_interceptor`` (DataFrame),
+        ``batteries_disabled``.
+    """
+    th = res.threats
+    launched = th[th.state != "not_launched"]
+    by_type = (
+        launched.assign(intercepted=launched.state.eq("intercepted"),
+                        leaked=launched.state.eq("impacted"),
+                        other=~launched.state.isin(["intercepted", "impacted"]))
+        .groupby(["kind", "preset"], observed=True)
+        .agg(launched=("threat_id", "size"), intercepted=("intercepted", "sum"),
+             leaked=("leaked", "sum"), other=("other", "sum"), unit_cost=("unit_cost", "first"))
+        .reset_index()
+    )
+    ic = res.interceptors
+    by_icpt = (
+        ic.assign(hit=ic.outcome.eq("hit"))
+        .groupby("type").agg(fired=("interceptor_id", "size"), hits=("hit", "sum"),
+                             cost=("unit_cost", "sum"))
+        .reset_index()
+    ) if len(ic) else pd.DataFrame(columns=["type", "fired", "hits", "cost"])
+    defence_cost = float(ic.unit_cost.sum()) if len(ic) else 0.0
+    attack_cost = float(launched.unit_cost.sum())
+    value_lost = float(res.assets.value_lost.sum())
+    at_risk = undefended_expected_loss(scenario, truth)
+    n_disabled = int((res.events.kind == "battery_disabled").sum())
+    return {
+        "threats_launched": int(len(launched)),
+        "intercepted": int((launched.state == "intercepted").sum()),
+        "leaked": int((launched.state == "impacted").sum()),
+        "interceptors_fired": int(len(ic)),
+        "defence_cost": defence_cost,
+        "attack_cost": attack_cost,
+        "value_lost": value_lost,
+        "value_at_risk": at_risk,
+        "value_saved": at_risk - value_lost,
+        "cost_exchange": attack_cost / defence_cost if defence_cost > 0 else float("inf"),
+        "batteries_disabled": n_disabled,
+        "by_type": by_type,
+        "by_interceptor": by_icpt,
+    }
+
+
+def _money(x: float) -> str:
+    if not np.isfinite(x):
+        return "inf"
+    for unit, div in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(x) >= div:
+            return f"${x / div:,.2f}{unit}"
+    return f"${x:,.0f}"
+
+
+def format_summary(res) -> str:
+    """Plain-text summary tables of one run."""
+    s = res.summary
+    out = [f"Scenario: {res.scenario}   seed: {res.seed}", ""]
+    bt = s["by_type"].copy()
+    out.append("Threats by type")
+    out.append(bt[["kind", "preset", "launched", "intercepted", "leaked", "other"]]
+               .to_string(index=False))
+    out.append("")
+    out.append("Interceptors fired")
+    bi = s["by_interceptor"].copy()
+    if len(bi):
+        bi["cost"] = bi["cost"].map(_money)
+        out.append(bi.to_string(index=False))
+    else:
+        out.append("  none")
+    out.append("")
+    out.append("Damage to assets")
+    a = res.assets
+    hit = a[a.state != "intact"]
+    if len(hit):
+        hit = hit.assign(value=hit.value.map(_money), value_lost=hit.value_lost.map(_money))
+        out.append(hit[["asset", "kind", "state", "value", "value_lost"]].to_string(index=False))
+    else:
+        out.append("  none")
+    out.append("")
+    out.append("Cost exchange")
+    ce = s["cost_exchange"]
+    out += [
+        f"  defence spend (interceptors): {_money(s['defence_cost'])}",
+        f"  attacker spend (threats):     {_money(s['attack_cost'])}",
+        f"  attacker/defence cost ratio:  {ce:.2f}" if np.isfinite(ce) else
+        "  attacker/defence cost ratio:  n/a (no interceptor fired)",
+        f"  value lost:                   {_money(s['value_lost'])}",
+        f"  value at risk (undefended):   {_money(s['value_at_risk'])}",
+        f"  value saved:                  {_money(s['value_saved'])}",
+        f"  batteries disabled:           {s['batteries_disabled']}",
+    ]
+    return "\n".join(out)

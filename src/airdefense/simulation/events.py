@@ -1,0 +1,45 @@
+"""Event log of one simulated raid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["EventLog", "EVENT_KINDS", "EVENT_COLUMNS"]
+
+EVENT_KINDS = (
+    "launch", "detection", "track_start", "assignment", "fire", "intercept_hit",
+    "intercept_miss", "impact", "asset_damaged", "asset_destroyed", "battery_disabled",
+    "interceptor_lost", "reload",
+)
+EVENT_COLUMNS = ("time_s", "kind", "threat_id", "interceptor_id", "track_id", "battery_id",
+                 "launcher_id", "sensor_id", "asset_id", "x", "y", "z", "value")
+
+
+class EventLog:
+    """Append-only event log; converts to a pandas DataFrame sorted by time (stable)."""
+
+    def __init__(self) -> None:
+        self._rows: list[tuple] = []
+
+    def add(self, time_s: float, kind: str, *, threat: int = -1, interceptor: int = -1,
+            track: int = -1, battery: int = -1, launcher: int = -1, sensor: int = -1,
+            asset: int = -1, pos=None, value: float = np.nan) -> None:
+        """Record one event (ids are -1 where they do not apply; ``pos`` is ENU m)."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown event kind {kind!r}")
+        x, y, z = (np.nan, np.nan, np.nan) if pos is None else (float(p) for p in pos[:3])
+        self._rows.append((float(time_s), kind, int(threat), int(interceptor), int(track),
+                           int(battery), int(launcher), int(sensor), int(asset), x, y, z,
+                           float(value)))
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the events as a DataFrame with EVENT_COLUMNS, in time order."""
+        df = pd.DataFrame(self._rows, columns=list(EVENT_COLUMNS))
+        df["seq"] = np.arange(len(df))
+        df = df.sort_values(["time_s", "seq"], kind="stable").drop(columns="seq")
+        df["kind"] = pd.Categorical(df["kind"], categories=list(EVENT_KINDS))
+        return df.reset_index(drop=True)

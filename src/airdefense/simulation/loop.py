@@ -1,0 +1,400 @@
+"""The simulation loop: ties the kill-chain stages together; holds no physics of its own.
+
+Each step ``[t, t + step_s]`` runs, in order: threat launches; the radar scans due in the step
+(each evaluated at its own scan time); the tracker; interceptor flight and end games (decided by
+closest approach inside the step, so intercepts do not depend on the step size); impacts and
+damage; kill assessments; and, on the decision cycle, the control unit's fire orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from airdefense.c2.base import EngagementBook
+from airdefense.c2.evaluation import evaluate_threats
+from airdefense.c2.greedy import GreedyAssigner
+from airdefense.engagement.damage import DESTROYED, INTACT, apply_impacts
+from airdefense.engagement.interceptors import InterceptorState
+from airdefense.engagement.launchers import LauncherState
+from airdefense.scenario import Scenario, load_scenario
+from airdefense.simulation.events import EventLog
+from airdefense.threats import build_threats
+
+__all__ = ["simulate", "SimulationResult", "THREAT_STATES", "RNG_STREAMS"]
+
+#: Terminal states; every threat ends in exactly one of them.
+THREAT_STATES = ("intercepted", "impacted", "completed", "airborne", "not_launched")
+_PENDING, _FLYING = -2, -1
+_INTERCEPTED, _IMPACTED, _COMPLETED, _AIRBORNE, _NOT_LAUNCHED = range(5)
+#: Independent random streams, one per stage, spawned from the seed in this order.
+RNG_STREAMS = ("threats", "sensors", "tracking", "engagement", "damage")
+
+
+@dataclass
+class SimulationResult:
+    """Result of one simulated raid.
+
+    Attributes
+    ----------
+    scenario : str
+        Scenario name.
+    seed : int
+    events : pandas.DataFrame
+        The event log (columns in :data:`airdefense.simulation.events.EVENT_COLUMNS`).
+    threats : pandas.DataFrame
+        One row per threat: id, group, kind, preset, launch and end times, final state, cost.
+    interceptors : pandas.DataFrame
+        One row per interceptor fired: id, launcher, battery, type, target, outcome, cost.
+    assets : pandas.DataFrame
+        One row per asset: name, kind, role, value, final state, value lost.
+    summary : dict
+        Scalar figures (see :func:`airdefense.results.summary.summarize`).
+    """
+
+    scenario: str
+    seed: int
+    events: pd.DataFrame
+    threats: pd.DataFrame
+    interceptors: pd.DataFrame
+    assets: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+
+    def summary_table(self) -> str:
+        """Return the summary as plain text tables."""
+        from airdefense.results.summary import format_summary
+
+        return format_summary(self)
+
+
+def _make_sensors(sc: Scenario):
+    from airdefense.sensors.simple import RangeHorizonSensors
+
+    return RangeHorizonSensors(sc.sensors, sc.frame)
+
+
+def _make_tracker(mode: str, truth, sc: Scenario, rng: np.random.Generator):
+    if mode == "truth":
+        from airdefense.tracking.truth import TruthTracker
+
+        return TruthTracker(truth, rng)
+    from airdefense.tracking import make_tracker
+
+    return make_tracker(sc, rng)
+
+
+def _make_assigner(name: str):
+    if name == "greedy":
+        return GreedyAssigner()
+    from airdefense.c2 import make_assigner
+
+    return make_assigner(name)
+
+
+class _Run:
+    """State of one run; methods are the stages of a step, called in order by :meth:`run`."""
+
+    def __init__(self, sc: Scenario, seed: int, tracking: str | None, solver: str | None) -> None:
+        self.sc = sc
+        self.seed = seed
+        streams = np.random.SeedSequence(seed).spawn(len(RNG_STREAMS))
+        self.rng = dict(zip(RNG_STREAMS, (np.random.default_rng(s) for s in streams), strict=True))
+        self.truth = build_threats(sc, self.rng["threats"])
+        n = len(self.truth)
+        self.n = n
+        self.status = np.full(n, _PENDING)
+        self.kill_t = np.full(n, np.inf)
+        self.sensors = _make_sensors(sc)
+        self.tracker = _make_tracker(tracking or sc.config.tracking, self.truth, sc,
+                                     self.rng["tracking"])
+        self.assigner = _make_assigner(solver or sc.config.c2.solver)
+        self.launchers = LauncherState(sc.launchers, sc.sensors)
+        self.icpt = InterceptorState()
+        self.icpt_outcome: dict[int, str] = {}
+        self.icpt_type: dict[int, str] = {}
+        self.book = EngagementBook()
+        self.assessments: list[tuple[float, int, int, bool]] = []  # (time, icpt, track, hit)
+        self.asset_state = np.full(len(sc.assets), INTACT)
+        self.battery_ok = np.ones(len(sc.batteries), bool)
+        self.sensor_ok = np.ones(len(sc.sensors), bool)
+        self.seen = set()
+        self.events = EventLog()
+        self.tracks = None
+        self.kinds = self.truth.kind_code
+
+    # -- helpers -------------------------------------------------------------------------
+    def alive(self, t: float) -> np.ndarray:
+        return (self.truth.launch_time_s <= t) & (t < self.truth.end_time_s) & (t < self.kill_t)
+
+    def heights(self, enu: np.ndarray) -> np.ndarray:
+        return self.sc.frame.height_m(enu)
+
+    # -- stages --------------------------------------------------------------------------
+    def launches(self, t0: float, t1: float) -> None:
+        new = np.flatnonzero((self.status == _PENDING) & (self.truth.launch_time_s < t1))
+        for k in new[np.argsort(self.truth.launch_time_s[new], kind="stable")]:
+            tl = self.truth.launch_time_s[k]
+            self.status[k] = _FLYING
+            self.events.add(tl, "launch", threat=k, asset=self.truth.target_asset[k],
+                            pos=self.truth.states(tl)[k])
+
+    def sense_and_track(self, t0: float, t1: float) -> None:
+        det = self.sensors.scan(t0, t1, self.truth, self.alive, self.rng["sensors"])
+        if len(det):
+            for ti, si, ts, pos in zip(det.truth_id, det.sensor, det.time_s, det.enu, strict=True):
+                if ti >= 0 and (ti, si) not in self.seen:
+                    self.seen.add((ti, si))
+                    self.events.add(ts, "detection", threat=ti, sensor=si,
+                                    battery=self.sc.sensors[si].battery, pos=pos)
+        if hasattr(self.tracker, "new_tracks"):
+            self.tracks = self.tracker.step(t1, det, alive=self.alive(t1))
+            for tid, threat, ts in self.tracker.new_tracks:
+                self.events.add(ts, "track_start", track=tid, threat=threat)
+        else:
+            self.tracks = self.tracker.step(t1, det)
+
+    def fly_interceptors(self, t0: float, t1: float) -> None:
+        ic = self.icpt
+        ids = ic.in_flight()
+        if ids.size == 0:
+            return
+        # Command, semi-active and track-via-missile rounds die with their guidance radar.
+        blind = ic.command[ids] & ~self.sensor_ok[ic.fire_control[ids]]
+        for i in ids[blind]:
+            ic.active[i] = False
+            self.icpt_outcome[int(i)] = "lost"
+            self.events.add(t0, "interceptor_lost", interceptor=i, threat=ic.target[i],
+                            battery=ic.battery[i], launcher=ic.launcher[i],
+                            sensor=ic.fire_control[i], pos=ic.pos[i])
+        ids = ids[~blind]
+        if ids.size == 0:
+            return
+        if self.tracks is not None and len(self.tracks):
+            # Mid-course updates: re-aim at the latest track of the target.
+            row = {int(t): r for r, t in enumerate(self.tracks.track_id)}
+            have = np.array([int(ic.track[i]) in row for i in ids], bool)
+            if have.any():
+                rows = np.array([row[int(ic.track[i])] for i in ids[have]], int)
+                x = self.tracks.x[rows]
+                dt_track = t0 - self.tracks.time_s
+                ic.reaim(ids[have], x[:, :3] + x[:, 3:] * dt_track, x[:, 3:])
+        s0 = self.truth.states(t0)
+        s1 = self.truth.states(t1)
+        tgt = ic.target[ids]
+        ended, t_end, miss = ic.fly(ids, s0[tgt, :3], s1[tgt, :3], t0, t1 - t0)
+        order = np.argsort(t_end[ended], kind="stable")
+        for i, te, ms in zip(ids[ended][order], t_end[ended][order], miss[ended][order],
+                             strict=True):
+            ic.active[i] = False
+            k = int(ic.target[i])
+            alive = self.status[k] == _FLYING and te < self.truth.end_time_s[k] and te < self.kill_t[k]
+            captured = ms <= ic.capture[i]
+            hit = bool(alive and captured and self.rng["engagement"].random() < ic.pk[i])
+            pos = self.truth.states(te)[k] if alive else ic.pos[i]
+            if hit:
+                self.kill_t[k] = te
+                self.status[k] = _INTERCEPTED
+            kind = "intercept_hit" if hit else "intercept_miss"
+            self.icpt_outcome[int(i)] = "hit" if hit else "miss"
+            self.events.add(te, kind, interceptor=i, threat=k, track=ic.track[i],
+                            battery=ic.battery[i], launcher=ic.launcher[i], pos=pos, value=ms)
+            delay = self.launchers.assess_delay[ic.launcher[i]]
+            self.assessments.append((te + delay, int(i), int(ic.track[i]), hit))
+
+    def impacts(self, t0: float, t1: float) -> None:
+        end = self.truth.end_time_s
+        due = np.flatnonzero((self.status == _FLYING) & (end <= t1) & (end < self.kill_t))
+        if due.size == 0:
+            return
+        due = due[np.argsort(end[due], kind="stable")]
+        impacting = due[np.isfinite(self.truth.impact_enu[due, 0])]
+        for k in due:
+            if np.isfinite(self.truth.impact_enu[k, 0]):
+                self.status[k] = _IMPACTED
+                self.events.add(end[k], "impact", threat=k, asset=self.truth.target_asset[k],
+                                pos=self.truth.impact_enu[k])
+            else:
+                self.status[k] = _COMPLETED
+        if impacting.size == 0:
+            return
+        before = self.asset_state.copy()
+        after = apply_impacts(before, self.truth.impact_enu[impacting],
+                              self.truth.lethal_radius_m[impacting], self.sc.assets,
+                              self.rng["damage"])
+        t_last = float(end[impacting].max())
+        for a in np.flatnonzero(after != before):
+            kind = "asset_destroyed" if after[a] == DESTROYED else "asset_damaged"
+            self.events.add(t_last, kind, asset=a, battery=self.sc.assets.battery[a],
+                            pos=self.sc.assets.enu[a], value=self.sc.assets.value[a])
+        self.asset_state = after
+        self._components_down(t_last)
+
+    def _components_down(self, t: float) -> None:
+        a = self.sc.assets
+        down = self.asset_state != INTACT  # a damaged radar or launcher stops working
+        for idx in np.flatnonzero(down & (np.array(a.role) == "radar")):
+            self.sensor_ok[a.unit[idx]] = False
+        for idx in np.flatnonzero(down & (np.array(a.role) == "launcher")):
+            self.launchers.operational[a.unit[idx]] = False
+        if hasattr(self.sensors, "operational"):
+            self.sensors.operational &= self.sensor_ok
+        for b, bu in enumerate(self.sc.batteries):
+            blind = not self.sensor_ok[bu.sensors].any()
+            unarmed = not self.launchers.operational[bu.launchers].any()
+            if self.battery_ok[b] and (blind or unarmed):
+                self.battery_ok[b] = False
+                self.events.add(t, "battery_disabled", battery=b, pos=bu.enu,
+                                value=1.0 if blind else 2.0)
+
+    def assess(self, t1: float) -> None:
+        due = [a for a in self.assessments if a[0] <= t1]
+        if not due:
+            return
+        self.assessments = [a for a in self.assessments if a[0] > t1]
+        for _, _, track, hit in sorted(due):
+            self.book.assessed(track, hit)
+
+    def decide(self, t: float) -> None:
+        tr = self.tracks
+        if tr is None or len(tr) == 0:
+            return
+        a = self.sc.assets
+        ev = evaluate_threats(tr.x, a.enu, a.value, self.asset_state != DESTROYED)
+        L = self.launchers
+        busy = np.bincount(L.fire_control[self.icpt.launcher[self.icpt.in_flight()]],
+                           minlength=len(self.sc.sensors)) if self.icpt.n else np.zeros(
+            len(self.sc.sensors), int)
+        chan = np.where(L.channels > 0, np.maximum(L.channels - busy, 0), -1)
+        chan = np.where(self.sensor_ok, chan, 0)
+        fc_ok = self.sensor_ok[L.fire_control]
+        saved = L.operational.copy()
+        L.operational &= fc_ok
+        doctrines = [b.doctrine for b in self.sc.batteries]
+        orders = self.assigner.decide(t, tr, ev, L, self.book, doctrines, chan, self.battery_ok,
+                                      self.heights)
+        L.operational = saved
+        for q in range(len(orders)):
+            j = int(orders.launcher[q])
+            k = int(orders.target[q])
+            trk = int(orders.track_id[q])
+            n = int(orders.rounds[q])
+            self.events.add(t, "assignment", track=trk, threat=k, battery=orders.battery[q],
+                            launcher=j, pos=orders.intercept_enu[q])
+            L.fire(j, n, t)
+            self.book.fired(trk, n)
+            tof = orders.intercept_time_s[q] - t
+            max_tof = 1.5 * L.max_range[j] / L.speed[j] + 5.0
+            for _ in range(n):
+                i = self.icpt.launch(
+                    pos=L.enu[j], aim=orders.intercept_enu[q], speed=L.speed[j], target=k,
+                    track=trk, launcher=j, battery=int(L.battery[j]),
+                    fire_control=int(L.fire_control[j]), pk=L.pk[j, self.kinds[k]],
+                    guidance=L.guidance[j], t=t, max_tof=max(max_tof, 1.5 * tof + 5.0),
+                )
+                self.icpt_type[i] = L.interceptor[j]
+                self.events.add(t, "fire", interceptor=i, threat=k, track=trk,
+                                battery=L.battery[j], launcher=j, pos=L.enu[j],
+                                value=L.unit_cost[j])
+
+    def reloads(self, t: float) -> None:
+        for j in self.launchers.update(t):
+            self.events.add(t, "reload", launcher=j, battery=self.launchers.battery[j],
+                            value=float(self.launchers.capacity[j]))
+
+    def run(self) -> SimulationResult:
+        cfg = self.sc.config
+        dt, end = cfg.step_s, cfg.duration_s
+        period = cfg.c2.decision_period_s
+        next_decision = 0.0
+        t = 0.0
+        k = 0
+        while t < end - 1e-9:
+            t1 = min((k + 1) * dt, end)
+            self.launches(t, t1)
+            self.sense_and_track(t, t1)
+            self.fly_interceptors(t, t1)
+            self.impacts(t, t1)
+            self.assess(t1)
+            self.reloads(t1)
+            if t1 + 1e-9 >= next_decision:
+                self.decide(t1)
+                next_decision += period * max(1, np.floor((t1 + 1e-9 - next_decision) / period) + 1)
+            t = t1
+            k += 1
+            if (self.status >= 0).all() and self.icpt.in_flight().size == 0:
+                break
+        self.status[self.status == _FLYING] = _AIRBORNE
+        self.status[self.status == _PENDING] = _NOT_LAUNCHED
+        for i in self.icpt.in_flight():
+            self.icpt_outcome[int(i)] = "in_flight"
+        return self._result()
+
+    def _result(self) -> SimulationResult:
+        from airdefense.results.summary import summarize
+
+        tr = self.truth
+        threats = pd.DataFrame({
+            "threat_id": tr.threat_id, "group": [self.sc.groups[g].name for g in tr.group],
+            "kind": tr.kind.astype(str), "preset": tr.preset.astype(str),
+            "launch_time_s": tr.launch_time_s, "end_time_s": np.minimum(tr.end_time_s, self.kill_t),
+            "state": [THREAT_STATES[s] for s in self.status], "unit_cost": tr.unit_cost,
+            "target_asset": tr.target_asset,
+        })
+        ic = self.icpt
+        ids = np.arange(ic.n)
+        L = self.launchers
+        interceptors = pd.DataFrame({
+            "interceptor_id": ids, "launcher": ic.launcher[:ic.n],
+            "battery": [self.sc.batteries[b].name for b in ic.battery[:ic.n]],
+            "type": [self.icpt_type[int(i)] for i in ids],
+            "target": ic.target[:ic.n], "launch_time_s": ic.launch_t[:ic.n],
+            "outcome": [self.icpt_outcome.get(int(i), "in_flight") for i in ids],
+            "unit_cost": L.unit_cost[ic.launcher[:ic.n]] if ic.n else np.zeros(0),
+        })
+        a = self.sc.assets
+        states = np.array(["intact", "damaged", "destroyed"])[self.asset_state]
+        from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
+
+        lost = np.where(self.asset_state == DESTROYED, a.value,
+                        np.where(self.asset_state == INTACT, 0.0, DAMAGED_VALUE_FRACTION * a.value))
+        assets = pd.DataFrame({"asset": a.name, "kind": a.kind, "role": a.role,
+                               "value": a.value, "state": states, "value_lost": lost})
+        res = SimulationResult(scenario=self.sc.name, seed=self.seed,
+                               events=self.events.to_frame(), threats=threats,
+                               interceptors=interceptors, assets=assets)
+        res.summary = summarize(res, self.sc, self.truth, self.launchers)
+        return res
+
+
+def simulate(scenario: Scenario | str | Path | dict, seed: int | None = None, *,
+             tracking: str | None = None, solver: str | None = None) -> SimulationResult:
+    """Simulate one raid end to end, from the first launch to the last impact or intercept.
+
+    Parameters
+    ----------
+    scenario : Scenario, path or dict
+        A loaded scenario, a scenario file, or a scenario mapping.
+    seed : int, optional
+        Seed of this run; defaults to the scenario's ``seed``. The same seed gives the same
+        event log.
+    tracking : {"truth", "full"}, optional
+        Overrides the scenario's tracking mode.
+    solver : str, optional
+        Overrides the scenario's assignment solver (``c2.solver``).
+
+    Returns
+    -------
+    SimulationResult
+
+    Examples
+    --------
+    >>> res = simulate("examples/01_drone_wave.yaml", seed=1)  # doctest: +SKIP
+    >>> print(res.summary_table())  # doctest: +SKIP
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    seed = sc.seed if seed is None else int(seed)
+    return _Run(sc, seed, tracking, solver).run()
+
