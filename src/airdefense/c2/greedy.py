@@ -104,7 +104,7 @@ class GreedyAssigner:
         for i in order:
             if not eligible[i]:
                 continue
-            cand = ok[i] & (rounds > 0) & ~used & ((chan[fc] != 0))
+            cand = ok[i] & (rounds > 0) & ~used & (chan[fc] != 0)
             if not cand.any():
                 continue
             j = int(np.flatnonzero(cand)[np.argmin(geo["tof"][i, cand])])

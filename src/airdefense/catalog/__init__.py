@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from airdefense._yaml import load_yaml_text, pydantic_to_scenario_error
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
-from airdefense._yaml import load_yaml_text, pydantic_to_scenario_error
 from airdefense.sensors.presets import RadarPreset
 from airdefense.threats.presets import ThreatPreset
 

@@ -27,7 +27,7 @@ def undefended_expected_loss(scenario, truth) -> float:
     return float(np.sum(a.value * (p_destroy + DAMAGED_VALUE_FRACTION * (p_damage - p_destroy))))
 
 
-def summarize(res, scenario, truth, launchers) -> dict:
+def summarize(res, scenario, truth) -> dict:
     """Scalar figures and small tables of one run.
 
     Returns

@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from airdefense._yaml import load_yaml_text, pydantic_to_scenario_error
 from airdefense.catalog import Catalog, load_catalog
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
 from airdefense.geo import Frame
-from airdefense._yaml import load_yaml_text, pydantic_to_scenario_error
 from airdefense.scenario.model import Location, ScenarioConfig
 from airdefense.sensors.presets import RadarPreset
 from airdefense.threats.presets import ThreatPreset

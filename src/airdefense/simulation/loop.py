@@ -18,8 +18,7 @@ from airdefense.c2.base import EngagementBook
 from airdefense.c2.evaluation import evaluate_threats
 from airdefense.c2.greedy import GreedyAssigner
 from airdefense.engagement.damage import DESTROYED, INTACT, apply_impacts
-from airdefense.engagement.interceptors import InterceptorState
-from airdefense.engagement.launchers import LauncherState
+from airdefense.engagement.model import Engagement
 from airdefense.scenario import Scenario, load_scenario
 from airdefense.simulation.events import EventLog
 from airdefense.threats import build_threats
@@ -42,7 +41,8 @@ class SimulationResult:
     ----------
     scenario : str
         Scenario name.
-    seed : int
+    seed : int or str
+        The seed, or ``"entropy/spawn.key"`` for a spawned SeedSequence.
     events : pandas.DataFrame
         The event log (columns in :data:`airdefense.simulation.events.EVENT_COLUMNS`).
     threats : pandas.DataFrame
@@ -56,7 +56,7 @@ class SimulationResult:
     """
 
     scenario: str
-    seed: int
+    seed: int | str
     events: pd.DataFrame
     threats: pd.DataFrame
     interceptors: pd.DataFrame
@@ -94,13 +94,20 @@ def _make_assigner(name: str):
     return make_assigner(name)
 
 
+def _seed_label(ss: np.random.SeedSequence) -> str:
+    key = ".".join(str(k) for k in ss.spawn_key)
+    return f"{ss.entropy}" + (f"/{key}" if key else "")
+
+
 class _Run:
     """State of one run; methods are the stages of a step, called in order by :meth:`run`."""
 
-    def __init__(self, sc: Scenario, seed: int, tracking: str | None, solver: str | None) -> None:
+    def __init__(self, sc: Scenario, seed: int | np.random.SeedSequence, tracking: str | None,
+                 solver: str | None) -> None:
         self.sc = sc
-        self.seed = seed
-        streams = np.random.SeedSequence(seed).spawn(len(RNG_STREAMS))
+        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        self.seed = seed if not isinstance(seed, np.random.SeedSequence) else _seed_label(seed)
+        streams = ss.spawn(len(RNG_STREAMS))
         self.rng = dict(zip(RNG_STREAMS, (np.random.default_rng(s) for s in streams), strict=True))
         self.truth = build_threats(sc, self.rng["threats"])
         n = len(self.truth)
@@ -111,17 +118,13 @@ class _Run:
         self.tracker = _make_tracker(tracking or sc.config.tracking, self.truth, sc,
                                      self.rng["tracking"])
         self.assigner = _make_assigner(solver or sc.config.c2.solver)
-        self.launchers = LauncherState(sc.launchers, sc.sensors)
-        self.icpt = InterceptorState()
-        self.icpt_outcome: dict[int, str] = {}
-        self.icpt_type: dict[int, str] = {}
         self.book = EngagementBook()
-        self.assessments: list[tuple[float, int, int, bool]] = []  # (time, icpt, track, hit)
         self.asset_state = np.full(len(sc.assets), INTACT)
         self.battery_ok = np.ones(len(sc.batteries), bool)
         self.sensor_ok = np.ones(len(sc.sensors), bool)
         self.seen = set()
         self.events = EventLog()
+        self.engagement = Engagement(sc, self.events, self.rng["engagement"])
         self.tracks = None
         self.kinds = self.truth.kind_code
 
@@ -157,52 +160,15 @@ class _Run:
             self.tracks = self.tracker.step(t1, det)
 
     def fly_interceptors(self, t0: float, t1: float) -> None:
-        ic = self.icpt
-        ids = ic.in_flight()
-        if ids.size == 0:
-            return
-        # Command, semi-active and track-via-missile rounds die with their guidance radar.
-        blind = ic.command[ids] & ~self.sensor_ok[ic.fire_control[ids]]
-        for i in ids[blind]:
-            ic.active[i] = False
-            self.icpt_outcome[int(i)] = "lost"
-            self.events.add(t0, "interceptor_lost", interceptor=i, threat=ic.target[i],
-                            battery=ic.battery[i], launcher=ic.launcher[i],
-                            sensor=ic.fire_control[i], pos=ic.pos[i])
-        ids = ids[~blind]
-        if ids.size == 0:
-            return
-        if self.tracks is not None and len(self.tracks):
-            # Mid-course updates: re-aim at the latest track of the target.
-            row = {int(t): r for r, t in enumerate(self.tracks.track_id)}
-            have = np.array([int(ic.track[i]) in row for i in ids], bool)
-            if have.any():
-                rows = np.array([row[int(ic.track[i])] for i in ids[have]], int)
-                x = self.tracks.x[rows]
-                dt_track = t0 - self.tracks.time_s
-                ic.reaim(ids[have], x[:, :3] + x[:, 3:] * dt_track, x[:, 3:])
-        s0 = self.truth.states(t0)
-        s1 = self.truth.states(t1)
-        tgt = ic.target[ids]
-        ended, t_end, miss = ic.fly(ids, s0[tgt, :3], s1[tgt, :3], t0, t1 - t0)
-        order = np.argsort(t_end[ended], kind="stable")
-        for i, te, ms in zip(ids[ended][order], t_end[ended][order], miss[ended][order],
-                             strict=True):
-            ic.active[i] = False
-            k = int(ic.target[i])
-            alive = self.status[k] == _FLYING and te < self.truth.end_time_s[k] and te < self.kill_t[k]
-            captured = ms <= ic.capture[i]
-            hit = bool(alive and captured and self.rng["engagement"].random() < ic.pk[i])
-            pos = self.truth.states(te)[k] if alive else ic.pos[i]
-            if hit:
-                self.kill_t[k] = te
-                self.status[k] = _INTERCEPTED
-            kind = "intercept_hit" if hit else "intercept_miss"
-            self.icpt_outcome[int(i)] = "hit" if hit else "miss"
-            self.events.add(te, kind, interceptor=i, threat=k, track=ic.track[i],
-                            battery=ic.battery[i], launcher=ic.launcher[i], pos=pos, value=ms)
-            delay = self.launchers.assess_delay[ic.launcher[i]]
-            self.assessments.append((te + delay, int(i), int(ic.track[i]), hit))
+        self.engagement.fly(t0, t1, self.truth, self.tracks, self.sensor_ok,
+                            alive=lambda k, t: bool(self.status[k] == _FLYING
+                                                    and t < self.truth.end_time_s[k]
+                                                    and t < self.kill_t[k]),
+                            kill=self._kill)
+
+    def _kill(self, k: int, t: float) -> None:
+        self.kill_t[k] = t
+        self.status[k] = _INTERCEPTED
 
     def impacts(self, t0: float, t1: float) -> None:
         end = self.truth.end_time_s
@@ -238,23 +204,19 @@ class _Run:
         for idx in np.flatnonzero(down & (np.array(a.role) == "radar")):
             self.sensor_ok[a.unit[idx]] = False
         for idx in np.flatnonzero(down & (np.array(a.role) == "launcher")):
-            self.launchers.operational[a.unit[idx]] = False
+            self.engagement.launchers.operational[a.unit[idx]] = False
         if hasattr(self.sensors, "operational"):
             self.sensors.operational &= self.sensor_ok
         for b, bu in enumerate(self.sc.batteries):
             blind = not self.sensor_ok[bu.sensors].any()
-            unarmed = not self.launchers.operational[bu.launchers].any()
+            unarmed = not self.engagement.launchers.operational[bu.launchers].any()
             if self.battery_ok[b] and (blind or unarmed):
                 self.battery_ok[b] = False
                 self.events.add(t, "battery_disabled", battery=b, pos=bu.enu,
                                 value=1.0 if blind else 2.0)
 
     def assess(self, t1: float) -> None:
-        due = [a for a in self.assessments if a[0] <= t1]
-        if not due:
-            return
-        self.assessments = [a for a in self.assessments if a[0] > t1]
-        for _, _, track, hit in sorted(due):
+        for track, hit in self.engagement.assessments_due(t1):
             self.book.assessed(track, hit)
 
     def decide(self, t: float) -> None:
@@ -263,46 +225,15 @@ class _Run:
             return
         a = self.sc.assets
         ev = evaluate_threats(tr.x, a.enu, a.value, self.asset_state != DESTROYED)
-        L = self.launchers
-        busy = np.bincount(L.fire_control[self.icpt.launcher[self.icpt.in_flight()]],
-                           minlength=len(self.sc.sensors)) if self.icpt.n else np.zeros(
-            len(self.sc.sensors), int)
-        chan = np.where(L.channels > 0, np.maximum(L.channels - busy, 0), -1)
-        chan = np.where(self.sensor_ok, chan, 0)
-        fc_ok = self.sensor_ok[L.fire_control]
+        L = self.engagement.launchers
+        chan = self.engagement.channels_free(self.sensor_ok)
         saved = L.operational.copy()
-        L.operational &= fc_ok
+        L.operational &= self.sensor_ok[L.fire_control]
         doctrines = [b.doctrine for b in self.sc.batteries]
         orders = self.assigner.decide(t, tr, ev, L, self.book, doctrines, chan, self.battery_ok,
                                       self.heights)
         L.operational = saved
-        for q in range(len(orders)):
-            j = int(orders.launcher[q])
-            k = int(orders.target[q])
-            trk = int(orders.track_id[q])
-            n = int(orders.rounds[q])
-            self.events.add(t, "assignment", track=trk, threat=k, battery=orders.battery[q],
-                            launcher=j, pos=orders.intercept_enu[q])
-            L.fire(j, n, t)
-            self.book.fired(trk, n)
-            tof = orders.intercept_time_s[q] - t
-            max_tof = 1.5 * L.max_range[j] / L.speed[j] + 5.0
-            for _ in range(n):
-                i = self.icpt.launch(
-                    pos=L.enu[j], aim=orders.intercept_enu[q], speed=L.speed[j], target=k,
-                    track=trk, launcher=j, battery=int(L.battery[j]),
-                    fire_control=int(L.fire_control[j]), pk=L.pk[j, self.kinds[k]],
-                    guidance=L.guidance[j], t=t, max_tof=max(max_tof, 1.5 * tof + 5.0),
-                )
-                self.icpt_type[i] = L.interceptor[j]
-                self.events.add(t, "fire", interceptor=i, threat=k, track=trk,
-                                battery=L.battery[j], launcher=j, pos=L.enu[j],
-                                value=L.unit_cost[j])
-
-    def reloads(self, t: float) -> None:
-        for j in self.launchers.update(t):
-            self.events.add(t, "reload", launcher=j, battery=self.launchers.battery[j],
-                            value=float(self.launchers.capacity[j]))
+        self.engagement.fire(orders, t, self.kinds, self.book)
 
     def run(self) -> SimulationResult:
         cfg = self.sc.config
@@ -318,18 +249,17 @@ class _Run:
             self.fly_interceptors(t, t1)
             self.impacts(t, t1)
             self.assess(t1)
-            self.reloads(t1)
+            self.engagement.reloads(t1)
             if t1 + 1e-9 >= next_decision:
                 self.decide(t1)
                 next_decision += period * max(1, np.floor((t1 + 1e-9 - next_decision) / period) + 1)
             t = t1
             k += 1
-            if (self.status >= 0).all() and self.icpt.in_flight().size == 0:
+            if (self.status >= 0).all() and self.engagement.in_flight().size == 0:
                 break
         self.status[self.status == _FLYING] = _AIRBORNE
         self.status[self.status == _PENDING] = _NOT_LAUNCHED
-        for i in self.icpt.in_flight():
-            self.icpt_outcome[int(i)] = "in_flight"
+        self.engagement.finish()
         return self._result()
 
     def _result(self) -> SimulationResult:
@@ -343,17 +273,7 @@ class _Run:
             "state": [THREAT_STATES[s] for s in self.status], "unit_cost": tr.unit_cost,
             "target_asset": tr.target_asset,
         })
-        ic = self.icpt
-        ids = np.arange(ic.n)
-        L = self.launchers
-        interceptors = pd.DataFrame({
-            "interceptor_id": ids, "launcher": ic.launcher[:ic.n],
-            "battery": [self.sc.batteries[b].name for b in ic.battery[:ic.n]],
-            "type": [self.icpt_type[int(i)] for i in ids],
-            "target": ic.target[:ic.n], "launch_time_s": ic.launch_t[:ic.n],
-            "outcome": [self.icpt_outcome.get(int(i), "in_flight") for i in ids],
-            "unit_cost": L.unit_cost[ic.launcher[:ic.n]] if ic.n else np.zeros(0),
-        })
+        interceptors = self.engagement.table()
         a = self.sc.assets
         states = np.array(["intact", "damaged", "destroyed"])[self.asset_state]
         from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
@@ -365,11 +285,12 @@ class _Run:
         res = SimulationResult(scenario=self.sc.name, seed=self.seed,
                                events=self.events.to_frame(), threats=threats,
                                interceptors=interceptors, assets=assets)
-        res.summary = summarize(res, self.sc, self.truth, self.launchers)
+        res.summary = summarize(res, self.sc, self.truth)
         return res
 
 
-def simulate(scenario: Scenario | str | Path | dict, seed: int | None = None, *,
+def simulate(scenario: Scenario | str | Path | dict,
+             seed: int | np.random.SeedSequence | None = None, *,
              tracking: str | None = None, solver: str | None = None) -> SimulationResult:
     """Simulate one raid end to end, from the first launch to the last impact or intercept.
 
@@ -377,9 +298,9 @@ def simulate(scenario: Scenario | str | Path | dict, seed: int | None = None, *,
     ----------
     scenario : Scenario, path or dict
         A loaded scenario, a scenario file, or a scenario mapping.
-    seed : int, optional
-        Seed of this run; defaults to the scenario's ``seed``. The same seed gives the same
-        event log.
+    seed : int or numpy.random.SeedSequence, optional
+        Seed of this run; defaults to the scenario's ``seed``. Campaigns pass the replication's
+        child of ``SeedSequence(seed).spawn(n)``. The same seed gives the same event log.
     tracking : {"truth", "full"}, optional
         Overrides the scenario's tracking mode.
     solver : str, optional
@@ -395,6 +316,9 @@ def simulate(scenario: Scenario | str | Path | dict, seed: int | None = None, *,
     >>> print(res.summary_table())  # doctest: +SKIP
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    seed = sc.seed if seed is None else int(seed)
+    if seed is None:
+        seed = sc.seed
+    elif not isinstance(seed, np.random.SeedSequence):
+        seed = int(seed)
     return _Run(sc, seed, tracking, solver).run()
 
