@@ -72,9 +72,15 @@ def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     return data, lines
 
 
+def _num(x):
+    if isinstance(x, float) and x.is_integer():
+        return int(x)
+    return x
+
+
 def _rule(err: dict) -> str:
     t = err["type"]
-    ctx = err.get("ctx") or {}
+    ctx = {k: _num(v) for k, v in (err.get("ctx") or {}).items()}
     simple = {
         "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
         "greater_than": lambda: f"must be > {ctx.get('gt')}",

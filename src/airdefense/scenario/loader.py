@@ -14,7 +14,7 @@ from airdefense._yaml import load_yaml_text, pydantic_to_scenario_error
 from airdefense.catalog import Catalog, load_catalog
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
-from airdefense.geo import Frame
+from airdefense.geo import Frame, ground_distance_m
 from airdefense.scenario.model import Location, ScenarioConfig
 from airdefense.sensors.presets import RadarPreset
 from airdefense.threats.presets import ThreatPreset
@@ -305,7 +305,7 @@ class _Resolver:
             lenu = self.point(g.launch)
             route = np.array([self.point(w, default_alt_m=tp.cruise_altitude_m) for w in g.route],
                              float).reshape(-1, 3)
-            ground = float(np.hypot(*(tenu[:2] - lenu[:2])))
+            ground = float(ground_distance_m(tenu, lenu, self.frame.radius_m))
             if ground > tp.max_range_m * 1.05:
                 raise ScenarioError(
                     f"{gpath}.launch",

@@ -1,0 +1,59 @@
+"""Shared fixtures: a seeded rng and a small scenario."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+SHARED = REPO.parent / "shared"
+
+SMALL_SCENARIO = {
+    "name": "small",
+    "origin": {"lat_deg": 50.0, "lon_deg": 30.0, "alt_m": 100.0},
+    "duration_s": 1200.0,
+    "step_s": 0.5,
+    "seed": 11,
+    "assets": {
+        "plant": {"kind": "power_plant", "position": {"bearing_deg": 0, "range_m": 0},
+                  "value": 1.0e8},
+    },
+    "batteries": {
+        "srb": {
+            "position": {"bearing_deg": 90, "range_m": 2000},
+            "sensors": {"preset": "tor_m2_radar", "name": "radar"},
+            "launchers": {"preset": "tor_m2_tlar", "count": 2},
+        }
+    },
+    "raid": {
+        "drones": {
+            "preset": "shahed136", "count": 8,
+            "launch": {"bearing_deg": 90, "range_m": 40000},
+            "target": {"asset": "plant"}, "salvo_interval_s": 15.0,
+        }
+    },
+}
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded random generator."""
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def small_scenario_dict() -> dict:
+    """A small scenario as a dict (a deep copy each time)."""
+    return copy.deepcopy(SMALL_SCENARIO)
+
+
+@pytest.fixture
+def small_scenario(small_scenario_dict):
+    """The small scenario, loaded."""
+    from airdefense import load_scenario
+
+    return load_scenario(small_scenario_dict)

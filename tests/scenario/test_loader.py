@@ -1,0 +1,154 @@
+"""Scenario loading: validation errors name the path, the value, the rule and the unit."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from airdefense import ScenarioError, load_scenario
+from tests.conftest import SMALL_SCENARIO
+
+
+def _with(path: str, value):
+    d = copy.deepcopy(SMALL_SCENARIO)
+    keys = path.split(".")
+    cur = d
+    for k in keys[:-1]:
+        cur = cur[k]
+    if value is _DELETE:
+        del cur[keys[-1]]
+    else:
+        cur[keys[-1]] = value
+    return d
+
+
+_DELETE = object()
+
+BAD = [
+    # (path, value, expected message pattern)
+    ("duration_s", _DELETE, r"duration_s: is required but missing"),
+    ("raid.drones.colour", "red", r"raid\.drones\.colour: unknown key"),
+    ("raid.drones.count", "many", r"raid\.drones\.count: .*integer.*got 'many'"),
+    ("raid.drones.count", 0, r"raid\.drones\.count: must be >= 1, got 0"),
+    ("duration_s", -5, r"duration_s: must be > 0, got -5 \(unit: s\)"),
+    ("origin.lat_deg", 95.0, r"origin\.lat_deg: must be <= 90, got 95\.0 \(unit: deg\)"),
+    ("raid.drones.preset", "shahed999", r"raid\.drones\.preset: unknown threat preset 'shahed999'"),
+    ("batteries.srb.sensors", {"preset": "nope"}, r"batteries\.srb\.sensors\[0\]\.preset: unknown sensor preset 'nope'"),
+    ("raid.drones.target", {"asset": "palace"}, r"raid\.drones\.target\.asset: names no asset: 'palace'"),
+    ("raid.drones.target", {"asset": "plant", "point": {"bearing_deg": 0, "range_m": 5}}, r"raid\.drones\.target: give exactly one of asset or point"),
+    ("raid.drones.launch", {"bearing_deg": 90, "range_m": 4_000_000}, r"raid\.drones\.launch: launch point is 4000\.0 km from the target, beyond .*max_range_m of 2000\.0 km"),
+    ("step_s", 10.0, None),  # valid
+    ("batteries.srb.launchers", {"preset": "tor_m2_tlar", "count": -2}, r"batteries\.srb\.launchers\[0\]\.count: must be >= 1, got -2"),
+    ("raid.drones.overrides", {"speed_mps": -3}, r"raid\.drones\.overrides\.speed_mps: must be > 0, got -3 \(unit: m/s\)"),
+    ("batteries.srb.sensors", {"preset": "mpq65", "boresight_deg": 720}, r"boresight_deg: must be <= 360, got 720"),
+    ("assets.plant.position", {"lat_deg": 50.0}, r"assets\.plant\.position: lat_deg and lon_deg must be given together"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "pattern"), BAD)
+def test_bad_field_is_named(path, value, pattern):
+    """Each malformed field raises a ScenarioError naming its path, value and rule."""
+    data = _with(path, value)
+    if pattern is None:
+        load_scenario(data)
+        return
+    with pytest.raises(ScenarioError, match=pattern):
+        load_scenario(data)
+
+
+def test_yaml_syntax_error_gives_line(tmp_path):
+    """A YAML syntax error names the file and the line."""
+    f = tmp_path / "bad.yaml"
+    f.write_text("name: x\norigin: {lat_deg: 1, lon_deg: 2\nduration_s: 10\n")
+    with pytest.raises(ScenarioError, match=r"bad\.yaml: YAML syntax error at line \d+, column \d+"):
+        load_scenario(f)
+
+
+def test_field_error_in_file_gives_line(tmp_path):
+    """A field error in a YAML file carries the file name and the line of the field."""
+    f = tmp_path / "s.yaml"
+    f.write_text("origin: {lat_deg: 50, lon_deg: 30}\nduration_s: 100\nraid:\n  d:\n"
+                 "    preset: shahed136\n    count: 0\n    launch: {bearing_deg: 0, range_m: 1000}\n"
+                 "    target: {point: {bearing_deg: 0, range_m: 0}}\n")
+    with pytest.raises(ScenarioError, match=r"s\.yaml: raid\.d\.count: must be >= 1, got 0 \[line 6\]"):
+        load_scenario(f)
+
+
+def test_missing_file():
+    """A scenario path that does not exist is reported as such."""
+    with pytest.raises(ScenarioError, match="scenario file not found"):
+        load_scenario("/nonexistent/scenario.yaml")
+
+
+def test_not_a_mapping(tmp_path):
+    """A YAML file holding a list is rejected with the rule."""
+    f = tmp_path / "l.yaml"
+    f.write_text("- 1\n- 2\n")
+    with pytest.raises(ScenarioError, match="a scenario must be a mapping, got list"):
+        load_scenario(f)
+
+
+def test_battery_components_are_assets(small_scenario):
+    """Every battery radar and launcher is a defended asset with its battery recorded."""
+    a = small_scenario.assets
+    assert a.name == ["plant", "srb.radar", "srb.tor_m2_tlar.0", "srb.tor_m2_tlar.1"]
+    assert a.role == ["asset", "radar", "launcher", "launcher"]
+    np.testing.assert_array_equal(a.battery, [-1, 0, 0, 0])
+
+
+def test_bearing_range_geometry(small_scenario):
+    """A position given as bearing 90 deg, 2 km lies 2 km east of the origin at ground level."""
+    enu = small_scenario.batteries[0].enu
+    np.testing.assert_allclose(enu[:2], [2000.0, 0.0], atol=0.01)
+    assert abs(small_scenario.frame.height_m(enu[None])[0]) < 1e-6
+
+
+def test_overrides_apply(small_scenario_dict):
+    """Preset overrides change only the named field and are validated."""
+    small_scenario_dict["raid"]["drones"]["overrides"] = {"speed_mps": 60.0}
+    sc = load_scenario(small_scenario_dict)
+    assert sc.groups[0].preset.speed_mps == 60.0
+    assert sc.groups[0].preset.rcs_m2 == sc.catalog.threats["shahed136"].rcs_m2
+
+
+def test_user_catalog(tmp_path, small_scenario_dict):
+    """A user catalog file adds presets that scenarios can use."""
+    cat = tmp_path / "mine.yaml"
+    cat.write_text(
+        "threats:\n  slowdrone:\n    kind: drone\n    source: test figures\n    unit_cost: 1000\n"
+        "    speed_mps: 30\n    cruise_altitude_m: 200\n    max_range_m: 100000\n    rcs_m2: 0.05\n"
+        "    warhead_kg: 5\n    lethal_radius_m: 5\n"
+    )
+    small_scenario_dict["catalog"] = [str(cat)]
+    small_scenario_dict["raid"]["drones"]["preset"] = "slowdrone"
+    sc = load_scenario(small_scenario_dict)
+    assert sc.groups[0].preset.speed_mps == 30.0
+
+
+def test_bad_user_catalog(tmp_path, small_scenario_dict):
+    """A user catalog entry that breaks a rule names the file, section, entry and field."""
+    cat = tmp_path / "mine.yaml"
+    cat.write_text("sensors:\n  r:\n    role: search\n    scan: rotating\n    source: s\n"
+                   "    unit_cost: 1\n    ref_range_m: -5\n    max_range_m: 100\n    scan_period_s: 1\n")
+    small_scenario_dict["catalog"] = [str(cat)]
+    with pytest.raises(ScenarioError, match=r"mine\.yaml: sensors\.r\.ref_range_m: must be > 0, got -5 \(unit: m\)"):
+        load_scenario(small_scenario_dict)
+
+
+def test_catalog_entries_carry_sources():
+    """Every built-in preset has a source note and a unit cost."""
+    from airdefense.catalog import SECTIONS, load_catalog
+
+    cat = load_catalog()
+    for sec in SECTIONS:
+        for name, p in cat.section(sec).items():
+            assert p.source.strip(), f"{sec}.{name} has no source"
+            assert p.unit_cost >= 0
+    for k in ("shahed136", "kh101", "iskander_m", "fighter", "attack_helicopter"):
+        assert k in cat.threats
+    for k in ("mpq65", "tor_m2_radar", "hawk_par", "hawk_hpi"):
+        assert k in cat.sensors
+    for k in ("pac3", "pac2_gem", "hawk_mim23", "tor_9m338", "gun_35mm"):
+        assert k in cat.interceptors

@@ -1,0 +1,126 @@
+"""Simulation invariants: terminal states, inventory, causality, determinism, step size."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from airdefense import load_scenario, simulate
+from airdefense.simulation import THREAT_STATES
+from tests.conftest import EXAMPLES, SMALL_SCENARIO
+
+
+def check_invariants(res, sc) -> None:
+    """Assert every invariant of one run (shared by the tests below)."""
+    ev = res.events
+    th = res.threats
+    # Every threat ends in exactly one terminal state, consistent with the event log.
+    assert th.state.isin(THREAT_STATES).all()
+    assert th.threat_id.is_unique
+    hits = ev[ev.kind == "intercept_hit"].groupby("threat_id").size()
+    impacts = ev[ev.kind == "impact"].groupby("threat_id").size()
+    assert (hits <= 1).all() and (impacts <= 1).all()
+    assert set(hits.index).isdisjoint(impacts.index)
+    intercepted = set(th.threat_id[th.state == "intercepted"])
+    impacted = set(th.threat_id[th.state == "impacted"])
+    assert intercepted == set(hits.index)
+    assert impacted == set(impacts.index)
+    # No launcher fires more interceptors than it holds.
+    cap = np.array([u.rounds for u in sc.launchers])
+    for j in range(len(sc.launchers)):
+        evj = ev[ev.launcher_id == j]
+        fires = evj[evj.kind == "fire"]
+        reloads = evj[evj.kind == "reload"]
+        assert len(fires) <= cap[j] * (1 + len(reloads))
+        # Between reloads, at most one load's worth.
+        edges = np.concatenate([[-np.inf], reloads.time_s.to_numpy(), [np.inf]])
+        counts = np.histogram(fires.time_s, bins=edges)[0]
+        assert (counts <= cap[j]).all()
+    assert len(res.interceptors) == int((ev.kind == "fire").sum())
+    # No event comes before its cause.
+    first = ev.groupby(["threat_id", "kind"], observed=True).time_s.min().unstack()
+    launched = first.get("launch")
+    for later in ("detection", "track_start", "assignment", "fire", "intercept_hit",
+                  "intercept_miss", "impact"):
+        if later in first and launched is not None:
+            both = first[[later]].join(launched.rename("launch")).dropna()
+            assert (both[later] >= both["launch"] - 1e-9).all(), later
+    if "detection" in first and "track_start" in first:
+        both = first[["detection", "track_start"]].dropna()
+        assert (both.track_start >= both.detection - 1e-9).all()
+    fire = ev[ev.kind == "fire"].set_index("interceptor_id").time_s
+    end = ev[ev.kind.isin(["intercept_hit", "intercept_miss", "interceptor_lost"])]
+    end = end.set_index("interceptor_id").time_s
+    assert end.index.is_unique
+    assert (end >= fire.reindex(end.index) - 1e-9).all()
+    if (ev.kind.isin(["asset_damaged", "asset_destroyed"])).any():
+        first_impact = ev[ev.kind == "impact"].time_s.min()
+        dmg = ev[ev.kind.isin(["asset_damaged", "asset_destroyed"])].time_s
+        assert (dmg >= first_impact - 1e-9).all()
+    assert ev.time_s.is_monotonic_increasing
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+def test_examples_keep_invariants(example):
+    """Each example run keeps every invariant."""
+    sc = load_scenario(EXAMPLES / example)
+    res = simulate(sc)
+    check_invariants(res, sc)
+
+
+def test_same_seed_same_event_log(small_scenario):
+    """The same seed gives an identical event log; another seed gives a different one."""
+    a = simulate(small_scenario, seed=5).events
+    b = simulate(small_scenario, seed=5).events
+    c = simulate(small_scenario, seed=6).events
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    count=st.integers(1, 12),
+    interval=st.floats(0.0, 30.0),
+    launchers=st.integers(1, 3),
+    rounds=st.integers(0, 4),
+    salvo=st.integers(1, 2),
+    seed=st.integers(0, 2**31),
+)
+def test_invariants_hold_on_random_raids(count, interval, launchers, rounds, salvo, seed):
+    """Random raid sizes, inventories and salvo doctrines never break an invariant."""
+    d = copy.deepcopy(SMALL_SCENARIO)
+    d["duration_s"] = 900.0
+    d["step_s"] = 1.0
+    d["raid"]["drones"].update(count=count, salvo_interval_s=interval,
+                               launch={"bearing_deg": 90, "range_m": 25000})
+    d["batteries"]["srb"]["launchers"] = {"preset": "tor_m2_tlar", "count": launchers,
+                                          "interceptors_per_launcher": rounds,
+                                          "reload_time_s": 60.0}
+    d["batteries"]["srb"]["doctrine"] = {"salvo_size": salvo, "max_rounds_per_threat": 2,
+                                         "mode": "shoot_shoot_look"}
+    sc = load_scenario(d)
+    res = simulate(sc, seed=seed)
+    check_invariants(res, sc)
+    assert res.summary["threats_launched"] == count
+
+
+def test_step_size_does_not_change_results(small_scenario_dict):
+    """Intercepts over 12 seeds agree within noise at steps of 0.25 s and 1 s."""
+    out = {}
+    n = 12
+    for step in (0.25, 1.0):
+        d = copy.deepcopy(small_scenario_dict)
+        d["step_s"] = step
+        d["duration_s"] = 600.0
+        d["raid"]["drones"]["launch"] = {"bearing_deg": 90, "range_m": 16000}
+        sc = load_scenario(d)
+        out[step] = np.array([simulate(sc, seed=s).summary["intercepted"] for s in range(n)])
+    assert out[1.0].mean() > 2  # the battery does engage
+    diff = out[0.25].mean() - out[1.0].mean()
+    se = np.sqrt(out[0.25].var(ddof=1) / n + out[1.0].var(ddof=1) / n) + 0.1
+    assert abs(diff) < 3 * se, (out[0.25], out[1.0])
