@@ -122,7 +122,7 @@ class _Run:
         self.asset_state = np.full(len(sc.assets), INTACT)
         self.battery_ok = np.ones(len(sc.batteries), bool)
         self.sensor_ok = np.ones(len(sc.sensors), bool)
-        self.seen = set()
+        self.seen = np.zeros((n, max(len(sc.sensors), 1)), bool)
         self.events = EventLog()
         self.engagement = Engagement(sc, self.events, self.rng["engagement"])
         self.tracks = None
@@ -146,12 +146,19 @@ class _Run:
 
     def sense_and_track(self, t0: float, t1: float) -> None:
         det = self.sensors.scan(t0, t1, self.truth, self.alive, self.rng["sensors"])
-        if len(det):
-            for ti, si, ts, pos in zip(det.truth_id, det.sensor, det.time_s, det.enu, strict=True):
-                if ti >= 0 and (ti, si) not in self.seen:
-                    self.seen.add((ti, si))
-                    self.events.add(ts, "detection", threat=ti, sensor=si,
-                                    battery=self.sc.sensors[si].battery, pos=pos)
+        real = np.flatnonzero(det.truth_id >= 0) if len(det) else np.zeros(0, int)
+        if real.size:
+            # First detection of each threat by each radar (rows are in scan-time order).
+            pair = det.truth_id[real] * self.seen.shape[1] + det.sensor[real]
+            _, first = np.unique(pair, return_index=True)
+            rows = real[first]
+            rows = rows[~self.seen[det.truth_id[rows], det.sensor[rows]]]
+            self.seen[det.truth_id[rows], det.sensor[rows]] = True
+            enu = det.enu
+            for r in rows[np.argsort(det.time_s[rows], kind="stable")]:
+                si = det.sensor[r]
+                self.events.add(det.time_s[r], "detection", threat=det.truth_id[r], sensor=si,
+                                battery=self.sc.sensors[si].battery, pos=enu[r])
         if hasattr(self.tracker, "new_tracks"):
             self.tracks = self.tracker.step(t1, det, alive=self.alive(t1))
             for tid, threat, ts in self.tracker.new_tracks:
