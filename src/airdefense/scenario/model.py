@@ -20,6 +20,7 @@ __all__ = [
     "SensorSpec",
     "LauncherSpec",
     "Doctrine",
+    "Zone",
     "Battery",
     "Target",
     "RaidGroup",
@@ -102,6 +103,15 @@ class LauncherSpec(StrictModel):
     interceptor_overrides: dict[str, Any] = Field(default_factory=dict)
 
 
+class Zone(StrictModel):
+    """A fire-control zone: engagements whose intercept point lies inside follow its rule."""
+
+    name: str = ""
+    position: Location
+    radius_m: float = Field(gt=0)
+    rule: Literal["hold_fire", "weapons_free"]
+
+
 class Doctrine(StrictModel):
     """Firing doctrine of a battery."""
 
@@ -112,6 +122,7 @@ class Doctrine(StrictModel):
         default_factory=lambda: ["drone", "cruise", "ballistic", "aircraft", "helicopter"]
     )
     hold_fire: bool = False
+    zones: list[Zone] = Field(default_factory=list)
     reserve_ballistic_rounds: int = Field(default=0, ge=0)
     layer: Literal["outer", "middle", "inner"] | None = None
 
@@ -181,8 +192,11 @@ class C2Config(StrictModel):
 
     mode: Literal["networked", "autonomous"] = "networked"
     decision_period_s: float = Field(default=2.0, gt=0, le=60)
-    cost_weight: float = Field(default=0.0, ge=0)
+    cost_weight: float = Field(
+        default=0.0, ge=0, description="dollars of value saved one dollar of interceptor must buy"
+    )
     solver: Literal["greedy", "heuristic", "exact"] = "greedy"
+    solver_time_limit_s: float = Field(default=0.05, gt=0, le=60)
 
 
 class TerrainSpec(StrictModel):
