@@ -1,16 +1,38 @@
-"""Turn a scenario's raid into a ThreatSet (ground truth), vectorised per raid group."""
+"""Turn a scenario's raid into a ThreatSet (ground truth), vectorised per raid group.
+
+Random draws (launch-time spread, aim spread, impact scatter with the class's CEP, route jitter)
+are made here, in one place, for every flight model. Each class then flies its own model:
+:mod:`~airdefense.threats.ballistic` for ballistic missiles and the route models
+(:mod:`~airdefense.threats.drone`, :mod:`~airdefense.threats.cruise`,
+:mod:`~airdefense.threats.aircraft`) for the others. ``model="straight"`` flies the straight-leg
+baseline of :mod:`~airdefense.threats.straight` instead.
+"""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
+from airdefense.geo import point_above_sphere, sphere_coords
+from airdefense.threats._route import concat_routes
+from airdefense.threats.aircraft import aircraft_profile
+from airdefense.threats.ballistic import build_ballistic
 from airdefense.threats.base import PiecewiseLinearTrajectory, ThreatSet
+from airdefense.threats.cruise import cruise_profile
+from airdefense.threats.drone import drone_profile
+from airdefense.threats.flight import RouteGroup, fly_route_group
+from airdefense.threats.rcs import rcs_triplet
+from airdefense.threats.sampled import CompositeTrajectory
 from airdefense.threats.straight import straight_knots
 
-__all__ = ["build_threats", "CEP_TO_SIGMA"]
+__all__ = ["build_threats", "CEP_TO_SIGMA", "wind_vector"]
 
 # For a circular normal distribution, CEP = sigma * sqrt(2 ln 2) = 1.1774 sigma.
 CEP_TO_SIGMA = 1.0 / np.sqrt(2.0 * np.log(2.0))
+
+_PROFILES = {"drone": drone_profile, "cruise": cruise_profile, "aircraft": aircraft_profile,
+             "helicopter": aircraft_profile}
 
 
 def _pad(knot_t: np.ndarray, knot_p: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -22,38 +44,147 @@ def _pad(knot_t: np.ndarray, knot_p: np.ndarray, k: int) -> tuple[np.ndarray, np
     return t, p
 
 
-def build_threats(scenario, rng: np.random.Generator) -> ThreatSet:
+def wind_vector(speed_mps: float, from_deg: float) -> np.ndarray:
+    """Wind velocity (east, north), m/s, of a wind blowing from ``from_deg`` (clockwise from N)."""
+    b = np.radians(from_deg)
+    return -speed_mps * np.array([np.sin(b), np.cos(b)])
+
+
+def _draws(g, radius: float, rng: np.random.Generator):
+    """Launch times, aim points and jittered routes of one group."""
+    p = g.preset
+    n = g.count
+    launch_t = g.launch_time_s + np.arange(n) * g.salvo_interval_s
+    if g.launch_jitter_s > 0:
+        launch_t = launch_t + rng.uniform(0.0, g.launch_jitter_s, n)
+    aim = np.repeat(g.target_enu[None], n, axis=0)
+    if g.aim_spread_m > 0:
+        aim[:, :2] += rng.normal(0.0, g.aim_spread_m, (n, 2))
+    if p.cep_m > 0 and p.impacts:
+        aim[:, :2] += rng.normal(0.0, p.cep_m * CEP_TO_SIGMA, (n, 2))
+    if g.aim_spread_m > 0 or (p.cep_m > 0 and p.impacts):
+        # Keep scattered aim points at the target's height over the curved earth.
+        arc = sphere_coords(aim, radius)
+        h = sphere_coords(g.target_enu[None], radius)[0, 2]
+        aim = point_above_sphere(arc[:, 0], arc[:, 1], np.full(n, h), radius)
+    route = np.repeat(g.route_enu[None], n, axis=0)
+    if g.route_jitter_m > 0 and route.shape[1]:
+        route[..., :2] += rng.normal(0.0, g.route_jitter_m, route.shape[:2] + (2,))
+    launch = np.repeat(g.launch_enu[None], n, axis=0)
+    return launch_t, aim, route, launch
+
+
+def build_threats(
+    scenario, rng: np.random.Generator, *, model: Literal["physical", "straight"] = "physical"
+) -> ThreatSet:
     """Draw launch times, aim points and routes, and fly every threat of the raid.
 
     Parameters
     ----------
     scenario : Scenario
-        A loaded scenario.
+        A loaded scenario. Its ``terrain`` (if any) is used for terrain-following.
     rng : numpy.random.Generator
-        Source of launch-time jitter, aim spread, impact scatter (CEP) and route jitter.
+        Source of launch-time jitter, aim spread, impact scatter (CEP), route jitter and the
+        ballistic terminal weave.
+    model : {"physical", "straight"}, default "physical"
+        The flight models of each class, or the straight-leg baseline.
 
     Returns
     -------
     ThreatSet
+
+    Raises
+    ------
+    ScenarioError
+        For a route that cannot be flown (turn limits, terrain, wind), or a ballistic target
+        beyond the class's maximum range; the message names the raid group and the field.
     """
     radius = scenario.frame.radius_m
-    ts, ps, cols = [], [], {k: [] for k in (
-        "group", "kind", "preset", "launch", "impact", "target", "rcs", "cost", "lr", "impacts")}
+    if model == "straight":
+        return _build_straight(scenario, rng)
+    cols = {k: [] for k in ("group", "kind", "preset", "launch", "impact", "target", "rcs",
+                            "cost", "lr", "front", "side", "tail")}
+    ball, routes = [], []
+    offset = 0
+    terrain = getattr(scenario, "terrain", None)
+    if terrain is not None and not hasattr(terrain, "elevation_m"):
+        terrain = None
+    frame_alt = float(getattr(scenario.frame, "alt_m", 0.0))
+    scen_wind = getattr(scenario, "wind_enu_mps", None)
     for gi, g in enumerate(scenario.groups):
         p = g.preset
         n = g.count
-        launch_t = g.launch_time_s + np.arange(n) * g.salvo_interval_s
-        if g.launch_jitter_s > 0:
-            launch_t = launch_t + rng.uniform(0.0, g.launch_jitter_s, n)
-        aim = np.repeat(g.target_enu[None], n, axis=0)
-        if g.aim_spread_m > 0:
-            aim[:, :2] += rng.normal(0.0, g.aim_spread_m, (n, 2))
-        if p.cep_m > 0 and p.impacts:
-            aim[:, :2] += rng.normal(0.0, p.cep_m * CEP_TO_SIGMA, (n, 2))
-        route = np.repeat(g.route_enu[None], n, axis=0)
-        if g.route_jitter_m > 0 and route.shape[1]:
-            route[..., :2] += rng.normal(0.0, g.route_jitter_m, route.shape[:2] + (2,))
-        launch = np.repeat(g.launch_enu[None], n, axis=0)
+        launch_t, aim, route, launch = _draws(g, radius, rng)
+        rows = np.arange(offset, offset + n)
+        offset += n
+        if p.kind == "ballistic":
+            ground = float(np.linalg.norm(
+                sphere_coords(g.target_enu[None], radius)[0, :2]
+                - sphere_coords(g.launch_enu[None], radius)[0, :2]))
+            ball.append((rows, dict(name=g.name, preset_name=g.preset_name, preset=p,
+                                    depressed=g.depressed, launch=launch, aim=aim,
+                                    launch_t=launch_t, nominal_range_m=ground)))
+        else:
+            wind = (np.asarray(scen_wind, float)[:2] if scen_wind is not None
+                    else wind_vector(p.wind_speed_mps, p.wind_from_deg))
+            loiter = getattr(g, "loiter_s", None)
+            rg = RouteGroup(
+                name=g.name, preset_name=g.preset_name, preset=p, launch=launch, aim=aim,
+                route=route, nominal_route=g.route_enu, nominal_aim=g.target_enu,
+                launch_t=launch_t, leg_speed_mps=getattr(g, "leg_speed_mps", None),
+                loiter_s=float(p.loiter_s if loiter is None else loiter), wind_enu_mps=wind,
+            )
+            traj = fly_route_group(rg, _PROFILES[p.kind](p), radius, terrain, frame_alt)
+            routes.append((rows, traj))
+            if not p.impacts:
+                aim = np.full((n, 3), np.nan)
+        front, side, tail = rcs_triplet(p)
+        cols["group"].append(np.full(n, gi))
+        cols["kind"].append(np.full(n, p.kind, dtype=object))
+        cols["preset"].append(np.full(n, g.preset_name, dtype=object))
+        cols["launch"].append(launch_t)
+        cols["impact"].append(aim if p.impacts else np.full((n, 3), np.nan))
+        cols["target"].append(np.full(n, g.target_asset))
+        cols["rcs"].append(np.full(n, p.rcs_m2))
+        cols["cost"].append(np.full(n, p.unit_cost))
+        cols["lr"].append(np.full(n, p.lethal_radius_m))
+        cols["front"].append(np.full(n, front))
+        cols["side"].append(np.full(n, side))
+        cols["tail"].append(np.full(n, tail))
+    n_all = offset
+    end = np.zeros(n_all)
+    impact = np.concatenate(cols["impact"])
+    parts = []
+    if ball:
+        b_rows = np.concatenate([r for r, _ in ball])
+        traj, b_end, b_imp = build_ballistic([d for _, d in ball], radius, rng)
+        end[b_rows] = b_end
+        impact[b_rows] = b_imp
+        parts.append((b_rows, traj))
+    if routes:
+        r_rows = np.concatenate([r for r, _ in routes])
+        traj = concat_routes([t for _, t in routes])
+        end[r_rows] = traj.t1
+        parts.append((r_rows, traj))
+    cat = {k: np.concatenate(v) for k, v in cols.items() if k != "impact"}
+    trajectory = CompositeTrajectory(n_all, parts, cat["front"], cat["side"], cat["tail"])
+    return ThreatSet(
+        threat_id=np.arange(n_all), group=cat["group"], kind=cat["kind"], preset=cat["preset"],
+        launch_time_s=cat["launch"], end_time_s=end, impact_enu=impact,
+        target_asset=cat["target"], rcs_m2=cat["rcs"], unit_cost=cat["cost"],
+        lethal_radius_m=cat["lr"], trajectory=trajectory,
+    )
+
+
+def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
+    """The straight-leg baseline (constant speed between waypoints)."""
+    radius = scenario.frame.radius_m
+    ts, ps, cols = [], [], {k: [] for k in (
+        "group", "kind", "preset", "launch", "impact", "target", "rcs", "cost", "lr")}
+    for gi, g in enumerate(scenario.groups):
+        p = g.preset
+        n = g.count
+        launch_t, aim, route, launch = _draws(g, radius, rng)
         if p.kind == "ballistic":
             ground = np.linalg.norm(aim[:, :2] - launch[:, :2], axis=1).mean()
             apogee = p.apogee_m if p.apogee_m else 0.25 * ground

@@ -39,3 +39,28 @@ class ThreatPreset(StrictModel):
     terminal_dive: bool = True
     dive_angle_deg: float = Field(default=45.0, gt=0, le=90)
     impacts: bool = Field(default=True, description="False for aircraft that release and return")
+    # Flight-model figures (threat flight-model issue); the defaults keep older catalogs valid.
+    rcs_tail_m2: float | None = Field(default=None, gt=0, description="tail-on RCS")
+    ballistic_coeff_kg_m2: float = Field(
+        default=5000.0, gt=0, description="ballistic: m / (C_D A) for drag in free flight"
+    )
+    depressed_apogee_factor: float = Field(
+        default=0.5, gt=0, le=1, description="ballistic: apogee fraction of a depressed flight"
+    )
+    maneuver_height_m: float | None = Field(
+        default=None, gt=0, description="ballistic: terminal weave starts below this height"
+    )
+    climb_angle_deg: float = Field(
+        default=10.0, gt=0, lt=90, description="climb and descent angle to and from cruise"
+    )
+    terrain_following: bool | None = Field(
+        default=None, description="follow the terrain grid; default: cruise and helicopter"
+    )
+    popup_height_m: float | None = Field(
+        default=None, gt=0, description="cruise: pop-up height above the ground before the dive"
+    )
+    loiter_s: float = Field(
+        default=0.0, ge=0, description="orbit at the last route waypoint, whole orbits"
+    )
+    wind_speed_mps: float = Field(default=0.0, ge=0, description="steady wind speed")
+    wind_from_deg: float = Field(default=0.0, ge=-360, le=360, description="wind direction")

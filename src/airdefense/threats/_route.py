@@ -1,0 +1,425 @@
+"""Waypoint routes flown with turns limited by bank angle, and an altitude profile.
+
+The horizontal path lies in the frame's surface-arc coordinates (azimuthal equidistant about the
+origin; see :func:`airdefense.geo.sphere_coords`) and is a chain of straight legs joined by
+fly-by turns: circular arcs of radius ``R = v^2 / (g tan(bank))``, where ``v`` is the greatest
+ground speed (airspeed plus wind), so the load factor ``1 / cos(bank)`` is never exceeded. An
+optional loiter adds whole orbits to the turn at the last route waypoint.
+
+Three smooth functions make up a flight, each a piecewise-linear function whose corners are
+rounded by parabolic blends (:func:`blend_eval`):
+
+* ``s(t)``: distance flown along the horizontal path (the ground speed changes with the wind on
+  each leg, and drops to ``v cos(dive)`` in a terminal dive, so the dive is flown at airspeed);
+* ``h(s)``: height above a reference surface along the path: climb, waypoint heights or cruise
+  clearance, optional pop-up, terminal dive; blends are sized for the class's load factor;
+* ``G(s)``: the reference surface: 0 (the frame's sphere) or, for terrain-following, the
+  slope-limited upper envelope of the terrain under the path, sampled along the path.
+
+:class:`RouteTrajectory` evaluates all of them for every threat at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from airdefense.errors import ScenarioError
+from airdefense.geo import G0_MPS2
+
+__all__ = [
+    "blend_eval",
+    "blend_knots",
+    "RouteGeometry",
+    "plan_route",
+    "RouteTrajectory",
+    "terrain_envelope",
+    "concat_routes",
+    "arc_to_enu",
+    "turn_radius_m",
+]
+
+_EPS = 1e-9
+
+
+def blend_eval(x, x0, y0, m0, xk, dm, b):
+    """Evaluate piecewise-linear functions with parabolically blended corners.
+
+    ``f(x) = y0 + m0 (x - x0) + sum_j dm_j ramp_bj(x - xk_j)`` with
+    ``ramp_b(u) = 0 (u < -b), (u + b)^2 / (4 b) (|u| <= b), u (u > b)``, so away from the blends
+    ``f`` is the polyline through its corners, and it is continuously differentiable.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n,) or (n, q)
+        Where to evaluate each row.
+    x0, y0, m0 : ndarray of shape (n,)
+        Start, value there and first slope.
+    xk, dm, b : ndarray of shape (n, J)
+        Corner abscissae, slope changes and blend half-widths (>= 0).
+
+    Returns
+    -------
+    f, df : ndarray shaped like ``x``
+        Values and derivatives.
+    """
+    x = np.asarray(x, float)
+    extra = x.ndim - 1
+    ex = (slice(None),) + (None,) * extra
+    u = x[..., None] - xk[ex]  # (n, [q,] J)
+    bb = np.maximum(b, _EPS)[ex]
+    inside = np.abs(u) <= b[ex]
+    ramp = np.where(u > b[ex], u, np.where(inside, (u + bb) ** 2 / (4 * bb), 0.0))
+    slope = np.where(u > b[ex], 1.0, np.where(inside, (u + bb) / (2 * bb), 0.0))
+    f = y0[ex] + m0[ex] * (x - x0[ex]) + np.sum(dm[ex] * ramp, axis=-1)
+    df = m0[ex] + np.sum(dm[ex] * slope, axis=-1)
+    return f, df
+
+
+def blend_knots(xs: np.ndarray, ys: np.ndarray, curv: np.ndarray):
+    """Corner representation of polylines, with blends sized for a curvature limit.
+
+    Parameters
+    ----------
+    xs : ndarray of shape (n, k)
+        Strictly increasing abscissae of each polyline (first and last are its ends).
+    ys : ndarray of shape (n, k)
+        Values at them.
+    curv : ndarray of shape (n,)
+        Largest ``|f''|`` wanted; a blend of half-width ``b`` at a slope change ``dm`` has
+        ``|f''| = |dm| / (2 b)``. Blends are shrunk to stay within half of each adjacent piece
+        (and off the ends), where they then exceed the limit.
+
+    Returns
+    -------
+    x0, y0, m0, xk, dm, b
+        Arguments of :func:`blend_eval`; ``xk`` etc. have shape (n, k - 2).
+    """
+    dx = np.diff(xs, axis=1)
+    m = np.diff(ys, axis=1) / np.maximum(dx, _EPS)
+    dm = np.diff(m, axis=1)
+    b = np.abs(dm) / (2 * np.maximum(curv, _EPS))[:, None]
+    room = 0.5 * np.minimum(dx[:, :-1], dx[:, 1:])
+    b = np.minimum(b, room)
+    return xs[:, 0], ys[:, 0], m[:, 0], xs[:, 1:-1], dm, b
+
+
+class RouteGeometry:
+    """Horizontal path of n threats: constant-curvature segments in surface-arc coordinates.
+
+    Attributes
+    ----------
+    s0 : ndarray of shape (n, S)
+        Path distance at the start of each segment, m (non-decreasing).
+    p0, d0 : ndarray of shape (n, S, 2)
+        Start point (m) and unit direction of each segment.
+    kappa : ndarray of shape (n, S)
+        Signed curvature, 1/m (positive turns left); 0 on straight legs.
+    length : ndarray of shape (n,)
+        Total path length, m.
+    """
+
+    def __init__(self, s0, p0, d0, kappa, length) -> None:
+        self.s0, self.p0, self.d0, self.kappa, self.length = s0, p0, d0, kappa, length
+
+    def at(self, s: np.ndarray, seg: np.ndarray | None = None):
+        """Point and unit tangent at path distance ``s``, shapes (n, [q,] 2).
+
+        Parameters
+        ----------
+        s : ndarray of shape (n,) or (n, q)
+        seg : ndarray like ``s``, int, optional
+            Segment indices, if already known.
+        """
+        n = self.s0.shape[0]
+        if seg is None:
+            seg = self.segment(s)
+        rows = np.arange(n).reshape((n,) + (1,) * (np.ndim(s) - 1))
+        sig = s - self.s0[rows, seg]
+        k = self.kappa[rows, seg]
+        p0, d0 = self.p0[rows, seg], self.d0[rows, seg]
+        nrm = np.stack([-d0[..., 1], d0[..., 0]], axis=-1)
+        a = k * sig
+        # sin(a)/k and (1 - cos a)/k written with sinc so straight legs (k = 0) need no branch.
+        along = sig * np.sinc(a / np.pi)
+        side = sig * 0.5 * a * np.sinc(a / (2 * np.pi)) ** 2
+        pt = p0 + along[..., None] * d0 + side[..., None] * nrm
+        tan = np.cos(a)[..., None] * d0 + np.sin(a)[..., None] * nrm
+        return pt, tan
+
+    def segment(self, s: np.ndarray) -> np.ndarray:
+        """Segment index of path distance ``s`` (shape (n,) or (n, q)), int."""
+        if np.ndim(s) == 1:
+            return np.sum(self.s0[:, 1:] <= s[:, None], axis=1)
+        # Many queries per row: one global searchsorted over row-offset distances.
+        n, S = self.s0.shape
+        big = (np.max(self.length) + 1.0) * 4.0
+        off = (np.arange(n) * big)[:, None]
+        flat = (self.s0 + off).ravel()
+        idx = np.searchsorted(flat, (s + off).ravel(), side="right") - 1
+        return (idx.reshape(s.shape) - (np.arange(n) * S)[:, None]).clip(0, S - 1)
+
+
+def _unit(v):
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.maximum(n, _EPS), n[..., 0]
+
+
+def plan_route(
+    points: np.ndarray,
+    turn_radius_m: np.ndarray,
+    tail_m: np.ndarray,
+    loiter_orbits: np.ndarray,
+    group: str,
+    check: bool = True,
+) -> tuple[RouteGeometry, np.ndarray, np.ndarray]:
+    """Fly-by route through waypoints with turns of a given radius.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n, r + 2, 2)
+        Launch point, r route waypoints and the end point, surface-arc m.
+    turn_radius_m : ndarray of shape (n,)
+        Turn radius at every waypoint, m.
+    tail_m : ndarray of shape (n,)
+        Straight distance needed before the end point (terminal dive, pop-up), m.
+    loiter_orbits : ndarray of shape (n,), int
+        Whole orbits added to the turn at the last route waypoint (needs r >= 1).
+    group : str
+        Raid group name, for error messages.
+    check : bool, default True
+        Raise if a waypoint cannot be reached; otherwise report it in ``ok``.
+
+    Returns
+    -------
+    geometry : RouteGeometry
+    wp_s : ndarray of shape (n, r)
+        Path distance at the middle of each waypoint's turn, m.
+    ok : ndarray of shape (n,), bool
+        Whether each row's route can be flown within its turn limits.
+
+    Raises
+    ------
+    ScenarioError
+        With ``raid.<group>.route[j]`` when a turn does not fit on its legs.
+    """
+    n, k, _ = points.shape
+    r = k - 2
+    u, L = _unit(np.diff(points, axis=1))  # (n, r+1, 2), (n, r+1)
+    # Zero-length legs (a waypoint on top of the previous one) keep the previous direction.
+    for j in range(1, r + 1):
+        u[:, j] = np.where((L[:, j] < _EPS)[:, None], u[:, j - 1], u[:, j])
+    u[:, 0] = np.where((L[:, 0] < _EPS)[:, None], np.array([0.0, 1.0]), u[:, 0])
+    cross = u[:, :-1, 0] * u[:, 1:, 1] - u[:, :-1, 1] * u[:, 1:, 0]
+    dot = np.sum(u[:, :-1] * u[:, 1:], axis=-1)
+    dpsi = np.arctan2(cross, dot)  # (n, r) signed turn at each waypoint
+    R = turn_radius_m[:, None]
+    tang = R * np.tan(0.5 * np.abs(dpsi))
+    tang = np.where(np.abs(dpsi) > np.radians(179.0), np.inf, tang)
+    before = np.concatenate([np.zeros((n, 1)), tang], axis=1)  # used at the start of each leg
+    after = np.concatenate([tang, tail_m[:, None]], axis=1)  # used at its end
+    need = before + after
+    ok_leg = need <= L + 1e-6
+    ok = ok_leg.all(axis=1)
+    if check and not ok.all():
+        i, j = np.argwhere(~ok_leg)[0]
+        if j < r:
+            what = (f"the {np.degrees(abs(dpsi[i, j])):.0f} deg turn at route[{j}] needs "
+                    f"{min(tang[i, j], 1e12) / 1000:.2f} km of each leg at a turn radius of "
+                    f"{R[i, 0] / 1000:.2f} km")
+            field = f"raid.{group}.route[{j}]"
+        else:
+            what = f"the terminal dive needs {tail_m[i] / 1000:.2f} km of straight final leg"
+            field = f"raid.{group}.route[{j - 1}]" if r else f"raid.{group}.launch"
+        raise ScenarioError(
+            field,
+            f"waypoint cannot be reached within the turn limits: {what}, but the leg "
+            f"{'to' if j < r else 'from'} it is {L[i, j] / 1000:.2f} km long and "
+            f"{need[i, j] / 1000:.2f} km is needed",
+        )
+    sign = np.where(dpsi >= 0, 1.0, -1.0)
+    orbit = np.zeros((n, r))
+    if r:
+        orbit[:, -1] = 2 * np.pi * loiter_orbits
+    arc_len = R * (np.abs(dpsi) + orbit)
+    after_turn = np.concatenate([tang, np.zeros((n, 1))], axis=1)
+    line_len = np.maximum(L - before - after_turn, 0.0)
+    S = 2 * r + 1
+    seg_len = np.zeros((n, S))
+    seg_len[:, 0::2] = line_len
+    seg_len[:, 1::2] = arc_len
+    s0 = np.concatenate([np.zeros((n, 1)), np.cumsum(seg_len, axis=1)[:, :-1]], axis=1)
+    p0 = np.empty((n, S, 2))
+    d0 = np.empty((n, S, 2))
+    kappa = np.zeros((n, S))
+    p0[:, 0::2] = points[:, :-1] + u * before[..., None]
+    d0[:, 0::2] = u
+    p0[:, 1::2] = points[:, 1:-1] - u[:, :-1] * tang[..., None]
+    d0[:, 1::2] = u[:, :-1]
+    kappa[:, 1::2] = sign / R
+    length = s0[:, -1] + seg_len[:, -1]
+    wp_s = s0[:, 1::2] + 0.5 * arc_len if r else np.zeros((n, 0))
+    return RouteGeometry(s0, p0, d0, kappa, length), wp_s, ok
+
+
+def terrain_envelope(elev: np.ndarray, ds: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """Slope-limited upper envelope of terrain profiles sampled along paths.
+
+    ``G_i = max_j (T_j - slope |s_i - s_j|)``: the lowest surface above the terrain whose slope
+    never exceeds ``slope``, so a flight ``clearance`` above it climbs before each ridge.
+
+    Parameters
+    ----------
+    elev : ndarray of shape (n, M)
+        Terrain heights at uniform path spacing, m.
+    ds : ndarray of shape (n,)
+        Spacing, m.
+    slope : ndarray of shape (n,)
+        Largest climb gradient (tan of the climb angle).
+    """
+    s = np.arange(elev.shape[1])[None, :] * ds[:, None]
+    ms = slope[:, None] * s
+    fwd = np.maximum.accumulate(elev + ms, axis=1) - ms
+    bwd = np.maximum.accumulate((elev - ms)[:, ::-1], axis=1)[:, ::-1] + ms
+    return np.maximum(fwd, bwd)
+
+
+class RouteTrajectory:
+    """Route flights of n threats (see the module docstring), evaluated at any time.
+
+    Parameters
+    ----------
+    t_launch_s, t_end_s : ndarray of shape (n,)
+    geometry : RouteGeometry
+    speed : tuple
+        ``(x0, y0, m0, xk, dm, b)`` of ``s(t - t_launch)`` for :func:`blend_eval`.
+    height : tuple
+        ``(x0, y0, m0, xk, dm, b)`` of the height over the reference surface, ``h(s)``.
+    radius_m : float
+        Radius of the frame's sphere.
+    ground : tuple (ndarray (n, M), ndarray (n,)), optional
+        Reference surface samples along the path and their spacing (terrain-following).
+    """
+
+    def __init__(self, t_launch_s, t_end_s, geometry, speed, height, radius_m, ground=None):
+        self.t0 = np.asarray(t_launch_s, float)
+        self.t1 = np.asarray(t_end_s, float)
+        self.geo = geometry
+        self.speed = speed
+        self.height = height
+        self.radius = float(radius_m)
+        self.ground = ground
+        self.n = self.t0.shape[0]
+
+    def path(self, t: float):
+        """Arc position (n, 2), height above the sphere (n,), and their rates at ``t``."""
+        tau = np.clip(t, self.t0, self.t1) - self.t0
+        s, sdot = blend_eval(tau, *self.speed)
+        s = np.clip(s, 0.0, self.geo.length)
+        pt, tan = self.geo.at(s)
+        h, dh = blend_eval(s, *self.height)
+        if self.ground is not None:
+            gs, gds = self.ground
+            u = s / gds
+            i = np.clip(np.floor(u).astype(int), 0, gs.shape[1] - 2)
+            f = u - i
+            rows = np.arange(self.n)
+            g0, g1 = gs[rows, i], gs[rows, i + 1]
+            h = h + g0 + f * (g1 - g0)
+            dh = dh + (g1 - g0) / gds
+        moving = (t >= self.t0) & (t <= self.t1)
+        sdot = np.where(moving, sdot, 0.0)
+        return pt, h, tan * sdot[:, None], dh * sdot
+
+    def states(self, t: float) -> np.ndarray:
+        """Return the states at time ``t``, shape (n, 6)."""
+        pt, h, vxy, vh = self.path(t)
+        return arc_to_enu(pt, h, vxy, vh, self.radius)
+
+
+def arc_to_enu(pt, h, vxy, vh, radius_m):
+    """ENU states from surface-arc positions, heights and their rates, shape (..., 6).
+
+    The position is :func:`airdefense.geo.point_above_sphere`; the velocity is its exact
+    derivative.
+    """
+    e, nn = pt[..., 0], pt[..., 1]
+    d = np.hypot(e, nn)
+    th = d / radius_m
+    safe = np.where(d > 0, d, 1.0)
+    ue = np.where(d > 0, e / safe, 0.0)
+    un = np.where(d > 0, nn / safe, 1.0)
+    rr = radius_m + h
+    st, ct = np.sin(th), np.cos(th)
+    sinc = np.sinc(th / np.pi)  # sin(th)/th, well defined at the origin
+    out = np.empty(pt.shape[:-1] + (6,))
+    out[..., 0] = rr * st * ue
+    out[..., 1] = rr * st * un
+    out[..., 2] = rr * ct - radius_m
+    radial = vxy[..., 0] * ue + vxy[..., 1] * un  # rate of d
+    thdot = radial / radius_m
+    # d/dt (sin(th) u) = cos(th) thdot u + sin(th)/d (v - u radial)
+    perp_e = vxy[..., 0] - ue * radial
+    perp_n = vxy[..., 1] - un * radial
+    fac = rr * sinc / radius_m  # rr sin(th) / d
+    out[..., 3] = vh * st * ue + rr * ct * thdot * ue + fac * perp_e
+    out[..., 4] = vh * st * un + rr * ct * thdot * un + fac * perp_n
+    out[..., 5] = vh * ct - rr * st * thdot
+    return out
+
+
+def turn_radius_m(speed_mps, bank_deg) -> np.ndarray:
+    """Smallest level-turn radius at a bank angle, ``v^2 / (g tan(bank))``, m."""
+    return np.asarray(speed_mps, float) ** 2 / (G0_MPS2 * np.tan(np.radians(bank_deg)))
+
+
+def _pad_last(a: np.ndarray, k: int, axis: int = 1) -> np.ndarray:
+    extra = k - a.shape[axis]
+    if extra <= 0:
+        return a
+    last = np.take(a, [-1], axis=axis)
+    return np.concatenate([a, np.repeat(last, extra, axis=axis)], axis=axis)
+
+
+def _pad_blend(parts: list[tuple], inf: float) -> tuple:
+    j = max(p[3].shape[1] for p in parts)
+    out = [np.concatenate([p[i] for p in parts]) for i in range(3)]
+    for i, fill in ((3, inf), (4, 0.0), (5, 0.0)):
+        out.append(np.concatenate([
+            np.concatenate([p[i], np.full((p[i].shape[0], j - p[i].shape[1]), fill)], axis=1)
+            for p in parts]))
+    return tuple(out)
+
+
+def concat_routes(trajs: list[RouteTrajectory]) -> RouteTrajectory:
+    """One :class:`RouteTrajectory` over the rows of several (segments and knots padded)."""
+    if len(trajs) == 1:
+        return trajs[0]
+    S = max(t.geo.s0.shape[1] for t in trajs)
+    s0, p0, d0, ka = [], [], [], []
+    for t in trajs:
+        g = t.geo
+        extra = S - g.s0.shape[1]
+        end_pt, end_tan = g.at(g.length)
+        s0.append(np.concatenate([g.s0, np.repeat(g.length[:, None], extra, axis=1)], axis=1))
+        p0.append(np.concatenate([g.p0, np.repeat(end_pt[:, None], extra, axis=1)], axis=1))
+        d0.append(np.concatenate([g.d0, np.repeat(end_tan[:, None], extra, axis=1)], axis=1))
+        ka.append(np.concatenate([g.kappa, np.zeros((g.s0.shape[0], extra))], axis=1))
+    geo = RouteGeometry(np.concatenate(s0), np.concatenate(p0), np.concatenate(d0),
+                        np.concatenate(ka), np.concatenate([t.geo.length for t in trajs]))
+    speed = _pad_blend([t.speed for t in trajs], np.inf)
+    height = _pad_blend([t.height for t in trajs], np.inf)
+    ground = None
+    if any(t.ground is not None for t in trajs):
+        m = max(t.ground[0].shape[1] for t in trajs if t.ground is not None)
+        gs, ds = [], []
+        for t in trajs:
+            if t.ground is None:
+                gs.append(np.zeros((t.n, m)))
+                ds.append(np.maximum(t.geo.length, 1.0))
+            else:
+                gs.append(_pad_last(t.ground[0], m))
+                ds.append(t.ground[1])
+        ground = (np.concatenate(gs), np.concatenate(ds))
+    return RouteTrajectory(np.concatenate([t.t0 for t in trajs]),
+                           np.concatenate([t.t1 for t in trajs]), geo, speed, height,
+                           trajs[0].radius, ground)

@@ -1,0 +1,475 @@
+"""Quasi-ballistic missiles: boost, free flight over a spherical earth with drag, terminal weave.
+
+Each missile flies in the plane through the earth's centre, its launch point and its aim point.
+
+* **Boost.** A vertical launch and a pitch program down to the burnout flight-path angle
+  ``gamma`` while the missile accelerates uniformly to the burnout speed ``V`` in
+  ``burn_time_s`` (thrust carries the weight and turns the missile; see :func:`boost_states`).
+* **Free flight.** Inverse-square gravity about the sphere's centre and drag in an exponential
+  atmosphere, ``a_drag = -rho(h) |v| v / (2 beta)`` with ballistic coefficient ``beta`` (kg/m^2),
+  integrated with a fixed-step RK4 for all missiles at once.
+* **Aim.** ``(gamma, V)`` is solved by a damped Newton shooting method so that the missile
+  reaches its aim point with an apogee that grows as the square root of range to the class's
+  apogee at its maximum range (``depressed_apogee_factor`` of it for a depressed trajectory). The shooting is done for a few
+  representative ranges per raid group and interpolated to each missile's own range (the
+  solution is smooth in range), then every missile is flown with its own ``(gamma, V)``.
+* **Terminal manoeuvres.** Below ``maneuver_height_m`` (or half the apogee, if lower) on the
+  descent the missile weaves across
+  its plane: a random sum of two sine pulls whose lateral acceleration is bounded by ``max_g``
+  and whose displacement is zero at the start of the weave and at impact, so the CEP is kept.
+
+The trajectories are stored as samples (one per integration step) and evaluated by cubic Hermite
+interpolation (:class:`BallisticTrajectory`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.interpolate import BarycentricInterpolator
+
+from airdefense.errors import ScenarioError
+from airdefense.geo import G0_MPS2
+from airdefense.threats.sampled import HermiteTrajectory
+
+__all__ = [
+    "RHO0_KG_M3",
+    "SCALE_HEIGHT_M",
+    "BallisticTrajectory",
+    "boost_states",
+    "fly_planar",
+    "find_impact",
+    "solve_burnout",
+    "build_ballistic",
+]
+
+RHO0_KG_M3 = 1.225  # sea-level density of the standard atmosphere
+SCALE_HEIGHT_M = 7200.0  # density scale height that best fits the standard atmosphere to 50 km
+_MAX_TIME_S = 3600.0  # longest free flight integrated (escaping flights are cut off)
+_NODES = 6  # representative ranges per raid group (Chebyshev points)
+
+
+def _rhs(y: np.ndarray, mu: float, radius_m: float, kdrag: np.ndarray, out: np.ndarray) -> None:
+    x, z, vx, vz = y
+    r2 = x * x + z * z
+    gr = mu / (r2 * np.sqrt(r2))
+    kd = kdrag * np.exp(np.minimum(radius_m - np.sqrt(r2), 0.0) / SCALE_HEIGHT_M) * np.sqrt(vx * vx + vz * vz)
+    out[0] = vx
+    out[1] = vz
+    out[2] = -gr * x - kd * vx
+    out[3] = -gr * z - kd * vz
+
+
+def fly_planar(
+    y0: np.ndarray,
+    dt_s: np.ndarray,
+    r_stop_m: np.ndarray,
+    radius_m: float,
+    beta_kg_m2: np.ndarray,
+    mu_m3_s2: float | None = None,
+    check_every: int = 16,
+) -> np.ndarray:
+    """Integrate planar free flights (RK4, fixed step) until every one has come down.
+
+    Coordinates are in the flight plane with the origin at the earth's centre.
+
+    Parameters
+    ----------
+    y0 : ndarray of shape (4, N)
+        Initial ``[x, z, vx, vz]``, m and m/s.
+    dt_s : ndarray of shape (N,)
+        Step of each flight, s.
+    r_stop_m : ndarray of shape (N,)
+        Radius below which a descending flight has ended (its impact radius), m.
+    radius_m : float
+        Radius of the earth's sphere (where density is sea-level density), m.
+    beta_kg_m2 : ndarray of shape (N,)
+        Ballistic coefficient ``m / (C_D A)``, kg/m^2; ``inf`` for no drag.
+    mu_m3_s2 : float, optional
+        Gravitational parameter; default ``G0 * radius_m**2`` (surface gravity ``G0``).
+
+    Returns
+    -------
+    ndarray of shape (m, 4, N)
+        The states at every step; the last one is past every flight's impact.
+    """
+    mu = G0_MPS2 * radius_m**2 if mu_m3_s2 is None else mu_m3_s2
+    y = np.array(y0, float)
+    dt = np.asarray(dt_s, float)
+    kdrag = RHO0_KG_M3 / (2.0 * np.asarray(beta_kg_m2, float))
+    h2, h6 = 0.5 * dt, dt / 6.0
+    k1, k2, k3, k4 = (np.empty_like(y) for _ in range(4))
+    out = [y.copy()]
+    r_stop = np.asarray(r_stop_m, float)
+    max_steps = int(np.ceil(_MAX_TIME_S / dt.min()))
+    for step in range(1, max_steps + 1):
+        _rhs(y, mu, radius_m, kdrag, k1)
+        _rhs(y + h2 * k1, mu, radius_m, kdrag, k2)
+        _rhs(y + h2 * k2, mu, radius_m, kdrag, k3)
+        _rhs(y + dt * k3, mu, radius_m, kdrag, k4)
+        y = y + h6 * (k1 + 2.0 * (k2 + k3) + k4)
+        out.append(y)
+        if step % check_every == 0:
+            r = np.hypot(y[0], y[1])
+            if np.all((r < r_stop) & (y[0] * y[2] + y[1] * y[3] < 0)):
+                break
+    return np.stack(out)
+
+
+_PITCH_POWER = 3.0  # pitch program exponent: most of the turn early, as after a pitch kick
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
+_GL_X, _GL_W = 0.5 * (_GL_X + 1.0), 0.5 * _GL_W
+
+
+def boost_states(t_s: np.ndarray, r_launch_m, gamma_rad, v_burnout_mps, burn_time_s) -> np.ndarray:
+    """Planar states on the boost, shape (len(t), 4, N).
+
+    The missile leaves the launcher vertically and accelerates uniformly to the burnout speed
+    ``V`` in ``burn_time_s``, so it has flown the fraction ``u = (t / burn_time)^2`` of its boost
+    path of length ``V burn_time / 2``. Its flight-path angle follows the pitch program
+    ``theta(u) = gamma + (pi/2 - gamma) (1 - u)^3`` down to the burnout angle ``gamma``; thrust
+    carries the weight and turns the missile. Positions are integrals of the path direction,
+    done by 16-point Gauss-Legendre quadrature.
+
+    Parameters
+    ----------
+    t_s : ndarray of shape (k, N) or (k, 1)
+        Times since launch, s (clipped to the burn).
+    r_launch_m, gamma_rad, v_burnout_mps, burn_time_s : ndarray of shape (N,)
+    """
+    t = np.clip(t_s, 0.0, burn_time_s)
+    u = (t / burn_time_s) ** 2
+    turn = 0.5 * np.pi - gamma_rad
+    w = u[..., None] * _GL_X  # (k, N, 16) quadrature abscissae along [0, u]
+    th = gamma_rad[..., None] + turn[..., None] * (1.0 - w) ** _PITCH_POWER
+    length = 0.5 * v_burnout_mps * burn_time_s * u
+    x = length * np.sum(_GL_W * np.cos(th), axis=-1)
+    z = length * np.sum(_GL_W * np.sin(th), axis=-1)
+    theta = gamma_rad + turn * (1.0 - u) ** _PITCH_POWER
+    v = v_burnout_mps * t / burn_time_s
+    return np.stack([x, r_launch_m + z, v * np.cos(theta), v * np.sin(theta)], axis=1)
+
+
+def _hermite_radius(p0, p1, v0, v1, dt, s):
+    s2, s3 = s * s, s * s * s
+    pos = ((2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * v0 * dt
+           + (-2 * s3 + 3 * s2) * p1 + (s3 - s2) * v1 * dt)
+    vel = ((6 * s2 - 6 * s) * p0 + (3 * s2 - 4 * s + 1) * v0 * dt
+           + (-6 * s2 + 6 * s) * p1 + (3 * s2 - 2 * s) * v1 * dt) / dt
+    return pos, vel
+
+
+def find_impact(samples: np.ndarray, dt_s: np.ndarray, r_stop_m: np.ndarray):
+    """Locate where each flight first descends through its impact radius.
+
+    Parameters
+    ----------
+    samples : ndarray of shape (m, 4, N)
+        Output of :func:`fly_planar`.
+    dt_s, r_stop_m : ndarray of shape (N,)
+
+    Returns
+    -------
+    t_s : ndarray of shape (N,)
+        Time of impact since the first sample, s (NaN if the flight never comes down).
+    state : ndarray of shape (4, N)
+        Planar state at impact.
+    apogee_r_m : ndarray of shape (N,)
+        Greatest radius reached, m.
+    """
+    x, z, vx, vz = samples[:, 0], samples[:, 1], samples[:, 2], samples[:, 3]
+    r = np.hypot(x, z)
+    vr = (x * vx + z * vz) / r
+    below = (r < r_stop_m) & (vr < 0)
+    hit = below.any(axis=0)
+    k = np.maximum(np.argmax(below, axis=0), 1)
+    cols = np.arange(samples.shape[2])
+    a, b = samples[k - 1, :, cols].T, samples[k, :, cols].T  # (4, N)
+    r0, r1 = r[k - 1, cols], r[k, cols]
+    s = np.clip((r0 - r_stop_m) / np.where(r0 > r1, r0 - r1, 1.0), 0.0, 1.0)
+    for _ in range(4):  # Newton on |p(s)| = r_stop along the Hermite arc
+        p, v = _hermite_radius(a[:2], b[:2], a[2:], b[2:], dt_s, s)
+        rr = np.hypot(p[0], p[1])
+        drr = (p[0] * v[0] + p[1] * v[1]) / rr * dt_s
+        s = np.clip(s - (rr - r_stop_m) / np.where(drr < 0, drr, -1.0), 0.0, 1.0)
+    p, v = _hermite_radius(a[:2], b[:2], a[2:], b[2:], dt_s, s)
+    t = np.where(hit, (k - 1 + s) * dt_s, np.nan)
+    # Apogee: the highest sample plus the rise left at its radial speed under net radial
+    # deceleration (gravity less the centripetal term), smooth in the flight's parameters.
+    j = np.argmax(r, axis=0)
+    rj, vrj = r[j, cols], vr[j, cols]
+    vt2 = vx[j, cols] ** 2 + vz[j, cols] ** 2 - vrj**2
+    g = G0_MPS2 * (np.hypot(x[0], z[0]) / rj) ** 2  # close enough for the small correction
+    a_r = np.maximum(g - vt2 / rj, 0.1)
+    apogee = rj + vrj**2 / (2 * a_r)
+    return t, np.concatenate([p, v]), apogee
+
+
+def _fly_from_launch(r_launch, gamma, v_bo, burn, dt, r_stop, radius, beta):
+    """Boost then free flight; returns burnout-relative samples and impact data."""
+    y0 = boost_states(burn[None, :], r_launch, gamma, v_bo, burn)[0]
+    smp = fly_planar(y0, dt, r_stop, radius, beta)
+    t, state, apo = find_impact(smp, dt, r_stop)
+    return smp, t, state, apo
+
+
+def solve_burnout(
+    r_launch_m: np.ndarray,
+    r_aim_m: np.ndarray,
+    range_angle_rad: np.ndarray,
+    apogee_m: np.ndarray,
+    burn_time_s: np.ndarray,
+    beta_kg_m2: np.ndarray,
+    dt_s: np.ndarray,
+    radius_m: float,
+    tol_m: float = 0.01,
+    max_iter: int = 20,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Solve burnout flight-path angle and speed that reach a range with a given apogee.
+
+    Vectorised damped Newton shooting: each iteration flies every flight and its two
+    finite-difference neighbours in one batch.
+
+    Parameters
+    ----------
+    r_launch_m, r_aim_m : ndarray of shape (K,)
+        Radii of the launch and aim points, m.
+    range_angle_rad : ndarray of shape (K,)
+        Central angle from launch to aim.
+    apogee_m : ndarray of shape (K,)
+        Wanted apogee height above the sphere, m.
+    burn_time_s, beta_kg_m2, dt_s : ndarray of shape (K,)
+    radius_m : float
+
+    Returns
+    -------
+    gamma_rad, v_mps : ndarray of shape (K,)
+        Burnout flight-path angle (above the launch horizon) and speed.
+    miss_m : ndarray of shape (K,)
+        Remaining range error, m (NaN where the flight never came down).
+    """
+    K = r_launch_m.shape[0]
+    d = range_angle_rad * radius_m
+    # Drag-free flat-earth start: tan(gamma) = 4 h / d, V^2 = g d / sin(2 gamma).
+    gamma = np.arctan(4.0 * apogee_m / d)
+    v = np.sqrt(G0_MPS2 * d / np.sin(2 * gamma)) * 1.05
+    dg, dv = 1e-5, 0.02
+    tile = lambda a: np.concatenate([a, a, a])  # noqa: E731
+    rl, ra, bt, be, dt = (tile(a) for a in (r_launch_m, r_aim_m, burn_time_s, beta_kg_m2, dt_s))
+    miss = np.full(K, np.inf)
+    for _ in range(max_iter):
+        g3 = np.concatenate([gamma, gamma + dg, gamma])
+        v3 = np.concatenate([v, v, v + dv])
+        _, t, st, apo = _fly_from_launch(rl, g3, v3, bt, dt, ra, radius_m, be)
+        phi = np.arctan2(st[0], st[1])
+        e1 = (phi - np.concatenate([range_angle_rad] * 3)) * radius_m
+        e2 = apo - radius_m - np.concatenate([apogee_m] * 3)
+        f1, f2 = e1[:K], e2[:K]
+        miss = np.where(np.isfinite(t[:K]), f1, np.nan)
+        if np.all(np.abs(miss) < tol_m):
+            break
+        j11, j12 = (e1[K:2 * K] - f1) / dg, (e1[2 * K:] - f1) / dv
+        j21, j22 = (e2[K:2 * K] - f2) / dg, (e2[2 * K:] - f2) / dv
+        det = j11 * j22 - j12 * j21
+        with np.errstate(invalid="ignore", divide="ignore"):
+            step_g = -(j22 * f1 - j12 * f2) / det
+            step_v = -(-j21 * f1 + j11 * f2) / det
+        bad = ~np.isfinite(step_g) | ~np.isfinite(step_v) | ~np.isfinite(f1)
+        # A flight that never came down overshot: slow it.
+        step_g = np.where(bad, 0.0, np.clip(step_g, -0.1, 0.1))
+        step_v = np.where(bad, -0.1 * v, np.clip(step_v, -0.25 * v, 0.25 * v))
+        gamma = np.clip(gamma + step_g, 0.01, 1.5)
+        v = np.maximum(v + step_v, 10.0)
+    return gamma, v, miss
+
+
+class BallisticTrajectory(HermiteTrajectory):
+    """Sampled ballistic flights plus an analytic terminal weave across the flight plane.
+
+    Parameters
+    ----------
+    t0_s, dt_s, end_s, pos, vel, count
+        As for :class:`~airdefense.threats.sampled.HermiteTrajectory`.
+    weave_start_s : ndarray of shape (n,)
+        Start of the weave, s (the weave ends at ``end_s``).
+    weave_axis : ndarray of shape (n, 3)
+        Unit vector of the weave (normal to the flight plane).
+    weave_amp_m : ndarray of shape (n, 2)
+        Amplitudes of the two sine components, m.
+    weave_k : ndarray of shape (n, 2)
+        Half-periods of each component over the weave (positive integers).
+    """
+
+    def __init__(self, t0_s, dt_s, end_s, pos, vel, count, weave_start_s, weave_axis,
+                 weave_amp_m, weave_k) -> None:
+        super().__init__(t0_s, dt_s, end_s, pos, vel, count)
+        self.w0 = np.asarray(weave_start_s, float)
+        self.axis = np.asarray(weave_axis, float)
+        self.amp = np.asarray(weave_amp_m, float)
+        self.k = np.asarray(weave_k, float)
+
+    def weave(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Lateral weave displacement (m) and its rate (m/s) at ``t``, each shape (n,)."""
+        span = np.maximum(self.end - self.w0, 1e-9)
+        tau = np.clip((t - self.w0) / span, 0.0, 1.0)
+        w = np.pi * self.k / span[:, None]
+        arg = np.pi * self.k * tau[:, None]
+        disp = np.sum(self.amp * np.sin(arg), axis=1)
+        inside = (t >= self.w0) & (t <= self.end)
+        rate = np.where(inside, np.sum(self.amp * w * np.cos(arg), axis=1), 0.0)
+        return disp, rate
+
+    def states(self, t: float) -> np.ndarray:
+        """Return the states at time ``t``, shape (n, 6)."""
+        out = super().states(t)
+        disp, rate = self.weave(t)
+        out[:, :3] += disp[:, None] * self.axis
+        out[:, 3:] += rate[:, None] * self.axis
+        return out
+
+
+def _cheb_nodes(lo: float, hi: float, k: int) -> np.ndarray:
+    if hi - lo < 1e-3:
+        return np.array([lo])
+    j = np.arange(k)
+    return 0.5 * (lo + hi) + 0.5 * (hi - lo) * np.cos(np.pi * (2 * j + 1) / (2 * k))[::-1]
+
+
+def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generator):
+    """Fly every missile of the ballistic raid groups.
+
+    Parameters
+    ----------
+    groups : list of dict
+        One per group, with keys ``name`` (str), ``preset_name`` (str), ``preset``
+        (ThreatPreset), ``depressed`` (bool), ``launch`` (n, 3), ``aim`` (n, 3) ENU m,
+        ``launch_t`` (n,) s, ``nominal_range_m`` (float).
+    radius_m : float
+        Radius of the local sphere, m.
+    rng : numpy.random.Generator
+        Source of the terminal weave.
+
+    Returns
+    -------
+    trajectory : BallisticTrajectory
+        Over the missiles of all groups, in group order.
+    end_s : ndarray of shape (N,)
+        Impact times, s.
+    impact_enu : ndarray of shape (N, 3)
+        Impact points, m (the aim points, reached to within centimetres).
+
+    Raises
+    ------
+    ScenarioError
+        If a group's target lies beyond its class's maximum range, or no boost reaches it.
+    """
+    up = np.array([0.0, 0.0, radius_m])
+    per = []
+    node_cols: dict[str, list] = {k: [] for k in ("rl", "ra", "phi", "apo", "bt", "be", "dt")}
+    for g in groups:
+        p, name = g["preset"], g["name"]
+        if g["nominal_range_m"] > p.max_range_m:
+            raise ScenarioError(
+                f"raid.{name}.launch",
+                f"ballistic range to the target is {g['nominal_range_m'] / 1000:.1f} km, beyond "
+                f"the {g['preset_name']} preset's max_range_m of {p.max_range_m / 1000:.1f} km",
+            )
+        cl = g["launch"] + up
+        ca = g["aim"] + up
+        rl = np.linalg.norm(cl, axis=1)
+        ez = cl / rl[:, None]
+        along = ca - np.sum(ca * ez, axis=1, keepdims=True) * ez
+        ex = along / np.linalg.norm(along, axis=1, keepdims=True)
+        ra = np.linalg.norm(ca, axis=1)
+        phi = np.arctan2(np.sum(ca * ex, axis=1), np.sum(ca * ez, axis=1))
+        burn = float(p.burn_time_s or 20.0)
+        dt = burn / np.ceil(burn / 1.0)  # boost ends on a sample
+        beta = float(p.ballistic_coeff_kg_m2)
+        apo_max = float(p.apogee_m) if p.apogee_m else 0.25 * p.max_range_m
+        scale = apo_max * (p.depressed_apogee_factor if g["depressed"] else 1.0)
+        nodes = _cheb_nodes(phi.min(), phi.max(), _NODES)
+        k = nodes.size
+        node_cols["rl"].append(np.full(k, rl.mean()))
+        node_cols["ra"].append(np.full(k, ra.mean()))
+        node_cols["phi"].append(nodes)
+        # Apogee grows as the square root of range, to the class's apogee at maximum range.
+        node_cols["apo"].append(scale * np.sqrt(nodes * radius_m / p.max_range_m))
+        node_cols["bt"].append(np.full(k, burn))
+        node_cols["be"].append(np.full(k, beta))
+        node_cols["dt"].append(np.full(k, dt))
+        per.append(dict(rl=rl, ra=ra, ez=ez, ex=ex, phi=phi, burn=burn, dt=dt, beta=beta,
+                        nodes=nodes))
+    cols = {k: np.concatenate(v) for k, v in node_cols.items()}
+    gam, vel, miss = solve_burnout(cols["rl"], cols["ra"], cols["phi"], cols["apo"], cols["bt"],
+                                   cols["be"], cols["dt"], radius_m)
+    off = 0
+    for g, d in zip(groups, per, strict=True):
+        k = d["nodes"].size
+        bad = ~(np.abs(miss[off:off + k]) < 1.0)
+        if bad.any():
+            raise ScenarioError(
+                f"raid.{g['name']}.target",
+                f"no boost of the {g['preset_name']} preset reaches the aim point "
+                f"{d['nodes'][bad][0] * radius_m / 1000:.1f} km away with its apogee profile",
+            )
+        if k == 1:
+            d["gamma"] = np.full(d["phi"].size, gam[off])
+            d["v"] = np.full(d["phi"].size, vel[off])
+        else:
+            d["gamma"] = BarycentricInterpolator(d["nodes"], gam[off:off + k])(d["phi"])
+            d["v"] = BarycentricInterpolator(d["nodes"], vel[off:off + k])(d["phi"])
+        off += k
+
+    cat = lambda key: np.concatenate([d[key] for d in per])  # noqa: E731
+    rl, ra, gamma, v = cat("rl"), cat("ra"), cat("gamma"), cat("v")
+    burn = np.concatenate([np.full(d["phi"].size, d["burn"]) for d in per])
+    dt = np.concatenate([np.full(d["phi"].size, d["dt"]) for d in per])
+    beta = np.concatenate([np.full(d["phi"].size, d["beta"]) for d in per])
+    ex, ez = cat("ex"), cat("ez")
+    launch_t = np.concatenate([g["launch_t"] for g in groups])
+    free = fly_planar(boost_states(burn[None, :], rl, gamma, v, burn)[0], dt, ra, radius_m, beta)
+    t_free, _, _ = find_impact(free, dt, ra)
+    nb = np.rint(burn / dt).astype(int)  # boost samples before burnout
+    kb = int(nb.max())
+    tb = (np.arange(kb)[:, None] - (kb - nb)[None, :]) * dt  # right-aligned so burnout lines up
+    boost = boost_states(tb, rl, gamma, v, burn)
+    planar = np.concatenate([boost, free], axis=0)  # (m, 4, N); row kb is burnout
+    first = kb - nb
+    count = planar.shape[0] - first
+    # Shift each column so that its launch is its first sample (pad the tail with the last).
+    m = planar.shape[0]
+    idx = np.minimum(np.arange(m)[:, None] + first[None, :], m - 1)
+    planar = np.take_along_axis(planar, idx[:, None, :], axis=0)
+    pos = (planar[:, 0].T[..., None] * ex[:, None] + planar[:, 1].T[..., None] * ez[:, None]
+           - up)
+    velo = planar[:, 2].T[..., None] * ex[:, None] + planar[:, 3].T[..., None] * ez[:, None]
+    end = launch_t + burn + t_free
+    # Terminal weave: from the descent through maneuver_height_m to impact.
+    height = np.hypot(planar[:, 0], planar[:, 1]) - radius_m  # (m, N)
+    k_apo = np.argmax(height, axis=0)
+    hman = np.concatenate([np.full(d["phi"].size, g["preset"].maneuver_height_m or -1.0)
+                           for g, d in zip(groups, per, strict=True)])
+    mg = np.concatenate([np.full(d["phi"].size, g["preset"].max_g)
+                         for g, d in zip(groups, per, strict=True)])
+    steps = np.arange(m)[:, None]
+    # Below half the apogee at most, so a low (depressed) flight does not weave for minutes.
+    h_start = np.minimum(hman, 0.5 * height.max(axis=0))
+    desc = (steps >= k_apo) & (height < np.maximum(h_start, 0.0))
+    k_w = np.where(desc.any(axis=0), np.argmax(desc, axis=0), k_apo)
+    w0 = launch_t + np.minimum(k_w * dt, end - launch_t)
+    n = rl.size
+    has = hman > 0
+    # Two to five half-period pulls per component, each at up to half the g-limit: pulls of a
+    # few hundred metres to a couple of kilometres over the last tens of seconds.
+    kk = rng.integers(2, 6, (n, 2)).astype(float)
+    frac = rng.uniform(0.1, 0.5, n)
+    split = rng.uniform(0.0, 1.0, n)
+    sign = rng.choice([-1.0, 1.0], (n, 2))
+    span = np.maximum(end - w0, 1e-6)
+    om2 = (np.pi * kk / span[:, None]) ** 2
+    share = np.stack([split, 1.0 - split], axis=1)
+    amp = np.where(has[:, None], sign * frac[:, None] * share * mg[:, None] * G0_MPS2 / om2, 0.0)
+    axis = np.cross(ex, ez)
+    traj = BallisticTrajectory(launch_t, dt, end, pos, velo, count, w0, axis, amp, kk)
+    # Evaluating at +inf clips every row to its own end time; the weave is zero there.
+    impact = traj.states(np.inf)[:, :3]
+    return traj, end, impact

@@ -1,0 +1,304 @@
+"""Fly one raid group of route-following threats (drone, cruise missile, aircraft, helicopter).
+
+The class modules (:mod:`~airdefense.threats.drone`, :mod:`~airdefense.threats.cruise`,
+:mod:`~airdefense.threats.aircraft`) only say how their class climbs, cruises and ends its flight
+(a :class:`Profile`); this module turns that and the group's geometry into a
+:class:`~airdefense.threats._route.RouteTrajectory`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from airdefense.errors import ScenarioError
+from airdefense.geo import G0_MPS2, point_above_sphere, sphere_coords
+from airdefense.threats._route import (
+    RouteTrajectory,
+    blend_knots,
+    plan_route,
+    terrain_envelope,
+    turn_radius_m,
+)
+
+__all__ = ["Profile", "RouteGroup", "fly_route_group", "TERRAIN_STEP_M"]
+
+TERRAIN_STEP_M = 200.0  # spacing of terrain samples along a path
+_LONG_ACCEL_G = 0.3  # longitudinal acceleration when the ground speed changes
+
+
+@dataclass
+class Profile:
+    """How a class flies its route vertically.
+
+    Attributes
+    ----------
+    climb_angle_rad : float
+        Climb (and descent) angle between launch height and cruise height.
+    waypoint_heights : bool
+        Fly at each route waypoint's own height (aircraft, drones); else at ``clearance_m``.
+    clearance_m : float
+        Cruise height over the reference surface (the sphere, or the terrain envelope).
+    dive_angle_rad : float or None
+        Terminal dive onto the aim point; None to end level over it (weapon release).
+    popup_m : float or None
+        Pop-up height over the reference surface before the dive.
+    terrain_following : bool
+        Fly over the slope-limited terrain envelope when the scenario has terrain.
+    vertical_accel_g : float
+        Vertical acceleration that sizes the rounding of the altitude profile's corners, g.
+    """
+
+    climb_angle_rad: float
+    waypoint_heights: bool
+    clearance_m: float
+    dive_angle_rad: float | None
+    popup_m: float | None
+    terrain_following: bool
+    vertical_accel_g: float
+
+
+@dataclass
+class RouteGroup:
+    """What :func:`fly_route_group` needs of one raid group.
+
+    Attributes
+    ----------
+    name, preset_name : str
+    preset : ThreatPreset
+    launch, aim : ndarray of shape (n, 3)
+        ENU m.
+    route : ndarray of shape (n, r, 3)
+        Jittered waypoints, ENU m.
+    nominal_route : ndarray of shape (r, 3)
+    nominal_aim : ndarray of shape (3,)
+    launch_t : ndarray of shape (n,)
+    leg_speed_mps : ndarray of shape (r + 1,) or None
+        Airspeed on each leg (default the preset's speed).
+    loiter_s : float
+        Loiter time at the last route waypoint, s (rounded to whole orbits).
+    wind_enu_mps : ndarray of shape (2,)
+        Steady wind (east, north), m/s.
+    """
+
+    name: str
+    preset_name: str
+    preset: object
+    launch: np.ndarray
+    aim: np.ndarray
+    route: np.ndarray
+    nominal_route: np.ndarray
+    nominal_aim: np.ndarray
+    launch_t: np.ndarray
+    leg_speed_mps: np.ndarray | None
+    loiter_s: float
+    wind_enu_mps: np.ndarray
+
+
+def _ground_speed(u: np.ndarray, va: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Ground speed along unit tracks ``u`` (..., 2) at airspeeds ``va`` in wind ``w`` (2,)."""
+    along = u @ w
+    cross = u[..., 0] * w[1] - u[..., 1] * w[0]
+    return along + np.sqrt(np.maximum(va * va - cross * cross, 0.0))
+
+
+def _terrain_heights(terrain, frame_alt_m: float, radius_m: float, arc_pts: np.ndarray):
+    enu = point_above_sphere(arc_pts[..., 0], arc_pts[..., 1], 0.0, radius_m)
+    return np.asarray(terrain.elevation_m(enu[..., 0], enu[..., 1]), float) - frame_alt_m
+
+
+def _strictly_increasing(xs: np.ndarray) -> np.ndarray:
+    out = xs.copy()
+    for j in range(1, out.shape[1]):
+        out[:, j] = np.maximum(out[:, j], out[:, j - 1] + 1e-3)
+    return out
+
+
+def fly_route_group(
+    g: RouteGroup, prof: Profile, radius_m: float, terrain=None, frame_alt_m: float = 0.0
+) -> RouteTrajectory:
+    """Fly every threat of a route-following raid group.
+
+    Parameters
+    ----------
+    g : RouteGroup
+    prof : Profile
+    radius_m : float
+        Radius of the frame's sphere, m.
+    terrain : object with ``elevation_m(east_m, north_m)``, optional
+        Terrain heights above the ellipsoid, m.
+    frame_alt_m : float
+        The frame origin's ellipsoidal height (terrain heights are shifted by it).
+
+    Returns
+    -------
+    RouteTrajectory
+
+    Raises
+    ------
+    ScenarioError
+        If a waypoint cannot be reached within the turn limits, the wind is too strong, a loiter
+        has no waypoint, or a fixed cruise height is below the terrain.
+    """
+    p = g.preset
+    n, r = g.route.shape[0], g.route.shape[1]
+    path = f"raid.{g.name}"
+    a0 = sphere_coords(g.launch, radius_m)
+    a1 = sphere_coords(g.aim, radius_m)
+    ar = sphere_coords(g.route.reshape(-1, 3), radius_m).reshape(n, r, 3)
+    va = (np.full(r + 1, p.speed_mps) if g.leg_speed_mps is None
+          else np.asarray(g.leg_speed_mps, float))
+    w = np.asarray(g.wind_enu_mps, float)
+    wmag = float(np.hypot(*w))
+    if wmag >= 0.9 * va.min():
+        raise ScenarioError(f"{path}.overrides.wind_speed_mps",
+                            f"wind of {wmag:.1f} m/s must be below 90% of the airspeed "
+                            f"({va.min():.1f} m/s)")
+    if g.loiter_s > 0 and r == 0:
+        raise ScenarioError(f"{path}.route", f"loiter_s = {g.loiter_s:g} s needs at least one "
+                            "route waypoint to orbit; the route is empty")
+    radius_turn = float(turn_radius_m(va.max() + wmag, p.bank_limit_deg))
+    orbits = 0 if g.loiter_s <= 0 else max(1, int(round(
+        g.loiter_s * va[-1] / (2 * np.pi * radius_turn))))
+    tan_c = np.tan(prof.climb_angle_rad)
+
+    # Heights over the reference surface at the waypoints, and what the tail needs.
+    use_terrain = terrain is not None and prof.terrain_following
+    clear = prof.clearance_m
+
+    def tail_len(h_last, h_aim):
+        if prof.dive_angle_rad is None:
+            return np.zeros_like(h_aim)
+        tan_d = np.tan(prof.dive_angle_rad)
+        if prof.popup_m is not None:
+            top = np.maximum(prof.popup_m, h_last)
+            return (top - h_last) / tan_c + np.maximum(top - h_aim, 0.0) / tan_d
+        return np.maximum(h_last - h_aim, 0.0) / tan_d
+
+    def way_heights(route_arc):
+        if prof.waypoint_heights and r:
+            return route_arc[..., 2]
+        return np.full(route_arc.shape[:-1], clear)
+
+    def aim_over_ref(aim_arc):
+        if use_terrain:
+            return aim_arc[..., 2] - _terrain_heights(terrain, frame_alt_m, radius_m,
+                                                      aim_arc[..., :2])
+        return aim_arc[..., 2]
+
+    def last_height(route_arc):
+        hw = way_heights(route_arc)
+        return hw[..., -1] if r else np.full(route_arc.shape[:-2], clear)
+
+    # Validate the nominal route (un-jittered) with errors; rows whose jitter breaks the turn
+    # limits fly the nominal waypoints instead.
+    nom_arc = sphere_coords(g.nominal_route.reshape(-1, 3), radius_m).reshape(1, r, 3)
+    nom_aim = sphere_coords(g.nominal_aim[None], radius_m)
+    nom_pts = np.concatenate([a0[:1, None, :2], nom_arc[..., :2], nom_aim[:, None, :2]], axis=1)
+    tail_nom = tail_len(last_height(nom_arc), aim_over_ref(nom_aim))
+    plan_route(nom_pts, np.array([radius_turn]), tail_nom, np.array([orbits]), g.name)
+    pts = np.concatenate([a0[:, None, :2], ar[..., :2], a1[:, None, :2]], axis=1)
+    tail = tail_len(last_height(ar), aim_over_ref(a1))
+    rt = np.full(n, radius_turn)
+    orb = np.full(n, orbits)
+    geo, wp_s, ok = plan_route(pts, rt, tail, orb, g.name, check=False)
+    if not ok.all():
+        ar = np.where(ok[:, None, None], ar, nom_arc)
+        pts = np.concatenate([a0[:, None, :2], ar[..., :2], a1[:, None, :2]], axis=1)
+        tail = tail_len(last_height(ar), aim_over_ref(a1))
+        geo, wp_s, _ = plan_route(pts, rt, tail, orb, g.name, check=True)
+    L = geo.length
+
+    # Reference surface along the path.
+    ground = None
+    if use_terrain:
+        m = int(np.ceil(L.max() / TERRAIN_STEP_M)) + 1
+        ds = np.maximum(L / (m - 1), 1e-3)
+        sq = np.arange(m)[None, :] * ds[:, None]
+        pt, _ = geo.at(sq)
+        elev = _terrain_heights(terrain, frame_alt_m, radius_m, pt)
+        env = terrain_envelope(elev, ds, np.full(n, tan_c))
+        ground = (env, ds)
+        g0, g1 = env[:, 0], env[:, -1]
+    else:
+        g0 = g1 = np.zeros(n)
+
+    # Altitude profile knots (path distance, height over the reference surface).
+    hw = way_heights(ar)
+    h_first = hw[:, 0] if r else np.full(n, clear)
+    h_last = hw[:, -1] if r else np.full(n, clear)
+    h_launch = a0[:, 2] - g0
+    h_aim = a1[:, 2] - g1
+    s_tail = L - tail
+    s_next = wp_s[:, 0] if r else s_tail
+    s_climb = np.minimum(np.abs(h_first - h_launch) / tan_c, 0.5 * s_next)
+    xs = [np.zeros(n), s_climb]
+    ys = [h_launch, h_first]
+    for j in range(r):
+        xs.append(wp_s[:, j])
+        ys.append(hw[:, j])
+    if prof.dive_angle_rad is None:
+        xs.append(L)
+        ys.append(h_last)
+    elif prof.popup_m is not None:
+        top = np.maximum(prof.popup_m, h_last)
+        s_top = s_tail + (top - h_last) / tan_c
+        xs += [s_tail, s_top, L]
+        ys += [h_last, top, h_aim]
+    else:
+        xs += [s_tail, L]
+        ys += [h_last, h_aim]
+    xs = _strictly_increasing(np.stack(xs, axis=1))
+    xs[:, -1] = np.maximum(xs[:, -1], L)
+    ys = np.stack(ys, axis=1)
+    v_max = va.max() + wmag
+    height = blend_knots(xs, ys, np.full(n, prof.vertical_accel_g * G0_MPS2 / v_max**2))
+
+    if terrain is not None and not prof.terrain_following:
+        _check_clearance(g, geo, height, xs, terrain, frame_alt_m, radius_m, r)
+
+    # Ground-speed profile s(t): wind changes it leg by leg (at mid-turn), the dive slows it so
+    # the dive is flown at airspeed.
+    u = np.diff(pts, axis=1)
+    u = u / np.maximum(np.linalg.norm(u, axis=-1, keepdims=True), 1e-9)
+    gs = _ground_speed(u, va[None, :], w)  # (n, r+1)
+    s_knots = [np.zeros(n)] + [wp_s[:, j] for j in range(r)]
+    speeds = [gs[:, j] for j in range(r + 1)]
+    if prof.dive_angle_rad is not None:
+        s_dive = xs[:, -2]
+        s_knots.append(s_dive)
+        speeds.append(gs[:, -1] * np.cos(prof.dive_angle_rad))
+    s_knots.append(L)
+    sk = _strictly_increasing(np.stack(s_knots, axis=1))
+    sk[:, -1] = np.maximum(sk[:, -1], L)
+    sp = np.stack(speeds, axis=1)
+    tk = np.concatenate([np.zeros((n, 1)), np.cumsum(np.diff(sk, axis=1) / sp, axis=1)], axis=1)
+    speed = blend_knots(tk, sk, np.full(n, _LONG_ACCEL_G * G0_MPS2))
+    t_end = g.launch_t + tk[:, -1]
+    return RouteTrajectory(g.launch_t, t_end, geo, speed, height, radius_m, ground)
+
+
+def _check_clearance(g, geo, height, xs, terrain, frame_alt_m, radius_m, r) -> None:
+    """Raise if a fixed cruise height passes below the terrain between climb and descent."""
+    from airdefense.threats._route import blend_eval
+
+    lo, hi = xs[:, 1], xs[:, -2]
+    m = 64
+    sq = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, m)[None, :]
+    pt, _ = geo.at(sq)
+    h, _ = blend_eval(sq, *height)
+    elev = _terrain_heights(terrain, frame_alt_m, radius_m, pt)
+    below = h < elev
+    if below.any():
+        i, k = np.argwhere(below)[0]
+        wp = xs[i, 2:2 + r]
+        j = int(np.searchsorted(wp, sq[i, k]))
+        field = (f"raid.{g.name}.route[{min(j, r - 1)}].alt_m" if r and g.preset.kind != "cruise"
+                 else f"raid.{g.name}.overrides.cruise_altitude_m")
+        raise ScenarioError(
+            field,
+            f"cruise height {h[i, k]:.0f} m is below the terrain ({elev[i, k]:.0f} m) "
+            f"{sq[i, k] / 1000:.1f} km along the route of threat {i}; the {g.preset.kind} does "
+            "not follow the terrain, so its heights must clear it",
+        )
