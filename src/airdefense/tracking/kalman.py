@@ -1,0 +1,480 @@
+"""Extended and unscented Kalman filters for Cartesian and polar measurements, batched over tracks.
+
+Measurements of one scan are held in :class:`Measurements`. Polar rows are
+``[range_m, azimuth_rad, elevation_rad, range_rate_mps]`` with azimuth clockwise from north, seen
+from each row's sensor position; a missing component (NaN range rate, or the elevation of a 2-D
+tracker) is masked: its Jacobian row and innovation are zero and its noise variance is one, so it
+adds nothing to the update and nothing to the chi-square.
+
+Filters work on a state ``(x (m, d), P (m, d, d))`` held in :class:`KalmanState`; every method
+handles all tracks (or all track-detection pairs) at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from airdefense.tracking.models import MotionModel
+
+__all__ = [
+    "Measurements",
+    "KalmanState",
+    "Innovations",
+    "ExtendedKalmanFilter",
+    "UnscentedKalmanFilter",
+    "polar_h",
+    "polar_jacobian",
+    "wrap_angle",
+    "kalman_update",
+    "weighted_update",
+]
+
+_LOG2PI = np.log(2 * np.pi)
+
+
+def wrap_angle(a: np.ndarray) -> np.ndarray:
+    """Wrap angles to [-pi, pi)."""
+    return (a + np.pi) % (2 * np.pi) - np.pi
+
+
+@dataclass
+class Measurements:
+    """One scan's measurements, ready for filtering.
+
+    Attributes
+    ----------
+    kind : {"cartesian", "polar"}
+    ndim : int
+        Spatial axes of the tracker (2 or 3).
+    z : ndarray of shape (k, mz)
+        Measurements; masked components hold 0. ``mz`` is ``ndim`` (Cartesian) or 4 (polar).
+    R : ndarray of shape (k, mz, mz)
+        Noise covariance; masked rows/columns are those of the identity.
+    valid : ndarray of shape (k, mz), bool
+    pos : ndarray of shape (k, ndim)
+        Measured position in the tracker's Cartesian frame, m.
+    pos_cov : ndarray of shape (k, ndim, ndim)
+        Linearised covariance of ``pos``, m^2.
+    sensor_enu : ndarray of shape (k, 3)
+    time_s, sensor, truth_id : ndarray of shape (k,)
+    clutter_scale : ndarray of shape (k,)
+        Jacobian of the map from measurement space to Cartesian space: a Cartesian clutter
+        density times this is the density in measurement space (1, r or r^2 cos(el)).
+    """
+
+    kind: str
+    ndim: int
+    z: np.ndarray
+    R: np.ndarray
+    valid: np.ndarray
+    pos: np.ndarray
+    pos_cov: np.ndarray
+    sensor_enu: np.ndarray
+    time_s: np.ndarray
+    sensor: np.ndarray
+    truth_id: np.ndarray
+    clutter_scale: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.z.shape[0])
+
+    def take(self, idx) -> Measurements:
+        """Rows ``idx`` (index array or boolean mask)."""
+        kw = {f: getattr(self, f)[idx] for f in ("z", "R", "valid", "pos", "pos_cov",
+                                                 "sensor_enu", "time_s", "sensor", "truth_id",
+                                                 "clutter_scale")}
+        return Measurements(kind=self.kind, ndim=self.ndim, **kw)
+
+    @classmethod
+    def cartesian(cls, time_s, pos, R, sensor=None, truth_id=None) -> Measurements:
+        """Cartesian position measurements.
+
+        Parameters
+        ----------
+        time_s : array_like of shape (k,) or float
+        pos : array_like of shape (k, ndim)
+            Positions, m.
+        R : float or array_like of shape (k, ndim, ndim)
+            Noise: a standard deviation in m for every axis, or full covariances in m^2.
+        """
+        pos = np.asarray(pos, float)
+        k, n = pos.shape
+        R = np.asarray(R, float)
+        if R.ndim == 0:
+            R = np.broadcast_to(np.eye(n) * float(R) ** 2, (k, n, n)).copy()
+        return cls(kind="cartesian", ndim=n, z=pos.copy(), R=R, valid=np.ones((k, n), bool),
+                   pos=pos, pos_cov=R, sensor_enu=np.zeros((k, 3)),
+                   time_s=np.broadcast_to(np.asarray(time_s, float), (k,)).copy(),
+                   sensor=np.zeros(k, int) if sensor is None else np.asarray(sensor, int),
+                   truth_id=np.full(k, -1) if truth_id is None else np.asarray(truth_id, int),
+                   clutter_scale=np.ones(k))
+
+    @classmethod
+    def polar(cls, time_s, z, R, sensor_enu, ndim: int = 3, sensor=None,
+              truth_id=None) -> Measurements:
+        """Polar measurements ``[range, azimuth, elevation, range_rate]`` (NaN where absent).
+
+        With ``ndim=2`` the range is the horizontal range and the elevation is ignored.
+
+        Parameters
+        ----------
+        time_s : array_like of shape (k,) or float
+        z : array_like of shape (k, 4)
+            m, rad, rad, m/s.
+        R : array_like of shape (k, 4, 4)
+            Noise covariance (NaN rows/columns for missing components).
+        sensor_enu : array_like of shape (k, 3) or (3,)
+        ndim : {2, 3}, default 3
+        """
+        z = np.array(z, float)
+        k = z.shape[0]
+        R = np.array(R, float)
+        valid = np.isfinite(z) & np.isfinite(np.diagonal(R, axis1=1, axis2=2))
+        if ndim == 2:
+            valid[:, 2] = False
+        z[~valid] = 0.0
+        mask2 = valid[:, :, None] & valid[:, None, :]
+        R = np.where(mask2, np.nan_to_num(R), 0.0)
+        R[~valid, :] = 0.0
+        ii = np.arange(4)
+        R[:, ii, ii] = np.where(valid, R[:, ii, ii], 1.0)
+        s = np.broadcast_to(np.asarray(sensor_enu, float), (k, 3)).copy()
+        r, az, el = z[:, 0], z[:, 1], z[:, 2]
+        ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
+        if ndim == 3:
+            pos = np.stack([r * ce * sa, r * ce * ca, r * se], 1) + s
+            # d(pos)/d(r, az, el)
+            J = np.stack([np.stack([ce * sa, r * ce * ca, -r * se * sa], 1),
+                          np.stack([ce * ca, -r * ce * sa, -r * se * ca], 1),
+                          np.stack([se, np.zeros(k), r * ce], 1)], 1)
+            scale = r**2 * np.abs(ce)
+        else:
+            pos = np.stack([r * sa, r * ca], 1) + s[:, :2]
+            J = np.stack([np.stack([sa, r * ca, np.zeros(k)], 1),
+                          np.stack([ca, -r * sa, np.zeros(k)], 1)], 1)
+            scale = r
+        pos_cov = J @ R[:, :3, :3] @ np.swapaxes(J, 1, 2)
+        if ndim == 2:
+            pos_cov = J[:, :, :2] @ R[:, :2, :2] @ np.swapaxes(J[:, :, :2], 1, 2)
+        return cls(kind="polar", ndim=ndim, z=z, R=R, valid=valid, pos=pos, pos_cov=pos_cov,
+                   sensor_enu=s, time_s=np.broadcast_to(np.asarray(time_s, float), (k,)).copy(),
+                   sensor=np.zeros(k, int) if sensor is None else np.asarray(sensor, int),
+                   truth_id=np.full(k, -1) if truth_id is None else np.asarray(truth_id, int),
+                   clutter_scale=np.maximum(scale, 1e-9))
+
+    @classmethod
+    def from_detections(cls, det, ndim: int = 3) -> Measurements:
+        """Build from :class:`airdefense.sensors.base.Detections`."""
+        return cls.polar(det.time_s, det.z, det.R, det.sensor_enu, ndim=ndim, sensor=det.sensor,
+                         truth_id=det.truth_id)
+
+
+def polar_h(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarray:
+    """Predicted polar measurement of states ``x`` (p, d) seen from ``sensor_enu`` (p, 3).
+
+    Returns (p, 4): range, azimuth (clockwise from north), elevation (0 in 2-D), range rate.
+    """
+    n = ndim
+    d = x[:, :n] - sensor_enu[:, :n]
+    v = x[:, n:2 * n]
+    r = np.maximum(np.linalg.norm(d, axis=1), 1e-9)
+    az = np.mod(np.arctan2(d[:, 0], d[:, 1]), 2 * np.pi)
+    el = np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])) if n == 3 else np.zeros(len(x))
+    rr = np.einsum("pi,pi->p", d, v) / r
+    return np.stack([r, az, el, rr], 1)
+
+
+def polar_jacobian(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarray:
+    """Jacobian of :func:`polar_h` with respect to the state, shape (p, 4, d)."""
+    p, D = x.shape
+    n = ndim
+    d = x[:, :n] - sensor_enu[:, :n]
+    v = x[:, n:2 * n]
+    r2 = np.maximum(np.einsum("pi,pi->p", d, d), 1e-18)
+    r = np.sqrt(r2)
+    rho2 = np.maximum(d[:, 0] ** 2 + d[:, 1] ** 2, 1e-18)
+    rho = np.sqrt(rho2)
+    u = d / r[:, None]
+    rr = np.einsum("pi,pi->p", u, v)
+    H = np.zeros((p, 4, D))
+    H[:, 0, :n] = u
+    H[:, 1, 0] = d[:, 1] / rho2
+    H[:, 1, 1] = -d[:, 0] / rho2
+    if n == 3:
+        H[:, 2, 0] = -d[:, 2] * d[:, 0] / (r2 * rho)
+        H[:, 2, 1] = -d[:, 2] * d[:, 1] / (r2 * rho)
+        H[:, 2, 2] = rho / r2
+    H[:, 3, :n] = (v - rr[:, None] * u) / r[:, None]
+    H[:, 3, n:2 * n] = u
+    return H
+
+
+def _h(x, meas: Measurements, j):
+    if meas.kind == "cartesian":
+        return x[:, :meas.ndim]
+    return polar_h(x, meas.sensor_enu[j], meas.ndim)
+
+
+def _residual(z, zhat, kind):
+    nu = z - zhat
+    if kind == "polar":
+        nu[..., 1] = wrap_angle(nu[..., 1])
+    return nu
+
+
+@dataclass
+class KalmanState:
+    """Gaussian states of m tracks: ``x`` (m, d) and ``P`` (m, d, d)."""
+
+    x: np.ndarray
+    P: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    def take(self, idx) -> KalmanState:
+        """Tracks ``idx``."""
+        return KalmanState(self.x[idx], self.P[idx])
+
+    def concat(self, other: KalmanState) -> KalmanState:
+        """This state followed by ``other``."""
+        return KalmanState(np.concatenate([self.x, other.x]), np.concatenate([self.P, other.P]))
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean (m, d) and covariance (m, d, d)."""
+        return self.x, self.P
+
+
+@dataclass
+class Innovations:
+    """Innovations of p track-measurement pairs.
+
+    Attributes
+    ----------
+    ti, mj : ndarray of shape (p,), int
+        Track and measurement index of each pair.
+    nu : ndarray of shape (p, mz)
+    S : ndarray of shape (p, mz, mz)
+    PHt : ndarray of shape (p, d, mz)
+        Cross-covariance of state and measurement.
+    d2 : ndarray of shape (p,)
+        Squared Mahalanobis distance.
+    loglik : ndarray of shape (p,)
+        Log of the Gaussian likelihood N(nu; 0, S) over the valid components.
+    dof : ndarray of shape (p,), int
+        Number of valid measurement components.
+    """
+
+    ti: np.ndarray
+    mj: np.ndarray
+    nu: np.ndarray
+    S: np.ndarray
+    PHt: np.ndarray
+    d2: np.ndarray
+    loglik: np.ndarray
+    dof: np.ndarray
+
+    def take(self, sel) -> Innovations:
+        """Pairs ``sel``."""
+        return Innovations(*(getattr(self, f)[sel] for f in
+                             ("ti", "mj", "nu", "S", "PHt", "d2", "loglik", "dof")))
+
+
+def _finish(ti, mj, nu, S, PHt, meas):
+    L = np.linalg.cholesky(S)
+    w = np.linalg.solve(L, nu[..., None])[..., 0]
+    d2 = np.einsum("pi,pi->p", w, w)
+    dof = meas.valid[mj].sum(1)
+    logdet = 2 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(1)
+    loglik = -0.5 * (d2 + logdet + dof * _LOG2PI)
+    return Innovations(ti, mj, nu, S, PHt, d2, loglik, dof)
+
+
+def _sym(P):
+    return 0.5 * (P + np.swapaxes(P, -1, -2))
+
+
+def kalman_update(x, P, inn: Innovations):
+    """Posterior mean and covariance for each pair of ``inn`` from its track's ``x``, ``P``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (p, d)
+    P : ndarray of shape (p, d, d)
+        The prior of each pair's track (already indexed by pair).
+    """
+    K = np.swapaxes(np.linalg.solve(inn.S, np.swapaxes(inn.PHt, 1, 2)), 1, 2)
+    xn = x + np.einsum("pij,pj->pi", K, inn.nu)
+    Pn = _sym(P - K @ inn.S @ np.swapaxes(K, 1, 2))
+    return xn, Pn
+
+
+def weighted_update(x, P, inn: Innovations, beta, beta0):
+    """Probabilistic-data-association update of every track, as one Gaussian per track.
+
+    Each track's posterior is the moment-matched mixture of its prior (weight ``beta0``) and the
+    Kalman posteriors of its pairs (weights ``beta``).
+
+    Parameters
+    ----------
+    x : ndarray of shape (m, d)
+    P : ndarray of shape (m, d, d)
+    inn : Innovations
+        p pairs.
+    beta : ndarray of shape (p,)
+        Association probability of each pair.
+    beta0 : ndarray of shape (m,)
+        Probability that no measurement belongs to the track.
+
+    Returns
+    -------
+    x, P : the posteriors, shapes (m, d) and (m, d, d)
+    """
+    K = np.swapaxes(np.linalg.solve(inn.S, np.swapaxes(inn.PHt, 1, 2)), 1, 2)
+    dx = np.einsum("pij,pj->pi", K, inn.nu)
+    Pp = P[inn.ti] - K @ inn.S @ np.swapaxes(K, 1, 2)
+    mean_dx = np.zeros_like(x)
+    np.add.at(mean_dx, inn.ti, beta[:, None] * dx)
+    acc = beta0[:, None, None] * P
+    np.add.at(acc, inn.ti, beta[:, None, None] * (Pp + dx[:, :, None] * dx[:, None, :]))
+    Pn = acc - mean_dx[:, :, None] * mean_dx[:, None, :]
+    return x + mean_dx, _sym(Pn)
+
+
+class ExtendedKalmanFilter:
+    """Extended Kalman filter (exact Kalman filter for a linear model and Cartesian data).
+
+    Parameters
+    ----------
+    motion : MotionModel
+    """
+
+    def __init__(self, motion: MotionModel) -> None:
+        self.motion = motion
+
+    @property
+    def dim(self) -> int:
+        """State dimension."""
+        return self.motion.dim
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Component names of the state."""
+        return self.motion.names
+
+    @property
+    def ndim(self) -> int:
+        """Spatial axes."""
+        return self.motion.ndim
+
+    def prior(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and variance at birth of the components after positions and velocities."""
+        return self.motion.prior()
+
+    def initiate(self, x: np.ndarray, P: np.ndarray) -> KalmanState:
+        """States of new tracks from means (k, d) and covariances (k, d, d)."""
+        return KalmanState(np.asarray(x, float), np.asarray(P, float))
+
+    def update(self, state: KalmanState, inn: Innovations) -> KalmanState:
+        """Kalman update of the tracks ``inn.ti`` (each at most once) with their pairs."""
+        if len(inn.ti) == 0:
+            return state
+        xn, Pn = kalman_update(state.x[inn.ti], state.P[inn.ti], inn)
+        x, P = state.x.copy(), state.P.copy()
+        x[inn.ti], P[inn.ti] = xn, Pn
+        return KalmanState(x, P)
+
+    def update_weighted(self, state: KalmanState, inn: Innovations, beta, beta0) -> KalmanState:
+        """PDA/JPDA update; see :func:`weighted_update`."""
+        return KalmanState(*weighted_update(state.x, state.P, inn, beta, beta0))
+
+    def predict(self, state: KalmanState, dt: float) -> KalmanState:
+        """Predict every track by ``dt`` s."""
+        if dt == 0 or len(state) == 0:
+            return state
+        F = self.motion.jacobian(state.x, dt)
+        x = self.motion.transition(state.x, dt)
+        P = F @ state.P @ np.swapaxes(F, -1, -2) + self.motion.noise(state.x, dt)
+        return KalmanState(x, _sym(P))
+
+    def innovations(self, state: KalmanState, ti, meas: Measurements, mj) -> Innovations:
+        """Innovations of the pairs (track ``ti[p]``, measurement ``mj[p]``)."""
+        x, P = state.x[ti], state.P[ti]
+        if meas.kind == "cartesian":
+            n = meas.ndim
+            nu = meas.z[mj] - x[:, :n]
+            S = P[:, :n, :n] + meas.R[mj]
+            PHt = P[:, :, :n]
+            return _finish(ti, mj, nu, _sym(S), PHt, meas)
+        H = polar_jacobian(x, meas.sensor_enu[mj], meas.ndim)
+        valid = meas.valid[mj]
+        H[~valid] = 0.0
+        nu = _residual(meas.z[mj], polar_h(x, meas.sensor_enu[mj], meas.ndim), "polar")
+        nu[~valid] = 0.0
+        PHt = P @ np.swapaxes(H, 1, 2)
+        S = H @ PHt + meas.R[mj]
+        return _finish(ti, mj, nu, _sym(S), PHt, meas)
+
+
+class UnscentedKalmanFilter(ExtendedKalmanFilter):
+    """Unscented Kalman filter with scaled sigma points, batched over tracks.
+
+    Parameters
+    ----------
+    motion : MotionModel
+    alpha, beta, kappa : float, default 1, 2, 0
+        Sigma-point spread, prior-distribution and secondary scaling parameters.
+    """
+
+    def __init__(self, motion: MotionModel, alpha: float = 1.0, beta: float = 2.0,
+                 kappa: float = 0.0) -> None:
+        super().__init__(motion)
+        n = motion.dim
+        lam = alpha**2 * (n + kappa) - n
+        self.c = n + lam
+        self.wm = np.full(2 * n + 1, 0.5 / self.c)
+        self.wc = self.wm.copy()
+        self.wm[0] = lam / self.c
+        self.wc[0] = lam / self.c + 1 - alpha**2 + beta
+
+    def _sigma(self, x, P):
+        L = np.linalg.cholesky(P + 1e-9 * np.eye(P.shape[-1]))
+        off = np.sqrt(self.c) * np.swapaxes(L, 1, 2)  # rows are the columns of L
+        return np.concatenate([x[:, None], x[:, None] + off, x[:, None] - off], axis=1)
+
+    def predict(self, state: KalmanState, dt: float) -> KalmanState:
+        """Predict every track by ``dt`` s through the sigma points."""
+        if dt == 0 or len(state) == 0:
+            return state
+        m, d = state.x.shape
+        X = self._sigma(state.x, state.P)
+        Y = self.motion.transition(X.reshape(-1, d), dt).reshape(X.shape)
+        x = np.einsum("s,msi->mi", self.wm, Y)
+        dY = Y - x[:, None]
+        P = np.einsum("s,msi,msj->mij", self.wc, dY, dY) + self.motion.noise(state.x, dt)
+        return KalmanState(x, _sym(P))
+
+    def innovations(self, state: KalmanState, ti, meas: Measurements, mj) -> Innovations:
+        """Innovations of the pairs through the sigma points (exact for Cartesian data)."""
+        if meas.kind == "cartesian":
+            return super().innovations(state, ti, meas, mj)
+        x, P = state.x[ti], state.P[ti]
+        p, d = x.shape
+        X = self._sigma(x, P)
+        ns = X.shape[1]
+        Z = polar_h(X.reshape(-1, d), np.repeat(meas.sensor_enu[mj], ns, axis=0), meas.ndim)
+        Z = Z.reshape(p, ns, 4)
+        dZ = Z - Z[:, :1]
+        dZ[..., 1] = wrap_angle(dZ[..., 1])
+        zhat = Z[:, 0] + np.einsum("s,psi->pi", self.wm, dZ)
+        dZ = dZ - (zhat - Z[:, 0])[:, None]
+        valid = meas.valid[mj]
+        dZ = dZ * valid[:, None, :]
+        dX = X - x[:, None]
+        S = np.einsum("s,psi,psj->pij", self.wc, dZ, dZ) + meas.R[mj]
+        PHt = np.einsum("s,psi,psj->pij", self.wc, dX, dZ)
+        nu = _residual(meas.z[mj], zhat, "polar")
+        nu[~valid] = 0.0
+        return _finish(ti, mj, nu, _sym(S), PHt, meas)

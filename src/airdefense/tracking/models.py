@@ -1,0 +1,349 @@
+"""Motion models, vectorised over tracks.
+
+A state row starts with the positions and then the velocities of ``ndim`` axes
+(``[x, y, (z), vx, vy, (vz)]``); a model may append extra components (accelerations, turn rate,
+drag coefficient). Each model has named components, so that an IMM can run several models on one
+common state (see :func:`common_names` and :class:`Embedded`).
+
+Every method takes ``x`` of shape (m, d) and returns arrays with a leading track axis, or one
+(d, d) matrix that broadcasts over tracks when the model is linear.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "MotionModel",
+    "ConstantVelocity",
+    "ConstantAcceleration",
+    "CoordinatedTurn",
+    "Ballistic",
+    "Embedded",
+    "common_names",
+    "GRAVITY_MPS2",
+    "RHO0_KGPM3",
+    "SCALE_HEIGHT_M",
+]
+
+GRAVITY_MPS2 = 9.80665
+RHO0_KGPM3 = 1.225
+SCALE_HEIGHT_M = 7200.0
+_AXES = ("x", "y", "z")
+
+
+def _cv_blocks(ndim: int, dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
+    eye = np.eye(ndim)
+    F = np.block([[eye, dt * eye], [np.zeros((ndim, ndim)), eye]])
+    Q = q * np.block([[dt**3 / 3 * eye, dt**2 / 2 * eye], [dt**2 / 2 * eye, dt * eye]])
+    return F, Q
+
+
+class MotionModel:
+    """Base class: a discrete-time motion model ``x' = f(x, dt) + w``, ``w ~ N(0, Q)``.
+
+    Subclasses set ``ndim`` and ``names`` and implement :meth:`transition` and :meth:`noise`;
+    :meth:`jacobian` defaults to central differences, done for all tracks in one batch.
+    """
+
+    ndim: int = 3
+    names: tuple[str, ...] = ()
+    linear: bool = False
+
+    @property
+    def dim(self) -> int:
+        """State dimension d."""
+        return len(self.names)
+
+    def transition(self, x: np.ndarray, dt: float) -> np.ndarray:
+        """Propagate states ``x`` (m, d) by ``dt`` s; returns (m, d)."""
+        raise NotImplementedError
+
+    def jacobian(self, x: np.ndarray, dt: float) -> np.ndarray:
+        """Jacobian of :meth:`transition` at ``x``, shape (m, d, d) or (d, d)."""
+        m, d = x.shape
+        h = 1e-5 * np.maximum(np.abs(x), 1.0)
+        pert = np.einsum("mi,ij->mji", h, np.eye(d))
+        xp = (x[:, None, :] + pert).reshape(m * d, d)
+        xm = (x[:, None, :] - pert).reshape(m * d, d)
+        diff = (self.transition(xp, dt) - self.transition(xm, dt)).reshape(m, d, d)
+        # diff[m, j, :] is the derivative along component j: transpose to rows = outputs.
+        return np.swapaxes(diff / (2 * h[:, :, None]), 1, 2)
+
+    def noise(self, x: np.ndarray, dt: float) -> np.ndarray:
+        """Process noise covariance over ``dt``, shape (m, d, d) or (d, d)."""
+        raise NotImplementedError
+
+    def prior(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and variance of the extra components (after positions and velocities) at birth."""
+        k = self.dim - 2 * self.ndim
+        return np.zeros(k), np.ones(k)
+
+
+class ConstantVelocity(MotionModel):
+    """Nearly constant velocity: white-noise acceleration of intensity ``q``.
+
+    Parameters
+    ----------
+    q : float, default 1.0
+        Acceleration noise intensity, m^2/s^3 (per axis).
+    ndim : {2, 3}, default 3
+        Number of spatial axes.
+    """
+
+    linear = True
+
+    def __init__(self, q: float = 1.0, ndim: int = 3) -> None:
+        self.q = float(q)
+        self.ndim = int(ndim)
+        ax = _AXES[:ndim]
+        self.names = ax + tuple("v" + a for a in ax)
+
+    def transition(self, x, dt):
+        F, _ = _cv_blocks(self.ndim, dt, self.q)
+        return x @ F.T
+
+    def jacobian(self, x, dt):
+        return _cv_blocks(self.ndim, dt, self.q)[0]
+
+    def noise(self, x, dt):
+        return _cv_blocks(self.ndim, dt, self.q)[1]
+
+
+class ConstantAcceleration(MotionModel):
+    """Nearly constant acceleration: white-noise jerk of intensity ``q``.
+
+    State ``[p, v, a]`` per axis group. ``q`` is in m^2/s^5.
+
+    Parameters
+    ----------
+    q : float, default 1.0
+        Jerk noise intensity, m^2/s^5.
+    ndim : {2, 3}, default 3
+    accel_sigma_mps2 : float, default 30
+        Prior standard deviation of the acceleration at birth, m/s^2.
+    """
+
+    linear = True
+
+    def __init__(self, q: float = 1.0, ndim: int = 3, accel_sigma_mps2: float = 30.0) -> None:
+        self.q = float(q)
+        self.ndim = int(ndim)
+        self.accel_sigma = float(accel_sigma_mps2)
+        ax = _AXES[:ndim]
+        self.names = ax + tuple("v" + a for a in ax) + tuple("a" + a for a in ax)
+
+    def _mats(self, dt):
+        n = self.ndim
+        e = np.eye(n)
+        z = np.zeros((n, n))
+        F = np.block([[e, dt * e, dt**2 / 2 * e], [z, e, dt * e], [z, z, e]])
+        c = np.array([[dt**5 / 20, dt**4 / 8, dt**3 / 6],
+                      [dt**4 / 8, dt**3 / 3, dt**2 / 2],
+                      [dt**3 / 6, dt**2 / 2, dt]])
+        return F, self.q * np.kron(c, e)
+
+    def transition(self, x, dt):
+        return x @ self._mats(dt)[0].T
+
+    def jacobian(self, x, dt):
+        return self._mats(dt)[0]
+
+    def noise(self, x, dt):
+        return self._mats(dt)[1]
+
+    def prior(self):
+        return np.zeros(self.ndim), np.full(self.ndim, self.accel_sigma**2)
+
+
+class CoordinatedTurn(MotionModel):
+    """Coordinated turn in the horizontal plane with an unknown turn rate ``omega``.
+
+    State ``[x, y, (z), vx, vy, (vz), omega]``; omega in rad/s, positive anticlockwise seen from
+    above (from east towards north). The vertical axis, if any, is nearly constant velocity.
+
+    Parameters
+    ----------
+    q : float, default 1.0
+        Acceleration noise intensity, m^2/s^3.
+    q_omega : float, default 1e-4
+        Turn-rate noise intensity, rad^2/s^3.
+    ndim : {2, 3}, default 3
+    omega_sigma_radps : float, default 0.1
+        Prior standard deviation of the turn rate at birth, rad/s.
+    """
+
+    def __init__(self, q: float = 1.0, q_omega: float = 1e-4, ndim: int = 3,
+                 omega_sigma_radps: float = 0.1) -> None:
+        self.q = float(q)
+        self.q_omega = float(q_omega)
+        self.ndim = int(ndim)
+        self.omega_sigma = float(omega_sigma_radps)
+        ax = _AXES[:ndim]
+        self.names = ax + tuple("v" + a for a in ax) + ("omega",)
+
+    @staticmethod
+    def _ab(w, dt):
+        # a = sin(wT)/w, b = (1 - cos wT)/w and their w-derivatives; series near w = 0.
+        wt = w * dt
+        small = np.abs(wt) < 1e-4
+        ws = np.where(small, 1.0, w)
+        s, c = np.sin(wt), np.cos(wt)
+        a = np.where(small, dt - w**2 * dt**3 / 6, s / ws)
+        b = np.where(small, w * dt**2 / 2 - w**3 * dt**4 / 24, (1 - c) / ws)
+        da = np.where(small, -w * dt**3 / 3, (dt * c - a) / ws)
+        db = np.where(small, dt**2 / 2 - w**2 * dt**4 / 8, (dt * s - b) / ws)
+        return s, c, a, b, da, db
+
+    def transition(self, x, dt):
+        n = self.ndim
+        vx, vy, w = x[:, n], x[:, n + 1], x[:, -1]
+        s, c, a, b, _, _ = self._ab(w, dt)
+        out = x.copy()
+        out[:, 0] = x[:, 0] + a * vx - b * vy
+        out[:, 1] = x[:, 1] + b * vx + a * vy
+        out[:, n] = c * vx - s * vy
+        out[:, n + 1] = s * vx + c * vy
+        if n == 3:
+            out[:, 2] = x[:, 2] + dt * x[:, 5]
+        return out
+
+    def jacobian(self, x, dt):
+        n = self.ndim
+        m, d = x.shape
+        vx, vy, w = x[:, n], x[:, n + 1], x[:, -1]
+        s, c, a, b, da, db = self._ab(w, dt)
+        J = np.broadcast_to(np.eye(d), (m, d, d)).copy()
+        J[:, 0, n], J[:, 0, n + 1], J[:, 0, -1] = a, -b, da * vx - db * vy
+        J[:, 1, n], J[:, 1, n + 1], J[:, 1, -1] = b, a, db * vx + da * vy
+        J[:, n, n], J[:, n, n + 1], J[:, n, -1] = c, -s, -dt * s * vx - dt * c * vy
+        J[:, n + 1, n], J[:, n + 1, n + 1] = s, c
+        J[:, n + 1, -1] = dt * c * vx - dt * s * vy
+        if n == 3:
+            J[:, 2, 5] = dt
+        return J
+
+    def noise(self, x, dt):
+        d = self.dim
+        Q = np.zeros((d, d))
+        Q[:-1, :-1] = _cv_blocks(self.ndim, dt, self.q)[1]
+        Q[-1, -1] = self.q_omega * dt
+        return Q
+
+    def prior(self):
+        return np.zeros(1), np.array([self.omega_sigma**2])
+
+
+class Ballistic(MotionModel):
+    """Gravity plus drag, with the drag coefficient ``k = 1/beta`` estimated (3-D only).
+
+    State ``[x, y, z, vx, vy, vz, k]`` with ``k`` in m^2/kg (beta is the ballistic coefficient,
+    kg/m^2). Acceleration ``-g e_z - rho(z) k |v| v / 2`` with an exponential atmosphere
+    ``rho = 1.225 exp(-z / 7200 m)`` kg/m^3 and ``z`` taken as the altitude (flat earth). Each step is
+    integrated with RK4 in sub-steps of at most ``max_substep_s``.
+
+    Parameters
+    ----------
+    q : float, default 1.0
+        Acceleration noise intensity, m^2/s^3.
+    q_k : float, default 1e-8
+        Drag-coefficient noise intensity, (m^2/kg)^2/s.
+    k_prior : float, default 1e-4
+        Prior mean of ``k`` at birth (beta = 10,000 kg/m^2), m^2/kg.
+    k_sigma : float, default 1e-3
+        Prior standard deviation of ``k``, m^2/kg.
+    max_substep_s : float, default 0.25
+    """
+
+    def __init__(self, q: float = 1.0, q_k: float = 1e-8, k_prior: float = 1e-4,
+                 k_sigma: float = 1e-3, max_substep_s: float = 0.25) -> None:
+        self.q = float(q)
+        self.q_k = float(q_k)
+        self.k_prior = float(k_prior)
+        self.k_sigma = float(k_sigma)
+        self.max_substep = float(max_substep_s)
+        self.ndim = 3
+        self.names = ("x", "y", "z", "vx", "vy", "vz", "kdrag")
+
+    @staticmethod
+    def _deriv(s):
+        p, v, k = s[:, :3], s[:, 3:6], s[:, 6:7]
+        rho = RHO0_KGPM3 * np.exp(-np.clip(p[:, 2:3], -5e3, None) / SCALE_HEIGHT_M)
+        acc = -0.5 * rho * k * np.linalg.norm(v, axis=1, keepdims=True) * v
+        acc[:, 2] -= GRAVITY_MPS2
+        return np.concatenate([v, acc, np.zeros_like(k)], axis=1)
+
+    def transition(self, x, dt):
+        n = max(1, int(np.ceil(abs(dt) / self.max_substep)))
+        h = dt / n
+        s = np.array(x, float)
+        for _ in range(n):  # sub-steps of one batch, not a loop over tracks
+            k1 = self._deriv(s)
+            k2 = self._deriv(s + 0.5 * h * k1)
+            k3 = self._deriv(s + 0.5 * h * k2)
+            k4 = self._deriv(s + h * k3)
+            s = s + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        return s
+
+    def noise(self, x, dt):
+        Q = np.zeros((7, 7))
+        Q[:6, :6] = _cv_blocks(3, dt, self.q)[1]
+        Q[6, 6] = self.q_k * dt
+        return Q
+
+    def prior(self):
+        return np.array([self.k_prior]), np.array([self.k_sigma**2])
+
+
+def common_names(models) -> tuple[str, ...]:
+    """Union of the models' component names, in order of first appearance."""
+    out: list[str] = []
+    for mdl in models:
+        out.extend(n for n in mdl.names if n not in out)
+    return tuple(out)
+
+
+class Embedded(MotionModel):
+    """Run ``model`` on a larger common state; components it lacks are held constant.
+
+    Parameters
+    ----------
+    model : MotionModel
+    names : tuple of str
+        Component names of the common state; must contain all of ``model.names``.
+    """
+
+    def __init__(self, model: MotionModel, names: tuple[str, ...]) -> None:
+        missing = [n for n in model.names if n not in names]
+        if missing:
+            raise ValueError(f"common state lacks the components {missing} of {model!r}")
+        self.model = model
+        self.ndim = model.ndim
+        self.names = tuple(names)
+        self.idx = np.array([names.index(n) for n in model.names])
+        self.linear = model.linear
+
+    def transition(self, x, dt):
+        out = x.copy()
+        out[:, self.idx] = self.model.transition(x[:, self.idx], dt)
+        return out
+
+    def _scatter(self, block, m):
+        D = self.dim
+        if block.ndim == 2:
+            full = np.eye(D) if m is None else np.zeros((D, D))
+            full[np.ix_(self.idx, self.idx)] = block
+            return full
+        full = np.broadcast_to(np.eye(D) if m is None else np.zeros((D, D)),
+                               (block.shape[0], D, D)).copy()
+        full[:, self.idx[:, None], self.idx[None, :]] = block
+        return full
+
+    def jacobian(self, x, dt):
+        return self._scatter(self.model.jacobian(x[:, self.idx], dt), None)
+
+    def noise(self, x, dt):
+        return self._scatter(self.model.noise(x[:, self.idx], dt), 0)
+
+    def prior(self):
+        raise NotImplementedError("the IMM builds the common prior from its models")

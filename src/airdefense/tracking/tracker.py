@@ -1,0 +1,363 @@
+"""The composed multi-target tracker: filter, gate, associator, initiator and manager passed in.
+
+Detections of several radars feed one picture: each radar's detections in a step are processed
+in turn (predict to their time, gate, associate, update, start tracks on the rest), so a target
+seen by two radars is updated twice. Misses are counted once per step, for steps that hold a scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from airdefense.errors import AirDefenseError
+from airdefense.tracking.base import Tracks
+from airdefense.tracking.gating import ChiSquareGate
+from airdefense.tracking.gnn import GlobalNearestNeighbour
+from airdefense.tracking.imm import IMMFilter
+from airdefense.tracking.jpda import JPDA
+from airdefense.tracking.kalman import (
+    ExtendedKalmanFilter,
+    Measurements,
+    UnscentedKalmanFilter,
+)
+from airdefense.tracking.management import SinglePointInitiator, TrackManager
+from airdefense.tracking.models import (
+    Ballistic,
+    ConstantAcceleration,
+    ConstantVelocity,
+    CoordinatedTurn,
+)
+
+__all__ = ["MultiTargetTracker", "TrackerConfig", "build_tracker", "make_tracker"]
+
+
+class MultiTargetTracker:
+    """Multi-target tracker composed of parts (Stone Soup style), vectorised over tracks.
+
+    Parameters
+    ----------
+    filter : ExtendedKalmanFilter, UnscentedKalmanFilter or IMMFilter
+    associator : GlobalNearestNeighbour or JPDA
+    gate : ChiSquareGate, optional
+        Default ``ChiSquareGate(associator.pg)``.
+    initiator : SinglePointInitiator, optional
+    manager : TrackManager, optional
+    detector : iterable of (time_s, detections), optional
+        Source for iteration: ``for time_s, tracks in tracker``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from airdefense.tracking.kalman import Measurements
+    >>> trk = MultiTargetTracker(ExtendedKalmanFilter(ConstantVelocity(1.0, ndim=2)),
+    ...                          GlobalNearestNeighbour(pd=0.9, clutter_density=1e-6),
+    ...                          manager=TrackManager(confirm=(2, 2)))
+    >>> for t in range(3):
+    ...     tracks = trk.step(t, Measurements.cartesian(t, [[10.0 * t, 0.0]], 1.0))
+    >>> len(tracks), bool(tracks.confirmed[0])
+    (1, True)
+    """
+
+    def __init__(self, filter, associator, gate=None, initiator=None, manager=None,
+                 detector: Iterable | None = None) -> None:
+        self.filter = filter
+        self.associator = associator
+        self.gate = gate if gate is not None else ChiSquareGate(getattr(associator, "pg", 0.999))
+        self.initiator = initiator if initiator is not None else SinglePointInitiator()
+        self.manager = manager if manager is not None else TrackManager()
+        self.detector = detector
+        self.ndim = filter.ndim
+        self.state = filter.initiate(np.zeros((0, filter.dim)), np.zeros((0, filter.dim,
+                                                                          filter.dim)))
+        self.time_s: float | None = None
+        self.new_tracks: list[tuple[int, int, float]] = []
+        names = filter.names
+        axes = ("x", "y", "z", "vx", "vy", "vz")
+        self._out = np.array([names.index(a) if a in names else -1 for a in axes])
+
+    def __len__(self) -> int:
+        return len(self.state)
+
+    def __iter__(self) -> Iterator[tuple[float, Tracks]]:
+        if self.detector is None:
+            raise TypeError("MultiTargetTracker needs a detector to iterate; use step()")
+        for time_s, det in self.detector:
+            yield time_s, self.step(time_s, det)
+
+    def _predict_to(self, t: float) -> None:
+        if self.time_s is None:
+            self.time_s = t
+        dt = t - self.time_s
+        if dt > 0:
+            self.state = self.filter.predict(self.state, dt)
+            self.time_s = t
+
+    def step(self, time_s: float, detections, scanned: bool | None = None,
+             alive=None) -> Tracks:
+        """Update the picture with one step's detections and return it at ``time_s``.
+
+        Parameters
+        ----------
+        time_s : float
+            Time of the picture, s; not before the previous call.
+        detections : Detections or Measurements
+            Radar detections (polar, see :mod:`airdefense.sensors.base`) or prepared
+            measurements. Each radar's rows are processed at their mean time.
+        scanned : bool, optional
+            Whether a scan happened in this step (tracks not hit then count a miss). Default:
+            whether there is any detection.
+        alive : ignored
+            Accepted for call compatibility with the truth tracker; this tracker never reads truth.
+
+        Returns
+        -------
+        Tracks
+            Every live track (tentative ones with ``confirmed`` false), at ``time_s``.
+
+        Raises
+        ------
+        ValueError
+            If ``time_s`` is before the previous call's.
+        """
+        if self.time_s is not None and time_s < self.time_s - 1e-9:
+            raise ValueError(f"time_s must not go backwards: got {time_s} s after "
+                             f"{self.time_s} s")
+        meas = (detections if isinstance(detections, Measurements)
+                else Measurements.from_detections(detections, self.ndim))
+        if scanned is None:
+            scanned = len(meas) > 0
+        self.new_tracks = []
+        m0 = len(self.state)
+        hit = np.zeros(m0, bool)
+        truth = np.full(m0, -1)
+        if len(meas):
+            sensors = np.unique(meas.sensor)
+            groups = [np.flatnonzero(meas.sensor == s) for s in sensors]
+            times = [float(np.clip(meas.time_s[g].mean(), self.time_s or -np.inf, time_s))
+                     for g in groups]
+            for i in np.argsort(times, kind="stable"):  # one pass per radar, not per track
+                g = meas.take(groups[i])
+                self._predict_to(times[i])
+                inn = self.gate(self.filter, self.state, g)
+                self.state, h, used, mot = self.associator.associate(self.filter, self.state,
+                                                                     inn, g)
+                q = min(m0, len(h))
+                hit[:q] |= h[:q]
+                tid = np.where(mot >= 0, g.truth_id[np.maximum(mot, 0)], -1)
+                truth[:q] = np.where(h[:q], tid[:q], truth[:q])
+                if len(h) > m0:  # tracks born earlier in this step
+                    self.manager.truth_id[m0:len(h)] = np.where(
+                        h[m0:], tid[m0:], self.manager.truth_id[m0:len(h)])
+                fresh = np.flatnonzero(~used)
+                if fresh.size:
+                    born = g.take(fresh)
+                    self.state = self.state.concat(self.initiator.initiate(self.filter, born))
+                    self.manager.add(fresh.size, born.truth_id)
+        self._predict_to(time_s)
+        if scanned:
+            new = self.manager.record(hit, truth, time_s)
+            for k in np.flatnonzero(new):
+                self.new_tracks.append((int(self.manager.track_id[k]),
+                                        int(self.manager.truth_id[k]), float(time_s)))
+        x, P = self.state.moments()
+        keep = ~self.manager.doomed(P, self.ndim)
+        if not keep.all():
+            self.state = self.state.take(keep)
+            self.manager.keep(keep)
+            x, P = x[keep], P[keep]
+        return self._tracks(time_s, x, P)
+
+    def _tracks(self, time_s, x, P) -> Tracks:
+        m = len(x)
+        sel = self._out
+        ok = sel >= 0
+        X = np.zeros((m, 6))
+        X[:, ok] = x[:, sel[ok]]
+        PP = np.zeros((m, 6, 6))
+        PP[:, ok[:, None] & ok[None, :]] = P[:, sel[ok][:, None], sel[ok][None, :]].reshape(m, -1)
+        mg = self.manager
+        return Tracks(time_s=float(time_s), track_id=mg.track_id.copy(), x=X, P=PP,
+                      quality=mg.quality.copy(), confirmed=mg.confirmed.copy(),
+                      truth_id=mg.truth_id.copy())
+
+
+@dataclass
+class TrackerConfig:
+    """Settings of the standard tracker (CLI flags and ``tracker.yaml`` keys).
+
+    Attributes
+    ----------
+    sigma_m : float, default 10
+        Cartesian measurement noise per axis, m (Cartesian input).
+    q : float, default 1.0
+        Constant-velocity white-noise acceleration intensity, m^2/s^3.
+    pd : float, default 0.9
+    clutter_density : float, default 2.5e-6
+        False alarms per m^2 (per m^3 in 3-D) per scan.
+    confirm : str, default "3/3"
+        M-of-N confirmation.
+    delete_misses : int, default 3
+    gate_prob : float, default 0.999
+    speed_sigma_mps : float, default 30
+        Prior velocity standard deviation of new tracks, m/s.
+    max_pos_sigma_m : float, default inf
+        Delete tracks whose position standard deviation exceeds this, m.
+    filter : {"ekf", "ukf"}, default "ekf"
+    motion : {"cv", "ca", "ct", "imm"}, default "cv"
+        "imm" mixes constant velocity and coordinated turn (plus ballistic in 3-D).
+    associator : {"gnn", "jpda"}, default "gnn"
+    sigma_range_m, sigma_azimuth_deg, sigma_elevation_deg : float, default 10, 0.1, 0.1
+        Polar measurement noise (polar input).
+    """
+
+    sigma_m: float = 10.0
+    q: float = 1.0
+    pd: float = 0.9
+    clutter_density: float = 2.5e-6
+    confirm: str = "3/3"
+    delete_misses: int = 3
+    gate_prob: float = 0.999
+    speed_sigma_mps: float = 30.0
+    max_pos_sigma_m: float = float("inf")
+    filter: str = "ekf"
+    motion: str = "cv"
+    associator: str = "gnn"
+    sigma_range_m: float = 10.0
+    sigma_azimuth_deg: float = 0.1
+    sigma_elevation_deg: float = 0.1
+
+    _RULES = {
+        "sigma_m": ("> 0 m", lambda v: v > 0),
+        "q": (">= 0 m^2/s^3", lambda v: v >= 0),
+        "pd": ("in (0, 1)", lambda v: 0 < v < 1),
+        "clutter_density": ("> 0 per m^2 (m^3 in 3-D) per scan", lambda v: v > 0),
+        "delete_misses": (">= 1 scans", lambda v: v >= 1),
+        "gate_prob": ("in (0, 1)", lambda v: 0 < v < 1),
+        "speed_sigma_mps": ("> 0 m/s", lambda v: v > 0),
+        "max_pos_sigma_m": ("> 0 m", lambda v: v > 0),
+        "sigma_range_m": ("> 0 m", lambda v: v > 0),
+        "sigma_azimuth_deg": ("> 0 deg", lambda v: v > 0),
+        "sigma_elevation_deg": ("> 0 deg", lambda v: v > 0),
+    }
+    _CHOICES = {"filter": ("ekf", "ukf"), "motion": ("cv", "ca", "ct", "imm"),
+                "associator": ("gnn", "jpda")}
+
+    @classmethod
+    def from_dict(cls, d: dict, source: str = "tracker config") -> TrackerConfig:
+        """Validate a mapping of settings; unknown keys and bad values raise InputFileError."""
+        from airdefense.errors import InputFileError
+
+        names = {f.name for f in fields(cls)}
+        for k in d:
+            if k not in names:
+                raise InputFileError(source, f"{k}: unknown setting; known: {sorted(names)}")
+        cfg = cls()
+        for k, v in d.items():
+            default = getattr(cfg, k)
+            try:
+                v = type(default)(v)
+            except (TypeError, ValueError):
+                raise InputFileError(source, f"{k}: must be a {type(default).__name__}, "
+                                             f"got {v!r}") from None
+            setattr(cfg, k, v)
+        cfg.validate(source)
+        return cfg
+
+    def validate(self, source: str = "tracker config") -> None:
+        """Check every setting against its rule; raises InputFileError naming the field."""
+        from airdefense.errors import InputFileError
+
+        for k, (rule, ok) in self._RULES.items():
+            v = getattr(self, k)
+            if not ok(v):
+                raise InputFileError(source, f"{k}: must be {rule}, got {v}")
+        for k, opts in self._CHOICES.items():
+            if getattr(self, k) not in opts:
+                raise InputFileError(source, f"{k}: must be one of {list(opts)}, "
+                                             f"got {getattr(self, k)!r}")
+        self.confirm_mn(source)
+
+    def confirm_mn(self, source: str = "tracker config") -> tuple[int, int]:
+        """The confirmation rule as (M, N)."""
+        from airdefense.errors import InputFileError
+
+        try:
+            M, N = (int(p) for p in str(self.confirm).split("/"))
+        except ValueError:
+            raise InputFileError(source, f"confirm: must be M/N like 3/3, got "
+                                         f"{self.confirm!r}") from None
+        if not 1 <= M <= N <= 62:
+            raise InputFileError(source, f"confirm: must be M/N with 1 <= M <= N <= 62, got "
+                                         f"{self.confirm!r}")
+        return M, N
+
+
+def build_tracker(cfg: TrackerConfig, ndim: int = 3) -> MultiTargetTracker:
+    """The standard tracker for a configuration.
+
+    Parameters
+    ----------
+    cfg : TrackerConfig
+    ndim : {2, 3}, default 3
+    """
+    cfg.validate()
+    fcls = UnscentedKalmanFilter if cfg.filter == "ukf" else ExtendedKalmanFilter
+    cv = ConstantVelocity(cfg.q, ndim)
+    if cfg.motion == "cv":
+        filt = fcls(cv)
+    elif cfg.motion == "ca":
+        filt = fcls(ConstantAcceleration(cfg.q, ndim))
+    elif cfg.motion == "ct":
+        filt = fcls(CoordinatedTurn(cfg.q, 1e-4, ndim))
+    else:
+        models = [cv, CoordinatedTurn(cfg.q, 1e-4, ndim)]
+        if ndim == 3:
+            models.append(Ballistic(cfg.q))
+        r = len(models)
+        Pi = np.full((r, r), 0.05 / (r - 1)) + np.eye(r) * (0.95 - 0.05 / (r - 1))
+        filt = IMMFilter(models, Pi, fcls)
+    assoc_cls = JPDA if cfg.associator == "jpda" else GlobalNearestNeighbour
+    assoc = assoc_cls(cfg.pd, cfg.clutter_density, cfg.gate_prob)
+    return MultiTargetTracker(filt, assoc, ChiSquareGate(cfg.gate_prob),
+                              SinglePointInitiator(cfg.speed_sigma_mps),
+                              TrackManager(cfg.confirm_mn(), cfg.delete_misses,
+                                           cfg.max_pos_sigma_m))
+
+
+def make_tracker(sc=None, rng: np.random.Generator | None = None,
+                 config: TrackerConfig | dict | None = None) -> MultiTargetTracker:
+    """The full tracker for a simulation (``tracking: full``): 3-D, polar radar detections.
+
+    Defaults suit air-defence targets: IMM of constant velocity, coordinated turn and ballistic,
+    q = 5 m^2/s^3, Pd 0.9, 1e-12 false alarms per m^3, 2-of-3 confirmation, deletion after 3
+    missed scans or a 5 km position sigma, prior speed sigma 300 m/s.
+
+    Parameters
+    ----------
+    sc : Scenario, optional
+        Not read yet (kept so the simulation can pass it).
+    rng : numpy.random.Generator, optional
+        Not used: the tracker is deterministic.
+    config : TrackerConfig or dict, optional
+        Overrides of those defaults.
+
+    Raises
+    ------
+    AirDefenseError
+        If a setting breaks its rule.
+    """
+    base = dict(q=5.0, pd=0.9, clutter_density=1e-12, confirm="2/3", delete_misses=3,
+                speed_sigma_mps=300.0, max_pos_sigma_m=5000.0, motion="imm")
+    if isinstance(config, TrackerConfig):
+        cfg = config
+    else:
+        cfg = TrackerConfig.from_dict({**base, **(config or {})})
+    try:
+        return build_tracker(cfg, ndim=3)
+    except ValueError as exc:
+        if isinstance(exc, AirDefenseError):
+            raise
+        raise AirDefenseError(str(exc)) from None

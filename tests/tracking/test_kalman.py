@@ -1,0 +1,120 @@
+"""EKF and UKF against the linear Kalman filter and finite differences."""
+
+import numpy as np
+import pytest
+
+from airdefense.sensors.base import enu_to_polar, polar_to_enu
+from airdefense.tracking.kalman import (
+    ExtendedKalmanFilter,
+    KalmanState,
+    Measurements,
+    UnscentedKalmanFilter,
+    polar_h,
+    polar_jacobian,
+)
+from airdefense.tracking.models import ConstantVelocity
+
+
+def _state(rng, m, d=6):
+    x = rng.normal(0, 1000, (m, d))
+    x[:, 2] = np.abs(x[:, 2]) + 500
+    A = rng.normal(size=(m, d, d))
+    return KalmanState(x, A @ np.swapaxes(A, 1, 2) + np.eye(d) * 10)
+
+
+def test_ekf_cartesian_matches_textbook_kalman(rng):
+    """A CV predict plus Cartesian update equals x + K(z - Hx), (I - KH)P computed by hand."""
+    f = ExtendedKalmanFilter(ConstantVelocity(1.0, ndim=2))
+    s = _state(rng, 3, 4)
+    z = rng.normal(0, 1000, (3, 2))
+    meas = Measurements.cartesian(0.0, z, 5.0)
+    pred = f.predict(s, 2.0)
+    inn = f.innovations(pred, np.arange(3), meas, np.arange(3))
+    post = f.update(pred, inn)
+    H = np.hstack([np.eye(2), np.zeros((2, 2))])
+    for i in range(3):
+        F = np.block([[np.eye(2), 2 * np.eye(2)], [np.zeros((2, 2)), np.eye(2)]])
+        P = F @ s.P[i] @ F.T + ConstantVelocity(1.0, 2).noise(None, 2.0)
+        x = F @ s.x[i]
+        S = H @ P @ H.T + 25 * np.eye(2)
+        K = P @ H.T @ np.linalg.inv(S)
+        assert np.allclose(post.x[i], x + K @ (z[i] - H @ x))
+        assert np.allclose(post.P[i], (np.eye(4) - K @ H) @ P, atol=1e-6)
+
+
+def test_polar_h_matches_sensor_conversion(rng):
+    """polar_h agrees with airdefense.sensors.base.enu_to_polar and inverts polar_to_enu."""
+    x = _state(rng, 5).x
+    s = rng.normal(0, 100, (5, 3))
+    z = polar_h(x, s, 3)
+    assert np.allclose(z[:, :3], enu_to_polar(x[:, :3], s))
+    assert np.allclose(polar_to_enu(z, s), x[:, :3])
+    meas = Measurements.polar(0.0, z, np.broadcast_to(np.eye(4), (5, 4, 4)), s)
+    assert np.allclose(meas.pos, x[:, :3])
+
+
+@pytest.mark.parametrize("ndim", [2, 3])
+def test_polar_jacobian_matches_finite_differences(rng, ndim):
+    """The polar Jacobian equals central differences of polar_h."""
+    x = _state(rng, 4, 2 * ndim).x
+    s = rng.normal(0, 100, (4, 3))
+    H = polar_jacobian(x, s, ndim)
+    h = 1e-3
+    for j in range(2 * ndim):
+        e = np.zeros(2 * ndim)
+        e[j] = h
+        num = (polar_h(x + e, s, ndim) - polar_h(x - e, s, ndim)) / (2 * h)
+        num[:, 1] = (np.mod(num[:, 1] * 2 * h + np.pi, 2 * np.pi) - np.pi) / (2 * h)
+        assert np.allclose(H[:, :, j], num, rtol=1e-5, atol=1e-8)
+
+
+def test_missing_range_rate_adds_nothing(rng):
+    """A NaN range rate gives the same update as a measurement without that component."""
+    f = ExtendedKalmanFilter(ConstantVelocity(1.0, 3))
+    s = _state(rng, 2)
+    z = polar_h(s.x, np.zeros((2, 3)), 3) + 1.0
+    R = np.broadcast_to(np.diag([100.0, 1e-6, 1e-6, 4.0]), (2, 4, 4)).copy()
+    z_nan, R_nan = z.copy(), R.copy()
+    z_nan[:, 3] = np.nan
+    R_nan[:, 3, :] = np.nan
+    R_nan[:, :, 3] = np.nan
+    m_nan = Measurements.polar(0.0, z_nan, R_nan, np.zeros(3))
+    m_big = Measurements.polar(0.0, z, np.where(np.eye(4) * [0, 0, 0, 1], 1e30, R), np.zeros(3))
+    idx = np.arange(2)
+    a = f.update(s, f.innovations(s, idx, m_nan, idx))
+    b = f.update(s, f.innovations(s, idx, m_big, idx))
+    assert np.allclose(a.x, b.x, rtol=1e-6) and np.allclose(a.P, b.P, rtol=1e-5)
+    assert (f.innovations(s, idx, m_nan, idx).dof == 3).all()
+
+
+def test_ukf_equals_kf_on_linear_problem(rng):
+    """On a linear model with Cartesian data the UKF reproduces the Kalman filter."""
+    cv = ConstantVelocity(1.0, 2)
+    s = _state(rng, 4, 4)
+    ek, uk = ExtendedKalmanFilter(cv), UnscentedKalmanFilter(cv)
+    pe, pu = ek.predict(s, 1.5), uk.predict(s, 1.5)
+    assert np.allclose(pe.x, pu.x) and np.allclose(pe.P, pu.P, rtol=1e-6, atol=1e-6)
+
+
+def test_ukf_close_to_ekf_for_accurate_polar(rng):
+    """With small polar noise and tight priors the UKF and EKF updates agree."""
+    cv = ConstantVelocity(1.0, 3)
+    x = np.array([[10000.0, 20000.0, 3000.0, -100.0, 50.0, 0.0]])
+    s = KalmanState(x, np.diag([25.0, 25, 25, 4, 4, 4])[None])
+    z = polar_h(x + 3.0, np.zeros((1, 3)), 3)
+    m = Measurements.polar(0.0, z, np.diag([25.0, 1e-6, 1e-6, 1.0])[None], np.zeros(3))
+    i = np.arange(1)
+    ea = ExtendedKalmanFilter(cv).update(s, ExtendedKalmanFilter(cv).innovations(s, i, m, i))
+    ua = UnscentedKalmanFilter(cv).update(s, UnscentedKalmanFilter(cv).innovations(s, i, m, i))
+    assert np.allclose(ea.x, ua.x, atol=0.05)
+    assert np.allclose(ea.P, ua.P, rtol=0.02, atol=0.01)
+
+
+def test_azimuth_innovation_wraps(rng):
+    """A target just west of north measured just east of north gets a small innovation."""
+    f = ExtendedKalmanFilter(ConstantVelocity(1.0, 3))
+    s = KalmanState(np.array([[-1.0, 1000.0, 0, 0, 0, 0]]), np.eye(6)[None] * 100)
+    z = np.array([[1000.0, 0.001, 0.0, np.nan]])
+    m = Measurements.polar(0.0, z, np.diag([1.0, 1e-4, 1e-4, np.nan])[None], np.zeros(3))
+    inn = f.innovations(s, np.arange(1), m, np.arange(1))
+    assert abs(inn.nu[0, 1]) < 0.01

@@ -1,0 +1,98 @@
+"""Motion models against closed forms and finite differences."""
+
+import numpy as np
+import pytest
+
+from airdefense.tracking.models import (
+    GRAVITY_MPS2,
+    Ballistic,
+    ConstantAcceleration,
+    ConstantVelocity,
+    CoordinatedTurn,
+    Embedded,
+    MotionModel,
+    common_names,
+)
+
+
+def test_cv_matrices_closed_form():
+    """CV F and Q equal the textbook white-noise-acceleration blocks for one axis."""
+    m = ConstantVelocity(q=2.0, ndim=2)
+    dt = 3.0
+    F, Q = m.jacobian(np.zeros((1, 4)), dt), m.noise(np.zeros((1, 4)), dt)
+    assert np.allclose(F[[0, 2]][:, [0, 2]], [[1, dt], [0, 1]])
+    assert np.allclose(Q[[0, 2]][:, [0, 2]], 2.0 * np.array([[dt**3 / 3, dt**2 / 2],
+                                                           [dt**2 / 2, dt]]))
+    assert Q[0, 1] == 0.0
+
+
+def test_ca_moves_with_constant_acceleration():
+    """CA transition is p + v t + a t^2 / 2 exactly."""
+    m = ConstantAcceleration(ndim=3)
+    x = np.array([[1.0, 2, 3, 4, 5, 6, 0.5, -1, 2]])
+    out = m.transition(x, 2.0)
+    assert np.allclose(out[0, :3], x[0, :3] + 2 * x[0, 3:6] + 2 * x[0, 6:])
+    assert np.allclose(out[0, 3:6], x[0, 3:6] + 2 * x[0, 6:])
+
+
+@pytest.mark.parametrize("omega", [0.0, 1e-7, 0.05, -0.3])
+def test_ct_jacobian_matches_finite_differences(omega):
+    """The analytic coordinated-turn Jacobian equals central differences, also near omega = 0."""
+    m = CoordinatedTurn(ndim=3)
+    x = np.array([[100.0, -50, 10, 30, -20, 2, omega]])
+    num = MotionModel.jacobian(m, x, 2.0)
+    assert np.allclose(m.jacobian(x, 2.0), num, atol=1e-5)
+
+
+def test_ct_full_circle_returns_to_start():
+    """After one period 2*pi/omega a coordinated turn is back where it began."""
+    m = CoordinatedTurn(ndim=2)
+    w = 0.1
+    x = np.array([[0.0, 0.0, 50.0, 0.0, w]])
+    out = m.transition(x, 2 * np.pi / w)
+    assert np.allclose(out[0, :4], x[0, :4], atol=1e-8)
+    half = m.transition(x, np.pi / w)
+    # anticlockwise from east: half a circle later the target is 2 v / w north
+    assert np.allclose(half[0, :2], [0.0, 2 * 50.0 / w], atol=1e-8)
+
+
+def test_ct_zero_rate_is_constant_velocity():
+    """With omega = 0 the turn model moves like constant velocity."""
+    x = np.array([[1.0, 2.0, 3.0, 4.0, 0.0]])
+    cv = ConstantVelocity(ndim=2).transition(x[:, :4], 5.0)
+    assert np.allclose(CoordinatedTurn(ndim=2).transition(x, 5.0)[:, :4], cv)
+
+
+def test_ballistic_without_drag_is_a_parabola():
+    """k = 0 gives the vacuum trajectory p + v t - g t^2 / 2."""
+    m = Ballistic()
+    x = np.array([[0.0, 0, 1000, 100, 50, 300, 0.0]])
+    out = m.transition(x, 10.0)
+    assert np.allclose(out[0, :3], [1000, 500, 1000 + 3000 - GRAVITY_MPS2 * 50], atol=1e-6)
+
+
+def test_ballistic_drag_slows_and_jacobian_of_k():
+    """Drag reduces speed more with larger k, and the Jacobian sees it."""
+    m = Ballistic()
+    x = np.array([[0.0, 0, 5000, 800, 0, 0, 1e-3], [0.0, 0, 5000, 800, 0, 0, 2e-3]])
+    out = m.transition(x, 1.0)
+    assert out[1, 3] < out[0, 3] < 800
+    J = m.jacobian(x, 1.0)
+    assert J.shape == (2, 7, 7) and (J[:, 3, 6] < 0).all()
+
+
+def test_embedded_holds_missing_components():
+    """A model embedded in a larger state keeps the components it lacks unchanged."""
+    cv, ct = ConstantVelocity(ndim=2), CoordinatedTurn(ndim=2)
+    names = common_names([cv, ct])
+    assert names == ("x", "y", "vx", "vy", "omega")
+    e = Embedded(cv, names)
+    x = np.array([[0.0, 0.0, 1.0, 2.0, 0.3]])
+    assert np.allclose(e.transition(x, 2.0), [[2.0, 4.0, 1.0, 2.0, 0.3]])
+    assert e.jacobian(x, 2.0)[4, 4] == 1.0 and e.noise(x, 2.0)[4, 4] == 0.0
+
+
+def test_embedded_refuses_missing_names():
+    """Embedding into a state without the model's components raises."""
+    with pytest.raises(ValueError, match="lacks the components"):
+        Embedded(CoordinatedTurn(ndim=2), ("x", "y", "vx", "vy"))
