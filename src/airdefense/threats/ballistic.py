@@ -39,6 +39,7 @@ __all__ = [
     "fly_planar",
     "find_impact",
     "solve_burnout",
+    "solve_speed",
     "build_ballistic",
 ]
 
@@ -282,6 +283,46 @@ def solve_burnout(
     return gamma, v, miss
 
 
+def solve_speed(
+    r_launch_m: np.ndarray,
+    r_aim_m: np.ndarray,
+    range_angle_rad: np.ndarray,
+    gamma_rad: np.ndarray,
+    v0_mps: np.ndarray,
+    burn_time_s: np.ndarray,
+    beta_kg_m2: np.ndarray,
+    dt_s: np.ndarray,
+    radius_m: float,
+    tol_m: float = 0.001,
+    max_iter: int = 12,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Solve the burnout speed that reaches a range at a fixed burnout angle (Newton).
+
+    Parameters are as for :func:`solve_burnout`, with ``gamma_rad`` fixed and ``v0_mps`` the
+    starting speeds, all shape (K,). Returns the speeds and the remaining range errors (m).
+    """
+    K = r_launch_m.shape[0]
+    dv = 0.02
+    two = lambda a: np.concatenate([a, a])  # noqa: E731
+    rl, ra, bt, be, dt, gm = (two(a) for a in (r_launch_m, r_aim_m, burn_time_s, beta_kg_m2,
+                                               dt_s, gamma_rad))
+    v = np.array(v0_mps, float)
+    miss = np.full(K, np.inf)
+    for _ in range(max_iter):
+        _, t, st, _ = _fly_from_launch(rl, gm, np.concatenate([v, v + dv]), bt, dt, ra,
+                                       radius_m, be)
+        e = (np.arctan2(st[0], st[1]) - two(range_angle_rad)) * radius_m
+        miss = np.where(np.isfinite(t[:K]), e[:K], np.nan)
+        if np.all(np.abs(miss) < tol_m):
+            break
+        slope = (e[K:] - e[:K]) / dv
+        with np.errstate(invalid="ignore", divide="ignore"):
+            step = -e[:K] / slope
+        step = np.where(np.isfinite(step), np.clip(step, -0.25 * v, 0.25 * v), -0.1 * v)
+        v = np.maximum(v + step, 10.0)
+    return v, miss
+
+
 class BallisticTrajectory(HermiteTrajectory):
     """Sampled ballistic flights plus an analytic terminal weave across the flight plane.
 
@@ -328,7 +369,7 @@ class BallisticTrajectory(HermiteTrajectory):
 
 
 def _cheb_nodes(lo: float, hi: float, k: int) -> np.ndarray:
-    if hi - lo < 1e-3:
+    if hi - lo < 1e-12:  # radians: under 0.01 mm of range
         return np.array([lo])
     j = np.arange(k)
     return 0.5 * (lo + hi) + 0.5 * (hi - lo) * np.cos(np.pi * (2 * j + 1) / (2 * k))[::-1]
@@ -401,6 +442,22 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
     cols = {k: np.concatenate(v) for k, v in node_cols.items()}
     gam, vel, miss = solve_burnout(cols["rl"], cols["ra"], cols["phi"], cols["apo"], cols["bt"],
                                    cols["be"], cols["dt"], radius_m)
+    # The apogee condition only shapes the flight; the range must be exact. So the burnout
+    # angle is smoothed over each group's nodes (a low-degree fit in range) and the speed is
+    # solved again for the range alone: (gamma, V) are then smooth in range and interpolate
+    # to each missile's own range without missing it.
+    off = 0
+    for d in per:
+        k = d["nodes"].size
+        if k > 2:
+            fit = np.polyfit(d["nodes"] - d["nodes"].mean(), gam[off:off + k], 2)
+            gam[off:off + k] = np.polyval(fit, d["nodes"] - d["nodes"].mean())
+        off += k
+    ok = np.abs(miss) < 1.0
+    vel2, miss2 = solve_speed(cols["rl"], cols["ra"], cols["phi"], gam, vel, cols["bt"],
+                              cols["be"], cols["dt"], radius_m)
+    vel = np.where(ok, vel2, vel)
+    miss = np.where(ok, miss2, miss)
     off = 0
     for g, d in zip(groups, per, strict=True):
         k = d["nodes"].size

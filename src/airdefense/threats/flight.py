@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from airdefense.errors import ScenarioError
-from airdefense.geo import G0_MPS2, point_above_sphere, sphere_coords
+from airdefense.geo import G0_MPS2, sphere_coords
 from airdefense.threats._route import (
     RouteTrajectory,
     blend_knots,
@@ -104,8 +104,9 @@ def _ground_speed(u: np.ndarray, va: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def _terrain_heights(terrain, frame_alt_m: float, radius_m: float, arc_pts: np.ndarray):
-    enu = point_above_sphere(arc_pts[..., 0], arc_pts[..., 1], 0.0, radius_m)
-    return np.asarray(terrain.elevation_m(enu[..., 0], enu[..., 1]), float) - frame_alt_m
+    """Terrain height above the frame's sphere under surface-arc points, m (0 m MSL off-grid)."""
+    elev = np.asarray(terrain.elevation_m(arc_pts[..., 0], arc_pts[..., 1]), float)
+    return np.nan_to_num(elev, nan=0.0) - frame_alt_m
 
 
 def _strictly_increasing(xs: np.ndarray) -> np.ndarray:
@@ -127,7 +128,9 @@ def fly_route_group(
     radius_m : float
         Radius of the frame's sphere, m.
     terrain : object with ``elevation_m(east_m, north_m)``, optional
-        Terrain heights above the ellipsoid, m.
+        Terrain elevation above mean sea level (the datum of the origin's ``alt_m``) at
+        surface-arc offsets, m; NaN off the grid (taken as sea level), as
+        :class:`airdefense.terrain.Terrain`.
     frame_alt_m : float
         The frame origin's ellipsoidal height (terrain heights are shifted by it).
 

@@ -1,0 +1,40 @@
+"""Fixtures for the flight-model tests: scenario builders and a stand-in terrain."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from airdefense.scenario.loader import load_scenario
+
+ORIGIN = {"lat_deg": 50.0, "lon_deg": 30.0}
+
+
+def scenario(groups: dict, terrain=None, **extra):
+    """Load a scenario with one city at the origin and the given raid groups."""
+    sc = load_scenario({
+        "name": "t", "origin": ORIGIN, "duration_s": 7200,
+        "assets": {"city": {"kind": "city_district",
+                            "position": {"bearing_deg": 0, "range_m": 0}, "value": 1e9}},
+        "raid": groups, **extra,
+    })
+    sc.terrain = terrain
+    return sc
+
+
+class Ridge:
+    """Stand-in terrain: a Gaussian ridge running north-south at ``east_m``."""
+
+    def __init__(self, east_m: float, height_m: float, width_m: float) -> None:
+        self.east_m, self.height_m, self.width_m = east_m, height_m, width_m
+
+    def elevation_m(self, east_m, north_m):
+        """Elevation above sea level at surface-arc offsets, m."""
+        e = np.asarray(east_m, float)
+        return self.height_m * np.exp(-0.5 * ((e - self.east_m) / self.width_m) ** 2) + 0 * north_m
+
+
+@pytest.fixture
+def ridge() -> Ridge:
+    """A 1500 m ridge 60 km east of the origin."""
+    return Ridge(60000.0, 1500.0, 4000.0)

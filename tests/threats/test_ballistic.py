@@ -1,0 +1,170 @@
+"""Ballistic flight model: closed forms, invariants, aim solution, public figures, CEP."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airdefense.errors import ScenarioError
+from airdefense.geo import G0_MPS2, ground_distance_m
+from airdefense.threats import build_threats
+from airdefense.threats.ballistic import boost_states, find_impact, fly_planar
+
+from .conftest import scenario
+
+R = 6371000.0
+MU = G0_MPS2 * R**2
+
+
+def _range(v, gamma_deg, dt=0.05, beta=np.inf):
+    g = np.radians(gamma_deg)
+    y0 = np.array([[0.0], [R], [v * np.cos(g)], [v * np.sin(g)]])
+    smp = fly_planar(y0, np.array([dt]), np.array([R]), R, np.array([beta]))
+    t, st_, _ = find_impact(smp, np.array([dt]), np.array([R]))
+    return R * np.arctan2(st_[0, 0], st_[1, 0]), smp, t[0]
+
+
+@pytest.mark.parametrize("v, gamma", [(200.0, 45.0), (300.0, 30.0), (250.0, 60.0)])
+def test_flat_earth_range(v, gamma):
+    """Drag-free short-range flight lands within 0.5% of v^2 sin(2 theta) / g."""
+    got, _, _ = _range(v, gamma)
+    want = v**2 * np.sin(2 * np.radians(gamma)) / G0_MPS2
+    assert abs(got / want - 1) < 0.005
+
+
+@pytest.mark.parametrize("v, gamma", [(2500.0, 40.0), (3500.0, 30.0), (4500.0, 20.0)])
+def test_spherical_earth_range(v, gamma):
+    """Drag-free long-range flight lands within 0.5% of the spherical-earth range formula."""
+    got, _, _ = _range(v, gamma, dt=0.5)
+    g = np.radians(gamma)
+    nu = v * v * R / MU
+    phi = 2 * np.arctan(nu * np.sin(g) * np.cos(g) / (1 - nu * np.cos(g) ** 2))
+    want = R * phi
+    assert abs(got / want - 1) < 0.005
+    flat = v**2 * np.sin(2 * g) / G0_MPS2
+    assert abs(got / flat - 1) > 0.02  # the earth's curvature matters at these ranges
+
+
+@settings(max_examples=15, deadline=None)
+@given(v=st.floats(500.0, 5000.0), gamma=st.floats(10.0, 80.0))
+def test_energy_conserved_without_drag(v, gamma):
+    """Specific energy v^2/2 - mu/r stays constant in drag-free free flight."""
+    _, smp, _ = _range(v, gamma, dt=0.5)
+    x, z, vx, vz = smp[:, 0, 0], smp[:, 1, 0], smp[:, 2, 0], smp[:, 3, 0]
+    e = 0.5 * (vx**2 + vz**2) - MU / np.hypot(x, z)
+    assert np.ptp(e) / abs(e[0]) < 1e-8
+
+
+def test_drag_only_removes_energy():
+    """With drag the specific energy never increases and the range is shorter."""
+    free, _, _ = _range(2000.0, 40.0, dt=0.5)
+    got, smp, _ = _range(2000.0, 40.0, dt=0.5, beta=5000.0)
+    x, z, vx, vz = smp[:, 0, 0], smp[:, 1, 0], smp[:, 2, 0], smp[:, 3, 0]
+    r = np.hypot(x, z)
+    e = (0.5 * (vx**2 + vz**2) - MU / r)[r >= R]
+    assert np.all(np.diff(e) <= 1e-9 * abs(e[0]))
+    assert got < 0.9 * free
+
+
+def test_boost_is_continuous_and_reaches_burnout():
+    """The boost starts vertical at rest and ends at the burnout speed and angle."""
+    t = np.linspace(0.0, 20.0, 401)[:, None]
+    one = np.ones(1)
+    s = boost_states(t, R * one, np.radians(25.0) * one, 2000.0 * one, 20.0 * one)[:, :, 0]
+    assert np.allclose(s[0], [0.0, R, 0.0, 0.0])
+    assert np.hypot(s[-1, 2], s[-1, 3]) == pytest.approx(2000.0)
+    assert np.degrees(np.arctan2(s[-1, 3], s[-1, 2])) == pytest.approx(25.0)
+    # Positions are the integral of the velocities (trapezoid rule on a fine grid).
+    dt = t[1, 0] - t[0, 0]
+    pos = np.concatenate([[0.0], np.cumsum(0.5 * (s[1:, 2] + s[:-1, 2]) * dt)])
+    assert np.allclose(pos, s[:, 0], atol=2.0)
+
+
+def _iskander(range_m, **kw):
+    g = {"preset": "iskander_m", "count": kw.pop("count", 4),
+         "launch": {"bearing_deg": 45, "range_m": range_m}, "target": {"asset": "city"}}
+    g.update(kw)
+    return scenario({"isk": g})
+
+
+def _profile(ts, rows, n=2000):
+    t = np.linspace(ts.launch_time_s[rows].min(), ts.end_time_s[rows].max(), n)
+    x = np.stack([ts.states(float(tt))[rows] for tt in t], axis=1)
+    return t, x
+
+
+def test_reaches_aim_point_without_scatter():
+    """With no CEP the shooting solution lands on the target to within 1 m at impact time."""
+    sc = _iskander(300000, overrides={"cep_m": 0}, count=3)
+    ts = build_threats(sc, np.random.default_rng(1))
+    end = ts.states(1e9)[:, :3]
+    assert np.allclose(end, ts.impact_enu, atol=1e-6)
+    assert np.all(np.linalg.norm(end - sc.groups[0].target_enu, axis=1) < 1.0)
+    just_after = np.array([ts.states(float(t) + 1e-3)[i] for i, t in enumerate(ts.end_time_s)])
+    assert np.allclose(just_after[:, :3], end, atol=1e-6) and np.all(just_after[:, 3:] == 0)
+
+
+def test_iskander_public_figures_at_max_range():
+    """At 500 km the flight reaches ~50 km apogee and ~Mach 6 at impact, in 3-6 minutes."""
+    sc = _iskander(499000, count=2, overrides={"maneuver_height_m": None})
+    p = sc.groups[0].preset
+    ts = build_threats(sc, np.random.default_rng(2))
+    t, x = _profile(ts, np.array([0]))
+    h = sc.frame.height_m(x[0, :, :3])
+    assert h.max() == pytest.approx(p.apogee_m, rel=0.1)
+    v_end = ts.trajectory.parts[0][1].vel[0, ts.trajectory.parts[0][1].count[0] - 1]
+    speed = np.linalg.norm(x[0, -2, 3:])
+    assert speed == pytest.approx(p.terminal_speed_mps, rel=0.15)
+    assert np.linalg.norm(v_end) > 0
+    assert 180 < ts.end_time_s[0] - ts.launch_time_s[0] < 360
+
+
+def test_depressed_trajectory_is_lower_and_faster():
+    """A depressed flight has about half the apogee and a shorter time of flight."""
+    sc = _iskander(300000, count=1)
+    base = build_threats(sc, np.random.default_rng(3))
+    dep = build_threats(_iskander(300000, count=1, depressed=True), np.random.default_rng(3))
+    fr = sc.frame
+    hb = fr.height_m(_profile(base, np.array([0]))[1][0, :, :3]).max()
+    hd = fr.height_m(_profile(dep, np.array([0]))[1][0, :, :3]).max()
+    assert hd / hb == pytest.approx(0.5, rel=0.05)
+    assert dep.end_time_s[0] - dep.launch_time_s[0] < base.end_time_s[0] - base.launch_time_s[0]
+
+
+def test_terminal_weave_bounded_by_g_limit():
+    """The lateral weave accelerates at most max_g * g and vanishes at its start and impact."""
+    sc = _iskander(400000, count=200)
+    ts = build_threats(sc, np.random.default_rng(4))
+    tr = ts.trajectory.parts[0][1]
+    assert np.any(tr.amp != 0)
+    lim = sc.groups[0].preset.max_g * G0_MPS2
+    span = tr.end - tr.w0
+    accel = np.sum(np.abs(tr.amp) * (np.pi * tr.k / span[:, None]) ** 2, axis=1)
+    assert np.all(accel <= lim * (1 + 1e-9))
+    # Numerical second derivative of the displacement agrees with the bound.
+    mid = 0.5 * (tr.w0 + tr.end)
+    h = 0.05
+    d = [tr.weave(float(m))[0] for m in (mid[0] - h, mid[0], mid[0] + h)]
+    assert abs((d[0][0] - 2 * d[1][0] + d[2][0]) / h**2) <= lim * 1.01
+    assert np.allclose(tr.weave(-1e9)[0], 0) and np.allclose(tr.weave(1e12)[0], 0, atol=1e-6)
+
+
+def test_impact_cep_matches_configured():
+    """Over 10,000 missiles the median miss distance equals the configured CEP (4 sigma)."""
+    sc = _iskander(200000, count=10000)
+    cep = sc.groups[0].preset.cep_m
+    ts = build_threats(sc, np.random.default_rng(5))
+    end = ts.states(1e9)[:, :3]
+    miss = ground_distance_m(end, sc.groups[0].target_enu[None], sc.frame.radius_m)
+    # The sample median of a Rayleigh law has standard error CEP * 0.0072 at n = 10^4.
+    assert np.median(miss) == pytest.approx(cep, rel=4 * 0.0072)
+
+
+def test_range_beyond_class_maximum_is_an_error():
+    """A ballistic target beyond the preset's max_range_m names the group and the field."""
+    sc = _iskander(515000, count=1)
+    with pytest.raises(ScenarioError, match=r"raid\.isk\.launch: ballistic range .*515\.0 km.*"
+                                            r"iskander_m preset's max_range_m of 500\.0 km"):
+        build_threats(sc, np.random.default_rng(0))
