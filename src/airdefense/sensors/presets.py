@@ -15,7 +15,9 @@ class RadarPreset(StrictModel):
     """Notional figures for one radar class, from public sources.
 
     The detection reference: a target of ``ref_rcs_m2`` at ``ref_range_m`` gives an SNR of
-    ``ref_snr_db`` (radar equation, R^-4 scaling).
+    ``ref_snr_db`` (radar equation, R^-4 scaling), or, when ``power_aperture_wm2`` is given, the
+    SNR the search radar equation gives there. The measurement sigmas hold at the reference SNR
+    and scale as ``sqrt(SNR_ref / SNR)`` (never below ``noise_floor_fraction`` of themselves).
     """
 
     role: Literal["search", "fire_control", "multifunction"]
@@ -45,12 +47,34 @@ class RadarPreset(StrictModel):
     range_rate_sigma_mps: float | None = Field(default=None, gt=0)
     range_resolution_m: float = Field(default=50.0, gt=0)
     beamwidth_deg: float = Field(default=2.0, gt=0)
+    # Radar model (airdefense.sensors.radar); the defaults keep older catalogs valid.
+    losses_db: float = Field(default=0.0, ge=0, description="extra losses beyond the reference")
+    power_aperture_wm2: float | None = Field(
+        default=None, gt=0,
+        description="average power x effective aperture, W m^2; when given, the search radar "
+                    "equation sets the reference SNR at ref_range_m")
+    system_temp_k: float = Field(default=500.0, gt=0, description="system noise temperature")
+    min_altitude_m: float = Field(default=-500.0, description="lowest target altitude (MSL)")
+    track_revisit_s: float = Field(default=0.5, gt=0, description="electronic: track update")
+    track_dwell_s: float = Field(default=0.002, gt=0, description="electronic: time per track look")
+    track_budget_fraction: float = Field(
+        default=0.5, gt=0, lt=1, description="electronic: most of the radar time spent on tracks")
+    track_drop_misses: int = Field(default=3, ge=1, description="misses in a row that drop a track")
+    noise_floor_fraction: float = Field(
+        default=0.1, gt=0, le=1,
+        description="measurement sigmas never fall below this fraction of the preset sigmas")
+    max_range_rate_mps: float = Field(default=1500.0, gt=0, description="Doppler coverage")
 
     @model_validator(mode="after")
     def _check_limits(self) -> RadarPreset:
         if self.min_range_m >= self.max_range_m:
             raise ValueError(
                 f"min_range_m ({self.min_range_m} m) must be below max_range_m ({self.max_range_m} m)"
+            )
+        if self.min_altitude_m >= self.max_altitude_m:
+            raise ValueError(
+                f"min_altitude_m ({self.min_altitude_m} m) must be below max_altitude_m "
+                f"({self.max_altitude_m} m)"
             )
         if self.min_elevation_deg >= self.max_elevation_deg:
             raise ValueError(

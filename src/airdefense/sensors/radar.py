@@ -1,0 +1,515 @@
+"""Radar network: scanning, detection, measurement and false alarms, vectorised over radars.
+
+:class:`RadarNetwork` holds every radar of a scenario. Each call of :meth:`RadarNetwork.scan`
+advances the radars from their last call to ``t`` and returns the detections of the looks that
+fell in that interval:
+
+* **Rotating** radars sweep clockwise at ``2 pi / scan_period_s``. A target is looked at when the
+  beam passes its azimuth; the look time is solved from the target's azimuth (refined once for
+  its motion) and its position is moved back to that time along its velocity.
+* **Electronically steered** radars search their sector once per frame (modelled as a sweep
+  across the sector) and revisit held tracks every ``track_revisit_s``. Track dwells
+  (``track_dwell_s`` each) take radar time, at most ``track_budget_fraction`` of it, and the search
+  frame stretches by ``1 / (1 - track occupancy)``.
+* Each radar holds at most ``max_tracks`` targets (electronic radars also as many as the time
+  budget allows). A detected target enters a free slot; when none is free its detection is not
+  reported. A held target is dropped after ``track_drop_misses`` missed looks in a row or when it
+  is no longer alive. Track slots follow the truth index: a stand-in for the radar's own
+  association, never reported (``Detections.truth_id`` is for metrics only).
+* Every look draws the target's RCS fluctuation afresh (Swerling 0/1/3 scan to scan) and a
+  square-law detector sample against the threshold set by ``pfa``.
+* Targets of one radar within one resolution cell (range gate ``range_resolution_m`` by beam
+  ``beamwidth_deg`` in azimuth and elevation, on a fixed grid) merge into one return: powers add,
+  the position is the power-weighted centroid, the strongest target is its truth.
+* Measurements ``[range, azimuth, elevation, range rate]`` carry Gaussian noise whose sigmas are
+  the preset's at the reference SNR, scaled by ``sqrt(SNR_ref / SNR)``.
+* False alarms: Poisson with mean ``pfa x cells swept`` per call, uniform over the swept cells.
+* Terrain masks the line of sight when the scenario has a terrain grid.
+
+A radar that is not operational (:meth:`RadarNetwork.set_operational`) makes no looks and loses
+its tracks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from airdefense.sensors.base import Detections
+from airdefense.sensors.coverage import Coverage
+from airdefense.sensors.detection import (
+    db_to_linear,
+    draw_detector,
+    draw_fluctuation,
+    linear_to_db,
+    pd_swerling,
+    snr_radar_equation,
+    threshold_from_pfa,
+)
+
+__all__ = ["RadarNetwork", "reference_snr_db"]
+
+_BOLTZMANN = 1.380649e-23
+_TWO_PI = 2.0 * np.pi
+
+
+def reference_snr_db(preset) -> float:
+    """SNR (dB) of a ``ref_rcs_m2`` target at ``ref_range_m`` for a radar preset.
+
+    ``ref_snr_db`` unless the preset gives ``power_aperture_wm2``; then the search radar
+    equation ``SNR = P A t_frame rcs / (4 pi Omega k T_s L R^4)`` with ``Omega`` the solid angle
+    of the sector and elevation span searched in ``scan_period_s``.
+    """
+    if preset.power_aperture_wm2 is None:
+        return float(preset.ref_snr_db)
+    omega = np.radians(preset.azimuth_sector_deg) * np.radians(
+        preset.max_elevation_deg - preset.min_elevation_deg)
+    snr = (preset.power_aperture_wm2 * preset.scan_period_s * preset.ref_rcs_m2) / (
+        4 * np.pi * omega * _BOLTZMANN * preset.system_temp_k * preset.ref_range_m**4)
+    return float(linear_to_db(snr))
+
+
+class RadarNetwork:
+    """All radars of a scenario, scanned together; arrays are (n_radars, n_targets).
+
+    Parameters
+    ----------
+    units : list of SensorUnit
+        The scenario's radars (``.preset``, ``.enu``); detections name them by list index.
+    frame : Frame
+        The scenario frame.
+    terrain : Terrain, optional
+        Elevation grid for terrain masking (``Scenario.terrain``).
+    start_time_s : float, default 0
+        Time at which the sweeps start (the first call covers ``(start_time_s, t]``).
+
+    Attributes
+    ----------
+    operational : ndarray of shape (n_radars,), bool
+        Radars that work; the simulation clears entries when a radar is destroyed or its
+        battery is disabled (in place, or through :meth:`set_operational`).
+    tracked : ndarray of shape (n_radars, n_targets), bool
+        Targets each radar holds in track (after the first scan).
+    stats : dict
+        Running counts: ``looks``, ``detections``, ``false_alarms``, ``merged``,
+        ``dropped_capacity``.
+
+    Examples
+    --------
+    >>> net = RadarNetwork.from_scenario(sc)  # doctest: +SKIP
+    >>> det = net.scan(2.0, states, rcs_m2, alive, rng)  # doctest: +SKIP
+    """
+
+    def __init__(self, units, frame, terrain=None, *, start_time_s: float = 0.0) -> None:
+        self.units = list(units)
+        p = [u.preset for u in self.units]
+        self.presets = p
+        n = len(p)
+        self.frame = frame
+        site = np.array([u.enu for u in self.units], float).reshape(n, 3)
+        self.coverage = Coverage(p, site, frame, terrain)
+        self.enu = self.coverage.antenna_enu
+        self.electronic = np.array([q.scan == "electronic" for q in p], bool)
+        self.period_s = np.array([q.scan_period_s for q in p], float)
+        self.ref_range_m = np.array([q.ref_range_m for q in p], float)
+        self.ref_rcs_m2 = np.array([q.ref_rcs_m2 for q in p], float)
+        self.ref_snr_db = np.array([reference_snr_db(q) for q in p], float)
+        self.losses_db = np.array([q.losses_db for q in p], float)
+        self.pfa = np.array([q.pfa for q in p], float)
+        # snr_radar_equation folded into one constant per radar: SNR = c rcs / R^4.
+        self._snr_const = snr_radar_equation(1.0, 1.0, self.ref_range_m, self.ref_rcs_m2,
+                                             self.ref_snr_db, self.losses_db)
+        self.threshold = threshold_from_pfa(self.pfa) if n else np.zeros(0)
+        self.swerling = np.array([q.swerling for q in p], int)
+        self.sigma_ref = np.array(
+            [[q.range_sigma_m, np.radians(q.azimuth_sigma_deg), np.radians(q.elevation_sigma_deg),
+              q.range_rate_sigma_mps if q.range_rate_sigma_mps else np.nan] for q in p],
+            float).reshape(n, 4)
+        self.noise_floor = np.array([q.noise_floor_fraction for q in p], float)
+        self.range_res_m = np.array([q.range_resolution_m for q in p], float)
+        self.beam_rad = np.radians([q.beamwidth_deg for q in p]).reshape(n)
+        self.max_rdot = np.array([q.max_range_rate_mps for q in p], float)
+        self.revisit_s = np.array([q.track_revisit_s for q in p], float)
+        self.dwell_s = np.array([q.track_dwell_s for q in p], float)
+        self.budget = np.array([q.track_budget_fraction for q in p], float)
+        self.drop_misses = np.array([q.track_drop_misses for q in p], int)
+        budget_tracks = np.floor(self.budget * self.revisit_s / self.dwell_s).astype(int)
+        cap = np.array([q.max_tracks for q in p], int)
+        #: Most targets each radar can hold in track, shape (n_radars,).
+        self.capacity = np.where(self.electronic, np.minimum(cap, budget_tracks), cap)
+        cov = self.coverage
+        # The sweep covers the full circle (rotating) or the sector (electronic search).
+        self.sweep_rad = np.where(self.electronic, cov.sector_rad, _TWO_PI)
+        self.sweep_start = np.where(self.electronic, cov.boresight_rad - 0.5 * cov.sector_rad,
+                                    cov.boresight_rad)
+        self.operational = np.ones(n, bool)
+        self.phase = np.zeros(n)  # fraction of the current sweep done, [0, 1)
+        self.t_last = np.full(n, float(start_time_s))
+        self.tracked = np.zeros((n, 0), bool)
+        self.misses = np.zeros((n, 0), int)
+        self.next_look_s = np.zeros((n, 0))
+        self.stats = dict(looks=0, detections=0, false_alarms=0, merged=0, dropped_capacity=0)
+
+    @classmethod
+    def from_scenario(cls, scenario, *, start_time_s: float = 0.0) -> RadarNetwork:
+        """Build the network of a loaded scenario (its radars, frame and terrain)."""
+        return cls(scenario.sensors, scenario.frame, scenario.terrain, start_time_s=start_time_s)
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    # ------------------------------------------------------------------ state
+    def set_operational(self, mask) -> None:
+        """Set which radars work, shape (n_radars,) bool; stopped radars lose their tracks."""
+        m = np.asarray(mask, bool).reshape(len(self))
+        self.operational[:] = m
+
+    def _ensure_targets(self, n: int) -> None:
+        if self.tracked.shape[1] != n:
+            k = len(self)
+            self.tracked = np.zeros((k, n), bool)
+            self.misses = np.zeros((k, n), int)
+            self.next_look_s = np.full((k, n), np.inf)
+
+    def occupancy(self) -> np.ndarray:
+        """Fraction of each electronic radar's time spent on track dwells, shape (n_radars,)."""
+        n_tr = self.tracked.sum(axis=1) if self.tracked.size else np.zeros(len(self))
+        occ = n_tr * self.dwell_s / self.revisit_s
+        return np.where(self.electronic, np.minimum(occ, self.budget), 0.0)
+
+    def sweep_rate(self) -> np.ndarray:
+        """Sweeps per second of each radar now (electronic frames stretch with track load)."""
+        return (1.0 - self.occupancy()) / self.period_s
+
+    def false_alarm_cells(self) -> np.ndarray:
+        """Resolution cells in one full sweep of each radar, shape (n_radars,)."""
+        cov = self.coverage
+        n_r = (cov.max_range_m - cov.min_range_m) / self.range_res_m
+        n_el = np.maximum((cov.max_elevation_rad - cov.min_elevation_rad) / self.beam_rad, 1.0)
+        n_az = self.sweep_rad / self.beam_rad
+        return n_r * n_el * n_az
+
+    def expected_false_alarms_per_scan(self) -> np.ndarray:
+        """Mean false alarms in one full sweep (inside the sector), shape (n_radars,)."""
+        frac = np.where(self.electronic, 1.0, self.coverage.sector_rad / _TWO_PI)
+        return self.pfa * self.false_alarm_cells() * np.minimum(frac, 1.0)
+
+    # ------------------------------------------------------------------ physics
+    def mean_snr(self, radar: np.ndarray, range_m, rcs_m2) -> np.ndarray:
+        """Mean (unfluctuated) SNR, linear, of pairs ``radar`` at ``range_m`` with ``rcs_m2``."""
+        radar = np.asarray(radar, np.intp)
+        r2 = np.maximum(np.asarray(range_m, float), 1e-3) ** 2
+        return self._snr_const[radar] * np.asarray(rcs_m2, float) / (r2 * r2)
+
+    def detection_probability(self, pos: np.ndarray, rcs_m2: float | np.ndarray = 1.0,
+                              *, terrain: bool = True) -> np.ndarray:
+        """Single-look detection probability of each radar at each point.
+
+        Parameters
+        ----------
+        pos : ndarray of shape (n, 3)
+            Points, ENU, m.
+        rcs_m2 : float or ndarray of shape (n,), default 1
+            Mean RCS, m^2.
+        terrain : bool, default True
+            Apply terrain masking (where the scenario has terrain).
+
+        Returns
+        -------
+        ndarray of shape (n_radars, n)
+            Pd, 0 outside coverage.
+        """
+        pos = np.asarray(pos, float).reshape(-1, 3)
+        k = len(self)
+        ridx = np.arange(k)[:, None]
+        g = self.coverage.geometry(ridx, pos[None, :, :])
+        snr = self.mean_snr(ridx, g.range_m, np.broadcast_to(rcs_m2, (pos.shape[0],))[None, :])
+        pd = np.zeros((k, pos.shape[0]))
+        for sw in np.unique(self.swerling):
+            rows = self.swerling == sw
+            pd[rows] = pd_swerling(snr[rows], self.pfa[rows, None], int(sw))
+        pd = np.where(g.covered, pd, 0.0)
+        if terrain and self.coverage.terrain is not None:
+            ri, ci = np.nonzero(pd > 1e-4)
+            clear = self.coverage.terrain_clear(ri, pos[ci])
+            pd[ri[~clear], ci[~clear]] = 0.0
+        return pd
+
+    def _noise_scale(self, radar: np.ndarray, snr: np.ndarray) -> np.ndarray:
+        ref = db_to_linear(self.ref_snr_db[radar])
+        with np.errstate(divide="ignore"):
+            g = np.sqrt(ref / np.maximum(snr, 1e-12))
+        return np.maximum(g, self.noise_floor[radar])
+
+    # ------------------------------------------------------------------ scan
+    def _search_looks(self, t: float, active: np.ndarray, states: np.ndarray,
+                      alive: np.ndarray, rate: np.ndarray, phase_new: np.ndarray):
+        """Pairs the search sweep passes in (t_last, t], with their look times."""
+        ridx = np.flatnonzero(active)
+        cols = np.flatnonzero(alive)
+        if ridx.size == 0 or cols.size == 0:
+            return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
+        pos = states[cols, :3]
+        ant = self.enu[ridx][:, None, :]
+        start = self.sweep_start[ridx][:, None]
+        width = self.sweep_rad[ridx][:, None]
+        r_rate = rate[ridx][:, None]
+        ph_new = phase_new[ridx][:, None]
+        t_last = self.t_last[ridx][:, None]
+
+        d0 = pos[:, 0] - ant[:, :, 0]
+        d1 = pos[:, 1] - ant[:, :, 1]
+        x = np.arctan2(d0, d1) - start
+        x -= _TWO_PI * np.floor(x * (1.0 / _TWO_PI))
+        f = x / width
+        y = ph_new - f
+        y -= np.floor(y)
+        # Look time: when the sweep passed the target's azimuth (its position at t; the target
+        # moves a few milliradians at most while the beam crosses it).
+        tau = t - y / r_rate
+        ok = (tau > t_last) & (f <= 1.0)
+        if self.tracked.size:
+            ok &= ~(self.tracked[ridx][:, cols] & self.electronic[ridx][:, None])
+        ri, ci = np.nonzero(ok)
+        return ridx[ri], cols[ci], tau[ri, ci]
+
+    def _track_looks(self, t: float, active: np.ndarray, alive: np.ndarray):
+        """Track revisits of electronic radars falling due by t."""
+        due = self.tracked & (self.next_look_s <= t) & (active & self.electronic)[:, None]
+        due &= alive[None, :]
+        ri, ci = np.nonzero(due)
+        tau = np.clip(self.next_look_s[ri, ci], self.t_last[ri], t)
+        self.next_look_s[ri, ci] = tau + self.revisit_s[ri]
+        return ri, ci, tau
+
+    def _merge(self, ri, pol):
+        """Group returns of one radar in one resolution cell; return group ids and sizes."""
+        rbin = np.floor(pol[:, 0] / self.range_res_m[ri]).astype(np.int64)
+        abin = np.floor(pol[:, 1] / self.beam_rad[ri]).astype(np.int64)
+        ebin = np.floor((pol[:, 2] + np.pi / 2) / self.beam_rad[ri]).astype(np.int64)
+        # One int64 key per cell (radar: 15 bits, range gate: 24, azimuth and elevation: 12).
+        key = (((ri.astype(np.int64) << 24 | np.clip(rbin, 0, (1 << 24) - 1)) << 12
+                | np.clip(abin, 0, 4095)) << 12) | np.clip(ebin, 0, 4095)
+        order = np.argsort(key)
+        ks = key[order]
+        brk = np.r_[True, ks[1:] != ks[:-1]]
+        inv = np.empty(key.size, np.intp)
+        inv[order] = np.cumsum(brk) - 1
+        counts = np.diff(np.r_[np.flatnonzero(brk), key.size])
+        return inv, counts
+
+    def scan(self, t: float, states: np.ndarray, rcs_m2: np.ndarray, alive: np.ndarray,
+             rng: np.random.Generator) -> Detections:
+        """Advance every radar to time ``t`` and return the detections of the looks made.
+
+        Parameters
+        ----------
+        t : float
+            Time, s; later than the previous call.
+        states : ndarray of shape (n, 6)
+            Truth ``[x, y, z, vx, vy, vz]`` at ``t``, ENU, m and m/s (moved back along the
+            velocity to each look's time).
+        rcs_m2 : ndarray of shape (n,) or (n_radars, n)
+            Mean RCS of each target (as each radar sees it), m^2.
+        alive : ndarray of shape (n,), bool
+            Targets that exist (launched, not yet destroyed or impacted).
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        Detections
+            Target detections and false alarms, sorted by time.
+        """
+        states = np.asarray(states, float).reshape(-1, 6)
+        n = states.shape[0]
+        alive = np.asarray(alive, bool).reshape(n)
+        rcs = np.asarray(rcs_m2, float)
+        self._ensure_targets(n)
+        k = len(self)
+        if k == 0:
+            return Detections.empty()
+        # Stopped radars lose their tracks; dead targets leave every track table.
+        self.tracked[~self.operational] = False
+        self.tracked[:, ~alive] = False
+        dt = np.maximum(t - self.t_last, 0.0)
+        rate = self.sweep_rate()
+        swept = rate * dt
+        phase_new = np.mod(self.phase + swept, 1.0)
+        active = self.operational & (dt > 0)
+
+        s_r, s_c, s_t = self._search_looks(t, active, states, alive, rate, phase_new)
+        k_r, k_c, k_t = self._track_looks(t, active, alive)
+        ri = np.concatenate([s_r, k_r]).astype(np.intp)
+        ci = np.concatenate([s_c, k_c]).astype(np.intp)
+        tau = np.concatenate([s_t, k_t])
+        self.stats["looks"] += int(ri.size)
+
+        pos = states[ci, :3] - states[ci, 3:6] * (t - tau)[:, None]
+        vel = states[ci, 3:6]
+        g = self.coverage.geometry(ri, pos)
+        cov = g.covered
+        rcs_pair = rcs[ci] if rcs.ndim == 1 else rcs[ri, ci]
+        snr = np.where(cov, self.mean_snr(ri, g.range_m, rcs_pair), 0.0)
+        snr = draw_fluctuation(snr, self.swerling[ri], rng)
+
+        # Merge unresolved returns (covered looks only) of one radar and cell.
+        c = np.flatnonzero(cov)
+        pol = np.stack([g.range_m[c], g.azimuth_rad[c], g.elevation_rad[c]], axis=1)
+        d = pos - self.enu[ri]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rr = np.einsum("ij,ij->i", d, vel) / g.range_m
+        lead = c  # the look that carries each merged return
+        m_snr = snr[c]
+        m_pol = pol
+        m_rr = rr[c]
+        if c.size:
+            grp, counts = self._merge(ri[c], pol)
+            multi = counts[grp] > 1
+            if multi.any():
+                single, mi = np.flatnonzero(~multi), np.flatnonzero(multi)
+                _, gi = np.unique(grp[mi], return_inverse=True)
+                ng = int(gi.max()) + 1
+                w = snr[c[mi]]
+                tot = np.bincount(gi, w, ng)
+                order = np.lexsort((-w, gi))
+                first = order[np.r_[0, np.flatnonzero(np.diff(gi[order])) + 1]]
+                wn = w / np.where(tot[gi] > 0, tot[gi], 1.0)
+                pm = pol[mi]
+                # Azimuths are averaged relative to the strongest return (no wrap at north).
+                daz = np.angle(np.exp(1j * (pm[:, 1] - pm[first[gi], 1])))
+                pol_m = np.stack([
+                    np.bincount(gi, wn * pm[:, 0], ng),
+                    np.mod(pm[first, 1] + np.bincount(gi, wn * daz, ng), _TWO_PI),
+                    np.bincount(gi, wn * pm[:, 2], ng)], axis=1)
+                lead = np.concatenate([c[single], c[mi[first]]])
+                m_snr = np.concatenate([snr[c[single]], tot])
+                m_pol = np.concatenate([pol[single], pol_m])
+                m_rr = np.concatenate([rr[c[single]], np.bincount(gi, wn * rr[c[mi]], ng)])
+                self.stats["merged"] += int(mi.size - ng)
+
+        # Detector decision, then terrain masking of what crossed the threshold.
+        lr = ri[lead]
+        z_det = draw_detector(m_snr, rng)
+        hit = z_det > self.threshold[lr]
+        if self.coverage.terrain is not None and hit.any():
+            h = np.flatnonzero(hit)
+            hit[h] = self.coverage.terrain_clear(lr[h], pos[lead[h]])
+
+        # Track tables: looks at held targets succeed or count a miss.
+        held = self.tracked[ri, ci]
+        success = np.zeros(ri.size, bool)
+        success[lead[hit]] = True
+        upd = held
+        self.misses[ri[upd & success], ci[upd & success]] = 0
+        miss_r, miss_c = ri[upd & ~success], ci[upd & ~success]
+        self.misses[miss_r, miss_c] += 1
+        drop = self.misses[miss_r, miss_c] >= self.drop_misses[miss_r]
+        self.tracked[miss_r[drop], miss_c[drop]] = False
+        self.next_look_s[miss_r[drop], miss_c[drop]] = np.inf
+
+        # New targets take free slots, strongest first; the rest go unreported.
+        report = hit.copy()
+        new = hit & ~self.tracked[lr, ci[lead]]
+        if new.any():
+            nidx = np.flatnonzero(new)
+            free = self.capacity - self.tracked.sum(axis=1)
+            o = nidx[np.lexsort((-m_snr[nidx], lr[nidx]))]
+            rs = lr[o]
+            starts = np.r_[0, np.flatnonzero(np.diff(rs)) + 1]
+            rank = np.arange(o.size) - np.repeat(starts, np.diff(np.r_[starts, o.size]))
+            acc = rank < free[rs]
+            take, refuse = o[acc], o[~acc]
+            tr, tc = lr[take], ci[lead[take]]
+            self.tracked[tr, tc] = True
+            self.misses[tr, tc] = 0
+            self.next_look_s[tr, tc] = tau[lead[take]] + self.revisit_s[tr]
+            report[refuse] = False
+            self.stats["dropped_capacity"] += int(refuse.size)
+
+        sel = np.flatnonzero(report)
+        dets = self._measure(lr[sel], tau[lead[sel]], m_pol[sel], m_rr[sel], m_snr[sel],
+                             ci[lead[sel]], rng)
+        self.stats["detections"] += len(dets)
+        fa = self._false_alarms(t, active, swept, rate, rng)
+        self.stats["false_alarms"] += len(fa)
+
+        # Advance the sweeps; stopped radars keep the clock but not the work.
+        self.phase = np.where(self.operational, phase_new, self.phase)
+        self.t_last = np.full(k, float(t))
+        out = Detections.concatenate([dets, fa])
+        if len(out):
+            out = out.select(np.argsort(out.time_s, kind="stable"))
+        return out
+
+    def _measure(self, radar, tau, pol, rdot, snr, truth, rng) -> Detections:
+        k = radar.size
+        if k == 0:
+            return Detections.empty()
+        sig = self.sigma_ref[radar] * self._noise_scale(radar, snr)[:, None]
+        noise = rng.standard_normal((k, 4)) * np.nan_to_num(sig)
+        z = np.empty((k, 4))
+        z[:, :3] = pol + noise[:, :3]
+        z[:, 3] = rdot + noise[:, 3]
+        z[:, 0] = np.abs(z[:, 0])
+        z[:, 1] = np.mod(z[:, 1], _TWO_PI)
+        z[np.isnan(sig[:, 3]), 3] = np.nan
+        R = np.zeros((k, 4, 4))
+        R[:, np.arange(4), np.arange(4)] = sig**2
+        nan_rr = np.isnan(sig[:, 3])
+        R[nan_rr, 3, :] = np.nan
+        R[nan_rr, :, 3] = np.nan
+        return Detections(time_s=np.asarray(tau, float), sensor=np.asarray(radar, int), z=z, R=R,
+                          sensor_enu=self.enu[radar], snr_db=linear_to_db(snr),
+                          truth_id=np.asarray(truth, int))
+
+    def _false_alarms(self, t, active, swept, rate, rng) -> Detections:
+        """Poisson false alarms over the cells swept since the last call."""
+        frac = np.where(active, np.minimum(swept, 1.0), 0.0)
+        lam = self.pfa * self.false_alarm_cells() * frac
+        counts = rng.poisson(lam)
+        total = int(counts.sum())
+        if total == 0:
+            return Detections.empty()
+        radar = np.repeat(np.arange(len(self)), counts)
+        cov = self.coverage
+        u = rng.random((total, 4))
+        # Uniform over the swept part of the sweep, then kept inside the sector.
+        f = np.mod(self.phase[radar] + u[:, 0] * frac[radar], 1.0)
+        az = np.mod(self.sweep_start[radar] + f * self.sweep_rad[radar], _TWO_PI)
+        inside = cov.full_circle[radar] | (
+            np.abs(np.angle(np.exp(1j * (az - cov.boresight_rad[radar])))) <= 0.5 * cov.sector_rad[radar])
+        rng_m = cov.min_range_m[radar] + u[:, 1] * (cov.max_range_m[radar] - cov.min_range_m[radar])
+        el = cov.min_elevation_rad[radar] + u[:, 2] * (
+            cov.max_elevation_rad[radar] - cov.min_elevation_rad[radar])
+        rdot = (2 * u[:, 3] - 1) * self.max_rdot[radar]
+        tau = t - (1.0 - u[:, 0]) * frac[radar] / np.maximum(rate[radar], 1e-12)
+        # A noise crossing: the excess over the threshold is exponential (memoryless).
+        zt = self.threshold[radar] + rng.exponential(1.0, total)
+        keep = np.flatnonzero(inside)
+        pol = np.stack([rng_m, az, el], axis=1)
+        return self._measure(radar[keep], tau[keep], pol[keep], rdot[keep], zt[keep],
+                             np.full(keep.size, -1), rng)
+
+    def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
+        """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.
+
+        Parameters
+        ----------
+        t0, t1 : float
+            The step, s (``t0`` is unused: each radar remembers its last call).
+        truth : ThreatSet
+            Ground truth; ``truth.states(t1)`` and ``truth.rcs_m2`` are used, or
+            ``truth.trajectory.rcs_m2(t1, radar_enu)`` per radar when the trajectory has it.
+        alive : callable
+            ``alive(t) -> (n,) bool``.
+        rng : numpy.random.Generator
+        """
+        del t0
+        traj = getattr(truth, "trajectory", None)
+        states = truth.states(t1)
+        rcs_fn = getattr(traj, "rcs_m2", None)
+        if callable(rcs_fn):
+            rcs = np.stack([np.asarray(rcs_fn(t1, e), float) for e in self.enu]) if len(self) \
+                else np.asarray(truth.rcs_m2, float)
+        else:
+            rcs = np.asarray(truth.rcs_m2, float)
+        return self.scan(t1, states, rcs, alive(t1), rng)

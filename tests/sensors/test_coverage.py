@@ -1,0 +1,134 @@
+"""Tests of airdefense.sensors.coverage: horizon, limits, sector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airdefense.catalog import load_catalog
+from airdefense.geo import Frame
+from airdefense.sensors.coverage import (
+    Coverage,
+    horizon_ground_range_m,
+    horizon_range_m,
+    wrap_angle,
+)
+
+FRAME = Frame(45.0, 10.0, 0.0)
+CAT = load_catalog([])
+
+
+def below_effective_horizon(frame, ant, pos, k=4.0 / 3.0):
+    """Independent check: does the chord between the points dip into a k-earth sphere?
+
+    The points are placed in a plane on a sphere of radius kR at their heights, separated by the
+    ground angle (ground distance / kR); the chord clears if its closest approach to the centre
+    (or an end point, when the foot falls outside the chord) is at least kR.
+    """
+    r = frame.radius_m
+    a = ant + [0, 0, r]
+    b = pos + [0, 0, r]
+    na, nb = np.linalg.norm(a, axis=-1), np.linalg.norm(b, axis=-1)
+    theta = np.arctan2(np.linalg.norm(np.cross(a, b), axis=-1), np.sum(a * b, axis=-1))
+    re = k * r
+    ra, rb, phi = re + (na - r), re + (nb - r), theta * r / re
+    p = np.stack([ra * np.ones_like(phi), np.zeros_like(phi)], -1)
+    q = np.stack([rb * np.cos(phi), rb * np.sin(phi)], -1)
+    d = q - p
+    s = np.clip(-np.sum(p * d, -1) / np.sum(d * d, -1), 0, 1)
+    closest = np.linalg.norm(p + s[..., None] * d, axis=-1)
+    return closest < re
+
+
+@pytest.mark.parametrize(("h1", "h2"), [(10, 100), (5, 5), (30, 3000), (1, 10_000), (100, 0)])
+def test_horizon_matches_4_12_rule(h1, h2):
+    """The 4/3-earth horizon is 4.12 (sqrt(h1) + sqrt(h2)) km with h in metres (within 0.3 %)."""
+    ref = 4.12e3 * (np.sqrt(h1) + np.sqrt(h2))
+    assert float(horizon_range_m(h1, h2, FRAME.radius_m)) == pytest.approx(ref, rel=3e-3)
+    assert float(horizon_ground_range_m(h1, h2, FRAME.radius_m)) == pytest.approx(ref, rel=3e-3)
+
+
+def test_horizon_negative_heights_count_as_zero():
+    """A height below the surface adds nothing to the horizon."""
+    assert float(horizon_range_m(-50.0, 100.0)) == pytest.approx(float(horizon_range_m(0, 100)))
+
+
+def test_wrap_angle_range():
+    """Wrapped angles lie in [-pi, pi) and differ from the input by whole turns."""
+    a = np.linspace(-20, 20, 1001)
+    w = wrap_angle(a)
+    assert (w >= -np.pi).all() and (w < np.pi).all()
+    assert np.allclose(np.mod(a - w, 2 * np.pi) * (np.mod(a - w, 2 * np.pi) < 1), 0, atol=1e-9)
+
+
+def _coverage(name="mpq65", boresight=0.0, **upd):
+    p = CAT.sensors[name].model_copy(update={"boresight_deg": boresight, **upd})
+    return Coverage([p], np.zeros((1, 3)), FRAME)
+
+
+@settings(max_examples=80, deadline=None)
+@given(bore=st.floats(-360, 360), sector=st.floats(10, 360),
+       e=st.floats(-250e3, 250e3), n=st.floats(-250e3, 250e3), h=st.floats(-100, 30e3),
+       ant_h=st.floats(0, 100))
+def test_covered_points_respect_every_limit(bore, sector, e, n, h, ant_h):
+    """A covered point is in the sector, in range/altitude/elevation limits and above the horizon."""
+    cov = _coverage(boresight=bore, azimuth_sector_deg=sector, antenna_height_m=ant_h,
+                    max_range_m=240e3, min_elevation_deg=-1.0)
+    pos = FRAME.surface_point(np.array([e]), np.array([n]), np.array([h]))
+    g = cov.geometry(np.array([0]), pos)
+    if not g.covered[0]:
+        return
+    d = pos[0] - cov.antenna_enu[0]
+    az = np.degrees(np.arctan2(d[0], d[1]))
+    off = (az - bore + 180) % 360 - 180
+    assert abs(off) <= sector / 2 + 1e-9
+    r = np.linalg.norm(d)
+    assert 3000 - 1e-6 <= r <= 240e3 + 1e-6
+    assert FRAME.height_m(pos)[0] <= 40_000 + 1e-6
+    assert not below_effective_horizon(FRAME, cov.antenna_enu[0], pos[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(rng_m=st.floats(5e3, 200e3), h=st.floats(0, 5000))
+def test_horizon_boundary_matches_independent_check(rng_m, h):
+    """Away from the boundary (1 %), the horizon test agrees with the chord-clearance check."""
+    cov = _coverage(name="tor_m2_radar", max_range_m=300e3, min_elevation_deg=-10.0,
+                    max_altitude_m=50e3)
+    pos = FRAME.surface_point(np.array([rng_m]), np.array([0.0]), np.array([h]))
+    hidden = bool(below_effective_horizon(FRAME, cov.antenna_enu[0], pos[0]))
+    ground = float(horizon_ground_range_m(cov.antenna_height_m[0], h, FRAME.radius_m))
+    if abs(rng_m - ground) < 0.01 * ground:
+        return
+    assert bool(cov.geometry(np.array([0]), pos).covered[0]) == (not hidden)
+
+
+def test_sector_across_north():
+    """A 120-degree sector on boresight 350 deg spans 290..50 deg across north, and no more."""
+    cov = _coverage(boresight=350.0)
+    brg = np.radians([285.0, 295.0, 350.0, 45.0, 55.0, 180.0])
+    pos = FRAME.surface_point(50e3 * np.sin(brg), 50e3 * np.cos(brg), np.full(6, 3000.0))
+    got = cov.geometry(np.zeros(6, int), pos).covered
+    assert got.tolist() == [False, True, True, True, False, False]
+
+
+def test_elevation_is_local_to_the_radar():
+    """A radar far from the origin measures elevation from its own horizontal, not the origin's."""
+    p = CAT.sensors["tor_m2_radar"].model_copy(update={"min_elevation_deg": 0.0,
+                                                        "antenna_height_m": 0.0})
+    site = FRAME.surface_point(np.array([200e3]), np.array([0.0]), np.array([0.0]))
+    cov = Coverage([p], site, FRAME)
+    # 10 km further east at 100 m: above the radar's horizontal, below the origin's tangent.
+    pos = FRAME.surface_point(np.array([210e3]), np.array([0.0]), np.array([100.0]))
+    g = cov.geometry(np.array([0]), pos)
+    assert g.elevation_rad[0] < 0 < g.local_elevation_rad[0]
+    assert g.covered[0]
+
+
+def test_broadcast_grid_shape():
+    """Radars (n_r, 1) against targets (1, n, 3) give (n_r, n) arrays."""
+    cov = Coverage([CAT.sensors["mpq65"], CAT.sensors["tor_m2_radar"]], np.zeros((2, 3)), FRAME)
+    pos = FRAME.surface_point(np.linspace(1e3, 50e3, 7), np.zeros(7), np.full(7, 500.0))
+    g = cov.geometry(np.arange(2)[:, None], pos[None])
+    assert g.covered.shape == (2, 7) and g.range_m.shape == (2, 7)
