@@ -67,8 +67,8 @@ def gospa(truth: np.ndarray, est: np.ndarray, c: float = 50.0, p: float = 2.0,
     """
     if alpha != 2:
         raise ValueError(f"alpha must be 2 for the localisation/missed/false split, got {alpha}")
-    truth = np.asarray(truth, float).reshape(len(truth), -1)
-    est = np.asarray(est, float).reshape(len(est), -1)
+    truth = np.atleast_2d(np.asarray(truth, float))
+    est = np.atleast_2d(np.asarray(est, float))
     n, m = len(truth), len(est)
     cp = c**p
     ti = np.zeros(0, int)

@@ -177,7 +177,8 @@ class MultiTargetTracker:
         X = np.zeros((m, 6))
         X[:, ok] = x[:, sel[ok]]
         PP = np.zeros((m, 6, 6))
-        PP[:, ok[:, None] & ok[None, :]] = P[:, sel[ok][:, None], sel[ok][None, :]].reshape(m, -1)
+        k = int(ok.sum())
+        PP[:, ok[:, None] & ok[None, :]] = P[:, sel[ok][:, None], sel[ok][None, :]].reshape(m, k * k)
         mg = self.manager
         return Tracks(time_s=float(time_s), track_id=mg.track_id.copy(), x=X, P=PP,
                       quality=mg.quality.copy(), confirmed=mg.confirmed.copy(),
