@@ -115,8 +115,22 @@ class ThreatSet:
         return np.array([KIND_CODES[k] for k in self.kind], int)
 
     def states(self, t: float) -> np.ndarray:
-        """Truth states of all threats at ``t``, shape (n, 6)."""
-        return self.trajectory.states(t)
+        """Truth states of all threats at ``t``, shape (n, 6) (read-only array).
+
+        The loop asks for the same instants several times per step (scans, tracker, end
+        games); the last few are memoised.
+        """
+        t = float(t)
+        cache = self.__dict__.setdefault("_cache", {})
+        hit = cache.get(t)
+        if hit is not None:
+            return hit
+        out = self.trajectory.states(t)
+        out.flags.writeable = False
+        if len(cache) >= 8:
+            cache.pop(next(iter(cache)))
+        cache[t] = out
+        return out
 
     def in_flight(self, t: float) -> np.ndarray:
         """Which threats are airborne at ``t`` (launched and not yet ended), shape (n,) bool."""
