@@ -29,6 +29,7 @@ from airdefense.geo import G0_MPS2
 __all__ = [
     "blend_eval",
     "blend_knots",
+    "PiecewiseQuadratic",
     "RouteGeometry",
     "plan_route",
     "RouteTrajectory",
@@ -66,12 +67,19 @@ def blend_eval(x, x0, y0, m0, xk, dm, b):
     extra = x.ndim - 1
     ex = (slice(None),) + (None,) * extra
     u = x[..., None] - xk[ex]  # (n, [q,] J)
-    bb = np.maximum(b, _EPS)[ex]
-    inside = np.abs(u) <= b[ex]
-    ramp = np.where(u > b[ex], u, np.where(inside, (u + bb) ** 2 / (4 * bb), 0.0))
-    slope = np.where(u > b[ex], 1.0, np.where(inside, (u + bb) / (2 * bb), 0.0))
-    f = y0[ex] + m0[ex] * (x - x0[ex]) + np.sum(dm[ex] * ramp, axis=-1)
-    df = m0[ex] + np.sum(dm[ex] * slope, axis=-1)
+    bj = b[ex]
+    inv = 1.0 / np.maximum(bj, _EPS)
+    # ramp_b(u) = clip(u + b, 0, 2b)^2 / (4b) + max(u - b, 0); its slope clip((u + b)/(2b), 0, 1).
+    q = np.clip(u + bj, 0.0, 2.0 * bj)
+    ramp = 0.25 * q * q * inv + np.maximum(u - bj, 0.0)
+    slope = np.clip(0.5 * (u + bj) * inv, 0.0, 1.0)
+    if extra == 0:  # one query per row: einsum is much faster than sum over a short axis
+        f = y0 + m0 * (x - x0) + np.einsum("ij,ij->i", dm, ramp)
+        df = m0 + np.einsum("ij,ij->i", dm, slope)
+        return f, df
+    dmj = dm[ex]
+    f = y0[ex] + m0[ex] * (x - x0[ex]) + np.sum(dmj * ramp, axis=-1)
+    df = m0[ex] + np.sum(dmj * slope, axis=-1)
     return f, df
 
 
@@ -103,6 +111,49 @@ def blend_knots(xs: np.ndarray, ys: np.ndarray, curv: np.ndarray):
     return xs[:, 0], ys[:, 0], m[:, 0], xs[:, 1:-1], dm, b
 
 
+class PiecewiseQuadratic:
+    """A blended polyline (see :func:`blend_eval`) as quadratic pieces, for fast evaluation.
+
+    The blended function is exactly quadratic between its breakpoints (each piece's start, and
+    each blend's ends), so one comparison pass finds the piece and one gather its coefficients.
+
+    Parameters
+    ----------
+    blend : tuple
+        ``(x0, y0, m0, xk, dm, b)`` as for :func:`blend_eval`.
+    """
+
+    def __init__(self, blend: tuple) -> None:
+        x0, _, _, xk, dm, b = blend
+        n = x0.shape[0]
+        brk = np.concatenate([x0[:, None], np.stack([xk - b, xk + b], axis=2).reshape(n, -1)],
+                             axis=1)
+        curv = np.zeros_like(brk)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            curv[:, 1::2] = np.where(b > 0, dm / (2 * np.maximum(b, _EPS)), 0.0)
+        finite = np.isfinite(brk)
+        with np.errstate(invalid="ignore"):
+            f, df = blend_eval(np.where(finite, brk, x0[:, None]), *blend)
+        # Breaks column by column (contiguous), coefficients flat: a short Python loop over the
+        # few breaks beats a reduction along a short axis.
+        self.breaks = np.ascontiguousarray(brk[:, 1:].T)
+        self.p = brk.shape[1]
+        self.coef = np.stack([brk, f, df, curv], axis=-1).reshape(-1, 4)
+        self._base = np.arange(n) * self.p
+
+    def __call__(self, x: np.ndarray, rows: np.ndarray | None = None):
+        """Values and derivatives at ``x``, one per row (of ``rows``, default all)."""
+        if rows is None:
+            i, brk = self._base.copy(), self.breaks
+        else:
+            i, brk = self._base[rows], self.breaks[:, rows]
+        for row in brk:
+            i += row <= x
+        c = self.coef[i]
+        dx = x - c[:, 0]
+        return c[:, 1] + dx * (c[:, 2] + 0.5 * c[:, 3] * dx), c[:, 2] + c[:, 3] * dx
+
+
 class RouteGeometry:
     """Horizontal path of n threats: constant-curvature segments in surface-arc coordinates.
 
@@ -120,8 +171,11 @@ class RouteGeometry:
 
     def __init__(self, s0, p0, d0, kappa, length) -> None:
         self.s0, self.p0, self.d0, self.kappa, self.length = s0, p0, d0, kappa, length
+        self._packed = np.concatenate([s0[..., None], p0, d0, kappa[..., None]], axis=-1)
+        self._flat = self._packed.reshape(-1, 6)
+        self._s0_cols = np.ascontiguousarray(s0[:, 1:].T)
 
-    def at(self, s: np.ndarray, seg: np.ndarray | None = None):
+    def at(self, s: np.ndarray, seg: np.ndarray | None = None, rows: np.ndarray | None = None):
         """Point and unit tangent at path distance ``s``, shapes (n, [q,] 2).
 
         Parameters
@@ -129,27 +183,43 @@ class RouteGeometry:
         s : ndarray of shape (n,) or (n, q)
         seg : ndarray like ``s``, int, optional
             Segment indices, if already known.
+        rows : ndarray of int, optional
+            With 1-D ``s``: which rows ``s`` belongs to (default all).
         """
-        n = self.s0.shape[0]
-        if seg is None:
-            seg = self.segment(s)
-        rows = np.arange(n).reshape((n,) + (1,) * (np.ndim(s) - 1))
-        sig = s - self.s0[rows, seg]
-        k = self.kappa[rows, seg]
-        p0, d0 = self.p0[rows, seg], self.d0[rows, seg]
-        nrm = np.stack([-d0[..., 1], d0[..., 0]], axis=-1)
+        n, S = self.s0.shape
+        if np.ndim(s) == 1:
+            if seg is None:
+                seg = self.segment(s, rows)
+            base = np.arange(n) if rows is None else rows
+            g = self._flat[base * S + seg]
+        else:
+            if seg is None:
+                seg = self.segment(s)
+            rows = np.arange(n).reshape((n,) + (1,) * (np.ndim(s) - 1))
+            # One gather of the packed segment table: s0, start point, direction, curvature.
+            g = self._packed[rows, seg]
+        sig = s - g[..., 0]
+        k = g[..., 5]
         a = k * sig
-        # sin(a)/k and (1 - cos a)/k written with sinc so straight legs (k = 0) need no branch.
-        along = sig * np.sinc(a / np.pi)
-        side = sig * 0.5 * a * np.sinc(a / (2 * np.pi)) ** 2
-        pt = p0 + along[..., None] * d0 + side[..., None] * nrm
-        tan = np.cos(a)[..., None] * d0 + np.sin(a)[..., None] * nrm
+        straight = k == 0
+        kk = np.where(straight, 1.0, k)
+        along = np.where(straight, sig, np.sin(a) / kk)
+        side = np.where(straight, 0.0, (1.0 - np.cos(a)) / kk)
+        ca, sa = np.cos(a), np.sin(a)
+        dx, dy = g[..., 3], g[..., 4]
+        pt = np.stack([g[..., 1] + along * dx - side * dy, g[..., 2] + along * dy + side * dx],
+                      axis=-1)
+        tan = np.stack([ca * dx - sa * dy, ca * dy + sa * dx], axis=-1)
         return pt, tan
 
-    def segment(self, s: np.ndarray) -> np.ndarray:
+    def segment(self, s: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Segment index of path distance ``s`` (shape (n,) or (n, q)), int."""
         if np.ndim(s) == 1:
-            return np.sum(self.s0[:, 1:] <= s[:, None], axis=1)
+            seg = np.zeros(s.shape[0], np.intp)
+            cols = self._s0_cols if rows is None else self._s0_cols[:, rows]
+            for col in cols:
+                seg += col <= s
+            return seg
         # Many queries per row: one global searchsorted over row-offset distances.
         n, S = self.s0.shape
         big = (np.max(self.length) + 1.0) * 4.0
@@ -309,31 +379,51 @@ class RouteTrajectory:
         self.radius = float(radius_m)
         self.ground = ground
         self.n = self.t0.shape[0]
+        self._speed = PiecewiseQuadratic(speed)
+        self._height = PiecewiseQuadratic(height)
+        self._hold = None
 
-    def path(self, t: float):
-        """Arc position (n, 2), height above the sphere (n,), and their rates at ``t``."""
-        tau = np.clip(t, self.t0, self.t1) - self.t0
-        s, sdot = blend_eval(tau, *self.speed)
-        s = np.clip(s, 0.0, self.geo.length)
-        pt, tan = self.geo.at(s)
-        h, dh = blend_eval(s, *self.height)
+    def path(self, t: float, rows: np.ndarray | None = None):
+        """Arc position (k, 2), height above the sphere (k,), and their rates at ``t``.
+
+        ``rows`` (default all) selects which threats; velocities are zero outside a flight.
+        """
+        t0 = self.t0 if rows is None else self.t0[rows]
+        t1 = self.t1 if rows is None else self.t1[rows]
+        length = self.geo.length if rows is None else self.geo.length[rows]
+        tau = np.clip(t, t0, t1) - t0
+        s, sdot = self._speed(tau, rows)
+        s = np.clip(s, 0.0, length)
+        pt, tan = self.geo.at(s, rows=rows)
+        h, dh = self._height(s, rows)
         if self.ground is not None:
             gs, gds = self.ground
+            if rows is not None:
+                gs, gds = gs[rows], gds[rows]
             u = s / gds
             i = np.clip(np.floor(u).astype(int), 0, gs.shape[1] - 2)
             f = u - i
-            rows = np.arange(self.n)
-            g0, g1 = gs[rows, i], gs[rows, i + 1]
+            r = np.arange(s.shape[0])
+            g0, g1 = gs[r, i], gs[r, i + 1]
             h = h + g0 + f * (g1 - g0)
             dh = dh + (g1 - g0) / gds
-        moving = (t >= self.t0) & (t <= self.t1)
+        moving = (t >= t0) & (t <= t1)
         sdot = np.where(moving, sdot, 0.0)
         return pt, h, tan * sdot[:, None], dh * sdot
 
     def states(self, t: float) -> np.ndarray:
-        """Return the states at time ``t``, shape (n, 6)."""
-        pt, h, vxy, vh = self.path(t)
-        return arc_to_enu(pt, h, vxy, vh, self.radius)
+        """Return the states at time ``t``, shape (n, 6).
+
+        Only threats in flight are computed; the others take their held launch or end state.
+        """
+        if self._hold is None:
+            self._hold = (arc_to_enu(*self.path(-np.inf), self.radius),
+                          arc_to_enu(*self.path(np.inf), self.radius))
+        out = np.where((t < self.t0)[:, None], self._hold[0], self._hold[1])
+        rows = np.flatnonzero((t >= self.t0) & (t <= self.t1))
+        if rows.size:
+            out[rows] = arc_to_enu(*self.path(t, rows), self.radius)
+        return out
 
 
 def arc_to_enu(pt, h, vxy, vh, radius_m):
