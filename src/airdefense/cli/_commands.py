@@ -7,3 +7,5 @@ for _cmd in (run, validate, catalog):
     main.add_command(_cmd)
 
 # Add new commands below, one line each.
+from airdefense.cli.plot_threats import plot_threats; main.add_command(plot_threats)  # noqa: E402, E702, I001
+from airdefense.cli.track import track; main.add_command(track)  # noqa: E402, E702, I001
