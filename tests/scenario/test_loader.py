@@ -44,7 +44,17 @@ BAD = [
     ("raid.drones.overrides", {"speed_mps": -3}, r"raid\.drones\.overrides\.speed_mps: must be > 0, got -3 \(unit: m/s\)"),
     ("batteries.srb.sensors", {"preset": "mpq65", "boresight_deg": 720}, r"boresight_deg: must be <= 360, got 720"),
     ("assets.plant.position", {"lat_deg": 50.0}, r"assets\.plant\.position: lat_deg and lon_deg must be given together"),
+    ("raid.drones.leg_speed_mps", [50.0, 40.0], r"raid\.drones: leg_speed_mps needs len\(route\) \+ 1 = 1 values, got 2"),
+    ("raid.drones.loiter_s", 60.0, r"raid\.drones: loiter_s \(60\.0 s\) needs at least one route waypoint"),
+    ("wind", {"speed_mps": -1, "from_deg": 0}, r"wind\.speed_mps: must be >= 0, got -1 \(unit: m/s\)"),
 ]
+
+
+def test_wind_resolves_to_enu(small_scenario_dict):
+    """A wind from the west (270 deg) blows toward the east: +x in ENU."""
+    small_scenario_dict["wind"] = {"speed_mps": 10.0, "from_deg": 270.0}
+    sc = load_scenario(small_scenario_dict)
+    np.testing.assert_allclose(sc.wind_enu_mps, [10.0, 0.0], atol=1e-9)
 
 
 @pytest.mark.parametrize(("path", "value", "pattern"), BAD)

@@ -129,6 +129,8 @@ class ThreatGroup:
     route_enu: np.ndarray
     route_jitter_m: float
     depressed: bool
+    leg_speed_mps: np.ndarray | None = None
+    loiter_s: float | None = None
 
 
 @dataclass
@@ -146,6 +148,7 @@ class Scenario:
     groups: list[ThreatGroup]
     raw: dict = field(default_factory=dict, repr=False)
     terrain: Any = None
+    wind_enu_mps: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -306,7 +309,7 @@ class _Resolver:
             route = np.array([self.point(w, default_alt_m=tp.cruise_altitude_m) for w in g.route],
                              float).reshape(-1, 3)
             ground = float(ground_distance_m(tenu, lenu, self.frame.radius_m))
-            if ground > tp.max_range_m * 1.05:
+            if ground > tp.max_range_m:
                 raise ScenarioError(
                     f"{gpath}.launch",
                     f"launch point is {ground / 1000:.1f} km from the target, beyond the "
@@ -324,6 +327,8 @@ class _Resolver:
                     aim_spread_m=g.target.aim_spread_m, launch_time_s=g.launch_time_s,
                     salvo_interval_s=g.salvo_interval_s, launch_jitter_s=g.launch_jitter_s,
                     route_enu=route, route_jitter_m=g.route_jitter_m, depressed=g.depressed,
+                    leg_speed_mps=None if g.leg_speed_mps is None else np.array(g.leg_speed_mps),
+                    loiter_s=g.loiter_s,
                 )
             )
         return assets, sensors, launchers, batteries, groups
@@ -377,6 +382,10 @@ def scenario_from_dict(
     )
     if cfg.terrain is not None:
         sc.terrain = _load_terrain(cfg.terrain.file, base, frame, source)
+    if cfg.wind is not None:
+        # Wind blowing FROM a bearing moves air toward the opposite bearing.
+        b = np.radians(cfg.wind.from_deg)
+        sc.wind_enu_mps = -cfg.wind.speed_mps * np.array([np.sin(b), np.cos(b)])
     return sc
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "Target",
     "RaidGroup",
     "C2Config",
+    "Wind",
     "TerrainSpec",
     "ScenarioConfig",
 ]
@@ -183,8 +184,34 @@ class RaidGroup(StrictModel):
     launch_jitter_s: float = Field(default=0.0, ge=0)
     route: list[Location] = Field(default_factory=list)
     route_jitter_m: float = Field(default=0.0, ge=0)
+    leg_speed_mps: list[float] | None = Field(
+        default=None, description="speed of each leg, len(route) + 1 values"
+    )
+    loiter_s: float | None = Field(default=None, ge=0, description="orbit time at the last waypoint")
     depressed: bool = False
     overrides: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _legs(self) -> RaidGroup:
+        if self.leg_speed_mps is not None:
+            if len(self.leg_speed_mps) != len(self.route) + 1:
+                raise ValueError(
+                    f"leg_speed_mps needs len(route) + 1 = {len(self.route) + 1} values, "
+                    f"got {len(self.leg_speed_mps)}"
+                )
+            bad = [v for v in self.leg_speed_mps if not v > 0]
+            if bad:
+                raise ValueError(f"leg_speed_mps values must be > 0 m/s, got {bad[0]}")
+        if self.loiter_s and not self.route:
+            raise ValueError(f"loiter_s ({self.loiter_s} s) needs at least one route waypoint")
+        return self
+
+
+class Wind(StrictModel):
+    """A uniform wind."""
+
+    speed_mps: float = Field(ge=0, le=100)
+    from_deg: float = Field(ge=-360, le=360, description="direction it blows from, clockwise from north")
 
 
 class C2Config(StrictModel):
@@ -218,6 +245,7 @@ class ScenarioConfig(StrictModel):
     c2: C2Config = Field(default_factory=C2Config)
     catalog: list[str] = Field(default_factory=list)
     terrain: TerrainSpec | None = None
+    wind: Wind | None = None
     assets: dict[str, Asset] = Field(default_factory=dict)
     batteries: dict[str, Battery] = Field(default_factory=dict)
     raid: dict[str, RaidGroup] = Field(min_length=1)
