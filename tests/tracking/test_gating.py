@@ -54,3 +54,11 @@ def test_gate_probability_checked():
     """A gate probability outside (0, 1) is refused."""
     with pytest.raises(ValueError, match=r"pg must be in \(0, 1\), got 1.5"):
         ChiSquareGate(1.5)
+
+
+def test_gate_threshold_is_chi_square_quantile():
+    """gate_threshold equals scipy.stats.chi2.ppf."""
+    from scipy.stats import chi2
+
+    assert np.allclose(gate_threshold(np.array([1, 2, 3, 4]), 0.999),
+                       chi2.ppf(0.999, [1, 2, 3, 4]))

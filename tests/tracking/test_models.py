@@ -96,3 +96,12 @@ def test_embedded_refuses_missing_names():
     """Embedding into a state without the model's components raises."""
     with pytest.raises(ValueError, match="lacks the components"):
         Embedded(CoordinatedTurn(ndim=2), ("x", "y", "vx", "vy"))
+
+
+def test_ballistic_jacobian_close_to_finite_differences():
+    """The variational ballistic Jacobian matches central differences of the RK4 flow."""
+    m = Ballistic()
+    x = np.array([[1000.0, 2000, 8000, 300, -200, -500, 2e-3],
+                  [0.0, 0, 20000, 1500, 0, -1000, 5e-4]])
+    a, b = m.jacobian(x, 0.5), MotionModel.jacobian(m, x, 0.5)
+    assert np.allclose(a, b, rtol=1e-4, atol=1e-6)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.stats import chi2
 
 __all__ = ["GospaResult", "gospa", "id_switches", "nees", "nis", "chi2_interval"]
 
@@ -123,5 +122,7 @@ def nis(nu: np.ndarray, S: np.ndarray) -> np.ndarray:
 
 def chi2_interval(dof: int, n: int, conf: float = 0.95) -> tuple[float, float]:
     """Two-sided interval of the mean of ``n`` independent chi-square(``dof``) values."""
+    from scipy.stats import chi2  # slow to import; only metrics need it
+
     a = (1 - conf) / 2
     return float(chi2.ppf(a, n * dof) / n), float(chi2.ppf(1 - a, n * dof) / n)

@@ -11,6 +11,8 @@ Every method takes ``x`` of shape (m, d) and returns arrays with a leading track
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = [
@@ -32,11 +34,19 @@ SCALE_HEIGHT_M = 7200.0
 _AXES = ("x", "y", "z")
 
 
-def _cv_blocks(ndim: int, dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
+@functools.lru_cache(maxsize=256)
+def _cv_blocks_cached(ndim: int, dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
     eye = np.eye(ndim)
     F = np.block([[eye, dt * eye], [np.zeros((ndim, ndim)), eye]])
     Q = q * np.block([[dt**3 / 3 * eye, dt**2 / 2 * eye], [dt**2 / 2 * eye, dt * eye]])
+    F.flags.writeable = False
+    Q.flags.writeable = False
     return F, Q
+
+
+def _cv_blocks(ndim: int, dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
+    # Scans repeat the same few time steps: cache the (read-only) matrices.
+    return _cv_blocks_cached(int(ndim), float(dt), float(q))
 
 
 class MotionModel:
@@ -284,6 +294,46 @@ class Ballistic(MotionModel):
             k4 = self._deriv(s + h * k3)
             s = s + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
         return s
+
+    @staticmethod
+    def _A(s):
+        m = len(s)
+        v, k = s[:, 3:6], s[:, 6]
+        rho = RHO0_KGPM3 * np.exp(-np.clip(s[:, 2], -5e3, None) / SCALE_HEIGHT_M)
+        sp = np.maximum(np.linalg.norm(v, axis=1), 1e-9)
+        A = np.zeros((m, 7, 7))
+        A[:, [0, 1, 2], [3, 4, 5]] = 1.0
+        c = 0.5 * rho * k
+        A[:, 3:6, 3:6] = -c[:, None, None] * (sp[:, None, None] * np.eye(3)
+                                             + v[:, :, None] * v[:, None, :] / sp[:, None, None])
+        A[:, 3:6, 2] = (c * sp / SCALE_HEIGHT_M)[:, None] * v
+        A[:, 3:6, 6] = -(0.5 * rho * sp)[:, None] * v
+        return A
+
+    def jacobian(self, x, dt):
+        """State-transition matrix from the variational equations ``dPhi/dt = A(x(t)) Phi``.
+
+        Integrated with the same RK4 sub-steps as the state, so it is the Jacobian of the
+        flow to RK4 accuracy, shape (m, 7, 7).
+        """
+        n = max(1, int(np.ceil(abs(dt) / self.max_substep)))
+        h = dt / n
+        s = np.array(x, float)
+        Phi = np.broadcast_to(np.eye(7), (len(s), 7, 7)).copy()
+        for _ in range(n):  # sub-steps of one batch, not a loop over tracks
+            k1 = self._deriv(s)
+            s2 = s + 0.5 * h * k1
+            k2 = self._deriv(s2)
+            s3 = s + 0.5 * h * k2
+            k3 = self._deriv(s3)
+            s4 = s + h * k3
+            K1 = self._A(s) @ Phi
+            K2 = self._A(s2) @ (Phi + 0.5 * h * K1)
+            K3 = self._A(s3) @ (Phi + 0.5 * h * K2)
+            K4 = self._A(s4) @ (Phi + h * K3)
+            Phi = Phi + h / 6 * (K1 + 2 * K2 + 2 * K3 + K4)
+            s = s + h / 6 * (k1 + 2 * k2 + 2 * k3 + self._deriv(s4))
+        return Phi
 
     def noise(self, x, dt):
         Q = np.zeros((7, 7))
