@@ -25,7 +25,7 @@ def below_effective_horizon(frame, ant, pos, k=4.0 / 3.0):
 
     The points are placed in a plane on a sphere of radius kR at their heights, separated by the
     ground angle (ground distance / kR); the chord clears if its closest approach to the centre
-    (or an end point, when the foot falls outside the chord) is at least kR.
+    (or an end point, when the foot falls outside the chord) is at least kR (to 1 cm).
     """
     r = frame.radius_m
     a = ant + [0, 0, r]
@@ -39,7 +39,7 @@ def below_effective_horizon(frame, ant, pos, k=4.0 / 3.0):
     d = q - p
     s = np.clip(-np.sum(p * d, -1) / np.sum(d * d, -1), 0, 1)
     closest = np.linalg.norm(p + s[..., None] * d, axis=-1)
-    return closest < re
+    return closest < re - 0.01  # 1 cm: rounding of points lying on the surface
 
 
 @pytest.mark.parametrize(("h1", "h2"), [(10, 100), (5, 5), (30, 3000), (1, 10_000), (100, 0)])

@@ -178,8 +178,9 @@ class Coverage:
         self._sin_el = np.sin(np.stack([self.min_elevation_rad, self.max_elevation_rad],
                                        axis=1)).reshape(n, 2)
         re = self.k * frame.radius_m
-        h1 = np.maximum(self.antenna_height_m, 0.0)
-        # The antenna's share of the horizon angle on the effective sphere, rad.
+        # Horizons count heights above mean sea level (the sphere through the origin lies
+        # alt_m above it); the antenna's share of the horizon angle on the effective sphere, rad.
+        h1 = np.maximum(self.antenna_height_m + frame.alt_m, 0.0)
         self._horizon_angle = np.arctan(np.sqrt(h1 * (2 * re + h1)) / re)
 
     def __len__(self) -> int:
@@ -245,7 +246,8 @@ class Coverage:
         off = az - self.boresight_rad[i]
         off -= _TWO_PI * np.floor((off + np.pi) * (1.0 / _TWO_PI))
         re = self.k * r
-        h2 = np.maximum(h_t, 0.0)
+        h_msl = h_t + self.frame.alt_m
+        h2 = np.maximum(h_msl, 0.0)
         ang = self._horizon_angle[i] + np.arctan(np.sqrt(h2 * (2 * re + h2)) / re)
         cov = (rng >= self.min_range_m[i]) & (rng <= self.max_range_m[i])
         cov &= (h_t >= self.min_altitude_m[i] - self.frame.alt_m)
@@ -253,7 +255,8 @@ class Coverage:
         cov &= (sin_le >= self._sin_el[i, 0]) & (sin_le <= self._sin_el[i, 1])
         if not self.full_circle[i]:
             cov &= np.abs(off) <= 0.5 * self.sector_rad[i]
-        cov &= cos_g >= np.cos(np.minimum(self.k * ang, np.pi))
+        # Below the sea-level sphere a target is under the horizon (its chord enters the earth).
+        cov &= (cos_g >= np.cos(np.minimum(self.k * ang, np.pi))) & (h_msl >= 0.0)
         for f, v in (("range_m", rng), ("azimuth_rad", az), ("elevation_rad", el),
                      ("sin_local_elevation", sin_le), ("sector_offset_rad", off),
                      ("target_height_m", h_t), ("covered", cov)):

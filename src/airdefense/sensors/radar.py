@@ -286,9 +286,12 @@ class RadarNetwork:
         rbin = np.floor(pol[:, 0] / self.range_res_m[ri]).astype(np.int64)
         abin = np.floor(pol[:, 1] / self.beam_rad[ri]).astype(np.int64)
         ebin = np.floor((pol[:, 2] + np.pi / 2) / self.beam_rad[ri]).astype(np.int64)
-        # One int64 key per cell (radar: 15 bits, range gate: 24, azimuth and elevation: 12).
-        key = (((ri.astype(np.int64) << 24 | np.clip(rbin, 0, (1 << 24) - 1)) << 12
-                | np.clip(abin, 0, 4095)) << 12) | np.clip(ebin, 0, 4095)
+        cols = [ri.astype(np.int64), rbin, abin, ebin]
+        sizes = [int(v.max()) + 1 for v in cols]
+        if np.prod(np.array(sizes, float)) < 2.0**62:
+            key = np.ravel_multi_index(cols, sizes)  # one int64 per cell: one fast sort
+        else:  # pragma: no cover - only for absurdly fine cells
+            key = np.unique(np.stack(cols, axis=1), axis=0, return_inverse=True)[1].ravel()
         order = np.argsort(key)
         ks = key[order]
         brk = np.r_[True, ks[1:] != ks[:-1]]
