@@ -37,7 +37,7 @@ def test_no_detection_assigned_to_two_tracks(tracks, dets, density):
     sel = gnn.assign(inn, meas, len(s))
     assert len(np.unique(inn.mj[sel])) == len(sel)
     assert len(np.unique(inn.ti[sel])) == len(sel)
-    _, hit, used, mot = gnn.associate(F, s, inn, meas)
+    _, hit, used, mot, _ = gnn.associate(F, s, inn, meas)
     assigned = mot[mot >= 0]
     assert len(np.unique(assigned)) == len(assigned) == hit.sum()
 

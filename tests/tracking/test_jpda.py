@@ -43,7 +43,7 @@ def test_jpda_probabilities_sum_to_one(rng):
     assert len(inn.ti) > 8
     assert np.allclose(beta0 + np.bincount(inn.ti, weights=beta, minlength=8), 1.0)
     assert (np.bincount(inn.mj, weights=beta, minlength=12) <= 1 + 1e-12).all()
-    out, hit, used, mot = j.associate(f, s, inn, meas)
+    out, hit, used, mot, llr = j.associate(f, s, inn, meas)
     assert np.isfinite(out.P).all()
     assert (np.linalg.eigvalsh(out.P) > 0).all()
 

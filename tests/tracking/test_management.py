@@ -76,3 +76,14 @@ def test_initiator_checks_speed():
     """A non-positive prior speed sigma is refused."""
     with pytest.raises(ValueError, match="speed_sigma_mps must be > 0 m/s, got 0"):
         SinglePointInitiator(0)
+
+
+def test_score_gates_confirmation():
+    """With confirm_llr, M-of-N hits confirm only once the summed score reaches it."""
+    mg = TrackManager(confirm=(2, 3), confirm_llr=5.0)
+    mg.add(2, np.array([-1, -1]))
+    new = mg.record(np.array([True, True]), llr=np.array([6.0, 1.0]))
+    assert new.tolist() == [True, False]
+    assert not mg.doomed(np.zeros((2, 4, 4)), 2).any()
+    new = mg.record(np.array([True, True]), llr=np.array([1.0, 4.5]))
+    assert new.tolist() == [False, True] and np.allclose(mg.score, [7.0, 5.5])

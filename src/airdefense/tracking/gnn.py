@@ -108,10 +108,15 @@ class GlobalNearestNeighbour:
             Measurements that were assigned or fell in a gate (not used to start tracks).
         meas_of_track : ndarray of shape (m,), int
             Measurement assigned to each track, -1 if none.
+        llr : ndarray of shape (m,)
+            Log-likelihood ratio of the scan for each track (target against false alarm):
+            ``log(1 - Pd Pg)`` plus the gain of its pair if it has one.
         """
         m = len(state)
         sel = self.assign(inn, meas, m)
         chosen = inn.take(sel)
+        llr = np.full(m, np.log1p(-self.pd * self.pg))
+        llr[chosen.ti] += association_gain(chosen, meas, self.pd, self.clutter_density, self.pg)
         state = filt.update(state, chosen)
         hit = np.zeros(m, bool)
         hit[chosen.ti] = True
@@ -119,4 +124,4 @@ class GlobalNearestNeighbour:
         used[inn.mj] = True
         mot = np.full(m, -1)
         mot[chosen.ti] = chosen.mj
-        return state, hit, used, mot
+        return state, hit, used, mot, llr

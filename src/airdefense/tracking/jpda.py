@@ -123,9 +123,13 @@ class JPDA:
     def associate(self, filt, state, inn, meas):
         """Weights and update; same returns as :meth:`GlobalNearestNeighbour.associate`.
 
-        A track counts as hit when ``1 - beta0 >= 0.5``.
+        A track counts as hit when ``1 - beta0 >= 0.5``; its scan log-likelihood ratio is the
+        PDA one, ``log(1 - Pd Pg + sum of Pd N / lambda)``.
         """
         m = len(state)
+        g = association_gain(inn, meas, self.pd, self.clutter_density, self.pg)
+        llr = np.log1p(-self.pd * self.pg) + np.log1p(
+            np.bincount(inn.ti, weights=np.exp(np.minimum(g, 700.0)), minlength=m))
         beta, beta0 = self.weights(inn, meas, m)
         state = filt.update_weighted(state, inn, beta, beta0)
         hit = (1.0 - beta0) >= 0.5
@@ -137,7 +141,7 @@ class JPDA:
             first = order[np.r_[True, inn.ti[order][1:] != inn.ti[order][:-1]]]
             mot[inn.ti[first]] = inn.mj[first]
         mot[~hit] = -1
-        return state, hit, used, mot
+        return state, hit, used, mot, llr
 
 
 def _cheap_jpda(ri, ci, w):

@@ -66,6 +66,11 @@ class TrackManager:
     (square root of the largest eigenvalue bound, the trace) exceeds ``max_pos_sigma_m``. Quality
     is an exponential average of hits (``alpha`` per scan), in [0, 1].
 
+    With ``confirm_llr`` set, confirmation also needs the track's log-likelihood-ratio score
+    (target against false alarms, summed over its scans: Blackman's sequential track score)
+    to reach that value, and a tentative track older than N scans survives while its last N
+    scans hold M hits.
+
     Parameters
     ----------
     confirm : tuple of int, default (3, 3)
@@ -73,10 +78,13 @@ class TrackManager:
     delete_misses : int, default 3
     max_pos_sigma_m : float, default inf
     alpha : float, default 0.3
+    confirm_llr : float, optional
+        Score needed for confirmation, e.g. ``log((1 - beta) / alpha_false)``; off by default.
     """
 
     def __init__(self, confirm: tuple[int, int] = (3, 3), delete_misses: int = 3,
-                 max_pos_sigma_m: float = np.inf, alpha: float = 0.3) -> None:
+                 max_pos_sigma_m: float = np.inf, alpha: float = 0.3,
+                 confirm_llr: float | None = None) -> None:
         M, N = (int(v) for v in confirm)
         if not 1 <= M <= N <= 62:
             raise ValueError(f"confirm M/N must have 1 <= M <= N <= 62, got {M}/{N}")
@@ -86,7 +94,9 @@ class TrackManager:
         self.delete_misses = int(delete_misses)
         self.max_pos_sigma = float(max_pos_sigma_m)
         self.alpha = float(alpha)
+        self.confirm_llr = confirm_llr
         self.next_id = 0
+        self.score = np.zeros(0)
         self.track_id = np.zeros(0, np.int64)
         self.history = np.zeros(0, np.int64)  # bit i set = hit i scans ago
         self.scans = np.zeros(0, np.int64)
@@ -111,10 +121,11 @@ class TrackManager:
         self.quality = np.concatenate([self.quality, np.full(k, self.alpha)])
         self.truth_id = np.concatenate([self.truth_id, np.asarray(truth_id, np.int64)])
         self.confirm_time = np.concatenate([self.confirm_time, np.full(k, np.nan)])
+        self.score = np.concatenate([self.score, np.zeros(k)])
         return ids
 
     def record(self, hit: np.ndarray, truth_id: np.ndarray | None = None,
-               time_s: float = np.nan) -> np.ndarray:
+               time_s: float = np.nan, llr: np.ndarray | None = None) -> np.ndarray:
         """Record one scan for the first ``len(hit)`` tracks; returns the newly confirmed mask.
 
         Parameters
@@ -123,6 +134,10 @@ class TrackManager:
             Whether each of the first q tracks got a measurement this scan.
         truth_id : ndarray of shape (q,), int, optional
             Truth id of the measurement that hit (-1 if none/unknown); metrics only.
+        time_s : float, optional
+            Scan time, kept as the confirmation time.
+        llr : ndarray of shape (q,), optional
+            Log-likelihood-ratio increment of this scan for each track.
         """
         q = len(hit)
         h = hit.astype(np.int64)
@@ -133,8 +148,12 @@ class TrackManager:
         self.quality[:q] = (1 - self.alpha) * self.quality[:q] + self.alpha * h
         if truth_id is not None:
             self.truth_id[:q] = np.where(hit, truth_id, self.truth_id[:q])
+        if llr is not None:
+            self.score[:q] += llr
         hits = _popcount(self.history[:q])
         new = ~self.confirmed[:q] & (hits >= self.M)
+        if self.confirm_llr is not None:
+            new &= self.score[:q] >= self.confirm_llr
         self.confirmed[:q] |= new
         self.confirm_time[:q][new] = time_s
         return new
@@ -143,6 +162,7 @@ class TrackManager:
         """Tracks to delete now, shape (m,), given their covariances (m, d, d)."""
         hits = _popcount(self.history)
         left = np.maximum(self.N - self.scans, 0)
+        # Past N scans, "left" is 0: a tentative track lives while its window holds M hits.
         tentative_dead = ~self.confirmed & (hits + left < self.M)
         lost = self.confirmed & (self.misses >= self.delete_misses)
         sig = np.sqrt(np.trace(P[:, :ndim, :ndim], axis1=1, axis2=2))
@@ -151,7 +171,7 @@ class TrackManager:
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the tracks where ``mask`` is true."""
         for f in ("track_id", "history", "scans", "misses", "confirmed", "quality", "truth_id",
-                  "confirm_time"):
+                  "confirm_time", "score"):
             setattr(self, f, getattr(self, f)[mask])
 
 

@@ -133,6 +133,8 @@ class MultiTargetTracker:
         m0 = len(self.state)
         hit = np.zeros(m0, bool)
         truth = np.full(m0, -1)
+        llr = np.zeros(m0)
+        seen = np.zeros(m0, bool)
         if len(meas):
             sensors = np.unique(meas.sensor)
             groups = [np.flatnonzero(meas.sensor == s) for s in sensors]
@@ -142,15 +144,19 @@ class MultiTargetTracker:
                 g = meas.take(groups[i])
                 self._predict_to(times[i])
                 inn = self.gate(self.filter, self.state, g)
-                self.state, h, used, mot = self.associator.associate(self.filter, self.state,
-                                                                     inn, g)
+                self.state, h, used, mot, ll = self.associator.associate(self.filter,
+                                                                         self.state, inn, g)
                 q = min(m0, len(h))
+                # A track's scan score is its best radar's (radars do not add evidence twice).
+                llr[:q] = np.where(seen[:q], np.maximum(llr[:q], ll[:q]), ll[:q])
+                seen[:q] = True
                 hit[:q] |= h[:q]
                 tid = np.where(mot >= 0, g.truth_id[np.maximum(mot, 0)], -1)
                 truth[:q] = np.where(h[:q], tid[:q], truth[:q])
                 if len(h) > m0:  # tracks born earlier in this step
                     self.manager.truth_id[m0:len(h)] = np.where(
                         h[m0:], tid[m0:], self.manager.truth_id[m0:len(h)])
+                    self.manager.score[m0:len(h)] += np.maximum(ll[m0:], 0.0)
                 fresh = np.flatnonzero(~used)
                 if fresh.size:
                     born = g.take(fresh)
@@ -158,7 +164,7 @@ class MultiTargetTracker:
                     self.manager.add(fresh.size, born.truth_id)
         self._predict_to(time_s)
         if scanned:
-            new = self.manager.record(hit, truth, time_s)
+            new = self.manager.record(hit, truth, time_s, llr)
             for k in np.flatnonzero(new):
                 self.new_tracks.append((int(self.manager.track_id[k]),
                                         int(self.manager.truth_id[k]), float(time_s)))
@@ -212,6 +218,10 @@ class TrackerConfig:
     associator : {"gnn", "jpda"}, default "gnn"
     sigma_range_m, sigma_azimuth_deg, sigma_elevation_deg : float, default 10, 0.1, 0.1
         Polar measurement noise (polar input).
+    confirm_llr : float, default 6.8
+        Track score (log-likelihood ratio, target against false alarms) also needed for
+        confirmation: Wald's ``log((1 - beta) / alpha)`` with alpha = 1e-3 false confirmations
+        and beta = 0.1 missed ones. ``-inf`` turns it off (pure M-of-N).
     """
 
     sigma_m: float = 10.0
@@ -229,6 +239,7 @@ class TrackerConfig:
     sigma_range_m: float = 10.0
     sigma_azimuth_deg: float = 0.1
     sigma_elevation_deg: float = 0.1
+    confirm_llr: float = 6.8
 
     _RULES = {
         "sigma_m": ("> 0 m", lambda v: v > 0),
@@ -325,7 +336,9 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3) -> MultiTargetTracker:
     return MultiTargetTracker(filt, assoc, ChiSquareGate(cfg.gate_prob),
                               SinglePointInitiator(cfg.speed_sigma_mps),
                               TrackManager(cfg.confirm_mn(), cfg.delete_misses,
-                                           cfg.max_pos_sigma_m))
+                                           cfg.max_pos_sigma_m,
+                                           confirm_llr=(None if cfg.confirm_llr == -np.inf
+                                                        else cfg.confirm_llr)))
 
 
 def make_tracker(sc=None, rng: np.random.Generator | None = None,
