@@ -9,3 +9,4 @@ for _cmd in (run, validate, catalog):
 # Add new commands below, one line each.
 from airdefense.cli.plot_threats import plot_threats; main.add_command(plot_threats)  # noqa: E402, E702, I001
 from airdefense.cli.track import track; main.add_command(track)  # noqa: E402, E702, I001
+from airdefense.cli.coverage import plot_coverage_cmd; main.add_command(plot_coverage_cmd)  # noqa: E402, E702, I001
