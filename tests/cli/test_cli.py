@@ -59,7 +59,7 @@ def test_catalog_lists_and_shows(runner):
     [
         (lambda d: d["raid"]["drones"].update(count=-1), r"raid\.drones\.count: must be >= 1, got -1"),
         (lambda d: d["raid"]["drones"].update(preset="nope"), r"raid\.drones\.preset: unknown threat preset 'nope'"),
-        (lambda d: d.update(wind=3), r"wind: unknown key"),
+        (lambda d: d.update(windage=3), r"windage: unknown key"),
         (lambda d: d["origin"].update(lat_deg=123), r"origin\.lat_deg: must be <= 90, got 123 \(unit: deg\)"),
         (lambda d: d["raid"]["drones"]["target"].update(asset="nowhere"), r"raid\.drones\.target\.asset: names no asset: 'nowhere'"),
     ],
