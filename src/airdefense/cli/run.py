@@ -19,13 +19,18 @@ __all__ = ["run", "validate", "catalog"]
               help="Override the scenario's tracking mode.")
 @click.option("--solver", type=click.Choice(["greedy", "heuristic", "exact"]), default=None,
               help="Override the scenario's assignment solver.")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+              help="Change one scenario field, e.g. --set raid.drones.count=12 (repeatable).")
+@click.option("--drop", "drops", multiple=True, metavar="PATH",
+              help="Remove one scenario entry, e.g. --drop batteries.cover (repeatable).")
 def run(scenario: str, seed: int | None, out_dir: str | None, tracking: str | None,
-        solver: str | None) -> None:
+        solver: str | None, sets: tuple[str, ...] = (), drops: tuple[str, ...] = ()) -> None:
     """Simulate one raid and print its summary."""
     from airdefense.scenario import load_scenario
+    from airdefense.scenario.edit import load_edited
     from airdefense.simulation import simulate
 
-    sc = load_scenario(scenario)
+    sc = load_edited(scenario, sets, drops) if sets or drops else load_scenario(scenario)
     res = simulate(sc, seed=seed, tracking=tracking, solver=solver)
     click.echo(res.summary_table())
     if out_dir:

@@ -1,5 +1,6 @@
 """Scenario: the declared, validated description of a raid and its defence."""
 
+from airdefense.scenario.edit import drop_path, load_edited, parse_assignment, set_path
 from airdefense.scenario.loader import (
     AssetTable,
     BatteryUnit,
@@ -22,4 +23,8 @@ __all__ = [
     "ThreatGroup",
     "load_scenario",
     "scenario_from_dict",
+    "drop_path",
+    "load_edited",
+    "parse_assignment",
+    "set_path",
 ]
