@@ -109,6 +109,10 @@ class BatteryUnit:
     doctrine: Any
     sensors: list[int] = field(default_factory=list)
     launchers: list[int] = field(default_factory=list)
+    #: Fire-control zones: centres (k, 3) ENU m, radii (k,) m, and ``True`` where hold-fire.
+    zone_enu: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    zone_radius_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    zone_hold: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
 
 @dataclass
@@ -224,7 +228,13 @@ class _Resolver:
         for bi, (bname, b) in enumerate(cfg.batteries.items()):
             bpath = f"batteries.{bname}"
             benu = self.point(b.position)
-            bu = BatteryUnit(name=bname, enu=benu, doctrine=b.doctrine)
+            zs = b.doctrine.zones
+            bu = BatteryUnit(
+                name=bname, enu=benu, doctrine=b.doctrine,
+                zone_enu=np.array([self.point(z.position) for z in zs], float).reshape(-1, 3),
+                zone_radius_m=np.array([z.radius_m for z in zs], float),
+                zone_hold=np.array([z.rule == "hold_fire" for z in zs], bool),
+            )
             sensor_names: dict[str, int] = {}
             for si, s in enumerate(b.sensors):
                 spath = f"{bpath}.sensors[{si}]"

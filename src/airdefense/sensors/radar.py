@@ -45,6 +45,7 @@ from airdefense.sensors.detection import (
     snr_radar_equation,
     threshold_from_pfa,
 )
+from airdefense.threats.rcs import aspect_rcs_m2
 
 __all__ = ["RadarNetwork", "reference_snr_db"]
 
@@ -509,10 +510,20 @@ class RadarNetwork:
         del t0
         traj = getattr(truth, "trajectory", None)
         states = truth.states(t1)
-        rcs_fn = getattr(traj, "rcs_m2", None)
-        if callable(rcs_fn):
-            rcs = np.stack([np.asarray(rcs_fn(t1, e), float) for e in self.enu]) if len(self) \
-                else np.asarray(truth.rcs_m2, float)
+        if len(self) and hasattr(traj, "rcs_front_m2"):
+            # One aspect computation for every radar, from the (memoised) truth states.
+            rcs = aspect_rcs_m2(states[None, :, :3], states[None, :, 3:], self.enu[:, None, :],
+                                traj.rcs_front_m2, traj.rcs_side_m2, traj.rcs_tail_m2)
+        elif len(self) and callable(getattr(traj, "rcs_m2", None)):
+            rcs = np.stack([np.asarray(traj.rcs_m2(t1, e), float) for e in self.enu])
         else:
             rcs = np.asarray(truth.rcs_m2, float)
-        return self.scan(t1, states, rcs, alive(t1), rng)
+        det = self.scan(t1, states, rcs, alive(t1), rng)
+        launch = getattr(truth, "launch_time_s", None)
+        if launch is not None and len(det):
+            # A look earlier in the step than the target's launch cannot have seen it.
+            tid = det.truth_id
+            early = (tid >= 0) & (det.time_s < launch[np.maximum(tid, 0)])
+            if early.any():
+                det = det.select(~early)
+        return det

@@ -71,9 +71,9 @@ class SimulationResult:
 
 
 def _make_sensors(sc: Scenario):
-    from airdefense.sensors.simple import RangeHorizonSensors
+    from airdefense.sensors.radar import RadarNetwork
 
-    return RangeHorizonSensors(sc.sensors, sc.frame)
+    return RadarNetwork.from_scenario(sc)
 
 
 def _make_tracker(mode: str, truth, sc: Scenario, rng: np.random.Generator):
@@ -145,7 +145,7 @@ class _Run:
                             pos=self.truth.states(tl)[k])
 
     def sense_and_track(self, t0: float, t1: float) -> None:
-        det = self.sensors.scan(t0, t1, self.truth, self.alive, self.rng["sensors"])
+        det = self.sensors.step(t0, t1, self.truth, self.alive, self.rng["sensors"])
         real = np.flatnonzero(det.truth_id >= 0) if len(det) else np.zeros(0, int)
         if real.size:
             # First detection of each threat by each radar (rows are in scan-time order).
