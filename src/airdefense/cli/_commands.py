@@ -10,3 +10,5 @@ for _cmd in (run, validate, catalog):
 from airdefense.cli.plot_threats import plot_threats; main.add_command(plot_threats)  # noqa: E402, E702, I001
 from airdefense.cli.track import track; main.add_command(track)  # noqa: E402, E702, I001
 from airdefense.cli.coverage import plot_coverage_cmd; main.add_command(plot_coverage_cmd)  # noqa: E402, E702, I001
+from airdefense.cli.campaign import campaign; main.add_command(campaign)  # noqa: E402, E702, I001
+from airdefense.cli.wta import wta; main.add_command(wta)  # noqa: E402, E702, I001

@@ -1,0 +1,10 @@
+"""Monte Carlo campaigns and parameter sweeps, run locally (process pool) or on Ray.
+
+>>> import airdefense as ad
+>>> res = ad.run_campaign("examples/01_drone_wave.yaml", runs=50, seed=1, workers=2)  # doctest: +SKIP
+>>> res.summaries.leaked.mean()  # doctest: +SKIP
+"""
+
+from airdefense.campaign.runner import CampaignResult, run_campaign
+
+__all__ = ["CampaignResult", "run_campaign"]

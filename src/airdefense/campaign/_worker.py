@@ -1,0 +1,163 @@
+"""What runs in a worker: one replication from a picklable scenario spec.
+
+Module-level functions only, so that ``spawn`` process pools and Ray can import them.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from airdefense.results.store import RepResult
+from airdefense.scenario.loader import Scenario, scenario_from_dict
+
+__all__ = ["ScenarioSpec", "spec_of", "scenario_hash", "replication_seed", "run_replication",
+           "run_task", "init_worker"]
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """A scenario as written plus where it came from: enough to rebuild it in a worker.
+
+    Attributes
+    ----------
+    raw : dict
+        The scenario mapping as written (after any edits).
+    source : str
+        Name for error messages (the file, or ``<dict>``).
+    base_dir : str or None
+        Absolute folder that relative file names (catalogs, terrain) are resolved against.
+    """
+
+    raw: dict
+    source: str
+    base_dir: str | None = None
+
+    def load(self) -> Scenario:
+        """Validate and resolve the scenario."""
+        base = Path(self.base_dir) if self.base_dir else None
+        return scenario_from_dict(copy.deepcopy(self.raw), self.source, base_dir=base)
+
+
+def spec_of(sc: Scenario, base_dir: str | Path | None = None) -> ScenarioSpec:
+    """Return the spec of a loaded scenario (its folder is its source file's, if it has one)."""
+    if base_dir is None and sc.source and Path(sc.source).is_file():
+        base_dir = Path(sc.source).resolve().parent
+    elif base_dir is None:
+        base_dir = Path.cwd()
+    return ScenarioSpec(sc.to_dict(), sc.source or "<dict>", str(Path(base_dir).resolve()))
+
+
+def _catalog_dump(sc: Scenario) -> dict:
+    out = {}
+    for sec in ("threats", "sensors", "launchers", "interceptors"):
+        try:
+            items = sc.catalog.section(sec)
+        except Exception:  # pragma: no cover - a section the catalog lacks
+            continue
+        out[sec] = {k: p.model_dump(mode="json") for k, p in sorted(items.items())}
+    return out
+
+
+def scenario_hash(sc: Scenario) -> tuple[str, str]:
+    """SHA-256 of the canonical validated configuration and the presets; and that JSON.
+
+    The configuration is dumped with every default filled in and keys sorted, so two files
+    that differ only in layout, comments, description or spelled-out defaults hash the same.
+    The seed is part of the configuration but not of this hash: campaigns hash it separately.
+    """
+    cfg = sc.config.model_dump(mode="json")
+    cfg.pop("seed", None)
+    cfg.pop("description", None)  # prose only
+    text = json.dumps(cfg, sort_keys=True, separators=(",", ":"), default=str)
+    cat = json.dumps(_catalog_dump(sc), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((text + "\n" + cat).encode()).hexdigest(), text
+
+
+def replication_seed(seed: int, rep: int) -> np.random.SeedSequence:
+    """Seed of replication ``rep``: the same as ``SeedSequence(seed).spawn(runs)[rep]``."""
+    return np.random.SeedSequence(seed, spawn_key=(rep,))
+
+
+def run_replication(sc: Scenario, seed: int, rep: int, *, tracking: str | None = None,
+                    solver: str | None = None, events: bool = True) -> RepResult:
+    """Simulate replication ``rep`` of a campaign and return its compact result.
+
+    Parameters
+    ----------
+    sc : Scenario
+    seed : int
+        The campaign's root seed.
+    rep : int
+        Replication index.
+    tracking, solver : str, optional
+        Overrides passed to :func:`airdefense.simulate`.
+    events : bool, default True
+        Keep the event log.
+
+    Returns
+    -------
+    RepResult
+    """
+    from airdefense.simulation import simulate
+
+    t0 = time.perf_counter()
+    res = simulate(sc, seed=replication_seed(seed, rep), tracking=tracking, solver=solver)
+    wall = time.perf_counter() - t0
+    s = res.summary
+    scalars = {k: float(v) for k, v in s.items()
+               if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)}
+    exp = s.get("by_interceptor", pd.DataFrame(columns=["type", "fired", "hits", "cost"]))
+    out = s.get("by_type", pd.DataFrame(
+        columns=["kind", "preset", "launched", "intercepted", "leaked", "other"]))
+    exp = exp[["type", "fired", "hits", "cost"]].reset_index(drop=True)
+    out = out[["kind", "preset", "launched", "intercepted", "leaked", "other"]]
+    out = out.astype({"kind": str, "preset": str}).reset_index(drop=True)
+    ev = None
+    if events:
+        ev = res.events.copy()
+        if "kind" in ev:
+            ev["kind"] = ev["kind"].astype(str)
+        ev.insert(0, "seq", np.arange(len(ev), dtype=np.int64))  # order within the log
+    return RepResult(rep=int(rep), seed_key=f"{seed}/{rep}", wall_s=wall, summary=scalars,
+                     expenditure=exp, outcomes=out, events=ev)
+
+
+_CACHE: dict[str, Scenario] = {}
+
+
+def init_worker(spec: ScenarioSpec | None = None) -> None:
+    """Process-pool initializer: load the scenario once per worker process."""
+    if spec is not None:
+        _scenario(spec)
+
+
+def _scenario(spec: ScenarioSpec) -> Scenario:
+    key = hashlib.sha256(json.dumps([spec.raw, spec.source, spec.base_dir], sort_keys=True,
+                                    default=str).encode()).hexdigest()
+    sc = _CACHE.get(key)
+    if sc is None:
+        if len(_CACHE) > 16:  # a long sweep: keep memory bounded
+            _CACHE.clear()
+        sc = _CACHE[key] = spec.load()
+    return sc
+
+
+def run_task(spec: ScenarioSpec, seed: int, rep: int, tracking: str | None,
+             solver: str | None, events: bool) -> RepResult:
+    """Run one replication in a worker, loading (and caching) the scenario from its spec."""
+    return run_replication(_scenario(spec), seed, rep, tracking=tracking, solver=solver,
+                           events=events)
+
+
+def run_tasks(spec: ScenarioSpec, seed: int, reps: list[int], tracking: str | None,
+              solver: str | None, events: bool) -> list[RepResult]:
+    """Run several replications in a worker (one task, less overhead for short runs)."""
+    return [run_task(spec, seed, r, tracking, solver, events) for r in reps]

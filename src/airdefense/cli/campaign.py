@@ -1,0 +1,58 @@
+"""``airdefense campaign``: N seeded replications of a scenario into a results database."""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["campaign"]
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--runs", type=click.IntRange(min=1), required=True, help="Replications to run.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Root seed (default: the scenario's); replication i uses "
+                   "SeedSequence(seed).spawn(runs)[i].")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the CPUs available).")
+@click.option("--backend", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True, help="Process pool on this machine, or a Ray cluster.")
+@click.option("--address", default=None,
+              help="Ray cluster address ('auto': the running cluster); ray backend only.")
+@click.option("--db", type=click.Path(dir_okay=False), default="results.duckdb",
+              show_default=True, help="DuckDB results database, written as runs finish.")
+@click.option("--resume", is_flag=True,
+              help="Continue this campaign in --db: keep finished runs, run the rest.")
+@click.option("--tracking", type=click.Choice(["truth", "full"]), default=None,
+              help="Override the scenario's tracking mode.")
+@click.option("--solver", type=click.Choice(["greedy", "heuristic", "exact"]), default=None,
+              help="Override the scenario's assignment solver.")
+@click.option("--no-events", is_flag=True, help="Do not keep the event logs.")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+              help="Change one scenario field (repeatable).")
+@click.option("--drop", "drops", multiple=True, metavar="PATH",
+              help="Remove one scenario entry (repeatable).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def campaign(scenario: str, runs: int, seed: int | None, workers: int | None, backend: str,
+             address: str | None, db: str, resume: bool, tracking: str | None,
+             solver: str | None, no_events: bool, sets: tuple[str, ...],
+             drops: tuple[str, ...], quiet: bool) -> None:
+    """Run a Monte Carlo campaign of SCENARIO and print its statistics."""
+    from airdefense.campaign.runner import default_workers, run_campaign
+    from airdefense.scenario import load_scenario
+    from airdefense.scenario.edit import load_edited
+
+    sc = load_edited(scenario, sets, drops) if sets or drops else load_scenario(scenario)
+    if address is not None and backend != "ray":
+        raise click.UsageError("--address is for the ray backend; add --backend ray")
+    res = run_campaign(sc, runs, seed, workers=workers or default_workers(), backend=backend,
+                       address=address, db=db, resume=resume, tracking=tracking, solver=solver,
+                       events=not no_events, progress=not quiet)
+    st = res.stats()
+    click.echo(f"Campaign {res.campaign_id}: {res.scenario}, seed {res.seed}, "
+               f"{len(res)} replications")
+    click.echo("")
+    click.echo(st.to_text())
+    click.echo("")
+    click.echo(f"results in {db} (campaign {res.campaign_id}); report: airdefense report {db} "
+               f"--campaign {res.campaign_id} --out report.html")

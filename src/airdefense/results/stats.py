@@ -1,0 +1,327 @@
+"""Statistics of a campaign: means with confidence intervals, distributions, convergence.
+
+Every function takes the per-replication summaries (one row per replication, one column per
+quantity) or one column of them. Non-finite values (a cost exchange ratio with no interceptor
+fired is ``inf``) are left out of means and counted apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from airdefense.errors import AirDefenseError
+
+__all__ = [
+    "mean_ci",
+    "proportion_ci",
+    "describe",
+    "distribution",
+    "convergence",
+    "expenditure_stats",
+    "campaign_stats",
+    "CampaignStats",
+    "DISTRIBUTION_QUANTITIES",
+]
+
+#: Quantities whose distributions a campaign reports.
+DISTRIBUTION_QUANTITIES = ("leaked", "interceptors_fired", "cost_exchange", "value_lost")
+
+
+def _check_level(level: float) -> float:
+    if not 0.0 < float(level) < 1.0:
+        raise AirDefenseError(f"confidence level must be in (0, 1), got {level}")
+    return float(level)
+
+
+def mean_ci(x, level: float = 0.95) -> tuple[float, float, float, float, int]:
+    """Mean of a sample and its Student-t confidence interval.
+
+    Parameters
+    ----------
+    x : array-like of shape (n,)
+        Values; non-finite ones are ignored.
+    level : float, default 0.95
+
+    Returns
+    -------
+    mean, sem, low, high : float
+        ``sem = s / sqrt(n)`` with the n-1 sample standard deviation; the interval is
+        ``mean -/+ t_{(1+level)/2, n-1} * sem``. NaN where n < 2 (sem, interval) or n = 0.
+    n : int
+        Finite values used.
+
+    Examples
+    --------
+    >>> m, se, lo, hi, n = mean_ci([1.0, 2.0, 3.0])
+    >>> round(lo, 4), round(hi, 4)
+    (-0.4841, 4.4841)
+    """
+    level = _check_level(level)
+    a = np.asarray(x, float)
+    a = a[np.isfinite(a)]
+    n = a.size
+    if n == 0:
+        return np.nan, np.nan, np.nan, np.nan, 0
+    m = float(a.mean())
+    if n < 2:
+        return m, np.nan, np.nan, np.nan, 1
+    se = float(a.std(ddof=1) / np.sqrt(n))
+    h = float(_st.t.ppf(0.5 + level / 2, n - 1)) * se
+    return m, se, m - h, m + h, n
+
+
+def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float, float]:
+    """Proportion ``k/n`` with its Wilson score interval.
+
+    Returns
+    -------
+    p, low, high : float
+        NaN for n = 0.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in proportion_ci(0, 10)]
+    [0.0, 0.0, 0.2775]
+    """
+    level = _check_level(level)
+    if n <= 0:
+        return np.nan, np.nan, np.nan
+    z = float(_st.norm.ppf(0.5 + level / 2))
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return p, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def describe(summaries: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Mean with a confidence interval, and spread, of every quantity.
+
+    Parameters
+    ----------
+    summaries : DataFrame
+        One row per replication; every numeric column except ``rep`` is a quantity.
+    level : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        Indexed by quantity, columns ``n, mean, std, se, ci_low, ci_high, min, median, max,
+        n_nonfinite`` (``se``: standard error of the mean).
+    """
+    rows = {}
+    for q in summaries.columns:
+        if q == "rep" or not pd.api.types.is_numeric_dtype(summaries[q]):
+            continue
+        a = summaries[q].to_numpy(float)
+        fin = a[np.isfinite(a)]
+        m, se, lo, hi, n = mean_ci(fin, level)
+        rows[q] = {
+            "n": n, "mean": m, "std": float(fin.std(ddof=1)) if n > 1 else np.nan, "se": se,
+            "ci_low": lo, "ci_high": hi,
+            "min": float(fin.min()) if n else np.nan,
+            "median": float(np.median(fin)) if n else np.nan,
+            "max": float(fin.max()) if n else np.nan,
+            "n_nonfinite": int(a.size - n),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "quantity"
+    return out
+
+
+def distribution(x, bins: int | None = None) -> pd.DataFrame:
+    """Empirical distribution of one quantity.
+
+    Integer-valued samples give one row per value (``value, count, fraction``); others a
+    histogram of ``bins`` (default: Sturges' rule) with ``low, high, count, fraction``.
+    Non-finite values are left out.
+    """
+    a = np.asarray(x, float)
+    a = a[np.isfinite(a)]
+    if a.size == 0:
+        return pd.DataFrame(columns=["value", "count", "fraction"])
+    if np.all(a == np.round(a)) and bins is None:
+        vals, counts = np.unique(a, return_counts=True)
+        return pd.DataFrame({"value": vals, "count": counts, "fraction": counts / a.size})
+    nb = bins or int(np.ceil(np.log2(a.size) + 1))
+    counts, edges = np.histogram(a, bins=nb)
+    return pd.DataFrame({"low": edges[:-1], "high": edges[1:], "count": counts,
+                         "fraction": counts / a.size})
+
+
+def convergence(x, level: float = 0.95, points: int | None = None) -> pd.DataFrame:
+    """Running mean and standard error against the number of runs.
+
+    The standard error should fall as ``1/sqrt(n)``; ``rel_half_width`` (half the confidence
+    interval over the absolute mean) says how many runs a given precision needs.
+
+    Parameters
+    ----------
+    x : array-like of shape (n,)
+        Values in replication order; non-finite ones are left out.
+    level : float, default 0.95
+    points : int, optional
+        Number of ``n`` to report (log-spaced from 2 to n); default all.
+
+    Returns
+    -------
+    DataFrame
+        ``n, mean, se, ci_half, rel_half_width`` (``se``: standard error of the mean).
+    """
+    level = _check_level(level)
+    a = np.asarray(x, float)
+    a = a[np.isfinite(a)]
+    n = np.arange(1, a.size + 1)
+    if a.size == 0:
+        return pd.DataFrame(columns=["n", "mean", "se", "ci_half", "rel_half_width"])
+    # Prefix sums of values shifted by the first one (less cancellation in the variance).
+    b = a - a[0]
+    csum = np.cumsum(b)
+    mb = csum / n
+    mean = mb + a[0]
+    csq = np.cumsum(b * b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.where(n > 1, (csq - n * mb * mb) / np.maximum(n - 1, 1), np.nan)
+        var = np.maximum(var, 0.0)
+        sem = np.sqrt(var / n)
+        t = np.where(n > 1, _st.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)), np.nan)
+        half = t * sem
+        rel = np.where(mean != 0, half / np.abs(mean), np.nan)
+    df = pd.DataFrame({"n": n, "mean": mean, "se": sem, "ci_half": half,
+                       "rel_half_width": rel})
+    if points is not None and a.size > points:
+        idx = np.unique(np.geomspace(2, a.size, points).round().astype(int)) - 1
+        df = df.iloc[idx].reset_index(drop=True)
+    return df
+
+
+def expenditure_stats(expenditure: pd.DataFrame, reps, level: float = 0.95) -> pd.DataFrame:
+    """Interceptors fired per replication by type: mean with confidence interval.
+
+    Parameters
+    ----------
+    expenditure : DataFrame
+        ``rep, type, fired, hits, cost`` (a type not fired in a replication counts 0 there).
+    reps : array-like
+        Every replication index of the campaign.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by type: ``fired_mean, fired_ci_low, fired_ci_high, hits_mean, cost_mean``.
+    """
+    reps = np.asarray(list(reps))
+    if expenditure is None or expenditure.empty or reps.size == 0:
+        return pd.DataFrame(columns=["fired_mean", "fired_ci_low", "fired_ci_high",
+                                     "hits_mean", "cost_mean"])
+    rows = {}
+    for typ, g in expenditure.groupby("type"):
+        g = g.groupby("rep")[["fired", "hits", "cost"]].sum().reindex(reps, fill_value=0)
+        m, _, lo, hi, _ = mean_ci(g.fired.to_numpy(float), level)
+        rows[typ] = {"fired_mean": m, "fired_ci_low": lo, "fired_ci_high": hi,
+                     "hits_mean": float(g.hits.mean()), "cost_mean": float(g.cost.mean())}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "type"
+    return out
+
+
+@dataclass
+class CampaignStats:
+    """Statistics of a campaign.
+
+    Attributes
+    ----------
+    table : DataFrame
+        :func:`describe` of every quantity (mean, 95% CI, spread).
+    p_zero_leakers : tuple of float
+        ``(p, low, high)``: fraction of replications with no leaker, with its Wilson interval.
+    distributions : dict of str to DataFrame
+        :func:`distribution` of leakers, interceptors fired, cost exchange and value lost.
+    convergence : dict of str to DataFrame
+        :func:`convergence` of the same quantities.
+    expenditure : DataFrame
+        :func:`expenditure_stats`: interceptors fired by type.
+    pooled_cost_exchange : float
+        Total attacker spend over total defence spend across all replications.
+    level : float
+    runs : int
+    """
+
+    table: pd.DataFrame
+    p_zero_leakers: tuple[float, float, float]
+    distributions: dict[str, pd.DataFrame] = field(default_factory=dict)
+    convergence: dict[str, pd.DataFrame] = field(default_factory=dict)
+    expenditure: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pooled_cost_exchange: float = np.nan
+    level: float = 0.95
+    runs: int = 0
+
+    def to_text(self) -> str:
+        """Plain-text tables: mean and CI of every quantity, then P(zero leakers)."""
+        pct = f"{100 * self.level:g}%"
+        t = self.table
+        lines = [f"{'quantity':<20} {'mean':>14} {pct + ' CI':>31} {'n':>6}"]
+        for q, r in t.iterrows():
+            lines.append(f"{q:<20} {_fmt(r['mean']):>14} "
+                         f"[{_fmt(r['ci_low']):>13}, {_fmt(r['ci_high']):>13}] {int(r['n']):>6}")
+        p, lo, hi = self.p_zero_leakers
+        lines.append("")
+        lines.append(f"P(zero leakers)      {p:.3f}   {pct} CI [{lo:.3f}, {hi:.3f}]")
+        if np.isfinite(self.pooled_cost_exchange):
+            lines.append(f"cost exchange (pooled: total attack / total defence cost) "
+                         f"{self.pooled_cost_exchange:.3f}")
+        if len(self.expenditure):
+            lines.append("")
+            lines.append("interceptors fired per run, by type")
+            for typ, r in self.expenditure.iterrows():
+                lines.append(f"  {typ:<18} {_fmt(r.fired_mean):>10} "
+                             f"[{_fmt(r.fired_ci_low)}, {_fmt(r.fired_ci_high)}]")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _fmt(x: float) -> str:
+    if not np.isfinite(x):
+        return "nan" if np.isnan(x) else "inf"
+    if abs(x) >= 1e6:
+        return f"{x:.4g}"
+    return f"{x:.3f}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def campaign_stats(summaries: pd.DataFrame, expenditure: pd.DataFrame | None = None,
+                   level: float = 0.95) -> CampaignStats:
+    """All the statistics of a campaign (see :class:`CampaignStats`).
+
+    Parameters
+    ----------
+    summaries : DataFrame
+        One row per replication (``rep`` plus the quantities).
+    expenditure : DataFrame, optional
+        ``rep, type, fired, hits, cost``.
+    level : float, default 0.95
+    """
+    level = _check_level(level)
+    table = describe(summaries, level)
+    n = len(summaries)
+    if "leaked" in summaries and n:
+        k = int((summaries["leaked"].to_numpy(float) == 0).sum())
+        pz = proportion_ci(k, n, level)
+    else:
+        pz = (np.nan, np.nan, np.nan)
+    order = summaries.sort_values("rep") if "rep" in summaries else summaries
+    dists = {q: distribution(summaries[q]) for q in DISTRIBUTION_QUANTITIES if q in summaries}
+    conv = {q: convergence(order[q], level) for q in DISTRIBUTION_QUANTITIES if q in summaries}
+    reps = summaries["rep"] if "rep" in summaries else range(n)
+    exp = expenditure_stats(expenditure, reps, level)
+    pooled = np.nan
+    if {"attack_cost", "defence_cost"} <= set(summaries.columns):
+        d = float(summaries["defence_cost"].sum())
+        pooled = float(summaries["attack_cost"].sum()) / d if d > 0 else np.inf
+    return CampaignStats(table=table, p_zero_leakers=pz, distributions=dists, convergence=conv,
+                         expenditure=exp, pooled_cost_exchange=pooled, level=level, runs=n)

@@ -1,0 +1,509 @@
+"""The results database: campaigns, replications, summaries and events in one DuckDB file.
+
+Tables (every one keyed by ``campaign_id`` and, below campaigns, the replication index ``rep``):
+
+============  ==========================================================================
+table         rows
+============  ==========================================================================
+meta          ``key, value``: ``format = airdefense-results``, ``version``
+campaigns     one per campaign: scenario name and hash, canonical config, seed, runs,
+              tracking, solver, sweep id and grid point
+replications  one per finished replication: seed key, wall time, finish time. A row here
+              is written in the same transaction as the replication's other rows, so it
+              marks the replication as complete.
+summaries     tidy: ``rep, quantity, value`` for every scalar of the run summary
+expenditure   ``rep, type, fired, hits, cost``: interceptors by type
+outcomes      ``rep, kind, preset, launched, intercepted, leaked, other``: threats by type
+events        the event log of each replication (``rep`` plus the event columns)
+sweeps        one per sweep: its varied paths and values
+============  ==========================================================================
+
+Writes happen in the parent process only, one transaction per batch of finished replications;
+a killed campaign therefore loses no committed replication and leaves no partial one.
+DuckDB is an optional dependency (``pip install 'airdefense[db]'``), imported here lazily.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from airdefense.errors import AirDefenseError, InputFileError
+
+__all__ = ["ResultStore", "CampaignInfo", "RepResult", "FORMAT", "VERSION", "order_quantities"]
+
+FORMAT = "airdefense-results"
+VERSION = "1"
+
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS campaigns (
+        campaign_id VARCHAR PRIMARY KEY, scenario_name VARCHAR, scenario_hash VARCHAR,
+        campaign_hash VARCHAR, seed VARCHAR, runs INTEGER, tracking VARCHAR, solver VARCHAR,
+        source VARCHAR, config_json VARCHAR, sweep_id VARCHAR, point_json VARCHAR,
+        created_at TIMESTAMP, version VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS replications (
+        campaign_id VARCHAR, rep INTEGER, seed_key VARCHAR, wall_s DOUBLE,
+        finished_at TIMESTAMP, PRIMARY KEY (campaign_id, rep))""",
+    """CREATE TABLE IF NOT EXISTS summaries (
+        campaign_id VARCHAR, rep INTEGER, quantity VARCHAR, value DOUBLE)""",
+    """CREATE TABLE IF NOT EXISTS expenditure (
+        campaign_id VARCHAR, rep INTEGER, type VARCHAR, fired BIGINT, hits BIGINT,
+        cost DOUBLE)""",
+    """CREATE TABLE IF NOT EXISTS outcomes (
+        campaign_id VARCHAR, rep INTEGER, kind VARCHAR, preset VARCHAR, launched BIGINT,
+        intercepted BIGINT, leaked BIGINT, other BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS sweeps (
+        sweep_id VARCHAR PRIMARY KEY, scenario_hash VARCHAR, vary_json VARCHAR,
+        created_at TIMESTAMP)""",
+]
+_EXP_COLS = ["type", "fired", "hits", "cost"]
+_OUT_COLS = ["kind", "preset", "launched", "intercepted", "leaked", "other"]
+
+
+@dataclass
+class CampaignInfo:
+    """What identifies a campaign and how it was run.
+
+    Attributes
+    ----------
+    campaign_id : str
+        Short id (the first 12 hex digits of ``campaign_hash``).
+    scenario_name : str
+    scenario_hash : str
+        SHA-256 of the canonical validated scenario configuration and the presets it resolves.
+    campaign_hash : str
+        SHA-256 of ``scenario_hash``, the seed, the tracking mode and the solver.
+    seed : int
+        Root seed; replication ``i`` uses ``SeedSequence(seed).spawn(runs)[i]``.
+    runs : int
+    tracking, solver : str or None
+        Overrides of the scenario's tracking mode and solver, if any.
+    source : str or None
+        The scenario file.
+    config_json : str
+        Canonical JSON of the validated configuration.
+    sweep_id, point_json : str or None
+        The sweep this campaign belongs to and its grid point (``{path: value}``) as JSON.
+    """
+
+    campaign_id: str
+    scenario_name: str
+    scenario_hash: str
+    campaign_hash: str
+    seed: int
+    runs: int
+    tracking: str | None = None
+    solver: str | None = None
+    source: str | None = None
+    config_json: str = "{}"
+    sweep_id: str | None = None
+    point_json: str | None = None
+
+
+@dataclass
+class RepResult:
+    """What one replication sends back to the parent process.
+
+    Attributes
+    ----------
+    rep : int
+        Replication index, 0..runs-1.
+    seed_key : str
+        ``"entropy/i"`` of its SeedSequence.
+    wall_s : float
+        Seconds the simulation took.
+    summary : dict of str to float
+        The scalar figures of the run summary.
+    expenditure : DataFrame
+        ``type, fired, hits, cost``.
+    outcomes : DataFrame
+        ``kind, preset, launched, intercepted, leaked, other``.
+    events : DataFrame or None
+        The event log, if kept.
+    """
+
+    rep: int
+    seed_key: str
+    wall_s: float
+    summary: dict[str, float]
+    expenditure: pd.DataFrame
+    outcomes: pd.DataFrame
+    events: pd.DataFrame | None = None
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now()
+
+
+def _import_duckdb():
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb is in the dev extra
+        raise AirDefenseError(
+            "the results database needs duckdb: pip install 'airdefense[db]'") from None
+    return duckdb
+
+
+class ResultStore:
+    """A results database (DuckDB file) opened for reading and writing.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file; created if missing (unless ``create=False``).
+    create : bool, default True
+        Create a new database if the file does not exist.
+    read_only : bool, default False
+
+    Raises
+    ------
+    InputFileError
+        If the file is not a DuckDB database, is an unrelated DuckDB database, is locked by
+        another process, or was written by a newer version.
+
+    Examples
+    --------
+    >>> with ResultStore("results.duckdb") as db:  # doctest: +SKIP
+    ...     db.campaigns()
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
+        duckdb = _import_duckdb()
+        self.path = str(path)
+        p = Path(path)
+        if p.is_dir():
+            raise InputFileError(self.path, "is a folder, not a results database file")
+        exists = p.is_file() and p.stat().st_size > 0
+        if not exists and not create:
+            raise InputFileError(self.path, "no such results database")
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only and exists)
+        except duckdb.Error as exc:
+            msg = str(exc)
+            if "not a valid DuckDB database" in msg or "not a valid" in msg:
+                raise InputFileError(
+                    self.path, "is not a DuckDB database (not written by airdefense campaign); "
+                    "choose another --db file") from None
+            if "lock" in msg.lower():
+                raise InputFileError(
+                    self.path, "is in use by another process (a campaign still running?): "
+                    f"{msg.splitlines()[0]}") from None
+            raise InputFileError(self.path, f"cannot open the database: {msg}") from None
+        self._check_or_init(exists, read_only)
+
+    # -- schema ------------------------------------------------------------------------------
+    def _tables(self) -> set[str]:
+        rows = self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def _check_or_init(self, exists: bool, read_only: bool) -> None:
+        tables = self._tables()
+        if "meta" in tables:
+            meta = dict(self.con.execute("SELECT key, value FROM meta").fetchall())
+            if meta.get("format") != FORMAT:
+                self.close()
+                raise InputFileError(
+                    self.path, f"is a DuckDB database but not an airdefense results database "
+                    f"(meta.format is {meta.get('format')!r}, expected {FORMAT!r})")
+            if int(meta.get("version", "0")) > int(VERSION):
+                self.close()
+                raise InputFileError(
+                    self.path, f"was written by a newer airdefense (results format version "
+                    f"{meta.get('version')}, this one reads up to {VERSION})")
+            return
+        if tables:
+            self.close()
+            raise InputFileError(
+                self.path, "is a DuckDB database but not an airdefense results database (it has "
+                f"tables {', '.join(sorted(tables))} and no 'meta' table); choose another --db")
+        if read_only:
+            return
+        for stmt in _SCHEMA:
+            self.con.execute(stmt)
+        self.con.execute("INSERT INTO meta VALUES ('format', ?), ('version', ?)",
+                         [FORMAT, VERSION])
+
+    def close(self) -> None:
+        """Close the connection."""
+        if getattr(self, "con", None) is not None:
+            self.con.close()
+            self.con = None
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- campaigns ---------------------------------------------------------------------------
+    def campaigns(self) -> pd.DataFrame:
+        """Every campaign, with the number of finished replications (``done``)."""
+        if "campaigns" not in self._tables():
+            return pd.DataFrame(columns=["campaign_id", "scenario_name", "runs", "done"])
+        return self.con.execute(
+            """SELECT c.*, COALESCE(r.done, 0) AS done FROM campaigns c
+               LEFT JOIN (SELECT campaign_id, count(*) AS done FROM replications
+                          GROUP BY campaign_id) r USING (campaign_id)
+               ORDER BY c.created_at, c.campaign_id""").df()
+
+    def campaign(self, campaign_id: str) -> dict[str, Any]:
+        """One campaign's row as a dict.
+
+        Raises
+        ------
+        AirDefenseError
+            If there is no such campaign; the message lists those there are.
+        """
+        df = self.campaigns()
+        row = df[df.campaign_id == campaign_id]
+        if row.empty:
+            # Accept a unique prefix of an id.
+            row = df[df.campaign_id.str.startswith(str(campaign_id))]
+            if len(row) != 1:
+                have = ", ".join(df.campaign_id) or "none"
+                raise AirDefenseError(
+                    f"{self.path}: no campaign {campaign_id!r}; campaigns there: {have}")
+        return row.iloc[0].to_dict()
+
+    def done_reps(self, campaign_id: str) -> set[int]:
+        """Indices of the finished replications of a campaign."""
+        rows = self.con.execute("SELECT rep FROM replications WHERE campaign_id = ?",
+                                [campaign_id]).fetchall()
+        return {int(r[0]) for r in rows}
+
+    def begin(self, info: CampaignInfo, *, resume: bool) -> set[int]:
+        """Register a campaign (or find it, to resume) and return its finished replications.
+
+        Parameters
+        ----------
+        info : CampaignInfo
+        resume : bool
+            Continue the campaign if the database holds it.
+
+        Returns
+        -------
+        set of int
+            Replications already finished (empty for a new campaign).
+
+        Raises
+        ------
+        AirDefenseError
+            Without ``resume``, if the campaign is already there; with ``resume``, if the
+            database holds campaigns but none of this scenario and seed.
+        """
+        df = self.campaigns()
+        mine = df[df.campaign_id == info.campaign_id]
+        if not mine.empty:
+            row = mine.iloc[0]
+            if row.campaign_hash != info.campaign_hash:  # pragma: no cover - 48-bit collision
+                raise AirDefenseError(f"{self.path}: campaign id {info.campaign_id} collides")
+            if not resume:
+                raise AirDefenseError(
+                    f"{self.path}: already holds campaign {info.campaign_id} of scenario "
+                    f"{info.scenario_name!r} with seed {info.seed} ({int(row.done)} of "
+                    f"{int(row.runs)} replications done); use --resume to continue it, or "
+                    "choose another --db")
+            self._drop_partial(info.campaign_id)
+            if info.runs > int(row.runs):
+                self.con.execute("UPDATE campaigns SET runs = ? WHERE campaign_id = ?",
+                                 [info.runs, info.campaign_id])
+            return self.done_reps(info.campaign_id)
+        if resume and not df.empty and info.sweep_id is None:
+            same = df[df.scenario_hash == info.scenario_hash]
+            if same.empty:
+                have = "; ".join(f"{r.campaign_id} (scenario {r.scenario_name!r}, hash "
+                                 f"{r.scenario_hash[:12]})" for r in df.itertuples())
+                raise AirDefenseError(
+                    f"{self.path}: cannot resume: this database was written by another "
+                    f"scenario. This is {info.scenario_name!r} (hash "
+                    f"{info.scenario_hash[:12]}); the database holds {have}. Choose the right "
+                    "scenario or --db, or drop --resume to add a new campaign")
+            seeds = ", ".join(sorted({str(s) for s in same.seed}))
+            raise AirDefenseError(
+                f"{self.path}: cannot resume: it holds scenario {info.scenario_name!r} with seed "
+                f"{seeds}, not seed {info.seed} (or another tracking/solver); pass the same "
+                "--seed, or drop --resume to add a new campaign")
+        self.con.execute(
+            "INSERT INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [info.campaign_id, info.scenario_name, info.scenario_hash, info.campaign_hash,
+             str(info.seed), info.runs, info.tracking, info.solver, info.source,
+             info.config_json, info.sweep_id, info.point_json, _now(), _version()])
+        return set()
+
+    def _drop_partial(self, campaign_id: str) -> None:
+        # Rows of a replication without its `replications` row cannot exist (one transaction
+        # per batch), but remove any to be safe.
+        done = "(SELECT rep FROM replications WHERE campaign_id = ?)"
+        self.con.execute("BEGIN TRANSACTION")
+        for t in ("summaries", "expenditure", "outcomes") + (
+                ("events",) if "events" in self._tables() else ()):
+            self.con.execute(f"DELETE FROM {t} WHERE campaign_id = ? AND rep NOT IN {done}",
+                             [campaign_id, campaign_id])
+        self.con.execute("COMMIT")
+
+    def add_sweep(self, sweep_id: str, scenario_hash: str, vary: dict[str, list]) -> None:
+        """Register a sweep (once; a resumed sweep keeps its row)."""
+        if self.con.execute("SELECT 1 FROM sweeps WHERE sweep_id = ?", [sweep_id]).fetchone():
+            return
+        self.con.execute("INSERT INTO sweeps VALUES (?, ?, ?, ?)",
+                         [sweep_id, scenario_hash, json.dumps(vary, default=str), _now()])
+
+    # -- writing -----------------------------------------------------------------------------
+    def write(self, campaign_id: str, results: Sequence[RepResult]) -> None:
+        """Write finished replications in one transaction.
+
+        Parameters
+        ----------
+        campaign_id : str
+        results : sequence of RepResult
+        """
+        if not results:
+            return
+        reps = pd.DataFrame({
+            "campaign_id": campaign_id,
+            "rep": np.array([r.rep for r in results], np.int32),
+            "seed_key": [r.seed_key for r in results],
+            "wall_s": [float(r.wall_s) for r in results],
+            "finished_at": _now(),
+        })
+        summ = pd.DataFrame(
+            [(campaign_id, r.rep, k, float(v)) for r in results for k, v in r.summary.items()],
+            columns=["campaign_id", "rep", "quantity", "value"])
+        exp = _stack(campaign_id, results, "expenditure", _EXP_COLS)
+        out = _stack(campaign_id, results, "outcomes", _OUT_COLS)
+        ev = [r.events.assign(campaign_id=campaign_id, rep=r.rep)
+              for r in results if r.events is not None and len(r.events)]
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table, df in (("summaries", summ), ("expenditure", exp), ("outcomes", out)):
+                if len(df):
+                    con.register("_batch", df)
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _batch")
+                    con.unregister("_batch")
+            if ev:
+                self._write_events(pd.concat(ev, ignore_index=True))
+            con.register("_batch", reps)
+            con.execute("INSERT INTO replications BY NAME SELECT * FROM _batch")
+            con.unregister("_batch")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+    def _write_events(self, ev: pd.DataFrame) -> None:
+        cols = ["campaign_id", "rep"] + [c for c in ev.columns if c not in ("campaign_id", "rep")]
+        ev = ev[cols]
+        for c in ev.columns:
+            if isinstance(ev[c].dtype, pd.CategoricalDtype) or ev[c].dtype == object:
+                ev[c] = ev[c].astype(str)
+        con = self.con
+        con.register("_ev", ev)
+        if "events" not in self._tables():
+            con.execute("CREATE TABLE events AS SELECT * FROM _ev LIMIT 0")
+        else:
+            have = {r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name='events'"
+            ).fetchall()}
+            for c in cols:
+                if c not in have:  # the event log gained a column: add it
+                    typ = con.execute(f'SELECT typeof("{c}") FROM _ev LIMIT 1').fetchone()[0]
+                    con.execute(f'ALTER TABLE events ADD COLUMN "{c}" {typ}')
+        con.execute("INSERT INTO events BY NAME SELECT * FROM _ev")
+        con.unregister("_ev")
+
+    # -- reading -----------------------------------------------------------------------------
+    def replications(self, campaign_id: str) -> pd.DataFrame:
+        """``rep, seed_key, wall_s, finished_at`` of the finished replications, by rep."""
+        return _rep64(self.con.execute(
+            "SELECT rep, seed_key, wall_s, finished_at FROM replications WHERE campaign_id = ? "
+            "ORDER BY rep", [campaign_id]).df())
+
+    def summaries(self, campaign_id: str) -> pd.DataFrame:
+        """Wide table: one row per finished replication (``rep``), one column per quantity."""
+        long = self.con.execute(
+            "SELECT s.rep, s.quantity, s.value FROM summaries s JOIN replications r "
+            "USING (campaign_id, rep) WHERE campaign_id = ?", [campaign_id]).df()
+        return _wide(_rep64(long))
+
+    def table(self, name: str, campaign_id: str, reps: Iterable[int] | None = None
+              ) -> pd.DataFrame:
+        """Rows of ``expenditure``, ``outcomes`` or ``events`` for one campaign, by rep."""
+        if name not in ("expenditure", "outcomes", "events"):
+            raise AirDefenseError(f"no table {name!r}: expected expenditure, outcomes or events")
+        if name not in self._tables():
+            return pd.DataFrame()
+        q = f"SELECT * EXCLUDE (campaign_id) FROM {name} WHERE campaign_id = ?"
+        args: list[Any] = [campaign_id]
+        if reps is not None:
+            reps = [int(r) for r in reps]
+            q += f" AND rep IN ({', '.join('?' * len(reps))})" if reps else " AND FALSE"
+            args += reps
+        order = ", seq" if name == "events" else ""
+        return _rep64(self.con.execute(q + f" ORDER BY rep{order}", args).df())
+
+    def sweep_points(self, sweep_id: str) -> pd.DataFrame:
+        """The campaigns of a sweep with their grid point (one column per varied path)."""
+        df = self.campaigns()
+        df = df[df.sweep_id == sweep_id]
+        pts = pd.DataFrame([json.loads(p) for p in df.point_json], index=df.index)
+        return pd.concat([df[["campaign_id", "runs", "done"]], pts], axis=1)
+
+    def sweeps(self) -> pd.DataFrame:
+        """Every sweep: id, scenario hash, varied paths (JSON) and creation time."""
+        return self.con.execute("SELECT * FROM sweeps ORDER BY created_at").df()
+
+
+def _rep64(df: pd.DataFrame) -> pd.DataFrame:
+    if "rep" in df:
+        df["rep"] = df["rep"].astype("int64")
+    return df
+
+
+def _stack(cid: str, results: Sequence[RepResult], attr: str, cols: list[str]) -> pd.DataFrame:
+    parts = [getattr(r, attr).assign(rep=r.rep) for r in results if len(getattr(r, attr))]
+    if not parts:
+        return pd.DataFrame(columns=["campaign_id", "rep", *cols])
+    df = pd.concat(parts, ignore_index=True)
+    df.insert(0, "campaign_id", cid)
+    return df[["campaign_id", "rep", *cols]]
+
+
+def _wide(long: pd.DataFrame) -> pd.DataFrame:
+    if long.empty:
+        return pd.DataFrame(columns=["rep"])
+    wide = long.pivot(index="rep", columns="quantity", values="value").sort_index()
+    wide.columns.name = None
+    wide = wide.reset_index()
+    return wide[["rep", *order_quantities(c for c in wide.columns if c != "rep")]]
+
+
+#: The order of the summary's scalars (as in :func:`airdefense.results.summary.summarize`).
+QUANTITY_ORDER = [
+    "threats_launched", "intercepted", "leaked", "interceptors_fired", "defence_cost",
+    "attack_cost", "value_lost", "value_at_risk", "value_saved", "cost_exchange",
+    "batteries_disabled",
+]
+
+
+def order_quantities(names: Iterable[str]) -> list[str]:
+    """Sort quantity names: the summary's own order first, then any others by name."""
+    names = list(names)
+    known = [q for q in QUANTITY_ORDER if q in names]
+    return known + sorted(q for q in names if q not in QUANTITY_ORDER)
+
+
+def _version() -> str:
+    from airdefense import __version__
+
+    return __version__

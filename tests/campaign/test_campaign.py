@@ -1,0 +1,138 @@
+"""Campaigns: seeding, determinism across workers and backends, the database, the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import airdefense as ad
+from airdefense.campaign import run_campaign
+from airdefense.campaign._worker import replication_seed
+from airdefense.cli import main
+from airdefense.errors import AirDefenseError
+from airdefense.results.store import ResultStore
+
+
+def test_replication_seed_is_spawned_child():
+    """Replication i's seed equals SeedSequence(seed).spawn(runs)[i] for any runs > i."""
+    for runs in (5, 50):
+        kids = np.random.SeedSequence(42).spawn(runs)
+        for i in (0, 3, runs - 1):
+            a = replication_seed(42, i).generate_state(4)
+            assert np.array_equal(a, kids[i].generate_state(4))
+
+
+def test_replication_equals_simulate_with_spawned_seed(tiny_dict):
+    """A campaign's replication i is simulate(scenario, seed=spawn(runs)[i])."""
+    res = run_campaign(tiny_dict, runs=3, seed=9)
+    one = ad.simulate(ad.load_scenario(tiny_dict), seed=np.random.SeedSequence(9).spawn(3)[2])
+    row = res.summaries.set_index("rep").loc[2]
+    for k in ("leaked", "interceptors_fired", "defence_cost", "value_lost"):
+        assert row[k] == pytest.approx(one.summary[k])
+    ev = res.events[res.events.rep == 2].reset_index(drop=True)
+    assert len(ev) == len(one.events)
+    assert ev.kind.tolist() == one.events.kind.astype(str).tolist()
+
+
+def test_same_seed_same_summaries_1_and_2_workers_and_db(tiny_dict, tmp_path):
+    """Determinism: 1 worker, 2 worker processes and a DB-backed run agree exactly."""
+    a = run_campaign(tiny_dict, runs=4, seed=5, workers=1)
+    b = run_campaign(tiny_dict, runs=4, seed=5, workers=2, db=tmp_path / "r.duckdb")
+    pd.testing.assert_frame_equal(a.summaries, b.summaries)
+    pd.testing.assert_frame_equal(a.expenditure, b.expenditure, check_dtype=False)
+    pd.testing.assert_frame_equal(a.events.drop(columns=[]), b.events, check_dtype=False)
+    assert a.campaign_id == b.campaign_id and len(a) == 4
+    c = run_campaign(tiny_dict, runs=4, seed=6, workers=1, events=False)
+    assert c.campaign_id != a.campaign_id and c.events.empty
+
+
+def test_bad_arguments(tiny_dict):
+    """Bad runs, workers, seed, backend and resume-without-db are clear errors."""
+    with pytest.raises(AirDefenseError, match="runs must be >= 1, got 0"):
+        run_campaign(tiny_dict, runs=0)
+    with pytest.raises(AirDefenseError, match="workers must be >= 1, got 0"):
+        run_campaign(tiny_dict, runs=1, workers=0)
+    with pytest.raises(AirDefenseError, match="seed must be >= 0, got -1"):
+        run_campaign(tiny_dict, runs=1, seed=-1)
+    with pytest.raises(AirDefenseError, match="backend must be one of local, ray, got 'dask'"):
+        run_campaign(tiny_dict, runs=1, backend="dask")
+    with pytest.raises(AirDefenseError, match="resume needs a results database"):
+        run_campaign(tiny_dict, runs=1, resume=True)
+
+
+def test_resume_in_process_extends_and_repeats_nothing(tiny_dict, tmp_path):
+    """Resuming keeps finished replications, runs only the rest, and equals one full run."""
+    db = tmp_path / "r.duckdb"
+    ran: list[int] = []
+    run_campaign(tiny_dict, runs=2, seed=1, db=db, _on_result=lambda r: ran.append(r.rep))
+    with pytest.raises(AirDefenseError, match="already holds campaign .* \\(2 of 2 replications "
+                                              "done\\); use --resume"):
+        run_campaign(tiny_dict, runs=2, seed=1, db=db)
+    res = run_campaign(tiny_dict, runs=4, seed=1, db=db, resume=True,
+                       _on_result=lambda r: ran.append(r.rep))
+    assert ran == [0, 1, 2, 3]
+    full = run_campaign(tiny_dict, runs=4, seed=1)
+    pd.testing.assert_frame_equal(res.summaries, full.summaries)
+    with ResultStore(db) as st:
+        assert st.campaigns().done.tolist() == [4]
+        n = st.con.execute("SELECT count(*), count(DISTINCT rep) FROM replications").fetchone()
+        assert n == (4, 4)
+
+
+def test_not_duckdb_file_is_rejected(tiny_dict, tmp_path):
+    """A file that is not DuckDB gets a clear error and is left alone."""
+    f = tmp_path / "notes.duckdb"
+    f.write_text("these are my notes\n")
+    with pytest.raises(AirDefenseError, match="notes.duckdb: is not a DuckDB database"):
+        run_campaign(tiny_dict, runs=1, db=f, resume=True)
+    assert f.read_text() == "these are my notes\n"
+
+
+def test_foreign_duckdb_is_rejected(tiny_dict, tmp_path):
+    """A DuckDB file with other tables is not taken for a results database."""
+    import duckdb
+
+    f = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(f))
+    con.execute("CREATE TABLE sales (x INTEGER)")
+    con.close()
+    with pytest.raises(AirDefenseError, match="is a DuckDB database but not an airdefense "
+                                              "results database \\(it has tables sales"):
+        run_campaign(tiny_dict, runs=1, db=f)
+
+
+def test_db_of_another_scenario_is_rejected_on_resume(tiny_dict, tmp_path):
+    """Resuming into a DB written by another scenario (or seed) names what it holds."""
+    db = tmp_path / "r.duckdb"
+    run_campaign(tiny_dict, runs=1, seed=1, db=db, events=False)
+    other = dict(tiny_dict, name="other")
+    other["raid"] = {"drones": dict(tiny_dict["raid"]["drones"], count=2)}
+    with pytest.raises(AirDefenseError, match="cannot resume: this database was written by "
+                                              "another scenario. This is 'other'"):
+        run_campaign(other, runs=1, seed=1, db=db, resume=True)
+    with pytest.raises(AirDefenseError, match="holds scenario 'tiny' with seed 1, not seed 2"):
+        run_campaign(tiny_dict, runs=1, seed=2, db=db, resume=True)
+    # Layout and spelled-out defaults do not change the scenario's identity.
+    same = dict(tiny_dict, description="same raid, new words")
+    run_campaign(same, runs=2, seed=1, db=db, resume=True, events=False)
+
+
+def test_cli_campaign_and_errors(tiny_file, tmp_path):
+    """`campaign` prints the statistics and the campaign id; bad input exits 1, one line."""
+    db = tmp_path / "r.duckdb"
+    r = CliRunner().invoke(main, ["campaign", str(tiny_file), "--runs", "3", "--seed", "2",
+                                  "--workers", "1", "--db", str(db), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "P(zero leakers)" in r.output and "leaked" in r.output
+    assert "airdefense report" in r.output
+    notdb = tmp_path / "x.duckdb"
+    notdb.write_text("hello")
+    r = CliRunner().invoke(main, ["campaign", str(tiny_file), "--runs", "2", "--db",
+                                  str(notdb), "--resume", "--quiet"])
+    assert r.exit_code == 1
+    assert r.output.startswith("airdefense: error: ") and "is not a DuckDB database" in r.output
+    assert "Traceback" not in r.output
+    r = CliRunner().invoke(main, ["campaign", str(tiny_file), "--runs", "0"])
+    assert r.exit_code == 2
