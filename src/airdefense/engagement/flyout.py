@@ -1,10 +1,287 @@
-"""Interceptor flyout: predicted intercept points and time of flight (constant speed)."""
+"""Interceptor flyout: boost-coast speed profiles, time of flight and intercept solving.
+
+An interceptor accelerates uniformly from its launch speed ``v0`` to its burnout speed ``vb``
+during the burn time ``tb``, then coasts against quadratic drag, ``dv/dt = -k v^2``:
+
+* boost (``tau <= tb``): ``v = v0 + (vb - v0) tau / tb``,
+  ``s = v0 tau + (vb - v0) tau^2 / (2 tb)``;
+* coast: ``v = vb / (1 + k vb (tau - tb))``, ``s = s_b + ln(1 + k vb (tau - tb)) / k``.
+
+Both the distance flown and its inverse (the time of flight to a given distance) are closed
+forms, so intercepts solve quickly for many pairs at once. The drag constant ``k`` of a type is
+calibrated so that the interceptor reaches its maximum range at its catalog average speed
+(``max_range_m / speed_mps`` seconds), which keeps the catalog's figures consistent. A gun
+round has no boost (``tb = 0``, ``v0 = vb`` = muzzle velocity).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["intercept_time", "closest_approach"]
+__all__ = ["Flyout", "calibrate_drag", "intercept_time", "closest_approach", "solve_intercept",
+           "ballistic_path", "GRAVITY_MPS2"]
+
+GRAVITY_MPS2 = 9.80665
+
+
+def calibrate_drag(burnout_speed_mps: float, burn_time_s: float, launch_speed_mps: float,
+                   max_range_m: float, mean_speed_mps: float) -> float:
+    """Drag constant ``k`` (1/m) that flies ``max_range_m`` in ``max_range_m / mean_speed_mps``.
+
+    Parameters
+    ----------
+    burnout_speed_mps, burn_time_s, launch_speed_mps : float
+        Boost figures (m/s, s, m/s).
+    max_range_m : float
+        Range to reach, m.
+    mean_speed_mps : float
+        Average speed over that range, m/s.
+
+    Returns
+    -------
+    float
+        ``k`` in 1/m; 0 when even a drag-free coast is not faster than the mean speed.
+
+    Examples
+    --------
+    >>> k = calibrate_drag(1000.0, 3.0, 0.0, 16000.0, 850.0)
+    >>> f = Flyout.single(1000.0, 3.0, 0.0, k)
+    >>> round(float(f.time_to(16000.0)[0]), 3)
+    18.824
+    """
+    vb, tb, v0 = float(burnout_speed_mps), float(burn_time_s), float(launch_speed_mps)
+    T = max_range_m / mean_speed_mps
+    sb = 0.5 * (v0 + vb) * tb
+    if T <= tb:  # the range is reached during the boost
+        return 0.0
+    D = max_range_m - sb
+    c = T - tb
+    if vb * c <= D:
+        return 0.0
+    lo, hi = 1e-12, 1.0
+    for _ in range(200):  # ln(1 + k vb c) / k falls monotonically with k
+        mid = np.sqrt(lo * hi)
+        if np.log1p(mid * vb * c) / mid > D:
+            lo = mid
+        else:
+            hi = mid
+        if hi / lo < 1 + 1e-12:
+            break
+    return float(np.sqrt(lo * hi))
+
+
+@dataclass
+class Flyout:
+    """Boost-coast flyout figures of one or more interceptors (arrays broadcast together).
+
+    Attributes
+    ----------
+    vb : ndarray
+        Burnout speed (muzzle velocity for a gun), m/s.
+    tb : ndarray
+        Burn time, s (0 for a gun).
+    v0 : ndarray
+        Speed at launch, m/s.
+    k : ndarray
+        Coast drag constant, 1/m (``dv/dt = -k v^2``).
+    """
+
+    vb: np.ndarray
+    tb: np.ndarray
+    v0: np.ndarray
+    k: np.ndarray
+
+    @classmethod
+    def single(cls, vb: float, tb: float, v0: float, k: float) -> Flyout:
+        """One interceptor's flyout (arrays of shape (1,))."""
+        return cls(np.array([vb], float), np.array([tb], float), np.array([v0], float),
+                   np.array([k], float))
+
+    @classmethod
+    def from_preset(cls, preset) -> Flyout:
+        """Flyout of an :class:`~airdefense.engagement.presets.InterceptorPreset`."""
+        vb = preset.burnout_speed_mps or preset.speed_mps
+        tb = preset.burn_time_s or 0.0
+        v0 = vb if tb == 0.0 else 0.0
+        if preset.burnout_speed_mps is None:  # constant speed
+            return cls.single(vb, 0.0, vb, 0.0)
+        k = calibrate_drag(vb, tb, v0, preset.max_range_m, preset.speed_mps)
+        return cls.single(vb, tb, v0, k)
+
+    @classmethod
+    def stack(cls, flyouts: list[Flyout]) -> Flyout:
+        """Concatenate single flyouts into arrays of shape (n,)."""
+        if not flyouts:
+            z = np.zeros(0)
+            return cls(z, z, z, z)
+        return cls(*(np.concatenate([getattr(f, a) for f in flyouts]) for a in
+                     ("vb", "tb", "v0", "k")))
+
+    def take(self, idx) -> Flyout:
+        """Flyout figures of the entries ``idx`` (fancy indexing)."""
+        return Flyout(self.vb[idx], self.tb[idx], self.v0[idx], self.k[idx])
+
+    # -- kinematics -------------------------------------------------------------------
+    def _coast(self, tau):
+        c = np.maximum(tau - self.tb, 0.0)
+        x = self.k * self.vb * c
+        return c, x
+
+    def speed(self, tau) -> np.ndarray:
+        """Speed at time ``tau`` since launch, m/s (broadcast with the figures)."""
+        tau = np.asarray(tau, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            boost = self.v0 + (self.vb - self.v0) * np.where(self.tb > 0, tau / self.tb, 1.0)
+        _, x = self._coast(tau)
+        coast = self.vb / (1.0 + x)
+        return np.where(tau < self.tb, boost, coast)
+
+    def distance(self, tau) -> np.ndarray:
+        """Distance flown by time ``tau`` since launch, m (0 before launch)."""
+        tau = np.maximum(np.asarray(tau, float), 0.0)
+        tb_ = np.minimum(tau, self.tb)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s_boost = self.v0 * tb_ + 0.5 * (self.vb - self.v0) * np.where(
+                self.tb > 0, tb_ * tb_ / self.tb, 0.0)
+            c, x = self._coast(tau)
+            s_coast = np.where(self.k > 0, np.log1p(x) / np.where(self.k > 0, self.k, 1.0),
+                               self.vb * c)
+        return s_boost + s_coast
+
+    def time_to(self, dist) -> np.ndarray:
+        """Time of flight to distance ``dist`` (m), s: the inverse of :meth:`distance`."""
+        s = np.maximum(np.asarray(dist, float), 0.0)
+        sb = 0.5 * (self.v0 + self.vb) * self.tb
+        a = 0.5 * (self.vb - self.v0) / np.where(self.tb > 0, self.tb, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            quad = np.where(a > 1e-12,
+                            (-self.v0 + np.sqrt(self.v0 ** 2 + 4.0 * a * s)) / (2.0 * a),
+                            s / np.maximum(self.v0, 1e-9))
+            rest = s - sb
+            coast = self.tb + np.where(self.k > 0,
+                                       np.expm1(self.k * rest) / (self.k * self.vb),
+                                       rest / self.vb)
+        return np.where(s <= sb, quad, coast)
+
+    def mean_speed(self, dist) -> np.ndarray:
+        """Average speed over a flight of ``dist`` metres, m/s."""
+        d = np.asarray(dist, float)
+        return d / np.maximum(self.time_to(d), 1e-12)
+
+
+def ballistic_path(x: np.ndarray, gravity: np.ndarray | None = None
+                   ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Predicted path of tracks: constant acceleration from state ``x``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (m, 6)
+        Track states at the prediction origin.
+    gravity : ndarray of shape (m,) or None
+        Downward acceleration of each track, m/s^2 (``GRAVITY_MPS2`` for a ballistic track,
+        0 for a straight-line one); None is all straight-line.
+
+    Returns
+    -------
+    callable
+        ``path(u (m, ...)) -> (pos (m, ..., 3), vel (m, ..., 3))`` at times ``u`` ahead, s.
+    """
+    x = np.asarray(x, float)
+    g = np.zeros(x.shape[0]) if gravity is None else np.asarray(gravity, float)
+
+    def path(u):
+        u = np.asarray(u, float)
+        extra = (1,) * (u.ndim - 1)
+        p = x[:, :3].reshape((-1,) + extra + (3,))
+        v = x[:, 3:].reshape((-1,) + extra + (3,))
+        gg = g.reshape((-1,) + extra)
+        uu = u[..., None]
+        pos = p + v * uu
+        pos[..., 2] -= 0.5 * gg * u * u
+        vel = np.broadcast_to(v, pos.shape).copy()
+        vel[..., 2] -= gg * u
+        return pos, vel
+
+    return path
+
+
+def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndarray,
+                    tau0: np.ndarray | float = 0.0, n_grid: int = 16, n_iter: int = 6
+                    ) -> np.ndarray:
+    """First time at which an interceptor meets a target on its predicted path.
+
+    Solves ``f(u) = s(tau0 + u) - s(tau0) - |P(u) - origin| = 0`` for the smallest ``u > 0``
+    (straight flight from ``origin`` to the intercept point): a grid search for the first sign
+    change, then safeguarded Newton steps inside that bracket. Shapes: ``path`` maps ``u`` of
+    shape (m, L, K) to positions and velocities (m, L, K, 3); ``origin`` is (L, 3) or
+    (m, L, 3); flyout figures, ``horizon_s`` and ``tau0`` broadcast to (m, L).
+
+    Parameters
+    ----------
+    path : callable
+        ``path(u) -> (pos, vel)`` of the targets ``u`` seconds ahead.
+    origin : ndarray
+        Interceptor positions, m.
+    flyout : Flyout
+        Figures broadcasting to (m, L).
+    horizon_s : ndarray
+        Longest time ahead searched, s.
+    tau0 : float or ndarray, default 0
+        Time since launch of interceptors already in flight, s.
+    n_grid, n_iter : int
+        Grid points, and Newton/bisection steps.
+
+    Returns
+    -------
+    ndarray of shape (m, L)
+        Time to intercept ``u``, s; ``inf`` where none within the horizon.
+    """
+    origin = np.asarray(origin, float)
+    H = np.asarray(horizon_s, float)
+    tau0 = np.asarray(tau0, float)
+    fl = Flyout(*(np.asarray(getattr(flyout, a), float)[..., None]
+                  for a in ("vb", "tb", "v0", "k")))
+    s0 = flyout.distance(tau0)[..., None]
+    t0 = tau0[..., None]
+    o = origin[..., None, :]
+    frac = (np.arange(1, n_grid + 1) / n_grid) ** 1.5  # finer near launch
+    shape = np.broadcast_shapes(H.shape, s0.shape[:-1], flyout.vb.shape)
+    u = np.broadcast_to(H, shape)[..., None] * frac
+
+    def gap(uu, deriv=False):
+        pos, vel = path(uu)
+        d = pos - o
+        dist = np.sqrt(d[..., 0] ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2)
+        f = fl.distance(t0 + uu) - s0 - dist
+        if not deriv:
+            return f
+        rr = (d[..., 0] * vel[..., 0] + d[..., 1] * vel[..., 1] + d[..., 2] * vel[..., 2])
+        return f, fl.speed(t0 + uu) - rr / np.maximum(dist, 1e-9)
+
+    g = gap(u)
+    ok = g >= 0
+    has = ok.any(axis=-1)
+    first = np.argmax(ok, axis=-1)[..., None]
+    hi = np.take_along_axis(u, first, -1)
+    lo = np.where(first > 0, np.take_along_axis(u, np.maximum(first - 1, 0), -1), 0.0)
+    glo = np.where(first > 0, np.take_along_axis(g, np.maximum(first - 1, 0), -1),
+                   gap(np.zeros_like(lo)))
+    ghi = np.take_along_axis(g, first, -1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = lo - glo * (hi - lo) / (ghi - glo)  # secant start
+        x = np.where(np.isfinite(x), x, 0.5 * (lo + hi))
+        for _ in range(n_iter):
+            fx, dfx = gap(x, deriv=True)
+            up = fx >= 0
+            hi = np.where(up, x, hi)
+            lo = np.where(up, lo, x)
+            xn = x - fx / dfx
+            bad = ~np.isfinite(xn) | (xn <= lo) | (xn >= hi)
+            x = np.where(bad, 0.5 * (lo + hi), xn)
+    return np.where(has, x[..., 0], np.inf)
 
 
 def intercept_time(shooter_enu, speed_mps, target_pos, target_vel) -> np.ndarray:
@@ -34,7 +311,6 @@ def intercept_time(shooter_enu, speed_mps, target_pos, target_vel) -> np.ndarray
     b = 2.0 * np.sum(d * v, axis=-1)
     c = np.sum(d * d, axis=-1)
     a, b, c = np.broadcast_arrays(a, b, c)
-    out = np.full(a.shape, np.inf)
     lin = np.abs(a) < 1e-9
     with np.errstate(divide="ignore", invalid="ignore"):
         t_lin = np.where(lin & (b < 0), -c / np.where(b != 0, b, 1.0), np.inf)

@@ -1,22 +1,29 @@
-"""Interceptors in flight: guidance toward the predicted intercept point and the end game.
+"""Interceptors in flight: boost-coast flyout, guidance toward the predicted intercept point, end game.
 
 Each step an interceptor re-aims at the intercept point predicted from the latest track of its
-target (mid-course updates from its fire-control radar), flies straight at its average speed,
-and the end game is decided by the closest approach to the true target within the step. A hit is
-then drawn with the kill probability; a closest approach outside the capture radius is a miss.
+target (mid-course updates: a collision course, which is what proportional navigation steers
+to), flies straight toward it at its boost-coast speed, and the end game is decided by the
+closest approach to the true target within the step. A hit is then drawn with the kill
+probability; a closest approach outside the capture radius is a miss. Rounds of a salvo wait on
+the launcher until their own launch time (the launcher's minimum launch interval).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from airdefense.engagement.flyout import closest_approach, intercept_time
+from airdefense.engagement.flyout import Flyout, ballistic_path, closest_approach, solve_intercept
 
-__all__ = ["InterceptorState", "CAPTURE_RADIUS_M"]
+__all__ = ["InterceptorState", "CAPTURE_RADIUS_M", "RADAR_GUIDED"]
 
 # End-game divert: a homing interceptor corrects residual track errors within this radius.
 CAPTURE_RADIUS_M = {"command": 30.0, "semi_active": 40.0, "track_via_missile": 50.0,
                     "active": 60.0, "gun": 25.0}
+#: Guidance that needs its fire-control radar until the end game (lost with the radar).
+RADAR_GUIDED = ("command", "semi_active", "track_via_missile")
+
+_FIELDS = ("pos", "aim", "speed", "target", "track", "launcher", "battery", "fire_control", "pk",
+           "capture", "launch_t", "max_tof", "command", "active", "vb", "tb", "v0", "k")
 
 
 class InterceptorState:
@@ -27,7 +34,7 @@ class InterceptorState:
         cap = 64
         self.pos = np.zeros((cap, 3))
         self.aim = np.zeros((cap, 3))
-        self.speed = np.zeros(cap)
+        self.speed = np.zeros(cap)  # mean flyout speed (legacy; the flyout gives the speed)
         self.target = np.zeros(cap, int)
         self.track = np.zeros(cap, int)
         self.launcher = np.zeros(cap, int)
@@ -39,49 +46,90 @@ class InterceptorState:
         self.max_tof = np.zeros(cap)
         self.command = np.zeros(cap, bool)  # needs its fire-control radar to the end
         self.active = np.zeros(cap, bool)
+        self.vb = np.ones(cap)
+        self.tb = np.zeros(cap)
+        self.v0 = np.ones(cap)
+        self.k = np.zeros(cap)
 
     def _grow(self, need: int) -> None:
         cap = self.pos.shape[0]
         if need <= cap:
             return
         new = max(need, 2 * cap)
-        for name in ("pos", "aim", "speed", "target", "track", "launcher", "battery",
-                     "fire_control", "pk", "capture", "launch_t", "max_tof", "command", "active"):
+        for name in _FIELDS:
             a = getattr(self, name)
             b = np.zeros((new,) + a.shape[1:], a.dtype)
             b[:cap] = a
             setattr(self, name, b)
 
+    def flyout(self, ids: np.ndarray) -> Flyout:
+        """Flyout figures of interceptors ``ids``, arrays of shape (f,)."""
+        return Flyout(self.vb[ids], self.tb[ids], self.v0[ids], self.k[ids])
+
     def launch(self, *, pos, aim, speed, target, track, launcher, battery, fire_control, pk,
-               guidance, t, max_tof) -> int:
-        """Add one interceptor in flight and return its id."""
+               guidance, t, max_tof, flyout: Flyout | None = None) -> int:
+        """Add one interceptor (in flight from time ``t``) and return its id.
+
+        ``flyout`` (one entry) gives its boost-coast figures; without it the interceptor flies
+        at the constant ``speed``.
+        """
         self._grow(self.n + 1)
         i = self.n
         self.pos[i], self.aim[i], self.speed[i] = pos, aim, speed
         self.target[i], self.track[i], self.launcher[i] = target, track, launcher
         self.battery[i], self.fire_control[i], self.pk[i] = battery, fire_control, pk
         self.capture[i] = CAPTURE_RADIUS_M[guidance]
-        self.command[i] = guidance in ("command", "semi_active", "track_via_missile")
+        self.command[i] = guidance in RADAR_GUIDED
         self.launch_t[i], self.max_tof[i] = t, max_tof
+        if flyout is None:
+            self.vb[i], self.tb[i], self.v0[i], self.k[i] = speed, 0.0, speed, 0.0
+        else:
+            self.vb[i], self.tb[i] = float(flyout.vb[0]), float(flyout.tb[0])
+            self.v0[i], self.k[i] = float(flyout.v0[0]), float(flyout.k[0])
         self.active[i] = True
         self.n += 1
         return i
 
     def in_flight(self) -> np.ndarray:
-        """Ids of interceptors still flying, shape (f,)."""
+        """Ids of interceptors still flying (or waiting for their launch), shape (f,)."""
         return np.flatnonzero(self.active[: self.n])
 
-    def reaim(self, ids: np.ndarray, target_pos: np.ndarray, target_vel: np.ndarray) -> None:
-        """Re-aim interceptors ``ids`` at intercept points predicted from target estimates."""
+    def reaim(self, ids: np.ndarray, target_pos: np.ndarray, target_vel: np.ndarray,
+              t: float | None = None, gravity: np.ndarray | None = None) -> None:
+        """Re-aim interceptors ``ids`` at intercept points predicted from target estimates.
+
+        Parameters
+        ----------
+        ids : ndarray of shape (f,)
+        target_pos, target_vel : ndarray of shape (f, 3)
+            Target estimates at time ``t``, m and m/s.
+        t : float, optional
+            Time of the estimates, s (default: each interceptor's launch time).
+        gravity : ndarray of shape (f,), optional
+            Downward acceleration of the predicted path (ballistic targets), m/s^2.
+        """
         if ids.size == 0:
             return
-        tau = intercept_time(self.pos[ids], self.speed[ids], target_pos, target_vel)
-        ok = np.isfinite(tau)
-        self.aim[ids[ok]] = target_pos[ok] + target_vel[ok] * tau[ok, None]
+        tau0 = np.zeros(ids.size) if t is None else np.maximum(t - self.launch_t[ids], 0.0)
+        x = np.hstack([target_pos, target_vel])
+        path = ballistic_path(x, gravity)
+        fl = self.flyout(ids)
+        horizon = np.maximum(self.max_tof[ids] - tau0, 0.5)
+        u = solve_intercept(path, self.pos[ids][:, None, :], _col(fl), horizon[:, None],
+                            tau0[:, None])[:, 0]
+        ok = np.isfinite(u)
+        if ok.any():
+            g = None if gravity is None else np.asarray(gravity)[ok]
+            pos, _ = ballistic_path(x[ok], g)(u[ok][:, None])
+            self.aim[ids[ok]] = pos[:, 0]
+        # Without a solution (target outrunning the round) keep pointing at the target.
+        self.aim[ids[~ok]] = target_pos[~ok]
 
     def fly(self, ids: np.ndarray, truth0: np.ndarray, truth1: np.ndarray, t: float, dt: float
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fly interceptors ``ids`` over ``[t, t + dt]`` against their targets' true motion.
+
+        Rounds whose launch time falls after ``t`` fly only from their launch time on.
 
         Parameters
         ----------
@@ -98,18 +146,35 @@ class InterceptorState:
         miss : ndarray of shape (f,)
             Miss distance at closest approach, m.
         """
+        t1 = t + dt
+        ts = np.clip(self.launch_t[ids], t, t1)
+        span = t1 - ts
+        flying = span > 1e-12
+        fl = self.flyout(ids)
+        tau0 = ts - self.launch_t[ids]
+        tau1 = t1 - self.launch_t[ids]
+        step = fl.distance(tau1) - fl.distance(tau0)
         p0 = self.pos[ids]
         to_aim = self.aim[ids] - p0
         dist = np.linalg.norm(to_aim, axis=1)
         u = to_aim / np.maximum(dist, 1e-9)[:, None]
-        v = u * self.speed[ids, None]
+        spd = np.where(flying, step / np.where(flying, span, 1.0), 0.0)
+        v = u * spd[:, None]
         w = (truth1 - truth0) / dt
-        tau, miss = closest_approach(p0, v, truth0, w, dt)
-        ended = miss <= self.capture[ids]
-        # Passing the aim point without capture, or running out of fuel, is a miss.
-        overshoot = dist <= self.speed[ids] * dt
-        expired = (t + dt - self.launch_t[ids]) >= self.max_tof[ids]
+        q0 = truth0 + w * (ts - t)[:, None]
+        tau, miss = closest_approach(p0, v, q0, w, span)
+        ended = flying & (miss <= self.capture[ids])
+        # Passing the aim point without capture, or running out of energy, is a miss.
+        overshoot = flying & (dist <= step)
+        expired = flying & (tau1 >= self.max_tof[ids])
         give_up = ~ended & (overshoot | expired)
-        t_end = t + np.where(ended, tau, np.where(overshoot, dist / self.speed[ids], dt))
-        self.pos[ids] = p0 + v * dt
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_over = np.where(spd > 0, dist / np.where(spd > 0, spd, 1.0), span)
+        t_end = ts + np.where(ended, tau, np.where(overshoot, np.minimum(t_over, span), span))
+        self.pos[ids] = p0 + v * span[:, None]
         return ended | give_up, t_end, np.where(ended, miss, np.maximum(miss, self.capture[ids]))
+
+
+def _col(fl: Flyout) -> Flyout:
+    return Flyout(fl.vb[:, None], fl.tb[:, None], fl.v0[:, None], fl.k[:, None])
+

@@ -4,7 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from airdefense.engagement.flyout import Flyout
+from airdefense.engagement.pk import BASKET_M
+from airdefense.engagement.presets import THREAT_CLASSES
+
 __all__ = ["LauncherState"]
+
+_ENVELOPE_FIELDS = ("enu", "min_range", "max_range", "min_alt", "max_alt", "max_tgt_speed",
+                    "max_cross", "min_tof", "max_elev", "max_tof", "max_g", "basket", "pk")
+
+
+class _Envelopes:
+    """Envelope figures of a selection of launchers (one row per entry)."""
+
+    def __init__(self, fields: dict[str, np.ndarray]) -> None:
+        self.__dict__.update(fields)
+
+    def __len__(self) -> int:
+        return int(self.enu.shape[0])
 
 
 class LauncherState:
@@ -22,6 +39,10 @@ class LauncherState:
         Ready rounds.
     fired : ndarray of shape (L,), int
         Rounds fired so far (never above the loads the launcher has had).
+    flyout : Flyout
+        Boost-coast figures of each launcher's interceptor, arrays of shape (L,).
+    max_tof : ndarray of shape (L,)
+        Longest flight, s: the time to fly 1.25 times the maximum range.
     """
 
     def __init__(self, launchers, sensors) -> None:
@@ -42,20 +63,32 @@ class LauncherState:
         ip = [u.interceptor for u in launchers]
         self.interceptor = [u.interceptor_name for u in launchers]
         self.speed = np.array([p.speed_mps for p in ip], float)
+        self.flyout = Flyout.stack([Flyout.from_preset(p) for p in ip])
         self.min_range = np.array([p.min_range_m for p in ip], float)
         self.max_range = np.array([p.max_range_m for p in ip], float)
+        self.max_tof = self.flyout.time_to(1.25 * self.max_range) if L else np.zeros(0)
         self.min_alt = np.array([p.min_altitude_m for p in ip], float)
         self.max_alt = np.array([p.max_altitude_m for p in ip], float)
         self.max_tgt_speed = np.array([p.max_target_speed_mps for p in ip], float)
+        self.max_cross = np.array([np.inf if p.max_crossing_range_m is None
+                                   else p.max_crossing_range_m for p in ip], float)
+        self.min_tof = np.array([p.min_flight_time_s for p in ip], float)
+        self.max_elev = np.radians([p.max_elevation_deg for p in ip]).astype(float)
+        self.max_g = np.array([p.max_g for p in ip], float)
         self.unit_cost = np.array([p.unit_cost for p in ip], float)
         self.guidance = np.array([p.guidance for p in ip], object)
+        self.basket = np.array([BASKET_M[g] for g in self.guidance], float)
         self.assess_delay = np.array([p.kill_assessment_delay_s for p in ip], float)
-        kinds = ("drone", "cruise", "ballistic", "aircraft", "helicopter")
-        self.pk = np.array([[p.pk.get(k, 0.0) for k in kinds] for p in ip], float).reshape(L, 5)
+        self.pk = np.array([[p.pk.get(k, 0.0) for k in THREAT_CLASSES] for p in ip],
+                           float).reshape(L, len(THREAT_CLASSES))
         self.channels = np.array([s.preset.guidance_channels for s in sensors], int)
 
     def __len__(self) -> int:
         return len(self.units)
+
+    def subset(self, idx: np.ndarray) -> _Envelopes:
+        """Envelope figures of launchers ``idx`` (repeats allowed), for per-pair evaluation."""
+        return _Envelopes({n: getattr(self, n)[idx] for n in _ENVELOPE_FIELDS})
 
     def update(self, t: float) -> np.ndarray:
         """Complete reloads due by ``t``; return the launchers reloaded, shape (r,)."""

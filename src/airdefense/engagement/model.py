@@ -3,6 +3,12 @@
 The simulation loop calls, each step: :meth:`Engagement.fly` (interceptor flight and end games),
 :meth:`Engagement.reloads`, :meth:`Engagement.assessments_due`, and on the decision cycle
 :meth:`Engagement.fire` with the control unit's orders.
+
+:meth:`Engagement.fire` is the launchers' fire control: it refuses (skips, logging nothing) an
+order whose launch time lies outside the launch window of its track (the predicted intercept
+point is outside the envelope), whose launcher is down, empty or inside its minimum launch
+interval, or whose fire-control radar is down or has no free guidance channel. The rounds of a
+salvo leave the launcher one minimum launch interval apart, each inside the window.
 """
 
 from __future__ import annotations
@@ -12,8 +18,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from airdefense.engagement.envelope import feasibility, track_gravity
+from airdefense.engagement.flyout import ballistic_path
 from airdefense.engagement.interceptors import InterceptorState
 from airdefense.engagement.launchers import LauncherState
+from airdefense.engagement.pk import draw_hits
 
 __all__ = ["Engagement"]
 
@@ -39,6 +48,14 @@ class Engagement:
         self.icpt_type: dict[int, str] = {}
         self.icpt_outcome: dict[int, str] = {}
         self.assessments: list[tuple[float, int, int, bool]] = []  # (time, icpt, track, hit)
+        self.refused: list[tuple[float, int, int, str]] = []  # (time, track, launcher, reason)
+        self._tracks = None
+        self._truth = None
+        self._sensor_ok = np.ones(len(scenario.sensors), bool)
+
+    def heights(self, enu: np.ndarray) -> np.ndarray:
+        """Height of ENU points above the surface, shape (k,), m."""
+        return self.sc.frame.height_m(enu)
 
     def in_flight(self) -> np.ndarray:
         """Ids of interceptors in flight, shape (f,)."""
@@ -53,8 +70,56 @@ class Engagement:
         chan = np.where(L.channels > 0, np.maximum(L.channels - busy, 0), -1)
         return np.where(sensor_ok, chan, 0)
 
-    def fire(self, orders, t: float, kind_code: np.ndarray, book) -> None:
+    def target_g(self, threats: np.ndarray) -> np.ndarray | None:
+        """Manoeuvre limits (g) of threats, from their presets; None before the truth is known."""
+        if self._truth is None:
+            return None
+        groups = self._truth.group[np.asarray(threats, int)]
+        return np.array([self.sc.groups[g].preset.max_g for g in groups], float)
+
+    def geometry(self, tracks, t: float, kind_code=None, targets=None) -> dict[str, np.ndarray]:
+        """Envelope, window and kill probability of every track against every launcher at ``t``.
+
+        The fire control's view: tracks are predicted with the model their kinematics call
+        for (ballistic or straight line); the kill probability uses the targets' true classes
+        and manoeuvre limits when ``kind_code`` and ``targets`` are given.
+
+        Parameters
+        ----------
+        tracks : Tracks
+        t : float
+            Launch time, s.
+        kind_code : ndarray of shape (n,), int, optional
+            True class of each threat.
+        targets : ndarray of shape (m,), int, optional
+            Threat each track follows.
+
+        Returns
+        -------
+        dict
+            :func:`airdefense.engagement.envelope.feasibility`'s keys, each (m, L).
+        """
+        from airdefense.c2.evaluation import classify
+
+        x = np.asarray(tracks.x, float)
+        g = track_gravity(x, classify(x) if len(x) else np.zeros(0, object))
+        x = _propagate(x, g, t - tracks.time_s)
+        pred = np.where(g > 0, "ballistic", "linear")
+        kind = None
+        tg = None
+        if kind_code is not None and targets is not None:
+            kind = np.asarray(kind_code)[np.asarray(targets, int)]
+            tg = self.target_g(targets)
+        return feasibility(x, self.launchers, self.heights, t, quality=tracks.quality,
+                           kind=kind if kind is not None else classify(x), predict=pred,
+                           cov=tracks.P, target_g=tg)
+
+    def fire(self, orders, t: float, kind_code: np.ndarray, book, *, tracks=None,
+             sensor_ok: np.ndarray | None = None) -> np.ndarray:
         """Launch the interceptors of a set of orders at time ``t``.
+
+        Orders the fire control cannot carry out are refused: nothing is fired or logged for
+        them (they are listed in :attr:`refused`).
 
         Parameters
         ----------
@@ -65,30 +130,96 @@ class Engagement:
             True kind of each threat (for the kill probability).
         book : EngagementBook
             Updated with the rounds fired.
+        tracks : Tracks, optional
+            Track picture at ``t`` (default: the one last given to :meth:`fly`).
+        sensor_ok : ndarray of shape (S,), bool, optional
+            Radars working (default: as last given to :meth:`fly`).
+
+        Returns
+        -------
+        ndarray of shape (q,), int
+            Rounds launched for each order (0 where refused).
         """
         L = self.launchers
-        for q in range(len(orders)):
-            j = int(orders.launcher[q])
-            k = int(orders.target[q])
-            trk = int(orders.track_id[q])
-            n = int(orders.rounds[q])
-            self.events.add(t, "assignment", track=trk, threat=k, battery=orders.battery[q],
-                            launcher=j, pos=orders.intercept_enu[q])
+        q = len(orders)
+        fired = np.zeros(q, int)
+        if q == 0:
+            return fired
+        tracks = self._tracks if tracks is None else tracks
+        ok_s = self._sensor_ok if sensor_ok is None else np.asarray(sensor_ok, bool)
+        if tracks is None or len(tracks) == 0:
+            for r in range(q):
+                self._refuse(t, orders, r, "no track")
+            return fired
+        row_of = {int(tid): r for r, tid in enumerate(tracks.track_id)}
+        rows = np.array([row_of.get(int(tid), -1) for tid in orders.track_id], int)
+        have = rows >= 0
+        use = np.unique(rows[have])
+        geo = None
+        if use.size:
+            sub = _subset_tracks(tracks, use)
+            geo = self.geometry(sub, t, kind_code, np.asarray(orders.target)[
+                [int(np.flatnonzero(rows == r)[0]) for r in use]])
+        pos_in = {int(r): i for i, r in enumerate(use)}
+        chan = self.channels_free(ok_s)
+        for r in range(q):
+            j = int(orders.launcher[r])
+            k = int(orders.target[r])
+            trk = int(orders.track_id[r])
+            fc = int(L.fire_control[j])
+            reason = None
+            if not have[r]:
+                reason = "no track"
+            elif not (L.operational[j] and ok_s[fc]):
+                reason = "launcher or fire-control radar down"
+            elif L.rounds[j] <= 0:
+                reason = "no rounds"
+            elif t - L.last_fire_s[j] < L.min_interval_s[j] - 1e-9:
+                reason = "minimum launch interval"
+            elif chan[fc] == 0:
+                reason = "no guidance channel"
+            if reason is None:
+                i = pos_in[int(rows[r])]
+                if not geo["inside"][i, j]:
+                    reason = "outside launch window"
+            if reason is not None:
+                self._refuse(t, orders, r, reason)
+                continue
+            n = int(min(orders.rounds[r], L.rounds[j]))
+            if chan[fc] > 0:
+                n = min(n, int(chan[fc]))
+            close = geo["window_close_s"][i, j]
+            times = t + L.min_interval_s[j] * np.arange(n)
+            times = times[times <= close + 1e-9] if np.isfinite(close) else times[:1]
+            n = int(times.size)
+            if n == 0:
+                self._refuse(t, orders, r, "outside launch window")
+                continue
+            if chan[fc] > 0:
+                chan[fc] -= n
+            pip = geo["pip"][i, j]
+            self.events.add(t, "assignment", track=trk, threat=k, battery=orders.battery[r],
+                            launcher=j, pos=pip)
             L.fire(j, n, t)
-            book.fired(trk, n)
-            tof = orders.intercept_time_s[q] - t
-            max_tof = max(1.5 * L.max_range[j] / L.speed[j] + 5.0, 1.5 * tof + 5.0)
-            for _ in range(n):
-                i = self.icpt.launch(
-                    pos=L.enu[j], aim=orders.intercept_enu[q], speed=L.speed[j], target=k,
-                    track=trk, launcher=j, battery=int(L.battery[j]),
-                    fire_control=int(L.fire_control[j]), pk=L.pk[j, kind_code[k]],
-                    guidance=L.guidance[j], t=t, max_tof=max_tof,
+            L.last_fire_s[j] = times[-1]
+            book.fired(trk, n, int(L.battery[j]))
+            fired[r] = n
+            fly = L.flyout.take(np.array([j]))
+            for tl in times:
+                ii = self.icpt.launch(
+                    pos=L.enu[j], aim=pip, speed=L.speed[j], target=k, track=trk, launcher=j,
+                    battery=int(L.battery[j]), fire_control=fc, pk=float(geo["pk"][i, j]),
+                    guidance=L.guidance[j], t=float(tl), max_tof=float(L.max_tof[j]),
+                    flyout=fly,
                 )
-                self.icpt_type[i] = L.interceptor[j]
-                self.events.add(t, "fire", interceptor=i, threat=k, track=trk,
+                self.icpt_type[ii] = L.interceptor[j]
+                self.events.add(float(tl), "fire", interceptor=ii, threat=k, track=trk,
                                 battery=L.battery[j], launcher=j, pos=L.enu[j],
                                 value=L.unit_cost[j])
+        return fired
+
+    def _refuse(self, t: float, orders, r: int, reason: str) -> None:
+        self.refused.append((float(t), int(orders.track_id[r]), int(orders.launcher[r]), reason))
 
     def fly(self, t0: float, t1: float, truth, tracks, sensor_ok: np.ndarray,
             alive: Callable[[int, float], bool], kill: Callable[[int, float], None]) -> None:
@@ -98,7 +229,8 @@ class Engagement:
         ----------
         truth : ThreatSet
         tracks : Tracks or None
-            The latest track picture (mid-course updates).
+            The latest track picture (mid-course updates; also the fire control's picture for
+            the next :meth:`fire`).
         sensor_ok : ndarray of shape (S,), bool
             Radars still working; command-guided rounds die with their radar.
         alive : callable
@@ -106,6 +238,9 @@ class Engagement:
         kill : callable
             ``kill(threat, t)``: called for each hit.
         """
+        self._tracks = tracks
+        self._truth = truth
+        self._sensor_ok = np.asarray(sensor_ok, bool).copy()
         ic = self.icpt
         ids = ic.in_flight()
         if ids.size == 0:
@@ -114,19 +249,24 @@ class Engagement:
         for i in ids[blind]:
             ic.active[i] = False
             self.icpt_outcome[int(i)] = "lost"
-            self.events.add(t0, "interceptor_lost", interceptor=i, threat=ic.target[i],
-                            track=ic.track[i], battery=ic.battery[i], launcher=ic.launcher[i],
-                            sensor=ic.fire_control[i], pos=ic.pos[i])
+            self.events.add(max(t0, float(ic.launch_t[i])), "interceptor_lost", interceptor=i,
+                            threat=ic.target[i], track=ic.track[i], battery=ic.battery[i],
+                            launcher=ic.launcher[i], sensor=ic.fire_control[i], pos=ic.pos[i])
         ids = ids[~blind]
+        ids = ids[ic.launch_t[ids] < t1]
         if ids.size == 0:
             return
         if tracks is not None and len(tracks):
             row = {int(t): r for r, t in enumerate(tracks.track_id)}
             have = np.array([int(ic.track[i]) in row for i in ids], bool)
             if have.any():
+                from airdefense.c2.evaluation import classify
+
                 rows = np.array([row[int(ic.track[i])] for i in ids[have]], int)
                 x = tracks.x[rows]
-                ic.reaim(ids[have], x[:, :3] + x[:, 3:] * (t0 - tracks.time_s), x[:, 3:])
+                g = track_gravity(x, classify(x))
+                x0 = _propagate(x, g, t0 - tracks.time_s)
+                ic.reaim(ids[have], x0[:, :3], x0[:, 3:], t=t0, gravity=g)
         tgt = ic.target[ids]
         s0 = truth.states(t0)[tgt, :3]
         s1 = truth.states(t1)[tgt, :3]
@@ -137,7 +277,7 @@ class Engagement:
             ic.active[i] = False
             k = int(ic.target[i])
             live = alive(k, te)
-            hit = bool(live and ms <= ic.capture[i] and self.rng.random() < ic.pk[i])
+            hit = bool(live and ms <= ic.capture[i] and draw_hits(ic.pk[i], self.rng))
             pos = truth.states(te)[k] if live else ic.pos[i]
             if hit:
                 kill(k, te)
@@ -178,3 +318,20 @@ class Engagement:
             "outcome": [self.icpt_outcome.get(int(i), "in_flight") for i in ids],
             "unit_cost": L.unit_cost[ic.launcher[:n]] if n else np.zeros(0),
         })
+
+
+def _propagate(x: np.ndarray, g: np.ndarray, dt: float) -> np.ndarray:
+    """Track states ``dt`` seconds later along their predicted paths, shape (m, 6)."""
+    if len(x) == 0 or dt == 0:
+        return np.asarray(x, float).copy()
+    pos, vel = ballistic_path(x, g)(np.full((len(x), 1), float(dt)))
+    return np.hstack([pos[:, 0], vel[:, 0]])
+
+
+def _subset_tracks(tracks, rows: np.ndarray):
+    """The rows ``rows`` of a track picture."""
+    from airdefense.tracking.base import Tracks
+
+    return Tracks(time_s=tracks.time_s, track_id=tracks.track_id[rows], x=tracks.x[rows],
+                  P=tracks.P[rows], quality=tracks.quality[rows],
+                  confirmed=tracks.confirmed[rows], truth_id=tracks.truth_id[rows])

@@ -1,0 +1,323 @@
+"""Engagement envelopes: predicted intercept points, launch windows and kill probability.
+
+For every (track, launcher) pair, :func:`feasibility` solves the intercept of a boost-coast
+interceptor launched now against the track's predicted path (straight line for air-breathing
+tracks, gravity-only for ballistic ones), checks the envelope at the predicted intercept point
+(PIP), and finds the launch window: the earliest and latest launch times whose intercept stays
+inside the envelope.
+
+The envelope of an interceptor type at a PIP at slant range ``r``, height ``h``, with target
+speed ``v``, crossing range ``c`` (horizontal offset of the target's path from the launcher),
+elevation ``e`` seen from the launcher, and time of flight ``tof``:
+
+* ``min_range <= r <= max_range`` and ``min_altitude <= h <= max_altitude``;
+* ``v <= max_target_speed`` and ``c <= max_crossing_range``;
+* dead zone: inside ``min_range``, ``tof < min_flight_time`` (unguided boost) or
+  ``e > max_elevation`` (overhead cone) -- no intercept.
+
+Launch windows. An intercept ``u`` seconds ahead, at ``P(u)``, needs a launch at
+``delta(u) = u - tof(|P(u) - L|)`` from now, where ``tof`` is the flyout's (closed-form) time to
+that distance. The envelope holds at ``u`` or not whatever the launch time, so the window is
+``[min delta, max delta]`` over the intercept times whose PIP is inside: a grid over ``u`` with
+the envelope's edges located by linear interpolation of its margin. The window is clipped to
+start no earlier than now; launching now is in the window exactly when ``inside`` holds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from airdefense.engagement.flyout import GRAVITY_MPS2, Flyout, ballistic_path, solve_intercept
+from airdefense.engagement.pk import CLASS_G, kill_probability, position_sigma
+from airdefense.engagement.presets import THREAT_CLASSES
+
+__all__ = ["feasibility", "envelope_margin", "track_gravity", "kind_codes"]
+
+_KIND_INDEX = {k: i for i, k in enumerate(THREAT_CLASSES)}
+
+
+def kind_codes(kind) -> np.ndarray:
+    """Threat-class codes (index into :data:`THREAT_CLASSES`) of class names or codes."""
+    k = np.asarray(kind)
+    if k.dtype.kind in "iu":
+        return k.astype(int)
+    return np.array([_KIND_INDEX.get(str(s), 0) for s in k.ravel()], int).reshape(k.shape)
+
+
+def track_gravity(tracks_x: np.ndarray, kind=None, predict=None) -> np.ndarray:
+    """Downward acceleration used to predict each track, m/s^2, shape (m,).
+
+    Parameters
+    ----------
+    tracks_x : ndarray of shape (m, 6)
+    kind : array_like of shape (m,), optional
+        Threat classes (names or codes); ballistic tracks fall under gravity. Inferred from the
+        kinematics (:func:`airdefense.c2.evaluation.classify`) when None.
+    predict : {"linear", "ballistic"} or array_like of such, optional
+        Overrides the model chosen from ``kind``.
+    """
+    m = tracks_x.shape[0]
+    if predict is not None:
+        p = np.broadcast_to(np.asarray(predict, object), (m,))
+        bad = [s for s in set(p.tolist()) if s not in ("linear", "ballistic")]
+        if bad:
+            from airdefense.errors import AirDefenseError
+
+            raise AirDefenseError(
+                f"predict must be 'linear' or 'ballistic' for each track, got {bad[0]!r}")
+        return np.where(p == "ballistic", GRAVITY_MPS2, 0.0)
+    if kind is None:
+        from airdefense.c2.evaluation import classify
+
+        kind = classify(tracks_x) if m else np.zeros(0, object)
+    return np.where(kind_codes(kind) == _KIND_INDEX["ballistic"], GRAVITY_MPS2, 0.0)
+
+
+def _params(Ls, trailing: int) -> dict[str, np.ndarray]:
+    """Launcher figures shaped (L,) + (1,) * trailing, to broadcast on a launcher axis."""
+    sh = (len(Ls),) + (1,) * trailing
+    names = ("enu_x", "enu_y", "enu_z", "min_range", "max_range", "min_alt", "max_alt",
+             "max_tgt_speed", "max_cross", "min_tof", "max_elev", "max_tof", "max_g", "basket")
+    out = {}
+    for n in names:
+        a = Ls.enu[:, "xyz".index(n[-1])] if n.startswith("enu_") else getattr(Ls, n)
+        out[n] = np.asarray(a, float).reshape(sh)
+    return out
+
+
+def envelope_margin(launchers, pos, vel, tof, h, trailing: int = 0
+                    ) -> tuple[np.ndarray, dict]:
+    """Signed margin of intercept points inside each launcher's envelope.
+
+    The margin is the smallest of the constraints' slacks, each normalised by the constraint's
+    scale (so ``>= 0`` is inside). The launcher axis is followed by ``trailing`` axes.
+
+    Parameters
+    ----------
+    launchers : LauncherState
+    pos, vel : ndarray of shape (..., L, ..., 3)
+        Intercept points (m) and target velocities there (m/s), broadcasting against the
+        launcher axis.
+    tof : ndarray of shape (..., L, ...)
+        Time of flight to the point, s.
+    h : ndarray broadcasting to the shape of ``tof``
+        Height of the point above the surface, m.
+    trailing : int, default 0
+        Number of axes after the launcher axis.
+
+    Returns
+    -------
+    margin : ndarray of shape (..., L, ...)
+    parts : dict
+        ``range_m``, ``crossing_m``, ``speed_mps`` of the points.
+    """
+    lp = _params(launchers, trailing)
+    dx = pos[..., 0] - lp["enu_x"]
+    dy = pos[..., 1] - lp["enu_y"]
+    dz = pos[..., 2] - lp["enu_z"]
+    dh2 = dx * dx + dy * dy
+    r = np.sqrt(dh2 + dz * dz)
+    vx, vy = vel[..., 0], vel[..., 1]
+    vxy = np.sqrt(vx * vx + vy * vy)
+    speed = np.sqrt(vxy * vxy + vel[..., 2] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = np.where(vxy > 1e-6, np.abs(dx * vy - dy * vx) / vxy, np.sqrt(dh2))
+        margin = (r - lp["min_range"]) / lp["max_range"]
+        np.minimum(margin, (lp["max_range"] - r) / lp["max_range"], out=margin)
+        np.minimum(margin, (h - lp["min_alt"]) / lp["max_alt"], out=margin)
+        np.minimum(margin, (lp["max_alt"] - h) / lp["max_alt"], out=margin)
+        np.minimum(margin, (lp["max_tgt_speed"] - speed) / lp["max_tgt_speed"], out=margin)
+        cm = lp["max_cross"]
+        np.minimum(margin, np.where(np.isfinite(cm), (cm - cross) / cm, np.inf), out=margin)
+        np.minimum(margin, (tof - lp["min_tof"]) / lp["max_tof"], out=margin)
+        # Overhead dead cone: elevation above max_elev, i.e. dz > tan(max_elev) * horizontal.
+        emax = lp["max_elev"]
+        tan_e = np.where(emax < 0.5 * np.pi - 1e-9, np.tan(np.minimum(emax, 1.5)), np.inf)
+        np.minimum(margin, np.where(np.isfinite(tan_e),
+                                    (tan_e * np.sqrt(dh2) - dz) / lp["max_range"], np.inf),
+                   out=margin)
+    margin = np.where(np.isfinite(tof), margin, -np.inf)
+    return margin, {"range_m": r, "crossing_m": cross, "speed_mps": speed}
+
+
+def _pk(launchers, kind_code, parts, h, target_g, sigma, quality):
+    Ls = launchers
+    cmax = Ls.max_cross
+    cfrac = parts["crossing_m"] / np.where(np.isfinite(cmax), cmax, np.inf)
+    return kill_probability(
+        Ls.pk[:, kind_code].T, range_frac=parts["range_m"] / Ls.max_range,
+        alt_frac=h / Ls.max_alt, crossing_frac=cfrac,
+        speed_frac=parts["speed_mps"] / Ls.max_tgt_speed,
+        g_ratio=target_g / Ls.max_g, sigma_m=sigma, basket_m=Ls.basket, quality=quality)
+
+
+def _horizon(x, g, heights_fn, horizon_s):
+    """Time ahead to search per track: the horizon, or a ballistic track's time to the ground."""
+    m = x.shape[0]
+    U = np.full(m, float(horizon_s))
+    bal = g > 0
+    if bal.any():
+        h0 = np.maximum(heights_fn(x[bal, :3]), 0.0)
+        vz = x[bal, 5]
+        gb = g[bal]
+        U[bal] = np.minimum(U[bal], (vz + np.sqrt(vz * vz + 2.0 * gb * h0)) / gb)
+    return np.maximum(U, 1e-3)
+
+
+def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, quality=None,
+                kind=None, predict=None, cov=None, target_g=None, horizon_s: float = 600.0,
+                n_window: int = 32, windows: bool = True) -> dict[str, np.ndarray]:
+    """Intercept geometry, envelope, launch window and kill probability for every pair.
+
+    Parameters
+    ----------
+    tracks_x : ndarray of shape (m, 6)
+        Track states at ``t``, ENU m and m/s.
+    launchers : LauncherState
+    heights_fn : callable
+        ``heights_fn(enu (k, 3)) -> (k,)`` height above the surface, m.
+    t : float
+        Decision time (launch now), s.
+    quality : ndarray of shape (m,), optional
+        Track quality scores in [0, 1] (default 1).
+    kind : array_like of shape (m,), optional
+        Threat class of each track (names or codes) for the kill-probability table and the
+        prediction; inferred from the kinematics when None.
+    predict : {"linear", "ballistic"} or array_like of shape (m,), optional
+        Prediction model of each track (default: ballistic for ballistic tracks).
+    cov : ndarray of shape (m, 6, 6), optional
+        Track covariances: their position error lowers the kill probability.
+    target_g : ndarray of shape (m,), optional
+        Target manoeuvre limits, g (default: :data:`airdefense.engagement.pk.CLASS_G`).
+    horizon_s : float, default 600
+        How far ahead intercepts and windows are searched, s.
+    n_window : int, default 32
+        Grid points over the horizon for the launch windows.
+    windows : bool, default True
+        Compute the launch windows (the costlier part).
+
+    Returns
+    -------
+    dict
+        ``tof`` (m, L) time of flight for a launch now, s (inf if none);
+        ``pip`` (m, L, 3) predicted intercept point; ``intercept_time_s`` (m, L);
+        ``inside`` (m, L) bool: the PIP is inside the envelope;
+        ``margin`` (m, L) normalised envelope margin (>= 0 inside);
+        ``window_open_s``, ``window_close_s`` (m, L): earliest and latest launch time (s, not
+        before ``t``) whose intercept stays in the envelope, NaN where none within the horizon;
+        ``pk`` (m, L) single-shot kill probability for that geometry (0 outside);
+        ``crossing_m``, ``range_m`` (m, L).
+
+    Examples
+    --------
+    >>> res = feasibility(x, launchers, frame.height_m, t)  # doctest: +SKIP
+    >>> ok = res["inside"] & (res["pk"] > 0.5)  # doctest: +SKIP
+    """
+    x = np.asarray(tracks_x, float).reshape(-1, 6)
+    m, L = x.shape[0], len(launchers)
+    if m == 0 or L == 0:
+        z = np.zeros((m, L))
+        nan = np.full((m, L), np.nan)
+        return {"tof": np.full((m, L), np.inf), "pip": np.zeros((m, L, 3)),
+                "intercept_time_s": np.full((m, L), np.inf), "inside": z.astype(bool),
+                "margin": np.full((m, L), -np.inf), "window_open_s": nan,
+                "window_close_s": nan.copy(), "pk": z, "crossing_m": nan.copy(),
+                "range_m": nan.copy()}
+    Ls = launchers
+    if kind is None:
+        from airdefense.c2.evaluation import classify
+
+        kind = classify(x)
+    kc = kind_codes(np.broadcast_to(np.asarray(kind), (m,)))
+    g = track_gravity(x, kc, predict)
+    tg = (np.array([CLASS_G[THREAT_CLASSES[c]] for c in kc]) if target_g is None
+          else np.broadcast_to(np.asarray(target_g, float), (m,)))
+    sigma = np.zeros(m) if cov is None else position_sigma(cov)
+    q = np.ones(m) if quality is None else np.asarray(quality, float)
+    path = ballistic_path(x, g)
+    U = _horizon(x, g, heights_fn, horizon_s)
+    fl = Ls.flyout
+    H = np.minimum(U[:, None], Ls.max_tof[None, :])
+    tof = solve_intercept(path, Ls.enu, Flyout(*(getattr(fl, a)[None, :] for a in
+                                                 ("vb", "tb", "v0", "k"))), H)
+    fin = np.isfinite(tof)
+    pos, vel = path(np.where(fin, tof, 0.0)[..., None])
+    pip, vpip = pos[:, :, 0], vel[:, :, 0]
+    h = heights_fn(pip.reshape(-1, 3)).reshape(m, L)
+    margin, parts = envelope_margin(Ls, pip, vpip, tof, h)
+    inside = fin & (margin >= 0)
+    pk = _pk(Ls, kc, parts, h, tg[:, None], sigma[:, None], q[:, None])
+    pk = np.where(inside, pk, 0.0)
+    out = {"tof": tof, "pip": pip, "intercept_time_s": t + tof, "inside": inside,
+           "margin": margin, "pk": pk, "crossing_m": parts["crossing_m"],
+           "range_m": parts["range_m"]}
+    if windows:
+        w_open, w_close = _windows(Ls, x, g, U, heights_fn, n_window)
+        w_open = np.where(inside, np.fmin(w_open, 0.0), w_open)
+        w_close = np.where(inside, np.fmax(w_close, 0.0), w_close)
+        none = ~(w_close >= 0.0)
+        out["window_open_s"] = np.where(none, np.nan, t + np.maximum(w_open, 0.0))
+        out["window_close_s"] = np.where(none, np.nan, t + w_close)
+    return out
+
+
+def _windows(Ls, x, g, U, heights_fn, n, n_refine=10):
+    """Launch delays (from now) bounding the intercepts inside the envelope, each (m, L).
+
+    The envelope is sampled on a grid of intercept times; its first entry and last exit are
+    then located by bisection between grid points.
+    """
+    m, L = U.shape[0], len(Ls)
+    lo = np.full((m, L), np.nan)
+    hi = np.full((m, L), np.nan)
+    u = U[:, None] * np.linspace(0.0, 1.0, n)[None, :]  # (m, n)
+    pos, vel = ballistic_path(x, g)(u)  # (m, n, 3)
+    d = np.linalg.norm(pos[:, None, :, :] - Ls.enu[None, :, None, :], axis=-1)  # (m, L, n)
+    # Only pairs whose target comes within reach on the horizon can have a window.
+    ti, li = (d.min(axis=-1) <= Ls.max_range[None, :] * 1.01).nonzero()
+    if ti.size == 0:
+        return lo, hi
+    sub = Ls.subset(li)
+    fl = Ls.flyout.take(li)
+    flc = Flyout(*(getattr(fl, a)[:, None] for a in ("vb", "tb", "v0", "k")))
+    h = heights_fn(pos.reshape(-1, 3)).reshape(m, n)
+    d = d[ti, li]  # (p, n)
+    tof = flc.time_to(d)
+    margin, _ = envelope_margin(sub, pos[ti], vel[ti], tof, h[ti], trailing=1)
+    u = u[ti]
+    delta = u - tof
+    ok = margin >= 0
+    a = np.where(ok, delta, np.inf).min(axis=-1)
+    b = np.where(ok, delta, -np.inf).max(axis=-1)
+    flip = ok[:, :-1] != ok[:, 1:]
+    rows = flip.any(axis=-1).nonzero()[0]
+    if rows.size:
+        # Both edges of every pair bisected together: entries first, exits after.
+        f = flip[rows]
+        k_first = np.argmax(f, axis=-1)
+        k_last = f.shape[1] - 1 - np.argmax(f[:, ::-1], axis=-1)
+        rr = np.concatenate([rows, rows])
+        kk = np.concatenate([k_first, k_last])
+        path = ballistic_path(x[ti[rr]], g[ti[rr]])
+        sub_r = Ls.subset(li[rr])
+        fl_r = fl.take(rr)
+        ua, ub = u[rr, kk], u[rr, kk + 1]
+        in_a = ok[rr, kk]
+        for _ in range(n_refine):
+            mid = 0.5 * (ua + ub)
+            pm, vm = path(mid[:, None])
+            dm = np.linalg.norm(pm[:, 0] - sub_r.enu, axis=-1)
+            mm, _ = envelope_margin(sub_r, pm[:, 0], vm[:, 0], fl_r.time_to(dm),
+                                    heights_fn(pm[:, 0]))
+            same = (mm >= 0) == in_a
+            ua = np.where(same, mid, ua)
+            ub = np.where(same, ub, mid)
+        edge = np.where(in_a, ua, ub)  # the inside end of each bracket
+        pe, _ = path(edge[:, None])
+        de = edge - fl_r.time_to(np.linalg.norm(pe[:, 0] - sub_r.enu, axis=-1))
+        n_r = rows.size
+        a[rows] = np.minimum(a[rows], np.minimum(de[:n_r], de[n_r:]))
+        b[rows] = np.maximum(b[rows], np.maximum(de[:n_r], de[n_r:]))
+    lo[ti, li] = np.where(np.isfinite(a), a, np.nan)
+    hi[ti, li] = np.where(np.isfinite(b), b, np.nan)
+    return lo, hi

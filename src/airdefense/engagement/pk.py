@@ -1,0 +1,140 @@
+"""Single-shot kill probability: a table per (interceptor type, threat class), degraded by geometry.
+
+The base value comes from the catalog (``pk`` of each interceptor preset, one entry per threat
+class). It is multiplied by factors in [0, 1], each 1 in the heart of the envelope:
+
+* **edge** -- the intercept point's range or altitude beyond ``EDGE_START`` of the maximum:
+  ``1 - EDGE_LOSS * smoothstep((e - EDGE_START) / (1 - EDGE_START))``, ``e = max(r/r_max, h/h_max)``;
+* **crossing** -- ``1 - CROSSING_LOSS * min(c / c_max, 1)^2`` (offset of the target's path from
+  the launcher against the type's maximum crossing range);
+* **target speed** -- ``1 - SPEED_LOSS * min(v / v_max, 1)^2``;
+* **manoeuvre** -- an interceptor needs about ``G_MARGIN`` times the target's acceleration:
+  ``min(1, g_i / (G_MARGIN g_t))``;
+* **track quality** -- the end game absorbs a position error up to its guidance's basket
+  (``BASKET_M``): ``(1 - QUALITY_LOSS (1 - q)) / (1 + (sigma / basket)^2)`` with ``sigma`` the
+  track's RMS position error and ``q`` its quality score.
+
+Every factor is non-increasing in crossing range and in target speed, so the kill probability is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["kill_probability", "draw_hits", "cumulative_kill_probability", "position_sigma",
+           "BASKET_M", "CLASS_G", "EDGE_START", "EDGE_LOSS", "CROSSING_LOSS", "SPEED_LOSS",
+           "G_MARGIN", "QUALITY_LOSS"]
+
+EDGE_START = 0.8
+EDGE_LOSS = 0.3
+CROSSING_LOSS = 0.4
+SPEED_LOSS = 0.3
+G_MARGIN = 3.0
+QUALITY_LOSS = 0.3
+
+#: Position error (m, RMS) the end game of each guidance absorbs: a homing seeker's acquisition
+#: basket, or for command guidance the radar's own accuracy at the end game (notional).
+BASKET_M = {"command": 30.0, "semi_active": 60.0, "track_via_missile": 80.0, "active": 150.0,
+            "gun": 15.0}
+
+#: Typical manoeuvre limit of each threat class (g), used when the target's own is not known
+#: (the catalog's threat presets: shahed136 2, kh101 4, iskander_m 20, fighter 7, helicopter 2.5).
+CLASS_G = {"drone": 2.0, "cruise": 4.0, "ballistic": 20.0, "aircraft": 7.0, "helicopter": 2.5}
+
+
+def _smoothstep(x):
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def kill_probability(pk_base, *, range_frac=0.0, alt_frac=0.0, crossing_frac=0.0,
+                     speed_frac=0.0, g_ratio=0.0, sigma_m=0.0, basket_m=np.inf,
+                     quality=1.0) -> np.ndarray:
+    """Single-shot kill probability for an intercept geometry (arrays broadcast).
+
+    Parameters
+    ----------
+    pk_base : array_like
+        Table value for the (interceptor type, threat class) pair, in [0, 1].
+    range_frac, alt_frac : array_like, default 0
+        Intercept range over the type's maximum range; intercept height over its maximum altitude.
+    crossing_frac : array_like, default 0
+        Crossing (offset) range over the type's maximum crossing range (0 where it has none).
+    speed_frac : array_like, default 0
+        Target speed over the type's maximum target speed.
+    g_ratio : array_like, default 0
+        Target's manoeuvre limit over the interceptor's (both in g).
+    sigma_m : array_like, default 0
+        RMS position error of the track, m.
+    basket_m : array_like, default inf
+        Error the end game absorbs, m (see :data:`BASKET_M`).
+    quality : array_like, default 1
+        Track quality score in [0, 1].
+
+    Returns
+    -------
+    ndarray
+        Kill probability in [0, 1].
+
+    Examples
+    --------
+    >>> float(kill_probability(0.8))
+    0.8
+    >>> float(kill_probability(0.8, crossing_frac=1.0))  # 0.8 * (1 - 0.4)
+    0.48
+    """
+    pk = np.asarray(pk_base, float)
+    e = np.maximum(np.asarray(range_frac, float), np.asarray(alt_frac, float))
+    f_edge = 1.0 - EDGE_LOSS * _smoothstep((e - EDGE_START) / (1.0 - EDGE_START))
+    c = np.clip(np.asarray(crossing_frac, float), 0.0, 1.0)
+    f_cross = 1.0 - CROSSING_LOSS * c * c
+    v = np.clip(np.asarray(speed_frac, float), 0.0, 1.0)
+    f_speed = 1.0 - SPEED_LOSS * v * v
+    gr = np.maximum(np.asarray(g_ratio, float), 0.0)
+    with np.errstate(divide="ignore"):
+        f_man = np.minimum(1.0, 1.0 / np.maximum(G_MARGIN * gr, 1e-300))
+    s = np.asarray(sigma_m, float) / np.asarray(basket_m, float)
+    q = np.clip(np.asarray(quality, float), 0.0, 1.0)
+    f_q = (1.0 - QUALITY_LOSS * (1.0 - q)) / (1.0 + s * s)
+    return np.clip(pk * f_edge * f_cross * f_speed * f_man * f_q, 0.0, 1.0)
+
+
+def position_sigma(P: np.ndarray) -> np.ndarray:
+    """RMS position error of tracks, ``sqrt(trace(P_pos) / 3)``, shape (m,), m.
+
+    Parameters
+    ----------
+    P : ndarray of shape (m, 6, 6)
+        Track covariances.
+    """
+    P = np.asarray(P, float)
+    tr = np.trace(P[:, :3, :3], axis1=1, axis2=2)
+    return np.sqrt(np.maximum(tr, 0.0) / 3.0)
+
+
+def draw_hits(pk, rng: np.random.Generator) -> np.ndarray:
+    """Draw end-game outcomes: True with probability ``pk`` each.
+
+    Parameters
+    ----------
+    pk : array_like of shape (n,)
+        Kill probabilities.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (n,), bool
+    """
+    pk = np.asarray(pk, float)
+    return rng.random(pk.shape) < pk
+
+
+def cumulative_kill_probability(p, n) -> np.ndarray:
+    """Probability that at least one of ``n`` independent shots kills: ``1 - (1 - p)^n``.
+
+    Examples
+    --------
+    >>> float(cumulative_kill_probability(0.5, 3))
+    0.875
+    """
+    return 1.0 - (1.0 - np.asarray(p, float)) ** np.maximum(np.asarray(n, float), 0.0)
