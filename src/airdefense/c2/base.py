@@ -47,34 +47,67 @@ class Orders:
 
 
 class EngagementBook:
-    """What the control unit knows of its engagements, per track id.
+    """What the control unit knows of its engagements, per track id and per battery.
 
     It learns the outcome of a shot only after the interceptor's kill-assessment delay.
+    Networked control reads the totals over batteries; autonomous batteries read their own.
     """
 
     def __init__(self) -> None:
-        self.rounds: dict[int, int] = {}
-        self.pending: dict[int, int] = {}  # interceptors whose outcome is not yet known
+        self.rounds: dict[tuple[int, int], int] = {}   # (track, battery) -> rounds fired
+        self.pending: dict[tuple[int, int], int] = {}  # interceptors whose outcome is unknown
         self.killed: set[int] = set()
 
-    def fired(self, track_id: int, n: int) -> None:
-        """Record ``n`` rounds fired at a track."""
-        self.rounds[track_id] = self.rounds.get(track_id, 0) + n
-        self.pending[track_id] = self.pending.get(track_id, 0) + n
+    def fired(self, track_id: int, n: int, battery: int = -1) -> None:
+        """Record ``n`` rounds fired at a track by a battery."""
+        key = (int(track_id), int(battery))
+        self.rounds[key] = self.rounds.get(key, 0) + n
+        self.pending[key] = self.pending.get(key, 0) + n
 
-    def assessed(self, track_id: int, hit: bool) -> None:
-        """Record a kill assessment for one interceptor."""
-        self.pending[track_id] = max(self.pending.get(track_id, 0) - 1, 0)
+    def assessed(self, track_id: int, hit: bool, battery: int | None = None) -> None:
+        """Record a kill assessment for one interceptor (of ``battery``, if known)."""
+        track_id = int(track_id)
+        keys = ([(track_id, int(battery))] if battery is not None else
+                [k for k in self.pending if k[0] == track_id and self.pending[k] > 0])
+        for key in keys:
+            if self.pending.get(key, 0) > 0:
+                self.pending[key] -= 1
+                break
         if hit:
             self.killed.add(track_id)
 
+    def _per_battery(self, table: dict, track_ids: np.ndarray, n_batteries: int) -> np.ndarray:
+        out = np.zeros((len(track_ids), n_batteries), int)
+        if not table:
+            return out
+        row = {int(t): i for i, t in enumerate(track_ids)}
+        for (t, b), n in table.items():
+            i = row.get(t)
+            if i is not None and 0 <= b < n_batteries:
+                out[i, b] += n
+        return out
+
+    def rounds_by_battery(self, track_ids: np.ndarray, n_batteries: int) -> np.ndarray:
+        """Rounds fired so far at each track by each battery, shape (m, B)."""
+        return self._per_battery(self.rounds, track_ids, n_batteries)
+
+    def pending_by_battery(self, track_ids: np.ndarray, n_batteries: int) -> np.ndarray:
+        """Interceptors awaiting assessment at each track, by battery, shape (m, B)."""
+        return self._per_battery(self.pending, track_ids, n_batteries)
+
     def rounds_at(self, track_ids: np.ndarray) -> np.ndarray:
-        """Rounds fired so far at each track, shape (m,)."""
-        return np.array([self.rounds.get(int(t), 0) for t in track_ids], int)
+        """Rounds fired so far at each track by all batteries, shape (m,)."""
+        tot: dict[int, int] = {}
+        for (t, _), n in self.rounds.items():
+            tot[t] = tot.get(t, 0) + n
+        return np.array([tot.get(int(t), 0) for t in track_ids], int)
 
     def pending_at(self, track_ids: np.ndarray) -> np.ndarray:
-        """Interceptors awaiting assessment at each track, shape (m,)."""
-        return np.array([self.pending.get(int(t), 0) for t in track_ids], int)
+        """Interceptors awaiting assessment at each track, all batteries, shape (m,)."""
+        tot: dict[int, int] = {}
+        for (t, _), n in self.pending.items():
+            tot[t] = tot.get(t, 0) + n
+        return np.array([tot.get(int(t), 0) for t in track_ids], int)
 
     def killed_mask(self, track_ids: np.ndarray) -> np.ndarray:
         """Tracks assessed killed, shape (m,) bool."""

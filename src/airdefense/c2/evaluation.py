@@ -1,10 +1,28 @@
-"""Threat evaluation: the asset each track threatens, its time to go and its threat value."""
+"""Threat evaluation: class, threatened asset, time to go and threat value of every track.
+
+The threatened asset is found from the predicted impact point (ballistic tracks, gravity-only
+prediction) or from the closest approach of the straight predicted path (air-breathing tracks).
+A track's threat value is the value it is expected to destroy if it is not intercepted: for
+each asset, its value times the expected loss fraction of an impact aimed at the predicted
+point, with the damage law of :mod:`airdefense.engagement.damage` averaged over the prediction
+error (a circular Gaussian), and the largest over assets.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["evaluate_threats", "classify"]
+from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
+
+__all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "classify", "evaluate_threats",
+           "expected_loss_fraction", "predict_states"]
+
+#: Threat classes the control unit distinguishes, in the order of the launchers' pk tables.
+KINDS = ("drone", "cruise", "ballistic", "aircraft", "helicopter")
+#: Lethal radius assumed for a class when the scenario holds no threat of it, m.
+DEFAULT_LETHAL_RADIUS_M = {"drone": 15.0, "cruise": 50.0, "ballistic": 80.0, "aircraft": 40.0,
+                           "helicopter": 25.0}
+_G = 9.80665
 
 
 def classify(x: np.ndarray) -> np.ndarray:
@@ -37,46 +55,144 @@ def classify(x: np.ndarray) -> np.ndarray:
     return kind
 
 
-def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarray,
-                     asset_alive: np.ndarray) -> dict[str, np.ndarray]:
-    """Evaluate tracks against the defended assets.
-
-    The threatened asset is the one closest to the track's predicted straight path (closest
-    approach ahead of the track); time to go is the time to that closest approach.
+def predict_states(x: np.ndarray, ballistic: np.ndarray, tau_s) -> np.ndarray:
+    """Predict track states ahead: straight flight, or gravity-only flight for ballistic tracks.
 
     Parameters
     ----------
     x : ndarray of shape (m, 6)
-        Track states.
+        Track states, ENU m and m/s.
+    ballistic : ndarray of shape (m,), bool
+    tau_s : float or ndarray of shape (k,)
+        Look-ahead times, s.
+
+    Returns
+    -------
+    ndarray of shape (k, m, 6) (or (m, 6) for a scalar ``tau_s``)
+    """
+    tau = np.atleast_1d(np.asarray(tau_s, float))[:, None]
+    out = np.repeat(x[None], tau.shape[0], axis=0)
+    out[..., :3] += x[None, :, 3:] * tau[..., None]
+    g = np.where(ballistic, _G, 0.0)[None, :]
+    out[..., 2] -= 0.5 * g * tau**2
+    out[..., 5] -= g * tau
+    return out[0] if np.ndim(tau_s) == 0 else out
+
+
+def _gauss_mean_exp2(mu2: np.ndarray, sigma2: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    # E[2^-(|d|/R)^2] for d ~ N(mu, sigma^2 I_2): a closed form of the Gaussian integral.
+    a = np.log(2.0) / np.maximum(radius, 1e-9) ** 2
+    s = 1.0 + 2.0 * a * sigma2
+    return np.exp(-a * mu2 / s) / s
+
+
+def expected_loss_fraction(miss_m, sigma_m, radius_m) -> np.ndarray:
+    """Expected fraction of an asset's value lost to one impact, under the damage law.
+
+    An impact at distance ``d`` destroys with probability ``2^-(d/R)^2`` and damages (losing
+    :data:`DAMAGED_VALUE_FRACTION` of the value) with ``2^-(d/2R)^2``; ``d`` is drawn from a
+    circular Gaussian of mean distance ``miss_m`` and standard deviation ``sigma_m`` per axis.
+
+    Parameters
+    ----------
+    miss_m, sigma_m, radius_m : array_like, broadcastable
+        Predicted miss distance, its standard deviation per axis and the lethal radius, m.
+
+    Returns
+    -------
+    ndarray
+        In [0, 1].
+
+    Examples
+    --------
+    >>> float(expected_loss_fraction(0.0, 0.0, 10.0))
+    1.0
+    """
+    mu2 = np.asarray(miss_m, float) ** 2
+    s2 = np.asarray(sigma_m, float) ** 2
+    r = np.asarray(radius_m, float)
+    p_des = _gauss_mean_exp2(mu2, s2, r)
+    p_dam = _gauss_mean_exp2(mu2, s2, 2.0 * r)
+    return p_des + DAMAGED_VALUE_FRACTION * (p_dam - p_des)
+
+
+def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarray,
+                     asset_alive: np.ndarray, *, P: np.ndarray | None = None,
+                     asset_hardness: np.ndarray | None = None,
+                     asset_radius_m: np.ndarray | None = None,
+                     lethal_radius_m: dict | None = None,
+                     route_uncertainty: float = 0.05) -> dict[str, np.ndarray]:
+    """Evaluate tracks against the defended assets.
+
+    Parameters
+    ----------
+    x : ndarray of shape (m, 6)
+        Track states, ENU m and m/s.
     asset_enu : ndarray of shape (a, 3)
     asset_value : ndarray of shape (a,)
     asset_alive : ndarray of shape (a,), bool
         Destroyed assets are no longer defended.
+    P : ndarray of shape (m, 6, 6), optional
+        Track covariances; their position and velocity spread widens the predicted miss.
+    asset_hardness : ndarray of shape (a,), optional
+        Hardness in [0, 1) (default 0): the lethal radius shrinks by ``1 - hardness``.
+    asset_radius_m : ndarray of shape (a,), optional
+        Explicit lethal radius per asset (NaN where the warhead's applies).
+    lethal_radius_m : dict, optional
+        Lethal radius of each threat class, m (default :data:`DEFAULT_LETHAL_RADIUS_M`).
+    route_uncertainty : float, default 0.05
+        Standard deviation of an air-breathing threat's path, as a fraction of its distance to
+        go (routes turn; the straight prediction is only a guess).
 
     Returns
     -------
     dict
-        ``kind`` (m,), ``asset`` (m,) int (-1 if none), ``time_to_go_s`` (m,),
-        ``miss_m`` (m,) predicted miss distance to that asset, ``value`` (m,) threat value.
+        ``kind`` (m,) inferred class; ``asset`` (m,) int threatened asset (-1 if none);
+        ``time_to_go_s`` (m,) to impact or closest approach; ``miss_m`` (m,) predicted miss
+        distance to that asset; ``impact_enu`` (m, 3) predicted impact or closest-approach
+        point; ``value`` (m,) expected value destroyed if not intercepted.
     """
     m = x.shape[0]
     kind = classify(x) if m else np.zeros(0, object)
-    if m == 0 or asset_enu.shape[0] == 0:
+    na = asset_enu.shape[0]
+    if m == 0 or na == 0:
         return {"kind": kind, "asset": np.full(m, -1), "time_to_go_s": np.full(m, np.inf),
-                "miss_m": np.full(m, np.inf), "value": np.zeros(m)}
-    r = asset_enu[None, :, :2] - x[:, None, :2]  # horizontal geometry
+                "miss_m": np.full(m, np.inf), "value": np.zeros(m),
+                "impact_enu": x[:, :3].copy() if m else np.zeros((0, 3))}
+    radii = {**DEFAULT_LETHAL_RADIUS_M, **(lethal_radius_m or {})}
+    ballistic = kind == "ballistic"
+    # Ballistic: time to reach the ground under gravity alone.
+    z0, vz = x[:, 2], x[:, 5]
+    t_imp = (vz + np.sqrt(np.maximum(vz * vz + 2.0 * _G * np.maximum(z0, 0.0), 0.0))) / _G
+    r = asset_enu[None, :, :2] - x[:, None, :2]
     v = x[:, None, 3:5]
     vv = np.maximum(np.sum(v * v, axis=-1), 1e-9)
     tca = np.maximum(np.sum(r * v, axis=-1) / vv, 0.0)
-    miss = np.linalg.norm(r - v * tca[..., None], axis=-1)
-    # Ballistic tracks descend steeply: their horizontal speed still points at the target.
-    score = np.where(asset_alive[None, :], miss, np.inf)
-    a = np.argmin(score, axis=1)
+    tgo = np.where(ballistic[:, None], t_imp[:, None], tca)  # (m, a)
+    point = x[:, None, :2] + v * tgo[..., None]
+    miss = np.linalg.norm(asset_enu[None, :, :2] - point, axis=-1)
+    if P is not None:
+        pos_var = 0.5 * (P[:, 0, 0] + P[:, 1, 1])
+        vel_var = 0.5 * (P[:, 3, 3] + P[:, 4, 4])
+    else:
+        pos_var = vel_var = np.zeros(m)
+    dist = np.sqrt(vv) * tgo
+    sigma2 = (pos_var[:, None] + vel_var[:, None] * tgo**2
+              + np.where(ballistic, 0.02, route_uncertainty)[:, None] ** 2 * dist**2)
+    hard = np.zeros(na) if asset_hardness is None else np.asarray(asset_hardness, float)
+    rk = np.array([radii.get(k, 50.0) for k in kind], float)
+    R = rk[:, None] * (1.0 - hard)[None, :]
+    if asset_radius_m is not None:
+        ar = np.asarray(asset_radius_m, float)
+        R = np.where(np.isnan(ar)[None, :], R, ar[None, :])
+    loss = np.asarray(asset_value, float)[None, :] * expected_loss_fraction(miss, np.sqrt(sigma2),
+                                                                            R)
+    loss = np.where(np.asarray(asset_alive, bool)[None, :], loss, 0.0)
+    a = np.argmax(loss, axis=1)
     rows = np.arange(m)
-    ttg = tca[rows, a]
-    best_miss = miss[rows, a]
-    value = np.where(np.isfinite(score[rows, a]), asset_value[a], 0.0)
-    # Value at risk falls with the predicted miss distance (a track passing 10 km away threatens less).
-    value = value * np.exp(-((best_miss / 5000.0) ** 2))
-    return {"kind": kind, "asset": np.where(np.isfinite(score[rows, a]), a, -1),
-            "time_to_go_s": ttg, "miss_m": best_miss, "value": value}
+    value = loss[rows, a]
+    has = value > 0
+    impact = np.concatenate([point[rows, a], np.zeros((m, 1))], axis=1)
+    impact[:, 2] = asset_enu[a, 2]
+    return {"kind": kind, "asset": np.where(has, a, -1), "time_to_go_s": tgo[rows, a],
+            "miss_m": miss[rows, a], "value": value, "impact_enu": impact}

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from airdefense.c2._options import Options, engagement_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.engagement.flyout import intercept_time
 
-__all__ = ["feasibility", "GreedyAssigner"]
+__all__ = ["feasibility", "GreedyAssigner", "orders_from_rounds"]
 
 
 def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float) -> dict[str, np.ndarray]:
-    """Intercept geometry and envelope checks for every track x launcher pair.
+    """Constant-speed intercept geometry and envelope checks for every track x launcher pair.
 
     Parameters
     ----------
@@ -47,19 +48,81 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float) -> dict[s
     return {"tof": tof, "pip": pip, "inside": inside}
 
 
-class GreedyAssigner:
-    """Most urgent track first, each to the feasible launcher that intercepts it soonest.
+def orders_from_rounds(t: float, x: np.ndarray, opt: Options, tracks, launchers,
+                       channels_free: np.ndarray) -> Orders:
+    """Turn a rounds matrix into fire orders, trimmed to every cycle limit.
 
-    Honors inventory, launch intervals, fire-control channels, the doctrine's engage list,
-    hold-fire, salvo size and maximum rounds per threat, and shoot-look-shoot (a track is
-    engaged again only once every earlier shot at it has been assessed).
+    Pairs are taken in decreasing expected return (value x pk); each is cut to its pair cap,
+    the launcher's cycle capacity, the fire-control radar's free channels and the battery's
+    rounds outside its ballistic reserve.
+
+    Parameters
+    ----------
+    t : float
+        Decision time, s.
+    x : ndarray of shape (m, L), int
+        Rounds proposed per track and launcher.
+    opt : Options
+    tracks : Tracks
+    launchers : LauncherState
+    channels_free : ndarray of shape (S,), int
+    """
+    x = np.where(opt.allowed, np.minimum(x, opt.pair_cap), 0)
+    ii, jj = np.nonzero(x)
+    if ii.size == 0:
+        return Orders.from_rows([])
+    gain = opt.value[ii] * opt.pk[ii, jj]
+    order = np.argsort(-gain, kind="stable")
+    cap = opt.cap.copy()
+    chan = channels_free.copy()
+    nb = opt.nonballistic_cap.copy()
+    fc = launchers.fire_control
+    lb = launchers.battery
+    rows = []
+    for q in order:
+        i, j = int(ii[q]), int(jj[q])
+        n = int(min(x[i, j], cap[j]))
+        if chan[fc[j]] >= 0:
+            n = min(n, int(chan[fc[j]]))
+        if not opt.ballistic[i]:
+            n = min(n, int(nb[lb[j]]))
+        if n <= 0:
+            continue
+        cap[j] -= n
+        if chan[fc[j]] >= 0:
+            chan[fc[j]] -= n
+        if not opt.ballistic[i]:
+            nb[lb[j]] -= n
+        rows.append((int(tracks.track_id[i]), int(tracks.truth_id[i]), int(lb[j]), j, n,
+                     t + float(opt.tof[i, j]), opt.pip[i, j]))
+    return Orders.from_rows(rows)
+
+
+class GreedyAssigner:
+    """Most urgent track first, each to the allowed launcher that intercepts it soonest.
+
+    The baseline: it obeys every rule of :mod:`airdefense.c2._options` but ignores values,
+    kill probabilities and costs when it chooses.
+
+    Parameters
+    ----------
+    networked : bool, default True
+    cost_weight : float, default 0
+        Only used by the shared rules (cost-aware deferral).
+    decision_period_s : float, default 2
     """
 
     name = "greedy"
 
+    def __init__(self, networked: bool = True, cost_weight: float = 0.0,
+                 decision_period_s: float = 2.0) -> None:
+        self.networked = networked
+        self.cost_weight = cost_weight
+        self.decision_period_s = decision_period_s
+
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
-               doctrines: list, channels_free: np.ndarray, battery_ok: np.ndarray,
-               heights_fn, truth_kind_of_track=None) -> Orders:
+               batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,
+               heights_fn) -> Orders:
         """Return the fire orders of one decision cycle.
 
         Parameters
@@ -67,59 +130,34 @@ class GreedyAssigner:
         t : float
             Decision time, s.
         tracks : Tracks
-            Current track picture.
+            Current track picture (m tracks).
         evaluation : dict
-            Output of :func:`airdefense.c2.evaluation.evaluate_threats` for these tracks.
+            :func:`airdefense.c2.evaluation.evaluate_threats` of these tracks.
         launchers : LauncherState
         book : EngagementBook
-        doctrines : list of Doctrine, one per battery
+        batteries : list of BatteryUnit
         channels_free : ndarray of shape (S,), int
-            Free guidance channels per radar (-1: the radar guides no missiles, no limit).
+            Free guidance channels per radar (-1: no limit).
         battery_ok : ndarray of shape (B,), bool
-            Batteries able to fight (not disabled).
         heights_fn : callable
             Height above the surface of ENU points.
         """
-        m = len(tracks)
-        if m == 0 or len(launchers) == 0:
+        m, L = len(tracks), len(launchers)
+        if m == 0 or L == 0:
             return Orders.from_rows([])
-        geo = feasibility(tracks.x, launchers, heights_fn, t)
-        kinds = evaluation["kind"]
-        ready = launchers.ready(t) & battery_ok[launchers.battery]
-        fc = launchers.fire_control
-        ok = geo["inside"] & ready[None, :]
-        ok &= (geo["tof"] <= np.maximum(evaluation["time_to_go_s"], 0.0)[:, None] + 5.0)
-        engage = np.array([[k in doctrines[b].engage and not doctrines[b].hold_fire
-                            for b in launchers.battery] for k in kinds], bool).reshape(m, -1)
-        ok &= engage
-        fired = book.rounds_at(tracks.track_id)
-        pending = book.pending_at(tracks.track_id)
-        killed = book.killed_mask(tracks.track_id)
-        eligible = tracks.confirmed & ~killed & (pending == 0)
-        order = np.argsort(evaluation["time_to_go_s"], kind="stable")
-        rounds = launchers.rounds.copy()
-        chan = channels_free.copy()
-        used = np.zeros(len(launchers), bool)
-        rows = []
-        for i in order:
-            if not eligible[i]:
-                continue
-            cand = ok[i] & (rounds > 0) & ~used & (chan[fc] != 0)
+        opt = engagement_options(t, tracks, evaluation, launchers, book, batteries,
+                                 channels_free, battery_ok, heights_fn,
+                                 networked=self.networked, cost_weight=self.cost_weight,
+                                 decision_period_s=self.decision_period_s)
+        x = np.zeros((m, L), int)
+        cap = opt.cap.copy()
+        tof = np.where(opt.allowed, opt.tof, np.inf)
+        for i in np.argsort(evaluation["time_to_go_s"], kind="stable"):
+            cand = np.isfinite(tof[i]) & (cap > 0)
             if not cand.any():
                 continue
-            j = int(np.flatnonzero(cand)[np.argmin(geo["tof"][i, cand])])
-            d = doctrines[launchers.battery[j]]
-            left = d.max_rounds_per_threat - fired[i]
-            n = int(min(d.salvo_size, left, rounds[j]))
-            if chan[fc[j]] > 0:
-                n = min(n, int(chan[fc[j]]))
-            if n <= 0:
-                continue
-            rounds[j] -= n
-            used[j] = True
-            if chan[fc[j]] > 0:
-                chan[fc[j]] -= n
-            rows.append((int(tracks.track_id[i]), int(tracks.truth_id[i]),
-                         int(launchers.battery[j]), j, n, t + float(geo["tof"][i, j]),
-                         geo["pip"][i, j]))
-        return Orders.from_rows(rows)
+            j = int(np.flatnonzero(cand)[np.argmin(tof[i, cand])])
+            n = int(min(opt.pair_cap[i, j], cap[j]))
+            x[i, j] = n
+            cap[j] -= n
+        return orders_from_rounds(t, x, opt, tracks, launchers, channels_free)

@@ -129,6 +129,11 @@ class Doctrine(StrictModel):
 
     @model_validator(mode="after")
     def _salvo(self) -> Doctrine:
+        if self.mode == "shoot_look_shoot" and self.salvo_size != 1:
+            raise ValueError(
+                f"salvo_size must be 1 with mode shoot_look_shoot (one round, then look), got "
+                f"{self.salvo_size}; use mode shoot_shoot_look for salvos"
+            )
         if self.salvo_size > self.max_rounds_per_threat:
             raise ValueError(
                 f"salvo_size ({self.salvo_size}) must not exceed max_rounds_per_threat "

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from airdefense.c2 import make_assigner
 from airdefense.c2.base import EngagementBook
 from airdefense.c2.evaluation import evaluate_threats
-from airdefense.c2.greedy import GreedyAssigner
 from airdefense.engagement.damage import DESTROYED, INTACT, apply_impacts
 from airdefense.engagement.model import Engagement
 from airdefense.scenario import Scenario, load_scenario
@@ -30,7 +30,7 @@ THREAT_STATES = ("intercepted", "impacted", "completed", "airborne", "not_launch
 _PENDING, _FLYING = -2, -1
 _INTERCEPTED, _IMPACTED, _COMPLETED, _AIRBORNE, _NOT_LAUNCHED = range(5)
 #: Independent random streams, one per stage, spawned from the seed in this order.
-RNG_STREAMS = ("threats", "sensors", "tracking", "engagement", "damage")
+RNG_STREAMS = ("threats", "sensors", "tracking", "engagement", "damage", "c2")
 
 
 @dataclass
@@ -86,12 +86,11 @@ def _make_tracker(mode: str, truth, sc: Scenario, rng: np.random.Generator):
     return make_tracker(sc, rng)
 
 
-def _make_assigner(name: str):
-    if name == "greedy":
-        return GreedyAssigner()
-    from airdefense.c2 import make_assigner
-
-    return make_assigner(name)
+def _make_assigner(name: str, sc: Scenario, rng: np.random.Generator):
+    c2 = sc.config.c2
+    return make_assigner(name, networked=c2.mode == "networked", cost_weight=c2.cost_weight,
+                         decision_period_s=c2.decision_period_s,
+                         time_limit_s=c2.solver_time_limit_s, rng=rng)
 
 
 def _seed_label(ss: np.random.SeedSequence) -> str:
@@ -117,7 +116,11 @@ class _Run:
         self.sensors = _make_sensors(sc)
         self.tracker = _make_tracker(tracking or sc.config.tracking, self.truth, sc,
                                      self.rng["tracking"])
-        self.assigner = _make_assigner(solver or sc.config.c2.solver)
+        self.assigner = _make_assigner(solver or sc.config.c2.solver, sc, self.rng["c2"])
+        radii: dict[str, float] = {}
+        for g in sc.groups:  # what the control unit knows of each class's warhead
+            radii[g.preset.kind] = max(radii.get(g.preset.kind, 0.0), g.preset.lethal_radius_m)
+        self.lethal_radius = radii
         self.book = EngagementBook()
         self.asset_state = np.full(len(sc.assets), INTACT)
         self.battery_ok = np.ones(len(sc.batteries), bool)
@@ -231,14 +234,15 @@ class _Run:
         if tr is None or len(tr) == 0:
             return
         a = self.sc.assets
-        ev = evaluate_threats(tr.x, a.enu, a.value, self.asset_state != DESTROYED)
+        ev = evaluate_threats(tr.x, a.enu, a.value, self.asset_state != DESTROYED, P=tr.P,
+                              asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
+                              lethal_radius_m=self.lethal_radius)
         L = self.engagement.launchers
         chan = self.engagement.channels_free(self.sensor_ok)
         saved = L.operational.copy()
         L.operational &= self.sensor_ok[L.fire_control]
-        doctrines = [b.doctrine for b in self.sc.batteries]
-        orders = self.assigner.decide(t, tr, ev, L, self.book, doctrines, chan, self.battery_ok,
-                                      self.heights)
+        orders = self.assigner.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
+                                      self.battery_ok, self.heights)
         L.operational = saved
         self.engagement.fire(orders, t, self.kinds, self.book)
 

@@ -1,0 +1,235 @@
+"""The engagement options of one decision cycle: which launcher may fire how much at which track.
+
+Every assigner (greedy, heuristic, exact) works from the same options, so they differ only in
+how they choose, never in which rules they obey. The rules, in order:
+
+1. the track is confirmed, not assessed killed, and its earlier shots are assessed (the look of
+   shoot-look-shoot and shoot-shoot-look; networked control waits for every battery's shots,
+   an autonomous battery only for its own);
+2. the predicted intercept point is inside the launcher's envelope, before the threat's time to
+   go, and the launcher is ready (operational, loaded, past its minimum launch interval, its
+   battery fighting and its fire-control radar working);
+3. the battery's doctrine: the class is on its engage list, it does not hold fire, the intercept
+   point obeys its zones (none inside a hold-fire zone; inside a weapons-free zone where the
+   battery has any), and rounds are left under its maximum per threat;
+4. reserve: a battery keeps ``reserve_ballistic_rounds`` for ballistic tracks;
+5. layered defence: a battery of an inner layer engages only a track that no outer layer can
+   engage now or later (the outer layer first, the inner layers as backup);
+6. cost-aware deferral (``cost_weight > 0``): a launcher does not engage a track that a cheaper
+   launcher can engage later with a positive expected return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from airdefense.c2.evaluation import KINDS, predict_states
+
+__all__ = ["Options", "engagement_options", "LAYER_RANK"]
+
+#: Order of the layers, outermost first.
+LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
+#: Look-ahead times at which future engagement chances are tested, s.
+_LOOKAHEAD_S = np.array([5.0, 10.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0])
+#: Slack on the time-to-go test (the threat's time to go is itself an estimate), s.
+_TTG_SLACK_S = 5.0
+
+
+@dataclass
+class Options:
+    """Engagement options of one cycle.
+
+    Attributes
+    ----------
+    allowed : ndarray of shape (m, L), bool
+        Launcher ``j`` may fire at track ``i`` now.
+    pk : ndarray of shape (m, L)
+        Single-shot kill probability of each pair.
+    pair_cap : ndarray of shape (m, L), int
+        Most rounds launcher ``j`` may fire at track ``i`` this cycle (salvo, rounds left).
+    cap : ndarray of shape (L,), int
+        Most rounds each launcher may fire this cycle.
+    value : ndarray of shape (m,)
+        Threat value (expected value destroyed if not intercepted).
+    tof : ndarray of shape (m, L)
+        Time of flight to the predicted intercept point, s.
+    pip : ndarray of shape (m, L, 3)
+        Predicted intercept points, ENU m.
+    nonballistic_cap : ndarray of shape (B,), int
+        Most rounds each battery may spend on non-ballistic tracks (its reserve kept).
+    ballistic : ndarray of shape (m,), bool
+    """
+
+    allowed: np.ndarray
+    pk: np.ndarray
+    pair_cap: np.ndarray
+    cap: np.ndarray
+    value: np.ndarray
+    tof: np.ndarray
+    pip: np.ndarray
+    nonballistic_cap: np.ndarray
+    ballistic: np.ndarray
+
+
+def _geometry(x, launchers, heights_fn, t, kind, quality):
+    try:  # the engagement stage's envelope, when it provides one
+        from airdefense.engagement.envelope import feasibility
+    except ImportError:  # pragma: no cover - the simple model
+        from airdefense.c2.greedy import feasibility
+        return feasibility(x, launchers, heights_fn, t)
+    try:
+        return feasibility(x, launchers, heights_fn, t, quality=quality, kind=kind)
+    except TypeError:  # an envelope without the optional inputs
+        return feasibility(x, launchers, heights_fn, t)
+
+
+def _zones_ok(pip: np.ndarray, batteries, launcher_battery: np.ndarray) -> np.ndarray:
+    m, L = pip.shape[:2]
+    ok = np.ones((m, L), bool)
+    for b, bu in enumerate(batteries):
+        if bu.zone_enu.shape[0] == 0:
+            continue
+        cols = np.flatnonzero(launcher_battery == b)
+        if cols.size == 0:
+            continue
+        d = np.linalg.norm(pip[:, cols, None, :2] - bu.zone_enu[None, None, :, :2], axis=-1)
+        inside = d <= bu.zone_radius_m[None, None, :]
+        hold = (inside & bu.zone_hold[None, None, :]).any(axis=-1)
+        free_zones = ~bu.zone_hold
+        if free_zones.any():
+            free = (inside & free_zones[None, None, :]).any(axis=-1)
+            ok[:, cols] = ~hold & free
+        else:
+            ok[:, cols] = ~hold
+    return ok
+
+
+def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batteries,
+                       channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
+                       networked: bool = True, cost_weight: float = 0.0,
+                       decision_period_s: float = 2.0) -> Options:
+    """Build the options of one decision cycle (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    t : float
+        Decision time, s.
+    tracks : Tracks
+        Current picture (m tracks).
+    evaluation : dict
+        :func:`airdefense.c2.evaluation.evaluate_threats` of these tracks.
+    launchers : LauncherState
+        L launchers; ``operational`` already false where the fire-control radar is down.
+    book : EngagementBook
+    batteries : list of BatteryUnit
+        B batteries (doctrine, zones).
+    channels_free : ndarray of shape (S,), int
+        Free guidance channels per radar (-1: no limit).
+    battery_ok : ndarray of shape (B,), bool
+    heights_fn : callable
+        Height above the surface of ENU points, ``(k, 3) -> (k,)``.
+    networked : bool, default True
+        Networked control (one picture of every battery's engagements) or autonomous.
+    cost_weight : float, default 0
+        Dollars of value one dollar of interceptor must buy.
+    decision_period_s : float, default 2
+        Time to the next decision, s (bounds how many rounds a launcher can ripple).
+    """
+    m, L, B = len(tracks), len(launchers), len(batteries)
+    x = tracks.x
+    kind = evaluation["kind"]
+    ttg = np.maximum(evaluation["time_to_go_s"], 0.0)
+    value = np.asarray(evaluation["value"], float)
+    geo = _geometry(x, launchers, heights_fn, t, kind, getattr(tracks, "quality", None))
+    tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
+    kidx = np.array([KINDS.index(k) if k in KINDS else 0 for k in kind], int)
+    pk = np.asarray(geo["pk"], float) if "pk" in geo else launchers.pk[:, kidx].T
+    lb = launchers.battery
+    ballistic = kind == "ballistic"
+
+    # 1. Track eligibility.
+    killed = book.killed_mask(tracks.track_id)
+    fired_b = book.rounds_by_battery(tracks.track_id, B)
+    pending_b = book.pending_by_battery(tracks.track_id, B)
+    elig = tracks.confirmed & ~killed & (value > 0)
+    if networked:
+        look = pending_b.sum(axis=1) == 0
+        look = np.repeat(look[:, None], L, axis=1)
+    else:
+        look = pending_b[:, lb] == 0
+    # 2. Geometry and readiness.
+    ready = launchers.ready(t) & battery_ok[lb]
+    in_time = tof <= ttg[:, None] + _TTG_SLACK_S
+    geo_ok = inside & in_time & (pk > 0)
+    # 3. Doctrine.
+    docs = [bu.doctrine for bu in batteries]
+    engage = np.array([[k in docs[b].engage for b in range(B)] for k in kind], bool).reshape(m, B)
+    hold = np.array([d.hold_fire for d in docs], bool)
+    doctrine_ok = engage[:, lb] & ~hold[lb][None, :] & _zones_ok(pip, batteries, lb)
+    max_rounds = np.array([d.max_rounds_per_threat for d in docs], int)
+    salvo = np.array([1 if d.mode == "shoot_look_shoot" else d.salvo_size for d in docs], int)
+    left = max_rounds[lb][None, :] - fired_b[:, lb]
+    pair_cap = np.minimum(salvo[lb][None, :], left)
+    # 4. Reserve for ballistic tracks.
+    reserve = np.array([d.reserve_ballistic_rounds for d in docs], int)
+    stock = np.bincount(lb, weights=launchers.rounds * launchers.operational, minlength=B)
+    nonballistic_cap = np.maximum(stock.astype(int) - reserve, 0)
+    reserve_ok = ballistic[:, None] | (nonballistic_cap[lb] > 0)[None, :]
+
+    able = doctrine_ok & (left > 0) & reserve_ok & elig[:, None]
+    allowed = able & geo_ok & ready[None, :] & look
+
+    # Future chances (for layering and deferral): predicted path, same envelope.
+    need_future = (any(d.layer for d in docs) or cost_weight > 0) and m and L
+    later = np.zeros((m, L), bool)
+    if need_future and "window_close_s" in geo:
+        # The envelope's launch windows already look along the predicted path.
+        close = np.asarray(geo["window_close_s"], float)
+        later = np.isfinite(close) & (close > t)
+        later &= (battery_ok[lb] & launchers.operational)[None, :] & able
+    elif need_future:
+        alive_l = battery_ok[lb] & launchers.operational & ((launchers.rounds > 0)
+                                                           | np.isfinite(launchers.reload_s))
+        for tau in _LOOKAHEAD_S:
+            sel = ttg > tau
+            if not sel.any():
+                break
+            xs = predict_states(x[sel], ballistic[sel], tau)
+            g2 = _geometry(xs, launchers, heights_fn, t + tau, kind[sel],
+                           None if getattr(tracks, "quality", None) is None
+                           else tracks.quality[sel])
+            ok2 = g2["inside"] & (g2["tof"] <= (ttg[sel] - tau)[:, None] + _TTG_SLACK_S)
+            later[sel] |= ok2
+        later &= alive_l[None, :] & able
+    now_or_later = (geo_ok & able & (battery_ok[lb] & launchers.operational)[None, :]) | later
+
+    # 5. Layered defence: the outer layer first.
+    rank = np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1 for d in docs], int)[lb]
+    if (rank >= 0).any() and m:
+        for r in np.unique(rank[rank > 0]):
+            outer = (rank >= 0) & (rank < r)
+            outer_chance = now_or_later[:, outer].any(axis=1)
+            allowed[:, rank == r] &= ~outer_chance[:, None]
+    # 6. Cost-aware deferral: not while a cheaper launcher will have a worthwhile chance later.
+    if cost_weight > 0 and m:
+        cost = launchers.unit_cost
+        worth = (pk * value[:, None] - cost_weight * cost[None, :]) > 0
+        future = later & ~geo_ok & worth
+        for j in range(L):
+            cheaper = cost < cost[j]
+            if cheaper.any():
+                allowed[:, j] &= ~future[:, cheaper].any(axis=1)
+
+    # Cycle capacity: rounds a launcher can ripple before the next decision.
+    ripple = np.maximum(1, np.floor(decision_period_s / np.maximum(launchers.min_interval_s,
+                                                                    1e-3))).astype(int)
+    cap = np.where(ready, np.minimum(launchers.rounds, ripple), 0)
+    fc = launchers.fire_control
+    chan = channels_free[fc]
+    cap = np.where(chan >= 0, np.minimum(cap, np.maximum(chan, 0)), cap)
+    pair_cap = np.where(allowed, np.maximum(pair_cap, 0), 0)
+    return Options(allowed=allowed & (pair_cap > 0) & (cap > 0)[None, :], pk=pk,
+                   pair_cap=pair_cap, cap=cap, value=value, tof=tof, pip=pip,
+                   nonballistic_cap=nonballistic_cap, ballistic=ballistic)

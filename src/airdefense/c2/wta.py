@@ -1,0 +1,96 @@
+"""Weapon-target assignment control unit: the static WTA solved at every decision cycle.
+
+Each cycle builds one :class:`airdefense.assignment.WTAProblem` from the engagement options
+(:mod:`airdefense.c2._options`): weapons are the launchers (copies: the rounds each can ripple
+before the next decision), targets the eligible tracks (value: the expected value each would
+destroy), kill probabilities those of the predicted intercept, and the objective the expected
+surviving value plus the cost weight times the interceptors' cost. Networked control solves one
+problem over every battery; autonomous control one per battery, each blind to the others.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from airdefense.assignment import WTAProblem, make_solver
+from airdefense.c2._options import engagement_options
+from airdefense.c2.base import EngagementBook, Orders
+from airdefense.c2.greedy import orders_from_rounds
+
+__all__ = ["WTAAssigner"]
+
+
+class WTAAssigner:
+    """Control unit that solves the weapon-target assignment problem every cycle.
+
+    Parameters
+    ----------
+    solver : {"heuristic", "exact", "greedy"}, default "heuristic"
+        The :mod:`airdefense.assignment` solver.
+    networked : bool, default True
+        One problem over every battery, or one per battery (autonomous).
+    cost_weight : float, default 0
+        Weight of interceptor cost against value saved (dollars per dollar).
+    decision_period_s : float, default 2
+        Time to the next decision, s.
+    time_limit_s : float, default 0.05
+        Time limit of the exact solver per problem, s. The heuristic stops on its own
+        improvement rule instead, so that the same seed gives the same run on any machine.
+    rng : numpy.random.Generator, optional
+        Randomness of the heuristic's kicks.
+    """
+
+    def __init__(self, solver: str = "heuristic", networked: bool = True,
+                 cost_weight: float = 0.0, decision_period_s: float = 2.0,
+                 time_limit_s: float = 0.05, rng: np.random.Generator | None = None) -> None:
+        self.name = solver
+        self.solver = make_solver(solver)
+        self.networked = networked
+        self.cost_weight = cost_weight
+        self.decision_period_s = decision_period_s
+        self.time_limit_s = time_limit_s if solver == "exact" else 60.0
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+        #: Solutions of the last cycle (one per problem), for inspection.
+        self.last_solutions: list = []
+
+    def _solve(self, opt, rows: np.ndarray, cols: np.ndarray, launchers) -> np.ndarray:
+        allowed = opt.allowed[np.ix_(rows, cols)].T
+        x = np.zeros((rows.size, cols.size), int)
+        keep_w = allowed.any(axis=1)
+        keep_t = allowed.any(axis=0)
+        if not keep_w.any():
+            return x
+        w, tg = np.flatnonzero(keep_w), np.flatnonzero(keep_t)
+        a = allowed[np.ix_(w, tg)]
+        p = np.where(a, opt.pk[np.ix_(rows[tg], cols[w])].T, 0.0)
+        prob = WTAProblem(values=opt.value[rows[tg]], p=np.clip(p, 0.0, 1.0),
+                          copies=opt.cap[cols[w]], cost=launchers.unit_cost[cols[w]],
+                          cost_weight=self.cost_weight, allowed=a,
+                          max_per_target=opt.pair_cap[np.ix_(rows[tg], cols[w])].max(axis=1))
+        sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
+        self.last_solutions.append(sol)
+        x[np.ix_(tg, w)] = np.asarray(sol.x, int).T
+        return x
+
+    def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
+               batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,
+               heights_fn) -> Orders:
+        """Return the fire orders of one decision cycle (same inputs as the greedy assigner)."""
+        m, L = len(tracks), len(launchers)
+        self.last_solutions = []
+        if m == 0 or L == 0:
+            return Orders.from_rows([])
+        opt = engagement_options(t, tracks, evaluation, launchers, book, batteries,
+                                 channels_free, battery_ok, heights_fn,
+                                 networked=self.networked, cost_weight=self.cost_weight,
+                                 decision_period_s=self.decision_period_s)
+        if not opt.allowed.any():
+            return Orders.from_rows([])
+        x = np.zeros((m, L), int)
+        rows = np.arange(m)
+        groups = ([np.arange(L)] if self.networked
+                  else [np.flatnonzero(launchers.battery == b) for b in range(len(batteries))])
+        for cols in groups:
+            if cols.size and opt.allowed[:, cols].any():
+                x[:, cols] = self._solve(opt, rows, cols, launchers)
+        return orders_from_rounds(t, x, opt, tracks, launchers, channels_free)

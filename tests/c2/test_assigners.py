@@ -1,0 +1,96 @@
+"""Contract test: every assigner obeys every constraint of the engagement options."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from c2_pictures import Picture, drone_wave, make_tracks
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from airdefense.c2 import ASSIGNERS, make_assigner
+from airdefense.c2._options import engagement_options
+from airdefense.c2.base import EngagementBook
+
+
+def check_orders(orders, pic: Picture, opt) -> None:
+    """Assert the orders respect the options, inventory, channels and reserve."""
+    L = pic.launchers
+    row = {int(t): i for i, t in enumerate(pic.tracks.track_id)}
+    pairs = set()
+    per_launcher = np.zeros(len(L), int)
+    per_radar = np.zeros(len(pic.channels), int)
+    nonballistic = np.zeros(len(pic.sc.batteries), int)
+    for q in range(len(orders)):
+        i, j, n = row[int(orders.track_id[q])], int(orders.launcher[q]), int(orders.rounds[q])
+        assert (i, j) not in pairs
+        pairs.add((i, j))
+        assert opt.allowed[i, j]
+        assert 1 <= n <= opt.pair_cap[i, j]
+        assert orders.battery[q] == L.battery[j]
+        per_launcher[j] += n
+        per_radar[L.fire_control[j]] += n
+        if not opt.ballistic[i]:
+            nonballistic[L.battery[j]] += n
+    assert np.all(per_launcher <= opt.cap)
+    assert np.all(per_launcher <= L.rounds)
+    limited = pic.channels >= 0
+    assert np.all(per_radar[limited] <= pic.channels[limited])
+    assert np.all(nonballistic <= opt.nonballistic_cap)
+
+
+@pytest.mark.parametrize("name", ASSIGNERS)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(m=st.integers(1, 25), seed=st.integers(0, 2**31), fired=st.integers(0, 3),
+       networked=st.booleans(), cost_weight=st.sampled_from([0.0, 0.2, 1.0]))
+def test_orders_respect_every_constraint(layered, name, m, seed, fired, networked, cost_weight):
+    """Random raids, engagement books and doctrines: no order breaks a rule."""
+    rng = np.random.default_rng(seed)
+    tracks = drone_wave(m, rng)
+    if m > 2:  # a ballistic track among them
+        tracks.x[0] = [15000.0, 0.0, 12000.0, -600.0, 0.0, -900.0]
+    book = EngagementBook()
+    for tid in tracks.track_id[: min(fired, m)]:
+        book.fired(int(tid), 1, battery=int(rng.integers(0, 2)))
+        if rng.random() < 0.5:
+            book.assessed(int(tid), False)
+    pic = Picture(layered, tracks, book)
+    # Some launchers empty or just fired, one radar's channels nearly used up.
+    pic.launchers.rounds[0] = int(rng.integers(0, 3))
+    pic.launchers.last_fire_s[1] = tracks.time_s - float(rng.uniform(0, 4))
+    pic.channels = np.where(pic.channels > 0, np.minimum(pic.channels, 1), pic.channels)
+    kw = dict(networked=networked, cost_weight=cost_weight)
+    orders = make_assigner(name, **kw).decide(*pic.args())
+    opt = engagement_options(*pic.args(), **kw)
+    check_orders(orders, pic, opt)
+
+
+def test_wta_saves_at_least_as_much_as_greedy(layered_dict, rng):
+    """On the same options, the exact WTA's expected surviving value is never above greedy's."""
+    from airdefense import load_scenario
+
+    for b in ("outer", "inner"):
+        layered_dict["batteries"][b]["doctrine"] = {}
+    sc = load_scenario(layered_dict)
+    for _ in range(5):
+        tracks = drone_wave(10, rng)
+        out = {}
+        for name in ("greedy", "exact"):
+            pic = Picture(sc, tracks)
+            orders = make_assigner(name).decide(*pic.args())
+            opt = engagement_options(*pic.args())
+            surv = opt.value.copy()
+            row = {int(t): i for i, t in enumerate(tracks.track_id)}
+            for q in range(len(orders)):
+                i, j = row[int(orders.track_id[q])], int(orders.launcher[q])
+                surv[i] *= (1 - opt.pk[i, j]) ** int(orders.rounds[q])
+            out[name] = surv.sum()
+        assert out["exact"] <= out["greedy"] * (1 + 1e-9)
+
+
+def test_empty_picture_gives_no_orders(layered):
+    """No tracks, no orders."""
+    tracks = make_tracks(np.zeros((0, 3)), np.zeros((0, 3)))
+    for name in ASSIGNERS:
+        pic = Picture(layered, tracks)
+        assert len(make_assigner(name).decide(*pic.args())) == 0
