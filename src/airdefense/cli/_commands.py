@@ -11,3 +11,4 @@ from airdefense.cli.plot_threats import plot_threats; main.add_command(plot_thre
 from airdefense.cli.track import track; main.add_command(track)  # noqa: E402, E702, I001
 from airdefense.cli.coverage import plot_coverage_cmd; main.add_command(plot_coverage_cmd)  # noqa: E402, E702, I001
 from airdefense.cli.campaign import campaign; main.add_command(campaign)  # noqa: E402, E702, I001
+from airdefense.cli.wta import wta; main.add_command(wta)  # noqa: E402, E702, I001

@@ -1,0 +1,285 @@
+"""Static weapon-target assignment: the problem, the solution and the solver interface.
+
+The problem (general form, used by the ``wta`` command and by the control unit)::
+
+    minimise   sum_j V_j prod_i (1 - p_ij)^x_ij  +  lambda * sum_ij cost_i x_ij
+    subject to sum_j x_ij <= copies_i              (inventory of weapon type i)
+               sum_i x_ij <= max_per_target_j      (salvo limit per target, optional)
+               x_ij = 0 where not allowed_ij       (launch window / envelope, optional)
+               x_ij integer >= 0
+
+With ``cost_weight = 0`` the objective is the expected surviving target value of Andersen,
+Pavlikov and Toffolo (2022).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from airdefense.errors import AirDefenseError
+
+__all__ = ["WTAProblem", "WTASolution", "Solver", "STATUSES"]
+
+#: The values of :attr:`WTASolution.status`.
+STATUSES = ("optimal", "time_limit", "heuristic")
+
+
+def _fail(name: str, message: str) -> AirDefenseError:
+    return AirDefenseError(f"WTAProblem.{name}: {message}")
+
+
+def _as_float(name: str, value, shape: tuple[int, ...] | None, ndim: int) -> np.ndarray:
+    try:
+        arr = np.array(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise _fail(name, f"must be an array of numbers, got {value!r}") from exc
+    if arr.ndim != ndim:
+        raise _fail(name, f"must be {ndim}-dimensional, got shape {arr.shape}")
+    if shape is not None and arr.shape != shape:
+        raise _fail(name, f"must have shape {shape}, got {arr.shape}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = tuple(int(k) for k in np.argwhere(bad)[0])
+        raise _fail(name, f"must be finite, got {arr[idx]} at index {idx}")
+    return arr
+
+
+def _as_count(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
+    arr = _as_float(name, value, shape, len(shape))
+    frac = arr != np.round(arr)
+    if frac.any():
+        idx = tuple(int(k) for k in np.argwhere(frac)[0])
+        raise _fail(name, f"must be whole numbers, got {arr[idx]} at index {idx}")
+    neg = arr < 0
+    if neg.any():
+        idx = tuple(int(k) for k in np.argwhere(neg)[0])
+        raise _fail(name, f"must be >= 0 rounds, got {arr[idx]:g} at index {idx}")
+    return arr.astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class WTAProblem:
+    """One static weapon-target assignment problem.
+
+    Parameters
+    ----------
+    values : array_like of shape (T,)
+        Value ``V_j`` of each target (>= 0, any unit of value).
+    p : array_like of shape (W, T)
+        Kill probability of one round of weapon type ``i`` against target ``j``, in [0, 1].
+    copies : array_like of shape (W,), int
+        Rounds available of each weapon type (>= 0).
+    cost : array_like of shape (W,), optional
+        Cost of one round of each type (>= 0, same unit as ``values``). Default: zero.
+    cost_weight : float, default 0
+        Weight ``lambda >= 0`` of the round cost in the objective.
+    allowed : array_like of shape (W, T), bool, optional
+        Where type ``i`` may fire at target ``j`` (launch window, envelope). Default: everywhere.
+        ``p`` counts as 0 where not allowed.
+    max_per_target : array_like of shape (T,), int, optional
+        Most rounds that may be assigned to each target (salvo limit). Default: no limit.
+
+    Raises
+    ------
+    AirDefenseError
+        If a field has the wrong shape or breaks its rule; the message names field and value.
+
+    Examples
+    --------
+    >>> prob = WTAProblem(values=[10, 5], p=[[0.5, 0.9]], copies=[1])
+    >>> prob.objective([[0, 1]])
+    10.5
+    """
+
+    values: np.ndarray
+    p: np.ndarray
+    copies: np.ndarray
+    cost: np.ndarray | None = None
+    cost_weight: float = 0.0
+    allowed: np.ndarray | None = None
+    max_per_target: np.ndarray | None = None
+    _q: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        values = _as_float("values", self.values, None, 1)
+        p = _as_float("p", self.p, None, 2)
+        n_w, n_t = p.shape
+        if values.shape[0] != n_t:
+            raise _fail("values", f"must have one entry per target (p has {n_t} columns), "
+                                  f"got {values.shape[0]}")
+        if (values < 0).any():
+            j = int(np.argmax(values < 0))
+            raise _fail("values", f"must be >= 0, got {values[j]:g} at index {j}")
+        if ((p < 0) | (p > 1)).any():
+            i, j = (int(k) for k in np.argwhere((p < 0) | (p > 1))[0])
+            raise _fail("p", f"must be a probability in [0, 1], got {p[i, j]:g} at index "
+                             f"({i}, {j})")
+        copies = _as_count("copies", self.copies, (n_w,))
+        cost = (np.zeros(n_w) if self.cost is None
+                else _as_float("cost", self.cost, (n_w,), 1))
+        if (cost < 0).any():
+            i = int(np.argmax(cost < 0))
+            raise _fail("cost", f"must be >= 0, got {cost[i]:g} at index {i}")
+        try:
+            lam = float(self.cost_weight)
+        except (TypeError, ValueError) as exc:
+            raise _fail("cost_weight", f"must be a number, got {self.cost_weight!r}") from exc
+        if not (np.isfinite(lam) and lam >= 0):
+            raise _fail("cost_weight", f"must be a finite number >= 0, got {lam:g}")
+        if self.allowed is None:
+            allowed = np.ones((n_w, n_t), bool)
+        else:
+            allowed = np.asarray(self.allowed)
+            if allowed.shape != (n_w, n_t):
+                raise _fail("allowed", f"must have shape {(n_w, n_t)}, got {allowed.shape}")
+            if allowed.dtype != bool:
+                if not np.isin(allowed, (0, 1)).all():
+                    raise _fail("allowed", "must be boolean (or 0/1)")
+                allowed = allowed.astype(bool)
+        mpt = (np.full(n_t, np.iinfo(np.int64).max // 4, np.int64) if self.max_per_target is None
+               else _as_count("max_per_target", self.max_per_target, (n_t,)))
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "p", p)
+        object.__setattr__(self, "copies", copies)
+        object.__setattr__(self, "cost", cost)
+        object.__setattr__(self, "cost_weight", lam)
+        object.__setattr__(self, "allowed", allowed)
+        object.__setattr__(self, "max_per_target", mpt)
+        object.__setattr__(self, "_q", 1.0 - np.where(allowed, p, 0.0))
+        for arr in (values, p, copies, cost, allowed, mpt, self._q):
+            arr.setflags(write=False)
+
+    # ------------------------------------------------------------------ shape
+    @property
+    def n_types(self) -> int:
+        """Number of weapon types ``W``."""
+        return int(self.p.shape[0])
+
+    @property
+    def n_targets(self) -> int:
+        """Number of targets ``T``."""
+        return int(self.p.shape[1])
+
+    @property
+    def p_eff(self) -> np.ndarray:
+        """Kill probability with 0 where not allowed, shape (W, T)."""
+        return 1.0 - self._q
+
+    def upper_bounds(self) -> np.ndarray:
+        """Most rounds of type ``i`` that may go to target ``j``, shape (W, T), int.
+
+        Zero where not allowed, and where ``p`` is 0 (such a round never helps).
+        """
+        ub = np.minimum(self.copies[:, None], self.max_per_target[None, :])
+        return np.where(self.allowed & (self.p > 0), ub, 0)
+
+    # -------------------------------------------------------------- objective
+    def surviving(self, x) -> np.ndarray:
+        """Expected surviving value of each target, shape (T,), for assignment ``x`` (W, T)."""
+        x = np.asarray(x)
+        with np.errstate(divide="ignore"):
+            return self.values * np.prod(self._q ** x, axis=0)
+
+    def round_cost(self, x) -> float:
+        """Total cost of the rounds in ``x`` (without the weight ``cost_weight``)."""
+        return float(self.cost @ np.asarray(x).sum(axis=1))
+
+    def objective(self, x) -> float:
+        """Objective of assignment ``x`` (W, T): surviving value + cost_weight * round cost."""
+        return float(self.surviving(x).sum() + self.cost_weight * self.round_cost(x))
+
+    def violations(self, x) -> list[str]:
+        """Every constraint that assignment ``x`` breaks, as sentences (empty if feasible)."""
+        x = np.asarray(x)
+        out: list[str] = []
+        if x.shape != self.p.shape:
+            return [f"x must have shape {self.p.shape}, got {x.shape}"]
+        if (x < 0).any() or (x != np.round(x)).any():
+            out.append("x must hold whole numbers >= 0")
+        used = x.sum(axis=1)
+        for i in np.flatnonzero(used > self.copies):
+            out.append(f"type {i} fires {used[i]} rounds, has {self.copies[i]}")
+        for i, j in np.argwhere((x > 0) & ~self.allowed):
+            out.append(f"type {i} fires at target {j}, not allowed")
+        per = x.sum(axis=0)
+        for j in np.flatnonzero(per > self.max_per_target):
+            out.append(f"target {j} gets {per[j]} rounds, limit {self.max_per_target[j]}")
+        return out
+
+
+@dataclass(frozen=True)
+class WTASolution:
+    """An assignment and what is known of its quality.
+
+    Attributes
+    ----------
+    x : ndarray of shape (W, T), int
+        Rounds of weapon type ``i`` assigned to target ``j``.
+    objective : float
+        Objective of ``x`` (:meth:`WTAProblem.objective`).
+    bound : float
+        A proven lower bound on the optimal objective (``-inf`` when the solver proves none,
+        as heuristics do).
+    gap : float
+        ``(objective - bound) / objective`` (0 when both are 0; ``inf`` without a bound).
+    seconds : float
+        Wall time of the solve, s.
+    status : str
+        ``'optimal'`` (gap within the solver's tolerance), ``'time_limit'`` (stopped by the
+        time limit, ``bound`` and ``gap`` as reached) or ``'heuristic'`` (no proof sought).
+    solver : str
+        Name of the solver that produced it.
+    """
+
+    x: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    status: str
+    solver: str
+
+    @property
+    def assignment(self) -> np.ndarray:
+        """Rows ``[weapon_type, target, copies]`` (0-based) of the nonzero entries, shape (k, 3)."""
+        ij = np.argwhere(self.x > 0)
+        return np.column_stack([ij, self.x[ij[:, 0], ij[:, 1]]]).astype(np.int64).reshape(-1, 3)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: objective, bound, gap, seconds, status, solver, assignment."""
+        def num(v: float):
+            return float(v) if np.isfinite(v) else None
+        return {"objective": float(self.objective), "bound": num(self.bound),
+                "gap": num(self.gap), "seconds": float(self.seconds), "status": self.status,
+                "solver": self.solver, "assignment": self.assignment.tolist()}
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """``(objective - bound) / |objective|``, 0 when they agree, ``inf`` without a bound."""
+    if not np.isfinite(bound):
+        return float("inf")
+    diff = max(objective - bound, 0.0)
+    if diff <= 1e-12 * max(1.0, abs(objective)):
+        return 0.0
+    return diff / abs(objective) if objective != 0 else float("inf")
+
+
+@runtime_checkable
+class Solver(Protocol):
+    """What every assignment solver offers.
+
+    Attributes
+    ----------
+    name : str
+        Short name (``'exact'``, ``'heuristic'``, ``'greedy'``).
+    """
+
+    name: str
+
+    def solve(self, problem: WTAProblem, time_limit_s: float | None = None,
+              rng: np.random.Generator | None = None) -> WTASolution:
+        """Solve ``problem`` within ``time_limit_s`` seconds (None: no limit)."""
+        ...

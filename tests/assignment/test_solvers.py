@@ -1,0 +1,179 @@
+"""Every solver behind one interface: the same contract checks, constraints, optimality."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from airdefense.assignment import (
+    SOLVERS,
+    ExactSolver,
+    Solver,
+    WTAProblem,
+    WTASolution,
+    ahuja_instance,
+    make_solver,
+    read_andersen,
+)
+from airdefense.errors import AirDefenseError
+from tests.assignment._brute import brute_force
+from tests.assignment.test_instances import DATA, needs_data
+
+NAMES = sorted(SOLVERS)
+
+
+def _masked_problem(rng, W=20, T=40) -> WTAProblem:
+    """A control-unit-like problem: mixed copies, costs, envelope mask, salvo limits."""
+    return WTAProblem(values=rng.uniform(1, 100, T), p=rng.uniform(0.0, 0.95, (W, T)),
+                      copies=rng.integers(0, 4, W), cost=rng.uniform(0, 5, W),
+                      cost_weight=0.5, allowed=rng.random((W, T)) < 0.4,
+                      max_per_target=rng.integers(1, 4, T))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_contract(name, rng):
+    """make_solver(name) is a Solver; its solution is feasible and self-consistent."""
+    solver = make_solver(name)
+    assert isinstance(solver, Solver) and solver.name == name
+    prob = _masked_problem(rng, 8, 12)
+    sol = solver.solve(prob, time_limit_s=5.0, rng=np.random.default_rng(1))
+    assert isinstance(sol, WTASolution) and sol.solver == name
+    assert sol.x.shape == prob.p.shape and sol.x.dtype.kind == "i"
+    assert prob.violations(sol.x) == []
+    assert sol.objective == pytest.approx(prob.objective(sol.x), rel=1e-12)
+    assert sol.seconds >= 0 and sol.status in ("optimal", "time_limit", "heuristic")
+    assert sol.bound <= sol.objective + 1e-9
+    rows = sol.assignment
+    assert (sol.x[rows[:, 0], rows[:, 1]] == rows[:, 2]).all() and rows[:, 2].sum() == sol.x.sum()
+
+
+def test_unknown_solver():
+    """An unknown solver name is an AirDefenseError listing the known ones."""
+    with pytest.raises(AirDefenseError, match=r"WTA solver must be one of \['exact', 'greedy', "
+                                              r"'heuristic'\], got 'magic'"):
+        make_solver("magic")
+
+
+@st.composite
+def problems(draw):
+    """Tiny WTA problems with every feature: copies, p in [0, 1] with 0 and 1, mask, limits."""
+    W = draw(st.integers(1, 3))
+    T = draw(st.integers(1, 3))
+    prob_p = st.one_of(st.sampled_from([0.0, 1.0, 0.5]), st.floats(0.0, 1.0))
+    p = np.array(draw(st.lists(prob_p, min_size=W * T, max_size=W * T))).reshape(W, T)
+    values = draw(st.lists(st.floats(0.0, 100.0), min_size=T, max_size=T))
+    copies = draw(st.lists(st.integers(0, 2), min_size=W, max_size=W))
+    kw = {}
+    if draw(st.booleans()):
+        kw["allowed"] = np.array(draw(st.lists(st.booleans(), min_size=W * T,
+                                               max_size=W * T))).reshape(W, T)
+    if draw(st.booleans()):
+        kw["max_per_target"] = draw(st.lists(st.integers(0, 3), min_size=T, max_size=T))
+    if draw(st.booleans()):
+        kw["cost"] = draw(st.lists(st.floats(0.0, 20.0), min_size=W, max_size=W))
+        kw["cost_weight"] = draw(st.floats(0.0, 2.0))
+    return WTAProblem(values=values, p=p, copies=copies, **kw)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(prob=problems())
+def test_every_solver_respects_every_constraint(prob):
+    """Every solver's x is feasible, its objective is recomputed exactly, exact <= heuristics,
+    the exact bound is below its objective, and the exact optimum equals brute force."""
+    sols = {n: make_solver(n).solve(prob, time_limit_s=5.0, rng=np.random.default_rng(0))
+            for n in NAMES}
+    for n, sol in sols.items():
+        assert prob.violations(sol.x) == [], n
+        assert sol.objective == pytest.approx(prob.objective(sol.x), rel=1e-12, abs=1e-12), n
+    ex = sols["exact"]
+    tol = 1e-9 * (1.0 + abs(ex.objective))
+    assert ex.objective <= sols["heuristic"].objective + tol
+    assert ex.objective <= sols["greedy"].objective + tol
+    assert ex.bound <= ex.objective + tol
+    best, _ = brute_force(prob)
+    assert ex.objective <= best * (1 + ExactSolver().rel_gap) + 1e-9
+    assert sols["heuristic"].objective >= best - 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(prob=problems())
+def test_exact_equals_brute_force_at_tight_gap(prob):
+    """With rel_gap 1e-9 the exact solver returns the brute-force optimum, status optimal."""
+    sol = ExactSolver(rel_gap=1e-9).solve(prob)
+    best, _ = brute_force(prob)
+    assert sol.status == "optimal"
+    assert sol.objective == pytest.approx(best, rel=1e-8, abs=1e-9)
+    assert sol.bound <= best + 1e-9
+
+
+def test_exact_on_known_small_case():
+    """Two weapons, two targets: the hand-enumerated optimum."""
+    prob = WTAProblem(values=[100.0, 10.0], p=[[0.9, 0.9], [0.8, 0.8]], copies=[1, 1])
+    sol = ExactSolver(rel_gap=1e-12).solve(prob)
+    cand = {"both on 0": 100 * 0.1 * 0.2 + 10, "0->0, 1->1": 100 * 0.1 + 10 * 0.2,
+            "0->1, 1->0": 100 * 0.2 + 10 * 0.1, "both on 1": 100 + 10 * 0.02}
+    assert sol.objective == pytest.approx(min(cand.values()))
+    assert sol.x.tolist() == [[1, 0], [0, 1]]
+
+
+def test_cost_weight_holds_fire():
+    """A round costing more than the value it saves is not fired by any solver."""
+    prob = WTAProblem(values=[10.0, 1000.0], p=[[0.5, 0.5]], copies=[2], cost=[100.0],
+                      cost_weight=1.0)
+    # firing at target 0 saves 5 (< 100); at target 1 one round saves 500, a second 250
+    for n in NAMES:
+        sol = make_solver(n).solve(prob, time_limit_s=2.0)
+        assert sol.x.tolist() == [[0, 2]], n
+        assert sol.objective == pytest.approx(10 + 250 + 200)
+
+
+def test_exact_time_limit_reports_bound_and_gap(rng):
+    """Stopped by its time limit, the exact solver still returns a feasible x, a bound and gap."""
+    prob = ahuja_instance(40, 40, rng)
+    prob = WTAProblem(values=prob.values, p=rng.uniform(0, 1, (40, 40)), copies=np.full(40, 3))
+    sol = ExactSolver(rel_gap=0.0).solve(prob, time_limit_s=0.5)
+    assert prob.violations(sol.x) == []
+    assert sol.status in ("time_limit", "optimal")
+    assert np.isfinite(sol.bound) or sol.status == "time_limit"
+    if np.isfinite(sol.bound):
+        assert sol.bound <= sol.objective and sol.gap == pytest.approx(
+            (sol.objective - sol.bound) / sol.objective)
+    assert sol.seconds < 3.0
+
+
+def test_heuristic_is_fast_on_control_unit_problem(rng):
+    """A 20 x 40 masked problem: the heuristic answers in a few ms (best of 5)."""
+    prob = _masked_problem(rng)
+    solver = make_solver("heuristic")
+    solver.solve(prob, time_limit_s=0.005)
+    best = min(_timed(lambda: solver.solve(prob, time_limit_s=0.005)) for _ in range(5))
+    assert best < 0.05
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def test_heuristic_close_to_exact_on_ahuja(rng):
+    """On a 30 x 30 Ahuja instance the heuristic is within 1% of the proven optimum."""
+    prob = ahuja_instance(30, 30, rng)
+    ex = make_solver("exact").solve(prob, time_limit_s=20)
+    he = make_solver("heuristic").solve(prob, time_limit_s=0.05)
+    assert ex.status == "optimal"
+    assert he.objective <= ex.objective * 1.01
+
+
+@needs_data
+def test_exact_reproduces_published_optimum_50x100x1():
+    """Andersen et al. (2022) 50x100x1: proven optimum 1734.302278 (within 0.01%)."""
+    prob = read_andersen(DATA / "wta_50x100x1.txt")
+    sol = make_solver("exact").solve(prob, time_limit_s=60)
+    assert sol.status == "optimal" and sol.gap <= 1e-4
+    assert sol.objective == pytest.approx(1734.302278, rel=1e-4)
+    assert sol.bound == pytest.approx(1734.302278, rel=1e-4)
