@@ -278,8 +278,8 @@ def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndar
             up = fx >= 0
             hi = np.where(up, x, hi)
             lo = np.where(up, lo, x)
-            xn = x - fx / dfx
-            bad = ~np.isfinite(xn) | (xn <= lo) | (xn >= hi)
+            xn = np.where(np.abs(fx) < 1e-9, x, x - fx / dfx)
+            bad = ~np.isfinite(xn) | (xn < lo) | (xn > hi)
             x = np.where(bad, 0.5 * (lo + hi), xn)
     return np.where(has, x[..., 0], np.inf)
 

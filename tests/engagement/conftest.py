@@ -1,0 +1,70 @@
+"""Fixtures for the engagement tests: launchers built from catalog presets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from airdefense.catalog import load_catalog
+from airdefense.engagement.launchers import LauncherState
+
+
+@dataclass
+class _Preset:
+    min_launch_interval_s: float = 2.0
+
+
+@dataclass
+class _Launcher:
+    """The fields of a scenario LauncherUnit that LauncherState reads."""
+
+    interceptor: object
+    interceptor_name: str
+    enu: np.ndarray
+    battery: int = 0
+    rounds: int = 8
+    reload_time_s: float = 600.0
+    fire_control: int = 0
+    preset: _Preset = None
+
+    def __post_init__(self):
+        if self.preset is None:
+            self.preset = _Preset()
+
+
+@dataclass
+class _SensorPreset:
+    guidance_channels: int = 0
+
+
+@dataclass
+class _Sensor:
+    preset: _SensorPreset
+
+
+CATALOG = load_catalog()
+
+
+def make_launchers(names, positions=None, channels=0, **overrides) -> LauncherState:
+    """LauncherState of catalog interceptors ``names`` (optionally with figures overridden)."""
+    units = []
+    for i, name in enumerate(names):
+        p = CATALOG.interceptors[name]
+        if overrides:
+            p = p.model_copy(update=overrides)
+        pos = np.zeros(3) if positions is None else np.asarray(positions[i], float)
+        units.append(_Launcher(interceptor=p, interceptor_name=name, enu=pos))
+    return LauncherState(units, [_Sensor(_SensorPreset(channels))])
+
+
+def flat(enu: np.ndarray) -> np.ndarray:
+    """Heights over a flat earth: the ENU up coordinate."""
+    return np.asarray(enu, float)[:, 2]
+
+
+@pytest.fixture
+def catalog():
+    """The built-in catalog."""
+    return CATALOG

@@ -1,0 +1,178 @@
+"""Predicted intercept points, envelope limits and launch windows against hand computations."""
+
+import numpy as np
+import pytest
+
+from airdefense.engagement.envelope import feasibility, kind_codes, track_gravity
+from airdefense.engagement.flyout import GRAVITY_MPS2, Flyout
+from airdefense.errors import AirDefenseError
+
+from .conftest import CATALOG, flat, make_launchers
+
+
+def _hand_distance(tau, vb, tb, k):
+    """Distance flown from rest: uniform boost, then coast against dv/dt = -k v^2."""
+    if tau <= tb:
+        return 0.5 * vb / tb * tau * tau
+    return 0.5 * vb * tb + np.log(1.0 + k * vb * (tau - tb)) / k
+
+
+def _k(name):
+    return Flyout.from_preset(CATALOG.interceptors[name]).k[0]
+
+
+def test_pip_head_on_ballistic():
+    """A head-on ballistic target is met where gravity puts it, not on its tangent line."""
+    L = make_launchers(["pac3"])
+    p = CATALOG.interceptors["pac3"]
+    u_star = 12.0
+    s = _hand_distance(u_star, p.burnout_speed_mps, p.burn_time_s, _k("pac3"))
+    el = np.radians(30.0)
+    pip = s * np.array([np.cos(el), 0.0, np.sin(el)])
+    v_pip = np.array([-1800.0, 0.0, -900.0])  # coming straight at the launcher, descending
+    v0 = v_pip + np.array([0.0, 0.0, GRAVITY_MPS2 * u_star])
+    p0 = pip - v0 * u_star + np.array([0.0, 0.0, 0.5 * GRAVITY_MPS2 * u_star ** 2])
+    x = np.hstack([p0, v0])[None]
+    res = feasibility(x, L, flat, 100.0, kind=["ballistic"])
+    assert res["tof"][0, 0] == pytest.approx(u_star, abs=1e-4)
+    np.testing.assert_allclose(res["pip"][0, 0], pip, atol=0.2)
+    assert res["intercept_time_s"][0, 0] == pytest.approx(100.0 + u_star, abs=1e-4)
+    assert res["inside"][0, 0]
+    # The straight-line prediction misses the gravity drop by hundreds of metres.
+    lin = feasibility(x, L, flat, 100.0, kind=["ballistic"], predict="linear")
+    assert np.linalg.norm(lin["pip"][0, 0] - pip) > 300.0
+
+
+def test_pip_crossing_cruise_constant_speed():
+    """A crossing cruise missile: the PIP solves |d + v u| = w u (quadratic by hand)."""
+    L = make_launchers(["hawk_mim23"], burnout_speed_mps=None, burn_time_s=None)
+    w = 750.0
+    p0 = np.array([-8000.0, 6000.0, 100.0])
+    v = np.array([250.0, 0.0, 0.0])
+    a = 250.0 ** 2 - w ** 2
+    b = 2.0 * (-8000.0 * 250.0)
+    c = 8000.0 ** 2 + 6000.0 ** 2 + 100.0 ** 2
+    u_star = (-b - np.sqrt(b * b - 4 * a * c)) / (2 * a)
+    assert u_star > 0
+    res = feasibility(np.hstack([p0, v])[None], L, flat, 0.0, kind=["cruise"])
+    assert res["tof"][0, 0] == pytest.approx(u_star, rel=1e-7)
+    np.testing.assert_allclose(res["pip"][0, 0], p0 + v * u_star, atol=1e-3)
+    assert res["crossing_m"][0, 0] == pytest.approx(6000.0)
+    assert res["inside"][0, 0]
+
+
+def test_pip_drone_boost_coast():
+    """A slow drone: the boost-coast round meets it at the hand-built point and time."""
+    L = make_launchers(["tor_9m338"], positions=[[100.0, -200.0, 5.0]])
+    p = CATALOG.interceptors["tor_9m338"]
+    u_star = 8.0
+    s = _hand_distance(u_star, p.burnout_speed_mps, p.burn_time_s, _k("tor_9m338"))
+    d = np.array([0.6, 0.79, 0.1])
+    pip = np.array([100.0, -200.0, 5.0]) + s * d / np.linalg.norm(d)
+    v = np.array([-40.0, -30.0, 0.0])
+    x = np.hstack([pip - v * u_star, v])[None]
+    res = feasibility(x, L, flat, 0.0, kind=["drone"])
+    assert res["tof"][0, 0] == pytest.approx(u_star, abs=1e-6)
+    np.testing.assert_allclose(res["pip"][0, 0], pip, atol=1e-3)
+    assert res["inside"][0, 0]
+    assert 0.0 < res["pk"][0, 0] <= p.pk["drone"]
+
+
+CASES = {
+    # name: (interceptor, overrides, state, kind, inside)
+    "nominal": ("pac3", {}, [15000, 0, 5000, -300, 0, 0], "cruise", True),
+    "beyond max range": ("pac3", {}, [40000, 0, 5000, -100, 0, 0], "cruise", False),
+    "above max altitude": ("pac3", {}, [10000, 0, 25000, -100, 0, 0], "aircraft", False),
+    "below min altitude": ("pac3", {}, [10000, 0, 20, -100, 0, 0], "cruise", False),
+    "too fast": ("pac3", {}, [30000, 0, 10000, -3500, 0, 0], "aircraft", False),
+    "too much crossing": ("pac3", {}, [-20000, 18000, 5000, 300, 0, 0], "aircraft", False),
+    "crossing inside": ("pac3", {}, [-20000, 12000, 5000, 300, 0, 0], "aircraft", True),
+    "dead zone: min range": ("pac3", {}, [1500, 0, 500, -10, 0, 0], "drone", False),
+    "dead zone: unguided boost": ("pac3", {"min_flight_time_s": 8.0},
+                                  [5000, 0, 1000, -50, 0, 0], "drone", False),
+    "dead zone: overhead cone": ("gun_35mm", {}, [50, 0, 2000, -1, 0, 0], "drone", False),
+    "gun below the cone": ("gun_35mm", {}, [1500, 0, 1000, -1, 0, 0], "drone", True),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_envelope_limits(case):
+    """Each envelope limit alone puts an otherwise good intercept outside."""
+    name, over, state, kind, want = CASES[case]
+    L = make_launchers([name], **over)
+    res = feasibility(np.array([state], float), L, flat, 0.0, kind=[kind])
+    assert bool(res["inside"][0, 0]) is want
+    assert bool(res["margin"][0, 0] >= 0) is want
+    assert bool(res["pk"][0, 0] > 0) is (want and CATALOG.interceptors[name].pk[kind] > 0)
+
+
+def test_window_edges_hand_computed():
+    """Inbound drone over a Tor: the window opens when the PIP reaches 16 km, closes on exit."""
+    L = make_launchers(["tor_9m338"])
+    x = np.array([[30000.0, 0.0, 1000.0, -50.0, 0.0, 0.0]])
+    t = 10.0
+    res = feasibility(x, L, flat, t, kind=["drone"], horizon_s=1200.0)
+    xr = np.sqrt(16000.0 ** 2 - 1000.0 ** 2)
+    tof_max = 16000.0 / 850.0  # the calibration: max range at the average speed
+    open_ = t + (30000.0 - xr) / 50.0 - tof_max
+    close = t + (30000.0 + xr) / 50.0 - tof_max
+    assert res["window_open_s"][0, 0] == pytest.approx(open_, abs=0.1)
+    assert res["window_close_s"][0, 0] == pytest.approx(close, abs=0.1)
+    assert not res["inside"][0, 0]
+
+
+@pytest.mark.parametrize("edge,sign", [("window_open_s", -1), ("window_open_s", 1),
+                                       ("window_close_s", -1), ("window_close_s", 1)])
+def test_launching_at_window_edges(edge, sign):
+    """A launch just inside the window is feasible and one just outside is not."""
+    L = make_launchers(["pac3"])
+    x = np.array([[60000.0, 8000.0, 3000.0, -250.0, 0.0, 0.0]])
+    res = feasibility(x, L, flat, 0.0, kind=["cruise"])
+    te = res[edge][0, 0]
+    assert np.isfinite(te) and te > 0
+    tl = te + sign * 0.5
+    xl = x.copy()
+    xl[0, :3] += x[0, 3:] * tl
+    later = feasibility(xl, L, flat, tl, kind=["cruise"], windows=False)
+    inside_window = (sign > 0) == (edge == "window_open_s")
+    assert bool(later["inside"][0, 0]) is inside_window
+
+
+def test_window_none_for_receding_target():
+    """A target flying away out of reach has no launch window (NaN) and is not inside."""
+    L = make_launchers(["tor_9m338"])
+    res = feasibility(np.array([[20000.0, 0, 500, 200, 0, 0]]), L, flat, 0.0, kind=["cruise"])
+    assert np.isnan(res["window_open_s"][0, 0]) and np.isnan(res["window_close_s"][0, 0])
+    assert not res["inside"][0, 0]
+
+
+def test_launch_now_is_in_window_when_inside():
+    """Wherever the PIP is inside, the window contains the decision time."""
+    rng = np.random.default_rng(3)
+    L = make_launchers(["pac3", "tor_9m338", "hawk_mim23", "gun_35mm"],
+                       positions=[[0, 0, 0], [2000, 0, 0], [0, 3000, 0], [500, 500, 0]])
+    x = np.column_stack([rng.uniform(-40000, 40000, (200, 2)), rng.uniform(50, 9000, 200),
+                         rng.normal(0, 250, (200, 2)), rng.normal(0, 20, 200)])
+    t = 50.0
+    res = feasibility(x, L, flat, t, kind=["cruise"] * 200)
+    ins = res["inside"]
+    assert ins.any()
+    assert (res["window_open_s"][ins] <= t).all() and (res["window_close_s"][ins] >= t).all()
+    assert (res["pk"][~ins] == 0).all()
+
+
+def test_empty_inputs():
+    """No tracks or no launchers give empty (m, L) arrays."""
+    L = make_launchers(["pac3"])
+    res = feasibility(np.zeros((0, 6)), L, flat, 0.0)
+    assert res["tof"].shape == (0, 1) and res["pip"].shape == (0, 1, 3)
+
+
+def test_prediction_model_choice():
+    """Ballistic tracks fall under gravity; a bad predict name is an error naming it."""
+    x = np.array([[0, 0, 30000, 1500, 0, -800], [0, 0, 100, 50, 0, 0]], float)
+    np.testing.assert_allclose(track_gravity(x, ["ballistic", "drone"]), [GRAVITY_MPS2, 0])
+    np.testing.assert_allclose(track_gravity(x), [GRAVITY_MPS2, 0])  # inferred
+    np.testing.assert_array_equal(kind_codes(["drone", "ballistic"]), [0, 2])
+    with pytest.raises(AirDefenseError, match="predict must be 'linear' or 'ballistic'.*'orbit'"):
+        track_gravity(x, predict="orbit")

@@ -1,0 +1,88 @@
+"""Boost-coast flyout: closed forms, inverse, calibration, and the intercept solver."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airdefense.engagement.flyout import (
+    Flyout,
+    ballistic_path,
+    calibrate_drag,
+    intercept_time,
+    solve_intercept,
+)
+
+from .conftest import CATALOG
+
+
+def _hand_distance(tau, vb, tb, k):
+    """Distance flown from rest: uniform boost, then coast against dv/dt = -k v^2."""
+    if tau <= tb:
+        return 0.5 * vb / tb * tau * tau
+    return 0.5 * vb * tb + np.log(1.0 + k * vb * (tau - tb)) / k
+
+
+def test_distance_matches_hand_formula():
+    """Distance and speed equal the textbook boost and drag-coast closed forms."""
+    f = Flyout.single(1600.0, 6.0, 0.0, 1.3e-5)
+    for tau in (1.0, 6.0, 10.0, 30.0):
+        assert f.distance(tau)[0] == pytest.approx(_hand_distance(tau, 1600.0, 6.0, 1.3e-5))
+    assert f.speed(3.0)[0] == pytest.approx(800.0)
+    assert f.speed(16.0)[0] == pytest.approx(1600.0 / (1.0 + 1.3e-5 * 1600.0 * 10.0))
+
+
+def test_speed_is_derivative_of_distance():
+    """Speed equals the finite-difference derivative of distance, boost and coast."""
+    f = Flyout.single(1000.0, 3.0, 0.0, 2e-5)
+    tau = np.array([0.5, 2.0, 4.0, 10.0, 25.0])
+    h = 1e-5
+    fd = (f.distance(tau + h) - f.distance(tau - h)) / (2 * h)
+    np.testing.assert_allclose(f.speed(tau), fd, rtol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(1.0, 80000.0), st.sampled_from(["pac3", "pac2_gem", "hawk_mim23",
+                                                  "tor_9m338", "gun_35mm"]))
+def test_time_to_inverts_distance(dist, name):
+    """time_to is the inverse of distance for every catalog interceptor."""
+    f = Flyout.from_preset(CATALOG.interceptors[name])
+    assert f.distance(f.time_to(dist))[0] == pytest.approx(dist, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["pac3", "pac2_gem", "hawk_mim23", "tor_9m338", "gun_35mm"])
+def test_calibration_reaches_max_range_at_average_speed(name):
+    """Each catalog flyout reaches max range in max_range / speed_mps seconds."""
+    p = CATALOG.interceptors[name]
+    f = Flyout.from_preset(p)
+    assert f.time_to(p.max_range_m)[0] == pytest.approx(p.max_range_m / p.speed_mps, rel=1e-6)
+    assert f.k[0] > 0
+
+
+def test_calibrate_drag_zero_when_drag_free_is_too_slow():
+    """No drag is calibrated when even a drag-free coast cannot beat the mean speed."""
+    assert calibrate_drag(800.0, 2.0, 0.0, 10000.0, 800.0) == 0.0
+
+
+def test_preset_rejects_unreachable_range(catalog):
+    """A burnout speed too low for the average speed is a validation error naming the fields."""
+    from pydantic import ValidationError
+
+    data = catalog.interceptors["pac3"].model_dump()
+    data["burnout_speed_mps"] = 1000.0
+    with pytest.raises(ValidationError, match="burnout_speed_mps .* cannot reach max_range_m"):
+        type(catalog.interceptors["pac3"]).model_validate(data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-30000, 30000), st.floats(-30000, 30000), st.floats(0, 10000),
+       st.floats(-300, 300), st.floats(-300, 300), st.floats(-50, 50))
+def test_solver_matches_constant_speed_closed_form(x, y, z, vx, vy, vz):
+    """With constant speed and a straight target the solver equals the quadratic's root."""
+    X = np.array([[x, y, z, vx, vy, vz]])
+    speed = 900.0
+    f = Flyout(*(np.full((1, 1), v) for v in (speed, 0.0, speed, 0.0)))
+    u = solve_intercept(ballistic_path(X), np.zeros((1, 3)), f, np.full((1, 1), 400.0))[0, 0]
+    ref = intercept_time(np.zeros(3), speed, X[0, :3], X[0, 3:])
+    if np.isfinite(ref) and ref < 400.0 and ref > 0.05:
+        assert u == pytest.approx(ref, rel=1e-6, abs=1e-6)

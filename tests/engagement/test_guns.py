@@ -1,0 +1,59 @@
+"""Guns: time in range (closed form), bursts limited by ammunition, accumulated kill probability."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from airdefense.engagement.guns import gun_engagement, time_in_range
+
+from .conftest import make_launchers
+
+
+def test_time_in_range_straight_pass():
+    """A straight pass at 1 km offset: entry and exit where the slant range is 4 km."""
+    x = np.array([[-5000.0, 1000.0, 0.0, 100.0, 0.0, 0.0]])
+    enter, leave, dur = time_in_range(x, np.zeros((1, 3)), [200.0], [4000.0])
+    half = np.sqrt(4000.0 ** 2 - 1000.0 ** 2)
+    assert enter[0, 0] == pytest.approx((5000.0 - half) / 100.0)
+    assert leave[0, 0] == pytest.approx((5000.0 + half) / 100.0)
+    assert dur[0, 0] == pytest.approx(2 * half / 100.0)
+
+
+def test_time_in_range_excludes_min_range_and_past():
+    """Time inside the minimum range does not count, nor time already past."""
+    x = np.array([[0.0, 100.0, 0.0, 100.0, 0.0, 0.0]])  # now overhead, leaving along +x
+    enter, leave, dur = time_in_range(x, np.zeros((1, 3)), [200.0], [4000.0])
+    outer = np.sqrt(4000.0 ** 2 - 100.0 ** 2) / 100.0
+    inner = np.sqrt(200.0 ** 2 - 100.0 ** 2) / 100.0
+    assert enter[0, 0] == 0.0
+    assert dur[0, 0] == pytest.approx(outer - inner)
+
+
+def test_never_in_range():
+    """A target that never comes within range has NaN entry and zero time."""
+    x = np.array([[-5000.0, 6000.0, 0.0, 100.0, 0.0, 0.0]])
+    enter, leave, dur = time_in_range(x, np.zeros((1, 3)), [200.0], [4000.0])
+    assert np.isnan(enter[0, 0]) and np.isnan(leave[0, 0]) and dur[0, 0] == 0.0
+
+
+def test_bursts_limited_by_interval_and_ammunition():
+    """Bursts are one launch interval apart while in range, at most the bursts left."""
+    L = make_launchers(["gun_35mm"])  # 8 bursts, 2 s apart (test launcher)
+    x = np.array([[-5000.0, 1000.0, 0.0, 100.0, 0.0, 0.0],
+                  [-4010.0, 1000.0, 0.0, 100.0, 0.0, 0.0]])
+    L.rounds[:] = 100
+    res = gun_engagement(x, L, p_burst=0.3)
+    dur = 2 * np.sqrt(4000.0 ** 2 - 1000.0 ** 2) / 100.0
+    assert res["n_bursts"][0, 0] == int(np.floor(dur / 2.0)) + 1
+    L.rounds[:] = 8
+    res = gun_engagement(x, L, p_burst=0.3)
+    assert (res["n_bursts"][:, 0] == 8).all()
+    np.testing.assert_allclose(res["p_kill"][:, 0], 1 - 0.7 ** 8)
+
+
+def test_accumulated_probability_matches_draws(rng):
+    """Drawing each burst independently reproduces P = 1 - (1 - p)^n over 10,000 engagements."""
+    p, n = 0.15, 6
+    kills = (rng.random((10_000, n)) < p).any(axis=1).sum()
+    want = 1 - (1 - p) ** n
+    assert stats.binomtest(int(kills), 10_000, want).pvalue > 1e-3
