@@ -85,6 +85,27 @@ def _geometry(x, launchers, heights_fn, t, kind, quality):
         return feasibility(x, launchers, heights_fn, t)
 
 
+def _subset_geometry(x, rows, launchers, heights_fn, t, kind, quality) -> dict:
+    m, L = x.shape[0], len(launchers)
+    if rows.size == m:
+        return _geometry(x, launchers, heights_fn, t, kind, quality)
+    out = {"tof": np.full((m, L), np.inf), "pip": np.zeros((m, L, 3)),
+           "inside": np.zeros((m, L), bool)}
+    if rows.size == 0:
+        return out
+    sub = _geometry(x[rows], launchers, heights_fn, t, kind[rows],
+                    None if quality is None else quality[rows])
+    for key, val in sub.items():
+        val = np.asarray(val)
+        if val.ndim < 2 or val.shape[:2] != (rows.size, L):
+            continue
+        if key not in out:
+            fill = False if val.dtype == bool else (0.0 if key == "pk" else np.nan)
+            out[key] = np.full((m, L) + val.shape[2:], fill, dtype=val.dtype)
+        out[key][rows] = val
+    return out
+
+
 def _zones_ok(pip: np.ndarray, batteries, launcher_battery: np.ndarray) -> np.ndarray:
     m, L = pip.shape[:2]
     ok = np.ones((m, L), bool)
@@ -142,10 +163,7 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     kind = evaluation["kind"]
     ttg = np.maximum(evaluation["time_to_go_s"], 0.0)
     value = np.asarray(evaluation["value"], float)
-    geo = _geometry(x, launchers, heights_fn, t, kind, getattr(tracks, "quality", None))
-    tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
     kidx = np.array([KINDS.index(k) if k in KINDS else 0 for k in kind], int)
-    pk = np.asarray(geo["pk"], float) if "pk" in geo else launchers.pk[:, kidx].T
     lb = launchers.battery
     ballistic = kind == "ballistic"
 
@@ -159,6 +177,12 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         look = np.repeat(look[:, None], L, axis=1)
     else:
         look = pending_b[:, lb] == 0
+    # The envelope is the costly part: only for tracks some launcher may engage.
+    rows = np.flatnonzero(elig & look.any(axis=1))
+    geo = _subset_geometry(x, rows, launchers, heights_fn, t, kind,
+                           getattr(tracks, "quality", None))
+    tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
+    pk = np.asarray(geo["pk"], float) if "pk" in geo else launchers.pk[:, kidx].T
     # 2. Geometry and readiness.
     ready = launchers.ready(t) & battery_ok[lb]
     in_time = tof <= ttg[:, None] + _TTG_SLACK_S
