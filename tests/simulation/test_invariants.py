@@ -124,3 +124,20 @@ def test_step_size_does_not_change_results(small_scenario_dict):
     diff = out[0.25].mean() - out[1.0].mean()
     se = np.sqrt(out[0.25].var(ddof=1) / n + out[1.0].var(ddof=1) / n) + 0.1
     assert abs(diff) < 3 * se, (out[0.25], out[1.0])
+
+
+@pytest.mark.parametrize(("tracking", "solver"), [("full", "greedy"), ("truth", "heuristic"),
+                                                  ("full", "heuristic"), ("truth", "exact")])
+def test_invariants_with_every_tracker_and_solver(small_scenario_dict, tracking, solver):
+    """The full tracker and every assignment solver keep the invariants, and repeat."""
+    d = small_scenario_dict
+    d["duration_s"] = 700.0
+    d["step_s"] = 1.0
+    d["raid"]["drones"].update(count=6, launch={"bearing_deg": 90, "range_m": 20000})
+    sc = load_scenario(d)
+    res = simulate(sc, seed=3, tracking=tracking, solver=solver)
+    check_invariants(res, sc)
+    assert res.summary["interceptors_fired"] > 0
+    if solver != "exact":  # the exact solver's time limit is wall-clock
+        again = simulate(sc, seed=3, tracking=tracking, solver=solver)
+        pd.testing.assert_frame_equal(res.events, again.events)
