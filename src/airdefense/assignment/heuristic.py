@@ -294,11 +294,16 @@ class HeuristicSolver:
         local_search(st, deadline=np.inf)
         best_x, best = st.x.copy(), st.value()
         fails = 0
-        while fails < self.max_kicks and time.perf_counter() < deadline:
+        est = 0.0          # expected duration of one kick + descent, s (a running maximum)
+        while fails < self.max_kicks:
+            t_it = time.perf_counter()
+            if t_it + est > deadline:
+                break
             _kick(st, rng, self.kick_size)
             local_search(st, deadline)
             _assignment_move(st, rng)
             local_search(st, deadline)
+            est = max(0.8 * est, time.perf_counter() - t_it)
             val = st.value()
             if val < best - 1e-12 * max(1.0, best):
                 best_x, best, fails = st.x.copy(), val, 0

@@ -1,0 +1,145 @@
+"""Benchmark: the WTA solvers on the published Andersen et al. (2022) instances and on
+Ahuja-style random instances.
+
+Run: ``.venv/bin/python benchmarks/bench_wta.py [--limit 120] [--part andersen|ahuja|all]``
+or ``.venv/bin/python -m pytest benchmarks/bench_wta.py -m benchmark -s``.
+
+Tables (markdown on stdout):
+
+1. every instance in ``../shared/data/wta-andersen2022``: the exact solver's objective, bound,
+   gap and time at the limit, beside the paper's best approach (branch-and-adjust,
+   delta 1e-5, CPLEX 12.10, one thread, 7,200 s) and the best upper bound over all its
+   approaches; plus the heuristic's objective at 1 s;
+2. Ahuja-style ``N x N`` instances (V ~ U[25, 100], p ~ U[0.6, 0.9], one copy each, 20 seeds
+   from ``SeedSequence(0).spawn(20)``): the exact solver's time (median, max) and the
+   heuristic's and greedy's gap to the exact solver's proven bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from airdefense.assignment import (
+    ExactSolver,
+    GreedySolver,
+    HeuristicSolver,
+    ahuja_instances,
+    read_andersen,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wta-andersen2022"
+PAPER_APPROACH = "branch-and-adjust_delta_0.00001"
+
+
+def published(path: Path = DATA / "results.csv") -> dict[tuple[int, int, int], dict]:
+    """Per ``(W, T, mu)``: the paper's branch-and-adjust (delta 1e-5) row and the best UB."""
+    out: dict[tuple[int, int, int], dict] = {}
+    approach = None
+    with open(path) as fh:
+        for row in csv.reader(fh):
+            if row and row[0].startswith("Approach:"):
+                approach = row[0].split(":", 1)[1].strip()
+                continue
+            if len(row) < 9 or not row[1].strip().isdigit():
+                continue
+            key = (int(row[1]), int(row[2]), int(row[3]))
+            lb, ub, gap, sec = float(row[5]), float(row[6]), row[7], float(row[8])
+            d = out.setdefault(key, {"best_ub": np.inf})
+            d["best_ub"] = min(d["best_ub"], ub)
+            if approach == PAPER_APPROACH:
+                d.update(lb=lb, ub=ub, gap=gap, seconds=sec)
+    return out
+
+
+def andersen_table(limit_s: float = 120.0, heuristic_s: float = 1.0) -> str:
+    """Markdown table of the exact (and heuristic) solver on every shared instance."""
+    ref = published()
+    files = sorted(DATA.glob("wta_*.txt"),
+                   key=lambda p: tuple(int(v) for v in p.stem[4:].split("x")))
+    lines = ["| instance | paper LB | paper UB | paper gap | paper s | ours objective | "
+             "ours bound | ours gap | ours s | obj vs paper UB | heuristic (1 s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for f in files:
+        W, T, mu = (int(v) for v in f.stem[4:].split("x"))
+        prob = read_andersen(f)
+        sol = ExactSolver().solve(prob, time_limit_s=limit_s)
+        he = HeuristicSolver(max_kicks=10**9).solve(prob, time_limit_s=heuristic_s,
+                                                    rng=np.random.default_rng(0))
+        r = ref.get((W, T, mu), {})
+        ub = r.get("ub", np.nan)
+        best_ub = min(ub, r.get("best_ub", np.inf))
+        rel = 100 * (sol.objective - best_ub) / best_ub
+        lines.append(
+            f"| {W}x{T}x{mu} | {r.get('lb', np.nan):.6f} | {ub:.6f} | {r.get('gap', '?')} | "
+            f"{r.get('seconds', np.nan):.1f} | {sol.objective:.6f} | {sol.bound:.6f} | "
+            f"{'opt' if sol.status == 'optimal' else f'{100 * sol.gap:.2f}%'}"
+            f" ({100 * sol.gap:.4f}%) | {sol.seconds:.1f} | {rel:+.4f}% | {he.objective:.4f} |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
+def ahuja_table(sizes=((80, 0.05), (200, 0.2)), seeds: int = 20, limit_s: float = 60.0) -> str:
+    """Markdown table over ``seeds`` Ahuja-style instances per size."""
+    lines = ["| N x N | exact: optimal | exact s median (max) | exact gap max | "
+             "heuristic limit | heuristic gap mean (max) | heuristic s max | "
+             "greedy gap mean |", "|---|---|---|---|---|---|---|---|"]
+    for n, h_limit in sizes:
+        t_ex, gaps_ex, g_he, g_gr, t_he, n_opt = [], [], [], [], [], 0
+        for k, prob in enumerate(ahuja_instances(n, count=seeds, seed=0)):
+            ex = ExactSolver().solve(prob, time_limit_s=limit_s)
+            he = HeuristicSolver(max_kicks=10**9).solve(prob, time_limit_s=h_limit,
+                                                        rng=np.random.default_rng(k))
+            gr = GreedySolver().solve(prob)
+            n_opt += ex.status == "optimal"
+            t_ex.append(ex.seconds)
+            gaps_ex.append(ex.gap)
+            ref = ex.bound            # the proven lower bound: gaps below are upper bounds
+            g_he.append(100 * (he.objective - ref) / ref)
+            g_gr.append(100 * (gr.objective - ref) / ref)
+            t_he.append(he.seconds)
+        lines.append(
+            f"| {n}x{n} | {n_opt}/{seeds} | {np.median(t_ex):.2f} ({max(t_ex):.2f}) | "
+            f"{100 * max(gaps_ex):.4f}% | {1e3 * h_limit:.0f} ms | {np.mean(g_he):.4f}% "
+            f"({max(g_he):.4f}%) | {1e3 * max(t_he):.0f} ms | {np.mean(g_gr):.2f}% |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """One line: date, CPU count and processor."""
+    return (f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {platform.machine()} "
+            f"({platform.processor() or 'cpu'}), Python {platform.python_version()}")
+
+
+@pytest.mark.benchmark
+@pytest.mark.skipif(not DATA.is_dir(), reason="shared Andersen instances not present")
+def test_bench_wta():
+    """Both tables (Andersen at a 60 s limit, Ahuja 80 and 200 with 20 seeds)."""
+    print("\n" + machine())
+    print(andersen_table(limit_s=60.0))
+    print(ahuja_table())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=float, default=120.0, help="exact time limit, s")
+    ap.add_argument("--part", choices=["andersen", "ahuja", "all"], default="all")
+    ap.add_argument("--seeds", type=int, default=20)
+    args = ap.parse_args()
+    print(machine())
+    if args.part in ("andersen", "all"):
+        print(andersen_table(limit_s=args.limit))
+    if args.part in ("ahuja", "all"):
+        print(ahuja_table(seeds=args.seeds))
+
+
+if __name__ == "__main__":
+    main()
