@@ -24,7 +24,10 @@ from airdefense.engagement.interceptors import InterceptorState
 from airdefense.engagement.launchers import LauncherState
 from airdefense.engagement.pk import draw_hits
 
-__all__ = ["Engagement"]
+__all__ = ["Engagement", "TERMINAL_S"]
+
+#: Time to go (s) below which a guided round steers on the target itself (terminal homing).
+TERMINAL_S = 3.0
 
 
 class Engagement:
@@ -270,6 +273,14 @@ class Engagement:
         tgt = ic.target[ids]
         s0 = truth.states(t0)[tgt, :3]
         s1 = truth.states(t1)[tgt, :3]
+        # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
+        # precision track) steers on the target itself; the track's error is in the Pk.
+        w = (s1 - s0) / (t1 - t0)
+        speed = ic.flyout(ids).speed(np.maximum(t0 - ic.launch_t[ids], 0.0))
+        ttg = np.linalg.norm(s0 - ic.pos[ids], axis=1) / np.maximum(speed, 1.0)
+        term = (ttg <= TERMINAL_S) & (ic.launch_t[ids] <= t0)
+        if term.any():
+            ic.reaim(ids[term], s0[term], w[term], t=t0)
         ended, t_end, miss = ic.fly(ids, s0, s1, t0, t1 - t0)
         order = np.argsort(t_end[ended], kind="stable")
         for i, te, ms in zip(ids[ended][order], t_end[ended][order], miss[ended][order],

@@ -32,10 +32,11 @@ SPEED_LOSS = 0.3
 G_MARGIN = 3.0
 QUALITY_LOSS = 0.3
 
-#: Position error (m, RMS) the end game of each guidance absorbs: a homing seeker's acquisition
-#: basket, or for command guidance the radar's own accuracy at the end game (notional).
-BASKET_M = {"command": 30.0, "semi_active": 60.0, "track_via_missile": 80.0, "active": 150.0,
-            "gun": 15.0}
+#: Position error (m, RMS) of the track at launch that the guidance absorbs (notional): a homing
+#: seeker's acquisition basket (kilometres), or for command guidance the fire-control radar's
+#: precision track, which refines a search track of about this error before the end game.
+BASKET_M = {"command": 150.0, "semi_active": 1000.0, "track_via_missile": 1000.0,
+            "active": 1500.0, "gun": 30.0}
 
 #: Typical manoeuvre limit of each threat class (g), used when the target's own is not known
 #: (the catalog's threat presets: shahed136 2, kh101 4, iskander_m 20, fighter 7, helicopter 2.5).

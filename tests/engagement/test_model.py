@@ -1,0 +1,183 @@
+"""The engagement stage: fire-control guard, salvos, channels, radar loss, end game, assessment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from airdefense import load_scenario
+from airdefense.c2.base import EngagementBook, Orders
+from airdefense.engagement.model import Engagement
+from airdefense.simulation.events import EventLog
+from airdefense.tracking.base import Tracks
+
+from ..conftest import EXAMPLES
+
+# Example 3 launchers: 0-1 PAC-3 (active), 2-3 PAC-2 (track-via-missile) on radar 0 (9 channels);
+# 4-5 Tor (command) on radar 1 (4 channels).
+PAC3, PAC2, TOR = 0, 2, 4
+
+
+class _Truth:
+    """Threats in straight-line flight: ``states(t)`` and ``group``, like a ThreatSet."""
+
+    def __init__(self, x0: np.ndarray, t0: float = 0.0) -> None:
+        self.x0 = np.asarray(x0, float)
+        self.t0 = t0
+        self.group = np.zeros(len(self.x0), int)
+
+    def states(self, t: float) -> np.ndarray:
+        out = self.x0.copy()
+        out[:, :3] += self.x0[:, 3:] * (t - self.t0)
+        return out
+
+
+def _tracks(truth: _Truth, t: float, sigma: float = 5.0) -> Tracks:
+    n = len(truth.x0)
+    return Tracks(time_s=t, track_id=np.arange(n), x=truth.states(t),
+                  P=np.tile(np.eye(6) * sigma ** 2, (n, 1, 1)), quality=np.ones(n),
+                  confirmed=np.ones(n, bool), truth_id=np.arange(n))
+
+
+def _orders(rows):
+    """Rows of (track, launcher, rounds); battery from the launcher."""
+    return Orders.from_rows([(trk, trk, 0 if j < TOR else 1, j, n, np.nan, np.zeros(3))
+                             for trk, j, n in rows])
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(EXAMPLES / "03_battery_strike.yaml")
+
+
+@pytest.fixture
+def eng(scenario, rng):
+    return Engagement(scenario, EventLog(), rng)
+
+
+KIND = np.zeros(8, int)  # every threat a drone (class code 0)
+INBOUND = np.array([[9000.0, 0.0, 800.0, -50.0, 0.0, 0.0],
+                    [9000.0, 1000.0, 900.0, -50.0, 0.0, 0.0],
+                    [25000.0, 0.0, 3000.0, -200.0, 0.0, 0.0],
+                    [60000.0, 0.0, 800.0, -50.0, 0.0, 0.0]])
+
+
+def _kinds(events: EventLog) -> list[str]:
+    return [r[1] for r in events._rows]
+
+
+def test_fire_refuses_outside_window(eng):
+    """An order whose intercept lies outside the envelope fires and logs nothing."""
+    truth = _Truth(INBOUND)
+    book = EngagementBook()
+    before = eng.launchers.rounds.copy()
+    fired = eng.fire(_orders([(3, TOR, 1)]), 0.0, KIND, book, tracks=_tracks(truth, 0.0))
+    assert fired.tolist() == [0]
+    assert len(eng.events) == 0 and book.rounds == {}
+    np.testing.assert_array_equal(eng.launchers.rounds, before)
+    assert eng.refused[-1][3] == "outside launch window"
+
+
+def test_salvo_ripples_at_the_launch_interval(eng):
+    """A 2-round salvo leaves one minimum launch interval apart; both rounds are booked."""
+    truth = _Truth(INBOUND)
+    book = EngagementBook()
+    fired = eng.fire(_orders([(0, TOR, 2)]), 10.0, KIND, book, tracks=_tracks(truth, 10.0))
+    assert fired.tolist() == [2]
+    fires = [r for r in eng.events._rows if r[1] == "fire"]
+    assert [r[0] for r in fires] == [10.0, 12.0]
+    assert _kinds(eng.events) == ["assignment", "fire", "fire"]
+    assert eng.launchers.rounds[TOR] == eng.launchers.capacity[TOR] - 2
+    assert eng.launchers.last_fire_s[TOR] == 12.0
+    assert book.rounds_at(np.array([0]))[0] == 2
+    # The launcher is busy until then: the next order inside the interval is refused.
+    again = eng.fire(_orders([(1, TOR, 1)]), 11.0, KIND, book, tracks=_tracks(truth, 11.0))
+    assert again.tolist() == [0] and eng.refused[-1][3] == "minimum launch interval"
+
+
+def test_guidance_channels_limit_rounds(eng):
+    """A Tor-class radar guides 4 rounds at once: 3 + 3 ordered, 3 + 1 fired."""
+    truth = _Truth(INBOUND)
+    fired = eng.fire(_orders([(0, TOR, 3), (1, TOR + 1, 3)]), 0.0, KIND, EngagementBook(),
+                     tracks=_tracks(truth, 0.0))
+    assert fired.tolist() == [3, 1]
+    assert eng.channels_free(np.ones(2, bool))[1] == 0
+
+
+def test_fire_refused_when_fire_control_radar_down(eng):
+    """Launchers whose fire-control radar is down are refused."""
+    truth = _Truth(INBOUND)
+    fired = eng.fire(_orders([(0, TOR, 1), (2, PAC3, 1)]), 0.0, KIND, EngagementBook(),
+                     tracks=_tracks(truth, 0.0), sensor_ok=np.array([True, False]))
+    assert fired.tolist() == [0, 1]
+    assert eng.refused[-1][3] == "launcher or fire-control radar down"
+
+
+def test_radar_guided_rounds_lost_with_their_radar(eng):
+    """Command and track-via-missile rounds are lost when their radar dies; active ones fly on."""
+    truth = _Truth(INBOUND)
+    tr = _tracks(truth, 0.0)
+    fired = eng.fire(_orders([(0, TOR, 1), (2, PAC2, 1), (1, PAC3, 1)]), 0.0, KIND,
+                     EngagementBook(), tracks=tr)
+    assert fired.tolist() == [1, 1, 1]
+    eng.fly(0.0, 1.0, truth, _tracks(truth, 1.0), np.array([False, False]),
+            alive=lambda k, t: True, kill=lambda k, t: None)
+    lost = [r for r in eng.events._rows if r[1] == "interceptor_lost"]
+    assert sorted(r[3] for r in lost) == [0, 1]  # interceptor ids of the Tor and PAC-2 rounds
+    assert sorted(r[7] for r in lost) == [0, 1]  # their fire-control radars
+    assert eng.icpt_outcome == {0: "lost", 1: "lost"}
+    assert eng.in_flight().tolist() == [2]
+
+
+@pytest.mark.parametrize("j,delay", [(PAC3, 3.0), (TOR, 2.0)])
+def test_end_game_at_predicted_time_and_assessment_delay(scenario, j, delay):
+    """A round meets its target at the predicted time; the assessment comes after its delay."""
+    eng = Engagement(scenario, EventLog(), np.random.default_rng(0))
+    truth = _Truth(INBOUND)
+    row = 0 if j == TOR else 2
+    tr = _tracks(truth, 0.0)
+    geo = eng.geometry(tr, 0.0)
+    t_pred = geo["intercept_time_s"][row, j]
+    eng.fire(_orders([(row, j, 1)]), 0.0, KIND, EngagementBook(), tracks=tr)
+    dead = {}
+    t = 0.0
+    while eng.in_flight().size and t < 60.0:
+        eng.fly(t, t + 0.5, truth, _tracks(truth, t + 0.5), np.ones(2, bool),
+                alive=lambda k, tt: k not in dead, kill=lambda k, tt: dead.setdefault(k, tt))
+        t += 0.5
+    end = [r for r in eng.events._rows if r[1] in ("intercept_hit", "intercept_miss")]
+    assert len(end) == 1
+    te, miss = end[0][0], end[0][-1]
+    assert te == pytest.approx(t_pred, abs=0.05)
+    assert miss < 1.0
+    assert eng.assessments_due(te + delay - 0.01) == []
+    assert eng.assessments_due(te + delay) == [(row, end[0][1] == "intercept_hit")]
+
+
+def test_no_launch_outside_window_in_simulation(small_scenario_dict, monkeypatch):
+    """In a full run every fire event lies inside the window recomputed for its track."""
+    from airdefense.simulation.loop import simulate
+
+    checked = []
+    orig = Engagement.fire
+
+    def fire(self, orders, t, kind_code, book, **kw):
+        n0 = len(self.events)
+        tracks = self._tracks
+        out = orig(self, orders, t, kind_code, book, **kw)
+        rows = [r for r in self.events._rows[n0:] if r[1] == "fire"]
+        if rows:
+            geo = self.geometry(tracks, t)
+            pos = {int(tid): i for i, tid in enumerate(tracks.track_id)}
+            for r in rows:
+                i, j = pos[r[4]], r[6]
+                lo, hi = geo["window_open_s"][i, j], geo["window_close_s"][i, j]
+                checked.append((r[0], lo, hi))
+        return out
+
+    monkeypatch.setattr(Engagement, "fire", fire)
+    small_scenario_dict["duration_s"] = 700.0
+    simulate(small_scenario_dict, seed=2)
+    assert len(checked) >= 4
+    for tf, lo, hi in checked:
+        assert lo - 1e-9 <= tf <= hi + 1e-9
