@@ -8,6 +8,7 @@ The public API, usable from a notebook::
     print(res.summary_table())
 """
 
+from airdefense.campaign import CampaignResult, run_campaign, run_sweep
 from airdefense.catalog import Catalog, load_catalog
 from airdefense.errors import AirDefenseError, InputFileError, ScenarioError
 from airdefense.scenario import Scenario, load_scenario
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AirDefenseError",
+    "CampaignResult",
     "Catalog",
     "InputFileError",
     "Scenario",
@@ -25,5 +27,7 @@ __all__ = [
     "load_catalog",
     "load_scenario",
     "simulate",
+    "run_campaign",
+    "run_sweep",
     "__version__",
 ]

@@ -6,5 +6,7 @@
 """
 
 from airdefense.campaign.runner import CampaignResult, run_campaign
+from airdefense.campaign.sweep import SweepResult, parse_values, parse_vary, run_sweep
 
-__all__ = ["CampaignResult", "run_campaign"]
+__all__ = ["CampaignResult", "SweepResult", "parse_values", "parse_vary", "run_campaign",
+           "run_sweep"]

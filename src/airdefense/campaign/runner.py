@@ -151,7 +151,8 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
                  tracking: str | None = None, solver: str | None = None,
                  events: bool = True, progress: bool = False, batch: int | None = None,
                  _sweep: tuple[str, dict] | None = None,
-                 _on_result: Callable[[RepResult], None] | None = None) -> CampaignResult:
+                 _on_result: Callable[[RepResult], None] | None = None,
+                 _executor: Any = None) -> CampaignResult:
     """Run ``runs`` seeded replications of a scenario and collect their results.
 
     Parameters
@@ -216,7 +217,7 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
                        label=f"campaign {info.campaign_id}", enabled=progress)
         try:
             for chunk in _iterate(sc, seed, todo, workers, backend, address, tracking, solver,
-                                  events, batch):
+                                  events, batch, _executor):
                 if store is not None:
                     store.write(info.campaign_id, chunk)
                 else:
@@ -237,7 +238,7 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
 
 def _iterate(sc: Scenario, seed: int, todo: list[int], workers: int, backend: str,
              address: str | None, tracking: str | None, solver: str | None, events: bool,
-             batch: int | None) -> Iterator[list[RepResult]]:
+             batch: int | None, executor: Any = None) -> Iterator[list[RepResult]]:
     if not todo:
         return iter(())
     if backend == "ray":
@@ -248,7 +249,8 @@ def _iterate(sc: Scenario, seed: int, todo: list[int], workers: int, backend: st
     if workers == 1:
         return ([run_replication(sc, seed, i, tracking=tracking, solver=solver, events=events)]
                 for i in todo)
-    return _iterate_pool(spec_of(sc), seed, todo, workers, tracking, solver, events, batch)
+    return _iterate_pool(spec_of(sc), seed, todo, workers, tracking, solver, events, batch,
+                         executor)
 
 
 def chunks(todo: list[int], workers: int, batch: int | None) -> list[list[int]]:
@@ -260,15 +262,12 @@ def chunks(todo: list[int], workers: int, batch: int | None) -> list[list[int]]:
 
 def _iterate_pool(spec: ScenarioSpec, seed: int, todo: list[int], workers: int,
                   tracking: str | None, solver: str | None, events: bool,
-                  batch: int | None) -> Iterator[list[RepResult]]:
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+                  batch: int | None, executor: Any = None) -> Iterator[list[RepResult]]:
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     tasks = chunks(todo, workers, batch)
-    # "spawn" starts clean interpreters: safe with threads in the parent and on every OS.
-    ctx = mp.get_context("spawn")
-    ex = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx,
-                             initializer=init_worker, initargs=(spec,))
+    ex = executor or new_pool(min(workers, len(tasks)), spec)
     try:
         pending: set = set()
         nxt = 0
@@ -282,10 +281,33 @@ def _iterate_pool(spec: ScenarioSpec, seed: int, todo: list[int], workers: int,
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             out: list[RepResult] = []
             for f in finished:
-                out.extend(f.result())
+                try:
+                    out.extend(f.result())
+                except BrokenProcessPool:
+                    raise AirDefenseError(
+                        "a worker process died (out of memory, killed, or a script that starts "
+                        "a campaign without `if __name__ == '__main__':`); finished "
+                        "replications are kept in the database: rerun with --resume") from None
             yield out
     finally:
-        ex.shutdown(wait=True, cancel_futures=True)
+        if executor is None:
+            ex.shutdown(wait=True, cancel_futures=True)
+        else:
+            for f in pending:
+                f.cancel()
+
+
+def new_pool(workers: int, spec: ScenarioSpec | None = None):
+    """A process pool of ``workers`` clean ("spawn") worker processes.
+
+    ``spawn`` is safe with threads in the parent and on every OS; each worker loads the
+    scenario once (``spec``) and caches any other it is sent.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=init_worker, initargs=(spec,))
 
 
 def _from_store(store: ResultStore, info: CampaignInfo, runs: int) -> CampaignResult:

@@ -12,3 +12,5 @@ from airdefense.cli.track import track; main.add_command(track)  # noqa: E402, E
 from airdefense.cli.coverage import plot_coverage_cmd; main.add_command(plot_coverage_cmd)  # noqa: E402, E702, I001
 from airdefense.cli.campaign import campaign; main.add_command(campaign)  # noqa: E402, E702, I001
 from airdefense.cli.wta import wta; main.add_command(wta)  # noqa: E402, E702, I001
+from airdefense.cli.report import report; main.add_command(report)  # noqa: E402, E702, I001
+from airdefense.cli.sweep import sweep; main.add_command(sweep)  # noqa: E402, E702, I001
