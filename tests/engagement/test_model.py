@@ -181,3 +181,17 @@ def test_no_launch_outside_window_in_simulation(small_scenario_dict, monkeypatch
     assert len(checked) >= 4
     for tf, lo, hi in checked:
         assert lo - 1e-9 <= tf <= hi + 1e-9
+
+
+def test_assessment_names_the_battery(scenario):
+    """With ``with_battery`` each assessment also names the firing battery."""
+    eng = Engagement(scenario, EventLog(), np.random.default_rng(0))
+    truth = _Truth(INBOUND)
+    eng.fire(_orders([(0, TOR, 1)]), 0.0, KIND, EngagementBook(), tracks=_tracks(truth, 0.0))
+    t = 0.0
+    while eng.in_flight().size and t < 60.0:
+        eng.fly(t, t + 0.5, truth, _tracks(truth, t + 0.5), np.ones(2, bool),
+                alive=lambda k, tt: True, kill=lambda k, tt: None)
+        t += 0.5
+    due = eng.assessments_due(t + 10.0, with_battery=True)
+    assert len(due) == 1 and due[0][0] == 0 and due[0][2] == 1

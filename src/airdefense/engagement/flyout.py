@@ -187,29 +187,32 @@ def ballistic_path(x: np.ndarray, gravity: np.ndarray | None = None
     Returns
     -------
     callable
-        ``path(u (m, ...)) -> (pos (m, ..., 3), vel (m, ..., 3))`` at times ``u`` ahead, s.
+        ``path(u (m, ...), with_vel=True) -> (pos (m, ..., 3), vel (m, ..., 3) or None)`` at
+        times ``u`` ahead, s.
     """
     x = np.asarray(x, float)
     g = np.zeros(x.shape[0]) if gravity is None else np.asarray(gravity, float)
 
-    def path(u):
+    def path(u, with_vel: bool = True):
         u = np.asarray(u, float)
         extra = (1,) * (u.ndim - 1)
         p = x[:, :3].reshape((-1,) + extra + (3,))
         v = x[:, 3:].reshape((-1,) + extra + (3,))
         gg = g.reshape((-1,) + extra)
-        uu = u[..., None]
-        pos = p + v * uu
+        pos = p + v * u[..., None]
         pos[..., 2] -= 0.5 * gg * u * u
+        if not with_vel:
+            return pos, None
         vel = np.broadcast_to(v, pos.shape).copy()
         vel[..., 2] -= gg * u
         return pos, vel
 
+    path.skips_velocity = True
     return path
 
 
 def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndarray,
-                    tau0: np.ndarray | float = 0.0, n_grid: int = 16, n_iter: int = 6
+                    tau0: np.ndarray | float = 0.0, n_grid: int = 16, n_iter: int = 5
                     ) -> np.ndarray:
     """First time at which an interceptor meets a target on its predicted path.
 
@@ -248,11 +251,12 @@ def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndar
     t0 = tau0[..., None]
     o = origin[..., None, :]
     frac = (np.arange(1, n_grid + 1) / n_grid) ** 1.5  # finer near launch
+    fast = getattr(path, "skips_velocity", False)  # ballistic_path: no velocities on the grid
     shape = np.broadcast_shapes(H.shape, s0.shape[:-1], flyout.vb.shape)
     u = np.broadcast_to(H, shape)[..., None] * frac
 
     def gap(uu, deriv=False):
-        pos, vel = path(uu)
+        pos, vel = path(uu) if deriv or not fast else path(uu, False)
         d = pos - o
         dist = np.sqrt(d[..., 0] ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2)
         f = fl.distance(t0 + uu) - s0 - dist

@@ -305,10 +305,17 @@ class Engagement:
             self.events.add(t, "reload", launcher=j, battery=self.launchers.battery[j],
                             value=float(self.launchers.capacity[j]))
 
-    def assessments_due(self, t: float) -> list[tuple[int, bool]]:
-        """Kill assessments the control unit receives by ``t``: ``(track_id, hit)`` in time order."""
+    def assessments_due(self, t: float, with_battery: bool = False) -> list[tuple]:
+        """Kill assessments the control unit receives by ``t``, in time order.
+
+        Each interceptor's assessment arrives its type's ``kill_assessment_delay_s`` after its
+        end game. Returns ``(track_id, hit)`` pairs, or ``(track_id, hit, battery)`` with
+        ``with_battery``.
+        """
         due = sorted(a for a in self.assessments if a[0] <= t)
         self.assessments = [a for a in self.assessments if a[0] > t]
+        if with_battery:
+            return [(trk, hit, int(self.icpt.battery[i])) for _, i, trk, hit in due]
         return [(trk, hit) for _, _, trk, hit in due]
 
     def finish(self) -> None:
