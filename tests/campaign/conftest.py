@@ -34,3 +34,15 @@ def tiny_file(tmp_path):
     f = tmp_path / "tiny.yaml"
     f.write_text(yaml.safe_dump(tiny(), sort_keys=False))
     return f
+
+
+#: Runs and seed of the reference campaign that the determinism and resume tests compare with.
+REF_RUNS, REF_SEED = 6, 12
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """The tiny scenario's reference campaign: local backend, 1 worker, in this process."""
+    from airdefense.campaign import run_campaign
+
+    return run_campaign(tiny(), runs=REF_RUNS, seed=REF_SEED, workers=1)

@@ -13,6 +13,7 @@ from airdefense.campaign._worker import replication_seed
 from airdefense.cli import main
 from airdefense.errors import AirDefenseError
 from airdefense.results.store import ResultStore
+from tests.campaign.conftest import REF_RUNS, REF_SEED
 
 
 def test_replication_seed_is_spawned_child():
@@ -36,16 +37,20 @@ def test_replication_equals_simulate_with_spawned_seed(tiny_dict):
     assert ev.kind.tolist() == one.events.kind.astype(str).tolist()
 
 
-def test_same_seed_same_summaries_1_and_2_workers_and_db(tiny_dict, tmp_path):
-    """Determinism: 1 worker, 2 worker processes and a DB-backed run agree exactly."""
-    a = run_campaign(tiny_dict, runs=4, seed=5, workers=1)
-    b = run_campaign(tiny_dict, runs=4, seed=5, workers=2, db=tmp_path / "r.duckdb")
-    pd.testing.assert_frame_equal(a.summaries, b.summaries)
-    pd.testing.assert_frame_equal(a.expenditure, b.expenditure, check_dtype=False)
-    pd.testing.assert_frame_equal(a.events.drop(columns=[]), b.events, check_dtype=False)
-    assert a.campaign_id == b.campaign_id and len(a) == 4
-    c = run_campaign(tiny_dict, runs=4, seed=6, workers=1, events=False)
-    assert c.campaign_id != a.campaign_id and c.events.empty
+def test_same_seed_same_summaries_1_and_2_workers_and_db(reference, tiny_dict, tmp_path):
+    """Determinism: 1 worker and 2 worker processes writing to a DB agree exactly."""
+    b = run_campaign(tiny_dict, runs=REF_RUNS, seed=REF_SEED, workers=2,
+                     db=tmp_path / "r.duckdb")
+    pd.testing.assert_frame_equal(reference.summaries, b.summaries)
+    pd.testing.assert_frame_equal(reference.expenditure, b.expenditure, check_dtype=False)
+    pd.testing.assert_frame_equal(reference.outcomes, b.outcomes, check_dtype=False)
+    pd.testing.assert_frame_equal(reference.events, b.events, check_dtype=False)
+    assert reference.campaign_id == b.campaign_id and len(b) == REF_RUNS
+    s = reference.summaries
+    assert s.leaked.nunique() > 1 or s.interceptors_fired.nunique() > 1, \
+        "replications should differ from each other (independent seeds)"
+    c = run_campaign(tiny_dict, runs=2, seed=REF_SEED + 1, workers=1, events=False)
+    assert c.campaign_id != reference.campaign_id and c.events.empty
 
 
 def test_bad_arguments(tiny_dict):
