@@ -20,7 +20,8 @@ RUNS = REF_RUNS
 
 def _start(tiny_file, db):
     cmd = [sys.executable, "-m", "airdefense", "campaign", str(tiny_file), "--runs", str(RUNS),
-           "--seed", str(REF_SEED), "--workers", "2", "--db", str(db)]
+           "--seed", str(REF_SEED), "--workers", "2", "--db", str(db),
+           "--commit-interval", "0"]  # commit each run, so the kill lands part-way
     # A new session: SIGKILL goes to the campaign and its worker processes alike, as when
     # the machine or the job is killed.
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,

@@ -1,7 +1,7 @@
 """Monte Carlo campaigns and parameter sweeps, run locally (process pool) or on Ray.
 
 >>> import airdefense as ad
->>> res = ad.run_campaign("examples/01_drone_wave.yaml", runs=50, seed=1, workers=2)  # doctest: +SKIP
+>>> res = ad.run_campaign("examples/01_drone_wave.yaml", 50, seed=1)  # doctest: +SKIP
 >>> res.summaries.leaked.mean()  # doctest: +SKIP
 """
 

@@ -118,7 +118,8 @@ def grid(vary: Mapping[str, list]) -> list[dict[str, Any]]:
     if not vary:
         raise AirDefenseError("a sweep needs at least one variation (--vary PATH=VALUES)")
     paths = list(vary)
-    pts = [dict(zip(paths, combo, strict=False)) for combo in itertools.product(*(vary[p] for p in paths))]
+    combos = itertools.product(*(vary[p] for p in paths))
+    pts = [dict(zip(paths, combo, strict=True)) for combo in combos]
     if len(pts) > MAX_POINTS:
         raise AirDefenseError(f"the grid has {len(pts)} points, more than {MAX_POINTS}")
     return pts

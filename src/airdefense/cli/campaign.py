@@ -33,10 +33,13 @@ __all__ = ["campaign"]
 @click.option("--drop", "drops", multiple=True, metavar="PATH",
               help="Remove one scenario entry (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--commit-interval", "commit_s", type=click.FloatRange(min=0), default=0.5,
+              show_default=True, hidden=True,
+              help="Commit finished runs to --db at most this often (s); 0: every run.")
 def campaign(scenario: str, runs: int, seed: int | None, workers: int | None, backend: str,
              address: str | None, db: str, resume: bool, tracking: str | None,
              solver: str | None, no_events: bool, sets: tuple[str, ...],
-             drops: tuple[str, ...], quiet: bool) -> None:
+             drops: tuple[str, ...], quiet: bool, commit_s: float) -> None:
     """Run a Monte Carlo campaign of SCENARIO and print its statistics."""
     from airdefense.campaign.runner import default_workers, run_campaign
     from airdefense.scenario import load_scenario
@@ -47,7 +50,7 @@ def campaign(scenario: str, runs: int, seed: int | None, workers: int | None, ba
         raise click.UsageError("--address is for the ray backend; add --backend ray")
     res = run_campaign(sc, runs, seed, workers=workers or default_workers(), backend=backend,
                        address=address, db=db, resume=resume, tracking=tracking, solver=solver,
-                       events=not no_events, progress=not quiet)
+                       events=not no_events, progress=not quiet, commit_interval_s=commit_s)
     st = res.stats()
     click.echo(f"Campaign {res.campaign_id}: {res.scenario}, seed {res.seed}, "
                f"{len(res)} replications")

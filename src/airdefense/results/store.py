@@ -178,6 +178,7 @@ class ResultStore:
     def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
         duckdb = _import_duckdb()
         self.path = str(path)
+        self._event_cols: set[str] | None = None
         p = Path(path)
         if p.is_dir():
             raise InputFileError(self.path, "is a folder, not a results database file")
@@ -409,16 +410,17 @@ class ResultStore:
                 ev[c] = ev[c].astype(str)
         con = self.con
         con.register("_ev", ev)
-        if "events" not in self._tables():
-            con.execute("CREATE TABLE events AS SELECT * FROM _ev LIMIT 0")
-        else:
-            have = {r[0] for r in con.execute(
+        if self._event_cols is None:
+            if "events" not in self._tables():
+                con.execute("CREATE TABLE events AS SELECT * FROM _ev LIMIT 0")
+            self._event_cols = {r[0] for r in con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_name='events'"
             ).fetchall()}
-            for c in cols:
-                if c not in have:  # the event log gained a column: add it
-                    typ = con.execute(f'SELECT typeof("{c}") FROM _ev LIMIT 1').fetchone()[0]
-                    con.execute(f'ALTER TABLE events ADD COLUMN "{c}" {typ}')
+        for c in cols:
+            if c not in self._event_cols:  # the event log gained a column: add it
+                typ = con.execute(f'SELECT typeof("{c}") FROM _ev LIMIT 1').fetchone()[0]
+                con.execute(f'ALTER TABLE events ADD COLUMN "{c}" {typ}')
+                self._event_cols.add(c)
         con.execute("INSERT INTO events BY NAME SELECT * FROM _ev")
         con.unregister("_ev")
 
