@@ -13,10 +13,10 @@ how they choose, never in which rules they obey. The rules, in order:
    point obeys its zones (none inside a hold-fire zone; inside a weapons-free zone where the
    battery has any), and rounds are left under its maximum per threat;
 4. reserve: a battery keeps ``reserve_ballistic_rounds`` for ballistic tracks;
-5. layered defence: a battery of an inner layer engages only a track that no outer layer can
-   engage now or later (the outer layer first, the inner layers as backup);
-6. cost-aware deferral (``cost_weight > 0``): a launcher does not engage a track that a cheaper
-   launcher can engage later with a positive expected return.
+5. cost-aware deferral (``cost_weight > 0``): a launcher does not engage a track that a cheaper
+   launcher can engage later with a positive expected return;
+6. layered defence: a battery of an inner layer engages only a track that no outer layer can
+   engage now or later, deferrals aside (the outer layer first, the inner layers as backup).
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from airdefense.c2.evaluation import KINDS, predict_states
+from airdefense.c2.evaluation import KINDS
+from airdefense.engagement.envelope import feasibility
 
 __all__ = ["Options", "engagement_options", "LAYER_RANK"]
 
 #: Order of the layers, outermost first.
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
-#: Look-ahead times at which future engagement chances are tested, s.
-_LOOKAHEAD_S = np.array([5.0, 10.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0])
 #: Slack on the time-to-go test (the threat's time to go is itself an estimate), s.
 _TTG_SLACK_S = 5.0
 
@@ -73,28 +72,22 @@ class Options:
     ballistic: np.ndarray
 
 
-def _geometry(x, launchers, heights_fn, t, kind, quality):
-    try:  # the engagement stage's envelope, when it provides one
-        from airdefense.engagement.envelope import feasibility
-    except ImportError:  # pragma: no cover - the simple model
-        from airdefense.c2.greedy import feasibility
-        return feasibility(x, launchers, heights_fn, t)
-    try:
-        return feasibility(x, launchers, heights_fn, t, quality=quality, kind=kind)
-    except TypeError:  # an envelope without the optional inputs
-        return feasibility(x, launchers, heights_fn, t)
+def _geometry(x, launchers, heights_fn, t, kind, quality, cov=None):
+    return feasibility(x, launchers, heights_fn, t, quality=quality, kind=kind, cov=cov)
 
 
-def _subset_geometry(x, rows, launchers, heights_fn, t, kind, quality) -> dict:
+def _subset_geometry(x, rows, launchers, heights_fn, t, kind, quality, cov) -> dict:
     m, L = x.shape[0], len(launchers)
     if rows.size == m:
-        return _geometry(x, launchers, heights_fn, t, kind, quality)
+        return _geometry(x, launchers, heights_fn, t, kind, quality, cov)
     out = {"tof": np.full((m, L), np.inf), "pip": np.zeros((m, L, 3)),
-           "inside": np.zeros((m, L), bool)}
+           "inside": np.zeros((m, L), bool), "pk": np.zeros((m, L)),
+           "window_open_s": np.full((m, L), np.nan), "window_close_s": np.full((m, L), np.nan)}
     if rows.size == 0:
         return out
     sub = _geometry(x[rows], launchers, heights_fn, t, kind[rows],
-                    None if quality is None else quality[rows])
+                    None if quality is None else quality[rows],
+                    None if cov is None else cov[rows])
     for key, val in sub.items():
         val = np.asarray(val)
         if val.ndim < 2 or val.shape[:2] != (rows.size, L):
@@ -180,7 +173,7 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     # The envelope is the costly part: only for tracks some launcher may engage.
     rows = np.flatnonzero(elig & look.any(axis=1))
     geo = _subset_geometry(x, rows, launchers, heights_fn, t, kind,
-                           getattr(tracks, "quality", None))
+                           getattr(tracks, "quality", None), getattr(tracks, "P", None))
     tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
     pk = np.asarray(geo["pk"], float) if "pk" in geo else launchers.pk[:, kidx].T
     # 2. Geometry and readiness.
@@ -208,43 +201,37 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     # Future chances (for layering and deferral): predicted path, same envelope.
     need_future = (any(d.layer for d in docs) or cost_weight > 0) and m and L
     later = np.zeros((m, L), bool)
-    if need_future and "window_close_s" in geo:
-        # The envelope's launch windows already look along the predicted path.
+    if need_future:
+        # The envelope's launch windows look along the predicted path.
         close = np.asarray(geo["window_close_s"], float)
-        later = np.isfinite(close) & (close > t)
-        later &= (battery_ok[lb] & launchers.operational)[None, :] & able
-    elif need_future:
-        alive_l = battery_ok[lb] & launchers.operational & ((launchers.rounds > 0)
-                                                           | np.isfinite(launchers.reload_s))
-        for tau in _LOOKAHEAD_S:
-            sel = ttg > tau
-            if not sel.any():
-                break
-            xs = predict_states(x[sel], ballistic[sel], tau)
-            g2 = _geometry(xs, launchers, heights_fn, t + tau, kind[sel],
-                           None if getattr(tracks, "quality", None) is None
-                           else tracks.quality[sel])
-            ok2 = g2["inside"] & (g2["tof"] <= (ttg[sel] - tau)[:, None] + _TTG_SLACK_S)
-            later[sel] |= ok2
-        later &= alive_l[None, :] & able
+        opens = np.asarray(geo["window_open_s"], float)
+        later = np.isfinite(close) & (close > t) & (opens <= t + ttg[:, None])
+        stocked = (launchers.rounds > 0) | np.isfinite(launchers.reload_s)
+        later &= (battery_ok[lb] & launchers.operational & stocked)[None, :] & able
     now_or_later = (geo_ok & able & (battery_ok[lb] & launchers.operational)[None, :]) | later
 
-    # 5. Layered defence: the outer layer first.
-    rank = np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1 for d in docs], int)[lb]
-    if (rank >= 0).any() and m:
-        for r in np.unique(rank[rank > 0]):
-            outer = (rank >= 0) & (rank < r)
-            outer_chance = now_or_later[:, outer].any(axis=1)
-            allowed[:, rank == r] &= ~outer_chance[:, None]
-    # 6. Cost-aware deferral: not while a cheaper launcher will have a worthwhile chance later.
+    # 5. Cost-aware deferral: not while a cheaper launcher will have a worthwhile chance later
+    # (judged on its class kill probability: its geometry-dependent one is for launching now).
+    deferred = np.zeros((m, L), bool)
     if cost_weight > 0 and m:
         cost = launchers.unit_cost
-        worth = (pk * value[:, None] - cost_weight * cost[None, :]) > 0
+        nominal = launchers.pk[:, kidx].T
+        worth = (nominal * value[:, None] - cost_weight * cost[None, :]) > 0
         future = later & ~geo_ok & worth
         for j in range(L):
             cheaper = cost < cost[j]
             if cheaper.any():
-                allowed[:, j] &= ~future[:, cheaper].any(axis=1)
+                deferred[:, j] = future[:, cheaper].any(axis=1)
+        allowed &= ~deferred
+    # 6. Layered defence: the outer layer first; an outer launcher deferred to a cheaper one
+    # does not hold the inner layers back.
+    rank = np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1 for d in docs], int)[lb]
+    if (rank >= 0).any() and m:
+        chance = now_or_later & ~deferred
+        for r in np.unique(rank[rank > 0]):
+            outer = (rank >= 0) & (rank < r)
+            outer_chance = chance[:, outer].any(axis=1)
+            allowed[:, rank == r] &= ~outer_chance[:, None]
 
     # Cycle capacity: rounds a launcher can ripple before the next decision.
     ripple = np.maximum(1, np.floor(decision_period_s / np.maximum(launchers.min_interval_s,

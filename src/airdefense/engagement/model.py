@@ -271,8 +271,12 @@ class Engagement:
                 x0 = _propagate(x, g, t0 - tracks.time_s)
                 ic.reaim(ids[have], x0[:, :3], x0[:, 3:], t=t0, gravity=g)
         tgt = ic.target[ids]
-        s0 = truth.states(t0)[tgt, :3]
-        s1 = truth.states(t1)[tgt, :3]
+        # A round fired at a false track (no threat behind it) flies to its aim point and misses.
+        phantom = tgt < 0
+        s0 = truth.states(t0)[np.maximum(tgt, 0), :3]
+        s1 = truth.states(t1)[np.maximum(tgt, 0), :3]
+        if phantom.any():
+            s0[phantom] = s1[phantom] = ic.aim[ids[phantom]]
         # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
         # precision track) steers on the target itself; the track's error is in the Pk.
         w = (s1 - s0) / (t1 - t0)
@@ -287,7 +291,7 @@ class Engagement:
                              strict=True):
             ic.active[i] = False
             k = int(ic.target[i])
-            live = alive(k, te)
+            live = k >= 0 and alive(k, te)
             hit = bool(live and ms <= ic.capture[i] and draw_hits(ic.pk[i], self.rng))
             pos = truth.states(te)[k] if live else ic.pos[i]
             if hit:

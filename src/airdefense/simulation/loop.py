@@ -226,8 +226,8 @@ class _Run:
                                 value=1.0 if blind else 2.0)
 
     def assess(self, t1: float) -> None:
-        for track, hit in self.engagement.assessments_due(t1):
-            self.book.assessed(track, hit)
+        for track, hit, battery in self.engagement.assessments_due(t1, with_battery=True):
+            self.book.assessed(track, hit, battery)
 
     def decide(self, t: float) -> None:
         tr = self.tracks
@@ -244,7 +244,7 @@ class _Run:
         orders = self.assigner.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
                                       self.battery_ok, self.heights)
         L.operational = saved
-        self.engagement.fire(orders, t, self.kinds, self.book)
+        self.engagement.fire(orders, t, self.kinds, self.book, tracks=tr, sensor_ok=self.sensor_ok)
 
     def run(self) -> SimulationResult:
         cfg = self.sc.config

@@ -18,6 +18,12 @@ __all__ = ["TruthTracker"]
 class TruthTracker:
     """Tracks built from ground truth plus noise (``tracking: truth``).
 
+    The estimate error behaves like a filtered track's: it is a Gauss-Markov process (it
+    wanders, it does not jump from one step to the next) whose standard deviation follows the
+    best radar measuring each axis: horizontally ``max(sigma_range, range x sigma_azimuth)``,
+    vertically ``max(sigma_range, range x sigma_elevation)``, divided by ``sqrt(hits)`` (at
+    most ``sqrt(10)``) as a filter averages its measurements.
+
     Parameters
     ----------
     truth : ThreatSet
@@ -30,21 +36,27 @@ class TruthTracker:
         A track is dropped after this long without a detection, s.
     velocity_sigma_mps : float, default 5
         Standard deviation of the velocity error, m/s.
+    correlation_time_s : float, default 10
+        Correlation time of the estimate error, s.
     """
 
     def __init__(self, truth, rng: np.random.Generator, confirm_hits: int = 2,
-                 drop_after_s: float = 10.0, velocity_sigma_mps: float = 5.0) -> None:
+                 drop_after_s: float = 10.0, velocity_sigma_mps: float = 5.0,
+                 correlation_time_s: float = 10.0) -> None:
         self.truth = truth
         self.rng = rng
         n = len(truth)
         self.hits = np.zeros(n, int)
         self.last_seen = np.full(n, -np.inf)
-        self.sigma_m = np.full(n, 50.0)
+        self.sigma_m = np.full((n, 2), 50.0)  # horizontal, vertical
         self.track_of = np.full(n, -1)
         self.next_id = 0
         self.confirm_hits = confirm_hits
         self.drop_after_s = drop_after_s
         self.vel_sigma = velocity_sigma_mps
+        self.tau_s = correlation_time_s
+        self.err = rng.normal(size=(n, 6))  # unit-variance error state
+        self.time_s: float | None = None
         self.new_tracks: list[tuple[int, int, float]] = []
 
     def step(self, time_s: float, detections: Detections, alive: np.ndarray | None = None
@@ -61,19 +73,28 @@ class TruthTracker:
             Threats still in flight; others lose their track.
         """
         self.new_tracks = []
+        dt = 0.0 if self.time_s is None else max(time_s - self.time_s, 0.0)
+        self.time_s = time_s
+        rho = np.exp(-dt / self.tau_s)
+        self.err = rho * self.err + np.sqrt(1.0 - rho * rho) * self.rng.normal(size=self.err.shape)
         real = detections.truth_id >= 0
         if real.any():
             tid = detections.truth_id[real]
             z = detections.z[real]
             R = detections.R[real]
-            # Cross-range error dominates at long range: sigma = max(sigma_r, r * sigma_az).
-            sig = np.maximum(np.sqrt(R[:, 0, 0]), z[:, 0] * np.sqrt(R[:, 1, 1]))
+            sr = np.sqrt(R[:, 0, 0])
+            sh = np.maximum(sr, z[:, 0] * np.sqrt(R[:, 1, 1]))
+            sv = np.maximum(sr, z[:, 0] * np.sqrt(R[:, 2, 2]))
             np.add.at(self.hits, tid, 1)
-            # A filtered track averages its measurements: its error falls as 1/sqrt(hits),
-            # down to a tenth of the measurement's variance.
-            sig = sig / np.sqrt(np.minimum(self.hits[tid], 10))
+            # A filtered track averages its measurements and fuses its radars: each axis as
+            # well as the best radar measures it this step.
+            shrink = np.sqrt(np.minimum(self.hits[tid], 10))
+            best = np.full((len(self.truth), 2), np.inf)
+            np.minimum.at(best[:, 0], tid, sh / shrink)
+            np.minimum.at(best[:, 1], tid, sv / shrink)
+            got = np.unique(tid)
+            self.sigma_m[got] = best[got]
             np.maximum.at(self.last_seen, tid, detections.time_s[real])
-            self.sigma_m[tid] = sig
             fresh = np.unique(tid[(self.track_of[tid] < 0) & (self.hits[tid] >= self.confirm_hits)])
             for k in fresh:
                 self.track_of[k] = self.next_id
@@ -90,12 +111,13 @@ class TruthTracker:
             return Tracks.empty(time_s)
         st = self.truth.states(time_s)[idx]
         sig = self.sigma_m[idx]
+        pos_sig = np.stack([sig[:, 0], sig[:, 0], sig[:, 1]], axis=1)
         x = st.copy()
-        x[:, :3] += self.rng.normal(size=(idx.size, 3)) * sig[:, None]
-        x[:, 3:] += self.rng.normal(size=(idx.size, 3)) * self.vel_sigma
+        x[:, :3] += self.err[idx, :3] * pos_sig
+        x[:, 3:] += self.err[idx, 3:] * self.vel_sigma
         P = np.zeros((idx.size, 6, 6))
-        P[:, [0, 1, 2], [0, 1, 2]] = (sig**2)[:, None]
+        P[:, [0, 1, 2], [0, 1, 2]] = pos_sig**2
         P[:, [3, 4, 5], [3, 4, 5]] = self.vel_sigma**2
-        quality = np.clip(1.0 - sig / 1000.0, 0.0, 1.0)
+        quality = np.clip(1.0 - sig[:, 0] / 1000.0, 0.0, 1.0)
         return Tracks(time_s=float(time_s), track_id=self.track_of[idx].copy(), x=x, P=P,
                       quality=quality, confirmed=np.ones(idx.size, bool), truth_id=idx)
