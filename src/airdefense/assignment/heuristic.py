@@ -177,8 +177,11 @@ def _assignment_move(st: _State, rng: np.random.Generator | None = None) -> bool
     gain = S_base[None, :] * st.p[rows, :] - st.c[rows, None]
     feas = st.ok[rows, :] & (count < st.mpt)[None, :] & (gain > 0)
     cost = np.where(feas, -gain, 1e18)
-    full = np.concatenate([cost, np.zeros((n_r, n_r))], axis=1)   # dummy columns: not fired
-    r_idx, c_idx = linear_sum_assignment(full)
+    if n_r <= T and feas.all():
+        r_idx, c_idx = linear_sum_assignment(cost)                 # every round fires
+    else:
+        full = np.concatenate([cost, np.zeros((n_r, n_r))], axis=1)   # dummies: not fired
+        r_idx, c_idx = linear_sum_assignment(full)
     fired = c_idx < T
     np.add.at(x_new, (rows[r_idx[fired]], c_idx[fired]), 1)
     if not (cost[r_idx[fired], c_idx[fired]] < 1e17).all():
