@@ -72,6 +72,8 @@ def _e(x) -> str:
 
 
 def _num(x: float) -> str:
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return f"{int(x):,}"
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return "&ndash;"
     if not np.isfinite(x):
@@ -252,7 +254,9 @@ def _render(info, summ, exp, out, stats, typical, ev, sweep, vary, sweep_id) -> 
     parts.append("<h2>Saturation</h2>")
     if len(sweep) >= 2:
         varied = [c for c in vary if c in sweep.columns]
-        size_like = [c for c in varied if "count" in c.split(".")[-1]]
+        # Raid-size paths set the x axis (through the threats launched); any other varied
+        # path (launchers, doctrine, ...) gets a line of its own.
+        size_like = [c for c in varied if c.startswith("raid.") and c.endswith("count")]
         group = [c for c in varied if c not in size_like]
         parts.append(_figure("saturation", _plots.saturation(sweep, group),
                              f"Sweep {_e(sweep_id)}: mean leakers per run against raid size "
