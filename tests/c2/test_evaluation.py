@@ -31,17 +31,35 @@ def test_classify_table(v, z, vz, kind):
     assert classify(x)[0] == kind
 
 
-@pytest.mark.parametrize(("mu", "sigma", "R"), [(0.0, 0.0, 20.0), (30.0, 0.0, 20.0),
-                                                (0.0, 50.0, 20.0), (120.0, 80.0, 60.0)])
-def test_expected_loss_matches_monte_carlo(rng, mu, sigma, R):
-    """The closed-form Gaussian average of the damage law equals a 200,000-sample estimate."""
+@pytest.mark.parametrize(("mu", "sigma", "R", "A"), [
+    (0.0, 0.0, 20.0, 0.0), (30.0, 0.0, 20.0, 0.0), (0.0, 50.0, 20.0, 0.0),
+    (120.0, 80.0, 60.0, 0.0), (0.0, 0.0, 20.0, 1000.0), (700.0, 400.0, 20.0, 1000.0),
+    (50.0, 10.0, 60.0, 40.0)])
+def test_expected_loss_matches_monte_carlo(rng, mu, sigma, R, A):
+    """The closed-form Gaussian average of the damage law equals a 200,000-sample average of
+    the simulation's own damage (drawn for point assets, area fractions for area assets)."""
+    from types import SimpleNamespace
+
+    from airdefense.engagement.damage import area_loss_fractions, damage_probabilities
+
     n = 200_000
     d = np.array([mu, 0.0]) + sigma * rng.normal(size=(n, 2))
-    r2 = np.sum(d * d, axis=1)
-    p_des = np.exp2(-r2 / R**2)
-    p_dam = np.exp2(-r2 / (2 * R) ** 2)
-    mc = np.mean(p_des + DAMAGED_VALUE_FRACTION * (p_dam - p_des))
-    assert float(expected_loss_fraction(mu, sigma, R)) == pytest.approx(mc, abs=4e-3)
+    impacts = np.hstack([d, np.zeros((n, 1))])
+    if A == 0:
+        p_des, p_dam = damage_probabilities(impacts, np.full(n, R), np.zeros((1, 3)),
+                                            np.zeros(1), np.array([np.nan]))
+        mc = np.mean(p_des + DAMAGED_VALUE_FRACTION * (p_dam - p_des))
+    else:
+        asset = SimpleNamespace(enu=np.zeros((1, 3)), hardness=np.zeros(1),
+                                lethal_radius_m=np.array([np.nan]), radius_m=np.array([A]))
+        mc = np.mean(area_loss_fractions(impacts, np.full(n, R), asset))
+    exact = float(expected_loss_fraction(mu, sigma, R, A))
+    assert exact == pytest.approx(mc, abs=4e-3 * max(mc, 1e-3) + 1e-6)
+    if A > R and mu == 0 and sigma == 0:
+        # At the centre of an area asset an impact takes its lethal circle's share of the area
+        # (and half of the ring around it that it damages).
+        share = (R / A) ** 2
+        assert exact == pytest.approx(share + DAMAGED_VALUE_FRACTION * (4 * share - share))
 
 
 def test_ballistic_impact_point_and_time_to_go():

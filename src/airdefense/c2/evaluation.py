@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
+from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, loss_law
 
 __all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "classify", "evaluate_threats",
            "expected_loss_fraction", "predict_states"]
@@ -86,17 +86,21 @@ def _gauss_mean_exp2(mu2: np.ndarray, sigma2: np.ndarray, radius: np.ndarray) ->
     return np.exp(-a * mu2 / s) / s
 
 
-def expected_loss_fraction(miss_m, sigma_m, radius_m) -> np.ndarray:
+def expected_loss_fraction(miss_m, sigma_m, radius_m, area_radius_m=0.0) -> np.ndarray:
     """Expected fraction of an asset's value lost to one impact, under the damage law.
 
-    An impact at distance ``d`` destroys with probability ``2^-(d/R)^2`` and damages (losing
-    :data:`DAMAGED_VALUE_FRACTION` of the value) with ``2^-(d/2R)^2``; ``d`` is drawn from a
-    circular Gaussian of mean distance ``miss_m`` and standard deviation ``sigma_m`` per axis.
+    An impact at distance ``d`` destroys a point asset with probability ``2^-(d/R)^2`` and
+    damages it (losing :data:`DAMAGED_VALUE_FRACTION` of the value) with ``2^-(d/2R)^2``; an
+    area asset loses its area share (:func:`airdefense.engagement.damage.loss_law`). ``d`` is
+    drawn from a circular Gaussian of mean distance ``miss_m`` and standard deviation
+    ``sigma_m`` per axis.
 
     Parameters
     ----------
     miss_m, sigma_m, radius_m : array_like, broadcastable
         Predicted miss distance, its standard deviation per axis and the lethal radius, m.
+    area_radius_m : array_like, default 0
+        Area radius of the asset (0: a point asset), m.
 
     Returns
     -------
@@ -110,9 +114,9 @@ def expected_loss_fraction(miss_m, sigma_m, radius_m) -> np.ndarray:
     """
     mu2 = np.asarray(miss_m, float) ** 2
     s2 = np.asarray(sigma_m, float) ** 2
-    r = np.asarray(radius_m, float)
-    p_des = _gauss_mean_exp2(mu2, s2, r)
-    p_dam = _gauss_mean_exp2(mu2, s2, 2.0 * r)
+    a1, w1, a2, w2 = loss_law(radius_m, area_radius_m)
+    p_des = a1 * _gauss_mean_exp2(mu2, s2, w1)
+    p_dam = a2 * _gauss_mean_exp2(mu2, s2, w2)
     return p_des + DAMAGED_VALUE_FRACTION * (p_dam - p_des)
 
 
@@ -120,6 +124,7 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                      asset_alive: np.ndarray, *, P: np.ndarray | None = None,
                      asset_hardness: np.ndarray | None = None,
                      asset_radius_m: np.ndarray | None = None,
+                     asset_area_radius_m: np.ndarray | None = None,
                      lethal_radius_m: dict | None = None,
                      route_uncertainty: float = 0.05) -> dict[str, np.ndarray]:
     """Evaluate tracks against the defended assets.
@@ -138,6 +143,8 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
         Hardness in [0, 1) (default 0): the lethal radius shrinks by ``1 - hardness``.
     asset_radius_m : ndarray of shape (a,), optional
         Explicit lethal radius per asset (NaN where the warhead's applies).
+    asset_area_radius_m : ndarray of shape (a,), optional
+        Area radius per asset (0 or default: point assets), m.
     lethal_radius_m : dict, optional
         Lethal radius of each threat class, m (default :data:`DEFAULT_LETHAL_RADIUS_M`).
     route_uncertainty : float, default 0.05
@@ -185,8 +192,9 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     if asset_radius_m is not None:
         ar = np.asarray(asset_radius_m, float)
         R = np.where(np.isnan(ar)[None, :], R, ar[None, :])
-    loss = np.asarray(asset_value, float)[None, :] * expected_loss_fraction(miss, np.sqrt(sigma2),
-                                                                            R)
+    area = np.zeros(na) if asset_area_radius_m is None else np.asarray(asset_area_radius_m)
+    loss = np.asarray(asset_value, float)[None, :] * expected_loss_fraction(
+        miss, np.sqrt(sigma2), R, area[None, :])
     loss = np.where(np.asarray(asset_alive, bool)[None, :], loss, 0.0)
     a = np.argmax(loss, axis=1)
     rows = np.arange(m)

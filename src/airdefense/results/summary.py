@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, damage_probabilities
+from airdefense.engagement.damage import (
+    DAMAGED_VALUE_FRACTION,
+    area_loss_fractions,
+    damage_probabilities,
+)
 
 __all__ = ["summarize", "format_summary", "undefended_expected_loss"]
 
@@ -13,8 +17,9 @@ __all__ = ["summarize", "format_summary", "undefended_expected_loss"]
 def undefended_expected_loss(scenario, truth) -> float:
     """Expected value lost if every threat leaked and hit its drawn impact point.
 
-    For each asset, ``P(destroyed) = 1 - prod_k (1 - p_k)`` over the impacting threats, and a
-    damaged asset loses ``DAMAGED_VALUE_FRACTION`` of its value.
+    For each point asset, ``P(destroyed) = 1 - prod_k (1 - p_k)`` over the impacting threats,
+    and a damaged asset loses ``DAMAGED_VALUE_FRACTION`` of its value; an area asset loses the
+    sum of its impacts' area fractions (at most all of it).
     """
     imp = np.isfinite(truth.impact_enu[:, 0])
     a = scenario.assets
@@ -24,7 +29,10 @@ def undefended_expected_loss(scenario, truth) -> float:
                                    a.hardness, a.lethal_radius_m)
     p_destroy = 1.0 - np.prod(1.0 - pk, axis=0)
     p_damage = 1.0 - np.prod(1.0 - pd_, axis=0)
-    return float(np.sum(a.value * (p_destroy + DAMAGED_VALUE_FRACTION * (p_damage - p_destroy))))
+    point = p_destroy + DAMAGED_VALUE_FRACTION * (p_damage - p_destroy)
+    area = np.minimum(area_loss_fractions(truth.impact_enu[imp], truth.lethal_radius_m[imp],
+                                          a).sum(axis=0), 1.0)
+    return float(np.sum(a.value * np.where(a.radius_m > 0, area, point)))
 
 
 def summarize(res, scenario, truth) -> dict:

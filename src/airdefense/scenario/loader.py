@@ -47,6 +47,8 @@ class AssetTable:
         Fraction by which a warhead's lethal radius shrinks against it, in [0, 1).
     lethal_radius_m : ndarray of shape (a,)
         Explicit lethal radius, NaN where the warhead's own radius applies.
+    radius_m : ndarray of shape (a,)
+        Area radius, m; 0 for point assets (the batteries' radars and launchers are points).
     battery : ndarray of shape (a,), int
         Owning battery, -1 for plain assets.
     unit : ndarray of shape (a,), int
@@ -62,6 +64,11 @@ class AssetTable:
     lethal_radius_m: np.ndarray
     battery: np.ndarray
     unit: np.ndarray
+    radius_m: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.radius_m is None:
+            self.radius_m = np.zeros(len(self.name))
 
     def __len__(self) -> int:
         return len(self.name)
@@ -204,9 +211,10 @@ class _Resolver:
 
     def run(self) -> tuple:
         cfg, cat, src = self.cfg, self.cat, self.source
-        names, kinds, roles, enus, values, hard, lrad, batt, unit = ([] for _ in range(9))
+        names, kinds, roles, enus, values, hard, lrad, batt, unit, area = ([] for _ in range(10))
 
-        def add_asset(name, kind, role, enu, value, hardness, lr, b, u):
+        def add_asset(name, kind, role, enu, value, hardness, lr, b, u, radius_m=0.0):
+            area.append(float(radius_m))
             names.append(name)
             kinds.append(kind)
             roles.append(role)
@@ -220,7 +228,7 @@ class _Resolver:
 
         for aname, a in cfg.assets.items():
             add_asset(aname, a.kind, "asset", self.point(a.position), a.value, a.hardness,
-                      a.lethal_radius_m, -1, -1)
+                      a.lethal_radius_m, -1, -1, a.radius_m)
 
         sensors: list[SensorUnit] = []
         launchers: list[LauncherUnit] = []
@@ -296,6 +304,7 @@ class _Resolver:
             enu=np.array(enus, float).reshape(-1, 3), value=np.array(values, float),
             hardness=np.array(hard, float), lethal_radius_m=np.array(lrad, float),
             battery=np.array(batt, int), unit=np.array(unit, int),
+            radius_m=np.array(area, float),
         )
 
         groups: list[ThreatGroup] = []

@@ -75,6 +75,11 @@ class Asset(StrictModel):
     lethal_radius_m: float | None = Field(
         default=None, gt=0, description="explicit radius within which any warhead destroys it"
     )
+    radius_m: float = Field(
+        default=0.0, ge=0, le=50_000,
+        description="area radius: 0 for a point asset; an area asset (a city district, an "
+                    "airbase) loses the fraction of its area inside each impact's lethal radius",
+    )
 
 
 class SensorSpec(StrictModel):

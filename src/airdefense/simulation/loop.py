@@ -17,7 +17,13 @@ import pandas as pd
 from airdefense.c2 import make_assigner
 from airdefense.c2.base import EngagementBook
 from airdefense.c2.evaluation import evaluate_threats
-from airdefense.engagement.damage import DESTROYED, INTACT, apply_impacts
+from airdefense.engagement.damage import (
+    DAMAGED,
+    DESTROYED,
+    INTACT,
+    apply_impacts,
+    area_loss_fractions,
+)
 from airdefense.engagement.model import Engagement
 from airdefense.scenario import Scenario, load_scenario
 from airdefense.simulation.events import EventLog
@@ -123,6 +129,7 @@ class _Run:
         self.lethal_radius = radii
         self.book = EngagementBook()
         self.asset_state = np.full(len(sc.assets), INTACT)
+        self.area_lost = np.zeros(len(sc.assets))  # value fraction lost by area assets
         self.battery_ok = np.ones(len(sc.batteries), bool)
         self.sensor_ok = np.ones(len(sc.sensors), bool)
         self.seen = np.zeros((n, max(len(sc.sensors), 1)), bool)
@@ -197,14 +204,28 @@ class _Run:
         if impacting.size == 0:
             return
         before = self.asset_state.copy()
+        assets = self.sc.assets
         after = apply_impacts(before, self.truth.impact_enu[impacting],
-                              self.truth.lethal_radius_m[impacting], self.sc.assets,
-                              self.rng["damage"])
+                              self.truth.lethal_radius_m[impacting], assets, self.rng["damage"])
         t_last = float(end[impacting].max())
         for a in np.flatnonzero(after != before):
             kind = "asset_destroyed" if after[a] == DESTROYED else "asset_damaged"
-            self.events.add(t_last, kind, asset=a, battery=self.sc.assets.battery[a],
-                            pos=self.sc.assets.enu[a], value=self.sc.assets.value[a])
+            self.events.add(t_last, kind, asset=a, battery=assets.battery[a],
+                            pos=assets.enu[a], value=assets.value[a])
+        # Area assets lose the share of their area inside each impact's lethal circle.
+        frac = area_loss_fractions(self.truth.impact_enu[impacting],
+                                   self.truth.lethal_radius_m[impacting], assets)
+        for r, k in enumerate(impacting):
+            for a in np.flatnonzero(frac[r] > 1e-9):
+                old = min(self.area_lost[a], 1.0)
+                self.area_lost[a] += frac[r, a]
+                new = min(self.area_lost[a], 1.0)
+                if new > old:
+                    gone = new >= 1.0
+                    after[a] = DESTROYED if gone else DAMAGED
+                    self.events.add(end[k], "asset_destroyed" if gone else "asset_damaged",
+                                    threat=k, asset=a, battery=assets.battery[a],
+                                    pos=self.truth.impact_enu[k], value=(new - old) * assets.value[a])
         self.asset_state = after
         self._components_down(t_last)
 
@@ -236,6 +257,7 @@ class _Run:
         a = self.sc.assets
         ev = evaluate_threats(tr.x, a.enu, a.value, self.asset_state != DESTROYED, P=tr.P,
                               asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
+                              asset_area_radius_m=a.radius_m,
                               lethal_radius_m=self.lethal_radius)
         L = self.engagement.launchers
         chan = self.engagement.channels_free(self.sensor_ok)
@@ -291,6 +313,7 @@ class _Run:
 
         lost = np.where(self.asset_state == DESTROYED, a.value,
                         np.where(self.asset_state == INTACT, 0.0, DAMAGED_VALUE_FRACTION * a.value))
+        lost = np.where(a.radius_m > 0, np.minimum(self.area_lost, 1.0) * a.value, lost)
         assets = pd.DataFrame({"asset": a.name, "kind": a.kind, "role": a.role,
                                "value": a.value, "state": states, "value_lost": lost})
         res = SimulationResult(scenario=self.sc.name, seed=self.seed,
