@@ -63,6 +63,11 @@ def check_invariants(res, sc) -> None:
         dmg = ev[ev.kind.isin(["asset_damaged", "asset_destroyed"])].time_s
         assert (dmg >= first_impact - 1e-9).all()
     assert ev.time_s.is_monotonic_increasing
+    # A disabled battery neither sees (its radars stop) nor fires afterwards.
+    for _, d in ev[ev.kind == "battery_disabled"].iterrows():
+        b = int(d.battery_id)
+        after = ev[(ev.time_s > d.time_s + 1e-9) & (ev.battery_id == b)]
+        assert not after.kind.isin(["detection", "fire", "assignment"]).any()
 
 
 @pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.yaml")))

@@ -45,7 +45,7 @@ class WTAAssigner:
                  time_limit_s: float = 0.05, rng: np.random.Generator | None = None) -> None:
         self.name = solver
         # Few kicks: cycle problems are small, and the run must not depend on the clock.
-        self.solver = make_solver(solver, max_kicks=8) if solver == "heuristic" \
+        self.solver = make_solver(solver, max_kicks=2) if solver == "heuristic" \
             else make_solver(solver)
         self.networked = networked
         self.cost_weight = cost_weight

@@ -245,6 +245,10 @@ class _Run:
                 self.battery_ok[b] = False
                 self.events.add(t, "battery_disabled", battery=b, pos=bu.enu,
                                 value=1.0 if blind else 2.0)
+                # A disabled battery's radars stop too.
+                self.sensor_ok[bu.sensors] = False
+                if hasattr(self.sensors, "operational"):
+                    self.sensors.operational[bu.sensors] = False
 
     def assess(self, t1: float) -> None:
         for track, hit, battery in self.engagement.assessments_due(t1, with_battery=True):
