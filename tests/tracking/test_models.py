@@ -105,3 +105,18 @@ def test_ballistic_jacobian_close_to_finite_differences():
                   [0.0, 0, 20000, 1500, 0, -1000, 5e-4]])
     a, b = m.jacobian(x, 0.5), MotionModel.jacobian(m, x, 0.5)
     assert np.allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_ballistic_drag_estimate_outside_physics_stays_finite():
+    """A wandering drag estimate (negative or huge k) never blows the prediction up."""
+    from airdefense.tracking.models import K_MAX_M2PKG, Ballistic
+
+    m = Ballistic()
+    x = np.array([[0.0, 0.0, 20000.0, 1500.0, 0.0, -800.0, -0.5],
+                  [0.0, 0.0, 100.0, 2000.0, 0.0, -100.0, 50.0]])
+    out = m.transition(x, 30.0)
+    F = m.jacobian(x, 30.0)
+    assert np.isfinite(out).all() and np.isfinite(F).all()
+    assert np.all((out[:, 6] >= 0) & (out[:, 6] <= K_MAX_M2PKG))
+    # With k clipped to 0 the first track falls as in vacuum.
+    assert out[0, 3] == pytest.approx(1500.0)

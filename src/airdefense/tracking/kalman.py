@@ -282,8 +282,21 @@ class Innovations:
                              ("ti", "mj", "nu", "S", "PHt", "d2", "loglik", "dof")))
 
 
+def _cholesky(S):
+    try:
+        return np.linalg.cholesky(S)
+    except np.linalg.LinAlgError:
+        # Round-off can leave an innovation covariance barely indefinite: symmetrise and
+        # floor its eigenvalues (a tiny change, only on the batch that failed).
+        S = _sym(S)
+        w, V = np.linalg.eigh(S)
+        floor = np.maximum(np.abs(w).max(axis=-1, keepdims=True) * 1e-12, 1e-12)
+        w = np.maximum(w, floor)
+        return np.linalg.cholesky(_sym((V * w[..., None, :]) @ np.swapaxes(V, -1, -2)))
+
+
 def _finish(ti, mj, nu, S, PHt, meas):
-    L = np.linalg.cholesky(S)
+    L = _cholesky(S)
     w = np.linalg.solve(L, nu[..., None])[..., 0]
     d2 = np.einsum("pi,pi->p", w, w)
     dof = meas.valid[mj].sum(1)

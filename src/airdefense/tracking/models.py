@@ -244,6 +244,12 @@ class CoordinatedTurn(MotionModel):
         return np.zeros(1), np.array([self.omega_sigma**2])
 
 
+#: Largest drag coefficient the ballistic model admits (beta = 50 kg/m^2), m^2/kg.
+K_MAX_M2PKG = 0.02
+#: Largest drag deceleration it admits (30 g), m/s^2: keeps the RK4 sub-steps stable.
+MAX_DRAG_MPS2 = 300.0
+
+
 class Ballistic(MotionModel):
     """Gravity plus drag, with the drag coefficient ``k = 1/beta`` estimated (3-D only).
 
@@ -277,9 +283,14 @@ class Ballistic(MotionModel):
 
     @staticmethod
     def _deriv(s):
-        p, v, k = s[:, :3], s[:, 3:6], s[:, 6:7]
+        # The estimated k may wander outside physics; negative drag would accelerate the
+        # prediction without bound, so the dynamics see k in [0, K_MAX].
+        p, v, k = s[:, :3], s[:, 3:6], np.clip(s[:, 6:7], 0.0, K_MAX_M2PKG)
         rho = RHO0_KGPM3 * np.exp(-np.clip(p[:, 2:3], -5e3, None) / SCALE_HEIGHT_M)
-        acc = -0.5 * rho * k * np.linalg.norm(v, axis=1, keepdims=True) * v
+        sp = np.linalg.norm(v, axis=1, keepdims=True)
+        c = 0.5 * rho * k
+        c = np.minimum(c, MAX_DRAG_MPS2 / np.maximum(sp * sp, 1e-9))
+        acc = -c * sp * v
         acc[:, 2] -= GRAVITY_MPS2
         return np.concatenate([v, acc, np.zeros_like(k)], axis=1)
 
@@ -293,17 +304,18 @@ class Ballistic(MotionModel):
             k3 = self._deriv(s + 0.5 * h * k2)
             k4 = self._deriv(s + h * k3)
             s = s + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        s[:, 6] = np.clip(s[:, 6], 0.0, K_MAX_M2PKG)
         return s
 
     @staticmethod
     def _A(s):
         m = len(s)
-        v, k = s[:, 3:6], s[:, 6]
+        v, k = s[:, 3:6], np.clip(s[:, 6], 0.0, K_MAX_M2PKG)
         rho = RHO0_KGPM3 * np.exp(-np.clip(s[:, 2], -5e3, None) / SCALE_HEIGHT_M)
         sp = np.maximum(np.linalg.norm(v, axis=1), 1e-9)
         A = np.zeros((m, 7, 7))
         A[:, [0, 1, 2], [3, 4, 5]] = 1.0
-        c = 0.5 * rho * k
+        c = np.minimum(0.5 * rho * k, MAX_DRAG_MPS2 / (sp * sp))
         A[:, 3:6, 3:6] = -c[:, None, None] * (sp[:, None, None] * np.eye(3)
                                              + v[:, :, None] * v[:, None, :] / sp[:, None, None])
         A[:, 3:6, 2] = (c * sp / SCALE_HEIGHT_M)[:, None] * v

@@ -169,7 +169,8 @@ class MultiTargetTracker:
                 self.new_tracks.append((int(self.manager.track_id[k]),
                                         int(self.manager.truth_id[k]), float(time_s)))
         x, P = self.state.moments()
-        keep = ~self.manager.doomed(P, self.ndim)
+        finite = np.isfinite(x).all(axis=1) & np.isfinite(P).all(axis=(1, 2))
+        keep = ~self.manager.doomed(P, self.ndim) & finite
         if not keep.all():
             self.state = self.state.take(keep)
             self.manager.keep(keep)
