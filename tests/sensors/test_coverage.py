@@ -93,13 +93,13 @@ def test_covered_points_respect_every_limit(bore, sector, e, n, h, ant_h):
 @settings(max_examples=60, deadline=None)
 @given(rng_m=st.floats(5e3, 200e3), h=st.floats(0, 5000))
 def test_horizon_boundary_matches_independent_check(rng_m, h):
-    """Away from the boundary (1 %), the horizon test agrees with the chord-clearance check."""
+    """Away from the boundary (2 %), the horizon test agrees with the chord-clearance check."""
     cov = _coverage(name="tor_m2_radar", max_range_m=300e3, min_elevation_deg=-10.0,
                     max_altitude_m=50e3)
     pos = FRAME.surface_point(np.array([rng_m]), np.array([0.0]), np.array([h]))
     hidden = bool(below_effective_horizon(FRAME, cov.antenna_enu[0], pos[0]))
     ground = float(horizon_ground_range_m(cov.antenna_height_m[0], h, FRAME.radius_m))
-    if abs(rng_m - ground) < 0.01 * ground:
+    if abs(rng_m - ground) < 0.02 * ground:  # the 4/3-earth formula is an approximation
         return
     assert bool(cov.geometry(np.array([0]), pos).covered[0]) == (not hidden)
 

@@ -255,8 +255,9 @@ class Coverage:
         cov &= (sin_le >= self._sin_el[i, 0]) & (sin_le <= self._sin_el[i, 1])
         if not self.full_circle[i]:
             cov &= np.abs(off) <= 0.5 * self.sector_rad[i]
-        # Below the sea-level sphere a target is under the horizon (its chord enters the earth).
-        cov &= (cos_g >= np.cos(np.minimum(self.k * ang, np.pi))) & (h_msl >= 0.0)
+        # Below the sea-level sphere a target is under the horizon (its chord enters the earth);
+        # 1 mm of slack keeps points placed on the surface (rounding) above it.
+        cov &= (cos_g >= np.cos(np.minimum(self.k * ang, np.pi))) & (h_msl >= -1e-3)
         for f, v in (("range_m", rng), ("azimuth_rad", az), ("elevation_rad", el),
                      ("sin_local_elevation", sin_le), ("sector_offset_rad", off),
                      ("target_height_m", h_t), ("covered", cov)):
