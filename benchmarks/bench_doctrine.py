@@ -31,14 +31,23 @@ def _ci(x: np.ndarray) -> str:
 
 
 def compare(runs: int = 20, workers: int = 2, seed: int = 7,
-            weights: tuple[float, ...] = (0.0, 0.05)) -> pd.DataFrame:
-    """Run example 2 under each cost weight; return one row per weight of mean ± 95% CI."""
+            weights: tuple[float, ...] = (0.0, 0.05), sets: tuple[str, ...] = (),
+            drops: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Run example 2 under each cost weight; return one row per weight of mean ± 95% CI.
+
+    ``sets`` are ``PATH=VALUE`` edits and ``drops`` paths removed in both arms (as
+    ``airdefense run --set/--drop``).
+    """
     from airdefense import run_campaign
-    from airdefense.scenario.edit import set_path
+    from airdefense.scenario.edit import drop_path, parse_assignment, set_path
 
     rows = []
     for w in weights:
         raw = yaml.safe_load(EXAMPLE.read_text())
+        for text in sets:
+            set_path(raw, *parse_assignment(text))
+        for path in drops:
+            drop_path(raw, path)
         set_path(raw, "c2.cost_weight", w)
         res = run_campaign(raw, runs=runs, seed=seed, workers=workers, events=False)
         s = res.summaries.sort_values("rep")
@@ -66,5 +75,10 @@ if __name__ == "__main__":
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                    help="edit both arms' scenario, e.g. raid.drones.count=16")
+    ap.add_argument("--drop", action="append", default=[], metavar="PATH",
+                    help="remove from both arms' scenario, e.g. raid.ballistic")
     a = ap.parse_args()
-    print(compare(a.runs, a.workers, a.seed).to_string(index=False))
+    print(compare(a.runs, a.workers, a.seed, sets=tuple(a.set), drops=tuple(a.drop))
+          .to_string(index=False))
