@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 examples: $(STAMP)
-	$(BIN)/python -m pytest -q tests/test_examples.py
+	$(BIN)/python -m pytest -q tests/simulation/test_invariants.py -k examples
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -m benchmark -s -q
