@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from airdefense._yaml import load_yaml_text, pydantic_to_scenario_error
+from airdefense._yaml import pydantic_to_scenario_error
 from airdefense.catalog import Catalog, load_catalog
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
@@ -442,19 +442,9 @@ def load_scenario(source: str | Path | dict, *, seed: int | None = None) -> Scen
     --------
     >>> sc = load_scenario("examples/02_layered_city.yaml")  # doctest: +SKIP
     """
-    if isinstance(source, dict):
-        data = copy.deepcopy(source)
-        if seed is not None:
-            data["seed"] = seed
-        return scenario_from_dict(data, "<dict>")
-    path = Path(source)
-    if not path.is_file():
-        raise ScenarioError("", f"scenario file not found: {str(path)!r}", str(path))
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError("", f"cannot read the scenario file: {exc}", str(path)) from None
-    data, lines = load_yaml_text(text, str(path))
-    if seed is not None and isinstance(data, dict):
+    from airdefense.scenario.edit import read_raw
+
+    data, src, lines, base_dir = read_raw(source)
+    if seed is not None:
         data["seed"] = seed
-    return scenario_from_dict(data, str(path), lines, base_dir=path.parent)
+    return scenario_from_dict(data, src, lines, base_dir=base_dir)

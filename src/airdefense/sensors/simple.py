@@ -9,35 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from airdefense.sensors.base import Detections, enu_to_polar
+from airdefense.sensors.coverage import horizon_range_m
 
 __all__ = ["RangeHorizonSensors", "horizon_range_m", "EFFECTIVE_EARTH_FACTOR"]
 
 EFFECTIVE_EARTH_FACTOR = 4.0 / 3.0
-
-
-def horizon_range_m(h1_m, h2_m, radius_m: float = 6371008.8, k: float = EFFECTIVE_EARTH_FACTOR):
-    """Radar horizon range between two heights over a k-factor earth.
-
-    ``sqrt(2 k R h1) + sqrt(2 k R h2)``; with k = 4/3 this is about 4.12 (sqrt(h1) + sqrt(h2)) km.
-
-    Parameters
-    ----------
-    h1_m, h2_m : array_like
-        Antenna and target heights above the surface, m (negative heights count as 0).
-    radius_m : float
-        Earth radius, m.
-    k : float, default 4/3
-        Effective-earth factor for standard refraction.
-
-    Returns
-    -------
-    ndarray
-        Horizon range, m.
-    """
-    re = k * radius_m
-    h1 = np.maximum(np.asarray(h1_m, float), 0.0)
-    h2 = np.maximum(np.asarray(h2_m, float), 0.0)
-    return np.sqrt(2.0 * re * h1) + np.sqrt(2.0 * re * h2)
 
 
 class RangeHorizonSensors:
