@@ -182,7 +182,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     geo_ok = inside & in_time & (pk > 0)
     # 3. Doctrine.
     docs = [bu.doctrine for bu in batteries]
-    engage = np.array([[k in docs[b].engage for b in range(B)] for k in kind], bool).reshape(m, B)
+    by_kind = np.array([[k in d.engage for d in docs] for k in KINDS], bool).reshape(-1, B)
+    engage = by_kind[kidx]  # (m, B), one table lookup per track
     hold = np.array([d.hold_fire for d in docs], bool)
     doctrine_ok = engage[:, lb] & ~hold[lb][None, :] & _zones_ok(pip, batteries, lb)
     max_rounds = np.array([d.max_rounds_per_threat for d in docs], int)
@@ -218,10 +219,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         nominal = launchers.pk[:, kidx].T
         worth = (nominal * value[:, None] - cost_weight * cost[None, :]) > 0
         future = later & ~geo_ok & worth
-        for j in range(L):
-            cheaper = cost < cost[j]
-            if cheaper.any():
-                deferred[:, j] = future[:, cheaper].any(axis=1)
+        cheaper = cost[:, None] < cost[None, :]  # (L, L): launcher i is cheaper than j
+        deferred = (future.astype(np.int64) @ cheaper.astype(np.int64)) > 0
         allowed &= ~deferred
     # 6. Layered defence: the outer layer first; an outer launcher deferred to a cheaper one
     # does not hold the inner layers back.
