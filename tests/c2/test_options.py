@@ -142,3 +142,90 @@ def test_options_shapes(layered, wave):
     assert opt.allowed.shape == opt.pk.shape == opt.pair_cap.shape == (m, L)
     assert opt.cap.shape == (L,)
     assert np.all(opt.pair_cap[~opt.allowed] == 0)
+
+
+def _cache_case(layered, rng):
+    """Cruise missiles crossing the defence from south to north: windows open and close."""
+    m = 10
+    pos = np.stack([rng.uniform(-15000, 15000, m), rng.uniform(-45000, -35000, m),
+                    rng.uniform(200, 800, m)], axis=1)
+    vel = np.stack([np.zeros(m), rng.uniform(220, 260, m), np.zeros(m)], axis=1)
+    wave = make_tracks(pos, vel)
+    pic = Picture(layered, wave)
+    return wave, pic, np.array(["cruise"] * m)
+
+
+def _fresh(x, pic, kind):
+    from airdefense.engagement.envelope import launch_window_delays
+
+    return launch_window_delays(x, pic.launchers, pic.sc.frame.height_m, kind=kind)
+
+
+def test_window_cache_reuses_windows_of_tracks_on_their_predicted_path(layered, rng):
+    """Tracks flying as predicted keep their windows (absolute times); the cache serves them."""
+    from airdefense.c2._options import WindowCache
+
+    wave, pic, kind = _cache_case(layered, rng)
+    cache = WindowCache()
+    t0, x0 = wave.time_s, wave.x
+    lo0, hi0 = cache.delays(t0, wave.track_id, x0, kind, pic.launchers, pic.sc.frame.height_m)
+    assert cache.misses == len(wave) and cache.hits == 0
+    np.testing.assert_array_equal(np.isnan(lo0), np.isnan(_fresh(x0, pic, kind)[0]))
+    dt = 6.0
+    x1 = x0.copy()
+    x1[:, :3] += x0[:, 3:] * dt
+    lo1, hi1 = cache.delays(t0 + dt, wave.track_id, x1, kind, pic.launchers,
+                            pic.sc.frame.height_m)
+    assert cache.hits == len(wave)
+    ref_lo, ref_hi = _fresh(x1, pic, kind)
+    # The same windows from now on (a window already open opens now), to the bisection
+    # tolerance (0.1 s of intercept time).
+    np.testing.assert_allclose(np.maximum(lo1, 0.0), np.maximum(ref_lo, 0.0), atol=0.3,
+                               equal_nan=True)
+    # Closes are compared away from the 600-s search horizon, which moved on by dt.
+    away = np.isfinite(ref_hi) & (ref_hi < 500.0)
+    np.testing.assert_allclose(hi1[away], ref_hi[away], atol=0.3)
+    assert away.sum() >= 5 and (lo1 > 0).sum() >= 3  # windows ahead: not vacuous
+    np.testing.assert_allclose(lo1, lo0 - dt, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("change,expect_hit", [
+    ({"dpos": 100.0}, True), ({"dpos": 400.0}, False), ({"dvel": 30.0}, False),
+    ({"age": 25.0}, False),
+])
+def test_window_cache_recomputes_tracks_that_left_their_prediction(layered, rng, change,
+                                                                    expect_hit):
+    """A track that turned or jumped, or an old entry, gets fresh windows."""
+    from airdefense.c2._options import WindowCache
+
+    wave, pic, kind = _cache_case(layered, rng)
+    cache = WindowCache(pos_tol_m=150.0, vel_tol_mps=10.0, max_age_s=20.0)
+    cache.delays(wave.time_s, wave.track_id, wave.x, kind, pic.launchers, pic.sc.frame.height_m)
+    dt = change.get("age", 2.0)
+    x1 = wave.x.copy()
+    x1[:, :3] += wave.x[:, 3:] * dt
+    x1[:, 1] += change.get("dpos", 0.0)
+    x1[:, 4] += change.get("dvel", 0.0)
+    lo, hi = cache.delays(wave.time_s + dt, wave.track_id, x1, kind, pic.launchers,
+                          pic.sc.frame.height_m)
+    assert cache.hits == (len(wave) if expect_hit else 0)
+    if not expect_hit:
+        ref_lo, ref_hi = _fresh(x1, pic, kind)
+        np.testing.assert_array_equal(lo, ref_lo)
+        np.testing.assert_array_equal(hi, ref_hi)
+
+
+def test_window_cache_forgets_dropped_tracks(layered, rng):
+    """Only the tracks of the last call stay in the cache; a new track id is computed."""
+    from airdefense.c2._options import WindowCache
+
+    wave, pic, kind = _cache_case(layered, rng)
+    cache = WindowCache()
+    h = pic.sc.frame.height_m
+    cache.delays(wave.time_s, wave.track_id, wave.x, kind, pic.launchers, h)
+    cache.delays(wave.time_s, wave.track_id[:3], wave.x[:3], kind[:3], pic.launchers, h)
+    assert cache.ids.tolist() == sorted(wave.track_id[:3].tolist())
+    ids = wave.track_id.copy()
+    ids[5] = 999
+    cache.delays(wave.time_s, ids, wave.x, kind, pic.launchers, h)
+    assert cache.misses == len(wave) + len(wave) - 3

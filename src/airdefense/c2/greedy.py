@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from airdefense.c2._options import Options, engagement_options
+from airdefense.c2._options import Options, WindowCache, engagement_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.engagement.flyout import intercept_time
 
@@ -119,6 +119,8 @@ class GreedyAssigner:
         self.networked = networked
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
+        # Launch windows carried between cycles while the tracks keep to their predictions.
+        self.window_cache = WindowCache()
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,
@@ -148,7 +150,8 @@ class GreedyAssigner:
         opt = engagement_options(t, tracks, evaluation, launchers, book, batteries,
                                  channels_free, battery_ok, heights_fn,
                                  networked=self.networked, cost_weight=self.cost_weight,
-                                 decision_period_s=self.decision_period_s)
+                                 decision_period_s=self.decision_period_s,
+                                 window_cache=self.window_cache)
         x = np.zeros((m, L), int)
         cap = opt.cap.copy()
         tof = np.where(opt.allowed, opt.tof, np.inf)

@@ -19,7 +19,7 @@ Launch windows. An intercept ``u`` seconds ahead, at ``P(u)``, needs a launch at
 ``delta(u) = u - tof(|P(u) - L|)`` from now, where ``tof`` is the flyout's (closed-form) time to
 that distance. The envelope holds at ``u`` or not whatever the launch time, so the window is
 ``[min delta, max delta]`` over the intercept times whose PIP is inside: a grid over ``u`` with
-the envelope's edges located by linear interpolation of its margin. The window is clipped to
+the envelope's edges located by bisection between grid points. The window is clipped to
 start no earlier than now; launching now is in the window exactly when ``inside`` holds.
 """
 
@@ -31,7 +31,8 @@ from airdefense.engagement.flyout import GRAVITY_MPS2, Flyout, ballistic_path, s
 from airdefense.engagement.pk import CLASS_G, kill_probability, position_sigma
 from airdefense.engagement.presets import THREAT_CLASSES
 
-__all__ = ["feasibility", "envelope_margin", "track_gravity", "kind_codes"]
+__all__ = ["feasibility", "launch_window_delays", "window_times", "envelope_margin",
+           "track_gravity", "kind_codes"]
 
 _KIND_INDEX = {k: i for i, k in enumerate(THREAT_CLASSES)}
 
@@ -194,7 +195,8 @@ def _horizon(x, g, heights_fn, horizon_s):
 
 def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, quality=None,
                 kind=None, predict=None, cov=None, target_g=None, horizon_s: float = 600.0,
-                n_window: int = 32, windows: bool = True) -> dict[str, np.ndarray]:
+                n_window: int = 32, windows: bool = True, window_tol_s: float = 0.1
+                ) -> dict[str, np.ndarray]:
     """Intercept geometry, envelope, launch window and kill probability for every pair.
 
     Parameters
@@ -223,6 +225,8 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         Grid points over the horizon for the launch windows.
     windows : bool, default True
         Compute the launch windows (the costlier part).
+    window_tol_s : float, default 0.1
+        Intercept-time precision of the window edges, s.
 
     Returns
     -------
@@ -280,21 +284,87 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
            "margin": margin, "pk": pk, "crossing_m": parts["crossing_m"],
            "range_m": parts["range_m"]}
     if windows:
-        w_open, w_close = _windows(Ls, x, g, U, heights_fn, n_window)
-        w_open = np.where(inside, np.fmin(w_open, 0.0), w_open)
-        w_close = np.where(inside, np.fmax(w_close, 0.0), w_close)
-        none = ~(w_close >= 0.0)
-        out["window_open_s"] = np.where(none, np.nan, t + np.maximum(w_open, 0.0))
-        out["window_close_s"] = np.where(none, np.nan, t + w_close)
+        out.update(window_times(t, *_windows(Ls, x, g, U, heights_fn, n_window, window_tol_s),
+                                inside))
     return out
 
 
-def _windows(Ls, x, g, U, heights_fn, n, n_refine=10):
+def window_times(t: float, delay_open: np.ndarray, delay_close: np.ndarray,
+                 inside: np.ndarray) -> dict[str, np.ndarray]:
+    """Launch windows in absolute time from raw launch delays and the launch-now envelope test.
+
+    Parameters
+    ----------
+    t : float
+        Decision time, s.
+    delay_open, delay_close : ndarray of shape (m, L)
+        :func:`launch_window_delays` relative to ``t``, s (NaN: no window).
+    inside : ndarray of shape (m, L), bool
+        A launch now intercepts inside the envelope.
+
+    Returns
+    -------
+    dict
+        ``window_open_s``, ``window_close_s`` (m, L), s: not before ``t``; NaN where none.
+    """
+    w_open = np.where(inside, np.fmin(delay_open, 0.0), delay_open)
+    w_close = np.where(inside, np.fmax(delay_close, 0.0), delay_close)
+    none = ~(w_close >= 0.0)
+    return {"window_open_s": np.where(none, np.nan, t + np.maximum(w_open, 0.0)),
+            "window_close_s": np.where(none, np.nan, t + w_close)}
+
+
+def launch_window_delays(tracks_x: np.ndarray, launchers, heights_fn, *, kind=None,
+                         predict=None, horizon_s: float = 600.0, n_window: int = 32,
+                         tol_s: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest launch delays whose intercept stays inside the envelope.
+
+    The delays are relative to the time of the track states and may be negative (the window
+    opened in the past); :func:`window_times` turns them into the windows of a decision time.
+
+    Parameters
+    ----------
+    tracks_x : ndarray of shape (m, 6)
+        Track states, ENU m and m/s.
+    launchers : LauncherState
+    heights_fn : callable
+        ``heights_fn(enu (k, 3)) -> (k,)`` height above the surface, m.
+    kind, predict : optional
+        As in :func:`feasibility`.
+    horizon_s : float, default 600
+        How far ahead intercepts are searched, s.
+    n_window : int, default 32
+        Grid points over the horizon.
+    tol_s : float, default 0.1
+        Intercept-time precision of the window edges, s.
+
+    Returns
+    -------
+    delay_open, delay_close : ndarray of shape (m, L)
+        Launch delays, s; NaN where no intercept inside the envelope within the horizon.
+    """
+    x = np.asarray(tracks_x, float).reshape(-1, 6)
+    m, L = x.shape[0], len(launchers)
+    if m == 0 or L == 0:
+        return np.full((m, L), np.nan), np.full((m, L), np.nan)
+    if kind is None:
+        from airdefense.c2.evaluation import classify
+
+        kind = classify(x)
+    g = track_gravity(x, kind_codes(np.broadcast_to(np.asarray(kind), (m,))), predict)
+    U = _horizon(x, g, heights_fn, horizon_s)
+    return _windows(launchers, x, g, U, heights_fn, n_window, tol_s=tol_s)
+
+
+def _windows(Ls, x, g, U, heights_fn, n, tol_s=0.1):
     """Launch delays (from now) bounding the intercepts inside the envelope, each (m, L).
 
     The envelope is sampled on a grid of intercept times; its first entry and last exit are
-    then located by bisection between grid points.
+    then located by bisection between grid points, to ``tol_s``.
     """
+    # Bisections that bring the longest grid interval down to the tolerance.
+    n_refine = int(np.clip(np.ceil(np.log2(max(float(U.max()) / (n - 1), 1e-9)
+                                           / max(tol_s, 1e-6))), 0, 30))
     m, L = U.shape[0], len(Ls)
     lo = np.full((m, L), np.nan)
     hi = np.full((m, L), np.nan)
