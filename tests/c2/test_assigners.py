@@ -94,3 +94,25 @@ def test_empty_picture_gives_no_orders(layered):
     for name in ASSIGNERS:
         pic = Picture(layered, tracks)
         assert len(make_assigner(name).decide(*pic.args())) == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31), cost_weight=st.floats(0.05, 2.0))
+def test_unprofitable_pairs_are_in_no_optimal_assignment(seed, cost_weight):
+    """The WTA control unit drops pairs with value x pk <= cost_weight x cost: same optimum."""
+    from airdefense.assignment import WTAProblem, make_solver
+
+    rng = np.random.default_rng(seed)
+    W, T = 3, 4
+    values = rng.uniform(0.5, 10.0, T)
+    p = rng.uniform(0.1, 0.95, (W, T))
+    cost = rng.uniform(0.5, 6.0, W)
+    kw = dict(values=values, p=p, copies=rng.integers(1, 3, W), cost=cost,
+              cost_weight=cost_weight)
+    worth = p * values[None, :] > cost_weight * cost[:, None]
+    solver = make_solver("exact")
+    full = solver.solve(WTAProblem(**kw))
+    pruned = solver.solve(WTAProblem(**kw, allowed=worth))
+    assert pruned.objective == pytest.approx(full.objective, rel=2e-4, abs=1e-9)  # MIP gap
+    assert not np.asarray(full.x)[~worth].any() or full.objective == pytest.approx(
+        WTAProblem(**kw).objective(np.where(worth, full.x, 0)), rel=1e-9, abs=1e-9)
