@@ -14,7 +14,10 @@ how they choose, never in which rules they obey. The rules, in order:
    battery has any), and rounds are left under its maximum per threat;
 4. reserve: a battery keeps ``reserve_ballistic_rounds`` for ballistic tracks;
 5. cost-aware deferral (``cost_weight > 0``): a launcher does not engage a track that a cheaper
-   launcher can engage later with a positive expected return;
+   launcher can engage later with a positive expected return; with ``profitable_only`` (the WTA
+   control units) a pair whose whole value saved, value x pk, cannot pay the round's weighted
+   cost is not allowed either: it is in no optimal assignment, as a round's marginal saving is
+   at most value x pk;
 6. layered defence: a battery of an inner layer engages only a track that no outer layer can
    engage now or later, deferrals aside (the outer layer first, the inner layers as backup).
 """
@@ -233,7 +236,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
                        channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
                        networked: bool = True, cost_weight: float = 0.0,
                        decision_period_s: float = 2.0,
-                       window_cache: WindowCache | None = None) -> Options:
+                       window_cache: WindowCache | None = None,
+                       profitable_only: bool = False) -> Options:
     """Build the options of one decision cycle (see the module docstring for the rules).
 
     Parameters
@@ -263,6 +267,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     window_cache : WindowCache, optional
         Launch windows kept between cycles (the assigner's own); recomputed every cycle when
         None.
+    profitable_only : bool, default False
+        Drop the pairs that cannot pay their cost (rule 5); their geometry is not computed.
     """
     m, L, B = len(tracks), len(launchers), len(batteries)
     x = tracks.x
@@ -284,7 +290,12 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     else:
         look = pending_b[:, lb] == 0
     # The envelope is the costly part: only for tracks some launcher may engage.
-    rows = np.flatnonzero(elig & look.any(axis=1))
+    profitable = np.ones((m, L), bool)
+    if profitable_only and cost_weight > 0:
+        # The geometry only lowers the class kill probability (every Pk factor is <= 1).
+        profitable = (value[:, None] * launchers.pk[:, kidx].T
+                      > cost_weight * launchers.unit_cost[None, :])
+    rows = np.flatnonzero(elig & (look & profitable).any(axis=1))
     geo = _subset_geometry(x, rows, launchers, heights_fn, t, kind,
                            getattr(tracks, "quality", None), getattr(tracks, "P", None),
                            tracks.track_id, window_cache)
@@ -336,6 +347,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         cheaper = cost[:, None] < cost[None, :]  # (L, L): launcher i is cheaper than j
         deferred = (future.astype(np.int64) @ cheaper.astype(np.int64)) > 0
         allowed &= ~deferred
+        if profitable_only:
+            allowed &= value[:, None] * pk > cost_weight * cost[None, :]
     # 6. Layered defence: the outer layer first; an outer launcher deferred to a cheaper one
     # does not hold the inner layers back.
     rank = np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1 for d in docs], int)[lb]

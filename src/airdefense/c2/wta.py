@@ -10,8 +10,6 @@ problem over every battery; autonomous control one per battery, each blind to th
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from airdefense.assignment import WTAProblem, make_solver
@@ -90,12 +88,7 @@ class WTAAssigner:
                                  channels_free, battery_ok, heights_fn,
                                  networked=self.networked, cost_weight=self.cost_weight,
                                  decision_period_s=self.decision_period_s,
-                                 window_cache=self.window_cache)
-        if self.cost_weight > 0:
-            # A round whose whole value saved cannot pay its cost is in no optimal assignment
-            # (a round's marginal saving is at most value x pk): most cycles end here.
-            worth = opt.value[:, None] * opt.pk > self.cost_weight * launchers.unit_cost[None, :]
-            opt = replace(opt, allowed=opt.allowed & worth)
+                                 window_cache=self.window_cache, profitable_only=True)
         if not opt.allowed.any():
             return Orders.from_rows([])
         x = np.zeros((m, L), int)
