@@ -46,12 +46,30 @@ def candidate_pairs(track_pos: np.ndarray, radius: np.ndarray, meas_pos: np.ndar
     m, k = len(track_pos), len(meas_pos)
     if m == 0 or k == 0:
         return np.zeros(0, int), np.zeros(0, int)
+    if m * k <= _BRUTE_FORCE_PAIRS:
+        # Few tracks and measurements: every distance at once costs less than a tree.
+        diff = track_pos[:, None, :] - meas_pos[None, :, :]
+        d2 = np.einsum("mkn,mkn->mk", diff, diff)
+        ti, mj = np.nonzero(d2 <= (radius * radius)[:, None])
+        return ti, mj
     tree = cKDTree(meas_pos)
     hits = tree.query_ball_point(track_pos, r=radius, return_sorted=False)
     counts = np.fromiter(map(len, hits), int, count=m)
     mj = np.fromiter(itertools.chain.from_iterable(hits), int, count=int(counts.sum()))
     ti = np.repeat(np.arange(m), counts)
     return ti, mj
+
+
+#: Up to this many track-measurement pairs, candidate_pairs tests them all (no k-d tree).
+_BRUTE_FORCE_PAIRS = 20_000
+
+
+def _position_spread(state, n: int) -> tuple[np.ndarray, np.ndarray]:
+    # Mean position (m, n) and the trace of its covariance (m,), m^2.
+    if hasattr(state, "position_spread"):
+        return state.position_spread(n)
+    x, P = state.moments()
+    return x[:, :n], np.trace(P[:, :n, :n], axis1=1, axis2=2)
 
 
 class ChiSquareGate:
@@ -67,15 +85,27 @@ class ChiSquareGate:
         if not 0.0 < pg < 1.0:
             raise ValueError(f"gate probability pg must be in (0, 1), got {pg}")
         self.pg = float(pg)
+        self._cache: dict[int, np.ndarray] = {}
+
+    def _thresholds(self, mz: int) -> np.ndarray:
+        # Gate thresholds for 0..mz degrees of freedom (NaN for 0: nothing passes).
+        thr = self._cache.get(mz)
+        if thr is None:
+            with np.errstate(invalid="ignore"):
+                thr = gate_threshold(np.arange(mz + 1), self.pg)
+            thr[0] = np.nan
+            self._cache[mz] = thr
+        return thr
 
     def __call__(self, filt, state, meas):
         """Innovations of the gated pairs of ``state``'s tracks and ``meas``'s measurements."""
         n = meas.ndim
-        x, P = state.moments()
+        pos, tr = _position_spread(state, n)
         mz = meas.z.shape[1]
-        g_max = float(gate_threshold(mz, self.pg))
-        sig_t = np.sqrt(np.trace(P[:, :n, :n], axis1=1, axis2=2))
+        thr = self._thresholds(mz)
+        g_max = float(thr[mz])
+        sig_t = np.sqrt(tr)
         sig_m = np.sqrt(np.trace(meas.pos_cov, axis1=1, axis2=2)).max() if len(meas) else 0.0
-        ti, mj = candidate_pairs(x[:, :n], np.sqrt(g_max) * (sig_t + sig_m), meas.pos)
+        ti, mj = candidate_pairs(pos, np.sqrt(g_max) * (sig_t + sig_m), meas.pos)
         inn = filt.innovations(state, ti, meas, mj)
-        return inn.take(inn.d2 <= gate_threshold(inn.dof, self.pg))
+        return inn.take(inn.d2 <= thr[inn.dof])

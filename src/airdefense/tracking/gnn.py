@@ -64,37 +64,7 @@ class GlobalNearestNeighbour:
             Indices into the pairs of ``inn``.
         """
         g = association_gain(inn, meas, self.pd, self.clutter_density, self.pg)
-        keep = np.flatnonzero(g > 0)
-        if keep.size == 0:
-            return keep
-        ti, mj, g = inn.ti[keep], inn.mj[keep], g[keep]
-        pc, tc, mc, n = cluster_pairs(ti, mj, m, len(meas))
-        nt = np.bincount(tc[np.unique(ti)], minlength=n)
-        nk = np.bincount(mc[np.unique(mj)], minlength=n)
-        simple = (nt[pc] == 1) | (nk[pc] == 1)
-        chosen = []
-        s = np.flatnonzero(simple)
-        if s.size:
-            # One track or one measurement: the best pair of the cluster wins.
-            order = s[np.lexsort((-g[s], pc[s]))]
-            first = np.r_[True, pc[order][1:] != pc[order][:-1]]
-            chosen.append(order[first])
-        c = np.flatnonzero(~simple)
-        if c.size:
-            c = c[np.argsort(pc[c], kind="stable")]
-            bounds = np.flatnonzero(np.r_[True, pc[c][1:] != pc[c][:-1], True])
-            for a, b in zip(bounds[:-1], bounds[1:], strict=True):  # conflicted clusters only
-                idx = c[a:b]
-                rows, ri = np.unique(ti[idx], return_inverse=True)
-                cols, ci = np.unique(mj[idx], return_inverse=True)
-                gain = np.zeros((rows.size, cols.size))
-                pair = np.full((rows.size, cols.size), -1)
-                gain[ri, ci] = g[idx]
-                pair[ri, ci] = idx
-                r, cc = linear_sum_assignment(gain, maximize=True)
-                sel = pair[r, cc]
-                chosen.append(sel[sel >= 0])
-        return keep[np.concatenate(chosen)]
+        return _best_assignment(inn.ti, inn.mj, g, m, len(meas))
 
     def associate(self, filt, state, inn, meas):
         """Assign and update.
@@ -113,10 +83,11 @@ class GlobalNearestNeighbour:
             ``log(1 - Pd Pg)`` plus the gain of its pair if it has one.
         """
         m = len(state)
-        sel = self.assign(inn, meas, m)
+        g = association_gain(inn, meas, self.pd, self.clutter_density, self.pg)
+        sel = _best_assignment(inn.ti, inn.mj, g, m, len(meas))
         chosen = inn.take(sel)
         llr = np.full(m, np.log1p(-self.pd * self.pg))
-        llr[chosen.ti] += association_gain(chosen, meas, self.pd, self.clutter_density, self.pg)
+        llr[chosen.ti] += g[sel]
         state = filt.update(state, chosen)
         hit = np.zeros(m, bool)
         hit[chosen.ti] = True
@@ -125,3 +96,57 @@ class GlobalNearestNeighbour:
         mot = np.full(m, -1)
         mot[chosen.ti] = chosen.mj
         return state, hit, used, mot, llr
+
+
+def _best_of_groups(group: np.ndarray, g: np.ndarray) -> np.ndarray:
+    # Index of the largest g in each group (first one on ties).
+    order = np.lexsort((-g, group))
+    first = np.r_[True, group[order][1:] != group[order][:-1]]
+    return order[first]
+
+
+def _best_assignment(ti, mj, g, m: int, k: int) -> np.ndarray:
+    """Pairs of the best joint assignment (largest total gain, pairs with gain > 0 only).
+
+    Clusters with one track or one measurement take their best pair; the others, each with
+    ``linear_sum_assignment``. Most scans have no conflicted cluster: then no clustering runs.
+    """
+    keep = np.flatnonzero(g > 0)
+    if keep.size == 0:
+        return keep
+    ti, mj, g = ti[keep], mj[keep], g[keep]
+    nt = np.bincount(ti, minlength=m)[ti]  # pairs of each pair's track
+    nk = np.bincount(mj, minlength=k)[mj]  # pairs of each pair's measurement
+    if (nt == 1).all():  # clusters are single measurements with their tracks
+        return keep[_best_of_groups(mj, g)]
+    if (nk == 1).all():  # clusters are single tracks with their measurements
+        return keep[_best_of_groups(ti, g)]
+    chosen = []
+    lone = (nt == 1) & (nk == 1)
+    if lone.any():  # a pair alone in its cluster
+        chosen.append(np.flatnonzero(lone))
+    rest = np.flatnonzero(~lone)
+    pc, tc, mc, n = cluster_pairs(ti[rest], mj[rest], m, k)
+    nt_c = np.bincount(tc[np.unique(ti[rest])], minlength=n)
+    nk_c = np.bincount(mc[np.unique(mj[rest])], minlength=n)
+    simple = (nt_c[pc] == 1) | (nk_c[pc] == 1)
+    s = np.flatnonzero(simple)
+    if s.size:
+        # One track or one measurement: the best pair of the cluster wins.
+        chosen.append(rest[s[_best_of_groups(pc[s], g[rest[s]])]])
+    c = np.flatnonzero(~simple)
+    if c.size:
+        c = c[np.argsort(pc[c], kind="stable")]
+        bounds = np.flatnonzero(np.r_[True, pc[c][1:] != pc[c][:-1], True])
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):  # conflicted clusters only
+            idx = rest[c[a:b]]
+            rows, ri = np.unique(ti[idx], return_inverse=True)
+            cols, ci = np.unique(mj[idx], return_inverse=True)
+            gain = np.zeros((rows.size, cols.size))
+            pair = np.full((rows.size, cols.size), -1)
+            gain[ri, ci] = g[idx]
+            pair[ri, ci] = idx
+            r, cc = linear_sum_assignment(gain, maximize=True)
+            sel = pair[r, cc]
+            chosen.append(sel[sel >= 0])
+    return keep[np.concatenate(chosen)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 
 from airdefense.tracking.kalman import (
     ExtendedKalmanFilter,
@@ -53,6 +52,14 @@ class IMMState:
         return IMMState(np.concatenate([self.x, other.x]), np.concatenate([self.P, other.P]),
                         np.concatenate([self.mu, other.mu]))
 
+    def position_spread(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mixture mean of the first ``n`` components (m, n) and the trace of their covariance."""
+        xp = self.x[:, :, :n]
+        pos = np.einsum("mr,mrn->mn", self.mu, xp)
+        dx = xp - pos[:, None]
+        tr = np.einsum("mrii->mr", self.P[:, :, :n, :n]) + np.einsum("mrn,mrn->mr", dx, dx)
+        return pos, np.einsum("mr,mr->m", self.mu, tr)
+
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Moment-matched mean (m, d) and covariance (m, d, d) of the model mixture."""
         x = np.einsum("mr,mrd->md", self.mu, self.x)
@@ -65,21 +72,44 @@ class IMMState:
 class IMMInnovations:
     """Innovations of p pairs under every model, plus the mixture figures used to associate.
 
-    ``d2`` is the smallest distance over the models (a pair is gated in if any model accepts it);
-    ``loglik`` is the log of the mode-weighted mixture likelihood.
+    ``flat`` holds the p * r pair-model rows, pair-major (row ``i * r + j`` is pair i under model
+    j). ``d2`` is the smallest distance over the models (a pair is gated in if any model accepts
+    it); ``loglik`` is the log of the mode-weighted mixture likelihood.
     """
 
     ti: np.ndarray
     mj: np.ndarray
-    per_model: list[Innovations]
+    flat: Innovations
     d2: np.ndarray
     loglik: np.ndarray
     dof: np.ndarray
+    r: int
+
+    @property
+    def model_loglik(self) -> np.ndarray:
+        """Log-likelihood of each pair under each model, shape (p, r)."""
+        return self.flat.loglik.reshape(len(self.ti), self.r)
+
+    @property
+    def per_model(self) -> list[Innovations]:
+        """The pairs' innovations under each model, one :class:`Innovations` per model."""
+        r = self.r
+        return [self.flat.take(slice(j, None, r)) for j in range(r)]
 
     def take(self, sel) -> IMMInnovations:
-        """Pairs ``sel``."""
-        return IMMInnovations(self.ti[sel], self.mj[sel], [i.take(sel) for i in self.per_model],
-                              self.d2[sel], self.loglik[sel], self.dof[sel])
+        """Pairs ``sel`` (index array or boolean mask)."""
+        idx = np.flatnonzero(sel) if np.asarray(sel).dtype == bool else np.asarray(sel, int)
+        r = self.r
+        rows = (idx[:, None] * r + np.arange(r)).ravel()
+        return IMMInnovations(self.ti[idx], self.mj[idx], self.flat.take(rows), self.d2[idx],
+                              self.loglik[idx], self.dof[idx], r)
+
+
+def _logsumexp(a: np.ndarray) -> np.ndarray:
+    """log(sum(exp(a), axis=-1)) without overflow (scipy's costs more on small arrays)."""
+    mx = a.max(axis=-1, keepdims=True)
+    mx = np.where(np.isfinite(mx), mx, 0.0)
+    return np.log(np.exp(a - mx).sum(axis=-1)) + mx[..., 0]
 
 
 class IMMFilter:
@@ -158,39 +188,64 @@ class IMMFilter:
         """Mix, then predict every model of every track by ``dt`` s."""
         if dt == 0 or len(state) == 0:
             return state
+        m, r, d = state.x.shape
         c = state.mu @ self.Pi
         c = np.maximum(c, 1e-300)
         w = state.mu[:, :, None] * self.Pi[None] / c[:, None, :]
-        x0 = np.einsum("mij,mid->mjd", w, state.x)
-        dx = state.x[:, :, None, :] - x0[:, None, :, :]
-        P0 = (np.einsum("mij,mide->mjde", w, state.P)
-              + np.einsum("mij,mijd,mije->mjde", w, dx, dx))
-        xs, Ps = [], []
+        wt = np.swapaxes(w, 1, 2)  # (m, j, i)
+        x0 = wt @ state.x
+        dx = state.x[:, None, :, :] - x0[:, :, None, :]  # (m, j, i, d)
+        wdx = wt[..., None] * dx
+        P0 = (wt @ state.P.reshape(m, r, d * d)).reshape(m, r, d, d)
+        P0 += np.swapaxes(wdx, 2, 3) @ dx
+        xs = np.empty((m, r, d))
+        Ps = np.empty((m, r, d, d))
         for j, f in enumerate(self.filters):  # loop over models, each batched over tracks
-            s = f.predict(KalmanState(x0[:, j], P0[:, j]), dt)
-            xs.append(s.x)
-            Ps.append(s.P)
-        return IMMState(np.stack(xs, 1), np.stack(Ps, 1), c / c.sum(1, keepdims=True))
+            if type(f) is ExtendedKalmanFilter:  # F P F' + Q straight into the output
+                xs[:, j], F = f.motion.transition_jacobian(x0[:, j], dt)
+                np.matmul(F @ P0[:, j], np.swapaxes(F, -1, -2), out=Ps[:, j])
+                Ps[:, j] += f.motion.noise(x0[:, j], dt)
+            else:
+                s = f.predict(KalmanState(x0[:, j], P0[:, j]), dt)
+                xs[:, j] = s.x
+                Ps[:, j] = s.P
+        Ps += np.swapaxes(Ps, -1, -2)  # symmetrise (the UKF's are already: no change)
+        Ps *= 0.5
+        return IMMState(xs, Ps, c / c.sum(1, keepdims=True))
 
     def innovations(self, state: IMMState, ti, meas: Measurements, mj) -> IMMInnovations:
-        """Innovations of the pairs under every model."""
-        per = [f.innovations(KalmanState(state.x[:, j], state.P[:, j]), ti, meas, mj)
-               for j, f in enumerate(self.filters)]
-        ll = np.stack([i.loglik for i in per], 1)
-        loglik = logsumexp(ll + np.log(np.maximum(state.mu[ti], 1e-300)), axis=1)
-        d2 = np.min(np.stack([i.d2 for i in per], 1), axis=1)
-        return IMMInnovations(np.asarray(ti), np.asarray(mj), per, d2, loglik, per[0].dof)
+        """Innovations of the pairs under every model.
+
+        The models share the measurement model and the common state, so one call of the first
+        model's filter handles every pair under every model (p * r rows).
+        """
+        ti = np.asarray(ti, int)
+        mj = np.asarray(mj, int)
+        p = len(ti)
+        m, r, d = state.x.shape
+        flat = self.filters[0].innovations(
+            KalmanState(state.x[ti].reshape(p * r, d), state.P[ti].reshape(p * r, d, d)),
+            np.arange(p * r), meas, np.repeat(mj, r))
+        flat.ti = np.repeat(ti, r)
+        ll = flat.loglik.reshape(p, r)
+        loglik = _logsumexp(ll + np.log(np.maximum(state.mu[ti], 1e-300)))
+        d2 = flat.d2.reshape(p, r).min(1) if p else np.zeros(0)
+        return IMMInnovations(ti, mj, flat, d2, loglik, flat.dof[::r], r)
 
     def update(self, state: IMMState, inn: IMMInnovations) -> IMMState:
         """Update the tracks ``inn.ti`` (each at most once): every model, then the probabilities."""
         if len(inn.ti) == 0:
             return state
-        x, P, mu = state.x.copy(), state.P.copy(), state.mu.copy()
+        m, r, d = state.x.shape
         ti = inn.ti
-        for j, i in enumerate(inn.per_model):
-            x[ti, j], P[ti, j] = kalman_update(state.x[ti, j], state.P[ti, j], i)
-        ll = np.stack([i.loglik for i in inn.per_model], 1) + np.log(np.maximum(mu[ti], 1e-300))
-        mu[ti] = np.exp(ll - logsumexp(ll, axis=1, keepdims=True))
+        p = len(ti)
+        x, P, mu = state.x.copy(), state.P.copy(), state.mu.copy()
+        xn, Pn = kalman_update(state.x[ti].reshape(p * r, d), state.P[ti].reshape(p * r, d, d),
+                               inn.flat)
+        x[ti] = xn.reshape(p, r, d)
+        P[ti] = Pn.reshape(p, r, d, d)
+        ll = inn.model_loglik + np.log(np.maximum(mu[ti], 1e-300))
+        mu[ti] = np.exp(ll - _logsumexp(ll)[:, None])
         return IMMState(x, P, mu)
 
     def update_weighted(self, state: IMMState, inn: IMMInnovations, beta, beta0) -> IMMState:
@@ -198,10 +253,10 @@ class IMMFilter:
         x, P = state.x.copy(), state.P.copy()
         for j, i in enumerate(inn.per_model):
             x[:, j], P[:, j] = weighted_update(state.x[:, j], state.P[:, j], i, beta, beta0)
-        ll = np.stack([i.loglik for i in inn.per_model], 1)
+        ll = inn.model_loglik
         # P(model j | pair) = c_j L_j / sum_i c_i L_i, averaged with the association weights.
         post = ll + np.log(np.maximum(state.mu[inn.ti], 1e-300))
-        post = np.exp(post - logsumexp(post, axis=1, keepdims=True))
+        post = np.exp(post - _logsumexp(post)[:, None])
         mu = beta0[:, None] * state.mu
         np.add.at(mu, inn.ti, beta[:, None] * post)
         return IMMState(x, P, mu / mu.sum(1, keepdims=True))

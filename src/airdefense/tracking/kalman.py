@@ -188,6 +188,12 @@ def polar_h(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarray:
 
 def polar_jacobian(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarray:
     """Jacobian of :func:`polar_h` with respect to the state, shape (p, 4, d)."""
+    return _polar_h_jacobian(x, sensor_enu, ndim)[1]
+
+
+def _polar_h_jacobian(x: np.ndarray, sensor_enu: np.ndarray, ndim: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    # polar_h (p, 4) and polar_jacobian (p, 4, d) together, sharing the geometry.
     p, D = x.shape
     n = ndim
     d = x[:, :n] - sensor_enu[:, :n]
@@ -198,17 +204,23 @@ def polar_jacobian(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarr
     rho = np.sqrt(rho2)
     u = d / r[:, None]
     rr = np.einsum("pi,pi->p", u, v)
+    zhat = np.empty((p, 4))
+    zhat[:, 0] = r
+    zhat[:, 1] = np.mod(np.arctan2(d[:, 0], d[:, 1]), 2 * np.pi)
+    zhat[:, 2] = np.arctan2(d[:, 2], rho) if n == 3 else 0.0
+    zhat[:, 3] = rr
     H = np.zeros((p, 4, D))
     H[:, 0, :n] = u
     H[:, 1, 0] = d[:, 1] / rho2
     H[:, 1, 1] = -d[:, 0] / rho2
     if n == 3:
-        H[:, 2, 0] = -d[:, 2] * d[:, 0] / (r2 * rho)
-        H[:, 2, 1] = -d[:, 2] * d[:, 1] / (r2 * rho)
+        a = -d[:, 2] / (r2 * rho)
+        H[:, 2, 0] = a * d[:, 0]
+        H[:, 2, 1] = a * d[:, 1]
         H[:, 2, 2] = rho / r2
     H[:, 3, :n] = (v - rr[:, None] * u) / r[:, None]
     H[:, 3, n:2 * n] = u
-    return H
+    return zhat, H
 
 
 def _h(x, meas: Measurements, j):
@@ -245,6 +257,10 @@ class KalmanState:
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean (m, d) and covariance (m, d, d)."""
         return self.x, self.P
+
+    def position_spread(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean of the first ``n`` components (m, n) and the trace of their covariance (m,)."""
+        return self.x[:, :n], np.einsum("mii->m", self.P[:, :n, :n])
 
 
 @dataclass
@@ -295,12 +311,12 @@ def _cholesky(S):
         return np.linalg.cholesky(_sym((V * w[..., None, :]) @ np.swapaxes(V, -1, -2)))
 
 
-def _finish(ti, mj, nu, S, PHt, meas):
+def _finish(ti, mj, nu, S, PHt, meas, valid=None):
     L = _cholesky(S)
     w = np.linalg.solve(L, nu[..., None])[..., 0]
     d2 = np.einsum("pi,pi->p", w, w)
-    dof = meas.valid[mj].sum(1)
-    logdet = 2 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(1)
+    dof = (meas.valid[mj] if valid is None else valid).sum(1)
+    logdet = 2 * np.log(np.einsum("pii->pi", L)).sum(1)
     loglik = -0.5 * (d2 + logdet + dof * _LOG2PI)
     return Innovations(ti, mj, nu, S, PHt, d2, loglik, dof)
 
@@ -407,9 +423,9 @@ class ExtendedKalmanFilter:
         """Predict every track by ``dt`` s."""
         if dt == 0 or len(state) == 0:
             return state
-        F = self.motion.jacobian(state.x, dt)
-        x = self.motion.transition(state.x, dt)
-        P = F @ state.P @ np.swapaxes(F, -1, -2) + self.motion.noise(state.x, dt)
+        x, F = self.motion.transition_jacobian(state.x, dt)
+        P = F @ state.P @ np.swapaxes(F, -1, -2)
+        P += self.motion.noise(state.x, dt)
         return KalmanState(x, _sym(P))
 
     def innovations(self, state: KalmanState, ti, meas: Measurements, mj) -> Innovations:
@@ -421,14 +437,16 @@ class ExtendedKalmanFilter:
             S = P[:, :n, :n] + meas.R[mj]
             PHt = P[:, :, :n]
             return _finish(ti, mj, nu, _sym(S), PHt, meas)
-        H = polar_jacobian(x, meas.sensor_enu[mj], meas.ndim)
+        zhat, H = _polar_h_jacobian(x, meas.sensor_enu[mj], meas.ndim)
         valid = meas.valid[mj]
-        H[~valid] = 0.0
-        nu = _residual(meas.z[mj], polar_h(x, meas.sensor_enu[mj], meas.ndim), "polar")
-        nu[~valid] = 0.0
+        H *= valid[:, :, None]
+        nu = meas.z[mj] - zhat
+        nu[:, 1] = wrap_angle(nu[:, 1])
+        nu *= valid
         PHt = P @ np.swapaxes(H, 1, 2)
-        S = H @ PHt + meas.R[mj]
-        return _finish(ti, mj, nu, _sym(S), PHt, meas)
+        S = H @ PHt
+        S += meas.R[mj]
+        return _finish(ti, mj, nu, _sym(S), PHt, meas, valid)
 
 
 class UnscentedKalmanFilter(ExtendedKalmanFilter):

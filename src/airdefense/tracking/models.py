@@ -32,13 +32,18 @@ GRAVITY_MPS2 = 9.80665
 RHO0_KGPM3 = 1.225
 SCALE_HEIGHT_M = 7200.0
 _AXES = ("x", "y", "z")
+_I3 = np.arange(3)
 
 
 @functools.lru_cache(maxsize=256)
 def _cv_blocks_cached(ndim: int, dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
-    eye = np.eye(ndim)
-    F = np.block([[eye, dt * eye], [np.zeros((ndim, ndim)), eye]])
-    Q = q * np.block([[dt**3 / 3 * eye, dt**2 / 2 * eye], [dt**2 / 2 * eye, dt * eye]])
+    i = np.arange(ndim)
+    F = np.eye(2 * ndim)
+    F[i, i + ndim] = dt
+    Q = np.zeros((2 * ndim, 2 * ndim))
+    Q[i, i] = q * dt**3 / 3
+    Q[i, i + ndim] = Q[i + ndim, i] = q * dt**2 / 2
+    Q[i + ndim, i + ndim] = q * dt
     F.flags.writeable = False
     Q.flags.writeable = False
     return F, Q
@@ -59,6 +64,8 @@ class MotionModel:
     ndim: int = 3
     names: tuple[str, ...] = ()
     linear: bool = False
+    #: Whether :meth:`noise` is one (d, d) matrix that depends on ``dt`` only (it may be cached).
+    constant_noise: bool = False
 
     @property
     def dim(self) -> int:
@@ -79,6 +86,10 @@ class MotionModel:
         diff = (self.transition(xp, dt) - self.transition(xm, dt)).reshape(m, d, d)
         # diff[m, j, :] is the derivative along component j: transpose to rows = outputs.
         return np.swapaxes(diff / (2 * h[:, :, None]), 1, 2)
+
+    def transition_jacobian(self, x: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`transition` and :meth:`jacobian` at ``x`` together (models may share work)."""
+        return self.transition(x, dt), self.jacobian(x, dt)
 
     def noise(self, x: np.ndarray, dt: float) -> np.ndarray:
         """Process noise covariance over ``dt``, shape (m, d, d) or (d, d)."""
@@ -102,6 +113,7 @@ class ConstantVelocity(MotionModel):
     """
 
     linear = True
+    constant_noise = True
 
     def __init__(self, q: float = 1.0, ndim: int = 3) -> None:
         self.q = float(q)
@@ -135,6 +147,7 @@ class ConstantAcceleration(MotionModel):
     """
 
     linear = True
+    constant_noise = True
 
     def __init__(self, q: float = 1.0, ndim: int = 3, accel_sigma_mps2: float = 30.0) -> None:
         self.q = float(q)
@@ -183,6 +196,8 @@ class CoordinatedTurn(MotionModel):
         Prior standard deviation of the turn rate at birth, rad/s.
     """
 
+    constant_noise = True
+
     def __init__(self, q: float = 1.0, q_omega: float = 1e-4, ndim: int = 3,
                  omega_sigma_radps: float = 0.1) -> None:
         self.q = float(q)
@@ -206,9 +221,16 @@ class CoordinatedTurn(MotionModel):
         return s, c, a, b, da, db
 
     def transition(self, x, dt):
+        return self.transition_jacobian(x, dt, jac=False)[0]
+
+    def jacobian(self, x, dt):
+        return self.transition_jacobian(x, dt)[1]
+
+    def transition_jacobian(self, x, dt, jac: bool = True):
         n = self.ndim
+        m, d = x.shape
         vx, vy, w = x[:, n], x[:, n + 1], x[:, -1]
-        s, c, a, b, _, _ = self._ab(w, dt)
+        s, c, a, b, da, db = self._ab(w, dt)
         out = x.copy()
         out[:, 0] = x[:, 0] + a * vx - b * vy
         out[:, 1] = x[:, 1] + b * vx + a * vy
@@ -216,14 +238,10 @@ class CoordinatedTurn(MotionModel):
         out[:, n + 1] = s * vx + c * vy
         if n == 3:
             out[:, 2] = x[:, 2] + dt * x[:, 5]
-        return out
-
-    def jacobian(self, x, dt):
-        n = self.ndim
-        m, d = x.shape
-        vx, vy, w = x[:, n], x[:, n + 1], x[:, -1]
-        s, c, a, b, da, db = self._ab(w, dt)
-        J = np.broadcast_to(np.eye(d), (m, d, d)).copy()
+        if not jac:
+            return out, None
+        J = np.empty((m, d, d))
+        J[:] = np.eye(d)
         J[:, 0, n], J[:, 0, n + 1], J[:, 0, -1] = a, -b, da * vx - db * vy
         J[:, 1, n], J[:, 1, n + 1], J[:, 1, -1] = b, a, db * vx + da * vy
         J[:, n, n], J[:, n, n + 1], J[:, n, -1] = c, -s, -dt * s * vx - dt * c * vy
@@ -231,7 +249,7 @@ class CoordinatedTurn(MotionModel):
         J[:, n + 1, -1] = dt * c * vx - dt * s * vy
         if n == 3:
             J[:, 2, 5] = dt
-        return J
+        return out, J
 
     def noise(self, x, dt):
         d = self.dim
@@ -271,6 +289,8 @@ class Ballistic(MotionModel):
     max_substep_s : float, default 0.25
     """
 
+    constant_noise = True
+
     def __init__(self, q: float = 1.0, q_k: float = 1e-8, k_prior: float = 1e-4,
                  k_sigma: float = 1e-3, max_substep_s: float = 0.25) -> None:
         self.q = float(q)
@@ -308,19 +328,64 @@ class Ballistic(MotionModel):
         return s
 
     @staticmethod
-    def _A(s):
-        m = len(s)
-        v, k = s[:, 3:6], np.clip(s[:, 6], 0.0, K_MAX_M2PKG)
-        rho = RHO0_KGPM3 * np.exp(-np.clip(s[:, 2], -5e3, None) / SCALE_HEIGHT_M)
-        sp = np.maximum(np.linalg.norm(v, axis=1), 1e-9)
-        A = np.zeros((m, 7, 7))
-        A[:, [0, 1, 2], [3, 4, 5]] = 1.0
-        c = np.minimum(0.5 * rho * k, MAX_DRAG_MPS2 / (sp * sp))
-        A[:, 3:6, 3:6] = -c[:, None, None] * (sp[:, None, None] * np.eye(3)
-                                             + v[:, :, None] * v[:, None, :] / sp[:, None, None])
-        A[:, 3:6, 2] = (c * sp / SCALE_HEIGHT_M)[:, None] * v
-        A[:, 3:6, 6] = -(0.5 * rho * sp)[:, None] * v
-        return A
+    def _flow(Y, out, M):
+        # Right-hand side of the state and of the variational equations together, into out:
+        # Y[:, 0] is the state s (m, 7), Y[:, 1:] the sensitivity Phi (m, 7, 7); out gets
+        # [f(s); A(s) Phi] using the block structure of A (rows 0-2: velocities; rows 3-5: drag
+        # terms in z, v and k; row 6: zero, so Phi's row 6 stays e_6). M (m, 3, 4) is scratch.
+        # The drag of _deriv: k in [0, K_MAX], at most MAX_DRAG_MPS2, speed floored at 1e-9.
+        s = Y[:, 0]
+        v = s[:, 3:6]
+        k = np.minimum(np.maximum(s[:, 6], 0.0), K_MAX_M2PKG)
+        half_rho = (0.5 * RHO0_KGPM3) * np.exp(np.maximum(s[:, 2], -5e3) * (-1.0 / SCALE_HEIGHT_M))
+        sp = np.maximum(np.sqrt(np.einsum("mi,mi->m", v, v)), 1e-9)
+        c = np.minimum(half_rho * k, MAX_DRAG_MPS2 / (sp * sp))
+        csp = c * sp
+        f = out[:, 0]
+        f[:, :3] = v
+        np.multiply(-csp[:, None], v, out=f[:, 3:6])
+        f[:, 5] -= GRAVITY_MPS2
+        f[:, 6] = 0.0
+        # M = [d acc / dz | d acc / dv]; d acc / dk goes straight into column 6 (Phi[6] = e_6).
+        np.multiply(v, (csp * (1.0 / SCALE_HEIGHT_M))[:, None], out=M[:, :, 0])
+        np.multiply(v[:, :, None], ((-c / sp)[:, None] * v)[:, None, :], out=M[:, :, 1:])
+        M.reshape(len(M), 12)[:, 1::5] -= csp[:, None]
+        out[:, 1:4] = Y[:, 4:7]
+        np.matmul(M, Y[:, 3:7], out=out[:, 4:7])
+        out[:, 4:7, 6] -= (half_rho * sp)[:, None] * v
+        out[:, 7] = 0.0
+        return out
+
+    def transition_jacobian(self, x, dt):
+        """States after ``dt`` s and the Jacobian of that map, in one RK4 pass.
+
+        The state-transition matrix comes from the variational equations
+        ``dPhi/dt = A(x(t)) Phi`` integrated with the same RK4 sub-steps as the state, so it
+        is the Jacobian of the flow to RK4 accuracy; shapes (m, 7) and (m, 7, 7).
+        """
+        n = max(1, int(np.ceil(abs(dt) / self.max_substep)))
+        h = dt / n
+        m = len(x)
+        Y = np.empty((m, 8, 7))
+        Y[:, 0] = x
+        Y[:, 1:] = np.eye(7)
+        k1, k2, k3, k4, T = (np.empty_like(Y) for _ in range(5))
+        M = np.empty((m, 3, 4))
+        flow = self._flow
+        for _ in range(n):  # sub-steps of one batch, not a loop over tracks
+            flow(Y, k1, M)
+            flow(np.add(Y, (0.5 * h) * k1, out=T), k2, M)
+            flow(np.add(Y, (0.5 * h) * k2, out=T), k3, M)
+            flow(np.add(Y, h * k3, out=T), k4, M)
+            k2 += k3
+            k2 *= 2.0
+            k2 += k1
+            k2 += k4
+            k2 *= h / 6
+            Y += k2
+        s = Y[:, 0].copy()
+        s[:, 6] = np.clip(s[:, 6], 0.0, K_MAX_M2PKG)
+        return s, Y[:, 1:]
 
     def jacobian(self, x, dt):
         """State-transition matrix from the variational equations ``dPhi/dt = A(x(t)) Phi``.
@@ -328,24 +393,7 @@ class Ballistic(MotionModel):
         Integrated with the same RK4 sub-steps as the state, so it is the Jacobian of the
         flow to RK4 accuracy, shape (m, 7, 7).
         """
-        n = max(1, int(np.ceil(abs(dt) / self.max_substep)))
-        h = dt / n
-        s = np.array(x, float)
-        Phi = np.broadcast_to(np.eye(7), (len(s), 7, 7)).copy()
-        for _ in range(n):  # sub-steps of one batch, not a loop over tracks
-            k1 = self._deriv(s)
-            s2 = s + 0.5 * h * k1
-            k2 = self._deriv(s2)
-            s3 = s + 0.5 * h * k2
-            k3 = self._deriv(s3)
-            s4 = s + h * k3
-            K1 = self._A(s) @ Phi
-            K2 = self._A(s2) @ (Phi + 0.5 * h * K1)
-            K3 = self._A(s3) @ (Phi + 0.5 * h * K2)
-            K4 = self._A(s4) @ (Phi + h * K3)
-            Phi = Phi + h / 6 * (K1 + 2 * K2 + 2 * K3 + K4)
-            s = s + h / 6 * (k1 + 2 * k2 + 2 * k3 + self._deriv(s4))
-        return Phi
+        return self.transition_jacobian(x, dt)[1]
 
     def noise(self, x, dt):
         Q = np.zeros((7, 7))
@@ -384,6 +432,10 @@ class Embedded(MotionModel):
         self.names = tuple(names)
         self.idx = np.array([names.index(n) for n in model.names])
         self.linear = model.linear
+        self.constant_noise = model.constant_noise
+        self._prefix = bool((self.idx == np.arange(len(self.idx))).all())
+        self._flat = (self.idx[:, None] * len(names) + self.idx[None, :]).ravel()
+        self._cache: dict = {}
 
     def transition(self, x, dt):
         out = x.copy()
@@ -391,20 +443,55 @@ class Embedded(MotionModel):
         return out
 
     def _scatter(self, block, m):
+        # The model's block in the common state: identity (m is None) or zero elsewhere.
         D = self.dim
         if block.ndim == 2:
             full = np.eye(D) if m is None else np.zeros((D, D))
-            full[np.ix_(self.idx, self.idx)] = block
+            full.ravel()[self._flat] = block.ravel()
             return full
-        full = np.broadcast_to(np.eye(D) if m is None else np.zeros((D, D)),
-                               (block.shape[0], D, D)).copy()
-        full[:, self.idx[:, None], self.idx[None, :]] = block
+        full = np.empty((block.shape[0], D, D))
+        full[:] = np.eye(D) if m is None else 0.0
+        if self._prefix:
+            full[:, :len(self.idx), :len(self.idx)] = block
+        else:
+            full.reshape(len(full), D * D)[:, self._flat] = block.reshape(len(block), -1)
         return full
 
+    def _cached(self, kind, dt, make):
+        # Matrices that depend on dt only (linear Jacobians, constant noise), kept read-only;
+        # a model that returns one matrix per track is not cached.
+        key = (kind, float(dt))
+        out = self._cache.get(key)
+        if out is None:
+            out = make()
+            if out.ndim == 2:
+                if len(self._cache) >= 256:
+                    self._cache.clear()
+                out.flags.writeable = False
+                self._cache[key] = out
+        return out
+
     def jacobian(self, x, dt):
+        if self.linear:
+            return self._cached("F", dt, lambda: self._scatter(
+                np.asarray(self.model.jacobian(x[:, self.idx], dt)), None))
         return self._scatter(self.model.jacobian(x[:, self.idx], dt), None)
 
+    def transition_jacobian(self, x, dt):
+        if self.linear:
+            F = self.jacobian(x, dt)
+            if F.ndim == 2:  # x @ F.T moves the model's components, keeps the others
+                return x @ F.T, F
+            return self.transition(x, dt), F
+        y, J = self.model.transition_jacobian(x[:, self.idx], dt)
+        out = x.copy()
+        out[:, self.idx] = y
+        return out, self._scatter(J, None)
+
     def noise(self, x, dt):
+        if self.constant_noise:
+            return self._cached("Q", dt, lambda: self._scatter(
+                np.asarray(self.model.noise(x[:, self.idx], dt)), 0))
         return self._scatter(self.model.noise(x[:, self.idx], dt), 0)
 
     def prior(self):
