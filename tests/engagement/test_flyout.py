@@ -86,3 +86,22 @@ def test_solver_matches_constant_speed_closed_form(x, y, z, vx, vy, vz):
     ref = intercept_time(np.zeros(3), speed, X[0, :3], X[0, 3:])
     if np.isfinite(ref) and ref < 400.0 and ref > 0.05:
         assert u == pytest.approx(ref, rel=1e-6, abs=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-60000, 60000), st.floats(-60000, 60000), st.floats(50, 15000),
+       st.floats(-800, 800), st.floats(-800, 800), st.floats(-300, 300),
+       st.sampled_from([np.nan, -0.7, 0.0, 0.4, 30.0, -500.0]))
+def test_warm_started_solver_finds_the_cold_solution(x, y, z, vx, vy, vz, shift):
+    """A guess near the last intercept, a bad guess or none: the same first intercept."""
+    X = np.array([[x, y, z, vx, vy, vz], [0.7 * x, y, 0.5 * z, -vx, vy, 0.0]])
+    f = Flyout.from_preset(CATALOG.interceptors["pac2_gem"])
+    f = Flyout(*(getattr(f, a)[:, None] for a in ("vb", "tb", "v0", "k")))
+    H = np.full((2, 1), 200.0)
+    path = ballistic_path(X, np.array([9.80665, 0.0]))
+    cold = solve_intercept(path, np.zeros((1, 3)), f, H)
+    warm = solve_intercept(path, np.zeros((1, 3)), f, H, u0=cold + shift)
+    np.testing.assert_array_equal(np.isfinite(warm), np.isfinite(cold))
+    fin = np.isfinite(cold)
+    # Away from grazing geometries the first sign change is the one found near the guess.
+    np.testing.assert_allclose(warm[fin], cold[fin], atol=1e-4)

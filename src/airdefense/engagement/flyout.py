@@ -212,8 +212,8 @@ def ballistic_path(x: np.ndarray, gravity: np.ndarray | None = None
 
 
 def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndarray,
-                    tau0: np.ndarray | float = 0.0, n_grid: int = 16, n_iter: int = 5
-                    ) -> np.ndarray:
+                    tau0: np.ndarray | float = 0.0, n_grid: int = 16, n_iter: int = 5,
+                    tol_m: float = 0.01, u0: np.ndarray | None = None) -> np.ndarray:
     """First time at which an interceptor meets a target on its predicted path.
 
     Solves ``f(u) = s(tau0 + u) - s(tau0) - |P(u) - origin| = 0`` for the smallest ``u > 0``
@@ -235,7 +235,11 @@ def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndar
     tau0 : float or ndarray, default 0
         Time since launch of interceptors already in flight, s.
     n_grid, n_iter : int
-        Grid points, and Newton/bisection steps.
+        Grid points, and most Newton/bisection steps.
+    tol_m : float, default 0.01
+        The steps stop once every gap ``|f(u)|`` is below this, m.
+    u0 : ndarray, optional
+        A previous solution broadcasting to (m, L), s (NaN: none): searched near it first.
 
     Returns
     -------
@@ -265,20 +269,41 @@ def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndar
         rr = (d[..., 0] * vel[..., 0] + d[..., 1] * vel[..., 1] + d[..., 2] * vel[..., 2])
         return f, fl.speed(t0 + uu) - rr / np.maximum(dist, 1e-9)
 
-    g = gap(u)
-    ok = g >= 0
-    has = ok.any(axis=-1)
-    first = np.argmax(ok, axis=-1)[..., None]
-    hi = np.take_along_axis(u, first, -1)
-    lo = np.where(first > 0, np.take_along_axis(u, np.maximum(first - 1, 0), -1), 0.0)
-    glo = np.where(first > 0, np.take_along_axis(g, np.maximum(first - 1, 0), -1),
-                   gap(np.zeros_like(lo)))
-    ghi = np.take_along_axis(g, first, -1)
+    def grid_bracket():
+        g = gap(u)
+        ok = g >= 0
+        first = np.argmax(ok, axis=-1)[..., None]
+        prev = np.maximum(first - 1, 0)
+        lo = np.where(first > 0, np.take_along_axis(u, prev, -1), 0.0)
+        glo = np.where(first > 0, np.take_along_axis(g, prev, -1), gap(np.zeros_like(lo)))
+        return (ok.any(axis=-1), lo, np.take_along_axis(u, first, -1), glo,
+                np.take_along_axis(g, first, -1))
+
+    if u0 is None:
+        has, lo, hi, glo, ghi = grid_bracket()
+    else:
+        # Warm start: the intercept found last time, bracketed by a few seconds either side;
+        # where that bracket holds no sign change, the grid search.
+        Hb = np.broadcast_to(H, shape)[..., None]
+        c = np.broadcast_to(np.asarray(u0, float), shape)[..., None]
+        w = np.maximum(2.0, 0.05 * np.abs(np.nan_to_num(c)))
+        lo, hi = np.clip(c - w, 0.0, Hb), np.clip(c + w, 0.0, Hb)
+        gg = gap(np.concatenate([lo, hi], axis=-1))
+        glo, ghi = gg[..., :1], gg[..., 1:]
+        good = np.isfinite(c) & (glo < 0) & (ghi >= 0)
+        has = good[..., 0]
+        if not good.all():
+            h2, lo2, hi2, glo2, ghi2 = grid_bracket()
+            lo, hi = np.where(good, lo, lo2), np.where(good, hi, hi2)
+            glo, ghi = np.where(good, glo, glo2), np.where(good, ghi, ghi2)
+            has = has | h2
     with np.errstate(divide="ignore", invalid="ignore"):
         x = lo - glo * (hi - lo) / (ghi - glo)  # secant start
         x = np.where(np.isfinite(x), x, 0.5 * (lo + hi))
         for _ in range(n_iter):
             fx, dfx = gap(x, deriv=True)
+            if not np.any(has[..., None] & (np.abs(fx) > tol_m)):
+                break  # converged everywhere (Newton usually needs two steps from the secant)
             up = fx >= 0
             hi = np.where(up, x, hi)
             lo = np.where(up, lo, x)

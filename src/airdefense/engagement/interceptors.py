@@ -22,7 +22,8 @@ CAPTURE_RADIUS_M = {"command": 30.0, "semi_active": 40.0, "track_via_missile": 5
 #: Guidance that needs its fire-control radar until the end game (lost with the radar).
 RADAR_GUIDED = ("command", "semi_active", "track_via_missile")
 
-_FIELDS = ("pos", "aim", "speed", "target", "track", "launcher", "battery", "fire_control", "pk",
+_FIELDS = ("pos", "aim", "aim_t", "speed", "target", "track", "launcher", "battery",
+           "fire_control", "pk",
            "capture", "launch_t", "max_tof", "command", "active", "vb", "tb", "v0", "k")
 
 
@@ -34,6 +35,7 @@ class InterceptorState:
         cap = 64
         self.pos = np.zeros((cap, 3))
         self.aim = np.zeros((cap, 3))
+        self.aim_t = np.full(cap, np.nan)  # time of the predicted intercept, s
         self.speed = np.zeros(cap)  # mean flyout speed (legacy; the flyout gives the speed)
         self.target = np.zeros(cap, int)
         self.track = np.zeros(cap, int)
@@ -58,7 +60,7 @@ class InterceptorState:
         new = max(need, 2 * cap)
         for name in _FIELDS:
             a = getattr(self, name)
-            b = np.zeros((new,) + a.shape[1:], a.dtype)
+            b = np.full((new,) + a.shape[1:], np.nan if name == "aim_t" else 0, a.dtype)
             b[:cap] = a
             setattr(self, name, b)
 
@@ -76,6 +78,7 @@ class InterceptorState:
         self._grow(self.n + 1)
         i = self.n
         self.pos[i], self.aim[i], self.speed[i] = pos, aim, speed
+        self.aim_t[i] = np.nan
         self.target[i], self.track[i], self.launcher[i] = target, track, launcher
         self.battery[i], self.fire_control[i], self.pk[i] = battery, fire_control, pk
         self.capture[i] = CAPTURE_RADIUS_M[guidance]
@@ -115,9 +118,11 @@ class InterceptorState:
         path = ballistic_path(x, gravity)
         fl = self.flyout(ids)
         horizon = np.maximum(self.max_tof[ids] - tau0, 0.5)
+        t_ref = self.launch_t[ids] if t is None else np.full(ids.size, float(t))
         u = solve_intercept(path, self.pos[ids][:, None, :], _col(fl), horizon[:, None],
-                            tau0[:, None])[:, 0]
+                            tau0[:, None], u0=(self.aim_t[ids] - t_ref)[:, None])[:, 0]
         ok = np.isfinite(u)
+        self.aim_t[ids] = np.where(ok, t_ref + u, np.nan)
         if ok.any():
             g = None if gravity is None else np.asarray(gravity)[ok]
             pos, _ = ballistic_path(x[ok], g)(u[ok][:, None])
