@@ -215,17 +215,22 @@ def test_window_cache_recomputes_tracks_that_left_their_prediction(layered, rng,
         np.testing.assert_array_equal(hi, ref_hi)
 
 
-def test_window_cache_forgets_dropped_tracks(layered, rng):
-    """Only the tracks of the last call stay in the cache; a new track id is computed."""
+def test_window_cache_keeps_skipped_tracks_until_too_old(layered, rng):
+    """A track not asked for keeps its entry until max_age_s; a new track id is computed."""
     from airdefense.c2._options import WindowCache
 
     wave, pic, kind = _cache_case(layered, rng)
-    cache = WindowCache()
+    cache = WindowCache(max_age_s=20.0)
     h = pic.sc.frame.height_m
-    cache.delays(wave.time_s, wave.track_id, wave.x, kind, pic.launchers, h)
-    cache.delays(wave.time_s, wave.track_id[:3], wave.x[:3], kind[:3], pic.launchers, h)
-    assert cache.ids.tolist() == sorted(wave.track_id[:3].tolist())
+    t0 = wave.time_s
+    cache.delays(t0, wave.track_id, wave.x, kind, pic.launchers, h)
+    cache.delays(t0, wave.track_id[:3], wave.x[:3], kind[:3], pic.launchers, h)
+    assert cache.ids.tolist() == sorted(wave.track_id.tolist())
     ids = wave.track_id.copy()
     ids[5] = 999
-    cache.delays(wave.time_s, ids, wave.x, kind, pic.launchers, h)
-    assert cache.misses == len(wave) + len(wave) - 3
+    cache.delays(t0, ids, wave.x, kind, pic.launchers, h)
+    assert cache.misses == len(wave) + 1
+    # Much later, only the tracks asked for remain.
+    cache.delays(t0 + 30.0, wave.track_id[:2], wave.x[:2] + np.hstack(
+        [wave.x[:2, 3:] * 30.0, np.zeros((2, 3))]), kind[:2], pic.launchers, h)
+    assert cache.ids.tolist() == sorted(wave.track_id[:2].tolist())

@@ -161,17 +161,23 @@ class WindowCache:
             lo[stale], hi[stale] = lo_s, hi_s
         self.hits += int(fresh.sum())
         self.misses += int(stale.size)
-        # Keep the entries of the tracks seen now (dropped tracks leave the cache); a reused
-        # entry keeps the state its windows were computed from.
+        # A reused entry keeps the state its windows were computed from; entries of tracks not
+        # asked for now stay until they are too old (a track may skip a cycle or two).
         new_t, new_x, new_g = np.full(m, float(t)), x.copy(), g.copy()
         new_open, new_close = lo + t, hi + t
         if fresh.any():
             r = pos_c[fresh]
             new_t[fresh], new_x[fresh], new_g[fresh] = self.t[r], self.x[r], self.g[r]
             new_open[fresh], new_close[fresh] = self.open[r], self.close[r]
-        order = np.argsort(ids, kind="stable")
-        self.ids, self.t, self.x, self.g = ids[order], new_t[order], new_x[order], new_g[order]
-        self.open, self.close = new_open[order], new_close[order]
+        old = ~np.isin(self.ids, ids) & (t - self.t <= self.max_age_s)
+        all_ids = np.concatenate([ids, self.ids[old]])
+        order = np.argsort(all_ids, kind="stable")
+        self.ids = all_ids[order]
+        self.t = np.concatenate([new_t, self.t[old]])[order]
+        self.x = np.concatenate([new_x, self.x[old]])[order]
+        self.g = np.concatenate([new_g, self.g[old]])[order]
+        self.open = np.concatenate([new_open, self.open[old]])[order]
+        self.close = np.concatenate([new_close, self.close[old]])[order]
         return lo, hi
 
 
