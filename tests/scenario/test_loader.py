@@ -162,3 +162,15 @@ def test_catalog_entries_carry_sources():
         assert k in cat.sensors
     for k in ("pac3", "pac2_gem", "hawk_mim23", "tor_9m338", "gun_35mm"):
         assert k in cat.interceptors
+
+
+def test_launcher_names_number_on_across_groups(small_scenario_dict):
+    """Launchers are named battery.preset.number, numbered on across groups of one preset."""
+    d = small_scenario_dict
+    d["batteries"]["srb"]["launchers"] = [{"preset": "tor_m2_tlar", "count": 2},
+                                          {"preset": "patriot_m903_pac3", "count": 1},
+                                          {"preset": "tor_m2_tlar", "count": 1}]
+    names = [n for n, r in zip(load_scenario(d).assets.name, load_scenario(d).assets.role,
+                               strict=True) if r == "launcher"]
+    assert names == ["srb.tor_m2_tlar.0", "srb.tor_m2_tlar.1", "srb.patriot_m903_pac3.0",
+                     "srb.tor_m2_tlar.2"]

@@ -260,6 +260,7 @@ class _Resolver:
                 sensors.append(su)
                 bu.sensors.append(idx)
                 sensor_names[s.name or s.preset] = idx
+            numbered: dict[str, int] = {}  # launchers of each preset named so far
             for li, spec in enumerate(b.launchers):
                 lpath = f"{bpath}.launchers[{li}]"
                 lp = cat.get("launchers", spec.preset, f"{lpath}.preset", src)
@@ -286,7 +287,10 @@ class _Resolver:
                     ang = 2 * np.pi * (k + 0.5 * li) / max(spec.count, 1) + 0.3 * li
                     off = spec.spacing_m * np.array([np.sin(ang), np.cos(ang), 0.0])
                     enu = benu + off
-                    name = f"{bname}.{spec.preset}." + (f"{li}.{k}" if li else f"{k}")
+                    # battery.preset.number, numbered on across groups of the same preset
+                    number = numbered.get(spec.preset, 0)
+                    numbered[spec.preset] = number + 1
+                    name = f"{bname}.{spec.preset}.{number}"
                     idx = len(launchers)
                     lu = LauncherUnit(
                         name=name, battery=bi, preset_name=spec.preset, preset=lp,
