@@ -25,6 +25,8 @@ __all__ = [
 
 EFFECTIVE_EARTH_FACTOR = 4.0 / 3.0
 _TWO_PI = 2.0 * np.pi
+# Up to this many pairs, Coverage.geometry works in one gathered pass instead of radar by radar.
+_BATCH_PAIRS = 4096
 _FIELDS = ("range_m", "azimuth_rad", "elevation_rad", "sin_local_elevation",
            "sector_offset_rad", "target_height_m")
 
@@ -182,6 +184,15 @@ class Coverage:
         # alt_m above it); the antenna's share of the horizon angle on the effective sphere, rad.
         h1 = np.maximum(self.antenna_height_m + frame.alt_m, 0.0)
         self._horizon_angle = np.arctan(np.sqrt(h1 * (2 * re + h1)) / re)
+        # Per-radar limits as rows, gathered per pair in one take by _pairs (a full-circle
+        # radar's half sector is inf: its sector test always passes).
+        half = np.where(self.full_circle, np.inf, 0.5 * self.sector_rad)
+        self._limits = np.concatenate([
+            self.antenna_enu.T, self._up.T, self.boresight_rad[None], self._horizon_angle[None],
+            self.min_range_m[None], self.max_range_m[None],
+            (self.min_altitude_m - frame.alt_m)[None], (self.max_altitude_m - frame.alt_m)[None],
+            self._sin_el.T, half[None]]).reshape(15, n)
+        self._any_sector = bool((~self.full_circle).any())
 
     def __len__(self) -> int:
         return int(self.antenna_enu.shape[0])
@@ -206,22 +217,68 @@ class Coverage:
         radar = np.broadcast_to(radar, shape).ravel()
         pos = np.broadcast_to(pos, shape + (3,)).reshape(-1, 3)
         k = radar.size
+        if k <= _BATCH_PAIRS:
+            # Few pairs: one pass with the limits gathered per pair (a fixed number of NumPy
+            # calls, whatever the number of radars).
+            vals = self._pairs(radar, pos)[:7]
+            return PairGeometry(**{f: v.reshape(shape) for f, v in zip(_FIELDS + ("covered",),
+                                                                         vals, strict=True)})
         out = {f: np.empty(k) for f in _FIELDS}
         out["covered"] = np.empty(k, bool)
-        # Pairs are handled radar by radar (a loop over radars, not targets): the limits are then
-        # scalars, which is several times faster than gathering them per pair.
+        # Many pairs: radar by radar (a loop over radars, not targets); the limits are then
+        # scalars, which is faster than gathering them per pair.
         order = None
-        if k > 1 and np.any(radar[1:] < radar[:-1]):
+        if np.any(radar[1:] < radar[:-1]):
             order = np.argsort(radar, kind="stable")
         rs = radar if order is None else radar[order]
         cuts = np.flatnonzero(np.diff(rs)) + 1
-        starts = np.r_[0, cuts] if k else np.zeros(0, int)
-        ends = np.r_[cuts, k] if k else np.zeros(0, int)
+        starts = np.r_[0, cuts]
+        ends = np.r_[cuts, k]
         for a, b in zip(starts, ends, strict=True):
             idx = slice(a, b) if order is None else order[a:b]
             self._segment(int(rs[a]), pos[idx], out, idx)
         res = {f: v.reshape(shape) for f, v in out.items()}
         return PairGeometry(**res)
+
+    def _pairs(self, radar: np.ndarray, pos: np.ndarray) -> tuple:
+        """Geometry of flat pairs in one pass, limits gathered per pair.
+
+        The arithmetic is that of :meth:`_segment` operation for operation, so both give the same
+        bits. Returns the :data:`_FIELDS` arrays, ``covered``, then ``dx, dy, dz`` (target minus
+        antenna, ENU, m), each shape (k,).
+        """
+        r = self.frame.radius_m
+        lim = self._limits[:, radar]
+        x, y, z = pos[:, 0], pos[:, 1], pos[:, 2]
+        dx = x - lim[0]
+        dy = y - lim[1]
+        dz = z - lim[2]
+        horiz2 = dx * dx + dy * dy
+        rng = np.sqrt(horiz2 + dz * dz)
+        az = np.arctan2(dx, dy)
+        az += np.where(az < 0, _TWO_PI, 0.0)
+        el = np.arctan2(dz, np.sqrt(horiz2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sin_le = (dx * lim[3] + dy * lim[4] + dz * lim[5]) / rng
+        sin_le[rng == 0] = 1.0
+        zc = z + r
+        norm_t = np.sqrt(x * x + y * y + zc * zc)
+        h_t = norm_t - r
+        cos_g = (x * lim[3] + y * lim[4] + zc * lim[5]) / norm_t
+        off = az - lim[6]
+        off -= _TWO_PI * np.floor((off + np.pi) * (1.0 / _TWO_PI))
+        re = self.k * r
+        h_msl = h_t + self.frame.alt_m
+        h2 = np.maximum(h_msl, 0.0)
+        ang = lim[7] + np.arctan(np.sqrt(h2 * (2 * re + h2)) / re)
+        cov = (rng >= lim[8]) & (rng <= lim[9])
+        cov &= h_t >= lim[10]
+        cov &= h_t <= lim[11]
+        cov &= (sin_le >= lim[12]) & (sin_le <= lim[13])
+        if self._any_sector:
+            cov &= np.abs(off) <= lim[14]
+        cov &= (cos_g >= np.cos(np.minimum(self.k * ang, np.pi))) & (h_msl >= -1e-3)
+        return rng, az, el, sin_le, off, h_t, cov, dx, dy, dz
 
     def _segment(self, i: int, pos: np.ndarray, out: dict, idx) -> None:
         r = self.frame.radius_m

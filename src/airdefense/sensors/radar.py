@@ -39,7 +39,6 @@ from airdefense.sensors.coverage import Coverage
 from airdefense.sensors.detection import (
     db_to_linear,
     draw_detector,
-    draw_fluctuation,
     linear_to_db,
     pd_swerling,
     snr_radar_equation,
@@ -149,6 +148,7 @@ class RadarNetwork:
         self.misses = np.zeros((n, 0), int)
         self.next_look_s = np.zeros((n, 0))
         self.stats = dict(looks=0, detections=0, false_alarms=0, merged=0, dropped_capacity=0)
+        self._precompute()
 
     @classmethod
     def from_scenario(cls, scenario, *, start_time_s: float = 0.0) -> RadarNetwork:
@@ -235,52 +235,85 @@ class RadarNetwork:
             pd[ri[~clear], ci[~clear]] = 0.0
         return pd
 
-    def _noise_scale(self, radar: np.ndarray, snr: np.ndarray) -> np.ndarray:
-        ref = db_to_linear(self.ref_snr_db[radar])
-        with np.errstate(divide="ignore"):
-            g = np.sqrt(ref / np.maximum(snr, 1e-12))
-        return np.maximum(g, self.noise_floor[radar])
-
     # ------------------------------------------------------------------ scan
-    def _search_looks(self, t: float, active: np.ndarray, states: np.ndarray,
-                      alive: np.ndarray, rate: np.ndarray, phase_new: np.ndarray):
-        """Pairs the search sweep passes in (t_last, t], with their look times."""
-        ridx = np.flatnonzero(active)
-        cols = np.flatnonzero(alive)
-        if ridx.size == 0 or cols.size == 0:
-            return np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0)
-        pos = states[cols, :3]
-        ant = self.enu[ridx][:, None, :]
-        start = self.sweep_start[ridx][:, None]
-        width = self.sweep_rad[ridx][:, None]
-        r_rate = rate[ridx][:, None]
-        ph_new = phase_new[ridx][:, None]
-        t_last = self.t_last[ridx][:, None]
+    def _precompute(self) -> None:
+        """Per-radar constants of the scan, gathered per look or false alarm in one take each.
 
-        d0 = pos[:, 0] - ant[:, :, 0]
-        d1 = pos[:, 1] - ant[:, :, 1]
-        x = np.arctan2(d0, d1) - start
+        Every constant is computed with the operations the scan used to do per element, so the
+        detections keep their bits.
+        """
+        k = len(self)
+        cov = self.coverage
+        #: Mean false alarms per full sweep before the swept fraction, shape (n_radars,).
+        self._pfa_cells = self.pfa * self.false_alarm_cells()
+        # Gamma shape and scale of the fluctuation draw (Swerling 0 draws too: it keeps the
+        # draw order; its sample is then ignored).
+        self._gamma_shape = np.where(self.swerling == 1, 1.0, 2.0)
+        self._gamma_scale = 1.0 / self._gamma_shape
+        self._steady = self.swerling == 0
+        self._any_steady = bool(self._steady.any())
+        self._ref_snr_lin = db_to_linear(self.ref_snr_db)
+        self._no_rdot = np.isnan(self.sigma_ref[:, 3])
+        self._any_no_rdot = bool(self._no_rdot.any())
+        half = np.where(cov.full_circle, np.inf, 0.5 * cov.sector_rad)
+        # False-alarm limits, rows: sweep start, sweep width, boresight, half sector, min range,
+        # range span, min elevation, elevation span, max range rate, threshold.
+        self._fa_limits = np.stack([
+            self.sweep_start, self.sweep_rad, cov.boresight_rad, half, cov.min_range_m,
+            cov.max_range_m - cov.min_range_m, cov.min_elevation_rad,
+            cov.max_elevation_rad - cov.min_elevation_rad, self.max_rdot, self.threshold,
+        ]).reshape(10, k)
+        self._any_sector = bool((~cov.full_circle).any())
+        self._any_electronic = bool(self.electronic.any())
+        # Resolution cells as one int64 key (radar, range gate, azimuth beam, elevation beam):
+        # bounds of each index over covered looks, so the key orders cells lexicographically.
+        self._cell_sizes = None
+        if k:
+            n_r = int(np.floor((cov.max_range_m / self.range_res_m).max())) + 2
+            b = float(self.beam_rad.min())
+            n_a = int(np.floor(_TWO_PI / b)) + 2
+            n_e = int(np.floor(np.pi / b)) + 2
+            if float(k) * n_r * n_a * n_e < 2.0**62:
+                self._cell_sizes = (n_r, n_a, n_e)
+        self._cell_res = np.stack([self.range_res_m, self.beam_rad]).reshape(2, k)
+
+    def _search_looks(self, t: float, active: np.ndarray, cols: np.ndarray, states: np.ndarray,
+                      rate: np.ndarray, phase_new: np.ndarray):
+        """Pairs the search sweep passes in (t_last, t], with their look times.
+
+        Every radar against the alive targets ``cols`` in one (n_radars, n_alive) pass; pairs come
+        out radar by radar, targets in index order.
+        """
+        pos = states[cols]
+        ant = self.enu
+        d0 = pos[:, 0] - ant[:, 0, None]
+        d1 = pos[:, 1] - ant[:, 1, None]
+        x = np.arctan2(d0, d1) - self.sweep_start[:, None]
         x -= _TWO_PI * np.floor(x * (1.0 / _TWO_PI))
-        f = x / width
-        y = ph_new - f
+        f = x / self.sweep_rad[:, None]
+        y = phase_new[:, None] - f
         y -= np.floor(y)
         # Look time: when the sweep passed the target's azimuth (its position at t; the target
         # moves a few milliradians at most while the beam crosses it).
-        tau = t - y / r_rate
-        ok = (tau > t_last) & (f <= 1.0)
-        if self.tracked.size:
-            ok &= ~(self.tracked[ridx][:, cols] & self.electronic[ridx][:, None])
+        tau = t - y / rate[:, None]
+        ok = (tau > self.t_last[:, None]) & (f <= 1.0)
+        ok &= active[:, None]
+        if self._any_electronic:
+            # Electronic radars revisit their held targets in track, not in search.
+            ok &= ~(self.tracked[:, cols] & self.electronic[:, None])
         ri, ci = np.nonzero(ok)
-        return ridx[ri], cols[ci], tau[ri, ci]
+        return ri, cols[ci], tau[ri, ci]
 
-    def _track_looks(self, t: float, active: np.ndarray, alive: np.ndarray):
-        """Track revisits of electronic radars falling due by t."""
-        due = self.tracked & (self.next_look_s <= t) & (active & self.electronic)[:, None]
-        due &= alive[None, :]
+    def _track_looks(self, t: float, active: np.ndarray):
+        """Track revisits of electronic radars falling due by t (tracked targets are alive)."""
+        due = self.tracked & (self.next_look_s <= t)
+        due &= (active & self.electronic)[:, None]
         ri, ci = np.nonzero(due)
-        tau = np.clip(self.next_look_s[ri, ci], self.t_last[ri], t)
-        self.next_look_s[ri, ci] = tau + self.revisit_s[ri]
-        return ri, ci, tau
+        if ri.size:
+            tau = np.minimum(np.maximum(self.next_look_s[ri, ci], self.t_last[ri]), t)
+            self.next_look_s[ri, ci] = tau + self.revisit_s[ri]
+            return ri, ci, tau
+        return ri, ci, np.zeros(0)
 
     def _merge(self, ri, pol):
         """Group returns of one radar in one resolution cell; return group ids and sizes."""
@@ -300,6 +333,22 @@ class RadarNetwork:
         inv[order] = np.cumsum(brk) - 1
         counts = np.diff(np.r_[np.flatnonzero(brk), key.size])
         return inv, counts
+
+    def _shares_cell(self, ri, r, az, el) -> bool:
+        """Whether two covered returns of one radar fall in one resolution cell (cheap test)."""
+        if ri.size < 2:
+            return False
+        if self._cell_sizes is None:  # pragma: no cover - only for absurdly fine cells
+            return True
+        n_r, n_a, n_e = self._cell_sizes
+        res = self._cell_res[:, ri]
+        key = ri * n_r + np.floor(r / res[0]).astype(np.int64)
+        key *= n_a
+        key += np.floor(az / res[1]).astype(np.int64)
+        key *= n_e
+        key += np.floor((el + np.pi / 2) / res[1]).astype(np.int64)
+        key.sort()
+        return bool((key[1:] == key[:-1]).any())
 
     def scan(self, t: float, states: np.ndarray, rcs_m2: np.ndarray, alive: np.ndarray,
              rng: np.random.Generator) -> Detections:
@@ -327,68 +376,113 @@ class RadarNetwork:
         n = states.shape[0]
         alive = np.asarray(alive, bool).reshape(n)
         rcs = np.asarray(rcs_m2, float)
+        if rcs.ndim == 1:
+            return self._scan(t, states, lambda ri, ci: rcs[ci], alive, rng)
+        return self._scan(t, states, lambda ri, ci: rcs[ri, ci], alive, rng)
+
+    def _scan(self, t: float, states: np.ndarray, rcs_pairs, alive: np.ndarray,
+              rng: np.random.Generator, launch_s: np.ndarray | None = None) -> Detections:
+        """:meth:`scan` with the RCS of looks ``rcs_pairs(radar, target)`` asked only for looks.
+
+        All radars and all their looks of the call go through each stage in one batched pass.
+        ``launch_s`` (shape (n,)), when given, drops detections of a target looked at before its
+        launch from the output (they still count in the track tables, as before).
+        """
+        n = states.shape[0]
         self._ensure_targets(n)
         k = len(self)
         if k == 0:
             return Detections.empty()
         # Stopped radars lose their tracks; dead targets leave every track table.
-        self.tracked[~self.operational] = False
-        self.tracked[:, ~alive] = False
+        tracked = self.tracked
+        tracked &= self.operational[:, None] & alive
         dt = np.maximum(t - self.t_last, 0.0)
         rate = self.sweep_rate()
         swept = rate * dt
         phase_new = np.mod(self.phase + swept, 1.0)
         active = self.operational & (dt > 0)
 
-        s_r, s_c, s_t = self._search_looks(t, active, states, alive, rate, phase_new)
-        k_r, k_c, k_t = self._track_looks(t, active, alive)
-        ri = np.concatenate([s_r, k_r]).astype(np.intp)
-        ci = np.concatenate([s_c, k_c]).astype(np.intp)
-        tau = np.concatenate([s_t, k_t])
-        self.stats["looks"] += int(ri.size)
+        cols = np.flatnonzero(alive)
+        if cols.size and active.any():
+            ri, ci, tau = self._search_looks(t, active, cols, states, rate, phase_new)
+            if self._any_electronic and tracked.any():
+                k_r, k_c, k_t = self._track_looks(t, active)
+                if k_r.size:
+                    ri = np.concatenate([ri, k_r])
+                    ci = np.concatenate([ci, k_c])
+                    tau = np.concatenate([tau, k_t])
+        else:
+            ri = ci = np.zeros(0, np.intp)
+            tau = np.zeros(0)
+        m = ri.size
+        self.stats["looks"] += int(m)
+        if m:
+            d_radar, d_tau, d_pol, d_rdot, d_snr, d_truth = self._detect(
+                t, ri, ci, tau, states, rcs_pairs, rng)
+        else:
+            # No look: no draw (every draw of the looks has size 0).
+            d_radar = d_truth = np.zeros(0, np.intp)
+            d_tau = d_rdot = d_snr = np.zeros(0)
+            d_pol = np.zeros((0, 3))
+        nd = d_radar.size
+        noise_d = rng.standard_normal((nd, 4)) if nd else None
+        self.stats["detections"] += nd
+        fa = self._false_alarm_draws(t, active, swept, rate, rng)
 
-        pos = states[ci, :3] - states[ci, 3:6] * (t - tau)[:, None]
-        vel = states[ci, 3:6]
-        g = self.coverage.geometry(ri, pos)
-        cov = g.covered
-        rcs_pair = rcs[ci] if rcs.ndim == 1 else rcs[ri, ci]
-        snr = np.where(cov, self.mean_snr(ri, g.range_m, rcs_pair), 0.0)
-        snr = draw_fluctuation(snr, self.swerling[ri], rng)
+        # Advance the sweeps; stopped radars keep the clock but not the work.
+        self.phase = np.where(self.operational, phase_new, self.phase)
+        self.t_last = np.full(k, float(t))
+
+        if fa is None:
+            if nd == 0:
+                return Detections.empty()
+            radar, tau_o, pol, rdot, snr, truth, noise = (d_radar, d_tau, d_pol, d_rdot, d_snr,
+                                                           d_truth, noise_d)
+        else:
+            self.stats["false_alarms"] += fa[0].size
+            if nd == 0:
+                radar, tau_o, pol, rdot, snr, truth, noise = fa
+            else:
+                radar, tau_o, pol, rdot, snr, truth, noise = (
+                    np.concatenate([a, b]) for a, b in zip(
+                        (d_radar, d_tau, d_pol, d_rdot, d_snr, d_truth, noise_d), fa,
+                        strict=True))
+        order = np.argsort(tau_o, kind="stable")
+        if launch_s is not None and nd:
+            # A look earlier in the step than the target's launch cannot have seen it.
+            tid = truth[order]
+            keep = (tid < 0) | (tau_o[order] >= launch_s[np.maximum(tid, 0)])
+            order = order[keep]
+        return self._measure(radar[order], tau_o[order], pol[order], rdot[order], snr[order],
+                             truth[order], noise[order])
+
+    def _detect(self, t, ri, ci, tau, states, rcs_pairs, rng):
+        """Looks to reported detections: SNR, fluctuation, merging, detector and track tables.
+
+        Returns radar, time, ``[range, azimuth, elevation]``, range rate, SNR and truth index of
+        each reported return (before measurement noise).
+        """
+        st = states[ci]
+        vel = st[:, 3:6]
+        pos = st[:, :3] - vel * (t - tau)[:, None]
+        rng_m, az, el, _, _, _, cov = self.coverage._pairs(ri, pos)[:7]
+        r2 = np.maximum(rng_m, 1e-3) ** 2
+        snr = np.where(cov, self._snr_const[ri] * rcs_pairs(ri, ci) / (r2 * r2), 0.0)
+        g = rng.gamma(self._gamma_shape[ri], self._gamma_scale[ri], size=snr.shape)
+        snr = np.where(self._steady[ri], snr, snr * g) if self._any_steady else snr * g
 
         # Merge unresolved returns (covered looks only) of one radar and cell.
         c = np.flatnonzero(cov)
-        pol = np.stack([g.range_m[c], g.azimuth_rad[c], g.elevation_rad[c]], axis=1)
-        d = pos - self.enu[ri]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rr = np.einsum("ij,ij->i", d, vel) / g.range_m
-        lead = c  # the look that carries each merged return
-        m_snr = snr[c]
-        m_pol = pol
-        m_rr = rr[c]
-        if c.size:
-            grp, counts = self._merge(ri[c], pol)
-            multi = counts[grp] > 1
-            if multi.any():
-                single, mi = np.flatnonzero(~multi), np.flatnonzero(multi)
-                _, gi = np.unique(grp[mi], return_inverse=True)
-                ng = int(gi.max()) + 1
-                w = snr[c[mi]]
-                tot = np.bincount(gi, w, ng)
-                order = np.lexsort((-w, gi))
-                first = order[np.r_[0, np.flatnonzero(np.diff(gi[order])) + 1]]
-                wn = w / np.where(tot[gi] > 0, tot[gi], 1.0)
-                pm = pol[mi]
-                # Azimuths are averaged relative to the strongest return (no wrap at north).
-                daz = np.angle(np.exp(1j * (pm[:, 1] - pm[first[gi], 1])))
-                pol_m = np.stack([
-                    np.bincount(gi, wn * pm[:, 0], ng),
-                    np.mod(pm[first, 1] + np.bincount(gi, wn * daz, ng), _TWO_PI),
-                    np.bincount(gi, wn * pm[:, 2], ng)], axis=1)
-                lead = np.concatenate([c[single], c[mi[first]]])
-                m_snr = np.concatenate([snr[c[single]], tot])
-                m_pol = np.concatenate([pol[single], pol_m])
-                m_rr = np.concatenate([rr[c[single]], np.bincount(gi, wn * rr[c[mi]], ng)])
-                self.stats["merged"] += int(mi.size - ng)
+        ric = ri[c]
+        rc, azc, elc = rng_m[c], az[c], el[c]
+        if self._shares_cell(ric, rc, azc, elc):
+            d = pos - self.enu[ri]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rr = np.einsum("ij,ij->i", d, vel) / rng_m
+            pol = np.stack([rc, azc, elc], axis=1)
+            lead, m_snr, m_pol, m_rr = self._merge_returns(c, ric, pol, snr, rr)
+        else:
+            lead, m_snr, m_pol, m_rr = c, snr[c], None, None
 
         # Detector decision, then terrain masking of what crossed the threshold.
         lr = ri[lead]
@@ -399,99 +493,146 @@ class RadarNetwork:
             hit[h] = self.coverage.terrain_clear(lr[h], pos[lead[h]])
 
         # Track tables: looks at held targets succeed or count a miss.
-        held = self.tracked[ri, ci]
-        success = np.zeros(ri.size, bool)
-        success[lead[hit]] = True
-        upd = held
-        self.misses[ri[upd & success], ci[upd & success]] = 0
-        miss_r, miss_c = ri[upd & ~success], ci[upd & ~success]
-        self.misses[miss_r, miss_c] += 1
-        drop = self.misses[miss_r, miss_c] >= self.drop_misses[miss_r]
-        self.tracked[miss_r[drop], miss_c[drop]] = False
-        self.next_look_s[miss_r[drop], miss_c[drop]] = np.inf
+        tracked = self.tracked
+        held = tracked[ri, ci]
+        if held.any():
+            success = np.zeros(ri.size, bool)
+            success[lead[hit]] = True
+            ok = held & success
+            self.misses[ri[ok], ci[ok]] = 0
+            bad = held & ~success
+            miss_r, miss_c = ri[bad], ci[bad]
+            self.misses[miss_r, miss_c] += 1
+            drop = self.misses[miss_r, miss_c] >= self.drop_misses[miss_r]
+            if drop.any():
+                tracked[miss_r[drop], miss_c[drop]] = False
+                self.next_look_s[miss_r[drop], miss_c[drop]] = np.inf
 
         # New targets take free slots, strongest first; the rest go unreported.
-        report = hit.copy()
-        new = hit & ~self.tracked[lr, ci[lead]]
+        lc = ci[lead]
+        report = hit
+        new = hit & ~tracked[lr, lc]
         if new.any():
             nidx = np.flatnonzero(new)
-            free = self.capacity - self.tracked.sum(axis=1)
-            o = nidx[np.lexsort((-m_snr[nidx], lr[nidx]))]
-            rs = lr[o]
-            starts = np.r_[0, np.flatnonzero(np.diff(rs)) + 1]
-            rank = np.arange(o.size) - np.repeat(starts, np.diff(np.r_[starts, o.size]))
-            acc = rank < free[rs]
-            take, refuse = o[acc], o[~acc]
-            tr, tc = lr[take], ci[lead[take]]
-            self.tracked[tr, tc] = True
+            free = self.capacity - tracked.sum(axis=1)
+            nr = lr[nidx]
+            if (np.bincount(nr, minlength=free.size) <= free).all():
+                take = nidx  # room for all: no ranking needed
+            else:
+                o = nidx[np.lexsort((-m_snr[nidx], nr))]
+                rs = lr[o]
+                starts = np.r_[0, np.flatnonzero(np.diff(rs)) + 1]
+                rank = np.arange(o.size) - np.repeat(starts, np.diff(np.r_[starts, o.size]))
+                acc = rank < free[rs]
+                take, refuse = o[acc], o[~acc]
+                report = hit.copy()
+                report[refuse] = False
+                self.stats["dropped_capacity"] += int(refuse.size)
+            tr, tc = lr[take], lc[take]
+            tracked[tr, tc] = True
             self.misses[tr, tc] = 0
             self.next_look_s[tr, tc] = tau[lead[take]] + self.revisit_s[tr]
-            report[refuse] = False
-            self.stats["dropped_capacity"] += int(refuse.size)
 
         sel = np.flatnonzero(report)
-        dets = self._measure(lr[sel], tau[lead[sel]], m_pol[sel], m_rr[sel], m_snr[sel],
-                             ci[lead[sel]], rng)
-        self.stats["detections"] += len(dets)
-        fa = self._false_alarms(t, active, swept, rate, rng)
-        self.stats["false_alarms"] += len(fa)
+        ls = lead[sel]
+        if m_pol is None:
+            pol = np.stack([rng_m[ls], az[ls], el[ls]], axis=1)
+            d = pos[ls] - self.enu[lr[sel]]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rr = np.einsum("ij,ij->i", d, vel[ls]) / rng_m[ls]
+        else:
+            pol, rr = m_pol[sel], m_rr[sel]
+        return lr[sel], tau[ls], pol, rr, m_snr[sel], ci[ls]
 
-        # Advance the sweeps; stopped radars keep the clock but not the work.
-        self.phase = np.where(self.operational, phase_new, self.phase)
-        self.t_last = np.full(k, float(t))
-        out = Detections.concatenate([dets, fa])
-        if len(out):
-            out = out.select(np.argsort(out.time_s, kind="stable"))
-        return out
+    def _merge_returns(self, c, ric, pol, snr, rr):
+        """Merge covered returns ``c`` sharing a cell: power-weighted, strongest as truth."""
+        lead, m_snr, m_pol, m_rr = c, snr[c], pol, rr[c]
+        grp, counts = self._merge(ric, pol)
+        multi = counts[grp] > 1
+        if multi.any():
+            single, mi = np.flatnonzero(~multi), np.flatnonzero(multi)
+            _, gi = np.unique(grp[mi], return_inverse=True)
+            ng = int(gi.max()) + 1
+            w = snr[c[mi]]
+            tot = np.bincount(gi, w, ng)
+            order = np.lexsort((-w, gi))
+            first = order[np.r_[0, np.flatnonzero(np.diff(gi[order])) + 1]]
+            wn = w / np.where(tot[gi] > 0, tot[gi], 1.0)
+            pm = pol[mi]
+            # Azimuths are averaged relative to the strongest return (no wrap at north).
+            daz = np.angle(np.exp(1j * (pm[:, 1] - pm[first[gi], 1])))
+            pol_m = np.stack([
+                np.bincount(gi, wn * pm[:, 0], ng),
+                np.mod(pm[first, 1] + np.bincount(gi, wn * daz, ng), _TWO_PI),
+                np.bincount(gi, wn * pm[:, 2], ng)], axis=1)
+            lead = np.concatenate([c[single], c[mi[first]]])
+            m_snr = np.concatenate([snr[c[single]], tot])
+            m_pol = np.concatenate([pol[single], pol_m])
+            m_rr = np.concatenate([rr[c[single]], np.bincount(gi, wn * rr[c[mi]], ng)])
+            self.stats["merged"] += int(mi.size - ng)
+        return lead, m_snr, m_pol, m_rr
 
-    def _measure(self, radar, tau, pol, rdot, snr, truth, rng) -> Detections:
+    def _measure(self, radar, tau, pol, rdot, snr, truth, noise) -> Detections:
+        """Noisy measurements and their covariances from unit normal draws ``noise`` (k, 4)."""
         k = radar.size
         if k == 0:
             return Detections.empty()
         sig = self.sigma_ref[radar] * self._noise_scale(radar, snr)[:, None]
-        noise = rng.standard_normal((k, 4)) * np.nan_to_num(sig)
+        noise = noise * np.nan_to_num(sig)
         z = np.empty((k, 4))
-        z[:, :3] = pol + noise[:, :3]
-        z[:, 3] = rdot + noise[:, 3]
+        z[:, :3] = pol
+        z[:, 3] = rdot
+        z += noise
         z[:, 0] = np.abs(z[:, 0])
         z[:, 1] = np.mod(z[:, 1], _TWO_PI)
-        z[np.isnan(sig[:, 3]), 3] = np.nan
-        R = np.zeros((k, 4, 4))
-        R[:, np.arange(4), np.arange(4)] = sig**2
-        nan_rr = np.isnan(sig[:, 3])
-        R[nan_rr, 3, :] = np.nan
-        R[nan_rr, :, 3] = np.nan
-        return Detections(time_s=np.asarray(tau, float), sensor=np.asarray(radar, int), z=z, R=R,
-                          sensor_enu=self.enu[radar], snr_db=linear_to_db(snr),
-                          truth_id=np.asarray(truth, int))
+        R = np.zeros((k, 16))
+        R[:, ::5] = sig * sig
+        R = R.reshape(k, 4, 4)
+        if self._any_no_rdot:
+            nan_rr = np.isnan(sig[:, 3])
+            z[nan_rr, 3] = np.nan
+            R[nan_rr, 3, :] = np.nan
+            R[nan_rr, :, 3] = np.nan
+        return Detections(time_s=tau, sensor=radar, z=z, R=R, sensor_enu=self.enu[radar],
+                          snr_db=linear_to_db(snr), truth_id=truth)
 
-    def _false_alarms(self, t, active, swept, rate, rng) -> Detections:
-        """Poisson false alarms over the cells swept since the last call."""
+    def _noise_scale(self, radar: np.ndarray, snr: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            g = np.sqrt(self._ref_snr_lin[radar] / np.maximum(snr, 1e-12))
+        return np.maximum(g, self.noise_floor[radar])
+
+    def _false_alarm_draws(self, t, active, swept, rate, rng):
+        """Poisson false alarms over the cells swept since the last call, before noise.
+
+        Returns None when there is none, else radar, time, ``[range, azimuth, elevation]``,
+        range rate, detector output, truth index (-1) and the unit normal measurement draws.
+        """
         frac = np.where(active, np.minimum(swept, 1.0), 0.0)
-        lam = self.pfa * self.false_alarm_cells() * frac
-        counts = rng.poisson(lam)
+        counts = rng.poisson(self._pfa_cells * frac)
         total = int(counts.sum())
         if total == 0:
-            return Detections.empty()
+            return None
         radar = np.repeat(np.arange(len(self)), counts)
-        cov = self.coverage
         u = rng.random((total, 4))
+        lim = self._fa_limits[:, radar]
+        fr = frac[radar]
         # Uniform over the swept part of the sweep, then kept inside the sector.
-        f = np.mod(self.phase[radar] + u[:, 0] * frac[radar], 1.0)
-        az = np.mod(self.sweep_start[radar] + f * self.sweep_rad[radar], _TWO_PI)
-        inside = cov.full_circle[radar] | (
-            np.abs(np.angle(np.exp(1j * (az - cov.boresight_rad[radar])))) <= 0.5 * cov.sector_rad[radar])
-        rng_m = cov.min_range_m[radar] + u[:, 1] * (cov.max_range_m[radar] - cov.min_range_m[radar])
-        el = cov.min_elevation_rad[radar] + u[:, 2] * (
-            cov.max_elevation_rad[radar] - cov.min_elevation_rad[radar])
-        rdot = (2 * u[:, 3] - 1) * self.max_rdot[radar]
-        tau = t - (1.0 - u[:, 0]) * frac[radar] / np.maximum(rate[radar], 1e-12)
+        f = np.mod(self.phase[radar] + u[:, 0] * fr, 1.0)
+        az = np.mod(lim[0] + f * lim[1], _TWO_PI)
+        rng_m = lim[4] + u[:, 1] * lim[5]
+        el = lim[6] + u[:, 2] * lim[7]
+        rdot = (2 * u[:, 3] - 1) * lim[8]
+        tau = t - (1.0 - u[:, 0]) * fr / np.maximum(rate[radar], 1e-12)
         # A noise crossing: the excess over the threshold is exponential (memoryless).
-        zt = self.threshold[radar] + rng.exponential(1.0, total)
-        keep = np.flatnonzero(inside)
+        zt = lim[9] + rng.exponential(1.0, total)
         pol = np.stack([rng_m, az, el], axis=1)
-        return self._measure(radar[keep], tau[keep], pol[keep], rdot[keep], zt[keep],
-                             np.full(keep.size, -1), rng)
+        if self._any_sector:
+            inside = np.abs(np.angle(np.exp(1j * (az - lim[2])))) <= lim[3]
+            if not inside.all():
+                keep = np.flatnonzero(inside)
+                radar, tau, pol, rdot, zt = radar[keep], tau[keep], pol[keep], rdot[keep], zt[keep]
+        noise = rng.standard_normal((radar.size, 4)) if radar.size else np.zeros((0, 4))
+        return radar, tau, pol, rdot, zt, np.full(radar.size, -1), noise
 
     def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
         """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.
@@ -511,19 +652,22 @@ class RadarNetwork:
         traj = getattr(truth, "trajectory", None)
         states = truth.states(t1)
         if len(self) and hasattr(traj, "rcs_front_m2"):
-            # One aspect computation for every radar, from the (memoised) truth states.
-            rcs = aspect_rcs_m2(states[None, :, :3], states[None, :, 3:], self.enu[:, None, :],
-                                traj.rcs_front_m2, traj.rcs_side_m2, traj.rcs_tail_m2)
-        elif len(self) and callable(getattr(traj, "rcs_m2", None)):
-            rcs = np.stack([np.asarray(traj.rcs_m2(t1, e), float) for e in self.enu])
+            # Aspect RCS of the looked-at pairs only, from the (memoised) truth states at t1.
+            enu = self.enu
+            front, side, tail = traj.rcs_front_m2, traj.rcs_side_m2, traj.rcs_tail_m2
+
+            def rcs_pairs(ri, ci):
+                s = states[ci]
+                return aspect_rcs_m2(s[:, :3], s[:, 3:], enu[ri], front[ci], side[ci], tail[ci])
         else:
-            rcs = np.asarray(truth.rcs_m2, float)
-        det = self.scan(t1, states, rcs, alive(t1), rng)
+            if len(self) and callable(getattr(traj, "rcs_m2", None)):
+                rcs = np.stack([np.asarray(traj.rcs_m2(t1, e), float) for e in self.enu])
+            else:
+                rcs = np.broadcast_to(np.asarray(truth.rcs_m2, float), (max(len(self), 1),
+                                                                        states.shape[0]))
+
+            def rcs_pairs(ri, ci):
+                return rcs[ri, ci]
         launch = getattr(truth, "launch_time_s", None)
-        if launch is not None and len(det):
-            # A look earlier in the step than the target's launch cannot have seen it.
-            tid = det.truth_id
-            early = (tid >= 0) & (det.time_s < launch[np.maximum(tid, 0)])
-            if early.any():
-                det = det.select(~early)
-        return det
+        return self._scan(float(t1), states, rcs_pairs, np.asarray(alive(t1), bool), rng,
+                          None if launch is None else np.asarray(launch, float))
