@@ -64,12 +64,13 @@ def candidate_pairs(track_pos: np.ndarray, radius: np.ndarray, meas_pos: np.ndar
 _BRUTE_FORCE_PAIRS = 20_000
 
 
-def _position_spread(state, n: int) -> tuple[np.ndarray, np.ndarray]:
-    # Mean position (m, n) and the trace of its covariance (m,), m^2.
-    if hasattr(state, "position_spread"):
-        return state.position_spread(n)
+def _spread(state, n: int):
+    # Means of positions and velocities (m, n) and the traces of their covariances (m,).
+    if hasattr(state, "spread"):
+        return state.spread(n)
     x, P = state.moments()
-    return x[:, :n], np.trace(P[:, :n, :n], axis1=1, axis2=2)
+    tr = np.einsum("mii->mi", P[:, :2 * n, :2 * n])
+    return x[:, :n], x[:, n:2 * n], tr[:, :n].sum(1), tr[:, n:].sum(1)
 
 
 class ChiSquareGate:
@@ -100,12 +101,27 @@ class ChiSquareGate:
     def __call__(self, filt, state, meas):
         """Innovations of the gated pairs of ``state``'s tracks and ``meas``'s measurements."""
         n = meas.ndim
-        pos, tr = _position_spread(state, n)
+        m, k = len(state), len(meas)
+        pos, vel, tr_p, tr_v = _spread(state, n)
         mz = meas.z.shape[1]
         thr = self._thresholds(mz)
-        g_max = float(thr[mz])
-        sig_t = np.sqrt(tr)
-        sig_m = np.sqrt(np.trace(meas.pos_cov, axis1=1, axis2=2)).max() if len(meas) else 0.0
-        ti, mj = candidate_pairs(pos, np.sqrt(g_max) * (sig_t + sig_m), meas.pos)
+        g = np.sqrt(float(thr[mz]))
+        sig_m = np.sqrt(np.einsum("kii->k", meas.pos_cov))
+        sig_t = np.sqrt(tr_p)
+        tau = meas.offset_s if meas.offset_s is not None else np.zeros(k)
+        if 0 < m * k <= _BRUTE_FORCE_PAIRS:
+            # Every pair: the gate lies within g (sigma_track(tau) + sigma_meas) of the track's
+            # position moved by the pair's offset tau, sigma(tau) <= sigma_p + |tau| sigma_v.
+            c = pos[:, None, :] + tau[None, :, None] * vel[:, None, :] - meas.pos[None]
+            d2 = np.einsum("mkn,mkn->mk", c, c)
+            bound = g * (sig_t[:, None] + np.abs(tau)[None, :] * np.sqrt(tr_v)[:, None]
+                         + sig_m[None, :])
+            ti, mj = np.nonzero(d2 <= bound * bound)
+        else:
+            radius = g * (sig_t + (sig_m.max() if k else 0.0))
+            tmax = np.abs(tau).max() if k else 0.0
+            if tmax > 0:  # measurements off the state's time: the track moves up to tau |v|
+                radius += tmax * (np.sqrt(np.einsum("mi,mi->m", vel, vel)) + g * np.sqrt(tr_v))
+            ti, mj = candidate_pairs(pos, radius, meas.pos)
         inn = filt.innovations(state, ti, meas, mj)
         return inn.take(inn.d2 <= thr[inn.dof])

@@ -52,13 +52,20 @@ class IMMState:
         return IMMState(np.concatenate([self.x, other.x]), np.concatenate([self.P, other.P]),
                         np.concatenate([self.mu, other.mu]))
 
-    def position_spread(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Mixture mean of the first ``n`` components (m, n) and the trace of their covariance."""
-        xp = self.x[:, :, :n]
-        pos = np.einsum("mr,mrn->mn", self.mu, xp)
-        dx = xp - pos[:, None]
-        tr = np.einsum("mrii->mr", self.P[:, :, :n, :n]) + np.einsum("mrn,mrn->mr", dx, dx)
-        return pos, np.einsum("mr,mr->m", self.mu, tr)
+    def spread(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Mixture means of positions and velocities (m, n) and the traces of their covariances.
+
+        Parameters
+        ----------
+        n : int
+            Spatial axes: positions are components ``:n``, velocities ``n:2n``.
+        """
+        xp = self.x[:, :, :2 * n]
+        mean = np.einsum("mr,mrn->mn", self.mu, xp)
+        dx = xp - mean[:, None]
+        tr = np.einsum("mrii->mri", self.P[:, :, :2 * n, :2 * n]) + dx * dx
+        tr = np.einsum("mr,mri->mi", self.mu, tr)
+        return mean[:, :n], mean[:, n:], tr[:, :n].sum(1), tr[:, n:].sum(1)
 
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Moment-matched mean (m, d) and covariance (m, d, d) of the model mixture."""

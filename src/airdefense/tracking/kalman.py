@@ -62,6 +62,10 @@ class Measurements:
     clutter_scale : ndarray of shape (k,)
         Jacobian of the map from measurement space to Cartesian space: a Cartesian clutter
         density times this is the density in measurement space (1, r or r^2 cos(el)).
+    offset_s : ndarray of shape (k,), optional
+        Time of each row minus the time of the states it is compared with, s: the filters
+        move the state by it at constant velocity inside the measurement function (see
+        :meth:`ExtendedKalmanFilter.innovations`). None (the default) means 0.
     """
 
     kind: str
@@ -76,6 +80,7 @@ class Measurements:
     sensor: np.ndarray
     truth_id: np.ndarray
     clutter_scale: np.ndarray
+    offset_s: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.z.shape[0])
@@ -85,7 +90,16 @@ class Measurements:
         kw = {f: getattr(self, f)[idx] for f in ("z", "R", "valid", "pos", "pos_cov",
                                                  "sensor_enu", "time_s", "sensor", "truth_id",
                                                  "clutter_scale")}
+        if self.offset_s is not None:
+            kw["offset_s"] = self.offset_s[idx]
         return Measurements(kind=self.kind, ndim=self.ndim, **kw)
+
+    def pair_offsets(self, mj) -> np.ndarray | None:
+        """Offsets ``offset_s`` of rows ``mj``, or None where every one is 0."""
+        if self.offset_s is None:
+            return None
+        tau = self.offset_s[mj]
+        return tau if tau.any() else None
 
     @classmethod
     def cartesian(cls, time_s, pos, R, sensor=None, truth_id=None) -> Measurements:
@@ -258,9 +272,16 @@ class KalmanState:
         """Mean (m, d) and covariance (m, d, d)."""
         return self.x, self.P
 
-    def position_spread(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Mean of the first ``n`` components (m, n) and the trace of their covariance (m,)."""
-        return self.x[:, :n], np.einsum("mii->m", self.P[:, :n, :n])
+    def spread(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Means of positions and velocities (m, n) and the traces of their covariances (m,).
+
+        Parameters
+        ----------
+        n : int
+            Spatial axes: positions are components ``:n``, velocities ``n:2n``.
+        """
+        tr = np.einsum("mii->mi", self.P[:, :2 * n, :2 * n])
+        return self.x[:, :n], self.x[:, n:2 * n], tr[:, :n].sum(1), tr[:, n:].sum(1)
 
 
 @dataclass
@@ -429,17 +450,35 @@ class ExtendedKalmanFilter:
         return KalmanState(x, _sym(P))
 
     def innovations(self, state: KalmanState, ti, meas: Measurements, mj) -> Innovations:
-        """Innovations of the pairs (track ``ti[p]``, measurement ``mj[p]``)."""
+        """Innovations of the pairs (track ``ti[p]``, measurement ``mj[p]``).
+
+        With ``meas.offset_s`` set, the measurement of a pair is taken at the track's state
+        moved by its offset tau at constant velocity: ``h(p + tau v, v)``, whose Jacobian is
+        ``H [[I, tau I], [0, I]]`` (positions and velocities; other components unchanged).
+        """
         x, P = state.x[ti], state.P[ti]
+        n = meas.ndim
+        tau = meas.pair_offsets(mj)
         if meas.kind == "cartesian":
-            n = meas.ndim
-            nu = meas.z[mj] - x[:, :n]
-            S = P[:, :n, :n] + meas.R[mj]
-            PHt = P[:, :, :n]
+            if tau is None:
+                nu = meas.z[mj] - x[:, :n]
+                PHt = P[:, :, :n]
+            else:
+                nu = meas.z[mj] - (x[:, :n] + tau[:, None] * x[:, n:2 * n])
+                PHt = P[:, :, :n] + tau[:, None, None] * P[:, :, n:2 * n]
+            S = PHt[:, :n] + meas.R[mj] if tau is None else (
+                PHt[:, :n] + tau[:, None, None] * PHt[:, n:2 * n] + meas.R[mj])
             return _finish(ti, mj, nu, _sym(S), PHt, meas)
-        zhat, H = _polar_h_jacobian(x, meas.sensor_enu[mj], meas.ndim)
+        if tau is not None:
+            xe = x.copy()
+            xe[:, :n] += tau[:, None] * x[:, n:2 * n]
+        else:
+            xe = x
+        zhat, H = _polar_h_jacobian(xe, meas.sensor_enu[mj], n)
         valid = meas.valid[mj]
         H *= valid[:, :, None]
+        if tau is not None:
+            H[:, :, n:2 * n] += tau[:, None, None] * H[:, :, :n]
         nu = meas.z[mj] - zhat
         nu[:, 1] = wrap_angle(nu[:, 1])
         nu *= valid
@@ -495,7 +534,13 @@ class UnscentedKalmanFilter(ExtendedKalmanFilter):
         p, d = x.shape
         X = self._sigma(x, P)
         ns = X.shape[1]
-        Z = polar_h(X.reshape(-1, d), np.repeat(meas.sensor_enu[mj], ns, axis=0), meas.ndim)
+        n = meas.ndim
+        tau = meas.pair_offsets(mj)
+        Xe = X
+        if tau is not None:  # each sigma point moved by its pair's offset
+            Xe = X.copy()
+            Xe[:, :, :n] += tau[:, None, None] * X[:, :, n:2 * n]
+        Z = polar_h(Xe.reshape(-1, d), np.repeat(meas.sensor_enu[mj], ns, axis=0), meas.ndim)
         Z = Z.reshape(p, ns, 4)
         dZ = Z - Z[:, :1]
         dZ[..., 1] = wrap_angle(dZ[..., 1])

@@ -1,14 +1,17 @@
 """The composed multi-target tracker: filter, gate, associator, initiator and manager passed in.
 
-Detections of several radars feed one picture: each radar's detections in a step are processed
-in turn (predict to their time, gate, associate, update, start tracks on the rest), so a target
-seen by two radars is updated twice. Misses are counted once per step, for steps that hold a scan.
+Detections of several radars feed one picture. Each step predicts every track once, to the
+step's time; then each radar's detections are processed in turn, in the order of their mean time
+(gate, associate, update, start tracks on the rest), so a target seen by two radars is updated
+twice. A detection taken before the step's time is compared with the track moved back to the
+detection's own time at constant velocity (``Measurements.offset_s``), and a track started on it
+is moved forward to the step's time. Misses are counted once per step, for steps that hold a scan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -130,19 +133,23 @@ class MultiTargetTracker:
         if scanned is None:
             scanned = len(meas) > 0
         self.new_tracks = []
+        prev = self.time_s
+        self._predict_to(time_s)  # one prediction (one IMM cycle) per step
         m0 = len(self.state)
         hit = np.zeros(m0, bool)
         truth = np.full(m0, -1)
         llr = np.zeros(m0)
         seen = np.zeros(m0, bool)
         if len(meas):
+            t_meas = np.minimum(meas.time_s, time_s)
+            if prev is not None:
+                t_meas = np.maximum(t_meas, prev)
+            meas = replace(meas, offset_s=t_meas - time_s)
             sensors = np.unique(meas.sensor)
             groups = [np.flatnonzero(meas.sensor == s) for s in sensors]
-            times = [float(np.clip(meas.time_s[g].mean(), self.time_s or -np.inf, time_s))
-                     for g in groups]
+            times = [float(t_meas[g].mean()) for g in groups]
             for i in np.argsort(times, kind="stable"):  # one pass per radar, not per track
                 g = meas.take(groups[i])
-                self._predict_to(times[i])
                 inn = self.gate(self.filter, self.state, g)
                 self.state, h, used, mot, ll = self.associator.associate(self.filter,
                                                                          self.state, inn, g)
@@ -160,9 +167,10 @@ class MultiTargetTracker:
                 fresh = np.flatnonzero(~used)
                 if fresh.size:
                     born = g.take(fresh)
-                    self.state = self.state.concat(self.initiator.initiate(self.filter, born))
+                    state = _moved(self.initiator.initiate(self.filter, born), -born.offset_s,
+                                   self.ndim)
+                    self.state = self.state.concat(state)
                     self.manager.add(fresh.size, born.truth_id)
-        self._predict_to(time_s)
         if scanned:
             new = self.manager.record(hit, truth, time_s, llr)
             for k in np.flatnonzero(new):
@@ -190,6 +198,23 @@ class MultiTargetTracker:
         return Tracks(time_s=float(time_s), track_id=mg.track_id.copy(), x=X, P=PP,
                       quality=mg.quality.copy(), confirmed=mg.confirmed.copy(),
                       truth_id=mg.truth_id.copy())
+
+
+def _moved(state, tau: np.ndarray, n: int):
+    """States (KalmanState or IMMState) moved by ``tau`` s (one per track) at constant velocity.
+
+    Means: positions plus ``tau`` times velocities; covariances ``F P F'`` with
+    ``F = [[I, tau I], [0, I]]`` on positions and velocities (no process noise).
+    """
+    if not tau.any():
+        return state
+    x, P = state.x.copy(), state.P.copy()
+    t = tau.reshape(tau.shape + (1,) * (x.ndim - 1))
+    x[..., :n] += t * x[..., n:2 * n]
+    t = t[..., None]
+    P[..., :n, :] += t * P[..., n:2 * n, :]
+    P[..., :, :n] += t * P[..., :, n:2 * n]
+    return replace(state, x=x, P=P)
 
 
 @dataclass
