@@ -172,6 +172,11 @@ class IMMFilter:
 
     def prior(self) -> tuple[np.ndarray, np.ndarray]:
         """Birth mean and variance of the common extra components (first model that has one)."""
+        if getattr(self, "_prior", None) is None:
+            self._prior = self._common_prior()
+        return self._prior[0].copy(), self._prior[1].copy()
+
+    def _common_prior(self) -> tuple[np.ndarray, np.ndarray]:
         n = 2 * self.ndim
         extra = self._names[n:]
         mean, var = np.zeros(len(extra)), np.ones(len(extra))
@@ -230,10 +235,11 @@ class IMMFilter:
         mj = np.asarray(mj, int)
         p = len(ti)
         m, r, d = state.x.shape
-        flat = self.filters[0].innovations(
-            KalmanState(state.x[ti].reshape(p * r, d), state.P[ti].reshape(p * r, d, d)),
-            np.arange(p * r), meas, np.repeat(mj, r))
-        flat.ti = np.repeat(ti, r)
+        f0 = self.filters[0]
+        x = state.x[ti].reshape(p * r, d)
+        P = state.P[ti].reshape(p * r, d, d)
+        tir, mjr = np.repeat(ti, r), np.repeat(mj, r)
+        flat = f0._innovations(x, P, tir, meas, mjr)
         ll = flat.loglik.reshape(p, r)
         loglik = _logsumexp(ll + np.log(np.maximum(state.mu[ti], 1e-300)))
         d2 = flat.d2.reshape(p, r).min(1) if p else np.zeros(0)

@@ -334,7 +334,11 @@ def _cholesky(S):
 
 def _finish(ti, mj, nu, S, PHt, meas, valid=None):
     L = _cholesky(S)
-    w = np.linalg.solve(L, nu[..., None])[..., 0]
+    # w = L^-1 nu by forward substitution (a loop over the few measurement components).
+    w = np.empty_like(nu)
+    for i in range(nu.shape[1]):
+        acc = nu[:, i] - np.einsum("pj,pj->p", L[:, i, :i], w[:, :i]) if i else nu[:, 0]
+        w[:, i] = acc / L[:, i, i]
     d2 = np.einsum("pi,pi->p", w, w)
     dof = (meas.valid[mj] if valid is None else valid).sum(1)
     logdet = 2 * np.log(np.einsum("pii->pi", L)).sum(1)
@@ -456,7 +460,10 @@ class ExtendedKalmanFilter:
         moved by its offset tau at constant velocity: ``h(p + tau v, v)``, whose Jacobian is
         ``H [[I, tau I], [0, I]]`` (positions and velocities; other components unchanged).
         """
-        x, P = state.x[ti], state.P[ti]
+        return self._innovations(state.x[ti], state.P[ti], ti, meas, mj)
+
+    def _innovations(self, x, P, ti, meas: Measurements, mj) -> Innovations:
+        # innovations() with the pairs' states x (p, d) and covariances P (p, d, d) given.
         n = meas.ndim
         tau = meas.pair_offsets(mj)
         if meas.kind == "cartesian":
@@ -528,9 +535,11 @@ class UnscentedKalmanFilter(ExtendedKalmanFilter):
 
     def innovations(self, state: KalmanState, ti, meas: Measurements, mj) -> Innovations:
         """Innovations of the pairs through the sigma points (exact for Cartesian data)."""
+        return self._innovations(state.x[ti], state.P[ti], ti, meas, mj)
+
+    def _innovations(self, x, P, ti, meas: Measurements, mj) -> Innovations:
         if meas.kind == "cartesian":
-            return super().innovations(state, ti, meas, mj)
-        x, P = state.x[ti], state.P[ti]
+            return super()._innovations(x, P, ti, meas, mj)
         p, d = x.shape
         X = self._sigma(x, P)
         ns = X.shape[1]

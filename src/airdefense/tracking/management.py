@@ -16,7 +16,8 @@ class SinglePointInitiator:
     Position and its covariance come from the measurement; velocity is zero with standard
     deviation ``speed_sigma_mps`` per axis, except along the line of sight when the measurement
     carries a range rate, which then sets that component. Extra components (turn rate, drag, ...)
-    take the filter's prior.
+    take the filter's prior. A measurement with an offset (``Measurements.offset_s``, its time
+    minus the tracker's) starts a track moved to the tracker's time at constant velocity.
 
     Parameters
     ----------
@@ -54,6 +55,13 @@ class SinglePointInitiator:
             x[:, 2 * n:] = mean
             idx = np.arange(2 * n, D)
             P[:, idx, idx] = var
+        if meas.offset_s is not None and meas.offset_s.any():
+            # x(t - tau) = F(-tau) x(t): positions minus tau times velocities; P = F P F'.
+            t = -meas.offset_s[:, None]
+            x[:, :n] += t * x[:, n:2 * n]
+            t = t[:, :, None]
+            P[:, :n, :] += t * P[:, n:2 * n, :]
+            P[:, :, :n] += t * P[:, :, n:2 * n]
         return filt.initiate(x, P)
 
 

@@ -328,32 +328,29 @@ class Ballistic(MotionModel):
         return s
 
     @staticmethod
-    def _flow(Y, out, M):
+    def _flow(Y, out, M, k):
         # Right-hand side of the state and of the variational equations together, into out:
-        # Y[:, 0] is the state s (m, 7), Y[:, 1:] the sensitivity Phi (m, 7, 7); out gets
-        # [f(s); A(s) Phi] using the block structure of A (rows 0-2: velocities; rows 3-5: drag
-        # terms in z, v and k; row 6: zero, so Phi's row 6 stays e_6). M (m, 3, 4) is scratch.
-        # The drag of _deriv: k in [0, K_MAX], at most MAX_DRAG_MPS2, speed floored at 1e-9.
-        s = Y[:, 0]
-        v = s[:, 3:6]
-        k = np.minimum(np.maximum(s[:, 6], 0.0), K_MAX_M2PKG)
-        half_rho = (0.5 * RHO0_KGPM3) * np.exp(np.maximum(s[:, 2], -5e3) * (-1.0 / SCALE_HEIGHT_M))
-        sp = np.maximum(np.sqrt(np.einsum("mi,mi->m", v, v)), 1e-9)
-        c = np.minimum(half_rho * k, MAX_DRAG_MPS2 / (sp * sp))
+        # Y[:, :, 0] is the state s (m, 7), Y[:, :, 1:] the sensitivity Phi (m, 7, 7); out gets
+        # [f(s), A(s) Phi] using the block structure of A: rows 0-2 are the velocity rows of
+        # both; rows 3-5 hold the drag terms in z, v and k; row 6 is zero (set by the caller),
+        # so Phi's row 6 stays e_6. k (m,) is the clipped drag coefficient (constant in a step).
+        # M (m, 3, 4) is scratch. The drag of _deriv: at most MAX_DRAG_MPS2, speed >= 1e-9.
+        v = Y[:, 3:6, 0]
+        half_rho = np.exp(np.maximum(Y[:, 2, 0], -5e3) * (-1.0 / SCALE_HEIGHT_M))
+        half_rho *= 0.5 * RHO0_KGPM3
+        sp2 = np.maximum(np.einsum("mi,mi->m", v, v), 1e-18)
+        sp = np.sqrt(sp2)
+        c = np.minimum(half_rho * k, MAX_DRAG_MPS2 / sp2)
         csp = c * sp
-        f = out[:, 0]
-        f[:, :3] = v
-        np.multiply(-csp[:, None], v, out=f[:, 3:6])
-        f[:, 5] -= GRAVITY_MPS2
-        f[:, 6] = 0.0
-        # M = [d acc / dz | d acc / dv]; d acc / dk goes straight into column 6 (Phi[6] = e_6).
+        out[:, :3] = Y[:, 3:6]  # d(position)/dt = velocity, for the state and Phi alike
+        # M = [d acc / dz | d acc / dv]; d acc / dk goes straight into column 7 (Phi[6] = e_6).
         np.multiply(v, (csp * (1.0 / SCALE_HEIGHT_M))[:, None], out=M[:, :, 0])
         np.multiply(v[:, :, None], ((-c / sp)[:, None] * v)[:, None, :], out=M[:, :, 1:])
         M.reshape(len(M), 12)[:, 1::5] -= csp[:, None]
-        out[:, 1:4] = Y[:, 4:7]
-        np.matmul(M, Y[:, 3:7], out=out[:, 4:7])
-        out[:, 4:7, 6] -= (half_rho * sp)[:, None] * v
-        out[:, 7] = 0.0
+        np.matmul(M, Y[:, 2:6, 1:], out=out[:, 3:6, 1:])
+        np.multiply(v, -csp[:, None], out=out[:, 3:6, 0])
+        out[:, 5, 0] -= GRAVITY_MPS2
+        out[:, 3:6, 7] -= half_rho[:, None] * sp[:, None] * v
         return out
 
     def transition_jacobian(self, x, dt):
@@ -366,26 +363,29 @@ class Ballistic(MotionModel):
         n = max(1, int(np.ceil(abs(dt) / self.max_substep)))
         h = dt / n
         m = len(x)
-        Y = np.empty((m, 8, 7))
-        Y[:, 0] = x
-        Y[:, 1:] = np.eye(7)
+        Y = np.empty((m, 7, 8))
+        Y[:, :, 0] = x
+        Y[:, :, 1:] = np.eye(7)
+        k = np.minimum(np.maximum(Y[:, 6, 0], 0.0), K_MAX_M2PKG)
         k1, k2, k3, k4, T = (np.empty_like(Y) for _ in range(5))
+        for a in (k1, k2, k3, k4):
+            a[:, 6] = 0.0
         M = np.empty((m, 3, 4))
         flow = self._flow
         for _ in range(n):  # sub-steps of one batch, not a loop over tracks
-            flow(Y, k1, M)
-            flow(np.add(Y, (0.5 * h) * k1, out=T), k2, M)
-            flow(np.add(Y, (0.5 * h) * k2, out=T), k3, M)
-            flow(np.add(Y, h * k3, out=T), k4, M)
+            flow(Y, k1, M, k)
+            flow(np.add(Y, (0.5 * h) * k1, out=T), k2, M, k)
+            flow(np.add(Y, (0.5 * h) * k2, out=T), k3, M, k)
+            flow(np.add(Y, h * k3, out=T), k4, M, k)
             k2 += k3
             k2 *= 2.0
             k2 += k1
             k2 += k4
             k2 *= h / 6
             Y += k2
-        s = Y[:, 0].copy()
+        s = Y[:, :, 0].copy()
         s[:, 6] = np.clip(s[:, 6], 0.0, K_MAX_M2PKG)
-        return s, Y[:, 1:]
+        return s, Y[:, :, 1:]
 
     def jacobian(self, x, dt):
         """State-transition matrix from the variational equations ``dPhi/dt = A(x(t)) Phi``.

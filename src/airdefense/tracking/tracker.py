@@ -144,12 +144,14 @@ class MultiTargetTracker:
             t_meas = np.minimum(meas.time_s, time_s)
             if prev is not None:
                 t_meas = np.maximum(t_meas, prev)
-            meas = replace(meas, offset_s=t_meas - time_s)
-            sensors = np.unique(meas.sensor)
-            groups = [np.flatnonzero(meas.sensor == s) for s in sensors]
-            times = [float(t_meas[g].mean()) for g in groups]
+            # Rows sorted by radar once; each radar's rows are then a slice.
+            order = np.argsort(meas.sensor, kind="stable")
+            meas = replace(meas, offset_s=t_meas - time_s).take(order)
+            sensors, start, count = np.unique(meas.sensor, return_index=True,
+                                              return_counts=True)
+            times = np.add.reduceat(t_meas[order], start) / count
             for i in np.argsort(times, kind="stable"):  # one pass per radar, not per track
-                g = meas.take(groups[i])
+                g = meas.take(slice(start[i], start[i] + count[i]))
                 inn = self.gate(self.filter, self.state, g)
                 self.state, h, used, mot, ll = self.associator.associate(self.filter,
                                                                          self.state, inn, g)
@@ -167,9 +169,7 @@ class MultiTargetTracker:
                 fresh = np.flatnonzero(~used)
                 if fresh.size:
                     born = g.take(fresh)
-                    state = _moved(self.initiator.initiate(self.filter, born), -born.offset_s,
-                                   self.ndim)
-                    self.state = self.state.concat(state)
+                    self.state = self.state.concat(self.initiator.initiate(self.filter, born))
                     self.manager.add(fresh.size, born.truth_id)
         if scanned:
             new = self.manager.record(hit, truth, time_s, llr)
@@ -198,23 +198,6 @@ class MultiTargetTracker:
         return Tracks(time_s=float(time_s), track_id=mg.track_id.copy(), x=X, P=PP,
                       quality=mg.quality.copy(), confirmed=mg.confirmed.copy(),
                       truth_id=mg.truth_id.copy())
-
-
-def _moved(state, tau: np.ndarray, n: int):
-    """States (KalmanState or IMMState) moved by ``tau`` s (one per track) at constant velocity.
-
-    Means: positions plus ``tau`` times velocities; covariances ``F P F'`` with
-    ``F = [[I, tau I], [0, I]]`` on positions and velocities (no process noise).
-    """
-    if not tau.any():
-        return state
-    x, P = state.x.copy(), state.P.copy()
-    t = tau.reshape(tau.shape + (1,) * (x.ndim - 1))
-    x[..., :n] += t * x[..., n:2 * n]
-    t = t[..., None]
-    P[..., :n, :] += t * P[..., n:2 * n, :]
-    P[..., :, :n] += t * P[..., :, n:2 * n]
-    return replace(state, x=x, P=P)
 
 
 @dataclass
