@@ -16,7 +16,7 @@ from airdefense.tracking.kalman import (
     Innovations,
     KalmanState,
     Measurements,
-    kalman_update,
+    _gain_update,
     weighted_update,
 )
 from airdefense.tracking.models import Embedded, MotionModel, common_names
@@ -79,9 +79,11 @@ class IMMState:
 class IMMInnovations:
     """Innovations of p pairs under every model, plus the mixture figures used to associate.
 
-    ``flat`` holds the p * r pair-model rows, pair-major (row ``i * r + j`` is pair i under model
-    j). ``d2`` is the smallest distance over the models (a pair is gated in if any model accepts
-    it); ``loglik`` is the log of the mode-weighted mixture likelihood.
+    ``flat`` holds pair-model rows, pair-major (row ``i * r + j`` is pair i under model j);
+    ``pairs`` says which of its pairs these are (None: all, in order), so that taking pairs
+    does not copy the per-model arrays until an update needs them. ``d2`` is the smallest
+    distance over the models (a pair is gated in if any model accepts it); ``loglik`` is the
+    log of the mode-weighted mixture likelihood.
     """
 
     ti: np.ndarray
@@ -91,25 +93,32 @@ class IMMInnovations:
     loglik: np.ndarray
     dof: np.ndarray
     r: int
+    pairs: np.ndarray | None = None
+
+    def rows(self) -> np.ndarray | slice:
+        """Rows of ``flat`` that belong to these pairs, pair-major."""
+        if self.pairs is None:
+            return slice(None)
+        return (self.pairs[:, None] * self.r + np.arange(self.r)).ravel()
 
     @property
     def model_loglik(self) -> np.ndarray:
         """Log-likelihood of each pair under each model, shape (p, r)."""
-        return self.flat.loglik.reshape(len(self.ti), self.r)
+        return self.flat.loglik[self.rows()].reshape(len(self.ti), self.r)
 
     @property
     def per_model(self) -> list[Innovations]:
         """The pairs' innovations under each model, one :class:`Innovations` per model."""
         r = self.r
-        return [self.flat.take(slice(j, None, r)) for j in range(r)]
+        flat = self.flat if self.pairs is None else self.flat.take(self.rows())
+        return [flat.take(slice(j, None, r)) for j in range(r)]
 
     def take(self, sel) -> IMMInnovations:
         """Pairs ``sel`` (index array or boolean mask)."""
         idx = np.flatnonzero(sel) if np.asarray(sel).dtype == bool else np.asarray(sel, int)
-        r = self.r
-        rows = (idx[:, None] * r + np.arange(r)).ravel()
-        return IMMInnovations(self.ti[idx], self.mj[idx], self.flat.take(rows), self.d2[idx],
-                              self.loglik[idx], self.dof[idx], r)
+        return IMMInnovations(self.ti[idx], self.mj[idx], self.flat, self.d2[idx],
+                              self.loglik[idx], self.dof[idx], self.r,
+                              idx if self.pairs is None else self.pairs[idx])
 
 
 def _logsumexp(a: np.ndarray) -> np.ndarray:
@@ -253,8 +262,10 @@ class IMMFilter:
         ti = inn.ti
         p = len(ti)
         x, P, mu = state.x.copy(), state.P.copy(), state.mu.copy()
-        xn, Pn = kalman_update(state.x[ti].reshape(p * r, d), state.P[ti].reshape(p * r, d, d),
-                               inn.flat)
+        rows = inn.rows()
+        f = inn.flat
+        xn, Pn = _gain_update(state.x[ti].reshape(p * r, d), state.P[ti].reshape(p * r, d, d),
+                              f.nu[rows], f.S[rows], f.PHt[rows])
         x[ti] = xn.reshape(p, r, d)
         P[ti] = Pn.reshape(p, r, d, d)
         ll = inn.model_loglik + np.log(np.maximum(mu[ti], 1e-300))

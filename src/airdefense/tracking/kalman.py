@@ -359,9 +359,14 @@ def kalman_update(x, P, inn: Innovations):
     P : ndarray of shape (p, d, d)
         The prior of each pair's track (already indexed by pair).
     """
-    K = np.swapaxes(np.linalg.solve(inn.S, np.swapaxes(inn.PHt, 1, 2)), 1, 2)
-    xn = x + np.einsum("pij,pj->pi", K, inn.nu)
-    Pn = _sym(P - K @ inn.S @ np.swapaxes(K, 1, 2))
+    return _gain_update(x, P, inn.nu, inn.S, inn.PHt)
+
+
+def _gain_update(x, P, nu, S, PHt):
+    # Kalman update of pairs from their innovations nu, covariances S and cross-covariances PHt.
+    K = np.swapaxes(np.linalg.solve(S, np.swapaxes(PHt, 1, 2)), 1, 2)
+    xn = x + np.einsum("pij,pj->pi", K, nu)
+    Pn = _sym(P - K @ S @ np.swapaxes(K, 1, 2))
     return xn, Pn
 
 
