@@ -118,3 +118,30 @@ def test_azimuth_innovation_wraps(rng):
     m = Measurements.polar(0.0, z, np.diag([1.0, 1e-4, 1e-4, np.nan])[None], np.zeros(3))
     inn = f.innovations(s, np.arange(1), m, np.arange(1))
     assert abs(inn.nu[0, 1]) < 0.01
+
+
+@pytest.mark.parametrize("kind", ["cartesian", "polar"])
+def test_time_offset_innovations_are_those_of_the_moved_state(rng, kind):
+    """An offset tau gives the innovation of x moved by tau, and H times [[I, tau I], [0, I]]."""
+    f = ExtendedKalmanFilter(ConstantVelocity(1.0, 3))
+    s = _state(rng, 5, 6)
+    tau = rng.uniform(-1.0, 0.0, 5)
+    moved = s.x.copy()
+    moved[:, :3] += tau[:, None] * s.x[:, 3:]
+    F = np.broadcast_to(np.eye(6), (5, 6, 6)).copy()
+    F[:, [0, 1, 2], [3, 4, 5]] = tau[:, None]
+    if kind == "cartesian":
+        meas = Measurements.cartesian(0.0, moved[:, :3] + rng.normal(0, 10, (5, 3)), 10.0)
+    else:
+        z = polar_h(moved, np.zeros((5, 3)), 3) + rng.normal(0, 1e-3, (5, 4))
+        meas = Measurements.polar(0.0, z, np.broadcast_to(np.eye(4) * 1e-2, (5, 4, 4)),
+                                  np.zeros(3))
+    i = np.arange(5)
+    # Reference: the state moved by tau with covariance F P F', no offset.
+    ref = f.innovations(KalmanState(moved, F @ s.P @ np.swapaxes(F, 1, 2)), i, meas, i)
+    meas.offset_s = tau
+    got = f.innovations(s, i, meas, i)
+    assert np.allclose(got.nu, ref.nu, atol=1e-9) and np.allclose(got.S, ref.S)
+    assert np.allclose(got.d2, ref.d2) and np.allclose(got.loglik, ref.loglik)
+    # The cross-covariance is with the unmoved state: F^-1 times the moved one's.
+    assert np.allclose(F @ got.PHt, ref.PHt)

@@ -120,3 +120,21 @@ def test_ballistic_drag_estimate_outside_physics_stays_finite():
     assert np.all((out[:, 6] >= 0) & (out[:, 6] <= K_MAX_M2PKG))
     # With k clipped to 0 the first track falls as in vacuum.
     assert out[0, 3] == pytest.approx(1500.0)
+
+
+@pytest.mark.parametrize("dt", [0.1, 0.6, 2.0])
+def test_transition_jacobian_agrees_with_transition_and_jacobian(rng, dt):
+    """Each model's fused transition_jacobian gives its transition and its Jacobian."""
+    names = common_names([ConstantVelocity(), CoordinatedTurn(), Ballistic()])
+    x = np.zeros((6, 8))  # drag below the 30 g cap, where the Jacobian is smooth
+    x[:, :3] = rng.uniform([-1e4, -1e4, 5000], [1e4, 1e4, 20000], (6, 3))
+    x[:, 3:6] = rng.normal(0, 300, (6, 3))
+    x[:, 6] = rng.normal(0, 0.05, 6)
+    x[:, 7] = rng.uniform(1e-5, 1e-3, 6)
+    for mdl in (ConstantVelocity(), CoordinatedTurn(), Ballistic()):
+        e = Embedded(mdl, names)
+        y, F = e.transition_jacobian(x, dt)
+        assert np.allclose(y, e.transition(x, dt), rtol=1e-12, atol=1e-9)
+        assert np.allclose(F, e.jacobian(x, dt), rtol=1e-12, atol=1e-12)
+        num = MotionModel.jacobian(e, x, dt)
+        assert np.allclose(np.broadcast_to(F, num.shape), num, rtol=1e-4, atol=1e-5)
