@@ -184,14 +184,15 @@ class Coverage:
         # alt_m above it); the antenna's share of the horizon angle on the effective sphere, rad.
         h1 = np.maximum(self.antenna_height_m + frame.alt_m, 0.0)
         self._horizon_angle = np.arctan(np.sqrt(h1 * (2 * re + h1)) / re)
-        # Per-radar limits as rows, gathered per pair in one take by _pairs (a full-circle
-        # radar's half sector is inf: its sector test always passes).
+        # Per-radar limits as rows, gathered per pair in one take by _pairs: antenna (3), up (3),
+        # lower bounds then upper bounds of (range, height, sin elevation), boresight, horizon
+        # angle, half sector (inf for a full circle: its sector test always passes).
         half = np.where(self.full_circle, np.inf, 0.5 * self.sector_rad)
         self._limits = np.concatenate([
-            self.antenna_enu.T, self._up.T, self.boresight_rad[None], self._horizon_angle[None],
-            self.min_range_m[None], self.max_range_m[None],
-            (self.min_altitude_m - frame.alt_m)[None], (self.max_altitude_m - frame.alt_m)[None],
-            self._sin_el.T, half[None]]).reshape(15, n)
+            self.antenna_enu.T, self._up.T,
+            self.min_range_m[None], (self.min_altitude_m - frame.alt_m)[None], self._sin_el.T[:1],
+            self.max_range_m[None], (self.max_altitude_m - frame.alt_m)[None], self._sin_el.T[1:],
+            self.boresight_rad[None], self._horizon_angle[None], half[None]]).reshape(15, n)
         self._any_sector = bool((~self.full_circle).any())
 
     def __len__(self) -> int:
@@ -220,7 +221,8 @@ class Coverage:
         if k <= _BATCH_PAIRS:
             # Few pairs: one pass with the limits gathered per pair (a fixed number of NumPy
             # calls, whatever the number of radars).
-            vals = self._pairs(radar, pos)[:7]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                vals = self._pairs(radar, pos)[:7]
             return PairGeometry(**{f: v.reshape(shape) for f, v in zip(_FIELDS + ("covered",),
                                                                          vals, strict=True)})
         out = {f: np.empty(k) for f in _FIELDS}
@@ -241,40 +243,49 @@ class Coverage:
         return PairGeometry(**res)
 
     def _pairs(self, radar: np.ndarray, pos: np.ndarray) -> tuple:
-        """Geometry of flat pairs in one pass, limits gathered per pair.
+        """Geometry of flat pairs in one pass, limits gathered per pair (call under errstate).
 
         The arithmetic is that of :meth:`_segment` operation for operation, so both give the same
         bits. Returns the :data:`_FIELDS` arrays, ``covered``, then ``dx, dy, dz`` (target minus
         antenna, ENU, m), each shape (k,).
         """
         r = self.frame.radius_m
+        k = radar.size
         lim = self._limits[:, radar]
         x, y, z = pos[:, 0], pos[:, 1], pos[:, 2]
-        dx = x - lim[0]
-        dy = y - lim[1]
-        dz = z - lim[2]
-        horiz2 = dx * dx + dy * dy
-        rng = np.sqrt(horiz2 + dz * dz)
+        d = pos.T - lim[0:3]
+        dx, dy, dz = d
+        dd = d * d
+        horiz2 = dd[0] + dd[1]
+        # Range, height and sin(local elevation) as rows of one array: one test of the limits.
+        v = np.empty((3, k))
+        rng, h_t, sin_le = v
+        np.sqrt(horiz2 + dd[2], out=rng)
         az = np.arctan2(dx, dy)
         az += np.where(az < 0, _TWO_PI, 0.0)
         el = np.arctan2(dz, np.sqrt(horiz2))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sin_le = (dx * lim[3] + dy * lim[4] + dz * lim[5]) / rng
-        sin_le[rng == 0] = 1.0
-        zc = z + r
-        norm_t = np.sqrt(x * x + y * y + zc * zc)
-        h_t = norm_t - r
-        cos_g = (x * lim[3] + y * lim[4] + zc * lim[5]) / norm_t
-        off = az - lim[6]
+        du = d * lim[3:6]
+        np.divide(du[0] + du[1] + du[2], rng, out=sin_le)
+        if not rng.all():
+            sin_le[rng == 0] = 1.0
+        q = np.empty((3, k))
+        q[0] = x
+        q[1] = y
+        zc = q[2]
+        np.add(z, r, out=zc)
+        qq = q * q
+        norm_t = np.sqrt(qq[0] + qq[1] + qq[2])
+        np.subtract(norm_t, r, out=h_t)
+        qu = q * lim[3:6]
+        cos_g = (qu[0] + qu[1] + qu[2]) / norm_t
+        off = az - lim[12]
         off -= _TWO_PI * np.floor((off + np.pi) * (1.0 / _TWO_PI))
         re = self.k * r
         h_msl = h_t + self.frame.alt_m
         h2 = np.maximum(h_msl, 0.0)
-        ang = lim[7] + np.arctan(np.sqrt(h2 * (2 * re + h2)) / re)
-        cov = (rng >= lim[8]) & (rng <= lim[9])
-        cov &= h_t >= lim[10]
-        cov &= h_t <= lim[11]
-        cov &= (sin_le >= lim[12]) & (sin_le <= lim[13])
+        ang = lim[13] + np.arctan(np.sqrt(h2 * (2 * re + h2)) / re)
+        inside = (v >= lim[6:9]) & (v <= lim[9:12])
+        cov = inside[0] & inside[1] & inside[2]
         if self._any_sector:
             cov &= np.abs(off) <= lim[14]
         cov &= (cos_g >= np.cos(np.minimum(self.k * ang, np.pi))) & (h_msl >= -1e-3)

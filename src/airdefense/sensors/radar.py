@@ -44,7 +44,6 @@ from airdefense.sensors.detection import (
     snr_radar_equation,
     threshold_from_pfa,
 )
-from airdefense.threats.rcs import aspect_rcs_m2
 
 __all__ = ["RadarNetwork", "reference_snr_db"]
 
@@ -246,15 +245,23 @@ class RadarNetwork:
         cov = self.coverage
         #: Mean false alarms per full sweep before the swept fraction, shape (n_radars,).
         self._pfa_cells = self.pfa * self.false_alarm_cells()
+        self._radar_idx = np.arange(k)
         # Gamma shape and scale of the fluctuation draw (Swerling 0 draws too: it keeps the
         # draw order; its sample is then ignored).
         self._gamma_shape = np.where(self.swerling == 1, 1.0, 2.0)
         self._gamma_scale = 1.0 / self._gamma_shape
         self._steady = self.swerling == 0
+        shapes = np.unique(self._gamma_shape)
+        self._gamma_one = (float(shapes[0]), float(1.0 / shapes[0])) if shapes.size == 1 else None
         self._any_steady = bool(self._steady.any())
         self._ref_snr_lin = db_to_linear(self.ref_snr_db)
-        self._no_rdot = np.isnan(self.sigma_ref[:, 3])
-        self._any_no_rdot = bool(self._no_rdot.any())
+        # Covariance template per radar, flattened (4 x 4): NaN in the range-rate row and column
+        # of a radar without Doppler, zeros elsewhere (the diagonal is written per detection).
+        tmpl = np.zeros((k, 4, 4))
+        no_rdot = np.isnan(self.sigma_ref[:, 3])
+        tmpl[no_rdot, 3, :] = np.nan
+        tmpl[no_rdot, :, 3] = np.nan
+        self._r_template = tmpl.reshape(k, 16)
         half = np.where(cov.full_circle, np.inf, 0.5 * cov.sector_rad)
         # False-alarm limits, rows: sweep start, sweep width, boresight, half sector, min range,
         # range span, min elevation, elevation span, max range rate, threshold.
@@ -275,19 +282,46 @@ class RadarNetwork:
             n_e = int(np.floor(np.pi / b)) + 2
             if float(k) * n_r * n_a * n_e < 2.0**62:
                 self._cell_sizes = (n_r, n_a, n_e)
-        self._cell_res = np.stack([self.range_res_m, self.beam_rad]).reshape(2, k)
 
-    def _search_looks(self, t: float, active: np.ndarray, cols: np.ndarray, states: np.ndarray,
-                      rate: np.ndarray, phase_new: np.ndarray):
+    def pair_aspect_rcs_m2(self, states, radar, target, front_m2, side_m2, tail_m2):
+        """Aspect RCS of radar-target pairs, m^2, shape (k,).
+
+        :func:`airdefense.threats.rcs.aspect_rcs_m2` of ``states[target]`` seen from the antenna
+        of ``radar``, with the same arithmetic operation for operation (so the same bits),
+        without the per-call overhead of ``np.linalg.norm``.
+
+        Parameters
+        ----------
+        states : ndarray of shape (n, 6)
+            Truth states, ENU, m and m/s.
+        radar, target : ndarray of int, shape (k,)
+            The pairs.
+        front_m2, side_m2, tail_m2 : ndarray of shape (n,)
+            Nose-on, broadside and tail-on RCS of each target, m^2.
+        """
+        s = states[target]
+        vel = s[:, 3:]
+        los = self.enu[radar] - s[:, :3]
+        vn = np.sqrt(np.add.reduce(vel * vel, axis=-1))
+        ln = np.sqrt(np.add.reduce(los * los, axis=-1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = np.add.reduce(vel * los, axis=-1) / (vn * ln)
+        c = np.where((vn > 0) & (ln > 0), c, 1.0)
+        c2 = c * c
+        axial = np.where(c >= 0, front_m2[target], tail_m2[target])
+        return axial * c2 + side_m2[target] * (1.0 - c2)
+
+    def _search_looks(self, t: float, allow: np.ndarray, states: np.ndarray, rate: np.ndarray,
+                      phase_new: np.ndarray):
         """Pairs the search sweep passes in (t_last, t], with their look times.
 
-        Every radar against the alive targets ``cols`` in one (n_radars, n_alive) pass; pairs come
-        out radar by radar, targets in index order.
+        Every radar against every target in one (n_radars, n) pass, kept where ``allow``
+        (active radar, alive target not held in track by an electronic radar); pairs come out
+        radar by radar, targets in index order.
         """
-        pos = states[cols]
         ant = self.enu
-        d0 = pos[:, 0] - ant[:, 0, None]
-        d1 = pos[:, 1] - ant[:, 1, None]
+        d0 = states[:, 0] - ant[:, 0, None]
+        d1 = states[:, 1] - ant[:, 1, None]
         x = np.arctan2(d0, d1) - self.sweep_start[:, None]
         x -= _TWO_PI * np.floor(x * (1.0 / _TWO_PI))
         f = x / self.sweep_rad[:, None]
@@ -297,12 +331,9 @@ class RadarNetwork:
         # moves a few milliradians at most while the beam crosses it).
         tau = t - y / rate[:, None]
         ok = (tau > self.t_last[:, None]) & (f <= 1.0)
-        ok &= active[:, None]
-        if self._any_electronic:
-            # Electronic radars revisit their held targets in track, not in search.
-            ok &= ~(self.tracked[:, cols] & self.electronic[:, None])
+        ok &= allow
         ri, ci = np.nonzero(ok)
-        return ri, cols[ci], tau[ri, ci]
+        return ri, ci, tau[ok]
 
     def _track_looks(self, t: float, active: np.ndarray):
         """Track revisits of electronic radars falling due by t (tracked targets are alive)."""
@@ -341,12 +372,12 @@ class RadarNetwork:
         if self._cell_sizes is None:  # pragma: no cover - only for absurdly fine cells
             return True
         n_r, n_a, n_e = self._cell_sizes
-        res = self._cell_res[:, ri]
-        key = ri * n_r + np.floor(r / res[0]).astype(np.int64)
+        beam = self.beam_rad[ri]
+        key = ri * n_r + np.floor(r / self.range_res_m[ri]).astype(np.int64)
         key *= n_a
-        key += np.floor(az / res[1]).astype(np.int64)
+        key += np.floor(az / beam).astype(np.int64)
         key *= n_e
-        key += np.floor((el + np.pi / 2) / res[1]).astype(np.int64)
+        key += np.floor((el + np.pi / 2) / beam).astype(np.int64)
         key.sort()
         return bool((key[1:] == key[:-1]).any())
 
@@ -388,11 +419,15 @@ class RadarNetwork:
         ``launch_s`` (shape (n,)), when given, drops detections of a target looked at before its
         launch from the output (they still count in the track tables, as before).
         """
+        if len(self) == 0:
+            return Detections.empty()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self._scan_body(t, states, rcs_pairs, alive, rng, launch_s)
+
+    def _scan_body(self, t, states, rcs_pairs, alive, rng, launch_s) -> Detections:
         n = states.shape[0]
         self._ensure_targets(n)
         k = len(self)
-        if k == 0:
-            return Detections.empty()
         # Stopped radars lose their tracks; dead targets leave every track table.
         tracked = self.tracked
         tracked &= self.operational[:, None] & alive
@@ -402,9 +437,12 @@ class RadarNetwork:
         phase_new = np.mod(self.phase + swept, 1.0)
         active = self.operational & (dt > 0)
 
-        cols = np.flatnonzero(alive)
-        if cols.size and active.any():
-            ri, ci, tau = self._search_looks(t, active, cols, states, rate, phase_new)
+        if active.any() and alive.any():
+            # Electronic radars revisit their held targets in track, not in search.
+            allow = active[:, None] & alive
+            if self._any_electronic:
+                allow &= ~(tracked & self.electronic[:, None])
+            ri, ci, tau = self._search_looks(t, allow, states, rate, phase_new)
             if self._any_electronic and tracked.any():
                 k_r, k_c, k_t = self._track_looks(t, active)
                 if k_r.size:
@@ -468,7 +506,10 @@ class RadarNetwork:
         rng_m, az, el, _, _, _, cov = self.coverage._pairs(ri, pos)[:7]
         r2 = np.maximum(rng_m, 1e-3) ** 2
         snr = np.where(cov, self._snr_const[ri] * rcs_pairs(ri, ci) / (r2 * r2), 0.0)
-        g = rng.gamma(self._gamma_shape[ri], self._gamma_scale[ri], size=snr.shape)
+        if self._gamma_one is not None:  # one shape for all: the same draws, scalar path
+            g = rng.gamma(self._gamma_one[0], self._gamma_one[1], size=snr.shape)
+        else:
+            g = rng.gamma(self._gamma_shape[ri], self._gamma_scale[ri], size=snr.shape)
         snr = np.where(self._steady[ri], snr, snr * g) if self._any_steady else snr * g
 
         # Merge unresolved returns (covered looks only) of one radar and cell.
@@ -477,8 +518,7 @@ class RadarNetwork:
         rc, azc, elc = rng_m[c], az[c], el[c]
         if self._shares_cell(ric, rc, azc, elc):
             d = pos - self.enu[ri]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rr = np.einsum("ij,ij->i", d, vel) / rng_m
+            rr = np.einsum("ij,ij->i", d, vel) / rng_m
             pol = np.stack([rc, azc, elc], axis=1)
             lead, m_snr, m_pol, m_rr = self._merge_returns(c, ric, pol, snr, rr)
         else:
@@ -492,57 +532,63 @@ class RadarNetwork:
             h = np.flatnonzero(hit)
             hit[h] = self.coverage.terrain_clear(lr[h], pos[lead[h]])
 
-        # Track tables: looks at held targets succeed or count a miss.
-        tracked = self.tracked
-        held = tracked[ri, ci]
+        # Track tables, through flat (radar, target) cell indices: looks at held targets succeed
+        # or count a miss.
+        n = states.shape[0]
+        cell = ri * n + ci
+        tracked = self.tracked.reshape(-1)
+        misses = self.misses.reshape(-1)
+        next_look = self.next_look_s.reshape(-1)
+        held = tracked[cell]
         if held.any():
             success = np.zeros(ri.size, bool)
             success[lead[hit]] = True
-            ok = held & success
-            self.misses[ri[ok], ci[ok]] = 0
+            misses[cell[held & success]] = 0
             bad = held & ~success
-            miss_r, miss_c = ri[bad], ci[bad]
-            self.misses[miss_r, miss_c] += 1
-            drop = self.misses[miss_r, miss_c] >= self.drop_misses[miss_r]
+            mc = cell[bad]
+            mcount = misses[mc] + 1
+            misses[mc] = mcount
+            drop = mcount >= self.drop_misses[ri[bad]]
             if drop.any():
-                tracked[miss_r[drop], miss_c[drop]] = False
-                self.next_look_s[miss_r[drop], miss_c[drop]] = np.inf
+                tracked[mc[drop]] = False
+                next_look[mc[drop]] = np.inf
 
         # New targets take free slots, strongest first; the rest go unreported.
-        lc = ci[lead]
+        lcell = cell[lead]
         report = hit
-        new = hit & ~tracked[lr, lc]
+        new = hit & ~tracked[lcell]
         if new.any():
             nidx = np.flatnonzero(new)
-            free = self.capacity - tracked.sum(axis=1)
+            free = self.capacity - self.tracked.sum(axis=1)
             nr = lr[nidx]
             if (np.bincount(nr, minlength=free.size) <= free).all():
                 take = nidx  # room for all: no ranking needed
             else:
                 o = nidx[np.lexsort((-m_snr[nidx], nr))]
                 rs = lr[o]
-                starts = np.r_[0, np.flatnonzero(np.diff(rs)) + 1]
-                rank = np.arange(o.size) - np.repeat(starts, np.diff(np.r_[starts, o.size]))
+                rank = np.arange(o.size) - np.searchsorted(rs, rs)  # rank within its radar
                 acc = rank < free[rs]
                 take, refuse = o[acc], o[~acc]
                 report = hit.copy()
                 report[refuse] = False
                 self.stats["dropped_capacity"] += int(refuse.size)
-            tr, tc = lr[take], lc[take]
-            tracked[tr, tc] = True
-            self.misses[tr, tc] = 0
-            self.next_look_s[tr, tc] = tau[lead[take]] + self.revisit_s[tr]
+            tc = lcell[take]
+            tracked[tc] = True
+            misses[tc] = 0
+            next_look[tc] = tau[lead[take]] + self.revisit_s[lr[take]]
 
         sel = np.flatnonzero(report)
         ls = lead[sel]
+        lrs = lr[sel]
         if m_pol is None:
-            pol = np.stack([rng_m[ls], az[ls], el[ls]], axis=1)
-            d = pos[ls] - self.enu[lr[sel]]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rr = np.einsum("ij,ij->i", d, vel[ls]) / rng_m[ls]
+            pol = np.empty((ls.size, 3))
+            pol[:, 0] = rc_ = rng_m[ls]
+            pol[:, 1] = az[ls]
+            pol[:, 2] = el[ls]
+            rr = np.einsum("ij,ij->i", pos[ls] - self.enu[lrs], vel[ls]) / rc_
         else:
             pol, rr = m_pol[sel], m_rr[sel]
-        return lr[sel], tau[ls], pol, rr, m_snr[sel], ci[ls]
+        return lrs, tau[ls], pol, rr, m_snr[sel], ci[ls]
 
     def _merge_returns(self, c, ric, pol, snr, rr):
         """Merge covered returns ``c`` sharing a cell: power-weighted, strongest as truth."""
@@ -577,29 +623,22 @@ class RadarNetwork:
         k = radar.size
         if k == 0:
             return Detections.empty()
-        sig = self.sigma_ref[radar] * self._noise_scale(radar, snr)[:, None]
-        noise = noise * np.nan_to_num(sig)
+        scale = np.maximum(np.sqrt(self._ref_snr_lin[radar] / np.maximum(snr, 1e-12)),
+                           self.noise_floor[radar])
+        sig = self.sigma_ref[radar] * scale[:, None]
+        # Only the range-rate sigma of a radar without Doppler is NaN: its noise and hence its
+        # range rate come out NaN, as its row and column of R (the template's NaNs).
         z = np.empty((k, 4))
         z[:, :3] = pol
         z[:, 3] = rdot
-        z += noise
+        z += noise * sig
         z[:, 0] = np.abs(z[:, 0])
         z[:, 1] = np.mod(z[:, 1], _TWO_PI)
-        R = np.zeros((k, 16))
+        R = self._r_template[radar]
         R[:, ::5] = sig * sig
-        R = R.reshape(k, 4, 4)
-        if self._any_no_rdot:
-            nan_rr = np.isnan(sig[:, 3])
-            z[nan_rr, 3] = np.nan
-            R[nan_rr, 3, :] = np.nan
-            R[nan_rr, :, 3] = np.nan
-        return Detections(time_s=tau, sensor=radar, z=z, R=R, sensor_enu=self.enu[radar],
-                          snr_db=linear_to_db(snr), truth_id=truth)
-
-    def _noise_scale(self, radar: np.ndarray, snr: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            g = np.sqrt(self._ref_snr_lin[radar] / np.maximum(snr, 1e-12))
-        return np.maximum(g, self.noise_floor[radar])
+        return Detections(time_s=tau, sensor=radar, z=z, R=R.reshape(k, 4, 4),
+                          sensor_enu=self.enu[radar], snr_db=10.0 * np.log10(snr),
+                          truth_id=truth)
 
     def _false_alarm_draws(self, t, active, swept, rate, rng):
         """Poisson false alarms over the cells swept since the last call, before noise.
@@ -612,20 +651,20 @@ class RadarNetwork:
         total = int(counts.sum())
         if total == 0:
             return None
-        radar = np.repeat(np.arange(len(self)), counts)
+        radar = np.repeat(self._radar_idx, counts)
         u = rng.random((total, 4))
         lim = self._fa_limits[:, radar]
         fr = frac[radar]
         # Uniform over the swept part of the sweep, then kept inside the sector.
+        pol = np.empty((total, 3))
         f = np.mod(self.phase[radar] + u[:, 0] * fr, 1.0)
-        az = np.mod(lim[0] + f * lim[1], _TWO_PI)
-        rng_m = lim[4] + u[:, 1] * lim[5]
-        el = lim[6] + u[:, 2] * lim[7]
+        az = np.mod(lim[0] + f * lim[1], _TWO_PI, out=pol[:, 1])
+        np.add(lim[4], u[:, 1] * lim[5], out=pol[:, 0])
+        np.add(lim[6], u[:, 2] * lim[7], out=pol[:, 2])
         rdot = (2 * u[:, 3] - 1) * lim[8]
         tau = t - (1.0 - u[:, 0]) * fr / np.maximum(rate[radar], 1e-12)
         # A noise crossing: the excess over the threshold is exponential (memoryless).
         zt = lim[9] + rng.exponential(1.0, total)
-        pol = np.stack([rng_m, az, el], axis=1)
         if self._any_sector:
             inside = np.abs(np.angle(np.exp(1j * (az - lim[2])))) <= lim[3]
             if not inside.all():
@@ -653,12 +692,10 @@ class RadarNetwork:
         states = truth.states(t1)
         if len(self) and hasattr(traj, "rcs_front_m2"):
             # Aspect RCS of the looked-at pairs only, from the (memoised) truth states at t1.
-            enu = self.enu
             front, side, tail = traj.rcs_front_m2, traj.rcs_side_m2, traj.rcs_tail_m2
 
             def rcs_pairs(ri, ci):
-                s = states[ci]
-                return aspect_rcs_m2(s[:, :3], s[:, 3:], enu[ri], front[ci], side[ci], tail[ci])
+                return self.pair_aspect_rcs_m2(states, ri, ci, front, side, tail)
         else:
             if len(self) and callable(getattr(traj, "rcs_m2", None)):
                 rcs = np.stack([np.asarray(traj.rcs_m2(t1, e), float) for e in self.enu])
