@@ -108,7 +108,8 @@ class MultiTargetTracker:
             Time of the picture, s; not before the previous call.
         detections : Detections or Measurements
             Radar detections (polar, see :mod:`airdefense.sensors.base`) or prepared
-            measurements. Each radar's rows are processed at their mean time.
+            measurements. Each radar's rows are processed in turn (in the order of their
+            mean time), each row compared with the tracks moved to its own time.
         scanned : bool, optional
             Whether a scan happened in this step (tracks not hit then count a miss). Default:
             whether there is any detection.
