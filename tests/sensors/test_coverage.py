@@ -132,3 +132,34 @@ def test_broadcast_grid_shape():
     pos = FRAME.surface_point(np.linspace(1e3, 50e3, 7), np.zeros(7), np.full(7, 500.0))
     g = cov.geometry(np.arange(2)[:, None], pos[None])
     assert g.covered.shape == (2, 7) and g.range_m.shape == (2, 7)
+
+
+@pytest.mark.parametrize("n_pairs", [1, 500, 5000])
+def test_batched_pairs_equal_radar_by_radar(n_pairs, rng):
+    """The one-pass (gathered limits) geometry gives the same bits as the radar-by-radar one."""
+    import airdefense.sensors.coverage as cov_mod
+
+    names = ["mpq65", "tor_m2_radar", "hawk_par", "hawk_hpi"]
+    presets = [CAT.sensors[nm].model_copy(update={"boresight_deg": 90.0 * i})
+               for i, nm in enumerate(names)]
+    site = FRAME.surface_point(rng.uniform(-5e3, 5e3, 4), rng.uniform(-5e3, 5e3, 4),
+                               np.zeros(4))
+    cov = Coverage(presets, site, FRAME)
+    radar = rng.integers(0, 4, n_pairs)
+    r = rng.uniform(0.0, 150e3, n_pairs)
+    b = rng.uniform(0, 2 * np.pi, n_pairs)
+    pos = FRAME.surface_point(r * np.sin(b), r * np.cos(b), rng.uniform(-50, 20e3, n_pairs))
+    pos[0] = cov.antenna_enu[radar[0]]  # a target on the antenna (range 0)
+    old = cov_mod._BATCH_PAIRS
+    try:
+        cov_mod._BATCH_PAIRS = 10**9
+        batched = cov.geometry(radar, pos)
+        cov_mod._BATCH_PAIRS = -1
+        looped = cov.geometry(radar, pos)
+    finally:
+        cov_mod._BATCH_PAIRS = old
+    for f in ("range_m", "azimuth_rad", "elevation_rad", "sin_local_elevation",
+              "sector_offset_rad", "target_height_m", "covered"):
+        assert getattr(batched, f).tobytes() == getattr(looped, f).tobytes(), f
+    if n_pairs > 100:
+        assert batched.covered.any() and not batched.covered.all()

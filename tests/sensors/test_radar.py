@@ -290,3 +290,109 @@ def test_no_detection_behind_terrain(seed, wall):
     hidden = ray < wall - 60.0 * (h + wall) / xs  # margin for the wall's width and offsets
     assert not np.isin(np.flatnonzero(hidden), seen).any()
     assert seen.size > 0 or hidden.all()
+
+
+def test_pair_aspect_rcs_matches_threats_formula(rng):
+    """The radar's pair RCS gives the bits of threats.rcs.aspect_rcs_m2 (zero speeds included)."""
+    from airdefense.threats.rcs import aspect_rcs_m2
+
+    net = RadarNetwork([unit("tor_m2_radar"), unit("mpq65", east=4e3), unit("hawk_par", north=3e3)],
+                       FRAME)
+    n = 300
+    st_ = targets(rng.uniform(-40e3, 40e3, n), rng.uniform(-40e3, 40e3, n), rng.uniform(0, 9e3, n))
+    st_[:, 3:] = rng.normal(0, 200, (n, 3))
+    st_[:20, 3:] = 0.0
+    front, side, tail = rng.uniform(0.01, 1, n), rng.uniform(0.5, 5, n), rng.uniform(0.05, 2, n)
+    ri, ci = rng.integers(0, 3, 1000), rng.integers(0, n, 1000)
+    got = net.pair_aspect_rcs_m2(st_, ri, ci, front, side, tail)
+    grid = aspect_rcs_m2(st_[None, :, :3], st_[None, :, 3:], net.enu[:, None, :], front, side,
+                         tail)
+    assert got.tobytes() == grid[ri, ci].tobytes()
+
+
+class _Truth:
+    """A stand-in ThreatSet: straight flights with aspect RCS figures and launch times."""
+
+    def __init__(self, st_, launch, rcs):
+        self.st_, self.launch_time_s = st_, launch
+        self.trajectory = type("T", (), {"rcs_front_m2": rcs[0], "rcs_side_m2": rcs[1],
+                                         "rcs_tail_m2": rcs[2]})()
+
+    def states(self, t):
+        out = self.st_.copy()
+        out[:, :3] += self.st_[:, 3:] * t
+        return out
+
+
+def test_step_equals_scan_with_aspect_rcs_and_launch_filter():
+    """step() = scan() with the aspect RCS grid, minus looks earlier than the target's launch."""
+    from airdefense.threats.rcs import aspect_rcs_m2
+
+    units = [unit("tor_m2_radar", max_tracks=6), unit("mpq65", east=3e3, boresight_deg=60.0),
+             unit("hawk_hpi", north=-2e3, max_tracks=2)]
+    g = np.random.default_rng(5)
+    n = 120
+    st_ = targets(g.uniform(-30e3, 30e3, n), g.uniform(-30e3, 30e3, n), g.uniform(50, 6e3, n))
+    st_[:, 3:] = g.normal(0, 150, (n, 3))
+    launch = g.uniform(0, 10, n)
+    rcs = g.uniform(0.05, 3, (3, n))
+    truth = _Truth(st_, launch, rcs)
+    a, b = RadarNetwork(units, FRAME), RadarNetwork(units, FRAME)
+    ra, rb = np.random.default_rng(9), np.random.default_rng(9)
+    n_early = 0
+    for k in range(1, 25):
+        t0, t1 = 0.5 * (k - 1), 0.5 * k
+        alive = launch <= t1
+        da = a.step(t0, t1, truth, lambda t, al=alive: al, ra)
+        x = truth.states(t1)
+        grid = aspect_rcs_m2(x[None, :, :3], x[None, :, 3:], b.enu[:, None, :], *rcs)
+        db = b.scan(t1, x, grid, alive, rb)
+        early = (db.truth_id >= 0) & (db.time_s < launch[np.maximum(db.truth_id, 0)])
+        n_early += int(early.sum())
+        db = db.select(~early)
+        for f in ("time_s", "sensor", "z", "R", "sensor_enu", "snr_db", "truth_id"):
+            assert getattr(da, f).tobytes() == getattr(db, f).tobytes(), (k, f)
+    assert n_early > 0 and a.stats == b.stats
+
+
+def test_dead_targets_do_not_change_the_scan():
+    """Adding dead targets (even with NaN states) leaves every detection and draw unchanged."""
+    units = [unit("tor_m2_radar"), unit("mpq65", east=2e3, max_tracks=4)]
+    g = np.random.default_rng(2)
+    n = 60
+    st_ = targets(g.uniform(-20e3, 20e3, n), g.uniform(-20e3, 20e3, n), g.uniform(50, 4e3, n))
+    extra = np.full((25, 6), np.nan)
+    extra[::2] = st_[:13]
+    both = np.concatenate([st_, extra])
+    rcs = g.uniform(0.1, 2, n)
+    a, b = RadarNetwork(units, FRAME), RadarNetwork(units, FRAME)
+    ra, rb = np.random.default_rng(4), np.random.default_rng(4)
+    alive_b = np.r_[np.ones(n, bool), np.zeros(25, bool)]
+    for k in range(1, 13):
+        da = a.scan(0.5 * k, st_, rcs, np.ones(n, bool), ra)
+        db = b.scan(0.5 * k, both, np.r_[rcs, np.ones(25)], alive_b, rb)
+        assert len(da) > 0
+        for f in ("time_s", "sensor", "z", "R", "snr_db", "truth_id"):
+            assert getattr(da, f).tobytes() == getattr(db, f).tobytes(), (k, f)
+    assert ra.bit_generator.state == rb.bit_generator.state
+
+
+def test_mixed_swerling_network_pd_per_radar(rng):
+    """Radars of different Swerling cases in one network each detect at their own Pd."""
+    sws = (0, 1, 3)
+    units = [unit("tor_m2_radar", swerling=sw, max_tracks=10_000, pfa=1e-12,
+                  range_resolution_m=0.01, beamwidth_deg=0.01, east=0.01 * i)
+             for i, sw in enumerate(sws)]
+    net = RadarNetwork(units, FRAME)
+    n = 3000
+    brg = rng.uniform(0, 2 * np.pi, n)
+    r = rng.uniform(10e3, 30e3, n)
+    st_ = targets(r * np.sin(brg), r * np.cos(brg), 1000.0)
+    d = net.scan(1.0, st_, np.full(n, 1.0), np.ones(n, bool), rng)
+    for i, sw in enumerate(sws):
+        hits = np.zeros(n, bool)
+        hits[d.truth_id[(d.truth_id >= 0) & (d.sensor == i)]] = True
+        rng_m = np.linalg.norm(st_[:, :3] - net.enu[i], axis=1)
+        pd = pd_swerling(net.mean_snr(np.full(n, i), rng_m, 1.0), net.pfa[i], sw)
+        assert 0.3 < pd.mean() < 0.9
+        assert abs(hits.sum() - pd.sum()) < 5 * np.sqrt((pd * (1 - pd)).sum())
