@@ -262,7 +262,7 @@ class Coverage:
         rng, h_t, sin_le = v
         np.sqrt(horiz2 + dd[2], out=rng)
         az = np.arctan2(dx, dy)
-        az += np.where(az < 0, _TWO_PI, 0.0)
+        az += (az < 0) * _TWO_PI  # the additions of _segment's np.where(az < 0, 2 pi, 0)
         el = np.arctan2(dz, np.sqrt(horiz2))
         du = d * lim[3:6]
         np.divide(du[0] + du[1] + du[2], rng, out=sin_le)

@@ -468,6 +468,7 @@ class RadarNetwork:
         fa = self._false_alarm_draws(t, active, swept, rate, rng)
 
         # Advance the sweeps; stopped radars keep the clock but not the work.
+        t_prev = float(self.t_last.min())  # every look of this call is later than t_prev
         self.phase = np.where(self.operational, phase_new, self.phase)
         self.t_last = np.full(k, float(t))
 
@@ -486,7 +487,7 @@ class RadarNetwork:
                         (d_radar, d_tau, d_pol, d_rdot, d_snr, d_truth, noise_d), fa,
                         strict=True))
         order = np.argsort(tau_o, kind="stable")
-        if launch_s is not None and nd:
+        if launch_s is not None and nd and launch_s[d_truth].max() > t_prev:
             # A look earlier in the step than the target's launch cannot have seen it.
             tid = truth[order]
             keep = (tid < 0) | (tau_o[order] >= launch_s[np.maximum(tid, 0)])
@@ -647,7 +648,9 @@ class RadarNetwork:
         range rate, detector output, truth index (-1) and the unit normal measurement draws.
         """
         frac = np.where(active, np.minimum(swept, 1.0), 0.0)
-        counts = rng.poisson(self._pfa_cells * frac)
+        # One scalar draw per radar, in radar order: the numbers of rng.poisson(lam_array)
+        # without the per-call constraint checks of array parameters (several microseconds).
+        counts = np.array([rng.poisson(x) for x in (self._pfa_cells * frac).tolist()], np.intp)
         total = int(counts.sum())
         if total == 0:
             return None
