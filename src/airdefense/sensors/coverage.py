@@ -185,13 +185,13 @@ class Coverage:
         h1 = np.maximum(self.antenna_height_m + frame.alt_m, 0.0)
         self._horizon_angle = np.arctan(np.sqrt(h1 * (2 * re + h1)) / re)
         # Per-radar limits as rows, gathered per pair in one take by _pairs: antenna (3), up (3),
-        # lower bounds then upper bounds of (range, height, sin elevation), boresight, horizon
+        # lower bounds then upper bounds of (height, sin elevation, range), boresight, horizon
         # angle, half sector (inf for a full circle: its sector test always passes).
         half = np.where(self.full_circle, np.inf, 0.5 * self.sector_rad)
         self._limits = np.concatenate([
             self.antenna_enu.T, self._up.T,
-            self.min_range_m[None], (self.min_altitude_m - frame.alt_m)[None], self._sin_el.T[:1],
-            self.max_range_m[None], (self.max_altitude_m - frame.alt_m)[None], self._sin_el.T[1:],
+            (self.min_altitude_m - frame.alt_m)[None], self._sin_el.T[:1], self.min_range_m[None],
+            (self.max_altitude_m - frame.alt_m)[None], self._sin_el.T[1:], self.max_range_m[None],
             self.boresight_rad[None], self._horizon_angle[None], half[None]]).reshape(15, n)
         self._any_sector = bool((~self.full_circle).any())
 
@@ -247,7 +247,8 @@ class Coverage:
 
         The arithmetic is that of :meth:`_segment` operation for operation, so both give the same
         bits. Returns the :data:`_FIELDS` arrays, ``covered``, then ``dx, dy, dz`` (target minus
-        antenna, ENU, m), each shape (k,).
+        antenna, ENU, m), each shape (k,), then the rows ``[range, azimuth, elevation]``, shape
+        (3, k) (the same arrays as the first three).
         """
         r = self.frame.radius_m
         k = radar.size
@@ -257,13 +258,14 @@ class Coverage:
         dx, dy, dz = d
         dd = d * d
         horiz2 = dd[0] + dd[1]
-        # Range, height and sin(local elevation) as rows of one array: one test of the limits.
-        v = np.empty((3, k))
-        rng, h_t, sin_le = v
+        # Height, sin(local elevation), range, azimuth and elevation as rows of one array: one
+        # test of the limits (first three rows), one gather of the polar position (last three).
+        v = np.empty((5, k))
+        h_t, sin_le, rng, az, el = v
         np.sqrt(horiz2 + dd[2], out=rng)
-        az = np.arctan2(dx, dy)
+        np.arctan2(dx, dy, out=az)
         az += (az < 0) * _TWO_PI  # the additions of _segment's np.where(az < 0, 2 pi, 0)
-        el = np.arctan2(dz, np.sqrt(horiz2))
+        np.arctan2(dz, np.sqrt(horiz2), out=el)
         du = d * lim[3:6]
         np.divide(du[0] + du[1] + du[2], rng, out=sin_le)
         if not rng.all():
@@ -284,12 +286,12 @@ class Coverage:
         h_msl = h_t + self.frame.alt_m
         h2 = np.maximum(h_msl, 0.0)
         ang = lim[13] + np.arctan(np.sqrt(h2 * (2 * re + h2)) / re)
-        inside = (v >= lim[6:9]) & (v <= lim[9:12])
+        inside = (v[:3] >= lim[6:9]) & (v[:3] <= lim[9:12])
         cov = inside[0] & inside[1] & inside[2]
         if self._any_sector:
             cov &= np.abs(off) <= lim[14]
         cov &= (cos_g >= np.cos(np.minimum(self.k * ang, np.pi))) & (h_msl >= -1e-3)
-        return rng, az, el, sin_le, off, h_t, cov, dx, dy, dz
+        return rng, az, el, sin_le, off, h_t, cov, dx, dy, dz, v[2:]
 
     def _segment(self, i: int, pos: np.ndarray, out: dict, idx) -> None:
         r = self.frame.radius_m

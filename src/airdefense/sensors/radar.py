@@ -504,7 +504,8 @@ class RadarNetwork:
         st = states[ci]
         vel = st[:, 3:6]
         pos = st[:, :3] - vel * (t - tau)[:, None]
-        rng_m, az, el, _, _, _, cov = self.coverage._pairs(ri, pos)[:7]
+        geo = self.coverage._pairs(ri, pos)
+        rng_m, cov, rae = geo[0], geo[6], geo[10]
         r2 = np.maximum(rng_m, 1e-3) ** 2
         snr = np.where(cov, self._snr_const[ri] * rcs_pairs(ri, ci) / (r2 * r2), 0.0)
         if self._gamma_one is not None:  # one shape for all: the same draws, scalar path
@@ -516,11 +517,11 @@ class RadarNetwork:
         # Merge unresolved returns (covered looks only) of one radar and cell.
         c = np.flatnonzero(cov)
         ric = ri[c]
-        rc, azc, elc = rng_m[c], az[c], el[c]
-        if self._shares_cell(ric, rc, azc, elc):
+        rae_c = rae[:, c]
+        if self._shares_cell(ric, *rae_c):
             d = pos - self.enu[ri]
             rr = np.einsum("ij,ij->i", d, vel) / rng_m
-            pol = np.stack([rc, azc, elc], axis=1)
+            pol = rae_c.T
             lead, m_snr, m_pol, m_rr = self._merge_returns(c, ric, pol, snr, rr)
         else:
             lead, m_snr, m_pol, m_rr = c, snr[c], None, None
@@ -582,11 +583,9 @@ class RadarNetwork:
         ls = lead[sel]
         lrs = lr[sel]
         if m_pol is None:
-            pol = np.empty((ls.size, 3))
-            pol[:, 0] = rc_ = rng_m[ls]
-            pol[:, 1] = az[ls]
-            pol[:, 2] = el[ls]
-            rr = np.einsum("ij,ij->i", pos[ls] - self.enu[lrs], vel[ls]) / rc_
+            rae_s = rae[:, ls]
+            pol = rae_s.T
+            rr = np.einsum("ij,ij->i", pos[ls] - self.enu[lrs], vel[ls]) / rae_s[0]
         else:
             pol, rr = m_pol[sel], m_rr[sel]
         return lrs, tau[ls], pol, rr, m_snr[sel], ci[ls]
