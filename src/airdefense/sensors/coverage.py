@@ -25,10 +25,8 @@ __all__ = [
 
 EFFECTIVE_EARTH_FACTOR = 4.0 / 3.0
 _TWO_PI = 2.0 * np.pi
-# Up to this many pairs, Coverage.geometry works in one gathered pass instead of radar by radar.
+# Up to this many pairs, the geometry is one gathered pass; beyond, radar by radar.
 _BATCH_PAIRS = 4096
-_FIELDS = ("range_m", "azimuth_rad", "elevation_rad", "sin_local_elevation",
-           "sector_offset_rad", "target_height_m")
 
 
 def horizon_range_m(h1_m, h2_m, radius_m: float = EARTH_RADIUS_M,
@@ -217,18 +215,24 @@ class Coverage:
         shape = np.broadcast_shapes(radar.shape, pos.shape[:-1])
         radar = np.broadcast_to(radar, shape).ravel()
         pos = np.broadcast_to(pos, shape + (3,)).reshape(-1, 3)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v, off, cov = self._pairs(radar, pos)
+        return PairGeometry(range_m=v[2].reshape(shape), azimuth_rad=v[3].reshape(shape),
+                            elevation_rad=v[4].reshape(shape),
+                            sin_local_elevation=v[1].reshape(shape),
+                            sector_offset_rad=off.reshape(shape),
+                            target_height_m=v[0].reshape(shape), covered=cov.reshape(shape))
+
+    def _pairs_by_radar(self, radar: np.ndarray, pos: np.ndarray) -> tuple:
+        """:meth:`_pairs` radar by radar (a loop over radars, not targets), for many pairs: the
+        limits are then scalars, which is faster than gathering them per pair."""
         k = radar.size
-        if k <= _BATCH_PAIRS:
-            # Few pairs: one pass with the limits gathered per pair (a fixed number of NumPy
-            # calls, whatever the number of radars).
-            with np.errstate(invalid="ignore", divide="ignore"):
-                vals = self._pairs(radar, pos)[:7]
-            return PairGeometry(**{f: v.reshape(shape) for f, v in zip(_FIELDS + ("covered",),
-                                                                         vals, strict=True)})
-        out = {f: np.empty(k) for f in _FIELDS}
-        out["covered"] = np.empty(k, bool)
-        # Many pairs: radar by radar (a loop over radars, not targets); the limits are then
-        # scalars, which is faster than gathering them per pair.
+        v = np.empty((5, k))
+        off = np.empty(k)
+        cov = np.empty(k, bool)
+        out = dict(zip(("target_height_m", "sin_local_elevation", "range_m", "azimuth_rad",
+                        "elevation_rad"), v, strict=True))
+        out.update(sector_offset_rad=off, covered=cov)
         order = None
         if np.any(radar[1:] < radar[:-1]):
             order = np.argsort(radar, kind="stable")
@@ -239,17 +243,32 @@ class Coverage:
         for a, b in zip(starts, ends, strict=True):
             idx = slice(a, b) if order is None else order[a:b]
             self._segment(int(rs[a]), pos[idx], out, idx)
-        res = {f: v.reshape(shape) for f, v in out.items()}
-        return PairGeometry(**res)
+        return v, off, cov
 
     def _pairs(self, radar: np.ndarray, pos: np.ndarray) -> tuple:
-        """Geometry of flat pairs in one pass, limits gathered per pair (call under errstate).
+        """Geometry of flat pairs (call under errstate).
 
-        The arithmetic is that of :meth:`_segment` operation for operation, so both give the same
-        bits. Returns the :data:`_FIELDS` arrays, ``covered``, then ``dx, dy, dz`` (target minus
-        antenna, ENU, m), each shape (k,), then the rows ``[range, azimuth, elevation]``, shape
-        (3, k) (the same arrays as the first three).
+        Up to ``_BATCH_PAIRS`` pairs, one pass with the limits gathered per pair (a fixed number
+        of NumPy calls, whatever the number of radars), with the arithmetic of :meth:`_segment`
+        operation for operation, so both give the same bits; beyond, radar by radar.
+
+        Parameters
+        ----------
+        radar : ndarray of int, shape (k,)
+        pos : ndarray of shape (k, 3)
+            Target positions, ENU, m.
+
+        Returns
+        -------
+        rows : ndarray of shape (5, k)
+            Target height (m), sin(local elevation), range (m), azimuth and elevation (rad);
+            the last three rows are the polar position.
+        sector_offset : ndarray of shape (k,)
+            Azimuth off boresight, rad.
+        covered : ndarray of shape (k,), bool
         """
+        if radar.size > _BATCH_PAIRS:
+            return self._pairs_by_radar(radar, pos)
         r = self.frame.radius_m
         k = radar.size
         lim = self._limits[:, radar]
@@ -291,7 +310,7 @@ class Coverage:
         if self._any_sector:
             cov &= np.abs(off) <= lim[14]
         cov &= (cos_g >= np.cos(np.minimum(self.k * ang, np.pi))) & (h_msl >= -1e-3)
-        return rng, az, el, sin_le, off, h_t, cov, dx, dy, dz, v[2:]
+        return v, off, cov
 
     def _segment(self, i: int, pos: np.ndarray, out: dict, idx) -> None:
         r = self.frame.radius_m

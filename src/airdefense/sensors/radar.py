@@ -504,8 +504,8 @@ class RadarNetwork:
         st = states[ci]
         vel = st[:, 3:6]
         pos = st[:, :3] - vel * (t - tau)[:, None]
-        geo = self.coverage._pairs(ri, pos)
-        rng_m, cov, rae = geo[0], geo[6], geo[10]
+        rows, _, cov = self.coverage._pairs(ri, pos)
+        rng_m, rae = rows[2], rows[2:]
         r2 = np.maximum(rng_m, 1e-3) ** 2
         snr = np.where(cov, self._snr_const[ri] * rcs_pairs(ri, ci) / (r2 * r2), 0.0)
         if self._gamma_one is not None:  # one shape for all: the same draws, scalar path
