@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SinglePointInitiator", "TrackManager"]
+__all__ = ["SinglePointInitiator", "TrackManager", "TwoPointInitiator"]
 
 
 class SinglePointInitiator:
@@ -55,14 +55,288 @@ class SinglePointInitiator:
             x[:, 2 * n:] = mean
             idx = np.arange(2 * n, D)
             P[:, idx, idx] = var
-        if meas.offset_s is not None and meas.offset_s.any():
-            # x(t - tau) = F(-tau) x(t): positions minus tau times velocities; P = F P F'.
-            t = -meas.offset_s[:, None]
-            x[:, :n] += t * x[:, n:2 * n]
-            t = t[:, :, None]
-            P[:, :n, :] += t * P[:, n:2 * n, :]
-            P[:, :, :n] += t * P[:, :, n:2 * n]
+        _to_tracker_time(x, P, meas.offset_s, n)
         return filt.initiate(x, P)
+
+    def births(self, filt, meas, time_s: float, scan: int):
+        """New tracks from unused measurements: one per row here.
+
+        Returns
+        -------
+        state
+            Filter state of the new tracks.
+        rows : ndarray of int
+            Rows of ``meas`` that started them.
+        ago, score : None
+            No earlier hit, no initial score (see :meth:`TwoPointInitiator.births`).
+        """
+        return self.initiate(filt, meas), np.arange(len(meas)), None, None
+
+
+class TwoPointInitiator:
+    """Two-point (velocity-gated) track initiation.
+
+    Logic-based initiation (Blackman & Popoli 1999, "Design and Analysis of Modern Tracking
+    Systems", sec. 3.5 and 6.2): an unused measurement first becomes a *candidate*, held as a
+    position and its covariance only (no filter). A tentative track starts when an unused
+    measurement of a later scan (any radar) lies within the velocity gate of a candidate,
+
+        ``|z_2 - z_1| <= v_max (t_2 - t_1) + k sqrt(sigma_1^2 + sigma_2^2)``,
+
+    with ``sigma_i^2`` the trace of each position covariance. Where a measurement carries a range
+    rate (``rdot``, radial speed seen from its radar along the line of sight ``u``), the
+    two-point velocity ``v`` must agree with it:
+    ``|u . v - rdot| <= k sqrt(var(rdot) + u' (R_1 + R_2) u / dt^2) + a_max dt / 2``
+    (the last term bounds the gap between the mean and the end velocity of a target
+    accelerating at up to ``a_max``); false alarms, whose range rates are spread over the
+    radar's Doppler span, rarely pass. Each measurement pairs with at most one candidate, the
+    one of least normalised distance ``|z_2 - z_1| / gate``; a candidate may pair with several
+    measurements (each pair is a hypothesis, M-of-N confirmation sorts them out) and stays
+    until it is older than ``max_age_s``. Every unused measurement becomes a candidate, paired
+    or not, so that one wrong pair (a false alarm inside a wide gate) does not cost a real
+    target its start.
+
+    The track takes the second position and the two-point velocity ``(z_2 - z_1) / dt`` with
+    covariances ``P_pp = R_2``, ``P_pv = R_2 / dt``, ``P_vv = (R_1 + R_2) / dt^2``; a range
+    rate carried by the second measurement then updates it (a linear update along the line of
+    sight). Extra components (turn rate, drag, ...) take the filter's prior, and the track is
+    moved to the tracker's time as with :class:`SinglePointInitiator`. Everything is
+    vectorised over candidates x measurements.
+
+    Parameters
+    ----------
+    max_speed_mps : float, default 3000
+        Largest target speed, m/s (3 km/s covers short- and medium-range ballistic missiles).
+    max_age_s : float, default 4
+        Candidates older than this are dropped, s (a few scan periods).
+    gate_sigmas : float, default 3
+        k, the number of standard deviations of the measurement noise added to the gates.
+    min_dt_s : float, default 0.25
+        Least time between the two measurements, s: a shorter pair would give a velocity with a
+        huge covariance.
+    max_accel_mps2 : float, default 100
+        Largest target acceleration, m/s^2, for the range-rate test (10 g).
+    score : tuple of (pd, clutter_density, speed_sigma_mps, pg), optional
+        With it, a new track's score (:class:`TrackManager` ``confirm_llr``) starts at the
+        log-likelihood ratio of its second measurement given the first, target against false
+        alarm, as the association gain of a track started by :class:`SinglePointInitiator`
+        on the first (velocity prior ``N(0, speed_sigma^2)`` per axis):
+        ``log(Pd N(z_2 - z_1; 0, R_1 + R_2 + dt^2 speed_sigma^2 I)) - log(clutter_density)
+        - log(1 - Pd Pg)``, clutter density per m^2 (2-D) or m^3 (3-D). Without it the score
+        starts at 0 and confirmation needs later measurements.
+
+    Examples
+    --------
+    >>> from airdefense.tracking.kalman import ExtendedKalmanFilter, Measurements
+    >>> from airdefense.tracking.models import ConstantVelocity
+    >>> f = ExtendedKalmanFilter(ConstantVelocity(1.0, ndim=2))
+    >>> ini = TwoPointInitiator(max_speed_mps=100.0)
+    >>> st, rows, ago, _ = ini.births(f, Measurements.cartesian(0.0, [[0.0, 0.0]], 1.0), 0.0, 0)
+    >>> len(rows), ini.candidates
+    (0, 1)
+    >>> st, rows, ago, _ = ini.births(f, Measurements.cartesian(2.0, [[60.0, 80.0]], 1.0), 2.0, 1)
+    >>> rows.tolist(), st.x[0, 2:].tolist()
+    ([0], [30.0, 40.0])
+    """
+
+    def __init__(self, max_speed_mps: float = 3000.0, max_age_s: float = 4.0,
+                 gate_sigmas: float = 3.0, min_dt_s: float = 0.25,
+                 max_accel_mps2: float = 100.0,
+                 score: tuple[float, float, float, float] | None = None) -> None:
+        for name, v, rule in (("max_speed_mps", max_speed_mps, "> 0 m/s"),
+                              ("max_age_s", max_age_s, "> 0 s"),
+                              ("gate_sigmas", gate_sigmas, ">= 0"),
+                              ("min_dt_s", min_dt_s, "> 0 s"),
+                              ("max_accel_mps2", max_accel_mps2, "> 0 m/s^2")):
+            ok = v >= 0 if name == "gate_sigmas" else v > 0
+            if not (ok and np.isfinite(v)):
+                raise ValueError(f"{name} must be finite and {rule}, got {v}")
+        self.max_speed = float(max_speed_mps)
+        self.max_age = float(max_age_s)
+        self.k = float(gate_sigmas)
+        self.min_dt = float(min_dt_s)
+        self.max_accel = float(max_accel_mps2)
+        self.score = None if score is None else tuple(float(v) for v in score)
+        self._n = 0
+        # One row per candidate: position (n), covariance (n * n), its trace, line of sight
+        # (n), range rate (NaN if none), its variance, time; and the scan index apart.
+        self._c = np.zeros((0, 0))
+        self._scan = np.zeros(0, np.int64)
+
+    @property
+    def candidates(self) -> int:
+        """Number of candidates held."""
+        return int(self._scan.shape[0])
+
+    def _cols(self, c: np.ndarray):
+        n = self._n
+        pos = c[:, :n]
+        cov = c[:, n:n + n * n].reshape(-1, n, n)
+        o = n + n * n
+        return pos, cov, c[:, o], c[:, o + 1:o + 1 + n], c[:, o + 1 + n], c[:, o + 2 + n], \
+            c[:, o + 3 + n]
+
+    def births(self, filt, meas, time_s: float, scan: int):
+        """Pair unused measurements with candidates; start tracks on the pairs.
+
+        Parameters
+        ----------
+        filt : filter
+            The tracker's filter (for ``initiate`` and the prior of extra components).
+        meas : Measurements
+            Unused measurements of one radar's pass; ``offset_s`` (time minus ``time_s``) gives
+            each row's own time.
+        time_s : float
+            The tracker's time, s.
+        scan : int
+            Index of the tracker's current scan: only candidates of earlier scans pair.
+
+        Returns
+        -------
+        state or None
+            Filter state of the new tracks, at ``time_s`` (None when there is none).
+        rows : ndarray of int, shape (p,)
+            Rows of ``meas`` that started them (their second measurement).
+        ago : ndarray of int, shape (p,)
+            How many scans before ``scan`` each track's candidate was measured.
+        score : ndarray of shape (p,) or None
+            Initial track scores (see ``score``), None without ``score``.
+        """
+        n = meas.ndim
+        k = len(meas)
+        if n != self._n:
+            self._n = n
+            self._c = np.zeros((0, 2 * n + n * n + 4))
+            self._scan = np.zeros(0, np.int64)
+        t = np.full(k, float(time_s))
+        if meas.offset_s is not None:
+            t += meas.offset_s
+        var = np.trace(meas.pos_cov, axis1=1, axis2=2)
+        u, rr, rr_var = _line_of_sight(meas)
+        if self.candidates:
+            live = time_s - self._c[:, -1] <= self.max_age
+            if not live.all():
+                self._c, self._scan = self._c[live], self._scan[live]
+        ci = mj = np.zeros(0, np.int64)
+        if k and self.candidates:
+            cpos, ccov, cvar, cu, crr, crr_var, ct = self._cols(self._c)
+            dt = t[None, :] - ct[:, None]
+            d = meas.pos[None, :, :] - cpos[:, None, :]
+            dist2 = np.einsum("ckn,ckn->ck", d, d)
+            gate = self.max_speed * dt + self.k * np.sqrt(cvar[:, None] + var[None, :])
+            ok = (self._scan[:, None] < scan) & (dt >= self.min_dt) & (dist2 <= gate * gate)
+            ci, mj = np.nonzero(ok)
+            if ci.size:
+                dd, tt = d[ci, mj], dt[ci, mj]
+                agree = _rate_agrees(dd, tt, ccov[ci], meas.pos_cov[mj], u[mj], rr[mj],
+                                     rr_var[mj], self.k, self.max_accel)
+                agree &= _rate_agrees(dd, tt, ccov[ci], meas.pos_cov[mj], cu[ci], crr[ci],
+                                      crr_var[ci], self.k, self.max_accel)
+                ci, mj = ci[agree], mj[agree]
+            if ci.size:
+                # Each measurement keeps its best candidate (least normalised distance).
+                cost = np.sqrt(dist2[ci, mj]) / gate[ci, mj]
+                o = np.lexsort((cost, mj))
+                ci, mj = ci[o], mj[o]
+                first = np.ones(mj.size, bool)
+                first[1:] = mj[1:] != mj[:-1]
+                ci, mj = ci[first], mj[first]
+        state = llr = None
+        if ci.size:
+            cpos, ccov, *_ = self._cols(self._c[ci])
+            dt = t[mj] - self._c[ci, -1]
+            state = self._tracks(filt, meas, mj, cpos, ccov, dt)
+            if self.score is not None:
+                llr = self._pair_llr(meas, mj, cpos, ccov, dt)
+        ago = scan - self._scan[ci]
+        if k:
+            new = np.concatenate([meas.pos, meas.pos_cov.reshape(k, n * n), var[:, None], u,
+                                  rr[:, None], rr_var[:, None], t[:, None]], axis=1)
+            self._c = np.concatenate([self._c, new])
+            self._scan = np.concatenate([self._scan, np.full(k, scan, np.int64)])
+        return state, mj, ago, llr
+
+    def _pair_llr(self, meas, mj, cpos, ccov, dt) -> np.ndarray:
+        pd, lam, sv, pg = self.score
+        n = meas.ndim
+        d = meas.pos[mj] - cpos
+        S = ccov + meas.pos_cov[mj] + (dt * dt * sv * sv)[:, None, None] * np.eye(n)
+        L = np.linalg.cholesky(S)
+        w = np.linalg.solve(L, d[:, :, None])[:, :, 0]
+        logdet = 2 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(1)
+        loglik = -0.5 * ((w * w).sum(1) + logdet + n * np.log(2 * np.pi))
+        return np.log(pd) + loglik - np.log(lam) - np.log1p(-pd * pg)
+
+    def _tracks(self, filt, meas, mj, cpos, R1, dt):
+        n = meas.ndim
+        p = len(mj)
+        D = filt.dim
+        x = np.zeros((p, D))
+        P = np.zeros((p, D, D))
+        z2, R2 = meas.pos[mj], meas.pos_cov[mj]
+        inv = 1.0 / dt
+        x[:, :n] = z2
+        x[:, n:2 * n] = (z2 - cpos) * inv[:, None]
+        P[:, :n, :n] = R2
+        P[:, :n, n:2 * n] = P[:, n:2 * n, :n] = R2 * inv[:, None, None]
+        P[:, n:2 * n, n:2 * n] = (R1 + R2) * (inv * inv)[:, None, None]
+        if meas.kind == "polar":
+            rr = np.flatnonzero(meas.valid[mj, 3])
+            if rr.size:
+                # Range rate = u . v (u: line of sight from the sensor), a linear update.
+                j = mj[rr]
+                u = z2[rr] - meas.sensor_enu[j, :n]
+                u = u / np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
+                PHt = np.einsum("pij,pj->pi", P[rr, :2 * n, n:2 * n], u)
+                S = np.einsum("pi,pi->p", u, PHt[:, n:]) + meas.R[j, 3, 3]
+                K = PHt / S[:, None]
+                nu = meas.z[j, 3] - np.einsum("pi,pi->p", u, x[rr, n:2 * n])
+                x[rr, :2 * n] += K * nu[:, None]
+                P[rr, :2 * n, :2 * n] -= S[:, None, None] * K[:, :, None] * K[:, None, :]
+        if D > 2 * n:
+            mean, pvar = filt.prior()
+            x[:, 2 * n:] = mean
+            idx = np.arange(2 * n, D)
+            P[:, idx, idx] = pvar
+        _to_tracker_time(x, P, None if meas.offset_s is None else meas.offset_s[mj], n)
+        return filt.initiate(x, P)
+
+
+def _rate_agrees(d, dt, R1, R2, u, rr, rr_var, k, max_accel) -> np.ndarray:
+    """Per pair: the two-point velocity ``d / dt`` agrees with the range rate ``rr`` seen along
+    ``u`` (True where ``rr`` is NaN)."""
+    out = ~np.isfinite(rr)
+    if out.all():
+        return out
+    inv = 1.0 / dt
+    uRu = np.einsum("pi,pij,pj->p", u, R1 + R2, u)
+    s = np.sqrt(rr_var + uRu * inv * inv)
+    gap = np.abs(np.einsum("pi,pi->p", d, u) * inv - rr)
+    return out | (gap <= k * s + 0.5 * max_accel * dt)
+
+
+def _line_of_sight(meas):
+    """Unit lines of sight (k, n), range rates (k,) (NaN where absent) and their variances."""
+    n = meas.ndim
+    k = len(meas)
+    if meas.kind != "polar":
+        return np.zeros((k, n)), np.full(k, np.nan), np.ones(k)
+    u = meas.pos - meas.sensor_enu[:, :n]
+    u = u / np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
+    rr = np.where(meas.valid[:, 3], meas.z[:, 3], np.nan)
+    return u, rr, meas.R[:, 3, 3].copy()
+
+
+def _to_tracker_time(x: np.ndarray, P: np.ndarray, offset_s: np.ndarray | None, n: int) -> None:
+    """Move states measured at ``offset_s`` (their time minus the tracker's) to the tracker's
+    time at constant velocity, in place."""
+    if offset_s is not None and offset_s.any():
+        # x(t - tau) = F(-tau) x(t): positions minus tau times velocities; P = F P F'.
+        t = -offset_s[:, None]
+        x[:, :n] += t * x[:, n:2 * n]
+        t = t[:, :, None]
+        P[:, :n, :] += t * P[:, n:2 * n, :]
+        P[:, :, :n] += t * P[:, :, n:2 * n]
 
 
 class TrackManager:
@@ -117,19 +391,33 @@ class TrackManager:
     def __len__(self) -> int:
         return int(self.track_id.shape[0])
 
-    def add(self, k: int, truth_id: np.ndarray) -> np.ndarray:
-        """Append ``k`` tentative tracks born with one hit; returns their new ids."""
+    def add(self, k: int, truth_id: np.ndarray, ago: np.ndarray | None = None,
+            score: np.ndarray | None = None) -> np.ndarray:
+        """Append ``k`` tentative tracks born with a hit; returns their new ids.
+
+        ``ago`` (k,), optional: a track started from two measurements also holds the hit of its
+        first one, ``ago`` scans before (counted in its M-of-N window and its age when inside
+        the last N scans). ``score`` (k,), optional: initial track scores (default 0).
+        """
         ids = np.arange(self.next_id, self.next_id + k)
         self.next_id += k
         self.track_id = np.concatenate([self.track_id, ids])
-        self.history = np.concatenate([self.history, np.ones(k, np.int64)])
-        self.scans = np.concatenate([self.scans, np.ones(k, np.int64)])
+        hist = np.ones(k, np.int64)
+        scans = np.ones(k, np.int64)
+        if ago is not None:
+            ago = np.asarray(ago, np.int64)
+            inside = ago < self.N  # an older first hit is outside the window: born as one hit
+            hist |= np.where(inside, np.left_shift(1, np.minimum(ago, self.N)), 0)
+            scans += np.where(inside, ago, 0)
+        self.history = np.concatenate([self.history, hist])
+        self.scans = np.concatenate([self.scans, scans])
         self.misses = np.concatenate([self.misses, np.zeros(k, np.int64)])
         self.confirmed = np.concatenate([self.confirmed, np.full(k, self.M == 1)])
         self.quality = np.concatenate([self.quality, np.full(k, self.alpha)])
         self.truth_id = np.concatenate([self.truth_id, np.asarray(truth_id, np.int64)])
         self.confirm_time = np.concatenate([self.confirm_time, np.full(k, np.nan)])
-        self.score = np.concatenate([self.score, np.zeros(k)])
+        self.score = np.concatenate([self.score, np.zeros(k) if score is None
+                                     else np.asarray(score, float)])
         return ids
 
     def record(self, hit: np.ndarray, truth_id: np.ndarray | None = None,

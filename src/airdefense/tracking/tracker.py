@@ -26,7 +26,7 @@ from airdefense.tracking.kalman import (
     Measurements,
     UnscentedKalmanFilter,
 )
-from airdefense.tracking.management import SinglePointInitiator, TrackManager
+from airdefense.tracking.management import SinglePointInitiator, TrackManager, TwoPointInitiator
 from airdefense.tracking.models import (
     Ballistic,
     ConstantAcceleration,
@@ -46,7 +46,10 @@ class MultiTargetTracker:
     associator : GlobalNearestNeighbour or JPDA
     gate : ChiSquareGate, optional
         Default ``ChiSquareGate(associator.pg)``.
-    initiator : SinglePointInitiator, optional
+    initiator : SinglePointInitiator or TwoPointInitiator, optional
+        Default ``SinglePointInitiator()``. Any object with ``initiate(filter, meas)`` (a
+        track on every unused row) or ``births(filter, meas, time_s, scan)`` (see
+        :meth:`TwoPointInitiator.births`) works.
     manager : TrackManager, optional
     detector : iterable of (time_s, detections), optional
         Source for iteration: ``for time_s, tracks in tracker``.
@@ -76,6 +79,7 @@ class MultiTargetTracker:
         self.state = filter.initiate(np.zeros((0, filter.dim)), np.zeros((0, filter.dim,
                                                                           filter.dim)))
         self.time_s: float | None = None
+        self.scan = 0  # scans recorded so far
         self.new_tracks: list[tuple[int, int, float]] = []
         names = filter.names
         axes = ("x", "y", "z", "vx", "vy", "vz")
@@ -169,11 +173,10 @@ class MultiTargetTracker:
                     self.manager.score[m0:len(h)] += np.maximum(ll[m0:], 0.0)
                 fresh = np.flatnonzero(~used)
                 if fresh.size:
-                    born = g.take(fresh)
-                    self.state = self.state.concat(self.initiator.initiate(self.filter, born))
-                    self.manager.add(fresh.size, born.truth_id)
+                    self._births(g.take(fresh), time_s)
         if scanned:
             new = self.manager.record(hit, truth, time_s, llr)
+            self.scan += 1
             for k in np.flatnonzero(new):
                 self.new_tracks.append((int(self.manager.track_id[k]),
                                         int(self.manager.truth_id[k]), float(time_s)))
@@ -185,6 +188,16 @@ class MultiTargetTracker:
             self.manager.keep(keep)
             x, P = x[keep], P[keep]
         return self._tracks(time_s, x, P)
+
+    def _births(self, born: Measurements, time_s: float) -> None:
+        if hasattr(self.initiator, "births"):
+            st, rows, ago, score = self.initiator.births(self.filter, born, time_s, self.scan)
+        else:
+            st, rows = self.initiator.initiate(self.filter, born), np.arange(len(born))
+            ago = score = None
+        if len(rows):
+            self.state = self.state.concat(st)
+            self.manager.add(len(rows), born.truth_id[rows], ago, score)
 
     def _tracks(self, time_s, x, P) -> Tracks:
         m = len(x)
@@ -232,6 +245,15 @@ class TrackerConfig:
         Track score (log-likelihood ratio, target against false alarms) also needed for
         confirmation: Wald's ``log((1 - beta) / alpha)`` with alpha = 1e-3 false confirmations
         and beta = 0.1 missed ones. ``-inf`` turns it off (pure M-of-N).
+    initiation : {"single", "two_point"}, default "single"
+        "single" starts a tentative track on every unused detection
+        (:class:`SinglePointInitiator`); "two_point" first holds it as a candidate and starts
+        a track when a later detection falls within its velocity gate
+        (:class:`TwoPointInitiator`).
+    max_speed_mps : float, default 3000
+        Velocity gate of two-point initiation, m/s.
+    candidate_age_s : float, default 4
+        Two-point candidates older than this are dropped, s.
     """
 
     sigma_m: float = 10.0
@@ -250,6 +272,9 @@ class TrackerConfig:
     sigma_azimuth_deg: float = 0.1
     sigma_elevation_deg: float = 0.1
     confirm_llr: float = 6.8
+    initiation: str = "single"
+    max_speed_mps: float = 3000.0
+    candidate_age_s: float = 4.0
 
     _RULES = {
         "sigma_m": ("> 0 m", lambda v: v > 0),
@@ -263,9 +288,11 @@ class TrackerConfig:
         "sigma_range_m": ("> 0 m", lambda v: v > 0),
         "sigma_azimuth_deg": ("> 0 deg", lambda v: v > 0),
         "sigma_elevation_deg": ("> 0 deg", lambda v: v > 0),
+        "max_speed_mps": ("> 0 m/s and finite", lambda v: 0 < v < np.inf),
+        "candidate_age_s": ("> 0 s and finite", lambda v: 0 < v < np.inf),
     }
     _CHOICES = {"filter": ("ekf", "ukf"), "motion": ("cv", "ca", "ct", "imm"),
-                "associator": ("gnn", "jpda")}
+                "associator": ("gnn", "jpda"), "initiation": ("single", "two_point")}
 
     @classmethod
     def from_dict(cls, d: dict, source: str = "tracker config") -> TrackerConfig:
@@ -343,8 +370,13 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3) -> MultiTargetTracker:
         filt = IMMFilter(models, Pi, fcls)
     assoc_cls = JPDA if cfg.associator == "jpda" else GlobalNearestNeighbour
     assoc = assoc_cls(cfg.pd, cfg.clutter_density, cfg.gate_prob)
-    return MultiTargetTracker(filt, assoc, ChiSquareGate(cfg.gate_prob),
-                              SinglePointInitiator(cfg.speed_sigma_mps),
+    if cfg.initiation == "two_point":
+        init = TwoPointInitiator(cfg.max_speed_mps, cfg.candidate_age_s,
+                                 score=(cfg.pd, cfg.clutter_density, cfg.speed_sigma_mps,
+                                        cfg.gate_prob))
+    else:
+        init = SinglePointInitiator(cfg.speed_sigma_mps)
+    return MultiTargetTracker(filt, assoc, ChiSquareGate(cfg.gate_prob), init,
                               TrackManager(cfg.confirm_mn(), cfg.delete_misses,
                                            cfg.max_pos_sigma_m,
                                            confirm_llr=(None if cfg.confirm_llr == -np.inf
@@ -357,7 +389,9 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
 
     Defaults suit air-defence targets: IMM of constant velocity, coordinated turn and ballistic,
     q = 5 m^2/s^3, Pd 0.9, 1e-12 false alarms per m^3, 2-of-3 confirmation, deletion after 3
-    missed scans or a 5 km position sigma, prior speed sigma 300 m/s.
+    missed scans or a 5 km position sigma, prior speed sigma 300 m/s, two-point initiation
+    (velocity gate 3 km/s, candidates kept 4 s): a false alarm starts no track unless a later
+    one falls within its velocity gate, which keeps the picture to the tracks of targets.
 
     Parameters
     ----------
@@ -374,7 +408,8 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
         If a setting breaks its rule.
     """
     base = dict(q=5.0, pd=0.9, clutter_density=1e-12, confirm="2/3", delete_misses=3,
-                speed_sigma_mps=300.0, max_pos_sigma_m=5000.0, motion="imm")
+                speed_sigma_mps=300.0, max_pos_sigma_m=5000.0, motion="imm",
+                initiation="two_point", max_speed_mps=3000.0, candidate_age_s=4.0)
     if isinstance(config, TrackerConfig):
         cfg = config
     else:
