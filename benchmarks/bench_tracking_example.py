@@ -1,7 +1,7 @@
 """Full tracker inside a simulation: example 2 (layered city) with ``tracking: full``.
 
 Run: ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python
-benchmarks/bench_tracking_example.py [--repeat 3] [--seed 7]``
+benchmarks/bench_tracking_example.py [--repeat 3] [--seed 7] [--initiation two_point]``
 
 Prints, for the best of ``--repeat`` runs, the whole run's time and the time spent in
 ``MultiTargetTracker.step`` (wrapped with a timer), with the mean number of tracks and detections
@@ -29,9 +29,17 @@ from airdefense.tracking import tracker as _tracker  # noqa: E402
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "02_layered_city.yaml"
 
 
-def time_example(seed: int = 7, repeat: int = 3) -> dict:
-    """Best-of-``repeat`` whole-run and tracker times (s) of example 2 in full tracking mode."""
+def time_example(seed: int = 7, repeat: int = 3, initiation: str | None = None) -> dict:
+    """Best-of-``repeat`` whole-run and tracker times (s) of example 2 in full tracking mode.
+
+    ``initiation`` ("single" or "two_point") overrides the tracker's default.
+    """
+    import airdefense.tracking as _pkg
+
     sc = load_scenario(str(EXAMPLE))
+    make = _pkg.make_tracker
+    if initiation:
+        _pkg.make_tracker = lambda *a, **kw: make(*a, config={"initiation": initiation})
     step = _tracker.MultiTargetTracker.step
     spent, tracks, dets = [0.0], [], []
 
@@ -58,6 +66,7 @@ def time_example(seed: int = 7, repeat: int = 3) -> dict:
                         "tracks": float(np.mean(tracks)), "detections": float(np.mean(dets))}
     finally:
         _tracker.MultiTargetTracker.step = step
+        _pkg.make_tracker = make
     return best
 
 
@@ -72,9 +81,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--initiation", default=None, help="single or two_point (default: the "
+                    "tracker's)")
     args = ap.parse_args()
-    r = time_example(args.seed, args.repeat)
-    print(f"example 2, seed {args.seed}, best of {args.repeat}: run {r['run_s']:.2f} s, "
+    r = time_example(args.seed, args.repeat, args.initiation)
+    print(f"example 2, seed {args.seed}, initiation {args.initiation or 'default'}, best of "
+          f"{args.repeat}: run {r['run_s']:.2f} s, "
           f"tracker.step {r['tracker_s']:.2f} s ({1e3 * r['tracker_s'] / r['steps']:.2f} ms a "
           f"step over {r['steps']} steps; {r['tracks']:.0f} tracks and {r['detections']:.0f} "
           f"detections a step)")

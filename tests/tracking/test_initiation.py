@@ -13,7 +13,7 @@ from airdefense.tracking.tracker import MultiTargetTracker, TrackerConfig, make_
 SIGMA = 5.0
 
 
-def _tracker(max_speed=100.0, max_age=4.0, confirm=(2, 3), **kw):
+def _tracker(max_speed=100.0, max_age=4.0, confirm=(3, 3), **kw):
     return MultiTargetTracker(ExtendedKalmanFilter(ConstantVelocity(1.0, ndim=2)),
                               GlobalNearestNeighbour(pd=0.9, clutter_density=1e-6),
                               initiator=TwoPointInitiator(max_speed, max_age, **kw),
@@ -49,11 +49,12 @@ def test_two_detections_start_a_track_with_the_two_point_velocity():
     np.testing.assert_allclose(x, [60.0, 80.0, 30.0, 40.0])
     np.testing.assert_allclose(np.diag(P), [R, R, 2 * R / 4, 2 * R / 4])
     np.testing.assert_allclose([P[0, 2], P[1, 3], P[0, 1], P[2, 3]], [R / 2, R / 2, 0, 0])
-    # The first hit counts in the M-of-N window (one scan earlier): with 2-of-3 and no score
-    # rule, the track is confirmed at the next scan even if that scan misses it.
+    # The first hit counts in the M-of-N window (one scan earlier): with 3-of-3, the next
+    # scan's hit confirms it.
     assert trk.manager.history[0] == 0b11 and trk.manager.scans[0] == 2
-    tr = trk.step(3.0, _scan(3.0, [5000.0, 5000.0]))
-    assert tr.confirmed[tr.track_id == 0].tolist() == [True]
+    tr = trk.step(3.0, _scan(3.0, [90.0, 120.0]))
+    assert tr.confirmed.tolist() == [True]
+    assert trk.new_tracks == [(0, -1, 3.0)]
 
 
 def test_velocity_gate_boundary():
@@ -223,11 +224,21 @@ def test_same_input_same_tracks(rng):
 def test_first_hit_outside_the_window_is_not_counted():
     """A candidate N or more scans old adds no hit: the track is born with one, as a
     single-point track (2-of-3: deleted after two misses)."""
-    mg = TrackManager(confirm=(2, 3))
+    mg = TrackManager(confirm=(2, 3), confirm_llr=100.0)  # no confirmation here
     mg.add(3, np.full(3, -1), ago=np.array([1, 2, 3]))
     assert mg.history.tolist() == [0b11, 0b101, 0b1] and mg.scans.tolist() == [2, 3, 1]
     P = np.zeros((3, 4, 4))
-    mg.record(np.zeros(3, bool))
-    mg.record(np.zeros(3, bool))
-    assert mg.confirmed.tolist() == [True, False, False]  # 0b110: two hits in the window
-    assert mg.doomed(P, 2).tolist() == [False, True, True]
+    mg.record(np.zeros(3, bool))  # windows 0b110, 0b010, 0b10
+    assert mg.doomed(P, 2).tolist() == [False, True, False]
+    mg.record(np.zeros(3, bool))  # 0b100, -, 0b100
+    assert mg.doomed(P, 2).tolist() == [True, True, True]
+
+
+def test_born_confirmed_when_hits_and_score_suffice():
+    """With 2-of-3 and a score rule of 6.8, a two-point track of score 7 is born confirmed (at
+    the given time); one of score 5 is born tentative; a single-point one needs more hits."""
+    mg = TrackManager(confirm=(2, 3), confirm_llr=6.8)
+    mg.add(2, np.array([4, 5]), ago=np.array([1, 1]), score=np.array([7.0, 5.0]), time_s=12.0)
+    mg.add(1, np.array([6]), score=np.array([9.0]), time_s=12.0)
+    assert mg.confirmed.tolist() == [True, False, False]
+    np.testing.assert_array_equal(mg.confirm_time, [12.0, np.nan, np.nan])

@@ -392,12 +392,14 @@ class TrackManager:
         return int(self.track_id.shape[0])
 
     def add(self, k: int, truth_id: np.ndarray, ago: np.ndarray | None = None,
-            score: np.ndarray | None = None) -> np.ndarray:
-        """Append ``k`` tentative tracks born with a hit; returns their new ids.
+            score: np.ndarray | None = None, time_s: float = np.nan) -> np.ndarray:
+        """Append ``k`` tracks born with a hit; returns their new ids.
 
         ``ago`` (k,), optional: a track started from two measurements also holds the hit of its
         first one, ``ago`` scans before (counted in its M-of-N window and its age when inside
-        the last N scans). ``score`` (k,), optional: initial track scores (default 0).
+        the last N scans). ``score`` (k,), optional: initial track scores (default 0). A track
+        that already meets the confirmation rule (M hits in its window and, with
+        ``confirm_llr``, the score) is born confirmed, at ``time_s``.
         """
         ids = np.arange(self.next_id, self.next_id + k)
         self.next_id += k
@@ -412,12 +414,16 @@ class TrackManager:
         self.history = np.concatenate([self.history, hist])
         self.scans = np.concatenate([self.scans, scans])
         self.misses = np.concatenate([self.misses, np.zeros(k, np.int64)])
-        self.confirmed = np.concatenate([self.confirmed, np.full(k, self.M == 1)])
+        score = np.zeros(k) if score is None else np.asarray(score, float)
+        conf = _popcount(hist) >= self.M
+        if self.confirm_llr is not None:
+            conf &= score >= self.confirm_llr
+        conf |= self.M == 1
+        self.confirmed = np.concatenate([self.confirmed, conf])
         self.quality = np.concatenate([self.quality, np.full(k, self.alpha)])
         self.truth_id = np.concatenate([self.truth_id, np.asarray(truth_id, np.int64)])
-        self.confirm_time = np.concatenate([self.confirm_time, np.full(k, np.nan)])
-        self.score = np.concatenate([self.score, np.zeros(k) if score is None
-                                     else np.asarray(score, float)])
+        self.confirm_time = np.concatenate([self.confirm_time, np.where(conf, time_s, np.nan)])
+        self.score = np.concatenate([self.score, score])
         return ids
 
     def record(self, hit: np.ndarray, truth_id: np.ndarray | None = None,

@@ -197,7 +197,11 @@ class MultiTargetTracker:
             ago = score = None
         if len(rows):
             self.state = self.state.concat(st)
-            self.manager.add(len(rows), born.truth_id[rows], ago, score)
+            ids = self.manager.add(len(rows), born.truth_id[rows], ago, score, time_s)
+            mg = self.manager
+            for k in np.flatnonzero(mg.confirmed[-len(rows):]):  # born confirmed
+                self.new_tracks.append((int(ids[k]), int(mg.truth_id[len(mg) - len(rows) + k]),
+                                        float(time_s)))
 
     def _tracks(self, time_s, x, P) -> Tracks:
         m = len(x)
