@@ -167,3 +167,49 @@ def test_range_beyond_class_maximum_is_an_error():
     with pytest.raises(ScenarioError, match=r"raid\.isk\.launch: launch point is 515\.0 km .*"
                                             r"iskander_m preset's max_range_m of 500\.0 km"):
         _iskander(515000, count=1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 8), st.integers(0, 2**31))
+def test_interpolate_is_the_interpolating_polynomial(k, seed):
+    """The barycentric form equals the polynomial through the nodes (closed form: polyfit)."""
+    from airdefense.threats.ballistic import _cheb_nodes, _interpolate
+
+    rng = np.random.default_rng(seed)
+    nodes = _cheb_nodes(0.01, 0.2, k)
+    coef = rng.normal(size=k)
+    x = np.concatenate([rng.uniform(0.01, 0.2, 50), nodes[:2]])  # nodes themselves included
+    got = _interpolate(nodes, np.polyval(coef, nodes), x)
+    np.testing.assert_allclose(got, np.polyval(coef, x), rtol=1e-9, atol=1e-9)
+
+
+_STATES_DIGEST = """
+import hashlib, sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from threats.conftest import scenario
+from airdefense.threats import build_threats
+tr = build_threats(scenario({groups!r}), np.random.default_rng(7))
+print(hashlib.sha256(np.stack([tr.states(t) for t in np.arange(0.0, 900.0, 3.7)]).tobytes())
+      .hexdigest())
+"""
+
+
+def test_truth_is_bit_identical_across_processes():
+    """Same seed, same bits in another process (memory layout differs with the hash seed)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    groups = {"b": {"preset": "iskander_m", "count": 6, "launch": {"bearing_deg": 90,
+                                                                     "range_m": 250000},
+                    "target": {"asset": "city", "aim_spread_m": 3000}, "salvo_interval_s": 5}}
+    code = _STATES_DIGEST.format(tests=str(Path(__file__).resolve().parents[1]), groups=groups)
+    out = set()
+    for h in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": h}
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=env, check=True)
+        out.add(res.stdout.strip())
+    assert len(out) == 1

@@ -25,7 +25,6 @@ interpolation (:class:`BallisticTrajectory`).
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import BarycentricInterpolator
 
 from airdefense.errors import ScenarioError
 from airdefense.geo import G0_MPS2
@@ -368,6 +367,32 @@ class BallisticTrajectory(HermiteTrajectory):
         return out
 
 
+def _interpolate(nodes: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Polynomial through ``(nodes, values)`` at ``x`` (barycentric form), shape of ``x``.
+
+    The sums run over the few nodes in a fixed order with elementwise operations only, so the
+    result does not depend on memory alignment: scipy's interpolator goes through BLAS, whose
+    dot products round differently from one process to another.
+    """
+    k = nodes.size
+    w = np.ones(k)
+    for j in range(k):
+        for i in range(k):
+            if i != j:
+                w[j] /= nodes[j] - nodes[i]
+    num = np.zeros_like(x, dtype=float)
+    den = np.zeros_like(x, dtype=float)
+    exact = np.full(x.shape, -1)
+    for j in range(k):
+        diff = x - nodes[j]
+        hit = diff == 0.0
+        exact = np.where(hit, j, exact)
+        c = w[j] / np.where(hit, 1.0, diff)
+        num = num + c * values[j]
+        den = den + c
+    return np.where(exact >= 0, values[np.maximum(exact, 0)], num / den)
+
+
 def _cheb_nodes(lo: float, hi: float, k: int) -> np.ndarray:
     if hi - lo < 1e-12:  # radians: under 0.01 mm of range
         return np.array([lo])
@@ -472,8 +497,8 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
             d["gamma"] = np.full(d["phi"].size, gam[off])
             d["v"] = np.full(d["phi"].size, vel[off])
         else:
-            d["gamma"] = BarycentricInterpolator(d["nodes"], gam[off:off + k])(d["phi"])
-            d["v"] = BarycentricInterpolator(d["nodes"], vel[off:off + k])(d["phi"])
+            d["gamma"] = _interpolate(d["nodes"], gam[off:off + k], d["phi"])
+            d["v"] = _interpolate(d["nodes"], vel[off:off + k], d["phi"])
         off += k
 
     cat = lambda key: np.concatenate([d[key] for d in per])  # noqa: E731
