@@ -5,7 +5,7 @@ from airdefense.tracking.gnn import GlobalNearestNeighbour
 from airdefense.tracking.imm import IMMFilter
 from airdefense.tracking.jpda import JPDA
 from airdefense.tracking.kalman import ExtendedKalmanFilter, Measurements, UnscentedKalmanFilter
-from airdefense.tracking.management import SinglePointInitiator, TrackManager
+from airdefense.tracking.management import SinglePointInitiator, TrackManager, TwoPointInitiator
 from airdefense.tracking.metrics import gospa, id_switches, nees, nis
 from airdefense.tracking.models import (
     Ballistic,
@@ -35,6 +35,7 @@ __all__ = [
     "SinglePointInitiator",
     "TrackManager",
     "TrackerConfig",
+    "TwoPointInitiator",
     "UnscentedKalmanFilter",
     "build_tracker",
     "gospa",
