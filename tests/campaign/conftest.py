@@ -1,4 +1,5 @@
-"""A tiny scenario for campaigns: 3 drones at 10 km against one short-range battery."""
+"""A tiny scenario for campaigns: 3 drones at 10 km and a ballistic missile against one short-range
+battery."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def tiny() -> dict:
     d["step_s"] = 1.0
     d["duration_s"] = 300.0
     d["batteries"]["srb"]["launchers"]["count"] = 1
+    # One ballistic missile: its truth is built by the flight model whose bits once differed
+    # from one process to another, so the determinism tests below cover it.
+    d["raid"]["ballistic"] = {"preset": "iskander_m", "count": 1,
+                              "launch": {"bearing_deg": 120, "range_m": 150000},
+                              "target": {"asset": "plant"}, "launch_time_s": 20.0}
     return d
 
 

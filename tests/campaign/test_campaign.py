@@ -41,10 +41,11 @@ def test_same_seed_same_summaries_1_and_2_workers_and_db(reference, tiny_dict, t
     """Determinism: 1 worker and 2 worker processes writing to a DB agree exactly."""
     b = run_campaign(tiny_dict, runs=REF_RUNS, seed=REF_SEED, workers=2,
                      db=tmp_path / "r.duckdb")
-    pd.testing.assert_frame_equal(reference.summaries, b.summaries)
+    pd.testing.assert_frame_equal(reference.summaries, b.summaries, check_exact=True)
     pd.testing.assert_frame_equal(reference.expenditure, b.expenditure, check_dtype=False)
     pd.testing.assert_frame_equal(reference.outcomes, b.outcomes, check_dtype=False)
-    pd.testing.assert_frame_equal(reference.events, b.events, check_dtype=False)
+    pd.testing.assert_frame_equal(reference.events, b.events, check_dtype=False,
+                                  check_exact=True)
     assert reference.campaign_id == b.campaign_id and len(b) == REF_RUNS
     s = reference.summaries
     assert s.leaked.nunique() > 1 or s.interceptors_fired.nunique() > 1, \

@@ -27,9 +27,10 @@ def test_same_seed_same_summaries_local_and_ray(local_ray, reference, tiny_dict,
     pool is checked against the same reference in test_campaign.py)."""
     c = run_campaign(tiny_dict, runs=REF_RUNS, seed=REF_SEED, backend="ray",
                      db=tmp_path / "r.duckdb")
-    pd.testing.assert_frame_equal(reference.summaries, c.summaries)
+    pd.testing.assert_frame_equal(reference.summaries, c.summaries, check_exact=True)
     pd.testing.assert_frame_equal(reference.expenditure, c.expenditure, check_dtype=False)
-    pd.testing.assert_frame_equal(reference.events, c.events, check_dtype=False)
+    pd.testing.assert_frame_equal(reference.events, c.events, check_dtype=False,
+                                  check_exact=True)
 
 
 def test_cli_ray_backend(local_ray, tiny_file, tmp_path):

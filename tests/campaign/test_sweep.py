@@ -82,7 +82,7 @@ def test_sweep_points_equal_campaigns_of_edited_scenarios(tiny_dict, tmp_path):
     pd.testing.assert_frame_equal(res.campaigns[1].summaries, one.summaries)
     st = res.stats()
     launched = st[st.quantity == "threats_launched"].set_index("point")["mean"]
-    assert launched.tolist() == [1.0, 3.0]
+    assert launched.tolist() == [2.0, 4.0]  # the drones and the ballistic missile
     assert set(st.quantity) >= {"leaked", "p_zero_leakers"}
     s = res.summaries
     assert len(s) == 4 and s.columns[:3].tolist() == ["point", "raid.drones.count", "rep"]
