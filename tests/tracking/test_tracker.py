@@ -196,3 +196,37 @@ def test_detections_before_the_step_time_are_placed_in_time(rng):
     o = np.argsort(tr.truth_id)
     assert (np.linalg.norm(tr.x[o, :3] - (p0 + v * 11), axis=1) < 200.0).all()
     assert (np.linalg.norm(tr.x[o, 3:] - v, axis=1) < 100.0).all()
+
+
+@pytest.mark.parametrize("section,initiator,confirm", [
+    ({}, "TwoPointInitiator", (2, 3)),
+    ({"initiation": "single", "confirm": "3/4"}, "SinglePointInitiator", (3, 4)),
+])
+def test_scenario_tracker_section_sets_the_full_tracker(small_scenario_dict, section,
+                                                        initiator, confirm):
+    """The scenario's tracker section overrides make_tracker's defaults."""
+    from airdefense import load_scenario
+    from airdefense.tracking import make_tracker
+
+    small_scenario_dict["tracker"] = section
+    trk = make_tracker(load_scenario(small_scenario_dict))
+    assert type(trk.initiator).__name__ == initiator
+    assert (trk.manager.M, trk.manager.N) == confirm
+
+
+@pytest.mark.parametrize("section,match", [
+    ({"initiation": "three_point"},
+     r"tracker\.initiation: must be one of 'single' or 'two_point', got 'three_point'"),
+    ({"max_speed_mps": -5}, r"tracker\.max_speed_mps: must be > 0, got -5 \(unit: m/s\)"),
+    ({"confirm": "2of3"}, r"tracker\.confirm: string should match pattern .*, got '2of3'"),
+    ({"gate": 3}, r"tracker\.gate: unknown key"),
+    ({"confirm": "4/3"}, r"tracker\.confirm: .*must be M/N with M <= N <= 62 \(scans\), got '4/3'"),
+])
+def test_scenario_tracker_section_rejects_bad_settings(small_scenario_dict, section, match):
+    """A bad tracker setting names the field, the rule and the value."""
+    from airdefense import load_scenario
+    from airdefense.errors import ScenarioError
+
+    small_scenario_dict["tracker"] = section
+    with pytest.raises(ScenarioError, match=match):
+        load_scenario(small_scenario_dict)

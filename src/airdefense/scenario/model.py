@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from airdefense._model import StrictModel
 
@@ -236,6 +236,32 @@ class C2Config(StrictModel):
     solver_time_limit_s: float = Field(default=0.05, gt=0, le=60)
 
 
+class TrackerSettings(StrictModel):
+    """Settings of the full tracker (``tracking: full``); unset ones keep its defaults."""
+
+    initiation: Literal["single", "two_point"] | None = Field(
+        default=None, description="single: a tentative track on every unused detection; "
+        "two_point: only when a later detection falls within its velocity gate")
+    max_speed_mps: float | None = Field(default=None, gt=0, le=20_000)
+    candidate_age_s: float | None = Field(default=None, gt=0, le=120)
+    confirm: str | None = Field(default=None, pattern=r"^[1-9][0-9]*/[1-9][0-9]*$",
+                                description="M-of-N confirmation, as 'M/N'")
+    delete_misses: int | None = Field(default=None, ge=1, le=100)
+
+    @field_validator("confirm")
+    @classmethod
+    def _m_of_n(cls, v: str | None) -> str | None:
+        if v is not None:
+            m, n = (int(x) for x in v.split("/"))
+            if not m <= n <= 62:
+                raise ValueError(f"must be M/N with M <= N <= 62 (scans), got '{v}'")
+        return v
+
+    def overrides(self) -> dict:
+        """The settings given, as :class:`~airdefense.tracking.TrackerConfig` keys."""
+        return self.model_dump(exclude_none=True)
+
+
 class TerrainSpec(StrictModel):
     """A terrain elevation grid named by the scenario."""
 
@@ -253,6 +279,7 @@ class ScenarioConfig(StrictModel):
     seed: int = Field(default=0, ge=0)
     tracking: Literal["truth", "full"] = "truth"
     c2: C2Config = Field(default_factory=C2Config)
+    tracker: TrackerSettings = Field(default_factory=TrackerSettings)
     catalog: list[str] = Field(default_factory=list)
     terrain: TerrainSpec | None = None
     wind: Wind | None = None

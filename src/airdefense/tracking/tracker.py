@@ -400,7 +400,7 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
     Parameters
     ----------
     sc : Scenario, optional
-        Not read yet (kept so the simulation can pass it).
+        Its ``tracker`` section overrides the defaults (``config`` overrides both).
     rng : numpy.random.Generator, optional
         Not used: the tracker is deterministic.
     config : TrackerConfig or dict, optional
@@ -417,7 +417,10 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
     if isinstance(config, TrackerConfig):
         cfg = config
     else:
-        cfg = TrackerConfig.from_dict({**base, **(config or {})})
+        section = getattr(getattr(sc, "config", None), "tracker", None)
+        scenario = section.overrides() if section is not None else {}
+        cfg = TrackerConfig.from_dict({**base, **scenario, **(config or {})},
+                                      source="scenario tracker")
     try:
         return build_tracker(cfg, ndim=3)
     except ValueError as exc:
