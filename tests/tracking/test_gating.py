@@ -8,15 +8,37 @@ from airdefense.tracking.kalman import ExtendedKalmanFilter, KalmanState, Measur
 from airdefense.tracking.models import ConstantVelocity
 
 
-def test_candidate_pairs_match_brute_force(rng):
+def _polar(pos):
+    """Polar detections (range, azimuth, elevation; no range rate) of ENU points, from 0."""
+    full = np.zeros((len(pos), 6))
+    full[:, :3] = pos
+    z = polar_h(full, np.zeros((len(pos), 3)), 3)
+    z[:, 3] = np.nan
+    R = np.broadcast_to(np.diag([400.0, 1e-6, 1e-6, np.nan]), (len(pos), 4, 4))
+    return Measurements.polar(0.0, z, R, np.zeros(3))
+
+
+def _brute_force_pairs(f, s, meas, m) -> set:
+    """Every (track, detection) pair whose chi-square distance passes the 0.999 gate."""
+    ti, mj = np.meshgrid(np.arange(m), np.arange(len(meas)), indexing="ij")
+    every = f.innovations(s, ti.ravel(), meas, mj.ravel())
+    ok = every.d2 <= gate_threshold(every.dof, 0.999)
+    return set(zip(every.ti[ok].tolist(), every.mj[ok].tolist(), strict=True))
+
+
+@pytest.mark.parametrize("n_t,n_m,dim,size,radius,min_pairs", [
+    (50, 80, 2, 1000, (10, 100), 1),      # brute force
+    (200, 150, 3, 5000, (200, 800), 100),  # above the brute-force size: the k-d tree
+])
+def test_candidate_pairs_match_brute_force(rng, n_t, n_m, dim, size, radius, min_pairs):
     """candidate_pairs returns every (track, measurement) within the radius and no other."""
-    t = rng.uniform(0, 1000, (50, 2))
-    m = rng.uniform(0, 1000, (80, 2))
-    r = rng.uniform(10, 100, 50)
+    t = rng.uniform(0, size, (n_t, dim))
+    m = rng.uniform(0, size, (n_m, dim))
+    r = rng.uniform(*radius, n_t)
     ti, mj = candidate_pairs(t, r, m)
     d = np.linalg.norm(t[:, None] - m[None], axis=2)
     want = set(zip(*np.nonzero(d <= r[:, None]), strict=True))
-    assert set(zip(ti.tolist(), mj.tolist(), strict=True)) == want
+    assert set(zip(ti.tolist(), mj.tolist(), strict=True)) == want and len(want) >= min_pairs
 
 
 @pytest.mark.parametrize("kind", ["cartesian", "polar"])
@@ -31,21 +53,9 @@ def test_gate_equals_brute_force_chi_square(rng, kind):
     s = KalmanState(x, P)
     pos = np.concatenate([x[:, :3] + rng.normal(0, 30, (m, 3)),
                           rng.uniform([-5000, 5000, 500], [5000, 15000, 3000], (200, 3))])
-    if kind == "cartesian":
-        meas = Measurements.cartesian(0.0, pos, 20.0)
-    else:
-        full = np.zeros((len(pos), 6))
-        full[:, :3] = pos
-        z = polar_h(full, np.zeros((len(pos), 3)), 3)
-        z[:, 3] = np.nan
-        R = np.broadcast_to(np.diag([400.0, 1e-6, 1e-6, np.nan]), (len(pos), 4, 4))
-        meas = Measurements.polar(0.0, z, R, np.zeros(3))
-    gate = ChiSquareGate(0.999)
-    inn = gate(f, s, meas)
-    ti, mj = np.meshgrid(np.arange(m), np.arange(len(meas)), indexing="ij")
-    full = f.innovations(s, ti.ravel(), meas, mj.ravel())
-    ok = full.d2 <= gate_threshold(full.dof, 0.999)
-    want = set(zip(full.ti[ok].tolist(), full.mj[ok].tolist(), strict=True))
+    meas = Measurements.cartesian(0.0, pos, 20.0) if kind == "cartesian" else _polar(pos)
+    inn = ChiSquareGate(0.999)(f, s, meas)
+    want = _brute_force_pairs(f, s, meas, m)
     assert set(zip(inn.ti.tolist(), inn.mj.tolist(), strict=True)) == want
     assert len(want) >= m * 0.9
 
@@ -62,17 +72,6 @@ def test_gate_threshold_is_chi_square_quantile():
 
     assert np.allclose(gate_threshold(np.array([1, 2, 3, 4]), 0.999),
                        chi2.ppf(0.999, [1, 2, 3, 4]))
-
-
-def test_candidate_pairs_tree_matches_brute_force(rng):
-    """Above the brute-force size, the k-d tree path returns the same pairs."""
-    t = rng.uniform(0, 5000, (200, 3))
-    m = rng.uniform(0, 5000, (150, 3))
-    r = rng.uniform(200, 800, 200)
-    ti, mj = candidate_pairs(t, r, m)
-    d = np.linalg.norm(t[:, None] - m[None], axis=2)
-    want = set(zip(*np.nonzero(d <= r[:, None]), strict=True))
-    assert set(zip(ti.tolist(), mj.tolist(), strict=True)) == want and len(want) > 100
 
 
 @pytest.mark.parametrize("m", [40, 400])  # per-pair bound, then the k-d tree
@@ -92,17 +91,9 @@ def test_gate_with_time_offsets_equals_brute_force(rng, m):
     truth = x[:, :3] + (1.0 + tau)[:, None] * x[:, 3:6]
     pos = np.concatenate([truth, rng.uniform([-20000, 10000, 500], [20000, 50000, 9000],
                                              (60, 3))])
-    full = np.zeros((len(pos), 6))
-    full[:, :3] = pos
-    z = polar_h(full, np.zeros((len(pos), 3)), 3)
-    z[:, 3] = np.nan
-    R = np.broadcast_to(np.diag([400.0, 1e-6, 1e-6, np.nan]), (len(pos), 4, 4))
-    meas = Measurements.polar(0.0, z, R, np.zeros(3))
+    meas = _polar(pos)
     meas.offset_s = np.concatenate([tau, rng.uniform(-1.0, 0.0, 60)])
     inn = ChiSquareGate(0.999)(f, s, meas)
-    ti, mj = np.meshgrid(np.arange(m), np.arange(len(meas)), indexing="ij")
-    every = f.innovations(s, ti.ravel(), meas, mj.ravel())
-    ok = every.d2 <= gate_threshold(every.dof, 0.999)
-    want = set(zip(every.ti[ok].tolist(), every.mj[ok].tolist(), strict=True))
+    want = _brute_force_pairs(f, s, meas, m)
     assert set(zip(inn.ti.tolist(), inn.mj.tolist(), strict=True)) == want
     assert {(i, i) for i in range(m)} <= want  # each track gates its own detection
