@@ -27,7 +27,9 @@ N_TARGETS = 10_000
 N_RADARS = 10
 TARGET_MS = 50.0
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "02_layered_city.yaml"
-TARGET_STEP_US = 500.0  # radar only, example 2 (about 830 us before the batched scan)
+# Radar only, example 2: a guard that the batched scan stays (about 860-975 us before it, 390-520
+# us after, on the shared 2-core VM depending on its load).
+TARGET_STEP_US = 700.0
 
 
 def build(seed: int = 0):
