@@ -38,7 +38,7 @@ from airdefense.engagement.envelope import (
 )
 from airdefense.engagement.flyout import ballistic_path
 
-__all__ = ["Options", "engagement_options", "WindowCache", "LAYER_RANK"]
+__all__ = ["Options", "engagement_options", "cycle_options", "WindowCache", "LAYER_RANK"]
 
 #: Order of the layers, outermost first.
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
@@ -376,3 +376,21 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     return Options(allowed=allowed & (pair_cap > 0) & (cap > 0)[None, :], pk=pk,
                    pair_cap=pair_cap, cap=cap, value=value, tof=tof, pip=pip,
                    nonballistic_cap=nonballistic_cap, ballistic=ballistic)
+
+
+def cycle_options(assigner, t: float, tracks, evaluation: dict, launchers, book, batteries,
+                  channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
+                  profitable_only: bool = False) -> Options | None:
+    """The options of one cycle with an assigner's settings; None when no track or launcher.
+
+    ``assigner`` gives ``networked``, ``cost_weight``, ``decision_period_s`` and its
+    ``window_cache``; the other arguments are those of :func:`engagement_options`.
+    """
+    if len(tracks) == 0 or len(launchers) == 0:
+        return None
+    return engagement_options(t, tracks, evaluation, launchers, book, batteries, channels_free,
+                              battery_ok, heights_fn, networked=assigner.networked,
+                              cost_weight=assigner.cost_weight,
+                              decision_period_s=assigner.decision_period_s,
+                              window_cache=assigner.window_cache,
+                              profitable_only=profitable_only)

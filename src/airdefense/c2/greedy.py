@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from airdefense.c2._options import Options, WindowCache, engagement_options
+from airdefense.c2._options import Options, WindowCache, cycle_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.engagement.flyout import intercept_time
 
@@ -145,13 +145,10 @@ class GreedyAssigner:
             Height above the surface of ENU points.
         """
         m, L = len(tracks), len(launchers)
-        if m == 0 or L == 0:
+        opt = cycle_options(self, t, tracks, evaluation, launchers, book, batteries,
+                            channels_free, battery_ok, heights_fn)
+        if opt is None:
             return Orders.from_rows([])
-        opt = engagement_options(t, tracks, evaluation, launchers, book, batteries,
-                                 channels_free, battery_ok, heights_fn,
-                                 networked=self.networked, cost_weight=self.cost_weight,
-                                 decision_period_s=self.decision_period_s,
-                                 window_cache=self.window_cache)
         x = np.zeros((m, L), int)
         cap = opt.cap.copy()
         tof = np.where(opt.allowed, opt.tof, np.inf)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from airdefense.assignment import WTAProblem, make_solver
-from airdefense.c2._options import WindowCache, engagement_options
+from airdefense.c2._options import WindowCache, cycle_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.c2.greedy import orders_from_rounds
 
@@ -82,14 +82,9 @@ class WTAAssigner:
         """Return the fire orders of one decision cycle (same inputs as the greedy assigner)."""
         m, L = len(tracks), len(launchers)
         self.last_solutions = []
-        if m == 0 or L == 0:
-            return Orders.from_rows([])
-        opt = engagement_options(t, tracks, evaluation, launchers, book, batteries,
-                                 channels_free, battery_ok, heights_fn,
-                                 networked=self.networked, cost_weight=self.cost_weight,
-                                 decision_period_s=self.decision_period_s,
-                                 window_cache=self.window_cache, profitable_only=True)
-        if not opt.allowed.any():
+        opt = cycle_options(self, t, tracks, evaluation, launchers, book, batteries,
+                            channels_free, battery_ok, heights_fn, profitable_only=True)
+        if opt is None or not opt.allowed.any():
             return Orders.from_rows([])
         x = np.zeros((m, L), int)
         rows = np.arange(m)
