@@ -156,6 +156,11 @@ def test_load_edited_applies_edits_and_names_file(tmp_path):
     with pytest.raises(ScenarioError, match=r"small\.yaml: c3\.solver: no key 'c3' in the top "
                                             r"level; keys there: assets, batteries"):
         load_edited(f, ["c3.solver=exact"])
+    # A section the file leaves out is created; a bad value in it keeps the schema's rule.
+    assert load_edited(f, ["tracker.initiation=single"]).config.tracker.initiation == "single"
+    with pytest.raises(ScenarioError, match=r"small\.yaml: tracker\.max_speed_mps: must be > 0, "
+                                            r"got -1 \(unit: m/s\)"):
+        load_edited(f, ["tracker.max_speed_mps=-1"])
 
 
 def test_run_drop_cover_battery():

@@ -325,7 +325,10 @@ def load_edited(source: str | Path | dict, sets: Iterable[str | tuple[str, Any]]
     try:
         return scenario_from_dict(raw, name, None if created else lines, base_dir=base)
     except ScenarioError as exc:
+        # A created key the schema does not know is reported as the missing key it was; a known
+        # one with a bad value keeps the schema's rule.
+        unknown = "unknown key" in exc.message
         for cpath, miss in created.items():
-            if exc.path and (cpath == exc.path or cpath.startswith(exc.path + ".")):
+            if unknown and exc.path and (cpath == exc.path or cpath.startswith(exc.path + ".")):
                 raise ScenarioError(miss.path, miss.message, name) from None
         raise
