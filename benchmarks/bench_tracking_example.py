@@ -1,7 +1,7 @@
 """Full tracker inside a simulation: example 2 (layered city) with ``tracking: full``.
 
 Run: ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python
-benchmarks/bench_tracking_example.py [--repeat 3] [--seed 7] [--initiation two_point]``
+benchmarks/bench_tracking_example.py [--repeat 3] [--seed 7] [--initiation two_point] [--sequential]``
 
 Prints, for the best of ``--repeat`` runs, the whole run's time and the time spent in
 ``MultiTargetTracker.step`` (wrapped with a timer), with the mean number of tracks and detections
@@ -29,17 +29,23 @@ from airdefense.tracking import tracker as _tracker  # noqa: E402
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "02_layered_city.yaml"
 
 
-def time_example(seed: int = 7, repeat: int = 3, initiation: str | None = None) -> dict:
+def time_example(seed: int = 7, repeat: int = 3, initiation: str | None = None,
+                 onepass: bool = True) -> dict:
     """Best-of-``repeat`` whole-run and tracker times (s) of example 2 in full tracking mode.
 
-    ``initiation`` ("single" or "two_point") overrides the tracker's default.
+    ``initiation`` ("single" or "two_point") overrides the tracker's default; ``onepass``
+    False processes each radar's detections in turn.
     """
     import airdefense.tracking as _pkg
 
     sc = load_scenario(str(EXAMPLE))
     make = _pkg.make_tracker
-    if initiation:
-        _pkg.make_tracker = lambda *a, **kw: make(*a, config={"initiation": initiation})
+    def made(*a, **kw):
+        trk = make(*a, **({"config": {"initiation": initiation}} if initiation else kw))
+        trk.onepass = onepass
+        return trk
+
+    _pkg.make_tracker = made
     step = _tracker.MultiTargetTracker.step
     spent, tracks, dets = [0.0], [], []
 
@@ -83,9 +89,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--initiation", default=None, help="single or two_point (default: the "
                     "tracker's)")
+    ap.add_argument("--sequential", action="store_true",
+                    help="one tracker pass per radar (onepass off)")
     args = ap.parse_args()
-    r = time_example(args.seed, args.repeat, args.initiation)
-    print(f"example 2, seed {args.seed}, initiation {args.initiation or 'default'}, best of "
+    r = time_example(args.seed, args.repeat, args.initiation, not args.sequential)
+    print(f"example 2, seed {args.seed}, initiation {args.initiation or 'default'}, "
+          f"{'per-radar passes' if args.sequential else 'one pass'}, best of "
           f"{args.repeat}: run {r['run_s']:.2f} s, "
           f"tracker.step {r['tracker_s']:.2f} s ({1e3 * r['tracker_s'] / r['steps']:.2f} ms a "
           f"step over {r['steps']} steps; {r['tracks']:.0f} tracks and {r['detections']:.0f} "

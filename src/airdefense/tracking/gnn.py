@@ -98,6 +98,68 @@ class GlobalNearestNeighbour:
         return state, hit, used, mot, llr
 
 
+    def associate_sensors(self, filt, state, inn, meas, sensor, nsensors: int):
+        """Assign every radar's measurements of a step at once and update each track with all of
+        its measurements.
+
+        The assignment has one row per (track, radar): a measurement is a candidate only for
+        the rows of its own radar, so each track takes at most one measurement of each radar,
+        as when each radar's measurements are assigned in turn against the same predicted
+        tracks. A track's measurements then update it one after another in the order of their
+        times (``meas.offset_s``), each against the state left by the previous one (for an
+        IMM, the model probabilities take the product of the measurements' likelihoods).
+
+        Parameters
+        ----------
+        filt : filter
+        state : filter state of m tracks
+        inn : Innovations
+            Gated pairs, against ``state``.
+        meas : Measurements
+        sensor : ndarray of shape (k,), int
+            Radar index of each measurement, in ``0 .. nsensors - 1``.
+        nsensors : int
+
+        Returns
+        -------
+        state, hit, used, meas_of_track, llr
+            As :meth:`associate`; ``meas_of_track`` is a track's last measurement and ``llr``
+            is ``log(1 - Pd Pg)`` plus the best gain among the track's pairs (a track's scan
+            score is its best radar's: radars do not add evidence twice).
+        assigned : ndarray of shape (k,), bool
+            Measurements assigned to a track.
+        """
+        m, k = len(state), len(meas)
+        g = association_gain(inn, meas, self.pd, self.clutter_density, self.pg)
+        sensor = np.asarray(sensor, int)
+        rows = inn.ti * nsensors + sensor[inn.mj]
+        sel = _best_assignment(rows, inn.mj, g, m * nsensors, k)
+        ti, mj = inn.ti[sel], inn.mj[sel]
+        when = meas.offset_s if meas.offset_s is not None else meas.time_s
+        o = np.lexsort((when[mj], ti))  # by track, then by time
+        sel, ti, mj = sel[o], ti[o], mj[o]
+        first = np.r_[True, ti[1:] != ti[:-1]] if ti.size else np.zeros(0, bool)
+        start = np.flatnonzero(first)
+        rank = np.arange(ti.size) - np.repeat(start, np.diff(np.r_[start, ti.size]))
+        best = np.zeros(m)
+        np.maximum.at(best, ti, g[sel])
+        llr = np.full(m, np.log1p(-self.pd * self.pg)) + best
+        if ti.size:
+            state = filt.update(state, inn.take(sel[rank == 0]))
+            for r in range(1, int(rank.max()) + 1):  # a track's r-th measurement, all tracks
+                s = rank == r
+                state = filt.update(state, filt.innovations(state, ti[s], meas, mj[s]))
+        hit = np.zeros(m, bool)
+        hit[ti] = True
+        used = np.zeros(k, bool)
+        used[inn.mj] = True
+        mot = np.full(m, -1)
+        mot[ti] = mj  # the last (latest) measurement of each track
+        assigned = np.zeros(k, bool)
+        assigned[mj] = True
+        return state, hit, used, mot, llr, assigned
+
+
 def _best_of_groups(group: np.ndarray, g: np.ndarray) -> np.ndarray:
     # Index of the largest g in each group (first one on ties).
     order = np.lexsort((-g, group))

@@ -1,8 +1,10 @@
 """The composed multi-target tracker: filter, gate, associator, initiator and manager passed in.
 
 Detections of several radars feed one picture. Each step predicts every track once, to the
-step's time; then each radar's detections are processed in turn, in the order of their mean time
-(gate, associate, update, start tracks on the rest), so a target seen by two radars is updated
+step's time; then all radars' detections are gated at once and assigned in one global nearest
+neighbour problem whose rows are (track, radar) pairs, each track is updated with its detections
+(at most one a radar) in time order, and tracks start on the unused ones (``onepass``; the
+per-radar mode processes each radar in turn instead). A target seen by two radars is updated
 twice. A detection taken before the step's time is compared with the track moved back to the
 detection's own time at constant velocity (``Measurements.offset_s``), and a track started on it
 is moved forward to the step's time. Misses are counted once per step, for steps that hold a scan.
@@ -53,6 +55,14 @@ class MultiTargetTracker:
     manager : TrackManager, optional
     detector : iterable of (time_s, detections), optional
         Source for iteration: ``for time_s, tracks in tracker``.
+    onepass : bool, default True
+        Process all radars' detections of a step together: one gate, one assignment whose rows
+        are (track, radar) pairs (each track takes at most one detection of each radar, all
+        compared with the same predicted tracks), each track updated with its detections in
+        time order, then one births call on the unused ones. Needs an associator with
+        ``associate_sensors`` (GNN); otherwise, or with False, each radar's detections are
+        processed in turn (gate, associate, update, births), later radars seeing the tracks
+        updated by earlier ones.
 
     Examples
     --------
@@ -68,13 +78,14 @@ class MultiTargetTracker:
     """
 
     def __init__(self, filter, associator, gate=None, initiator=None, manager=None,
-                 detector: Iterable | None = None) -> None:
+                 detector: Iterable | None = None, onepass: bool = True) -> None:
         self.filter = filter
         self.associator = associator
         self.gate = gate if gate is not None else ChiSquareGate(getattr(associator, "pg", 0.999))
         self.initiator = initiator if initiator is not None else SinglePointInitiator()
         self.manager = manager if manager is not None else TrackManager()
         self.detector = detector
+        self.onepass = bool(onepass)
         self.ndim = filter.ndim
         self.state = filter.initiate(np.zeros((0, filter.dim)), np.zeros((0, filter.dim,
                                                                           filter.dim)))
@@ -112,8 +123,8 @@ class MultiTargetTracker:
             Time of the picture, s; not before the previous call.
         detections : Detections or Measurements
             Radar detections (polar, see :mod:`airdefense.sensors.base`) or prepared
-            measurements. Each radar's rows are processed in turn (in the order of their
-            mean time), each row compared with the tracks moved to its own time.
+            measurements. Each row is compared with the tracks moved to its own time; see
+            ``onepass`` for how the radars' rows are combined.
         scanned : bool, optional
             Whether a scan happened in this step (tracks not hit then count a miss). Default:
             whether there is any detection.
@@ -149,31 +160,11 @@ class MultiTargetTracker:
             t_meas = np.minimum(meas.time_s, time_s)
             if prev is not None:
                 t_meas = np.maximum(t_meas, prev)
-            # Rows sorted by radar once; each radar's rows are then a slice.
-            order = np.argsort(meas.sensor, kind="stable")
-            meas = replace(meas, offset_s=t_meas - time_s).take(order)
-            sensors, start, count = np.unique(meas.sensor, return_index=True,
-                                              return_counts=True)
-            times = np.add.reduceat(t_meas[order], start) / count
-            for i in np.argsort(times, kind="stable"):  # one pass per radar, not per track
-                g = meas.take(slice(start[i], start[i] + count[i]))
-                inn = self.gate(self.filter, self.state, g)
-                self.state, h, used, mot, ll = self.associator.associate(self.filter,
-                                                                         self.state, inn, g)
-                q = min(m0, len(h))
-                # A track's scan score is its best radar's (radars do not add evidence twice).
-                llr[:q] = np.where(seen[:q], np.maximum(llr[:q], ll[:q]), ll[:q])
-                seen[:q] = True
-                hit[:q] |= h[:q]
-                tid = np.where(mot >= 0, g.truth_id[np.maximum(mot, 0)], -1)
-                truth[:q] = np.where(h[:q], tid[:q], truth[:q])
-                if len(h) > m0:  # tracks born earlier in this step
-                    self.manager.truth_id[m0:len(h)] = np.where(
-                        h[m0:], tid[m0:], self.manager.truth_id[m0:len(h)])
-                    self.manager.score[m0:len(h)] += np.maximum(ll[m0:], 0.0)
-                fresh = np.flatnonzero(~used)
-                if fresh.size:
-                    self._births(g.take(fresh), time_s)
+            meas = replace(meas, offset_s=t_meas - time_s)
+            if self.onepass and hasattr(self.associator, "associate_sensors"):
+                self._one_pass(meas, time_s, hit, truth, llr)
+            else:
+                self._per_radar(meas, time_s, m0, hit, truth, llr, seen)
         if scanned:
             new = self.manager.record(hit, truth, time_s, llr)
             self.scan += 1
@@ -189,7 +180,80 @@ class MultiTargetTracker:
             x, P = x[keep], P[keep]
         return self._tracks(time_s, x, P)
 
-    def _births(self, born: Measurements, time_s: float) -> None:
+    def _one_pass(self, meas: Measurements, time_s: float, hit, truth, llr) -> None:
+        # Every radar's rows in one gate, one assignment (rows: track x radar), one births call.
+        sensors, rad = np.unique(meas.sensor, return_inverse=True)
+        inn = self.gate(self.filter, self.state, meas)
+        self.state, h, used, mot, ll, _ = self.associator.associate_sensors(
+            self.filter, self.state, inn, meas, rad.reshape(-1), len(sensors))
+        hit |= h
+        llr[:] = ll
+        truth[:] = np.where(h, meas.truth_id[np.maximum(mot, 0)], truth)
+        fresh = np.flatnonzero(~used)
+        if fresh.size:
+            born = meas.take(fresh)
+            m1 = len(self.state)
+            rows = self._births(born, time_s)
+            if rows.size and len(sensors) > 1:
+                self._join_births(born, rad.reshape(-1)[fresh], rows, m1, len(sensors))
+
+    def _join_births(self, born: Measurements, rad, rows, m1: int, nsensors: int) -> None:
+        # Tracks just started on a radar's detection take the unused detections of the other
+        # radars measured after it (as if the radars were processed in time order), and a track
+        # whose starting detection is so taken by another new track is dropped (one target
+        # seen by two radars starts one track, not two).
+        new = self.state.take(slice(m1, None))
+        inn = self.gate(self.filter, new, born)
+        off, b = born.offset_s, rows[inn.ti]
+        later = (rad[inn.mj] != rad[b]) & ((off[inn.mj] > off[b])
+                                           | ((off[inn.mj] == off[b]) & (rad[inn.mj] > rad[b])))
+        if not later.any():
+            return
+        inn = inn.take(np.flatnonzero(later))
+        new, h, _, mot, ll, taken = self.associator.associate_sensors(self.filter, new, inn,
+                                                                      born, rad, nsensors)
+        mg = self.manager
+        mg.score[m1:] += np.maximum(ll, 0.0)
+        mg.truth_id[m1:] = np.where(h, born.truth_id[np.maximum(mot, 0)], mg.truth_id[m1:])
+        self.state = self.state.take(slice(0, m1)).concat(new)
+        dup = taken[rows]  # its starting detection was taken by another new track
+        if dup.any():
+            keep = np.r_[np.ones(m1, bool), ~dup]
+            gone = set(mg.track_id[m1:][dup].tolist())
+            self.state = self.state.take(keep)
+            mg.keep(keep)
+            self.new_tracks = [t for t in self.new_tracks if t[0] not in gone]
+
+    def _per_radar(self, meas: Measurements, time_s: float, m0: int, hit, truth, llr,
+                   seen) -> None:
+        # One pass per radar, in the order of their mean times: a radar's rows gate against
+        # the tracks already updated (or started) by the radars before it.
+        order = np.argsort(meas.sensor, kind="stable")  # each radar's rows are then a slice
+        t_meas = meas.offset_s[order] + time_s
+        meas = meas.take(order)
+        sensors, start, count = np.unique(meas.sensor, return_index=True, return_counts=True)
+        times = np.add.reduceat(t_meas, start) / count
+        for i in np.argsort(times, kind="stable"):
+            g = meas.take(slice(start[i], start[i] + count[i]))
+            inn = self.gate(self.filter, self.state, g)
+            self.state, h, used, mot, ll = self.associator.associate(self.filter,
+                                                                     self.state, inn, g)
+            q = min(m0, len(h))
+            # A track's scan score is its best radar's (radars do not add evidence twice).
+            llr[:q] = np.where(seen[:q], np.maximum(llr[:q], ll[:q]), ll[:q])
+            seen[:q] = True
+            hit[:q] |= h[:q]
+            tid = np.where(mot >= 0, g.truth_id[np.maximum(mot, 0)], -1)
+            truth[:q] = np.where(h[:q], tid[:q], truth[:q])
+            if len(h) > m0:  # tracks born earlier in this step
+                self.manager.truth_id[m0:len(h)] = np.where(
+                    h[m0:], tid[m0:], self.manager.truth_id[m0:len(h)])
+                self.manager.score[m0:len(h)] += np.maximum(ll[m0:], 0.0)
+            fresh = np.flatnonzero(~used)
+            if fresh.size:
+                self._births(g.take(fresh), time_s)
+
+    def _births(self, born: Measurements, time_s: float) -> np.ndarray:
         if hasattr(self.initiator, "births"):
             st, rows, ago, score = self.initiator.births(self.filter, born, time_s, self.scan)
         else:
@@ -202,6 +266,7 @@ class MultiTargetTracker:
             for k in np.flatnonzero(mg.confirmed[-len(rows):]):  # born confirmed
                 self.new_tracks.append((int(ids[k]), int(mg.truth_id[len(mg) - len(rows) + k]),
                                         float(time_s)))
+        return rows
 
     def _tracks(self, time_s, x, P) -> Tracks:
         m = len(x)
