@@ -9,6 +9,7 @@ from c2_pictures import Picture, drone_wave, make_tracks
 from airdefense import load_scenario
 from airdefense.c2 import make_assigner
 from airdefense.c2._options import engagement_options
+from airdefense.c2.evaluation import KINDS
 
 ASSIGNERS = ["greedy", "heuristic", "exact"]
 
@@ -25,6 +26,23 @@ def _battery_of(sc, orders):
 @pytest.fixture
 def wave(rng):
     return drone_wave(12, rng)
+
+
+@pytest.mark.parametrize("name", ["heuristic", "exact"])
+def test_unprofitable_outer_layer_does_not_hold_the_inner_back(layered, wave, name):
+    """With cost weighed, a drone no outer round can pay for goes to the cheaper inner layer."""
+    pic = Picture(layered, wave)
+    L = pic.launchers
+    outer = np.array([layered.batteries[b].name == "outer" for b in L.battery])
+    kidx = KINDS.index("drone")
+    value = pic.evaluation["value"]
+    # Half again the weight at which the best outer round just pays for the most valuable drone.
+    cw = 1.5 * value.max() * L.pk[outer, kidx].max() / L.unit_cost[outer].min()
+    inner_pays = value.max() * L.pk[~outer, kidx].max() > cw * L.unit_cost[~outer].min()
+    assert inner_pays  # the case is as intended: only the inner layer can pay
+    orders, _ = _orders(layered, wave, name, cost_weight=cw)
+    assert len(orders) > 0
+    assert _battery_of(layered, orders) == {"inner"}
 
 
 def test_layered_outer_first_inner_as_backup(layered, layered_dict, wave):

@@ -19,7 +19,8 @@ how they choose, never in which rules they obey. The rules, in order:
    cost is not allowed either: it is in no optimal assignment, as a round's marginal saving is
    at most value x pk;
 6. layered defence: a battery of an inner layer engages only a track that no outer layer can
-   engage now or later, deferrals aside (the outer layer first, the inner layers as backup).
+   engage now or later, deferrals and unprofitable pairs aside (the outer layer first, the inner
+   layers as backup).
 """
 
 from __future__ import annotations
@@ -359,7 +360,9 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     # does not hold the inner layers back.
     rank = np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1 for d in docs], int)[lb]
     if (rank >= 0).any() and m:
-        chance = now_or_later & ~deferred
+        # An outer launcher whose shot cannot pay (profitable_only) will not take the track, so
+        # it does not hold the inner layers back either.
+        chance = now_or_later & ~deferred & profitable
         for r in np.unique(rank[rank > 0]):
             outer = (rank >= 0) & (rank < r)
             outer_chance = chance[:, outer].any(axis=1)
