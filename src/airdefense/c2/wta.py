@@ -33,7 +33,7 @@ class WTAAssigner:
         Weight of interceptor cost against value saved (dollars per dollar).
     decision_period_s : float, default 2
         Time to the next decision, s.
-    time_limit_s : float, default 0.05
+    time_limit_s : float, default 0.5
         Time limit of the exact solver per problem, s. The heuristic stops on its own
         improvement rule instead, so that the same seed gives the same run on any machine.
     rng : numpy.random.Generator, optional
@@ -42,7 +42,7 @@ class WTAAssigner:
 
     def __init__(self, solver: str = "heuristic", networked: bool = True,
                  cost_weight: float = 0.0, decision_period_s: float = 2.0,
-                 time_limit_s: float = 0.05, rng: np.random.Generator | None = None) -> None:
+                 time_limit_s: float = 0.5, rng: np.random.Generator | None = None) -> None:
         self.name = solver
         # Few kicks: cycle problems are small, and the run must not depend on the clock.
         self.solver = make_solver(solver, max_kicks=2) if solver == "heuristic" \

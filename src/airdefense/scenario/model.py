@@ -233,7 +233,7 @@ class C2Config(StrictModel):
         default=0.0, ge=0, description="dollars of value saved one dollar of interceptor must buy"
     )
     solver: Literal["greedy", "heuristic", "exact"] = "greedy"
-    solver_time_limit_s: float = Field(default=0.05, gt=0, le=60)
+    solver_time_limit_s: float = Field(default=0.5, gt=0, le=60)
 
 
 class TrackerSettings(StrictModel):
