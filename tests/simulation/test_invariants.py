@@ -63,6 +63,9 @@ def check_invariants(res, sc) -> None:
         dmg = ev[ev.kind.isin(["asset_damaged", "asset_destroyed"])].time_s
         assert (dmg >= first_impact - 1e-9).all()
     assert ev.time_s.is_monotonic_increasing
+    # Refused orders fire nothing, and the summary counts them.
+    assert res.summary["orders_refused"] == len(res.refused)
+    assert list(res.refused.columns) == ["time_s", "track_id", "launcher", "reason"]
     # A disabled battery neither sees (its radars stop) nor fires afterwards.
     for _, d in ev[ev.kind == "battery_disabled"].iterrows():
         b = int(d.battery_id)
@@ -146,3 +149,31 @@ def test_invariants_with_every_tracker_and_solver(small_scenario_dict, tracking,
     if solver != "exact":  # the exact solver's time limit is wall-clock
         again = simulate(sc, seed=3, tracking=tracking, solver=solver)
         pd.testing.assert_frame_equal(res.events, again.events)
+
+
+def test_refused_orders_are_listed_and_counted(small_scenario):
+    """Orders the fire control turns down (a track out of reach) fire nothing and are reported."""
+    from airdefense.c2.base import Orders
+    from airdefense.simulation.loop import _Run
+
+    class Reckless:
+        """Orders one round from launcher 0 at every confirmed track, every cycle."""
+
+        def decide(self, t, tracks, evaluation, launchers, book, *rest):
+            rows = [(int(i), int(k), int(launchers.battery[0]), 0, 1, t + 10.0, np.zeros(3))
+                    for i, k, c in zip(tracks.track_id, tracks.truth_id, tracks.confirmed,
+                                       strict=True) if c]
+            return Orders.from_rows(rows)
+
+    run = _Run(small_scenario, 3, "truth", None)
+    run.assigner = Reckless()
+    res = run.run()
+    assert len(res.refused) > 0
+    assert res.summary["orders_refused"] == len(res.refused)
+    assert set(res.refused.reason) <= {"outside launch window", "minimum launch interval",
+                                       "no rounds", "no guidance channel",
+                                       "launcher or fire-control radar down", "no track"}
+    assert "outside launch window" in set(res.refused.reason)
+    fired = res.events[res.events.kind == "fire"]
+    assert len(fired) == len(res.interceptors) <= small_scenario.launchers[0].rounds * 4
+    assert "orders refused (fire control)" in res.summary_table()

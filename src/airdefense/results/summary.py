@@ -45,7 +45,7 @@ def summarize(res, scenario, truth) -> dict:
         ``defence_cost``, ``attack_cost`` (threats launched), ``value_lost``,
         ``value_at_risk`` (expected loss with no defence), ``value_saved``, ``cost_exchange``
         (attack cost / defence cost), ``by_type`` (DataFrame), ``by_interceptor`` (DataFrame),
-        ``batteries_disabled``.
+        ``batteries_disabled``, ``orders_refused`` (fire orders the fire control turned down).
     """
     th = res.threats
     launched = th[th.state != "not_launched"]
@@ -82,6 +82,7 @@ def summarize(res, scenario, truth) -> dict:
         "value_saved": at_risk - value_lost,
         "cost_exchange": attack_cost / defence_cost if defence_cost > 0 else float("inf"),
         "batteries_disabled": n_disabled,
+        "orders_refused": int(len(getattr(res, "refused", ()))),
         "by_type": by_type,
         "by_interceptor": by_icpt,
     }
@@ -134,4 +135,6 @@ def format_summary(res) -> str:
         f"  value saved:                  {_money(s['value_saved'])}",
         f"  batteries disabled:           {s['batteries_disabled']}",
     ]
+    if s.get("orders_refused"):
+        out.append(f"  orders refused (fire control): {s['orders_refused']}")
     return "\n".join(out)

@@ -59,6 +59,8 @@ class SimulationResult:
         One row per asset: name, kind, role, value, final state, value lost.
     summary : dict
         Scalar figures (see :func:`airdefense.results.summary.summarize`).
+    refused : pandas.DataFrame
+        Fire orders the fire control turned down: ``time_s, track_id, launcher, reason``.
     """
 
     scenario: str
@@ -68,6 +70,9 @@ class SimulationResult:
     interceptors: pd.DataFrame
     assets: pd.DataFrame
     summary: dict = field(default_factory=dict)
+    refused: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"time_s": pd.Series(dtype=float), "track_id": pd.Series(dtype=int),
+         "launcher": pd.Series(dtype=int), "reason": pd.Series(dtype=str)}))
 
     def summary_table(self) -> str:
         """Return the summary as plain text tables."""
@@ -323,6 +328,9 @@ class _Run:
         res = SimulationResult(scenario=self.sc.name, seed=self.seed,
                                events=self.events.to_frame(), threats=threats,
                                interceptors=interceptors, assets=assets)
+        if self.engagement.refused:
+            res.refused = pd.DataFrame(self.engagement.refused,
+                                       columns=["time_s", "track_id", "launcher", "reason"])
         res.summary = summarize(res, self.sc, self.truth)
         return res
 
