@@ -51,7 +51,8 @@ def tracks(m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return np.hstack([pos, vel]), kind
 
 
-def _best_ms(fn, repeats: int = 7) -> float:
+def best_ms(fn, repeats: int = 7) -> float:
+    """Best wall time of ``fn()`` over ``repeats`` calls, ms."""
     best = np.inf
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -71,11 +72,11 @@ def measure() -> dict:
         return enu[:, 2]
 
     out = {}
-    out["base_ms"] = _best_ms(lambda: feasibility(x, L30, flat, 0.0, kind=kind, windows=False))
-    out["full_ms"] = _best_ms(lambda: feasibility(x, L30, flat, 0.0, kind=kind))
-    out["small_base_ms"] = _best_ms(lambda: feasibility(xs, L6, flat, 0.0, kind=ks,
+    out["base_ms"] = best_ms(lambda: feasibility(x, L30, flat, 0.0, kind=kind, windows=False))
+    out["full_ms"] = best_ms(lambda: feasibility(x, L30, flat, 0.0, kind=kind))
+    out["small_base_ms"] = best_ms(lambda: feasibility(xs, L6, flat, 0.0, kind=ks,
                                                         windows=False), 20)
-    out["small_full_ms"] = _best_ms(lambda: feasibility(xs, L6, flat, 0.0, kind=ks), 20)
+    out["small_full_ms"] = best_ms(lambda: feasibility(xs, L6, flat, 0.0, kind=ks), 20)
     res = feasibility(x, L30, flat, 0.0, kind=kind)
     out["inside_frac"] = float(res["inside"].mean())
     out["window_frac"] = float(np.isfinite(res["window_open_s"]).mean())

@@ -8,10 +8,10 @@ launchers) computed in one call, best of 7.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
+from bench_engagement import best_ms
 
 from airdefense import load_scenario
 from airdefense.engagement.envelope import feasibility, launch_window_delays
@@ -30,16 +30,6 @@ def inbound_tracks(m: int, rng: np.random.Generator) -> np.ndarray:
     return np.hstack([pos, np.stack([d[:, 0] * speed, d[:, 1] * speed, np.zeros(m)], axis=1)])
 
 
-def best_s(f, repeats: int = 7) -> float:
-    """Best wall time of ``f()`` over ``repeats`` calls, s."""
-    out = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f()
-        out = min(out, time.perf_counter() - t0)
-    return out
-
-
 def main() -> None:
     sc = load_scenario(EXAMPLE)
     launchers = Engagement(sc, EventLog(), np.random.default_rng(0)).launchers
@@ -48,9 +38,9 @@ def main() -> None:
     for reps in (1, 10, 100, 1000):
         x = inbound_tracks(9 * reps, rng)
         kind = np.array(["drone"] * len(x))
-        now = best_s(lambda x=x, kind=kind: feasibility(x, launchers, heights, 100.0, kind=kind,
+        now = 1e-3 * best_ms(lambda x=x, kind=kind: feasibility(x, launchers, heights, 100.0, kind=kind,
                                                         windows=False))
-        win = best_s(lambda x=x, kind=kind: launch_window_delays(x, launchers, heights,
+        win = 1e-3 * best_ms(lambda x=x, kind=kind: launch_window_delays(x, launchers, heights,
                                                                  kind=kind))
         print(f"R={reps:5d} ({9 * reps:5d} tracks x {len(launchers)} launchers): launch-now "
               f"{now * 1e3:8.2f} ms = {now / reps * 1e6:7.1f} us a replication; windows "
