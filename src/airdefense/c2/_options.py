@@ -104,16 +104,19 @@ class WindowCache:
     def __init__(self, pos_tol_m: float = 150.0, vel_tol_mps: float = 10.0,
                  max_age_s: float = 20.0) -> None:
         self.pos_tol_m, self.vel_tol_mps, self.max_age_s = pos_tol_m, vel_tol_mps, max_age_s
+        self._enu = None  # the launcher positions the entries were computed for
+        self._clear(0)
+        #: Rows served from the cache and recomputed, summed over calls.
+        self.hits = 0
+        self.misses = 0
+
+    def _clear(self, n_launchers: int) -> None:
         self.ids = np.zeros(0, np.int64)  # sorted track ids
         self.t = np.zeros(0)
         self.x = np.zeros((0, 6))
         self.g = np.zeros(0)
-        self.open = np.zeros((0, 0))  # absolute raw window bounds, s
-        self.close = np.zeros((0, 0))
-        self._enu = None
-        #: Rows served from the cache and recomputed, summed over calls.
-        self.hits = 0
-        self.misses = 0
+        self.open = np.zeros((0, n_launchers))  # absolute raw window bounds, s
+        self.close = np.zeros((0, n_launchers))
 
     def delays(self, t: float, track_id: np.ndarray, x: np.ndarray, kind: np.ndarray,
                launchers, heights_fn) -> tuple[np.ndarray, np.ndarray]:
@@ -134,9 +137,8 @@ class WindowCache:
         m, L = x.shape[0], len(launchers)
         if self._enu is None or self._enu.shape != launchers.enu.shape \
                 or not np.array_equal(self._enu, launchers.enu):
-            self.__init__(self.pos_tol_m, self.vel_tol_mps, self.max_age_s)
+            self._clear(L)
             self._enu = launchers.enu.copy()
-            self.open = self.close = np.zeros((0, L))
         ids = np.asarray(track_id, np.int64)
         g = track_gravity(x, kind_codes(kind))
         pos_c = np.minimum(np.searchsorted(self.ids, ids), max(self.ids.size - 1, 0))
