@@ -19,6 +19,7 @@ import pytest
 from airdefense.catalog import load_catalog
 from airdefense.engagement.envelope import feasibility
 from airdefense.engagement.launchers import LauncherState
+from airdefense.geo import SphereHeight
 
 BASE_TARGET_MS = 20.0  # 200 x 30, without windows
 FULL_TARGET_MS = 50.0  # 200 x 30, with windows
@@ -68,8 +69,7 @@ def measure() -> dict:
     L6 = launchers(6, rng)
     xs, ks = tracks(20, rng)
 
-    def flat(enu):
-        return enu[:, 2]
+    flat = SphereHeight(np.inf)
 
     out = {}
     out["base_ms"] = best_ms(lambda: feasibility(x, L30, flat, 0.0, kind=kind, windows=False))

@@ -17,6 +17,8 @@ __all__ = [
     "Frame",
     "destination",
     "height_above_sphere",
+    "SphereHeight",
+    "sphere_radius_of",
     "point_above_sphere",
     "ground_distance_m",
     "sphere_coords",
@@ -188,9 +190,58 @@ def destination(lat_deg, lon_deg, bearing_deg, range_m) -> np.ndarray:
 
 
 def height_above_sphere(enu: np.ndarray, radius_m: float) -> np.ndarray:
-    """Height of ENU points above a sphere of ``radius_m`` tangent at the origin, shape (n,), m."""
+    """Height of ENU points above a sphere of ``radius_m`` tangent at the origin, shape (n,), m.
+
+    An infinite radius is flat ground: the height is the up coordinate.
+    """
     p = np.asarray(enu, float)
+    if not np.isfinite(radius_m):
+        return p[..., 2].copy()
     return np.sqrt(p[..., 0] ** 2 + p[..., 1] ** 2 + (p[..., 2] + radius_m) ** 2) - radius_m
+
+
+class SphereHeight:
+    """Height of ENU points above a sphere tangent at the origin, as a callable.
+
+    The engagement geometry takes its heights from such a callable (or from a
+    :meth:`Frame.height_m`): its compiled kernels need the radius, not just a function.
+
+    Parameters
+    ----------
+    radius_m : float
+        Sphere radius, m; ``inf`` is flat ground.
+
+    Examples
+    --------
+    >>> flat = SphereHeight(float("inf"))
+    >>> float(flat(np.array([[5.0, 0.0, 120.0]]))[0])
+    120.0
+    """
+
+    def __init__(self, radius_m: float) -> None:
+        self.radius_m = float(radius_m)
+
+    def __call__(self, enu: np.ndarray) -> np.ndarray:
+        """Heights of points ``enu`` (n, 3), shape (n,), m."""
+        return height_above_sphere(enu, self.radius_m)
+
+
+def sphere_radius_of(heights_fn) -> float:
+    """Radius of the sphere behind a heights callable (:class:`SphereHeight` or ``Frame.height_m``).
+
+    Raises
+    ------
+    TypeError
+        For any other callable.
+    """
+    r = getattr(heights_fn, "radius_m", None)
+    owner = getattr(heights_fn, "__self__", None)
+    if r is None and isinstance(owner, Frame) and heights_fn.__func__ is Frame.height_m:
+        r = owner.radius_m
+    if r is None:
+        raise TypeError(f"heights_fn must be a SphereHeight or a Frame's height_m, got "
+                        f"{heights_fn!r}")
+    return float(r)
 
 
 def point_above_sphere(east_m, north_m, height_m, radius_m: float) -> np.ndarray:

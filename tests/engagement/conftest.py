@@ -9,6 +9,7 @@ import pytest
 
 from airdefense.catalog import load_catalog
 from airdefense.engagement.launchers import LauncherState
+from airdefense.geo import SphereHeight
 
 
 @dataclass
@@ -59,9 +60,8 @@ def make_launchers(names, positions=None, channels=0, **overrides) -> LauncherSt
     return LauncherState(units, [_Sensor(_SensorPreset(channels))])
 
 
-def flat(enu: np.ndarray) -> np.ndarray:
-    """Heights over a flat earth: the ENU up coordinate."""
-    return np.asarray(enu, float)[:, 2]
+#: Heights over a flat earth: the ENU up coordinate.
+flat = SphereHeight(np.inf)
 
 
 @pytest.fixture

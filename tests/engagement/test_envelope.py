@@ -2,10 +2,19 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from airdefense.engagement.envelope import feasibility, kind_codes, track_gravity
+from airdefense.engagement.envelope import (
+    envelope_margin,
+    feasibility,
+    kind_codes,
+    launch_window_delays,
+    track_gravity,
+)
 from airdefense.engagement.flyout import GRAVITY_MPS2, Flyout
 from airdefense.errors import AirDefenseError
+from airdefense.geo import SphereHeight
 
 from .conftest import CATALOG, flat, make_launchers
 
@@ -176,3 +185,60 @@ def test_prediction_model_choice():
     np.testing.assert_array_equal(kind_codes(["drone", "ballistic"]), [0, 2])
     with pytest.raises(AirDefenseError, match="predict must be 'linear' or 'ballistic'.*'orbit'"):
         track_gravity(x, predict="orbit")
+
+
+def _fine_grid_windows(x, g, L, heights, horizon_s, n=40001):
+    """Reference windows: the NumPy envelope margin on a fine grid of intercept times."""
+    u = np.linspace(0.0, horizon_s, n)
+    pos = x[None, :3] + x[None, 3:] * u[:, None]
+    pos[:, 2] -= 0.5 * g * u * u
+    vel = np.broadcast_to(x[3:], pos.shape).copy()
+    vel[:, 2] -= g * u
+    d = np.linalg.norm(pos[:, None, :] - L.enu[None], axis=-1)  # (n, L)
+    tof = L.flyout.time_to(d)
+    margin, _ = envelope_margin(L, pos[:, None], vel[:, None], tof, heights(pos)[:, None])
+    ok = margin >= 0
+    delta = u[:, None] - tof
+    lo = np.where(ok, delta, np.inf).min(axis=0)
+    hi = np.where(ok, delta, -np.inf).max(axis=0)
+    return np.where(np.isfinite(lo), lo, np.nan), np.where(np.isfinite(hi), hi, np.nan)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(-40000, 40000), st.floats(-40000, 40000), st.floats(30, 12000),
+       st.floats(-300, 300), st.floats(-300, 300), st.sampled_from(["drone", "cruise",
+                                                                  "ballistic"]),
+       st.sampled_from([np.inf, 6.4e6]))
+def test_launch_windows_match_a_fine_grid_of_the_envelope_margin(px, py, pz, vx, vy, kind,
+                                                                 radius):
+    """The compiled window search agrees with the margin test on a 10 ms grid (spheres too)."""
+    L = make_launchers(["pac3", "hawk_mim23", "tor_9m338"],
+                       positions=[[0, 0, 0], [8000, -3000, 50], [-5000, 6000, 0]])
+    vz = -1200.0 if kind == "ballistic" else 0.0
+    x = np.array([px, py, pz, vx, vy, vz])
+    g = GRAVITY_MPS2 if kind == "ballistic" else 0.0
+    heights = SphereHeight(radius)
+    horizon = 400.0
+    lo, hi = launch_window_delays(x[None], L, heights, kind=[kind], horizon_s=horizon)
+    if kind == "ballistic":  # the search stops where the track reaches the ground
+        h0 = max(float(heights(x[None, :3])[0]), 0.0)
+        horizon = min(horizon, (vz + np.sqrt(vz * vz + 2 * g * h0)) / g)
+    ref_lo, ref_hi = _fine_grid_windows(x, g, L, heights, horizon)
+    # A window narrower than the coarse grid can be missed; any window found is real.
+    found = np.isfinite(lo[0])
+    assert not (found & ~np.isfinite(ref_lo)).any()
+    wide = np.isfinite(ref_lo) & (ref_hi - ref_lo > horizon / 31 * 2)
+    assert found[wide].all()
+    # Edges to the bisection tolerance (0.1 s of intercept time, which is <= 0.1 s of launch
+    # delay as the time of flight grows with the intercept time here) plus the grid step.
+    np.testing.assert_allclose(lo[0, found], ref_lo[found], atol=0.15)
+    np.testing.assert_allclose(hi[0, found], ref_hi[found], atol=0.15)
+
+
+def test_heights_must_carry_their_sphere():
+    """The compiled windows need the radius: an arbitrary callable is refused by name."""
+    L = make_launchers(["pac3"])
+    x = np.array([[30000.0, 0.0, 1000.0, -200.0, 0.0, 0.0]])
+    with pytest.raises(TypeError, match="heights_fn must be a SphereHeight or a Frame's "
+                                        "height_m"):
+        launch_window_delays(x, L, lambda p: p[:, 2], kind=["cruise"])

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from airdefense.engagement import _kernels
 from airdefense.engagement.flyout import GRAVITY_MPS2, Flyout, ballistic_path, solve_intercept
 from airdefense.engagement.pk import CLASS_G, kill_probability, position_sigma
 from airdefense.engagement.presets import THREAT_CLASSES
+from airdefense.geo import sphere_radius_of
 
 __all__ = ["feasibility", "launch_window_delays", "window_times", "envelope_margin",
            "track_gravity", "kind_codes"]
@@ -139,34 +141,6 @@ def envelope_margin(launchers, pos, vel, tof, h, trailing: int = 0
                    out=margin)
     margin = np.where(np.isfinite(tof), margin, -np.inf)
     return margin, {"range_m": r, "crossing_m": cross, "speed_mps": speed}
-
-
-def _inside(lp: dict, pos, vel, tof, h, d) -> np.ndarray:
-    """Boolean form of :func:`envelope_margin` ``>= 0`` (cheaper: no divisions).
-
-    ``lp`` is :func:`_params`'s output and ``d`` the slant ranges already computed.
-    """
-    dx = pos[..., 0] - lp["enu_x"]
-    dy = pos[..., 1] - lp["enu_y"]
-    dz = pos[..., 2] - lp["enu_z"]
-    vx, vy = vel[..., 0], vel[..., 1]
-    vxy2 = vx * vx + vy * vy
-    speed2 = vxy2 + vel[..., 2] ** 2
-    ok = (d >= lp["min_range"]) & (d <= lp["max_range"])
-    ok &= (h >= lp["min_alt"]) & (h <= lp["max_alt"])
-    ok &= speed2 <= lp["max_tgt_speed"] ** 2
-    ok &= tof >= lp["min_tof"]
-    cm = lp["max_cross"]
-    if np.isfinite(cm).any():
-        c = dx * vy - dy * vx
-        still = vxy2 <= 1e-12
-        cross_ok = np.where(still, dx * dx + dy * dy <= cm * cm, c * c <= cm * cm * vxy2)
-        ok &= cross_ok | ~np.isfinite(cm)
-    emax = lp["max_elev"]
-    if (emax < 0.5 * np.pi - 1e-9).any():
-        tan_e = np.where(emax < 0.5 * np.pi - 1e-9, np.tan(np.minimum(emax, 1.5)), np.inf)
-        ok &= (dz <= 0) | (dz * dz <= tan_e * tan_e * (dx * dx + dy * dy))
-    return ok & np.isfinite(tof)
 
 
 def _pk(launchers, kind_code, parts, h, target_g, sigma, quality):
@@ -365,64 +339,15 @@ def _windows(Ls, x, g, U, heights_fn, n, tol_s=0.1):
     # Bisections that bring the longest grid interval down to the tolerance.
     n_refine = int(np.clip(np.ceil(np.log2(max(float(U.max()) / (n - 1), 1e-9)
                                            / max(tol_s, 1e-6))), 0, 30))
-    m, L = U.shape[0], len(Ls)
-    lo = np.full((m, L), np.nan)
-    hi = np.full((m, L), np.nan)
-    u = U[:, None] * np.linspace(0.0, 1.0, n)[None, :]  # (m, n)
-    pos, vel = ballistic_path(x, g)(u)  # (m, n, 3)
-    dx = pos[:, None, :, 0] - Ls.enu[None, :, None, 0]
-    dy = pos[:, None, :, 1] - Ls.enu[None, :, None, 1]
-    dz = pos[:, None, :, 2] - Ls.enu[None, :, None, 2]
-    d = np.sqrt(dx * dx + dy * dy + dz * dz)  # (m, L, n)
-    # Only pairs whose target comes within reach on the horizon can have a window.
-    near = d.min(axis=-1) <= Ls.max_range[None, :] * 1.01
-    ti, li = near.nonzero()
-    if ti.size == 0:
-        return lo, hi
-    fl = Ls.flyout.take(li)
-    h = heights_fn(pos.reshape(-1, 3)).reshape(m, n)
-    if ti.size > 0.4 * m * L:  # dense: evaluate every pair by broadcasting, then select
-        fla = Ls.flyout
-        tof = Flyout(*(getattr(fla, a)[:, None] for a in ("vb", "tb", "v0", "k"))).time_to(d)
-        ok = _inside(_params(Ls, 1), pos[:, None], vel[:, None], tof, h[:, None], d)
-        ok, tof = ok[ti, li], tof[ti, li]
-    else:  # sparse: evaluate the near pairs only
-        d = d[ti, li]  # (p, n)
-        tof = Flyout(*(getattr(fl, a)[:, None] for a in ("vb", "tb", "v0", "k"))).time_to(d)
-        ok = _inside(_params(Ls.subset(li), 1), pos[ti], vel[ti], tof, h[ti], d)
-    u = u[ti]
-    delta = u - tof
-    a = np.where(ok, delta, np.inf).min(axis=-1)
-    b = np.where(ok, delta, -np.inf).max(axis=-1)
-    flip = ok[:, :-1] != ok[:, 1:]
-    rows = flip.any(axis=-1).nonzero()[0]
-    if rows.size:
-        # Both edges of every pair bisected together: entries first, exits after.
-        f = flip[rows]
-        k_first = np.argmax(f, axis=-1)
-        k_last = f.shape[1] - 1 - np.argmax(f[:, ::-1], axis=-1)
-        rr = np.concatenate([rows, rows])
-        kk = np.concatenate([k_first, k_last])
-        path = ballistic_path(x[ti[rr]], g[ti[rr]])
-        sub_r = Ls.subset(li[rr])
-        lp_r = _params(sub_r, 0)
-        fl_r = fl.take(rr)
-        ua, ub = u[rr, kk], u[rr, kk + 1]
-        in_a = ok[rr, kk]
-        for _ in range(n_refine):
-            mid = 0.5 * (ua + ub)
-            pm, vm = path(mid[:, None])
-            dm = np.linalg.norm(pm[:, 0] - sub_r.enu, axis=-1)
-            im = _inside(lp_r, pm[:, 0], vm[:, 0], fl_r.time_to(dm), heights_fn(pm[:, 0]), dm)
-            same = im == in_a
-            ua = np.where(same, mid, ua)
-            ub = np.where(same, ub, mid)
-        edge = np.where(in_a, ua, ub)  # the inside end of each bracket
-        pe, _ = path(edge[:, None])
-        de = edge - fl_r.time_to(np.linalg.norm(pe[:, 0] - sub_r.enu, axis=-1))
-        n_r = rows.size
-        a[rows] = np.minimum(a[rows], np.minimum(de[:n_r], de[n_r:]))
-        b[rows] = np.maximum(b[rows], np.maximum(de[:n_r], de[n_r:]))
-    lo[ti, li] = np.where(np.isfinite(a), a, np.nan)
-    hi[ti, li] = np.where(np.isfinite(b), b, np.nan)
-    return lo, hi
+    return _kernels.launch_windows(np.ascontiguousarray(x, dtype=float),
+                                   np.ascontiguousarray(g, dtype=float),
+                                   np.ascontiguousarray(U, dtype=float), _launcher_rows(Ls),
+                                   sphere_radius_of(heights_fn), int(n), n_refine)
+
+
+def _launcher_rows(Ls) -> np.ndarray:
+    """The launcher figures of :func:`_kernels.launch_windows`, shape (L, 15)."""
+    fl = Ls.flyout
+    return np.ascontiguousarray(np.column_stack([
+        Ls.enu, Ls.min_range, Ls.max_range, Ls.min_alt, Ls.max_alt, Ls.max_tgt_speed,
+        Ls.max_cross, Ls.min_tof, Ls.max_elev, fl.vb, fl.tb, fl.v0, fl.k]).astype(float))

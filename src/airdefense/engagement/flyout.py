@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from airdefense.engagement import _kernels
+
 __all__ = ["Flyout", "calibrate_drag", "intercept_time", "closest_approach", "solve_intercept",
            "ballistic_path", "GRAVITY_MPS2"]
 
@@ -207,7 +209,9 @@ def ballistic_path(x: np.ndarray, gravity: np.ndarray | None = None
         vel[..., 2] -= gg * u
         return pos, vel
 
-    path.skips_velocity = True
+    # The intercept kernels take the path as its state and gravity.
+    path.state = np.ascontiguousarray(x)
+    path.gravity = np.ascontiguousarray(g, dtype=float)
     return path
 
 
@@ -218,14 +222,14 @@ def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndar
 
     Solves ``f(u) = s(tau0 + u) - s(tau0) - |P(u) - origin| = 0`` for the smallest ``u > 0``
     (straight flight from ``origin`` to the intercept point): a grid search for the first sign
-    change, then safeguarded Newton steps inside that bracket. Shapes: ``path`` maps ``u`` of
-    shape (m, L, K) to positions and velocities (m, L, K, 3); ``origin`` is (L, 3) or
-    (m, L, 3); flyout figures, ``horizon_s`` and ``tau0`` broadcast to (m, L).
+    change, then safeguarded Newton steps inside that bracket, pair by pair in compiled code.
+    Shapes: ``path`` holds m targets; ``origin`` is (L, 3) or (m, L, 3); flyout figures,
+    ``horizon_s`` and ``tau0`` broadcast to (m, L).
 
     Parameters
     ----------
     path : callable
-        ``path(u) -> (pos, vel)`` of the targets ``u`` seconds ahead.
+        The targets' predicted path, from :func:`ballistic_path`.
     origin : ndarray
         Interceptor positions, m.
     flyout : Flyout
@@ -237,7 +241,7 @@ def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndar
     n_grid, n_iter : int
         Grid points, and most Newton/bisection steps.
     tol_m : float, default 0.01
-        The steps stop once every gap ``|f(u)|`` is below this, m.
+        A pair's steps stop once its gap ``|f(u)|`` is below this, m.
     u0 : ndarray, optional
         A previous solution broadcasting to (m, L), s (NaN: none): searched near it first.
 
@@ -246,71 +250,21 @@ def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndar
     ndarray of shape (m, L)
         Time to intercept ``u``, s; ``inf`` where none within the horizon.
     """
+    x = getattr(path, "state", None)
+    if x is None:
+        raise TypeError(f"path must come from ballistic_path, got {path!r}")
     origin = np.asarray(origin, float)
-    H = np.asarray(horizon_s, float)
-    tau0 = np.asarray(tau0, float)
-    fl = Flyout(*(np.asarray(getattr(flyout, a), float)[..., None]
-                  for a in ("vb", "tb", "v0", "k")))
-    s0 = flyout.distance(tau0)[..., None]
-    t0 = tau0[..., None]
-    o = origin[..., None, :]
-    frac = (np.arange(1, n_grid + 1) / n_grid) ** 1.5  # finer near launch
-    fast = getattr(path, "skips_velocity", False)  # ballistic_path: no velocities on the grid
-    shape = np.broadcast_shapes(H.shape, s0.shape[:-1], flyout.vb.shape)
-    u = np.broadcast_to(H, shape)[..., None] * frac
+    m = x.shape[0]
+    shape = np.broadcast_shapes((m, 1), origin.shape[:-1], np.shape(horizon_s), np.shape(tau0),
+                                *(np.shape(getattr(flyout, a)) for a in ("vb", "tb", "v0", "k")))
 
-    def gap(uu, deriv=False):
-        pos, vel = path(uu) if deriv or not fast else path(uu, False)
-        d = pos - o
-        dist = np.sqrt(d[..., 0] ** 2 + d[..., 1] ** 2 + d[..., 2] ** 2)
-        f = fl.distance(t0 + uu) - s0 - dist
-        if not deriv:
-            return f
-        rr = (d[..., 0] * vel[..., 0] + d[..., 1] * vel[..., 1] + d[..., 2] * vel[..., 2])
-        return f, fl.speed(t0 + uu) - rr / np.maximum(dist, 1e-9)
+    def full(a, extra=()):
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(a, float), shape + extra))
 
-    def grid_bracket():
-        g = gap(u)
-        ok = g >= 0
-        first = np.argmax(ok, axis=-1)[..., None]
-        prev = np.maximum(first - 1, 0)
-        lo = np.where(first > 0, np.take_along_axis(u, prev, -1), 0.0)
-        glo = np.where(first > 0, np.take_along_axis(g, prev, -1), gap(np.zeros_like(lo)))
-        return (ok.any(axis=-1), lo, np.take_along_axis(u, first, -1), glo,
-                np.take_along_axis(g, first, -1))
-
-    if u0 is None:
-        has, lo, hi, glo, ghi = grid_bracket()
-    else:
-        # Warm start: the intercept found last time, bracketed by a few seconds either side;
-        # where that bracket holds no sign change, the grid search.
-        Hb = np.broadcast_to(H, shape)[..., None]
-        c = np.broadcast_to(np.asarray(u0, float), shape)[..., None]
-        w = np.maximum(2.0, 0.05 * np.abs(np.nan_to_num(c)))
-        lo, hi = np.clip(c - w, 0.0, Hb), np.clip(c + w, 0.0, Hb)
-        gg = gap(np.concatenate([lo, hi], axis=-1))
-        glo, ghi = gg[..., :1], gg[..., 1:]
-        good = np.isfinite(c) & (glo < 0) & (ghi >= 0)
-        has = good[..., 0]
-        if not good.all():
-            h2, lo2, hi2, glo2, ghi2 = grid_bracket()
-            lo, hi = np.where(good, lo, lo2), np.where(good, hi, hi2)
-            glo, ghi = np.where(good, glo, glo2), np.where(good, ghi, ghi2)
-            has = has | h2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = lo - glo * (hi - lo) / (ghi - glo)  # secant start
-        x = np.where(np.isfinite(x), x, 0.5 * (lo + hi))
-        for _ in range(n_iter):
-            fx, dfx = gap(x, deriv=True)
-            if not np.any(has[..., None] & (np.abs(fx) > tol_m)):
-                break  # converged everywhere (Newton usually needs two steps from the secant)
-            up = fx >= 0
-            hi = np.where(up, x, hi)
-            lo = np.where(up, lo, x)
-            xn = np.where(np.abs(fx) < 1e-9, x, x - fx / dfx)
-            bad = ~np.isfinite(xn) | (xn < lo) | (xn > hi)
-            x = np.where(bad, 0.5 * (lo + hi), xn)
-    return np.where(has, x[..., 0], np.inf)
+    return _kernels.solve_intercepts(
+        x, path.gravity, full(origin, (3,)), full(flyout.vb), full(flyout.tb), full(flyout.v0),
+        full(flyout.k), full(horizon_s), full(tau0), full(np.nan if u0 is None else u0),
+        int(n_grid), int(n_iter), float(tol_m))
 
 
 def intercept_time(shooter_enu, speed_mps, target_pos, target_vel) -> np.ndarray:

@@ -56,9 +56,10 @@ class Engagement:
         self._truth = None
         self._sensor_ok = np.ones(len(scenario.sensors), bool)
 
-    def heights(self, enu: np.ndarray) -> np.ndarray:
-        """Height of ENU points above the surface, shape (k,), m."""
-        return self.sc.frame.height_m(enu)
+    @property
+    def heights(self):
+        """Height of ENU points above the surface: ``(k, 3) -> (k,)``, m (the frame's)."""
+        return self.sc.frame.height_m
 
     def in_flight(self) -> np.ndarray:
         """Ids of interceptors in flight, shape (f,)."""

@@ -147,8 +147,9 @@ class _Run:
     def alive(self, t: float) -> np.ndarray:
         return (self.truth.launch_time_s <= t) & (t < self.truth.end_time_s) & (t < self.kill_t)
 
-    def heights(self, enu: np.ndarray) -> np.ndarray:
-        return self.sc.frame.height_m(enu)
+    @property
+    def heights(self):
+        return self.sc.frame.height_m
 
     # -- stages --------------------------------------------------------------------------
     def launches(self, t0: float, t1: float) -> None:

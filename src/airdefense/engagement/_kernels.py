@@ -1,0 +1,279 @@
+"""Compiled kernels of the intercept geometry: flyout, intercept solving and launch windows.
+
+The control unit solves intercepts for every (track, launcher) pair every decision cycle, and
+the arrays are small (tens of rows): per-call overhead, not arithmetic, set the cost of the NumPy
+form. These kernels loop over the pairs in compiled code. No fastmath and no parallelism, so a
+result is the same bits in every process.
+
+Flyout figures per entry: ``vb`` burnout speed (m/s), ``tb`` burn time (s), ``v0`` launch
+speed (m/s), ``k`` coast drag constant (1/m); see :mod:`airdefense.engagement.flyout`.
+Target paths are constant acceleration from a state ``[x, y, z, vx, vy, vz]`` with a downward
+acceleration ``g`` (0 for a straight line).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_HALF_PI = 0.5 * math.pi
+
+
+@njit(cache=True)
+def fly_distance(tau, vb, tb, v0, k):
+    """Distance flown ``tau`` seconds after launch, m (0 before launch)."""
+    if tau < 0.0:
+        tau = 0.0
+    tt = min(tau, tb)
+    s = v0 * tt
+    if tb > 0.0:
+        s += 0.5 * (vb - v0) * tt * tt / tb
+    c = tau - tb
+    if c > 0.0:
+        if k > 0.0:
+            s += math.log1p(k * vb * c) / k
+        else:
+            s += vb * c
+    return s
+
+
+@njit(cache=True)
+def fly_speed(tau, vb, tb, v0, k):
+    """Speed ``tau`` seconds after launch, m/s."""
+    if tau < tb:
+        return v0 + (vb - v0) * (tau / tb if tb > 0.0 else 1.0)
+    return vb / (1.0 + k * vb * max(tau - tb, 0.0))
+
+
+@njit(cache=True)
+def fly_time_to(dist, vb, tb, v0, k):
+    """Time of flight to ``dist`` metres, s: the inverse of :func:`fly_distance`."""
+    s = max(dist, 0.0)
+    sb = 0.5 * (v0 + vb) * tb
+    if s <= sb:
+        a = 0.5 * (vb - v0) / (tb if tb > 0.0 else 1.0)
+        if a > 1e-12:
+            return (-v0 + math.sqrt(v0 * v0 + 4.0 * a * s)) / (2.0 * a)
+        return s / max(v0, 1e-9)
+    rest = s - sb
+    if k > 0.0:
+        e = k * rest
+        if e > 700.0:  # beyond any reach: exp overflows
+            return math.inf
+        return tb + math.expm1(e) / (k * vb)
+    return tb + rest / vb
+
+
+@njit(cache=True)
+def _gap(u, x, g, ox, oy, oz, t0, s0, vb, tb, v0, k):
+    dx = x[0] + x[3] * u - ox
+    dy = x[1] + x[4] * u - oy
+    dz = x[2] + x[5] * u - 0.5 * g * u * u - oz
+    return fly_distance(t0 + u, vb, tb, v0, k) - s0 - math.sqrt(dx * dx + dy * dy + dz * dz)
+
+
+@njit(cache=True)
+def _gap_slope(u, x, g, ox, oy, oz, t0, s0, vb, tb, v0, k):
+    dx = x[0] + x[3] * u - ox
+    dy = x[1] + x[4] * u - oy
+    dz = x[2] + x[5] * u - 0.5 * g * u * u - oz
+    d = math.sqrt(dx * dx + dy * dy + dz * dz)
+    f = fly_distance(t0 + u, vb, tb, v0, k) - s0 - d
+    rr = dx * x[3] + dy * x[4] + dz * (x[5] - g * u)
+    return f, fly_speed(t0 + u, vb, tb, v0, k) - rr / max(d, 1e-9)
+
+
+@njit(cache=True)
+def solve_intercepts(x, g, origin, vb, tb, v0, k, horizon, tau0, u0, n_grid, n_iter, tol_m):
+    """First intercept time of every (track, interceptor) pair, (m, L), s; inf where none.
+
+    ``x`` (m, 6), ``g`` (m,), ``origin`` (m, L, 3) and the (m, L) arrays ``vb, tb, v0, k,
+    horizon, tau0, u0`` (NaN: no previous solution). A warm start brackets ``u0`` by
+    ``max(2 s, 5%)`` either side; otherwise a grid of ``n_grid`` points, finer near launch, finds
+    the first sign change of the gap. Then safeguarded Newton steps from the secant point, until
+    the gap is under ``tol_m`` or after ``n_iter`` steps.
+    """
+    m, L = horizon.shape
+    out = np.empty((m, L))
+    for i in range(m):
+        xi = x[i]
+        gi = g[i]
+        for j in range(L):
+            ox, oy, oz = origin[i, j, 0], origin[i, j, 1], origin[i, j, 2]
+            a, b, c, kk = vb[i, j], tb[i, j], v0[i, j], k[i, j]
+            t0, H = tau0[i, j], horizon[i, j]
+            s0 = fly_distance(t0, a, b, c, kk)
+            has = False
+            lo = hi = glo = ghi = 0.0
+            w0 = u0[i, j]
+            if math.isfinite(w0):
+                w = max(2.0, 0.05 * abs(w0))
+                lo = min(max(w0 - w, 0.0), H)
+                hi = min(max(w0 + w, 0.0), H)
+                glo = _gap(lo, xi, gi, ox, oy, oz, t0, s0, a, b, c, kk)
+                ghi = _gap(hi, xi, gi, ox, oy, oz, t0, s0, a, b, c, kk)
+                has = glo < 0.0 and ghi >= 0.0
+            if not has:
+                prev_u = 0.0
+                prev_g = 0.0
+                for q in range(n_grid):
+                    uq = H * ((q + 1) / n_grid) ** 1.5
+                    gq = _gap(uq, xi, gi, ox, oy, oz, t0, s0, a, b, c, kk)
+                    if gq >= 0.0:
+                        has = True
+                        if q == 0:
+                            lo = 0.0
+                            glo = _gap(0.0, xi, gi, ox, oy, oz, t0, s0, a, b, c, kk)
+                        else:
+                            lo, glo = prev_u, prev_g
+                        hi, ghi = uq, gq
+                        break
+                    prev_u, prev_g = uq, gq
+            if not has:
+                out[i, j] = math.inf
+                continue
+            u = lo - glo * (hi - lo) / (ghi - glo) if ghi != glo else math.nan
+            if not math.isfinite(u):
+                u = 0.5 * (lo + hi)
+            for _ in range(n_iter):
+                f, df = _gap_slope(u, xi, gi, ox, oy, oz, t0, s0, a, b, c, kk)
+                if abs(f) <= tol_m:
+                    break
+                if f >= 0.0:
+                    hi = u
+                else:
+                    lo = u
+                un = u - f / df if df != 0.0 else math.nan
+                if not math.isfinite(un) or un < lo or un > hi:
+                    un = 0.5 * (lo + hi)
+                u = un
+            out[i, j] = u
+    return out
+
+
+@njit(cache=True)
+def _height(px, py, pz, radius):
+    if not math.isfinite(radius):  # flat ground
+        return pz
+    zr = pz + radius
+    return math.sqrt(px * px + py * py + zr * zr) - radius
+
+
+@njit(cache=True)
+def _inside(px, py, pz, vx, vy, vz, tof, h, d, lp, j):
+    """The envelope test of launcher ``j`` (row ``j`` of ``lp``) at one intercept point."""
+    if not math.isfinite(tof):
+        return False
+    if d < lp[j, 3] or d > lp[j, 4] or h < lp[j, 5] or h > lp[j, 6]:
+        return False
+    vxy2 = vx * vx + vy * vy
+    if vxy2 + vz * vz > lp[j, 7] * lp[j, 7] or tof < lp[j, 9]:
+        return False
+    dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
+    cm = lp[j, 8]
+    if math.isfinite(cm):
+        if vxy2 <= 1e-12:
+            if dx * dx + dy * dy > cm * cm:
+                return False
+        else:
+            c = dx * vy - dy * vx
+            if c * c > cm * cm * vxy2:
+                return False
+    emax = lp[j, 10]
+    if emax < _HALF_PI - 1e-9 and dz > 0.0:
+        te = math.tan(min(emax, 1.5))
+        if dz * dz > te * te * (dx * dx + dy * dy):
+            return False
+    return True
+
+
+@njit(cache=True)
+def launch_windows(x, g, horizon, lp, radius, n, n_refine):
+    """Earliest and latest launch delays whose intercept stays inside the envelope, each (m, L).
+
+    ``x`` (m, 6), ``g`` (m,), ``horizon`` (m,) s; ``lp`` (L, 15) launcher rows ``[x, y, z,
+    min_range, max_range, min_alt, max_alt, max_tgt_speed, max_cross, min_tof, max_elev, vb,
+    tb, v0, k]``; ``radius`` of the height sphere (inf: flat). The envelope is sampled at ``n``
+    intercept times over the horizon, then its first entry and last exit are bisected
+    ``n_refine`` times. NaN where no intercept is inside.
+    """
+    m = x.shape[0]
+    L = lp.shape[0]
+    lo = np.full((m, L), np.nan)
+    hi = np.full((m, L), np.nan)
+    pos = np.empty((n, 3))
+    vel = np.empty((n, 3))
+    h = np.empty(n)
+    u = np.empty(n)
+    ok = np.empty(n, np.bool_)
+    for i in range(m):
+        xi = x[i]
+        gi = g[i]
+        for q in range(n):
+            uq = horizon[i] * q / (n - 1)
+            u[q] = uq
+            pos[q, 0] = xi[0] + xi[3] * uq
+            pos[q, 1] = xi[1] + xi[4] * uq
+            pos[q, 2] = xi[2] + xi[5] * uq - 0.5 * gi * uq * uq
+            vel[q, 0] = xi[3]
+            vel[q, 1] = xi[4]
+            vel[q, 2] = xi[5] - gi * uq
+            h[q] = _height(pos[q, 0], pos[q, 1], pos[q, 2], radius)
+        for j in range(L):
+            vb, tb, v0, kk = lp[j, 11], lp[j, 12], lp[j, 13], lp[j, 14]
+            a = math.inf
+            b = -math.inf
+            any_flip = False
+            k_first = -1
+            k_last = -1
+            for q in range(n):
+                dx = pos[q, 0] - lp[j, 0]
+                dy = pos[q, 1] - lp[j, 1]
+                dz = pos[q, 2] - lp[j, 2]
+                d = math.sqrt(dx * dx + dy * dy + dz * dz)
+                tof = fly_time_to(d, vb, tb, v0, kk)
+                ok[q] = _inside(pos[q, 0], pos[q, 1], pos[q, 2], vel[q, 0], vel[q, 1],
+                                vel[q, 2], tof, h[q], d, lp, j)
+                if ok[q]:
+                    a = min(a, u[q] - tof)
+                    b = max(b, u[q] - tof)
+                if q > 0 and ok[q] != ok[q - 1]:
+                    if not any_flip:
+                        k_first = q - 1
+                        any_flip = True
+                    k_last = q - 1
+            if any_flip:
+                for e in range(2):
+                    kq = k_first if e == 0 else k_last
+                    ua, ub = u[kq], u[kq + 1]
+                    in_a = ok[kq]
+                    for _ in range(n_refine):
+                        mid = 0.5 * (ua + ub)
+                        px = xi[0] + xi[3] * mid
+                        py = xi[1] + xi[4] * mid
+                        pz = xi[2] + xi[5] * mid - 0.5 * gi * mid * mid
+                        dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
+                        d = math.sqrt(dx * dx + dy * dy + dz * dz)
+                        im = _inside(px, py, pz, xi[3], xi[4], xi[5] - gi * mid,
+                                     fly_time_to(d, vb, tb, v0, kk),
+                                     _height(px, py, pz, radius), d, lp, j)
+                        if im == in_a:
+                            ua = mid
+                        else:
+                            ub = mid
+                    edge = ua if in_a else ub
+                    px = xi[0] + xi[3] * edge
+                    py = xi[1] + xi[4] * edge
+                    pz = xi[2] + xi[5] * edge - 0.5 * gi * edge * edge
+                    dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
+                    de = edge - fly_time_to(math.sqrt(dx * dx + dy * dy + dz * dz),
+                                            vb, tb, v0, kk)
+                    a = min(a, de)
+                    b = max(b, de)
+            if math.isfinite(a):
+                lo[i, j] = a
+            if math.isfinite(b):
+                hi[i, j] = b
+    return lo, hi
