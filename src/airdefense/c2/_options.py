@@ -30,16 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from airdefense.c2.evaluation import KINDS
-from airdefense.engagement.envelope import (
-    feasibility,
-    kind_codes,
-    launch_window_delays,
-    track_gravity,
-    window_times,
-)
-from airdefense.engagement.flyout import ballistic_path
+from airdefense.engagement.envelope import feasibility
 
-__all__ = ["Options", "engagement_options", "cycle_options", "WindowCache", "LAYER_RANK"]
+__all__ = ["Options", "engagement_options", "cycle_options", "LAYER_RANK"]
 
 #: Order of the layers, outermost first.
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
@@ -83,123 +76,14 @@ class Options:
     ballistic: np.ndarray
 
 
-class WindowCache:
-    """Launch windows of tracks, kept from one decision cycle to the next while still valid.
-
-    A track's windows are times along its predicted path, so they stay right while the track
-    keeps to the path predicted when they were computed. They are recomputed when the track's
-    estimate has left that prediction by more than ``pos_tol_m`` or ``vel_tol_mps``, when its
-    prediction model changes, or after ``max_age_s``.
-
-    Parameters
-    ----------
-    pos_tol_m : float, default 150
-        Largest position departure from the cached prediction, m.
-    vel_tol_mps : float, default 10
-        Largest velocity departure, m/s.
-    max_age_s : float, default 20
-        Longest reuse, s.
-    """
-
-    def __init__(self, pos_tol_m: float = 150.0, vel_tol_mps: float = 10.0,
-                 max_age_s: float = 20.0) -> None:
-        self.pos_tol_m, self.vel_tol_mps, self.max_age_s = pos_tol_m, vel_tol_mps, max_age_s
-        self._enu = None  # the launcher positions the entries were computed for
-        self._clear(0)
-        #: Rows served from the cache and recomputed, summed over calls.
-        self.hits = 0
-        self.misses = 0
-
-    def _clear(self, n_launchers: int) -> None:
-        self.ids = np.zeros(0, np.int64)  # sorted track ids
-        self.t = np.zeros(0)
-        self.x = np.zeros((0, 6))
-        self.g = np.zeros(0)
-        self.open = np.zeros((0, n_launchers))  # absolute raw window bounds, s
-        self.close = np.zeros((0, n_launchers))
-
-    def delays(self, t: float, track_id: np.ndarray, x: np.ndarray, kind: np.ndarray,
-               launchers, heights_fn) -> tuple[np.ndarray, np.ndarray]:
-        """Raw launch-window delays of tracks at ``t``, each (m, L), s (as launch_window_delays).
-
-        Parameters
-        ----------
-        t : float
-            Decision time, s.
-        track_id : ndarray of shape (m,), int
-        x : ndarray of shape (m, 6)
-            Track states at ``t``.
-        kind : ndarray of shape (m,)
-            Threat classes of the tracks.
-        launchers : LauncherState
-        heights_fn : callable
-        """
-        m, L = x.shape[0], len(launchers)
-        if self._enu is None or self._enu.shape != launchers.enu.shape \
-                or not np.array_equal(self._enu, launchers.enu):
-            self._clear(L)
-            self._enu = launchers.enu.copy()
-        ids = np.asarray(track_id, np.int64)
-        g = track_gravity(x, kind_codes(kind))
-        pos_c = np.minimum(np.searchsorted(self.ids, ids), max(self.ids.size - 1, 0))
-        have = (self.ids[pos_c] == ids) if self.ids.size else np.zeros(m, bool)
-        fresh = np.zeros(m, bool)
-        if have.any():
-            r = pos_c[have]
-            dt = t - self.t[r]
-            p, v = ballistic_path(self.x[r], self.g[r])(dt[:, None])
-            fresh[have] = ((dt <= self.max_age_s) & (self.g[r] == g[have])
-                           & (np.linalg.norm(p[:, 0] - x[have, :3], axis=1) <= self.pos_tol_m)
-                           & (np.linalg.norm(v[:, 0] - x[have, 3:], axis=1) <= self.vel_tol_mps))
-        lo = np.full((m, L), np.nan)
-        hi = np.full((m, L), np.nan)
-        if fresh.any():
-            r = pos_c[fresh]
-            lo[fresh] = self.open[r] - t
-            hi[fresh] = self.close[r] - t
-        stale = np.flatnonzero(~fresh)
-        if stale.size:
-            lo_s, hi_s = launch_window_delays(x[stale], launchers, heights_fn,
-                                              kind=kind[stale], predict=None)
-            lo[stale], hi[stale] = lo_s, hi_s
-        self.hits += int(fresh.sum())
-        self.misses += int(stale.size)
-        # A reused entry keeps the state its windows were computed from; entries of tracks not
-        # asked for now stay until they are too old (a track may skip a cycle or two).
-        new_t, new_x, new_g = np.full(m, float(t)), x.copy(), g.copy()
-        new_open, new_close = lo + t, hi + t
-        if fresh.any():
-            r = pos_c[fresh]
-            new_t[fresh], new_x[fresh], new_g[fresh] = self.t[r], self.x[r], self.g[r]
-            new_open[fresh], new_close[fresh] = self.open[r], self.close[r]
-        old = ~np.isin(self.ids, ids) & (t - self.t <= self.max_age_s)
-        all_ids = np.concatenate([ids, self.ids[old]])
-        order = np.argsort(all_ids, kind="stable")
-        self.ids = all_ids[order]
-        self.t = np.concatenate([new_t, self.t[old]])[order]
-        self.x = np.concatenate([new_x, self.x[old]])[order]
-        self.g = np.concatenate([new_g, self.g[old]])[order]
-        self.open = np.concatenate([new_open, self.open[old]])[order]
-        self.close = np.concatenate([new_close, self.close[old]])[order]
-        return lo, hi
+def _geometry(x, launchers, heights_fn, t, kind, quality, cov=None):
+    return feasibility(x, launchers, heights_fn, t, quality=quality, kind=kind, cov=cov)
 
 
-def _geometry(x, launchers, heights_fn, t, kind, quality, cov=None, track_id=None, cache=None):
-    if cache is None:
-        return feasibility(x, launchers, heights_fn, t, quality=quality, kind=kind, cov=cov)
-    out = feasibility(x, launchers, heights_fn, t, quality=quality, kind=kind, cov=cov,
-                      windows=False)
-    lo, hi = cache.delays(t, track_id, np.asarray(x, float), np.asarray(kind), launchers,
-                          heights_fn)
-    out.update(window_times(t, lo, hi, out["inside"]))
-    return out
-
-
-def _subset_geometry(x, rows, launchers, heights_fn, t, kind, quality, cov, track_id=None,
-                     cache=None) -> dict:
+def _subset_geometry(x, rows, launchers, heights_fn, t, kind, quality, cov) -> dict:
     m, L = x.shape[0], len(launchers)
     if rows.size == m:
-        return _geometry(x, launchers, heights_fn, t, kind, quality, cov, track_id, cache)
+        return _geometry(x, launchers, heights_fn, t, kind, quality, cov)
     out = {"tof": np.full((m, L), np.inf), "pip": np.zeros((m, L, 3)),
            "inside": np.zeros((m, L), bool), "pk": np.zeros((m, L)),
            "window_open_s": np.full((m, L), np.nan), "window_close_s": np.full((m, L), np.nan)}
@@ -207,8 +91,7 @@ def _subset_geometry(x, rows, launchers, heights_fn, t, kind, quality, cov, trac
         return out
     sub = _geometry(x[rows], launchers, heights_fn, t, kind[rows],
                     None if quality is None else quality[rows],
-                    None if cov is None else cov[rows],
-                    None if track_id is None else track_id[rows], cache)
+                    None if cov is None else cov[rows])
     for key, val in sub.items():
         val = np.asarray(val)
         if val.ndim < 2 or val.shape[:2] != (rows.size, L):
@@ -245,7 +128,6 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
                        channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
                        networked: bool = True, cost_weight: float = 0.0,
                        decision_period_s: float = 2.0,
-                       window_cache: WindowCache | None = None,
                        profitable_only: bool = False) -> Options:
     """Build the options of one decision cycle (see the module docstring for the rules).
 
@@ -273,9 +155,6 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         Dollars of value one dollar of interceptor must buy.
     decision_period_s : float, default 2
         Time to the next decision, s (bounds how many rounds a launcher can ripple).
-    window_cache : WindowCache, optional
-        Launch windows kept between cycles (the assigner's own); recomputed every cycle when
-        None.
     profitable_only : bool, default False
         Drop the pairs that cannot pay their cost (rule 5); their geometry is not computed.
     """
@@ -306,8 +185,7 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
                       > cost_weight * launchers.unit_cost[None, :])
     rows = np.flatnonzero(elig & (look & profitable).any(axis=1))
     geo = _subset_geometry(x, rows, launchers, heights_fn, t, kind,
-                           getattr(tracks, "quality", None), getattr(tracks, "P", None),
-                           tracks.track_id, window_cache)
+                           getattr(tracks, "quality", None), getattr(tracks, "P", None))
     tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
     pk = np.asarray(geo["pk"], float) if "pk" in geo else launchers.pk[:, kidx].T
     # 2. Geometry and readiness.
@@ -388,8 +266,8 @@ def cycle_options(assigner, t: float, tracks, evaluation: dict, launchers, book,
                   profitable_only: bool = False) -> Options | None:
     """The options of one cycle with an assigner's settings; None when no track or launcher.
 
-    ``assigner`` gives ``networked``, ``cost_weight``, ``decision_period_s`` and its
-    ``window_cache``; the other arguments are those of :func:`engagement_options`.
+    ``assigner`` gives ``networked``, ``cost_weight`` and ``decision_period_s``; the other
+    arguments are those of :func:`engagement_options`.
     """
     if len(tracks) == 0 or len(launchers) == 0:
         return None
@@ -397,5 +275,4 @@ def cycle_options(assigner, t: float, tracks, evaluation: dict, launchers, book,
                               battery_ok, heights_fn, networked=assigner.networked,
                               cost_weight=assigner.cost_weight,
                               decision_period_s=assigner.decision_period_s,
-                              window_cache=assigner.window_cache,
                               profitable_only=profitable_only)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from airdefense.c2._options import Options, WindowCache, cycle_options
+from airdefense.c2._options import Options, cycle_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.engagement.flyout import intercept_time
 
@@ -120,7 +120,6 @@ class GreedyAssigner:
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
         # Launch windows carried between cycles while the tracks keep to their predictions.
-        self.window_cache = WindowCache()
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,

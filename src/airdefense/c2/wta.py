@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from airdefense.assignment import WTAProblem, make_solver
-from airdefense.c2._options import WindowCache, cycle_options
+from airdefense.c2._options import cycle_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.c2.greedy import orders_from_rounds
 
@@ -51,7 +51,6 @@ class WTAAssigner:
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
         # Launch windows carried between cycles while the tracks keep to their predictions.
-        self.window_cache = WindowCache()
         self.time_limit_s = time_limit_s if solver == "exact" else 60.0
         self.rng = rng if rng is not None else np.random.default_rng(0)
         #: Solutions of the last cycle (one per problem), for inspection.
