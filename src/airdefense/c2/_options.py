@@ -76,33 +76,6 @@ class Options:
     ballistic: np.ndarray
 
 
-def _geometry(x, launchers, heights_fn, t, kind, quality, cov=None):
-    return feasibility(x, launchers, heights_fn, t, quality=quality, kind=kind, cov=cov)
-
-
-def _subset_geometry(x, rows, launchers, heights_fn, t, kind, quality, cov) -> dict:
-    m, L = x.shape[0], len(launchers)
-    if rows.size == m:
-        return _geometry(x, launchers, heights_fn, t, kind, quality, cov)
-    out = {"tof": np.full((m, L), np.inf), "pip": np.zeros((m, L, 3)),
-           "inside": np.zeros((m, L), bool), "pk": np.zeros((m, L)),
-           "window_open_s": np.full((m, L), np.nan), "window_close_s": np.full((m, L), np.nan)}
-    if rows.size == 0:
-        return out
-    sub = _geometry(x[rows], launchers, heights_fn, t, kind[rows],
-                    None if quality is None else quality[rows],
-                    None if cov is None else cov[rows])
-    for key, val in sub.items():
-        val = np.asarray(val)
-        if val.ndim < 2 or val.shape[:2] != (rows.size, L):
-            continue
-        if key not in out:
-            fill = False if val.dtype == bool else (0.0 if key == "pk" else np.nan)
-            out[key] = np.full((m, L) + val.shape[2:], fill, dtype=val.dtype)
-        out[key][rows] = val
-    return out
-
-
 def _zones_ok(pip: np.ndarray, batteries, launcher_battery: np.ndarray) -> np.ndarray:
     m, L = pip.shape[:2]
     ok = np.ones((m, L), bool)
@@ -184,10 +157,25 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         profitable = (value[:, None] * launchers.pk[:, kidx].T
                       > cost_weight * launchers.unit_cost[None, :])
     rows = np.flatnonzero(elig & (look & profitable).any(axis=1))
-    geo = _subset_geometry(x, rows, launchers, heights_fn, t, kind,
-                           getattr(tracks, "quality", None), getattr(tracks, "P", None))
+    if rows.size < m:
+        # The other tracks get no geometry and no options: the rules run on these rows only
+        # (every rule above is row by row, so the rows all qualify there).
+        sub = engagement_options(
+            t, tracks.select(rows), {k: np.asarray(v)[rows] for k, v in evaluation.items()},
+            launchers, book, batteries, channels_free, battery_ok, heights_fn,
+            networked=networked, cost_weight=cost_weight, decision_period_s=decision_period_s,
+            profitable_only=profitable_only)
+        full = {"allowed": np.zeros((m, L), bool), "pk": np.zeros((m, L)),
+                "pair_cap": np.zeros((m, L), int), "tof": np.full((m, L), np.inf),
+                "pip": np.zeros((m, L, 3))}
+        for key, arr in full.items():
+            arr[rows] = getattr(sub, key)
+        return Options(**full, cap=sub.cap, value=value,
+                       nonballistic_cap=sub.nonballistic_cap, ballistic=ballistic)
+    geo = feasibility(x, launchers, heights_fn, t, quality=getattr(tracks, "quality", None),
+                      kind=kind, cov=getattr(tracks, "P", None))
     tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
-    pk = np.asarray(geo["pk"], float) if "pk" in geo else launchers.pk[:, kidx].T
+    pk = np.asarray(geo["pk"], float)
     # 2. Geometry and readiness.
     ready = launchers.ready(t) & battery_ok[lb]
     in_time = tof <= ttg[:, None] + _TTG_SLACK_S
