@@ -86,28 +86,39 @@ def _gap_slope(u, x, g, ox, oy, oz, t0, s0, vb, tb, v0, k):
 
 
 @njit(cache=True)
+def _at(a, i, j):
+    """``a[i, j]`` of a 2-D array broadcast along its axes of length 1."""
+    return a[min(i, a.shape[0] - 1), min(j, a.shape[1] - 1)]
+
+
+@njit(cache=True)
 def solve_intercepts(x, g, origin, vb, tb, v0, k, horizon, tau0, u0, n_grid, n_iter, tol_m):
     """First intercept time of every (track, interceptor) pair, (m, L), s; inf where none.
 
-    ``x`` (m, 6), ``g`` (m,), ``origin`` (m, L, 3) and the (m, L) arrays ``vb, tb, v0, k,
-    horizon, tau0, u0`` (NaN: no previous solution). A warm start brackets ``u0`` by
+    ``x`` (m, 6), ``g`` (m,), ``origin`` (m or 1, L or 1, 3) and the arrays ``vb, tb, v0, k,
+    horizon, tau0, u0`` (NaN: no previous solution), each of shape (m or 1, L or 1): axes of
+    length 1 broadcast. The pairs are (m, L) with L the longest second axis. A warm start brackets ``u0`` by
     ``max(2 s, 5%)`` either side; otherwise a grid of ``n_grid`` points, finer near launch, finds
     the first sign change of the gap. Then safeguarded Newton steps from the secant point, until
     the gap is under ``tol_m`` or after ``n_iter`` steps.
     """
-    m, L = horizon.shape
+    m = x.shape[0]
+    L = max(origin.shape[1], vb.shape[1], tb.shape[1], v0.shape[1], k.shape[1],
+            horizon.shape[1], tau0.shape[1], u0.shape[1])
     out = np.empty((m, L))
     for i in range(m):
         xi = x[i]
         gi = g[i]
+        io = min(i, origin.shape[0] - 1)
         for j in range(L):
-            ox, oy, oz = origin[i, j, 0], origin[i, j, 1], origin[i, j, 2]
-            a, b, c, kk = vb[i, j], tb[i, j], v0[i, j], k[i, j]
-            t0, H = tau0[i, j], horizon[i, j]
+            jo = min(j, origin.shape[1] - 1)
+            ox, oy, oz = origin[io, jo, 0], origin[io, jo, 1], origin[io, jo, 2]
+            a, b, c, kk = _at(vb, i, j), _at(tb, i, j), _at(v0, i, j), _at(k, i, j)
+            t0, H = _at(tau0, i, j), _at(horizon, i, j)
             s0 = fly_distance(t0, a, b, c, kk)
             has = False
             lo = hi = glo = ghi = 0.0
-            w0 = u0[i, j]
+            w0 = _at(u0, i, j)
             if math.isfinite(w0):
                 w = max(2.0, 0.05 * abs(w0))
                 lo = min(max(w0 - w, 0.0), H)

@@ -253,18 +253,23 @@ def solve_intercept(path, origin: np.ndarray, flyout: Flyout, horizon_s: np.ndar
     x = getattr(path, "state", None)
     if x is None:
         raise TypeError(f"path must come from ballistic_path, got {path!r}")
-    origin = np.asarray(origin, float)
     m = x.shape[0]
-    shape = np.broadcast_shapes((m, 1), origin.shape[:-1], np.shape(horizon_s), np.shape(tau0),
-                                *(np.shape(getattr(flyout, a)) for a in ("vb", "tb", "v0", "k")))
-
-    def full(a, extra=()):
-        return np.ascontiguousarray(np.broadcast_to(np.asarray(a, float), shape + extra))
-
+    origin = np.asarray(origin, float)
+    origin = origin.reshape((1,) * (3 - origin.ndim) + origin.shape)
+    args = [_grid2(a) for a in (flyout.vb, flyout.tb, flyout.v0, flyout.k, horizon_s, tau0,
+                                np.nan if u0 is None else u0)]
+    shape = np.broadcast_shapes((m, 1), origin.shape[:-1], *(a.shape for a in args))
+    if len(shape) != 2:
+        raise ValueError(f"solve_intercept: the pairs must form (m, L), got shape {shape}")
     return _kernels.solve_intercepts(
-        x, path.gravity, full(origin, (3,)), full(flyout.vb), full(flyout.tb), full(flyout.v0),
-        full(flyout.k), full(horizon_s), full(tau0), full(np.nan if u0 is None else u0),
+        x, path.gravity, np.ascontiguousarray(origin), *args,
         int(n_grid), int(n_iter), float(tol_m))
+
+
+def _grid2(a) -> np.ndarray:
+    """``a`` as a contiguous 2-D float array (leading axes of length 1 added)."""
+    a = np.asarray(a, float)
+    return np.ascontiguousarray(a.reshape((1,) * (2 - a.ndim) + a.shape))
 
 
 def intercept_time(shooter_enu, speed_mps, target_pos, target_vel) -> np.ndarray:
