@@ -97,6 +97,23 @@ def _zones_ok(pip: np.ndarray, batteries, launcher_battery: np.ndarray) -> np.nd
     return ok
 
 
+def _capacity(t, launchers, batteries, channels_free, battery_ok, decision_period_s):
+    """Launchers ready (L,), their rounds this cycle (L,), batteries' non-reserve rounds (B,)."""
+    lb = launchers.battery
+    ready = launchers.ready(t) & battery_ok[lb]
+    reserve = np.array([bu.doctrine.reserve_ballistic_rounds for bu in batteries], int)
+    stock = np.bincount(lb, weights=launchers.rounds * launchers.operational,
+                        minlength=len(batteries))
+    nonballistic_cap = np.maximum(stock.astype(int) - reserve, 0)
+    # Cycle capacity: rounds a launcher can ripple before the next decision.
+    ripple = np.maximum(1, np.floor(decision_period_s / np.maximum(launchers.min_interval_s,
+                                                                    1e-3))).astype(int)
+    cap = np.where(ready, np.minimum(launchers.rounds, ripple), 0)
+    chan = channels_free[launchers.fire_control]
+    cap = np.where(chan >= 0, np.minimum(cap, np.maximum(chan, 0)), cap)
+    return ready, cap, nonballistic_cap
+
+
 def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batteries,
                        channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
                        networked: bool = True, cost_weight: float = 0.0,
@@ -157,6 +174,13 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         profitable = (value[:, None] * launchers.pk[:, kidx].T
                       > cost_weight * launchers.unit_cost[None, :])
     rows = np.flatnonzero(elig & (look & profitable).any(axis=1))
+    if rows.size == 0:
+        ready, cap, nonballistic_cap = _capacity(t, launchers, batteries, channels_free,
+                                                 battery_ok, decision_period_s)
+        return Options(allowed=np.zeros((m, L), bool), pk=np.zeros((m, L)),
+                       pair_cap=np.zeros((m, L), int), cap=cap, value=value,
+                       tof=np.full((m, L), np.inf), pip=np.zeros((m, L, 3)),
+                       nonballistic_cap=nonballistic_cap, ballistic=ballistic)
     if rows.size < m:
         # The other tracks get no geometry and no options: the rules run on these rows only
         # (every rule above is row by row, so the rows all qualify there).
@@ -177,7 +201,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
     pk = np.asarray(geo["pk"], float)
     # 2. Geometry and readiness.
-    ready = launchers.ready(t) & battery_ok[lb]
+    ready, cap, nonballistic_cap = _capacity(t, launchers, batteries, channels_free, battery_ok,
+                                             decision_period_s)
     in_time = tof <= ttg[:, None] + _TTG_SLACK_S
     geo_ok = inside & in_time & (pk > 0)
     # 3. Doctrine.
@@ -191,9 +216,6 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     left = max_rounds[lb][None, :] - fired_b[:, lb]
     pair_cap = np.minimum(salvo[lb][None, :], left)
     # 4. Reserve for ballistic tracks.
-    reserve = np.array([d.reserve_ballistic_rounds for d in docs], int)
-    stock = np.bincount(lb, weights=launchers.rounds * launchers.operational, minlength=B)
-    nonballistic_cap = np.maximum(stock.astype(int) - reserve, 0)
     reserve_ok = ballistic[:, None] | (nonballistic_cap[lb] > 0)[None, :]
 
     able = doctrine_ok & (left > 0) & reserve_ok & elig[:, None]
@@ -236,13 +258,6 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
             outer_chance = chance[:, outer].any(axis=1)
             allowed[:, rank == r] &= ~outer_chance[:, None]
 
-    # Cycle capacity: rounds a launcher can ripple before the next decision.
-    ripple = np.maximum(1, np.floor(decision_period_s / np.maximum(launchers.min_interval_s,
-                                                                    1e-3))).astype(int)
-    cap = np.where(ready, np.minimum(launchers.rounds, ripple), 0)
-    fc = launchers.fire_control
-    chan = channels_free[fc]
-    cap = np.where(chan >= 0, np.minimum(cap, np.maximum(chan, 0)), cap)
     pair_cap = np.where(allowed, np.maximum(pair_cap, 0), 0)
     return Options(allowed=allowed & (pair_cap > 0) & (cap > 0)[None, :], pk=pk,
                    pair_cap=pair_cap, cap=cap, value=value, tof=tof, pip=pip,
