@@ -7,11 +7,13 @@ from hypothesis import strategies as st
 
 from airdefense.geo import (
     Frame,
+    SphereHeight,
     ecef_to_geodetic,
     geodetic_to_ecef,
     height_above_sphere,
     point_above_sphere,
     sphere_coords,
+    sphere_radius_of,
 )
 
 
@@ -56,3 +58,21 @@ def test_local_sphere_matches_ellipsoid(lat):
         p = f.surface_point(e, n, 0.0)
         alt = f.altitude_m(p[None])[0]
         assert abs(alt) < 0.01 * (200e3**2 / (2 * f.radius_m))
+
+
+@pytest.mark.parametrize("radius", [np.inf, 6.4e6])
+def test_sphere_height_callable_and_its_radius(radius):
+    """SphereHeight is the sphere formula (flat ground for an infinite radius) and names its
+    radius; a Frame's height_m names the frame's."""
+    p = np.array([[3000.0, -4000.0, 250.0]])
+    h = SphereHeight(radius)
+    want = 250.0 if np.isinf(radius) else np.hypot(5000.0, radius + 250.0) - radius
+    assert float(h(p)[0]) == pytest.approx(want, rel=1e-12)
+    assert sphere_radius_of(h) == radius
+    frame = Frame(49.4, 32.1, 100.0)
+    assert sphere_radius_of(frame.height_m) == frame.radius_m
+
+
+def test_sphere_radius_of_an_unknown_callable_is_refused():
+    with pytest.raises(TypeError, match="heights_fn must be a SphereHeight or a Frame's height_m"):
+        sphere_radius_of(lambda p: p[:, 2])
