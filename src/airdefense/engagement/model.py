@@ -261,12 +261,14 @@ class Engagement:
         if ids.size == 0:
             return
         if tracks is not None and len(tracks):
-            row = {int(t): r for r, t in enumerate(tracks.track_id)}
-            have = np.array([int(ic.track[i]) in row for i in ids], bool)
+            order = np.argsort(tracks.track_id, kind="stable")
+            sorted_ids = tracks.track_id[order]
+            pos = np.minimum(np.searchsorted(sorted_ids, ic.track[ids]), sorted_ids.size - 1)
+            have = sorted_ids[pos] == ic.track[ids]
             if have.any():
                 from airdefense.c2.evaluation import classify
 
-                rows = np.array([row[int(ic.track[i])] for i in ids[have]], int)
+                rows = order[pos[have]]
                 x = tracks.x[rows]
                 g = track_gravity(x, classify(x))
                 x0 = _propagate(x, g, t0 - tracks.time_s)
