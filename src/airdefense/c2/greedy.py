@@ -119,7 +119,6 @@ class GreedyAssigner:
         self.networked = networked
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
-        # Launch windows carried between cycles while the tracks keep to their predictions.
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,

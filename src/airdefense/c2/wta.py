@@ -50,7 +50,6 @@ class WTAAssigner:
         self.networked = networked
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
-        # Launch windows carried between cycles while the tracks keep to their predictions.
         self.time_limit_s = time_limit_s if solver == "exact" else 60.0
         self.rng = rng if rng is not None else np.random.default_rng(0)
         #: Solutions of the last cycle (one per problem), for inspection.
