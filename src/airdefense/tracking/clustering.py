@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+
+from airdefense.tracking import _kernels as _k
 
 __all__ = ["cluster_pairs"]
 
@@ -34,7 +34,6 @@ def cluster_pairs(ti: np.ndarray, mj: np.ndarray, m: int, k: int):
     >>> n, tc[0] == tc[1], tc[0] == tc[2]
     (3, True, False)
     """
-    N = m + k
-    g = coo_matrix((np.ones(len(ti)), (ti, m + mj)), shape=(N, N))
-    n, labels = connected_components(g, directed=False)
+    ti = np.asarray(ti, np.int64)
+    labels, n = _k.cluster_labels(ti, np.asarray(mj, np.int64), int(m), int(k))
     return labels[ti], labels[:m], labels[m:], int(n)

@@ -14,6 +14,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.special import gammaincinv
 
+from airdefense.tracking import _kernels as _k
+
 __all__ = ["gate_threshold", "candidate_pairs", "ChiSquareGate"]
 
 
@@ -112,11 +114,8 @@ class ChiSquareGate:
         if 0 < m * k <= _BRUTE_FORCE_PAIRS:
             # Every pair: the gate lies within g (sigma_track(tau) + sigma_meas) of the track's
             # position moved by the pair's offset tau, sigma(tau) <= sigma_p + |tau| sigma_v.
-            c = pos[:, None, :] + tau[None, :, None] * vel[:, None, :] - meas.pos[None]
-            d2 = np.einsum("mkn,mkn->mk", c, c)
-            bound = g * (sig_t[:, None] + np.abs(tau)[None, :] * np.sqrt(tr_v)[:, None]
-                         + sig_m[None, :])
-            ti, mj = np.nonzero(d2 <= bound * bound)
+            ti, mj = _k.gate_pairs(np.ascontiguousarray(pos), np.ascontiguousarray(vel), sig_t,
+                                   np.sqrt(tr_v), meas.pos, sig_m, np.asarray(tau, float), g)
         else:
             radius = g * (sig_t + (sig_m.max() if k else 0.0))
             tmax = np.abs(tau).max() if k else 0.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from airdefense.tracking.clustering import cluster_pairs
+from airdefense.tracking import _kernels as _k
 
 __all__ = ["association_gain", "GlobalNearestNeighbour"]
 
@@ -160,55 +160,26 @@ class GlobalNearestNeighbour:
         return state, hit, used, mot, llr, assigned
 
 
-def _best_of_groups(group: np.ndarray, g: np.ndarray) -> np.ndarray:
-    # Index of the largest g in each group (first one on ties).
-    order = np.lexsort((-g, group))
-    first = np.r_[True, group[order][1:] != group[order][:-1]]
-    return order[first]
-
-
 def _best_assignment(ti, mj, g, m: int, k: int) -> np.ndarray:
     """Pairs of the best joint assignment (largest total gain, pairs with gain > 0 only).
 
     Clusters with one track or one measurement take their best pair; the others, each with
-    ``linear_sum_assignment``. Most scans have no conflicted cluster: then no clustering runs.
+    ``linear_sum_assignment``. Most scans have no conflicted cluster.
     """
-    keep = np.flatnonzero(g > 0)
-    if keep.size == 0:
-        return keep
-    ti, mj, g = ti[keep], mj[keep], g[keep]
-    nt = np.bincount(ti, minlength=m)[ti]  # pairs of each pair's track
-    nk = np.bincount(mj, minlength=k)[mj]  # pairs of each pair's measurement
-    if (nt == 1).all():  # clusters are single measurements with their tracks
-        return keep[_best_of_groups(mj, g)]
-    if (nk == 1).all():  # clusters are single tracks with their measurements
-        return keep[_best_of_groups(ti, g)]
-    chosen = []
-    lone = (nt == 1) & (nk == 1)
-    if lone.any():  # a pair alone in its cluster
-        chosen.append(np.flatnonzero(lone))
-    rest = np.flatnonzero(~lone)
-    pc, tc, mc, n = cluster_pairs(ti[rest], mj[rest], m, k)
-    nt_c = np.bincount(tc[np.unique(ti[rest])], minlength=n)
-    nk_c = np.bincount(mc[np.unique(mj[rest])], minlength=n)
-    simple = (nt_c[pc] == 1) | (nk_c[pc] == 1)
-    s = np.flatnonzero(simple)
-    if s.size:
-        # One track or one measurement: the best pair of the cluster wins.
-        chosen.append(rest[s[_best_of_groups(pc[s], g[rest[s]])]])
-    c = np.flatnonzero(~simple)
-    if c.size:
-        c = c[np.argsort(pc[c], kind="stable")]
-        bounds = np.flatnonzero(np.r_[True, pc[c][1:] != pc[c][:-1], True])
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):  # conflicted clusters only
-            idx = rest[c[a:b]]
-            rows, ri = np.unique(ti[idx], return_inverse=True)
-            cols, ci = np.unique(mj[idx], return_inverse=True)
-            gain = np.zeros((rows.size, cols.size))
-            pair = np.full((rows.size, cols.size), -1)
-            gain[ri, ci] = g[idx]
-            pair[ri, ci] = idx
-            r, cc = linear_sum_assignment(gain, maximize=True)
-            sel = pair[r, cc]
-            chosen.append(sel[sel >= 0])
-    return keep[np.concatenate(chosen)]
+    chosen, conflicted, bounds = _k.assignment_clusters(
+        np.asarray(ti, np.int64), np.asarray(mj, np.int64), np.asarray(g, float), int(m), int(k))
+    if bounds.size == 0:
+        return chosen
+    out = [chosen]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):  # conflicted clusters only
+        idx = conflicted[a:b]
+        rows, ri = np.unique(ti[idx], return_inverse=True)
+        cols, ci = np.unique(mj[idx], return_inverse=True)
+        gain = np.zeros((rows.size, cols.size))
+        pair = np.full((rows.size, cols.size), -1)
+        gain[ri, ci] = g[idx]
+        pair[ri, ci] = idx
+        r, cc = linear_sum_assignment(gain, maximize=True)
+        sel = pair[r, cc]
+        out.append(sel[sel >= 0])
+    return np.concatenate(out)

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from airdefense.tracking import _kernels as _k
 from airdefense.tracking.kalman import (
     ExtendedKalmanFilter,
     Innovations,
     KalmanState,
     Measurements,
-    _gain_update,
     weighted_update,
 )
 from airdefense.tracking.models import Embedded, MotionModel, common_names
@@ -60,19 +60,11 @@ class IMMState:
         n : int
             Spatial axes: positions are components ``:n``, velocities ``n:2n``.
         """
-        xp = self.x[:, :, :2 * n]
-        mean = np.einsum("mr,mrn->mn", self.mu, xp)
-        dx = xp - mean[:, None]
-        tr = np.einsum("mrii->mri", self.P[:, :, :2 * n, :2 * n]) + dx * dx
-        tr = np.einsum("mr,mri->mi", self.mu, tr)
-        return mean[:, :n], mean[:, n:], tr[:, :n].sum(1), tr[:, n:].sum(1)
+        return _k.imm_moments(self.x, self.P, self.mu, n)[2:]
 
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Moment-matched mean (m, d) and covariance (m, d, d) of the model mixture."""
-        x = np.einsum("mr,mrd->md", self.mu, self.x)
-        dx = self.x - x[:, None]
-        P = np.einsum("mr,mrde->mde", self.mu, self.P + dx[..., :, None] * dx[..., None, :])
-        return x, P
+        return _k.imm_moments(self.x, self.P, self.mu, 0)[:2]
 
 
 @dataclass
@@ -119,13 +111,6 @@ class IMMInnovations:
         return IMMInnovations(self.ti[idx], self.mj[idx], self.flat, self.d2[idx],
                               self.loglik[idx], self.dof[idx], self.r,
                               idx if self.pairs is None else self.pairs[idx])
-
-
-def _logsumexp(a: np.ndarray) -> np.ndarray:
-    """log(sum(exp(a), axis=-1)) without overflow (scipy's costs more on small arrays)."""
-    mx = a.max(axis=-1, keepdims=True)
-    mx = np.where(np.isfinite(mx), mx, 0.0)
-    return np.log(np.exp(a - mx).sum(axis=-1)) + mx[..., 0]
 
 
 class IMMFilter:
@@ -210,29 +195,19 @@ class IMMFilter:
         if dt == 0 or len(state) == 0:
             return state
         m, r, d = state.x.shape
-        c = state.mu @ self.Pi
-        c = np.maximum(c, 1e-300)
-        w = state.mu[:, :, None] * self.Pi[None] / c[:, None, :]
-        wt = np.swapaxes(w, 1, 2)  # (m, j, i)
-        x0 = wt @ state.x
-        dx = state.x[:, None, :, :] - x0[:, :, None, :]  # (m, j, i, d)
-        wdx = wt[..., None] * dx
-        P0 = (wt @ state.P.reshape(m, r, d * d)).reshape(m, r, d, d)
-        P0 += np.swapaxes(wdx, 2, 3) @ dx
+        x0, P0, mu = _k.imm_mix(state.x, state.P, state.mu, self.Pi)  # (r, m, ...)
         xs = np.empty((m, r, d))
         Ps = np.empty((m, r, d, d))
         for j, f in enumerate(self.filters):  # loop over models, each batched over tracks
             if type(f) is ExtendedKalmanFilter:  # F P F' + Q straight into the output
-                xs[:, j], F = f.motion.transition_jacobian(x0[:, j], dt)
-                np.matmul(F @ P0[:, j], np.swapaxes(F, -1, -2), out=Ps[:, j])
-                Ps[:, j] += f.motion.noise(x0[:, j], dt)
+                xs[:, j], F = f.motion.transition_jacobian(x0[j], dt)
+                _k.propagate_cov(F if F.ndim == 3 else F[None], P0[j],
+                                 f.motion.noise(x0[j], dt), Ps, j)
             else:
-                s = f.predict(KalmanState(x0[:, j], P0[:, j]), dt)
+                s = f.predict(KalmanState(x0[j], P0[j]), dt)
                 xs[:, j] = s.x
                 Ps[:, j] = s.P
-        Ps += np.swapaxes(Ps, -1, -2)  # symmetrise (the UKF's are already: no change)
-        Ps *= 0.5
-        return IMMState(xs, Ps, c / c.sum(1, keepdims=True))
+        return IMMState(xs, Ps, mu)
 
     def innovations(self, state: IMMState, ti, meas: Measurements, mj) -> IMMInnovations:
         """Innovations of the pairs under every model.
@@ -245,13 +220,13 @@ class IMMFilter:
         p = len(ti)
         m, r, d = state.x.shape
         f0 = self.filters[0]
-        x = state.x[ti].reshape(p * r, d)
-        P = state.P[ti].reshape(p * r, d, d)
+        x = state.x.reshape(m * r, d)
+        P = state.P.reshape(m * r, d, d)
+        rows = (ti[:, None] * r + np.arange(r)).ravel()
         tir, mjr = np.repeat(ti, r), np.repeat(mj, r)
-        flat = f0._innovations(x, P, tir, meas, mjr)
-        ll = flat.loglik.reshape(p, r)
-        loglik = _logsumexp(ll + np.log(np.maximum(state.mu[ti], 1e-300)))
-        d2 = flat.d2.reshape(p, r).min(1) if p else np.zeros(0)
+        flat = f0._innovations(x, P, rows, tir, meas, mjr)
+        loglik, d2 = _k.imm_pair_mixture(flat.loglik.reshape(p, r), flat.d2.reshape(p, r),
+                                         state.mu, ti)
         return IMMInnovations(ti, mj, flat, d2, loglik, flat.dof[::r], r)
 
     def update(self, state: IMMState, inn: IMMInnovations) -> IMMState:
@@ -259,17 +234,13 @@ class IMMFilter:
         if len(inn.ti) == 0:
             return state
         m, r, d = state.x.shape
-        ti = inn.ti
-        p = len(ti)
+        ti = np.asarray(inn.ti, np.int64)
         x, P, mu = state.x.copy(), state.P.copy(), state.mu.copy()
-        rows = inn.rows()
+        sel = np.arange(len(ti) * r) if inn.pairs is None else inn.rows()
         f = inn.flat
-        xn, Pn = _gain_update(state.x[ti].reshape(p * r, d), state.P[ti].reshape(p * r, d, d),
-                              f.nu[rows], f.S[rows], f.PHt[rows])
-        x[ti] = xn.reshape(p, r, d)
-        P[ti] = Pn.reshape(p, r, d, d)
-        ll = inn.model_loglik + np.log(np.maximum(mu[ti], 1e-300))
-        mu[ti] = np.exp(ll - _logsumexp(ll)[:, None])
+        _k.gain_update(x.reshape(m * r, d), P.reshape(m * r, d, d),
+                       (ti[:, None] * r + np.arange(r)).ravel(), f.nu, f.S, f.PHt, sel)
+        _k.imm_mode_update(mu, ti, inn.model_loglik)
         return IMMState(x, P, mu)
 
     def update_weighted(self, state: IMMState, inn: IMMInnovations, beta, beta0) -> IMMState:
@@ -280,7 +251,7 @@ class IMMFilter:
         ll = inn.model_loglik
         # P(model j | pair) = c_j L_j / sum_i c_i L_i, averaged with the association weights.
         post = ll + np.log(np.maximum(state.mu[inn.ti], 1e-300))
-        post = np.exp(post - _logsumexp(post)[:, None])
+        post = np.exp(post - _k.logsumexp_rows(post)[:, None])
         mu = beta0[:, None] * state.mu
         np.add.at(mu, inn.ti, beta[:, None] * post)
         return IMMState(x, P, mu / mu.sum(1, keepdims=True))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from airdefense.tracking import _kernels as _k
 from airdefense.tracking.models import MotionModel
 
 __all__ = [
@@ -30,8 +31,6 @@ __all__ = [
     "kalman_update",
     "weighted_update",
 ]
-
-_LOG2PI = np.log(2 * np.pi)
 
 
 def wrap_angle(a: np.ndarray) -> np.ndarray:
@@ -142,41 +141,16 @@ class Measurements:
         sensor_enu : array_like of shape (k, 3) or (3,)
         ndim : {2, 3}, default 3
         """
-        z = np.array(z, float)
+        z = np.ascontiguousarray(z, float)
         k = z.shape[0]
-        R = np.array(R, float)
-        valid = np.isfinite(z) & np.isfinite(np.diagonal(R, axis1=1, axis2=2))
-        if ndim == 2:
-            valid[:, 2] = False
-        z[~valid] = 0.0
-        mask2 = valid[:, :, None] & valid[:, None, :]
-        R = np.where(mask2, np.nan_to_num(R), 0.0)
-        R[~valid, :] = 0.0
-        ii = np.arange(4)
-        R[:, ii, ii] = np.where(valid, R[:, ii, ii], 1.0)
-        s = np.broadcast_to(np.asarray(sensor_enu, float), (k, 3)).copy()
-        r, az, el = z[:, 0], z[:, 1], z[:, 2]
-        ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
-        if ndim == 3:
-            pos = np.stack([r * ce * sa, r * ce * ca, r * se], 1) + s
-            # d(pos)/d(r, az, el)
-            J = np.stack([np.stack([ce * sa, r * ce * ca, -r * se * sa], 1),
-                          np.stack([ce * ca, -r * ce * sa, -r * se * ca], 1),
-                          np.stack([se, np.zeros(k), r * ce], 1)], 1)
-            scale = r**2 * np.abs(ce)
-        else:
-            pos = np.stack([r * sa, r * ca], 1) + s[:, :2]
-            J = np.stack([np.stack([sa, r * ca, np.zeros(k)], 1),
-                          np.stack([ca, -r * sa, np.zeros(k)], 1)], 1)
-            scale = r
-        pos_cov = J @ R[:, :3, :3] @ np.swapaxes(J, 1, 2)
-        if ndim == 2:
-            pos_cov = J[:, :, :2] @ R[:, :2, :2] @ np.swapaxes(J[:, :, :2], 1, 2)
+        s = np.array(np.broadcast_to(np.asarray(sensor_enu, float), (k, 3)))
+        z, R, valid, pos, pos_cov, scale = _k.polar_prepare(
+            z, np.ascontiguousarray(R, float), s, int(ndim))
         return cls(kind="polar", ndim=ndim, z=z, R=R, valid=valid, pos=pos, pos_cov=pos_cov,
                    sensor_enu=s, time_s=np.broadcast_to(np.asarray(time_s, float), (k,)).copy(),
                    sensor=np.zeros(k, int) if sensor is None else np.asarray(sensor, int),
                    truth_id=np.full(k, -1) if truth_id is None else np.asarray(truth_id, int),
-                   clutter_scale=np.maximum(scale, 1e-9))
+                   clutter_scale=scale)
 
     @classmethod
     def from_detections(cls, det, ndim: int = 3) -> Measurements:
@@ -190,14 +164,7 @@ def polar_h(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarray:
 
     Returns (p, 4): range, azimuth (clockwise from north), elevation (0 in 2-D), range rate.
     """
-    n = ndim
-    d = x[:, :n] - sensor_enu[:, :n]
-    v = x[:, n:2 * n]
-    r = np.maximum(np.linalg.norm(d, axis=1), 1e-9)
-    az = np.mod(np.arctan2(d[:, 0], d[:, 1]), 2 * np.pi)
-    el = np.arctan2(d[:, 2], np.hypot(d[:, 0], d[:, 1])) if n == 3 else np.zeros(len(x))
-    rr = np.einsum("pi,pi->p", d, v) / r
-    return np.stack([r, az, el, rr], 1)
+    return _polar_h_jacobian(x, sensor_enu, ndim)[0]
 
 
 def polar_jacobian(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarray:
@@ -208,33 +175,8 @@ def polar_jacobian(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarr
 def _polar_h_jacobian(x: np.ndarray, sensor_enu: np.ndarray, ndim: int
                       ) -> tuple[np.ndarray, np.ndarray]:
     # polar_h (p, 4) and polar_jacobian (p, 4, d) together, sharing the geometry.
-    p, D = x.shape
-    n = ndim
-    d = x[:, :n] - sensor_enu[:, :n]
-    v = x[:, n:2 * n]
-    r2 = np.maximum(np.einsum("pi,pi->p", d, d), 1e-18)
-    r = np.sqrt(r2)
-    rho2 = np.maximum(d[:, 0] ** 2 + d[:, 1] ** 2, 1e-18)
-    rho = np.sqrt(rho2)
-    u = d / r[:, None]
-    rr = np.einsum("pi,pi->p", u, v)
-    zhat = np.empty((p, 4))
-    zhat[:, 0] = r
-    zhat[:, 1] = np.mod(np.arctan2(d[:, 0], d[:, 1]), 2 * np.pi)
-    zhat[:, 2] = np.arctan2(d[:, 2], rho) if n == 3 else 0.0
-    zhat[:, 3] = rr
-    H = np.zeros((p, 4, D))
-    H[:, 0, :n] = u
-    H[:, 1, 0] = d[:, 1] / rho2
-    H[:, 1, 1] = -d[:, 0] / rho2
-    if n == 3:
-        a = -d[:, 2] / (r2 * rho)
-        H[:, 2, 0] = a * d[:, 0]
-        H[:, 2, 1] = a * d[:, 1]
-        H[:, 2, 2] = rho / r2
-    H[:, 3, :n] = (v - rr[:, None] * u) / r[:, None]
-    H[:, 3, n:2 * n] = u
-    return zhat, H
+    return _k.polar_h_jacobian(np.ascontiguousarray(x, float),
+                               np.ascontiguousarray(sensor_enu, float), int(ndim))
 
 
 def _h(x, meas: Measurements, j):
@@ -319,30 +261,9 @@ class Innovations:
                              ("ti", "mj", "nu", "S", "PHt", "d2", "loglik", "dof")))
 
 
-def _cholesky(S):
-    try:
-        return np.linalg.cholesky(S)
-    except np.linalg.LinAlgError:
-        # Round-off can leave an innovation covariance barely indefinite: symmetrise and
-        # floor its eigenvalues (a tiny change, only on the batch that failed).
-        S = _sym(S)
-        w, V = np.linalg.eigh(S)
-        floor = np.maximum(np.abs(w).max(axis=-1, keepdims=True) * 1e-12, 1e-12)
-        w = np.maximum(w, floor)
-        return np.linalg.cholesky(_sym((V * w[..., None, :]) @ np.swapaxes(V, -1, -2)))
-
-
 def _finish(ti, mj, nu, S, PHt, meas, valid=None):
-    L = _cholesky(S)
-    # w = L^-1 nu by forward substitution (a loop over the few measurement components).
-    w = np.empty_like(nu)
-    for i in range(nu.shape[1]):
-        acc = nu[:, i] - np.einsum("pj,pj->p", L[:, i, :i], w[:, :i]) if i else nu[:, 0]
-        w[:, i] = acc / L[:, i, i]
-    d2 = np.einsum("pi,pi->p", w, w)
     dof = (meas.valid[mj] if valid is None else valid).sum(1)
-    logdet = 2 * np.log(np.einsum("pii->pi", L)).sum(1)
-    loglik = -0.5 * (d2 + logdet + dof * _LOG2PI)
+    d2, loglik = _k.innovation_stats(nu, S, dof)
     return Innovations(ti, mj, nu, S, PHt, d2, loglik, dof)
 
 
@@ -364,9 +285,9 @@ def kalman_update(x, P, inn: Innovations):
 
 def _gain_update(x, P, nu, S, PHt):
     # Kalman update of pairs from their innovations nu, covariances S and cross-covariances PHt.
-    K = np.swapaxes(np.linalg.solve(S, np.swapaxes(PHt, 1, 2)), 1, 2)
-    xn = x + np.einsum("pij,pj->pi", K, nu)
-    Pn = _sym(P - K @ S @ np.swapaxes(K, 1, 2))
+    xn, Pn = np.array(x, float), np.array(P, float)
+    idx = np.arange(len(xn))
+    _k.gain_update(xn, Pn, idx, nu, S, PHt, idx)
     return xn, Pn
 
 
@@ -440,9 +361,8 @@ class ExtendedKalmanFilter:
         """Kalman update of the tracks ``inn.ti`` (each at most once) with their pairs."""
         if len(inn.ti) == 0:
             return state
-        xn, Pn = kalman_update(state.x[inn.ti], state.P[inn.ti], inn)
         x, P = state.x.copy(), state.P.copy()
-        x[inn.ti], P[inn.ti] = xn, Pn
+        _k.gain_update(x, P, inn.ti, inn.nu, inn.S, inn.PHt, np.arange(len(inn.ti)))
         return KalmanState(x, P)
 
     def update_weighted(self, state: KalmanState, inn: Innovations, beta, beta0) -> KalmanState:
@@ -454,9 +374,10 @@ class ExtendedKalmanFilter:
         if dt == 0 or len(state) == 0:
             return state
         x, F = self.motion.transition_jacobian(state.x, dt)
-        P = F @ state.P @ np.swapaxes(F, -1, -2)
-        P += self.motion.noise(state.x, dt)
-        return KalmanState(x, _sym(P))
+        P = np.empty_like(state.P)
+        _k.propagate_cov(F if F.ndim == 3 else F[None], state.P,
+                         self.motion.noise(state.x, dt), P[:, None], 0)
+        return KalmanState(x, P)
 
     def innovations(self, state: KalmanState, ti, meas: Measurements, mj) -> Innovations:
         """Innovations of the pairs (track ``ti[p]``, measurement ``mj[p]``).
@@ -465,39 +386,29 @@ class ExtendedKalmanFilter:
         moved by its offset tau at constant velocity: ``h(p + tau v, v)``, whose Jacobian is
         ``H [[I, tau I], [0, I]]`` (positions and velocities; other components unchanged).
         """
-        return self._innovations(state.x[ti], state.P[ti], ti, meas, mj)
+        return self._innovations(state.x, state.P, ti, ti, meas, mj)
 
-    def _innovations(self, x, P, ti, meas: Measurements, mj) -> Innovations:
-        # innovations() with the pairs' states x (p, d) and covariances P (p, d, d) given.
+    def _innovations(self, x, P, rows, ti, meas: Measurements, mj) -> Innovations:
+        # innovations() of the pairs whose states are rows ``rows`` of x (N, d), P (N, d, d).
         n = meas.ndim
+        rows = np.asarray(rows, np.int64)
+        mj = np.asarray(mj, np.int64)
+        if meas.kind == "polar":
+            tau = meas.offset_s if meas.offset_s is not None else np.zeros(len(meas))
+            nu, S, PHt, d2, loglik, dof = _k.polar_innovations(
+                x, P, rows, meas.z, meas.R, meas.valid, meas.sensor_enu, tau, mj, n)
+            return Innovations(ti, mj, nu, S, PHt, d2, loglik, dof)
+        x, P = x[rows], P[rows]
         tau = meas.pair_offsets(mj)
-        if meas.kind == "cartesian":
-            if tau is None:
-                nu = meas.z[mj] - x[:, :n]
-                PHt = P[:, :, :n]
-            else:
-                nu = meas.z[mj] - (x[:, :n] + tau[:, None] * x[:, n:2 * n])
-                PHt = P[:, :, :n] + tau[:, None, None] * P[:, :, n:2 * n]
-            S = PHt[:, :n] + meas.R[mj] if tau is None else (
-                PHt[:, :n] + tau[:, None, None] * PHt[:, n:2 * n] + meas.R[mj])
-            return _finish(ti, mj, nu, _sym(S), PHt, meas)
-        if tau is not None:
-            xe = x.copy()
-            xe[:, :n] += tau[:, None] * x[:, n:2 * n]
+        if tau is None:
+            nu = meas.z[mj] - x[:, :n]
+            PHt = P[:, :, :n]
         else:
-            xe = x
-        zhat, H = _polar_h_jacobian(xe, meas.sensor_enu[mj], n)
-        valid = meas.valid[mj]
-        H *= valid[:, :, None]
-        if tau is not None:
-            H[:, :, n:2 * n] += tau[:, None, None] * H[:, :, :n]
-        nu = meas.z[mj] - zhat
-        nu[:, 1] = wrap_angle(nu[:, 1])
-        nu *= valid
-        PHt = P @ np.swapaxes(H, 1, 2)
-        S = H @ PHt
-        S += meas.R[mj]
-        return _finish(ti, mj, nu, _sym(S), PHt, meas, valid)
+            nu = meas.z[mj] - (x[:, :n] + tau[:, None] * x[:, n:2 * n])
+            PHt = P[:, :, :n] + tau[:, None, None] * P[:, :, n:2 * n]
+        S = PHt[:, :n] + meas.R[mj] if tau is None else (
+            PHt[:, :n] + tau[:, None, None] * PHt[:, n:2 * n] + meas.R[mj])
+        return _finish(ti, mj, nu, _sym(S), PHt, meas)
 
 
 class UnscentedKalmanFilter(ExtendedKalmanFilter):
@@ -540,11 +451,12 @@ class UnscentedKalmanFilter(ExtendedKalmanFilter):
 
     def innovations(self, state: KalmanState, ti, meas: Measurements, mj) -> Innovations:
         """Innovations of the pairs through the sigma points (exact for Cartesian data)."""
-        return self._innovations(state.x[ti], state.P[ti], ti, meas, mj)
+        return self._innovations(state.x, state.P, ti, ti, meas, mj)
 
-    def _innovations(self, x, P, ti, meas: Measurements, mj) -> Innovations:
+    def _innovations(self, x, P, rows, ti, meas: Measurements, mj) -> Innovations:
         if meas.kind == "cartesian":
-            return super()._innovations(x, P, ti, meas, mj)
+            return super()._innovations(x, P, rows, ti, meas, mj)
+        x, P = x[rows], P[rows]
         p, d = x.shape
         X = self._sigma(x, P)
         ns = X.shape[1]

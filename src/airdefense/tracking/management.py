@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from airdefense.tracking import _kernels as _k
+
 __all__ = ["SinglePointInitiator", "TrackManager", "TwoPointInitiator"]
 
 
@@ -168,14 +170,6 @@ class TwoPointInitiator:
         """Number of candidates held."""
         return int(self._scan.shape[0])
 
-    def _cols(self, c: np.ndarray):
-        n = self._n
-        pos = c[:, :n]
-        cov = c[:, n:n + n * n].reshape(-1, n, n)
-        o = n + n * n
-        return pos, cov, c[:, o], c[:, o + 1:o + 1 + n], c[:, o + 1 + n], c[:, o + 2 + n], \
-            c[:, o + 3 + n]
-
     def births(self, filt, meas, time_s: float, scan: int):
         """Pair unused measurements with candidates; start tracks on the pairs.
 
@@ -211,120 +205,38 @@ class TwoPointInitiator:
         t = np.full(k, float(time_s))
         if meas.offset_s is not None:
             t += meas.offset_s
-        var = np.trace(meas.pos_cov, axis1=1, axis2=2)
-        u, rr, rr_var = _line_of_sight(meas)
+        new = _k.candidate_rows(meas.pos, meas.pos_cov, meas.sensor_enu, meas.z, meas.R,
+                                meas.valid, t, meas.kind == "polar")
         if self.candidates:
             live = time_s - self._c[:, -1] <= self.max_age
             if not live.all():
                 self._c, self._scan = self._c[live], self._scan[live]
         ci = mj = np.zeros(0, np.int64)
         if k and self.candidates:
-            cpos, ccov, cvar, cu, crr, crr_var, ct = self._cols(self._c)
-            dt = t[None, :] - ct[:, None]
-            d = meas.pos[None, :, :] - cpos[:, None, :]
-            dist2 = np.einsum("ckn,ckn->ck", d, d)
-            gate = self.max_speed * dt + self.k * np.sqrt(cvar[:, None] + var[None, :])
-            ok = (self._scan[:, None] < scan) & (dt >= self.min_dt) & (dist2 <= gate * gate)
-            ci, mj = np.nonzero(ok)
-            if ci.size:
-                dd, tt = d[ci, mj], dt[ci, mj]
-                agree = _rate_agrees(dd, tt, ccov[ci], meas.pos_cov[mj], u[mj], rr[mj],
-                                     rr_var[mj], self.k, self.max_accel)
-                agree &= _rate_agrees(dd, tt, ccov[ci], meas.pos_cov[mj], cu[ci], crr[ci],
-                                      crr_var[ci], self.k, self.max_accel)
-                ci, mj = ci[agree], mj[agree]
-            if ci.size:
-                # Each measurement keeps its best candidate (least normalised distance).
-                cost = np.sqrt(dist2[ci, mj]) / gate[ci, mj]
-                o = np.lexsort((cost, mj))
-                ci, mj = ci[o], mj[o]
-                first = np.ones(mj.size, bool)
-                first[1:] = mj[1:] != mj[:-1]
-                ci, mj = ci[first], mj[first]
+            # Each measurement's best candidate (least normalised distance) among those of
+            # earlier scans, in its velocity gate, whose velocity agrees with the range rates.
+            ci, mj = _k.pair_candidates(self._c, self._scan, new, n, int(scan), self.max_speed,
+                                        self.k, self.min_dt, self.max_accel)
         state = llr = None
         if ci.size:
-            cpos, ccov, *_ = self._cols(self._c[ci])
-            dt = t[mj] - self._c[ci, -1]
-            state = self._tracks(filt, meas, mj, cpos, ccov, dt)
+            c1, c2 = self._c[ci], new[mj]
+            x, P = _k.two_point_tracks(c1, c2, n, filt.dim)
+            if filt.dim > 2 * n:  # extra components (turn rate, drag, ...): the prior
+                mean, pvar = filt.prior()
+                x[:, 2 * n:] = mean
+                idx = np.arange(2 * n, filt.dim)
+                P[:, idx, idx] = pvar
+            _to_tracker_time(x, P, None if meas.offset_s is None else meas.offset_s[mj], n)
+            state = filt.initiate(x, P)
             if self.score is not None:
-                llr = self._pair_llr(meas, mj, cpos, ccov, dt)
+                pd, lam, sv, pg = self.score
+                llr = (np.log(pd) + _k.two_point_loglik(c1, c2, n, sv) - np.log(lam)
+                       - np.log1p(-pd * pg))
         ago = scan - self._scan[ci]
         if k:
-            new = np.concatenate([meas.pos, meas.pos_cov.reshape(k, n * n), var[:, None], u,
-                                  rr[:, None], rr_var[:, None], t[:, None]], axis=1)
             self._c = np.concatenate([self._c, new])
             self._scan = np.concatenate([self._scan, np.full(k, scan, np.int64)])
         return state, mj, ago, llr
-
-    def _pair_llr(self, meas, mj, cpos, ccov, dt) -> np.ndarray:
-        pd, lam, sv, pg = self.score
-        n = meas.ndim
-        d = meas.pos[mj] - cpos
-        S = ccov + meas.pos_cov[mj] + (dt * dt * sv * sv)[:, None, None] * np.eye(n)
-        L = np.linalg.cholesky(S)
-        w = np.linalg.solve(L, d[:, :, None])[:, :, 0]
-        logdet = 2 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(1)
-        loglik = -0.5 * ((w * w).sum(1) + logdet + n * np.log(2 * np.pi))
-        return np.log(pd) + loglik - np.log(lam) - np.log1p(-pd * pg)
-
-    def _tracks(self, filt, meas, mj, cpos, R1, dt):
-        n = meas.ndim
-        p = len(mj)
-        D = filt.dim
-        x = np.zeros((p, D))
-        P = np.zeros((p, D, D))
-        z2, R2 = meas.pos[mj], meas.pos_cov[mj]
-        inv = 1.0 / dt
-        x[:, :n] = z2
-        x[:, n:2 * n] = (z2 - cpos) * inv[:, None]
-        P[:, :n, :n] = R2
-        P[:, :n, n:2 * n] = P[:, n:2 * n, :n] = R2 * inv[:, None, None]
-        P[:, n:2 * n, n:2 * n] = (R1 + R2) * (inv * inv)[:, None, None]
-        if meas.kind == "polar":
-            rr = np.flatnonzero(meas.valid[mj, 3])
-            if rr.size:
-                # Range rate = u . v (u: line of sight from the sensor), a linear update.
-                j = mj[rr]
-                u = z2[rr] - meas.sensor_enu[j, :n]
-                u = u / np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
-                PHt = np.einsum("pij,pj->pi", P[rr, :2 * n, n:2 * n], u)
-                S = np.einsum("pi,pi->p", u, PHt[:, n:]) + meas.R[j, 3, 3]
-                K = PHt / S[:, None]
-                nu = meas.z[j, 3] - np.einsum("pi,pi->p", u, x[rr, n:2 * n])
-                x[rr, :2 * n] += K * nu[:, None]
-                P[rr, :2 * n, :2 * n] -= S[:, None, None] * K[:, :, None] * K[:, None, :]
-        if D > 2 * n:
-            mean, pvar = filt.prior()
-            x[:, 2 * n:] = mean
-            idx = np.arange(2 * n, D)
-            P[:, idx, idx] = pvar
-        _to_tracker_time(x, P, None if meas.offset_s is None else meas.offset_s[mj], n)
-        return filt.initiate(x, P)
-
-
-def _rate_agrees(d, dt, R1, R2, u, rr, rr_var, k, max_accel) -> np.ndarray:
-    """Per pair: the two-point velocity ``d / dt`` agrees with the range rate ``rr`` seen along
-    ``u`` (True where ``rr`` is NaN)."""
-    out = ~np.isfinite(rr)
-    if out.all():
-        return out
-    inv = 1.0 / dt
-    uRu = np.einsum("pi,pij,pj->p", u, R1 + R2, u)
-    s = np.sqrt(rr_var + uRu * inv * inv)
-    gap = np.abs(np.einsum("pi,pi->p", d, u) * inv - rr)
-    return out | (gap <= k * s + 0.5 * max_accel * dt)
-
-
-def _line_of_sight(meas):
-    """Unit lines of sight (k, n), range rates (k,) (NaN where absent) and their variances."""
-    n = meas.ndim
-    k = len(meas)
-    if meas.kind != "polar":
-        return np.zeros((k, n)), np.full(k, np.nan), np.ones(k)
-    u = meas.pos - meas.sensor_enu[:, :n]
-    u = u / np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-9)
-    rr = np.where(meas.valid[:, 3], meas.z[:, 3], np.nan)
-    return u, rr, meas.R[:, 3, 3].copy()
 
 
 def _to_tracker_time(x: np.ndarray, P: np.ndarray, offset_s: np.ndarray | None, n: int) -> None:

@@ -15,6 +15,8 @@ import functools
 
 import numpy as np
 
+from airdefense.tracking import _kernels as _k
+
 __all__ = [
     "MotionModel",
     "ConstantVelocity",
@@ -28,9 +30,9 @@ __all__ = [
     "SCALE_HEIGHT_M",
 ]
 
-GRAVITY_MPS2 = 9.80665
-RHO0_KGPM3 = 1.225
-SCALE_HEIGHT_M = 7200.0
+GRAVITY_MPS2 = _k.GRAVITY_MPS2
+RHO0_KGPM3 = _k.RHO0_KGPM3
+SCALE_HEIGHT_M = _k.SCALE_HEIGHT_M
 _AXES = ("x", "y", "z")
 _I3 = np.arange(3)
 
@@ -207,49 +209,22 @@ class CoordinatedTurn(MotionModel):
         ax = _AXES[:ndim]
         self.names = ax + tuple("v" + a for a in ax) + ("omega",)
 
-    @staticmethod
-    def _ab(w, dt):
-        # a = sin(wT)/w, b = (1 - cos wT)/w and their w-derivatives; series near w = 0.
-        wt = w * dt
-        small = np.abs(wt) < 1e-4
-        ws = np.where(small, 1.0, w)
-        s, c = np.sin(wt), np.cos(wt)
-        a = np.where(small, dt - w**2 * dt**3 / 6, s / ws)
-        b = np.where(small, w * dt**2 / 2 - w**3 * dt**4 / 24, (1 - c) / ws)
-        da = np.where(small, -w * dt**3 / 3, (dt * c - a) / ws)
-        db = np.where(small, dt**2 / 2 - w**2 * dt**4 / 8, (dt * s - b) / ws)
-        return s, c, a, b, da, db
-
     def transition(self, x, dt):
-        return self.transition_jacobian(x, dt, jac=False)[0]
+        return self._at(x, dt, None, False)[0]
 
     def jacobian(self, x, dt):
-        return self.transition_jacobian(x, dt)[1]
+        return self._at(x, dt, None, True)[1]
 
     def transition_jacobian(self, x, dt, jac: bool = True):
-        n = self.ndim
-        m, d = x.shape
-        vx, vy, w = x[:, n], x[:, n + 1], x[:, -1]
-        s, c, a, b, da, db = self._ab(w, dt)
-        out = x.copy()
-        out[:, 0] = x[:, 0] + a * vx - b * vy
-        out[:, 1] = x[:, 1] + b * vx + a * vy
-        out[:, n] = c * vx - s * vy
-        out[:, n + 1] = s * vx + c * vy
-        if n == 3:
-            out[:, 2] = x[:, 2] + dt * x[:, 5]
-        if not jac:
-            return out, None
-        J = np.empty((m, d, d))
-        J[:] = np.eye(d)
-        J[:, 0, n], J[:, 0, n + 1], J[:, 0, -1] = a, -b, da * vx - db * vy
-        J[:, 1, n], J[:, 1, n + 1], J[:, 1, -1] = b, a, db * vx + da * vy
-        J[:, n, n], J[:, n, n + 1], J[:, n, -1] = c, -s, -dt * s * vx - dt * c * vy
-        J[:, n + 1, n], J[:, n + 1, n + 1] = s, c
-        J[:, n + 1, -1] = dt * c * vx - dt * s * vy
-        if n == 3:
-            J[:, 2, 5] = dt
-        return out, J
+        return self._at(x, dt, None, jac)
+
+    def _at(self, x, dt, idx, jac):
+        # The turn of components idx (default: all, in order) of x; see _kernels.ct_transition.
+        x = np.ascontiguousarray(x, float)
+        if idx is None:
+            idx = np.arange(self.dim)
+        out, J = _k.ct_transition(x, float(dt), self.ndim, idx, jac)
+        return out, (J if jac else None)
 
     def noise(self, x, dt):
         d = self.dim
@@ -263,9 +238,9 @@ class CoordinatedTurn(MotionModel):
 
 
 #: Largest drag coefficient the ballistic model admits (beta = 50 kg/m^2), m^2/kg.
-K_MAX_M2PKG = 0.02
+K_MAX_M2PKG = _k.K_MAX_M2PKG
 #: Largest drag deceleration it admits (30 g), m/s^2: keeps the RK4 sub-steps stable.
-MAX_DRAG_MPS2 = 300.0
+MAX_DRAG_MPS2 = _k.MAX_DRAG_MPS2
 
 
 class Ballistic(MotionModel):
@@ -301,57 +276,8 @@ class Ballistic(MotionModel):
         self.ndim = 3
         self.names = ("x", "y", "z", "vx", "vy", "vz", "kdrag")
 
-    @staticmethod
-    def _deriv(s):
-        # The estimated k may wander outside physics; negative drag would accelerate the
-        # prediction without bound, so the dynamics see k in [0, K_MAX].
-        p, v, k = s[:, :3], s[:, 3:6], np.clip(s[:, 6:7], 0.0, K_MAX_M2PKG)
-        rho = RHO0_KGPM3 * np.exp(-np.clip(p[:, 2:3], -5e3, None) / SCALE_HEIGHT_M)
-        sp = np.linalg.norm(v, axis=1, keepdims=True)
-        c = 0.5 * rho * k
-        c = np.minimum(c, MAX_DRAG_MPS2 / np.maximum(sp * sp, 1e-9))
-        acc = -c * sp * v
-        acc[:, 2] -= GRAVITY_MPS2
-        return np.concatenate([v, acc, np.zeros_like(k)], axis=1)
-
     def transition(self, x, dt):
-        n = max(1, int(np.ceil(abs(dt) / self.max_substep)))
-        h = dt / n
-        s = np.array(x, float)
-        for _ in range(n):  # sub-steps of one batch, not a loop over tracks
-            k1 = self._deriv(s)
-            k2 = self._deriv(s + 0.5 * h * k1)
-            k3 = self._deriv(s + 0.5 * h * k2)
-            k4 = self._deriv(s + h * k3)
-            s = s + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        s[:, 6] = np.clip(s[:, 6], 0.0, K_MAX_M2PKG)
-        return s
-
-    @staticmethod
-    def _flow(Y, out, M, k):
-        # Right-hand side of the state and of the variational equations together, into out:
-        # Y[:, :, 0] is the state s (m, 7), Y[:, :, 1:] the sensitivity Phi (m, 7, 7); out gets
-        # [f(s), A(s) Phi] using the block structure of A: rows 0-2 are the velocity rows of
-        # both; rows 3-5 hold the drag terms in z, v and k; row 6 is zero (set by the caller),
-        # so Phi's row 6 stays e_6. k (m,) is the clipped drag coefficient (constant in a step).
-        # M (m, 3, 4) is scratch. The drag of _deriv: at most MAX_DRAG_MPS2, speed >= 1e-9.
-        v = Y[:, 3:6, 0]
-        half_rho = np.exp(np.maximum(Y[:, 2, 0], -5e3) * (-1.0 / SCALE_HEIGHT_M))
-        half_rho *= 0.5 * RHO0_KGPM3
-        sp2 = np.maximum(np.einsum("mi,mi->m", v, v), 1e-18)
-        sp = np.sqrt(sp2)
-        c = np.minimum(half_rho * k, MAX_DRAG_MPS2 / sp2)
-        csp = c * sp
-        out[:, :3] = Y[:, 3:6]  # d(position)/dt = velocity, for the state and Phi alike
-        # M = [d acc / dz | d acc / dv]; d acc / dk goes straight into column 7 (Phi[6] = e_6).
-        np.multiply(v, (csp * (1.0 / SCALE_HEIGHT_M))[:, None], out=M[:, :, 0])
-        np.multiply(v[:, :, None], ((-c / sp)[:, None] * v)[:, None, :], out=M[:, :, 1:])
-        M.reshape(len(M), 12)[:, 1::5] -= csp[:, None]
-        np.matmul(M, Y[:, 2:6, 1:], out=out[:, 3:6, 1:])
-        np.multiply(v, -csp[:, None], out=out[:, 3:6, 0])
-        out[:, 5, 0] -= GRAVITY_MPS2
-        out[:, 3:6, 7] -= half_rho[:, None] * sp[:, None] * v
-        return out
+        return self._at(x, dt, None, False)[0]
 
     def transition_jacobian(self, x, dt):
         """States after ``dt`` s and the Jacobian of that map, in one RK4 pass.
@@ -360,32 +286,7 @@ class Ballistic(MotionModel):
         ``dPhi/dt = A(x(t)) Phi`` integrated with the same RK4 sub-steps as the state, so it
         is the Jacobian of the flow to RK4 accuracy; shapes (m, 7) and (m, 7, 7).
         """
-        n = max(1, int(np.ceil(abs(dt) / self.max_substep)))
-        h = dt / n
-        m = len(x)
-        Y = np.empty((m, 7, 8))
-        Y[:, :, 0] = x
-        Y[:, :, 1:] = np.eye(7)
-        k = np.minimum(np.maximum(Y[:, 6, 0], 0.0), K_MAX_M2PKG)
-        k1, k2, k3, k4, T = (np.empty_like(Y) for _ in range(5))
-        for a in (k1, k2, k3, k4):
-            a[:, 6] = 0.0
-        M = np.empty((m, 3, 4))
-        flow = self._flow
-        for _ in range(n):  # sub-steps of one batch, not a loop over tracks
-            flow(Y, k1, M, k)
-            flow(np.add(Y, (0.5 * h) * k1, out=T), k2, M, k)
-            flow(np.add(Y, (0.5 * h) * k2, out=T), k3, M, k)
-            flow(np.add(Y, h * k3, out=T), k4, M, k)
-            k2 += k3
-            k2 *= 2.0
-            k2 += k1
-            k2 += k4
-            k2 *= h / 6
-            Y += k2
-        s = Y[:, :, 0].copy()
-        s[:, 6] = np.clip(s[:, 6], 0.0, K_MAX_M2PKG)
-        return s, Y[:, :, 1:]
+        return self._at(x, dt, None, True)
 
     def jacobian(self, x, dt):
         """State-transition matrix from the variational equations ``dPhi/dt = A(x(t)) Phi``.
@@ -393,7 +294,15 @@ class Ballistic(MotionModel):
         Integrated with the same RK4 sub-steps as the state, so it is the Jacobian of the
         flow to RK4 accuracy, shape (m, 7, 7).
         """
-        return self.transition_jacobian(x, dt)[1]
+        return self._at(x, dt, None, True)[1]
+
+    def _at(self, x, dt, idx, jac):
+        # The flow of components idx (default: all) of x; see _kernels.ballistic_transition.
+        x = np.ascontiguousarray(x, float)
+        if idx is None:
+            idx = np.arange(7)
+        out, J = _k.ballistic_transition(x, float(dt), self.max_substep, idx, jac)
+        return out, (J if jac else None)
 
     def noise(self, x, dt):
         Q = np.zeros((7, 7))
@@ -438,6 +347,8 @@ class Embedded(MotionModel):
         self._cache: dict = {}
 
     def transition(self, x, dt):
+        if hasattr(self.model, "_at"):  # compiled models move their components in place
+            return self.model._at(x, dt, self.idx, False)[0]
         out = x.copy()
         out[:, self.idx] = self.model.transition(x[:, self.idx], dt)
         return out
@@ -475,6 +386,8 @@ class Embedded(MotionModel):
         if self.linear:
             return self._cached("F", dt, lambda: self._scatter(
                 np.asarray(self.model.jacobian(x[:, self.idx], dt)), None))
+        if hasattr(self.model, "_at"):
+            return self.model._at(x, dt, self.idx, True)[1]
         return self._scatter(self.model.jacobian(x[:, self.idx], dt), None)
 
     def transition_jacobian(self, x, dt):
@@ -483,6 +396,8 @@ class Embedded(MotionModel):
             if F.ndim == 2:  # x @ F.T moves the model's components, keeps the others
                 return x @ F.T, F
             return self.transition(x, dt), F
+        if hasattr(self.model, "_at"):
+            return self.model._at(x, dt, self.idx, True)
         y, J = self.model.transition_jacobian(x[:, self.idx], dt)
         out = x.copy()
         out[:, self.idx] = y

@@ -1,0 +1,1051 @@
+"""Compiled kernels of the tracker's per-step arithmetic (numba, no fastmath, no parallel).
+
+The public modules (``kalman``, ``imm``, ``models``, ``gating``, ``management``) keep their
+signatures and call these; each kernel loops over tracks or track-measurement pairs, so a step
+costs a few kernel calls instead of hundreds of NumPy calls on small arrays. Results are
+repeatable across processes (no fastmath, no threads); they may differ from NumPy's batched
+ufuncs in the last bits (summation order).
+
+Conventions: states are rows of ``x`` (N, d) with covariances ``P`` (N, d, d); a pair's state
+is chosen by an index array (``rows``) so that callers need not gather copies. Polar
+measurements are ``[range, azimuth, elevation, range_rate]`` with azimuth clockwise from north.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_LOG2PI = math.log(2.0 * math.pi)
+_TWO_PI = 2.0 * math.pi
+
+GRAVITY_MPS2 = 9.80665
+RHO0_KGPM3 = 1.225
+SCALE_HEIGHT_M = 7200.0
+K_MAX_M2PKG = 0.02
+MAX_DRAG_MPS2 = 300.0
+
+
+# --------------------------------------------------------------------------------------------
+# Small dense linear algebra (one matrix at a time)
+
+
+@numba.njit(cache=True)
+def _cholesky_into(S, L):
+    # Lower Cholesky factor of the symmetric S into L; False if a pivot is <= 0 (as LAPACK).
+    k = S.shape[0]
+    for j in range(k):
+        s = S[j, j]
+        for c in range(j):
+            s -= L[j, c] * L[j, c]
+        if s <= 0.0:
+            return False
+        ljj = math.sqrt(s)
+        L[j, j] = ljj
+        for i in range(j + 1, k):
+            a = S[i, j]
+            for c in range(j):
+                a -= L[i, c] * L[j, c]
+            L[i, j] = a / ljj
+        for i in range(j):
+            L[i, j] = 0.0
+    return True
+
+
+@numba.njit(cache=True)
+def cholesky_floored(S, L):
+    """Cholesky factor of ``S`` (k, k) into ``L``.
+
+    Round-off can leave an innovation covariance barely indefinite: then ``S`` is symmetrised
+    and its eigenvalues floored at ``max(1e-12 max|w|, 1e-12)`` (a tiny change, on that matrix
+    only) before factorising.
+    """
+    if _cholesky_into(S, L):
+        return
+    k = S.shape[0]
+    Ss = 0.5 * (S + S.T)
+    w, V = np.linalg.eigh(Ss)
+    floor = max(np.abs(w).max() * 1e-12, 1e-12)
+    for i in range(k):
+        w[i] = max(w[i], floor)
+    A = (V * w) @ V.T
+    A = 0.5 * (A + A.T)
+    if not _cholesky_into(A, L):  # pragma: no cover - the floor makes A positive definite
+        L[:] = np.nan
+
+
+@numba.njit(cache=True)
+def _forward(L, b, w):
+    # w = L^-1 b (forward substitution).
+    k = L.shape[0]
+    for i in range(k):
+        a = b[i]
+        for c in range(i):
+            a -= L[i, c] * w[c]
+        w[i] = a / L[i, i]
+
+
+@numba.njit(cache=True)
+def _stats_row(nu, S, dof, L, w):
+    # Squared Mahalanobis distance and Gaussian log-likelihood of one innovation.
+    cholesky_floored(S, L)
+    _forward(L, nu, w)
+    d2 = 0.0
+    logdet = 0.0
+    for i in range(nu.shape[0]):
+        d2 += w[i] * w[i]
+        logdet += math.log(L[i, i])
+    return d2, -0.5 * (d2 + 2.0 * logdet + dof * _LOG2PI)
+
+
+@numba.njit(cache=True)
+def innovation_stats(nu, S, dof):
+    """Squared Mahalanobis distances and log-likelihoods of innovations.
+
+    Parameters
+    ----------
+    nu : ndarray of shape (p, k)
+    S : ndarray of shape (p, k, k)
+        Symmetric innovation covariances.
+    dof : ndarray of shape (p,), int
+        Valid components (the Gaussian's dimension).
+
+    Returns
+    -------
+    d2, loglik : ndarray of shape (p,)
+    """
+    p, k = nu.shape
+    d2 = np.empty(p)
+    ll = np.empty(p)
+    L = np.zeros((k, k))
+    w = np.empty(k)
+    for q in range(p):
+        d2[q], ll[q] = _stats_row(nu[q], S[q], dof[q], L, w)
+    return d2, ll
+
+
+@numba.njit(cache=True)
+def gain_update(x, P, rows, nu, S, PHt, sel):
+    """Kalman update in place of the states ``rows`` with the innovations ``sel``.
+
+    ``x[rows[q]] += K nu``, ``P[rows[q]] = sym(P - K S K')`` with ``K = PHt S^-1`` of innovation
+    ``sel[q]``, through the Cholesky factor of S (``K S K' = A' A``, ``A = L^-1 PHt'``).
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, d)
+    P : ndarray of shape (N, d, d)
+    rows : ndarray of shape (p,), int
+        State row of each update; each row at most once.
+    nu, S, PHt : ndarrays of shapes (n, k), (n, k, k), (n, d, k)
+    sel : ndarray of shape (p,), int
+        Innovation of each update.
+    """
+    k = nu.shape[1]
+    d = x.shape[1]
+    L = np.zeros((k, k))
+    w = np.empty(k)
+    A = np.empty((k, d))
+    col = np.empty(k)
+    acol = np.empty(k)
+    for q in range(rows.shape[0]):
+        i = rows[q]
+        s = sel[q]
+        cholesky_floored(S[s], L)
+        _forward(L, nu[s], w)
+        for c in range(d):
+            for a in range(k):
+                col[a] = PHt[s, c, a]
+            _forward(L, col, acol)
+            for a in range(k):
+                A[a, c] = acol[a]
+        for c in range(d):
+            dx = 0.0
+            for a in range(k):
+                dx += A[a, c] * w[a]
+            x[i, c] += dx
+        for r in range(d):
+            for c in range(r, d):
+                acc = 0.0
+                for a in range(k):
+                    acc += A[a, r] * A[a, c]
+                v = 0.5 * ((P[i, r, c] - acc) + (P[i, c, r] - acc))
+                P[i, r, c] = v
+                P[i, c, r] = v
+
+
+# --------------------------------------------------------------------------------------------
+# Polar measurement model
+
+
+@numba.njit(cache=True)
+def _polar_row(x, sensor, n, tau, zhat, H, dd, v):
+    # Predicted polar measurement of the state x moved by tau at constant velocity, and its
+    # Jacobian with respect to x (H zeroed beyond the positions and velocities); dd and v
+    # (3,) are scratch.
+    d = x.shape[0]
+    for a in range(n):
+        v[a] = x[n + a]
+        dd[a] = x[a] + tau * v[a] - sensor[a]
+    r2 = 0.0
+    for a in range(n):
+        r2 += dd[a] * dd[a]
+    r2 = max(r2, 1e-18)
+    r = math.sqrt(r2)
+    rho2 = max(dd[0] * dd[0] + dd[1] * dd[1], 1e-18)
+    rho = math.sqrt(rho2)
+    rr = 0.0
+    for a in range(n):
+        rr += dd[a] / r * v[a]
+    az = math.atan2(dd[0], dd[1])
+    if az < 0.0:
+        az += _TWO_PI
+    zhat[0] = r
+    zhat[1] = az
+    zhat[2] = math.atan2(dd[2], rho) if n == 3 else 0.0
+    zhat[3] = rr
+    for i in range(4):
+        for c in range(d):
+            H[i, c] = 0.0
+    for a in range(n):
+        u = dd[a] / r
+        H[0, a] = u
+        H[3, a] = (v[a] - rr * u) / r
+        H[3, n + a] = u
+    H[1, 0] = dd[1] / rho2
+    H[1, 1] = -dd[0] / rho2
+    if n == 3:
+        b = -dd[2] / (r2 * rho)
+        H[2, 0] = b * dd[0]
+        H[2, 1] = b * dd[1]
+        H[2, 2] = rho / r2
+
+
+@numba.njit(cache=True)
+def polar_h_jacobian(x, sensor, n):
+    """Polar measurement (p, 4) and its Jacobian (p, 4, d) of states ``x`` (p, d) seen from
+    ``sensor`` (p, 3); ``n`` spatial axes (elevation 0 in 2-D)."""
+    p, d = x.shape
+    zhat = np.empty((p, 4))
+    H = np.empty((p, 4, d))
+    dd = np.zeros(3)
+    v = np.zeros(3)
+    for q in range(p):
+        _polar_row(x[q], sensor[q], n, 0.0, zhat[q], H[q], dd, v)
+    return zhat, H
+
+
+@numba.njit(cache=True)
+def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
+    """Innovations of pairs (state ``rows[q]``, polar measurement ``mj[q]``), EKF.
+
+    The state is moved by the measurement's offset ``tau[mj]`` at constant velocity inside
+    the measurement function (Jacobian ``H [[I, tau I], [0, I]]``); masked components have a
+    zero Jacobian row and innovation.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, d)
+    P : ndarray of shape (N, d, d)
+    rows, mj : ndarray of shape (p,), int
+    z, R, valid : ndarrays of shapes (k, 4), (k, 4, 4), (k, 4)
+    sensor : ndarray of shape (k, 3)
+    tau : ndarray of shape (k,)
+    n : int
+        Spatial axes.
+
+    Returns
+    -------
+    nu (p, 4), S (p, 4, 4), PHt (p, d, 4), d2 (p,), loglik (p,), dof (p,)
+    """
+    p = rows.shape[0]
+    d = x.shape[1]
+    nu = np.empty((p, 4))
+    S = np.empty((p, 4, 4))
+    PHt = np.empty((p, d, 4))
+    d2 = np.empty(p)
+    ll = np.empty(p)
+    dof = np.empty(p, np.int64)
+    zhat = np.empty(4)
+    H = np.empty((4, d))
+    L = np.zeros((4, 4))
+    w = np.empty(4)
+    dd = np.zeros(3)
+    vs = np.zeros(3)
+    m2 = 2 * n
+    for q in range(p):
+        i = rows[q]
+        j = mj[q]
+        t = tau[j]
+        _polar_row(x[i], sensor[j], n, t, zhat, H, dd, vs)
+        nv = 0
+        for a in range(4):
+            if valid[j, a]:
+                nv += 1
+                for c in range(n):
+                    H[a, n + c] += t * H[a, c]
+            else:
+                for c in range(m2):
+                    H[a, c] = 0.0
+        dof[q] = nv
+        for a in range(4):
+            e = z[j, a] - zhat[a]
+            if a == 1:
+                e = (e + math.pi) % _TWO_PI - math.pi
+            nu[q, a] = e if valid[j, a] else 0.0
+        for r in range(d):
+            for a in range(4):
+                acc = 0.0
+                for c in range(m2):
+                    acc += P[i, r, c] * H[a, c]
+                PHt[q, r, a] = acc
+        for a in range(4):
+            for b in range(a, 4):
+                acc = 0.0
+                for c in range(m2):
+                    acc += H[a, c] * PHt[q, c, b]
+                acc2 = 0.0
+                for c in range(m2):
+                    acc2 += H[b, c] * PHt[q, c, a]
+                v = 0.5 * ((acc + R[j, a, b]) + (acc2 + R[j, b, a]))
+                S[q, a, b] = v
+                S[q, b, a] = v
+        d2[q], ll[q] = _stats_row(nu[q], S[q], nv, L, w)
+    return nu, S, PHt, d2, ll, dof
+
+
+_FMAX = np.finfo(np.float64).max
+
+
+@numba.njit(cache=True)
+def polar_prepare(z_in, R_in, sensor, n):
+    """Masked polar measurements and their Cartesian positions.
+
+    A component is valid where it and its noise variance are finite (the elevation never in
+    2-D); masked components get 0 in ``z``, zero rows and columns in ``R`` and a unit
+    variance. Positions (k, n), their linearised covariances ``J R J'`` (k, n, n) with
+    ``J = d(pos)/d(r, az, el)``, and the clutter scales (k,) (``r^2 |cos el|`` in 3-D, ``r`` in
+    2-D, at least 1e-9) follow; in 2-D the range is horizontal and the elevation ignored.
+
+    Parameters
+    ----------
+    z_in : ndarray of shape (k, 4)
+        NaN where absent.
+    R_in : ndarray of shape (k, 4, 4)
+    sensor : ndarray of shape (k, 3)
+    n : int
+
+    Returns
+    -------
+    z (k, 4), R (k, 4, 4), valid (k, 4), pos (k, n), pos_cov (k, n, n), scale (k,)
+    """
+    k = z_in.shape[0]
+    z = np.empty((k, 4))
+    R = np.empty((k, 4, 4))
+    valid = np.empty((k, 4), np.bool_)
+    pos = np.empty((k, n))
+    cov = np.empty((k, n, n))
+    scale = np.empty(k)
+    J = np.zeros((3, 3))
+    for q in range(k):
+        for a in range(4):
+            ok = np.isfinite(z_in[q, a]) and np.isfinite(R_in[q, a, a])
+            valid[q, a] = ok and not (n == 2 and a == 2)
+            z[q, a] = z_in[q, a] if valid[q, a] else 0.0
+        for a in range(4):
+            for b in range(4):
+                v = 0.0
+                if valid[q, a] and valid[q, b]:
+                    v = R_in[q, a, b]
+                    if np.isnan(v):
+                        v = 0.0
+                    elif np.isinf(v):
+                        v = _FMAX if v > 0 else -_FMAX
+                elif a == b:
+                    v = 1.0
+                R[q, a, b] = v
+        r, az, el = z[q, 0], z[q, 1], z[q, 2]
+        ca, sa = math.cos(az), math.sin(az)
+        if n == 3:
+            ce, se = math.cos(el), math.sin(el)
+            pos[q, 0] = r * ce * sa + sensor[q, 0]
+            pos[q, 1] = r * ce * ca + sensor[q, 1]
+            pos[q, 2] = r * se + sensor[q, 2]
+            J[0, 0], J[0, 1], J[0, 2] = ce * sa, r * ce * ca, -r * se * sa
+            J[1, 0], J[1, 1], J[1, 2] = ce * ca, -r * ce * sa, -r * se * ca
+            J[2, 0], J[2, 1], J[2, 2] = se, 0.0, r * ce
+            scale[q] = max(r * r * abs(ce), 1e-9)
+        else:
+            pos[q, 0] = r * sa + sensor[q, 0]
+            pos[q, 1] = r * ca + sensor[q, 1]
+            J[0, 0], J[0, 1] = sa, r * ca
+            J[1, 0], J[1, 1] = ca, -r * sa
+            scale[q] = max(r, 1e-9)
+        m = 3 if n == 3 else 2
+        for a in range(n):
+            for b in range(n):
+                acc = 0.0
+                for c in range(m):
+                    t = 0.0
+                    for e in range(m):
+                        t += R[q, c, e] * J[b, e]
+                    acc += J[a, c] * t
+                cov[q, a, b] = acc
+    return z, R, valid, pos, cov, scale
+
+
+# --------------------------------------------------------------------------------------------
+# Motion models (each writes the model's components ``idx`` of a larger state; the others are
+# held constant, with identity rows in the Jacobian)
+
+
+@numba.njit(cache=True)
+def _embed_start(x, jac):
+    m, d = x.shape
+    out = x.copy()
+    J = np.zeros((m if jac else 0, d, d))
+    for i in range(J.shape[0]):
+        for c in range(d):
+            J[i, c, c] = 1.0
+    return out, J
+
+
+@numba.njit(cache=True)
+def ct_transition(x, dt, n, idx, jac):
+    """Coordinated turn of the components ``idx`` of ``x`` (m, D) over ``dt``.
+
+    ``idx`` lists the model's components ``[x, y, (z), vx, vy, (vz), omega]`` in ``x``.
+    Returns the states (m, D) and, with ``jac``, the Jacobians (m, D, D) (else (0, D, D)).
+    ``sin(wT)/w`` and ``(1 - cos wT)/w`` use their series below ``|wT| < 1e-4``.
+    """
+    out, J = _embed_start(x, jac)
+    ix, iy, ivx, ivy, iw = idx[0], idx[1], idx[n], idx[n + 1], idx[2 * n]
+    for i in range(x.shape[0]):
+        vx, vy, w = x[i, ivx], x[i, ivy], x[i, iw]
+        wt = w * dt
+        s, c = math.sin(wt), math.cos(wt)
+        if abs(wt) < 1e-4:
+            a = dt - w * w * dt ** 3 / 6
+            b = w * dt * dt / 2 - w ** 3 * dt ** 4 / 24
+            da = -w * dt ** 3 / 3
+            db = dt * dt / 2 - w * w * dt ** 4 / 8
+        else:
+            a = s / w
+            b = (1 - c) / w
+            da = (dt * c - a) / w
+            db = (dt * s - b) / w
+        out[i, ix] = x[i, ix] + a * vx - b * vy
+        out[i, iy] = x[i, iy] + b * vx + a * vy
+        out[i, ivx] = c * vx - s * vy
+        out[i, ivy] = s * vx + c * vy
+        if n == 3:
+            out[i, idx[2]] = x[i, idx[2]] + dt * x[i, idx[5]]
+        if jac:
+            Ji = J[i]
+            Ji[ix, ivx], Ji[ix, ivy], Ji[ix, iw] = a, -b, da * vx - db * vy
+            Ji[iy, ivx], Ji[iy, ivy], Ji[iy, iw] = b, a, db * vx + da * vy
+            Ji[ivx, ivx], Ji[ivx, ivy], Ji[ivx, iw] = c, -s, -dt * s * vx - dt * c * vy
+            Ji[ivy, ivx], Ji[ivy, ivy] = s, c
+            Ji[ivy, iw] = dt * c * vx - dt * s * vy
+            if n == 3:
+                Ji[idx[2], idx[5]] = dt
+    return out, J
+
+
+@numba.njit(cache=True)
+def _ballistic_flow(Y, out, kc, jac):
+    # Right-hand side of the state (column 0) and, with jac, of the variational equations
+    # dPhi/dt = A Phi (columns 1..7) of the ballistic model; Y, out (7, 8). Rows: p (0-2),
+    # v (3-5), k (6, constant). Drag acceleration -c |v| v, c = min(rho(z) k / 2,
+    # MAX_DRAG / |v|^2), rho = rho0 exp(-max(z, -5 km) / H); the drag coefficient kc is the
+    # clipped k, constant in a step.
+    ncol = 8 if jac else 1
+    vx, vy, vz = Y[3, 0], Y[4, 0], Y[5, 0]
+    half_rho = 0.5 * RHO0_KGPM3 * math.exp(max(Y[2, 0], -5e3) * (-1.0 / SCALE_HEIGHT_M))
+    sp2 = max(vx * vx + vy * vy + vz * vz, 1e-18)
+    sp = math.sqrt(sp2)
+    c = min(half_rho * kc, MAX_DRAG_MPS2 / sp2)
+    csp = c * sp
+    for a in range(3):
+        for col in range(ncol):
+            out[a, col] = Y[3 + a, col]
+    out[6, 0] = 0.0
+    v = (vx, vy, vz)
+    for a in range(3):
+        out[3 + a, 0] = -csp * v[a]
+    out[5, 0] -= GRAVITY_MPS2
+    if jac:
+        g = -c / sp
+        for a in range(3):
+            mz = v[a] * csp * (1.0 / SCALE_HEIGHT_M)
+            m0 = g * v[a] * v[0] - (csp if a == 0 else 0.0)
+            m1 = g * v[a] * v[1] - (csp if a == 1 else 0.0)
+            m2 = g * v[a] * v[2] - (csp if a == 2 else 0.0)
+            for col in range(1, 8):
+                out[3 + a, col] = (mz * Y[2, col] + m0 * Y[3, col] + m1 * Y[4, col]
+                                   + m2 * Y[5, col])
+            out[3 + a, 7] -= half_rho * sp * v[a]
+        for col in range(1, 8):
+            out[6, col] = 0.0
+
+
+@numba.njit(cache=True)
+def ballistic_transition(x, dt, max_substep, idx, jac):
+    """Ballistic flow (gravity and drag, RK4 in sub-steps of at most ``max_substep`` s) of the
+    components ``idx`` (``[x, y, z, vx, vy, vz, k]``) of ``x`` (m, D) over ``dt``.
+
+    With ``jac``, the Jacobians (m, D, D) from the variational equations integrated with the
+    same RK4 sub-steps (else (0, D, D)). The drag coefficient is clipped to [0, K_MAX].
+    """
+    out, J = _embed_start(x, jac)
+    nsub = max(1, int(math.ceil(abs(dt) / max_substep)))
+    h = dt / nsub
+    Y = np.zeros((7, 8))
+    T = np.zeros((7, 8))
+    k1 = np.zeros((7, 8))
+    k2 = np.zeros((7, 8))
+    k3 = np.zeros((7, 8))
+    k4 = np.zeros((7, 8))
+    ncol = 8 if jac else 1
+    for i in range(x.shape[0]):
+        Y[:] = 0.0
+        for a in range(7):
+            Y[a, 0] = x[i, idx[a]]
+            Y[a, a + 1] = 1.0
+        kc = min(max(Y[6, 0], 0.0), K_MAX_M2PKG)
+        for _ in range(nsub):
+            _ballistic_flow(Y, k1, kc, jac)
+            for a in range(7):
+                for col in range(ncol):
+                    T[a, col] = Y[a, col] + (0.5 * h) * k1[a, col]
+            _ballistic_flow(T, k2, kc, jac)
+            for a in range(7):
+                for col in range(ncol):
+                    T[a, col] = Y[a, col] + (0.5 * h) * k2[a, col]
+            _ballistic_flow(T, k3, kc, jac)
+            for a in range(7):
+                for col in range(ncol):
+                    T[a, col] = Y[a, col] + h * k3[a, col]
+            _ballistic_flow(T, k4, kc, jac)
+            for a in range(7):
+                for col in range(ncol):
+                    Y[a, col] += (k1[a, col] + 2.0 * (k2[a, col] + k3[a, col]) + k4[a, col]) \
+                        * (h / 6)
+        for a in range(7):
+            out[i, idx[a]] = Y[a, 0]
+        out[i, idx[6]] = min(max(Y[6, 0], 0.0), K_MAX_M2PKG)
+        if jac:
+            for a in range(7):
+                for b in range(7):
+                    J[i, idx[a], idx[b]] = Y[a, b + 1]
+    return out, J
+
+
+# --------------------------------------------------------------------------------------------
+# Prediction
+
+
+@numba.njit(cache=True)
+def propagate_cov(F, P0, Q, out, j):
+    """``out[:, j] = sym(F P0 F' + Q)`` for every track.
+
+    Parameters
+    ----------
+    F : ndarray of shape (m, d, d) or (1, d, d)
+        Jacobians (one shared when the first axis is 1).
+    P0 : ndarray of shape (m, d, d)
+    Q : ndarray of shape (d, d)
+    out : ndarray of shape (m, r, d, d)
+    j : int
+    """
+    m, d = P0.shape[0], P0.shape[1]
+    FP = np.empty((d, d))
+    for i in range(m):
+        Fi = F[0] if F.shape[0] == 1 else F[i]
+        Pi = P0[i]
+        for a in range(d):
+            for b in range(d):
+                FP[a, b] = 0.0
+            for c in range(d):
+                f = Fi[a, c]
+                if f != 0.0:
+                    for b in range(d):
+                        FP[a, b] += f * Pi[c, b]
+        o = out[i, j]
+        for a in range(d):
+            for b in range(a, d):
+                acc = 0.0
+                for c in range(d):
+                    acc += FP[a, c] * Fi[b, c]
+                acc2 = 0.0
+                for c in range(d):
+                    acc2 += FP[b, c] * Fi[a, c]
+                v = 0.5 * ((acc + Q[a, b]) + (acc2 + Q[b, a]))
+                o[a, b] = v
+                o[b, a] = v
+
+
+@numba.njit(cache=True)
+def imm_mix(x, P, mu, Pi):
+    """IMM mixing: mixed means (r, m, d) and covariances (r, m, d, d) of every model, and the
+    predicted model probabilities (m, r).
+
+    Parameters
+    ----------
+    x : ndarray of shape (m, r, d)
+    P : ndarray of shape (m, r, d, d)
+    mu : ndarray of shape (m, r)
+    Pi : ndarray of shape (r, r)
+        Markov matrix.
+    """
+    m, r, d = x.shape
+    x0 = np.zeros((r, m, d))
+    P0 = np.zeros((r, m, d, d))
+    mup = np.empty((m, r))
+    c = np.empty(r)
+    dx = np.empty(d)
+    for i in range(m):
+        tot = 0.0
+        for j in range(r):
+            a = 0.0
+            for k in range(r):
+                a += mu[i, k] * Pi[k, j]
+            c[j] = max(a, 1e-300)
+            tot += c[j]
+        for j in range(r):
+            mup[i, j] = c[j] / tot
+            for k in range(r):
+                w = mu[i, k] * Pi[k, j] / c[j]
+                for a in range(d):
+                    x0[j, i, a] += w * x[i, k, a]
+            for k in range(r):
+                w = mu[i, k] * Pi[k, j] / c[j]
+                if w == 0.0:
+                    continue
+                for a in range(d):
+                    dx[a] = x[i, k, a] - x0[j, i, a]
+                for a in range(d):
+                    wa = w * dx[a]
+                    for b in range(d):
+                        P0[j, i, a, b] += w * P[i, k, a, b] + wa * dx[b]
+    return x0, P0, mup
+
+
+# --------------------------------------------------------------------------------------------
+# IMM mixtures
+
+
+@numba.njit(cache=True)
+def _logsumexp(a):
+    mx = -np.inf
+    for v in a:
+        mx = max(mx, v)
+    if not np.isfinite(mx):
+        mx = 0.0
+    s = 0.0
+    for v in a:
+        s += math.exp(v - mx)
+    return math.log(s) + mx
+
+
+@numba.njit(cache=True)
+def logsumexp_rows(a):
+    """``log(sum(exp(a), axis=1))`` of a (p, r) array without overflow."""
+    out = np.empty(a.shape[0])
+    for q in range(a.shape[0]):
+        out[q] = _logsumexp(a[q])
+    return out
+
+
+@numba.njit(cache=True)
+def imm_pair_mixture(ll, d2, mu, ti):
+    """Per pair: log of the model-weighted mixture likelihood and the least distance over
+    models.
+
+    Parameters
+    ----------
+    ll, d2 : ndarray of shape (p, r)
+        Log-likelihoods and squared distances of each pair under each model.
+    mu : ndarray of shape (m, r)
+    ti : ndarray of shape (p,), int
+    """
+    p, r = ll.shape
+    out = np.empty(p)
+    dmin = np.empty(p)
+    a = np.empty(r)
+    for q in range(p):
+        dm = np.inf
+        for j in range(r):
+            a[j] = ll[q, j] + math.log(max(mu[ti[q], j], 1e-300))
+            dm = min(dm, d2[q, j])
+        out[q] = _logsumexp(a)
+        dmin[q] = dm
+    return out, dmin
+
+
+@numba.njit(cache=True)
+def imm_mode_update(mu, ti, ll):
+    """Model probabilities of tracks ``ti`` updated in place with their pairs' per-model
+    log-likelihoods ``ll`` (p, r): ``mu_j L_j / sum_i mu_i L_i``."""
+    p, r = ll.shape
+    a = np.empty(r)
+    for q in range(p):
+        i = ti[q]
+        for j in range(r):
+            a[j] = ll[q, j] + math.log(max(mu[i, j], 1e-300))
+        s = _logsumexp(a)
+        for j in range(r):
+            mu[i, j] = math.exp(a[j] - s)
+
+
+@numba.njit(cache=True)
+def imm_moments(x, P, mu, n):
+    """Moment-matched mixture of each track's models.
+
+    Returns the means (m, d) and covariances (m, d, d), and the means of positions (m, n) and
+    velocities (m, n) with the traces of their covariances (m,), (m,).
+    """
+    m, r, d = x.shape
+    xm = np.zeros((m, d))
+    Pm = np.zeros((m, d, d))
+    dx = np.empty(d)
+    for i in range(m):
+        for j in range(r):
+            for a in range(d):
+                xm[i, a] += mu[i, j] * x[i, j, a]
+        for j in range(r):
+            w = mu[i, j]
+            for a in range(d):
+                dx[a] = x[i, j, a] - xm[i, a]
+            for a in range(d):
+                for b in range(d):
+                    Pm[i, a, b] += w * (P[i, j, a, b] + dx[a] * dx[b])
+    trp = np.zeros(m)
+    trv = np.zeros(m)
+    for i in range(m):
+        for a in range(n):
+            trp[i] += Pm[i, a, a]
+            trv[i] += Pm[i, n + a, n + a]
+    return xm, Pm, xm[:, :n], xm[:, n:2 * n], trp, trv
+
+
+# --------------------------------------------------------------------------------------------
+# Gating and two-point initiation
+
+
+@numba.njit(cache=True)
+def gate_pairs(pos, vel, sig_t, sig_v, mpos, sig_m, tau, g):
+    """Candidate pairs (track, measurement) whose distance, with the track moved by the
+    measurement's offset ``tau``, is within ``g (sig_t + |tau| sig_v + sig_m)``.
+
+    Returns ``ti, mj`` (p,), track-major.
+    """
+    m, n = pos.shape
+    k = mpos.shape[0]
+    ti = np.empty(m * k, np.int64)
+    mj = np.empty(m * k, np.int64)
+    p = 0
+    for i in range(m):
+        for j in range(k):
+            d2 = 0.0
+            for a in range(n):
+                e = pos[i, a] + tau[j] * vel[i, a] - mpos[j, a]
+                d2 += e * e
+            bound = g * (sig_t[i] + abs(tau[j]) * sig_v[i] + sig_m[j])
+            if d2 <= bound * bound:
+                ti[p] = i
+                mj[p] = j
+                p += 1
+    return ti[:p], mj[:p]
+
+
+@numba.njit(cache=True)
+def _rate_agrees(d, dt, r1, r2, ru, n, k, max_accel):
+    # The two-point velocity d / dt agrees with the range rate seen along the line of sight
+    # of candidate row ru (True if it has none): |u . d / dt - rr| <= k sqrt(var(rr) +
+    # u' (R_1 + R_2) u / dt^2) + max_accel dt / 2. r1, r2: the rows of the two measurements.
+    o = n + n * n
+    rr = ru[o + 1 + n]
+    if not np.isfinite(rr):
+        return True
+    inv = 1.0 / dt
+    uRu = 0.0
+    du = 0.0
+    for a in range(n):
+        ua = ru[o + 1 + a]
+        du += d[a] * ua
+        for b in range(n):
+            uRu += ua * (r1[n + a * n + b] + r2[n + a * n + b]) * ru[o + 1 + b]
+    s = math.sqrt(ru[o + 2 + n] + uRu * inv * inv)
+    return abs(du * inv - rr) <= k * s + 0.5 * max_accel * dt
+
+
+@numba.njit(cache=True)
+def candidate_rows(pos, cov, sensor, z, R, valid, t, polar):
+    """Two-point initiation candidates of measurements, one row each (k, 2n + n^2 + 4):
+    position (n), its covariance (n * n), the covariance's trace, the unit line of sight from
+    the sensor (n; zeros if not ``polar``), the range rate (NaN where absent), its variance
+    (1 if not polar) and the time."""
+    k, n = pos.shape
+    o = n + n * n
+    out = np.empty((k, 2 * n + n * n + 4))
+    for q in range(k):
+        var = 0.0
+        for a in range(n):
+            out[q, a] = pos[q, a]
+            var += cov[q, a, a]
+            for b in range(n):
+                out[q, n + a * n + b] = cov[q, a, b]
+        out[q, o] = var
+        norm = 0.0
+        if polar:
+            for a in range(n):
+                norm += (pos[q, a] - sensor[q, a]) ** 2
+            norm = max(math.sqrt(norm), 1e-9)
+        for a in range(n):
+            out[q, o + 1 + a] = (pos[q, a] - sensor[q, a]) / norm if polar else 0.0
+        out[q, o + 1 + n] = z[q, 3] if polar and valid[q, 3] else np.nan
+        out[q, o + 2 + n] = R[q, 3, 3] if polar else 1.0
+        out[q, o + 3 + n] = t[q]
+    return out
+
+
+@numba.njit(cache=True)
+def pair_candidates(c, cscan, new, n, scan, max_speed, k, min_dt, max_accel):
+    """Best candidate of each new measurement for two-point initiation.
+
+    ``c`` (nc, w) and ``new`` (km, w) are rows of :func:`candidate_rows`. A pair passes when
+    the candidate is of an earlier scan than ``scan``, at least ``min_dt`` older, within the
+    velocity gate ``max_speed dt + k sqrt(var_1 + var_2)`` and its two-point velocity agrees
+    with both range rates; each measurement keeps the passing candidate of least
+    ``|z_2 - z_1| / gate`` (the first on ties).
+
+    Returns ``ci, mj`` (p,), in increasing ``mj``.
+    """
+    w = c.shape[1]
+    o = n + n * n
+    nc = c.shape[0]
+    km = new.shape[0]
+    ci = np.empty(km, np.int64)
+    mj = np.empty(km, np.int64)
+    p = 0
+    d = np.empty(n)
+    for j in range(km):
+        best = -1
+        best_cost = np.inf
+        for q in range(nc):
+            if cscan[q] >= scan:
+                continue
+            dt = new[j, w - 1] - c[q, w - 1]
+            if not dt >= min_dt:
+                continue
+            dist2 = 0.0
+            for a in range(n):
+                d[a] = new[j, a] - c[q, a]
+                dist2 += d[a] * d[a]
+            gate = max_speed * dt + k * math.sqrt(c[q, o] + new[j, o])
+            if not dist2 <= gate * gate:
+                continue
+            if not (_rate_agrees(d, dt, c[q], new[j], new[j], n, k, max_accel)
+                    and _rate_agrees(d, dt, c[q], new[j], c[q], n, k, max_accel)):
+                continue
+            cost = math.sqrt(dist2) / gate
+            if cost < best_cost:
+                best_cost = cost
+                best = q
+        if best >= 0:
+            ci[p] = best
+            mj[p] = j
+            p += 1
+    return ci[:p], mj[:p]
+
+
+@numba.njit(cache=True)
+def two_point_tracks(c1, c2, n, D):
+    """States of tracks started on candidate rows ``c1`` and measurement rows ``c2`` (p, w)
+    (:func:`candidate_rows`), at the second one's time.
+
+    Position ``z_2``, velocity ``(z_2 - z_1) / dt``; ``P_pp = R_2``, ``P_pv = R_2 / dt``,
+    ``P_vv = (R_1 + R_2) / dt^2``; a range rate of the second measurement then updates
+    positions and velocities (range rate = ``u . v``, a linear update). Components after
+    ``2n`` are left zero.
+
+    Returns x (p, D), P (p, D, D).
+    """
+    p, w = c2.shape
+    o = n + n * n
+    x = np.zeros((p, D))
+    P = np.zeros((p, D, D))
+    m2 = 2 * n
+    PHt = np.empty(m2)
+    K = np.empty(m2)
+    for q in range(p):
+        dt = c2[q, w - 1] - c1[q, w - 1]
+        inv = 1.0 / dt
+        for a in range(n):
+            x[q, a] = c2[q, a]
+            x[q, n + a] = (c2[q, a] - c1[q, a]) * inv
+            for b in range(n):
+                r2 = c2[q, n + a * n + b]
+                P[q, a, b] = r2
+                P[q, a, n + b] = r2 * inv
+                P[q, n + a, b] = r2 * inv
+                P[q, n + a, n + b] = (c1[q, n + a * n + b] + r2) * (inv * inv)
+        rr = c2[q, o + 1 + n]
+        if np.isfinite(rr):
+            u = c2[q, o + 1:o + 1 + n]
+            for a in range(m2):
+                acc = 0.0
+                for b in range(n):
+                    acc += P[q, a, n + b] * u[b]
+                PHt[a] = acc
+            S = c2[q, o + 2 + n]
+            pred = 0.0
+            for a in range(n):
+                S += u[a] * PHt[n + a]
+                pred += u[a] * x[q, n + a]
+            nu = rr - pred
+            for a in range(m2):
+                K[a] = PHt[a] / S
+            for a in range(m2):
+                x[q, a] += K[a] * nu
+                for b in range(m2):
+                    P[q, a, b] -= S * K[a] * K[b]
+    return x, P
+
+
+@numba.njit(cache=True)
+def two_point_loglik(c1, c2, n, sv):
+    """Log-likelihood of each pair's ``z_2 - z_1`` under ``N(0, R_1 + R_2 + dt^2 sv^2 I)``
+    (a track started on ``z_1`` with a velocity prior ``N(0, sv^2)`` per axis), rows of
+    :func:`candidate_rows`, shape (p,)."""
+    p, w = c2.shape
+    out = np.empty(p)
+    S = np.empty((n, n))
+    L = np.zeros((n, n))
+    d = np.empty(n)
+    wv = np.empty(n)
+    for q in range(p):
+        dt = c2[q, w - 1] - c1[q, w - 1]
+        for a in range(n):
+            d[a] = c2[q, a] - c1[q, a]
+            for b in range(n):
+                S[a, b] = c1[q, n + a * n + b] + c2[q, n + a * n + b]
+            S[a, a] += dt * dt * sv * sv
+        out[q] = _stats_row(d, S, n, L, wv)[1]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Association
+
+
+@numba.njit(cache=True)
+def _find(parent, a):
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+@numba.njit(cache=True)
+def cluster_labels(ti, mj, m, k):
+    """Connected components of the bipartite graph of pairs (track ``ti``, measurement ``mj``).
+
+    Returns the label of each of the m tracks then k measurements (m + k,), numbered in the
+    order of each component's first node, and the number of components.
+    """
+    N = m + k
+    parent = np.arange(N)
+    for q in range(ti.shape[0]):
+        a = _find(parent, ti[q])
+        b = _find(parent, m + mj[q])
+        if a != b:
+            if a < b:
+                parent[b] = a
+            else:
+                parent[a] = b
+    labels = np.empty(N, np.int64)
+    root_label = np.full(N, -1)
+    n = 0
+    for v in range(N):
+        r = _find(parent, v)
+        if root_label[r] < 0:
+            root_label[r] = n
+            n += 1
+        labels[v] = root_label[r]
+    return labels, n
+
+
+@numba.njit(cache=True)
+def assignment_clusters(ti, mj, g, m, k):
+    """Split the best-assignment problem of pairs with gain ``g`` > 0 into clusters.
+
+    Clusters (connected components of the kept pairs) with one track or one measurement take
+    their best pair (the first on ties); the others are returned for an exact solver.
+
+    Returns
+    -------
+    chosen : ndarray of int
+        Pairs chosen in the simple clusters, increasing.
+    conflicted : ndarray of int
+        Pairs of the other clusters, grouped by cluster (increasing within a cluster).
+    bounds : ndarray of int
+        Start of each conflicted cluster in ``conflicted``, then its length.
+    """
+    p = ti.shape[0]
+    keep = np.empty(p, np.int64)
+    nk = 0
+    for q in range(p):
+        if g[q] > 0:
+            keep[nk] = q
+            nk += 1
+    keep = keep[:nk]
+    labels, n = cluster_labels(ti[keep], mj[keep], m, k)
+    ntr = np.zeros(n, np.int64)
+    nme = np.zeros(n, np.int64)
+    seen = np.zeros(m + k, np.bool_)
+    best = np.full(n, -1)
+    npairs = np.zeros(n, np.int64)
+    for q in keep:
+        c = labels[ti[q]]
+        npairs[c] += 1
+        if not seen[ti[q]]:
+            seen[ti[q]] = True
+            ntr[c] += 1
+        if not seen[m + mj[q]]:
+            seen[m + mj[q]] = True
+            nme[c] += 1
+        if best[c] < 0 or g[q] > g[best[c]]:
+            best[c] = q
+    chosen = np.empty(nk, np.int64)
+    nc = 0
+    start = np.zeros(n + 1, np.int64)
+    for c in range(n):
+        hard = ntr[c] > 1 and nme[c] > 1
+        start[c + 1] = start[c] + (npairs[c] if hard else 0)
+    conflicted = np.empty(start[n], np.int64)
+    fill = start[:n].copy()
+    for q in keep:
+        c = labels[ti[q]]
+        if ntr[c] > 1 and nme[c] > 1:
+            conflicted[fill[c]] = q
+            fill[c] += 1
+        elif best[c] == q:
+            chosen[nc] = q
+            nc += 1
+    nb = 0
+    for c in range(n):
+        if start[c + 1] > start[c]:
+            nb += 1
+    bounds = np.empty(nb + 1 if nb else 0, np.int64)
+    b = 0
+    for c in range(n):
+        if start[c + 1] > start[c]:
+            bounds[b] = start[c]
+            b += 1
+    if nb:
+        bounds[nb] = start[n]
+    return chosen[:nc], conflicted, bounds
