@@ -25,6 +25,7 @@ import numpy as np
 
 from airdefense.errors import ScenarioError
 from airdefense.geo import G0_MPS2
+from airdefense.threats import _kernels as _k
 
 __all__ = [
     "blend_eval",
@@ -115,12 +116,20 @@ class PiecewiseQuadratic:
     """A blended polyline (see :func:`blend_eval`) as quadratic pieces, for fast evaluation.
 
     The blended function is exactly quadratic between its breakpoints (each piece's start, and
-    each blend's ends), so one comparison pass finds the piece and one gather its coefficients.
+    each blend's ends), so one comparison pass finds the piece and one gather its coefficients
+    (compiled: :func:`airdefense.threats._kernels.pq_eval`).
 
     Parameters
     ----------
     blend : tuple
         ``(x0, y0, m0, xk, dm, b)`` as for :func:`blend_eval`.
+
+    Attributes
+    ----------
+    breaks : ndarray of shape (n, p - 1)
+        Start of every piece after the first.
+    coef : ndarray of shape (n, p, 4)
+        Per piece: its start, and the value, slope and second derivative there.
     """
 
     def __init__(self, blend: tuple) -> None:
@@ -134,24 +143,18 @@ class PiecewiseQuadratic:
         finite = np.isfinite(brk)
         with np.errstate(invalid="ignore"):
             f, df = blend_eval(np.where(finite, brk, x0[:, None]), *blend)
-        # Breaks column by column (contiguous), coefficients flat: a short Python loop over the
-        # few breaks beats a reduction along a short axis.
-        self.breaks = np.ascontiguousarray(brk[:, 1:].T)
+        self.breaks = np.ascontiguousarray(brk[:, 1:])
         self.p = brk.shape[1]
-        self.coef = np.stack([brk, f, df, curv], axis=-1).reshape(-1, 4)
-        self._base = np.arange(n) * self.p
+        self.coef = np.ascontiguousarray(np.stack([brk, f, df, curv], axis=-1))
+        self._all = np.arange(n)
 
     def __call__(self, x: np.ndarray, rows: np.ndarray | None = None):
-        """Values and derivatives at ``x``, one per row (of ``rows``, default all)."""
-        if rows is None:
-            i, brk = self._base.copy(), self.breaks
-        else:
-            i, brk = self._base[rows], self.breaks[:, rows]
-        for row in brk:
-            i += row <= x
-        c = self.coef[i]
-        dx = x - c[:, 0]
-        return c[:, 1] + dx * (c[:, 2] + 0.5 * c[:, 3] * dx), c[:, 2] + c[:, 3] * dx
+        """Values and derivatives at ``x`` (shape (k,)), one per row (of ``rows``, default all)."""
+        x = np.ascontiguousarray(x, dtype=float)
+        rows = self._all if rows is None else np.asarray(rows, np.intp)
+        f, df = np.empty(x.shape[0]), np.empty(x.shape[0])
+        _k.pq_eval(x, rows, self.breaks, self.coef, f, df)
+        return f, df
 
 
 class RouteGeometry:
@@ -171,9 +174,16 @@ class RouteGeometry:
 
     def __init__(self, s0, p0, d0, kappa, length) -> None:
         self.s0, self.p0, self.d0, self.kappa, self.length = s0, p0, d0, kappa, length
-        self._packed = np.concatenate([s0[..., None], p0, d0, kappa[..., None]], axis=-1)
-        self._flat = self._packed.reshape(-1, 6)
-        self._s0_cols = np.ascontiguousarray(s0[:, 1:].T)
+        self._packed = np.ascontiguousarray(
+            np.concatenate([s0[..., None], p0, d0, kappa[..., None]], axis=-1), dtype=float)
+
+    def _rows(self, s: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+        """Row of every entry of ``s`` (flattened)."""
+        if np.ndim(s) == 1 and rows is not None:
+            return np.asarray(rows, np.intp)
+        n = self.s0.shape[0]
+        return np.broadcast_to(np.arange(n).reshape((n,) + (1,) * (np.ndim(s) - 1)),
+                               np.shape(s)).ravel()
 
     def at(self, s: np.ndarray, seg: np.ndarray | None = None, rows: np.ndarray | None = None):
         """Point and unit tangent at path distance ``s``, shapes (n, [q,] 2).
@@ -186,47 +196,21 @@ class RouteGeometry:
         rows : ndarray of int, optional
             With 1-D ``s``: which rows ``s`` belongs to (default all).
         """
-        n, S = self.s0.shape
-        if np.ndim(s) == 1:
-            if seg is None:
-                seg = self.segment(s, rows)
-            base = np.arange(n) if rows is None else rows
-            g = self._flat[base * S + seg]
-        else:
-            if seg is None:
-                seg = self.segment(s)
-            rows = np.arange(n).reshape((n,) + (1,) * (np.ndim(s) - 1))
-            # One gather of the packed segment table: s0, start point, direction, curvature.
-            g = self._packed[rows, seg]
-        sig = s - g[..., 0]
-        k = g[..., 5]
-        a = k * sig
-        straight = k == 0
-        kk = np.where(straight, 1.0, k)
-        along = np.where(straight, sig, np.sin(a) / kk)
-        side = np.where(straight, 0.0, (1.0 - np.cos(a)) / kk)
-        ca, sa = np.cos(a), np.sin(a)
-        dx, dy = g[..., 3], g[..., 4]
-        pt = np.stack([g[..., 1] + along * dx - side * dy, g[..., 2] + along * dy + side * dx],
-                      axis=-1)
-        tan = np.stack([ca * dx - sa * dy, ca * dy + sa * dx], axis=-1)
-        return pt, tan
+        s = np.asarray(s, float)
+        flat = np.ascontiguousarray(s.ravel())
+        segf = (np.full(flat.shape[0], -1, np.intp) if seg is None
+                else np.ascontiguousarray(np.broadcast_to(seg, s.shape).ravel(), dtype=np.intp))
+        out = np.empty((flat.shape[0], 4))
+        _k.geo_at(flat, self._rows(s, rows), segf, self._packed, out)
+        out = out.reshape(s.shape + (4,))
+        return out[..., :2], out[..., 2:]
 
     def segment(self, s: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Segment index of path distance ``s`` (shape (n,) or (n, q)), int."""
-        if np.ndim(s) == 1:
-            seg = np.zeros(s.shape[0], np.intp)
-            cols = self._s0_cols if rows is None else self._s0_cols[:, rows]
-            for col in cols:
-                seg += col <= s
-            return seg
-        # Many queries per row: one global searchsorted over row-offset distances.
-        n, S = self.s0.shape
-        big = (np.max(self.length) + 1.0) * 4.0
-        off = (np.arange(n) * big)[:, None]
-        flat = (self.s0 + off).ravel()
-        idx = np.searchsorted(flat, (s + off).ravel(), side="right") - 1
-        return (idx.reshape(s.shape) - (np.arange(n) * S)[:, None]).clip(0, S - 1)
+        s = np.asarray(s, float)
+        seg = np.empty(s.size, np.intp)
+        _k.segments(np.ascontiguousarray(s.ravel()), self._rows(s, rows), self._packed, seg)
+        return seg.reshape(s.shape)
 
 
 def _unit(v):
@@ -381,49 +365,41 @@ class RouteTrajectory:
         self.n = self.t0.shape[0]
         self._speed = PiecewiseQuadratic(speed)
         self._height = PiecewiseQuadratic(height)
-        self._hold = None
+        if ground is None:
+            self._ground = (np.zeros((self.n, 0)), np.ones(self.n))
+        else:
+            self._ground = (np.ascontiguousarray(ground[0], dtype=float),
+                            np.ascontiguousarray(ground[1], dtype=float))
+        c = np.ascontiguousarray
+        self._args = (c(self.t0), c(self.t1), c(geometry.length, dtype=float),
+                      self._speed.breaks, self._speed.coef, self._height.breaks,
+                      self._height.coef, geometry._packed, *self._ground)
+        none = np.zeros((0, 6))
+        self._hold = (self._fill(-np.inf, np.empty((self.n, 6)), np.arange(self.n), none, none),
+                      self._fill(np.inf, np.empty((self.n, 6)), np.arange(self.n), none, none))
+
+    def _fill(self, t, out, rows, hold0=None, hold1=None):
+        if hold0 is None:
+            hold0, hold1 = self._hold
+        _k.route_states(float(t), *self._args, self.radius, hold0, hold1, out, rows)
+        return out
 
     def path(self, t: float, rows: np.ndarray | None = None):
         """Arc position (k, 2), height above the sphere (k,), and their rates at ``t``.
 
         ``rows`` (default all) selects which threats; velocities are zero outside a flight.
         """
-        t0 = self.t0 if rows is None else self.t0[rows]
-        t1 = self.t1 if rows is None else self.t1[rows]
-        length = self.geo.length if rows is None else self.geo.length[rows]
-        tau = np.clip(t, t0, t1) - t0
-        s, sdot = self._speed(tau, rows)
-        s = np.clip(s, 0.0, length)
-        pt, tan = self.geo.at(s, rows=rows)
-        h, dh = self._height(s, rows)
-        if self.ground is not None:
-            gs, gds = self.ground
-            if rows is not None:
-                gs, gds = gs[rows], gds[rows]
-            u = s / gds
-            i = np.clip(np.floor(u).astype(int), 0, gs.shape[1] - 2)
-            f = u - i
-            r = np.arange(s.shape[0])
-            g0, g1 = gs[r, i], gs[r, i + 1]
-            h = h + g0 + f * (g1 - g0)
-            dh = dh + (g1 - g0) / gds
-        moving = (t >= t0) & (t <= t1)
-        sdot = np.where(moving, sdot, 0.0)
-        return pt, h, tan * sdot[:, None], dh * sdot
+        rows = np.arange(self.n) if rows is None else np.asarray(rows, np.intp)
+        out = np.empty((rows.shape[0], 6))
+        _k.route_path(float(t), rows, *self._args, out)
+        return out[:, :2], out[:, 2], out[:, 3:5], out[:, 5]
 
     def states(self, t: float) -> np.ndarray:
         """Return the states at time ``t``, shape (n, 6).
 
         Only threats in flight are computed; the others take their held launch or end state.
         """
-        if self._hold is None:
-            self._hold = (arc_to_enu(*self.path(-np.inf), self.radius),
-                          arc_to_enu(*self.path(np.inf), self.radius))
-        out = np.where((t < self.t0)[:, None], self._hold[0], self._hold[1])
-        rows = np.flatnonzero((t >= self.t0) & (t <= self.t1))
-        if rows.size:
-            out[rows] = arc_to_enu(*self.path(t, rows), self.radius)
-        return out
+        return self._fill(t, np.empty((self.n, 6)), np.arange(self.n))
 
 
 def arc_to_enu(pt, h, vxy, vh, radius_m):
@@ -432,29 +408,13 @@ def arc_to_enu(pt, h, vxy, vh, radius_m):
     The position is :func:`airdefense.geo.point_above_sphere`; the velocity is its exact
     derivative.
     """
-    e, nn = pt[..., 0], pt[..., 1]
-    d = np.hypot(e, nn)
-    th = d / radius_m
-    safe = np.where(d > 0, d, 1.0)
-    ue = np.where(d > 0, e / safe, 0.0)
-    un = np.where(d > 0, nn / safe, 1.0)
-    rr = radius_m + h
-    st, ct = np.sin(th), np.cos(th)
-    sinc = np.sinc(th / np.pi)  # sin(th)/th, well defined at the origin
-    out = np.empty(pt.shape[:-1] + (6,))
-    out[..., 0] = rr * st * ue
-    out[..., 1] = rr * st * un
-    out[..., 2] = rr * ct - radius_m
-    radial = vxy[..., 0] * ue + vxy[..., 1] * un  # rate of d
-    thdot = radial / radius_m
-    # d/dt (sin(th) u) = cos(th) thdot u + sin(th)/d (v - u radial)
-    perp_e = vxy[..., 0] - ue * radial
-    perp_n = vxy[..., 1] - un * radial
-    fac = rr * sinc / radius_m  # rr sin(th) / d
-    out[..., 3] = vh * st * ue + rr * ct * thdot * ue + fac * perp_e
-    out[..., 4] = vh * st * un + rr * ct * thdot * un + fac * perp_n
-    out[..., 5] = vh * ct - rr * st * thdot
-    return out
+    pt, vxy = np.asarray(pt, float), np.asarray(vxy, float)
+    shape = np.broadcast_shapes(pt.shape[:-1], np.shape(h), vxy.shape[:-1], np.shape(vh))
+    cols = [np.ascontiguousarray(np.broadcast_to(a, shape), dtype=float).ravel()
+            for a in (pt[..., 0], pt[..., 1], h, vxy[..., 0], vxy[..., 1], vh)]
+    out = np.empty((cols[0].shape[0], 6))
+    _k.arc_to_enu(*cols, float(radius_m), out)
+    return out.reshape(shape + (6,))
 
 
 def turn_radius_m(speed_mps, bank_deg) -> np.ndarray:

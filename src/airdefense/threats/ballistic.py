@@ -28,6 +28,7 @@ import numpy as np
 
 from airdefense.errors import ScenarioError
 from airdefense.geo import G0_MPS2
+from airdefense.threats import _kernels as _k
 from airdefense.threats.sampled import HermiteTrajectory
 
 __all__ = [
@@ -346,25 +347,20 @@ class BallisticTrajectory(HermiteTrajectory):
         self.axis = np.asarray(weave_axis, float)
         self.amp = np.asarray(weave_amp_m, float)
         self.k = np.asarray(weave_k, float)
+        c = np.ascontiguousarray
+        self._weave_args = (c(self.w0), c(self.axis), c(self.amp), c(self.k))
 
     def weave(self, t: float) -> tuple[np.ndarray, np.ndarray]:
         """Lateral weave displacement (m) and its rate (m/s) at ``t``, each shape (n,)."""
-        span = np.maximum(self.end - self.w0, 1e-9)
-        tau = np.clip((t - self.w0) / span, 0.0, 1.0)
-        w = np.pi * self.k / span[:, None]
-        arg = np.pi * self.k * tau[:, None]
-        disp = np.sum(self.amp * np.sin(arg), axis=1)
-        inside = (t >= self.w0) & (t <= self.end)
-        rate = np.where(inside, np.sum(self.amp * w * np.cos(arg), axis=1), 0.0)
+        disp, rate = np.empty(self.n), np.empty(self.n)
+        w0, _, amp, k = self._weave_args
+        _k.weave(float(t), w0, self._args[2], amp, k, disp, rate)
         return disp, rate
 
-    def states(self, t: float) -> np.ndarray:
-        """Return the states at time ``t``, shape (n, 6)."""
-        out = super().states(t)
-        disp, rate = self.weave(t)
-        out[:, :3] += disp[:, None] * self.axis
-        out[:, 3:] += rate[:, None] * self.axis
-        return out
+    def _fill(self, t: float, out: np.ndarray, rows: np.ndarray) -> None:
+        """Write the states at ``t`` into ``out[rows]``."""
+        if self.n:
+            _k.ballistic_states(float(t), *self._args, *self._weave_args, out, rows)
 
 
 def _interpolate(nodes: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -2,8 +2,9 @@
 
 :class:`HermiteTrajectory` holds positions and velocities of each threat on its own uniform time
 grid and interpolates them with cubic Hermite polynomials, so evaluating every threat at one
-instant costs a handful of gathers. :class:`CompositeTrajectory` stitches the trajectories of
-several flight models (one per class) into the single ``states(t)`` of a ThreatSet.
+instant is one compiled pass (:mod:`airdefense.threats._kernels`). :class:`CompositeTrajectory`
+stitches the trajectories of several flight models (one per class) into the single ``states(t)``
+of a ThreatSet; the compiled ones write their rows in place.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from airdefense.threats import _kernels as _k
 from airdefense.threats.rcs import aspect_rcs_m2
 
 __all__ = ["HermiteTrajectory", "CompositeTrajectory"]
@@ -51,32 +53,20 @@ class HermiteTrajectory:
         self.n = self.t0.shape[0]
         k = self.pos.shape[1] if self.pos.ndim == 3 else 1
         self.count = np.full(self.n, k) if count is None else np.asarray(count, int)
-        self._rows = np.arange(self.n)
+        c = np.ascontiguousarray
+        self._args = (c(self.t0), c(self.dt), c(self.end), c(self.count, dtype=np.int64),
+                      c(self.pos.reshape(self.n, -1, 3)),
+                      c(self.vel.reshape(self.n, -1, 3)))
+
+    def _fill(self, t: float, out: np.ndarray, rows: np.ndarray) -> None:
+        """Write the states at ``t`` into ``out[rows]``."""
+        if self.n:
+            _k.hermite_states(float(t), *self._args, out, rows)
 
     def states(self, t: float) -> np.ndarray:
         """Return the states at time ``t``, shape (n, 6)."""
         out = np.empty((self.n, 6))
-        if self.n == 0:
-            return out
-        tc = np.clip(t, self.t0, self.end)
-        u = (tc - self.t0) / self.dt
-        i = np.minimum(np.floor(u).astype(int), np.maximum(self.count - 2, 0))
-        i = np.maximum(i, 0)
-        s = (u - i)[:, None]
-        j = np.minimum(i + 1, self.count - 1)
-        p0, p1 = self.pos[self._rows, i], self.pos[self._rows, j]
-        h = self.dt[:, None]
-        m0, m1 = self.vel[self._rows, i] * h, self.vel[self._rows, j] * h
-        s2 = s * s
-        s3 = s2 * s
-        out[:, :3] = (
-            (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * m0
-            + (-2 * s3 + 3 * s2) * p1 + (s3 - s2) * m1
-        )
-        vel = ((6 * s2 - 6 * s) * p0 + (3 * s2 - 4 * s + 1) * m0
-               + (-6 * s2 + 6 * s) * p1 + (3 * s2 - 2 * s) * m1) / h
-        flying = (t >= self.t0) & (t <= self.end)
-        out[:, 3:] = np.where(flying[:, None], vel, 0.0)
+        self._fill(t, out, np.arange(self.n))
         return out
 
 
@@ -102,7 +92,8 @@ class CompositeTrajectory:
         rcs_tail_m2: np.ndarray,
     ) -> None:
         self.n = int(n)
-        self.parts = [(np.asarray(r, int), tr) for r, tr in parts if len(r)]
+        self.parts = [(np.ascontiguousarray(r, dtype=np.intp), tr) for r, tr in parts
+                      if len(r)]
         self.rcs_front_m2 = np.asarray(rcs_front_m2, float)
         self.rcs_side_m2 = np.asarray(rcs_side_m2, float)
         self.rcs_tail_m2 = np.asarray(rcs_tail_m2, float)
@@ -111,7 +102,11 @@ class CompositeTrajectory:
         """Return the states of all threats at time ``t``, shape (n, 6)."""
         out = np.zeros((self.n, 6))
         for rows, tr in self.parts:
-            out[rows] = tr.states(t)
+            fill = getattr(tr, "_fill", None)
+            if fill is None:
+                out[rows] = tr.states(t)
+            else:  # a compiled trajectory writes its rows in place
+                fill(t, out, rows)
         return out
 
     def rcs_m2(self, t: float, observer_enu: np.ndarray) -> np.ndarray:

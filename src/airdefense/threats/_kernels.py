@@ -1,0 +1,294 @@
+"""Compiled kernels of the truth trajectories: route flights, Hermite samples, ballistic weave.
+
+The loop asks for the truth states of every threat at a couple of thousand fresh instants per
+replication, over tens of threats: NumPy's per-call overhead, not arithmetic, set the cost of the
+vectorised form. These kernels loop over the threats in compiled code and write each threat's
+state straight into its row of the caller's output. No fastmath and no parallelism, and every
+sum runs in a fixed order, so a result is the same bits in every process.
+
+Layouts (n threats):
+
+* piecewise quadratic (:class:`~airdefense.threats._route.PiecewiseQuadratic`): ``breaks``
+  (n, p - 1), the piece starts after the first; ``coef`` (n, p, 4), per piece its start, value,
+  slope and second derivative there.
+* route geometry (:class:`~airdefense.threats._route.RouteGeometry`): ``packed`` (n, S, 6), per
+  segment its start distance, start point (2), unit direction (2) and signed curvature.
+* ground (terrain-following): ``gs`` (n, M) heights of the reference surface at spacing ``gds``
+  (n,) along the path; ``M = 0`` for none.
+* Hermite samples (:class:`~airdefense.threats.sampled.HermiteTrajectory`): ``pos``, ``vel``
+  (n, k, 3) on uniform grids from ``t0`` with spacing ``dt``, ``count`` valid samples per row.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_EPS_SINC = float(np.finfo(float).eps)  # numpy.sinc's stand-in for a zero argument
+
+
+# ---------------------------------------------------------------------------- route flights
+
+
+@njit(cache=True)
+def _pq(x, row, breaks, coef):
+    """Value and derivative of row ``row`` of a piecewise quadratic at ``x``."""
+    j = 0
+    for c in range(breaks.shape[1]):
+        if breaks[row, c] <= x:
+            j += 1
+    dx = x - coef[row, j, 0]
+    c2 = coef[row, j, 2]
+    c3 = coef[row, j, 3]
+    return coef[row, j, 1] + dx * (c2 + 0.5 * c3 * dx), c2 + c3 * dx
+
+
+@njit(cache=True)
+def _segment(s, row, packed):
+    """Index of the segment of row ``row`` that holds path distance ``s``."""
+    seg = 0
+    for j in range(1, packed.shape[1]):
+        if packed[row, j, 0] <= s:
+            seg += 1
+    return seg
+
+
+@njit(cache=True)
+def _geo_at(s, row, seg, packed):
+    """Point (2) and unit tangent (2) of row ``row`` at path distance ``s`` on segment ``seg``."""
+    g = packed[row, seg]
+    sig = s - g[0]
+    k = g[5]
+    a = k * sig
+    if k == 0.0:
+        along = sig
+        side = 0.0
+    else:
+        along = math.sin(a) / k
+        side = (1.0 - math.cos(a)) / k
+    ca = math.cos(a)
+    sa = math.sin(a)
+    dx = g[3]
+    dy = g[4]
+    return (g[1] + along * dx - side * dy, g[2] + along * dy + side * dx,
+            ca * dx - sa * dy, ca * dy + sa * dx)
+
+
+@njit(cache=True)
+def _route_arc(t, row, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds):
+    """Arc position (2), height, and their rates of row ``row`` at time ``t``.
+
+    Velocities are zero outside the flight ``[t0, t1]``.
+    """
+    a = t0[row]
+    b = t1[row]
+    tc = t
+    if tc < a:
+        tc = a
+    if tc > b:
+        tc = b
+    s, sdot = _pq(tc - a, row, sp_b, sp_c)
+    s = min(max(s, 0.0), length[row])
+    px, py, tx, ty = _geo_at(s, row, _segment(s, row, packed), packed)
+    h, dh = _pq(s, row, ht_b, ht_c)
+    m = gs.shape[1]
+    if m > 0:
+        ds = gds[row]
+        u = s / ds
+        i = int(math.floor(u))
+        i = min(max(i, 0), m - 2)
+        f = u - i
+        g0 = gs[row, i]
+        g1 = gs[row, i + 1]
+        h = h + g0 + f * (g1 - g0)
+        dh = dh + (g1 - g0) / ds
+    if not (t >= a and t <= b):
+        sdot = 0.0
+    return px, py, h, tx * sdot, ty * sdot, dh * sdot
+
+
+@njit(cache=True)
+def _arc_to_enu(pe, pn, h, ve, vn, vh, radius, out, r):
+    """ENU state from an arc position, height and their rates, into ``out[r]``."""
+    d = math.hypot(pe, pn)
+    th = d / radius
+    if d > 0.0:
+        ue = pe / d
+        un = pn / d
+    else:
+        ue = 0.0
+        un = 1.0
+    rr = radius + h
+    st = math.sin(th)
+    ct = math.cos(th)
+    y = math.pi * (th / math.pi)  # numpy.sinc(th / pi), as numpy evaluates it
+    if y == 0.0:
+        y = _EPS_SINC
+    sinc = math.sin(y) / y
+    out[r, 0] = rr * st * ue
+    out[r, 1] = rr * st * un
+    out[r, 2] = rr * ct - radius
+    radial = ve * ue + vn * un
+    thdot = radial / radius
+    fac = rr * sinc / radius
+    out[r, 3] = vh * st * ue + rr * ct * thdot * ue + fac * (ve - ue * radial)
+    out[r, 4] = vh * st * un + rr * ct * thdot * un + fac * (vn - un * radial)
+    out[r, 5] = vh * ct - rr * st * thdot
+
+
+@njit(cache=True)
+def route_states(t, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
+                 hold0, hold1, out, out_rows):
+    """ENU states of route flights at ``t`` into ``out[out_rows]``.
+
+    Rows before launch copy ``hold0`` and rows after the end ``hold1`` (their states at
+    ``-inf`` and ``+inf``) where those are given (shape (n, 6); (0, 6) to compute every row).
+    """
+    held = hold0.shape[0] > 0
+    for i in range(t0.shape[0]):
+        r = out_rows[i]
+        if held and not (t >= t0[i] and t <= t1[i]):
+            src = hold0 if t < t0[i] else hold1
+            for c in range(6):
+                out[r, c] = src[i, c]
+            continue
+        pe, pn, h, ve, vn, vh = _route_arc(t, i, t0, t1, length, sp_b, sp_c, ht_b, ht_c,
+                                           packed, gs, gds)
+        _arc_to_enu(pe, pn, h, ve, vn, vh, radius, out, r)
+
+
+@njit(cache=True)
+def route_path(t, rows, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, out):
+    """Arc position, height and their rates of rows ``rows`` at ``t``, into ``out`` (k, 6)."""
+    for k in range(rows.shape[0]):
+        pe, pn, h, ve, vn, vh = _route_arc(t, rows[k], t0, t1, length, sp_b, sp_c, ht_b, ht_c,
+                                           packed, gs, gds)
+        out[k, 0] = pe
+        out[k, 1] = pn
+        out[k, 2] = h
+        out[k, 3] = ve
+        out[k, 4] = vn
+        out[k, 5] = vh
+
+
+@njit(cache=True)
+def arc_to_enu(pe, pn, h, ve, vn, vh, radius, out):
+    """ENU states of flat arrays of arc positions, heights and rates, into ``out`` (m, 6)."""
+    for r in range(pe.shape[0]):
+        _arc_to_enu(pe[r], pn[r], h[r], ve[r], vn[r], vh[r], radius, out, r)
+
+
+@njit(cache=True)
+def pq_eval(x, rows, breaks, coef, f, df):
+    """Piecewise quadratics of rows ``rows`` at ``x`` (flat arrays) into ``f``, ``df``."""
+    for k in range(x.shape[0]):
+        f[k], df[k] = _pq(x[k], rows[k], breaks, coef)
+
+
+@njit(cache=True)
+def segments(s, rows, packed, seg):
+    """Segment indices of path distances ``s`` of rows ``rows`` (flat arrays) into ``seg``."""
+    for k in range(s.shape[0]):
+        seg[k] = _segment(s[k], rows[k], packed)
+
+
+@njit(cache=True)
+def geo_at(s, rows, seg, packed, out):
+    """Points and unit tangents at path distances ``s`` (flat arrays) into ``out`` (m, 4).
+
+    ``seg`` holds each query's segment, or -1 to find it.
+    """
+    for k in range(s.shape[0]):
+        j = seg[k]
+        if j < 0:
+            j = _segment(s[k], rows[k], packed)
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = _geo_at(s[k], rows[k], j, packed)
+
+
+# ------------------------------------------------------------------- Hermite samples, weave
+
+
+@njit(cache=True)
+def _hermite(t, row, t0, dt, end, count, pos, vel, out, r):
+    """Cubic Hermite state of row ``row`` at ``t`` into ``out[r]`` (zero velocity outside)."""
+    a = t0[row]
+    e = end[row]
+    tc = t
+    if tc < a:
+        tc = a
+    if tc > e:
+        tc = e
+    h = dt[row]
+    u = (tc - a) / h
+    i = min(int(math.floor(u)), max(count[row] - 2, 0))
+    i = max(i, 0)
+    j = min(i + 1, count[row] - 1)
+    s = u - i
+    s2 = s * s
+    s3 = s2 * s
+    a0 = 2 * s3 - 3 * s2 + 1
+    b0 = s3 - 2 * s2 + s
+    a1 = -2 * s3 + 3 * s2
+    b1 = s3 - s2
+    da0 = 6 * s2 - 6 * s
+    db0 = 3 * s2 - 4 * s + 1
+    da1 = -6 * s2 + 6 * s
+    db1 = 3 * s2 - 2 * s
+    flying = t >= a and t <= e
+    for c in range(3):
+        p0 = pos[row, i, c]
+        p1 = pos[row, j, c]
+        m0 = vel[row, i, c] * h
+        m1 = vel[row, j, c] * h
+        out[r, c] = a0 * p0 + b0 * m0 + a1 * p1 + b1 * m1
+        if flying:
+            out[r, 3 + c] = (da0 * p0 + db0 * m0 + da1 * p1 + db1 * m1) / h
+        else:
+            out[r, 3 + c] = 0.0
+
+
+@njit(cache=True)
+def hermite_states(t, t0, dt, end, count, pos, vel, out, out_rows):
+    """Cubic Hermite states at ``t`` into ``out[out_rows]``."""
+    for i in range(t0.shape[0]):
+        _hermite(t, i, t0, dt, end, count, pos, vel, out, out_rows[i])
+
+
+@njit(cache=True)
+def _weave(t, row, w0, end, amp, k):
+    """Weave displacement (m) and rate (m/s) of row ``row`` at ``t``."""
+    a = w0[row]
+    e = end[row]
+    span = max(e - a, 1e-9)
+    tau = min(max((t - a) / span, 0.0), 1.0)
+    inside = t >= a and t <= e
+    disp = 0.0
+    rate = 0.0
+    for c in range(amp.shape[1]):
+        pk = math.pi * k[row, c]
+        arg = pk * tau
+        disp += amp[row, c] * math.sin(arg)
+        if inside:
+            rate += amp[row, c] * (pk / span) * math.cos(arg)
+    return disp, rate
+
+
+@njit(cache=True)
+def weave(t, w0, end, amp, k, disp, rate):
+    """Weave displacements and rates of every row at ``t`` into ``disp``, ``rate`` (n,)."""
+    for i in range(w0.shape[0]):
+        disp[i], rate[i] = _weave(t, i, w0, end, amp, k)
+
+
+@njit(cache=True)
+def ballistic_states(t, t0, dt, end, count, pos, vel, w0, axis, amp, k, out, out_rows):
+    """Hermite states plus the weave across the flight plane at ``t`` into ``out[out_rows]``."""
+    for i in range(t0.shape[0]):
+        r = out_rows[i]
+        _hermite(t, i, t0, dt, end, count, pos, vel, out, r)
+        disp, rate = _weave(t, i, w0, end, amp, k)
+        for c in range(3):
+            out[r, c] += disp * axis[i, c]
+            out[r, 3 + c] += rate * axis[i, c]
