@@ -135,9 +135,9 @@ def test_broadcast_grid_shape():
 
 
 @pytest.mark.parametrize("n_pairs", [1, 500, 5000])
-def test_batched_pairs_equal_radar_by_radar(n_pairs, rng):
-    """The one-pass (gathered limits) geometry gives the same bits as the radar-by-radar one."""
-    import airdefense.sensors.coverage as cov_mod
+def test_geometry_matches_numpy_reference(n_pairs, rng):
+    """The compiled pair geometry equals the NumPy reference (to the last bits of atan2)."""
+    from tests.sensors.reference_radar import ref_pairs
 
     names = ["mpq65", "tor_m2_radar", "hawk_par", "hawk_hpi"]
     presets = [CAT.sensors[nm].model_copy(update={"boresight_deg": 90.0 * i})
@@ -150,16 +150,23 @@ def test_batched_pairs_equal_radar_by_radar(n_pairs, rng):
     b = rng.uniform(0, 2 * np.pi, n_pairs)
     pos = FRAME.surface_point(r * np.sin(b), r * np.cos(b), rng.uniform(-50, 20e3, n_pairs))
     pos[0] = cov.antenna_enu[radar[0]]  # a target on the antenna (range 0)
-    old = cov_mod._BATCH_PAIRS
-    try:
-        cov_mod._BATCH_PAIRS = 10**9
-        batched = cov.geometry(radar, pos)
-        cov_mod._BATCH_PAIRS = -1
-        looped = cov.geometry(radar, pos)
-    finally:
-        cov_mod._BATCH_PAIRS = old
-    for f in ("range_m", "azimuth_rad", "elevation_rad", "sin_local_elevation",
-              "sector_offset_rad", "target_height_m", "covered"):
-        assert getattr(batched, f).tobytes() == getattr(looped, f).tobytes(), f
+    got = cov.geometry(radar, pos)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v, off, covered = ref_pairs(cov, radar, pos)
+    for f, ref in (("target_height_m", v[0]), ("sin_local_elevation", v[1]), ("range_m", v[2]),
+                   ("azimuth_rad", v[3]), ("elevation_rad", v[4]), ("sector_offset_rad", off)):
+        assert np.allclose(getattr(got, f), ref, rtol=1e-14, atol=1e-12), f
+    assert got.sin_local_elevation[0] == 1.0 and got.range_m[0] == 0.0
+    assert got.covered.tolist() == covered.tolist()
     if n_pairs > 100:
-        assert batched.covered.any() and not batched.covered.all()
+        assert got.covered.any() and not got.covered.all()
+
+
+def test_geometry_rejects_a_bad_radar_index():
+    """A radar index beyond the coverage's radars raises IndexError; negative ones wrap."""
+    cov = Coverage([CAT.sensors["mpq65"], CAT.sensors["tor_m2_radar"]], np.zeros((2, 3)), FRAME)
+    pos = FRAME.surface_point(np.array([5e3]), np.zeros(1), np.full(1, 500.0))
+    with pytest.raises(IndexError, match="radar index 2 is out of range for 2 radars"):
+        cov.geometry(np.array([2]), pos)
+    assert cov.geometry(np.array([-1]), pos).range_m.tobytes() == \
+        cov.geometry(np.array([1]), pos).range_m.tobytes()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from airdefense.geo import EARTH_RADIUS_M, Frame, sphere_coords
+from airdefense.sensors import _kernels as K
 
 __all__ = [
     "EFFECTIVE_EARTH_FACTOR",
@@ -24,9 +25,6 @@ __all__ = [
 ]
 
 EFFECTIVE_EARTH_FACTOR = 4.0 / 3.0
-_TWO_PI = 2.0 * np.pi
-# Up to this many pairs, the geometry is one gathered pass; beyond, radar by radar.
-_BATCH_PAIRS = 4096
 
 
 def horizon_range_m(h1_m, h2_m, radius_m: float = EARTH_RADIUS_M,
@@ -83,6 +81,15 @@ def horizon_ground_range_m(h1_m, h2_m, radius_m: float = EARTH_RADIUS_M,
     # acos near 1 loses precision; atan of the tangent-length ratio does not.
     return re * (np.arctan(np.sqrt(h1 * (2 * re + h1)) / re)
                  + np.arctan(np.sqrt(h2 * (2 * re + h2)) / re))
+
+
+def _index(idx, n: int, what: str) -> np.ndarray:
+    """Flat int64 copy of indices into ``n`` entries (negative ones count from the end)."""
+    idx = np.asarray(idx, np.int64).ravel()
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = idx[(idx < -n) | (idx >= n)][0]
+        raise IndexError(f"{what} index {bad} is out of range for {n} {what}s")
+    return np.where(idx < 0, idx + n, idx)
 
 
 def wrap_angle(a):
@@ -182,16 +189,16 @@ class Coverage:
         # alt_m above it); the antenna's share of the horizon angle on the effective sphere, rad.
         h1 = np.maximum(self.antenna_height_m + frame.alt_m, 0.0)
         self._horizon_angle = np.arctan(np.sqrt(h1 * (2 * re + h1)) / re)
-        # Per-radar limits as rows, gathered per pair in one take by _pairs: antenna (3), up (3),
-        # lower bounds then upper bounds of (height, sin elevation, range), boresight, horizon
-        # angle, half sector (inf for a full circle: its sector test always passes).
+        # Per-radar limits, one row per radar (columns K.G_*, see airdefense.sensors._kernels):
+        # antenna (3), up (3), lower bounds then upper bounds of (height, sin elevation, range),
+        # boresight, horizon angle, half sector (inf for a full circle: its test always passes).
         half = np.where(self.full_circle, np.inf, 0.5 * self.sector_rad)
-        self._limits = np.concatenate([
+        self._geo = np.ascontiguousarray(np.concatenate([
             self.antenna_enu.T, self._up.T,
             (self.min_altitude_m - frame.alt_m)[None], self._sin_el.T[:1], self.min_range_m[None],
             (self.max_altitude_m - frame.alt_m)[None], self._sin_el.T[1:], self.max_range_m[None],
-            self.boresight_rad[None], self._horizon_angle[None], half[None]]).reshape(15, n)
-        self._any_sector = bool((~self.full_circle).any())
+            self.boresight_rad[None], self._horizon_angle[None], half[None]]).reshape(K.G_N, n).T)
+        self._frame = np.array([frame.radius_m, self.k, frame.alt_m], float)
 
     def __len__(self) -> int:
         return int(self.antenna_enu.shape[0])
@@ -209,148 +216,23 @@ class Coverage:
         Returns
         -------
         PairGeometry
+
+        Raises
+        ------
+        IndexError
+            If a radar index is out of range.
         """
         radar = np.asarray(radar, np.intp)
         pos = np.asarray(pos, float)
         shape = np.broadcast_shapes(radar.shape, pos.shape[:-1])
-        radar = np.broadcast_to(radar, shape).ravel()
-        pos = np.broadcast_to(pos, shape + (3,)).reshape(-1, 3)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            v, off, cov = self._pairs(radar, pos)
+        radar = _index(np.broadcast_to(radar, shape), len(self), "radar")
+        pos = np.ascontiguousarray(np.broadcast_to(pos, shape + (3,)).reshape(-1, 3))
+        v, off, cov = K.pairs(self._geo, self._frame, radar, pos)
         return PairGeometry(range_m=v[2].reshape(shape), azimuth_rad=v[3].reshape(shape),
                             elevation_rad=v[4].reshape(shape),
                             sin_local_elevation=v[1].reshape(shape),
                             sector_offset_rad=off.reshape(shape),
                             target_height_m=v[0].reshape(shape), covered=cov.reshape(shape))
-
-    def _pairs_by_radar(self, radar: np.ndarray, pos: np.ndarray) -> tuple:
-        """:meth:`_pairs` radar by radar (a loop over radars, not targets), for many pairs: the
-        limits are then scalars, which is faster than gathering them per pair."""
-        k = radar.size
-        v = np.empty((5, k))
-        off = np.empty(k)
-        cov = np.empty(k, bool)
-        out = dict(zip(("target_height_m", "sin_local_elevation", "range_m", "azimuth_rad",
-                        "elevation_rad"), v, strict=True))
-        out.update(sector_offset_rad=off, covered=cov)
-        order = None
-        if np.any(radar[1:] < radar[:-1]):
-            order = np.argsort(radar, kind="stable")
-        rs = radar if order is None else radar[order]
-        cuts = np.flatnonzero(np.diff(rs)) + 1
-        starts = np.r_[0, cuts]
-        ends = np.r_[cuts, k]
-        for a, b in zip(starts, ends, strict=True):
-            idx = slice(a, b) if order is None else order[a:b]
-            self._segment(int(rs[a]), pos[idx], out, idx)
-        return v, off, cov
-
-    def _pairs(self, radar: np.ndarray, pos: np.ndarray) -> tuple:
-        """Geometry of flat pairs (call under errstate).
-
-        Up to ``_BATCH_PAIRS`` pairs, one pass with the limits gathered per pair (a fixed number
-        of NumPy calls, whatever the number of radars), with the arithmetic of :meth:`_segment`
-        operation for operation, so both give the same bits; beyond, radar by radar.
-
-        Parameters
-        ----------
-        radar : ndarray of int, shape (k,)
-        pos : ndarray of shape (k, 3)
-            Target positions, ENU, m.
-
-        Returns
-        -------
-        rows : ndarray of shape (5, k)
-            Target height (m), sin(local elevation), range (m), azimuth and elevation (rad);
-            the last three rows are the polar position.
-        sector_offset : ndarray of shape (k,)
-            Azimuth off boresight, rad.
-        covered : ndarray of shape (k,), bool
-        """
-        if radar.size > _BATCH_PAIRS:
-            return self._pairs_by_radar(radar, pos)
-        r = self.frame.radius_m
-        k = radar.size
-        lim = self._limits[:, radar]
-        x, y, z = pos[:, 0], pos[:, 1], pos[:, 2]
-        d = pos.T - lim[0:3]
-        dx, dy, dz = d
-        dd = d * d
-        horiz2 = dd[0] + dd[1]
-        # Height, sin(local elevation), range, azimuth and elevation as rows of one array: one
-        # test of the limits (first three rows), one gather of the polar position (last three).
-        v = np.empty((5, k))
-        h_t, sin_le, rng, az, el = v
-        np.sqrt(horiz2 + dd[2], out=rng)
-        np.arctan2(dx, dy, out=az)
-        az += (az < 0) * _TWO_PI  # the additions of _segment's np.where(az < 0, 2 pi, 0)
-        np.arctan2(dz, np.sqrt(horiz2), out=el)
-        du = d * lim[3:6]
-        np.divide(du[0] + du[1] + du[2], rng, out=sin_le)
-        if not rng.all():
-            sin_le[rng == 0] = 1.0
-        q = np.empty((3, k))
-        q[0] = x
-        q[1] = y
-        zc = q[2]
-        np.add(z, r, out=zc)
-        qq = q * q
-        norm_t = np.sqrt(qq[0] + qq[1] + qq[2])
-        np.subtract(norm_t, r, out=h_t)
-        qu = q * lim[3:6]
-        cos_g = (qu[0] + qu[1] + qu[2]) / norm_t
-        off = az - lim[12]
-        off -= _TWO_PI * np.floor((off + np.pi) * (1.0 / _TWO_PI))
-        re = self.k * r
-        h_msl = h_t + self.frame.alt_m
-        h2 = np.maximum(h_msl, 0.0)
-        ang = lim[13] + np.arctan(np.sqrt(h2 * (2 * re + h2)) / re)
-        inside = (v[:3] >= lim[6:9]) & (v[:3] <= lim[9:12])
-        cov = inside[0] & inside[1] & inside[2]
-        if self._any_sector:
-            cov &= np.abs(off) <= lim[14]
-        cov &= (cos_g >= np.cos(np.minimum(self.k * ang, np.pi))) & (h_msl >= -1e-3)
-        return v, off, cov
-
-    def _segment(self, i: int, pos: np.ndarray, out: dict, idx) -> None:
-        r = self.frame.radius_m
-        ant = self.antenna_enu[i]
-        up = self._up[i]
-        dx = pos[:, 0] - ant[0]
-        dy = pos[:, 1] - ant[1]
-        dz = pos[:, 2] - ant[2]
-        horiz2 = dx * dx + dy * dy
-        rng = np.sqrt(horiz2 + dz * dz)
-        az = np.arctan2(dx, dy)
-        az += np.where(az < 0, _TWO_PI, 0.0)
-        el = np.arctan2(dz, np.sqrt(horiz2))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sin_le = (dx * up[0] + dy * up[1] + dz * up[2]) / rng
-        sin_le[rng == 0] = 1.0
-        zc = pos[:, 2] + r
-        norm_t = np.sqrt(pos[:, 0] * pos[:, 0] + pos[:, 1] * pos[:, 1] + zc * zc)
-        h_t = norm_t - r
-        # Angle between the nadirs, compared through its cosine (no acos near 1).
-        cos_g = (pos[:, 0] * up[0] + pos[:, 1] * up[1] + zc * up[2]) / norm_t
-        off = az - self.boresight_rad[i]
-        off -= _TWO_PI * np.floor((off + np.pi) * (1.0 / _TWO_PI))
-        re = self.k * r
-        h_msl = h_t + self.frame.alt_m
-        h2 = np.maximum(h_msl, 0.0)
-        ang = self._horizon_angle[i] + np.arctan(np.sqrt(h2 * (2 * re + h2)) / re)
-        cov = (rng >= self.min_range_m[i]) & (rng <= self.max_range_m[i])
-        cov &= (h_t >= self.min_altitude_m[i] - self.frame.alt_m)
-        cov &= (h_t <= self.max_altitude_m[i] - self.frame.alt_m)
-        cov &= (sin_le >= self._sin_el[i, 0]) & (sin_le <= self._sin_el[i, 1])
-        if not self.full_circle[i]:
-            cov &= np.abs(off) <= 0.5 * self.sector_rad[i]
-        # Below the sea-level sphere a target is under the horizon (its chord enters the earth);
-        # 1 mm of slack keeps points placed on the surface (rounding) above it.
-        cov &= (cos_g >= np.cos(np.minimum(self.k * ang, np.pi))) & (h_msl >= -1e-3)
-        for f, v in (("range_m", rng), ("azimuth_rad", az), ("elevation_rad", el),
-                     ("sin_local_elevation", sin_le), ("sector_offset_rad", off),
-                     ("target_height_m", h_t), ("covered", cov)):
-            out[f][idx] = v
 
     def terrain_clear(self, radar: np.ndarray, pos: np.ndarray) -> np.ndarray:
         """Whether the terrain leaves the line of sight clear, shape (k,) (all true without terrain).

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
+from airdefense.sensors._kernels import square_law_samples
+
 __all__ = [
     "threshold_from_pfa",
     "pfa_from_threshold",
@@ -224,6 +226,6 @@ def draw_detector(snr, rng: np.random.Generator):
     ndarray of shape (k,)
         Detector output in units of the noise power.
     """
-    a = np.sqrt(np.asarray(snr, float))
-    n = rng.standard_normal((2,) + a.shape) * np.sqrt(0.5)
-    return (a + n[0]) ** 2 + n[1] ** 2
+    s = np.asarray(snr, float)
+    n = rng.standard_normal((2,) + s.shape)
+    return square_law_samples(s.ravel(), n.reshape(2, -1)).reshape(s.shape)

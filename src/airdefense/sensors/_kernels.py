@@ -1,0 +1,720 @@
+"""Compiled kernels of the radar scan (numba, no fastmath, no parallel).
+
+A scan of example 2 covers a few radars against tens of targets: per-call overhead, not
+arithmetic, set the cost of the NumPy form. :class:`airdefense.sensors.radar.RadarNetwork`
+keeps the public API and the random draws (made with the caller's generator, in NumPy, in the
+order and amounts of the NumPy form) and calls these kernels between the draws; each loops over
+radars, looks or returns in compiled code. Results are repeatable across processes; the
+transcendental functions are the C library's, so they may differ from NumPy's (vectorised) ones
+in the last bit. A float ``a % b`` is ``np.mod(a, b)`` (the sign of ``b``, +0 for an exact
+multiple).
+
+Kernels use ``error_model="numpy"``: a float division by zero gives inf or NaN as in NumPy
+(the scan relies on it, e.g. the sine of the elevation of a target on the antenna) instead of
+raising.
+
+Per-radar constants are rows of two arrays:
+
+* ``geo`` (n_radars, ``G_N``), owned by :class:`~airdefense.sensors.coverage.Coverage`: antenna
+  (``G_ANT``, 3), local up (``G_UP``, 3), lower bounds then upper bounds of (height above the
+  frame's sphere, sine of the local elevation, range), boresight, the antenna's share of the
+  horizon angle and the half sector (inf for a full circle); with ``frame`` =
+  ``[radius_m, k_factor, alt_m]``.
+* ``rc`` (n_radars, ``RC_N``), owned by the network (columns ``RC_*`` below).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_TWO_PI = 2.0 * math.pi
+_INV_TWO_PI = 1.0 / _TWO_PI
+_SQRT_HALF = math.sqrt(0.5)
+
+# Coverage constants, columns of ``geo``.
+G_ANT = 0
+G_UP = 3
+G_LO = 6  # height, sin(local elevation), range: lower bounds
+G_HI = 9  # the same, upper bounds
+G_BORESIGHT = 12
+G_HORIZON = 13
+G_HALF_SECTOR = 14
+G_N = 15
+
+# Radar constants, columns of ``rc``.
+RC_ELECTRONIC = 0  # 1.0 for an electronically steered radar
+RC_PERIOD = 1  # scan period, s
+RC_DWELL = 2  # track dwell, s
+RC_REVISIT = 3  # track revisit, s
+RC_BUDGET = 4  # track budget fraction
+RC_SWEEP_START = 5  # azimuth where the sweep starts, rad
+RC_SWEEP = 6  # sweep width, rad
+RC_SNR_CONST = 7  # SNR = c rcs / R^4
+RC_STEADY = 8  # 1.0 for Swerling 0 (the fluctuation draw is ignored)
+RC_THRESHOLD = 9  # detector threshold, noise powers
+RC_DROP_MISSES = 10  # missed looks that drop a track
+RC_CAPACITY = 11  # most targets held in track
+RC_RANGE_RES = 12  # range gate, m
+RC_BEAM = 13  # beamwidth, rad
+RC_PFA_CELLS = 14  # pfa x resolution cells of a full sweep
+RC_MIN_RANGE = 15  # m
+RC_RANGE_SPAN = 16  # max - min range, m
+RC_MIN_EL = 17  # rad
+RC_EL_SPAN = 18  # max - min elevation, rad
+RC_MAX_RDOT = 19  # largest range rate of a false alarm, m/s
+RC_REF_SNR = 20  # reference SNR, linear
+RC_NOISE_FLOOR = 21  # smallest sigma scale
+RC_SIGMA = 22  # 4 columns: sigmas of range (m), azimuth, elevation (rad), range rate (m/s, NaN)
+RC_N = 26
+
+# Per-radar sweep of one call, columns of ``sweep`` (written by scan_looks).
+SW_RATE = 0  # sweeps per second
+SW_FRAC = 1  # fraction of a sweep done in the call (0 if the radar made no look)
+SW_PHASE = 2  # sweep phase at the end of the call
+SW_LAM = 3  # mean number of false alarms in the call
+SW_N = 4
+
+# Looks, columns of ``look_f`` and ``look_i`` (written by scan_looks).
+LF_TAU = 0  # look time, s
+LF_POS = 1  # 3 columns: target position at the look, ENU, m
+LF_RANGE = 4  # range, azimuth, elevation from the antenna (m, rad)
+LF_SNR = 7  # mean SNR (fluctuated by merge_returns)
+LF_N = 8
+LI_RADAR = 0
+LI_TARGET = 1
+LI_COVERED = 2
+LI_N = 3
+
+# Returns after merging (one per resolution cell), columns of ``ret_f`` and ``ret_i``.
+RF_SNR = 0
+RF_RANGE = 1  # range, azimuth, elevation (power-weighted centroid of a merged cell)
+RF_RDOT = 4  # range rate, m/s
+RF_DET = 5  # detector output
+RF_N = 6
+RI_LOOK = 0  # the look of the return (the strongest of a merged cell)
+RI_HIT = 1  # crossed the threshold (and the terrain leaves the line of sight clear)
+RI_REPORT = 2  # reported (a hit that holds or takes a track slot)
+RI_N = 3
+
+# False alarms, columns of the array false_alarms returns.
+FA_RADAR = 0
+FA_TAU = 1
+FA_RANGE = 2  # range, azimuth, elevation
+FA_RDOT = 5
+FA_DET = 6
+FA_N = 7
+
+_jit = numba.njit(cache=True, error_model="numpy")
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar helpers
+
+
+@_jit
+def wrapped_offset(a):
+    """Angle ``a`` wrapped to (-pi, pi] through its sine and cosine (``angle(exp(1j a))``)."""
+    return math.atan2(math.sin(a), math.cos(a))
+
+
+@_jit
+def mean_snr(c, rcs, range_m):
+    """Mean SNR ``c rcs / R^4`` with R at least 1 mm."""
+    r = 1e-3 if range_m < 1e-3 else range_m  # np.maximum (NaN stays NaN)
+    r2 = r * r
+    return c * rcs / (r2 * r2)
+
+
+@_jit
+def square_law(snr, n0, n1):
+    """Square-law detector output ``|sqrt(snr) + n|^2`` of unit normal draws ``n0, n1``."""
+    a = math.sqrt(snr)
+    x = a + n0 * _SQRT_HALF
+    y = n1 * _SQRT_HALF
+    return x * x + y * y
+
+
+@_jit
+def aspect_rcs(px, py, pz, vx, vy, vz, ox, oy, oz, front, side, tail):
+    """RCS of a target at ``p`` moving at ``v`` seen from ``o``: front/tail by cos^2, side by sin^2.
+
+    The arithmetic of :func:`airdefense.threats.rcs.aspect_rcs_m2`, operation for operation.
+    """
+    lx = ox - px
+    ly = oy - py
+    lz = oz - pz
+    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+    ln = math.sqrt(lx * lx + ly * ly + lz * lz)
+    c = 1.0
+    if vn > 0.0 and ln > 0.0:
+        c = (vx * lx + vy * ly + vz * lz) / (vn * ln)
+    c2 = c * c
+    axial = front if c >= 0.0 else tail
+    return axial * c2 + side * (1.0 - c2)
+
+
+@_jit
+def pair_geometry(geo, frame, i, x, y, z, out):
+    """Geometry of radar ``i`` against the point ``(x, y, z)`` (ENU, m); True if covered.
+
+    ``out`` (5,) receives the target height above the frame's sphere (m), the sine of the
+    local elevation, range (m), azimuth and elevation (rad); returns ``(covered, offset)``
+    with the azimuth off boresight in [-pi, pi).
+    """
+    r = frame[0]
+    kf = frame[1]
+    dx = x - geo[i, G_ANT]
+    dy = y - geo[i, G_ANT + 1]
+    dz = z - geo[i, G_ANT + 2]
+    horiz2 = dx * dx + dy * dy
+    rng = math.sqrt(horiz2 + dz * dz)
+    az = math.atan2(dx, dy)
+    az = az + (_TWO_PI if az < 0.0 else 0.0)
+    el = math.atan2(dz, math.sqrt(horiz2))
+    ux = geo[i, G_UP]
+    uy = geo[i, G_UP + 1]
+    uz = geo[i, G_UP + 2]
+    sin_le = (dx * ux + dy * uy + dz * uz) / rng
+    if rng == 0.0:
+        sin_le = 1.0
+    zc = z + r
+    norm_t = math.sqrt(x * x + y * y + zc * zc)
+    h_t = norm_t - r
+    # Angle between the nadirs, compared through its cosine (no acos near 1).
+    cos_g = (x * ux + y * uy + zc * uz) / norm_t
+    off = az - geo[i, G_BORESIGHT]
+    off -= _TWO_PI * math.floor((off + math.pi) * _INV_TWO_PI)
+    re = kf * r
+    h_msl = h_t + frame[2]
+    h2 = 0.0 if h_msl < 0.0 else h_msl
+    ang = geo[i, G_HORIZON] + math.atan(math.sqrt(h2 * (2 * re + h2)) / re)
+    out[0] = h_t
+    out[1] = sin_le
+    out[2] = rng
+    out[3] = az
+    out[4] = el
+    cov = True
+    for j in range(3):
+        if not (out[j] >= geo[i, G_LO + j] and out[j] <= geo[i, G_HI + j]):
+            cov = False
+    if not abs(off) <= geo[i, G_HALF_SECTOR]:
+        cov = False
+    # Below the sea-level sphere a target is under the horizon (its chord enters the earth);
+    # 1 mm of slack keeps points placed on the surface (rounding) above it.
+    if not (cos_g >= math.cos(min(kf * ang, math.pi)) and h_msl >= -1e-3):
+        cov = False
+    return cov, off
+
+
+@_jit
+def _occupancy(rc, i, n_tracked):
+    """Fraction of radar ``i``'s time on track dwells (0 for a rotating radar)."""
+    if rc[i, RC_ELECTRONIC] == 0.0:
+        return 0.0
+    return min(n_tracked * rc[i, RC_DWELL] / rc[i, RC_REVISIT], rc[i, RC_BUDGET])
+
+
+@_jit
+def _sweep_rate(rc, i, n_tracked):
+    """Sweeps per second of radar ``i`` (electronic frames stretch with the track load)."""
+    return (1.0 - _occupancy(rc, i, n_tracked)) / rc[i, RC_PERIOD]
+
+
+# --------------------------------------------------------------------------------------------
+# Vector kernels behind public functions
+
+
+@_jit
+def pairs(geo, frame, radar, pos):
+    """Geometry of flat radar-target pairs: rows (5, k) (see pair_geometry), offset, covered."""
+    k = radar.size
+    v = np.empty((5, k))
+    off = np.empty(k)
+    cov = np.empty(k, np.bool_)
+    g = np.empty(5)
+    for j in range(k):
+        c, o = pair_geometry(geo, frame, radar[j], pos[j, 0], pos[j, 1], pos[j, 2], g)
+        for q in range(5):
+            v[q, j] = g[q]
+        off[j] = o
+        cov[j] = c
+    return v, off, cov
+
+
+@_jit
+def mean_snr_pairs(c, rcs, range_m):
+    """:func:`mean_snr` of flat arrays."""
+    out = np.empty(c.size)
+    for j in range(c.size):
+        out[j] = mean_snr(c[j], rcs[j], range_m[j])
+    return out
+
+
+@_jit
+def square_law_samples(snr, noise):
+    """:func:`square_law` of flat ``snr`` (k,) with the draws ``noise`` (2, k)."""
+    out = np.empty(snr.size)
+    for j in range(snr.size):
+        out[j] = square_law(snr[j], noise[0, j], noise[1, j])
+    return out
+
+
+@_jit
+def aspect_rcs_pairs(enu, states, radar, target, front, side, tail):
+    """:func:`aspect_rcs` of ``states[target]`` seen from the antennas ``enu[radar]``."""
+    out = np.empty(radar.size)
+    for j in range(radar.size):
+        r = radar[j]
+        c = target[j]
+        out[j] = aspect_rcs(states[c, 0], states[c, 1], states[c, 2], states[c, 3],
+                            states[c, 4], states[c, 5], enu[r, 0], enu[r, 1], enu[r, 2],
+                            front[c], side[c], tail[c])
+    return out
+
+
+@_jit
+def occupancy(rc, tracked, rate):
+    """Track occupancy of each radar (n_radars,), or its sweep rate when ``rate``."""
+    k = rc.shape[0]
+    out = np.zeros(k)
+    for i in range(k):
+        n_tr = tracked[i].sum()
+        out[i] = _sweep_rate(rc, i, n_tr) if rate else _occupancy(rc, i, n_tr)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The scan, stage by stage (RadarNetwork._scan_body draws the random numbers between them)
+
+
+@_jit
+def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, geo, frame, rc,
+               operational, phase, t_last, tracked, next_look, sweep, look_f, look_i):
+    """Looks of every radar in ``(t_last, t]``, with their geometry and mean SNR.
+
+    Clears track-table entries of stopped radars and dead targets, sets ``sweep`` (rate,
+    swept fraction, new phase, mean false alarms), writes the looks (search looks radar by
+    radar in target order, then the track revisits of electronic radars falling due, whose
+    next revisit is booked) into ``look_f``/``look_i`` and returns their number.
+
+    The RCS of a look is the aspect RCS from ``front, side, tail`` (n,) when ``aspect``, else
+    ``rcs_table[radar, target]`` (one row: the same for every radar).
+    """
+    k = rc.shape[0]
+    n = states.shape[0]
+    any_alive = False
+    for c in range(n):
+        if alive[c]:
+            any_alive = True
+    active = np.zeros(k, np.bool_)
+    for i in range(k):
+        n_tr = 0
+        for c in range(n):
+            if tracked[i, c]:
+                if operational[i] and alive[c]:
+                    n_tr += 1
+                else:
+                    tracked[i, c] = False
+        rate = _sweep_rate(rc, i, n_tr)
+        dt = max(t - t_last[i], 0.0)
+        swept = rate * dt
+        active[i] = operational[i] and dt > 0.0
+        sweep[i, SW_RATE] = rate
+        sweep[i, SW_PHASE] = (phase[i] + swept) % 1.0
+        sweep[i, SW_FRAC] = min(swept, 1.0) if active[i] else 0.0
+        sweep[i, SW_LAM] = rc[i, RC_PFA_CELLS] * sweep[i, SW_FRAC]
+
+    m = 0
+    if any_alive:
+        # Search: the sweep passes the target's azimuth (at t; a target moves a few milliradians
+        # at most while the beam crosses it). Electronic radars revisit held targets in track.
+        for i in range(k):
+            if not active[i]:
+                continue
+            electronic = rc[i, RC_ELECTRONIC] != 0.0
+            ax = geo[i, G_ANT]
+            ay = geo[i, G_ANT + 1]
+            for c in range(n):
+                if not alive[c] or (electronic and tracked[i, c]):
+                    continue
+                x = math.atan2(states[c, 0] - ax, states[c, 1] - ay) - rc[i, RC_SWEEP_START]
+                x -= _TWO_PI * math.floor(x * _INV_TWO_PI)
+                f = x / rc[i, RC_SWEEP]
+                y = sweep[i, SW_PHASE] - f
+                y -= math.floor(y)
+                tau = t - y / sweep[i, SW_RATE]
+                if tau > t_last[i] and f <= 1.0:
+                    look_f[m, LF_TAU] = tau
+                    look_i[m, LI_RADAR] = i
+                    look_i[m, LI_TARGET] = c
+                    m += 1
+        for i in range(k):
+            if not (active[i] and rc[i, RC_ELECTRONIC] != 0.0):
+                continue
+            for c in range(n):
+                if tracked[i, c] and next_look[i, c] <= t:
+                    tau = min(max(next_look[i, c], t_last[i]), t)
+                    next_look[i, c] = tau + rc[i, RC_REVISIT]
+                    look_f[m, LF_TAU] = tau
+                    look_i[m, LI_RADAR] = i
+                    look_i[m, LI_TARGET] = c
+                    m += 1
+
+    g = np.empty(5)
+    for j in range(m):
+        i = look_i[j, LI_RADAR]
+        c = look_i[j, LI_TARGET]
+        back = t - look_f[j, LF_TAU]
+        for q in range(3):
+            look_f[j, LF_POS + q] = states[c, q] - states[c, 3 + q] * back
+        cov, _ = pair_geometry(geo, frame, i, look_f[j, LF_POS], look_f[j, LF_POS + 1],
+                               look_f[j, LF_POS + 2], g)
+        look_f[j, LF_RANGE] = g[2]
+        look_f[j, LF_RANGE + 1] = g[3]
+        look_f[j, LF_RANGE + 2] = g[4]
+        look_i[j, LI_COVERED] = cov
+        snr = 0.0
+        if cov:
+            if aspect:
+                rcs = aspect_rcs(states[c, 0], states[c, 1], states[c, 2], states[c, 3],
+                                 states[c, 4], states[c, 5], geo[i, G_ANT], geo[i, G_ANT + 1],
+                                 geo[i, G_ANT + 2], front[c], side[c], tail[c])
+            else:
+                rcs = rcs_table[i if rcs_table.shape[0] > 1 else 0, c]
+            snr = mean_snr(rc[i, RC_SNR_CONST], rcs, g[2])
+        look_f[j, LF_SNR] = snr
+    return m
+
+
+@_jit
+def _range_rate(states, geo, look_f, look_i, j):
+    """Range rate of look ``j``: target velocity along the line of sight, m/s."""
+    i = look_i[j, LI_RADAR]
+    c = look_i[j, LI_TARGET]
+    s = 0.0
+    for q in range(3):
+        s += (look_f[j, LF_POS + q] - geo[i, G_ANT + q]) * states[c, 3 + q]
+    return s / look_f[j, LF_RANGE]
+
+
+@_jit
+def _cell_keys(cells, sizes):
+    """One int64 key per row of ``cells`` (k, 4): equal for equal rows, ordered as the rows
+    (lexicographic). Mixed radix with ``sizes`` (4,) when it fits (``sizes[0] > 0``), else the
+    rank of the row among the distinct rows."""
+    k = cells.shape[0]
+    key = np.empty(k, np.int64)
+    if sizes[0] > 0:
+        for j in range(k):
+            v = cells[j, 0]
+            for q in range(1, 4):
+                v = v * sizes[q] + cells[j, q]
+            key[j] = v
+        return key
+    order = np.arange(k)  # pragma: no cover - only for absurdly fine cells
+    for q in range(3, -1, -1):
+        order = order[np.argsort(cells[order, q], kind="mergesort")]
+    rank = -1
+    for p in range(k):
+        if p == 0 or (cells[order[p]] != cells[order[p - 1]]).any():
+            rank += 1
+        key[order[p]] = rank
+    return key
+
+
+@_jit
+def merge_returns(m, gamma, states, geo, rc, cell_sizes, look_f, look_i, ret_f, ret_i):
+    """Fluctuate the looks' SNR by ``gamma`` (m,) and merge unresolved returns.
+
+    Covered looks of one radar in one resolution cell (range gate by beam in azimuth and
+    elevation, on a fixed grid) merge into one return: powers add, the position and range
+    rate are the power-weighted centroids (azimuths relative to the strongest), the strongest
+    look is its own. Writes the returns (unmerged ones in look order, then the merged ones in
+    cell order) into ``ret_f``/``ret_i``; returns their number and the number of looks merged
+    away. ``cell_sizes`` (4,): bounds of (radar, range gate, azimuth beam, elevation beam) that
+    make one int64 key per cell, or zeros when the key would overflow.
+    """
+    nc = 0
+    for j in range(m):
+        if rc[look_i[j, LI_RADAR], RC_STEADY] == 0.0:
+            look_f[j, LF_SNR] = look_f[j, LF_SNR] * gamma[j]
+        if look_i[j, LI_COVERED]:
+            nc += 1
+    cov = np.empty(nc, np.int64)
+    cells = np.empty((nc, 4), np.int64)
+    q = 0
+    for j in range(m):
+        if look_i[j, LI_COVERED]:
+            i = look_i[j, LI_RADAR]
+            beam = rc[i, RC_BEAM]
+            cov[q] = j
+            cells[q, 0] = i
+            cells[q, 1] = np.int64(math.floor(look_f[j, LF_RANGE] / rc[i, RC_RANGE_RES]))
+            cells[q, 2] = np.int64(math.floor(look_f[j, LF_RANGE + 1] / beam))
+            cells[q, 3] = np.int64(math.floor((look_f[j, LF_RANGE + 2] + math.pi / 2) / beam))
+            q += 1
+    group = np.zeros(nc, np.int64)  # run length of each look's cell
+    key = _cell_keys(cells, cell_sizes)
+    order = np.argsort(key, kind="mergesort")
+    start = 0
+    n_multi = 0
+    while start < nc:
+        end = start + 1
+        while end < nc and key[order[end]] == key[order[start]]:
+            end += 1
+        for p in range(start, end):
+            group[order[p]] = end - start
+        if end - start > 1:
+            n_multi += end - start
+        start = end
+
+    nr = 0
+    for p in range(nc):
+        if group[p] == 1:
+            j = cov[p]
+            ret_i[nr, RI_LOOK] = j
+            ret_f[nr, RF_SNR] = look_f[j, LF_SNR]
+            for a in range(3):
+                ret_f[nr, RF_RANGE + a] = look_f[j, LF_RANGE + a]
+            ret_f[nr, RF_RDOT] = _range_rate(states, geo, look_f, look_i, j)
+            nr += 1
+    n_groups = 0
+    if n_multi:
+        start = 0
+        while start < nc:
+            end = start + group[order[start]]
+            if end - start > 1:
+                members = np.sort(order[start:end])  # look order within the cell
+                tot = 0.0
+                lead = cov[members[0]]
+                for p in members:
+                    w = look_f[cov[p], LF_SNR]
+                    tot += w
+                    if w > look_f[lead, LF_SNR]:
+                        lead = cov[p]
+                norm = tot if tot > 0.0 else 1.0
+                az0 = look_f[lead, LF_RANGE + 1]
+                r_m = 0.0
+                daz = 0.0
+                el_m = 0.0
+                rr_m = 0.0
+                for p in members:
+                    j = cov[p]
+                    wn = look_f[j, LF_SNR] / norm
+                    r_m += wn * look_f[j, LF_RANGE]
+                    daz += wn * wrapped_offset(look_f[j, LF_RANGE + 1] - az0)
+                    el_m += wn * look_f[j, LF_RANGE + 2]
+                    rr_m += wn * _range_rate(states, geo, look_f, look_i, j)
+                ret_i[nr, RI_LOOK] = lead
+                ret_f[nr, RF_SNR] = tot
+                ret_f[nr, RF_RANGE] = r_m
+                ret_f[nr, RF_RANGE + 1] = (az0 + daz) % _TWO_PI
+                ret_f[nr, RF_RANGE + 2] = el_m
+                ret_f[nr, RF_RDOT] = rr_m
+                nr += 1
+                n_groups += 1
+            start = end
+    return nr, n_multi - n_groups
+
+
+@_jit
+def detect(nr, noise, rc, look_i, ret_f, ret_i):
+    """Detector output of each return from unit normal draws ``noise`` (2, nr) and the decision
+    against the radar's threshold; returns the number of hits."""
+    hits = 0
+    for p in range(nr):
+        i = look_i[ret_i[p, RI_LOOK], LI_RADAR]
+        z = square_law(ret_f[p, RF_SNR], noise[0, p], noise[1, p])
+        ret_f[p, RF_DET] = z
+        ret_i[p, RI_HIT] = z > rc[i, RC_THRESHOLD]
+        hits += ret_i[p, RI_HIT]
+    return hits
+
+
+@_jit
+def update_tracks(m, nr, rc, look_f, look_i, ret_f, ret_i, tracked, misses, next_look):
+    """Track tables after the looks; marks the reported returns, returns (reported, refused).
+
+    A look at a held target succeeds when its return is a hit, else counts a miss; a track is
+    dropped after ``RC_DROP_MISSES`` misses in a row. New hits take free slots, strongest
+    first within each radar; those without a slot go unreported.
+    """
+    k = rc.shape[0]
+    success = np.zeros(m, np.bool_)
+    for p in range(nr):
+        if ret_i[p, RI_HIT]:
+            success[ret_i[p, RI_LOOK]] = True
+    for j in range(m):
+        i = look_i[j, LI_RADAR]
+        c = look_i[j, LI_TARGET]
+        if tracked[i, c]:
+            if success[j]:
+                misses[i, c] = 0
+            else:
+                misses[i, c] += 1
+                if misses[i, c] >= rc[i, RC_DROP_MISSES]:
+                    tracked[i, c] = False
+                    next_look[i, c] = np.inf
+    free = np.empty(k, np.int64)
+    n_new = np.zeros(k, np.int64)
+    for i in range(k):
+        free[i] = np.int64(rc[i, RC_CAPACITY]) - tracked[i].sum()
+    for p in range(nr):
+        ret_i[p, RI_REPORT] = ret_i[p, RI_HIT]
+        j = ret_i[p, RI_LOOK]
+        if ret_i[p, RI_HIT] and not tracked[look_i[j, LI_RADAR], look_i[j, LI_TARGET]]:
+            n_new[look_i[j, LI_RADAR]] += 1
+    refused = 0
+    for i in range(k):
+        if n_new[i] == 0:
+            continue
+        new = np.empty(n_new[i], np.int64)
+        q = 0
+        for p in range(nr):
+            j = ret_i[p, RI_LOOK]
+            if (ret_i[p, RI_HIT] and look_i[j, LI_RADAR] == i
+                    and not tracked[i, look_i[j, LI_TARGET]]):
+                new[q] = p
+                q += 1
+        if n_new[i] > free[i]:  # strongest first (ties in return order)
+            new = new[np.argsort(-ret_f[new, RF_SNR], kind="mergesort")]
+            take = max(free[i], 0)
+            for p in new[take:]:
+                ret_i[p, RI_REPORT] = 0
+            refused += new.size - take
+            new = new[:take]
+        for p in new:
+            j = ret_i[p, RI_LOOK]
+            c = look_i[j, LI_TARGET]
+            tracked[i, c] = True
+            misses[i, c] = 0
+            next_look[i, c] = look_f[j, LF_TAU] + rc[i, RC_REVISIT]
+    reported = 0
+    for p in range(nr):
+        reported += ret_i[p, RI_REPORT]
+    return reported, refused
+
+
+@_jit
+def detect_and_track(m, nr, noise, rc, look_f, look_i, ret_f, ret_i, tracked, misses,
+                     next_look):
+    """:func:`detect` then :func:`update_tracks` (no terrain between them)."""
+    detect(nr, noise, rc, look_i, ret_f, ret_i)
+    return update_tracks(m, nr, rc, look_f, look_i, ret_f, ret_i, tracked, misses, next_look)
+
+
+@_jit
+def false_alarms(t, counts, u, expo, geo, rc, phase, sweep):
+    """False alarms of the call from uniform draws ``u`` (total, 4) and exponential ``expo``.
+
+    Uniform over the swept part of each radar's sweep (``counts`` (n_radars,) alarms each, in
+    radar order), kept inside the sector; the detector output is the threshold plus the
+    exponential excess of a noise crossing. Returns the rows (kept, ``FA_N``).
+    """
+    total = u.shape[0]
+    out = np.empty((total, FA_N))
+    kept = 0
+    row = 0
+    for i in range(counts.size):
+        fr = sweep[i, SW_FRAC]
+        for _ in range(counts[i]):
+            f = (phase[i] + u[row, 0] * fr) % 1.0
+            az = (rc[i, RC_SWEEP_START] + f * rc[i, RC_SWEEP]) % _TWO_PI
+            if abs(wrapped_offset(az - geo[i, G_BORESIGHT])) <= geo[i, G_HALF_SECTOR]:
+                out[kept, FA_RADAR] = i
+                out[kept, FA_TAU] = t - (1.0 - u[row, 0]) * fr / max(sweep[i, SW_RATE], 1e-12)
+                out[kept, FA_RANGE] = rc[i, RC_MIN_RANGE] + u[row, 1] * rc[i, RC_RANGE_SPAN]
+                out[kept, FA_RANGE + 1] = az
+                out[kept, FA_RANGE + 2] = rc[i, RC_MIN_EL] + u[row, 2] * rc[i, RC_EL_SPAN]
+                out[kept, FA_RDOT] = (2 * u[row, 3] - 1) * rc[i, RC_MAX_RDOT]
+                out[kept, FA_DET] = rc[i, RC_THRESHOLD] + expo[row]
+                kept += 1
+            row += 1
+    return out[:kept]
+
+
+@_jit
+def measure(t, nr, look_f, look_i, ret_f, ret_i, noise_det, fa, noise_fa, launch, geo, rc,
+            operational, phase, t_last, sweep):
+    """Reported returns and false alarms to noisy measurements, sorted by time; ends the call.
+
+    Rows: reported returns (with ``noise_det`` (reported, 4)), then false alarms (``noise_fa``);
+    sorted by look time (stable); returns of a target looked at before its ``launch`` time
+    are left out (``launch`` (n,), or empty for none). Sigmas are the radar's at the
+    reference SNR scaled by ``sqrt(SNR_ref / SNR)`` (at least the noise floor). Advances the
+    sweep phases of operational radars and every radar's clock to ``t``.
+
+    Returns time_s, sensor, z (k, 4), R (k, 4, 4), sensor_enu (k, 3), snr_db and truth_id.
+    """
+    nd = noise_det.shape[0]
+    nf = fa.shape[0]
+    total = nd + nf
+    radar = np.empty(total, np.int64)
+    truth = np.empty(total, np.int64)
+    tau = np.empty(total)
+    val = np.empty((total, 5))  # range, azimuth, elevation, range rate, SNR
+    q = 0
+    for p in range(nr):
+        if ret_i[p, RI_REPORT]:
+            j = ret_i[p, RI_LOOK]
+            radar[q] = look_i[j, LI_RADAR]
+            truth[q] = look_i[j, LI_TARGET]
+            tau[q] = look_f[j, LF_TAU]
+            for a in range(4):
+                val[q, a] = ret_f[p, RF_RANGE + a]
+            val[q, 4] = ret_f[p, RF_SNR]
+            q += 1
+    for p in range(nf):
+        radar[q] = np.int64(fa[p, FA_RADAR])
+        truth[q] = -1
+        tau[q] = fa[p, FA_TAU]
+        for a in range(4):
+            val[q, a] = fa[p, FA_RANGE + a]
+        val[q, 4] = fa[p, FA_DET]
+        q += 1
+    order = np.argsort(tau, kind="mergesort")
+    if launch.size:
+        keep = 0
+        for p in order:
+            if truth[p] < 0 or tau[p] >= launch[truth[p]]:
+                order[keep] = p
+                keep += 1
+        order = order[:keep]
+    k = order.size
+    time_s = np.empty(k)
+    sensor = np.empty(k, np.int64)
+    truth_id = np.empty(k, np.int64)
+    z = np.empty((k, 4))
+    R = np.zeros((k, 4, 4))
+    enu = np.empty((k, 3))
+    snr_db = np.empty(k)
+    for o in range(k):
+        p = order[o]
+        i = radar[p]
+        snr = val[p, 4]
+        scale = max(math.sqrt(rc[i, RC_REF_SNR] / max(snr, 1e-12)), rc[i, RC_NOISE_FLOOR])
+        nz = noise_det[p] if p < nd else noise_fa[p - nd]
+        for a in range(4):
+            sig = rc[i, RC_SIGMA + a] * scale
+            z[o, a] = val[p, a] + nz[a] * sig
+            R[o, a, a] = sig * sig
+        if np.isnan(rc[i, RC_SIGMA + 3]):  # no range rate: NaN row and column
+            for a in range(4):
+                R[o, 3, a] = np.nan
+                R[o, a, 3] = np.nan
+        z[o, 0] = abs(z[o, 0])
+        z[o, 1] = z[o, 1] % _TWO_PI
+        time_s[o] = tau[p]
+        sensor[o] = i
+        truth_id[o] = truth[p]
+        for a in range(3):
+            enu[o, a] = geo[i, G_ANT + a]
+        snr_db[o] = 10.0 * math.log10(snr)
+    for i in range(rc.shape[0]):
+        if operational[i]:
+            phase[i] = sweep[i, SW_PHASE]
+        t_last[i] = t
+    return time_s, sensor, z, R, enu, snr_db, truth_id

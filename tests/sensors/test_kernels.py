@@ -1,0 +1,185 @@
+"""Tests of airdefense.sensors._kernels: the compiled scan against the NumPy reference."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airdefense.sensors import _kernels as K
+from airdefense.sensors.radar import RadarNetwork
+from tests.sensors.reference_radar import reference_network
+from tests.sensors.test_radar import FRAME, _ridge_terrain, _Truth, targets, unit
+
+FIELDS = ("time_s", "sensor", "z", "R", "sensor_enu", "snr_db", "truth_id")
+
+
+def assert_same_detections(a, b):
+    """Same detections: identical radars, truths and order; values to the last bits of libm."""
+    assert a.sensor.tolist() == b.sensor.tolist()
+    assert a.truth_id.tolist() == b.truth_id.tolist()
+    assert a.sensor_enu.tobytes() == b.sensor_enu.tobytes()
+    assert np.allclose(a.time_s, b.time_s, rtol=0, atol=1e-9)
+    daz = np.angle(np.exp(1j * (a.z[:, 1] - b.z[:, 1])))
+    assert np.all(np.abs(daz) < 1e-9)
+    for j in (0, 2, 3):
+        assert np.allclose(a.z[:, j], b.z[:, j], rtol=1e-10, atol=1e-6, equal_nan=True), j
+    assert np.allclose(a.R, b.R, rtol=1e-10, atol=0, equal_nan=True)
+    assert np.allclose(a.snr_db, b.snr_db, rtol=0, atol=1e-9)
+
+
+def assert_same_state(a, b):
+    """Same track tables, sweep phases, clocks and counters."""
+    assert a.tracked.tolist() == b.tracked.tolist()
+    assert a.misses.tolist() == b.misses.tolist()
+    assert np.allclose(a.next_look_s, b.next_look_s, rtol=0, atol=1e-9)
+    assert np.allclose(a.phase, b.phase, rtol=0, atol=1e-12)
+    assert a.t_last.tolist() == b.t_last.tolist()
+    assert a.stats == b.stats
+
+
+def _units(case):
+    if case == "swerling":  # one gamma shape per radar: the per-look gamma path
+        return [unit("tor_m2_radar", swerling=sw, max_tracks=40, pfa=1e-6, east=300.0 * i)
+                for i, sw in enumerate((0, 1, 3))]
+    return [
+        unit("tor_m2_radar", max_tracks=6, pfa=1e-5, range_resolution_m=400.0,
+             beamwidth_deg=4.0),
+        unit("mpq65", east=3e3, boresight_deg=60.0, track_revisit_s=0.5, pfa=1e-6),
+        unit("hawk_par", north=2e3, azimuth_sector_deg=120.0, boresight_deg=200.0, pfa=1e-6),
+        unit("hawk_hpi", north=-2e3, max_tracks=2),
+    ]
+
+
+def _raid(seed, n=90):
+    """Targets in clusters (so that some share resolution cells) with random velocities."""
+    g = np.random.default_rng(seed)
+    c = g.uniform(-25e3, 25e3, (12, 2))
+    k = g.integers(0, 12, n)
+    st_ = targets(c[k, 0] + g.normal(0, 150, n), c[k, 1] + g.normal(0, 150, n),
+                  g.uniform(50, 6e3, n))
+    st_[:, 3:] = g.normal(0, 150, (n, 3))
+    return st_
+
+
+@pytest.mark.parametrize("case", ["mixed", "swerling", "terrain", "table", "fine_cells"])
+def test_scan_matches_numpy_reference(case):
+    """Scans give the reference's detections, track tables and random-number streams."""
+    units = _units(case)
+    terrain = _ridge_terrain(400.0) if case == "terrain" else None
+    net = RadarNetwork(units, FRAME, terrain)
+    ref = reference_network(units, FRAME, terrain)
+    if case == "fine_cells":  # cells ranked instead of keyed: the same grouping and order
+        net._cell_sizes[:] = 0
+    st_ = _raid(3)
+    n = len(st_)
+    g = np.random.default_rng(8)
+    rcs = g.uniform(0.05, 3.0, (len(units), n)) if case == "table" else g.uniform(0.05, 3.0, n)
+    ra, rb = np.random.default_rng(21), np.random.default_rng(21)
+    n_det = 0
+    for k in range(1, 31):
+        t = 0.5 * k
+        alive = np.ones(n, bool)
+        alive[(np.arange(n) + k) % 7 == 0] = False  # targets come and go
+        if k == 12:
+            net.operational[1] = ref.operational[1] = False
+        if k == 20:
+            net.operational[1] = ref.operational[1] = True
+        x = st_.copy()
+        x[:, :3] += st_[:, 3:] * t
+        da = net.scan(t, x, rcs, alive, ra)
+        db = ref.scan(t, x, rcs, alive, rb)
+        assert_same_detections(da, db)
+        assert_same_state(net, ref)
+        assert ra.bit_generator.state == rb.bit_generator.state
+        n_det += int((da.truth_id >= 0).sum())
+    s = net.stats
+    assert n_det > 100 and s["false_alarms"] > 0
+    if case in ("mixed", "fine_cells"):
+        assert s["merged"] > 0 and s["dropped_capacity"] > 0
+
+
+def test_step_with_aspect_rcs_matches_numpy_reference():
+    """step() with aspect RCS and launch times gives the reference's detections."""
+    units = _units("mixed")
+    st_ = _raid(5, 120)
+    g = np.random.default_rng(6)
+    launch = g.uniform(0, 8, len(st_))
+    truth = _Truth(st_, launch, g.uniform(0.05, 3, (3, len(st_))))
+    net, ref = RadarNetwork(units, FRAME), reference_network(units, FRAME)
+    ra, rb = np.random.default_rng(4), np.random.default_rng(4)
+    for k in range(1, 25):
+        t0, t1 = 0.5 * (k - 1), 0.5 * k
+        alive = launch <= t1
+        da = net.step(t0, t1, truth, lambda t, al=alive: al, ra)
+        db = ref.step(t0, t1, truth, lambda t, al=alive: al, rb)
+        assert_same_detections(da, db)
+    assert_same_state(net, ref)
+    assert ra.bit_generator.state == rb.bit_generator.state
+
+
+def test_stale_work_space_does_not_leak():
+    """Garbage in the scan's work arrays between calls changes no detection bit."""
+    units = _units("mixed")
+    st_ = _raid(7)
+    n = len(st_)
+    rcs = np.full(n, 0.8)
+    a, b = RadarNetwork(units, FRAME), RadarNetwork(units, FRAME)
+    ra, rb = np.random.default_rng(2), np.random.default_rng(2)
+    for k in range(1, 16):
+        x = st_.copy()
+        x[:, :3] += st_[:, 3:] * 0.5 * k
+        da = a.scan(0.5 * k, x, rcs, np.ones(n, bool), ra)
+        b._ensure_targets(n)
+        for w in (b._look_f, b._ret_f, b._sweep):
+            w[:] = np.nan
+        for w in (b._look_i, b._ret_i):
+            w[:] = -7
+        db = b.scan(0.5 * k, x, rcs, np.ones(n, bool), rb)
+        for f in FIELDS:
+            assert getattr(da, f).tobytes() == getattr(db, f).tobytes(), (k, f)
+
+
+@numba.njit
+def _mod(a, b):
+    return a % b
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=st.floats(-1e6, 1e6) | st.sampled_from([0.0, -0.0, -1.0, 2 * np.pi, -4 * np.pi]),
+       b=st.sampled_from([1.0, 2 * np.pi]))
+def test_float_mod_is_numpy_mod(a, b):
+    """A float ``a % b`` in a kernel has the bits of ``np.mod(a, b)`` (sign of b, +0)."""
+    assert np.float64(_mod(a, b)).tobytes() == np.mod(np.float64(a), b).tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.floats(-20.0, 20.0))
+def test_wrapped_offset_is_the_angle_of_exp(a):
+    """wrapped_offset(a) is ``angle(exp(1j a))``: a in (-pi, pi], congruent to a."""
+    w = K.wrapped_offset(a)
+    assert -np.pi <= w <= np.pi
+    assert abs(w - np.angle(np.exp(1j * a))) < 1e-12
+    assert abs(np.sin(w) - np.sin(a)) < 1e-12 and abs(np.cos(w) - np.cos(a)) < 1e-12
+
+
+def test_scan_rejects_a_bad_rcs_shape(rng):
+    """scan() takes rcs of shape (n,) or (n_radars, n) only."""
+    net = RadarNetwork([unit("tor_m2_radar"), unit("mpq65")], FRAME)
+    st_ = targets(np.array([5e3, 6e3, 7e3]), np.zeros(3), 500.0)
+    with pytest.raises(ValueError, match=r"rcs_m2 must have shape \(3,\) or \(2, 3\) for 2 "
+                                         r"radars and 3 targets, got \(3, 3\)"):
+        net.scan(1.0, st_, np.ones((3, 3)), np.ones(3, bool), rng)
+
+
+def test_pair_aspect_rcs_rejects_a_bad_index():
+    """pair_aspect_rcs_m2 raises IndexError for a target index beyond the states."""
+    net = RadarNetwork([unit("tor_m2_radar")], FRAME)
+    st_ = targets(np.array([5e3, 6e3]), np.zeros(2), 500.0)
+    one = np.ones(2)
+    with pytest.raises(IndexError, match="target index 2 is out of range for 2 targets"):
+        net.pair_aspect_rcs_m2(st_, np.array([0]), np.array([2]), one, one, one)
+    with pytest.raises(IndexError, match="radar index 1 is out of range for 1 radars"):
+        net.pair_aspect_rcs_m2(st_, np.array([1]), np.array([0]), one, one, one)
