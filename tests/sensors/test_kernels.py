@@ -183,3 +183,21 @@ def test_pair_aspect_rcs_rejects_a_bad_index():
         net.pair_aspect_rcs_m2(st_, np.array([0]), np.array([2]), one, one, one)
     with pytest.raises(IndexError, match="radar index 1 is out of range for 1 radars"):
         net.pair_aspect_rcs_m2(st_, np.array([1]), np.array([0]), one, one, one)
+
+
+@pytest.mark.parametrize(("pshape", "sshape"), [((50, 4), (50, 3)), ((50, 3), (3,)),
+                                                ((2, 50, 3), (2, 1, 3)), ((3,), (3,))])
+def test_polar_to_enu_matches_closed_form(pshape, sshape, rng):
+    """polar_to_enu is ``r [cos el sin az, cos el cos az, sin el] + sensor`` for any broadcast."""
+    from airdefense.sensors.base import enu_to_polar, polar_to_enu
+
+    p = rng.uniform([0.0, 0.0, -0.5, -9.0], [9e4, 2 * np.pi, 1.5, 9.0], pshape[:-1] + (4,))
+    p = np.ascontiguousarray(p[..., :pshape[-1]])
+    s = rng.normal(0, 1e3, sshape)
+    r, az, el = p[..., 0], p[..., 1], p[..., 2]
+    want = np.stack([r * np.cos(el) * np.sin(az), r * np.cos(el) * np.cos(az), r * np.sin(el)],
+                    axis=-1) + s
+    got = polar_to_enu(p, s)
+    assert got.shape == want.shape
+    assert got.tobytes() == want.tobytes()
+    assert np.allclose(enu_to_polar(got, s), p[..., :3], rtol=1e-9, atol=1e-6)

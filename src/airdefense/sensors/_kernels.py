@@ -276,6 +276,25 @@ def aspect_rcs_pairs(enu, states, radar, target, front, side, tail):
 
 
 @_jit
+def polar_rows_to_enu(polar, sensor_enu):
+    """ENU points of rows ``[range, azimuth, elevation, ...]`` (k, >=3) seen from ``sensor_enu``
+    (k, 3) or (1, 3), m."""
+    k = polar.shape[0]
+    out = np.empty((k, 3))
+    one = sensor_enu.shape[0] == 1
+    for j in range(k):
+        r = polar[j, 0]
+        az = polar[j, 1]
+        el = polar[j, 2]
+        s = 0 if one else j
+        ce = math.cos(el)
+        out[j, 0] = r * ce * math.sin(az) + sensor_enu[s, 0]
+        out[j, 1] = r * ce * math.cos(az) + sensor_enu[s, 1]
+        out[j, 2] = r * math.sin(el) + sensor_enu[s, 2]
+    return out
+
+
+@_jit
 def occupancy(rc, tracked, rate):
     """Track occupancy of each radar (n_radars,), or its sweep rate when ``rate``."""
     k = rc.shape[0]

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from airdefense.sensors._kernels import polar_rows_to_enu
+
 __all__ = ["Detections", "polar_to_enu", "enu_to_polar"]
 
 
@@ -45,12 +47,18 @@ def polar_to_enu(polar: np.ndarray, sensor_enu: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray of shape (k, 3)
+        Broadcast over leading axes as ``polar[..., :3] + sensor_enu`` would be.
     """
     p = np.asarray(polar, float)
-    r, az, el = p[..., 0], p[..., 1], p[..., 2]
-    ce = np.cos(el)
-    rel = np.stack([r * ce * np.sin(az), r * ce * np.cos(az), r * np.sin(el)], axis=-1)
-    return rel + np.asarray(sensor_enu, float)
+    s = np.asarray(sensor_enu, float)
+    if p.ndim == 2 and p.flags.c_contiguous and s.ndim == 2 and s.shape == (p.shape[0], 3) \
+            and s.flags.c_contiguous:
+        return polar_rows_to_enu(p, s)  # the common case: one sensor position per row
+    shape = np.broadcast_shapes(p.shape[:-1], s.shape[:-1])
+    p = np.broadcast_to(p[..., :3], shape + (3,)).reshape(-1, 3)
+    s = np.broadcast_to(s, shape + (3,)).reshape(-1, 3)
+    return polar_rows_to_enu(np.ascontiguousarray(p), np.ascontiguousarray(s)).reshape(
+        shape + (3,))
 
 
 @dataclass
