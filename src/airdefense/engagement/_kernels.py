@@ -18,8 +18,6 @@ import math
 import numpy as np
 from numba import njit
 
-_HALF_PI = 0.5 * math.pi
-
 
 @njit(cache=True)
 def fly_distance(tau, vb, tb, v0, k):
@@ -92,75 +90,77 @@ def _at(a, i, j):
 
 
 @njit(cache=True)
+def _solve_pair(xi, gi, ox, oy, oz, vb, tb, v0, k, t0, H, w0, n_grid, n_iter, tol_m):
+    """First intercept time of one pair, s (inf where none): see :func:`solve_intercepts`."""
+    s0 = fly_distance(t0, vb, tb, v0, k)
+    has = False
+    lo = hi = glo = ghi = 0.0
+    if math.isfinite(w0):
+        w = max(2.0, 0.05 * abs(w0))
+        lo = min(max(w0 - w, 0.0), H)
+        hi = min(max(w0 + w, 0.0), H)
+        glo = _gap(lo, xi, gi, ox, oy, oz, t0, s0, vb, tb, v0, k)
+        ghi = _gap(hi, xi, gi, ox, oy, oz, t0, s0, vb, tb, v0, k)
+        has = glo < 0.0 and ghi >= 0.0
+    if not has:
+        prev_u = 0.0
+        prev_g = 0.0
+        for q in range(n_grid):
+            uq = H * ((q + 1) / n_grid) ** 1.5
+            gq = _gap(uq, xi, gi, ox, oy, oz, t0, s0, vb, tb, v0, k)
+            if gq >= 0.0:
+                has = True
+                if q == 0:
+                    lo = 0.0
+                    glo = _gap(0.0, xi, gi, ox, oy, oz, t0, s0, vb, tb, v0, k)
+                else:
+                    lo, glo = prev_u, prev_g
+                hi, ghi = uq, gq
+                break
+            prev_u, prev_g = uq, gq
+    if not has:
+        return math.inf
+    u = lo - glo * (hi - lo) / (ghi - glo) if ghi != glo else math.nan
+    if not math.isfinite(u):
+        u = 0.5 * (lo + hi)
+    for _ in range(n_iter):
+        f, df = _gap_slope(u, xi, gi, ox, oy, oz, t0, s0, vb, tb, v0, k)
+        if abs(f) <= tol_m:
+            break
+        if f >= 0.0:
+            hi = u
+        else:
+            lo = u
+        un = u - f / df if df != 0.0 else math.nan
+        if not math.isfinite(un) or un < lo or un > hi:
+            un = 0.5 * (lo + hi)
+        u = un
+    return u
+
+
+@njit(cache=True)
 def solve_intercepts(x, g, origin, vb, tb, v0, k, horizon, tau0, u0, n_grid, n_iter, tol_m):
     """First intercept time of every (track, interceptor) pair, (m, L), s; inf where none.
 
     ``x`` (m, 6), ``g`` (m,), ``origin`` (m or 1, L or 1, 3) and the arrays ``vb, tb, v0, k,
     horizon, tau0, u0`` (NaN: no previous solution), each of shape (m or 1, L or 1): axes of
-    length 1 broadcast. The pairs are (m, L) with L the longest second axis. A warm start brackets ``u0`` by
-    ``max(2 s, 5%)`` either side; otherwise a grid of ``n_grid`` points, finer near launch, finds
-    the first sign change of the gap. Then safeguarded Newton steps from the secant point, until
-    the gap is under ``tol_m`` or after ``n_iter`` steps.
+    length 1 broadcast. The pairs are (m, L) with L the longest second axis. A warm start
+    brackets ``u0`` by ``max(2 s, 5%)`` either side; otherwise a grid of ``n_grid`` points,
+    finer near launch, finds the first sign change of the gap. Then safeguarded Newton steps
+    from the secant point, until the gap is under ``tol_m`` or after ``n_iter`` steps.
     """
     m = x.shape[0]
     L = max(origin.shape[1], vb.shape[1], tb.shape[1], v0.shape[1], k.shape[1],
             horizon.shape[1], tau0.shape[1], u0.shape[1])
     out = np.empty((m, L))
     for i in range(m):
-        xi = x[i]
-        gi = g[i]
         io = min(i, origin.shape[0] - 1)
         for j in range(L):
             jo = min(j, origin.shape[1] - 1)
-            ox, oy, oz = origin[io, jo, 0], origin[io, jo, 1], origin[io, jo, 2]
-            a, b, c, kk = _at(vb, i, j), _at(tb, i, j), _at(v0, i, j), _at(k, i, j)
-            t0, H = _at(tau0, i, j), _at(horizon, i, j)
-            s0 = fly_distance(t0, a, b, c, kk)
-            has = False
-            lo = hi = glo = ghi = 0.0
-            w0 = _at(u0, i, j)
-            if math.isfinite(w0):
-                w = max(2.0, 0.05 * abs(w0))
-                lo = min(max(w0 - w, 0.0), H)
-                hi = min(max(w0 + w, 0.0), H)
-                glo = _gap(lo, xi, gi, ox, oy, oz, t0, s0, a, b, c, kk)
-                ghi = _gap(hi, xi, gi, ox, oy, oz, t0, s0, a, b, c, kk)
-                has = glo < 0.0 and ghi >= 0.0
-            if not has:
-                prev_u = 0.0
-                prev_g = 0.0
-                for q in range(n_grid):
-                    uq = H * ((q + 1) / n_grid) ** 1.5
-                    gq = _gap(uq, xi, gi, ox, oy, oz, t0, s0, a, b, c, kk)
-                    if gq >= 0.0:
-                        has = True
-                        if q == 0:
-                            lo = 0.0
-                            glo = _gap(0.0, xi, gi, ox, oy, oz, t0, s0, a, b, c, kk)
-                        else:
-                            lo, glo = prev_u, prev_g
-                        hi, ghi = uq, gq
-                        break
-                    prev_u, prev_g = uq, gq
-            if not has:
-                out[i, j] = math.inf
-                continue
-            u = lo - glo * (hi - lo) / (ghi - glo) if ghi != glo else math.nan
-            if not math.isfinite(u):
-                u = 0.5 * (lo + hi)
-            for _ in range(n_iter):
-                f, df = _gap_slope(u, xi, gi, ox, oy, oz, t0, s0, a, b, c, kk)
-                if abs(f) <= tol_m:
-                    break
-                if f >= 0.0:
-                    hi = u
-                else:
-                    lo = u
-                un = u - f / df if df != 0.0 else math.nan
-                if not math.isfinite(un) or un < lo or un > hi:
-                    un = 0.5 * (lo + hi)
-                u = un
-            out[i, j] = u
+            out[i, j] = _solve_pair(x[i], g[i], origin[io, jo, 0], origin[io, jo, 1],
+                                    origin[io, jo, 2], _at(vb, i, j), _at(tb, i, j),
+                                    _at(v0, i, j), _at(k, i, j), _at(tau0, i, j),
+                                    _at(horizon, i, j), _at(u0, i, j), n_grid, n_iter, tol_m)
     return out
 
 
@@ -173,40 +173,104 @@ def _height(px, py, pz, radius):
 
 
 @njit(cache=True)
-def _inside(px, py, pz, vx, vy, vz, tof, h, d, lp, j):
-    """The envelope test of launcher ``j`` (row ``j`` of ``lp``) at one intercept point."""
-    if not math.isfinite(tof):
-        return False
-    if d < lp[j, 3] or d > lp[j, 4] or h < lp[j, 5] or h > lp[j, 6]:
-        return False
-    vxy2 = vx * vx + vy * vy
-    if vxy2 + vz * vz > lp[j, 7] * lp[j, 7] or tof < lp[j, 9]:
-        return False
+def envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, stop_outside=False):
+    """Envelope margin of launcher ``j`` (row ``j`` of ``lp``) at one intercept point.
+
+    Returns ``(margin, range_m, crossing_m, speed_mps)``; the margin is the smallest of the
+    constraints' slacks, each over its scale (``>= 0`` is inside; ``-inf`` without a time of
+    flight). See :func:`airdefense.engagement.envelope.envelope_margin`. With
+    ``stop_outside`` it returns at the first violated group of constraints (only the margin's
+    sign is then meaningful, and the other figures may be NaN): the window search asks only
+    inside or not, and most of its points fail the range test.
+    """
     dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
+    dh2 = dx * dx + dy * dy
+    r = math.sqrt(dh2 + dz * dz)
+    rmax, amax = lp[j, 4], lp[j, 6]
+    margin = min((r - lp[j, 3]) / rmax, (rmax - r) / rmax)
+    if stop_outside and (margin < 0.0 or not math.isfinite(tof)):
+        return min(margin, -1.0), r, math.nan, math.nan
+    margin = min(margin, (h - lp[j, 5]) / amax, (amax - h) / amax)
+    margin = min(margin, (tof - lp[j, 9]) / lp[j, 15])
+    vxy = math.sqrt(vx * vx + vy * vy)
+    speed = math.sqrt(vxy * vxy + vz * vz)
+    margin = min(margin, (lp[j, 7] - speed) / lp[j, 7])
+    if stop_outside and margin < 0.0:
+        return margin, r, math.nan, speed
+    cross = abs(dx * vy - dy * vx) / vxy if vxy > 1e-6 else math.sqrt(dh2)
     cm = lp[j, 8]
     if math.isfinite(cm):
-        if vxy2 <= 1e-12:
-            if dx * dx + dy * dy > cm * cm:
-                return False
-        else:
-            c = dx * vy - dy * vx
-            if c * c > cm * cm * vxy2:
-                return False
-    emax = lp[j, 10]
-    if emax < _HALF_PI - 1e-9 and dz > 0.0:
-        te = math.tan(min(emax, 1.5))
-        if dz * dz > te * te * (dx * dx + dy * dy):
-            return False
-    return True
+        margin = min(margin, (cm - cross) / cm)
+    tan_e = lp[j, 16]  # overhead dead cone (inf: none)
+    if tan_e < math.inf:
+        margin = min(margin, (tan_e * math.sqrt(dh2) - dz) / rmax)
+    if not math.isfinite(tof):
+        margin = -math.inf
+    return margin, r, cross, speed
+
+
+@njit(cache=True)
+def envelope_margins(pos, vel, tof, h, jj, lp):
+    """:func:`envelope_at` of flat arrays: ``pos``, ``vel`` (n, 3), ``tof``, ``h``, launcher
+    index ``jj`` (n,); returns margin, range, crossing and speed, each (n,)."""
+    n = tof.shape[0]
+    out = np.empty((4, n))
+    for q in range(n):
+        res = envelope_at(pos[q, 0], pos[q, 1], pos[q, 2], vel[q, 0], vel[q, 1], vel[q, 2],
+                          tof[q], h[q], lp, jj[q])
+        for c in range(4):
+            out[c, q] = res[c]
+    return out
+
+
+@njit(cache=True)
+def launch_now(x, g, lp, radius, horizon, n_grid, n_iter, tol_m):
+    """Intercepts of rounds launched now at every (track, launcher) pair, and their envelope.
+
+    ``x`` (m, 6), ``g`` (m,), ``lp`` (L, 17) launcher rows (see :func:`launch_windows`),
+    ``radius`` of the height sphere (inf: flat), ``horizon`` (m, L) s. Returns ``tof`` (m, L)
+    (inf where none), the PIP ``pip`` and the target velocity there ``vpip`` (m, L, 3), its
+    height ``h`` and ``margin, range_m, crossing_m, speed_mps`` (m, L) as
+    :func:`envelope_at` (a pair without intercept is evaluated at the track's position).
+    """
+    m = x.shape[0]
+    L = lp.shape[0]
+    tof = np.empty((m, L))
+    pip = np.empty((m, L, 3))
+    vpip = np.empty((m, L, 3))
+    parts = np.empty((5, m, L))
+    for i in range(m):
+        xi = x[i]
+        gi = g[i]
+        for j in range(L):
+            u = _solve_pair(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], lp[j, 11], lp[j, 12],
+                            lp[j, 13], lp[j, 14], 0.0, horizon[i, j], math.nan, n_grid, n_iter,
+                            tol_m)
+            tof[i, j] = u
+            ue = u if math.isfinite(u) else 0.0
+            px = xi[0] + xi[3] * ue
+            py = xi[1] + xi[4] * ue
+            pz = xi[2] + xi[5] * ue - 0.5 * gi * ue * ue
+            vz = xi[5] - gi * ue
+            pip[i, j, 0], pip[i, j, 1], pip[i, j, 2] = px, py, pz
+            vpip[i, j, 0], vpip[i, j, 1], vpip[i, j, 2] = xi[3], xi[4], vz
+            hh = _height(px, py, pz, radius)
+            margin, r, cross, speed = envelope_at(px, py, pz, xi[3], xi[4], vz, u, hh, lp, j)
+            parts[0, i, j] = hh
+            parts[1, i, j] = margin
+            parts[2, i, j] = r
+            parts[3, i, j] = cross
+            parts[4, i, j] = speed
+    return tof, pip, vpip, parts
 
 
 @njit(cache=True)
 def launch_windows(x, g, horizon, lp, radius, n, n_refine):
     """Earliest and latest launch delays whose intercept stays inside the envelope, each (m, L).
 
-    ``x`` (m, 6), ``g`` (m,), ``horizon`` (m,) s; ``lp`` (L, 15) launcher rows ``[x, y, z,
+    ``x`` (m, 6), ``g`` (m,), ``horizon`` (m,) s; ``lp`` (L, 17) launcher rows ``[x, y, z,
     min_range, max_range, min_alt, max_alt, max_tgt_speed, max_cross, min_tof, max_elev, vb,
-    tb, v0, k]``; ``radius`` of the height sphere (inf: flat). The envelope is sampled at ``n``
+    tb, v0, k, max_tof, tan_max_elev]`` (the last inf where no overhead cone); ``radius`` of the height sphere (inf: flat). The envelope is sampled at ``n``
     intercept times over the horizon, then its first entry and last exit are bisected
     ``n_refine`` times. NaN where no intercept is inside.
     """
@@ -245,8 +309,8 @@ def launch_windows(x, g, horizon, lp, radius, n, n_refine):
                 dz = pos[q, 2] - lp[j, 2]
                 d = math.sqrt(dx * dx + dy * dy + dz * dz)
                 tof = fly_time_to(d, vb, tb, v0, kk)
-                ok[q] = _inside(pos[q, 0], pos[q, 1], pos[q, 2], vel[q, 0], vel[q, 1],
-                                vel[q, 2], tof, h[q], d, lp, j)
+                ok[q] = envelope_at(pos[q, 0], pos[q, 1], pos[q, 2], vel[q, 0], vel[q, 1],
+                                    vel[q, 2], tof, h[q], lp, j, True)[0] >= 0.0
                 if ok[q]:
                     a = min(a, u[q] - tof)
                     b = max(b, u[q] - tof)
@@ -267,9 +331,9 @@ def launch_windows(x, g, horizon, lp, radius, n, n_refine):
                         pz = xi[2] + xi[5] * mid - 0.5 * gi * mid * mid
                         dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
                         d = math.sqrt(dx * dx + dy * dy + dz * dz)
-                        im = _inside(px, py, pz, xi[3], xi[4], xi[5] - gi * mid,
-                                     fly_time_to(d, vb, tb, v0, kk),
-                                     _height(px, py, pz, radius), d, lp, j)
+                        im = envelope_at(px, py, pz, xi[3], xi[4], xi[5] - gi * mid,
+                                         fly_time_to(d, vb, tb, v0, kk),
+                                         _height(px, py, pz, radius), lp, j, True)[0] >= 0.0
                         if im == in_a:
                             ua = mid
                         else:

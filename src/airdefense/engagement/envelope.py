@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from airdefense.engagement import _kernels
-from airdefense.engagement.flyout import GRAVITY_MPS2, Flyout, ballistic_path, solve_intercept
+from airdefense.engagement.flyout import GRAVITY_MPS2
 from airdefense.engagement.pk import CLASS_G, kill_probability, position_sigma
 from airdefense.engagement.presets import THREAT_CLASSES
 from airdefense.geo import sphere_radius_of
@@ -76,18 +76,6 @@ def track_gravity(tracks_x: np.ndarray, kind=None, predict=None) -> np.ndarray:
     return np.where(kind_codes(kind) == _KIND_INDEX["ballistic"], GRAVITY_MPS2, 0.0)
 
 
-def _params(Ls, trailing: int) -> dict[str, np.ndarray]:
-    """Launcher figures shaped (L,) + (1,) * trailing, to broadcast on a launcher axis."""
-    sh = (len(Ls),) + (1,) * trailing
-    names = ("enu_x", "enu_y", "enu_z", "min_range", "max_range", "min_alt", "max_alt",
-             "max_tgt_speed", "max_cross", "min_tof", "max_elev", "max_tof", "max_g", "basket")
-    out = {}
-    for n in names:
-        a = Ls.enu[:, "xyz".index(n[-1])] if n.startswith("enu_") else getattr(Ls, n)
-        out[n] = np.asarray(a, float).reshape(sh)
-    return out
-
-
 def envelope_margin(launchers, pos, vel, tof, h, trailing: int = 0
                     ) -> tuple[np.ndarray, dict]:
     """Signed margin of intercept points inside each launcher's envelope.
@@ -114,32 +102,16 @@ def envelope_margin(launchers, pos, vel, tof, h, trailing: int = 0
     parts : dict
         ``range_m``, ``crossing_m``, ``speed_mps`` of the points.
     """
-    lp = _params(launchers, trailing)
-    dx = pos[..., 0] - lp["enu_x"]
-    dy = pos[..., 1] - lp["enu_y"]
-    dz = pos[..., 2] - lp["enu_z"]
-    dh2 = dx * dx + dy * dy
-    r = np.sqrt(dh2 + dz * dz)
-    vx, vy = vel[..., 0], vel[..., 1]
-    vxy = np.sqrt(vx * vx + vy * vy)
-    speed = np.sqrt(vxy * vxy + vel[..., 2] ** 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cross = np.where(vxy > 1e-6, np.abs(dx * vy - dy * vx) / vxy, np.sqrt(dh2))
-        margin = (r - lp["min_range"]) / lp["max_range"]
-        np.minimum(margin, (lp["max_range"] - r) / lp["max_range"], out=margin)
-        np.minimum(margin, (h - lp["min_alt"]) / lp["max_alt"], out=margin)
-        np.minimum(margin, (lp["max_alt"] - h) / lp["max_alt"], out=margin)
-        np.minimum(margin, (lp["max_tgt_speed"] - speed) / lp["max_tgt_speed"], out=margin)
-        cm = lp["max_cross"]
-        np.minimum(margin, np.where(np.isfinite(cm), (cm - cross) / cm, np.inf), out=margin)
-        np.minimum(margin, (tof - lp["min_tof"]) / lp["max_tof"], out=margin)
-        # Overhead dead cone: elevation above max_elev, i.e. dz > tan(max_elev) * horizontal.
-        emax = lp["max_elev"]
-        tan_e = np.where(emax < 0.5 * np.pi - 1e-9, np.tan(np.minimum(emax, 1.5)), np.inf)
-        np.minimum(margin, np.where(np.isfinite(tan_e),
-                                    (tan_e * np.sqrt(dh2) - dz) / lp["max_range"], np.inf),
-                   out=margin)
-    margin = np.where(np.isfinite(tof), margin, -np.inf)
+    pos, vel = np.asarray(pos, float), np.asarray(vel, float)
+    tof, h = np.asarray(tof, float), np.asarray(h, float)
+    shape = np.broadcast_shapes(pos.shape[:-1], vel.shape[:-1], tof.shape, np.shape(h))
+    jj = np.arange(len(launchers)).reshape((len(launchers),) + (1,) * trailing)
+    out = _kernels.envelope_margins(
+        np.broadcast_to(pos, shape + (3,)).reshape(-1, 3),
+        np.broadcast_to(vel, shape + (3,)).reshape(-1, 3), np.broadcast_to(tof, shape).ravel(),
+        np.broadcast_to(h, shape).ravel(), np.broadcast_to(jj, shape).ravel(),
+        _launcher_rows(launchers))
+    margin, r, cross, speed = (a.reshape(shape) for a in out)
     return margin, {"range_m": r, "crossing_m": cross, "speed_mps": speed}
 
 
@@ -240,18 +212,14 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
           else np.broadcast_to(np.asarray(target_g, float), (m,)))
     sigma = np.zeros(m) if cov is None else position_sigma(cov)
     q = np.ones(m) if quality is None else np.asarray(quality, float)
-    path = ballistic_path(x, g)
     U = _horizon(x, g, heights_fn, horizon_s)
-    fl = Ls.flyout
     H = np.minimum(U[:, None], Ls.max_tof[None, :])
-    tof = solve_intercept(path, Ls.enu, Flyout(*(getattr(fl, a)[None, :] for a in
-                                                 ("vb", "tb", "v0", "k"))), H)
-    fin = np.isfinite(tof)
-    pos, vel = path(np.where(fin, tof, 0.0)[..., None])
-    pip, vpip = pos[:, :, 0], vel[:, :, 0]
-    h = heights_fn(pip.reshape(-1, 3)).reshape(m, L)
-    margin, parts = envelope_margin(Ls, pip, vpip, tof, h)
-    inside = fin & (margin >= 0)
+    rows = _launcher_rows(Ls)
+    tof, pip, vpip, (h, margin, rng_m, cross, speed) = _kernels.launch_now(
+        x, np.ascontiguousarray(g, dtype=float), rows, sphere_radius_of(heights_fn), H,
+        16, 5, 0.01)
+    parts = {"range_m": rng_m, "crossing_m": cross, "speed_mps": speed}
+    inside = np.isfinite(tof) & (margin >= 0)
     pk = _pk(Ls, kc, parts, h, tg[:, None], sigma[:, None], q[:, None])
     pk = np.where(inside, pk, 0.0)
     out = {"tof": tof, "pip": pip, "intercept_time_s": t + tof, "inside": inside,
@@ -346,8 +314,12 @@ def _windows(Ls, x, g, U, heights_fn, n, tol_s=0.1):
 
 
 def _launcher_rows(Ls) -> np.ndarray:
-    """The launcher figures of :func:`_kernels.launch_windows`, shape (L, 15)."""
+    """The launcher figures of the compiled kernels, shape (L, 17) (see
+    :func:`_kernels.launch_windows`)."""
     fl = Ls.flyout
+    emax = np.asarray(Ls.max_elev, float)
+    tan_e = np.where(emax < 0.5 * np.pi - 1e-9, np.tan(np.minimum(emax, 1.5)), np.inf)
     return np.ascontiguousarray(np.column_stack([
         Ls.enu, Ls.min_range, Ls.max_range, Ls.min_alt, Ls.max_alt, Ls.max_tgt_speed,
-        Ls.max_cross, Ls.min_tof, Ls.max_elev, fl.vb, fl.tb, fl.v0, fl.k]).astype(float))
+        Ls.max_cross, Ls.min_tof, Ls.max_elev, fl.vb, fl.tb, fl.v0, fl.k,
+        Ls.max_tof, tan_e]).astype(float))
