@@ -196,7 +196,10 @@ print(hashlib.sha256(np.stack([tr.states(t) for t in np.arange(0.0, 900.0, 3.7)]
 
 
 def test_truth_is_bit_identical_across_processes():
-    """Same seed, same bits in another process (memory layout differs with the hash seed)."""
+    """Same seed, same bits in another process (memory layout differs with the hash seed).
+
+    Ballistic and route flights (the compiled truth kernels of both) at once.
+    """
     import os
     import subprocess
     import sys
@@ -204,7 +207,11 @@ def test_truth_is_bit_identical_across_processes():
 
     groups = {"b": {"preset": "iskander_m", "count": 6, "launch": {"bearing_deg": 90,
                                                                      "range_m": 250000},
-                    "target": {"asset": "city", "aim_spread_m": 3000}, "salvo_interval_s": 5}}
+                    "target": {"asset": "city", "aim_spread_m": 3000}, "salvo_interval_s": 5},
+              "d": {"preset": "shahed136", "count": 4, "launch": {"bearing_deg": 30,
+                                                                    "range_m": 40000},
+                    "route": [{"bearing_deg": 50, "range_m": 25000}], "route_jitter_m": 500,
+                    "target": {"asset": "city", "aim_spread_m": 300}}}
     code = _STATES_DIGEST.format(tests=str(Path(__file__).resolve().parents[1]), groups=groups)
     out = set()
     for h in ("1", "2", "3"):

@@ -62,14 +62,14 @@ def _geo_at(s, row, seg, packed):
     sig = s - g[0]
     k = g[5]
     a = k * sig
+    ca = math.cos(a)
+    sa = math.sin(a)
     if k == 0.0:
         along = sig
         side = 0.0
     else:
-        along = math.sin(a) / k
-        side = (1.0 - math.cos(a)) / k
-    ca = math.cos(a)
-    sa = math.sin(a)
+        along = sa / k
+        side = (1.0 - ca) / k
     dx = g[3]
     dy = g[4]
     return (g[1] + along * dx - side * dy, g[2] + along * dy + side * dx,

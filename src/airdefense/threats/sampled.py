@@ -55,8 +55,8 @@ class HermiteTrajectory:
         self.count = np.full(self.n, k) if count is None else np.asarray(count, int)
         c = np.ascontiguousarray
         self._args = (c(self.t0), c(self.dt), c(self.end), c(self.count, dtype=np.int64),
-                      c(self.pos.reshape(self.n, -1, 3)),
-                      c(self.vel.reshape(self.n, -1, 3)))
+                      c(self.pos.reshape(self.n, k, 3)),
+                      c(self.vel.reshape(self.n, k, 3)))
 
     def _fill(self, t: float, out: np.ndarray, rows: np.ndarray) -> None:
         """Write the states at ``t`` into ``out[rows]``."""
@@ -94,15 +94,16 @@ class CompositeTrajectory:
         self.n = int(n)
         self.parts = [(np.ascontiguousarray(r, dtype=np.intp), tr) for r, tr in parts
                       if len(r)]
+        self._fills = [(r, tr, getattr(tr, "_fill", None)) for r, tr in self.parts]
         self.rcs_front_m2 = np.asarray(rcs_front_m2, float)
         self.rcs_side_m2 = np.asarray(rcs_side_m2, float)
         self.rcs_tail_m2 = np.asarray(rcs_tail_m2, float)
 
     def states(self, t: float) -> np.ndarray:
         """Return the states of all threats at time ``t``, shape (n, 6)."""
+        t = float(t)
         out = np.zeros((self.n, 6))
-        for rows, tr in self.parts:
-            fill = getattr(tr, "_fill", None)
+        for rows, tr, fill in self._fills:
             if fill is None:
                 out[rows] = tr.states(t)
             else:  # a compiled trajectory writes its rows in place
