@@ -352,3 +352,81 @@ def launch_windows(x, g, horizon, lp, radius, n, n_refine):
             if math.isfinite(b):
                 hi[i, j] = b
     return lo, hi
+
+
+@njit(cache=True)
+def _closest(px, py, pz, vx, vy, vz, qx, qy, qz, wx, wy, wz, dt):
+    """Time in ``[0, dt]`` and distance of the closest approach of two linear motions."""
+    rx, ry, rz = qx - px, qy - py, qz - pz
+    ux, uy, uz = wx - vx, wy - vy, wz - vz
+    ww = ux * ux + uy * uy + uz * uz
+    tau = -(rx * ux + ry * uy + rz * uz) / ww if ww > 0.0 else 0.0
+    tau = min(max(tau, 0.0), dt)
+    mx, my, mz = rx + ux * tau, ry + uy * tau, rz + uz * tau
+    return tau, math.sqrt(mx * mx + my * my + mz * mz)
+
+
+@njit(cache=True)
+def closest_approaches(p0, v0, q0, w0, dt):
+    """:func:`_closest` of rows: positions and velocities (n, 3), step ``dt`` (n,)."""
+    n = p0.shape[0]
+    tau = np.empty(n)
+    miss = np.empty(n)
+    for i in range(n):
+        tau[i], miss[i] = _closest(p0[i, 0], p0[i, 1], p0[i, 2], v0[i, 0], v0[i, 1], v0[i, 2],
+                                   q0[i, 0], q0[i, 1], q0[i, 2], w0[i, 0], w0[i, 1], w0[i, 2],
+                                   dt[i])
+    return tau, miss
+
+
+@njit(cache=True)
+def fly_rounds(ids, pos, aim, launch_t, max_tof, capture, vb, tb, v0, k, truth0, truth1, t, dt):
+    """Fly interceptors ``ids`` straight at their aim points over ``[t, t + dt]``.
+
+    ``pos`` (N, 3) is updated in place; the other per-interceptor arrays are indexed by
+    ``ids``; ``truth0``, ``truth1`` (f, 3) are the targets' true positions at ``t`` and
+    ``t + dt``. Returns ``ended`` (f,) bool (end game, overshoot or out of energy), ``t_end``
+    and ``miss`` (f,): see :meth:`airdefense.engagement.interceptors.InterceptorState.fly`.
+    """
+    f = ids.size
+    t1 = t + dt
+    ended = np.zeros(f, np.bool_)
+    t_end = np.empty(f)
+    miss_out = np.empty(f)
+    for r in range(f):
+        i = ids[r]
+        ts = min(max(launch_t[i], t), t1)
+        span = t1 - ts
+        flying = span > 1e-12
+        tau0 = ts - launch_t[i]
+        tau1 = t1 - launch_t[i]
+        step = (fly_distance(tau1, vb[i], tb[i], v0[i], k[i])
+                - fly_distance(tau0, vb[i], tb[i], v0[i], k[i]))
+        ax, ay, az = aim[i, 0] - pos[i, 0], aim[i, 1] - pos[i, 1], aim[i, 2] - pos[i, 2]
+        dist = math.sqrt(ax * ax + ay * ay + az * az)
+        den = max(dist, 1e-9)
+        spd = step / span if flying else 0.0
+        vx, vy, vz = ax / den * spd, ay / den * spd, az / den * spd
+        wx = (truth1[r, 0] - truth0[r, 0]) / dt
+        wy = (truth1[r, 1] - truth0[r, 1]) / dt
+        wz = (truth1[r, 2] - truth0[r, 2]) / dt
+        lag = ts - t
+        tau, miss = _closest(pos[i, 0], pos[i, 1], pos[i, 2], vx, vy, vz,
+                             truth0[r, 0] + wx * lag, truth0[r, 1] + wy * lag,
+                             truth0[r, 2] + wz * lag, wx, wy, wz, span)
+        hit = flying and miss <= capture[i]
+        # Passing the aim point without capture, or running out of energy, is a miss.
+        overshoot = flying and dist <= step
+        expired = flying and tau1 >= max_tof[i]
+        ended[r] = hit or overshoot or expired
+        if hit:
+            t_end[r] = ts + tau
+        elif overshoot:
+            t_end[r] = ts + min(dist / spd if spd > 0.0 else span, span)
+        else:
+            t_end[r] = ts + span
+        miss_out[r] = miss if hit else max(miss, capture[i])
+        pos[i, 0] += vx * span
+        pos[i, 1] += vy * span
+        pos[i, 2] += vz * span
+    return ended, t_end, miss_out

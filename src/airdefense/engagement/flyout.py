@@ -333,11 +333,9 @@ def closest_approach(p0, v0, q0, w0, dt) -> tuple[np.ndarray, np.ndarray]:
     miss : ndarray of shape (m,)
         Distance at that time, m.
     """
-    r = np.asarray(q0, float) - np.asarray(p0, float)
-    w = np.asarray(w0, float) - np.asarray(v0, float)
-    ww = np.sum(w * w, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau = np.where(ww > 0, -np.sum(r * w, axis=-1) / np.where(ww > 0, ww, 1.0), 0.0)
-    tau = np.clip(tau, 0.0, dt)
-    miss = np.linalg.norm(r + w * tau[..., None], axis=-1)
-    return tau, miss
+    arrs = np.broadcast_arrays(*(np.asarray(a, float) for a in (p0, v0, q0, w0)))
+    shape = arrs[0].shape[:-1]
+    flat = [np.ascontiguousarray(a.reshape(-1, 3)) for a in arrs]
+    dt = np.ascontiguousarray(np.broadcast_to(np.asarray(dt, float), shape).ravel())
+    tau, miss = _kernels.closest_approaches(*flat, dt)
+    return tau.reshape(shape), miss.reshape(shape)

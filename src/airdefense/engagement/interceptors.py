@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from airdefense.engagement.flyout import Flyout, ballistic_path, closest_approach, solve_intercept
+from airdefense.engagement import _kernels
+from airdefense.engagement.flyout import Flyout, ballistic_path, solve_intercept
 
 __all__ = ["InterceptorState", "CAPTURE_RADIUS_M", "RADAR_GUIDED"]
 
@@ -151,33 +152,11 @@ class InterceptorState:
         miss : ndarray of shape (f,)
             Miss distance at closest approach, m.
         """
-        t1 = t + dt
-        ts = np.clip(self.launch_t[ids], t, t1)
-        span = t1 - ts
-        flying = span > 1e-12
-        fl = self.flyout(ids)
-        tau0 = ts - self.launch_t[ids]
-        tau1 = t1 - self.launch_t[ids]
-        step = fl.distance(tau1) - fl.distance(tau0)
-        p0 = self.pos[ids]
-        to_aim = self.aim[ids] - p0
-        dist = np.linalg.norm(to_aim, axis=1)
-        u = to_aim / np.maximum(dist, 1e-9)[:, None]
-        spd = np.where(flying, step / np.where(flying, span, 1.0), 0.0)
-        v = u * spd[:, None]
-        w = (truth1 - truth0) / dt
-        q0 = truth0 + w * (ts - t)[:, None]
-        tau, miss = closest_approach(p0, v, q0, w, span)
-        ended = flying & (miss <= self.capture[ids])
-        # Passing the aim point without capture, or running out of energy, is a miss.
-        overshoot = flying & (dist <= step)
-        expired = flying & (tau1 >= self.max_tof[ids])
-        give_up = ~ended & (overshoot | expired)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_over = np.where(spd > 0, dist / np.where(spd > 0, spd, 1.0), span)
-        t_end = ts + np.where(ended, tau, np.where(overshoot, np.minimum(t_over, span), span))
-        self.pos[ids] = p0 + v * span[:, None]
-        return ended | give_up, t_end, np.where(ended, miss, np.maximum(miss, self.capture[ids]))
+        return _kernels.fly_rounds(np.asarray(ids, np.int64), self.pos, self.aim, self.launch_t,
+                                   self.max_tof, self.capture, self.vb, self.tb, self.v0, self.k,
+                                   np.ascontiguousarray(truth0, dtype=float),
+                                   np.ascontiguousarray(truth1, dtype=float), float(t),
+                                   float(dt))
 
 
 def _col(fl: Flyout) -> Flyout:
