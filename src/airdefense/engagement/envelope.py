@@ -226,7 +226,7 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
            "margin": margin, "pk": pk, "crossing_m": parts["crossing_m"],
            "range_m": parts["range_m"]}
     if windows:
-        out.update(window_times(t, *_windows(Ls, x, g, U, heights_fn, n_window, window_tol_s),
+        out.update(window_times(t, *_windows(rows, x, g, U, heights_fn, n_window, window_tol_s),
                                 inside))
     return out
 
@@ -295,13 +295,13 @@ def launch_window_delays(tracks_x: np.ndarray, launchers, heights_fn, *, kind=No
         kind = classify(x)
     g = track_gravity(x, kind_codes(np.broadcast_to(np.asarray(kind), (m,))), predict)
     U = _horizon(x, g, heights_fn, horizon_s)
-    return _windows(launchers, x, g, U, heights_fn, n_window, tol_s=tol_s)
+    return _windows(_launcher_rows(launchers), x, g, U, heights_fn, n_window, tol_s=tol_s)
 
 
-def _windows(Ls, x, g, U, heights_fn, n, tol_s=0.1):
+def _windows(rows, x, g, U, heights_fn, n, tol_s=0.1):
     """Launch delays (from now) bounding the intercepts inside the envelope, each (m, L).
 
-    The envelope is sampled on a grid of intercept times; its first entry and last exit are
+    ``rows`` are the launchers' :func:`_launcher_rows`. The envelope is sampled on a grid of intercept times; its first entry and last exit are
     then located by bisection between grid points, to ``tol_s``.
     """
     # Bisections that bring the longest grid interval down to the tolerance.
@@ -309,7 +309,7 @@ def _windows(Ls, x, g, U, heights_fn, n, tol_s=0.1):
                                            / max(tol_s, 1e-6))), 0, 30))
     return _kernels.launch_windows(np.ascontiguousarray(x, dtype=float),
                                    np.ascontiguousarray(g, dtype=float),
-                                   np.ascontiguousarray(U, dtype=float), _launcher_rows(Ls),
+                                   np.ascontiguousarray(U, dtype=float), rows,
                                    sphere_radius_of(heights_fn), int(n), n_refine)
 
 
