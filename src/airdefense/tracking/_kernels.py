@@ -295,21 +295,24 @@ def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
             if a == 1:
                 e = (e + math.pi) % _TWO_PI - math.pi
             nu[q, a] = e if valid[j, a] else 0.0
+        # PHt = P H' (H is zero beyond the first 2n columns, and often within them).
+        Pi = P[i]
+        Pq = PHt[q]
         for r in range(d):
             for a in range(4):
-                acc = 0.0
-                for c in range(m2):
-                    acc += P[i, r, c] * H[a, c]
-                PHt[q, r, a] = acc
+                Pq[r, a] = 0.0
+        for a in range(4):
+            for c in range(m2):
+                h = H[a, c]
+                if h != 0.0:
+                    for r in range(d):
+                        Pq[r, a] += Pi[r, c] * h
         for a in range(4):
             for b in range(a, 4):
                 acc = 0.0
                 for c in range(m2):
-                    acc += H[a, c] * PHt[q, c, b]
-                acc2 = 0.0
-                for c in range(m2):
-                    acc2 += H[b, c] * PHt[q, c, a]
-                v = 0.5 * ((acc + R[j, a, b]) + (acc2 + R[j, b, a]))
+                    acc += H[a, c] * Pq[c, b]
+                v = acc + 0.5 * (R[j, a, b] + R[j, b, a])
                 S[q, a, b] = v
                 S[q, b, a] = v
         d2[q], ll[q] = _stats_row(nu[q], S[q], nv, L, w)
@@ -1049,3 +1052,143 @@ def assignment_clusters(ti, mj, g, m, k):
     if nb:
         bounds[nb] = start[n]
     return chosen[:nc], conflicted, bounds
+
+
+@numba.njit(cache=True)
+def update_sequence(sel, ti_all, mj_all, g, when, m, k, miss_llr):
+    """Bookkeeping of a multi-radar assignment: the chosen pairs ``sel`` ordered by track, then
+    by measurement time ``when`` (stable), with each pair's rank among its track's pairs.
+
+    Returns
+    -------
+    sel, ti, mj, rank : ndarray of shape (p,), int
+        The chosen pairs in update order, their tracks, measurements and ranks.
+    llr : ndarray of shape (m,)
+        ``miss_llr`` plus the best gain ``g`` among each track's chosen pairs (0 if none).
+    hit : ndarray of shape (m,), bool
+    used : ndarray of shape (k,), bool
+        Measurements in any pair of ``mj_all``.
+    last : ndarray of shape (m,), int
+        Each track's latest measurement (-1 if none).
+    assigned : ndarray of shape (k,), bool
+    """
+    p = sel.shape[0]
+    w = np.empty(p)
+    for q in range(p):
+        w[q] = when[mj_all[sel[q]]]
+    o1 = np.argsort(w, kind="mergesort")
+    t1 = np.empty(p, np.int64)
+    for q in range(p):
+        t1[q] = ti_all[sel[o1[q]]]
+    o2 = np.argsort(t1, kind="mergesort")
+    out = np.empty(p, np.int64)
+    ti = np.empty(p, np.int64)
+    mj = np.empty(p, np.int64)
+    rank = np.empty(p, np.int64)
+    best = np.zeros(m)
+    hit = np.zeros(m, np.bool_)
+    last = np.full(m, -1)
+    assigned = np.zeros(k, np.bool_)
+    for q in range(p):
+        s = sel[o1[o2[q]]]
+        out[q] = s
+        ti[q] = ti_all[s]
+        mj[q] = mj_all[s]
+        rank[q] = rank[q - 1] + 1 if q > 0 and ti[q] == ti[q - 1] else 0
+        best[ti[q]] = max(best[ti[q]], g[s])
+        hit[ti[q]] = True
+        last[ti[q]] = mj[q]
+        assigned[mj[q]] = True
+    used = np.zeros(k, np.bool_)
+    for q in range(mj_all.shape[0]):
+        used[mj_all[q]] = True
+    for i in range(m):
+        best[i] += miss_llr
+    return out, ti, mj, rank, best, hit, used, last, assigned
+
+
+@numba.njit(cache=True)
+def imm_update(x, P, mu, ti, nu, S, PHt, loglik, sel):
+    """IMM update of the tracks ``ti`` (each at most once), on copies of the states.
+
+    Every model of track ``ti[q]`` takes the Kalman update of innovation row
+    ``sel[q * r + j]`` (j the model), and its model probabilities the likelihoods of those rows.
+
+    Parameters
+    ----------
+    x : ndarray of shape (m, r, d)
+    P : ndarray of shape (m, r, d, d)
+    mu : ndarray of shape (m, r)
+    ti : ndarray of shape (p,), int
+    nu, S, PHt, loglik : innovation rows, shapes (n, k), (n, k, k), (n, d, k), (n,)
+    sel : ndarray of shape (p * r,), int
+
+    Returns
+    -------
+    x, P, mu : the updated copies
+    """
+    m, r, d = x.shape
+    p = ti.shape[0]
+    xn = x.copy()
+    Pn = P.copy()
+    mun = mu.copy()
+    rows = np.empty(p * r, np.int64)
+    ll = np.empty((p, r))
+    for q in range(p):
+        for j in range(r):
+            rows[q * r + j] = ti[q] * r + j
+            ll[q, j] = loglik[sel[q * r + j]]
+    gain_update(xn.reshape(m * r, d), Pn.reshape(m * r, d, d), rows, nu, S, PHt, sel)
+    imm_mode_update(mun, ti, ll)
+    return xn, Pn, mun
+
+
+# --------------------------------------------------------------------------------------------
+# Tracker bookkeeping
+
+
+@numba.njit(cache=True)
+def unique_inverse(a):
+    """Sorted distinct values of the int array ``a`` and the index of each element among them
+    (``np.unique(a, return_inverse=True)``)."""
+    k = a.shape[0]
+    o = np.argsort(a, kind="mergesort")
+    inv = np.empty(k, np.int64)
+    uniq = np.empty(k, a.dtype)
+    n = 0
+    for q in range(k):
+        v = a[o[q]]
+        if n == 0 or v != uniq[n - 1]:
+            uniq[n] = v
+            n += 1
+        inv[o[q]] = n - 1
+    return uniq[:n], inv
+
+
+@numba.njit(cache=True)
+def picture(x, P, sel):
+    """Components ``sel`` of the means (m, d) and covariances (m, d, d) (zeros where ``sel``
+    is -1), shapes (m, s) and (m, s, s), and whether each track's mean and covariance are
+    finite (m,)."""
+    m, d = x.shape
+    ns = sel.shape[0]
+    X = np.zeros((m, ns))
+    PP = np.zeros((m, ns, ns))
+    finite = np.ones(m, np.bool_)
+    for i in range(m):
+        ok = True
+        for a in range(d):
+            if not np.isfinite(x[i, a]):
+                ok = False
+            for b in range(d):
+                if not np.isfinite(P[i, a, b]):
+                    ok = False
+        finite[i] = ok
+        for a in range(ns):
+            if sel[a] < 0:
+                continue
+            X[i, a] = x[i, sel[a]]
+            for b in range(ns):
+                if sel[b] >= 0:
+                    PP[i, a, b] = P[i, sel[a], sel[b]]
+    return X, PP, finite

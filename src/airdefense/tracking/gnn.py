@@ -134,29 +134,17 @@ class GlobalNearestNeighbour:
         sensor = np.asarray(sensor, int)
         rows = inn.ti * nsensors + sensor[inn.mj]
         sel = _best_assignment(rows, inn.mj, g, m * nsensors, k)
-        ti, mj = inn.ti[sel], inn.mj[sel]
         when = meas.offset_s if meas.offset_s is not None else meas.time_s
-        o = np.lexsort((when[mj], ti))  # by track, then by time
-        sel, ti, mj = sel[o], ti[o], mj[o]
-        first = np.r_[True, ti[1:] != ti[:-1]] if ti.size else np.zeros(0, bool)
-        start = np.flatnonzero(first)
-        rank = np.arange(ti.size) - np.repeat(start, np.diff(np.r_[start, ti.size]))
-        best = np.zeros(m)
-        np.maximum.at(best, ti, g[sel])
-        llr = np.full(m, np.log1p(-self.pd * self.pg)) + best
+        # By track, then by time: rank r is a track's r-th measurement.
+        sel, ti, mj, rank, llr, hit, used, mot, assigned = _k.update_sequence(
+            np.asarray(sel, np.int64), np.asarray(inn.ti, np.int64),
+            np.asarray(inn.mj, np.int64), g, np.asarray(when, float), m, k,
+            float(np.log1p(-self.pd * self.pg)))
         if ti.size:
             state = filt.update(state, inn.take(sel[rank == 0]))
             for r in range(1, int(rank.max()) + 1):  # a track's r-th measurement, all tracks
                 s = rank == r
                 state = filt.update(state, filt.innovations(state, ti[s], meas, mj[s]))
-        hit = np.zeros(m, bool)
-        hit[ti] = True
-        used = np.zeros(k, bool)
-        used[inn.mj] = True
-        mot = np.full(m, -1)
-        mot[ti] = mj  # the last (latest) measurement of each track
-        assigned = np.zeros(k, bool)
-        assigned[mj] = True
         return state, hit, used, mot, llr, assigned
 
 

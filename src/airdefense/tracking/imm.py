@@ -233,15 +233,12 @@ class IMMFilter:
         """Update the tracks ``inn.ti`` (each at most once): every model, then the probabilities."""
         if len(inn.ti) == 0:
             return state
-        m, r, d = state.x.shape
-        ti = np.asarray(inn.ti, np.int64)
-        x, P, mu = state.x.copy(), state.P.copy(), state.mu.copy()
-        sel = np.arange(len(ti) * r) if inn.pairs is None else inn.rows()
+        r = state.x.shape[1]
+        sel = np.arange(len(inn.ti) * r) if inn.pairs is None else inn.rows()
         f = inn.flat
-        _k.gain_update(x.reshape(m * r, d), P.reshape(m * r, d, d),
-                       (ti[:, None] * r + np.arange(r)).ravel(), f.nu, f.S, f.PHt, sel)
-        _k.imm_mode_update(mu, ti, inn.model_loglik)
-        return IMMState(x, P, mu)
+        return IMMState(*_k.imm_update(state.x, state.P, state.mu,
+                                       np.asarray(inn.ti, np.int64), f.nu, f.S, f.PHt,
+                                       f.loglik, sel))
 
     def update_weighted(self, state: IMMState, inn: IMMInnovations, beta, beta0) -> IMMState:
         """JPDA update of every model; model probabilities averaged over the association events."""

@@ -12,12 +12,14 @@ is moved forward to the step's time. Misses are counted once per step, for steps
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from airdefense.errors import AirDefenseError
+from airdefense.tracking import _kernels as _k
 from airdefense.tracking.base import Tracks
 from airdefense.tracking.gating import ChiSquareGate
 from airdefense.tracking.gnn import GlobalNearestNeighbour
@@ -160,7 +162,8 @@ class MultiTargetTracker:
             t_meas = np.minimum(meas.time_s, time_s)
             if prev is not None:
                 t_meas = np.maximum(t_meas, prev)
-            meas = replace(meas, offset_s=t_meas - time_s)
+            meas = copy.copy(meas)  # the caller's measurements stay as they were
+            meas.offset_s = t_meas - time_s
             if self.onepass and hasattr(self.associator, "associate_sensors"):
                 self._one_pass(meas, time_s, hit, truth, llr)
             else:
@@ -172,17 +175,20 @@ class MultiTargetTracker:
                 self.new_tracks.append((int(self.manager.track_id[k]),
                                         int(self.manager.truth_id[k]), float(time_s)))
         x, P = self.state.moments()
-        finite = np.isfinite(x).all(axis=1) & np.isfinite(P).all(axis=(1, 2))
+        X, PP, finite = _k.picture(x, P, self._out)
         keep = ~self.manager.doomed(P, self.ndim) & finite
         if not keep.all():
             self.state = self.state.take(keep)
             self.manager.keep(keep)
-            x, P = x[keep], P[keep]
-        return self._tracks(time_s, x, P)
+            X, PP = X[keep], PP[keep]
+        mg = self.manager
+        return Tracks(time_s=float(time_s), track_id=mg.track_id.copy(), x=X, P=PP,
+                      quality=mg.quality.copy(), confirmed=mg.confirmed.copy(),
+                      truth_id=mg.truth_id.copy())
 
     def _one_pass(self, meas: Measurements, time_s: float, hit, truth, llr) -> None:
         # Every radar's rows in one gate, one assignment (rows: track x radar), one births call.
-        sensors, rad = np.unique(meas.sensor, return_inverse=True)
+        sensors, rad = _k.unique_inverse(np.asarray(meas.sensor, np.int64))
         inn = self.gate(self.filter, self.state, meas)
         self.state, h, used, mot, ll, _ = self.associator.associate_sensors(
             self.filter, self.state, inn, meas, rad.reshape(-1), len(sensors))
@@ -267,20 +273,6 @@ class MultiTargetTracker:
                 self.new_tracks.append((int(ids[k]), int(mg.truth_id[len(mg) - len(rows) + k]),
                                         float(time_s)))
         return rows
-
-    def _tracks(self, time_s, x, P) -> Tracks:
-        m = len(x)
-        sel = self._out
-        ok = sel >= 0
-        X = np.zeros((m, 6))
-        X[:, ok] = x[:, sel[ok]]
-        PP = np.zeros((m, 6, 6))
-        k = int(ok.sum())
-        PP[:, ok[:, None] & ok[None, :]] = P[:, sel[ok][:, None], sel[ok][None, :]].reshape(m, k * k)
-        mg = self.manager
-        return Tracks(time_s=float(time_s), track_id=mg.track_id.copy(), x=X, P=PP,
-                      quality=mg.quality.copy(), confirmed=mg.confirmed.copy(),
-                      truth_id=mg.truth_id.copy())
 
 
 @dataclass
