@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from airdefense.c2 import _kernels
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, loss_law
 
 __all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "classify", "evaluate_threats",
@@ -79,13 +80,6 @@ def predict_states(x: np.ndarray, ballistic: np.ndarray, tau_s) -> np.ndarray:
     return out[0] if np.ndim(tau_s) == 0 else out
 
 
-def _gauss_mean_exp2(mu2: np.ndarray, sigma2: np.ndarray, radius: np.ndarray) -> np.ndarray:
-    # E[2^-(|d|/R)^2] for d ~ N(mu, sigma^2 I_2): a closed form of the Gaussian integral.
-    a = np.log(2.0) / np.maximum(radius, 1e-9) ** 2
-    s = 1.0 + 2.0 * a * sigma2
-    return np.exp(-a * mu2 / s) / s
-
-
 def expected_loss_fraction(miss_m, sigma_m, radius_m, area_radius_m=0.0) -> np.ndarray:
     """Expected fraction of an asset's value lost to one impact, under the damage law.
 
@@ -114,10 +108,10 @@ def expected_loss_fraction(miss_m, sigma_m, radius_m, area_radius_m=0.0) -> np.n
     """
     mu2 = np.asarray(miss_m, float) ** 2
     s2 = np.asarray(sigma_m, float) ** 2
-    a1, w1, a2, w2 = loss_law(radius_m, area_radius_m)
-    p_des = a1 * _gauss_mean_exp2(mu2, s2, w1)
-    p_dam = a2 * _gauss_mean_exp2(mu2, s2, w2)
-    return p_des + DAMAGED_VALUE_FRACTION * (p_dam - p_des)
+    args = np.broadcast_arrays(mu2, s2, *loss_law(radius_m, area_radius_m))
+    out = _kernels.loss_fractions(*(np.ascontiguousarray(a).ravel() for a in args),
+                                  DAMAGED_VALUE_FRACTION)
+    return out.reshape(args[0].shape)
 
 
 def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarray,
@@ -168,39 +162,26 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                 "impact_enu": x[:, :3].copy() if m else np.zeros((0, 3))}
     radii = {**DEFAULT_LETHAL_RADIUS_M, **(lethal_radius_m or {})}
     ballistic = kind == "ballistic"
-    # Ballistic: time to reach the ground under gravity alone.
-    z0, vz = x[:, 2], x[:, 5]
-    t_imp = (vz + np.sqrt(np.maximum(vz * vz + 2.0 * _G * np.maximum(z0, 0.0), 0.0))) / _G
-    r = asset_enu[None, :, :2] - x[:, None, :2]
-    v = x[:, None, 3:5]
-    vv = np.maximum(np.sum(v * v, axis=-1), 1e-9)
-    tca = np.maximum(np.sum(r * v, axis=-1) / vv, 0.0)
-    tgo = np.where(ballistic[:, None], t_imp[:, None], tca)  # (m, a)
-    point = x[:, None, :2] + v * tgo[..., None]
-    miss = np.linalg.norm(asset_enu[None, :, :2] - point, axis=-1)
     if P is not None:
         pos_var = 0.5 * (P[:, 0, 0] + P[:, 1, 1])
         vel_var = 0.5 * (P[:, 3, 3] + P[:, 4, 4])
     else:
         pos_var = vel_var = np.zeros(m)
-    dist = np.sqrt(vv) * tgo
-    sigma2 = (pos_var[:, None] + vel_var[:, None] * tgo**2
-              + np.where(ballistic, 0.02, route_uncertainty)[:, None] ** 2 * dist**2)
+    # The damage law of each class's warhead against each asset, (classes, a, 4).
     hard = np.zeros(na) if asset_hardness is None else np.asarray(asset_hardness, float)
-    rk = np.array([radii.get(k, 50.0) for k in kind], float)
+    rk = np.array([radii.get(k, 50.0) for k in KINDS], float)
     R = rk[:, None] * (1.0 - hard)[None, :]
     if asset_radius_m is not None:
         ar = np.asarray(asset_radius_m, float)
         R = np.where(np.isnan(ar)[None, :], R, ar[None, :])
     area = np.zeros(na) if asset_area_radius_m is None else np.asarray(asset_area_radius_m)
-    loss = np.asarray(asset_value, float)[None, :] * expected_loss_fraction(
-        miss, np.sqrt(sigma2), R, area[None, :])
-    loss = np.where(np.asarray(asset_alive, bool)[None, :], loss, 0.0)
-    a = np.argmax(loss, axis=1)
-    rows = np.arange(m)
-    value = loss[rows, a]
-    has = value > 0
-    impact = np.concatenate([point[rows, a], np.zeros((m, 1))], axis=1)
-    impact[:, 2] = asset_enu[a, 2]
-    return {"kind": kind, "asset": np.where(has, a, -1), "time_to_go_s": tgo[rows, a],
-            "miss_m": miss[rows, a], "value": value, "impact_enu": impact}
+    law = np.ascontiguousarray(np.stack(np.broadcast_arrays(*loss_law(R, area[None, :])),
+                                        axis=-1))
+    row = np.array([KINDS.index(k) for k in kind], np.int64)
+    a, tgo, miss, value, impact = _kernels.threat_values(
+        np.ascontiguousarray(x, dtype=float), ballistic.astype(bool), pos_var.astype(float),
+        vel_var.astype(float), row, law, np.ascontiguousarray(asset_enu, dtype=float),
+        np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
+        DAMAGED_VALUE_FRACTION, _G)
+    return {"kind": kind, "asset": a, "time_to_go_s": tgo, "miss_m": miss, "value": value,
+            "impact_enu": impact}
