@@ -149,7 +149,6 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         Drop the pairs that cannot pay their cost (rule 5); their geometry is not computed.
     """
     m, L, B = len(tracks), len(launchers), len(batteries)
-    x = tracks.x
     kind = evaluation["kind"]
     ttg = np.maximum(evaluation["time_to_go_s"], 0.0)
     value = np.asarray(evaluation["value"], float)
@@ -174,35 +173,38 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         profitable = (value[:, None] * launchers.pk[:, kidx].T
                       > cost_weight * launchers.unit_cost[None, :])
     rows = np.flatnonzero(elig & (look & profitable).any(axis=1))
-    if rows.size == 0:
-        ready, cap, nonballistic_cap = _capacity(t, launchers, batteries, channels_free,
-                                                 battery_ok, decision_period_s)
-        return Options(allowed=np.zeros((m, L), bool), pk=np.zeros((m, L)),
-                       pair_cap=np.zeros((m, L), int), cap=cap, value=value,
-                       tof=np.full((m, L), np.inf), pip=np.zeros((m, L, 3)),
-                       nonballistic_cap=nonballistic_cap, ballistic=ballistic)
-    if rows.size < m:
+    ready, cap, nonballistic_cap = _capacity(t, launchers, batteries, channels_free, battery_ok,
+                                             decision_period_s)
+    full = {"allowed": np.zeros((m, L), bool), "pk": np.zeros((m, L)),
+            "pair_cap": np.zeros((m, L), int), "tof": np.full((m, L), np.inf),
+            "pip": np.zeros((m, L, 3))}
+    if rows.size:
         # The other tracks get no geometry and no options: the rules run on these rows only
-        # (every rule above is row by row, so the rows all qualify there).
-        sub = engagement_options(
-            t, tracks.select(rows), {k: np.asarray(v)[rows] for k, v in evaluation.items()},
-            launchers, book, batteries, channels_free, battery_ok, heights_fn,
-            networked=networked, cost_weight=cost_weight, decision_period_s=decision_period_s,
-            profitable_only=profitable_only)
-        full = {"allowed": np.zeros((m, L), bool), "pk": np.zeros((m, L)),
-                "pair_cap": np.zeros((m, L), int), "tof": np.full((m, L), np.inf),
-                "pip": np.zeros((m, L, 3))}
+        # (every rule is row by row).
+        sub = _rules(t, tracks.select(rows) if rows.size < m else tracks, kind[rows], ttg[rows],
+                     value[rows], kidx[rows], ballistic[rows], fired_b[rows], look[rows],
+                     profitable[rows], launchers, batteries, battery_ok, heights_fn, ready,
+                     nonballistic_cap, cost_weight, profitable_only)
         for key, arr in full.items():
-            arr[rows] = getattr(sub, key)
-        return Options(**full, cap=sub.cap, value=value,
-                       nonballistic_cap=sub.nonballistic_cap, ballistic=ballistic)
-    geo = feasibility(x, launchers, heights_fn, t, quality=getattr(tracks, "quality", None),
+            arr[rows] = sub[key]
+    allowed = full.pop("allowed")
+    return Options(allowed=allowed & (cap > 0)[None, :], **full, cap=cap, value=value,
+                   nonballistic_cap=nonballistic_cap, ballistic=ballistic)
+
+
+def _rules(t, tracks, kind, ttg, value, kidx, ballistic, fired_b, look, profitable, launchers,
+           batteries, battery_ok, heights_fn, ready, nonballistic_cap, cost_weight,
+           profitable_only) -> dict:
+    """Rules 2-6 for eligible tracks: ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L) and
+    ``pip`` (m, L, 3)."""
+    m, L, B = len(tracks), len(launchers), len(batteries)
+    lb = launchers.battery
+    geo = feasibility(tracks.x, launchers, heights_fn, t,
+                      quality=getattr(tracks, "quality", None),
                       kind=kind, cov=getattr(tracks, "P", None))
     tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
     pk = np.asarray(geo["pk"], float)
     # 2. Geometry and readiness.
-    ready, cap, nonballistic_cap = _capacity(t, launchers, batteries, channels_free, battery_ok,
-                                             decision_period_s)
     in_time = tof <= ttg[:, None] + _TTG_SLACK_S
     geo_ok = inside & in_time & (pk > 0)
     # 3. Doctrine.
@@ -218,7 +220,7 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     # 4. Reserve for ballistic tracks.
     reserve_ok = ballistic[:, None] | (nonballistic_cap[lb] > 0)[None, :]
 
-    able = doctrine_ok & (left > 0) & reserve_ok & elig[:, None]
+    able = doctrine_ok & (left > 0) & reserve_ok
     allowed = able & geo_ok & ready[None, :] & look
 
     # Future chances (for layering and deferral): predicted path, same envelope.
@@ -259,9 +261,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
             allowed[:, rank == r] &= ~outer_chance[:, None]
 
     pair_cap = np.where(allowed, np.maximum(pair_cap, 0), 0)
-    return Options(allowed=allowed & (pair_cap > 0) & (cap > 0)[None, :], pk=pk,
-                   pair_cap=pair_cap, cap=cap, value=value, tof=tof, pip=pip,
-                   nonballistic_cap=nonballistic_cap, ballistic=ballistic)
+    return {"allowed": allowed & (pair_cap > 0), "pk": pk, "pair_cap": pair_cap, "tof": tof,
+            "pip": pip}
 
 
 def cycle_options(assigner, t: float, tracks, evaluation: dict, launchers, book, batteries,
