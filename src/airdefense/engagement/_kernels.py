@@ -430,3 +430,30 @@ def fly_rounds(ids, pos, aim, launch_t, max_tof, capture, vb, tb, v0, k, truth0,
         pos[i, 1] += vy * span
         pos[i, 2] += vz * span
     return ended, t_end, miss_out
+
+
+@njit(cache=True)
+def reaim_rounds(ids, xs, g, t_ref, tau0, pos, max_tof, vb, tb, v0, k, aim, aim_t, n_grid,
+                 n_iter, tol_m):
+    """Re-aim interceptors ``ids`` at the intercepts of targets on predicted paths.
+
+    ``xs`` (f, 6) target states at ``t_ref`` (f,) s, ``g`` (f,) their downward acceleration,
+    ``tau0`` (f,) the rounds' time since launch; the per-interceptor arrays are indexed by
+    ``ids``. Sets ``aim`` (N, 3) and ``aim_t`` (N,) in place: the intercept point and time, or
+    the target's position and NaN where the round cannot reach it. Each solve starts near the
+    last intercept (:func:`_solve_pair`).
+    """
+    for r in range(ids.size):
+        i = ids[r]
+        x = xs[r]
+        u = _solve_pair(x, g[r], pos[i, 0], pos[i, 1], pos[i, 2], vb[i], tb[i], v0[i], k[i],
+                        tau0[r], max(max_tof[i] - tau0[r], 0.5), aim_t[i] - t_ref[r], n_grid,
+                        n_iter, tol_m)
+        if math.isfinite(u):
+            aim_t[i] = t_ref[r] + u
+            aim[i, 0] = x[0] + x[3] * u
+            aim[i, 1] = x[1] + x[4] * u
+            aim[i, 2] = x[2] + x[5] * u - 0.5 * g[r] * u * u
+        else:  # the target outruns the round: keep pointing at it
+            aim_t[i] = math.nan
+            aim[i, 0], aim[i, 1], aim[i, 2] = x[0], x[1], x[2]

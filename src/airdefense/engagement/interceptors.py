@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from airdefense.engagement import _kernels
-from airdefense.engagement.flyout import Flyout, ballistic_path, solve_intercept
+from airdefense.engagement.flyout import Flyout
 
 __all__ = ["InterceptorState", "CAPTURE_RADIUS_M", "RADAR_GUIDED"]
 
@@ -114,22 +114,15 @@ class InterceptorState:
         """
         if ids.size == 0:
             return
+        ids = np.asarray(ids, np.int64)
         tau0 = np.zeros(ids.size) if t is None else np.maximum(t - self.launch_t[ids], 0.0)
-        x = np.hstack([target_pos, target_vel])
-        path = ballistic_path(x, gravity)
-        fl = self.flyout(ids)
-        horizon = np.maximum(self.max_tof[ids] - tau0, 0.5)
         t_ref = self.launch_t[ids] if t is None else np.full(ids.size, float(t))
-        u = solve_intercept(path, self.pos[ids][:, None, :], _col(fl), horizon[:, None],
-                            tau0[:, None], u0=(self.aim_t[ids] - t_ref)[:, None])[:, 0]
-        ok = np.isfinite(u)
-        self.aim_t[ids] = np.where(ok, t_ref + u, np.nan)
-        if ok.any():
-            g = None if gravity is None else np.asarray(gravity)[ok]
-            pos, _ = ballistic_path(x[ok], g)(u[ok][:, None])
-            self.aim[ids[ok]] = pos[:, 0]
-        # Without a solution (target outrunning the round) keep pointing at the target.
-        self.aim[ids[~ok]] = target_pos[~ok]
+        g = np.zeros(ids.size) if gravity is None else np.asarray(gravity, float)
+        _kernels.reaim_rounds(ids, np.ascontiguousarray(np.hstack([target_pos, target_vel]),
+                                                        dtype=float),
+                              np.ascontiguousarray(np.broadcast_to(g, ids.shape)), t_ref, tau0,
+                              self.pos, self.max_tof, self.vb, self.tb, self.v0, self.k,
+                              self.aim, self.aim_t, 16, 5, 0.01)
 
     def fly(self, ids: np.ndarray, truth0: np.ndarray, truth1: np.ndarray, t: float, dt: float
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -157,8 +150,4 @@ class InterceptorState:
                                    np.ascontiguousarray(truth0, dtype=float),
                                    np.ascontiguousarray(truth1, dtype=float), float(t),
                                    float(dt))
-
-
-def _col(fl: Flyout) -> Flyout:
-    return Flyout(fl.vb[:, None], fl.tb[:, None], fl.v0[:, None], fl.k[:, None])
 
