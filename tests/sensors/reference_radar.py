@@ -158,7 +158,8 @@ def _network_class():
             self._gamma_scale = 1.0 / self._gamma_shape
             self._steady = self.swerling == 0
             shapes = np.unique(self._gamma_shape)
-            self._gamma_one = (float(shapes[0]), float(1.0 / shapes[0])) if shapes.size == 1 else None
+            self._gamma_one = ((float(shapes[0]), float(1.0 / shapes[0])) if shapes.size == 1
+                               else None)
             self._any_steady = bool(self._steady.any())
             self._ref_snr_lin = db_to_linear(self.ref_snr_db)
             # Covariance template per radar, flattened (4 x 4): NaN in the range-rate row and column
@@ -509,7 +510,8 @@ def _network_class():
                 inside = np.abs(np.angle(np.exp(1j * (az - lim[2])))) <= lim[3]
                 if not inside.all():
                     keep = np.flatnonzero(inside)
-                    radar, tau, pol, rdot, zt = radar[keep], tau[keep], pol[keep], rdot[keep], zt[keep]
+                    radar, tau, pol = radar[keep], tau[keep], pol[keep]
+                    rdot, zt = rdot[keep], zt[keep]
             noise = rng.standard_normal((radar.size, 4)) if radar.size else np.zeros((0, 4))
             return radar, tau, pol, rdot, zt, np.full(radar.size, -1), noise
 

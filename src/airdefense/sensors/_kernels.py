@@ -116,7 +116,7 @@ _jit = numba.njit(cache=True, error_model="numpy")
 
 @_jit
 def wrapped_offset(a):
-    """Angle ``a`` wrapped to (-pi, pi] through its sine and cosine (``angle(exp(1j a))``)."""
+    """Angle ``a`` wrapped to [-pi, pi] through its sine and cosine (``angle(exp(1j a))``)."""
     return math.atan2(math.sin(a), math.cos(a))
 
 
@@ -158,7 +158,7 @@ def aspect_rcs(px, py, pz, vx, vy, vz, ox, oy, oz, front, side, tail):
 
 @_jit
 def pair_geometry(geo, frame, i, x, y, z, out):
-    """Geometry of radar ``i`` against the point ``(x, y, z)`` (ENU, m); True if covered.
+    """Geometry of radar ``i`` against the point ``(x, y, z)`` (ENU, m) and its coverage.
 
     ``out`` (5,) receives the target height above the frame's sphere (m), the sine of the
     local elevation, range (m), azimuth and elevation (rad); returns ``(covered, offset)``
@@ -187,25 +187,23 @@ def pair_geometry(geo, frame, i, x, y, z, out):
     cos_g = (x * ux + y * uy + zc * uz) / norm_t
     off = az - geo[i, G_BORESIGHT]
     off -= _TWO_PI * math.floor((off + math.pi) * _INV_TWO_PI)
-    re = kf * r
-    h_msl = h_t + frame[2]
-    h2 = 0.0 if h_msl < 0.0 else h_msl
-    ang = geo[i, G_HORIZON] + math.atan(math.sqrt(h2 * (2 * re + h2)) / re)
     out[0] = h_t
     out[1] = sin_le
     out[2] = rng
     out[3] = az
     out[4] = el
-    cov = True
+    cov = abs(off) <= geo[i, G_HALF_SECTOR]
     for j in range(3):
         if not (out[j] >= geo[i, G_LO + j] and out[j] <= geo[i, G_HI + j]):
             cov = False
-    if not abs(off) <= geo[i, G_HALF_SECTOR]:
-        cov = False
-    # Below the sea-level sphere a target is under the horizon (its chord enters the earth);
-    # 1 mm of slack keeps points placed on the surface (rounding) above it.
-    if not (cos_g >= math.cos(min(kf * ang, math.pi)) and h_msl >= -1e-3):
-        cov = False
+    if cov:  # the horizon, last (two transcendental functions)
+        re = kf * r
+        h_msl = h_t + frame[2]
+        h2 = 0.0 if h_msl < 0.0 else h_msl
+        ang = geo[i, G_HORIZON] + math.atan(math.sqrt(h2 * (2 * re + h2)) / re)
+        # Below the sea-level sphere a target is under the horizon (its chord enters the
+        # earth); 1 mm of slack keeps points placed on the surface (rounding) above it.
+        cov = cos_g >= math.cos(min(kf * ang, math.pi)) and h_msl >= -1e-3
     return cov, off
 
 
@@ -433,7 +431,7 @@ def _cell_keys(cells, sizes):
                 v = v * sizes[q] + cells[j, q]
             key[j] = v
         return key
-    order = np.arange(k)  # pragma: no cover - only for absurdly fine cells
+    order = np.arange(k)  # absurdly fine cells: rank the rows
     for q in range(3, -1, -1):
         order = order[np.argsort(cells[order, q], kind="mergesort")]
     rank = -1
