@@ -18,6 +18,8 @@ import math
 import numpy as np
 from numba import njit
 
+from airdefense.engagement.pk import pk_one
+
 
 @njit(cache=True)
 def fly_distance(tau, vb, tb, v0, k):
@@ -224,21 +226,24 @@ def envelope_margins(pos, vel, tof, h, jj, lp):
 
 
 @njit(cache=True)
-def launch_now(x, g, lp, radius, horizon, n_grid, n_iter, tol_m):
-    """Intercepts of rounds launched now at every (track, launcher) pair, and their envelope.
+def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n_grid, n_iter,
+               tol_m):
+    """Intercepts of rounds launched now at every (track, launcher) pair, envelope and Pk.
 
-    ``x`` (m, 6), ``g`` (m,), ``lp`` (L, 17) launcher rows (see :func:`launch_windows`),
-    ``radius`` of the height sphere (inf: flat), ``horizon`` (m, L) s. Returns ``tof`` (m, L)
-    (inf where none), the PIP ``pip`` and the target velocity there ``vpip`` (m, L, 3), its
-    height ``h`` and ``margin, range_m, crossing_m, speed_mps`` (m, L) as
-    :func:`envelope_at` (a pair without intercept is evaluated at the track's position).
+    ``x`` (m, 6), ``g`` (m,), ``lp`` (L, 19) launcher rows (see :func:`launch_windows`),
+    ``radius`` of the height sphere (inf: flat), ``horizon`` (m, L) s, ``pk_base`` (m, L) the
+    class table values, ``target_g``, ``sigma_m``, ``quality`` (m,) per track. Returns ``tof``
+    (m, L) (inf where none), the PIP ``pip`` and the target velocity there ``vpip`` (m, L, 3),
+    and ``parts`` (6, m, L): height, margin, range, crossing, speed (as :func:`envelope_at`;
+    a pair without intercept is evaluated at the track's position) and the kill probability
+    (:func:`airdefense.engagement.pk.pk_one`; 0 outside the envelope).
     """
     m = x.shape[0]
     L = lp.shape[0]
     tof = np.empty((m, L))
     pip = np.empty((m, L, 3))
     vpip = np.empty((m, L, 3))
-    parts = np.empty((5, m, L))
+    parts = np.empty((6, m, L))
     for i in range(m):
         xi = x[i]
         gi = g[i]
@@ -261,6 +266,12 @@ def launch_now(x, g, lp, radius, horizon, n_grid, n_iter, tol_m):
             parts[2, i, j] = r
             parts[3, i, j] = cross
             parts[4, i, j] = speed
+            pk = 0.0
+            if math.isfinite(u) and margin >= 0.0:
+                pk = pk_one(pk_base[i, j], r / lp[j, 4], hh / lp[j, 6], cross / lp[j, 8],
+                            speed / lp[j, 7], target_g[i] / lp[j, 17], sigma_m[i], lp[j, 18],
+                            quality[i])
+            parts[5, i, j] = pk
     return tof, pip, vpip, parts
 
 
@@ -268,9 +279,10 @@ def launch_now(x, g, lp, radius, horizon, n_grid, n_iter, tol_m):
 def launch_windows(x, g, horizon, lp, radius, n, n_refine):
     """Earliest and latest launch delays whose intercept stays inside the envelope, each (m, L).
 
-    ``x`` (m, 6), ``g`` (m,), ``horizon`` (m,) s; ``lp`` (L, 17) launcher rows ``[x, y, z,
+    ``x`` (m, 6), ``g`` (m,), ``horizon`` (m,) s; ``lp`` (L, 19) launcher rows ``[x, y, z,
     min_range, max_range, min_alt, max_alt, max_tgt_speed, max_cross, min_tof, max_elev, vb,
-    tb, v0, k, max_tof, tan_max_elev]`` (the last inf where no overhead cone); ``radius`` of the height sphere (inf: flat). The envelope is sampled at ``n``
+    tb, v0, k, max_tof, tan_max_elev, max_g, basket]`` (``tan_max_elev`` inf where no
+    overhead cone, ``max_cross`` inf where no crossing limit); ``radius`` of the height sphere (inf: flat). The envelope is sampled at ``n``
     intercept times over the horizon, then its first entry and last exit are bisected
     ``n_refine`` times. NaN where no intercept is inside.
     """

@@ -29,7 +29,7 @@ import numpy as np
 
 from airdefense.engagement import _kernels
 from airdefense.engagement.flyout import GRAVITY_MPS2
-from airdefense.engagement.pk import CLASS_G, kill_probability, position_sigma
+from airdefense.engagement.pk import CLASS_G, position_sigma
 from airdefense.engagement.presets import THREAT_CLASSES
 from airdefense.geo import sphere_radius_of
 
@@ -113,17 +113,6 @@ def envelope_margin(launchers, pos, vel, tof, h, trailing: int = 0
         _launcher_rows(launchers))
     margin, r, cross, speed = (a.reshape(shape) for a in out)
     return margin, {"range_m": r, "crossing_m": cross, "speed_mps": speed}
-
-
-def _pk(launchers, kind_code, parts, h, target_g, sigma, quality):
-    Ls = launchers
-    cmax = Ls.max_cross
-    cfrac = parts["crossing_m"] / np.where(np.isfinite(cmax), cmax, np.inf)
-    return kill_probability(
-        Ls.pk[:, kind_code].T, range_frac=parts["range_m"] / Ls.max_range,
-        alt_frac=h / Ls.max_alt, crossing_frac=cfrac,
-        speed_frac=parts["speed_mps"] / Ls.max_tgt_speed,
-        g_ratio=target_g / Ls.max_g, sigma_m=sigma, basket_m=Ls.basket, quality=quality)
 
 
 def _horizon(x, g, heights_fn, horizon_s):
@@ -215,13 +204,12 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
     U = _horizon(x, g, heights_fn, horizon_s)
     H = np.minimum(U[:, None], Ls.max_tof[None, :])
     rows = _launcher_rows(Ls)
-    tof, pip, vpip, (h, margin, rng_m, cross, speed) = _kernels.launch_now(
+    tof, pip, vpip, (h, margin, rng_m, cross, speed, pk) = _kernels.launch_now(
         x, np.ascontiguousarray(g, dtype=float), rows, sphere_radius_of(heights_fn), H,
-        16, 5, 0.01)
+        np.ascontiguousarray(Ls.pk[:, kc].T), np.asarray(tg, float), np.asarray(sigma, float),
+        np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float), 16, 5, 0.01)
     parts = {"range_m": rng_m, "crossing_m": cross, "speed_mps": speed}
     inside = np.isfinite(tof) & (margin >= 0)
-    pk = _pk(Ls, kc, parts, h, tg[:, None], sigma[:, None], q[:, None])
-    pk = np.where(inside, pk, 0.0)
     out = {"tof": tof, "pip": pip, "intercept_time_s": t + tof, "inside": inside,
            "margin": margin, "pk": pk, "crossing_m": parts["crossing_m"],
            "range_m": parts["range_m"]}
@@ -314,7 +302,7 @@ def _windows(rows, x, g, U, heights_fn, n, tol_s=0.1):
 
 
 def _launcher_rows(Ls) -> np.ndarray:
-    """The launcher figures of the compiled kernels, shape (L, 17) (see
+    """The launcher figures of the compiled kernels, shape (L, 19) (see
     :func:`_kernels.launch_windows`)."""
     fl = Ls.flyout
     emax = np.asarray(Ls.max_elev, float)
@@ -322,4 +310,4 @@ def _launcher_rows(Ls) -> np.ndarray:
     return np.ascontiguousarray(np.column_stack([
         Ls.enu, Ls.min_range, Ls.max_range, Ls.min_alt, Ls.max_alt, Ls.max_tgt_speed,
         Ls.max_cross, Ls.min_tof, Ls.max_elev, fl.vb, fl.tb, fl.v0, fl.k,
-        Ls.max_tof, tan_e]).astype(float))
+        Ls.max_tof, tan_e, Ls.max_g, Ls.basket]).astype(float))

@@ -20,6 +20,7 @@ Every factor is non-increasing in crossing range and in target speed, so the kil
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 __all__ = ["kill_probability", "draw_hits", "cumulative_kill_probability", "position_sigma",
            "BASKET_M", "CLASS_G", "EDGE_START", "EDGE_LOSS", "CROSSING_LOSS", "SPEED_LOSS",
@@ -43,9 +44,32 @@ BASKET_M = {"command": 150.0, "semi_active": 1000.0, "track_via_missile": 1000.0
 CLASS_G = {"drone": 2.0, "cruise": 4.0, "ballistic": 20.0, "aircraft": 7.0, "helicopter": 2.5}
 
 
-def _smoothstep(x):
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3.0 - 2.0 * x)
+@njit(cache=True)
+def pk_one(pk_base, range_frac, alt_frac, crossing_frac, speed_frac, g_ratio, sigma_m,
+           basket_m, quality):
+    """:func:`kill_probability` of one geometry (scalars): the law's single definition."""
+    e = max(range_frac, alt_frac)
+    xe = min(max((e - EDGE_START) / (1.0 - EDGE_START), 0.0), 1.0)
+    f_edge = 1.0 - EDGE_LOSS * (xe * xe * (3.0 - 2.0 * xe))
+    c = min(max(crossing_frac, 0.0), 1.0)
+    f_cross = 1.0 - CROSSING_LOSS * c * c
+    v = min(max(speed_frac, 0.0), 1.0)
+    f_speed = 1.0 - SPEED_LOSS * v * v
+    gr = max(g_ratio, 0.0)
+    f_man = min(1.0, 1.0 / max(G_MARGIN * gr, 1e-300))
+    s = sigma_m / basket_m
+    q = min(max(quality, 0.0), 1.0)
+    f_q = (1.0 - QUALITY_LOSS * (1.0 - q)) / (1.0 + s * s)
+    return min(max(pk_base * f_edge * f_cross * f_speed * f_man * f_q, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _pk_rows(args):
+    out = np.empty(args.shape[1])
+    for q in range(args.shape[1]):
+        out[q] = pk_one(args[0, q], args[1, q], args[2, q], args[3, q], args[4, q], args[5, q],
+                        args[6, q], args[7, q], args[8, q])
+    return out
 
 
 def kill_probability(pk_base, *, range_frac=0.0, alt_frac=0.0, crossing_frac=0.0,
@@ -84,20 +108,11 @@ def kill_probability(pk_base, *, range_frac=0.0, alt_frac=0.0, crossing_frac=0.0
     >>> float(kill_probability(0.8, crossing_frac=1.0))  # 0.8 * (1 - 0.4)
     0.48
     """
-    pk = np.asarray(pk_base, float)
-    e = np.maximum(np.asarray(range_frac, float), np.asarray(alt_frac, float))
-    f_edge = 1.0 - EDGE_LOSS * _smoothstep((e - EDGE_START) / (1.0 - EDGE_START))
-    c = np.clip(np.asarray(crossing_frac, float), 0.0, 1.0)
-    f_cross = 1.0 - CROSSING_LOSS * c * c
-    v = np.clip(np.asarray(speed_frac, float), 0.0, 1.0)
-    f_speed = 1.0 - SPEED_LOSS * v * v
-    gr = np.maximum(np.asarray(g_ratio, float), 0.0)
-    with np.errstate(divide="ignore"):
-        f_man = np.minimum(1.0, 1.0 / np.maximum(G_MARGIN * gr, 1e-300))
-    s = np.asarray(sigma_m, float) / np.asarray(basket_m, float)
-    q = np.clip(np.asarray(quality, float), 0.0, 1.0)
-    f_q = (1.0 - QUALITY_LOSS * (1.0 - q)) / (1.0 + s * s)
-    return np.clip(pk * f_edge * f_cross * f_speed * f_man * f_q, 0.0, 1.0)
+    args = np.broadcast_arrays(*(np.asarray(a, float) for a in (
+        pk_base, range_frac, alt_frac, crossing_frac, speed_frac, g_ratio, sigma_m, basket_m,
+        quality)))
+    shape = args[0].shape
+    return _pk_rows(np.stack([a.ravel() for a in args])).reshape(shape)
 
 
 def position_sigma(P: np.ndarray) -> np.ndarray:
