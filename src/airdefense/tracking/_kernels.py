@@ -274,6 +274,7 @@ def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
     w = np.empty(4)
     dd = np.zeros(3)
     vs = np.zeros(3)
+    HP = np.empty((4, d))
     m2 = 2 * n
     for q in range(p):
         i = rows[q]
@@ -295,18 +296,21 @@ def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
             if a == 1:
                 e = (e + math.pi) % _TWO_PI - math.pi
             nu[q, a] = e if valid[j, a] else 0.0
-        # PHt = P H' (H is zero beyond the first 2n columns, and often within them).
+        # PHt = P H' (H is zero beyond the first 2n columns, and often within them), as
+        # rows HP = H P of the symmetric P (contiguous inner loops).
         Pi = P[i]
         Pq = PHt[q]
-        for r in range(d):
-            for a in range(4):
-                Pq[r, a] = 0.0
         for a in range(4):
+            for r in range(d):
+                HP[a, r] = 0.0
             for c in range(m2):
                 h = H[a, c]
                 if h != 0.0:
                     for r in range(d):
-                        Pq[r, a] += Pi[r, c] * h
+                        HP[a, r] += h * Pi[c, r]
+        for r in range(d):
+            for a in range(4):
+                Pq[r, a] = HP[a, r]
         for a in range(4):
             for b in range(a, 4):
                 acc = 0.0

@@ -143,9 +143,9 @@ class Measurements:
         """
         z = np.ascontiguousarray(z, float)
         k = z.shape[0]
-        s = np.array(np.broadcast_to(np.asarray(sensor_enu, float), (k, 3)))
+        s = np.array(np.broadcast_to(np.asarray(sensor_enu, float), (k, 3)), order="C")
         z, R, valid, pos, pos_cov, scale = _k.polar_prepare(
-            z, np.ascontiguousarray(R, float), s, int(ndim))
+            z, np.array(R, float, order="C"), s, int(ndim))
         return cls(kind="polar", ndim=ndim, z=z, R=R, valid=valid, pos=pos, pos_cov=pos_cov,
                    sensor_enu=s, time_s=np.broadcast_to(np.asarray(time_s, float), (k,)).copy(),
                    sensor=np.zeros(k, int) if sensor is None else np.asarray(sensor, int),
