@@ -282,9 +282,10 @@ def launch_windows(x, g, horizon, lp, radius, n, n_refine):
     ``x`` (m, 6), ``g`` (m,), ``horizon`` (m,) s; ``lp`` (L, 19) launcher rows ``[x, y, z,
     min_range, max_range, min_alt, max_alt, max_tgt_speed, max_cross, min_tof, max_elev, vb,
     tb, v0, k, max_tof, tan_max_elev, max_g, basket]`` (``tan_max_elev`` inf where no
-    overhead cone, ``max_cross`` inf where no crossing limit); ``radius`` of the height sphere (inf: flat). The envelope is sampled at ``n``
-    intercept times over the horizon, then its first entry and last exit are bisected
-    ``n_refine`` times. NaN where no intercept is inside.
+    overhead cone, ``max_cross`` inf where no crossing limit); ``radius`` of the height sphere
+    (inf: flat). The envelope is sampled at ``n`` intercept times over the horizon, then its
+    first entry and last exit are bisected ``n_refine`` times. NaN where no intercept is
+    inside.
     """
     m = x.shape[0]
     L = lp.shape[0]
@@ -320,12 +321,15 @@ def launch_windows(x, g, horizon, lp, radius, n, n_refine):
                 dy = pos[q, 1] - lp[j, 1]
                 dz = pos[q, 2] - lp[j, 2]
                 d = math.sqrt(dx * dx + dy * dy + dz * dz)
-                tof = fly_time_to(d, vb, tb, v0, kk)
-                ok[q] = envelope_at(pos[q, 0], pos[q, 1], pos[q, 2], vel[q, 0], vel[q, 1],
-                                    vel[q, 2], tof, h[q], lp, j, True)[0] >= 0.0
+                # Out of range (envelope_at's first test) needs no time of flight.
+                ok[q] = lp[j, 3] <= d <= lp[j, 4]
                 if ok[q]:
-                    a = min(a, u[q] - tof)
-                    b = max(b, u[q] - tof)
+                    tof = fly_time_to(d, vb, tb, v0, kk)
+                    ok[q] = envelope_at(pos[q, 0], pos[q, 1], pos[q, 2], vel[q, 0], vel[q, 1],
+                                        vel[q, 2], tof, h[q], lp, j, True)[0] >= 0.0
+                    if ok[q]:
+                        a = min(a, u[q] - tof)
+                        b = max(b, u[q] - tof)
                 if q > 0 and ok[q] != ok[q - 1]:
                     if not any_flip:
                         k_first = q - 1
@@ -343,9 +347,10 @@ def launch_windows(x, g, horizon, lp, radius, n, n_refine):
                         pz = xi[2] + xi[5] * mid - 0.5 * gi * mid * mid
                         dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
                         d = math.sqrt(dx * dx + dy * dy + dz * dz)
-                        im = envelope_at(px, py, pz, xi[3], xi[4], xi[5] - gi * mid,
-                                         fly_time_to(d, vb, tb, v0, kk),
-                                         _height(px, py, pz, radius), lp, j, True)[0] >= 0.0
+                        im = lp[j, 3] <= d <= lp[j, 4] and envelope_at(
+                            px, py, pz, xi[3], xi[4], xi[5] - gi * mid,
+                            fly_time_to(d, vb, tb, v0, kk), _height(px, py, pz, radius), lp, j,
+                            True)[0] >= 0.0
                         if im == in_a:
                             ua = mid
                         else:
