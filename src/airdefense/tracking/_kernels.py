@@ -1196,3 +1196,69 @@ def picture(x, P, sel):
                 if sel[b] >= 0:
                     PP[i, a, b] = P[i, sel[a], sel[b]]
     return X, PP, finite
+
+
+@numba.njit(cache=True)
+def _popcount(v):
+    c = 0
+    while v:
+        v &= v - 1
+        c += 1
+    return c
+
+
+@numba.njit(cache=True)
+def record_scan(history, scans, misses, quality, truth_id, score, confirmed, confirm_time, hit,
+                truth, llr, N, M, alpha, confirm_llr, time_s):
+    """One scan of M-of-N bookkeeping for the first ``len(hit)`` tracks, in place; returns the
+    newly confirmed mask. ``truth`` (q,) or empty (not recorded); ``confirm_llr`` NaN: no
+    score rule."""
+    q = hit.shape[0]
+    mask = (1 << N) - 1
+    new = np.zeros(q, np.bool_)
+    for i in range(q):
+        h = 1 if hit[i] else 0
+        history[i] = ((history[i] << 1) | h) & mask
+        scans[i] += 1
+        misses[i] = 0 if h else misses[i] + 1
+        quality[i] = (1 - alpha) * quality[i] + alpha * h
+        if h and truth.shape[0]:
+            truth_id[i] = truth[i]
+        score[i] += llr[i]
+        ok = not confirmed[i] and _popcount(history[i]) >= M
+        if ok and not np.isnan(confirm_llr):
+            ok = score[i] >= confirm_llr
+        if ok:
+            confirmed[i] = True
+            confirm_time[i] = time_s
+            new[i] = True
+    return new
+
+
+@numba.njit(cache=True)
+def doomed_tracks(history, scans, misses, confirmed, P, n, N, M, delete_misses, max_sigma):
+    """Tracks to delete (m,): tentative ones that can no longer reach M hits in their window,
+    confirmed ones with ``delete_misses`` misses in a row, and those whose position sigma
+    (square root of the trace of the first ``n`` axes' covariance) exceeds ``max_sigma``."""
+    m = history.shape[0]
+    out = np.empty(m, np.bool_)
+    for i in range(m):
+        left = max(N - scans[i], 0)
+        tr = 0.0
+        for a in range(n):
+            tr += P[i, a, a]
+        if confirmed[i]:
+            out[i] = misses[i] >= delete_misses
+        else:
+            out[i] = _popcount(history[i]) + left < M
+        out[i] = out[i] or math.sqrt(tr) > max_sigma
+    return out
+
+
+@numba.njit(cache=True)
+def popcount(a):
+    """Number of set bits of each element of the int array ``a``."""
+    out = np.empty(a.shape[0], np.int64)
+    for i in range(a.shape[0]):
+        out[i] = _popcount(a[i])
+    return out

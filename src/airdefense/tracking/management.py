@@ -327,7 +327,7 @@ class TrackManager:
         self.scans = np.concatenate([self.scans, scans])
         self.misses = np.concatenate([self.misses, np.zeros(k, np.int64)])
         score = np.zeros(k) if score is None else np.asarray(score, float)
-        conf = _popcount(hist) >= self.M
+        conf = _k.popcount(hist) >= self.M
         if self.confirm_llr is not None:
             conf &= score >= self.confirm_llr
         conf |= self.M == 1
@@ -353,47 +353,25 @@ class TrackManager:
         llr : ndarray of shape (q,), optional
             Log-likelihood-ratio increment of this scan for each track.
         """
-        q = len(hit)
-        h = hit.astype(np.int64)
-        mask = (1 << self.N) - 1
-        self.history[:q] = ((self.history[:q] << 1) | h) & mask
-        self.scans[:q] += 1
-        self.misses[:q] = np.where(hit, 0, self.misses[:q] + 1)
-        self.quality[:q] = (1 - self.alpha) * self.quality[:q] + self.alpha * h
-        if truth_id is not None:
-            self.truth_id[:q] = np.where(hit, truth_id, self.truth_id[:q])
-        if llr is not None:
-            self.score[:q] += llr
-        hits = _popcount(self.history[:q])
-        new = ~self.confirmed[:q] & (hits >= self.M)
-        if self.confirm_llr is not None:
-            new &= self.score[:q] >= self.confirm_llr
-        self.confirmed[:q] |= new
-        self.confirm_time[:q][new] = time_s
-        return new
+        return _k.record_scan(
+            self.history, self.scans, self.misses, self.quality, self.truth_id, self.score,
+            self.confirmed, self.confirm_time, np.asarray(hit, bool),
+            np.zeros(0, np.int64) if truth_id is None else np.asarray(truth_id, np.int64),
+            np.zeros(len(hit)) if llr is None else np.asarray(llr, float), self.N, self.M,
+            self.alpha, np.nan if self.confirm_llr is None else float(self.confirm_llr),
+            float(time_s))
 
     def doomed(self, P: np.ndarray, ndim: int) -> np.ndarray:
-        """Tracks to delete now, shape (m,), given their covariances (m, d, d)."""
-        hits = _popcount(self.history)
-        left = np.maximum(self.N - self.scans, 0)
-        # Past N scans, "left" is 0: a tentative track lives while its window holds M hits.
-        tentative_dead = ~self.confirmed & (hits + left < self.M)
-        lost = self.confirmed & (self.misses >= self.delete_misses)
-        sig = np.sqrt(np.trace(P[:, :ndim, :ndim], axis1=1, axis2=2))
-        return tentative_dead | lost | (sig > self.max_pos_sigma)
+        """Tracks to delete now, shape (m,), given their covariances (m, d, d).
+
+        Past N scans a tentative track lives while its window holds M hits.
+        """
+        return _k.doomed_tracks(self.history, self.scans, self.misses, self.confirmed, P,
+                                int(ndim), self.N, self.M, self.delete_misses,
+                                self.max_pos_sigma)
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the tracks where ``mask`` is true."""
         for f in ("track_id", "history", "scans", "misses", "confirmed", "quality", "truth_id",
                   "confirm_time", "score"):
             setattr(self, f, getattr(self, f)[mask])
-
-
-def _popcount(a: np.ndarray) -> np.ndarray:
-    a = a.astype(np.uint64)
-    if hasattr(np, "bitwise_count"):
-        return np.bitwise_count(a).astype(np.int64)
-    out = np.zeros(a.shape, np.int64)  # pragma: no cover - numpy < 2
-    for i in range(63):
-        out += ((a >> np.uint64(i)) & np.uint64(1)).astype(np.int64)
-    return out
