@@ -8,9 +8,9 @@ noise scaled by the detecting radar's cross-range accuracy; the track is dropped
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from airdefense.sensors.base import Detections
+from airdefense.tracking import _kernels
 from airdefense.tracking.base import Tracks
 
 __all__ = ["TruthTracker"]
@@ -82,7 +82,7 @@ class TruthTracker:
         if real.any():
             # A filtered track averages its measurements and fuses its radars: each axis as
             # well as the best radar measures it this step.
-            fresh = _take_detections(detections.truth_id[real], detections.z[real],
+            fresh = _kernels.truth_take_detections(detections.truth_id[real], detections.z[real],
                                      detections.R[real], detections.time_s[real], self.hits,
                                      self.sigma_m, self.last_seen, self.track_of,
                                      self.confirm_hits)
@@ -99,53 +99,7 @@ class TruthTracker:
         idx = np.flatnonzero(self.track_of >= 0)
         if idx.size == 0:
             return Tracks.empty(time_s)
-        x, P, quality = _picture(self.truth.states(time_s), idx, self.err, self.sigma_m,
-                                 self.vel_sigma)
+        x, P, quality = _kernels.truth_picture(self.truth.states(time_s), idx, self.err,
+                                               self.sigma_m, self.vel_sigma)
         return Tracks(time_s=float(time_s), track_id=self.track_of[idx].copy(), x=x, P=P,
                       quality=quality, confirmed=np.ones(idx.size, bool), truth_id=idx)
-
-
-@njit(cache=True)
-def _take_detections(tid, z, R, time_s, hits, sigma_m, last_seen, track_of, confirm_hits):
-    """Count detections, set each detected threat's error scale, return threats to confirm.
-
-    ``tid`` (k,) threat ids, ``z`` (k, 4), ``R`` (k, 4, 4), ``time_s`` (k,); updates ``hits``,
-    ``sigma_m`` (n, 2), ``last_seen`` in place. Returns the sorted ids of threats without a
-    track that reach ``confirm_hits``.
-    """
-    for r in range(tid.size):
-        hits[tid[r]] += 1
-    best = np.full((hits.size, 2), np.inf)
-    for r in range(tid.size):
-        k = tid[r]
-        sr = np.sqrt(R[r, 0, 0])
-        shrink = np.sqrt(min(hits[k], 10))
-        best[k, 0] = min(best[k, 0], max(sr, z[r, 0] * np.sqrt(R[r, 1, 1])) / shrink)
-        best[k, 1] = min(best[k, 1], max(sr, z[r, 0] * np.sqrt(R[r, 2, 2])) / shrink)
-        last_seen[k] = max(last_seen[k], time_s[r])
-    fresh = np.zeros(hits.size, np.bool_)
-    for r in range(tid.size):
-        k = tid[r]
-        sigma_m[k, 0] = best[k, 0]
-        sigma_m[k, 1] = best[k, 1]
-        fresh[k] = track_of[k] < 0 and hits[k] >= confirm_hits
-    return np.flatnonzero(fresh)
-
-
-@njit(cache=True)
-def _picture(states, idx, err, sigma_m, vel_sigma):
-    """Estimates ``x`` (m, 6), covariances ``P`` (m, 6, 6) and quality (m,) of threats ``idx``."""
-    m = idx.size
-    x = np.empty((m, 6))
-    P = np.zeros((m, 6, 6))
-    quality = np.empty(m)
-    for r in range(m):
-        k = idx[r]
-        for a in range(3):
-            s = sigma_m[k, 0] if a < 2 else sigma_m[k, 1]
-            x[r, a] = states[k, a] + err[k, a] * s
-            x[r, 3 + a] = states[k, 3 + a] + err[k, 3 + a] * vel_sigma
-            P[r, a, a] = s * s
-            P[r, 3 + a, 3 + a] = vel_sigma * vel_sigma
-        quality[r] = min(max(1.0 - sigma_m[k, 0] / 1000.0, 0.0), 1.0)
-    return x, P, quality
