@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airdefense.c2.evaluation import (
     classify,
@@ -29,6 +31,28 @@ def test_classify_table(v, z, vz, kind):
     """Each class of the catalog falls in its kinematic band."""
     x = np.array([[0.0, 0.0, z, v[0], v[1], vz]])
     assert classify(x)[0] == kind
+
+
+def _classify_reference(x):
+    """The documented rules as masks, one class after the other."""
+    v = np.linalg.norm(x[:, 3:], axis=1)
+    z, vz = x[:, 2], x[:, 5]
+    kind = np.full(len(x), "drone", object)
+    kind[(v > 60.0) & (v <= 140.0)] = "helicopter"
+    fast = (v > 140.0) & (v <= 700.0) & (np.abs(vz) <= 300.0)
+    kind[fast & (z < 2000.0)] = "cruise"
+    kind[fast & (z >= 2000.0)] = "aircraft"
+    kind[(v > 700.0) | (np.abs(vz) > 300.0)] = "ballistic"
+    return kind
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 20000), st.floats(-900, 900), st.floats(-900, 900),
+                          st.floats(-900, 900)), min_size=1, max_size=20))
+def test_classify_follows_the_documented_rules(rows):
+    """Every track falls in the band the docstring gives, boundaries included."""
+    x = np.array([[0.0, 0.0, z, vx, vy, vz] for z, vx, vy, vz in rows])
+    np.testing.assert_array_equal(classify(x), _classify_reference(x))
 
 
 @pytest.mark.parametrize(("mu", "sigma", "R", "A"), [

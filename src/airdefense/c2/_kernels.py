@@ -90,3 +90,23 @@ def threat_values(x, ballistic, pos_var, vel_var, law_row, law, asset_enu, asset
         if not best > 0.0:
             best_a[i] = -1
     return best_a, tgo_out, miss_out, value, impact
+
+
+@njit(cache=True)
+def classify_codes(x):
+    """Class codes (indices into ``evaluation.KINDS``) of track states ``x`` (m, 6), (m,).
+
+    The rules of :func:`airdefense.c2.evaluation.classify`.
+    """
+    m = x.shape[0]
+    out = np.zeros(m, np.int64)  # drone
+    for i in range(m):
+        vz = x[i, 5]
+        v = math.sqrt(x[i, 3] * x[i, 3] + x[i, 4] * x[i, 4] + vz * vz)
+        if v > 700.0 or abs(vz) > 300.0:
+            out[i] = 2  # ballistic
+        elif v > 140.0:
+            out[i] = 1 if x[i, 2] < 2000.0 else 3  # cruise below 2,000 m, aircraft above
+        elif v > 60.0:
+            out[i] = 4  # helicopter
+    return out

@@ -20,6 +20,7 @@ __all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "classify", "evaluate_threats",
 
 #: Threat classes the control unit distinguishes, in the order of the launchers' pk tables.
 KINDS = ("drone", "cruise", "ballistic", "aircraft", "helicopter")
+_KIND_NAMES = np.array(KINDS, object)
 #: Lethal radius assumed for a class when the scenario holds no threat of it, m.
 DEFAULT_LETHAL_RADIUS_M = {"drone": 15.0, "cruise": 50.0, "ballistic": 80.0, "aircraft": 40.0,
                            "helicopter": 25.0}
@@ -43,17 +44,7 @@ def classify(x: np.ndarray) -> np.ndarray:
     -------
     ndarray of shape (m,), object
     """
-    v = np.linalg.norm(x[:, 3:], axis=1)
-    z = x[:, 2]
-    vz = x[:, 5]
-    kind = np.where(v > 700.0, "ballistic", "drone").astype(object)
-    kind = np.where((v <= 700.0) & (np.abs(vz) > 300.0), "ballistic", kind)
-    fast = (v > 140.0) & (v <= 700.0) & (np.abs(vz) <= 300.0)
-    kind = np.where(fast & (z < 2000.0), "cruise", kind)
-    kind = np.where(fast & (z >= 2000.0), "aircraft", kind)
-    slow = v <= 140.0
-    kind = np.where(slow & (v > 60.0), "helicopter", kind)
-    return kind
+    return _KIND_NAMES[_kernels.classify_codes(np.ascontiguousarray(x, dtype=float))]
 
 
 def predict_states(x: np.ndarray, ballistic: np.ndarray, tau_s) -> np.ndarray:
