@@ -292,3 +292,57 @@ def ballistic_states(t, t0, dt, end, count, pos, vel, w0, axis, amp, k, out, out
         for c in range(3):
             out[r, c] += disp * axis[i, c]
             out[r, 3 + c] += rate * axis[i, c]
+
+
+# ------------------------------------------------------------------- planar free flight (RK4)
+
+
+@njit(cache=True)
+def _planar_rhs(x, z, vx, vz, mu, radius_m, kdrag, scale_height_m):
+    """Derivative of a planar free flight ``[x, z, vx, vz]``: gravity and exponential drag."""
+    r2 = x * x + z * z
+    gr = mu / (r2 * math.sqrt(r2))
+    kd = kdrag * math.exp(min(radius_m - math.sqrt(r2), 0.0) / scale_height_m) \
+        * math.sqrt(vx * vx + vz * vz)
+    return vx, vz, -gr * x - kd * vx, -gr * z - kd * vz
+
+
+@njit(cache=True)
+def fly_planar(y0, dt, r_stop, radius_m, kdrag, mu, scale_height_m, max_steps, check_every):
+    """Fixed-step RK4 of planar free flights until every one has come down.
+
+    ``y0`` (4, N) initial ``[x, z, vx, vz]``; ``dt``, ``r_stop``, ``kdrag`` (N,). Returns the
+    states at every step, (m, 4, N); see :func:`airdefense.threats.ballistic.fly_planar`.
+    """
+    n = y0.shape[1]
+    out = np.empty((max_steps + 1, 4, n))
+    out[0] = y0
+    last = max_steps
+    for step in range(1, max_steps + 1):
+        for f in range(n):
+            x, z, vx, vz = (out[step - 1, 0, f], out[step - 1, 1, f], out[step - 1, 2, f],
+                            out[step - 1, 3, f])
+            h, h2, h6, kf = dt[f], 0.5 * dt[f], dt[f] / 6.0, kdrag[f]
+            a0, a1, a2, a3 = _planar_rhs(x, z, vx, vz, mu, radius_m, kf, scale_height_m)
+            b0, b1, b2, b3 = _planar_rhs(x + h2 * a0, z + h2 * a1, vx + h2 * a2, vz + h2 * a3,
+                                         mu, radius_m, kf, scale_height_m)
+            c0, c1, c2, c3 = _planar_rhs(x + h2 * b0, z + h2 * b1, vx + h2 * b2, vz + h2 * b3,
+                                         mu, radius_m, kf, scale_height_m)
+            d0, d1, d2, d3 = _planar_rhs(x + h * c0, z + h * c1, vx + h * c2, vz + h * c3,
+                                         mu, radius_m, kf, scale_height_m)
+            out[step, 0, f] = x + h6 * (a0 + 2.0 * (b0 + c0) + d0)
+            out[step, 1, f] = z + h6 * (a1 + 2.0 * (b1 + c1) + d1)
+            out[step, 2, f] = vx + h6 * (a2 + 2.0 * (b2 + c2) + d2)
+            out[step, 3, f] = vz + h6 * (a3 + 2.0 * (b3 + c3) + d3)
+        if step % check_every == 0:
+            down = True
+            for f in range(n):
+                x, z = out[step, 0, f], out[step, 1, f]
+                if not (math.hypot(x, z) < r_stop[f]
+                        and x * out[step, 2, f] + z * out[step, 3, f] < 0.0):
+                    down = False
+                    break
+            if down:
+                last = step
+                break
+    return out[: last + 1].copy()

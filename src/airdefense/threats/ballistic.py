@@ -49,17 +49,6 @@ _MAX_TIME_S = 3600.0  # longest free flight integrated (escaping flights are cut
 _NODES = 6  # representative ranges per raid group (Chebyshev points)
 
 
-def _rhs(y: np.ndarray, mu: float, radius_m: float, kdrag: np.ndarray, out: np.ndarray) -> None:
-    x, z, vx, vz = y
-    r2 = x * x + z * z
-    gr = mu / (r2 * np.sqrt(r2))
-    kd = kdrag * np.exp(np.minimum(radius_m - np.sqrt(r2), 0.0) / SCALE_HEIGHT_M) * np.sqrt(vx * vx + vz * vz)
-    out[0] = vx
-    out[1] = vz
-    out[2] = -gr * x - kd * vx
-    out[3] = -gr * z - kd * vz
-
-
 def fly_planar(
     y0: np.ndarray,
     dt_s: np.ndarray,
@@ -94,26 +83,13 @@ def fly_planar(
         The states at every step; the last one is past every flight's impact.
     """
     mu = G0_MPS2 * radius_m**2 if mu_m3_s2 is None else mu_m3_s2
-    y = np.array(y0, float)
-    dt = np.asarray(dt_s, float)
+    dt = np.ascontiguousarray(dt_s, dtype=float)
     kdrag = RHO0_KG_M3 / (2.0 * np.asarray(beta_kg_m2, float))
-    h2, h6 = 0.5 * dt, dt / 6.0
-    k1, k2, k3, k4 = (np.empty_like(y) for _ in range(4))
-    out = [y.copy()]
-    r_stop = np.asarray(r_stop_m, float)
-    max_steps = int(np.ceil(_MAX_TIME_S / dt.min()))
-    for step in range(1, max_steps + 1):
-        _rhs(y, mu, radius_m, kdrag, k1)
-        _rhs(y + h2 * k1, mu, radius_m, kdrag, k2)
-        _rhs(y + h2 * k2, mu, radius_m, kdrag, k3)
-        _rhs(y + dt * k3, mu, radius_m, kdrag, k4)
-        y = y + h6 * (k1 + 2.0 * (k2 + k3) + k4)
-        out.append(y)
-        if step % check_every == 0:
-            r = np.hypot(y[0], y[1])
-            if np.all((r < r_stop) & (y[0] * y[2] + y[1] * y[3] < 0)):
-                break
-    return np.stack(out)
+    y0 = np.ascontiguousarray(y0, dtype=float)
+    return _k.fly_planar(y0, dt, np.ascontiguousarray(np.broadcast_to(
+        np.asarray(r_stop_m, float), dt.shape)), float(radius_m),
+        np.ascontiguousarray(np.broadcast_to(kdrag, dt.shape)), float(mu),
+        SCALE_HEIGHT_M, int(np.ceil(_MAX_TIME_S / dt.min())), int(check_every))
 
 
 _PITCH_POWER = 3.0  # pitch program exponent: most of the turn early, as after a pitch kick
