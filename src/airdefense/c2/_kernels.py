@@ -110,3 +110,75 @@ def classify_codes(x):
         elif v > 60.0:
             out[i] = 4  # helicopter
     return out
+
+
+@njit(cache=True)
+def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, profitable,
+                zones_ok, close, opens, lb, ready, operational, stocked, battery_ok, unit_cost,
+                class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank, cost_weight,
+                profitable_only, need_future, ttg_slack_s):
+    """Rules 2-6 of a decision cycle (see :mod:`airdefense.c2._options`) for eligible tracks.
+
+    Pairs (m, L): ``tof``, ``inside``, ``pk`` (launch now), ``look``, ``profitable``,
+    ``zones_ok``, window ``close``/``opens`` (absolute s, NaN: none). Tracks (m,): ``ttg``,
+    ``value``, ``kidx`` class index, ``ballistic``; ``fired_b`` (m, B). Launchers (L,):
+    battery ``lb``, ``ready``, ``operational``, ``stocked``, ``unit_cost``, ``rank`` (layer,
+    -1 none); ``class_pk`` (L, K). Batteries (B,): ``battery_ok``, ``hold``, ``max_rounds``,
+    ``salvo``, ``nonballistic_cap``; ``engage`` (K, B). Returns ``allowed`` (m, L) bool and
+    ``pair_cap`` (m, L) int.
+    """
+    m, L = tof.shape
+    allowed = np.zeros((m, L), np.bool_)
+    pair_cap = np.zeros((m, L), np.int64)
+    geo_ok = np.zeros(L, np.bool_)
+    able = np.zeros(L, np.bool_)
+    chance = np.zeros(L, np.bool_)
+    future = np.zeros(L, np.bool_)
+    for i in range(m):
+        k = kidx[i]
+        for j in range(L):
+            b = lb[j]
+            # 2. Geometry: inside the envelope before the threat's time to go, some chance.
+            geo_ok[j] = inside[i, j] and tof[i, j] <= ttg[i] + ttg_slack_s and pk[i, j] > 0.0
+            # 3. Doctrine (class, hold fire, zones, rounds left), 4. reserve.
+            left = max_rounds[b] - fired_b[i, b]
+            pair_cap[i, j] = min(salvo[b], left)
+            able[j] = (engage[k, b] and not hold[b] and zones_ok[i, j] and left > 0
+                       and (ballistic[i] or nonballistic_cap[b] > 0))
+            allowed[i, j] = able[j] and geo_ok[j] and ready[j] and look[i, j]
+            # Future chances (windows along the predicted path), for layering and deferral.
+            fit = battery_ok[b] and operational[j]
+            later = False
+            if need_future:
+                c, o = close[i, j], opens[i, j]
+                later = (math.isfinite(c) and c > t and o <= t + ttg[i] and fit
+                         and stocked[j] and able[j])
+            chance[j] = (geo_ok[j] and able[j] and fit) or later
+            future[j] = (later and not geo_ok[j]
+                         and class_pk[j, k] * value[i] - cost_weight * unit_cost[j] > 0.0)
+        # 5. Cost-aware deferral: not while a cheaper launcher has a worthwhile chance later.
+        for j in range(L):
+            deferred = False
+            if cost_weight > 0.0:
+                for jj in range(L):
+                    if future[jj] and unit_cost[jj] < unit_cost[j]:
+                        deferred = True
+                        break
+                if deferred:
+                    allowed[i, j] = False
+                if profitable_only and not value[i] * pk[i, j] > cost_weight * unit_cost[j]:
+                    allowed[i, j] = False
+            # A deferred or unprofitable outer launcher does not hold the inner layers back.
+            chance[j] = chance[j] and not deferred and profitable[i, j]
+        # 6. Layered defence: a layer engages only what no outer layer can engage now or later.
+        for j in range(L):
+            if rank[j] > 0 and allowed[i, j]:
+                for jj in range(L):
+                    if 0 <= rank[jj] < rank[j] and chance[jj]:
+                        allowed[i, j] = False
+                        break
+        for j in range(L):
+            if not allowed[i, j] or pair_cap[i, j] <= 0:
+                allowed[i, j] = False
+                pair_cap[i, j] = 0
+    return allowed, pair_cap

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from airdefense.c2 import _kernels
 from airdefense.c2.evaluation import KINDS
 from airdefense.engagement.envelope import feasibility
 
@@ -197,72 +198,32 @@ def _rules(t, tracks, kind, ttg, value, kidx, ballistic, fired_b, look, profitab
            profitable_only) -> dict:
     """Rules 2-6 for eligible tracks: ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L) and
     ``pip`` (m, L, 3)."""
-    m, L, B = len(tracks), len(launchers), len(batteries)
+    B = len(batteries)
     lb = launchers.battery
     geo = feasibility(tracks.x, launchers, heights_fn, t,
                       quality=getattr(tracks, "quality", None),
                       kind=kind, cov=getattr(tracks, "P", None))
     tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
     pk = np.asarray(geo["pk"], float)
-    # 2. Geometry and readiness.
-    in_time = tof <= ttg[:, None] + _TTG_SLACK_S
-    geo_ok = inside & in_time & (pk > 0)
-    # 3. Doctrine.
     docs = [bu.doctrine for bu in batteries]
-    by_kind = np.array([[k in d.engage for d in docs] for k in KINDS], bool).reshape(-1, B)
-    engage = by_kind[kidx]  # (m, B), one table lookup per track
-    hold = np.array([d.hold_fire for d in docs], bool)
-    doctrine_ok = engage[:, lb] & ~hold[lb][None, :] & _zones_ok(pip, batteries, lb)
-    max_rounds = np.array([d.max_rounds_per_threat for d in docs], int)
-    salvo = np.array([1 if d.mode == "shoot_look_shoot" else d.salvo_size for d in docs], int)
-    left = max_rounds[lb][None, :] - fired_b[:, lb]
-    pair_cap = np.minimum(salvo[lb][None, :], left)
-    # 4. Reserve for ballistic tracks.
-    reserve_ok = ballistic[:, None] | (nonballistic_cap[lb] > 0)[None, :]
-
-    able = doctrine_ok & (left > 0) & reserve_ok
-    allowed = able & geo_ok & ready[None, :] & look
-
-    # Future chances (for layering and deferral): predicted path, same envelope.
-    need_future = (any(d.layer for d in docs) or cost_weight > 0) and m and L
-    later = np.zeros((m, L), bool)
-    if need_future:
-        # The envelope's launch windows look along the predicted path.
-        close = np.asarray(geo["window_close_s"], float)
-        opens = np.asarray(geo["window_open_s"], float)
-        later = np.isfinite(close) & (close > t) & (opens <= t + ttg[:, None])
-        stocked = (launchers.rounds > 0) | np.isfinite(launchers.reload_s)
-        later &= (battery_ok[lb] & launchers.operational & stocked)[None, :] & able
-    now_or_later = (geo_ok & able & (battery_ok[lb] & launchers.operational)[None, :]) | later
-
-    # 5. Cost-aware deferral: not while a cheaper launcher will have a worthwhile chance later
-    # (judged on its class kill probability: its geometry-dependent one is for launching now).
-    deferred = np.zeros((m, L), bool)
-    if cost_weight > 0 and m:
-        cost = launchers.unit_cost
-        nominal = launchers.pk[:, kidx].T
-        worth = (nominal * value[:, None] - cost_weight * cost[None, :]) > 0
-        future = later & ~geo_ok & worth
-        cheaper = cost[:, None] < cost[None, :]  # (L, L): launcher i is cheaper than j
-        deferred = (future.astype(np.int64) @ cheaper.astype(np.int64)) > 0
-        allowed &= ~deferred
-        if profitable_only:
-            allowed &= value[:, None] * pk > cost_weight * cost[None, :]
-    # 6. Layered defence: the outer layer first; an outer launcher deferred to a cheaper one
-    # does not hold the inner layers back.
-    rank = np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1 for d in docs], int)[lb]
-    if (rank >= 0).any() and m:
-        # An outer launcher whose shot cannot pay (profitable_only) will not take the track, so
-        # it does not hold the inner layers back either.
-        chance = now_or_later & ~deferred & profitable
-        for r in np.unique(rank[rank > 0]):
-            outer = (rank >= 0) & (rank < r)
-            outer_chance = chance[:, outer].any(axis=1)
-            allowed[:, rank == r] &= ~outer_chance[:, None]
-
-    pair_cap = np.where(allowed, np.maximum(pair_cap, 0), 0)
-    return {"allowed": allowed & (pair_cap > 0), "pk": pk, "pair_cap": pair_cap, "tof": tof,
-            "pip": pip}
+    engage = np.array([[k in d.engage for d in docs] for k in KINDS], bool).reshape(-1, B)
+    need_future = bool(any(d.layer for d in docs) or cost_weight > 0)
+    allowed, pair_cap = _kernels.cycle_rules(
+        float(t), tof, inside, pk, ttg.astype(float), value.astype(float),
+        kidx.astype(np.int64), ballistic.astype(bool), fired_b.astype(np.int64),
+        np.ascontiguousarray(look), np.ascontiguousarray(profitable),
+        _zones_ok(pip, batteries, lb), np.asarray(geo["window_close_s"], float),
+        np.asarray(geo["window_open_s"], float), lb.astype(np.int64), ready.astype(bool),
+        launchers.operational.astype(bool),
+        (launchers.rounds > 0) | np.isfinite(launchers.reload_s), battery_ok.astype(bool),
+        launchers.unit_cost.astype(float), np.ascontiguousarray(launchers.pk, dtype=float),
+        engage, np.array([d.hold_fire for d in docs], bool),
+        np.array([d.max_rounds_per_threat for d in docs], np.int64),
+        np.array([1 if d.mode == "shoot_look_shoot" else d.salvo_size for d in docs], np.int64),
+        nonballistic_cap.astype(np.int64),
+        np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1 for d in docs], np.int64)[lb],
+        float(cost_weight), bool(profitable_only), need_future, _TTG_SLACK_S)
+    return {"allowed": allowed, "pk": pk, "pair_cap": pair_cap, "tof": tof, "pip": pip}
 
 
 def cycle_options(assigner, t: float, tracks, evaluation: dict, launchers, book, batteries,
