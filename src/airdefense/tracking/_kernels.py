@@ -1295,6 +1295,26 @@ def truth_take_detections(tid, z, R, time_s, hits, sigma_m, last_seen, track_of,
 
 
 @numba.njit(cache=True)
+def truth_keep_tracks(time_s, last_seen, drop_after_s, alive, track_of, hits):
+    """Drop the tracks of threats unseen for ``drop_after_s`` or no longer ``alive``.
+
+    Updates ``track_of`` (-1: no track) and ``hits`` (0 once dropped) in place; returns the
+    threats that keep a track, in increasing order.
+    """
+    n = track_of.size
+    keep = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        if track_of[i] >= 0 and ((time_s - last_seen[i]) > drop_after_s or not alive[i]):
+            track_of[i] = -1
+            hits[i] = 0
+        if track_of[i] >= 0:
+            keep[k] = i
+            k += 1
+    return keep[:k]
+
+
+@numba.njit(cache=True)
 def truth_picture(states, idx, err, sigma_m, vel_sigma):
     """Estimates ``x`` (m, 6), covariances ``P`` (m, 6, 6) and quality (m,) of threats ``idx``."""
     m = idx.size

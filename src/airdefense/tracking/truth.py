@@ -82,21 +82,18 @@ class TruthTracker:
         if real.any():
             # A filtered track averages its measurements and fuses its radars: each axis as
             # well as the best radar measures it this step.
-            fresh = _kernels.truth_take_detections(detections.truth_id[real], detections.z[real],
-                                     detections.R[real], detections.time_s[real], self.hits,
-                                     self.sigma_m, self.last_seen, self.track_of,
-                                     self.confirm_hits)
+            fresh = _kernels.truth_take_detections(
+                detections.truth_id[real], detections.z[real], detections.R[real],
+                detections.time_s[real], self.hits, self.sigma_m, self.last_seen, self.track_of,
+                self.confirm_hits)
             for k in fresh:
                 self.track_of[k] = self.next_id
                 self.new_tracks.append((int(self.next_id), int(k), float(time_s)))
                 self.next_id += 1
-        stale = (time_s - self.last_seen) > self.drop_after_s
-        if alive is not None:
-            stale |= ~alive
-        lost = stale & (self.track_of >= 0)
-        self.track_of[lost] = -1
-        self.hits[lost] = 0
-        idx = np.flatnonzero(self.track_of >= 0)
+        idx = _kernels.truth_keep_tracks(
+            float(time_s), self.last_seen, self.drop_after_s,
+            np.ones(len(self.track_of), bool) if alive is None else np.asarray(alive, bool),
+            self.track_of, self.hits)
         if idx.size == 0:
             return Tracks.empty(time_s)
         x, P, quality = _kernels.truth_picture(self.truth.states(time_s), idx, self.err,
