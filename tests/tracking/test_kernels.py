@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from airdefense.tracking import _kernels as K
+from airdefense.tracking.gating import ChiSquareGate
 from airdefense.tracking.gnn import _best_assignment
 from airdefense.tracking.imm import IMMFilter, IMMState
 from airdefense.tracking.kalman import ExtendedKalmanFilter, KalmanState, Measurements
@@ -344,3 +345,69 @@ def test_kernels_are_repeatable(rng):
     s1 = f.update(KalmanState(x, P), a.take(np.arange(0, 25, 5)))
     s2 = f.update(KalmanState(x, P), b.take(np.arange(0, 25, 5)))
     assert np.array_equal(s1.x, s2.x) and np.array_equal(s1.P, s2.P)
+
+
+def _imm_states(rng, m):
+    imm = IMMFilter([ConstantVelocity(5.0), CoordinatedTurn(5.0), Ballistic(5.0)],
+                    np.full((3, 3), 0.025) + np.eye(3) * 0.925)
+    x0, P0 = _states(rng, m, imm.dim, spread=2000.0)
+    x = np.repeat(x0[:, None], 3, 1) + rng.normal(0, 50, (m, 3, imm.dim))
+    P = np.repeat(P0[:, None], 3, 1) * rng.uniform(0.5, 2.0, (m, 3, 1, 1))
+    return imm, IMMState(x, P, rng.dirichlet(np.ones(3), m))
+
+
+def test_fused_polar_gate_equals_composed_gate(rng):
+    """The one-pass polar gate gives the pairs, innovations and mixture figures of
+    innovations-then-test on every candidate (IMM and EKF), and its coarse gate keeps them."""
+    imm, st = _imm_states(rng, 6)
+    meas = _polar_meas(rng, 8)
+    # Measurements near the tracks, so that some pairs pass the gate.
+    near = Measurements.polar(0.0, np.column_stack([
+        np.linalg.norm(st.x[:, 0, :3] - meas.sensor_enu[:6], axis=1),
+        np.mod(np.arctan2(*(st.x[:, 0, :2] - meas.sensor_enu[:6, :2]).T), 2 * np.pi),
+        np.arcsin((st.x[:, 0, 2] - meas.sensor_enu[:6, 2])
+                  / np.linalg.norm(st.x[:, 0, :3] - meas.sensor_enu[:6], axis=1)),
+        np.full(6, np.nan)]), meas.R[:6] * 1e4, meas.sensor_enu[:6])
+    near.offset_s = np.zeros(6)
+    thr = ChiSquareGate(0.999)._thresholds(4)
+    for m in (meas, near):
+        ti, mj = np.repeat(np.arange(6), len(m)), np.tile(np.arange(len(m)), 6)
+        ref = imm.innovations(st, ti, m, mj)
+        ref = ref.take(ref.d2 <= thr[ref.dof])
+        for got in (imm.gate_polar(st, m, thr, -1.0, ti, mj), imm.gate_polar(st, m, thr, 1e9)):
+            assert np.array_equal(got.ti, ref.ti) and np.array_equal(got.mj, ref.mj)
+            assert np.array_equal(got.d2, ref.d2) and np.array_equal(got.loglik, ref.loglik)
+            assert np.array_equal(got.dof, ref.dof)
+            for a, b in zip(got.per_model, ref.per_model, strict=True):
+                assert np.array_equal(a.nu, b.nu) and np.array_equal(a.PHt, b.PHt)
+                assert np.array_equal(a.ti, b.ti) and np.array_equal(a.loglik, b.loglik)
+    assert len(imm.gate_polar(st, near, thr, 1e9).ti) > 0
+    f = ExtendedKalmanFilter(ConstantVelocity(1.0, 3))
+    ks = KalmanState(st.x[:, 0, :6].copy(), st.P[:, 0, :6, :6].copy())
+    ti, mj = np.repeat(np.arange(6), 6), np.tile(np.arange(6), 6)
+    ref = f.innovations(ks, ti, near, mj)
+    ref = ref.take(ref.d2 <= thr[ref.dof])
+    got = f.gate_polar(ks, near, thr, -1.0, ti, mj)
+    assert len(ref.ti) > 0 and np.array_equal(got.ti, ref.ti)
+    assert np.array_equal(got.S, ref.S) and np.array_equal(got.loglik, ref.loglik)
+
+
+def test_polar_sequence_equals_update_loop(rng):
+    """Ordered updates in one kernel equal update-then-recompute-innovations, rank by rank."""
+    imm, st = _imm_states(rng, 4)
+    meas = _polar_meas(rng, 5)
+    ti_all, mj_all = np.repeat(np.arange(4), 5), np.tile(np.arange(5), 4)
+    inn = imm.innovations(st, ti_all, meas, mj_all).take(np.arange(20))
+    # Track 0: rows 0 then 3 then 4; track 2: row 1; track 3: row 2.
+    ti = np.array([0, 0, 0, 2, 3])
+    mj = np.array([0, 3, 4, 1, 2])
+    rank = np.array([0, 1, 2, 0, 0])
+    order_sel = np.array([0, 0, 0, 11, 17])
+    got = imm.update_polar_sequence(st, inn, order_sel, ti, mj, rank, meas)
+    want = imm.update(st, inn.take(np.array([0, 11, 17])))
+    for r in (1, 2):
+        s = rank == r
+        want = imm.update(want, imm.innovations(want, ti[s], meas, mj[s]))
+    assert np.array_equal(got.x, want.x) and np.array_equal(got.P, want.P)
+    assert np.array_equal(got.mu, want.mu)
+    assert not np.array_equal(got.x[0], st.x[0]) and np.array_equal(got.x[1], st.x[1])

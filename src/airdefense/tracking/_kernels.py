@@ -32,7 +32,7 @@ MAX_DRAG_MPS2 = 300.0
 # Small dense linear algebra (one matrix at a time)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _cholesky_into(S, L):
     # Lower Cholesky factor of the symmetric S into L; False if a pivot is <= 0 (as LAPACK).
     k = S.shape[0]
@@ -54,7 +54,7 @@ def _cholesky_into(S, L):
     return True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def cholesky_floored(S, L):
     """Cholesky factor of ``S`` (k, k) into ``L``.
 
@@ -62,8 +62,13 @@ def cholesky_floored(S, L):
     and its eigenvalues floored at ``max(1e-12 max|w|, 1e-12)`` (a tiny change, on that matrix
     only) before factorising.
     """
-    if _cholesky_into(S, L):
-        return
+    if not _cholesky_into(S, L):
+        _cholesky_floor(S, L)
+
+
+@numba.njit(cache=True)
+def _cholesky_floor(S, L):
+    # cholesky_floored of an S whose plain factorisation failed.
     k = S.shape[0]
     Ss = 0.5 * (S + S.T)
     w, V = np.linalg.eigh(Ss)
@@ -76,7 +81,7 @@ def cholesky_floored(S, L):
         L[:] = np.nan
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _forward(L, b, w):
     # w = L^-1 b (forward substitution).
     k = L.shape[0]
@@ -87,7 +92,7 @@ def _forward(L, b, w):
         w[i] = a / L[i, i]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _stats_row(nu, S, dof, L, w):
     # Squared Mahalanobis distance and Gaussian log-likelihood of one innovation.
     cholesky_floored(S, L)
@@ -126,6 +131,41 @@ def innovation_stats(nu, S, dof):
     return d2, ll
 
 
+@numba.njit(cache=True, inline="always")
+def _gain_row(xi, Pi, nu, S, PHt, sc):
+    # Kalman update in place of one state xi (d,), Pi (d, d) with innovation nu (k,), S (k, k),
+    # PHt (d, k); sc: scratch of _gain_scratch.
+    L, w, A, col, acol = sc
+    k = nu.shape[0]
+    d = xi.shape[0]
+    cholesky_floored(S, L)
+    _forward(L, nu, w)
+    for c in range(d):
+        for a in range(k):
+            col[a] = PHt[c, a]
+        _forward(L, col, acol)
+        for a in range(k):
+            A[a, c] = acol[a]
+    for c in range(d):
+        dx = 0.0
+        for a in range(k):
+            dx += A[a, c] * w[a]
+        xi[c] += dx
+    for r in range(d):
+        for c in range(r, d):
+            acc = 0.0
+            for a in range(k):
+                acc += A[a, r] * A[a, c]
+            v = 0.5 * ((Pi[r, c] - acc) + (Pi[c, r] - acc))
+            Pi[r, c] = v
+            Pi[c, r] = v
+
+
+@numba.njit(cache=True)
+def _gain_scratch(k, d):
+    return np.zeros((k, k)), np.empty(k), np.empty((k, d)), np.empty(k), np.empty(k)
+
+
 @numba.njit(cache=True)
 def gain_update(x, P, rows, nu, S, PHt, sel):
     """Kalman update in place of the states ``rows`` with the innovations ``sel``.
@@ -143,44 +183,18 @@ def gain_update(x, P, rows, nu, S, PHt, sel):
     sel : ndarray of shape (p,), int
         Innovation of each update.
     """
-    k = nu.shape[1]
-    d = x.shape[1]
-    L = np.zeros((k, k))
-    w = np.empty(k)
-    A = np.empty((k, d))
-    col = np.empty(k)
-    acol = np.empty(k)
+    sc = _gain_scratch(nu.shape[1], x.shape[1])
     for q in range(rows.shape[0]):
         i = rows[q]
         s = sel[q]
-        cholesky_floored(S[s], L)
-        _forward(L, nu[s], w)
-        for c in range(d):
-            for a in range(k):
-                col[a] = PHt[s, c, a]
-            _forward(L, col, acol)
-            for a in range(k):
-                A[a, c] = acol[a]
-        for c in range(d):
-            dx = 0.0
-            for a in range(k):
-                dx += A[a, c] * w[a]
-            x[i, c] += dx
-        for r in range(d):
-            for c in range(r, d):
-                acc = 0.0
-                for a in range(k):
-                    acc += A[a, r] * A[a, c]
-                v = 0.5 * ((P[i, r, c] - acc) + (P[i, c, r] - acc))
-                P[i, r, c] = v
-                P[i, c, r] = v
+        _gain_row(x[i], P[i], nu[s], S[s], PHt[s], sc)
 
 
 # --------------------------------------------------------------------------------------------
 # Polar measurement model
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _polar_row(x, sensor, n, tau, zhat, H, dd, v):
     # Predicted polar measurement of the state x moved by tau at constant velocity, and its
     # Jacobian with respect to x (H zeroed beyond the positions and velocities); dd and v
@@ -237,6 +251,61 @@ def polar_h_jacobian(x, sensor, n):
     return zhat, H
 
 
+@numba.njit(cache=True, inline="always")
+def _polar_innov_row(xi, Pi, zj, Rj, vj, sj, t, n, nu, S, PHt, sc):
+    # Innovation of one pair (state xi (d,), Pi (d, d); measurement row j: zj, Rj, valid vj,
+    # sensor sj, offset t) into nu (4,), S (4, 4), PHt (d, 4); returns the squared distance,
+    # the log-likelihood and the number of valid components. sc: scratch of _polar_scratch.
+    zhat, H, L, w, dd, vs, HP = sc
+    d = xi.shape[0]
+    m2 = 2 * n
+    _polar_row(xi, sj, n, t, zhat, H, dd, vs)
+    nv = 0
+    for a in range(4):
+        if vj[a]:
+            nv += 1
+            for c in range(n):
+                H[a, n + c] += t * H[a, c]
+        else:
+            for c in range(m2):
+                H[a, c] = 0.0
+    for a in range(4):
+        e = zj[a] - zhat[a]
+        if a == 1:
+            e = (e + math.pi) % _TWO_PI - math.pi
+        nu[a] = e if vj[a] else 0.0
+    # PHt = P H' (H is zero beyond the first 2n columns, and often within them), as
+    # rows HP = H P of the symmetric P (contiguous inner loops).
+    for a in range(4):
+        for r in range(d):
+            HP[a, r] = 0.0
+        for c in range(m2):
+            h = H[a, c]
+            if h != 0.0:
+                for r in range(d):
+                    HP[a, r] += h * Pi[c, r]
+    for r in range(d):
+        for a in range(4):
+            PHt[r, a] = HP[a, r]
+    for a in range(4):
+        for b in range(a, 4):
+            acc = 0.0
+            for c in range(m2):
+                acc += H[a, c] * PHt[c, b]
+            v = acc + 0.5 * (Rj[a, b] + Rj[b, a])
+            S[a, b] = v
+            S[b, a] = v
+    d2, ll = _stats_row(nu, S, nv, L, w)
+    return d2, ll, nv
+
+
+@numba.njit(cache=True)
+def _polar_scratch(d):
+    # Scratch arrays of _polar_innov_row for states of dimension d.
+    return (np.empty(4), np.empty((4, d)), np.zeros((4, 4)), np.empty(4), np.zeros(3),
+            np.zeros(3), np.empty((4, d)))
+
+
 @numba.njit(cache=True)
 def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
     """Innovations of pairs (state ``rows[q]``, polar measurement ``mj[q]``), EKF.
@@ -268,58 +337,12 @@ def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
     d2 = np.empty(p)
     ll = np.empty(p)
     dof = np.empty(p, np.int64)
-    zhat = np.empty(4)
-    H = np.empty((4, d))
-    L = np.zeros((4, 4))
-    w = np.empty(4)
-    dd = np.zeros(3)
-    vs = np.zeros(3)
-    HP = np.empty((4, d))
-    m2 = 2 * n
+    sc = _polar_scratch(d)
     for q in range(p):
         i = rows[q]
         j = mj[q]
-        t = tau[j]
-        _polar_row(x[i], sensor[j], n, t, zhat, H, dd, vs)
-        nv = 0
-        for a in range(4):
-            if valid[j, a]:
-                nv += 1
-                for c in range(n):
-                    H[a, n + c] += t * H[a, c]
-            else:
-                for c in range(m2):
-                    H[a, c] = 0.0
-        dof[q] = nv
-        for a in range(4):
-            e = z[j, a] - zhat[a]
-            if a == 1:
-                e = (e + math.pi) % _TWO_PI - math.pi
-            nu[q, a] = e if valid[j, a] else 0.0
-        # PHt = P H' (H is zero beyond the first 2n columns, and often within them), as
-        # rows HP = H P of the symmetric P (contiguous inner loops).
-        Pi = P[i]
-        Pq = PHt[q]
-        for a in range(4):
-            for r in range(d):
-                HP[a, r] = 0.0
-            for c in range(m2):
-                h = H[a, c]
-                if h != 0.0:
-                    for r in range(d):
-                        HP[a, r] += h * Pi[c, r]
-        for r in range(d):
-            for a in range(4):
-                Pq[r, a] = HP[a, r]
-        for a in range(4):
-            for b in range(a, 4):
-                acc = 0.0
-                for c in range(m2):
-                    acc += H[a, c] * Pq[c, b]
-                v = acc + 0.5 * (R[j, a, b] + R[j, b, a])
-                S[q, a, b] = v
-                S[q, b, a] = v
-        d2[q], ll[q] = _stats_row(nu[q], S[q], nv, L, w)
+        d2[q], ll[q], dof[q] = _polar_innov_row(x[i], P[i], z[j], R[j], valid[j], sensor[j],
+                                                tau[j], n, nu[q], S[q], PHt[q], sc)
     return nu, S, PHt, d2, ll, dof
 
 
@@ -667,6 +690,18 @@ def logsumexp_rows(a):
 
 
 @numba.njit(cache=True)
+def _pair_mix(ll, d2, mu_i, a):
+    # One pair: log of the mu_i-weighted mixture of the per-model likelihoods ll (r,) and the
+    # least of the distances d2 (r,); a (r,) is scratch.
+    r = ll.shape[0]
+    dm = np.inf
+    for j in range(r):
+        a[j] = ll[j] + math.log(max(mu_i[j], 1e-300))
+        dm = min(dm, d2[j])
+    return _logsumexp(a), dm
+
+
+@numba.njit(cache=True)
 def imm_pair_mixture(ll, d2, mu, ti):
     """Per pair: log of the model-weighted mixture likelihood and the least distance over
     models.
@@ -683,13 +718,19 @@ def imm_pair_mixture(ll, d2, mu, ti):
     dmin = np.empty(p)
     a = np.empty(r)
     for q in range(p):
-        dm = np.inf
-        for j in range(r):
-            a[j] = ll[q, j] + math.log(max(mu[ti[q], j], 1e-300))
-            dm = min(dm, d2[q, j])
-        out[q] = _logsumexp(a)
-        dmin[q] = dm
+        out[q], dmin[q] = _pair_mix(ll[q], d2[q], mu[ti[q]], a)
     return out, dmin
+
+
+@numba.njit(cache=True)
+def _mode_row(mu_i, ll, a):
+    # Model probabilities mu_i (r,) updated in place with per-model log-likelihoods ll (r,).
+    r = ll.shape[0]
+    for j in range(r):
+        a[j] = ll[j] + math.log(max(mu_i[j], 1e-300))
+    s = _logsumexp(a)
+    for j in range(r):
+        mu_i[j] = math.exp(a[j] - s)
 
 
 @numba.njit(cache=True)
@@ -699,21 +740,50 @@ def imm_mode_update(mu, ti, ll):
     p, r = ll.shape
     a = np.empty(r)
     for q in range(p):
-        i = ti[q]
-        for j in range(r):
-            a[j] = ll[q, j] + math.log(max(mu[i, j], 1e-300))
-        s = _logsumexp(a)
-        for j in range(r):
-            mu[i, j] = math.exp(a[j] - s)
+        _mode_row(mu[ti[q]], ll[q], a)
 
 
 @numba.njit(cache=True)
-def imm_moments(x, P, mu, n):
-    """Moment-matched mixture of each track's models.
+def _spread_row(x, P, mu, i, n, pos, vel):
+    # Mixture means of positions pos (n,) and velocities vel (n,) of track i, and the traces
+    # of their mixture covariances.
+    r, d = x.shape[1], x.shape[2]
+    trp = 0.0
+    trv = 0.0
+    for a in range(2 * n):
+        xm = 0.0
+        for j in range(r):
+            xm += mu[i, j] * x[i, j, a]
+        pa = 0.0
+        for j in range(r):
+            e = x[i, j, a] - xm
+            pa += mu[i, j] * (P[i, j, a, a] + e * e)
+        if a < n:
+            pos[a] = xm
+            trp += pa
+        else:
+            vel[a - n] = xm
+            trv += pa
+    return trp, trv
 
-    Returns the means (m, d) and covariances (m, d, d), and the means of positions (m, n) and
-    velocities (m, n) with the traces of their covariances (m,), (m,).
-    """
+
+@numba.njit(cache=True)
+def imm_spread(x, P, mu, n):
+    """Mixture means of positions and velocities (m, n) and the traces of their covariances
+    (m,), (m,) of IMM states ``x`` (m, r, d), ``P`` (m, r, d, d), ``mu`` (m, r)."""
+    m = x.shape[0]
+    pos = np.empty((m, n))
+    vel = np.empty((m, n))
+    trp = np.empty(m)
+    trv = np.empty(m)
+    for i in range(m):
+        trp[i], trv[i] = _spread_row(x, P, mu, i, n, pos[i], vel[i])
+    return pos, vel, trp, trv
+
+
+@numba.njit(cache=True)
+def imm_moments(x, P, mu):
+    """Moment-matched mixture of each track's models: means (m, d) and covariances (m, d, d)."""
     m, r, d = x.shape
     xm = np.zeros((m, d))
     Pm = np.zeros((m, d, d))
@@ -729,17 +799,23 @@ def imm_moments(x, P, mu, n):
             for a in range(d):
                 for b in range(d):
                     Pm[i, a, b] += w * (P[i, j, a, b] + dx[a] * dx[b])
-    trp = np.zeros(m)
-    trv = np.zeros(m)
-    for i in range(m):
-        for a in range(n):
-            trp[i] += Pm[i, a, a]
-            trv[i] += Pm[i, n + a, n + a]
-    return xm, Pm, xm[:, :n], xm[:, n:2 * n], trp, trv
+    return xm, Pm
 
 
 # --------------------------------------------------------------------------------------------
 # Gating and two-point initiation
+
+
+@numba.njit(cache=True)
+def _near(pos, vel, sig_t, sig_v, mpos, sig_m, t, g):
+    # Whether a measurement at mpos (n,) with offset t lies within g (sig_t + |t| sig_v + sig_m)
+    # of the track at pos (n,) moved by t at velocity vel (n,).
+    d2 = 0.0
+    for a in range(pos.shape[0]):
+        e = pos[a] + t * vel[a] - mpos[a]
+        d2 += e * e
+    bound = g * (sig_t + abs(t) * sig_v + sig_m)
+    return d2 <= bound * bound
 
 
 @numba.njit(cache=True)
@@ -749,23 +825,162 @@ def gate_pairs(pos, vel, sig_t, sig_v, mpos, sig_m, tau, g):
 
     Returns ``ti, mj`` (p,), track-major.
     """
-    m, n = pos.shape
+    m = pos.shape[0]
     k = mpos.shape[0]
     ti = np.empty(m * k, np.int64)
     mj = np.empty(m * k, np.int64)
     p = 0
     for i in range(m):
         for j in range(k):
-            d2 = 0.0
-            for a in range(n):
-                e = pos[i, a] + tau[j] * vel[i, a] - mpos[j, a]
-                d2 += e * e
-            bound = g * (sig_t[i] + abs(tau[j]) * sig_v[i] + sig_m[j])
-            if d2 <= bound * bound:
+            if _near(pos[i], vel[i], sig_t[i], sig_v[i], mpos[j], sig_m[j], tau[j], g):
                 ti[p] = i
                 mj[p] = j
                 p += 1
     return ti[:p], mj[:p]
+
+
+@numba.njit(cache=True)
+def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n):
+    """Gated EKF polar innovations of IMM states (an EKF is one model with ``mu`` = 1).
+
+    Candidate pairs are every (track, measurement) within the coarse gate of
+    :func:`gate_pairs` (mixture positions, velocities and the traces of their covariances,
+    factor ``g``), or the given ``ti, mj`` when ``g`` is negative. Each candidate gets its
+    innovation under every model (:func:`polar_innovations`), the least distance over the
+    models and the log of the mode-weighted mixture likelihood (:func:`imm_pair_mixture`);
+    pairs with that distance within ``thr[dof]`` are kept, in order.
+
+    Parameters
+    ----------
+    x : ndarray of shape (m, r, d)
+    P : ndarray of shape (m, r, d, d)
+    mu : ndarray of shape (m, r)
+    ti, mj : ndarray of shape (c,), int
+        Candidate pairs (used when ``g`` < 0).
+    z, R, valid, sensor, tau : the polar measurements (see :func:`polar_innovations`)
+    mpos : ndarray of shape (k, n)
+    mcov : ndarray of shape (k, n, n)
+        Measured positions and their covariances.
+    thr : ndarray of shape (5,)
+        Gate threshold for 0..4 valid components (NaN for 0).
+    g : float
+        Coarse-gate factor; negative: use ``ti, mj`` as the candidates.
+    n : int
+
+    Returns
+    -------
+    ti, mj : ndarray of shape (p,), int
+        Kept pairs.
+    tir, mjr : ndarray of shape (p * r,), int
+        The same per pair-model row (pair-major).
+    nu (p r, 4), S (p r, 4, 4), PHt (p r, d, 4), d2f (p r,), llf (p r,), dofr (p r,)
+        Per-model innovations (as :func:`polar_innovations`).
+    d2, loglik : ndarray of shape (p,)
+        Least distance over the models and the mixture log-likelihood.
+    """
+    m, r, d = x.shape
+    k = z.shape[0]
+    if g >= 0.0:  # the coarse gate
+        pos = np.empty((m, n))
+        vel = np.empty((m, n))
+        sig_t = np.empty(m)
+        sig_v = np.empty(m)
+        for i in range(m):
+            trp, trv = _spread_row(x, P, mu, i, n, pos[i], vel[i])
+            sig_t[i] = math.sqrt(trp)
+            sig_v[i] = math.sqrt(trv)
+        sig_m = np.empty(k)
+        for j in range(k):
+            tr = 0.0
+            for a in range(n):
+                tr += mcov[j, a, a]
+            sig_m[j] = math.sqrt(tr)
+        ti, mj = gate_pairs(pos, vel, sig_t, sig_v, mpos, sig_m, tau, g)
+    c = ti.shape[0]
+    nu = np.empty((c * r, 4))
+    S = np.empty((c * r, 4, 4))
+    PHt = np.empty((c * r, d, 4))
+    d2f = np.empty(c * r)
+    llf = np.empty(c * r)
+    ti_o = np.empty(c, np.int64)
+    mj_o = np.empty(c, np.int64)
+    dof = np.empty(c, np.int64)
+    d2 = np.empty(c)
+    ll = np.empty(c)
+    a = np.empty(r)
+    sc = _polar_scratch(d)
+    p = 0
+    for q in range(c):
+        i = ti[q]
+        j = mj[q]
+        nv = 0
+        for e in range(r):
+            o = p * r + e
+            d2f[o], llf[o], nv = _polar_innov_row(x[i, e], P[i, e], z[j], R[j], valid[j],
+                                                  sensor[j], tau[j], n, nu[o], S[o], PHt[o],
+                                                  sc)
+        lq, dq = _pair_mix(llf[p * r:p * r + r], d2f[p * r:p * r + r], mu[i], a)
+        if dq <= thr[nv]:  # kept: the next candidate writes after it
+            ti_o[p] = i
+            mj_o[p] = j
+            dof[p] = nv
+            d2[p] = dq
+            ll[p] = lq
+            p += 1
+    tir = np.empty(p * r, np.int64)
+    mjr = np.empty(p * r, np.int64)
+    dofr = np.empty(p * r, np.int64)
+    for q in range(p):
+        for e in range(r):
+            tir[q * r + e] = ti_o[q]
+            mjr[q * r + e] = mj_o[q]
+            dofr[q * r + e] = dof[q]
+    pr = p * r
+    return (ti_o[:p], mj_o[:p], tir, mjr, nu[:pr], S[:pr], PHt[:pr], d2f[:pr], llf[:pr],
+            dofr, d2[:p], ll[:p])
+
+
+@numba.njit(cache=True)
+def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid, sensor,
+                   tau, n):
+    """Kalman updates of IMM states by their pairs in order (an EKF: one model, ``mu`` = 1),
+    on copies.
+
+    Pair q updates every model of track ``ti[q]``: its first pair (``rank[q]`` 0) with the
+    precomputed innovation rows ``base[q] + j`` (j the model), a later one with the
+    innovation of polar measurement ``mj[q]`` against the state its earlier pairs left
+    (:func:`polar_innovations`); the model probabilities take the per-model likelihoods.
+
+    Returns
+    -------
+    x, P, mu : the updated copies
+    """
+    m, r, d = x.shape
+    xn = x.copy()
+    Pn = P.copy()
+    mun = mu.copy()
+    p = ti.shape[0]
+    ll = np.empty(r)
+    a = np.empty(r)
+    nu1 = np.empty(4)
+    S1 = np.empty((4, 4))
+    PHt1 = np.empty((d, 4))
+    ps = _polar_scratch(d)
+    gs = _gain_scratch(4, d)
+    for q in range(p):
+        i = ti[q]
+        j = mj[q]
+        for e in range(r):
+            if rank[q] == 0:
+                o = base[q] + e
+                ll[e] = loglik[o]
+                _gain_row(xn[i, e], Pn[i, e], nu[o], S[o], PHt[o], gs)
+            else:
+                ll[e] = _polar_innov_row(xn[i, e], Pn[i, e], z[j], R[j], valid[j], sensor[j],
+                                         tau[j], n, nu1, S1, PHt1, ps)[1]
+                _gain_row(xn[i, e], Pn[i, e], nu1, S1, PHt1, gs)
+        _mode_row(mun[i], ll, a)
+    return xn, Pn, mun
 
 
 @numba.njit(cache=True)

@@ -104,14 +104,20 @@ class ChiSquareGate:
         """Innovations of the gated pairs of ``state``'s tracks and ``meas``'s measurements."""
         n = meas.ndim
         m, k = len(state), len(meas)
-        pos, vel, tr_p, tr_v = _spread(state, n)
         mz = meas.z.shape[1]
         thr = self._thresholds(mz)
         g = np.sqrt(float(thr[mz]))
+        tau = meas.offset_s if meas.offset_s is not None else np.zeros(k)
+        # EKF (or IMM of EKFs) with polar data: coarse gate, innovations and the test in one
+        # compiled pass (see _kernels.polar_gate).
+        fused = meas.kind == "polar" and getattr(filt, "fused_polar", False)
+        brute = 0 < m * k <= _BRUTE_FORCE_PAIRS
+        if fused and (brute or m * k == 0):
+            return filt.gate_polar(state, meas, thr, g)
+        pos, vel, tr_p, tr_v = _spread(state, n)
         sig_m = np.sqrt(np.einsum("kii->k", meas.pos_cov))
         sig_t = np.sqrt(tr_p)
-        tau = meas.offset_s if meas.offset_s is not None else np.zeros(k)
-        if 0 < m * k <= _BRUTE_FORCE_PAIRS:
+        if brute:
             # Every pair: the gate lies within g (sigma_track(tau) + sigma_meas) of the track's
             # position moved by the pair's offset tau, sigma(tau) <= sigma_p + |tau| sigma_v.
             ti, mj = _k.gate_pairs(np.ascontiguousarray(pos), np.ascontiguousarray(vel), sig_t,
@@ -122,5 +128,7 @@ class ChiSquareGate:
             if tmax > 0:  # measurements off the state's time: the track moves up to tau |v|
                 radius += tmax * (np.sqrt(np.einsum("mi,mi->m", vel, vel)) + g * np.sqrt(tr_v))
             ti, mj = candidate_pairs(pos, radius, meas.pos)
+            if fused:
+                return filt.gate_polar(state, meas, thr, -1.0, ti, mj)
         inn = filt.innovations(state, ti, meas, mj)
         return inn.take(inn.d2 <= thr[inn.dof])

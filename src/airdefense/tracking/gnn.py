@@ -140,7 +140,9 @@ class GlobalNearestNeighbour:
             np.asarray(sel, np.int64), np.asarray(inn.ti, np.int64),
             np.asarray(inn.mj, np.int64), g, np.asarray(when, float), m, k,
             float(np.log1p(-self.pd * self.pg)))
-        if ti.size:
+        if ti.size and meas.kind == "polar" and getattr(filt, "fused_polar", False):
+            state = filt.update_polar_sequence(state, inn, sel, ti, mj, rank, meas)
+        elif ti.size:
             state = filt.update(state, inn.take(sel[rank == 0]))
             for r in range(1, int(rank.max()) + 1):  # a track's r-th measurement, all tracks
                 s = rank == r

@@ -17,6 +17,8 @@ from airdefense.tracking.kalman import (
     Innovations,
     KalmanState,
     Measurements,
+    _polar_gate,
+    _polar_sequence,
     weighted_update,
 )
 from airdefense.tracking.models import Embedded, MotionModel, common_names
@@ -60,11 +62,11 @@ class IMMState:
         n : int
             Spatial axes: positions are components ``:n``, velocities ``n:2n``.
         """
-        return _k.imm_moments(self.x, self.P, self.mu, n)[2:]
+        return _k.imm_spread(self.x, self.P, self.mu, n)
 
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Moment-matched mean (m, d) and covariance (m, d, d) of the model mixture."""
-        return _k.imm_moments(self.x, self.P, self.mu, 0)[:2]
+        return _k.imm_moments(self.x, self.P, self.mu)
 
 
 @dataclass
@@ -228,6 +230,49 @@ class IMMFilter:
         loglik, d2 = _k.imm_pair_mixture(flat.loglik.reshape(p, r), flat.d2.reshape(p, r),
                                          state.mu, ti)
         return IMMInnovations(ti, mj, flat, d2, loglik, flat.dof[::r], r)
+
+    @property
+    def fused_polar(self) -> bool:
+        """Whether every model runs an EKF (polar gating and updates then use fused kernels)."""
+        return all(type(f) is ExtendedKalmanFilter for f in self.filters)
+
+    def gate_polar(self, state: IMMState, meas: Measurements, thr, g: float, ti=None,
+                   mj=None) -> IMMInnovations:
+        """Gated innovations of polar measurements in one compiled pass (EKF models only).
+
+        Parameters
+        ----------
+        state : IMMState
+        meas : Measurements
+            Polar.
+        thr : ndarray of shape (5,)
+            Chi-square threshold for 0..4 valid components (NaN for 0).
+        g : float
+            Coarse-gate factor (square root of the 4-component threshold); negative: the
+            candidates are ``ti, mj``.
+        ti, mj : ndarray of int, optional
+            Candidate pairs.
+
+        Returns
+        -------
+        IMMInnovations
+            The pairs with a least distance over the models within ``thr[dof]``.
+        """
+        return IMMInnovations(*_polar_gate(state.x, state.P, state.mu, meas, thr, g, ti, mj),
+                              len(self.filters))
+
+    def update_polar_sequence(self, state: IMMState, inn: IMMInnovations, sel, ti, mj, rank,
+                              meas: Measurements) -> IMMState:
+        """Update tracks by several polar measurements each, in order (EKF models only).
+
+        Pair q (``ti[q]``, ``mj[q]``) is pair ``sel[q]`` of ``inn`` where ``rank[q]`` is 0
+        (its track's first); a later one is recomputed against the state its track's
+        earlier pairs left, as :meth:`innovations` then :meth:`update` would.
+        """
+        base = (np.asarray(sel, np.int64) if inn.pairs is None else inn.pairs[sel]) * inn.r
+        f = inn.flat
+        return IMMState(*_polar_sequence(state.x, state.P, state.mu, base, ti, mj, rank,
+                                         f.nu, f.S, f.PHt, f.loglik, meas))
 
     def update(self, state: IMMState, inn: IMMInnovations) -> IMMState:
         """Update the tracks ``inn.ti`` (each at most once): every model, then the probabilities."""

@@ -271,6 +271,28 @@ def _sym(P):
     return 0.5 * (P + np.swapaxes(P, -1, -2))
 
 
+def _polar_gate(x, P, mu, meas: Measurements, thr, g, ti=None, mj=None):
+    # Gated polar innovations of IMM-shaped states (see _kernels.polar_gate): the kept pairs
+    # ti, mj, their per-model rows as Innovations, least distances, mixture log-likelihoods
+    # and valid components.
+    r = x.shape[1]
+    tau = meas.offset_s if meas.offset_s is not None else np.zeros(len(meas))
+    if ti is None:
+        ti = mj = np.zeros(0, np.int64)
+    ti, mj, tir, mjr, nu, S, PHt, d2f, llf, dofr, d2, ll = _k.polar_gate(
+        x, P, mu, np.asarray(ti, np.int64), np.asarray(mj, np.int64), meas.z, meas.R,
+        meas.valid, meas.sensor_enu, tau, meas.pos, meas.pos_cov, thr, float(g), meas.ndim)
+    flat = Innovations(tir, mjr, nu, S, PHt, d2f, llf, dofr)
+    return ti, mj, flat, d2, ll, dofr[::r]
+
+
+def _polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, meas: Measurements):
+    # Ordered updates of IMM-shaped states by polar pairs (see _kernels.polar_sequence).
+    tau = meas.offset_s if meas.offset_s is not None else np.zeros(len(meas))
+    return _k.polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, meas.z, meas.R,
+                             meas.valid, meas.sensor_enu, tau, meas.ndim)
+
+
 def kalman_update(x, P, inn: Innovations):
     """Posterior mean and covariance for each pair of ``inn`` from its track's ``x``, ``P``.
 
@@ -364,6 +386,52 @@ class ExtendedKalmanFilter:
         x, P = state.x.copy(), state.P.copy()
         _k.gain_update(x, P, inn.ti, inn.nu, inn.S, inn.PHt, np.arange(len(inn.ti)))
         return KalmanState(x, P)
+
+    @property
+    def fused_polar(self) -> bool:
+        """Whether polar gating and updates use the fused kernels (the EKF itself, not the UKF)."""
+        return type(self) is ExtendedKalmanFilter
+
+    def gate_polar(self, state: KalmanState, meas: Measurements, thr, g: float, ti=None,
+                   mj=None) -> Innovations:
+        """Gated innovations of polar measurements in one compiled pass.
+
+        Parameters
+        ----------
+        state : KalmanState
+        meas : Measurements
+            Polar.
+        thr : ndarray of shape (5,)
+            Chi-square threshold for 0..4 valid components (NaN for 0).
+        g : float
+            Coarse-gate factor (square root of the 4-component threshold; see
+            :class:`~airdefense.tracking.gating.ChiSquareGate`); negative: the candidates are
+            ``ti, mj``.
+        ti, mj : ndarray of int, optional
+            Candidate pairs.
+
+        Returns
+        -------
+        Innovations
+            The pairs with a distance within ``thr[dof]``.
+        """
+        m, d = state.x.shape
+        return _polar_gate(state.x.reshape(m, 1, d), state.P.reshape(m, 1, d, d),
+                           np.ones((m, 1)), meas, thr, g, ti, mj)[2]
+
+    def update_polar_sequence(self, state: KalmanState, inn: Innovations, sel, ti, mj, rank,
+                              meas: Measurements) -> KalmanState:
+        """Update tracks by several polar measurements each, in order.
+
+        Pair q (``ti[q]``, ``mj[q]``) is pair ``sel[q]`` of ``inn`` where ``rank[q]`` is 0
+        (its track's first); a later one is recomputed against the state its track's earlier
+        pairs left, as :meth:`innovations` then :meth:`update` would.
+        """
+        m, d = state.x.shape
+        x, P, _ = _polar_sequence(state.x.reshape(m, 1, d), state.P.reshape(m, 1, d, d),
+                                  np.ones((m, 1)), np.asarray(sel, np.int64), ti, mj, rank,
+                                  inn.nu, inn.S, inn.PHt, inn.loglik, meas)
+        return KalmanState(x.reshape(m, d), P.reshape(m, d, d))
 
     def update_weighted(self, state: KalmanState, inn: Innovations, beta, beta0) -> KalmanState:
         """PDA/JPDA update; see :func:`weighted_update`."""
