@@ -747,7 +747,7 @@ def imm_mode_update(mu, ti, ll):
 def _spread_row(x, P, mu, i, n, pos, vel):
     # Mixture means of positions pos (n,) and velocities vel (n,) of track i, and the traces
     # of their mixture covariances.
-    r, d = x.shape[1], x.shape[2]
+    r = x.shape[1]
     trp = 0.0
     trv = 0.0
     for a in range(2 * n):
@@ -1032,6 +1032,36 @@ def candidate_rows(pos, cov, sensor, z, R, valid, t, polar):
         out[q, o + 2 + n] = R[q, 3, 3] if polar else 1.0
         out[q, o + 3 + n] = t[q]
     return out
+
+
+@numba.njit(cache=True)
+def keep_candidates(c, cscan, new, scan, time_s, max_age):
+    """Two-point candidates after a scan: those of ``c`` (nc, w) not older than ``max_age`` at
+    ``time_s`` (their scans ``cscan``), then the rows ``new`` (km, w) of scan ``scan``.
+
+    Returns the rows (n, w) and their scans (n,).
+    """
+    nc, w = c.shape
+    km = new.shape[0]
+    keep = np.empty(nc, np.bool_)
+    n = km
+    for q in range(nc):
+        keep[q] = time_s - c[q, w - 1] <= max_age
+        if keep[q]:
+            n += 1
+    out = np.empty((n, new.shape[1]))
+    osc = np.empty(n, np.int64)
+    p = 0
+    for q in range(nc):
+        if keep[q]:
+            out[p] = c[q]
+            osc[p] = cscan[q]
+            p += 1
+    for q in range(km):
+        out[p] = new[q]
+        osc[p] = scan
+        p += 1
+    return out, osc
 
 
 @numba.njit(cache=True)

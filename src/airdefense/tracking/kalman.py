@@ -143,11 +143,14 @@ class Measurements:
         """
         z = np.ascontiguousarray(z, float)
         k = z.shape[0]
-        s = np.array(np.broadcast_to(np.asarray(sensor_enu, float), (k, 3)), order="C")
+        s = np.asarray(sensor_enu, float)
+        s = s.copy() if s.shape == (k, 3) else np.broadcast_to(s, (k, 3)).copy()
+        t = np.asarray(time_s, float)
+        t = t.copy() if t.shape == (k,) else np.broadcast_to(t, (k,)).copy()
         z, R, valid, pos, pos_cov, scale = _k.polar_prepare(
             z, np.array(R, float, order="C"), s, int(ndim))
         return cls(kind="polar", ndim=ndim, z=z, R=R, valid=valid, pos=pos, pos_cov=pos_cov,
-                   sensor_enu=s, time_s=np.broadcast_to(np.asarray(time_s, float), (k,)).copy(),
+                   sensor_enu=s, time_s=t,
                    sensor=np.zeros(k, int) if sensor is None else np.asarray(sensor, int),
                    truth_id=np.full(k, -1) if truth_id is None else np.asarray(truth_id, int),
                    clutter_scale=scale)

@@ -207,12 +207,12 @@ class TwoPointInitiator:
             t += meas.offset_s
         new = _k.candidate_rows(meas.pos, meas.pos_cov, meas.sensor_enu, meas.z, meas.R,
                                 meas.valid, t, meas.kind == "polar")
-        if self.candidates:
-            live = time_s - self._c[:, -1] <= self.max_age
-            if not live.all():
-                self._c, self._scan = self._c[live], self._scan[live]
+        # Candidates still young enough, then the new rows (which pair only in later scans).
+        nold = self.candidates
+        self._c, self._scan = _k.keep_candidates(self._c, self._scan, new, int(scan),
+                                                 float(time_s), self.max_age)
         ci = mj = np.zeros(0, np.int64)
-        if k and self.candidates:
+        if k and nold:
             # Each measurement's best candidate (least normalised distance) among those of
             # earlier scans, in its velocity gate, whose velocity agrees with the range rates.
             ci, mj = _k.pair_candidates(self._c, self._scan, new, n, int(scan), self.max_speed,
@@ -233,9 +233,6 @@ class TwoPointInitiator:
                 llr = (np.log(pd) + _k.two_point_loglik(c1, c2, n, sv) - np.log(lam)
                        - np.log1p(-pd * pg))
         ago = scan - self._scan[ci]
-        if k:
-            self._c = np.concatenate([self._c, new])
-            self._scan = np.concatenate([self._scan, np.full(k, scan, np.int64)])
         return state, mj, ago, llr
 
 

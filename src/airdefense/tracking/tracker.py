@@ -146,8 +146,8 @@ class MultiTargetTracker:
         if self.time_s is not None and time_s < self.time_s - 1e-9:
             raise ValueError(f"time_s must not go backwards: got {time_s} s after "
                              f"{self.time_s} s")
-        meas = (detections if isinstance(detections, Measurements)
-                else Measurements.from_detections(detections, self.ndim))
+        given = isinstance(detections, Measurements)
+        meas = detections if given else Measurements.from_detections(detections, self.ndim)
         if scanned is None:
             scanned = len(meas) > 0
         self.new_tracks = []
@@ -162,7 +162,8 @@ class MultiTargetTracker:
             t_meas = np.minimum(meas.time_s, time_s)
             if prev is not None:
                 t_meas = np.maximum(t_meas, prev)
-            meas = copy.copy(meas)  # the caller's measurements stay as they were
+            if given:
+                meas = copy.copy(meas)  # the caller's measurements stay as they were
             meas.offset_s = t_meas - time_s
             if self.onepass and hasattr(self.associator, "associate_sensors"):
                 self._one_pass(meas, time_s, hit, truth, llr)
