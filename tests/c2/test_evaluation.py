@@ -125,3 +125,11 @@ def test_value_falls_with_miss_and_rises_with_asset_value():
     v2 = evaluate_threats(xs, assets, np.array([2e8]), np.ones(1, bool))["value"]
     assert np.all(np.diff(v1) < 0)
     assert np.allclose(v2, 2 * v1)
+
+
+def test_control_unit_classes_are_the_catalog_classes_in_order():
+    """Class codes pass from threat evaluation to the engagement tables unchanged."""
+    from airdefense.c2.evaluation import KINDS
+    from airdefense.engagement.presets import THREAT_CLASSES
+
+    assert KINDS == THREAT_CLASSES

@@ -153,7 +153,7 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     kind = evaluation["kind"]
     ttg = np.maximum(evaluation["time_to_go_s"], 0.0)
     value = np.asarray(evaluation["value"], float)
-    kidx = np.array([KINDS.index(k) if k in KINDS else 0 for k in kind], int)
+    kidx = np.array([KINDS.index(k) if k in KINDS else 0 for k in kind], np.int64)
     lb = launchers.battery
     ballistic = kind == "ballistic"
 
@@ -202,7 +202,7 @@ def _rules(t, tracks, kind, ttg, value, kidx, ballistic, fired_b, look, profitab
     lb = launchers.battery
     geo = feasibility(tracks.x, launchers, heights_fn, t,
                       quality=getattr(tracks, "quality", None),
-                      kind=kind, cov=getattr(tracks, "P", None))
+                      kind=kidx, cov=getattr(tracks, "P", None))  # KINDS order: codes
     tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
     pk = np.asarray(geo["pk"], float)
     docs = [bu.doctrine for bu in batteries]

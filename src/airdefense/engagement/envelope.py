@@ -37,6 +37,7 @@ __all__ = ["feasibility", "launch_window_delays", "window_times", "envelope_marg
            "track_gravity", "kind_codes"]
 
 _KIND_INDEX = {k: i for i, k in enumerate(THREAT_CLASSES)}
+_CLASS_G = np.array([CLASS_G[k] for k in THREAT_CLASSES], float)
 
 
 def kind_codes(kind) -> np.ndarray:
@@ -197,7 +198,7 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         kind = classify(x)
     kc = kind_codes(np.broadcast_to(np.asarray(kind), (m,)))
     g = track_gravity(x, kc, predict)
-    tg = (np.array([CLASS_G[THREAT_CLASSES[c]] for c in kc]) if target_g is None
+    tg = (_CLASS_G[kc] if target_g is None
           else np.broadcast_to(np.asarray(target_g, float), (m,)))
     sigma = np.zeros(m) if cov is None else position_sigma(cov)
     q = np.ones(m) if quality is None else np.asarray(quality, float)
