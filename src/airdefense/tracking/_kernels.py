@@ -618,6 +618,59 @@ def propagate_cov(F, P0, Q, out, j):
 
 
 @numba.njit(cache=True)
+def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n):
+    """One IMM prediction of EKF models in one call: mixing (:func:`imm_mix`), every model's
+    flow and Jacobian, and ``F P F' + Q`` (:func:`propagate_cov`).
+
+    Parameters
+    ----------
+    x, P, mu, Pi : as :func:`imm_mix`
+    dt : float
+        Time step, s.
+    kind : ndarray of shape (r,), int
+        Model kinds: 0 linear (``F[j]``), 1 coordinated turn (:func:`ct_transition`), 2
+        ballistic (:func:`ballistic_transition`).
+    F : ndarray of shape (r, d, d)
+        Transition matrices of the linear models (others unused).
+    Q : ndarray of shape (r, d, d)
+        Process noise of every model.
+    idx : ndarray of shape (r, d), int
+        Components of the nonlinear models in the common state (first 2n + 1 used).
+    substep : ndarray of shape (r,)
+        Largest RK4 sub-step of the ballistic models, s.
+    n : int
+        Spatial axes.
+
+    Returns
+    -------
+    x (m, r, d), P (m, r, d, d), mu (m, r)
+        Predicted states and model probabilities.
+    """
+    m, r, d = x.shape
+    x0, P0, mup = imm_mix(x, P, mu, Pi)
+    xs = np.empty((m, r, d))
+    Ps = np.empty((m, r, d, d))
+    for j in range(r):
+        if kind[j] == 0:
+            Fj = F[j]
+            for i in range(m):
+                for a in range(d):
+                    acc = 0.0
+                    for c in range(d):
+                        acc += Fj[a, c] * x0[j, i, c]
+                    xs[i, j, a] = acc
+            propagate_cov(F[j:j + 1], P0[j], Q[j], Ps, j)
+        else:
+            if kind[j] == 1:
+                out, J = ct_transition(x0[j], dt, n, idx[j, :2 * n + 1], True)
+            else:
+                out, J = ballistic_transition(x0[j], dt, substep[j], idx[j, :7], True)
+            xs[:, j] = out
+            propagate_cov(J, P0[j], Q[j], Ps, j)
+    return xs, Ps, mup
+
+
+@numba.njit(cache=True)
 def imm_mix(x, P, mu, Pi):
     """IMM mixing: mixed means (r, m, d) and covariances (r, m, d, d) of every model, and the
     predicted model probabilities (m, r).

@@ -197,6 +197,10 @@ class IMMFilter:
         if dt == 0 or len(state) == 0:
             return state
         m, r, d = state.x.shape
+        spec = self._fused_spec(dt)
+        if spec is not None:  # EKF models: mixing, flows and F P F' + Q in one call
+            return IMMState(*_k.imm_predict(state.x, state.P, state.mu, self.Pi, float(dt),
+                                            *spec))
         x0, P0, mu = _k.imm_mix(state.x, state.P, state.mu, self.Pi)  # (r, m, ...)
         xs = np.empty((m, r, d))
         Ps = np.empty((m, r, d, d))
@@ -210,6 +214,50 @@ class IMMFilter:
                 xs[:, j] = s.x
                 Ps[:, j] = s.P
         return IMMState(xs, Ps, mu)
+
+    def _fused_spec(self, dt: float):
+        # Arguments of _k.imm_predict for a step of dt s (kinds, transition matrices, noises,
+        # component indices, sub-steps, axes), or None unless every model is an EKF of a
+        # linear, coordinated-turn or ballistic model with constant noise. Kept per dt.
+        cache = self.__dict__.setdefault("_spec", {})
+        key = float(dt)
+        if key in cache:
+            return cache[key]
+        from airdefense.tracking.models import Ballistic, CoordinatedTurn
+
+        r, d = len(self.filters), self.dim
+        kind = np.zeros(r, np.int64)
+        F = np.zeros((r, d, d))
+        Q = np.zeros((r, d, d))
+        idx = np.zeros((r, d), np.int64)
+        sub = np.zeros(r)
+        x = np.zeros((1, d))
+        spec = (kind, F, Q, idx, sub, self.ndim)
+        for j, f in enumerate(self.filters):
+            mo = f.motion
+            if (type(f) is not ExtendedKalmanFilter or not isinstance(mo, Embedded)
+                    or not mo.constant_noise):
+                spec = None
+                break
+            if mo.linear:
+                Fj = np.asarray(mo.jacobian(x, key))
+                if Fj.ndim != 2:
+                    spec = None
+                    break
+                F[j] = Fj
+            elif type(mo.model) is CoordinatedTurn:
+                kind[j] = 1
+            elif type(mo.model) is Ballistic:
+                kind[j], sub[j] = 2, mo.model.max_substep
+            else:
+                spec = None
+                break
+            idx[j, :len(mo.idx)] = mo.idx
+            Q[j] = mo.noise(x, key)
+        if len(cache) >= 256:
+            cache.clear()
+        cache[key] = spec
+        return spec
 
     def innovations(self, state: IMMState, ti, meas: Measurements, mj) -> IMMInnovations:
         """Innovations of the pairs under every model.
