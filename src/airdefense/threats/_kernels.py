@@ -33,6 +33,16 @@ _EPS_SINC = float(np.finfo(float).eps)  # numpy.sinc's stand-in for a zero argum
 
 
 @njit(cache=True)
+def _clamp(t, lo, hi):
+    """``t`` held inside ``[lo, hi]`` (NaN stays NaN)."""
+    if t < lo:
+        return lo
+    if t > hi:
+        return hi
+    return t
+
+
+@njit(cache=True)
 def _pq(x, row, breaks, coef):
     """Value and derivative of row ``row`` of a piecewise quadratic at ``x``."""
     j = 0
@@ -84,11 +94,7 @@ def _route_arc(t, row, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds):
     """
     a = t0[row]
     b = t1[row]
-    tc = t
-    if tc < a:
-        tc = a
-    if tc > b:
-        tc = b
+    tc = _clamp(t, a, b)
     s, sdot = _pq(tc - a, row, sp_b, sp_c)
     s = min(max(s, 0.0), length[row])
     px, py, tx, ty = _geo_at(s, row, _segment(s, row, packed), packed)
@@ -215,11 +221,7 @@ def _hermite(t, row, t0, dt, end, count, pos, vel, out, r):
     """Cubic Hermite state of row ``row`` at ``t`` into ``out[r]`` (zero velocity outside)."""
     a = t0[row]
     e = end[row]
-    tc = t
-    if tc < a:
-        tc = a
-    if tc > e:
-        tc = e
+    tc = _clamp(t, a, e)
     h = dt[row]
     u = (tc - a) / h
     i = min(int(math.floor(u)), max(count[row] - 2, 0))
