@@ -84,34 +84,3 @@ def test_imm_nees_consistent_on_coordinated_turns(rng):
     assert inside >= 0.8, (inside, avg.min(), avg.max(), lo, hi)
     assert lo <= avg.mean() <= hi
 
-
-def test_fused_prediction_matches_mixing_then_each_model(rng):
-    # The one-call prediction (imm_predict) against mixing by hand (closed-form IMM mixing)
-    # then each model's own EKF prediction.
-    from airdefense.tracking.models import Ballistic
-
-    models = [ConstantVelocity(5.0, 3), CoordinatedTurn(5.0, 1e-4, 3), Ballistic(5.0)]
-    Pi = np.full((3, 3), 0.025) + np.eye(3) * 0.925
-    imm = IMMFilter(models, Pi)
-    assert imm._fused_spec(0.7) is not None
-    m, d = 5, imm.dim
-    x = rng.normal(0.0, 200.0, (m, 3, d))
-    x[..., 2] = np.abs(x[..., 2]) + 1e3  # altitude
-    x[..., 6] = rng.normal(0.0, 0.05, (m, 3))  # turn rate
-    x[..., 7] = 1e-4  # drag coefficient
-    A = rng.normal(size=(m, 3, d, d))
-    P = A @ np.swapaxes(A, -1, -2) + np.eye(d)
-    mu = rng.dirichlet(np.ones(3), m)
-    from airdefense.tracking.imm import IMMState
-
-    out = imm.predict(IMMState(x, P, mu), 0.7)
-    c = mu @ Pi  # predicted model probabilities
-    np.testing.assert_allclose(out.mu, c / c.sum(1, keepdims=True), rtol=1e-12)
-    for j, f in enumerate(imm.filters):
-        w = mu * Pi[:, j] / c[:, j:j + 1]  # (m, r) mixing weights
-        x0 = np.einsum("mk,mkd->md", w, x)
-        dx = x - x0[:, None]
-        P0 = np.einsum("mk,mkab->mab", w, P + dx[..., :, None] * dx[..., None, :])
-        ref = f.predict(KalmanState(x0, P0), 0.7)
-        np.testing.assert_allclose(out.x[:, j], ref.x, rtol=1e-9, atol=1e-9)
-        np.testing.assert_allclose(out.P[:, j], ref.P, rtol=1e-9, atol=1e-6)

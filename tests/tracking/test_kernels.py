@@ -165,6 +165,7 @@ def test_imm_predict_matches_numpy(rng):
     x[:, :, 7] = np.abs(rng.normal(1e-4, 1e-4, (m, 3)))  # drag coefficient
     P = np.repeat(P0[:, None], 3, 1)
     mu = rng.dirichlet(np.ones(3), m)
+    assert imm._fused_spec(1.3) is not None  # EKF models: one imm_predict call
     got = imm.predict(IMMState(x, P, mu), 1.3)
     want = _ref_imm_predict(imm, x, P, mu, 1.3)
     assert np.allclose(got.x, want[0], rtol=1e-10, atol=1e-8)
@@ -195,6 +196,15 @@ def _ref_ballistic(x, dt, sub=0.25):
         s = s + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
     s[:, 6] = np.clip(s[:, 6], 0.0, 0.02)
     return s
+
+
+def test_wrap_pi_is_the_remainder_form():
+    """The angle wrap equals (e + pi) % 2 pi - pi bit for bit, inside and outside [-pi, pi)."""
+    e = np.r_[np.linspace(-20.0, 20.0, 4001), -np.pi, np.pi, 0.0, -0.0, np.nextafter(np.pi, 0)]
+    got = np.array([K._wrap_pi(v) for v in e])
+    want = (e + np.pi) % (2 * np.pi) - np.pi
+    assert np.array_equal(got, want)
+    assert np.isnan(K._wrap_pi(np.nan))
 
 
 def test_ballistic_flow_matches_numpy_rk4(rng):

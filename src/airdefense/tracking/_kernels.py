@@ -135,17 +135,23 @@ def innovation_stats(nu, S, dof):
 def _gain_row(xi, Pi, nu, S, PHt, sc):
     # Kalman update in place of one state xi (d,), Pi (d, d) with innovation nu (k,), S (k, k),
     # PHt (d, k); sc: scratch of _gain_scratch.
-    L, w, A, col, acol = sc
+    L, w, A = sc
     k = nu.shape[0]
     d = xi.shape[0]
     cholesky_floored(S, L)
     _forward(L, nu, w)
-    for c in range(d):
-        for a in range(k):
-            col[a] = PHt[c, a]
-        _forward(L, col, acol)
-        for a in range(k):
-            A[a, c] = acol[a]
+    # A = L^-1 PHt' by forward substitution, row by row over all d columns at once (each
+    # column's operations in the order of _forward).
+    for a in range(k):
+        for c in range(d):
+            A[a, c] = PHt[c, a]
+        for b in range(a):
+            lab = L[a, b]
+            for c in range(d):
+                A[a, c] -= lab * A[b, c]
+        laa = L[a, a]
+        for c in range(d):
+            A[a, c] /= laa
     for c in range(d):
         dx = 0.0
         for a in range(k):
@@ -163,7 +169,7 @@ def _gain_row(xi, Pi, nu, S, PHt, sc):
 
 @numba.njit(cache=True)
 def _gain_scratch(k, d):
-    return np.zeros((k, k)), np.empty(k), np.empty((k, d)), np.empty(k), np.empty(k)
+    return np.zeros((k, k)), np.empty(k), np.empty((k, d))
 
 
 @numba.njit(cache=True)
@@ -252,6 +258,15 @@ def polar_h_jacobian(x, sensor, n):
 
 
 @numba.njit(cache=True, inline="always")
+def _wrap_pi(e):
+    # (e + pi) % 2 pi - pi, without the remainder where e + pi is already in [0, 2 pi).
+    y = e + math.pi
+    if not 0.0 <= y < _TWO_PI:
+        y = y % _TWO_PI
+    return y - math.pi
+
+
+@numba.njit(cache=True, inline="always")
 def _polar_innov_row(xi, Pi, zj, Rj, vj, sj, t, n, nu, S, PHt, sc):
     # Innovation of one pair (state xi (d,), Pi (d, d); measurement row j: zj, Rj, valid vj,
     # sensor sj, offset t) into nu (4,), S (4, 4), PHt (d, 4); returns the squared distance,
@@ -272,7 +287,7 @@ def _polar_innov_row(xi, Pi, zj, Rj, vj, sj, t, n, nu, S, PHt, sc):
     for a in range(4):
         e = zj[a] - zhat[a]
         if a == 1:
-            e = (e + math.pi) % _TWO_PI - math.pi
+            e = _wrap_pi(e)
         nu[a] = e if vj[a] else 0.0
     # PHt = P H' (H is zero beyond the first 2n columns, and often within them), as
     # rows HP = H P of the symmetric P (contiguous inner loops).
