@@ -594,7 +594,8 @@ def ballistic_transition(x, dt, max_substep, idx, jac):
 
 @numba.njit(cache=True)
 def propagate_cov(F, P0, Q, out, j):
-    """``out[:, j] = sym(F P0 F' + Q)`` for every track.
+    """``out[:, j] = F P0 F' + sym(Q)`` for every track, exactly symmetric (the upper
+    triangle of ``F P0 F'``, mirrored).
 
     Parameters
     ----------
@@ -624,10 +625,7 @@ def propagate_cov(F, P0, Q, out, j):
                 acc = 0.0
                 for c in range(d):
                     acc += FP[a, c] * Fi[b, c]
-                acc2 = 0.0
-                for c in range(d):
-                    acc2 += FP[b, c] * Fi[a, c]
-                v = 0.5 * ((acc + Q[a, b]) + (acc2 + Q[b, a]))
+                v = acc + 0.5 * (Q[a, b] + Q[b, a])
                 o[a, b] = v
                 o[b, a] = v
 
