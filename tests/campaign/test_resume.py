@@ -10,12 +10,21 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
 from airdefense.campaign import run_campaign
 from airdefense.results.store import ResultStore
-from tests.campaign.conftest import REF_RUNS, REF_SEED
+from tests.campaign.conftest import REF_SEED, tiny
 
-RUNS = REF_RUNS
+#: Enough runs that the campaign lasts well past its first progress lines: a tiny replication
+#: takes a few hundredths of a second, and the bar is drawn at most every 0.2 s.
+RUNS = 60
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """The same campaign uninterrupted: local backend, 1 worker, in this process."""
+    return run_campaign(tiny(), runs=RUNS, seed=REF_SEED, workers=1)
 
 
 def _start(tiny_file, db):
