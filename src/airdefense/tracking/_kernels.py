@@ -33,6 +33,19 @@ MAX_DRAG_MPS2 = 300.0
 
 
 @numba.njit(cache=True, inline="always")
+def _sparse_product(A, B, out, rows, inner, cols):
+    """``out[:rows, :cols] = A[:rows, :inner] @ B[:inner, :cols]``, skipping zeros of ``A``."""
+    for a in range(rows):
+        for r in range(cols):
+            out[a, r] = 0.0
+        for c in range(inner):
+            h = A[a, c]
+            if h != 0.0:
+                for r in range(cols):
+                    out[a, r] += h * B[c, r]
+
+
+@numba.njit(cache=True, inline="always")
 def _cholesky_into(S, L):
     # Lower Cholesky factor of the symmetric S into L; False if a pivot is <= 0 (as LAPACK).
     k = S.shape[0]
@@ -291,14 +304,7 @@ def _polar_innov_row(xi, Pi, zj, Rj, vj, sj, t, n, nu, S, PHt, sc):
         nu[a] = e if vj[a] else 0.0
     # PHt = P H' (H is zero beyond the first 2n columns, and often within them), as
     # rows HP = H P of the symmetric P (contiguous inner loops).
-    for a in range(4):
-        for r in range(d):
-            HP[a, r] = 0.0
-        for c in range(m2):
-            h = H[a, c]
-            if h != 0.0:
-                for r in range(d):
-                    HP[a, r] += h * Pi[c, r]
+    _sparse_product(H, Pi, HP, 4, m2, d)
     for r in range(d):
         for a in range(4):
             PHt[r, a] = HP[a, r]
@@ -611,14 +617,7 @@ def propagate_cov(F, P0, Q, out, j):
     for i in range(m):
         Fi = F[0] if F.shape[0] == 1 else F[i]
         Pi = P0[i]
-        for a in range(d):
-            for b in range(d):
-                FP[a, b] = 0.0
-            for c in range(d):
-                f = Fi[a, c]
-                if f != 0.0:
-                    for b in range(d):
-                        FP[a, b] += f * Pi[c, b]
+        _sparse_product(Fi, Pi, FP, d, d, d)
         o = out[i, j]
         for a in range(d):
             for b in range(a, d):
