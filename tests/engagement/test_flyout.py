@@ -9,6 +9,7 @@ from airdefense.engagement.flyout import (
     Flyout,
     ballistic_path,
     calibrate_drag,
+    closest_approach,
     intercept_time,
     solve_intercept,
 )
@@ -105,3 +106,20 @@ def test_warm_started_solver_finds_the_cold_solution(x, y, z, vx, vy, vz, shift)
     fin = np.isfinite(cold)
     # Away from grazing geometries the first sign change is the one found near the guess.
     np.testing.assert_allclose(warm[fin], cold[fin], atol=1e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-5000, 5000), st.floats(-5000, 5000), st.floats(-300, 300),
+       st.floats(-300, 300), st.floats(0.1, 20.0))
+def test_closest_approach_matches_the_closed_form(rx, ry, wx, wy, dt):
+    """Relative motion r + w t: the minimum of |r + w t| over [0, dt] in closed form."""
+    p0 = np.zeros((1, 3))
+    v0 = np.zeros((1, 3))
+    q0 = np.array([[rx, ry, 100.0]])
+    w0 = np.array([[wx, wy, 0.0]])
+    tau, miss = closest_approach(p0, v0, q0, w0, dt)
+    ww = wx * wx + wy * wy
+    t_star = 0.0 if ww == 0 else min(max(-(rx * wx + ry * wy) / ww, 0.0), dt)
+    assert tau[0] == pytest.approx(t_star, abs=1e-9)
+    want = np.hypot(rx + wx * t_star, ry + wy * t_star)
+    assert miss[0] == pytest.approx(np.hypot(want, 100.0), rel=1e-12, abs=1e-9)

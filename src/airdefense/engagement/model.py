@@ -161,7 +161,7 @@ class Engagement:
         use = np.unique(rows[have])
         geo = None
         if use.size:
-            sub = _subset_tracks(tracks, use)
+            sub = tracks.select(use)
             geo = self.geometry(sub, t, kind_code, np.asarray(orders.target)[
                 [int(np.flatnonzero(rows == r)[0]) for r in use]])
         pos_in = {int(r): i for i, r in enumerate(use)}
@@ -352,11 +352,3 @@ def _propagate(x: np.ndarray, g: np.ndarray, dt: float) -> np.ndarray:
     pos, vel = ballistic_path(x, g)(np.full((len(x), 1), float(dt)))
     return np.hstack([pos[:, 0], vel[:, 0]])
 
-
-def _subset_tracks(tracks, rows: np.ndarray):
-    """The rows ``rows`` of a track picture."""
-    from airdefense.tracking.base import Tracks
-
-    return Tracks(time_s=tracks.time_s, track_id=tracks.track_id[rows], x=tracks.x[rows],
-                  P=tracks.P[rows], quality=tracks.quality[rows],
-                  confirmed=tracks.confirmed[rows], truth_id=tracks.truth_id[rows])
