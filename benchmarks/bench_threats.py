@@ -83,6 +83,17 @@ def raid() -> dict:
             "raid": groups}
 
 
+def _best_per_instant(states, times: np.ndarray, repeats: int) -> float:
+    """Best-of-``repeats`` mean time of ``states(t)`` over ``times``, s."""
+    per = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for t in times:
+            states(float(t))
+        per.append((time.perf_counter() - t0) / times.size)
+    return min(per)
+
+
 def measure(repeats: int = 3) -> dict:
     """Best-of-``repeats`` build time and mean/max time of ``states(t)`` over the hour."""
     sc = load_scenario(raid())
@@ -91,15 +102,9 @@ def measure(repeats: int = 3) -> dict:
         t0 = time.perf_counter()
         ts = build_threats(sc, np.random.default_rng(k))
         builds.append(time.perf_counter() - t0)
-    times = np.linspace(0.0, 3600.0, 200)
     ts.states(100.0)
-    per = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for t in times:
-            ts.states(float(t))
-        per.append((time.perf_counter() - t0) / times.size)
-    return {"n": len(ts), "build_s": min(builds), "states_ms": 1e3 * min(per),
+    per = _best_per_instant(ts.states, np.linspace(0.0, 3600.0, 200), repeats)
+    return {"n": len(ts), "build_s": min(builds), "states_ms": 1e3 * per,
             "end_max_s": float(ts.end_time_s.max()),
             "kinds": {k: int(np.sum(ts.kind == k)) for k in np.unique(ts.kind)}}
 
@@ -115,15 +120,8 @@ def measure_example2(repeats: int = 7, seeds=(2, 3, 4)) -> dict:
     for seed in seeds:
         tr = build_threats(sc, np.random.default_rng(seed))
         times = np.linspace(-10.0, float(tr.end_time_s.max()) + 10.0, 2000)
-        traj = tr.trajectory
-        traj.states(0.0)
-        per = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            for t in times:
-                traj.states(float(t))
-            per.append((time.perf_counter() - t0) / times.size)
-        out[seed] = 1e6 * min(per)
+        tr.trajectory.states(0.0)
+        out[seed] = 1e6 * _best_per_instant(tr.trajectory.states, times, repeats)
     return out
 
 
