@@ -133,3 +133,20 @@ def test_control_unit_classes_are_the_catalog_classes_in_order():
     from airdefense.engagement.presets import THREAT_CLASSES
 
     assert KINDS == THREAT_CLASSES
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0.0, 0.95), st.floats(0.0, 400.0), st.floats(0.0, 300.0))
+def test_value_uses_the_assets_own_damage_law(hardness, area_m, miss_m):
+    """The value of a track aimed near an asset is its value times the expected loss under
+    that asset's law (hardness, area), however many other assets were evaluated before."""
+    x = np.array([[10000.0, miss_m, 300.0, -50.0, 0.0, 0.0]])
+    assets = np.array([[0.0, 0.0, 0.0]])
+    for _ in range(2):  # the second call reads the law kept from the first
+        ev = evaluate_threats(x, assets, np.array([1e8]), np.ones(1, bool), P=np.zeros((1, 6, 6)),
+                              asset_hardness=np.array([hardness]),
+                              asset_area_radius_m=np.array([area_m]), route_uncertainty=0.0)
+        R = 15.0 * (1.0 - hardness)  # a drone's warhead (DEFAULT_LETHAL_RADIUS_M)
+        expect = 1e8 * expected_loss_fraction(miss_m, 0.0, R, area_m)
+        assert ev["value"][0] == pytest.approx(expect, rel=1e-9, abs=1e-6)
+        assert ev["kind_code"][0] == 0 and ev["kind"][0] == "drone"

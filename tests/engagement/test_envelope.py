@@ -5,12 +5,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from airdefense.engagement import _kernels
 from airdefense.engagement.envelope import (
+    _launcher_rows,
     envelope_margin,
     feasibility,
     kind_codes,
     launch_window_delays,
     track_gravity,
+    window_times,
 )
 from airdefense.engagement.flyout import GRAVITY_MPS2, Flyout
 from airdefense.errors import AirDefenseError
@@ -242,3 +245,52 @@ def test_heights_must_carry_their_sphere():
     with pytest.raises(TypeError, match="heights_fn must be a SphereHeight or a Frame's "
                                         "height_m"):
         launch_window_delays(x, L, lambda p: p[:, 2], kind=["cruise"])
+
+
+_delays = st.one_of(st.just(np.nan), st.floats(-500, 500))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_delays, _delays, st.booleans()), min_size=1, max_size=12),
+       st.floats(0, 3000))
+def test_window_times_follow_their_definition(rows, t):
+    """Windows in absolute time: clipped to start now, launch-now pairs contain now, NaN where
+    no launch delay is left (the statement in NumPy, NaN rules included)."""
+    lo, hi, ins = (np.array(c).reshape(-1, 1) for c in zip(*rows, strict=True))
+    res = window_times(t, lo.astype(float), hi.astype(float), ins.astype(bool))
+    w_lo = np.where(ins, np.fmin(lo, 0.0), lo)
+    w_hi = np.where(ins, np.fmax(hi, 0.0), hi)
+    none = ~(w_hi >= 0.0)
+    np.testing.assert_array_equal(res["window_open_s"],
+                                  np.where(none, np.nan, t + np.maximum(w_lo, 0.0)))
+    np.testing.assert_array_equal(res["window_close_s"], np.where(none, np.nan, t + w_hi))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-50000, 50000), st.floats(0, 60000), st.floats(-2500, 2500),
+       st.sampled_from([0.0, GRAVITY_MPS2]), st.sampled_from([np.inf, 6.4e6]))
+def test_search_horizon_is_the_time_to_the_ground(px, pz, vz, g, radius):
+    """A falling track is searched until it reaches the ground (the root of the height
+    equation on flat ground; at most the horizon)."""
+    x = np.array([[px, 0.0, pz, 300.0, 0.0, vz]])
+    U = _kernels.horizons(x, np.array([g]), radius, 600.0)[0]
+    if g == 0.0:
+        assert U == 600.0
+        return
+    h0 = max(float(SphereHeight(radius)(x[:, :3])[0]), 0.0)
+    t_ground = (vz + np.sqrt(vz * vz + 2 * g * h0)) / g  # h0 + vz t - g t^2 / 2 = 0
+    assert U == pytest.approx(max(min(600.0, t_ground), 1e-3), rel=1e-12)
+    if np.isinf(radius) and 1e-3 < U < 600.0:
+        assert h0 + vz * U - 0.5 * g * U * U == pytest.approx(0.0, abs=1e-6 * max(h0, 1.0))
+
+
+def test_launcher_table_is_rebuilt_when_an_array_is_replaced():
+    """The kernels' launcher table is kept, but a replaced figure is seen at once."""
+    L = make_launchers(["pac3", "tor_9m338"])
+    first = _launcher_rows(L)
+    assert _launcher_rows(L) is first
+    x = np.array([[30000.0, 0.0, 1000.0, -200.0, 0.0, 0.0]])
+    before = feasibility(x, L, flat, 0.0, kind=["cruise"])["inside"][0, 0]
+    L.max_range = np.array([1000.0, L.max_range[1]])  # PAC-3 now reaches only 1 km
+    assert _launcher_rows(L)[0, 4] == 1000.0
+    assert before and not feasibility(x, L, flat, 0.0, kind=["cruise"])["inside"][0, 0]

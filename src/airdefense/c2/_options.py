@@ -153,7 +153,9 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     kind = evaluation["kind"]
     ttg = np.maximum(evaluation["time_to_go_s"], 0.0)
     value = np.asarray(evaluation["value"], float)
-    kidx = np.array([KINDS.index(k) if k in KINDS else 0 for k in kind], np.int64)
+    kidx = evaluation.get("kind_code")
+    if kidx is None:
+        kidx = np.array([KINDS.index(k) if k in KINDS else 0 for k in kind], np.int64)
     lb = launchers.battery
     ballistic = kind == "ballistic"
 

@@ -10,6 +10,8 @@ error (a circular Gaussian), and the largest over assets.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from airdefense.c2 import _kernels
@@ -21,6 +23,7 @@ __all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "classify", "evaluate_threats",
 #: Threat classes the control unit distinguishes, in the order of the launchers' pk tables.
 KINDS = ("drone", "cruise", "ballistic", "aircraft", "helicopter")
 _KIND_NAMES = np.array(KINDS, object)
+_BALLISTIC = KINDS.index("ballistic")
 #: Lethal radius assumed for a class when the scenario holds no threat of it, m.
 DEFAULT_LETHAL_RADIUS_M = {"drone": 15.0, "cruise": 50.0, "ballistic": 80.0, "aircraft": 40.0,
                            "helicopter": 25.0}
@@ -139,40 +142,54 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     Returns
     -------
     dict
-        ``kind`` (m,) inferred class; ``asset`` (m,) int threatened asset (-1 if none);
+        ``kind`` (m,) inferred class and ``kind_code`` (m,) int its index in :data:`KINDS`;
+        ``asset`` (m,) int threatened asset (-1 if none);
         ``time_to_go_s`` (m,) to impact or closest approach; ``miss_m`` (m,) predicted miss
         distance to that asset; ``impact_enu`` (m, 3) predicted impact or closest-approach
         point; ``value`` (m,) expected value destroyed if not intercepted.
     """
     m = x.shape[0]
-    kind = classify(x) if m else np.zeros(0, object)
+    x = np.ascontiguousarray(x, dtype=float)
+    code = _kernels.classify_codes(x) if m else np.zeros(0, np.int64)
+    kind = _KIND_NAMES[code]
     na = asset_enu.shape[0]
     if m == 0 or na == 0:
-        return {"kind": kind, "asset": np.full(m, -1), "time_to_go_s": np.full(m, np.inf),
-                "miss_m": np.full(m, np.inf), "value": np.zeros(m),
-                "impact_enu": x[:, :3].copy() if m else np.zeros((0, 3))}
-    radii = {**DEFAULT_LETHAL_RADIUS_M, **(lethal_radius_m or {})}
-    ballistic = kind == "ballistic"
+        return {"kind": kind, "kind_code": code, "asset": np.full(m, -1),
+                "time_to_go_s": np.full(m, np.inf), "miss_m": np.full(m, np.inf),
+                "value": np.zeros(m), "impact_enu": x[:, :3].copy() if m else np.zeros((0, 3))}
+    ballistic = code == _BALLISTIC
     if P is not None:
         pos_var = 0.5 * (P[:, 0, 0] + P[:, 1, 1])
         vel_var = 0.5 * (P[:, 3, 3] + P[:, 4, 4])
     else:
         pos_var = vel_var = np.zeros(m)
-    # The damage law of each class's warhead against each asset, (classes, a, 4).
+    radii = {**DEFAULT_LETHAL_RADIUS_M, **(lethal_radius_m or {})}
     hard = np.zeros(na) if asset_hardness is None else np.asarray(asset_hardness, float)
-    rk = np.array([radii.get(k, 50.0) for k in KINDS], float)
-    R = rk[:, None] * (1.0 - hard)[None, :]
-    if asset_radius_m is not None:
-        ar = np.asarray(asset_radius_m, float)
-        R = np.where(np.isnan(ar)[None, :], R, ar[None, :])
-    area = np.zeros(na) if asset_area_radius_m is None else np.asarray(asset_area_radius_m)
-    law = np.ascontiguousarray(np.stack(np.broadcast_arrays(*loss_law(R, area[None, :])),
-                                        axis=-1))
-    row = np.array([KINDS.index(k) for k in kind], np.int64)
+    ar = np.full(na, np.nan) if asset_radius_m is None else np.asarray(asset_radius_m, float)
+    area = np.zeros(na) if asset_area_radius_m is None else np.asarray(asset_area_radius_m,
+                                                                       float)
+    law = _damage_law(tuple(float(radii.get(k, 50.0)) for k in KINDS), hard.tobytes(),
+                      ar.tobytes(), area.tobytes())
     a, tgo, miss, value, impact = _kernels.threat_values(
-        np.ascontiguousarray(x, dtype=float), ballistic.astype(bool), pos_var.astype(float),
-        vel_var.astype(float), row, law, np.ascontiguousarray(asset_enu, dtype=float),
-        np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
-        DAMAGED_VALUE_FRACTION, _G)
-    return {"kind": kind, "asset": a, "time_to_go_s": tgo, "miss_m": miss, "value": value,
-            "impact_enu": impact}
+        x, ballistic, pos_var.astype(float), vel_var.astype(float), code, law,
+        np.ascontiguousarray(asset_enu, dtype=float), np.asarray(asset_value, float),
+        np.asarray(asset_alive, bool), float(route_uncertainty), DAMAGED_VALUE_FRACTION, _G)
+    return {"kind": kind, "kind_code": code, "asset": a, "time_to_go_s": tgo, "miss_m": miss,
+            "value": value, "impact_enu": impact}
+
+
+@functools.lru_cache(maxsize=32)
+def _damage_law(class_radius_m: tuple, hardness: bytes, asset_radius_m: bytes,
+                area_radius_m: bytes) -> np.ndarray:
+    """The damage law of each class's warhead against each asset, shape (classes, a, 4).
+
+    The assets' figures come as the bytes of float arrays (a,): they are the cache key, as the
+    law is the same at every decision of a run (callers only read the array).
+    """
+    hard = np.frombuffer(hardness)
+    ar = np.frombuffer(asset_radius_m)
+    area = np.frombuffer(area_radius_m)
+    R = np.array(class_radius_m)[:, None] * (1.0 - hard)[None, :]
+    R = np.where(np.isnan(ar)[None, :], R, ar[None, :])
+    return np.ascontiguousarray(np.stack(np.broadcast_arrays(*loss_law(R, area[None, :])),
+                                         axis=-1))

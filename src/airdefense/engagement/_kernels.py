@@ -372,6 +372,110 @@ def launch_windows(x, g, horizon, lp, radius, n, n_refine):
 
 
 @njit(cache=True)
+def horizons(x, g, radius, horizon_s):
+    """Time ahead to search per track, (m,): ``horizon_s``, or a falling track's time to the
+    ground (``g`` > 0) if sooner; at least 1 ms."""
+    m = x.shape[0]
+    U = np.empty(m)
+    for i in range(m):
+        u = horizon_s
+        gi = g[i]
+        if gi > 0.0:
+            h0 = _height(x[i, 0], x[i, 1], x[i, 2], radius)
+            h0 = h0 if h0 > 0.0 or math.isnan(h0) else 0.0
+            vz = x[i, 5]
+            u = _nan_min(u, (vz + math.sqrt(vz * vz + 2.0 * gi * h0)) / gi)
+        U[i] = _nan_max(u, 1e-3)
+    return U
+
+
+@njit(cache=True)
+def _nan_min(a, b):
+    # np.minimum of two floats (NaN propagates).
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    return a if a <= b else b
+
+
+@njit(cache=True)
+def _nan_max(a, b):
+    # np.maximum of two floats (NaN propagates).
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def window_edges(t, delay_open, delay_close, inside):
+    """Launch windows in absolute time, each (m, L): see
+    :func:`airdefense.engagement.envelope.window_times`."""
+    m, L = delay_open.shape
+    w_open = np.empty((m, L))
+    w_close = np.empty((m, L))
+    for i in range(m):
+        for j in range(L):
+            lo = delay_open[i, j]
+            hi = delay_close[i, j]
+            if inside[i, j]:  # np.fmin / np.fmax against 0: NaN gives way
+                lo = 0.0 if math.isnan(lo) else min(lo, 0.0)
+                hi = 0.0 if math.isnan(hi) else max(hi, 0.0)
+            if not hi >= 0.0:
+                w_open[i, j] = math.nan
+                w_close[i, j] = math.nan
+            else:
+                w_open[i, j] = t + _nan_max(lo, 0.0)
+                w_close[i, j] = t + hi
+    return w_open, w_close
+
+
+@njit(cache=True)
+def refinements(U, n, tol_s):
+    """Bisections that bring the longest of ``n - 1`` grid intervals over the horizons ``U``
+    down to ``tol_s``, in [0, 30]."""
+    umax = -math.inf
+    for i in range(U.shape[0]):
+        umax = max(umax, U[i])
+    v = math.ceil(math.log2(max(umax / (n - 1), 1e-9) / max(tol_s, 1e-6)))
+    return int(min(max(v, 0.0), 30.0))
+
+
+@njit(cache=True)
+def pair_geometry(t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_m, quality,
+                  windows, n_window, tol_s, n_grid, n_iter, tol_m):
+    """Everything :func:`airdefense.engagement.envelope.feasibility` gives, in one call.
+
+    ``pk_table`` (L, classes) and the class codes ``kc`` (m,) give the base kill
+    probabilities; the other arguments are those of :func:`horizons`, :func:`launch_now` and
+    :func:`launch_windows`. Returns ``tof``, ``pip``, ``vpip``, ``parts`` (as
+    :func:`launch_now`), ``inside`` (m, L) and the windows ``w_open``, ``w_close`` (m, L),
+    NaN where none (all NaN without ``windows``).
+    """
+    m = x.shape[0]
+    L = lp.shape[0]
+    U = horizons(x, g, radius, horizon_s)
+    H = np.empty((m, L))
+    pk_base = np.empty((m, L))
+    for i in range(m):
+        for j in range(L):
+            H[i, j] = _nan_min(U[i], lp[j, 15])
+            pk_base[i, j] = pk_table[j, kc[i]]
+    tof, pip, vpip, parts = launch_now(x, g, lp, radius, H, pk_base, target_g, sigma_m,
+                                       quality, n_grid, n_iter, tol_m)
+    inside = np.empty((m, L), np.bool_)
+    for i in range(m):
+        for j in range(L):
+            inside[i, j] = math.isfinite(tof[i, j]) and parts[1, i, j] >= 0.0
+    if windows:
+        lo, hi = launch_windows(x, g, U, lp, radius, n_window,
+                                refinements(U, n_window, tol_s))
+        w_open, w_close = window_edges(t, lo, hi, inside)
+    else:
+        w_open = np.full((m, L), math.nan)
+        w_close = np.full((m, L), math.nan)
+    return tof, pip, vpip, parts, inside, w_open, w_close
+
+
+@njit(cache=True)
 def _closest(px, py, pz, vx, vy, vz, qx, qy, qz, wx, wy, wz, dt):
     """Time in ``[0, dt]`` and distance of the closest approach of two linear motions."""
     rx, ry, rz = qx - px, qy - py, qz - pz

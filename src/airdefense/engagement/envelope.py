@@ -116,19 +116,6 @@ def envelope_margin(launchers, pos, vel, tof, h, trailing: int = 0
     return margin, {"range_m": r, "crossing_m": cross, "speed_mps": speed}
 
 
-def _horizon(x, g, heights_fn, horizon_s):
-    """Time ahead to search per track: the horizon, or a ballistic track's time to the ground."""
-    m = x.shape[0]
-    U = np.full(m, float(horizon_s))
-    bal = g > 0
-    if bal.any():
-        h0 = np.maximum(heights_fn(x[bal, :3]), 0.0)
-        vz = x[bal, 5]
-        gb = g[bal]
-        U[bal] = np.minimum(U[bal], (vz + np.sqrt(vz * vz + 2.0 * gb * h0)) / gb)
-    return np.maximum(U, 1e-3)
-
-
 def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, quality=None,
                 kind=None, predict=None, cov=None, target_g=None, horizon_s: float = 600.0,
                 n_window: int = 32, windows: bool = True, window_tol_s: float = 0.1
@@ -202,21 +189,18 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
           else np.broadcast_to(np.asarray(target_g, float), (m,)))
     sigma = np.zeros(m) if cov is None else position_sigma(cov)
     q = np.ones(m) if quality is None else np.asarray(quality, float)
-    U = _horizon(x, g, heights_fn, horizon_s)
-    H = np.minimum(U[:, None], Ls.max_tof[None, :])
-    rows = _launcher_rows(Ls)
-    tof, pip, vpip, (h, margin, rng_m, cross, speed, pk) = _kernels.launch_now(
-        x, np.ascontiguousarray(g, dtype=float), rows, sphere_radius_of(heights_fn), H,
-        np.ascontiguousarray(Ls.pk[:, kc].T), np.asarray(tg, float), np.asarray(sigma, float),
-        np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float), 16, 5, 0.01)
-    parts = {"range_m": rng_m, "crossing_m": cross, "speed_mps": speed}
-    inside = np.isfinite(tof) & (margin >= 0)
+    tof, pip, _, (_, margin, rng_m, cross, _, pk), inside, w_open, w_close = (
+        _kernels.pair_geometry(
+            float(t), np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=float),
+            _launcher_rows(Ls), sphere_radius_of(heights_fn), float(horizon_s),
+            np.ascontiguousarray(Ls.pk, dtype=float), kc.astype(np.int64),
+            np.asarray(tg, float), np.asarray(sigma, float),
+            np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float), bool(windows),
+            int(n_window), float(window_tol_s), 16, 5, 0.01))
     out = {"tof": tof, "pip": pip, "intercept_time_s": t + tof, "inside": inside,
-           "margin": margin, "pk": pk, "crossing_m": parts["crossing_m"],
-           "range_m": parts["range_m"]}
+           "margin": margin, "pk": pk, "crossing_m": cross, "range_m": rng_m}
     if windows:
-        out.update(window_times(t, *_windows(rows, x, g, U, heights_fn, n_window, window_tol_s),
-                                inside))
+        out.update(window_open_s=w_open, window_close_s=w_close)
     return out
 
 
@@ -238,11 +222,10 @@ def window_times(t: float, delay_open: np.ndarray, delay_close: np.ndarray,
     dict
         ``window_open_s``, ``window_close_s`` (m, L), s: not before ``t``; NaN where none.
     """
-    w_open = np.where(inside, np.fmin(delay_open, 0.0), delay_open)
-    w_close = np.where(inside, np.fmax(delay_close, 0.0), delay_close)
-    none = ~(w_close >= 0.0)
-    return {"window_open_s": np.where(none, np.nan, t + np.maximum(w_open, 0.0)),
-            "window_close_s": np.where(none, np.nan, t + w_close)}
+    w_open, w_close = _kernels.window_edges(
+        float(t), np.asarray(delay_open, float), np.asarray(delay_close, float),
+        np.broadcast_to(np.asarray(inside, bool), np.shape(delay_open)))
+    return {"window_open_s": w_open, "window_close_s": w_close}
 
 
 def launch_window_delays(tracks_x: np.ndarray, launchers, heights_fn, *, kind=None,
@@ -274,7 +257,7 @@ def launch_window_delays(tracks_x: np.ndarray, launchers, heights_fn, *, kind=No
     delay_open, delay_close : ndarray of shape (m, L)
         Launch delays, s; NaN where no intercept inside the envelope within the horizon.
     """
-    x = np.asarray(tracks_x, float).reshape(-1, 6)
+    x = np.ascontiguousarray(np.asarray(tracks_x, float).reshape(-1, 6))
     m, L = x.shape[0], len(launchers)
     if m == 0 or L == 0:
         return np.full((m, L), np.nan), np.full((m, L), np.nan)
@@ -283,32 +266,32 @@ def launch_window_delays(tracks_x: np.ndarray, launchers, heights_fn, *, kind=No
 
         kind = classify(x)
     g = track_gravity(x, kind_codes(np.broadcast_to(np.asarray(kind), (m,))), predict)
-    U = _horizon(x, g, heights_fn, horizon_s)
-    return _windows(_launcher_rows(launchers), x, g, U, heights_fn, n_window, tol_s=tol_s)
-
-
-def _windows(rows, x, g, U, heights_fn, n, tol_s=0.1):
-    """Launch delays (from now) bounding the intercepts inside the envelope, each (m, L).
-
-    ``rows`` are the launchers' :func:`_launcher_rows`. The envelope is sampled on a grid of intercept times; its first entry and last exit are
-    then located by bisection between grid points, to ``tol_s``.
-    """
-    # Bisections that bring the longest grid interval down to the tolerance.
-    n_refine = int(np.clip(np.ceil(np.log2(max(float(U.max()) / (n - 1), 1e-9)
-                                           / max(tol_s, 1e-6))), 0, 30))
-    return _kernels.launch_windows(np.ascontiguousarray(x, dtype=float),
-                                   np.ascontiguousarray(g, dtype=float),
-                                   np.ascontiguousarray(U, dtype=float), rows,
-                                   sphere_radius_of(heights_fn), int(n), n_refine)
+    radius = sphere_radius_of(heights_fn)
+    g = np.ascontiguousarray(g, dtype=float)
+    U = _kernels.horizons(x, g, radius, float(horizon_s))
+    # The envelope is sampled on a grid of intercept times; its first entry and last exit
+    # are then located by bisection between grid points, to tol_s.
+    return _kernels.launch_windows(x, g, U, _launcher_rows(launchers), radius, int(n_window),
+                                   _kernels.refinements(U, int(n_window), float(tol_s)))
 
 
 def _launcher_rows(Ls) -> np.ndarray:
     """The launcher figures of the compiled kernels, shape (L, 19) (see
-    :func:`_kernels.launch_windows`)."""
+    :func:`_kernels.launch_windows`).
+
+    The table is kept on ``Ls`` and rebuilt when one of its arrays is replaced (the figures
+    are fixed for a run; arrays changed in place are not noticed).
+    """
     fl = Ls.flyout
+    src = (Ls.enu, Ls.min_range, Ls.max_range, Ls.min_alt, Ls.max_alt, Ls.max_tgt_speed,
+           Ls.max_cross, Ls.min_tof, Ls.max_elev, fl.vb, fl.tb, fl.v0, fl.k, Ls.max_tof,
+           Ls.max_g, Ls.basket)
+    key = tuple(map(id, src))
+    memo = getattr(Ls, "_kernel_rows", None)
+    if memo is not None and memo[0] == key:
+        return memo[1]
     emax = np.asarray(Ls.max_elev, float)
     tan_e = np.where(emax < 0.5 * np.pi - 1e-9, np.tan(np.minimum(emax, 1.5)), np.inf)
-    return np.ascontiguousarray(np.column_stack([
-        Ls.enu, Ls.min_range, Ls.max_range, Ls.min_alt, Ls.max_alt, Ls.max_tgt_speed,
-        Ls.max_cross, Ls.min_tof, Ls.max_elev, fl.vb, fl.tb, fl.v0, fl.k,
-        Ls.max_tof, tan_e, Ls.max_g, Ls.basket]).astype(float))
+    rows = np.ascontiguousarray(np.column_stack(src[:14] + (tan_e,) + src[14:]).astype(float))
+    Ls._kernel_rows = (key, rows, src)  # src keeps the arrays (and so their ids) alive
+    return rows

@@ -162,13 +162,14 @@ class _Run:
 
     def sense_and_track(self, t0: float, t1: float) -> None:
         det = self.sensors.step(t0, t1, self.truth, self.alive, self.rng["sensors"])
-        real = np.flatnonzero(det.truth_id >= 0) if len(det) else np.zeros(0, int)
-        if real.size:
+        # Rows of threats not seen before by their radar (usually none after the first scans).
+        fresh = (np.flatnonzero(det.truth_id >= 0) if len(det) else np.zeros(0, int))
+        fresh = fresh[~self.seen[det.truth_id[fresh], det.sensor[fresh]]]
+        if fresh.size:
             # First detection of each threat by each radar (rows are in scan-time order).
-            pair = det.truth_id[real] * self.seen.shape[1] + det.sensor[real]
+            pair = det.truth_id[fresh] * self.seen.shape[1] + det.sensor[fresh]
             _, first = np.unique(pair, return_index=True)
-            rows = real[first]
-            rows = rows[~self.seen[det.truth_id[rows], det.sensor[rows]]]
+            rows = fresh[first]
             self.seen[det.truth_id[rows], det.sensor[rows]] = True
             enu = det.enu
             for r in rows[np.argsort(det.time_s[rows], kind="stable")]:
