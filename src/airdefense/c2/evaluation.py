@@ -17,7 +17,7 @@ import numpy as np
 from airdefense.c2 import _kernels
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, loss_law
 
-__all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "classify", "evaluate_threats",
+__all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "class_codes", "classify", "evaluate_threats",
            "expected_loss_fraction", "predict_states"]
 
 #: Threat classes the control unit distinguishes, in the order of the launchers' pk tables.
@@ -47,7 +47,12 @@ def classify(x: np.ndarray) -> np.ndarray:
     -------
     ndarray of shape (m,), object
     """
-    return _KIND_NAMES[_kernels.classify_codes(np.ascontiguousarray(x, dtype=float))]
+    return _KIND_NAMES[class_codes(x)]
+
+
+def class_codes(x: np.ndarray) -> np.ndarray:
+    """:func:`classify` as class codes: each track's index in :data:`KINDS`, shape (m,), int."""
+    return _kernels.classify_codes(np.ascontiguousarray(x, dtype=float).reshape(-1, 6))
 
 
 def predict_states(x: np.ndarray, ballistic: np.ndarray, tau_s) -> np.ndarray:
@@ -150,7 +155,7 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     """
     m = x.shape[0]
     x = np.ascontiguousarray(x, dtype=float)
-    code = _kernels.classify_codes(x) if m else np.zeros(0, np.int64)
+    code = class_codes(x) if m else np.zeros(0, np.int64)
     kind = _KIND_NAMES[code]
     na = asset_enu.shape[0]
     if m == 0 or na == 0:

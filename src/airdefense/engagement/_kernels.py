@@ -578,3 +578,44 @@ def reaim_rounds(ids, xs, g, t_ref, tau0, pos, max_tof, vb, tb, v0, k, aim, aim_
         else:  # the target outruns the round: keep pointing at it
             aim_t[i] = math.nan
             aim[i, 0], aim[i, 1], aim[i, 2] = x[0], x[1], x[2]
+
+
+@njit(cache=True)
+def guide_and_fly(ids, s0, s1, t0, t1, terminal_s, pos, aim, aim_t, launch_t, max_tof,
+                  capture, vb, tb, v0, k, n_grid, n_iter, tol_m):
+    """One step of interceptors ``ids``: terminal homing, then :func:`fly_rounds`.
+
+    A round within ``terminal_s`` seconds of its target (distance to the target's true
+    position ``s0`` at ``t0`` over its current speed), and launched by ``t0``, is re-aimed
+    (:func:`reaim_rounds`) at the target's true motion over the step, ``s0`` to ``s1`` (f, 3).
+    Returns those of :func:`fly_rounds`.
+    """
+    f = ids.size
+    dt = t1 - t0
+    term = np.zeros(f, np.bool_)
+    nt = 0
+    for r in range(f):
+        i = ids[r]
+        spd = fly_speed(max(t0 - launch_t[i], 0.0), vb[i], tb[i], v0[i], k[i])
+        dx, dy, dz = s0[r, 0] - pos[i, 0], s0[r, 1] - pos[i, 1], s0[r, 2] - pos[i, 2]
+        ttg = math.sqrt(dx * dx + dy * dy + dz * dz) / max(spd, 1.0)
+        term[r] = ttg <= terminal_s and launch_t[i] <= t0
+        nt += term[r]
+    if nt:
+        rid = np.empty(nt, np.int64)
+        xs = np.empty((nt, 6))
+        t_ref = np.full(nt, t0)
+        tau0 = np.empty(nt)
+        q = 0
+        for r in range(f):
+            if term[r]:
+                i = ids[r]
+                rid[q] = i
+                for a in range(3):
+                    xs[q, a] = s0[r, a]
+                    xs[q, 3 + a] = (s1[r, a] - s0[r, a]) / dt
+                tau0[q] = max(t0 - launch_t[i], 0.0)
+                q += 1
+        reaim_rounds(rid, xs, np.zeros(nt), t_ref, tau0, pos, max_tof, vb, tb, v0, k, aim,
+                     aim_t, n_grid, n_iter, tol_m)
+    return fly_rounds(ids, pos, aim, launch_t, max_tof, capture, vb, tb, v0, k, s0, s1, t0, dt)

@@ -71,9 +71,9 @@ def track_gravity(tracks_x: np.ndarray, kind=None, predict=None) -> np.ndarray:
                 f"predict must be 'linear' or 'ballistic' for each track, got {bad[0]!r}")
         return np.where(p == "ballistic", GRAVITY_MPS2, 0.0)
     if kind is None:
-        from airdefense.c2.evaluation import classify
+        from airdefense.c2.evaluation import class_codes
 
-        kind = classify(tracks_x) if m else np.zeros(0, object)
+        kind = class_codes(tracks_x) if m else np.zeros(0, int)
     return np.where(kind_codes(kind) == _KIND_INDEX["ballistic"], GRAVITY_MPS2, 0.0)
 
 
@@ -180,9 +180,9 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
                 "range_m": nan.copy()}
     Ls = launchers
     if kind is None:
-        from airdefense.c2.evaluation import classify
+        from airdefense.c2.evaluation import class_codes
 
-        kind = classify(x)
+        kind = class_codes(x)
     kc = kind_codes(np.broadcast_to(np.asarray(kind), (m,)))
     g = track_gravity(x, kc, predict)
     tg = (_CLASS_G[kc] if target_g is None
@@ -262,9 +262,9 @@ def launch_window_delays(tracks_x: np.ndarray, launchers, heights_fn, *, kind=No
     if m == 0 or L == 0:
         return np.full((m, L), np.nan), np.full((m, L), np.nan)
     if kind is None:
-        from airdefense.c2.evaluation import classify
+        from airdefense.c2.evaluation import class_codes
 
-        kind = classify(x)
+        kind = class_codes(x)
     g = track_gravity(x, kind_codes(np.broadcast_to(np.asarray(kind), (m,))), predict)
     radius = sphere_radius_of(heights_fn)
     g = np.ascontiguousarray(g, dtype=float)

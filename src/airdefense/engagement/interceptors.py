@@ -151,3 +151,30 @@ class InterceptorState:
                                    np.ascontiguousarray(truth1, dtype=float), float(t),
                                    float(dt))
 
+
+    def guide_and_fly(self, ids: np.ndarray, truth0: np.ndarray, truth1: np.ndarray, t0: float,
+                      t1: float, terminal_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Terminal homing, then :meth:`fly`, over ``[t0, t1]``.
+
+        Rounds launched by ``t0`` within ``terminal_s`` seconds of their target (distance to
+        its true position over their speed) are first re-aimed (:meth:`reaim`) at the
+        target's true motion over the step.
+
+        Parameters
+        ----------
+        ids : ndarray of shape (f,)
+        truth0, truth1 : ndarray of shape (f, 3)
+            True target positions at ``t0`` and ``t1``, m.
+        terminal_s : float
+            Time to go that starts the terminal phase, s.
+
+        Returns
+        -------
+        ended, t_end, miss : ndarray of shape (f,)
+            As :meth:`fly`.
+        """
+        return _kernels.guide_and_fly(
+            np.asarray(ids, np.int64), np.ascontiguousarray(truth0, dtype=float),
+            np.ascontiguousarray(truth1, dtype=float), float(t0), float(t1), float(terminal_s),
+            self.pos, self.aim, self.aim_t, self.launch_t, self.max_tof, self.capture, self.vb,
+            self.tb, self.v0, self.k, 16, 5, 0.01)

@@ -103,10 +103,10 @@ class Engagement:
         dict
             :func:`airdefense.engagement.envelope.feasibility`'s keys, each (m, L).
         """
-        from airdefense.c2.evaluation import classify
+        from airdefense.c2.evaluation import class_codes
 
         x = np.asarray(tracks.x, float)
-        g = track_gravity(x, classify(x) if len(x) else np.zeros(0, object))
+        g = track_gravity(x)  # the class inferred from the kinematics
         x = _propagate(x, g, t - tracks.time_s)
         pred = np.where(g > 0, "ballistic", "linear")
         kind = None
@@ -115,7 +115,7 @@ class Engagement:
             kind = np.asarray(kind_code)[np.asarray(targets, int)]
             tg = self.target_g(targets)
         return feasibility(x, self.launchers, self.heights, t, quality=tracks.quality,
-                           kind=kind if kind is not None else classify(x), predict=pred,
+                           kind=kind if kind is not None else class_codes(x), predict=pred,
                            cov=tracks.P, target_g=tg)
 
     def fire(self, orders, t: float, kind_code: np.ndarray, book, *, tracks=None,
@@ -266,11 +266,9 @@ class Engagement:
             pos = np.minimum(np.searchsorted(sorted_ids, ic.track[ids]), sorted_ids.size - 1)
             have = sorted_ids[pos] == ic.track[ids]
             if have.any():
-                from airdefense.c2.evaluation import classify
-
                 rows = order[pos[have]]
                 x = tracks.x[rows]
-                g = track_gravity(x, classify(x))
+                g = track_gravity(x)  # the class inferred from the kinematics
                 x0 = _propagate(x, g, t0 - tracks.time_s)
                 ic.reaim(ids[have], x0[:, :3], x0[:, 3:], t=t0, gravity=g)
         tgt = ic.target[ids]
@@ -282,13 +280,7 @@ class Engagement:
             s0[phantom] = s1[phantom] = ic.aim[ids[phantom]]
         # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
         # precision track) steers on the target itself; the track's error is in the Pk.
-        w = (s1 - s0) / (t1 - t0)
-        speed = ic.flyout(ids).speed(np.maximum(t0 - ic.launch_t[ids], 0.0))
-        ttg = np.linalg.norm(s0 - ic.pos[ids], axis=1) / np.maximum(speed, 1.0)
-        term = (ttg <= TERMINAL_S) & (ic.launch_t[ids] <= t0)
-        if term.any():
-            ic.reaim(ids[term], s0[term], w[term], t=t0)
-        ended, t_end, miss = ic.fly(ids, s0, s1, t0, t1 - t0)
+        ended, t_end, miss = ic.guide_and_fly(ids, s0, s1, t0, t1, TERMINAL_S)
         order = np.argsort(t_end[ended], kind="stable")
         for i, te, ms in zip(ids[ended][order], t_end[ended][order], miss[ended][order],
                              strict=True):
