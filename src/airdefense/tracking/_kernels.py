@@ -1234,6 +1234,39 @@ def two_point_tracks(c1, c2, n, D):
 
 
 @numba.njit(cache=True)
+def shift_states(x, P, offset, n):
+    """Move states measured at ``offset`` (their time minus the tracker's, s) to the tracker's
+    time at constant velocity, in place: ``x = F(-tau) x``, ``P = F(-tau) P F(-tau)'`` with
+    ``F(t) = [[I, t I], [0, I]]`` on the first ``2n`` components (rows first, then columns);
+    nothing when every offset is 0.
+
+    Parameters
+    ----------
+    x : ndarray of shape (p, D)
+    P : ndarray of shape (p, D, D)
+    offset : ndarray of shape (p,)
+    n : int
+        Spatial axes.
+    """
+    p, D = x.shape
+    moved = False
+    for q in range(p):
+        moved = moved or offset[q] != 0.0
+    if not moved:
+        return
+    for q in range(p):
+        t = -offset[q]
+        for a in range(n):
+            x[q, a] += t * x[q, n + a]
+        for a in range(n):
+            for c in range(D):
+                P[q, a, c] += t * P[q, n + a, c]
+        for r in range(D):
+            for a in range(n):
+                P[q, r, a] += t * P[q, r, n + a]
+
+
+@numba.njit(cache=True)
 def two_point_loglik(c1, c2, n, sv):
     """Log-likelihood of each pair's ``z_2 - z_1`` under ``N(0, R_1 + R_2 + dt^2 sv^2 I)``
     (a track started on ``z_1`` with a velocity prior ``N(0, sv^2)`` per axis), rows of
@@ -1543,6 +1576,27 @@ def record_scan(history, scans, misses, quality, truth_id, score, confirmed, con
             confirm_time[i] = time_s
             new[i] = True
     return new
+
+
+@numba.njit(cache=True)
+def born_tracks(ago, score, N, M, confirm_llr):
+    """M-of-N state of tracks born with a hit, their first one ``ago`` (k,) scans before (0:
+    none), with initial scores ``score`` (k,): hit histories, scan counts and whether each is
+    born confirmed (M hits in its window and, unless ``confirm_llr`` is NaN, the score; always
+    when M is 1)."""
+    k = ago.shape[0]
+    hist = np.ones(k, np.int64)
+    scans = np.ones(k, np.int64)
+    conf = np.empty(k, np.bool_)
+    for i in range(k):
+        if ago[i] < N:
+            hist[i] |= 1 << max(ago[i], 0)
+            scans[i] += ago[i]
+        ok = _popcount(hist[i]) >= M
+        if not np.isnan(confirm_llr):
+            ok = ok and score[i] >= confirm_llr
+        conf[i] = ok or M == 1
+    return hist, scans, conf
 
 
 @numba.njit(cache=True)

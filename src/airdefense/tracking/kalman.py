@@ -86,12 +86,11 @@ class Measurements:
 
     def take(self, idx) -> Measurements:
         """Rows ``idx`` (index array or boolean mask)."""
-        kw = {f: getattr(self, f)[idx] for f in ("z", "R", "valid", "pos", "pos_cov",
-                                                 "sensor_enu", "time_s", "sensor", "truth_id",
-                                                 "clutter_scale")}
-        if self.offset_s is not None:
-            kw["offset_s"] = self.offset_s[idx]
-        return Measurements(kind=self.kind, ndim=self.ndim, **kw)
+        return Measurements(self.kind, self.ndim, self.z[idx], self.R[idx], self.valid[idx],
+                            self.pos[idx], self.pos_cov[idx], self.sensor_enu[idx],
+                            self.time_s[idx], self.sensor[idx], self.truth_id[idx],
+                            self.clutter_scale[idx],
+                            None if self.offset_s is None else self.offset_s[idx])
 
     def pair_offsets(self, mj) -> np.ndarray | None:
         """Offsets ``offset_s`` of rows ``mj``, or None where every one is 0."""

@@ -202,9 +202,7 @@ class TwoPointInitiator:
             self._n = n
             self._c = np.zeros((0, 2 * n + n * n + 4))
             self._scan = np.zeros(0, np.int64)
-        t = np.full(k, float(time_s))
-        if meas.offset_s is not None:
-            t += meas.offset_s
+        t = np.full(k, float(time_s)) if meas.offset_s is None else meas.offset_s + float(time_s)
         new = _k.candidate_rows(meas.pos, meas.pos_cov, meas.sensor_enu, meas.z, meas.R,
                                 meas.valid, t, meas.kind == "polar")
         # Candidates still young enough, then the new rows (which pair only in later scans).
@@ -239,13 +237,9 @@ class TwoPointInitiator:
 def _to_tracker_time(x: np.ndarray, P: np.ndarray, offset_s: np.ndarray | None, n: int) -> None:
     """Move states measured at ``offset_s`` (their time minus the tracker's) to the tracker's
     time at constant velocity, in place."""
-    if offset_s is not None and offset_s.any():
+    if offset_s is not None:
         # x(t - tau) = F(-tau) x(t): positions minus tau times velocities; P = F P F'.
-        t = -offset_s[:, None]
-        x[:, :n] += t * x[:, n:2 * n]
-        t = t[:, :, None]
-        P[:, :n, :] += t * P[:, n:2 * n, :]
-        P[:, :, :n] += t * P[:, :, n:2 * n]
+        _k.shift_states(x, P, offset_s, n)
 
 
 class TrackManager:
@@ -313,21 +307,14 @@ class TrackManager:
         ids = np.arange(self.next_id, self.next_id + k)
         self.next_id += k
         self.track_id = np.concatenate([self.track_id, ids])
-        hist = np.ones(k, np.int64)
-        scans = np.ones(k, np.int64)
-        if ago is not None:
-            ago = np.asarray(ago, np.int64)
-            inside = ago < self.N  # an older first hit is outside the window: born as one hit
-            hist |= np.where(inside, np.left_shift(1, np.minimum(ago, self.N)), 0)
-            scans += np.where(inside, ago, 0)
+        score = np.zeros(k) if score is None else np.asarray(score, float)
+        # An older first hit (ago >= N) is outside the window: born as one hit.
+        hist, scans, conf = _k.born_tracks(
+            np.zeros(k, np.int64) if ago is None else np.asarray(ago, np.int64), score, self.N,
+            self.M, np.nan if self.confirm_llr is None else float(self.confirm_llr))
         self.history = np.concatenate([self.history, hist])
         self.scans = np.concatenate([self.scans, scans])
         self.misses = np.concatenate([self.misses, np.zeros(k, np.int64)])
-        score = np.zeros(k) if score is None else np.asarray(score, float)
-        conf = _k.popcount(hist) >= self.M
-        if self.confirm_llr is not None:
-            conf &= score >= self.confirm_llr
-        conf |= self.M == 1
         self.confirmed = np.concatenate([self.confirmed, conf])
         self.quality = np.concatenate([self.quality, np.full(k, self.alpha)])
         self.truth_id = np.concatenate([self.truth_id, np.asarray(truth_id, np.int64)])

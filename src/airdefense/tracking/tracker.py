@@ -155,9 +155,9 @@ class MultiTargetTracker:
         self._predict_to(time_s)  # one prediction (one IMM cycle) per step
         m0 = len(self.state)
         hit = np.zeros(m0, bool)
-        truth = np.full(m0, -1)
+        truth = np.empty(m0, np.int64)
+        truth.fill(-1)
         llr = np.zeros(m0)
-        seen = np.zeros(m0, bool)
         if len(meas):
             t_meas = np.minimum(meas.time_s, time_s)
             if prev is not None:
@@ -168,11 +168,11 @@ class MultiTargetTracker:
             if self.onepass and hasattr(self.associator, "associate_sensors"):
                 self._one_pass(meas, time_s, hit, truth, llr)
             else:
-                self._per_radar(meas, time_s, m0, hit, truth, llr, seen)
+                self._per_radar(meas, time_s, m0, hit, truth, llr, np.zeros(m0, bool))
         if scanned:
             new = self.manager.record(hit, truth, time_s, llr)
             self.scan += 1
-            for k in np.flatnonzero(new):
+            for k in (np.flatnonzero(new) if new.any() else ()):
                 self.new_tracks.append((int(self.manager.track_id[k]),
                                         int(self.manager.truth_id[k]), float(time_s)))
         x, P = self.state.moments()
@@ -198,7 +198,7 @@ class MultiTargetTracker:
         truth[:] = np.where(h, meas.truth_id[np.maximum(mot, 0)], truth)
         fresh = np.flatnonzero(~used)
         if fresh.size:
-            born = meas.take(fresh)
+            born = meas if fresh.size == len(meas) else meas.take(fresh)
             m1 = len(self.state)
             rows = self._births(born, time_s)
             if rows.size and len(sensors) > 1:
