@@ -162,6 +162,40 @@ def test_geometry_matches_numpy_reference(n_pairs, rng):
         assert got.covered.any() and not got.covered.all()
 
 
+def test_horizon_shortcut_matches_numpy_reference(rng):
+    """Near and beyond the clear-horizon distance the coverage equals the NumPy reference.
+
+    Points whose nadir angle has a cosine above the radar's clear-horizon cosine skip the
+    horizon's two functions; the decision must stay the full test's on both sides.
+    """
+    from airdefense.sensors import _kernels as K
+    from tests.sensors.reference_radar import ref_pairs
+
+    presets = [CAT.sensors["mpq65"], CAT.sensors["hawk_par"]]
+    site = FRAME.surface_point(np.array([0.0, 3e3]), np.array([0.0, -2e3]),
+                               np.array([300.0, 40.0]))  # one on a 300 m hill
+    cov = Coverage(presets, site, FRAME)
+    n = 4000
+    radar = rng.integers(0, 2, n)
+    clear_m = cov.k * cov._horizon_angle[radar] * FRAME.radius_m  # ground distance, roughly
+    d = clear_m * rng.uniform(0.5, 2.5, n)
+    b = rng.uniform(0, 2 * np.pi, n)
+    ant = cov.antenna_enu[radar]
+    pos = FRAME.surface_point(ant[:, 0] + d * np.sin(b), ant[:, 1] + d * np.cos(b),
+                              rng.uniform(-50.0, 4e3, n) * rng.uniform(0, 1, n) ** 2)
+    got = cov.geometry(radar, pos)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        _, _, covered = ref_pairs(cov, radar, pos)
+    assert got.covered.tolist() == covered.tolist()
+    centre = pos + [0.0, 0.0, FRAME.radius_m]
+    cos_g = np.sum(centre * cov._up[radar], axis=1) / np.linalg.norm(centre, axis=1)
+    short = cos_g >= cov._geo[radar, K.G_CLEAR_COS]
+    assert (covered & short).any() and (covered & ~short).any()  # both paths decide
+    in_limits = ((got.range_m <= cov.max_range_m[radar]) & (got.range_m >= 1e3)
+                 & (got.target_height_m > 0))
+    assert (in_limits & ~covered & ~short).any()  # some points lie beyond the horizon
+
+
 def test_geometry_rejects_a_bad_radar_index():
     """A radar index beyond the coverage's radars raises IndexError; negative ones wrap."""
     cov = Coverage([CAT.sensors["mpq65"], CAT.sensors["tor_m2_radar"]], np.zeros((2, 3)), FRAME)

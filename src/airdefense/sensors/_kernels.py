@@ -18,8 +18,9 @@ Per-radar constants are rows of two arrays:
 * ``geo`` (n_radars, ``G_N``), owned by :class:`~airdefense.sensors.coverage.Coverage`: antenna
   (``G_ANT``, 3), local up (``G_UP``, 3), lower bounds then upper bounds of (height above the
   frame's sphere, sine of the local elevation, range), boresight, the antenna's share of the
-  horizon angle and the half sector (inf for a full circle); with ``frame`` =
-  ``[radius_m, k_factor, alt_m]``.
+  horizon angle, the half sector (inf for a full circle) and the clear-horizon cosine (a
+  point whose nadir angle from the antenna has a larger cosine is inside the horizon whatever
+  its height); with ``frame`` = ``[radius_m, k_factor, alt_m]``.
 * ``rc`` (n_radars, ``RC_N``), owned by the network (columns ``RC_*`` below).
 """
 
@@ -42,7 +43,8 @@ G_HI = 9  # the same, upper bounds
 G_BORESIGHT = 12
 G_HORIZON = 13
 G_HALF_SECTOR = 14
-G_N = 15
+G_CLEAR_COS = 15
+G_N = 16
 
 # Radar constants, columns of ``rc``.
 RC_ELECTRONIC = 0  # 1.0 for an electronically steered radar
@@ -157,12 +159,14 @@ def aspect_rcs(px, py, pz, vx, vy, vz, ox, oy, oz, front, side, tail):
 
 
 @_jit
-def pair_geometry(geo, frame, i, x, y, z, out):
+def pair_geometry(geo, frame, i, x, y, z, out, full=True):
     """Geometry of radar ``i`` against the point ``(x, y, z)`` (ENU, m) and its coverage.
 
     ``out`` (5,) receives the target height above the frame's sphere (m), the sine of the
     local elevation, range (m), azimuth and elevation (rad); returns ``(covered, offset)``
-    with the azimuth off boresight in [-pi, pi).
+    with the azimuth off boresight in [-pi, pi). Unless ``full``, a point outside the
+    height, elevation or range limits leaves azimuth, elevation and offset uncomputed
+    (``out[3:]`` unchanged, offset NaN); every value computed has the same bits either way.
     """
     r = frame[0]
     kf = frame[1]
@@ -171,9 +175,6 @@ def pair_geometry(geo, frame, i, x, y, z, out):
     dz = z - geo[i, G_ANT + 2]
     horiz2 = dx * dx + dy * dy
     rng = math.sqrt(horiz2 + dz * dz)
-    az = math.atan2(dx, dy)
-    az = az + (_TWO_PI if az < 0.0 else 0.0)
-    el = math.atan2(dz, math.sqrt(horiz2))
     ux = geo[i, G_UP]
     uy = geo[i, G_UP + 1]
     uz = geo[i, G_UP + 2]
@@ -183,27 +184,34 @@ def pair_geometry(geo, frame, i, x, y, z, out):
     zc = z + r
     norm_t = math.sqrt(x * x + y * y + zc * zc)
     h_t = norm_t - r
-    # Angle between the nadirs, compared through its cosine (no acos near 1).
-    cos_g = (x * ux + y * uy + zc * uz) / norm_t
-    off = az - geo[i, G_BORESIGHT]
-    off -= _TWO_PI * math.floor((off + math.pi) * _INV_TWO_PI)
     out[0] = h_t
     out[1] = sin_le
     out[2] = rng
-    out[3] = az
-    out[4] = el
-    cov = abs(off) <= geo[i, G_HALF_SECTOR]
+    cov = True
     for j in range(3):
         if not (out[j] >= geo[i, G_LO + j] and out[j] <= geo[i, G_HI + j]):
             cov = False
-    if cov:  # the horizon, last (two transcendental functions)
-        re = kf * r
+    if not (cov or full):
+        return False, np.nan
+    az = math.atan2(dx, dy)
+    az = az + (_TWO_PI if az < 0.0 else 0.0)
+    out[3] = az
+    out[4] = math.atan2(dz, math.sqrt(horiz2))
+    off = az - geo[i, G_BORESIGHT]
+    off -= _TWO_PI * math.floor((off + math.pi) * _INV_TWO_PI)
+    cov = cov and abs(off) <= geo[i, G_HALF_SECTOR]
+    if cov:  # the horizon, last
+        # Angle between the nadirs, compared through its cosine (no acos near 1).
+        cos_g = (x * ux + y * uy + zc * uz) / norm_t
         h_msl = h_t + frame[2]
-        h2 = 0.0 if h_msl < 0.0 else h_msl
-        ang = geo[i, G_HORIZON] + math.atan(math.sqrt(h2 * (2 * re + h2)) / re)
         # Below the sea-level sphere a target is under the horizon (its chord enters the
         # earth); 1 mm of slack keeps points placed on the surface (rounding) above it.
-        cov = cos_g >= math.cos(min(kf * ang, math.pi)) and h_msl >= -1e-3
+        cov = h_msl >= -1e-3
+        if cov and not cos_g >= geo[i, G_CLEAR_COS]:  # not surely inside: two functions
+            re = kf * r
+            h2 = 0.0 if h_msl < 0.0 else h_msl
+            ang = geo[i, G_HORIZON] + math.atan(math.sqrt(h2 * (2 * re + h2)) / re)
+            cov = cos_g >= math.cos(min(kf * ang, math.pi))
     return cov, off
 
 
@@ -388,7 +396,7 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, geo, fram
         for q in range(3):
             look_f[j, LF_POS + q] = states[c, q] - states[c, 3 + q] * back
         cov, _ = pair_geometry(geo, frame, i, look_f[j, LF_POS], look_f[j, LF_POS + 1],
-                               look_f[j, LF_POS + 2], g)
+                               look_f[j, LF_POS + 2], g, False)
         look_f[j, LF_RANGE] = g[2]
         look_f[j, LF_RANGE + 1] = g[3]
         look_f[j, LF_RANGE + 2] = g[4]

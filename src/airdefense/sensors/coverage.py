@@ -191,13 +191,20 @@ class Coverage:
         self._horizon_angle = np.arctan(np.sqrt(h1 * (2 * re + h1)) / re)
         # Per-radar limits, one row per radar (columns K.G_*, see airdefense.sensors._kernels):
         # antenna (3), up (3), lower bounds then upper bounds of (height, sin elevation, range),
-        # boresight, horizon angle, half sector (inf for a full circle: its test always passes).
+        # boresight, horizon angle, half sector (inf for a full circle: its test always passes),
+        # clear-horizon cosine.
         half = np.where(self.full_circle, np.inf, 0.5 * self.sector_rad)
+        # The horizon test is cos(nadir angle) >= cos(min(k (antenna's share + target's share),
+        # pi)); the target's share is >= 0 (also once rounded), so a cosine above the bound of
+        # a zero share passes it whatever the target's height. 1e-12 covers the last-bit
+        # differences between NumPy's cosine and the kernel's by four orders of magnitude.
+        clear_cos = np.cos(np.minimum(self.k * self._horizon_angle, np.pi)) + 1e-12
         self._geo = np.ascontiguousarray(np.concatenate([
             self.antenna_enu.T, self._up.T,
             (self.min_altitude_m - frame.alt_m)[None], self._sin_el.T[:1], self.min_range_m[None],
             (self.max_altitude_m - frame.alt_m)[None], self._sin_el.T[1:], self.max_range_m[None],
-            self.boresight_rad[None], self._horizon_angle[None], half[None]]).reshape(K.G_N, n).T)
+            self.boresight_rad[None], self._horizon_angle[None], half[None], clear_cos[None]]
+        ).reshape(K.G_N, n).T)
         self._frame = np.array([frame.radius_m, self.k, frame.alt_m], float)
 
     def __len__(self) -> int:
