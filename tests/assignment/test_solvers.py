@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from airdefense.assignment import (
     SOLVERS,
+    STATUSES,
     ExactSolver,
     Solver,
     WTAProblem,
@@ -45,7 +46,7 @@ def test_contract(name, rng):
     assert sol.x.shape == prob.p.shape and sol.x.dtype.kind == "i"
     assert prob.violations(sol.x) == []
     assert sol.objective == pytest.approx(prob.objective(sol.x), rel=1e-12)
-    assert sol.seconds >= 0 and sol.status in ("optimal", "time_limit", "heuristic")
+    assert sol.seconds >= 0 and sol.status in STATUSES
     assert sol.bound <= sol.objective + 1e-9
     rows = sol.assignment
     assert (sol.x[rows[:, 0], rows[:, 1]] == rows[:, 2]).all() and rows[:, 2].sum() == sol.x.sum()
@@ -147,6 +148,50 @@ def test_exact_time_limit_reports_bound_and_gap(rng):
         assert sol.bound <= sol.objective and sol.gap == pytest.approx(
             (sol.objective - sol.bound) / sol.objective)
     assert sol.seconds < 3.0
+
+
+def _hard_problem(seed):
+    r = np.random.default_rng(seed)
+    return WTAProblem(values=r.uniform(1, 100, 30), p=r.uniform(0, 0.9, (30, 30)),
+                      copies=np.full(30, 3))
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_exact_work_limits_repeat_on_a_slower_clock(seed, monkeypatch):
+    """With repeatable=True the work limits (nodes, MIP solves, kicks) end the solve, not the
+    clock: a clock running slow (10 ms more each reading, as on a loaded machine) gives the
+    same solution, bound and status."""
+    prob = _hard_problem(seed)
+
+    def run():
+        solver = ExactSolver(rel_gap=0.0, repeatable=True, node_limit=30, max_mip_solves=3)
+        return solver.solve(prob, time_limit_s=1e6, rng=np.random.default_rng(7))
+
+    fast = run()
+    real = time.perf_counter
+    ticks = [0.0]
+
+    def slow():
+        ticks[0] += 0.01
+        return real() + ticks[0]
+
+    monkeypatch.setattr(time, "perf_counter", slow)
+    late = run()
+    assert ticks[0] > 1.0  # the slow clock passed the incumbent heuristic's 1-s budget
+    assert fast.status == late.status == "work_limit"
+    np.testing.assert_array_equal(fast.x, late.x)
+    assert (fast.objective, fast.bound) == (late.objective, late.bound)
+    assert prob.violations(fast.x) == [] and fast.bound <= fast.objective
+
+
+@pytest.mark.parametrize(("kw", "match"), [
+    ({"node_limit": 0}, r"ExactSolver.node_limit must be a positive count, got 0"),
+    ({"max_mip_solves": -2}, r"ExactSolver.max_mip_solves must be a positive count, got -2"),
+])
+def test_exact_work_limits_must_be_positive(kw, match):
+    """A zero or negative work limit is refused by name."""
+    with pytest.raises(AirDefenseError, match=match):
+        ExactSolver(**kw)
 
 
 def test_heuristic_is_fast_on_control_unit_problem(rng):

@@ -24,7 +24,7 @@ from airdefense.errors import AirDefenseError
 __all__ = ["WTAProblem", "WTASolution", "Solver", "STATUSES"]
 
 #: The values of :attr:`WTASolution.status`.
-STATUSES = ("optimal", "time_limit", "heuristic")
+STATUSES = ("optimal", "time_limit", "work_limit", "heuristic")
 
 
 def _fail(name: str, message: str) -> AirDefenseError:
@@ -229,7 +229,8 @@ class WTASolution:
         Wall time of the solve, s.
     status : str
         ``'optimal'`` (gap within the solver's tolerance), ``'time_limit'`` (stopped by the
-        time limit, ``bound`` and ``gap`` as reached) or ``'heuristic'`` (no proof sought).
+        time limit, ``bound`` and ``gap`` as reached), ``'work_limit'`` (stopped by a node or
+        solve count, which repeats on any machine) or ``'heuristic'`` (no proof sought).
     solver : str
         Name of the solver that produced it.
     """

@@ -27,6 +27,7 @@ import numpy as np
 
 from airdefense.assignment.base import WTAProblem, WTASolution, relative_gap
 from airdefense.assignment.heuristic import HeuristicSolver
+from airdefense.errors import AirDefenseError
 
 __all__ = ["ExactSolver"]
 
@@ -105,6 +106,7 @@ class _Model:
         with np.errstate(divide="ignore"):
             self.am = np.minimum(-np.log(1.0 - self.pm), _A_CAP)
         self.V = prob.values
+        self.clock_stop = False  # a solve ended at its time limit
         self.h = h = _new_highs()
         h.setOptionValue("output_flag", bool(debug))
         if threads is not None:
@@ -250,18 +252,23 @@ class _Model:
         vals = np.asarray(h.getSolution().col_value)
         info = h.getInfo()
         self.lp_optimal = h.getModelStatus() == _highs().HighsModelStatus.kOptimal
+        self.clock_stop |= h.getModelStatus() == _highs().HighsModelStatus.kTimeLimit
         if vals.size < self.M + 2 * self.T:
             return None, -np.inf, None
         return vals[:self.M], float(info.objective_function_value), vals[self.M + self.T:]
 
-    def solve(self, time_limit: float, gap: float, x_start: np.ndarray | None):
+    def solve(self, time_limit: float, gap: float, x_start: np.ndarray | None,
+              node_limit: int | None = None):
         h = self.h
         h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
         h.setOptionValue("mip_rel_gap", float(gap))
+        if node_limit is not None:
+            h.setOptionValue("mip_max_nodes", int(node_limit))
         if x_start is not None:
             sol = self.full_solution(x_start)
             h.setSolution(sol.size, np.arange(sol.size, dtype=np.int32), sol)
         h.run()
+        self.clock_stop |= h.getModelStatus() == _highs().HighsModelStatus.kTimeLimit
         info = h.getInfo()
         vals = np.asarray(h.getSolution().col_value)
         bound = float(info.mip_dual_bound)
@@ -281,13 +288,23 @@ class ExactSolver:
     tangent_step : float, default 0.25
         Spacing of the tangents placed up front on ``y_j``, in units of ``-ln(1 - p)``.
     threads : int, optional
-        HiGHS threads (default: HiGHS's choice).
+        HiGHS threads (default: HiGHS's choice; 1 when ``repeatable``).
     default_time_limit_s : float, default 60
         Time limit when :meth:`solve` gets none, s.
     root_rounds : int, default 20
         Rounds of cutting planes on the LP relaxation before the first MIP solve.
     debug : bool, default False
         Print HiGHS's log.
+    node_limit : int, optional
+        Branch-and-bound nodes of each MIP solve (HiGHS ``mip_max_nodes``; default: none).
+    max_mip_solves : int, optional
+        MIP solves (cut rounds) of one :meth:`solve` (default: none).
+    repeatable : bool, default False
+        Bound the work, not the time, wherever the solve is random or parallel: one HiGHS
+        thread, and the incumbent heuristic stops by its kick rule only. Then the same problem
+        and generator give the same solution on any machine unless the time limit binds
+        (status ``'time_limit'``); a stop by ``node_limit`` or ``max_mip_solves`` has status
+        ``'work_limit'``.
 
     Examples
     --------
@@ -301,7 +318,16 @@ class ExactSolver:
 
     def __init__(self, rel_gap: float = 1e-4, tangent_step: float = 0.25,
                  threads: int | None = None, default_time_limit_s: float = 60.0,
-                 root_rounds: int = 20, debug: bool = False) -> None:
+                 root_rounds: int = 20, debug: bool = False, node_limit: int | None = None,
+                 max_mip_solves: int | None = None, repeatable: bool = False) -> None:
+        for name, v in (("node_limit", node_limit), ("max_mip_solves", max_mip_solves)):
+            if v is not None and int(v) < 1:
+                raise AirDefenseError(f"ExactSolver.{name} must be a positive count, got {v!r}")
+        self.node_limit = None if node_limit is None else int(node_limit)
+        self.max_mip_solves = None if max_mip_solves is None else int(max_mip_solves)
+        self.repeatable = bool(repeatable)
+        if repeatable and threads is None:
+            threads = 1
         self.rel_gap = float(rel_gap)
         self.root_rounds = int(root_rounds)
         self.debug = bool(debug)
@@ -326,8 +352,9 @@ class ExactSolver:
         t0 = time.perf_counter()
         limit = self.default_time_limit_s if time_limit_s is None else float(time_limit_s)
         deadline = t0 + limit
-        start = HeuristicSolver(max_kicks=10).solve(problem, time_limit_s=min(0.05 * limit, 1.0),
-                                                    rng=rng)
+        start = HeuristicSolver(max_kicks=10).solve(
+            problem, time_limit_s=np.inf if self.repeatable else min(0.05 * limit, 1.0),
+            rng=rng)
         best_x, best = start.x, start.objective
         if not (problem.upper_bounds() > 0).any():     # no round can help: x = 0 is optimal
             zero = problem.objective(np.zeros(problem.p.shape))
@@ -353,6 +380,7 @@ class ExactSolver:
         for _ in range(self.root_rounds):
             left = deadline - time.perf_counter()
             if left <= 0:
+                model.clock_stop = True
                 break
             z, lp, s = model.solve_lp(left)
             if z is None:
@@ -366,11 +394,14 @@ class ExactSolver:
                 break
             last = lp
         x_start = best_x
-        while True:
+        n_mip = 0
+        while self.max_mip_solves is None or n_mip < self.max_mip_solves:
             left = deadline - time.perf_counter()
             if left <= 0:
+                model.clock_stop = True
                 break
-            x, b, s = model.solve(left, 0.5 * self.rel_gap, x_start)
+            x, b, s = model.solve(left, 0.5 * self.rel_gap, x_start, self.node_limit)
+            n_mip += 1
             bound = max(bound, b)
             if x is None:
                 break
@@ -386,14 +417,16 @@ class ExactSolver:
             added = model.add_tangents(under, model.y_of(x)[under])
             added += model.add_supermodular(under, x[:, under])
             if added == 0:
-                break          # the MIP stopped short of its own gap (time limit)
+                break          # the MIP stopped short of its own gap (a time or node limit)
             x_start = best_x
-        return self._done(problem, best_x, best, bound, t0)
+        return self._done(problem, best_x, best, bound, t0, model.clock_stop)
 
-    def _done(self, problem, x, best, bound, t0) -> WTASolution:
+    def _done(self, problem, x, best, bound, t0, clock_stop: bool = False) -> WTASolution:
         bound = min(bound, best)
         gap = relative_gap(best, bound)
-        status = "optimal" if gap <= self.rel_gap else "time_limit"
+        status = ("optimal" if gap <= self.rel_gap
+                  else "time_limit" if clock_stop or self.node_limit is None
+                  and self.max_mip_solves is None else "work_limit")
         return WTASolution(x=np.asarray(x, np.int64), objective=float(best), bound=float(bound),
                            gap=float(gap), seconds=time.perf_counter() - t0, status=status,
                            solver=self.name)

@@ -29,7 +29,7 @@ def make_assigner(name: str, **options):
         ``heuristic`` / ``exact``: the weapon-target assignment problem each cycle.
     **options
         ``networked``, ``cost_weight``, ``decision_period_s``, and for the WTA assigners
-        ``time_limit_s`` and ``rng``.
+        ``time_limit_s``, ``node_limit`` and ``rng``.
 
     Raises
     ------
@@ -39,8 +39,8 @@ def make_assigner(name: str, **options):
     from airdefense.errors import AirDefenseError
 
     if name == "greedy":
-        options.pop("time_limit_s", None)
-        options.pop("rng", None)
+        for key in ("time_limit_s", "node_limit", "rng"):
+            options.pop(key, None)
         return GreedyAssigner(**options)
     if name in ("heuristic", "exact"):
         from airdefense.c2.wta import WTAAssigner

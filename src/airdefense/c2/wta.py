@@ -19,6 +19,9 @@ from airdefense.c2.greedy import orders_from_rounds
 
 __all__ = ["WTAAssigner"]
 
+#: MIP solves (cut rounds) of one exact solve in a cycle.
+_MAX_MIP_SOLVES = 50
+
 
 class WTAAssigner:
     """Control unit that solves the weapon-target assignment problem every cycle.
@@ -33,20 +36,32 @@ class WTAAssigner:
         Weight of interceptor cost against value saved (dollars per dollar).
     decision_period_s : float, default 2
         Time to the next decision, s.
-    time_limit_s : float, default 0.5
-        Time limit of the exact solver per problem, s. The heuristic stops on its own
-        improvement rule instead, so that the same seed gives the same run on any machine.
+    time_limit_s : float, default 10
+        Safety stop of the exact solver per problem, s. The solvers stop on work limits
+        (the heuristic's improvement rule; the exact solver's ``node_limit`` and MIP solves),
+        so that the same seed gives the same run on any machine; a solve stopped by the clock
+        is counted in :attr:`clock_stops`.
+    node_limit : int, default 2000
+        Branch-and-bound nodes of each MIP solve of the exact solver.
     rng : numpy.random.Generator, optional
-        Randomness of the heuristic's kicks.
+        Randomness of the heuristics' kicks.
     """
 
     def __init__(self, solver: str = "heuristic", networked: bool = True,
                  cost_weight: float = 0.0, decision_period_s: float = 2.0,
-                 time_limit_s: float = 0.5, rng: np.random.Generator | None = None) -> None:
+                 time_limit_s: float = 10.0, node_limit: int = 2000,
+                 rng: np.random.Generator | None = None) -> None:
         self.name = solver
         # Few kicks: cycle problems are small, and the run must not depend on the clock.
-        self.solver = make_solver(solver, max_kicks=2) if solver == "heuristic" \
-            else make_solver(solver)
+        if solver == "heuristic":
+            self.solver = make_solver(solver, max_kicks=2)
+        elif solver == "exact":
+            self.solver = make_solver(solver, repeatable=True, node_limit=node_limit,
+                                      max_mip_solves=_MAX_MIP_SOLVES)
+        else:
+            self.solver = make_solver(solver)
+        #: Solves of this run that the clock stopped (the run then depends on the machine).
+        self.clock_stops = 0
         self.networked = networked
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
@@ -70,6 +85,7 @@ class WTAAssigner:
                           cost_weight=self.cost_weight, allowed=a,
                           max_per_target=opt.pair_cap[np.ix_(rows[tg], cols[w])].max(axis=1))
         sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
+        self.clock_stops += sol.status == "time_limit"
         self.last_solutions.append(sol)
         x[np.ix_(tg, w)] = np.asarray(sol.x, int).T
         return x

@@ -45,7 +45,9 @@ def summarize(res, scenario, truth) -> dict:
         ``defence_cost``, ``attack_cost`` (threats launched), ``value_lost``,
         ``value_at_risk`` (expected loss with no defence), ``value_saved``, ``cost_exchange``
         (attack cost / defence cost), ``by_type`` (DataFrame), ``by_interceptor`` (DataFrame),
-        ``batteries_disabled``, ``orders_refused`` (fire orders the fire control turned down).
+        ``batteries_disabled``, ``orders_refused`` (fire orders the fire control turned down),
+        ``solver_clock_stops`` (assignment solves stopped by their time limit: a run with any
+        is not repeatable on another machine).
     """
     th = res.threats
     launched = th[th.state != "not_launched"]
@@ -83,6 +85,7 @@ def summarize(res, scenario, truth) -> dict:
         "cost_exchange": attack_cost / defence_cost if defence_cost > 0 else float("inf"),
         "batteries_disabled": n_disabled,
         "orders_refused": int(len(getattr(res, "refused", ()))),
+        "solver_clock_stops": int(getattr(res, "solver_clock_stops", 0)),
         "by_type": by_type,
         "by_interceptor": by_icpt,
     }
@@ -137,4 +140,7 @@ def format_summary(res) -> str:
     ]
     if s.get("orders_refused"):
         out.append(f"  orders refused (fire control): {s['orders_refused']}")
+    if s.get("solver_clock_stops"):
+        out.append(f"  assignment solves stopped by the clock: {s['solver_clock_stops']} "
+                   "(this run may differ on another machine)")
     return "\n".join(out)

@@ -233,7 +233,14 @@ class C2Config(StrictModel):
         default=0.0, ge=0, description="dollars of value saved one dollar of interceptor must buy"
     )
     solver: Literal["greedy", "heuristic", "exact"] = "greedy"
-    solver_time_limit_s: float = Field(default=0.5, gt=0, le=60)
+    solver_time_limit_s: float = Field(
+        default=10.0, gt=0, le=60,
+        description="safety stop of the exact solver per problem, s: a run in which it binds "
+        "depends on the machine (counted in the summary's solver_clock_stops)")
+    solver_node_limit: int = Field(
+        default=2000, ge=1, le=10_000_000,
+        description="branch-and-bound nodes of each MIP solve of the exact solver: its work "
+        "limit, so that the same seed gives the same run on any machine")
 
 
 class TrackerSettings(StrictModel):

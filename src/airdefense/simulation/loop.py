@@ -61,6 +61,9 @@ class SimulationResult:
         Scalar figures (see :func:`airdefense.results.summary.summarize`).
     refused : pandas.DataFrame
         Fire orders the fire control turned down: ``time_s, track_id, launcher, reason``.
+    solver_clock_stops : int
+        Assignment solves stopped by their time limit (0 unless the exact solver's safety stop
+        bound: the run then depends on the machine's speed).
     """
 
     scenario: str
@@ -73,6 +76,7 @@ class SimulationResult:
     refused: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"time_s": pd.Series(dtype=float), "track_id": pd.Series(dtype=int),
          "launcher": pd.Series(dtype=int), "reason": pd.Series(dtype=str)}))
+    solver_clock_stops: int = 0
 
     def summary_table(self) -> str:
         """Return the summary as plain text tables."""
@@ -101,7 +105,8 @@ def _make_assigner(name: str, sc: Scenario, rng: np.random.Generator):
     c2 = sc.config.c2
     return make_assigner(name, networked=c2.mode == "networked", cost_weight=c2.cost_weight,
                          decision_period_s=c2.decision_period_s,
-                         time_limit_s=c2.solver_time_limit_s, rng=rng)
+                         time_limit_s=c2.solver_time_limit_s,
+                         node_limit=c2.solver_node_limit, rng=rng)
 
 
 def _seed_label(ss: np.random.SeedSequence) -> str:
@@ -329,7 +334,8 @@ class _Run:
                                "value": a.value, "state": states, "value_lost": lost})
         res = SimulationResult(scenario=self.sc.name, seed=self.seed,
                                events=self.events.to_frame(), threats=threats,
-                               interceptors=interceptors, assets=assets)
+                               interceptors=interceptors, assets=assets,
+                               solver_clock_stops=int(getattr(self.assigner, "clock_stops", 0)))
         if self.engagement.refused:
             res.refused = pd.DataFrame(self.engagement.refused,
                                        columns=["time_s", "track_id", "launcher", "reason"])
