@@ -648,7 +648,8 @@ def false_alarms(t, counts, u, expo, geo, rc, phase, sweep):
         for _ in range(counts[i]):
             f = (phase[i] + u[row, 0] * fr) % 1.0
             az = (rc[i, RC_SWEEP_START] + f * rc[i, RC_SWEEP]) % _TWO_PI
-            if abs(wrapped_offset(az - geo[i, G_BORESIGHT])) <= geo[i, G_HALF_SECTOR]:
+            half = geo[i, G_HALF_SECTOR]  # inf for a full circle: kept, no test needed
+            if half == np.inf or abs(wrapped_offset(az - geo[i, G_BORESIGHT])) <= half:
                 out[kept, FA_RADAR] = i
                 out[kept, FA_TAU] = t - (1.0 - u[row, 0]) * fr / max(sweep[i, SW_RATE], 1e-12)
                 out[kept, FA_RANGE] = rc[i, RC_MIN_RANGE] + u[row, 1] * rc[i, RC_RANGE_SPAN]
