@@ -379,7 +379,7 @@ def test_fused_polar_gate_equals_composed_gate(rng):
                   / np.linalg.norm(st.x[:, 0, :3] - meas.sensor_enu[:6], axis=1)),
         np.full(6, np.nan)]), meas.R[:6] * 1e4, meas.sensor_enu[:6])
     near.offset_s = np.zeros(6)
-    thr = ChiSquareGate(0.999)._thresholds(4)
+    thr = ChiSquareGate(0.999)._thresholds(4)[0]
     for m in (meas, near):
         ti, mj = np.repeat(np.arange(6), len(m)), np.tile(np.arange(len(m)), 6)
         ref = imm.innovations(st, ti, m, mj)

@@ -1455,6 +1455,35 @@ def update_sequence(sel, ti_all, mj_all, g, when, m, k, miss_llr):
 
 
 @numba.njit(cache=True)
+def assign_sequence(sensor, nsensors, ti, mj, g, when, m, k, miss_llr):
+    """Multi-radar assignment and its update order in one call.
+
+    The assignment's rows are (track, radar) pairs ``ti * nsensors + sensor[mj]``, split by
+    :func:`assignment_clusters`; when no cluster is conflicted, its pairs go through
+    :func:`update_sequence` (arguments ``ti .. miss_llr`` as there).
+
+    Returns
+    -------
+    done : bool
+        False when some cluster needs an exact solver: then ``seq`` is that of no pair.
+    rows : ndarray of shape (p,), int
+        Assignment row of each pair.
+    chosen, conflicted, bounds
+        As :func:`assignment_clusters`.
+    seq : tuple
+        The outputs of :func:`update_sequence`.
+    """
+    p = ti.shape[0]
+    rows = np.empty(p, np.int64)
+    for q in range(p):
+        rows[q] = ti[q] * nsensors + sensor[mj[q]]
+    chosen, conflicted, bounds = assignment_clusters(rows, mj, g, m * nsensors, k)
+    done = bounds.shape[0] == 0
+    seq = update_sequence(chosen if done else chosen[:0], ti, mj, g, when, m, k, miss_llr)
+    return done, rows, chosen, conflicted, bounds, seq
+
+
+@numba.njit(cache=True)
 def imm_update(x, P, mu, ti, nu, S, PHt, loglik, sel):
     """IMM update of the tracks ``ti`` (each at most once), on copies of the states.
 

@@ -88,25 +88,25 @@ class ChiSquareGate:
         if not 0.0 < pg < 1.0:
             raise ValueError(f"gate probability pg must be in (0, 1), got {pg}")
         self.pg = float(pg)
-        self._cache: dict[int, np.ndarray] = {}
+        self._cache: dict[int, tuple[np.ndarray, float]] = {}
 
-    def _thresholds(self, mz: int) -> np.ndarray:
-        # Gate thresholds for 0..mz degrees of freedom (NaN for 0: nothing passes).
-        thr = self._cache.get(mz)
-        if thr is None:
+    def _thresholds(self, mz: int) -> tuple[np.ndarray, float]:
+        # Gate thresholds for 0..mz degrees of freedom (NaN for 0: nothing passes) and the
+        # coarse-gate factor, the square root of the mz one.
+        got = self._cache.get(mz)
+        if got is None:
             with np.errstate(invalid="ignore"):
                 thr = gate_threshold(np.arange(mz + 1), self.pg)
             thr[0] = np.nan
-            self._cache[mz] = thr
-        return thr
+            got = self._cache[mz] = (thr, np.sqrt(float(thr[mz])))
+        return got
 
     def __call__(self, filt, state, meas):
         """Innovations of the gated pairs of ``state``'s tracks and ``meas``'s measurements."""
         n = meas.ndim
         m, k = len(state), len(meas)
         mz = meas.z.shape[1]
-        thr = self._thresholds(mz)
-        g = np.sqrt(float(thr[mz]))
+        thr, g = self._thresholds(mz)
         tau = meas.offset_s if meas.offset_s is not None else np.zeros(k)
         # EKF (or IMM of EKFs) with polar data: coarse gate, innovations and the test in one
         # compiled pass (see _kernels.polar_gate).

@@ -131,15 +131,18 @@ class GlobalNearestNeighbour:
         """
         m, k = len(state), len(meas)
         g = association_gain(inn, meas, self.pd, self.clutter_density, self.pg)
-        sensor = np.asarray(sensor, int)
-        rows = inn.ti * nsensors + sensor[inn.mj]
-        sel = _best_assignment(rows, inn.mj, g, m * nsensors, k)
         when = meas.offset_s if meas.offset_s is not None else meas.time_s
-        # By track, then by time: rank r is a track's r-th measurement.
-        sel, ti, mj, rank, llr, hit, used, mot, assigned = _k.update_sequence(
-            np.asarray(sel, np.int64), np.asarray(inn.ti, np.int64),
-            np.asarray(inn.mj, np.int64), g, np.asarray(when, float), m, k,
-            float(np.log1p(-self.pd * self.pg)))
+        pair_ti, pair_mj = np.asarray(inn.ti, np.int64), np.asarray(inn.mj, np.int64)
+        args = (pair_ti, pair_mj, g, np.asarray(when, float), m, k,
+                float(np.log1p(-self.pd * self.pg)))
+        # Rows of the assignment are (track, radar) pairs; then, by track and by time, rank r
+        # is a track's r-th measurement (one kernel call when no cluster needs the solver).
+        done, rows, chosen, conflicted, bounds, seq = _k.assign_sequence(
+            np.asarray(sensor, np.int64), int(nsensors), *args)
+        if not done:
+            sel = _solve_conflicted(chosen, conflicted, bounds, rows, pair_mj, g)
+            seq = _k.update_sequence(np.asarray(sel, np.int64), *args)
+        sel, ti, mj, rank, llr, hit, used, mot, assigned = seq
         if ti.size and meas.kind == "polar" and getattr(filt, "fused_polar", False):
             state = filt.update_polar_sequence(state, inn, sel, ti, mj, rank, meas)
         elif ti.size:
@@ -158,6 +161,12 @@ def _best_assignment(ti, mj, g, m: int, k: int) -> np.ndarray:
     """
     chosen, conflicted, bounds = _k.assignment_clusters(
         np.asarray(ti, np.int64), np.asarray(mj, np.int64), np.asarray(g, float), int(m), int(k))
+    return _solve_conflicted(chosen, conflicted, bounds, ti, mj, g)
+
+
+def _solve_conflicted(chosen, conflicted, bounds, ti, mj, g) -> np.ndarray:
+    # The pairs chosen in the simple clusters, then the best assignment of each conflicted
+    # cluster (see _kernels.assignment_clusters), with linear_sum_assignment.
     if bounds.size == 0:
         return chosen
     out = [chosen]

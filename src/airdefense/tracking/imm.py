@@ -282,7 +282,10 @@ class IMMFilter:
     @property
     def fused_polar(self) -> bool:
         """Whether every model runs an EKF (polar gating and updates then use fused kernels)."""
-        return all(type(f) is ExtendedKalmanFilter for f in self.filters)
+        got = self.__dict__.get("_fused_polar")
+        if got is None:  # the filters are fixed at construction
+            got = self._fused_polar = all(type(f) is ExtendedKalmanFilter for f in self.filters)
+        return got
 
     def gate_polar(self, state: IMMState, meas: Measurements, thr, g: float, ti=None,
                    mj=None) -> IMMInnovations:
