@@ -421,3 +421,64 @@ def test_polar_sequence_equals_update_loop(rng):
     assert np.array_equal(got.x, want.x) and np.array_equal(got.P, want.P)
     assert np.array_equal(got.mu, want.mu)
     assert not np.array_equal(got.x[0], st.x[0]) and np.array_equal(got.x[1], st.x[1])
+
+
+def test_shift_states_is_f_p_f_transposed(rng):
+    """shift_states moves states by -tau at constant velocity: x = F x, P = F P F' with
+    F = [[I, -tau I], [0, I]] (the batched NumPy product; same bits), and leaves every row
+    alone when all offsets are 0."""
+    p, n, D = 5, 3, 8
+    x = rng.normal(size=(p, D))
+    A = rng.normal(size=(p, D, D))
+    P = A @ np.swapaxes(A, 1, 2)
+    tau = rng.uniform(-1.0, 0.0, p)
+    tau[1] = 0.0
+    F = np.broadcast_to(np.eye(D), (p, D, D)).copy()
+    F[:, np.arange(n), n + np.arange(n)] = -tau[:, None]
+    xs, Ps = x.copy(), P.copy()
+    K.shift_states(xs, Ps, tau, n)
+    assert np.allclose(xs, np.einsum("pij,pj->pi", F, x), rtol=0, atol=1e-12)
+    assert np.allclose(Ps, F @ P @ np.swapaxes(F, 1, 2), rtol=1e-12, atol=1e-9)
+    assert np.array_equal(xs[1], x[1]) and np.array_equal(Ps[1], P[1])
+    xs, Ps = x.copy(), P.copy()
+    K.shift_states(xs, Ps, np.zeros(p), n)
+    assert np.array_equal(xs, x) and np.array_equal(Ps, P)
+
+
+def test_born_tracks_m_of_n():
+    """Born tracks hold their hit now and, when inside the window (ago < N), the first one
+    ago scans before; confirmed with M hits (and the score unless NaN), always when M is 1."""
+    ago = np.array([0, 1, 2, 3, 5])
+    score = np.array([10.0, 10.0, 1.0, 10.0, 10.0])
+    hist, scans, conf = K.born_tracks(ago, score, 3, 2, 6.8)
+    assert hist.tolist() == [1, 0b11, 0b101, 1, 1]
+    assert scans.tolist() == [1, 2, 3, 1, 1]
+    assert conf.tolist() == [False, True, False, False, False]
+    assert K.born_tracks(ago, score, 3, 2, np.nan)[2].tolist() == [False, True, True, False,
+                                                                   False]
+    assert K.born_tracks(ago, score, 3, 1, 6.8)[2].all()
+
+
+def test_assign_sequence_is_clusters_then_order(rng):
+    """assign_sequence gives the pairs and update order of _best_assignment (rows: track x
+    radar) followed by update_sequence; with a conflicted cluster it reports not done."""
+    for _ in range(30):
+        m, k, ns = rng.integers(1, 5), rng.integers(1, 7), 2
+        sensor = rng.integers(0, ns, k)
+        pairs = [(i, j) for i in range(m) for j in range(k) if rng.random() < 0.5]
+        if not pairs:
+            continue
+        ti, mj = (np.array(a, np.int64) for a in zip(*pairs, strict=True))
+        g = rng.normal(1.0, 2.0, len(ti))
+        when = rng.uniform(-1.0, 0.0, k)
+        done, rows, chosen, conflicted, bounds, seq = K.assign_sequence(
+            sensor, ns, ti, mj, g, when, int(m), int(k), -0.5)
+        assert np.array_equal(rows, ti * ns + sensor[mj])
+        if not done:
+            assert bounds.size and conflicted.size
+            continue
+        sel = _best_assignment(rows, mj, g, m * ns, k)
+        want = K.update_sequence(np.asarray(sel, np.int64), ti, mj, g, when, int(m), int(k),
+                                 -0.5)
+        for a, b in zip(seq, want, strict=True):
+            assert np.array_equal(a, b)
