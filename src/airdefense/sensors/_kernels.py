@@ -18,10 +18,17 @@ Per-radar constants are rows of two arrays:
 * ``geo`` (n_radars, ``G_N``), owned by :class:`~airdefense.sensors.coverage.Coverage`: antenna
   (``G_ANT``, 3), local up (``G_UP``, 3), lower bounds then upper bounds of (height above the
   frame's sphere, sine of the local elevation, range), boresight, the antenna's share of the
-  horizon angle, the half sector (inf for a full circle) and the clear-horizon cosine (a
-  point whose nadir angle from the antenna has a larger cosine is inside the horizon whatever
-  its height); with ``frame`` = ``[radius_m, k_factor, alt_m]``.
-* ``rc`` (n_radars, ``RC_N``), owned by the network (columns ``RC_*`` below).
+  horizon angle, the half sector (inf for a full circle), the clear-horizon cosine (a point
+  whose nadir angle from the antenna has a larger cosine is inside the horizon whatever its
+  height) and the frame's ``radius_m, k_factor, alt_m`` (the same in every row).
+* ``rc`` (n_radars, ``RC_N``), owned by the network: the ``geo`` columns, then the radar's
+  constants (columns ``RC_*`` below), then its sweep state (``RC_PHASE``, ``RC_T_LAST``, kept
+  between calls) and the current call's sweep (``SW_*``, written by :func:`scan_looks`). One
+  array for all of them: each array argument costs a kernel call its unboxing.
+
+A scan's work space is two arrays of k x n rows: floats ``wf`` (look columns ``LF_*``, then
+return columns ``RF_*``) and integers ``wi`` (``LI_*``, then ``RI_*``); row ``j`` holds look
+``j`` and return ``j`` (returns are numbered on their own).
 """
 
 from __future__ import annotations
@@ -44,42 +51,45 @@ G_BORESIGHT = 12
 G_HORIZON = 13
 G_HALF_SECTOR = 14
 G_CLEAR_COS = 15
-G_N = 16
+G_RADIUS = 16  # the frame's sphere radius, m
+G_K = 17  # effective-earth factor
+G_ALT = 18  # altitude of the frame's sphere above mean sea level, m
+G_N = 19
 
-# Radar constants, columns of ``rc``.
-RC_ELECTRONIC = 0  # 1.0 for an electronically steered radar
-RC_PERIOD = 1  # scan period, s
-RC_DWELL = 2  # track dwell, s
-RC_REVISIT = 3  # track revisit, s
-RC_BUDGET = 4  # track budget fraction
-RC_SWEEP_START = 5  # azimuth where the sweep starts, rad
-RC_SWEEP = 6  # sweep width, rad
-RC_SNR_CONST = 7  # SNR = c rcs / R^4
-RC_STEADY = 8  # 1.0 for Swerling 0 (the fluctuation draw is ignored)
-RC_THRESHOLD = 9  # detector threshold, noise powers
-RC_DROP_MISSES = 10  # missed looks that drop a track
-RC_CAPACITY = 11  # most targets held in track
-RC_RANGE_RES = 12  # range gate, m
-RC_BEAM = 13  # beamwidth, rad
-RC_PFA_CELLS = 14  # pfa x resolution cells of a full sweep
-RC_MIN_RANGE = 15  # m
-RC_RANGE_SPAN = 16  # max - min range, m
-RC_MIN_EL = 17  # rad
-RC_EL_SPAN = 18  # max - min elevation, rad
-RC_MAX_RDOT = 19  # largest range rate of a false alarm, m/s
-RC_REF_SNR = 20  # reference SNR, linear
-RC_NOISE_FLOOR = 21  # smallest sigma scale
-RC_SIGMA = 22  # 4 columns: sigmas of range (m), azimuth, elevation (rad), range rate (m/s, NaN)
-RC_N = 26
+# Radar constants, columns of ``rc`` after the ``geo`` columns.
+RC_ELECTRONIC = G_N + 0  # 1.0 for an electronically steered radar
+RC_PERIOD = G_N + 1  # scan period, s
+RC_DWELL = G_N + 2  # track dwell, s
+RC_REVISIT = G_N + 3  # track revisit, s
+RC_BUDGET = G_N + 4  # track budget fraction
+RC_SWEEP_START = G_N + 5  # azimuth where the sweep starts, rad
+RC_SWEEP = G_N + 6  # sweep width, rad
+RC_SNR_CONST = G_N + 7  # SNR = c rcs / R^4
+RC_STEADY = G_N + 8  # 1.0 for Swerling 0 (the fluctuation draw is ignored)
+RC_THRESHOLD = G_N + 9  # detector threshold, noise powers
+RC_DROP_MISSES = G_N + 10  # missed looks that drop a track
+RC_CAPACITY = G_N + 11  # most targets held in track
+RC_RANGE_RES = G_N + 12  # range gate, m
+RC_BEAM = G_N + 13  # beamwidth, rad
+RC_PFA_CELLS = G_N + 14  # pfa x resolution cells of a full sweep
+RC_MIN_RANGE = G_N + 15  # m
+RC_RANGE_SPAN = G_N + 16  # max - min range, m
+RC_MIN_EL = G_N + 17  # rad
+RC_EL_SPAN = G_N + 18  # max - min elevation, rad
+RC_MAX_RDOT = G_N + 19  # largest range rate of a false alarm, m/s
+RC_REF_SNR = G_N + 20  # reference SNR, linear
+RC_NOISE_FLOOR = G_N + 21  # smallest sigma scale
+RC_SIGMA = G_N + 22  # 4 columns: sigmas of range (m), azimuth, elevation (rad), range rate (m/s, NaN)
+# The radar's sweep, columns of ``rc`` too.
+RC_PHASE = G_N + 26  # fraction of the current sweep done, [0, 1)
+RC_T_LAST = G_N + 27  # end of the previous call, s
+SW_RATE = G_N + 28  # sweeps per second (this call's, written by scan_looks)
+SW_FRAC = G_N + 29  # fraction of a sweep done in the call (0 if the radar made no look)
+SW_PHASE = G_N + 30  # sweep phase at the end of the call
+SW_LAM = G_N + 31  # mean number of false alarms in the call
+RC_N = G_N + 32
 
-# Per-radar sweep of one call, columns of ``sweep`` (written by scan_looks).
-SW_RATE = 0  # sweeps per second
-SW_FRAC = 1  # fraction of a sweep done in the call (0 if the radar made no look)
-SW_PHASE = 2  # sweep phase at the end of the call
-SW_LAM = 3  # mean number of false alarms in the call
-SW_N = 4
-
-# Looks, columns of ``look_f`` and ``look_i`` (written by scan_looks).
+# Looks, columns of ``wf`` and ``wi`` (written by scan_looks).
 LF_TAU = 0  # look time, s
 LF_POS = 1  # 3 columns: target position at the look, ENU, m
 LF_RANGE = 4  # range, azimuth, elevation from the antenna (m, rad)
@@ -90,16 +100,17 @@ LI_TARGET = 1
 LI_COVERED = 2
 LI_N = 3
 
-# Returns after merging (one per resolution cell), columns of ``ret_f`` and ``ret_i``.
-RF_SNR = 0
-RF_RANGE = 1  # range, azimuth, elevation (power-weighted centroid of a merged cell)
-RF_RDOT = 4  # range rate, m/s
-RF_DET = 5  # detector output
-RF_N = 6
-RI_LOOK = 0  # the look of the return (the strongest of a merged cell)
-RI_HIT = 1  # crossed the threshold (and the terrain leaves the line of sight clear)
-RI_REPORT = 2  # reported (a hit that holds or takes a track slot)
-RI_N = 3
+# Returns after merging (one per resolution cell), columns of ``wf`` and ``wi`` after the
+# look columns.
+RF_SNR = LF_N
+RF_RANGE = LF_N + 1  # range, azimuth, elevation (power-weighted centroid of a merged cell)
+RF_RDOT = LF_N + 4  # range rate, m/s
+RF_DET = LF_N + 5  # detector output
+WF_N = LF_N + 6
+RI_LOOK = LI_N  # the look of the return (the strongest of a merged cell)
+RI_HIT = LI_N + 1  # crossed the threshold (and the terrain leaves the line of sight clear)
+RI_REPORT = LI_N + 2  # reported (a hit that holds or takes a track slot)
+WI_N = LI_N + 3
 
 # False alarms, columns of the array false_alarms returns.
 FA_RADAR = 0
@@ -159,7 +170,7 @@ def aspect_rcs(px, py, pz, vx, vy, vz, ox, oy, oz, front, side, tail):
 
 
 @_jit
-def pair_geometry(geo, frame, i, x, y, z, out, full=True):
+def pair_geometry(geo, i, x, y, z, out, full=True):
     """Geometry of radar ``i`` against the point ``(x, y, z)`` (ENU, m) and its coverage.
 
     ``out`` (5,) receives the target height above the frame's sphere (m), the sine of the
@@ -168,8 +179,8 @@ def pair_geometry(geo, frame, i, x, y, z, out, full=True):
     height, elevation or range limits leaves azimuth, elevation and offset uncomputed
     (``out[3:]`` unchanged, offset NaN); every value computed has the same bits either way.
     """
-    r = frame[0]
-    kf = frame[1]
+    r = geo[i, G_RADIUS]
+    kf = geo[i, G_K]
     dx = x - geo[i, G_ANT]
     dy = y - geo[i, G_ANT + 1]
     dz = z - geo[i, G_ANT + 2]
@@ -203,7 +214,7 @@ def pair_geometry(geo, frame, i, x, y, z, out, full=True):
     if cov:  # the horizon, last
         # Angle between the nadirs, compared through its cosine (no acos near 1).
         cos_g = (x * ux + y * uy + zc * uz) / norm_t
-        h_msl = h_t + frame[2]
+        h_msl = h_t + geo[i, G_ALT]
         # Below the sea-level sphere a target is under the horizon (its chord enters the
         # earth); 1 mm of slack keeps points placed on the surface (rounding) above it.
         cov = h_msl >= -1e-3
@@ -234,7 +245,7 @@ def _sweep_rate(rc, i, n_tracked):
 
 
 @_jit
-def pairs(geo, frame, radar, pos):
+def pairs(geo, radar, pos):
     """Geometry of flat radar-target pairs: rows (5, k) (see pair_geometry), offset, covered."""
     k = radar.size
     v = np.empty((5, k))
@@ -242,7 +253,7 @@ def pairs(geo, frame, radar, pos):
     cov = np.empty(k, np.bool_)
     g = np.empty(5)
     for j in range(k):
-        c, o = pair_geometry(geo, frame, radar[j], pos[j, 0], pos[j, 1], pos[j, 2], g)
+        c, o = pair_geometry(geo, radar[j], pos[j, 0], pos[j, 1], pos[j, 2], g)
         for q in range(5):
             v[q, j] = g[q]
         off[j] = o
@@ -312,18 +323,19 @@ def occupancy(rc, tracked, rate):
 
 
 # --------------------------------------------------------------------------------------------
-# The scan, stage by stage (RadarNetwork._scan_body draws the random numbers between them)
+# The scan, stage by stage (RadarNetwork._scan draws the random numbers between them)
 
 
 @_jit
-def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, geo, frame, rc,
-               operational, phase, t_last, tracked, next_look, sweep, look_f, look_i):
+def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational, tracked,
+               next_look, wf, wi):
     """Looks of every radar in ``(t_last, t]``, with their geometry and mean SNR.
 
-    Clears track-table entries of stopped radars and dead targets, sets ``sweep`` (rate,
-    swept fraction, new phase, mean false alarms), writes the looks (search looks radar by
-    radar in target order, then the track revisits of electronic radars falling due, whose
-    next revisit is booked) into ``look_f``/``look_i`` and returns their number.
+    Clears track-table entries of stopped radars and dead targets, sets the call's sweep
+    (``SW_*`` columns of ``rc``: rate, swept fraction, new phase, mean false alarms), writes
+    the looks (search looks radar by radar in target order, then the track revisits of
+    electronic radars falling due, whose next revisit is booked) into the ``LF_*``/``LI_*``
+    columns of ``wf``/``wi`` and returns their number.
 
     The RCS of a look is the aspect RCS from ``front, side, tail`` (n,) when ``aspect``, else
     ``rcs_table[radar, target]`` (one row: the same for every radar).
@@ -344,13 +356,13 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, geo, fram
                 else:
                     tracked[i, c] = False
         rate = _sweep_rate(rc, i, n_tr)
-        dt = max(t - t_last[i], 0.0)
+        dt = max(t - rc[i, RC_T_LAST], 0.0)
         swept = rate * dt
         active[i] = operational[i] and dt > 0.0
-        sweep[i, SW_RATE] = rate
-        sweep[i, SW_PHASE] = (phase[i] + swept) % 1.0
-        sweep[i, SW_FRAC] = min(swept, 1.0) if active[i] else 0.0
-        sweep[i, SW_LAM] = rc[i, RC_PFA_CELLS] * sweep[i, SW_FRAC]
+        rc[i, SW_RATE] = rate
+        rc[i, SW_PHASE] = (rc[i, RC_PHASE] + swept) % 1.0
+        rc[i, SW_FRAC] = min(swept, 1.0) if active[i] else 0.0
+        rc[i, SW_LAM] = rc[i, RC_PFA_CELLS] * rc[i, SW_FRAC]
 
     m = 0
     if any_alive:
@@ -360,69 +372,69 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, geo, fram
             if not active[i]:
                 continue
             electronic = rc[i, RC_ELECTRONIC] != 0.0
-            ax = geo[i, G_ANT]
-            ay = geo[i, G_ANT + 1]
+            ax = rc[i, G_ANT]
+            ay = rc[i, G_ANT + 1]
             for c in range(n):
                 if not alive[c] or (electronic and tracked[i, c]):
                     continue
                 x = math.atan2(states[c, 0] - ax, states[c, 1] - ay) - rc[i, RC_SWEEP_START]
                 x -= _TWO_PI * math.floor(x * _INV_TWO_PI)
                 f = x / rc[i, RC_SWEEP]
-                y = sweep[i, SW_PHASE] - f
+                y = rc[i, SW_PHASE] - f
                 y -= math.floor(y)
-                tau = t - y / sweep[i, SW_RATE]
-                if tau > t_last[i] and f <= 1.0:
-                    look_f[m, LF_TAU] = tau
-                    look_i[m, LI_RADAR] = i
-                    look_i[m, LI_TARGET] = c
+                tau = t - y / rc[i, SW_RATE]
+                if tau > rc[i, RC_T_LAST] and f <= 1.0:
+                    wf[m, LF_TAU] = tau
+                    wi[m, LI_RADAR] = i
+                    wi[m, LI_TARGET] = c
                     m += 1
         for i in range(k):
             if not (active[i] and rc[i, RC_ELECTRONIC] != 0.0):
                 continue
             for c in range(n):
                 if tracked[i, c] and next_look[i, c] <= t:
-                    tau = min(max(next_look[i, c], t_last[i]), t)
+                    tau = min(max(next_look[i, c], rc[i, RC_T_LAST]), t)
                     next_look[i, c] = tau + rc[i, RC_REVISIT]
-                    look_f[m, LF_TAU] = tau
-                    look_i[m, LI_RADAR] = i
-                    look_i[m, LI_TARGET] = c
+                    wf[m, LF_TAU] = tau
+                    wi[m, LI_RADAR] = i
+                    wi[m, LI_TARGET] = c
                     m += 1
 
     g = np.empty(5)
     for j in range(m):
-        i = look_i[j, LI_RADAR]
-        c = look_i[j, LI_TARGET]
-        back = t - look_f[j, LF_TAU]
+        i = wi[j, LI_RADAR]
+        c = wi[j, LI_TARGET]
+        back = t - wf[j, LF_TAU]
         for q in range(3):
-            look_f[j, LF_POS + q] = states[c, q] - states[c, 3 + q] * back
-        cov, _ = pair_geometry(geo, frame, i, look_f[j, LF_POS], look_f[j, LF_POS + 1],
-                               look_f[j, LF_POS + 2], g, False)
-        look_f[j, LF_RANGE] = g[2]
-        look_f[j, LF_RANGE + 1] = g[3]
-        look_f[j, LF_RANGE + 2] = g[4]
-        look_i[j, LI_COVERED] = cov
+            wf[j, LF_POS + q] = states[c, q] - states[c, 3 + q] * back
+        cov, _ = pair_geometry(rc, i, wf[j, LF_POS], wf[j, LF_POS + 1], wf[j, LF_POS + 2], g,
+                               False)
+        wf[j, LF_RANGE] = g[2]
+        wf[j, LF_RANGE + 1] = g[3]
+        wf[j, LF_RANGE + 2] = g[4]
+        wi[j, LI_COVERED] = cov
         snr = 0.0
         if cov:
             if aspect:
                 rcs = aspect_rcs(states[c, 0], states[c, 1], states[c, 2], states[c, 3],
-                                 states[c, 4], states[c, 5], geo[i, G_ANT], geo[i, G_ANT + 1],
-                                 geo[i, G_ANT + 2], front[c], side[c], tail[c])
+                                 states[c, 4], states[c, 5], rc[i, G_ANT], rc[i, G_ANT + 1],
+                                 rc[i, G_ANT + 2], front[c], side[c], tail[c])
             else:
                 rcs = rcs_table[i if rcs_table.shape[0] > 1 else 0, c]
             snr = mean_snr(rc[i, RC_SNR_CONST], rcs, g[2])
-        look_f[j, LF_SNR] = snr
+        wf[j, LF_SNR] = snr
     return m
 
 
 @_jit
-def _range_rate(states, geo, look_f, look_i, j):
+def _range_rate(states, rc, wf, wi, j):
     """Range rate of look ``j``: target velocity along the line of sight, m/s."""
-    i = look_i[j, LI_RADAR]
-    c = look_i[j, LI_TARGET]
+    i = wi[j, LI_RADAR]
+    c = wi[j, LI_TARGET]
     s = 0.0
     for q in range(3):
-        s += (look_f[j, LF_POS + q] - geo[i, G_ANT + q]) * states[c, 3 + q]
-    return s / look_f[j, LF_RANGE]
+        s += (wf[j, LF_POS + q] - rc[i, G_ANT + q]) * states[c, 3 + q]
+    return s / wf[j, LF_RANGE]
 
 
 @_jit
@@ -451,35 +463,35 @@ def _cell_keys(cells, sizes):
 
 
 @_jit
-def merge_returns(m, gamma, states, geo, rc, cell_sizes, look_f, look_i, ret_f, ret_i):
+def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
     """Fluctuate the looks' SNR by ``gamma`` (m,) and merge unresolved returns.
 
     Covered looks of one radar in one resolution cell (range gate by beam in azimuth and
     elevation, on a fixed grid) merge into one return: powers add, the position and range
     rate are the power-weighted centroids (azimuths relative to the strongest), the strongest
     look is its own. Writes the returns (unmerged ones in look order, then the merged ones in
-    cell order) into ``ret_f``/``ret_i``; returns their number and the number of looks merged
+    cell order) into the ``RF_*``/``RI_*`` columns of ``wf``/``wi``; returns their number and the number of looks merged
     away. ``cell_sizes`` (4,): bounds of (radar, range gate, azimuth beam, elevation beam) that
     make one int64 key per cell, or zeros when the key would overflow.
     """
     nc = 0
     for j in range(m):
-        if rc[look_i[j, LI_RADAR], RC_STEADY] == 0.0:
-            look_f[j, LF_SNR] = look_f[j, LF_SNR] * gamma[j]
-        if look_i[j, LI_COVERED]:
+        if rc[wi[j, LI_RADAR], RC_STEADY] == 0.0:
+            wf[j, LF_SNR] = wf[j, LF_SNR] * gamma[j]
+        if wi[j, LI_COVERED]:
             nc += 1
     cov = np.empty(nc, np.int64)
     cells = np.empty((nc, 4), np.int64)
     q = 0
     for j in range(m):
-        if look_i[j, LI_COVERED]:
-            i = look_i[j, LI_RADAR]
+        if wi[j, LI_COVERED]:
+            i = wi[j, LI_RADAR]
             beam = rc[i, RC_BEAM]
             cov[q] = j
             cells[q, 0] = i
-            cells[q, 1] = np.int64(math.floor(look_f[j, LF_RANGE] / rc[i, RC_RANGE_RES]))
-            cells[q, 2] = np.int64(math.floor(look_f[j, LF_RANGE + 1] / beam))
-            cells[q, 3] = np.int64(math.floor((look_f[j, LF_RANGE + 2] + math.pi / 2) / beam))
+            cells[q, 1] = np.int64(math.floor(wf[j, LF_RANGE] / rc[i, RC_RANGE_RES]))
+            cells[q, 2] = np.int64(math.floor(wf[j, LF_RANGE + 1] / beam))
+            cells[q, 3] = np.int64(math.floor((wf[j, LF_RANGE + 2] + math.pi / 2) / beam))
             q += 1
     group = np.zeros(nc, np.int64)  # run length of each look's cell
     key = _cell_keys(cells, cell_sizes)
@@ -500,11 +512,11 @@ def merge_returns(m, gamma, states, geo, rc, cell_sizes, look_f, look_i, ret_f, 
     for p in range(nc):
         if group[p] == 1:
             j = cov[p]
-            ret_i[nr, RI_LOOK] = j
-            ret_f[nr, RF_SNR] = look_f[j, LF_SNR]
+            wi[nr, RI_LOOK] = j
+            wf[nr, RF_SNR] = wf[j, LF_SNR]
             for a in range(3):
-                ret_f[nr, RF_RANGE + a] = look_f[j, LF_RANGE + a]
-            ret_f[nr, RF_RDOT] = _range_rate(states, geo, look_f, look_i, j)
+                wf[nr, RF_RANGE + a] = wf[j, LF_RANGE + a]
+            wf[nr, RF_RDOT] = _range_rate(states, rc, wf, wi, j)
             nr += 1
     n_groups = 0
     if n_multi:
@@ -516,29 +528,29 @@ def merge_returns(m, gamma, states, geo, rc, cell_sizes, look_f, look_i, ret_f, 
                 tot = 0.0
                 lead = cov[members[0]]
                 for p in members:
-                    w = look_f[cov[p], LF_SNR]
+                    w = wf[cov[p], LF_SNR]
                     tot += w
-                    if w > look_f[lead, LF_SNR]:
+                    if w > wf[lead, LF_SNR]:
                         lead = cov[p]
                 norm = tot if tot > 0.0 else 1.0
-                az0 = look_f[lead, LF_RANGE + 1]
+                az0 = wf[lead, LF_RANGE + 1]
                 r_m = 0.0
                 daz = 0.0
                 el_m = 0.0
                 rr_m = 0.0
                 for p in members:
                     j = cov[p]
-                    wn = look_f[j, LF_SNR] / norm
-                    r_m += wn * look_f[j, LF_RANGE]
-                    daz += wn * wrapped_offset(look_f[j, LF_RANGE + 1] - az0)
-                    el_m += wn * look_f[j, LF_RANGE + 2]
-                    rr_m += wn * _range_rate(states, geo, look_f, look_i, j)
-                ret_i[nr, RI_LOOK] = lead
-                ret_f[nr, RF_SNR] = tot
-                ret_f[nr, RF_RANGE] = r_m
-                ret_f[nr, RF_RANGE + 1] = (az0 + daz) % _TWO_PI
-                ret_f[nr, RF_RANGE + 2] = el_m
-                ret_f[nr, RF_RDOT] = rr_m
+                    wn = wf[j, LF_SNR] / norm
+                    r_m += wn * wf[j, LF_RANGE]
+                    daz += wn * wrapped_offset(wf[j, LF_RANGE + 1] - az0)
+                    el_m += wn * wf[j, LF_RANGE + 2]
+                    rr_m += wn * _range_rate(states, rc, wf, wi, j)
+                wi[nr, RI_LOOK] = lead
+                wf[nr, RF_SNR] = tot
+                wf[nr, RF_RANGE] = r_m
+                wf[nr, RF_RANGE + 1] = (az0 + daz) % _TWO_PI
+                wf[nr, RF_RANGE + 2] = el_m
+                wf[nr, RF_RDOT] = rr_m
                 nr += 1
                 n_groups += 1
             start = end
@@ -546,21 +558,21 @@ def merge_returns(m, gamma, states, geo, rc, cell_sizes, look_f, look_i, ret_f, 
 
 
 @_jit
-def detect(nr, noise, rc, look_i, ret_f, ret_i):
+def detect(nr, noise, rc, wf, wi):
     """Detector output of each return from unit normal draws ``noise`` (2, nr) and the decision
     against the radar's threshold; returns the number of hits."""
     hits = 0
     for p in range(nr):
-        i = look_i[ret_i[p, RI_LOOK], LI_RADAR]
-        z = square_law(ret_f[p, RF_SNR], noise[0, p], noise[1, p])
-        ret_f[p, RF_DET] = z
-        ret_i[p, RI_HIT] = z > rc[i, RC_THRESHOLD]
-        hits += ret_i[p, RI_HIT]
+        i = wi[wi[p, RI_LOOK], LI_RADAR]
+        z = square_law(wf[p, RF_SNR], noise[0, p], noise[1, p])
+        wf[p, RF_DET] = z
+        wi[p, RI_HIT] = z > rc[i, RC_THRESHOLD]
+        hits += wi[p, RI_HIT]
     return hits
 
 
 @_jit
-def update_tracks(m, nr, rc, look_f, look_i, ret_f, ret_i, tracked, misses, next_look):
+def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
     """Track tables after the looks; marks the reported returns, returns (reported, refused).
 
     A look at a held target succeeds when its return is a hit, else counts a miss; a track is
@@ -570,11 +582,11 @@ def update_tracks(m, nr, rc, look_f, look_i, ret_f, ret_i, tracked, misses, next
     k = rc.shape[0]
     success = np.zeros(m, np.bool_)
     for p in range(nr):
-        if ret_i[p, RI_HIT]:
-            success[ret_i[p, RI_LOOK]] = True
+        if wi[p, RI_HIT]:
+            success[wi[p, RI_LOOK]] = True
     for j in range(m):
-        i = look_i[j, LI_RADAR]
-        c = look_i[j, LI_TARGET]
+        i = wi[j, LI_RADAR]
+        c = wi[j, LI_TARGET]
         if tracked[i, c]:
             if success[j]:
                 misses[i, c] = 0
@@ -588,10 +600,10 @@ def update_tracks(m, nr, rc, look_f, look_i, ret_f, ret_i, tracked, misses, next
     for i in range(k):
         free[i] = np.int64(rc[i, RC_CAPACITY]) - tracked[i].sum()
     for p in range(nr):
-        ret_i[p, RI_REPORT] = ret_i[p, RI_HIT]
-        j = ret_i[p, RI_LOOK]
-        if ret_i[p, RI_HIT] and not tracked[look_i[j, LI_RADAR], look_i[j, LI_TARGET]]:
-            n_new[look_i[j, LI_RADAR]] += 1
+        wi[p, RI_REPORT] = wi[p, RI_HIT]
+        j = wi[p, RI_LOOK]
+        if wi[p, RI_HIT] and not tracked[wi[j, LI_RADAR], wi[j, LI_TARGET]]:
+            n_new[wi[j, LI_RADAR]] += 1
     refused = 0
     for i in range(k):
         if n_new[i] == 0:
@@ -599,40 +611,39 @@ def update_tracks(m, nr, rc, look_f, look_i, ret_f, ret_i, tracked, misses, next
         new = np.empty(n_new[i], np.int64)
         q = 0
         for p in range(nr):
-            j = ret_i[p, RI_LOOK]
-            if (ret_i[p, RI_HIT] and look_i[j, LI_RADAR] == i
-                    and not tracked[i, look_i[j, LI_TARGET]]):
+            j = wi[p, RI_LOOK]
+            if (wi[p, RI_HIT] and wi[j, LI_RADAR] == i
+                    and not tracked[i, wi[j, LI_TARGET]]):
                 new[q] = p
                 q += 1
         if n_new[i] > free[i]:  # strongest first (ties in return order)
-            new = new[np.argsort(-ret_f[new, RF_SNR], kind="mergesort")]
+            new = new[np.argsort(-wf[new, RF_SNR], kind="mergesort")]
             take = max(free[i], 0)
             for p in new[take:]:
-                ret_i[p, RI_REPORT] = 0
+                wi[p, RI_REPORT] = 0
             refused += new.size - take
             new = new[:take]
         for p in new:
-            j = ret_i[p, RI_LOOK]
-            c = look_i[j, LI_TARGET]
+            j = wi[p, RI_LOOK]
+            c = wi[j, LI_TARGET]
             tracked[i, c] = True
             misses[i, c] = 0
-            next_look[i, c] = look_f[j, LF_TAU] + rc[i, RC_REVISIT]
+            next_look[i, c] = wf[j, LF_TAU] + rc[i, RC_REVISIT]
     reported = 0
     for p in range(nr):
-        reported += ret_i[p, RI_REPORT]
+        reported += wi[p, RI_REPORT]
     return reported, refused
 
 
 @_jit
-def detect_and_track(m, nr, noise, rc, look_f, look_i, ret_f, ret_i, tracked, misses,
-                     next_look):
+def detect_and_track(m, nr, noise, rc, wf, wi, tracked, misses, next_look):
     """:func:`detect` then :func:`update_tracks` (no terrain between them)."""
-    detect(nr, noise, rc, look_i, ret_f, ret_i)
-    return update_tracks(m, nr, rc, look_f, look_i, ret_f, ret_i, tracked, misses, next_look)
+    detect(nr, noise, rc, wf, wi)
+    return update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look)
 
 
 @_jit
-def false_alarms(t, counts, u, expo, geo, rc, phase, sweep):
+def false_alarms(t, counts, u, expo, rc):
     """False alarms of the call from uniform draws ``u`` (total, 4) and exponential ``expo``.
 
     Uniform over the swept part of each radar's sweep (``counts`` (n_radars,) alarms each, in
@@ -644,14 +655,14 @@ def false_alarms(t, counts, u, expo, geo, rc, phase, sweep):
     kept = 0
     row = 0
     for i in range(counts.size):
-        fr = sweep[i, SW_FRAC]
+        fr = rc[i, SW_FRAC]
         for _ in range(counts[i]):
-            f = (phase[i] + u[row, 0] * fr) % 1.0
+            f = (rc[i, RC_PHASE] + u[row, 0] * fr) % 1.0
             az = (rc[i, RC_SWEEP_START] + f * rc[i, RC_SWEEP]) % _TWO_PI
-            half = geo[i, G_HALF_SECTOR]  # inf for a full circle: kept, no test needed
-            if half == np.inf or abs(wrapped_offset(az - geo[i, G_BORESIGHT])) <= half:
+            half = rc[i, G_HALF_SECTOR]  # inf for a full circle: kept, no test needed
+            if half == np.inf or abs(wrapped_offset(az - rc[i, G_BORESIGHT])) <= half:
                 out[kept, FA_RADAR] = i
-                out[kept, FA_TAU] = t - (1.0 - u[row, 0]) * fr / max(sweep[i, SW_RATE], 1e-12)
+                out[kept, FA_TAU] = t - (1.0 - u[row, 0]) * fr / max(rc[i, SW_RATE], 1e-12)
                 out[kept, FA_RANGE] = rc[i, RC_MIN_RANGE] + u[row, 1] * rc[i, RC_RANGE_SPAN]
                 out[kept, FA_RANGE + 1] = az
                 out[kept, FA_RANGE + 2] = rc[i, RC_MIN_EL] + u[row, 2] * rc[i, RC_EL_SPAN]
@@ -663,8 +674,7 @@ def false_alarms(t, counts, u, expo, geo, rc, phase, sweep):
 
 
 @_jit
-def measure(t, nr, look_f, look_i, ret_f, ret_i, noise_det, fa, noise_fa, launch, geo, rc,
-            operational, phase, t_last, sweep):
+def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
     """Reported returns and false alarms to noisy measurements, sorted by time; ends the call.
 
     Rows: reported returns (with ``noise_det`` (reported, 4)), then false alarms (``noise_fa``);
@@ -684,14 +694,14 @@ def measure(t, nr, look_f, look_i, ret_f, ret_i, noise_det, fa, noise_fa, launch
     val = np.empty((total, 5))  # range, azimuth, elevation, range rate, SNR
     q = 0
     for p in range(nr):
-        if ret_i[p, RI_REPORT]:
-            j = ret_i[p, RI_LOOK]
-            radar[q] = look_i[j, LI_RADAR]
-            truth[q] = look_i[j, LI_TARGET]
-            tau[q] = look_f[j, LF_TAU]
+        if wi[p, RI_REPORT]:
+            j = wi[p, RI_LOOK]
+            radar[q] = wi[j, LI_RADAR]
+            truth[q] = wi[j, LI_TARGET]
+            tau[q] = wf[j, LF_TAU]
             for a in range(4):
-                val[q, a] = ret_f[p, RF_RANGE + a]
-            val[q, 4] = ret_f[p, RF_SNR]
+                val[q, a] = wf[p, RF_RANGE + a]
+            val[q, 4] = wf[p, RF_SNR]
             q += 1
     for p in range(nf):
         radar[q] = np.int64(fa[p, FA_RADAR])
@@ -737,10 +747,10 @@ def measure(t, nr, look_f, look_i, ret_f, ret_i, noise_det, fa, noise_fa, launch
         sensor[o] = i
         truth_id[o] = truth[p]
         for a in range(3):
-            enu[o, a] = geo[i, G_ANT + a]
+            enu[o, a] = rc[i, G_ANT + a]
         snr_db[o] = 10.0 * math.log10(snr)
     for i in range(rc.shape[0]):
         if operational[i]:
-            phase[i] = sweep[i, SW_PHASE]
-        t_last[i] = t
+            rc[i, RC_PHASE] = rc[i, SW_PHASE]
+        rc[i, RC_T_LAST] = t
     return time_s, sensor, z, R, enu, snr_db, truth_id

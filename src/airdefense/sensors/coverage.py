@@ -192,7 +192,7 @@ class Coverage:
         # Per-radar limits, one row per radar (columns K.G_*, see airdefense.sensors._kernels):
         # antenna (3), up (3), lower bounds then upper bounds of (height, sin elevation, range),
         # boresight, horizon angle, half sector (inf for a full circle: its test always passes),
-        # clear-horizon cosine.
+        # clear-horizon cosine, then the frame's radius, k factor and altitude.
         half = np.where(self.full_circle, np.inf, 0.5 * self.sector_rad)
         # The horizon test is cos(nadir angle) >= cos(min(k (antenna's share + target's share),
         # pi)); the target's share is >= 0 (also once rounded), so a cosine above the bound of
@@ -203,9 +203,8 @@ class Coverage:
             self.antenna_enu.T, self._up.T,
             (self.min_altitude_m - frame.alt_m)[None], self._sin_el.T[:1], self.min_range_m[None],
             (self.max_altitude_m - frame.alt_m)[None], self._sin_el.T[1:], self.max_range_m[None],
-            self.boresight_rad[None], self._horizon_angle[None], half[None], clear_cos[None]]
-        ).reshape(K.G_N, n).T)
-        self._frame = np.array([frame.radius_m, self.k, frame.alt_m], float)
+            self.boresight_rad[None], self._horizon_angle[None], half[None], clear_cos[None],
+            np.full((3, n), [[frame.radius_m], [self.k], [frame.alt_m]])]).reshape(K.G_N, n).T)
 
     def __len__(self) -> int:
         return int(self.antenna_enu.shape[0])
@@ -234,7 +233,7 @@ class Coverage:
         shape = np.broadcast_shapes(radar.shape, pos.shape[:-1])
         radar = _index(np.broadcast_to(radar, shape), len(self), "radar")
         pos = np.ascontiguousarray(np.broadcast_to(pos, shape + (3,)).reshape(-1, 3))
-        v, off, cov = K.pairs(self._geo, self._frame, radar, pos)
+        v, off, cov = K.pairs(self._geo, radar, pos)
         return PairGeometry(range_m=v[2].reshape(shape), azimuth_rad=v[3].reshape(shape),
                             elevation_rad=v[4].reshape(shape),
                             sin_local_elevation=v[1].reshape(shape),

@@ -144,10 +144,8 @@ class RadarNetwork:
         self.sweep_start = np.where(self.electronic, cov.boresight_rad - 0.5 * cov.sector_rad,
                                     cov.boresight_rad)
         self.operational = np.ones(n, bool)
-        self.phase = np.zeros(n)  # fraction of the current sweep done, [0, 1)
-        self.t_last = np.full(n, float(start_time_s))
         self.stats = dict(looks=0, detections=0, false_alarms=0, merged=0, dropped_capacity=0)
-        self._precompute()
+        self._precompute(float(start_time_s))
         self._ensure_targets(0, force=True)
 
     @classmethod
@@ -171,11 +169,13 @@ class RadarNetwork:
             self.tracked = np.zeros((k, n), bool)
             self.misses = np.zeros((k, n), np.int64)
             self.next_look_s = np.full((k, n), np.inf)
-            # At most one look (search or track revisit) per radar-target pair and call.
-            self._look_f = np.empty((k * n, K.LF_N))
-            self._look_i = np.empty((k * n, K.LI_N), np.int64)
-            self._ret_f = np.empty((k * n, K.RF_N))
-            self._ret_i = np.empty((k * n, K.RI_N), np.int64)
+            # At most one look (search or track revisit) per radar-target pair and call; looks
+            # and returns side by side in one float and one integer array (see K.scan_looks).
+            self._wf = np.empty((k * n, K.WF_N))
+            self._wi = np.empty((k * n, K.WI_N), np.int64)
+            # Views of the look and return columns, for inspection.
+            self._look_f, self._ret_f = self._wf[:, :K.LF_N], self._wf[:, K.LF_N:]
+            self._look_i, self._ret_i = self._wi[:, :K.LI_N], self._wi[:, K.LI_N:]
 
     def occupancy(self) -> np.ndarray:
         """Fraction of each electronic radar's time spent on track dwells, shape (n_radars,)."""
@@ -240,11 +240,16 @@ class RadarNetwork:
         return pd
 
     # ------------------------------------------------------------------ scan
-    def _precompute(self) -> None:
-        """Per-radar constants of the scan kernels (:mod:`airdefense.sensors._kernels`)."""
+    def _precompute(self, start_time_s: float) -> None:
+        """Per-radar constants and sweep state of the scan kernels (one array, ``_rc``).
+
+        See :mod:`airdefense.sensors._kernels`; ``phase`` and ``t_last`` are views of its
+        sweep-state columns.
+        """
         k = len(self)
         cov = self.coverage
         rc = np.empty((k, K.RC_N))
+        rc[:, :K.G_N] = cov._geo
         rc[:, K.RC_ELECTRONIC] = self.electronic
         rc[:, K.RC_PERIOD] = self.period_s
         rc[:, K.RC_DWELL] = self.dwell_s
@@ -269,7 +274,15 @@ class RadarNetwork:
         rc[:, K.RC_REF_SNR] = db_to_linear(self.ref_snr_db)
         rc[:, K.RC_NOISE_FLOOR] = self.noise_floor
         rc[:, K.RC_SIGMA:K.RC_SIGMA + 4] = self.sigma_ref
+        rc[:, K.RC_PHASE] = 0.0
+        rc[:, K.RC_T_LAST] = start_time_s
+        rc[:, K.SW_RATE:K.SW_LAM + 1] = 0.0
         self._rc = rc
+        #: Fraction of the current sweep done, [0, 1), shape (n_radars,) (view of ``_rc``).
+        self.phase = rc[:, K.RC_PHASE]
+        #: End of the previous call, s, shape (n_radars,) (view of ``_rc``).
+        self.t_last = rc[:, K.RC_T_LAST]
+        self._sweep = rc[:, K.SW_RATE:K.SW_LAM + 1]  # the current call's sweep (a view)
         # Gamma shape and scale of the fluctuation draw (Swerling 0 draws too: it keeps the
         # draw order; its sample is then ignored).
         self._gamma_shape = np.where(self.swerling == 1, 1.0, 2.0)
@@ -291,7 +304,6 @@ class RadarNetwork:
         self._no_fa = np.zeros((0, K.FA_N))
         self._no_array = np.zeros(0)
         self._no_table = np.zeros((1, 0))
-        self._sweep = np.zeros((k, K.SW_N))  # the current call's sweep (see K.scan_looks)
 
     def pair_aspect_rcs_m2(self, states, radar, target, front_m2, side_m2, tail_m2):
         """Aspect RCS of radar-target pairs, m^2, shape (k,).
@@ -375,17 +387,15 @@ class RadarNetwork:
             return Detections.empty()
         n = states.shape[0]
         self._ensure_targets(n)
-        geo, frame, rc = self.coverage._geo, self.coverage._frame, self._rc
-        lf, li, rf, ri = self._look_f, self._look_i, self._ret_f, self._ret_i
+        rc, wf, wi = self._rc, self._wf, self._wi
         tracked, misses, next_look = self.tracked, self.misses, self.next_look_s
         if aspect is None:
             front = side = tail = self._no_array
         else:
             front, side, tail = aspect
             rcs_table = self._no_table
-        m = K.scan_looks(t, states, alive, rcs_table, front, side, tail, aspect is not None,
-                         geo, frame, rc, self.operational, self.phase, self.t_last, tracked,
-                         next_look, self._sweep, lf, li)
+        m = K.scan_looks(t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
+                         self.operational, tracked, next_look, wf, wi)
         stats = self.stats
         stats["looks"] += m
         nr = nd = 0
@@ -393,44 +403,41 @@ class RadarNetwork:
             if self._gamma_one is not None:  # one shape for all: the same draws, scalar path
                 g = rng.gamma(self._gamma_one[0], self._gamma_one[1], size=m)
             else:
-                r = li[:m, K.LI_RADAR]
+                r = wi[:m, K.LI_RADAR]
                 g = rng.gamma(self._gamma_shape[r], self._gamma_scale[r], size=m)
-            nr, merged = K.merge_returns(m, g, states, geo, rc, self._cell_sizes, lf, li, rf, ri)
+            nr, merged = K.merge_returns(m, g, states, rc, self._cell_sizes, wf, wi)
             stats["merged"] += merged
             if nr:
                 noise = rng.standard_normal((2, nr))
                 if self.coverage.terrain is None:
-                    nd, refused = K.detect_and_track(m, nr, noise, rc, lf, li, rf, ri, tracked,
-                                                     misses, next_look)
+                    nd, refused = K.detect_and_track(m, nr, noise, rc, wf, wi, tracked, misses,
+                                                     next_look)
                 else:
-                    if K.detect(nr, noise, rc, li, rf, ri):
+                    if K.detect(nr, noise, rc, wf, wi):
                         # Terrain masking of what crossed the threshold.
-                        h = np.flatnonzero(ri[:nr, K.RI_HIT])
-                        look = ri[h, K.RI_LOOK]
-                        ri[h, K.RI_HIT] = self.coverage.terrain_clear(
-                            li[look, K.LI_RADAR], lf[look, K.LF_POS:K.LF_POS + 3])
-                    nd, refused = K.update_tracks(m, nr, rc, lf, li, rf, ri, tracked, misses,
-                                                  next_look)
+                        h = np.flatnonzero(wi[:nr, K.RI_HIT])
+                        look = wi[h, K.RI_LOOK]
+                        wi[h, K.RI_HIT] = self.coverage.terrain_clear(
+                            wi[look, K.LI_RADAR], wf[look, K.LF_POS:K.LF_POS + 3])
+                    nd, refused = K.update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look)
                 stats["dropped_capacity"] += refused
         noise_det = rng.standard_normal((nd, 4)) if nd else self._no_noise
         stats["detections"] += nd
         # False alarms: one scalar Poisson draw per radar, in radar order (the numbers of
         # rng.poisson(lam_array) without the per-call checks of array parameters).
-        counts = [rng.poisson(x) for x in self._sweep[:, K.SW_LAM].tolist()]
+        counts = [rng.poisson(x) for x in rc[:, K.SW_LAM].tolist()]
         fa, noise_fa = self._no_fa, self._no_noise
         total = sum(counts)
         if total:
             u = rng.random((total, 4))
             expo = rng.exponential(1.0, total)
-            fa = K.false_alarms(t, np.array(counts, np.int64), u, expo, geo, rc, self.phase,
-                                self._sweep)
+            fa = K.false_alarms(t, np.array(counts, np.int64), u, expo, rc)
             if fa.shape[0]:
                 noise_fa = rng.standard_normal((fa.shape[0], 4))
             stats["false_alarms"] += fa.shape[0]
         time_s, sensor, z, R, enu, snr_db, truth = K.measure(
-            t, nr, lf, li, rf, ri, noise_det, fa, noise_fa,
-            self._no_array if launch_s is None else launch_s, geo, rc, self.operational,
-            self.phase, self.t_last, self._sweep)
+            t, nr, wf, wi, noise_det, fa, noise_fa,
+            self._no_array if launch_s is None else launch_s, rc, self.operational)
         return Detections(time_s=time_s, sensor=sensor, z=z, R=R, sensor_enu=enu,
                           snr_db=snr_db, truth_id=truth)
 
