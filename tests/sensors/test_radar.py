@@ -396,3 +396,17 @@ def test_mixed_swerling_network_pd_per_radar(rng):
         pd = pd_swerling(net.mean_snr(np.full(n, i), rng_m, 1.0), net.pfa[i], sw)
         assert 0.3 < pd.mean() < 0.9
         assert abs(hits.sum() - pd.sum()) < 5 * np.sqrt((pd * (1 - pd)).sum())
+
+
+def test_exponential_draws_equal_numpy_gamma_and_exponential():
+    """The scan's standard-exponential draws are NumPy's gamma(1, 1) and exponential(1) numbers.
+
+    The scan draws Swerling 1 fluctuations and false-alarm excesses with
+    ``standard_exponential`` (cheaper); the streams must stay those of ``gamma(1.0, 1.0)`` and
+    ``exponential(1.0)``, draw for draw, and leave the generator in the same state.
+    """
+    for draw in (lambda g, n: g.gamma(1.0, 1.0, size=n), lambda g, n: g.exponential(1.0, n)):
+        a, b = np.random.default_rng(11), np.random.default_rng(11)
+        for n in (1, 7, 300, 5000):
+            assert draw(a, n).tobytes() == b.standard_exponential(n).tobytes()
+        assert a.bit_generator.state == b.bit_generator.state

@@ -400,7 +400,11 @@ class RadarNetwork:
         stats["looks"] += m
         nr = nd = 0
         if m:
-            if self._gamma_one is not None:  # one shape for all: the same draws, scalar path
+            if self._gamma_one == (1.0, 1.0):
+                # Swerling 1 everywhere: NumPy draws gamma(1, 1) as its standard exponential,
+                # number for number, and the plain call is cheaper.
+                g = rng.standard_exponential(m)
+            elif self._gamma_one is not None:  # one shape for all: the same draws, scalar path
                 g = rng.gamma(self._gamma_one[0], self._gamma_one[1], size=m)
             else:
                 r = wi[:m, K.LI_RADAR]
@@ -430,7 +434,7 @@ class RadarNetwork:
         total = sum(counts)
         if total:
             u = rng.random((total, 4))
-            expo = rng.exponential(1.0, total)
+            expo = rng.standard_exponential(total)  # = rng.exponential(1.0, total)
             fa = K.false_alarms(t, np.array(counts, np.int64), u, expo, rc)
             if fa.shape[0]:
                 noise_fa = rng.standard_normal((fa.shape[0], 4))
@@ -438,8 +442,7 @@ class RadarNetwork:
         time_s, sensor, z, R, enu, snr_db, truth = K.measure(
             t, nr, wf, wi, noise_det, fa, noise_fa,
             self._no_array if launch_s is None else launch_s, rc, self.operational)
-        return Detections(time_s=time_s, sensor=sensor, z=z, R=R, sensor_enu=enu,
-                          snr_db=snr_db, truth_id=truth)
+        return Detections(time_s, sensor, z, R, enu, snr_db, truth)
 
     def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
         """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.
