@@ -294,3 +294,35 @@ def test_launcher_table_is_rebuilt_when_an_array_is_replaced():
     L.max_range = np.array([1000.0, L.max_range[1]])  # PAC-3 now reaches only 1 km
     assert _launcher_rows(L)[0, 4] == 1000.0
     assert before and not feasibility(x, L, flat, 0.0, kind=["cruise"])["inside"][0, 0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31), st.sampled_from(["drone", "cruise", "ballistic"]))
+def test_skipped_searches_are_those_that_find_nothing(seed, kind):
+    """Pairs whose search is skipped (the path stays beyond reach or beyond the maximum range)
+    get what the full search gives: the same times of flight as the unskipped intercept
+    solver, bit for bit, and windows only where the path comes within range."""
+    rng = np.random.default_rng(seed)
+    L = make_launchers(["pac3", "hawk_mim23", "tor_9m338", "gun_35mm"],
+                       positions=[[0, 0, 0], [8000, -3000, 50], [-5000, 6000, 0], [300, 200, 0]])
+    m = 30
+    x = np.column_stack([rng.uniform(-120000, 120000, (m, 2)), rng.uniform(30, 12000, m),
+                         rng.normal(0, 250, (m, 2)), np.zeros(m)])
+    if kind == "ballistic":
+        x[:, 5] = -rng.uniform(200, 1500, m)
+    res = feasibility(x, L, flat, 0.0, kind=[kind] * m)
+    g = track_gravity(x, [kind] * m)
+    U = _kernels.horizons(x, g, np.inf, 600.0)
+    H = np.minimum(U[:, None], L.max_tof[None, :])
+    fl = L.flyout
+    ref = _kernels.solve_intercepts(x, g, L.enu[None], fl.vb[None], fl.tb[None], fl.v0[None],
+                                    fl.k[None], H, np.zeros((1, 1)), np.full((1, 1), np.nan),
+                                    16, 5, 0.01)
+    np.testing.assert_array_equal(res["tof"], ref)
+    # Windows only where some point of the searched path is within the maximum range.
+    u = np.linspace(0.0, 1.0, 2001)[None, :] * U[:, None]
+    pos = x[:, None, :3] + x[:, None, 3:] * u[..., None]
+    pos[..., 2] -= 0.5 * g[:, None] * u * u
+    d = np.linalg.norm(pos[:, :, None, :] - L.enu[None, None], axis=-1).min(axis=1)
+    has = np.isfinite(res["window_close_s"])
+    assert not (has & (d > L.max_range[None, :] * (1 + 1e-6))).any()

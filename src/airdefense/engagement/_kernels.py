@@ -226,6 +226,26 @@ def envelope_margins(pos, vel, tof, h, jj, lp):
 
 
 @njit(cache=True)
+def _nearest_on_line(xi, gi, ox, oy, oz, H):
+    """Least distance from ``(ox, oy, oz)`` to a straight path ``xi`` over ``[0, H]`` s, m; 0
+    for a falling path (``gi`` > 0: no bound is taken)."""
+    if gi != 0.0 or not math.isfinite(H):
+        return 0.0
+    rx, ry, rz = xi[0] - ox, xi[1] - oy, xi[2] - oz
+    vv = xi[3] * xi[3] + xi[4] * xi[4] + xi[5] * xi[5]
+    u = -(rx * xi[3] + ry * xi[4] + rz * xi[5]) / vv if vv > 0.0 else 0.0
+    u = min(max(u, 0.0), H)
+    dx, dy, dz = rx + xi[3] * u, ry + xi[4] * u, rz + xi[5] * u
+    return math.sqrt(dx * dx + dy * dy + dz * dz)
+
+
+# Relative and absolute slack of the reach tests that skip a pair's search: far above
+# rounding, so that a skipped search is one that would have found nothing.
+_SKIP_REL = 1e-9
+_SKIP_ABS_M = 1e-6
+
+
+@njit(cache=True)
 def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n_grid, n_iter,
                tol_m):
     """Intercepts of rounds launched now at every (track, launcher) pair, envelope and Pk.
@@ -248,9 +268,15 @@ def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n
         xi = x[i]
         gi = g[i]
         for j in range(L):
-            u = _solve_pair(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], lp[j, 11], lp[j, 12],
-                            lp[j, 13], lp[j, 14], 0.0, horizon[i, j], math.nan, n_grid, n_iter,
-                            tol_m)
+            # A target that stays beyond the round's reach over the horizon has no intercept.
+            reach = fly_distance(horizon[i, j], lp[j, 11], lp[j, 12], lp[j, 13], lp[j, 14])
+            near = _nearest_on_line(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], horizon[i, j])
+            if reach < near * (1.0 - _SKIP_REL) - _SKIP_ABS_M:
+                u = math.inf
+            else:
+                u = _solve_pair(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], lp[j, 11], lp[j, 12],
+                                lp[j, 13], lp[j, 14], 0.0, horizon[i, j], math.nan, n_grid,
+                                n_iter, tol_m)
             tof[i, j] = u
             ue = u if math.isfinite(u) else 0.0
             px = xi[0] + xi[3] * ue
@@ -310,6 +336,10 @@ def launch_windows(x, g, horizon, lp, radius, n, n_refine):
             vel[q, 2] = xi[5] - gi * uq
             h[q] = _height(pos[q, 0], pos[q, 1], pos[q, 2], radius)
         for j in range(L):
+            # A path that stays beyond the maximum range has no window: no grid needed.
+            near = _nearest_on_line(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], horizon[i])
+            if near > lp[j, 4] * (1.0 + _SKIP_REL) + _SKIP_ABS_M:
+                continue
             vb, tb, v0, kk = lp[j, 11], lp[j, 12], lp[j, 13], lp[j, 14]
             a = math.inf
             b = -math.inf
