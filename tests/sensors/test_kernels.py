@@ -201,3 +201,10 @@ def test_polar_to_enu_matches_closed_form(pshape, sshape, rng):
     assert got.shape == want.shape
     assert got.tobytes() == want.tobytes()
     assert np.allclose(enu_to_polar(got, s), p[..., :3], rtol=1e-9, atol=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=st.lists(st.integers(0, 2**62) | st.integers(0, 40), max_size=300))
+def test_all_distinct_matches_a_set(keys):
+    """The merge's duplicate test says what a set says (small and large keys, repeats)."""
+    assert K._all_distinct(np.array(keys, np.int64)) == (len(set(keys)) == len(keys))

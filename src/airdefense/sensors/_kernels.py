@@ -463,6 +463,24 @@ def _cell_keys(cells, sizes):
 
 
 @_jit
+def _all_distinct(key):
+    """True when the keys (k,) int64, >= 0, are all different (a hash table, no sort)."""
+    size = 16
+    while size < 2 * key.size:
+        size *= 2
+    mask = size - 1
+    table = np.full(size, -1, np.int64)
+    for v in key:
+        h = (v ^ (v >> 7) ^ (v >> 17) ^ (v >> 31)) & mask
+        while table[h] >= 0:
+            if table[h] == v:
+                return False
+            h = (h + 1) & mask
+        table[h] = v
+    return True
+
+
+@_jit
 def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
     """Fluctuate the looks' SNR by ``gamma`` (m,) and merge unresolved returns.
 
@@ -470,9 +488,10 @@ def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
     elevation, on a fixed grid) merge into one return: powers add, the position and range
     rate are the power-weighted centroids (azimuths relative to the strongest), the strongest
     look is its own. Writes the returns (unmerged ones in look order, then the merged ones in
-    cell order) into the ``RF_*``/``RI_*`` columns of ``wf``/``wi``; returns their number and the number of looks merged
-    away. ``cell_sizes`` (4,): bounds of (radar, range gate, azimuth beam, elevation beam) that
-    make one int64 key per cell, or zeros when the key would overflow.
+    cell order) into the ``RF_*``/``RI_*`` columns of ``wf``/``wi``; returns their number and
+    the number of looks merged away. ``cell_sizes`` (4,): bounds of (radar, range gate,
+    azimuth beam, elevation beam) that make one int64 key per cell, or zeros when the key
+    would overflow.
     """
     nc = 0
     for j in range(m):
@@ -493,20 +512,22 @@ def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
             cells[q, 2] = np.int64(math.floor(wf[j, LF_RANGE + 1] / beam))
             cells[q, 3] = np.int64(math.floor((wf[j, LF_RANGE + 2] + math.pi / 2) / beam))
             q += 1
-    group = np.zeros(nc, np.int64)  # run length of each look's cell
+    group = np.ones(nc, np.int64)  # run length of each look's cell
     key = _cell_keys(cells, cell_sizes)
-    order = np.argsort(key, kind="mergesort")
-    start = 0
+    order = np.empty(0, np.int64)  # looks in cell order, when two share a cell
     n_multi = 0
-    while start < nc:
-        end = start + 1
-        while end < nc and key[order[end]] == key[order[start]]:
-            end += 1
-        for p in range(start, end):
-            group[order[p]] = end - start
-        if end - start > 1:
-            n_multi += end - start
-        start = end
+    if not _all_distinct(key):  # (usually they are: no sort)
+        order = np.argsort(key, kind="mergesort")
+        start = 0
+        while start < nc:
+            end = start + 1
+            while end < nc and key[order[end]] == key[order[start]]:
+                end += 1
+            for p in range(start, end):
+                group[order[p]] = end - start
+            if end - start > 1:
+                n_multi += end - start
+            start = end
 
     nr = 0
     for p in range(nc):
