@@ -1180,6 +1180,28 @@ def pair_candidates(c, cscan, new, n, scan, max_speed, k, min_dt, max_accel):
 
 
 @numba.njit(cache=True)
+def candidate_scan(pos, cov, sensor, z, R, valid, t, polar, c, cscan, scan, time_s, max_age,
+                   max_speed, k, min_dt, max_accel):
+    """One scan of two-point initiation's candidates in one call: the rows of the new
+    measurements (:func:`candidate_rows`), the candidates kept after the scan
+    (:func:`keep_candidates`) and each new measurement's best earlier candidate
+    (:func:`pair_candidates`, none when there was no candidate before).
+
+    Returns the new rows, the kept rows and their scans, and ``ci, mj``.
+    """
+    n = pos.shape[1]
+    new = candidate_rows(pos, cov, sensor, z, R, valid, t, polar)
+    nold = cscan.shape[0]
+    kept, kscan = keep_candidates(c, cscan, new, scan, time_s, max_age)
+    if new.shape[0] and nold:
+        ci, mj = pair_candidates(kept, kscan, new, n, scan, max_speed, k, min_dt, max_accel)
+    else:
+        ci = np.zeros(0, np.int64)
+        mj = np.zeros(0, np.int64)
+    return new, kept, kscan, ci, mj
+
+
+@numba.njit(cache=True)
 def two_point_tracks(c1, c2, n, D):
     """States of tracks started on candidate rows ``c1`` and measurement rows ``c2`` (p, w)
     (:func:`candidate_rows`), at the second one's time.

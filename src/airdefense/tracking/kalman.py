@@ -147,7 +147,7 @@ class Measurements:
         t = np.asarray(time_s, float)
         t = t.copy() if t.shape == (k,) else np.broadcast_to(t, (k,)).copy()
         z, R, valid, pos, pos_cov, scale = _k.polar_prepare(
-            z, np.array(R, float, order="C"), s, int(ndim))
+            z, np.ascontiguousarray(R, float), s, int(ndim))  # R is only read
         return cls(kind="polar", ndim=ndim, z=z, R=R, valid=valid, pos=pos, pos_cov=pos_cov,
                    sensor_enu=s, time_s=t,
                    sensor=np.zeros(k, int) if sensor is None else np.asarray(sensor, int),

@@ -203,18 +203,14 @@ class TwoPointInitiator:
             self._c = np.zeros((0, 2 * n + n * n + 4))
             self._scan = np.zeros(0, np.int64)
         t = np.full(k, float(time_s)) if meas.offset_s is None else meas.offset_s + float(time_s)
-        new = _k.candidate_rows(meas.pos, meas.pos_cov, meas.sensor_enu, meas.z, meas.R,
-                                meas.valid, t, meas.kind == "polar")
-        # Candidates still young enough, then the new rows (which pair only in later scans).
-        nold = self.candidates
-        self._c, self._scan = _k.keep_candidates(self._c, self._scan, new, int(scan),
-                                                 float(time_s), self.max_age)
-        ci = mj = np.zeros(0, np.int64)
-        if k and nold:
-            # Each measurement's best candidate (least normalised distance) among those of
-            # earlier scans, in its velocity gate, whose velocity agrees with the range rates.
-            ci, mj = _k.pair_candidates(self._c, self._scan, new, n, int(scan), self.max_speed,
-                                        self.k, self.min_dt, self.max_accel)
+        # The new rows; the candidates still young enough, then the new rows (which pair only
+        # in later scans); each measurement's best candidate (least normalised distance) among
+        # those of earlier scans, in its velocity gate, whose velocity agrees with the range
+        # rates.
+        new, self._c, self._scan, ci, mj = _k.candidate_scan(
+            meas.pos, meas.pos_cov, meas.sensor_enu, meas.z, meas.R, meas.valid, t,
+            meas.kind == "polar", self._c, self._scan, int(scan), float(time_s), self.max_age,
+            self.max_speed, self.k, self.min_dt, self.max_accel)
         state = llr = None
         if ci.size:
             c1, c2 = self._c[ci], new[mj]
