@@ -664,15 +664,14 @@ def detect_and_track(m, nr, noise, rc, wf, wi, tracked, misses, next_look):
 
 
 @_jit
-def false_alarms(t, counts, u, expo, rc):
+def false_alarms(t, counts, u, expo, rc, out):
     """False alarms of the call from uniform draws ``u`` (total, 4) and exponential ``expo``.
 
     Uniform over the swept part of each radar's sweep (``counts`` (n_radars,) alarms each, in
     radar order), kept inside the sector; the detector output is the threshold plus the
-    exponential excess of a noise crossing. Returns the rows (kept, ``FA_N``).
+    exponential excess of a noise crossing. Writes the kept ones into the first rows of
+    ``out`` (at least total rows, ``FA_N`` columns) and returns their number.
     """
-    total = u.shape[0]
-    out = np.empty((total, FA_N))
     kept = 0
     row = 0
     for i in range(counts.size):
@@ -691,23 +690,24 @@ def false_alarms(t, counts, u, expo, rc):
                 out[kept, FA_DET] = rc[i, RC_THRESHOLD] + expo[row]
                 kept += 1
             row += 1
-    return out[:kept]
+    return kept
 
 
 @_jit
 def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
     """Reported returns and false alarms to noisy measurements, sorted by time; ends the call.
 
-    Rows: reported returns (with ``noise_det`` (reported, 4)), then false alarms (``noise_fa``);
-    sorted by look time (stable); returns of a target looked at before its ``launch`` time
-    are left out (``launch`` (n,), or empty for none). Sigmas are the radar's at the
+    Rows: reported returns (with ``noise_det`` (reported, 4)), then the false alarms (the
+    first rows of ``fa``, one per row of ``noise_fa``); sorted by look time (stable); returns
+    of a target looked at before its ``launch`` time are left out (``launch`` (n,), or empty
+    for none). Sigmas are the radar's at the
     reference SNR scaled by ``sqrt(SNR_ref / SNR)`` (at least the noise floor). Advances the
     sweep phases of operational radars and every radar's clock to ``t``.
 
     Returns time_s, sensor, z (k, 4), R (k, 4, 4), sensor_enu (k, 3), snr_db and truth_id.
     """
     nd = noise_det.shape[0]
-    nf = fa.shape[0]
+    nf = noise_fa.shape[0]
     total = nd + nf
     radar = np.empty(total, np.int64)
     truth = np.empty(total, np.int64)

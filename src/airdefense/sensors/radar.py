@@ -301,7 +301,7 @@ class RadarNetwork:
             if float(k) * n_r * n_a * n_e < 2.0**62:
                 self._cell_sizes[:] = (k, n_r, n_a, n_e)
         self._no_noise = np.zeros((0, 4))
-        self._no_fa = np.zeros((0, K.FA_N))
+        self._fa = np.empty((16, K.FA_N))  # false alarms of a call (grown as needed)
         self._no_array = np.zeros(0)
         self._no_table = np.zeros((1, 0))
 
@@ -430,15 +430,17 @@ class RadarNetwork:
         # False alarms: one scalar Poisson draw per radar, in radar order (the numbers of
         # rng.poisson(lam_array) without the per-call checks of array parameters).
         counts = [rng.poisson(x) for x in rc[:, K.SW_LAM].tolist()]
-        fa, noise_fa = self._no_fa, self._no_noise
+        fa, noise_fa = self._fa, self._no_noise
         total = sum(counts)
         if total:
+            if total > fa.shape[0]:
+                fa = self._fa = np.empty((2 * total, K.FA_N))
             u = rng.random((total, 4))
             expo = rng.standard_exponential(total)  # = rng.exponential(1.0, total)
-            fa = K.false_alarms(t, np.array(counts, np.int64), u, expo, rc)
-            if fa.shape[0]:
-                noise_fa = rng.standard_normal((fa.shape[0], 4))
-            stats["false_alarms"] += fa.shape[0]
+            nf = K.false_alarms(t, np.array(counts, np.int64), u, expo, rc, fa)
+            if nf:
+                noise_fa = rng.standard_normal((nf, 4))
+            stats["false_alarms"] += nf
         time_s, sensor, z, R, enu, snr_db, truth = K.measure(
             t, nr, wf, wi, noise_det, fa, noise_fa,
             self._no_array if launch_s is None else launch_s, rc, self.operational)
