@@ -1,0 +1,42 @@
+"""The engagement book against a plain ledger of the same shots and assessments."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airdefense.c2.base import EngagementBook
+
+_events = st.lists(st.tuples(st.sampled_from(["fire", "assess"]), st.integers(0, 12),
+                             st.integers(-1, 3), st.integers(1, 3), st.booleans()),
+                   max_size=60)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_events, st.lists(st.integers(0, 15), unique=True, max_size=10), st.integers(1, 4))
+def test_book_tables_match_a_ledger(events, picture, n_batteries):
+    """Rounds, pending rounds and kills per (track, battery) of the picture's tracks are the
+    sums of the shots and assessments so far; batteries outside [0, B) are left out."""
+    book = EngagementBook()
+    fired, pending, killed = {}, {}, set()
+    for what, track, battery, n, hit in events:
+        if what == "fire":
+            book.fired(track, n, battery)
+            fired[track, battery] = fired.get((track, battery), 0) + n
+            pending[track, battery] = pending.get((track, battery), 0) + n
+        else:
+            book.assessed(track, hit, battery)
+            if pending.get((track, battery), 0) > 0:
+                pending[track, battery] -= 1
+            if hit:
+                killed.add(track)
+    ids = np.array(picture, int)
+    for table, got in ((fired, book.rounds_by_battery(ids, n_batteries)),
+                       (pending, book.pending_by_battery(ids, n_batteries))):
+        want = np.zeros((ids.size, n_batteries), int)
+        for (t, b), n in table.items():
+            if t in picture and 0 <= b < n_batteries:
+                want[picture.index(t), b] += n
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(book.killed_mask(ids), [t in killed for t in picture])
