@@ -57,10 +57,13 @@ class EngagementBook:
         self.rounds: dict[tuple[int, int], int] = {}   # (track, battery) -> rounds fired
         self.pending: dict[tuple[int, int], int] = {}  # interceptors whose outcome is unknown
         self.killed: set[int] = set()
+        self._batteries: dict[int, list[int]] = {}  # track -> batteries that fired at it
 
     def fired(self, track_id: int, n: int, battery: int = -1) -> None:
         """Record ``n`` rounds fired at a track by a battery."""
         key = (int(track_id), int(battery))
+        if key not in self.rounds:
+            self._batteries.setdefault(key[0], []).append(key[1])
         self.rounds[key] = self.rounds.get(key, 0) + n
         self.pending[key] = self.pending.get(key, 0) + n
 
@@ -80,11 +83,12 @@ class EngagementBook:
         out = np.zeros((len(track_ids), n_batteries), int)
         if not table:
             return out
-        row = {int(t): i for i, t in enumerate(track_ids)}
-        for (t, b), n in table.items():
-            i = row.get(t)
-            if i is not None and 0 <= b < n_batteries:
-                out[i, b] += n
+        # Only the tracks of the picture, through the batteries that fired at each.
+        for i, t in enumerate(np.asarray(track_ids).tolist()):
+            for b in self._batteries.get(t, ()):
+                n = table.get((t, b), 0)
+                if n and 0 <= b < n_batteries:
+                    out[i, b] += n
         return out
 
     def rounds_by_battery(self, track_ids: np.ndarray, n_batteries: int) -> np.ndarray:
@@ -111,4 +115,5 @@ class EngagementBook:
 
     def killed_mask(self, track_ids: np.ndarray) -> np.ndarray:
         """Tracks assessed killed, shape (m,) bool."""
-        return np.array([int(t) in self.killed for t in track_ids], bool)
+        killed = self.killed
+        return np.array([t in killed for t in np.asarray(track_ids).tolist()], bool)

@@ -183,7 +183,8 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         from airdefense.c2.evaluation import class_codes
 
         kind = class_codes(x)
-    kc = kind_codes(np.broadcast_to(np.asarray(kind), (m,)))
+    kc = (kind if isinstance(kind, np.ndarray) and kind.dtype == np.int64 and kind.shape == (m,)
+          else kind_codes(np.broadcast_to(np.asarray(kind), (m,))))
     g = track_gravity(x, kc, predict)
     tg = (_CLASS_G[kc] if target_g is None
           else np.broadcast_to(np.asarray(target_g, float), (m,)))
@@ -193,9 +194,10 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         _kernels.pair_geometry(
             float(t), np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=float),
             _launcher_rows(Ls), sphere_radius_of(heights_fn), float(horizon_s),
-            np.ascontiguousarray(Ls.pk, dtype=float), kc.astype(np.int64),
+            np.ascontiguousarray(Ls.pk, dtype=float), np.asarray(kc, np.int64),
             np.asarray(tg, float), np.asarray(sigma, float),
-            np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float), bool(windows),
+            q if q.dtype == float and q.shape == (m,) and q.flags.c_contiguous
+            else np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float), bool(windows),
             int(n_window), float(window_tol_s), 16, 5, 0.01))
     out = {"tof": tof, "pip": pip, "intercept_time_s": t + tof, "inside": inside,
            "margin": margin, "pk": pk, "crossing_m": cross, "range_m": rng_m}

@@ -124,7 +124,7 @@ def position_sigma(P: np.ndarray) -> np.ndarray:
         Track covariances.
     """
     P = np.asarray(P, float)
-    tr = np.trace(P[:, :3, :3], axis1=1, axis2=2)
+    tr = P[:, 0, 0] + P[:, 1, 1] + P[:, 2, 2]  # the trace, summed in the same order
     return np.sqrt(np.maximum(tr, 0.0) / 3.0)
 
 
