@@ -119,6 +119,34 @@ def machine() -> str:
             f"({platform.processor() or 'cpu'}), Python {platform.python_version()}")
 
 
+def heuristic_cycle_ms(repeats: int = 5, seed: int = 0) -> float:
+    """Best time of the heuristic on a control-unit-sized problem (20 x 40, masked), ms."""
+    from airdefense.assignment import WTAProblem
+
+    rng = np.random.default_rng(seed)
+    W, T = 20, 40
+    prob = WTAProblem(values=rng.uniform(1, 100, T), p=rng.uniform(0.0, 0.95, (W, T)),
+                      copies=rng.integers(0, 4, W), cost=rng.uniform(0, 5, W),
+                      cost_weight=0.5, allowed=rng.random((W, T)) < 0.4,
+                      max_per_target=rng.integers(1, 4, T))
+    solver = HeuristicSolver()
+    solver.solve(prob, time_limit_s=0.005)
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        solver.solve(prob, time_limit_s=0.005)
+        best = min(best, time.perf_counter() - t0)
+    return 1e3 * best
+
+
+@pytest.mark.benchmark
+def test_bench_heuristic_cycle():
+    """A 20 x 40 masked problem: the heuristic answers in a few ms (best of 5; < 50 ms)."""
+    ms = heuristic_cycle_ms()
+    print(f"\n{machine()}\nheuristic, 20 x 40 control-unit problem: {ms:.1f} ms (best of 5)")
+    assert ms < 50.0
+
+
 @pytest.mark.benchmark
 @pytest.mark.skipif(not DATA.is_dir(), reason="shared Andersen instances not present")
 def test_bench_wta():
