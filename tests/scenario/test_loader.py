@@ -47,6 +47,8 @@ BAD = [
     ("raid.drones.leg_speed_mps", [50.0, 40.0], r"raid\.drones: leg_speed_mps needs len\(route\) \+ 1 = 1 values, got 2"),
     ("raid.drones.loiter_s", 60.0, r"raid\.drones: loiter_s \(60\.0 s\) needs at least one route waypoint"),
     ("wind", {"speed_mps": -1, "from_deg": 0}, r"wind\.speed_mps: must be >= 0, got -1 \(unit: m/s\)"),
+    ("c2", {"solver": "exact", "solver_node_limit": 0}, r"c2\.solver_node_limit: must be >= 1, got 0"),
+    ("c2", {"solver_time_limit_s": 0}, r"c2\.solver_time_limit_s: must be > 0, got 0 \(unit: s\)"),
 ]
 
 
