@@ -9,6 +9,10 @@ ufuncs in the last bits (summation order).
 Conventions: states are rows of ``x`` (N, d) with covariances ``P`` (N, d, d); a pair's state
 is chosen by an index array (``rows``) so that callers need not gather copies. Polar
 measurements are ``[range, azimuth, elevation, range_rate]`` with azimuth clockwise from north.
+
+The per-row helpers address a vector or matrix inside a larger array by that array and a tuple
+of leading indices (``S, s`` is the matrix ``S[s]``; ``()`` the array itself), so that the hot
+loops create no array views: each view costs two atomic reference counts.
 """
 
 from __future__ import annotations
@@ -33,24 +37,26 @@ MAX_DRAG_MPS2 = 300.0
 
 
 @numba.njit(cache=True, inline="always")
-def _sparse_product(A, B, out, rows, inner, cols):
-    """``out[:rows, :cols] = A[:rows, :inner] @ B[:inner, :cols]``, skipping zeros of ``A``."""
+def _sparse_product(A, ia, B, ib, out, rows, inner, cols):
+    """``out[:rows, :cols] = A[ia][:rows, :inner] @ B[ib][:inner, :cols]``, skipping zeros of
+    ``A`` (``ia``, ``ib``: tuples of leading indices)."""
     for a in range(rows):
         for r in range(cols):
             out[a, r] = 0.0
         for c in range(inner):
-            h = A[a, c]
+            h = A[ia + (a, c)]
             if h != 0.0:
                 for r in range(cols):
-                    out[a, r] += h * B[c, r]
+                    out[a, r] += h * B[ib + (c, r)]
 
 
 @numba.njit(cache=True, inline="always")
-def _cholesky_into(S, L):
-    # Lower Cholesky factor of the symmetric S into L; False if a pivot is <= 0 (as LAPACK).
-    k = S.shape[0]
+def _cholesky_into(S, si, L):
+    # Lower Cholesky factor of the symmetric S[si] into L (k, k); False if a pivot is <= 0
+    # (as LAPACK).
+    k = L.shape[0]
     for j in range(k):
-        s = S[j, j]
+        s = S[si + (j, j)]
         for c in range(j):
             s -= L[j, c] * L[j, c]
         if s <= 0.0:
@@ -58,13 +64,20 @@ def _cholesky_into(S, L):
         ljj = math.sqrt(s)
         L[j, j] = ljj
         for i in range(j + 1, k):
-            a = S[i, j]
+            a = S[si + (i, j)]
             for c in range(j):
                 a -= L[i, c] * L[j, c]
             L[i, j] = a / ljj
         for i in range(j):
             L[i, j] = 0.0
     return True
+
+
+@numba.njit(cache=True, inline="always")
+def _cholesky_floored_at(S, si, L):
+    # cholesky_floored of the matrix S[si] (si: tuple of leading indices).
+    if not _cholesky_into(S, si, L):
+        _cholesky_floor(S, si, L)
 
 
 @numba.njit(cache=True, inline="always")
@@ -75,44 +88,47 @@ def cholesky_floored(S, L):
     and its eigenvalues floored at ``max(1e-12 max|w|, 1e-12)`` (a tiny change, on that matrix
     only) before factorising.
     """
-    if not _cholesky_into(S, L):
-        _cholesky_floor(S, L)
+    _cholesky_floored_at(S, (), L)
 
 
 @numba.njit(cache=True)
-def _cholesky_floor(S, L):
-    # cholesky_floored of an S whose plain factorisation failed.
-    k = S.shape[0]
-    Ss = 0.5 * (S + S.T)
+def _cholesky_floor(S, si, L):
+    # cholesky_floored of an S[si] whose plain factorisation failed.
+    k = L.shape[0]
+    Ss = np.empty((k, k))
+    for a in range(k):
+        for b in range(k):
+            Ss[a, b] = 0.5 * (S[si + (a, b)] + S[si + (b, a)])
     w, V = np.linalg.eigh(Ss)
     floor = max(np.abs(w).max() * 1e-12, 1e-12)
     for i in range(k):
         w[i] = max(w[i], floor)
     A = (V * w) @ V.T
     A = 0.5 * (A + A.T)
-    if not _cholesky_into(A, L):  # pragma: no cover - the floor makes A positive definite
+    if not _cholesky_into(A, (), L):  # pragma: no cover - the floor makes A positive definite
         L[:] = np.nan
 
 
 @numba.njit(cache=True, inline="always")
-def _forward(L, b, w):
-    # w = L^-1 b (forward substitution).
+def _forward(L, b, bi, w):
+    # w = L^-1 b[bi] (forward substitution).
     k = L.shape[0]
     for i in range(k):
-        a = b[i]
+        a = b[bi + (i,)]
         for c in range(i):
             a -= L[i, c] * w[c]
         w[i] = a / L[i, i]
 
 
 @numba.njit(cache=True, inline="always")
-def _stats_row(nu, S, dof, L, w):
-    # Squared Mahalanobis distance and Gaussian log-likelihood of one innovation.
-    cholesky_floored(S, L)
-    _forward(L, nu, w)
+def _stats_row(nu, S, q, dof, L, w):
+    # Squared Mahalanobis distance and Gaussian log-likelihood of the innovation nu[q] with
+    # covariance S[q] (q: tuple of leading indices).
+    _cholesky_floored_at(S, q, L)
+    _forward(L, nu, q, w)
     d2 = 0.0
     logdet = 0.0
-    for i in range(nu.shape[0]):
+    for i in range(L.shape[0]):
         d2 += w[i] * w[i]
         logdet += math.log(L[i, i])
     return d2, -0.5 * (d2 + 2.0 * logdet + dof * _LOG2PI)
@@ -140,24 +156,24 @@ def innovation_stats(nu, S, dof):
     L = np.zeros((k, k))
     w = np.empty(k)
     for q in range(p):
-        d2[q], ll[q] = _stats_row(nu[q], S[q], dof[q], L, w)
+        d2[q], ll[q] = _stats_row(nu, S, (q,), dof[q], L, w)
     return d2, ll
 
 
 @numba.njit(cache=True, inline="always")
-def _gain_row(xi, Pi, nu, S, PHt, sc):
-    # Kalman update in place of one state xi (d,), Pi (d, d) with innovation nu (k,), S (k, k),
-    # PHt (d, k); sc: scratch of _gain_scratch.
-    L, w, A = sc
-    k = nu.shape[0]
-    d = xi.shape[0]
-    cholesky_floored(S, L)
-    _forward(L, nu, w)
+def _gain_row(x, P, xi, nu, S, PHt, o, L, w, A):
+    # Kalman update in place of one state x[xi] (d,), P[xi] (d, d) with innovation nu[o] (k,),
+    # S[o] (k, k), PHt[o] (d, k) (xi, o: tuples of leading indices); L, w, A: scratch of
+    # _gain_scratch.
+    k = L.shape[0]
+    d = A.shape[1]
+    _cholesky_floored_at(S, o, L)
+    _forward(L, nu, o, w)
     # A = L^-1 PHt' by forward substitution, row by row over all d columns at once (each
     # column's operations in the order of _forward).
     for a in range(k):
         for c in range(d):
-            A[a, c] = PHt[c, a]
+            A[a, c] = PHt[o + (c, a)]
         for b in range(a):
             lab = L[a, b]
             for c in range(d):
@@ -169,15 +185,15 @@ def _gain_row(xi, Pi, nu, S, PHt, sc):
         dx = 0.0
         for a in range(k):
             dx += A[a, c] * w[a]
-        xi[c] += dx
+        x[xi + (c,)] += dx
     for r in range(d):
         for c in range(r, d):
             acc = 0.0
             for a in range(k):
                 acc += A[a, r] * A[a, c]
-            v = 0.5 * ((Pi[r, c] - acc) + (Pi[c, r] - acc))
-            Pi[r, c] = v
-            Pi[c, r] = v
+            v = 0.5 * ((P[xi + (r, c)] - acc) + (P[xi + (c, r)] - acc))
+            P[xi + (r, c)] = v
+            P[xi + (c, r)] = v
 
 
 @numba.njit(cache=True)
@@ -202,11 +218,9 @@ def gain_update(x, P, rows, nu, S, PHt, sel):
     sel : ndarray of shape (p,), int
         Innovation of each update.
     """
-    sc = _gain_scratch(nu.shape[1], x.shape[1])
+    L, w, A = _gain_scratch(nu.shape[1], x.shape[1])
     for q in range(rows.shape[0]):
-        i = rows[q]
-        s = sel[q]
-        _gain_row(x[i], P[i], nu[s], S[s], PHt[s], sc)
+        _gain_row(x, P, (rows[q],), nu, S, PHt, (sel[q],), L, w, A)
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,14 +228,14 @@ def gain_update(x, P, rows, nu, S, PHt, sel):
 
 
 @numba.njit(cache=True, inline="always")
-def _polar_row(x, sensor, n, tau, zhat, H, dd, v):
-    # Predicted polar measurement of the state x moved by tau at constant velocity, and its
-    # Jacobian with respect to x (H zeroed beyond the positions and velocities); dd and v
-    # (3,) are scratch.
-    d = x.shape[0]
+def _polar_row(x, xi, sensor, si, n, tau, zhat, H, zi, dd, v):
+    # Predicted polar measurement zhat[zi] (4,) of the state x[xi] (d,) moved by tau at
+    # constant velocity, seen from sensor[si] (3,), and its Jacobian H[zi] (4, d) with respect
+    # to x (zeroed beyond the positions and velocities); dd and v (3,) are scratch.
+    d = H.shape[-1]
     for a in range(n):
-        v[a] = x[n + a]
-        dd[a] = x[a] + tau * v[a] - sensor[a]
+        v[a] = x[xi + (n + a,)]
+        dd[a] = x[xi + (a,)] + tau * v[a] - sensor[si + (a,)]
     r2 = 0.0
     for a in range(n):
         r2 += dd[a] * dd[a]
@@ -235,25 +249,25 @@ def _polar_row(x, sensor, n, tau, zhat, H, dd, v):
     az = math.atan2(dd[0], dd[1])
     if az < 0.0:
         az += _TWO_PI
-    zhat[0] = r
-    zhat[1] = az
-    zhat[2] = math.atan2(dd[2], rho) if n == 3 else 0.0
-    zhat[3] = rr
+    zhat[zi + (0,)] = r
+    zhat[zi + (1,)] = az
+    zhat[zi + (2,)] = math.atan2(dd[2], rho) if n == 3 else 0.0
+    zhat[zi + (3,)] = rr
     for i in range(4):
         for c in range(d):
-            H[i, c] = 0.0
+            H[zi + (i, c)] = 0.0
     for a in range(n):
         u = dd[a] / r
-        H[0, a] = u
-        H[3, a] = (v[a] - rr * u) / r
-        H[3, n + a] = u
-    H[1, 0] = dd[1] / rho2
-    H[1, 1] = -dd[0] / rho2
+        H[zi + (0, a)] = u
+        H[zi + (3, a)] = (v[a] - rr * u) / r
+        H[zi + (3, n + a)] = u
+    H[zi + (1, 0)] = dd[1] / rho2
+    H[zi + (1, 1)] = -dd[0] / rho2
     if n == 3:
         b = -dd[2] / (r2 * rho)
-        H[2, 0] = b * dd[0]
-        H[2, 1] = b * dd[1]
-        H[2, 2] = rho / r2
+        H[zi + (2, 0)] = b * dd[0]
+        H[zi + (2, 1)] = b * dd[1]
+        H[zi + (2, 2)] = rho / r2
 
 
 @numba.njit(cache=True)
@@ -266,7 +280,7 @@ def polar_h_jacobian(x, sensor, n):
     dd = np.zeros(3)
     v = np.zeros(3)
     for q in range(p):
-        _polar_row(x[q], sensor[q], n, 0.0, zhat[q], H[q], dd, v)
+        _polar_row(x, (q,), sensor, (q,), n, 0.0, zhat, H, (q,), dd, v)
     return zhat, H
 
 
@@ -280,17 +294,18 @@ def _wrap_pi(e):
 
 
 @numba.njit(cache=True, inline="always")
-def _polar_innov_row(xi, Pi, zj, Rj, vj, sj, t, n, nu, S, PHt, sc):
-    # Innovation of one pair (state xi (d,), Pi (d, d); measurement row j: zj, Rj, valid vj,
-    # sensor sj, offset t) into nu (4,), S (4, 4), PHt (d, 4); returns the squared distance,
-    # the log-likelihood and the number of valid components. sc: scratch of _polar_scratch.
-    zhat, H, L, w, dd, vs, HP = sc
-    d = xi.shape[0]
+def _polar_innov_row(x, P, xi, z, R, valid, sensor, j, t, n, nu, S, PHt, o, zhat, H, L, w, dd,
+                     vs, HP):
+    # Innovation of one pair (state x[xi] (d,), P[xi] (d, d); polar measurement row j of z, R,
+    # valid, sensor, offset t) into nu[o] (4,), S[o] (4, 4), PHt[o] (d, 4) (xi, o: tuples of
+    # leading indices); returns the squared distance, the log-likelihood and the number of
+    # valid components. zhat .. HP: scratch of _polar_scratch.
+    d = H.shape[1]
     m2 = 2 * n
-    _polar_row(xi, sj, n, t, zhat, H, dd, vs)
+    _polar_row(x, xi, sensor, (j,), n, t, zhat, H, (), dd, vs)
     nv = 0
     for a in range(4):
-        if vj[a]:
+        if valid[j, a]:
             nv += 1
             for c in range(n):
                 H[a, n + c] += t * H[a, c]
@@ -298,25 +313,25 @@ def _polar_innov_row(xi, Pi, zj, Rj, vj, sj, t, n, nu, S, PHt, sc):
             for c in range(m2):
                 H[a, c] = 0.0
     for a in range(4):
-        e = zj[a] - zhat[a]
+        e = z[j, a] - zhat[a]
         if a == 1:
             e = _wrap_pi(e)
-        nu[a] = e if vj[a] else 0.0
+        nu[o + (a,)] = e if valid[j, a] else 0.0
     # PHt = P H' (H is zero beyond the first 2n columns, and often within them), as
     # rows HP = H P of the symmetric P (contiguous inner loops).
-    _sparse_product(H, Pi, HP, 4, m2, d)
+    _sparse_product(H, (), P, xi, HP, 4, m2, d)
     for r in range(d):
         for a in range(4):
-            PHt[r, a] = HP[a, r]
+            PHt[o + (r, a)] = HP[a, r]
     for a in range(4):
         for b in range(a, 4):
             acc = 0.0
             for c in range(m2):
-                acc += H[a, c] * PHt[c, b]
-            v = acc + 0.5 * (Rj[a, b] + Rj[b, a])
-            S[a, b] = v
-            S[b, a] = v
-    d2, ll = _stats_row(nu, S, nv, L, w)
+                acc += H[a, c] * PHt[o + (c, b)]
+            v = acc + 0.5 * (R[j, a, b] + R[j, b, a])
+            S[o + (a, b)] = v
+            S[o + (b, a)] = v
+    d2, ll = _stats_row(nu, S, o, nv, L, w)
     return d2, ll, nv
 
 
@@ -358,12 +373,12 @@ def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
     d2 = np.empty(p)
     ll = np.empty(p)
     dof = np.empty(p, np.int64)
-    sc = _polar_scratch(d)
+    zhat, H, L, w, dd, vs, HP = _polar_scratch(d)
     for q in range(p):
-        i = rows[q]
         j = mj[q]
-        d2[q], ll[q], dof[q] = _polar_innov_row(x[i], P[i], z[j], R[j], valid[j], sensor[j],
-                                                tau[j], n, nu[q], S[q], PHt[q], sc)
+        d2[q], ll[q], dof[q] = _polar_innov_row(x, P, (rows[q],), z, R, valid, sensor, j,
+                                                tau[j], n, nu, S, PHt, (q,), zhat, H, L, w,
+                                                dd, vs, HP)
     return nu, S, PHt, d2, ll, dof
 
 
@@ -494,18 +509,17 @@ def ct_transition(x, dt, n, idx, jac):
         if n == 3:
             out[i, idx[2]] = x[i, idx[2]] + dt * x[i, idx[5]]
         if jac:
-            Ji = J[i]
-            Ji[ix, ivx], Ji[ix, ivy], Ji[ix, iw] = a, -b, da * vx - db * vy
-            Ji[iy, ivx], Ji[iy, ivy], Ji[iy, iw] = b, a, db * vx + da * vy
-            Ji[ivx, ivx], Ji[ivx, ivy], Ji[ivx, iw] = c, -s, -dt * s * vx - dt * c * vy
-            Ji[ivy, ivx], Ji[ivy, ivy] = s, c
-            Ji[ivy, iw] = dt * c * vx - dt * s * vy
+            J[i, ix, ivx], J[i, ix, ivy], J[i, ix, iw] = a, -b, da * vx - db * vy
+            J[i, iy, ivx], J[i, iy, ivy], J[i, iy, iw] = b, a, db * vx + da * vy
+            J[i, ivx, ivx], J[i, ivx, ivy], J[i, ivx, iw] = c, -s, -dt * s * vx - dt * c * vy
+            J[i, ivy, ivx], J[i, ivy, ivy] = s, c
+            J[i, ivy, iw] = dt * c * vx - dt * s * vy
             if n == 3:
-                Ji[idx[2], idx[5]] = dt
+                J[i, idx[2], idx[5]] = dt
     return out, J
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _ballistic_flow(Y, out, kc, jac):
     # Right-hand side of the state (column 0) and, with jac, of the variational equations
     # dPhi/dt = A Phi (columns 1..7) of the ballistic model; Y, out (7, 8). Rows: p (0-2),
@@ -615,18 +629,16 @@ def propagate_cov(F, P0, Q, out, j):
     m, d = P0.shape[0], P0.shape[1]
     FP = np.empty((d, d))
     for i in range(m):
-        Fi = F[0] if F.shape[0] == 1 else F[i]
-        Pi = P0[i]
-        _sparse_product(Fi, Pi, FP, d, d, d)
-        o = out[i, j]
+        fi = 0 if F.shape[0] == 1 else i
+        _sparse_product(F, (fi,), P0, (i,), FP, d, d, d)
         for a in range(d):
             for b in range(a, d):
                 acc = 0.0
                 for c in range(d):
-                    acc += FP[a, c] * Fi[b, c]
+                    acc += FP[a, c] * F[fi, b, c]
                 v = acc + 0.5 * (Q[a, b] + Q[b, a])
-                o[a, b] = v
-                o[b, a] = v
+                out[i, j, a, b] = v
+                out[i, j, b, a] = v
 
 
 @numba.njit(cache=True)
@@ -754,15 +766,15 @@ def logsumexp_rows(a):
     return out
 
 
-@numba.njit(cache=True)
-def _pair_mix(ll, d2, mu_i, a):
-    # One pair: log of the mu_i-weighted mixture of the per-model likelihoods ll (r,) and the
-    # least of the distances d2 (r,); a (r,) is scratch.
-    r = ll.shape[0]
+@numba.njit(cache=True, inline="always")
+def _pair_mix(ll, d2, q, mu, i, a):
+    # One pair: log of the mu[i]-weighted mixture of the per-model likelihoods ll[q] (r,) and
+    # the least of the distances d2[q] (r,); a (r,) is scratch.
+    r = a.shape[0]
     dm = np.inf
     for j in range(r):
-        a[j] = ll[j] + math.log(max(mu_i[j], 1e-300))
-        dm = min(dm, d2[j])
+        a[j] = ll[q, j] + math.log(max(mu[i, j], 1e-300))
+        dm = min(dm, d2[q, j])
     return _logsumexp(a), dm
 
 
@@ -783,19 +795,20 @@ def imm_pair_mixture(ll, d2, mu, ti):
     dmin = np.empty(p)
     a = np.empty(r)
     for q in range(p):
-        out[q], dmin[q] = _pair_mix(ll[q], d2[q], mu[ti[q]], a)
+        out[q], dmin[q] = _pair_mix(ll, d2, q, mu, ti[q], a)
     return out, dmin
 
 
-@numba.njit(cache=True)
-def _mode_row(mu_i, ll, a):
-    # Model probabilities mu_i (r,) updated in place with per-model log-likelihoods ll (r,).
-    r = ll.shape[0]
+@numba.njit(cache=True, inline="always")
+def _mode_row(mu, i, ll, q, a):
+    # Model probabilities mu[i] (r,) updated in place with per-model log-likelihoods ll[q]
+    # (r,) (q: tuple of leading indices); a (r,) is scratch.
+    r = a.shape[0]
     for j in range(r):
-        a[j] = ll[j] + math.log(max(mu_i[j], 1e-300))
+        a[j] = ll[q + (j,)] + math.log(max(mu[i, j], 1e-300))
     s = _logsumexp(a)
     for j in range(r):
-        mu_i[j] = math.exp(a[j] - s)
+        mu[i, j] = math.exp(a[j] - s)
 
 
 @numba.njit(cache=True)
@@ -805,13 +818,13 @@ def imm_mode_update(mu, ti, ll):
     p, r = ll.shape
     a = np.empty(r)
     for q in range(p):
-        _mode_row(mu[ti[q]], ll[q], a)
+        _mode_row(mu, ti[q], ll, (q,), a)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _spread_row(x, P, mu, i, n, pos, vel):
-    # Mixture means of positions pos (n,) and velocities vel (n,) of track i, and the traces
-    # of their mixture covariances.
+    # Mixture means of positions pos[i] (n,) and velocities vel[i] (n,) of track i, and the
+    # traces of their mixture covariances.
     r = x.shape[1]
     trp = 0.0
     trv = 0.0
@@ -824,10 +837,10 @@ def _spread_row(x, P, mu, i, n, pos, vel):
             e = x[i, j, a] - xm
             pa += mu[i, j] * (P[i, j, a, a] + e * e)
         if a < n:
-            pos[a] = xm
+            pos[i, a] = xm
             trp += pa
         else:
-            vel[a - n] = xm
+            vel[i, a - n] = xm
             trv += pa
     return trp, trv
 
@@ -842,7 +855,7 @@ def imm_spread(x, P, mu, n):
     trp = np.empty(m)
     trv = np.empty(m)
     for i in range(m):
-        trp[i], trv[i] = _spread_row(x, P, mu, i, n, pos[i], vel[i])
+        trp[i], trv[i] = _spread_row(x, P, mu, i, n, pos, vel)
     return pos, vel, trp, trv
 
 
@@ -871,13 +884,13 @@ def imm_moments(x, P, mu):
 # Gating and two-point initiation
 
 
-@numba.njit(cache=True)
-def _near(pos, vel, sig_t, sig_v, mpos, sig_m, t, g):
-    # Whether a measurement at mpos (n,) with offset t lies within g (sig_t + |t| sig_v + sig_m)
-    # of the track at pos (n,) moved by t at velocity vel (n,).
+@numba.njit(cache=True, inline="always")
+def _near(pos, vel, i, sig_t, sig_v, mpos, j, sig_m, t, g):
+    # Whether measurement j at mpos[j] (n,) with offset t lies within
+    # g (sig_t + |t| sig_v + sig_m) of track i at pos[i] (n,) moved by t at velocity vel[i].
     d2 = 0.0
-    for a in range(pos.shape[0]):
-        e = pos[a] + t * vel[a] - mpos[a]
+    for a in range(pos.shape[1]):
+        e = pos[i, a] + t * vel[i, a] - mpos[j, a]
         d2 += e * e
     bound = g * (sig_t + abs(t) * sig_v + sig_m)
     return d2 <= bound * bound
@@ -897,7 +910,7 @@ def gate_pairs(pos, vel, sig_t, sig_v, mpos, sig_m, tau, g):
     p = 0
     for i in range(m):
         for j in range(k):
-            if _near(pos[i], vel[i], sig_t[i], sig_v[i], mpos[j], sig_m[j], tau[j], g):
+            if _near(pos, vel, i, sig_t[i], sig_v[i], mpos, j, sig_m[j], tau[j], g):
                 ti[p] = i
                 mj[p] = j
                 p += 1
@@ -951,7 +964,7 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
         sig_t = np.empty(m)
         sig_v = np.empty(m)
         for i in range(m):
-            trp, trv = _spread_row(x, P, mu, i, n, pos[i], vel[i])
+            trp, trv = _spread_row(x, P, mu, i, n, pos, vel)
             sig_t[i] = math.sqrt(trp)
             sig_v[i] = math.sqrt(trv)
         sig_m = np.empty(k)
@@ -972,8 +985,10 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
     dof = np.empty(c, np.int64)
     d2 = np.empty(c)
     ll = np.empty(c)
+    d2p = d2f.reshape((c, r))  # per pair
+    llp = llf.reshape((c, r))
     a = np.empty(r)
-    sc = _polar_scratch(d)
+    zhat, H, L, w, dd, vs, HP = _polar_scratch(d)
     p = 0
     for q in range(c):
         i = ti[q]
@@ -981,10 +996,10 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
         nv = 0
         for e in range(r):
             o = p * r + e
-            d2f[o], llf[o], nv = _polar_innov_row(x[i, e], P[i, e], z[j], R[j], valid[j],
-                                                  sensor[j], tau[j], n, nu[o], S[o], PHt[o],
-                                                  sc)
-        lq, dq = _pair_mix(llf[p * r:p * r + r], d2f[p * r:p * r + r], mu[i], a)
+            d2f[o], llf[o], nv = _polar_innov_row(x, P, (i, e), z, R, valid, sensor, j,
+                                                  tau[j], n, nu, S, PHt, (o,), zhat, H, L, w,
+                                                  dd, vs, HP)
+        lq, dq = _pair_mix(llp, d2p, p, mu, i, a)
         if dq <= thr[nv]:  # kept: the next candidate writes after it
             ti_o[p] = i
             mj_o[p] = j
@@ -1030,8 +1045,8 @@ def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid
     nu1 = np.empty(4)
     S1 = np.empty((4, 4))
     PHt1 = np.empty((d, 4))
-    ps = _polar_scratch(d)
-    gs = _gain_scratch(4, d)
+    zhat, H, Lp, wp, dd, vs, HP = _polar_scratch(d)
+    L, w, A = _gain_scratch(4, d)
     for q in range(p):
         i = ti[q]
         j = mj[q]
@@ -1039,12 +1054,12 @@ def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid
             if rank[q] == 0:
                 o = base[q] + e
                 ll[e] = loglik[o]
-                _gain_row(xn[i, e], Pn[i, e], nu[o], S[o], PHt[o], gs)
+                _gain_row(xn, Pn, (i, e), nu, S, PHt, (o,), L, w, A)
             else:
-                ll[e] = _polar_innov_row(xn[i, e], Pn[i, e], z[j], R[j], valid[j], sensor[j],
-                                         tau[j], n, nu1, S1, PHt1, ps)[1]
-                _gain_row(xn[i, e], Pn[i, e], nu1, S1, PHt1, gs)
-        _mode_row(mun[i], ll, a)
+                ll[e] = _polar_innov_row(xn, Pn, (i, e), z, R, valid, sensor, j, tau[j], n,
+                                         nu1, S1, PHt1, (), zhat, H, Lp, wp, dd, vs, HP)[1]
+                _gain_row(xn, Pn, (i, e), nu1, S1, PHt1, (), L, w, A)
+        _mode_row(mun, i, ll, (), a)
     return xn, Pn, mun
 
 
@@ -1306,7 +1321,7 @@ def two_point_loglik(c1, c2, n, sv):
             for b in range(n):
                 S[a, b] = c1[q, n + a * n + b] + c2[q, n + a * n + b]
             S[a, a] += dt * dt * sv * sv
-        out[q] = _stats_row(d, S, n, L, wv)[1]
+        out[q] = _stats_row(d, S, (), n, L, wv)[1]
     return out
 
 
