@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airdefense.c2._kernels import cycle_rules
+from airdefense.c2.evaluation import KINDS
+from airdefense.engagement.envelope import feasibility
+
+EXAMPLE_2 = Path(__file__).resolve().parents[2] / "examples" / "02_layered_city.yaml"
 
 SLACK_S = 5.0
 
@@ -75,6 +82,77 @@ def test_cycle_rules_match_the_array_statement(seed, m, L, B, cost_weight, profi
         rank=rng.integers(-1, 3, L), cost_weight=cost_weight, profitable_only=profitable_only,
         need_future=need_future)
     want_allowed, want_cap = reference_rules(**args)
-    got_allowed, got_cap = cycle_rules(*args.values(), SLACK_S)
+    x0 = np.zeros((1, 6))
+    dummy = (x0, np.zeros(1), np.ones(1), np.zeros((1, 19)), np.inf, 2, 0)
+    got_allowed, got_cap = cycle_rules(*args.values(), SLACK_S, False, dummy)
     np.testing.assert_array_equal(got_allowed, want_allowed)
     np.testing.assert_array_equal(got_cap, want_cap)
+
+
+@pytest.fixture(scope="module")
+def layered_launchers():
+    """Example 2's launchers (PAC-3, PAC-2 GEM, HAWK, Tor) and its terrain."""
+    from airdefense import load_scenario
+    from airdefense.engagement.model import Engagement
+    from airdefense.simulation.events import EventLog
+
+    sc = load_scenario(EXAMPLE_2)
+    return Engagement(sc, EventLog(), np.random.default_rng(0)).launchers, sc.frame.height_m
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 9), st.sampled_from([0.0, 0.05]),
+       st.booleans())
+def test_windows_searched_in_the_kernel_give_the_same_rules(layered_launchers, seed, m,
+                                                             cost_weight, profitable_only):
+    """The rules with windows searched lazily in the kernel (only where a chance later can
+    matter, stopping once a window in the time to go is shown) allow exactly the pairs the
+    full window search allows, on random raids against example 2's launchers."""
+    launchers, heights = layered_launchers
+    rng = np.random.default_rng(seed)
+    L, B, K = len(launchers), int(launchers.battery.max()) + 1, 5
+    kind = rng.choice(["drone", "cruise", "ballistic"], m)
+    r = rng.uniform(2e3, 9e4, m)
+    az = rng.uniform(0, 2 * np.pi, m)
+    speed = np.where(kind == "drone", 50.0, np.where(kind == "cruise", 230.0, 1800.0))
+    head = az + np.pi + rng.normal(0, 0.6, m)  # roughly inbound
+    x = np.column_stack([r * np.cos(az), r * np.sin(az),
+                         np.where(kind == "ballistic", rng.uniform(5e3, 4e4, m),
+                                  rng.uniform(30, 3000, m)),
+                         speed * np.cos(head), speed * np.sin(head),
+                         np.where(kind == "ballistic", -rng.uniform(300, 1500, m), 0.0)])
+    kc = np.array([KINDS.index(k) for k in kind], np.int64)
+    t = 500.0
+    full = feasibility(x, launchers, heights, t, kind=kc)
+    lazy = feasibility(x, launchers, heights, t, kind=kc, windows="deferred")
+    for key in ("tof", "pip", "inside", "pk"):
+        np.testing.assert_array_equal(lazy[key], full[key])
+    # Half the threats' times to go fall on a window's opening: there the answer needs the
+    # window's bisected edge, not the first grid point inside.
+    ttg = rng.uniform(0, 400, m)
+    opening = full["window_open_s"] - t
+    for i in np.flatnonzero(rng.random(m) < 0.5):
+        some = np.flatnonzero(np.isfinite(opening[i]))
+        if some.size:
+            ttg[i] = opening[i, rng.choice(some)]
+    args = dict(
+        t=t, tof=full["tof"], inside=full["inside"], pk=full["pk"], ttg=ttg, value=rng.choice([0.0, 3e4, 1e7, 1e9], m), kidx=kc,
+        ballistic=kind == "ballistic", fired_b=rng.integers(0, 2, (m, B)),
+        look=rng.random((m, L)) < 0.9, profitable=rng.random((m, L)) < 0.9,
+        zones_ok=rng.random((m, L)) < 0.95, close=full["window_close_s"],
+        opens=full["window_open_s"], lb=launchers.battery.astype(np.int64),
+        ready=rng.random(L) < 0.8, operational=rng.random(L) < 0.95,
+        stocked=rng.random(L) < 0.95, battery_ok=rng.random(B) < 0.95,
+        cost=launchers.unit_cost.astype(float), class_pk=np.ascontiguousarray(launchers.pk),
+        engage=rng.random((K, B)) < 0.8, hold=rng.random(B) < 0.1,
+        max_rounds=rng.integers(1, 3, B), salvo=rng.integers(1, 3, B),
+        nonballistic_cap=rng.integers(0, 3, B),
+        rank=np.array([0, 1, 2])[launchers.battery],  # outer, middle, inner batteries
+        cost_weight=cost_weight, profitable_only=profitable_only, need_future=True)
+    want = cycle_rules(*args.values(), SLACK_S, False, lazy["window_search"])
+    got = cycle_rules(*args.values(), SLACK_S, True, lazy["window_search"])
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    # The array statement agrees as well (the kernel's row skip is exact).
+    ref = reference_rules(**args)
+    np.testing.assert_array_equal(got[0], ref[0])

@@ -326,3 +326,19 @@ def test_skipped_searches_are_those_that_find_nothing(seed, kind):
     d = np.linalg.norm(pos[:, :, None, :] - L.enu[None, None], axis=-1).min(axis=1)
     has = np.isfinite(res["window_close_s"])
     assert not (has & (d > L.max_range[None, :] * (1 + 1e-6))).any()
+
+
+def test_deferred_windows_give_the_search_and_refuse_other_words():
+    """``windows="deferred"`` returns the launch-now figures unchanged and the arguments of
+    the compiled window search instead of the windows; another word is refused by name."""
+    L = make_launchers(["pac3", "hawk_mim23"], positions=[[0, 0, 0], [8000, -3000, 50]])
+    x = np.array([[30000.0, 2000.0, 1000.0, -200.0, 0.0, 0.0]])
+    full = feasibility(x, L, flat, 10.0, kind=["cruise"])
+    lazy = feasibility(x, L, flat, 10.0, kind=["cruise"], windows="deferred")
+    assert "window_open_s" not in lazy
+    for key in ("tof", "pip", "inside", "pk", "margin"):
+        np.testing.assert_array_equal(lazy[key], full[key])
+    xs, g, U, lp, radius, n, n_refine = lazy["window_search"]
+    assert xs.shape == (1, 6) and U.shape == (1,) and lp.shape == (2, 19) and n == 32
+    with pytest.raises(ValueError, match="windows must be True, False or 'deferred', got 'lazy'"):
+        feasibility(x, L, flat, 10.0, kind=["cruise"], windows="lazy")

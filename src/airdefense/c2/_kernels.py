@@ -12,6 +12,8 @@ import math
 import numpy as np
 from numba import njit
 
+from airdefense.engagement._kernels import pair_window, window_edge, window_grid
+
 _LN2 = math.log(2.0)
 
 
@@ -116,7 +118,7 @@ def classify_codes(x):
 def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, profitable,
                 zones_ok, close, opens, lb, ready, operational, stocked, battery_ok, unit_cost,
                 class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank, cost_weight,
-                profitable_only, need_future, ttg_slack_s):
+                profitable_only, need_future, ttg_slack_s, lazy, search):
     """Rules 2-6 of a decision cycle (see :mod:`airdefense.c2._options`) for eligible tracks.
 
     Pairs (m, L): ``tof``, ``inside``, ``pk`` (launch now), ``look``, ``profitable``,
@@ -126,6 +128,13 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
     -1 none); ``class_pk`` (L, K). Batteries (B,): ``battery_ok``, ``hold``, ``max_rounds``,
     ``salvo``, ``nonballistic_cap``; ``engage`` (K, B). Returns ``allowed`` (m, L) bool and
     ``pair_cap`` (m, L) int.
+
+    With ``lazy``, ``close`` and ``opens`` are not read: the windows are searched here with
+    ``search`` (``feasibility(..., windows="deferred")["window_search"]``; any tuple of those
+    types otherwise), only for the pairs whose chance
+    later can matter (a row where rules 2-4 allow nothing stays empty, as rules 5 and 6 only
+    withdraw pairs), and each search stops once it has shown a window open in the threat's
+    time to go. The result is the same as with the full windows.
     """
     m, L = tof.shape
     allowed = np.zeros((m, L), np.bool_)
@@ -134,8 +143,16 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
     able = np.zeros(L, np.bool_)
     chance = np.zeros(L, np.bool_)
     future = np.zeros(L, np.bool_)
+    x, g, horizon, lp, radius, n, n_refine = search
+    n = n if lazy else 2
+    u = np.empty(n)
+    pos = np.empty((n, 3))
+    vel = np.empty((n, 3))
+    h = np.empty(n)
+    okw = np.empty(n, np.bool_)
     for i in range(m):
         k = kidx[i]
+        any_allowed = False
         for j in range(L):
             b = lb[j]
             # 2. Geometry: inside the envelope before the threat's time to go, some chance.
@@ -146,13 +163,31 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
             able[j] = (engage[k, b] and not hold[b] and zones_ok[i, j] and left > 0
                        and (ballistic[i] or nonballistic_cap[b] > 0))
             allowed[i, j] = able[j] and geo_ok[j] and ready[j] and look[i, j]
+            any_allowed = any_allowed or allowed[i, j]
+        if not any_allowed:  # rules 5 and 6 only withdraw: the row stays empty
+            for j in range(L):
+                pair_cap[i, j] = 0
+            continue
+        gridded = False
+        for j in range(L):
+            b = lb[j]
             # Future chances (windows along the predicted path), for layering and deferral.
             fit = battery_ok[b] and operational[j]
             later = False
-            if need_future:
-                c, o = close[i, j], opens[i, j]
-                later = (math.isfinite(c) and c > t and o <= t + ttg[i] and fit
-                         and stocked[j] and able[j])
+            if need_future and fit and stocked[j] and able[j]:
+                if lazy:
+                    if not gridded:
+                        window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
+                        gridded = True
+                    a, z, later = pair_window(x[i], g[i], horizon[i], lp, j, radius, n_refine,
+                                              u, pos, vel, h, okw, True, t, ttg[i])
+                    if not later:
+                        o, c = window_edge(t, a if math.isfinite(a) else math.nan,
+                                           z if math.isfinite(z) else math.nan, inside[i, j])
+                        later = math.isfinite(c) and c > t and o <= t + ttg[i]
+                else:
+                    c, o = close[i, j], opens[i, j]
+                    later = math.isfinite(c) and c > t and o <= t + ttg[i]
             chance[j] = (geo_ok[j] and able[j] and fit) or later
             future[j] = (later and not geo_ok[j]
                          and class_pk[j, k] * value[i] - cost_weight * unit_cost[j] > 0.0)

@@ -39,6 +39,7 @@ __all__ = ["Options", "engagement_options", "cycle_options", "LAYER_RANK"]
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
 #: Slack on the time-to-go test (the threat's time to go is itself an estimate), s.
 _TTG_SLACK_S = 5.0
+_NO_WINDOWS = np.zeros((0, 0))  # the rules kernel searches the windows itself
 
 
 @dataclass
@@ -202,9 +203,11 @@ def _rules(t, tracks, kind, ttg, value, kidx, ballistic, fired_b, look, profitab
     ``pip`` (m, L, 3)."""
     B = len(batteries)
     lb = launchers.battery
+    # The windows are searched by the rules kernel, for the pairs whose chance later matters.
     geo = feasibility(tracks.x, launchers, heights_fn, t,
                       quality=getattr(tracks, "quality", None),
-                      kind=kidx, cov=getattr(tracks, "P", None))  # KINDS order: codes
+                      kind=kidx, cov=getattr(tracks, "P", None),  # KINDS order: codes
+                      windows="deferred")
     tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
     pk = np.asarray(geo["pk"], float)
     docs = [bu.doctrine for bu in batteries]
@@ -214,8 +217,8 @@ def _rules(t, tracks, kind, ttg, value, kidx, ballistic, fired_b, look, profitab
         float(t), tof, inside, pk, ttg.astype(float), value.astype(float),
         kidx.astype(np.int64), ballistic.astype(bool), fired_b.astype(np.int64),
         np.ascontiguousarray(look), np.ascontiguousarray(profitable),
-        _zones_ok(pip, batteries, lb), np.asarray(geo["window_close_s"], float),
-        np.asarray(geo["window_open_s"], float), lb.astype(np.int64), ready.astype(bool),
+        _zones_ok(pip, batteries, lb), _NO_WINDOWS, _NO_WINDOWS, lb.astype(np.int64),
+        ready.astype(bool),
         launchers.operational.astype(bool),
         (launchers.rounds > 0) | np.isfinite(launchers.reload_s), battery_ok.astype(bool),
         launchers.unit_cost.astype(float), np.ascontiguousarray(launchers.pk, dtype=float),
@@ -224,7 +227,8 @@ def _rules(t, tracks, kind, ttg, value, kidx, ballistic, fired_b, look, profitab
         np.array([1 if d.mode == "shoot_look_shoot" else d.salvo_size for d in docs], np.int64),
         nonballistic_cap.astype(np.int64),
         np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1 for d in docs], np.int64)[lb],
-        float(cost_weight), bool(profitable_only), need_future, _TTG_SLACK_S)
+        float(cost_weight), bool(profitable_only), need_future, _TTG_SLACK_S, True,
+        geo["window_search"])
     return {"allowed": allowed, "pk": pk, "pair_cap": pair_cap, "tof": tof, "pip": pip}
 
 

@@ -302,6 +302,99 @@ def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n
 
 
 @njit(cache=True)
+def window_grid(xi, gi, horizon, radius, u, pos, vel, h):
+    """Fill the grid of one track's path for :func:`pair_window`: intercept times ``u`` (n,)
+    over ``[0, horizon]`` s, positions ``pos``, velocities ``vel`` (n, 3) and heights ``h``
+    (n,) (work arrays of the caller)."""
+    n = u.shape[0]
+    for q in range(n):
+        uq = horizon * q / (n - 1)
+        u[q] = uq
+        pos[q, 0] = xi[0] + xi[3] * uq
+        pos[q, 1] = xi[1] + xi[4] * uq
+        pos[q, 2] = xi[2] + xi[5] * uq - 0.5 * gi * uq * uq
+        vel[q, 0] = xi[3]
+        vel[q, 1] = xi[4]
+        vel[q, 2] = xi[5] - gi * uq
+        h[q] = _height(pos[q, 0], pos[q, 1], pos[q, 2], radius)
+
+
+@njit(cache=True)
+def pair_window(xi, gi, horizon, lp, j, radius, n_refine, u, pos, vel, h, ok, query, t, ttg):
+    """Launch delays of one (track, launcher ``j``) pair: the least and greatest delay whose
+    intercept is inside the envelope, ``(a, b, stopped)``; ``(inf, -inf)`` where none.
+
+    The grid comes from :func:`window_grid` (``ok`` (n,) is a work array). With ``query`` the
+    search stops at the first inside grid point whose delay ``d`` gives a window open in
+    ``(t, t + ttg]`` (``t + d > t`` and ``t + max(d, 0) <= t + ttg``), returning
+    ``(d, d, True)``: the full window contains that delay, so the full search would find such
+    a window too (the control unit's question, answered without the edges).
+    """
+    n = u.shape[0]
+    # A path that stays beyond the maximum range has no window: no grid needed.
+    near = _nearest_on_line(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], horizon)
+    if near > lp[j, 4] * (1.0 + _SKIP_REL) + _SKIP_ABS_M:
+        return math.inf, -math.inf, False
+    vb, tb, v0, kk = lp[j, 11], lp[j, 12], lp[j, 13], lp[j, 14]
+    a = math.inf
+    b = -math.inf
+    any_flip = False
+    k_first = -1
+    k_last = -1
+    for q in range(n):
+        dx = pos[q, 0] - lp[j, 0]
+        dy = pos[q, 1] - lp[j, 1]
+        dz = pos[q, 2] - lp[j, 2]
+        d = math.sqrt(dx * dx + dy * dy + dz * dz)
+        # Out of range (envelope_at's first test) needs no time of flight.
+        ok[q] = lp[j, 3] <= d <= lp[j, 4]
+        if ok[q]:
+            tof = fly_time_to(d, vb, tb, v0, kk)
+            ok[q] = envelope_at(pos[q, 0], pos[q, 1], pos[q, 2], vel[q, 0], vel[q, 1],
+                                vel[q, 2], tof, h[q], lp, j, True)[0] >= 0.0
+            if ok[q]:
+                de = u[q] - tof
+                if query and t + de > t and t + max(de, 0.0) <= t + ttg:
+                    return de, de, True
+                a = min(a, de)
+                b = max(b, de)
+        if q > 0 and ok[q] != ok[q - 1]:
+            if not any_flip:
+                k_first = q - 1
+                any_flip = True
+            k_last = q - 1
+    if any_flip:
+        for e in range(2):
+            kq = k_first if e == 0 else k_last
+            ua, ub = u[kq], u[kq + 1]
+            in_a = ok[kq]
+            for _ in range(n_refine):
+                mid = 0.5 * (ua + ub)
+                px = xi[0] + xi[3] * mid
+                py = xi[1] + xi[4] * mid
+                pz = xi[2] + xi[5] * mid - 0.5 * gi * mid * mid
+                dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
+                d = math.sqrt(dx * dx + dy * dy + dz * dz)
+                im = lp[j, 3] <= d <= lp[j, 4] and envelope_at(
+                    px, py, pz, xi[3], xi[4], xi[5] - gi * mid,
+                    fly_time_to(d, vb, tb, v0, kk), _height(px, py, pz, radius), lp, j,
+                    True)[0] >= 0.0
+                if im == in_a:
+                    ua = mid
+                else:
+                    ub = mid
+            edge = ua if in_a else ub
+            px = xi[0] + xi[3] * edge
+            py = xi[1] + xi[4] * edge
+            pz = xi[2] + xi[5] * edge - 0.5 * gi * edge * edge
+            dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
+            de = edge - fly_time_to(math.sqrt(dx * dx + dy * dy + dz * dz), vb, tb, v0, kk)
+            a = min(a, de)
+            b = max(b, de)
+    return a, b, False
+
+
+@njit(cache=True)
 def launch_windows(x, g, horizon, lp, radius, n, n_refine):
     """Earliest and latest launch delays whose intercept stays inside the envelope, each (m, L).
 
@@ -323,77 +416,10 @@ def launch_windows(x, g, horizon, lp, radius, n, n_refine):
     u = np.empty(n)
     ok = np.empty(n, np.bool_)
     for i in range(m):
-        xi = x[i]
-        gi = g[i]
-        for q in range(n):
-            uq = horizon[i] * q / (n - 1)
-            u[q] = uq
-            pos[q, 0] = xi[0] + xi[3] * uq
-            pos[q, 1] = xi[1] + xi[4] * uq
-            pos[q, 2] = xi[2] + xi[5] * uq - 0.5 * gi * uq * uq
-            vel[q, 0] = xi[3]
-            vel[q, 1] = xi[4]
-            vel[q, 2] = xi[5] - gi * uq
-            h[q] = _height(pos[q, 0], pos[q, 1], pos[q, 2], radius)
+        window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
         for j in range(L):
-            # A path that stays beyond the maximum range has no window: no grid needed.
-            near = _nearest_on_line(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], horizon[i])
-            if near > lp[j, 4] * (1.0 + _SKIP_REL) + _SKIP_ABS_M:
-                continue
-            vb, tb, v0, kk = lp[j, 11], lp[j, 12], lp[j, 13], lp[j, 14]
-            a = math.inf
-            b = -math.inf
-            any_flip = False
-            k_first = -1
-            k_last = -1
-            for q in range(n):
-                dx = pos[q, 0] - lp[j, 0]
-                dy = pos[q, 1] - lp[j, 1]
-                dz = pos[q, 2] - lp[j, 2]
-                d = math.sqrt(dx * dx + dy * dy + dz * dz)
-                # Out of range (envelope_at's first test) needs no time of flight.
-                ok[q] = lp[j, 3] <= d <= lp[j, 4]
-                if ok[q]:
-                    tof = fly_time_to(d, vb, tb, v0, kk)
-                    ok[q] = envelope_at(pos[q, 0], pos[q, 1], pos[q, 2], vel[q, 0], vel[q, 1],
-                                        vel[q, 2], tof, h[q], lp, j, True)[0] >= 0.0
-                    if ok[q]:
-                        a = min(a, u[q] - tof)
-                        b = max(b, u[q] - tof)
-                if q > 0 and ok[q] != ok[q - 1]:
-                    if not any_flip:
-                        k_first = q - 1
-                        any_flip = True
-                    k_last = q - 1
-            if any_flip:
-                for e in range(2):
-                    kq = k_first if e == 0 else k_last
-                    ua, ub = u[kq], u[kq + 1]
-                    in_a = ok[kq]
-                    for _ in range(n_refine):
-                        mid = 0.5 * (ua + ub)
-                        px = xi[0] + xi[3] * mid
-                        py = xi[1] + xi[4] * mid
-                        pz = xi[2] + xi[5] * mid - 0.5 * gi * mid * mid
-                        dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
-                        d = math.sqrt(dx * dx + dy * dy + dz * dz)
-                        im = lp[j, 3] <= d <= lp[j, 4] and envelope_at(
-                            px, py, pz, xi[3], xi[4], xi[5] - gi * mid,
-                            fly_time_to(d, vb, tb, v0, kk), _height(px, py, pz, radius), lp, j,
-                            True)[0] >= 0.0
-                        if im == in_a:
-                            ua = mid
-                        else:
-                            ub = mid
-                    edge = ua if in_a else ub
-                    px = xi[0] + xi[3] * edge
-                    py = xi[1] + xi[4] * edge
-                    pz = xi[2] + xi[5] * edge - 0.5 * gi * edge * edge
-                    dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
-                    de = edge - fly_time_to(math.sqrt(dx * dx + dy * dy + dz * dz),
-                                            vb, tb, v0, kk)
-                    a = min(a, de)
-                    b = max(b, de)
+            a, b, _ = pair_window(x[i], g[i], horizon[i], lp, j, radius, n_refine, u, pos, vel,
+                                  h, ok, False, 0.0, 0.0)
             if math.isfinite(a):
                 lo[i, j] = a
             if math.isfinite(b):
@@ -436,6 +462,18 @@ def _nan_max(a, b):
 
 
 @njit(cache=True)
+def window_edge(t, lo, hi, inside):
+    """Launch window ``(open, close)`` in absolute time of one pair from its raw delays ``lo``,
+    ``hi`` (s, NaN: none) and the launch-now envelope test; ``(nan, nan)`` where none."""
+    if inside:  # np.fmin / np.fmax against 0: NaN gives way
+        lo = 0.0 if math.isnan(lo) else min(lo, 0.0)
+        hi = 0.0 if math.isnan(hi) else max(hi, 0.0)
+    if not hi >= 0.0:
+        return math.nan, math.nan
+    return t + _nan_max(lo, 0.0), t + hi
+
+
+@njit(cache=True)
 def window_edges(t, delay_open, delay_close, inside):
     """Launch windows in absolute time, each (m, L): see
     :func:`airdefense.engagement.envelope.window_times`."""
@@ -444,17 +482,8 @@ def window_edges(t, delay_open, delay_close, inside):
     w_close = np.empty((m, L))
     for i in range(m):
         for j in range(L):
-            lo = delay_open[i, j]
-            hi = delay_close[i, j]
-            if inside[i, j]:  # np.fmin / np.fmax against 0: NaN gives way
-                lo = 0.0 if math.isnan(lo) else min(lo, 0.0)
-                hi = 0.0 if math.isnan(hi) else max(hi, 0.0)
-            if not hi >= 0.0:
-                w_open[i, j] = math.nan
-                w_close[i, j] = math.nan
-            else:
-                w_open[i, j] = t + _nan_max(lo, 0.0)
-                w_close[i, j] = t + hi
+            w_open[i, j], w_close[i, j] = window_edge(t, delay_open[i, j], delay_close[i, j],
+                                                      inside[i, j])
     return w_open, w_close
 
 

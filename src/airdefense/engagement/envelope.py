@@ -118,8 +118,8 @@ def envelope_margin(launchers, pos, vel, tof, h, trailing: int = 0
 
 def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, quality=None,
                 kind=None, predict=None, cov=None, target_g=None, horizon_s: float = 600.0,
-                n_window: int = 32, windows: bool = True, window_tol_s: float = 0.1
-                ) -> dict[str, np.ndarray]:
+                n_window: int = 32, windows: bool | str = True, window_tol_s: float = 0.1
+                ) -> dict:
     """Intercept geometry, envelope, launch window and kill probability for every pair.
 
     Parameters
@@ -146,8 +146,10 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         How far ahead intercepts and windows are searched, s.
     n_window : int, default 32
         Grid points over the horizon for the launch windows.
-    windows : bool, default True
-        Compute the launch windows (the costlier part).
+    windows : bool or "deferred", default True
+        Compute the launch windows (the costlier part). ``"deferred"``: do not search them,
+        and return ``window_search`` instead, the arguments with which compiled code searches
+        the windows it needs (:func:`airdefense.engagement._kernels.pair_window`).
     window_tol_s : float, default 0.1
         Intercept-time precision of the window edges, s.
 
@@ -161,7 +163,9 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         ``window_open_s``, ``window_close_s`` (m, L): earliest and latest launch time (s, not
         before ``t``) whose intercept stays in the envelope, NaN where none within the horizon;
         ``pk`` (m, L) single-shot kill probability for that geometry (0 outside);
-        ``crossing_m``, ``range_m`` (m, L).
+        ``crossing_m``, ``range_m`` (m, L). With ``windows="deferred"``, no window keys but
+        ``window_search``: ``(x (m, 6), g (m,), horizon (m,), launcher rows (L, 19), sphere
+        radius, grid points, bisections)``.
 
     Examples
     --------
@@ -190,18 +194,26 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
           else np.broadcast_to(np.asarray(target_g, float), (m,)))
     sigma = np.zeros(m) if cov is None else position_sigma(cov)
     q = np.ones(m) if quality is None else np.asarray(quality, float)
+    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=float)
+    lp, radius = _launcher_rows(Ls), sphere_radius_of(heights_fn)
+    deferred = isinstance(windows, str)
+    if deferred and windows != "deferred":
+        raise ValueError(f"windows must be True, False or 'deferred', got {windows!r}")
     tof, pip, _, (_, margin, rng_m, cross, _, pk), inside, w_open, w_close = (
         _kernels.pair_geometry(
-            float(t), np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=float),
-            _launcher_rows(Ls), sphere_radius_of(heights_fn), float(horizon_s),
+            float(t), x, g, lp, radius, float(horizon_s),
             np.ascontiguousarray(Ls.pk, dtype=float), np.asarray(kc, np.int64),
             np.asarray(tg, float), np.asarray(sigma, float),
             q if q.dtype == float and q.shape == (m,) and q.flags.c_contiguous
-            else np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float), bool(windows),
-            int(n_window), float(window_tol_s), 16, 5, 0.01))
+            else np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float),
+            bool(windows) and not deferred, int(n_window), float(window_tol_s), 16, 5, 0.01))
     out = {"tof": tof, "pip": pip, "intercept_time_s": t + tof, "inside": inside,
            "margin": margin, "pk": pk, "crossing_m": cross, "range_m": rng_m}
-    if windows:
+    if deferred:
+        U = _kernels.horizons(x, g, radius, float(horizon_s))
+        out["window_search"] = (x, g, U, lp, radius, int(n_window),
+                                _kernels.refinements(U, int(n_window), float(window_tol_s)))
+    elif windows:
         out.update(window_open_s=w_open, window_close_s=w_close)
     return out
 
