@@ -32,11 +32,13 @@ def test_book_tables_match_a_ledger(events, picture, n_batteries):
             if hit:
                 killed.add(track)
     ids = np.array(picture, int)
-    for table, got in ((fired, book.rounds_by_battery(ids, n_batteries)),
-                       (pending, book.pending_by_battery(ids, n_batteries))):
+    k, r, p = book.tables(ids, n_batteries)  # the one-pass query of the three tables
+    for table, got in ((fired, book.rounds_by_battery(ids, n_batteries)), (fired, r),
+                       (pending, book.pending_by_battery(ids, n_batteries)), (pending, p)):
         want = np.zeros((ids.size, n_batteries), int)
         for (t, b), n in table.items():
             if t in picture and 0 <= b < n_batteries:
                 want[picture.index(t), b] += n
         np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(book.killed_mask(ids), [t in killed for t in picture])
+    np.testing.assert_array_equal(k, [t in killed for t in picture])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from c2_pictures import Picture, drone_wave, make_tracks
@@ -160,3 +162,20 @@ def test_options_shapes(layered, wave):
     assert opt.allowed.shape == opt.pk.shape == opt.pair_cap.shape == (m, L)
     assert opt.cap.shape == (L,)
     assert np.all(opt.pair_cap[~opt.allowed] == 0)
+
+
+def test_doctrine_changed_between_cycles_is_seen(layered, wave):
+    """The doctrine arrays are kept between cycles by value: a battery ordered to hold fire
+    in the middle of a run (the same scenario objects, changed in place) stops firing."""
+    sc = copy.deepcopy(layered)
+    orders, _ = _orders(sc, wave)
+    assert len(orders) > 0
+    for bu in sc.batteries:
+        bu.doctrine.hold_fire = True
+    orders, _ = _orders(sc, wave)
+    assert len(orders) == 0
+    for bu in sc.batteries:
+        bu.doctrine.hold_fire = False
+        bu.doctrine.engage = ["ballistic"]
+    orders, _ = _orders(sc, wave)
+    assert len(orders) == 0

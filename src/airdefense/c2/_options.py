@@ -26,6 +26,7 @@ how they choose, never in which rules they obey. The rules, in order:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -78,6 +79,39 @@ class Options:
     ballistic: np.ndarray
 
 
+def _doctrine_table(batteries) -> dict:
+    """The batteries' doctrines as arrays (B,) and (K, B), built once per set of doctrines.
+
+    The key is every doctrine figure the rules read, so a doctrine changed between cycles is
+    seen.
+    """
+    return _doctrine_arrays(tuple((d.mode, d.salvo_size, d.max_rounds_per_threat,
+                                   tuple(d.engage), d.hold_fire, d.reserve_ballistic_rounds,
+                                   d.layer) for d in (bu.doctrine for bu in batteries)))
+
+
+@lru_cache(maxsize=64)
+def _doctrine_arrays(key: tuple) -> dict:
+    B = len(key)
+    mode, salvo, max_rounds, engage, hold, reserve, layer = (
+        zip(*key, strict=True) if B else ((),) * 7)
+    out = {
+        "engage": np.array([[k in e for e in engage] for k in KINDS], bool).reshape(-1, B),
+        "hold": np.array(hold, bool),
+        "max_rounds": np.array(max_rounds, np.int64),
+        # Shoot-look-shoot fires one round a look; shoot-shoot-look a salvo.
+        "salvo": np.array([1 if md == "shoot_look_shoot" else sv
+                           for md, sv in zip(mode, salvo, strict=True)], np.int64),
+        "reserve": np.array(reserve, int),
+        "rank": np.array([LAYER_RANK.get(ly, -1) if ly else -1 for ly in layer], np.int64),
+        "layered": any(ly for ly in layer),
+    }
+    for a in out.values():
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+    return out
+
+
 def _zones_ok(pip: np.ndarray, batteries, launcher_battery: np.ndarray) -> np.ndarray:
     m, L = pip.shape[:2]
     ok = np.ones((m, L), bool)
@@ -103,7 +137,7 @@ def _capacity(t, launchers, batteries, channels_free, battery_ok, decision_perio
     """Launchers ready (L,), their rounds this cycle (L,), batteries' non-reserve rounds (B,)."""
     lb = launchers.battery
     ready = launchers.ready(t) & battery_ok[lb]
-    reserve = np.array([bu.doctrine.reserve_ballistic_rounds for bu in batteries], int)
+    reserve = _doctrine_table(batteries)["reserve"]
     stock = np.bincount(lb, weights=launchers.rounds * launchers.operational,
                         minlength=len(batteries))
     nonballistic_cap = np.maximum(stock.astype(int) - reserve, 0)
@@ -161,9 +195,7 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     ballistic = kind == "ballistic"
 
     # 1. Track eligibility.
-    killed = book.killed_mask(tracks.track_id)
-    fired_b = book.rounds_by_battery(tracks.track_id, B)
-    pending_b = book.pending_by_battery(tracks.track_id, B)
+    killed, fired_b, pending_b = book.tables(tracks.track_id, B)
     elig = tracks.confirmed & ~killed & (value > 0)
     if networked:
         look = pending_b.sum(axis=1) == 0
@@ -201,7 +233,6 @@ def _rules(t, tracks, kind, ttg, value, kidx, ballistic, fired_b, look, profitab
            profitable_only) -> dict:
     """Rules 2-6 for eligible tracks: ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L) and
     ``pip`` (m, L, 3)."""
-    B = len(batteries)
     lb = launchers.battery
     # The windows are searched by the rules kernel, for the pairs whose chance later matters.
     geo = feasibility(tracks.x, launchers, heights_fn, t,
@@ -210,9 +241,8 @@ def _rules(t, tracks, kind, ttg, value, kidx, ballistic, fired_b, look, profitab
                       windows="deferred")
     tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
     pk = np.asarray(geo["pk"], float)
-    docs = [bu.doctrine for bu in batteries]
-    engage = np.array([[k in d.engage for d in docs] for k in KINDS], bool).reshape(-1, B)
-    need_future = bool(any(d.layer for d in docs) or cost_weight > 0)
+    doc = _doctrine_table(batteries)
+    need_future = bool(doc["layered"] or cost_weight > 0)
     allowed, pair_cap = _kernels.cycle_rules(
         float(t), tof, inside, pk, ttg.astype(float), value.astype(float),
         kidx.astype(np.int64), ballistic.astype(bool), fired_b.astype(np.int64),
@@ -222,11 +252,8 @@ def _rules(t, tracks, kind, ttg, value, kidx, ballistic, fired_b, look, profitab
         launchers.operational.astype(bool),
         (launchers.rounds > 0) | np.isfinite(launchers.reload_s), battery_ok.astype(bool),
         launchers.unit_cost.astype(float), np.ascontiguousarray(launchers.pk, dtype=float),
-        engage, np.array([d.hold_fire for d in docs], bool),
-        np.array([d.max_rounds_per_threat for d in docs], np.int64),
-        np.array([1 if d.mode == "shoot_look_shoot" else d.salvo_size for d in docs], np.int64),
-        nonballistic_cap.astype(np.int64),
-        np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1 for d in docs], np.int64)[lb],
+        doc["engage"], doc["hold"], doc["max_rounds"], doc["salvo"],
+        nonballistic_cap.astype(np.int64), doc["rank"][lb],
         float(cost_weight), bool(profitable_only), need_future, _TTG_SLACK_S, True,
         geo["window_search"])
     return {"allowed": allowed, "pk": pk, "pair_cap": pair_cap, "tof": tof, "pip": pip}

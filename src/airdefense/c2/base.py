@@ -91,6 +91,25 @@ class EngagementBook:
                     out[i, b] += n
         return out
 
+    def tables(self, track_ids: np.ndarray, n_batteries: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`killed_mask`, :meth:`rounds_by_battery` and :meth:`pending_by_battery` of
+        the same tracks in one pass: shapes (m,), (m, B) and (m, B)."""
+        ids = np.asarray(track_ids).tolist()
+        m = len(ids)
+        killed = np.zeros(m, bool)
+        rounds = np.zeros((m, n_batteries), int)
+        pending = np.zeros((m, n_batteries), int)
+        kset, fired, wait, by = self.killed, self.rounds, self.pending, self._batteries
+        for i, t in enumerate(ids):
+            if t in kset:
+                killed[i] = True
+            for b in by.get(t, ()):
+                if 0 <= b < n_batteries:
+                    rounds[i, b] += fired.get((t, b), 0)
+                    pending[i, b] += wait.get((t, b), 0)
+        return killed, rounds, pending
+
     def rounds_by_battery(self, track_ids: np.ndarray, n_batteries: int) -> np.ndarray:
         """Rounds fired so far at each track by each battery, shape (m, B)."""
         return self._per_battery(self.rounds, track_ids, n_batteries)
