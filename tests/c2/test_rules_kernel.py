@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _reference_options import SLACK_S, reference_rules
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,43 +16,6 @@ from airdefense.engagement.envelope import feasibility
 
 EXAMPLE_2 = Path(__file__).resolve().parents[2] / "examples" / "02_layered_city.yaml"
 
-SLACK_S = 5.0
-
-
-def reference_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, profitable,
-                    zones_ok, close, opens, lb, ready, operational, stocked, battery_ok, cost,
-                    class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank,
-                    cost_weight, profitable_only, need_future):
-    """Rules 2-6 as array operations over all (track, launcher) pairs at once."""
-    geo_ok = inside & (tof <= ttg[:, None] + SLACK_S) & (pk > 0)
-    doctrine_ok = engage[kidx][:, lb] & ~hold[lb][None, :] & zones_ok
-    left = max_rounds[lb][None, :] - fired_b[:, lb]
-    pair_cap = np.minimum(salvo[lb][None, :], left)
-    reserve_ok = ballistic[:, None] | (nonballistic_cap[lb] > 0)[None, :]
-    able = doctrine_ok & (left > 0) & reserve_ok
-    allowed = able & geo_ok & ready[None, :] & look
-    fit = (battery_ok[lb] & operational)[None, :]
-    later = np.zeros_like(allowed)
-    if need_future:
-        later = np.isfinite(close) & (close > t) & (opens <= t + ttg[:, None])
-        later &= fit & stocked[None, :] & able
-    now_or_later = (geo_ok & able & fit) | later
-    deferred = np.zeros_like(allowed)
-    if cost_weight > 0:
-        worth = (class_pk[:, kidx].T * value[:, None] - cost_weight * cost[None, :]) > 0
-        future = later & ~geo_ok & worth
-        cheaper = cost[:, None] < cost[None, :]
-        deferred = (future.astype(np.int64) @ cheaper.astype(np.int64)) > 0
-        allowed &= ~deferred
-        if profitable_only:
-            allowed &= value[:, None] * pk > cost_weight * cost[None, :]
-    if (rank >= 0).any():
-        chance = now_or_later & ~deferred & profitable
-        for r in np.unique(rank[rank > 0]):
-            outer = (rank >= 0) & (rank < r)
-            allowed[:, rank == r] &= ~chance[:, outer].any(axis=1)[:, None]
-    pair_cap = np.where(allowed, np.maximum(pair_cap, 0), 0)
-    return allowed & (pair_cap > 0), pair_cap
 
 
 @settings(max_examples=150, deadline=None)

@@ -12,7 +12,14 @@ import math
 import numpy as np
 from numba import njit
 
-from airdefense.engagement._kernels import pair_window, window_edge, window_grid
+from airdefense.engagement._kernels import (
+    horizons,
+    pair_geometry,
+    pair_window,
+    refinements,
+    window_edge,
+    window_grid,
+)
 
 _LN2 = math.log(2.0)
 
@@ -217,3 +224,132 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
                 allowed[i, j] = False
                 pair_cap[i, j] = 0
     return allowed, pair_cap
+
+
+@njit(cache=True)
+def zones_ok(pip, lb, zone_xy, zone_r, zone_hold, zone_b, free_b):
+    """Rule 3's zones for every (track, launcher) pair, (m, L) bool: no predicted intercept
+    point ``pip`` (m, L, 3) inside a hold-fire zone of the launcher's battery, and inside one
+    of its weapons-free zones where the battery has any (``free_b`` (B,)). Zones (Z,): centre
+    ``zone_xy`` (Z, 2), radius ``zone_r``, ``zone_hold``, battery ``zone_b``."""
+    m, L = pip.shape[0], pip.shape[1]
+    ok = np.ones((m, L), np.bool_)
+    for j in range(L):
+        b = lb[j]
+        for i in range(m):
+            hold = False
+            free = False
+            for z in range(zone_b.shape[0]):
+                if zone_b[z] != b:
+                    continue
+                dx = pip[i, j, 0] - zone_xy[z, 0]
+                dy = pip[i, j, 1] - zone_xy[z, 1]
+                if math.sqrt(dx * dx + dy * dy) <= zone_r[z]:
+                    if zone_hold[z]:
+                        hold = True
+                    else:
+                        free = True
+            ok[i, j] = not hold and (free or not free_b[b])
+    return ok
+
+
+@njit(cache=True)
+def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed, ttg, value,
+                  killed, fired_b, pending_b, lp, radius, pk_table, horizon_s, n_window, tol_s, n_grid,
+                  n_iter, tol_m, lb, operational, rounds, last_fire_s, min_interval_s,
+                  reload_s, chan, battery_ok, unit_cost, engage, hold, max_rounds, salvo,
+                  reserve, rank, zone_xy, zone_r, zone_hold, zone_b, free_b, networked,
+                  cost_weight, profitable_only, need_future, decision_period_s, ttg_slack_s):
+    """The engagement options of one decision cycle (rules 1-6 of :mod:`airdefense.c2._options`)
+    in one call.
+
+    Tracks (m,): states ``x`` (m, 6) and the geometry inputs of
+    :func:`airdefense.engagement.envelope.kernel_inputs` (``g``, ``target_g``, ``sigma``,
+    ``quality``), class ``kidx``, ``ballistic``, ``confirmed``, time to go ``ttg`` (>= 0), ``value``,
+    ``killed``; ``fired_b``, ``pending_b`` (m, B) from the book. Launchers (L,): rows ``lp``,
+    ``pk_table`` (L, K), battery ``lb``, ``operational``, ``rounds``, ``last_fire_s``,
+    ``min_interval_s``, ``reload_s``, free guidance channels ``chan`` (-1: no limit),
+    ``unit_cost``, layer ``rank``. Batteries (B,): ``battery_ok``, doctrine (``engage`` (K, B),
+    ``hold``, ``max_rounds``, ``salvo``, ``reserve``), zones (see :func:`zones_ok`). Returns
+    ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L), ``pip`` (m, L, 3), and the launchers'
+    ``cap`` (L,) and batteries' ``nonballistic_cap`` (B,).
+    """
+    m = x.shape[0]
+    L = lb.shape[0]
+    B = battery_ok.shape[0]
+    # Capacity: launchers ready, rounds each can ripple before the next decision, reserve.
+    ready = np.empty(L, np.bool_)
+    stocked = np.empty(L, np.bool_)
+    cap = np.empty(L, np.int64)
+    stock = np.zeros(B, np.int64)
+    for j in range(L):
+        ready[j] = (operational[j] and rounds[j] > 0
+                    and t - last_fire_s[j] >= min_interval_s[j] - 1e-9 and battery_ok[lb[j]])
+        stocked[j] = rounds[j] > 0 or math.isfinite(reload_s[j])
+        if operational[j]:
+            stock[lb[j]] += rounds[j]
+        ripple = max(1.0, math.floor(decision_period_s / max(min_interval_s[j], 1e-3)))
+        c = min(rounds[j], int(ripple)) if ready[j] else 0
+        if chan[j] >= 0:
+            c = min(c, max(chan[j], 0))
+        cap[j] = c
+    nonballistic_cap = np.empty(B, np.int64)
+    for b in range(B):
+        nonballistic_cap[b] = max(stock[b] - reserve[b], 0)
+    # 1. Track eligibility; the geometry only for tracks some launcher may engage (the
+    # geometry only lowers the class kill probability: every Pk factor is <= 1).
+    look = np.empty((m, L), np.bool_)
+    profitable = np.ones((m, L), np.bool_)
+    take = np.zeros(m, np.bool_)
+    r = 0
+    for i in range(m):
+        waiting = 0
+        for b in range(B):
+            waiting += pending_b[i, b]
+        some = False
+        for j in range(L):
+            look[i, j] = waiting == 0 if networked else pending_b[i, lb[j]] == 0
+            if profitable_only and cost_weight > 0:
+                profitable[i, j] = (value[i] * pk_table[j, kidx[i]]
+                                    > cost_weight * unit_cost[j])
+            some = some or (look[i, j] and profitable[i, j])
+        take[i] = confirmed[i] and not killed[i] and value[i] > 0 and some
+        r += take[i]
+    allowed = np.zeros((m, L), np.bool_)
+    pk = np.zeros((m, L))
+    pair_cap = np.zeros((m, L), np.int64)
+    tof = np.full((m, L), np.inf)
+    pip = np.zeros((m, L, 3))
+    if r == 0 or L == 0:
+        return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap
+    rows = np.flatnonzero(take)
+    xs = np.ascontiguousarray(x[rows])
+    gs = g[rows]
+    ks = kidx[rows]
+    tof_s, pip_s, _, parts, inside, _, _ = pair_geometry(
+        t, xs, gs, lp, radius, horizon_s, pk_table, ks, target_g[rows], sigma[rows],
+        quality[rows], False, n_window, tol_s, n_grid, n_iter, tol_m)
+    U = horizons(xs, gs, radius, horizon_s)
+    search = (xs, gs, U, lp, radius, n_window, refinements(U, n_window, tol_s))
+    pk_s = np.ascontiguousarray(parts[5])
+    rank_l = np.empty(L, np.int64)
+    for j in range(L):
+        rank_l[j] = rank[lb[j]]
+    no_windows = np.zeros((0, 0))
+    allowed_s, cap_s = cycle_rules(
+        t, tof_s, inside, pk_s, ttg[rows], value[rows], ks, ballistic[rows], fired_b[rows],
+        look[rows], profitable[rows], zones_ok(pip_s, lb, zone_xy, zone_r, zone_hold, zone_b,
+                                               free_b),
+        no_windows, no_windows, lb, ready, operational, stocked, battery_ok, unit_cost,
+        pk_table, engage, hold, max_rounds, salvo, nonballistic_cap, rank_l, cost_weight,
+        profitable_only, need_future, ttg_slack_s, True, search)
+    for a in range(r):
+        i = rows[a]
+        for j in range(L):
+            allowed[i, j] = allowed_s[a, j] and cap[j] > 0
+            pk[i, j] = pk_s[a, j]
+            pair_cap[i, j] = cap_s[a, j]
+            tof[i, j] = tof_s[a, j]
+            for c in range(3):
+                pip[i, j, c] = pip_s[a, j, c]
+    return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap

@@ -32,7 +32,7 @@ import numpy as np
 
 from airdefense.c2 import _kernels
 from airdefense.c2.evaluation import KINDS
-from airdefense.engagement.envelope import feasibility
+from airdefense.engagement.envelope import INTERCEPT_SEARCH, kernel_inputs
 
 __all__ = ["Options", "engagement_options", "cycle_options", "LAYER_RANK"]
 
@@ -40,7 +40,8 @@ __all__ = ["Options", "engagement_options", "cycle_options", "LAYER_RANK"]
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
 #: Slack on the time-to-go test (the threat's time to go is itself an estimate), s.
 _TTG_SLACK_S = 5.0
-_NO_WINDOWS = np.zeros((0, 0))  # the rules kernel searches the windows itself
+#: Launch windows: how far ahead (s), grid points, edge precision (s); as feasibility's.
+_HORIZON_S, _N_WINDOW, _WINDOW_TOL_S = 600.0, 32, 0.1
 
 
 @dataclass
@@ -112,42 +113,30 @@ def _doctrine_arrays(key: tuple) -> dict:
     return out
 
 
-def _zones_ok(pip: np.ndarray, batteries, launcher_battery: np.ndarray) -> np.ndarray:
-    m, L = pip.shape[:2]
-    ok = np.ones((m, L), bool)
-    for b, bu in enumerate(batteries):
-        if bu.zone_enu.shape[0] == 0:
-            continue
-        cols = np.flatnonzero(launcher_battery == b)
-        if cols.size == 0:
-            continue
-        d = np.linalg.norm(pip[:, cols, None, :2] - bu.zone_enu[None, None, :, :2], axis=-1)
-        inside = d <= bu.zone_radius_m[None, None, :]
-        hold = (inside & bu.zone_hold[None, None, :]).any(axis=-1)
-        free_zones = ~bu.zone_hold
-        if free_zones.any():
-            free = (inside & free_zones[None, None, :]).any(axis=-1)
-            ok[:, cols] = ~hold & free
-        else:
-            ok[:, cols] = ~hold
-    return ok
+def _zone_table(batteries) -> tuple:
+    """Every battery's fire-control zones as flat arrays for :func:`_kernels.zones_ok`:
+    centres (Z, 2), radii (Z,), hold-fire flags (Z,), batteries (Z,), and whether each battery
+    has a weapons-free zone (B,). Built once per set of zones (keyed by their figures)."""
+    key = tuple((bu.zone_enu.tobytes(), bu.zone_radius_m.tobytes(), bu.zone_hold.tobytes())
+                for bu in batteries)
+    return _zone_arrays(key)
 
 
-def _capacity(t, launchers, batteries, channels_free, battery_ok, decision_period_s):
-    """Launchers ready (L,), their rounds this cycle (L,), batteries' non-reserve rounds (B,)."""
-    lb = launchers.battery
-    ready = launchers.ready(t) & battery_ok[lb]
-    reserve = _doctrine_table(batteries)["reserve"]
-    stock = np.bincount(lb, weights=launchers.rounds * launchers.operational,
-                        minlength=len(batteries))
-    nonballistic_cap = np.maximum(stock.astype(int) - reserve, 0)
-    # Cycle capacity: rounds a launcher can ripple before the next decision.
-    ripple = np.maximum(1, np.floor(decision_period_s / np.maximum(launchers.min_interval_s,
-                                                                    1e-3))).astype(int)
-    cap = np.where(ready, np.minimum(launchers.rounds, ripple), 0)
-    chan = channels_free[launchers.fire_control]
-    cap = np.where(chan >= 0, np.minimum(cap, np.maximum(chan, 0)), cap)
-    return ready, cap, nonballistic_cap
+@lru_cache(maxsize=64)
+def _zone_arrays(key: tuple) -> tuple:
+    cen, rad, hold, bat = [np.zeros((0, 2))], [np.zeros(0)], [np.zeros(0, bool)], [
+        np.zeros(0, np.int64)]
+    free = np.zeros(len(key), bool)
+    for b, (e, r, h) in enumerate(key):
+        e = np.frombuffer(e, float).reshape(-1, 3)
+        h = np.frombuffer(h, bool)
+        cen.append(e[:, :2])
+        rad.append(np.frombuffer(r, float))
+        hold.append(h)
+        bat.append(np.full(h.size, b, np.int64))
+        free[b] = (~h).any()
+    return (np.ascontiguousarray(np.concatenate(cen)), np.concatenate(rad),
+            np.concatenate(hold), np.concatenate(bat), free)
 
 
 def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batteries,
@@ -184,79 +173,32 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     profitable_only : bool, default False
         Drop the pairs that cannot pay their cost (rule 5); their geometry is not computed.
     """
-    m, L, B = len(tracks), len(launchers), len(batteries)
+    B = len(batteries)
     kind = evaluation["kind"]
     ttg = np.maximum(evaluation["time_to_go_s"], 0.0)
     value = np.asarray(evaluation["value"], float)
     kidx = evaluation.get("kind_code")
     if kidx is None:
         kidx = np.array([KINDS.index(k) if k in KINDS else 0 for k in kind], np.int64)
-    lb = launchers.battery
     ballistic = kind == "ballistic"
-
-    # 1. Track eligibility.
     killed, fired_b, pending_b = book.tables(tracks.track_id, B)
-    elig = tracks.confirmed & ~killed & (value > 0)
-    if networked:
-        look = pending_b.sum(axis=1) == 0
-        look = np.repeat(look[:, None], L, axis=1)
-    else:
-        look = pending_b[:, lb] == 0
-    # The envelope is the costly part: only for tracks some launcher may engage.
-    profitable = np.ones((m, L), bool)
-    if profitable_only and cost_weight > 0:
-        # The geometry only lowers the class kill probability (every Pk factor is <= 1).
-        profitable = (value[:, None] * launchers.pk[:, kidx].T
-                      > cost_weight * launchers.unit_cost[None, :])
-    rows = np.flatnonzero(elig & (look & profitable).any(axis=1))
-    ready, cap, nonballistic_cap = _capacity(t, launchers, batteries, channels_free, battery_ok,
-                                             decision_period_s)
-    full = {"allowed": np.zeros((m, L), bool), "pk": np.zeros((m, L)),
-            "pair_cap": np.zeros((m, L), int), "tof": np.full((m, L), np.inf),
-            "pip": np.zeros((m, L, 3))}
-    if rows.size:
-        # The other tracks get no geometry and no options: the rules run on these rows only
-        # (every rule is row by row).
-        sub = _rules(t, tracks.select(rows) if rows.size < m else tracks, kind[rows], ttg[rows],
-                     value[rows], kidx[rows], ballistic[rows], fired_b[rows], look[rows],
-                     profitable[rows], launchers, batteries, battery_ok, heights_fn, ready,
-                     nonballistic_cap, cost_weight, profitable_only)
-        for key, arr in full.items():
-            arr[rows] = sub[key]
-    allowed = full.pop("allowed")
-    return Options(allowed=allowed & (cap > 0)[None, :], **full, cap=cap, value=value,
-                   nonballistic_cap=nonballistic_cap, ballistic=ballistic)
-
-
-def _rules(t, tracks, kind, ttg, value, kidx, ballistic, fired_b, look, profitable, launchers,
-           batteries, battery_ok, heights_fn, ready, nonballistic_cap, cost_weight,
-           profitable_only) -> dict:
-    """Rules 2-6 for eligible tracks: ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L) and
-    ``pip`` (m, L, 3)."""
-    lb = launchers.battery
-    # The windows are searched by the rules kernel, for the pairs whose chance later matters.
-    geo = feasibility(tracks.x, launchers, heights_fn, t,
-                      quality=getattr(tracks, "quality", None),
-                      kind=kidx, cov=getattr(tracks, "P", None),  # KINDS order: codes
-                      windows="deferred")
-    tof, pip, inside = geo["tof"], geo["pip"], geo["inside"]
-    pk = np.asarray(geo["pk"], float)
     doc = _doctrine_table(batteries)
-    need_future = bool(doc["layered"] or cost_weight > 0)
-    allowed, pair_cap = _kernels.cycle_rules(
-        float(t), tof, inside, pk, ttg.astype(float), value.astype(float),
-        kidx.astype(np.int64), ballistic.astype(bool), fired_b.astype(np.int64),
-        np.ascontiguousarray(look), np.ascontiguousarray(profitable),
-        _zones_ok(pip, batteries, lb), _NO_WINDOWS, _NO_WINDOWS, lb.astype(np.int64),
-        ready.astype(bool),
-        launchers.operational.astype(bool),
-        (launchers.rounds > 0) | np.isfinite(launchers.reload_s), battery_ok.astype(bool),
-        launchers.unit_cost.astype(float), np.ascontiguousarray(launchers.pk, dtype=float),
-        doc["engage"], doc["hold"], doc["max_rounds"], doc["salvo"],
-        nonballistic_cap.astype(np.int64), doc["rank"][lb],
-        float(cost_weight), bool(profitable_only), need_future, _TTG_SLACK_S, True,
-        geo["window_search"])
-    return {"allowed": allowed, "pk": pk, "pair_cap": pair_cap, "tof": tof, "pip": pip}
+    geo = kernel_inputs(tracks.x, kidx, launchers, heights_fn, quality=tracks.quality,
+                        cov=tracks.P)  # KINDS order: the class codes are the geometry's
+    Ls = launchers
+    allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap = _kernels.cycle_options(
+        float(t), geo["x"], geo["g"], geo["target_g"], geo["sigma"], geo["quality"], geo["kc"],
+        np.asarray(ballistic, bool), np.asarray(tracks.confirmed, bool), ttg, value, killed,
+        fired_b, pending_b, geo["lp"], geo["radius"], geo["pk_table"], _HORIZON_S, _N_WINDOW,
+        _WINDOW_TOL_S, *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds,
+        Ls.last_fire_s, Ls.min_interval_s, Ls.reload_s,
+        np.asarray(channels_free)[Ls.fire_control], np.asarray(battery_ok, bool),
+        Ls.unit_cost, doc["engage"], doc["hold"], doc["max_rounds"], doc["salvo"],
+        doc["reserve"], doc["rank"], *_zone_table(batteries), bool(networked),
+        float(cost_weight), bool(profitable_only), bool(doc["layered"] or cost_weight > 0),
+        float(decision_period_s), _TTG_SLACK_S)
+    return Options(allowed=allowed, pk=pk, pair_cap=pair_cap, tof=tof, pip=pip, cap=cap,
+                   value=value, nonballistic_cap=nonballistic_cap, ballistic=ballistic)
 
 
 def cycle_options(assigner, t: float, tracks, evaluation: dict, launchers, book, batteries,

@@ -34,7 +34,7 @@ from airdefense.engagement.presets import THREAT_CLASSES
 from airdefense.geo import sphere_radius_of
 
 __all__ = ["feasibility", "launch_window_delays", "window_times", "envelope_margin",
-           "track_gravity", "kind_codes"]
+           "track_gravity", "kind_codes", "kernel_inputs"]
 
 _KIND_INDEX = {k: i for i, k in enumerate(THREAT_CLASSES)}
 _CLASS_G = np.array([CLASS_G[k] for k in THREAT_CLASSES], float)
@@ -187,35 +187,71 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         from airdefense.c2.evaluation import class_codes
 
         kind = class_codes(x)
-    kc = (kind if isinstance(kind, np.ndarray) and kind.dtype == np.int64 and kind.shape == (m,)
-          else kind_codes(np.broadcast_to(np.asarray(kind), (m,))))
-    g = track_gravity(x, kc, predict)
-    tg = (_CLASS_G[kc] if target_g is None
-          else np.broadcast_to(np.asarray(target_g, float), (m,)))
-    sigma = np.zeros(m) if cov is None else position_sigma(cov)
-    q = np.ones(m) if quality is None else np.asarray(quality, float)
-    x, g = np.ascontiguousarray(x), np.ascontiguousarray(g, dtype=float)
-    lp, radius = _launcher_rows(Ls), sphere_radius_of(heights_fn)
     deferred = isinstance(windows, str)
     if deferred and windows != "deferred":
         raise ValueError(f"windows must be True, False or 'deferred', got {windows!r}")
+    k = kernel_inputs(x, kind, Ls, heights_fn, quality=quality, cov=cov, predict=predict,
+                      target_g=target_g)
+    x, g = k["x"], k["g"]
+    radius = k["radius"]
     tof, pip, _, (_, margin, rng_m, cross, _, pk), inside, w_open, w_close = (
         _kernels.pair_geometry(
-            float(t), x, g, lp, radius, float(horizon_s),
-            np.ascontiguousarray(Ls.pk, dtype=float), np.asarray(kc, np.int64),
-            np.asarray(tg, float), np.asarray(sigma, float),
-            q if q.dtype == float and q.shape == (m,) and q.flags.c_contiguous
-            else np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float),
-            bool(windows) and not deferred, int(n_window), float(window_tol_s), 16, 5, 0.01))
+            float(t), x, g, k["lp"], radius, float(horizon_s), k["pk_table"], k["kc"],
+            k["target_g"], k["sigma"], k["quality"], bool(windows) and not deferred,
+            int(n_window), float(window_tol_s), *INTERCEPT_SEARCH))
     out = {"tof": tof, "pip": pip, "intercept_time_s": t + tof, "inside": inside,
            "margin": margin, "pk": pk, "crossing_m": cross, "range_m": rng_m}
     if deferred:
         U = _kernels.horizons(x, g, radius, float(horizon_s))
-        out["window_search"] = (x, g, U, lp, radius, int(n_window),
+        out["window_search"] = (x, g, U, k["lp"], radius, int(n_window),
                                 _kernels.refinements(U, int(n_window), float(window_tol_s)))
     elif windows:
         out.update(window_open_s=w_open, window_close_s=w_close)
     return out
+
+
+#: Intercept search of the control unit's geometry: grid points, Newton steps, tolerance (m).
+INTERCEPT_SEARCH = (16, 5, 0.01)
+
+
+def kernel_inputs(tracks_x: np.ndarray, kind, launchers, heights_fn, *, quality=None,
+                  cov=None, predict=None, target_g=None) -> dict:
+    """The arrays the compiled geometry takes for tracks and launchers (one place for all).
+
+    Parameters
+    ----------
+    tracks_x : ndarray of shape (m, 6)
+        Track states, ENU m and m/s.
+    kind : array_like of shape (m,)
+        Threat classes (names or codes, :data:`THREAT_CLASSES` order).
+    launchers : LauncherState
+    heights_fn : callable
+        A :class:`airdefense.geo.SphereHeight` or a frame's ``height_m``.
+    quality, cov, predict, target_g : optional
+        As in :func:`feasibility`.
+
+    Returns
+    -------
+    dict
+        ``x`` (m, 6), ``kc`` (m,) int64 codes, ``g`` (m,) path gravity, m/s^2, ``target_g``
+        (m,) g, ``sigma`` (m,) RMS position error, m, ``quality`` (m,); ``lp`` (L, 19)
+        launcher rows, ``pk_table`` (L, classes), ``radius`` of the height sphere, m.
+    """
+    x = np.ascontiguousarray(np.asarray(tracks_x, float).reshape(-1, 6))
+    m = x.shape[0]
+    kc = (kind if isinstance(kind, np.ndarray) and kind.dtype == np.int64 and kind.shape == (m,)
+          else np.asarray(kind_codes(np.broadcast_to(np.asarray(kind), (m,))), np.int64))
+    g = np.ascontiguousarray(track_gravity(x, kc, predict), dtype=float)
+    tg = (_CLASS_G[kc] if target_g is None
+          else np.broadcast_to(np.asarray(target_g, float), (m,)))
+    sigma = np.zeros(m) if cov is None else position_sigma(cov)
+    q = np.ones(m) if quality is None else np.asarray(quality, float)
+    return {"x": x, "kc": kc, "g": g, "target_g": np.asarray(tg, float),
+            "sigma": np.asarray(sigma, float),
+            "quality": q if q.dtype == float and q.shape == (m,) and q.flags.c_contiguous
+            else np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float),
+            "lp": _launcher_rows(launchers), "radius": sphere_radius_of(heights_fn),
+            "pk_table": np.ascontiguousarray(launchers.pk, dtype=float)}
 
 
 def window_times(t: float, delay_open: np.ndarray, delay_close: np.ndarray,
