@@ -5,14 +5,15 @@ search.
   ``S_j p_ij - lambda c_i`` (``S_j``: expected surviving value of target ``j`` so far) until
   no round returns more than it costs.
 - :class:`HeuristicSolver`: greedy, then steepest descent over three neighbourhoods, all
-  evaluated with NumPy at once:
+  evaluated in compiled kernels (:mod:`airdefense.assignment._kernels`):
 
   * *shift*: move one round to another target, drop it, or add a spare round;
   * *swap*: exchange the targets of two rounds of different types;
   * *assignment* (very large, after Ahuja et al. 2007): take one round off every target and
     give them back optimally, at most one per target, by a linear assignment problem.
 
-  Then iterated local search (random kicks, keep the best) until the time limit.
+  Then iterated local search (random kicks, keep the best) until the time limit. The kicks
+  draw from the caller's generator in NumPy.
 """
 
 from __future__ import annotations
@@ -20,49 +21,57 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
+from airdefense.assignment import _kernels as _k
 from airdefense.assignment.base import WTAProblem, WTASolution
 
 __all__ = ["GreedySolver", "HeuristicSolver", "greedy_assignment", "local_search"]
 
 _QMIN = 1e-12  # floor on 1 - p, so that removing a sure-kill round stays a division
+_TABLE_MAX = 1 << 22  # most entries of the table of powers q ** k (32 MiB)
+_WORK_PER_S = 1e7  # descent work units a second, a low first guess (about 1e8-1e9 measured)
+_NO_LIMIT = 1 << 62
 
 
 class _State:
-    """An assignment with its per-target surviving values, kept up to date by moves."""
+    """An assignment with its per-target surviving values, kept up to date by moves.
+
+    The arrays are those of :mod:`airdefense.assignment._kernels` (which update them in place);
+    ``qpow[k]`` is ``q ** k`` computed by NumPy, for every ``k`` up to the most rounds one
+    (type, target) pair may get (``upper_bounds``), within ``_TABLE_MAX`` entries.
+    """
 
     def __init__(self, prob: WTAProblem, x: np.ndarray) -> None:
         self.prob = prob
         self.q = np.maximum(1.0 - prob.p_eff, _QMIN)
         self.p = 1.0 - self.q
-        self.ok = prob.upper_bounds() > 0                     # (W, T) may fire there
+        ub = prob.upper_bounds()
+        self.ok = ub > 0                                      # (W, T) may fire there
         self.c = prob.cost_weight * prob.cost                # (W,) weighted cost per round
-        self.V = prob.values
-        self.mpt = prob.max_per_target
-        self.copies = prob.copies
+        self.V = np.array(prob.values)
+        self.mpt = np.array(prob.max_per_target)
+        self.copies = np.array(prob.copies)
+        k_max = int(ub.max(initial=1))
+        k_max = max(1, min(k_max, _TABLE_MAX // max(self.q.size, 1) - 1))
+        # the powers as NumPy's vectorised power gives them (int64 exponents, as q ** x)
+        ks = np.repeat(np.arange(k_max + 1, dtype=np.int64), self.q.size)
+        self.qpow = self.q ** ks.reshape((k_max + 1,) + self.q.shape)
+        self.x = np.zeros(self.q.shape, np.int64)
+        self.S = np.empty(self.q.shape[1])
+        self.spare = np.empty(self.q.shape[0], np.int64)
+        self.count = np.empty(self.q.shape[1], np.int64)
+        #: State and constants, in the order the descent kernels take them (updated in place).
+        self.arrays = (self.x, self.S, self.spare, self.count, self.V, self.q, self.p, self.ok,
+                       self.c, self.mpt, self.copies, self.qpow)
         self.set(x)
 
     def set(self, x: np.ndarray) -> None:
-        self.x = np.array(x, dtype=np.int64)
-        self.S = self.V * np.prod(self.q ** self.x, axis=0)
-        self.spare = self.copies - self.x.sum(axis=1)
-        self.count = self.x.sum(axis=0)
+        self.x[...] = x
+        _k.refresh(self.x, self.S, self.spare, self.count, self.V, self.q, self.copies,
+                   self.qpow)
 
     def value(self) -> float:
-        return float(self.S.sum() + self.c @ self.x.sum(axis=1))
-
-    def add(self, i: int, j: int, k: int = 1) -> None:
-        self.x[i, j] += k
-        self.S[j] *= self.q[i, j] ** k
-        self.spare[i] -= k
-        self.count[j] += k
-
-    def remove(self, i: int, j: int) -> None:
-        self.x[i, j] -= 1
-        self.S[j] = self.V[j] * np.prod(self.q[:, j] ** self.x[:, j])
-        self.spare[i] += 1
-        self.count[j] -= 1
+        return float(_k.value(self.x, self.S, self.c))
 
 
 def greedy_assignment(problem: WTAProblem) -> np.ndarray:
@@ -83,154 +92,55 @@ def greedy_assignment(problem: WTAProblem) -> np.ndarray:
 
 def _greedy_fill(st: _State) -> _State:
     """Add rounds to ``st`` by maximum marginal return while any round gains."""
-    W, T = st.x.shape
-    feas = st.ok & (st.spare > 0)[:, None] & (st.count < st.mpt)[None, :]
-    gain = np.where(feas, st.S[None, :] * st.p - st.c[:, None], -np.inf)
-    while True:
-        k = int(np.argmax(gain))
-        i, j = divmod(k, T)
-        g = gain[i, j]
-        if not g > 1e-13 * (1.0 + st.S[j]):
-            return st
-        st.add(i, j)
-        if st.count[j] >= st.mpt[j]:
-            gain[:, j] = -np.inf
-        else:
-            col = st.S[j] * st.p[:, j] - st.c
-            gain[:, j] = np.where(st.ok[:, j] & (st.spare > 0), col, -np.inf)
-        if st.spare[i] <= 0:
-            gain[i, :] = -np.inf
-
-
-def _best_shift(st: _State):
-    """Best single-round move: (delta, kind, i, j, k) with kind 'shift'|'drop'|'add'."""
-    best = (0.0, None, -1, -1, -1)
-    ii, jj = np.nonzero(st.x)
-    open_t = st.count < st.mpt
-    # removal change of each assigned round: + S_j (1/q - 1) - c_i
-    if ii.size:
-        rem = st.S[jj] * (1.0 / st.q[ii, jj] - 1.0)
-        gain_to = st.S[None, :] * st.p[ii, :]                # (R, T) gain at the new target
-        delta = rem[:, None] - gain_to
-        delta[~(st.ok[ii, :] & open_t[None, :])] = np.inf
-        delta[np.arange(ii.size), jj] = np.inf
-        r, k = np.unravel_index(int(np.argmin(delta)), delta.shape)
-        if delta[r, k] < best[0]:
-            best = (float(delta[r, k]), "shift", int(ii[r]), int(jj[r]), int(k))
-        drop = rem - st.c[ii]
-        r = int(np.argmin(drop))
-        if drop[r] < best[0]:
-            best = (float(drop[r]), "drop", int(ii[r]), int(jj[r]), -1)
-    sp = np.flatnonzero(st.spare > 0)
-    if sp.size:
-        add = st.c[sp, None] - st.S[None, :] * st.p[sp, :]
-        add[~(st.ok[sp, :] & open_t[None, :])] = np.inf
-        r, k = np.unravel_index(int(np.argmin(add)), add.shape)
-        if add[r, k] < best[0]:
-            best = (float(add[r, k]), "add", int(sp[r]), -1, int(k))
-    return best
-
-
-def _best_swap(st: _State):
-    """Best exchange of the targets of two rounds: (delta, i, j, i2, j2)."""
-    ii, jj = np.nonzero(st.x)
-    R = ii.size
-    if R < 2:
-        return (0.0, -1, -1, -1, -1)
-    # A[r, s]: change at target j_r when round r leaves it and a round of type i_s arrives
-    Sq = st.S[jj] / st.q[ii, jj]
-    A = Sq[:, None] * st.q[ii[None, :], jj[:, None]] - st.S[jj][:, None]
-    D = A + A.T
-    bad = (~st.ok[ii[None, :], jj[:, None]]) | (jj[:, None] == jj[None, :]) | \
-          (ii[:, None] == ii[None, :])
-    D[bad | bad.T] = np.inf
-    r, s = np.unravel_index(int(np.argmin(D)), D.shape)
-    return (float(D[r, s]), int(ii[r]), int(jj[r]), int(ii[s]), int(jj[s]))
+    _k.greedy_fill(st.x, st.S, st.spare, st.count, st.q, st.p, st.ok, st.c, st.mpt)
+    return st
 
 
 def _assignment_move(st: _State, rng: np.random.Generator | None = None) -> bool:
     """Very large neighbourhood: re-place one round per target (and spare rounds) by an LSA.
 
-    Returns True if the assignment improved.
+    The round taken off a target is the one with the largest ``p``, or with ``rng``, a random
+    one (``rng.random`` of the number of assigned pairs). Returns True if the assignment
+    improved.
     """
-    ii, jj = np.nonzero(st.x)
-    if ii.size == 0 and not (st.spare > 0).any():
+    n = int(np.count_nonzero(st.x))
+    if n == 0 and not (st.spare > 0).any():
         return False
-    before = st.value()
-    # pick one assigned (type, target) pair per target: the one with the largest p (or random)
-    key = st.p[ii, jj] if rng is None else rng.random(ii.size)
-    order = np.lexsort((-key, jj))
-    first = np.ones(order.size, bool)
-    first[1:] = jj[order][1:] != jj[order][:-1]
-    take = order[first]
-    ti, tj = ii[take], jj[take]
-    x_new = st.x.copy()
-    x_new[ti, tj] -= 1
-    S_base = st.V * np.prod(st.q ** x_new, axis=0)
-    count = x_new.sum(axis=0)
-    # rows: the removed rounds plus the spare rounds (at most T per type)
-    spare = st.copies - x_new.sum(axis=1)
-    spare -= np.bincount(ti, minlength=spare.size)
-    extra = np.repeat(np.arange(spare.size), np.minimum(np.maximum(spare, 0), st.x.shape[1]))
-    rows = np.concatenate([ti, extra])
-    n_r, T = rows.size, st.x.shape[1]
-    gain = S_base[None, :] * st.p[rows, :] - st.c[rows, None]
-    feas = st.ok[rows, :] & (count < st.mpt)[None, :] & (gain > 0)
-    cost = np.where(feas, -gain, 1e18)
-    if n_r <= T and feas.all():
-        r_idx, c_idx = linear_sum_assignment(cost)                 # every round fires
-    else:
-        full = np.concatenate([cost, np.zeros((n_r, n_r))], axis=1)   # dummies: not fired
-        r_idx, c_idx = linear_sum_assignment(full)
-    fired = c_idx < T
-    np.add.at(x_new, (rows[r_idx[fired]], c_idx[fired]), 1)
-    if not (cost[r_idx[fired], c_idx[fired]] < 1e17).all():
-        return False
-    st_x_old = st.x
-    st.set(x_new)
-    if st.value() < before - 1e-12 * max(1.0, abs(before)):
-        return True
-    st.set(st_x_old)
-    return False
+    keys = np.empty(0) if rng is None else rng.random(n)
+    return bool(_k.assignment_move(*st.arrays, keys, rng is not None)[0])
 
 
 def local_search(st: _State, deadline: float, use_lsa: bool = True) -> None:
-    """Steepest descent over shift, swap and (when those stall) assignment moves."""
-    while time.perf_counter() < deadline:
-        tol = 1e-12 * max(1.0, st.S.sum())
-        d1, kind, i, j, k = _best_shift(st)
-        d2, a, ja, b, jb = _best_swap(st)
-        if d1 < -tol and d1 <= d2:
-            if kind in ("shift", "drop"):
-                st.remove(i, j)
-            if kind in ("shift", "add"):
-                st.add(i, k)
-            continue
-        if d2 < -tol:
-            st.remove(a, ja)
-            st.remove(b, jb)
-            st.add(a, jb)
-            st.add(b, ja)
-            continue
-        if use_lsa and _assignment_move(st):
-            continue
-        return
+    """Steepest descent over shift, swap and (when those stall) assignment moves.
+
+    Stops when no move improves, or at ``deadline`` (a ``time.perf_counter()`` value). The
+    compiled descent runs in chunks of work, each sized to a quarter of the time left at the
+    rate the previous chunk achieved; an iteration started before the deadline finishes.
+    """
+    rate = _WORK_PER_S
+    while True:
+        t0 = time.perf_counter()
+        if t0 >= deadline:
+            return
+        budget = _NO_LIMIT if deadline == np.inf else int(min(0.25 * (deadline - t0) * rate,
+                                                              _NO_LIMIT))
+        done, work = _k.descend(*st.arrays, max(budget, 1), use_lsa)
+        if done:
+            return
+        rate = max(work / max(time.perf_counter() - t0, 1e-9), _WORK_PER_S)
 
 
 def _kick(st: _State, rng: np.random.Generator, n_moves: int) -> None:
     """Random perturbation: move ``n_moves`` random rounds to random feasible targets."""
     for _ in range(n_moves):
-        ii, jj = np.nonzero(st.x)
-        if ii.size == 0:
+        n = int(np.count_nonzero(st.x))
+        if n == 0:
             return
-        r = int(rng.integers(ii.size))
-        i, j = int(ii[r]), int(jj[r])
-        cand = np.flatnonzero(st.ok[i] & (st.count < st.mpt))
-        cand = cand[cand != j]
+        i, j, cand = _k.kick_candidates(st.x, st.ok, st.count, st.mpt, int(rng.integers(n)))
         if cand.size == 0:
             continue
-        st.remove(i, j)
-        st.add(i, int(rng.choice(cand)))
+        _k.move(st.x, st.S, st.spare, st.count, st.V, st.q, st.qpow, i, j,
+                int(rng.choice(cand)))
 
 
 class GreedySolver:

@@ -1,0 +1,663 @@
+"""Compiled kernels of the WTA heuristic (:mod:`airdefense.assignment.heuristic`).
+
+The control unit solves about a hundred small assignment problems a replication (one or two
+weapon rows, a few targets), where NumPy's per-call overhead, not arithmetic, set the cost.
+These kernels run the deterministic parts (greedy fill, steepest descent over shift, swap and
+assignment moves, and the linear assignment inside the latter) in compiled loops; the random
+kicks stay with the caller's generator. No fastmath and no parallelism.
+
+Every floating-point result is computed by the formula, and in the order, of the NumPy form
+that came before (kept in ``tests/assignment/_reference_heuristic.py``), so that every argmin,
+argmax and tie comes out the same and so does the assignment:
+
+- ``q ** x`` is read from a table that NumPy computes (``qpow``): NumPy's vectorised power
+  (SVML on AVX-512 machines) and libm's ``pow`` differ in the last bit for exponents >= 2;
+- products over weapon types run in row order, as ``np.prod(..., axis=0)`` does;
+- ``S.sum()`` is NumPy's pairwise sum (:func:`pairwise_sum`);
+- the round cost ``c @ used`` is summed as NumPy's ``@`` does through OpenBLAS's ``ddot``
+  (:func:`blas_dot`);
+- argmin and argmax keep the first extremum in C order;
+- :func:`linear_sum_assignment` is SciPy's shortest augmenting path (Crouse 2016), with its
+  transposition and its tie-breaking.
+
+An assignment's state, updated in place by the moves: ``x`` (W, T) int64 rounds of type ``i``
+at target ``j``; ``S`` (T,) expected surviving value ``V_j prod_i q_ij^x_ij``; ``spare`` (W,)
+rounds left per type; ``count`` (T,) rounds per target. The problem's constants: ``V`` (T,)
+values; ``q`` (W, T) survival probability of one round (floored at 1e-12), ``p = 1 - q``; ``ok``
+(W, T) bool, where a round may go; ``c`` (W,) weighted cost of a round; ``mpt`` (T,) salvo
+limits; ``copies`` (W,) inventories; ``qpow`` (K, W, T) ``q ** k`` for ``k < K``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+from numba.extending import intrinsic
+
+_INF = np.inf
+#: Cost of a forbidden (round, target) pair in the assignment move.
+_FORBIDDEN = 1e18
+
+# kinds of single-round move returned by best_shift
+NONE, SHIFT, DROP, ADD = 0, 1, 2, 3
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """``a * b + c`` rounded once (LLVM ``llvm.fma.f64``)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+
+    return sig, codegen
+
+
+# ---------------------------------------------------------------- NumPy's reductions
+@njit(cache=True)
+def _pairwise_leaf(a, lo, n):
+    """NumPy's pairwise sum of ``a[lo:lo + n]`` for ``n <= 128``."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    stop = n - n % 8
+    while i < stop:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, inline="always")
+def _half(n):
+    n2 = n // 2
+    return n2 - n2 % 8
+
+
+@njit(cache=True)
+def pairwise_sum(a):
+    """``a.sum()`` of a contiguous float64 vector, as NumPy sums it: pairwise, halves rounded
+    down to multiples of 8 while longer than 128, then leaves in eight running sums.
+
+    NumPy recurses; the same tree is walked here with an explicit stack.
+    """
+    n = a.size
+    if n <= 128:
+        return _pairwise_leaf(a, 0, n)
+    los = np.empty(64, np.int64)
+    ns = np.empty(64, np.int64)
+    right = np.zeros(64, np.bool_)       # the left half is done and stored
+    lefts = np.empty(64)
+    top = 0
+    los[0], ns[0], right[0] = 0, n, False
+    while True:
+        if ns[top] > 128:                 # expand: the left half first
+            n2 = _half(ns[top])
+            los[top + 1], ns[top + 1], right[top + 1] = los[top], n2, False
+            top += 1
+            continue
+        val = _pairwise_leaf(a, los[top], ns[top])
+        top -= 1
+        while top >= 0:
+            if not right[top]:            # a left half: store it, then do the right half
+                lefts[top] = val
+                right[top] = True
+                n2 = _half(ns[top])
+                los[top + 1], ns[top + 1], right[top + 1] = los[top] + n2, ns[top] - n2, False
+                top += 1
+                break
+            val = lefts[top] + val        # a right half: combine and go up
+            top -= 1
+        if top < 0:
+            return val
+
+
+@njit(cache=True)
+def blas_dot(x, y):
+    """``x @ y`` of two float64 vectors as NumPy computes it through OpenBLAS's ``ddot``
+    (x86-64 AVX-512 kernel: blocks of 32 in four 8-lane fused accumulators, then blocks of 16
+    in four 4-lane ones, a fixed reduction tree, and a fused tail for the last ``n % 16``)."""
+    n = x.size
+    n1 = n & -16
+    dot = 0.0
+    if n1:
+        acc = np.zeros((4, 8))
+        i = 0
+        n32 = n1 & -32
+        while i < n32:
+            for b in range(4):
+                for lane in range(8):
+                    k = i + 8 * b + lane
+                    acc[b, lane] = _fma(x[k], y[k], acc[b, lane])
+            i += 32
+        a4 = np.empty((4, 4))
+        for b in range(4):
+            for lane in range(4):
+                a4[b, lane] = acc[b, lane] + acc[b, lane + 4]
+        while i < n1:
+            for b in range(4):
+                for lane in range(4):
+                    k = i + 4 * b + lane
+                    a4[b, lane] = _fma(x[k], y[k], a4[b, lane])
+            i += 16
+        s0 = ((a4[0, 0] + a4[1, 0]) + a4[2, 0]) + a4[3, 0]
+        s1 = ((a4[0, 1] + a4[1, 1]) + a4[2, 1]) + a4[3, 1]
+        s2 = ((a4[0, 2] + a4[1, 2]) + a4[2, 2]) + a4[3, 2]
+        s3 = ((a4[0, 3] + a4[1, 3]) + a4[2, 3]) + a4[3, 3]
+        dot = (s0 + s2) + (s1 + s3)
+    for i in range(n1, n):
+        dot = _fma(y[i], x[i], dot)
+    return dot
+
+
+# ---------------------------------------------------------------- the state
+@njit(cache=True, inline="always")
+def _qpow(qpow, q, k, i, j):
+    """``q[i, j] ** k`` as NumPy's vectorised power gives it (from the table while it lasts)."""
+    if k < qpow.shape[0]:
+        return qpow[k, i, j]
+    return q[i, j] ** float(k)
+
+
+@njit(cache=True)
+def _column_value(x, V, q, qpow, j):
+    """``V_j prod_i q_ij^x_ij``, the product in row order."""
+    acc = 1.0
+    for i in range(x.shape[0]):
+        acc *= _qpow(qpow, q, x[i, j], i, j)
+    return V[j] * acc
+
+
+@njit(cache=True)
+def refresh(x, S, spare, count, V, q, copies, qpow):
+    """Recompute ``S``, ``spare`` and ``count`` from ``x`` (the state's ``set``)."""
+    W, T = x.shape
+    for j in range(T):
+        S[j] = _column_value(x, V, q, qpow, j)
+        n = 0
+        for i in range(W):
+            n += x[i, j]
+        count[j] = n
+    for i in range(W):
+        n = 0
+        for j in range(T):
+            n += x[i, j]
+        spare[i] = copies[i] - n
+
+
+@njit(cache=True)
+def value(x, S, c):
+    """Objective of the state: ``S.sum() + c @ x.sum(axis=1)``."""
+    W, T = x.shape
+    used = np.empty(W)
+    for i in range(W):
+        n = 0
+        for j in range(T):
+            n += x[i, j]
+        used[i] = n
+    return pairwise_sum(S) + blas_dot(c, used)
+
+
+@njit(cache=True)
+def add(x, S, spare, count, q, i, j):
+    """Fire one more round of type ``i`` at target ``j``."""
+    x[i, j] += 1
+    S[j] *= q[i, j]
+    spare[i] -= 1
+    count[j] += 1
+
+
+@njit(cache=True)
+def remove(x, S, spare, count, V, q, qpow, i, j):
+    """Take one round of type ``i`` off target ``j``."""
+    x[i, j] -= 1
+    S[j] = _column_value(x, V, q, qpow, j)
+    spare[i] += 1
+    count[j] -= 1
+
+
+@njit(cache=True)
+def move(x, S, spare, count, V, q, qpow, i, j, k):
+    """Move one round of type ``i`` from target ``j`` to target ``k``."""
+    remove(x, S, spare, count, V, q, qpow, i, j)
+    add(x, S, spare, count, q, i, k)
+
+
+@njit(cache=True)
+def kick_candidates(x, ok, count, mpt, r):
+    """The ``r``-th assigned pair ``(i, j)`` of ``x`` (C order) and the targets its round may
+    move to: ``np.flatnonzero(ok[i] & (count < mpt))`` less ``j``."""
+    W, T = x.shape
+    n = -1
+    for i in range(W):
+        for j in range(T):
+            if x[i, j] != 0:
+                n += 1
+                if n == r:
+                    m = 0
+                    for k in range(T):
+                        if k != j and ok[i, k] and count[k] < mpt[k]:
+                            m += 1
+                    cand = np.empty(m, np.int64)
+                    m = 0
+                    for k in range(T):
+                        if k != j and ok[i, k] and count[k] < mpt[k]:
+                            cand[m] = k
+                            m += 1
+                    return i, j, cand
+    raise IndexError("kick_candidates: r is beyond the assigned pairs")
+
+
+@njit(cache=True)
+def nonzero(x):
+    """``np.nonzero(x)`` of a 2-D array: rows and columns of the nonzero entries, C order."""
+    W, T = x.shape
+    n = 0
+    for i in range(W):
+        for j in range(T):
+            if x[i, j] != 0:
+                n += 1
+    ii = np.empty(n, np.int64)
+    jj = np.empty(n, np.int64)
+    n = 0
+    for i in range(W):
+        for j in range(T):
+            if x[i, j] != 0:
+                ii[n] = i
+                jj[n] = j
+                n += 1
+    return ii, jj
+
+
+# ---------------------------------------------------------------- greedy
+@njit(cache=True, inline="always")
+def _column_best(gain, j):
+    """First maximum of column ``j``: (value, row)."""
+    best = gain[0, j]
+    arg = 0
+    for r in range(1, gain.shape[0]):
+        if gain[r, j] > best:
+            best = gain[r, j]
+            arg = r
+    return best, arg
+
+
+@njit(cache=True)
+def greedy_fill(x, S, spare, count, q, p, ok, c, mpt):
+    """Add rounds by maximum marginal return ``S_j p_ij - c_i`` while any round gains.
+
+    Picks the round NumPy's ``argmax`` over the gain matrix would (first maximum in C order),
+    from per-column maxima kept up to date.
+    """
+    W, T = x.shape
+    if W == 0 or T == 0:
+        return
+    gain = np.empty((W, T))
+    for i in range(W):
+        for j in range(T):
+            if ok[i, j] and spare[i] > 0 and count[j] < mpt[j]:
+                gain[i, j] = S[j] * p[i, j] - c[i]
+            else:
+                gain[i, j] = -_INF
+    colmax = np.empty(T)
+    colarg = np.empty(T, np.int64)
+    for j in range(T):
+        colmax[j], colarg[j] = _column_best(gain, j)
+    while True:
+        bi, bj, bv = colarg[0], 0, colmax[0]
+        for j in range(1, T):
+            v = colmax[j]
+            if v > bv or (v == bv and colarg[j] < bi):
+                bi, bj, bv = colarg[j], j, v
+        if not bv > 1e-13 * (1.0 + S[bj]):
+            return
+        add(x, S, spare, count, q, bi, bj)
+        if count[bj] >= mpt[bj]:
+            for r in range(W):
+                gain[r, bj] = -_INF
+        else:
+            for r in range(W):
+                if ok[r, bj] and spare[r] > 0:
+                    gain[r, bj] = S[bj] * p[r, bj] - c[r]
+                else:
+                    gain[r, bj] = -_INF
+        colmax[bj], colarg[bj] = _column_best(gain, bj)
+        if spare[bi] <= 0:
+            for j in range(T):
+                gain[bi, j] = -_INF
+            for j in range(T):
+                if colarg[j] == bi:
+                    colmax[j], colarg[j] = _column_best(gain, j)
+
+
+# ---------------------------------------------------------------- descent moves
+@njit(cache=True)
+def best_shift(x, S, spare, count, q, p, ok, c, mpt, ii, jj):
+    """Best single-round move: ``(delta, kind, i, j, k)``, kind SHIFT (round ``i`` from target
+    ``j`` to ``k``), DROP (off ``j``), ADD (a spare round of type ``i`` at ``k``) or NONE.
+
+    ``ii``, ``jj``: :func:`nonzero` of ``x``. Ties go to the first pair in C order, then to
+    shift over drop over add.
+    """
+    W, T = x.shape
+    best = 0.0
+    kind, bi, bj, bk = NONE, -1, -1, -1
+    R = ii.size
+    if R:
+        # removal change of each assigned round: + S_j (1/q - 1); shifted: - S_k p_ik
+        dmin, ri, rk = _INF, -1, -1
+        for r in range(R):
+            i, j = ii[r], jj[r]
+            rem = S[j] * (1.0 / q[i, j] - 1.0)
+            for k in range(T):
+                if k == j or not (ok[i, k] and count[k] < mpt[k]):
+                    continue
+                d = rem - S[k] * p[i, k]
+                if d < dmin:
+                    dmin, ri, rk = d, r, k
+        if dmin < best:
+            best, kind, bi, bj, bk = dmin, SHIFT, ii[ri], jj[ri], rk
+        dmin, ri = _INF, -1
+        for r in range(R):
+            i, j = ii[r], jj[r]
+            d = S[j] * (1.0 / q[i, j] - 1.0) - c[i]
+            if d < dmin:
+                dmin, ri = d, r
+        if dmin < best:
+            best, kind, bi, bj, bk = dmin, DROP, ii[ri], jj[ri], -1
+    dmin, si, sk = _INF, -1, -1
+    for i in range(W):
+        if spare[i] <= 0:
+            continue
+        for k in range(T):
+            if not (ok[i, k] and count[k] < mpt[k]):
+                continue
+            d = c[i] - S[k] * p[i, k]
+            if d < dmin:
+                dmin, si, sk = d, i, k
+    if dmin < best:
+        best, kind, bi, bj, bk = dmin, ADD, si, -1, sk
+    return best, kind, bi, bj, bk
+
+
+@njit(cache=True)
+def best_swap(S, q, ok, ii, jj):
+    """Best exchange of the targets of two rounds of different types at different targets:
+    ``(delta, i, j, i2, j2)``, delta 0 with fewer than two rounds and inf with no pair.
+
+    ``delta = A[r, s] + A[s, r]``, ``A[r, s] = S_jr / q_(ir, jr) * q_(is, jr) - S_jr`` (the
+    change at target ``j_r`` when round ``r`` leaves and one of type ``i_s`` arrives); the
+    first minimum in C order of the symmetric matrix lies above its diagonal.
+    """
+    R = ii.size
+    if R < 2:
+        return 0.0, -1, -1, -1, -1
+    best, br, bs = _INF, 0, 0
+    for r in range(R):
+        ir, jr = ii[r], jj[r]
+        sq_r = S[jr] / q[ir, jr]
+        for s in range(r + 1, R):
+            i_s, js = ii[s], jj[s]
+            if ir == i_s or jr == js or not ok[i_s, jr] or not ok[ir, js]:
+                continue
+            d = (sq_r * q[i_s, jr] - S[jr]) + (S[js] / q[i_s, js] * q[ir, js] - S[js])
+            if d < best:
+                best, br, bs = d, r, s
+    return best, ii[br], jj[br], ii[bs], jj[bs]
+
+
+# ---------------------------------------------------------------- linear assignment
+@njit(cache=True)
+def linear_sum_assignment(cost):
+    """``scipy.optimize.linear_sum_assignment(cost)`` (minimise), the same algorithm: shortest
+    augmenting paths after Crouse (2016), as in SciPy's ``rectangular_lsap.cpp``, including
+    the transposition of tall matrices and the tie-breaking (remaining columns scanned in
+    reverse, a free column preferred among equal path costs). Returns (rows, cols), int64.
+
+    Raises ValueError for NaN or -inf entries, or when no complete assignment has finite cost.
+    """
+    rows, cols, _ = _lsa(cost)
+    return rows, cols
+
+
+@njit(cache=True)
+def _lsa(cost):
+    """:func:`linear_sum_assignment`, and the work done (matrix entries read)."""
+    nr, nc = cost.shape
+    work = nr * nc
+    if nr == 0 or nc == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), work
+    transpose = nc < nr
+    if transpose:
+        cm = np.ascontiguousarray(cost.T)
+        nr, nc = nc, nr
+    else:
+        cm = cost
+    for i in range(nr):
+        for j in range(nc):
+            v = cm[i, j]
+            if v != v or v == -_INF:
+                raise ValueError("matrix contains invalid numeric entries")
+    u = np.zeros(nr)
+    v = np.zeros(nc)
+    spc = np.empty(nc)
+    path = np.full(nc, -1, np.int64)
+    col4row = np.full(nr, -1, np.int64)
+    row4col = np.full(nc, -1, np.int64)
+    SR = np.zeros(nr, np.bool_)
+    SC = np.zeros(nc, np.bool_)
+    remaining = np.empty(nc, np.int64)
+    for cur in range(nr):
+        # shortest augmenting path from row cur
+        min_val = 0.0
+        n_rem = nc
+        for it in range(nc):
+            remaining[it] = nc - it - 1
+        SR[:] = False
+        SC[:] = False
+        spc[:] = _INF
+        sink = -1
+        i = cur
+        while sink == -1:
+            index = -1
+            lowest = _INF
+            SR[i] = True
+            work += n_rem
+            for it in range(n_rem):
+                j = remaining[it]
+                r = min_val + cm[i, j] - u[i] - v[j]
+                if r < spc[j]:
+                    path[j] = i
+                    spc[j] = r
+                if spc[j] < lowest or (spc[j] == lowest and row4col[j] == -1):
+                    lowest = spc[j]
+                    index = it
+            min_val = lowest
+            if min_val == _INF:
+                raise ValueError("cost matrix is infeasible")
+            j = remaining[index]
+            if row4col[j] == -1:
+                sink = j
+            else:
+                i = row4col[j]
+            SC[j] = True
+            n_rem -= 1
+            remaining[index] = remaining[n_rem]
+        # update the dual variables
+        u[cur] += min_val
+        for i in range(nr):
+            if SR[i] and i != cur:
+                u[i] += min_val - spc[col4row[i]]
+        for j in range(nc):
+            if SC[j]:
+                v[j] -= min_val - spc[j]
+        # augment the previous solution
+        j = sink
+        while True:
+            i = path[j]
+            row4col[j] = i
+            col4row[i], j = j, col4row[i]
+            if i == cur:
+                break
+    if transpose:
+        order = np.argsort(col4row)
+        return col4row[order].copy(), order.astype(np.int64), work
+    return np.arange(nr), col4row, work
+
+
+# ---------------------------------------------------------------- assignment move
+@njit(cache=True)
+def assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys, use_keys):
+    """Very large neighbourhood: take one round off every target and give the rounds (and the
+    spare rounds, at most T of a type) back optimally, at most one per target, by a linear
+    assignment. Keeps the result if it lowers the objective. Returns whether it did, and the
+    work done (matrix entries read).
+
+    The round taken off a target is the one with the largest key: ``keys[r]`` of the ``r``-th
+    nonzero of ``x`` (C order) if ``use_keys``, else its ``p``; ties go to the first.
+    """
+    W, T = x.shape
+    ii, jj = nonzero(x)
+    R = ii.size
+    any_spare = False
+    for i in range(W):
+        if spare[i] > 0:
+            any_spare = True
+    if R == 0 and not any_spare:
+        return False, 1
+    before = value(x, S, c)
+    pick = np.full(T, -1, np.int64)
+    best_key = np.empty(T)
+    for r in range(R):
+        j = jj[r]
+        key = keys[r] if use_keys else p[ii[r], j]
+        if pick[j] < 0 or key > best_key[j]:
+            pick[j] = r
+            best_key[j] = key
+    x_new = x.copy()
+    removed = np.zeros(W, np.int64)
+    n_take = 0
+    for j in range(T):
+        if pick[j] >= 0:
+            n_take += 1
+    rows_taken = np.empty(n_take, np.int64)
+    n_take = 0
+    for j in range(T):
+        if pick[j] >= 0:
+            i = ii[pick[j]]
+            x_new[i, j] -= 1
+            removed[i] += 1
+            rows_taken[n_take] = i
+            n_take += 1
+    S_base = np.empty(T)
+    cnt = np.zeros(T, np.int64)
+    for j in range(T):
+        S_base[j] = _column_value(x_new, V, q, qpow, j)
+    n_extra = np.zeros(W, np.int64)
+    n_r = n_take
+    for i in range(W):
+        n = 0
+        for j in range(T):
+            n += x_new[i, j]
+            cnt[j] += x_new[i, j]
+        left = copies[i] - n - removed[i]
+        n_extra[i] = min(max(left, 0), T)
+        n_r += n_extra[i]
+    rows = np.empty(n_r, np.int64)
+    rows[:n_take] = rows_taken
+    r = n_take
+    for i in range(W):
+        for _ in range(n_extra[i]):
+            rows[r] = i
+            r += 1
+    cost = np.empty((n_r, T))
+    all_feas = True
+    for r in range(n_r):
+        i = rows[r]
+        for k in range(T):
+            g = S_base[k] * p[i, k] - c[i]
+            if ok[i, k] and cnt[k] < mpt[k] and g > 0:
+                cost[r, k] = -g
+            else:
+                cost[r, k] = _FORBIDDEN
+                all_feas = False
+    if n_r <= T and all_feas:
+        a, b, work = _lsa(cost)                              # every round fires
+    else:
+        full = np.zeros((n_r, T + n_r))                      # dummies: not fired
+        full[:, :T] = cost
+        a, b, work = _lsa(full)
+    work += W * T
+    fine = True
+    for t in range(a.size):
+        if b[t] < T:
+            x_new[rows[a[t]], b[t]] += 1
+            if not cost[a[t], b[t]] < 1e17:
+                fine = False
+    if not fine:
+        return False, work
+    x_old = x.copy()
+    x[:, :] = x_new
+    refresh(x, S, spare, count, V, q, copies, qpow)
+    if value(x, S, c) < before - 1e-12 * max(1.0, abs(before)):
+        return True, work
+    x[:, :] = x_old
+    refresh(x, S, spare, count, V, q, copies, qpow)
+    return False, work
+
+
+# ---------------------------------------------------------------- descent
+@njit(cache=True)
+def descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, max_work, use_lsa):
+    """Steepest descent over shift and swap moves, and (when those stall and ``use_lsa``) the
+    deterministic assignment move, while the work done stays below ``max_work``.
+
+    Work counts the (round, target) pairs scanned and the matrix entries read by the linear
+    assignments, so that a caller can turn time into work. Every iteration starts below the
+    budget and finishes. Returns ``(converged, work)``: converged when no move improves.
+    """
+    W, T = x.shape
+    work = 0
+    no_keys = np.empty(0)
+    while work < max_work:
+        tol = 1e-12 * max(1.0, pairwise_sum(S))
+        ii, jj = nonzero(x)
+        R = ii.size
+        work += (R + W) * T + R * R // 2 + 1
+        d1, kind, i, j, k = best_shift(x, S, spare, count, q, p, ok, c, mpt, ii, jj)
+        d2, a, ja, b, jb = best_swap(S, q, ok, ii, jj)
+        if d1 < -tol and d1 <= d2:
+            if kind == SHIFT or kind == DROP:
+                remove(x, S, spare, count, V, q, qpow, i, j)
+            if kind == SHIFT or kind == ADD:
+                add(x, S, spare, count, q, i, k)
+            continue
+        if d2 < -tol:
+            remove(x, S, spare, count, V, q, qpow, a, ja)
+            remove(x, S, spare, count, V, q, qpow, b, jb)
+            add(x, S, spare, count, q, a, jb)
+            add(x, S, spare, count, q, b, ja)
+            continue
+        if use_lsa:
+            better, w = assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow,
+                                        no_keys, False)
+            work += w
+            if better:
+                continue
+        return True, work
+    return False, work
