@@ -70,3 +70,22 @@ def test_tracks_start_after_hits_and_drop_when_unseen(rng):
     assert len(t) == 1 and trk.new_tracks == [(0, 0, 1.0)]
     assert len(trk.step(5.0, Detections.empty())) == 1
     assert len(trk.step(7.0, Detections.empty())) == 0
+
+
+def test_false_alarms_ignored_ids_in_order_and_ended_threats_dropped(rng):
+    """False alarms (no threat) start nothing; threats confirmed in the same step get
+    consecutive ids in threat order; a threat no longer alive loses its track."""
+    trk = TruthTracker(_Still(3), rng, confirm_hits=1)
+    det = _detections(4, 0.0, 1000.0, 1e-3, 1e-3)
+    det.truth_id[:] = [-1, 2, -1, 0]
+    tracks = trk.step(0.0, det)
+    assert trk.new_tracks == [(0, 0, 0.0), (1, 2, 0.0)]
+    np.testing.assert_array_equal(tracks.truth_id, [0, 2])
+    np.testing.assert_array_equal(tracks.track_id, [0, 1])
+    tracks = trk.step(1.0, Detections.empty(), alive=np.array([True, True, False]))
+    np.testing.assert_array_equal(tracks.truth_id, [0])
+    assert trk.new_tracks == []
+    det = _detections(2, 2.0, 1000.0, 1e-3, 1e-3)
+    det.truth_id[:] = [2, 1]
+    trk.step(2.0, det)
+    assert trk.new_tracks == [(2, 1, 2.0), (3, 2, 2.0)]

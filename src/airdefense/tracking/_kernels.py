@@ -1761,3 +1761,31 @@ def truth_picture(states, idx, err, sigma_m, vel_sigma):
             P[r, 3 + a, 3 + a] = vel_sigma * vel_sigma
         quality[r] = min(max(1.0 - sigma_m[k, 0] / 1000.0, 0.0), 1.0)
     return x, P, quality
+
+
+@numba.njit(cache=True)
+def truth_step(time_s, rho, c, err, noise, tid, z, R, det_time, hits, sigma_m, last_seen,
+               track_of, next_id, confirm_hits, drop_after_s, alive, states, vel_sigma):
+    """One step of the truth tracker: the error process, the detections, the tracks kept.
+
+    ``err`` (n, 6) becomes ``rho * err + c * noise`` in place; detections (k,) with
+    ``tid < 0`` (false alarms) are left out, the others go to :func:`truth_take_detections`;
+    threats reaching confirmation get ids from ``next_id`` on in ``track_of``; then
+    :func:`truth_keep_tracks` and :func:`truth_picture` of ``states`` (n, 6). Returns the
+    threats given a track, the threats kept, ``x``, ``P``, quality and the next free id.
+    """
+    n = err.shape[0]
+    for k in range(n):
+        for a in range(6):
+            err[k, a] = rho * err[k, a] + c * noise[k, a]
+    fresh = np.zeros(0, np.int64)
+    sel = np.flatnonzero(tid >= 0)
+    if sel.size:
+        fresh = truth_take_detections(tid[sel], z[sel], R[sel], det_time[sel], hits, sigma_m,
+                                      last_seen, track_of, confirm_hits)
+        for k in fresh:
+            track_of[k] = next_id
+            next_id += 1
+    idx = truth_keep_tracks(time_s, last_seen, drop_after_s, alive, track_of, hits)
+    x, P, quality = truth_picture(states, idx, err, sigma_m, vel_sigma)
+    return fresh, idx, x, P, quality, next_id

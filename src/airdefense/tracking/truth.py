@@ -77,26 +77,19 @@ class TruthTracker:
         dt = 0.0 if self.time_s is None else max(time_s - self.time_s, 0.0)
         self.time_s = time_s
         rho = np.exp(-dt / self.tau_s)
-        self.err = rho * self.err + np.sqrt(1.0 - rho * rho) * self.rng.normal(size=self.err.shape)
-        real = detections.truth_id >= 0
-        if real.any():
-            # A filtered track averages its measurements and fuses its radars: each axis as
-            # well as the best radar measures it this step.
-            fresh = _kernels.truth_take_detections(
-                detections.truth_id[real], detections.z[real], detections.R[real],
-                detections.time_s[real], self.hits, self.sigma_m, self.last_seen, self.track_of,
-                self.confirm_hits)
-            for k in fresh:
-                self.track_of[k] = self.next_id
-                self.new_tracks.append((int(self.next_id), int(k), float(time_s)))
-                self.next_id += 1
-        idx = _kernels.truth_keep_tracks(
-            float(time_s), self.last_seen, self.drop_after_s,
-            np.ones(len(self.track_of), bool) if alive is None else np.asarray(alive, bool),
-            self.track_of, self.hits)
+        n = len(self.track_of)
+        fresh, idx, x, P, quality, self.next_id = _kernels.truth_step(
+            float(time_s), float(rho), float(np.sqrt(1.0 - rho * rho)), self.err,
+            self.rng.normal(size=self.err.shape), detections.truth_id, detections.z,
+            detections.R, detections.time_s, self.hits, self.sigma_m, self.last_seen,
+            self.track_of, self.next_id, self.confirm_hits, self.drop_after_s,
+            np.ones(n, bool) if alive is None else np.asarray(alive, bool),
+            self.truth.states(time_s), self.vel_sigma)
+        # A filtered track averages its measurements and fuses its radars (each axis as well
+        # as the best radar measures it this step): see the kernels.
+        first = self.next_id - fresh.size
+        self.new_tracks = [(first + r, int(k), float(time_s)) for r, k in enumerate(fresh)]
         if idx.size == 0:
             return Tracks.empty(time_s)
-        x, P, quality = _kernels.truth_picture(self.truth.states(time_s), idx, self.err,
-                                               self.sigma_m, self.vel_sigma)
         return Tracks(time_s=float(time_s), track_id=self.track_of[idx].copy(), x=x, P=P,
                       quality=quality, confirmed=np.ones(idx.size, bool), truth_id=idx)
