@@ -147,6 +147,10 @@ class _Run:
         self.engagement = Engagement(sc, self.events, self.rng["engagement"])
         self.tracks = None
         self.kinds = self.truth.kind_code
+        # Earliest pending launch and earliest end of a flight: steps before them skip the
+        # launch and impact stages.
+        self._next_launch = float(self.truth.launch_time_s.min()) if n else np.inf
+        self._next_end = float(self.truth.end_time_s.min()) if n else np.inf
 
     # -- helpers -------------------------------------------------------------------------
     def alive(self, t: float) -> np.ndarray:
@@ -158,12 +162,17 @@ class _Run:
 
     # -- stages --------------------------------------------------------------------------
     def launches(self, t0: float, t1: float) -> None:
+        if t1 <= self._next_launch:  # no launch is due before t1 (most steps)
+            return
         new = np.flatnonzero((self.status == _PENDING) & (self.truth.launch_time_s < t1))
         for k in new[np.argsort(self.truth.launch_time_s[new], kind="stable")]:
             tl = self.truth.launch_time_s[k]
             self.status[k] = _FLYING
             self.events.add(tl, "launch", threat=k, asset=self.truth.target_asset[k],
                             pos=self.truth.states(tl)[k])
+        pending = self.status == _PENDING
+        self._next_launch = (float(self.truth.launch_time_s[pending].min()) if pending.any()
+                             else np.inf)
 
     def sense_and_track(self, t0: float, t1: float) -> None:
         det = self.sensors.step(t0, t1, self.truth, self.alive, self.rng["sensors"])
@@ -200,8 +209,15 @@ class _Run:
         self.status[k] = _INTERCEPTED
 
     def impacts(self, t0: float, t1: float) -> None:
+        if t1 < self._next_end:  # no threat's flight ends by t1 (most steps)
+            return
         end = self.truth.end_time_s
         due = np.flatnonzero((self.status == _FLYING) & (end <= t1) & (end < self.kill_t))
+        # Every threat still to end (pending or flying) ends after t1 once these are done;
+        # kills only make this bound early, which costs one more look.
+        later = self.status < 0
+        later[due] = False
+        self._next_end = float(end[later].min()) if later.any() else np.inf
         if due.size == 0:
             return
         due = due[np.argsort(end[due], kind="stable")]
