@@ -569,46 +569,13 @@ def fly_rounds(ids, pos, aim, launch_t, max_tof, capture, vb, tb, v0, k, truth0,
     and ``miss`` (f,): see :meth:`airdefense.engagement.interceptors.InterceptorState.fly`.
     """
     f = ids.size
-    t1 = t + dt
     ended = np.zeros(f, np.bool_)
     t_end = np.empty(f)
     miss_out = np.empty(f)
     for r in range(f):
-        i = ids[r]
-        ts = min(max(launch_t[i], t), t1)
-        span = t1 - ts
-        flying = span > 1e-12
-        tau0 = ts - launch_t[i]
-        tau1 = t1 - launch_t[i]
-        step = (fly_distance(tau1, vb[i], tb[i], v0[i], k[i])
-                - fly_distance(tau0, vb[i], tb[i], v0[i], k[i]))
-        ax, ay, az = aim[i, 0] - pos[i, 0], aim[i, 1] - pos[i, 1], aim[i, 2] - pos[i, 2]
-        dist = math.sqrt(ax * ax + ay * ay + az * az)
-        den = max(dist, 1e-9)
-        spd = step / span if flying else 0.0
-        vx, vy, vz = ax / den * spd, ay / den * spd, az / den * spd
-        wx = (truth1[r, 0] - truth0[r, 0]) / dt
-        wy = (truth1[r, 1] - truth0[r, 1]) / dt
-        wz = (truth1[r, 2] - truth0[r, 2]) / dt
-        lag = ts - t
-        tau, miss = _closest(pos[i, 0], pos[i, 1], pos[i, 2], vx, vy, vz,
-                             truth0[r, 0] + wx * lag, truth0[r, 1] + wy * lag,
-                             truth0[r, 2] + wz * lag, wx, wy, wz, span)
-        hit = flying and miss <= capture[i]
-        # Passing the aim point without capture, or running out of energy, is a miss.
-        overshoot = flying and dist <= step
-        expired = flying and tau1 >= max_tof[i]
-        ended[r] = hit or overshoot or expired
-        if hit:
-            t_end[r] = ts + tau
-        elif overshoot:
-            t_end[r] = ts + min(dist / spd if spd > 0.0 else span, span)
-        else:
-            t_end[r] = ts + span
-        miss_out[r] = miss if hit else max(miss, capture[i])
-        pos[i, 0] += vx * span
-        pos[i, 1] += vy * span
-        pos[i, 2] += vz * span
+        ended[r], t_end[r], miss_out[r] = fly_round(
+            ids[r], truth0[r, 0], truth0[r, 1], truth0[r, 2], truth1[r, 0], truth1[r, 1],
+            truth1[r, 2], t, dt, pos, aim, launch_t, max_tof, capture, vb, tb, v0, k)
     return ended, t_end, miss_out
 
 
@@ -624,19 +591,8 @@ def reaim_rounds(ids, xs, g, t_ref, tau0, pos, max_tof, vb, tb, v0, k, aim, aim_
     last intercept (:func:`_solve_pair`).
     """
     for r in range(ids.size):
-        i = ids[r]
-        x = xs[r]
-        u = _solve_pair(x, g[r], pos[i, 0], pos[i, 1], pos[i, 2], vb[i], tb[i], v0[i], k[i],
-                        tau0[r], max(max_tof[i] - tau0[r], 0.5), aim_t[i] - t_ref[r], n_grid,
-                        n_iter, tol_m)
-        if math.isfinite(u):
-            aim_t[i] = t_ref[r] + u
-            aim[i, 0] = x[0] + x[3] * u
-            aim[i, 1] = x[1] + x[4] * u
-            aim[i, 2] = x[2] + x[5] * u - 0.5 * g[r] * u * u
-        else:  # the target outruns the round: keep pointing at it
-            aim_t[i] = math.nan
-            aim[i, 0], aim[i, 1], aim[i, 2] = x[0], x[1], x[2]
+        reaim_round(ids[r], xs, r, g[r], t_ref[r], tau0[r], pos, max_tof, vb, tb, v0, k, aim,
+                    aim_t, n_grid, n_iter, tol_m)
 
 
 @njit(cache=True)
@@ -649,32 +605,236 @@ def guide_and_fly(ids, s0, s1, t0, t1, terminal_s, pos, aim, aim_t, launch_t, ma
     (:func:`reaim_rounds`) at the target's true motion over the step, ``s0`` to ``s1`` (f, 3).
     Returns those of :func:`fly_rounds`.
     """
-    f = ids.size
     dt = t1 - t0
-    term = np.zeros(f, np.bool_)
-    nt = 0
-    for r in range(f):
-        i = ids[r]
-        spd = fly_speed(max(t0 - launch_t[i], 0.0), vb[i], tb[i], v0[i], k[i])
-        dx, dy, dz = s0[r, 0] - pos[i, 0], s0[r, 1] - pos[i, 1], s0[r, 2] - pos[i, 2]
-        ttg = math.sqrt(dx * dx + dy * dy + dz * dz) / max(spd, 1.0)
-        term[r] = ttg <= terminal_s and launch_t[i] <= t0
-        nt += term[r]
-    if nt:
-        rid = np.empty(nt, np.int64)
-        xs = np.empty((nt, 6))
-        t_ref = np.full(nt, t0)
-        tau0 = np.empty(nt)
-        q = 0
-        for r in range(f):
-            if term[r]:
-                i = ids[r]
-                rid[q] = i
-                for a in range(3):
-                    xs[q, a] = s0[r, a]
-                    xs[q, 3 + a] = (s1[r, a] - s0[r, a]) / dt
-                tau0[q] = max(t0 - launch_t[i], 0.0)
-                q += 1
-        reaim_rounds(rid, xs, np.zeros(nt), t_ref, tau0, pos, max_tof, vb, tb, v0, k, aim,
-                     aim_t, n_grid, n_iter, tol_m)
+    xs = np.empty((1, 6))
+    for r in range(ids.size):
+        home_round(ids[r], s0[r, 0], s0[r, 1], s0[r, 2], s1[r, 0], s1[r, 1], s1[r, 2], t0, dt,
+                   terminal_s, pos, aim, aim_t, launch_t, max_tof, vb, tb, v0, k, xs, n_grid,
+                   n_iter, tol_m)
     return fly_rounds(ids, pos, aim, launch_t, max_tof, capture, vb, tb, v0, k, s0, s1, t0, dt)
+
+
+# --- Interceptor flight step: the pieces of one step in compiled code ----------------------
+
+# Resolved when the kernels compile (these modules import this one).
+from airdefense.c2 import _kernels as _c2_kernels  # noqa: E402
+from airdefense.engagement import flyout as _flyout  # noqa: E402
+from airdefense.engagement.presets import THREAT_CLASSES  # noqa: E402
+
+_BALLISTIC = THREAT_CLASSES.index("ballistic")
+
+
+@njit(cache=True)
+def path_at(x, r, g, u):
+    """State ``u`` seconds along the predicted path of row ``r`` of states ``x`` (m, 6).
+
+    Constant acceleration ``g`` (m/s^2) downward: returns ``(px, py, pz, vx, vy, vz)``, m and
+    m/s. The one statement of :func:`airdefense.engagement.flyout.ballistic_path`.
+    """
+    return (x[r, 0] + x[r, 3] * u, x[r, 1] + x[r, 4] * u,
+            x[r, 2] + x[r, 5] * u - 0.5 * g * u * u, x[r, 3], x[r, 4], x[r, 5] - g * u)
+
+
+@njit(cache=True)
+def path_states(x, g, u, with_vel):
+    """:func:`path_at` of rows ``x`` (m, 6), ``g`` (m,) at times ``u`` (m, K) ahead.
+
+    Returns positions (m, K, 3) and, with ``with_vel``, velocities (m, K, 3) (else (0, K, 3)).
+    """
+    m, K = u.shape
+    pos = np.empty((m, K, 3))
+    vel = np.empty((m if with_vel else 0, K, 3))
+    for i in range(m):
+        for q in range(K):
+            px, py, pz, vx, vy, vz = path_at(x, i, g[i], u[i, q])
+            pos[i, q, 0], pos[i, q, 1], pos[i, q, 2] = px, py, pz
+            if with_vel:
+                vel[i, q, 0], vel[i, q, 1], vel[i, q, 2] = vx, vy, vz
+    return pos, vel
+
+
+@njit(cache=True)
+def propagate_row(x, r, g, dt):
+    """Row ``r`` of track states ``x`` ``dt`` seconds later on its path (unchanged if 0)."""
+    if dt == 0.0:
+        return x[r, 0], x[r, 1], x[r, 2], x[r, 3], x[r, 4], x[r, 5]
+    return path_at(x, r, g, dt)
+
+
+@njit(cache=True)
+def propagate_states(x, g, dt):
+    """:func:`propagate_row` of every row of ``x`` (m, 6) with ``g`` (m,): (m, 6)."""
+    m = x.shape[0]
+    out = np.empty((m, 6))
+    for i in range(m):
+        (out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4],
+         out[i, 5]) = propagate_row(x, i, g[i], dt)
+    return out
+
+
+@njit(cache=True)
+def class_gravity(code):
+    """Downward acceleration of the predicted path of a track of class ``code``, m/s^2.
+
+    Ballistic tracks fall under gravity; the others fly straight lines.
+    """
+    return _flyout.GRAVITY_MPS2 if code == _BALLISTIC else 0.0
+
+
+@njit(cache=True)
+def class_gravities(codes):
+    """:func:`class_gravity` of class codes (m,), m/s^2."""
+    out = np.empty(codes.size)
+    for i in range(codes.size):
+        out[i] = class_gravity(codes[i])
+    return out
+
+
+@njit(cache=True)
+def reaim_round(i, xs, r, g, t_ref, tau0, pos, max_tof, vb, tb, v0, k, aim, aim_t, n_grid,
+                n_iter, tol_m):
+    """Re-aim interceptor ``i`` at row ``r`` of target states ``xs`` (see :func:`reaim_rounds`).
+
+    ``g`` the path's downward acceleration, ``t_ref`` the states' time, ``tau0`` the round's
+    time since launch, s.
+    """
+    x = xs[r]
+    u = _solve_pair(x, g, pos[i, 0], pos[i, 1], pos[i, 2], vb[i], tb[i], v0[i], k[i], tau0,
+                    max(max_tof[i] - tau0, 0.5), aim_t[i] - t_ref, n_grid, n_iter, tol_m)
+    if math.isfinite(u):
+        aim_t[i] = t_ref + u
+        aim[i, 0], aim[i, 1], aim[i, 2], _, _, _ = path_at(xs, r, g, u)
+    else:  # the target outruns the round: keep pointing at it
+        aim_t[i] = math.nan
+        aim[i, 0], aim[i, 1], aim[i, 2] = x[0], x[1], x[2]
+
+
+@njit(cache=True)
+def home_round(i, ax, ay, az, bx, by, bz, t0, dt, terminal_s, pos, aim, aim_t, launch_t,
+               max_tof, vb, tb, v0, k, xs, n_grid, n_iter, tol_m):
+    """Terminal homing of interceptor ``i`` (see :func:`guide_and_fly`).
+
+    Its target moves from ``(ax, ay, az)`` at ``t0`` to ``(bx, by, bz)`` at ``t0 + dt``;
+    ``xs`` (1, 6) is scratch for the target's state.
+    """
+    spd = fly_speed(max(t0 - launch_t[i], 0.0), vb[i], tb[i], v0[i], k[i])
+    dx, dy, dz = ax - pos[i, 0], ay - pos[i, 1], az - pos[i, 2]
+    ttg = math.sqrt(dx * dx + dy * dy + dz * dz) / max(spd, 1.0)
+    if ttg <= terminal_s and launch_t[i] <= t0:
+        xs[0, 0], xs[0, 1], xs[0, 2] = ax, ay, az
+        xs[0, 3], xs[0, 4], xs[0, 5] = (bx - ax) / dt, (by - ay) / dt, (bz - az) / dt
+        reaim_round(i, xs, 0, 0.0, t0, max(t0 - launch_t[i], 0.0), pos, max_tof, vb, tb, v0,
+                    k, aim, aim_t, n_grid, n_iter, tol_m)
+
+
+@njit(cache=True)
+def fly_round(i, ax, ay, az, bx, by, bz, t, dt, pos, aim, launch_t, max_tof, capture, vb, tb,
+              v0, k):
+    """Fly interceptor ``i`` over ``[t, t + dt]`` (see :func:`fly_rounds`).
+
+    Its target moves from ``(ax, ay, az)`` at ``t`` to ``(bx, by, bz)`` at ``t + dt``. Returns
+    ``(ended, t_end, miss)``.
+    """
+    t1 = t + dt
+    ts = min(max(launch_t[i], t), t1)
+    span = t1 - ts
+    flying = span > 1e-12
+    tau0 = ts - launch_t[i]
+    tau1 = t1 - launch_t[i]
+    step = (fly_distance(tau1, vb[i], tb[i], v0[i], k[i])
+            - fly_distance(tau0, vb[i], tb[i], v0[i], k[i]))
+    ux, uy, uz = aim[i, 0] - pos[i, 0], aim[i, 1] - pos[i, 1], aim[i, 2] - pos[i, 2]
+    dist = math.sqrt(ux * ux + uy * uy + uz * uz)
+    den = max(dist, 1e-9)
+    spd = step / span if flying else 0.0
+    vx, vy, vz = ux / den * spd, uy / den * spd, uz / den * spd
+    wx = (bx - ax) / dt
+    wy = (by - ay) / dt
+    wz = (bz - az) / dt
+    lag = ts - t
+    tau, miss = _closest(pos[i, 0], pos[i, 1], pos[i, 2], vx, vy, vz, ax + wx * lag,
+                         ay + wy * lag, az + wz * lag, wx, wy, wz, span)
+    hit = flying and miss <= capture[i]
+    # Passing the aim point without capture, or running out of energy, is a miss.
+    overshoot = flying and dist <= step
+    expired = flying and tau1 >= max_tof[i]
+    if hit:
+        t_end = ts + tau
+    elif overshoot:
+        t_end = ts + min(dist / spd if spd > 0.0 else span, span)
+    else:
+        t_end = ts + span
+    pos[i, 0] += vx * span
+    pos[i, 1] += vy * span
+    pos[i, 2] += vz * span
+    return hit or overshoot or expired, t_end, miss if hit else max(miss, capture[i])
+
+
+@njit(cache=True)
+def _after(a, b):
+    """Whether ``a`` sorts after ``b`` in NumPy's order of floats (NaN last)."""
+    return b < a or (math.isnan(a) and not math.isnan(b))
+
+
+@njit(cache=True)
+def fly_step(n, active, command, fire_control, sensor_ok, launch_t, track, target, track_id,
+             track_x, track_dt, truth0, truth1, t0, t1, terminal_s, pos, aim, aim_t, max_tof,
+             capture, vb, tb, v0, k, lost, ended, t_end, miss, n_grid, n_iter, tol_m):
+    """One flight step of the interceptors ``0..n-1`` over ``[t0, t1]``.
+
+    Of the active rounds, radar-guided ones (``command``) whose fire-control radar is down
+    (``sensor_ok`` (S,) False) are lost; the others launched before ``t1`` fly, each in turn:
+    mid-course update from its track (the first row of ``track_id`` (m,) naming it, states
+    ``track_x`` (m, 6) ``track_dt`` s old, predicted with :func:`class_gravity` of its
+    inferred class and :func:`propagate_row`; :func:`reaim_round`), then :func:`home_round`
+    and :func:`fly_round` (:func:`guide_and_fly`) against its target's true positions (rows
+    of ``truth0``, ``truth1`` (n_threats, 6) at ``t0``, ``t1``; a round with no target,
+    ``target < 0``, against its aim point). A round touches only its own rows, so this equals
+    the steps one after the other over all rounds.
+
+    Writes the lost rounds into ``lost`` and the rounds whose end game came into ``ended``, in
+    order of end time (stable), with ``t_end`` (s) and ``miss`` (m) (buffers of length >= n);
+    returns their counts ``(b, e)``.
+    """
+    nb = 0
+    ne = 0
+    m = track_id.size
+    codes = _c2_kernels.classify_codes(track_x)
+    xs = np.empty((1, 6))
+    dt = t1 - t0
+    for i in range(n):
+        if not active[i]:
+            continue
+        if command[i] and not sensor_ok[fire_control[i]]:
+            lost[nb] = i
+            nb += 1
+            continue
+        if not launch_t[i] < t1:
+            continue
+        for j in range(m):
+            if track_id[j] == track[i]:
+                g = class_gravity(codes[j])
+                (xs[0, 0], xs[0, 1], xs[0, 2], xs[0, 3], xs[0, 4],
+                 xs[0, 5]) = propagate_row(track_x, j, g, track_dt)
+                reaim_round(i, xs, 0, g, t0, max(t0 - launch_t[i], 0.0), pos, max_tof, vb, tb,
+                            v0, k, aim, aim_t, n_grid, n_iter, tol_m)
+                break
+        q = target[i]
+        if q < 0:
+            ax, ay, az = aim[i, 0], aim[i, 1], aim[i, 2]
+            bx, by, bz = ax, ay, az
+        else:
+            ax, ay, az = truth0[q, 0], truth0[q, 1], truth0[q, 2]
+            bx, by, bz = truth1[q, 0], truth1[q, 1], truth1[q, 2]
+        home_round(i, ax, ay, az, bx, by, bz, t0, dt, terminal_s, pos, aim, aim_t, launch_t,
+                   max_tof, vb, tb, v0, k, xs, n_grid, n_iter, tol_m)
+        done, te, ms = fly_round(i, ax, ay, az, bx, by, bz, t0, dt, pos, aim, launch_t,
+                                 max_tof, capture, vb, tb, v0, k)
+        if done:
+            e = ne
+            while e > 0 and _after(t_end[e - 1], te):
+                ended[e], t_end[e], miss[e] = ended[e - 1], t_end[e - 1], miss[e - 1]
+                e -= 1
+            ended[e], t_end[e], miss[e] = i, te, ms
+            ne += 1
+    return nb, ne

@@ -23,6 +23,11 @@ CAPTURE_RADIUS_M = {"command": 30.0, "semi_active": 40.0, "track_via_missile": 5
 #: Guidance that needs its fire-control radar until the end game (lost with the radar).
 RADAR_GUIDED = ("command", "semi_active", "track_via_missile")
 
+#: What :meth:`InterceptorState.step` returns when no round is lost or ends (read-only).
+_NONE = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+for _a in _NONE:
+    _a.flags.writeable = False
+
 _FIELDS = ("pos", "aim", "aim_t", "speed", "target", "track", "launcher", "battery",
            "fire_control", "pk",
            "capture", "launch_t", "max_tof", "command", "active", "vb", "tb", "v0", "k")
@@ -53,6 +58,14 @@ class InterceptorState:
         self.tb = np.zeros(cap)
         self.v0 = np.ones(cap)
         self.k = np.zeros(cap)
+        self._scratch(cap)
+
+    def _scratch(self, cap: int) -> None:
+        """Output buffers of :meth:`step` (lost, ended, end times, misses), length ``cap``."""
+        self._lost = np.zeros(cap, np.int64)
+        self._ended = np.zeros(cap, np.int64)
+        self._t_end = np.zeros(cap)
+        self._miss = np.zeros(cap)
 
     def _grow(self, need: int) -> None:
         cap = self.pos.shape[0]
@@ -64,6 +77,7 @@ class InterceptorState:
             b = np.full((new,) + a.shape[1:], np.nan if name == "aim_t" else 0, a.dtype)
             b[:cap] = a
             setattr(self, name, b)
+        self._scratch(new)
 
     def flyout(self, ids: np.ndarray) -> Flyout:
         """Flyout figures of interceptors ``ids``, arrays of shape (f,)."""
@@ -178,3 +192,53 @@ class InterceptorState:
             np.ascontiguousarray(truth1, dtype=float), float(t0), float(t1), float(terminal_s),
             self.pos, self.aim, self.aim_t, self.launch_t, self.max_tof, self.capture, self.vb,
             self.tb, self.v0, self.k, 16, 5, 0.01)
+
+    def step(self, t0: float, t1: float, sensor_ok: np.ndarray, track_id: np.ndarray,
+             track_x: np.ndarray, track_dt: float, truth0: np.ndarray, truth1: np.ndarray,
+             terminal_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One flight step of every active interceptor over ``[t0, t1]``, in one kernel call.
+
+        Radar-guided rounds whose fire-control radar is down are lost (and do not fly). The
+        others launched before ``t1`` are re-aimed (:meth:`reaim`) from their track (the first
+        row naming it), propagated ``track_dt`` seconds on the path its inferred class calls
+        for (:func:`airdefense.engagement.envelope.track_gravity`), then fly with terminal
+        homing (:meth:`guide_and_fly`) against their targets' true positions; a round with no
+        target (``target < 0``) flies against its aim point. Lost and ended rounds stay active:
+        the caller retires them.
+
+        Parameters
+        ----------
+        t0, t1 : float
+            The step, s.
+        sensor_ok : ndarray of shape (S,), bool
+            Radars working.
+        track_id : ndarray of shape (m,), int
+            Track ids of the picture.
+        track_x : ndarray of shape (m, 6)
+            Track states, ENU m and m/s, at ``t0 - track_dt``.
+        track_dt : float
+            Age of the track states at ``t0``, s.
+        truth0, truth1 : ndarray of shape (n, 6)
+            True states of every threat at ``t0`` and ``t1``.
+        terminal_s : float
+            Time to go that starts the terminal phase, s.
+
+        Returns
+        -------
+        lost : ndarray of shape (b,), int
+            Rounds lost with their radar, in id order.
+        ended : ndarray of shape (e,), int
+            Rounds whose end game came in the step, in order of end time (stable).
+        t_end, miss : ndarray of shape (e,)
+            Their end times (s) and miss distances (m), as :meth:`fly`.
+        """
+        nb, ne = _kernels.fly_step(
+            self.n, self.active, self.command, self.fire_control, sensor_ok, self.launch_t,
+            self.track, self.target, track_id, track_x, float(track_dt), truth0, truth1,
+            float(t0), float(t1), float(terminal_s), self.pos, self.aim, self.aim_t,
+            self.max_tof, self.capture, self.vb, self.tb, self.v0, self.k, self._lost,
+            self._ended, self._t_end, self._miss, 16, 5, 0.01)
+        if nb == 0 and ne == 0:  # most steps: no arrays to make
+            return _NONE
+        return (self._lost[:nb].copy(), self._ended[:ne].copy(), self._t_end[:ne].copy(),
+                self._miss[:ne].copy())

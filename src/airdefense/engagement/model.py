@@ -18,8 +18,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from airdefense.engagement import _kernels
 from airdefense.engagement.envelope import feasibility, track_gravity
-from airdefense.engagement.flyout import ballistic_path
 from airdefense.engagement.interceptors import InterceptorState
 from airdefense.engagement.launchers import LauncherState
 from airdefense.engagement.pk import draw_hits
@@ -246,44 +246,38 @@ class Engagement:
         self._truth = truth
         self._sensor_ok = np.asarray(sensor_ok, bool).copy()
         ic = self.icpt
-        ids = ic.in_flight()
-        if ids.size == 0:
+        if not ic.active[: ic.n].any():
             return
-        blind = ic.command[ids] & ~sensor_ok[ic.fire_control[ids]]
-        for i in ids[blind]:
+        if tracks is not None and len(tracks):
+            tid = np.asarray(tracks.track_id, np.int64)
+            tx = np.ascontiguousarray(tracks.x, dtype=float)
+            age = t0 - tracks.time_s
+        else:
+            tid, tx, age = _NO_TRACK_ID, _NO_TRACK_X, 0.0
+        # A round fired at a false track (no threat behind it) flies to its aim point and misses.
+        # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
+        # precision track) steers on the target itself; the track's error is in the Pk.
+        lost, ended, t_end, miss = ic.step(t0, t1, self._sensor_ok, tid, tx, age,
+                                           truth.states(t0), truth.states(t1), TERMINAL_S)
+        if lost.size:
+            self._lose(t0, lost)
+        if ended.size:
+            self._end_games(truth, ended, t_end, miss, alive, kill)
+
+    def _lose(self, t0: float, lost: np.ndarray) -> None:
+        """Retire rounds lost with their fire-control radar during the step from ``t0``."""
+        ic = self.icpt
+        for i in lost:
             ic.active[i] = False
             self.icpt_outcome[int(i)] = "lost"
             self.events.add(max(t0, float(ic.launch_t[i])), "interceptor_lost", interceptor=i,
                             threat=ic.target[i], track=ic.track[i], battery=ic.battery[i],
                             launcher=ic.launcher[i], sensor=ic.fire_control[i], pos=ic.pos[i])
-        ids = ids[~blind]
-        ids = ids[ic.launch_t[ids] < t1]
-        if ids.size == 0:
-            return
-        if tracks is not None and len(tracks):
-            order = np.argsort(tracks.track_id, kind="stable")
-            sorted_ids = tracks.track_id[order]
-            pos = np.minimum(np.searchsorted(sorted_ids, ic.track[ids]), sorted_ids.size - 1)
-            have = sorted_ids[pos] == ic.track[ids]
-            if have.any():
-                rows = order[pos[have]]
-                x = tracks.x[rows]
-                g = track_gravity(x)  # the class inferred from the kinematics
-                x0 = _propagate(x, g, t0 - tracks.time_s)
-                ic.reaim(ids[have], x0[:, :3], x0[:, 3:], t=t0, gravity=g)
-        tgt = ic.target[ids]
-        # A round fired at a false track (no threat behind it) flies to its aim point and misses.
-        phantom = tgt < 0
-        s0 = truth.states(t0)[np.maximum(tgt, 0), :3]
-        s1 = truth.states(t1)[np.maximum(tgt, 0), :3]
-        if phantom.any():
-            s0[phantom] = s1[phantom] = ic.aim[ids[phantom]]
-        # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
-        # precision track) steers on the target itself; the track's error is in the Pk.
-        ended, t_end, miss = ic.guide_and_fly(ids, s0, s1, t0, t1, TERMINAL_S)
-        order = np.argsort(t_end[ended], kind="stable")
-        for i, te, ms in zip(ids[ended][order], t_end[ended][order], miss[ended][order],
-                             strict=True):
+
+    def _end_games(self, truth, ended, t_end, miss, alive, kill) -> None:
+        """Kill draws, events and assessments of the rounds ``ended`` (in end-time order)."""
+        ic = self.icpt
+        for i, te, ms in zip(ended, t_end, miss, strict=True):
             ic.active[i] = False
             k = int(ic.target[i])
             live = k >= 0 and alive(k, te)
@@ -337,10 +331,13 @@ class Engagement:
         })
 
 
+#: The track arguments of a step without a track picture.
+_NO_TRACK_ID = np.zeros(0, np.int64)
+_NO_TRACK_X = np.zeros((0, 6))
+
+
 def _propagate(x: np.ndarray, g: np.ndarray, dt: float) -> np.ndarray:
     """Track states ``dt`` seconds later along their predicted paths, shape (m, 6)."""
-    if len(x) == 0 or dt == 0:
-        return np.asarray(x, float).copy()
-    pos, vel = ballistic_path(x, g)(np.full((len(x), 1), float(dt)))
-    return np.hstack([pos[:, 0], vel[:, 0]])
+    return _kernels.propagate_states(np.ascontiguousarray(x, dtype=float).reshape(-1, 6),
+                                     np.ascontiguousarray(g, dtype=float), float(dt))
 
