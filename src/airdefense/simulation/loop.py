@@ -175,7 +175,10 @@ class _Run:
                              else np.inf)
 
     def sense_and_track(self, t0: float, t1: float) -> None:
-        det = self.sensors.step(t0, t1, self.truth, self.alive, self.rng["sensors"])
+        alive_t1 = self.alive(t1)  # nothing ends between the scans and the tracker
+        det = self.sensors.step(t0, t1, self.truth,
+                                lambda t: alive_t1 if t == t1 else self.alive(t),
+                                self.rng["sensors"])
         # Rows of threats not seen before by their radar (usually none after the first scans).
         fresh = (np.flatnonzero(det.truth_id >= 0) if len(det) else np.zeros(0, int))
         fresh = fresh[~self.seen[det.truth_id[fresh], det.sensor[fresh]]]
@@ -191,7 +194,7 @@ class _Run:
                 self.events.add(det.time_s[r], "detection", threat=det.truth_id[r], sensor=si,
                                 battery=self.sc.sensors[si].battery, pos=enu[r])
         if hasattr(self.tracker, "new_tracks"):
-            self.tracks = self.tracker.step(t1, det, alive=self.alive(t1))
+            self.tracks = self.tracker.step(t1, det, alive=alive_t1)
             for tid, threat, ts in self.tracker.new_tracks:
                 self.events.add(ts, "track_start", track=tid, threat=threat)
         else:
