@@ -74,7 +74,9 @@ def track_gravity(tracks_x: np.ndarray, kind=None, predict=None) -> np.ndarray:
         from airdefense.c2.evaluation import class_codes
 
         kind = class_codes(tracks_x) if m else np.zeros(0, int)
-    return np.where(kind_codes(kind) == _KIND_INDEX["ballistic"], GRAVITY_MPS2, 0.0)
+    codes = kind_codes(kind)
+    return _kernels.class_gravities(np.ascontiguousarray(codes, np.int64).ravel()).reshape(
+        codes.shape)
 
 
 def envelope_margin(launchers, pos, vel, tof, h, trailing: int = 0

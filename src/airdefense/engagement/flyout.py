@@ -190,24 +190,21 @@ def ballistic_path(x: np.ndarray, gravity: np.ndarray | None = None
     -------
     callable
         ``path(u (m, ...), with_vel=True) -> (pos (m, ..., 3), vel (m, ..., 3) or None)`` at
-        times ``u`` ahead, s.
+        times ``u`` ahead, s (compiled: :func:`airdefense.engagement._kernels.path_at`).
     """
     x = np.asarray(x, float)
     g = np.zeros(x.shape[0]) if gravity is None else np.asarray(gravity, float)
 
     def path(u, with_vel: bool = True):
         u = np.asarray(u, float)
-        extra = (1,) * (u.ndim - 1)
-        p = x[:, :3].reshape((-1,) + extra + (3,))
-        v = x[:, 3:].reshape((-1,) + extra + (3,))
-        gg = g.reshape((-1,) + extra)
-        pos = p + v * u[..., None]
-        pos[..., 2] -= 0.5 * gg * u * u
-        if not with_vel:
-            return pos, None
-        vel = np.broadcast_to(v, pos.shape).copy()
-        vel[..., 2] -= gg * u
-        return pos, vel
+        m = x.shape[0]
+        lead = np.broadcast_shapes((m,) + (1,) * (u.ndim - 1), u.shape) if u.ndim else (m,)
+        K = int(np.prod(lead[1:], dtype=np.int64))
+        uu = np.ascontiguousarray(np.broadcast_to(u, lead)).reshape(lead[0], K)
+        xs = np.ascontiguousarray(np.broadcast_to(x, (lead[0], 6)))
+        gs = np.ascontiguousarray(np.broadcast_to(g, lead[:1]))
+        pos, vel = _kernels.path_states(xs, gs, uu, bool(with_vel))
+        return pos.reshape(lead + (3,)), (vel.reshape(lead + (3,)) if with_vel else None)
 
     # The intercept kernels take the path as its state and gravity.
     path.state = np.ascontiguousarray(x)
