@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -51,22 +53,29 @@ def summarize(res, scenario, truth) -> dict:
     """
     th = res.threats
     launched = th[th.state != "not_launched"]
-    by_type = (
-        launched.assign(intercepted=launched.state.eq("intercepted"),
-                        leaked=launched.state.eq("impacted"),
-                        other=~launched.state.isin(["intercepted", "impacted"]))
-        .groupby(["kind", "preset"], observed=True)
-        .agg(launched=("threat_id", "size"), intercepted=("intercepted", "sum"),
-             leaked=("leaked", "sum"), other=("other", "sum"), unit_cost=("unit_cost", "first"))
-        .reset_index()
-    )
+    state = launched.state.to_numpy()
+    intercepted, leaked = state == "intercepted", state == "impacted"
+    groups, first, sizes, idx = _groups(launched.kind.to_numpy(), launched.preset.to_numpy())
+    by_type = pd.DataFrame({
+        "kind": groups[0], "preset": groups[1], "launched": sizes,
+        "intercepted": np.bincount(idx, intercepted, len(first)).astype(np.int64),
+        "leaked": np.bincount(idx, leaked, len(first)).astype(np.int64),
+        "other": np.bincount(idx, ~(intercepted | leaked), len(first)).astype(np.int64),
+        "unit_cost": launched.unit_cost.to_numpy(float)[first],
+    })
     ic = res.interceptors
-    by_icpt = (
-        ic.assign(hit=ic.outcome.eq("hit"))
-        .groupby("type").agg(fired=("interceptor_id", "size"), hits=("hit", "sum"),
-                             cost=("unit_cost", "sum"))
-        .reset_index()
-    ) if len(ic) else pd.DataFrame(columns=["type", "fired", "hits", "cost"])
+    if len(ic):
+        (types,), _, fired, idx = _groups(ic.type.to_numpy())
+        cost = ic.unit_cost.to_numpy(float)
+        by_icpt = pd.DataFrame({
+            "type": types, "fired": fired,
+            "hits": np.bincount(idx, ic.outcome.to_numpy() == "hit",
+                                len(types)).astype(np.int64),
+            # Exactly rounded sums (the same as a running sum of one type's equal costs).
+            "cost": np.array([math.fsum(cost[idx == g]) for g in range(len(types))], float),
+        })
+    else:
+        by_icpt = pd.DataFrame(columns=["type", "fired", "hits", "cost"])
     defence_cost = float(ic.unit_cost.sum()) if len(ic) else 0.0
     attack_cost = float(launched.unit_cost.sum())
     value_lost = float(res.assets.value_lost.sum())
@@ -89,6 +98,23 @@ def summarize(res, scenario, truth) -> dict:
         "by_type": by_type,
         "by_interceptor": by_icpt,
     }
+
+
+def _groups(*keys: np.ndarray) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+    """Groups of rows by string keys, in sorted key order: the keys of each group, the first
+    row of each, the group sizes (int64) and each row's group."""
+    n = len(keys[0])
+    if n == 0:
+        return [np.array([], object) for _ in keys], np.zeros(0, int), np.zeros(0, np.int64), \
+            np.zeros(0, int)
+    codes = [np.unique(k.astype(str), return_inverse=True) for k in keys]
+    combined = np.zeros(n, np.int64)
+    for uniq, inv in codes:
+        combined = combined * len(uniq) + inv
+    _, first, idx, sizes = np.unique(combined, return_index=True, return_inverse=True,
+                                     return_counts=True)
+    return ([np.asarray(k, object)[first] for k in keys], first, sizes.astype(np.int64),
+            idx.ravel())
 
 
 def _money(x: float) -> str:

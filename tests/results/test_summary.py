@@ -1,0 +1,79 @@
+"""Summary tables per threat type and per interceptor type against pandas' groupby."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airdefense import load_scenario, simulate
+from airdefense.results.summary import summarize
+
+EXAMPLE_1 = Path(__file__).resolve().parents[2] / "examples" / "01_drone_wave.yaml"
+STATES = ["intercepted", "impacted", "completed", "airborne", "not_launched"]
+
+
+@pytest.fixture(scope="module")
+def run():
+    sc = load_scenario(EXAMPLE_1)
+    res = simulate(sc, seed=1, tracking="truth")
+    from airdefense.threats import build_threats
+
+    return sc, res, build_threats(sc, np.random.default_rng(0))
+
+
+def _reference(threats, interceptors):
+    """The tables as pandas groupby statements."""
+    launched = threats[threats.state != "not_launched"]
+    by_type = (
+        launched.assign(intercepted=launched.state.eq("intercepted"),
+                        leaked=launched.state.eq("impacted"),
+                        other=~launched.state.isin(["intercepted", "impacted"]))
+        .groupby(["kind", "preset"], observed=True)
+        .agg(launched=("threat_id", "size"), intercepted=("intercepted", "sum"),
+             leaked=("leaked", "sum"), other=("other", "sum"), unit_cost=("unit_cost", "first"))
+        .reset_index())
+    by_icpt = (
+        interceptors.assign(hit=interceptors.outcome.eq("hit"))
+        .groupby("type").agg(fired=("interceptor_id", "size"), hits=("hit", "sum"),
+                             cost=("unit_cost", "sum"))
+        .reset_index())
+    return by_type, by_icpt
+
+
+_rows = st.lists(st.tuples(st.sampled_from(["drone", "cruise", "ballistic"]),
+                           st.sampled_from(["shahed136", "kh101", "a", "b"]),
+                           st.sampled_from(STATES), st.sampled_from([35e3, 13e6, 3e6])),
+                 min_size=0, max_size=40)
+_shots = st.lists(st.tuples(st.sampled_from(["pac3", "tor_9m338", "hawk_mim23"]),
+                            st.sampled_from(["hit", "miss", "in_flight", "lost"])),
+                  min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_rows, _shots)
+def test_tables_match_pandas_groupby(run, rows, shots):
+    """Counts per (kind, preset) in key order, the first unit cost of each group, and fired,
+    hits and cost per interceptor type: as pandas computes them."""
+    sc, res, truth = run
+    res = copy.copy(res)
+    kind, preset, state, cost = (list(c) for c in zip(*rows, strict=True)) if rows else (
+        [], [], [], [])
+    res.threats = pd.DataFrame({"threat_id": np.arange(len(rows)), "kind": kind,
+                                "preset": preset, "state": state,
+                                "unit_cost": np.array(cost, float)})
+    icost = {"pac3": 4e6, "tor_9m338": 7.5e5, "hawk_mim23": 2.5e5}
+    res.interceptors = pd.DataFrame({
+        "interceptor_id": np.arange(len(shots)), "type": [s[0] for s in shots],
+        "outcome": [s[1] for s in shots], "unit_cost": [icost[s[0]] for s in shots]})
+    got = summarize(res, sc, truth)
+    want_type, want_icpt = _reference(res.threats, res.interceptors)
+    pd.testing.assert_frame_equal(got["by_type"], want_type, check_dtype=len(want_type) > 0,
+                                  check_index_type=False)
+    pd.testing.assert_frame_equal(got["by_interceptor"], want_icpt)
+    assert got["threats_launched"] == int(want_type.launched.sum())
