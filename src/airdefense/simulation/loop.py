@@ -179,10 +179,12 @@ class _Run:
         det = self.sensors.step(t0, t1, self.truth,
                                 lambda t: alive_t1 if t == t1 else self.alive(t),
                                 self.rng["sensors"])
-        # Rows of threats not seen before by their radar (usually none after the first scans).
-        fresh = (np.flatnonzero(det.truth_id >= 0) if len(det) else np.zeros(0, int))
-        fresh = fresh[~self.seen[det.truth_id[fresh], det.sensor[fresh]]]
-        if fresh.size:
+        # Rows of threats not seen before by their radar (usually none after the first scans;
+        # a false alarm's -1 reads the last row, then is masked out).
+        who = det.truth_id
+        new = (who >= 0) & ~self.seen[who, det.sensor] if len(det) and self.n else None
+        if new is not None and new.any():
+            fresh = np.flatnonzero(new)
             # First detection of each threat by each radar (rows are in scan-time order).
             pair = det.truth_id[fresh] * self.seen.shape[1] + det.sensor[fresh]
             _, first = np.unique(pair, return_index=True)
