@@ -3,6 +3,8 @@ Ahuja-style random instances.
 
 Run: ``.venv/bin/python benchmarks/bench_wta.py [--limit 120] [--part andersen|ahuja|all]``
 or ``.venv/bin/python -m pytest benchmarks/bench_wta.py -m benchmark -s``.
+``--part compiled`` compares the compiled heuristic with its NumPy reference
+(``tests/assignment/_reference_heuristic.py``): table 3.
 
 Tables (markdown on stdout):
 
@@ -12,7 +14,11 @@ Tables (markdown on stdout):
    approaches; plus the heuristic's objective at 1 s;
 2. Ahuja-style ``N x N`` instances (V ~ U[25, 100], p ~ U[0.6, 0.9], one copy each, 20 seeds
    from ``SeedSequence(0).spawn(20)``): the exact solver's time (median, max) and the
-   heuristic's and greedy's gap to the exact solver's proven bound.
+   heuristic's and greedy's gap to the exact solver's proven bound;
+3. the compiled heuristic against the NumPy one it replaced: the time of every WTA solve of
+   example-2 truth replications (seeds 2, 3, 4; same summaries), and on the Andersen
+   instances the time at equal work (kick rule, no time limit: same x) and the objective
+   reached in 1 s.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import argparse
 import csv
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -35,7 +42,8 @@ from airdefense.assignment import (
     read_andersen,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "wta-andersen2022"
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data" / "wta-andersen2022"
 PAPER_APPROACH = "branch-and-adjust_delta_0.00001"
 
 
@@ -139,6 +147,100 @@ def heuristic_cycle_ms(repeats: int = 5, seed: int = 0) -> float:
     return 1e3 * best
 
 
+def _reference():
+    """The NumPy heuristic the kernels replaced (kept in the tests as their reference)."""
+    sys.path.insert(0, str(REPO))
+    from tests.assignment import _reference_heuristic
+    return _reference_heuristic
+
+
+def cycle_table(seeds=(2, 3, 4), repeats: int = 3) -> str:
+    """Markdown table: time of the control unit's WTA solves in one example-2 truth replication
+    (best of ``repeats`` after a warm-up), compiled and NumPy heuristic, with the summaries."""
+    from airdefense import simulate
+    from airdefense.assignment import heuristic
+    from airdefense.c2 import wta
+
+    ref = _reference()
+    acc = {"assigner": 0.0, "solver": 0.0, "n": 0}
+    solve_c2, solve_new = wta.WTAAssigner._solve, heuristic.HeuristicSolver.solve
+
+    def timed_c2(self, *a, **k):
+        t0 = time.perf_counter()
+        out = solve_c2(self, *a, **k)
+        acc["assigner"] += time.perf_counter() - t0
+        acc["n"] += 1
+        return out
+
+    def timed(solve):
+        def run(self, *a, **k):
+            t0 = time.perf_counter()
+            out = solve(self, *a, **k)
+            acc["solver"] += time.perf_counter() - t0
+            return out
+        return run
+
+    lines = ["| seed | heuristic | WTA solves | `WTAAssigner._solve` ms | of which "
+             "`HeuristicSolver.solve` ms | replication s | (leaked, fired, value lost) |",
+             "|---|---|---|---|---|---|---|"]
+    wta.WTAAssigner._solve = timed_c2
+    try:
+        for label, solve in (("compiled", solve_new), ("NumPy reference", ref.HeuristicSolver.solve)):
+            heuristic.HeuristicSolver.solve = timed(solve)
+            simulate(REPO / "examples" / "02_layered_city.yaml", seed=1, tracking="truth")
+            for seed in seeds:
+                best = (np.inf, np.inf, np.inf)
+                for _ in range(repeats):
+                    acc.update(assigner=0.0, solver=0.0, n=0)
+                    t0 = time.perf_counter()
+                    res = simulate(REPO / "examples" / "02_layered_city.yaml", seed=seed,
+                                   tracking="truth")
+                    wall = time.perf_counter() - t0
+                    best = tuple(min(a, b) for a, b in
+                                 zip(best, (acc["assigner"], acc["solver"], wall), strict=True))
+                summ = res.summary
+                lines.append(f"| {seed} | {label} | {acc['n']} | {1e3 * best[0]:.1f} | "
+                             f"{1e3 * best[1]:.1f} | {best[2]:.2f} | ({summ['leaked']}, "
+                             f"{summ['interceptors_fired']}, {summ['value_lost']:.2f}) |")
+                print(lines[-1], flush=True)
+    finally:
+        wta.WTAAssigner._solve = solve_c2
+        heuristic.HeuristicSolver.solve = solve_new
+    return "\n".join(lines)
+
+
+def compiled_andersen_table(kicks: int = 3, limit_s: float = 1.0, repeats: int = 2) -> str:
+    """Markdown table: compiled against NumPy heuristic on every shared Andersen instance, at
+    equal work (``max_kicks=kicks``, no time limit, best of ``repeats``) and at ``limit_s``."""
+    ref = _reference()
+    files = sorted(DATA.glob("wta_*.txt"),
+                   key=lambda p: tuple(int(v) for v in p.stem[4:].split("x")))
+    lines = [f"| instance | objective, {kicks} kicks (both) | same x | compiled s | NumPy s | "
+             f"speed-up | compiled, {limit_s:g} s | NumPy, {limit_s:g} s |",
+             "|---|---|---|---|---|---|---|---|"]
+    HeuristicSolver(max_kicks=2).solve(read_andersen(files[0]), time_limit_s=np.inf)  # compile
+    for f in files:
+        prob = read_andersen(f)
+        out = {}
+        for label, cls in (("new", HeuristicSolver), ("ref", ref.HeuristicSolver)):
+            best = np.inf
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                sol = cls(max_kicks=kicks).solve(prob, time_limit_s=np.inf,
+                                                 rng=np.random.default_rng(0))
+                best = min(best, time.perf_counter() - t0)
+            timed = cls(max_kicks=10**9).solve(prob, time_limit_s=limit_s,
+                                               rng=np.random.default_rng(0))
+            out[label] = (sol, best, timed)
+        new, ref_ = out["new"], out["ref"]
+        same = np.array_equal(new[0].x, ref_[0].x)
+        lines.append(f"| {f.stem[4:]} | {new[0].objective:.6f} | {'yes' if same else 'NO'} | "
+                     f"{new[1]:.3f} | {ref_[1]:.3f} | {ref_[1] / new[1]:.1f}x | "
+                     f"{new[2].objective:.6f} | {ref_[2].objective:.6f} |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 @pytest.mark.benchmark
 def test_bench_heuristic_cycle():
     """A 20 x 40 masked problem: the heuristic answers in a few ms (best of 5; < 50 ms)."""
@@ -156,10 +258,19 @@ def test_bench_wta():
     print(ahuja_table())
 
 
+@pytest.mark.benchmark
+@pytest.mark.skipif(not DATA.is_dir(), reason="shared Andersen instances not present")
+def test_bench_wta_compiled():
+    """Compiled heuristic against the NumPy one: simulation cycles and Andersen instances."""
+    print("\n" + machine())
+    print(cycle_table())
+    print(compiled_andersen_table())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=float, default=120.0, help="exact time limit, s")
-    ap.add_argument("--part", choices=["andersen", "ahuja", "all"], default="all")
+    ap.add_argument("--part", choices=["andersen", "ahuja", "compiled", "all"], default="all")
     ap.add_argument("--seeds", type=int, default=20)
     args = ap.parse_args()
     print(machine())
@@ -167,6 +278,9 @@ def main() -> None:
         print(andersen_table(limit_s=args.limit))
     if args.part in ("ahuja", "all"):
         print(ahuja_table(seeds=args.seeds))
+    if args.part == "compiled":
+        print(cycle_table())
+        print(compiled_andersen_table())
 
 
 if __name__ == "__main__":

@@ -478,14 +478,18 @@ def _lsa(cost):
             lowest = _INF
             SR[i] = True
             work += n_rem
+            row = cm[i]
+            ui = u[i]
             for it in range(n_rem):
                 j = remaining[it]
-                r = min_val + cm[i, j] - u[i] - v[j]
-                if r < spc[j]:
+                r = min_val + row[j] - ui - v[j]
+                sj = spc[j]
+                if r < sj:
                     path[j] = i
                     spc[j] = r
-                if spc[j] < lowest or (spc[j] == lowest and row4col[j] == -1):
-                    lowest = spc[j]
+                    sj = r
+                if sj < lowest or (sj == lowest and row4col[j] == -1):
+                    lowest = sj
                     index = it
             min_val = lowest
             if min_val == _INF:
