@@ -29,7 +29,7 @@ __all__ = ["GreedySolver", "HeuristicSolver", "greedy_assignment", "local_search
 
 _QMIN = 1e-12  # floor on 1 - p, so that removing a sure-kill round stays a division
 _TABLE_MAX = 1 << 22  # most entries of the table of powers q ** k (32 MiB)
-_WORK_PER_S = 1e7  # descent work units a second, a low first guess (about 1e8-1e9 measured)
+_WORK_PER_S = 1e7  # descent work units a second, a low first guess (about 5e8 measured)
 _NO_LIMIT = 1 << 62
 
 
