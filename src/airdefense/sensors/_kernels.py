@@ -2,9 +2,21 @@
 
 A scan of example 2 covers a few radars against tens of targets: per-call overhead, not
 arithmetic, set the cost of the NumPy form. :class:`airdefense.sensors.radar.RadarNetwork`
-keeps the public API and the random draws (made with the caller's generator, in NumPy, in the
-order and amounts of the NumPy form) and calls these kernels between the draws; each loops over
-radars, looks or returns in compiled code. Results are repeatable across processes; the
+keeps the public API; without terrain a scan is one call of :func:`scan` (with terrain, two:
+:func:`scan_returns` and :func:`scan_report`, with the line-of-sight test between them), which
+runs the stage kernels below, each a loop over radars, looks or returns in compiled code.
+
+Random numbers are drawn inside, with the caller's Generator; numba's generator methods equal
+NumPy's, tested. This departs from the project's rule (draws in NumPy, passed in as arrays): the
+kernels make the same calls, in the same order and amounts, as the NumPy form did (see
+:func:`scan`), and numba's ``gamma``, ``standard_normal``, ``poisson``, ``random`` and
+``standard_exponential`` give NumPy's numbers and leave the generator in NumPy's state
+(tests/sensors/test_rng_in_kernels.py checks each form used, over many seeds and bit
+generators, so that a release that diverges is caught). The generator is passed as the raw
+pointers of its bit generator (:func:`generator_pointers`, rebuilt by :func:`generator`):
+numba's unboxing of a Generator argument costs about 10 us a call.
+
+Results are repeatable across processes; the
 transcendental functions are the C library's, so they may differ from NumPy's (vectorised) ones
 in the last bit. A float ``a % b`` is ``np.mod(a, b)`` (the sign of ``b``, +0 for an exact
 multiple).
@@ -33,10 +45,14 @@ return columns ``RF_*``) and integers ``wi`` (``LI_*``, then ``RI_*``); row ``j`
 
 from __future__ import annotations
 
+import ctypes
 import math
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 _TWO_PI = 2.0 * math.pi
 _INV_TWO_PI = 1.0 / _TWO_PI
@@ -80,14 +96,16 @@ RC_MAX_RDOT = G_N + 19  # largest range rate of a false alarm, m/s
 RC_REF_SNR = G_N + 20  # reference SNR, linear
 RC_NOISE_FLOOR = G_N + 21  # smallest sigma scale
 RC_SIGMA = G_N + 22  # 4 columns: sigmas of range (m), azimuth, elevation (rad), range rate (m/s, NaN)
+RC_GAMMA_SHAPE = G_N + 26  # gamma shape of the fluctuation draw (1: Swerling 1, else 2)
+RC_GAMMA_SCALE = G_N + 27  # its scale, 1 / shape
 # The radar's sweep, columns of ``rc`` too.
-RC_PHASE = G_N + 26  # fraction of the current sweep done, [0, 1)
-RC_T_LAST = G_N + 27  # end of the previous call, s
-SW_RATE = G_N + 28  # sweeps per second (this call's, written by scan_looks)
-SW_FRAC = G_N + 29  # fraction of a sweep done in the call (0 if the radar made no look)
-SW_PHASE = G_N + 30  # sweep phase at the end of the call
-SW_LAM = G_N + 31  # mean number of false alarms in the call
-RC_N = G_N + 32
+RC_PHASE = G_N + 28  # fraction of the current sweep done, [0, 1)
+RC_T_LAST = G_N + 29  # end of the previous call, s
+SW_RATE = G_N + 30  # sweeps per second (this call's, written by scan_looks)
+SW_FRAC = G_N + 31  # fraction of a sweep done in the call (0 if the radar made no look)
+SW_PHASE = G_N + 32  # sweep phase at the end of the call
+SW_LAM = G_N + 33  # mean number of false alarms in the call
+RC_N = G_N + 34
 
 # Looks, columns of ``wf`` and ``wi`` (written by scan_looks).
 LF_TAU = 0  # look time, s
@@ -121,6 +139,56 @@ FA_DET = 6
 FA_N = 7
 
 _jit = numba.njit(cache=True, error_model="numpy")
+
+
+# --------------------------------------------------------------------------------------------
+# The caller's random generator inside a kernel
+
+# Entries of the pointer array of a bit generator (see generator_pointers).
+_BG_FIELDS = ("state_address", "state", "fnptr_next_uint64", "fnptr_next_uint32",
+              "fnptr_next_double")
+_GENERATOR = types.NumPyRandomGeneratorType("NumPyRandomGeneratorType")
+_BIT_GENERATOR = types.NumPyRandomBitGeneratorType("bit_generator")
+
+
+def generator_pointers(rng: np.random.Generator) -> np.ndarray:
+    """What numba's ``Generator`` holds of ``rng``'s bit generator, as uintp (5,).
+
+    The state address, the state and the ``next_uint64``, ``next_uint32`` and ``next_double``
+    functions of ``rng.bit_generator.ctypes``: the fields numba's unboxing of a Generator
+    argument fills (with three ``ctypes.cast`` calls, about 10 us a call; this array is built
+    once per generator and passed instead). Valid while ``rng`` lives.
+    """
+    ct = rng.bit_generator.ctypes
+    cast, void_p = ctypes.cast, ctypes.c_void_p
+    return np.array([ct.state_address, ct.state.value, cast(ct.next_uint64, void_p).value,
+                     cast(ct.next_uint32, void_p).value, cast(ct.next_double, void_p).value],
+                    np.uintp)
+
+
+@intrinsic
+def generator(typingctx, ptrs):
+    """numba ``Generator`` of the bit generator whose :func:`generator_pointers` are ``ptrs``.
+
+    Builds the struct numba's unboxing of a ``numpy.random.Generator`` argument builds, from
+    the pointer array (no Python object: the caller keeps the generator alive); its methods
+    draw from, and advance, the caller's generator.
+    """
+    if not (isinstance(ptrs, types.Array) and ptrs.dtype == types.uintp and ptrs.ndim == 1):
+        return None
+    sig = _GENERATOR(ptrs)
+
+    def codegen(context, builder, sig, args):
+        arr = context.make_array(sig.args[0])(context, builder, args[0])
+        bits = cgutils.create_struct_proxy(_BIT_GENERATOR)(context, builder)
+        for k, name in enumerate(_BG_FIELDS):
+            setattr(bits, name, builder.load(builder.gep(arr.data, [ir.Constant(ir.IntType(64),
+                                                                                  k)])))
+        gen = cgutils.create_struct_proxy(_GENERATOR)(context, builder)  # zeroed: no parent
+        gen.bit_generator = bits._getvalue()
+        return gen._getvalue()
+
+    return sig, codegen
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,7 +391,7 @@ def occupancy(rc, tracked, rate):
 
 
 # --------------------------------------------------------------------------------------------
-# The scan, stage by stage (RadarNetwork._scan draws the random numbers between them)
+# The scan, stage by stage
 
 
 @_jit
@@ -657,13 +725,6 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
 
 
 @_jit
-def detect_and_track(m, nr, noise, rc, wf, wi, tracked, misses, next_look):
-    """:func:`detect` then :func:`update_tracks` (no terrain between them)."""
-    detect(nr, noise, rc, wf, wi)
-    return update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look)
-
-
-@_jit
 def false_alarms(t, counts, u, expo, rc, out):
     """False alarms of the call from uniform draws ``u`` (total, 4) and exponential ``expo``.
 
@@ -775,3 +836,99 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
             rc[i, RC_PHASE] = rc[i, SW_PHASE]
         rc[i, RC_T_LAST] = t
     return time_s, sensor, z, R, enu, snr_db, truth_id
+
+
+# --------------------------------------------------------------------------------------------
+# The whole scan, random draws included (with the caller's generator)
+
+
+@_jit
+def scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
+                 tracked, next_look, cell_sizes, wf, wi, rng_ptrs):
+    """First half of a scan: looks, fluctuation, merged returns and detector decisions.
+
+    :func:`scan_looks`, then one fluctuation draw per look (``rng.gamma(shape, scale)`` with
+    the radar's ``RC_GAMMA_SHAPE``/``RC_GAMMA_SCALE``, in look order; NumPy's
+    ``rng.gamma(shape_array, scale_array, size=m)`` draws the same numbers element by
+    element), :func:`merge_returns`, two standard normals per return (``(2, nr)``) and
+    :func:`detect`. Draws nothing where there is nothing to draw (no look, no return).
+
+    The random numbers are drawn here from the caller's generator, through its
+    :func:`generator_pointers` ``rng_ptrs``: numba's generator methods give NumPy's numbers and
+    leave the generator in NumPy's state (tests/sensors/test_rng_in_kernels.py checks every
+    call used here).
+
+    Returns (looks, returns, looks merged away, hits).
+    """
+    rng = generator(rng_ptrs)
+    m = scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
+                   tracked, next_look, wf, wi)
+    nr = 0
+    merged = 0
+    hits = 0
+    if m:
+        g = np.empty(m)
+        for j in range(m):
+            i = wi[j, LI_RADAR]
+            g[j] = rng.gamma(rc[i, RC_GAMMA_SHAPE], rc[i, RC_GAMMA_SCALE])
+        nr, merged = merge_returns(m, g, states, rc, cell_sizes, wf, wi)
+        if nr:
+            noise = rng.standard_normal((2, nr))
+            hits = detect(nr, noise, rc, wf, wi)
+    return m, nr, merged, hits
+
+
+@_jit
+def scan_report(t, m, nr, launch, rc, operational, tracked, misses, next_look, wf, wi,
+                rng_ptrs):
+    """Second half of a scan: track tables, false alarms and noisy measurements.
+
+    :func:`update_tracks` (when there are returns), four standard normals per reported return
+    (``(reported, 4)``), one Poisson count of false alarms per radar in radar order
+    (``rng.poisson(lam)``, scalar), four uniforms (``(total, 4)``) and one standard
+    exponential per alarm, :func:`false_alarms`, four standard normals per alarm kept
+    (``(kept, 4)``), then :func:`measure` (which ends the call). Random numbers as in
+    :func:`scan_returns`.
+
+    Returns (measure's seven arrays, (reported, refused, false alarms)).
+    """
+    rng = generator(rng_ptrs)
+    nd = 0
+    refused = 0
+    if nr:
+        nd, refused = update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look)
+    noise_det = rng.standard_normal((nd, 4)) if nd else np.empty((0, 4))
+    k = rc.shape[0]
+    counts = np.empty(k, np.int64)
+    total = 0
+    for i in range(k):
+        counts[i] = rng.poisson(rc[i, SW_LAM])
+        total += counts[i]
+    fa = np.empty((total, FA_N))
+    nf = 0
+    if total:
+        u = rng.random((total, 4))
+        expo = rng.standard_exponential(total)
+        nf = false_alarms(t, counts, u, expo, rc, fa)
+    noise_fa = rng.standard_normal((nf, 4)) if nf else np.empty((0, 4))
+    out = measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational)
+    return out, (nd, refused, nf)
+
+
+@_jit
+def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, operational,
+         tracked, misses, next_look, cell_sizes, wf, wi, rng_ptrs):
+    """A whole scan without terrain in one call: :func:`scan_returns` then :func:`scan_report`.
+
+    Draws its random numbers from the caller's generator (see :func:`scan_returns`), in this
+    order: fluctuation, detector, measurement noise of the reported returns, false-alarm
+    counts per radar, their positions and excesses, then their noise.
+
+    Returns (measure's seven arrays, (looks, reported, false alarms, merged, refused)).
+    """
+    m, nr, merged, _ = scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc,
+                                    operational, tracked, next_look, cell_sizes, wf, wi,
+                                    rng_ptrs)
+    out, c = scan_report(t, m, nr, launch, rc, operational, tracked, misses, next_look, wf, wi,
+                         rng_ptrs)
+    return out, (m, c[0], c[2], merged, c[1])

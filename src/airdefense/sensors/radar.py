@@ -29,8 +29,10 @@ fell in that interval:
 A radar that is not operational (:meth:`RadarNetwork.set_operational`) makes no looks and loses
 its tracks.
 
-The per-call arithmetic runs in compiled kernels (:mod:`airdefense.sensors._kernels`), one per
-stage; the random numbers are drawn here with the caller's generator, between the stages.
+A scan runs in compiled kernels (:mod:`airdefense.sensors._kernels`): without terrain one
+kernel call, which draws the random numbers itself with the caller's generator (numba's
+generator methods give NumPy's numbers; tested); with terrain two, with the line-of-sight test
+between them.
 """
 
 from __future__ import annotations
@@ -156,6 +158,12 @@ class RadarNetwork:
     def __len__(self) -> int:
         return len(self.units)
 
+    def __getstate__(self) -> dict:
+        # The generator link holds raw pointers (and ctypes objects): not carried over.
+        state = self.__dict__.copy()
+        state["_rng_link"] = (None, np.zeros(5, np.uintp))
+        return state
+
     # ------------------------------------------------------------------ state
     def set_operational(self, mask) -> None:
         """Set which radars work, shape (n_radars,) bool; stopped radars lose their tracks."""
@@ -274,6 +282,10 @@ class RadarNetwork:
         rc[:, K.RC_REF_SNR] = db_to_linear(self.ref_snr_db)
         rc[:, K.RC_NOISE_FLOOR] = self.noise_floor
         rc[:, K.RC_SIGMA:K.RC_SIGMA + 4] = self.sigma_ref
+        # Gamma shape and scale of the fluctuation draw (Swerling 0 draws too: it keeps the
+        # draw order; its sample is then ignored).
+        rc[:, K.RC_GAMMA_SHAPE] = np.where(self.swerling == 1, 1.0, 2.0)
+        rc[:, K.RC_GAMMA_SCALE] = 1.0 / rc[:, K.RC_GAMMA_SHAPE]
         rc[:, K.RC_PHASE] = 0.0
         rc[:, K.RC_T_LAST] = start_time_s
         rc[:, K.SW_RATE:K.SW_LAM + 1] = 0.0
@@ -283,12 +295,6 @@ class RadarNetwork:
         #: End of the previous call, s, shape (n_radars,) (view of ``_rc``).
         self.t_last = rc[:, K.RC_T_LAST]
         self._sweep = rc[:, K.SW_RATE:K.SW_LAM + 1]  # the current call's sweep (a view)
-        # Gamma shape and scale of the fluctuation draw (Swerling 0 draws too: it keeps the
-        # draw order; its sample is then ignored).
-        self._gamma_shape = np.where(self.swerling == 1, 1.0, 2.0)
-        self._gamma_scale = 1.0 / self._gamma_shape
-        shapes = np.unique(self._gamma_shape)
-        self._gamma_one = (float(shapes[0]), float(1.0 / shapes[0])) if shapes.size == 1 else None
         # Resolution cells as one int64 key (radar, range gate, azimuth beam, elevation beam):
         # bounds of each index over covered looks, so the key orders cells lexicographically
         # (zeros: the key would overflow, cells are ranked instead).
@@ -300,10 +306,12 @@ class RadarNetwork:
             n_e = int(np.floor(np.pi / b)) + 2
             if float(k) * n_r * n_a * n_e < 2.0**62:
                 self._cell_sizes[:] = (k, n_r, n_a, n_e)
-        self._no_noise = np.zeros((0, 4))
-        self._fa = np.empty((16, K.FA_N))  # false alarms of a call (grown as needed)
         self._no_array = np.zeros(0)
         self._no_table = np.zeros((1, 0))
+        # The generator the kernels draw from: its ctypes interface (identity) and
+        # K.generator_pointers (valid while that generator lives, i.e. while it is the
+        # caller's, checked each call).
+        self._rng_link = (None, np.zeros(5, np.uintp))
 
     def pair_aspect_rcs_m2(self, states, radar, target, front_m2, side_m2, tail_m2):
         """Aspect RCS of radar-target pairs, m^2, shape (k,).
@@ -376,75 +384,57 @@ class RadarNetwork:
         detections of a target looked at before its launch from the output (they still count
         in the track tables).
 
-        The stages are compiled kernels (:mod:`airdefense.sensors._kernels`); the random
-        numbers are drawn here, between them, in this order: fluctuation (one gamma per look),
-        detector (two normals per return), measurement noise of the detections (four normals
-        each), false-alarm counts (one Poisson per radar), their positions (four uniforms each)
-        and detector excesses (one exponential each), then the noise of the false alarms kept
-        in the sector (four normals each).
+        The scan is compiled (:mod:`airdefense.sensors._kernels`) and draws its random numbers
+        inside, with ``rng``, in this order: fluctuation (one gamma per look), detector (two
+        normals per return), measurement noise of the detections (four normals each),
+        false-alarm counts (one Poisson per radar), their positions (four uniforms each) and
+        detector excesses (one exponential each), then the noise of the false alarms kept in the
+        sector (four normals each). Without terrain it is one kernel call
+        (:func:`~airdefense.sensors._kernels.scan`); with terrain, the line-of-sight test of
+        the hits runs here between its two halves (``scan_returns`` and ``scan_report``).
         """
         if len(self) == 0:
             return Detections.empty()
         n = states.shape[0]
         self._ensure_targets(n)
-        rc, wf, wi = self._rc, self._wf, self._wi
-        tracked, misses, next_look = self.tracked, self.misses, self.next_look_s
         if aspect is None:
             front = side = tail = self._no_array
         else:
             front, side, tail = aspect
             rcs_table = self._no_table
-        m = K.scan_looks(t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
-                         self.operational, tracked, next_look, wf, wi)
+        if launch_s is None:
+            launch_s = self._no_array
+        rc, wf, wi = self._rc, self._wf, self._wi
+        ct = rng.bit_generator.ctypes
+        if ct is not self._rng_link[0]:  # another generator: its pointers, once
+            self._rng_link = (ct, K.generator_pointers(rng))
+        ptrs = self._rng_link[1]
+        if self.coverage.terrain is None:
+            out, (m, nd, nf, merged, refused) = K.scan(
+                t, states, alive, rcs_table, front, side, tail, aspect is not None, launch_s,
+                rc, self.operational, self.tracked, self.misses, self.next_look_s,
+                self._cell_sizes, wf, wi, ptrs)
+        else:
+            m, nr, merged, hits = K.scan_returns(
+                t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
+                self.operational, self.tracked, self.next_look_s, self._cell_sizes, wf, wi,
+                ptrs)
+            if hits:
+                # Terrain masking of what crossed the threshold.
+                h = np.flatnonzero(wi[:nr, K.RI_HIT])
+                look = wi[h, K.RI_LOOK]
+                wi[h, K.RI_HIT] = self.coverage.terrain_clear(
+                    wi[look, K.LI_RADAR], wf[look, K.LF_POS:K.LF_POS + 3])
+            out, (nd, refused, nf) = K.scan_report(
+                t, m, nr, launch_s, rc, self.operational, self.tracked, self.misses,
+                self.next_look_s, wf, wi, ptrs)
         stats = self.stats
         stats["looks"] += m
-        nr = nd = 0
-        if m:
-            if self._gamma_one == (1.0, 1.0):
-                # Swerling 1 everywhere: NumPy draws gamma(1, 1) as its standard exponential,
-                # number for number, and the plain call is cheaper.
-                g = rng.standard_exponential(m)
-            elif self._gamma_one is not None:  # one shape for all: the same draws, scalar path
-                g = rng.gamma(self._gamma_one[0], self._gamma_one[1], size=m)
-            else:
-                r = wi[:m, K.LI_RADAR]
-                g = rng.gamma(self._gamma_shape[r], self._gamma_scale[r], size=m)
-            nr, merged = K.merge_returns(m, g, states, rc, self._cell_sizes, wf, wi)
-            stats["merged"] += merged
-            if nr:
-                noise = rng.standard_normal((2, nr))
-                if self.coverage.terrain is None:
-                    nd, refused = K.detect_and_track(m, nr, noise, rc, wf, wi, tracked, misses,
-                                                     next_look)
-                else:
-                    if K.detect(nr, noise, rc, wf, wi):
-                        # Terrain masking of what crossed the threshold.
-                        h = np.flatnonzero(wi[:nr, K.RI_HIT])
-                        look = wi[h, K.RI_LOOK]
-                        wi[h, K.RI_HIT] = self.coverage.terrain_clear(
-                            wi[look, K.LI_RADAR], wf[look, K.LF_POS:K.LF_POS + 3])
-                    nd, refused = K.update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look)
-                stats["dropped_capacity"] += refused
-        noise_det = rng.standard_normal((nd, 4)) if nd else self._no_noise
+        stats["merged"] += merged
+        stats["dropped_capacity"] += refused
         stats["detections"] += nd
-        # False alarms: one scalar Poisson draw per radar, in radar order (the numbers of
-        # rng.poisson(lam_array) without the per-call checks of array parameters).
-        counts = [rng.poisson(x) for x in rc[:, K.SW_LAM].tolist()]
-        fa, noise_fa = self._fa, self._no_noise
-        total = sum(counts)
-        if total:
-            if total > fa.shape[0]:
-                fa = self._fa = np.empty((2 * total, K.FA_N))
-            u = rng.random((total, 4))
-            expo = rng.standard_exponential(total)  # = rng.exponential(1.0, total)
-            nf = K.false_alarms(t, np.array(counts, np.int64), u, expo, rc, fa)
-            if nf:
-                noise_fa = rng.standard_normal((nf, 4))
-            stats["false_alarms"] += nf
-        time_s, sensor, z, R, enu, snr_db, truth = K.measure(
-            t, nr, wf, wi, noise_det, fa, noise_fa,
-            self._no_array if launch_s is None else launch_s, rc, self.operational)
-        return Detections(time_s, sensor, z, R, enu, snr_db, truth)
+        stats["false_alarms"] += nf
+        return Detections(*out)
 
     def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
         """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.
