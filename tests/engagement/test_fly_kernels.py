@@ -9,6 +9,7 @@ from the public pieces (track lookup by sorted ids, prediction, :meth:`reaim`,
 from __future__ import annotations
 
 import copy
+import pickle
 
 import numpy as np
 import pytest
@@ -245,3 +246,21 @@ def test_step_buffers_follow_growth():
                                 np.zeros((0, 6)), 0.0, truth, truth, 3.0)
     np.testing.assert_array_equal(lost, np.arange(70))
     assert ended.size == 0
+
+
+@pytest.mark.parametrize("clone", [copy.deepcopy, lambda ic: pickle.loads(pickle.dumps(ic))])
+def test_copies_fly_on_their_own(clone):
+    """A copied (or pickled) state flies its own rounds: its fields follow its steps, the
+    original's stay put."""
+    ic = InterceptorState()
+    ic.launch(pos=np.zeros(3), aim=np.array([1e4, 0.0, 0.0]), speed=500.0, target=0, track=0,
+              launcher=0, battery=0, fire_control=0, pk=0.8, guidance="active", t=0.0,
+              max_tof=60.0)
+    twin = clone(ic)
+    truth = np.array([[2e4, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    twin.step(0.0, 1.0, np.ones(1, bool), np.zeros(0, np.int64), np.zeros((0, 6)), 0.0, truth,
+              truth, 3.0)
+    assert twin.pos[0, 0] == pytest.approx(500.0)
+    np.testing.assert_array_equal(ic.pos[0], [0.0, 0.0, 0.0])
+    twin.active[0] = False
+    assert ic.active[0] and twin.in_flight().size == 0

@@ -776,26 +776,42 @@ def _after(a, b):
     return b < a or (math.isnan(a) and not math.isnan(b))
 
 
+#: Columns of the packed interceptor arrays (:class:`~airdefense.engagement.interceptors.
+#: InterceptorState`): floats (positions and aim points take three from theirs), integers,
+#: booleans.
+F_POS, F_AIM, F_AIM_T, F_SPEED, F_PK, F_CAPTURE, F_LAUNCH_T, F_MAX_TOF = 0, 3, 6, 7, 8, 9, 10, 11
+F_VB, F_TB, F_V0, F_K, N_FLOAT = 12, 13, 14, 15, 16
+I_TARGET, I_TRACK, I_FIRE_CONTROL = 0, 1, 2
+B_COMMAND, B_ACTIVE = 0, 1
+
+
 @njit(cache=True)
-def fly_step(n, active, command, fire_control, sensor_ok, launch_t, track, target, track_id,
-             track_x, track_dt, truth0, truth1, t0, t1, terminal_s, pos, aim, aim_t, max_tof,
-             capture, vb, tb, v0, k, lost, ended, t_end, miss, n_grid, n_iter, tol_m):
+def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, truth1, t0, t1,
+             terminal_s, out_i, out_f, n_grid, n_iter, tol_m):
     """One flight step of the interceptors ``0..n-1`` over ``[t0, t1]``.
 
-    Of the active rounds, radar-guided ones (``command``) whose fire-control radar is down
-    (``sensor_ok`` (S,) False) are lost; the others launched before ``t1`` fly, each in turn:
-    mid-course update from its track (the first row of ``track_id`` (m,) naming it, states
-    ``track_x`` (m, 6) ``track_dt`` s old, predicted with :func:`class_gravity` of its
-    inferred class and :func:`propagate_row`; :func:`reaim_round`), then :func:`home_round`
-    and :func:`fly_round` (:func:`guide_and_fly`) against its target's true positions (rows
-    of ``truth0``, ``truth1`` (n_threats, 6) at ``t0``, ``t1``; a round with no target,
-    ``target < 0``, against its aim point). A round touches only its own rows, so this equals
-    the steps one after the other over all rounds.
+    The interceptors' fields are the columns of ``rf`` (float), ``ri`` (int) and ``rb``
+    (bool) named by ``F_*``, ``I_*``, ``B_*``. Of the active rounds, radar-guided ones
+    (``command``) whose fire-control radar is down (``sensor_ok`` (S,) False) are lost; the
+    others launched before ``t1`` fly, each in turn: mid-course update from its track (the
+    first row of ``track_id`` (m,) naming it, states ``track_x`` (m, 6) ``track_dt`` s old,
+    predicted with :func:`class_gravity` of its inferred class and :func:`propagate_row`;
+    :func:`reaim_round`), then :func:`home_round` and :func:`fly_round`
+    (:func:`guide_and_fly`) against its target's true positions (rows of ``truth0``,
+    ``truth1`` (n_threats, 6) at ``t0``, ``t1``; a round with no target, ``target < 0``,
+    against its aim point). A round touches only its own rows, so this equals the steps one
+    after the other over all rounds.
 
-    Writes the lost rounds into ``lost`` and the rounds whose end game came into ``ended``, in
-    order of end time (stable), with ``t_end`` (s) and ``miss`` (m) (buffers of length >= n);
-    returns their counts ``(b, e)``.
+    Writes the lost rounds into ``out_i[0]`` and the rounds whose end game came into
+    ``out_i[1]``, in order of end time (stable), with their end times (s) and misses (m) in
+    ``out_f[0]`` and ``out_f[1]`` (buffers (2, >= n)); returns the counts ``(b, e)``.
     """
+    pos, aim, aim_t = rf[:, F_POS:F_POS + 3], rf[:, F_AIM:F_AIM + 3], rf[:, F_AIM_T]
+    capture, launch_t, max_tof = rf[:, F_CAPTURE], rf[:, F_LAUNCH_T], rf[:, F_MAX_TOF]
+    vb, tb, v0, k = rf[:, F_VB], rf[:, F_TB], rf[:, F_V0], rf[:, F_K]
+    target, track, fire_control = ri[:, I_TARGET], ri[:, I_TRACK], ri[:, I_FIRE_CONTROL]
+    command, active = rb[:, B_COMMAND], rb[:, B_ACTIVE]
+    lost, ended, t_end, miss = out_i[0], out_i[1], out_f[0], out_f[1]
     nb = 0
     ne = 0
     m = track_id.size

@@ -28,56 +28,68 @@ _NONE = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
 for _a in _NONE:
     _a.flags.writeable = False
 
-_FIELDS = ("pos", "aim", "aim_t", "speed", "target", "track", "launcher", "battery",
-           "fire_control", "pk",
-           "capture", "launch_t", "max_tof", "command", "active", "vb", "tb", "v0", "k")
+#: Per-interceptor fields, as views of three packed arrays (one kernel argument each):
+#: name -> column(s) of the float, integer and boolean arrays.
+_FLOAT = {"pos": slice(_kernels.F_POS, _kernels.F_POS + 3),
+          "aim": slice(_kernels.F_AIM, _kernels.F_AIM + 3), "aim_t": _kernels.F_AIM_T,
+          "speed": _kernels.F_SPEED, "pk": _kernels.F_PK, "capture": _kernels.F_CAPTURE,
+          "launch_t": _kernels.F_LAUNCH_T, "max_tof": _kernels.F_MAX_TOF, "vb": _kernels.F_VB,
+          "tb": _kernels.F_TB, "v0": _kernels.F_V0, "k": _kernels.F_K}
+_INT = {"target": _kernels.I_TARGET, "track": _kernels.I_TRACK,
+        "fire_control": _kernels.I_FIRE_CONTROL, "launcher": 3, "battery": 4}
+_BOOL = {"command": _kernels.B_COMMAND, "active": _kernels.B_ACTIVE}
 
 
 class InterceptorState:
-    """Interceptors fired so far, as growable arrays (one row per interceptor)."""
+    """Interceptors fired so far, as growable arrays (one row per interceptor).
+
+    Fields (arrays of shape (N,) or (N, 3), N the capacity, the first :attr:`n` rows used):
+    ``pos``, ``aim`` (m), ``aim_t`` (time of the predicted intercept, s), ``speed`` (mean
+    flyout speed, m/s, legacy: the flyout gives the speed), ``pk``, ``capture`` (m),
+    ``launch_t``, ``max_tof`` (s), flyout figures ``vb``, ``tb``, ``v0``, ``k``; ``target``,
+    ``track``, ``fire_control``, ``launcher``, ``battery``; ``command`` (needs its
+    fire-control radar to the end), ``active``. They are views of three packed arrays, so
+    that a compiled step takes them in three arguments.
+    """
 
     def __init__(self) -> None:
         self.n = 0
         cap = 64
-        self.pos = np.zeros((cap, 3))
-        self.aim = np.zeros((cap, 3))
-        self.aim_t = np.full(cap, np.nan)  # time of the predicted intercept, s
-        self.speed = np.zeros(cap)  # mean flyout speed (legacy; the flyout gives the speed)
-        self.target = np.zeros(cap, int)
-        self.track = np.zeros(cap, int)
-        self.launcher = np.zeros(cap, int)
-        self.battery = np.zeros(cap, int)
-        self.fire_control = np.zeros(cap, int)
-        self.pk = np.zeros(cap)
-        self.capture = np.zeros(cap)
-        self.launch_t = np.zeros(cap)
-        self.max_tof = np.zeros(cap)
-        self.command = np.zeros(cap, bool)  # needs its fire-control radar to the end
-        self.active = np.zeros(cap, bool)
-        self.vb = np.ones(cap)
-        self.tb = np.zeros(cap)
-        self.v0 = np.ones(cap)
-        self.k = np.zeros(cap)
-        self._scratch(cap)
+        self._f = np.zeros((cap, _kernels.N_FLOAT))
+        self._f[:, _kernels.F_AIM_T] = np.nan
+        self._f[:, _kernels.F_VB] = self._f[:, _kernels.F_V0] = 1.0
+        self._i = np.zeros((cap, len(_INT)), np.int64)
+        self._b = np.zeros((cap, len(_BOOL)), bool)
+        self._views()
 
-    def _scratch(self, cap: int) -> None:
-        """Output buffers of :meth:`step` (lost, ended, end times, misses), length ``cap``."""
-        self._lost = np.zeros(cap, np.int64)
-        self._ended = np.zeros(cap, np.int64)
-        self._t_end = np.zeros(cap)
-        self._miss = np.zeros(cap)
+    def _views(self) -> None:
+        """The named fields as views of the packed arrays, and the step's output buffers."""
+        for names, a in ((_FLOAT, self._f), (_INT, self._i), (_BOOL, self._b)):
+            for name, col in names.items():
+                setattr(self, name, a[:, col])
+        cap = self._f.shape[0]
+        self._out_i = np.zeros((2, cap), np.int64)  # lost, ended
+        self._out_f = np.zeros((2, cap))  # t_end, miss
+
+    def __getstate__(self) -> dict:
+        return {"n": self.n, "_f": self._f, "_i": self._i, "_b": self._b}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._views()
 
     def _grow(self, need: int) -> None:
-        cap = self.pos.shape[0]
+        cap = self._f.shape[0]
         if need <= cap:
             return
         new = max(need, 2 * cap)
-        for name in _FIELDS:
+        for name in ("_f", "_i", "_b"):
             a = getattr(self, name)
-            b = np.full((new,) + a.shape[1:], np.nan if name == "aim_t" else 0, a.dtype)
+            b = np.zeros((new,) + a.shape[1:], a.dtype)
             b[:cap] = a
             setattr(self, name, b)
-        self._scratch(new)
+        self._f[cap:, _kernels.F_AIM_T] = np.nan
+        self._views()
 
     def flyout(self, ids: np.ndarray) -> Flyout:
         """Flyout figures of interceptors ``ids``, arrays of shape (f,)."""
@@ -233,12 +245,10 @@ class InterceptorState:
             Their end times (s) and miss distances (m), as :meth:`fly`.
         """
         nb, ne = _kernels.fly_step(
-            self.n, self.active, self.command, self.fire_control, sensor_ok, self.launch_t,
-            self.track, self.target, track_id, track_x, float(track_dt), truth0, truth1,
-            float(t0), float(t1), float(terminal_s), self.pos, self.aim, self.aim_t,
-            self.max_tof, self.capture, self.vb, self.tb, self.v0, self.k, self._lost,
-            self._ended, self._t_end, self._miss, 16, 5, 0.01)
+            self.n, self._f, self._i, self._b, sensor_ok, track_id, track_x, float(track_dt),
+            truth0, truth1, float(t0), float(t1), float(terminal_s), self._out_i, self._out_f,
+            16, 5, 0.01)
         if nb == 0 and ne == 0:  # most steps: no arrays to make
             return _NONE
-        return (self._lost[:nb].copy(), self._ended[:ne].copy(), self._t_end[:ne].copy(),
-                self._miss[:ne].copy())
+        o, f = self._out_i, self._out_f
+        return o[0, :nb].copy(), o[1, :ne].copy(), f[0, :ne].copy(), f[1, :ne].copy()
