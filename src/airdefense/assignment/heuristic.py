@@ -139,8 +139,9 @@ def _kick(st: _State, rng: np.random.Generator, n_moves: int) -> None:
         i, j, cand = _k.kick_candidates(st.x, st.ok, st.count, st.mpt, int(rng.integers(n)))
         if cand.size == 0:
             continue
+        # rng.choice(cand) draws integers(0, cand.size): the same number, without its checks.
         _k.move(st.x, st.S, st.spare, st.count, st.V, st.q, st.qpow, i, j,
-                int(rng.choice(cand)))
+                int(cand[rng.integers(cand.size)]))
 
 
 class GreedySolver:
