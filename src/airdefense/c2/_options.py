@@ -117,6 +117,8 @@ def _zone_table(batteries) -> tuple:
     """Every battery's fire-control zones as flat arrays for :func:`_kernels.zones_ok`:
     centres (Z, 2), radii (Z,), hold-fire flags (Z,), batteries (Z,), and whether each battery
     has a weapons-free zone (B,). Built once per set of zones (keyed by their figures)."""
+    if not any(bu.zone_enu.shape[0] for bu in batteries):
+        return _zone_arrays(((b"", b"", b""),) * len(batteries))  # no zones (the usual case)
     key = tuple((bu.zone_enu.tobytes(), bu.zone_radius_m.tobytes(), bu.zone_hold.tobytes())
                 for bu in batteries)
     return _zone_arrays(key)
