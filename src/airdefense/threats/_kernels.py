@@ -17,6 +17,10 @@ Layouts (n threats):
   (n,) along the path; ``M = 0`` for none.
 * Hermite samples (:class:`~airdefense.threats.sampled.HermiteTrajectory`): ``pos``, ``vel``
   (n, k, 3) on uniform grids from ``t0`` with spacing ``dt``, ``count`` valid samples per row.
+
+Each ``*_states`` kernel (one instant, ``out`` (N, 6)) has a ``*_states_many`` twin (instants
+``ts`` (K,), ``out`` (K, N, 6)) that calls it once per instant inside compiled code, so a batch
+of instants costs one dispatch and gives the same bits as K single calls.
 """
 
 from __future__ import annotations
@@ -166,6 +170,15 @@ def route_states(t, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, rad
 
 
 @njit(cache=True)
+def route_states_many(ts, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
+                      hold0, hold1, out, out_rows):
+    """:func:`route_states` at each instant of ``ts`` (K,) into ``out[k, out_rows]`` (K, N, 6)."""
+    for k in range(ts.shape[0]):
+        route_states(ts[k], t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
+                     hold0, hold1, out[k], out_rows)
+
+
+@njit(cache=True)
 def route_path(t, rows, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, out):
     """Arc position, height and their rates of rows ``rows`` at ``t``, into ``out`` (k, 6)."""
     for k in range(rows.shape[0]):
@@ -259,6 +272,13 @@ def hermite_states(t, t0, dt, end, count, pos, vel, out, out_rows):
 
 
 @njit(cache=True)
+def hermite_states_many(ts, t0, dt, end, count, pos, vel, out, out_rows):
+    """:func:`hermite_states` at each instant of ``ts`` (K,) into ``out[k, out_rows]``."""
+    for k in range(ts.shape[0]):
+        hermite_states(ts[k], t0, dt, end, count, pos, vel, out[k], out_rows)
+
+
+@njit(cache=True)
 def _weave(t, row, w0, end, amp, k):
     """Weave displacement (m) and rate (m/s) of row ``row`` at ``t``."""
     a = w0[row]
@@ -294,6 +314,14 @@ def ballistic_states(t, t0, dt, end, count, pos, vel, w0, axis, amp, k, out, out
         for c in range(3):
             out[r, c] += disp * axis[i, c]
             out[r, 3 + c] += rate * axis[i, c]
+
+
+@njit(cache=True)
+def ballistic_states_many(ts, t0, dt, end, count, pos, vel, w0, axis, amp, k, out, out_rows):
+    """:func:`ballistic_states` at each instant of ``ts`` (K,) into ``out[q, out_rows]``."""
+    for q in range(ts.shape[0]):
+        ballistic_states(ts[q], t0, dt, end, count, pos, vel, w0, axis, amp, k, out[q],
+                         out_rows)
 
 
 # ------------------------------------------------------------------- planar free flight (RK4)

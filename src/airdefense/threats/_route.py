@@ -384,6 +384,12 @@ class RouteTrajectory:
         _k.route_states(float(t), *self._args, self.radius, hold0, hold1, out, rows)
         return out
 
+    def _fill_many(self, ts: np.ndarray, out: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Write the states at each of ``ts`` (K,) into ``out[k, rows]`` (``out`` (K, N, 6))."""
+        hold0, hold1 = self._hold
+        _k.route_states_many(ts, *self._args, self.radius, hold0, hold1, out, rows)
+        return out
+
     def path(self, t: float, rows: np.ndarray | None = None):
         """Arc position (k, 2), height above the sphere (k,), and their rates at ``t``.
 
@@ -400,6 +406,17 @@ class RouteTrajectory:
         Only threats in flight are computed; the others take their held launch or end state.
         """
         return self._fill(t, np.empty((self.n, 6)), np.arange(self.n))
+
+    def states_many(self, times: np.ndarray) -> np.ndarray:
+        """Return the states at each of ``times``, shape (K, n, 6), m and m/s.
+
+        Parameters
+        ----------
+        times : ndarray of shape (K,)
+            Instants, s. Row ``k`` of the result equals ``states(times[k])`` bit for bit.
+        """
+        ts = np.ascontiguousarray(np.asarray(times, dtype=float).reshape(-1))
+        return self._fill_many(ts, np.empty((ts.shape[0], self.n, 6)), np.arange(self.n))
 
 
 def arc_to_enu(pt, h, vxy, vh, radius_m):

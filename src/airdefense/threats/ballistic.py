@@ -338,6 +338,11 @@ class BallisticTrajectory(HermiteTrajectory):
         if self.n:
             _k.ballistic_states(float(t), *self._args, *self._weave_args, out, rows)
 
+    def _fill_many(self, ts: np.ndarray, out: np.ndarray, rows: np.ndarray) -> None:
+        """Write the states at each of ``ts`` (K,) into ``out[k, rows]`` (``out`` (K, N, 6))."""
+        if self.n:
+            _k.ballistic_states_many(ts, *self._args, *self._weave_args, out, rows)
+
 
 def _interpolate(nodes: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Polynomial through ``(nodes, values)`` at ``x`` (barycentric form), shape of ``x``.

@@ -7,7 +7,10 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["Trajectory", "PiecewiseLinearTrajectory", "ThreatSet", "KIND_CODES"]
+from airdefense.errors import AirDefenseError
+
+__all__ = ["Trajectory", "BatchedTrajectory", "PiecewiseLinearTrajectory", "ThreatSet",
+           "KIND_CODES"]
 
 KIND_CODES = {"drone": 0, "cruise": 1, "ballistic": 2, "aircraft": 3, "helicopter": 4}
 
@@ -21,6 +24,17 @@ class Trajectory(Protocol):
         """Return the states at time ``t``, shape (n, 6), ``[x, y, z, vx, vy, vz]`` in m, m/s.
 
         Rows hold their first knot's state before it and their last knot's state after it.
+        """
+        ...
+
+
+class BatchedTrajectory(Trajectory, Protocol):
+    """A trajectory that also evaluates many instants in one call (see ``ThreatSet.prefetch``)."""
+
+    def states_many(self, times: np.ndarray) -> np.ndarray:
+        """Return the states at each of ``times`` (K,), shape (K, n, 6), m and m/s.
+
+        Row ``k`` must equal ``states(times[k])`` bit for bit.
         """
         ...
 
@@ -48,24 +62,36 @@ class PiecewiseLinearTrajectory:
 
     def states(self, t: float) -> np.ndarray:
         """Return the states at time ``t``, shape (n, 6)."""
+        return self.states_many(np.array([float(t)]))[0]
+
+    def states_many(self, times: np.ndarray) -> np.ndarray:
+        """Return the states at each of ``times``, shape (K, n, 6), m and m/s.
+
+        Parameters
+        ----------
+        times : ndarray of shape (K,)
+            Instants, s. Every operation is elementwise, so row ``k`` is the same bits
+            whatever the other instants.
+        """
+        t = np.asarray(times, dtype=float).reshape(-1, 1)  # (K, 1) against rows (n,)
         n, k = self.knot_t.shape
-        out = np.empty((n, 6))
+        out = np.empty((t.shape[0], n, 6))
         if n == 0:
             return out
-        seg = np.sum(self.knot_t[:, 1:] <= t, axis=1)
-        seg = np.minimum(seg, k - 2) if k > 1 else np.zeros(n, int)
-        rows = np.arange(n)
         if k == 1:
-            out[:, :3] = self.knot_p[:, 0]
-            out[:, 3:] = 0.0
+            out[..., :3] = self.knot_p[:, 0]
+            out[..., 3:] = 0.0
             return out
+        seg = np.sum(self.knot_t[None, :, 1:] <= t[..., None], axis=2)  # (K, n)
+        seg = np.minimum(seg, k - 2)
+        rows = np.arange(n)
         t0 = self.knot_t[rows, seg]
         t1 = self.knot_t[rows, seg + 1]
         v = self._vel[rows, seg]
         tau = np.clip(t, t0, t1) - t0
-        out[:, :3] = self.knot_p[rows, seg] + v * tau[:, None]
+        out[..., :3] = self.knot_p[rows, seg] + v * tau[..., None]
         moving = (t >= self.knot_t[:, 0]) & (t <= self.knot_t[:, -1])
-        out[:, 3:] = np.where(moving[:, None], v, 0.0)
+        out[..., 3:] = np.where(moving[..., None], v, 0.0)
         return out
 
 
@@ -117,11 +143,18 @@ class ThreatSet:
     def states(self, t: float) -> np.ndarray:
         """Truth states of all threats at ``t``, shape (n, 6) (read-only array).
 
-        The loop asks for the same instants several times per step (scans, tracker, end
-        games); the last few are memoised.
+        ``[x, y, z, vx, vy, vz]`` in m and m/s, ENU. Instants given to the last
+        :meth:`prefetch` are looked up; the loop also asks for the same instants several times
+        per step (scans, tracker, end games), so the last few others are memoised.
         """
         t = float(t)
-        cache = self.__dict__.setdefault("_cache", {})
+        d = self.__dict__
+        pre = d.get("_prefetched")
+        if pre:
+            hit = pre.get(t)
+            if hit is not None:
+                return hit
+        cache = d.setdefault("_cache", {})
         hit = cache.get(t)
         if hit is not None:
             return hit
@@ -131,6 +164,54 @@ class ThreatSet:
             cache.pop(next(iter(cache)))
         cache[t] = out
         return out
+
+    def prefetch(self, times) -> None:
+        """Evaluate the truth states at many instants at once, for the next ``states`` calls.
+
+        The trajectory evaluates all the instants in one pass per flight-model part
+        (``states_many``; a trajectory without it is evaluated one instant at a time). Until
+        the next ``prefetch`` call replaces them, ``states(t)`` for any of these instants
+        returns a read-only (n, 6) view of the block, equal bit for bit to what it would have
+        computed alone; other instants go through the memo as before.
+
+        Parameters
+        ----------
+        times : array_like of shape (K,)
+            Instants, s (duplicates are fine; K = 0 only drops the previous block). The
+            simulation loop passes its next step end times.
+
+        Raises
+        ------
+        AirDefenseError
+            If ``times`` is not one-dimensional.
+
+        Examples
+        --------
+        >>> threats.prefetch([min((j + 1) * dt, end) for j in range(k, k + 128)])  # doctest: +SKIP
+        """
+        ts = np.asarray(times, dtype=float)
+        if ts.ndim != 1:
+            raise AirDefenseError(
+                f"ThreatSet.prefetch: times must be one-dimensional (K,) in s, got shape "
+                f"{ts.shape}")
+        self.__dict__["_prefetched"] = None  # free the previous block first
+        if ts.shape[0] == 0:
+            return
+        keys = [float(t) for t in ts]
+        many = getattr(self.trajectory, "states_many", None)
+        pre: dict[float, np.ndarray] = {}
+        if many is not None:
+            block = many(np.ascontiguousarray(ts))
+            block.flags.writeable = False
+            for k, t in enumerate(keys):
+                pre[t] = block[k]
+        else:  # no batched path: one instant at a time, the same bits as states(t)
+            for t in keys:
+                if t not in pre:
+                    x = self.trajectory.states(t)
+                    x.flags.writeable = False
+                    pre[t] = x
+        self.__dict__["_prefetched"] = pre
 
     def in_flight(self, t: float) -> np.ndarray:
         """Which threats are airborne at ``t`` (launched and not yet ended), shape (n,) bool."""

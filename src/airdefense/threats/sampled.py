@@ -4,7 +4,8 @@
 grid and interpolates them with cubic Hermite polynomials, so evaluating every threat at one
 instant is one compiled pass (:mod:`airdefense.threats._kernels`). :class:`CompositeTrajectory`
 stitches the trajectories of several flight models (one per class) into the single ``states(t)``
-of a ThreatSet; the compiled ones write their rows in place.
+of a ThreatSet; the compiled ones write their rows in place. Both also evaluate many instants in
+one call (``states_many``), with the same bits as one call per instant.
 """
 
 from __future__ import annotations
@@ -63,11 +64,34 @@ class HermiteTrajectory:
         if self.n:
             _k.hermite_states(float(t), *self._args, out, rows)
 
+    def _fill_many(self, ts: np.ndarray, out: np.ndarray, rows: np.ndarray) -> None:
+        """Write the states at each of ``ts`` (K,) into ``out[k, rows]`` (``out`` (K, N, 6))."""
+        if self.n:
+            _k.hermite_states_many(ts, *self._args, out, rows)
+
     def states(self, t: float) -> np.ndarray:
         """Return the states at time ``t``, shape (n, 6)."""
         out = np.empty((self.n, 6))
         self._fill(t, out, np.arange(self.n))
         return out
+
+    def states_many(self, times: np.ndarray) -> np.ndarray:
+        """Return the states at each of ``times``, shape (K, n, 6), m and m/s.
+
+        Parameters
+        ----------
+        times : ndarray of shape (K,)
+            Instants, s. Row ``k`` of the result equals ``states(times[k])`` bit for bit.
+        """
+        ts = _times(times)
+        out = np.empty((ts.shape[0], self.n, 6))
+        self._fill_many(ts, out, np.arange(self.n))
+        return out
+
+
+def _times(times) -> np.ndarray:
+    """Instants as a contiguous float array of shape (K,)."""
+    return np.ascontiguousarray(np.asarray(times, dtype=float).reshape(-1))
 
 
 class CompositeTrajectory:
@@ -108,6 +132,36 @@ class CompositeTrajectory:
                 out[rows] = tr.states(t)
             else:  # a compiled trajectory writes its rows in place
                 fill(t, out, rows)
+        return out
+
+    def states_many(self, times: np.ndarray) -> np.ndarray:
+        """Return the states of all threats at each of ``times``, shape (K, n, 6), m and m/s.
+
+        Each compiled part fills its rows at every instant in one kernel call. A part without a
+        batched path (no ``_fill_many`` or ``states_many``) is evaluated one instant at a time,
+        so row ``k`` equals ``states(times[k])`` bit for bit whatever the parts.
+
+        Parameters
+        ----------
+        times : ndarray of shape (K,)
+            Instants, s.
+        """
+        ts = _times(times)
+        out = np.zeros((ts.shape[0], self.n, 6))
+        for rows, tr, fill in self._fills:
+            many = getattr(tr, "_fill_many", None)
+            if many is not None:
+                many(ts, out, rows)
+                continue
+            batched = getattr(tr, "states_many", None)
+            if batched is not None:
+                out[:, rows] = batched(ts)
+                continue
+            for k in range(ts.shape[0]):  # fallback: one instant at a time, as in states()
+                if fill is None:
+                    out[k, rows] = tr.states(float(ts[k]))
+                else:
+                    fill(float(ts[k]), out[k], rows)
         return out
 
     def rcs_m2(self, t: float, observer_enu: np.ndarray) -> np.ndarray:
