@@ -76,8 +76,12 @@ def _geo_at(s, row, seg, packed):
     sig = s - g[0]
     k = g[5]
     a = k * sig
-    ca = math.cos(a)
-    sa = math.sin(a)
+    if a == 0.0:  # a straight leg: cos(+-0) = 1 and sin(+-0) = +-0 exactly, without the calls
+        ca = 1.0
+        sa = a
+    else:
+        ca = math.cos(a)
+        sa = math.sin(a)
     if k == 0.0:
         along = sig
         side = 0.0
@@ -136,7 +140,11 @@ def _arc_to_enu(pe, pn, h, ve, vn, vh, radius, out, r):
     y = math.pi * (th / math.pi)  # numpy.sinc(th / pi), as numpy evaluates it
     if y == 0.0:
         y = _EPS_SINC
-    sinc = math.sin(y) / y
+        sinc = math.sin(y) / y
+    elif y == th:  # mostly: sin(y) is st, already computed
+        sinc = st / y
+    else:
+        sinc = math.sin(y) / y
     out[r, 0] = rr * st * ue
     out[r, 1] = rr * st * un
     out[r, 2] = rr * ct - radius
