@@ -8,11 +8,15 @@ The public API, usable from a notebook::
     print(res.summary_table())
 """
 
-from airdefense.campaign import CampaignResult, run_campaign, run_sweep
-from airdefense.catalog import Catalog, load_catalog
-from airdefense.errors import AirDefenseError, InputFileError, ScenarioError
-from airdefense.scenario import Scenario, load_scenario
-from airdefense.simulation import SimulationResult, simulate
+from airdefense._kernel_cache import check_kernel_caches
+
+check_kernel_caches()  # before any kernel module loads its cache
+
+from airdefense.campaign import CampaignResult, run_campaign, run_sweep  # noqa: E402
+from airdefense.catalog import Catalog, load_catalog  # noqa: E402
+from airdefense.errors import AirDefenseError, InputFileError, ScenarioError  # noqa: E402
+from airdefense.scenario import Scenario, load_scenario  # noqa: E402
+from airdefense.simulation import SimulationResult, simulate  # noqa: E402
 
 __version__ = "0.1.0"
 
