@@ -1,11 +1,11 @@
 """numba's random-generator methods against NumPy's, for every draw the radar kernels make.
 
 The scan kernels (:mod:`airdefense.sensors._kernels`) draw their random numbers inside, with
-the caller's ``numpy.random.Generator`` (passed as :func:`~airdefense.sensors._kernels.
-generator_pointers`, rebuilt by :func:`~airdefense.sensors._kernels.generator`). Runs stay
-bit-identical to the NumPy draws only while numba's methods give NumPy's numbers and leave the
-generator in NumPy's state: these tests check it for each method and argument form the kernels
-use, so that a numba (or NumPy) release that diverges is caught.
+the caller's ``numpy.random.Generator`` (passed as ``generator_pointers(rng)``, rebuilt in the
+kernel by the ``generator`` intrinsic; checked here as well as a Generator argument, numba's
+own form). Runs stay bit-identical to the NumPy draws only while numba's methods give NumPy's
+numbers and leave the generator in NumPy's state: these tests check it for each method and
+argument form the kernels use, so that a numba (or NumPy) release that diverges is caught.
 """
 
 from __future__ import annotations
@@ -114,8 +114,6 @@ def test_generator_rejects_float_pointers():
 def _net():
     return RadarNetwork([unit("tor_m2_radar", pfa=1e-5),
                          unit("mpq65", east=3e3, boresight_deg=60.0, pfa=1e-5)], FRAME)
-
-
 
 
 def _scan_all(net, rngs, x, rcs):
