@@ -95,35 +95,6 @@ def _geo_at(s, row, seg, packed):
 
 
 @njit(cache=True)
-def _route_arc(t, row, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds):
-    """Arc position (2), height, and their rates of row ``row`` at time ``t``.
-
-    Velocities are zero outside the flight ``[t0, t1]``.
-    """
-    a = t0[row]
-    b = t1[row]
-    tc = _clamp(t, a, b)
-    s, sdot = _pq(tc - a, row, sp_b, sp_c)
-    s = min(max(s, 0.0), length[row])
-    px, py, tx, ty = _geo_at(s, row, _segment(s, row, packed), packed)
-    h, dh = _pq(s, row, ht_b, ht_c)
-    m = gs.shape[1]
-    if m > 0:
-        ds = gds[row]
-        u = s / ds
-        i = int(math.floor(u))
-        i = min(max(i, 0), m - 2)
-        f = u - i
-        g0 = gs[row, i]
-        g1 = gs[row, i + 1]
-        h = h + g0 + f * (g1 - g0)
-        dh = dh + (g1 - g0) / ds
-    if not (t >= a and t <= b):
-        sdot = 0.0
-    return px, py, h, tx * sdot, ty * sdot, dh * sdot
-
-
-@njit(cache=True)
 def _arc_to_enu(pe, pn, h, ve, vn, vh, radius, out, r):
     """ENU state from an arc position, height and their rates, into ``out[r]``."""
     d = math.hypot(pe, pn)
@@ -157,6 +128,64 @@ def _arc_to_enu(pe, pn, h, ve, vn, vh, radius, out, r):
 
 
 @njit(cache=True)
+def route_path(t, rows, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, out):
+    """Arc position, height and their rates of rows ``rows`` at ``t``, into ``out[:k]`` (k, 6).
+
+    Velocities are zero outside the flight ``[t0, t1]``. The whole route model is this loop's
+    body: a per-row helper taking the twelve arrays cost about 60 ns a call (reference counts).
+    """
+    m = gs.shape[1]
+    for q in range(rows.shape[0]):
+        row = rows[q]
+        a = t0[row]
+        b = t1[row]
+        tc = _clamp(t, a, b)
+        s, sdot = _pq(tc - a, row, sp_b, sp_c)
+        s = min(max(s, 0.0), length[row])
+        px, py, tx, ty = _geo_at(s, row, _segment(s, row, packed), packed)
+        h, dh = _pq(s, row, ht_b, ht_c)
+        if m > 0:
+            ds = gds[row]
+            u = s / ds
+            i = int(math.floor(u))
+            i = min(max(i, 0), m - 2)
+            f = u - i
+            g0 = gs[row, i]
+            g1 = gs[row, i + 1]
+            h = h + g0 + f * (g1 - g0)
+            dh = dh + (g1 - g0) / ds
+        if not (t >= a and t <= b):
+            sdot = 0.0
+        out[q, 0] = px
+        out[q, 1] = py
+        out[q, 2] = h
+        out[q, 3] = tx * sdot
+        out[q, 4] = ty * sdot
+        out[q, 5] = dh * sdot
+
+
+@njit(cache=True)
+def _route_states(t, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
+                  hold0, hold1, out, out_rows, fly, arc):
+    """:func:`route_states` with scratch ``fly`` (n,) int and ``arc`` (n, 6)."""
+    held = hold0.shape[0] > 0
+    nf = 0
+    for i in range(t0.shape[0]):
+        if held and not (t >= t0[i] and t <= t1[i]):
+            r = out_rows[i]
+            src = hold0 if t < t0[i] else hold1
+            for c in range(6):
+                out[r, c] = src[i, c]
+        else:
+            fly[nf] = i
+            nf += 1
+    route_path(t, fly[:nf], t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, arc)
+    for q in range(nf):
+        _arc_to_enu(arc[q, 0], arc[q, 1], arc[q, 2], arc[q, 3], arc[q, 4], arc[q, 5], radius,
+                    out, out_rows[fly[q]])
+
+
+@njit(cache=True)
 def route_states(t, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
                  hold0, hold1, out, out_rows):
     """ENU states of route flights at ``t`` into ``out[out_rows]``.
@@ -164,40 +193,21 @@ def route_states(t, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, rad
     Rows before launch copy ``hold0`` and rows after the end ``hold1`` (their states at
     ``-inf`` and ``+inf``) where those are given (shape (n, 6); (0, 6) to compute every row).
     """
-    held = hold0.shape[0] > 0
-    for i in range(t0.shape[0]):
-        r = out_rows[i]
-        if held and not (t >= t0[i] and t <= t1[i]):
-            src = hold0 if t < t0[i] else hold1
-            for c in range(6):
-                out[r, c] = src[i, c]
-            continue
-        pe, pn, h, ve, vn, vh = _route_arc(t, i, t0, t1, length, sp_b, sp_c, ht_b, ht_c,
-                                           packed, gs, gds)
-        _arc_to_enu(pe, pn, h, ve, vn, vh, radius, out, r)
+    n = t0.shape[0]
+    _route_states(t, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
+                  hold0, hold1, out, out_rows, np.empty(n, np.intp), np.empty((n, 6)))
 
 
 @njit(cache=True)
 def route_states_many(ts, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
                       hold0, hold1, out, out_rows):
     """:func:`route_states` at each instant of ``ts`` (K,) into ``out[k, out_rows]`` (K, N, 6)."""
+    n = t0.shape[0]
+    fly = np.empty(n, np.intp)
+    arc = np.empty((n, 6))
     for k in range(ts.shape[0]):
-        route_states(ts[k], t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
-                     hold0, hold1, out[k], out_rows)
-
-
-@njit(cache=True)
-def route_path(t, rows, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, out):
-    """Arc position, height and their rates of rows ``rows`` at ``t``, into ``out`` (k, 6)."""
-    for k in range(rows.shape[0]):
-        pe, pn, h, ve, vn, vh = _route_arc(t, rows[k], t0, t1, length, sp_b, sp_c, ht_b, ht_c,
-                                           packed, gs, gds)
-        out[k, 0] = pe
-        out[k, 1] = pn
-        out[k, 2] = h
-        out[k, 3] = ve
-        out[k, 4] = vn
-        out[k, 5] = vh
+        _route_states(ts[k], t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
+                      hold0, hold1, out[k], out_rows, fly, arc)
 
 
 @njit(cache=True)
@@ -238,45 +248,44 @@ def geo_at(s, rows, seg, packed, out):
 
 
 @njit(cache=True)
-def _hermite(t, row, t0, dt, end, count, pos, vel, out, r):
-    """Cubic Hermite state of row ``row`` at ``t`` into ``out[r]`` (zero velocity outside)."""
-    a = t0[row]
-    e = end[row]
-    tc = _clamp(t, a, e)
-    h = dt[row]
-    u = (tc - a) / h
-    i = min(int(math.floor(u)), max(count[row] - 2, 0))
-    i = max(i, 0)
-    j = min(i + 1, count[row] - 1)
-    s = u - i
-    s2 = s * s
-    s3 = s2 * s
-    a0 = 2 * s3 - 3 * s2 + 1
-    b0 = s3 - 2 * s2 + s
-    a1 = -2 * s3 + 3 * s2
-    b1 = s3 - s2
-    da0 = 6 * s2 - 6 * s
-    db0 = 3 * s2 - 4 * s + 1
-    da1 = -6 * s2 + 6 * s
-    db1 = 3 * s2 - 2 * s
-    flying = t >= a and t <= e
-    for c in range(3):
-        p0 = pos[row, i, c]
-        p1 = pos[row, j, c]
-        m0 = vel[row, i, c] * h
-        m1 = vel[row, j, c] * h
-        out[r, c] = a0 * p0 + b0 * m0 + a1 * p1 + b1 * m1
-        if flying:
-            out[r, 3 + c] = (da0 * p0 + db0 * m0 + da1 * p1 + db1 * m1) / h
-        else:
-            out[r, 3 + c] = 0.0
-
-
-@njit(cache=True)
 def hermite_states(t, t0, dt, end, count, pos, vel, out, out_rows):
-    """Cubic Hermite states at ``t`` into ``out[out_rows]``."""
-    for i in range(t0.shape[0]):
-        _hermite(t, i, t0, dt, end, count, pos, vel, out, out_rows[i])
+    """Cubic Hermite states at ``t`` into ``out[out_rows]`` (zero velocity outside a flight).
+
+    The model is this loop's body (as in :func:`route_path`, a per-row helper taking the arrays
+    costs more than the arithmetic).
+    """
+    for row in range(t0.shape[0]):
+        r = out_rows[row]
+        a = t0[row]
+        e = end[row]
+        tc = _clamp(t, a, e)
+        h = dt[row]
+        u = (tc - a) / h
+        i = min(int(math.floor(u)), max(count[row] - 2, 0))
+        i = max(i, 0)
+        j = min(i + 1, count[row] - 1)
+        s = u - i
+        s2 = s * s
+        s3 = s2 * s
+        a0 = 2 * s3 - 3 * s2 + 1
+        b0 = s3 - 2 * s2 + s
+        a1 = -2 * s3 + 3 * s2
+        b1 = s3 - s2
+        da0 = 6 * s2 - 6 * s
+        db0 = 3 * s2 - 4 * s + 1
+        da1 = -6 * s2 + 6 * s
+        db1 = 3 * s2 - 2 * s
+        flying = t >= a and t <= e
+        for c in range(3):
+            p0 = pos[row, i, c]
+            p1 = pos[row, j, c]
+            m0 = vel[row, i, c] * h
+            m1 = vel[row, j, c] * h
+            out[r, c] = a0 * p0 + b0 * m0 + a1 * p1 + b1 * m1
+            if flying:
+                out[r, 3 + c] = (da0 * p0 + db0 * m0 + da1 * p1 + db1 * m1) / h
+            else:
+                out[r, 3 + c] = 0.0
 
 
 @njit(cache=True)
@@ -287,49 +296,56 @@ def hermite_states_many(ts, t0, dt, end, count, pos, vel, out, out_rows):
 
 
 @njit(cache=True)
-def _weave(t, row, w0, end, amp, k):
-    """Weave displacement (m) and rate (m/s) of row ``row`` at ``t``."""
-    a = w0[row]
-    e = end[row]
-    span = max(e - a, 1e-9)
-    tau = min(max((t - a) / span, 0.0), 1.0)
-    inside = t >= a and t <= e
-    disp = 0.0
-    rate = 0.0
-    for c in range(amp.shape[1]):
-        pk = math.pi * k[row, c]
-        arg = pk * tau
-        disp += amp[row, c] * math.sin(arg)
-        if inside:
-            rate += amp[row, c] * (pk / span) * math.cos(arg)
-    return disp, rate
+def weave(t, w0, end, amp, k, disp, rate):
+    """Weave displacements (m) and rates (m/s) of every row at ``t`` into ``disp``, ``rate``."""
+    for row in range(w0.shape[0]):
+        a = w0[row]
+        e = end[row]
+        span = max(e - a, 1e-9)
+        tau = min(max((t - a) / span, 0.0), 1.0)
+        inside = t >= a and t <= e
+        d = 0.0
+        v = 0.0
+        for c in range(amp.shape[1]):
+            pk = math.pi * k[row, c]
+            arg = pk * tau
+            d += amp[row, c] * math.sin(arg)
+            if inside:
+                v += amp[row, c] * (pk / span) * math.cos(arg)
+        disp[row] = d
+        rate[row] = v
 
 
 @njit(cache=True)
-def weave(t, w0, end, amp, k, disp, rate):
-    """Weave displacements and rates of every row at ``t`` into ``disp``, ``rate`` (n,)."""
-    for i in range(w0.shape[0]):
-        disp[i], rate[i] = _weave(t, i, w0, end, amp, k)
+def _ballistic_states(t, t0, dt, end, count, pos, vel, w0, axis, amp, k, out, out_rows,
+                      disp, rate):
+    """:func:`ballistic_states` with scratch ``disp``, ``rate`` (n,)."""
+    hermite_states(t, t0, dt, end, count, pos, vel, out, out_rows)
+    weave(t, w0, end, amp, k, disp, rate)
+    for i in range(t0.shape[0]):
+        r = out_rows[i]
+        for c in range(3):
+            out[r, c] += disp[i] * axis[i, c]
+            out[r, 3 + c] += rate[i] * axis[i, c]
 
 
 @njit(cache=True)
 def ballistic_states(t, t0, dt, end, count, pos, vel, w0, axis, amp, k, out, out_rows):
     """Hermite states plus the weave across the flight plane at ``t`` into ``out[out_rows]``."""
-    for i in range(t0.shape[0]):
-        r = out_rows[i]
-        _hermite(t, i, t0, dt, end, count, pos, vel, out, r)
-        disp, rate = _weave(t, i, w0, end, amp, k)
-        for c in range(3):
-            out[r, c] += disp * axis[i, c]
-            out[r, 3 + c] += rate * axis[i, c]
+    n = t0.shape[0]
+    _ballistic_states(t, t0, dt, end, count, pos, vel, w0, axis, amp, k, out, out_rows,
+                      np.empty(n), np.empty(n))
 
 
 @njit(cache=True)
 def ballistic_states_many(ts, t0, dt, end, count, pos, vel, w0, axis, amp, k, out, out_rows):
     """:func:`ballistic_states` at each instant of ``ts`` (K,) into ``out[q, out_rows]``."""
+    n = t0.shape[0]
+    disp = np.empty(n)
+    rate = np.empty(n)
     for q in range(ts.shape[0]):
-        ballistic_states(ts[q], t0, dt, end, count, pos, vel, w0, axis, amp, k, out[q],
-                         out_rows)
+        _ballistic_states(ts[q], t0, dt, end, count, pos, vel, w0, axis, amp, k, out[q],
+                          out_rows, disp, rate)
 
 
 # ------------------------------------------------------------------- planar free flight (RK4)
