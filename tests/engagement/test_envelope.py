@@ -342,3 +342,31 @@ def test_deferred_windows_give_the_search_and_refuse_other_words():
     assert xs.shape == (1, 6) and U.shape == (1,) and lp.shape == (2, 19) and n == 32
     with pytest.raises(ValueError, match="windows must be True, False or 'deferred', got 'lazy'"):
         feasibility(x, L, flat, 10.0, kind=["cruise"], windows="lazy")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.sampled_from([np.inf, 6.4e6]))
+def test_one_pair_window_equals_the_full_search(seed, m, radius):
+    """The window of one pair, searched alone (deferred geometry), closes when the full search
+    says, bit for bit, for every pair of random tracks (falling ones too)."""
+    from airdefense.engagement.envelope import window_close
+
+    rng = np.random.default_rng(seed)
+    L = make_launchers(["pac3", "hawk_mim23", "tor_9m338"],
+                       positions=[[0, 0, 0], [8000, -3000, 50], [-5000, 6000, 0]])
+    falling = rng.random(m) < 0.3
+    x = np.column_stack([rng.uniform(-6e4, 6e4, (m, 2)),
+                         np.where(falling, rng.uniform(8e3, 3e4, m), rng.uniform(50, 3e3, m)),
+                         rng.uniform(-300, 300, (m, 2)),
+                         np.where(falling, -rng.uniform(300, 1200, m), 0.0)])
+    kind = np.where(falling, "ballistic", "cruise")
+    heights = SphereHeight(radius)
+    full = feasibility(x, L, heights, 50.0, kind=kind)
+    lazy = feasibility(x, L, heights, 50.0, kind=kind, windows="deferred")
+    for i in range(m):
+        for j in range(len(L)):
+            want = full["window_close_s"][i, j]
+            got = window_close(lazy, 50.0, i, j)
+            assert (np.isnan(want) and np.isnan(got)) or got == want
+            from_full = window_close(full, 50.0, i, j)
+            assert (np.isnan(want) and np.isnan(from_full)) or from_full == want

@@ -854,3 +854,28 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
             ended[e], t_end[e], miss[e] = i, te, ms
             ne += 1
     return nb, ne
+
+
+@njit(cache=True)
+def pair_window_times(t, x, g, horizon, lp, radius, n, n_refine, inside, rows, cols):
+    """Launch windows ``(open, close)`` in absolute time of chosen (track, launcher) pairs,
+    each (p,): the same numbers as :func:`launch_windows` and :func:`window_edges` give for
+    those pairs, without searching the others. ``rows``, ``cols`` (p,) index the tracks of
+    ``x`` (m, 6) and the launchers of ``lp``; ``inside`` (p,) is each pair's launch-now
+    envelope test; the other arguments are those of :func:`launch_windows`."""
+    p = rows.shape[0]
+    w_open = np.empty(p)
+    w_close = np.empty(p)
+    u = np.empty(n)
+    pos = np.empty((n, 3))
+    vel = np.empty((n, 3))
+    h = np.empty(n)
+    ok = np.empty(n, np.bool_)
+    for q in range(p):
+        i, j = rows[q], cols[q]
+        window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
+        a, b, _ = pair_window(x[i], g[i], horizon[i], lp, j, radius, n_refine, u, pos, vel, h,
+                              ok, False, 0.0, 0.0)
+        w_open[q], w_close[q] = window_edge(t, a if math.isfinite(a) else math.nan,
+                                            b if math.isfinite(b) else math.nan, inside[q])
+    return w_open, w_close

@@ -34,7 +34,7 @@ from airdefense.engagement.presets import THREAT_CLASSES
 from airdefense.geo import sphere_radius_of
 
 __all__ = ["feasibility", "launch_window_delays", "window_times", "envelope_margin",
-           "track_gravity", "kind_codes", "kernel_inputs"]
+           "track_gravity", "kind_codes", "kernel_inputs", "window_close"]
 
 _KIND_INDEX = {k: i for i, k in enumerate(THREAT_CLASSES)}
 _CLASS_G = np.array([CLASS_G[k] for k in THREAT_CLASSES], float)
@@ -254,6 +254,23 @@ def kernel_inputs(tracks_x: np.ndarray, kind, launchers, heights_fn, *, quality=
             else np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float),
             "lp": _launcher_rows(launchers), "radius": sphere_radius_of(heights_fn),
             "pk_table": np.ascontiguousarray(launchers.pk, dtype=float)}
+
+
+def window_close(geometry: dict, t: float, i: int, j: int) -> float:
+    """Latest launch time of one (track ``i``, launcher ``j``) pair, s (NaN: no window).
+
+    ``geometry`` is :func:`feasibility`'s result at ``t``, with the windows searched
+    (``window_close_s``) or deferred (``window_search``: only this pair is searched, to the
+    same number).
+    """
+    if "window_close_s" in geometry:
+        return float(geometry["window_close_s"][i, j])
+    x, g, U, lp, radius, n, n_refine = geometry["window_search"]
+    _, close = _kernels.pair_window_times(
+        float(t), x, g, U, lp, radius, n, n_refine,
+        np.array([geometry["inside"][i, j]], bool), np.array([i], np.int64),
+        np.array([j], np.int64))
+    return float(close[0])
 
 
 def window_times(t: float, delay_open: np.ndarray, delay_close: np.ndarray,

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from airdefense.engagement import _kernels
-from airdefense.engagement.envelope import feasibility, track_gravity
+from airdefense.engagement.envelope import feasibility, track_gravity, window_close
 from airdefense.engagement.interceptors import InterceptorState
 from airdefense.engagement.launchers import LauncherState
 from airdefense.engagement.pk import draw_hits
@@ -81,7 +81,8 @@ class Engagement:
         groups = self._truth.group[np.asarray(threats, int)]
         return np.array([self.sc.groups[g].preset.max_g for g in groups], float)
 
-    def geometry(self, tracks, t: float, kind_code=None, targets=None) -> dict[str, np.ndarray]:
+    def geometry(self, tracks, t: float, kind_code=None, targets=None, *,
+                 windows: bool | str = True) -> dict[str, np.ndarray]:
         """Envelope, window and kill probability of every track against every launcher at ``t``.
 
         The fire control's view: tracks are predicted with the model their kinematics call
@@ -97,6 +98,8 @@ class Engagement:
             True class of each threat.
         targets : ndarray of shape (m,), int, optional
             Threat each track follows.
+        windows : bool or "deferred", default True
+            As in :func:`airdefense.engagement.envelope.feasibility`.
 
         Returns
         -------
@@ -116,7 +119,7 @@ class Engagement:
             tg = self.target_g(targets)
         return feasibility(x, self.launchers, self.heights, t, quality=tracks.quality,
                            kind=kind if kind is not None else class_codes(x), predict=pred,
-                           cov=tracks.P, target_g=tg)
+                           cov=tracks.P, target_g=tg, windows=windows)
 
     def fire(self, orders, t: float, kind_code: np.ndarray, book, *, tracks=None,
              sensor_ok: np.ndarray | None = None) -> np.ndarray:
@@ -162,8 +165,9 @@ class Engagement:
         geo = None
         if use.size:
             sub = tracks.select(use)
+            # The window of an ordered pair only: the others are not searched.
             geo = self.geometry(sub, t, kind_code, np.asarray(orders.target)[
-                [int(np.flatnonzero(rows == r)[0]) for r in use]])
+                [int(np.flatnonzero(rows == r)[0]) for r in use]], windows="deferred")
         pos_in = {int(r): i for i, r in enumerate(use)}
         chan = self.channels_free(ok_s)
         for r in range(q):
@@ -192,7 +196,7 @@ class Engagement:
             n = int(min(orders.rounds[r], L.rounds[j]))
             if chan[fc] > 0:
                 n = min(n, int(chan[fc]))
-            close = geo["window_close_s"][i, j]
+            close = window_close(geo, t, i, j)
             times = t + L.min_interval_s[j] * np.arange(n)
             times = times[times <= close + 1e-9] if np.isfinite(close) else times[:1]
             n = int(times.size)
