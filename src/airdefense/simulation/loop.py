@@ -37,6 +37,8 @@ _PENDING, _FLYING = -2, -1
 _INTERCEPTED, _IMPACTED, _COMPLETED, _AIRBORNE, _NOT_LAUNCHED = range(5)
 #: Independent random streams, one per stage, spawned from the seed in this order.
 RNG_STREAMS = ("threats", "sensors", "tracking", "engagement", "damage", "c2")
+#: Steps whose truth states are evaluated together (ThreatSet.prefetch).
+_PREFETCH = 128
 
 
 @dataclass
@@ -313,6 +315,8 @@ class _Run:
         t = 0.0
         k = 0
         while t < end - 1e-9:
+            if k % _PREFETCH == 0:  # the truth at the next steps' ends, in one pass
+                self.truth.prefetch([min((j + 1) * dt, end) for j in range(k, k + _PREFETCH)])
             t1 = min((k + 1) * dt, end)
             self.launches(t, t1)
             self.sense_and_track(t, t1)
