@@ -18,7 +18,6 @@ B. R. Mahafza, *Radar Systems Analysis and Design Using MATLAB*, 3rd ed., sec. 4
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
 
 from airdefense.sensors._kernels import square_law_samples
 
@@ -113,6 +112,8 @@ def pd_swerling(snr, pfa, swerling: int = 0):
     s = np.maximum(np.asarray(snr, float), 0.0)
     t = threshold_from_pfa(pfa)
     if swerling == 0:
+        from scipy import stats  # imported when needed: it takes half a second
+
         return stats.ncx2.sf(2.0 * t, 2.0, 2.0 * s)
     if swerling == 1:
         return np.exp(-t / (1.0 + s))
@@ -149,6 +150,8 @@ def required_snr_db(pd: float, pfa: float, swerling: int = 0) -> float:
     if swerling == 1:  # closed form
         return float(linear_to_db(np.log(pfa) / np.log(pd) - 1.0))
     f = lambda x_db: float(pd_swerling(db_to_linear(x_db), pfa, swerling)) - pd  # noqa: E731
+    from scipy import optimize
+
     return float(optimize.brentq(f, -30.0, 80.0, xtol=1e-6))
 
 
