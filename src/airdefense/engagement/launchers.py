@@ -93,10 +93,11 @@ class LauncherState:
     def update(self, t: float) -> np.ndarray:
         """Complete reloads due by ``t``; return the launchers reloaded, shape (r,)."""
         done = self.reload_done_s <= t
-        if done.any():
-            self.rounds[done] = self.capacity[done]
-            self.loads[done] += 1
-            self.reload_done_s[done] = np.inf
+        if not done.any():  # most steps
+            return np.zeros(0, np.int64)
+        self.rounds[done] = self.capacity[done]
+        self.loads[done] += 1
+        self.reload_done_s[done] = np.inf
         return np.flatnonzero(done)
 
     def ready(self, t: float) -> np.ndarray:

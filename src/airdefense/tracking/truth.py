@@ -80,16 +80,18 @@ class TruthTracker:
         n = len(self.track_of)
         fresh, idx, x, P, quality, self.next_id = _kernels.truth_step(
             float(time_s), float(rho), float(np.sqrt(1.0 - rho * rho)), self.err,
-            self.rng.normal(size=self.err.shape), detections.truth_id, detections.z,
+            # standard_normal: the numbers of normal(0, 1), without its parameter handling.
+            self.rng.standard_normal(self.err.shape), detections.truth_id, detections.z,
             detections.R, detections.time_s, self.hits, self.sigma_m, self.last_seen,
             self.track_of, self.next_id, self.confirm_hits, self.drop_after_s,
             np.ones(n, bool) if alive is None else np.asarray(alive, bool),
             self.truth.states(time_s), self.vel_sigma)
         # A filtered track averages its measurements and fuses its radars (each axis as well
         # as the best radar measures it this step): see the kernels.
-        first = self.next_id - fresh.size
-        self.new_tracks = [(first + r, int(k), float(time_s)) for r, k in enumerate(fresh)]
+        if fresh.size:
+            first = self.next_id - fresh.size
+            self.new_tracks = [(first + r, int(k), float(time_s)) for r, k in enumerate(fresh)]
         if idx.size == 0:
             return Tracks.empty(time_s)
-        return Tracks(time_s=float(time_s), track_id=self.track_of[idx].copy(), x=x, P=P,
+        return Tracks(time_s=float(time_s), track_id=self.track_of[idx], x=x, P=P,
                       quality=quality, confirmed=np.ones(idx.size, bool), truth_id=idx)
