@@ -19,6 +19,7 @@ from airdefense.engagement._kernels import (
     refinements,
     window_edge,
     window_grid,
+    window_work,
 )
 
 _LN2 = math.log(2.0)
@@ -151,12 +152,7 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
     chance = np.zeros(L, np.bool_)
     future = np.zeros(L, np.bool_)
     x, g, horizon, lp, radius, n, n_refine = search
-    n = n if lazy else 2
-    u = np.empty(n)
-    pos = np.empty((n, 3))
-    vel = np.empty((n, 3))
-    h = np.empty(n)
-    okw = np.empty(n, np.bool_)
+    u, pos, vel, h, okw = window_work(n if lazy else 2)
     for i in range(m):
         k = kidx[i]
         any_allowed = False

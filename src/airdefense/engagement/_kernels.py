@@ -320,6 +320,13 @@ def window_grid(xi, gi, horizon, radius, u, pos, vel, h):
 
 
 @njit(cache=True)
+def window_work(n):
+    """Work arrays of a window search over ``n`` grid points: intercept times ``u`` (n,),
+    positions and velocities (n, 3), heights (n,) and inside flags (n,)."""
+    return np.empty(n), np.empty((n, 3)), np.empty((n, 3)), np.empty(n), np.empty(n, np.bool_)
+
+
+@njit(cache=True)
 def pair_window(xi, gi, horizon, lp, j, radius, n_refine, u, pos, vel, h, ok, query, t, ttg):
     """Launch delays of one (track, launcher ``j``) pair: the least and greatest delay whose
     intercept is inside the envelope, ``(a, b, stopped)``; ``(inf, -inf)`` where none.
@@ -410,11 +417,7 @@ def launch_windows(x, g, horizon, lp, radius, n, n_refine):
     L = lp.shape[0]
     lo = np.full((m, L), np.nan)
     hi = np.full((m, L), np.nan)
-    pos = np.empty((n, 3))
-    vel = np.empty((n, 3))
-    h = np.empty(n)
-    u = np.empty(n)
-    ok = np.empty(n, np.bool_)
+    u, pos, vel, h, ok = window_work(n)
     for i in range(m):
         window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
         for j in range(L):
@@ -866,11 +869,7 @@ def pair_window_times(t, x, g, horizon, lp, radius, n, n_refine, inside, rows, c
     p = rows.shape[0]
     w_open = np.empty(p)
     w_close = np.empty(p)
-    u = np.empty(n)
-    pos = np.empty((n, 3))
-    vel = np.empty((n, 3))
-    h = np.empty(n)
-    ok = np.empty(n, np.bool_)
+    u, pos, vel, h, ok = window_work(n)
     for q in range(p):
         i, j = rows[q], cols[q]
         window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
