@@ -116,3 +116,13 @@ def test_constants_are_sane():
     """Every guidance has a basket and every class a default manoeuvre limit."""
     assert set(pkm.BASKET_M) == {"command", "semi_active", "track_via_missile", "active", "gun"}
     assert set(pkm.CLASS_G) == {"drone", "cruise", "ballistic", "aircraft", "helicopter"}
+
+
+def test_position_sigma_is_the_rms_of_the_position_variances_bit_for_bit(rng):
+    """sqrt(max(trace of the position block, 0) / 3), as the NumPy statement computes it, also
+    for a non-contiguous stack and a (numerically) negative trace."""
+    P = rng.normal(0, 300, (40, 6, 6)) ** 2
+    P[3, :3, :3] = -1e-9
+    for stack in (P, P[::2], np.swapaxes(np.swapaxes(P, 1, 2), 1, 2)[1::3]):
+        want = np.sqrt(np.maximum(stack[:, 0, 0] + stack[:, 1, 1] + stack[:, 2, 2], 0.0) / 3.0)
+        assert position_sigma(stack).tobytes() == want.tobytes()

@@ -243,7 +243,8 @@ def kernel_inputs(tracks_x: np.ndarray, kind, launchers, heights_fn, *, quality=
     m = x.shape[0]
     kc = (kind if isinstance(kind, np.ndarray) and kind.dtype == np.int64 and kind.shape == (m,)
           else np.asarray(kind_codes(np.broadcast_to(np.asarray(kind), (m,))), np.int64))
-    g = np.ascontiguousarray(track_gravity(x, kc, predict), dtype=float)
+    g = (_kernels.class_gravities(kc) if predict is None  # codes already: the kernel itself
+         else np.ascontiguousarray(track_gravity(x, kc, predict), dtype=float))
     tg = (_CLASS_G[kc] if target_g is None
           else np.broadcast_to(np.asarray(target_g, float), (m,)))
     sigma = np.zeros(m) if cov is None else position_sigma(cov)

@@ -19,6 +19,8 @@ Every factor is non-increasing in crossing range and in target speed, so the kil
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -124,8 +126,17 @@ def position_sigma(P: np.ndarray) -> np.ndarray:
         Track covariances.
     """
     P = np.asarray(P, float)
-    tr = P[:, 0, 0] + P[:, 1, 1] + P[:, 2, 2]  # the trace, summed in the same order
-    return np.sqrt(np.maximum(tr, 0.0) / 3.0)
+    return _position_sigmas(P if P.flags.c_contiguous else np.ascontiguousarray(P))
+
+
+@njit(cache=True)
+def _position_sigmas(P):
+    m = P.shape[0]
+    out = np.empty(m)
+    for i in range(m):
+        tr = P[i, 0, 0] + P[i, 1, 1] + P[i, 2, 2]  # the trace, summed in this order
+        out[i] = math.sqrt(max(tr, 0.0) / 3.0)
+    return out
 
 
 def draw_hits(pk, rng: np.random.Generator) -> np.ndarray:
