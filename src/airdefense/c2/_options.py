@@ -32,7 +32,7 @@ import numpy as np
 
 from airdefense.c2 import _kernels
 from airdefense.c2.evaluation import KINDS
-from airdefense.engagement.envelope import INTERCEPT_SEARCH, kernel_inputs
+from airdefense.engagement.envelope import INTERCEPT_SEARCH, WINDOW_SEARCH, kernel_inputs
 
 __all__ = ["Options", "engagement_options", "cycle_options", "LAYER_RANK"]
 
@@ -40,8 +40,6 @@ __all__ = ["Options", "engagement_options", "cycle_options", "LAYER_RANK"]
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
 #: Slack on the time-to-go test (the threat's time to go is itself an estimate), s.
 _TTG_SLACK_S = 5.0
-#: Launch windows: how far ahead (s), grid points, edge precision (s); as feasibility's.
-_HORIZON_S, _N_WINDOW, _WINDOW_TOL_S = 600.0, 32, 0.1
 
 
 @dataclass
@@ -191,8 +189,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap = _kernels.cycle_options(
         float(t), geo["x"], geo["g"], geo["target_g"], geo["sigma"], geo["quality"], geo["kc"],
         np.asarray(ballistic, bool), np.asarray(tracks.confirmed, bool), ttg, value, killed,
-        fired_b, pending_b, geo["lp"], geo["radius"], geo["pk_table"], _HORIZON_S, _N_WINDOW,
-        _WINDOW_TOL_S, *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds,
+        fired_b, pending_b, geo["lp"], geo["radius"], geo["pk_table"], *WINDOW_SEARCH,
+        *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds,
         Ls.last_fire_s, Ls.min_interval_s, Ls.reload_s,
         np.asarray(channels_free)[Ls.fire_control], np.asarray(battery_ok, bool),
         Ls.unit_cost, doc["engage"], doc["hold"], doc["max_rounds"], doc["salvo"],

@@ -34,9 +34,12 @@ from airdefense.engagement.presets import THREAT_CLASSES
 from airdefense.geo import sphere_radius_of
 
 __all__ = ["feasibility", "launch_window_delays", "window_times", "envelope_margin",
-           "track_gravity", "kind_codes", "kernel_inputs", "window_close"]
+           "track_gravity", "kind_codes", "kernel_inputs", "window_close", "WINDOW_SEARCH",
+           "INTERCEPT_SEARCH"]
 
 _KIND_INDEX = {k: i for i, k in enumerate(THREAT_CLASSES)}
+#: Launch windows by default: how far ahead (s), grid points over it, edge precision (s).
+WINDOW_SEARCH = (600.0, 32, 0.1)
 _CLASS_G = np.array([CLASS_G[k] for k in THREAT_CLASSES], float)
 
 
@@ -119,8 +122,9 @@ def envelope_margin(launchers, pos, vel, tof, h, trailing: int = 0
 
 
 def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, quality=None,
-                kind=None, predict=None, cov=None, target_g=None, horizon_s: float = 600.0,
-                n_window: int = 32, windows: bool | str = True, window_tol_s: float = 0.1
+                kind=None, predict=None, cov=None, target_g=None,
+                horizon_s: float = WINDOW_SEARCH[0], n_window: int = WINDOW_SEARCH[1],
+                windows: bool | str = True, window_tol_s: float = WINDOW_SEARCH[2]
                 ) -> dict:
     """Intercept geometry, envelope, launch window and kill probability for every pair.
 
@@ -299,8 +303,9 @@ def window_times(t: float, delay_open: np.ndarray, delay_close: np.ndarray,
 
 
 def launch_window_delays(tracks_x: np.ndarray, launchers, heights_fn, *, kind=None,
-                         predict=None, horizon_s: float = 600.0, n_window: int = 32,
-                         tol_s: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+                         predict=None, horizon_s: float = WINDOW_SEARCH[0],
+                         n_window: int = WINDOW_SEARCH[1], tol_s: float = WINDOW_SEARCH[2]
+                         ) -> tuple[np.ndarray, np.ndarray]:
     """Earliest and latest launch delays whose intercept stays inside the envelope.
 
     The delays are relative to the time of the track states and may be negative (the window
