@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from airdefense import load_scenario
 from airdefense.c2._kernels import zones_ok
-from airdefense.c2._options import _zone_table, engagement_options
+from airdefense.c2._options import _zone_table, engagement_options, firing_capacity
 from airdefense.c2.base import EngagementBook
 from airdefense.c2.evaluation import evaluate_threats
 from airdefense.engagement.model import Engagement
@@ -95,6 +95,9 @@ def test_options_match_their_numpy_statement(example_2, seed, m, networked, cost
                              sc.frame.height_m, **kw)
     for key, arr in want.items():
         np.testing.assert_array_equal(getattr(got, key), arr, err_msg=key)
+    # The capacity alone (what lets the loop skip a cycle where nothing can fire).
+    np.testing.assert_array_equal(
+        firing_capacity(t, L, chan, battery_ok, sc.batteries, 2.0), want["cap"])
 
 
 @settings(max_examples=60, deadline=None)

@@ -178,3 +178,26 @@ def test_refused_orders_are_listed_and_counted(small_scenario):
     fired = res.events[res.events.kind == "fire"]
     assert len(fired) == len(res.interceptors) <= small_scenario.launchers[0].rounds * 4
     assert "orders refused (fire control)" in res.summary_table()
+
+
+@pytest.mark.parametrize("solver", ["greedy", "heuristic"])
+def test_skipping_cycles_where_nothing_can_fire_changes_nothing(small_scenario_dict, solver):
+    """The loop skips a decision cycle when no launcher can fire before the next one: the run
+    is the same, event for event, as one that decides every cycle (few rounds and a slow
+    launch rate, so that such cycles are many)."""
+    from airdefense.simulation.loop import _Run
+
+    d = copy.deepcopy(small_scenario_dict)
+    for bat in d["batteries"].values():
+        launchers = bat["launchers"]
+        for ln in launchers if isinstance(launchers, list) else [launchers]:
+            ln["count"] = 1
+    sc = load_scenario(d)
+    runs = []
+    for skip in (True, False):
+        run = _Run(sc, 4, "truth", solver)
+        run.assigner.fires_within_capacity = skip
+        runs.append(run.run())
+    pd.testing.assert_frame_equal(runs[0].events, runs[1].events)
+    pd.testing.assert_frame_equal(runs[0].interceptors, runs[1].interceptors)
+    assert len(runs[0].interceptors) > 0

@@ -1,11 +1,12 @@
 """The control unit: threat evaluation, weapon-target assignment and firing doctrine."""
 
+from airdefense.c2._options import firing_capacity
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.c2.evaluation import classify, evaluate_threats, expected_loss_fraction
 from airdefense.c2.greedy import GreedyAssigner
 
 __all__ = ["ASSIGNERS", "EngagementBook", "GreedyAssigner", "Orders", "WTAAssigner", "classify",
-           "evaluate_threats", "expected_loss_fraction", "make_assigner"]
+           "evaluate_threats", "expected_loss_fraction", "firing_capacity", "make_assigner"]
 
 #: Names accepted by :func:`make_assigner` (the scenario's ``c2.solver``).
 ASSIGNERS = ("greedy", "heuristic", "exact")

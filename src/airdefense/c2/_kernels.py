@@ -250,6 +250,35 @@ def zones_ok(pip, lb, zone_xy, zone_r, zone_hold, zone_b, free_b):
 
 
 @njit(cache=True)
+def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s, chan,
+                      battery_ok, reserve, decision_period_s):
+    """Launchers ready (L,), stocked (rounds or a reload coming) (L,), the rounds each may
+    ripple before the next decision (L,) and each battery's rounds above its ballistic reserve
+    (B,); the arguments as in :func:`cycle_options`."""
+    L = lb.shape[0]
+    B = battery_ok.shape[0]
+    ready = np.empty(L, np.bool_)
+    stocked = np.empty(L, np.bool_)
+    cap = np.empty(L, np.int64)
+    stock = np.zeros(B, np.int64)
+    for j in range(L):
+        ready[j] = (operational[j] and rounds[j] > 0
+                    and t - last_fire_s[j] >= min_interval_s[j] - 1e-9 and battery_ok[lb[j]])
+        stocked[j] = rounds[j] > 0 or math.isfinite(reload_s[j])
+        if operational[j]:
+            stock[lb[j]] += rounds[j]
+        ripple = max(1.0, math.floor(decision_period_s / max(min_interval_s[j], 1e-3)))
+        c = min(rounds[j], int(ripple)) if ready[j] else 0
+        if chan[j] >= 0:
+            c = min(c, max(chan[j], 0))
+        cap[j] = c
+    nonballistic_cap = np.empty(B, np.int64)
+    for b in range(B):
+        nonballistic_cap[b] = max(stock[b] - reserve[b], 0)
+    return ready, stocked, cap, nonballistic_cap
+
+
+@njit(cache=True)
 def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed, ttg, value,
                   killed, fired_b, pending_b, lp, radius, pk_table, horizon_s, n_window, tol_s, n_grid,
                   n_iter, tol_m, lb, operational, rounds, last_fire_s, min_interval_s,
@@ -273,25 +302,9 @@ def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed,
     m = x.shape[0]
     L = lb.shape[0]
     B = battery_ok.shape[0]
-    # Capacity: launchers ready, rounds each can ripple before the next decision, reserve.
-    ready = np.empty(L, np.bool_)
-    stocked = np.empty(L, np.bool_)
-    cap = np.empty(L, np.int64)
-    stock = np.zeros(B, np.int64)
-    for j in range(L):
-        ready[j] = (operational[j] and rounds[j] > 0
-                    and t - last_fire_s[j] >= min_interval_s[j] - 1e-9 and battery_ok[lb[j]])
-        stocked[j] = rounds[j] > 0 or math.isfinite(reload_s[j])
-        if operational[j]:
-            stock[lb[j]] += rounds[j]
-        ripple = max(1.0, math.floor(decision_period_s / max(min_interval_s[j], 1e-3)))
-        c = min(rounds[j], int(ripple)) if ready[j] else 0
-        if chan[j] >= 0:
-            c = min(c, max(chan[j], 0))
-        cap[j] = c
-    nonballistic_cap = np.empty(B, np.int64)
-    for b in range(B):
-        nonballistic_cap[b] = max(stock[b] - reserve[b], 0)
+    ready, stocked, cap, nonballistic_cap = launcher_capacity(
+        t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s, chan, battery_ok,
+        reserve, decision_period_s)
     # 1. Track eligibility; the geometry only for tracks some launcher may engage (the
     # geometry only lowers the class kill probability: every Pk factor is <= 1).
     look = np.empty((m, L), np.bool_)

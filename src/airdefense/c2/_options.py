@@ -34,7 +34,7 @@ from airdefense.c2 import _kernels
 from airdefense.c2.evaluation import KINDS
 from airdefense.engagement.envelope import INTERCEPT_SEARCH, WINDOW_SEARCH, kernel_inputs
 
-__all__ = ["Options", "engagement_options", "cycle_options", "LAYER_RANK"]
+__all__ = ["Options", "engagement_options", "cycle_options", "firing_capacity", "LAYER_RANK"]
 
 #: Order of the layers, outermost first.
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
@@ -137,6 +137,34 @@ def _zone_arrays(key: tuple) -> tuple:
         free[b] = (~h).any()
     return (np.ascontiguousarray(np.concatenate(cen)), np.concatenate(rad),
             np.concatenate(hold), np.concatenate(bat), free)
+
+
+def firing_capacity(t: float, launchers, channels_free: np.ndarray, battery_ok: np.ndarray,
+                    batteries, decision_period_s: float = 2.0) -> np.ndarray:
+    """Most rounds each launcher may fire this cycle, shape (L,) int (:attr:`Options.cap`).
+
+    Where it is zero for every launcher no fire order is possible this cycle, whatever the
+    tracks: a control unit may skip the cycle.
+
+    Parameters
+    ----------
+    t : float
+        Decision time, s.
+    launchers : LauncherState
+        ``operational`` already false where the fire-control radar is down.
+    channels_free : ndarray of shape (S,), int
+        Free guidance channels per radar (-1: no limit).
+    battery_ok : ndarray of shape (B,), bool
+    batteries : list of BatteryUnit
+        Their doctrines (ballistic reserve).
+    decision_period_s : float, default 2
+        Time to the next decision, s.
+    """
+    Ls = launchers
+    return _kernels.launcher_capacity(
+        float(t), Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s, Ls.min_interval_s,
+        Ls.reload_s, np.asarray(channels_free)[Ls.fire_control], np.asarray(battery_ok, bool),
+        _doctrine_table(batteries)["reserve"], float(decision_period_s))[2]
 
 
 def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batteries,

@@ -114,6 +114,10 @@ class GreedyAssigner:
 
     name = "greedy"
 
+    #: Its orders never exceed :func:`airdefense.c2.firing_capacity` (it obeys the shared
+    #: options), so a cycle where no launcher can fire may be skipped.
+    fires_within_capacity = True
+
     def __init__(self, networked: bool = True, cost_weight: float = 0.0,
                  decision_period_s: float = 2.0) -> None:
         self.networked = networked

@@ -47,6 +47,10 @@ class WTAAssigner:
         Randomness of the heuristics' kicks.
     """
 
+    #: Its orders never exceed :func:`airdefense.c2.firing_capacity` (it obeys the shared
+    #: options), so a cycle where no launcher can fire may be skipped.
+    fires_within_capacity = True
+
     def __init__(self, solver: str = "heuristic", networked: bool = True,
                  cost_weight: float = 0.0, decision_period_s: float = 2.0,
                  time_limit_s: float = 10.0, node_limit: int = 2000,

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from airdefense.c2 import make_assigner
+from airdefense.c2 import firing_capacity, make_assigner
 from airdefense.c2.base import EngagementBook
 from airdefense.c2.evaluation import evaluate_threats
 from airdefense.engagement.damage import (
@@ -293,18 +293,27 @@ class _Run:
         tr = self.tracks
         if tr is None or len(tr) == 0:
             return
-        a = self.sc.assets
-        ev = evaluate_threats(tr.x, a.enu, a.value, self.asset_state != DESTROYED, P=tr.P,
-                              asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
-                              asset_area_radius_m=a.radius_m,
-                              lethal_radius_m=self.lethal_radius)
         L = self.engagement.launchers
         chan = self.engagement.channels_free(self.sensor_ok)
         saved = L.operational.copy()
         L.operational &= self.sensor_ok[L.fire_control]
-        orders = self.assigner.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
-                                      self.battery_ok, self.heights)
-        L.operational = saved
+        try:
+            # No launcher can fire before the next decision (reloading, between launches, no
+            # channel): an assigner built on the shared options can order nothing, so the
+            # cycle would change nothing.
+            if getattr(self.assigner, "fires_within_capacity", False) and not firing_capacity(
+                    t, L, chan, self.battery_ok, self.sc.batteries,
+                    self.assigner.decision_period_s).any():
+                return
+            a = self.sc.assets
+            ev = evaluate_threats(tr.x, a.enu, a.value, self.asset_state != DESTROYED, P=tr.P,
+                                  asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
+                                  asset_area_radius_m=a.radius_m,
+                                  lethal_radius_m=self.lethal_radius)
+            orders = self.assigner.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
+                                          self.battery_ok, self.heights)
+        finally:
+            L.operational = saved
         self.engagement.fire(orders, t, self.kinds, self.book, tracks=tr, sensor_ok=self.sensor_ok)
 
     def run(self) -> SimulationResult:
