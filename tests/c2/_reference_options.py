@@ -129,4 +129,8 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
     out["pair_cap"][rows] = pair_cap
     for key in ("pk", "tof", "pip"):
         out[key][rows] = geo[key]
+    # The geometry of a pair that cannot pay its cost is not reported (nor computed).
+    skip = np.zeros((m, L), bool)
+    skip[rows] = ~profitable[rows]
+    out["pk"][skip], out["tof"][skip], out["pip"][skip] = 0.0, np.inf, 0.0
     return out

@@ -177,7 +177,11 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
             # Future chances (windows along the predicted path), for layering and deferral.
             fit = battery_ok[b] and operational[j]
             later = False
-            if need_future and fit and stocked[j] and able[j]:
+            # A later window counts only for a pair that may pay its cost: its chance needs
+            # ``profitable``, a deferral the class kill probability's return.
+            worth = class_pk[j, k] * value[i] - cost_weight * unit_cost[j] > 0.0
+            if (need_future and fit and stocked[j] and able[j]
+                    and (profitable[i, j] or worth)):
                 if lazy:
                     if not gridded:
                         window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
@@ -192,8 +196,7 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
                     c, o = close[i, j], opens[i, j]
                     later = math.isfinite(c) and c > t and o <= t + ttg[i]
             chance[j] = (geo_ok[j] and able[j] and fit) or later
-            future[j] = (later and not geo_ok[j]
-                         and class_pk[j, k] * value[i] - cost_weight * unit_cost[j] > 0.0)
+            future[j] = later and not geo_ok[j] and worth
         # 5. Cost-aware deferral: not while a cheaper launcher has a worthwhile chance later.
         for j in range(L):
             deferred = False
@@ -335,9 +338,13 @@ def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed,
     xs = np.ascontiguousarray(x[rows])
     gs = g[rows]
     ks = kidx[rows]
+    # A pair that cannot pay its cost even at the class kill probability is in no rule's
+    # reach (not allowed, no chance for rule 6, no deferral for rule 5): no geometry.
+    need = (np.ascontiguousarray(profitable[rows]) if profitable_only and cost_weight > 0
+            else np.zeros((0, 0), np.bool_))
     tof_s, pip_s, _, parts, inside, _, _ = pair_geometry(
         t, xs, gs, lp, radius, horizon_s, pk_table, ks, target_g[rows], sigma[rows],
-        quality[rows], False, n_window, tol_s, n_grid, n_iter, tol_m)
+        quality[rows], False, n_window, tol_s, n_grid, n_iter, tol_m, need)
     U = horizons(xs, gs, radius, horizon_s)
     search = (xs, gs, U, lp, radius, n_window, refinements(U, n_window, tol_s))
     pk_s = np.ascontiguousarray(parts[5])

@@ -199,7 +199,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     decision_period_s : float, default 2
         Time to the next decision, s (bounds how many rounds a launcher can ripple).
     profitable_only : bool, default False
-        Drop the pairs that cannot pay their cost (rule 5); their geometry is not computed.
+        Drop the pairs that cannot pay their cost (rule 5) even at the class kill
+        probability; their geometry is not computed (``pk`` 0, ``tof`` inf, ``pip`` 0).
     """
     B = len(batteries)
     kind = evaluation["kind"]

@@ -58,6 +58,26 @@ class EngagementBook:
         self.pending: dict[tuple[int, int], int] = {}  # interceptors whose outcome is unknown
         self.killed: set[int] = set()
         self._batteries: dict[int, list[int]] = {}  # track -> batteries that fired at it
+        # The same figures as arrays by (track id, battery >= 0), for :meth:`tables`, which
+        # every decision cycle reads.
+        self._rounds_a = np.zeros((0, 0), np.int64)
+        self._pending_a = np.zeros((0, 0), np.int64)
+        self._killed_a = np.zeros(0, bool)
+
+    def _room(self, track_id: int, battery: int) -> None:
+        """Grow the arrays to hold ``track_id`` and ``battery`` (both >= 0)."""
+        n, B = self._rounds_a.shape
+        if track_id < n and battery < B:
+            return
+        n2 = max(n, 2 * track_id + 16) if track_id >= n else n
+        B2 = max(B, battery + 1)
+        for name in ("_rounds_a", "_pending_a"):
+            a = np.zeros((n2, B2), np.int64)
+            a[:n, :B] = getattr(self, name)
+            setattr(self, name, a)
+        k = np.zeros(n2, bool)
+        k[:n] = self._killed_a
+        self._killed_a = k
 
     def fired(self, track_id: int, n: int, battery: int = -1) -> None:
         """Record ``n`` rounds fired at a track by a battery."""
@@ -66,6 +86,10 @@ class EngagementBook:
             self._batteries.setdefault(key[0], []).append(key[1])
         self.rounds[key] = self.rounds.get(key, 0) + n
         self.pending[key] = self.pending.get(key, 0) + n
+        if key[0] >= 0 and key[1] >= 0:
+            self._room(*key)
+            self._rounds_a[key] += n
+            self._pending_a[key] += n
 
     def assessed(self, track_id: int, hit: bool, battery: int | None = None) -> None:
         """Record a kill assessment for one interceptor (of ``battery``, if known)."""
@@ -75,9 +99,14 @@ class EngagementBook:
         for key in keys:
             if self.pending.get(key, 0) > 0:
                 self.pending[key] -= 1
+                if key[0] >= 0 and key[1] >= 0:
+                    self._pending_a[key] -= 1
                 break
         if hit:
             self.killed.add(track_id)
+            if track_id >= 0:
+                self._room(track_id, 0)
+                self._killed_a[track_id] = True
 
     def _per_battery(self, table: dict, track_ids: np.ndarray, n_batteries: int) -> np.ndarray:
         out = np.zeros((len(track_ids), n_batteries), int)
@@ -95,19 +124,22 @@ class EngagementBook:
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`killed_mask`, :meth:`rounds_by_battery` and :meth:`pending_by_battery` of
         the same tracks in one pass: shapes (m,), (m, B) and (m, B)."""
-        ids = np.asarray(track_ids).tolist()
-        m = len(ids)
-        killed = np.zeros(m, bool)
-        rounds = np.zeros((m, n_batteries), int)
-        pending = np.zeros((m, n_batteries), int)
-        kset, fired, wait, by = self.killed, self.rounds, self.pending, self._batteries
-        for i, t in enumerate(ids):
-            if t in kset:
-                killed[i] = True
-            for b in by.get(t, ()):
-                if 0 <= b < n_batteries:
-                    rounds[i, b] += fired.get((t, b), 0)
-                    pending[i, b] += wait.get((t, b), 0)
+        ids = np.asarray(track_ids, np.int64).reshape(-1)
+        n, B = self._rounds_a.shape
+        if ids.size and ids.min() >= 0 and ids.max() < n and n_batteries <= B:
+            return (self._killed_a[ids], self._rounds_a[ids, :n_batteries],
+                    self._pending_a[ids, :n_batteries])
+        # Ids or batteries the arrays do not hold yet: zeros there.
+        inside = (ids >= 0) & (ids < n)
+        rows = np.where(inside, ids, 0)
+        b = min(n_batteries, B)
+        killed = np.zeros(ids.size, bool)
+        rounds = np.zeros((ids.size, n_batteries), np.int64)
+        pending = np.zeros((ids.size, n_batteries), np.int64)
+        if n:
+            killed[inside] = self._killed_a[rows[inside]]
+            rounds[inside, :b] = self._rounds_a[rows[inside], :b]
+            pending[inside, :b] = self._pending_a[rows[inside], :b]
         return killed, rounds, pending
 
     def rounds_by_battery(self, track_ids: np.ndarray, n_batteries: int) -> np.ndarray:

@@ -247,7 +247,7 @@ _SKIP_ABS_M = 1e-6
 
 @njit(cache=True)
 def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n_grid, n_iter,
-               tol_m):
+               tol_m, need):
     """Intercepts of rounds launched now at every (track, launcher) pair, envelope and Pk.
 
     ``x`` (m, 6), ``g`` (m,), ``lp`` (L, 19) launcher rows (see :func:`launch_windows`),
@@ -256,10 +256,13 @@ def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n
     (m, L) (inf where none), the PIP ``pip`` and the target velocity there ``vpip`` (m, L, 3),
     and ``parts`` (6, m, L): height, margin, range, crossing, speed (as :func:`envelope_at`;
     a pair without intercept is evaluated at the track's position) and the kill probability
-    (:func:`airdefense.engagement.pk.pk_one`; 0 outside the envelope).
+    (:func:`airdefense.engagement.pk.pk_one`; 0 outside the envelope). ``need`` (m, L) bool
+    names the pairs to evaluate; the others get no intercept (``tof`` inf, zero PIP and
+    parts, margin -inf); an empty ``need`` (0, 0) evaluates every pair.
     """
     m = x.shape[0]
     L = lp.shape[0]
+    every = need.shape[0] == 0
     tof = np.empty((m, L))
     pip = np.empty((m, L, 3))
     vpip = np.empty((m, L, 3))
@@ -268,6 +271,15 @@ def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n
         xi = x[i]
         gi = g[i]
         for j in range(L):
+            if not every and not need[i, j]:
+                tof[i, j] = math.inf
+                for c in range(3):
+                    pip[i, j, c] = 0.0
+                    vpip[i, j, c] = 0.0
+                for c in range(6):
+                    parts[c, i, j] = 0.0
+                parts[1, i, j] = -math.inf
+                continue
             # A target that stays beyond the round's reach over the horizon has no intercept.
             reach = fly_distance(horizon[i, j], lp[j, 11], lp[j, 12], lp[j, 13], lp[j, 14])
             near = _nearest_on_line(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], horizon[i, j])
@@ -503,14 +515,15 @@ def refinements(U, n, tol_s):
 
 @njit(cache=True)
 def pair_geometry(t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_m, quality,
-                  windows, n_window, tol_s, n_grid, n_iter, tol_m):
+                  windows, n_window, tol_s, n_grid, n_iter, tol_m, need):
     """Everything :func:`airdefense.engagement.envelope.feasibility` gives, in one call.
 
     ``pk_table`` (L, classes) and the class codes ``kc`` (m,) give the base kill
     probabilities; the other arguments are those of :func:`horizons`, :func:`launch_now` and
     :func:`launch_windows`. Returns ``tof``, ``pip``, ``vpip``, ``parts`` (as
     :func:`launch_now`), ``inside`` (m, L) and the windows ``w_open``, ``w_close`` (m, L),
-    NaN where none (all NaN without ``windows``).
+    NaN where none (all NaN without ``windows``). ``need`` (m, L) bool, or (0, 0) for every
+    pair: the pairs evaluated (see :func:`launch_now`).
     """
     m = x.shape[0]
     L = lp.shape[0]
@@ -522,7 +535,7 @@ def pair_geometry(t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_
             H[i, j] = _nan_min(U[i], lp[j, 15])
             pk_base[i, j] = pk_table[j, kc[i]]
     tof, pip, vpip, parts = launch_now(x, g, lp, radius, H, pk_base, target_g, sigma_m,
-                                       quality, n_grid, n_iter, tol_m)
+                                       quality, n_grid, n_iter, tol_m, need)
     inside = np.empty((m, L), np.bool_)
     for i in range(m):
         for j in range(L):

@@ -41,6 +41,8 @@ _KIND_INDEX = {k: i for i, k in enumerate(THREAT_CLASSES)}
 #: Launch windows by default: how far ahead (s), grid points over it, edge precision (s).
 WINDOW_SEARCH = (600.0, 32, 0.1)
 _CLASS_G = np.array([CLASS_G[k] for k in THREAT_CLASSES], float)
+#: ``need`` of :func:`_kernels.pair_geometry` that evaluates every pair.
+_EVERY_PAIR = np.zeros((0, 0), bool)
 
 
 def kind_codes(kind) -> np.ndarray:
@@ -204,7 +206,7 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         _kernels.pair_geometry(
             float(t), x, g, k["lp"], radius, float(horizon_s), k["pk_table"], k["kc"],
             k["target_g"], k["sigma"], k["quality"], bool(windows) and not deferred,
-            int(n_window), float(window_tol_s), *INTERCEPT_SEARCH))
+            int(n_window), float(window_tol_s), *INTERCEPT_SEARCH, _EVERY_PAIR))
     out = {"tof": tof, "pip": pip, "intercept_time_s": t + tof, "inside": inside,
            "margin": margin, "pk": pk, "crossing_m": cross, "range_m": rng_m}
     if deferred:
