@@ -129,8 +129,12 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
     out["pair_cap"][rows] = pair_cap
     for key in ("pk", "tof", "pip"):
         out[key][rows] = geo[key]
-    # The geometry of a pair that cannot pay its cost is not reported (nor computed).
+    # The geometry of a pair that cannot pay its cost is not reported (nor computed), nor,
+    # with profitable_only, that of a track no launcher able to fire this cycle may pay to
+    # engage.
     skip = np.zeros((m, L), bool)
     skip[rows] = ~profitable[rows]
+    if profitable_only:
+        skip[~(look & profitable & (cap > 0)[None, :]).any(axis=1)] = True
     out["pk"][skip], out["tof"][skip], out["pip"][skip] = 0.0, np.inf, 0.0
     return out

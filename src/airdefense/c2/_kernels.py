@@ -324,7 +324,11 @@ def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed,
             if profitable_only and cost_weight > 0:
                 profitable[i, j] = (value[i] * pk_table[j, kidx[i]]
                                     > cost_weight * unit_cost[j])
-            some = some or (look[i, j] and profitable[i, j])
+            # With profitable_only, a row matters only where a launcher that can fire this
+            # cycle may pay to engage it: any allowed pair is such a pair, and the rules
+            # treat the rows apart.
+            some = some or (look[i, j] and profitable[i, j]
+                            and (cap[j] > 0 or not profitable_only))
         take[i] = confirmed[i] and not killed[i] and value[i] > 0 and some
         r += take[i]
     allowed = np.zeros((m, L), np.bool_)

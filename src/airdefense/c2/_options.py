@@ -200,7 +200,9 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         Time to the next decision, s (bounds how many rounds a launcher can ripple).
     profitable_only : bool, default False
         Drop the pairs that cannot pay their cost (rule 5) even at the class kill
-        probability; their geometry is not computed (``pk`` 0, ``tof`` inf, ``pip`` 0).
+        probability. Their geometry is not computed (``pk`` 0, ``tof`` inf, ``pip`` 0), nor
+        that of a track no launcher able to fire this cycle (``cap`` > 0) may pay to engage:
+        such a track can have no allowed pair.
     """
     B = len(batteries)
     kind = evaluation["kind"]
