@@ -125,22 +125,22 @@ class EngagementBook:
         """:meth:`killed_mask`, :meth:`rounds_by_battery` and :meth:`pending_by_battery` of
         the same tracks in one pass: shapes (m,), (m, B) and (m, B)."""
         ids = np.asarray(track_ids, np.int64).reshape(-1)
-        n, B = self._rounds_a.shape
-        if ids.size and ids.min() >= 0 and ids.max() < n and n_batteries <= B:
-            return (self._killed_a[ids], self._rounds_a[ids, :n_batteries],
-                    self._pending_a[ids, :n_batteries])
-        # Ids or batteries the arrays do not hold yet: zeros there.
-        inside = (ids >= 0) & (ids < n)
-        rows = np.where(inside, ids, 0)
-        b = min(n_batteries, B)
-        killed = np.zeros(ids.size, bool)
-        rounds = np.zeros((ids.size, n_batteries), np.int64)
-        pending = np.zeros((ids.size, n_batteries), np.int64)
-        if n:
-            killed[inside] = self._killed_a[rows[inside]]
-            rounds[inside, :b] = self._rounds_a[rows[inside], :b]
-            pending[inside, :b] = self._pending_a[rows[inside], :b]
-        return killed, rounds, pending
+        if ids.size == 0:
+            return (np.zeros(0, bool), np.zeros((0, n_batteries), np.int64),
+                    np.zeros((0, n_batteries), np.int64))
+        self._room(max(int(ids.max()), 0), max(n_batteries - 1, 0))
+        out = (self._killed_a[ids], self._rounds_a[ids, :n_batteries],
+               self._pending_a[ids, :n_batteries])
+        killed, rounds, pending = out
+        for i in np.flatnonzero(ids < 0):  # negative ids (not in the arrays): from the dicts
+            t = int(ids[i])
+            killed[i] = t in self.killed
+            rounds[i] = pending[i] = 0
+            for b in self._batteries.get(t, ()):
+                if 0 <= b < n_batteries:
+                    rounds[i, b] += self.rounds.get((t, b), 0)
+                    pending[i, b] += self.pending.get((t, b), 0)
+        return out
 
     def rounds_by_battery(self, track_ids: np.ndarray, n_batteries: int) -> np.ndarray:
         """Rounds fired so far at each track by each battery, shape (m, B)."""
