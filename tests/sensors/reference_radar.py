@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from airdefense.sensors import _kernels as K
 from airdefense.sensors.base import Detections
 from airdefense.sensors.detection import db_to_linear
 
@@ -290,7 +291,7 @@ def _network_class():
                 ri = ci = np.zeros(0, np.intp)
                 tau = np.zeros(0)
             m = ri.size
-            self.stats["looks"] += int(m)
+            self._counts[K.ST_LOOKS] += int(m)
             if m:
                 d_radar, d_tau, d_pol, d_rdot, d_snr, d_truth = self._detect(
                     t, ri, ci, tau, states, rcs_pairs, rng)
@@ -301,7 +302,7 @@ def _network_class():
                 d_pol = np.zeros((0, 3))
             nd = d_radar.size
             noise_d = rng.standard_normal((nd, 4)) if nd else None
-            self.stats["detections"] += nd
+            self._counts[K.ST_DETECTIONS] += nd
             fa = self._false_alarm_draws(t, active, swept, rate, rng)
 
             # Advance the sweeps; stopped radars keep the clock but not the work.
@@ -315,7 +316,7 @@ def _network_class():
                 radar, tau_o, pol, rdot, snr, truth, noise = (d_radar, d_tau, d_pol, d_rdot, d_snr,
                                                                d_truth, noise_d)
             else:
-                self.stats["false_alarms"] += fa[0].size
+                self._counts[K.ST_FALSE_ALARMS] += fa[0].size
                 if nd == 0:
                     radar, tau_o, pol, rdot, snr, truth, noise = fa
                 else:
@@ -412,7 +413,7 @@ def _network_class():
                     take, refuse = o[acc], o[~acc]
                     report = hit.copy()
                     report[refuse] = False
-                    self.stats["dropped_capacity"] += int(refuse.size)
+                    self._counts[K.ST_REFUSED] += int(refuse.size)
                 tc = lcell[take]
                 tracked[tc] = True
                 misses[tc] = 0
@@ -454,7 +455,7 @@ def _network_class():
                 m_snr = np.concatenate([snr[c[single]], tot])
                 m_pol = np.concatenate([pol[single], pol_m])
                 m_rr = np.concatenate([rr[c[single]], np.bincount(gi, wn * rr[c[mi]], ng)])
-                self.stats["merged"] += int(mi.size - ng)
+                self._counts[K.ST_MERGED] += int(mi.size - ng)
             return lead, m_snr, m_pol, m_rr
 
         def _measure(self, radar, tau, pol, rdot, snr, truth, noise) -> Detections:

@@ -89,3 +89,143 @@ def test_false_alarms_ignored_ids_in_order_and_ended_threats_dropped(rng):
     det.truth_id[:] = [2, 1]
     trk.step(2.0, det)
     assert trk.new_tracks == [(2, 1, 2.0), (3, 2, 2.0)]
+
+
+class _Moving:
+    """n threats in straight flight (a new state array per call, as a trajectory gives)."""
+
+    def __init__(self, g: np.random.Generator, n: int) -> None:
+        self.x0 = np.c_[g.uniform(-2e4, 2e4, (n, 3)), g.normal(0.0, 200.0, (n, 3))]
+
+    def __len__(self) -> int:
+        return self.x0.shape[0]
+
+    def states(self, t: float) -> np.ndarray:
+        out = self.x0.copy()
+        out[:, :3] += out[:, 3:] * t
+        return out
+
+
+class _Reference:
+    """The truth tracker's documented process in NumPy (an independent reference)."""
+
+    def __init__(self, truth, rng, confirm_hits, drop_after_s, vel_sigma=5.0, tau_s=10.0):
+        n = len(truth)
+        self.truth, self.rng = truth, rng
+        self.hits = np.zeros(n, int)
+        self.last_seen = np.full(n, -np.inf)
+        self.sigma = np.full((n, 2), 50.0)
+        self.track_of = np.full(n, -1)
+        self.next_id = 0
+        self.confirm, self.drop, self.vel, self.tau = confirm_hits, drop_after_s, vel_sigma, tau_s
+        self.err = rng.normal(size=(n, 6))
+        self.t = None
+
+    def step(self, t, det, alive):
+        dt = 0.0 if self.t is None else max(t - self.t, 0.0)
+        self.t = t
+        rho = np.exp(-dt / self.tau)
+        self.err = rho * self.err + np.sqrt(1.0 - rho * rho) * self.rng.standard_normal(
+            self.err.shape)
+        ok = det.truth_id >= 0
+        tid, z, R = det.truth_id[ok], det.z[ok], det.R[ok]
+        np.add.at(self.hits, tid, 1)
+        shrink = np.sqrt(np.minimum(self.hits[tid], 10))
+        sr = np.sqrt(R[:, 0, 0])
+        best = np.full_like(self.sigma, np.inf)
+        for a in (0, 1):
+            np.minimum.at(best[:, a], tid, np.maximum(sr, z[:, 0] * np.sqrt(R[:, a + 1, a + 1]))
+                          / shrink)
+        np.maximum.at(self.last_seen, tid, det.time_s[ok])
+        seen = np.unique(tid)
+        self.sigma[seen] = best[seen]
+        fresh = seen[(self.track_of[seen] < 0) & (self.hits[seen] >= self.confirm)]
+        new = [(self.next_id + r, int(k), t) for r, k in enumerate(fresh)]
+        self.track_of[fresh] = self.next_id + np.arange(fresh.size)
+        self.next_id += fresh.size
+        drop = (self.track_of >= 0) & (((t - self.last_seen) > self.drop) | ~alive)
+        self.track_of[drop] = -1
+        self.hits[drop] = 0
+        idx = np.flatnonzero(self.track_of >= 0)
+        s = np.c_[self.sigma[idx, 0], self.sigma[idx, 0], self.sigma[idx, 1],
+                  np.full((idx.size, 3), self.vel)]
+        x = self.truth.states(t)[idx] + self.err[idx] * s
+        P = np.zeros((idx.size, 6, 6))
+        P[:, np.arange(6), np.arange(6)] = s * s
+        quality = np.clip(1.0 - self.sigma[idx, 0] / 1000.0, 0.0, 1.0)
+        return new, self.track_of[idx], idx, x, P, quality
+
+
+def _random_detections(g, n, t, k):
+    """k detections of random threats (about a fifth false alarms) around time t."""
+    R = np.zeros((k, 4, 4))
+    R[:, 0, 0] = g.uniform(5.0, 50.0, k) ** 2
+    R[:, 1, 1] = g.uniform(1e-4, 5e-3, k) ** 2
+    R[:, 2, 2] = g.uniform(1e-4, 5e-3, k) ** 2
+    tid = np.where(g.random(k) < 0.2, -1, g.integers(0, n, k))
+    return Detections(time_s=t - g.uniform(0.0, 1.0, k), sensor=g.integers(0, 3, k),
+                      z=np.c_[g.uniform(1e3, 8e4, k), np.zeros((k, 3))], R=R,
+                      sensor_enu=np.zeros((k, 3)), snr_db=np.full(k, 20.0), truth_id=tid)
+
+
+def _state(g):
+    """A generator's state as nested tuples (comparable with ==)."""
+    def flat(x):
+        if isinstance(x, dict):
+            return tuple((k, flat(v)) for k, v in sorted(x.items()))
+        return tuple(np.ravel(x).tolist()) if isinstance(x, np.ndarray) else x
+    return flat(g.bit_generator.state)
+
+
+def _same(trk, ref, tracks, out):
+    new, track_id, idx, x, P, quality = out
+    assert trk.new_tracks == new
+    np.testing.assert_array_equal(tracks.track_id, track_id)
+    np.testing.assert_array_equal(tracks.truth_id, idx)
+    assert tracks.x.tobytes() == x.tobytes() and tracks.P.tobytes() == P.tobytes()
+    assert tracks.quality.tobytes() == quality.tobytes()
+    assert tracks.confirmed.dtype == bool and tracks.confirmed.all()
+    assert trk.next_id == ref.next_id
+    assert _state(trk.rng) == _state(ref.rng)
+
+
+@pytest.mark.parametrize("bitgen", [np.random.PCG64, np.random.Philox, np.random.MT19937])
+def test_steps_equal_a_numpy_reference_bit_for_bit(bitgen, rng):
+    """Estimates, ids, new tracks and the generator state after each step equal the NumPy
+    reference's (the kernel draws its normals itself: the same numbers, the same state)."""
+    n = 12
+    truth = _Moving(rng, n)
+    trk = TruthTracker(truth, np.random.Generator(bitgen(7)), confirm_hits=2, drop_after_s=2.5)
+    ref = _Reference(truth, np.random.Generator(bitgen(7)), 2, 2.5)
+    t, n_tracks = 0.0, 0
+    for step in range(40):
+        t += (1.0, 0.5, 0.0, 2.0)[step % 4]  # equal, shorter, repeated and longer steps
+        det = _random_detections(rng, n, t, int(rng.integers(0, 9)))
+        alive = rng.random(n) < 0.9
+        tracks = trk.step(t, det, alive=alive)
+        _same(trk, ref, tracks, ref.step(t, det, alive))
+        n_tracks += len(tracks)
+    assert n_tracks > 40  # tracks start, live and end
+
+
+def test_a_copy_or_a_new_generator_draws_from_its_own(rng):
+    """A pickled copy continues on its own generator (not the original's); a generator
+    assigned to ``rng`` is used from the next step."""
+    import pickle
+
+    n = 6
+    truth = _Moving(rng, n)
+    trk = TruthTracker(truth, np.random.default_rng(3), confirm_hits=1)
+    ref = _Reference(truth, np.random.default_rng(3), 1, 10.0)
+    alive = np.ones(n, bool)
+    for k in range(3):
+        det = _random_detections(rng, n, float(k), 5)
+        _same(trk, ref, trk.step(float(k), det, alive), ref.step(float(k), det, alive))
+    twin = pickle.loads(pickle.dumps(trk))
+    det = _random_detections(rng, n, 3.0, 5)
+    out = ref.step(3.0, det, alive)
+    _same(twin, ref, twin.step(3.0, det, alive), out)
+    _same(trk, ref, trk.step(3.0, det, alive), out)  # the original's generator did not move
+    trk.rng, ref.rng = np.random.default_rng(11), np.random.default_rng(11)
+    det = _random_detections(rng, n, 4.0, 5)
+    _same(trk, ref, trk.step(4.0, det, alive), ref.step(4.0, det, alive))

@@ -138,6 +138,15 @@ FA_RDOT = 5
 FA_DET = 6
 FA_N = 7
 
+# Running counts of a network, entries of its ``counts`` array (int64): looks, reported
+# detections, false alarms, looks merged away, detections refused a track slot.
+ST_LOOKS = 0
+ST_DETECTIONS = 1
+ST_FALSE_ALARMS = 2
+ST_MERGED = 3
+ST_REFUSED = 4
+ST_N = 5
+
 _jit = numba.njit(cache=True, error_model="numpy")
 
 
@@ -879,8 +888,8 @@ def scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc, ope
 
 
 @_jit
-def scan_report(t, m, nr, launch, rc, operational, tracked, misses, next_look, wf, wi,
-                rng_ptrs):
+def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next_look, wf, wi,
+                counts, rng_ptrs):
     """Second half of a scan: track tables, false alarms and noisy measurements.
 
     :func:`update_tracks` (when there are returns), four standard normals per reported return
@@ -888,9 +897,10 @@ def scan_report(t, m, nr, launch, rc, operational, tracked, misses, next_look, w
     (``rng.poisson(lam)``, scalar), four uniforms (``(total, 4)``) and one standard
     exponential per alarm, :func:`false_alarms`, four standard normals per alarm kept
     (``(kept, 4)``), then :func:`measure` (which ends the call). Random numbers as in
-    :func:`scan_returns`.
+    :func:`scan_returns`. Adds the call's looks ``m``, reported returns, false alarms, looks
+    ``merged`` away and returns refused a track slot to ``counts`` (``ST_*`` entries).
 
-    Returns (measure's seven arrays, (reported, refused, false alarms)).
+    Returns measure's seven arrays.
     """
     rng = generator(rng_ptrs)
     nd = 0
@@ -899,36 +909,40 @@ def scan_report(t, m, nr, launch, rc, operational, tracked, misses, next_look, w
         nd, refused = update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look)
     noise_det = rng.standard_normal((nd, 4)) if nd else np.empty((0, 4))
     k = rc.shape[0]
-    counts = np.empty(k, np.int64)
+    n_fa = np.empty(k, np.int64)
     total = 0
     for i in range(k):
-        counts[i] = rng.poisson(rc[i, SW_LAM])
-        total += counts[i]
+        n_fa[i] = rng.poisson(rc[i, SW_LAM])
+        total += n_fa[i]
     fa = np.empty((total, FA_N))
     nf = 0
     if total:
         u = rng.random((total, 4))
         expo = rng.standard_exponential(total)
-        nf = false_alarms(t, counts, u, expo, rc, fa)
+        nf = false_alarms(t, n_fa, u, expo, rc, fa)
     noise_fa = rng.standard_normal((nf, 4)) if nf else np.empty((0, 4))
-    out = measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational)
-    return out, (nd, refused, nf)
+    counts[ST_LOOKS] += m
+    counts[ST_DETECTIONS] += nd
+    counts[ST_FALSE_ALARMS] += nf
+    counts[ST_MERGED] += merged
+    counts[ST_REFUSED] += refused
+    return measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational)
 
 
 @_jit
 def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, operational,
-         tracked, misses, next_look, cell_sizes, wf, wi, rng_ptrs):
+         tracked, misses, next_look, cell_sizes, wf, wi, counts, rng_ptrs):
     """A whole scan without terrain in one call: :func:`scan_returns` then :func:`scan_report`.
 
     Draws its random numbers from the caller's generator (see :func:`scan_returns`), in this
     order: fluctuation, detector, measurement noise of the reported returns, false-alarm
-    counts per radar, their positions and excesses, then their noise.
+    counts per radar, their positions and excesses, then their noise. Adds the call's counts
+    to ``counts`` (see :func:`scan_report`).
 
-    Returns (measure's seven arrays, (looks, reported, false alarms, merged, refused)).
+    Returns measure's seven arrays.
     """
     m, nr, merged, _ = scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc,
                                     operational, tracked, next_look, cell_sizes, wf, wi,
                                     rng_ptrs)
-    out, c = scan_report(t, m, nr, launch, rc, operational, tracked, misses, next_look, wf, wi,
-                         rng_ptrs)
-    return out, (m, c[0], c[2], merged, c[1])
+    return scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next_look,
+                       wf, wi, counts, rng_ptrs)

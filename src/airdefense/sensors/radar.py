@@ -53,6 +53,8 @@ from airdefense.sensors.detection import (
 __all__ = ["RadarNetwork", "reference_snr_db"]
 
 _BOLTZMANN = 1.380649e-23
+#: Names of the running counts (``RadarNetwork.stats``), in the order of ``K.ST_*``.
+_STATS = ("looks", "detections", "false_alarms", "merged", "dropped_capacity")
 _TWO_PI = 2.0 * np.pi
 
 
@@ -95,7 +97,7 @@ class RadarNetwork:
         Targets each radar holds in track (after the first scan).
     stats : dict
         Running counts: ``looks``, ``detections``, ``false_alarms``, ``merged``,
-        ``dropped_capacity``.
+        ``dropped_capacity`` (a snapshot, read-only: a property).
 
     Examples
     --------
@@ -146,7 +148,7 @@ class RadarNetwork:
         self.sweep_start = np.where(self.electronic, cov.boresight_rad - 0.5 * cov.sector_rad,
                                     cov.boresight_rad)
         self.operational = np.ones(n, bool)
-        self.stats = dict(looks=0, detections=0, false_alarms=0, merged=0, dropped_capacity=0)
+        self._counts = np.zeros(K.ST_N, np.int64)  # the running counts (see stats)
         self._precompute(float(start_time_s))
         self._ensure_targets(0, force=True)
 
@@ -159,10 +161,15 @@ class RadarNetwork:
         return len(self.units)
 
     def __getstate__(self) -> dict:
-        # The generator link holds raw pointers (and ctypes objects): not carried over.
+        # The generator link holds raw pointers: not carried over.
         state = self.__dict__.copy()
         state["_rng_link"] = (None, np.zeros(5, np.uintp))
         return state
+
+    @property
+    def stats(self) -> dict:
+        """Running counts since construction, a new dict each time (see the class docstring)."""
+        return dict(zip(_STATS, self._counts.tolist(), strict=True))
 
     # ------------------------------------------------------------------ state
     def set_operational(self, mask) -> None:
@@ -308,10 +315,11 @@ class RadarNetwork:
                 self._cell_sizes[:] = (k, n_r, n_a, n_e)
         self._no_array = np.zeros(0)
         self._no_table = np.zeros((1, 0))
-        # The generator the kernels draw from: its ctypes interface (identity) and
-        # K.generator_pointers (valid while that generator lives, i.e. while it is the
-        # caller's, checked each call).
+        # The generator the kernels draw from and its K.generator_pointers (valid while that
+        # generator lives: the link holds it; checked by identity each call).
         self._rng_link = (None, np.zeros(5, np.uintp))
+        # step's per-run inputs of the truth it was last given (see _truth_inputs).
+        self._truth_link = (None,) * 7
 
     def pair_aspect_rcs_m2(self, states, radar, target, front_m2, side_m2, tail_m2):
         """Aspect RCS of radar-target pairs, m^2, shape (k,).
@@ -393,10 +401,11 @@ class RadarNetwork:
         (:func:`~airdefense.sensors._kernels.scan`); with terrain, the line-of-sight test of
         the hits runs here between its two halves (``scan_returns`` and ``scan_report``).
         """
-        if len(self) == 0:
+        if not self.units:
             return Detections.empty()
         n = states.shape[0]
-        self._ensure_targets(n)
+        if self.tracked.shape[1] != n:
+            self._ensure_targets(n)
         if aspect is None:
             front = side = tail = self._no_array
         else:
@@ -405,36 +414,26 @@ class RadarNetwork:
         if launch_s is None:
             launch_s = self._no_array
         rc, wf, wi = self._rc, self._wf, self._wi
-        ct = rng.bit_generator.ctypes
-        if ct is not self._rng_link[0]:  # another generator: its pointers, once
-            self._rng_link = (ct, K.generator_pointers(rng))
-        ptrs = self._rng_link[1]
+        link = self._rng_link
+        if rng is not link[0]:  # another generator: its pointers, once
+            link = self._rng_link = (rng, K.generator_pointers(rng))
         if self.coverage.terrain is None:
-            out, (m, nd, nf, merged, refused) = K.scan(
+            return Detections(*K.scan(
                 t, states, alive, rcs_table, front, side, tail, aspect is not None, launch_s,
                 rc, self.operational, self.tracked, self.misses, self.next_look_s,
-                self._cell_sizes, wf, wi, ptrs)
-        else:
-            m, nr, merged, hits = K.scan_returns(
-                t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
-                self.operational, self.tracked, self.next_look_s, self._cell_sizes, wf, wi,
-                ptrs)
-            if hits:
-                # Terrain masking of what crossed the threshold.
-                h = np.flatnonzero(wi[:nr, K.RI_HIT])
-                look = wi[h, K.RI_LOOK]
-                wi[h, K.RI_HIT] = self.coverage.terrain_clear(
-                    wi[look, K.LI_RADAR], wf[look, K.LF_POS:K.LF_POS + 3])
-            out, (nd, refused, nf) = K.scan_report(
-                t, m, nr, launch_s, rc, self.operational, self.tracked, self.misses,
-                self.next_look_s, wf, wi, ptrs)
-        stats = self.stats
-        stats["looks"] += m
-        stats["merged"] += merged
-        stats["dropped_capacity"] += refused
-        stats["detections"] += nd
-        stats["false_alarms"] += nf
-        return Detections(*out)
+                self._cell_sizes, wf, wi, self._counts, link[1]))
+        m, nr, merged, hits = K.scan_returns(
+            t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
+            self.operational, self.tracked, self.next_look_s, self._cell_sizes, wf, wi, link[1])
+        if hits:
+            # Terrain masking of what crossed the threshold.
+            h = np.flatnonzero(wi[:nr, K.RI_HIT])
+            look = wi[h, K.RI_LOOK]
+            wi[h, K.RI_HIT] = self.coverage.terrain_clear(
+                wi[look, K.LI_RADAR], wf[look, K.LF_POS:K.LF_POS + 3])
+        return Detections(*K.scan_report(
+            t, m, nr, merged, launch_s, rc, self.operational, self.tracked, self.misses,
+            self.next_look_s, wf, wi, self._counts, link[1]))
 
     def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
         """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.
@@ -451,15 +450,40 @@ class RadarNetwork:
         rng : numpy.random.Generator
         """
         del t0
-        traj = getattr(truth, "trajectory", None)
+        t1 = float(t1)
         states = np.ascontiguousarray(truth.states(t1), float)
         n = states.shape[0]
+        # The truth's per-run arrays, cached while their sources are the same objects.
+        traj = getattr(truth, "trajectory", None)
+        launch = getattr(truth, "launch_time_s", None)
+        front = getattr(traj, "rcs_front_m2", None)
+        link = self._truth_link
+        if (front is not None and front is link[2] and traj is link[1] and launch is link[0]
+                and traj.rcs_side_m2 is link[3] and traj.rcs_tail_m2 is link[4]):
+            aspect, launch = link[5], link[6]
+            table = None
+        else:
+            aspect, table, launch = self._truth_inputs(t1, truth, n)
+        return self._scan(t1, states, table, aspect,
+                          np.ascontiguousarray(alive(t1), bool).reshape(n), rng, launch)
+
+    def _truth_inputs(self, t1: float, truth, n: int):
+        """(aspect, rcs table, launch times) of :meth:`step` for the kernels.
+
+        ``aspect`` is the trajectory's ``(front, side, tail)`` RCS arrays when it has them
+        (``table`` None), else ``table`` is the mean RCS of the targets at ``t1`` seen by each
+        radar (one row: the same for all). When the aspect arrays and the launch times are
+        contiguous float64 already (the kernels read them as they are, so a change of their
+        values is seen too), they are cached in ``_truth_link`` with their sources: later calls
+        reuse them while ``truth.trajectory``, its three RCS arrays and ``truth.launch_time_s``
+        are the same objects.
+        """
+        traj = getattr(truth, "trajectory", None)
         aspect, table = None, None
         if len(self) and hasattr(traj, "rcs_front_m2"):
             # Aspect RCS of the looked-at pairs only, from the (memoised) truth states at t1.
-            aspect = (np.ascontiguousarray(traj.rcs_front_m2, float),
-                      np.ascontiguousarray(traj.rcs_side_m2, float),
-                      np.ascontiguousarray(traj.rcs_tail_m2, float))
+            src = (traj.rcs_front_m2, traj.rcs_side_m2, traj.rcs_tail_m2)
+            aspect = tuple(np.ascontiguousarray(a, float) for a in src)
         elif len(self) and callable(getattr(traj, "rcs_m2", None)):
             table = np.stack([np.asarray(traj.rcs_m2(t1, e), float) for e in self.enu])
         else:
@@ -467,8 +491,9 @@ class RadarNetwork:
             table = (np.broadcast_to(rcs, (n,)).reshape(1, n) if rcs.ndim < 2
                      else np.broadcast_to(rcs, (len(self), n)))
             table = np.ascontiguousarray(table)
-        launch = getattr(truth, "launch_time_s", None)
-        if launch is not None:
-            launch = np.ascontiguousarray(launch, float)
-        return self._scan(float(t1), states, table, aspect,
-                          np.ascontiguousarray(alive(t1), bool).reshape(n), rng, launch)
+        launch_src = getattr(truth, "launch_time_s", None)
+        launch = None if launch_src is None else np.ascontiguousarray(launch_src, float)
+        if aspect is not None and launch is launch_src and all(
+                a is b for a, b in zip(aspect, src, strict=True)):
+            self._truth_link = (launch_src, traj, *src, aspect, launch)
+        return aspect, table, launch

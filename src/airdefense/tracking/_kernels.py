@@ -22,6 +22,8 @@ import math
 import numba
 import numpy as np
 
+from airdefense.sensors._kernels import generator as _generator
+
 _LOG2PI = math.log(2.0 * math.pi)
 _TWO_PI = 2.0 * math.pi
 
@@ -1698,30 +1700,43 @@ def popcount(a):
 
 
 @numba.njit(cache=True)
-def truth_take_detections(tid, z, R, time_s, hits, sigma_m, last_seen, track_of, confirm_hits):
-    """Count detections, set each detected threat's error scale, return threats to confirm.
+def truth_take_detections(tid, z, R, time_s, hits, sigma_m, last_seen, track_of, confirm_hits,
+                          fresh):
+    """Count detections, set each detected threat's error scale, list threats to confirm.
 
-    ``tid`` (k,) threat ids, ``z`` (k, 4), ``R`` (k, 4, 4), ``time_s`` (k,); updates ``hits``,
-    ``sigma_m`` (n, 2), ``last_seen`` in place. Returns the sorted ids of threats without a
-    track that reach ``confirm_hits``.
+    ``tid`` (k,) threat ids (rows with ``tid < 0``, false alarms, are skipped), ``z`` (k, 4),
+    ``R`` (k, 4, 4), ``time_s`` (k,); updates ``hits``, ``sigma_m`` (n, 2), ``last_seen`` in
+    place. Writes the increasing ids of threats without a track that reach ``confirm_hits``
+    into the first entries of ``fresh`` (n,) and returns their number.
     """
+    n = hits.size
     for r in range(tid.size):
-        hits[tid[r]] += 1
-    best = np.full((hits.size, 2), np.inf)
+        if tid[r] >= 0:
+            hits[tid[r]] += 1
+    best = np.full((n, 2), np.inf)
+    confirm = np.zeros(n, np.bool_)
     for r in range(tid.size):
         k = tid[r]
+        if k < 0:
+            continue
         sr = np.sqrt(R[r, 0, 0])
         shrink = np.sqrt(min(hits[k], 10))
         best[k, 0] = min(best[k, 0], max(sr, z[r, 0] * np.sqrt(R[r, 1, 1])) / shrink)
         best[k, 1] = min(best[k, 1], max(sr, z[r, 0] * np.sqrt(R[r, 2, 2])) / shrink)
         last_seen[k] = max(last_seen[k], time_s[r])
-    fresh = np.zeros(hits.size, np.bool_)
     for r in range(tid.size):
         k = tid[r]
+        if k < 0:
+            continue
         sigma_m[k, 0] = best[k, 0]
         sigma_m[k, 1] = best[k, 1]
-        fresh[k] = track_of[k] < 0 and hits[k] >= confirm_hits
-    return np.flatnonzero(fresh)
+        confirm[k] = track_of[k] < 0 and hits[k] >= confirm_hits
+    q = 0
+    for k in range(n):
+        if confirm[k]:
+            fresh[q] = k
+            q += 1
+    return q
 
 
 @numba.njit(cache=True)
@@ -1732,25 +1747,32 @@ def truth_keep_tracks(time_s, last_seen, drop_after_s, alive, track_of, hits):
     threats that keep a track, in increasing order.
     """
     n = track_of.size
-    keep = np.empty(n, np.int64)
-    k = 0
+    m = 0
     for i in range(n):
         if track_of[i] >= 0 and ((time_s - last_seen[i]) > drop_after_s or not alive[i]):
             track_of[i] = -1
             hits[i] = 0
         if track_of[i] >= 0:
-            keep[k] = i
-            k += 1
-    return keep[:k]
+            m += 1
+    keep = np.empty(m, np.int64)
+    m = 0
+    for i in range(n):
+        if track_of[i] >= 0:
+            keep[m] = i
+            m += 1
+    return keep
 
 
 @numba.njit(cache=True)
-def truth_picture(states, idx, err, sigma_m, vel_sigma):
-    """Estimates ``x`` (m, 6), covariances ``P`` (m, 6, 6) and quality (m,) of threats ``idx``."""
+def truth_picture(states, idx, err, sigma_m, vel_sigma, track_of):
+    """The picture of threats ``idx``: estimates ``x`` (m, 6), covariances ``P`` (m, 6, 6),
+    quality (m,), track ids (m,) from ``track_of`` and confirmed flags (m,), all true."""
     m = idx.size
     x = np.empty((m, 6))
     P = np.zeros((m, 6, 6))
     quality = np.empty(m)
+    track_id = np.empty(m, np.int64)
+    confirmed = np.ones(m, np.bool_)
     for r in range(m):
         k = idx[r]
         for a in range(3):
@@ -1760,32 +1782,38 @@ def truth_picture(states, idx, err, sigma_m, vel_sigma):
             P[r, a, a] = s * s
             P[r, 3 + a, 3 + a] = vel_sigma * vel_sigma
         quality[r] = min(max(1.0 - sigma_m[k, 0] / 1000.0, 0.0), 1.0)
-    return x, P, quality
+        track_id[r] = track_of[k]
+    return x, P, quality, track_id, confirmed
 
 
 @numba.njit(cache=True)
-def truth_step(time_s, rho, c, err, noise, tid, z, R, det_time, hits, sigma_m, last_seen,
-               track_of, next_id, confirm_hits, drop_after_s, alive, states, vel_sigma):
+def truth_step(time_s, rho, c, err, rng_ptrs, tid, z, R, det_time, hits, sigma_m, last_seen,
+               track_of, ids, confirm_hits, drop_after_s, alive, states, vel_sigma, fresh):
     """One step of the truth tracker: the error process, the detections, the tracks kept.
 
-    ``err`` (n, 6) becomes ``rho * err + c * noise`` in place; detections (k,) with
-    ``tid < 0`` (false alarms) are left out, the others go to :func:`truth_take_detections`;
-    threats reaching confirmation get ids from ``next_id`` on in ``track_of``; then
-    :func:`truth_keep_tracks` and :func:`truth_picture` of ``states`` (n, 6). Returns the
-    threats given a track, the threats kept, ``x``, ``P``, quality and the next free id.
+    ``err`` (n, 6) becomes ``rho * err + c * noise`` in place, ``noise`` the standard normals
+    ``rng.standard_normal((n, 6))`` would give, drawn here from the caller's generator
+    through its :func:`~airdefense.sensors._kernels.generator_pointers` ``rng_ptrs`` (in
+    row-major order: numba's ``standard_normal`` gives NumPy's numbers and leaves the generator
+    in NumPy's state, tested). Detections (k,) go to :func:`truth_take_detections` (false
+    alarms, ``tid < 0``, are skipped); threats reaching confirmation get ids from ``ids[0]``
+    (the next free id, advanced in place) on in ``track_of``, and their threat ids are the
+    first entries of ``fresh`` (n,); then :func:`truth_keep_tracks` and
+    :func:`truth_picture` of ``states`` (n, 6).
+
+    Returns (x, P, quality, track ids, confirmed, threats kept, number of new tracks).
     """
     n = err.shape[0]
+    rng = _generator(rng_ptrs)
     for k in range(n):
         for a in range(6):
-            err[k, a] = rho * err[k, a] + c * noise[k, a]
-    fresh = np.zeros(0, np.int64)
-    sel = np.flatnonzero(tid >= 0)
-    if sel.size:
-        fresh = truth_take_detections(tid[sel], z[sel], R[sel], det_time[sel], hits, sigma_m,
-                                      last_seen, track_of, confirm_hits)
-        for k in fresh:
-            track_of[k] = next_id
-            next_id += 1
+            err[k, a] = rho * err[k, a] + c * rng.standard_normal()
+    n_fresh = truth_take_detections(tid, z, R, det_time, hits, sigma_m, last_seen, track_of,
+                                    confirm_hits, fresh)
+    for q in range(n_fresh):
+        track_of[fresh[q]] = ids[0]
+        ids[0] += 1
     idx = truth_keep_tracks(time_s, last_seen, drop_after_s, alive, track_of, hits)
-    x, P, quality = truth_picture(states, idx, err, sigma_m, vel_sigma)
-    return fresh, idx, x, P, quality, next_id
+    x, P, quality, track_id, confirmed = truth_picture(states, idx, err, sigma_m, vel_sigma,
+                                                       track_of)
+    return x, P, quality, track_id, confirmed, idx, n_fresh

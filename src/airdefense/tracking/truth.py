@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from airdefense.sensors._kernels import generator_pointers
 from airdefense.sensors.base import Detections
 from airdefense.tracking import _kernels
 from airdefense.tracking.base import Tracks
@@ -51,7 +52,8 @@ class TruthTracker:
         self.last_seen = np.full(n, -np.inf)
         self.sigma_m = np.full((n, 2), 50.0)  # horizontal, vertical
         self.track_of = np.full(n, -1)
-        self.next_id = 0
+        self._ids = np.zeros(1, np.int64)  # the next free track id (the kernel advances it)
+        self._fresh = np.empty(n, np.int64)  # threats given a track in a step (kernel output)
         self.confirm_hits = confirm_hits
         self.drop_after_s = drop_after_s
         self.vel_sigma = velocity_sigma_mps
@@ -59,6 +61,37 @@ class TruthTracker:
         self.err = rng.normal(size=(n, 6))  # unit-variance error state
         self.time_s: float | None = None
         self.new_tracks: list[tuple[int, int, float]] = []
+        # (dt, tau_s, rho, sqrt(1 - rho^2)) of the last step: steps are mostly equal.
+        self._decay = (None, None, 1.0, 0.0)
+        # The generator the kernel draws from and its pointers (see _rng_pointers).
+        self._rng_link = (None, None)
+
+    @property
+    def next_id(self) -> int:
+        """Id the next new track gets."""
+        return int(self._ids[0])
+
+    @next_id.setter
+    def next_id(self, value: int) -> None:
+        self._ids[0] = value
+
+    def __getstate__(self) -> dict:
+        # The generator link holds raw pointers: rebuilt after unpickling.
+        state = self.__dict__.copy()
+        state["_rng_link"] = (None, None)
+        return state
+
+    def _rng_pointers(self) -> np.ndarray:
+        """:func:`~airdefense.sensors._kernels.generator_pointers` of ``self.rng``.
+
+        Built once per generator (kept with a reference to it, so valid while linked); a new
+        generator assigned to ``self.rng`` is picked up at the next step.
+        """
+        rng = self.rng
+        link = self._rng_link
+        if rng is not link[0]:
+            link = self._rng_link = (rng, generator_pointers(rng))
+        return link[1]
 
     def step(self, time_s: float, detections: Detections, alive: np.ndarray | None = None
              ) -> Tracks:
@@ -72,26 +105,32 @@ class TruthTracker:
             Detections since the last call.
         alive : ndarray of shape (n,), bool, optional
             Threats still in flight; others lose their track.
+
+        Notes
+        -----
+        The step draws ``n x 6`` standard normals from ``rng`` (the numbers and generator
+        state of ``rng.standard_normal((n, 6))``), inside the compiled kernel.
         """
         self.new_tracks = []
+        time_s = float(time_s)
         dt = 0.0 if self.time_s is None else max(time_s - self.time_s, 0.0)
         self.time_s = time_s
-        rho = np.exp(-dt / self.tau_s)
-        n = len(self.track_of)
-        fresh, idx, x, P, quality, self.next_id = _kernels.truth_step(
-            float(time_s), float(rho), float(np.sqrt(1.0 - rho * rho)), self.err,
-            # standard_normal: the numbers of normal(0, 1), without its parameter handling.
-            self.rng.standard_normal(self.err.shape), detections.truth_id, detections.z,
-            detections.R, detections.time_s, self.hits, self.sigma_m, self.last_seen,
-            self.track_of, self.next_id, self.confirm_hits, self.drop_after_s,
-            np.ones(n, bool) if alive is None else np.asarray(alive, bool),
-            self.truth.states(time_s), self.vel_sigma)
+        decay = self._decay
+        if dt != decay[0] or self.tau_s != decay[1]:
+            rho = np.exp(-dt / self.tau_s)
+            decay = self._decay = (dt, self.tau_s, float(rho), float(np.sqrt(1.0 - rho * rho)))
+        x, P, quality, track_id, confirmed, idx, n_fresh = _kernels.truth_step(
+            time_s, decay[2], decay[3], self.err, self._rng_pointers(), detections.truth_id,
+            detections.z, detections.R, detections.time_s, self.hits, self.sigma_m,
+            self.last_seen, self.track_of, self._ids, self.confirm_hits, self.drop_after_s,
+            np.ones(len(self.track_of), bool) if alive is None else np.asarray(alive, bool),
+            self.truth.states(time_s), self.vel_sigma, self._fresh)
         # A filtered track averages its measurements and fuses its radars (each axis as well
         # as the best radar measures it this step): see the kernels.
-        if fresh.size:
-            first = self.next_id - fresh.size
-            self.new_tracks = [(first + r, int(k), float(time_s)) for r, k in enumerate(fresh)]
+        if n_fresh:
+            first = int(self._ids[0]) - n_fresh
+            self.new_tracks = [(first + r, int(k), time_s)
+                               for r, k in enumerate(self._fresh[:n_fresh])]
         if idx.size == 0:
             return Tracks.empty(time_s)
-        return Tracks(time_s=float(time_s), track_id=self.track_of[idx], x=x, P=P,
-                      quality=quality, confirmed=np.ones(idx.size, bool), truth_id=idx)
+        return Tracks(time_s, track_id, x, P, quality, confirmed, idx)
