@@ -10,6 +10,9 @@ from airdefense.engagement.presets import THREAT_CLASSES
 
 __all__ = ["LauncherState"]
 
+_NONE = np.zeros(0, np.int64)  # no launcher reloaded (read-only, shared)
+_NONE.flags.writeable = False
+
 _ENVELOPE_FIELDS = ("enu", "min_range", "max_range", "min_alt", "max_alt", "max_tgt_speed",
                     "max_cross", "min_tof", "max_elev", "max_tof", "max_g", "basket", "pk")
 
@@ -56,6 +59,7 @@ class LauncherState:
         self.loads = np.ones(L, int)  # loads received; fired <= loads * capacity
         self.reload_s = np.array([u.reload_time_s for u in launchers], float)
         self.reload_done_s = np.full(L, np.inf)
+        self._next_reload_s = np.inf  # min(reload_done_s): kept by fire() and update()
         self.min_interval_s = np.array([u.preset.min_launch_interval_s for u in launchers], float)
         self.last_fire_s = np.full(L, -np.inf)
         self.fire_control = np.array([u.fire_control for u in launchers], int)
@@ -92,12 +96,13 @@ class LauncherState:
 
     def update(self, t: float) -> np.ndarray:
         """Complete reloads due by ``t``; return the launchers reloaded, shape (r,)."""
+        if t < self._next_reload_s:  # most steps
+            return _NONE
         done = self.reload_done_s <= t
-        if not done.any():  # most steps
-            return np.zeros(0, np.int64)
         self.rounds[done] = self.capacity[done]
         self.loads[done] += 1
         self.reload_done_s[done] = np.inf
+        self._next_reload_s = float(self.reload_done_s.min()) if done.size else np.inf
         return np.flatnonzero(done)
 
     def ready(self, t: float) -> np.ndarray:
@@ -116,3 +121,4 @@ class LauncherState:
         self.last_fire_s[launcher] = t
         if self.rounds[launcher] == 0 and np.isfinite(self.reload_s[launcher]):
             self.reload_done_s[launcher] = t + self.reload_s[launcher]
+            self._next_reload_s = min(self._next_reload_s, float(self.reload_done_s[launcher]))

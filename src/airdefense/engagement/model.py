@@ -51,6 +51,7 @@ class Engagement:
         self.icpt_type: dict[int, str] = {}
         self.icpt_outcome: dict[int, str] = {}
         self.assessments: list[tuple[float, int, int, bool]] = []  # (time, icpt, track, hit)
+        self._next_assessment_s = np.inf  # the earliest time in ``assessments``
         self.refused: list[tuple[float, int, int, str]] = []  # (time, track, launcher, reason)
         self._tracks = None
         self._truth = None
@@ -295,6 +296,7 @@ class Engagement:
                             launcher=ic.launcher[i], pos=pos, value=ms)
             delay = self.launchers.assess_delay[ic.launcher[i]]
             self.assessments.append((te + delay, int(i), int(ic.track[i]), hit))
+            self._next_assessment_s = min(self._next_assessment_s, float(te + delay))
 
     def reloads(self, t: float) -> None:
         """Complete the reloads due by ``t``."""
@@ -309,8 +311,11 @@ class Engagement:
         end game. Returns ``(track_id, hit)`` pairs, or ``(track_id, hit, battery)`` with
         ``with_battery``.
         """
+        if t < self._next_assessment_s:  # most steps
+            return []
         due = sorted(a for a in self.assessments if a[0] <= t)
         self.assessments = [a for a in self.assessments if a[0] > t]
+        self._next_assessment_s = min((a[0] for a in self.assessments), default=np.inf)
         if with_battery:
             return [(trk, hit, int(self.icpt.battery[i])) for _, i, trk, hit in due]
         return [(trk, hit) for _, _, trk, hit in due]

@@ -153,8 +153,17 @@ class _Run:
         # launch and impact stages.
         self._next_launch = float(self.truth.launch_time_s.min()) if n else np.inf
         self._next_end = float(self.truth.end_time_s.min()) if n else np.inf
+        self._status_changed = True  # see _unresolved
+        self._n_unresolved = n
 
     # -- helpers -------------------------------------------------------------------------
+    def _unresolved(self) -> int:
+        """Threats still pending or flying (recounted only after a status may have changed)."""
+        if self._status_changed:
+            self._n_unresolved = int(np.count_nonzero(self.status < 0))
+            self._status_changed = False
+        return self._n_unresolved
+
     def alive(self, t: float) -> np.ndarray:
         return (self.truth.launch_time_s <= t) & (t < self.truth.end_time_s) & (t < self.kill_t)
 
@@ -214,6 +223,7 @@ class _Run:
     def _kill(self, k: int, t: float) -> None:
         self.kill_t[k] = t
         self.status[k] = _INTERCEPTED
+        self._status_changed = True
 
     def impacts(self, t0: float, t1: float) -> None:
         if t1 < self._next_end:  # no threat's flight ends by t1 (most steps)
@@ -227,6 +237,7 @@ class _Run:
         self._next_end = float(end[later].min()) if later.any() else np.inf
         if due.size == 0:
             return
+        self._status_changed = True
         due = due[np.argsort(end[due], kind="stable")]
         impacting = due[np.isfinite(self.truth.impact_enu[due, 0])]
         for k in due:
@@ -338,7 +349,7 @@ class _Run:
                 next_decision += period * max(1, np.floor((t1 + 1e-9 - next_decision) / period) + 1)
             t = t1
             k += 1
-            if (self.status >= 0).all() and self.engagement.in_flight().size == 0:
+            if self._unresolved() == 0 and self.engagement.in_flight().size == 0:
                 break
         self.status[self.status == _FLYING] = _AIRBORNE
         self.status[self.status == _PENDING] = _NOT_LAUNCHED
