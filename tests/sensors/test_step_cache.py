@@ -138,3 +138,38 @@ def test_stats_is_a_snapshot_of_the_running_counts(rng):
     assert s1["looks"] > 0 and s1["detections"] + s1["false_alarms"] == total
     assert all(type(v) is int for v in s1.values())
     assert s0["looks"] == 0  # earlier snapshots do not change
+
+
+@pytest.mark.parametrize("terrain", [False, True])
+def test_reported_pairs_and_first_reports(terrain):
+    """``reported`` is the union of the (radar, target) pairs of the detections so far and
+    ``first_reports`` its count: unchanged exactly by the scans that report no new pair."""
+    from tests.sensors.test_radar import _ridge_terrain
+
+    g = np.random.default_rng(8)
+    n = 60
+    st_ = targets(g.uniform(-25e3, 25e3, n), g.uniform(-25e3, 25e3, n), g.uniform(50, 3e3, n))
+    st_[:, 3:] = g.normal(0, 120, (n, 3))
+    launch = g.uniform(0, 8, n)
+    truth = _Truth(st_, launch, g.uniform(0.02, 2, (3, n)))
+    net = RadarNetwork(UNITS, FRAME, _ridge_terrain(800.0) if terrain else None)
+    union = np.zeros((len(UNITS), n), bool)
+    changed = same = 0
+    for k in range(1, 31):
+        before = net.first_reports
+        alive = launch - 3.0 <= 0.5 * k  # looks before launch: kept out of the output
+        det = net.step(0.0, 0.5 * k, truth, lambda t, al=alive: al, g)
+        ok = det.truth_id >= 0
+        new = ~union[det.sensor[ok], det.truth_id[ok]]
+        union[det.sensor[ok], det.truth_id[ok]] = True
+        assert net.reported.tolist() == union.tolist()
+        assert net.first_reports == int(union.sum())
+        assert (net.first_reports != before) == bool(new.any())
+        changed += bool(new.any())
+        same += not new.any()
+    assert changed >= 3 and same >= 3
+    # A new number of targets clears the table (the count runs on).
+    total = net.first_reports
+    net.scan(20.0, st_[:5], np.ones(5), np.ones(5, bool), g)
+    assert net.reported.shape == (len(UNITS), 5)
+    assert net.first_reports - total == int(net.reported.sum())

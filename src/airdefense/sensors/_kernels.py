@@ -139,13 +139,15 @@ FA_DET = 6
 FA_N = 7
 
 # Running counts of a network, entries of its ``counts`` array (int64): looks, reported
-# detections, false alarms, looks merged away, detections refused a track slot.
+# detections, false alarms, looks merged away, detections refused a track slot, and
+# (radar, target) pairs in a scan's output for the first time.
 ST_LOOKS = 0
 ST_DETECTIONS = 1
 ST_FALSE_ALARMS = 2
 ST_MERGED = 3
 ST_REFUSED = 4
-ST_N = 5
+ST_FIRST = 5
+ST_N = 6
 
 _jit = numba.njit(cache=True, error_model="numpy")
 
@@ -889,7 +891,7 @@ def scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc, ope
 
 @_jit
 def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next_look, wf, wi,
-                counts, rng_ptrs):
+                reported, counts, rng_ptrs):
     """Second half of a scan: track tables, false alarms and noisy measurements.
 
     :func:`update_tracks` (when there are returns), four standard normals per reported return
@@ -898,7 +900,9 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
     exponential per alarm, :func:`false_alarms`, four standard normals per alarm kept
     (``(kept, 4)``), then :func:`measure` (which ends the call). Random numbers as in
     :func:`scan_returns`. Adds the call's looks ``m``, reported returns, false alarms, looks
-    ``merged`` away and returns refused a track slot to ``counts`` (``ST_*`` entries).
+    ``merged`` away and returns refused a track slot to ``counts`` (``ST_*`` entries); marks
+    the (radar, target) pairs of the output in ``reported`` (n_radars, n) and counts those
+    marked for the first time (``ST_FIRST``).
 
     Returns measure's seven arrays.
     """
@@ -926,18 +930,25 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
     counts[ST_FALSE_ALARMS] += nf
     counts[ST_MERGED] += merged
     counts[ST_REFUSED] += refused
-    return measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational)
+    out = measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational)
+    sensor, truth = out[1], out[6]
+    for o in range(truth.size):
+        c = truth[o]
+        if c >= 0 and not reported[sensor[o], c]:
+            reported[sensor[o], c] = True
+            counts[ST_FIRST] += 1
+    return out
 
 
 @_jit
 def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, operational,
-         tracked, misses, next_look, cell_sizes, wf, wi, counts, rng_ptrs):
+         tracked, misses, next_look, cell_sizes, wf, wi, reported, counts, rng_ptrs):
     """A whole scan without terrain in one call: :func:`scan_returns` then :func:`scan_report`.
 
     Draws its random numbers from the caller's generator (see :func:`scan_returns`), in this
     order: fluctuation, detector, measurement noise of the reported returns, false-alarm
     counts per radar, their positions and excesses, then their noise. Adds the call's counts
-    to ``counts`` (see :func:`scan_report`).
+    to ``counts`` and marks ``reported`` (see :func:`scan_report`).
 
     Returns measure's seven arrays.
     """
@@ -945,4 +956,4 @@ def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, ope
                                     operational, tracked, next_look, cell_sizes, wf, wi,
                                     rng_ptrs)
     return scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next_look,
-                       wf, wi, counts, rng_ptrs)
+                       wf, wi, reported, counts, rng_ptrs)

@@ -95,6 +95,9 @@ class RadarNetwork:
         battery is disabled (in place, or through :meth:`set_operational`).
     tracked : ndarray of shape (n_radars, n_targets), bool
         Targets each radar holds in track (after the first scan).
+    reported : ndarray of shape (n_radars, n_targets), bool
+        Targets each radar has reported at least once (a row of a scan's detections; cleared
+        with the track tables when the number of targets changes).
     stats : dict
         Running counts: ``looks``, ``detections``, ``false_alarms``, ``merged``,
         ``dropped_capacity`` (a snapshot, read-only: a property).
@@ -169,7 +172,13 @@ class RadarNetwork:
     @property
     def stats(self) -> dict:
         """Running counts since construction, a new dict each time (see the class docstring)."""
-        return dict(zip(_STATS, self._counts.tolist(), strict=True))
+        return dict(zip(_STATS, self._counts[:len(_STATS)].tolist(), strict=True))
+
+    @property
+    def first_reports(self) -> int:
+        """Running count of (radar, target) pairs reported for the first time (see
+        ``reported``): a scan that leaves it unchanged reported no target new to its radar."""
+        return int(self._counts[K.ST_FIRST])
 
     # ------------------------------------------------------------------ state
     def set_operational(self, mask) -> None:
@@ -182,6 +191,7 @@ class RadarNetwork:
         if force or self.tracked.shape[1] != n:
             k = len(self)
             self.tracked = np.zeros((k, n), bool)
+            self.reported = np.zeros((k, n), bool)
             self.misses = np.zeros((k, n), np.int64)
             self.next_look_s = np.full((k, n), np.inf)
             # At most one look (search or track revisit) per radar-target pair and call; looks
@@ -421,7 +431,7 @@ class RadarNetwork:
             return Detections(*K.scan(
                 t, states, alive, rcs_table, front, side, tail, aspect is not None, launch_s,
                 rc, self.operational, self.tracked, self.misses, self.next_look_s,
-                self._cell_sizes, wf, wi, self._counts, link[1]))
+                self._cell_sizes, wf, wi, self.reported, self._counts, link[1]))
         m, nr, merged, hits = K.scan_returns(
             t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
             self.operational, self.tracked, self.next_look_s, self._cell_sizes, wf, wi, link[1])
@@ -433,7 +443,7 @@ class RadarNetwork:
                 wi[look, K.LI_RADAR], wf[look, K.LF_POS:K.LF_POS + 3])
         return Detections(*K.scan_report(
             t, m, nr, merged, launch_s, rc, self.operational, self.tracked, self.misses,
-            self.next_look_s, wf, wi, self._counts, link[1]))
+            self.next_look_s, wf, wi, self.reported, self._counts, link[1]))
 
     def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
         """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.
