@@ -44,3 +44,8 @@ def test_book_tables_match_a_ledger(events, picture, n_batteries):
         np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(book.killed_mask(ids), [t in killed for t in picture])
     np.testing.assert_array_equal(k, [t in killed for t in picture])
+    # The arrays the compiled options read, through each track's row.
+    rows, ka, ra, pa = book.arrays(ids, n_batteries)
+    np.testing.assert_array_equal(ka[rows], k)
+    np.testing.assert_array_equal(ra[rows, :n_batteries], r)
+    np.testing.assert_array_equal(pa[rows, :n_batteries], p)

@@ -150,3 +150,27 @@ def test_value_uses_the_assets_own_damage_law(hardness, area_m, miss_m):
         expect = 1e8 * expected_loss_fraction(miss_m, 0.0, R, area_m)
         assert ev["value"][0] == pytest.approx(expect, rel=1e-9, abs=1e-6)
         assert ev["kind_code"][0] == 0 and ev["kind"][0] == "drone"
+
+
+def test_covariance_widens_the_predicted_miss():
+    """With covariances, a drone's value is the damage law at the miss spread by its position
+    and velocity variances (per horizontal axis), and by the route uncertainty over its
+    distance to go: the closed form of ``expected_loss_fraction``."""
+    x = np.array([[10000.0, 150.0, 300.0, -50.0, 0.0, 0.0]])
+    P = np.diag([400.0, 900.0, 100.0, 16.0, 4.0, 1.0])[None]
+    assets = np.array([[0.0, 0.0, 0.0]])
+    ev = evaluate_threats(x, assets, np.array([1e8]), np.ones(1, bool), P=P,
+                          lethal_radius_m={"drone": 20.0})
+    tgo, dist = 200.0, 10000.0
+    sigma = np.sqrt(0.5 * (400 + 900) + 0.5 * (16 + 4) * tgo**2 + (0.05 * dist) ** 2)
+    want = 1e8 * expected_loss_fraction(150.0, sigma, 20.0)
+    assert ev["value"][0] == pytest.approx(float(want), rel=1e-12)
+    bare = evaluate_threats(x, assets, np.array([1e8]), np.ones(1, bool),
+                            lethal_radius_m={"drone": 20.0})
+    assert bare["value"][0] > ev["value"][0]
+
+
+def test_covariances_of_the_wrong_shape_are_refused():
+    x = np.zeros((2, 6))
+    with pytest.raises(ValueError, match=r"P must have shape \(2, 6, 6\) for 2 tracks"):
+        evaluate_threats(x, np.zeros((1, 3)), np.ones(1), np.ones(1, bool), P=np.zeros((3, 6, 6)))

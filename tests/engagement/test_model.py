@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airdefense import load_scenario
 from airdefense.c2.base import EngagementBook, Orders
@@ -195,3 +197,21 @@ def test_assessment_names_the_battery(scenario):
         t += 0.5
     due = eng.assessments_due(t + 10.0, with_battery=True)
     assert len(due) == 1 and due[0][0] == 0 and due[0][2] == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 40), st.integers(1, 5))
+def test_free_channels_are_the_limit_less_the_rounds_guided(seed, n, S):
+    """Free channels per radar: its limit less its active rounds (never below 0), -1 without a
+    limit, 0 where it is down; against the NumPy statement of the same rule."""
+    from airdefense.engagement._kernels import free_channels
+
+    rng = np.random.default_rng(seed)
+    cap = n + int(rng.integers(0, 5))
+    active = rng.random(cap) < 0.6
+    fc = rng.integers(0, S, cap)
+    channels = rng.integers(-1, 4, S)
+    ok = rng.random(S) < 0.8
+    busy = np.bincount(fc[:n][active[:n]], minlength=S)
+    want = np.where(ok, np.where(channels > 0, np.maximum(channels - busy, 0), -1), 0)
+    np.testing.assert_array_equal(free_channels(n, active, fc, channels, ok), want)

@@ -52,18 +52,26 @@ def loss_fractions(mu2, s2, a1, w1, a2, w2, f_damaged):
 
 
 @njit(cache=True)
-def threat_values(x, ballistic, pos_var, vel_var, law_row, law, asset_enu, asset_value,
-                  asset_alive, route_uncertainty, f_damaged, gravity):
-    """Threatened asset, time to go, miss, value and impact point of every track.
+def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive,
+                  route_uncertainty, f_damaged, gravity):
+    """Class, threatened asset, time to go, miss, value and impact point of every track.
 
-    ``x`` (m, 6); ``ballistic`` (m,) bool; ``pos_var``, ``vel_var`` (m,) per-axis variances
-    (m^2, m^2/s^2); ``law`` (K, a, 4) damage-law parameters ``(a1, w1, a2, w2)`` of each
-    track class against each asset and ``law_row`` (m,) each track's class row; ``asset_enu``
-    (a, 3), ``asset_value`` (a,), ``asset_alive`` (a,) bool. Returns ``asset`` (m,) int (-1:
-    no value at risk), ``tgo``, ``miss``, ``value`` (m,) and ``impact`` (m, 3).
+    ``x`` (m, 6); ``P`` (m, 6, 6) covariances (their per-axis horizontal position and velocity
+    variances widen the miss), or (0, 6, 6) for none; ``ballistic_code`` the ballistic
+    class's code; ``law`` (K, a, 4) damage-law parameters ``(a1, w1, a2, w2)`` of each track
+    class (:func:`classify_codes`) against each asset; ``asset_enu`` (a, 3), ``asset_value``
+    (a,), ``asset_alive`` (a,) bool. Returns ``code`` (m,) int, ``asset`` (m,) int (-1: no
+    value at risk), ``tgo``, ``miss``, ``value`` (m,) and ``impact`` (m, 3).
     """
     m = x.shape[0]
     na = asset_enu.shape[0]
+    law_row = classify_codes(x)
+    pos_var = np.zeros(m)
+    vel_var = np.zeros(m)
+    if P.shape[0] == m:
+        for i in range(m):
+            pos_var[i] = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
+            vel_var[i] = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
     best_a = np.zeros(m, np.int64)
     tgo_out = np.empty(m)
     miss_out = np.empty(m)
@@ -74,11 +82,12 @@ def threat_values(x, ballistic, pos_var, vel_var, law_row, law, asset_enu, asset
         z0, vz = x[i, 2], x[i, 5]
         t_imp = (vz + math.sqrt(max(vz * vz + 2.0 * gravity * max(z0, 0.0), 0.0))) / gravity
         vv = max(vx * vx + vy * vy, 1e-9)
-        ru = 0.02 if ballistic[i] else route_uncertainty
+        ballistic = law_row[i] == ballistic_code
+        ru = 0.02 if ballistic else route_uncertainty
         best = -math.inf
         for a in range(na):
             rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
-            tgo = t_imp if ballistic[i] else max((rx * vx + ry * vy) / vv, 0.0)
+            tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
             qx, qy = px + vx * tgo, py + vy * tgo
             dx, dy = asset_enu[a, 0] - qx, asset_enu[a, 1] - qy
             miss = math.sqrt(dx * dx + dy * dy)
@@ -99,7 +108,7 @@ def threat_values(x, ballistic, pos_var, vel_var, law_row, law, asset_enu, asset
         value[i] = best
         if not best > 0.0:
             best_a[i] = -1
-    return best_a, tgo_out, miss_out, value, impact
+    return law_row, best_a, tgo_out, miss_out, value, impact
 
 
 @njit(cache=True)
@@ -283,7 +292,7 @@ def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, r
 
 @njit(cache=True)
 def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed, ttg, value,
-                  killed, fired_b, pending_b, lp, radius, pk_table, horizon_s, n_window, tol_s, n_grid,
+                  book_row, book_killed, book_rounds, book_pending, lp, radius, pk_table, horizon_s, n_window, tol_s, n_grid,
                   n_iter, tol_m, lb, operational, rounds, last_fire_s, min_interval_s,
                   reload_s, chan, battery_ok, unit_cost, engage, hold, max_rounds, salvo,
                   reserve, rank, zone_xy, zone_r, zone_hold, zone_b, free_b, networked,
@@ -294,7 +303,9 @@ def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed,
     Tracks (m,): states ``x`` (m, 6) and the geometry inputs of
     :func:`airdefense.engagement.envelope.kernel_inputs` (``g``, ``target_g``, ``sigma``,
     ``quality``), class ``kidx``, ``ballistic``, ``confirmed``, time to go ``ttg`` (>= 0), ``value``,
-    ``killed``; ``fired_b``, ``pending_b`` (m, B) from the book. Launchers (L,): rows ``lp``,
+    ``book_row`` (m,) the row of each track in the book's arrays ``book_killed`` (n,),
+    ``book_rounds``, ``book_pending`` (n, >= B) (rounds fired and awaiting assessment by
+    battery; see :meth:`airdefense.c2.base.EngagementBook.arrays`). Launchers (L,): rows ``lp``,
     ``pk_table`` (L, K), battery ``lb``, ``operational``, ``rounds``, ``last_fire_s``,
     ``min_interval_s``, ``reload_s``, free guidance channels ``chan`` (-1: no limit),
     ``unit_cost``, layer ``rank``. Batteries (B,): ``battery_ok``, doctrine (``engage`` (K, B),
@@ -305,6 +316,15 @@ def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed,
     m = x.shape[0]
     L = lb.shape[0]
     B = battery_ok.shape[0]
+    killed = np.empty(m, np.bool_)
+    fired_b = np.empty((m, B), np.int64)
+    pending_b = np.empty((m, B), np.int64)
+    for i in range(m):
+        r = book_row[i]
+        killed[i] = book_killed[r]
+        for b in range(B):
+            fired_b[i, b] = book_rounds[r, b]
+            pending_b[i, b] = book_pending[r, b]
     ready, stocked, cap, nonballistic_cap = launcher_capacity(
         t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s, chan, battery_ok,
         reserve, decision_period_s)

@@ -212,15 +212,15 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
     if kidx is None:
         kidx = np.array([KINDS.index(k) if k in KINDS else 0 for k in kind], np.int64)
     ballistic = kind == "ballistic"
-    killed, fired_b, pending_b = book.tables(tracks.track_id, B)
+    book_arrays = book.arrays(tracks.track_id, B)
     doc = _doctrine_table(batteries)
     geo = kernel_inputs(tracks.x, kidx, launchers, heights_fn, quality=tracks.quality,
                         cov=tracks.P)  # KINDS order: the class codes are the geometry's
     Ls = launchers
     allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap = _kernels.cycle_options(
         float(t), geo["x"], geo["g"], geo["target_g"], geo["sigma"], geo["quality"], geo["kc"],
-        np.asarray(ballistic, bool), np.asarray(tracks.confirmed, bool), ttg, value, killed,
-        fired_b, pending_b, geo["lp"], geo["radius"], geo["pk_table"], *WINDOW_SEARCH,
+        np.asarray(ballistic, bool), np.asarray(tracks.confirmed, bool), ttg, value,
+        *book_arrays, geo["lp"], geo["radius"], geo["pk_table"], *WINDOW_SEARCH,
         *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds,
         Ls.last_fire_s, Ls.min_interval_s, Ls.reload_s,
         np.asarray(channels_free)[Ls.fire_control], np.asarray(battery_ok, bool),

@@ -142,6 +142,21 @@ class EngagementBook:
                     pending[i, b] += self.pending.get((t, b), 0)
         return out
 
+    def arrays(self, track_ids: np.ndarray, n_batteries: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The book as arrays, for compiled code: each track's row (m,) and, by row, killed
+        (n,), rounds fired and rounds awaiting assessment by battery (n, >= B).
+
+        Row ``k`` of the tables of :meth:`tables` is that of ``rows[k]`` in these (the first
+        ``n_batteries`` columns). Read-only views of the book's own arrays: they change with it.
+        """
+        ids = np.asarray(track_ids, np.int64).reshape(-1)
+        if ids.size and ids.min() < 0:  # not in the arrays: the tables, row by row
+            k, r, p = self.tables(ids, n_batteries)
+            return np.arange(ids.size), k, r, p
+        self._room(max(int(ids.max(initial=0)), 0), max(n_batteries - 1, 0))
+        return ids, self._killed_a, self._rounds_a, self._pending_a
+
     def rounds_by_battery(self, track_ids: np.ndarray, n_batteries: int) -> np.ndarray:
         """Rounds fired so far at each track by each battery, shape (m, B)."""
         return self._per_battery(self.rounds, track_ids, n_batteries)

@@ -24,6 +24,7 @@ __all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "class_codes", "classify", "evalu
 KINDS = ("drone", "cruise", "ballistic", "aircraft", "helicopter")
 _KIND_NAMES = np.array(KINDS, object)
 _BALLISTIC = KINDS.index("ballistic")
+_NO_COV = np.zeros((0, 6, 6))  # threat_values without covariances
 #: Lethal radius assumed for a class when the scenario holds no threat of it, m.
 DEFAULT_LETHAL_RADIUS_M = {"drone": 15.0, "cruise": 50.0, "ballistic": 80.0, "aircraft": 40.0,
                            "helicopter": 25.0}
@@ -155,19 +156,15 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     """
     m = x.shape[0]
     x = np.ascontiguousarray(x, dtype=float)
-    code = class_codes(x) if m else np.zeros(0, np.int64)
-    kind = _KIND_NAMES[code]
     na = asset_enu.shape[0]
     if m == 0 or na == 0:
-        return {"kind": kind, "kind_code": code, "asset": np.full(m, -1),
+        code = class_codes(x) if m else np.zeros(0, np.int64)
+        return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": np.full(m, -1),
                 "time_to_go_s": np.full(m, np.inf), "miss_m": np.full(m, np.inf),
                 "value": np.zeros(m), "impact_enu": x[:, :3].copy() if m else np.zeros((0, 3))}
-    ballistic = code == _BALLISTIC
-    if P is not None:
-        pos_var = 0.5 * (P[:, 0, 0] + P[:, 1, 1])
-        vel_var = 0.5 * (P[:, 3, 3] + P[:, 4, 4])
-    else:
-        pos_var = vel_var = np.zeros(m)
+    P = _NO_COV if P is None else np.ascontiguousarray(P, dtype=float)
+    if P is not _NO_COV and P.shape != (m, 6, 6):
+        raise ValueError(f"P must have shape ({m}, 6, 6) for {m} tracks, got {P.shape}")
     radii = {**DEFAULT_LETHAL_RADIUS_M, **(lethal_radius_m or {})}
     hard = np.zeros(na) if asset_hardness is None else np.asarray(asset_hardness, float)
     ar = np.full(na, np.nan) if asset_radius_m is None else np.asarray(asset_radius_m, float)
@@ -175,11 +172,11 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                                                                        float)
     law = _damage_law(tuple(float(radii.get(k, 50.0)) for k in KINDS), hard.tobytes(),
                       ar.tobytes(), area.tobytes())
-    a, tgo, miss, value, impact = _kernels.threat_values(
-        x, ballistic, pos_var.astype(float), vel_var.astype(float), code, law,
-        np.ascontiguousarray(asset_enu, dtype=float), np.asarray(asset_value, float),
-        np.asarray(asset_alive, bool), float(route_uncertainty), DAMAGED_VALUE_FRACTION, _G)
-    return {"kind": kind, "kind_code": code, "asset": a, "time_to_go_s": tgo, "miss_m": miss,
+    code, a, tgo, miss, value, impact = _kernels.threat_values(
+        x, P, _BALLISTIC, law, np.ascontiguousarray(asset_enu, dtype=float),
+        np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
+        DAMAGED_VALUE_FRACTION, _G)
+    return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": a, "time_to_go_s": tgo, "miss_m": miss,
             "value": value, "impact_enu": impact}
 
 

@@ -891,3 +891,24 @@ def pair_window_times(t, x, g, horizon, lp, radius, n, n_refine, inside, rows, c
         w_open[q], w_close[q] = window_edge(t, a if math.isfinite(a) else math.nan,
                                             b if math.isfinite(b) else math.nan, inside[q])
     return w_open, w_close
+
+
+@njit(cache=True)
+def free_channels(n, active, fire_control, channels, sensor_ok):
+    """Free guidance channels per radar (S,): ``channels`` (S,) less the rounds in flight
+    (``active`` of the first ``n`` rows) that radar ``fire_control`` guides; -1 where a radar
+    has no channel limit (``channels`` <= 0), 0 where it is down (``sensor_ok`` false)."""
+    S = channels.shape[0]
+    busy = np.zeros(S, np.int64)
+    for i in range(n):
+        if active[i]:
+            busy[fire_control[i]] += 1
+    out = np.empty(S, np.int64)
+    for s in range(S):
+        if not sensor_ok[s]:
+            out[s] = 0
+        elif channels[s] > 0:
+            out[s] = max(channels[s] - busy[s], 0)
+        else:
+            out[s] = -1
+    return out

@@ -68,12 +68,10 @@ class Engagement:
 
     def channels_free(self, sensor_ok: np.ndarray) -> np.ndarray:
         """Free guidance channels per radar, shape (S,); -1 where a radar has no channel limit."""
-        L = self.launchers
-        S = len(self.sc.sensors)
-        flying = self.icpt.in_flight()
-        busy = np.bincount(L.fire_control[self.icpt.launcher[flying]], minlength=S)
-        chan = np.where(L.channels > 0, np.maximum(L.channels - busy, 0), -1)
-        return np.where(sensor_ok, chan, 0)
+        ic = self.icpt
+        # A round's fire_control is its launcher's (set at launch).
+        return _kernels.free_channels(ic.n, ic.active, ic.fire_control, self.launchers.channels,
+                                      np.asarray(sensor_ok, bool))
 
     def target_g(self, threats: np.ndarray) -> np.ndarray | None:
         """Manoeuvre limits (g) of threats, from their presets; None before the truth is known."""
