@@ -145,6 +145,7 @@ class _Run:
         self.battery_ok = np.ones(len(sc.batteries), bool)
         self.sensor_ok = np.ones(len(sc.sensors), bool)
         self.seen = np.zeros((n, max(len(sc.sensors), 1)), bool)
+        self._first_reports = 0  # RadarNetwork.first_reports at the last check
         self.events = EventLog()
         self.engagement = Engagement(sc, self.events, self.rng["engagement"])
         self.tracks = None
@@ -192,10 +193,11 @@ class _Run:
                                 self.rng["sensors"])
         # Rows of threats not seen before by their radar (usually none after the first scans;
         # a false alarm's -1 reads the last row, then is masked out).
-        who = det.truth_id
-        new = (who >= 0) & ~self.seen[who, det.sensor] if len(det) and self.n else None
-        if new is not None and new.any():
-            fresh = np.flatnonzero(new)
+        n_first = self.sensors.first_reports  # changes only when a radar reports a new threat
+        if n_first != self._first_reports:
+            self._first_reports = n_first
+            who = det.truth_id
+            fresh = np.flatnonzero((who >= 0) & ~self.seen[who, det.sensor])
             # First detection of each threat by each radar (rows are in scan-time order).
             pair = det.truth_id[fresh] * self.seen.shape[1] + det.sensor[fresh]
             _, first = np.unique(pair, return_index=True)
