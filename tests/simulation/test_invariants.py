@@ -201,3 +201,25 @@ def test_skipping_cycles_where_nothing_can_fire_changes_nothing(small_scenario_d
     pd.testing.assert_frame_equal(runs[0].events, runs[1].events)
     pd.testing.assert_frame_equal(runs[0].interceptors, runs[1].interceptors)
     assert len(runs[0].interceptors) > 0
+
+
+def test_shared_alive_mask_is_the_alive_mask_at_every_step():
+    """The alive mask the loop shares between steps (until a launch, an end of flight or a
+    kill) equals the mask computed afresh at every step of example 2 (kills and launches
+    throughout)."""
+    from airdefense.simulation.loop import _Run
+
+    run = _Run(load_scenario(EXAMPLES / "02_layered_city.yaml"), 3, "truth", None)
+    shared = run._alive_step
+    checked = []
+
+    def check(t):
+        got = shared(t).copy()
+        np.testing.assert_array_equal(got, run.alive(t))
+        checked.append(got.sum())
+        return shared(t)
+
+    run._alive_step = check
+    res = run.run()
+    assert len(checked) > 1000 and (res.threats.state == "intercepted").sum() > 10
+    assert len(set(checked)) > 20  # the mask changed many times

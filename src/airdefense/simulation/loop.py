@@ -155,6 +155,8 @@ class _Run:
         self._next_launch = float(self.truth.launch_time_s.min()) if n else np.inf
         self._next_end = float(self.truth.end_time_s.min()) if n else np.inf
         self._status_changed = True  # see _unresolved
+        self._alive_stale, self._alive_from, self._alive_to = True, 0.0, 0.0  # _alive_step
+        self._alive_mask = np.zeros(n, bool)
         self._n_unresolved = n
 
     # -- helpers -------------------------------------------------------------------------
@@ -167,6 +169,21 @@ class _Run:
 
     def alive(self, t: float) -> np.ndarray:
         return (self.truth.launch_time_s <= t) & (t < self.truth.end_time_s) & (t < self.kill_t)
+
+    def _alive_step(self, t: float) -> np.ndarray:
+        """:meth:`alive` at a step's end ``t`` (non-decreasing), shared until it can change.
+
+        The mask holds from the time it was computed to the next launch or end of flight;
+        a kill marks it stale. Callers only read it.
+        """
+        if self._alive_stale or not self._alive_from <= t < self._alive_to:
+            tr = self.truth
+            self._alive_mask = self.alive(t)
+            later = np.concatenate([tr.launch_time_s[tr.launch_time_s > t],
+                                    tr.end_time_s[tr.end_time_s > t]])
+            self._alive_from, self._alive_to = t, (float(later.min()) if later.size else np.inf)
+            self._alive_stale = False
+        return self._alive_mask
 
     @property
     def heights(self):
@@ -187,7 +204,7 @@ class _Run:
                              else np.inf)
 
     def sense_and_track(self, t0: float, t1: float) -> None:
-        alive_t1 = self.alive(t1)  # nothing ends between the scans and the tracker
+        alive_t1 = self._alive_step(t1)  # nothing ends between the scans and the tracker
         det = self.sensors.step(t0, t1, self.truth,
                                 lambda t: alive_t1 if t == t1 else self.alive(t),
                                 self.rng["sensors"])
@@ -226,6 +243,7 @@ class _Run:
         self.kill_t[k] = t
         self.status[k] = _INTERCEPTED
         self._status_changed = True
+        self._alive_stale = True
 
     def impacts(self, t0: float, t1: float) -> None:
         if t1 < self._next_end:  # no threat's flight ends by t1 (most steps)
