@@ -14,6 +14,7 @@ EVENT_KINDS = (
 )
 EVENT_COLUMNS = ("time_s", "kind", "threat_id", "interceptor_id", "track_id", "battery_id",
                  "launcher_id", "sensor_id", "asset_id", "x", "y", "z", "value")
+_KIND_CODE = {k: i for i, k in enumerate(EVENT_KINDS)}
 
 
 class EventLog:
@@ -37,9 +38,18 @@ class EventLog:
         return len(self._rows)
 
     def to_frame(self) -> pd.DataFrame:
-        """Return the events as a DataFrame with EVENT_COLUMNS, in time order."""
-        df = pd.DataFrame(self._rows, columns=list(EVENT_COLUMNS))
-        df["seq"] = np.arange(len(df))
-        df = df.sort_values(["time_s", "seq"], kind="stable").drop(columns="seq")
-        df["kind"] = pd.Categorical(df["kind"], categories=list(EVENT_KINDS))
-        return df.reset_index(drop=True)
+        """Return the events as a DataFrame with EVENT_COLUMNS, in time order (stable)."""
+        if not self._rows:
+            df = pd.DataFrame(self._rows, columns=list(EVENT_COLUMNS))
+            df["kind"] = pd.Categorical(df["kind"], categories=list(EVENT_KINDS))
+            return df
+        cols = list(zip(*self._rows, strict=True))
+        t = np.array(cols[0], float)
+        order = np.argsort(t, kind="stable")  # ties keep the order of addition
+        data = {"time_s": t[order],
+                "kind": pd.Categorical.from_codes(
+                    np.array([_KIND_CODE[k] for k in cols[1]], np.int8)[order],
+                    categories=list(EVENT_KINDS))}
+        for c in range(2, len(EVENT_COLUMNS)):
+            data[EVENT_COLUMNS[c]] = np.array(cols[c], np.int64 if c < 9 else float)[order]
+        return pd.DataFrame(data)
