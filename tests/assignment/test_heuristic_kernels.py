@@ -309,13 +309,16 @@ def test_descent_breaks_shift_swap_ties_as_reference(p, values, copies, cost, we
 @PROPS
 @given(prob=problems(), seed=st.integers(0, 2**32 - 1))
 def test_random_moves_equal_reference(prob, seed):
-    """The random assignment move and the kick: same result, same state, same draws."""
+    """The random assignment move and the kick, drawing inside the kernels from the caller's
+    generator: same result, same state, same draws as the reference's NumPy draws."""
     x0 = _random_feasible_x(prob, np.random.default_rng(seed))
     new, ref = _pair(prob, x0)
     g_new, g_ref = np.random.default_rng(seed), np.random.default_rng(seed)
-    assert H._assignment_move(new, g_new) == R._assignment_move(ref, g_ref)
+    assert K.random_assignment_move(*new.arrays, g_new)[0] == R._assignment_move(ref, g_ref)
     _same_state(new, ref)
-    H._kick(new, g_new, 3)
+    assert g_new.bit_generator.state == g_ref.bit_generator.state
+    K.kick(new.x, new.S, new.spare, new.count, new.V, new.q, new.ok, new.mpt, new.qpow, g_new,
+           3)
     R._kick(ref, g_ref, 3)
     _same_state(new, ref)
     assert g_new.bit_generator.state == g_ref.bit_generator.state

@@ -30,9 +30,13 @@ limits; ``copies`` (W,) inventories; ``qpow`` (K, W, T) ``q ** k`` for ``k < K``
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
+
+from airdefense.sensors._kernels import generator as _generator
 
 _INF = np.inf
 #: Cost of a forbidden (round, target) pair in the assignment move.
@@ -665,3 +669,176 @@ def descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, max_work, use
                 continue
         return True, work
     return False, work
+
+
+# ---------------------------------------------------------------- problem set-up
+@njit(cache=True)
+def fields_ok(values, p, copies, cost, mpt):
+    """Whether the numbers of a problem's fields keep their rules: ``values`` and ``cost``
+    finite and >= 0, ``p`` in [0, 1], ``copies`` and ``mpt`` whole and >= 0 (float64, any
+    shape, flattened). The :class:`~airdefense.assignment.base.WTAProblem` check; where one
+    breaks, the problem's own checks find which and say so."""
+    for a in (values, cost):
+        for v in a:
+            if not (0.0 <= v < _INF):
+                return False
+    for v in p:
+        if not (0.0 <= v <= 1.0):
+            return False
+    for a in (copies, mpt):
+        for v in a:
+            if not (0.0 <= v < _INF) or math.floor(v) != v:
+                return False
+    return True
+
+
+@njit(cache=True)
+def prepare(qa, allowed, p_in, copies, mpt, q, p, ok):
+    """The state's constants from a problem's fields: ``q = max(1 - (1 - qa), 1e-12)`` and
+    ``p = 1 - q`` (as ``np.maximum(1.0 - prob.p_eff, 1e-12)`` gives them), ``ok`` where the
+    problem's ``upper_bounds()`` are > 0, all filled in place; returns ``ub.max(initial=1)``.
+
+    ``qa`` (W, T): the problem's ``1 - p`` where allowed, else 1; ``allowed``, ``p_in`` (W, T);
+    ``copies`` (W,), ``mpt`` (T,) int64.
+    """
+    W, T = qa.shape
+    k_max = 1
+    for i in range(W):
+        for j in range(T):
+            qq = 1.0 - (1.0 - qa[i, j])
+            if not qq >= 1e-12:
+                qq = 1e-12
+            q[i, j] = qq
+            p[i, j] = 1.0 - qq
+            u = min(copies[i], mpt[j]) if allowed[i, j] and p_in[i, j] > 0 else 0
+            ok[i, j] = u > 0
+            if u > k_max:
+                k_max = u
+    return k_max
+
+
+# ---------------------------------------------------------------- iterated local search
+#: Phases of :func:`search` (``istat[0]``).
+START, KICK, DESCENT, POLISH, DONE = 0, 1, 2, 3, 4
+
+
+@njit(cache=True)
+def kick(x, S, spare, count, V, q, ok, mpt, qpow, rng, n_moves):
+    """Random perturbation: move ``n_moves`` random rounds to random feasible targets.
+
+    Each move draws ``rng.integers(n)`` (``n`` assigned pairs), the pair's round, then, if it
+    may go elsewhere, ``rng.integers(m)`` of its ``m`` candidate targets (what ``rng.choice``
+    of them draws). Returns the work done.
+    """
+    W, T = x.shape
+    work = 0
+    for _ in range(n_moves):
+        n = 0
+        for i in range(W):
+            for j in range(T):
+                if x[i, j] != 0:
+                    n += 1
+        work += W * T
+        if n == 0:
+            break
+        i, j, cand = kick_candidates(x, ok, count, mpt, rng.integers(0, n))
+        if cand.size == 0:
+            continue
+        move(x, S, spare, count, V, q, qpow, i, j, cand[rng.integers(0, cand.size)])
+    return work
+
+
+@njit(cache=True)
+def random_assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, rng):
+    """:func:`assignment_move` with random keys: ``rng.random(n)`` of the ``n`` assigned
+    pairs (no draw when there is no round to move). Returns whether it improved, and the
+    work done."""
+    W, T = x.shape
+    n = 0
+    for i in range(W):
+        for j in range(T):
+            if x[i, j] != 0:
+                n += 1
+    any_spare = False
+    for i in range(W):
+        if spare[i] > 0:
+            any_spare = True
+    if n == 0 and not any_spare:
+        return False, 1
+    keys = rng.random(n)
+    return assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys, True)
+
+
+@njit(cache=True)
+def search(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, best_x, istat, best,
+           rng_ptrs, max_kicks, kick_size, max_work):
+    """The heuristic's search, resumable: greedy fill and steepest descent from ``x = 0``,
+    then iterated local search (a kick, descent, a random assignment move, descent; keep the
+    best, else go back to it) until ``max_kicks`` kicks in a row bring no improvement.
+
+    The state is left where the search stopped: ``istat`` (int64) holds the phase (``START``
+    before the first call, ``DONE`` at the end), the kicks in a row without improvement and
+    the kicks started; ``best_x`` and ``best[0]`` the best assignment and its value; random
+    numbers are drawn from the generator of the pointers ``rng_ptrs``
+    (:func:`airdefense.sensors._kernels.generator_pointers`), with the calls and amounts of
+    :func:`kick` and :func:`random_assignment_move`.
+
+    ``max_work`` bounds the work of one call (as :func:`descend` counts it, plus ``W T`` a
+    kick draw): a descent stops once it is spent and the next call resumes it, so the
+    result does not depend on how the work is split between calls. The greedy start and its
+    descent always finish. With ``max_work <= 0`` the kick under way finishes without its
+    descents and no other starts. Returns the work done.
+    """
+    W, T = x.shape
+    phase = istat[0]
+    work = 0
+    if phase == START:
+        refresh(x, S, spare, count, V, q, copies, qpow)
+        greedy_fill(x, S, spare, count, q, p, ok, c, mpt)
+        work += descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, 1 << 62,
+                        True)[1]
+        best_x[:, :] = x
+        best[0] = value(x, S, c)
+        phase = KICK
+    rng = _generator(rng_ptrs)
+    finish = max_work <= 0
+    while phase != DONE:
+        if phase == KICK:
+            if istat[1] >= max_kicks:
+                phase = DONE
+            if phase == DONE or work >= max_work:
+                break
+            work += kick(x, S, spare, count, V, q, ok, mpt, qpow, rng, kick_size)
+            istat[2] += 1
+            phase = DESCENT
+        if phase == DESCENT:
+            if not finish:
+                done, w = descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow,
+                                  max(max_work - work, 1), True)
+                work += w
+                if not done:
+                    break
+            work += random_assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies,
+                                           qpow, rng)[1]
+            phase = POLISH
+        if not finish:
+            done, w = descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow,
+                              max(max_work - work, 1), True)
+            work += w
+            if not done:
+                break
+        val = value(x, S, c)
+        b = best[0]
+        if val < b - 1e-12 * max(1.0, b):
+            best_x[:, :] = x
+            best[0] = val
+            istat[1] = 0
+        else:
+            istat[1] += 1
+            x[:, :] = best_x
+            refresh(x, S, spare, count, V, q, copies, qpow)
+        phase = KICK
+        if finish:
+            break
+    istat[0] = phase
+    return work

@@ -14,17 +14,21 @@ Pavlikov and Toffolo (2022).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from airdefense.assignment import _kernels as _k
 from airdefense.errors import AirDefenseError
 
 __all__ = ["WTAProblem", "WTASolution", "Solver", "STATUSES"]
 
 #: The values of :attr:`WTASolution.status`.
 STATUSES = ("optimal", "time_limit", "work_limit", "heuristic")
+_NO_LIMIT = np.iinfo(np.int64).max // 4  # max_per_target when none is given
+_NO_FIELD = np.zeros(0)
 
 
 def _fail(name: str, message: str) -> AirDefenseError:
@@ -104,6 +108,57 @@ class WTAProblem:
     _q: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        fields = self._fast_fields()
+        values, p, copies, cost, lam, allowed, mpt = (self._checked_fields() if fields is None
+                                                      else fields)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "p", p)
+        object.__setattr__(self, "copies", copies)
+        object.__setattr__(self, "cost", cost)
+        object.__setattr__(self, "cost_weight", lam)
+        object.__setattr__(self, "allowed", allowed)
+        object.__setattr__(self, "max_per_target", mpt)
+        object.__setattr__(self, "_q", 1.0 - np.where(allowed, p, 0.0))
+        for arr in (values, p, copies, cost, allowed, mpt, self._q):
+            arr.setflags(write=False)
+
+    def _fast_fields(self) -> tuple | None:
+        """The fields as :meth:`_checked_fields` converts them, if every rule holds (the
+        numbers checked in one compiled pass); None if one may not (then the full checks say
+        which and where)."""
+        try:
+            values = np.array(self.values, dtype=float)
+            p = np.array(self.p, dtype=float)
+            copies = np.array(self.copies, dtype=float)
+            cost = None if self.cost is None else np.array(self.cost, dtype=float)
+            mpt = (None if self.max_per_target is None
+                   else np.array(self.max_per_target, dtype=float))
+            lam = float(self.cost_weight)
+        except (TypeError, ValueError):
+            return None
+        if p.ndim != 2:
+            return None
+        n_w, n_t = p.shape
+        if (values.shape != (n_t,) or copies.shape != (n_w,)
+                or (cost is not None and cost.shape != (n_w,))
+                or (mpt is not None and mpt.shape != (n_t,))
+                or not (math.isfinite(lam) and lam >= 0)):
+            return None
+        if self.allowed is None:
+            allowed = np.ones((n_w, n_t), bool)
+        else:
+            allowed = np.asarray(self.allowed)
+            if allowed.shape != (n_w, n_t) or allowed.dtype != bool:
+                return None
+        cost = np.zeros(n_w) if cost is None else cost
+        if not _k.fields_ok(values, p.ravel(order="K"), copies, cost,
+                            _NO_FIELD if mpt is None else mpt):
+            return None
+        mpt = (np.full(n_t, _NO_LIMIT, np.int64) if mpt is None else mpt.astype(np.int64))
+        return values, p, copies.astype(np.int64), cost, lam, allowed, mpt
+
+    def _checked_fields(self) -> tuple:
+        """The fields converted, each rule checked in turn; raises at the first broken one."""
         values = _as_float("values", self.values, None, 1)
         p = _as_float("p", self.p, None, 2)
         n_w, n_t = p.shape
@@ -139,18 +194,9 @@ class WTAProblem:
                 if not np.isin(allowed, (0, 1)).all():
                     raise _fail("allowed", "must be boolean (or 0/1)")
                 allowed = allowed.astype(bool)
-        mpt = (np.full(n_t, np.iinfo(np.int64).max // 4, np.int64) if self.max_per_target is None
+        mpt = (np.full(n_t, _NO_LIMIT, np.int64) if self.max_per_target is None
                else _as_count("max_per_target", self.max_per_target, (n_t,)))
-        object.__setattr__(self, "values", values)
-        object.__setattr__(self, "p", p)
-        object.__setattr__(self, "copies", copies)
-        object.__setattr__(self, "cost", cost)
-        object.__setattr__(self, "cost_weight", lam)
-        object.__setattr__(self, "allowed", allowed)
-        object.__setattr__(self, "max_per_target", mpt)
-        object.__setattr__(self, "_q", 1.0 - np.where(allowed, p, 0.0))
-        for arr in (values, p, copies, cost, allowed, mpt, self._q):
-            arr.setflags(write=False)
+        return values, p, copies, cost, lam, allowed, mpt
 
     # ------------------------------------------------------------------ shape
     @property

@@ -24,6 +24,7 @@ import numpy as np
 
 from airdefense.assignment import _kernels as _k
 from airdefense.assignment.base import WTAProblem, WTASolution
+from airdefense.sensors._kernels import generator_pointers
 
 __all__ = ["GreedySolver", "HeuristicSolver", "greedy_assignment", "local_search"]
 
@@ -60,17 +61,19 @@ class _State:
     (type, target) pair may get (``upper_bounds``), within ``_TABLE_MAX`` entries.
     """
 
-    def __init__(self, prob: WTAProblem, x: np.ndarray) -> None:
+    def __init__(self, prob: WTAProblem, x: np.ndarray | None = None) -> None:
         self.prob = prob
-        self.q = np.maximum(1.0 - prob.p_eff, _QMIN)
-        self.p = 1.0 - self.q
-        ub = prob.upper_bounds()
-        self.ok = ub > 0                                      # (W, T) may fire there
+        # q as np.maximum(1.0 - prob.p_eff, _QMIN) gives it, in the layout it would have (the
+        # layout decides whether NumPy's power below runs its vectorised loop)
+        self.q = np.empty_like(prob._q)
+        self.p = np.empty_like(self.q)
+        self.ok = np.empty_like(self.q, bool)               # (W, T) may fire there
+        k_max = _k.prepare(prob._q, prob.allowed, prob.p, prob.copies, prob.max_per_target,
+                           self.q, self.p, self.ok)        # upper_bounds().max(initial=1)
         self.c = prob.cost_weight * prob.cost                # (W,) weighted cost per round
         self.V = np.array(prob.values)
         self.mpt = np.array(prob.max_per_target)
         self.copies = np.array(prob.copies)
-        k_max = int(ub.max(initial=1))
         k_max = max(1, min(k_max, _TABLE_MAX // max(self.q.size, 1) - 1))
         # the powers as NumPy's vectorised power gives them (int64 exponents, as q ** x)
         ks = np.repeat(np.arange(k_max + 1, dtype=np.int64), self.q.size)
@@ -82,7 +85,8 @@ class _State:
         #: State and constants, in the order the descent kernels take them (updated in place).
         self.arrays = (self.x, self.S, self.spare, self.count, self.V, self.q, self.p, self.ok,
                        self.c, self.mpt, self.copies, self.qpow)
-        self.set(x)
+        if x is not None:
+            self.set(x)
 
     def set(self, x: np.ndarray) -> None:
         self.x[...] = x
@@ -115,20 +119,6 @@ def _greedy_fill(st: _State) -> _State:
     return st
 
 
-def _assignment_move(st: _State, rng: np.random.Generator | None = None) -> bool:
-    """Very large neighbourhood: re-place one round per target (and spare rounds) by an LSA.
-
-    The round taken off a target is the one with the largest ``p``, or with ``rng``, a random
-    one (``rng.random`` of the number of assigned pairs). Returns True if the assignment
-    improved.
-    """
-    n = int(np.count_nonzero(st.x))
-    if n == 0 and not (st.spare > 0).any():
-        return False
-    keys = np.empty(0) if rng is None else rng.random(n)
-    return bool(_k.assignment_move(*st.arrays, keys, rng is not None)[0])
-
-
 def local_search(st: _State, deadline: float, use_lsa: bool = True) -> None:
     """Steepest descent over shift, swap and (when those stall) assignment moves.
 
@@ -149,18 +139,32 @@ def local_search(st: _State, deadline: float, use_lsa: bool = True) -> None:
         rate = max(work / max(time.perf_counter() - t0, 1e-9), _WORK_PER_S)
 
 
-def _kick(st: _State, rng: np.random.Generator, n_moves: int) -> None:
-    """Random perturbation: move ``n_moves`` random rounds to random feasible targets."""
-    for _ in range(n_moves):
-        n = int(np.count_nonzero(st.x))
-        if n == 0:
-            return
-        i, j, cand = _k.kick_candidates(st.x, st.ok, st.count, st.mpt, int(rng.integers(n)))
-        if cand.size == 0:
-            continue
-        # rng.choice(cand) draws integers(0, cand.size): the same number, without its checks.
-        _k.move(st.x, st.S, st.spare, st.count, st.V, st.q, st.qpow, i, j,
-                int(cand[rng.integers(cand.size)]))
+def _search_until(args: tuple, istat: np.ndarray, deadline: float) -> None:
+    """Run :func:`~airdefense.assignment._kernels.search` with ``args`` (all but its work
+    budget) until it is done or the ``deadline`` (a ``time.perf_counter()`` value) is near.
+
+    Each call gets a quarter of the time left in work, at the rate the previous call achieved
+    (the search resumes where a call stopped, so the split does not change the result). No
+    kick starts when the time of one (a running estimate) would overrun the deadline; a kick
+    under way at the deadline finishes without its descents.
+    """
+    rate = _WORK_PER_S
+    est = 0.0          # expected duration of one kick and its descents, s
+    while istat[0] != _k.DONE:
+        t = time.perf_counter()
+        if istat[0] != _k.START:
+            if istat[0] == _k.KICK and t + est > deadline:
+                return
+            if t >= deadline:
+                _k.search(*args, 0)
+                return
+        kicks = istat[2]
+        budget = max(int(min(0.25 * (deadline - t) * rate, _NO_LIMIT)), 1)
+        work = _k.search(*args, budget)
+        dt = time.perf_counter() - t
+        rate = max(work / max(dt, 1e-9), _WORK_PER_S)
+        if istat[2] > kicks:
+            est = max(0.8 * est, dt / (istat[2] - kicks))
 
 
 class GreedySolver:
@@ -206,6 +210,14 @@ class HeuristicSolver:
         self.max_kicks = int(max_kicks)
         self.kick_size = int(kick_size)
         self.default_time_limit_s = float(default_time_limit_s)
+        # the last generator and its generator_pointers (valid while it is linked here)
+        self._rng_link: tuple = (None, None)
+
+    def __getstate__(self) -> dict:
+        # pointers are valid in this process only: a copy or an unpickled solver makes its own
+        state = self.__dict__.copy()
+        state["_rng_link"] = (None, None)
+        return state
 
     def solve(self, problem: WTAProblem, time_limit_s: float | None = None,
               rng: np.random.Generator | None = None) -> WTASolution:
@@ -224,27 +236,20 @@ class HeuristicSolver:
         t0 = time.perf_counter()
         limit = self.default_time_limit_s if time_limit_s is None else float(time_limit_s)
         deadline = t0 + max(limit, 0.0)
-        rng = np.random.default_rng(0) if rng is None else rng
-        st = _greedy_fill(_State(problem, np.zeros(problem.p.shape, np.int64)))
-        local_search(st, deadline=np.inf)
-        best_x, best = st.x.copy(), st.value()
-        fails = 0
-        est = 0.0          # expected duration of one kick + descent, s (a running maximum)
-        while fails < self.max_kicks:
-            t_it = time.perf_counter()
-            if t_it + est > deadline:
-                break
-            _kick(st, rng, self.kick_size)
-            local_search(st, deadline)
-            _assignment_move(st, rng)
-            local_search(st, deadline)
-            est = max(0.8 * est, time.perf_counter() - t_it)
-            val = st.value()
-            if val < best - 1e-12 * max(1.0, best):
-                best_x, best, fails = st.x.copy(), val, 0
-            else:
-                fails += 1
-                st.set(best_x)
+        if rng is None:
+            rng = np.random.default_rng(0)
+        link = self._rng_link
+        if rng is not link[0]:             # another generator: its pointers, once
+            link = self._rng_link = (rng, generator_pointers(rng))
+        st = _State(problem)
+        best_x = np.empty_like(st.x)
+        istat = np.zeros(3, np.int64)      # phase, kicks in a row without gain, kicks made
+        best = np.empty(1)
+        args = (*st.arrays, best_x, istat, best, link[1], self.max_kicks, self.kick_size)
+        if deadline == np.inf:
+            _k.search(*args, _NO_LIMIT)
+        else:
+            _search_until(args, istat, deadline)
         x = best_x
         return WTASolution(x=x, objective=problem.objective(x), bound=-np.inf, gap=np.inf,
                            seconds=time.perf_counter() - t0, status="heuristic", solver=self.name)
