@@ -72,3 +72,80 @@ def test_solution_rows_and_dict():
     assert sol.assignment.tolist() == [[0, 1, 2], [1, 0, 1]]
     d = sol.to_dict()
     assert d["bound"] is None and d["gap"] is None and d["assignment"] == [[0, 1, 2], [1, 0, 1]]
+
+
+# ------------------------------------------------------------------ the fast checks
+def _fields(seed: int, order: str) -> dict:
+    """Random valid fields, as lists or arrays (float or int, C or Fortran order), with and
+    without the optional ones."""
+    g = np.random.default_rng(seed)
+    W, T = int(g.integers(0, 5)), int(g.integers(0, 7))
+    f = dict(values=g.uniform(0, 10, T), p=np.asarray(g.choice([0.0, 0.3, 1.0], (W, T)),
+                                                      order=order),
+             copies=g.integers(0, 4, W))
+    if g.random() < 0.5:
+        f["cost"] = g.uniform(0, 2, W)
+        f["cost_weight"] = float(g.choice([0.0, 0.5]))
+    if g.random() < 0.5:
+        f["allowed"] = np.asarray(g.random((W, T)) < 0.6, order=order)
+    if g.random() < 0.5:
+        f["max_per_target"] = g.integers(0, 3, T).astype(float)
+    if g.random() < 0.3 and W and T:
+        f = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in f.items()}
+    return f
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_fast_checks_give_the_full_checks_fields(order):
+    """Valid fields pass the compiled check and come out as the full checks make them:
+    same values, dtypes and layouts."""
+    for seed in range(200):
+        prob = WTAProblem(**_fields(seed, order))
+        fast, full = prob._fast_fields(), prob._checked_fields()
+        assert fast is not None
+        for a, b in zip(fast, full, strict=True):
+            if isinstance(a, np.ndarray):
+                assert a.dtype == b.dtype and a.shape == b.shape
+                assert a.tobytes(order="A") == b.tobytes(order="A")
+                assert a.flags.c_contiguous == b.flags.c_contiguous
+            else:
+                assert a == b
+
+
+@pytest.mark.parametrize("field, bad", [
+    ("values", [10.0, np.inf]), ("values", [-0.5, 1.0]), ("values", [1.0, np.nan]),
+    ("p", [[0.5, 1.0 + 1e-16 * 3], [0.2, 0.3]]), ("p", [[0.5, -1e-300], [0.2, 0.3]]),
+    ("p", [[0.5, np.inf], [0.2, 0.3]]), ("copies", [1, 2.5]), ("copies", [np.inf, 1]),
+    ("copies", [1, -1]), ("cost", [0.0, np.nan]), ("cost", [-1.0, 0.0]),
+    ("max_per_target", [1, 0.5]), ("max_per_target", [-2, 1]), ("max_per_target", [1, np.inf]),
+    ("cost_weight", np.inf), ("allowed", [[1, 0], [1, 1]]), ("copies", [[1, 2]]),
+])
+def test_fast_checks_leave_broken_rules_to_the_full_checks(field, bad):
+    """Where a rule may be broken the compiled check declines, and the full checks decide
+    (0/1 ``allowed`` is accepted by them, every other case here raises)."""
+    kw = {**GOOD, field: bad}
+    probe = object.__new__(WTAProblem)                 # the fields as given, unchecked
+    for k, v in {**dict(cost=None, cost_weight=0.0, allowed=None, max_per_target=None),
+                 **kw}.items():
+        object.__setattr__(probe, k, v)
+    assert probe._fast_fields() is None
+    if field == "allowed":
+        assert WTAProblem(**kw).allowed.dtype == bool
+    else:
+        with pytest.raises(AirDefenseError, match=f"WTAProblem.{field}: must"):
+            WTAProblem(**kw)
+
+
+def test_objective_is_the_numpy_statement(rng):
+    """The objective, bit for bit, is ``(V * prod(q ** x, axis=0)).sum() + lambda * cost @
+    x.sum(axis=1)`` in NumPy (the reductions are called directly, the same ones)."""
+    for _ in range(100):
+        W, T = rng.integers(1, 6, 2)
+        prob = WTAProblem(values=rng.uniform(0, 100, T), p=rng.uniform(0, 1, (W, T)),
+                          copies=rng.integers(0, 5, W), cost=rng.uniform(0, 3, W),
+                          cost_weight=float(rng.uniform(0, 2)), allowed=rng.random((W, T)) < 0.7)
+        x = rng.integers(0, 4, (W, T))
+        want = float((prob.values * np.prod(prob._q ** x, axis=0)).sum()
+                     + prob.cost_weight * float(prob.cost @ x.sum(axis=1)))
+        assert prob.objective(x) == want
+        assert prob.objective(x.astype(np.int32)) == want

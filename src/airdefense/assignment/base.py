@@ -226,16 +226,18 @@ class WTAProblem:
     def surviving(self, x) -> np.ndarray:
         """Expected surviving value of each target, shape (T,), for assignment ``x`` (W, T)."""
         x = np.asarray(x)
-        with np.errstate(divide="ignore"):
-            return self.values * np.prod(self._q ** x, axis=0)
+        with np.errstate(divide="ignore"):   # (the ufuncs' reductions: np.prod, .sum)
+            return self.values * np.multiply.reduce(self._q ** x, axis=0)
 
     def round_cost(self, x) -> float:
         """Total cost of the rounds in ``x`` (without the weight ``cost_weight``)."""
-        return float(self.cost @ np.asarray(x).sum(axis=1))
+        return float(self.cost @ np.add.reduce(np.asarray(x), axis=1))
 
     def objective(self, x) -> float:
         """Objective of assignment ``x`` (W, T): surviving value + cost_weight * round cost."""
-        return float(self.surviving(x).sum() + self.cost_weight * self.round_cost(x))
+        x = np.asarray(x)
+        return float(np.add.reduce(self.surviving(x), axis=None)
+                     + self.cost_weight * self.round_cost(x))
 
     def violations(self, x) -> list[str]:
         """Every constraint that assignment ``x`` breaks, as sentences (empty if feasible)."""

@@ -18,6 +18,7 @@ search.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -53,6 +54,14 @@ def _ensure_compiled() -> None:
                                        rng=np.random.default_rng(0))
 
 
+@functools.lru_cache(maxsize=64)
+def _exponents(n: int, shape: tuple[int, int]) -> np.ndarray:
+    """``k`` at ``[k, i, j]``, shape ``(n,) + shape``, int64, read-only (the power table's)."""
+    ks = np.repeat(np.arange(n, dtype=np.int64), shape[0] * shape[1]).reshape((n,) + shape)
+    ks.setflags(write=False)
+    return ks
+
+
 class _State:
     """An assignment with its per-target surviving values, kept up to date by moves.
 
@@ -76,8 +85,7 @@ class _State:
         self.copies = np.array(prob.copies)
         k_max = max(1, min(k_max, _TABLE_MAX // max(self.q.size, 1) - 1))
         # the powers as NumPy's vectorised power gives them (int64 exponents, as q ** x)
-        ks = np.repeat(np.arange(k_max + 1, dtype=np.int64), self.q.size)
-        self.qpow = self.q ** ks.reshape((k_max + 1,) + self.q.shape)
+        self.qpow = self.q ** _exponents(k_max + 1, self.q.shape)
         self.x = np.zeros(self.q.shape, np.int64)
         self.S = np.empty(self.q.shape[1])
         self.spare = np.empty(self.q.shape[0], np.int64)
