@@ -3,8 +3,11 @@
 The control unit solves about a hundred small assignment problems a replication (one or two
 weapon rows, a few targets), where NumPy's per-call overhead, not arithmetic, set the cost.
 These kernels run the deterministic parts (greedy fill, steepest descent over shift, swap and
-assignment moves, and the linear assignment inside the latter) in compiled loops; the random
-kicks stay with the caller's generator. No fastmath and no parallelism.
+assignment moves, and the linear assignment inside the latter) in compiled loops, and the whole
+search with its random kicks in one call (:func:`search`), which draws from the caller's
+generator through its :func:`~airdefense.sensors._kernels.generator_pointers` (the draws of the
+NumPy form, in its order and amounts: ``integers(0, n)`` for ``rng.integers(n)`` and
+``rng.choice``, ``random(n)``). No fastmath and no parallelism.
 
 Every floating-point result is computed by the formula, and in the order, of the NumPy form
 that came before (kept in ``tests/assignment/_reference_heuristic.py``), so that every argmin,

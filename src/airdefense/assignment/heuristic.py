@@ -12,8 +12,13 @@ search.
   * *assignment* (very large, after Ahuja et al. 2007): take one round off every target and
     give them back optimally, at most one per target, by a linear assignment problem.
 
-  Then iterated local search (random kicks, keep the best) until the time limit. The kicks
-  draw from the caller's generator in NumPy.
+  Then iterated local search (random kicks, keep the best) until ``max_kicks`` kicks in a row
+  bring nothing or the time limit. The whole search is one resumable kernel
+  (:func:`~airdefense.assignment._kernels.search`) that draws its random numbers from the
+  caller's generator itself (numba's ``Generator`` methods give NumPy's numbers and leave the
+  generator in NumPy's state; ``tests/assignment/test_search.py`` checks each form used on
+  every bit generator); Python looks at the clock between calls only when a finite limit is
+  set, so a limit that does not bind leaves the result alone.
 """
 
 from __future__ import annotations
