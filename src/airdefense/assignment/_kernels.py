@@ -211,6 +211,14 @@ def refresh(x, S, spare, count, V, q, copies, qpow):
 def value(x, S, c):
     """Objective of the state: ``S.sum() + c @ x.sum(axis=1)``."""
     W, T = x.shape
+    if W < 16:     # blas_dot is its fused tail loop then: no array of rounds needed
+        dot = 0.0
+        for i in range(W):
+            n = 0
+            for j in range(T):
+                n += x[i, j]
+            dot = _fma(float(n), c[i], dot)
+        return pairwise_sum(S) + dot
     used = np.empty(W)
     for i in range(W):
         n = 0
@@ -552,8 +560,12 @@ def assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys,
     if R == 0 and not any_spare:
         return False, 1
     before = value(x, S, c)
-    pick = np.full(T, -1, np.int64)
-    best_key = np.empty(T)
+    ibuf = np.zeros(2 * T + 2 * W, np.int64)  # one allocation for the four int arrays
+    pick, cnt = ibuf[:T], ibuf[T:2 * T]
+    removed, n_extra = ibuf[2 * T:2 * T + W], ibuf[2 * T + W:]
+    pick[:] = -1
+    fbuf = np.empty(2 * T)
+    best_key, S_base = fbuf[:T], fbuf[T:]
     for r in range(R):
         j = jj[r]
         key = keys[r] if use_keys else p[ii[r], j]
@@ -561,25 +573,15 @@ def assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys,
             pick[j] = r
             best_key[j] = key
     x_new = x.copy()
-    removed = np.zeros(W, np.int64)
-    n_take = 0
-    for j in range(T):
-        if pick[j] >= 0:
-            n_take += 1
-    rows_taken = np.empty(n_take, np.int64)
     n_take = 0
     for j in range(T):
         if pick[j] >= 0:
             i = ii[pick[j]]
             x_new[i, j] -= 1
             removed[i] += 1
-            rows_taken[n_take] = i
             n_take += 1
-    S_base = np.empty(T)
-    cnt = np.zeros(T, np.int64)
     for j in range(T):
         S_base[j] = _column_value(x_new, V, q, qpow, j)
-    n_extra = np.zeros(W, np.int64)
     n_r = n_take
     for i in range(W):
         n = 0
@@ -589,9 +591,12 @@ def assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys,
         left = copies[i] - n - removed[i]
         n_extra[i] = min(max(left, 0), T)
         n_r += n_extra[i]
-    rows = np.empty(n_r, np.int64)
-    rows[:n_take] = rows_taken
-    r = n_take
+    rows = np.empty(n_r, np.int64)          # the rounds taken off, by target, then spares
+    r = 0
+    for j in range(T):
+        if pick[j] >= 0:
+            rows[r] = ii[pick[j]]
+            r += 1
     for i in range(W):
         for _ in range(n_extra[i]):
             rows[r] = i
@@ -622,13 +627,13 @@ def assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys,
                 fine = False
     if not fine:
         return False, work
-    x_old = x.copy()
-    x[:, :] = x_new
-    refresh(x, S, spare, count, V, q, copies, qpow)
-    if value(x, S, c) < before - 1e-12 * max(1.0, abs(before)):
+    for j in range(T):                      # S of x_new, as refresh computes it
+        S_base[j] = _column_value(x_new, V, q, qpow, j)
+    if value(x_new, S_base, c) < before - 1e-12 * max(1.0, abs(before)):
+        x[:, :] = x_new
+        refresh(x, S, spare, count, V, q, copies, qpow)
         return True, work
-    x[:, :] = x_old
-    refresh(x, S, spare, count, V, q, copies, qpow)
+    refresh(x, S, spare, count, V, q, copies, qpow)          # x stays; S recomputed, as before
     return False, work
 
 
