@@ -75,19 +75,21 @@ class WTAAssigner:
         self.last_solutions: list = []
 
     def _solve(self, opt, rows: np.ndarray, cols: np.ndarray, launchers) -> np.ndarray:
-        allowed = opt.allowed[np.ix_(rows, cols)].T
+        # The problem's weapons are the launchers (columns) and its targets the tracks (rows)
+        # with some allowed pair.
+        sub = opt.allowed[np.ix_(rows, cols)]
         x = np.zeros((rows.size, cols.size), int)
-        keep_w = allowed.any(axis=1)
-        keep_t = allowed.any(axis=0)
-        if not keep_w.any():
+        tg = np.flatnonzero(sub.any(axis=1))
+        if tg.size == 0:
             return x
-        w, tg = np.flatnonzero(keep_w), np.flatnonzero(keep_t)
-        a = allowed[np.ix_(w, tg)]
-        p = np.where(a, opt.pk[np.ix_(rows[tg], cols[w])].T, 0.0)
-        prob = WTAProblem(values=opt.value[rows[tg]], p=np.clip(p, 0.0, 1.0),
-                          copies=opt.cap[cols[w]], cost=launchers.unit_cost[cols[w]],
-                          cost_weight=self.cost_weight, allowed=a,
-                          max_per_target=opt.pair_cap[np.ix_(rows[tg], cols[w])].max(axis=1))
+        w = np.flatnonzero(sub.any(axis=0))
+        r, c = rows[tg], cols[w]
+        a = sub[np.ix_(tg, w)].T
+        pick = np.ix_(r, c)
+        p = np.where(a, opt.pk[pick].T, 0.0)
+        prob = WTAProblem(values=opt.value[r], p=np.clip(p, 0.0, 1.0), copies=opt.cap[c],
+                          cost=launchers.unit_cost[c], cost_weight=self.cost_weight, allowed=a,
+                          max_per_target=opt.pair_cap[pick].max(axis=1))
         sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
         self.clock_stops += sol.status == "time_limit"
         self.last_solutions.append(sol)
