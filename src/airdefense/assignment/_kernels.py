@@ -279,14 +279,31 @@ def kick_candidates(x, ok, count, mpt, r):
 
 
 @njit(cache=True)
-def nonzero(x):
-    """``np.nonzero(x)`` of a 2-D array: rows and columns of the nonzero entries, C order."""
+def _any_positive(a):
+    """Whether any entry of the 1-D array ``a`` is > 0."""
+    for v in a:
+        if v > 0:
+            return True
+    return False
+
+
+@njit(cache=True)
+def count_nonzero(x):
+    """``np.count_nonzero(x)`` of a 2-D array."""
     W, T = x.shape
     n = 0
     for i in range(W):
         for j in range(T):
             if x[i, j] != 0:
                 n += 1
+    return n
+
+
+@njit(cache=True)
+def nonzero(x):
+    """``np.nonzero(x)`` of a 2-D array: rows and columns of the nonzero entries, C order."""
+    W, T = x.shape
+    n = count_nonzero(x)
     ii = np.empty(n, np.int64)
     jj = np.empty(n, np.int64)
     n = 0
@@ -553,11 +570,7 @@ def assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys,
     W, T = x.shape
     ii, jj = nonzero(x)
     R = ii.size
-    any_spare = False
-    for i in range(W):
-        if spare[i] > 0:
-            any_spare = True
-    if R == 0 and not any_spare:
+    if R == 0 and not _any_positive(spare):
         return False, 1
     before = value(x, S, c)
     ibuf = np.zeros(2 * T + 2 * W, np.int64)  # one allocation for the four int arrays
@@ -741,11 +754,7 @@ def kick(x, S, spare, count, V, q, ok, mpt, qpow, rng, n_moves):
     W, T = x.shape
     work = 0
     for _ in range(n_moves):
-        n = 0
-        for i in range(W):
-            for j in range(T):
-                if x[i, j] != 0:
-                    n += 1
+        n = count_nonzero(x)
         work += W * T
         if n == 0:
             break
@@ -761,17 +770,8 @@ def random_assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow
     """:func:`assignment_move` with random keys: ``rng.random(n)`` of the ``n`` assigned
     pairs (no draw when there is no round to move). Returns whether it improved, and the
     work done."""
-    W, T = x.shape
-    n = 0
-    for i in range(W):
-        for j in range(T):
-            if x[i, j] != 0:
-                n += 1
-    any_spare = False
-    for i in range(W):
-        if spare[i] > 0:
-            any_spare = True
-    if n == 0 and not any_spare:
+    n = count_nonzero(x)
+    if n == 0 and not _any_positive(spare):
         return False, 1
     keys = rng.random(n)
     return assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys, True)
