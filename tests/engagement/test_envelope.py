@@ -188,6 +188,11 @@ def test_prediction_model_choice():
     np.testing.assert_array_equal(kind_codes(["drone", "ballistic"]), [0, 2])
     with pytest.raises(AirDefenseError, match="predict must be 'linear' or 'ballistic'.*'orbit'"):
         track_gravity(x, predict="orbit")
+    # A string array per track (the fire control's form), and the same error from it.
+    np.testing.assert_array_equal(track_gravity(x, predict=np.array(["linear", "ballistic"])),
+                                  [0.0, GRAVITY_MPS2])
+    with pytest.raises(AirDefenseError, match="predict must be 'linear' or 'ballistic'.*'orbit'"):
+        track_gravity(x, predict=np.array(["linear", "orbit"]))
 
 
 def _fine_grid_windows(x, g, L, heights, horizon_s, n=40001):

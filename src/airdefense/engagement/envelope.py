@@ -66,6 +66,10 @@ def track_gravity(tracks_x: np.ndarray, kind=None, predict=None) -> np.ndarray:
         Overrides the model chosen from ``kind``.
     """
     m = tracks_x.shape[0]
+    if isinstance(predict, np.ndarray) and predict.dtype.kind == "U" and predict.shape == (m,):
+        ballistic = predict == "ballistic"  # the usual form: no object array
+        if (ballistic | (predict == "linear")).all():
+            return np.where(ballistic, GRAVITY_MPS2, 0.0)
     if predict is not None:
         p = np.broadcast_to(np.asarray(predict, object), (m,))
         bad = [s for s in set(p.tolist()) if s not in ("linear", "ballistic")]

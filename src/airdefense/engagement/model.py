@@ -157,8 +157,10 @@ class Engagement:
             for r in range(q):
                 self._refuse(t, orders, r, "no track")
             return fired
-        row_of = {int(tid): r for r, tid in enumerate(tracks.track_id)}
-        rows = np.array([row_of.get(int(tid), -1) for tid in orders.track_id], int)
+        # Each order's row in the picture (the last with its id), -1 where its track is gone.
+        same = (np.asarray(orders.track_id)[:, None]
+                == np.asarray(tracks.track_id)[None, :])
+        rows = np.where(same.any(axis=1), same.shape[1] - 1 - same[:, ::-1].argmax(axis=1), -1)
         have = rows >= 0
         use = np.unique(rows[have])
         geo = None
