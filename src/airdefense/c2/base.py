@@ -148,7 +148,7 @@ class EngagementBook:
         (n,), rounds fired and rounds awaiting assessment by battery (n, >= B).
 
         Row ``k`` of the tables of :meth:`tables` is that of ``rows[k]`` in these (the first
-        ``n_batteries`` columns). Read-only views of the book's own arrays: they change with it.
+        ``n_batteries`` columns). The book's own arrays, for reading only: they change with it.
         """
         ids = np.asarray(track_ids, np.int64).reshape(-1)
         if ids.size and ids.min() < 0:  # not in the arrays: the tables, row by row
