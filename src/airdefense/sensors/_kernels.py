@@ -708,6 +708,14 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
     for i in range(k):
         if n_new[i] == 0:
             continue
+        if free[i] <= 0:  # a full table refuses them all: no ranking
+            for p in range(nr):
+                j = wi[p, RI_LOOK]
+                if (wi[p, RI_HIT] and wi[j, LI_RADAR] == i
+                        and not tracked[i, wi[j, LI_TARGET]]):
+                    wi[p, RI_REPORT] = 0
+            refused += n_new[i]
+            continue
         new = np.empty(n_new[i], np.int64)
         q = 0
         for p in range(nr):
