@@ -33,7 +33,7 @@ __all__ = ["campaign"]
 @click.option("--drop", "drops", multiple=True, metavar="PATH",
               help="Remove one scenario entry (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--commit-interval", "commit_s", type=click.FloatRange(min=0), default=0.5,
+@click.option("--commit-interval", "commit_s", type=click.FloatRange(min=0), default=2.0,
               show_default=True, hidden=True,
               help="Commit finished runs to --db at most this often (s); 0: every run.")
 def campaign(scenario: str, runs: int, seed: int | None, workers: int | None, backend: str,
