@@ -72,7 +72,7 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
                       battery_ok, heights_fn, *, networked, cost_weight, decision_period_s,
                       profitable_only) -> dict:
     """The options of one cycle: ``allowed``, ``pk``, ``pair_cap``, ``tof``, ``pip``, ``cap``,
-    ``nonballistic_cap``."""
+    ``nonballistic_cap``, ``value``, ``ballistic``."""
     m, L, B = len(tracks), len(launchers), len(batteries)
     docs = [bu.doctrine for bu in batteries]
     kidx = np.array([KINDS.index(k) for k in evaluation["kind"]], np.int64)
@@ -106,7 +106,8 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
     rows = np.flatnonzero(elig & (look & profitable).any(axis=1))
     out = {"allowed": np.zeros((m, L), bool), "pk": np.zeros((m, L)),
            "pair_cap": np.zeros((m, L), int), "tof": np.full((m, L), np.inf),
-           "pip": np.zeros((m, L, 3)), "cap": cap, "nonballistic_cap": nonballistic_cap}
+           "pip": np.zeros((m, L, 3)), "cap": cap, "nonballistic_cap": nonballistic_cap,
+           "value": value, "ballistic": ballistic}
     if rows.size == 0:
         return out
     sub = tracks.select(rows)

@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from airdefense.engagement._kernels import (
+    class_gravities,
     horizons,
     pair_geometry,
     pair_window,
@@ -21,6 +22,7 @@ from airdefense.engagement._kernels import (
     window_grid,
     window_work,
 )
+from airdefense.engagement.pk import _position_sigmas
 
 _LN2 = math.log(2.0)
 
@@ -262,8 +264,8 @@ def zones_ok(pip, lb, zone_xy, zone_r, zone_hold, zone_b, free_b):
 
 
 @njit(cache=True)
-def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s, chan,
-                      battery_ok, reserve, decision_period_s):
+def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s,
+                      channels_free, fire_control, battery_ok, reserve, decision_period_s):
     """Launchers ready (L,), stocked (rounds or a reload coming) (L,), the rounds each may
     ripple before the next decision (L,) and each battery's rounds above its ballistic reserve
     (B,); the arguments as in :func:`cycle_options`."""
@@ -281,8 +283,9 @@ def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, r
             stock[lb[j]] += rounds[j]
         ripple = max(1.0, math.floor(decision_period_s / max(min_interval_s[j], 1e-3)))
         c = min(rounds[j], int(ripple)) if ready[j] else 0
-        if chan[j] >= 0:
-            c = min(c, max(chan[j], 0))
+        chan = channels_free[fire_control[j]]
+        if chan >= 0:
+            c = min(c, max(chan, 0))
         cap[j] = c
     nonballistic_cap = np.empty(B, np.int64)
     for b in range(B):
@@ -291,43 +294,60 @@ def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, r
 
 
 @njit(cache=True)
-def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed, ttg, value,
-                  book_row, book_killed, book_rounds, book_pending, lp, radius, pk_table, horizon_s, n_window, tol_s, n_grid,
-                  n_iter, tol_m, lb, operational, rounds, last_fire_s, min_interval_s,
-                  reload_s, chan, battery_ok, unit_cost, engage, hold, max_rounds, salvo,
-                  reserve, rank, zone_xy, zone_r, zone_hold, zone_b, free_b, networked,
-                  cost_weight, profitable_only, need_future, decision_period_s, ttg_slack_s):
+def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value, track_row,
+                  book_killed, book_rounds, book_pending, lp, radius, pk_table, class_g,
+                  horizon_s, n_window, tol_s, n_grid, n_iter, tol_m, lb, operational, rounds,
+                  last_fire_s, min_interval_s, reload_s, channels_free, fire_control,
+                  battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve, rank, zone_xy,
+                  zone_r, zone_hold, zone_b, free_b, networked, cost_weight, profitable_only,
+                  need_future, decision_period_s, ttg_slack_s):
     """The engagement options of one decision cycle (rules 1-6 of :mod:`airdefense.c2._options`)
     in one call.
 
-    Tracks (m,): states ``x`` (m, 6) and the geometry inputs of
-    :func:`airdefense.engagement.envelope.kernel_inputs` (``g``, ``target_g``, ``sigma``,
-    ``quality``), class ``kidx``, ``ballistic``, ``confirmed``, time to go ``ttg`` (>= 0), ``value``,
-    ``book_row`` (m,) the row of each track in the book's arrays ``book_killed`` (n,),
-    ``book_rounds``, ``book_pending`` (n, >= B) (rounds fired and awaiting assessment by
-    battery; see :meth:`airdefense.c2.base.EngagementBook.arrays`). Launchers (L,): rows ``lp``,
-    ``pk_table`` (L, K), battery ``lb``, ``operational``, ``rounds``, ``last_fire_s``,
-    ``min_interval_s``, ``reload_s``, free guidance channels ``chan`` (-1: no limit),
-    ``unit_cost``, layer ``rank``. Batteries (B,): ``battery_ok``, doctrine (``engage`` (K, B),
-    ``hold``, ``max_rounds``, ``salvo``, ``reserve``), zones (see :func:`zones_ok`). Returns
-    ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L), ``pip`` (m, L, 3), and the launchers'
-    ``cap`` (L,) and batteries' ``nonballistic_cap`` (B,).
+    Tracks (m,): states ``x`` (m, 6), covariances ``P`` (m, 6, 6) (or (0, 6, 6): none), track
+    ``quality``, class ``kidx`` (its ``ballistic_code`` marks the ballistic tracks), ``confirmed``,
+    time to go ``ttg`` (clipped at 0 here), ``value``, ``track_row`` (m,) the row of each track in
+    the book's arrays ``book_killed`` (n,), ``book_rounds``, ``book_pending`` (n, B') (rounds
+    fired and awaiting assessment by battery; rows past ``n`` and columns past ``B'`` read as
+    nothing: see :meth:`airdefense.c2.base.EngagementBook.arrays`). The geometry's inputs of
+    each track (path gravity, manoeuvre limit ``class_g[kidx]``, g, RMS position error) are
+    those of :func:`airdefense.engagement.envelope.kernel_inputs`, computed here for the
+    eligible tracks only. Launchers (L,): rows ``lp``, ``pk_table`` (L, K), battery ``lb``,
+    ``operational``, ``rounds``, ``last_fire_s``, ``min_interval_s``, ``reload_s``, fire-control
+    radar ``fire_control`` and free guidance channels ``channels_free`` (S,) per radar (-1: no
+    limit), ``unit_cost``; layer ``rank`` (B,) per battery. Batteries (B,): ``battery_ok``,
+    doctrine (``engage`` (K, B), ``hold``, ``max_rounds``, ``salvo``, ``reserve``), zones (see
+    :func:`zones_ok`).
+
+    Returns ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L), ``pip`` (m, L, 3), the
+    launchers' ``cap`` (L,), the batteries' ``nonballistic_cap`` (B,), ``ballistic`` (m,) and the
+    number of allowed pairs; that number is -1 (and nothing else computed) where a
+    ``track_row`` is negative.
     """
     m = x.shape[0]
     L = lb.shape[0]
     B = battery_ok.shape[0]
-    killed = np.empty(m, np.bool_)
-    fired_b = np.empty((m, B), np.int64)
-    pending_b = np.empty((m, B), np.int64)
+    n_book = book_killed.shape[0]
+    nb_book = book_rounds.shape[1]
+    ballistic = np.empty(m, np.bool_)
+    killed = np.zeros(m, np.bool_)
+    fired_b = np.zeros((m, B), np.int64)
+    pending_b = np.zeros((m, B), np.int64)
     for i in range(m):
-        r = book_row[i]
-        killed[i] = book_killed[r]
-        for b in range(B):
-            fired_b[i, b] = book_rounds[r, b]
-            pending_b[i, b] = book_pending[r, b]
+        r = track_row[i]
+        if r < 0:
+            return (np.zeros((0, 0), np.bool_), np.zeros((0, 0)), np.zeros((0, 0), np.int64),
+                    np.zeros((0, 0)), np.zeros((0, 0, 3)), np.zeros(0, np.int64),
+                    np.zeros(0, np.int64), ballistic, -1)
+        ballistic[i] = kidx[i] == ballistic_code
+        if r < n_book:
+            killed[i] = book_killed[r]
+            for b in range(min(B, nb_book)):
+                fired_b[i, b] = book_rounds[r, b]
+                pending_b[i, b] = book_pending[r, b]
     ready, stocked, cap, nonballistic_cap = launcher_capacity(
-        t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s, chan, battery_ok,
-        reserve, decision_period_s)
+        t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s, channels_free,
+        fire_control, battery_ok, reserve, decision_period_s)
     # 1. Track eligibility; the geometry only for tracks some launcher may engage (the
     # geometry only lowers the class kill probability: every Pk factor is <= 1).
     look = np.empty((m, L), np.bool_)
@@ -357,18 +377,25 @@ def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed,
     tof = np.full((m, L), np.inf)
     pip = np.zeros((m, L, 3))
     if r == 0 or L == 0:
-        return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap
+        return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, 0
     rows = np.flatnonzero(take)
     xs = np.ascontiguousarray(x[rows])
-    gs = g[rows]
     ks = kidx[rows]
+    gs = class_gravities(ks)
+    tg = np.empty(r)
+    ttg_s = np.empty(r)
+    for a in range(r):
+        tg[a] = class_g[ks[a]]
+        v = ttg[rows[a]]
+        ttg_s[a] = 0.0 if v < 0.0 else v  # np.maximum(v, 0.0), NaN kept
+    sigma = _position_sigmas(P[rows]) if P.shape[0] == m else np.zeros(r)
     # A pair that cannot pay its cost even at the class kill probability is in no rule's
     # reach (not allowed, no chance for rule 6, no deferral for rule 5): no geometry.
     need = (np.ascontiguousarray(profitable[rows]) if profitable_only and cost_weight > 0
             else np.zeros((0, 0), np.bool_))
     tof_s, pip_s, _, parts, inside, _, _ = pair_geometry(
-        t, xs, gs, lp, radius, horizon_s, pk_table, ks, target_g[rows], sigma[rows],
-        quality[rows], False, n_window, tol_s, n_grid, n_iter, tol_m, need)
+        t, xs, gs, lp, radius, horizon_s, pk_table, ks, tg, sigma, quality[rows], False,
+        n_window, tol_s, n_grid, n_iter, tol_m, need)
     U = horizons(xs, gs, radius, horizon_s)
     search = (xs, gs, U, lp, radius, n_window, refinements(U, n_window, tol_s))
     pk_s = np.ascontiguousarray(parts[5])
@@ -377,19 +404,21 @@ def cycle_options(t, x, g, target_g, sigma, quality, kidx, ballistic, confirmed,
         rank_l[j] = rank[lb[j]]
     no_windows = np.zeros((0, 0))
     allowed_s, cap_s = cycle_rules(
-        t, tof_s, inside, pk_s, ttg[rows], value[rows], ks, ballistic[rows], fired_b[rows],
+        t, tof_s, inside, pk_s, ttg_s, value[rows], ks, ballistic[rows], fired_b[rows],
         look[rows], profitable[rows], zones_ok(pip_s, lb, zone_xy, zone_r, zone_hold, zone_b,
                                                free_b),
         no_windows, no_windows, lb, ready, operational, stocked, battery_ok, unit_cost,
         pk_table, engage, hold, max_rounds, salvo, nonballistic_cap, rank_l, cost_weight,
         profitable_only, need_future, ttg_slack_s, True, search)
+    n_allowed = 0
     for a in range(r):
         i = rows[a]
         for j in range(L):
             allowed[i, j] = allowed_s[a, j] and cap[j] > 0
+            n_allowed += allowed[i, j]
             pk[i, j] = pk_s[a, j]
             pair_cap[i, j] = cap_s[a, j]
             tof[i, j] = tof_s[a, j]
             for c in range(3):
                 pip[i, j, c] = pip_s[a, j, c]
-    return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap
+    return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, n_allowed

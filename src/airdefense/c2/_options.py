@@ -32,7 +32,14 @@ import numpy as np
 
 from airdefense.c2 import _kernels
 from airdefense.c2.evaluation import KINDS
-from airdefense.engagement.envelope import INTERCEPT_SEARCH, WINDOW_SEARCH, kernel_inputs
+from airdefense.engagement.envelope import (
+    _CLASS_G,
+    INTERCEPT_SEARCH,
+    WINDOW_SEARCH,
+    _launcher_rows,
+    kind_codes,
+)
+from airdefense.geo import sphere_radius_of
 
 __all__ = ["Options", "engagement_options", "cycle_options", "firing_capacity", "LAYER_RANK"]
 
@@ -40,6 +47,8 @@ __all__ = ["Options", "engagement_options", "cycle_options", "firing_capacity", 
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
 #: Slack on the time-to-go test (the threat's time to go is itself an estimate), s.
 _TTG_SLACK_S = 5.0
+_BALLISTIC = KINDS.index("ballistic")
+_NO_COV = np.zeros((0, 6, 6))  # tracks without covariances
 
 
 @dataclass
@@ -87,6 +96,37 @@ def _doctrine_table(batteries) -> dict:
     return _doctrine_arrays(tuple((d.mode, d.salvo_size, d.max_rounds_per_threat,
                                    tuple(d.engage), d.hold_fire, d.reserve_ballistic_rounds,
                                    d.layer) for d in (bu.doctrine for bu in batteries)))
+
+
+#: The last batteries' tables: (fingerprint, zone arrays kept alive, (doctrine, zones)).
+_LAST: list = [None, None, None]
+_PLAIN = (str, int, float, bool, type(None), list)
+
+
+def _battery_tables(batteries) -> tuple:
+    """:func:`_doctrine_table` and :func:`_zone_table` of the batteries, with a cheaper check
+    for the usual cycle, whose batteries are those of the last cycle.
+
+    The last tables are reused while every doctrine's fields are equal to those they were built
+    from (lists compared by value) and every battery still holds the same empty array of zone
+    centres (an empty array cannot gain zones in place); otherwise, or with zones, the tables
+    are looked up by their figures.
+    """
+    last = _LAST
+    try:
+        fp = [(bu.doctrine.__dict__, id(bu.zone_enu)) for bu in batteries]
+        if fp == last[0]:
+            return last[2]
+    except (AttributeError, TypeError, ValueError):  # no fields to compare: look up
+        fp = None
+    tables = (_doctrine_table(batteries), _zone_table(batteries))
+    if fp is not None and all(bu.zone_enu.shape[0] == 0 for bu in batteries) and all(
+            type(v) in _PLAIN for d, _ in fp for v in d.values()):
+        last[:] = [[({k: list(v) if type(v) is list else v for k, v in d.items()}, z)
+                    for d, z in fp], [bu.zone_enu for bu in batteries], tables]
+    else:
+        last[:] = [None, None, None]
+    return tables
 
 
 @lru_cache(maxsize=64)
@@ -163,8 +203,8 @@ def firing_capacity(t: float, launchers, channels_free: np.ndarray, battery_ok: 
     Ls = launchers
     return _kernels.launcher_capacity(
         float(t), Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s, Ls.min_interval_s,
-        Ls.reload_s, np.asarray(channels_free)[Ls.fire_control], np.asarray(battery_ok, bool),
-        _doctrine_table(batteries)["reserve"], float(decision_period_s))[2]
+        Ls.reload_s, np.asarray(channels_free), Ls.fire_control, np.asarray(battery_ok, bool),
+        _battery_tables(batteries)[0]["reserve"], float(decision_period_s))[2]
 
 
 def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batteries,
@@ -204,32 +244,54 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         that of a track no launcher able to fire this cycle (``cap`` > 0) may pay to engage:
         such a track can have no allowed pair.
     """
-    B = len(batteries)
-    kind = evaluation["kind"]
-    ttg = np.maximum(evaluation["time_to_go_s"], 0.0)
-    value = np.asarray(evaluation["value"], float)
+    return Options(*_option_arrays(
+        t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
+        networked, cost_weight, decision_period_s, profitable_only)[:-1])
+
+
+def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok,
+                   heights_fn, networked, cost_weight, decision_period_s, profitable_only
+                   ) -> tuple:
+    """:func:`engagement_options` as the fields of :class:`Options`, in their order, and the
+    number of allowed pairs."""
     kidx = evaluation.get("kind_code")
+    x = np.ascontiguousarray(np.asarray(tracks.x, float).reshape(-1, 6))
+    m = x.shape[0]
     if kidx is None:
-        kidx = np.array([KINDS.index(k) if k in KINDS else 0 for k in kind], np.int64)
-    ballistic = kind == "ballistic"
-    book_arrays = book.arrays(tracks.track_id, B)
-    doc = _doctrine_table(batteries)
-    geo = kernel_inputs(tracks.x, kidx, launchers, heights_fn, quality=tracks.quality,
-                        cov=tracks.P)  # KINDS order: the class codes are the geometry's
+        kidx = np.array([KINDS.index(k) if k in KINDS else 0 for k in evaluation["kind"]],
+                        np.int64)
+    if not (isinstance(kidx, np.ndarray) and kidx.dtype == np.int64 and kidx.shape == (m,)):
+        kidx = np.asarray(kind_codes(np.broadcast_to(np.asarray(kidx), (m,))), np.int64)
+    value = np.asarray(evaluation["value"], float)
+    q = tracks.quality
+    q = np.ones(m) if q is None else np.asarray(q, float)
+    if not (q.shape == (m,) and q.flags.c_contiguous):
+        q = np.ascontiguousarray(np.broadcast_to(q, (m,)))
+    P = tracks.P
+    P = _NO_COV if P is None else np.ascontiguousarray(P, dtype=float)
+    doc, zones = _battery_tables(batteries)
     Ls = launchers
-    allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap = _kernels.cycle_options(
-        float(t), geo["x"], geo["g"], geo["target_g"], geo["sigma"], geo["quality"], geo["kc"],
-        np.asarray(ballistic, bool), np.asarray(tracks.confirmed, bool), ttg, value,
-        *book_arrays, geo["lp"], geo["radius"], geo["pk_table"], *WINDOW_SEARCH,
-        *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds,
-        Ls.last_fire_s, Ls.min_interval_s, Ls.reload_s,
-        np.asarray(channels_free)[Ls.fire_control], np.asarray(battery_ok, bool),
-        Ls.unit_cost, doc["engage"], doc["hold"], doc["max_rounds"], doc["salvo"],
-        doc["reserve"], doc["rank"], *_zone_table(batteries), bool(networked),
-        float(cost_weight), bool(profitable_only), bool(doc["layered"] or cost_weight > 0),
-        float(decision_period_s), _TTG_SLACK_S)
-    return Options(allowed=allowed, pk=pk, pair_cap=pair_cap, tof=tof, pip=pip, cap=cap,
-                   value=value, nonballistic_cap=nonballistic_cap, ballistic=ballistic)
+    rows = np.asarray(tracks.track_id, np.int64).reshape(-1)
+    book_arrays = (book._killed_a, book._rounds_a, book._pending_a)
+    while True:
+        *out, n_allowed = _kernels.cycle_options(
+            float(t), x, P, q, kidx, _BALLISTIC, np.asarray(tracks.confirmed, bool),
+            np.asarray(evaluation["time_to_go_s"], float), value, rows, *book_arrays,
+            _launcher_rows(Ls), sphere_radius_of(heights_fn),
+            np.ascontiguousarray(Ls.pk, dtype=float), _CLASS_G, *WINDOW_SEARCH,
+            *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s,
+            Ls.min_interval_s, Ls.reload_s, np.asarray(channels_free), Ls.fire_control,
+            np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
+            doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], *zones,
+            bool(networked), float(cost_weight), bool(profitable_only),
+            bool(doc["layered"] or cost_weight > 0), float(decision_period_s), _TTG_SLACK_S)
+        if n_allowed >= 0:
+            break
+        # Negative track ids are not in the book's arrays: its tables, row by row.
+        rows, *book_arrays = book.arrays(rows, len(batteries))
+    allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic = out
+    return (allowed, pk, pair_cap, cap, value, tof, pip, nonballistic_cap, ballistic,
+            n_allowed)
 
 
 def cycle_options(assigner, t: float, tracks, evaluation: dict, launchers, book, batteries,
@@ -242,8 +304,19 @@ def cycle_options(assigner, t: float, tracks, evaluation: dict, launchers, book,
     """
     if len(tracks) == 0 or len(launchers) == 0:
         return None
-    return engagement_options(t, tracks, evaluation, launchers, book, batteries, channels_free,
-                              battery_ok, heights_fn, networked=assigner.networked,
-                              cost_weight=assigner.cost_weight,
-                              decision_period_s=assigner.decision_period_s,
-                              profitable_only=profitable_only)
+    return Options(*_option_arrays(
+        t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
+        assigner.networked, assigner.cost_weight, assigner.decision_period_s,
+        profitable_only)[:-1])
+
+
+def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, book, batteries,
+                     channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
+                     profitable_only: bool = False) -> Options | None:
+    """:func:`cycle_options`, but None also when no pair is allowed."""
+    if len(tracks) == 0 or len(launchers) == 0:
+        return None
+    *fields, n_allowed = _option_arrays(
+        t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
+        assigner.networked, assigner.cost_weight, assigner.decision_period_s, profitable_only)
+    return Options(*fields) if n_allowed else None

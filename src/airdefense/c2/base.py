@@ -8,6 +8,9 @@ import numpy as np
 
 __all__ = ["Orders", "EngagementBook"]
 
+_NO_ORDERS = (np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0, int),
+              np.zeros(0, int), np.zeros(0), np.zeros((0, 3)))
+
 
 @dataclass
 class Orders:
@@ -38,9 +41,8 @@ class Orders:
     @classmethod
     def from_rows(cls, rows: list[tuple]) -> Orders:
         """Build from ``(track_id, target, battery, launcher, rounds, t_int, pip(3,))`` rows."""
-        if not rows:
-            return cls(np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0, int),
-                       np.zeros(0, int), np.zeros(0), np.zeros((0, 3)))
+        if not rows:  # arrays of no element: shared, as nothing can change in them
+            return cls(*_NO_ORDERS)
         tr, tg, b, ln, r, ti, pip = zip(*rows, strict=True)
         return cls(np.array(tr, int), np.array(tg, int), np.array(b, int), np.array(ln, int),
                    np.array(r, int), np.array(ti, float), np.array(pip, float).reshape(-1, 3))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from airdefense.assignment import WTAProblem, make_solver
-from airdefense.c2._options import cycle_options
+from airdefense.c2._options import _allowed_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.c2.greedy import orders_from_rounds
 
@@ -102,9 +102,9 @@ class WTAAssigner:
         """Return the fire orders of one decision cycle (same inputs as the greedy assigner)."""
         m, L = len(tracks), len(launchers)
         self.last_solutions = []
-        opt = cycle_options(self, t, tracks, evaluation, launchers, book, batteries,
-                            channels_free, battery_ok, heights_fn, profitable_only=True)
-        if opt is None or not opt.allowed.any():
+        opt = _allowed_options(self, t, tracks, evaluation, launchers, book, batteries,
+                               channels_free, battery_ok, heights_fn, profitable_only=True)
+        if opt is None:  # no track, no launcher, or no allowed pair
             return Orders.from_rows([])
         x = np.zeros((m, L), int)
         rows = np.arange(m)
