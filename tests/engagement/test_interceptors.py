@@ -50,3 +50,24 @@ def test_guide_and_fly_is_terminal_reaim_then_fly(seed, n, terminal_s):
     np.testing.assert_array_equal(ic.pos, ref.pos)
     np.testing.assert_array_equal(ic.aim, ref.aim)
     np.testing.assert_array_equal(ic.aim_t, ref.aim_t)
+
+
+def test_any_active_follows_launches_and_retirements(rng):
+    """``any_active`` is ``active[:n].any()`` through launches and retirements (and after an
+    unpickling), including while its idle answer is kept."""
+    import pickle
+
+    ic = InterceptorState()
+    assert not ic.any_active() and not ic.any_active()
+    ic2 = _rounds(rng, 3)
+    for ic in (ic2, pickle.loads(pickle.dumps(ic2))):
+        assert ic.any_active()
+        ic.active[[0, 2]] = False
+        assert ic.any_active() == bool(ic.active[: ic.n].any()) is True
+        ic.active[1] = False
+        assert not ic.any_active() and not ic.any_active()
+        ic.launch(pos=np.zeros(3), aim=np.ones(3), speed=300.0, target=0, track=0, launcher=0,
+                  battery=0, fire_control=0, pk=0.5, guidance="active", t=1.0, max_tof=9.0)
+        assert ic.any_active()
+        ic.active[3] = False
+        assert not ic.any_active()

@@ -211,3 +211,17 @@ def test_prefetch_rejects_two_dimensional_times():
     th = _raid("01_drone_wave", "physical", 1)
     with pytest.raises(AirDefenseError, match=r"times must be one-dimensional .* shape \(2, 2\)"):
         th.prefetch([[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_states_takes_any_number_equal_to_a_prefetched_instant():
+    """Ints, NumPy scalars and 0-d arrays equal to a prefetched instant get its block row; the
+    instant of a string is parsed as before; a non-number is still refused."""
+    th = _raid("02_layered_city", "physical", 1)
+    th.prefetch([10.0, 11.0, 11.0])
+    row = th.states(11.0)
+    for t in (11, np.float64(11.0), np.float32(11.0), np.int64(11), np.array(11.0), "11.0"):
+        assert th.states(t) is row
+    assert _same(row, th.trajectory.states(11.0))
+    with pytest.raises(TypeError, match="float"):
+        th.states([11.0])
+    th.prefetch([])

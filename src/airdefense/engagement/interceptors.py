@@ -60,6 +60,7 @@ class InterceptorState:
         self._f[:, _kernels.F_VB] = self._f[:, _kernels.F_V0] = 1.0
         self._i = np.zeros((cap, len(_INT)), np.int64)
         self._b = np.zeros((cap, len(_BOOL)), bool)
+        self._idle_n = -1  # see any_active
         self._views()
 
     def _views(self) -> None:
@@ -76,6 +77,7 @@ class InterceptorState:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._idle_n = -1
         self._views()
 
     def _grow(self, need: int) -> None:
@@ -119,6 +121,20 @@ class InterceptorState:
         self.active[i] = True
         self.n += 1
         return i
+
+    def any_active(self) -> bool:
+        """Whether any interceptor is active (flying or waiting for its launch).
+
+        A round becomes active only through :meth:`launch`, which adds a row: once no round is
+        found active, none is until the next launch, and the answer is kept until then.
+        """
+        n = self.n
+        if n == self._idle_n:
+            return False
+        if self.active[:n].any():
+            return True
+        self._idle_n = n
+        return False
 
     def in_flight(self) -> np.ndarray:
         """Ids of interceptors still flying (or waiting for their launch), shape (f,)."""

@@ -56,6 +56,7 @@ class Engagement:
         self._tracks = None
         self._truth = None
         self._sensor_ok = np.ones(len(scenario.sensors), bool)
+        self._busy = False  # some round was active at the last look (see fly)
 
     @property
     def heights(self):
@@ -251,8 +252,13 @@ class Engagement:
         self._truth = truth
         self._sensor_ok = np.asarray(sensor_ok, bool).copy()
         ic = self.icpt
-        if not ic.active[: ic.n].any():
-            return
+        # Rounds become active only at launch and leave only here (lost or ended), so once
+        # some are found active the check waits until some leave. A stale True only costs a
+        # kernel call that finds nothing to fly.
+        if not self._busy:
+            if not ic.any_active():
+                return
+            self._busy = True
         if tracks is not None and len(tracks):
             tid = np.asarray(tracks.track_id, np.int64)
             tx = np.ascontiguousarray(tracks.x, dtype=float)
@@ -265,8 +271,10 @@ class Engagement:
         lost, ended, t_end, miss = ic.step(t0, t1, self._sensor_ok, tid, tx, age,
                                            truth.states(t0), truth.states(t1), TERMINAL_S)
         if lost.size:
+            self._busy = False
             self._lose(t0, lost)
         if ended.size:
+            self._busy = False
             self._end_games(truth, ended, t_end, miss, alive, kill)
 
     def _lose(self, t0: float, lost: np.ndarray) -> None:

@@ -140,6 +140,11 @@ class ThreatSet:
         """Kind as integer codes (see ``KIND_CODES``), shape (n,)."""
         return np.array([KIND_CODES[k] for k in self.kind], int)
 
+    # The prefetched block (instant -> row view) and the memo of other instants: instance
+    # attributes set by :meth:`prefetch` and :meth:`states` (not dataclass fields).
+    _prefetched = None  # (not annotated: no dataclass field, nor a ClassVar pseudo-field)
+    _cache = None
+
     def states(self, t: float) -> np.ndarray:
         """Truth states of all threats at ``t``, shape (n, 6) (read-only array).
 
@@ -147,14 +152,25 @@ class ThreatSet:
         :meth:`prefetch` are looked up; the loop also asks for the same instants several times
         per step (scans, tracker, end games), so the last few others are memoised.
         """
-        t = float(t)
-        d = self.__dict__
-        pre = d.get("_prefetched")
+        pre = self._prefetched
         if pre:
+            # Most calls: a float instant of the block. A number equal to a key hashes like it,
+            # so this finds what ``float(t)`` would; anything else takes the path below.
+            try:
+                hit = pre.get(t)
+            except TypeError:  # unhashable (a 0-d array)
+                hit = None
+            if hit is not None:
+                return hit
+            t = float(t)
             hit = pre.get(t)
             if hit is not None:
                 return hit
-        cache = d.setdefault("_cache", {})
+        else:
+            t = float(t)
+        cache = self._cache
+        if cache is None:
+            cache = self._cache = {}
         hit = cache.get(t)
         if hit is not None:
             return hit
@@ -194,24 +210,23 @@ class ThreatSet:
             raise AirDefenseError(
                 f"ThreatSet.prefetch: times must be one-dimensional (K,) in s, got shape "
                 f"{ts.shape}")
-        self.__dict__["_prefetched"] = None  # free the previous block first
+        self._prefetched = None  # free the previous block first
         if ts.shape[0] == 0:
             return
-        keys = [float(t) for t in ts]
+        keys = ts.tolist()  # Python floats, the same values
         many = getattr(self.trajectory, "states_many", None)
         pre: dict[float, np.ndarray] = {}
         if many is not None:
             block = many(np.ascontiguousarray(ts))
             block.flags.writeable = False
-            for k, t in enumerate(keys):
-                pre[t] = block[k]
+            pre = dict(zip(keys, block))  # a later duplicate maps to its own (equal) row
         else:  # no batched path: one instant at a time, the same bits as states(t)
             for t in keys:
                 if t not in pre:
                     x = self.trajectory.states(t)
                     x.flags.writeable = False
                     pre[t] = x
-        self.__dict__["_prefetched"] = pre
+        self._prefetched = pre
 
     def in_flight(self, t: float) -> np.ndarray:
         """Which threats are airborne at ``t`` (launched and not yet ended), shape (n,) bool."""
