@@ -219,7 +219,7 @@ class ThreatSet:
         if many is not None:
             block = many(np.ascontiguousarray(ts))
             block.flags.writeable = False
-            pre = dict(zip(keys, block))  # a later duplicate maps to its own (equal) row
+            pre = dict(zip(keys, block, strict=True))  # a later duplicate: its own equal row
         else:  # no batched path: one instant at a time, the same bits as states(t)
             for t in keys:
                 if t not in pre:
