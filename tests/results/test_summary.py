@@ -77,3 +77,29 @@ def test_tables_match_pandas_groupby(run, rows, shots):
                                   check_index_type=False)
     pd.testing.assert_frame_equal(got["by_interceptor"], want_icpt)
     assert got["threats_launched"] == int(want_type.launched.sum())
+
+
+@settings(max_examples=40, deadline=None)
+@given(_rows, _shots, st.lists(st.booleans(), min_size=40, max_size=40))
+def test_scalar_figures_match_pandas(run, rows, shots, nan_at):
+    """Counts and NaN-skipping cost sums as pandas' statements give them, to the bit."""
+    sc, res, truth = run
+    res = copy.copy(res)
+    kind, preset, state, cost = (list(c) for c in zip(*rows, strict=True)) if rows else (
+        [], [], [], [])
+    cost = np.where(nan_at[:len(cost)], np.nan, np.array(cost, float) / 3.0)
+    res.threats = pd.DataFrame({"threat_id": np.arange(len(rows)), "kind": kind,
+                                "preset": preset, "state": state, "unit_cost": cost})
+    res.interceptors = pd.DataFrame({
+        "interceptor_id": np.arange(len(shots)), "type": [s[0] for s in shots],
+        "outcome": [s[1] for s in shots],
+        "unit_cost": np.linspace(0.1, 7e6, len(shots)) / 7.0})
+    got = summarize(res, sc, truth)
+    launched = res.threats[res.threats.state != "not_launched"]
+    assert got["threats_launched"] == len(launched)
+    assert got["intercepted"] == int((launched.state == "intercepted").sum())
+    assert got["leaked"] == int((launched.state == "impacted").sum())
+    assert got["attack_cost"] == float(launched.unit_cost.sum())
+    assert got["defence_cost"] == float(res.interceptors.unit_cost.sum())
+    assert got["value_lost"] == float(res.assets.value_lost.sum())
+    assert got["batteries_disabled"] == int((res.events.kind == "battery_disabled").sum())

@@ -51,40 +51,45 @@ def summarize(res, scenario, truth) -> dict:
         ``solver_clock_stops`` (assignment solves stopped by their time limit: a run with any
         is not repeatable on another machine).
     """
+    # Column arrays, not pandas operations: a run's tables are small, so pandas' per-call
+    # overhead would be most of the cost. Sums skip NaN as pandas' do.
     th = res.threats
-    launched = th[th.state != "not_launched"]
-    state = launched.state.to_numpy()
+    state = th["state"].to_numpy()
+    keep = state != "not_launched"
+    state = state[keep]
     intercepted, leaked = state == "intercepted", state == "impacted"
-    groups, first, sizes, idx = _groups(launched.kind.to_numpy(), launched.preset.to_numpy())
+    threat_cost = th["unit_cost"].to_numpy()[keep]
+    groups, first, sizes, idx = _groups(th["kind"].to_numpy()[keep],
+                                        th["preset"].to_numpy()[keep])
     by_type = pd.DataFrame({
         "kind": groups[0], "preset": groups[1], "launched": sizes,
         "intercepted": np.bincount(idx, intercepted, len(first)).astype(np.int64),
         "leaked": np.bincount(idx, leaked, len(first)).astype(np.int64),
         "other": np.bincount(idx, ~(intercepted | leaked), len(first)).astype(np.int64),
-        "unit_cost": launched.unit_cost.to_numpy(float)[first],
+        "unit_cost": threat_cost.astype(float)[first],
     })
     ic = res.interceptors
     if len(ic):
-        (types,), _, fired, idx = _groups(ic.type.to_numpy())
-        cost = ic.unit_cost.to_numpy(float)
+        (types,), _, fired, idx = _groups(ic["type"].to_numpy())
+        cost = ic["unit_cost"].to_numpy(float)
         by_icpt = pd.DataFrame({
             "type": types, "fired": fired,
-            "hits": np.bincount(idx, ic.outcome.to_numpy() == "hit",
+            "hits": np.bincount(idx, ic["outcome"].to_numpy() == "hit",
                                 len(types)).astype(np.int64),
             # Exactly rounded sums (the same as a running sum of one type's equal costs).
             "cost": np.array([math.fsum(cost[idx == g]) for g in range(len(types))], float),
         })
     else:
         by_icpt = pd.DataFrame(columns=["type", "fired", "hits", "cost"])
-    defence_cost = float(ic.unit_cost.sum()) if len(ic) else 0.0
-    attack_cost = float(launched.unit_cost.sum())
-    value_lost = float(res.assets.value_lost.sum())
+    defence_cost = float(np.nansum(ic["unit_cost"].to_numpy())) if len(ic) else 0.0
+    attack_cost = float(np.nansum(threat_cost))
+    value_lost = float(np.nansum(res.assets["value_lost"].to_numpy()))
     at_risk = undefended_expected_loss(scenario, truth)
-    n_disabled = int((res.events.kind == "battery_disabled").sum())
+    n_disabled = int(np.count_nonzero(res.events["kind"].to_numpy() == "battery_disabled"))
     return {
-        "threats_launched": int(len(launched)),
-        "intercepted": int((launched.state == "intercepted").sum()),
-        "leaked": int((launched.state == "impacted").sum()),
+        "threats_launched": int(state.size),
+        "intercepted": int(np.count_nonzero(intercepted)),
+        "leaked": int(np.count_nonzero(leaked)),
         "interceptors_fired": int(len(ic)),
         "defence_cost": defence_cost,
         "attack_cost": attack_cost,
