@@ -135,7 +135,9 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
     # engage.
     skip = np.zeros((m, L), bool)
     skip[rows] = ~profitable[rows]
-    if profitable_only:
-        skip[~(look & profitable & (cap > 0)[None, :]).any(axis=1)] = True
+    if profitable_only:  # such a track is not taken at all: no pair cap either
+        dead = ~(look & profitable & (cap > 0)[None, :]).any(axis=1)
+        skip[dead] = True
+        out["pair_cap"][dead] = 0
     out["pk"][skip], out["tof"][skip], out["pip"][skip] = 0.0, np.inf, 0.0
     return out

@@ -8,15 +8,16 @@ from hypothesis import strategies as st
 
 from airdefense.c2.base import EngagementBook
 
-_events = st.lists(st.tuples(st.sampled_from(["fire", "assess"]), st.integers(-1, 12),
+_events = st.lists(st.tuples(st.sampled_from(["fire", "assess"]), st.integers(-40, 12),
                              st.integers(-1, 3), st.integers(1, 3), st.booleans()),
                    max_size=60)
 
 
 @settings(max_examples=80, deadline=None)
-@given(_events, st.lists(st.integers(-2, 40), unique=True, max_size=10), st.integers(1, 4))
+@given(_events, st.lists(st.integers(-40, 40), unique=True, max_size=10), st.integers(1, 4))
 @example([("fire", -1, 0, 2, False), ("assess", -1, 0, 1, True), ("fire", 30, 2, 1, False)],
          [-1, 30, 0], 3)
+@example([("fire", -40, 1, 2, False), ("assess", -40, 1, 1, True)], [-40, 5], 2)  # past the arrays
 def test_book_tables_match_a_ledger(events, picture, n_batteries):
     """Rounds, pending rounds and kills per (track, battery) of the picture's tracks are the
     sums of the shots and assessments so far; batteries outside [0, B) are left out."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from airdefense import load_scenario
 from airdefense.c2._kernels import zones_ok
 from airdefense.c2._options import (
+    _allowed_options,
     _battery_tables,
     _doctrine_table,
     _zone_table,
@@ -106,6 +108,15 @@ def test_options_match_their_numpy_statement(example_2, seed, m, networked, cost
     assert set(want) == set(vars(got))
     for key, arr in want.items():
         np.testing.assert_array_equal(getattr(got, key), arr, err_msg=key)
+    # The options of the assigners: the same where some pair is allowed, None otherwise.
+    unit = SimpleNamespace(networked=networked, cost_weight=cost_weight, decision_period_s=2.0)
+    only = _allowed_options(unit, t, tracks, ev, L, book, sc.batteries, chan, battery_ok,
+                            sc.frame.height_m, profitable_only=profitable_only)
+    if want["allowed"].any():
+        for key, arr in want.items():
+            np.testing.assert_array_equal(getattr(only, key), arr, err_msg=key)
+    else:
+        assert only is None
     # The capacity alone (what lets the loop skip a cycle where nothing can fire).
     np.testing.assert_array_equal(
         firing_capacity(t, L, chan, battery_ok, sc.batteries, 2.0), want["cap"])

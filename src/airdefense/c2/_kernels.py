@@ -300,7 +300,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
                   last_fire_s, min_interval_s, reload_s, channels_free, fire_control,
                   battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve, rank, zone_xy,
                   zone_r, zone_hold, zone_b, free_b, networked, cost_weight, profitable_only,
-                  need_future, decision_period_s, ttg_slack_s):
+                  need_future, decision_period_s, ttg_slack_s, allowed_only):
     """The engagement options of one decision cycle (rules 1-6 of :mod:`airdefense.c2._options`)
     in one call.
 
@@ -322,7 +322,10 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     Returns ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L), ``pip`` (m, L, 3), the
     launchers' ``cap`` (L,), the batteries' ``nonballistic_cap`` (B,), ``ballistic`` (m,) and the
     number of allowed pairs; that number is -1 (and nothing else computed) where a
-    ``track_row`` is negative.
+    ``track_row`` is negative. With ``allowed_only``, for a caller that reads the options only
+    where some pair is allowed: no geometry where the rules that do not need it (rule 1, the
+    launcher's capacity, the doctrine's class, hold fire, rounds left and reserve) leave no
+    pair (the count is then 0, ``pk``, ``tof`` and ``pip`` those of no geometry).
     """
     m = x.shape[0]
     L = lb.shape[0]
@@ -378,6 +381,10 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     pip = np.zeros((m, L, 3))
     if r == 0 or L == 0:
         return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, 0
+    if allowed_only and not _some_pair_left(take, kidx, ballistic, fired_b, look, profitable,
+                                            lb, cap, engage, hold, max_rounds, salvo,
+                                            nonballistic_cap):
+        return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, 0
     rows = np.flatnonzero(take)
     xs = np.ascontiguousarray(x[rows])
     ks = kidx[rows]
@@ -422,3 +429,24 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
             for c in range(3):
                 pip[i, j, c] = pip_s[a, j, c]
     return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, n_allowed
+
+
+@njit(cache=True)
+def _some_pair_left(take, kidx, ballistic, fired_b, look, profitable, lb, cap, engage, hold,
+                    max_rounds, salvo, nonballistic_cap):
+    """Whether some pair of an eligible track passes the rules that need no geometry: the
+    launcher can fire this cycle, the track is looked at and may pay (rule 1), and the
+    battery's doctrine allows a round at its class (rule 3, zones aside) and its reserve (rule
+    4). :func:`cycle_rules` allows no other pair (a pair with rounds left and a positive
+    salvo; the other rules only withdraw)."""
+    for i in range(take.shape[0]):
+        if not take[i]:
+            continue
+        k = kidx[i]
+        for j in range(lb.shape[0]):
+            b = lb[j]
+            if (cap[j] > 0 and look[i, j] and profitable[i, j] and engage[k, b] and not hold[b]
+                    and min(salvo[b], max_rounds[b] - fired_b[i, b]) > 0
+                    and (ballistic[i] or nonballistic_cap[b] > 0)):
+                return True
+    return False

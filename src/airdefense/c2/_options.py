@@ -250,10 +250,12 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
 
 
 def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok,
-                   heights_fn, networked, cost_weight, decision_period_s, profitable_only
-                   ) -> tuple:
+                   heights_fn, networked, cost_weight, decision_period_s, profitable_only,
+                   allowed_only=False) -> tuple:
     """:func:`engagement_options` as the fields of :class:`Options`, in their order, and the
-    number of allowed pairs."""
+    number of allowed pairs. With ``allowed_only``, the fields are those of the options only
+    where some pair is allowed (the geometry is skipped where the rules that need none leave
+    no pair)."""
     kidx = evaluation.get("kind_code")
     x = np.ascontiguousarray(np.asarray(tracks.x, float).reshape(-1, 6))
     m = x.shape[0]
@@ -284,7 +286,8 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
             np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
             doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], *zones,
             bool(networked), float(cost_weight), bool(profitable_only),
-            bool(doc["layered"] or cost_weight > 0), float(decision_period_s), _TTG_SLACK_S)
+            bool(doc["layered"] or cost_weight > 0), float(decision_period_s), _TTG_SLACK_S,
+            allowed_only)
         if n_allowed >= 0:
             break
         # Negative track ids are not in the book's arrays: its tables, row by row.
@@ -318,5 +321,6 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
         return None
     *fields, n_allowed = _option_arrays(
         t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
-        assigner.networked, assigner.cost_weight, assigner.decision_period_s, profitable_only)
+        assigner.networked, assigner.cost_weight, assigner.decision_period_s, profitable_only,
+        allowed_only=True)
     return Options(*fields) if n_allowed else None

@@ -131,10 +131,12 @@ class EngagementBook:
             return (np.zeros(0, bool), np.zeros((0, n_batteries), np.int64),
                     np.zeros((0, n_batteries), np.int64))
         self._room(max(int(ids.max()), 0), max(n_batteries - 1, 0))
-        out = (self._killed_a[ids], self._rounds_a[ids, :n_batteries],
-               self._pending_a[ids, :n_batteries])
+        neg = np.flatnonzero(ids < 0)
+        at = np.where(ids < 0, 0, ids) if neg.size else ids  # rows of the arrays
+        out = (self._killed_a[at], self._rounds_a[at, :n_batteries],
+               self._pending_a[at, :n_batteries])
         killed, rounds, pending = out
-        for i in np.flatnonzero(ids < 0):  # negative ids (not in the arrays): from the dicts
+        for i in neg:  # negative ids (not in the arrays): from the dicts
             t = int(ids[i])
             killed[i] = t in self.killed
             rounds[i] = pending[i] = 0

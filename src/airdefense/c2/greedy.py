@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from airdefense.c2._options import Options, cycle_options
+from airdefense.c2._options import Options, _allowed_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.engagement.flyout import intercept_time
 
@@ -147,9 +147,9 @@ class GreedyAssigner:
             Height above the surface of ENU points.
         """
         m, L = len(tracks), len(launchers)
-        opt = cycle_options(self, t, tracks, evaluation, launchers, book, batteries,
-                            channels_free, battery_ok, heights_fn)
-        if opt is None:
+        opt = _allowed_options(self, t, tracks, evaluation, launchers, book, batteries,
+                               channels_free, battery_ok, heights_fn)
+        if opt is None:  # no track, no launcher, or no allowed pair: no order
             return Orders.from_rows([])
         x = np.zeros((m, L), int)
         cap = opt.cap.copy()
