@@ -352,6 +352,104 @@ def ballistic_states_many(ts, t0, dt, end, count, pos, vel, w0, axis, amp, k, ou
 
 
 @njit(cache=True)
+def _clip01(x):
+    """``numpy.clip(x, 0.0, 1.0)`` of one float as NumPy's loop evaluates it (NaN stays NaN)."""
+    if not math.isnan(x):
+        x = x if x > 0.0 else 0.0
+        x = x if x < 1.0 else 1.0
+    return x
+
+
+@njit(cache=True)
+def _div(a, b):
+    """``a / b`` as IEEE (and NumPy) divides: a zero ``b`` gives an infinity or NaN."""
+    if b != 0.0:
+        return a / b
+    if a == 0.0 or math.isnan(a):
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+@njit(cache=True)
+def _hermite_arc(a, b, h, s):
+    """Cubic Hermite position ``(x, z)`` and velocity ``(vx, vz)`` between planar states ``a``
+    and ``b`` (4,) ``h`` s apart, at the fraction ``s`` of the step."""
+    s2 = s * s
+    s3 = s * s * s
+    out = np.empty(4)
+    for c in range(2):
+        p0, p1, v0, v1 = a[c], b[c], a[2 + c], b[2 + c]
+        out[c] = ((2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * v0 * h
+                  + (-2 * s3 + 3 * s2) * p1 + (s3 - s2) * v1 * h)
+        out[2 + c] = _div((6 * s2 - 6 * s) * p0 + (3 * s2 - 4 * s + 1) * v0 * h
+                          + (-6 * s2 + 6 * s) * p1 + (3 * s2 - 2 * s) * v1 * h, h)
+    return out
+
+
+@njit(cache=True)
+def find_impact(samples, dt, r_stop, g0, n_newton, t, state, apogee):
+    """Impact time, state and apogee of planar flights; see
+    :func:`airdefense.threats.ballistic.find_impact` (its statement, step by step, in the
+    same floating-point operations).
+
+    ``samples`` (m >= 2, 4, N), ``dt`` and ``r_stop`` (N,), ``g0`` surface gravity, m/s^2;
+    ``n_newton`` Newton steps. Writes ``t`` (N,), ``state`` (4, N) and ``apogee`` (N,).
+    """
+    m = samples.shape[0]
+    for f in range(samples.shape[2]):
+        rs = r_stop[f]
+        h = dt[f]
+        k = 0  # first sample below the impact radius, descending (0: none)
+        hit = False
+        j = 0  # numpy.argmax of the radii: the first largest, or the first NaN
+        rmax = math.hypot(samples[0, 0, f], samples[0, 1, f])
+        nan_max = math.isnan(rmax)
+        for i in range(m):
+            x = samples[i, 0, f]
+            z = samples[i, 1, f]
+            r = math.hypot(x, z)
+            if not hit:
+                vr = _div(x * samples[i, 2, f] + z * samples[i, 3, f], r)
+                if r < rs and vr < 0:
+                    k = i
+                    hit = True
+            if i > 0 and not nan_max and not r <= rmax:
+                rmax = r
+                j = i
+                nan_max = math.isnan(r)
+        k = max(k, 1)
+        a = samples[k - 1, :, f]
+        b = samples[k, :, f]
+        r0 = math.hypot(a[0], a[1])
+        r1 = math.hypot(b[0], b[1])
+        s = _clip01((r0 - rs) / (r0 - r1 if r0 > r1 else 1.0))
+        for _ in range(n_newton):  # Newton on |p(s)| = r_stop along the Hermite arc
+            pv = _hermite_arc(a, b, h, s)
+            rr = math.hypot(pv[0], pv[1])
+            drr = _div(pv[0] * pv[2] + pv[1] * pv[3], rr) * h
+            s = _clip01(s - (rr - rs) / (drr if drr < 0 else -1.0))
+        pv = _hermite_arc(a, b, h, s)
+        t[f] = (k - 1 + s) * h if hit else math.nan
+        for c in range(4):
+            state[c, f] = pv[c]
+        # Apogee: the highest sample plus the rise left at its radial speed under net radial
+        # deceleration (gravity less the centripetal term), smooth in the flight's parameters.
+        x = samples[j, 0, f]
+        z = samples[j, 1, f]
+        vx = samples[j, 2, f]
+        vz = samples[j, 3, f]
+        rj = math.hypot(x, z)
+        vrj = _div(x * vx + z * vz, rj)
+        vt2 = vx * vx + vz * vz - vrj * vrj
+        q = _div(math.hypot(samples[0, 0, f], samples[0, 1, f]), rj)
+        g = g0 * (q * q)
+        a_r = g - _div(vt2, rj)
+        if not (a_r >= 0.1 or math.isnan(a_r)):  # numpy.maximum(a_r, 0.1)
+            a_r = 0.1
+        apogee[f] = rj + vrj * vrj / (2 * a_r)
+
+
+@njit(cache=True)
 def _planar_rhs(x, z, vx, vz, mu, radius_m, kdrag, scale_height_m):
     """Derivative of a planar free flight ``[x, z, vx, vz]``: gravity and exponential drag."""
     r2 = x * x + z * z

@@ -126,22 +126,19 @@ def boost_states(t_s: np.ndarray, r_launch_m, gamma_rad, v_burnout_mps, burn_tim
     return np.stack([x, r_launch_m + z, v * np.cos(theta), v * np.sin(theta)], axis=1)
 
 
-def _hermite_radius(p0, p1, v0, v1, dt, s):
-    s2, s3 = s * s, s * s * s
-    pos = ((2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * v0 * dt
-           + (-2 * s3 + 3 * s2) * p1 + (s3 - s2) * v1 * dt)
-    vel = ((6 * s2 - 6 * s) * p0 + (3 * s2 - 4 * s + 1) * v0 * dt
-           + (-6 * s2 + 6 * s) * p1 + (3 * s2 - 2 * s) * v1 * dt) / dt
-    return pos, vel
-
-
 def find_impact(samples: np.ndarray, dt_s: np.ndarray, r_stop_m: np.ndarray):
     """Locate where each flight first descends through its impact radius.
+
+    Between the samples around the crossing, the flight is the cubic Hermite arc through
+    their positions and velocities; four Newton steps on ``|p(s)| = r_stop`` place the impact
+    on it. The apogee is the highest sample plus the rise left at its radial speed under the
+    net radial deceleration (gravity less the centripetal term, at least 0.1 m/s^2), smooth
+    in the flight's parameters. Compiled: :func:`airdefense.threats._kernels.find_impact`.
 
     Parameters
     ----------
     samples : ndarray of shape (m, 4, N)
-        Output of :func:`fly_planar`.
+        Output of :func:`fly_planar` (m >= 2).
     dt_s, r_stop_m : ndarray of shape (N,)
 
     Returns
@@ -152,33 +149,22 @@ def find_impact(samples: np.ndarray, dt_s: np.ndarray, r_stop_m: np.ndarray):
         Planar state at impact.
     apogee_r_m : ndarray of shape (N,)
         Greatest radius reached, m.
+
+    Raises
+    ------
+    IndexError
+        If there are fewer than two samples.
     """
-    x, z, vx, vz = samples[:, 0], samples[:, 1], samples[:, 2], samples[:, 3]
-    r = np.hypot(x, z)
-    vr = (x * vx + z * vz) / r
-    below = (r < r_stop_m) & (vr < 0)
-    hit = below.any(axis=0)
-    k = np.maximum(np.argmax(below, axis=0), 1)
-    cols = np.arange(samples.shape[2])
-    a, b = samples[k - 1, :, cols].T, samples[k, :, cols].T  # (4, N)
-    r0, r1 = r[k - 1, cols], r[k, cols]
-    s = np.clip((r0 - r_stop_m) / np.where(r0 > r1, r0 - r1, 1.0), 0.0, 1.0)
-    for _ in range(4):  # Newton on |p(s)| = r_stop along the Hermite arc
-        p, v = _hermite_radius(a[:2], b[:2], a[2:], b[2:], dt_s, s)
-        rr = np.hypot(p[0], p[1])
-        drr = (p[0] * v[0] + p[1] * v[1]) / rr * dt_s
-        s = np.clip(s - (rr - r_stop_m) / np.where(drr < 0, drr, -1.0), 0.0, 1.0)
-    p, v = _hermite_radius(a[:2], b[:2], a[2:], b[2:], dt_s, s)
-    t = np.where(hit, (k - 1 + s) * dt_s, np.nan)
-    # Apogee: the highest sample plus the rise left at its radial speed under net radial
-    # deceleration (gravity less the centripetal term), smooth in the flight's parameters.
-    j = np.argmax(r, axis=0)
-    rj, vrj = r[j, cols], vr[j, cols]
-    vt2 = vx[j, cols] ** 2 + vz[j, cols] ** 2 - vrj**2
-    g = G0_MPS2 * (np.hypot(x[0], z[0]) / rj) ** 2  # close enough for the small correction
-    a_r = np.maximum(g - vt2 / rj, 0.1)
-    apogee = rj + vrj**2 / (2 * a_r)
-    return t, np.concatenate([p, v]), apogee
+    smp = np.ascontiguousarray(samples, dtype=float)
+    if smp.ndim != 3 or smp.shape[0] < 2 or smp.shape[1] != 4:
+        raise IndexError(f"find_impact: samples must have shape (m >= 2, 4, N), got "
+                         f"{smp.shape}")
+    n = smp.shape[2]
+    t, state, apogee = np.empty(n), np.empty((4, n)), np.empty(n)
+    _k.find_impact(smp, np.ascontiguousarray(np.broadcast_to(np.asarray(dt_s, float), (n,))),
+                   np.ascontiguousarray(np.broadcast_to(np.asarray(r_stop_m, float), (n,))),
+                   G0_MPS2, 4, t, state, apogee)
+    return t, state, apogee
 
 
 def _fly_from_launch(r_launch, gamma, v_bo, burn, dt, r_stop, radius, beta):
