@@ -29,7 +29,7 @@ STAGES = [
     ("assessments", "airdefense.simulation.loop._Run", "assess"),
     ("decisions", "airdefense.simulation.loop._Run", "decide"),
     ("  threat evaluation", "airdefense.simulation.loop", "evaluate_threats"),
-    ("  options (geometry, doctrine)", "airdefense.c2.wta", "cycle_options"),
+    ("  options (geometry, doctrine)", "airdefense.c2.wta", "_allowed_options"),
     ("  WTA solves", "airdefense.c2.wta.WTAAssigner", "_solve"),
     ("  fire control", "airdefense.engagement.model.Engagement", "fire"),
 ]
