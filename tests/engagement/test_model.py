@@ -215,3 +215,28 @@ def test_free_channels_are_the_limit_less_the_rounds_guided(seed, n, S):
     busy = np.bincount(fc[:n][active[:n]], minlength=S)
     want = np.where(ok, np.where(channels > 0, np.maximum(channels - busy, 0), -1), 0)
     np.testing.assert_array_equal(free_channels(n, active, fc, channels, ok), want)
+
+
+def test_orders_on_shared_and_missing_tracks_aim_at_their_own_track(scenario, rng):
+    """Orders naming tracks out of order, twice, or not at all: each fired order aims at the
+    intercept point of its own track (the last picture row with its id), as the geometry of
+    that track alone gives it; the order without a track is refused."""
+    truth = _Truth(INBOUND)
+    tracks = _tracks(truth, 0.0)
+    # Track 1 appears twice (the second row 300 m off the first): the last row counts.
+    tracks = Tracks(0.0, np.array([0, 1, 2, 1]),
+                    np.vstack([tracks.x[:3], tracks.x[1] + [0.0, 300.0, 0.0, 0.0, 0.0, 0.0]]),
+                    tracks.P, np.ones(4), np.ones(4, bool), np.array([0, 1, 2, 1]))
+    eng = Engagement(scenario, EventLog(), rng)
+    orders = _orders([(1, PAC3, 1), (0, TOR, 1), (7, PAC2, 1), (1, PAC2, 1)])
+    fired = eng.fire(orders, 0.0, KIND, EngagementBook(), tracks=tracks)
+    assert fired.tolist() == [1, 1, 0, 1]
+    assert eng.refused == [(0.0, 7, PAC2, "no track")]
+    aims = [(r[4], r[6], np.array(r[9:12])) for r in eng.events._rows if r[1] == "assignment"]
+    last_row = {0: 0, 1: 3}
+    for trk, j, pip in aims:
+        row = last_row[trk]
+        geo = eng.geometry(tracks.select(np.array([row])), 0.0, KIND, np.array([trk]),
+                           windows="deferred")
+        np.testing.assert_array_equal(pip, geo["pip"][0, j])
+    assert [(a[0], a[1]) for a in aims] == [(1, PAC3), (0, TOR), (1, PAC2)]

@@ -163,14 +163,20 @@ class Engagement:
                 == np.asarray(tracks.track_id)[None, :])
         rows = np.where(same.any(axis=1), same.shape[1] - 1 - same[:, ::-1].argmax(axis=1), -1)
         have = rows >= 0
-        use = np.unique(rows[have])
+        # The rows ordered, in increasing order, and the first order naming each (a few orders:
+        # Python's containers are cheaper here than NumPy's unique and searches).
+        first: dict[int, int] = {}
+        for o, r in enumerate(rows.tolist()):
+            if r >= 0 and r not in first:
+                first[r] = o
+        use = sorted(first)
         geo = None
-        if use.size:
-            sub = tracks.select(use)
+        if use:
+            sub = tracks.select(np.array(use, dtype=rows.dtype))
             # The window of an ordered pair only: the others are not searched.
             geo = self.geometry(sub, t, kind_code, np.asarray(orders.target)[
-                [int(np.flatnonzero(rows == r)[0]) for r in use]], windows="deferred")
-        pos_in = {int(r): i for i, r in enumerate(use)}
+                [first[r] for r in use]], windows="deferred")
+        pos_in = {r: i for i, r in enumerate(use)}
         chan = self.channels_free(ok_s)
         for r in range(q):
             j = int(orders.launcher[r])
