@@ -240,3 +240,18 @@ def test_orders_on_shared_and_missing_tracks_aim_at_their_own_track(scenario, rn
                            windows="deferred")
         np.testing.assert_array_equal(pip, geo["pip"][0, j])
     assert [(a[0], a[1]) for a in aims] == [(1, PAC3), (0, TOR), (1, PAC2)]
+
+
+def test_target_g_is_each_threats_group_preset_limit(scenario, rng):
+    """Manoeuvre limits of threats are their raid groups' preset max_g (None before a truth)."""
+    eng = Engagement(scenario, EventLog(), rng)
+    assert eng.target_g(np.array([0])) is None
+    truth = _Truth(INBOUND)
+    truth.group = np.arange(len(INBOUND)) % len(scenario.groups)
+    eng.fly(0.0, 1.0, truth, None, np.ones(len(scenario.sensors), bool), alive=lambda k, t: True,
+            kill=lambda k, t: None)
+    threats = np.array([3, 0, 2, 2, 1])
+    want = [scenario.groups[truth.group[k]].preset.max_g for k in threats]
+    got = eng.target_g(threats)
+    assert got.dtype == float and got.tolist() == want
+    assert eng.target_g(np.zeros(0, int)).shape == (0,)

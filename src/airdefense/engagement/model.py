@@ -57,6 +57,7 @@ class Engagement:
         self._truth = None
         self._sensor_ok = np.ones(len(scenario.sensors), bool)
         self._busy = False  # some round was active at the last look (see fly)
+        self._group_g: np.ndarray | None = None  # manoeuvre limit of each raid group, g
 
     @property
     def heights(self):
@@ -78,8 +79,9 @@ class Engagement:
         """Manoeuvre limits (g) of threats, from their presets; None before the truth is known."""
         if self._truth is None:
             return None
-        groups = self._truth.group[np.asarray(threats, int)]
-        return np.array([self.sc.groups[g].preset.max_g for g in groups], float)
+        if self._group_g is None:
+            self._group_g = np.array([g.preset.max_g for g in self.sc.groups], float)
+        return self._group_g[self._truth.group[np.asarray(threats, int)]]
 
     def geometry(self, tracks, t: float, kind_code=None, targets=None, *,
                  windows: bool | str = True) -> dict[str, np.ndarray]:
@@ -111,7 +113,7 @@ class Engagement:
         x = np.asarray(tracks.x, float)
         g = track_gravity(x)  # the class inferred from the kinematics
         x = _propagate(x, g, t - tracks.time_s)
-        pred = np.where(g > 0, "ballistic", "linear")
+        pred = _PREDICT[(g > 0).view(np.int8)]
         kind = None
         tg = None
         if kind_code is not None and targets is not None:
@@ -354,6 +356,8 @@ class Engagement:
         })
 
 
+#: Prediction models by ``g > 0`` (as int8): straight line, ballistic.
+_PREDICT = np.array(["linear", "ballistic"])
 #: The track arguments of a step without a track picture.
 _NO_TRACK_ID = np.zeros(0, np.int64)
 _NO_TRACK_X = np.zeros((0, 6))
