@@ -21,6 +21,8 @@ rounded by parabolic blends (:func:`blend_eval`):
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from airdefense.errors import ScenarioError
@@ -363,20 +365,35 @@ class RouteTrajectory:
         self.radius = float(radius_m)
         self.ground = ground
         self.n = self.t0.shape[0]
-        self._speed = PiecewiseQuadratic(speed)
-        self._height = PiecewiseQuadratic(height)
         if ground is None:
             self._ground = (np.zeros((self.n, 0)), np.ones(self.n))
         else:
             self._ground = (np.ascontiguousarray(ground[0], dtype=float),
                             np.ascontiguousarray(ground[1], dtype=float))
+        # The evaluation tables (_speed, _height, _args, _hold) are built at first use: a raid
+        # group's flights are usually only concatenated with the others' (concat_routes).
+
+    @functools.cached_property
+    def _speed(self) -> PiecewiseQuadratic:
+        return PiecewiseQuadratic(self.speed)
+
+    @functools.cached_property
+    def _height(self) -> PiecewiseQuadratic:
+        return PiecewiseQuadratic(self.height)
+
+    @functools.cached_property
+    def _args(self) -> tuple:
         c = np.ascontiguousarray
-        self._args = (c(self.t0), c(self.t1), c(geometry.length, dtype=float),
-                      self._speed.breaks, self._speed.coef, self._height.breaks,
-                      self._height.coef, geometry._packed, *self._ground)
+        return (c(self.t0), c(self.t1), c(self.geo.length, dtype=float), self._speed.breaks,
+                self._speed.coef, self._height.breaks, self._height.coef, self.geo._packed,
+                *self._ground)
+
+    @functools.cached_property
+    def _hold(self) -> tuple:
+        """States at ``-inf`` and ``+inf`` (launch and end states), each (n, 6)."""
         none = np.zeros((0, 6))
-        self._hold = (self._fill(-np.inf, np.empty((self.n, 6)), np.arange(self.n), none, none),
-                      self._fill(np.inf, np.empty((self.n, 6)), np.arange(self.n), none, none))
+        return (self._fill(-np.inf, np.empty((self.n, 6)), np.arange(self.n), none, none),
+                self._fill(np.inf, np.empty((self.n, 6)), np.arange(self.n), none, none))
 
     def _fill(self, t, out, rows, hold0=None, hold1=None):
         if hold0 is None:
