@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airdefense.c2.evaluation import (
+    KINDS,
     classify,
     evaluate_threats,
     expected_loss_fraction,
@@ -174,3 +175,69 @@ def test_covariances_of_the_wrong_shape_are_refused():
     x = np.zeros((2, 6))
     with pytest.raises(ValueError, match=r"P must have shape \(2, 6, 6\) for 2 tracks"):
         evaluate_threats(x, np.zeros((1, 3)), np.ones(1), np.ones(1, bool), P=np.zeros((3, 6, 6)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(0.0, 6e4), st.floats(0.0, 2e3), st.floats(1.0, 300.0), st.floats(0.0, 3e3),
+       st.floats(-1e8, 1e10))
+def test_loss_bound_holds_for_every_spread(miss_m, sigma_m, R, area_m, value):
+    """The bound the evaluation uses to pass over assets is above the expected loss whatever
+    the spread of the miss, and reached without spread when the miss is 0."""
+    from airdefense.c2._kernels import loss_bound
+    from airdefense.engagement.damage import loss_law
+
+    law = [float(v) for v in loss_law(R, area_m)]
+    bound = loss_bound(miss_m**2, value, *law, DAMAGED_VALUE_FRACTION)
+    loss = value * float(expected_loss_fraction(miss_m, sigma_m, R, area_m))
+    assert loss <= bound * (1 + 1e-12) + 1e-300
+    if value > 0:
+        at_zero = value * float(expected_loss_fraction(0.0, 0.0, R, area_m))
+        assert loss_bound(0.0, value, *law, DAMAGED_VALUE_FRACTION) == pytest.approx(at_zero)
+
+
+def _value_reference(x, P, assets, value, alive, radius_m, area_m, ru=0.05):
+    """Every (track, asset) pair's loss by the closed form, then the first largest (tracks on
+    straight paths, one lethal radius)."""
+    out = []
+    for i in range(x.shape[0]):
+        p, v = x[i, :2], x[i, 3:5]
+        vv = max(v @ v, 1e-9)
+        pos_var = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
+        vel_var = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
+        losses = []
+        for a in range(assets.shape[0]):
+            tgo = max((assets[a, :2] - p) @ v / vv, 0.0)
+            miss = np.linalg.norm(assets[a, :2] - (p + v * tgo))
+            sigma = np.sqrt(pos_var + vel_var * tgo**2 + (ru * np.sqrt(vv) * tgo) ** 2)
+            frac = float(expected_loss_fraction(miss, sigma, radius_m, area_m[a]))
+            losses.append(value[a] * frac if alive[a] else 0.0)
+        best = int(np.argmax(losses))
+        out.append((best if losses[best] > 0 else -1, losses[best]))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 12))
+def test_value_is_the_largest_loss_over_assets(seed, m, na):
+    """The threatened asset and value are those of the first largest expected loss over every
+    asset (the evaluation passes over assets that cannot reach it: same answer)."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((m, 6))
+    x[:, :2] = rng.uniform(-30e3, 30e3, (m, 2))
+    x[:, 2] = rng.uniform(50, 1500, m)
+    x[:, 3:5] = rng.uniform(-90, 90, (m, 2))  # slow: air-breathing, straight on
+    P = np.zeros((m, 6, 6))
+    spread = rng.uniform(0, 400, (m, 4)) ** 2 * (rng.random((m, 1)) < 0.7)
+    P[:, [0, 1, 3, 4], [0, 1, 3, 4]] = spread
+    assets = np.zeros((na, 3))
+    assets[:, :2] = rng.uniform(-8e3, 8e3, (na, 2))
+    if na > 2:
+        assets[1] = assets[0]  # a tie: the first wins
+    value = rng.choice([0.0, 1e6, 5e7, 1e9], na) * rng.uniform(0.5, 1.5, na)
+    alive = rng.random(na) < 0.85
+    area = np.where(rng.random(na) < 0.3, rng.uniform(100, 2000, na), 0.0)
+    ev = evaluate_threats(x, assets, value, alive, P=P, asset_area_radius_m=area,
+                          lethal_radius_m=dict.fromkeys(KINDS, 20.0))
+    for i, (a, v) in enumerate(_value_reference(x, P, assets, value, alive, 20.0, area)):
+        assert ev["asset"][i] == a
+        assert ev["value"][i] == pytest.approx(v, rel=1e-9, abs=1e-300)

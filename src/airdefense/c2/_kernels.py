@@ -45,6 +45,23 @@ def loss_fraction(mu2, s2, a1, w1, a2, w2, f_damaged):
 
 
 @njit(cache=True)
+def _spread_bound(u):
+    """The largest ``exp(-u/s)/s`` over ``s >= 1`` (``u >= 0``): :func:`gauss_mean_exp2`
+    over every spread of the miss, ``u`` its exponent without spread."""
+    return math.exp(-u) if u <= 1.0 else 1.0 / (math.e * u)
+
+
+@njit(cache=True)
+def loss_bound(mu2, value, a1, w1, a2, w2, f_damaged):
+    """An upper bound of ``value * loss_fraction(mu2, s2, ...)`` over every ``s2 >= 0``
+    (``0 <= f_damaged <= 1``, amplitudes >= 0), for a negative ``value`` too (then 0)."""
+    u1 = _LN2 / max(w1, 1e-9) ** 2 * mu2
+    u2 = _LN2 / max(w2, 1e-9) ** 2 * mu2
+    return max(value, 0.0) * ((1.0 - f_damaged) * a1 * _spread_bound(u1)
+                              + f_damaged * a2 * _spread_bound(u2))
+
+
+@njit(cache=True)
 def loss_fractions(mu2, s2, a1, w1, a2, w2, f_damaged):
     """:func:`loss_fraction` of flat arrays of equal length."""
     out = np.empty(mu2.size)
@@ -86,16 +103,23 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
         vv = max(vx * vx + vy * vy, 1e-9)
         ballistic = law_row[i] == ballistic_code
         ru = 0.02 if ballistic else route_uncertainty
+        speed = math.sqrt(vv)
+        k = law_row[i]
         best = -math.inf
         for a in range(na):
             rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
             tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
             qx, qy = px + vx * tgo, py + vy * tgo
             dx, dy = asset_enu[a, 0] - qx, asset_enu[a, 1] - qy
+            # An asset whose loss cannot reach the largest so far is passed over: it cannot
+            # be the first largest (the bound holds for any spread; 1e-9 covers rounding).
+            if best > 0.0 and not (asset_alive[a] and loss_bound(
+                    dx * dx + dy * dy, asset_value[a], law[k, a, 0], law[k, a, 1],
+                    law[k, a, 2], law[k, a, 3], f_damaged) * (1.0 + 1e-9) >= best):
+                continue
             miss = math.sqrt(dx * dx + dy * dy)
-            dist = math.sqrt(vv) * tgo
+            dist = speed * tgo
             sigma = math.sqrt(pos_var[i] + vel_var[i] * tgo ** 2 + ru ** 2 * dist ** 2)
-            k = law_row[i]
             loss = 0.0
             if asset_alive[a]:
                 loss = asset_value[a] * loss_fraction(miss ** 2, sigma ** 2, law[k, a, 0],
