@@ -474,3 +474,55 @@ def _some_pair_left(take, kidx, ballistic, fired_b, look, profitable, lb, cap, e
                     and (ballistic[i] or nonballistic_cap[b] > 0)):
                 return True
     return False
+
+
+@njit(cache=True)
+def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
+    """The WTA problem of launchers ``cols`` (k,) over the tracks of the options (``allowed``,
+    ``pk``, ``pair_cap`` (m, L), ``value`` (m,), ``cap`` and ``unit_cost`` (L,)).
+
+    Targets are the tracks with an allowed pair among ``cols``, weapons the positions in
+    ``cols`` of the launchers with one. Returns the target rows ``tg`` (T,), the weapon
+    positions ``w`` (W,), ``values`` (T,), the kill probabilities clipped to [0, 1] where
+    allowed and 0 elsewhere and the allowed pairs, both (T, W) (their transposes are the
+    problem's (W, T) arrays), ``copies`` and ``cost`` (W,) and the most rounds per target
+    (T,) over the weapons' pair caps.
+    """
+    m = allowed.shape[0]
+    k = cols.size
+    row_any = np.zeros(m, np.bool_)
+    col_any = np.zeros(k, np.bool_)
+    for i in range(m):
+        for q in range(k):
+            if allowed[i, cols[q]]:
+                row_any[i] = True
+                col_any[q] = True
+    tg = np.flatnonzero(row_any)
+    w = np.flatnonzero(col_any)
+    T, W = tg.size, w.size
+    values = np.empty(T)
+    p_t = np.empty((T, W))
+    a_t = np.empty((T, W), np.bool_)
+    mpt = np.empty(T, np.int64)
+    for a in range(T):
+        i = tg[a]
+        values[a] = value[i]
+        most = pair_cap[i, cols[w[0]]] if W else 0
+        for b in range(W):
+            j = cols[w[b]]
+            ok = allowed[i, j]
+            a_t[a, b] = ok
+            v = pk[i, j] if ok else 0.0
+            if v < 0.0:  # np.clip: NaN and -0.0 kept
+                v = 0.0
+            elif v > 1.0:
+                v = 1.0
+            p_t[a, b] = v
+            most = max(most, pair_cap[i, j])
+        mpt[a] = most
+    copies = np.empty(W, np.int64)
+    cost = np.empty(W)
+    for b in range(W):
+        copies[b] = cap[cols[w[b]]]
+        cost[b] = unit_cost[cols[w[b]]]
+    return tg, w, values, p_t, copies, cost, a_t, mpt

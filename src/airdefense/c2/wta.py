@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from airdefense.assignment import WTAProblem, make_solver
+from airdefense.c2 import _kernels
 from airdefense.c2._options import _allowed_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.c2.greedy import orders_from_rounds
@@ -74,22 +75,18 @@ class WTAAssigner:
         #: Solutions of the last cycle (one per problem), for inspection.
         self.last_solutions: list = []
 
-    def _solve(self, opt, rows: np.ndarray, cols: np.ndarray, launchers) -> np.ndarray:
-        # The problem's weapons are the launchers (columns) and its targets the tracks (rows)
-        # with some allowed pair.
-        sub = opt.allowed[np.ix_(rows, cols)]
-        x = np.zeros((rows.size, cols.size), int)
-        tg = np.flatnonzero(sub.any(axis=1))
+    def _solve(self, opt, cols: np.ndarray, launchers) -> np.ndarray:
+        # The problem's weapons are the launchers ``cols`` and its targets the tracks with some
+        # allowed pair among them; returns the rounds of every track (m, cols.size).
+        x = np.zeros((opt.allowed.shape[0], cols.size), int)
+        tg, w, values, p_t, copies, cost, a_t, mpt = _kernels.wta_problem(
+            opt.allowed, opt.pk, opt.value, opt.cap, opt.pair_cap,
+            np.asarray(launchers.unit_cost, float), cols)
         if tg.size == 0:
             return x
-        w = np.flatnonzero(sub.any(axis=0))
-        r, c = rows[tg], cols[w]
-        a = sub[np.ix_(tg, w)].T
-        pick = np.ix_(r, c)
-        p = np.where(a, opt.pk[pick].T, 0.0)
-        prob = WTAProblem(values=opt.value[r], p=np.clip(p, 0.0, 1.0), copies=opt.cap[c],
-                          cost=launchers.unit_cost[c], cost_weight=self.cost_weight, allowed=a,
-                          max_per_target=opt.pair_cap[pick].max(axis=1))
+        # (W, T) as transposed views: the layout the solver's NumPy steps have always seen
+        prob = WTAProblem(values=values, p=p_t.T, copies=copies, cost=cost,
+                          cost_weight=self.cost_weight, allowed=a_t.T, max_per_target=mpt)
         sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
         self.clock_stops += sol.status == "time_limit"
         self.last_solutions.append(sol)
@@ -107,10 +104,9 @@ class WTAAssigner:
         if opt is None:  # no track, no launcher, or no allowed pair
             return Orders.from_rows([])
         x = np.zeros((m, L), int)
-        rows = np.arange(m)
         groups = ([np.arange(L)] if self.networked
                   else [np.flatnonzero(launchers.battery == b) for b in range(len(batteries))])
         for cols in groups:
             if cols.size and opt.allowed[:, cols].any():
-                x[:, cols] = self._solve(opt, rows, cols, launchers)
+                x[:, cols] = self._solve(opt, cols, launchers)
         return orders_from_rounds(t, x, opt, tracks, launchers, channels_free)
