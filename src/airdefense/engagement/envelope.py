@@ -199,11 +199,17 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         from airdefense.c2.evaluation import class_codes
 
         kind = class_codes(x)
+    k = kernel_inputs(x, kind, Ls, heights_fn, quality=quality, cov=cov, predict=predict,
+                      target_g=target_g)
+    return _solve(t, k, windows, horizon_s, n_window, window_tol_s)
+
+
+def _solve(t: float, k: dict, windows: bool | str, horizon_s: float = WINDOW_SEARCH[0],
+           n_window: int = WINDOW_SEARCH[1], window_tol_s: float = WINDOW_SEARCH[2]) -> dict:
+    """:func:`feasibility`'s result from :func:`kernel_inputs`' arrays ``k`` (m, L > 0)."""
     deferred = isinstance(windows, str)
     if deferred and windows != "deferred":
         raise ValueError(f"windows must be True, False or 'deferred', got {windows!r}")
-    k = kernel_inputs(x, kind, Ls, heights_fn, quality=quality, cov=cov, predict=predict,
-                      target_g=target_g)
     x, g = k["x"], k["g"]
     radius = k["radius"]
     tof, pip, _, (_, margin, rng_m, cross, _, pk), inside, w_open, w_close = (
@@ -251,10 +257,24 @@ def kernel_inputs(tracks_x: np.ndarray, kind, launchers, heights_fn, *, quality=
     """
     x = np.ascontiguousarray(np.asarray(tracks_x, float).reshape(-1, 6))
     m = x.shape[0]
-    kc = (kind if isinstance(kind, np.ndarray) and kind.dtype == np.int64 and kind.shape == (m,)
-          else np.asarray(kind_codes(np.broadcast_to(np.asarray(kind), (m,))), np.int64))
+    kc = _codes(kind, m)
     g = (_kernels.class_gravities(kc) if predict is None  # codes already: the kernel itself
          else np.ascontiguousarray(track_gravity(x, kc, predict), dtype=float))
+    return _track_inputs(x, kc, g, launchers, heights_fn, quality, cov, target_g)
+
+
+def _codes(kind, m: int) -> np.ndarray:
+    """Class codes (m,) int64 of ``kind`` (names or codes, broadcast to ``m``)."""
+    if isinstance(kind, np.ndarray) and kind.dtype == np.int64 and kind.shape == (m,):
+        return kind
+    return np.asarray(kind_codes(np.broadcast_to(np.asarray(kind), (m,))), np.int64)
+
+
+def _track_inputs(x: np.ndarray, kc: np.ndarray, g: np.ndarray, launchers, heights_fn,
+                  quality, cov, target_g) -> dict:
+    """:func:`kernel_inputs` of C-contiguous states ``x`` (m, 6), int64 codes ``kc`` (m,) and
+    path gravities ``g`` (m,) float, m/s^2, already known."""
+    m = x.shape[0]
     tg = (_CLASS_G[kc] if target_g is None
           else np.broadcast_to(np.asarray(target_g, float), (m,)))
     sigma = np.zeros(m) if cov is None else position_sigma(cov)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from airdefense.engagement import _kernels
-from airdefense.engagement.envelope import feasibility, track_gravity, window_close
+from airdefense.engagement.envelope import _codes, _solve, _track_inputs, feasibility, window_close
 from airdefense.engagement.interceptors import InterceptorState
 from airdefense.engagement.launchers import LauncherState
 from airdefense.engagement.pk import draw_hits
@@ -108,20 +108,30 @@ class Engagement:
         dict
             :func:`airdefense.engagement.envelope.feasibility`'s keys, each (m, L).
         """
+        return self._geometry(tracks.x, tracks.P, tracks.quality, tracks.time_s, t, kind_code,
+                              targets, windows)
+
+    def _geometry(self, x, cov, quality, time_s: float, t: float, kind_code, targets,
+                  windows: bool | str) -> dict[str, np.ndarray]:
+        """:meth:`geometry` of track states ``x`` (m, 6), covariances ``cov`` (m, 6, 6) and
+        qualities ``quality`` (m,) of time ``time_s``."""
         from airdefense.c2.evaluation import class_codes
 
-        x = np.asarray(tracks.x, float)
-        g = track_gravity(x)  # the class inferred from the kinematics
-        x = _propagate(x, g, t - tracks.time_s)
-        pred = _PREDICT[(g > 0).view(np.int8)]
-        kind = None
+        x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
+        m = x.shape[0]
+        if m == 0 or len(self.launchers) == 0:
+            return feasibility(x, self.launchers, self.heights, t, windows=windows)
+        # The class inferred from the kinematics gives the predicted path (its gravity).
+        g = _kernels.class_gravities(class_codes(x))
+        x = _propagate(x, g, t - time_s)
         tg = None
         if kind_code is not None and targets is not None:
             kind = np.asarray(kind_code)[np.asarray(targets, int)]
             tg = self.target_g(targets)
-        return feasibility(x, self.launchers, self.heights, t, quality=tracks.quality,
-                           kind=kind if kind is not None else class_codes(x), predict=pred,
-                           cov=tracks.P, target_g=tg, windows=windows)
+        else:
+            kind = class_codes(x)
+        k = _track_inputs(x, _codes(kind, m), g, self.launchers, self.heights, quality, cov, tg)
+        return _solve(t, k, windows)
 
     def fire(self, orders, t: float, kind_code: np.ndarray, book, *, tracks=None,
              sensor_ok: np.ndarray | None = None) -> np.ndarray:
@@ -174,10 +184,11 @@ class Engagement:
         use = sorted(first)
         geo = None
         if use:
-            sub = tracks.select(np.array(use, dtype=rows.dtype))
+            sub = np.array(use, dtype=rows.dtype)
             # The window of an ordered pair only: the others are not searched.
-            geo = self.geometry(sub, t, kind_code, np.asarray(orders.target)[
-                [first[r] for r in use]], windows="deferred")
+            geo = self._geometry(tracks.x[sub], tracks.P[sub], tracks.quality[sub],
+                                 tracks.time_s, t, kind_code,
+                                 np.asarray(orders.target)[[first[r] for r in use]], "deferred")
         pos_in = {r: i for i, r in enumerate(use)}
         chan = self.channels_free(ok_s)
         for r in range(q):
@@ -356,8 +367,6 @@ class Engagement:
         })
 
 
-#: Prediction models by ``g > 0`` (as int8): straight line, ballistic.
-_PREDICT = np.array(["linear", "ballistic"])
 #: The track arguments of a step without a track picture.
 _NO_TRACK_ID = np.zeros(0, np.int64)
 _NO_TRACK_X = np.zeros((0, 6))
