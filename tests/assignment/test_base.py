@@ -149,3 +149,22 @@ def test_objective_is_the_numpy_statement(rng):
                      + prob.cost_weight * float(prob.cost @ x.sum(axis=1)))
         assert prob.objective(x) == want
         assert prob.objective(x.astype(np.int32)) == want
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 9), (3, 1), (2, 5), (4, 7), (17, 3), (2, 140)])
+@pytest.mark.parametrize("fortran", [False, True])
+def test_solution_objective_is_objective_to_the_bit(shape, fortran, rng):
+    """The solvers' compiled objective is :meth:`WTAProblem.objective` to the bit (pairwise
+    sums past 128 targets, OpenBLAS's blocks past 16 types, either layout of ``p``)."""
+    W, T = shape
+    for _ in range(5):
+        p = rng.uniform(0, 1, shape)
+        p[rng.uniform(size=shape) < 0.1] = 1.0
+        prob = WTAProblem(values=rng.uniform(0, 100, T), p=np.asfortranarray(p) if fortran else p,
+                          copies=rng.integers(0, 4, W), cost=rng.uniform(0, 3, W),
+                          cost_weight=float(rng.uniform(0, 1)),
+                          allowed=rng.uniform(size=shape) < 0.8)
+        x = rng.integers(0, 4, shape)
+        got = prob._objective_of(x)
+        assert type(got) is float
+        assert got == prob.objective(x)

@@ -172,6 +172,29 @@ def blas_dot(x, y):
     return dot
 
 
+
+@njit(cache=True)
+def objective(qx, values, cost, x, lam):
+    """:meth:`~airdefense.assignment.base.WTAProblem.objective` from ``qx = problem._q ** x``
+    (computed by NumPy, whose power it is), to the bit: ``values * np.prod(qx, axis=0)`` (the
+    products in row order), NumPy's pairwise sum of that, plus ``lam * (cost @ x.sum(axis=1))``
+    (``@`` as OpenBLAS's ``ddot`` sums it). ``qx``, ``x`` (W, T); ``values`` (T,); ``cost`` (W,).
+    """
+    W, T = qx.shape
+    S = np.empty(T)
+    for j in range(T):
+        acc = 1.0
+        for i in range(W):
+            acc *= qx[i, j]
+        S[j] = values[j] * acc
+    used = np.empty(W)
+    for i in range(W):
+        n = 0
+        for j in range(T):
+            n += x[i, j]
+        used[i] = n
+    return pairwise_sum(S) + lam * blas_dot(cost, used)
+
 # ---------------------------------------------------------------- the state
 @njit(cache=True, inline="always")
 def _qpow(qpow, q, k, i, j):

@@ -239,6 +239,11 @@ class WTAProblem:
         return float(np.add.reduce(self.surviving(x), axis=None)
                      + self.cost_weight * self.round_cost(x))
 
+    def _objective_of(self, x: np.ndarray) -> float:
+        """:meth:`objective` of a solver's ``x`` (int64 >= 0 of shape (W, T)), the same float
+        (NumPy's power, then the reductions in one compiled pass that sums as NumPy does)."""
+        return float(_k.objective(self._q ** x, self.values, self.cost, x, self.cost_weight))
+
     def violations(self, x) -> list[str]:
         """Every constraint that assignment ``x`` breaks, as sentences (empty if feasible)."""
         x = np.asarray(x)

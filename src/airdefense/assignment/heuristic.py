@@ -198,7 +198,7 @@ class GreedySolver:
         _ensure_compiled()
         t0 = time.perf_counter()
         x = greedy_assignment(problem)
-        return WTASolution(x=x, objective=problem.objective(x), bound=-np.inf, gap=np.inf,
+        return WTASolution(x=x, objective=problem._objective_of(x), bound=-np.inf, gap=np.inf,
                            seconds=time.perf_counter() - t0, status="heuristic", solver=self.name)
 
 
@@ -264,5 +264,5 @@ class HeuristicSolver:
         else:
             _search_until(args, istat, deadline)
         x = best_x
-        return WTASolution(x=x, objective=problem.objective(x), bound=-np.inf, gap=np.inf,
+        return WTASolution(x=x, objective=problem._objective_of(x), bound=-np.inf, gap=np.inf,
                            seconds=time.perf_counter() - t0, status="heuristic", solver=self.name)
