@@ -255,3 +255,45 @@ def test_target_g_is_each_threats_group_preset_limit(scenario, rng):
     got = eng.target_g(threats)
     assert got.dtype == float and got.tolist() == want
     assert eng.target_g(np.zeros(0, int)).shape == (0,)
+
+
+@pytest.mark.parametrize("given_kinds", [False, True])
+def test_geometry_predicts_each_track_by_its_inferred_class(scenario, rng, given_kinds):
+    """The fire control's geometry at ``t`` of a picture of an earlier time: each track moved on
+    its class's path (gravity-only for ballistic kinematics, a straight line otherwise), then
+    :func:`feasibility` with that prediction, the true classes and manoeuvre limits; against
+    the closed-form paths of :func:`predict_states` and the public call."""
+    from airdefense.c2.evaluation import classify, predict_states
+    from airdefense.engagement.envelope import feasibility
+
+    eng = Engagement(scenario, EventLog(), rng)
+    x = np.vstack([INBOUND, [[30000.0, 2000.0, 40000.0, -600.0, 0.0, -900.0],
+                             [12000.0, -500.0, 15000.0, -300.0, 50.0, -500.0]]])
+    m = len(x)
+    truth = _Truth(x)
+    truth.group = np.arange(m) % len(scenario.groups)
+    eng.fly(0.0, 0.0, truth, None, np.ones(len(scenario.sensors), bool),
+            alive=lambda k, t: True, kill=lambda k, t: None)
+    P = np.einsum("i,jk->ijk", 1.0 + rng.random(m) * 400.0, np.eye(6))
+    tr = Tracks(time_s=0.0, track_id=np.arange(m), x=x, P=P, quality=rng.random(m),
+                confirmed=np.ones(m, bool), truth_id=np.arange(m))
+    ballistic = classify(x) == "ballistic"
+    assert ballistic.sum() == 2
+    t = 4.0
+    xp = predict_states(x, ballistic, t)
+    kind_code = np.array([0, 1, 2, 3, 2, 1, 0, 1])
+    targets = np.array([5, 0, 2, 1, 4, 3])
+    args = (kind_code, targets) if given_kinds else ()
+    for windows in (True, "deferred"):
+        got = eng.geometry(tr, t, *args, windows=windows)
+        want = feasibility(
+            xp, eng.launchers, scenario.frame.height_m, t, quality=tr.quality,
+            kind=kind_code[targets] if given_kinds else None,
+            predict=np.where(ballistic, "ballistic", "linear"), cov=P,
+            target_g=eng.target_g(targets) if given_kinds else None, windows=windows)
+        assert got.keys() == want.keys()
+        np.testing.assert_array_equal(got["inside"], want["inside"])
+        for key in ("tof", "pip", "pk", "margin", "range_m", "window_close_s"):
+            if key in want:
+                np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-6)
+        assert (got["pk"] > 0).any() and got["inside"].any()
