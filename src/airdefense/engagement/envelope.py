@@ -275,16 +275,19 @@ def _track_inputs(x: np.ndarray, kc: np.ndarray, g: np.ndarray, launchers, heigh
     """:func:`kernel_inputs` of C-contiguous states ``x`` (m, 6), int64 codes ``kc`` (m,) and
     path gravities ``g`` (m,) float, m/s^2, already known."""
     m = x.shape[0]
-    tg = (_CLASS_G[kc] if target_g is None
-          else np.broadcast_to(np.asarray(target_g, float), (m,)))
+    tg = _CLASS_G[kc] if target_g is None else _per_track(target_g, m)
     sigma = np.zeros(m) if cov is None else position_sigma(cov)
-    q = np.ones(m) if quality is None else np.asarray(quality, float)
-    return {"x": x, "kc": kc, "g": g, "target_g": np.asarray(tg, float),
-            "sigma": np.asarray(sigma, float),
-            "quality": q if q.dtype == float and q.shape == (m,) and q.flags.c_contiguous
-            else np.ascontiguousarray(np.broadcast_to(q, (m,)), dtype=float),
+    return {"x": x, "kc": kc, "g": g, "target_g": tg, "sigma": sigma,
+            "quality": np.ones(m) if quality is None else _per_track(quality, m),
             "lp": _launcher_rows(launchers), "radius": sphere_radius_of(heights_fn),
             "pk_table": np.ascontiguousarray(launchers.pk, dtype=float)}
+
+
+def _per_track(v, m: int) -> np.ndarray:
+    """``v`` (a scalar or (m,)) as a C-contiguous float array (m,); ``v`` itself if it is one."""
+    if isinstance(v, np.ndarray) and v.dtype == float and v.shape == (m,) and v.flags.c_contiguous:
+        return v
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(v, float), (m,)))
 
 
 def window_close(geometry: dict, t: float, i: int, j: int) -> float:

@@ -13,6 +13,7 @@ salvo leave the launcher one minimum launch interval apart, each inside the wind
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -218,9 +219,12 @@ class Engagement:
             if chan[fc] > 0:
                 n = min(n, int(chan[fc]))
             close = window_close(geo, t, i, j)
-            times = t + L.min_interval_s[j] * np.arange(n)
-            times = times[times <= close + 1e-9] if np.isfinite(close) else times[:1]
-            n = int(times.size)
+            # The rounds' launch times (floats: the same numbers as NumPy's), inside the window.
+            dt = float(L.min_interval_s[j])
+            times = [t + dt * float(u) for u in range(n)]
+            times = ([u for u in times if u <= close + 1e-9] if math.isfinite(close)
+                     else times[:1])
+            n = len(times)
             if n == 0:
                 self._refuse(t, orders, r, "outside launch window")
                 continue
@@ -233,7 +237,7 @@ class Engagement:
             L.last_fire_s[j] = times[-1]
             book.fired(trk, n, int(L.battery[j]))
             fired[r] = n
-            fly = L.flyout.take(np.array([j]))
+            fly = L.flyout.take(slice(j, j + 1))
             for tl in times:
                 ii = self.icpt.launch(
                     pos=L.enu[j], aim=pip, speed=L.speed[j], target=k, track=trk, launcher=j,
