@@ -71,16 +71,17 @@ def orders_from_rounds(t: float, x: np.ndarray, opt: Options, tracks, launchers,
     ii, jj = np.nonzero(x)
     if ii.size == 0:
         return Orders.from_rows([])
-    gain = opt.value[ii] * opt.pk[ii, jj]
-    order = np.argsort(-gain, kind="stable")
+    if ii.size > 1:   # (most cycles order one pair)
+        gain = opt.value[ii] * opt.pk[ii, jj]
+        order = np.argsort(-gain, kind="stable")
+        ii, jj = ii[order], jj[order]
     cap = opt.cap.copy()
     chan = channels_free.copy()
     nb = opt.nonballistic_cap.copy()
     fc = launchers.fire_control
     lb = launchers.battery
     rows = []
-    for q in order:
-        i, j = int(ii[q]), int(jj[q])
+    for i, j in zip(ii.tolist(), jj.tolist()):
         n = int(min(x[i, j], cap[j]))
         if chan[fc[j]] >= 0:
             n = min(n, int(chan[fc[j]]))
