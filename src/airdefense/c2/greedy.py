@@ -81,7 +81,7 @@ def orders_from_rounds(t: float, x: np.ndarray, opt: Options, tracks, launchers,
     fc = launchers.fire_control
     lb = launchers.battery
     rows = []
-    for i, j in zip(ii.tolist(), jj.tolist()):
+    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
         n = int(min(x[i, j], cap[j]))
         if chan[fc[j]] >= 0:
             n = min(n, int(chan[fc[j]]))
