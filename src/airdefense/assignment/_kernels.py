@@ -187,13 +187,20 @@ def objective(qx, values, cost, x, lam):
         for i in range(W):
             acc *= qx[i, j]
         S[j] = values[j] * acc
+    return pairwise_sum(S) + lam * blas_dot(cost, _rounds_by_type(x))
+
+
+@njit(cache=True)
+def _rounds_by_type(x):
+    """Rounds of each type, ``x.sum(axis=1)`` as floats, shape (W,)."""
+    W, T = x.shape
     used = np.empty(W)
     for i in range(W):
         n = 0
         for j in range(T):
             n += x[i, j]
         used[i] = n
-    return pairwise_sum(S) + lam * blas_dot(cost, used)
+    return used
 
 # ---------------------------------------------------------------- the state
 @njit(cache=True, inline="always")
@@ -242,13 +249,7 @@ def value(x, S, c):
                 n += x[i, j]
             dot = _fma(float(n), c[i], dot)
         return pairwise_sum(S) + dot
-    used = np.empty(W)
-    for i in range(W):
-        n = 0
-        for j in range(T):
-            n += x[i, j]
-        used[i] = n
-    return pairwise_sum(S) + blas_dot(c, used)
+    return pairwise_sum(S) + blas_dot(c, _rounds_by_type(x))
 
 
 @njit(cache=True)
