@@ -843,22 +843,19 @@ def search(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, best_x, istat,
             work += kick(x, S, spare, count, V, q, ok, mpt, qpow, rng, kick_size)
             istat[2] += 1
             phase = DESCENT
-        if phase == DESCENT:
-            if not finish:
-                done, w = descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow,
-                                  max(max_work - work, 1), True)
-                work += w
-                if not done:
-                    break
-            work += random_assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies,
-                                           qpow, rng)[1]
-            phase = POLISH
+        # DESCENT: descend, random move, then POLISH: descend again; either descent may run
+        # out of work, and the next call resumes it (the phase says which).
         if not finish:
             done, w = descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow,
                               max(max_work - work, 1), True)
             work += w
             if not done:
                 break
+        if phase == DESCENT:
+            work += random_assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies,
+                                           qpow, rng)[1]
+            phase = POLISH
+            continue
         val = value(x, S, c)
         b = best[0]
         if val < b - 1e-12 * max(1.0, b):
