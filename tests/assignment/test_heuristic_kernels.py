@@ -389,16 +389,6 @@ def test_descent_stops_at_its_deadline(rng):
     _same_state(far, free)
 
 
-def test_solver_keeps_its_time_limit():
-    """With a time limit the heuristic stops near it (kicks run in chunks of work)."""
-    prob = _problem(9, 60, 120, 0, False, False, False)
-    prob = WTAProblem(values=prob.values, p=prob.p, copies=np.full(60, 3))
-    sol = HeuristicSolver(max_kicks=10**9).solve(prob, time_limit_s=0.2,
-                                                 rng=np.random.default_rng(0))
-    assert 0.15 < sol.seconds < 0.6
-    assert prob.violations(sol.x) == []
-
-
 def test_powers_beyond_the_table(monkeypatch):
     """Past the table's size the kernels compute ``q ** k`` with libm: still a consistent
     state (S equals the problem's surviving values to rounding) and a feasible solution."""

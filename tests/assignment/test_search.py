@@ -141,14 +141,17 @@ def test_search_finishes_the_kick_under_way():
     assert g.bit_generator.state == before
 
 
-def test_solver_stops_at_its_limit_with_kicks_to_go():
-    """With endless kicks, a limit of 50 ms ends the solve near it; no limit (0) still gives
-    the greedy start and its descent, as the reference's first kick-less result."""
-    prob = _problem(9, 40, 80, 0, False, False, False)
-    prob = WTAProblem(values=prob.values, p=prob.p, copies=np.full(40, 3))
-    sol = HeuristicSolver(max_kicks=10**9).solve(prob, time_limit_s=0.05,
+@pytest.mark.parametrize(("n_w", "limit_s", "low_s", "high_s"),
+                         [(40, 0.05, 0.04, 0.5), (60, 0.2, 0.15, 0.6)])
+def test_solver_stops_at_its_limit_with_kicks_to_go(n_w, limit_s, low_s, high_s):
+    """With endless kicks, a time limit ends the solve near it (kicks run in chunks of work);
+    no limit (0) still gives the greedy start and its descent, as the reference's first
+    kick-less result."""
+    prob = _problem(9, n_w, 2 * n_w, 0, False, False, False)
+    prob = WTAProblem(values=prob.values, p=prob.p, copies=np.full(n_w, 3))
+    sol = HeuristicSolver(max_kicks=10**9).solve(prob, time_limit_s=limit_s,
                                                  rng=np.random.default_rng(0))
-    assert 0.04 < sol.seconds < 0.5
+    assert low_s < sol.seconds < high_s
     assert prob.violations(sol.x) == []
     zero = HeuristicSolver(max_kicks=10**9).solve(prob, time_limit_s=0.0,
                                                   rng=np.random.default_rng(0))
