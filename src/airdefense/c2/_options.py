@@ -41,7 +41,7 @@ from airdefense.engagement.envelope import (
 )
 from airdefense.geo import sphere_radius_of
 
-__all__ = ["Options", "engagement_options", "cycle_options", "firing_capacity", "LAYER_RANK"]
+__all__ = ["Options", "engagement_options", "firing_capacity", "LAYER_RANK"]
 
 #: Order of the layers, outermost first.
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
@@ -297,26 +297,16 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
             n_allowed)
 
 
-def cycle_options(assigner, t: float, tracks, evaluation: dict, launchers, book, batteries,
-                  channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
-                  profitable_only: bool = False) -> Options | None:
-    """The options of one cycle with an assigner's settings; None when no track or launcher.
-
-    ``assigner`` gives ``networked``, ``cost_weight`` and ``decision_period_s``; the other
-    arguments are those of :func:`engagement_options`.
-    """
-    if len(tracks) == 0 or len(launchers) == 0:
-        return None
-    return Options(*_option_arrays(
-        t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
-        assigner.networked, assigner.cost_weight, assigner.decision_period_s,
-        profitable_only)[:-1])
-
-
 def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, book, batteries,
                      channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
                      profitable_only: bool = False) -> Options | None:
-    """:func:`cycle_options`, but None also when no pair is allowed."""
+    """The options of one cycle with an assigner's settings; None when no pair is allowed
+    (no track, no launcher, or the rules leave none).
+
+    ``assigner`` gives ``networked``, ``cost_weight`` and ``decision_period_s``; the other
+    arguments are those of :func:`engagement_options`. The geometry is skipped where the rules
+    that need none leave no pair.
+    """
     if len(tracks) == 0 or len(launchers) == 0:
         return None
     *fields, n_allowed = _option_arrays(
