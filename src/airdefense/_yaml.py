@@ -100,19 +100,47 @@ def _rule(err: dict) -> str:
     return msg[0].lower() + msg[1:] if msg else t
 
 
+def _stem(field: str) -> str:
+    """A field name without its unit suffix (``max_range_m`` -> ``max_range``)."""
+    head, _, tail = str(field).rpartition("_")
+    return head if head and tail.isalpha() else str(field)
+
+
+def _wrong_unit(errors: list) -> tuple[dict, str] | None:
+    """The first unknown key whose name, but for its unit suffix (or without one), is that of
+    a missing field beside it, with that field's name; None if there is none."""
+    missing = {(tuple(e["loc"][:-1]), _stem(e["loc"][-1])): e["loc"][-1] for e in errors
+               if e["type"] == "missing" and e["loc"] and isinstance(e["loc"][-1], str)}
+    for e in errors:
+        if e["type"] == "extra_forbidden" and e["loc"] and isinstance(e["loc"][-1], str):
+            meant = missing.get((tuple(e["loc"][:-1]), _stem(e["loc"][-1])))
+            if meant is not None:
+                return e, meant
+    return None
+
+
 def pydantic_to_scenario_error(
     exc: ValidationError,
     source: str | None,
     prefix: tuple = (),
     lines: dict[tuple, int] | None = None,
 ) -> ScenarioError:
-    """Turn the first pydantic error into a ScenarioError with path, value, rule, unit, line."""
-    err = exc.errors()[0]
+    """Turn the first pydantic error into a ScenarioError with path, value, rule, unit, line.
+
+    A key in the wrong unit or without one (``duration_min`` or ``duration`` where
+    ``duration_s`` is missing) is reported as the unknown key with the field it stands for,
+    rather than as the missing field.
+    """
+    errors = exc.errors()
+    err, meant = _wrong_unit(errors) or (errors[0], None)
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
     loc = prefix + loc
     path = format_path(loc)
     rule = _rule(err)
     msg = rule
+    if meant:
+        msg += f"; did you mean {meant!r}" + (f" (unit: {unit_of(meant)})" if unit_of(meant)
+                                             else "") + "?"
     if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
         value = err["input"]
         if not isinstance(value, dict | list):

@@ -70,6 +70,22 @@ def test_bad_field_is_named(path, value, pattern):
         load_scenario(data)
 
 
+@pytest.mark.parametrize(("wrong", "right", "pattern"), [
+    ("duration_min", "duration_s",
+     r"duration_min: unknown key \(not allowed here\); did you mean 'duration_s' \(unit: s\)\?"),
+    ("duration", "duration_s",
+     r"duration: unknown key \(not allowed here\); did you mean 'duration_s' \(unit: s\)\?"),
+    ("length_s", "duration_s", r"duration_s: is required but missing"),  # another name
+])
+def test_key_in_a_wrong_unit_names_the_field_it_stands_for(wrong, right, pattern):
+    """A required field written with another unit suffix, or none, is reported as the unknown
+    key with the field meant, not only as the missing field."""
+    data = copy.deepcopy(SMALL_SCENARIO)
+    data[wrong] = data.pop(right)
+    with pytest.raises(ScenarioError, match=pattern):
+        load_scenario(data)
+
+
 def test_yaml_syntax_error_gives_line(tmp_path):
     """A YAML syntax error names the file and the line."""
     f = tmp_path / "bad.yaml"
