@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from airdefense.errors import ScenarioError
 
@@ -119,20 +121,88 @@ def _wrong_unit(errors: list) -> tuple[dict, str] | None:
     return None
 
 
+def _models_in(tp) -> list:
+    """The pydantic models an annotation admits (through Optional, unions and Annotated)."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType, typing.Annotated):
+        args = typing.get_args(tp)[:1] if typing.get_origin(tp) is typing.Annotated else \
+            typing.get_args(tp)
+        return [m for a in args for m in _models_in(a)]
+    return []
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The model of the mapping at ``loc`` inside ``model`` (None where it is not one model).
+
+    Walks fields by name, dict values by key and list items by index; a union of models is
+    resolved by the model name pydantic puts in the location, else where only one is a model.
+    """
+    tp: Any = model
+    for part in loc:
+        models = _models_in(tp)
+        named = [m for m in models if m.__name__ == part]
+        if named:  # pydantic's location names the union member it tried
+            tp = named[0]
+            continue
+        if len(models) == 1:
+            fields = models[0].model_fields
+            if not (isinstance(part, str) and part in fields):
+                return None
+            tp = fields[part].annotation
+            continue
+        if models:
+            return None
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin is dict and len(args) == 2 and isinstance(part, str):
+            tp = args[1]
+        elif origin in (list, tuple) and args and isinstance(part, int):
+            tp = args[0]
+        else:
+            return None
+    models = _models_in(tp)
+    return models[0] if len(models) == 1 else None
+
+
+def _field_for(model: type[BaseModel] | None, loc: tuple) -> str | None:
+    """The field with a unit that an unknown key at ``loc`` stands for: the same name but for
+    the unit suffix (``step_ms``, ``step_min`` or ``step`` for ``step_s``); None if none."""
+    if model is None or not loc or not isinstance(loc[-1], str):
+        return None
+    m = _model_at(model, loc[:-1])
+    if m is None:
+        return None
+    key = loc[-1]
+    for name in m.model_fields:
+        unit = next((suf for suf in sorted(_UNITS, key=len, reverse=True)
+                     if name.endswith(suf)), None)
+        if unit is None or name == key:
+            continue
+        base = name[:-len(unit)]
+        rest = key[len(base) + 1:] if key.startswith(base + "_") else None
+        if key == base or (rest and "_" not in rest):
+            return name
+    return None
+
+
 def pydantic_to_scenario_error(
     exc: ValidationError,
     source: str | None,
     prefix: tuple = (),
     lines: dict[tuple, int] | None = None,
+    model: type[BaseModel] | None = None,
 ) -> ScenarioError:
     """Turn the first pydantic error into a ScenarioError with path, value, rule, unit, line.
 
     A key in the wrong unit or without one (``duration_min`` or ``duration`` where
     ``duration_s`` is missing) is reported as the unknown key with the field it stands for,
-    rather than as the missing field.
+    rather than as the missing field. With the ``model`` that was validated, an unknown key
+    also names such a field that is not missing (``step_ms`` where ``step_s`` has a default).
     """
     errors = exc.errors()
     err, meant = _wrong_unit(errors) or (errors[0], None)
+    if meant is None and err["type"] == "extra_forbidden":
+        meant = _field_for(model, tuple(err["loc"]))
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
     loc = prefix + loc
     path = format_path(loc)

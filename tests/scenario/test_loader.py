@@ -86,6 +86,45 @@ def test_key_in_a_wrong_unit_names_the_field_it_stands_for(wrong, right, pattern
         load_scenario(data)
 
 
+@pytest.mark.parametrize(("path", "value", "pattern"), [
+    # the field meant has a default (nothing is missing beside the key)
+    ("step_ms", 500, r"step_ms: unknown key \(not allowed here\); did you mean 'step_s' \(unit: s\)\?"),
+    ("step", 0.5, r"step: unknown key \(not allowed here\); did you mean 'step_s' \(unit: s\)\?"),
+    ("raid.drones.launch_time", 10, r"raid\.drones\.launch_time: unknown key \(not allowed here\); "
+     r"did you mean 'launch_time_s' \(unit: s\)\?"),
+    ("raid.drones.launch.range_km", 40, r"raid\.drones\.launch\.range_km: unknown key .*; "
+     r"did you mean 'range_m' \(unit: m\)\?"),
+    ("assets.plant.radius_ft", 300, r"assets\.plant\.radius_ft: .*did you mean 'radius_m' \(unit: m\)\?"),
+    ("batteries.srb.position.range_km", 2, r"batteries\.srb\.position\.range_km: .*"
+     r"did you mean 'range_m' \(unit: m\)\?"),
+    ("raid.drones.overrides", {"speed_kts": 100},
+     r"raid\.drones\.overrides\.speed_kts: .*did you mean 'speed_mps' \(unit: m/s\)\?"),
+    ("batteries.srb.sensors", {"preset": "tor_m2_radar", "overrides": {"max_range_km": 30}},
+     r"sensors\[0\]\.overrides\.max_range_km: .*did you mean 'max_range_m' \(unit: m\)\?"),
+    # no field of that name with a unit: no guess
+    ("raid.drones.colour", "red", r"raid\.drones\.colour: unknown key \(not allowed here\)$"),
+    ("raid.drones.count_km", 3, r"raid\.drones\.count_km: unknown key \(not allowed here\)$"),
+    ("raid.drones.launch_km", 3, r"raid\.drones\.launch_km: unknown key \(not allowed here\)$"),
+])
+def test_unknown_key_in_a_wrong_unit_names_the_field_with_a_unit(path, value, pattern):
+    """An unknown key named as a field but for its unit suffix (or without one) suggests that
+    field and its unit even where the field has a default; other unknown keys get no guess."""
+    with pytest.raises(ScenarioError, match=pattern):
+        load_scenario(_with(path, value))
+
+
+def test_catalog_key_in_a_wrong_unit_names_the_field(tmp_path, small_scenario_dict):
+    """The same suggestion for a preset in an added catalog file, with its line."""
+    cat = tmp_path / "extra.yaml"
+    cat.write_text("sensors:\n  my_radar:\n    role: search\n    scan: rotating\n"
+                   "    source: notional\n    unit_cost: 1\n    ref_range_m: 1000\n"
+                   "    max_range_m: 2000\n    scan_period_s: 1\n    beamwidth_mrad: 30\n")
+    small_scenario_dict["catalog"] = [str(cat)]
+    with pytest.raises(ScenarioError, match=r"extra\.yaml: sensors\.my_radar\.beamwidth_mrad: "
+                       r"unknown key .*did you mean 'beamwidth_deg' \(unit: deg\)\? \[line 10\]"):
+        load_scenario(small_scenario_dict)
+
+
 def test_yaml_syntax_error_gives_line(tmp_path):
     """A YAML syntax error names the file and the line."""
     f = tmp_path / "bad.yaml"

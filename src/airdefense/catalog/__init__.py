@@ -77,7 +77,8 @@ class Catalog:
                 try:
                     preset = model.model_validate(fig)
                 except ValidationError as exc:
-                    raise pydantic_to_scenario_error(exc, source, prefix=(sec, key), lines=lines) from None
+                    raise pydantic_to_scenario_error(exc, source, prefix=(sec, key), lines=lines,
+                                                     model=model) from None
                 self.section(sec)[key] = preset
         for key, lp in self.launchers.items():
             if lp.interceptor not in self.interceptors:

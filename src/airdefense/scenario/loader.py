@@ -186,7 +186,7 @@ def _apply_overrides(
     try:
         return type(preset).model_validate(data)
     except ValidationError as exc:
-        err = pydantic_to_scenario_error(exc, source)
+        err = pydantic_to_scenario_error(exc, source, model=type(preset))
         raise ScenarioError(f"{path}.{err.path}", err.message, source) from None
 
 
@@ -393,7 +393,8 @@ def scenario_from_dict(
     try:
         cfg = ScenarioConfig.model_validate(data)
     except ValidationError as exc:
-        raise pydantic_to_scenario_error(exc, source, lines=lines) from None
+        raise pydantic_to_scenario_error(exc, source, lines=lines,
+                                         model=ScenarioConfig) from None
     base = base_dir or Path(".")
     extra = [p if Path(p).is_absolute() else str(base / p) for p in cfg.catalog]
     catalog = load_catalog(extra)
