@@ -97,3 +97,19 @@ def test_write_report_creates_folder(db, tmp_path):
     path, cid = db
     out = write_report(path, tmp_path / "sub" / "r.html", campaign_id=cid[:6])
     assert out.is_file() and out.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_report_text_needs_no_mathtext(db, monkeypatch):
+    """No label of the report goes through mathtext (its fonts may be missing from a stale
+    matplotlib font cache, which then warns once per label): log axes are labelled in plain
+    numbers."""
+    import matplotlib.mathtext
+
+    parsed = []
+    orig = matplotlib.mathtext.MathTextParser.parse
+    monkeypatch.setattr(matplotlib.mathtext.MathTextParser, "parse",
+                        lambda self, s, *a, **k: parsed.append(s) or orig(self, s, *a, **k))
+    path, cid = db
+    html = build_report(path, cid)
+    assert 'id="plot-convergence"' in html
+    assert parsed == []

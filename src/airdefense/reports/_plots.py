@@ -28,6 +28,18 @@ def _figure(w: float = 6.4, h: float = 3.6):
     return fig, fig.add_subplot()
 
 
+def _plain_log_formatter():
+    from matplotlib.ticker import LogFormatter
+
+    class PlainLog(LogFormatter):
+        """Log-axis labels as plain numbers (``0.02``, ``300``), no mathtext."""
+
+        def _num_to_string(self, x, vmin, vmax):
+            return f"{x:g}"
+
+    return PlainLog
+
+
 def svg(fig, name: str) -> str:
     """Render a figure to an ``<svg>`` element (ids made unique with ``name``)."""
     import matplotlib
@@ -172,8 +184,14 @@ def convergence_plot(conv: dict[str, pd.DataFrame]) -> object:
             ax.plot(n, rel[0] * np.sqrt(n[0] / n), color="#999", ls=":", lw=0.8,
                     label="1/sqrt(n)")
     if drawn:
+        _PlainLog = _plain_log_formatter()
         ax.set_xscale("log")
         ax.set_yscale("log")
+        # Plain tick labels ("0.1", "20"): the default's mathtext ("10^-1") needs the
+        # STIX fonts, which a stale matplotlib font cache may not list (a warning per label).
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(_PlainLog(labelOnlyBase=False))
+            axis.set_minor_formatter(_PlainLog(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
         ax.legend(frameon=False, fontsize=8)
     else:
         ax.text(0.5, 0.5, "too few runs (or no spread) to show convergence", ha="center",
