@@ -87,6 +87,28 @@ def test_resume_in_process_extends_and_repeats_nothing(tiny_dict, tmp_path):
         assert n == (4, 4)
 
 
+def test_campaign_stopped_before_its_first_run_starts_again(tiny_dict, tmp_path, monkeypatch):
+    """A campaign that failed before any replication finished (no worker, no cluster) is in
+    the database with nothing done: the same command starts it again without --resume."""
+    import airdefense.campaign.runner as runner
+
+    db = tmp_path / "r.duckdb"
+
+    def no_cluster(*a, **k):
+        raise AirDefenseError("cannot reach the cluster")
+
+    with monkeypatch.context() as m:
+        m.setattr(runner, "_iterate", no_cluster)
+        with pytest.raises(AirDefenseError, match="cannot reach the cluster"):
+            run_campaign(tiny_dict, runs=2, seed=1, db=db)
+    with ResultStore(db) as st:
+        assert st.campaigns().done.tolist() == [0]
+    res = run_campaign(tiny_dict, runs=2, seed=1, db=db)
+    assert len(res.summaries) == 2
+    with ResultStore(db) as st:
+        assert st.campaigns().done.tolist() == [2]
+
+
 def test_not_duckdb_file_is_rejected(tiny_dict, tmp_path):
     """A file that is not DuckDB gets a clear error and is left alone."""
     f = tmp_path / "notes.duckdb"

@@ -92,6 +92,27 @@ def test_sweep_points_equal_campaigns_of_edited_scenarios(tiny_dict, tmp_path):
     pd.testing.assert_frame_equal(again.summaries, s)
 
 
+def test_sweep_point_equal_to_a_campaign_in_the_database_is_its_own(tiny_dict, tmp_path):
+    """A point equal to a standalone campaign already in the database is a new campaign of the
+    sweep (same summaries, another id), listed among the sweep's points; the standalone one is
+    left as it was."""
+    from airdefense.results.store import ResultStore
+
+    db = tmp_path / "s.duckdb"
+    alone = run_campaign(tiny_dict, runs=2, seed=4, db=db, events=False)
+    count = tiny_dict["raid"]["drones"]["count"]
+    sw = run_sweep(tiny_dict, {"raid.drones.count": [count]}, runs=2, seed=4, db=db,
+                   events=False)
+    assert sw.points.campaign_id.tolist() != [alone.campaign_id]
+    pd.testing.assert_frame_equal(sw.campaigns[0].summaries, alone.summaries)
+    with ResultStore(db) as st:
+        pts = st.sweep_points(sw.sweep_id)
+        assert pts.campaign_id.tolist() == sw.points.campaign_id.tolist()
+        camps = st.campaigns().set_index("campaign_id")
+        assert pd.isna(camps.loc[alone.campaign_id, "sweep_id"])
+        assert camps.done.tolist() == [2, 2]
+
+
 def test_resume_sweep_into_foreign_db(tiny_dict, tmp_path):
     """Resuming a sweep into a database of another campaign is a clear error."""
     db = tmp_path / "s.duckdb"

@@ -116,8 +116,12 @@ def campaign_info(sc: Scenario, seed: int, runs: int, tracking: str | None = Non
     shash, cfg_json = scenario_hash(sc)
     import hashlib
 
-    key = json.dumps({"scenario": shash, "seed": int(seed), "tracking": tracking,
-                      "solver": solver}, sort_keys=True)
+    # A sweep's point is a campaign of its own, apart from an equal standalone campaign (or an
+    # equal point of another sweep): each sweep finds its points again when resumed.
+    fields = {"scenario": shash, "seed": int(seed), "tracking": tracking, "solver": solver}
+    if sweep_id is not None:
+        fields["sweep"] = sweep_id
+    key = json.dumps(fields, sort_keys=True)
     chash = hashlib.sha256(key.encode()).hexdigest()
     return CampaignInfo(
         campaign_id=chash[:12], scenario_name=sc.name, scenario_hash=shash,

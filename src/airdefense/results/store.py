@@ -299,8 +299,8 @@ class ResultStore:
         Raises
         ------
         AirDefenseError
-            Without ``resume``, if the campaign is already there; with ``resume``, if the
-            database holds campaigns but none of this scenario and seed.
+            Without ``resume``, if the campaign is already there with some replication done;
+            with ``resume``, if the database holds campaigns but none of this scenario and seed.
         """
         df = self.campaigns()
         mine = df[df.campaign_id == info.campaign_id]
@@ -308,7 +308,9 @@ class ResultStore:
             row = mine.iloc[0]
             if row.campaign_hash != info.campaign_hash:  # pragma: no cover - 48-bit collision
                 raise AirDefenseError(f"{self.path}: campaign id {info.campaign_id} collides")
-            if not resume:
+            # A campaign with nothing done (stopped before its first run: no worker, no
+            # cluster) starts again without --resume.
+            if not resume and int(row.done) > 0:
                 raise AirDefenseError(
                     f"{self.path}: already holds campaign {info.campaign_id} of scenario "
                     f"{info.scenario_name!r} with seed {info.seed} ({int(row.done)} of "
