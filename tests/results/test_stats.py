@@ -79,6 +79,8 @@ def test_proportion_ci_contains_estimate(n, data):
     k = data.draw(st.integers(0, n))
     p, lo, hi = proportion_ci(k, n)
     assert 0.0 <= lo <= p + 1e-12 and p - 1e-12 <= hi <= 1.0
+    # The bound at an edge is the edge itself, not a rounding residue.
+    assert (lo == 0.0) == (k == 0) and (hi == 1.0) == (k == n)
 
 
 def test_describe_table():

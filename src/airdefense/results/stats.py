@@ -95,7 +95,10 @@ def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float, fl
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return p, max(0.0, centre - half), min(1.0, centre + half)
+    # The interval reaches 0 (or 1) exactly at k = 0 (k = n); rounding would leave 5.6e-17.
+    low = 0.0 if k <= 0 else max(0.0, centre - half)
+    high = 1.0 if k >= n else min(1.0, centre + half)
+    return p, low, high
 
 
 def describe(summaries: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
