@@ -170,12 +170,29 @@ def test_other_configurations_track(rng, motion, assoc, filt):
     ("confirm", "4/3", "confirm: must be M/N with 1 <= M <= N <= 62, got '4/3'"),
     ("motion", "zigzag", "motion: must be one of"),
     ("q", "fast", "q: must be a float, got 'fast'"),
+    ("q", True, "q: must be a number, got True"),
+    ("delete_misses", 2.7, "delete_misses: must be an integer, got 2.7"),
+    ("delete_misses", "x", "delete_misses: must be an integer, got 'x'"),
+    ("delete_misses", False, "delete_misses: must be an integer, got False"),
+    ("confirm", 3, "confirm: must be text, got 3"),
+    ("filter", ["ekf"], r"filter: must be text, got \['ekf'\]"),
     ("colour", 1, "colour: unknown setting"),
 ])
 def test_config_rules(key, value, match):
     """Each bad setting is refused naming the field, the rule and the value."""
     with pytest.raises(InputFileError, match=match):
         TrackerConfig.from_dict({key: value}, source="t.yaml")
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("delete_misses", 4.0, 4), ("delete_misses", "5", 5), ("q", 2, 2.0), ("pd", "0.8", 0.8),
+    ("confirm_llr", "-inf", -np.inf), ("clutter_density", "1e-6", 1e-6),
+])
+def test_config_reads_numbers_without_loss(key, value, expected):
+    """Whole floats are integers, numbers written as text (YAML's 1e-6) are read."""
+    cfg = TrackerConfig.from_dict({key: value})
+    got = getattr(cfg, key)
+    assert got == expected and type(got) is type(expected)
 
 
 def test_detections_before_the_step_time_are_placed_in_time(rng):

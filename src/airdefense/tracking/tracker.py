@@ -276,6 +276,35 @@ class MultiTargetTracker:
         return rows
 
 
+def _setting(name: str, value, kind: type, source: str):
+    """A tracker setting of type ``kind`` (float, int or str), converted without loss: a bool is
+    no number, 2.7 no integer, 1 no name (YAML reads ``1e-6`` as text: numbers in text are
+    read)."""
+    from airdefense.errors import InputFileError
+
+    def bad(what: str):
+        return InputFileError(source, f"{name}: must be {what}, got {value!r}")
+
+    if kind is str:
+        if not isinstance(value, str):
+            raise bad("text")
+        return value
+    if isinstance(value, bool):
+        raise bad("a number" if kind is float else "an integer")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise bad("a float" if kind is float else "an integer") from None
+    if not isinstance(value, int | float):
+        raise bad("a float" if kind is float else "an integer")
+    if kind is int:
+        if not float(value).is_integer():
+            raise bad("an integer")
+        return int(value)
+    return float(value)
+
+
 @dataclass
 class TrackerConfig:
     """Settings of the standard tracker (CLI flags and ``tracker.yaml`` keys).
@@ -367,13 +396,7 @@ class TrackerConfig:
                 raise InputFileError(source, f"{k}: unknown setting; known: {sorted(names)}")
         cfg = cls()
         for k, v in d.items():
-            default = getattr(cfg, k)
-            try:
-                v = type(default)(v)
-            except (TypeError, ValueError):
-                raise InputFileError(source, f"{k}: must be a {type(default).__name__}, "
-                                             f"got {v!r}") from None
-            setattr(cfg, k, v)
+            setattr(cfg, k, _setting(k, v, type(getattr(cfg, k)), source))
         cfg.validate(source)
         return cfg
 
