@@ -125,6 +125,34 @@ def test_catalog_key_in_a_wrong_unit_names_the_field(tmp_path, small_scenario_di
         load_scenario(small_scenario_dict)
 
 
+@pytest.mark.parametrize(("field", "value", "pattern"), [
+    ("route", [{"bearing_deg": 80, "range_m": 20000}],
+     r"raid\.bm\.route: a ballistic group flies no route .*got 1 waypoint\(s\)$"),
+    ("route_jitter_m", 500.0, r"raid\.bm\.route_jitter_m: a ballistic group flies no route .*"
+     r"got 500\.0"),
+    ("leg_speed_mps", [900.0], r"raid\.bm\.leg_speed_mps: a ballistic group flies no route"),
+    ("depressed", True, None),  # valid for a ballistic group
+])
+def test_ballistic_group_refuses_route_fields(field, value, pattern, small_scenario_dict):
+    """Route fields of a ballistic group would be ignored: they are refused, naming the field."""
+    small_scenario_dict["raid"]["bm"] = {
+        "preset": "iskander_m", "count": 1, "launch": {"bearing_deg": 90, "range_m": 200000},
+        "target": {"asset": "plant"}, field: value}
+    if pattern is None:
+        load_scenario(small_scenario_dict)
+        return
+    with pytest.raises(ScenarioError, match=pattern):
+        load_scenario(small_scenario_dict)
+
+
+def test_depressed_needs_a_ballistic_group(small_scenario_dict):
+    """A depressed trajectory is for ballistic threats only."""
+    small_scenario_dict["raid"]["drones"]["depressed"] = True
+    with pytest.raises(ScenarioError, match=r"raid\.drones\.depressed: only a ballistic group "
+                                            r"flies a depressed trajectory; .*a drone threat"):
+        load_scenario(small_scenario_dict)
+
+
 def test_yaml_syntax_error_gives_line(tmp_path):
     """A YAML syntax error names the file and the line."""
     f = tmp_path / "bad.yaml"

@@ -190,6 +190,24 @@ def _apply_overrides(
         raise ScenarioError(f"{path}.{err.path}", err.message, source) from None
 
 
+def _check_flight_fields(g, kind: str, gpath: str, source: str | None) -> None:
+    """Refuse the raid-group fields a class of threat does not fly (they would be ignored)."""
+    if kind == "ballistic":
+        given = [(f, v) for f, v in (("route", g.route), ("route_jitter_m", g.route_jitter_m),
+                                     ("leg_speed_mps", g.leg_speed_mps), ("loiter_s", g.loiter_s))
+                 if v]
+        if given:
+            f, v = given[0]
+            v = f"{len(v)} waypoint(s)" if f == "route" else repr(v)
+            raise ScenarioError(
+                f"{gpath}.{f}", f"a ballistic group flies no route (its path is the ballistic "
+                f"arc from launch to target: route, route_jitter_m, leg_speed_mps and loiter_s "
+                f"do not apply), got {v}", source)
+    elif g.depressed:
+        raise ScenarioError(f"{gpath}.depressed", f"only a ballistic group flies a depressed "
+                            f"trajectory; this group's preset is a {kind} threat", source)
+
+
 class _Resolver:
     def __init__(self, cfg: ScenarioConfig, catalog: Catalog, source: str | None) -> None:
         self.cfg = cfg
@@ -328,6 +346,7 @@ class _Resolver:
             else:
                 tidx = -1
                 tenu = self.point(g.target.point)
+            _check_flight_fields(g, tp.kind, gpath, src)
             lenu = self.point(g.launch)
             route = np.array([self.point(w, default_alt_m=tp.cruise_altitude_m) for w in g.route],
                              float).reshape(-1, 3)
