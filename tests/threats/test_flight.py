@@ -51,12 +51,22 @@ def test_wind_changes_ground_speed_leg_by_leg():
     assert leg_speed(0.0) == pytest.approx(np.sqrt(51.0**2 - 10.0**2), rel=1e-3)
 
 
-def test_too_strong_wind_is_an_error():
-    """Wind near the airspeed names the group and the field."""
-    sc = scenario({"d": {"preset": "shahed136", "count": 1, "target": {"asset": "city"},
-                         "launch": {"bearing_deg": 90, "range_m": 60000},
-                         "overrides": {"wind_speed_mps": 50}}})
-    with pytest.raises(ScenarioError, match=r"raid\.d\.overrides\.wind_speed_mps: wind of 50\.0"):
+@pytest.mark.parametrize(("where", "pattern"), [
+    ("overrides", r"raid\.d\.overrides\.wind_speed_mps: wind of 50\.0 m/s must be below 90% of the "
+                  r"airspeed \(51\.0 m/s\) of raid group 'd'"),
+    ("scenario", r"wind\.speed_mps: wind of 50\.0 m/s must be below 90% of the airspeed "
+                 r"\(51\.0 m/s\) of raid group 'd'"),
+])
+def test_too_strong_wind_is_an_error(where, pattern):
+    """Wind near the airspeed names the group and the field it comes from: the group's
+    preset override or the scenario's wind."""
+    group = {"preset": "shahed136", "count": 1, "target": {"asset": "city"},
+             "launch": {"bearing_deg": 90, "range_m": 60000}}
+    if where == "overrides":
+        sc = scenario({"d": {**group, "overrides": {"wind_speed_mps": 50}}})
+    else:
+        sc = scenario({"d": group}, wind={"speed_mps": 50, "from_deg": 0})
+    with pytest.raises(ScenarioError, match=pattern):
         build_threats(sc, np.random.default_rng(0))
 
 

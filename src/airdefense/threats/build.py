@@ -133,6 +133,7 @@ def build_threats(
                 route=route, nominal_route=g.route_enu, nominal_aim=g.target_enu,
                 launch_t=launch_t, leg_speed_mps=getattr(g, "leg_speed_mps", None),
                 loiter_s=float(p.loiter_s if loiter is None else loiter), wind_enu_mps=wind,
+                wind_field=None if scen_wind is None else "wind.speed_mps",
             )
             traj = fly_route_group(rg, _PROFILES[p.kind](p), radius, terrain, frame_alt)
             routes.append((rows, traj))

@@ -80,6 +80,8 @@ class RouteGroup:
         Loiter time at the last route waypoint, s (rounded to whole orbits).
     wind_enu_mps : ndarray of shape (2,)
         Steady wind (east, north), m/s.
+    wind_field : str, default "raid.<name>.overrides.wind_speed_mps"
+        The scenario field the wind comes from (named by a wind error).
     """
 
     name: str
@@ -94,6 +96,7 @@ class RouteGroup:
     leg_speed_mps: np.ndarray | None
     loiter_s: float
     wind_enu_mps: np.ndarray
+    wind_field: str | None = None
 
 
 def _ground_speed(u: np.ndarray, va: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -155,9 +158,9 @@ def fly_route_group(
     w = np.asarray(g.wind_enu_mps, float)
     wmag = float(np.hypot(*w))
     if wmag >= 0.9 * va.min():
-        raise ScenarioError(f"{path}.overrides.wind_speed_mps",
+        raise ScenarioError(g.wind_field or f"{path}.overrides.wind_speed_mps",
                             f"wind of {wmag:.1f} m/s must be below 90% of the airspeed "
-                            f"({va.min():.1f} m/s)")
+                            f"({va.min():.1f} m/s) of raid group {g.name!r}")
     if g.loiter_s > 0 and r == 0:
         raise ScenarioError(f"{path}.route", f"loiter_s = {g.loiter_s:g} s needs at least one "
                             "route waypoint to orbit; the route is empty")
