@@ -146,3 +146,15 @@ def test_set_cues_ignores_false_tracks_and_checks_radars():
     net.scan(1.0, _ring(3, 5e3, 9e3, 500.0, 1), np.ones(3), np.ones(3, bool),
              np.random.default_rng(0))
     assert net.cue.shape == (2, 3) and not net.cue.any()
+
+
+def test_catalog_illuminator_is_cued():
+    """The catalog's HAWK illuminator is a cued radar: no search cells, tracks as electronic
+    (capacity within its time budget)."""
+    u = unit("hawk_hpi")
+    assert u.preset.scan == "cued" and u.preset.role == "fire_control"
+    net = RadarNetwork([u], FRAME)
+    assert net.cued.tolist() == [True] and net.false_alarm_cells().tolist() == [0.0]
+    p = u.preset
+    budget = int(np.floor(p.track_budget_fraction * p.track_revisit_s / p.track_dwell_s))
+    assert net.capacity.tolist() == [min(p.max_tracks, budget)]
