@@ -41,8 +41,10 @@ def build(seed: int = 0):
     units = []
     for i, name in enumerate(names):
         b = 2 * np.pi * i / N_RADARS
-        p = cat.sensors[name].model_copy(update={"boresight_deg": float(np.degrees(b)),
-                                                 "max_tracks": 10_000})
+        upd = {"boresight_deg": float(np.degrees(b)), "max_tracks": 10_000}
+        if name == "hawk_hpi":  # searching, as before it became cued: comparable figures
+            upd["scan"] = "electronic"
+        p = cat.sensors[name].model_copy(update=upd)
         enu = frame.surface_point(20e3 * np.sin(b), 20e3 * np.cos(b), 0.0)
         units.append(SensorUnit(name=f"r{i}", battery=i, preset_name=name, preset=p, enu=enu))
     r = rng.uniform(2e3, 100e3, N_TARGETS)

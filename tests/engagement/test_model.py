@@ -297,3 +297,20 @@ def test_geometry_predicts_each_track_by_its_inferred_class(scenario, rng, given
             if key in want:
                 np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-6)
         assert (got["pk"] > 0).any() and got["inside"].any()
+
+
+def test_guided_targets_are_the_active_radar_guided_rounds_with_a_threat(eng):
+    """guided_targets lists (fire-control radar, target) of the active command, semi-active
+    and track-via-missile rounds aimed at a threat, in id order; nothing once none is active."""
+    assert [a.tolist() for a in eng.guided_targets()] == [[], []]
+    rounds = [("command", 1, 3), ("active", 0, 4), ("semi_active", 0, 5),
+              ("track_via_missile", 0, -1), ("track_via_missile", 0, 6), ("command", 1, 7)]
+    for guidance, fc, target in rounds:
+        eng.icpt.launch(pos=np.zeros(3), aim=np.ones(3), speed=500.0, target=target, track=0,
+                        launcher=0, battery=0, fire_control=fc, pk=0.8, guidance=guidance,
+                        t=0.0, max_tof=60.0)
+    eng.icpt.active[5] = False  # ended
+    fc, tg = eng.guided_targets()
+    assert fc.tolist() == [1, 0, 0] and tg.tolist() == [3, 5, 6]
+    eng.icpt.active[:6] = False
+    assert [a.tolist() for a in eng.guided_targets()] == [[], []]

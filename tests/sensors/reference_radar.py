@@ -123,8 +123,9 @@ def _network_class():
         def _ref_sweep_rate(self) -> np.ndarray:
             n_tr = self.tracked.sum(axis=1) if self.tracked.size else np.zeros(len(self))
             occ = n_tr * self.dwell_s / self.revisit_s
-            occ = np.where(self.electronic, np.minimum(occ, self.budget), 0.0)
-            return (1.0 - occ) / self.period_s
+            occ = np.where(self._steered, np.minimum(occ, self.budget), 0.0)
+            # A cued radar does not search: no sweep.
+            return np.where(self.cued, 0.0, (1.0 - occ) / self.period_s)
 
         def _scan(self, t, states, rcs_table, aspect, alive, rng, launch_s=None):
             if len(self) == 0:
@@ -179,7 +180,10 @@ def _network_class():
                 cov.max_elevation_rad - cov.min_elevation_rad, self.max_rdot, self.threshold,
             ]).reshape(10, k)
             self._any_sector = bool((~cov.full_circle).any())
-            self._any_electronic = bool(self.electronic.any())
+            # Electronic and cued radars revisit their held targets (track dwells and budget).
+            self._steered = self.electronic | self.cued
+            self._any_electronic = bool(self._steered.any())
+            self._any_cued = bool(self.cued.any())
             # Resolution cells as one int64 key (radar, range gate, azimuth beam, elevation beam):
             # bounds of each index over covered looks, so the key orders cells lexicographically.
             self._ref_cells = None
@@ -192,12 +196,13 @@ def _network_class():
                     self._ref_cells = (n_r, n_a, n_e)
 
         def _search_looks(self, t: float, allow: np.ndarray, states: np.ndarray, rate: np.ndarray,
-                          phase_new: np.ndarray):
+                          phase_new: np.ndarray, acquire: np.ndarray | None = None):
             """Pairs the search sweep passes in (t_last, t], with their look times.
 
             Every radar against every target in one (n_radars, n) pass, kept where ``allow``
-            (active radar, alive target not held in track by an electronic radar); pairs come out
-            radar by radar, targets in index order.
+            (active searching radar, alive target not held in track by an electronic radar);
+            with the cued radars' acquisition looks at ``t`` where ``acquire`` (n_radars, n);
+            pairs come out radar by radar, targets in index order.
             """
             ant = self.enu
             d0 = states[:, 0] - ant[:, 0, None]
@@ -212,13 +217,17 @@ def _network_class():
             tau = t - y / rate[:, None]
             ok = (tau > self.t_last[:, None]) & (f <= 1.0)
             ok &= allow
+            if acquire is not None:
+                tau = np.where(acquire, t, tau)
+                ok |= acquire
             ri, ci = np.nonzero(ok)
             return ri, ci, tau[ok]
 
         def _track_looks(self, t: float, active: np.ndarray):
-            """Track revisits of electronic radars falling due by t (tracked targets are alive)."""
+            """Track revisits of electronic and cued radars falling due by t (tracked targets are
+            alive, and cued)."""
             due = self.tracked & (self.next_look_s <= t)
-            due &= (active & self.electronic)[:, None]
+            due &= (active & self._steered)[:, None]
             ri, ci = np.nonzero(due)
             if ri.size:
                 tau = np.minimum(np.maximum(self.next_look_s[ri, ci], self.t_last[ri]), t)
@@ -266,9 +275,12 @@ def _network_class():
             n = states.shape[0]
             self._ensure_targets(n)
             k = len(self)
-            # Stopped radars lose their tracks; dead targets leave every track table.
+            # Stopped radars lose their tracks; dead targets leave every track table, and targets
+            # no longer cued the tables of cued radars.
             tracked = self.tracked
             tracked &= self.operational[:, None] & alive
+            if self._any_cued:
+                tracked &= self.cue | ~self.cued[:, None]
             dt = np.maximum(t - self.t_last, 0.0)
             rate = self._ref_sweep_rate()
             swept = rate * dt
@@ -279,8 +291,12 @@ def _network_class():
                 # Electronic radars revisit their held targets in track, not in search.
                 allow = active[:, None] & alive
                 if self._any_electronic:
-                    allow &= ~(tracked & self.electronic[:, None])
-                ri, ci, tau = self._search_looks(t, allow, states, rate, phase_new)
+                    allow &= ~(tracked & self._steered[:, None])
+                acquire = None
+                if self._any_cued:  # cued radars: no search, a look at each new cue
+                    acquire = allow & self.cued[:, None] & self.cue
+                    allow &= ~self.cued[:, None]
+                ri, ci, tau = self._search_looks(t, allow, states, rate, phase_new, acquire)
                 if self._any_electronic and tracked.any():
                     k_r, k_c, k_t = self._track_looks(t, active)
                     if k_r.size:

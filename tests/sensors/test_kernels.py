@@ -44,13 +44,26 @@ def _units(case):
     if case == "swerling":  # one gamma shape per radar: the per-look gamma path
         return [unit("tor_m2_radar", swerling=sw, max_tracks=40, pfa=1e-6, east=300.0 * i)
                 for i, sw in enumerate((0, 1, 3))]
-    return [
+    units = [
         unit("tor_m2_radar", max_tracks=6, pfa=1e-5, range_resolution_m=400.0,
              beamwidth_deg=4.0),
         unit("mpq65", east=3e3, boresight_deg=60.0, track_revisit_s=0.5, pfa=1e-6),
         unit("hawk_par", north=2e3, azimuth_sector_deg=120.0, boresight_deg=200.0, pfa=1e-6),
-        unit("hawk_hpi", north=-2e3, max_tracks=2),
+        unit("hawk_hpi", north=-2e3, max_tracks=2, scan="electronic"),
     ]
+    if case == "cued":  # two cued radars between the others (one in a sector, slower revisits)
+        units[2:2] = [unit("hawk_hpi", east=-3e3, max_tracks=2, pfa=1e-4, scan="cued"),
+                      unit("hawk_hpi", east=4e3, north=4e3, azimuth_sector_deg=120.0,
+                           boresight_deg=30.0, track_revisit_s=1.0, swerling=3, scan="cued")]
+    return units
+
+
+def _cues(k, n):
+    """(radar, target) cues of call ``k`` for the "cued" case: sets that change every few calls,
+    with targets that die (see the alive pattern), a false track's -1 and one out of range."""
+    a = [(k // 4) % n, (k // 4 + 17) % n, (k // 6 + 40) % n, -1, n + 3]
+    b = [(k // 3 + 5) % n, 60 + (k % 2), (k // 5) % n]
+    return np.array([2] * len(a) + [3] * len(b)), np.array(a + b)
 
 
 def _raid(seed, n=90):
@@ -64,9 +77,11 @@ def _raid(seed, n=90):
     return st_
 
 
-@pytest.mark.parametrize("case", ["mixed", "swerling", "terrain", "table", "fine_cells"])
+@pytest.mark.parametrize("case",
+                         ["mixed", "swerling", "terrain", "table", "fine_cells", "cued"])
 def test_scan_matches_numpy_reference(case):
-    """Scans give the reference's detections, track tables and random-number streams."""
+    """Scans give the reference's detections, track tables and random-number streams (cued
+    radars too, with cues that change between calls)."""
     units = _units(case)
     terrain = _ridge_terrain(400.0) if case == "terrain" else None
     net = RadarNetwork(units, FRAME, terrain)
@@ -79,6 +94,7 @@ def test_scan_matches_numpy_reference(case):
     rcs = g.uniform(0.05, 3.0, (len(units), n)) if case == "table" else g.uniform(0.05, 3.0, n)
     ra, rb = np.random.default_rng(21), np.random.default_rng(21)
     n_det = 0
+    cued_hits = []
     for k in range(1, 31):
         t = 0.5 * k
         alive = np.ones(n, bool)
@@ -89,16 +105,30 @@ def test_scan_matches_numpy_reference(case):
             net.operational[1] = ref.operational[1] = True
         x = st_.copy()
         x[:, :3] += st_[:, 3:] * t
+        if case == "cued":
+            cr, cc = _cues(k, n)
+            net.set_cues(cr, cc, n_targets=n)
+            ref.set_cues(cr, cc, n_targets=n)
+            cued_now = net.cue.copy()
         da = net.scan(t, x, rcs, alive, ra)
         db = ref.scan(t, x, rcs, alive, rb)
         assert_same_detections(da, db)
         assert_same_state(net, ref)
         assert ra.bit_generator.state == rb.bit_generator.state
         n_det += int((da.truth_id >= 0).sum())
+        if case == "cued":  # cued radars report only live targets they are cued on
+            mine = np.flatnonzero(net.cued[da.sensor])
+            assert (da.truth_id[mine] >= 0).all()
+            assert cued_now[da.sensor[mine], da.truth_id[mine]].all()
+            assert alive[da.truth_id[mine]].all()
+            assert not (net.tracked & ~cued_now)[net.cued].any()
+            cued_hits.append(mine.size)
     s = net.stats
     assert n_det > 100 and s["false_alarms"] > 0
-    if case in ("mixed", "fine_cells"):
+    if case in ("mixed", "fine_cells", "cued"):
         assert s["merged"] > 0 and s["dropped_capacity"] > 0
+    if case == "cued":
+        assert sum(cued_hits) > 30
 
 
 def test_step_with_aspect_rcs_matches_numpy_reference():

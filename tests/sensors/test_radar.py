@@ -329,7 +329,7 @@ def test_step_equals_scan_with_aspect_rcs_and_launch_filter():
     from airdefense.threats.rcs import aspect_rcs_m2
 
     units = [unit("tor_m2_radar", max_tracks=6), unit("mpq65", east=3e3, boresight_deg=60.0),
-             unit("hawk_hpi", north=-2e3, max_tracks=2)]
+             unit("hawk_hpi", north=-2e3, max_tracks=2, scan="electronic")]
     g = np.random.default_rng(5)
     n = 120
     st_ = targets(g.uniform(-30e3, 30e3, n), g.uniform(-30e3, 30e3, n), g.uniform(50, 6e3, n))

@@ -105,6 +105,22 @@ def test_scalar_gamma_loop_equals_numpy_forms():
             assert a.bit_generator.state == b.bit_generator.state
 
 
+@pytest.mark.parametrize("bitgen", [np.random.PCG64, np.random.Philox, np.random.SFC64,
+                                    np.random.MT19937])
+def test_poisson_of_zero_draws_nothing(bitgen):
+    """A Poisson count of mean 0 (a cued radar's false alarms, or an idle radar's) is 0 and
+    leaves the generator as it was, in a kernel as in NumPy."""
+    for seed in range(5):
+        a, b = np.random.Generator(bitgen(seed)), np.random.Generator(bitgen(seed))
+        counts = _draws_by_pointers(K.generator_pointers(a), np.ones(0), np.ones(0), 0,
+                                    np.zeros(100))[3]
+        assert counts.tolist() == [0] * 100
+        assert _same_state(a, b)
+        assert [b.poisson(0.0) for _ in range(10)] == [0] * 10
+        assert _same_state(a, b)
+        assert a.random() == b.random()
+
+
 def test_generator_rejects_float_pointers():
     """generator() takes the uintp array of generator_pointers only."""
     with pytest.raises(numba.core.errors.TypingError, match="generator"):

@@ -16,7 +16,7 @@ from airdefense.sensors.radar import RadarNetwork
 from tests.sensors.test_radar import FRAME, targets, unit
 
 UNITS = [unit("tor_m2_radar", max_tracks=6), unit("mpq65", east=3e3, boresight_deg=60.0),
-         unit("hawk_hpi", north=-2e3, max_tracks=2)]
+         unit("hawk_hpi", north=-2e3, max_tracks=2, scan="electronic")]
 FIELDS = ("time_s", "sensor", "z", "R", "sensor_enu", "snr_db", "truth_id")
 
 

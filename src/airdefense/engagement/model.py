@@ -69,6 +69,28 @@ class Engagement:
         """Ids of interceptors in flight, shape (f,)."""
         return self.icpt.in_flight()
 
+    def guided_targets(self) -> tuple[np.ndarray, np.ndarray]:
+        """Fire-control radar and target of each active radar-guided round with a target.
+
+        The rounds that need their fire-control radar to the end (command, semi-active and
+        track-via-missile guidance), flying or waiting on their launcher, and aimed at a
+        threat (``target >= 0``: a round fired at a false track has none); in id order. The
+        simulation cues its cued radars on these pairs.
+
+        Returns
+        -------
+        fire_control : ndarray of shape (g,), int64
+            Sensor index of each round's fire-control radar.
+        target : ndarray of shape (g,), int64
+            Truth index of its target.
+        """
+        ic = self.icpt
+        if not ic.any_active():
+            return _NO_GUIDED
+        n = ic.n
+        i = np.flatnonzero(ic.active[:n] & ic.command[:n] & (ic.target[:n] >= 0))
+        return ic.fire_control[i], ic.target[i]
+
     def channels_free(self, sensor_ok: np.ndarray) -> np.ndarray:
         """Free guidance channels per radar, shape (S,); -1 where a radar has no channel limit."""
         ic = self.icpt
@@ -373,6 +395,9 @@ class Engagement:
 
 #: The track arguments of a step without a track picture.
 _NO_TRACK_ID = np.zeros(0, np.int64)
+_NO_GUIDED = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # guided_targets of no round
+for _a in _NO_GUIDED:
+    _a.flags.writeable = False
 _NO_TRACK_X = np.zeros((0, 6))
 
 

@@ -73,7 +73,7 @@ G_ALT = 18  # altitude of the frame's sphere above mean sea level, m
 G_N = 19
 
 # Radar constants, columns of ``rc`` after the ``geo`` columns.
-RC_ELECTRONIC = G_N + 0  # 1.0 for an electronically steered radar
+RC_ELECTRONIC = G_N + 0  # 1.0 for an electronically steered radar (cued radars too)
 RC_PERIOD = G_N + 1  # scan period, s
 RC_DWELL = G_N + 2  # track dwell, s
 RC_REVISIT = G_N + 3  # track revisit, s
@@ -98,14 +98,15 @@ RC_NOISE_FLOOR = G_N + 21  # smallest sigma scale
 RC_SIGMA = G_N + 22  # 4 columns: sigmas of range (m), azimuth, elevation (rad), range rate (m/s, NaN)
 RC_GAMMA_SHAPE = G_N + 26  # gamma shape of the fluctuation draw (1: Swerling 1, else 2)
 RC_GAMMA_SCALE = G_N + 27  # its scale, 1 / shape
+RC_CUED = G_N + 28  # 1.0 for a cued radar (no search: looks only where cued; see scan_looks)
 # The radar's sweep, columns of ``rc`` too.
-RC_PHASE = G_N + 28  # fraction of the current sweep done, [0, 1)
-RC_T_LAST = G_N + 29  # end of the previous call, s
-SW_RATE = G_N + 30  # sweeps per second (this call's, written by scan_looks)
-SW_FRAC = G_N + 31  # fraction of a sweep done in the call (0 if the radar made no look)
-SW_PHASE = G_N + 32  # sweep phase at the end of the call
-SW_LAM = G_N + 33  # mean number of false alarms in the call
-RC_N = G_N + 34
+RC_PHASE = G_N + 29  # fraction of the current sweep done, [0, 1)
+RC_T_LAST = G_N + 30  # end of the previous call, s
+SW_RATE = G_N + 31  # sweeps per second (this call's, written by scan_looks)
+SW_FRAC = G_N + 32  # fraction of a sweep done in the call (0 if the radar made no look)
+SW_PHASE = G_N + 33  # sweep phase at the end of the call
+SW_LAM = G_N + 34  # mean number of false alarms in the call
+RC_N = G_N + 35
 
 # Looks, columns of ``wf`` and ``wi`` (written by scan_looks).
 LF_TAU = 0  # look time, s
@@ -315,7 +316,10 @@ def _occupancy(rc, i, n_tracked):
 
 @_jit
 def _sweep_rate(rc, i, n_tracked):
-    """Sweeps per second of radar ``i`` (electronic frames stretch with the track load)."""
+    """Sweeps per second of radar ``i`` (electronic frames stretch with the track load; 0 for a
+    cued radar, which does not search)."""
+    if rc[i, RC_CUED] != 0.0:
+        return 0.0
     return (1.0 - _occupancy(rc, i, n_tracked)) / rc[i, RC_PERIOD]
 
 
@@ -407,14 +411,20 @@ def occupancy(rc, tracked, rate):
 
 @_jit
 def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational, tracked,
-               next_look, wf, wi):
+               next_look, cue, wf, wi):
     """Looks of every radar in ``(t_last, t]``, with their geometry and mean SNR.
 
-    Clears track-table entries of stopped radars and dead targets, sets the call's sweep
-    (``SW_*`` columns of ``rc``: rate, swept fraction, new phase, mean false alarms), writes
-    the looks (search looks radar by radar in target order, then the track revisits of
-    electronic radars falling due, whose next revisit is booked) into the ``LF_*``/``LI_*``
-    columns of ``wf``/``wi`` and returns their number.
+    Clears track-table entries of stopped radars, dead targets and (cued radars) targets no
+    longer cued, sets the call's sweep (``SW_*`` columns of ``rc``: rate, swept fraction, new
+    phase, mean false alarms; all but the phase 0 for a cued radar), writes the looks (radar by
+    radar in target order: the search looks of a searching radar, the acquisition looks of a
+    cued radar; then the track revisits of electronic and cued radars falling due, whose next
+    revisit is booked) into the ``LF_*``/``LI_*`` columns of ``wf``/``wi`` and returns their
+    number.
+
+    A cued radar (``RC_CUED``) does not search: it looks once at ``t`` at each alive target
+    it is cued on (``cue`` (n_radars, n) bool; read for cued radars only) and does not hold,
+    and revisits the targets it holds like an electronic radar.
 
     The RCS of a look is the aspect RCS from ``front, side, tail`` (n,) when ``aspect``, else
     ``rcs_table[radar, target]`` (one row: the same for every radar).
@@ -428,9 +438,10 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
     active = np.zeros(k, np.bool_)
     for i in range(k):
         n_tr = 0
+        cued = rc[i, RC_CUED] != 0.0
         for c in range(n):
             if tracked[i, c]:
-                if operational[i] and alive[c]:
+                if operational[i] and alive[c] and (not cued or cue[i, c]):
                     n_tr += 1
                 else:
                     tracked[i, c] = False
@@ -446,9 +457,18 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
     m = 0
     if any_alive:
         # Search: the sweep passes the target's azimuth (at t; a target moves a few milliradians
-        # at most while the beam crosses it). Electronic radars revisit held targets in track.
+        # at most while the beam crosses it). Electronic and cued radars revisit held targets
+        # in track.
         for i in range(k):
             if not active[i]:
+                continue
+            if rc[i, RC_CUED] != 0.0:  # no search: an acquisition look at each new cue
+                for c in range(n):
+                    if alive[c] and cue[i, c] and not tracked[i, c]:
+                        wf[m, LF_TAU] = t
+                        wi[m, LI_RADAR] = i
+                        wi[m, LI_TARGET] = c
+                        m += 1
                 continue
             electronic = rc[i, RC_ELECTRONIC] != 0.0
             ax = rc[i, G_ANT]
@@ -863,7 +883,7 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
 
 @_jit
 def scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
-                 tracked, next_look, cell_sizes, wf, wi, rng_ptrs):
+                 tracked, next_look, cue, cell_sizes, wf, wi, rng_ptrs):
     """First half of a scan: looks, fluctuation, merged returns and detector decisions.
 
     :func:`scan_looks`, then one fluctuation draw per look (``rng.gamma(shape, scale)`` with
@@ -881,7 +901,7 @@ def scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc, ope
     """
     rng = generator(rng_ptrs)
     m = scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
-                   tracked, next_look, wf, wi)
+                   tracked, next_look, cue, wf, wi)
     nr = 0
     merged = 0
     hits = 0
@@ -904,7 +924,8 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
 
     :func:`update_tracks` (when there are returns), four standard normals per reported return
     (``(reported, 4)``), one Poisson count of false alarms per radar in radar order
-    (``rng.poisson(lam)``, scalar), four uniforms (``(total, 4)``) and one standard
+    (``rng.poisson(lam)``, scalar; a mean of 0, as for a cued radar or one that made no look,
+    draws no number, as in NumPy), four uniforms (``(total, 4)``) and one standard
     exponential per alarm, :func:`false_alarms`, four standard normals per alarm kept
     (``(kept, 4)``), then :func:`measure` (which ends the call). Random numbers as in
     :func:`scan_returns`. Adds the call's looks ``m``, reported returns, false alarms, looks
@@ -950,7 +971,7 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
 
 @_jit
 def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, operational,
-         tracked, misses, next_look, cell_sizes, wf, wi, reported, counts, rng_ptrs):
+         tracked, misses, next_look, cue, cell_sizes, wf, wi, reported, counts, rng_ptrs):
     """A whole scan without terrain in one call: :func:`scan_returns` then :func:`scan_report`.
 
     Draws its random numbers from the caller's generator (see :func:`scan_returns`), in this
@@ -961,7 +982,7 @@ def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, ope
     Returns measure's seven arrays.
     """
     m, nr, merged, _ = scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc,
-                                    operational, tracked, next_look, cell_sizes, wf, wi,
+                                    operational, tracked, next_look, cue, cell_sizes, wf, wi,
                                     rng_ptrs)
     return scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next_look,
                        wf, wi, reported, counts, rng_ptrs)

@@ -18,10 +18,15 @@ class RadarPreset(StrictModel):
     ``ref_snr_db`` (radar equation, R^-4 scaling), or, when ``power_aperture_wm2`` is given, the
     SNR the search radar equation gives there. The measurement sigmas hold at the reference SNR
     and scale as ``sqrt(SNR_ref / SNR)`` (never below ``noise_floor_fraction`` of themselves).
+
+    ``scan``: ``rotating`` (a sweep every ``scan_period_s``), ``electronic`` (a search frame
+    every ``scan_period_s`` plus track revisits) or ``cued`` (no search: a fire-control radar
+    that looks only at the targets it is cued on, then revisits them as an electronic radar;
+    see :mod:`airdefense.sensors.radar`).
     """
 
     role: Literal["search", "fire_control", "multifunction"]
-    scan: Literal["rotating", "electronic"]
+    scan: Literal["rotating", "electronic", "cued"]
     description: str = ""
     source: str = Field(min_length=1)
     unit_cost: float = Field(ge=0)
@@ -38,7 +43,8 @@ class RadarPreset(StrictModel):
     azimuth_sector_deg: float = Field(default=360.0, gt=0, le=360)
     boresight_deg: float = Field(default=0.0, ge=-360, le=360)
     antenna_height_m: float = Field(default=5.0, ge=0)
-    scan_period_s: float = Field(gt=0, description="revisit (rotating) or search frame time")
+    scan_period_s: float = Field(
+        gt=0, description="revisit (rotating) or search frame time (unused when cued)")
     max_tracks: int = Field(default=100, ge=1)
     guidance_channels: int = Field(default=0, ge=0, description="missiles guided at once")
     range_sigma_m: float = Field(default=15.0, gt=0)
@@ -55,10 +61,13 @@ class RadarPreset(StrictModel):
                     "equation sets the reference SNR at ref_range_m")
     system_temp_k: float = Field(default=500.0, gt=0, description="system noise temperature")
     min_altitude_m: float = Field(default=-500.0, description="lowest target altitude (MSL)")
-    track_revisit_s: float = Field(default=0.5, gt=0, description="electronic: track update")
-    track_dwell_s: float = Field(default=0.002, gt=0, description="electronic: time per track look")
+    track_revisit_s: float = Field(default=0.5, gt=0,
+                                   description="electronic or cued: track update")
+    track_dwell_s: float = Field(default=0.002, gt=0,
+                                 description="electronic or cued: time per track look")
     track_budget_fraction: float = Field(
-        default=0.5, gt=0, lt=1, description="electronic: most of the radar time spent on tracks")
+        default=0.5, gt=0, lt=1,
+        description="electronic or cued: most of the radar time spent on tracks")
     track_drop_misses: int = Field(default=3, ge=1, description="misses in a row that drop a track")
     noise_floor_fraction: float = Field(
         default=0.1, gt=0, le=1,

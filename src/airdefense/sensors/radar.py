@@ -11,8 +11,14 @@ fell in that interval:
   across the sector) and revisit held tracks every ``track_revisit_s``. Track dwells
   (``track_dwell_s`` each) take radar time, at most ``track_budget_fraction`` of it, and the search
   frame stretches by ``1 / (1 - track occupancy)``.
-* Each radar holds at most ``max_tracks`` targets (electronic radars also as many as the time
-  budget allows). A detected target enters a free slot; when none is free its detection is not
+* **Cued** radars (``scan: cued``; fire-control radars such as a CW illuminator) do not search:
+  they look only at the targets they are cued on (:meth:`RadarNetwork.set_cues`; the simulation
+  cues a fire-control radar on the targets of the radar-guided rounds it guides). A cued,
+  alive target not yet held gets one acquisition look per call, at the call's time; once held
+  it is revisited every ``track_revisit_s`` as by an electronic radar (same dwells, budget and
+  capacity), and it is dropped when it is no longer cued. No search means no false alarms.
+* Each radar holds at most ``max_tracks`` targets (electronic and cued radars also as many as
+  the time budget allows). A detected target enters a free slot; when none is free its detection is not
   reported. A held target is dropped after ``track_drop_misses`` missed looks in a row or when it
   is no longer alive. Track slots follow the truth index: a stand-in for the radar's own
   association, never reported (``Detections.truth_id`` is for metrics only).
@@ -90,6 +96,12 @@ class RadarNetwork:
 
     Attributes
     ----------
+    electronic, cued : ndarray of shape (n_radars,), bool
+        Radars with ``scan: electronic``, and those with ``scan: cued`` (see the module
+        docstring).
+    cue : ndarray of shape (n_radars, n_targets), bool
+        Targets each radar is cued on (:meth:`set_cues`; read for cued radars only; sized and
+        cleared with the track tables).
     operational : ndarray of shape (n_radars,), bool
         Radars that work; the simulation clears entries when a radar is destroyed or its
         battery is disabled (in place, or through :meth:`set_operational`).
@@ -118,6 +130,8 @@ class RadarNetwork:
         self.coverage = Coverage(p, site, frame, terrain)
         self.enu = self.coverage.antenna_enu
         self.electronic = np.array([q.scan == "electronic" for q in p], bool)
+        self.cued = np.array([q.scan == "cued" for q in p], bool)
+        steered = self.electronic | self.cued  # track dwells, budget and revisits
         self.period_s = np.array([q.scan_period_s for q in p], float)
         self.ref_range_m = np.array([q.ref_range_m for q in p], float)
         self.ref_rcs_m2 = np.array([q.ref_rcs_m2 for q in p], float)
@@ -144,11 +158,12 @@ class RadarNetwork:
         budget_tracks = np.floor(self.budget * self.revisit_s / self.dwell_s).astype(int)
         cap = np.array([q.max_tracks for q in p], int)
         #: Most targets each radar can hold in track, shape (n_radars,).
-        self.capacity = np.where(self.electronic, np.minimum(cap, budget_tracks), cap)
+        self.capacity = np.where(steered, np.minimum(cap, budget_tracks), cap)
         cov = self.coverage
-        # The sweep covers the full circle (rotating) or the sector (electronic search).
-        self.sweep_rad = np.where(self.electronic, cov.sector_rad, _TWO_PI)
-        self.sweep_start = np.where(self.electronic, cov.boresight_rad - 0.5 * cov.sector_rad,
+        # The sweep covers the full circle (rotating) or the sector (electronic search; a cued
+        # radar makes none).
+        self.sweep_rad = np.where(steered, cov.sector_rad, _TWO_PI)
+        self.sweep_start = np.where(steered, cov.boresight_rad - 0.5 * cov.sector_rad,
                                     cov.boresight_rad)
         self.operational = np.ones(n, bool)
         self._counts = np.zeros(K.ST_N, np.int64)  # the running counts (see stats)
@@ -194,6 +209,7 @@ class RadarNetwork:
             self.reported = np.zeros((k, n), bool)
             self.misses = np.zeros((k, n), np.int64)
             self.next_look_s = np.full((k, n), np.inf)
+            self.cue = np.zeros((k, n), bool)
             # At most one look (search or track revisit) per radar-target pair and call; looks
             # and returns side by side in one float and one integer array (see K.scan_looks).
             self._wf = np.empty((k * n, K.WF_N))
@@ -202,24 +218,69 @@ class RadarNetwork:
             self._look_f, self._ret_f = self._wf[:, :K.LF_N], self._wf[:, K.LF_N:]
             self._look_i, self._ret_i = self._wi[:, :K.LI_N], self._wi[:, K.LI_N:]
 
+    def set_cues(self, radar, target, *, n_targets: int | None = None) -> None:
+        """Cue radars on targets: the pairs ``(radar[j], target[j])``, every other pair uncued.
+
+        A cued radar (``cued``) looks only at the alive targets it is cued on (see the module
+        docstring) and drops a held target once it is no longer cued; the other radars ignore
+        their cues. The cues hold until the next call (or until the track tables are resized).
+
+        Parameters
+        ----------
+        radar : array_like of int, shape (c,)
+            Radar index of each pair, in ``[0, n_radars)``.
+        target : array_like of int, shape (c,)
+            Target index of each pair (rows of the scans' states). A negative target (e.g. the
+            -1 of a round fired at a false track) or one beyond the track tables is ignored.
+        n_targets : int, optional
+            Number of targets of the coming scans: when the track tables hold another number
+            (a scan would resize and clear them, cues included), they are resized first. By
+            default they keep their size.
+
+        Raises
+        ------
+        ValueError
+            If ``radar`` and ``target`` differ in length.
+        IndexError
+            If a radar index is out of range.
+        """
+        r = np.asarray(radar, np.int64).reshape(-1)
+        c = np.asarray(target, np.int64).reshape(-1)
+        if r.size != c.size:
+            raise ValueError(f"radar and target must have the same length, got {r.size} and "
+                             f"{c.size}")
+        k = len(self)
+        if r.size and (r.min() < 0 or r.max() >= k):
+            bad = r[(r < 0) | (r >= k)][0]
+            raise IndexError(f"radar index {bad} is out of range for {k} radars")
+        if n_targets is not None and self.tracked.shape[1] != n_targets:
+            self._ensure_targets(int(n_targets))
+        ok = (c >= 0) & (c < self.cue.shape[1])
+        self.cue[:] = False
+        self.cue[r[ok], c[ok]] = True
+
     def occupancy(self) -> np.ndarray:
-        """Fraction of each electronic radar's time spent on track dwells, shape (n_radars,)."""
+        """Fraction of each electronic or cued radar's time spent on track dwells (0 for a
+        rotating radar), shape (n_radars,)."""
         return K.occupancy(self._rc, self.tracked, False)
 
     def sweep_rate(self) -> np.ndarray:
-        """Sweeps per second of each radar now (electronic frames stretch with track load)."""
+        """Sweeps per second of each radar now (electronic frames stretch with track load; 0
+        for a cued radar, which does not search), shape (n_radars,)."""
         return K.occupancy(self._rc, self.tracked, True)
 
     def false_alarm_cells(self) -> np.ndarray:
-        """Resolution cells in one full sweep of each radar, shape (n_radars,)."""
+        """Resolution cells in one full sweep of each radar (0 for a cued radar, which makes no
+        search), shape (n_radars,)."""
         cov = self.coverage
         n_r = (cov.max_range_m - cov.min_range_m) / self.range_res_m
         n_el = np.maximum((cov.max_elevation_rad - cov.min_elevation_rad) / self.beam_rad, 1.0)
         n_az = self.sweep_rad / self.beam_rad
-        return n_r * n_el * n_az
+        return np.where(self.cued, 0.0, n_r * n_el * n_az)
 
     def expected_false_alarms_per_scan(self) -> np.ndarray:
-        """Mean false alarms in one full sweep (inside the sector), shape (n_radars,)."""
+        """Mean false alarms in one full sweep (inside the sector; 0 for a cued radar), shape
+        (n_radars,)."""
         frac = np.where(self.electronic, 1.0, self.coverage.sector_rad / _TWO_PI)
         return self.pfa * self.false_alarm_cells() * np.minimum(frac, 1.0)
 
@@ -275,7 +336,8 @@ class RadarNetwork:
         cov = self.coverage
         rc = np.empty((k, K.RC_N))
         rc[:, :K.G_N] = cov._geo
-        rc[:, K.RC_ELECTRONIC] = self.electronic
+        rc[:, K.RC_ELECTRONIC] = self.electronic | self.cued
+        rc[:, K.RC_CUED] = self.cued
         rc[:, K.RC_PERIOD] = self.period_s
         rc[:, K.RC_DWELL] = self.dwell_s
         rc[:, K.RC_REVISIT] = self.revisit_s
@@ -380,6 +442,11 @@ class RadarNetwork:
         -------
         Detections
             Target detections and false alarms, sorted by time.
+
+        Notes
+        -----
+        Cued radars look only at the targets of ``cue`` (:meth:`set_cues`; cleared when the
+        number of targets changes).
         """
         states = np.ascontiguousarray(states, float).reshape(-1, 6)
         n = states.shape[0]
@@ -430,11 +497,12 @@ class RadarNetwork:
         if self.coverage.terrain is None:
             return Detections(*K.scan(
                 t, states, alive, rcs_table, front, side, tail, aspect is not None, launch_s,
-                rc, self.operational, self.tracked, self.misses, self.next_look_s,
+                rc, self.operational, self.tracked, self.misses, self.next_look_s, self.cue,
                 self._cell_sizes, wf, wi, self.reported, self._counts, link[1]))
         m, nr, merged, hits = K.scan_returns(
             t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
-            self.operational, self.tracked, self.next_look_s, self._cell_sizes, wf, wi, link[1])
+            self.operational, self.tracked, self.next_look_s, self.cue, self._cell_sizes, wf, wi,
+            link[1])
         if hits:
             # Terrain masking of what crossed the threshold.
             h = np.flatnonzero(wi[:nr, K.RI_HIT])

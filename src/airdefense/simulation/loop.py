@@ -158,6 +158,10 @@ class _Run:
         self._alive_stale, self._alive_from, self._alive_to = True, 0.0, 0.0  # _alive_step
         self._alive_mask = np.zeros(n, bool)
         self._n_unresolved = n
+        # Cued radars (e.g. a CW illuminator) look only at the targets of the rounds they guide:
+        # cued each step from the engagement (see _cue_sensors); nothing to do without one.
+        self._cued = bool(np.any(getattr(self.sensors, "cued", False)))
+        self._cues = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # the last cues given
 
     # -- helpers -------------------------------------------------------------------------
     def _unresolved(self) -> int:
@@ -203,8 +207,20 @@ class _Run:
         self._next_launch = (float(self.truth.launch_time_s[pending].min()) if pending.any()
                              else np.inf)
 
+    def _cue_sensors(self) -> None:
+        """Cue each cued radar on the targets of the radar-guided rounds it guides (when the
+        pairs changed since the last call)."""
+        fc, tg = self.engagement.guided_targets()
+        last_fc, last_tg = self._cues
+        if fc.size == last_fc.size and (fc == last_fc).all() and (tg == last_tg).all():
+            return
+        self._cues = (fc, tg)
+        self.sensors.set_cues(fc, tg, n_targets=self.n)
+
     def sense_and_track(self, t0: float, t1: float) -> None:
         alive_t1 = self._alive_step(t1)  # nothing ends between the scans and the tracker
+        if self._cued:
+            self._cue_sensors()
         det = self.sensors.step(t0, t1, self.truth,
                                 lambda t: alive_t1 if t == t1 else self.alive(t),
                                 self.rng["sensors"])
