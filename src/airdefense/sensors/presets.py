@@ -46,7 +46,8 @@ class RadarPreset(StrictModel):
     scan_period_s: float = Field(
         gt=0, description="revisit (rotating) or search frame time (unused when cued)")
     max_tracks: int = Field(default=100, ge=1)
-    guidance_channels: int = Field(default=0, ge=0, description="missiles guided at once")
+    guidance_channels: int = Field(
+        default=0, ge=0, description="missiles in flight it guides at once; 0: no limit")
     range_sigma_m: float = Field(default=15.0, gt=0)
     azimuth_sigma_deg: float = Field(default=0.2, gt=0)
     elevation_sigma_deg: float = Field(default=0.2, gt=0)
@@ -72,7 +73,10 @@ class RadarPreset(StrictModel):
     noise_floor_fraction: float = Field(
         default=0.1, gt=0, le=1,
         description="measurement sigmas never fall below this fraction of the preset sigmas")
-    max_range_rate_mps: float = Field(default=1500.0, gt=0, description="Doppler coverage")
+    max_range_rate_mps: float = Field(
+        default=1500.0, gt=0,
+        description="Doppler span of the false alarms' range rates (target returns are not "
+                    "filtered on it)")
 
     @model_validator(mode="after")
     def _check_limits(self) -> RadarPreset:

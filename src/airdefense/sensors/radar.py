@@ -5,8 +5,9 @@ advances the radars from their last call to ``t`` and returns the detections of 
 fell in that interval:
 
 * **Rotating** radars sweep clockwise at ``2 pi / scan_period_s``. A target is looked at when the
-  beam passes its azimuth; the look time is solved from the target's azimuth (refined once for
-  its motion) and its position is moved back to that time along its velocity.
+  beam passes its azimuth (its azimuth at the end of the call: a target moves a few milliradians
+  at most while the beam crosses it); the look time is that crossing, and the target's position
+  is moved back to it along its velocity.
 * **Electronically steered** radars search their sector once per frame (modelled as a sweep
   across the sector) and revisit held tracks every ``track_revisit_s``. Track dwells
   (``track_dwell_s`` each) take radar time, at most ``track_budget_fraction`` of it, and the search
