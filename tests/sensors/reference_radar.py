@@ -72,6 +72,11 @@ def ref_pairs(self, radar: np.ndarray, pos: np.ndarray) -> tuple:
     np.divide(du[0] + du[1] + du[2], rng, out=sin_le)
     if not rng.all():
         sin_le[rng == 0] = 1.0
+    # The refracted beam's elevation: the chord's plus the k-earth ray's bend.
+    k_f = self.k
+    cos_le = np.sqrt(np.maximum(1.0 - sin_le * sin_le, 0.0))
+    bend = rng * cos_le * (1.0 - 1.0 / k_f) / (2.0 * r)
+    sin_le[:] = sin_le * np.cos(bend) + cos_le * np.sin(bend)
     q = np.empty((3, k))
     q[0] = x
     q[1] = y

@@ -204,3 +204,44 @@ def test_geometry_rejects_a_bad_radar_index():
         cov.geometry(np.array([2]), pos)
     assert cov.geometry(np.array([-1]), pos).range_m.tobytes() == \
         cov.geometry(np.array([1]), pos).range_m.tobytes()
+
+
+def _effective_earth_elevation(frame, ant, pos, k=4.0 / 3.0):
+    """Independent reference: the elevation of the straight line between the points drawn on
+    a k-earth sphere (heights kept, ground angle divided by k), rad: the refracted beam's."""
+    r = frame.radius_m
+    a, b = ant + [0, 0, r], pos + [0, 0, r]
+    na, nb = np.linalg.norm(a, axis=-1), np.linalg.norm(b, axis=-1)
+    theta = np.arctan2(np.linalg.norm(np.cross(a, b), axis=-1), np.sum(a * b, axis=-1))
+    re = k * r
+    ra, rb, phi = re + (na - r), re + (nb - r), theta * r / re
+    dx, dy = rb * np.sin(phi), rb * np.cos(phi) - ra
+    return np.arctan2(dy, dx)
+
+
+@pytest.mark.parametrize("height_m", [30.0, 100.0, 1000.0])
+@pytest.mark.parametrize("min_el_deg", [0.0, 0.5, -0.3])
+def test_elevation_limit_bounds_the_refracted_beam(height_m, min_el_deg):
+    """The minimum elevation bounds the beam's elevation over the 4/3 earth, not the chord's:
+    a low target is covered out to where its k-earth elevation reaches the limit (a 100 m
+    target: 40 km for a 6 m antenna at 0 deg, against 35 km for the chord)."""
+    p = CAT.sensors["mpq65"].model_copy(update={
+        "min_elevation_deg": min_el_deg, "antenna_height_m": 6.0, "azimuth_sector_deg": 360.0,
+        "max_range_m": 400e3, "min_range_m": 100.0})
+    cov = Coverage([p], np.zeros((1, 3)), FRAME)
+    s = np.linspace(2e3, 200e3, 4000)
+    pos = FRAME.surface_point(s, np.zeros_like(s), np.full_like(s, height_m))
+    got = cov.geometry(np.zeros(s.size, int), pos)
+    ref = _effective_earth_elevation(FRAME, cov.antenna_enu[0], pos)
+    assert np.allclose(got.local_elevation_rad, ref, rtol=0, atol=np.radians(0.003))
+    horizon = ~below_effective_horizon(FRAME, cov.antenna_enu[0], pos)
+    margin = np.radians(0.005)
+    sure = np.abs(ref - np.radians(min_el_deg)) > margin
+    for dh in (-0.5, 0.5):  # and away from the horizon
+        moved = FRAME.surface_point(s, np.zeros_like(s), np.full_like(s, height_m + dh))
+        sure &= horizon == ~below_effective_horizon(FRAME, cov.antenna_enu[0], moved)
+    want = (ref >= np.radians(min_el_deg)) & horizon
+    assert got.covered[sure].tolist() == want[sure].tolist()
+    if min_el_deg == 0.0 and height_m == 100.0:
+        edge = s[got.covered].max()
+        assert 39e3 < edge < 41e3  # sqrt(2 k R 94 m) = 40.0 km; the chord's 34.6 km

@@ -108,7 +108,8 @@ class PairGeometry:
     azimuth_rad, elevation_rad : ndarray
         Direction in the scenario ENU axes (azimuth clockwise from north in [0, 2 pi)).
     sin_local_elevation : ndarray
-        Sine of the elevation above the radar's own local horizontal.
+        Sine of the beam's elevation above the radar's own local horizontal: the refracted
+        ray's (straight in the k-earth picture), which the elevation limits bound.
     sector_offset_rad : ndarray
         Azimuth off boresight, in [-pi, pi).
     target_height_m : ndarray
@@ -128,7 +129,7 @@ class PairGeometry:
 
     @property
     def local_elevation_rad(self) -> np.ndarray:
-        """Elevation above the radar's own local horizontal, rad."""
+        """The beam's (refracted) elevation above the radar's own local horizontal, rad."""
         return np.arcsin(np.clip(self.sin_local_elevation, -1.0, 1.0))
 
 
