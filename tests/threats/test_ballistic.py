@@ -141,7 +141,7 @@ def test_terminal_weave_bounded_by_g_limit():
     assert np.any(tr.amp != 0)
     lim = sc.groups[0].preset.max_g * G0_MPS2
     span = tr.end - tr.w0
-    accel = np.sum(np.abs(tr.amp) * (np.pi * tr.k / span[:, None]) ** 2, axis=1)
+    accel = np.sum(2 * np.abs(tr.amp) * (np.pi * tr.k / span[:, None]) ** 2, axis=1)
     assert np.all(accel <= lim * (1 + 1e-9))
     # Numerical second derivative of the displacement agrees with the bound.
     mid = 0.5 * (tr.w0 + tr.end)
@@ -149,6 +149,26 @@ def test_terminal_weave_bounded_by_g_limit():
     d = [tr.weave(float(m))[0] for m in (mid[0] - h, mid[0], mid[0] + h)]
     assert abs((d[0][0] - 2 * d[1][0] + d[2][0]) / h**2) <= lim * 1.01
     assert np.allclose(tr.weave(-1e9)[0], 0) and np.allclose(tr.weave(1e12)[0], 0, atol=1e-6)
+
+
+def test_terminal_weave_starts_and_ends_without_a_velocity_jump():
+    """The weave's lateral rate is zero at its start and at impact, so the missile's velocity
+    is continuous there (it changes by at most the g-limit times the time across)."""
+    sc = _iskander(400000, count=50)
+    ts = build_threats(sc, np.random.default_rng(7))
+    tr = ts.trajectory.parts[0][1]
+    lim = sc.groups[0].preset.max_g * G0_MPS2
+    for i in np.flatnonzero(np.any(tr.amp != 0, axis=1))[:10]:
+        for t in (tr.w0[i], tr.end[i]):
+            assert abs(tr.weave(float(t))[1][i]) < 1e-6 * np.abs(tr.amp[i]).sum() + 1e-9
+        eps = 1e-3
+        a = ts.states(float(tr.w0[i] - eps))[i, 3:]
+        b = ts.states(float(tr.w0[i] + eps))[i, 3:]
+        assert np.linalg.norm(b - a) < 2 * eps * (lim + 3 * G0_MPS2)  # pull + gravity + drag
+    # The peak lateral speed stays that of a few-g pull, not hundreds of m/s.
+    t = np.linspace(tr.w0, tr.end, 400)
+    peak = np.max([np.abs(tr.weave(float(u))[1]) for u in t[:, 0]])
+    assert 0 < peak < 300
 
 
 def test_impact_cep_matches_configured():

@@ -91,8 +91,9 @@ def _ref_hermite(tr: HermiteTrajectory, t: float) -> np.ndarray:
         span = np.maximum(tr.end - tr.w0, 1e-9)
         tau = np.clip((t - tr.w0) / span, 0.0, 1.0)[:, None]
         arg = np.pi * tr.k * tau
-        disp = (tr.amp * np.sin(arg)).sum(axis=1)
-        rate = (tr.amp * np.pi * tr.k / span[:, None] * np.cos(arg)).sum(axis=1)
+        # amp sin^2: rate amp (pi k / span) 2 sin cos
+        disp = (tr.amp * np.sin(arg) ** 2).sum(axis=1)
+        rate = (tr.amp * np.pi * tr.k / span[:, None] * 2 * np.sin(arg) * np.cos(arg)).sum(axis=1)
         rate = np.where((t >= tr.w0) & (t <= tr.end), rate, 0.0)
         out[:, :3] += disp[:, None] * tr.axis
         out[:, 3:] += rate[:, None] * tr.axis

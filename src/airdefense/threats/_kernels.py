@@ -307,11 +307,14 @@ def weave(t, w0, end, amp, k, disp, rate):
         d = 0.0
         v = 0.0
         for c in range(amp.shape[1]):
+            # amp sin^2(pi k tau): displacement and rate both start and end at zero, so the
+            # pull begins without a jump in velocity; |accel| <= 2 amp (pi k / span)^2.
             pk = math.pi * k[row, c]
             arg = pk * tau
-            d += amp[row, c] * math.sin(arg)
+            s = math.sin(arg)
+            d += amp[row, c] * s * s
             if inside:
-                v += amp[row, c] * (pk / span) * math.cos(arg)
+                v += amp[row, c] * (pk / span) * math.sin(2.0 * arg)
         disp[row] = d
         rate[row] = v
 

@@ -15,8 +15,9 @@ Each missile flies in the plane through the earth's centre, its launch point and
   solution is smooth in range), then every missile is flown with its own ``(gamma, V)``.
 * **Terminal manoeuvres.** Below ``maneuver_height_m`` (or half the apogee, if lower) on the
   descent the missile weaves across
-  its plane: a random sum of two sine pulls whose lateral acceleration is bounded by ``max_g``
-  and whose displacement is zero at the start of the weave and at impact, so the CEP is kept.
+  its plane: a random sum of two ``sin^2`` pulls (2 to 5 half-periods each) whose lateral
+  acceleration is bounded by ``max_g`` and whose displacement and lateral velocity are zero at
+  the start of the weave and at impact, so the flight has no velocity jump and the CEP is kept.
 
 The trajectories are stored as samples (one per integration step) and evaluated by cubic Hermite
 interpolation (:class:`BallisticTrajectory`).
@@ -512,7 +513,10 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
     span = np.maximum(end - w0, 1e-6)
     om2 = (np.pi * kk / span[:, None]) ** 2
     share = np.stack([split, 1.0 - split], axis=1)
-    amp = np.where(has[:, None], sign * frac[:, None] * share * mg[:, None] * G0_MPS2 / om2, 0.0)
+    # Each component is amp sin^2(pi k tau) (see _kernels.weave): its peak acceleration is
+    # 2 amp (pi k / span)^2, here frac * share of the g-limit.
+    amp = np.where(has[:, None],
+                   sign * frac[:, None] * share * mg[:, None] * G0_MPS2 / (2.0 * om2), 0.0)
     axis = np.cross(ex, ez)
     traj = BallisticTrajectory(launch_t, dt, end, pos, velo, count, w0, axis, amp, kk)
     # Evaluating at +inf clips every row to its own end time; the weave is zero there.
