@@ -145,6 +145,19 @@ def test_ballistic_group_refuses_route_fields(field, value, pattern, small_scena
         load_scenario(small_scenario_dict)
 
 
+def test_route_longer_than_the_preset_range_is_refused(small_scenario_dict):
+    """The range limit holds for the route flown, not only the launch-to-target distance: a
+    detour through a waypoint 1,500 km out is beyond a 2,000 km drone from 40 km away."""
+    g = small_scenario_dict["raid"]["drones"]
+    g["route"] = [{"bearing_deg": 270, "range_m": 1_000_000}]
+    with pytest.raises(ScenarioError, match=r"raid\.drones\.route: the route from launch through "
+                       r"1 waypoint\(s\) to the target is 2040\.0 km, beyond the shahed136 "
+                       r"preset's max_range_m of 2000\.0 km"):
+        load_scenario(small_scenario_dict)
+    g["route"] = [{"bearing_deg": 270, "range_m": 900_000}]
+    load_scenario(small_scenario_dict)  # 1840 km: within range
+
+
 def test_depressed_needs_a_ballistic_group(small_scenario_dict):
     """A depressed trajectory is for ballistic threats only."""
     small_scenario_dict["raid"]["drones"]["depressed"] = True

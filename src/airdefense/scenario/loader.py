@@ -358,6 +358,15 @@ class _Resolver:
                     f"{g.preset} preset's max_range_m of {tp.max_range_m / 1000:.1f} km",
                     src,
                 )
+            if len(route):
+                legs = np.concatenate([lenu[None], route, np.asarray(tenu, float)[None]])
+                flown = float(ground_distance_m(legs[:-1], legs[1:], self.frame.radius_m).sum())
+                if flown > tp.max_range_m:
+                    raise ScenarioError(
+                        f"{gpath}.route",
+                        f"the route from launch through {len(route)} waypoint(s) to the target "
+                        f"is {flown / 1000:.1f} km, beyond the {g.preset} preset's max_range_m "
+                        f"of {tp.max_range_m / 1000:.1f} km", src)
             if ground < 1.0 and tp.kind != "helicopter":
                 raise ScenarioError(
                     f"{gpath}.launch", "launch point coincides with the target (ground range 0 m)", src
