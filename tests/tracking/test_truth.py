@@ -72,6 +72,19 @@ def test_tracks_start_after_hits_and_drop_when_unseen(rng):
     assert len(trk.step(7.0, Detections.empty())) == 0
 
 
+def test_hits_that_confirm_a_track_are_recent(rng):
+    """Detections older than drop_after_s are forgotten before a track exists: a threat seen
+    once, then again after a long gap, needs confirm_hits fresh detections."""
+    trk = TruthTracker(_Still(1), rng, confirm_hits=2, drop_after_s=5.0)
+    assert len(trk.step(0.0, _detections(1, 0.0, 1000.0, 1e-3, 1e-3))) == 0
+    for t in (1.0, 3.0, 6.0, 50.0):
+        trk.step(t, Detections.empty())
+    assert len(trk.step(100.0, _detections(1, 100.0, 1000.0, 1e-3, 1e-3))) == 0
+    assert trk.new_tracks == []
+    t = trk.step(103.0, _detections(1, 103.0, 1000.0, 1e-3, 1e-3))  # within 5 s: a track
+    assert len(t) == 1 and trk.new_tracks == [(0, 0, 103.0)]
+
+
 def test_false_alarms_ignored_ids_in_order_and_ended_threats_dropped(rng):
     """False alarms (no threat) start nothing; threats confirmed in the same step get
     consecutive ids in threat order; a threat no longer alive loses its track."""
@@ -146,6 +159,7 @@ class _Reference:
         drop = (self.track_of >= 0) & (((t - self.last_seen) > self.drop) | ~alive)
         self.track_of[drop] = -1
         self.hits[drop] = 0
+        self.hits[(self.track_of < 0) & ((t - self.last_seen) > self.drop)] = 0
         idx = np.flatnonzero(self.track_of >= 0)
         s = np.c_[self.sigma[idx, 0], self.sigma[idx, 0], self.sigma[idx, 1],
                   np.full((idx.size, 3), self.vel)]

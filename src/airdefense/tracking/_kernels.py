@@ -1743,14 +1743,19 @@ def truth_take_detections(tid, z, R, time_s, hits, sigma_m, last_seen, track_of,
 def truth_keep_tracks(time_s, last_seen, drop_after_s, alive, track_of, hits):
     """Drop the tracks of threats unseen for ``drop_after_s`` or no longer ``alive``.
 
-    Updates ``track_of`` (-1: no track) and ``hits`` (0 once dropped) in place; returns the
-    threats that keep a track, in increasing order.
+    Updates ``track_of`` (-1: no track) and ``hits`` (0 once dropped, and for a threat without
+    a track once its detections are ``drop_after_s`` old: the hits that confirm a track come
+    within that time of each other) in place; returns the threats that keep a track, in
+    increasing order.
     """
     n = track_of.size
     m = 0
     for i in range(n):
-        if track_of[i] >= 0 and ((time_s - last_seen[i]) > drop_after_s or not alive[i]):
+        stale = (time_s - last_seen[i]) > drop_after_s
+        if track_of[i] >= 0 and (stale or not alive[i]):
             track_of[i] = -1
+            hits[i] = 0
+        elif track_of[i] < 0 and stale:
             hits[i] = 0
         if track_of[i] >= 0:
             m += 1

@@ -1,6 +1,7 @@
 """Truth-plus-noise tracking: the fast tracker for large campaigns.
 
-A threat gets a track after ``confirm_hits`` detections; its estimate is the truth plus Gaussian
+A threat gets a track after ``confirm_hits`` detections within ``drop_after_s`` of each other;
+its estimate is the truth plus Gaussian
 noise scaled by the detecting radar's cross-range accuracy; the track is dropped after
 ``drop_after_s`` without a detection or when the threat ends.
 """
@@ -33,7 +34,8 @@ class TruthTracker:
     rng : numpy.random.Generator
         Source of estimate noise.
     confirm_hits : int, default 2
-        Detections needed before a track exists.
+        Detections needed before a track exists (those older than ``drop_after_s`` are
+        forgotten while it does not).
     drop_after_s : float, default 10
         A track is dropped after this long without a detection, s.
     velocity_sigma_mps : float, default 5
