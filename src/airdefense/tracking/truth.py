@@ -1,9 +1,9 @@
 """Truth-plus-noise tracking: the fast tracker for large campaigns.
 
 A threat gets a track after ``confirm_hits`` detections within ``drop_after_s`` of each other;
-its estimate is the truth plus Gaussian
-noise scaled by the detecting radar's cross-range accuracy; the track is dropped after
-``drop_after_s`` without a detection or when the threat ends.
+its estimate is the truth plus Gaussian noise scaled by the detecting radar's cross-range
+accuracy; the track is dropped after ``drop_after_s`` without a detection or when the threat
+ends.
 """
 
 from __future__ import annotations
