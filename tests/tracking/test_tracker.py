@@ -231,12 +231,38 @@ def test_scenario_tracker_section_sets_the_full_tracker(small_scenario_dict, sec
     assert (trk.manager.M, trk.manager.N) == confirm
 
 
+def test_scenario_tracker_section_reaches_every_model_setting(small_scenario_dict, monkeypatch):
+    """Motion, filter, associator and the model figures (scenario names with units) reach the
+    tracker's configuration; others keep make_tracker's defaults."""
+    import airdefense.tracking.tracker as tmod
+    from airdefense import load_scenario
+    from airdefense.tracking import make_tracker
+
+    seen = {}
+    monkeypatch.setattr(tmod, "build_tracker", lambda cfg, ndim=3: seen.setdefault("cfg", cfg))
+    small_scenario_dict["tracker"] = {
+        "motion": "ct", "filter": "ukf", "associator": "jpda", "process_noise_m2ps3": 20.0,
+        "detection_probability": 0.8, "clutter_density_per_m3": 1e-10,
+        "gate_probability": 0.99, "confirm_llr": -np.inf, "speed_sigma_mps": 150.0,
+        "max_position_sigma_m": 2000.0}
+    make_tracker(load_scenario(small_scenario_dict))
+    c = seen["cfg"]
+    assert (c.motion, c.filter, c.associator) == ("ct", "ukf", "jpda")
+    assert (c.q, c.pd, c.clutter_density, c.gate_prob) == (20.0, 0.8, 1e-10, 0.99)
+    assert (c.confirm_llr, c.speed_sigma_mps, c.max_pos_sigma_m) == (-np.inf, 150.0, 2000.0)
+    assert (c.confirm, c.initiation) == ("2/3", "two_point")  # make_tracker's defaults
+
+
 @pytest.mark.parametrize("section,match", [
     ({"initiation": "three_point"},
      r"tracker\.initiation: must be one of 'single' or 'two_point', got 'three_point'"),
     ({"max_speed_mps": -5}, r"tracker\.max_speed_mps: must be > 0, got -5 \(unit: m/s\)"),
     ({"confirm": "2of3"}, r"tracker\.confirm: string should match pattern .*, got '2of3'"),
     ({"gate": 3}, r"tracker\.gate: unknown key"),
+    ({"motion": "zigzag"}, r"tracker\.motion: must be one of 'cv', 'ca', 'ct' or 'imm', got 'zigzag'"),
+    ({"detection_probability": 1.0}, r"tracker\.detection_probability: must be < 1, got 1"),
+    ({"process_noise": 5}, r"tracker\.process_noise: unknown key .*did you mean "
+                           r"'process_noise_m2ps3' \(unit: m\^2/s\^3\)"),
     ({"confirm": "4/3"}, r"tracker\.confirm: .*must be M/N with M <= N <= 62 \(scans\), got '4/3'"),
 ])
 def test_scenario_tracker_section_rejects_bad_settings(small_scenario_dict, section, match):

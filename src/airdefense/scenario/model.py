@@ -254,6 +254,24 @@ class TrackerSettings(StrictModel):
     confirm: str | None = Field(default=None, pattern=r"^[1-9][0-9]*/[1-9][0-9]*$",
                                 description="M-of-N confirmation, as 'M/N'")
     delete_misses: int | None = Field(default=None, ge=1, le=100)
+    motion: Literal["cv", "ca", "ct", "imm"] | None = Field(
+        default=None, description="motion model: constant velocity or acceleration, coordinated "
+        "turn, or the IMM of constant velocity, turn and ballistic")
+    filter: Literal["ekf", "ukf"] | None = None
+    associator: Literal["gnn", "jpda"] | None = None
+    process_noise_m2ps3: float | None = Field(
+        default=None, gt=0, le=1e6, description="white-acceleration intensity q")
+    detection_probability: float | None = Field(
+        default=None, gt=0, lt=1, description="Pd the association and track scores assume")
+    clutter_density_per_m3: float | None = Field(
+        default=None, gt=0, le=1e-3, description="false alarms per m^3 per scan assumed")
+    gate_probability: float | None = Field(default=None, gt=0, lt=1)
+    confirm_llr: float | None = Field(
+        default=None, description="track score also needed to confirm; -inf: M-of-N only")
+    speed_sigma_mps: float | None = Field(
+        default=None, gt=0, le=20_000, description="prior speed sigma of a one-point track")
+    max_position_sigma_m: float | None = Field(
+        default=None, gt=0, description="a track whose position sigma exceeds this is deleted")
 
     @field_validator("confirm")
     @classmethod
@@ -266,7 +284,14 @@ class TrackerSettings(StrictModel):
 
     def overrides(self) -> dict:
         """The settings given, as :class:`~airdefense.tracking.TrackerConfig` keys."""
-        return self.model_dump(exclude_none=True)
+        given = self.model_dump(exclude_none=True)
+        return {_TRACKER_KEYS.get(k, k): v for k, v in given.items()}
+
+
+#: Scenario names (units in the name) of TrackerConfig keys that differ.
+_TRACKER_KEYS = {"process_noise_m2ps3": "q", "detection_probability": "pd",
+                 "clutter_density_per_m3": "clutter_density", "gate_probability": "gate_prob",
+                 "max_position_sigma_m": "max_pos_sigma_m"}
 
 
 class TerrainSpec(StrictModel):
