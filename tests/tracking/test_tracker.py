@@ -259,7 +259,8 @@ def test_scenario_tracker_section_reaches_every_model_setting(small_scenario_dic
     ({"max_speed_mps": -5}, r"tracker\.max_speed_mps: must be > 0, got -5 \(unit: m/s\)"),
     ({"confirm": "2of3"}, r"tracker\.confirm: string should match pattern .*, got '2of3'"),
     ({"gate": 3}, r"tracker\.gate: unknown key"),
-    ({"motion": "zigzag"}, r"tracker\.motion: must be one of 'cv', 'ca', 'ct' or 'imm', got 'zigzag'"),
+    ({"motion": "zigzag"}, r"tracker\.motion: must be one of 'cv', 'ct' or 'imm', got 'zigzag'"),
+    ({"motion": "ca"}, r"tracker\.motion: must be one of 'cv', 'ct' or 'imm', got 'ca'"),
     ({"detection_probability": 1.0}, r"tracker\.detection_probability: must be < 1, got 1"),
     ({"process_noise": 5}, r"tracker\.process_noise: unknown key .*did you mean "
                            r"'process_noise_m2ps3' \(unit: m\^2/s\^3\)"),

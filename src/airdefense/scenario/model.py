@@ -254,9 +254,11 @@ class TrackerSettings(StrictModel):
     confirm: str | None = Field(default=None, pattern=r"^[1-9][0-9]*/[1-9][0-9]*$",
                                 description="M-of-N confirmation, as 'M/N'")
     delete_misses: int | None = Field(default=None, ge=1, le=100)
-    motion: Literal["cv", "ca", "ct", "imm"] | None = Field(
-        default=None, description="motion model: constant velocity or acceleration, coordinated "
-        "turn, or the IMM of constant velocity, turn and ballistic")
+    # Constant acceleration ("ca", CLI only) reads q as a jerk intensity, m^2/s^5: not offered
+    # under a field in m^2/s^3.
+    motion: Literal["cv", "ct", "imm"] | None = Field(
+        default=None, description="motion model: constant velocity, coordinated turn, or the "
+        "IMM of constant velocity, turn and ballistic")
     filter: Literal["ekf", "ukf"] | None = None
     associator: Literal["gnn", "jpda"] | None = None
     process_noise_m2ps3: float | None = Field(
