@@ -994,3 +994,88 @@ def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, ope
                                     rng_ptrs)
     return scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next_look,
                        wf, wi, reported, counts, rng_ptrs)
+
+
+# --------------------------------------------------------------------------------------------
+# Where the last call looked (for the tracker's scan bookkeeping)
+
+
+@_jit
+def looked_at(rc, pos, m, wf, wi, edge_beams):
+    """Whether some radar looked at each point during the call just made, shape (q,) bool.
+
+    ``pos`` (q, 3) ENU, m. A radar looked at a point inside its coverage (:func:`pair_geometry`;
+    no terrain) when its sweep passed the point's azimuth in the call (the arithmetic of
+    :func:`scan_looks`: the point's sweep fraction ``f`` lies less than ``SW_FRAC`` behind the
+    sweep's end phase ``SW_PHASE``; a call that swept a whole turn or frame passed every
+    azimuth), or, for an electronic radar, when one of the call's looks ``wi[:m]``/``wf[:m]``
+    (its track revisits) pointed within one beamwidth of the point. ``edge_beams`` beamwidths
+    at both ends of a partial sweep count as not looked at (the point's azimuth is a track's
+    estimate; a look there belongs to this call or the next). A radar that made no look in the
+    call (``SW_FRAC`` 0: stopped, or no time elapsed) looked nowhere.
+    """
+    k = rc.shape[0]
+    q = pos.shape[0]
+    out = np.zeros(q, np.bool_)
+    g = np.empty(5)
+    # The electronic radars' looks grouped by radar (a counting sort), as unit lines of sight.
+    start = np.zeros(k + 1, np.int64)
+    for j in range(m):
+        i = wi[j, LI_RADAR]
+        if rc[i, RC_ELECTRONIC] != 0.0:
+            start[i + 1] += 1
+    for i in range(k):
+        start[i + 1] += start[i]
+    u = np.empty((start[k], 3))
+    fill = start[:k].copy()
+    for j in range(m):
+        i = wi[j, LI_RADAR]
+        if rc[i, RC_ELECTRONIC] == 0.0:
+            continue
+        r = fill[i]
+        fill[i] += 1
+        s = 0.0
+        for a in range(3):
+            u[r, a] = wf[j, LF_POS + a] - rc[i, G_ANT + a]
+            s += u[r, a] * u[r, a]
+        s = math.sqrt(s)
+        for a in range(3):
+            u[r, a] = u[r, a] / s if s > 0.0 else 0.0
+    for p in range(q):
+        x = pos[p, 0]
+        y = pos[p, 1]
+        z = pos[p, 2]
+        for i in range(k):
+            frac = rc[i, SW_FRAC]
+            if not frac > 0.0:
+                continue
+            dx = x - rc[i, G_ANT]
+            dy = y - rc[i, G_ANT + 1]
+            dz = z - rc[i, G_ANT + 2]
+            d2 = dx * dx + dy * dy + dz * dz
+            hi = rc[i, G_HI + 2]
+            if d2 > hi * hi:  # beyond range (pair_geometry decides the rest)
+                continue
+            # A whole turn or frame passed every azimuth (the sector is pair_geometry's).
+            swept = frac >= 1.0
+            if not swept:
+                a = math.atan2(dx, dy) - rc[i, RC_SWEEP_START]
+                a -= _TWO_PI * math.floor(a * _INV_TWO_PI)
+                f = a / rc[i, RC_SWEEP]
+                if f <= 1.0:
+                    behind = rc[i, SW_PHASE] - f
+                    behind -= math.floor(behind)
+                    e = edge_beams * rc[i, RC_BEAM] / rc[i, RC_SWEEP]
+                    swept = e <= behind and behind < frac - e
+            if not swept and start[i + 1] > start[i]:  # a revisit within a beamwidth
+                c = math.cos(rc[i, RC_BEAM]) * math.sqrt(d2)
+                for r in range(start[i], start[i + 1]):
+                    if u[r, 0] * dx + u[r, 1] * dy + u[r, 2] * dz >= c:
+                        swept = True
+                        break
+            if swept:
+                cov, _ = pair_geometry(rc, i, x, y, z, g, False)
+                if cov:
+                    out[p] = True
+                    break
+    return out

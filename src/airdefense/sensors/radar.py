@@ -36,6 +36,9 @@ fell in that interval:
 A radar that is not operational (:meth:`RadarNetwork.set_operational`) makes no looks and loses
 its tracks.
 
+After a call, :meth:`RadarNetwork.looked_at` tells which points some radar looked at during it
+(the multi-target tracker's scans of its tracks).
+
 A scan runs in compiled kernels (:mod:`airdefense.sensors._kernels`): without terrain one
 kernel call, which draws the random numbers itself with the caller's generator (numba's
 generator methods give NumPy's numbers; tested); with terrain two, with the line-of-sight test
@@ -168,6 +171,7 @@ class RadarNetwork:
                                     cov.boresight_rad)
         self.operational = np.ones(n, bool)
         self._counts = np.zeros(K.ST_N, np.int64)  # the running counts (see stats)
+        self._looks0 = 0  # the count of looks before the last scan call (see looked_at)
         self._precompute(float(start_time_s))
         self._ensure_targets(0, force=True)
 
@@ -492,6 +496,7 @@ class RadarNetwork:
         if launch_s is None:
             launch_s = self._no_array
         rc, wf, wi = self._rc, self._wf, self._wi
+        self._looks0 = int(self._counts[K.ST_LOOKS])  # the call's looks: the count's growth
         link = self._rng_link
         if rng is not link[0]:  # another generator: its pointers, once
             link = self._rng_link = (rng, K.generator_pointers(rng))
@@ -513,6 +518,42 @@ class RadarNetwork:
         return Detections(*K.scan_report(
             t, m, nr, merged, launch_s, rc, self.operational, self.tracked, self.misses,
             self.next_look_s, wf, wi, self.reported, self._counts, link[1]))
+
+    def looked_at(self, pos: np.ndarray, *, edge_beams: float = 1.0) -> np.ndarray:
+        """Whether some radar looked at each point during the last scan call.
+
+        A radar looked at a point inside its coverage (range, altitude, elevation, sector and
+        the 4/3-earth horizon; terrain is not checked) when, in that call, its search sweep
+        passed the point's azimuth (a rotating radar's turn, an electronic radar's sweep of its
+        sector; a call that swept a whole turn or frame passed every azimuth), or one of an
+        electronic radar's looks (its track revisits) pointed within one beamwidth of the point.
+        A radar that was stopped during the call looked nowhere. This is what the multi-target
+        tracker counts as a scan of a track (its predicted position at the call's time).
+
+        Parameters
+        ----------
+        pos : ndarray of shape (q, 3)
+            Points, ENU, m.
+        edge_beams : float, default 1
+            Beamwidths at both edges of a partial sweep that count as not looked at: a point
+            there, being an estimate, may have been looked at in the next or previous call.
+
+        Returns
+        -------
+        ndarray of shape (q,), bool
+
+        Raises
+        ------
+        ValueError
+            If ``edge_beams`` is negative or not finite.
+        """
+        if not 0.0 <= edge_beams < np.inf:
+            raise ValueError(f"edge_beams must be finite and >= 0 beamwidths, got {edge_beams}")
+        pos = np.ascontiguousarray(pos, float).reshape(-1, 3)
+        if not self.units:
+            return np.zeros(pos.shape[0], bool)
+        m = int(self._counts[K.ST_LOOKS]) - self._looks0
+        return K.looked_at(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
 
     def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
         """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.

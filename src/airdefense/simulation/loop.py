@@ -134,6 +134,12 @@ class _Run:
         self.sensors = _make_sensors(sc)
         self.tracker = _make_tracker(tracking or sc.config.tracking, self.truth, sc,
                                      self.rng["tracking"])
+        # What the multi-target tracker counts as a scan of a track: a radar looked at it in
+        # the step's scan (the truth tracker takes no such argument).
+        from airdefense.tracking.tracker import MultiTargetTracker
+
+        self._looks = (getattr(self.sensors, "looked_at", None)
+                       if isinstance(self.tracker, MultiTargetTracker) else None)
         self.assigner = _make_assigner(solver or sc.config.c2.solver, sc, self.rng["c2"])
         radii: dict[str, float] = {}
         for g in sc.groups:  # what the control unit knows of each class's warhead
@@ -242,7 +248,10 @@ class _Run:
                 self.events.add(det.time_s[r], "detection", threat=det.truth_id[r], sensor=si,
                                 battery=self.sc.sensors[si].battery, pos=enu[r])
         if hasattr(self.tracker, "new_tracks"):
-            self.tracks = self.tracker.step(t1, det, alive=alive_t1)
+            if self._looks is not None:  # full mode: a track counts the scans that looked at it
+                self.tracks = self.tracker.step(t1, det, scanned=self._looks, alive=alive_t1)
+            else:
+                self.tracks = self.tracker.step(t1, det, alive=alive_t1)
             for tid, threat, ts in self.tracker.new_tracks:
                 self.events.add(ts, "track_start", track=tid, threat=threat)
         else:

@@ -862,6 +862,18 @@ def imm_spread(x, P, mu, n):
 
 
 @numba.njit(cache=True)
+def imm_mean(x, mu):
+    """Mixture mean of each track's models (m, d): the mean of :func:`imm_moments`, same bits."""
+    m, r, d = x.shape
+    xm = np.zeros((m, d))
+    for i in range(m):
+        for j in range(r):
+            for a in range(d):
+                xm[i, a] += mu[i, j] * x[i, j, a]
+    return xm
+
+
+@numba.njit(cache=True)
 def imm_moments(x, P, mu):
     """Moment-matched mixture of each track's models: means (m, d) and covariances (m, d, d)."""
     m, r, d = x.shape
@@ -1620,14 +1632,18 @@ def _popcount(v):
 
 @numba.njit(cache=True)
 def record_scan(history, scans, misses, quality, truth_id, score, confirmed, confirm_time, hit,
-                truth, llr, N, M, alpha, confirm_llr, time_s):
+                truth, llr, N, M, alpha, confirm_llr, time_s, scanned):
     """One scan of M-of-N bookkeeping for the first ``len(hit)`` tracks, in place; returns the
     newly confirmed mask. ``truth`` (q,) or empty (not recorded); ``confirm_llr`` NaN: no
-    score rule."""
+    score rule; ``scanned`` (q,) or empty (all): tracks whose scan is recorded, the others are
+    left as they are."""
     q = hit.shape[0]
     mask = (1 << N) - 1
     new = np.zeros(q, np.bool_)
+    every = scanned.shape[0] == 0
     for i in range(q):
+        if not (every or scanned[i]):
+            continue
         h = 1 if hit[i] else 0
         history[i] = ((history[i] << 1) | h) & mask
         scans[i] += 1

@@ -64,6 +64,10 @@ class IMMState:
         """
         return _k.imm_spread(self.x, self.P, self.mu, n)
 
+    def mean(self) -> np.ndarray:
+        """Mean (m, d) of the model mixture (the mean of :meth:`moments`, without ``P``)."""
+        return _k.imm_mean(self.x, self.mu)
+
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Moment-matched mean (m, d) and covariance (m, d, d) of the model mixture."""
         return _k.imm_moments(self.x, self.P, self.mu)

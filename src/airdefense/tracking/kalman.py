@@ -212,6 +212,10 @@ class KalmanState:
         """This state followed by ``other``."""
         return KalmanState(np.concatenate([self.x, other.x]), np.concatenate([self.P, other.P]))
 
+    def mean(self) -> np.ndarray:
+        """Mean (m, d)."""
+        return self.x
+
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean (m, d) and covariance (m, d, d)."""
         return self.x, self.P

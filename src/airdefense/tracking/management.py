@@ -164,6 +164,7 @@ class TwoPointInitiator:
         # (n), range rate (NaN if none), its variance, time; and the scan index apart.
         self._c = np.zeros((0, 0))
         self._scan = np.zeros(0, np.int64)
+        self._new_scan, self._new_rows = -1, 0  # the last births call's scan and new rows
 
     @property
     def candidates(self) -> int:
@@ -211,6 +212,9 @@ class TwoPointInitiator:
             meas.pos, meas.pos_cov, meas.sensor_enu, meas.z, meas.R, meas.valid, t,
             meas.kind == "polar", self._c, self._scan, int(scan), float(time_s), self.max_age,
             self.max_speed, self.k, self.min_dt, self.max_accel)
+        # This scan's new rows (several births calls of one scan: the per-radar mode).
+        self._new_rows = new.shape[0] + (self._new_rows if self._new_scan == scan else 0)
+        self._new_scan = int(scan)
         state = llr = None
         if ci.size:
             c1, c2 = self._c[ci], new[mj]
@@ -228,6 +232,33 @@ class TwoPointInitiator:
                        - np.log1p(-pd * pg))
         ago = scan - self._scan[ci]
         return state, mj, ago, llr
+
+
+    def earlier_candidates(self, scan: int) -> np.ndarray:
+        """Positions (q, 3), m (z 0 in 2-D), of the candidates of scans before ``scan``: the
+        first q candidates (rows are kept in order, each scan's new ones last), for
+        :meth:`not_looked_at`."""
+        q = self._scan.shape[0]
+        if self._new_scan == scan:
+            q -= self._new_rows
+        if self._n == 3:
+            return self._c[:q, :3]
+        pos = np.zeros((q, 3))
+        pos[:, :self._n] = self._c[:q, :self._n]
+        return pos
+
+    def not_looked_at(self, looked: np.ndarray) -> None:
+        """Which candidates of :meth:`earlier_candidates` this scan looked at, (q,) bool.
+
+        A track's M-of-N window counts the scans that looked at it (see
+        :class:`MultiTargetTracker` ``scanned``); so does a candidate's ``ago``: the scan index
+        of each candidate not looked at moves one later, so that ``ago`` of a track it starts
+        is one plus the scans that looked at its position between its measurement and the
+        track's (not the tracker's steps). Call after the scan's :meth:`births`; a candidate
+        still pairs only in later scans.
+        """
+        looked = np.asarray(looked, bool)
+        self._scan[:looked.shape[0]] += ~looked
 
 
 def _to_tracker_time(x: np.ndarray, P: np.ndarray, offset_s: np.ndarray | None, n: int) -> None:
@@ -319,7 +350,8 @@ class TrackManager:
         return ids
 
     def record(self, hit: np.ndarray, truth_id: np.ndarray | None = None,
-               time_s: float = np.nan, llr: np.ndarray | None = None) -> np.ndarray:
+               time_s: float = np.nan, llr: np.ndarray | None = None,
+               scanned: np.ndarray | None = None) -> np.ndarray:
         """Record one scan for the first ``len(hit)`` tracks; returns the newly confirmed mask.
 
         Parameters
@@ -332,14 +364,30 @@ class TrackManager:
             Scan time, kept as the confirmation time.
         llr : ndarray of shape (q,), optional
             Log-likelihood-ratio increment of this scan for each track.
+        scanned : ndarray of shape (q,), bool, optional
+            Tracks this scan looked at (default: all). Only those record it: the others keep
+            their history, scan count, misses, quality, truth id and score.
+
+        Raises
+        ------
+        ValueError
+            If ``scanned`` does not have the shape of ``hit``.
         """
+        hit = np.asarray(hit, bool)
+        if scanned is None:
+            sc = np.zeros(0, bool)
+        else:
+            sc = np.asarray(scanned, bool)
+            if sc.shape != hit.shape:
+                raise ValueError(f"scanned must have the shape of hit {hit.shape}, got "
+                                 f"{sc.shape}")
         return _k.record_scan(
             self.history, self.scans, self.misses, self.quality, self.truth_id, self.score,
-            self.confirmed, self.confirm_time, np.asarray(hit, bool),
+            self.confirmed, self.confirm_time, hit,
             np.zeros(0, np.int64) if truth_id is None else np.asarray(truth_id, np.int64),
             np.zeros(len(hit)) if llr is None else np.asarray(llr, float), self.N, self.M,
             self.alpha, np.nan if self.confirm_llr is None else float(self.confirm_llr),
-            float(time_s))
+            float(time_s), sc)
 
     def doomed(self, P: np.ndarray, ndim: int) -> np.ndarray:
         """Tracks to delete now, shape (m,), given their covariances (m, d, d).

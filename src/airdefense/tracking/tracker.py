@@ -7,7 +7,8 @@ neighbour problem whose rows are (track, radar) pairs, each track is updated wit
 per-radar mode processes each radar in turn instead). A target seen by two radars is updated
 twice. A detection taken before the step's time is compared with the track moved back to the
 detection's own time at constant velocity (``Measurements.offset_s``), and a track started on it
-is moved forward to the step's time. Misses are counted once per step, for steps that hold a scan.
+is moved forward to the step's time. Misses are counted once per step, for steps that hold a scan
+of the track (``scanned``: any detection, or a per-track mask such as where a radar looked).
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ class MultiTargetTracker:
         names = filter.names
         axes = ("x", "y", "z", "vx", "vy", "vz")
         self._out = np.array([names.index(a) if a in names else -1 for a in axes])
+        self._candidates = hasattr(self.initiator, "earlier_candidates")
+        self._xyz = self._out[:3].tolist() == [0, 1, 2]  # positions are the first columns
 
     def __len__(self) -> int:
         return len(self.state)
@@ -115,8 +118,7 @@ class MultiTargetTracker:
             self.state = self.filter.predict(self.state, dt)
             self.time_s = t
 
-    def step(self, time_s: float, detections, scanned: bool | None = None,
-             alive=None) -> Tracks:
+    def step(self, time_s: float, detections, scanned=None, alive=None) -> Tracks:
         """Update the picture with one step's detections and return it at ``time_s``.
 
         Parameters
@@ -127,9 +129,19 @@ class MultiTargetTracker:
             Radar detections (polar, see :mod:`airdefense.sensors.base`) or prepared
             measurements. Each row is compared with the tracks moved to its own time; see
             ``onepass`` for how the radars' rows are combined.
-        scanned : bool, optional
-            Whether a scan happened in this step (tracks not hit then count a miss). Default:
-            whether there is any detection.
+        scanned : bool, ndarray of shape (m0,) bool or callable, optional
+            Which tracks this step scanned: a scanned track records a hit or a miss (M-of-N
+            window, misses, quality, score), the others are left as they are (a track hit
+            anyway records its hit). A bool: all tracks or none (default: whether there is any
+            detection). An array: one entry per track held before the call (``len(self)``). A
+            callable ``scanned(pos) -> mask``, ``pos`` (q, 3) ENU m (z 0 in 2-D), ``mask`` (q,)
+            bool (e.g. :meth:`RadarNetwork.looked_at <airdefense.sensors.radar.RadarNetwork.
+            looked_at>` after the scan): called once, after the births, with the positions of
+            the tracks held before the call predicted to ``time_s``, then, with two-point
+            initiation, those of the candidates of earlier calls, so that a candidate's age
+            counts the scans that looked at it (:meth:`TwoPointInitiator.not_looked_at`). With
+            an array or a callable every call counts as a scan of the tracker (candidates pair
+            only with rows of later calls).
         alive : ignored
             Accepted for call compatibility with the truth tracker; this tracker never reads truth.
 
@@ -141,19 +153,29 @@ class MultiTargetTracker:
         Raises
         ------
         ValueError
-            If ``time_s`` is before the previous call's.
+            If ``time_s`` is before the previous call's, or a ``scanned`` array or mask does
+            not have one entry per track.
         """
         if self.time_s is not None and time_s < self.time_s - 1e-9:
             raise ValueError(f"time_s must not go backwards: got {time_s} s after "
                              f"{self.time_s} s")
         given = isinstance(detections, Measurements)
         meas = detections if given else Measurements.from_detections(detections, self.ndim)
+        looks = scanned if callable(scanned) else None
         if scanned is None:
             scanned = len(meas) > 0
         self.new_tracks = []
         prev = self.time_s
         self._predict_to(time_s)  # one prediction (one IMM cycle) per step
         m0 = len(self.state)
+        mask = pos = None
+        if looks is not None:
+            pos = self._positions()  # where the tracks are predicted, before the update
+        elif not isinstance(scanned, bool | np.bool_):
+            mask = np.asarray(scanned, bool)
+            if mask.shape != (m0,):
+                raise ValueError(f"scanned must hold one entry per track ({m0},), got shape "
+                                 f"{mask.shape}")
         hit = np.zeros(m0, bool)
         truth = np.empty(m0, np.int64)
         truth.fill(-1)
@@ -169,8 +191,11 @@ class MultiTargetTracker:
                 self._one_pass(meas, time_s, hit, truth, llr)
             else:
                 self._per_radar(meas, time_s, m0, hit, truth, llr, np.zeros(m0, bool))
-        if scanned:
-            new = self.manager.record(hit, truth, time_s, llr)
+        if looks is not None:
+            mask = self._looked_at(looks, pos)
+        if mask is not None or scanned:
+            new = self.manager.record(hit, truth, time_s, llr,
+                                      None if mask is None else mask | hit)
             self.scan += 1
             for k in (np.flatnonzero(new) if new.any() else ()):
                 self.new_tracks.append((int(self.manager.track_id[k]),
@@ -186,6 +211,37 @@ class MultiTargetTracker:
         return Tracks(time_s=float(time_s), track_id=mg.track_id.copy(), x=X, P=PP,
                       quality=mg.quality.copy(), confirmed=mg.confirmed.copy(),
                       truth_id=mg.truth_id.copy())
+
+    def _positions(self) -> np.ndarray:
+        """Positions of the tracks (their means) now, (m, 3) ENU, m (z 0 in 2-D)."""
+        x = self.state.mean()
+        idx = self._out[:3]
+        if self._xyz:
+            return x[:, :3]
+        if idx[2] >= 0:
+            return x[:, idx]
+        pos = np.zeros((len(x), 3))
+        pos[:, :2] = x[:, idx[:2]]
+        return pos
+
+    def _looked_at(self, looks, pos: np.ndarray) -> np.ndarray:
+        # One call of ``looks`` on the tracks' positions, then the candidates' of earlier scans
+        # (whose unlooked ones move their scan index); returns the tracks' mask.
+        m0 = pos.shape[0]
+        if self._candidates:
+            cpos = self.initiator.earlier_candidates(self.scan)
+            if cpos.shape[0]:
+                pos = np.concatenate([pos, cpos]) if m0 else cpos
+        q = pos.shape[0]
+        if not q:
+            return np.zeros(0, bool)
+        got = np.asarray(looks(pos), bool)
+        if got.shape != (q,):
+            raise ValueError(f"scanned must return one entry per position ({q},), got "
+                             f"shape {got.shape}")
+        if q > m0:
+            self.initiator.not_looked_at(got[m0:])
+        return got[:m0]
 
     def _one_pass(self, meas: Measurements, time_s: float, hit, truth, llr) -> None:
         # Every radar's rows in one gate, one assignment (rows: track x radar), one births call.
