@@ -141,3 +141,32 @@ def test_three_second_radar_target_confirms_and_holds_its_track(rng):
     assert all(v == [starts[0][0]] for v in ids[first:])
     starts, ids = _slow_radar_run("every step", rng)
     assert starts == [] and not any(ids)
+
+
+def test_a_track_no_radar_looks_at_coasts_at_most_max_coast_s():
+    """A track outside every look records no miss, so only its time since the last hit ends
+    it: deleted once that passes max_coast_s, not before; a hit restarts the clock."""
+    trk = MultiTargetTracker(ExtendedKalmanFilter(ConstantVelocity(1.0, ndim=2)),
+                             GlobalNearestNeighbour(pd=0.9, clutter_density=1e-9),
+                             manager=TrackManager(confirm=(1, 1), delete_misses=2,
+                                                  max_coast_s=10.0))
+    trk.step(0.0, Measurements.cartesian(0.0, [[0.0, 0.0]], 1.0))
+    assert len(trk) == 1
+    empty = Measurements.cartesian(0.0, np.zeros((0, 2)), 1.0)
+    for t in (2.0, 6.0, 10.0):  # never looked at: coasting
+        assert len(trk.step(t, empty, scanned=np.zeros(len(trk), bool))) == 1
+    trk.step(10.5, Measurements.cartesian(10.5, [[0.0, 0.0]], 1.0), scanned=True)  # a hit
+    assert len(trk.step(20.0, empty, scanned=np.zeros(1, bool))) == 1
+    assert len(trk.step(20.6, empty, scanned=np.zeros(1, bool))) == 0  # 10.1 s since the hit
+    with pytest.raises(ValueError, match="max_coast_s must be > 0 s, got 0"):
+        TrackManager(max_coast_s=0)
+
+
+def test_make_tracker_coasts_twenty_seconds_by_default(small_scenario_dict):
+    """The simulation's full tracker deletes a track 20 s after its last hit; the scenario's
+    tracker.max_coast_s changes it."""
+    from airdefense import load_scenario
+
+    assert make_tracker().manager.max_coast_s == 20.0
+    small_scenario_dict["tracker"] = {"max_coast_s": 8.0}
+    assert make_tracker(load_scenario(small_scenario_dict)).manager.max_coast_s == 8.0

@@ -274,6 +274,8 @@ class TrackerSettings(StrictModel):
         default=None, gt=0, le=20_000, description="prior speed sigma of a one-point track")
     max_position_sigma_m: float | None = Field(
         default=None, gt=0, description="a track whose position sigma exceeds this is deleted")
+    max_coast_s: float | None = Field(
+        default=None, gt=0, description="a track with no hit for this long is deleted")
 
     @field_validator("confirm")
     @classmethod

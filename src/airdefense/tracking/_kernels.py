@@ -1684,13 +1684,18 @@ def born_tracks(ago, score, N, M, confirm_llr):
 
 
 @numba.njit(cache=True)
-def doomed_tracks(history, scans, misses, confirmed, P, n, N, M, delete_misses, max_sigma):
+def doomed_tracks(history, scans, misses, confirmed, P, n, N, M, delete_misses, max_sigma,
+                  last_hit_s, time_s, max_coast_s):
     """Tracks to delete (m,): tentative ones that can no longer reach M hits in their window,
-    confirmed ones with ``delete_misses`` misses in a row, and those whose position sigma
-    (square root of the trace of the first ``n`` axes' covariance) exceeds ``max_sigma``."""
+    confirmed ones with ``delete_misses`` misses in a row, those whose position sigma
+    (square root of the trace of the first ``n`` axes' covariance) exceeds ``max_sigma``, and
+    those whose last hit (``last_hit_s`` (m,)) is more than ``max_coast_s`` before ``time_s``."""
     m = history.shape[0]
     out = np.empty(m, np.bool_)
     for i in range(m):
+        if time_s - last_hit_s[i] > max_coast_s:
+            out[i] = True
+            continue
         left = max(N - scans[i], 0)
         tr = 0.0
         for a in range(n):

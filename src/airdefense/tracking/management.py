@@ -275,7 +275,9 @@ class TrackManager:
     A tentative track is confirmed once it has at least M hits in its last N scans; it is deleted
     when it can no longer reach M hits within its first N scans. A confirmed track is deleted
     after ``delete_misses`` consecutive misses, or when the standard deviation of its position
-    (square root of the largest eigenvalue bound, the trace) exceeds ``max_pos_sigma_m``. Quality
+    (square root of the largest eigenvalue bound, the trace) exceeds ``max_pos_sigma_m``. Any
+    track is deleted once its last hit is more than ``max_coast_s`` old (a track no radar looks
+    at records no miss: it coasts, at most this long). Quality
     is an exponential average of hits (``alpha`` per scan), in [0, 1].
 
     With ``confirm_llr`` set, confirmation also needs the track's log-likelihood-ratio score
@@ -290,13 +292,15 @@ class TrackManager:
     delete_misses : int, default 3
     max_pos_sigma_m : float, default inf
     alpha : float, default 0.3
+    max_coast_s : float, default inf
+        Longest time since a track's last hit (its birth counts as one), s.
     confirm_llr : float, optional
         Score needed for confirmation, e.g. ``log((1 - beta) / alpha_false)``; off by default.
     """
 
     def __init__(self, confirm: tuple[int, int] = (3, 3), delete_misses: int = 3,
                  max_pos_sigma_m: float = np.inf, alpha: float = 0.3,
-                 confirm_llr: float | None = None) -> None:
+                 confirm_llr: float | None = None, max_coast_s: float = np.inf) -> None:
         M, N = (int(v) for v in confirm)
         if not 1 <= M <= N <= 62:
             raise ValueError(f"confirm M/N must have 1 <= M <= N <= 62, got {M}/{N}")
@@ -305,6 +309,9 @@ class TrackManager:
         self.M, self.N = M, N
         self.delete_misses = int(delete_misses)
         self.max_pos_sigma = float(max_pos_sigma_m)
+        if not max_coast_s > 0:
+            raise ValueError(f"max_coast_s must be > 0 s, got {max_coast_s}")
+        self.max_coast_s = float(max_coast_s)
         self.alpha = float(alpha)
         self.confirm_llr = confirm_llr
         self.next_id = 0
@@ -317,6 +324,7 @@ class TrackManager:
         self.quality = np.zeros(0)
         self.truth_id = np.zeros(0, np.int64)
         self.confirm_time = np.zeros(0)
+        self.last_hit_s = np.zeros(0)  # time of each track's last hit (birth: its first)
 
     def __len__(self) -> int:
         return int(self.track_id.shape[0])
@@ -346,6 +354,7 @@ class TrackManager:
         self.quality = np.concatenate([self.quality, np.full(k, self.alpha)])
         self.truth_id = np.concatenate([self.truth_id, np.asarray(truth_id, np.int64)])
         self.confirm_time = np.concatenate([self.confirm_time, np.where(conf, time_s, np.nan)])
+        self.last_hit_s = np.concatenate([self.last_hit_s, np.full(k, float(time_s))])
         self.score = np.concatenate([self.score, score])
         return ids
 
@@ -381,6 +390,8 @@ class TrackManager:
             if sc.shape != hit.shape:
                 raise ValueError(f"scanned must have the shape of hit {hit.shape}, got "
                                  f"{sc.shape}")
+        if hit.any():
+            self.last_hit_s[:hit.shape[0]][hit] = float(time_s)
         return _k.record_scan(
             self.history, self.scans, self.misses, self.quality, self.truth_id, self.score,
             self.confirmed, self.confirm_time, hit,
@@ -389,17 +400,19 @@ class TrackManager:
             self.alpha, np.nan if self.confirm_llr is None else float(self.confirm_llr),
             float(time_s), sc)
 
-    def doomed(self, P: np.ndarray, ndim: int) -> np.ndarray:
-        """Tracks to delete now, shape (m,), given their covariances (m, d, d).
+    def doomed(self, P: np.ndarray, ndim: int, time_s: float = np.nan) -> np.ndarray:
+        """Tracks to delete now, shape (m,), given their covariances (m, d, d) at ``time_s``.
 
-        Past N scans a tentative track lives while its window holds M hits.
+        Past N scans a tentative track lives while its window holds M hits. Without
+        ``time_s`` no track is deleted for coasting.
         """
         return _k.doomed_tracks(self.history, self.scans, self.misses, self.confirmed, P,
                                 int(ndim), self.N, self.M, self.delete_misses,
-                                self.max_pos_sigma)
+                                self.max_pos_sigma, self.last_hit_s, float(time_s),
+                                self.max_coast_s)
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the tracks where ``mask`` is true."""
         for f in ("track_id", "history", "scans", "misses", "confirmed", "quality", "truth_id",
-                  "confirm_time", "score"):
+                  "confirm_time", "score", "last_hit_s"):
             setattr(self, f, getattr(self, f)[mask])

@@ -202,7 +202,7 @@ class MultiTargetTracker:
                                         int(self.manager.truth_id[k]), float(time_s)))
         x, P = self.state.moments()
         X, PP, finite = _k.picture(x, P, self._out)
-        keep = ~self.manager.doomed(P, self.ndim) & finite
+        keep = ~self.manager.doomed(P, self.ndim, time_s) & finite
         if not keep.all():
             self.state = self.state.take(keep)
             self.manager.keep(keep)
@@ -382,6 +382,9 @@ class TrackerConfig:
         Prior velocity standard deviation of new tracks, m/s.
     max_pos_sigma_m : float, default inf
         Delete tracks whose position standard deviation exceeds this, m.
+    max_coast_s : float, default inf
+        Delete tracks with no hit for longer than this, s (a track no radar looks at records
+        no miss and coasts).
     filter : {"ekf", "ukf"}, default "ekf"
     motion : {"cv", "ca", "ct", "imm"}, default "cv"
         "imm" mixes constant velocity and coordinated turn (plus ballistic in 3-D).
@@ -412,6 +415,7 @@ class TrackerConfig:
     gate_prob: float = 0.999
     speed_sigma_mps: float = 30.0
     max_pos_sigma_m: float = float("inf")
+    max_coast_s: float = float("inf")
     filter: str = "ekf"
     motion: str = "cv"
     associator: str = "gnn"
@@ -432,6 +436,7 @@ class TrackerConfig:
         "gate_prob": ("in (0, 1)", lambda v: 0 < v < 1),
         "speed_sigma_mps": ("> 0 m/s", lambda v: v > 0),
         "max_pos_sigma_m": ("> 0 m", lambda v: v > 0),
+        "max_coast_s": ("> 0 s", lambda v: v > 0),
         "sigma_range_m": ("> 0 m", lambda v: v > 0),
         "sigma_azimuth_deg": ("> 0 deg", lambda v: v > 0),
         "sigma_elevation_deg": ("> 0 deg", lambda v: v > 0),
@@ -521,7 +526,8 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3) -> MultiTargetTracker:
                               TrackManager(cfg.confirm_mn(), cfg.delete_misses,
                                            cfg.max_pos_sigma_m,
                                            confirm_llr=(None if cfg.confirm_llr == -np.inf
-                                                        else cfg.confirm_llr)))
+                                                        else cfg.confirm_llr),
+                                           max_coast_s=cfg.max_coast_s))
 
 
 def make_tracker(sc=None, rng: np.random.Generator | None = None,
@@ -530,7 +536,9 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
 
     Defaults suit air-defence targets: IMM of constant velocity, coordinated turn and ballistic,
     q = 5 m^2/s^3, Pd 0.9, 1e-12 false alarms per m^3, 2-of-3 confirmation, deletion after 3
-    missed scans or a 5 km position sigma, prior speed sigma 300 m/s, two-point initiation
+    missed looks, a 5 km position sigma or 20 s without a hit (a track no radar looks at, under
+    the horizon or out of every sector, coasts at most that long), prior speed sigma 300 m/s,
+    two-point initiation
     (velocity gate 3 km/s, candidates kept 4 s): a false alarm starts no track unless a later
     one falls within its velocity gate, which keeps the picture to the tracks of targets.
 
@@ -549,7 +557,7 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
         If a setting breaks its rule.
     """
     base = dict(q=5.0, pd=0.9, clutter_density=1e-12, confirm="2/3", delete_misses=3,
-                speed_sigma_mps=300.0, max_pos_sigma_m=5000.0, motion="imm",
+                speed_sigma_mps=300.0, max_pos_sigma_m=5000.0, max_coast_s=20.0, motion="imm",
                 initiation="two_point", max_speed_mps=3000.0, candidate_age_s=4.0)
     if isinstance(config, TrackerConfig):
         cfg = config
