@@ -216,11 +216,13 @@ class _Run:
     def _cue_sensors(self) -> None:
         """Cue each cued radar on the targets of the radar-guided rounds it guides (when the
         pairs changed since the last call)."""
-        fc, tg = self.engagement.guided_targets()
-        last_fc, last_tg = self._cues
+        pairs = self.engagement.guided_targets()
+        if pairs is self._cues:  # the same arrays: no round started or left
+            return
+        (fc, tg), (last_fc, last_tg) = pairs, self._cues
+        self._cues = pairs
         if fc.size == last_fc.size and (fc == last_fc).all() and (tg == last_tg).all():
             return
-        self._cues = (fc, tg)
         self.sensors.set_cues(fc, tg, n_targets=self.n)
 
     def sense_and_track(self, t0: float, t1: float) -> None:
