@@ -58,7 +58,6 @@ class Engagement:
         self._truth = None
         self._sensor_ok = np.ones(len(scenario.sensors), bool)
         self._busy = False  # some round was active at the last look (see fly)
-        self._retired = 0  # rounds lost or ended so far (see fly, guided_targets)
         self._guided: tuple = ((-1, -1), _NO_GUIDED)  # (key, pairs) of guided_targets
         self._group_g: np.ndarray | None = None  # manoeuvre limit of each raid group, g
 
@@ -77,8 +76,9 @@ class Engagement:
         The rounds that need their fire-control radar to the end (command, semi-active and
         track-via-missile guidance), flying or waiting on their launcher, and aimed at a
         threat (``target >= 0``: a round fired at a false track has none); in id order. The
-        simulation cues its cued radars on these pairs. Rounds start only at launch and leave
-        only in :meth:`fly`, so the answer is kept (the same arrays) until one does.
+        simulation cues its cued radars on these pairs. A round starts only at launch (a new
+        row), so while the rows and the number of active ones stay the same the answer is
+        kept (the same arrays).
 
         Returns
         -------
@@ -88,7 +88,7 @@ class Engagement:
             Truth index of its target.
         """
         ic = self.icpt
-        key = (ic.n, self._retired)
+        key = (ic.n, int(np.count_nonzero(ic.active[:ic.n])))
         if key == self._guided[0]:
             return self._guided[1]
         n = ic.n
@@ -323,11 +323,9 @@ class Engagement:
                                            truth.states(t0), truth.states(t1), TERMINAL_S)
         if lost.size:
             self._busy = False
-            self._retired += lost.size
             self._lose(t0, lost)
         if ended.size:
             self._busy = False
-            self._retired += ended.size
             self._end_games(truth, ended, t_end, miss, alive, kill)
 
     def _lose(self, t0: float, lost: np.ndarray) -> None:
