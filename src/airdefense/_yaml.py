@@ -11,7 +11,8 @@ from pydantic import BaseModel, ValidationError
 
 from airdefense.errors import ScenarioError
 
-__all__ = ["load_yaml_text", "pydantic_to_scenario_error", "format_path", "unit_of"]
+__all__ = ["load_yaml_text", "pydantic_to_scenario_error", "format_path", "parse_path",
+           "unit_of", "with_line"]
 
 _UNITS = {
     "_m": "m",
@@ -43,6 +44,29 @@ def format_path(loc: tuple) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def parse_path(path: str) -> tuple:
+    """The location tuple of a path written as ``a.b[2].c`` (inverse of :func:`format_path`)."""
+    loc: list = []
+    for part in str(path).split(".") if path else ():
+        name, *idx = part.replace("]", "").split("[")
+        if name:
+            loc.append(name)
+        loc.extend(int(i) for i in idx if i.lstrip("-").isdigit())
+    return tuple(loc)
+
+
+def with_line(exc: ScenarioError, lines: dict[tuple, int] | None) -> ScenarioError:
+    """``exc`` with the line of its path (or of the nearest enclosing key) in the file, unless
+    it already names one or there is no line map."""
+    if not lines or "[line " in exc.message:
+        return exc
+    loc = parse_path(exc.path)
+    for k in range(len(loc), 0, -1):
+        if loc[:k] in lines:
+            return ScenarioError(exc.path, f"{exc.message} [line {lines[loc[:k]]}]", exc.source)
+    return exc
 
 
 def _line_map(node, path=(), out=None) -> dict[tuple, int]:

@@ -184,6 +184,34 @@ def test_field_error_in_file_gives_line(tmp_path):
         load_scenario(f)
 
 
+@pytest.mark.parametrize(("body", "pattern"), [
+    ("    target: {asset: palace}\n",
+     r"s\.yaml: raid\.d\.target\.asset: names no asset: 'palace'; .* \[line 8\]$"),
+    ("    target: {point: {bearing_deg: 0, range_m: 0}}\n    route_jitter_m: 10\n"
+     "    preset_note: x\n", r"s\.yaml: raid\.d\.preset_note: unknown key .*\[line 10\]$"),
+])
+def test_rule_error_in_file_gives_line(tmp_path, body, pattern):
+    """Errors found after validation (resolving names, flight rules) carry the line too."""
+    f = tmp_path / "s.yaml"
+    f.write_text("origin: {lat_deg: 50, lon_deg: 30}\nduration_s: 100\nraid:\n  d:\n"
+                 "    preset: shahed136\n    count: 2\n    launch: {bearing_deg: 0, range_m: 1000}\n"
+                 + body)
+    with pytest.raises(ScenarioError, match=pattern):
+        load_scenario(f)
+
+
+def test_ballistic_route_error_in_file_gives_line(tmp_path):
+    """A rule of the resolved scenario names the line of the field in the file."""
+    f = tmp_path / "s.yaml"
+    f.write_text("origin: {lat_deg: 50, lon_deg: 30}\nduration_s: 100\nraid:\n  b:\n"
+                 "    preset: iskander_m\n    count: 1\n"
+                 "    launch: {bearing_deg: 0, range_m: 200000}\n"
+                 "    target: {point: {bearing_deg: 0, range_m: 0}}\n    route_jitter_m: 300\n")
+    with pytest.raises(ScenarioError, match=r"raid\.b\.route_jitter_m: a ballistic group flies "
+                                            r"no route .*got 300\.0 \[line 9\]$"):
+        load_scenario(f)
+
+
 def test_missing_file():
     """A scenario path that does not exist is reported as such."""
     with pytest.raises(ScenarioError, match="scenario file not found"):

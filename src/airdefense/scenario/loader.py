@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from airdefense._yaml import pydantic_to_scenario_error
+from airdefense._yaml import pydantic_to_scenario_error, with_line
 from airdefense.catalog import Catalog, load_catalog
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
@@ -426,7 +426,10 @@ def scenario_from_dict(
     base = base_dir or Path(".")
     extra = [p if Path(p).is_absolute() else str(base / p) for p in cfg.catalog]
     catalog = load_catalog(extra)
-    assets, sensors, launchers, batteries, groups = _Resolver(cfg, catalog, source).run()
+    try:
+        assets, sensors, launchers, batteries, groups = _Resolver(cfg, catalog, source).run()
+    except ScenarioError as exc:
+        raise with_line(exc, lines) from None
     frame = Frame(cfg.origin.lat_deg, cfg.origin.lon_deg, cfg.origin.alt_m)
     sc = Scenario(
         config=cfg, source=source, frame=frame, catalog=catalog, assets=assets, sensors=sensors,
