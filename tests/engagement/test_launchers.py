@@ -1,4 +1,4 @@
-"""Launcher reloads against a plain schedule of the same shots."""
+"""Launcher reloads against a plain schedule of the same shots; reload stock and losses."""
 
 from __future__ import annotations
 
@@ -41,3 +41,38 @@ def test_reloads_follow_the_schedule(shots):
         if rounds[j] == 0:
             due[j] = t + L.reload_s[j]
         np.testing.assert_array_equal(L.rounds, rounds)
+
+
+def test_reload_stock_runs_out_and_a_destroyed_launcher_gets_none():
+    """A launcher reloads as often as its stock allows (``reloads``), and one destroyed before
+    its reload is due gets nothing."""
+    import copy
+
+    sc = copy.deepcopy(_SC)
+    for u in sc.launchers:
+        u.reloads = 1.0
+    L = Engagement(sc, EventLog(), np.random.default_rng(0)).launchers
+    j, k = 0, 1
+    for t in (0.0, 1000.0):
+        L.fire(j, int(L.rounds[j]), t)
+        assert L.rounds[j] == 0
+        L.update(t + L.reload_s[j])
+    assert L.rounds[j] == 0 and L.reloads_left[j] == 0 and L.loads[j] == 2  # one reload only
+    L.fire(k, int(L.rounds[k]), 0.0)
+    L.operational[k] = False
+    assert L.update(L.reload_s[k]).tolist() == []
+    assert L.rounds[k] == 0 and L.reloads_left[k] == 1
+
+
+def test_reloads_key_reaches_the_launchers(small_scenario_dict):
+    """The scenario's launchers.reloads sets each launcher's stock; unset is unlimited."""
+    from airdefense.errors import ScenarioError
+
+    assert all(np.isinf(u.reloads) for u in load_scenario(small_scenario_dict).launchers)
+    small_scenario_dict["batteries"]["srb"]["launchers"]["reloads"] = 2
+    assert [u.reloads for u in load_scenario(small_scenario_dict).launchers] == [2.0, 2.0]
+    small_scenario_dict["batteries"]["srb"]["launchers"]["reloads"] = -1
+    import pytest
+
+    with pytest.raises(ScenarioError, match=r"launchers\[0\]\.reloads: must be >= 0, got -1"):
+        load_scenario(small_scenario_dict)

@@ -97,6 +97,17 @@ def test_salvo_ripples_at_the_launch_interval(eng):
     assert again.tolist() == [0] and eng.refused[-1][3] == "minimum launch interval"
 
 
+def test_reload_starts_when_the_last_round_of_the_salvo_leaves(eng):
+    """A salvo that empties a launcher starts its reload at its last launch, not at the order."""
+    L = eng.launchers
+    L.rounds[TOR] = 2
+    truth = _Truth(INBOUND)
+    fired = eng.fire(_orders([(0, TOR, 2)]), 10.0, KIND, EngagementBook(),
+                     tracks=_tracks(truth, 10.0))
+    assert fired.tolist() == [2] and L.rounds[TOR] == 0
+    assert L.reload_done_s[TOR] == 12.0 + L.reload_s[TOR]
+
+
 def test_guidance_channels_limit_rounds(eng):
     """A Tor-class radar guides 4 rounds at once: 3 + 3 ordered, 3 + 1 fired."""
     truth = _Truth(INBOUND)

@@ -58,6 +58,8 @@ class LauncherState:
         self.fired = np.zeros(L, int)
         self.loads = np.ones(L, int)  # loads received; fired <= loads * capacity
         self.reload_s = np.array([u.reload_time_s for u in launchers], float)
+        #: Reloads each launcher can still get from its battery's stock (inf: unlimited).
+        self.reloads_left = np.array([getattr(u, "reloads", np.inf) for u in launchers], float)
         self.reload_done_s = np.full(L, np.inf)
         self._next_reload_s = np.inf  # min(reload_done_s): kept by fire() and update()
         self.min_interval_s = np.array([u.preset.min_launch_interval_s for u in launchers], float)
@@ -95,14 +97,19 @@ class LauncherState:
         return _Envelopes({n: getattr(self, n)[idx] for n in _ENVELOPE_FIELDS})
 
     def update(self, t: float) -> np.ndarray:
-        """Complete reloads due by ``t``; return the launchers reloaded, shape (r,)."""
+        """Complete reloads due by ``t``; return the launchers reloaded, shape (r,).
+
+        A launcher destroyed (not ``operational``) before its reload is due gets none.
+        """
         if t < self._next_reload_s:  # most steps
             return _NONE
-        done = self.reload_done_s <= t
+        due = self.reload_done_s <= t
+        done = due & self.operational
         self.rounds[done] = self.capacity[done]
         self.loads[done] += 1
-        self.reload_done_s[done] = np.inf
-        self._next_reload_s = float(self.reload_done_s.min()) if done.size else np.inf
+        self.reloads_left[done] -= 1
+        self.reload_done_s[due] = np.inf
+        self._next_reload_s = float(self.reload_done_s.min()) if due.size else np.inf
         return np.flatnonzero(done)
 
     def ready(self, t: float) -> np.ndarray:
@@ -111,7 +118,8 @@ class LauncherState:
                 & (t - self.last_fire_s >= self.min_interval_s - 1e-9))
 
     def fire(self, launcher: int, n: int, t: float) -> None:
-        """Take ``n`` rounds from a launcher at ``t`` and start its reload when empty."""
+        """Take ``n`` rounds from a launcher whose last one leaves at ``t``; start its reload
+        when it is empty and its battery's stock holds one (``reloads_left``)."""
         if n > self.rounds[launcher]:
             raise RuntimeError(
                 f"launcher {launcher} asked to fire {n} rounds with {self.rounds[launcher]} left"
@@ -119,6 +127,7 @@ class LauncherState:
         self.rounds[launcher] -= n
         self.fired[launcher] += n
         self.last_fire_s[launcher] = t
-        if self.rounds[launcher] == 0 and np.isfinite(self.reload_s[launcher]):
+        if (self.rounds[launcher] == 0 and np.isfinite(self.reload_s[launcher])
+                and self.reloads_left[launcher] > 0):
             self.reload_done_s[launcher] = t + self.reload_s[launcher]
             self._next_reload_s = min(self._next_reload_s, float(self.reload_done_s[launcher]))

@@ -261,8 +261,7 @@ class Engagement:
             pip = geo["pip"][i, j]
             self.events.add(t, "assignment", track=trk, threat=k, battery=orders.battery[r],
                             launcher=j, pos=pip)
-            L.fire(j, n, t)
-            L.last_fire_s[j] = times[-1]
+            L.fire(j, n, times[-1])  # its reload starts when the last round leaves
             book.fired(trk, n, int(L.battery[j]))
             fired[r] = n
             fly = L.flyout.take(slice(j, j + 1))

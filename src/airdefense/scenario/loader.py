@@ -105,6 +105,8 @@ class LauncherUnit:
     fire_control: int
     enu: np.ndarray
     asset: int = -1
+    #: Reloads it can still get (inf: unlimited).
+    reloads: float = np.inf
 
 
 @dataclass
@@ -314,6 +316,7 @@ class _Resolver:
                         name=name, battery=bi, preset_name=spec.preset, preset=lp,
                         interceptor_name=lp.interceptor, interceptor=ip, rounds=int(rounds),
                         reload_time_s=float(reload), fire_control=fc, enu=enu,
+                        reloads=np.inf if spec.reloads is None else float(spec.reloads),
                     )
                     lu.asset = add_asset(name, "launcher", "launcher", enu, lp.unit_cost,
                                          spec.hardness, None, bi, idx)

@@ -100,6 +100,9 @@ class LauncherSpec(StrictModel):
     count: int = Field(default=1, ge=1, le=1000)
     interceptors_per_launcher: int | None = Field(default=None, ge=0)
     reload_time_s: float | None = Field(default=None, ge=0)
+    reloads: int | None = Field(
+        default=None, ge=0, le=100_000,
+        description="reloads each launcher can get from the battery's stock; unset: unlimited")
     fire_control: str | None = Field(
         default=None, description="name of the battery radar that guides its missiles"
     )
