@@ -49,6 +49,12 @@ BAD = [
     ("wind", {"speed_mps": -1, "from_deg": 0}, r"wind\.speed_mps: must be >= 0, got -1 \(unit: m/s\)"),
     ("c2", {"solver": "exact", "solver_node_limit": 0}, r"c2\.solver_node_limit: must be >= 1, got 0"),
     ("c2", {"solver_time_limit_s": 0}, r"c2\.solver_time_limit_s: must be > 0, got 0 \(unit: s\)"),
+    ("duration_s", float("nan"), r"duration_s: input should be a finite number, got nan \(unit: s\)"),
+    ("batteries.srb.launchers", {"preset": "tor_m2_tlar", "interceptor_overrides":
+                                 {"max_range_m": float("inf")}},
+     r"launchers\[0\]\.interceptor_overrides\.max_range_m: input should be a finite number, "
+     r"got inf \(unit: m\)"),
+    ("tracker", {"confirm_llr": float("-inf")}, None),  # -inf: M-of-N only
 ]
 
 

@@ -272,7 +272,8 @@ class TrackerSettings(StrictModel):
         default=None, gt=0, le=1e-3, description="false alarms per m^3 per scan assumed")
     gate_probability: float | None = Field(default=None, gt=0, lt=1)
     confirm_llr: float | None = Field(
-        default=None, description="track score also needed to confirm; -inf: M-of-N only")
+        default=None, allow_inf_nan=True,
+        description="track score also needed to confirm; -inf: M-of-N only")
     speed_sigma_mps: float | None = Field(
         default=None, gt=0, le=20_000, description="prior speed sigma of a one-point track")
     max_position_sigma_m: float | None = Field(
