@@ -85,6 +85,20 @@ def test_hits_that_confirm_a_track_are_recent(rng):
     assert len(t) == 1 and trk.new_tracks == [(0, 0, 103.0)]
 
 
+def test_a_threat_tracked_again_gets_its_track_id_back(rng):
+    """The truth tracker knows the threats: a dropped threat's new track has its old id, so the
+    control unit's book (rounds per track) still counts the rounds fired at it."""
+    trk = TruthTracker(_Still(2), rng, confirm_hits=1, drop_after_s=5.0)
+    trk.step(0.0, _detections(2, 0.0, 1000.0, 1e-3, 1e-3))
+    assert trk.new_tracks == [(0, 0, 0.0), (1, 1, 0.0)]
+    assert len(trk.step(10.0, Detections.empty())) == 0  # both dropped
+    det = _detections(1, 12.0, 1000.0, 1e-3, 1e-3)
+    det.truth_id[:] = [1]
+    t = trk.step(12.0, det)
+    assert trk.new_tracks == [(1, 1, 12.0)] and t.track_id.tolist() == [1]
+    assert trk.next_id == 2
+
+
 def test_false_alarms_ignored_ids_in_order_and_ended_threats_dropped(rng):
     """False alarms (no threat) start nothing; threats confirmed in the same step get
     consecutive ids in threat order; a threat no longer alive loses its track."""
@@ -101,7 +115,7 @@ def test_false_alarms_ignored_ids_in_order_and_ended_threats_dropped(rng):
     det = _detections(2, 2.0, 1000.0, 1e-3, 1e-3)
     det.truth_id[:] = [2, 1]
     trk.step(2.0, det)
-    assert trk.new_tracks == [(2, 1, 2.0), (3, 2, 2.0)]
+    assert trk.new_tracks == [(2, 1, 2.0), (1, 2, 2.0)]  # threat 2 gets its id back
 
 
 class _Moving:
@@ -129,6 +143,7 @@ class _Reference:
         self.last_seen = np.full(n, -np.inf)
         self.sigma = np.full((n, 2), 50.0)
         self.track_of = np.full(n, -1)
+        self.last_id = np.full(n, -1)
         self.next_id = 0
         self.confirm, self.drop, self.vel, self.tau = confirm_hits, drop_after_s, vel_sigma, tau_s
         self.err = rng.normal(size=(n, 6))
@@ -153,9 +168,13 @@ class _Reference:
         seen = np.unique(tid)
         self.sigma[seen] = best[seen]
         fresh = seen[(self.track_of[seen] < 0) & (self.hits[seen] >= self.confirm)]
-        new = [(self.next_id + r, int(k), t) for r, k in enumerate(fresh)]
-        self.track_of[fresh] = self.next_id + np.arange(fresh.size)
-        self.next_id += fresh.size
+        new = []
+        for k in fresh:  # a threat tracked again gets its id back
+            if self.last_id[k] < 0:
+                self.last_id[k] = self.next_id
+                self.next_id += 1
+            self.track_of[k] = self.last_id[k]
+            new.append((int(self.last_id[k]), int(k), t))
         drop = (self.track_of >= 0) & (((t - self.last_seen) > self.drop) | ~alive)
         self.track_of[drop] = -1
         self.hits[drop] = 0

@@ -1814,7 +1814,8 @@ def truth_picture(states, idx, err, sigma_m, vel_sigma, track_of):
 
 @numba.njit(cache=True)
 def truth_step(time_s, rho, c, err, rng_ptrs, tid, z, R, det_time, hits, sigma_m, last_seen,
-               track_of, ids, confirm_hits, drop_after_s, alive, states, vel_sigma, fresh):
+               track_of, ids, confirm_hits, drop_after_s, alive, states, vel_sigma, fresh,
+               last_id):
     """One step of the truth tracker: the error process, the detections, the tracks kept.
 
     ``err`` (n, 6) becomes ``rho * err + c * noise`` in place, ``noise`` the standard normals
@@ -1822,8 +1823,10 @@ def truth_step(time_s, rho, c, err, rng_ptrs, tid, z, R, det_time, hits, sigma_m
     through its :func:`~airdefense.sensors._kernels.generator_pointers` ``rng_ptrs`` (in
     row-major order: numba's ``standard_normal`` gives NumPy's numbers and leaves the generator
     in NumPy's state, tested). Detections (k,) go to :func:`truth_take_detections` (false
-    alarms, ``tid < 0``, are skipped); threats reaching confirmation get ids from ``ids[0]``
-    (the next free id, advanced in place) on in ``track_of``, and their threat ids are the
+    alarms, ``tid < 0``, are skipped); threats reaching confirmation get their id in
+    ``track_of``: the one they had before (``last_id`` (n,), -1: none; a perfect tracker knows
+    the threat again) or the next free one from ``ids[0]`` (advanced in place); their threat ids
+    are the
     first entries of ``fresh`` (n,); then :func:`truth_keep_tracks` and
     :func:`truth_picture` of ``states`` (n, 6).
 
@@ -1837,8 +1840,13 @@ def truth_step(time_s, rho, c, err, rng_ptrs, tid, z, R, det_time, hits, sigma_m
     n_fresh = truth_take_detections(tid, z, R, det_time, hits, sigma_m, last_seen, track_of,
                                     confirm_hits, fresh)
     for q in range(n_fresh):
-        track_of[fresh[q]] = ids[0]
-        ids[0] += 1
+        k = fresh[q]
+        if last_id[k] >= 0:
+            track_of[k] = last_id[k]
+        else:
+            track_of[k] = ids[0]
+            last_id[k] = ids[0]
+            ids[0] += 1
     idx = truth_keep_tracks(time_s, last_seen, drop_after_s, alive, track_of, hits)
     x, P, quality, track_id, confirmed = truth_picture(states, idx, err, sigma_m, vel_sigma,
                                                        track_of)

@@ -3,7 +3,8 @@
 A threat gets a track after ``confirm_hits`` detections within ``drop_after_s`` of each other;
 its estimate is the truth plus Gaussian noise scaled by the detecting radar's cross-range
 accuracy; the track is dropped after ``drop_after_s`` without a detection or when the threat
-ends.
+ends. A threat tracked again gets its track id back (this tracker knows the threats), so the
+control unit's book of rounds fired and awaiting assessment per track holds across the gap.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class TruthTracker:
         self.last_seen = np.full(n, -np.inf)
         self.sigma_m = np.full((n, 2), 50.0)  # horizontal, vertical
         self.track_of = np.full(n, -1)
+        # The id each threat's track had (-1: none yet): a threat tracked again gets it back,
+        # so the control unit's book of rounds per track still counts the earlier ones.
+        self._last_id = np.full(n, -1, np.int64)
         self._ids = np.zeros(1, np.int64)  # the next free track id (the kernel advances it)
         self._fresh = np.empty(n, np.int64)  # threats given a track in a step (kernel output)
         self.confirm_hits = confirm_hits
@@ -126,13 +130,12 @@ class TruthTracker:
             detections.z, detections.R, detections.time_s, self.hits, self.sigma_m,
             self.last_seen, self.track_of, self._ids, self.confirm_hits, self.drop_after_s,
             np.ones(len(self.track_of), bool) if alive is None else np.asarray(alive, bool),
-            self.truth.states(time_s), self.vel_sigma, self._fresh)
+            self.truth.states(time_s), self.vel_sigma, self._fresh, self._last_id)
         # A filtered track averages its measurements and fuses its radars (each axis as well
         # as the best radar measures it this step): see the kernels.
         if n_fresh:
-            first = int(self._ids[0]) - n_fresh
-            self.new_tracks = [(first + r, int(k), time_s)
-                               for r, k in enumerate(self._fresh[:n_fresh])]
+            self.new_tracks = [(int(self._last_id[k]), int(k), time_s)
+                               for k in self._fresh[:n_fresh].tolist()]
         if idx.size == 0:
             return Tracks.empty(time_s)
         return Tracks(time_s, track_id, x, P, quality, confirmed, idx)
