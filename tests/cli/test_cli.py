@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -104,3 +105,47 @@ def test_examples_validate(runner):
     for f in sorted(EXAMPLES.glob("*.yaml")):
         r = runner.invoke(main, ["validate", str(f)])
         assert r.exit_code == 0, (f, r.output)
+
+
+@pytest.mark.parametrize(("args", "pattern"), [
+    (["run", "{small}", "--seed", "-1"], r"Invalid value for '--seed': -1 is not in the range x>=0"),
+    (["wta", "{wta}", "--solver", "heuristic", "--time-limit", "nan"],
+     r"Invalid value for '--time-limit': 'nan' is not a finite number"),
+    (["wta", "{wta}", "--seed", "-2"], r"Invalid value for '--seed': -2 is not in the range"),
+    (["plot-coverage", "{small}", "--altitude-m", "100", "--rcs-m2", "inf"],
+     r"Invalid value for '--rcs-m2': 'inf' is not a finite number"),
+    (["plot-threats", "{small}", "--out", "t.xyz"],
+     r"Invalid value for '--out': 't\.xyz': the image must end in \.png, \.svg or \.pdf"),
+])
+def test_bad_option_values_are_usage_errors(runner, small_file, args, pattern):
+    """Negative seeds, non-finite numbers and image formats matplotlib cannot write are usage
+    errors (exit 2) naming the option and the value, not tracebacks."""
+    wta = small_file  # option values are checked before the file is read
+    args = [a.format(small=small_file, wta=wta) for a in args]
+    r = runner.invoke(main, args)
+    assert r.exit_code == 2, r.output
+    assert re.search(pattern, r.output), r.output
+
+
+def test_unwritable_output_is_one_line_exit_1(runner, small_file, tmp_path):
+    """An output in a folder that cannot be made is one error line naming the path, exit 1."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = runner.invoke(main, ["run", str(small_file), "--out", str(blocker / "out")])
+    assert r.exit_code == 1
+    assert re.search(r"airdefense: error: .*file/out: (Not a directory|File exists)", r.output)
+    assert "Traceback" not in r.output
+
+
+def test_run_writes_strict_json_and_counts_only_threats_that_could_hit(runner, small_file,
+                                                                      tmp_path):
+    """With nothing launched the cost exchange is null in summary.json (strict JSON), and the
+    value at risk is 0: a threat that never flew could not have hit."""
+    out = tmp_path / "o"
+    r = runner.invoke(main, ["run", str(small_file), "--set", "duration_s=1", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    text = (out / "summary.json").read_text()
+    assert "Infinity" not in text and "NaN" not in text
+    s = json.loads(text)
+    assert s["interceptors_fired"] == 0 and s["cost_exchange"] is None
+    assert s["value_at_risk"] == 0.0 and s["value_saved"] == 0.0

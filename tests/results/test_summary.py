@@ -103,3 +103,14 @@ def test_scalar_figures_match_pandas(run, rows, shots, nan_at):
     assert got["defence_cost"] == float(res.interceptors.unit_cost.sum())
     assert got["value_lost"] == float(res.assets.value_lost.sum())
     assert got["batteries_disabled"] == int((res.events.kind == "battery_disabled").sum())
+
+
+@pytest.mark.parametrize(("x", "text"), [
+    (-314_660.0, "-$314.66k"), (2.5e9, "$2.50B"), (-12.0, "-$12"), (0.0, "$0"),
+    (float("inf"), "inf"),
+])
+def test_money_format_puts_the_sign_first(x, text):
+    """Money prints with the sign before the dollar (value saved can be negative)."""
+    from airdefense.results.summary import _money
+
+    assert _money(x) == text

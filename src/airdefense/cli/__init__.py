@@ -13,7 +13,39 @@ import click
 
 from airdefense.errors import AirDefenseError
 
-__all__ = ["main"]
+__all__ = ["main", "FINITE", "POSITIVE", "image_path"]
+
+
+class _Finite(click.ParamType):
+    """A finite float (``inf`` and ``nan`` are refused as usage errors), > 0 if ``positive``."""
+
+    name = "number"
+
+    def __init__(self, positive: bool = False) -> None:
+        self.positive = positive
+
+    def convert(self, value, param, ctx):  # noqa: D102
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if x != x or x in (float("inf"), float("-inf")):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.positive and not x > 0:
+            self.fail(f"{value!r} is not > 0", param, ctx)
+        return x
+
+
+#: Click types of a finite float option, and of a finite one > 0.
+FINITE = _Finite()
+POSITIVE = _Finite(positive=True)
+
+
+def image_path(ctx, param, value):
+    """Click callback: an image output path whose suffix matplotlib writes (png, svg, pdf)."""
+    if value is not None and not str(value).lower().endswith((".png", ".svg", ".pdf")):
+        raise click.BadParameter(f"{value!r}: the image must end in .png, .svg or .pdf")
+    return value
 
 
 class _Group(click.Group):
@@ -25,6 +57,10 @@ class _Group(click.Group):
         except AirDefenseError as exc:
             click.echo(f"airdefense: error: {exc}", err=True)
             sys.exit(getattr(exc, "exit_code", 1))
+        except OSError as exc:  # an output that cannot be written (no folder, no permission)
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"airdefense: error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_Group)

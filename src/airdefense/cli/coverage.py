@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import click
 
+from airdefense.cli import FINITE, image_path
+
 __all__ = ["plot_coverage_cmd"]
 
 
 @click.command("plot-coverage")
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--altitude-m", type=float, required=True,
+@click.option("--altitude-m", type=FINITE, required=True,
               help="Target height above the scenario origin's level, m.")
-@click.option("--rcs-m2", type=float, required=True, help="Target mean RCS, m^2 (> 0).")
+@click.option("--rcs-m2", type=FINITE, required=True, help="Target mean RCS, m^2 (> 0).")
 @click.option("--out", type=click.Path(dir_okay=False), default="coverage.png",
+              callback=image_path,
               show_default=True, help="Output PNG.")
 @click.option("--grid", "n", type=click.IntRange(11, 1001), default=201, show_default=True,
               help="Grid points per side.")

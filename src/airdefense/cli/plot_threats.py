@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import click
 
+from airdefense.cli import image_path
+
 __all__ = ["plot_threats"]
 
 
 @click.command("plot-threats")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--out", "out", type=click.Path(dir_okay=False), default="threats.png",
+              callback=image_path,
               show_default=True, help="Image file to write (PNG, SVG or PDF).")
 @click.option("--seed", type=int, default=None, help="Seed of the draw (default: the scenario's).")
 @click.option("--per-group", type=click.IntRange(1, 1000), default=12, show_default=True,

@@ -6,15 +6,18 @@ import json
 from pathlib import Path
 
 import click
+import numpy as np
 
 __all__ = ["run", "validate", "catalog"]
 
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--seed", type=int, default=None, help="Seed of the run (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed of the run (default: the scenario's).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for events.csv, events.parquet and summary.json.")
+              help="Folder for events.csv, events.parquet, threats.csv, interceptors.csv, "
+                   "assets.csv and summary.json (made if missing).")
 @click.option("--tracking", type=click.Choice(["truth", "full"]), default=None,
               help="Override the scenario's tracking mode.")
 @click.option("--solver", type=click.Choice(["greedy", "heuristic", "exact"]), default=None,
@@ -41,9 +44,12 @@ def run(scenario: str, seed: int | None, out_dir: str | None, tracking: str | No
         res.threats.to_csv(out / "threats.csv", index=False)
         res.interceptors.to_csv(out / "interceptors.csv", index=False)
         res.assets.to_csv(out / "assets.csv", index=False)
-        scalars = {k: v for k, v in res.summary.items() if not hasattr(v, "to_dict")}
+        # Strict JSON: an infinite cost exchange (nothing fired) is written as null.
+        scalars = {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                   for k, v in res.summary.items() if not hasattr(v, "to_dict")}
         (out / "summary.json").write_text(json.dumps(
-            {"scenario": res.scenario, "seed": res.seed, **scalars}, indent=2, default=float))
+            {"scenario": res.scenario, "seed": res.seed, **scalars}, indent=2, default=float,
+            allow_nan=False))
         click.echo(f"\nwrote {out}/events.csv, events.parquet, threats.csv, interceptors.csv, "
                    "assets.csv, summary.json")
 
@@ -57,7 +63,8 @@ def validate(scenario: str) -> None:
     sc = load_scenario(scenario)
     n_threats = sum(g.count for g in sc.groups)
     click.echo(
-        f"{scenario}: OK: {sc.name}: {len(sc.config.assets)} assets, {len(sc.batteries)} "
+        f"{scenario}: OK: {sc.name}: {len(sc.assets)} assets ({len(sc.config.assets)} declared, "
+        f"the rest radars and launchers), {len(sc.batteries)} "
         f"batteries ({len(sc.sensors)} radars, {len(sc.launchers)} launchers), "
         f"{len(sc.groups)} raid groups ({n_threats} threats)"
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from airdefense.cli import FINITE
+
 __all__ = ["track"]
 
 
@@ -35,13 +37,13 @@ def _position(ctx, param, value):
 @click.argument("meas", type=click.Path(dir_okay=False))
 @click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
               help="Output CSV: time,track_id,x,y,vx,vy (plus z,vz in 3-D), confirmed tracks.")
-@click.option("--sigma-m", type=float, default=None,
+@click.option("--sigma-m", type=FINITE, default=None,
               help="Cartesian measurement noise per axis, m [10].")
-@click.option("--q", type=float, default=None,
+@click.option("--q", type=FINITE, default=None,
               help="White-noise acceleration intensity of the constant-velocity model, "
                    "m^2/s^3 [1.0].")
-@click.option("--pd", type=float, default=None, help="Probability of detection [0.9].")
-@click.option("--clutter-density", type=float, default=None,
+@click.option("--pd", type=FINITE, default=None, help="Probability of detection [0.9].")
+@click.option("--clutter-density", type=FINITE, default=None,
               help="False alarms per m^2 (per m^3 in 3-D) per scan [2.5e-6].")
 @click.option("--confirm", callback=_confirm, default=None,
               help="M-of-N confirmation, M/N [3/3].")

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from airdefense.cli import POSITIVE
+
 __all__ = ["wta"]
 
 
@@ -18,9 +20,9 @@ def _fmt(v: float | None, digits: int = 6) -> str:
 @click.option("--solver", type=click.Choice(["exact", "heuristic", "greedy"]), default="exact",
               show_default=True, help="exact: proves optimality (or bound and gap at the time "
                                       "limit); heuristic: greedy + local search; greedy: MMR.")
-@click.option("--time-limit", "time_limit", type=click.FloatRange(min=0.0, min_open=True),
+@click.option("--time-limit", "time_limit", type=POSITIVE,
               default=60.0, show_default=True, help="Wall-time limit of the solve, s.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the heuristic's random kicks.")
 @click.option("--json", "as_json", is_flag=True,
               help='Print one JSON object {"objective", "bound", "gap", "seconds", "status", '

@@ -19,11 +19,16 @@ __all__ = ["summarize", "format_summary", "undefended_expected_loss"]
 def undefended_expected_loss(scenario, truth) -> float:
     """Expected value lost if every threat leaked and hit its drawn impact point.
 
-    For each point asset, ``P(destroyed) = 1 - prod_k (1 - p_k)`` over the impacting threats,
-    and a damaged asset loses ``DAMAGED_VALUE_FRACTION`` of its value; an area asset loses the
-    sum of its impacts' area fractions (at most all of it).
+    Only the threats whose flights end within the scenario's ``duration_s`` count (one launched
+    too late, or still flying at the end, would not have hit within the run). For each point
+    asset, ``P(destroyed) = 1 - prod_k (1 - p_k)`` over the impacting threats, and a damaged
+    asset loses ``DAMAGED_VALUE_FRACTION`` of its value; an area asset loses the sum of its
+    impacts' area fractions (at most all of it).
     """
     imp = np.isfinite(truth.impact_enu[:, 0])
+    duration = getattr(getattr(scenario, "config", None), "duration_s", None)
+    if duration is not None:
+        imp &= np.asarray(truth.end_time_s, float) <= float(duration) + 1e-9
     a = scenario.assets
     if not imp.any() or len(a) == 0:
         return 0.0
@@ -125,10 +130,12 @@ def _groups(*keys: np.ndarray) -> tuple[list, np.ndarray, np.ndarray, np.ndarray
 def _money(x: float) -> str:
     if not np.isfinite(x):
         return "inf"
+    sign = "-" if x < 0 else ""
+    x = abs(x)
     for unit, div in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(x) >= div:
-            return f"${x / div:,.2f}{unit}"
-    return f"${x:,.0f}"
+        if x >= div:
+            return f"{sign}${x / div:,.2f}{unit}"
+    return f"{sign}${x:,.0f}"
 
 
 def format_summary(res) -> str:
