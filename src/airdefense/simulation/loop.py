@@ -19,6 +19,7 @@ from airdefense.c2.base import EngagementBook
 from airdefense.c2.evaluation import evaluate_threats
 from airdefense.engagement.damage import (
     DAMAGED,
+    DAMAGED_VALUE_FRACTION,
     DESTROYED,
     INTACT,
     apply_impacts,
@@ -148,6 +149,7 @@ class _Run:
         self.book = EngagementBook()
         self.asset_state = np.full(len(sc.assets), INTACT)
         self.area_lost = np.zeros(len(sc.assets))  # value fraction lost by area assets
+        self.value_left = np.asarray(sc.assets.value, float).copy()  # see _assets_changed
         self.battery_ok = np.ones(len(sc.batteries), bool)
         self.sensor_ok = np.ones(len(sc.sensors), bool)
         self.seen = np.zeros((n, max(len(sc.sensors), 1)), bool)
@@ -320,7 +322,18 @@ class _Run:
                                     threat=k, asset=a, battery=assets.battery[a],
                                     pos=self.truth.impact_enu[k], value=(new - old) * assets.value[a])
         self.asset_state = after
+        self._assets_changed()
         self._components_down(t_last)
+
+    def _assets_changed(self) -> None:
+        """The value each asset still holds (``value_left``), which the control unit defends:
+        an area asset has lost the share of its area already destroyed, a damaged point asset
+        its damaged fraction, a destroyed one everything."""
+        a = self.sc.assets
+        point = np.select([self.asset_state == DESTROYED, self.asset_state == DAMAGED],
+                          [0.0, 1.0 - DAMAGED_VALUE_FRACTION], 1.0)
+        self.value_left = a.value * np.where(a.radius_m > 0,
+                                             1.0 - np.minimum(self.area_lost, 1.0), point)
 
     def _components_down(self, t: float) -> None:
         a = self.sc.assets
@@ -364,7 +377,8 @@ class _Run:
                     self.assigner.decision_period_s).any():
                 return
             a = self.sc.assets
-            ev = evaluate_threats(tr.x, a.enu, a.value, self.asset_state != DESTROYED, P=tr.P,
+            ev = evaluate_threats(tr.x, a.enu, self.value_left, self.asset_state != DESTROYED,
+                                  P=tr.P,
                                   asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
                                   asset_area_radius_m=a.radius_m,
                                   lethal_radius_m=self.lethal_radius)
@@ -417,13 +431,9 @@ class _Run:
         interceptors = self.engagement.table()
         a = self.sc.assets
         states = np.array(["intact", "damaged", "destroyed"])[self.asset_state]
-        from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
-
-        lost = np.where(self.asset_state == DESTROYED, a.value,
-                        np.where(self.asset_state == INTACT, 0.0, DAMAGED_VALUE_FRACTION * a.value))
-        lost = np.where(a.radius_m > 0, np.minimum(self.area_lost, 1.0) * a.value, lost)
         assets = pd.DataFrame({"asset": a.name, "kind": a.kind, "role": a.role,
-                               "value": a.value, "state": states, "value_lost": lost})
+                               "value": a.value, "state": states,
+                               "value_lost": a.value - self.value_left})
         res = SimulationResult(scenario=self.sc.name, seed=self.seed,
                                events=self.events.to_frame(), threats=threats,
                                interceptors=interceptors, assets=assets,
