@@ -174,6 +174,12 @@ def _height(px, py, pz, radius):
     return math.sqrt(px * px + py * py + zr * zr) - radius
 
 
+#: Columns of the launcher rows (envelope._launcher_rows) with the fire-control radar's site
+#: (x, y, z), boresight (rad), half sector (rad, inf: full circle) and maximum range (m, inf:
+#: none).
+FC_SITE, FC_BORE, FC_HALF, FC_RANGE = 19, 22, 23, 24
+
+
 @njit(cache=True)
 def envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, stop_outside=False):
     """Envelope margin of launcher ``j`` (row ``j`` of ``lp``) at one intercept point.
@@ -192,6 +198,19 @@ def envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, stop_outside=False):
     margin = min((r - lp[j, 3]) / rmax, (rmax - r) / rmax)
     if stop_outside and (margin < 0.0 or not math.isfinite(tof)):
         return min(margin, -1.0), r, math.nan, math.nan
+    # The fire-control radar must see the point: within its range and its azimuth sector
+    # (columns FC_*; an infinite range and half sector: no such limit).
+    fr = lp[j, FC_RANGE]
+    if fr < math.inf:
+        ex, ey, ez = px - lp[j, FC_SITE], py - lp[j, FC_SITE + 1], pz - lp[j, FC_SITE + 2]
+        margin = min(margin, (fr - math.sqrt(ex * ex + ey * ey + ez * ez)) / fr)
+        half = lp[j, FC_HALF]
+        if half < math.inf:
+            off = math.atan2(ex, ey) - lp[j, FC_BORE]
+            off -= 2.0 * math.pi * math.floor((off + math.pi) / (2.0 * math.pi))
+            margin = min(margin, (half - abs(off)) / math.pi)
+        if stop_outside and margin < 0.0:
+            return margin, r, math.nan, math.nan
     margin = min(margin, (h - lp[j, 5]) / amax, (amax - h) / amax)
     margin = min(margin, (tof - lp[j, 9]) / lp[j, 15])
     vxy = math.sqrt(vx * vx + vy * vy)

@@ -88,6 +88,22 @@ class LauncherState:
         self.pk = np.array([[p.pk.get(k, 0.0) for k in THREAT_CLASSES] for p in ip],
                            float).reshape(L, len(THREAT_CLASSES))
         self.channels = np.array([s.preset.guidance_channels for s in sensors], int)
+        # The fire-control radar's coverage in azimuth and range (it must see an intercept
+        # point): site (L, 3), boresight, half sector (inf: full circle), range (inf: no radar).
+        self.fc_site = np.zeros((L, 3))
+        self.fc_bore = np.zeros(L)
+        self.fc_half = np.full(L, np.inf)
+        self.fc_range = np.full(L, np.inf)
+        for j, f in enumerate(self.fire_control.tolist()):
+            s = sensors[f] if 0 <= f < len(sensors) else None
+            p = getattr(s, "preset", None)
+            if s is None or not hasattr(s, "enu") or not hasattr(p, "max_range_m"):
+                continue
+            self.fc_site[j] = s.enu
+            self.fc_range[j] = p.max_range_m
+            self.fc_bore[j] = np.radians(p.boresight_deg) % (2 * np.pi)
+            sector = np.radians(p.azimuth_sector_deg)
+            self.fc_half[j] = np.inf if sector >= 2 * np.pi - 1e-12 else 0.5 * sector
 
     def __len__(self) -> int:
         return len(self.units)
