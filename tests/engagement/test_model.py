@@ -176,7 +176,7 @@ def test_no_launch_outside_window_in_simulation(small_scenario_dict, monkeypatch
 
     def fire(self, orders, t, kind_code, book, **kw):
         n0 = len(self.events)
-        tracks = self._tracks
+        tracks = kw.get("tracks", self._tracks)  # the picture the fire control was given
         out = orig(self, orders, t, kind_code, book, **kw)
         rows = [r for r in self.events._rows[n0:] if r[1] == "fire"]
         if rows:

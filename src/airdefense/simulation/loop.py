@@ -1,9 +1,11 @@
 """The simulation loop: ties the kill-chain stages together; holds no physics of its own.
 
-Each step ``[t, t + step_s]`` runs, in order: threat launches; the radar scans due in the step
-(each evaluated at its own scan time); the tracker; interceptor flight and end games (decided by
-closest approach inside the step, so intercepts do not depend on the step size); impacts and
-damage; kill assessments; and, on the decision cycle, the control unit's fire orders.
+Each step ``[t, t + step_s]`` runs, in order: threat launches; interceptor flight and end games
+(decided by closest approach inside the step, so intercepts do not depend on the step size; the
+rounds steer on the track picture of the step's start); the radar scans due in the step (each
+evaluated at its own scan time, so a threat killed earlier in the step is no longer seen); the
+tracker; impacts and damage; kill assessments; and, on the decision cycle, the control unit's
+fire orders.
 """
 
 from __future__ import annotations
@@ -400,8 +402,10 @@ class _Run:
                 self.truth.prefetch([min((j + 1) * dt, end) for j in range(k, k + _PREFETCH)])
             t1 = min((k + 1) * dt, end)
             self.launches(t, t1)
-            self.sense_and_track(t, t1)
+            # End games first: a threat killed inside the step is gone for the scans after its
+            # kill time (the rounds steer on the picture of the step's start).
             self.fly_interceptors(t, t1)
+            self.sense_and_track(t, t1)
             self.impacts(t, t1)
             self.assess(t1)
             self.engagement.reloads(t1)
