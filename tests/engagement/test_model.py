@@ -142,6 +142,23 @@ def test_radar_guided_rounds_lost_with_their_radar(eng):
     assert eng.in_flight().tolist() == [2]
 
 
+def test_rounds_still_on_a_destroyed_launcher_are_lost(eng):
+    """A ripple's rounds not yet launched when their launcher is destroyed are lost with it
+    (no sensor named); the round already in the air flies on."""
+    truth = _Truth(INBOUND)
+    fired = eng.fire(_orders([(0, TOR, 2)]), 10.0, KIND, EngagementBook(),
+                     tracks=_tracks(truth, 10.0))
+    assert fired.tolist() == [2]  # launches at 10 s and 12 s
+    eng.fly(10.0, 11.0, truth, _tracks(truth, 11.0), np.array([True, True]),
+            alive=lambda k, t: True, kill=lambda k, t: None)
+    eng.launchers.operational[TOR] = False
+    eng.fly(11.0, 12.0, truth, _tracks(truth, 12.0), np.array([True, True]),
+            alive=lambda k, t: True, kill=lambda k, t: None)
+    lost = [r for r in eng.events._rows if r[1] == "interceptor_lost"]
+    assert [r[3] for r in lost] == [1] and lost[0][0] == 12.0 and lost[0][7] == -1
+    assert eng.icpt_outcome == {1: "lost"} and eng.in_flight().tolist() == [0]
+
+
 @pytest.mark.parametrize("j,delay", [(PAC3, 3.0), (TOR, 2.0)])
 def test_end_game_at_predicted_time_and_assessment_delay(scenario, j, delay):
     """A round meets its target at the predicted time; the assessment comes after its delay."""

@@ -309,6 +309,13 @@ class Engagement:
             if not ic.any_active():
                 return
             self._busy = True
+        if not self.launchers.operational.all():
+            # Rounds of a ripple still on a launcher destroyed since the order go with it.
+            n = ic.n
+            stuck = np.flatnonzero(ic.active[:n] & (ic.launch_t[:n] >= t0)
+                                   & ~self.launchers.operational[ic.launcher[:n]])
+            if stuck.size:
+                self._lose(t0, stuck, sensor=False)
         if tracks is not None and len(tracks):
             tid = np.asarray(tracks.track_id, np.int64)
             tx = np.ascontiguousarray(tracks.x, dtype=float)
@@ -327,15 +334,17 @@ class Engagement:
             self._busy = False
             self._end_games(truth, ended, t_end, miss, alive, kill)
 
-    def _lose(self, t0: float, lost: np.ndarray) -> None:
-        """Retire rounds lost with their fire-control radar during the step from ``t0``."""
+    def _lose(self, t0: float, lost: np.ndarray, sensor: bool = True) -> None:
+        """Retire rounds lost during the step from ``t0``: with their fire-control radar
+        (``sensor``, the event names it), or on their destroyed launcher before launch."""
         ic = self.icpt
         for i in lost:
             ic.active[i] = False
             self.icpt_outcome[int(i)] = "lost"
             self.events.add(max(t0, float(ic.launch_t[i])), "interceptor_lost", interceptor=i,
                             threat=ic.target[i], track=ic.track[i], battery=ic.battery[i],
-                            launcher=ic.launcher[i], sensor=ic.fire_control[i], pos=ic.pos[i])
+                            launcher=ic.launcher[i],
+                            sensor=ic.fire_control[i] if sensor else -1, pos=ic.pos[i])
 
     def _end_games(self, truth, ended, t_end, miss, alive, kill) -> None:
         """Kill draws, events and assessments of the rounds ``ended`` (in end-time order)."""
