@@ -55,6 +55,19 @@ BAD = [
      r"launchers\[0\]\.interceptor_overrides\.max_range_m: input should be a finite number, "
      r"got inf \(unit: m\)"),
     ("tracker", {"confirm_llr": float("-inf")}, None),  # -inf: M-of-N only
+    ("c2", {"decision_period_s": 0.2}, r"c2\.decision_period_s \(0\.2 s\) must not be below "
+                                       r"step_s \(0\.5 s\): the control unit decides at the ends"),
+    ("batteries.srb.doctrine", {"engage": ["drone", "drone"]}, r"doctrine: engage lists drone more "
+                                                                r"than once"),
+    ("batteries.srb.doctrine", {"zones": [
+        {"name": "a", "position": {"bearing_deg": 0, "range_m": 0}, "radius_m": 100,
+         "rule": "hold_fire"},
+        {"name": "a", "position": {"bearing_deg": 90, "range_m": 500}, "radius_m": 100,
+         "rule": "weapons_free"}]}, r"doctrine: zone names must differ, got 'a' twice"),
+    ("batteries.srb.doctrine", {"zones": [
+        {"position": {"bearing_deg": 0, "range_m": 0, "alt_m": 300}, "radius_m": 100,
+         "rule": "hold_fire"}]}, r"doctrine: a zone is a circle on the ground: its position "
+                                 r"takes no alt_m"),
 ]
 
 

@@ -147,6 +147,15 @@ class Doctrine(StrictModel):
                 f"salvo_size ({self.salvo_size}) must not exceed max_rounds_per_threat "
                 f"({self.max_rounds_per_threat})"
             )
+        twice = sorted({k for k in self.engage if self.engage.count(k) > 1})
+        if twice:
+            raise ValueError(f"engage lists {', '.join(twice)} more than once")
+        names = [z.name for z in self.zones if z.name]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"zone names must differ, got {', '.join(map(repr, twice))} twice")
+        if any(z.position.alt_m is not None for z in self.zones):
+            raise ValueError("a zone is a circle on the ground: its position takes no alt_m")
         return self
 
 
@@ -333,4 +342,10 @@ class ScenarioConfig(StrictModel):
             raise ValueError(
                 f"step_s ({self.step_s} s) must not exceed duration_s ({self.duration_s} s)"
             )
+        # A period set below the step cannot be kept (the default adapts: once a step).
+        if ("decision_period_s" in self.c2.model_fields_set
+                and self.c2.decision_period_s < self.step_s - 1e-9):
+            raise ValueError(
+                f"c2.decision_period_s ({self.c2.decision_period_s} s) must not be below step_s "
+                f"({self.step_s} s): the control unit decides at the ends of steps")
         return self
