@@ -144,3 +144,19 @@ def test_looked_at_rejects_a_negative_edge():
     net = RadarNetwork([unit("tor_m2_radar")], FRAME)
     with pytest.raises(ValueError, match="edge_beams must be finite and >= 0"):
         net.looked_at(np.zeros((1, 3)), edge_beams=-1.0)
+
+
+def test_cued_radar_looks_only_at_its_cued_target(rng):
+    """A cued radar sweeps nothing, but its acquisition look and revisits at a cued target look
+    there (within a beam); an uncued radar call looks nowhere."""
+    u = unit("hawk_hpi", pfa=1e-12)
+    assert u.preset.scan == "cued"
+    net = RadarNetwork([u], FRAME)
+    st_ = targets(30e3 * np.sin(np.radians(60.0)), 30e3 * np.cos(np.radians(60.0)), 3000.0)
+    far = targets(30e3 * np.sin(np.radians(200.0)), 30e3 * np.cos(np.radians(200.0)), 3000.0)
+    pos = np.concatenate([st_[:, :3], far[:, :3]])
+    net.scan(0.5, st_, np.full(1, 100.0), np.ones(1, bool), rng)  # not cued: no look
+    assert not net.looked_at(pos).any()
+    net.set_cues([0], [0])
+    net.scan(1.0, st_, np.full(1, 100.0), np.ones(1, bool), rng)  # the acquisition look
+    assert net.looked_at(pos).tolist() == [True, False]

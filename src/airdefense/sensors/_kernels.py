@@ -1008,11 +1008,12 @@ def looked_at(rc, pos, m, wf, wi, edge_beams):
     no terrain) when its sweep passed the point's azimuth in the call (the arithmetic of
     :func:`scan_looks`: the point's sweep fraction ``f`` lies less than ``SW_FRAC`` behind the
     sweep's end phase ``SW_PHASE``; a call that swept a whole turn or frame passed every
-    azimuth), or, for an electronic radar, when one of the call's looks ``wi[:m]``/``wf[:m]``
-    (its track revisits) pointed within one beamwidth of the point. ``edge_beams`` beamwidths
+    azimuth), or, for an electronic or cued radar, when one of the call's looks
+    ``wi[:m]``/``wf[:m]`` (its track revisits; a cued radar's acquisition looks) pointed within
+    one beamwidth of the point. ``edge_beams`` beamwidths
     at both ends of a partial sweep count as not looked at (the point's azimuth is a track's
-    estimate; a look there belongs to this call or the next). A radar that made no look in the
-    call (``SW_FRAC`` 0: stopped, or no time elapsed) looked nowhere.
+    estimate; a look there belongs to this call or the next). A radar that neither swept nor
+    dwelt in the call (stopped, or no time elapsed) looked nowhere.
     """
     k = rc.shape[0]
     q = pos.shape[0]
@@ -1047,7 +1048,8 @@ def looked_at(rc, pos, m, wf, wi, edge_beams):
         z = pos[p, 2]
         for i in range(k):
             frac = rc[i, SW_FRAC]
-            if not frac > 0.0:
+            dwells = start[i + 1] > start[i]
+            if not (frac > 0.0 or dwells):  # no sweep and no dwell (a cued radar sweeps none)
                 continue
             dx = x - rc[i, G_ANT]
             dy = y - rc[i, G_ANT + 1]
@@ -1058,7 +1060,7 @@ def looked_at(rc, pos, m, wf, wi, edge_beams):
                 continue
             # A whole turn or frame passed every azimuth (the sector is pair_geometry's).
             swept = frac >= 1.0
-            if not swept:
+            if not swept and frac > 0.0:
                 a = math.atan2(dx, dy) - rc[i, RC_SWEEP_START]
                 a -= _TWO_PI * math.floor(a * _INV_TWO_PI)
                 f = a / rc[i, RC_SWEEP]
@@ -1067,7 +1069,7 @@ def looked_at(rc, pos, m, wf, wi, edge_beams):
                     behind -= math.floor(behind)
                     e = edge_beams * rc[i, RC_BEAM] / rc[i, RC_SWEEP]
                     swept = e <= behind and behind < frac - e
-            if not swept and start[i + 1] > start[i]:  # a revisit within a beamwidth
+            if not swept and dwells:  # a revisit (or a cued look) within a beamwidth
                 c = math.cos(rc[i, RC_BEAM]) * math.sqrt(d2)
                 for r in range(start[i], start[i + 1]):
                     if u[r, 0] * dx + u[r, 1] * dy + u[r, 2] * dz >= c:
