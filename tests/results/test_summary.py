@@ -114,3 +114,72 @@ def test_money_format_puts_the_sign_first(x, text):
     from airdefense.results.summary import _money
 
     assert _money(x) == text
+
+
+@pytest.mark.parametrize(("state", "reusable", "want"), [
+    # expendable: spent once launched, whatever happens next
+    ("intercepted", False, 10.0), ("impacted", False, 10.0), ("completed", False, 10.0),
+    ("airborne", False, 10.0), ("not_launched", False, 0.0),
+    # reusable platform: lost when shot down; munitions spent at release; nothing otherwise
+    ("intercepted", True, 10.0), ("impacted", True, 0.5), ("completed", True, 0.5),
+    ("airborne", True, 0.0), ("not_launched", True, 0.0),
+])
+def test_attack_cost_by_terminal_state(state, reusable, want):
+    """What a threat of unit cost 10 (weapon cost 0.5) costs the attacker in each end state."""
+    from airdefense.results.summary import attack_costs
+
+    got = attack_costs(np.array([state], object), [10.0], [reusable], [0.5])
+    assert got.tolist() == [want]
+
+
+@settings(max_examples=40, deadline=None)
+@given(_rows, st.lists(st.booleans(), min_size=40, max_size=40),
+       st.lists(st.sampled_from([0.0, 2.5e5, 1e6]), min_size=40, max_size=40))
+def test_attack_cost_counts_platforms_lost_and_munitions_released(run, rows, reusable,
+                                                                   weapon):
+    """Summary attack cost = expendables launched + reusable platforms shot down + munitions
+    of the reusable platforms that reached their release (a pandas statement)."""
+    sc, res, truth = run
+    res = copy.copy(res)
+    n = len(rows)
+    kind, preset, state, cost = (list(c) for c in zip(*rows, strict=True)) if rows else (
+        [], [], [], [])
+    th = pd.DataFrame({"threat_id": np.arange(n), "kind": kind, "preset": preset,
+                       "state": state, "unit_cost": np.array(cost, float),
+                       "reusable": np.array(reusable[:n], bool),
+                       "weapon_cost": np.array(weapon[:n], float)})
+    res.threats = th
+    got = summarize(res, sc, truth)["attack_cost"]
+    exp = th[~th.reusable & (th.state != "not_launched")].unit_cost.sum()
+    lost = th[th.reusable & (th.state == "intercepted")].unit_cost.sum()
+    rel = th[th.reusable & th.state.isin(["impacted", "completed"])].weapon_cost.sum()
+    assert got == pytest.approx(exp + lost + rel, rel=1e-12, abs=0.0)
+
+
+def test_aircraft_raid_attack_cost_in_a_run():
+    """A run's threat table carries each threat's attack cost, and the summary sums it: a
+    fighter is spent only if shot down; the cost-exchange ratio follows."""
+    sc = load_scenario({
+        "name": "aircraft-cost", "origin": {"lat_deg": 49.4, "lon_deg": 32.1, "alt_m": 100},
+        "duration_s": 900, "step_s": 1.0,
+        "assets": {"city": {"kind": "city_district", "position": {"bearing_deg": 0,
+                                                                   "range_m": 0},
+                            "value": 1e9, "radius_m": 1000}},
+        "batteries": {"tor": {"position": {"bearing_deg": 0, "range_m": 2000},
+                              "sensors": {"preset": "tor_m2_radar", "name": "radar"},
+                              "launchers": {"preset": "tor_m2_tlar", "count": 2}}},
+        "raid": {"jets": {"preset": "fighter", "count": 3,
+                          "launch": {"bearing_deg": 90, "range_m": 60000},
+                          "target": {"asset": "city"}}},
+    })
+    res = simulate(sc, seed=3, tracking="truth")
+    th = res.threats
+    assert th.reusable.all() and (th.weapon_cost == 5e5).all()
+    lost = th.state == "intercepted"
+    released = th.state.isin(["impacted", "completed"])
+    assert lost.any() and released.any()  # (seed 3: one delivers, two are shot down)
+    assert np.array_equal(th.attack_cost, np.where(lost, 5e7, 0.0) + np.where(released, 5e5, 0))
+    assert res.summary["attack_cost"] == th.attack_cost.sum()
+    if res.summary["defence_cost"] > 0:
+        assert res.summary["cost_exchange"] == pytest.approx(
+            th.attack_cost.sum() / res.summary["defence_cost"])

@@ -29,6 +29,11 @@ _DELETE = object()
 BAD = [
     # (path, value, expected message pattern)
     ("duration_s", _DELETE, r"duration_s: is required but missing"),
+    ("raid.drones.overrides", {"weapon_cost": 1000},
+     r"raid\.drones\.overrides: weapon_cost \(1000\.0 US dollars\) applies to a reusable "
+     r"platform only"),
+    ("raid.drones.overrides", {"weapon_cost": -1},
+     r"raid\.drones\.overrides\.weapon_cost: must be >= 0, got -1"),
     ("raid.drones.colour", "red", r"raid\.drones\.colour: unknown key"),
     ("raid.drones.count", "many", r"raid\.drones\.count: .*integer.*got 'many'"),
     ("raid.drones.count", 0, r"raid\.drones\.count: must be >= 1, got 0"),

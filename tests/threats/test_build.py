@@ -82,3 +82,29 @@ def test_plot_threats_cli_bad_route(tmp_path):
     assert res.exit_code == 1
     assert "airdefense: error:" in res.output and "raid.drones.route[" in res.output
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize(("kind", "reusable", "want"), [
+    ("aircraft", None, True), ("helicopter", None, True), ("drone", None, False),
+    ("cruise", None, False), ("ballistic", None, False), ("aircraft", False, False),
+    ("drone", True, True),
+])
+def test_reusable_defaults_by_kind(kind, reusable, want):
+    from airdefense.threats.presets import ThreatPreset
+
+    p = ThreatPreset(kind=kind, source="test", unit_cost=1.0, speed_mps=50.0,
+                     cruise_altitude_m=100.0, max_range_m=1e5, rcs_m2=1.0, warhead_kg=1.0,
+                     lethal_radius_m=10.0, reusable=reusable)
+    assert p.is_reusable is want
+
+
+def test_weapon_cost_on_an_expendable_preset_is_refused():
+    from pydantic import ValidationError
+
+    from airdefense.threats.presets import ThreatPreset
+
+    with pytest.raises(ValidationError, match=r"weapon_cost \(1000.0 US dollars\) applies to a "
+                       r"reusable platform only; a cruise preset"):
+        ThreatPreset(kind="cruise", source="test", unit_cost=1.0, speed_mps=200.0,
+                     cruise_altitude_m=50.0, max_range_m=1e6, rcs_m2=0.1, warhead_kg=400.0,
+                     lethal_radius_m=50.0, weapon_cost=1000.0)

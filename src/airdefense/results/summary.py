@@ -13,7 +13,7 @@ from airdefense.engagement.damage import (
     damage_probabilities,
 )
 
-__all__ = ["summarize", "format_summary", "undefended_expected_loss"]
+__all__ = ["attack_costs", "summarize", "format_summary", "undefended_expected_loss"]
 
 
 def undefended_expected_loss(scenario, truth) -> float:
@@ -42,6 +42,36 @@ def undefended_expected_loss(scenario, truth) -> float:
     return float(np.sum(a.value * np.where(a.radius_m > 0, area, point)))
 
 
+def attack_costs(state, unit_cost, reusable, weapon_cost) -> np.ndarray:
+    """What each threat cost the attacker, US dollars.
+
+    An expendable threat (a missile, a one-way drone) is spent once launched: its
+    ``unit_cost``. A reusable platform (an aircraft or helicopter that flies home) costs its
+    ``unit_cost`` only when it is shot down (``intercepted``), and its ``weapon_cost`` when it
+    reaches its release (``impacted`` or ``completed``); one not launched, or still airborne
+    at the end of the run, has cost nothing yet.
+
+    Parameters
+    ----------
+    state : array_like of shape (n,), str
+        Terminal states (``simulation.loop.THREAT_STATES``).
+    unit_cost, weapon_cost : array_like of shape (n,), float
+        US dollars.
+    reusable : array_like of shape (n,), bool
+
+    Returns
+    -------
+    ndarray of shape (n,), float
+    """
+    state = np.asarray(state, object)
+    unit_cost = np.asarray(unit_cost, float)
+    lost = state == "intercepted"
+    released = (state == "impacted") | (state == "completed")
+    platform = np.where(lost, unit_cost, 0.0) + np.where(released, weapon_cost, 0.0)
+    return np.where(np.asarray(reusable, bool), platform,
+                    np.where(state != "not_launched", unit_cost, 0.0))
+
+
 def summarize(res, scenario, truth) -> dict:
     """Scalar figures and small tables of one run.
 
@@ -49,7 +79,9 @@ def summarize(res, scenario, truth) -> dict:
     -------
     dict
         ``threats_launched``, ``intercepted``, ``leaked`` (impacts), ``interceptors_fired``,
-        ``defence_cost``, ``attack_cost`` (threats launched), ``value_lost``,
+        ``defence_cost``, ``attack_cost`` (threats expended, platforms lost and munitions
+        released: :func:`attack_costs`; a threats table without a ``reusable`` column is all
+        expendable), ``value_lost``,
         ``value_at_risk`` (expected loss with no defence), ``value_saved``, ``cost_exchange``
         (attack cost / defence cost), ``by_type`` (DataFrame), ``by_interceptor`` (DataFrame),
         ``batteries_disabled``, ``orders_refused`` (fire orders the fire control turned down),
@@ -87,7 +119,12 @@ def summarize(res, scenario, truth) -> dict:
     else:
         by_icpt = pd.DataFrame(columns=["type", "fired", "hits", "cost"])
     defence_cost = float(np.nansum(ic["unit_cost"].to_numpy())) if len(ic) else 0.0
-    attack_cost = float(np.nansum(threat_cost))
+    if "reusable" in th:
+        spent = attack_costs(state, threat_cost, th["reusable"].to_numpy(bool)[keep],
+                             th["weapon_cost"].to_numpy(float)[keep])
+    else:
+        spent = threat_cost
+    attack_cost = float(np.nansum(spent))
     value_lost = float(np.nansum(res.assets["value_lost"].to_numpy()))
     at_risk = undefended_expected_loss(scenario, truth)
     n_disabled = int(np.count_nonzero(res.events["kind"].to_numpy() == "battery_disabled"))
@@ -169,6 +206,11 @@ def format_summary(res) -> str:
     out += [
         f"  defence spend (interceptors): {_money(s['defence_cost'])}",
         f"  attacker spend (threats):     {_money(s['attack_cost'])}",
+    ]
+    th = res.threats
+    if "reusable" in th and bool(th["reusable"].to_numpy(bool).any()):
+        out.append("    (a reusable platform counts when shot down; its munitions when released)")
+    out += [
         f"  attacker/defence cost ratio:  {ce:.2f}" if np.isfinite(ce) else
         "  attacker/defence cost ratio:  n/a (no interceptor fired)",
         f"  value lost:                   {_money(s['value_lost'])}",

@@ -189,7 +189,9 @@ def _apply_overrides(
         return type(preset).model_validate(data)
     except ValidationError as exc:
         err = pydantic_to_scenario_error(exc, source, model=type(preset))
-        raise ScenarioError(f"{path}.{err.path}", err.message, source) from None
+        # A rule across fields (model-level) has no field of its own: the overrides' path.
+        raise ScenarioError(f"{path}.{err.path}" if err.path else path, err.message,
+                            source) from None
 
 
 def _check_flight_fields(g, kind: str, gpath: str, source: str | None) -> None:

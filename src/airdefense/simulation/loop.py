@@ -422,14 +422,20 @@ class _Run:
         return self._result()
 
     def _result(self) -> SimulationResult:
-        from airdefense.results.summary import summarize
+        from airdefense.results.summary import attack_costs, summarize
 
         tr = self.truth
+        groups = self.sc.groups
+        reusable = np.array([g.preset.is_reusable for g in groups], bool)[tr.group]
+        weapon_cost = np.array([g.preset.weapon_cost for g in groups], float)[tr.group]
+        state = np.array(THREAT_STATES, object)[self.status]
         threats = pd.DataFrame({
-            "threat_id": tr.threat_id, "group": [self.sc.groups[g].name for g in tr.group],
+            "threat_id": tr.threat_id, "group": [groups[g].name for g in tr.group],
             "kind": tr.kind.astype(str), "preset": tr.preset.astype(str),
             "launch_time_s": tr.launch_time_s, "end_time_s": np.minimum(tr.end_time_s, self.kill_t),
-            "state": [THREAT_STATES[s] for s in self.status], "unit_cost": tr.unit_cost,
+            "state": state.tolist(), "unit_cost": tr.unit_cost, "reusable": reusable,
+            "weapon_cost": weapon_cost,
+            "attack_cost": attack_costs(state, tr.unit_cost, reusable, weapon_cost),
             "target_asset": tr.target_asset,
         })
         interceptors = self.engagement.table()

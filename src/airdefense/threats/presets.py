@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from airdefense._model import StrictModel
 
@@ -68,3 +68,25 @@ class ThreatPreset(StrictModel):
     )
     wind_speed_mps: float = Field(default=0.0, ge=0, description="steady wind speed")
     wind_from_deg: float = Field(default=0.0, ge=-360, le=360, description="wind direction")
+    # What the attacker spends (results.summary.attack_costs): a missile or one-way drone is
+    # spent when launched; a platform that flies home is lost only when shot down, and spends
+    # the munitions it releases.
+    reusable: bool | None = Field(
+        default=None, description="a platform that returns: the attacker loses its unit_cost only "
+        "when it is shot down; default: true for aircraft and helicopter, false otherwise")
+    weapon_cost: float = Field(
+        default=0.0, ge=0, description="reusable platform: cost of the munitions it releases in "
+        "one sortie, spent when it reaches its release (the end of its flight), US dollars")
+
+    @property
+    def is_reusable(self) -> bool:
+        """``reusable``, or its default for the kind (aircraft and helicopters return)."""
+        return self.kind in ("aircraft", "helicopter") if self.reusable is None else self.reusable
+
+    @model_validator(mode="after")
+    def _check_costs(self) -> ThreatPreset:
+        if self.weapon_cost > 0 and not self.is_reusable:
+            raise ValueError(
+                f"weapon_cost ({self.weapon_cost} US dollars) applies to a reusable platform "
+                f"only; a {self.kind} preset with reusable: false is spent whole (unit_cost)")
+        return self
