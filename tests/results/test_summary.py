@@ -158,28 +158,42 @@ def test_attack_cost_counts_platforms_lost_and_munitions_released(run, rows, reu
 
 def test_aircraft_raid_attack_cost_in_a_run():
     """A run's threat table carries each threat's attack cost, and the summary sums it: a
-    fighter is spent only if shot down; the cost-exchange ratio follows."""
+    fighter is spent only if shot down, each glide bomb it releases when launched (a bomb
+    whose fighter is shot down first never launches); the cost-exchange ratio follows."""
     sc = load_scenario({
         "name": "aircraft-cost", "origin": {"lat_deg": 49.4, "lon_deg": 32.1, "alt_m": 100},
-        "duration_s": 900, "step_s": 1.0,
+        "duration_s": 1200, "step_s": 1.0,
         "assets": {"city": {"kind": "city_district", "position": {"bearing_deg": 0,
                                                                    "range_m": 0},
                             "value": 1e9, "radius_m": 1000}},
-        "batteries": {"tor": {"position": {"bearing_deg": 0, "range_m": 2000},
-                              "sensors": {"preset": "tor_m2_radar", "name": "radar"},
-                              "launchers": {"preset": "tor_m2_tlar", "count": 2}}},
-        "raid": {"jets": {"preset": "fighter", "count": 3,
-                          "launch": {"bearing_deg": 90, "range_m": 60000},
+        "batteries": {"hawk": {"position": {"bearing_deg": 90, "range_m": 5000},
+                               "sensors": [{"preset": "hawk_par", "name": "par"},
+                                           {"preset": "hawk_hpi", "name": "hpi"}],
+                               "launchers": {"preset": "hawk_m192", "count": 1,
+                                             "fire_control": "hpi"}}},
+        "raid": {"jets": {"preset": "fighter", "count": 4, "launch_jitter_s": 60,
+                          "launch": {"bearing_deg": 90, "range_m": 150000},
                           "target": {"asset": "city"}}},
     })
     res = simulate(sc, seed=3, tracking="truth")
     th = res.threats
-    assert th.reusable.all() and (th.weapon_cost == 5e5).all()
+    jets = th.kind == "aircraft"
+    bombs = th.preset == "glide_bomb"
+    assert jets.sum() == 4 and bombs.sum() == 8 and (jets | bombs).all()
+    assert th.reusable.eq(jets).all() and (th.weapon_cost == 0).all()
     lost = th.state == "intercepted"
-    released = th.state.isin(["impacted", "completed"])
-    assert lost.any() and released.any()  # (seed 3: one delivers, two are shot down)
-    assert np.array_equal(th.attack_cost, np.where(lost, 5e7, 0.0) + np.where(released, 5e5, 0))
+    launched = th.state != "not_launched"
+    want = np.where(jets, np.where(lost, 5e7, 0.0), np.where(launched, 3e4, 0.0))
+    assert np.array_equal(th.attack_cost, want)
+    assert (jets & lost).any() and (bombs & launched).any()  # (seed 3: 2 jets shot down)
+    # A bomb launches iff its jet was not shot down before the release, and leaves then.
+    jet_of = np.repeat(np.arange(4), 2)  # rows 4-11: the bombs of jets 0-3, two each
+    assert np.array_equal(launched[bombs].to_numpy(), ~lost[jets].to_numpy()[jet_of])
+    ev = res.events[res.events.kind == "launch"].set_index("threat_id")
+    assert set(ev.index) == set(np.flatnonzero(launched))
+    went = np.flatnonzero((bombs & launched).to_numpy())
+    assert np.allclose(ev.loc[went, "time_s"].to_numpy(),
+                       th.end_time_s.to_numpy()[jet_of[went - 4]])
     assert res.summary["attack_cost"] == th.attack_cost.sum()
-    if res.summary["defence_cost"] > 0:
-        assert res.summary["cost_exchange"] == pytest.approx(
-            th.attack_cost.sum() / res.summary["defence_cost"])
+    assert res.summary["cost_exchange"] == pytest.approx(
+        th.attack_cost.sum() / res.summary["defence_cost"])

@@ -324,3 +324,52 @@ def test_launcher_names_number_on_across_groups(small_scenario_dict):
                                strict=True) if r == "launcher"]
     assert names == ["srb.tor_m2_tlar.0", "srb.tor_m2_tlar.1", "srb.patriot_m903_pac3.0",
                      "srb.tor_m2_tlar.2"]
+
+
+_JETS = {"preset": "fighter", "count": 2, "launch": {"bearing_deg": 90, "range_m": 150000},
+         "target": {"asset": "plant"}}
+
+
+@pytest.mark.parametrize(("group", "pattern"), [
+    ({**_JETS, "overrides": {"weapon": "nope"}},
+     r"raid\.jets\.overrides\.weapon: unknown threat preset 'nope'"),
+    ({**_JETS, "overrides": {"weapon": "iskander_m"}},
+     r"raid\.jets\.overrides\.weapon: weapon 'iskander_m' cannot be released: it is a "
+     r"ballistic preset; a released weapon is a drone or cruise preset"),
+    ({**_JETS, "overrides": {"weapon": "fighter"}},
+     r"weapon 'fighter' cannot be released: it releases a weapon of its own"),
+    ({**_JETS, "overrides": {"weapon_cost": 5}},
+     r"raid\.jets\.overrides: give weapon \('glide_bomb', .*\) or weapon_cost \(5\.0 US "
+     r"dollars\), not both"),
+    ({**_JETS, "overrides": {"weapon": None, "weapon_count": 1}},
+     r"raid\.jets\.overrides: release_range_m \(40000\.0 m\) needs a weapon preset"),
+    ({**_JETS, "overrides": {"weapon": None, "release_range_m": 0}},
+     r"raid\.jets\.overrides: weapon_count \(2\) needs a weapon preset"),
+    ({**_JETS, "launch": {"bearing_deg": 90, "range_m": 30000}},
+     r"raid\.jets\.preset: release_range_m \(40000 m\) must be shorter than the last leg, "
+     r"\d+ m from the launch point to the target"),
+    ({**_JETS, "route": [{"bearing_deg": 80, "range_m": 25000}],
+      "overrides": {"release_range_m": 30000}},
+     r"raid\.jets\.overrides\.release_range_m: release_range_m \(30000 m\) must be shorter "
+     r"than the last leg, \d+ m from the last waypoint"),
+    ({**_JETS, "overrides": {"release_range_m": 80000}},
+     r"raid\.jets\.overrides\.release_range_m: release_range_m \(80000 m\) is beyond the "
+     r"weapon 'glide_bomb''s max_range_m \(70000 m\)"),
+    ({**_JETS, "preset": "shahed136", "launch": {"bearing_deg": 90, "range_m": 40000},
+      "overrides": {"weapon": "kh101"}},
+     r"raid\.jets\.overrides: weapon \('kh101'\) applies to aircraft and helicopter presets "
+     r"only, not to a drone preset"),
+])
+def test_released_weapon_rules(small_scenario_dict, group, pattern):
+    """A platform's weapon must be a known drone or cruise preset it can release on its last
+    leg, within the weapon's range; the weapon fields need a weapon."""
+    small_scenario_dict["raid"] = {"jets": group}
+    with pytest.raises(ScenarioError, match=pattern):
+        load_scenario(small_scenario_dict)
+
+
+def test_released_weapon_resolved(small_scenario_dict):
+    small_scenario_dict["raid"] = {"jets": _JETS}
+    g = load_scenario(small_scenario_dict).groups[0]
+    assert g.preset.weapon == "glide_bomb" and g.weapon_preset.kind == "cruise"
+    assert g.weapon_preset.unit_cost == 30000.0

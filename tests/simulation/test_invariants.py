@@ -30,6 +30,17 @@ def check_invariants(res, sc) -> None:
     impacted = set(th.threat_id[th.state == "impacted"])
     assert intercepted == set(hits.index)
     assert impacted == set(impacts.index)
+    # A threat never launched has no event; a released munition whose platform was shot down
+    # before the release never launches.
+    assert th.threat_id[th.state == "not_launched"].isin(ev.threat_id).sum() == 0
+    kids = th[th.parent >= 0]
+    if len(kids):
+        par = th.set_index("threat_id").loc[kids.parent]
+        shot = ((par.state.to_numpy() == "intercepted")
+                & (par.end_time_s.to_numpy() <= kids.launch_time_s.to_numpy()))
+        assert (kids.state.to_numpy()[shot] == "not_launched").all()
+        assert set(kids.threat_id[~shot & (kids.launch_time_s < sc.config.duration_s)]) <= set(
+            ev.threat_id[ev.kind == "launch"])
     # No launcher fires more interceptors than it holds.
     cap = np.array([u.rounds for u in sc.launchers])
     for j in range(len(sc.launchers)):

@@ -25,15 +25,25 @@ def mixed():
 def test_contract(mixed):
     """Fields have their shapes; states hold launch and end states outside each flight."""
     sc, ts = mixed
-    n = sum(g.count for g in sc.groups)
+    n_groups = sum(g.count for g in sc.groups)
+    # The fighters release their glide bombs: threats of their own after the groups' rows.
+    n = n_groups + sum(g.count * g.preset.weapon_count for g in sc.groups if g.preset.weapon)
+    assert n > n_groups
     assert len(ts) == n and ts.states(0.0).shape == (n, 6)
     assert set(ts.kind) == {"drone", "cruise", "ballistic", "aircraft", "helicopter"}
     assert np.all(ts.end_time_s > ts.launch_time_s)
     before = np.stack([ts.states(float(t) - 5.0)[i] for i, t in enumerate(ts.launch_time_s)])
     at = np.stack([ts.states(float(t))[i] for i, t in enumerate(ts.launch_time_s)])
     assert np.allclose(before[:, :3], at[:, :3]) and np.all(before[:, 3:] == 0)
-    assert np.allclose(at[:, :3], np.stack([g.launch_enu for g in sc.groups for _ in
-                                            range(g.count)]), atol=1e-6)
+    assert np.allclose(at[:n_groups, :3], np.stack([g.launch_enu for g in sc.groups for _ in
+                                                    range(g.count)]), atol=1e-6)
+    # A munition leaves from its platform's end of flight (the release), at that instant.
+    assert np.all(ts.parent[:n_groups] == -1) and np.all(ts.parent[n_groups:] >= 0)
+    par = ts.parent[n_groups:]
+    assert np.array_equal(ts.launch_time_s[n_groups:], ts.end_time_s[par])
+    ends = np.stack([ts.states(float(ts.end_time_s[p]))[p] for p in par])
+    assert np.allclose(at[n_groups:, :3], ends[:, :3], atol=1e-6)
+    assert np.all(np.isnan(ts.impact_enu[np.unique(par)]))  # platforms do not impact
     after = ts.states(1e9)
     hits = np.isfinite(ts.impact_enu[:, 0]) & np.isin(ts.kind, ["drone", "cruise", "ballistic"])
     assert np.allclose(after[hits, :3], ts.impact_enu[hits], atol=1e-6)
@@ -60,7 +70,10 @@ def test_straight_baseline_still_available(mixed):
     sc, ts = mixed
     base = build_threats(sc, np.random.default_rng(sc.seed), model="straight")
     assert len(base) == len(ts) and np.array_equal(base.kind, ts.kind)
-    assert np.allclose(base.launch_time_s, ts.launch_time_s)
+    assert np.array_equal(base.parent, ts.parent)
+    top = ts.parent < 0  # munitions leave at their platform's release, flown by each model
+    assert np.allclose(base.launch_time_s[top], ts.launch_time_s[top])
+    assert np.array_equal(base.launch_time_s[~top], base.end_time_s[base.parent[~top]])
 
 
 def test_plot_threats_cli(tmp_path):
@@ -69,7 +82,7 @@ def test_plot_threats_cli(tmp_path):
     res = CliRunner().invoke(main, ["plot-threats", str(MIXED), "--out", str(out),
                                     "--per-group", "3"])
     assert res.exit_code == 0, res.output
-    assert "37 threats, 6 raid groups" in res.output
+    assert "45 threats, 6 raid groups" in res.output  # 37 in the groups, 8 glide bombs
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -116,12 +116,14 @@ def test_cruise_height_below_terrain_is_an_error(ridge):
 
 
 def test_aircraft_legs_heights_and_loiter():
-    """An aircraft flies its waypoint heights, orbits whole loiters and ends over the aim."""
+    """An aircraft flies its waypoint heights, orbits whole loiters and ends over the aim
+    (without a weapon flown on its own, the release is over the aim point)."""
     g = {"preset": "fighter", "count": 1, "target": {"asset": "city"},
          "launch": {"bearing_deg": 90, "range_m": 200000},
-         "route": [{"bearing_deg": 90, "range_m": 100000, "alt_m": 3000}]}
+         "route": [{"bearing_deg": 90, "range_m": 100000, "alt_m": 3000}],
+         "overrides": {"weapon": None, "weapon_count": 1, "release_range_m": 0}}
     plain = build_threats(scenario({"a": g}), np.random.default_rng(0))
-    g2 = dict(g, overrides={"loiter_s": 600})
+    g2 = dict(g, overrides={**g["overrides"], "loiter_s": 600})
     sc = scenario({"a": g2})
     loit = build_threats(sc, np.random.default_rng(0))
     p = sc.groups[0].preset

@@ -62,11 +62,13 @@ def validate(scenario: str) -> None:
 
     sc = load_scenario(scenario)
     n_threats = sum(g.count for g in sc.groups)
+    n_released = sum(g.count * g.preset.weapon_count for g in sc.groups if g.preset.weapon)
+    released = f", releasing up to {n_released} munitions" if n_released else ""
     click.echo(
         f"{scenario}: OK: {sc.name}: {len(sc.assets)} assets ({len(sc.config.assets)} declared, "
         f"the rest radars and launchers), {len(sc.batteries)} "
         f"batteries ({len(sc.sensors)} radars, {len(sc.launchers)} launchers), "
-        f"{len(sc.groups)} raid groups ({n_threats} threats)"
+        f"{len(sc.groups)} raid groups ({n_threats} threats{released})"
     )
 
 

@@ -144,6 +144,8 @@ class ThreatGroup:
     depressed: bool
     leg_speed_mps: np.ndarray | None = None
     loiter_s: float | None = None
+    #: The preset of the munition the platform releases (``preset.weapon``), resolved.
+    weapon_preset: ThreatPreset | None = None
 
 
 @dataclass
@@ -192,6 +194,34 @@ def _apply_overrides(
         # A rule across fields (model-level) has no field of its own: the overrides' path.
         raise ScenarioError(f"{path}.{err.path}" if err.path else path, err.message,
                             source) from None
+
+
+def _weapon_preset(cat, tp: ThreatPreset, g, gpath: str, lenu, route, tenu, radius: float,
+                   source: str | None) -> ThreatPreset:
+    """Resolve and check the munition a platform releases (``weapon``, ``release_range_m``)."""
+    where = (f"{gpath}.overrides.weapon" if "weapon" in (g.overrides or {})
+             else f"{gpath}.preset")
+    wp = cat.get("threats", tp.weapon, where, source)
+    if wp.kind not in ("drone", "cruise") or wp.weapon is not None:
+        rule = ("it releases a weapon of its own" if wp.weapon is not None
+                else f"it is a {wp.kind} preset")
+        raise ScenarioError(where, f"weapon {tp.weapon!r} cannot be released: {rule}; a "
+                            f"released weapon is a drone or cruise preset (it flies a route "
+                            f"from the release point)", source)
+    rpath = (f"{gpath}.overrides.release_range_m" if "release_range_m" in (g.overrides or {})
+             else f"{gpath}.preset")
+    last = route[-1] if len(route) else lenu
+    leg = float(ground_distance_m(last, tenu, radius))
+    if not tp.release_range_m < leg:
+        raise ScenarioError(
+            rpath, f"release_range_m ({tp.release_range_m:.0f} m) must be shorter than the last "
+            f"leg, {leg:.0f} m from the {'last waypoint' if len(route) else 'launch point'} to "
+            f"the target", source)
+    if tp.release_range_m > wp.max_range_m:
+        raise ScenarioError(
+            rpath, f"release_range_m ({tp.release_range_m:.0f} m) is beyond the weapon "
+            f"{tp.weapon!r}'s max_range_m ({wp.max_range_m:.0f} m)", source)
+    return wp
 
 
 def _check_flight_fields(g, kind: str, gpath: str, source: str | None) -> None:
@@ -372,6 +402,10 @@ class _Resolver:
                         f"the route from launch through {len(route)} waypoint(s) to the target "
                         f"is {flown / 1000:.1f} km, beyond the {g.preset} preset's max_range_m "
                         f"of {tp.max_range_m / 1000:.1f} km", src)
+            wp = None
+            if tp.weapon is not None:
+                wp = _weapon_preset(cat, tp, g, gpath, lenu, route, tenu, self.frame.radius_m,
+                                    src)
             if ground < 1.0 and tp.kind != "helicopter":
                 raise ScenarioError(
                     f"{gpath}.launch", "launch point coincides with the target (ground range 0 m)", src
@@ -384,7 +418,7 @@ class _Resolver:
                     salvo_interval_s=g.salvo_interval_s, launch_jitter_s=g.launch_jitter_s,
                     route_enu=route, route_jitter_m=g.route_jitter_m, depressed=g.depressed,
                     leg_speed_mps=None if g.leg_speed_mps is None else np.array(g.leg_speed_mps),
-                    loiter_s=g.loiter_s,
+                    loiter_s=g.loiter_s, weapon_preset=wp,
                 )
             )
         return assets, sensors, launchers, batteries, groups

@@ -134,6 +134,9 @@ class _Run:
         self.n = n
         self.status = np.full(n, _PENDING)
         self.kill_t = np.full(n, np.inf)
+        # The munitions each platform releases (threat rows by parent row; usually none).
+        par = np.asarray(self.truth.parent)
+        self._children = {int(p): np.flatnonzero(par == p) for p in np.unique(par[par >= 0])}
         self.sensors = _make_sensors(sc)
         self.tracker = _make_tracker(tracking or sc.config.tracking, self.truth, sc,
                                      self.rng["tracking"])
@@ -204,10 +207,16 @@ class _Run:
         return self.sc.frame.height_m
 
     # -- stages --------------------------------------------------------------------------
-    def launches(self, t0: float, t1: float) -> None:
+    def launches(self, t0: float, t1: float, releases: bool = False) -> None:
+        """Launch the threats due by ``t1``; munitions (threats with a parent platform) only
+        with ``releases``, called after the step's end games, which may shoot their platform
+        down before its release (:meth:`_kill` then cancels them)."""
         if t1 <= self._next_launch:  # no launch is due before t1 (most steps)
             return
-        new = np.flatnonzero((self.status == _PENDING) & (self.truth.launch_time_s < t1))
+        due = (self.status == _PENDING) & (self.truth.launch_time_s < t1)
+        if self._children and not releases:
+            due &= self.truth.parent < 0
+        new = np.flatnonzero(due)
         for k in new[np.argsort(self.truth.launch_time_s[new], kind="stable")]:
             tl = self.truth.launch_time_s[k]
             self.status[k] = _FLYING
@@ -275,6 +284,12 @@ class _Run:
         self.status[k] = _INTERCEPTED
         self._status_changed = True
         self._alive_stale = True
+        # A platform shot down before its release takes its munitions with it: they never
+        # launch (never alive: their kill time is their launch time).
+        for c in self._children.get(k, ()):
+            if self.status[c] == _PENDING:
+                self.status[c] = _NOT_LAUNCHED
+                self.kill_t[c] = self.truth.launch_time_s[c]
 
     def impacts(self, t0: float, t1: float) -> None:
         if t1 < self._next_end:  # no threat's flight ends by t1 (most steps)
@@ -405,6 +420,8 @@ class _Run:
             # End games first: a threat killed inside the step is gone for the scans after its
             # kill time (the rounds steer on the picture of the step's start).
             self.fly_interceptors(t, t1)
+            if self._children:
+                self.launches(t, t1, releases=True)
             self.sense_and_track(t, t1)
             self.impacts(t, t1)
             self.assess(t1)
@@ -426,15 +443,14 @@ class _Run:
 
         tr = self.truth
         groups = self.sc.groups
-        reusable = np.array([g.preset.is_reusable for g in groups], bool)[tr.group]
-        weapon_cost = np.array([g.preset.weapon_cost for g in groups], float)[tr.group]
+        reusable, weapon_cost = tr.reusable, tr.weapon_cost
         state = np.array(THREAT_STATES, object)[self.status]
         threats = pd.DataFrame({
             "threat_id": tr.threat_id, "group": [groups[g].name for g in tr.group],
             "kind": tr.kind.astype(str), "preset": tr.preset.astype(str),
             "launch_time_s": tr.launch_time_s, "end_time_s": np.minimum(tr.end_time_s, self.kill_t),
             "state": state.tolist(), "unit_cost": tr.unit_cost, "reusable": reusable,
-            "weapon_cost": weapon_cost,
+            "weapon_cost": weapon_cost, "parent": tr.parent,
             "attack_cost": attack_costs(state, tr.unit_cost, reusable, weapon_cost),
             "target_asset": tr.target_asset,
         })

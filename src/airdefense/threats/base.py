@@ -117,6 +117,14 @@ class ThreatSet:
     rcs_m2, unit_cost, lethal_radius_m : ndarray of shape (n,)
     trajectory : Trajectory
         Truth states as a function of time.
+    parent : ndarray of shape (n,), int, optional
+        The platform that releases the threat (a munition), -1 for none (default: all -1). A
+        munition launches only if its platform is not shot down before its launch time.
+    reusable : ndarray of shape (n,), bool, optional
+        Platforms that fly home (the attacker loses them only when shot down); default none.
+    weapon_cost : ndarray of shape (n,), optional
+        Cost of the munitions a reusable platform releases but that are not flown as threats,
+        US dollars; default 0.
     """
 
     threat_id: np.ndarray
@@ -131,6 +139,18 @@ class ThreatSet:
     unit_cost: np.ndarray
     lethal_radius_m: np.ndarray
     trajectory: Trajectory
+    parent: np.ndarray | None = None
+    reusable: np.ndarray | None = None
+    weapon_cost: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = int(self.threat_id.shape[0])
+        if self.parent is None:
+            self.parent = np.full(n, -1, np.int64)
+        if self.reusable is None:
+            self.reusable = np.zeros(n, bool)
+        if self.weapon_cost is None:
+            self.weapon_cost = np.zeros(n)
 
     def __len__(self) -> int:
         return int(self.threat_id.shape[0])

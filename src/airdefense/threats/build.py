@@ -60,9 +60,11 @@ def _draws(g, radius: float, rng: np.random.Generator):
     aim = np.repeat(g.target_enu[None], n, axis=0)
     if g.aim_spread_m > 0:
         aim[:, :2] += rng.normal(0.0, g.aim_spread_m, (n, 2))
-    if p.cep_m > 0 and p.impacts:
+    # A platform that releases a weapon has no impact of its own: the weapon's CEP applies.
+    cep = p.cep_m > 0 and p.impacts and p.weapon is None
+    if cep:
         aim[:, :2] += rng.normal(0.0, p.cep_m * CEP_TO_SIGMA, (n, 2))
-    if g.aim_spread_m > 0 or (p.cep_m > 0 and p.impacts):
+    if g.aim_spread_m > 0 or cep:
         # Keep scattered aim points at the target's height over the curved earth.
         arc = sphere_coords(aim, radius)
         h = sphere_coords(g.target_enu[None], radius)[0, 2]
@@ -72,6 +74,52 @@ def _draws(g, radius: float, rng: np.random.Generator):
         route[..., :2] += rng.normal(0.0, g.route_jitter_m, route.shape[:2] + (2,))
     launch = np.repeat(g.launch_enu[None], n, axis=0)
     return launch_t, aim, route, launch
+
+
+def _release_points(aim: np.ndarray, route: np.ndarray, launch: np.ndarray, range_m: float,
+                    radius: float) -> np.ndarray:
+    """Points ``range_m`` of ground distance short of ``aim`` (n, 3) along each last leg (from
+    the last waypoint of ``route`` (n, r, 3), or ``launch`` (n, 3)), at the aim's height, ENU m.
+    """
+    start = route[:, -1] if route.shape[1] else launch
+    a = sphere_coords(aim, radius)
+    b = sphere_coords(start, radius)
+    d = a[:, :2] - b[:, :2]
+    leg = np.linalg.norm(d, axis=1)
+    # A jittered leg shorter than the release range releases at its start (the load checks
+    # the nominal leg).
+    back = np.minimum(range_m, leg) / np.maximum(leg, 1e-9)
+    xy = a[:, :2] - d * back[:, None]
+    return point_above_sphere(xy[:, 0], xy[:, 1], a[:, 2], radius)
+
+
+def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind_field,
+               radius: float, terrain, frame_alt: float, rng: np.random.Generator):
+    """The munitions a group's platforms release: ``weapon_count`` each, launched at the
+    platform's end of flight (its release point and time) and flown to the platform's aim
+    point scattered by the munition's CEP. Returns (parent rows, launch times, impacts or
+    NaN, trajectory)."""
+    p = g.preset
+    k = p.weapon_count
+    n = parent_rows.size
+    ends = traj.states_many(traj.t1)[np.arange(n), np.arange(n), :3]
+    launch = np.repeat(ends, k, axis=0)
+    launch_t = np.repeat(traj.t1, k)
+    target = np.repeat(aim, k, axis=0)
+    m = n * k
+    if wp.cep_m > 0 and wp.impacts:
+        arc = sphere_coords(target, radius)
+        arc[:, :2] += rng.normal(0.0, wp.cep_m * CEP_TO_SIGMA, (m, 2))
+        target = point_above_sphere(arc[:, 0], arc[:, 1], arc[:, 2], radius)
+    rg = RouteGroup(
+        name=g.name, preset_name=p.weapon, preset=wp, launch=launch, aim=target,
+        route=np.zeros((m, 0, 3)), nominal_route=np.zeros((0, 3)), nominal_aim=g.target_enu,
+        launch_t=launch_t, leg_speed_mps=None, loiter_s=0.0, wind_enu_mps=wind,
+        wind_field=wind_field,
+    )
+    wtraj = fly_route_group(rg, _PROFILES[wp.kind](wp), radius, terrain, frame_alt)
+    impact = target if wp.impacts else np.full((m, 3), np.nan)
+    return np.repeat(parent_rows, k), launch_t, impact, wtraj
 
 
 def build_threats(
@@ -103,8 +151,9 @@ def build_threats(
     if model == "straight":
         return _build_straight(scenario, rng)
     cols = {k: [] for k in ("group", "kind", "preset", "launch", "impact", "target", "rcs",
-                            "cost", "lr", "front", "side", "tail")}
-    ball, routes = [], []
+                            "cost", "lr", "front", "side", "tail", "parent", "reusable",
+                            "weapon_cost")}
+    ball, routes, carriers = [], [], []
     offset = 0
     terrain = getattr(scenario, "terrain", None)
     if terrain is not None and not hasattr(terrain, "elevation_m"):
@@ -128,8 +177,11 @@ def build_threats(
             wind = (np.asarray(scen_wind, float)[:2] if scen_wind is not None
                     else wind_vector(p.wind_speed_mps, p.wind_from_deg))
             loiter = getattr(g, "loiter_s", None)
+            fly_to = aim
+            if p.weapon is not None:  # the flight ends at the release point
+                fly_to = _release_points(aim, route, launch, p.release_range_m, radius)
             rg = RouteGroup(
-                name=g.name, preset_name=g.preset_name, preset=p, launch=launch, aim=aim,
+                name=g.name, preset_name=g.preset_name, preset=p, launch=launch, aim=fly_to,
                 route=route, nominal_route=g.route_enu, nominal_aim=g.target_enu,
                 launch_t=launch_t, leg_speed_mps=getattr(g, "leg_speed_mps", None),
                 loiter_s=float(p.loiter_s if loiter is None else loiter), wind_enu_mps=wind,
@@ -137,7 +189,9 @@ def build_threats(
             )
             traj = fly_route_group(rg, _PROFILES[p.kind](p), radius, terrain, frame_alt)
             routes.append((rows, traj))
-            if not p.impacts:
+            if p.weapon is not None:
+                carriers.append((g, gi, rows, traj, aim, rg.wind_field))
+            if not p.impacts or p.weapon is not None:
                 aim = np.full((n, 3), np.nan)
         front, side, tail = rcs_triplet(p)
         cols["group"].append(np.full(n, gi))
@@ -152,6 +206,32 @@ def build_threats(
         cols["front"].append(np.full(n, front))
         cols["side"].append(np.full(n, side))
         cols["tail"].append(np.full(n, tail))
+        cols["parent"].append(np.full(n, -1, np.int64))
+        cols["reusable"].append(np.full(n, p.is_reusable))
+        cols["weapon_cost"].append(np.full(n, p.weapon_cost))
+    # Munitions released by platforms: threats of their own, after every raid group's rows
+    # (their draws come after the groups', so a raid without them draws as before).
+    for g, gi, rows, traj, aim, wind_field in carriers:
+        wp = g.weapon_preset
+        wind = (np.asarray(scen_wind, float)[:2] if scen_wind is not None
+                else wind_vector(wp.wind_speed_mps, wp.wind_from_deg))
+        par, w_t, w_imp, w_traj = _munitions(g, wp, rows, traj, aim, wind, wind_field, radius,
+                                             terrain, frame_alt, rng)
+        m = par.size
+        w_rows = np.arange(offset, offset + m)
+        offset += m
+        routes.append((w_rows, w_traj))
+        front, side, tail = rcs_triplet(wp)
+        for key, val in (("group", np.full(m, gi)), ("kind", np.full(m, wp.kind, dtype=object)),
+                         ("preset", np.full(m, g.preset.weapon, dtype=object)),
+                         ("launch", w_t), ("impact", w_imp),
+                         ("target", np.full(m, g.target_asset)), ("rcs", np.full(m, wp.rcs_m2)),
+                         ("cost", np.full(m, wp.unit_cost)),
+                         ("lr", np.full(m, wp.lethal_radius_m)), ("front", np.full(m, front)),
+                         ("side", np.full(m, side)), ("tail", np.full(m, tail)),
+                         ("parent", par), ("reusable", np.full(m, wp.is_reusable)),
+                         ("weapon_cost", np.full(m, wp.weapon_cost))):
+            cols[key].append(val)
     n_all = offset
     end = np.zeros(n_all)
     impact = np.concatenate(cols["impact"])
@@ -173,7 +253,8 @@ def build_threats(
         threat_id=np.arange(n_all), group=cat["group"], kind=cat["kind"], preset=cat["preset"],
         launch_time_s=cat["launch"], end_time_s=end, impact_enu=impact,
         target_asset=cat["target"], rcs_m2=cat["rcs"], unit_cost=cat["cost"],
-        lethal_radius_m=cat["lr"], trajectory=trajectory,
+        lethal_radius_m=cat["lr"], trajectory=trajectory, parent=cat["parent"],
+        reusable=cat["reusable"].astype(bool), weapon_cost=cat["weapon_cost"].astype(float),
     )
 
 
@@ -181,12 +262,23 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
     """The straight-leg baseline (constant speed between waypoints)."""
     radius = scenario.frame.radius_m
     ts, ps, cols = [], [], {k: [] for k in (
-        "group", "kind", "preset", "launch", "impact", "target", "rcs", "cost", "lr")}
+        "group", "kind", "preset", "launch", "impact", "target", "rcs", "cost", "lr",
+        "reusable", "weapon_cost", "parent")}
+    carriers = []
+    offset = 0
     for gi, g in enumerate(scenario.groups):
         p = g.preset
         n = g.count
         launch_t, aim, route, launch = _draws(g, radius, rng)
-        if p.kind == "ballistic":
+        if p.weapon is not None:  # the flight ends level at the release point
+            target = aim
+            aim = _release_points(aim, route, launch, p.release_range_m, radius)
+            kt, kp = straight_knots(launch, aim, route, launch_t, p.speed_mps,
+                                    p.cruise_altitude_m, None, radius)
+            carriers.append((g, gi, np.arange(offset, offset + n), kt[:, -1], kp[:, -1],
+                             target))
+            aim = np.full((n, 3), np.nan)
+        elif p.kind == "ballistic":
             ground = np.linalg.norm(aim[:, :2] - launch[:, :2], axis=1).mean()
             apogee = p.apogee_m if p.apogee_m else 0.25 * ground
             if g.depressed:
@@ -210,6 +302,36 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
         cols["rcs"].append(np.full(n, p.rcs_m2))
         cols["cost"].append(np.full(n, p.unit_cost))
         cols["lr"].append(np.full(n, p.lethal_radius_m))
+        cols["reusable"].append(np.full(n, p.is_reusable))
+        cols["weapon_cost"].append(np.full(n, p.weapon_cost))
+        cols["parent"].append(np.full(n, -1, np.int64))
+        offset += n
+    for g, gi, rows, end_t, end_pos, target in carriers:  # munitions, as in the physical model
+        wp = g.weapon_preset
+        k = g.preset.weapon_count
+        m = rows.size * k
+        aim = np.repeat(target, k, axis=0)
+        if wp.cep_m > 0 and wp.impacts:
+            arc = sphere_coords(aim, radius)
+            arc[:, :2] += rng.normal(0.0, wp.cep_m * CEP_TO_SIGMA, (m, 2))
+            aim = point_above_sphere(arc[:, 0], arc[:, 1], arc[:, 2], radius)
+        dive = wp.dive_angle_deg if (wp.terminal_dive and wp.impacts) else None
+        w_t = np.repeat(end_t, k)
+        kt, kp = straight_knots(np.repeat(end_pos, k, axis=0), aim, np.zeros((m, 0, 3)), w_t,
+                                wp.speed_mps, wp.cruise_altitude_m, dive, radius)
+        ts.append(kt)
+        ps.append(kp)
+        for key, val in (("group", np.full(m, gi)), ("kind", np.full(m, wp.kind, dtype=object)),
+                         ("preset", np.full(m, g.preset.weapon, dtype=object)),
+                         ("launch", w_t), ("impact", aim if wp.impacts else np.full((m, 3),
+                                                                                  np.nan)),
+                         ("target", np.full(m, g.target_asset)), ("rcs", np.full(m, wp.rcs_m2)),
+                         ("cost", np.full(m, wp.unit_cost)),
+                         ("lr", np.full(m, wp.lethal_radius_m)),
+                         ("reusable", np.full(m, wp.is_reusable)),
+                         ("weapon_cost", np.full(m, wp.weapon_cost)),
+                         ("parent", np.repeat(rows, k))):
+            cols[key].append(val)
     k = max(t.shape[1] for t in ts)
     padded = [_pad(t, p, k) for t, p in zip(ts, ps, strict=True)]
     knot_t = np.concatenate([t for t, _ in padded])
@@ -228,4 +350,7 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
         unit_cost=np.concatenate(cols["cost"]),
         lethal_radius_m=np.concatenate(cols["lr"]),
         trajectory=PiecewiseLinearTrajectory(knot_t, knot_p),
+        reusable=np.concatenate(cols["reusable"]),
+        weapon_cost=np.concatenate(cols["weapon_cost"]),
+        parent=np.concatenate(cols["parent"]),
     )

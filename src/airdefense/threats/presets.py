@@ -78,6 +78,17 @@ class ThreatPreset(StrictModel):
         default=0.0, ge=0, description="reusable platform: cost of the munitions it releases in "
         "one sortie, spent when it reaches its release (the end of its flight), US dollars")
 
+    # Stand-off release (threats.build): the platform's flight ends at its release point, and
+    # its munitions fly on to the aim point as threats of their own.
+    weapon: str | None = Field(
+        default=None, description="aircraft, helicopter: threat preset of the munition it "
+        "releases (a drone or cruise preset, flown from the release point to the aim point); "
+        "none: the release is over the aim point and the platform's impact stands for it")
+    weapon_count: int = Field(default=1, ge=1, description="munitions released per platform")
+    release_range_m: float = Field(
+        default=0.0, ge=0, description="ground distance short of the aim point, along the last "
+        "leg, where the platform releases its weapon")
+
     @property
     def is_reusable(self) -> bool:
         """``reusable``, or its default for the kind (aircraft and helicopters return)."""
@@ -89,4 +100,19 @@ class ThreatPreset(StrictModel):
             raise ValueError(
                 f"weapon_cost ({self.weapon_cost} US dollars) applies to a reusable platform "
                 f"only; a {self.kind} preset with reusable: false is spent whole (unit_cost)")
+        if self.weapon is not None:
+            if self.kind not in ("aircraft", "helicopter"):
+                raise ValueError(f"weapon ({self.weapon!r}) applies to aircraft and helicopter "
+                                 f"presets only, not to a {self.kind} preset")
+            if self.weapon_cost > 0:
+                raise ValueError(
+                    f"give weapon ({self.weapon!r}, whose preset's unit_cost is what each "
+                    f"release spends) or weapon_cost ({self.weapon_cost} US dollars), not both")
+        else:
+            if self.release_range_m > 0:
+                raise ValueError(f"release_range_m ({self.release_range_m} m) needs a weapon "
+                                 f"preset to release (weapon is not set)")
+            if self.weapon_count != 1:
+                raise ValueError(f"weapon_count ({self.weapon_count}) needs a weapon preset to "
+                                 f"release (weapon is not set)")
         return self
