@@ -589,7 +589,9 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
     """The full tracker for a simulation (``tracking: full``): 3-D, polar radar detections.
 
     Defaults suit air-defence targets: IMM of constant velocity, coordinated turn and ballistic,
-    q = 5 m^2/s^3, Pd 0.9, 1e-12 false alarms per m^3, 2-of-3 confirmation, deletion after 3
+    q = 5 m^2/s^3, plus a constant-velocity manoeuvre mode with ``q = (max_g g0)^2 step_s``
+    (:func:`maneuver_q`; the largest ``max_g`` of the scenario's threat classes, without a
+    scenario the built-in catalog's threats over 1 s), Pd 0.9, 1e-12 false alarms per m^3, 2-of-3 confirmation, deletion after 3
     missed looks, a 5 km position sigma or 20 s without a hit (a track no radar looks at, under
     the horizon or out of every sector, coasts at most that long), prior speed sigma 300 m/s,
     two-point initiation
