@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from airdefense.errors import AirDefenseError
+from airdefense.geo import G0_MPS2
 from airdefense.tracking import _kernels as _k
 from airdefense.tracking.base import Tracks
 from airdefense.tracking.gating import ChiSquareGate
@@ -39,7 +40,7 @@ from airdefense.tracking.models import (
     CoordinatedTurn,
 )
 
-__all__ = ["MultiTargetTracker", "TrackerConfig", "build_tracker", "make_tracker"]
+__all__ = ["MultiTargetTracker", "TrackerConfig", "build_tracker", "make_tracker", "maneuver_q"]
 
 
 class MultiTargetTracker:
@@ -404,6 +405,12 @@ class TrackerConfig:
         Velocity gate of two-point initiation, m/s.
     candidate_age_s : float, default 4
         Two-point candidates older than this are dropped, s.
+    maneuver_q : float, default 0
+        With ``motion: imm``, white-noise acceleration intensity of an extra constant-velocity
+        *manoeuvre* mode, m^2/s^3 (0: no such mode). Size it from the targets' largest
+        acceleration ``a`` and the update interval ``T`` as ``a^2 T`` (a velocity change of
+        about ``a T`` per interval, Bar-Shalom et al. 2001, sec. 6.2.2; see
+        :func:`maneuver_q`).
     """
 
     sigma_m: float = 10.0
@@ -426,6 +433,7 @@ class TrackerConfig:
     initiation: str = "single"
     max_speed_mps: float = 3000.0
     candidate_age_s: float = 4.0
+    maneuver_q: float = 0.0
 
     _RULES = {
         "sigma_m": ("> 0 m", lambda v: v > 0),
@@ -442,6 +450,7 @@ class TrackerConfig:
         "sigma_elevation_deg": ("> 0 deg", lambda v: v > 0),
         "max_speed_mps": ("> 0 m/s and finite", lambda v: 0 < v < np.inf),
         "candidate_age_s": ("> 0 s and finite", lambda v: 0 < v < np.inf),
+        "maneuver_q": (">= 0 m^2/s^3 and finite", lambda v: 0 <= v < np.inf),
     }
     _CHOICES = {"filter": ("ekf", "ukf"), "motion": ("cv", "ca", "ct", "imm"),
                 "associator": ("gnn", "jpda"), "initiation": ("single", "two_point")}
@@ -511,6 +520,8 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3) -> MultiTargetTracker:
         models = [cv, CoordinatedTurn(cfg.q, 1e-4, ndim)]
         if ndim == 3:
             models.append(Ballistic(cfg.q))
+        if cfg.maneuver_q > 0:
+            models.append(ConstantVelocity(cfg.maneuver_q, ndim))
         r = len(models)
         Pi = np.full((r, r), 0.05 / (r - 1)) + np.eye(r) * (0.95 - 0.05 / (r - 1))
         filt = IMMFilter(models, Pi, fcls)
@@ -530,12 +541,57 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3) -> MultiTargetTracker:
                                            max_coast_s=cfg.max_coast_s))
 
 
+def maneuver_q(max_g: float, interval_s: float) -> float:
+    """Intensity of a white-noise-acceleration manoeuvre mode for targets pulling ``max_g``.
+
+    ``q = (max_g g0)^2 T``: over an update interval ``T`` the mode's velocity changes by about
+    ``sqrt(q T) = max_g g0 T``, what a target pulling its largest acceleration does
+    (Bar-Shalom, Li & Kirubarajan 2001, "Estimation with Applications to Tracking and
+    Navigation", sec. 6.2.2).
+
+    Parameters
+    ----------
+    max_g : float
+        Largest target acceleration, g (> 0, finite).
+    interval_s : float
+        Update interval, s (> 0, finite).
+
+    Returns
+    -------
+    float
+        m^2/s^3.
+
+    Raises
+    ------
+    AirDefenseError
+        If ``max_g`` or ``interval_s`` is not a finite positive number.
+    """
+    for name, v, unit in (("max_g", max_g, "g"), ("interval_s", interval_s, "s")):
+        if not (np.isfinite(v) and v > 0):
+            raise AirDefenseError(f"{name}: must be finite and > 0 {unit}, got {v}")
+    return float((max_g * G0_MPS2) ** 2 * interval_s)
+
+
+def _threat_max_g(sc) -> tuple[float, float]:
+    """Largest ``max_g`` of the scenario's threat classes and its step, s; without a scenario,
+    of the built-in catalog's threats and 1 s."""
+    groups = getattr(sc, "groups", None)
+    if groups:
+        return (max(float(g.preset.max_g) for g in groups),
+                float(sc.config.step_s))
+    from airdefense.catalog import load_catalog
+
+    return max(float(p.max_g) for p in load_catalog().threats.values()), 1.0
+
+
 def make_tracker(sc=None, rng: np.random.Generator | None = None,
                  config: TrackerConfig | dict | None = None) -> MultiTargetTracker:
     """The full tracker for a simulation (``tracking: full``): 3-D, polar radar detections.
 
     Defaults suit air-defence targets: IMM of constant velocity, coordinated turn and ballistic,
-    q = 5 m^2/s^3, Pd 0.9, 1e-12 false alarms per m^3, 2-of-3 confirmation, deletion after 3
+    q = 5 m^2/s^3, plus a constant-velocity manoeuvre mode with ``q = (max_g g0)^2 step_s``
+    (:func:`maneuver_q`; the largest ``max_g`` of the scenario's threat classes, without a
+    scenario the built-in catalog's threats over 1 s), Pd 0.9, 1e-12 false alarms per m^3, 2-of-3 confirmation, deletion after 3
     missed looks, a 5 km position sigma or 20 s without a hit (a track no radar looks at, under
     the horizon or out of every sector, coasts at most that long), prior speed sigma 300 m/s,
     two-point initiation
@@ -558,7 +614,8 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
     """
     base = dict(q=5.0, pd=0.9, clutter_density=1e-12, confirm="2/3", delete_misses=3,
                 speed_sigma_mps=300.0, max_pos_sigma_m=5000.0, max_coast_s=20.0, motion="imm",
-                initiation="two_point", max_speed_mps=3000.0, candidate_age_s=4.0)
+                initiation="two_point", max_speed_mps=3000.0, candidate_age_s=4.0,
+                maneuver_q=maneuver_q(*_threat_max_g(sc)))
     if isinstance(config, TrackerConfig):
         cfg = config
     else:
