@@ -20,14 +20,16 @@ def example3() -> dict:
 
 
 def _radar_death(res):
+    """When the Patriot radar stops working: its first damage or destruction, s (None: never)."""
     ev = res.events
     asset = int(np.flatnonzero(res.assets["asset"] == "patriot.radar")[0])
-    dead = ev[(ev["kind"] == "asset_destroyed") & (ev["asset_id"] == asset)]
+    dead = ev[ev["kind"].isin(["asset_damaged", "asset_destroyed"]) & (ev["asset_id"] == asset)]
     return float(dead["time_s"].iloc[0]) if len(dead) else None
 
 
 def test_battery_blinded_and_idle(example3):
-    """The radar's destruction disables the battery; its launchers never fire again."""
+    """The radar's damage or destruction disables the battery; its launchers never fire
+    again."""
     res = simulate(copy.deepcopy(example3), seed=0)
     t_dead = _radar_death(res)
     assert t_dead is not None

@@ -317,19 +317,60 @@ def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n
             pip[i, j, 0], pip[i, j, 1], pip[i, j, 2] = px, py, pz
             vpip[i, j, 0], vpip[i, j, 1], vpip[i, j, 2] = xi[3], xi[4], vz
             hh = _height(px, py, pz, radius)
-            margin, r, cross, speed = envelope_at(px, py, pz, xi[3], xi[4], vz, u, hh, lp, j)
+            margin, r, cross, speed, pk = point_pk(px, py, pz, xi[3], xi[4], vz, u, hh, lp, j,
+                                                   pk_base[i, j], target_g[i], sigma_m[i],
+                                                   quality[i])
             parts[0, i, j] = hh
             parts[1, i, j] = margin
             parts[2, i, j] = r
             parts[3, i, j] = cross
             parts[4, i, j] = speed
-            pk = 0.0
-            if math.isfinite(u) and margin >= 0.0:
-                pk = pk_one(pk_base[i, j], r / lp[j, 4], hh / lp[j, 6], cross / lp[j, 8],
-                            speed / lp[j, 7], target_g[i] / lp[j, 17], sigma_m[i], lp[j, 18],
-                            quality[i])
             parts[5, i, j] = pk
     return tof, pip, vpip, parts
+
+
+@njit(cache=True)
+def point_pk(px, py, pz, vx, vy, vz, tof, h, lp, j, pk_base, target_g, sigma_m, quality):
+    """Envelope of launcher ``j`` and kill probability at one intercept point: the single
+    definition the fire control (:func:`launch_now`) and the end game (:func:`end_game_pks`)
+    share.
+
+    The point ``(px, py, pz)`` (m) with the target's velocity ``(vx, vy, vz)`` (m/s) there,
+    time of flight ``tof`` (s) and height ``h`` (m); ``pk_base`` the table value of the pair,
+    ``target_g`` the target's manoeuvre limit (g), ``sigma_m`` and ``quality`` the track's RMS
+    position error (m) and quality score. Returns ``(margin, range_m, crossing_m, speed_mps,
+    pk)``: :func:`envelope_at`'s figures and :func:`airdefense.engagement.pk.pk_one` of the
+    geometry, 0 outside the envelope (``margin < 0``, or no time of flight).
+    """
+    margin, r, cross, speed = envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j)
+    pk = 0.0
+    if margin >= 0.0:  # envelope_at gives -inf without a finite time of flight
+        pk = pk_one(pk_base, r / lp[j, 4], h / lp[j, 6], cross / lp[j, 8], speed / lp[j, 7],
+                    target_g / lp[j, 17], sigma_m, lp[j, 18], quality)
+    return margin, r, cross, speed, pk
+
+
+@njit(cache=True)
+def end_game_pks(states, tof, jj, lp, radius, pk_base, target_g, sigma_m, quality):
+    """Kill probability of end games at the target's true state, each (n,).
+
+    ``states`` (n, 6): the target's true state at each end game (ENU m, m/s); ``tof`` (n,) the
+    round's time of flight there, s; ``jj`` (n,) its launcher (row of ``lp``); ``radius`` the
+    height sphere's (inf: flat); ``pk_base``, ``target_g``, ``sigma_m``, ``quality`` (n,) the
+    inputs of the fire decision's Pk (table value, target's manoeuvre limit, track error and
+    quality at launch). Returns the envelope margins and the Pk (:func:`point_pk`: 0 outside
+    the envelope).
+    """
+    n = tof.shape[0]
+    margin = np.empty(n)
+    pk = np.empty(n)
+    for q in range(n):
+        s = states[q]
+        h = _height(s[0], s[1], s[2], radius)
+        margin[q], _, _, _, pk[q] = point_pk(s[0], s[1], s[2], s[3], s[4], s[5], tof[q], h, lp,
+                                             jj[q], pk_base[q], target_g[q], sigma_m[q],
+                                             quality[q])
+    return margin, pk
 
 
 @njit(cache=True)
@@ -601,7 +642,9 @@ def fly_rounds(ids, pos, aim, launch_t, max_tof, capture, vb, tb, v0, k, truth0,
     ``pos`` (N, 3) is updated in place; the other per-interceptor arrays are indexed by
     ``ids``; ``truth0``, ``truth1`` (f, 3) are the targets' true positions at ``t`` and
     ``t + dt``. Returns ``ended`` (f,) bool (end game, overshoot or out of energy), ``t_end``
-    and ``miss`` (f,): see :meth:`airdefense.engagement.interceptors.InterceptorState.fly`.
+    and ``miss`` (f,): see :meth:`airdefense.engagement.interceptors.InterceptorState.fly`. A
+    round's end game (closest approach within its capture radius) comes no later than
+    ``max_tof`` after its launch: a step that outlives it is searched only up to then.
     """
     f = ids.size
     ended = np.zeros(f, np.bool_)
@@ -787,8 +830,10 @@ def fly_round(i, ax, ay, az, bx, by, bz, t, dt, pos, aim, launch_t, max_tof, cap
     wy = (by - ay) / dt
     wz = (bz - az) / dt
     lag = ts - t
+    # The round lives ``max_tof`` seconds: no closest approach is sought after that.
     tau, miss = _closest(pos[i, 0], pos[i, 1], pos[i, 2], vx, vy, vz, ax + wx * lag,
-                         ay + wy * lag, az + wz * lag, wx, wy, wz, span)
+                         ay + wy * lag, az + wz * lag, wx, wy, wz,
+                         min(span, max(max_tof[i] - tau0, 0.0)))
     hit = flying and miss <= capture[i]
     # Passing the aim point without capture, or running out of energy, is a miss.
     overshoot = flying and dist <= step
@@ -815,7 +860,10 @@ def _after(a, b):
 #: InterceptorState`): floats (positions and aim points take three from theirs), integers,
 #: booleans.
 F_POS, F_AIM, F_AIM_T, F_SPEED, F_PK, F_CAPTURE, F_LAUNCH_T, F_MAX_TOF = 0, 3, 6, 7, 8, 9, 10, 11
-F_VB, F_TB, F_V0, F_K, N_FLOAT = 12, 13, 14, 15, 16
+F_VB, F_TB, F_V0, F_K = 12, 13, 14, 15
+#: The fire decision's Pk inputs (table value, target g, track error m, quality) and the
+#: end game's Pk (:func:`end_game_pks`; not read by the flight kernels).
+F_PK_BASE, F_TARGET_G, F_SIGMA, F_QUALITY, F_PK_END, N_FLOAT = 16, 17, 18, 19, 20, 21
 I_TARGET, I_TRACK, I_FIRE_CONTROL = 0, 1, 2
 B_COMMAND, B_ACTIVE = 0, 1
 

@@ -3,8 +3,9 @@
 Each step an interceptor re-aims at the intercept point predicted from the latest track of its
 target (mid-course updates: a collision course, which is what proportional navigation steers
 to), flies straight toward it at its boost-coast speed, and the end game is decided by the
-closest approach to the true target within the step. A hit is then drawn with the kill
-probability; a closest approach outside the capture radius is a miss. Rounds of a salvo wait on
+closest approach to the true target within the step (no later than ``max_tof`` after launch).
+A hit is then drawn (:class:`airdefense.engagement.model.Engagement`) with the kill probability
+of the actual end-game geometry; a closest approach outside the capture radius is a miss. Rounds of a salvo wait on
 the launcher until their own launch time (the launcher's minimum launch interval).
 """
 
@@ -34,7 +35,9 @@ _FLOAT = {"pos": slice(_kernels.F_POS, _kernels.F_POS + 3),
           "aim": slice(_kernels.F_AIM, _kernels.F_AIM + 3), "aim_t": _kernels.F_AIM_T,
           "speed": _kernels.F_SPEED, "pk": _kernels.F_PK, "capture": _kernels.F_CAPTURE,
           "launch_t": _kernels.F_LAUNCH_T, "max_tof": _kernels.F_MAX_TOF, "vb": _kernels.F_VB,
-          "tb": _kernels.F_TB, "v0": _kernels.F_V0, "k": _kernels.F_K}
+          "tb": _kernels.F_TB, "v0": _kernels.F_V0, "k": _kernels.F_K,
+          "pk_base": _kernels.F_PK_BASE, "target_g": _kernels.F_TARGET_G,
+          "sigma": _kernels.F_SIGMA, "quality": _kernels.F_QUALITY, "pk_end": _kernels.F_PK_END}
 _INT = {"target": _kernels.I_TARGET, "track": _kernels.I_TRACK,
         "fire_control": _kernels.I_FIRE_CONTROL, "launcher": 3, "battery": 4}
 _BOOL = {"command": _kernels.B_COMMAND, "active": _kernels.B_ACTIVE}
@@ -45,8 +48,12 @@ class InterceptorState:
 
     Fields (arrays of shape (N,) or (N, 3), N the capacity, the first :attr:`n` rows used):
     ``pos``, ``aim`` (m), ``aim_t`` (time of the predicted intercept, s), ``speed`` (mean
-    flyout speed, m/s, legacy: the flyout gives the speed), ``pk``, ``capture`` (m),
-    ``launch_t``, ``max_tof`` (s), flyout figures ``vb``, ``tb``, ``v0``, ``k``; ``target``,
+    flyout speed, m/s, legacy: the flyout gives the speed), ``pk`` (the fire decision's, at
+    the predicted intercept point), ``capture`` (m), ``launch_t``, ``max_tof`` (s), flyout
+    figures ``vb``, ``tb``, ``v0``, ``k``; the inputs of the Pk besides the geometry,
+    ``pk_base`` (table value), ``target_g`` (g), ``sigma`` (track RMS position error, m) and
+    ``quality`` (track quality), from which the end game evaluates ``pk_end`` (NaN until the
+    round's end game, and without one); ``target``,
     ``track``, ``fire_control``, ``launcher``, ``battery``; ``command`` (needs its
     fire-control radar to the end), ``active``. They are views of three packed arrays, so
     that a compiled step takes them in three arguments.
@@ -56,7 +63,7 @@ class InterceptorState:
         self.n = 0
         cap = 64
         self._f = np.zeros((cap, _kernels.N_FLOAT))
-        self._f[:, _kernels.F_AIM_T] = np.nan
+        self._f[:, _kernels.F_AIM_T] = self._f[:, _kernels.F_PK_END] = np.nan
         self._f[:, _kernels.F_VB] = self._f[:, _kernels.F_V0] = 1.0
         self._i = np.zeros((cap, len(_INT)), np.int64)
         self._b = np.zeros((cap, len(_BOOL)), bool)
@@ -90,7 +97,7 @@ class InterceptorState:
             b = np.zeros((new,) + a.shape[1:], a.dtype)
             b[:cap] = a
             setattr(self, name, b)
-        self._f[cap:, _kernels.F_AIM_T] = np.nan
+        self._f[cap:, _kernels.F_AIM_T] = self._f[cap:, _kernels.F_PK_END] = np.nan
         self._views()
 
     def flyout(self, ids: np.ndarray) -> Flyout:
@@ -98,11 +105,15 @@ class InterceptorState:
         return Flyout(self.vb[ids], self.tb[ids], self.v0[ids], self.k[ids])
 
     def launch(self, *, pos, aim, speed, target, track, launcher, battery, fire_control, pk,
-               guidance, t, max_tof, flyout: Flyout | None = None) -> int:
+               guidance, t, max_tof, flyout: Flyout | None = None,
+               pk_inputs: tuple[float, float, float, float] | None = None) -> int:
         """Add one interceptor (in flight from time ``t``) and return its id.
 
         ``flyout`` (one entry) gives its boost-coast figures; without it the interceptor flies
-        at the constant ``speed``.
+        at the constant ``speed``. ``pk_inputs`` are the fire decision's kill-probability
+        inputs besides the geometry: ``(table value, target's manoeuvre limit g, track RMS
+        position error m, track quality)``; without them, ``(pk, 0, 0, 1)`` (the end game then
+        evaluates ``pk`` as a table value with a perfect track).
         """
         self._grow(self.n + 1)
         i = self.n
@@ -110,6 +121,9 @@ class InterceptorState:
         self.aim_t[i] = np.nan
         self.target[i], self.track[i], self.launcher[i] = target, track, launcher
         self.battery[i], self.fire_control[i], self.pk[i] = battery, fire_control, pk
+        self.pk_base[i], self.target_g[i], self.sigma[i], self.quality[i] = (
+            (pk, 0.0, 0.0, 1.0) if pk_inputs is None else pk_inputs)
+        self.pk_end[i] = np.nan
         self.capture[i] = CAPTURE_RADIUS_M[guidance]
         self.command[i] = guidance in RADAR_GUIDED
         self.launch_t[i], self.max_tof[i] = t, max_tof

@@ -9,6 +9,10 @@ order whose launch time lies outside the launch window of its track (the predict
 point is outside the envelope), whose launcher is down, empty or inside its minimum launch
 interval, or whose fire-control radar is down or has no free guidance channel. The rounds of a
 salvo leave the launcher one minimum launch interval apart, each inside the window.
+
+The end game (:meth:`Engagement.fly`) evaluates the fire decision's kill-probability model at
+the actual end-game point and time of flight, 0 outside the launcher's envelope; the launch
+Pk stays recorded next to it (:meth:`Engagement.table`).
 """
 
 from __future__ import annotations
@@ -20,10 +24,18 @@ import numpy as np
 import pandas as pd
 
 from airdefense.engagement import _kernels
-from airdefense.engagement.envelope import _codes, _solve, _track_inputs, feasibility, window_close
+from airdefense.engagement.envelope import (
+    _codes,
+    _launcher_rows,
+    _solve,
+    _track_inputs,
+    feasibility,
+    window_close,
+)
 from airdefense.engagement.interceptors import InterceptorState
 from airdefense.engagement.launchers import LauncherState
 from airdefense.engagement.pk import draw_hits
+from airdefense.geo import sphere_radius_of
 
 __all__ = ["Engagement", "TERMINAL_S"]
 
@@ -60,6 +72,7 @@ class Engagement:
         self._busy = False  # some round was active at the last look (see fly)
         self._guided: tuple = ((-1, -1), _NO_GUIDED)  # (key, pairs) of guided_targets
         self._group_g: np.ndarray | None = None  # manoeuvre limit of each raid group, g
+        self._radius: float | None = None  # of the height sphere (end games), m
 
     @property
     def heights(self):
@@ -144,12 +157,23 @@ class Engagement:
                   windows: bool | str) -> dict[str, np.ndarray]:
         """:meth:`geometry` of track states ``x`` (m, 6), covariances ``cov`` (m, 6, 6) and
         qualities ``quality`` (m,) of time ``time_s``."""
+        k = self._inputs(x, cov, quality, time_s, t, kind_code, targets)
+        if k is None:
+            return feasibility(np.ascontiguousarray(x, dtype=float).reshape(-1, 6),
+                               self.launchers, self.heights, t, windows=windows)
+        return _solve(t, k, windows)
+
+    def _inputs(self, x, cov, quality, time_s: float, t: float, kind_code, targets
+                ) -> dict | None:
+        """The compiled geometry's inputs (:func:`airdefense.engagement.envelope.
+        kernel_inputs`) of the arguments of :meth:`_geometry`; None without a track or a
+        launcher."""
         from airdefense.c2.evaluation import class_codes
 
         x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
         m = x.shape[0]
         if m == 0 or len(self.launchers) == 0:
-            return feasibility(x, self.launchers, self.heights, t, windows=windows)
+            return None
         # The class inferred from the kinematics gives the predicted path (its gravity).
         g = _kernels.class_gravities(class_codes(x))
         x = _propagate(x, g, t - time_s)
@@ -159,8 +183,8 @@ class Engagement:
             tg = self.target_g(targets)
         else:
             kind = class_codes(x)
-        k = _track_inputs(x, _codes(kind, m), g, self.launchers, self.heights, quality, cov, tg)
-        return _solve(t, k, windows)
+        return _track_inputs(x, _codes(kind, m), g, self.launchers, self.heights, quality, cov,
+                             tg)
 
     def fire(self, orders, t: float, kind_code: np.ndarray, book, *, tracks=None,
              sensor_ok: np.ndarray | None = None) -> np.ndarray:
@@ -211,13 +235,13 @@ class Engagement:
             if r >= 0 and r not in first:
                 first[r] = o
         use = sorted(first)
-        geo = None
+        geo = kin = None
         if use:
             sub = np.array(use, dtype=rows.dtype)
             # The window of an ordered pair only: the others are not searched.
-            geo = self._geometry(tracks.x[sub], tracks.P[sub], tracks.quality[sub],
-                                 tracks.time_s, t, kind_code,
-                                 np.asarray(orders.target)[[first[r] for r in use]], "deferred")
+            kin = self._inputs(tracks.x[sub], tracks.P[sub], tracks.quality[sub], tracks.time_s,
+                               t, kind_code, np.asarray(orders.target)[[first[r] for r in use]])
+            geo = _solve(t, kin, "deferred")
         pos_in = {r: i for i, r in enumerate(use)}
         chan = self.channels_free(ok_s)
         for r in range(q):
@@ -265,12 +289,15 @@ class Engagement:
             book.fired(trk, n, int(L.battery[j]))
             fired[r] = n
             fly = L.flyout.take(slice(j, j + 1))
+            # The Pk's inputs besides the geometry, for the end game's own evaluation.
+            pk_in = (float(kin["pk_table"][j, kin["kc"][i]]), float(kin["target_g"][i]),
+                     float(kin["sigma"][i]), float(kin["quality"][i]))
             for tl in times:
                 ii = self.icpt.launch(
                     pos=L.enu[j], aim=pip, speed=L.speed[j], target=k, track=trk, launcher=j,
                     battery=int(L.battery[j]), fire_control=fc, pk=float(geo["pk"][i, j]),
                     guidance=L.guidance[j], t=float(tl), max_tof=float(L.max_tof[j]),
-                    flyout=fly,
+                    flyout=fly, pk_inputs=pk_in,
                 )
                 self.icpt_type[ii] = L.interceptor[j]
                 self.events.add(float(tl), "fire", interceptor=ii, threat=k, track=trk,
@@ -347,14 +374,36 @@ class Engagement:
                             sensor=ic.fire_control[i] if sensor else -1, pos=ic.pos[i])
 
     def _end_games(self, truth, ended, t_end, miss, alive, kill) -> None:
-        """Kill draws, events and assessments of the rounds ``ended`` (in end-time order)."""
+        """Kill draws, events and assessments of the rounds ``ended`` (in end-time order).
+
+        The end-game point is the target's true state at the end time ``t_end``. Its kill
+        probability ``pk_end`` is the fire decision's model
+        (:func:`airdefense.engagement._kernels.point_pk`, the kernel :meth:`fire`'s geometry
+        uses) evaluated there: the launcher's envelope and Pk factors at the actual range,
+        height, target velocity and time of flight, with the table value, target manoeuvre
+        limit and track error of the launch; 0 outside the envelope. A round whose target is
+        alive and within its capture radius draws one uniform (:func:`draw_hits`) against it.
+        """
         ic = self.icpt
-        for i, te, ms in zip(ended, t_end, miss, strict=True):
+        ended = np.asarray(ended, np.int64)
+        tgt = ic.target[ended]
+        states = np.zeros((ended.size, 6))
+        for q in np.flatnonzero(tgt >= 0):
+            states[q] = truth.states(t_end[q])[tgt[q]]
+        if self._radius is None:
+            self._radius = float(sphere_radius_of(self.heights))
+        _, pk_end = _kernels.end_game_pks(
+            states, np.asarray(t_end, float) - ic.launch_t[ended], ic.launcher[ended],
+            _launcher_rows(self.launchers), self._radius, ic.pk_base[ended], ic.target_g[ended],
+            ic.sigma[ended], ic.quality[ended])
+        for q, (i, te, ms) in enumerate(zip(ended, t_end, miss, strict=True)):
             ic.active[i] = False
             k = int(ic.target[i])
             live = k >= 0 and alive(k, te)
-            hit = bool(live and ms <= ic.capture[i] and draw_hits(ic.pk[i], self.rng))
-            pos = truth.states(te)[k] if live else ic.pos[i]
+            if live:
+                ic.pk_end[i] = pk_end[q]
+            hit = bool(live and ms <= ic.capture[i] and draw_hits(pk_end[q], self.rng))
+            pos = states[q] if live else ic.pos[i]
             if hit:
                 kill(k, te)
             self.icpt_outcome[int(i)] = "hit" if hit else "miss"
@@ -393,7 +442,14 @@ class Engagement:
             self.icpt_outcome[int(i)] = "in_flight"
 
     def table(self) -> pd.DataFrame:
-        """One row per interceptor fired."""
+        """One row per interceptor fired.
+
+        Columns: ``interceptor_id``, ``launcher``, ``battery`` (name), ``type``, ``target``,
+        ``launch_time_s``, ``outcome`` (hit, miss, lost, in_flight), ``unit_cost``,
+        ``pk_launch`` (the fire decision's kill probability, at the predicted intercept point)
+        and ``pk_end_game`` (at the actual end-game point, 0 outside the envelope; NaN for a
+        round without an end game: lost, in flight, its target already gone or none).
+        """
         ic, L = self.icpt, self.launchers
         n = ic.n
         ids = np.arange(n)
@@ -404,6 +460,7 @@ class Engagement:
             "target": ic.target[:n], "launch_time_s": ic.launch_t[:n],
             "outcome": [self.icpt_outcome.get(int(i), "in_flight") for i in ids],
             "unit_cost": L.unit_cost[ic.launcher[:n]] if n else np.zeros(0),
+            "pk_launch": ic.pk[:n].copy(), "pk_end_game": ic.pk_end[:n].copy(),
         })
 
 
