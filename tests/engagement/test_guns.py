@@ -57,3 +57,40 @@ def test_accumulated_probability_matches_draws(rng):
     kills = (rng.random((10_000, n)) < p).any(axis=1).sum()
     want = 1 - (1 - p) ** n
     assert stats.binomtest(int(kills), 10_000, want).pvalue > 1e-3
+
+
+@pytest.mark.parametrize(("z", "vz", "band", "want"), [
+    # level at 500 m: all of the pass inside a 0-3000 m band, none inside 1000-3000 m
+    (500.0, 0.0, (0.0, 3000.0), "all"), (500.0, 0.0, (1000.0, 3000.0), "none"),
+    # climbing 10 m/s from 0 m: inside a 0-200 m band for the first 20 s of the pass only
+    (0.0, 10.0, (0.0, 200.0), (0.0, 20.0)),
+    # diving 20 m/s from 1000 m: inside 0-600 m from 20 s until it reaches the ground at 50 s
+    (1000.0, -20.0, (0.0, 600.0), (20.0, 50.0)),
+])
+def test_time_in_range_keeps_to_the_altitude_band(z, vz, band, want):
+    """The time in range counts only where the straight-line height is within the band."""
+    x = np.array([[-3000.0, 0.0, z, 100.0, 0.0, vz]])
+    enter, leave, dur = time_in_range(x, np.zeros((1, 3)), [0.0], [4000.0],
+                                      min_alt_m=[band[0]], max_alt_m=[band[1]])
+    # slant-range window of the pass alone, closed form (no altitude band)
+    e0, l0, _ = time_in_range(x, np.zeros((1, 3)), [0.0], [4000.0])
+    if want == "all":
+        assert dur[0, 0] == pytest.approx(l0[0, 0] - e0[0, 0])
+    elif want == "none":
+        assert np.isnan(enter[0, 0]) and dur[0, 0] == 0.0
+    else:
+        lo, hi = max(want[0], e0[0, 0]), min(want[1], l0[0, 0])
+        assert enter[0, 0] == pytest.approx(lo) and leave[0, 0] == pytest.approx(hi)
+        assert dur[0, 0] == pytest.approx(hi - lo)
+
+
+def test_gun_engagement_uses_the_guns_altitude_band():
+    """A target above the gun's max altitude gets no burst whatever its slant range."""
+    L = make_launchers(["gun_35mm"])
+    top = float(L.max_alt[0])
+    x = np.array([[-2000.0, 0.0, top + 100.0, 100.0, 0.0, 0.0],
+                  [-2000.0, 0.0, top - 100.0, 100.0, 0.0, 0.0]])
+    L.rounds[:] = 100
+    res = gun_engagement(x, L, p_burst=0.3)
+    assert res["n_bursts"][0, 0] == 0 and res["p_kill"][0, 0] == 0.0
+    assert res["n_bursts"][1, 0] > 0

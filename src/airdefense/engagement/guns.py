@@ -6,7 +6,9 @@ single-burst kill probability ``p`` and ``n`` bursts, the engagement kills with
 ``P = 1 - (1 - p)^n``.
 
 The time in range is that of the track's straight-line path: the interval where its slant range
-to the gun lies within ``[min_range, max_range]`` (the roots of a quadratic), starting now.
+to the gun lies within ``[min_range, max_range]`` (the roots of a quadratic) and, where given,
+its height within the gun's altitude band (a flat-earth height, ``z``: a gun's few kilometres of
+range drop the surface by about a metre), starting now.
 """
 
 from __future__ import annotations
@@ -35,9 +37,24 @@ def _roots(d, v, R):
     return u1, u2
 
 
+def _band(z, vz, lo, hi):
+    """Times when ``lo <= z + vz u <= hi``: (u1, u2), NaN where never."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = (lo - z) / vz
+        b = (hi - z) / vz
+    u1, u2 = np.minimum(a, b), np.maximum(a, b)
+    level = np.abs(vz) <= 1e-12  # level flight: always or never inside the band
+    inside = (z >= lo) & (z <= hi)
+    u1 = np.where(level, np.where(inside, -np.inf, np.nan), u1)
+    u2 = np.where(level, np.where(inside, np.inf, np.nan), u2)
+    return u1, u2
+
+
 def time_in_range(tracks_x: np.ndarray, gun_enu: np.ndarray, min_range_m, max_range_m,
-                  horizon_s: float = np.inf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """When each track is within each gun's range along its straight-line path.
+                  horizon_s: float = np.inf, min_alt_m=None, max_alt_m=None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """When each track is within each gun's range (and altitude band) along its straight-line
+    path.
 
     Parameters
     ----------
@@ -49,12 +66,14 @@ def time_in_range(tracks_x: np.ndarray, gun_enu: np.ndarray, min_range_m, max_ra
         Gun range limits (slant), m.
     horizon_s : float, default inf
         Latest time ahead considered, s.
+    min_alt_m, max_alt_m : array_like of shape (G,), optional
+        Altitude band of each gun (target ``z``), m; default none.
 
     Returns
     -------
     enter, leave : ndarray of shape (m, G)
-        Times ahead (s, from 0) when the target enters and leaves the outer range; NaN where
-        it never comes within range.
+        Times ahead (s, from 0) when the target enters and leaves the outer range inside the
+        altitude band; NaN where it never does.
     duration : ndarray of shape (m, G)
         Time in range from now on, excluding the time inside the minimum range, s.
     """
@@ -66,6 +85,16 @@ def time_in_range(tracks_x: np.ndarray, gun_enu: np.ndarray, min_range_m, max_ra
     rmin = np.broadcast_to(np.asarray(min_range_m, float), (G.shape[0],))
     o1, o2 = _roots(d, v, rmax[None, :])
     i1, i2 = _roots(d, v, rmin[None, :])
+    if min_alt_m is not None or max_alt_m is not None:
+        g = G.shape[0]
+        lo_a = np.broadcast_to(np.asarray(-np.inf if min_alt_m is None else min_alt_m, float),
+                               (g,))
+        hi_a = np.broadcast_to(np.asarray(np.inf if max_alt_m is None else max_alt_m, float),
+                               (g,))
+        a1, a2 = _band(x[:, None, 2], x[:, None, 5], lo_a[None, :], hi_a[None, :])
+        o1, o2 = np.fmax(o1, a1), np.fmin(o2, a2)  # fmax/fmin: NaN only where both are
+        gone = np.isnan(a1) | np.isnan(o1) | np.isnan(o2) | (o1 > o2)
+        o1, o2 = np.where(gone, np.nan, o1), np.where(gone, np.nan, o2)
     enter = np.clip(o1, 0.0, horizon_s)
     leave = np.clip(o2, 0.0, horizon_s)
     outer = np.nan_to_num(np.maximum(leave - enter, 0.0), nan=0.0)
@@ -112,7 +141,8 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst, gun_idx=None,
     gun_idx = np.asarray(gun_idx, int)
     enter, leave, dur = time_in_range(tracks_x, launchers.enu[gun_idx],
                                       launchers.min_range[gun_idx],
-                                      launchers.max_range[gun_idx], horizon_s)
+                                      launchers.max_range[gun_idx], horizon_s,
+                                      launchers.min_alt[gun_idx], launchers.max_alt[gun_idx])
     interval = np.maximum(launchers.min_interval_s[gun_idx], 1e-3)[None, :]
     left = launchers.rounds[gun_idx][None, :]
     n = np.where(dur > 0, np.floor(dur / interval) + 1, 0).astype(int)
