@@ -19,6 +19,8 @@ def brute_force(prob) -> tuple[float, np.ndarray]:
     W, T = prob.p.shape
     ub = np.where(prob.allowed, np.minimum(prob.copies[:, None],
                                            np.minimum(prob.max_per_target, 9)[None, :]), 0)
+    if prob.max_per_pair is not None:
+        ub = np.minimum(ub, prob.max_per_pair)
     best, arg = np.inf, None
     for rows in itertools.product(*(list(_rows(prob.copies[i], ub[i])) for i in range(W))):
         x = np.array(rows, dtype=np.int64).reshape(W, T)

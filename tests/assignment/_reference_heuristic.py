@@ -1,6 +1,10 @@
 """Independent reference for the compiled WTA heuristic: the NumPy implementation as it stood
 before the kernels (``src/airdefense/assignment/heuristic.py`` at commit 02207c9), verbatim
-except for this docstring.
+except for this docstring and the pair limits (``WTAProblem.max_per_pair``, added later): where
+it asked ``ok`` (may a round of type ``i`` go to target ``k``) it asks ``x < ub`` (is the pair
+under its ``upper_bounds()``), the lines marked ``# pair limit``. Without pair limits the two
+are the same wherever they are asked (the other conditions there imply ``x < min(copies,
+max_per_target)`` on an allowed pair).
 
 The tests check that :mod:`airdefense.assignment.heuristic` gives the same ``x`` as this module
 for the same problem and the same generator state. Do not "fix" it: it is the specification.
@@ -27,7 +31,7 @@ class _State:
         self.prob = prob
         self.q = np.maximum(1.0 - prob.p_eff, _QMIN)
         self.p = 1.0 - self.q
-        self.ok = prob.upper_bounds() > 0                     # (W, T) may fire there
+        self.ub = prob.upper_bounds()                         # (W, T) pair limit
         self.c = prob.cost_weight * prob.cost                # (W,) weighted cost per round
         self.V = prob.values
         self.mpt = prob.max_per_target
@@ -75,7 +79,8 @@ def greedy_assignment(problem: WTAProblem) -> np.ndarray:
 def _greedy_fill(st: _State) -> _State:
     """Add rounds to ``st`` by maximum marginal return while any round gains."""
     W, T = st.x.shape
-    feas = st.ok & (st.spare > 0)[:, None] & (st.count < st.mpt)[None, :]
+    feas = ((st.x < st.ub)  # pair limit
+            & (st.spare > 0)[:, None] & (st.count < st.mpt)[None, :])
     gain = np.where(feas, st.S[None, :] * st.p - st.c[:, None], -np.inf)
     while True:
         k = int(np.argmax(gain))
@@ -88,7 +93,8 @@ def _greedy_fill(st: _State) -> _State:
             gain[:, j] = -np.inf
         else:
             col = st.S[j] * st.p[:, j] - st.c
-            gain[:, j] = np.where(st.ok[:, j] & (st.spare > 0), col, -np.inf)
+            gain[:, j] = np.where((st.x[:, j] < st.ub[:, j]) & (st.spare > 0), col,  # pair limit
+                                  -np.inf)
         if st.spare[i] <= 0:
             gain[i, :] = -np.inf
 
@@ -103,7 +109,7 @@ def _best_shift(st: _State):
         rem = st.S[jj] * (1.0 / st.q[ii, jj] - 1.0)
         gain_to = st.S[None, :] * st.p[ii, :]                # (R, T) gain at the new target
         delta = rem[:, None] - gain_to
-        delta[~(st.ok[ii, :] & open_t[None, :])] = np.inf
+        delta[~((st.x[ii, :] < st.ub[ii, :]) & open_t[None, :])] = np.inf  # pair limit
         delta[np.arange(ii.size), jj] = np.inf
         r, k = np.unravel_index(int(np.argmin(delta)), delta.shape)
         if delta[r, k] < best[0]:
@@ -115,7 +121,7 @@ def _best_shift(st: _State):
     sp = np.flatnonzero(st.spare > 0)
     if sp.size:
         add = st.c[sp, None] - st.S[None, :] * st.p[sp, :]
-        add[~(st.ok[sp, :] & open_t[None, :])] = np.inf
+        add[~((st.x[sp, :] < st.ub[sp, :]) & open_t[None, :])] = np.inf  # pair limit
         r, k = np.unravel_index(int(np.argmin(add)), add.shape)
         if add[r, k] < best[0]:
             best = (float(add[r, k]), "add", int(sp[r]), -1, int(k))
@@ -132,8 +138,8 @@ def _best_swap(st: _State):
     Sq = st.S[jj] / st.q[ii, jj]
     A = Sq[:, None] * st.q[ii[None, :], jj[:, None]] - st.S[jj][:, None]
     D = A + A.T
-    bad = (~st.ok[ii[None, :], jj[:, None]]) | (jj[:, None] == jj[None, :]) | \
-          (ii[:, None] == ii[None, :])
+    full = st.x[ii[None, :], jj[:, None]] >= st.ub[ii[None, :], jj[:, None]]  # pair limit
+    bad = full | (jj[:, None] == jj[None, :]) | (ii[:, None] == ii[None, :])
     D[bad | bad.T] = np.inf
     r, s = np.unravel_index(int(np.argmin(D)), D.shape)
     return (float(D[r, s]), int(ii[r]), int(jj[r]), int(ii[s]), int(jj[s]))
@@ -166,7 +172,8 @@ def _assignment_move(st: _State, rng: np.random.Generator | None = None) -> bool
     rows = np.concatenate([ti, extra])
     n_r, T = rows.size, st.x.shape[1]
     gain = S_base[None, :] * st.p[rows, :] - st.c[rows, None]
-    feas = st.ok[rows, :] & (count < st.mpt)[None, :] & (gain > 0)
+    feas = ((x_new[rows, :] < st.ub[rows, :])  # pair limit
+            & (count < st.mpt)[None, :] & (gain > 0))
     cost = np.where(feas, -gain, 1e18)
     if n_r <= T and feas.all():
         r_idx, c_idx = linear_sum_assignment(cost)                 # every round fires
@@ -216,7 +223,7 @@ def _kick(st: _State, rng: np.random.Generator, n_moves: int) -> None:
             return
         r = int(rng.integers(ii.size))
         i, j = int(ii[r]), int(jj[r])
-        cand = np.flatnonzero(st.ok[i] & (st.count < st.mpt))
+        cand = np.flatnonzero((st.x[i] < st.ub[i]) & (st.count < st.mpt))  # pair limit
         cand = cand[cand != j]
         if cand.size == 0:
             continue

@@ -28,6 +28,14 @@ GOOD = dict(values=[10.0, 5.0], p=[[0.5, 0.9], [0.2, 0.3]], copies=[1, 2])
     (dict(allowed=[[True, False]]), r"allowed: must have shape \(2, 2\), got \(1, 2\)"),
     (dict(allowed=[[2, 0], [1, 1]]), r"allowed: must be boolean"),
     (dict(max_per_target=[1, -1]), r"max_per_target: must be >= 0 rounds, got -1"),
+    (dict(max_per_pair=[1, 2]), r"max_per_pair: must be 2-dimensional, got shape \(2,\)"),
+    (dict(max_per_pair=[[1, 2]]), r"max_per_pair: must have shape \(2, 2\), got \(1, 2\)"),
+    (dict(max_per_pair=[[1, 2], [0, -1]]), r"max_per_pair: must be >= 0 rounds, got -1 at "
+                                           r"index \(1, 1\)"),
+    (dict(max_per_pair=[[1, 2.5], [0, 1]]), r"max_per_pair: must be whole numbers, got 2.5 at "
+                                            r"index \(0, 1\)"),
+    (dict(max_per_pair=[[1, np.inf], [0, 1]]), r"max_per_pair: must be finite, got inf"),
+    (dict(max_per_pair=[[1, "x"], [0, 1]]), r"max_per_pair: must be an array of numbers"),
 ])
 def test_invalid_fields_are_named(change, match):
     """Each broken rule raises AirDefenseError naming the field, the value and the rule."""
@@ -55,6 +63,23 @@ def test_mask_zeroes_p_and_upper_bounds():
     assert prob.violations([[1, 0], [2, 1]]) == ["type 1 fires 3 rounds, has 2",
                                                  "target 0 gets 3 rounds, limit 1"]
     assert prob.violations([[1, 0], [0, 2]]) == []
+
+
+def test_pair_limits_in_upper_bounds_and_violations():
+    """max_per_pair caps each pair's upper bound (with copies, salvo limit and mask) and a
+    pair above it is reported; None keeps the other limits alone."""
+    prob = WTAProblem(**GOOD, allowed=[[True, False], [True, True]], max_per_target=[3, 3],
+                      max_per_pair=[[0, 5], [1, 2]])
+    assert prob.upper_bounds().tolist() == [[0, 0], [1, 2]]
+    assert prob.max_per_pair.dtype == np.int64 and not prob.max_per_pair.flags.writeable
+    assert prob.violations([[1, 0], [2, 0]]) == [
+        "type 0 fires 1 rounds at target 0, pair limit 0",
+        "type 1 fires 2 rounds at target 0, pair limit 1"]
+    assert prob.violations([[0, 0], [1, 1]]) == []
+    free = WTAProblem(**GOOD, allowed=[[True, False], [True, True]], max_per_target=[3, 3])
+    assert free.max_per_pair is None
+    assert free.upper_bounds().tolist() == [[1, 0], [2, 2]]
+    assert free.violations([[0, 0], [2, 0]]) == []
 
 
 def test_sure_kill_gives_zero():
@@ -90,6 +115,8 @@ def _fields(seed: int, order: str) -> dict:
         f["allowed"] = np.asarray(g.random((W, T)) < 0.6, order=order)
     if g.random() < 0.5:
         f["max_per_target"] = g.integers(0, 3, T).astype(float)
+    if g.random() < 0.5:
+        f["max_per_pair"] = np.asarray(g.integers(0, 3, (W, T)), order=order)
     if g.random() < 0.3 and W and T:
         f = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in f.items()}
     return f
@@ -118,6 +145,8 @@ def test_fast_checks_give_the_full_checks_fields(order):
     ("p", [[0.5, np.inf], [0.2, 0.3]]), ("copies", [1, 2.5]), ("copies", [np.inf, 1]),
     ("copies", [1, -1]), ("cost", [0.0, np.nan]), ("cost", [-1.0, 0.0]),
     ("max_per_target", [1, 0.5]), ("max_per_target", [-2, 1]), ("max_per_target", [1, np.inf]),
+    ("max_per_pair", [[1, 0.5], [1, 1]]), ("max_per_pair", [[1, 1], [-1, 1]]),
+    ("max_per_pair", [[np.nan, 1], [1, 1]]), ("max_per_pair", [[1, 1]]),
     ("cost_weight", np.inf), ("allowed", [[1, 0], [1, 1]]), ("copies", [[1, 2]]),
 ])
 def test_fast_checks_leave_broken_rules_to_the_full_checks(field, bad):
@@ -125,7 +154,8 @@ def test_fast_checks_leave_broken_rules_to_the_full_checks(field, bad):
     (0/1 ``allowed`` is accepted by them, every other case here raises)."""
     kw = {**GOOD, field: bad}
     probe = object.__new__(WTAProblem)                 # the fields as given, unchecked
-    for k, v in {**dict(cost=None, cost_weight=0.0, allowed=None, max_per_target=None),
+    for k, v in {**dict(cost=None, cost_weight=0.0, allowed=None, max_per_target=None,
+                        max_per_pair=None),
                  **kw}.items():
         object.__setattr__(probe, k, v)
     assert probe._fast_fields() is None

@@ -31,9 +31,10 @@ PROPS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCh
 
 # ------------------------------------------------------------------------------- problems
 def _problem(seed: int, W: int, T: int, ties: int, mask: bool, limits: bool,
-             cost: bool) -> WTAProblem:
+             cost: bool, pairs: bool = False) -> WTAProblem:
     """A random problem. ``ties`` 1: p and values on a coarse grid; 2: also types and targets
-    in identical pairs (many moves of equal gain, where tie-breaking decides)."""
+    in identical pairs (many moves of equal gain, where tie-breaking decides). ``pairs``:
+    pair limits of 0 to 3 rounds (drawn last, so the rest is the problem without them)."""
     g = np.random.default_rng(seed)
     if ties:
         p = g.choice([0.0, 0.25, 0.5, 0.75, 1.0], (W, T))
@@ -53,15 +54,19 @@ def _problem(seed: int, W: int, T: int, ties: int, mask: bool, limits: bool,
         kw["cost"] = (np.repeat(g.choice([0.0, 1.0, 2.0], (W + 1) // 2), 2)[:W] if ties
                       else g.uniform(0.0, 5.0, W))
         kw["cost_weight"] = 0.5
-    return WTAProblem(values=values, p=p, copies=g.integers(0, 5, W), **kw)
+    copies = g.integers(0, 5, W)
+    if pairs:
+        kw["max_per_pair"] = g.integers(0, 4, (W, T))
+    return WTAProblem(values=values, p=p, copies=copies, **kw)
 
 
 @st.composite
 def problems(draw, max_w: int = 8, max_t: int = 12):
-    """Problems with masks, salvo limits, several copies, cost weight > 0 and = 0."""
+    """Problems with masks, salvo limits, pair limits, several copies, cost weight > 0 and
+    = 0."""
     return _problem(draw(st.integers(0, 2**32 - 1)), draw(st.integers(1, max_w)),
                     draw(st.integers(1, max_t)), draw(st.integers(0, 2)), draw(st.booleans()),
-                    draw(st.booleans()), draw(st.booleans()))
+                    draw(st.booleans()), draw(st.booleans()), draw(st.booleans()))
 
 
 def _random_feasible_x(prob: WTAProblem, g: np.random.Generator) -> np.ndarray:
@@ -71,7 +76,7 @@ def _random_feasible_x(prob: WTAProblem, g: np.random.Generator) -> np.ndarray:
     left = prob.copies.copy()
     for _ in range(int(prob.copies.sum())):
         i = int(g.integers(prob.n_types))
-        open_t = np.flatnonzero((ub[i] > 0) & (x.sum(axis=0) < prob.max_per_target))
+        open_t = np.flatnonzero((x[i] < ub[i]) & (x.sum(axis=0) < prob.max_per_target))
         if left[i] > 0 and open_t.size and g.random() < 0.7:
             x[i, g.choice(open_t)] += 1
             left[i] -= 1
@@ -251,11 +256,11 @@ def test_best_moves_equal_reference(prob, seed):
     """Best shift / drop / add and best swap from a random state: same delta and rounds."""
     new, ref = _pair(prob, _random_feasible_x(prob, np.random.default_rng(seed)))
     ii, jj = K.nonzero(new.x)
-    d, kind, i, j, k = K.best_shift(new.x, new.S, new.spare, new.count, new.q, new.p, new.ok,
+    d, kind, i, j, k = K.best_shift(new.x, new.S, new.spare, new.count, new.q, new.p, new.ub,
                                     new.c, new.mpt, ii, jj)
     names = {K.NONE: None, K.SHIFT: "shift", K.DROP: "drop", K.ADD: "add"}
     assert (d, names[kind], i, j, k) == R._best_shift(ref)
-    d2, a, ja, b, jb = K.best_swap(new.S, new.q, new.ok, ii, jj)
+    d2, a, ja, b, jb = K.best_swap(new.x, new.S, new.q, new.ub, ii, jj)
     rd2, ra, rja, rb, rjb = R._best_swap(ref)
     assert d2 == rd2
     if np.isfinite(d2) and ii.size >= 2:
@@ -296,9 +301,9 @@ def test_descent_breaks_shift_swap_ties_as_reference(p, values, copies, cost, we
                       max_per_target=mpt)
     new, ref = _pair(prob, np.array(x0))
     ii, jj = K.nonzero(new.x)
-    d1 = K.best_shift(new.x, new.S, new.spare, new.count, new.q, new.p, new.ok, new.c,
+    d1 = K.best_shift(new.x, new.S, new.spare, new.count, new.q, new.p, new.ub, new.c,
                       new.mpt, ii, jj)[0]
-    assert d1 < 0 and d1 == K.best_swap(new.S, new.q, new.ok, ii, jj)[0]
+    assert d1 < 0 and d1 == K.best_swap(new.x, new.S, new.q, new.ub, ii, jj)[0]
     for use_lsa in (False, True):
         new, ref = _pair(prob, np.array(x0))
         H.local_search(new, np.inf, use_lsa)
@@ -317,7 +322,7 @@ def test_random_moves_equal_reference(prob, seed):
     assert K.random_assignment_move(*new.arrays, g_new)[0] == R._assignment_move(ref, g_ref)
     _same_state(new, ref)
     assert g_new.bit_generator.state == g_ref.bit_generator.state
-    K.kick(new.x, new.S, new.spare, new.count, new.V, new.q, new.ok, new.mpt, new.qpow, g_new,
+    K.kick(new.x, new.S, new.spare, new.count, new.V, new.q, new.ub, new.mpt, new.qpow, g_new,
            3)
     R._kick(ref, g_ref, 3)
     _same_state(new, ref)

@@ -192,19 +192,22 @@ def test_solver_links_each_generator_once():
 @PROPS
 @given(prob=problems(), order=st.sampled_from("CF"))
 def test_state_constants_equal_numpy(prob, order):
-    """q, p, ok and the power table as the NumPy statements give them, in q's layout (which
-    decides NumPy's power loop), for C- and Fortran-ordered fields."""
+    """q, p, the pair bounds (``upper_bounds()``, pair limits included) and the power table as
+    the NumPy statements give them, in q's layout (which decides NumPy's power loop), for C-
+    and Fortran-ordered fields."""
     prob = WTAProblem(values=prob.values, p=np.asarray(prob.p, order=order),
                       copies=prob.copies, cost=prob.cost, cost_weight=prob.cost_weight,
                       allowed=np.asarray(prob.allowed, order=order),
-                      max_per_target=prob.max_per_target)
+                      max_per_target=prob.max_per_target,
+                      max_per_pair=(None if prob.max_per_pair is None
+                                    else np.asarray(prob.max_per_pair, order=order)))
     s = H._State(prob)
     q = np.maximum(1.0 - prob.p_eff, H._QMIN)
     assert s.q.tobytes(order="A") == q.tobytes(order="A")
     assert s.q.flags.c_contiguous == q.flags.c_contiguous
     assert s.p.tobytes() == np.ascontiguousarray(1.0 - q).tobytes()
     ub = prob.upper_bounds()
-    np.testing.assert_array_equal(s.ok, ub > 0)
+    np.testing.assert_array_equal(s.ub, ub)
     k_max = max(1, int(ub.max(initial=1)))
     ks = np.repeat(np.arange(k_max + 1, dtype=np.int64), q.size)
     assert s.qpow.tobytes() == (q ** ks.reshape((k_max + 1,) + q.shape)).tobytes()

@@ -27,12 +27,19 @@ from tests.assignment.test_instances import DATA, needs_data
 NAMES = sorted(SOLVERS)
 
 
-def _masked_problem(rng, W=20, T=40) -> WTAProblem:
+def _masked_problem(rng, W=20, T=40, **kw) -> WTAProblem:
     """A control-unit-like problem: mixed copies, costs, envelope mask, salvo limits."""
     return WTAProblem(values=rng.uniform(1, 100, T), p=rng.uniform(0.0, 0.95, (W, T)),
                       copies=rng.integers(0, 4, W), cost=rng.uniform(0, 5, W),
                       cost_weight=0.5, allowed=rng.random((W, T)) < 0.4,
-                      max_per_target=rng.integers(1, 4, T))
+                      max_per_target=rng.integers(1, 4, T), **kw)
+
+
+def _with_pairs(prob: WTAProblem, max_per_pair) -> WTAProblem:
+    """``prob`` with the pair limits ``max_per_pair``."""
+    return WTAProblem(values=prob.values, p=prob.p, copies=prob.copies, cost=prob.cost,
+                      cost_weight=prob.cost_weight, allowed=prob.allowed,
+                      max_per_target=prob.max_per_target, max_per_pair=max_per_pair)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -52,6 +59,44 @@ def test_contract(name, rng):
     assert (sol.x[rows[:, 0], rows[:, 1]] == rows[:, 2]).all() and rows[:, 2].sum() == sol.x.sum()
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_no_solver_exceeds_a_pair_limit(name, rng):
+    """With pair limits of 0 to 2 rounds (where the types have up to 3 copies and the targets
+    take up to 3 rounds, so they bind), every solver's x stays within each pair's limit and
+    every other constraint."""
+    for _ in range(5):
+        prob = _masked_problem(rng, 8, 12)
+        prob = WTAProblem(values=prob.values, p=prob.p, copies=prob.copies + 2, cost=prob.cost,
+                          cost_weight=0.0, allowed=prob.allowed | (rng.random((8, 12)) < 0.4),
+                          max_per_target=prob.max_per_target + 1,
+                          max_per_pair=rng.integers(0, 3, (8, 12)))
+        sol = make_solver(name).solve(prob, time_limit_s=5.0, rng=np.random.default_rng(1))
+        assert (sol.x <= prob.max_per_pair).all()
+        assert prob.violations(sol.x) == []
+        assert sol.objective == pytest.approx(prob.objective(sol.x), rel=1e-12)
+        free = make_solver(name).solve(_with_pairs(prob, None), time_limit_s=5.0,
+                                       rng=np.random.default_rng(1))
+        assert (free.x > prob.max_per_pair).any()      # the limits bind on these problems
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_pair_limits_that_never_bind_change_nothing(name, rng):
+    """Pair limits at or above every type's copies (and some far above) give the solution of
+    the problem without them: same x, objective and bound."""
+    for _ in range(3):
+        prob = _masked_problem(rng, 8, 12)
+        loose = prob.copies[:, None] + rng.integers(0, 3, (8, 12))
+        loose[rng.random((8, 12)) < 0.2] = 10**9
+        # (the exact solver repeatable: one HiGHS thread, its work limits alone)
+        kw = {"repeatable": True} if name == "exact" else {}
+        sols = [make_solver(name, **kw).solve(_with_pairs(prob, mpp), time_limit_s=30.0,
+                                              rng=np.random.default_rng(4))
+                for mpp in (None, loose)]
+        np.testing.assert_array_equal(sols[0].x, sols[1].x)
+        assert sols[0].objective == sols[1].objective
+        assert sols[0].bound == sols[1].bound
+
+
 def test_unknown_solver():
     """An unknown solver name is an AirDefenseError listing the known ones."""
     with pytest.raises(AirDefenseError, match=r"WTA solver must be one of \['exact', 'greedy', "
@@ -60,20 +105,24 @@ def test_unknown_solver():
 
 
 @st.composite
-def problems(draw):
-    """Tiny WTA problems with every feature: copies, p in [0, 1] with 0 and 1, mask, limits."""
+def problems(draw, pairs: bool | None = None):
+    """Tiny WTA problems with every feature: copies, p in [0, 1] with 0 and 1, mask, limits
+    per target and per pair."""
     W = draw(st.integers(1, 3))
     T = draw(st.integers(1, 3))
     prob_p = st.one_of(st.sampled_from([0.0, 1.0, 0.5]), st.floats(0.0, 1.0))
     p = np.array(draw(st.lists(prob_p, min_size=W * T, max_size=W * T))).reshape(W, T)
     values = draw(st.lists(st.floats(0.0, 100.0), min_size=T, max_size=T))
-    copies = draw(st.lists(st.integers(0, 2), min_size=W, max_size=W))
+    copies = draw(st.lists(st.integers(0, 3), min_size=W, max_size=W))
     kw = {}
     if draw(st.booleans()):
         kw["allowed"] = np.array(draw(st.lists(st.booleans(), min_size=W * T,
                                                max_size=W * T))).reshape(W, T)
     if draw(st.booleans()):
         kw["max_per_target"] = draw(st.lists(st.integers(0, 3), min_size=T, max_size=T))
+    if draw(st.booleans()) if pairs is None else pairs:
+        kw["max_per_pair"] = np.array(draw(st.lists(st.integers(0, 2), min_size=W * T,
+                                                    max_size=W * T))).reshape(W, T)
     if draw(st.booleans()):
         kw["cost"] = draw(st.lists(st.floats(0.0, 20.0), min_size=W, max_size=W))
         kw["cost_weight"] = draw(st.floats(0.0, 2.0))
@@ -98,6 +147,20 @@ def test_every_solver_respects_every_constraint(prob):
     best, _ = brute_force(prob)
     assert ex.objective <= best * (1 + ExactSolver().rel_gap) + 1e-9
     assert sols["heuristic"].objective >= best - 1e-9
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(prob=problems(pairs=True))
+def test_pair_limited_problems(prob):
+    """With pair limits (0 to 2 rounds, up to 3 copies a type): every solver's x is feasible,
+    within each pair's limit, and the exact optimum at a tight gap is the brute-force one."""
+    for n in NAMES:
+        sol = make_solver(n).solve(prob, time_limit_s=5.0, rng=np.random.default_rng(0))
+        assert prob.violations(sol.x) == [] and (sol.x <= prob.max_per_pair).all(), n
+    sol = ExactSolver(rel_gap=1e-6).solve(prob)
+    best, _ = brute_force(prob)
+    assert sol.status == "optimal"
+    assert sol.objective == pytest.approx(best, rel=1e-8, abs=1e-9)
 
 
 @settings(max_examples=25, deadline=None)

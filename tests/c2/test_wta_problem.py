@@ -1,4 +1,5 @@
-"""The WTA control unit's problem of one cycle, against the NumPy statement it replaces."""
+"""The WTA control unit's problem of one cycle, against the NumPy statement it replaces (with
+the pair caps, the problem's ``max_per_pair``, added since)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def _numpy_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
     pick = np.ix_(r, c)
     p = np.clip(np.where(a, pk[pick].T, 0.0), 0.0, 1.0)
     mpt = pair_cap[pick].max(axis=1) if tg.size else np.zeros(0, np.int64)
-    return tg, w, value[r], p, cap[c], unit_cost[c], a, mpt
+    return tg, w, value[r], p, cap[c], unit_cost[c], a, mpt, pair_cap[pick].T
 
 
 @settings(max_examples=150, deadline=None)
@@ -37,12 +38,13 @@ def test_problem_matches_the_numpy_statement(seed, m, L):
     unit_cost = rng.uniform(1e4, 4e6, L)
     for cols in (np.arange(L), np.flatnonzero(rng.random(L) < 0.5)):
         got = wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols)
-        tg, w, values, p_t, copies, cost, a_t, mpt = got
+        tg, w, values, p_t, copies, cost, a_t, mpt, pc_t = got
         want = _numpy_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols)
         if want[0].size == 0:
             assert tg.size == 0
             continue
-        for g, e in zip((tg, w, values, p_t.T, copies, cost, a_t.T, mpt), want, strict=True):
+        for g, e in zip((tg, w, values, p_t.T, copies, cost, a_t.T, mpt, pc_t.T), want,
+                        strict=True):
             assert g.shape == e.shape and g.dtype == e.dtype
             np.testing.assert_array_equal(g, e)
             assert np.array_equal(np.signbit(g), np.signbit(e))

@@ -26,9 +26,13 @@ argmax and tie comes out the same and so does the assignment:
 An assignment's state, updated in place by the moves: ``x`` (W, T) int64 rounds of type ``i``
 at target ``j``; ``S`` (T,) expected surviving value ``V_j prod_i q_ij^x_ij``; ``spare`` (W,)
 rounds left per type; ``count`` (T,) rounds per target. The problem's constants: ``V`` (T,)
-values; ``q`` (W, T) survival probability of one round (floored at 1e-12), ``p = 1 - q``; ``ok``
-(W, T) bool, where a round may go; ``c`` (W,) weighted cost of a round; ``mpt`` (T,) salvo
-limits; ``copies`` (W,) inventories; ``qpow`` (K, W, T) ``q ** k`` for ``k < K``.
+values; ``q`` (W, T) survival probability of one round (floored at 1e-12), ``p = 1 - q``; ``ub``
+(W, T) int64, the most rounds of type ``i`` at target ``j`` (the problem's ``upper_bounds()``:
+0 where a round may not go, and the pair's salvo limit); ``c`` (W,) weighted cost of a round;
+``mpt`` (T,) salvo limits; ``copies`` (W,) inventories; ``qpow`` (K, W, T) ``q ** k`` for
+``k < K``. A round of type ``i`` may go to target ``k`` while ``x[i, k] < ub[i, k]`` and
+``count[k] < mpt[k]`` (without pair limits the first is where the problem allows a round: the
+others imply ``x[i, k] < min(copies[i], mpt[k])``).
 """
 
 from __future__ import annotations
@@ -278,9 +282,9 @@ def move(x, S, spare, count, V, q, qpow, i, j, k):
 
 
 @njit(cache=True)
-def kick_candidates(x, ok, count, mpt, r):
+def kick_candidates(x, ub, count, mpt, r):
     """The ``r``-th assigned pair ``(i, j)`` of ``x`` (C order) and the targets its round may
-    move to: ``np.flatnonzero(ok[i] & (count < mpt))`` less ``j``."""
+    move to: ``np.flatnonzero((x[i] < ub[i]) & (count < mpt))`` less ``j``."""
     W, T = x.shape
     n = -1
     for i in range(W):
@@ -290,12 +294,12 @@ def kick_candidates(x, ok, count, mpt, r):
                 if n == r:
                     m = 0
                     for k in range(T):
-                        if k != j and ok[i, k] and count[k] < mpt[k]:
+                        if k != j and x[i, k] < ub[i, k] and count[k] < mpt[k]:
                             m += 1
                     cand = np.empty(m, np.int64)
                     m = 0
                     for k in range(T):
-                        if k != j and ok[i, k] and count[k] < mpt[k]:
+                        if k != j and x[i, k] < ub[i, k] and count[k] < mpt[k]:
                             cand[m] = k
                             m += 1
                     return i, j, cand
@@ -354,7 +358,7 @@ def _column_best(gain, j):
 
 
 @njit(cache=True)
-def greedy_fill(x, S, spare, count, q, p, ok, c, mpt):
+def greedy_fill(x, S, spare, count, q, p, ub, c, mpt):
     """Add rounds by maximum marginal return ``S_j p_ij - c_i`` while any round gains.
 
     Picks the round NumPy's ``argmax`` over the gain matrix would (first maximum in C order),
@@ -366,7 +370,7 @@ def greedy_fill(x, S, spare, count, q, p, ok, c, mpt):
     gain = np.empty((W, T))
     for i in range(W):
         for j in range(T):
-            if ok[i, j] and spare[i] > 0 and count[j] < mpt[j]:
+            if x[i, j] < ub[i, j] and spare[i] > 0 and count[j] < mpt[j]:
                 gain[i, j] = S[j] * p[i, j] - c[i]
             else:
                 gain[i, j] = -_INF
@@ -388,7 +392,7 @@ def greedy_fill(x, S, spare, count, q, p, ok, c, mpt):
                 gain[r, bj] = -_INF
         else:
             for r in range(W):
-                if ok[r, bj] and spare[r] > 0:
+                if x[r, bj] < ub[r, bj] and spare[r] > 0:
                     gain[r, bj] = S[bj] * p[r, bj] - c[r]
                 else:
                     gain[r, bj] = -_INF
@@ -403,7 +407,7 @@ def greedy_fill(x, S, spare, count, q, p, ok, c, mpt):
 
 # ---------------------------------------------------------------- descent moves
 @njit(cache=True)
-def best_shift(x, S, spare, count, q, p, ok, c, mpt, ii, jj):
+def best_shift(x, S, spare, count, q, p, ub, c, mpt, ii, jj):
     """Best single-round move: ``(delta, kind, i, j, k)``, kind SHIFT (round ``i`` from target
     ``j`` to ``k``), DROP (off ``j``), ADD (a spare round of type ``i`` at ``k``) or NONE.
 
@@ -421,7 +425,7 @@ def best_shift(x, S, spare, count, q, p, ok, c, mpt, ii, jj):
             i, j = ii[r], jj[r]
             rem = S[j] * (1.0 / q[i, j] - 1.0)
             for k in range(T):
-                if k == j or not (ok[i, k] and count[k] < mpt[k]):
+                if k == j or not (x[i, k] < ub[i, k] and count[k] < mpt[k]):
                     continue
                 d = rem - S[k] * p[i, k]
                 if d < dmin:
@@ -441,7 +445,7 @@ def best_shift(x, S, spare, count, q, p, ok, c, mpt, ii, jj):
         if spare[i] <= 0:
             continue
         for k in range(T):
-            if not (ok[i, k] and count[k] < mpt[k]):
+            if not (x[i, k] < ub[i, k] and count[k] < mpt[k]):
                 continue
             d = c[i] - S[k] * p[i, k]
             if d < dmin:
@@ -452,13 +456,14 @@ def best_shift(x, S, spare, count, q, p, ok, c, mpt, ii, jj):
 
 
 @njit(cache=True)
-def best_swap(S, q, ok, ii, jj):
+def best_swap(x, S, q, ub, ii, jj):
     """Best exchange of the targets of two rounds of different types at different targets:
     ``(delta, i, j, i2, j2)``, delta 0 with fewer than two rounds and inf with no pair.
 
     ``delta = A[r, s] + A[s, r]``, ``A[r, s] = S_jr / q_(ir, jr) * q_(is, jr) - S_jr`` (the
     change at target ``j_r`` when round ``r`` leaves and one of type ``i_s`` arrives); the
-    first minimum in C order of the symmetric matrix lies above its diagonal.
+    first minimum in C order of the symmetric matrix lies above its diagonal. Each round must
+    fit under the other's pair: ``x[i_s, j_r] < ub[i_s, j_r]`` and ``x[i_r, j_s] < ub[i_r, j_s]``.
     """
     R = ii.size
     if R < 2:
@@ -469,7 +474,8 @@ def best_swap(S, q, ok, ii, jj):
         sq_r = S[jr] / q[ir, jr]
         for s in range(r + 1, R):
             i_s, js = ii[s], jj[s]
-            if ir == i_s or jr == js or not ok[i_s, jr] or not ok[ir, js]:
+            if (ir == i_s or jr == js or not x[i_s, jr] < ub[i_s, jr]
+                    or not x[ir, js] < ub[ir, js]):
                 continue
             d = (sq_r * q[i_s, jr] - S[jr]) + (S[js] / q[i_s, js] * q[ir, js] - S[js])
             if d < best:
@@ -582,7 +588,7 @@ def _lsa(cost):
 
 # ---------------------------------------------------------------- assignment move
 @njit(cache=True)
-def assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys, use_keys):
+def assignment_move(x, S, spare, count, V, q, p, ub, c, mpt, copies, qpow, keys, use_keys):
     """Very large neighbourhood: take one round off every target and give the rounds (and the
     spare rounds, at most T of a type) back optimally, at most one per target, by a linear
     assignment. Keeps the result if it lowers the objective. Returns whether it did, and the
@@ -644,7 +650,7 @@ def assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys,
         i = rows[r]
         for k in range(T):
             g = S_base[k] * p[i, k] - c[i]
-            if ok[i, k] and cnt[k] < mpt[k] and g > 0:
+            if x_new[i, k] < ub[i, k] and cnt[k] < mpt[k] and g > 0:
                 cost[r, k] = -g
             else:
                 cost[r, k] = _FORBIDDEN
@@ -676,7 +682,7 @@ def assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys,
 
 # ---------------------------------------------------------------- descent
 @njit(cache=True)
-def descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, max_work, use_lsa):
+def descend(x, S, spare, count, V, q, p, ub, c, mpt, copies, qpow, max_work, use_lsa):
     """Steepest descent over shift and swap moves, and (when those stall and ``use_lsa``) the
     deterministic assignment move, while the work done stays below ``max_work``.
 
@@ -692,8 +698,8 @@ def descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, max_work, use
         ii, jj = nonzero(x)
         R = ii.size
         work += (R + W) * T + R * R // 2 + 1
-        d1, kind, i, j, k = best_shift(x, S, spare, count, q, p, ok, c, mpt, ii, jj)
-        d2, a, ja, b, jb = best_swap(S, q, ok, ii, jj)
+        d1, kind, i, j, k = best_shift(x, S, spare, count, q, p, ub, c, mpt, ii, jj)
+        d2, a, ja, b, jb = best_swap(x, S, q, ub, ii, jj)
         if d1 < -tol and d1 <= d2:
             if kind == SHIFT or kind == DROP:
                 remove(x, S, spare, count, V, q, qpow, i, j)
@@ -707,7 +713,7 @@ def descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, max_work, use
             add(x, S, spare, count, q, b, ja)
             continue
         if use_lsa:
-            better, w = assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow,
+            better, w = assignment_move(x, S, spare, count, V, q, p, ub, c, mpt, copies, qpow,
                                         no_keys, False)
             work += w
             if better:
@@ -718,10 +724,10 @@ def descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, max_work, use
 
 # ---------------------------------------------------------------- problem set-up
 @njit(cache=True)
-def fields_ok(values, p, copies, cost, mpt):
+def fields_ok(values, p, copies, cost, mpt, mpp):
     """Whether the numbers of a problem's fields keep their rules: ``values`` and ``cost``
-    finite and >= 0, ``p`` in [0, 1], ``copies`` and ``mpt`` whole and >= 0 (float64, any
-    shape, flattened). The :class:`~airdefense.assignment.base.WTAProblem` check; where one
+    finite and >= 0, ``p`` in [0, 1], ``copies``, ``mpt`` and ``mpp`` whole and >= 0 (float64,
+    any shape, flattened). The :class:`~airdefense.assignment.base.WTAProblem` check; where one
     breaks, the problem's own checks find which and say so."""
     for a in (values, cost):
         for v in a:
@@ -730,7 +736,7 @@ def fields_ok(values, p, copies, cost, mpt):
     for v in p:
         if not (0.0 <= v <= 1.0):
             return False
-    for a in (copies, mpt):
+    for a in (copies, mpt, mpp):
         for v in a:
             if not (0.0 <= v < _INF) or math.floor(v) != v:
                 return False
@@ -738,15 +744,17 @@ def fields_ok(values, p, copies, cost, mpt):
 
 
 @njit(cache=True)
-def prepare(qa, allowed, p_in, copies, mpt, q, p, ok):
+def prepare(qa, allowed, p_in, copies, mpt, mpp, q, p, ub):
     """The state's constants from a problem's fields: ``q = max(1 - (1 - qa), 1e-12)`` and
-    ``p = 1 - q`` (as ``np.maximum(1.0 - prob.p_eff, 1e-12)`` gives them), ``ok`` where the
-    problem's ``upper_bounds()`` are > 0, all filled in place; returns ``ub.max(initial=1)``.
+    ``p = 1 - q`` (as ``np.maximum(1.0 - prob.p_eff, 1e-12)`` gives them), ``ub`` the
+    problem's ``upper_bounds()``, all filled in place; returns ``ub.max(initial=1)``.
 
     ``qa`` (W, T): the problem's ``1 - p`` where allowed, else 1; ``allowed``, ``p_in`` (W, T);
-    ``copies`` (W,), ``mpt`` (T,) int64.
+    ``copies`` (W,), ``mpt`` (T,) int64; ``mpp`` (W, T) int64 pair limits, or shape (0, 0)
+    for none.
     """
     W, T = qa.shape
+    pairs = mpp.shape[0] > 0
     k_max = 1
     for i in range(W):
         for j in range(T):
@@ -756,7 +764,9 @@ def prepare(qa, allowed, p_in, copies, mpt, q, p, ok):
             q[i, j] = qq
             p[i, j] = 1.0 - qq
             u = min(copies[i], mpt[j]) if allowed[i, j] and p_in[i, j] > 0 else 0
-            ok[i, j] = u > 0
+            if pairs and mpp[i, j] < u:
+                u = mpp[i, j]
+            ub[i, j] = u
             if u > k_max:
                 k_max = u
     return k_max
@@ -768,7 +778,7 @@ START, KICK, DESCENT, POLISH, DONE = 0, 1, 2, 3, 4
 
 
 @njit(cache=True)
-def kick(x, S, spare, count, V, q, ok, mpt, qpow, rng, n_moves):
+def kick(x, S, spare, count, V, q, ub, mpt, qpow, rng, n_moves):
     """Random perturbation: move ``n_moves`` random rounds to random feasible targets.
 
     Each move draws ``rng.integers(n)`` (``n`` assigned pairs), the pair's round, then, if it
@@ -782,7 +792,7 @@ def kick(x, S, spare, count, V, q, ok, mpt, qpow, rng, n_moves):
         work += W * T
         if n == 0:
             break
-        i, j, cand = kick_candidates(x, ok, count, mpt, rng.integers(0, n))
+        i, j, cand = kick_candidates(x, ub, count, mpt, rng.integers(0, n))
         if cand.size == 0:
             continue
         move(x, S, spare, count, V, q, qpow, i, j, cand[rng.integers(0, cand.size)])
@@ -790,7 +800,7 @@ def kick(x, S, spare, count, V, q, ok, mpt, qpow, rng, n_moves):
 
 
 @njit(cache=True)
-def random_assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, rng):
+def random_assignment_move(x, S, spare, count, V, q, p, ub, c, mpt, copies, qpow, rng):
     """:func:`assignment_move` with random keys: ``rng.random(n)`` of the ``n`` assigned
     pairs (no draw when there is no round to move). Returns whether it improved, and the
     work done."""
@@ -798,11 +808,11 @@ def random_assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow
     if n == 0 and not _any_positive(spare):
         return False, 1
     keys = rng.random(n)
-    return assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, keys, True)
+    return assignment_move(x, S, spare, count, V, q, p, ub, c, mpt, copies, qpow, keys, True)
 
 
 @njit(cache=True)
-def search(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, best_x, istat, best,
+def search(x, S, spare, count, V, q, p, ub, c, mpt, copies, qpow, best_x, istat, best,
            rng_ptrs, max_kicks, kick_size, max_work):
     """The heuristic's search, resumable: greedy fill and steepest descent from ``x = 0``,
     then iterated local search (a kick, descent, a random assignment move, descent; keep the
@@ -826,8 +836,8 @@ def search(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, best_x, istat,
     work = 0
     if phase == START:
         refresh(x, S, spare, count, V, q, copies, qpow)
-        greedy_fill(x, S, spare, count, q, p, ok, c, mpt)
-        work += descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, 1 << 62,
+        greedy_fill(x, S, spare, count, q, p, ub, c, mpt)
+        work += descend(x, S, spare, count, V, q, p, ub, c, mpt, copies, qpow, 1 << 62,
                         True)[1]
         best_x[:, :] = x
         best[0] = value(x, S, c)
@@ -840,19 +850,19 @@ def search(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow, best_x, istat,
                 phase = DONE
             if phase == DONE or work >= max_work:
                 break
-            work += kick(x, S, spare, count, V, q, ok, mpt, qpow, rng, kick_size)
+            work += kick(x, S, spare, count, V, q, ub, mpt, qpow, rng, kick_size)
             istat[2] += 1
             phase = DESCENT
         # DESCENT: descend, random move, then POLISH: descend again; either descent may run
         # out of work, and the next call resumes it (the phase says which).
         if not finish:
-            done, w = descend(x, S, spare, count, V, q, p, ok, c, mpt, copies, qpow,
+            done, w = descend(x, S, spare, count, V, q, p, ub, c, mpt, copies, qpow,
                               max(max_work - work, 1), True)
             work += w
             if not done:
                 break
         if phase == DESCENT:
-            work += random_assignment_move(x, S, spare, count, V, q, p, ok, c, mpt, copies,
+            work += random_assignment_move(x, S, spare, count, V, q, p, ub, c, mpt, copies,
                                            qpow, rng)[1]
             phase = POLISH
             continue

@@ -5,6 +5,7 @@ The problem (general form, used by the ``wta`` command and by the control unit):
     minimise   sum_j V_j prod_i (1 - p_ij)^x_ij  +  lambda * sum_ij cost_i x_ij
     subject to sum_j x_ij <= copies_i              (inventory of weapon type i)
                sum_i x_ij <= max_per_target_j      (salvo limit per target, optional)
+               x_ij <= max_per_pair_ij             (salvo limit per pair, optional)
                x_ij = 0 where not allowed_ij       (launch window / envelope, optional)
                x_ij integer >= 0
 
@@ -85,6 +86,10 @@ class WTAProblem:
         ``p`` counts as 0 where not allowed.
     max_per_target : array_like of shape (T,), int, optional
         Most rounds that may be assigned to each target (salvo limit). Default: no limit.
+    max_per_pair : array_like of shape (W, T), int, optional
+        Most rounds of type ``i`` that may be assigned to target ``j`` (the salvo limit of
+        one launcher at one target, >= 0). Default (None): no limit but the others. Kept as
+        given (None, or an int64 array in C order).
 
     Raises
     ------
@@ -105,12 +110,13 @@ class WTAProblem:
     cost_weight: float = 0.0
     allowed: np.ndarray | None = None
     max_per_target: np.ndarray | None = None
+    max_per_pair: np.ndarray | None = None
     _q: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         fields = self._fast_fields()
-        values, p, copies, cost, lam, allowed, mpt = (self._checked_fields() if fields is None
-                                                      else fields)
+        values, p, copies, cost, lam, allowed, mpt, mpp = (self._checked_fields()
+                                                           if fields is None else fields)
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "p", p)
         object.__setattr__(self, "copies", copies)
@@ -118,9 +124,11 @@ class WTAProblem:
         object.__setattr__(self, "cost_weight", lam)
         object.__setattr__(self, "allowed", allowed)
         object.__setattr__(self, "max_per_target", mpt)
+        object.__setattr__(self, "max_per_pair", mpp)
         object.__setattr__(self, "_q", 1.0 - np.where(allowed, p, 0.0))
-        for arr in (values, p, copies, cost, allowed, mpt, self._q):
-            arr.setflags(write=False)
+        for arr in (values, p, copies, cost, allowed, mpt, mpp, self._q):
+            if arr is not None:
+                arr.setflags(write=False)
 
     def _fast_fields(self) -> tuple | None:
         """The fields as :meth:`_checked_fields` converts them, if every rule holds (the
@@ -133,6 +141,8 @@ class WTAProblem:
             cost = None if self.cost is None else np.array(self.cost, dtype=float)
             mpt = (None if self.max_per_target is None
                    else np.array(self.max_per_target, dtype=float))
+            mpp = (None if self.max_per_pair is None
+                   else np.array(self.max_per_pair, dtype=float))
             lam = float(self.cost_weight)
         except (TypeError, ValueError):
             return None
@@ -142,6 +152,7 @@ class WTAProblem:
         if (values.shape != (n_t,) or copies.shape != (n_w,)
                 or (cost is not None and cost.shape != (n_w,))
                 or (mpt is not None and mpt.shape != (n_t,))
+                or (mpp is not None and mpp.shape != (n_w, n_t))
                 or not (math.isfinite(lam) and lam >= 0)):
             return None
         if self.allowed is None:
@@ -152,10 +163,12 @@ class WTAProblem:
                 return None
         cost = np.zeros(n_w) if cost is None else cost
         if not _k.fields_ok(values, p.ravel(order="K"), copies, cost,
-                            _NO_FIELD if mpt is None else mpt):
+                            _NO_FIELD if mpt is None else mpt,
+                            _NO_FIELD if mpp is None else mpp.ravel(order="K")):
             return None
         mpt = (np.full(n_t, _NO_LIMIT, np.int64) if mpt is None else mpt.astype(np.int64))
-        return values, p, copies.astype(np.int64), cost, lam, allowed, mpt
+        mpp = None if mpp is None else mpp.astype(np.int64, order="C")
+        return values, p, copies.astype(np.int64), cost, lam, allowed, mpt, mpp
 
     def _checked_fields(self) -> tuple:
         """The fields converted, each rule checked in turn; raises at the first broken one."""
@@ -196,7 +209,9 @@ class WTAProblem:
                 allowed = allowed.astype(bool)
         mpt = (np.full(n_t, _NO_LIMIT, np.int64) if self.max_per_target is None
                else _as_count("max_per_target", self.max_per_target, (n_t,)))
-        return values, p, copies, cost, lam, allowed, mpt
+        mpp = (None if self.max_per_pair is None else np.ascontiguousarray(
+            _as_count("max_per_pair", self.max_per_pair, (n_w, n_t))))
+        return values, p, copies, cost, lam, allowed, mpt, mpp
 
     # ------------------------------------------------------------------ shape
     @property
@@ -217,9 +232,13 @@ class WTAProblem:
     def upper_bounds(self) -> np.ndarray:
         """Most rounds of type ``i`` that may go to target ``j``, shape (W, T), int.
 
-        Zero where not allowed, and where ``p`` is 0 (such a round never helps).
+        The least of the type's copies, the target's ``max_per_target`` and the pair's
+        ``max_per_pair``; zero where not allowed, and where ``p`` is 0 (such a round never
+        helps).
         """
         ub = np.minimum(self.copies[:, None], self.max_per_target[None, :])
+        if self.max_per_pair is not None:
+            ub = np.minimum(ub, self.max_per_pair)
         return np.where(self.allowed & (self.p > 0), ub, 0)
 
     # -------------------------------------------------------------- objective
@@ -260,6 +279,10 @@ class WTAProblem:
         per = x.sum(axis=0)
         for j in np.flatnonzero(per > self.max_per_target):
             out.append(f"target {j} gets {per[j]} rounds, limit {self.max_per_target[j]}")
+        if self.max_per_pair is not None:
+            for i, j in np.argwhere(x > self.max_per_pair):
+                out.append(f"type {i} fires {x[i, j]} rounds at target {j}, pair limit "
+                           f"{self.max_per_pair[i, j]}")
         return out
 
 

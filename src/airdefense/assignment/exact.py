@@ -74,7 +74,8 @@ class _Model:
     """The outer-approximation MIP of one problem, with cuts added as the solve goes.
 
     Each possible round is a binary item ``z_ijk`` (``k``-th round of type ``i`` on target ``j``,
-    ``z_ij1 >= z_ij2 >= ...``), so ``x_ij = sum_k z_ijk``. Two families of cuts bound
+    ``z_ij1 >= z_ij2 >= ...``), so ``x_ij = sum_k z_ijk``; a pair has ``upper_bounds()`` items,
+    which keeps it within its copies and its pair limit. Two families of cuts bound
     ``s_j`` from below:
 
     * tangents of ``V_j exp(-y_j)``, ``y_j = sum a_ij x_ij`` (credit for rounds removed);

@@ -38,6 +38,7 @@ _QMIN = 1e-12  # floor on 1 - p, so that removing a sure-kill round stays a divi
 _TABLE_MAX = 1 << 22  # most entries of the table of powers q ** k (32 MiB)
 _WORK_PER_S = 1e7  # descent work units a second, a low first guess (about 5e8 measured)
 _NO_LIMIT = 1 << 62
+_NO_PAIR_LIMIT = np.zeros((0, 0), np.int64)  # max_per_pair None, as the kernels take it
 _compiled = False
 
 
@@ -54,7 +55,7 @@ def _ensure_compiled() -> None:
     warm = WTAProblem(values=[3.0, 2.0, 1.0], p=[[0.5, 0.4, 0.3], [0.3, 0.6, 0.2]],
                       copies=[2, 2], cost=[0.1, 0.2], cost_weight=1.0,
                       allowed=[[True, True, False], [True, True, True]],
-                      max_per_target=[2, 2, 2])
+                      max_per_target=[2, 2, 2], max_per_pair=[[1, 2, 2], [2, 1, 2]])
     HeuristicSolver(max_kicks=2).solve(warm, time_limit_s=np.inf,
                                        rng=np.random.default_rng(0))
 
@@ -81,9 +82,10 @@ class _State:
         # layout decides whether NumPy's power below runs its vectorised loop)
         self.q = np.empty_like(prob._q)
         self.p = np.empty_like(self.q)
-        self.ok = np.empty_like(self.q, bool)               # (W, T) may fire there
+        self.ub = np.empty_like(self.q, np.int64)          # (W, T) upper_bounds()
+        mpp = _NO_PAIR_LIMIT if prob.max_per_pair is None else prob.max_per_pair
         k_max = _k.prepare(prob._q, prob.allowed, prob.p, prob.copies, prob.max_per_target,
-                           self.q, self.p, self.ok)        # upper_bounds().max(initial=1)
+                           mpp, self.q, self.p, self.ub)   # upper_bounds().max(initial=1)
         self.c = prob.cost_weight * prob.cost                # (W,) weighted cost per round
         self.V = np.array(prob.values)
         self.mpt = np.array(prob.max_per_target)
@@ -96,7 +98,7 @@ class _State:
         self.spare = np.empty(self.q.shape[0], np.int64)
         self.count = np.empty(self.q.shape[1], np.int64)
         #: State and constants, in the order the descent kernels take them (updated in place).
-        self.arrays = (self.x, self.S, self.spare, self.count, self.V, self.q, self.p, self.ok,
+        self.arrays = (self.x, self.S, self.spare, self.count, self.V, self.q, self.p, self.ub,
                        self.c, self.mpt, self.copies, self.qpow)
         if x is not None:
             self.set(x)
@@ -128,7 +130,7 @@ def greedy_assignment(problem: WTAProblem) -> np.ndarray:
 
 def _greedy_fill(st: _State) -> _State:
     """Add rounds to ``st`` by maximum marginal return while any round gains."""
-    _k.greedy_fill(st.x, st.S, st.spare, st.count, st.q, st.p, st.ok, st.c, st.mpt)
+    _k.greedy_fill(st.x, st.S, st.spare, st.count, st.q, st.p, st.ub, st.c, st.mpt)
     return st
 
 

@@ -148,8 +148,8 @@ def write_andersen(problem: WTAProblem, path: str | Path) -> Path:
     Parameters
     ----------
     problem : WTAProblem
-        Must have the same number of copies for every type, and no cost, mask or salvo limit
-        (the format has none).
+        Must have the same number of copies for every type, and no cost, mask, salvo limit
+        or pair limit (the format has none).
     path : str or Path
         Output file.
 

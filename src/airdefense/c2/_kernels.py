@@ -485,8 +485,9 @@ def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
     ``cols`` of the launchers with one. Returns the target rows ``tg`` (T,), the weapon
     positions ``w`` (W,), ``values`` (T,), the kill probabilities clipped to [0, 1] where
     allowed and 0 elsewhere and the allowed pairs, both (T, W) (their transposes are the
-    problem's (W, T) arrays), ``copies`` and ``cost`` (W,) and the most rounds per target
-    (T,) over the weapons' pair caps.
+    problem's (W, T) arrays), ``copies`` and ``cost`` (W,), the most rounds per target (T,)
+    over the weapons' pair caps, and the pair caps (T, W) (the transpose: the problem's
+    ``max_per_pair``).
     """
     m = allowed.shape[0]
     k = cols.size
@@ -504,6 +505,7 @@ def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
     p_t = np.empty((T, W))
     a_t = np.empty((T, W), np.bool_)
     mpt = np.empty(T, np.int64)
+    pc_t = np.empty((T, W), np.int64)
     for a in range(T):
         i = tg[a]
         values[a] = value[i]
@@ -518,6 +520,7 @@ def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
             elif v > 1.0:
                 v = 1.0
             p_t[a, b] = v
+            pc_t[a, b] = pair_cap[i, j]
             most = max(most, pair_cap[i, j])
         mpt[a] = most
     copies = np.empty(W, np.int64)
@@ -525,4 +528,4 @@ def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
     for b in range(W):
         copies[b] = cap[cols[w[b]]]
         cost[b] = unit_cost[cols[w[b]]]
-    return tg, w, values, p_t, copies, cost, a_t, mpt
+    return tg, w, values, p_t, copies, cost, a_t, mpt, pc_t

@@ -79,14 +79,17 @@ class WTAAssigner:
         # The problem's weapons are the launchers ``cols`` and its targets the tracks with some
         # allowed pair among them; returns the rounds of every track (m, cols.size).
         x = np.zeros((opt.allowed.shape[0], cols.size), int)
-        tg, w, values, p_t, copies, cost, a_t, mpt = _kernels.wta_problem(
+        tg, w, values, p_t, copies, cost, a_t, mpt, pc_t = _kernels.wta_problem(
             opt.allowed, opt.pk, opt.value, opt.cap, opt.pair_cap,
             np.asarray(launchers.unit_cost, float), cols)
         if tg.size == 0:
             return x
-        # (W, T) as transposed views: the layout the solver's NumPy steps have always seen
+        # (W, T) as transposed views: the layout the solver's NumPy steps have always seen.
+        # Each launcher's pair cap bounds its rounds at a track, so that the orders fire the
+        # solver's x as it is (orders_from_rounds cuts each pair to its cap).
         prob = WTAProblem(values=values, p=p_t.T, copies=copies, cost=cost,
-                          cost_weight=self.cost_weight, allowed=a_t.T, max_per_target=mpt)
+                          cost_weight=self.cost_weight, allowed=a_t.T, max_per_target=mpt,
+                          max_per_pair=pc_t.T)
         sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
         self.clock_stops += sol.status == "time_limit"
         self.last_solutions.append(sol)
