@@ -24,7 +24,7 @@ def reference_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, lo
     geo_ok = inside & (tof <= ttg[:, None] + SLACK_S) & (pk > 0)
     doctrine_ok = engage[kidx][:, lb] & ~hold[lb][None, :] & zones_ok
     left = max_rounds[lb][None, :] - fired_b[:, lb]
-    pair_cap = np.minimum(salvo[lb][None, :], left)
+    pair_cap = np.minimum(salvo[kidx][:, lb], left)  # salvo (K, B): per class and battery
     reserve_ok = ballistic[:, None] | (nonballistic_cap[lb] > 0)[None, :]
     able = doctrine_ok & (left > 0) & reserve_ok
     allowed = able & geo_ok & ready[None, :] & look
@@ -122,7 +122,8 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
         (launchers.rounds > 0) | np.isfinite(launchers.reload_s), battery_ok,
         launchers.unit_cost, launchers.pk, engage, np.array([d.hold_fire for d in docs]),
         np.array([d.max_rounds_per_threat for d in docs]),
-        np.array([1 if d.mode == "shoot_look_shoot" else d.salvo_size for d in docs]),
+        np.array([[1 if d.mode == "shoot_look_shoot" else d.salvo_by_class()[k] for d in docs]
+                  for k in range(len(KINDS))]),
         nonballistic_cap, np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1
                                     for d in docs])[lb],
         cost_weight, profitable_only, bool(any(d.layer for d in docs) or cost_weight > 0))

@@ -42,7 +42,7 @@ def test_cycle_rules_match_the_array_statement(seed, m, L, B, cost_weight, profi
         battery_ok=rng.random(B) < 0.9, cost=rng.choice([1e5, 1e6, 4e6], L),
         class_pk=rng.uniform(0, 1, (L, K)), engage=rng.random((K, B)) < 0.8,
         hold=rng.random(B) < 0.15, max_rounds=rng.integers(1, 4, B),
-        salvo=rng.integers(1, 3, B), nonballistic_cap=rng.integers(0, 3, B),
+        salvo=rng.integers(1, 3, (K, B)), nonballistic_cap=rng.integers(0, 3, B),
         rank=rng.integers(-1, 3, L), cost_weight=cost_weight, profitable_only=profitable_only,
         need_future=need_future)
     want_allowed, want_cap = reference_rules(**args)
@@ -109,7 +109,7 @@ def test_windows_searched_in_the_kernel_give_the_same_rules(layered_launchers, s
         stocked=rng.random(L) < 0.95, battery_ok=rng.random(B) < 0.95,
         cost=launchers.unit_cost.astype(float), class_pk=np.ascontiguousarray(launchers.pk),
         engage=rng.random((K, B)) < 0.8, hold=rng.random(B) < 0.1,
-        max_rounds=rng.integers(1, 3, B), salvo=rng.integers(1, 3, B),
+        max_rounds=rng.integers(1, 3, B), salvo=rng.integers(1, 3, (K, B)),
         nonballistic_cap=rng.integers(0, 3, B),
         rank=np.array([0, 1, 2])[launchers.battery],  # outer, middle, inner batteries
         cost_weight=cost_weight, profitable_only=profitable_only, need_future=True)

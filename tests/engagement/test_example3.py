@@ -51,12 +51,13 @@ def test_radar_guided_rounds_in_flight_are_lost(example3):
     d["raid"]["ballistic_radar"].update(launch_time_s=0, count=4, salvo_interval_s=12)
     d["raid"]["ballistic_launchers"].update(launch_time_s=5,
                                             target={"asset": "patriot.patriot_m903_pac2.0"})
-    for seed in range(1, 6):
+    # (Salvos of two spend the PAC-2s early: few seeds leave a round in flight at the end.)
+    for seed in range(1, 31):
         res = simulate(d, seed=seed)
         if (res.events["kind"] == "interceptor_lost").any():
             break
     else:
-        pytest.fail("no seed in 1..5 had a round in flight when the radar died")
+        pytest.fail("no seed in 1..30 had a round in flight when the radar died")
     ev = res.events
     t_dead = _radar_death(res)
     lost = ev[ev["kind"] == "interceptor_lost"]

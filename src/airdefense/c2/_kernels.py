@@ -169,7 +169,7 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
     ``value``, ``kidx`` class index, ``ballistic``; ``fired_b`` (m, B). Launchers (L,):
     battery ``lb``, ``ready``, ``operational``, ``stocked``, ``unit_cost``, ``rank`` (layer,
     -1 none); ``class_pk`` (L, K). Batteries (B,): ``battery_ok``, ``hold``, ``max_rounds``,
-    ``salvo``, ``nonballistic_cap``; ``engage`` (K, B). Returns ``allowed`` (m, L) bool and
+    ``nonballistic_cap``; ``salvo`` and ``engage`` (K, B). Returns ``allowed`` (m, L) bool and
     ``pair_cap`` (m, L) int.
 
     With ``lazy``, ``close`` and ``opens`` are not read: the windows are searched here with
@@ -197,7 +197,7 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
             geo_ok[j] = inside[i, j] and tof[i, j] <= ttg[i] + ttg_slack_s and pk[i, j] > 0.0
             # 3. Doctrine (class, hold fire, zones, rounds left), 4. reserve.
             left = max_rounds[b] - fired_b[i, b]
-            pair_cap[i, j] = min(salvo[b], left)
+            pair_cap[i, j] = min(salvo[k, b], left)
             able[j] = (engage[k, b] and not hold[b] and zones_ok[i, j] and left > 0
                        and (ballistic[i] or nonballistic_cap[b] > 0))
             allowed[i, j] = able[j] and geo_ok[j] and ready[j] and look[i, j]
@@ -340,7 +340,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     ``operational``, ``rounds``, ``last_fire_s``, ``min_interval_s``, ``reload_s``, fire-control
     radar ``fire_control`` and free guidance channels ``channels_free`` (S,) per radar (-1: no
     limit), ``unit_cost``; layer ``rank`` (B,) per battery. Batteries (B,): ``battery_ok``,
-    doctrine (``engage`` (K, B), ``hold``, ``max_rounds``, ``salvo``, ``reserve``), zones (see
+    doctrine (``engage`` and ``salvo`` (K, B), ``hold``, ``max_rounds``, ``reserve``), zones (see
     :func:`zones_ok`).
 
     Returns ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L), ``pip`` (m, L, 3), the
@@ -470,7 +470,7 @@ def _some_pair_left(take, kidx, ballistic, fired_b, look, profitable, lb, cap, e
         for j in range(lb.shape[0]):
             b = lb[j]
             if (cap[j] > 0 and look[i, j] and profitable[i, j] and engage[k, b] and not hold[b]
-                    and min(salvo[b], max_rounds[b] - fired_b[i, b]) > 0
+                    and min(salvo[k, b], max_rounds[b] - fired_b[i, b]) > 0
                     and (ballistic[i] or nonballistic_cap[b] > 0)):
                 return True
     return False

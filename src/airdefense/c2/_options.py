@@ -93,14 +93,14 @@ def _doctrine_table(batteries) -> dict:
     The key is every doctrine figure the rules read, so a doctrine changed between cycles is
     seen.
     """
-    return _doctrine_arrays(tuple((d.mode, d.salvo_size, d.max_rounds_per_threat,
+    return _doctrine_arrays(tuple((d.mode, tuple(d.salvo_by_class()), d.max_rounds_per_threat,
                                    tuple(d.engage), d.hold_fire, d.reserve_ballistic_rounds,
                                    d.layer) for d in (bu.doctrine for bu in batteries)))
 
 
 #: The last batteries' tables: (fingerprint, zone arrays kept alive, (doctrine, zones)).
 _LAST: list = [None, None, None]
-_PLAIN = (str, int, float, bool, type(None), list)
+_PLAIN = (str, int, float, bool, type(None), list, dict)
 
 
 def _battery_tables(batteries) -> tuple:
@@ -122,7 +122,8 @@ def _battery_tables(batteries) -> tuple:
     tables = (_doctrine_table(batteries), _zone_table(batteries))
     if fp is not None and all(bu.zone_enu.shape[0] == 0 for bu in batteries) and all(
             type(v) in _PLAIN for d, _ in fp for v in d.values()):
-        last[:] = [[({k: list(v) if type(v) is list else v for k, v in d.items()}, z)
+        last[:] = [[({k: list(v) if type(v) is list else dict(v) if type(v) is dict else v
+                      for k, v in d.items()}, z)
                     for d, z in fp], [bu.zone_enu for bu in batteries], tables]
     else:
         last[:] = [None, None, None]
@@ -138,9 +139,10 @@ def _doctrine_arrays(key: tuple) -> dict:
         "engage": np.array([[k in e for e in engage] for k in KINDS], bool).reshape(-1, B),
         "hold": np.array(hold, bool),
         "max_rounds": np.array(max_rounds, np.int64),
-        # Shoot-look-shoot fires one round a look; shoot-shoot-look a salvo.
-        "salvo": np.array([1 if md == "shoot_look_shoot" else sv
-                           for md, sv in zip(mode, salvo, strict=True)], np.int64),
+        # Shoot-look-shoot fires one round a look; shoot-shoot-look a salvo (per class).
+        "salvo": np.array([[1 if md == "shoot_look_shoot" else sv[k]
+                            for md, sv in zip(mode, salvo, strict=True)]
+                           for k in range(len(KINDS))], np.int64).reshape(-1, B),
         "reserve": np.array(reserve, int),
         "rank": np.array([LAYER_RANK.get(ly, -1) if ly else -1 for ly in layer], np.int64),
         "layered": any(ly for ly in layer),

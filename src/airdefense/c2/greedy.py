@@ -102,6 +102,10 @@ def orders_from_rounds(t: float, x: np.ndarray, opt: Options, tracks, launchers,
 class GreedyAssigner:
     """Most urgent track first, each to the allowed launcher that intercepts it soonest.
 
+    The battery's salvo at the track (its pair cap) comes from that launcher and, where it
+    cannot ripple the whole salvo before the next decision, from the battery's next soonest
+    launchers.
+
     The baseline: it obeys every rule of :mod:`airdefense.c2._options` but ignores values,
     kill probabilities and costs when it chooses.
 
@@ -155,12 +159,21 @@ class GreedyAssigner:
         x = np.zeros((m, L), int)
         cap = opt.cap.copy()
         tof = np.where(opt.allowed, opt.tof, np.inf)
+        lb = launchers.battery
         for i in np.argsort(evaluation["time_to_go_s"], kind="stable"):
             cand = np.isfinite(tof[i]) & (cap > 0)
             if not cand.any():
                 continue
             j = int(np.flatnonzero(cand)[np.argmin(tof[i, cand])])
-            n = int(min(opt.pair_cap[i, j], cap[j]))
-            x[i, j] = n
-            cap[j] -= n
+            # The battery's salvo (its pair cap) from the soonest launcher, and what one
+            # launcher cannot ripple before the next decision from the battery's next soonest.
+            want = int(opt.pair_cap[i, j])
+            mates = np.flatnonzero(cand & (lb == lb[j]))
+            for jj in mates[np.argsort(tof[i, mates], kind="stable")]:
+                n = int(min(want, cap[jj]))
+                x[i, jj] = n
+                cap[jj] -= n
+                want -= n
+                if want <= 0:
+                    break
         return orders_from_rounds(t, x, opt, tracks, launchers, channels_free)

@@ -7,7 +7,7 @@ once, at load.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -125,7 +125,12 @@ class Doctrine(StrictModel):
     """Firing doctrine of a battery."""
 
     mode: Literal["shoot_look_shoot", "shoot_shoot_look"] = "shoot_look_shoot"
-    salvo_size: int = Field(default=1, ge=1, le=8)
+    salvo_size: (Annotated[int, Field(ge=1, le=8)]
+                 | dict[Literal["default", "drone", "cruise", "ballistic", "aircraft",
+                                "helicopter"], Annotated[int, Field(ge=1, le=8)]]) = Field(
+        default=1, description="rounds of a shoot-shoot-look salvo: one number, or one per "
+        "threat class with a 'default' for the classes not named (e.g. {default: 1, "
+        "ballistic: 2})")
     max_rounds_per_threat: int = Field(default=2, ge=1, le=16)
     engage: list[Literal["drone", "cruise", "ballistic", "aircraft", "helicopter"]] = Field(
         default_factory=lambda: ["drone", "cruise", "ballistic", "aircraft", "helicopter"]
@@ -135,16 +140,29 @@ class Doctrine(StrictModel):
     reserve_ballistic_rounds: int = Field(default=0, ge=0)
     layer: Literal["outer", "middle", "inner"] | None = None
 
+    def salvo_by_class(self) -> list[int]:
+        """Salvo size for each threat class, in the order of ``c2.evaluation.KINDS``."""
+        from airdefense.c2.evaluation import KINDS
+
+        s = self.salvo_size
+        return [s if isinstance(s, int) else s.get(k, s["default"]) for k in KINDS]
+
     @model_validator(mode="after")
     def _salvo(self) -> Doctrine:
-        if self.mode == "shoot_look_shoot" and self.salvo_size != 1:
+        s = self.salvo_size
+        if isinstance(s, dict) and "default" not in s:
+            raise ValueError(
+                f"salvo_size by class needs a 'default' for the classes not named, got "
+                f"{dict(s)} (e.g. {{default: 1, ballistic: 2}})")
+        most = s if isinstance(s, int) else max(s.values())
+        if self.mode == "shoot_look_shoot" and most != 1:
             raise ValueError(
                 f"salvo_size must be 1 with mode shoot_look_shoot (one round, then look), got "
-                f"{self.salvo_size}; use mode shoot_shoot_look for salvos"
+                f"{s}; use mode shoot_shoot_look for salvos"
             )
-        if self.salvo_size > self.max_rounds_per_threat:
+        if most > self.max_rounds_per_threat:
             raise ValueError(
-                f"salvo_size ({self.salvo_size}) must not exceed max_rounds_per_threat "
+                f"salvo_size ({s}) must not exceed max_rounds_per_threat "
                 f"({self.max_rounds_per_threat})"
             )
         twice = sorted({k for k in self.engage if self.engage.count(k) > 1})
