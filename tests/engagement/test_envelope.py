@@ -1,5 +1,7 @@
 """Predicted intercept points, envelope limits and launch windows against hand computations."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -344,7 +346,7 @@ def test_deferred_windows_give_the_search_and_refuse_other_words():
     for key in ("tof", "pip", "inside", "pk", "margin"):
         np.testing.assert_array_equal(lazy[key], full[key])
     xs, g, U, lp, radius, n, n_refine = lazy["window_search"]
-    assert xs.shape == (1, 6) and U.shape == (1,) and lp.shape == (2, 25) and n == 32
+    assert xs.shape == (1, 6) and U.shape == (1,) and lp.shape == (2, 25 + _kernels.FC_GEO_N) and n == 32
     with pytest.raises(ValueError, match="windows must be True, False or 'deferred', got 'lazy'"):
         feasibility(x, L, flat, 10.0, kind=["cruise"], windows="lazy")
 
@@ -375,3 +377,48 @@ def test_one_pair_window_equals_the_full_search(seed, m, radius):
             assert (np.isnan(want) and np.isnan(got)) or got == want
             from_full = window_close(full, 50.0, i, j)
             assert (np.isnan(want) and np.isnan(from_full)) or from_full == want
+
+
+def test_fire_control_radar_must_cover_the_intercept_point():
+    """An intercept point below the fire-control radar's horizon or elevation limits is
+    outside the envelope, though within the launcher's range and the radar's range and
+    sector: the envelope's answer equals the radar coverage of an independent NumPy model
+    (tests/sensors/reference_radar.py) at every point of a grid."""
+    from airdefense import load_scenario
+    from airdefense.engagement import _kernels as K
+    from airdefense.engagement.model import Engagement
+    from airdefense.geo import point_above_sphere, sphere_coords
+    from airdefense.sensors.coverage import Coverage
+    from airdefense.simulation.events import EventLog
+    from tests.conftest import EXAMPLES
+    from tests.sensors.reference_radar import ref_pairs
+
+    sc = load_scenario(EXAMPLES / "02_layered_city.yaml")
+    E = Engagement(sc, EventLog(), np.random.default_rng(0))
+    L = E.launchers
+    lp = _launcher_rows(L)
+    r = sc.frame.radius_m
+    checked = {True: 0, False: 0}
+    for j in (0, 4, 7):  # PAC-3 (MPQ-65), HAWK (illuminator), Tor
+        fc = sc.sensors[L.fire_control[j]]
+        cov = Coverage([fc.preset], fc.enu[None], sc.frame, sc.terrain)
+        site = sphere_coords(L.enu[j][None], r)[0]
+        for az, d, h in itertools.product(
+                L.fc_bore[j] + np.radians([0.0, 55.0, 70.0, 130.0]),
+                np.linspace(0.2, 0.95, 9) * L.max_range[j],
+                (1.0, 2.0, 4.0, 8.0, 20.0, 60.0, 200.0, 1500.0)):
+            q = point_above_sphere(np.array([site[0] + d * np.sin(az)]),
+                                   np.array([site[1] + d * np.cos(az)]), np.array([h]), r)
+            with np.errstate(all="ignore"):
+                _, _, seen = ref_pairs(cov, np.zeros(1, np.intp), q)
+            # A slow target flying at the launcher (no crossing range), a time of flight
+            # inside every limit.
+            u = (L.enu[j, :2] - q[0, :2]) / np.linalg.norm(L.enu[j, :2] - q[0, :2])
+            tof = max(float(L.min_tof[j]), 1.0) + 5.0
+            margin = K.envelope_at(q[0, 0], q[0, 1], q[0, 2], 30.0 * u[0], 30.0 * u[1],
+                                   0.0, tof, h, lp, j)[0]
+            launcher_ok = (L.min_alt[j] <= h <= L.max_alt[j])
+            if launcher_ok:
+                assert (margin >= 0.0) == bool(seen[0]), (j, d, h, margin)
+                checked[bool(seen[0])] += 1
+    assert checked[True] > 20 and checked[False] > 20  # both sides of the rule are tested

@@ -19,6 +19,9 @@ import numpy as np
 from numba import njit
 
 from airdefense.engagement.pk import pk_one
+from airdefense.sensors._kernels import G_N as _G_N
+from airdefense.sensors._kernels import G_RADIUS as _G_RADIUS
+from airdefense.sensors._kernels import pair_geometry as _radar_geometry
 
 
 @njit(cache=True)
@@ -176,8 +179,22 @@ def _height(px, py, pz, radius):
 
 #: Columns of the launcher rows (envelope._launcher_rows) with the fire-control radar's site
 #: (x, y, z), boresight (rad), half sector (rad, inf: full circle) and maximum range (m, inf:
-#: none).
+#: none), then its coverage row (``FC_GEO_N`` columns ``sensors._kernels.G_*``; NaN: none).
 FC_SITE, FC_BORE, FC_HALF, FC_RANGE = 19, 22, 23, 24
+FC_GEO = 25
+FC_GEO_N = _G_N
+
+
+@njit(cache=True)
+def _fire_control_sees(px, py, pz, lp, j):
+    """Whether launcher ``j``'s fire-control radar covers the point: its height, elevation
+    and range limits and its 4/3-earth horizon, by the radar model's own test
+    (:func:`airdefense.sensors._kernels.pair_geometry`); True without a coverage row."""
+    if not lp[j, FC_GEO + _G_RADIUS] > 0.0:  # NaN: no radar, or no frame
+        return True
+    seen, _ = _radar_geometry(lp[j:j + 1, FC_GEO:FC_GEO + FC_GEO_N], 0, px, py, pz,
+                              np.empty(5), False)
+    return seen
 
 
 @njit(cache=True)
@@ -209,6 +226,10 @@ def envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, stop_outside=False):
             off = math.atan2(ex, ey) - lp[j, FC_BORE]
             off -= 2.0 * math.pi * math.floor((off + math.pi) / (2.0 * math.pi))
             margin = min(margin, (half - abs(off)) / math.pi)
+        # Above its horizon and within its elevation limits too (a yes or no: the margin
+        # only turns negative; its size stays the other constraints').
+        if margin >= 0.0 and not _fire_control_sees(px, py, pz, lp, j):
+            margin = -1e-9
         if stop_outside and margin < 0.0:
             return margin, r, math.nan, math.nan
     margin = min(margin, (h - lp[j, 5]) / amax, (amax - h) / amax)

@@ -7,6 +7,7 @@ import numpy as np
 from airdefense.engagement.flyout import Flyout
 from airdefense.engagement.pk import BASKET_M
 from airdefense.engagement.presets import THREAT_CLASSES
+from airdefense.sensors._kernels import G_N as _G_N
 
 __all__ = ["LauncherState"]
 
@@ -48,7 +49,7 @@ class LauncherState:
         Longest flight, s: the time to fly 1.25 times the maximum range.
     """
 
-    def __init__(self, launchers, sensors) -> None:
+    def __init__(self, launchers, sensors, frame=None, terrain=None) -> None:
         L = len(launchers)
         self.units = list(launchers)
         self.enu = np.array([u.enu for u in launchers], float).reshape(L, 3)
@@ -104,6 +105,18 @@ class LauncherState:
             self.fc_bore[j] = np.radians(p.boresight_deg) % (2 * np.pi)
             sector = np.radians(p.azimuth_sector_deg)
             self.fc_half[j] = np.inf if sector >= 2 * np.pi - 1e-12 else 0.5 * sector
+        # The fire-control radar's whole coverage (height, elevation and range limits, sector,
+        # the 4/3-earth horizon) as the radar model computes it: its kernel row (columns
+        # sensors._kernels.G_*; NaN: no radar, or no frame to place it on).
+        self.fc_geo = np.full((L, _G_N), np.nan)
+        with_fc = [j for j in range(L) if np.isfinite(self.fc_range[j])]
+        if frame is not None and with_fc:
+            from airdefense.sensors.coverage import Coverage
+
+            fcs = [sensors[self.fire_control[j]] for j in with_fc]
+            cov = Coverage([s.preset for s in fcs], np.array([s.enu for s in fcs], float),
+                           frame, terrain)
+            self.fc_geo[with_fc] = cov.kernel_rows
 
     def __len__(self) -> int:
         return len(self.units)

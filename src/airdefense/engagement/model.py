@@ -59,7 +59,9 @@ class Engagement:
         self.sc = scenario
         self.events = events
         self.rng = rng
-        self.launchers = LauncherState(scenario.launchers, scenario.sensors)
+        self.launchers = LauncherState(scenario.launchers, scenario.sensors,
+                                       getattr(scenario, "frame", None),
+                                       getattr(scenario, "terrain", None))
         self.icpt = InterceptorState()
         self.icpt_type: dict[int, str] = {}
         self.icpt_outcome: dict[int, str] = {}

@@ -151,6 +151,14 @@ class Coverage:
         Effective-earth factor.
     """
 
+    @property
+    def kernel_rows(self) -> np.ndarray:
+        """The per-radar coverage rows of the compiled kernels, (n_r, ``_kernels.G_N``)
+        (columns ``_kernels.G_*``; read-only)."""
+        rows = self._geo.view()
+        rows.flags.writeable = False
+        return rows
+
     def __init__(self, presets, site_enu: np.ndarray, frame: Frame, terrain=None,
                  k: float = EFFECTIVE_EARTH_FACTOR) -> None:
         p = list(presets)
