@@ -86,3 +86,17 @@ def test_track_bad_flags(tmp_path):
     assert r.exit_code == 2 and "5/3" in r.output
     r = CliRunner().invoke(main, base + ["--pd", "1.2"])
     assert r.exit_code == 1 and "pd: must be in (0, 1), got 1.2" in r.output
+
+
+def test_track_config_delete_llr(tmp_path, rng):
+    """tracker.yaml takes delete_llr; a bad value is one error line naming field, value, rule."""
+    _meas_file(tmp_path / "m.csv", rng)
+    (tmp_path / "c.yaml").write_text("delete_llr: 6.9\n")
+    r = CliRunner().invoke(main, ["track", str(tmp_path / "m.csv"), "--out",
+                                  str(tmp_path / "t.csv"), "--config", str(tmp_path / "c.yaml")])
+    assert r.exit_code == 0, r.output
+    (tmp_path / "bad.yaml").write_text("delete_llr: -2\n")
+    r = CliRunner().invoke(main, ["track", str(tmp_path / "m.csv"), "--out",
+                                  str(tmp_path / "t.csv"), "--config", str(tmp_path / "bad.yaml")])
+    assert r.exit_code == 1
+    assert "delete_llr: must be > 0 nats (inf: off), got -2" in r.output

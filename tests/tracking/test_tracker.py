@@ -239,18 +239,22 @@ def test_scenario_tracker_section_reaches_every_model_setting(small_scenario_dic
     from airdefense.tracking import make_tracker
 
     seen = {}
-    monkeypatch.setattr(tmod, "build_tracker", lambda cfg, ndim=3: seen.setdefault("cfg", cfg))
+    monkeypatch.setattr(tmod, "build_tracker",
+                        lambda cfg, ndim=3, pfa=None: seen.update(cfg=cfg, pfa=pfa))
     small_scenario_dict["tracker"] = {
         "motion": "ct", "filter": "ukf", "associator": "jpda", "process_noise_m2ps3": 20.0,
         "detection_probability": 0.8, "clutter_density_per_m3": 1e-10,
         "gate_probability": 0.99, "confirm_llr": -np.inf, "speed_sigma_mps": 150.0,
-        "max_position_sigma_m": 2000.0}
-    make_tracker(load_scenario(small_scenario_dict))
+        "max_position_sigma_m": 2000.0, "delete_llr": 4.0}
+    sc = load_scenario(small_scenario_dict)
+    make_tracker(sc)
     c = seen["cfg"]
     assert (c.motion, c.filter, c.associator) == ("ct", "ukf", "jpda")
     assert (c.q, c.pd, c.clutter_density, c.gate_prob) == (20.0, 0.8, 1e-10, 0.99)
     assert (c.confirm_llr, c.speed_sigma_mps, c.max_pos_sigma_m) == (-np.inf, 150.0, 2000.0)
     assert (c.confirm, c.initiation) == ("2/3", "two_point")  # make_tracker's defaults
+    assert c.delete_llr == 4.0
+    assert seen["pfa"] == [u.preset.pfa for u in sc.sensors] and seen["pfa"]  # each radar's
 
 
 @pytest.mark.parametrize("section,match", [

@@ -284,6 +284,7 @@ class TrackerSettings(StrictModel):
     confirm: str | None = Field(default=None, pattern=r"^[1-9][0-9]*/[1-9][0-9]*$",
                                 description="M-of-N confirmation, as 'M/N'")
     delete_misses: int | None = Field(default=None, ge=1, le=100)
+    delete_llr: float | None = Field(default=None, gt=0, allow_inf_nan=True, description="nats a confirmed track's score may fall below its peak; inf: delete_misses rule")
     # Constant acceleration ("ca", CLI only) reads q as a jerk intensity, m^2/s^5: not offered
     # under a field in m^2/s^3.
     motion: Literal["cv", "ct", "imm"] | None = Field(

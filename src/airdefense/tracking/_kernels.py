@@ -1632,11 +1632,15 @@ def _popcount(v):
 
 @numba.njit(cache=True)
 def record_scan(history, scans, misses, quality, truth_id, score, confirmed, confirm_time, hit,
-                truth, llr, N, M, alpha, confirm_llr, time_s, scanned):
+                truth, llr, N, M, alpha, confirm_llr, time_s, scanned, drop, pd_look, ln_pd):
     """One scan of M-of-N bookkeeping for the first ``len(hit)`` tracks, in place; returns the
     newly confirmed mask. ``truth`` (q,) or empty (not recorded); ``confirm_llr`` NaN: no
     score rule; ``scanned`` (q,) or empty (all): tracks whose scan is recorded, the others are
-    left as they are."""
+    left as they are. ``pd_look`` (q,) or empty (no deletion score): the predicted detection
+    probability ``p`` of each track's look; the drop of its deletion score below its peak,
+    ``drop`` (m,), grows by ``-ln(1 - p)`` on a miss and falls (not below 0) by the hit's gain
+    ``llr - ln_pd + ln(p)`` on a hit (``llr`` holds ``ln(Pd_design) + loglik - ln(lambda)``,
+    ``ln_pd`` is ``ln(Pd_design)``)."""
     q = hit.shape[0]
     mask = (1 << N) - 1
     new = np.zeros(q, np.bool_)
@@ -1652,6 +1656,11 @@ def record_scan(history, scans, misses, quality, truth_id, score, confirmed, con
         if h and truth.shape[0]:
             truth_id[i] = truth[i]
         score[i] += llr[i]
+        if pd_look.shape[0]:
+            if h:
+                drop[i] = max(0.0, drop[i] - (llr[i] - ln_pd + math.log(pd_look[i])))
+            else:
+                drop[i] -= math.log1p(-pd_look[i])
         ok = not confirmed[i] and _popcount(history[i]) >= M
         if ok and not np.isnan(confirm_llr):
             ok = score[i] >= confirm_llr
@@ -1684,10 +1693,44 @@ def born_tracks(ago, score, N, M, confirm_llr):
 
 
 @numba.njit(cache=True)
+def swerling1_mean_snr(det_snr, threshold):
+    """Mean SNR of Swerling-1 targets from the mean SNR of their detections, (k,) each.
+
+    A detection's reported SNR is the look's fluctuated signal power ``|s|^2`` (no noise),
+    ``s ~ CN(0, S)``, detected when ``|s + n|^2 > T`` (``n ~ CN(0, 1)``). Given ``x = s + n``,
+    ``s ~ CN(a x, a)`` with ``a = S / (1 + S)``, and ``|x|^2`` is exponential (mean
+    ``1 + S``), so past ``T`` its mean is ``T + 1 + S``: ``E[|s|^2 | detected] =
+    a^2 T + a / (1 - a)``. Solved for ``a`` in (0, 1) by Newton's method from
+    ``a0 = m / (1 + m)`` (where the increasing convex left side is >= ``m``: the iterates fall
+    monotonically to the root); returns ``S = a / (1 - a)``. ``det_snr`` <= 0 gives 0.
+    """
+    k = det_snr.shape[0]
+    out = np.empty(k)
+    for i in range(k):
+        m = det_snr[i]
+        t = threshold[i]
+        if not m > 0.0:
+            out[i] = 0.0
+            continue
+        a = m / (1.0 + m)
+        for _ in range(60):
+            b = 1.0 - a
+            g = a * a * t + a / b - m
+            step = g / (2.0 * a * t + 1.0 / (b * b))
+            a -= step
+            if step <= 1e-12 * a:
+                break
+        out[i] = a / (1.0 - a)
+    return out
+
+
+@numba.njit(cache=True)
 def doomed_tracks(history, scans, misses, confirmed, P, n, N, M, delete_misses, max_sigma,
-                  last_hit_s, time_s, max_coast_s):
+                  last_hit_s, time_s, max_coast_s, drop, delete_llr):
     """Tracks to delete (m,): tentative ones that can no longer reach M hits in their window,
-    confirmed ones with ``delete_misses`` misses in a row, those whose position sigma
+    confirmed ones with ``delete_misses`` misses in a row (``delete_llr`` NaN) or whose
+    deletion score has dropped ``delete_llr`` below its peak (``drop`` (m,)), those whose
+    position sigma
     (square root of the trace of the first ``n`` axes' covariance) exceeds ``max_sigma``, and
     those whose last hit (``last_hit_s`` (m,)) is more than ``max_coast_s`` before ``time_s``."""
     m = history.shape[0]
@@ -1701,7 +1744,10 @@ def doomed_tracks(history, scans, misses, confirmed, P, n, N, M, delete_misses, 
         for a in range(n):
             tr += P[i, a, a]
         if confirmed[i]:
-            out[i] = misses[i] >= delete_misses
+            if np.isnan(delete_llr):
+                out[i] = misses[i] >= delete_misses
+            else:
+                out[i] = drop[i] >= delete_llr
         else:
             out[i] = _popcount(history[i]) + left < M
         out[i] = out[i] or math.sqrt(tr) > max_sigma

@@ -65,6 +65,10 @@ class Measurements:
         Time of each row minus the time of the states it is compared with, s: the filters
         move the state by it at constant velocity inside the measurement function (see
         :meth:`ExtendedKalmanFilter.innovations`). None (the default) means 0.
+    snr_db : ndarray of shape (k,), optional
+        Signal-to-noise ratio of each detection, dB (:class:`~airdefense.sensors.base.
+        Detections` ``snr_db``): the track manager's evidence-based deletion predicts the
+        detection probability of a track's next look from it. None (the default): unknown.
     """
 
     kind: str
@@ -80,6 +84,7 @@ class Measurements:
     truth_id: np.ndarray
     clutter_scale: np.ndarray
     offset_s: np.ndarray | None = None
+    snr_db: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.z.shape[0])
@@ -90,7 +95,8 @@ class Measurements:
                             self.pos[idx], self.pos_cov[idx], self.sensor_enu[idx],
                             self.time_s[idx], self.sensor[idx], self.truth_id[idx],
                             self.clutter_scale[idx],
-                            None if self.offset_s is None else self.offset_s[idx])
+                            None if self.offset_s is None else self.offset_s[idx],
+                            None if self.snr_db is None else self.snr_db[idx])
 
     def pair_offsets(self, mj) -> np.ndarray | None:
         """Offsets ``offset_s`` of rows ``mj``, or None where every one is 0."""
@@ -157,8 +163,12 @@ class Measurements:
     @classmethod
     def from_detections(cls, det, ndim: int = 3) -> Measurements:
         """Build from :class:`airdefense.sensors.base.Detections`."""
-        return cls.polar(det.time_s, det.z, det.R, det.sensor_enu, ndim=ndim, sensor=det.sensor,
-                         truth_id=det.truth_id)
+        m = cls.polar(det.time_s, det.z, det.R, det.sensor_enu, ndim=ndim, sensor=det.sensor,
+                      truth_id=det.truth_id)
+        snr = getattr(det, "snr_db", None)
+        if snr is not None and len(snr) == len(m):
+            m.snr_db = np.asarray(snr, float)
+        return m
 
 
 def polar_h(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarray:

@@ -274,7 +274,8 @@ class TrackManager:
 
     A tentative track is confirmed once it has at least M hits in its last N scans; it is deleted
     when it can no longer reach M hits within its first N scans. A confirmed track is deleted
-    after ``delete_misses`` consecutive misses, or when the standard deviation of its position
+    after ``delete_misses`` consecutive misses (or, with ``delete_llr``, when its track score
+    has fallen that far below its peak: see below), or when the standard deviation of its position
     (square root of the largest eigenvalue bound, the trace) exceeds ``max_pos_sigma_m``. Any
     track is deleted once its last hit is more than ``max_coast_s`` old (a track no radar looks
     at records no miss: it coasts, at most this long). Quality
@@ -284,6 +285,37 @@ class TrackManager:
     (target against false alarms, summed over its scans: Blackman's sequential track score)
     to reach that value, and a tentative track older than N scans survives while its last N
     scans hold M hits.
+
+    **Evidence-based deletion** (``delete_llr`` set; Blackman & Popoli 1999, "Design and
+    Analysis of Modern Tracking Systems", sec. 6.2). Each look at a confirmed track changes its
+    log-likelihood-ratio score by ``ln(1 - p)`` on a miss and by ``ln(p / lambda)`` plus the
+    innovation term on a hit, ``p`` being the predicted detection probability of that look; the
+    track is deleted once its score has fallen ``delete_llr`` (nats) below its peak (Page's
+    CUSUM: ``drop = max(0, drop - gain)``, kept in :attr:`drop`). A miss where the radar was
+    unlikely to see the target costs little (``p`` = 0.2: 0.22 nats), one where it should have
+    seen it a lot (``p`` = 0.9: 2.3 nats): ``k`` misses in a row at ``p`` delete the track iff
+    ``-k ln(1 - p) >= delete_llr``.
+
+    ``p`` comes from the signal-to-noise ratio of the track's detections, not from its hit
+    count: a track's own history is a poor estimate of its Pd (a track is born from hits, so a
+    young track's rate is biased high; and estimating Pd from the very run of misses under
+    test is circular: a run of misses would make misses cheap and keep a dead track). A
+    detection's SNR (``Measurements.snr_db``: the look's fluctuated signal power) is biased
+    high too, being a look that crossed the threshold ``T``: for a Swerling-1 target of mean
+    SNR ``S`` its mean is ``a^2 T + a / (1 - a)``, ``a = S / (1 + S)``
+    (:func:`~airdefense.tracking._kernels.swerling1_mean_snr` inverts it: a faint target's
+    detections read about ``T``, whatever its mean). The track keeps a running mean of
+    ``S_det R^4`` over its last eight detections by one radar (restarted when another radar
+    detects it); at a look the mean at the last detection's range ``R`` is unbiased as above
+    to ``S``, scaled to the predicted range ``R'`` by the radar equation, ``S (R / R')^4``, and
+    turned into ``p`` by the Swerling-1 relation ``Pd = Pfa^(1 / (1 + S'))`` with that
+    radar's false-alarm probability (:func:`airdefense.sensors.detection.pd_swerling`).
+    ``p`` is capped at ``pd``, the design Pd (the SNR ignores the losses of a real look: beam
+    edge, terrain, eclipsing, association), so a well-seen target's miss costs
+    ``-ln(1 - pd)`` as before and ``delete_llr`` just under ``delete_misses * -ln(1 - pd)``
+    keeps the old rule for it; a track without SNR (Cartesian or prepared measurements) uses
+    ``pd``. A look at a track may have been made by another radar than its last one: ``p`` is
+    still that of its last radar.
 
     Parameters
     ----------
@@ -296,16 +328,44 @@ class TrackManager:
         Longest time since a track's last hit (its birth counts as one), s.
     confirm_llr : float, optional
         Score needed for confirmation, e.g. ``log((1 - beta) / alpha_false)``; off by default.
+    delete_llr : float, optional
+        Evidence-based deletion: a confirmed track is deleted when its score falls this many
+        nats below its peak (> 0, finite); ``delete_misses`` then no longer applies to
+        confirmed tracks. Off by default (None).
+    pd : float, default 0.9
+        Design detection probability, in (0, 1): the cap of a look's predicted Pd, the Pd of a
+        track without SNR, and the Pd the associator's hit scores (``llr``) assume.
+    pfa : float or array_like of shape (s,), default 1e-6
+        False-alarm probability of each radar (indexed by ``Measurements.sensor``; indices past
+        the end take the last), in (0, 1).
+
+    Raises
+    ------
+    ValueError
+        If a setting breaks its rule (the message names it).
     """
 
     def __init__(self, confirm: tuple[int, int] = (3, 3), delete_misses: int = 3,
                  max_pos_sigma_m: float = np.inf, alpha: float = 0.3,
-                 confirm_llr: float | None = None, max_coast_s: float = np.inf) -> None:
+                 confirm_llr: float | None = None, max_coast_s: float = np.inf,
+                 delete_llr: float | None = None, pd: float = 0.9,
+                 pfa: float | np.ndarray = 1e-6) -> None:
         M, N = (int(v) for v in confirm)
         if not 1 <= M <= N <= 62:
             raise ValueError(f"confirm M/N must have 1 <= M <= N <= 62, got {M}/{N}")
         if delete_misses < 1:
             raise ValueError(f"delete_misses must be >= 1, got {delete_misses}")
+        if delete_llr is not None and not 0 < delete_llr < np.inf:
+            raise ValueError(f"delete_llr must be finite and > 0 nats, got {delete_llr}")
+        if not 0 < pd < 1:
+            raise ValueError(f"pd must be in the open interval (0, 1), got {pd}")
+        pfa = np.atleast_1d(np.asarray(pfa, float))
+        if pfa.ndim != 1 or not pfa.size or not np.all((pfa > 0) & (pfa < 1)):
+            raise ValueError(f"pfa must be a number or a 1-D array of numbers in the open "
+                             f"interval (0, 1), got {pfa.tolist()}")
+        self.delete_llr = None if delete_llr is None else float(delete_llr)
+        self.pd = float(pd)
+        self.pfa = pfa
         self.M, self.N = M, N
         self.delete_misses = int(delete_misses)
         self.max_pos_sigma = float(max_pos_sigma_m)
@@ -325,19 +385,30 @@ class TrackManager:
         self.truth_id = np.zeros(0, np.int64)
         self.confirm_time = np.zeros(0)
         self.last_hit_s = np.zeros(0)  # time of each track's last hit (birth: its first)
+        self.drop = np.zeros(0)  # deletion score's fall below its peak, nats
+        # Each track's SNR: running mean of S R^4 (m^4) over its detections by one radar, their
+        # number (0: none), the last one's range (m), the radar's position (ENU, m) and Pfa.
+        self.snr_ref = np.zeros(0)
+        self.ref_n = np.zeros(0, np.int64)
+        self.ref_range = np.zeros(0)
+        self.ref_enu = np.zeros((0, 3))
+        self.ref_pfa = np.zeros(0)
 
     def __len__(self) -> int:
         return int(self.track_id.shape[0])
 
     def add(self, k: int, truth_id: np.ndarray, ago: np.ndarray | None = None,
-            score: np.ndarray | None = None, time_s: float = np.nan) -> np.ndarray:
+            score: np.ndarray | None = None, time_s: float = np.nan,
+            meas=None, rows: np.ndarray | None = None) -> np.ndarray:
         """Append ``k`` tracks born with a hit; returns their new ids.
 
         ``ago`` (k,), optional: a track started from two measurements also holds the hit of its
         first one, ``ago`` scans before (counted in its M-of-N window and its age when inside
         the last N scans). ``score`` (k,), optional: initial track scores (default 0). A track
         that already meets the confirmation rule (M hits in its window and, with
-        ``confirm_llr``, the score) is born confirmed, at ``time_s``.
+        ``confirm_llr``, the score) is born confirmed, at ``time_s``. ``meas`` and ``rows``
+        (k,), optional: the measurements and the rows that started the tracks, whose SNR
+        (``meas.snr_db``) becomes their SNR reference (see :meth:`detected`).
         """
         ids = np.arange(self.next_id, self.next_id + k)
         self.next_id += k
@@ -356,11 +427,81 @@ class TrackManager:
         self.confirm_time = np.concatenate([self.confirm_time, np.where(conf, time_s, np.nan)])
         self.last_hit_s = np.concatenate([self.last_hit_s, np.full(k, float(time_s))])
         self.score = np.concatenate([self.score, score])
+        self.drop = np.concatenate([self.drop, np.zeros(k)])
+        self.snr_ref = np.concatenate([self.snr_ref, np.zeros(k)])
+        self.ref_n = np.concatenate([self.ref_n, np.zeros(k, np.int64)])
+        self.ref_range = np.concatenate([self.ref_range, np.ones(k)])
+        self.ref_enu = np.concatenate([self.ref_enu, np.zeros((k, 3))])
+        self.ref_pfa = np.concatenate([self.ref_pfa, np.full(k, self.pfa[-1])])
+        if meas is not None and rows is not None and k:
+            m = len(self)
+            self.detected(np.arange(m - k, m), meas, np.asarray(rows, np.int64))
         return ids
+
+    def detected(self, tracks: np.ndarray, meas, rows: np.ndarray) -> None:
+        """Take the SNR of tracks ``tracks`` (p,) from their detections ``rows`` (p,) of
+        ``meas``: ``S R^4`` (S the detection's linear SNR, R its range, m) enters a running mean
+        (over the last eight detections or fewer) while the same radar (position) detects the
+        track, and restarts it when another radar does. Rows without SNR (``meas.snr_db``
+        None or NaN) leave the track's as it is."""
+        if self.delete_llr is None or meas.snr_db is None or not len(tracks):
+            return
+        tracks = np.asarray(tracks, np.int64)
+        rows = np.asarray(rows, np.int64)
+        enu = meas.sensor_enu[rows]
+        if meas.kind == "polar":
+            r = meas.z[rows, 0]
+        else:
+            r = np.linalg.norm(meas.pos[rows] - enu[:, :meas.ndim], axis=1)
+        r = np.maximum(r, 1.0)
+        r2 = r * r
+        k = 10.0 ** (meas.snr_db[rows] / 10.0) * (r2 * r2)
+        ok = np.isfinite(k)
+        t, k, r, enu = tracks[ok], k[ok], r[ok], enu[ok]
+        same = np.all(self.ref_enu[t] == enu, axis=1) & (self.ref_n[t] > 0)
+        n = np.where(same, self.ref_n[t] + 1, 1)
+        w = np.maximum(1.0 / n, 0.125)
+        self.snr_ref[t] = np.where(same, self.snr_ref[t] + w * (k - self.snr_ref[t]), k)
+        self.ref_n[t] = n
+        self.ref_range[t] = r
+        self.ref_enu[t] = enu
+        sensor = np.minimum(np.asarray(meas.sensor, np.int64)[rows[ok]], self.pfa.size - 1)
+        self.ref_pfa[t] = self.pfa[sensor]
+
+    def look_pd(self, pos: np.ndarray) -> np.ndarray:
+        """Predicted detection probability of a look at each of the first q tracks.
+
+        Parameters
+        ----------
+        pos : ndarray of shape (q, 3)
+            The tracks' predicted positions, ENU, m.
+
+        Returns
+        -------
+        ndarray of shape (q,)
+            ``min(pd, Pd_swerling1(S'))``: ``S`` the track's mean SNR (see the class
+            docstring) at its last detection's range ``R``, ``S' = S (R / R')^4`` at the
+            predicted range ``R'`` from the same radar; ``pd`` for tracks without SNR.
+        """
+        from airdefense.sensors.detection import pd_swerling, threshold_from_pfa
+
+        q = pos.shape[0]
+        out = np.full(q, self.pd)
+        has = self.ref_n[:q] > 0
+        if has.any():
+            pfa = self.ref_pfa[:q][has]
+            r = self.ref_range[:q][has]
+            r2 = r * r
+            mean = _k.swerling1_mean_snr(self.snr_ref[:q][has] / (r2 * r2),
+                                         threshold_from_pfa(pfa))
+            d2 = np.maximum(np.sum((pos[has] - self.ref_enu[:q][has]) ** 2, axis=1), 1.0)
+            snr = mean * (r2 * r2) / (d2 * d2)
+            out[has] = np.minimum(pd_swerling(snr, pfa, 1), self.pd)
+        return out
 
     def record(self, hit: np.ndarray, truth_id: np.ndarray | None = None,
                time_s: float = np.nan, llr: np.ndarray | None = None,
-               scanned: np.ndarray | None = None) -> np.ndarray:
+               scanned: np.ndarray | None = None, pd: np.ndarray | None = None) -> np.ndarray:
         """Record one scan for the first ``len(hit)`` tracks; returns the newly confirmed mask.
 
         Parameters
@@ -376,11 +517,15 @@ class TrackManager:
         scanned : ndarray of shape (q,), bool, optional
             Tracks this scan looked at (default: all). Only those record it: the others keep
             their history, scan count, misses, quality, truth id and score.
+        pd : ndarray of shape (q,), optional
+            Predicted detection probability of each track's look (:meth:`look_pd`), in (0, 1):
+            with ``delete_llr`` the deletion score moves by ``ln(1 - pd)`` on a miss and by
+            ``llr - ln(self.pd) + ln(pd)`` on a hit (default: ``self.pd`` for every track).
 
         Raises
         ------
         ValueError
-            If ``scanned`` does not have the shape of ``hit``.
+            If ``scanned`` or ``pd`` does not have the shape of ``hit``.
         """
         hit = np.asarray(hit, bool)
         if scanned is None:
@@ -390,6 +535,14 @@ class TrackManager:
             if sc.shape != hit.shape:
                 raise ValueError(f"scanned must have the shape of hit {hit.shape}, got "
                                  f"{sc.shape}")
+        if self.delete_llr is None:
+            pdl = np.zeros(0)
+        elif pd is None:
+            pdl = np.full(hit.shape[0], self.pd)
+        else:
+            pdl = np.asarray(pd, float)
+            if pdl.shape != hit.shape:
+                raise ValueError(f"pd must have the shape of hit {hit.shape}, got {pdl.shape}")
         if hit.any():
             self.last_hit_s[:hit.shape[0]][hit] = float(time_s)
         return _k.record_scan(
@@ -398,7 +551,7 @@ class TrackManager:
             np.zeros(0, np.int64) if truth_id is None else np.asarray(truth_id, np.int64),
             np.zeros(len(hit)) if llr is None else np.asarray(llr, float), self.N, self.M,
             self.alpha, np.nan if self.confirm_llr is None else float(self.confirm_llr),
-            float(time_s), sc)
+            float(time_s), sc, self.drop, pdl, float(np.log(self.pd)))
 
     def doomed(self, P: np.ndarray, ndim: int, time_s: float = np.nan) -> np.ndarray:
         """Tracks to delete now, shape (m,), given their covariances (m, d, d) at ``time_s``.
@@ -409,10 +562,12 @@ class TrackManager:
         return _k.doomed_tracks(self.history, self.scans, self.misses, self.confirmed, P,
                                 int(ndim), self.N, self.M, self.delete_misses,
                                 self.max_pos_sigma, self.last_hit_s, float(time_s),
-                                self.max_coast_s)
+                                self.max_coast_s, self.drop,
+                                np.nan if self.delete_llr is None else self.delete_llr)
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the tracks where ``mask`` is true."""
         for f in ("track_id", "history", "scans", "misses", "confirmed", "quality", "truth_id",
-                  "confirm_time", "score", "last_hit_s"):
+                  "confirm_time", "score", "last_hit_s", "drop", "snr_ref", "ref_n",
+                  "ref_range", "ref_enu", "ref_pfa"):
             setattr(self, f, getattr(self, f)[mask])

@@ -169,10 +169,13 @@ class MultiTargetTracker:
         prev = self.time_s
         self._predict_to(time_s)  # one prediction (one IMM cycle) per step
         m0 = len(self.state)
-        mask = pos = None
-        if looks is not None:
+        mask = pos = pdl = None
+        scored = self.manager.delete_llr is not None
+        if looks is not None or (scored and m0):
             pos = self._positions()  # where the tracks are predicted, before the update
-        elif not isinstance(scanned, bool | np.bool_):
+        if scored:  # the predicted Pd of each track's look (evidence-based deletion)
+            pdl = self.manager.look_pd(pos) if m0 else np.zeros(0)
+        if looks is None and not isinstance(scanned, bool | np.bool_):
             mask = np.asarray(scanned, bool)
             if mask.shape != (m0,):
                 raise ValueError(f"scanned must hold one entry per track ({m0},), got shape "
@@ -181,6 +184,7 @@ class MultiTargetTracker:
         truth = np.empty(m0, np.int64)
         truth.fill(-1)
         llr = np.zeros(m0)
+        src = np.full(m0, -1)  # each track's (last) detection this step, row of meas
         if len(meas):
             t_meas = np.minimum(meas.time_s, time_s)
             if prev is not None:
@@ -189,18 +193,22 @@ class MultiTargetTracker:
                 meas = copy.copy(meas)  # the caller's measurements stay as they were
             meas.offset_s = t_meas - time_s
             if self.onepass and hasattr(self.associator, "associate_sensors"):
-                self._one_pass(meas, time_s, hit, truth, llr)
+                self._one_pass(meas, time_s, hit, truth, llr, src)
             else:
-                self._per_radar(meas, time_s, m0, hit, truth, llr, np.zeros(m0, bool))
+                meas = self._per_radar(meas, time_s, m0, hit, truth, llr, np.zeros(m0, bool),
+                                       src)
         if looks is not None:
             mask = self._looked_at(looks, pos)
         if mask is not None or scanned:
             new = self.manager.record(hit, truth, time_s, llr,
-                                      None if mask is None else mask | hit)
+                                      None if mask is None else mask | hit, pdl)
             self.scan += 1
             for k in (np.flatnonzero(new) if new.any() else ()):
                 self.new_tracks.append((int(self.manager.track_id[k]),
                                         int(self.manager.truth_id[k]), float(time_s)))
+        if scored and hit.any():
+            got = np.flatnonzero(src >= 0)
+            self.manager.detected(got, meas, src[got])
         x, P = self.state.moments()
         X, PP, finite = _k.picture(x, P, self._out)
         keep = ~self.manager.doomed(P, self.ndim, time_s) & finite
@@ -244,7 +252,7 @@ class MultiTargetTracker:
             self.initiator.not_looked_at(got[m0:])
         return got[:m0]
 
-    def _one_pass(self, meas: Measurements, time_s: float, hit, truth, llr) -> None:
+    def _one_pass(self, meas: Measurements, time_s: float, hit, truth, llr, src) -> None:
         # Every radar's rows in one gate, one assignment (rows: track x radar), one births call.
         sensors, rad = _k.unique_inverse(np.asarray(meas.sensor, np.int64))
         inn = self.gate(self.filter, self.state, meas)
@@ -253,6 +261,7 @@ class MultiTargetTracker:
         hit |= h
         llr[:] = ll
         truth[:] = np.where(h, meas.truth_id[np.maximum(mot, 0)], truth)
+        src[:] = np.where(h, mot, -1)
         fresh = np.flatnonzero(~used)
         if fresh.size:
             born = meas if fresh.size == len(meas) else meas.take(fresh)
@@ -289,9 +298,10 @@ class MultiTargetTracker:
             self.new_tracks = [t for t in self.new_tracks if t[0] not in gone]
 
     def _per_radar(self, meas: Measurements, time_s: float, m0: int, hit, truth, llr,
-                   seen) -> None:
+                   seen, src) -> Measurements:
         # One pass per radar, in the order of their mean times: a radar's rows gate against
-        # the tracks already updated (or started) by the radars before it.
+        # the tracks already updated (or started) by the radars before it. Returns the rows
+        # in the order ``src`` (a track's last radar's row) refers to.
         order = np.argsort(meas.sensor, kind="stable")  # each radar's rows are then a slice
         t_meas = meas.offset_s[order] + time_s
         meas = meas.take(order)
@@ -309,6 +319,7 @@ class MultiTargetTracker:
             hit[:q] |= h[:q]
             tid = np.where(mot >= 0, g.truth_id[np.maximum(mot, 0)], -1)
             truth[:q] = np.where(h[:q], tid[:q], truth[:q])
+            src[:q] = np.where(h[:q] & (mot[:q] >= 0), start[i] + mot[:q], src[:q])
             if len(h) > m0:  # tracks born earlier in this step
                 self.manager.truth_id[m0:len(h)] = np.where(
                     h[m0:], tid[m0:], self.manager.truth_id[m0:len(h)])
@@ -316,6 +327,7 @@ class MultiTargetTracker:
             fresh = np.flatnonzero(~used)
             if fresh.size:
                 self._births(g.take(fresh), time_s)
+        return meas
 
     def _births(self, born: Measurements, time_s: float) -> np.ndarray:
         if hasattr(self.initiator, "births"):
@@ -325,7 +337,8 @@ class MultiTargetTracker:
             ago = score = None
         if len(rows):
             self.state = self.state.concat(st)
-            ids = self.manager.add(len(rows), born.truth_id[rows], ago, score, time_s)
+            ids = self.manager.add(len(rows), born.truth_id[rows], ago, score, time_s,
+                                   born, rows)
             mg = self.manager
             for k in np.flatnonzero(mg.confirmed[-len(rows):]):  # born confirmed
                 self.new_tracks.append((int(ids[k]), int(mg.truth_id[len(mg) - len(rows) + k]),
@@ -378,6 +391,18 @@ class TrackerConfig:
     confirm : str, default "3/3"
         M-of-N confirmation.
     delete_misses : int, default 3
+        A confirmed track is deleted after this many missed looks in a row (unless
+        ``delete_llr`` is set).
+    delete_llr : float, default inf
+        Evidence-based deletion: a confirmed track is deleted once its track score has fallen
+        this many nats below its peak, each missed look costing ``-ln(1 - p)`` with ``p`` the
+        look's detection probability predicted from the track's SNR (see
+        :class:`~airdefense.tracking.management.TrackManager`); > 0, ``inf`` turns it off
+        (``delete_misses`` then applies). ``delete_misses * -ln(1 - pd)`` is the old rule for
+        a target seen at ``pd``: 6.9 for 3 misses at 0.9.
+    pfa : float, default 1e-6
+        False-alarm probability of the radars, in (0, 1), for the predicted Pd of
+        ``delete_llr`` (``make_tracker`` takes each radar's from the scenario instead).
     gate_prob : float, default 0.999
     speed_sigma_mps : float, default 30
         Prior velocity standard deviation of new tracks, m/s.
@@ -419,6 +444,8 @@ class TrackerConfig:
     clutter_density: float = 2.5e-6
     confirm: str = "3/3"
     delete_misses: int = 3
+    delete_llr: float = float("inf")
+    pfa: float = 1e-6
     gate_prob: float = 0.999
     speed_sigma_mps: float = 30.0
     max_pos_sigma_m: float = float("inf")
@@ -441,6 +468,8 @@ class TrackerConfig:
         "pd": ("in (0, 1)", lambda v: 0 < v < 1),
         "clutter_density": ("> 0 per m^2 (m^3 in 3-D) per scan", lambda v: v > 0),
         "delete_misses": (">= 1 scans", lambda v: v >= 1),
+        "delete_llr": ("> 0 nats (inf: off)", lambda v: v > 0),
+        "pfa": ("in (0, 1)", lambda v: 0 < v < 1),
         "gate_prob": ("in (0, 1)", lambda v: 0 < v < 1),
         "speed_sigma_mps": ("> 0 m/s", lambda v: v > 0),
         "max_pos_sigma_m": ("> 0 m", lambda v: v > 0),
@@ -499,13 +528,15 @@ class TrackerConfig:
         return M, N
 
 
-def build_tracker(cfg: TrackerConfig, ndim: int = 3) -> MultiTargetTracker:
+def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None) -> MultiTargetTracker:
     """The standard tracker for a configuration.
 
     Parameters
     ----------
     cfg : TrackerConfig
     ndim : {2, 3}, default 3
+    pfa : array_like of shape (s,), optional
+        False-alarm probability of each radar (by sensor index); default ``cfg.pfa`` for all.
     """
     cfg.validate()
     fcls = UnscentedKalmanFilter if cfg.filter == "ukf" else ExtendedKalmanFilter
@@ -538,7 +569,11 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3) -> MultiTargetTracker:
                                            cfg.max_pos_sigma_m,
                                            confirm_llr=(None if cfg.confirm_llr == -np.inf
                                                         else cfg.confirm_llr),
-                                           max_coast_s=cfg.max_coast_s))
+                                           max_coast_s=cfg.max_coast_s,
+                                           delete_llr=(None if cfg.delete_llr == np.inf
+                                                       else cfg.delete_llr),
+                                           pd=cfg.pd,
+                                           pfa=cfg.pfa if pfa is None else pfa))
 
 
 def maneuver_q(max_g: float, interval_s: float) -> float:
@@ -591,8 +626,12 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
     Defaults suit air-defence targets: IMM of constant velocity, coordinated turn and ballistic,
     q = 5 m^2/s^3, plus a constant-velocity manoeuvre mode with ``q = (max_g g0)^2 step_s``
     (:func:`maneuver_q`; the largest ``max_g`` of the scenario's threat classes, without a
-    scenario the built-in catalog's threats over 1 s), Pd 0.9, 1e-12 false alarms per m^3, 2-of-3 confirmation, deletion after 3
-    missed looks, a 5 km position sigma or 20 s without a hit (a track no radar looks at, under
+    scenario the built-in catalog's threats over 1 s), Pd 0.9, 1e-12 false alarms per m^3,
+    2-of-3 confirmation, evidence-based deletion when the track score falls 6.9 nats below its
+    peak (``delete_llr``: each missed look costs ``-ln(1 - p)``, ``p`` the look's Pd predicted
+    from the track's SNR with each radar's Pfa from the scenario, at most 0.9: three missed
+    looks at a well-seen target, many more at a faint one), a 5 km position sigma or 20 s
+    without a hit (a track no radar looks at, under
     the horizon or out of every sector, coasts at most that long), prior speed sigma 300 m/s,
     two-point initiation
     (velocity gate 3 km/s, candidates kept 4 s): a false alarm starts no track unless a later
@@ -613,6 +652,7 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
         If a setting breaks its rule.
     """
     base = dict(q=5.0, pd=0.9, clutter_density=1e-12, confirm="2/3", delete_misses=3,
+                delete_llr=6.9,
                 speed_sigma_mps=300.0, max_pos_sigma_m=5000.0, max_coast_s=20.0, motion="imm",
                 initiation="two_point", max_speed_mps=3000.0, candidate_age_s=4.0,
                 maneuver_q=maneuver_q(*_threat_max_g(sc)))
@@ -623,8 +663,10 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
         scenario = section.overrides() if section is not None else {}
         cfg = TrackerConfig.from_dict({**base, **scenario, **(config or {})},
                                       source="scenario tracker")
+    units = getattr(sc, "sensors", None)
+    pfa = [float(u.preset.pfa) for u in units] if units else None
     try:
-        return build_tracker(cfg, ndim=3)
+        return build_tracker(cfg, ndim=3, pfa=pfa)
     except ValueError as exc:
         if isinstance(exc, AirDefenseError):
             raise
