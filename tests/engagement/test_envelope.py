@@ -239,10 +239,13 @@ def test_launch_windows_match_a_fine_grid_of_the_envelope_margin(px, py, pz, vx,
     assert not (found & ~np.isfinite(ref_lo)).any()
     wide = np.isfinite(ref_lo) & (ref_hi - ref_lo > horizon / 31 * 2)
     assert found[wide].all()
-    # Edges to the bisection tolerance (0.1 s of intercept time, which is <= 0.1 s of launch
-    # delay as the time of flight grows with the intercept time here) plus the grid step.
-    np.testing.assert_allclose(lo[0, found], ref_lo[found], atol=0.15)
-    np.testing.assert_allclose(hi[0, found], ref_hi[found], atol=0.15)
+    # Edges to the bisection tolerance, 0.1 s of intercept time u, plus the grid step. The
+    # launch delay u - tof(u) moves by (1 - dtof/du) times u, and for a target closing on the
+    # launcher -dtof/du is up to its speed over the interceptor's (a ballistic missile falling
+    # on the PAC-3 at 1,200 m/s: an edge 0.15 s off, hypothesis found).
+    tol = 0.1 * (1.0 + np.linalg.norm(x[3:]) / L.speed.min()) + 0.05
+    np.testing.assert_allclose(lo[0, found], ref_lo[found], atol=tol)
+    np.testing.assert_allclose(hi[0, found], ref_hi[found], atol=tol)
 
 
 def test_heights_must_carry_their_sphere():
