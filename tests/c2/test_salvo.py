@@ -70,8 +70,10 @@ def test_greedy_ripples_the_salvo_across_the_batterys_launchers():
       "max_rounds_per_threat": 2},
      r"salvo_size \(\{'default': 1, 'ballistic': 3\}\) must not exceed max_rounds_per_threat "
      r"\(2\)"),
-    ({"mode": "shoot_shoot_look", "salvo_size": {"default": 1, "tank": 2}}, r"tank"),
-    ({"mode": "shoot_shoot_look", "salvo_size": {"default": 0}}, r"greater than or equal to 1"),
+    ({"mode": "shoot_shoot_look", "salvo_size": {"default": 1, "tank": 2}},
+     r"unknown threat class 'tank'"),
+    ({"mode": "shoot_shoot_look", "salvo_size": {"default": 0}},
+     r"salvo_size.default must be a whole number of rounds from 1 to 8, got 0"),
 ])
 def test_salvo_by_class_rules(doctrine, pattern):
     with pytest.raises(ValidationError, match=pattern):
@@ -86,3 +88,29 @@ def test_salvo_by_class_order():
     assert dict(zip(KINDS, d.salvo_by_class(), strict=True)) == {
         "drone": 1, "cruise": 1, "ballistic": 2, "aircraft": 2, "helicopter": 1}
     assert Doctrine(mode="shoot_shoot_look", salvo_size=2).salvo_by_class() == [2] * 5
+
+
+@pytest.mark.parametrize(("value", "pattern"), [
+    ("batteries.patriot.doctrine.salvo_size.ballistic=0",
+     r"batteries\.patriot\.doctrine\.salvo_size: salvo_size\.ballistic must be a whole number "
+     r"of rounds from 1 to 8, got 0 \[line \d+\]"),
+    ("batteries.patriot.doctrine.salvo_size.bogus=2",
+     r"salvo_size: unknown threat class 'bogus'; give one of default, drone, cruise"),
+    ("batteries.patriot.doctrine.salvo_size=9",
+     r"salvo_size: salvo_size must be a whole number of rounds from 1 to 8, got 9 \[line"),
+    ("batteries.patriot.doctrine.salvo_size.ballistic=1.5",
+     r"salvo_size\.ballistic must be a whole number of rounds from 1 to 8, got 1\.5"),
+])
+def test_bad_class_salvo_from_the_cli_is_one_line(value, pattern):
+    """A bad per-class salvo names the class, the value and the rule (exit 1, one line)."""
+    import re
+
+    from click.testing import CliRunner
+
+    from airdefense.cli import main
+    from tests.conftest import EXAMPLES
+
+    res = CliRunner().invoke(main, ["run", str(EXAMPLES / "03_battery_strike.yaml"),
+                                    "--set", value])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert re.search(pattern, res.output), res.output

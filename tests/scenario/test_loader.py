@@ -354,7 +354,7 @@ _JETS = {"preset": "fighter", "count": 2, "launch": {"bearing_deg": 90, "range_m
      r"than the last leg, \d+ m from the last waypoint"),
     ({**_JETS, "overrides": {"release_range_m": 80000}},
      r"raid\.jets\.overrides\.release_range_m: release_range_m \(80000 m\) is beyond the "
-     r"weapon 'glide_bomb''s max_range_m \(70000 m\)"),
+     r"max_range_m \(70000 m\) of weapon 'glide_bomb'"),
     ({**_JETS, "preset": "shahed136", "launch": {"bearing_deg": 90, "range_m": 40000},
       "overrides": {"weapon": "kh101"}},
      r"raid\.jets\.overrides: weapon \('kh101'\) applies to aircraft and helicopter presets "

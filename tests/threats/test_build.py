@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from airdefense.cli import main
+from airdefense.errors import ScenarioError
 from airdefense.scenario.loader import load_scenario
 from airdefense.threats import build_threats
 
@@ -121,3 +123,75 @@ def test_weapon_cost_on_an_expendable_preset_is_refused():
         ThreatPreset(kind="cruise", source="test", unit_cost=1.0, speed_mps=200.0,
                      cruise_altitude_m=50.0, max_range_m=1e6, rcs_m2=0.1, warhead_kg=400.0,
                      lethal_radius_m=50.0, weapon_cost=1000.0)
+
+
+def _strike(**extra):
+    """A fighter group releasing glide bombs at the plant of the small scenario."""
+    from tests.conftest import SMALL_SCENARIO
+
+    d = copy.deepcopy(SMALL_SCENARIO)
+    d["raid"] = {"jets": {"preset": "fighter", "count": 2, "launch_jitter_s": 10,
+                          "launch": {"bearing_deg": 90, "range_m": 150000},
+                          "target": {"asset": "plant"}}}
+    d.update(extra)
+    return d
+
+
+@pytest.mark.parametrize("model", ["physical", "straight"])
+def test_glide_bombs_glide_down_one_slope(model):
+    """A released glide bomb flies a short level run, then one straight slope from its
+    release height to its aim point: height falls at a constant rate, at the angle
+    atan(drop / (0.9 release range)), and the speed stays the preset's."""
+    sc = load_scenario(_strike())
+    ts = build_threats(sc, np.random.default_rng(1), model=model)
+    bombs = np.flatnonzero(ts.parent >= 0)
+    assert bombs.size == 4
+    wp = sc.groups[0].weapon_preset
+    for k in bombs:
+        t0, t1 = ts.launch_time_s[k], ts.end_time_s[k]
+        ts_ = np.linspace(t0, t1, 401)[1:-1]
+        x = np.stack([ts.states(float(t))[k] for t in ts_])
+        h = sc.frame.height_m(x[:, :3])
+        drop = h[0] - sc.frame.height_m(ts.impact_enu[k][None])[0]
+        want = np.degrees(np.arctan2(drop, 0.9 * sc.groups[0].preset.release_range_m))
+        glide = (ts_ > t0 + 0.15 * (t1 - t0)) & (ts_ < t0 + 0.9 * (t1 - t0))
+        sink = -x[glide, 5]
+        ground = np.hypot(x[glide, 3], x[glide, 4])
+        np.testing.assert_allclose(np.degrees(np.arctan2(sink, ground)), want, atol=0.6)
+        assert np.all(np.diff(h[glide]) < 0)  # no level flight in the glide
+        np.testing.assert_allclose(np.linalg.norm(x[glide, 3:], axis=1), wp.speed_mps, rtol=0.02)
+
+
+def test_a_munition_flight_error_names_the_platform_preset_and_the_weapon(tmp_path):
+    """A wind too strong for the released munitions (not for the fighters) names the wind
+    field and the munitions of the raid group, not the group's own flight."""
+    cat = tmp_path / "slow.yaml"
+    cat.write_text("threats:\n  slow_glider:\n    kind: cruise\n    source: test figures\n"
+                   "    unit_cost: 1000\n    speed_mps: 60\n    cruise_altitude_m: 300\n"
+                   "    max_range_m: 70000\n    rcs_m2: 0.1\n    warhead_kg: 100\n"
+                   "    lethal_radius_m: 30\n    glide: true\n    terrain_following: false\n")
+    d = _strike(wind={"speed_mps": 60, "from_deg": 90}, catalog=[str(cat)])
+    d["raid"]["jets"]["overrides"] = {"weapon": "slow_glider"}
+    sc = load_scenario(d)
+    with pytest.raises(ScenarioError, match=r"wind\.speed_mps: wind of 60\.0 m/s must be below "
+                       r"90% of the airspeed \(60\.0 m/s\) of the slow_glider munitions "
+                       r"released by raid group 'jets'"):
+        build_threats(sc, np.random.default_rng(1))
+
+
+@pytest.mark.parametrize(("group", "pattern"), [
+    ({"preset": "glide_bomb", "count": 1, "launch": {"bearing_deg": 90, "range_m": 30000},
+      "target": {"asset": "plant"}},
+     r"raid\.b\.preset: 'glide_bomb' glides \(glide: true\): it flies only as a weapon released"),
+    ({"preset": "fighter", "count": 1, "launch": {"bearing_deg": 90, "range_m": 150000},
+      "target": {"asset": "plant"}, "overrides": {"glide": True}},
+     r"raid\.b\.overrides: glide applies to drone and cruise presets \(a released weapon\), "
+     r"not to a aircraft preset"),
+])
+def test_glide_rules(group, pattern):
+    from tests.conftest import SMALL_SCENARIO
+
+    d = copy.deepcopy(SMALL_SCENARIO)
+    d["raid"] = {"b": group}
+    with pytest.raises(ScenarioError, match=pattern):
+        load_scenario(d)

@@ -409,9 +409,11 @@ class Engagement:
             if hit:
                 kill(k, te)
             self.icpt_outcome[int(i)] = "hit" if hit else "miss"
+            # A target already gone (killed, impacted, or its flight ended) has no miss
+            # distance: the round flew to where it was last (NaN, not a phantom 0 m).
             self.events.add(te, "intercept_hit" if hit else "intercept_miss", interceptor=i,
                             threat=k, track=ic.track[i], battery=ic.battery[i],
-                            launcher=ic.launcher[i], pos=pos, value=ms)
+                            launcher=ic.launcher[i], pos=pos, value=ms if live else np.nan)
             delay = self.launchers.assess_delay[ic.launcher[i]]
             self.assessments.append((te + delay, int(i), int(ic.track[i]), hit))
             self._next_assessment_s = min(self._next_assessment_s, float(te + delay))

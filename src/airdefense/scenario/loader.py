@@ -219,8 +219,8 @@ def _weapon_preset(cat, tp: ThreatPreset, g, gpath: str, lenu, route, tenu, radi
             f"the target", source)
     if tp.release_range_m > wp.max_range_m:
         raise ScenarioError(
-            rpath, f"release_range_m ({tp.release_range_m:.0f} m) is beyond the weapon "
-            f"{tp.weapon!r}'s max_range_m ({wp.max_range_m:.0f} m)", source)
+            rpath, f"release_range_m ({tp.release_range_m:.0f} m) is beyond the max_range_m "
+            f"({wp.max_range_m:.0f} m) of weapon {tp.weapon!r}", source)
     return wp
 
 
@@ -382,6 +382,11 @@ class _Resolver:
                 tidx = -1
                 tenu = self.point(g.target.point)
             _check_flight_fields(g, tp.kind, gpath, src)
+            if tp.glide:
+                raise ScenarioError(
+                    f"{gpath}.preset", f"{g.preset!r} glides (glide: true): it flies only as a "
+                    f"weapon released by an aircraft or helicopter preset (weapon: "
+                    f"{g.preset}), not as a raid group launched from the ground", src)
             lenu = self.point(g.launch)
             route = np.array([self.point(w, default_alt_m=tp.cruise_altitude_m) for w in g.route],
                              float).reshape(-1, 3)

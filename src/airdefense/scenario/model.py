@@ -7,7 +7,7 @@ once, at load.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -125,11 +125,9 @@ class Doctrine(StrictModel):
     """Firing doctrine of a battery."""
 
     mode: Literal["shoot_look_shoot", "shoot_shoot_look"] = "shoot_look_shoot"
-    salvo_size: (Annotated[int, Field(ge=1, le=8)]
-                 | dict[Literal["default", "drone", "cruise", "ballistic", "aircraft",
-                                "helicopter"], Annotated[int, Field(ge=1, le=8)]]) = Field(
-        default=1, description="rounds of a shoot-shoot-look salvo: one number, or one per "
-        "threat class with a 'default' for the classes not named (e.g. {default: 1, "
+    salvo_size: int | dict[str, int] = Field(
+        default=1, description="rounds of a shoot-shoot-look salvo (1 to 8): one number, or "
+        "one per threat class with a 'default' for the classes not named (e.g. {default: 1, "
         "ballistic: 2})")
     max_rounds_per_threat: int = Field(default=2, ge=1, le=16)
     engage: list[Literal["drone", "cruise", "ballistic", "aircraft", "helicopter"]] = Field(
@@ -139,6 +137,29 @@ class Doctrine(StrictModel):
     zones: list[Zone] = Field(default_factory=list)
     reserve_ballistic_rounds: int = Field(default=0, ge=0)
     layer: Literal["outer", "middle", "inner"] | None = None
+
+    @field_validator("salvo_size", mode="before")
+    @classmethod
+    def _salvo_values(cls, v):
+        # Checked here, key by key, so that an error names the class, the value and the rule
+        # (pydantic's own union errors name its internal branches instead).
+        keys = ("default", "drone", "cruise", "ballistic", "aircraft", "helicopter")
+
+        def rounds(n, where, got=True):
+            if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 8:
+                # (the error's own value is added to a scalar's message by the loader)
+                raise ValueError(f"{where} must be a whole number of rounds from 1 to 8"
+                                 + (f", got {n!r}" if got else ""))
+            return n
+
+        if isinstance(v, dict):
+            for k, n in v.items():
+                if k not in keys:
+                    raise ValueError(f"salvo_size: unknown threat class {k!r}; give one of "
+                                     f"{', '.join(keys)}")
+                rounds(n, f"salvo_size.{k}")
+            return dict(v)
+        return rounds(v, "salvo_size", got=False)
 
     def salvo_by_class(self) -> list[int]:
         """Salvo size for each threat class, in the order of ``c2.evaluation.KINDS``."""

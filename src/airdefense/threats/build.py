@@ -93,6 +93,21 @@ def _release_points(aim: np.ndarray, route: np.ndarray, launch: np.ndarray, rang
     return point_above_sphere(xy[:, 0], xy[:, 1], a[:, 2], radius)
 
 
+def _glide_preset(wp, release: np.ndarray, aim: np.ndarray, range_m: float, radius: float):
+    """``wp`` itself, or for a ``glide`` preset a copy that flies the group's glide: cruise at
+    the mean release height over the aim, dive at the slope that reaches the aim from 90% of
+    the release range (a short level run after the release, the kit's wings deploying), no
+    terrain following."""
+    if not wp.glide:
+        return wp
+    drop = float(np.mean(sphere_coords(release, radius)[:, 2] - sphere_coords(aim, radius)[:, 2]))
+    drop = max(drop, 1.0)
+    slope = float(np.degrees(np.arctan2(drop, 0.9 * max(range_m, 1.0))))
+    return wp.model_copy(update={"cruise_altitude_m": drop, "dive_angle_deg": min(slope, 89.0),
+                                 "terminal_dive": True, "terrain_following": False,
+                                 "popup_height_m": None})
+
+
 def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind_field,
                radius: float, terrain, frame_alt: float, rng: np.random.Generator):
     """The munitions a group's platforms release: ``weapon_count`` each, launched at the
@@ -103,6 +118,7 @@ def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind
     k = p.weapon_count
     n = parent_rows.size
     ends = traj.states_many(traj.t1)[np.arange(n), np.arange(n), :3]
+    wp = _glide_preset(wp, ends, aim, p.release_range_m, radius)
     launch = np.repeat(ends, k, axis=0)
     launch_t = np.repeat(traj.t1, k)
     target = np.repeat(aim, k, axis=0)
@@ -115,7 +131,8 @@ def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind
         name=g.name, preset_name=p.weapon, preset=wp, launch=launch, aim=target,
         route=np.zeros((m, 0, 3)), nominal_route=np.zeros((0, 3)), nominal_aim=g.target_enu,
         launch_t=launch_t, leg_speed_mps=None, loiter_s=0.0, wind_enu_mps=wind,
-        wind_field=wind_field,
+        wind_field=wind_field, field=f"raid.{g.name}.preset",
+        label=f"the {p.weapon} munitions released by raid group {g.name!r}",
     )
     wtraj = fly_route_group(rg, _PROFILES[wp.kind](wp), radius, terrain, frame_alt)
     impact = target if wp.impacts else np.full((m, 3), np.nan)
@@ -307,7 +324,7 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
         cols["parent"].append(np.full(n, -1, np.int64))
         offset += n
     for g, gi, rows, end_t, end_pos, target in carriers:  # munitions, as in the physical model
-        wp = g.weapon_preset
+        wp = _glide_preset(g.weapon_preset, end_pos, target, g.preset.release_range_m, radius)
         k = g.preset.weapon_count
         m = rows.size * k
         aim = np.repeat(target, k, axis=0)

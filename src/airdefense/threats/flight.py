@@ -82,6 +82,10 @@ class RouteGroup:
         Steady wind (east, north), m/s.
     wind_field : str, default "raid.<name>.overrides.wind_speed_mps"
         The scenario field the wind comes from (named by a wind error).
+    field, label : str, optional
+        For munitions released by a group: the scenario field every flight error names (its
+        platform's preset, which names the weapon) and how messages call the flights (default:
+        the fields of ``raid.<name>`` and "raid group '<name>'", threat by index).
     """
 
     name: str
@@ -97,6 +101,8 @@ class RouteGroup:
     loiter_s: float
     wind_enu_mps: np.ndarray
     wind_field: str | None = None
+    field: str | None = None
+    label: str | None = None
 
 
 def _ground_speed(u: np.ndarray, va: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -158,9 +164,9 @@ def fly_route_group(
     w = np.asarray(g.wind_enu_mps, float)
     wmag = float(np.hypot(*w))
     if wmag >= 0.9 * va.min():
-        raise ScenarioError(g.wind_field or f"{path}.overrides.wind_speed_mps",
+        raise ScenarioError(g.wind_field or g.field or f"{path}.overrides.wind_speed_mps",
                             f"wind of {wmag:.1f} m/s must be below 90% of the airspeed "
-                            f"({va.min():.1f} m/s) of raid group {g.name!r}")
+                            f"({va.min():.1f} m/s) of {g.label or f'raid group {g.name!r}'}")
     if g.loiter_s > 0 and r == 0:
         raise ScenarioError(f"{path}.route", f"loiter_s = {g.loiter_s:g} s needs at least one "
                             "route waypoint to orbit; the route is empty")
@@ -300,11 +306,13 @@ def _check_clearance(g, geo, height, xs, terrain, frame_alt_m, radius_m, r) -> N
         i, k = np.argwhere(below)[0]
         wp = xs[i, 2:2 + r]
         j = int(np.searchsorted(wp, sq[i, k]))
-        field = (f"raid.{g.name}.route[{min(j, r - 1)}].alt_m" if r and g.preset.kind != "cruise"
-                 else f"raid.{g.name}.overrides.cruise_altitude_m")
+        field = g.field or (f"raid.{g.name}.route[{min(j, r - 1)}].alt_m"
+                            if r and g.preset.kind != "cruise"
+                            else f"raid.{g.name}.overrides.cruise_altitude_m")
+        who = f"{g.label}, flight {i}" if g.label else f"threat {i}"
         raise ScenarioError(
             field,
             f"cruise height {h[i, k]:.0f} m is below the terrain ({elev[i, k]:.0f} m) "
-            f"{sq[i, k] / 1000:.1f} km along the route of threat {i}; the {g.preset.kind} does "
+            f"{sq[i, k] / 1000:.1f} km along the route of {who}; the {g.preset.kind} does "
             "not follow the terrain, so its heights must clear it",
         )

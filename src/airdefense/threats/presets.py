@@ -85,6 +85,10 @@ class ThreatPreset(StrictModel):
         "releases (a drone or cruise preset, flown from the release point to the aim point); "
         "none: the release is over the aim point and the platform's impact stands for it")
     weapon_count: int = Field(default=1, ge=1, description="munitions released per platform")
+    glide: bool = Field(
+        default=False, description="an unpowered munition: released, it glides down one slope "
+        "to its aim point (its cruise height and dive angle come from the release geometry, "
+        "not from cruise_altitude_m and dive_angle_deg); flies only as a released weapon")
     release_range_m: float = Field(
         default=0.0, ge=0, description="ground distance short of the aim point, along the last "
         "leg, where the platform releases its weapon")
@@ -100,6 +104,9 @@ class ThreatPreset(StrictModel):
             raise ValueError(
                 f"weapon_cost ({self.weapon_cost} US dollars) applies to a reusable platform "
                 f"only; a {self.kind} preset with reusable: false is spent whole (unit_cost)")
+        if self.glide and self.kind not in ("drone", "cruise"):
+            raise ValueError(f"glide applies to drone and cruise presets (a released weapon), "
+                             f"not to a {self.kind} preset")
         if self.weapon is not None:
             if self.kind not in ("aircraft", "helicopter"):
                 raise ValueError(f"weapon ({self.weapon!r}) applies to aircraft and helicopter "

@@ -65,10 +65,11 @@ def straight_knots(
     else:
         h = cruise_height_m
         first = ar[:, 0, :2] if ar.shape[1] else a1[:, :2]
-        climb_d = max(h - 0.0, 0.0) / np.tan(np.radians(_CLIMB_DEG))
+        # Climb (or descend, from an air launch or a release) to the cruise height.
+        climb_d = np.abs(h - a0[:, 2]) / np.tan(np.radians(_CLIMB_DEG))
         d0 = first - a0[:, :2]
         u0 = d0 / np.maximum(np.linalg.norm(d0, axis=1, keepdims=True), 1e-9)
-        top = np.concatenate([a0[:, :2] + u0 * climb_d, np.full((n, 1), h)], axis=1)
+        top = np.concatenate([a0[:, :2] + u0 * climb_d[:, None], np.full((n, 1), h)], axis=1)
         legs = [a0[:, None], top[:, None]]
         if ar.shape[1]:
             legs.append(np.concatenate([ar[..., :2], np.full(ar.shape[:2] + (1,), h)], axis=2))

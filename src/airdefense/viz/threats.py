@@ -69,8 +69,10 @@ def plot_threats(threats, frame, path, max_per_group: int = 12, assets=None) -> 
         ax_h = fig.add_subplot(grid[r, 1])
         colour = _COLOURS[kind]
         rows = []
+        # A group's released munitions share its group but not its kind: each panel its own.
         for gi in np.unique(threats.group[threats.kind == kind]):
-            rows.extend(np.flatnonzero(threats.group == gi)[:max_per_group])
+            rows.extend(np.flatnonzero((threats.group == gi)
+                                       & (threats.kind == kind))[:max_per_group])
         rows = np.asarray(rows, int)
         t, enu, h = sample_flights(threats, frame, rows)
         for i, row in enumerate(rows):
