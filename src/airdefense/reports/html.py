@@ -241,8 +241,8 @@ def _render(info, summ, exp, out, stats, typical, ev, sweep, vary, sweep_id) -> 
     ce = summ.cost_exchange.to_numpy(float) if "cost_exchange" in summ else np.array([])
     parts.append(_figure("cost-exchange",
                          _plots.cost_exchange_histogram(ce, stats.pooled_cost_exchange),
-                         "Attacker spend on threats over defence spend on interceptors, per "
-                         "run."))
+                         "Attacker spend (missiles and drones launched, aircraft lost, "
+                         "munitions released) over defence spend on interceptors, per run."))
     parts.append("<h2>Timeline of a typical run</h2>")
     if len(ev):
         parts.append(_figure("timeline", _plots.timeline(ev, typical),
