@@ -157,11 +157,11 @@ def test_snr_reference_follows_the_range_of_a_closing_target():
 
 
 def test_noise_like_detections_floor_the_snr():
-    """Detections at the threshold (below T + 1: noise-like) give the SNR floor, not a
-    negative SNR: the look's Pd is about Pfa."""
+    """Detections at the threshold (below T + 1: noise-like) give the SNR floor (0 dB), not
+    a negative SNR: the look's Pd is Pfa^(1/2)."""
     mg = _detected_track(-0.9, 10_000.0)
-    assert mg.look_pd(np.array([[10_000.0, 0.0, 0.0]]))[0] == pytest.approx(
-        1e-6 ** (1 / (1 + _k.SNR_FLOOR)), rel=1e-9)
+    assert _k.SNR_FLOOR == 1.0
+    assert mg.look_pd(np.array([[10_000.0, 0.0, 0.0]]))[0] == pytest.approx(1e-3, rel=1e-9)
 
 
 @pytest.mark.parametrize(("kw", "match"), [
