@@ -314,12 +314,12 @@ def _network_class():
             m = ri.size
             self._counts[K.ST_LOOKS] += int(m)
             if m:
-                d_radar, d_tau, d_pol, d_rdot, d_snr, d_truth = self._detect(
+                d_radar, d_tau, d_pol, d_rdot, d_snr, d_out, d_truth = self._detect(
                     t, ri, ci, tau, states, rcs_pairs, rng)
             else:
                 # No look: no draw (every draw of the looks has size 0).
                 d_radar = d_truth = np.zeros(0, np.intp)
-                d_tau = d_rdot = d_snr = np.zeros(0)
+                d_tau = d_rdot = d_snr = d_out = np.zeros(0)
                 d_pol = np.zeros((0, 3))
             nd = d_radar.size
             noise_d = rng.standard_normal((nd, 4)) if nd else None
@@ -334,16 +334,16 @@ def _network_class():
             if fa is None:
                 if nd == 0:
                     return Detections.empty()
-                radar, tau_o, pol, rdot, snr, truth, noise = (d_radar, d_tau, d_pol, d_rdot, d_snr,
-                                                               d_truth, noise_d)
+                radar, tau_o, pol, rdot, snr, out, truth, noise = (
+                    d_radar, d_tau, d_pol, d_rdot, d_snr, d_out, d_truth, noise_d)
             else:
                 self._counts[K.ST_FALSE_ALARMS] += fa[0].size
                 if nd == 0:
-                    radar, tau_o, pol, rdot, snr, truth, noise = fa
+                    radar, tau_o, pol, rdot, snr, out, truth, noise = fa
                 else:
-                    radar, tau_o, pol, rdot, snr, truth, noise = (
+                    radar, tau_o, pol, rdot, snr, out, truth, noise = (
                         np.concatenate([a, b]) for a, b in zip(
-                            (d_radar, d_tau, d_pol, d_rdot, d_snr, d_truth, noise_d), fa,
+                            (d_radar, d_tau, d_pol, d_rdot, d_snr, d_out, d_truth, noise_d), fa,
                             strict=True))
             order = np.argsort(tau_o, kind="stable")
             if launch_s is not None and nd and launch_s[d_truth].max() > t_prev:
@@ -352,13 +352,14 @@ def _network_class():
                 keep = (tid < 0) | (tau_o[order] >= launch_s[np.maximum(tid, 0)])
                 order = order[keep]
             return self._measure(radar[order], tau_o[order], pol[order], rdot[order], snr[order],
-                                 truth[order], noise[order])
+                                 out[order], truth[order], noise[order])
 
         def _detect(self, t, ri, ci, tau, states, rcs_pairs, rng):
             """Looks to reported detections: SNR, fluctuation, merging, detector and track tables.
 
-            Returns radar, time, ``[range, azimuth, elevation]``, range rate, SNR and truth index of
-            each reported return (before measurement noise).
+            Returns radar, time, ``[range, azimuth, elevation]``, range rate, SNR (the fluctuated
+            signal power), detector output and truth index of each reported return (before
+            measurement noise).
             """
             st = states[ci]
             vel = st[:, 3:6]
@@ -449,7 +450,7 @@ def _network_class():
                 rr = np.einsum("ij,ij->i", pos[ls] - self.enu[lrs], vel[ls]) / rae_s[0]
             else:
                 pol, rr = m_pol[sel], m_rr[sel]
-            return lrs, tau[ls], pol, rr, m_snr[sel], ci[ls]
+            return lrs, tau[ls], pol, rr, m_snr[sel], z_det[sel], ci[ls]
 
         def _merge_returns(self, c, ric, pol, snr, rr):
             """Merge covered returns ``c`` sharing a cell: power-weighted, strongest as truth."""
@@ -479,8 +480,12 @@ def _network_class():
                 self._counts[K.ST_MERGED] += int(mi.size - ng)
             return lead, m_snr, m_pol, m_rr
 
-        def _measure(self, radar, tau, pol, rdot, snr, truth, noise) -> Detections:
-            """Noisy measurements and their covariances from unit normal draws ``noise`` (k, 4)."""
+        def _measure(self, radar, tau, pol, rdot, snr, out, truth, noise) -> Detections:
+            """Noisy measurements and their covariances from unit normal draws ``noise`` (k, 4).
+
+            The sigmas scale with the signal SNR ``snr``; the reported SNR is the detector
+            output ``out`` (signal plus noise over the noise power).
+            """
             k = radar.size
             if k == 0:
                 return Detections.empty()
@@ -498,14 +503,15 @@ def _network_class():
             R = self._r_template[radar]
             R[:, ::5] = sig * sig
             return Detections(time_s=tau, sensor=radar, z=z, R=R.reshape(k, 4, 4),
-                              sensor_enu=self.enu[radar], snr_db=10.0 * np.log10(snr),
+                              sensor_enu=self.enu[radar], snr_db=10.0 * np.log10(out),
                               truth_id=truth)
 
         def _false_alarm_draws(self, t, active, swept, rate, rng):
             """Poisson false alarms over the cells swept since the last call, before noise.
 
             Returns None when there is none, else radar, time, ``[range, azimuth, elevation]``,
-            range rate, detector output, truth index (-1) and the unit normal measurement draws.
+            range rate, detector output (twice: the SNR that scales the sigmas and the reported
+            one), truth index (-1) and the unit normal measurement draws.
             """
             frac = np.where(active, np.minimum(swept, 1.0), 0.0)
             # One scalar draw per radar, in radar order: the numbers of rng.poisson(lam_array)
@@ -535,7 +541,7 @@ def _network_class():
                     radar, tau, pol = radar[keep], tau[keep], pol[keep]
                     rdot, zt = rdot[keep], zt[keep]
             noise = rng.standard_normal((radar.size, 4)) if radar.size else np.zeros((0, 4))
-            return radar, tau, pol, rdot, zt, np.full(radar.size, -1), noise
+            return radar, tau, pol, rdot, zt, zt, np.full(radar.size, -1), noise
 
 
     return ReferenceRadarNetwork

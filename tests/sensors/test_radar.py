@@ -135,15 +135,56 @@ def test_electronic_capacity_from_time_budget():
 
 
 def test_unresolved_targets_merge(rng):
-    """Two targets 2 m apart merge into one detection whose SNR is the sum of both."""
+    """Two targets 2 m apart merge into one detection whose SNR is the sum of both: its
+    detector output (steady target: ``|sqrt(S) + n|^2``, mean S + 1, variance 2 S + 1) lies
+    within 5 sigma of the sum, not of the stronger one's (a third less: 11 sigma away)."""
     net = RadarNetwork([unit("tor_m2_radar", swerling=0, pfa=1e-9)], FRAME)
     st_ = targets(np.array([10e3, 10e3 + 2.0]), np.array([0.0, 0.0]), 1000.0)
     d = run(net, st_, np.array([2.0, 1.0]), 1.0, 1.0, rng)
     t = d.truth_id >= 0
     assert t.sum() == 1 and d.truth_id[t][0] == 0
-    snr1 = net.mean_snr(np.array([0]), np.array([np.linalg.norm(st_[0, :3] - net.enu[0])]), 3.0)
-    assert d.snr_db[t][0] == pytest.approx(10 * np.log10(snr1[0]), abs=0.01)
+    s = net.mean_snr(np.array([0]), np.array([np.linalg.norm(st_[0, :3] - net.enu[0])]), 3.0)[0]
+    assert s / 3 > 10 * np.sqrt(2 * s + 1)
+    assert abs(10 ** (d.snr_db[t][0] / 10) - s - 1) < 5 * np.sqrt(2 * s + 1)
     assert net.stats["merged"] == 1
+
+
+def test_reported_snr_is_the_detector_output(rng):
+    """Steady targets of known SNR S (no fluctuation, Pd about 1): the reported SNR is the
+    square-law detector output ``|sqrt(S) + n|^2``, mean S + 1 and variance 2 S + 1 (noise
+    included, not the signal power S alone), while the sigmas still scale with the signal's
+    S (``sqrt(SNR_ref / S)``, at least the noise floor)."""
+    net = RadarNetwork([unit("tor_m2_radar", swerling=0, max_tracks=10_000, pfa=1e-9,
+                             range_resolution_m=0.01, beamwidth_deg=0.01)], FRAME)
+    n = 3000
+    brg = rng.uniform(0, 2 * np.pi, n)
+    r = rng.uniform(15e3, 25e3, n)
+    st_ = targets(r * np.sin(brg), r * np.cos(brg), 1000.0)
+    d = net.scan(1.0, st_, np.full(n, 8.0), np.ones(n, bool), rng)
+    d = d.select(d.truth_id >= 0)
+    assert len(d) > 0.999 * n
+    s = net.mean_snr(np.zeros(len(d), int),
+                     np.linalg.norm(st_[d.truth_id, :3] - net.enu[0], axis=1), 8.0)
+    assert s.min() > 2 * net.threshold[0]  # detected (almost) whatever the noise
+    e = 10 ** (d.snr_db / 10) - s
+    v = 2 * s + 1
+    assert abs(e.mean() - 1.0) < 5 * np.sqrt(v.mean() / len(d))
+    assert np.mean(e * e / v) == pytest.approx(1.0, abs=0.1)
+    ref = 10 ** (net.ref_snr_db[0] / 10)
+    want = net.sigma_ref[0, 0] * np.maximum(np.sqrt(ref / s), net.noise_floor[0])
+    assert np.allclose(np.sqrt(d.R[:, 0, 0]), want, rtol=1e-9)
+
+
+def test_false_alarms_report_threshold_plus_exponential_excess(rng):
+    """A false alarm reports its detector output: the threshold plus an exponential excess of
+    mean 1 (noise units)."""
+    net = RadarNetwork([unit("tor_m2_radar", pfa=1e-4)], FRAME)
+    d = run(net, np.zeros((0, 6)), np.zeros(0), 20.0, 1.0, rng)
+    assert len(d) > 500 and (d.truth_id < 0).all()
+    x = 10 ** (d.snr_db / 10) - net.threshold[0]
+    assert x.min() > -1e-9
+    assert x.mean() == pytest.approx(1.0, abs=5 / np.sqrt(len(d)))
+    assert np.mean(x * x) == pytest.approx(2.0, abs=10 / np.sqrt(len(d)))
 
 
 def test_empirical_pd_matches_swerling(rng):

@@ -9,6 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from airdefense.errors import InputFileError
+from airdefense.sensors._kernels import square_law_samples
 from airdefense.tracking import _kernels as _k
 from airdefense.tracking.kalman import Measurements
 from airdefense.tracking.management import TrackManager
@@ -75,33 +76,45 @@ def test_delete_llr_replaces_miss_count_and_keeps_it_at_design_pd():
 
 
 @pytest.mark.parametrize("mean", [0.0, 0.3, 3.0, 10.0, 100.0, 1e4])
-def test_swerling1_mean_snr_inverts_the_detected_mean(mean):
-    """Closed form: detections of mean SNR S read a^2 T + S on average (a = S / (1 + S))."""
-    a = mean / (1.0 + mean)
-    m = a * a * T6 + mean
-    got = _k.swerling1_mean_snr(np.array([m]), np.array([T6]))[0]
-    assert got == pytest.approx(mean, rel=1e-9, abs=1e-12)
+@pytest.mark.parametrize("pfa", [1e-4, 1e-6, 1e-9])
+def test_swerling1_snr_inverts_the_detected_mean(mean, pfa):
+    """Closed form: the detector output of a Swerling-1 look (exponential power |s|^2, mean
+    S, plus unit complex noise) is exponential of mean 1 + S; detected ones (above T) read
+    E[z | z > T] = integral_T^inf z e^(-z/(1+S)) dz / ((1+S) e^(-T/(1+S))) = T + 1 + S
+    (integrated numerically here), which the estimate takes back to S."""
+    t = -math.log(pfa)
+    s1 = 1.0 + mean
+    z = t + np.linspace(0.0, 60.0 * s1, 600_001)
+    f = np.exp(-(z - t) / s1)
+    m = np.sum((z * f)[1:] + (z * f)[:-1]) / np.sum(f[1:] + f[:-1])  # trapezoids
+    got = _k.swerling1_snr(np.array([m]), np.array([t]))[0]
+    assert got == pytest.approx(mean, rel=1e-6, abs=1e-6 * s1)
 
 
-def test_swerling1_mean_snr_against_monte_carlo(rng):
-    """Simulated Swerling-1 looks through a square-law detector: the mean SNR of the detected
-    ones gives back the mean SNR (independent reference: the detector drawn here)."""
-    for mean in (3.0, 10.0, 40.0):
+def test_swerling1_snr_against_monte_carlo(rng):
+    """Simulated Swerling-1 looks through the radar's square-law detector
+    (``sensors._kernels.square_law_samples``): the mean estimate of the detected ones gives
+    back the mean SNR, where the signal power alone (the old report) reads far off."""
+    for mean, pfa in ((3.0, 1e-6), (10.0, 1e-6), (40.0, 1e-4)):
+        t = -math.log(pfa)
         s = rng.exponential(mean, 400_000)
-        n = rng.standard_normal((2, s.size)) * math.sqrt(0.5)
-        det = (np.sqrt(s) + n[0]) ** 2 + n[1] ** 2 > T6
-        got = _k.swerling1_mean_snr(np.array([s[det].mean()]), np.array([T6]))[0]
-        assert got == pytest.approx(mean, rel=0.05)
+        z = square_law_samples(s, rng.standard_normal((2, s.size)))
+        det = z > t
+        assert det.mean() == pytest.approx(pfa ** (1 / (1 + mean)), rel=0.05)
+        est = _k.swerling1_snr(z[det], np.full(det.sum(), t))
+        sem = est.std() / math.sqrt(det.sum())
+        assert abs(est.mean() - mean) < 5 * sem
+        assert abs(_k.swerling1_snr(s[det].mean(), t) - mean) > 1.0
 
 
 def _detected_track(mean_snr, r_m, pd=0.99, pfa=1e-6):
     """A track detected once at (r_m, 0, 0) from a radar at the origin whose detection reads
-    the mean detected SNR of a Swerling-1 target of mean ``mean_snr``."""
+    the mean detector output of a detected Swerling-1 target of mean ``mean_snr``,
+    ``T + 1 + mean_snr``."""
     mg = TrackManager(confirm=(1, 1), delete_llr=6.9, pd=pd, pfa=pfa)
-    a = mean_snr / (1 + mean_snr)
     m = Measurements.polar(0.0, [[r_m, math.pi / 2, 0.0, np.nan]],
                            np.diag([100.0, 1e-6, 1e-6, np.nan])[None], [0.0, 0.0, 0.0])
-    m.snr_db = np.array([10 * math.log10(a * a * -math.log(pfa) + mean_snr)])
+    m.snr_db = np.array([10 * math.log10(-math.log(pfa) + 1.0 + mean_snr)])
     mg.add(1, np.array([0]), meas=m, rows=np.array([0]))
     return mg
 
@@ -118,6 +131,37 @@ def test_look_pd_scales_snr_by_range_to_the_fourth():
     bare = TrackManager(delete_llr=6.9)
     bare.add(1, np.array([0]))
     assert bare.look_pd(pos)[0] == 0.9
+
+
+def test_snr_reference_follows_the_range_of_a_closing_target():
+    """Detections of a target closing from 20 to 14 km, each reading its mean detected output
+    T + 1 + S_i with S_i R_i^4 constant: the track's SNR at the last range is S there exactly
+    (the threshold and noise, T + 1, do not scale with R^-4; a mean of z R^4 would read S
+    about 50 % high here)."""
+    pfa = 1e-6
+    t = -math.log(pfa)
+    c = 40.0 * 14_000.0**4
+    mg = TrackManager(confirm=(1, 1), delete_llr=6.9, pd=0.99, pfa=pfa)
+    for k, r in enumerate((20_000.0, 18_000.0, 16_000.0, 14_000.0)):
+        m = Measurements.polar(float(k), [[r, math.pi / 2, 0.0, np.nan]],
+                               np.diag([100.0, 1e-6, 1e-6, np.nan])[None], [0.0, 0.0, 0.0])
+        m.snr_db = np.array([10 * math.log10(t + 1.0 + c / r**4)])
+        if k == 0:
+            mg.add(1, np.array([0]), meas=m, rows=np.array([0]))
+        else:
+            mg.detected(np.array([0]), m, np.array([0]))
+    assert mg.look_pd(np.array([[14_000.0, 0.0, 0.0]]))[0] == pytest.approx(
+        pfa ** (1 / 41.0), rel=1e-9)
+    assert mg.look_pd(np.array([[28_000.0, 0.0, 0.0]]))[0] == pytest.approx(
+        pfa ** (1 / (1 + 40.0 / 16)), rel=1e-9)
+
+
+def test_noise_like_detections_floor_the_snr():
+    """Detections at the threshold (below T + 1: noise-like) give the SNR floor (0 dB), not
+    a negative SNR: the look's Pd is Pfa^(1/2)."""
+    mg = _detected_track(-0.9, 10_000.0)
+    assert _k.SNR_FLOOR == 1.0
+    assert mg.look_pd(np.array([[10_000.0, 0.0, 0.0]]))[0] == pytest.approx(1e-3, rel=1e-9)
 
 
 @pytest.mark.parametrize(("kw", "match"), [
@@ -170,12 +214,13 @@ def _faint_target_tracks(rng, delete_llr, steps=240, pd_look=0.3):
         r = np.linalg.norm(pos)
         s = rng.exponential(mean)
         n = rng.standard_normal(2) * math.sqrt(0.5)
-        h = int((math.sqrt(s) + n[0]) ** 2 + n[1] ** 2 > T6)
+        z_det = (math.sqrt(s) + n[0]) ** 2 + n[1] ** 2  # square-law detector output
+        h = int(z_det > T6)
         z = np.array([[r, math.atan2(pos[0], pos[1]), math.asin(pos[2] / r), np.nan]])
         z[0, :3] += rng.standard_normal(3) * np.sqrt(np.diag(R)[:3])
         m = Measurements.polar(t, z[:h], np.repeat(R[None], h, 0), [0.0, 0.0, 0.0],
                                truth_id=np.zeros(h, int))
-        m.snr_db = np.full(h, 10 * math.log10(max(s, 1e-9)))
+        m.snr_db = np.full(h, 10 * math.log10(z_det))
         tracks = trk.step(t, m, scanned=True)
         ids.update(tracks.track_id[tracks.confirmed & (tracks.truth_id == 0)].tolist())
     return ids

@@ -809,8 +809,11 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
     first rows of ``fa``, one per row of ``noise_fa``); sorted by look time (stable); returns
     of a target looked at before its ``launch`` time are left out (``launch`` (n,), or empty
     for none). Sigmas are the radar's at the
-    reference SNR scaled by ``sqrt(SNR_ref / SNR)`` (at least the noise floor). Advances the
-    sweep phases of operational radars and every radar's clock to ``t``.
+    reference SNR scaled by ``sqrt(SNR_ref / SNR)`` (at least the noise floor), SNR the
+    return's fluctuated signal power ``RF_SNR`` (a false alarm's: its detector output). The
+    reported ``snr_db`` is the detector output of every row (``RF_DET`` of a return,
+    ``FA_DET`` of a false alarm: signal plus noise over the noise power), as a radar reports
+    it. Advances the sweep phases of operational radars and every radar's clock to ``t``.
 
     Returns time_s, sensor, z (k, 4), R (k, 4, 4), sensor_enu (k, 3), snr_db and truth_id.
     """
@@ -820,7 +823,7 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
     radar = np.empty(total, np.int64)
     truth = np.empty(total, np.int64)
     tau = np.empty(total)
-    val = np.empty((total, 5))  # range, azimuth, elevation, range rate, SNR
+    val = np.empty((total, 6))  # range, azimuth, elevation, range rate, SNR, detector output
     q = 0
     for p in range(nr):
         if wi[p, RI_REPORT]:
@@ -831,6 +834,7 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
             for a in range(4):
                 val[q, a] = wf[p, RF_RANGE + a]
             val[q, 4] = wf[p, RF_SNR]
+            val[q, 5] = wf[p, RF_DET]
             q += 1
     for p in range(nf):
         radar[q] = np.int64(fa[p, FA_RADAR])
@@ -839,6 +843,7 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
         for a in range(4):
             val[q, a] = fa[p, FA_RANGE + a]
         val[q, 4] = fa[p, FA_DET]
+        val[q, 5] = fa[p, FA_DET]
         q += 1
     order = np.argsort(tau, kind="mergesort")
     if launch.size:
@@ -877,7 +882,7 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
         truth_id[o] = truth[p]
         for a in range(3):
             enu[o, a] = rc[i, G_ANT + a]
-        snr_db[o] = 10.0 * math.log10(snr)
+        snr_db[o] = 10.0 * math.log10(val[p, 5])
     for i in range(rc.shape[0]):
         if operational[i]:
             rc[i, RC_PHASE] = rc[i, SW_PHASE]

@@ -1692,36 +1692,25 @@ def born_tracks(ago, score, N, M, confirm_llr):
     return hist, scans, conf
 
 
-@numba.njit(cache=True)
-def swerling1_mean_snr(det_snr, threshold):
-    """Mean SNR of Swerling-1 targets from the mean SNR of their detections, (k,) each.
+SNR_FLOOR = 1.0
+"""Least mean SNR a track's detections give, linear (0 dB). :func:`swerling1_snr` averaged can
+fall to 0 or below (a faint target, or noise); one detection's estimate scatters by ``1 + S``
+(>= 1), so a mean below 0 dB is not told apart from noise-like detections. Believing it
+(``Pd ~ Pfa``) would make misses free and a hit cost ``ln(Pfa / pd)`` (-13.7 nats at 1e-6):
+the track's next hit deletes it (full mode, floor 1e-3: 37 % more confirmed starts per drone
+in example 2, 18 % in example 1). At 0 dB a hit costs at most ``ln(Pfa^(1/2) / pd)``."""
 
-    A detection's reported SNR is the look's fluctuated signal power ``|s|^2`` (no noise),
-    ``s ~ CN(0, S)``, detected when ``|s + n|^2 > T`` (``n ~ CN(0, 1)``). Given ``x = s + n``,
-    ``s ~ CN(a x, a)`` with ``a = S / (1 + S)``, and ``|x|^2`` is exponential (mean
-    ``1 + S``), so past ``T`` its mean is ``T + 1 + S``: ``E[|s|^2 | detected] =
-    a^2 T + a / (1 - a)``. Solved for ``a`` in (0, 1) by Newton's method from
-    ``a0 = m / (1 + m)`` (where the increasing convex left side is >= ``m``: the iterates fall
-    monotonically to the root); returns ``S = a / (1 - a)``. ``det_snr`` <= 0 gives 0.
+
+def swerling1_snr(det, threshold):
+    """Unbiased estimate of a Swerling-1 target's mean SNR from one detection, (k,) each.
+
+    ``det`` is the detection's square-law detector output ``z = |s + n|^2`` (noise powers;
+    ``s ~ CN(0, S)``, ``n ~ CN(0, 1)``), reported because it crossed ``threshold`` ``T``.
+    ``z`` is exponential with mean ``1 + S``; memoryless, so ``E[z | z > T] = T + 1 + S``:
+    the estimate is ``z - T - 1`` (may be negative; linear, so a mean of estimates is the
+    estimate of the mean detector output; clip the mean, e.g. at :data:`SNR_FLOOR`).
     """
-    k = det_snr.shape[0]
-    out = np.empty(k)
-    for i in range(k):
-        m = det_snr[i]
-        t = threshold[i]
-        if not m > 0.0:
-            out[i] = 0.0
-            continue
-        a = m / (1.0 + m)
-        for _ in range(60):
-            b = 1.0 - a
-            g = a * a * t + a / b - m
-            step = g / (2.0 * a * t + 1.0 / (b * b))
-            a -= step
-            if step <= 1e-12 * a:
-                break
-        out[i] = a / (1.0 - a)
-    return out
+    return np.asarray(det, np.float64) - np.asarray(threshold, np.float64) - 1.0
 
 
 @numba.njit(cache=True)

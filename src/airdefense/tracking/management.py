@@ -300,16 +300,20 @@ class TrackManager:
     count: a track's own history is a poor estimate of its Pd (a track is born from hits, so a
     young track's rate is biased high; and estimating Pd from the very run of misses under
     test is circular: a run of misses would make misses cheap and keep a dead track). A
-    detection's SNR (``Measurements.snr_db``: the look's fluctuated signal power) is biased
-    high too, being a look that crossed the threshold ``T``: for a Swerling-1 target of mean
-    SNR ``S`` its mean is ``a^2 T + a / (1 - a)``, ``a = S / (1 + S)``
-    (:func:`~airdefense.tracking._kernels.swerling1_mean_snr` inverts it: a faint target's
-    detections read about ``T``, whatever its mean). The track keeps a running mean of
-    ``S_det R^4`` over its last eight detections by one radar (restarted when another radar
-    detects it); at a look the mean at the last detection's range ``R`` is unbiased as above
-    to ``S``, scaled to the predicted range ``R'`` by the radar equation, ``S (R / R')^4``, and
-    turned into ``p`` by the Swerling-1 relation ``Pd = Pfa^(1 / (1 + S'))`` with that
-    radar's false-alarm probability (:func:`airdefense.sensors.detection.pd_swerling`).
+    detection's SNR (``Measurements.snr_db``: the radar's square-law detector output ``z``,
+    signal plus noise over the noise power) is biased high too, being a look that crossed the
+    threshold ``T = -ln Pfa``: for a Swerling-1 target of mean SNR ``S``, ``z`` is
+    exponential of mean ``1 + S``, so past ``T`` its mean is ``T + 1 + S`` (memoryless), and
+    each detection gives the unbiased estimate ``z - T - 1`` of ``S``
+    (:func:`~airdefense.tracking._kernels.swerling1_snr`; a faint target's detections read
+    about ``T + 1``, whatever its mean). The track keeps a running mean of that estimate
+    times ``R^4`` (``S R^4`` is constant by the radar equation; ``z R^4`` is not) over its
+    last eight detections by one radar (restarted when another radar detects it); at a look
+    the mean over the last detection's ``R^4`` gives ``S`` there (at least
+    ``_kernels.SNR_FLOOR``), scaled to the predicted range ``R'`` by the radar equation,
+    ``S (R / R')^4``, and turned into ``p`` by the Swerling-1 relation
+    ``Pd = Pfa^(1 / (1 + S'))`` with that radar's false-alarm probability
+    (:func:`airdefense.sensors.detection.pd_swerling`).
     ``p`` is capped at ``pd``, the design Pd (the SNR ignores the losses of a real look: beam
     edge, terrain, eclipsing, association), so a well-seen target's miss costs
     ``-ln(1 - pd)`` as before and ``delete_llr`` just under ``delete_misses * -ln(1 - pd)``
@@ -440,12 +444,16 @@ class TrackManager:
 
     def detected(self, tracks: np.ndarray, meas, rows: np.ndarray) -> None:
         """Take the SNR of tracks ``tracks`` (p,) from their detections ``rows`` (p,) of
-        ``meas``: ``S R^4`` (S the detection's linear SNR, R its range, m) enters a running mean
-        (over the last eight detections or fewer) while the same radar (position) detects the
-        track, and restarts it when another radar does. Rows without SNR (``meas.snr_db``
-        None or NaN) leave the track's as it is."""
+        ``meas``: ``S R^4`` (S the detection's estimate of the mean SNR,
+        ``_kernels.swerling1_snr`` of its detector output ``meas.snr_db`` and its radar's
+        threshold; R its range, m) enters a running mean (over the last eight detections or
+        fewer) while the same radar (position) detects the track, and restarts it when another
+        radar does. Rows without SNR (``meas.snr_db`` None or NaN) leave the track's as it
+        is."""
         if self.delete_llr is None or meas.snr_db is None or not len(tracks):
             return
+        from airdefense.sensors.detection import threshold_from_pfa
+
         tracks = np.asarray(tracks, np.int64)
         rows = np.asarray(rows, np.int64)
         enu = meas.sensor_enu[rows]
@@ -455,9 +463,11 @@ class TrackManager:
             r = np.linalg.norm(meas.pos[rows] - enu[:, :meas.ndim], axis=1)
         r = np.maximum(r, 1.0)
         r2 = r * r
-        k = 10.0 ** (meas.snr_db[rows] / 10.0) * (r2 * r2)
+        sensor = np.minimum(np.asarray(meas.sensor, np.int64)[rows], self.pfa.size - 1)
+        thr = threshold_from_pfa(self.pfa[sensor])
+        k = _k.swerling1_snr(10.0 ** (meas.snr_db[rows] / 10.0), thr) * (r2 * r2)
         ok = np.isfinite(k)
-        t, k, r, enu = tracks[ok], k[ok], r[ok], enu[ok]
+        t, k, r, enu, sensor = tracks[ok], k[ok], r[ok], enu[ok], sensor[ok]
         same = np.all(self.ref_enu[t] == enu, axis=1) & (self.ref_n[t] > 0)
         n = np.where(same, self.ref_n[t] + 1, 1)
         w = np.maximum(1.0 / n, 0.125)
@@ -465,7 +475,6 @@ class TrackManager:
         self.ref_n[t] = n
         self.ref_range[t] = r
         self.ref_enu[t] = enu
-        sensor = np.minimum(np.asarray(meas.sensor, np.int64)[rows[ok]], self.pfa.size - 1)
         self.ref_pfa[t] = self.pfa[sensor]
 
     def look_pd(self, pos: np.ndarray) -> np.ndarray:
@@ -480,10 +489,11 @@ class TrackManager:
         -------
         ndarray of shape (q,)
             ``min(pd, Pd_swerling1(S'))``: ``S`` the track's mean SNR (see the class
-            docstring) at its last detection's range ``R``, ``S' = S (R / R')^4`` at the
-            predicted range ``R'`` from the same radar; ``pd`` for tracks without SNR.
+            docstring; at least ``_kernels.SNR_FLOOR``) at its last detection's range ``R``,
+            ``S' = S (R / R')^4`` at the predicted range ``R'`` from the same radar; ``pd``
+            for tracks without SNR.
         """
-        from airdefense.sensors.detection import pd_swerling, threshold_from_pfa
+        from airdefense.sensors.detection import pd_swerling
 
         q = pos.shape[0]
         out = np.full(q, self.pd)
@@ -492,8 +502,7 @@ class TrackManager:
             pfa = self.ref_pfa[:q][has]
             r = self.ref_range[:q][has]
             r2 = r * r
-            mean = _k.swerling1_mean_snr(self.snr_ref[:q][has] / (r2 * r2),
-                                         threshold_from_pfa(pfa))
+            mean = np.maximum(self.snr_ref[:q][has] / (r2 * r2), _k.SNR_FLOOR)
             d2 = np.maximum(np.sum((pos[has] - self.ref_enu[:q][has]) ** 2, axis=1), 1.0)
             snr = mean * (r2 * r2) / (d2 * d2)
             out[has] = np.minimum(pd_swerling(snr, pfa, 1), self.pd)
