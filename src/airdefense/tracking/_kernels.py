@@ -1714,6 +1714,63 @@ def swerling1_snr(det, threshold):
 
 
 @numba.njit(cache=True)
+def look_pds(pos, snr_ref, ref_n, ref_range, ref_enu, ref_pfa, pd):
+    """:meth:`airdefense.tracking.management.TrackManager.look_pd` of the first q tracks:
+    ``pos`` (q, 3) predicted positions; the tracks' SNR tables (``snr_ref`` S R^4, ``ref_n``,
+    ``ref_range``, ``ref_enu`` (m, 3), ``ref_pfa``); ``pd`` the cap and the value without SNR.
+    The Swerling-1 law ``Pd = exp(-T / (1 + S'))``, ``T = -ln Pfa`` (as
+    :func:`airdefense.sensors.detection.pd_swerling`), one track at a time (a step's handful
+    of tracks: NumPy's per-call overhead was most of the cost)."""
+    q = pos.shape[0]
+    out = np.empty(q)
+    for i in range(q):
+        if ref_n[i] <= 0:
+            out[i] = pd
+            continue
+        r = ref_range[i]
+        r2 = r * r
+        r4 = r2 * r2
+        mean = max(snr_ref[i] / r4, SNR_FLOOR)
+        d2 = 0.0
+        for a in range(3):
+            e = pos[i, a] - ref_enu[i, a]
+            d2 += e * e
+        d2 = max(d2, 1.0)
+        snr = max(mean * r4 / (d2 * d2), 0.0)
+        out[i] = min(math.exp(math.log(ref_pfa[i]) / (1.0 + snr)), pd)
+    return out
+
+
+@numba.njit(cache=True)
+def snr_detected(tracks, det_db, r, enu, pfa, snr_ref, ref_n, ref_range, ref_enu, ref_pfa):
+    """:meth:`airdefense.tracking.management.TrackManager.detected` on its tables, in place:
+    tracks ``tracks`` (p,) (distinct) detected with detector outputs ``det_db`` (p,) dB at
+    ranges ``r`` (p,) m from radars at ``enu`` (p, 3) of false-alarm probability ``pfa``
+    (p,). ``S R^4`` (S from :func:`swerling1_snr`) enters a running mean over the last eight
+    detections while the same radar detects the track, and restarts it when another does; a
+    non-finite estimate leaves the track as it is."""
+    for q in range(tracks.size):
+        r2 = r[q] * r[q]
+        k = (10.0 ** (det_db[q] / 10.0) + math.log(pfa[q]) - 1.0) * (r2 * r2)
+        if not math.isfinite(k):
+            continue
+        t = tracks[q]
+        same = ref_n[t] > 0
+        for a in range(3):
+            same = same and ref_enu[t, a] == enu[q, a]
+        n = ref_n[t] + 1 if same else 1
+        if same:
+            snr_ref[t] = snr_ref[t] + max(1.0 / n, 0.125) * (k - snr_ref[t])
+        else:
+            snr_ref[t] = k
+        ref_n[t] = n
+        ref_range[t] = r[q]
+        for a in range(3):
+            ref_enu[t, a] = enu[q, a]
+        ref_pfa[t] = pfa[q]
+
+
+@numba.njit(cache=True)
 def doomed_tracks(history, scans, misses, confirmed, P, n, N, M, delete_misses, max_sigma,
                   last_hit_s, time_s, max_coast_s, drop, delete_llr):
     """Tracks to delete (m,): tentative ones that can no longer reach M hits in their window,

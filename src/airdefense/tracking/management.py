@@ -452,30 +452,17 @@ class TrackManager:
         is."""
         if self.delete_llr is None or meas.snr_db is None or not len(tracks):
             return
-        from airdefense.sensors.detection import threshold_from_pfa
-
         tracks = np.asarray(tracks, np.int64)
         rows = np.asarray(rows, np.int64)
-        enu = meas.sensor_enu[rows]
+        enu = np.ascontiguousarray(meas.sensor_enu[rows], float)
         if meas.kind == "polar":
             r = meas.z[rows, 0]
         else:
             r = np.linalg.norm(meas.pos[rows] - enu[:, :meas.ndim], axis=1)
-        r = np.maximum(r, 1.0)
-        r2 = r * r
         sensor = np.minimum(np.asarray(meas.sensor, np.int64)[rows], self.pfa.size - 1)
-        thr = threshold_from_pfa(self.pfa[sensor])
-        k = _k.swerling1_snr(10.0 ** (meas.snr_db[rows] / 10.0), thr) * (r2 * r2)
-        ok = np.isfinite(k)
-        t, k, r, enu, sensor = tracks[ok], k[ok], r[ok], enu[ok], sensor[ok]
-        same = np.all(self.ref_enu[t] == enu, axis=1) & (self.ref_n[t] > 0)
-        n = np.where(same, self.ref_n[t] + 1, 1)
-        w = np.maximum(1.0 / n, 0.125)
-        self.snr_ref[t] = np.where(same, self.snr_ref[t] + w * (k - self.snr_ref[t]), k)
-        self.ref_n[t] = n
-        self.ref_range[t] = r
-        self.ref_enu[t] = enu
-        self.ref_pfa[t] = self.pfa[sensor]
+        _k.snr_detected(tracks, np.ascontiguousarray(meas.snr_db[rows], float),
+                        np.maximum(r, 1.0), enu, self.pfa[sensor], self.snr_ref, self.ref_n,
+                        self.ref_range, self.ref_enu, self.ref_pfa)
 
     def look_pd(self, pos: np.ndarray) -> np.ndarray:
         """Predicted detection probability of a look at each of the first q tracks.
@@ -493,20 +480,11 @@ class TrackManager:
             ``S' = S (R / R')^4`` at the predicted range ``R'`` from the same radar; ``pd``
             for tracks without SNR.
         """
-        from airdefense.sensors.detection import pd_swerling
-
         q = pos.shape[0]
-        out = np.full(q, self.pd)
-        has = self.ref_n[:q] > 0
-        if has.any():
-            pfa = self.ref_pfa[:q][has]
-            r = self.ref_range[:q][has]
-            r2 = r * r
-            mean = np.maximum(self.snr_ref[:q][has] / (r2 * r2), _k.SNR_FLOOR)
-            d2 = np.maximum(np.sum((pos[has] - self.ref_enu[:q][has]) ** 2, axis=1), 1.0)
-            snr = mean * (r2 * r2) / (d2 * d2)
-            out[has] = np.minimum(pd_swerling(snr, pfa, 1), self.pd)
-        return out
+        p = np.zeros((q, 3))
+        p[:, :pos.shape[1]] = pos
+        return _k.look_pds(p, self.snr_ref, self.ref_n, self.ref_range, self.ref_enu,
+                           self.ref_pfa, self.pd)
 
     def record(self, hit: np.ndarray, truth_id: np.ndarray | None = None,
                time_s: float = np.nan, llr: np.ndarray | None = None,
