@@ -159,6 +159,25 @@ def test_rounds_still_on_a_destroyed_launcher_are_lost(eng):
     assert eng.icpt_outcome == {1: "lost"} and eng.in_flight().tolist() == [0]
 
 
+def test_a_lost_round_is_assessed_a_miss_at_once(eng):
+    """A round lost with its radar reaches the control unit's book as a miss when it is lost,
+    so no round stays pending at the track and the look rule lets a battery engage it again
+    (before, the book waited for an assessment that never came)."""
+    truth = _Truth(INBOUND)
+    book = EngagementBook()
+    orders = _orders([(0, TOR, 1), (2, PAC2, 1)])
+    fired = eng.fire(orders, 0.0, KIND, book, tracks=_tracks(truth, 0.0))
+    assert fired.tolist() == [1, 1]
+    assert book.pending_at(np.array([0, 2])).tolist() == [1, 1]
+    eng.fly(0.0, 1.0, truth, _tracks(truth, 1.0), np.array([False, False]),
+            alive=lambda k, t: True, kill=lambda k, t: None)
+    due = eng.assessments_due(0.0, with_battery=True)
+    assert sorted(due) == [(0, False, 1), (2, False, 0)]
+    for track, hit, battery in due:
+        book.assessed(track, hit, battery)
+    assert book.pending_at(np.array([0, 2])).tolist() == [0, 0]
+
+
 @pytest.mark.parametrize("j,delay", [(PAC3, 3.0), (TOR, 2.0)])
 def test_end_game_at_predicted_time_and_assessment_delay(scenario, j, delay):
     """A round meets its target at the predicted time; the assessment comes after its delay."""

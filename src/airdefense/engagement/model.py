@@ -370,10 +370,16 @@ class Engagement:
         for i in lost:
             ic.active[i] = False
             self.icpt_outcome[int(i)] = "lost"
-            self.events.add(max(t0, float(ic.launch_t[i])), "interceptor_lost", interceptor=i,
+            t_lost = max(t0, float(ic.launch_t[i]))
+            self.events.add(t_lost, "interceptor_lost", interceptor=i,
                             threat=ic.target[i], track=ic.track[i], battery=ic.battery[i],
                             launcher=ic.launcher[i],
                             sensor=ic.fire_control[i] if sensor else -1, pos=ic.pos[i])
+            # A lost round is known at once to have killed nothing: its assessment is a miss
+            # then. Without it the control unit's book kept the round pending, and the look
+            # rule (no round still pending at the track) held every battery off the track.
+            self.assessments.append((t_lost, int(i), int(ic.track[i]), False))
+            self._next_assessment_s = min(self._next_assessment_s, t_lost)
 
     def _end_games(self, truth, ended, t_end, miss, alive, kill) -> None:
         """Kill draws, events and assessments of the rounds ``ended`` (in end-time order).
