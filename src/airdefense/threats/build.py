@@ -76,6 +76,42 @@ def _draws(g, radius: float, rng: np.random.Generator):
     return launch_t, aim, route, launch
 
 
+def _add_rows(cols: dict, n: int, gi: int, p, preset_name: str, launch_t, impact,
+              target_asset: int, parent=None) -> None:
+    """Append ``n`` threats of preset ``p`` (raid group ``gi``) to the column lists ``cols``
+    (the RCS triplet only where ``cols`` holds it); ``parent`` (n,): their platforms'
+    rows, default none (-1)."""
+    full = {"group": gi, "kind": np.array(p.kind, dtype=object),
+            "preset": np.array(preset_name, dtype=object), "target": target_asset,
+            "rcs": p.rcs_m2, "cost": p.unit_cost, "lr": p.lethal_radius_m,
+            "reusable": p.is_reusable, "weapon_cost": p.weapon_cost}
+    if "front" in cols:
+        full["front"], full["side"], full["tail"] = rcs_triplet(p)
+    for key, v in full.items():
+        cols[key].append(np.full(n, v, dtype=getattr(v, "dtype", None)))
+    cols["launch"].append(launch_t)
+    cols["impact"].append(impact if p.impacts else np.full((n, 3), np.nan))
+    cols["parent"].append(np.full(n, -1, np.int64) if parent is None else parent)
+
+
+def _wind(p, scen_wind) -> np.ndarray:
+    """Steady wind (east, north), m/s, a flight of preset ``p`` flies in: the scenario's, or
+    else the preset's own."""
+    return (np.asarray(scen_wind, float)[:2] if scen_wind is not None
+            else wind_vector(p.wind_speed_mps, p.wind_from_deg))
+
+
+def _munition_aims(g, wp, target: np.ndarray, radius: float, rng: np.random.Generator):
+    """The aim points of a group's munitions, ``weapon_count`` per platform: each platform's
+    aim point ``target`` (n, 3) scattered by the munition preset ``wp``'s CEP."""
+    aim = np.repeat(target, g.preset.weapon_count, axis=0)
+    if wp.cep_m > 0 and wp.impacts:
+        arc = sphere_coords(aim, radius)
+        arc[:, :2] += rng.normal(0.0, wp.cep_m * CEP_TO_SIGMA, (aim.shape[0], 2))
+        aim = point_above_sphere(arc[:, 0], arc[:, 1], arc[:, 2], radius)
+    return aim
+
+
 def _release_points(aim: np.ndarray, route: np.ndarray, launch: np.ndarray, range_m: float,
                     radius: float) -> np.ndarray:
     """Points ``range_m`` of ground distance short of ``aim`` (n, 3) along each last leg (from
@@ -112,8 +148,8 @@ def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind
                radius: float, terrain, frame_alt: float, rng: np.random.Generator):
     """The munitions a group's platforms release: ``weapon_count`` each, launched at the
     platform's end of flight (its release point and time) and flown to the platform's aim
-    point scattered by the munition's CEP. Returns (parent rows, launch times, impacts or
-    NaN, trajectory)."""
+    point scattered by the munition's CEP. Returns (parent rows, launch times, aim points,
+    trajectory)."""
     p = g.preset
     k = p.weapon_count
     n = parent_rows.size
@@ -121,12 +157,8 @@ def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind
     wp = _glide_preset(wp, ends, aim, p.release_range_m, radius)
     launch = np.repeat(ends, k, axis=0)
     launch_t = np.repeat(traj.t1, k)
-    target = np.repeat(aim, k, axis=0)
+    target = _munition_aims(g, wp, aim, radius, rng)
     m = n * k
-    if wp.cep_m > 0 and wp.impacts:
-        arc = sphere_coords(target, radius)
-        arc[:, :2] += rng.normal(0.0, wp.cep_m * CEP_TO_SIGMA, (m, 2))
-        target = point_above_sphere(arc[:, 0], arc[:, 1], arc[:, 2], radius)
     rg = RouteGroup(
         name=g.name, preset_name=p.weapon, preset=wp, launch=launch, aim=target,
         route=np.zeros((m, 0, 3)), nominal_route=np.zeros((0, 3)), nominal_aim=g.target_enu,
@@ -135,8 +167,7 @@ def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind
         label=f"the {p.weapon} munitions released by raid group {g.name!r}",
     )
     wtraj = fly_route_group(rg, _PROFILES[wp.kind](wp), radius, terrain, frame_alt)
-    impact = target if wp.impacts else np.full((m, 3), np.nan)
-    return np.repeat(parent_rows, k), launch_t, impact, wtraj
+    return np.repeat(parent_rows, k), launch_t, target, wtraj
 
 
 def build_threats(
@@ -191,8 +222,7 @@ def build_threats(
                                     depressed=g.depressed, launch=launch, aim=aim,
                                     launch_t=launch_t, nominal_range_m=ground)))
         else:
-            wind = (np.asarray(scen_wind, float)[:2] if scen_wind is not None
-                    else wind_vector(p.wind_speed_mps, p.wind_from_deg))
+            wind = _wind(p, scen_wind)
             loiter = getattr(g, "loiter_s", None)
             fly_to = aim
             if p.weapon is not None:  # the flight ends at the release point
@@ -208,47 +238,19 @@ def build_threats(
             routes.append((rows, traj))
             if p.weapon is not None:
                 carriers.append((g, gi, rows, traj, aim, rg.wind_field))
-            if not p.impacts or p.weapon is not None:
+            if p.weapon is not None:
                 aim = np.full((n, 3), np.nan)
-        front, side, tail = rcs_triplet(p)
-        cols["group"].append(np.full(n, gi))
-        cols["kind"].append(np.full(n, p.kind, dtype=object))
-        cols["preset"].append(np.full(n, g.preset_name, dtype=object))
-        cols["launch"].append(launch_t)
-        cols["impact"].append(aim if p.impacts else np.full((n, 3), np.nan))
-        cols["target"].append(np.full(n, g.target_asset))
-        cols["rcs"].append(np.full(n, p.rcs_m2))
-        cols["cost"].append(np.full(n, p.unit_cost))
-        cols["lr"].append(np.full(n, p.lethal_radius_m))
-        cols["front"].append(np.full(n, front))
-        cols["side"].append(np.full(n, side))
-        cols["tail"].append(np.full(n, tail))
-        cols["parent"].append(np.full(n, -1, np.int64))
-        cols["reusable"].append(np.full(n, p.is_reusable))
-        cols["weapon_cost"].append(np.full(n, p.weapon_cost))
+        _add_rows(cols, n, gi, p, g.preset_name, launch_t, aim, g.target_asset)
     # Munitions released by platforms: threats of their own, after every raid group's rows
     # (their draws come after the groups', so a raid without them draws as before).
     for g, gi, rows, traj, aim, wind_field in carriers:
         wp = g.weapon_preset
-        wind = (np.asarray(scen_wind, float)[:2] if scen_wind is not None
-                else wind_vector(wp.wind_speed_mps, wp.wind_from_deg))
-        par, w_t, w_imp, w_traj = _munitions(g, wp, rows, traj, aim, wind, wind_field, radius,
-                                             terrain, frame_alt, rng)
+        par, w_t, w_aim, w_traj = _munitions(g, wp, rows, traj, aim, _wind(wp, scen_wind),
+                                             wind_field, radius, terrain, frame_alt, rng)
         m = par.size
-        w_rows = np.arange(offset, offset + m)
+        routes.append((np.arange(offset, offset + m), w_traj))
         offset += m
-        routes.append((w_rows, w_traj))
-        front, side, tail = rcs_triplet(wp)
-        for key, val in (("group", np.full(m, gi)), ("kind", np.full(m, wp.kind, dtype=object)),
-                         ("preset", np.full(m, g.preset.weapon, dtype=object)),
-                         ("launch", w_t), ("impact", w_imp),
-                         ("target", np.full(m, g.target_asset)), ("rcs", np.full(m, wp.rcs_m2)),
-                         ("cost", np.full(m, wp.unit_cost)),
-                         ("lr", np.full(m, wp.lethal_radius_m)), ("front", np.full(m, front)),
-                         ("side", np.full(m, side)), ("tail", np.full(m, tail)),
-                         ("parent", par), ("reusable", np.full(m, wp.is_reusable)),
-                         ("weapon_cost", np.full(m, wp.weapon_cost))):
-            cols[key].append(val)
+        _add_rows(cols, m, gi, wp, g.preset.weapon, w_t, w_aim, g.target_asset, par)
     n_all = offset
     end = np.zeros(n_all)
     impact = np.concatenate(cols["impact"])
@@ -310,45 +312,21 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
                                     p.cruise_altitude_m, dive, radius)
         ts.append(kt)
         ps.append(kp)
-        cols["group"].append(np.full(n, gi))
-        cols["kind"].append(np.full(n, p.kind, dtype=object))
-        cols["preset"].append(np.full(n, g.preset_name, dtype=object))
-        cols["launch"].append(launch_t)
-        cols["impact"].append(aim if p.impacts else np.full((n, 3), np.nan))
-        cols["target"].append(np.full(n, g.target_asset))
-        cols["rcs"].append(np.full(n, p.rcs_m2))
-        cols["cost"].append(np.full(n, p.unit_cost))
-        cols["lr"].append(np.full(n, p.lethal_radius_m))
-        cols["reusable"].append(np.full(n, p.is_reusable))
-        cols["weapon_cost"].append(np.full(n, p.weapon_cost))
-        cols["parent"].append(np.full(n, -1, np.int64))
+        _add_rows(cols, n, gi, p, g.preset_name, launch_t, aim, g.target_asset)
         offset += n
     for g, gi, rows, end_t, end_pos, target in carriers:  # munitions, as in the physical model
         wp = _glide_preset(g.weapon_preset, end_pos, target, g.preset.release_range_m, radius)
         k = g.preset.weapon_count
         m = rows.size * k
-        aim = np.repeat(target, k, axis=0)
-        if wp.cep_m > 0 and wp.impacts:
-            arc = sphere_coords(aim, radius)
-            arc[:, :2] += rng.normal(0.0, wp.cep_m * CEP_TO_SIGMA, (m, 2))
-            aim = point_above_sphere(arc[:, 0], arc[:, 1], arc[:, 2], radius)
+        aim = _munition_aims(g, wp, target, radius, rng)
         dive = wp.dive_angle_deg if (wp.terminal_dive and wp.impacts) else None
         w_t = np.repeat(end_t, k)
         kt, kp = straight_knots(np.repeat(end_pos, k, axis=0), aim, np.zeros((m, 0, 3)), w_t,
                                 wp.speed_mps, wp.cruise_altitude_m, dive, radius)
         ts.append(kt)
         ps.append(kp)
-        for key, val in (("group", np.full(m, gi)), ("kind", np.full(m, wp.kind, dtype=object)),
-                         ("preset", np.full(m, g.preset.weapon, dtype=object)),
-                         ("launch", w_t), ("impact", aim if wp.impacts else np.full((m, 3),
-                                                                                  np.nan)),
-                         ("target", np.full(m, g.target_asset)), ("rcs", np.full(m, wp.rcs_m2)),
-                         ("cost", np.full(m, wp.unit_cost)),
-                         ("lr", np.full(m, wp.lethal_radius_m)),
-                         ("reusable", np.full(m, wp.is_reusable)),
-                         ("weapon_cost", np.full(m, wp.weapon_cost)),
-                         ("parent", np.repeat(rows, k))):
-            cols[key].append(val)
+        _add_rows(cols, m, gi, wp, g.preset.weapon, w_t, aim, g.target_asset,
+                  np.repeat(rows, k))
     k = max(t.shape[1] for t in ts)
     padded = [_pad(t, p, k) for t, p in zip(ts, ps, strict=True)]
     knot_t = np.concatenate([t for t, _ in padded])
