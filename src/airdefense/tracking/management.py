@@ -349,6 +349,21 @@ class TrackManager:
         If a setting breaks its rule (the message names it).
     """
 
+    #: The per-track arrays, one row per track (dtype, trailing shape): ids; M-of-N history
+    #: (bit i set: a hit i scans ago), scans, misses in a row, confirmed, quality, truth id,
+    #: confirmation time; LLR score; time of the last hit (birth: its first); the deletion
+    #: score's fall below its peak, nats; the track's SNR: running mean of S R^4 (m^4) over its
+    #: detections by one radar, their number (0: none), the last one's range (m), the radar's
+    #: position (ENU, m) and Pfa. :meth:`add` and :meth:`keep` keep them in step.
+    _PER_TRACK = {
+        "track_id": (np.int64, ()), "history": (np.int64, ()), "scans": (np.int64, ()),
+        "misses": (np.int64, ()), "confirmed": (bool, ()), "quality": (float, ()),
+        "truth_id": (np.int64, ()), "confirm_time": (float, ()), "score": (float, ()),
+        "last_hit_s": (float, ()), "drop": (float, ()), "snr_ref": (float, ()),
+        "ref_n": (np.int64, ()), "ref_range": (float, ()), "ref_enu": (float, (3,)),
+        "ref_pfa": (float, ()),
+    }
+
     def __init__(self, confirm: tuple[int, int] = (3, 3), delete_misses: int = 3,
                  max_pos_sigma_m: float = np.inf, alpha: float = 0.3,
                  confirm_llr: float | None = None, max_coast_s: float = np.inf,
@@ -379,24 +394,8 @@ class TrackManager:
         self.alpha = float(alpha)
         self.confirm_llr = confirm_llr
         self.next_id = 0
-        self.score = np.zeros(0)
-        self.track_id = np.zeros(0, np.int64)
-        self.history = np.zeros(0, np.int64)  # bit i set = hit i scans ago
-        self.scans = np.zeros(0, np.int64)
-        self.misses = np.zeros(0, np.int64)
-        self.confirmed = np.zeros(0, bool)
-        self.quality = np.zeros(0)
-        self.truth_id = np.zeros(0, np.int64)
-        self.confirm_time = np.zeros(0)
-        self.last_hit_s = np.zeros(0)  # time of each track's last hit (birth: its first)
-        self.drop = np.zeros(0)  # deletion score's fall below its peak, nats
-        # Each track's SNR: running mean of S R^4 (m^4) over its detections by one radar, their
-        # number (0: none), the last one's range (m), the radar's position (ENU, m) and Pfa.
-        self.snr_ref = np.zeros(0)
-        self.ref_n = np.zeros(0, np.int64)
-        self.ref_range = np.zeros(0)
-        self.ref_enu = np.zeros((0, 3))
-        self.ref_pfa = np.zeros(0)
+        for f, (dtype, tail) in self._PER_TRACK.items():
+            setattr(self, f, np.zeros((0,) + tail, dtype))
 
     def __len__(self) -> int:
         return int(self.track_id.shape[0])
@@ -416,27 +415,20 @@ class TrackManager:
         """
         ids = np.arange(self.next_id, self.next_id + k)
         self.next_id += k
-        self.track_id = np.concatenate([self.track_id, ids])
         score = np.zeros(k) if score is None else np.asarray(score, float)
         # An older first hit (ago >= N) is outside the window: born as one hit.
         hist, scans, conf = _k.born_tracks(
             np.zeros(k, np.int64) if ago is None else np.asarray(ago, np.int64), score, self.N,
             self.M, np.nan if self.confirm_llr is None else float(self.confirm_llr))
-        self.history = np.concatenate([self.history, hist])
-        self.scans = np.concatenate([self.scans, scans])
-        self.misses = np.concatenate([self.misses, np.zeros(k, np.int64)])
-        self.confirmed = np.concatenate([self.confirmed, conf])
-        self.quality = np.concatenate([self.quality, np.full(k, self.alpha)])
-        self.truth_id = np.concatenate([self.truth_id, np.asarray(truth_id, np.int64)])
-        self.confirm_time = np.concatenate([self.confirm_time, np.where(conf, time_s, np.nan)])
-        self.last_hit_s = np.concatenate([self.last_hit_s, np.full(k, float(time_s))])
-        self.score = np.concatenate([self.score, score])
-        self.drop = np.concatenate([self.drop, np.zeros(k)])
-        self.snr_ref = np.concatenate([self.snr_ref, np.zeros(k)])
-        self.ref_n = np.concatenate([self.ref_n, np.zeros(k, np.int64)])
-        self.ref_range = np.concatenate([self.ref_range, np.ones(k)])
-        self.ref_enu = np.concatenate([self.ref_enu, np.zeros((k, 3))])
-        self.ref_pfa = np.concatenate([self.ref_pfa, np.full(k, self.pfa[-1])])
+        new = {"track_id": ids, "history": hist, "scans": scans,
+               "misses": np.zeros(k, np.int64), "confirmed": conf,
+               "quality": np.full(k, self.alpha), "truth_id": np.asarray(truth_id, np.int64),
+               "confirm_time": np.where(conf, time_s, np.nan), "score": score,
+               "last_hit_s": np.full(k, float(time_s)), "drop": np.zeros(k),
+               "snr_ref": np.zeros(k), "ref_n": np.zeros(k, np.int64), "ref_range": np.ones(k),
+               "ref_enu": np.zeros((k, 3)), "ref_pfa": np.full(k, self.pfa[-1])}
+        for f in self._PER_TRACK:
+            setattr(self, f, np.concatenate([getattr(self, f), new[f]]))
         if meas is not None and rows is not None and k:
             m = len(self)
             self.detected(np.arange(m - k, m), meas, np.asarray(rows, np.int64))
@@ -554,7 +546,5 @@ class TrackManager:
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the tracks where ``mask`` is true."""
-        for f in ("track_id", "history", "scans", "misses", "confirmed", "quality", "truth_id",
-                  "confirm_time", "score", "last_hit_s", "drop", "snr_ref", "ref_n",
-                  "ref_range", "ref_enu", "ref_pfa"):
+        for f in self._PER_TRACK:
             setattr(self, f, getattr(self, f)[mask])
