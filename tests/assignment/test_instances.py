@@ -109,6 +109,32 @@ def test_write_needs_equal_copies(tmp_path):
         write_andersen(prob, tmp_path / "x.txt")
 
 
+@pytest.mark.parametrize("kw, match", [
+    ({"cost": [2.0, 1.0], "cost_weight": 0.5},
+     r"no round costs, got cost_weight 0.5 with a cost of 2 a round"),
+    ({"max_per_target": [4, 1]},
+     r"no salvo limit, got max_per_target 1 rounds at target 1 \(fewer than the 4 rounds"),
+    ({"max_per_pair": [[2, 2], [2, 1]]},
+     r"no pair limit, got max_per_pair 1 rounds at \(1, 1\) \(fewer than the type's 2"),
+])
+def test_write_refuses_limits_it_cannot_hold(tmp_path, kw, match):
+    """A cost in the objective or a binding limit would be dropped: refused, naming it."""
+    prob = WTAProblem(values=[1.0, 2.0], p=[[0.5, 0.4], [0.3, 0.6]], copies=[2, 2], **kw)
+    with pytest.raises(InputFileError, match=match):
+        write_andersen(prob, tmp_path / "x.txt")
+    assert not (tmp_path / "x.txt").exists()
+
+
+@pytest.mark.parametrize("kw", [{"cost": [2.0, 1.0]}, {"max_per_target": [4, 9]},
+                                {"max_per_pair": [[2, 5], [3, 2]]}])
+def test_write_accepts_limits_that_never_bind(tmp_path, kw):
+    """Costs at weight 0 and limits at or above the rounds available change nothing."""
+    prob = WTAProblem(values=[1.0, 2.0], p=[[0.5, 0.4], [0.3, 0.6]], copies=[2, 2], **kw)
+    back = read_andersen(write_andersen(prob, tmp_path / "x.txt"))
+    np.testing.assert_allclose(back.p, prob.p)
+    np.testing.assert_array_equal(back.copies, prob.copies)
+
+
 def test_ahuja_generator_ranges_and_seeds():
     """V in [25, 100], p in [0.6, 0.9], one copy; SeedSequence spawning repeats and differs."""
     a = ahuja_instances(30, count=3, seed=7)

@@ -148,8 +148,9 @@ def write_andersen(problem: WTAProblem, path: str | Path) -> Path:
     Parameters
     ----------
     problem : WTAProblem
-        Must have the same number of copies for every type, and no cost, mask, salvo limit
-        or pair limit (the format has none).
+        Must have the same number of copies for every type, and no round cost, salvo limit
+        or pair limit that binds (the format has none). Pairs not ``allowed`` are written with
+        kill probability 0, which is the same problem.
     path : str or Path
         Output file.
 
@@ -157,6 +158,12 @@ def write_andersen(problem: WTAProblem, path: str | Path) -> Path:
     -------
     Path
         The path written.
+
+    Raises
+    ------
+    InputFileError
+        If the problem has unequal copies, a round cost in its objective, or a salvo or pair
+        limit below the rounds that could go there.
     """
     cp = problem.copies
     if cp.size and (cp != cp[0]).any():
@@ -164,6 +171,22 @@ def write_andersen(problem: WTAProblem, path: str | Path) -> Path:
                                         f"{sorted(set(cp.tolist()))}")
     m, n = problem.p.shape
     mu = int(cp[0]) if cp.size else 0
+    # The format has no costs and no limits: writing one that binds would change the problem.
+    if problem.cost_weight > 0 and (problem.cost > 0).any():
+        raise InputFileError(str(path), "the format has no round costs, got cost_weight "
+                                        f"{problem.cost_weight:g} with a cost of "
+                                        f"{float(problem.cost.max()):g} a round")
+    if n and (problem.max_per_target < mu * m).any():
+        j = int(np.argmax(problem.max_per_target < mu * m))
+        raise InputFileError(str(path), "the format has no salvo limit, got max_per_target "
+                                        f"{int(problem.max_per_target[j])} rounds at target {j} "
+                                        f"(fewer than the {mu * m} rounds available)")
+    mpp = problem.max_per_pair
+    if mpp is not None and mpp.size and (mpp < mu).any():
+        i, j = (int(k) for k in np.argwhere(mpp < mu)[0])
+        raise InputFileError(str(path), f"the format has no pair limit, got max_per_pair "
+                                        f"{int(mpp[i, j])} rounds at ({i}, {j}) (fewer than "
+                                        f"the type's {mu} copies)")
     lines = [f"{m} {n} {mu}"]
     lines += [f"{v:.12g}" for v in problem.values]
     ii, jj = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
