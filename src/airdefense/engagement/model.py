@@ -37,10 +37,15 @@ from airdefense.engagement.launchers import LauncherState
 from airdefense.engagement.pk import draw_hits
 from airdefense.geo import sphere_radius_of
 
-__all__ = ["Engagement", "TERMINAL_S"]
+__all__ = ["Engagement", "TERMINAL_S", "COVERAGE_GRACE_S"]
 
 #: Time to go (s) below which a guided round steers on the target itself (terminal homing).
 TERMINAL_S = 3.0
+#: How long (s) a radar-guided round (command, semi-active, track-via-missile) flies on while
+#: its fire-control radar does not cover its target (range, sector, height and elevation
+#: limits, horizon) before it is lost: about two revisits of the fire-control radars of the
+#: catalog (1-2 s), the time a seeker's or the guidance computer's memory coasts through.
+COVERAGE_GRACE_S = 2.0
 
 
 class Engagement:
@@ -53,9 +58,20 @@ class Engagement:
         Where engagement events go.
     rng : numpy.random.Generator
         Source of end-game (kill) draws.
+    coverage_grace_s : float, default :data:`COVERAGE_GRACE_S`
+        How long a radar-guided round's fire-control radar may not cover its target before
+        the round is lost, s (>= 0).
     """
 
-    def __init__(self, scenario, events, rng: np.random.Generator) -> None:
+    def __init__(self, scenario, events, rng: np.random.Generator, *,
+                 coverage_grace_s: float = COVERAGE_GRACE_S) -> None:
+        grace = float(coverage_grace_s)
+        if not (grace >= 0.0 and np.isfinite(grace)):
+            from airdefense.errors import AirDefenseError
+
+            raise AirDefenseError(f"coverage_grace_s must be a finite number of seconds >= 0, "
+                                  f"got {coverage_grace_s!r}")
+        self.coverage_grace_s = grace
         self.sc = scenario
         self.events = events
         self.rng = rng
@@ -355,7 +371,8 @@ class Engagement:
         # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
         # precision track) steers on the target itself; the track's error is in the Pk.
         lost, ended, t_end, miss = ic.step(t0, t1, self._sensor_ok, tid, tx, age,
-                                           truth.states(t0), truth.states(t1), TERMINAL_S)
+                                           truth.states(t0), truth.states(t1), TERMINAL_S,
+                                           _launcher_rows(self.launchers), self.coverage_grace_s)
         if lost.size:
             self._busy = False
             self._lose(t0, lost)
