@@ -92,6 +92,7 @@ class Engagement:
         self._guided: tuple = ((-1, -1), _NO_GUIDED)  # (key, pairs) of guided_targets
         self._group_g: np.ndarray | None = None  # manoeuvre limit of each raid group, g
         self._radius: float | None = None  # of the height sphere (end games), m
+        self._lp: np.ndarray | None = None  # the launchers' kernel rows (flight steps)
 
     @property
     def heights(self):
@@ -373,13 +374,19 @@ class Engagement:
         # precision track) steers on the target itself; the track's error is in the Pk.
         lost, ended, t_end, miss = ic.step(t0, t1, self._sensor_ok, tid, tx, age,
                                            truth.states(t0), truth.states(t1), TERMINAL_S,
-                                           _launcher_rows(self.launchers), self.coverage_grace_s)
+                                           self._rows(), self.coverage_grace_s)
         if lost.size:
             self._busy = False
             self._lose(t0, lost)
         if ended.size:
             self._busy = False
             self._end_games(truth, ended, t_end, miss, alive, kill)
+
+    def _rows(self) -> np.ndarray:
+        """The launchers' kernel rows (fixed for a run: built at the first flight step)."""
+        if self._lp is None:
+            self._lp = _launcher_rows(self.launchers)
+        return self._lp
 
     def _lose(self, t0: float, lost: np.ndarray, sensor: bool = True) -> None:
         """Retire rounds lost during the step from ``t0``: with their fire-control radar
