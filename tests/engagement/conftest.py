@@ -68,3 +68,16 @@ flat = SphereHeight(np.inf)
 def catalog():
     """The built-in catalog."""
     return CATALOG
+
+
+@pytest.fixture
+def layered_straight():
+    """A PAC-3 and a Tor battery against drones flying straight at a city (no waypoints)."""
+    import copy
+
+    from airdefense import load_scenario
+    from tests.c2.c2_pictures import LAYERED
+
+    d = copy.deepcopy(LAYERED)
+    d["duration_s"] = 1400.0
+    return load_scenario(d)

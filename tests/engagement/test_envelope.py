@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from airdefense.engagement import _kernels
 from airdefense.engagement.envelope import (
+    FAR_EDGE_MARGIN,
     _launcher_rows,
     envelope_margin,
     feasibility,
@@ -121,13 +122,15 @@ def test_envelope_limits(case):
 
 
 def test_window_edges_hand_computed():
-    """Inbound drone over a Tor: the window opens when the PIP reaches 16 km, closes on exit."""
+    """Inbound drone over a Tor: the window opens when the PIP reaches 16 km less the far-edge
+    margin, closes on exit there."""
     L = make_launchers(["tor_9m338"])
     x = np.array([[30000.0, 0.0, 1000.0, -50.0, 0.0, 0.0]])
     t = 10.0
     res = feasibility(x, L, flat, t, kind=["drone"], horizon_s=1200.0)
-    xr = np.sqrt(16000.0 ** 2 - 1000.0 ** 2)
-    tof_max = 16000.0 / 850.0  # the calibration: max range at the average speed
+    r_fire = 16000.0 * (1.0 - FAR_EDGE_MARGIN)
+    xr = np.sqrt(r_fire ** 2 - 1000.0 ** 2)
+    tof_max = float(L.flyout.time_to(np.array([r_fire]))[0])
     open_ = t + (30000.0 - xr) / 50.0 - tof_max
     close = t + (30000.0 + xr) / 50.0 - tof_max
     assert res["window_open_s"][0, 0] == pytest.approx(open_, abs=0.1)
@@ -207,7 +210,8 @@ def _fine_grid_windows(x, g, L, heights, horizon_s, n=40001):
     d = np.linalg.norm(pos[:, None, :] - L.enu[None], axis=-1)  # (n, L)
     tof = L.flyout.time_to(d)
     margin, _ = envelope_margin(L, pos[:, None], vel[:, None], tof, heights(pos)[:, None])
-    ok = margin >= 0
+    # The fire decision's far edge: inside the maximum range by the margin.
+    ok = (margin >= 0) & (d <= L.max_range[None] * (1.0 - FAR_EDGE_MARGIN))
     delta = u[:, None] - tof
     lo = np.where(ok, delta, np.inf).min(axis=0)
     hi = np.where(ok, delta, -np.inf).max(axis=0)
@@ -349,7 +353,7 @@ def test_deferred_windows_give_the_search_and_refuse_other_words():
     for key in ("tof", "pip", "inside", "pk", "margin"):
         np.testing.assert_array_equal(lazy[key], full[key])
     xs, g, U, lp, radius, n, n_refine = lazy["window_search"]
-    assert xs.shape == (1, 6) and U.shape == (1,) and lp.shape == (2, 25 + _kernels.FC_GEO_N) and n == 32
+    assert xs.shape == (1, 6) and U.shape == (1,) and lp.shape == (2, _kernels.N_LAUNCHER_COLS) and n == 32
     with pytest.raises(ValueError, match="windows must be True, False or 'deferred', got 'lazy'"):
         feasibility(x, L, flat, 10.0, kind=["cruise"], windows="lazy")
 

@@ -183,6 +183,13 @@ def _height(px, py, pz, radius):
 FC_SITE, FC_BORE, FC_HALF, FC_RANGE = 19, 22, 23, 24
 FC_GEO = 25
 FC_GEO_N = _G_N
+#: Then: whether the fire-control radar must see the target itself at launch (1.0: rounds it
+#: guides, ``interceptors.RADAR_GUIDED``, and guns, laid from its track; 0.0: active homing),
+#: and the fire decision's maximum range, m: the maximum range less the far-edge margin
+#: (:data:`airdefense.engagement.envelope.FAR_EDGE_MARGIN`).
+FC_NEEDS_TARGET = FC_GEO + FC_GEO_N
+R_FIRE = FC_NEEDS_TARGET + 1
+N_LAUNCHER_COLS = R_FIRE + 1
 
 
 @njit(cache=True)
@@ -198,7 +205,40 @@ def _fire_control_sees(px, py, pz, lp, j):
 
 
 @njit(cache=True)
-def envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, stop_outside=False):
+def fire_control_covers(px, py, pz, lp, j):
+    """Whether launcher ``j``'s fire-control radar covers the point ``(px, py, pz)`` (ENU, m):
+    within its range and azimuth sector (columns ``FC_*``) and, where it has a coverage row,
+    its height and elevation limits and its 4/3-earth horizon (:func:`_fire_control_sees`).
+    The same tests as :func:`envelope_at` makes at an intercept point; True without a radar.
+
+    The one rule of what a fire-control radar sees: the fire decision (target and intercept
+    point, :func:`launch_now`, :func:`pair_window`) and the flight of the rounds it guides
+    (:func:`fly_step`) ask it here, so the control unit's options and the fire control agree.
+    """
+    fr = lp[j, FC_RANGE]
+    if fr < math.inf:
+        ex, ey, ez = px - lp[j, FC_SITE], py - lp[j, FC_SITE + 1], pz - lp[j, FC_SITE + 2]
+        if not (fr - math.sqrt(ex * ex + ey * ey + ez * ez)) / fr >= 0.0:
+            return False
+        half = lp[j, FC_HALF]
+        if half < math.inf:
+            off = math.atan2(ex, ey) - lp[j, FC_BORE]
+            off -= 2.0 * math.pi * math.floor((off + math.pi) / (2.0 * math.pi))
+            if not (half - abs(off)) / math.pi >= 0.0:
+                return False
+    return _fire_control_sees(px, py, pz, lp, j)
+
+
+@njit(cache=True)
+def target_seen_at_launch(px, py, pz, lp, j):
+    """Whether launcher ``j`` may launch with its target at ``(px, py, pz)`` (ENU, m): its
+    fire-control radar covers the target (:func:`fire_control_covers`) where the launcher's
+    guidance needs it to (column ``FC_NEEDS_TARGET``); True otherwise."""
+    return not lp[j, FC_NEEDS_TARGET] > 0.0 or fire_control_covers(px, py, pz, lp, j)
+
+
+@njit(cache=True)
+def envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, stop_outside=False, fire=False):
     """Envelope margin of launcher ``j`` (row ``j`` of ``lp``) at one intercept point.
 
     Returns ``(margin, range_m, crossing_m, speed_mps)``; the margin is the smallest of the
@@ -206,13 +246,16 @@ def envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, stop_outside=False):
     flight). See :func:`airdefense.engagement.envelope.envelope_margin`. With
     ``stop_outside`` it returns at the first violated group of constraints (only the margin's
     sign is then meaningful, and the other figures may be NaN): the window search asks only
-    inside or not, and most of its points fail the range test.
+    inside or not, and most of its points fail the range test. With ``fire``, the fire
+    decision's envelope: the range's upper bound is ``R_FIRE`` (the maximum range less the
+    far-edge margin) instead of the maximum range; without, the envelope itself (the end game).
     """
     dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
     dh2 = dx * dx + dy * dy
     r = math.sqrt(dh2 + dz * dz)
     rmax, amax = lp[j, 4], lp[j, 6]
-    margin = min((r - lp[j, 3]) / rmax, (rmax - r) / rmax)
+    rtop = lp[j, R_FIRE] if fire else rmax
+    margin = min((r - lp[j, 3]) / rmax, (rtop - r) / rmax)
     if stop_outside and (margin < 0.0 or not math.isfinite(tof)):
         return min(margin, -1.0), r, math.nan, math.nan
     # The fire-control radar must see the point: within its range and its azimuth sector
@@ -294,9 +337,12 @@ def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n
     ``radius`` of the height sphere (inf: flat), ``horizon`` (m, L) s, ``pk_base`` (m, L) the
     class table values, ``target_g``, ``sigma_m``, ``quality`` (m,) per track. Returns ``tof``
     (m, L) (inf where none), the PIP ``pip`` and the target velocity there ``vpip`` (m, L, 3),
-    and ``parts`` (6, m, L): height, margin, range, crossing, speed (as :func:`envelope_at`;
-    a pair without intercept is evaluated at the track's position) and the kill probability
-    (:func:`airdefense.engagement.pk.pk_one`; 0 outside the envelope). ``need`` (m, L) bool
+    and ``parts`` (6, m, L): height, margin, range, crossing, speed (as :func:`envelope_at`
+    with ``fire``; a pair without intercept is evaluated at the track's position) and the
+    kill probability (:func:`airdefense.engagement.pk.pk_one`; 0 outside the envelope). A
+    launcher whose guidance needs its fire-control radar on the target
+    (:func:`target_seen_at_launch`) is outside (margin ``-1e-9``, Pk 0) while the radar does
+    not cover the track's position ``x``, whatever the PIP. ``need`` (m, L) bool
     names the pairs to evaluate; the others get no intercept (``tof`` inf, zero PIP and
     parts, margin -inf); an empty ``need`` (0, 0) evaluates every pair.
     """
@@ -340,7 +386,12 @@ def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n
             hh = _height(px, py, pz, radius)
             margin, r, cross, speed, pk = point_pk(px, py, pz, xi[3], xi[4], vz, u, hh, lp, j,
                                                    pk_base[i, j], target_g[i], sigma_m[i],
-                                                   quality[i])
+                                                   quality[i], True)
+            # A round its radar guides needs the target in that radar's coverage now, not
+            # only the intercept point (a yes or no, as the radar's horizon in envelope_at).
+            if margin >= 0.0 and not target_seen_at_launch(xi[0], xi[1], xi[2], lp, j):
+                margin = -1e-9
+                pk = 0.0
             parts[0, i, j] = hh
             parts[1, i, j] = margin
             parts[2, i, j] = r
@@ -351,7 +402,8 @@ def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n
 
 
 @njit(cache=True)
-def point_pk(px, py, pz, vx, vy, vz, tof, h, lp, j, pk_base, target_g, sigma_m, quality):
+def point_pk(px, py, pz, vx, vy, vz, tof, h, lp, j, pk_base, target_g, sigma_m, quality,
+             fire=False):
     """Envelope of launcher ``j`` and kill probability at one intercept point: the single
     definition the fire control (:func:`launch_now`) and the end game (:func:`end_game_pks`)
     share.
@@ -361,9 +413,10 @@ def point_pk(px, py, pz, vx, vy, vz, tof, h, lp, j, pk_base, target_g, sigma_m, 
     ``target_g`` the target's manoeuvre limit (g), ``sigma_m`` and ``quality`` the track's RMS
     position error (m) and quality score. Returns ``(margin, range_m, crossing_m, speed_mps,
     pk)``: :func:`envelope_at`'s figures and :func:`airdefense.engagement.pk.pk_one` of the
-    geometry, 0 outside the envelope (``margin < 0``, or no time of flight).
+    geometry, 0 outside the envelope (``margin < 0``, or no time of flight). ``fire``: the fire
+    decision's envelope (:func:`envelope_at`; the end game evaluates the envelope itself).
     """
-    margin, r, cross, speed = envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j)
+    margin, r, cross, speed = envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, False, fire)
     pk = 0.0
     if margin >= 0.0:  # envelope_at gives -inf without a finite time of flight
         pk = pk_one(pk_base, r / lp[j, 4], h / lp[j, 6], cross / lp[j, 8], speed / lp[j, 7],
@@ -420,6 +473,18 @@ def window_work(n):
 
 
 @njit(cache=True)
+def _sees_at_launch(xi, gi, de, lp, j):
+    """:func:`target_seen_at_launch` of a launch ``de`` seconds after the time of the track
+    ``xi`` (its predicted path, downward acceleration ``gi``; a past launch: its position
+    now)."""
+    if not lp[j, FC_NEEDS_TARGET] > 0.0:
+        return True
+    w = de if de > 0.0 else 0.0
+    return fire_control_covers(xi[0] + xi[3] * w, xi[1] + xi[4] * w,
+                               xi[2] + xi[5] * w - 0.5 * gi * w * w, lp, j)
+
+
+@njit(cache=True)
 def pair_window(xi, gi, horizon, lp, j, radius, n_refine, u, pos, vel, h, ok, query, t, ttg):
     """Launch delays of one (track, launcher ``j``) pair: the least and greatest delay whose
     intercept is inside the envelope, ``(a, b, stopped)``; ``(inf, -inf)`` where none.
@@ -429,11 +494,18 @@ def pair_window(xi, gi, horizon, lp, j, radius, n_refine, u, pos, vel, h, ok, qu
     ``(t, t + ttg]`` (``t + d > t`` and ``t + max(d, 0) <= t + ttg``), returning
     ``(d, d, True)``: the full window contains that delay, so the full search would find such
     a window too (the control unit's question, answered without the edges).
+
+    An intercept time is inside where the fire decision's envelope holds at its intercept
+    point (:func:`envelope_at` with ``fire``: the far-edge margin) and, for a launcher whose
+    guidance needs it, the fire-control radar covers the target at the launch
+    (:func:`target_seen_at_launch` of the predicted position then): the same tests as a
+    launch now (:func:`launch_now`).
     """
     n = u.shape[0]
+    rtop = lp[j, R_FIRE]
     # A path that stays beyond the maximum range has no window: no grid needed.
     near = _nearest_on_line(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], horizon)
-    if near > lp[j, 4] * (1.0 + _SKIP_REL) + _SKIP_ABS_M:
+    if near > rtop * (1.0 + _SKIP_REL) + _SKIP_ABS_M:
         return math.inf, -math.inf, False
     vb, tb, v0, kk = lp[j, 11], lp[j, 12], lp[j, 13], lp[j, 14]
     a = math.inf
@@ -447,13 +519,14 @@ def pair_window(xi, gi, horizon, lp, j, radius, n_refine, u, pos, vel, h, ok, qu
         dz = pos[q, 2] - lp[j, 2]
         d = math.sqrt(dx * dx + dy * dy + dz * dz)
         # Out of range (envelope_at's first test) needs no time of flight.
-        ok[q] = lp[j, 3] <= d <= lp[j, 4]
+        ok[q] = lp[j, 3] <= d <= rtop
         if ok[q]:
             tof = fly_time_to(d, vb, tb, v0, kk)
             ok[q] = envelope_at(pos[q, 0], pos[q, 1], pos[q, 2], vel[q, 0], vel[q, 1],
-                                vel[q, 2], tof, h[q], lp, j, True)[0] >= 0.0
+                                vel[q, 2], tof, h[q], lp, j, True, True)[0] >= 0.0
+            de = u[q] - tof
+            ok[q] = ok[q] and _sees_at_launch(xi, gi, de, lp, j)
             if ok[q]:
-                de = u[q] - tof
                 if query and t + de > t and t + max(de, 0.0) <= t + ttg:
                     return de, de, True
                 a = min(a, de)
@@ -475,10 +548,13 @@ def pair_window(xi, gi, horizon, lp, j, radius, n_refine, u, pos, vel, h, ok, qu
                 pz = xi[2] + xi[5] * mid - 0.5 * gi * mid * mid
                 dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
                 d = math.sqrt(dx * dx + dy * dy + dz * dz)
-                im = lp[j, 3] <= d <= lp[j, 4] and envelope_at(
-                    px, py, pz, xi[3], xi[4], xi[5] - gi * mid,
-                    fly_time_to(d, vb, tb, v0, kk), _height(px, py, pz, radius), lp, j,
-                    True)[0] >= 0.0
+                im = False
+                if lp[j, 3] <= d <= rtop:
+                    tof = fly_time_to(d, vb, tb, v0, kk)
+                    im = envelope_at(px, py, pz, xi[3], xi[4], xi[5] - gi * mid, tof,
+                                     _height(px, py, pz, radius), lp, j, True,
+                                     True)[0] >= 0.0 and _sees_at_launch(xi, gi, mid - tof,
+                                                                        lp, j)
                 if im == in_a:
                     ua = mid
                 else:
@@ -884,19 +960,26 @@ F_POS, F_AIM, F_AIM_T, F_SPEED, F_PK, F_CAPTURE, F_LAUNCH_T, F_MAX_TOF = 0, 3, 6
 F_VB, F_TB, F_V0, F_K = 12, 13, 14, 15
 #: The fire decision's Pk inputs (table value, target g, track error m, quality) and the
 #: end game's Pk (:func:`end_game_pks`; not read by the flight kernels).
-F_PK_BASE, F_TARGET_G, F_SIGMA, F_QUALITY, F_PK_END, N_FLOAT = 16, 17, 18, 19, 20, 21
-I_TARGET, I_TRACK, I_FIRE_CONTROL = 0, 1, 2
+F_PK_BASE, F_TARGET_G, F_SIGMA, F_QUALITY, F_PK_END = 16, 17, 18, 19, 20
+#: Since when a radar-guided round's radar has not covered its target, s (NaN: it does).
+F_UNSEEN_T, N_FLOAT = 21, 22
+I_TARGET, I_TRACK, I_FIRE_CONTROL, I_LAUNCHER = 0, 1, 2, 3
 B_COMMAND, B_ACTIVE = 0, 1
 
 
 @njit(cache=True)
 def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, truth1, t0, t1,
-             terminal_s, out_i, out_f, n_grid, n_iter, tol_m):
+             terminal_s, out_i, out_f, n_grid, n_iter, tol_m, lp, grace_s):
     """One flight step of the interceptors ``0..n-1`` over ``[t0, t1]``.
 
     The interceptors' fields are the columns of ``rf`` (float), ``ri`` (int) and ``rb``
     (bool) named by ``F_*``, ``I_*``, ``B_*``. Of the active rounds, radar-guided ones
-    (``command``) whose fire-control radar is down (``sensor_ok`` (S,) False) are lost; the
+    (``command``) whose fire-control radar is down (``sensor_ok`` (S,) False) are lost, and
+    so are those in flight (launched by ``t0``) whose radar has not covered their target's
+    true position (:func:`fire_control_covers` with their launcher's row of ``lp``, (L, cols);
+    a round without a target, or ``lp`` with no row, is not checked) at any step start for
+    ``grace_s`` seconds or more (``F_UNSEEN_T`` holds since when; a grace of 0: at the first
+    step start that finds it uncovered); the
     others launched before ``t1`` fly, each in turn: mid-course update from its track (the
     first row of ``track_id`` (m,) naming it, states ``track_x`` (m, 6) ``track_dt`` s old,
     predicted with :func:`class_gravity` of its inferred class and :func:`propagate_row`;
@@ -914,7 +997,9 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     capture, launch_t, max_tof = rf[:, F_CAPTURE], rf[:, F_LAUNCH_T], rf[:, F_MAX_TOF]
     vb, tb, v0, k = rf[:, F_VB], rf[:, F_TB], rf[:, F_V0], rf[:, F_K]
     target, track, fire_control = ri[:, I_TARGET], ri[:, I_TRACK], ri[:, I_FIRE_CONTROL]
+    launcher, unseen = ri[:, I_LAUNCHER], rf[:, F_UNSEEN_T]
     command, active = rb[:, B_COMMAND], rb[:, B_ACTIVE]
+    check = lp.shape[0] > 0
     lost, ended, t_end, miss = out_i[0], out_i[1], out_f[0], out_f[1]
     nb = 0
     ne = 0
@@ -929,6 +1014,18 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
             lost[nb] = i
             nb += 1
             continue
+        q = target[i]
+        if command[i] and check and q >= 0 and launch_t[i] <= t0:
+            # Its radar must keep the target in coverage: lost after the grace without it.
+            if fire_control_covers(truth0[q, 0], truth0[q, 1], truth0[q, 2], lp, launcher[i]):
+                unseen[i] = math.nan
+            else:
+                if math.isnan(unseen[i]):
+                    unseen[i] = t0
+                if t0 - unseen[i] >= grace_s:
+                    lost[nb] = i
+                    nb += 1
+                    continue
         if not launch_t[i] < t1:
             continue
         for j in range(m):
@@ -939,7 +1036,6 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
                 reaim_round(i, xs, 0, g, t0, max(t0 - launch_t[i], 0.0), pos, max_tof, vb, tb,
                             v0, k, aim, aim_t, n_grid, n_iter, tol_m)
                 break
-        q = target[i]
         if q < 0:
             ax, ay, az = aim[i, 0], aim[i, 1], aim[i, 2]
             bx, by, bz = ax, ay, az

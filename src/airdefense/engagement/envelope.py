@@ -29,13 +29,28 @@ import numpy as np
 
 from airdefense.engagement import _kernels
 from airdefense.engagement.flyout import GRAVITY_MPS2
+from airdefense.engagement.interceptors import RADAR_GUIDED
 from airdefense.engagement.pk import CLASS_G, position_sigma
 from airdefense.engagement.presets import THREAT_CLASSES
 from airdefense.geo import sphere_radius_of
 
 __all__ = ["feasibility", "launch_window_delays", "window_times", "envelope_margin",
            "track_gravity", "kind_codes", "kernel_inputs", "window_close", "WINDOW_SEARCH",
-           "INTERCEPT_SEARCH"]
+           "INTERCEPT_SEARCH", "FAR_EDGE_MARGIN", "LAUNCH_SEES_TARGET"]
+
+#: Far-edge margin of the fire decision, a fraction of the maximum range: a round is fired
+#: only at a predicted intercept point inside ``(1 - FAR_EDGE_MARGIN) * max_range`` (the
+#: launch now and the launch windows; the end game is judged against the maximum range
+#: itself). The target flies its true path, not the predicted one, while the round is in
+#: flight (waypoint turns, weave, a ballistic path's drag): without it, a round fired at the
+#: far edge meets its target beyond the maximum range, where its kill probability is 0.
+FAR_EDGE_MARGIN = 0.03
+#: Guidance whose fire-control radar must cover the target itself (its track's position)
+#: at launch, besides the predicted intercept point: the rounds it guides to the end
+#: (:data:`airdefense.engagement.interceptors.RADAR_GUIDED`) and guns, laid from its track.
+#: An active-homing round (``active``) flies inertially to the intercept point and its seeker
+#: acquires the target there: only the intercept point must be covered.
+LAUNCH_SEES_TARGET = RADAR_GUIDED + ("gun",)
 
 _KIND_INDEX = {k: i for i, k in enumerate(THREAT_CLASSES)}
 #: Launch windows by default: how far ahead (s), grid points over it, edge precision (s).
@@ -380,24 +395,37 @@ def launch_window_delays(tracks_x: np.ndarray, launchers, heights_fn, *, kind=No
 
 
 def _launcher_rows(Ls) -> np.ndarray:
-    """The launcher figures of the compiled kernels, shape (L, 25 + ``_kernels.FC_GEO_N``)
+    """The launcher figures of the compiled kernels, shape (L, ``_kernels.N_LAUNCHER_COLS``)
     (see :func:`_kernels.launch_windows`; then six columns of the fire-control radar's site,
-    boresight, half sector and range, ``_kernels.FC_*``, and its coverage row,
-    ``_kernels.FC_GEO``: NaN where the launcher has no radar or no frame).
+    boresight, half sector and range, ``_kernels.FC_*``, its coverage row,
+    ``_kernels.FC_GEO``: NaN where the launcher has no radar or no frame; then
+    ``_kernels.FC_NEEDS_TARGET``, 1 where the guidance is in :data:`LAUNCH_SEES_TARGET`, and
+    ``_kernels.R_FIRE``, the maximum range less :data:`FAR_EDGE_MARGIN`).
 
-    The table is kept on ``Ls`` and rebuilt when one of its arrays is replaced (the figures
-    are fixed for a run; arrays changed in place are not noticed).
+    The table is kept on ``Ls`` and rebuilt when one of its arrays is replaced, or the
+    margin (the figures are fixed for a run; arrays changed in place are not noticed).
     """
     fl = Ls.flyout
     src = (Ls.enu, Ls.min_range, Ls.max_range, Ls.min_alt, Ls.max_alt, Ls.max_tgt_speed,
            Ls.max_cross, Ls.min_tof, Ls.max_elev, fl.vb, fl.tb, fl.v0, fl.k, Ls.max_tof,
-           Ls.max_g, Ls.basket, Ls.fc_site, Ls.fc_bore, Ls.fc_half, Ls.fc_range, Ls.fc_geo)
-    key = tuple(map(id, src))
+           Ls.max_g, Ls.basket, Ls.fc_site, Ls.fc_bore, Ls.fc_half, Ls.fc_range, Ls.fc_geo,
+           Ls.guidance)
+    margin = float(FAR_EDGE_MARGIN)
+    key = tuple(map(id, src)) + (margin,)
     memo = getattr(Ls, "_kernel_rows", None)
     if memo is not None and memo[0] == key:
         return memo[1]
+    if not 0.0 <= margin < 1.0:
+        from airdefense.errors import AirDefenseError
+
+        raise AirDefenseError(f"FAR_EDGE_MARGIN must be in [0, 1) (a fraction of the maximum "
+                              f"range), got {margin!r}")
     emax = np.asarray(Ls.max_elev, float)
     tan_e = np.where(emax < 0.5 * np.pi - 1e-9, np.tan(np.minimum(emax, 1.5)), np.inf)
-    rows = np.ascontiguousarray(np.column_stack(src[:14] + (tan_e,) + src[14:]).astype(float))
+    needs = np.array([g in LAUNCH_SEES_TARGET for g in np.asarray(Ls.guidance).tolist()],
+                     float).reshape(-1)
+    r_fire = np.asarray(Ls.max_range, float) * (1.0 - margin)
+    rows = np.ascontiguousarray(np.column_stack(src[:14] + (tan_e,) + src[14:-1]
+                                                + (needs, r_fire)).astype(float))
     Ls._kernel_rows = (key, rows, src)  # src keeps the arrays (and so their ids) alive
     return rows

@@ -28,6 +28,8 @@ RADAR_GUIDED = ("command", "semi_active", "track_via_missile")
 _NONE = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
 for _a in _NONE:
     _a.flags.writeable = False
+_NO_ROWS = np.zeros((0, _kernels.N_LAUNCHER_COLS))  # no coverage check in flight
+_NO_ROWS.flags.writeable = False
 
 #: Per-interceptor fields, as views of three packed arrays (one kernel argument each):
 #: name -> column(s) of the float, integer and boolean arrays.
@@ -37,9 +39,10 @@ _FLOAT = {"pos": slice(_kernels.F_POS, _kernels.F_POS + 3),
           "launch_t": _kernels.F_LAUNCH_T, "max_tof": _kernels.F_MAX_TOF, "vb": _kernels.F_VB,
           "tb": _kernels.F_TB, "v0": _kernels.F_V0, "k": _kernels.F_K,
           "pk_base": _kernels.F_PK_BASE, "target_g": _kernels.F_TARGET_G,
-          "sigma": _kernels.F_SIGMA, "quality": _kernels.F_QUALITY, "pk_end": _kernels.F_PK_END}
+          "sigma": _kernels.F_SIGMA, "quality": _kernels.F_QUALITY, "pk_end": _kernels.F_PK_END,
+          "unseen_t": _kernels.F_UNSEEN_T}
 _INT = {"target": _kernels.I_TARGET, "track": _kernels.I_TRACK,
-        "fire_control": _kernels.I_FIRE_CONTROL, "launcher": 3, "battery": 4}
+        "fire_control": _kernels.I_FIRE_CONTROL, "launcher": _kernels.I_LAUNCHER, "battery": 4}
 _BOOL = {"command": _kernels.B_COMMAND, "active": _kernels.B_ACTIVE}
 
 
@@ -53,7 +56,8 @@ class InterceptorState:
     figures ``vb``, ``tb``, ``v0``, ``k``; the inputs of the Pk besides the geometry,
     ``pk_base`` (table value), ``target_g`` (g), ``sigma`` (track RMS position error, m) and
     ``quality`` (track quality), from which the end game evaluates ``pk_end`` (NaN until the
-    round's end game, and without one); ``target``,
+    round's end game, and without one); ``unseen_t`` (since when a radar-guided round's
+    fire-control radar has not covered its target, s; NaN while it does); ``target``,
     ``track``, ``fire_control``, ``launcher``, ``battery``; ``command`` (needs its
     fire-control radar to the end), ``active``. They are views of three packed arrays, so
     that a compiled step takes them in three arguments.
@@ -123,7 +127,7 @@ class InterceptorState:
         self.battery[i], self.fire_control[i], self.pk[i] = battery, fire_control, pk
         self.pk_base[i], self.target_g[i], self.sigma[i], self.quality[i] = (
             (pk, 0.0, 0.0, 1.0) if pk_inputs is None else pk_inputs)
-        self.pk_end[i] = np.nan
+        self.pk_end[i] = self.unseen_t[i] = np.nan
         self.capture[i] = CAPTURE_RADIUS_M[guidance]
         self.command[i] = guidance in RADAR_GUIDED
         self.launch_t[i], self.max_tof[i] = t, max_tof
@@ -237,10 +241,14 @@ class InterceptorState:
 
     def step(self, t0: float, t1: float, sensor_ok: np.ndarray, track_id: np.ndarray,
              track_x: np.ndarray, track_dt: float, truth0: np.ndarray, truth1: np.ndarray,
-             terminal_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+             terminal_s: float, launcher_rows: np.ndarray | None = None,
+             grace_s: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """One flight step of every active interceptor over ``[t0, t1]``, in one kernel call.
 
-        Radar-guided rounds whose fire-control radar is down are lost (and do not fly). The
+        Radar-guided rounds whose fire-control radar is down are lost (and do not fly), and
+        so are those in flight whose radar has not covered their target's true position at a
+        step start for ``grace_s`` seconds or more (with ``launcher_rows``; see
+        :func:`airdefense.engagement._kernels.fly_step`). The
         others launched before ``t1`` are re-aimed (:meth:`reaim`) from their track (the first
         row naming it), propagated ``track_dt`` seconds on the path its inferred class calls
         for (:func:`airdefense.engagement.envelope.track_gravity`), then fly with terminal
@@ -264,11 +272,16 @@ class InterceptorState:
             True states of every threat at ``t0`` and ``t1``.
         terminal_s : float
             Time to go that starts the terminal phase, s.
+        launcher_rows : ndarray of shape (L, cols), optional
+            The launchers' kernel rows (:func:`airdefense.engagement.envelope._launcher_rows`):
+            their fire-control radars' coverage. Default: no coverage check in flight.
+        grace_s : float, default 0
+            How long a radar-guided round's radar may not cover its target, s.
 
         Returns
         -------
         lost : ndarray of shape (b,), int
-            Rounds lost with their radar, in id order.
+            Rounds lost with their radar or their radar's view of the target, in id order.
         ended : ndarray of shape (e,), int
             Rounds whose end game came in the step, in order of end time (stable).
         t_end, miss : ndarray of shape (e,)
@@ -277,7 +290,7 @@ class InterceptorState:
         nb, ne = _kernels.fly_step(
             self.n, self._f, self._i, self._b, sensor_ok, track_id, track_x, float(track_dt),
             truth0, truth1, float(t0), float(t1), float(terminal_s), self._out_i, self._out_f,
-            16, 5, 0.01)
+            16, 5, 0.01, _NO_ROWS if launcher_rows is None else launcher_rows, float(grace_s))
         if nb == 0 and ne == 0:  # most steps: no arrays to make
             return _NONE
         o, f = self._out_i, self._out_f

@@ -6,7 +6,8 @@ The simulation loop calls, each step: :meth:`Engagement.fly` (interceptor flight
 
 :meth:`Engagement.fire` is the launchers' fire control: it refuses (skips, logging nothing) an
 order whose launch time lies outside the launch window of its track (the predicted intercept
-point is outside the envelope), whose launcher is down, empty or inside its minimum launch
+point is outside the fire decision's envelope: inside the maximum range by the far-edge margin,
+and for a round its radar guides, the radar covering the target too), whose launcher is down, empty or inside its minimum launch
 interval, or whose fire-control radar is down or has no free guidance channel. The rounds of a
 salvo leave the launcher one minimum launch interval apart, each inside the window.
 
@@ -37,10 +38,15 @@ from airdefense.engagement.launchers import LauncherState
 from airdefense.engagement.pk import draw_hits
 from airdefense.geo import sphere_radius_of
 
-__all__ = ["Engagement", "TERMINAL_S"]
+__all__ = ["Engagement", "TERMINAL_S", "COVERAGE_GRACE_S"]
 
 #: Time to go (s) below which a guided round steers on the target itself (terminal homing).
 TERMINAL_S = 3.0
+#: How long (s) a radar-guided round (command, semi-active, track-via-missile) flies on while
+#: its fire-control radar does not cover its target (range, sector, height and elevation
+#: limits, horizon) before it is lost: about two revisits of the fire-control radars of the
+#: catalog (1-2 s), the time a seeker's or the guidance computer's memory coasts through.
+COVERAGE_GRACE_S = 2.0
 
 
 class Engagement:
@@ -53,9 +59,20 @@ class Engagement:
         Where engagement events go.
     rng : numpy.random.Generator
         Source of end-game (kill) draws.
+    coverage_grace_s : float, default :data:`COVERAGE_GRACE_S`
+        How long a radar-guided round's fire-control radar may not cover its target before
+        the round is lost, s (>= 0).
     """
 
-    def __init__(self, scenario, events, rng: np.random.Generator) -> None:
+    def __init__(self, scenario, events, rng: np.random.Generator, *,
+                 coverage_grace_s: float = COVERAGE_GRACE_S) -> None:
+        grace = float(coverage_grace_s)
+        if not (grace >= 0.0 and np.isfinite(grace)):
+            from airdefense.errors import AirDefenseError
+
+            raise AirDefenseError(f"coverage_grace_s must be a finite number of seconds >= 0, "
+                                  f"got {coverage_grace_s!r}")
+        self.coverage_grace_s = grace
         self.sc = scenario
         self.events = events
         self.rng = rng
@@ -75,6 +92,7 @@ class Engagement:
         self._guided: tuple = ((-1, -1), _NO_GUIDED)  # (key, pairs) of guided_targets
         self._group_g: np.ndarray | None = None  # manoeuvre limit of each raid group, g
         self._radius: float | None = None  # of the height sphere (end games), m
+        self._lp: np.ndarray | None = None  # the launchers' kernel rows (flight steps)
 
     @property
     def heights(self):
@@ -355,13 +373,20 @@ class Engagement:
         # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
         # precision track) steers on the target itself; the track's error is in the Pk.
         lost, ended, t_end, miss = ic.step(t0, t1, self._sensor_ok, tid, tx, age,
-                                           truth.states(t0), truth.states(t1), TERMINAL_S)
+                                           truth.states(t0), truth.states(t1), TERMINAL_S,
+                                           self._rows(), self.coverage_grace_s)
         if lost.size:
             self._busy = False
             self._lose(t0, lost)
         if ended.size:
             self._busy = False
             self._end_games(truth, ended, t_end, miss, alive, kill)
+
+    def _rows(self) -> np.ndarray:
+        """The launchers' kernel rows (fixed for a run: built at the first flight step)."""
+        if self._lp is None:
+            self._lp = _launcher_rows(self.launchers)
+        return self._lp
 
     def _lose(self, t0: float, lost: np.ndarray, sensor: bool = True) -> None:
         """Retire rounds lost during the step from ``t0``: with their fire-control radar
