@@ -186,14 +186,17 @@ def test_aircraft_raid_attack_cost_in_a_run():
     want = np.where(jets, np.where(lost, 5e7, 0.0), np.where(launched, 3e4, 0.0))
     assert np.array_equal(th.attack_cost, want)
     assert (jets & lost).any() and (bombs & launched).any()  # (seed 3: 2 jets shot down)
-    # A bomb launches iff its jet was not shot down before the release, and leaves then.
+    # A bomb launches iff its jet was not shot down before the release, and leaves then; a
+    # jet that released flies home (returned) unless shot down on the way.
     jet_of = np.repeat(np.arange(4), 2)  # rows 4-11: the bombs of jets 0-3, two each
-    assert np.array_equal(launched[bombs].to_numpy(), ~lost[jets].to_numpy()[jet_of])
+    rel = th.release_time_s.to_numpy()[:4]
+    early = (lost[jets].to_numpy() & (th.end_time_s.to_numpy()[:4] <= rel))
+    assert np.array_equal(launched[bombs].to_numpy(), ~early[jet_of])
+    assert th.state[jets & ~lost].eq("returned").all()
     ev = res.events[res.events.kind == "launch"].set_index("threat_id")
     assert set(ev.index) == set(np.flatnonzero(launched))
     went = np.flatnonzero((bombs & launched).to_numpy())
-    assert np.allclose(ev.loc[went, "time_s"].to_numpy(),
-                       th.end_time_s.to_numpy()[jet_of[went - 4]])
+    assert np.allclose(ev.loc[went, "time_s"].to_numpy(), rel[jet_of[went - 4]])
     assert res.summary["attack_cost"] == th.attack_cost.sum()
     assert res.summary["cost_exchange"] == pytest.approx(
         th.attack_cost.sum() / res.summary["defence_cost"])
