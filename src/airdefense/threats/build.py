@@ -318,7 +318,8 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
             carriers.append((g, gi, np.arange(offset, offset + n), rel_t, rel_p, target, v0))
             if _egresses(p):
                 kt, kp = egress_knots(kt, kp, route, launch, p.speed_mps, float(
-                    break_turn_radius_m(p.speed_mps, p.max_g, p.bank_limit_deg)), radius)
+                    break_turn_radius_m(p.speed_mps, p.max_g, p.bank_limit_deg)),
+                    p.cruise_altitude_m, radius)
                 release_parts.append((np.arange(offset, offset + n), rel_t))
             aim = np.full((n, 3), np.nan)
         elif p.kind == "ballistic":

@@ -272,9 +272,11 @@ def fly_route_group(
     if prof.dive_angle_rad is None:
         xs.append(L_in)
         ys.append(h_last)
-        if g.egress:  # home at the release height
-            xs.append(L)
-            ys.append(h_last)
+        if g.egress:  # after the turn, to the cruise height at the climb angle, and home
+            s_turn = L_in + egress[0][:, 0] * 2.0
+            s_cru = s_turn + np.minimum(np.abs(clear - h_last) / tan_c, 0.5 * (L - s_turn))
+            xs += [s_turn, s_cru, L]
+            ys += [h_last, np.full(n, clear), np.full(n, clear)]
     elif prof.popup_m is not None:
         top = np.maximum(prof.popup_m, h_last)
         s_top = s_tail + (top - h_last) / tan_c
@@ -350,7 +352,7 @@ def _egress(g: RouteGroup, geo: RouteGeometry, ar: np.ndarray, a0: np.ndarray, v
     """The path home after the release: a level break turn (:func:`break_turn_radius_m` at the
     preset's ``max_g``) toward the last route waypoint, then back through the route waypoints
     in reverse (fly-by turns at ``bank_limit_deg``, as the ingress) to the launch point, at the
-    preset's cruise speed. A row whose reversed route does not fit the turn limits flies
+    preset's cruise speed (and, after the turn, its cruise height: see the caller). A row whose reversed route does not fit the turn limits flies
     straight home instead (the turn toward the launch point, then one leg).
 
     Returns the whole path (ingress and egress) and ``(s, gs)``: the egress distances (from

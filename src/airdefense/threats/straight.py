@@ -119,15 +119,16 @@ def egress_knots(
     launch_enu: np.ndarray,
     speed_mps: float,
     turn_radius_m: float,
+    cruise_height_m: float,
     radius_m: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Straight-leg flights extended by their way home after their last knot (the release).
 
-    From the last knot, on the heading of the last leg, the flight turns at ``turn_radius_m``
-    (the turn of :func:`airdefense.threats._route.egress_turn`, flown as chords of at most
-    15 deg of arc whose ends lie on the turn circle) toward the last route waypoint, then flies
-    back through the route waypoints in reverse to its launch point, at the last knot's height
-    and ``speed_mps``.
+    From the last knot, on the heading of the last leg, the flight turns level at
+    ``turn_radius_m`` (the turn of :func:`airdefense.threats._route.egress_turn`, flown as
+    chords of at most 15 deg of arc whose ends lie on the turn circle) toward the last route
+    waypoint, then flies back through the route waypoints in reverse to its launch point at
+    ``speed_mps``, climbing or descending at 15 deg after the turn to ``cruise_height_m``.
 
     Parameters
     ----------
@@ -143,6 +144,8 @@ def egress_knots(
         Speed home, m/s.
     turn_radius_m : float
         Radius of the turn after the release, m.
+    cruise_height_m : float
+        Height above the local sphere on the way home, m.
     radius_m : float
         Radius of the local sphere.
 
@@ -168,8 +171,20 @@ def egress_knots(
     th = th0[:, None] + (sign * sweep)[:, None] * (np.arange(1, m + 1) / m)[None, :]
     turn = centre[:, None] + R[:, None, None] * np.stack([np.cos(th), np.sin(th)], axis=2)
     xy = np.concatenate([a_end[:, None, :2], turn, ways, home[:, None]], axis=1)
-    h = np.broadcast_to(a_end[:, None, 2:], xy.shape[:2] + (1,))
-    arc = _subdivide(np.concatenate([xy, h], axis=2))[:, 1:]
+    # A knot where the climb (or descent) to the cruise height ends, on the way home.
+    s = np.concatenate([np.zeros((n, 1)), np.cumsum(
+        np.linalg.norm(np.diff(xy, axis=1), axis=2), axis=1)], axis=1)
+    s_turn = s[:, m]
+    s_cru = np.minimum(s_turn + np.abs(cruise_height_m - a_end[:, 2])
+                       / np.tan(np.radians(_CLIMB_DEG)), s[:, -1])
+    s_all = np.sort(np.concatenate([s, s_cru[:, None]], axis=1), axis=1)
+    ctrl = np.empty(s_all.shape + (3,))
+    for i in range(n):  # build time, a few flights
+        ctrl[i, :, 0] = np.interp(s_all[i], s[i], xy[i, :, 0])
+        ctrl[i, :, 1] = np.interp(s_all[i], s[i], xy[i, :, 1])
+        ctrl[i, :, 2] = np.interp(s_all[i], [s_turn[i], s_cru[i] + 1e-9],
+                                  [a_end[i, 2], cruise_height_m])
+    arc = _subdivide(ctrl)[:, 1:]
     p = point_above_sphere(arc[..., 0], arc[..., 1], arc[..., 2], radius_m)
     dist = np.linalg.norm(np.diff(np.concatenate([knot_p[:, -1:], p], axis=1), axis=1), axis=2)
     t = knot_t[:, -1:] + np.cumsum(dist, axis=1) / speed_mps
