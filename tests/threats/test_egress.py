@@ -154,16 +154,28 @@ def test_an_expendable_carrier_does_not_egress():
 
 
 @pytest.mark.parametrize("model", ["physical", "straight"])
-def test_munition_velocity_is_continuous_at_release(model):
+@pytest.mark.parametrize("windy", [False, True])
+def test_munition_velocity_is_continuous_at_release(model, windy):
     """A munition leaves with its platform's velocity and changes to its own speed at 0.3 g
     (the physical model continuously; the straight-leg model in 8 legs, so its first leg is
-    within |dv| / 16 of the platform's speed), then flies at its own speed."""
-    sc = scenario({"jets": dict(_JETS, count=2, launch_jitter_s=30)})
+    within |dv| / 16 of the platform's speed), then flies at its own speed; a glide bomb
+    holds its own release height (no climb or sink at the release), also in a wind and after
+    a jittered route (the straight-leg model flies no wind)."""
+    group = dict(_JETS, count=2, launch_jitter_s=30)
+    extra = {}
+    if windy:
+        group.update(route=[{"bearing_deg": 45, "range_m": 100000}], route_jitter_m=2000)
+        extra = {"wind": {"speed_mps": 30, "from_deg": 270}}
+    sc = scenario({"jets": group}, **extra)
     ts = build_threats(sc, np.random.default_rng(4), model=model)
     v_jet = sc.groups[0].preset.speed_mps
     v_bomb = sc.groups[0].weapon_preset.speed_mps
+    if windy and model == "physical":  # ground speeds along the last leg (its wind, v_air)
+        v_jet = np.linalg.norm(ts.states(ts.release_time_s[0] - 1.0)[0][3:5])
+        v_bomb = v_bomb + (v_jet - sc.groups[0].preset.speed_mps)
     ramp = abs(v_jet - v_bomb) / (0.3 * G0_MPS2)
-    tol = 0.05 if model == "physical" else abs(v_jet - v_bomb) / 16 + 0.5
+    # (a munition heads at its own aim point, scattered by its CEP: ~10 m in 40 km)
+    tol = 0.2 if model == "physical" else abs(v_jet - v_bomb) / 16 + 0.5
     for k in np.flatnonzero(ts.parent >= 0):
         t0 = ts.launch_time_s[k]
         plat = ts.states(t0 - 1e-6)[ts.parent[k]]
@@ -171,7 +183,7 @@ def test_munition_velocity_is_continuous_at_release(model):
         np.testing.assert_allclose(bomb[:3], plat[:3], atol=0.01)
         assert np.linalg.norm(bomb[3:] - plat[3:]) < tol
         assert np.linalg.norm(ts.states(t0 + ramp + 1.0)[k][3:]) == pytest.approx(
-            v_bomb, abs=0.5)
+            v_bomb, abs=1.0)
         if model == "physical":  # a linear change: half way at half the time
             assert np.linalg.norm(ts.states(t0 + ramp / 2)[k][3:]) == pytest.approx(
                 0.5 * (v_jet + v_bomb), abs=0.3)

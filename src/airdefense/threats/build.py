@@ -131,9 +131,10 @@ def _release_points(aim: np.ndarray, route: np.ndarray, launch: np.ndarray, rang
 
 def _glide_preset(wp, release: np.ndarray, aim: np.ndarray, range_m: float, radius: float):
     """``wp`` itself, or for a ``glide`` preset a copy that flies the group's glide: cruise at
-    the mean release height over the aim, dive at the slope that reaches the aim from 90% of
-    the release range (a short level run after the release, the kit's wings deploying), no
-    terrain following."""
+    the mean release height over the aim (the physical model holds each munition's own release
+    height instead, so it does not climb or sink after its release), dive at the slope that
+    reaches the aim from 90% of the release range (a short level run after the release, the
+    kit's wings deploying), no terrain following."""
     if not wp.glide:
         return wp
     drop = float(np.mean(sphere_coords(release, radius)[:, 2] - sphere_coords(aim, radius)[:, 2]))
@@ -175,7 +176,7 @@ def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind
         launch_t=launch_t, leg_speed_mps=None, loiter_s=0.0, wind_enu_mps=wind,
         wind_field=wind_field, field=f"raid.{g.name}.preset",
         label=f"the {p.weapon} munitions released by raid group {g.name!r}",
-        initial_speed_mps=np.repeat(v0, k),
+        initial_speed_mps=np.repeat(v0, k), hold_launch_height=bool(wp.glide),
     )
     wtraj = fly_route_group(rg, _PROFILES[wp.kind](wp), radius, terrain, frame_alt)
     return np.repeat(parent_rows, k), launch_t, target, wtraj

@@ -91,6 +91,9 @@ class RouteGroup:
         For munitions released by a group: the scenario field every flight error names (its
         platform's preset, which names the weapon) and how messages call the flights (default:
         the fields of ``raid.<name>`` and "raid group '<name>'", threat by index).
+    hold_launch_height : bool, default False
+        Cruise at each flight's own launch height instead of ``prof.clearance_m`` (a glide
+        munition: no climb after its release); needs no route and no terrain following.
     egress : bool, default False
         After reaching ``aim`` (its release point) the flight turns and flies home (see
         :func:`fly_route_group`); needs a profile that ends level (no terminal dive).
@@ -115,6 +118,7 @@ class RouteGroup:
     wind_field: str | None = None
     field: str | None = None
     label: str | None = None
+    hold_launch_height: bool = False
     egress: bool = False
     initial_speed_mps: np.ndarray | None = None
 
@@ -181,6 +185,8 @@ def fly_route_group(
         raise ScenarioError(g.wind_field or g.field or f"{path}.overrides.wind_speed_mps",
                             f"wind of {wmag:.1f} m/s must be below 90% of the airspeed "
                             f"({va.min():.1f} m/s) of {g.label or f'raid group {g.name!r}'}")
+    if g.hold_launch_height and (r or (terrain is not None and prof.terrain_following)):
+        raise ValueError("hold_launch_height needs a flight with no route over no terrain")
     if g.loiter_s > 0 and r == 0:
         raise ScenarioError(f"{path}.route", f"loiter_s = {g.loiter_s:g} s needs at least one "
                             "route waypoint to orbit; the route is empty")
@@ -224,15 +230,20 @@ def fly_route_group(
     nom_pts = np.concatenate([a0[:1, None, :2], nom_arc[..., :2], nom_aim[:, None, :2]], axis=1)
     tail_nom = tail_len(last_height(nom_arc), aim_over_ref(nom_aim))
     plan_route(nom_pts, np.array([radius_turn]), tail_nom, np.array([orbits]), g.name)
+
+    def rows_last(route_arc):
+        # A flight that holds its launch height (no route, no terrain) cruises at it.
+        return a0[:, 2] if g.hold_launch_height else last_height(route_arc)
+
     pts = np.concatenate([a0[:, None, :2], ar[..., :2], a1[:, None, :2]], axis=1)
-    tail = tail_len(last_height(ar), aim_over_ref(a1))
+    tail = tail_len(rows_last(ar), aim_over_ref(a1))
     rt = np.full(n, radius_turn)
     orb = np.full(n, orbits)
     geo, wp_s, ok = plan_route(pts, rt, tail, orb, g.name, check=False)
     if not ok.all():
         ar = np.where(ok[:, None, None], ar, nom_arc)
         pts = np.concatenate([a0[:, None, :2], ar[..., :2], a1[:, None, :2]], axis=1)
-        tail = tail_len(last_height(ar), aim_over_ref(a1))
+        tail = tail_len(rows_last(ar), aim_over_ref(a1))
         geo, wp_s, _ = plan_route(pts, rt, tail, orb, g.name, check=True)
     L = L_in = geo.length
     if g.egress:
@@ -259,6 +270,8 @@ def fly_route_group(
     hw = way_heights(ar)
     h_first = hw[:, 0] if r else np.full(n, clear)
     h_last = hw[:, -1] if r else np.full(n, clear)
+    if g.hold_launch_height:
+        h_first = h_last = rows_last(ar)
     h_launch = a0[:, 2] - g0
     h_aim = a1[:, 2] - g1
     s_tail = L_in - tail
