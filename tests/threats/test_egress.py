@@ -8,6 +8,7 @@ import pytest
 from airdefense.geo import G0_MPS2, sphere_coords
 from airdefense.threats import build_threats
 from airdefense.threats._route import break_turn_radius_m, egress_turn, turn_radius_m
+from airdefense.threats.build import wind_vector
 from tests.threats.conftest import scenario
 
 _JETS = {"preset": "fighter", "count": 1, "launch": {"bearing_deg": 90, "range_m": 150000},
@@ -168,18 +169,24 @@ def test_munition_velocity_is_continuous_at_release(model, windy):
         extra = {"wind": {"speed_mps": 30, "from_deg": 270}}
     sc = scenario({"jets": group}, **extra)
     ts = build_threats(sc, np.random.default_rng(4), model=model)
-    v_jet = sc.groups[0].preset.speed_mps
-    v_bomb = sc.groups[0].weapon_preset.speed_mps
-    if windy and model == "physical":  # ground speeds along the last leg (its wind, v_air)
-        v_jet = np.linalg.norm(ts.states(ts.release_time_s[0] - 1.0)[0][3:5])
-        v_bomb = v_bomb + (v_jet - sc.groups[0].preset.speed_mps)
-    ramp = abs(v_jet - v_bomb) / (0.3 * G0_MPS2)
-    # (a munition heads at its own aim point, scattered by its CEP: ~10 m in 40 km)
-    tol = 0.2 if model == "physical" else abs(v_jet - v_bomb) / 16 + 0.5
+    va_jet = sc.groups[0].preset.speed_mps
+    va_bomb = sc.groups[0].weapon_preset.speed_mps
     for k in np.flatnonzero(ts.parent >= 0):
         t0 = ts.launch_time_s[k]
         plat = ts.states(t0 - 1e-6)[ts.parent[k]]
         bomb = ts.states(t0 + 1e-6)[k]
+        v_jet, v_bomb = va_jet, va_bomb
+        if windy and model == "physical":  # ground speeds along the last leg, in the wind
+            u = plat[3:5] / np.linalg.norm(plat[3:5])
+            w = wind_vector(30.0, 270.0)
+            cross = u[0] * w[1] - u[1] * w[0]
+            # (ENU speeds at cruise height are (1 + h / radius) times the ground-arc speeds)
+            scale = np.linalg.norm(plat[3:5]) / (u @ w + np.sqrt(va_jet**2 - cross**2))
+            v_jet = np.linalg.norm(plat[3:])
+            v_bomb = scale * (u @ w + np.sqrt(va_bomb**2 - cross**2))
+        ramp = abs(v_jet - v_bomb) / (0.3 * G0_MPS2)
+        # (a munition heads at its own aim point, scattered by its CEP: ~10 m in 40 km)
+        tol = 0.2 if model == "physical" else abs(v_jet - v_bomb) / 16 + 0.5
         np.testing.assert_allclose(bomb[:3], plat[:3], atol=0.01)
         assert np.linalg.norm(bomb[3:] - plat[3:]) < tol
         assert np.linalg.norm(ts.states(t0 + ramp + 1.0)[k][3:]) == pytest.approx(
