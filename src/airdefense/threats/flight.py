@@ -365,8 +365,9 @@ def _egress(g: RouteGroup, geo: RouteGeometry, ar: np.ndarray, a0: np.ndarray, v
     """The path home after the release: a level break turn (:func:`break_turn_radius_m` at the
     preset's ``max_g``) toward the last route waypoint, then back through the route waypoints
     in reverse (fly-by turns at ``bank_limit_deg``, as the ingress) to the launch point, at the
-    preset's cruise speed (and, after the turn, its cruise height: see the caller). A row whose reversed route does not fit the turn limits flies
-    straight home instead (the turn toward the launch point, then one leg).
+    preset's cruise speed (and, after the turn, its cruise height: see the caller). A row
+    whose reversed route does not fit the turn limits flies straight home instead (the turn
+    toward the launch point, then one leg).
 
     Returns the whole path (ingress and egress) and ``(s, gs)``: the egress distances (from
     the release) where each egress leg's ground speed starts (the middle of the turn before
