@@ -488,8 +488,8 @@ def egress_turn(p: np.ndarray, u: np.ndarray, target: np.ndarray, radius_m: np.n
     """A turn at constant radius from ``p`` on heading ``u`` until heading straight at ``target``.
 
     The turn is toward the side ``target`` lies on (left when it lies astern within one turn
-    radius of the track line), or the other way when ``target`` lies inside that turn circle; a target inside both circles is taken on
-    the circle (the turn then ends pointing near it).
+    radius of the track line), or the other way when ``target`` lies inside that turn circle;
+    a target inside both circles is taken on the circle (the turn then ends pointing near it).
 
     Parameters
     ----------
