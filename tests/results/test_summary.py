@@ -15,7 +15,7 @@ from airdefense import load_scenario, simulate
 from airdefense.results.summary import summarize
 
 EXAMPLE_1 = Path(__file__).resolve().parents[2] / "examples" / "01_drone_wave.yaml"
-STATES = ["intercepted", "impacted", "completed", "airborne", "not_launched"]
+STATES = ["intercepted", "impacted", "completed", "returned", "airborne", "not_launched"]
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_money_format_puts_the_sign_first(x, text):
     ("airborne", False, 10.0), ("not_launched", False, 0.0),
     # reusable platform: lost when shot down; munitions spent at release; nothing otherwise
     ("intercepted", True, 10.0), ("impacted", True, 0.5), ("completed", True, 0.5),
-    ("airborne", True, 0.0), ("not_launched", True, 0.0),
+    ("returned", True, 0.5), ("airborne", True, 0.0), ("not_launched", True, 0.0),
 ])
 def test_attack_cost_by_terminal_state(state, reusable, want):
     """What a threat of unit cost 10 (weapon cost 0.5) costs the attacker in each end state."""
@@ -152,7 +152,7 @@ def test_attack_cost_counts_platforms_lost_and_munitions_released(run, rows, reu
     got = summarize(res, sc, truth)["attack_cost"]
     exp = th[~th.reusable & (th.state != "not_launched")].unit_cost.sum()
     lost = th[th.reusable & (th.state == "intercepted")].unit_cost.sum()
-    rel = th[th.reusable & th.state.isin(["impacted", "completed"])].weapon_cost.sum()
+    rel = th[th.reusable & th.state.isin(["impacted", "completed", "returned"])].weapon_cost.sum()
     assert got == pytest.approx(exp + lost + rel, rel=1e-12, abs=0.0)
 
 
@@ -186,14 +186,63 @@ def test_aircraft_raid_attack_cost_in_a_run():
     want = np.where(jets, np.where(lost, 5e7, 0.0), np.where(launched, 3e4, 0.0))
     assert np.array_equal(th.attack_cost, want)
     assert (jets & lost).any() and (bombs & launched).any()  # (seed 3: 2 jets shot down)
-    # A bomb launches iff its jet was not shot down before the release, and leaves then.
+    # A bomb launches iff its jet was not shot down before the release, and leaves then; a
+    # jet that released flies home (returned) unless shot down on the way.
     jet_of = np.repeat(np.arange(4), 2)  # rows 4-11: the bombs of jets 0-3, two each
-    assert np.array_equal(launched[bombs].to_numpy(), ~lost[jets].to_numpy()[jet_of])
+    rel = th.release_time_s.to_numpy()[:4]
+    early = (lost[jets].to_numpy() & (th.end_time_s.to_numpy()[:4] <= rel))
+    assert np.array_equal(launched[bombs].to_numpy(), ~early[jet_of])
+    assert th.state[jets & ~lost].eq("returned").all()
     ev = res.events[res.events.kind == "launch"].set_index("threat_id")
     assert set(ev.index) == set(np.flatnonzero(launched))
     went = np.flatnonzero((bombs & launched).to_numpy())
-    assert np.allclose(ev.loc[went, "time_s"].to_numpy(),
-                       th.end_time_s.to_numpy()[jet_of[went - 4]])
+    assert np.allclose(ev.loc[went, "time_s"].to_numpy(), rel[jet_of[went - 4]])
+    # The summary counts the bombs released and those cancelled with their jet.
+    assert early.any() and not early.all()
+    assert res.summary["munitions_cancelled"] == 2 * early.sum()
+    assert res.summary["munitions_released"] == 2 * (4 - early.sum())
+    assert res.summary["platforms_returned"] == (th.state[jets] == "returned").sum()
     assert res.summary["attack_cost"] == th.attack_cost.sum()
     assert res.summary["cost_exchange"] == pytest.approx(
         th.attack_cost.sum() / res.summary["defence_cost"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["intercepted", "returned", "airborne"]),
+                          st.integers(0, 3)), min_size=0, max_size=6),
+       st.data())
+def test_munition_counts_against_a_reference(run, platforms, data):
+    """Munitions released = munitions that launched; cancelled = not launched, with their
+    platform intercepted (a platform still flying at the end cancels nothing); platforms
+    returned = rows ``returned``."""
+    sc, res, truth = run
+    rows, kids = [], []
+    for i, (state, k) in enumerate(platforms):
+        rows.append((state, -1))
+        for _ in range(k):
+            kids.append((data.draw(st.sampled_from(["impacted", "intercepted", "airborne",
+                                                    "not_launched"])), i))
+    allrows = rows + kids
+    n = len(allrows)
+    th = pd.DataFrame({
+        "threat_id": np.arange(n), "kind": ["aircraft"] * len(rows) + ["cruise"] * len(kids),
+        "preset": ["fighter"] * len(rows) + ["glide_bomb"] * len(kids),
+        "state": [r[0] for r in allrows], "unit_cost": [5e7] * len(rows) + [3e4] * len(kids),
+        "parent": np.array([r[1] for r in allrows], np.int64)})
+    fake = copy.copy(res)
+    fake.threats = th
+    s = summarize(fake, sc, truth)
+    went = sum(st_ != "not_launched" for st_, _ in kids)
+    gone = sum(st_ == "not_launched" and platforms[p][0] == "intercepted" for st_, p in kids)
+    assert (s["munitions_released"], s["munitions_cancelled"]) == (went, gone)
+    assert s["platforms_returned"] == sum(p[0] == "returned" for p in platforms)
+
+
+def test_munition_counts_without_a_parent_column(run):
+    """A threats table from before munitions (no ``parent``) counts none."""
+    sc, res, truth = run
+    fake = copy.copy(res)
+    fake.threats = res.threats.drop(columns=["parent"])
+    s = summarize(fake, sc, truth)
+    assert (s["munitions_released"], s["munitions_cancelled"], s["platforms_returned"]) == (
+        0, 0, 0)

@@ -41,6 +41,18 @@ def check_invariants(res, sc) -> None:
         assert (kids.state.to_numpy()[shot] == "not_launched").all()
         assert set(kids.threat_id[~shot & (kids.launch_time_s < sc.config.duration_s)]) <= set(
             ev.threat_id[ev.kind == "launch"])
+    # A platform that flew home after its release (returned) was neither hit nor impacted,
+    # and it released its munitions first; the summary counts munitions and platforms.
+    ret = th[th.state == "returned"]
+    assert ret.reusable.all() and not ret.threat_id.isin(hits.index).any()
+    assert not ret.threat_id.isin(impacts.index).any()
+    assert (ret.release_time_s < ret.end_time_s).all()
+    assert res.summary["platforms_returned"] == len(ret)
+    went = kids.state != "not_launched"
+    par_state = th.state.to_numpy()[kids.parent.to_numpy()]
+    assert res.summary["munitions_released"] == int(went.sum())
+    assert res.summary["munitions_cancelled"] == int(
+        ((~went).to_numpy() & (par_state == "intercepted")).sum())
     # No launcher fires more interceptors than it holds.
     cap = np.array([u.rounds for u in sc.launchers])
     for j in range(len(sc.launchers)):

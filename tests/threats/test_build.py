@@ -39,11 +39,13 @@ def test_contract(mixed):
     assert np.allclose(before[:, :3], at[:, :3]) and np.all(before[:, 3:] == 0)
     assert np.allclose(at[:n_groups, :3], np.stack([g.launch_enu for g in sc.groups for _ in
                                                     range(g.count)]), atol=1e-6)
-    # A munition leaves from its platform's end of flight (the release), at that instant.
+    # A munition leaves from its platform's release point, at that instant; the (reusable)
+    # platform flies home after it.
     assert np.all(ts.parent[:n_groups] == -1) and np.all(ts.parent[n_groups:] >= 0)
     par = ts.parent[n_groups:]
-    assert np.array_equal(ts.launch_time_s[n_groups:], ts.end_time_s[par])
-    ends = np.stack([ts.states(float(ts.end_time_s[p]))[p] for p in par])
+    assert np.array_equal(ts.launch_time_s[n_groups:], ts.release_time_s[par])
+    assert np.all(ts.egress[par]) and np.all(ts.end_time_s[par] > ts.release_time_s[par])
+    ends = np.stack([ts.states(float(ts.release_time_s[p]))[p] for p in par])
     assert np.allclose(at[n_groups:, :3], ends[:, :3], atol=1e-6)
     assert np.all(np.isnan(ts.impact_enu[np.unique(par)]))  # platforms do not impact
     after = ts.states(1e9)
@@ -75,7 +77,7 @@ def test_straight_baseline_still_available(mixed):
     assert np.array_equal(base.parent, ts.parent)
     top = ts.parent < 0  # munitions leave at their platform's release, flown by each model
     assert np.allclose(base.launch_time_s[top], ts.launch_time_s[top])
-    assert np.array_equal(base.launch_time_s[~top], base.end_time_s[base.parent[~top]])
+    assert np.array_equal(base.launch_time_s[~top], base.release_time_s[base.parent[~top]])
 
 
 def test_plot_threats_cli(tmp_path):

@@ -222,7 +222,9 @@ def _render(info, summ, exp, out, stats, typical, ev, sweep, vary, sweep_id) -> 
     if len(out):
         bt = (out.groupby(["kind", "preset"])[["launched", "intercepted", "leaked", "other"]]
               .sum() / n).reset_index()
-        parts.append("<p>Threats by type, mean per run:</p><table><tr><th>kind</th>"
+        parts.append("<p>Threats by type, mean per run (other: flights ended without an "
+                     "impact, platforms returned home after their release, threats still "
+                     "airborne at the end):</p><table><tr><th>kind</th>"
                      "<th>preset</th><th>launched</th><th>intercepted</th><th>leaked</th>"
                      "<th>other</th></tr>" + "".join(
                          f"<tr><td>{_e(r.kind)}</td><td>{_e(r.preset)}</td>"

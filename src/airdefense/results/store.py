@@ -496,7 +496,8 @@ def _wide(long: pd.DataFrame) -> pd.DataFrame:
 QUANTITY_ORDER = [
     "threats_launched", "intercepted", "leaked", "interceptors_fired", "defence_cost",
     "attack_cost", "value_lost", "value_at_risk", "value_saved", "cost_exchange",
-    "batteries_disabled", "orders_refused", "solver_clock_stops",
+    "batteries_disabled", "orders_refused", "solver_clock_stops", "munitions_released",
+    "munitions_cancelled", "platforms_returned",
 ]
 
 

@@ -48,8 +48,9 @@ def attack_costs(state, unit_cost, reusable, weapon_cost) -> np.ndarray:
     An expendable threat (a missile, a one-way drone) is spent once launched: its
     ``unit_cost``. A reusable platform (an aircraft or helicopter that flies home) costs its
     ``unit_cost`` only when it is shot down (``intercepted``), and its ``weapon_cost`` when it
-    reaches its release (``impacted`` or ``completed``); one not launched, or still airborne
-    at the end of the run, has cost nothing yet.
+    reaches its release (``impacted``, ``completed``, or ``returned``: flown home after it); one
+    not launched, or still airborne at the end of the run, has cost nothing yet. (The munitions
+    a platform releases as threats of their own, ``weapon``, cost their own ``unit_cost``.)
 
     Parameters
     ----------
@@ -66,7 +67,7 @@ def attack_costs(state, unit_cost, reusable, weapon_cost) -> np.ndarray:
     state = np.asarray(state, object)
     unit_cost = np.asarray(unit_cost, float)
     lost = state == "intercepted"
-    released = (state == "impacted") | (state == "completed")
+    released = (state == "impacted") | (state == "completed") | (state == "returned")
     platform = np.where(lost, unit_cost, 0.0) + np.where(released, weapon_cost, 0.0)
     return np.where(np.asarray(reusable, bool), platform,
                     np.where(state != "not_launched", unit_cost, 0.0))
@@ -86,7 +87,11 @@ def summarize(res, scenario, truth) -> dict:
         (attack cost / defence cost), ``by_type`` (DataFrame), ``by_interceptor`` (DataFrame),
         ``batteries_disabled``, ``orders_refused`` (fire orders the fire control turned down),
         ``solver_clock_stops`` (assignment solves stopped by their time limit: a run with any
-        is not repeatable on another machine).
+        is not repeatable on another machine), ``munitions_released`` (threats released by a
+        platform, ``parent >= 0``, that launched), ``munitions_cancelled`` (those whose
+        platform was shot down before their release, so never launched), and
+        ``platforms_returned`` (platforms that flew home after their release: ``returned``).
+        A threats table without a ``parent`` column has no munitions.
     """
     # Column arrays, not pandas operations: a run's tables are small, so pandas' per-call
     # overhead would be most of the cost. Sums skip NaN as pandas' do.
@@ -128,6 +133,7 @@ def summarize(res, scenario, truth) -> dict:
     value_lost = float(np.nansum(res.assets["value_lost"].to_numpy()))
     at_risk = undefended_expected_loss(scenario, truth)
     n_disabled = int(np.count_nonzero(res.events["kind"].to_numpy() == "battery_disabled"))
+    released, cancelled = _munition_counts(th)
     return {
         "threats_launched": int(state.size),
         "intercepted": int(np.count_nonzero(intercepted)),
@@ -142,9 +148,27 @@ def summarize(res, scenario, truth) -> dict:
         "batteries_disabled": n_disabled,
         "orders_refused": int(len(getattr(res, "refused", ()))),
         "solver_clock_stops": int(getattr(res, "solver_clock_stops", 0)),
+        "munitions_released": released,
+        "munitions_cancelled": cancelled,
+        "platforms_returned": int(np.count_nonzero(state == "returned")),
         "by_type": by_type,
         "by_interceptor": by_icpt,
     }
+
+
+def _munition_counts(th: pd.DataFrame) -> tuple[int, int]:
+    """Munitions released (launched) and cancelled (not launched, their platform shot down)."""
+    if "parent" not in th:
+        return 0, 0
+    parent = th["parent"].to_numpy(np.int64)
+    child = parent >= 0
+    if not child.any():
+        return 0, 0
+    state = th["state"].to_numpy()
+    gone = state[child] == "not_launched"
+    # Threat ids are the table's rows (``threat_id = arange(n)``).
+    shot = state[parent[child]] == "intercepted"
+    return int(np.count_nonzero(~gone)), int(np.count_nonzero(gone & shot))
 
 
 def _groups(*keys: np.ndarray) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
@@ -218,6 +242,11 @@ def format_summary(res) -> str:
         f"  value saved:                  {_money(s['value_saved'])}",
         f"  batteries disabled:           {s['batteries_disabled']}",
     ]
+    if "parent" in th and bool((th["parent"].to_numpy() >= 0).any()):
+        out.append(f"  munitions released:           {s['munitions_released']} "
+                   f"(cancelled, platform shot down first: {s['munitions_cancelled']})")
+    if s.get("platforms_returned"):
+        out.append(f"  platforms returned home:      {s['platforms_returned']}")
     if s.get("orders_refused"):
         out.append(f"  orders refused (fire control): {s['orders_refused']}")
     if s.get("solver_clock_stops"):

@@ -34,10 +34,12 @@ from airdefense.threats import build_threats
 
 __all__ = ["simulate", "SimulationResult", "THREAT_STATES", "RNG_STREAMS"]
 
-#: Terminal states; every threat ends in exactly one of them.
-THREAT_STATES = ("intercepted", "impacted", "completed", "airborne", "not_launched")
+#: Terminal states; every threat ends in exactly one of them. ``completed``: a flight that
+#: ended without an impact; ``returned``: a platform that flew home after its release
+#: (``ThreatSet.egress``).
+THREAT_STATES = ("intercepted", "impacted", "completed", "returned", "airborne", "not_launched")
 _PENDING, _FLYING = -2, -1
-_INTERCEPTED, _IMPACTED, _COMPLETED, _AIRBORNE, _NOT_LAUNCHED = range(5)
+_INTERCEPTED, _IMPACTED, _COMPLETED, _RETURNED, _AIRBORNE, _NOT_LAUNCHED = range(6)
 #: Independent random streams, one per stage, spawned from the seed in this order.
 RNG_STREAMS = ("threats", "sensors", "tracking", "engagement", "damage", "c2")
 #: Steps whose truth states are evaluated together (ThreatSet.prefetch).
@@ -312,7 +314,7 @@ class _Run:
                 self.events.add(end[k], "impact", threat=k, asset=self.truth.target_asset[k],
                                 pos=self.truth.impact_enu[k])
             else:
-                self.status[k] = _COMPLETED
+                self.status[k] = _RETURNED if self.truth.egress[k] else _COMPLETED
         if impacting.size == 0:
             return
         before = self.asset_state.copy()
@@ -450,7 +452,7 @@ class _Run:
             "kind": tr.kind.astype(str), "preset": tr.preset.astype(str),
             "launch_time_s": tr.launch_time_s, "end_time_s": np.minimum(tr.end_time_s, self.kill_t),
             "state": state.tolist(), "unit_cost": tr.unit_cost, "reusable": reusable,
-            "weapon_cost": weapon_cost, "parent": tr.parent,
+            "weapon_cost": weapon_cost, "parent": tr.parent, "release_time_s": tr.release_time_s,
             "attack_cost": attack_costs(state, tr.unit_cost, reusable, weapon_cost),
             "target_asset": tr.target_asset,
         })

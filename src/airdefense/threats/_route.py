@@ -40,6 +40,9 @@ __all__ = [
     "concat_routes",
     "arc_to_enu",
     "turn_radius_m",
+    "break_turn_radius_m",
+    "egress_turn",
+    "join_geometry",
 ]
 
 _EPS = 1e-9
@@ -354,11 +357,15 @@ class RouteTrajectory:
         Radius of the frame's sphere.
     ground : tuple (ndarray (n, M), ndarray (n,)), optional
         Reference surface samples along the path and their spacing (terrain-following).
+    t_release_s : ndarray of shape (n,), optional
+        When each flight releases its weapon (before its egress), s; default ``t_end_s``.
     """
 
-    def __init__(self, t_launch_s, t_end_s, geometry, speed, height, radius_m, ground=None):
+    def __init__(self, t_launch_s, t_end_s, geometry, speed, height, radius_m, ground=None,
+                 t_release_s=None):
         self.t0 = np.asarray(t_launch_s, float)
         self.t1 = np.asarray(t_end_s, float)
+        self.t_release = self.t1 if t_release_s is None else np.asarray(t_release_s, float)
         self.geo = geometry
         self.speed = speed
         self.height = height
@@ -456,6 +463,91 @@ def turn_radius_m(speed_mps, bank_deg) -> np.ndarray:
     return np.asarray(speed_mps, float) ** 2 / (G0_MPS2 * np.tan(np.radians(bank_deg)))
 
 
+def break_turn_radius_m(speed_mps, max_g, bank_limit_deg) -> np.ndarray:
+    """Radius of a level break turn at load factor ``n = max_g``, m.
+
+    A level turn at load factor ``n`` has a horizontal acceleration ``g sqrt(n^2 - 1)``
+    (bank ``arccos(1 / n)``), so ``R = v^2 / (g sqrt(n^2 - 1))``; where ``bank_limit_deg``
+    gives a tighter turn (``max_g`` near 1) that is used instead.
+
+    Parameters
+    ----------
+    speed_mps : float or ndarray
+        Ground speed in the turn, m/s.
+    max_g : float
+        Load factor limit, g.
+    bank_limit_deg : float
+        Bank limit, deg.
+    """
+    tan_bank = max(np.sqrt(max(float(max_g) ** 2 - 1.0, 0.0)),
+                   float(np.tan(np.radians(bank_limit_deg))))
+    return np.asarray(speed_mps, float) ** 2 / (G0_MPS2 * tan_bank)
+
+
+def egress_turn(p: np.ndarray, u: np.ndarray, target: np.ndarray, radius_m: np.ndarray):
+    """A turn at constant radius from ``p`` on heading ``u`` until heading straight at ``target``.
+
+    The turn is toward the side ``target`` lies on (left when it lies astern within one turn
+    radius of the track line), or the other way when ``target`` lies inside that turn circle;
+    a target inside both circles is taken on the circle (the turn then ends pointing near it).
+
+    Parameters
+    ----------
+    p, u, target : ndarray of shape (n, 2)
+        Start point, unit heading and target, surface-arc m.
+    radius_m : ndarray of shape (n,)
+        Turn radius, m.
+
+    Returns
+    -------
+    sign : ndarray of shape (n,)
+        +1 for a left (counter-clockwise) turn, -1 for a right one.
+    sweep : ndarray of shape (n,)
+        Angle turned, rad, in [0, 2 pi).
+    end : ndarray of shape (n, 2)
+        Where the turn ends (the tangent point), surface-arc m.
+    heading : ndarray of shape (n, 2)
+        Unit heading at the end of the turn (toward ``target``).
+    """
+    p, u, target = (np.asarray(a, float) for a in (p, u, target))
+    R = np.asarray(radius_m, float)
+    left = np.stack([-u[:, 1], u[:, 0]], axis=1)
+    rel = target - p
+    cross = u[:, 0] * rel[:, 1] - u[:, 1] * rel[:, 0]
+    astern = (np.sum(u * rel, axis=1) < 0.0) & (np.abs(cross) < R)
+    sign = np.where((cross >= 0.0) | astern, 1.0, -1.0)
+
+    def centre(sg):
+        c = p + (sg * R)[:, None] * left
+        return c, np.linalg.norm(target - c, axis=1)
+
+    c, d = centre(sign)
+    inside = d < R * (1.0 + 1e-9)
+    sign = np.where(inside, -sign, sign)
+    c, d = centre(sign)
+    d = np.maximum(d, R)
+    to_t = target - c
+    phi = np.arctan2(to_t[:, 1], to_t[:, 0])
+    alpha = np.arccos(np.clip(R / np.maximum(d, _EPS), -1.0, 1.0))
+    theta_q = phi - sign * alpha
+    start = p - c
+    theta_p = np.arctan2(start[:, 1], start[:, 0])
+    sweep = np.mod(sign * (theta_q - theta_p), 2.0 * np.pi)
+    end = c + R[:, None] * np.stack([np.cos(theta_q), np.sin(theta_q)], axis=1)
+    heading = sign[:, None] * np.stack([-np.sin(theta_q), np.cos(theta_q)], axis=1)
+    return sign, sweep, end, heading
+
+
+def join_geometry(first: RouteGeometry, second: RouteGeometry) -> RouteGeometry:
+    """One path: ``second`` flown after ``first`` (its distances shifted by ``first``'s length)."""
+    L1 = first.length[:, None]
+    return RouteGeometry(np.concatenate([first.s0, second.s0 + L1], axis=1),
+                         np.concatenate([first.p0, second.p0], axis=1),
+                         np.concatenate([first.d0, second.d0], axis=1),
+                         np.concatenate([first.kappa, second.kappa], axis=1),
+                         first.length + second.length)
+
+
 def _pad_last(a: np.ndarray, k: int, axis: int = 1) -> np.ndarray:
     extra = k - a.shape[axis]
     if extra <= 0:
@@ -506,4 +598,5 @@ def concat_routes(trajs: list[RouteTrajectory]) -> RouteTrajectory:
         ground = (np.concatenate(gs), np.concatenate(ds))
     return RouteTrajectory(np.concatenate([t.t0 for t in trajs]),
                            np.concatenate([t.t1 for t in trajs]), geo, speed, height,
-                           trajs[0].radius, ground)
+                           trajs[0].radius, ground,
+                           np.concatenate([t.t_release for t in trajs]))

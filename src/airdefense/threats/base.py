@@ -125,6 +125,13 @@ class ThreatSet:
     weapon_cost : ndarray of shape (n,), optional
         Cost of the munitions a reusable platform releases but that are not flown as threats,
         US dollars; default 0.
+    release_time_s : ndarray of shape (n,), optional
+        When a platform releases its munitions (its children's launch time), s; default its
+        end of flight (``end_time_s``).
+    egress : ndarray of shape (n,), bool, optional
+        Platforms that turn and fly home after their release (a reusable platform with a
+        ``weapon``): their ``end_time_s`` is their return to their launch point, where they
+        end ``returned``; default none.
     """
 
     threat_id: np.ndarray
@@ -142,6 +149,8 @@ class ThreatSet:
     parent: np.ndarray | None = None
     reusable: np.ndarray | None = None
     weapon_cost: np.ndarray | None = None
+    release_time_s: np.ndarray | None = None
+    egress: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = int(self.threat_id.shape[0])
@@ -151,6 +160,10 @@ class ThreatSet:
             self.reusable = np.zeros(n, bool)
         if self.weapon_cost is None:
             self.weapon_cost = np.zeros(n)
+        if self.release_time_s is None:
+            self.release_time_s = np.asarray(self.end_time_s, float).copy()
+        if self.egress is None:
+            self.egress = np.zeros(n, bool)
 
     def __len__(self) -> int:
         return int(self.threat_id.shape[0])

@@ -14,17 +14,17 @@ from typing import Literal
 
 import numpy as np
 
-from airdefense.geo import point_above_sphere, sphere_coords
-from airdefense.threats._route import concat_routes
+from airdefense.geo import G0_MPS2, point_above_sphere, sphere_coords
+from airdefense.threats._route import break_turn_radius_m, concat_routes
 from airdefense.threats.aircraft import aircraft_profile
 from airdefense.threats.ballistic import build_ballistic
 from airdefense.threats.base import PiecewiseLinearTrajectory, ThreatSet
 from airdefense.threats.cruise import cruise_profile
 from airdefense.threats.drone import drone_profile
-from airdefense.threats.flight import RouteGroup, fly_route_group
+from airdefense.threats.flight import _LONG_ACCEL_G, RouteGroup, fly_route_group
 from airdefense.threats.rcs import rcs_triplet
 from airdefense.threats.sampled import CompositeTrajectory
-from airdefense.threats.straight import straight_knots
+from airdefense.threats.straight import egress_knots, speed_ramp_knots, straight_knots
 
 __all__ = ["build_threats", "CEP_TO_SIGMA", "wind_vector"]
 
@@ -131,9 +131,10 @@ def _release_points(aim: np.ndarray, route: np.ndarray, launch: np.ndarray, rang
 
 def _glide_preset(wp, release: np.ndarray, aim: np.ndarray, range_m: float, radius: float):
     """``wp`` itself, or for a ``glide`` preset a copy that flies the group's glide: cruise at
-    the mean release height over the aim, dive at the slope that reaches the aim from 90% of
-    the release range (a short level run after the release, the kit's wings deploying), no
-    terrain following."""
+    the mean release height over the aim (the physical model holds each munition's own release
+    height instead, so it does not climb or sink after its release), dive at the slope that
+    reaches the aim from 90% of the release range (a short level run after the release, the
+    kit's wings deploying), no terrain following."""
     if not wp.glide:
         return wp
     drop = float(np.mean(sphere_coords(release, radius)[:, 2] - sphere_coords(aim, radius)[:, 2]))
@@ -144,19 +145,29 @@ def _glide_preset(wp, release: np.ndarray, aim: np.ndarray, range_m: float, radi
                                  "popup_height_m": None})
 
 
+def _egresses(p) -> bool:
+    """Whether a platform of preset ``p`` turns and flies home after its release: a reusable
+    platform that releases a ``weapon``. One without a weapon stands for its own weapon's
+    delivery (its impact is the threat's), so its flight ends at its aim as before."""
+    return p.weapon is not None and p.is_reusable
+
+
 def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind_field,
                radius: float, terrain, frame_alt: float, rng: np.random.Generator):
     """The munitions a group's platforms release: ``weapon_count`` each, launched at the
-    platform's end of flight (its release point and time) and flown to the platform's aim
-    point scattered by the munition's CEP. Returns (parent rows, launch times, aim points,
+    platform's release (its release point and time), at the platform's ground speed there
+    (then changing to their own at ``_LONG_ACCEL_G``), and flown to the platform's aim point
+    scattered by the munition's CEP. Returns (parent rows, launch times, aim points,
     trajectory)."""
     p = g.preset
     k = p.weapon_count
     n = parent_rows.size
-    ends = traj.states_many(traj.t1)[np.arange(n), np.arange(n), :3]
+    t_rel = traj.t_release
+    ends = traj.states_many(t_rel)[np.arange(n), np.arange(n), :3]
+    v0 = np.array([np.linalg.norm(traj.path(t, [i])[2][0]) for i, t in enumerate(t_rel)])
     wp = _glide_preset(wp, ends, aim, p.release_range_m, radius)
     launch = np.repeat(ends, k, axis=0)
-    launch_t = np.repeat(traj.t1, k)
+    launch_t = np.repeat(t_rel, k)
     target = _munition_aims(g, wp, aim, radius, rng)
     m = n * k
     rg = RouteGroup(
@@ -165,6 +176,7 @@ def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind
         launch_t=launch_t, leg_speed_mps=None, loiter_s=0.0, wind_enu_mps=wind,
         wind_field=wind_field, field=f"raid.{g.name}.preset",
         label=f"the {p.weapon} munitions released by raid group {g.name!r}",
+        initial_speed_mps=np.repeat(v0, k), hold_launch_height=bool(wp.glide),
     )
     wtraj = fly_route_group(rg, _PROFILES[wp.kind](wp), radius, terrain, frame_alt)
     return np.repeat(parent_rows, k), launch_t, target, wtraj
@@ -233,6 +245,7 @@ def build_threats(
                 launch_t=launch_t, leg_speed_mps=getattr(g, "leg_speed_mps", None),
                 loiter_s=float(p.loiter_s if loiter is None else loiter), wind_enu_mps=wind,
                 wind_field=None if scen_wind is None else "wind.speed_mps",
+                egress=_egresses(p),
             )
             traj = fly_route_group(rg, _PROFILES[p.kind](p), radius, terrain, frame_alt)
             routes.append((rows, traj))
@@ -253,18 +266,24 @@ def build_threats(
         _add_rows(cols, m, gi, wp, g.preset.weapon, w_t, w_aim, g.target_asset, par)
     n_all = offset
     end = np.zeros(n_all)
+    release = np.zeros(n_all)
+    egress = np.zeros(n_all, bool)
+    for g, _, rows, _, _, _ in carriers:
+        egress[rows] = _egresses(g.preset)
     impact = np.concatenate(cols["impact"])
     parts = []
     if ball:
         b_rows = np.concatenate([r for r, _ in ball])
         traj, b_end, b_imp = build_ballistic([d for _, d in ball], radius, rng)
         end[b_rows] = b_end
+        release[b_rows] = b_end
         impact[b_rows] = b_imp
         parts.append((b_rows, traj))
     if routes:
         r_rows = np.concatenate([r for r, _ in routes])
         traj = concat_routes([t for _, t in routes])
         end[r_rows] = traj.t1
+        release[r_rows] = traj.t_release
         parts.append((r_rows, traj))
     cat = {k: np.concatenate(v) for k, v in cols.items() if k != "impact"}
     trajectory = CompositeTrajectory(n_all, parts, cat["front"], cat["side"], cat["tail"])
@@ -274,6 +293,7 @@ def build_threats(
         target_asset=cat["target"], rcs_m2=cat["rcs"], unit_cost=cat["cost"],
         lethal_radius_m=cat["lr"], trajectory=trajectory, parent=cat["parent"],
         reusable=cat["reusable"].astype(bool), weapon_cost=cat["weapon_cost"].astype(float),
+        release_time_s=release, egress=egress,
     )
 
 
@@ -283,19 +303,25 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
     ts, ps, cols = [], [], {k: [] for k in (
         "group", "kind", "preset", "launch", "impact", "target", "rcs", "cost", "lr",
         "reusable", "weapon_cost", "parent")}
-    carriers = []
+    carriers, release_parts = [], []
     offset = 0
     for gi, g in enumerate(scenario.groups):
         p = g.preset
         n = g.count
         launch_t, aim, route, launch = _draws(g, radius, rng)
-        if p.weapon is not None:  # the flight ends level at the release point
+        if p.weapon is not None:  # level at the release point, then (reusable) home
             target = aim
             aim = _release_points(aim, route, launch, p.release_range_m, radius)
             kt, kp = straight_knots(launch, aim, route, launch_t, p.speed_mps,
                                     p.cruise_altitude_m, None, radius)
-            carriers.append((g, gi, np.arange(offset, offset + n), kt[:, -1], kp[:, -1],
-                             target))
+            rel_t, rel_p = kt[:, -1].copy(), kp[:, -1].copy()
+            v0 = np.linalg.norm(kp[:, -1] - kp[:, -2], axis=1) / (kt[:, -1] - kt[:, -2])
+            carriers.append((g, gi, np.arange(offset, offset + n), rel_t, rel_p, target, v0))
+            if _egresses(p):
+                kt, kp = egress_knots(kt, kp, route, launch, p.speed_mps, float(
+                    break_turn_radius_m(p.speed_mps, p.max_g, p.bank_limit_deg)),
+                    p.cruise_altitude_m, radius)
+                release_parts.append((np.arange(offset, offset + n), rel_t))
             aim = np.full((n, 3), np.nan)
         elif p.kind == "ballistic":
             ground = np.linalg.norm(aim[:, :2] - launch[:, :2], axis=1).mean()
@@ -314,7 +340,7 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
         ps.append(kp)
         _add_rows(cols, n, gi, p, g.preset_name, launch_t, aim, g.target_asset)
         offset += n
-    for g, gi, rows, end_t, end_pos, target in carriers:  # munitions, as in the physical model
+    for g, gi, rows, end_t, end_pos, target, v0 in carriers:  # munitions, as in the physical model
         wp = _glide_preset(g.weapon_preset, end_pos, target, g.preset.release_range_m, radius)
         k = g.preset.weapon_count
         m = rows.size * k
@@ -323,6 +349,8 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
         w_t = np.repeat(end_t, k)
         kt, kp = straight_knots(np.repeat(end_pos, k, axis=0), aim, np.zeros((m, 0, 3)), w_t,
                                 wp.speed_mps, wp.cruise_altitude_m, dive, radius)
+        # From the platform's speed at the release to the munition's own.
+        kt, kp = speed_ramp_knots(kt, kp, np.repeat(v0, k), _LONG_ACCEL_G * G0_MPS2)
         ts.append(kt)
         ps.append(kp)
         _add_rows(cols, m, gi, wp, g.preset.weapon, w_t, aim, g.target_asset,
@@ -332,13 +360,19 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
     knot_t = np.concatenate([t for t, _ in padded])
     knot_p = np.concatenate([p for _, p in padded])
     n_all = knot_t.shape[0]
+    end = knot_t[:, -1].copy()
+    release = end.copy()
+    egress = np.zeros(n_all, bool)
+    for rows, rel_t in release_parts:
+        release[rows] = rel_t
+        egress[rows] = True
     return ThreatSet(
         threat_id=np.arange(n_all),
         group=np.concatenate(cols["group"]),
         kind=np.concatenate(cols["kind"]),
         preset=np.concatenate(cols["preset"]),
         launch_time_s=np.concatenate(cols["launch"]),
-        end_time_s=knot_t[:, -1].copy(),
+        end_time_s=end,
         impact_enu=np.concatenate(cols["impact"]),
         target_asset=np.concatenate(cols["target"]),
         rcs_m2=np.concatenate(cols["rcs"]),
@@ -348,4 +382,5 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
         reusable=np.concatenate(cols["reusable"]),
         weapon_cost=np.concatenate(cols["weapon_cost"]),
         parent=np.concatenate(cols["parent"]),
+        release_time_s=release, egress=egress,
     )

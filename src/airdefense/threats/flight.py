@@ -15,8 +15,13 @@ import numpy as np
 from airdefense.errors import ScenarioError
 from airdefense.geo import G0_MPS2, sphere_coords
 from airdefense.threats._route import (
+    PiecewiseQuadratic,
+    RouteGeometry,
     RouteTrajectory,
     blend_knots,
+    break_turn_radius_m,
+    egress_turn,
+    join_geometry,
     plan_route,
     terrain_envelope,
     turn_radius_m,
@@ -86,6 +91,16 @@ class RouteGroup:
         For munitions released by a group: the scenario field every flight error names (its
         platform's preset, which names the weapon) and how messages call the flights (default:
         the fields of ``raid.<name>`` and "raid group '<name>'", threat by index).
+    hold_launch_height : bool, default False
+        Cruise at each flight's own launch height instead of ``prof.clearance_m`` (a glide
+        munition: no climb after its release); needs no route and no terrain following.
+    egress : bool, default False
+        After reaching ``aim`` (its release point) the flight turns and flies home (see
+        :func:`fly_route_group`); needs a profile that ends level (no terminal dive).
+    initial_speed_mps : ndarray of shape (n,), optional
+        Ground speed along the path at launch, m/s (a munition: its platform's at release);
+        the flight then changes to its own speed at ``_LONG_ACCEL_G`` (default: it starts at
+        its own speed).
     """
 
     name: str
@@ -103,6 +118,9 @@ class RouteGroup:
     wind_field: str | None = None
     field: str | None = None
     label: str | None = None
+    hold_launch_height: bool = False
+    egress: bool = False
+    initial_speed_mps: np.ndarray | None = None
 
 
 def _ground_speed(u: np.ndarray, va: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -167,6 +185,8 @@ def fly_route_group(
         raise ScenarioError(g.wind_field or g.field or f"{path}.overrides.wind_speed_mps",
                             f"wind of {wmag:.1f} m/s must be below 90% of the airspeed "
                             f"({va.min():.1f} m/s) of {g.label or f'raid group {g.name!r}'}")
+    if g.hold_launch_height and (r or (terrain is not None and prof.terrain_following)):
+        raise ValueError("hold_launch_height needs a flight with no route over no terrain")
     if g.loiter_s > 0 and r == 0:
         raise ScenarioError(f"{path}.route", f"loiter_s = {g.loiter_s:g} s needs at least one "
                             "route waypoint to orbit; the route is empty")
@@ -210,17 +230,27 @@ def fly_route_group(
     nom_pts = np.concatenate([a0[:1, None, :2], nom_arc[..., :2], nom_aim[:, None, :2]], axis=1)
     tail_nom = tail_len(last_height(nom_arc), aim_over_ref(nom_aim))
     plan_route(nom_pts, np.array([radius_turn]), tail_nom, np.array([orbits]), g.name)
+
+    def rows_last(route_arc):
+        # A flight that holds its launch height (no route, no terrain) cruises at it.
+        return a0[:, 2] if g.hold_launch_height else last_height(route_arc)
+
     pts = np.concatenate([a0[:, None, :2], ar[..., :2], a1[:, None, :2]], axis=1)
-    tail = tail_len(last_height(ar), aim_over_ref(a1))
+    tail = tail_len(rows_last(ar), aim_over_ref(a1))
     rt = np.full(n, radius_turn)
     orb = np.full(n, orbits)
     geo, wp_s, ok = plan_route(pts, rt, tail, orb, g.name, check=False)
     if not ok.all():
         ar = np.where(ok[:, None, None], ar, nom_arc)
         pts = np.concatenate([a0[:, None, :2], ar[..., :2], a1[:, None, :2]], axis=1)
-        tail = tail_len(last_height(ar), aim_over_ref(a1))
+        tail = tail_len(rows_last(ar), aim_over_ref(a1))
         geo, wp_s, _ = plan_route(pts, rt, tail, orb, g.name, check=True)
-    L = geo.length
+    L = L_in = geo.length
+    if g.egress:
+        if prof.dive_angle_rad is not None:
+            raise ValueError("egress needs a flight that ends level (no terminal dive)")
+        geo, egress = _egress(g, geo, ar, a0, va.max(), w, wmag)
+        L = geo.length
 
     # Reference surface along the path.
     ground = None
@@ -240,9 +270,11 @@ def fly_route_group(
     hw = way_heights(ar)
     h_first = hw[:, 0] if r else np.full(n, clear)
     h_last = hw[:, -1] if r else np.full(n, clear)
+    if g.hold_launch_height:
+        h_first = h_last = rows_last(ar)
     h_launch = a0[:, 2] - g0
     h_aim = a1[:, 2] - g1
-    s_tail = L - tail
+    s_tail = L_in - tail
     s_next = wp_s[:, 0] if r else s_tail
     s_climb = np.minimum(np.abs(h_first - h_launch) / tan_c, 0.5 * s_next)
     xs = [np.zeros(n), s_climb]
@@ -251,8 +283,13 @@ def fly_route_group(
         xs.append(wp_s[:, j])
         ys.append(hw[:, j])
     if prof.dive_angle_rad is None:
-        xs.append(L)
+        xs.append(L_in)
         ys.append(h_last)
+        if g.egress:  # after the turn, to the cruise height at the climb angle, and home
+            s_turn = L_in + egress[0][:, 0] * 2.0
+            s_cru = s_turn + np.minimum(np.abs(clear - h_last) / tan_c, 0.5 * (L - s_turn))
+            xs += [s_turn, s_cru, L]
+            ys += [h_last, np.full(n, clear), np.full(n, clear)]
     elif prof.popup_m is not None:
         top = np.maximum(prof.popup_m, h_last)
         s_top = s_tail + (top - h_last) / tan_c
@@ -281,14 +318,91 @@ def fly_route_group(
         s_dive = xs[:, -2]
         s_knots.append(s_dive)
         speeds.append(gs[:, -1] * np.cos(prof.dive_angle_rad))
+    if g.egress:  # each egress leg's ground speed from the middle of the turn before it
+        s_knots += [L_in + s_e for s_e in egress[0].T]
+        speeds += list(egress[1].T)
+    accel = _LONG_ACCEL_G * G0_MPS2
+    ramp = None
+    if g.initial_speed_mps is not None:
+        # From the speed at launch to the first leg's, a constant acceleration ``accel`` over
+        # ``|dv| / accel``: a corner at half that time blended over its whole width.
+        v0 = np.asarray(g.initial_speed_mps, float)
+        ramp = 0.5 * np.abs(v0 - speeds[0]) / accel
+        s_knots.insert(1, v0 * ramp)
+        speeds.insert(0, v0)
     s_knots.append(L)
     sk = _strictly_increasing(np.stack(s_knots, axis=1))
     sk[:, -1] = np.maximum(sk[:, -1], L)
     sp = np.stack(speeds, axis=1)
     tk = np.concatenate([np.zeros((n, 1)), np.cumsum(np.diff(sk, axis=1) / sp, axis=1)], axis=1)
-    speed = blend_knots(tk, sk, np.full(n, _LONG_ACCEL_G * G0_MPS2))
+    speed = blend_knots(tk, sk, np.full(n, accel))
+    if ramp is not None and tk.shape[1] > 2:
+        b = speed[5]
+        nxt = b[:, 1] if b.shape[1] > 1 else np.zeros(n)
+        b[:, 0] = np.minimum(ramp, np.maximum(tk[:, 2] - tk[:, 1] - nxt, 0.0))
     t_end = g.launch_t + tk[:, -1]
-    return RouteTrajectory(g.launch_t, t_end, geo, speed, height, radius_m, ground)
+    t_rel = None
+    if g.egress:
+        t_rel = g.launch_t + _time_at(speed, L_in, tk[:, -1])
+    return RouteTrajectory(g.launch_t, t_end, geo, speed, height, radius_m, ground, t_rel)
+
+
+def _time_at(speed: tuple, s: np.ndarray, t_max: np.ndarray) -> np.ndarray:
+    """Flight time at which each row's distance profile ``speed`` reaches ``s`` (n,), s, by
+    bisection (the profile is non-decreasing) within ``[0, t_max]``."""
+    pq = PiecewiseQuadratic(speed)
+    lo, hi = np.zeros_like(t_max), np.asarray(t_max, float).copy()
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        short = pq(mid)[0] < s
+        lo = np.where(short, mid, lo)
+        hi = np.where(short, hi, mid)
+    return hi
+
+
+def _egress(g: RouteGroup, geo: RouteGeometry, ar: np.ndarray, a0: np.ndarray, va_max: float,
+            w: np.ndarray, wmag: float):
+    """The path home after the release: a level break turn (:func:`break_turn_radius_m` at the
+    preset's ``max_g``) toward the last route waypoint, then back through the route waypoints
+    in reverse (fly-by turns at ``bank_limit_deg``, as the ingress) to the launch point, at the
+    preset's cruise speed (and, after the turn, its cruise height: see the caller). A row
+    whose reversed route does not fit the turn limits flies straight home instead (the turn
+    toward the launch point, then one leg).
+
+    Returns the whole path (ingress and egress) and ``(s, gs)``: the egress distances (from
+    the release) where each egress leg's ground speed starts (the middle of the turn before
+    it), (n, r + 1), and those ground speeds, m/s.
+    """
+    p = g.preset
+    n, r = ar.shape[0], ar.shape[1]
+    end_pt, end_u = geo.at(geo.length)
+    v = float(p.speed_mps)
+    r_brk = np.full(n, float(break_turn_radius_m(v + wmag, p.max_g, p.bank_limit_deg)))
+    r_fly = np.full(n, float(turn_radius_m(max(va_max, v) + wmag, p.bank_limit_deg)))
+    home = a0[:, :2]
+    wps = ar[:, ::-1, :2]
+    zero, none = np.zeros(n), np.zeros(n, int)
+
+    def plan(target, ways):
+        sign, sweep, q, _ = egress_turn(end_pt, end_u, target, r_brk)
+        pts = np.concatenate([q[:, None], ways, home[:, None]], axis=1)
+        return sign, sweep, pts, plan_route(pts, r_fly, zero, none, g.name, check=False)
+
+    sign, sweep, pts, (geo_e, wp_e, ok) = plan(wps[:, 0] if r else home, wps)
+    if r and not ok.all():  # straight home: waypoints spread along the one leg
+        f = (np.arange(1, r + 1) / (r + 1))[None, :, None]
+        q2 = egress_turn(end_pt, end_u, home, r_brk)[2]
+        bad = ~ok
+        ways = np.where(bad[:, None, None], q2[:, None] + f * (home - q2)[:, None], wps)
+        sign, sweep, pts, (geo_e, wp_e, _) = plan(np.where(bad[:, None], home, wps[:, 0]), ways)
+    arc = r_brk * sweep
+    turn = RouteGeometry(np.zeros((n, 1)), end_pt[:, None], end_u[:, None],
+                         (sign / r_brk)[:, None], arc)
+    u = np.diff(pts, axis=1)
+    u = u / np.maximum(np.linalg.norm(u, axis=-1, keepdims=True), 1e-9)
+    gs = _ground_speed(u, np.full(r + 1, v)[None, :], w)
+    s = np.concatenate([0.5 * arc[:, None], arc[:, None] + wp_e], axis=1)
+    return join_geometry(geo, join_geometry(turn, geo_e)), (s, gs)
 
 
 def _check_clearance(g, geo, height, xs, terrain, frame_alt_m, radius_m, r) -> None:
