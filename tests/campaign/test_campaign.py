@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,6 +147,63 @@ def test_db_of_another_scenario_is_rejected_on_resume(tiny_dict, tmp_path):
     # Layout and spelled-out defaults do not change the scenario's identity.
     same = dict(tiny_dict, description="same raid, new words")
     run_campaign(same, runs=2, seed=1, db=db, resume=True, events=False)
+
+
+def test_resume_by_other_code_is_refused(tiny_dict, tmp_path, monkeypatch):
+    """A campaign whose finished replications another code ran is not resumed (the two
+    codes' results would mix); a database from before campaigns recorded their code resumes."""
+    import airdefense.campaign._worker as worker
+    import airdefense.campaign.runner as runner
+
+    db = tmp_path / "r.duckdb"
+    first = run_campaign(tiny_dict, runs=1, seed=1, db=db, events=False)
+    with ResultStore(db) as st:
+        assert st.campaigns().code_hash.tolist() == [worker.code_hash()]
+    with monkeypatch.context() as m:
+        m.setattr(runner, "code_hash", lambda: "f" * 64)
+        with pytest.raises(AirDefenseError, match=(
+                rf"cannot resume campaign {first.campaign_id}: its 1 replications were run by "
+                r"other airdefense code \(code [0-9a-f]{12}, version .*\), this is code "
+                r"ffffffffffff .*Choose another --db")):
+            run_campaign(tiny_dict, runs=2, seed=1, db=db, resume=True, events=False)
+    with ResultStore(db) as st:  # nothing was run or dropped
+        assert st.campaigns().done.tolist() == [1]
+        # As written by an older version: no code recorded, so nothing to compare.
+        st.con.execute("ALTER TABLE campaigns DROP COLUMN code_hash")
+    with ResultStore(db) as st:
+        assert st.campaigns().code_hash.isna().all()
+    res = run_campaign(tiny_dict, runs=2, seed=1, db=db, resume=True, events=False)
+    assert len(res.summaries) == 2
+
+
+def test_code_hash_follows_the_model_sources(tmp_path, monkeypatch):
+    """The code hash changes with a model's source and not with the CLI's or the reports'."""
+    import shutil
+
+    import airdefense
+    import airdefense.campaign._worker as worker
+
+    pkg = tmp_path / "airdefense"
+    shutil.copytree(Path(airdefense.__file__).parent, pkg,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    fake = pkg / "campaign" / "_worker.py"
+
+    def digest() -> str:
+        worker.code_hash.cache_clear()
+        monkeypatch.setattr(worker, "__file__", str(fake))
+        return worker.code_hash()
+
+    try:
+        h0 = digest()
+        assert h0 == digest()
+        (pkg / "cli" / "run.py").write_text("# edited\n")
+        (pkg / "reports" / "html.py").write_text("# edited\n")
+        assert digest() == h0
+        with (pkg / "engagement" / "pk.py").open("a") as f:
+            f.write("# edited\n")
+        assert digest() != h0
+    finally:
+        worker.code_hash.cache_clear()
 
 
 def test_cli_campaign_and_errors(tiny_file, tmp_path):

@@ -6,6 +6,7 @@ Module-level functions only, so that ``spawn`` process pools and Ray can import 
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import time
@@ -18,8 +19,14 @@ import pandas as pd
 from airdefense.results.store import RepResult
 from airdefense.scenario.loader import Scenario, scenario_from_dict
 
-__all__ = ["ScenarioSpec", "spec_of", "scenario_hash", "replication_seed", "run_replication",
-           "run_task", "init_worker"]
+__all__ = ["ScenarioSpec", "spec_of", "scenario_hash", "code_hash", "replication_seed",
+           "run_replication", "run_task", "init_worker"]
+
+#: The package's parts whose code decides a replication's result (the CLI, the campaign
+#: runner, the reports and the viewer do not), relative to the package folder.
+CODE_PARTS = ("assignment", "c2", "catalog", "data", "engagement", "scenario", "sensors",
+              "simulation", "threats", "tracking", "results/summary.py", "geo.py",
+              "terrain.py", "_model.py", "_yaml.py", "errors.py")
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,26 @@ def scenario_hash(sc: Scenario) -> tuple[str, str]:
     text = json.dumps(cfg, sort_keys=True, separators=(",", ":"), default=str)
     cat = json.dumps(_catalog_dump(sc), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256((text + "\n" + cat).encode()).hexdigest(), text
+
+
+@functools.cache
+def code_hash() -> str:
+    """SHA-256 of the source that runs a replication (:data:`CODE_PARTS`), hex.
+
+    Two installations with the same sources give the same hash; any edit of a model's code or
+    of the built-in catalog changes it, so a campaign is not resumed by other code.
+    """
+    root = Path(__file__).resolve().parents[1]
+    files: list[Path] = []
+    for part in CODE_PARTS:
+        p = root / part
+        files += ([p] if p.is_file() else
+                  [f for f in p.rglob("*") if f.suffix in (".py", ".yaml")
+                   and "__pycache__" not in f.parts])
+    h = hashlib.sha256()
+    for f in sorted(files):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def replication_seed(seed: int, rep: int) -> np.random.SeedSequence:

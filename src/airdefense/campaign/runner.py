@@ -22,6 +22,7 @@ import pandas as pd
 from airdefense.campaign._progress import Progress
 from airdefense.campaign._worker import (
     ScenarioSpec,
+    code_hash,
     init_worker,
     run_replication,
     run_tasks,
@@ -127,7 +128,8 @@ def campaign_info(sc: Scenario, seed: int, runs: int, tracking: str | None = Non
         campaign_id=chash[:12], scenario_name=sc.name, scenario_hash=shash,
         campaign_hash=chash, seed=int(seed), runs=int(runs), tracking=tracking, solver=solver,
         source=sc.source, config_json=cfg_json, sweep_id=sweep_id,
-        point_json=None if point is None else json.dumps(point, default=str))
+        point_json=None if point is None else json.dumps(point, default=str),
+        code_hash=code_hash())
 
 
 def _check_int(name: str, value: Any, low: int) -> int:

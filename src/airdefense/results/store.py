@@ -48,7 +48,7 @@ _SCHEMA = [
         campaign_id VARCHAR PRIMARY KEY, scenario_name VARCHAR, scenario_hash VARCHAR,
         campaign_hash VARCHAR, seed VARCHAR, runs INTEGER, tracking VARCHAR, solver VARCHAR,
         source VARCHAR, config_json VARCHAR, sweep_id VARCHAR, point_json VARCHAR,
-        created_at TIMESTAMP, version VARCHAR)""",
+        created_at TIMESTAMP, version VARCHAR, code_hash VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS replications (
         campaign_id VARCHAR, rep INTEGER, seed_key VARCHAR, wall_s DOUBLE,
         finished_at TIMESTAMP, PRIMARY KEY (campaign_id, rep))""",
@@ -92,6 +92,9 @@ class CampaignInfo:
         Canonical JSON of the validated configuration.
     sweep_id, point_json : str or None
         The sweep this campaign belongs to and its grid point (``{path: value}``) as JSON.
+    code_hash : str or None
+        SHA-256 of the code that runs a replication (``campaign._worker.code_hash``); a
+        campaign is resumed only by the same code. None: not checked.
     """
 
     campaign_id: str
@@ -106,6 +109,7 @@ class CampaignInfo:
     config_json: str = "{}"
     sweep_id: str | None = None
     point_json: str | None = None
+    code_hash: str | None = None
 
 
 @dataclass
@@ -221,6 +225,10 @@ class ResultStore:
                 raise InputFileError(
                     self.path, f"was written by a newer airdefense (results format version "
                     f"{meta.get('version')}, this one reads up to {VERSION})")
+            if not read_only and "campaigns" in tables:
+                # Databases written before campaigns recorded their code.
+                self.con.execute(
+                    "ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS code_hash VARCHAR")
             return
         if tables:
             self.close()
@@ -300,7 +308,8 @@ class ResultStore:
         ------
         AirDefenseError
             Without ``resume``, if the campaign is already there with some replication done;
-            with ``resume``, if the database holds campaigns but none of this scenario and seed.
+            with ``resume``, if the database holds campaigns but none of this scenario and seed,
+            or if this campaign's finished replications were run by other code.
         """
         df = self.campaigns()
         mine = df[df.campaign_id == info.campaign_id]
@@ -316,6 +325,15 @@ class ResultStore:
                     f"{info.scenario_name!r} with seed {info.seed} ({int(row.done)} of "
                     f"{int(row.runs)} replications done); use --resume to continue it, or "
                     "choose another --db")
+            old = row.get("code_hash")
+            if (int(row.done) > 0 and info.code_hash is not None and isinstance(old, str)
+                    and old != info.code_hash):
+                raise AirDefenseError(
+                    f"{self.path}: cannot resume campaign {info.campaign_id}: its "
+                    f"{int(row.done)} replications were run by other airdefense code (code "
+                    f"{old[:12]}, version {row.get('version')}), this is code "
+                    f"{info.code_hash[:12]} (version {_version()}); results of two codes would "
+                    "mix in one campaign. Choose another --db to run it again with this code")
             self._drop_partial(info.campaign_id)
             if info.runs > int(row.runs):
                 self.con.execute("UPDATE campaigns SET runs = ? WHERE campaign_id = ?",
@@ -337,10 +355,13 @@ class ResultStore:
                 f"{seeds}, not seed {info.seed} (or another tracking/solver); pass the same "
                 "--seed, or drop --resume to add a new campaign")
         self.con.execute(
-            "INSERT INTO campaigns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO campaigns (campaign_id, scenario_name, scenario_hash, campaign_hash, "
+            "seed, runs, tracking, solver, source, config_json, sweep_id, point_json, "
+            "created_at, version, code_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [info.campaign_id, info.scenario_name, info.scenario_hash, info.campaign_hash,
              str(info.seed), info.runs, info.tracking, info.solver, info.source,
-             info.config_json, info.sweep_id, info.point_json, _now(), _version()])
+             info.config_json, info.sweep_id, info.point_json, _now(), _version(),
+             info.code_hash])
         return set()
 
     def _drop_partial(self, campaign_id: str) -> None:
