@@ -383,7 +383,8 @@ def _launcher_rows(Ls) -> np.ndarray:
     """The launcher figures of the compiled kernels, shape (L, 25 + ``_kernels.FC_GEO_N``)
     (see :func:`_kernels.launch_windows`; then six columns of the fire-control radar's site,
     boresight, half sector and range, ``_kernels.FC_*``, and its coverage row,
-    ``_kernels.FC_GEO``: NaN where the launcher has no radar or no frame).
+    ``_kernels.FC_GEO``: NaN where the launcher has no radar or no frame; then the gun columns,
+    ``_kernels.GUN``).
 
     The table is kept on ``Ls`` and rebuilt when one of its arrays is replaced (the figures
     are fixed for a run; arrays changed in place are not noticed).
@@ -391,7 +392,8 @@ def _launcher_rows(Ls) -> np.ndarray:
     fl = Ls.flyout
     src = (Ls.enu, Ls.min_range, Ls.max_range, Ls.min_alt, Ls.max_alt, Ls.max_tgt_speed,
            Ls.max_cross, Ls.min_tof, Ls.max_elev, fl.vb, fl.tb, fl.v0, fl.k, Ls.max_tof,
-           Ls.max_g, Ls.basket, Ls.fc_site, Ls.fc_bore, Ls.fc_half, Ls.fc_range, Ls.fc_geo)
+           Ls.max_g, Ls.basket, Ls.fc_site, Ls.fc_bore, Ls.fc_half, Ls.fc_range, Ls.fc_geo,
+           Ls.gun)
     key = tuple(map(id, src))
     memo = getattr(Ls, "_kernel_rows", None)
     if memo is not None and memo[0] == key:

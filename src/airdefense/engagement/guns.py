@@ -1,6 +1,29 @@
-"""Guns: kill probability per burst, accumulated over the time a target spends in gun range.
+"""Guns: kill probability of a burst from aiming error and dispersion, and accumulated over the
+time a target spends in gun range.
 
-A gun fires bursts one minimum launch interval apart while the target is in range, as long as it
+**Burst.** A burst is ``n`` rounds (``rounds_per_burst``) aimed at the predicted point. At slant
+range ``R`` (m) and the round's time of flight ``tof`` (s) there, the miss of a round is the sum
+of a bias that all rounds of the burst share (fire-control aiming error ``sigma_aim R`` and the
+prediction error ``sigma_v tof`` of the target's motion over the flight) and the round's own
+dispersion ``sigma_disp R``, each circular normal (angles in rad):
+
+* ``sb^2 = (sigma_aim R)^2 + (sigma_v tof)^2`` (per axis, shared), ``sd^2 = (sigma_disp R)^2``;
+* the target (effective presented area ``A``, m^2) is a Carleton footprint: a round passing
+  ``d`` from its centre hits with ``exp(-d^2 / (2 s^2))``, ``2 pi s^2 = A``. One round then hits
+  with ``P_h = A / (A + 2 pi (sb^2 + sd^2))``, the Carleton form (Ball 2003, ch. 5);
+* a hit kills with ``P_k|h`` (per threat class). Without bias the rounds are independent:
+  ``P_burst = 1 - (1 - P_k|h P_h)^n``. With the shared bias the burst integrates over it; with
+  ``c = P_k|h s^2 / (s^2 + sd^2)`` and ``beta = (s^2 + sd^2) / sb^2`` it is the closed form
+  ``1 - sum_k Binom(n, k; c) prod_{i<=k} i / (beta + i)``
+  (:func:`burst_kill_probability`).
+
+At ``R = 0`` every round hits and ``P_burst = 1 - (1 - P_k|h)^n``: the catalog's ``pk`` of a
+gun is this point-blank burst value (the table the control unit weighs), from which
+``P_k|h = 1 - (1 - pk)^(1/n)``. The fire control's and the end game's Pk of a gun are
+:func:`airdefense.engagement.pk.pk_one` of the burst value with no edge factor (the range law
+replaces it): the same crossing, speed, manoeuvre and track factors as a missile's.
+
+**Engagement.** A gun fires bursts one minimum launch interval apart while the target is in range, as long as it
 has bursts left (its ammunition is the launcher's ``rounds``, one per burst). With a
 single-burst kill probability ``p`` and ``n`` bursts, the engagement kills with
 ``P = 1 - (1 - p)^n``.
@@ -13,11 +36,148 @@ range drop the surface by about a metre), starting now.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 
 from airdefense.engagement.pk import cumulative_kill_probability
 
-__all__ = ["time_in_range", "gun_engagement"]
+__all__ = ["time_in_range", "gun_engagement", "burst_kill_probability", "hit_probability",
+           "kill_given_hit", "gun_rows", "GUN_FIELDS"]
+
+#: Gun figures of the launcher rows (:func:`gun_rows`), in column order: rounds per burst
+#: (0: not a gun), aiming error (rad), dispersion (rad), effective presented area (m^2),
+#: velocity prediction error (m/s).
+GUN_FIELDS = ("rounds_per_burst", "aim_error_rad", "dispersion_rad", "presented_area_m2",
+              "velocity_error_mps")
+
+
+@njit(cache=True)
+def burst_pk_one(pk0, range_m, tof_s, n, aim_rad, disp_rad, area_m2, vel_mps):
+    """Kill probability of one burst (scalars): the law's single definition.
+
+    ``pk0`` the point-blank burst value (the catalog's table), ``range_m`` the slant range, m,
+    ``tof_s`` the round's time of flight, s, ``n`` rounds per burst, ``aim_rad`` and
+    ``disp_rad`` the aiming error (shared by the burst) and the dispersion (per round), rad,
+    ``area_m2`` the effective presented area, m^2, ``vel_mps`` the velocity prediction error,
+    m/s (shared). See the module's docstring.
+    """
+    p0 = min(max(pk0, 0.0), 1.0)
+    nn = max(int(n + 0.5), 1)
+    pkh = 1.0 - (1.0 - p0) ** (1.0 / nn)  # kill given hit, per round
+    r = max(range_m, 0.0)
+    t = tof_s if math.isfinite(tof_s) else 0.0
+    t = max(t, 0.0)
+    s2 = area_m2 / (2.0 * math.pi)
+    sd2 = (disp_rad * r) ** 2
+    sb2 = (aim_rad * r) ** 2 + (vel_mps * t) ** 2
+    S2 = s2 + sd2
+    c = pkh * s2 / S2 if S2 > 0.0 else pkh
+    if sb2 <= 0.0 or c <= 0.0:  # independent rounds
+        return 1.0 - (1.0 - c) ** nn
+    beta = S2 / sb2
+    if c >= 1.0:  # every round hits given the bias: only the bias decides
+        w = 1.0
+        for i in range(1, nn + 1):
+            w *= i / (beta + i)
+        return 1.0 - w
+    lc, l1c = math.log(c), math.log1p(-c)
+    lg = math.lgamma(nn + 1.0)
+    q = 0.0
+    w = 1.0  # prod_{i<=k} i / (beta + i)
+    for k in range(nn + 1):
+        if k > 0:
+            w *= k / (beta + k)
+        q += math.exp(lg - math.lgamma(k + 1.0) - math.lgamma(nn - k + 1.0) + k * lc
+                      + (nn - k) * l1c) * w
+    return min(max(1.0 - q, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _burst_rows(args):
+    out = np.empty(args.shape[1])
+    for q in range(args.shape[1]):
+        out[q] = burst_pk_one(args[0, q], args[1, q], args[2, q], args[3, q], args[4, q],
+                              args[5, q], args[6, q], args[7, q])
+    return out
+
+
+def burst_kill_probability(pk0, range_m, tof_s=0.0, *, rounds_per_burst, aim_error_mrad,
+                           dispersion_mrad, presented_area_m2, velocity_error_mps=0.0
+                           ) -> np.ndarray:
+    """Kill probability of one gun burst at a range (arrays broadcast).
+
+    Parameters
+    ----------
+    pk0 : array_like
+        Point-blank burst kill probability (the catalog's ``pk`` of the gun for the class).
+    range_m : array_like
+        Slant range of the intercept point, m.
+    tof_s : array_like, default 0
+        The round's time of flight there, s.
+    rounds_per_burst : array_like
+        Rounds per burst, ``n >= 1``.
+    aim_error_mrad, dispersion_mrad : array_like
+        Aiming error (shared by the burst's rounds) and round dispersion, mrad (1-sigma per
+        axis).
+    presented_area_m2 : array_like
+        Effective presented area of the target, m^2.
+    velocity_error_mps : array_like, default 0
+        Error of the predicted target velocity, m/s (a shared miss growing with ``tof_s``).
+
+    Returns
+    -------
+    ndarray
+        Burst kill probability in [0, 1], non-increasing in range and time of flight.
+
+    Examples
+    --------
+    >>> p = burst_kill_probability(0.5, 0.0, rounds_per_burst=24, aim_error_mrad=1.0,
+    ...                            dispersion_mrad=1.0, presented_area_m2=10.0)
+    >>> round(float(p), 12)  # point blank: the table value
+    0.5
+    """
+    args = np.broadcast_arrays(*(np.asarray(a, float) for a in (
+        pk0, range_m, tof_s, rounds_per_burst, np.asarray(aim_error_mrad, float) * 1e-3,
+        np.asarray(dispersion_mrad, float) * 1e-3, presented_area_m2, velocity_error_mps)))
+    shape = args[0].shape
+    return _burst_rows(np.stack([a.ravel() for a in args])).reshape(shape)
+
+
+def hit_probability(sigma_m, presented_area_m2) -> np.ndarray:
+    """Carleton hit probability of one round, ``A / (A + 2 pi sigma^2)`` (Ball 2003, ch. 5).
+
+    Parameters
+    ----------
+    sigma_m : array_like
+        Circular-normal miss standard deviation per axis, m.
+    presented_area_m2 : array_like
+        Presented area, m^2.
+    """
+    a = np.asarray(presented_area_m2, float)
+    return a / (a + 2.0 * np.pi * np.asarray(sigma_m, float) ** 2)
+
+
+def kill_given_hit(pk0, rounds_per_burst) -> np.ndarray:
+    """Kill probability of one hit from the point-blank burst value: ``1 - (1 - pk0)^(1/n)``."""
+    return 1.0 - (1.0 - np.asarray(pk0, float)) ** (1.0 / np.asarray(rounds_per_burst, float))
+
+
+def gun_rows(presets) -> np.ndarray:
+    """Gun columns of the launcher rows, shape (L, 5) (:data:`GUN_FIELDS`; zeros: not a gun).
+
+    Parameters
+    ----------
+    presets : sequence of InterceptorPreset
+        Each launcher's interceptor.
+    """
+    out = np.zeros((len(presets), len(GUN_FIELDS)))
+    for j, p in enumerate(presets):
+        if p.guidance == "gun":
+            out[j] = (p.rounds_per_burst, p.aim_error_mrad * 1e-3, p.dispersion_mrad * 1e-3,
+                      p.presented_area_m2, p.velocity_error_mps or 0.0)
+    return out
 
 
 def _roots(d, v, R):
