@@ -14,6 +14,7 @@ from airdefense.engagement import _kernels
 from airdefense.engagement.envelope import _launcher_rows, feasibility
 from airdefense.engagement.guns import (
     burst_kill_probability,
+    gun_engagement,
     hit_probability,
     kill_given_hit,
 )
@@ -185,7 +186,7 @@ def test_burst_pk_non_increasing_with_range(pk0, r1, r2, n, aim, disp, area, vel
 
 def test_catalog_gun_falls_with_range_and_matches_the_former_value_at_1_km():
     """The catalog gun against a drone: the former flat 0.5 per burst at 1 km, more inside,
-    falling to under a fifth of it at the maximum range; each class's 1 km value is its
+    falling to under 30 % of it at the maximum range; each class's 1 km value is its
     former flat value (drone 0.5, cruise 0.35, aircraft 0.3, helicopter 0.5)."""
     L = make_launchers(["gun_35mm"])
     tof = lambda r: float(L.flyout.time_to(np.array([r]))[0])  # noqa: E731
@@ -193,7 +194,7 @@ def test_catalog_gun_falls_with_range_and_matches_the_former_value_at_1_km():
     p = burst_kill_probability(GUN.pk["drone"], R, [tof(r) for r in R], **KW)
     assert (np.diff(p) < 0).all()
     assert p[2] == pytest.approx(0.5, abs=0.01)
-    assert p[-1] < 0.2 * p[2]
+    assert p[-1] < 0.3 * p[2]
     for k, old in {"drone": 0.5, "cruise": 0.35, "aircraft": 0.3, "helicopter": 0.5}.items():
         assert float(burst_kill_probability(GUN.pk[k], 1000.0, tof(1000.0), **KW)) == \
             pytest.approx(old, abs=0.01)
@@ -271,3 +272,25 @@ def test_good_gun_override_loads(small_scenario_dict):
     gun = [u for u in sc.launchers if u.interceptor.guidance == "gun"]
     assert gun and gun[0].interceptor.dispersion_mrad == 2.0
     assert gun[0].interceptor.rounds_per_burst == 12
+
+
+def test_gun_engagement_default_is_each_bursts_own_pk():
+    """Without a given burst Pk, each burst's is the burst law at the target's range when it
+    is fired: a target flying in gets rising Pks; the engagement's is 1 - prod(1 - p_k)."""
+    L = make_launchers(["gun_35mm"])
+    L.rounds[:] = 6
+    x = np.array([[-4500.0, 300.0, 200.0, 100.0, 0.0, 0.0]])  # inbound along +x
+    res = gun_engagement(x, L, kind=["drone"])
+    n = int(res["n_bursts"][0, 0])
+    assert n == 6
+    p = res["p_burst"][0, 0]
+    assert (np.diff(p[:n]) > 0).all()  # closing in
+    u = res["enter_s"][0, 0] + L.min_interval_s[0] * np.arange(n)
+    pos = x[0, :3] + x[0, 3:] * u[:, None]
+    r = np.linalg.norm(pos, axis=1)
+    want = burst_kill_probability(GUN.pk["drone"], r, L.flyout.time_to(r), **KW)
+    np.testing.assert_allclose(p[:n], want, rtol=1e-12)
+    assert res["p_kill"][0, 0] == pytest.approx(1 - np.prod(1 - want), rel=1e-12)
+    # A given flat value keeps the former closed form.
+    flat_res = gun_engagement(x, L, p_burst=0.3)
+    assert flat_res["p_kill"][0, 0] == pytest.approx(1 - 0.7**6)

@@ -15,6 +15,10 @@ class). It is multiplied by factors in [0, 1], each 1 in the heart of the envelo
   track's RMS position error and ``q`` its quality score.
 
 Every factor is non-increasing in crossing range and in target speed, so the kill probability is.
+
+A gun's table value is its point-blank burst Pk; its fire control and end game pass the burst
+law of :mod:`airdefense.engagement.guns` (aiming error and dispersion growing with range) as
+``pk_base`` with no edge factor (``range_frac = alt_frac = 0``).
 """
 
 from __future__ import annotations
