@@ -18,8 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
-from airdefense.engagement.guns import burst_pk_one
-from airdefense.engagement.pk import pk_one
+from airdefense.engagement.pk import burst_pk_one, pk_one
 from airdefense.sensors._kernels import G_N as _G_N
 from airdefense.sensors._kernels import G_RADIUS as _G_RADIUS
 from airdefense.sensors._kernels import pair_geometry as _radar_geometry
@@ -370,7 +369,7 @@ def point_pk(px, py, pz, vx, vy, vz, tof, h, lp, j, pk_base, target_g, sigma_m, 
     pk = 0.0
     if margin >= 0.0:  # envelope_at gives -inf without a finite time of flight
         base, rf, af = pk_base, r / lp[j, 4], h / lp[j, 6]
-        if lp[j, GUN] > 0.0:  # a gun's burst law (guns.burst_pk_one) replaces the edge factor
+        if lp[j, GUN] > 0.0:  # a gun's burst law (pk.burst_pk_one) replaces the edge factor
             base = burst_pk_one(pk_base, r, tof, lp[j, GUN], lp[j, GUN + 1], lp[j, GUN + 2],
                                 lp[j, GUN + 3], lp[j, GUN + 4])
             rf, af = 0.0, 0.0

@@ -38,12 +38,9 @@ range drop the surface by about a metre), starting now.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from numba import njit
 
-from airdefense.engagement.pk import cumulative_kill_probability
+from airdefense.engagement.pk import _burst_rows, cumulative_kill_probability
 
 __all__ = ["time_in_range", "gun_engagement", "burst_kill_probability", "hit_probability",
            "kill_given_hit", "gun_rows", "GUN_FIELDS"]
@@ -53,56 +50,6 @@ __all__ = ["time_in_range", "gun_engagement", "burst_kill_probability", "hit_pro
 #: velocity prediction error (m/s).
 GUN_FIELDS = ("rounds_per_burst", "aim_error_rad", "dispersion_rad", "presented_area_m2",
               "velocity_error_mps")
-
-
-@njit(cache=True)
-def burst_pk_one(pk0, range_m, tof_s, n, aim_rad, disp_rad, area_m2, vel_mps):
-    """Kill probability of one burst (scalars): the law's single definition.
-
-    ``pk0`` the point-blank burst value (the catalog's table), ``range_m`` the slant range, m,
-    ``tof_s`` the round's time of flight, s, ``n`` rounds per burst, ``aim_rad`` and
-    ``disp_rad`` the aiming error (shared by the burst) and the dispersion (per round), rad,
-    ``area_m2`` the effective presented area, m^2, ``vel_mps`` the velocity prediction error,
-    m/s (shared). See the module's docstring.
-    """
-    p0 = min(max(pk0, 0.0), 1.0)
-    nn = max(int(n + 0.5), 1)
-    pkh = 1.0 - (1.0 - p0) ** (1.0 / nn)  # kill given hit, per round
-    r = max(range_m, 0.0)
-    t = tof_s if math.isfinite(tof_s) else 0.0
-    t = max(t, 0.0)
-    s2 = area_m2 / (2.0 * math.pi)
-    sd2 = (disp_rad * r) ** 2
-    sb2 = (aim_rad * r) ** 2 + (vel_mps * t) ** 2
-    S2 = s2 + sd2
-    c = pkh * s2 / S2 if S2 > 0.0 else pkh
-    if sb2 <= 0.0 or c <= 0.0:  # independent rounds
-        return 1.0 - (1.0 - c) ** nn
-    beta = S2 / sb2
-    if c >= 1.0:  # every round hits given the bias: only the bias decides
-        w = 1.0
-        for i in range(1, nn + 1):
-            w *= i / (beta + i)
-        return 1.0 - w
-    lc, l1c = math.log(c), math.log1p(-c)
-    lg = math.lgamma(nn + 1.0)
-    q = 0.0
-    w = 1.0  # prod_{i<=k} i / (beta + i)
-    for k in range(nn + 1):
-        if k > 0:
-            w *= k / (beta + k)
-        q += math.exp(lg - math.lgamma(k + 1.0) - math.lgamma(nn - k + 1.0) + k * lc
-                      + (nn - k) * l1c) * w
-    return min(max(1.0 - q, 0.0), 1.0)
-
-
-@njit(cache=True)
-def _burst_rows(args):
-    out = np.empty(args.shape[1])
-    for q in range(args.shape[1]):
-        out[q] = burst_pk_one(args[0, q], args[1, q], args[2, q], args[3, q], args[4, q],
-                              args[5, q], args[6, q], args[7, q])
-    return out
 
 
 def burst_kill_probability(pk0, range_m, tof_s=0.0, *, rounds_per_burst, aim_error_mrad,
