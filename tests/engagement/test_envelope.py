@@ -353,7 +353,8 @@ def test_deferred_windows_give_the_search_and_refuse_other_words():
     for key in ("tof", "pip", "inside", "pk", "margin"):
         np.testing.assert_array_equal(lazy[key], full[key])
     xs, g, U, lp, radius, n, n_refine = lazy["window_search"]
-    assert xs.shape == (1, 6) and U.shape == (1,) and lp.shape == (2, _kernels.N_LAUNCHER_COLS) and n == 32
+    assert xs.shape == (1, 6) and U.shape == (1,) and n == 32
+    assert lp.shape == (2, _kernels.N_LAUNCHER_COLS) == (2, _kernels.GUN + 5)
     with pytest.raises(ValueError, match="windows must be True, False or 'deferred', got 'lazy'"):
         feasibility(x, L, flat, 10.0, kind=["cruise"], windows="lazy")
 

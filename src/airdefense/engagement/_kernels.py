@@ -18,7 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
-from airdefense.engagement.pk import pk_one
+from airdefense.engagement.pk import burst_pk_one, pk_one
 from airdefense.sensors._kernels import G_N as _G_N
 from airdefense.sensors._kernels import G_RADIUS as _G_RADIUS
 from airdefense.sensors._kernels import pair_geometry as _radar_geometry
@@ -189,7 +189,9 @@ FC_GEO_N = _G_N
 #: (:data:`airdefense.engagement.envelope.FAR_EDGE_MARGIN`).
 FC_NEEDS_TARGET = FC_GEO + FC_GEO_N
 R_FIRE = FC_NEEDS_TARGET + 1
-N_LAUNCHER_COLS = R_FIRE + 1
+#: Then the gun columns (``guns.GUN_FIELDS``; rounds per burst 0: not a gun).
+GUN = R_FIRE + 1
+N_LAUNCHER_COLS = GUN + 5
 
 
 @njit(cache=True)
@@ -419,7 +421,12 @@ def point_pk(px, py, pz, vx, vy, vz, tof, h, lp, j, pk_base, target_g, sigma_m, 
     margin, r, cross, speed = envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, False, fire)
     pk = 0.0
     if margin >= 0.0:  # envelope_at gives -inf without a finite time of flight
-        pk = pk_one(pk_base, r / lp[j, 4], h / lp[j, 6], cross / lp[j, 8], speed / lp[j, 7],
+        base, rf, af = pk_base, r / lp[j, 4], h / lp[j, 6]
+        if lp[j, GUN] > 0.0:  # a gun's burst law (pk.burst_pk_one) replaces the edge factor
+            base = burst_pk_one(pk_base, r, tof, lp[j, GUN], lp[j, GUN + 1], lp[j, GUN + 2],
+                                lp[j, GUN + 3], lp[j, GUN + 4])
+            rf, af = 0.0, 0.0
+        pk = pk_one(base, rf, af, cross / lp[j, 8], speed / lp[j, 7],
                     target_g / lp[j, 17], sigma_m, lp[j, 18], quality)
     return margin, r, cross, speed, pk
 

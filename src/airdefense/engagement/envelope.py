@@ -399,8 +399,9 @@ def _launcher_rows(Ls) -> np.ndarray:
     (see :func:`_kernels.launch_windows`; then six columns of the fire-control radar's site,
     boresight, half sector and range, ``_kernels.FC_*``, its coverage row,
     ``_kernels.FC_GEO``: NaN where the launcher has no radar or no frame; then
-    ``_kernels.FC_NEEDS_TARGET``, 1 where the guidance is in :data:`LAUNCH_SEES_TARGET`, and
-    ``_kernels.R_FIRE``, the maximum range less :data:`FAR_EDGE_MARGIN`).
+    ``_kernels.FC_NEEDS_TARGET``, 1 where the guidance is in :data:`LAUNCH_SEES_TARGET`,
+    ``_kernels.R_FIRE``, the maximum range less :data:`FAR_EDGE_MARGIN`, and the gun columns,
+    ``_kernels.GUN``).
 
     The table is kept on ``Ls`` and rebuilt when one of its arrays is replaced, or the
     margin (the figures are fixed for a run; arrays changed in place are not noticed).
@@ -409,7 +410,7 @@ def _launcher_rows(Ls) -> np.ndarray:
     src = (Ls.enu, Ls.min_range, Ls.max_range, Ls.min_alt, Ls.max_alt, Ls.max_tgt_speed,
            Ls.max_cross, Ls.min_tof, Ls.max_elev, fl.vb, fl.tb, fl.v0, fl.k, Ls.max_tof,
            Ls.max_g, Ls.basket, Ls.fc_site, Ls.fc_bore, Ls.fc_half, Ls.fc_range, Ls.fc_geo,
-           Ls.guidance)
+           Ls.guidance, Ls.gun)
     margin = float(FAR_EDGE_MARGIN)
     key = tuple(map(id, src)) + (margin,)
     memo = getattr(Ls, "_kernel_rows", None)
@@ -425,7 +426,7 @@ def _launcher_rows(Ls) -> np.ndarray:
     needs = np.array([g in LAUNCH_SEES_TARGET for g in np.asarray(Ls.guidance).tolist()],
                      float).reshape(-1)
     r_fire = np.asarray(Ls.max_range, float) * (1.0 - margin)
-    rows = np.ascontiguousarray(np.column_stack(src[:14] + (tan_e,) + src[14:-1]
-                                                + (needs, r_fire)).astype(float))
+    rows = np.ascontiguousarray(np.column_stack(src[:14] + (tan_e,) + src[14:-2]
+                                                + (needs, r_fire, src[-1])).astype(float))
     Ls._kernel_rows = (key, rows, src)  # src keeps the arrays (and so their ids) alive
     return rows

@@ -1,9 +1,34 @@
-"""Guns: kill probability per burst, accumulated over the time a target spends in gun range.
+"""Guns: kill probability of a burst from aiming error and dispersion, and accumulated over the
+time a target spends in gun range.
 
-A gun fires bursts one minimum launch interval apart while the target is in range, as long as it
-has bursts left (its ammunition is the launcher's ``rounds``, one per burst). With a
+**Burst.** A burst is ``n`` rounds (``rounds_per_burst``) aimed at the predicted point. At slant
+range ``R`` (m) and the round's time of flight ``tof`` (s) there, the miss of a round is the sum
+of a bias that all rounds of the burst share (fire-control aiming error ``sigma_aim R`` and the
+prediction error ``sigma_v tof`` of the target's motion over the flight) and the round's own
+dispersion ``sigma_disp R``, each circular normal (angles in rad):
+
+* ``sb^2 = (sigma_aim R)^2 + (sigma_v tof)^2`` (per axis, shared), ``sd^2 = (sigma_disp R)^2``;
+* the target (effective presented area ``A``, m^2) is a Carleton footprint: a round passing
+  ``d`` from its centre hits with ``exp(-d^2 / (2 s^2))``, ``2 pi s^2 = A``. One round then hits
+  with ``P_h = A / (A + 2 pi (sb^2 + sd^2))``, the Carleton form (Ball 2003, ch. 5);
+* a hit kills with ``P_k|h`` (per threat class). Without bias the rounds are independent:
+  ``P_burst = 1 - (1 - P_k|h P_h)^n``. With the shared bias the burst integrates over it; with
+  ``c = P_k|h s^2 / (s^2 + sd^2)`` and ``beta = (s^2 + sd^2) / sb^2`` it is the closed form
+  ``1 - sum_k Binom(n, k; c) prod_{i<=k} i / (beta + i)`` (:func:`burst_kill_probability`):
+  the terminating ``2F1(-n, beta; beta + 1; c)`` of the integral over the circular normal
+  bias after Pfaff's transformation, every term positive.
+
+At ``R = 0`` every round hits and ``P_burst = 1 - (1 - P_k|h)^n``: the catalog's ``pk`` of a
+gun is this point-blank burst value (the table the control unit weighs), from which
+``P_k|h = 1 - (1 - pk)^(1/n)``. The fire control's and the end game's Pk of a gun are
+:func:`airdefense.engagement.pk.pk_one` of the burst value with no edge factor (the range law
+replaces it): the same crossing, speed, manoeuvre and track factors as a missile's.
+
+**Engagement.** A gun fires bursts one minimum launch interval apart while the target is in
+range, as long as it has bursts left (its ammunition is the launcher's ``rounds``, one per burst). With a
 single-burst kill probability ``p`` and ``n`` bursts, the engagement kills with
-``P = 1 - (1 - p)^n``.
+``P = 1 - (1 - p)^n``; by default each burst has its own, the burst law at the target's range
+when it is fired, and ``P = 1 - prod(1 - p_k)``.
 
 The time in range is that of the track's straight-line path: the interval where its slant range
 to the gun lies within ``[min_range, max_range]`` (the roots of a quadratic) and, where given,
@@ -15,9 +40,93 @@ from __future__ import annotations
 
 import numpy as np
 
-from airdefense.engagement.pk import cumulative_kill_probability
+from airdefense.engagement.pk import _burst_rows, cumulative_kill_probability
 
-__all__ = ["time_in_range", "gun_engagement"]
+__all__ = ["time_in_range", "gun_engagement", "burst_kill_probability", "hit_probability",
+           "kill_given_hit", "gun_rows", "GUN_FIELDS"]
+
+#: Gun figures of the launcher rows (:func:`gun_rows`), in column order: rounds per burst
+#: (0: not a gun), aiming error (rad), dispersion (rad), effective presented area (m^2),
+#: velocity prediction error (m/s).
+GUN_FIELDS = ("rounds_per_burst", "aim_error_rad", "dispersion_rad", "presented_area_m2",
+              "velocity_error_mps")
+
+
+def burst_kill_probability(pk0, range_m, tof_s=0.0, *, rounds_per_burst, aim_error_mrad,
+                           dispersion_mrad, presented_area_m2, velocity_error_mps=0.0
+                           ) -> np.ndarray:
+    """Kill probability of one gun burst at a range (arrays broadcast).
+
+    Parameters
+    ----------
+    pk0 : array_like
+        Point-blank burst kill probability (the catalog's ``pk`` of the gun for the class).
+    range_m : array_like
+        Slant range of the intercept point, m.
+    tof_s : array_like, default 0
+        The round's time of flight there, s.
+    rounds_per_burst : array_like
+        Rounds per burst, ``n >= 1``.
+    aim_error_mrad, dispersion_mrad : array_like
+        Aiming error (shared by the burst's rounds) and round dispersion, mrad (1-sigma per
+        axis).
+    presented_area_m2 : array_like
+        Effective presented area of the target, m^2.
+    velocity_error_mps : array_like, default 0
+        Error of the predicted target velocity, m/s (a shared miss growing with ``tof_s``).
+
+    Returns
+    -------
+    ndarray
+        Burst kill probability in [0, 1], non-increasing in range and time of flight.
+
+    Examples
+    --------
+    >>> p = burst_kill_probability(0.5, 0.0, rounds_per_burst=24, aim_error_mrad=1.0,
+    ...                            dispersion_mrad=1.0, presented_area_m2=10.0)
+    >>> round(float(p), 12)  # point blank: the table value
+    0.5
+    """
+    args = np.broadcast_arrays(*(np.asarray(a, float) for a in (
+        pk0, range_m, tof_s, rounds_per_burst, np.asarray(aim_error_mrad, float) * 1e-3,
+        np.asarray(dispersion_mrad, float) * 1e-3, presented_area_m2, velocity_error_mps)))
+    shape = args[0].shape
+    return _burst_rows(np.stack([a.ravel() for a in args])).reshape(shape)
+
+
+def hit_probability(sigma_m, presented_area_m2) -> np.ndarray:
+    """Carleton hit probability of one round, ``A / (A + 2 pi sigma^2)`` (Ball 2003, ch. 5).
+
+    Parameters
+    ----------
+    sigma_m : array_like
+        Circular-normal miss standard deviation per axis, m.
+    presented_area_m2 : array_like
+        Presented area, m^2.
+    """
+    a = np.asarray(presented_area_m2, float)
+    return a / (a + 2.0 * np.pi * np.asarray(sigma_m, float) ** 2)
+
+
+def kill_given_hit(pk0, rounds_per_burst) -> np.ndarray:
+    """Kill probability of one hit from the point-blank burst value: ``1 - (1 - pk0)^(1/n)``."""
+    return 1.0 - (1.0 - np.asarray(pk0, float)) ** (1.0 / np.asarray(rounds_per_burst, float))
+
+
+def gun_rows(presets) -> np.ndarray:
+    """Gun columns of the launcher rows, shape (L, 5) (:data:`GUN_FIELDS`; zeros: not a gun).
+
+    Parameters
+    ----------
+    presets : sequence of InterceptorPreset
+        Each launcher's interceptor.
+    """
+    out = np.zeros((len(presets), len(GUN_FIELDS)))
+    for j, p in enumerate(presets):
+        if p.guidance == "gun":
+            out[j] = (p.rounds_per_burst, p.aim_error_mrad * 1e-3, p.dispersion_mrad * 1e-3,
+                      p.presented_area_m2, p.velocity_error_mps or 0.0)
+    return out
 
 
 def _roots(d, v, R):
@@ -108,8 +217,8 @@ def time_in_range(tracks_x: np.ndarray, gun_enu: np.ndarray, min_range_m, max_ra
     return enter, leave, duration
 
 
-def gun_engagement(tracks_x: np.ndarray, launchers, p_burst, gun_idx=None,
-                   horizon_s: float = np.inf) -> dict[str, np.ndarray]:
+def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
+                   horizon_s: float = np.inf, kind=None) -> dict[str, np.ndarray]:
     """Bursts and accumulated kill probability of guns against tracks.
 
     Parameters
@@ -117,20 +226,29 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst, gun_idx=None,
     tracks_x : ndarray of shape (m, 6)
         Track states now.
     launchers : LauncherState
-    p_burst : array_like broadcasting to (m, G)
-        Kill probability of one burst (e.g. the ``pk`` of
-        :func:`airdefense.engagement.envelope.feasibility` for those columns).
+    p_burst : array_like broadcasting to (m, G), optional
+        Kill probability of every burst (e.g. the ``pk`` of
+        :func:`airdefense.engagement.envelope.feasibility` for those columns). Default: each
+        burst's own, the burst law (:func:`burst_kill_probability`) at the target's range when
+        the burst is fired (``enter_s`` plus one interval per burst), with the time of flight
+        of the gun's flyout there and the table value of the track's class; then
+        ``p_kill = 1 - prod(1 - p_k)``.
     gun_idx : ndarray of shape (G,), int, optional
         Launcher indices of the guns (default: every launcher whose guidance is ``gun``).
     horizon_s : float, default inf
         Latest time ahead considered, s.
+    kind : sequence of str of shape (m,), optional
+        Threat class of each track, for the table value of the default burst law (default:
+        ``drone``).
 
     Returns
     -------
     dict
         ``gun`` (G,) launcher indices; ``enter_s``, ``leave_s``, ``time_in_range_s`` (m, G);
         ``n_bursts`` (m, G) int: bursts one minimum launch interval apart while in range,
-        at most the bursts left; ``p_kill`` (m, G): ``1 - (1 - p_burst)^n_bursts``.
+        at most the bursts left; ``p_kill`` (m, G): ``1 - (1 - p_burst)^n_bursts``, or with the
+        default burst law ``1 - prod_k (1 - p_k)`` and ``p_burst`` (m, G, n_max) each burst's
+        Pk (0 past ``n_bursts``).
 
     Examples
     --------
@@ -147,6 +265,32 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst, gun_idx=None,
     left = launchers.rounds[gun_idx][None, :]
     n = np.where(dur > 0, np.floor(dur / interval) + 1, 0).astype(int)
     n = np.minimum(n, left)
-    p = np.broadcast_to(np.asarray(p_burst, float), n.shape)
-    return {"gun": gun_idx, "enter_s": enter, "leave_s": leave, "time_in_range_s": dur,
-            "n_bursts": n, "p_kill": cumulative_kill_probability(p, n)}
+    out = {"gun": gun_idx, "enter_s": enter, "leave_s": leave, "time_in_range_s": dur,
+           "n_bursts": n}
+    if p_burst is not None:
+        p = np.broadcast_to(np.asarray(p_burst, float), n.shape)
+        out["p_kill"] = cumulative_kill_probability(p, n)
+        return out
+    from airdefense.engagement.presets import THREAT_CLASSES
+
+    x = np.asarray(tracks_x, float).reshape(-1, 6)
+    m = x.shape[0]
+    kc = np.array([THREAT_CLASSES.index(k) for k in (["drone"] * m if kind is None else kind)],
+                  int)
+    k_max = int(n.max()) if n.size else 0
+    u = np.nan_to_num(enter)[..., None] + interval[..., None] * np.arange(k_max)  # (m, G, K)
+    pos = x[:, None, None, :3] + x[:, None, None, 3:] * u[..., None]
+    r = np.linalg.norm(pos - launchers.enu[gun_idx][None, :, None, :], axis=-1)
+    r = np.maximum(r, launchers.min_range[gun_idx][None, :, None])
+    fl = launchers.flyout.take(gun_idx)
+    tof = type(fl)(fl.vb[:, None], fl.tb[:, None], fl.v0[:, None], fl.k[:, None]).time_to(r)
+    rows = launchers.gun[gun_idx]
+    pk0 = launchers.pk[gun_idx][:, kc].T  # (m, G)
+    p = burst_kill_probability(
+        pk0[..., None], r, tof, rounds_per_burst=rows[None, :, None, 0],
+        aim_error_mrad=rows[None, :, None, 1] * 1e3, dispersion_mrad=rows[None, :, None, 2] * 1e3,
+        presented_area_m2=rows[None, :, None, 3], velocity_error_mps=rows[None, :, None, 4])
+    p = np.where(np.arange(k_max) < n[..., None], p, 0.0)
+    out["p_burst"] = p
+    out["p_kill"] = 1.0 - np.prod(1.0 - p, axis=-1)
+    return out

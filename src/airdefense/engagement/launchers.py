@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from airdefense.engagement.flyout import Flyout
+from airdefense.engagement.guns import gun_rows
 from airdefense.engagement.pk import BASKET_M
 from airdefense.engagement.presets import THREAT_CLASSES
 from airdefense.sensors._kernels import G_N as _G_N
@@ -15,7 +16,7 @@ _NONE = np.zeros(0, np.int64)  # no launcher reloaded (read-only, shared)
 _NONE.flags.writeable = False
 
 _ENVELOPE_FIELDS = ("enu", "min_range", "max_range", "min_alt", "max_alt", "max_tgt_speed",
-                    "max_cross", "min_tof", "max_elev", "max_tof", "max_g", "basket", "pk")
+                    "max_cross", "min_tof", "max_elev", "max_tof", "max_g", "basket", "pk", "gun")
 
 
 class _Envelopes:
@@ -85,6 +86,7 @@ class LauncherState:
         self.unit_cost = np.array([p.unit_cost for p in ip], float)
         self.guidance = np.array([p.guidance for p in ip], object)
         self.basket = np.array([BASKET_M[g] for g in self.guidance], float)
+        self.gun = gun_rows(ip)  # the burst law's figures (guns.GUN_FIELDS; zeros: no gun)
         self.assess_delay = np.array([p.kill_assessment_delay_s for p in ip], float)
         self.pk = np.array([[p.pk.get(k, 0.0) for k in THREAT_CLASSES] for p in ip],
                            float).reshape(L, len(THREAT_CLASSES))

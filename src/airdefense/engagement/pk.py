@@ -15,6 +15,10 @@ class). It is multiplied by factors in [0, 1], each 1 in the heart of the envelo
   track's RMS position error and ``q`` its quality score.
 
 Every factor is non-increasing in crossing range and in target speed, so the kill probability is.
+
+A gun's table value is its point-blank burst Pk; its fire control and end game pass the burst
+law of :mod:`airdefense.engagement.guns` (aiming error and dispersion growing with range) as
+``pk_base`` with no edge factor (``range_frac = alt_frac = 0``).
 """
 
 from __future__ import annotations
@@ -63,6 +67,57 @@ def pk_one(pk_base, range_frac, alt_frac, crossing_frac, speed_frac, g_ratio, si
     q = min(max(quality, 0.0), 1.0)
     f_q = (1.0 - QUALITY_LOSS * (1.0 - q)) / (1.0 + s * s)
     return min(max(pk_base * f_edge * f_cross * f_speed * f_man * f_q, 0.0), 1.0)
+
+
+@njit(cache=True)
+def burst_pk_one(pk0, range_m, tof_s, n, aim_rad, disp_rad, area_m2, vel_mps):
+    """Kill probability of one burst (scalars): the law's single definition.
+
+    ``pk0`` the point-blank burst value (the catalog's table), ``range_m`` the slant range, m,
+    ``tof_s`` the round's time of flight, s, ``n`` rounds per burst, ``aim_rad`` and
+    ``disp_rad`` the aiming error (shared by the burst) and the dispersion (per round), rad,
+    ``area_m2`` the effective presented area, m^2, ``vel_mps`` the velocity prediction error,
+    m/s (shared). See :mod:`airdefense.engagement.guns`
+    (kept here, with the other compiled Pk law, for the kernel cache).
+    """
+    p0 = min(max(pk0, 0.0), 1.0)
+    nn = max(int(n + 0.5), 1)
+    pkh = 1.0 - (1.0 - p0) ** (1.0 / nn)  # kill given hit, per round
+    r = max(range_m, 0.0)
+    t = tof_s if math.isfinite(tof_s) else 0.0
+    t = max(t, 0.0)
+    s2 = area_m2 / (2.0 * math.pi)
+    sd2 = (disp_rad * r) ** 2
+    sb2 = (aim_rad * r) ** 2 + (vel_mps * t) ** 2
+    S2 = s2 + sd2
+    c = pkh * s2 / S2 if S2 > 0.0 else pkh
+    if sb2 <= 0.0 or c <= 0.0:  # independent rounds
+        return 1.0 - (1.0 - c) ** nn
+    beta = S2 / sb2
+    if c >= 1.0:  # every round hits given the bias: only the bias decides
+        w = 1.0
+        for i in range(1, nn + 1):
+            w *= i / (beta + i)
+        return 1.0 - w
+    lc, l1c = math.log(c), math.log1p(-c)
+    lg = math.lgamma(nn + 1.0)
+    q = 0.0
+    w = 1.0  # prod_{i<=k} i / (beta + i)
+    for k in range(nn + 1):
+        if k > 0:
+            w *= k / (beta + k)
+        q += math.exp(lg - math.lgamma(k + 1.0) - math.lgamma(nn - k + 1.0) + k * lc
+                      + (nn - k) * l1c) * w
+    return min(max(1.0 - q, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _burst_rows(args):
+    out = np.empty(args.shape[1])
+    for q in range(args.shape[1]):
+        out[q] = burst_pk_one(args[0, q], args[1, q], args[2, q], args[3, q], args[4, q],
+                              args[5, q], args[6, q], args[7, q])
+    return out
 
 
 @njit(cache=True)

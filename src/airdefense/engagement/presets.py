@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from airdefense._model import StrictModel
 
@@ -22,6 +22,12 @@ class InterceptorPreset(StrictModel):
     interceptor reaches ``max_range_m`` at the average speed ``speed_mps``. Without
     ``burnout_speed_mps`` it flies at the constant ``speed_mps``; a gun gives its muzzle
     velocity as ``burnout_speed_mps`` and no burn time.
+
+    A gun also declares its burst (``rounds_per_burst``), aiming error and dispersion (mrad),
+    the effective presented area of its targets (m^2) and optionally the velocity prediction
+    error (m/s); its ``pk`` is the point-blank burst value (every round hits), and the burst's
+    kill probability falls with range (:mod:`airdefense.engagement.guns`). Only a gun takes
+    these fields.
     """
 
     guidance: Literal["command", "semi_active", "track_via_missile", "active", "gun"]
@@ -46,9 +52,61 @@ class InterceptorPreset(StrictModel):
         description="single-shot (per-burst for guns) kill probability against each threat kind"
     )
     kill_assessment_delay_s: float = Field(default=2.0, ge=0)
+    rounds_per_burst: int | None = Field(default=None, description="gun: rounds per burst")
+    aim_error_mrad: float | None = Field(
+        default=None, description="gun: aiming error shared by a burst, 1-sigma per axis, mrad")
+    dispersion_mrad: float | None = Field(
+        default=None, description="gun: round-to-round dispersion, 1-sigma per axis, mrad")
+    presented_area_m2: float | None = Field(
+        default=None, description="gun: effective presented area of the targets, m^2")
+    velocity_error_mps: float | None = Field(
+        default=None, description="gun: error of the predicted target velocity, m/s "
+                                  "(none: 0)")
+
+    @field_validator("rounds_per_burst")
+    @classmethod
+    def _rounds(cls, v: int | None) -> int | None:
+        if v is not None and v < 1:
+            raise ValueError("must be >= 1 round per burst")
+        return v
+
+    @field_validator("aim_error_mrad", "dispersion_mrad")
+    @classmethod
+    def _angle(cls, v: float | None) -> float | None:
+        if v is not None and not v >= 0.0:
+            raise ValueError("must be >= 0 mrad (an angular standard deviation)")
+        return v
+
+    @field_validator("presented_area_m2")
+    @classmethod
+    def _area(cls, v: float | None) -> float | None:
+        if v is not None and not v > 0.0:
+            raise ValueError("must be > 0 m^2 (an area)")
+        return v
+
+    @field_validator("velocity_error_mps")
+    @classmethod
+    def _vel(cls, v: float | None) -> float | None:
+        if v is not None and not v >= 0.0:
+            raise ValueError("must be >= 0 m/s (a standard deviation)")
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> InterceptorPreset:
+        gun_fields = ("rounds_per_burst", "aim_error_mrad", "dispersion_mrad",
+                      "presented_area_m2")
+        if self.guidance == "gun":
+            missing = [f for f in gun_fields if getattr(self, f) is None]
+            if missing:
+                raise ValueError(
+                    f"a gun needs {', '.join(missing)} (rounds per burst; aiming error and "
+                    f"dispersion, mrad; presented area, m^2)")
+        else:
+            given = [f for f in gun_fields + ("velocity_error_mps",)
+                     if getattr(self, f) is not None]
+            if given:
+                raise ValueError(
+                    f"only a gun takes {', '.join(given)} (guidance is {self.guidance!r})")
         for k, v in self.pk.items():
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"pk.{k} must be within [0, 1], got {v}")
