@@ -160,8 +160,8 @@ def classify_codes(x):
 @njit(cache=True)
 def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, profitable,
                 zones_ok, close, opens, lb, ready, operational, stocked, battery_ok, unit_cost,
-                class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank, cost_weight,
-                profitable_only, need_future, ttg_slack_s, lazy, search):
+                class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank, min_pk,
+                cost_weight, profitable_only, need_future, ttg_slack_s, lazy, search):
     """Rules 2-6 of a decision cycle (see :mod:`airdefense.c2._options`) for eligible tracks.
 
     Pairs (m, L): ``tof``, ``inside``, ``pk`` (launch now), ``look``, ``profitable``,
@@ -169,7 +169,8 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
     ``value``, ``kidx`` class index, ``ballistic``; ``fired_b`` (m, B). Launchers (L,):
     battery ``lb``, ``ready``, ``operational``, ``stocked``, ``unit_cost``, ``rank`` (layer,
     -1 none); ``class_pk`` (L, K). Batteries (B,): ``battery_ok``, ``hold``, ``max_rounds``,
-    ``nonballistic_cap``; ``salvo`` and ``engage`` (K, B). Returns ``allowed`` (m, L) bool and
+    ``nonballistic_cap``, ``min_pk``; ``salvo`` and ``engage`` (K, B). Returns ``allowed`` (m, L)
+    bool and
     ``pair_cap`` (m, L) int.
 
     With ``lazy``, ``close`` and ``opens`` are not read: the windows are searched here with
@@ -193,8 +194,10 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
         any_allowed = False
         for j in range(L):
             b = lb[j]
-            # 2. Geometry: inside the envelope before the threat's time to go, some chance.
-            geo_ok[j] = inside[i, j] and tof[i, j] <= ttg[i] + ttg_slack_s and pk[i, j] > 0.0
+            # 2. Geometry: inside the envelope before the threat's time to go, some chance (at
+            # least the battery's least Pk: below it, the pair waits for a later window).
+            geo_ok[j] = (inside[i, j] and tof[i, j] <= ttg[i] + ttg_slack_s and pk[i, j] > 0.0
+                         and pk[i, j] >= min_pk[b])
             # 3. Doctrine (class, hold fire, zones, rounds left), 4. reserve.
             left = max_rounds[b] - fired_b[i, b]
             pair_cap[i, j] = min(salvo[k, b], left)
@@ -322,9 +325,9 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
                   book_killed, book_rounds, book_pending, lp, radius, pk_table, class_g,
                   horizon_s, n_window, tol_s, n_grid, n_iter, tol_m, lb, operational, rounds,
                   last_fire_s, min_interval_s, reload_s, channels_free, fire_control,
-                  battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve, rank, zone_xy,
-                  zone_r, zone_hold, zone_b, free_b, networked, cost_weight, profitable_only,
-                  need_future, decision_period_s, ttg_slack_s, allowed_only):
+                  battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve, rank, min_pk,
+                  zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
+                  profitable_only, need_future, decision_period_s, ttg_slack_s, allowed_only):
     """The engagement options of one decision cycle (rules 1-6 of :mod:`airdefense.c2._options`)
     in one call.
 
@@ -340,7 +343,8 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     ``operational``, ``rounds``, ``last_fire_s``, ``min_interval_s``, ``reload_s``, fire-control
     radar ``fire_control`` and free guidance channels ``channels_free`` (S,) per radar (-1: no
     limit), ``unit_cost``; layer ``rank`` (B,) per battery. Batteries (B,): ``battery_ok``,
-    doctrine (``engage`` and ``salvo`` (K, B), ``hold``, ``max_rounds``, ``reserve``), zones (see
+    doctrine (``engage`` and ``salvo`` (K, B), ``hold``, ``max_rounds``, ``reserve``,
+    ``min_pk``), zones (see
     :func:`zones_ok`).
 
     Returns ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L), ``pip`` (m, L, 3), the
@@ -439,7 +443,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
         look[rows], profitable[rows], zones_ok(pip_s, lb, zone_xy, zone_r, zone_hold, zone_b,
                                                free_b),
         no_windows, no_windows, lb, ready, operational, stocked, battery_ok, unit_cost,
-        pk_table, engage, hold, max_rounds, salvo, nonballistic_cap, rank_l, cost_weight,
+        pk_table, engage, hold, max_rounds, salvo, nonballistic_cap, rank_l, min_pk, cost_weight,
         profitable_only, need_future, ttg_slack_s, True, search)
     n_allowed = 0
     for a in range(r):

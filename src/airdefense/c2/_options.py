@@ -95,7 +95,8 @@ def _doctrine_table(batteries) -> dict:
     """
     return _doctrine_arrays(tuple((d.mode, tuple(d.salvo_by_class()), d.max_rounds_per_threat,
                                    tuple(d.engage), d.hold_fire, d.reserve_ballistic_rounds,
-                                   d.layer) for d in (bu.doctrine for bu in batteries)))
+                                   d.layer, float(getattr(d, "min_pk", 0.0)))
+                                  for d in (bu.doctrine for bu in batteries)))
 
 
 #: The last batteries' tables: (fingerprint, zone arrays kept alive, (doctrine, zones)).
@@ -133,8 +134,8 @@ def _battery_tables(batteries) -> tuple:
 @lru_cache(maxsize=64)
 def _doctrine_arrays(key: tuple) -> dict:
     B = len(key)
-    mode, salvo, max_rounds, engage, hold, reserve, layer = (
-        zip(*key, strict=True) if B else ((),) * 7)
+    mode, salvo, max_rounds, engage, hold, reserve, layer, min_pk = (
+        zip(*key, strict=True) if B else ((),) * 8)
     out = {
         "engage": np.array([[k in e for e in engage] for k in KINDS], bool).reshape(-1, B),
         "hold": np.array(hold, bool),
@@ -146,6 +147,7 @@ def _doctrine_arrays(key: tuple) -> dict:
         "reserve": np.array(reserve, int),
         "rank": np.array([LAYER_RANK.get(ly, -1) if ly else -1 for ly in layer], np.int64),
         "layered": any(ly for ly in layer),
+        "min_pk": np.array(min_pk, float),
     }
     for a in out.values():
         if isinstance(a, np.ndarray):
@@ -286,7 +288,7 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
             *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s,
             Ls.min_interval_s, Ls.reload_s, np.asarray(channels_free), Ls.fire_control,
             np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
-            doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], *zones,
+            doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], doc["min_pk"], *zones,
             bool(networked), float(cost_weight), bool(profitable_only),
             bool(doc["layered"] or cost_weight > 0), float(decision_period_s), _TTG_SLACK_S,
             allowed_only)

@@ -137,6 +137,10 @@ class Doctrine(StrictModel):
     zones: list[Zone] = Field(default_factory=list)
     reserve_ballistic_rounds: int = Field(default=0, ge=0)
     layer: Literal["outer", "middle", "inner"] | None = None
+    min_pk: float = Field(default=0.0, ge=0.0, le=1.0, description=(
+        "least kill probability of a round at its predicted intercept (the C2's launch Pk) "
+        "for the battery to fire: below it the battery waits for a better shot (e.g. a gun "
+        "for a closer one); 0 fires at any chance"))
 
     @field_validator("salvo_size", mode="before")
     @classmethod
