@@ -66,18 +66,21 @@ def test_look_by_another_radar_takes_that_radars_snr_and_pfa():
     assert got[0] == pytest.approx(want_b, rel=1e-9)
     assert mg.look_pd(pos, np.array([[True, False]]))[0] == pytest.approx(want_a, rel=1e-9)
     assert mg.look_pd(pos)[0] == pytest.approx(want_a, rel=1e-9)  # no table: own radar
-    # Both looked: one look of Pd 1 - (1 - pA)(1 - pB) (a double miss costs both), 70 km
-    # east of A (20 km west of B), where neither is near the cap.
+    # Both looked: the step counts as its best look (the radars' Pd share the track's RCS
+    # estimate), 70 km east of A (20 km west of B), where neither is near the cap.
     pos = np.array([[70e3, 0.0, 0.0]])
     p_a = pd_sw1(snr_a(70e3), PFA[0], 1.0)
     p_b = pd_sw1(snr_b(np.linalg.norm(pos[0] - B_ENU)), PFA[1], 1.0)
-    both = mg.look_pd(pos, np.array([[True, True]]))[0]
-    assert 1 - (1 - p_a) * (1 - p_b) < 0.999
-    assert both == pytest.approx(1 - (1 - p_a) * (1 - p_b), rel=1e-9)
-    assert -math.log1p(-both) == pytest.approx(-math.log1p(-p_a) - math.log1p(-p_b), rel=1e-9)
+    assert 0.5 < p_b < p_a < 0.99
+    assert mg.look_pd(pos, np.array([[True, True]]))[0] == pytest.approx(p_a, rel=1e-9)
+    pos = np.array([[50e3, 8e3, 0.0]])  # 8 km north of B: B's look is the best
+    p_a = pd_sw1(snr_a(np.linalg.norm(pos[0] - A_ENU)), PFA[0], 1.0)
+    p_b = pd_sw1(snr_b(np.linalg.norm(pos[0] - B_ENU)), PFA[1], 1.0)
+    assert p_a < p_b < 0.999
+    assert mg.look_pd(pos, np.array([[True, True]]))[0] == pytest.approx(p_b, rel=1e-9)
 
 
-def test_the_design_pd_caps_the_step_not_each_radar():
+def test_the_design_pd_caps_the_step():
     """The cap (losses the SNR ignores: association, terrain, eclipsing, common to every
     radar's look at the track) bounds the step's Pd: two radars each above it still give
     ``pd``, so a well-seen target's double miss costs -ln(1 - pd), as one radar's."""
@@ -86,12 +89,11 @@ def test_the_design_pd_caps_the_step_not_each_radar():
     assert pd_sw1(snr_a(30e3), PFA[0], 1.0) > 0.9
     assert mg.look_pd(pos, np.array([[True, True]]))[0] == 0.9
     assert mg.look_pd(pos, np.array([[True, False]]))[0] == 0.9
-    # Looks below the cap combine: 95 km east of A, p_A 0.80 and p_B 0.003.
+    # Below the cap the best look: 95 km east of A, p_A 0.80 and p_B 0.003.
     pos = np.array([[95e3, 0.0, 0.0]])
     p_a = pd_sw1(snr_a(95e3), PFA[0], 1.0)
-    p_b = pd_sw1(snr_b(np.linalg.norm(pos[0] - B_ENU)), PFA[1], 1.0)
-    assert mg.look_pd(pos, np.array([[True, True]]))[0] == pytest.approx(
-        1 - (1 - p_a) * (1 - p_b), rel=1e-9)
+    assert mg.look_pd(pos, np.array([[False, True]]))[0] < 0.01
+    assert mg.look_pd(pos, np.array([[True, True]]))[0] == pytest.approx(p_a, rel=1e-9)
 
 
 def test_faint_for_one_radar_clear_for_the_other():
@@ -170,3 +172,24 @@ def test_look_pd_shape_refused():
 def test_radar_table_refused(kw, match):
     with pytest.raises(ValueError, match=match):
         TrackManager(**kw)
+
+
+def test_radar_network_looked_by_is_looked_at_per_radar(rng):
+    """``RadarNetwork.looked_by``: a whole turn of two radars 30 km apart (Tor-class, 12 km
+    instrumented range here): points near one are looked at by it alone, points between
+    both by none; ``any(axis=1)`` is ``looked_at``."""
+    from airdefense.sensors.radar import RadarNetwork
+    from tests.sensors.test_radar import FRAME, targets, unit
+
+    units = [unit("tor_m2_radar", max_range_m=12e3, scan_period_s=1.0),
+             unit("tor_m2_radar", east=30e3, max_range_m=12e3, scan_period_s=1.0)]
+    net = RadarNetwork(units, FRAME)
+    net.scan(2.0, np.zeros((0, 6)), np.zeros(0), np.zeros(0, bool), rng)  # two full turns
+    east = np.array([3e3, 8e3, 15e3, 22e3, 27e3])
+    pos = targets(east, rng.uniform(-2e3, 2e3, east.size), 1000.0)[:, :3]
+    by = net.looked_by(pos)
+    assert by.tolist() == [[True, False], [True, False], [False, False], [False, True],
+                           [False, True]]
+    np.testing.assert_array_equal(by.any(axis=1), net.looked_at(pos))
+    with pytest.raises(ValueError, match="edge_beams must be finite and >= 0 beamwidths"):
+        net.looked_by(pos, edge_beams=-1.0)

@@ -1751,7 +1751,7 @@ def look_pds(pos, looked, snr_ref, ref_n, ref_range, ref_enu, ref_pfa, ref_senso
     Pd and its value without SNR. A look by radar ``r`` other than the track's own radar
     ``o`` (both in the table) sees ``S R^4 c_r / c_o`` from ``radar_enu[r]`` at
     ``radar_pfa[r]``; any other look is taken as the own radar's. Several radars: ``min(pd,
-    1 - prod(1 - p_r))``; none: the own radar's look. The Swerling-1 law
+    max p_r)``; none: the own radar's look. The Swerling-1 law
     ``Pd = exp(-T / (1 + S'))``, ``T = -ln Pfa`` (as
     :func:`airdefense.sensors.detection.pd_swerling`), one track at a time (a step's handful
     of tracks: NumPy's per-call overhead was most of the cost)."""
@@ -1767,7 +1767,7 @@ def look_pds(pos, looked, snr_ref, ref_n, ref_range, ref_enu, ref_pfa, ref_senso
             r4 = r2 * r2
             k = max(snr_ref[i] / r4, SNR_FLOOR) * r4
         o = ref_sensor[i]
-        miss = 1.0
+        miss = 1.0  # of the best look
         any_look = False
         if per:
             for j in range(looked.shape[1]):
@@ -1781,7 +1781,7 @@ def look_pds(pos, looked, snr_ref, ref_n, ref_range, ref_enu, ref_pfa, ref_senso
                                  radar_pfa[j])
                 else:
                     p = _look_pd(pos[i], ref_enu[i], k, ref_pfa[i])
-                miss *= 1.0 - p
+                miss = min(miss, 1.0 - p)
         if any_look:
             out[i] = min(1.0 - miss, pd)
         elif ref_n[i] <= 0:
