@@ -331,9 +331,8 @@ class TrackManager:
     its antenna, at its own Pfa. A step in which several radars looked counts as its best
     look, ``min(pd, max p_r)``, not as independent looks (``1 - prod(1 - p_r)``, all missing
     costing the sum of their ``-ln(1 - p_r)``): every radar's ``p_r`` comes from the same
-    estimate of the target's RCS (one running mean, one radar, one aspect; radars a few km
-    apart see a target tens of km away from about the same aspect, and a drone's nose-on RCS
-    is a fifth of its side-on one), so their errors are common, not independent; and the
+    estimate of the target's RCS (one running mean of one radar's few detections, noisy and
+    read through a convex inversion), so their errors are common, not independent; and the
     losses the cap stands for (association, eclipsing) strike every radar's look alike.
     Counted as independent looks (capped per step at ``pd``), example 2 in full mode made
     1.74 confirmed track starts per drone against 1.62 (8 seeds; own radar only: 1.50). A
