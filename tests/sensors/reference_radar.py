@@ -417,7 +417,8 @@ def _network_class():
                     tracked[mc[drop]] = False
                     next_look[mc[drop]] = np.inf
 
-            # New targets take free slots, strongest first; the rest go unreported.
+            # New targets take free slots, largest detector output first; the rest go
+            # unreported.
             lcell = cell[lead]
             report = hit
             new = hit & ~tracked[lcell]
@@ -428,7 +429,7 @@ def _network_class():
                 if (np.bincount(nr, minlength=free.size) <= free).all():
                     take = nidx  # room for all: no ranking needed
                 else:
-                    o = nidx[np.lexsort((-m_snr[nidx], nr))]
+                    o = nidx[np.lexsort((-z_det[nidx], nr))]
                     rs = lr[o]
                     rank = np.arange(o.size) - np.searchsorted(rs, rs)  # rank within its radar
                     acc = rank < free[rs]

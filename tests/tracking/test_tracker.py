@@ -240,7 +240,7 @@ def test_scenario_tracker_section_reaches_every_model_setting(small_scenario_dic
 
     seen = {}
     monkeypatch.setattr(tmod, "build_tracker",
-                        lambda cfg, ndim=3, pfa=None: seen.update(cfg=cfg, pfa=pfa))
+                        lambda cfg, ndim=3, pfa=None, **kw: seen.update(cfg=cfg, pfa=pfa, **kw))
     small_scenario_dict["tracker"] = {
         "motion": "ct", "filter": "ukf", "associator": "jpda", "process_noise_m2ps3": 20.0,
         "detection_probability": 0.8, "clutter_density_per_m3": 1e-10,
@@ -255,6 +255,8 @@ def test_scenario_tracker_section_reaches_every_model_setting(small_scenario_dic
     assert (c.confirm, c.initiation) == ("2/3", "two_point")  # make_tracker's defaults
     assert c.delete_llr == 4.0
     assert seen["pfa"] == [u.preset.pfa for u in sc.sensors] and seen["pfa"]  # each radar's
+    assert seen["snr_const"].shape == (len(sc.sensors),)  # and its radar-equation constant
+    assert seen["sensor_enu"].shape == (len(sc.sensors), 3)
 
 
 @pytest.mark.parametrize("section,match", [

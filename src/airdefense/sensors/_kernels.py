@@ -704,8 +704,9 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
     """Track tables after the looks; marks the reported returns, returns (reported, refused).
 
     A look at a held target succeeds when its return is a hit, else counts a miss; a track is
-    dropped after ``RC_DROP_MISSES`` misses in a row. New hits take free slots, strongest
-    first within each radar; those without a slot go unreported.
+    dropped after ``RC_DROP_MISSES`` misses in a row. New hits take free slots, largest
+    detector output (``RF_DET``, what the radar's processor sees) first within each radar;
+    those without a slot go unreported.
     """
     k = rc.shape[0]
     success = np.zeros(m, np.bool_)
@@ -752,8 +753,8 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
                     and not tracked[i, wi[j, LI_TARGET]]):
                 new[q] = p
                 q += 1
-        if n_new[i] > free[i]:  # strongest first (ties in return order)
-            new = new[np.argsort(-wf[new, RF_SNR], kind="mergesort")]
+        if n_new[i] > free[i]:  # largest detector output first (ties in return order)
+            new = new[np.argsort(-wf[new, RF_DET], kind="mergesort")]
             take = max(free[i], 0)
             for p in new[take:]:
                 wi[p, RI_REPORT] = 0
@@ -1007,7 +1008,14 @@ def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, ope
 
 @_jit
 def looked_at(rc, pos, m, wf, wi, edge_beams):
-    """Whether some radar looked at each point during the call just made, shape (q,) bool.
+    """Whether some radar looked at each point during the call just made, shape (q,) bool:
+    :func:`looked_by` of any radar (the radars after the first that looked are not tried)."""
+    return _look_table(rc, pos, m, wf, wi, edge_beams, False)[:, 0]
+
+
+@_jit
+def looked_by(rc, pos, m, wf, wi, edge_beams):
+    """Whether each radar looked at each point during the call just made, (q, n_radars) bool.
 
     ``pos`` (q, 3) ENU, m. A radar looked at a point inside its coverage (:func:`pair_geometry`;
     no terrain) when its sweep passed the point's azimuth in the call (the arithmetic of
@@ -1020,9 +1028,16 @@ def looked_at(rc, pos, m, wf, wi, edge_beams):
     estimate; a look there belongs to this call or the next). A radar that neither swept nor
     dwelt in the call (stopped, or no time elapsed) looked nowhere.
     """
+    return _look_table(rc, pos, m, wf, wi, edge_beams, True)
+
+
+@_jit
+def _look_table(rc, pos, m, wf, wi, edge_beams, per_radar):
+    # looked_by's table (q, n_radars); without per_radar one column, any radar (stops at the
+    # first radar that looked).
     k = rc.shape[0]
     q = pos.shape[0]
-    out = np.zeros(q, np.bool_)
+    out = np.zeros((q, k if per_radar else 1), np.bool_)
     g = np.empty(5)
     # The electronic radars' looks grouped by radar (a counting sort), as unit lines of sight.
     start = np.zeros(k + 1, np.int64)
@@ -1083,6 +1098,8 @@ def looked_at(rc, pos, m, wf, wi, edge_beams):
             if swept:
                 cov, _ = pair_geometry(rc, i, x, y, z, g, False)
                 if cov:
-                    out[p] = True
-                    break
+                    if not per_radar:
+                        out[p, 0] = True
+                        break
+                    out[p, i] = True
     return out

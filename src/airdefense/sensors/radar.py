@@ -555,6 +555,27 @@ class RadarNetwork:
         m = int(self._counts[K.ST_LOOKS]) - self._looks0
         return K.looked_at(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
 
+    def looked_by(self, pos: np.ndarray, *, edge_beams: float = 1.0) -> np.ndarray:
+        """Which radars looked at each point during the last scan call: :meth:`looked_at` per
+        radar, shape (q, n_radars) bool (columns by radar index, as ``Detections.sensor``).
+
+        ``looked_by(pos).any(axis=1)`` is ``looked_at(pos)``. The multi-target tracker takes
+        it as its ``scanned`` callable to predict each look's detection probability for the
+        radars that made it (:meth:`~airdefense.tracking.management.TrackManager.look_pd`).
+
+        Raises
+        ------
+        ValueError
+            If ``edge_beams`` is negative or not finite.
+        """
+        if not 0.0 <= edge_beams < np.inf:
+            raise ValueError(f"edge_beams must be finite and >= 0 beamwidths, got {edge_beams}")
+        pos = np.ascontiguousarray(pos, float).reshape(-1, 3)
+        if not self.units:
+            return np.zeros((pos.shape[0], 0), bool)
+        m = int(self._counts[K.ST_LOOKS]) - self._looks0
+        return K.looked_by(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
+
     def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
         """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.
 

@@ -615,8 +615,8 @@ def ballistic_transition(x, dt, max_substep, idx, jac):
 
 
 @numba.njit(cache=True)
-def propagate_cov(F, P0, Q, out, j):
-    """``out[:, j] = F P0 F' + sym(Q)`` for every track, exactly symmetric (the upper
+def propagate_cov(F, P0, Q, out, j, qs):
+    """``out[:, j] = F P0 F' + s sym(Q)`` for every track, exactly symmetric (the upper
     triangle of ``F P0 F'``, mirrored).
 
     Parameters
@@ -627,9 +627,12 @@ def propagate_cov(F, P0, Q, out, j):
     Q : ndarray of shape (d, d)
     out : ndarray of shape (m, r, d, d)
     j : int
+    qs : ndarray of shape (m,) or (0,)
+        Each track's scale ``s`` of ``Q``; empty: 1 (``Q`` as it is).
     """
     m, d = P0.shape[0], P0.shape[1]
     FP = np.empty((d, d))
+    scaled = qs.shape[0] > 0
     for i in range(m):
         fi = 0 if F.shape[0] == 1 else i
         _sparse_product(F, (fi,), P0, (i,), FP, d, d, d)
@@ -638,15 +641,19 @@ def propagate_cov(F, P0, Q, out, j):
                 acc = 0.0
                 for c in range(d):
                     acc += FP[a, c] * F[fi, b, c]
-                v = acc + 0.5 * (Q[a, b] + Q[b, a])
+                if scaled:
+                    v = acc + qs[i] * (0.5 * (Q[a, b] + Q[b, a]))
+                else:
+                    v = acc + 0.5 * (Q[a, b] + Q[b, a])
                 out[i, j, a, b] = v
                 out[i, j, b, a] = v
 
 
 @numba.njit(cache=True)
-def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n):
+def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n, qs, jq):
     """One IMM prediction of EKF models in one call: mixing (:func:`imm_mix`), every model's
-    flow and Jacobian, and ``F P F' + Q`` (:func:`propagate_cov`).
+    flow and Jacobian, and ``F P F' + Q`` (:func:`propagate_cov`; model ``jq``'s ``Q``
+    scaled by ``qs`` (m,) per track, none when ``jq`` is -1).
 
     Parameters
     ----------
@@ -666,6 +673,11 @@ def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n):
         Largest RK4 sub-step of the ballistic models, s.
     n : int
         Spatial axes.
+    qs : ndarray of shape (m,) or (0,)
+        Scale of model ``jq``'s process noise for each track (a manoeuvre mode sized per
+        track, :class:`airdefense.tracking.imm.ManeuverLimit`).
+    jq : int
+        The model ``qs`` scales; -1: none.
 
     Returns
     -------
@@ -676,6 +688,7 @@ def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n):
     x0, P0, mup = imm_mix(x, P, mu, Pi)
     xs = np.empty((m, r, d))
     Ps = np.empty((m, r, d, d))
+    none = np.empty(0)
     for j in range(r):
         if kind[j] == 0:
             Fj = F[j]
@@ -685,14 +698,14 @@ def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n):
                     for c in range(d):
                         acc += Fj[a, c] * x0[j, i, c]
                     xs[i, j, a] = acc
-            propagate_cov(F[j:j + 1], P0[j], Q[j], Ps, j)
+            propagate_cov(F[j:j + 1], P0[j], Q[j], Ps, j, qs if j == jq else none)
         else:
             if kind[j] == 1:
                 out, J = ct_transition(x0[j], dt, n, idx[j, :2 * n + 1], True)
             else:
                 out, J = ballistic_transition(x0[j], dt, substep[j], idx[j, :7], True)
             xs[:, j] = out
-            propagate_cov(J, P0[j], Q[j], Ps, j)
+            propagate_cov(J, P0[j], Q[j], Ps, j, qs if j == jq else none)
     return xs, Ps, mup
 
 
@@ -1714,41 +1727,79 @@ def swerling1_snr(det, threshold):
 
 
 @numba.njit(cache=True)
-def look_pds(pos, snr_ref, ref_n, ref_range, ref_enu, ref_pfa, pd):
+def _look_pd(pos, enu, k, pfa):
+    """Swerling-1 Pd ``Pfa^(1 / (1 + S))`` of a look from a radar at ``enu`` at a target at
+    ``pos`` whose ``S R^4`` (at least 1 m from the radar) is ``k``."""
+    d2 = 0.0
+    for a in range(3):
+        e = pos[a] - enu[a]
+        d2 += e * e
+    d2 = max(d2, 1.0)
+    snr = max(k / (d2 * d2), 0.0)
+    return math.exp(math.log(pfa) / (1.0 + snr))
+
+
+@numba.njit(cache=True)
+def look_pds(pos, looked, snr_ref, ref_n, ref_range, ref_enu, ref_pfa, ref_sensor, radar_c,
+             radar_enu, radar_pfa, pd):
     """:meth:`airdefense.tracking.management.TrackManager.look_pd` of the first q tracks:
-    ``pos`` (q, 3) predicted positions; the tracks' SNR tables (``snr_ref`` S R^4, ``ref_n``,
-    ``ref_range``, ``ref_enu`` (m, 3), ``ref_pfa``); ``pd`` the cap and the value without SNR.
-    The Swerling-1 law ``Pd = exp(-T / (1 + S'))``, ``T = -ln Pfa`` (as
+    ``pos`` (q, 3) predicted positions; ``looked`` (q, s) the radars that looked at each
+    track, or (0, 0): the track's own radar; the tracks' SNR tables (``snr_ref`` S R^4,
+    ``ref_n``, ``ref_range``, ``ref_enu`` (m, 3), ``ref_pfa``, ``ref_sensor``); the radars'
+    radar-equation constants ``radar_c`` (t,) (``SNR = c rcs / R^4``), antenna positions
+    ``radar_enu`` (t, 3) and Pfa ``radar_pfa`` (t,) (t may be 0); ``pd`` the cap of a step's
+    Pd and its value without SNR. A look by radar ``r`` other than the track's own radar
+    ``o`` (both in the table) sees ``S R^4 c_r / c_o`` from ``radar_enu[r]`` at
+    ``radar_pfa[r]``; any other look is taken as the own radar's. Several radars: ``min(pd,
+    max p_r)``; none: the own radar's look. The Swerling-1 law
+    ``Pd = exp(-T / (1 + S'))``, ``T = -ln Pfa`` (as
     :func:`airdefense.sensors.detection.pd_swerling`), one track at a time (a step's handful
     of tracks: NumPy's per-call overhead was most of the cost)."""
     q = pos.shape[0]
+    t = radar_c.shape[0]
+    per = looked.shape[0] > 0
     out = np.empty(q)
     for i in range(q):
-        if ref_n[i] <= 0:
+        k = 0.0
+        if ref_n[i] > 0:
+            r = ref_range[i]
+            r2 = r * r
+            r4 = r2 * r2
+            k = max(snr_ref[i] / r4, SNR_FLOOR) * r4
+        o = ref_sensor[i]
+        miss = 1.0  # of the best look
+        any_look = False
+        if per:
+            for j in range(looked.shape[1]):
+                if not looked[i, j]:
+                    continue
+                any_look = True
+                if ref_n[i] <= 0:
+                    p = pd
+                elif j != o and 0 <= o < t and j < t:
+                    p = _look_pd(pos[i], radar_enu[j], k * (radar_c[j] / radar_c[o]),
+                                 radar_pfa[j])
+                else:
+                    p = _look_pd(pos[i], ref_enu[i], k, ref_pfa[i])
+                miss = min(miss, 1.0 - p)
+        if any_look:
+            out[i] = min(1.0 - miss, pd)
+        elif ref_n[i] <= 0:
             out[i] = pd
-            continue
-        r = ref_range[i]
-        r2 = r * r
-        r4 = r2 * r2
-        mean = max(snr_ref[i] / r4, SNR_FLOOR)
-        d2 = 0.0
-        for a in range(3):
-            e = pos[i, a] - ref_enu[i, a]
-            d2 += e * e
-        d2 = max(d2, 1.0)
-        snr = max(mean * r4 / (d2 * d2), 0.0)
-        out[i] = min(math.exp(math.log(ref_pfa[i]) / (1.0 + snr)), pd)
+        else:
+            out[i] = min(_look_pd(pos[i], ref_enu[i], k, ref_pfa[i]), pd)
     return out
 
 
 @numba.njit(cache=True)
-def snr_detected(tracks, det_db, r, enu, pfa, snr_ref, ref_n, ref_range, ref_enu, ref_pfa):
+def snr_detected(tracks, det_db, r, enu, pfa, sensor, snr_ref, ref_n, ref_range, ref_enu,
+                 ref_pfa, ref_sensor):
     """:meth:`airdefense.tracking.management.TrackManager.detected` on its tables, in place:
     tracks ``tracks`` (p,) (distinct) detected with detector outputs ``det_db`` (p,) dB at
-    ranges ``r`` (p,) m from radars at ``enu`` (p, 3) of false-alarm probability ``pfa``
-    (p,). ``S R^4`` (S from :func:`swerling1_snr`) enters a running mean over the last eight
-    detections while the same radar detects the track, and restarts it when another does; a
-    non-finite estimate leaves the track as it is."""
+    ranges ``r`` (p,) m from radars ``sensor`` (p,) at ``enu`` (p, 3) of false-alarm
+    probability ``pfa`` (p,). ``S R^4`` (S from :func:`swerling1_snr`) enters a running mean
+    over the last eight detections while the same radar detects the track, and restarts it
+    when another does; a non-finite estimate leaves the track as it is."""
     for q in range(tracks.size):
         r2 = r[q] * r[q]
         k = (10.0 ** (det_db[q] / 10.0) + math.log(pfa[q]) - 1.0) * (r2 * r2)
@@ -1768,6 +1819,7 @@ def snr_detected(tracks, det_db, r, enu, pfa, snr_ref, ref_n, ref_range, ref_enu
         for a in range(3):
             ref_enu[t, a] = enu[q, a]
         ref_pfa[t] = pfa[q]
+        ref_sensor[t] = sensor[q]
 
 
 @numba.njit(cache=True)

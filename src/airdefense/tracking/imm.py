@@ -23,7 +23,63 @@ from airdefense.tracking.kalman import (
 )
 from airdefense.tracking.models import Embedded, MotionModel, common_names
 
-__all__ = ["IMMState", "IMMInnovations", "IMMFilter"]
+__all__ = ["IMMState", "IMMInnovations", "IMMFilter", "ManeuverLimit"]
+
+
+@dataclass(frozen=True)
+class ManeuverLimit:
+    """Per-track process noise of an IMM manoeuvre mode, from what each track could be.
+
+    A manoeuvre mode (a constant-velocity model of large ``q``) sized for the raid's most agile
+    class gives every track that class's gate. But a target's lateral acceleration is its speed
+    times its turn rate, ``a = v omega``, and the turn rates of the threat classes are bounded
+    (``max_g g0 / speed``: a 51 m/s drone pulling 2 g turns at 0.38 rad/s, a 1700 m/s
+    ballistic missile pulling 20 g at 0.12 rad/s). So a track whose speed is at most ``v``
+    pulls at most ``a = min(a_nom, max(min_accel, turn_rate v))``, ``a_nom = sqrt(q / dt)``
+    the mode's own acceleration over the step ``dt`` (``q = a_nom^2 T``,
+    :func:`~airdefense.tracking.tracker.maneuver_q`), and its mode's intensity is
+    ``q_i = min(q, a^2 dt)``: ``Q`` scaled by ``a^2 dt / q``. ``v`` is the track's speed
+    (mixture mean) plus ``speed_sigmas`` times the square root of the trace of its velocity
+    covariance, so that a new track, whose speed is poorly known, keeps the wide gate until
+    its speed is.
+
+    Attributes
+    ----------
+    model : int
+        Index of the manoeuvre model (a :class:`~airdefense.tracking.models.ConstantVelocity`)
+        among the IMM's models.
+    turn_rate_radps : float
+        Largest turn rate of any target, rad/s (> 0; ``inf``: no limit).
+    min_accel_mps2 : float, default 9.80665
+        Least acceleration allowed any track, m/s^2 (>= 0): a slow target can still
+        accelerate along its path (1 g).
+    speed_sigmas : float, default 2
+        Standard deviations (square root of the velocity covariance's trace) added to the
+        speed, >= 0.
+    """
+
+    model: int
+    turn_rate_radps: float
+    min_accel_mps2: float = 9.80665
+    speed_sigmas: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name, v, ok in (("turn_rate_radps", self.turn_rate_radps, self.turn_rate_radps > 0),
+                            ("min_accel_mps2", self.min_accel_mps2,
+                             0 <= self.min_accel_mps2 < np.inf),
+                            ("speed_sigmas", self.speed_sigmas,
+                             0 <= self.speed_sigmas < np.inf)):
+            if not ok:
+                rule = "> 0 rad/s" if name == "turn_rate_radps" else ">= 0 and finite"
+                raise ValueError(f"{name} must be {rule}, got {v}")
+
+    def scale(self, state: IMMState, q: float, dt: float, ndim: int) -> np.ndarray:
+        """Each track's scale of the mode's ``Q`` for a step of ``dt`` s, shape (m,), in
+        (0, 1]: ``min(1, a^2 dt / q)`` (see the class docstring)."""
+        _, vel, _, trv = state.spread(ndim)
+        v = np.sqrt(np.einsum("ij,ij->i", vel, vel)) + self.speed_sigmas * np.sqrt(trv)
+        a = np.maximum(self.turn_rate_radps * v, self.min_accel_mps2)
+        return np.minimum(a * a * (dt / q), 1.0)
 
 
 @dataclass
@@ -132,6 +188,10 @@ class IMMFilter:
         Filter for each model (``ExtendedKalmanFilter`` or ``UnscentedKalmanFilter``).
     mu0 : array_like of shape (r,), optional
         Model probabilities at birth (default uniform).
+    maneuver : ManeuverLimit, optional
+        Size one model's process noise per track from the track's speed (the manoeuvre
+        mode: a :class:`~airdefense.tracking.models.ConstantVelocity` of ``q`` > 0); default
+        every track gets every model's ``q``.
 
     Examples
     --------
@@ -143,7 +203,7 @@ class IMMFilter:
     """
 
     def __init__(self, models: list[MotionModel], transition, filter_cls=ExtendedKalmanFilter,
-                 mu0=None) -> None:
+                 mu0=None, maneuver: ManeuverLimit | None = None) -> None:
         self.models = list(models)
         r = len(self.models)
         self.Pi = np.asarray(transition, float)
@@ -154,6 +214,15 @@ class IMMFilter:
         self._names = common_names(self.models)
         self.filters = [filter_cls(Embedded(m, self._names)) for m in self.models]
         self.mu0 = np.full(r, 1.0 / r) if mu0 is None else np.asarray(mu0, float)
+        if maneuver is not None:
+            from airdefense.tracking.models import ConstantVelocity
+
+            j = maneuver.model
+            if not (0 <= j < r and type(self.models[j]) is ConstantVelocity
+                    and self.models[j].q > 0):
+                raise ValueError(f"maneuver.model must be the index of a ConstantVelocity "
+                                 f"model of q > 0 among the {r} models, got {j}")
+        self.maneuver = maneuver
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -201,10 +270,15 @@ class IMMFilter:
         if dt == 0 or len(state) == 0:
             return state
         m, r, d = state.x.shape
+        lim = self.maneuver
+        jq, qs = -1, np.empty(0)
+        if lim is not None:  # the manoeuvre mode's Q per track
+            jq = lim.model
+            qs = lim.scale(state, self.models[jq].q, float(dt), self.ndim)
         spec = self._fused_spec(dt)
         if spec is not None:  # EKF models: mixing, flows and F P F' + Q in one call
             return IMMState(*_k.imm_predict(state.x, state.P, state.mu, self.Pi, float(dt),
-                                            *spec))
+                                            *spec, qs, jq))
         x0, P0, mu = _k.imm_mix(state.x, state.P, state.mu, self.Pi)  # (r, m, ...)
         xs = np.empty((m, r, d))
         Ps = np.empty((m, r, d, d))
@@ -212,11 +286,14 @@ class IMMFilter:
             if type(f) is ExtendedKalmanFilter:  # F P F' + Q straight into the output
                 xs[:, j], F = f.motion.transition_jacobian(x0[j], dt)
                 _k.propagate_cov(F if F.ndim == 3 else F[None], P0[j],
-                                 f.motion.noise(x0[j], dt), Ps, j)
+                                 f.motion.noise(x0[j], dt), Ps, j,
+                                 qs if j == jq else np.empty(0))
             else:
                 s = f.predict(KalmanState(x0[j], P0[j]), dt)
                 xs[:, j] = s.x
                 Ps[:, j] = s.P
+                if j == jq:  # Q scaled: the filter added it once
+                    Ps[:, j] += (qs - 1.0)[:, None, None] * f.motion.noise(x0[j], dt)
         return IMMState(xs, Ps, mu)
 
     def _fused_spec(self, dt: float):

@@ -460,7 +460,7 @@ class ExtendedKalmanFilter:
         x, F = self.motion.transition_jacobian(state.x, dt)
         P = np.empty_like(state.P)
         _k.propagate_cov(F if F.ndim == 3 else F[None], state.P,
-                         self.motion.noise(state.x, dt), P[:, None], 0)
+                         self.motion.noise(state.x, dt), P[:, None], 0, np.empty(0))
         return KalmanState(x, P)
 
     def innovations(self, state: KalmanState, ti, meas: Measurements, mj) -> Innovations:

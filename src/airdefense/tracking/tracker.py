@@ -25,7 +25,7 @@ from airdefense.tracking import _kernels as _k
 from airdefense.tracking.base import Tracks
 from airdefense.tracking.gating import ChiSquareGate
 from airdefense.tracking.gnn import GlobalNearestNeighbour
-from airdefense.tracking.imm import IMMFilter
+from airdefense.tracking.imm import IMMFilter, ManeuverLimit
 from airdefense.tracking.jpda import JPDA
 from airdefense.tracking.kalman import (
     ExtendedKalmanFilter,
@@ -137,7 +137,11 @@ class MultiTargetTracker:
             detection). An array: one entry per track held before the call (``len(self)``). A
             callable ``scanned(pos) -> mask``, ``pos`` (q, 3) ENU m (z 0 in 2-D), ``mask`` (q,)
             bool (e.g. :meth:`RadarNetwork.looked_at <airdefense.sensors.radar.RadarNetwork.
-            looked_at>` after the scan): called once, after the births, with the positions of
+            looked_at>` after the scan) or (q, s) bool, which of the s radars (by sensor
+            index) looked (:meth:`RadarNetwork.looked_by <airdefense.sensors.radar.
+            RadarNetwork.looked_by>`; a track is scanned when any did, and with
+            evidence-based deletion each look's Pd is predicted for the radars that made it,
+            see :meth:`TrackManager.look_pd`): called once, after the births, with the positions of
             the tracks held before the call predicted to ``time_s``, then, with two-point
             initiation, those of the candidates of earlier calls, so that a candidate's age
             counts the scans that looked at it (:meth:`TwoPointInitiator.not_looked_at`). With
@@ -169,12 +173,10 @@ class MultiTargetTracker:
         prev = self.time_s
         self._predict_to(time_s)  # one prediction (one IMM cycle) per step
         m0 = len(self.state)
-        mask = pos = pdl = None
+        mask = pos = pdl = by = None
         scored = self.manager.delete_llr is not None
         if looks is not None or (scored and m0):
             pos = self._positions()  # where the tracks are predicted, before the update
-        if scored:  # the predicted Pd of each track's look (evidence-based deletion)
-            pdl = self.manager.look_pd(pos) if m0 else np.zeros(0)
         if looks is None and not isinstance(scanned, bool | np.bool_):
             mask = np.asarray(scanned, bool)
             if mask.shape != (m0,):
@@ -198,7 +200,10 @@ class MultiTargetTracker:
                 meas = self._per_radar(meas, time_s, m0, hit, truth, llr, np.zeros(m0, bool),
                                        src)
         if looks is not None:
-            mask = self._looked_at(looks, pos)
+            mask, by = self._looked_at(looks, pos)
+        if scored:  # the predicted Pd of each track's look (evidence-based deletion), by the
+            # radars that looked when ``looks`` tells them
+            pdl = self.manager.look_pd(pos, by) if m0 else np.zeros(0)
         if mask is not None or scanned:
             new = self.manager.record(hit, truth, time_s, llr,
                                       None if mask is None else mask | hit, pdl)
@@ -233,9 +238,10 @@ class MultiTargetTracker:
         pos[:, :2] = x[:, idx[:2]]
         return pos
 
-    def _looked_at(self, looks, pos: np.ndarray) -> np.ndarray:
+    def _looked_at(self, looks, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         # One call of ``looks`` on the tracks' positions, then the candidates' of earlier scans
-        # (whose unlooked ones move their scan index); returns the tracks' mask.
+        # (whose unlooked ones move their scan index); returns the tracks' mask and, when
+        # ``looks`` answers per radar, the tracks' (m0, s) table (else None).
         m0 = pos.shape[0]
         if self._candidates:
             cpos = self.initiator.earlier_candidates(self.scan)
@@ -243,14 +249,18 @@ class MultiTargetTracker:
                 pos = np.concatenate([pos, cpos]) if m0 else cpos
         q = pos.shape[0]
         if not q:
-            return np.zeros(0, bool)
+            return np.zeros(0, bool), None
         got = np.asarray(looks(pos), bool)
+        by = None
+        if got.ndim == 2 and got.shape[0] == q:
+            by = got[:m0]
+            got = got.any(axis=1)
         if got.shape != (q,):
-            raise ValueError(f"scanned must return one entry per position ({q},), got "
-                             f"shape {got.shape}")
+            raise ValueError(f"scanned must return one entry per position ({q},) or one row "
+                             f"per position ({q}, s), got shape {got.shape}")
         if q > m0:
             self.initiator.not_looked_at(got[m0:])
-        return got[:m0]
+        return got[:m0], by
 
     def _one_pass(self, meas: Measurements, time_s: float, hit, truth, llr, src) -> None:
         # Every radar's rows in one gate, one assignment (rows: track x radar), one births call.
@@ -436,6 +446,12 @@ class TrackerConfig:
         acceleration ``a`` and the update interval ``T`` as ``a^2 T`` (a velocity change of
         about ``a T`` per interval, Bar-Shalom et al. 2001, sec. 6.2.2; see
         :func:`maneuver_q`).
+    maneuver_turn_rate_dps : float, default inf
+        With ``maneuver_q``, the targets' largest turn rate, deg/s: each track's manoeuvre
+        mode pulls at most its speed times this (at least 1 g, at most what ``maneuver_q``
+        gives; :class:`~airdefense.tracking.imm.ManeuverLimit`), so a slow track (a drone)
+        gets a drone's gate, not a ballistic missile's; ``inf``: every track gets
+        ``maneuver_q``.
     """
 
     sigma_m: float = 10.0
@@ -461,6 +477,7 @@ class TrackerConfig:
     max_speed_mps: float = 3000.0
     candidate_age_s: float = 4.0
     maneuver_q: float = 0.0
+    maneuver_turn_rate_dps: float = float("inf")
 
     _RULES = {
         "sigma_m": ("> 0 m", lambda v: v > 0),
@@ -480,6 +497,7 @@ class TrackerConfig:
         "max_speed_mps": ("> 0 m/s and finite", lambda v: 0 < v < np.inf),
         "candidate_age_s": ("> 0 s and finite", lambda v: 0 < v < np.inf),
         "maneuver_q": (">= 0 m^2/s^3 and finite", lambda v: 0 <= v < np.inf),
+        "maneuver_turn_rate_dps": ("> 0 deg/s (inf: off)", lambda v: v > 0),
     }
     _CHOICES = {"filter": ("ekf", "ukf"), "motion": ("cv", "ca", "ct", "imm"),
                 "associator": ("gnn", "jpda"), "initiation": ("single", "two_point")}
@@ -528,7 +546,8 @@ class TrackerConfig:
         return M, N
 
 
-def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None) -> MultiTargetTracker:
+def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None, snr_const=None,
+                  sensor_enu=None) -> MultiTargetTracker:
     """The standard tracker for a configuration.
 
     Parameters
@@ -537,6 +556,10 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None) -> MultiTargetTra
     ndim : {2, 3}, default 3
     pfa : array_like of shape (s,), optional
         False-alarm probability of each radar (by sensor index); default ``cfg.pfa`` for all.
+    snr_const, sensor_enu : array_like of shape (s,) and (s, 3), optional
+        Each radar's radar-equation constant and antenna position (ENU, m), for the
+        predicted Pd of a look by another radar than a track's own (see
+        :class:`~airdefense.tracking.management.TrackManager`).
     """
     cfg.validate()
     fcls = UnscentedKalmanFilter if cfg.filter == "ukf" else ExtendedKalmanFilter
@@ -551,11 +574,15 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None) -> MultiTargetTra
         models = [cv, CoordinatedTurn(cfg.q, 1e-4, ndim)]
         if ndim == 3:
             models.append(Ballistic(cfg.q))
+        limit = None
         if cfg.maneuver_q > 0:
             models.append(ConstantVelocity(cfg.maneuver_q, ndim))
+            if np.isfinite(cfg.maneuver_turn_rate_dps):
+                limit = ManeuverLimit(len(models) - 1,
+                                      float(np.radians(cfg.maneuver_turn_rate_dps)))
         r = len(models)
         Pi = np.full((r, r), 0.05 / (r - 1)) + np.eye(r) * (0.95 - 0.05 / (r - 1))
-        filt = IMMFilter(models, Pi, fcls)
+        filt = IMMFilter(models, Pi, fcls, maneuver=limit)
     assoc_cls = JPDA if cfg.associator == "jpda" else GlobalNearestNeighbour
     assoc = assoc_cls(cfg.pd, cfg.clutter_density, cfg.gate_prob)
     if cfg.initiation == "two_point":
@@ -573,7 +600,8 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None) -> MultiTargetTra
                                            delete_llr=(None if cfg.delete_llr == np.inf
                                                        else cfg.delete_llr),
                                            pd=cfg.pd,
-                                           pfa=cfg.pfa if pfa is None else pfa))
+                                           pfa=cfg.pfa if pfa is None else pfa,
+                                           snr_const=snr_const, sensor_enu=sensor_enu))
 
 
 def maneuver_q(max_g: float, interval_s: float) -> float:
@@ -607,16 +635,48 @@ def maneuver_q(max_g: float, interval_s: float) -> float:
     return float((max_g * G0_MPS2) ** 2 * interval_s)
 
 
-def _threat_max_g(sc) -> tuple[float, float]:
-    """Largest ``max_g`` of the scenario's threat classes and its step, s; without a scenario,
-    of the built-in catalog's threats and 1 s."""
+def _threat_presets(sc) -> tuple[list, float]:
+    """The scenario's threat classes and its step, s; without a scenario, the built-in
+    catalog's threats and 1 s."""
     groups = getattr(sc, "groups", None)
     if groups:
-        return (max(float(g.preset.max_g) for g in groups),
-                float(sc.config.step_s))
+        return [g.preset for g in groups], float(sc.config.step_s)
     from airdefense.catalog import load_catalog
 
-    return max(float(p.max_g) for p in load_catalog().threats.values()), 1.0
+    return list(load_catalog().threats.values()), 1.0
+
+
+def _threat_max_g(sc) -> tuple[float, float]:
+    """Largest ``max_g`` of the scenario's threat classes and its step, s (see
+    :func:`_threat_presets`)."""
+    presets, step = _threat_presets(sc)
+    return max(float(p.max_g) for p in presets), step
+
+
+def _threat_turn_rate_dps(sc) -> float:
+    """Largest turn rate of the scenario's threat classes (:func:`_threat_presets`), deg/s:
+    ``max_g g0 / speed_mps`` of each (its largest acceleration at its nominal speed)."""
+    presets, _ = _threat_presets(sc)
+    return float(np.degrees(max(float(p.max_g) * G0_MPS2 / float(p.speed_mps)
+                                for p in presets)))
+
+
+def _radar_table(units, sc) -> tuple[np.ndarray, np.ndarray]:
+    """Radar-equation constants (s,) and antenna positions (s, 3), ENU m, of the scenario's
+    radars, as the sensors compute them (:class:`~airdefense.sensors.coverage.Coverage`,
+    :func:`~airdefense.sensors.detection.snr_radar_equation`)."""
+    from airdefense.sensors.coverage import Coverage
+    from airdefense.sensors.detection import snr_radar_equation
+    from airdefense.sensors.radar import reference_snr_db
+
+    p = [u.preset for u in units]
+    site = np.array([u.enu for u in units], float).reshape(len(p), 3)
+    enu = Coverage(p, site, sc.frame, getattr(sc, "terrain", None)).antenna_enu
+    c = snr_radar_equation(1.0, 1.0, np.array([q.ref_range_m for q in p], float),
+                           np.array([q.ref_rcs_m2 for q in p], float),
+                           np.array([reference_snr_db(q) for q in p], float),
+                           np.array([q.losses_db for q in p], float))
+    return np.asarray(c, float).reshape(len(p)), np.asarray(enu, float)
 
 
 def make_tracker(sc=None, rng: np.random.Generator | None = None,
@@ -626,10 +686,14 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
     Defaults suit air-defence targets: IMM of constant velocity, coordinated turn and ballistic,
     q = 5 m^2/s^3, plus a constant-velocity manoeuvre mode with ``q = (max_g g0)^2 step_s``
     (:func:`maneuver_q`; the largest ``max_g`` of the scenario's threat classes, without a
-    scenario the built-in catalog's threats over 1 s), Pd 0.9, 1e-12 false alarms per m^3,
+    scenario the built-in catalog's threats over 1 s), limited per track to its speed times
+    the classes' largest turn rate ``max_g g0 / speed_mps`` (``maneuver_turn_rate_dps``: a
+    drone's track gets a drone's gate, a ballistic missile's the full one), Pd 0.9, 1e-12
+    false alarms per m^3,
     2-of-3 confirmation, evidence-based deletion when the track score falls 6.9 nats below its
     peak (``delete_llr``: each missed look costs ``-ln(1 - p)``, ``p`` the look's Pd predicted
-    from the track's SNR with each radar's Pfa from the scenario, at most 0.9: three missed
+    from the track's SNR for the radars that looked, with each radar's radar-equation constant,
+    antenna and Pfa from the scenario, at most 0.9 a radar: three missed
     looks at a well-seen target, many more at a faint one), a 5 km position sigma or 20 s
     without a hit (a track no radar looks at, under
     the horizon or out of every sector, coasts at most that long), prior speed sigma 300 m/s,
@@ -655,7 +719,8 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
                 delete_llr=6.9,
                 speed_sigma_mps=300.0, max_pos_sigma_m=5000.0, max_coast_s=20.0, motion="imm",
                 initiation="two_point", max_speed_mps=3000.0, candidate_age_s=4.0,
-                maneuver_q=maneuver_q(*_threat_max_g(sc)))
+                maneuver_q=maneuver_q(*_threat_max_g(sc)),
+                maneuver_turn_rate_dps=_threat_turn_rate_dps(sc))
     if isinstance(config, TrackerConfig):
         cfg = config
     else:
@@ -665,8 +730,11 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
                                       source="scenario tracker")
     units = getattr(sc, "sensors", None)
     pfa = [float(u.preset.pfa) for u in units] if units else None
+    c = enu = None
+    if units and getattr(sc, "frame", None) is not None:
+        c, enu = _radar_table(units, sc)
     try:
-        return build_tracker(cfg, ndim=3, pfa=pfa)
+        return build_tracker(cfg, ndim=3, pfa=pfa, snr_const=c, sensor_enu=enu)
     except ValueError as exc:
         if isinstance(exc, AirDefenseError):
             raise
