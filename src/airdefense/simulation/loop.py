@@ -142,11 +142,11 @@ class _Run:
         self.sensors = _make_sensors(sc)
         self.tracker = _make_tracker(tracking or sc.config.tracking, self.truth, sc,
                                      self.rng["tracking"])
-        # What the multi-target tracker counts as a scan of a track: a radar looked at it in
-        # the step's scan (the truth tracker takes no such argument).
+        # What the multi-target tracker counts as a scan of a track: which radars looked at it
+        # in the step's scan, each at its own Pd (the truth tracker takes no such argument).
         from airdefense.tracking.tracker import MultiTargetTracker
 
-        self._looks = (getattr(self.sensors, "looked_at", None)
+        self._looks = (getattr(self.sensors, "looked_by", None)
                        if isinstance(self.tracker, MultiTargetTracker) else None)
         self.assigner = _make_assigner(solver or sc.config.c2.solver, sc, self.rng["c2"])
         radii: dict[str, float] = {}
