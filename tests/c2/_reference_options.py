@@ -18,10 +18,10 @@ SLACK_S = 5.0
 
 def reference_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, profitable,
                     zones_ok, close, opens, lb, ready, operational, stocked, battery_ok, cost,
-                    class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank,
+                    class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank, min_pk,
                     cost_weight, profitable_only, need_future):
     """Rules 2-6 as array operations over all (track, launcher) pairs at once."""
-    geo_ok = inside & (tof <= ttg[:, None] + SLACK_S) & (pk > 0)
+    geo_ok = inside & (tof <= ttg[:, None] + SLACK_S) & (pk > 0) & (pk >= min_pk[lb][None, :])
     doctrine_ok = engage[kidx][:, lb] & ~hold[lb][None, :] & zones_ok
     left = max_rounds[lb][None, :] - fired_b[:, lb]
     pair_cap = np.minimum(salvo[kidx][:, lb], left)  # salvo (K, B): per class and battery
@@ -126,7 +126,7 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
                   for k in range(len(KINDS))]),
         nonballistic_cap, np.array([LAYER_RANK.get(d.layer, -1) if d.layer else -1
                                     for d in docs])[lb],
-        cost_weight, profitable_only, bool(any(d.layer for d in docs) or cost_weight > 0))
+        np.array([d.min_pk for d in docs], float), cost_weight, profitable_only, bool(any(d.layer for d in docs) or cost_weight > 0))
     out["allowed"][rows] = allowed & (cap > 0)[None, :]
     out["pair_cap"][rows] = pair_cap
     for key in ("pk", "tof", "pip"):

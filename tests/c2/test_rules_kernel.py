@@ -43,7 +43,8 @@ def test_cycle_rules_match_the_array_statement(seed, m, L, B, cost_weight, profi
         class_pk=rng.uniform(0, 1, (L, K)), engage=rng.random((K, B)) < 0.8,
         hold=rng.random(B) < 0.15, max_rounds=rng.integers(1, 4, B),
         salvo=rng.integers(1, 3, (K, B)), nonballistic_cap=rng.integers(0, 3, B),
-        rank=rng.integers(-1, 3, L), cost_weight=cost_weight, profitable_only=profitable_only,
+        rank=rng.integers(-1, 3, L), min_pk=rng.choice([0.0, 0.0, 0.3, 0.7], B),
+        cost_weight=cost_weight, profitable_only=profitable_only,
         need_future=need_future)
     want_allowed, want_cap = reference_rules(**args)
     x0 = np.zeros((1, 6))
@@ -112,7 +113,7 @@ def test_windows_searched_in_the_kernel_give_the_same_rules(layered_launchers, s
         max_rounds=rng.integers(1, 3, B), salvo=rng.integers(1, 3, (K, B)),
         nonballistic_cap=rng.integers(0, 3, B),
         rank=np.array([0, 1, 2])[launchers.battery],  # outer, middle, inner batteries
-        cost_weight=cost_weight, profitable_only=profitable_only, need_future=True)
+        min_pk=rng.choice([0.0, 0.0, 0.4], B), cost_weight=cost_weight, profitable_only=profitable_only, need_future=True)
     want = cycle_rules(*args.values(), SLACK_S, False, lazy["window_search"])
     got = cycle_rules(*args.values(), SLACK_S, True, lazy["window_search"])
     np.testing.assert_array_equal(got[0], want[0])
