@@ -186,10 +186,10 @@ def state_class(x, i, held):
         return _BALLISTIC
     if held == _BALLISTIC and (v > 300.0 or h > 15000.0):
         return _BALLISTIC
-    # Slow: a held helicopter hovers or slows (any speed up to 160 m/s, out of a steep dive);
-    # a held drone stays a drone up to 70 m/s.
+    # Slow: a held helicopter hovers (up to 30 m/s) and stays one up to 160 m/s out of a steep
+    # dive, a drone's speeds between (30-60 m/s) aside; a held drone stays one up to 70 m/s.
     dive = s < _SIN_DIVE
-    if held == _HELICOPTER and v <= 160.0 and not dive:
+    if held == _HELICOPTER and (v <= 30.0 or (60.0 < v <= 160.0 and not dive)):
         return _HELICOPTER
     if v <= (70.0 if held == _DRONE else 60.0):
         return _DRONE
@@ -200,9 +200,8 @@ def state_class(x, i, held):
     # down to 1,000 m) unless it glides down (a released munition: the cruise class).
     if held == _CRUISE and h < 3500.0:
         return _CRUISE
-    if h < (1000.0 if held == _AIRCRAFT else 2000.0) or s < _SIN_GLIDE:
-        return _CRUISE
-    return _AIRCRAFT
+    low = h < (1000.0 if held == _AIRCRAFT else 2000.0)
+    return _CRUISE if low or s < _SIN_GLIDE else _AIRCRAFT
 
 
 @njit(cache=True)
@@ -217,8 +216,9 @@ def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, code, 
     of consecutive states ``streak``, and the last state seen ``seen_x`` (n, 6) at
     ``seen_t``.
 
-    Each state is classed by :func:`state_class` with the track's held class. A state of the
-    held class adds to its age; a state of another class extends the challenger's run (or
+    Each state is classed by :func:`state_class` with the track's held class once established
+    (``n_established`` states; before, with none: the memoryless rules). A state of the held
+    class adds to its age; a state of another class extends the challenger's run (or
     starts a new one) and the challenger takes over when its run reaches ``need[held, c]``
     ((K, K) int), or 1 while the held class has fewer than ``n_established`` states. A track
     seen again at the same time (or earlier) keeps its class with no new evidence; one whose
@@ -246,7 +246,7 @@ def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, code, 
             gate = gate_m + 0.5 * gate_mps2 * dt * dt
             if e2 > gate * gate:
                 held = -1
-        c = state_class(x, i, held)
+        c = state_class(x, i, held if age[r] >= n_established else -1)
         if held < 0:
             code[r], age[r], cand[r], streak[r] = c, 1, -1, 0
         elif c == held:

@@ -77,6 +77,7 @@ def _need_table() -> np.ndarray:
     need = np.full((len(KINDS), len(KINDS)), 3, np.int64)
     need[:, _BALLISTIC] = 2
     need[_BALLISTIC, :] = 10
+    need[KINDS.index("helicopter"), KINDS.index("drone")] = 6
     need.flags.writeable = False
     return need
 
@@ -84,15 +85,17 @@ def _need_table() -> np.ndarray:
 class TrackClasses:
     """The control unit's memory of each track's class, by track id.
 
-    Each new state is classed by the rules of :func:`classify` with the track's held class's
-    band widened (hysteresis): a held helicopter stays one at any speed up to 160 m/s out of a
-    steep dive (it hovers, slows), a held drone up to 70 m/s, a held cruise missile up to
-    3,500 m (terrain), a held aircraft down to 1,000 m, a held ballistic missile while faster
-    than 300 m/s or above 15,000 m (its apogee). A state of another class starts a run of
-    that challenger; the challenger takes over only after :attr:`need` consecutive states
-    (3; 2 to become ballistic, 10 to stop being ballistic), once the held class is
-    established (:attr:`n_established` states, 3); before that the class follows each state.
-    So a class does not flip on one contradicting state.
+    A track's first states are classed by the memoryless rules of :func:`classify`. Once a
+    class is established (held over :attr:`n_established` states, 3), each new state is
+    classed by the same rules with the held class's band widened (hysteresis): a held
+    helicopter stays one while it hovers (up to 30 m/s) and at 60-160 m/s out of a steep dive,
+    a held drone up to 70 m/s, a held cruise missile at jet speeds up to 3,500 m (terrain), a
+    held aircraft down to 1,000 m (still cruise where it glides down), a held ballistic
+    missile while faster than 300 m/s or above 15,000 m (its apogee). A state of another
+    class starts a run of that challenger, which takes over only after :attr:`need`
+    consecutive states (3; 2 to become ballistic, 10 to stop being ballistic, 6 for a
+    helicopter to become a drone); before the class is established, one state suffices. So
+    an established class does not flip on one contradicting state.
 
     A track seen again at the same time adds no evidence; one that jumps more than
     ``gate_m + gate_mps2 * dt^2 / 2`` from its last state's straight prediction is taken for
