@@ -46,16 +46,16 @@ def follow(classes, tid, states, dt=2.0, move=True):
     moved on by the last velocity, so no jump, unless not ``move``), and return the classes as
     names."""
     out = []
-    seen_t, seen_x = classes._arrays[4], classes._arrays[5]
+    seen_t, seen_x = classes._mem_f[:, 0], classes._mem_f[:, 1:]
     for x in states:
         x = np.array(x, float)
         t = 0.0
-        if tid < seen_t.shape[0] and np.isfinite(seen_t[tid]):
+        if tid < seen_t.shape[0] and classes.held([tid])[0] >= 0:
             t = seen_t[tid] + dt
             if move:
                 x[:3] = seen_x[tid, :3] + seen_x[tid, 3:] * dt
         out.append(KINDS[classes.update([tid], x[None], t)[0]])
-        seen_t, seen_x = classes._arrays[4], classes._arrays[5]
+        seen_t, seen_x = classes._mem_f[:, 0], classes._mem_f[:, 1:]
     return out
 
 
@@ -159,8 +159,8 @@ def test_memory_is_per_track_id_and_a_new_id_starts_fresh():
     # Both hover now: the helicopter stays one, the drone stays a drone, a new id is classed
     # by the memoryless rules.
     x = np.stack([HOVER, HOVER, HOVER])
-    x[0, :3] = classes._arrays[5][4, :3] + classes._arrays[5][4, 3:] * 2.0
-    x[1, :3] = classes._arrays[5][9, :3] + classes._arrays[5][9, 3:] * 2.0
+    x[0, :3] = classes._mem_f[:, 1:][4, :3] + classes._mem_f[:, 1:][4, 3:] * 2.0
+    x[1, :3] = classes._mem_f[:, 1:][9, :3] + classes._mem_f[:, 1:][9, 3:] * 2.0
     got = classes.update([4, 9, 12], x, 6.0)
     assert [KINDS[c] for c in got] == ["helicopter", "drone", "drone"]
     np.testing.assert_array_equal(classes.held([4, 9, 12, 500, -1]),
@@ -208,7 +208,7 @@ def test_track_evaluation_reevaluates_a_track_whose_class_changed():
     x1 = state(600.0, 12000.0, 0.0, 30e3, heading_deg=270.0)
     x2 = state(50.0, 500.0, 0.0, 5e3, heading_deg=270.0)
     x = np.stack([x1, x2])
-    x[0, :3] = classes._arrays[5][0, :3] + classes._arrays[5][0, 3:] * 2.0
+    x[0, :3] = classes._mem_f[:, 1:][0, :3] + classes._mem_f[:, 1:][0, 3:] * 2.0
     tracks = Tracks(time_s=6.0, track_id=np.array([0, 1]), x=x, P=np.zeros((2, 6, 6)),
                     quality=np.ones(2), confirmed=np.ones(2, bool), truth_id=np.array([0, 1]))
     assets = np.array([[0.0, 0.0, 0.0], [20000.0, 0.0, 0.0]])
@@ -223,6 +223,34 @@ def test_track_evaluation_reevaluates_a_track_whose_class_changed():
     assert ev["kind"][0] == "aircraft"  # the input is not changed
     # Every class agrees: the evaluation itself.
     assert track_evaluation(ref, tracks, classes) is ref
+    # An evaluation not read yet is computed once, with the remembered classes.
+    tracks.time_s = 8.0
+    tracks.x[:, :3] += tracks.x[:, 3:] * 2.0
+    lazy = evaluate_threats(tracks.x, *args, P=tracks.P)
+    ref = evaluate_threats(tracks.x, *args, P=tracks.P,
+                           kind_code=[KINDS.index("ballistic"), 0])
+    assert track_evaluation(lazy, tracks, classes) is lazy
+    assert dict(lazy).keys() == dict(ref).keys()
+    for k in ref:
+        np.testing.assert_array_equal(lazy[k], ref[k])
+    # Without the assets' figures to evaluate again: the classes only.
+    plain = {k: np.asarray(v) for k, v in evaluate_threats(tracks.x, *args).items()}
+    tracks.time_s = 10.0
+    tracks.x[:, :3] += tracks.x[:, 3:] * 2.0
+    out = track_evaluation(plain, tracks, classes)
+    assert list(out["kind"]) == ["ballistic", "drone"]
+    np.testing.assert_array_equal(out["value"], plain["value"])
+
+
+def test_an_evaluation_is_computed_when_first_read():
+    """evaluate_threats's dict reads as a dict, with the figures of the time it was made."""
+    x = np.stack([state(50.0, 500.0, 0.0, 5e3, heading_deg=270.0)])
+    value = np.array([1e6])
+    ev = evaluate_threats(x, np.zeros((1, 3)), value, np.ones(1, bool))
+    value[0] = 0.0
+    x[0, 3:] = 0.0
+    assert len(ev) == 7 and "value" in ev and ev["value"][0] > 0
+    assert ev == dict(ev) and sorted(ev) == sorted(dict(ev))
 
 
 def test_kind_code_of_the_wrong_shape_is_refused():

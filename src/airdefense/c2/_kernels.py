@@ -205,65 +205,82 @@ def state_class(x, i, held):
 
 
 @njit(cache=True)
-def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, code, age, cand,
-                  streak, seen_t, seen_x):
+def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i, mem_f):
     """Class codes (m,) of the tracks ``x`` (m, 6) with ids ``track_id`` (m,) at time ``t``
-    (s), from each track's memory, which this updates in place.
+    (s), from each track's memory, which this updates in place; (0,) and nothing changed
+    where an id is past the memory's rows (the caller grows it and calls again).
 
-    The memory, by track id (rows ``0..n-1``; an id outside them, a negative one included, is
-    classed by the memoryless rules and not remembered): the class held ``code`` (-1: none),
-    ``age`` the states that supported it (capped at 1000), the challenger ``cand`` and its run
-    of consecutive states ``streak``, and the last state seen ``seen_x`` (n, 6) at
-    ``seen_t``.
+    The memory, by track id (rows; a negative id is classed by the memoryless rules and not
+    remembered): ``mem_i`` (n, 4) int the class held (-1: none), ``age`` the states that
+    supported it (capped at 1000), the challenger and its run of consecutive states;
+    ``mem_f`` (n, 7) the time (s) and state of the track when last seen.
 
     Each state is classed by :func:`state_class` with the track's held class once established
     (``n_established`` states; before, with none: the memoryless rules). A state of the held
-    class adds to its age; a state of another class extends the challenger's run (or
-    starts a new one) and the challenger takes over when its run reaches ``need[held, c]``
-    ((K, K) int), or 1 while the held class has fewer than ``n_established`` states. A track
-    seen again at the same time (or earlier) keeps its class with no new evidence; one whose
-    state is more than ``gate_m + gate_mps2 * dt^2 / 2`` from its last state's straight
-    prediction is another object (an id reused) and starts afresh.
+    class adds to its age; a state of another class extends the challenger's run (or starts a
+    new one) and the challenger takes over when its run reaches ``need[held, c]`` ((K, K)
+    int), or 1 while the held class is not established. A track seen again at the same time
+    (or earlier) keeps its class with no new evidence; one whose state is more than
+    ``gate_m + gate_mps2 * dt^2 / 2`` from its last state's straight prediction is another
+    object (an id reused) and starts afresh.
     """
     m = x.shape[0]
-    n = code.shape[0]
+    n = mem_i.shape[0]
+    for i in range(m):
+        if track_id[i] >= n:
+            return np.zeros(0, np.int64)
     out = np.empty(m, np.int64)
     for i in range(m):
         r = track_id[i]
-        if r < 0 or r >= n:
+        if r < 0:
             out[i] = state_class(x, i, -1)
             continue
-        held = code[r]
+        held, age, cand, streak = mem_i[r, 0], mem_i[r, 1], mem_i[r, 2], mem_i[r, 3]
         if held >= 0:
-            dt = t - seen_t[r]
+            dt = t - mem_f[r, 0]
             if not dt > 0.0:
                 out[i] = held
                 continue
             e2 = 0.0
             for d in range(3):
-                e = x[i, d] - seen_x[r, d] - seen_x[r, d + 3] * dt
+                e = x[i, d] - mem_f[r, 1 + d] - mem_f[r, 4 + d] * dt
                 e2 += e * e
             gate = gate_m + 0.5 * gate_mps2 * dt * dt
             if e2 > gate * gate:
                 held = -1
-        c = state_class(x, i, held if age[r] >= n_established else -1)
+        c = state_class(x, i, held if age >= n_established else -1)
         if held < 0:
-            code[r], age[r], cand[r], streak[r] = c, 1, -1, 0
+            held, age, cand, streak = c, 1, -1, 0
         elif c == held:
-            age[r] = min(age[r] + 1, 1000)
-            cand[r], streak[r] = -1, 0
+            age, cand, streak = min(age + 1, 1000), -1, 0
         else:
-            if c == cand[r]:
-                streak[r] += 1
+            if c == cand:
+                streak += 1
             else:
-                cand[r], streak[r] = c, 1
-            if streak[r] >= (need[held, c] if age[r] >= n_established else 1):
-                code[r], age[r], cand[r], streak[r] = c, streak[r], -1, 0
-        seen_t[r] = t
+                cand, streak = c, 1
+            if streak >= (need[held, c] if age >= n_established else 1):
+                held, age, cand, streak = c, streak, -1, 0
+        mem_i[r, 0], mem_i[r, 1], mem_i[r, 2], mem_i[r, 3] = held, age, cand, streak
+        mem_f[r, 0] = t
         for d in range(6):
-            seen_x[r, d] = x[i, d]
-        out[i] = code[r]
+            mem_f[r, 1 + d] = x[i, d]
+        out[i] = held
     return out
+
+
+@njit(cache=True)
+def track_threat_values(x, P, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
+                        mem_f, ballistic_code, law, asset_enu, asset_value, asset_alive,
+                        route_uncertainty, f_damaged, gravity):
+    """:func:`threat_values` of the tracks with their remembered classes
+    (:func:`track_classes`, whose arguments come first): its six arrays, or six empty ones
+    where an id is past the memory's rows."""
+    codes = track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
+                          mem_f)
+    if codes.shape[0] != x.shape[0]:
+        return (codes, codes, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 3)))
+    return threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive,
+                         route_uncertainty, f_damaged, gravity, codes)
 
 
 @njit(cache=True)

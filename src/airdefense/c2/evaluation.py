@@ -120,21 +120,25 @@ class TrackClasses:
         self.n_established = int(n_established)
         self.gate_m = float(gate_m)
         self.gate_mps2 = float(gate_mps2)
-        self._arrays = self._empty(0)
-
-    @staticmethod
-    def _empty(n: int) -> tuple:
-        return (np.full(n, -1, np.int64), np.zeros(n, np.int64), np.full(n, -1, np.int64),
-                np.zeros(n, np.int64), np.full(n, -np.inf), np.zeros((n, 6)))
+        self._mem_i = np.zeros((0, 4), np.int64)  # held class, age, challenger, run
+        self._mem_f = np.zeros((0, 7))  # time and state last seen
 
     def _room(self, top: int) -> None:
-        n = self._arrays[0].shape[0]
+        """Grow the memory to hold track id ``top``."""
+        n = self._mem_i.shape[0]
         if top < n:
             return
-        new = self._empty(max(2 * n, top + 64))
-        for a, b in zip(new, self._arrays, strict=True):
-            a[:n] = b
-        self._arrays = new
+        n2 = max(2 * n, top + 64)
+        mi = np.zeros((n2, 4), np.int64)
+        mi[:, 0] = -1
+        mi[:n] = self._mem_i
+        mf = np.zeros((n2, 7))
+        mf[:n] = self._mem_f
+        self._mem_i, self._mem_f = mi, mf
+
+    def _args(self) -> tuple:
+        return (self.need, self.n_established, self.gate_m, self.gate_mps2, self._mem_i,
+                self._mem_f)
 
     def update(self, track_id: np.ndarray, x: np.ndarray, time_s: float) -> np.ndarray:
         """Class codes (index in :data:`KINDS`) of the tracks at ``time_s``, remembering them.
@@ -152,27 +156,26 @@ class TrackClasses:
         -------
         ndarray of shape (m,), int
         """
-        ids = np.asarray(track_id, np.int64).reshape(-1)
+        ids = np.ascontiguousarray(track_id, np.int64).reshape(-1)
         x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
         if ids.shape[0] != x.shape[0]:
             raise ValueError(f"track_id has {ids.shape[0]} ids for {x.shape[0]} states")
         if ids.size:
             self._room(int(ids.max()))
-        return _kernels.track_classes(x, ids, float(time_s), self.need, self.n_established,
-                                      self.gate_m, self.gate_mps2, *self._arrays)
+        return _kernels.track_classes(x, ids, float(time_s), *self._args())
 
     def held(self, track_id: np.ndarray) -> np.ndarray:
         """Class code each track holds now, -1 for one not remembered, shape (m,) int."""
         ids = np.asarray(track_id, np.int64).reshape(-1)
-        code = self._arrays[0]
+        code = self._mem_i[:, 0]
         ok = (ids >= 0) & (ids < code.shape[0])
         return np.where(ok, code[np.where(ok, ids, 0)], -1)
 
     def forget(self, track_id: np.ndarray) -> None:
         """Drop the memory of these tracks (deleted): an id seen again starts afresh."""
         ids = np.asarray(track_id, np.int64).reshape(-1)
-        ids = ids[(ids >= 0) & (ids < self._arrays[0].shape[0])]
-        self._arrays[0][ids] = -1
+        ids = ids[(ids >= 0) & (ids < self._mem_i.shape[0])]
+        self._mem_i[ids] = [-1, 0, -1, 0]
 
 
 def predict_states(x: np.ndarray, ballistic: np.ndarray, tau_s) -> np.ndarray:
@@ -297,13 +300,11 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                                                                        float)
     law = _damage_law(tuple(float(radii.get(k, 50.0)) for k in KINDS), hard.tobytes(),
                       ar.tobytes(), area.tobytes())
-    inputs = (x, P, law, np.ascontiguousarray(asset_enu, dtype=float),
-              np.asarray(asset_value, float), np.asarray(asset_alive, bool),
+    # Copies of what a caller may change before the evaluation is read (computed then).
+    inputs = (x.copy(), P, law, np.ascontiguousarray(asset_enu, dtype=float),
+              np.array(asset_value, float), np.array(asset_alive, bool),
               float(route_uncertainty))
-    codes = _NO_CODES if kind_code is None else _codes(kind_code, m)
-    out = _Evaluation(zip(_KEYS, _values(inputs, codes), strict=True))
-    out.inputs = inputs
-    return out
+    return _Evaluation(inputs, _NO_CODES if kind_code is None else _codes(kind_code, m))
 
 
 _KEYS = ("kind", "kind_code", "asset", "time_to_go_s", "miss_m", "value", "impact_enu")
@@ -311,9 +312,57 @@ _NO_CODES = np.zeros(0, np.int64)
 
 
 class _Evaluation(dict):
-    """:func:`evaluate_threats`'s dict, holding its inputs for :func:`track_evaluation`."""
+    """:func:`evaluate_threats`'s dict, computed when first read: :func:`track_evaluation`
+    (the assigners' first step) completes it with the control unit's classes, so that the
+    tracks are evaluated once, with those classes; read before, it holds the classes given to
+    :func:`evaluate_threats` (default the memoryless ones)."""
+
+    inputs: tuple = ()  # the kernel's inputs
+    _codes = None  # the classes to evaluate with while not computed, None once computed
+
+    def __init__(self, inputs: tuple, codes: np.ndarray) -> None:
+        super().__init__()
+        self.inputs = inputs
+        self._codes = codes
+
+    def _compute(self, codes: np.ndarray | None = None) -> _Evaluation:
+        if self._codes is not None:
+            c = self._codes if codes is None else codes
+            self._fill(_values(self.inputs, c))
+        return self
+
+    def _fill(self, values: tuple) -> None:
+        """Hold ``values`` (in :data:`_KEYS`' order): a plain dict from now on."""
+        dict.update(self, zip(_KEYS, values, strict=True))
+        self._codes = None
+        self.__class__ = _Computed
+
+
+class _Computed(dict):
+    """A computed :class:`_Evaluation`: a dict holding its inputs."""
 
     inputs: tuple = ()
+    _codes = None
+
+
+def _computed(name: str):
+    method = getattr(dict, name)
+
+    def read(self, *args, **kwargs):
+        if self._codes is not None:
+            self._compute()
+        return method(self, *args, **kwargs)
+
+    read.__name__ = name
+    return read
+
+
+for _name in ("__getitem__", "__iter__", "__len__", "__contains__", "__eq__", "__ne__",
+              "__repr__", "__setitem__", "__delitem__", "__or__", "__ror__", "__ior__",
+              "__reversed__", "keys", "items", "values", "get", "copy", "setdefault", "pop",
+              "popitem", "update", "clear"):
+    setattr(_Evaluation, _name, _computed(_name))
+del _name
 
 
 def _codes(kind_code, m: int) -> np.ndarray:
@@ -335,11 +384,12 @@ def _values(inputs: tuple, codes: np.ndarray) -> tuple:
 def track_evaluation(evaluation: dict, tracks, classes: TrackClasses) -> dict:
     """An evaluation with the control unit's classes: each track's remembered class.
 
-    Updates ``classes`` with the tracks' states (:meth:`TrackClasses.update`) and, where a
-    track's class differs from the memoryless one of ``evaluation``, evaluates that track again
-    with it (asset, time to go, value: a ballistic track is predicted under gravity); the
-    other tracks' figures are ``evaluation``'s. An evaluation not made by
-    :func:`evaluate_threats` (no inputs to evaluate again) gets the classes only.
+    Updates ``classes`` with the tracks' states (:meth:`TrackClasses.update`) and evaluates
+    the tracks with those classes (asset, time to go, value: a ballistic track is predicted
+    under gravity). An evaluation of :func:`evaluate_threats` not read yet is computed now,
+    once, with them (in place: it is returned); one already read is evaluated again where a
+    class differs. An evaluation not made by :func:`evaluate_threats` (no inputs to evaluate
+    again) gets the classes only.
 
     Parameters
     ----------
@@ -353,30 +403,40 @@ def track_evaluation(evaluation: dict, tracks, classes: TrackClasses) -> dict:
     Returns
     -------
     dict
-        ``evaluation`` itself where every class agrees, else a new dict with the same keys.
+        ``evaluation`` itself (computed with the classes, or already holding them), else a
+        new dict with the same keys.
     """
     m = len(tracks)
     if m == 0:
         return evaluation
-    code = classes.update(tracks.track_id, tracks.x, tracks.time_s)
-    old = np.asarray(evaluation["kind_code"])
-    rows = np.flatnonzero(code != old)
-    if rows.size == 0:
-        return evaluation
-    out = _Evaluation(evaluation)
     inputs = getattr(evaluation, "inputs", ())
-    if inputs and inputs[0].shape[0] == m:
-        x, P, *rest = inputs
-        sub = (np.ascontiguousarray(x[rows]), P[rows] if P.shape[0] == m else P, *rest)
-        for k, v in zip(_KEYS, _values(sub, code[rows]), strict=True):
-            full = np.array(evaluation[k], copy=True)
-            full[rows] = v
-            out[k] = full
-        out.inputs = inputs
-    else:
+    if not (inputs and inputs[0].shape[0] == m):  # no inputs: the classes only
+        code = classes.update(tracks.track_id, tracks.x, tracks.time_s)
+        if (code == np.asarray(evaluation["kind_code"])).all():
+            return evaluation
+        out = dict(evaluation)
         out["kind_code"] = code
         out["kind"] = _KIND_NAMES[code]
-    return out
+        return out
+    if getattr(evaluation, "_codes", None) is not None:  # not computed: with the classes
+        ids = tracks.track_id
+        if not (ids.dtype == np.int64 and ids.flags.c_contiguous):
+            ids = np.ascontiguousarray(ids, np.int64)
+        x, P, law, enu, value, alive, route = inputs
+        t = float(tracks.time_s)
+        out = _kernels.track_threat_values(x, P, ids, t, *classes._args(), _BALLISTIC, law,
+                                           enu, value, alive, route, DAMAGED_VALUE_FRACTION, _G)
+        if out[0].shape[0] != m:  # an id past the memory's rows: grow it
+            classes._room(int(ids.max()))
+            out = _kernels.track_threat_values(x, P, ids, t, *classes._args(), _BALLISTIC,
+                                               law, enu, value, alive, route,
+                                               DAMAGED_VALUE_FRACTION, _G)
+        evaluation._fill((_KIND_NAMES[out[0]], *out))
+        return evaluation
+    code = classes.update(tracks.track_id, inputs[0], tracks.time_s)
+    if (code == evaluation["kind_code"]).all():
+        return evaluation
+    return _Evaluation(inputs, code)._compute()
 
 
 @functools.lru_cache(maxsize=32)
