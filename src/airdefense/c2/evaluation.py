@@ -279,7 +279,8 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
         ``time_to_go_s`` (m,) to impact or closest approach; ``miss_m`` (m,) predicted miss
         distance to that asset; ``impact_enu`` (m, 3) predicted impact or closest-approach
         point; ``value`` (m,) expected value destroyed if not intercepted.
-        (:func:`track_evaluation` re-evaluates it with the control unit's classes.)
+        Computed when first read (from copies of ``x`` and the assets' values), or by
+        :func:`track_evaluation` with the control unit's remembered classes.
     """
     m = x.shape[0]
     x = np.ascontiguousarray(x, dtype=float)
