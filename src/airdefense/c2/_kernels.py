@@ -72,7 +72,7 @@ def loss_fractions(mu2, s2, a1, w1, a2, w2, f_damaged):
 
 @njit(cache=True)
 def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive,
-                  route_uncertainty, f_damaged, gravity):
+                  route_uncertainty, f_damaged, gravity, codes):
     """Class, threatened asset, time to go, miss, value and impact point of every track.
 
     ``x`` (m, 6); ``P`` (m, 6, 6) covariances (their per-axis horizontal position and velocity
@@ -80,11 +80,12 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
     class's code; ``law`` (K, a, 4) damage-law parameters ``(a1, w1, a2, w2)`` of each track
     class (:func:`classify_codes`) against each asset; ``asset_enu`` (a, 3), ``asset_value``
     (a,), ``asset_alive`` (a,) bool. Returns ``code`` (m,) int, ``asset`` (m,) int (-1: no
-    value at risk), ``tgo``, ``miss``, ``value`` (m,) and ``impact`` (m, 3).
+    value at risk), ``tgo``, ``miss``, ``value`` (m,) and ``impact`` (m, 3). ``codes``
+    (m,) int are the tracks' classes, or (0,) for those of :func:`classify_codes`.
     """
     m = x.shape[0]
     na = asset_enu.shape[0]
-    law_row = classify_codes(x)
+    law_row = codes if codes.shape[0] == m else classify_codes(x)
     pos_var = np.zeros(m)
     vel_var = np.zeros(m)
     if P.shape[0] == m:
@@ -141,20 +142,145 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
 def classify_codes(x):
     """Class codes (indices into ``evaluation.KINDS``) of track states ``x`` (m, 6), (m,).
 
-    The rules of :func:`airdefense.c2.evaluation.classify`.
+    The memoryless rules of :func:`airdefense.c2.evaluation.classify`
+    (:func:`state_class` with no class held).
     """
     m = x.shape[0]
-    out = np.zeros(m, np.int64)  # drone
+    out = np.empty(m, np.int64)
     for i in range(m):
-        vz = x[i, 5]
-        v = math.sqrt(x[i, 3] * x[i, 3] + x[i, 4] * x[i, 4] + vz * vz)
-        if v > 700.0 or abs(vz) > 300.0:
-            out[i] = 2  # ballistic
-        elif v > 140.0:
-            out[i] = 1 if x[i, 2] < 2000.0 else 3  # cruise below 2,000 m, aircraft above
-        elif v > 60.0:
-            out[i] = 4  # helicopter
+        out[i] = state_class(x, i, -1)
     return out
+
+
+#: Class codes of ``evaluation.KINDS``, for the kernels.
+_DRONE, _CRUISE, _BALLISTIC, _AIRCRAFT, _HELICOPTER = 0, 1, 2, 3, 4
+#: Radius of the sphere the heights are measured above (the mean Earth radius), m.
+_R_EARTH_M = 6371008.8
+#: sin of the flight-path angles of the rules: steep (35 deg), glide (-4 deg), dive (-20 deg).
+_SIN_STEEP = math.sin(math.radians(35.0))
+_SIN_GLIDE = math.sin(math.radians(-4.0))
+_SIN_DIVE = math.sin(math.radians(-20.0))
+
+
+@njit(cache=True)
+def state_class(x, i, held):
+    """Class code of the state ``x[i]`` (``x`` (m, 6) ENU m, m/s) for a track that holds
+    class ``held`` (-1: none): the rules of :func:`airdefense.c2.evaluation.classify`, with
+    the held class's band widened (hysteresis; see :func:`track_classes`).
+
+    Features: speed ``v``; height ``h`` above the sphere of the mean Earth radius tangent at
+    the origin, and vertical speed ``vz`` along the local vertical there (a level flight far
+    from the origin stays level); the flight-path angle ``gamma`` (``sin gamma = vz / v``).
+    """
+    px, py, pz = x[i, 0], x[i, 1], x[i, 2] + _R_EARTH_M
+    r = math.sqrt(px * px + py * py + pz * pz)
+    h = r - _R_EARTH_M
+    vx, vy, vz0 = x[i, 3], x[i, 4], x[i, 5]
+    v = math.sqrt(vx * vx + vy * vy + vz0 * vz0)
+    vz = (px * vx + py * vy + pz * vz0) / r
+    s = vz / v if v > 0.0 else 0.0  # sin of the flight-path angle
+    # Ballistic: very fast, or fast and very high (above any aircraft's ceiling), or fast and
+    # steep; a held ballistic track stays so while fast or high (apogee, a noisy estimate).
+    if (v > 1200.0 or (v > 300.0 and h > 25000.0)
+            or (abs(vz) > 300.0 and abs(s) > _SIN_STEEP)):
+        return _BALLISTIC
+    if held == _BALLISTIC and (v > 300.0 or h > 15000.0):
+        return _BALLISTIC
+    # Slow: a held helicopter hovers (up to 30 m/s) and stays one up to 160 m/s out of a steep
+    # dive, a drone's speeds between (30-60 m/s) aside; a held drone stays one up to 70 m/s.
+    dive = s < _SIN_DIVE
+    if held == _HELICOPTER and (v <= 30.0 or (60.0 < v <= 160.0 and not dive)):
+        return _HELICOPTER
+    if v <= (70.0 if held == _DRONE else 60.0):
+        return _DRONE
+    if v <= (120.0 if held == _CRUISE or held == _AIRCRAFT else 140.0):
+        # A steep dive at these speeds is a one-way drone's terminal dive, not a helicopter.
+        return _DRONE if dive else _HELICOPTER
+    # Jet speeds: a cruise missile low (held: up to 3,500 m, terrain), an aircraft high (held:
+    # down to 1,000 m) unless it glides down (a released munition: the cruise class).
+    if held == _CRUISE and h < 3500.0:
+        return _CRUISE
+    low = h < (1000.0 if held == _AIRCRAFT else 2000.0)
+    return _CRUISE if low or s < _SIN_GLIDE else _AIRCRAFT
+
+
+@njit(cache=True)
+def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i, mem_f):
+    """Class codes (m,) of the tracks ``x`` (m, 6) with ids ``track_id`` (m,) at time ``t``
+    (s), from each track's memory, which this updates in place; (0,) and nothing changed
+    where an id is past the memory's rows (the caller grows it and calls again).
+
+    The memory, by track id (rows; a negative id is classed by the memoryless rules and not
+    remembered): ``mem_i`` (n, 4) int the class held (-1: none), ``age`` the states that
+    supported it (capped at 1000), the challenger and its run of consecutive states;
+    ``mem_f`` (n, 7) the time (s) and state of the track when last seen.
+
+    Each state is classed by :func:`state_class` with the track's held class once established
+    (``n_established`` states; before, with none: the memoryless rules). A state of the held
+    class adds to its age; a state of another class extends the challenger's run (or starts a
+    new one) and the challenger takes over when its run reaches ``need[held, c]`` ((K, K)
+    int), or 1 while the held class is not established. A track seen again at the same time
+    (or earlier) keeps its class with no new evidence; one whose state is more than
+    ``gate_m + gate_mps2 * dt^2 / 2`` from its last state's straight prediction is another
+    object (an id reused) and starts afresh.
+    """
+    m = x.shape[0]
+    n = mem_i.shape[0]
+    for i in range(m):
+        if track_id[i] >= n:
+            return np.zeros(0, np.int64)
+    out = np.empty(m, np.int64)
+    for i in range(m):
+        r = track_id[i]
+        if r < 0:
+            out[i] = state_class(x, i, -1)
+            continue
+        held, age, cand, streak = mem_i[r, 0], mem_i[r, 1], mem_i[r, 2], mem_i[r, 3]
+        if held >= 0:
+            dt = t - mem_f[r, 0]
+            if not dt > 0.0:
+                out[i] = held
+                continue
+            e2 = 0.0
+            for d in range(3):
+                e = x[i, d] - mem_f[r, 1 + d] - mem_f[r, 4 + d] * dt
+                e2 += e * e
+            gate = gate_m + 0.5 * gate_mps2 * dt * dt
+            if e2 > gate * gate:
+                held = -1
+        c = state_class(x, i, held if age >= n_established else -1)
+        if held < 0:
+            held, age, cand, streak = c, 1, -1, 0
+        elif c == held:
+            age, cand, streak = min(age + 1, 1000), -1, 0
+        else:
+            if c == cand:
+                streak += 1
+            else:
+                cand, streak = c, 1
+            if streak >= (need[held, c] if age >= n_established else 1):
+                held, age, cand, streak = c, streak, -1, 0
+        mem_i[r, 0], mem_i[r, 1], mem_i[r, 2], mem_i[r, 3] = held, age, cand, streak
+        mem_f[r, 0] = t
+        for d in range(6):
+            mem_f[r, 1 + d] = x[i, d]
+        out[i] = held
+    return out
+
+
+@njit(cache=True)
+def track_threat_values(x, P, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
+                        mem_f, ballistic_code, law, asset_enu, asset_value, asset_alive,
+                        route_uncertainty, f_damaged, gravity):
+    """:func:`threat_values` of the tracks with their remembered classes
+    (:func:`track_classes`, whose arguments come first): its six arrays, or six empty ones
+    where an id is past the memory's rows."""
+    codes = track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
+                          mem_f)
+    if codes.shape[0] != x.shape[0]:
+        return (codes, codes, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 3)))
+    return threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive,
+                         route_uncertainty, f_damaged, gravity, codes)
 
 
 @njit(cache=True)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from airdefense.c2.evaluation import TrackClasses
+
 __all__ = ["Orders", "EngagementBook"]
 
 _NO_ORDERS = (np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0, int),
@@ -53,9 +55,13 @@ class EngagementBook:
 
     It learns the outcome of a shot only after the interceptor's kill-assessment delay.
     Networked control reads the totals over batteries; autonomous batteries read their own.
+    It also holds the control unit's memory of each track's class (:attr:`classes`).
     """
 
     def __init__(self) -> None:
+        #: Each track's class, remembered from cycle to cycle (the assigners read it through
+        #: :func:`airdefense.c2.evaluation.track_evaluation`).
+        self.classes = TrackClasses()
         self.rounds: dict[tuple[int, int], int] = {}   # (track, battery) -> rounds fired
         self.pending: dict[tuple[int, int], int] = {}  # interceptors whose outcome is unknown
         self.killed: set[int] = set()

@@ -1,5 +1,8 @@
 """Threat evaluation: class, threatened asset, time to go and threat value of every track.
 
+The class of a track comes from its kinematics (:func:`classify`, memoryless: one state), and
+in the control unit from its memory of each track (:class:`TrackClasses`: the same rules with
+hysteresis, so that a class established over several states does not flip on one state).
 The threatened asset is found from the predicted impact point (ballistic tracks, gravity-only
 prediction) or from the closest approach of the straight predicted path (air-breathing tracks).
 A track's threat value is the value it is expected to destroy if it is not intercepted: for
@@ -17,8 +20,8 @@ import numpy as np
 from airdefense.c2 import _kernels
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, loss_law
 
-__all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "class_codes", "classify", "evaluate_threats",
-           "expected_loss_fraction", "predict_states"]
+__all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "TrackClasses", "class_codes", "classify",
+           "evaluate_threats", "expected_loss_fraction", "predict_states", "track_evaluation"]
 
 #: Threat classes the control unit distinguishes, in the order of the launchers' pk tables.
 KINDS = ("drone", "cruise", "ballistic", "aircraft", "helicopter")
@@ -32,21 +35,35 @@ _G = 9.80665
 
 
 def classify(x: np.ndarray) -> np.ndarray:
-    """Infer the threat kind of each track from its kinematics.
+    """Infer the threat kind of each track from one state of its kinematics (memoryless).
 
-    Rules on speed v (m/s), height z (m) and vertical speed vz (m/s): v > 700 or |vz| > 300 is
-    ballistic; 140 < v <= 700 is a cruise missile below 2,000 m and an aircraft above; 60 < v
-    <= 140 is a helicopter; slower is a drone. The boundaries separate the catalog's classes
-    (drones ~50 m/s, helicopters ~70 m/s, cruise missiles ~200 m/s low, aircraft fast and high,
-    ballistic missiles above Mach 2).
+    Features: speed ``v`` (m/s); height ``h`` above the sphere of the mean Earth radius
+    tangent at the ENU origin (m); vertical speed ``vz`` along the local vertical (m/s) and
+    flight-path angle ``gamma`` (``sin gamma = vz / v``). The rules, in order:
+
+    1. ballistic: ``v > 1,200``, or ``v > 300`` above 25,000 m (above any aircraft's ceiling:
+       a missile's mid-course, a quasi-ballistic glide), or steep and fast: ``|vz| > 300``
+       with ``|gamma| > 35 deg`` (boost, terminal dive). A level Mach 2.2 jet is not;
+    2. drone: ``v <= 60``;
+    3. ``60 < v <= 140``: helicopter; a drone in a steep dive (``gamma < -20 deg``);
+    4. ``v > 140``: cruise below 2,000 m; above, aircraft, or cruise where it glides down
+       (``gamma < -4 deg``: a released munition, like the catalog's ``glide_bomb``, whose
+       catalog kind is cruise; a jet that descends steeply is classed so too).
+
+    The control unit remembers each track (:class:`TrackClasses`); these rules are what it
+    applies to a track it has not seen before. The boundaries separate the catalog's classes
+    (drones ~50 m/s, helicopters ~70 m/s, cruise missiles ~200 m/s low, aircraft and glide
+    bombs high, ballistic missiles above Mach 4 or high and fast or steep).
 
     Parameters
     ----------
     x : ndarray of shape (m, 6)
+        Track states, ENU m and m/s.
 
     Returns
     -------
     ndarray of shape (m,), object
+        Names from :data:`KINDS`.
     """
     return _KIND_NAMES[class_codes(x)]
 
@@ -54,6 +71,111 @@ def classify(x: np.ndarray) -> np.ndarray:
 def class_codes(x: np.ndarray) -> np.ndarray:
     """:func:`classify` as class codes: each track's index in :data:`KINDS`, shape (m,), int."""
     return _kernels.classify_codes(np.ascontiguousarray(x, dtype=float).reshape(-1, 6))
+
+
+def _need_table() -> np.ndarray:
+    need = np.full((len(KINDS), len(KINDS)), 3, np.int64)
+    need[:, _BALLISTIC] = 2
+    need[_BALLISTIC, :] = 10
+    need[KINDS.index("helicopter"), KINDS.index("drone")] = 6
+    need.flags.writeable = False
+    return need
+
+
+class TrackClasses:
+    """The control unit's memory of each track's class, by track id.
+
+    A track's first states are classed by the memoryless rules of :func:`classify`. Once a
+    class is established (held over :attr:`n_established` states, 3), each new state is
+    classed by the same rules with the held class's band widened (hysteresis): a held
+    helicopter stays one while it hovers (up to 30 m/s) and at 60-160 m/s out of a steep dive,
+    a held drone up to 70 m/s, a held cruise missile at jet speeds up to 3,500 m (terrain), a
+    held aircraft down to 1,000 m (still cruise where it glides down), a held ballistic
+    missile while faster than 300 m/s or above 15,000 m (its apogee). A state of another
+    class starts a run of that challenger, which takes over only after :attr:`need`
+    consecutive states (3; 2 to become ballistic, 10 to stop being ballistic, 6 for a
+    helicopter to become a drone); before the class is established, one state suffices. So
+    an established class does not flip on one contradicting state.
+
+    A track seen again at the same time adds no evidence; one that jumps more than
+    ``gate_m + gate_mps2 * dt^2 / 2`` from its last state's straight prediction is taken for
+    another object under a reused id and starts afresh, as does a new id. Negative ids are
+    classed by the memoryless rules only. Deterministic: the classes depend only on the
+    states given, in their order.
+
+    Parameters
+    ----------
+    n_established : int, default 3
+        States a class needs before a challenger needs more than one.
+    gate_m : float, default 2000
+        Jump (m) past which an id is another object, plus ``gate_mps2`` m/s^2 (default 50:
+        a 5 g manoeuvre) over the time since it was last seen.
+    """
+
+    #: Consecutive states a challenger class (column) needs to take over a held one (row).
+    need = _need_table()
+
+    def __init__(self, n_established: int = 3, gate_m: float = 2000.0,
+                 gate_mps2: float = 50.0) -> None:
+        self.n_established = int(n_established)
+        self.gate_m = float(gate_m)
+        self.gate_mps2 = float(gate_mps2)
+        self._mem_i = np.zeros((0, 4), np.int64)  # held class, age, challenger, run
+        self._mem_f = np.zeros((0, 7))  # time and state last seen
+
+    def _room(self, top: int) -> None:
+        """Grow the memory to hold track id ``top``."""
+        n = self._mem_i.shape[0]
+        if top < n:
+            return
+        n2 = max(2 * n, top + 64)
+        mi = np.zeros((n2, 4), np.int64)
+        mi[:, 0] = -1
+        mi[:n] = self._mem_i
+        mf = np.zeros((n2, 7))
+        mf[:n] = self._mem_f
+        self._mem_i, self._mem_f = mi, mf
+
+    def _args(self) -> tuple:
+        return (self.need, self.n_established, self.gate_m, self.gate_mps2, self._mem_i,
+                self._mem_f)
+
+    def update(self, track_id: np.ndarray, x: np.ndarray, time_s: float) -> np.ndarray:
+        """Class codes (index in :data:`KINDS`) of the tracks at ``time_s``, remembering them.
+
+        Parameters
+        ----------
+        track_id : ndarray of shape (m,), int
+            Track ids (stable from state to state).
+        x : ndarray of shape (m, 6)
+            Their states, ENU m and m/s.
+        time_s : float
+            Time of the states, s.
+
+        Returns
+        -------
+        ndarray of shape (m,), int
+        """
+        ids = np.ascontiguousarray(track_id, np.int64).reshape(-1)
+        x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
+        if ids.shape[0] != x.shape[0]:
+            raise ValueError(f"track_id has {ids.shape[0]} ids for {x.shape[0]} states")
+        if ids.size:
+            self._room(int(ids.max()))
+        return _kernels.track_classes(x, ids, float(time_s), *self._args())
+
+    def held(self, track_id: np.ndarray) -> np.ndarray:
+        """Class code each track holds now, -1 for one not remembered, shape (m,) int."""
+        ids = np.asarray(track_id, np.int64).reshape(-1)
+        code = self._mem_i[:, 0]
+        ok = (ids >= 0) & (ids < code.shape[0])
+        return np.where(ok, code[np.where(ok, ids, 0)], -1)
+
+    def forget(self, track_id: np.ndarray) -> None:
+        """Drop the memory of these tracks (deleted): an id seen again starts afresh."""
+        ids = np.asarray(track_id, np.int64).reshape(-1)
+        ids = ids[(ids >= 0) & (ids < self._mem_i.shape[0])]
+        self._mem_i[ids] = [-1, 0, -1, 0]
 
 
 def predict_states(x: np.ndarray, ballistic: np.ndarray, tau_s) -> np.ndarray:
@@ -120,7 +242,8 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                      asset_radius_m: np.ndarray | None = None,
                      asset_area_radius_m: np.ndarray | None = None,
                      lethal_radius_m: dict | None = None,
-                     route_uncertainty: float = 0.05) -> dict[str, np.ndarray]:
+                     route_uncertainty: float = 0.05,
+                     kind_code: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Evaluate tracks against the defended assets.
 
     Parameters
@@ -144,6 +267,9 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     route_uncertainty : float, default 0.05
         Standard deviation of an air-breathing threat's path, as a fraction of its distance to
         go (routes turn; the straight prediction is only a guess).
+    kind_code : ndarray of shape (m,), int, optional
+        The tracks' classes (index in :data:`KINDS`), e.g. the control unit's
+        (:meth:`TrackClasses.update`); default those of :func:`classify`.
 
     Returns
     -------
@@ -153,12 +279,15 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
         ``time_to_go_s`` (m,) to impact or closest approach; ``miss_m`` (m,) predicted miss
         distance to that asset; ``impact_enu`` (m, 3) predicted impact or closest-approach
         point; ``value`` (m,) expected value destroyed if not intercepted.
+        Computed when first read (from copies of ``x`` and the assets' values), or by
+        :func:`track_evaluation` with the control unit's remembered classes.
     """
     m = x.shape[0]
     x = np.ascontiguousarray(x, dtype=float)
     na = asset_enu.shape[0]
     if m == 0 or na == 0:
-        code = class_codes(x) if m else np.zeros(0, np.int64)
+        code = (np.zeros(0, np.int64) if not m else class_codes(x) if kind_code is None
+                else _codes(kind_code, m))
         return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": np.full(m, -1),
                 "time_to_go_s": np.full(m, np.inf), "miss_m": np.full(m, np.inf),
                 "value": np.zeros(m), "impact_enu": x[:, :3].copy() if m else np.zeros((0, 3))}
@@ -172,12 +301,143 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                                                                        float)
     law = _damage_law(tuple(float(radii.get(k, 50.0)) for k in KINDS), hard.tobytes(),
                       ar.tobytes(), area.tobytes())
-    code, a, tgo, miss, value, impact = _kernels.threat_values(
-        x, P, _BALLISTIC, law, np.ascontiguousarray(asset_enu, dtype=float),
-        np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
-        DAMAGED_VALUE_FRACTION, _G)
-    return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": a, "time_to_go_s": tgo, "miss_m": miss,
-            "value": value, "impact_enu": impact}
+    # Copies of what a caller may change before the evaluation is read (computed then).
+    inputs = (x.copy(), P, law, np.ascontiguousarray(asset_enu, dtype=float),
+              np.array(asset_value, float), np.array(asset_alive, bool),
+              float(route_uncertainty))
+    return _Evaluation(inputs, _NO_CODES if kind_code is None else _codes(kind_code, m))
+
+
+_KEYS = ("kind", "kind_code", "asset", "time_to_go_s", "miss_m", "value", "impact_enu")
+_NO_CODES = np.zeros(0, np.int64)
+
+
+class _Evaluation(dict):
+    """:func:`evaluate_threats`'s dict, computed when first read: :func:`track_evaluation`
+    (the assigners' first step) completes it with the control unit's classes, so that the
+    tracks are evaluated once, with those classes; read before, it holds the classes given to
+    :func:`evaluate_threats` (default the memoryless ones)."""
+
+    inputs: tuple = ()  # the kernel's inputs
+    _codes = None  # the classes to evaluate with while not computed, None once computed
+
+    def __init__(self, inputs: tuple, codes: np.ndarray) -> None:
+        super().__init__()
+        self.inputs = inputs
+        self._codes = codes
+
+    def _compute(self, codes: np.ndarray | None = None) -> _Evaluation:
+        if self._codes is not None:
+            c = self._codes if codes is None else codes
+            self._fill(_values(self.inputs, c))
+        return self
+
+    def _fill(self, values: tuple) -> None:
+        """Hold ``values`` (in :data:`_KEYS`' order): a plain dict from now on."""
+        dict.update(self, zip(_KEYS, values, strict=True))
+        self._codes = None
+        self.__class__ = _Computed
+
+
+class _Computed(dict):
+    """A computed :class:`_Evaluation`: a dict holding its inputs."""
+
+    inputs: tuple = ()
+    _codes = None
+
+
+def _computed(name: str):
+    method = getattr(dict, name)
+
+    def read(self, *args, **kwargs):
+        if self._codes is not None:
+            self._compute()
+        return method(self, *args, **kwargs)
+
+    read.__name__ = name
+    return read
+
+
+for _name in ("__getitem__", "__iter__", "__len__", "__contains__", "__eq__", "__ne__",
+              "__repr__", "__setitem__", "__delitem__", "__or__", "__ror__", "__ior__",
+              "__reversed__", "keys", "items", "values", "get", "copy", "setdefault", "pop",
+              "popitem", "update", "clear"):
+    setattr(_Evaluation, _name, _computed(_name))
+del _name
+
+
+def _codes(kind_code, m: int) -> np.ndarray:
+    code = np.ascontiguousarray(kind_code, dtype=np.int64).reshape(-1)
+    if code.shape != (m,) or (m and (code.min() < 0 or code.max() >= len(KINDS))):
+        raise ValueError(f"kind_code must hold {m} class codes in [0, {len(KINDS)}), got "
+                         f"{np.asarray(kind_code)!r}")
+    return code
+
+
+def _values(inputs: tuple, codes: np.ndarray) -> tuple:
+    """:func:`evaluate_threats`'s values in :data:`_KEYS`' order, from its kernel's inputs."""
+    x, P, law, enu, value, alive, route = inputs
+    code, a, tgo, miss, val, impact = _kernels.threat_values(
+        x, P, _BALLISTIC, law, enu, value, alive, route, DAMAGED_VALUE_FRACTION, _G, codes)
+    return _KIND_NAMES[code], code, a, tgo, miss, val, impact
+
+
+def track_evaluation(evaluation: dict, tracks, classes: TrackClasses) -> dict:
+    """An evaluation with the control unit's classes: each track's remembered class.
+
+    Updates ``classes`` with the tracks' states (:meth:`TrackClasses.update`) and evaluates
+    the tracks with those classes (asset, time to go, value: a ballistic track is predicted
+    under gravity). An evaluation of :func:`evaluate_threats` not read yet is computed now,
+    once, with them (in place: it is returned); one already read is evaluated again where a
+    class differs. An evaluation not made by :func:`evaluate_threats` (no inputs to evaluate
+    again) gets the classes only.
+
+    Parameters
+    ----------
+    evaluation : dict
+        :func:`evaluate_threats` of ``tracks.x``.
+    tracks : Tracks
+        The picture (``track_id``, ``x``, ``time_s``).
+    classes : TrackClasses
+        The control unit's memory (the engagement book's ``classes``).
+
+    Returns
+    -------
+    dict
+        ``evaluation`` itself (computed with the classes, or already holding them), else a
+        new dict with the same keys.
+    """
+    m = len(tracks)
+    if m == 0:
+        return evaluation
+    inputs = getattr(evaluation, "inputs", ())
+    if not (inputs and inputs[0].shape[0] == m):  # no inputs: the classes only
+        code = classes.update(tracks.track_id, tracks.x, tracks.time_s)
+        if (code == np.asarray(evaluation["kind_code"])).all():
+            return evaluation
+        out = dict(evaluation)
+        out["kind_code"] = code
+        out["kind"] = _KIND_NAMES[code]
+        return out
+    if getattr(evaluation, "_codes", None) is not None:  # not computed: with the classes
+        ids = tracks.track_id
+        if not (ids.dtype == np.int64 and ids.flags.c_contiguous):
+            ids = np.ascontiguousarray(ids, np.int64)
+        x, P, law, enu, value, alive, route = inputs
+        t = float(tracks.time_s)
+        out = _kernels.track_threat_values(x, P, ids, t, *classes._args(), _BALLISTIC, law,
+                                           enu, value, alive, route, DAMAGED_VALUE_FRACTION, _G)
+        if out[0].shape[0] != m:  # an id past the memory's rows: grow it
+            classes._room(int(ids.max()))
+            out = _kernels.track_threat_values(x, P, ids, t, *classes._args(), _BALLISTIC,
+                                               law, enu, value, alive, route,
+                                               DAMAGED_VALUE_FRACTION, _G)
+        evaluation._fill((_KIND_NAMES[out[0]], *out))
+        return evaluation
+    code = classes.update(tracks.track_id, inputs[0], tracks.time_s)
+    if (code == evaluation["kind_code"]).all():
+        return evaluation
+    return _Evaluation(inputs, code)._compute()
 
 
 @functools.lru_cache(maxsize=32)
