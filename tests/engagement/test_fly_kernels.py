@@ -43,10 +43,17 @@ def _ref_path(x, g, u):
 
 
 def _ref_gravity(x):
-    """Gravity of the path of tracks the kinematics call ballistic (faster than 700 m/s, or
-    climbing or diving faster than 300 m/s)."""
+    """Gravity of the path of tracks the kinematics call ballistic: faster than 1,200 m/s,
+    faster than 300 m/s above 25 km, or climbing or diving faster than 300 m/s steeper than
+    35 deg (height and vertical speed along the local vertical of the mean-radius sphere)."""
+    R = 6371008.8
+    up = x[:, :3] + [0.0, 0.0, R]
+    r = np.linalg.norm(up, axis=1)
     v = np.linalg.norm(x[:, 3:], axis=1)
-    return np.where((v > 700.0) | (np.abs(x[:, 5]) > 300.0), G, 0.0)
+    vz = np.einsum("ij,ij->i", up, x[:, 3:]) / r
+    steep = (np.abs(vz) > 300.0) & (np.abs(vz) > np.sin(np.radians(35.0)) * v)
+    ballistic = (v > 1200.0) | ((v > 300.0) & (r - R > 25000.0)) | steep
+    return np.where(ballistic, G, 0.0)
 
 
 def _states(rng, m):
