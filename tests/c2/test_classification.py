@@ -19,7 +19,6 @@ from airdefense.c2.evaluation import (
     class_codes,
     classify,
     evaluate_threats,
-    track_evaluation,
 )
 from airdefense.tracking.base import Tracks
 from tests.conftest import EXAMPLES
@@ -198,9 +197,10 @@ def test_update_refuses_ids_and_states_of_different_lengths():
         TrackClasses().update([1, 2], HOVER[None], 0.0)
 
 
-def test_track_evaluation_reevaluates_a_track_whose_class_changed():
-    """A track the memory holds ballistic is valued as evaluate_threats values it with that
-    class (gravity-only impact), the others as before."""
+def test_evaluation_with_the_remembered_class():
+    """A track the memory holds ballistic, in a state the one-state rules call an aircraft, is
+    evaluated as ballistic with the memory's classes (gravity-only impact): as a ballistic
+    track is, row by row, and unlike the memoryless evaluation."""
     classes = TrackClasses()
     ball = state(1500.0, 20000.0, -30.0, 40e3, heading_deg=270.0)
     follow(classes, 0, [ball] * 3)
@@ -208,49 +208,23 @@ def test_track_evaluation_reevaluates_a_track_whose_class_changed():
     x1 = state(600.0, 12000.0, 0.0, 30e3, heading_deg=270.0)
     x2 = state(50.0, 500.0, 0.0, 5e3, heading_deg=270.0)
     x = np.stack([x1, x2])
-    x[0, :3] = classes._mem_f[:, 1:][0, :3] + classes._mem_f[:, 1:][0, 3:] * 2.0
-    tracks = Tracks(time_s=6.0, track_id=np.array([0, 1]), x=x, P=np.zeros((2, 6, 6)),
-                    quality=np.ones(2), confirmed=np.ones(2, bool), truth_id=np.array([0, 1]))
+    x[0, :3] = classes._mem_f[0, 1:4] + classes._mem_f[0, 4:7] * 2.0
+    code = classes.update(np.array([0, 1]), x, 6.0)
+    assert [KINDS[c] for c in code] == ["ballistic", "drone"]
     assets = np.array([[0.0, 0.0, 0.0], [20000.0, 0.0, 0.0]])
     args = (assets, np.array([1e6, 2e6]), np.ones(2, bool))
-    ev = evaluate_threats(x, *args, P=tracks.P)
-    assert list(ev["kind"]) == ["aircraft", "drone"]
-    out = track_evaluation(ev, tracks, classes)
-    ref = evaluate_threats(x, *args, P=tracks.P, kind_code=[KINDS.index("ballistic"), 0])
-    assert list(out["kind"]) == ["ballistic", "drone"]
-    for k in ("kind_code", "asset", "time_to_go_s", "miss_m", "value", "impact_enu"):
-        np.testing.assert_array_equal(out[k], ref[k])
-    assert ev["kind"][0] == "aircraft"  # the input is not changed
-    # Every class agrees: the evaluation itself.
-    assert track_evaluation(ref, tracks, classes) is ref
-    # An evaluation not read yet is computed once, with the remembered classes.
-    tracks.time_s = 8.0
-    tracks.x[:, :3] += tracks.x[:, 3:] * 2.0
-    lazy = evaluate_threats(tracks.x, *args, P=tracks.P)
-    ref = evaluate_threats(tracks.x, *args, P=tracks.P,
-                           kind_code=[KINDS.index("ballistic"), 0])
-    assert track_evaluation(lazy, tracks, classes) is lazy
-    assert dict(lazy).keys() == dict(ref).keys()
-    for k in ref:
-        np.testing.assert_array_equal(lazy[k], ref[k])
-    # Without the assets' figures to evaluate again: the classes only.
-    plain = {k: np.asarray(v) for k, v in evaluate_threats(tracks.x, *args).items()}
-    tracks.time_s = 10.0
-    tracks.x[:, :3] += tracks.x[:, 3:] * 2.0
-    out = track_evaluation(plain, tracks, classes)
-    assert list(out["kind"]) == ["ballistic", "drone"]
-    np.testing.assert_array_equal(out["value"], plain["value"])
-
-
-def test_an_evaluation_is_computed_when_first_read():
-    """evaluate_threats's dict reads as a dict, with the figures of the time it was made."""
-    x = np.stack([state(50.0, 500.0, 0.0, 5e3, heading_deg=270.0)])
-    value = np.array([1e6])
-    ev = evaluate_threats(x, np.zeros((1, 3)), value, np.ones(1, bool))
-    value[0] = 0.0
-    x[0, 3:] = 0.0
-    assert len(ev) == 7 and "value" in ev and ev["value"][0] > 0
-    assert ev == dict(ev) and sorted(ev) == sorted(dict(ev))
+    one = evaluate_threats(x, *args)
+    mem = evaluate_threats(x, *args, kind_code=code)
+    assert list(one["kind"]) == ["aircraft", "drone"]
+    assert list(mem["kind"]) == ["ballistic", "drone"]
+    assert not np.array_equal(mem["impact_enu"][0], one["impact_enu"][0])
+    # Row by row: each track is evaluated on its own class, the other rows do not matter.
+    for i in range(2):
+        alone = evaluate_threats(x[i:i + 1], *args, kind_code=code[i:i + 1])
+        for k in ("asset", "time_to_go_s", "miss_m", "value", "impact_enu"):
+            np.testing.assert_array_equal(mem[k][i], alone[k][0])
+    for k in ("asset", "time_to_go_s", "miss_m", "value", "impact_enu"):
+        np.testing.assert_array_equal(mem[k][1], one[k][1])
 
 
 def test_kind_code_of_the_wrong_shape_is_refused():

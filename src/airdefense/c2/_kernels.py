@@ -269,21 +269,6 @@ def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
 
 
 @njit(cache=True)
-def track_threat_values(x, P, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
-                        mem_f, ballistic_code, law, asset_enu, asset_value, asset_alive,
-                        route_uncertainty, f_damaged, gravity):
-    """:func:`threat_values` of the tracks with their remembered classes
-    (:func:`track_classes`, whose arguments come first): its six arrays, or six empty ones
-    where an id is past the memory's rows."""
-    codes = track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
-                          mem_f)
-    if codes.shape[0] != x.shape[0]:
-        return (codes, codes, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros((0, 3)))
-    return threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive,
-                         route_uncertainty, f_damaged, gravity, codes)
-
-
-@njit(cache=True)
 def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, profitable,
                 zones_ok, close, opens, lb, ready, operational, stocked, battery_ok, unit_cost,
                 class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank, min_pk,
@@ -296,8 +281,7 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
     battery ``lb``, ``ready``, ``operational``, ``stocked``, ``unit_cost``, ``rank`` (layer,
     -1 none); ``class_pk`` (L, K). Batteries (B,): ``battery_ok``, ``hold``, ``max_rounds``,
     ``nonballistic_cap``, ``min_pk``; ``salvo`` and ``engage`` (K, B). Returns ``allowed`` (m, L)
-    bool and
-    ``pair_cap`` (m, L) int.
+    bool and ``pair_cap`` (m, L) int.
 
     With ``lazy``, ``close`` and ``opens`` are not read: the windows are searched here with
     ``search`` (``feasibility(..., windows="deferred")["window_search"]``; any tuple of those

@@ -59,8 +59,8 @@ class EngagementBook:
     """
 
     def __init__(self) -> None:
-        #: Each track's class, remembered from cycle to cycle (the assigners read it through
-        #: :func:`airdefense.c2.evaluation.track_evaluation`).
+        #: Each track's class, remembered from cycle to cycle (the decision cycle evaluates
+        #: the tracks with it: ``evaluate_threats(..., kind_code=classes.update(...))``).
         self.classes = TrackClasses()
         self.rounds: dict[tuple[int, int], int] = {}   # (track, battery) -> rounds fired
         self.pending: dict[tuple[int, int], int] = {}  # interceptors whose outcome is unknown

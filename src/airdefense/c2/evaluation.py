@@ -21,7 +21,7 @@ from airdefense.c2 import _kernels
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, loss_law
 
 __all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "TrackClasses", "class_codes", "classify",
-           "evaluate_threats", "expected_loss_fraction", "predict_states", "track_evaluation"]
+           "evaluate_threats", "expected_loss_fraction", "predict_states"]
 
 #: Threat classes the control unit distinguishes, in the order of the launchers' pk tables.
 KINDS = ("drone", "cruise", "ballistic", "aircraft", "helicopter")
@@ -279,8 +279,6 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
         ``time_to_go_s`` (m,) to impact or closest approach; ``miss_m`` (m,) predicted miss
         distance to that asset; ``impact_enu`` (m, 3) predicted impact or closest-approach
         point; ``value`` (m,) expected value destroyed if not intercepted.
-        Computed when first read (from copies of ``x`` and the assets' values), or by
-        :func:`track_evaluation` with the control unit's remembered classes.
     """
     m = x.shape[0]
     x = np.ascontiguousarray(x, dtype=float)
@@ -301,69 +299,15 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                                                                        float)
     law = _damage_law(tuple(float(radii.get(k, 50.0)) for k in KINDS), hard.tobytes(),
                       ar.tobytes(), area.tobytes())
-    # Copies of what a caller may change before the evaluation is read (computed then).
-    inputs = (x.copy(), P, law, np.ascontiguousarray(asset_enu, dtype=float),
-              np.array(asset_value, float), np.array(asset_alive, bool),
-              float(route_uncertainty))
-    return _Evaluation(inputs, _NO_CODES if kind_code is None else _codes(kind_code, m))
+    code, a, tgo, miss, value, impact = _kernels.threat_values(
+        x, P, _BALLISTIC, law, np.ascontiguousarray(asset_enu, dtype=float),
+        np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
+        DAMAGED_VALUE_FRACTION, _G, _NO_CODES if kind_code is None else _codes(kind_code, m))
+    return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": a, "time_to_go_s": tgo,
+            "miss_m": miss, "value": value, "impact_enu": impact}
 
 
-_KEYS = ("kind", "kind_code", "asset", "time_to_go_s", "miss_m", "value", "impact_enu")
-_NO_CODES = np.zeros(0, np.int64)
-
-
-class _Evaluation(dict):
-    """:func:`evaluate_threats`'s dict, computed when first read: :func:`track_evaluation`
-    (the assigners' first step) completes it with the control unit's classes, so that the
-    tracks are evaluated once, with those classes; read before, it holds the classes given to
-    :func:`evaluate_threats` (default the memoryless ones)."""
-
-    inputs: tuple = ()  # the kernel's inputs
-    _codes = None  # the classes to evaluate with while not computed, None once computed
-
-    def __init__(self, inputs: tuple, codes: np.ndarray) -> None:
-        super().__init__()
-        self.inputs = inputs
-        self._codes = codes
-
-    def _compute(self, codes: np.ndarray | None = None) -> _Evaluation:
-        if self._codes is not None:
-            c = self._codes if codes is None else codes
-            self._fill(_values(self.inputs, c))
-        return self
-
-    def _fill(self, values: tuple) -> None:
-        """Hold ``values`` (in :data:`_KEYS`' order): a plain dict from now on."""
-        dict.update(self, zip(_KEYS, values, strict=True))
-        self._codes = None
-        self.__class__ = _Computed
-
-
-class _Computed(dict):
-    """A computed :class:`_Evaluation`: a dict holding its inputs."""
-
-    inputs: tuple = ()
-    _codes = None
-
-
-def _computed(name: str):
-    method = getattr(dict, name)
-
-    def read(self, *args, **kwargs):
-        if self._codes is not None:
-            self._compute()
-        return method(self, *args, **kwargs)
-
-    read.__name__ = name
-    return read
-
-
-for _name in ("__getitem__", "__iter__", "__len__", "__contains__", "__eq__", "__ne__",
-              "__repr__", "__setitem__", "__delitem__", "__or__", "__ror__", "__ior__",
-              "__reversed__", "keys", "items", "values", "get", "copy", "setdefault", "pop",
-              "popitem", "update", "clear"):
-    setattr(_Evaluation, _name, _computed(_name))
-del _name
+_NO_CODES = np.zeros(0, np.int64)  # threat_values classifies the states itself
 
 
 def _codes(kind_code, m: int) -> np.ndarray:
@@ -372,72 +316,6 @@ def _codes(kind_code, m: int) -> np.ndarray:
         raise ValueError(f"kind_code must hold {m} class codes in [0, {len(KINDS)}), got "
                          f"{np.asarray(kind_code)!r}")
     return code
-
-
-def _values(inputs: tuple, codes: np.ndarray) -> tuple:
-    """:func:`evaluate_threats`'s values in :data:`_KEYS`' order, from its kernel's inputs."""
-    x, P, law, enu, value, alive, route = inputs
-    code, a, tgo, miss, val, impact = _kernels.threat_values(
-        x, P, _BALLISTIC, law, enu, value, alive, route, DAMAGED_VALUE_FRACTION, _G, codes)
-    return _KIND_NAMES[code], code, a, tgo, miss, val, impact
-
-
-def track_evaluation(evaluation: dict, tracks, classes: TrackClasses) -> dict:
-    """An evaluation with the control unit's classes: each track's remembered class.
-
-    Updates ``classes`` with the tracks' states (:meth:`TrackClasses.update`) and evaluates
-    the tracks with those classes (asset, time to go, value: a ballistic track is predicted
-    under gravity). An evaluation of :func:`evaluate_threats` not read yet is computed now,
-    once, with them (in place: it is returned); one already read is evaluated again where a
-    class differs. An evaluation not made by :func:`evaluate_threats` (no inputs to evaluate
-    again) gets the classes only.
-
-    Parameters
-    ----------
-    evaluation : dict
-        :func:`evaluate_threats` of ``tracks.x``.
-    tracks : Tracks
-        The picture (``track_id``, ``x``, ``time_s``).
-    classes : TrackClasses
-        The control unit's memory (the engagement book's ``classes``).
-
-    Returns
-    -------
-    dict
-        ``evaluation`` itself (computed with the classes, or already holding them), else a
-        new dict with the same keys.
-    """
-    m = len(tracks)
-    if m == 0:
-        return evaluation
-    inputs = getattr(evaluation, "inputs", ())
-    if not (inputs and inputs[0].shape[0] == m):  # no inputs: the classes only
-        code = classes.update(tracks.track_id, tracks.x, tracks.time_s)
-        if (code == np.asarray(evaluation["kind_code"])).all():
-            return evaluation
-        out = dict(evaluation)
-        out["kind_code"] = code
-        out["kind"] = _KIND_NAMES[code]
-        return out
-    if getattr(evaluation, "_codes", None) is not None:  # not computed: with the classes
-        ids = tracks.track_id
-        if not (ids.dtype == np.int64 and ids.flags.c_contiguous):
-            ids = np.ascontiguousarray(ids, np.int64)
-        x, P, law, enu, value, alive, route = inputs
-        t = float(tracks.time_s)
-        out = _kernels.track_threat_values(x, P, ids, t, *classes._args(), _BALLISTIC, law,
-                                           enu, value, alive, route, DAMAGED_VALUE_FRACTION, _G)
-        if out[0].shape[0] != m:  # an id past the memory's rows: grow it
-            classes._room(int(ids.max()))
-            out = _kernels.track_threat_values(x, P, ids, t, *classes._args(), _BALLISTIC,
-                                               law, enu, value, alive, route,
-                                               DAMAGED_VALUE_FRACTION, _G)
-        evaluation._fill((_KIND_NAMES[out[0]], *out))
-        return evaluation
-    code = classes.update(tracks.track_id, inputs[0], tracks.time_s)
-    if (code == evaluation["kind_code"]).all():
-        return evaluation
-    return _Evaluation(inputs, code)._compute()
 
 
 @functools.lru_cache(maxsize=32)

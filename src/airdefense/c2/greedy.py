@@ -6,7 +6,6 @@ import numpy as np
 
 from airdefense.c2._options import Options, _allowed_options
 from airdefense.c2.base import EngagementBook, Orders
-from airdefense.c2.evaluation import track_evaluation
 from airdefense.engagement.flyout import intercept_time
 
 __all__ = ["feasibility", "GreedyAssigner", "orders_from_rounds"]
@@ -153,7 +152,6 @@ class GreedyAssigner:
             Height above the surface of ENU points.
         """
         m, L = len(tracks), len(launchers)
-        evaluation = track_evaluation(evaluation, tracks, book.classes)  # remembered classes
         opt = _allowed_options(self, t, tracks, evaluation, launchers, book, batteries,
                                channels_free, battery_ok, heights_fn)
         if opt is None:  # no track, no launcher, or no allowed pair: no order

@@ -16,7 +16,6 @@ from airdefense.assignment import WTAProblem, make_solver
 from airdefense.c2 import _kernels
 from airdefense.c2._options import _allowed_options
 from airdefense.c2.base import EngagementBook, Orders
-from airdefense.c2.evaluation import track_evaluation
 from airdefense.c2.greedy import orders_from_rounds
 
 __all__ = ["WTAAssigner"]
@@ -103,7 +102,6 @@ class WTAAssigner:
         """Return the fire orders of one decision cycle (same inputs as the greedy assigner)."""
         m, L = len(tracks), len(launchers)
         self.last_solutions = []
-        evaluation = track_evaluation(evaluation, tracks, book.classes)  # remembered classes
         opt = _allowed_options(self, t, tracks, evaluation, launchers, book, batteries,
                                channels_free, battery_ok, heights_fn, profitable_only=True)
         if opt is None:  # no track, no launcher, or no allowed pair

@@ -396,11 +396,13 @@ class _Run:
                     self.assigner.decision_period_s).any():
                 return
             a = self.sc.assets
+            # The control unit's classes: each track's, remembered from cycle to cycle.
+            kind = self.book.classes.update(tr.track_id, tr.x, t)
             ev = evaluate_threats(tr.x, a.enu, self.value_left, self.asset_state != DESTROYED,
                                   P=tr.P,
                                   asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
                                   asset_area_radius_m=a.radius_m,
-                                  lethal_radius_m=self.lethal_radius)
+                                  lethal_radius_m=self.lethal_radius, kind_code=kind)
             orders = self.assigner.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
                                           self.battery_ok, self.heights)
         finally:
