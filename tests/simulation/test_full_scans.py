@@ -22,20 +22,23 @@ def test_drone_wave_full_mode_keeps_its_tracks():
 
 
 def test_full_mode_records_scans_from_the_radars_looks(monkeypatch):
-    """The loop hands the network's looked_at to the full tracker, once per step."""
+    """The loop hands the network's looked_by (which radars looked at each track) to the full
+    tracker, once per step."""
     from airdefense.sensors.radar import RadarNetwork
 
     calls = []
-    orig = RadarNetwork.looked_at
+    orig = RadarNetwork.looked_by
 
     def spy(self, pos, **kw):
-        calls.append(len(pos))
-        return orig(self, pos, **kw)
+        out = orig(self, pos, **kw)
+        calls.append(out.shape)
+        return out
 
-    monkeypatch.setattr(RadarNetwork, "looked_at", spy)
+    monkeypatch.setattr(RadarNetwork, "looked_by", spy)
     sc = load_scenario(EXAMPLES / "02_layered_city.yaml")
     sc.config.duration_s = 120.0
     simulate(sc, seed=2, tracking="truth")
     assert calls == []  # the truth tracker takes no scan mask
     simulate(sc, seed=2, tracking="full")
-    assert len(calls) > 0 and max(calls) > 0
+    assert len(calls) > 0 and max(q for q, _ in calls) > 0
+    assert {k for _, k in calls} == {len(sc.sensors)}  # a column per radar
