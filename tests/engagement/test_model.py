@@ -232,6 +232,27 @@ def test_no_launch_outside_window_in_simulation(small_scenario_dict, monkeypatch
         assert lo - 1e-9 <= tf <= hi + 1e-9
 
 
+def test_fire_needs_the_radar_on_the_true_target(scenario, rng):
+    """A Tor order on a track below the radar's 10 km ceiling is refused when the threat
+    itself flies above it (no lock: the track is wrong), and fired when the threat is where
+    the track says; the fire control learns the truth from its last flight step."""
+    ceiling = scenario.sensors[1].preset.max_altitude_m
+    track_x = INBOUND[:1].copy()
+    track_x[0, 2] = 2000.0
+    for true_z, want in ((ceiling + 1500.0, 0), (2000.0, 1)):
+        eng = Engagement(scenario, EventLog(), np.random.default_rng(0))
+        true_x = track_x.copy()
+        true_x[0, 2] = true_z
+        truth = _Truth(true_x)
+        eng.fly(0.0, 0.0, truth, None, np.ones(2, bool), lambda k, t: True, lambda k, t: None)
+        pic = Tracks(time_s=0.0, track_id=np.arange(1), x=track_x, P=np.eye(6)[None] * 25.0,
+                     quality=np.ones(1), confirmed=np.ones(1, bool), truth_id=np.arange(1))
+        fired = eng.fire(_orders([(0, TOR, 1)]), 0.0, KIND, EngagementBook(), tracks=pic)
+        assert fired.tolist() == [want]
+        if not want:
+            assert eng.refused[-1][3] == "fire-control radar has no lock on the target"
+
+
 def test_assessment_names_the_battery(scenario):
     """With ``with_battery`` each assessment also names the firing battery."""
     eng = Engagement(scenario, EventLog(), np.random.default_rng(0))

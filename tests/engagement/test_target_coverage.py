@@ -9,7 +9,7 @@ import pytest
 
 from airdefense import load_scenario, simulate
 from airdefense.engagement.envelope import FAR_EDGE_MARGIN
-from airdefense.engagement.model import Engagement
+from airdefense.engagement.model import LOST_COVERAGE, Engagement
 from airdefense.errors import AirDefenseError
 from airdefense.simulation.events import EventLog
 from tests.conftest import EXAMPLES
@@ -67,6 +67,8 @@ def test_round_whose_target_leaves_coverage_is_lost_after_the_grace():
         eng, k = _fly_tor_round(p0, v, grace)
         assert k == first + int(np.ceil(grace)), (grace, k)
         assert eng.assessments_due(1e9) == [(7, False)]
+        lost = [r for r in eng.events._rows if r[1] == "interceptor_lost"]
+        assert len(lost) == 1 and lost[0][-1] == LOST_COVERAGE  # its radar still works
 
 
 def test_round_inside_coverage_flies_to_its_end_game():

@@ -38,7 +38,8 @@ from airdefense.engagement.launchers import LauncherState
 from airdefense.engagement.pk import draw_hits
 from airdefense.geo import sphere_radius_of
 
-__all__ = ["Engagement", "TERMINAL_S", "COVERAGE_GRACE_S"]
+__all__ = ["Engagement", "TERMINAL_S", "COVERAGE_GRACE_S", "LOST_RADAR", "LOST_LAUNCHER",
+           "LOST_COVERAGE"]
 
 #: Time to go (s) below which a guided round steers on the target itself (terminal homing).
 TERMINAL_S = 3.0
@@ -47,6 +48,8 @@ TERMINAL_S = 3.0
 #: limits, horizon) before it is lost: about two revisits of the fire-control radars of the
 #: catalog (1-2 s), the time a seeker's or the guidance computer's memory coasts through.
 COVERAGE_GRACE_S = 2.0
+#: ``value`` of an ``interceptor_lost`` event: why the round was lost.
+LOST_RADAR, LOST_LAUNCHER, LOST_COVERAGE = 0, 1, 2
 
 
 class Engagement:
@@ -211,7 +214,9 @@ class Engagement:
         """Launch the interceptors of a set of orders at time ``t``.
 
         Orders the fire control cannot carry out are refused: nothing is fired or logged for
-        them (they are listed in :attr:`refused`).
+        them (they are listed in :attr:`refused`), among them a radar-guided round whose
+        fire-control radar does not hold the threat's true position (the truth last given to
+        :meth:`fly`): its illuminator or command link has no lock.
 
         Parameters
         ----------
@@ -284,6 +289,8 @@ class Engagement:
                 i = pos_in[int(rows[r])]
                 if not geo["inside"][i, j]:
                     reason = "outside launch window"
+                elif not self._locked(t, j, k):
+                    reason = "fire-control radar has no lock on the target"
             if reason is not None:
                 self._refuse(t, orders, r, reason)
                 continue
@@ -324,6 +331,20 @@ class Engagement:
                                 battery=L.battery[j], launcher=j, pos=L.enu[j],
                                 value=L.unit_cost[j])
         return fired
+
+    def _locked(self, t: float, j: int, k: int) -> bool:
+        """Whether launcher ``j``'s fire-control radar holds threat ``k`` itself at ``t``,
+        where its rounds need it to (command, semi-active, track-via-missile, guns): the
+        illuminator locks on before launch, and it sees the threat's true position or nothing
+        (the track may put a threat near the horizon on its visible side). The same coverage
+        rule as the rounds' flight (:func:`_kernels.fire_control_covers`). True before the
+        truth is known, and for a round fired at a false track (``k < 0``: it flies to its
+        aim point)."""
+        lp = self._rows()
+        if self._truth is None or k < 0 or not lp[j, _kernels.FC_NEEDS_TARGET] > 0.0:
+            return True
+        p = self._truth.states(t)[k]
+        return bool(_kernels.fire_control_covers(float(p[0]), float(p[1]), float(p[2]), lp, j))
 
     def _refuse(self, t: float, orders, r: int, reason: str) -> None:
         self.refused.append((float(t), int(orders.track_id[r]), int(orders.launcher[r]), reason))
@@ -390,16 +411,25 @@ class Engagement:
 
     def _lose(self, t0: float, lost: np.ndarray, sensor: bool = True) -> None:
         """Retire rounds lost during the step from ``t0``: with their fire-control radar
-        (``sensor``, the event names it), or on their destroyed launcher before launch."""
+        (``sensor``, the event names it), or on their destroyed launcher before launch.
+
+        The event's ``value`` says why: :data:`LOST_RADAR` (the radar is down),
+        :data:`LOST_LAUNCHER` (on a destroyed launcher) or :data:`LOST_COVERAGE` (the radar
+        works but has not covered the target for the grace)."""
         ic = self.icpt
+        ok = self._sensor_ok
         for i in lost:
             ic.active[i] = False
             self.icpt_outcome[int(i)] = "lost"
             t_lost = max(t0, float(ic.launch_t[i]))
+            fc = int(ic.fire_control[i])
+            why = (LOST_LAUNCHER if not sensor
+                   else LOST_COVERAGE if ok is not None and 0 <= fc < ok.size and ok[fc]
+                   else LOST_RADAR)
             self.events.add(t_lost, "interceptor_lost", interceptor=i,
                             threat=ic.target[i], track=ic.track[i], battery=ic.battery[i],
                             launcher=ic.launcher[i],
-                            sensor=ic.fire_control[i] if sensor else -1, pos=ic.pos[i])
+                            sensor=fc if sensor else -1, pos=ic.pos[i], value=why)
             # A lost round is known at once to have killed nothing: its assessment is a miss
             # then. Without it the control unit's book kept the round pending, and the look
             # rule (no round still pending at the track) held every battery off the track.
