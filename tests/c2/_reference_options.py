@@ -33,6 +33,7 @@ def reference_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, lo
     if need_future:
         later = np.isfinite(close) & (close > t) & (opens <= t + ttg[:, None])
         later &= fit & stocked[None, :] & able
+        later &= class_pk[:, kidx].T >= min_pk[lb][None, :]  # the least Pk is within reach
     now_or_later = (geo_ok & able & fit) | later
     deferred = np.zeros_like(allowed)
     if cost_weight > 0:

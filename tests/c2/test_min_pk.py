@@ -41,3 +41,27 @@ def test_min_pk_outside_0_1_is_refused(layered_dict, value):
     rule = "must be >= 0, got -0.1" if value < 0 else "must be <= 1, got 1.5"
     with pytest.raises(ScenarioError, match=r"batteries\.inner\.doctrine\.min_pk: " + rule):
         load_scenario(d)
+
+
+def test_an_outer_layer_that_cannot_reach_its_least_pk_holds_no_one_back(layered_dict, rng):
+    """An outer battery whose ``min_pk`` is above its class Pk (an upper bound of its launch
+    Pk) will never fire: the inner layer engages as if the outer held fire; one whose
+    ``min_pk`` is within reach still holds the inner layer back while its window is open."""
+    import copy
+
+    tracks = drone_wave(30, rng)
+
+    def opts(outer_doctrine):
+        d = copy.deepcopy(layered_dict)
+        d["batteries"]["outer"]["doctrine"] = {"layer": "outer", **outer_doctrine}
+        return engagement_options(*Picture(load_scenario(d), tracks).args())
+
+    sc = load_scenario(copy.deepcopy(layered_dict))
+    inner = np.array([sc.batteries[b].name == "inner" for b in
+                      Picture(sc, tracks).launchers.battery])
+    held = opts({"hold_fire": True})
+    base = opts({})
+    assert held.allowed[:, inner].sum() > base.allowed[:, inner].sum()  # layering binds here
+    np.testing.assert_array_equal(opts({"min_pk": 0.99}).allowed, held.allowed)
+    reach = opts({"min_pk": 0.5})
+    assert reach.allowed[:, inner].sum() < held.allowed[:, inner].sum()

@@ -328,7 +328,8 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
             # A later window counts only for a pair that may pay its cost: its chance needs
             # ``profitable``, a deferral the class kill probability's return.
             worth = class_pk[j, k] * value[i] - cost_weight * unit_cost[j] > 0.0
-            if (need_future and fit and stocked[j] and able[j]
+            # Nor a launcher whose least Pk its class Pk (every factor <= 1) cannot reach.
+            if (need_future and fit and stocked[j] and able[j] and class_pk[j, k] >= min_pk[b]
                     and (profitable[i, j] or worth)):
                 if lazy:
                     if not gridded:
