@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from airdefense import load_scenario
+from airdefense.c2.evaluation import classify
 from airdefense.engagement import _kernels
 from airdefense.engagement.envelope import _launcher_rows, feasibility
 from airdefense.engagement.guns import (
@@ -291,6 +292,13 @@ def test_gun_engagement_default_is_each_bursts_own_pk():
     want = burst_kill_probability(GUN.pk["drone"], r, L.flyout.time_to(r), **KW)
     np.testing.assert_allclose(p[:n], want, rtol=1e-12)
     assert res["p_kill"][0, 0] == pytest.approx(1 - np.prod(1 - want), rel=1e-12)
+    # Without a class, the one the state shows: 200 m/s low and level is a cruise missile
+    # (whose table value differs from a drone's).
+    xc = x.copy()
+    xc[0, 3] = 200.0
+    assert classify(xc).tolist() == ["cruise"] and GUN.pk["cruise"] != GUN.pk["drone"]
+    np.testing.assert_array_equal(gun_engagement(xc, L)["p_burst"],
+                                  gun_engagement(xc, L, kind=["cruise"])["p_burst"])
     # A given flat value keeps the former closed form.
     flat_res = gun_engagement(x, L, p_burst=0.3)
     assert flat_res["p_kill"][0, 0] == pytest.approx(1 - 0.7**6)

@@ -239,7 +239,7 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
         Latest time ahead considered, s.
     kind : sequence of str of shape (m,), optional
         Threat class of each track, for the table value of the default burst law (default:
-        ``drone``).
+        the class its state shows, :func:`airdefense.c2.evaluation.classify`).
 
     Returns
     -------
@@ -275,8 +275,12 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
 
     x = np.asarray(tracks_x, float).reshape(-1, 6)
     m = x.shape[0]
-    kc = np.array([THREAT_CLASSES.index(k) for k in (["drone"] * m if kind is None else kind)],
-                  int)
+    if kind is None:
+        from airdefense.c2.evaluation import class_codes
+
+        kc = class_codes(x)
+    else:
+        kc = np.array([THREAT_CLASSES.index(k) for k in kind], int)
     k_max = int(n.max()) if n.size else 0
     u = np.nan_to_num(enter)[..., None] + interval[..., None] * np.arange(k_max)  # (m, G, K)
     pos = x[:, None, None, :3] + x[:, None, None, 3:] * u[..., None]
