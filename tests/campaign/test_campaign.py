@@ -198,10 +198,18 @@ def test_code_hash_follows_the_model_sources(tmp_path, monkeypatch):
         assert h0 == digest()
         (pkg / "cli" / "run.py").write_text("# edited\n")
         (pkg / "reports" / "html.py").write_text("# edited\n")
+        (pkg / "campaign" / "runner.py").write_text("# edited\n")
         assert digest() == h0
+        with fake.open("a") as f:  # a replication's seed and what it keeps are decided here
+            f.write("# edited\n")
+        h1 = digest()
+        assert h1 != h0
+        monkeypatch.setattr(worker, "CODE_LIBRARIES", ("numpy", "no-such-library"))
+        h2 = digest()
+        assert h2 != h1  # the libraries' versions count
         with (pkg / "engagement" / "pk.py").open("a") as f:
             f.write("# edited\n")
-        assert digest() != h0
+        assert digest() != h2
     finally:
         worker.code_hash.cache_clear()
 

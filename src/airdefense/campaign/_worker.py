@@ -23,10 +23,14 @@ __all__ = ["ScenarioSpec", "spec_of", "scenario_hash", "code_hash", "replication
            "run_replication", "run_task", "init_worker"]
 
 #: The package's parts whose code decides a replication's result (the CLI, the campaign
-#: runner, the reports and the viewer do not), relative to the package folder.
+#: runner's scheduling, the reports and the viewer do not), relative to the package folder:
+#: this module too (a replication's seed and what it keeps).
 CODE_PARTS = ("assignment", "c2", "catalog", "data", "engagement", "scenario", "sensors",
               "simulation", "threats", "tracking", "results/summary.py", "geo.py",
-              "terrain.py", "_model.py", "_yaml.py", "errors.py")
+              "terrain.py", "_model.py", "_yaml.py", "errors.py", "campaign/_worker.py")
+#: Libraries whose version can change a replication's numbers (random streams, compiled
+#: arithmetic, the exact solver).
+CODE_LIBRARIES = ("numpy", "numba", "scipy", "highspy")
 
 
 @dataclass(frozen=True)
@@ -90,11 +94,15 @@ def scenario_hash(sc: Scenario) -> tuple[str, str]:
 
 @functools.cache
 def code_hash() -> str:
-    """SHA-256 of the source that runs a replication (:data:`CODE_PARTS`), hex.
+    """SHA-256 of the source that runs a replication (:data:`CODE_PARTS`) and of the versions
+    of :data:`CODE_LIBRARIES`, hex.
 
-    Two installations with the same sources give the same hash; any edit of a model's code or
-    of the built-in catalog changes it, so a campaign is not resumed by other code.
+    Two installations with the same sources and libraries give the same hash; any edit of a
+    model's code or of the built-in catalog, or another numpy or numba, changes it, so a
+    campaign is not resumed by other code.
     """
+    from importlib import metadata
+
     root = Path(__file__).resolve().parents[1]
     files: list[Path] = []
     for part in CODE_PARTS:
@@ -103,6 +111,12 @@ def code_hash() -> str:
                   [f for f in p.rglob("*") if f.suffix in (".py", ".yaml")
                    and "__pycache__" not in f.parts])
     h = hashlib.sha256()
+    for lib in CODE_LIBRARIES:
+        try:
+            version = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        h.update(f"{lib}=={version}\0".encode())
     for f in sorted(files):
         h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
