@@ -89,7 +89,8 @@ class TrackClasses:
     class is established (held over :attr:`n_established` states, 3), each new state is
     classed by the same rules with the held class's band widened (hysteresis): a held
     helicopter stays one while it hovers (up to 30 m/s) and at 60-160 m/s out of a steep dive,
-    a held drone up to 70 m/s, a held cruise missile at jet speeds up to 3,500 m (terrain), a
+    a held drone up to 70 m/s, a held cruise missile or aircraft down to 120 m/s, a held cruise
+    missile at jet speeds up to 3,500 m (terrain), a
     held aircraft down to 1,000 m (still cruise where it glides down), a held ballistic
     missile while faster than 300 m/s or above 15,000 m (its apogee). A state of another
     class starts a run of that challenger, which takes over only after :attr:`need`
@@ -170,12 +171,6 @@ class TrackClasses:
         code = self._mem_i[:, 0]
         ok = (ids >= 0) & (ids < code.shape[0])
         return np.where(ok, code[np.where(ok, ids, 0)], -1)
-
-    def forget(self, track_id: np.ndarray) -> None:
-        """Drop the memory of these tracks (deleted): an id seen again starts afresh."""
-        ids = np.asarray(track_id, np.int64).reshape(-1)
-        ids = ids[(ids >= 0) & (ids < self._mem_i.shape[0])]
-        self._mem_i[ids] = [-1, 0, -1, 0]
 
 
 def predict_states(x: np.ndarray, ballistic: np.ndarray, tau_s) -> np.ndarray:
