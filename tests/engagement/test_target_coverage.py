@@ -108,6 +108,18 @@ def test_no_round_ends_beyond_max_range_against_straight_flyers(layered_straight
         assert not ((ic.outcome == "miss") & (ic.pk_end_game == 0.0)).any()
 
 
-def test_far_edge_margin_is_a_fraction():
-    """The margin is a documented fraction in [0, 1)."""
-    assert 0.0 < FAR_EDGE_MARGIN < 1.0
+def test_fire_range_is_the_max_range_less_the_margin(monkeypatch):
+    """The launcher rows' fire range is the maximum range less the margin; the rows follow a
+    new margin, and a margin outside [0, 1) is refused naming it."""
+    import airdefense.engagement.envelope as env
+    from airdefense.engagement import _kernels
+
+    L = Engagement(SC, EventLog(), np.random.default_rng(0)).launchers
+    rows = env._launcher_rows(L)
+    np.testing.assert_allclose(rows[:, _kernels.R_FIRE], L.max_range * (1 - FAR_EDGE_MARGIN))
+    monkeypatch.setattr(env, "FAR_EDGE_MARGIN", 0.1)
+    np.testing.assert_allclose(env._launcher_rows(L)[:, _kernels.R_FIRE], L.max_range * 0.9)
+    monkeypatch.setattr(env, "FAR_EDGE_MARGIN", 1.5)
+    with pytest.raises(AirDefenseError, match=r"FAR_EDGE_MARGIN must be in \[0, 1\) \(a "
+                                              r"fraction of the maximum range\), got 1.5"):
+        env._launcher_rows(L)
