@@ -20,7 +20,6 @@ from airdefense.c2.evaluation import (
     classify,
     evaluate_threats,
 )
-from airdefense.tracking.base import Tracks
 from tests.conftest import EXAMPLES
 
 R_EARTH = 6371008.8

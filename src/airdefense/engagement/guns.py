@@ -274,7 +274,6 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
     from airdefense.engagement.presets import THREAT_CLASSES
 
     x = np.asarray(tracks_x, float).reshape(-1, 6)
-    m = x.shape[0]
     if kind is None:
         from airdefense.c2.evaluation import class_codes
 
