@@ -54,6 +54,19 @@ def test_egress_turn_toward_the_side_of_its_target(side):
     np.testing.assert_allclose(head[0], to_t / np.linalg.norm(to_t), atol=1e-12)
 
 
+def _turn(sc, ts):
+    """Fighter 0's release and end times, release and launch points, speed, level turn radius
+    R = v^2 / (g sqrt(n^2 - 1)), distance home d from the release point and the turn's sweep
+    pi + 2 atan(R / d) (the closed forms of a turn back at a point dead astern)."""
+    p = sc.groups[0].preset
+    t_rel, t_end = ts.release_time_s[0], ts.end_time_s[0]
+    (a_rel, a_launch), _ = _arc(sc, ts, 0, [t_rel, ts.launch_time_s[0]])
+    v = p.speed_mps
+    R = v * v / (G0_MPS2 * np.sqrt(p.max_g**2 - 1.0))
+    d = np.linalg.norm(a_launch[:2] - a_rel[:2])
+    return t_rel, t_end, a_rel, a_launch, v, R, d, np.pi + 2 * np.arctan(R / d)
+
+
 def test_physical_egress_against_closed_form_geometry():
     """After the release the fighter turns at R = v^2 / (g sqrt(n^2 - 1)) about a centre R to
     its left, then flies straight home: its time home is (R (pi + 2 atan(R / d)) + d) / v, it
@@ -62,12 +75,7 @@ def test_physical_egress_against_closed_form_geometry():
     p = sc.groups[0].preset
     ts = build_threats(sc, np.random.default_rng(0))
     assert ts.egress[0] and not ts.egress[1:].any()
-    t_rel, t_end = ts.release_time_s[0], ts.end_time_s[0]
-    (a_rel, a_launch), _ = _arc(sc, ts, 0, [t_rel, ts.launch_time_s[0]])
-    v = p.speed_mps
-    R = v * v / (G0_MPS2 * np.sqrt(p.max_g**2 - 1.0))
-    d = np.linalg.norm(a_launch[:2] - a_rel[:2])
-    sweep = np.pi + 2 * np.arctan(R / d)
+    t_rel, t_end, a_rel, a_launch, v, R, d, sweep = _turn(sc, ts)
     assert t_end - t_rel == pytest.approx((R * sweep + d) / v, rel=1e-6)
     # The turn: on the circle of radius R centred R to the left of the release point.
     _, x_before = _arc(sc, ts, 0, t_rel - 1.0)
@@ -90,14 +98,8 @@ def test_straight_egress_against_closed_form_geometry():
     """The straight-leg model flies the same turn as chords of at most 15 deg whose ends lie
     on the turn circle, then one leg home: time home = (chords + d) / v."""
     sc = scenario({"jets": _JETS})
-    p = sc.groups[0].preset
     ts = build_threats(sc, np.random.default_rng(0), model="straight")
-    t_rel, t_end = ts.release_time_s[0], ts.end_time_s[0]
-    (a_rel, a_launch), _ = _arc(sc, ts, 0, [t_rel, ts.launch_time_s[0]])
-    v = p.speed_mps
-    R = v * v / (G0_MPS2 * np.sqrt(p.max_g**2 - 1.0))
-    d = np.linalg.norm(a_launch[:2] - a_rel[:2])
-    sweep = np.pi + 2 * np.arctan(R / d)
+    t_rel, t_end, a_rel, a_launch, v, R, d, sweep = _turn(sc, ts)
     m = int(np.ceil(sweep / np.radians(15.0)))
     chords = 2 * m * R * np.sin(sweep / (2 * m))
     # ENU legs at cruise height are (1 + h / radius) longer than their ground arcs.
@@ -111,7 +113,7 @@ def test_straight_egress_against_closed_form_geometry():
     np.testing.assert_allclose(np.linalg.norm(arc[:, :2] - centre, axis=1), R, rtol=1e-3)
     (a_end,), _ = _arc(sc, ts, 0, [t_end])
     np.testing.assert_allclose(a_end[:2], a_launch[:2], atol=1.0)
-    assert a_end[2] == pytest.approx(p.cruise_altitude_m, abs=1.0)
+    assert a_end[2] == pytest.approx(sc.groups[0].preset.cruise_altitude_m, abs=1.0)
 
 
 @pytest.mark.parametrize("model", ["physical", "straight"])
