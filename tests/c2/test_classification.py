@@ -161,6 +161,7 @@ def test_memory_is_per_track_id_and_a_new_id_starts_fresh():
     x[1, :3] = classes._mem_f[:, 1:][9, :3] + classes._mem_f[:, 1:][9, 3:] * 2.0
     got = classes.update([4, 9, 12], x, 6.0)
     assert [KINDS[c] for c in got] == ["helicopter", "drone", "drone"]
+    assert TrackClasses().held([0, 3, -1]).tolist() == [-1, -1, -1]  # nothing remembered yet
     np.testing.assert_array_equal(classes.held([4, 9, 12, 500, -1]),
                                   [KINDS.index("helicopter"), 0, 0, -1, -1])
 

@@ -382,3 +382,27 @@ def test_guided_targets_are_the_active_radar_guided_rounds_with_a_threat(eng):
     assert fc.tolist() == [1, 0, 0] and tg.tolist() == [3, 5, 6]
     eng.icpt.active[:6] = False
     assert [a.tolist() for a in eng.guided_targets()] == [[], []]
+
+
+def test_fire_control_predicts_the_path_of_the_control_units_class(scenario):
+    """The fire control predicts a track's path under gravity where the control unit's memory
+    holds it ballistic (the orders were made on that path), though its state looks like an
+    aircraft's; a track the memory does not hold keeps the class its state shows."""
+    from airdefense.c2.evaluation import KINDS, TrackClasses, classify
+    from airdefense.engagement.model import _held
+
+    eng = Engagement(scenario, EventLog(), np.random.default_rng(0))
+    x = np.array([[30000.0, 0.0, 12000.0, -600.0, 0.0, 0.0],
+                  [20000.0, 0.0, 12000.0, -600.0, 0.0, 0.0]])  # level, 600 m/s, 12 km
+    assert classify(x).tolist() == ["aircraft", "aircraft"]
+    book = EngagementBook()
+    book.classes = TrackClasses()
+    book.classes._room(1)
+    book.classes._mem_i[0] = [KINDS.index("ballistic"), 5, -1, 0]  # held ballistic
+    held = _held(book, np.array([0, 1]))
+    assert held.tolist() == [KINDS.index("ballistic"), -1]
+    P = np.tile(np.eye(6) * 25.0, (2, 1, 1))
+    k = eng._inputs(x, P, np.ones(2), 0.0, 0.0, np.zeros(2, int), np.arange(2), held)
+    np.testing.assert_allclose(k["g"], [9.80665, 0.0])
+    k0 = eng._inputs(x, P, np.ones(2), 0.0, 0.0, np.zeros(2, int), np.arange(2))
+    np.testing.assert_allclose(k0["g"], [0.0, 0.0])

@@ -170,7 +170,9 @@ class TrackClasses:
         ids = np.asarray(track_id, np.int64).reshape(-1)
         code = self._mem_i[:, 0]
         ok = (ids >= 0) & (ids < code.shape[0])
-        return np.where(ok, code[np.where(ok, ids, 0)], -1)
+        out = np.full(ids.shape, -1, np.int64)
+        out[ok] = code[ids[ok]]
+        return out
 
 
 def predict_states(x: np.ndarray, ballistic: np.ndarray, tau_s) -> np.ndarray:

@@ -186,19 +186,25 @@ class Engagement:
                                self.launchers, self.heights, t, windows=windows)
         return _solve(t, k, windows)
 
-    def _inputs(self, x, cov, quality, time_s: float, t: float, kind_code, targets
-                ) -> dict | None:
+    def _inputs(self, x, cov, quality, time_s: float, t: float, kind_code, targets,
+                held: np.ndarray | None = None) -> dict | None:
         """The compiled geometry's inputs (:func:`airdefense.engagement.envelope.
         kernel_inputs`) of the arguments of :meth:`_geometry`; None without a track or a
-        launcher."""
+        launcher. ``held`` (m,): the control unit's class of each track (-1: none), which
+        gives its predicted path where known."""
         from airdefense.c2.evaluation import class_codes
 
         x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
         m = x.shape[0]
         if m == 0 or len(self.launchers) == 0:
             return None
-        # The class inferred from the kinematics gives the predicted path (its gravity).
-        g = _kernels.class_gravities(class_codes(x))
+        # The track's class gives the predicted path (its gravity): the control unit's where
+        # it holds one (so that the fire control predicts the path the orders were made on),
+        # else the class its state shows.
+        path = class_codes(x)
+        if held is not None:
+            path = np.where(held >= 0, held, path)
+        g = _kernels.class_gravities(path)
         x = _propagate(x, g, t - time_s)
         tg = None
         if kind_code is not None and targets is not None:
@@ -226,7 +232,8 @@ class Engagement:
         kind_code : ndarray of shape (n,), int
             True kind of each threat (for the kill probability).
         book : EngagementBook
-            Updated with the rounds fired.
+            Updated with the rounds fired; its class memory (``book.classes``) gives each
+            ordered track's predicted path (gravity for a track it holds ballistic).
         tracks : Tracks, optional
             Track picture at ``t`` (default: the one last given to :meth:`fly`).
         sensor_ok : ndarray of shape (S,), bool, optional
@@ -265,7 +272,8 @@ class Engagement:
             sub = np.array(use, dtype=rows.dtype)
             # The window of an ordered pair only: the others are not searched.
             kin = self._inputs(tracks.x[sub], tracks.P[sub], tracks.quality[sub], tracks.time_s,
-                               t, kind_code, np.asarray(orders.target)[[first[r] for r in use]])
+                               t, kind_code, np.asarray(orders.target)[[first[r] for r in use]],
+                               _held(book, tracks.track_id[sub]))
             geo = _solve(t, kin, "deferred")
         pos_in = {r: i for i, r in enumerate(use)}
         chan = self.channels_free(ok_s)
@@ -535,6 +543,13 @@ _NO_GUIDED = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # guided_targets of
 for _a in _NO_GUIDED:
     _a.flags.writeable = False
 _NO_TRACK_X = np.zeros((0, 6))
+
+
+def _held(book, track_id) -> np.ndarray | None:
+    """The control unit's class of each track (-1: none), from the book's memory; None for a
+    book without one."""
+    classes = getattr(book, "classes", None)
+    return None if classes is None else classes.held(track_id)
 
 
 def _propagate(x: np.ndarray, g: np.ndarray, dt: float) -> np.ndarray:
