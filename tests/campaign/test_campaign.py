@@ -174,6 +174,30 @@ def test_resume_by_other_code_is_refused(tiny_dict, tmp_path, monkeypatch):
         assert st.campaigns().code_hash.isna().all()
     res = run_campaign(tiny_dict, runs=2, seed=1, db=db, resume=True, events=False)
     assert len(res.summaries) == 2
+    with ResultStore(db) as st:  # the code that resumed it is recorded from now on
+        assert st.campaigns().code_hash.tolist() == [worker.code_hash()]
+
+
+def test_a_campaign_started_again_records_the_code_that_runs_it(tiny_dict, tmp_path,
+                                                                monkeypatch):
+    """A campaign registered by one code with nothing done, started again by another, is
+    the other's: its resume by that code is not refused."""
+    import airdefense.campaign.runner as runner
+
+    db = tmp_path / "r.duckdb"
+    with monkeypatch.context() as m:
+        m.setattr(runner, "code_hash", lambda: "a" * 64)
+        m.setattr(runner, "_iterate", lambda *a, **k: iter(()))  # stopped before any run
+        run_campaign(tiny_dict, runs=2, seed=1, db=db, events=False)
+    with ResultStore(db) as st:
+        assert st.campaigns()[["done", "code_hash"]].values.tolist() == [[0, "a" * 64]]
+    with monkeypatch.context() as m:
+        m.setattr(runner, "code_hash", lambda: "b" * 64)
+        run_campaign(tiny_dict, runs=1, seed=1, db=db, events=False)
+        res = run_campaign(tiny_dict, runs=2, seed=1, db=db, resume=True, events=False)
+    assert len(res.summaries) == 2
+    with ResultStore(db) as st:
+        assert st.campaigns().code_hash.tolist() == ["b" * 64]
 
 
 def test_code_hash_follows_the_model_sources(tmp_path, monkeypatch):

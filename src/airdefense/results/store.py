@@ -335,6 +335,12 @@ class ResultStore:
                     f"{info.code_hash[:12]} (version {_version()}); results of two codes would "
                     "mix in one campaign. Choose another --db to run it again with this code")
             self._drop_partial(info.campaign_id)
+            if info.code_hash is not None and (int(row.done) == 0 or not isinstance(old, str)):
+                # Nothing done yet, or done before campaigns recorded their code: the code
+                # that runs from now on is the campaign's.
+                self.con.execute("UPDATE campaigns SET code_hash = ?, version = ? "
+                                 "WHERE campaign_id = ?",
+                                 [info.code_hash, _version(), info.campaign_id])
             if info.runs > int(row.runs):
                 self.con.execute("UPDATE campaigns SET runs = ? WHERE campaign_id = ?",
                                  [info.runs, info.campaign_id])
