@@ -406,3 +406,35 @@ def test_fire_control_predicts_the_path_of_the_control_units_class(scenario):
     np.testing.assert_allclose(k["g"], [9.80665, 0.0])
     k0 = eng._inputs(x, P, np.ones(2), 0.0, 0.0, np.zeros(2, int), np.arange(2))
     np.testing.assert_allclose(k0["g"], [0.0, 0.0])
+
+
+def test_fire_and_mid_course_use_the_control_units_class(scenario):
+    """With the book holding a track ballistic (its state a drone's), the fire control and the
+    rounds' mid-course updates predict its path under gravity: the book's class reaches both,
+    and the round's aim point after a flight step is lower than with no class held."""
+    from airdefense.c2.evaluation import KINDS, TrackClasses
+
+    ball = KINDS.index("ballistic")
+    aims, seen = [], {}
+    for hold in (True, False):
+        eng = Engagement(scenario, EventLog(), np.random.default_rng(0))
+        truth = _Truth(INBOUND)
+        book = EngagementBook()
+        book.classes = TrackClasses()
+        if hold:
+            book.classes._room(0)
+            book.classes._mem_i[0] = [ball, 5, -1, 0]
+        step = eng.icpt.step
+
+        def spy(*a, _step=step, _hold=hold, **k):
+            seen[_hold] = None if a[-1] is None else np.asarray(a[-1]).tolist()
+            return _step(*a, **k)
+
+        eng.icpt.step = spy
+        fired = eng.fire(_orders([(0, TOR, 1)]), 0.0, KIND, book, tracks=_tracks(truth, 0.0))
+        assert fired.tolist() == [1]
+        eng.fly(0.0, 1.0, truth, _tracks(truth, 1.0), np.ones(2, bool),
+                lambda k, t: True, lambda k, t: None)
+        aims.append(eng.icpt.aim[0].copy())
+    assert seen[True][0] == ball and seen[False][0] == -1
+    assert aims[0][2] < aims[1][2] - 1.0  # gravity pulls the predicted intercept down

@@ -90,6 +90,7 @@ class Engagement:
         self.refused: list[tuple[float, int, int, str]] = []  # (time, track, launcher, reason)
         self._tracks = None
         self._truth = None
+        self._classes = None  # the control unit's class memory (the book's, given to fire)
         self._sensor_ok = np.ones(len(scenario.sensors), bool)
         self._busy = False  # some round was active at the last look (see fly)
         self._guided: tuple = ((-1, -1), _NO_GUIDED)  # (key, pairs) of guided_targets
@@ -233,7 +234,8 @@ class Engagement:
             True kind of each threat (for the kill probability).
         book : EngagementBook
             Updated with the rounds fired; its class memory (``book.classes``) gives each
-            ordered track's predicted path (gravity for a track it holds ballistic).
+            ordered track's predicted path (gravity for a track it holds ballistic), at launch
+            and at the rounds' mid-course updates in :meth:`fly`.
         tracks : Tracks, optional
             Track picture at ``t`` (default: the one last given to :meth:`fly`).
         sensor_ok : ndarray of shape (S,), bool, optional
@@ -247,6 +249,7 @@ class Engagement:
         L = self.launchers
         q = len(orders)
         fired = np.zeros(q, int)
+        self._classes = getattr(book, "classes", None)
         if q == 0:
             return fired
         tracks = self._tracks if tracks is None else tracks
@@ -401,9 +404,11 @@ class Engagement:
         # A round fired at a false track (no threat behind it) flies to its aim point and misses.
         # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
         # precision track) steers on the target itself; the track's error is in the Pk.
+        # The rounds are re-aimed on the path of the class their orders were made on.
+        held = None if self._classes is None or not tid.size else self._classes.held(tid)
         lost, ended, t_end, miss = ic.step(t0, t1, self._sensor_ok, tid, tx, age,
                                            truth.states(t0), truth.states(t1), TERMINAL_S,
-                                           self._rows(), self.coverage_grace_s)
+                                           self._rows(), self.coverage_grace_s, held)
         if lost.size:
             self._busy = False
             self._lose(t0, lost)
