@@ -302,3 +302,15 @@ def test_gun_engagement_default_is_each_bursts_own_pk():
     # A given flat value keeps the former closed form.
     flat_res = gun_engagement(x, L, p_burst=0.3)
     assert flat_res["p_kill"][0, 0] == pytest.approx(1 - 0.7**6)
+
+
+@pytest.mark.parametrize("kind, match", [
+    (["drone"], r"kind must name one threat class per track \(2\) from drone, cruise, "
+                r"ballistic, aircraft, helicopter, got 1$"),
+    (["drone", "jet"], r"per track \(2\) .* got 2 with 'jet'"),
+])
+def test_gun_engagement_refuses_a_bad_kind(kind, match):
+    L = make_launchers(["gun_35mm"])
+    x = np.array([[-4500.0, 300.0, 200.0, 100.0, 0.0, 0.0]] * 2)
+    with pytest.raises(ValueError, match=match):
+        gun_engagement(x, L, kind=kind)

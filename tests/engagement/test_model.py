@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from airdefense import load_scenario
 from airdefense.c2.base import EngagementBook, Orders
-from airdefense.engagement.model import Engagement
+from airdefense.engagement.model import LOST_LAUNCHER, LOST_RADAR, Engagement
 from airdefense.simulation.events import EventLog
 from airdefense.tracking.base import Tracks
 
@@ -138,6 +138,7 @@ def test_radar_guided_rounds_lost_with_their_radar(eng):
     lost = [r for r in eng.events._rows if r[1] == "interceptor_lost"]
     assert sorted(r[3] for r in lost) == [0, 1]  # interceptor ids of the Tor and PAC-2 rounds
     assert sorted(r[7] for r in lost) == [0, 1]  # their fire-control radars
+    assert [r[-1] for r in lost] == [LOST_RADAR, LOST_RADAR]  # the event says why
     assert eng.icpt_outcome == {0: "lost", 1: "lost"}
     assert eng.in_flight().tolist() == [2]
 
@@ -156,6 +157,7 @@ def test_rounds_still_on_a_destroyed_launcher_are_lost(eng):
             alive=lambda k, t: True, kill=lambda k, t: None)
     lost = [r for r in eng.events._rows if r[1] == "interceptor_lost"]
     assert [r[3] for r in lost] == [1] and lost[0][0] == 12.0 and lost[0][7] == -1
+    assert lost[0][-1] == LOST_LAUNCHER
     assert eng.icpt_outcome == {1: "lost"} and eng.in_flight().tolist() == [0]
 
 
@@ -438,3 +440,23 @@ def test_fire_and_mid_course_use_the_control_units_class(scenario):
         aims.append(eng.icpt.aim[0].copy())
     assert seen[True][0] == ball and seen[False][0] == -1
     assert aims[0][2] < aims[1][2] - 1.0  # gravity pulls the predicted intercept down
+
+
+def test_a_false_track_is_evaluated_on_the_class_its_state_shows(scenario):
+    """A track with no threat behind it (target -1) takes the class its state shows and that
+    class's manoeuvre limit, not the last threat's (index -1)."""
+    from airdefense.c2.evaluation import class_codes
+    from airdefense.engagement.envelope import _CLASS_G
+
+    eng = Engagement(scenario, EventLog(), np.random.default_rng(0))
+    truth = _Truth(INBOUND)
+    truth.group = np.arange(len(INBOUND)) % len(scenario.groups)
+    eng.fly(0.0, 0.0, truth, None, np.ones(2, bool), lambda k, t: True, lambda k, t: None)
+    x = INBOUND[:2].copy()
+    P = np.tile(np.eye(6) * 25.0, (2, 1, 1))
+    kind_code = np.array([2, 2, 2, 1])  # every threat ballistic but the last (cruise)
+    k = eng._inputs(x, P, np.ones(2), 0.0, 0.0, kind_code, np.array([0, -1]))
+    state = class_codes(x)
+    assert k["kc"].tolist() == [2, int(state[1])]
+    assert k["target_g"][1] == _CLASS_G[state[1]]
+    assert k["target_g"][0] == eng.target_g(np.array([0]))[0]

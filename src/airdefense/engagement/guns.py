@@ -279,6 +279,13 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
 
         kc = class_codes(x)
     else:
+        kind = [str(k) for k in np.asarray(kind, object).reshape(-1)]
+        bad = [k for k in kind if k not in THREAT_CLASSES]
+        if len(kind) != x.shape[0] or bad:
+            raise ValueError(
+                f"kind must name one threat class per track ({x.shape[0]}) from "
+                f"{', '.join(THREAT_CLASSES)}, got {len(kind)}" + (f" with {bad[0]!r}" if bad
+                                                                    else ""))
         kc = np.array([THREAT_CLASSES.index(k) for k in kind], int)
     k_max = int(n.max()) if n.size else 0
     u = np.nan_to_num(enter)[..., None] + interval[..., None] * np.arange(k_max)  # (m, G, K)

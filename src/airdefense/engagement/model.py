@@ -26,6 +26,7 @@ import pandas as pd
 
 from airdefense.engagement import _kernels
 from airdefense.engagement.envelope import (
+    _CLASS_G,
     _codes,
     _launcher_rows,
     _solve,
@@ -209,8 +210,14 @@ class Engagement:
         x = _propagate(x, g, t - time_s)
         tg = None
         if kind_code is not None and targets is not None:
-            kind = np.asarray(kind_code)[np.asarray(targets, int)]
-            tg = self.target_g(targets)
+            # The threat behind each track; a false track (target -1) has none: the class its
+            # state shows, and that class's manoeuvre limit.
+            tgt = np.asarray(targets, int)
+            real = tgt >= 0
+            kind = np.where(real, np.asarray(kind_code)[np.where(real, tgt, 0)], class_codes(x))
+            tg = self.target_g(np.where(real, tgt, 0))
+            if tg is not None and not real.all():
+                tg = np.where(real, tg, _CLASS_G[kind])
         else:
             kind = class_codes(x)
         return _track_inputs(x, _codes(kind, m), g, self.launchers, self.heights, quality, cov,
