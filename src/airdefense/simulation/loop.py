@@ -383,6 +383,9 @@ class _Run:
         tr = self.tracks
         if tr is None or len(tr) == 0:
             return
+        # The control unit's classes: each track's, remembered from cycle to cycle (every
+        # cycle, so that what it learns does not depend on whether a launcher can fire).
+        kind = self.book.classes.update(tr.track_id, tr.x, t)
         L = self.engagement.launchers
         chan = self.engagement.channels_free(self.sensor_ok)
         saved = L.operational.copy()
@@ -396,8 +399,6 @@ class _Run:
                     self.assigner.decision_period_s).any():
                 return
             a = self.sc.assets
-            # The control unit's classes: each track's, remembered from cycle to cycle.
-            kind = self.book.classes.update(tr.track_id, tr.x, t)
             ev = evaluate_threats(tr.x, a.enu, self.value_left, self.asset_state != DESTROYED,
                                   P=tr.P,
                                   asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
