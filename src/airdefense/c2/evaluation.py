@@ -165,6 +165,12 @@ class TrackClasses:
             self._room(int(ids.max()))
         return _kernels.track_classes(x, ids, float(time_s), *self._args())
 
+    @property
+    def codes(self) -> np.ndarray:
+        """Class code each track id holds now, indexed by id (-1: none; ids past the end hold
+        none), shape (n_ids,) int: a view that later updates change."""
+        return self._mem_i[:, 0]
+
     def held(self, track_id: np.ndarray) -> np.ndarray:
         """Class code each track holds now, -1 for one not remembered, shape (m,) int."""
         ids = np.asarray(track_id, np.int64).reshape(-1)

@@ -976,7 +976,7 @@ B_COMMAND, B_ACTIVE = 0, 1
 
 @njit(cache=True)
 def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, truth1, t0, t1,
-             terminal_s, out_i, out_f, n_grid, n_iter, tol_m, lp, grace_s, track_held):
+             terminal_s, out_i, out_f, n_grid, n_iter, tol_m, lp, grace_s, held_by_id):
     """One flight step of the interceptors ``0..n-1`` over ``[t0, t1]``.
 
     The interceptors' fields are the columns of ``rf`` (float), ``ri`` (int) and ``rb``
@@ -989,9 +989,9 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     step start that finds it uncovered); the
     others launched before ``t1`` fly, each in turn: mid-course update from its track (the
     first row of ``track_id`` (m,) naming it, states ``track_x`` (m, 6) ``track_dt`` s old,
-    predicted with :func:`class_gravity` of its class, ``track_held`` (m,) where that is a
-    class code (the control unit's; -1, or an empty array: the class its state shows,
-    :func:`classify_codes`), and :func:`propagate_row`;
+    predicted with :func:`class_gravity` of its class, ``held_by_id[track_id]`` where that is
+    a class code (the control unit's, indexed by track id; -1 or an id past its end: the class
+    its state shows, :func:`classify_codes`), and :func:`propagate_row`;
     :func:`reaim_round`), then :func:`home_round` and :func:`fly_round`
     (:func:`guide_and_fly`) against its target's true positions (rows of ``truth0``,
     ``truth1`` (n_threats, 6) at ``t0``, ``t1``; a round with no target, ``target < 0``,
@@ -1014,10 +1014,10 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     ne = 0
     m = track_id.size
     codes = _c2_kernels.classify_codes(track_x)
-    if track_held.shape[0] == m:  # the control unit's classes, where it holds one
-        for j in range(m):
-            if track_held[j] >= 0:
-                codes[j] = track_held[j]
+    for j in range(m):  # the control unit's classes, where it holds one
+        tj = track_id[j]
+        if 0 <= tj < held_by_id.shape[0] and held_by_id[tj] >= 0:
+            codes[j] = held_by_id[tj]
     xs = np.empty((1, 6))
     dt = t1 - t0
     for i in range(n):

@@ -243,7 +243,7 @@ class InterceptorState:
     def step(self, t0: float, t1: float, sensor_ok: np.ndarray, track_id: np.ndarray,
              track_x: np.ndarray, track_dt: float, truth0: np.ndarray, truth1: np.ndarray,
              terminal_s: float, launcher_rows: np.ndarray | None = None,
-             grace_s: float = 0.0, track_held: np.ndarray | None = None
+             grace_s: float = 0.0, held_by_id: np.ndarray | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """One flight step of every active interceptor over ``[t0, t1]``, in one kernel call.
 
@@ -253,7 +253,7 @@ class InterceptorState:
         :func:`airdefense.engagement._kernels.fly_step`). The
         others launched before ``t1`` are re-aimed (:meth:`reaim`) from their track (the first
         row naming it), propagated ``track_dt`` seconds on the path its class calls for (the
-        control unit's, ``track_held``, else the class its state shows:
+        control unit's, ``held_by_id``, else the class its state shows:
         :func:`airdefense.engagement.envelope.track_gravity`), then fly with terminal
         homing (:meth:`guide_and_fly`) against their targets' true positions; a round with no
         target (``target < 0``) flies against its aim point. Lost and ended rounds stay active:
@@ -280,9 +280,9 @@ class InterceptorState:
             their fire-control radars' coverage. Default: no coverage check in flight.
         grace_s : float, default 0
             How long a radar-guided round's radar may not cover its target, s.
-        track_held : ndarray of shape (m,), int, optional
-            The control unit's class code of each track (-1: none; see
-            :meth:`airdefense.c2.evaluation.TrackClasses.held`).
+        held_by_id : ndarray of shape (n_ids,), int, optional
+            The control unit's class code of each track id (-1: none; ids past its end hold
+            none; :attr:`airdefense.c2.evaluation.TrackClasses.codes`).
 
         Returns
         -------
@@ -297,7 +297,7 @@ class InterceptorState:
             self.n, self._f, self._i, self._b, sensor_ok, track_id, track_x, float(track_dt),
             truth0, truth1, float(t0), float(t1), float(terminal_s), self._out_i, self._out_f,
             16, 5, 0.01, _NO_ROWS if launcher_rows is None else launcher_rows, float(grace_s),
-            _NO_HELD if track_held is None else np.ascontiguousarray(track_held, np.int64))
+            _NO_HELD if held_by_id is None else held_by_id)
         if nb == 0 and ne == 0:  # most steps: no arrays to make
             return _NONE
         o, f = self._out_i, self._out_f

@@ -412,7 +412,7 @@ class Engagement:
         # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
         # precision track) steers on the target itself; the track's error is in the Pk.
         # The rounds are re-aimed on the path of the class their orders were made on.
-        held = None if self._classes is None or not tid.size else self._classes.held(tid)
+        held = None if self._classes is None else self._classes.codes
         lost, ended, t_end, miss = ic.step(t0, t1, self._sensor_ok, tid, tx, age,
                                            truth.states(t0), truth.states(t1), TERMINAL_S,
                                            self._rows(), self.coverage_grace_s, held)
