@@ -547,10 +547,7 @@ class RadarNetwork:
         ValueError
             If ``edge_beams`` is negative or not finite.
         """
-        pos, m = self._last_looks(pos, edge_beams)
-        if not self.units:
-            return np.zeros(pos.shape[0], bool)
-        return K.looked_at(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
+        return self._looks(pos, edge_beams, False)
 
     def looked_by(self, pos: np.ndarray, *, edge_beams: float = 1.0) -> np.ndarray:
         """Which radars looked at each point during the last scan call: :meth:`looked_at` per
@@ -565,18 +562,19 @@ class RadarNetwork:
         ValueError
             If ``edge_beams`` is negative or not finite.
         """
-        pos, m = self._last_looks(pos, edge_beams)
-        if not self.units:
-            return np.zeros((pos.shape[0], 0), bool)
-        return K.looked_by(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
+        return self._looks(pos, edge_beams, True)
 
-    def _last_looks(self, pos: np.ndarray, edge_beams: float) -> tuple[np.ndarray, int]:
-        """The points as (q, 3) float and the last scan call's looks, after checking
-        ``edge_beams`` (:meth:`looked_at`)."""
+    def _looks(self, pos: np.ndarray, edge_beams: float, per_radar: bool) -> np.ndarray:
+        """:meth:`looked_by` (``per_radar``) or :meth:`looked_at` of the last scan call, after
+        checking ``edge_beams``."""
         if not 0.0 <= edge_beams < np.inf:
             raise ValueError(f"edge_beams must be finite and >= 0 beamwidths, got {edge_beams}")
         pos = np.ascontiguousarray(pos, float).reshape(-1, 3)
-        return pos, int(self._counts[K.ST_LOOKS]) - self._looks0
+        if not self.units:
+            return np.zeros((pos.shape[0], 0) if per_radar else pos.shape[0], bool)
+        m = int(self._counts[K.ST_LOOKS]) - self._looks0
+        kernel = K.looked_by if per_radar else K.looked_at
+        return kernel(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
 
     def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
         """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.
