@@ -83,13 +83,21 @@ def scenario_hash(sc: Scenario) -> tuple[str, str]:
     The configuration is dumped with every default filled in and keys sorted, so two files
     that differ only in layout, comments, description or spelled-out defaults hash the same.
     The seed is part of the configuration but not of this hash: campaigns hash it separately.
+    A terrain grid's values and placement are hashed too (two files of one name differ).
     """
     cfg = sc.config.model_dump(mode="json")
     cfg.pop("seed", None)
     cfg.pop("description", None)  # prose only
     text = json.dumps(cfg, sort_keys=True, separators=(",", ":"), default=str)
     cat = json.dumps(_catalog_dump(sc), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256((text + "\n" + cat).encode()).hexdigest(), text
+    h = hashlib.sha256((text + "\n" + cat).encode())
+    ter = getattr(sc, "terrain", None)
+    if ter is not None:  # the grid's contents, not only its file name
+        grid = np.ascontiguousarray(ter.grid, dtype=float)
+        h.update(json.dumps([ter.crs, float(ter.x0), float(ter.y0), float(ter.dx),
+                             float(ter.dy), list(grid.shape)]).encode())
+        h.update(grid.tobytes())
+    return h.hexdigest(), text
 
 
 @functools.cache
@@ -174,10 +182,29 @@ def run_replication(sc: Scenario, seed: int, rep: int, *, tracking: str | None =
 _CACHE: dict[str, Scenario] = {}
 
 
-def init_worker(spec: ScenarioSpec | None = None) -> None:
-    """Process-pool initializer: load the scenario once per worker process."""
+def init_worker(spec: ScenarioSpec | None = None, parent_pid: int | None = None) -> None:
+    """Process-pool initializer: load the scenario once per worker process.
+
+    With ``parent_pid``, the worker ends itself once that process is gone (a campaign killed
+    with SIGKILL leaves no orphan worker running on).
+    """
+    if parent_pid is not None:
+        _watch_parent(parent_pid)
     if spec is not None:
         _scenario(spec)
+
+
+def _watch_parent(parent_pid: int, period_s: float = 1.0) -> None:
+    import os
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(period_s)
+            if os.getppid() != parent_pid:  # re-parented: the campaign process died
+                os._exit(1)
+
+    threading.Thread(target=watch, name="airdefense-parent-watch", daemon=True).start()
 
 
 def _scenario(spec: ScenarioSpec) -> Scenario:

@@ -112,7 +112,7 @@ def _to_scenario(scenario: Scenario | str | Path | dict) -> Scenario:
 
 def campaign_info(sc: Scenario, seed: int, runs: int, tracking: str | None = None,
                   solver: str | None = None, sweep_id: str | None = None,
-                  point: dict | None = None) -> CampaignInfo:
+                  point: dict | None = None, events: bool | None = None) -> CampaignInfo:
     """Identify a campaign: hash of the canonical scenario configuration and of the seed."""
     shash, cfg_json = scenario_hash(sc)
     import hashlib
@@ -129,7 +129,7 @@ def campaign_info(sc: Scenario, seed: int, runs: int, tracking: str | None = Non
         campaign_hash=chash, seed=int(seed), runs=int(runs), tracking=tracking, solver=solver,
         source=sc.source, config_json=cfg_json, sweep_id=sweep_id,
         point_json=None if point is None else json.dumps(point, default=str),
-        code_hash=code_hash())
+        code_hash=code_hash(), events=events)
 
 
 def _check_int(name: str, value: Any, low: int) -> int:
@@ -222,7 +222,7 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
         raise AirDefenseError(f"address {address!r} is for the ray backend; "
                               "pass backend='ray' (--backend ray)")
     sweep_id, point = _sweep if _sweep else (None, None)
-    info = campaign_info(sc, seed, runs, tracking, solver, sweep_id, point)
+    info = campaign_info(sc, seed, runs, tracking, solver, sweep_id, point, bool(events))
     store = ResultStore(db) if db is not None else None
     collected: list[RepResult] = []
     try:
@@ -233,16 +233,22 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
         pending: list[RepResult] = []
         last = [time.perf_counter() - commit_interval_s]
 
-        def flush() -> None:
+        def flush(again: bool = False) -> None:
+            if again and store is not None and pending:
+                # After an interruption inside the last write: what it committed is not
+                # written twice.
+                done_now = store.done_reps(info.campaign_id)
+                pending[:] = [r for r in pending if r.rep not in done_now]
             if not pending:
                 return
             if store is not None:
                 store.write(info.campaign_id, pending)
             else:
                 collected.extend(pending)
-            bar.update(len(pending))  # drawn after the commit
-            pending.clear()
+            n = len(pending)
+            pending.clear()  # before drawing: a Ctrl-C in the bar must not write them again
             last[0] = time.perf_counter()
+            bar.update(n)
 
         try:
             for chunk in _iterate(sc, seed, todo, workers, backend, address, tracking, solver,
@@ -256,7 +262,7 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
         finally:
             # Commit what finished even when stopped by an error or Ctrl-C.
             try:
-                flush()
+                flush(again=True)
             finally:
                 bar.close()
         if store is not None:
@@ -332,13 +338,14 @@ def new_pool(workers: int, spec: ScenarioSpec | None = None):
     """A process pool of ``workers`` clean ("spawn") worker processes.
 
     ``spawn`` is safe with threads in the parent and on every OS; each worker loads the
-    scenario once (``spec``) and caches any other it is sent.
+    scenario once (``spec``) and caches any other it is sent, and ends itself when this
+    process dies (killed with SIGKILL, it cannot shut the pool down).
     """
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                               initializer=init_worker, initargs=(spec,))
+                               initializer=init_worker, initargs=(spec, os.getpid()))
 
 
 def _from_store(store: ResultStore, info: CampaignInfo, runs: int) -> CampaignResult:

@@ -48,7 +48,7 @@ _SCHEMA = [
         campaign_id VARCHAR PRIMARY KEY, scenario_name VARCHAR, scenario_hash VARCHAR,
         campaign_hash VARCHAR, seed VARCHAR, runs INTEGER, tracking VARCHAR, solver VARCHAR,
         source VARCHAR, config_json VARCHAR, sweep_id VARCHAR, point_json VARCHAR,
-        created_at TIMESTAMP, version VARCHAR, code_hash VARCHAR)""",
+        created_at TIMESTAMP, version VARCHAR, code_hash VARCHAR, events BOOLEAN)""",
     """CREATE TABLE IF NOT EXISTS replications (
         campaign_id VARCHAR, rep INTEGER, seed_key VARCHAR, wall_s DOUBLE,
         finished_at TIMESTAMP, PRIMARY KEY (campaign_id, rep))""",
@@ -95,6 +95,9 @@ class CampaignInfo:
     code_hash : str or None
         SHA-256 of the code that runs a replication (``campaign._worker.code_hash``); a
         campaign is resumed only by the same code. None: not checked.
+    events : bool or None
+        Whether the replications keep their event logs; a campaign is resumed only the same
+        way, so that its logs are all there or none. None: not checked.
     """
 
     campaign_id: str
@@ -110,6 +113,7 @@ class CampaignInfo:
     sweep_id: str | None = None
     point_json: str | None = None
     code_hash: str | None = None
+    events: bool | None = None
 
 
 @dataclass
@@ -188,20 +192,30 @@ class ResultStore:
             raise InputFileError(self.path, "is a folder, not a results database file")
         exists = p.is_file() and p.stat().st_size > 0
         if not exists and not create:
-            raise InputFileError(self.path, "no such results database")
+            raise InputFileError(self.path, "no such results database (or an empty file)")
+        if exists:
+            _check_header(p, self.path)
+        elif p.is_file() and not read_only:
+            p.unlink()  # an empty file (e.g. from mktemp) counts as new: DuckDB cannot open it
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only and exists)
+            # No extension is loaded or fetched behind the user's back (DuckDB would try to
+            # download one to read a foreign file).
+            self.con = duckdb.connect(self.path, read_only=read_only and exists,
+                                      config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": False})
         except duckdb.Error as exc:
             msg = str(exc)
             if "not a valid DuckDB database" in msg or "not a valid" in msg:
                 raise InputFileError(
-                    self.path, "is not a DuckDB database (not written by airdefense campaign); "
-                    "choose another --db file") from None
-            if "lock" in msg.lower():
+                    self.path, "is not a DuckDB database (not written by airdefense "
+                    "campaign)") from None
+            if "Could not set lock" in msg or "Conflicting lock" in msg:
                 raise InputFileError(
                     self.path, "is in use by another process (a campaign still running?): "
                     f"{msg.splitlines()[0]}") from None
-            raise InputFileError(self.path, f"cannot open the database: {msg}") from None
+            raise InputFileError(self.path, f"cannot open the database: "
+                                 f"{_db_error_text(exc)}") from None
+        self.con = _Connection(self.con, self.path)
         self._check_or_init(exists, read_only)
 
     # -- schema ------------------------------------------------------------------------------
@@ -220,7 +234,13 @@ class ResultStore:
                 raise InputFileError(
                     self.path, f"is a DuckDB database but not an airdefense results database "
                     f"(meta.format is {meta.get('format')!r}, expected {FORMAT!r})")
-            if int(meta.get("version", "0")) > int(VERSION):
+            version = str(meta.get("version", "0"))
+            if not version.isdigit():
+                self.close()
+                raise InputFileError(
+                    self.path, f"has results format version {version!r}, not a whole number: "
+                    "not written by airdefense (or edited by hand)")
+            if int(version) > int(VERSION):
                 self.close()
                 raise InputFileError(
                     self.path, f"was written by a newer airdefense (results format version "
@@ -229,12 +249,13 @@ class ResultStore:
                 # Databases written before campaigns recorded their code.
                 self.con.execute(
                     "ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS code_hash VARCHAR")
+                self.con.execute("ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS events BOOLEAN")
             return
         if tables:
             self.close()
             raise InputFileError(
                 self.path, "is a DuckDB database but not an airdefense results database (it has "
-                f"tables {', '.join(sorted(tables))} and no 'meta' table); choose another --db")
+                f"tables {', '.join(sorted(tables))} and no 'meta' table)")
         if read_only:
             return
         for stmt in _SCHEMA:
@@ -278,7 +299,11 @@ class ResultStore:
         if row.empty:
             # Accept a unique prefix of an id.
             row = df[df.campaign_id.str.startswith(str(campaign_id))]
-            if len(row) != 1:
+            if len(row) > 1:
+                raise AirDefenseError(
+                    f"{self.path}: campaign {campaign_id!r} is ambiguous: it begins "
+                    f"{', '.join(row.campaign_id)}; give more of the id")
+            if row.empty:
                 have = ", ".join(df.campaign_id) or "none"
                 raise AirDefenseError(
                     f"{self.path}: no campaign {campaign_id!r}; campaigns there: {have}")
@@ -334,6 +359,19 @@ class ResultStore:
                     f"{old[:12]}, version {row.get('version')}), this is code "
                     f"{info.code_hash[:12]} (version {_version()}); results of two codes would "
                     "mix in one campaign. Choose another --db to run it again with this code")
+            kept = row.get("events")
+            kept = bool(kept) if isinstance(kept, (bool, np.bool_)) else None
+            if int(row.done) > 0 and info.events is not None and kept not in (None,
+                                                                               info.events):
+                had, asked = ("with", "without") if kept else ("without", "with")
+                raise AirDefenseError(
+                    f"{self.path}: cannot resume campaign {info.campaign_id}: its "
+                    f"{int(row.done)} replications were run {had} event logs, this run asks "
+                    f"{asked}; resume it {had} them (--events/--no-events as before), so that "
+                    "its logs are all there or none")
+            if info.events is not None and (int(row.done) == 0 or kept is None):
+                self.con.execute("UPDATE campaigns SET events = ? WHERE campaign_id = ?",
+                                 [info.events, info.campaign_id])
             self._drop_partial(info.campaign_id)
             if info.code_hash is not None and (int(row.done) == 0 or not isinstance(old, str)):
                 # Nothing done yet, or done before campaigns recorded their code: the code
@@ -355,19 +393,40 @@ class ResultStore:
                     f"scenario. This is {info.scenario_name!r} (hash "
                     f"{info.scenario_hash[:12]}); the database holds {have}. Choose the right "
                     "scenario or --db, or drop --resume to add a new campaign")
-            seeds = ", ".join(sorted({str(s) for s in same.seed}))
+            alone = same[same.sweep_id.isna()]
+            if alone.empty:
+                raise AirDefenseError(
+                    f"{self.path}: cannot resume: it holds scenario {info.scenario_name!r} only "
+                    "as points of a sweep (resume those with `airdefense sweep ... --resume`); "
+                    "drop --resume to add a new campaign")
+            seeded = alone[alone.seed == str(info.seed)]
+            if seeded.empty:
+                seeds = ", ".join(sorted({str(s) for s in alone.seed}))
+                raise AirDefenseError(
+                    f"{self.path}: cannot resume: it holds scenario {info.scenario_name!r} with "
+                    f"seed {seeds}, not seed {info.seed}; pass the same --seed, or drop --resume "
+                    "to add a new campaign")
+
+            def how(tracking, solver) -> str:
+                return (f"tracking {tracking or 'as in the scenario'}, "
+                        f"solver {solver or 'as in the scenario'}")
+
+            have = "; ".join(sorted({how(None if pd.isna(r.tracking) else r.tracking,
+                                         None if pd.isna(r.solver) else r.solver)
+                                     for r in seeded.itertuples()}))
             raise AirDefenseError(
                 f"{self.path}: cannot resume: it holds scenario {info.scenario_name!r} with seed "
-                f"{seeds}, not seed {info.seed} (or another tracking/solver); pass the same "
-                "--seed, or drop --resume to add a new campaign")
+                f"{info.seed} run with {have}, not with {how(info.tracking, info.solver)}; pass "
+                "the same --tracking/--solver, or drop --resume to add a new campaign")
         self.con.execute(
             "INSERT INTO campaigns (campaign_id, scenario_name, scenario_hash, campaign_hash, "
             "seed, runs, tracking, solver, source, config_json, sweep_id, point_json, "
-            "created_at, version, code_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_at, version, code_hash, events) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [info.campaign_id, info.scenario_name, info.scenario_hash, info.campaign_hash,
              str(info.seed), info.runs, info.tracking, info.solver, info.source,
              info.config_json, info.sweep_id, info.point_json, _now(), _version(),
-             info.code_hash])
+             info.code_hash, info.events])
         return set()
 
     def _drop_partial(self, campaign_id: str) -> None:
@@ -427,8 +486,11 @@ class ResultStore:
             con.execute("INSERT INTO replications BY NAME SELECT * FROM _batch")
             con.unregister("_batch")
             con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
+        except BaseException:  # Ctrl-C between two inserts too: no half-written batch stays open
+            try:
+                con.execute("ROLLBACK")
+            except InputFileError:  # no transaction left to roll back (it had committed)
+                pass
             raise
 
     def _write_events(self, ev: pd.DataFrame) -> None:
@@ -493,6 +555,74 @@ class ResultStore:
     def sweeps(self) -> pd.DataFrame:
         """Every sweep: id, scenario hash, varied paths (JSON) and creation time."""
         return self.con.execute("SELECT * FROM sweeps ORDER BY created_at").df()
+
+
+#: Bytes 8-11 of every DuckDB database file.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def _check_header(p: Path, name: str) -> None:
+    """Refuse a non-empty file that is not a DuckDB database before DuckDB opens it (DuckDB
+    would take a SQLite file for one to attach through an extension)."""
+    with open(p, "rb") as f:
+        head = f.read(16)
+    if head[8:12] == _DUCKDB_MAGIC:
+        return
+    what = " (it is a SQLite database)" if head.startswith(b"SQLite format 3") else ""
+    raise InputFileError(name, f"is not a DuckDB database{what}: an airdefense results "
+                         "database is a DuckDB file written by `airdefense campaign`")
+
+
+def _db_error_text(exc: Exception) -> str:
+    """The first line of a DuckDB error, with what to do about a damaged file."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "corrupt" in first.lower() or "checksum" in first.lower():
+        first += " (the file is damaged: restore it, or run the campaign again into a new file)"
+    return first
+
+
+class _Connection:
+    """A DuckDB connection whose errors name the file: a corrupt or unreadable database gives
+    an :class:`~airdefense.errors.InputFileError`, not DuckDB's own exception."""
+
+    def __init__(self, con, path: str) -> None:
+        self._con = con
+        self._path = path
+        self._error = _import_duckdb().Error
+
+    def _fail(self, exc: Exception) -> InputFileError:
+        return InputFileError(self._path, f"database error: {_db_error_text(exc)}")
+
+    def execute(self, *args, **kwargs) -> _Connection:
+        try:
+            self._con.execute(*args, **kwargs)
+        except self._error as exc:
+            raise self._fail(exc) from None
+        return self
+
+    def _fetch(self, name: str):
+        try:
+            return getattr(self._con, name)()
+        except self._error as exc:
+            raise self._fail(exc) from None
+
+    def df(self) -> pd.DataFrame:
+        return self._fetch("df")
+
+    def fetchall(self) -> list:
+        return self._fetch("fetchall")
+
+    def fetchone(self):
+        return self._fetch("fetchone")
+
+    def register(self, name: str, df) -> None:
+        self._con.register(name, df)
+
+    def unregister(self, name: str) -> None:
+        self._con.unregister(name)
+
+    def close(self) -> None:
+        self._con.close()
 
 
 def _rep64(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,115 @@
+"""A campaign stopped by Ctrl-C keeps every replication it finished, once; a campaign killed with
+SIGKILL leaves no worker process running on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from airdefense.campaign import run_campaign
+from airdefense.campaign import runner as runner_mod
+from airdefense.results.store import ResultStore
+from tests.campaign.conftest import REF_SEED, tiny
+
+
+def _once(exc_type):
+    """A stand-in that raises ``exc_type`` at its first call and does nothing after."""
+    calls = []
+
+    def f(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise exc_type()
+    return f, calls
+
+
+def _same_as_reference(res, reference, runs: int) -> None:
+    pd.testing.assert_frame_equal(res.summaries.reset_index(drop=True),
+                                  reference.summaries.iloc[:runs].reset_index(drop=True))
+
+
+def test_ctrl_c_while_drawing_the_bar_writes_nothing_twice(tmp_path, monkeypatch, reference):
+    db = tmp_path / "c.duckdb"
+    raise_once, calls = _once(KeyboardInterrupt)
+    monkeypatch.setattr(runner_mod.Progress, "update", lambda self, n: raise_once())
+    with pytest.raises(KeyboardInterrupt):
+        run_campaign(tiny(), 4, seed=REF_SEED, db=db, commit_interval_s=0.0)
+    assert calls  # the interruption happened after the first commit
+    with ResultStore(db, create=False, read_only=True) as st:
+        (cid,) = st.campaigns().campaign_id
+        assert sorted(st.done_reps(cid)) == [0]
+    monkeypatch.undo()
+    res = run_campaign(tiny(), 4, seed=REF_SEED, db=db, resume=True)
+    _same_as_reference(res, reference, 4)
+
+
+def test_ctrl_c_inside_a_write_rolls_back_and_the_batch_is_written_once(tmp_path, monkeypatch,
+                                                                        reference):
+    db = tmp_path / "w.duckdb"
+    raise_once, calls = _once(KeyboardInterrupt)
+    real = ResultStore._write_events
+
+    def events_then_interrupt(self, ev):
+        raise_once()  # between the summaries' insert and the replications' row
+        return real(self, ev)
+
+    monkeypatch.setattr(ResultStore, "_write_events", events_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_campaign(tiny(), 4, seed=REF_SEED, db=db, commit_interval_s=0.0)
+    assert len(calls) == 2  # interrupted, then written by the final commit
+    with ResultStore(db, create=False, read_only=True) as st:
+        (cid,) = st.campaigns().campaign_id
+        assert sorted(st.done_reps(cid)) == [0]
+        n = st.con.execute("SELECT count(*) FROM summaries WHERE campaign_id = ?",
+                           [cid]).fetchone()[0]
+        assert n == len(reference.summaries.columns) - 1  # one replication's scalars, once
+    monkeypatch.undo()
+    res = run_campaign(tiny(), 4, seed=REF_SEED, db=db, resume=True)
+    _same_as_reference(res, reference, 4)
+
+
+def _gone(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    try:
+        text = status.read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    state = next((ln for ln in text.splitlines() if ln.startswith("State:")), "")
+    return "Z" in state.split(":", 1)[-1][:3]  # a zombie has ended
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_sigkilled_campaign_leaves_no_worker(tmp_path):
+    script = tmp_path / "pool.py"
+    script.write_text(textwrap.dedent("""
+        import os, time
+        from airdefense.campaign.runner import new_pool
+
+        if __name__ == "__main__":
+            ex = new_pool(1)
+            print(ex.submit(os.getpid).result(), flush=True)
+            time.sleep(120)
+    """))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).resolve().parents[2] / "src"), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        worker = int(proc.stdout.readline())
+        assert not _gone(worker)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 15
+        while not _gone(worker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _gone(worker), f"worker {worker} still runs after its campaign was killed"
+    finally:
+        proc.kill()
