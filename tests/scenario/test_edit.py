@@ -161,6 +161,16 @@ def test_load_edited_applies_edits_and_names_file(tmp_path):
     with pytest.raises(ScenarioError, match=r"small\.yaml: tracker\.max_speed_mps: must be > 0, "
                                             r"got -1 \(unit: m/s\)"):
         load_edited(f, ["tracker.max_speed_mps=-1"])
+    # A mistyped group name: the missing key first, then what the new entry would lack.
+    with pytest.raises(ScenarioError, match=r"small\.yaml: raid\.drone\.count: no key 'drone' "
+                       r"in raid; keys there: drones.* \(as a new entry it fails: "
+                       r"raid\.drone\.preset: is required but missing\)"):
+        load_edited(f, ["raid.drone.count=2"])
+    # A whole new group written by several assignments is fine.
+    sc = load_edited(f, ["raid.more.preset=shahed136", "raid.more.count=2",
+                         "raid.more.launch.bearing_deg=90", "raid.more.launch.range_m=20000",
+                         "raid.more.target.asset=plant"])
+    assert [g.count for g in sc.groups if g.name == "more"] == [2]
 
 
 def test_run_drop_cover_battery():

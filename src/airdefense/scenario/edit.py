@@ -318,8 +318,10 @@ def load_edited(source: str | Path | dict, sets: Iterable[str | tuple[str, Any]]
                 if not create:
                     raise
                 # A new last key is fine if the schema knows it (a field left at its default).
+                parts = parse_path(p)
+                new_map = _first_missing_mapping(raw, parts)
                 set_path(raw, p, v, create=True)
-                created[_fmt(parse_path(p))] = exc
+                created[_fmt(parts)] = (exc, new_map)
     except ScenarioError as exc:
         raise ScenarioError(exc.path, exc.message, name) from None
     try:
@@ -328,7 +330,25 @@ def load_edited(source: str | Path | dict, sets: Iterable[str | tuple[str, Any]]
         # A created key the schema does not know is reported as the missing key it was; a known
         # one with a bad value keeps the schema's rule.
         unknown = "unknown key" in exc.message
-        for cpath, miss in created.items():
+        for cpath, (miss, new_map) in created.items():
             if unknown and exc.path and (cpath == exc.path or cpath.startswith(exc.path + ".")):
                 raise ScenarioError(miss.path, miss.message, name) from None
+            # A mapping the assignment created (a mistyped group name) fails on its other
+            # fields: the missing key is the error, not what the new mapping lacks (a section
+            # left at its defaults fails on the assigned field itself: the schema's rule).
+            if new_map is not None and exc.path and exc.path != cpath and (
+                    exc.path == new_map or exc.path.startswith(new_map + ".")):
+                raise ScenarioError(miss.path, f"{miss.message} (as a new entry it fails: "
+                                    f"{exc.path}: {exc.message})", name) from None
         raise
+
+
+def _first_missing_mapping(raw: dict, parts: list[str | int]) -> str | None:
+    """The first path prefix short of the last key that ``raw`` lacks (the mapping an
+    assignment would create), or None."""
+    for i in range(1, len(parts)):
+        try:
+            get_path(raw, _fmt(parts[:i]))
+        except ScenarioError:
+            return _fmt(parts[:i])
+    return None
