@@ -27,7 +27,7 @@ from airdefense.threats._route import (
     turn_radius_m,
 )
 
-__all__ = ["Profile", "RouteGroup", "fly_route_group", "TERRAIN_STEP_M"]
+__all__ = ["Profile", "RouteGroup", "fly_route_group", "release_accel_mps2", "TERRAIN_STEP_M"]
 
 TERRAIN_STEP_M = 200.0  # spacing of terrain samples along a path
 _LONG_ACCEL_G = 0.3  # longitudinal acceleration when the ground speed changes
@@ -99,8 +99,8 @@ class RouteGroup:
         :func:`fly_route_group`); needs a profile that ends level (no terminal dive).
     initial_speed_mps : ndarray of shape (n,), optional
         Ground speed along the path at launch, m/s (a munition: its platform's at release);
-        the flight then changes to its own speed at ``_LONG_ACCEL_G`` (default: it starts at
-        its own speed).
+        the flight then changes to its own speed at :func:`release_accel_mps2` of its preset
+        (default: it starts at its own speed).
     """
 
     name: str
@@ -276,9 +276,19 @@ def fly_route_group(
     h_aim = a1[:, 2] - g1
     s_tail = L_in - tail
     s_next = wp_s[:, 0] if r else s_tail
-    s_climb = np.minimum(np.abs(h_first - h_launch) / tan_c, 0.5 * s_next)
-    xs = [np.zeros(n), s_climb]
-    ys = [h_launch, h_first]
+    v_max = va.max() + wmag
+    curv = prof.vertical_accel_g * G0_MPS2 / v_max**2  # largest |h''(s)| of the blends
+    xs, ys = [np.zeros(n)], [h_launch]
+    s_lvl = np.zeros(n)
+    if g.initial_speed_mps is not None and not g.hold_launch_height:
+        # A released munition leaves level, on its platform's (level) flight path: a level
+        # run of twice the blend half-width tan_c / (2 curv), so the corner into its climb or
+        # descent is rounded after its release, not before it.
+        s_lvl = np.minimum(tan_c / curv, 0.25 * s_next)
+        xs.append(s_lvl)
+        ys.append(h_launch)
+    xs.append(s_lvl + np.minimum(np.abs(h_first - h_launch) / tan_c, 0.5 * (s_next - s_lvl)))
+    ys.append(h_first)
     for j in range(r):
         xs.append(wp_s[:, j])
         ys.append(hw[:, j])
@@ -301,8 +311,7 @@ def fly_route_group(
     xs = _strictly_increasing(np.stack(xs, axis=1))
     xs[:, -1] = np.maximum(xs[:, -1], L)
     ys = np.stack(ys, axis=1)
-    v_max = va.max() + wmag
-    height = blend_knots(xs, ys, np.full(n, prof.vertical_accel_g * G0_MPS2 / v_max**2))
+    height = blend_knots(xs, ys, np.full(n, curv))
 
     if terrain is not None and not prof.terrain_following:
         _check_clearance(g, geo, height, xs, terrain, frame_alt_m, radius_m, r)
@@ -324,10 +333,11 @@ def fly_route_group(
     accel = _LONG_ACCEL_G * G0_MPS2
     ramp = None
     if g.initial_speed_mps is not None:
-        # From the speed at launch to the first leg's, a constant acceleration ``accel`` over
-        # ``|dv| / accel``: a corner at half that time blended over its whole width.
+        # From the speed at launch to the first leg's, a constant acceleration ``a`` (the
+        # preset's release acceleration) over ``|dv| / a``: a corner at half that time blended
+        # over its whole width.
         v0 = np.asarray(g.initial_speed_mps, float)
-        ramp = 0.5 * np.abs(v0 - speeds[0]) / accel
+        ramp = 0.5 * np.abs(v0 - speeds[0]) / release_accel_mps2(p)
         s_knots.insert(1, v0 * ramp)
         speeds.insert(0, v0)
     s_knots.append(L)
@@ -345,6 +355,14 @@ def fly_route_group(
     if g.egress:
         t_rel = g.launch_t + _time_at(speed, L_in, tk[:, -1])
     return RouteTrajectory(g.launch_t, t_end, geo, speed, height, radius_m, ground, t_rel)
+
+
+def release_accel_mps2(preset) -> float:
+    """Longitudinal acceleration of a released munition of ``preset`` from its platform's
+    speed to its own, m/s^2: its ``release_accel_g`` (a rocket motor's boost), by default
+    ``_LONG_ACCEL_G`` (0.3 g)."""
+    g = getattr(preset, "release_accel_g", None)
+    return (_LONG_ACCEL_G if g is None else float(g)) * G0_MPS2
 
 
 def _time_at(speed: tuple, s: np.ndarray, t_max: np.ndarray) -> np.ndarray:
