@@ -42,8 +42,9 @@ def test_catalog_helicopter_is_a_platform_with_an_atgm_in_reach():
 @pytest.mark.parametrize("model", ["physical", "straight"])
 def test_release_point_closed_form(model):
     """The helicopter releases release_range_m of ground distance short of its aim point on
-    the line from its launch point (due north of it here), level at its cruise height, and
-    its four ATGMs leave from there at its release time."""
+    the line from its launch point (due north of it here), level at its cruise height, at
+    t = (h / tan c) / (v cos c) + (d - release_range_m - h / tan c) / v after its launch (the
+    physical model), and its four ATGMs leave from there at its release time."""
     sc = scenario({"helis": _HELIS})
     p = sc.groups[0].preset
     ts = build_threats(sc, np.random.default_rng(1), model=model)
@@ -51,8 +52,13 @@ def test_release_point_closed_form(model):
     assert helis.size == 2 and ts.egress[helis].all()
     launch = _arc(sc, sc.groups[0].launch_enu)
     d = np.linalg.norm(launch[:2])
+    c = np.radians(p.climb_angle_deg)
+    climb = p.cruise_altitude_m / np.tan(c)
     for i in helis:
         t_rel = ts.release_time_s[i]
+        if model == "physical":  # the climb at 70 m/s along its 15 deg slope, then level
+            want = climb / (p.speed_mps * np.cos(c)) + (d - p.release_range_m - climb) / p.speed_mps
+            assert t_rel - ts.launch_time_s[i] == pytest.approx(want, rel=1e-9)
         rel = _arc(sc, ts.states(t_rel)[i])
         # On the leg, release_range_m short of the aim (the city at the origin).
         np.testing.assert_allclose(rel[:2], launch[:2] * p.release_range_m / d, atol=0.5)
