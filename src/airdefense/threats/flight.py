@@ -384,6 +384,8 @@ def _slope_speeds(sk, sp, u, va, xs, ys, w, s_from):
     rows = np.arange(n)
     end = sk[:, -1]
     m = np.diff(ys, axis=1) / np.diff(xs, axis=1)  # (n, k - 1)
+    if not m.any():  # level throughout
+        return sk, sp, np.full(n, sk.shape[1] - 1)
     inner = xs[:, 1:-1]
     turn = (m[:, 1:] != m[:, :-1]) & (inner > s_from[:, None]) & (inner < end[:, None])
     i_from = np.minimum((xs[:, 1:-1] <= s_from[:, None]).sum(axis=1), m.shape[1] - 1)
@@ -394,8 +396,6 @@ def _slope_speeds(sk, sp, u, va, xs, ys, w, s_from):
     # A slope change on (or next to) a leg knot, such as a waypoint's, is that knot.
     near = np.abs(cand[:, :, None] - sk[:, None, :]).min(axis=-1) < _MIN_GAP_M
     cand = np.where(near, np.inf, cand)
-    if not m.any():  # level throughout
-        return sk, sp, np.full(n, sk.shape[1] - 1)
     knots = np.sort(np.concatenate([sk, cand], axis=1), axis=1)
     width = int(np.isfinite(knots).sum(axis=1).max())
     knots = knots[:, :width]
