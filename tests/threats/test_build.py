@@ -86,7 +86,8 @@ def test_plot_threats_cli(tmp_path):
     res = CliRunner().invoke(main, ["plot-threats", str(MIXED), "--out", str(out),
                                     "--per-group", "3"])
     assert res.exit_code == 0, res.output
-    assert "45 threats, 6 raid groups" in res.output  # 37 in the groups, 8 glide bombs
+    # 37 in the groups, 8 glide bombs, 12 ATGMs
+    assert "57 threats, 6 raid groups" in res.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

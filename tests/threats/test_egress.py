@@ -138,10 +138,13 @@ def test_egress_retraces_the_route_and_climbs_to_cruise(model):
 
 
 def test_a_platform_without_weapon_keeps_its_flight():
-    """An attack helicopter (reusable, no weapon) still ends at its aim: no egress."""
+    """An attack helicopter made a platform without a weapon (reusable, its own row stands
+    for the attack) still ends at its aim: no egress."""
     sc = scenario({"helis": {"preset": "attack_helicopter", "count": 2,
                              "launch": {"bearing_deg": 180, "range_m": 30000},
-                             "target": {"asset": "city"}}})
+                             "target": {"asset": "city"},
+                             "overrides": {"weapon": None, "weapon_count": 1,
+                                           "release_range_m": 0}}})
     ts = build_threats(sc, np.random.default_rng(0))
     assert not ts.egress.any()
     np.testing.assert_array_equal(ts.release_time_s, ts.end_time_s)

@@ -10,7 +10,8 @@ Three smooth functions make up a flight, each a piecewise-linear function whose 
 rounded by parabolic blends (:func:`blend_eval`):
 
 * ``s(t)``: distance flown along the horizontal path (the ground speed changes with the wind on
-  each leg, and drops to ``v cos(dive)`` in a terminal dive, so the dive is flown at airspeed);
+  each leg, and drops to ``v cos(gamma)`` on every climb, descent and dive of ``h(s)``, so
+  they are flown at airspeed; see :func:`airdefense.threats.flight.fly_route_group`);
 * ``h(s)``: height above a reference surface along the path: climb, waypoint heights or cruise
   clearance, optional pop-up, terminal dive; blends are sized for the class's load factor;
 * ``G(s)``: the reference surface: 0 (the frame's sphere) or, for terrain-following, the

@@ -14,14 +14,14 @@ from typing import Literal
 
 import numpy as np
 
-from airdefense.geo import G0_MPS2, point_above_sphere, sphere_coords
+from airdefense.geo import point_above_sphere, sphere_coords
 from airdefense.threats._route import break_turn_radius_m, concat_routes
 from airdefense.threats.aircraft import aircraft_profile
 from airdefense.threats.ballistic import build_ballistic
 from airdefense.threats.base import PiecewiseLinearTrajectory, ThreatSet
 from airdefense.threats.cruise import cruise_profile
 from airdefense.threats.drone import drone_profile
-from airdefense.threats.flight import _LONG_ACCEL_G, RouteGroup, fly_route_group
+from airdefense.threats.flight import RouteGroup, fly_route_group, release_accel_mps2
 from airdefense.threats.rcs import rcs_triplet
 from airdefense.threats.sampled import CompositeTrajectory
 from airdefense.threats.straight import egress_knots, speed_ramp_knots, straight_knots
@@ -156,9 +156,9 @@ def _munitions(g, wp, parent_rows: np.ndarray, traj, aim: np.ndarray, wind, wind
                radius: float, terrain, frame_alt: float, rng: np.random.Generator):
     """The munitions a group's platforms release: ``weapon_count`` each, launched at the
     platform's release (its release point and time), at the platform's ground speed there
-    (then changing to their own at ``_LONG_ACCEL_G``), and flown to the platform's aim point
-    scattered by the munition's CEP. Returns (parent rows, launch times, aim points,
-    trajectory)."""
+    (then changing to their own at :func:`release_accel_mps2`), and flown to the platform's
+    aim point scattered by the munition's CEP. Returns (parent rows, launch times, aim
+    points, trajectory)."""
     p = g.preset
     k = p.weapon_count
     n = parent_rows.size
@@ -350,7 +350,7 @@ def _build_straight(scenario, rng: np.random.Generator) -> ThreatSet:
         kt, kp = straight_knots(np.repeat(end_pos, k, axis=0), aim, np.zeros((m, 0, 3)), w_t,
                                 wp.speed_mps, wp.cruise_altitude_m, dive, radius)
         # From the platform's speed at the release to the munition's own.
-        kt, kp = speed_ramp_knots(kt, kp, np.repeat(v0, k), _LONG_ACCEL_G * G0_MPS2)
+        kt, kp = speed_ramp_knots(kt, kp, np.repeat(v0, k), release_accel_mps2(wp))
         ts.append(kt)
         ps.append(kp)
         _add_rows(cols, m, gi, wp, g.preset.weapon, w_t, aim, g.target_asset,

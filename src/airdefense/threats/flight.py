@@ -27,10 +27,11 @@ from airdefense.threats._route import (
     turn_radius_m,
 )
 
-__all__ = ["Profile", "RouteGroup", "fly_route_group", "TERRAIN_STEP_M"]
+__all__ = ["Profile", "RouteGroup", "fly_route_group", "release_accel_mps2", "TERRAIN_STEP_M"]
 
 TERRAIN_STEP_M = 200.0  # spacing of terrain samples along a path
 _LONG_ACCEL_G = 0.3  # longitudinal acceleration when the ground speed changes
+_MIN_GAP_M = 1e-3  # knots of the distance profile closer than this are one
 
 
 @dataclass
@@ -99,8 +100,8 @@ class RouteGroup:
         :func:`fly_route_group`); needs a profile that ends level (no terminal dive).
     initial_speed_mps : ndarray of shape (n,), optional
         Ground speed along the path at launch, m/s (a munition: its platform's at release);
-        the flight then changes to its own speed at ``_LONG_ACCEL_G`` (default: it starts at
-        its own speed).
+        the flight then changes to its own speed at :func:`release_accel_mps2` of its preset
+        (default: it starts at its own speed).
     """
 
     name: str
@@ -276,9 +277,19 @@ def fly_route_group(
     h_aim = a1[:, 2] - g1
     s_tail = L_in - tail
     s_next = wp_s[:, 0] if r else s_tail
-    s_climb = np.minimum(np.abs(h_first - h_launch) / tan_c, 0.5 * s_next)
-    xs = [np.zeros(n), s_climb]
-    ys = [h_launch, h_first]
+    v_max = va.max() + wmag
+    curv = prof.vertical_accel_g * G0_MPS2 / v_max**2  # largest |h''(s)| of the blends
+    xs, ys = [np.zeros(n)], [h_launch]
+    s_lvl = np.zeros(n)
+    if g.initial_speed_mps is not None and not g.hold_launch_height:
+        # A released munition leaves level, on its platform's (level) flight path: a level
+        # run of twice the blend half-width tan_c / (2 curv), so the corner into its climb or
+        # descent is rounded after its release, not before it.
+        s_lvl = np.minimum(tan_c / curv, 0.25 * s_next)
+        xs.append(s_lvl)
+        ys.append(h_launch)
+    xs.append(s_lvl + np.minimum(np.abs(h_first - h_launch) / tan_c, 0.5 * (s_next - s_lvl)))
+    ys.append(h_first)
     for j in range(r):
         xs.append(wp_s[:, j])
         ys.append(hw[:, j])
@@ -301,50 +312,118 @@ def fly_route_group(
     xs = _strictly_increasing(np.stack(xs, axis=1))
     xs[:, -1] = np.maximum(xs[:, -1], L)
     ys = np.stack(ys, axis=1)
-    v_max = va.max() + wmag
-    height = blend_knots(xs, ys, np.full(n, prof.vertical_accel_g * G0_MPS2 / v_max**2))
+    height = blend_knots(xs, ys, np.full(n, curv))
 
     if terrain is not None and not prof.terrain_following:
         _check_clearance(g, geo, height, xs, terrain, frame_alt_m, radius_m, r)
 
-    # Ground-speed profile s(t): wind changes it leg by leg (at mid-turn), the dive slows it so
-    # the dive is flown at airspeed.
+    # Ground-speed profile s(t): the airspeed along the flight path, at its angle gamma to the
+    # horizon (the slope of the height profile h(s): climb, descent, pop-up, dive), is
+    # va cos(gamma) horizontally, plus the wind leg by leg (from mid-turn).
     u = np.diff(pts, axis=1)
     u = u / np.maximum(np.linalg.norm(u, axis=-1, keepdims=True), 1e-9)
     gs = _ground_speed(u, va[None, :], w)  # (n, r+1)
     s_knots = [np.zeros(n)] + [wp_s[:, j] for j in range(r)]
     speeds = [gs[:, j] for j in range(r + 1)]
-    if prof.dive_angle_rad is not None:
-        s_dive = xs[:, -2]
-        s_knots.append(s_dive)
-        speeds.append(gs[:, -1] * np.cos(prof.dive_angle_rad))
+    dirs = [u[:, j] for j in range(r + 1)]
+    airs = [np.full(n, va[j]) for j in range(r + 1)]
     if g.egress:  # each egress leg's ground speed from the middle of the turn before it
         s_knots += [L_in + s_e for s_e in egress[0].T]
         speeds += list(egress[1].T)
+        dirs += list(egress[2].transpose(1, 0, 2))
+        airs += [np.full(n, float(p.speed_mps))] * (r + 1)
     accel = _LONG_ACCEL_G * G0_MPS2
     ramp = None
+    s_ramp = np.zeros(n)
     if g.initial_speed_mps is not None:
-        # From the speed at launch to the first leg's, a constant acceleration ``accel`` over
-        # ``|dv| / accel``: a corner at half that time blended over its whole width.
+        # From the speed at launch to the first leg's, a constant acceleration ``a`` (the
+        # preset's release acceleration) over ``|dv| / a``: a corner at half that time blended
+        # over its whole width (to ``s_ramp``); a climb within it keeps the ramp's speeds.
         v0 = np.asarray(g.initial_speed_mps, float)
-        ramp = 0.5 * np.abs(v0 - speeds[0]) / accel
+        ramp = 0.5 * np.abs(v0 - speeds[0]) / release_accel_mps2(p)
+        s_ramp = ramp * (v0 + speeds[0])
         s_knots.insert(1, v0 * ramp)
         speeds.insert(0, v0)
+        dirs.insert(0, dirs[0])
+        airs.insert(0, np.full(n, np.nan))
     s_knots.append(L)
     sk = _strictly_increasing(np.stack(s_knots, axis=1))
     sk[:, -1] = np.maximum(sk[:, -1], L)
-    sp = np.stack(speeds, axis=1)
+    sk, sp, end = _slope_speeds(sk, np.stack(speeds, axis=1), np.stack(dirs, axis=1),
+                                np.stack(airs, axis=1), xs, ys, w, s_ramp)
     tk = np.concatenate([np.zeros((n, 1)), np.cumsum(np.diff(sk, axis=1) / sp, axis=1)], axis=1)
     speed = blend_knots(tk, sk, np.full(n, accel))
     if ramp is not None and tk.shape[1] > 2:
         b = speed[5]
         nxt = b[:, 1] if b.shape[1] > 1 else np.zeros(n)
         b[:, 0] = np.minimum(ramp, np.maximum(tk[:, 2] - tk[:, 1] - nxt, 0.0))
-    t_end = g.launch_t + tk[:, -1]
+    t_end = g.launch_t + tk[np.arange(n), end]
     t_rel = None
     if g.egress:
         t_rel = g.launch_t + _time_at(speed, L_in, tk[:, -1])
     return RouteTrajectory(g.launch_t, t_end, geo, speed, height, radius_m, ground, t_rel)
+
+
+def _slope_speeds(sk, sp, u, va, xs, ys, w, s_from):
+    """Ground speeds along the path with the height profile's slopes: on each piece of the
+    polyline ``h(s)`` (knots ``xs``, ``ys`` (n, k)) of slope ``m``, ``cos(gamma) =
+    1 / sqrt(1 + m^2)`` and the horizontal airspeed is ``va cos(gamma)``, plus the wind ``w``
+    (2,) along the leg's direction.
+
+    ``sk`` (n, a) are the leg knots (the last the path's end), ``sp`` (n, a - 1) the level
+    ground speeds on them, ``u`` (n, a - 1, 2) their directions and ``va`` (n, a - 1) their
+    airspeeds (NaN: a speed kept as it is, a launch ramp). Slopes start to count after
+    ``s_from`` (n,) (the end of a launch ramp; at ``s_from`` itself where a slope runs
+    through it); a level piece keeps its level ground speed bit for bit.
+
+    Returns the knots (n, K) (every row's slope changes added; rows with fewer continue past
+    the end of the path 1 m apart at their last speed), the speeds (n, K - 1) and the index of
+    each row's end-of-path knot (n,).
+    """
+    n = sk.shape[0]
+    rows = np.arange(n)
+    end = sk[:, -1]
+    m = np.diff(ys, axis=1) / np.diff(xs, axis=1)  # (n, k - 1)
+    if not m.any():  # level throughout
+        return sk, sp, np.full(n, sk.shape[1] - 1)
+    inner = xs[:, 1:-1]
+    turn = (m[:, 1:] != m[:, :-1]) & (inner > s_from[:, None]) & (inner < end[:, None])
+    i_from = np.minimum((xs[:, 1:-1] <= s_from[:, None]).sum(axis=1), m.shape[1] - 1)
+    at_from = (s_from > 0) & (m[rows, i_from] != 0) & (s_from < end)
+    at_from &= np.all(np.abs(inner - s_from[:, None]) >= _MIN_GAP_M, axis=1)
+    cand = np.concatenate([np.where(turn, inner, np.inf),
+                           np.where(at_from, s_from, np.inf)[:, None]], axis=1)
+    # A slope change on (or next to) a leg knot, such as a waypoint's, is that knot.
+    near = np.abs(cand[:, :, None] - sk[:, None, :]).min(axis=-1) < _MIN_GAP_M
+    cand = np.where(near, np.inf, cand)
+    knots = np.sort(np.concatenate([sk, cand], axis=1), axis=1)
+    width = int(np.isfinite(knots).sum(axis=1).max())
+    knots = knots[:, :width]
+    pad = ~np.isfinite(knots)
+    knots = np.where(pad, end[:, None] + np.cumsum(pad, axis=1), knots)
+    last = width - 1 - pad.sum(axis=1)  # the end-of-path knot
+    mid = 0.5 * (knots[:, :-1] + knots[:, 1:])
+    j = np.minimum((sk[:, None, 1:-1] <= mid[..., None]).sum(axis=-1), sp.shape[1] - 1)
+    i = np.minimum((xs[:, None, 1:-1] <= mid[..., None]).sum(axis=-1), m.shape[1] - 1)
+    sp_j = np.take_along_axis(sp, j, axis=1)
+    va_j = np.take_along_axis(va, j, axis=1)
+    u_j = np.take_along_axis(u, j[..., None], axis=1)
+    m_i = np.take_along_axis(m, i, axis=1)
+    use = (m_i != 0) & np.isfinite(va_j) & (knots[:, :-1] >= s_from[:, None])
+    cos_g = 1.0 / np.sqrt(1.0 + m_i * m_i)
+    speed = np.where(use, _ground_speed(u_j, np.where(use, va_j, 0.0) * cos_g, w), sp_j)
+    # Past the end: the last speed on (no speed change at the end of the path).
+    after = np.arange(width - 1)[None, :] >= last[:, None]
+    speed = np.where(after, speed[rows, np.maximum(last - 1, 0)][:, None], speed)
+    return knots, speed, last
+
+
+def release_accel_mps2(preset) -> float:
+    """Longitudinal acceleration of a released munition of ``preset`` from its platform's
+    speed to its own, m/s^2: its ``release_accel_g`` (a rocket motor's boost), by default
+    ``_LONG_ACCEL_G`` (0.3 g)."""
+    g = getattr(preset, "release_accel_g", None)
+    return (_LONG_ACCEL_G if g is None else float(g)) * G0_MPS2
 
 
 def _time_at(speed: tuple, s: np.ndarray, t_max: np.ndarray) -> np.ndarray:
@@ -369,9 +448,10 @@ def _egress(g: RouteGroup, geo: RouteGeometry, ar: np.ndarray, a0: np.ndarray, v
     whose reversed route does not fit the turn limits flies straight home instead (the turn
     toward the launch point, then one leg).
 
-    Returns the whole path (ingress and egress) and ``(s, gs)``: the egress distances (from
-    the release) where each egress leg's ground speed starts (the middle of the turn before
-    it), (n, r + 1), and those ground speeds, m/s.
+    Returns the whole path (ingress and egress) and ``(s, gs, u)``: the egress distances
+    (from the release) where each egress leg's ground speed starts (the middle of the turn
+    before it), (n, r + 1), those ground speeds, m/s, and the legs' unit directions,
+    (n, r + 1, 2).
     """
     p = g.preset
     n, r = ar.shape[0], ar.shape[1]
@@ -402,7 +482,7 @@ def _egress(g: RouteGroup, geo: RouteGeometry, ar: np.ndarray, a0: np.ndarray, v
     u = u / np.maximum(np.linalg.norm(u, axis=-1, keepdims=True), 1e-9)
     gs = _ground_speed(u, np.full(r + 1, v)[None, :], w)
     s = np.concatenate([0.5 * arc[:, None], arc[:, None] + wp_e], axis=1)
-    return join_geometry(geo, join_geometry(turn, geo_e)), (s, gs)
+    return join_geometry(geo, join_geometry(turn, geo_e)), (s, gs, u)
 
 
 def _check_clearance(g, geo, height, xs, terrain, frame_alt_m, radius_m, r) -> None:

@@ -89,6 +89,10 @@ class ThreatPreset(StrictModel):
         default=False, description="an unpowered munition: released, it glides down one slope "
         "to its aim point (its cruise height and dive angle come from the release geometry, "
         "not from cruise_altitude_m and dive_angle_deg); flies only as a released weapon")
+    release_accel_g: float | None = Field(
+        default=None, gt=0, description="a released munition: longitudinal acceleration from "
+        "its platform's speed at the release to its own speed (a rocket motor's boost), g; "
+        "default 0.3 g")
     release_range_m: float = Field(
         default=0.0, ge=0, description="ground distance short of the aim point, along the last "
         "leg, where the platform releases its weapon")
@@ -104,6 +108,9 @@ class ThreatPreset(StrictModel):
             raise ValueError(
                 f"weapon_cost ({self.weapon_cost} US dollars) applies to a reusable platform "
                 f"only; a {self.kind} preset with reusable: false is spent whole (unit_cost)")
+        if self.release_accel_g is not None and self.kind not in ("drone", "cruise"):
+            raise ValueError(f"release_accel_g ({self.release_accel_g} g) applies to drone and "
+                             f"cruise presets (a released weapon), not to a {self.kind} preset")
         if self.glide and self.kind not in ("drone", "cruise"):
             raise ValueError(f"glide applies to drone and cruise presets (a released weapon), "
                              f"not to a {self.kind} preset")
