@@ -99,3 +99,18 @@ def test_every_platform_and_munition_ends_once(count, weapons, release_km, hawk_
     cancelled = kids.parent.isin(jets.threat_id[early])
     assert (kids.state[cancelled] == "not_launched").all()
     assert np.isin(jets.state, ["intercepted", "returned", "airborne"]).all()
+
+
+def test_the_control_unit_knows_the_warheads_of_released_munitions():
+    """The class lethal radius the control unit values tracks with includes the platform's
+    munitions (the fighter's glide bombs are the raid's only cruise-class threats)."""
+    from airdefense.c2.evaluation import DEFAULT_LETHAL_RADIUS_M
+    from airdefense.simulation.loop import _Run
+
+    sc = load_scenario(EGRESS_ONLY)
+    (g,) = sc.groups
+    bomb = g.weapon_preset
+    assert bomb.kind == "cruise" and bomb.lethal_radius_m != DEFAULT_LETHAL_RADIUS_M["cruise"]
+    run = _Run(sc, 0, "truth", None)
+    assert run.lethal_radius == {g.preset.kind: g.preset.lethal_radius_m,
+                                 "cruise": bomb.lethal_radius_m}

@@ -151,7 +151,10 @@ class _Run:
         self.assigner = _make_assigner(solver or sc.config.c2.solver, sc, self.rng["c2"])
         radii: dict[str, float] = {}
         for g in sc.groups:  # what the control unit knows of each class's warhead
-            radii[g.preset.kind] = max(radii.get(g.preset.kind, 0.0), g.preset.lethal_radius_m)
+            # A platform's released munitions (glide bombs, missiles) are threats of their class.
+            for p in (g.preset, getattr(g, "weapon_preset", None)):
+                if p is not None:
+                    radii[p.kind] = max(radii.get(p.kind, 0.0), p.lethal_radius_m)
         self.lethal_radius = radii
         self.book = EngagementBook()
         self.asset_state = np.full(len(sc.assets), INTACT)
