@@ -7,7 +7,8 @@ The simulation loop calls, each step: :meth:`Engagement.fly` (interceptor flight
 :meth:`Engagement.fire` is the launchers' fire control: it refuses (skips, logging nothing) an
 order whose launch time lies outside the launch window of its track (the predicted intercept
 point is outside the fire decision's envelope: inside the maximum range by the far-edge margin,
-and for a round its radar guides, the radar covering the target too), whose launcher is down, empty or inside its minimum launch
+above the minimum altitude by the low-edge margin, and for a round its radar guides, the radar
+covering the target too), whose launcher is down, empty or inside its minimum launch
 interval, or whose fire-control radar is down or has no free guidance channel. The rounds of a
 salvo leave the launcher one minimum launch interval apart, each inside the window.
 
