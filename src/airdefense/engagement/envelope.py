@@ -79,17 +79,21 @@ def kind_codes(kind) -> np.ndarray:
     return np.array([_KIND_INDEX.get(str(s), 0) for s in k.ravel()], int).reshape(k.shape)
 
 
-def track_gravity(tracks_x: np.ndarray, kind=None, predict=None) -> np.ndarray:
+def track_gravity(tracks_x: np.ndarray, kind=None, predict=None, held=None) -> np.ndarray:
     """Downward acceleration used to predict each track, m/s^2, shape (m,).
 
     Parameters
     ----------
     tracks_x : ndarray of shape (m, 6)
     kind : array_like of shape (m,), optional
-        Threat classes (names or codes); ballistic tracks fall under gravity. Inferred from the
-        kinematics (:func:`airdefense.c2.evaluation.classify`) when None.
+        Threat classes (names or codes); ballistic tracks fall under gravity. When None, the
+        class ``held`` gives, else the one inferred from the kinematics
+        (:func:`airdefense.c2.evaluation.classify`, memoryless).
     predict : {"linear", "ballistic"} or array_like of such, optional
         Overrides the model chosen from ``kind``.
+    held : array_like of shape (m,), int, optional
+        The control unit's class code of each track (``book.classes.held(track_id)``; -1:
+        none, the class its state shows), read where ``kind`` is None. Default: none held.
     """
     m = tracks_x.shape[0]
     if isinstance(predict, np.ndarray) and predict.dtype.kind == "U" and predict.shape == (m,):
@@ -109,6 +113,9 @@ def track_gravity(tracks_x: np.ndarray, kind=None, predict=None) -> np.ndarray:
         from airdefense.c2.evaluation import class_codes
 
         kind = class_codes(tracks_x) if m else np.zeros(0, int)
+        if held is not None:
+            h = np.broadcast_to(np.asarray(held, np.int64), (m,))
+            kind = np.where(h >= 0, h, kind)
     codes = kind_codes(kind)
     return _kernels.class_gravities(np.ascontiguousarray(codes, np.int64).ravel()).reshape(
         codes.shape)

@@ -152,12 +152,14 @@ class Engagement:
         return self._group_g[self._truth.group[np.asarray(threats, int)]]
 
     def geometry(self, tracks, t: float, kind_code=None, targets=None, *,
-                 windows: bool | str = True) -> dict[str, np.ndarray]:
+                 windows: bool | str = True, held=None) -> dict[str, np.ndarray]:
         """Envelope, window and kill probability of every track against every launcher at ``t``.
 
-        The fire control's view: tracks are predicted with the model their kinematics call
-        for (ballistic or straight line); the kill probability uses the targets' true classes
-        and manoeuvre limits when ``kind_code`` and ``targets`` are given.
+        The fire control's view: tracks are predicted with the model of the class the control
+        unit holds (``held``, as :meth:`fire` reads it from the book), else of the class their
+        state shows (ballistic or straight line); the kill probability uses the targets' true
+        classes and manoeuvre limits when ``kind_code`` and ``targets`` are given, else the
+        class held or shown.
 
         Parameters
         ----------
@@ -170,20 +172,31 @@ class Engagement:
             Threat each track follows.
         windows : bool or "deferred", default True
             As in :func:`airdefense.engagement.envelope.feasibility`.
+        held : ndarray of shape (m,), int, optional
+            The control unit's class code of each track (-1: none), e.g.
+            ``book.classes.held(tracks.track_id)``. Default: none held (every track by the
+            class its state shows, :func:`airdefense.c2.evaluation.class_codes`).
 
         Returns
         -------
         dict
             :func:`airdefense.engagement.envelope.feasibility`'s keys, each (m, L).
         """
+        if held is not None:
+            held = np.asarray(held, np.int64).reshape(-1)
+            if held.shape != (len(tracks.x),):
+                from airdefense.errors import AirDefenseError
+
+                raise AirDefenseError(f"held must hold one class code per track ({len(tracks.x)}"
+                                      f"), got shape {held.shape}")
         return self._geometry(tracks.x, tracks.P, tracks.quality, tracks.time_s, t, kind_code,
-                              targets, windows)
+                              targets, windows, held)
 
     def _geometry(self, x, cov, quality, time_s: float, t: float, kind_code, targets,
-                  windows: bool | str) -> dict[str, np.ndarray]:
+                  windows: bool | str, held: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """:meth:`geometry` of track states ``x`` (m, 6), covariances ``cov`` (m, 6, 6) and
         qualities ``quality`` (m,) of time ``time_s``."""
-        k = self._inputs(x, cov, quality, time_s, t, kind_code, targets)
+        k = self._inputs(x, cov, quality, time_s, t, kind_code, targets, held)
         if k is None:
             return feasibility(np.ascontiguousarray(x, dtype=float).reshape(-1, 6),
                                self.launchers, self.heights, t, windows=windows)
@@ -220,7 +233,7 @@ class Engagement:
             if tg is not None and not real.all():
                 tg = np.where(real, tg, _CLASS_G[kind])
         else:
-            kind = class_codes(x)
+            kind = class_codes(x) if held is None else np.where(held >= 0, held, class_codes(x))
         return _track_inputs(x, _codes(kind, m), g, self.launchers, self.heights, quality, cov,
                              tg)
 
