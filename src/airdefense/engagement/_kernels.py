@@ -1013,7 +1013,8 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     first row of ``track_id`` (m,) naming it, states ``track_x`` (m, 6) ``track_dt`` s old,
     predicted with :func:`class_gravity` of its class, ``held_by_id[track_id]`` where that is
     a class code (the control unit's, indexed by track id; -1 or an id past its end: the class
-    its state shows, :func:`classify_codes`), and :func:`propagate_row`;
+    its state shows, :func:`classify_codes` above the mean Earth sphere), and
+    :func:`propagate_row`;
     :func:`reaim_round`), then :func:`home_round` and :func:`fly_round`
     (:func:`guide_and_fly`) against its target's true positions (rows of ``truth0``,
     ``truth1`` (n_threats, 6) at ``t0``, ``t1``; a round with no target, ``target < 0``,
@@ -1035,7 +1036,7 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     nb = 0
     ne = 0
     m = track_id.size
-    codes = _c2_kernels.classify_codes(track_x)
+    codes = _c2_kernels.classify_codes(track_x, _c2_kernels.R_EARTH_M)
     for j in range(m):  # the control unit's classes, where it holds one
         tj = track_id[j]
         if 0 <= tj < held_by_id.shape[0] and held_by_id[tj] >= 0:

@@ -180,7 +180,8 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         Track quality scores in [0, 1] (default 1).
     kind : array_like of shape (m,), optional
         Threat class of each track (names or codes) for the kill-probability table and the
-        prediction; inferred from the kinematics when None.
+        prediction; inferred from the kinematics when None (heights above ``heights_fn``'s
+        sphere).
     predict : {"linear", "ballistic"} or array_like of shape (m,), optional
         Prediction model of each track (default: ballistic for ballistic tracks).
     cov : ndarray of shape (m, 6, 6), optional
@@ -231,7 +232,7 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
     if kind is None:
         from airdefense.c2.evaluation import class_codes
 
-        kind = class_codes(x)
+        kind = class_codes(x, sphere_radius_of(heights_fn))
     k = kernel_inputs(x, kind, Ls, heights_fn, quality=quality, cov=cov, predict=predict,
                       target_g=target_g)
     return _solve(t, k, windows, horizon_s, n_window, window_tol_s)
@@ -401,7 +402,7 @@ def launch_window_delays(tracks_x: np.ndarray, launchers, heights_fn, *, kind=No
     if kind is None:
         from airdefense.c2.evaluation import class_codes
 
-        kind = class_codes(x)
+        kind = class_codes(x, sphere_radius_of(heights_fn))
     g = track_gravity(x, kind_codes(np.broadcast_to(np.asarray(kind), (m,))), predict)
     radius = sphere_radius_of(heights_fn)
     g = np.ascontiguousarray(g, dtype=float)

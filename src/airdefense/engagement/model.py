@@ -207,13 +207,22 @@ class Engagement:
         """The compiled geometry's inputs (:func:`airdefense.engagement.envelope.
         kernel_inputs`) of the arguments of :meth:`_geometry`; None without a track or a
         launcher. ``held`` (m,): the control unit's class of each track (-1: none), which
-        gives its predicted path where known."""
-        from airdefense.c2.evaluation import class_codes
+        gives its predicted path where known. The class a state shows is read above the
+        sphere of the control unit's class memory (the book's, given to :meth:`fire`), else
+        of the scenario's frame."""
+        from airdefense.c2.evaluation import class_codes as _class_codes
 
         x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
         m = x.shape[0]
         if m == 0 or len(self.launchers) == 0:
             return None
+        radius = getattr(self._classes, "radius_m", None)
+        if radius is None:
+            radius = sphere_radius_of(self.heights)
+
+        def class_codes(states):
+            return _class_codes(states, radius)
+
         # The track's class gives the predicted path (its gravity): the control unit's where
         # it holds one (so that the fire control predicts the path the orders were made on),
         # else the class its state shows.
