@@ -128,7 +128,7 @@ def test_a_class_does_not_change_on_one_contradicting_state(first, other, n):
 def test_hysteresis_only_widens_the_held_class(x):
     """A state of class c (memoryless) is of class c for a track holding c too."""
     c = int(class_codes(x[None])[0])
-    assert _kernels.state_class(x[None], 0, c) == c
+    assert _kernels.state_class(x[None], 0, c, _kernels.R_EARTH_M) == c
 
 
 @settings(max_examples=60, deadline=None)
@@ -139,7 +139,8 @@ def test_a_run_of_another_class_takes_over(first, other):
     a, b = int(class_codes(first[None])[0]), int(class_codes(other[None])[0])
     classes = TrackClasses(gate_m=np.inf)
     follow(classes, 1, [first] * 3, move=False)
-    wide = _kernels.state_class(other[None], 0, a)  # the state as the held class sees it
+    # The state as the held class sees it.
+    wide = _kernels.state_class(other[None], 0, a, _kernels.R_EARTH_M)
     need = int(TrackClasses.need[a, wide])
     got = follow(classes, 1, [other] * (need + 1), move=False)
     if wide == a:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from airdefense.engagement import _kernels
 from airdefense.engagement.envelope import (
     FAR_EDGE_MARGIN,
+    LOW_EDGE_MARGIN_M,
     _launcher_rows,
     envelope_margin,
     feasibility,
@@ -210,8 +211,11 @@ def _fine_grid_windows(x, g, L, heights, horizon_s, n=40001):
     d = np.linalg.norm(pos[:, None, :] - L.enu[None], axis=-1)  # (n, L)
     tof = L.flyout.time_to(d)
     margin, _ = envelope_margin(L, pos[:, None], vel[:, None], tof, heights(pos)[:, None])
-    # The fire decision's far edge: inside the maximum range by the margin.
-    ok = (margin >= 0) & (d <= L.max_range[None] * (1.0 - FAR_EDGE_MARGIN))
+    # The fire decision's far edge: inside the maximum range by the margin; its low edge:
+    # above a floor above the surface by the low-edge margin.
+    floor = np.where(L.min_alt > 0, L.min_alt + LOW_EDGE_MARGIN_M, L.min_alt)
+    ok = ((margin >= 0) & (d <= L.max_range[None] * (1.0 - FAR_EDGE_MARGIN))
+          & (heights(pos)[:, None] >= floor[None]))
     delta = u[:, None] - tof
     lo = np.where(ok, delta, np.inf).min(axis=0)
     hi = np.where(ok, delta, -np.inf).max(axis=0)

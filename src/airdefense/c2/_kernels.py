@@ -72,7 +72,7 @@ def loss_fractions(mu2, s2, a1, w1, a2, w2, f_damaged):
 
 @njit(cache=True)
 def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive,
-                  route_uncertainty, f_damaged, gravity, codes):
+                  route_uncertainty, f_damaged, gravity, codes, radius):
     """Class, threatened asset, time to go, miss, value and impact point of every track.
 
     ``x`` (m, 6); ``P`` (m, 6, 6) covariances (their per-axis horizontal position and velocity
@@ -81,11 +81,12 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
     class (:func:`classify_codes`) against each asset; ``asset_enu`` (a, 3), ``asset_value``
     (a,), ``asset_alive`` (a,) bool. Returns ``code`` (m,) int, ``asset`` (m,) int (-1: no
     value at risk), ``tgo``, ``miss``, ``value`` (m,) and ``impact`` (m, 3). ``codes``
-    (m,) int are the tracks' classes, or (0,) for those of :func:`classify_codes`.
+    (m,) int are the tracks' classes, or (0,) for those of :func:`classify_codes` (heights
+    above the sphere of ``radius``, m; inf: flat).
     """
     m = x.shape[0]
     na = asset_enu.shape[0]
-    law_row = codes if codes.shape[0] == m else classify_codes(x)
+    law_row = codes if codes.shape[0] == m else classify_codes(x, radius)
     pos_var = np.zeros(m)
     vel_var = np.zeros(m)
     if P.shape[0] == m:
@@ -139,23 +140,25 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
 
 
 @njit(cache=True)
-def classify_codes(x):
+def classify_codes(x, radius):
     """Class codes (indices into ``evaluation.KINDS``) of track states ``x`` (m, 6), (m,).
 
     The memoryless rules of :func:`airdefense.c2.evaluation.classify`
-    (:func:`state_class` with no class held).
+    (:func:`state_class` with no class held), heights above the sphere of ``radius`` (m;
+    inf: flat ground).
     """
     m = x.shape[0]
     out = np.empty(m, np.int64)
     for i in range(m):
-        out[i] = state_class(x, i, -1)
+        out[i] = state_class(x, i, -1, radius)
     return out
 
 
 #: Class codes of ``evaluation.KINDS``, for the kernels.
 _DRONE, _CRUISE, _BALLISTIC, _AIRCRAFT, _HELICOPTER = 0, 1, 2, 3, 4
-#: Radius of the sphere the heights are measured above (the mean Earth radius), m.
-_R_EARTH_M = 6371008.8
+#: Radius of the sphere the heights are measured above by default (the mean Earth radius,
+#: :data:`airdefense.geo.EARTH_RADIUS_M`), m: a scenario's is its frame's.
+R_EARTH_M = 6371008.8
 #: sin of the flight-path angles of the rules: steep (35 deg), glide (-4 deg), dive (-20 deg).
 _SIN_STEEP = math.sin(math.radians(35.0))
 _SIN_GLIDE = math.sin(math.radians(-4.0))
@@ -163,21 +166,26 @@ _SIN_DIVE = math.sin(math.radians(-20.0))
 
 
 @njit(cache=True)
-def state_class(x, i, held):
+def state_class(x, i, held, radius):
     """Class code of the state ``x[i]`` (``x`` (m, 6) ENU m, m/s) for a track that holds
     class ``held`` (-1: none): the rules of :func:`airdefense.c2.evaluation.classify`, with
     the held class's band widened (hysteresis; see :func:`track_classes`).
 
-    Features: speed ``v``; height ``h`` above the sphere of the mean Earth radius tangent at
-    the origin, and vertical speed ``vz`` along the local vertical there (a level flight far
-    from the origin stays level); the flight-path angle ``gamma`` (``sin gamma = vz / v``).
+    Features: speed ``v``; height ``h`` above the sphere of ``radius`` (m; inf: flat ground,
+    ``h`` is ``z``) tangent at the origin, and vertical speed ``vz`` along the local vertical
+    there (a level flight far from the origin stays level); the flight-path angle ``gamma``
+    (``sin gamma = vz / v``).
     """
-    px, py, pz = x[i, 0], x[i, 1], x[i, 2] + _R_EARTH_M
-    r = math.sqrt(px * px + py * py + pz * pz)
-    h = r - _R_EARTH_M
     vx, vy, vz0 = x[i, 3], x[i, 4], x[i, 5]
     v = math.sqrt(vx * vx + vy * vy + vz0 * vz0)
-    vz = (px * vx + py * vy + pz * vz0) / r
+    if math.isfinite(radius):
+        px, py, pz = x[i, 0], x[i, 1], x[i, 2] + radius
+        r = math.sqrt(px * px + py * py + pz * pz)
+        h = r - radius
+        vz = (px * vx + py * vy + pz * vz0) / r
+    else:  # flat ground
+        h = x[i, 2]
+        vz = vz0
     s = vz / v if v > 0.0 else 0.0  # sin of the flight-path angle
     # Ballistic: very fast, or fast and very high (above any aircraft's ceiling), or fast and
     # steep; a held ballistic track stays so while fast or high (apogee, a noisy estimate).
@@ -205,7 +213,8 @@ def state_class(x, i, held):
 
 
 @njit(cache=True)
-def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i, mem_f):
+def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i, mem_f,
+                  radius):
     """Class codes (m,) of the tracks ``x`` (m, 6) with ids ``track_id`` (m,) at time ``t``
     (s), from each track's memory, which this updates in place; (0,) and nothing changed
     where an id is past the memory's rows (the caller grows it and calls again).
@@ -215,7 +224,8 @@ def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
     supported it (capped at 1000), the challenger and its run of consecutive states;
     ``mem_f`` (n, 7) the time (s) and state of the track when last seen.
 
-    Each state is classed by :func:`state_class` with the track's held class once established
+    Each state is classed by :func:`state_class` (heights above the sphere of ``radius``, m;
+    inf: flat) with the track's held class once established
     (``n_established`` states; before, with none: the memoryless rules). A state of the held
     class adds to its age; a state of another class extends the challenger's run (or starts a
     new one) and the challenger takes over when its run reaches ``need[held, c]`` ((K, K)
@@ -233,7 +243,7 @@ def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
     for i in range(m):
         r = track_id[i]
         if r < 0:
-            out[i] = state_class(x, i, -1)
+            out[i] = state_class(x, i, -1, radius)
             continue
         held, age, cand, streak = mem_i[r, 0], mem_i[r, 1], mem_i[r, 2], mem_i[r, 3]
         if held >= 0:
@@ -248,7 +258,7 @@ def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
             gate = gate_m + 0.5 * gate_mps2 * dt * dt
             if e2 > gate * gate:
                 held = -1
-        c = state_class(x, i, held if age >= n_established else -1)
+        c = state_class(x, i, held if age >= n_established else -1, radius)
         if held < 0:
             held, age, cand, streak = c, 1, -1, 0
         elif c == held:

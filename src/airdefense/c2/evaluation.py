@@ -19,6 +19,7 @@ import numpy as np
 
 from airdefense.c2 import _kernels
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, loss_law
+from airdefense.errors import AirDefenseError
 
 __all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "TrackClasses", "class_codes", "classify",
            "evaluate_threats", "expected_loss_fraction", "predict_states"]
@@ -34,10 +35,11 @@ DEFAULT_LETHAL_RADIUS_M = {"drone": 15.0, "cruise": 50.0, "ballistic": 80.0, "ai
 _G = 9.80665
 
 
-def classify(x: np.ndarray) -> np.ndarray:
+def classify(x: np.ndarray, radius_m: float = _kernels.R_EARTH_M) -> np.ndarray:
     """Infer the threat kind of each track from one state of its kinematics (memoryless).
 
-    Features: speed ``v`` (m/s); height ``h`` above the sphere of the mean Earth radius
+    Features: speed ``v`` (m/s); height ``h`` above the sphere of radius ``radius_m`` (the
+    scenario's, ``sphere_radius_of(frame.height_m)``; by default the mean Earth radius)
     tangent at the ENU origin (m); vertical speed ``vz`` along the local vertical (m/s) and
     flight-path angle ``gamma`` (``sin gamma = vz / v``). The rules, in order:
 
@@ -59,18 +61,30 @@ def classify(x: np.ndarray) -> np.ndarray:
     ----------
     x : ndarray of shape (m, 6)
         Track states, ENU m and m/s.
+    radius_m : float, default 6,371,008.8
+        Radius of the sphere the heights are above, m (inf: flat ground, ``h`` is ``z``).
 
     Returns
     -------
     ndarray of shape (m,), object
         Names from :data:`KINDS`.
     """
-    return _KIND_NAMES[class_codes(x)]
+    return _KIND_NAMES[class_codes(x, radius_m)]
 
 
-def class_codes(x: np.ndarray) -> np.ndarray:
+def class_codes(x: np.ndarray, radius_m: float = _kernels.R_EARTH_M) -> np.ndarray:
     """:func:`classify` as class codes: each track's index in :data:`KINDS`, shape (m,), int."""
-    return _kernels.classify_codes(np.ascontiguousarray(x, dtype=float).reshape(-1, 6))
+    return _kernels.classify_codes(np.ascontiguousarray(x, dtype=float).reshape(-1, 6),
+                                   _radius(radius_m))
+
+
+def _radius(radius_m) -> float:
+    """``radius_m`` as a float, refused unless > 0 (inf: flat ground)."""
+    r = float(radius_m)
+    if not r > 0.0:
+        raise AirDefenseError(f"radius_m must be a sphere radius > 0 m (inf: flat ground), "
+                              f"got {radius_m!r}")
+    return r
 
 
 def _need_table() -> np.ndarray:
@@ -111,13 +125,16 @@ class TrackClasses:
     gate_m : float, default 2000
         Jump (m) past which an id is another object, plus ``gate_mps2`` m/s^2 (default 50:
         a 5 g manoeuvre) over the time since it was last seen.
+    radius_m : float, default 6,371,008.8
+        Radius of the sphere the heights are above, m (the scenario's; inf: flat ground).
     """
 
     #: Consecutive states a challenger class (column) needs to take over a held one (row).
     need = _need_table()
 
     def __init__(self, n_established: int = 3, gate_m: float = 2000.0,
-                 gate_mps2: float = 50.0) -> None:
+                 gate_mps2: float = 50.0, radius_m: float = _kernels.R_EARTH_M) -> None:
+        self.radius_m = _radius(radius_m)
         self.n_established = int(n_established)
         self.gate_m = float(gate_m)
         self.gate_mps2 = float(gate_mps2)
@@ -139,7 +156,7 @@ class TrackClasses:
 
     def _args(self) -> tuple:
         return (self.need, self.n_established, self.gate_m, self.gate_mps2, self._mem_i,
-                self._mem_f)
+                self._mem_f, self.radius_m)
 
     def update(self, track_id: np.ndarray, x: np.ndarray, time_s: float) -> np.ndarray:
         """Class codes (index in :data:`KINDS`) of the tracks at ``time_s``, remembering them.
@@ -246,7 +263,8 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                      asset_area_radius_m: np.ndarray | None = None,
                      lethal_radius_m: dict | None = None,
                      route_uncertainty: float = 0.05,
-                     kind_code: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                     kind_code: np.ndarray | None = None,
+                     radius_m: float = _kernels.R_EARTH_M) -> dict[str, np.ndarray]:
     """Evaluate tracks against the defended assets.
 
     Parameters
@@ -273,6 +291,8 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     kind_code : ndarray of shape (m,), int, optional
         The tracks' classes (index in :data:`KINDS`), e.g. the control unit's
         (:meth:`TrackClasses.update`); default those of :func:`classify`.
+    radius_m : float, default 6,371,008.8
+        Radius of :func:`classify`'s sphere, m (the scenario's; inf: flat ground).
 
     Returns
     -------
@@ -287,7 +307,7 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     x = np.ascontiguousarray(x, dtype=float)
     na = asset_enu.shape[0]
     if m == 0 or na == 0:
-        code = (np.zeros(0, np.int64) if not m else class_codes(x) if kind_code is None
+        code = (np.zeros(0, np.int64) if not m else class_codes(x, radius_m) if kind_code is None
                 else _codes(kind_code, m))
         return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": np.full(m, -1),
                 "time_to_go_s": np.full(m, np.inf), "miss_m": np.full(m, np.inf),
@@ -305,7 +325,8 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     code, a, tgo, miss, value, impact = _kernels.threat_values(
         x, P, _BALLISTIC, law, np.ascontiguousarray(asset_enu, dtype=float),
         np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
-        DAMAGED_VALUE_FRACTION, _G, _NO_CODES if kind_code is None else _codes(kind_code, m))
+        DAMAGED_VALUE_FRACTION, _G, _NO_CODES if kind_code is None else _codes(kind_code, m),
+        _radius(radius_m))
     return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": a, "time_to_go_s": tgo,
             "miss_m": miss, "value": value, "impact_enu": impact}
 

@@ -177,6 +177,21 @@ def _height(px, py, pz, radius):
     return math.sqrt(px * px + py * py + zr * zr) - radius
 
 
+#: Rounding forgiven in the envelope's height limits, m. A height above the Earth's sphere
+#: comes from ENU coordinates some 6.4e6 m from the sphere's centre, whose unit in the last
+#: place is 9.3e-10 m: a target that flies at the minimum altitude itself (a cruise missile
+#: whose clearance is an interceptor's floor) reads a few such units below it or above it.
+#: 1e-6 m is a thousand of them, and far below any height that matters.
+HEIGHT_TOL_M = 1e-6
+
+
+@njit(cache=True)
+def _height_slack(s):
+    """Slack ``s`` (m) of a height limit with its rounding forgiven: 0 where it is short by no
+    more than :data:`HEIGHT_TOL_M` (at the limit itself), else ``s``."""
+    return 0.0 if -HEIGHT_TOL_M <= s < 0.0 else s
+
+
 #: Columns of the launcher rows (envelope._launcher_rows) with the fire-control radar's site
 #: (x, y, z), boresight (rad), half sector (rad, inf: full circle) and maximum range (m, inf:
 #: none), then its coverage row (``FC_GEO_N`` columns ``sensors._kernels.G_*``; NaN: none).
@@ -185,12 +200,15 @@ FC_GEO = 25
 FC_GEO_N = _G_N
 #: Then: whether the fire-control radar must see the target itself at launch (1.0: rounds it
 #: guides, ``interceptors.RADAR_GUIDED``, and guns, laid from its track; 0.0: active homing),
-#: and the fire decision's maximum range, m: the maximum range less the far-edge margin
-#: (:data:`airdefense.engagement.envelope.FAR_EDGE_MARGIN`).
+#: the fire decision's maximum range, m: the maximum range less the far-edge margin
+#: (:data:`airdefense.engagement.envelope.FAR_EDGE_MARGIN`), and its minimum altitude, m: the
+#: minimum altitude plus the low-edge margin
+#: (:data:`airdefense.engagement.envelope.LOW_EDGE_MARGIN_M`; none for a floor at the surface).
 FC_NEEDS_TARGET = FC_GEO + FC_GEO_N
 R_FIRE = FC_NEEDS_TARGET + 1
+H_FIRE = R_FIRE + 1
 #: Then the gun columns (``guns.GUN_FIELDS``; rounds per burst 0: not a gun).
-GUN = R_FIRE + 1
+GUN = H_FIRE + 1
 N_LAUNCHER_COLS = GUN + 5
 
 
@@ -250,7 +268,9 @@ def envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, stop_outside=False, fire=
     sign is then meaningful, and the other figures may be NaN): the window search asks only
     inside or not, and most of its points fail the range test. With ``fire``, the fire
     decision's envelope: the range's upper bound is ``R_FIRE`` (the maximum range less the
-    far-edge margin) instead of the maximum range; without, the envelope itself (the end game).
+    far-edge margin) instead of the maximum range, and the height's lower bound ``H_FIRE``
+    (the minimum altitude plus the low-edge margin) instead of the minimum altitude; without,
+    the envelope itself (the end game).
     """
     dx, dy, dz = px - lp[j, 0], py - lp[j, 1], pz - lp[j, 2]
     dh2 = dx * dx + dy * dy
@@ -277,7 +297,9 @@ def envelope_at(px, py, pz, vx, vy, vz, tof, h, lp, j, stop_outside=False, fire=
             margin = -1e-9
         if stop_outside and margin < 0.0:
             return margin, r, math.nan, math.nan
-    margin = min(margin, (h - lp[j, 5]) / amax, (amax - h) / amax)
+    # Heights at a limit itself are inside, whatever their rounding (HEIGHT_TOL_M).
+    hbot = lp[j, H_FIRE] if fire else lp[j, 5]
+    margin = min(margin, _height_slack(h - hbot) / amax, _height_slack(amax - h) / amax)
     margin = min(margin, (tof - lp[j, 9]) / lp[j, 15])
     vxy = math.sqrt(vx * vx + vy * vy)
     speed = math.sqrt(vxy * vxy + vz * vz)
@@ -503,8 +525,8 @@ def pair_window(xi, gi, horizon, lp, j, radius, n_refine, u, pos, vel, h, ok, qu
     a window too (the control unit's question, answered without the edges).
 
     An intercept time is inside where the fire decision's envelope holds at its intercept
-    point (:func:`envelope_at` with ``fire``: the far-edge margin) and, for a launcher whose
-    guidance needs it, the fire-control radar covers the target at the launch
+    point (:func:`envelope_at` with ``fire``: the far-edge and low-edge margins) and, for a
+    launcher whose guidance needs it, the fire-control radar covers the target at the launch
     (:func:`target_seen_at_launch` of the predicted position then): the same tests as a
     launch now (:func:`launch_now`).
     """
@@ -991,7 +1013,8 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     first row of ``track_id`` (m,) naming it, states ``track_x`` (m, 6) ``track_dt`` s old,
     predicted with :func:`class_gravity` of its class, ``held_by_id[track_id]`` where that is
     a class code (the control unit's, indexed by track id; -1 or an id past its end: the class
-    its state shows, :func:`classify_codes`), and :func:`propagate_row`;
+    its state shows, :func:`classify_codes` above the mean Earth sphere), and
+    :func:`propagate_row`;
     :func:`reaim_round`), then :func:`home_round` and :func:`fly_round`
     (:func:`guide_and_fly`) against its target's true positions (rows of ``truth0``,
     ``truth1`` (n_threats, 6) at ``t0``, ``t1``; a round with no target, ``target < 0``,
@@ -1013,7 +1036,7 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     nb = 0
     ne = 0
     m = track_id.size
-    codes = _c2_kernels.classify_codes(track_x)
+    codes = _c2_kernels.classify_codes(track_x, _c2_kernels.R_EARTH_M)
     for j in range(m):  # the control unit's classes, where it holds one
         tj = track_id[j]
         if 0 <= tj < held_by_id.shape[0] and held_by_id[tj] >= 0:

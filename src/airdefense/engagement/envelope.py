@@ -36,7 +36,7 @@ from airdefense.geo import sphere_radius_of
 
 __all__ = ["feasibility", "launch_window_delays", "window_times", "envelope_margin",
            "track_gravity", "kind_codes", "kernel_inputs", "window_close", "WINDOW_SEARCH",
-           "INTERCEPT_SEARCH", "FAR_EDGE_MARGIN", "LAUNCH_SEES_TARGET"]
+           "INTERCEPT_SEARCH", "FAR_EDGE_MARGIN", "LOW_EDGE_MARGIN_M", "LAUNCH_SEES_TARGET"]
 
 #: Far-edge margin of the fire decision, a fraction of the maximum range: a round is fired
 #: only at a predicted intercept point inside ``(1 - FAR_EDGE_MARGIN) * max_range`` (the
@@ -45,6 +45,17 @@ __all__ = ["feasibility", "launch_window_delays", "window_times", "envelope_marg
 #: flight (waypoint turns, weave, a ballistic path's drag): without it, a round fired at the
 #: far edge meets its target beyond the maximum range, where its kill probability is 0.
 FAR_EDGE_MARGIN = 0.03
+#: Low-edge margin of the fire decision, m: a round is fired only at a predicted intercept
+#: point at least ``min_altitude + LOW_EDGE_MARGIN_M`` above the surface (the launch now and
+#: the launch windows; the end game is judged against the minimum altitude itself), for an
+#: interceptor whose minimum altitude is above the surface (a floor at the surface, 0 m, is
+#: the ground: no margin). The predicted height errs by the track's vertical error over the
+#: time of flight (truth tracks: tens of metres either way); 0 m, as measured: in examples 2
+#: and 3 no target flies below a floor that its predicted intercept point is above, and a
+#: margin of 25-150 m only kept the defence off low targets (more leakers) without removing
+#: the end games at the floor itself (those are rounding: ``_kernels.HEIGHT_TOL_M``; see
+#: docs/architecture.md, "Engagement envelope and fire decision").
+LOW_EDGE_MARGIN_M = 0.0
 #: Guidance whose fire-control radar must cover the target itself (its track's position)
 #: at launch, besides the predicted intercept point: the rounds it guides to the end
 #: (:data:`airdefense.engagement.interceptors.RADAR_GUIDED`) and guns, laid from its track.
@@ -68,17 +79,21 @@ def kind_codes(kind) -> np.ndarray:
     return np.array([_KIND_INDEX.get(str(s), 0) for s in k.ravel()], int).reshape(k.shape)
 
 
-def track_gravity(tracks_x: np.ndarray, kind=None, predict=None) -> np.ndarray:
+def track_gravity(tracks_x: np.ndarray, kind=None, predict=None, held=None) -> np.ndarray:
     """Downward acceleration used to predict each track, m/s^2, shape (m,).
 
     Parameters
     ----------
     tracks_x : ndarray of shape (m, 6)
     kind : array_like of shape (m,), optional
-        Threat classes (names or codes); ballistic tracks fall under gravity. Inferred from the
-        kinematics (:func:`airdefense.c2.evaluation.classify`) when None.
+        Threat classes (names or codes); ballistic tracks fall under gravity. When None, the
+        class ``held`` gives, else the one inferred from the kinematics
+        (:func:`airdefense.c2.evaluation.classify`, memoryless).
     predict : {"linear", "ballistic"} or array_like of such, optional
         Overrides the model chosen from ``kind``.
+    held : array_like of shape (m,), int, optional
+        The control unit's class code of each track (``book.classes.held(track_id)``; -1:
+        none, the class its state shows), read where ``kind`` is None. Default: none held.
     """
     m = tracks_x.shape[0]
     if isinstance(predict, np.ndarray) and predict.dtype.kind == "U" and predict.shape == (m,):
@@ -98,6 +113,9 @@ def track_gravity(tracks_x: np.ndarray, kind=None, predict=None) -> np.ndarray:
         from airdefense.c2.evaluation import class_codes
 
         kind = class_codes(tracks_x) if m else np.zeros(0, int)
+        if held is not None:
+            h = np.broadcast_to(np.asarray(held, np.int64), (m,))
+            kind = np.where(h >= 0, h, kind)
     codes = kind_codes(kind)
     return _kernels.class_gravities(np.ascontiguousarray(codes, np.int64).ravel()).reshape(
         codes.shape)
@@ -162,7 +180,8 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
         Track quality scores in [0, 1] (default 1).
     kind : array_like of shape (m,), optional
         Threat class of each track (names or codes) for the kill-probability table and the
-        prediction; inferred from the kinematics when None.
+        prediction; inferred from the kinematics when None (heights above ``heights_fn``'s
+        sphere).
     predict : {"linear", "ballistic"} or array_like of shape (m,), optional
         Prediction model of each track (default: ballistic for ballistic tracks).
     cov : ndarray of shape (m, 6, 6), optional
@@ -213,7 +232,7 @@ def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float, *, qualit
     if kind is None:
         from airdefense.c2.evaluation import class_codes
 
-        kind = class_codes(x)
+        kind = class_codes(x, sphere_radius_of(heights_fn))
     k = kernel_inputs(x, kind, Ls, heights_fn, quality=quality, cov=cov, predict=predict,
                       target_g=target_g)
     return _solve(t, k, windows, horizon_s, n_window, window_tol_s)
@@ -383,7 +402,7 @@ def launch_window_delays(tracks_x: np.ndarray, launchers, heights_fn, *, kind=No
     if kind is None:
         from airdefense.c2.evaluation import class_codes
 
-        kind = class_codes(x)
+        kind = class_codes(x, sphere_radius_of(heights_fn))
     g = track_gravity(x, kind_codes(np.broadcast_to(np.asarray(kind), (m,))), predict)
     radius = sphere_radius_of(heights_fn)
     g = np.ascontiguousarray(g, dtype=float)
@@ -400,10 +419,11 @@ def _launcher_rows(Ls) -> np.ndarray:
     boresight, half sector and range, ``_kernels.FC_*``, its coverage row,
     ``_kernels.FC_GEO``: NaN where the launcher has no radar or no frame; then
     ``_kernels.FC_NEEDS_TARGET``, 1 where the guidance is in :data:`LAUNCH_SEES_TARGET`,
-    ``_kernels.R_FIRE``, the maximum range less :data:`FAR_EDGE_MARGIN`, and the gun columns,
-    ``_kernels.GUN``).
+    ``_kernels.R_FIRE``, the maximum range less :data:`FAR_EDGE_MARGIN`,
+    ``_kernels.H_FIRE``, the minimum altitude plus :data:`LOW_EDGE_MARGIN_M` where it is above
+    0, and the gun columns, ``_kernels.GUN``).
 
-    The table is kept on ``Ls`` and rebuilt when one of its arrays is replaced, or the
+    The table is kept on ``Ls`` and rebuilt when one of its arrays is replaced, or a
     margin (the figures are fixed for a run; arrays changed in place are not noticed).
     """
     fl = Ls.flyout
@@ -412,7 +432,8 @@ def _launcher_rows(Ls) -> np.ndarray:
            Ls.max_g, Ls.basket, Ls.fc_site, Ls.fc_bore, Ls.fc_half, Ls.fc_range, Ls.fc_geo,
            Ls.guidance, Ls.gun)
     margin = float(FAR_EDGE_MARGIN)
-    key = tuple(map(id, src)) + (margin,)
+    low = float(LOW_EDGE_MARGIN_M)
+    key = tuple(map(id, src)) + (margin, low)
     memo = getattr(Ls, "_kernel_rows", None)
     if memo is not None and memo[0] == key:
         return memo[1]
@@ -421,12 +442,19 @@ def _launcher_rows(Ls) -> np.ndarray:
 
         raise AirDefenseError(f"FAR_EDGE_MARGIN must be in [0, 1) (a fraction of the maximum "
                               f"range), got {margin!r}")
+    if not 0.0 <= low < np.inf:
+        from airdefense.errors import AirDefenseError
+
+        raise AirDefenseError(f"LOW_EDGE_MARGIN_M must be a finite height >= 0 m (added to the "
+                              f"minimum altitude), got {low!r}")
     emax = np.asarray(Ls.max_elev, float)
     tan_e = np.where(emax < 0.5 * np.pi - 1e-9, np.tan(np.minimum(emax, 1.5)), np.inf)
     needs = np.array([g in LAUNCH_SEES_TARGET for g in np.asarray(Ls.guidance).tolist()],
                      float).reshape(-1)
     r_fire = np.asarray(Ls.max_range, float) * (1.0 - margin)
+    h_min = np.asarray(Ls.min_alt, float)
+    h_fire = np.where(h_min > 0.0, h_min + low, h_min)
     rows = np.ascontiguousarray(np.column_stack(src[:14] + (tan_e,) + src[14:-2]
-                                                + (needs, r_fire, src[-1])).astype(float))
+                                                + (needs, r_fire, h_fire, src[-1])).astype(float))
     Ls._kernel_rows = (key, rows, src)  # src keeps the arrays (and so their ids) alive
     return rows

@@ -7,7 +7,8 @@ The simulation loop calls, each step: :meth:`Engagement.fly` (interceptor flight
 :meth:`Engagement.fire` is the launchers' fire control: it refuses (skips, logging nothing) an
 order whose launch time lies outside the launch window of its track (the predicted intercept
 point is outside the fire decision's envelope: inside the maximum range by the far-edge margin,
-and for a round its radar guides, the radar covering the target too), whose launcher is down, empty or inside its minimum launch
+above the minimum altitude by the low-edge margin, and for a round its radar guides, the radar
+covering the target too), whose launcher is down, empty or inside its minimum launch
 interval, or whose fire-control radar is down or has no free guidance channel. The rounds of a
 salvo leave the launcher one minimum launch interval apart, each inside the window.
 
@@ -151,12 +152,14 @@ class Engagement:
         return self._group_g[self._truth.group[np.asarray(threats, int)]]
 
     def geometry(self, tracks, t: float, kind_code=None, targets=None, *,
-                 windows: bool | str = True) -> dict[str, np.ndarray]:
+                 windows: bool | str = True, held=None) -> dict[str, np.ndarray]:
         """Envelope, window and kill probability of every track against every launcher at ``t``.
 
-        The fire control's view: tracks are predicted with the model their kinematics call
-        for (ballistic or straight line); the kill probability uses the targets' true classes
-        and manoeuvre limits when ``kind_code`` and ``targets`` are given.
+        The fire control's view: tracks are predicted with the model of the class the control
+        unit holds (``held``, as :meth:`fire` reads it from the book), else of the class their
+        state shows (ballistic or straight line); the kill probability uses the targets' true
+        classes and manoeuvre limits when ``kind_code`` and ``targets`` are given, else the
+        class held or shown.
 
         Parameters
         ----------
@@ -169,20 +172,31 @@ class Engagement:
             Threat each track follows.
         windows : bool or "deferred", default True
             As in :func:`airdefense.engagement.envelope.feasibility`.
+        held : ndarray of shape (m,), int, optional
+            The control unit's class code of each track (-1: none), e.g.
+            ``book.classes.held(tracks.track_id)``. Default: none held (every track by the
+            class its state shows, :func:`airdefense.c2.evaluation.class_codes`).
 
         Returns
         -------
         dict
             :func:`airdefense.engagement.envelope.feasibility`'s keys, each (m, L).
         """
+        if held is not None:
+            held = np.asarray(held, np.int64).reshape(-1)
+            if held.shape != (len(tracks.x),):
+                from airdefense.errors import AirDefenseError
+
+                raise AirDefenseError(f"held must hold one class code per track ({len(tracks.x)}"
+                                      f"), got shape {held.shape}")
         return self._geometry(tracks.x, tracks.P, tracks.quality, tracks.time_s, t, kind_code,
-                              targets, windows)
+                              targets, windows, held)
 
     def _geometry(self, x, cov, quality, time_s: float, t: float, kind_code, targets,
-                  windows: bool | str) -> dict[str, np.ndarray]:
+                  windows: bool | str, held: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """:meth:`geometry` of track states ``x`` (m, 6), covariances ``cov`` (m, 6, 6) and
         qualities ``quality`` (m,) of time ``time_s``."""
-        k = self._inputs(x, cov, quality, time_s, t, kind_code, targets)
+        k = self._inputs(x, cov, quality, time_s, t, kind_code, targets, held)
         if k is None:
             return feasibility(np.ascontiguousarray(x, dtype=float).reshape(-1, 6),
                                self.launchers, self.heights, t, windows=windows)
@@ -193,13 +207,22 @@ class Engagement:
         """The compiled geometry's inputs (:func:`airdefense.engagement.envelope.
         kernel_inputs`) of the arguments of :meth:`_geometry`; None without a track or a
         launcher. ``held`` (m,): the control unit's class of each track (-1: none), which
-        gives its predicted path where known."""
-        from airdefense.c2.evaluation import class_codes
+        gives its predicted path where known. The class a state shows is read above the
+        sphere of the control unit's class memory (the book's, given to :meth:`fire`), else
+        of the scenario's frame."""
+        from airdefense.c2.evaluation import class_codes as _class_codes
 
         x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
         m = x.shape[0]
         if m == 0 or len(self.launchers) == 0:
             return None
+        radius = getattr(self._classes, "radius_m", None)
+        if radius is None:
+            radius = sphere_radius_of(self.heights)
+
+        def class_codes(states):
+            return _class_codes(states, radius)
+
         # The track's class gives the predicted path (its gravity): the control unit's where
         # it holds one (so that the fire control predicts the path the orders were made on),
         # else the class its state shows.
@@ -219,7 +242,7 @@ class Engagement:
             if tg is not None and not real.all():
                 tg = np.where(real, tg, _CLASS_G[kind])
         else:
-            kind = class_codes(x)
+            kind = class_codes(x) if held is None else np.where(held >= 0, held, class_codes(x))
         return _track_inputs(x, _codes(kind, m), g, self.launchers, self.heights, quality, cov,
                              tg)
 
