@@ -30,9 +30,14 @@ def _radar_death(res):
 def test_battery_blinded_and_idle(example3):
     """The radar's damage or destruction disables the battery; its launchers never fire
     again."""
-    res = simulate(copy.deepcopy(example3), seed=0)
-    t_dead = _radar_death(res)
-    assert t_dead is not None
+    # (The strike does not always get through: the first seed in 0..9 where it does.)
+    for seed in range(10):
+        res = simulate(copy.deepcopy(example3), seed=seed)
+        t_dead = _radar_death(res)
+        if t_dead is not None:
+            break
+    else:
+        pytest.fail("the Patriot radar survived seeds 0..9")
     ev = res.events
     dis = ev[(ev["kind"] == "battery_disabled") & (ev["battery_id"] == 0)]
     assert len(dis) == 1 and float(dis["time_s"].iloc[0]) == pytest.approx(t_dead)

@@ -58,10 +58,11 @@ class EngagementBook:
     It also holds the control unit's memory of each track's class (:attr:`classes`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, radius_m: float | None = None) -> None:
         #: Each track's class, remembered from cycle to cycle (the decision cycle evaluates
-        #: the tracks with it: ``evaluate_threats(..., kind_code=classes.update(...))``).
-        self.classes = TrackClasses()
+        #: the tracks with it: ``evaluate_threats(..., kind_code=classes.update(...))``),
+        #: heights read above a sphere of ``radius_m`` (default: the mean Earth's).
+        self.classes = TrackClasses() if radius_m is None else TrackClasses(radius_m=radius_m)
         self.rounds: dict[tuple[int, int], int] = {}   # (track, battery) -> rounds fired
         self.pending: dict[tuple[int, int], int] = {}  # interceptors whose outcome is unknown
         self.killed: set[int] = set()

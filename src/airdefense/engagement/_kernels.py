@@ -998,7 +998,8 @@ B_COMMAND, B_ACTIVE = 0, 1
 
 @njit(cache=True)
 def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, truth1, t0, t1,
-             terminal_s, out_i, out_f, n_grid, n_iter, tol_m, lp, grace_s, held_by_id):
+             terminal_s, out_i, out_f, n_grid, n_iter, tol_m, lp, grace_s, held_by_id,
+             radius_m):
     """One flight step of the interceptors ``0..n-1`` over ``[t0, t1]``.
 
     The interceptors' fields are the columns of ``rf`` (float), ``ri`` (int) and ``rb``
@@ -1036,7 +1037,7 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     nb = 0
     ne = 0
     m = track_id.size
-    codes = _c2_kernels.classify_codes(track_x, _c2_kernels.R_EARTH_M)
+    codes = _c2_kernels.classify_codes(track_x, radius_m)
     for j in range(m):  # the control unit's classes, where it holds one
         tj = track_id[j]
         if 0 <= tj < held_by_id.shape[0] and held_by_id[tj] >= 0:

@@ -15,6 +15,7 @@ import numpy as np
 
 from airdefense.engagement import _kernels
 from airdefense.engagement.flyout import Flyout
+from airdefense.geo import EARTH_RADIUS_M
 
 __all__ = ["InterceptorState", "CAPTURE_RADIUS_M", "RADAR_GUIDED"]
 
@@ -243,7 +244,8 @@ class InterceptorState:
     def step(self, t0: float, t1: float, sensor_ok: np.ndarray, track_id: np.ndarray,
              track_x: np.ndarray, track_dt: float, truth0: np.ndarray, truth1: np.ndarray,
              terminal_s: float, launcher_rows: np.ndarray | None = None,
-             grace_s: float = 0.0, held_by_id: np.ndarray | None = None
+             grace_s: float = 0.0, held_by_id: np.ndarray | None = None,
+             radius_m: float = EARTH_RADIUS_M
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """One flight step of every active interceptor over ``[t0, t1]``, in one kernel call.
 
@@ -283,6 +285,8 @@ class InterceptorState:
         held_by_id : ndarray of shape (n_ids,), int, optional
             The control unit's class code of each track id (-1: none; ids past its end hold
             none; :attr:`airdefense.c2.evaluation.TrackClasses.codes`).
+        radius_m : float, default the mean Earth radius
+            Sphere above which a state's height is read for its class (inf: flat ground), m.
 
         Returns
         -------
@@ -297,7 +301,7 @@ class InterceptorState:
             self.n, self._f, self._i, self._b, sensor_ok, track_id, track_x, float(track_dt),
             truth0, truth1, float(t0), float(t1), float(terminal_s), self._out_i, self._out_f,
             16, 5, 0.01, _NO_ROWS if launcher_rows is None else launcher_rows, float(grace_s),
-            _NO_HELD if held_by_id is None else held_by_id)
+            _NO_HELD if held_by_id is None else held_by_id, float(radius_m))
         if nb == 0 and ne == 0:  # most steps: no arrays to make
             return _NONE
         o, f = self._out_i, self._out_f

@@ -216,9 +216,7 @@ class Engagement:
         m = x.shape[0]
         if m == 0 or len(self.launchers) == 0:
             return None
-        radius = getattr(self._classes, "radius_m", None)
-        if radius is None:
-            radius = sphere_radius_of(self.heights)
+        radius = self._class_radius()
 
         def class_codes(states):
             return _class_codes(states, radius)
@@ -390,6 +388,12 @@ class Engagement:
     def _refuse(self, t: float, orders, r: int, reason: str) -> None:
         self.refused.append((float(t), int(orders.track_id[r]), int(orders.launcher[r]), reason))
 
+    def _class_radius(self) -> float:
+        """Sphere radius (m) above which a state's height is read for its class: the control
+        unit's class memory's (the book's, given to :meth:`fire`), else the scenario frame's."""
+        radius = getattr(self._classes, "radius_m", None)
+        return float(sphere_radius_of(self.heights) if radius is None else radius)
+
     def fly(self, t0: float, t1: float, truth, tracks, sensor_ok: np.ndarray,
             alive: Callable[[int, float], bool], kill: Callable[[int, float], None]) -> None:
         """Fly interceptors over ``[t0, t1]`` and resolve the end games that fall inside it.
@@ -438,7 +442,8 @@ class Engagement:
         held = None if self._classes is None else self._classes.codes
         lost, ended, t_end, miss = ic.step(t0, t1, self._sensor_ok, tid, tx, age,
                                            truth.states(t0), truth.states(t1), TERMINAL_S,
-                                           self._rows(), self.coverage_grace_s, held)
+                                           self._rows(), self.coverage_grace_s, held,
+                                           self._class_radius())
         if lost.size:
             self._busy = False
             self._lose(t0, lost)

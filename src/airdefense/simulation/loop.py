@@ -28,6 +28,7 @@ from airdefense.engagement.damage import (
     area_loss_fractions,
 )
 from airdefense.engagement.model import Engagement
+from airdefense.geo import sphere_radius_of
 from airdefense.scenario import Scenario, load_scenario
 from airdefense.simulation.events import EventLog
 from airdefense.threats import build_threats
@@ -156,7 +157,9 @@ class _Run:
                 if p is not None:
                     radii[p.kind] = max(radii.get(p.kind, 0.0), p.lethal_radius_m)
         self.lethal_radius = radii
-        self.book = EngagementBook()
+        # The control unit reads heights above the scenario's own sphere.
+        self._radius_m = sphere_radius_of(sc.frame.height_m)
+        self.book = EngagementBook(radius_m=self._radius_m)
         self.asset_state = np.full(len(sc.assets), INTACT)
         self.area_lost = np.zeros(len(sc.assets))  # value fraction lost by area assets
         self.value_left = np.asarray(sc.assets.value, float).copy()  # see _assets_changed
@@ -406,7 +409,8 @@ class _Run:
                                   P=tr.P,
                                   asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
                                   asset_area_radius_m=a.radius_m,
-                                  lethal_radius_m=self.lethal_radius, kind_code=kind)
+                                  lethal_radius_m=self.lethal_radius, kind_code=kind,
+                                  radius_m=self._radius_m)
             orders = self.assigner.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
                                           self.battery_ok, self.heights)
         finally:
