@@ -9,7 +9,8 @@ import numpy as np
 
 from airdefense.tracking import _kernels as _k
 
-__all__ = ["SinglePointInitiator", "TrackManager", "TwoPointInitiator"]
+__all__ = ["SinglePointInitiator", "TrackManager", "TwoPointInitiator", "deletion_llr",
+           "looks_to_deletion"]
 
 
 class SinglePointInitiator:
@@ -269,6 +270,88 @@ def _to_tracker_time(x: np.ndarray, P: np.ndarray, offset_s: np.ndarray | None, 
         _k.shift_states(x, P, offset_s, n)
 
 
+def looks_to_deletion(pd: float, delete_llr: float) -> float:
+    """Mean number of looks before evidence-based deletion drops a track on a live target.
+
+    The target is seen at each look with probability ``pd``, independently, and the track
+    predicts exactly ``pd`` (calibrated): a miss costs ``c = -ln(1 - pd)`` and a hit, whose
+    gain (target against a false alarm of density ``lambda``, tens of nats) exceeds
+    ``delete_llr``, resets the drop below the peak, so the track is deleted at the first run of
+    ``k = ceil(delete_llr / c)`` misses in a row. The mean wait for a run of ``k`` failures in
+    Bernoulli trials of success probability ``pd`` (Feller, "An Introduction to Probability
+    Theory", vol. 1, XIII.7) is ``((1 - pd)^-k - 1) / pd``: at least ``(exp(delete_llr) - 1) /
+    pd``, whatever ``pd`` (equal when ``delete_llr`` is a multiple of ``c``).
+
+    Parameters
+    ----------
+    pd : float
+        Detection probability of a look, in (0, 1).
+    delete_llr : float
+        Deletion threshold, nats (> 0).
+
+    Returns
+    -------
+    float
+        Mean number of looks to deletion (the first look counts as 1).
+
+    Raises
+    ------
+    ValueError
+        If ``pd`` is not in (0, 1) or ``delete_llr`` not finite and > 0.
+
+    Examples
+    --------
+    >>> round(looks_to_deletion(0.9, 6.9))  # 3 misses in a row at 0.9
+    1110
+    """
+    if not 0 < pd < 1:
+        raise ValueError(f"pd must be in the open interval (0, 1), got {pd}")
+    if not 0 < delete_llr < np.inf:
+        raise ValueError(f"delete_llr must be finite and > 0 nats, got {delete_llr}")
+    k = np.ceil(delete_llr / -np.log1p(-pd) - 1e-12)
+    return float(((1.0 - pd) ** -k - 1.0) / pd)
+
+
+def deletion_llr(looks: float, false_deletion: float = 0.01) -> float:
+    """Deletion threshold (nats) that keeps a track on a live target for ``looks`` looks.
+
+    By :func:`looks_to_deletion` a calibrated track is dropped by chance about once in
+    ``exp(delete_llr) / pd`` looks, so over a life of ``looks`` looks the chance is at most
+    about ``looks * pd * exp(-delete_llr)``; ``ln(looks / false_deletion)`` bounds it by
+    ``false_deletion`` for every ``pd``. A fixed threshold does not: 6.9 nats (3 misses at
+    0.9) drops a track about once in 1,100 looks, once or more in the 1,400 one-second
+    looks of a drone's flight in example 2.
+
+    Parameters
+    ----------
+    looks : float
+        Looks in the longest track life, e.g. the scenario's duration over its step (>= 1).
+    false_deletion : float, default 0.01
+        Largest chance that a track on a live target is deleted in that life, in (0, 1).
+
+    Returns
+    -------
+    float
+        ``ln(looks / false_deletion)``, nats.
+
+    Raises
+    ------
+    ValueError
+        If ``looks`` is below 1 or not finite, or ``false_deletion`` not in (0, 1).
+
+    Examples
+    --------
+    >>> round(deletion_llr(2400), 2)  # example 2: 2,400 s at 1 s
+    12.39
+    """
+    if not 1 <= looks < np.inf:
+        raise ValueError(f"looks must be finite and >= 1, got {looks}")
+    if not 0 < false_deletion < 1:
+        raise ValueError(f"false_deletion must be in the open interval (0, 1), got "
+                         f"{false_deletion}")
+    return float(np.log(looks / false_deletion))
+
+
 class TrackManager:
     """M-of-N confirmation, deletion, stable ids and a quality score.
 
@@ -389,6 +472,7 @@ class TrackManager:
         "last_hit_s": (float, ()), "drop": (float, ()), "snr_ref": (float, ()),
         "ref_n": (np.int64, ()), "ref_range": (float, ()), "ref_enu": (float, (3,)),
         "ref_pfa": (float, ()), "ref_sensor": (np.int64, ()),
+        "radar_k": (float, ("t",)), "radar_n": (np.int64, ("t",)),
     }
 
     def __init__(self, confirm: tuple[int, int] = (3, 3), delete_misses: int = 3,
@@ -437,7 +521,12 @@ class TrackManager:
         self.confirm_llr = confirm_llr
         self.next_id = 0
         for f, (dtype, tail) in self._PER_TRACK.items():
-            setattr(self, f, np.zeros((0,) + tail, dtype))
+            setattr(self, f, np.zeros((0,) + self._tail(tail), dtype))
+
+    def _tail(self, tail: tuple) -> tuple:
+        """A per-track array's trailing shape, ``"t"`` read as the number of radars of the
+        table (``snr_const``)."""
+        return tuple(self.snr_const.size if d == "t" else d for d in tail)
 
     def __len__(self) -> int:
         return int(self.track_id.shape[0])
@@ -469,7 +558,9 @@ class TrackManager:
                "last_hit_s": np.full(k, float(time_s)), "drop": np.zeros(k),
                "snr_ref": np.zeros(k), "ref_n": np.zeros(k, np.int64), "ref_range": np.ones(k),
                "ref_enu": np.zeros((k, 3)), "ref_pfa": np.full(k, self.pfa[-1]),
-               "ref_sensor": np.full(k, -1, np.int64)}
+               "ref_sensor": np.full(k, -1, np.int64),
+               "radar_k": np.zeros((k, self.snr_const.size)),
+               "radar_n": np.zeros((k, self.snr_const.size), np.int64)}
         for f in self._PER_TRACK:
             setattr(self, f, np.concatenate([getattr(self, f), new[f]]))
         if meas is not None and rows is not None and k:
@@ -499,7 +590,7 @@ class TrackManager:
                         np.maximum(r, 1.0), enu,
                         self.pfa[np.minimum(sensor, self.pfa.size - 1)], sensor, self.snr_ref,
                         self.ref_n, self.ref_range, self.ref_enu, self.ref_pfa,
-                        self.ref_sensor)
+                        self.ref_sensor, self.radar_k, self.radar_n)
 
     def look_pd(self, pos: np.ndarray, looked: np.ndarray | None = None) -> np.ndarray:
         """Predicted detection probability of a look at each of the first q tracks.
@@ -540,7 +631,8 @@ class TrackManager:
         return _k.look_pds(p, lk, self.snr_ref, self.ref_n, self.ref_range, self.ref_enu,
                            self.ref_pfa, self.ref_sensor, self.snr_const, self.sensor_enu,
                            self.pfa[np.minimum(np.arange(self.snr_const.size),
-                                               self.pfa.size - 1)], self.pd)
+                                               self.pfa.size - 1)], self.pd,
+                           self.radar_k, self.radar_n)
 
     def record(self, hit: np.ndarray, truth_id: np.ndarray | None = None,
                time_s: float = np.nan, llr: np.ndarray | None = None,
