@@ -391,7 +391,8 @@ class TrackManager:
     (:func:`~airdefense.tracking._kernels.swerling1_snr`; a faint target's detections read
     about ``T + 1``, whatever its mean). The track keeps a running mean of that estimate
     times ``R^4`` (``S R^4`` is constant by the radar equation; ``z R^4`` is not) over its
-    last eight detections by one radar (restarted when another radar detects it); at a look
+    detections by one radar (the mean of the first ``_kernels.SNR_MEMORY`` = 16, then an
+    exponential average of that weight; restarted when another radar detects it); at a look
     the mean over the last detection's ``R^4`` gives ``S`` there (at least
     ``_kernels.SNR_FLOOR``), scaled to the predicted range ``R'`` by the radar equation,
     ``S (R / R')^4``, and turned into ``p`` by the Swerling-1 relation
@@ -402,6 +403,16 @@ class TrackManager:
     ``-ln(1 - pd)`` as before and ``delete_llr`` just under ``delete_misses * -ln(1 - pd)``
     keeps the old rule for it; a track without SNR (Cartesian or prepared measurements) uses
     ``pd``.
+
+    **The threshold.** A hit's gain (target against a false alarm, tens of nats) resets the
+    drop, so a calibrated track on a live target is deleted at its first run of
+    ``ceil(delete_llr / -ln(1 - p))`` misses: once in about ``exp(delete_llr) / p`` looks,
+    whatever ``p`` (:func:`looks_to_deletion`). The threshold is therefore set by the length
+    of a track's life, not by a number of misses: :func:`deletion_llr` ``ln(looks / alpha)``
+    keeps the chance of a false deletion over ``looks`` looks below ``alpha``. 6.9 nats (three
+    misses at 0.9) dropped a track once in about 1,100 looks: in example 2 in full mode,
+    where a drone's track lives about 1,400 one-second looks, 1.64 track starts per drone (8
+    seeds), 1.18 at ``deletion_llr(2400)`` = 12.4 nats.
 
     **The radar that looked.** Radars differ (power, aperture, losses, Pfa): a track held by a
     long-range radar and looked at by a short-range one at close range has another ``p``.
@@ -414,13 +425,21 @@ class TrackManager:
     its antenna, at its own Pfa. A step in which several radars looked counts as its best
     look, ``min(pd, max p_r)``, not as independent looks (``1 - prod(1 - p_r)``, all missing
     costing the sum of their ``-ln(1 - p_r)``): every radar's ``p_r`` comes from the same
-    estimate of the target's RCS (one running mean of one radar's few detections, noisy and
+    estimate of the target's RCS (running means of the radars' few detections, noisy and
     read through a convex inversion), so their errors are common, not independent; and the
     losses the cap stands for (association, eclipsing) strike every radar's look alike.
     Counted as independent looks (capped per step at ``pd``), example 2 in full mode made
-    1.74 confirmed track starts per drone against 1.62 (8 seeds; own radar only: 1.50). A
-    look by a radar not in the table is taken as one of the own radar; without ``looked`` (or
-    no radar flagged) the look is the own radar's.
+    1.74 confirmed track starts per drone against 1.62 (8 seeds, 6.9 nats; own radar only:
+    1.50). **Each radar's own memory.** A radar of the table that has detected the track
+    predicts its look from its own running mean of ``S R^4`` (``radar_k``, ``radar_n``;
+    ``S`` at least ``_kernels.SNR_FLOOR`` at the look's range), which other radars'
+    detections leave as it is: each radar sees the target at its own aspect, and restarting
+    the estimate at every other radar's detection left it at one or two detections (one
+    Swerling-1 detection's estimate scatters by its own size), the predicted Pd swinging
+    from 0.01 to the cap between steps (example 2, 6.9 nats: 1.64 -> 1.53 starts per drone).
+    A radar of the table that has not detected it sees ``S R^4 c_r / c_o`` of the own radar
+    ``o`` (the last to detect it). A look by a radar not in the table is taken as one of the
+    own radar; without ``looked`` (or no radar flagged) the look is the own radar's.
 
     Parameters
     ----------
@@ -463,8 +482,9 @@ class TrackManager:
     #: confirmation time; LLR score; time of the last hit (birth: its first); the deletion
     #: score's fall below its peak, nats; the track's SNR: running mean of S R^4 (m^4) over its
     #: detections by one radar, their number (0: none), the last one's range (m), the radar's
-    #: position (ENU, m), Pfa and index (-1: none). :meth:`add` and :meth:`keep` keep them in
-    #: step.
+    #: position (ENU, m), Pfa and index (-1: none); per radar of the table (trailing "t":
+    #: ``snr_const.size``) its own running mean of S R^4 and its number of detections.
+    #: :meth:`add` and :meth:`keep` keep them in step.
     _PER_TRACK = {
         "track_id": (np.int64, ()), "history": (np.int64, ()), "scans": (np.int64, ()),
         "misses": (np.int64, ()), "confirmed": (bool, ()), "quality": (float, ()),
@@ -572,10 +592,11 @@ class TrackManager:
         """Take the SNR of tracks ``tracks`` (p,) from their detections ``rows`` (p,) of
         ``meas``: ``S R^4`` (S the detection's estimate of the mean SNR,
         ``_kernels.swerling1_snr`` of its detector output ``meas.snr_db`` and its radar's
-        threshold; R its range, m) enters a running mean (over the last eight detections or
-        fewer) while the same radar (position) detects the track, and restarts it when another
-        radar does. Rows without SNR (``meas.snr_db`` None or NaN) leave the track's as it
-        is."""
+        threshold; R its range, m) enters a running mean (see the class docstring) while the
+        same radar (position) detects the track, and restarts it when another radar does; a
+        radar of the table (``sensor`` below ``snr_const.size``) also enters it into its own
+        running mean, which other radars leave as it is. Rows without SNR (``meas.snr_db`` None
+        or NaN) leave the track's as it is."""
         if self.delete_llr is None or meas.snr_db is None or not len(tracks):
             return
         tracks = np.asarray(tracks, np.int64)
@@ -611,7 +632,9 @@ class TrackManager:
             Pd_swerling1(S')``: ``S`` the track's mean SNR (see the class docstring; at
             least ``_kernels.SNR_FLOOR``) at its last detection's range ``R``, ``S' = S (R /
             R')^4 c_r / c_o`` at the range ``R'`` from radar ``r`` (``c_r / c_o`` = 1 for the
-            own radar ``o``); ``pd`` for tracks without SNR.
+            own radar ``o``), or, for a radar of the table that has detected the track, from
+            its own running mean of ``S R^4`` (at least the floor at ``R'``); ``pd`` for
+            tracks without SNR.
 
         Raises
         ------
