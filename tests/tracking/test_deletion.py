@@ -195,8 +195,9 @@ def test_config_deletion_settings_refused(d, match):
 
 def test_config_reads_delete_llr_from_text():
     assert TrackerConfig.from_dict({"delete_llr": "inf"}).delete_llr == np.inf
-    assert TrackerConfig().delete_llr == np.inf  # off unless asked (make_tracker: 6.9)
-    assert make_tracker().manager.delete_llr == 6.9
+    assert TrackerConfig().delete_llr == np.inf  # off unless asked (make_tracker: below)
+    # make_tracker: ln(looks / 0.01), an hour of 1 s looks without a scenario
+    assert make_tracker().manager.delete_llr == pytest.approx(math.log(3600 / 0.01), rel=1e-12)
     assert make_tracker(config={"delete_llr": np.inf}).manager.delete_llr is None
 
 

@@ -1741,18 +1741,20 @@ def _look_pd(pos, enu, k, pfa):
 
 @numba.njit(cache=True)
 def look_pds(pos, looked, snr_ref, ref_n, ref_range, ref_enu, ref_pfa, ref_sensor, radar_c,
-             radar_enu, radar_pfa, pd):
+             radar_enu, radar_pfa, pd, radar_k, radar_n):
     """:meth:`airdefense.tracking.management.TrackManager.look_pd` of the first q tracks:
     ``pos`` (q, 3) predicted positions; ``looked`` (q, s) the radars that looked at each
     track, or (0, 0): the track's own radar; the tracks' SNR tables (``snr_ref`` S R^4,
-    ``ref_n``, ``ref_range``, ``ref_enu`` (m, 3), ``ref_pfa``, ``ref_sensor``); the radars'
+    ``ref_n``, ``ref_range``, ``ref_enu`` (m, 3), ``ref_pfa``, ``ref_sensor``; per radar of
+    the table ``radar_k`` (m, t) S R^4 and ``radar_n`` (m, t) its detections); the radars'
     radar-equation constants ``radar_c`` (t,) (``SNR = c rcs / R^4``), antenna positions
     ``radar_enu`` (t, 3) and Pfa ``radar_pfa`` (t,) (t may be 0); ``pd`` the cap of a step's
-    Pd and its value without SNR. A look by radar ``r`` other than the track's own radar
-    ``o`` (both in the table) sees ``S R^4 c_r / c_o`` from ``radar_enu[r]`` at
-    ``radar_pfa[r]``; any other look is taken as the own radar's. Several radars: ``min(pd,
-    max p_r)``; none: the own radar's look. The Swerling-1 law
-    ``Pd = exp(-T / (1 + S'))``, ``T = -ln Pfa`` (as
+    Pd and its value without SNR. A look by radar ``r`` of the table that has detected the
+    track sees its own ``S R^4`` (``radar_k``); one that has not, ``S R^4 c_r / c_o`` of the
+    own radar ``o`` (the last to detect it); both from ``radar_enu[r]`` at ``radar_pfa[r]``
+    (the first with its ``S`` at least :data:`SNR_FLOOR` at the look's range);
+    any other look is taken as the own radar's. Several radars: ``min(pd, max p_r)``; none:
+    the own radar's look. The Swerling-1 law ``Pd = exp(-T / (1 + S'))``, ``T = -ln Pfa`` (as
     :func:`airdefense.sensors.detection.pd_swerling`), one track at a time (a step's handful
     of tracks: NumPy's per-call overhead was most of the cost)."""
     q = pos.shape[0]
@@ -1762,10 +1764,7 @@ def look_pds(pos, looked, snr_ref, ref_n, ref_range, ref_enu, ref_pfa, ref_senso
     for i in range(q):
         k = 0.0
         if ref_n[i] > 0:
-            r = ref_range[i]
-            r2 = r * r
-            r4 = r2 * r2
-            k = max(snr_ref[i] / r4, SNR_FLOOR) * r4
+            k = _floored(snr_ref[i], ref_range[i])
         o = ref_sensor[i]
         miss = 1.0  # of the best look
         any_look = False
@@ -1776,6 +1775,10 @@ def look_pds(pos, looked, snr_ref, ref_n, ref_range, ref_enu, ref_pfa, ref_senso
                 any_look = True
                 if ref_n[i] <= 0:
                     p = pd
+                elif j < t and radar_n[i, j] > 0:  # floored at the look's range
+                    p = _look_pd(pos[i], radar_enu[j],
+                                 _floored(radar_k[i, j], _distance(pos[i], radar_enu[j])),
+                                 radar_pfa[j])
                 elif j != o and 0 <= o < t and j < t:
                     p = _look_pd(pos[i], radar_enu[j], k * (radar_c[j] / radar_c[o]),
                                  radar_pfa[j])
@@ -1792,34 +1795,66 @@ def look_pds(pos, looked, snr_ref, ref_n, ref_range, ref_enu, ref_pfa, ref_senso
 
 
 @numba.njit(cache=True)
+def _distance(a, b):
+    """Distance between the 3-D points ``a`` and ``b``, at least 1 m."""
+    d2 = 0.0
+    for x in range(3):
+        e = a[x] - b[x]
+        d2 += e * e
+    return max(math.sqrt(d2), 1.0)
+
+
+@numba.njit(cache=True)
+def _floored(k, r):
+    """``S R^4`` ``k`` with ``S`` at ``R = r`` at least :data:`SNR_FLOOR`."""
+    r2 = r * r
+    r4 = r2 * r2
+    return max(k / r4, SNR_FLOOR) * r4
+
+
+#: Detections in a track's running mean of ``S R^4`` (per radar): one Swerling-1 detection's
+#: estimate scatters by ``1 + S`` (its own size), the mean of ``n`` by ``(1 + S) / sqrt(n)``.
+SNR_MEMORY = 16
+
+
+@numba.njit(cache=True)
 def snr_detected(tracks, det_db, r, enu, pfa, sensor, snr_ref, ref_n, ref_range, ref_enu,
-                 ref_pfa, ref_sensor):
+                 ref_pfa, ref_sensor, radar_k, radar_n):
     """:meth:`airdefense.tracking.management.TrackManager.detected` on its tables, in place:
     tracks ``tracks`` (p,) (distinct) detected with detector outputs ``det_db`` (p,) dB at
     ranges ``r`` (p,) m from radars ``sensor`` (p,) at ``enu`` (p, 3) of false-alarm
     probability ``pfa`` (p,). ``S R^4`` (S from :func:`swerling1_snr`) enters a running mean
-    over the last eight detections while the same radar detects the track, and restarts it
-    when another does; a non-finite estimate leaves the track as it is."""
+    over the last :data:`SNR_MEMORY` detections while the same radar detects the track, and
+    restarts it when another does; a radar of the table (``sensor < radar_k.shape[1]``) also
+    keeps its own running mean in ``radar_k``/``radar_n`` (m, t), which other radars'
+    detections leave as it is. A non-finite estimate leaves the track as it is."""
+    t = radar_k.shape[1]
+    w = 1.0 / SNR_MEMORY
     for q in range(tracks.size):
         r2 = r[q] * r[q]
         k = (10.0 ** (det_db[q] / 10.0) + math.log(pfa[q]) - 1.0) * (r2 * r2)
         if not math.isfinite(k):
             continue
-        t = tracks[q]
-        same = ref_n[t] > 0
+        tr = tracks[q]
+        same = ref_n[tr] > 0
         for a in range(3):
-            same = same and ref_enu[t, a] == enu[q, a]
-        n = ref_n[t] + 1 if same else 1
+            same = same and ref_enu[tr, a] == enu[q, a]
+        n = ref_n[tr] + 1 if same else 1
         if same:
-            snr_ref[t] = snr_ref[t] + max(1.0 / n, 0.125) * (k - snr_ref[t])
+            snr_ref[tr] = snr_ref[tr] + max(1.0 / n, w) * (k - snr_ref[tr])
         else:
-            snr_ref[t] = k
-        ref_n[t] = n
-        ref_range[t] = r[q]
+            snr_ref[tr] = k
+        ref_n[tr] = n
+        ref_range[tr] = r[q]
         for a in range(3):
-            ref_enu[t, a] = enu[q, a]
-        ref_pfa[t] = pfa[q]
-        ref_sensor[t] = sensor[q]
+            ref_enu[tr, a] = enu[q, a]
+        ref_pfa[tr] = pfa[q]
+        ref_sensor[tr] = sensor[q]
+        j = sensor[q]
+        if 0 <= j < t:
+            nj = radar_n[tr, j] + 1
+            radar_k[tr, j] = radar_k[tr, j] + max(1.0 / nj, w) * (k - radar_k[tr, j])
+            radar_n[tr, j] = nj
 
 
 @numba.njit(cache=True)

@@ -9,7 +9,8 @@ import numpy as np
 
 from airdefense.tracking import _kernels as _k
 
-__all__ = ["SinglePointInitiator", "TrackManager", "TwoPointInitiator"]
+__all__ = ["SinglePointInitiator", "TrackManager", "TwoPointInitiator", "deletion_llr",
+           "looks_to_deletion"]
 
 
 class SinglePointInitiator:
@@ -269,6 +270,88 @@ def _to_tracker_time(x: np.ndarray, P: np.ndarray, offset_s: np.ndarray | None, 
         _k.shift_states(x, P, offset_s, n)
 
 
+def looks_to_deletion(pd: float, delete_llr: float) -> float:
+    """Mean number of looks before evidence-based deletion drops a track on a live target.
+
+    The target is seen at each look with probability ``pd``, independently, and the track
+    predicts exactly ``pd`` (calibrated): a miss costs ``c = -ln(1 - pd)`` and a hit, whose
+    gain (target against a false alarm of density ``lambda``, tens of nats) exceeds
+    ``delete_llr``, resets the drop below the peak, so the track is deleted at the first run of
+    ``k = ceil(delete_llr / c)`` misses in a row. The mean wait for a run of ``k`` failures in
+    Bernoulli trials of success probability ``pd`` (Feller, "An Introduction to Probability
+    Theory", vol. 1, XIII.7) is ``((1 - pd)^-k - 1) / pd``: at least ``(exp(delete_llr) - 1) /
+    pd``, whatever ``pd`` (equal when ``delete_llr`` is a multiple of ``c``).
+
+    Parameters
+    ----------
+    pd : float
+        Detection probability of a look, in (0, 1).
+    delete_llr : float
+        Deletion threshold, nats (> 0).
+
+    Returns
+    -------
+    float
+        Mean number of looks to deletion (the first look counts as 1).
+
+    Raises
+    ------
+    ValueError
+        If ``pd`` is not in (0, 1) or ``delete_llr`` not finite and > 0.
+
+    Examples
+    --------
+    >>> round(looks_to_deletion(0.9, 6.9))  # 3 misses in a row at 0.9
+    1110
+    """
+    if not 0 < pd < 1:
+        raise ValueError(f"pd must be in the open interval (0, 1), got {pd}")
+    if not 0 < delete_llr < np.inf:
+        raise ValueError(f"delete_llr must be finite and > 0 nats, got {delete_llr}")
+    k = np.ceil(delete_llr / -np.log1p(-pd) - 1e-12)
+    return float(((1.0 - pd) ** -k - 1.0) / pd)
+
+
+def deletion_llr(looks: float, false_deletion: float = 0.01) -> float:
+    """Deletion threshold (nats) that keeps a track on a live target for ``looks`` looks.
+
+    By :func:`looks_to_deletion` a calibrated track is dropped by chance about once in
+    ``exp(delete_llr) / pd`` looks, so over a life of ``looks`` looks the chance is at most
+    about ``looks * pd * exp(-delete_llr)``; ``ln(looks / false_deletion)`` bounds it by
+    ``false_deletion`` for every ``pd``. A fixed threshold does not: 6.9 nats (3 misses at
+    0.9) drops a track about once in 1,100 looks, once or more in the 1,400 one-second
+    looks of a drone's flight in example 2.
+
+    Parameters
+    ----------
+    looks : float
+        Looks in the longest track life, e.g. the scenario's duration over its step (>= 1).
+    false_deletion : float, default 0.01
+        Largest chance that a track on a live target is deleted in that life, in (0, 1).
+
+    Returns
+    -------
+    float
+        ``ln(looks / false_deletion)``, nats.
+
+    Raises
+    ------
+    ValueError
+        If ``looks`` is below 1 or not finite, or ``false_deletion`` not in (0, 1).
+
+    Examples
+    --------
+    >>> round(deletion_llr(2400), 2)  # example 2: 2,400 s at 1 s
+    12.39
+    """
+    if not 1 <= looks < np.inf:
+        raise ValueError(f"looks must be finite and >= 1, got {looks}")
+    if not 0 < false_deletion < 1:
+        raise ValueError(f"false_deletion must be in the open interval (0, 1), got "
+                         f"{false_deletion}")
+    return float(np.log(looks / false_deletion))
+
+
 class TrackManager:
     """M-of-N confirmation, deletion, stable ids and a quality score.
 
@@ -308,7 +391,8 @@ class TrackManager:
     (:func:`~airdefense.tracking._kernels.swerling1_snr`; a faint target's detections read
     about ``T + 1``, whatever its mean). The track keeps a running mean of that estimate
     times ``R^4`` (``S R^4`` is constant by the radar equation; ``z R^4`` is not) over its
-    last eight detections by one radar (restarted when another radar detects it); at a look
+    detections by one radar (the mean of the first ``_kernels.SNR_MEMORY`` = 16, then an
+    exponential average of that weight; restarted when another radar detects it); at a look
     the mean over the last detection's ``R^4`` gives ``S`` there (at least
     ``_kernels.SNR_FLOOR``), scaled to the predicted range ``R'`` by the radar equation,
     ``S (R / R')^4``, and turned into ``p`` by the Swerling-1 relation
@@ -319,6 +403,16 @@ class TrackManager:
     ``-ln(1 - pd)`` as before and ``delete_llr`` just under ``delete_misses * -ln(1 - pd)``
     keeps the old rule for it; a track without SNR (Cartesian or prepared measurements) uses
     ``pd``.
+
+    **The threshold.** A hit's gain (target against a false alarm, tens of nats) resets the
+    drop, so a calibrated track on a live target is deleted at its first run of
+    ``ceil(delete_llr / -ln(1 - p))`` misses: once in about ``exp(delete_llr) / p`` looks,
+    whatever ``p`` (:func:`looks_to_deletion`). The threshold is therefore set by the length
+    of a track's life, not by a number of misses: :func:`deletion_llr` ``ln(looks / alpha)``
+    keeps the chance of a false deletion over ``looks`` looks below ``alpha``. 6.9 nats (three
+    misses at 0.9) dropped a track once in about 1,100 looks: in example 2 in full mode,
+    where a drone's track lives about 1,400 one-second looks, 1.64 track starts per drone (8
+    seeds), 1.18 at ``deletion_llr(2400)`` = 12.4 nats.
 
     **The radar that looked.** Radars differ (power, aperture, losses, Pfa): a track held by a
     long-range radar and looked at by a short-range one at close range has another ``p``.
@@ -331,13 +425,21 @@ class TrackManager:
     its antenna, at its own Pfa. A step in which several radars looked counts as its best
     look, ``min(pd, max p_r)``, not as independent looks (``1 - prod(1 - p_r)``, all missing
     costing the sum of their ``-ln(1 - p_r)``): every radar's ``p_r`` comes from the same
-    estimate of the target's RCS (one running mean of one radar's few detections, noisy and
+    estimate of the target's RCS (running means of the radars' few detections, noisy and
     read through a convex inversion), so their errors are common, not independent; and the
     losses the cap stands for (association, eclipsing) strike every radar's look alike.
     Counted as independent looks (capped per step at ``pd``), example 2 in full mode made
-    1.74 confirmed track starts per drone against 1.62 (8 seeds; own radar only: 1.50). A
-    look by a radar not in the table is taken as one of the own radar; without ``looked`` (or
-    no radar flagged) the look is the own radar's.
+    1.74 confirmed track starts per drone against 1.62 (8 seeds, 6.9 nats; own radar only:
+    1.50). **Each radar's own memory.** A radar of the table that has detected the track
+    predicts its look from its own running mean of ``S R^4`` (``radar_k``, ``radar_n``;
+    ``S`` at least ``_kernels.SNR_FLOOR`` at the look's range), which other radars'
+    detections leave as it is: each radar sees the target at its own aspect, and restarting
+    the estimate at every other radar's detection left it at one or two detections (one
+    Swerling-1 detection's estimate scatters by its own size), the predicted Pd swinging
+    from 0.01 to the cap between steps (example 2, 6.9 nats: 1.64 -> 1.53 starts per drone).
+    A radar of the table that has not detected it sees ``S R^4 c_r / c_o`` of the own radar
+    ``o`` (the last to detect it). A look by a radar not in the table is taken as one of the
+    own radar; without ``looked`` (or no radar flagged) the look is the own radar's.
 
     Parameters
     ----------
@@ -380,8 +482,9 @@ class TrackManager:
     #: confirmation time; LLR score; time of the last hit (birth: its first); the deletion
     #: score's fall below its peak, nats; the track's SNR: running mean of S R^4 (m^4) over its
     #: detections by one radar, their number (0: none), the last one's range (m), the radar's
-    #: position (ENU, m), Pfa and index (-1: none). :meth:`add` and :meth:`keep` keep them in
-    #: step.
+    #: position (ENU, m), Pfa and index (-1: none); per radar of the table (trailing "t":
+    #: ``snr_const.size``) its own running mean of S R^4 and its number of detections.
+    #: :meth:`add` and :meth:`keep` keep them in step.
     _PER_TRACK = {
         "track_id": (np.int64, ()), "history": (np.int64, ()), "scans": (np.int64, ()),
         "misses": (np.int64, ()), "confirmed": (bool, ()), "quality": (float, ()),
@@ -389,6 +492,7 @@ class TrackManager:
         "last_hit_s": (float, ()), "drop": (float, ()), "snr_ref": (float, ()),
         "ref_n": (np.int64, ()), "ref_range": (float, ()), "ref_enu": (float, (3,)),
         "ref_pfa": (float, ()), "ref_sensor": (np.int64, ()),
+        "radar_k": (float, ("t",)), "radar_n": (np.int64, ("t",)),
     }
 
     def __init__(self, confirm: tuple[int, int] = (3, 3), delete_misses: int = 3,
@@ -437,7 +541,12 @@ class TrackManager:
         self.confirm_llr = confirm_llr
         self.next_id = 0
         for f, (dtype, tail) in self._PER_TRACK.items():
-            setattr(self, f, np.zeros((0,) + tail, dtype))
+            setattr(self, f, np.zeros((0,) + self._tail(tail), dtype))
+
+    def _tail(self, tail: tuple) -> tuple:
+        """A per-track array's trailing shape, ``"t"`` read as the number of radars of the
+        table (``snr_const``)."""
+        return tuple(self.snr_const.size if d == "t" else d for d in tail)
 
     def __len__(self) -> int:
         return int(self.track_id.shape[0])
@@ -469,7 +578,9 @@ class TrackManager:
                "last_hit_s": np.full(k, float(time_s)), "drop": np.zeros(k),
                "snr_ref": np.zeros(k), "ref_n": np.zeros(k, np.int64), "ref_range": np.ones(k),
                "ref_enu": np.zeros((k, 3)), "ref_pfa": np.full(k, self.pfa[-1]),
-               "ref_sensor": np.full(k, -1, np.int64)}
+               "ref_sensor": np.full(k, -1, np.int64),
+               "radar_k": np.zeros((k, self.snr_const.size)),
+               "radar_n": np.zeros((k, self.snr_const.size), np.int64)}
         for f in self._PER_TRACK:
             setattr(self, f, np.concatenate([getattr(self, f), new[f]]))
         if meas is not None and rows is not None and k:
@@ -481,10 +592,11 @@ class TrackManager:
         """Take the SNR of tracks ``tracks`` (p,) from their detections ``rows`` (p,) of
         ``meas``: ``S R^4`` (S the detection's estimate of the mean SNR,
         ``_kernels.swerling1_snr`` of its detector output ``meas.snr_db`` and its radar's
-        threshold; R its range, m) enters a running mean (over the last eight detections or
-        fewer) while the same radar (position) detects the track, and restarts it when another
-        radar does. Rows without SNR (``meas.snr_db`` None or NaN) leave the track's as it
-        is."""
+        threshold; R its range, m) enters a running mean (see the class docstring) while the
+        same radar (position) detects the track, and restarts it when another radar does; a
+        radar of the table (``sensor`` below ``snr_const.size``) also enters it into its own
+        running mean, which other radars leave as it is. Rows without SNR (``meas.snr_db`` None
+        or NaN) leave the track's as it is."""
         if self.delete_llr is None or meas.snr_db is None or not len(tracks):
             return
         tracks = np.asarray(tracks, np.int64)
@@ -499,7 +611,7 @@ class TrackManager:
                         np.maximum(r, 1.0), enu,
                         self.pfa[np.minimum(sensor, self.pfa.size - 1)], sensor, self.snr_ref,
                         self.ref_n, self.ref_range, self.ref_enu, self.ref_pfa,
-                        self.ref_sensor)
+                        self.ref_sensor, self.radar_k, self.radar_n)
 
     def look_pd(self, pos: np.ndarray, looked: np.ndarray | None = None) -> np.ndarray:
         """Predicted detection probability of a look at each of the first q tracks.
@@ -520,7 +632,9 @@ class TrackManager:
             Pd_swerling1(S')``: ``S`` the track's mean SNR (see the class docstring; at
             least ``_kernels.SNR_FLOOR``) at its last detection's range ``R``, ``S' = S (R /
             R')^4 c_r / c_o`` at the range ``R'`` from radar ``r`` (``c_r / c_o`` = 1 for the
-            own radar ``o``); ``pd`` for tracks without SNR.
+            own radar ``o``), or, for a radar of the table that has detected the track, from
+            its own running mean of ``S R^4`` (at least the floor at ``R'``); ``pd`` for
+            tracks without SNR.
 
         Raises
         ------
@@ -540,7 +654,8 @@ class TrackManager:
         return _k.look_pds(p, lk, self.snr_ref, self.ref_n, self.ref_range, self.ref_enu,
                            self.ref_pfa, self.ref_sensor, self.snr_const, self.sensor_enu,
                            self.pfa[np.minimum(np.arange(self.snr_const.size),
-                                               self.pfa.size - 1)], self.pd)
+                                               self.pfa.size - 1)], self.pd,
+                           self.radar_k, self.radar_n)
 
     def record(self, hit: np.ndarray, truth_id: np.ndarray | None = None,
                time_s: float = np.nan, llr: np.ndarray | None = None,

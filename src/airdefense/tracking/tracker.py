@@ -32,7 +32,12 @@ from airdefense.tracking.kalman import (
     Measurements,
     UnscentedKalmanFilter,
 )
-from airdefense.tracking.management import SinglePointInitiator, TrackManager, TwoPointInitiator
+from airdefense.tracking.management import (
+    SinglePointInitiator,
+    TrackManager,
+    TwoPointInitiator,
+    deletion_llr,
+)
 from airdefense.tracking.models import (
     Ballistic,
     ConstantAcceleration,
@@ -661,6 +666,15 @@ def _threat_turn_rate_dps(sc) -> float:
                                 for p in presets)))
 
 
+def _life_looks(sc) -> float:
+    """Looks in the longest track life: the scenario's duration over its step (one look a
+    step at most), without a scenario an hour at 1 s."""
+    cfg = getattr(sc, "config", None)
+    if cfg is None or not hasattr(cfg, "duration_s"):
+        return 3600.0
+    return max(float(cfg.duration_s) / float(cfg.step_s), 1.0)
+
+
 def _radar_table(units, sc) -> tuple[np.ndarray, np.ndarray]:
     """Radar-equation constants (s,) and antenna positions (s, 3), ENU m, of the scenario's
     radars, as the sensors compute them (:class:`~airdefense.sensors.coverage.Coverage`,
@@ -690,11 +704,14 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
     the classes' largest turn rate ``max_g g0 / speed_mps`` (``maneuver_turn_rate_dps``: a
     drone's track gets a drone's gate, a ballistic missile's the full one), Pd 0.9, 1e-12
     false alarms per m^3,
-    2-of-3 confirmation, evidence-based deletion when the track score falls 6.9 nats below its
-    peak (``delete_llr``: each missed look costs ``-ln(1 - p)``, ``p`` the look's Pd predicted
-    from the track's SNR for the radars that looked, with each radar's radar-equation constant,
-    antenna and Pfa from the scenario, at most 0.9 a radar: three missed
-    looks at a well-seen target, many more at a faint one), a 5 km position sigma or 20 s
+    2-of-3 confirmation, evidence-based deletion when the track score falls ``delete_llr`` below
+    its peak (each missed look costs ``-ln(1 - p)``, ``p`` the look's Pd predicted from the
+    track's SNR for the radars that looked, with each radar's radar-equation constant, antenna
+    and Pfa from the scenario, at most 0.9 a step); ``delete_llr`` is
+    :func:`~airdefense.tracking.management.deletion_llr` of the scenario's duration over its
+    step (a track on a live target is dropped by chance with probability at most 1 % in that
+    many looks: 12.4 nats in example 2, six missed looks at a well-seen target, many more at a
+    faint one; without a scenario an hour at 1 s, 12.8 nats), a 5 km position sigma or 20 s
     without a hit (a track no radar looks at, under
     the horizon or out of every sector, coasts at most that long), prior speed sigma 300 m/s,
     two-point initiation
@@ -716,7 +733,7 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
         If a setting breaks its rule.
     """
     base = dict(q=5.0, pd=0.9, clutter_density=1e-12, confirm="2/3", delete_misses=3,
-                delete_llr=6.9,
+                delete_llr=deletion_llr(_life_looks(sc)),
                 speed_sigma_mps=300.0, max_pos_sigma_m=5000.0, max_coast_s=20.0, motion="imm",
                 initiation="two_point", max_speed_mps=3000.0, candidate_age_s=4.0,
                 maneuver_q=maneuver_q(*_threat_max_g(sc)),
