@@ -19,7 +19,8 @@ from airdefense.reports.html import typical_replication
 from tests.campaign.conftest import tiny
 
 CHROMIUM = "/usr/bin/chromium"
-PLOTS = {"leakers", "expenditure", "cost-exchange", "timeline", "saturation", "convergence"}
+PLOTS = {"leakers", "expenditure", "interceptors", "value-lost", "cost-exchange", "timeline",
+         "saturation", "convergence"}
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +114,46 @@ def test_report_text_needs_no_mathtext(db, monkeypatch):
     html = build_report(path, cid)
     assert 'id="plot-convergence"' in html
     assert parsed == []
+
+
+def test_report_errors_sweep_and_ambiguous_ids(db, tmp_path):
+    """An unknown --sweep lists the sweeps there; a prefix of several campaign ids says it is
+    ambiguous and names them."""
+    import itertools
+    import os.path
+
+    from airdefense.results.store import ResultStore
+
+    path, cid = db
+    with ResultStore(path, read_only=True) as st:
+        ids = st.campaigns().campaign_id.tolist()
+        sweeps = st.sweeps().sweep_id.tolist()
+    with pytest.raises(AirDefenseError, match=rf"sweep 'bogus' is not there; sweeps there: "
+                                              rf"{sweeps[0]}"):
+        build_report(path, cid, sweep_id="bogus")
+    r = CliRunner().invoke(main, ["report", str(path), "--campaign", cid, "--sweep", "bogus",
+                                  "--out", str(tmp_path / "x.html")])
+    assert r.exit_code == 1 and "sweep 'bogus' is not there" in r.output
+    # The longest prefix shared by two ids (the empty one when none is shared).
+    prefix = max((os.path.commonprefix(list(pair)) for pair in itertools.combinations(ids, 2)),
+                 key=len)
+    hits = [i for i in ids if i.startswith(prefix)]
+    with pytest.raises(AirDefenseError, match=rf"campaign '{prefix}' is ambiguous: matches "
+                                              rf"{', '.join(hits)}"):
+        build_report(path, prefix)
+    assert f"Sweep {sweeps[0]}" in build_report(path, cid, sweep_id=sweeps[0][:5])
+
+
+def test_report_of_a_campaign_with_no_interceptor_fired(tmp_path):
+    """With no interceptor fired in any run (every cost exchange inf) the report renders and
+    says so."""
+    sc = tiny()
+    del sc["raid"]["drones"]
+    path = tmp_path / "nf.duckdb"
+    res = run_campaign(sc, runs=3, seed=2, db=path, events=False)
+    assert (res.summaries.interceptors_fired == 0).all()
+    html = build_report(path)
+    assert "no interceptor fired in any run" in html
+    assert 'id="plot-convergence"' in html and 'id="plot-value-lost"' in html
+    text = res.stats().to_text()
+    assert "no interceptor fired in any run" in text and "nan [" not in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +19,7 @@ from airdefense.results.stats import (
     expenditure_stats,
     mean_ci,
     proportion_ci,
+    ratio_ci,
 )
 
 
@@ -151,3 +154,76 @@ def test_campaign_stats():
     assert set(s.distributions) == {"leaked", "interceptors_fired", "cost_exchange"}
     text = s.to_text()
     assert "P(zero leakers)      0.500" in text and "leaked" in text
+
+
+def test_ratio_ci_exact_ratio_and_edge_cases():
+    """An exact proportion has a zero-width interval; no defence spend gives inf, no CI."""
+    r, lo, hi, n = ratio_ci([3.0, 6.0, 9.0, 1.5], [1.0, 2.0, 3.0, 0.5])
+    assert (r, lo, hi, n) == (3.0, 3.0, 3.0, 4)
+    r, lo, hi, n = ratio_ci([1.0, 2.0], [0.0, 0.0])
+    assert np.isinf(r) and np.isnan(lo) and np.isnan(hi) and n == 2
+    r, lo, hi, n = ratio_ci([4.0], [2.0])
+    assert r == 2.0 and np.isnan(lo) and n == 1
+    with pytest.raises(AirDefenseError, match=r"ratio_ci: numerator and denominator differ "
+                                              r"in length \(2 and 3\)"):
+        ratio_ci([1.0, 2.0], [1.0, 2.0, 3.0])
+
+
+def test_ratio_ci_matches_bootstrap_and_covers(rng):
+    """The delta-method half-width agrees with an independent bootstrap of the ratio of sums
+    (large n), and the interval covers the true ratio of means about 95% of the time."""
+    n = 400
+    x = rng.gamma(2.0, 3.0, n)
+    y = 2.5 * x + rng.normal(0.0, 2.0, n)
+    r, lo, hi, _ = ratio_ci(y, x)
+    idx = rng.integers(0, n, (4000, n))
+    boot = y[idx].sum(1) / x[idx].sum(1)
+    assert (hi - lo) / 2 == pytest.approx(1.96 * boot.std(ddof=1), rel=0.08)
+    # Coverage: true ratio E[y]/E[x] = 2.5 (the noise has mean 0).
+    cover = 0
+    trials = 1000
+    for _ in range(trials):
+        xs = rng.gamma(2.0, 3.0, 60)
+        ys = 2.5 * xs + rng.normal(0.0, 2.0, 60)
+        _, a, b, _ = ratio_ci(ys, xs)
+        cover += a <= 2.5 <= b
+    assert 0.92 <= cover / trials <= 0.975
+
+
+def test_campaign_stats_no_interceptor_fired():
+    """Every cost exchange inf: the table and text say no interceptor fired, the convergence
+    frame is empty but numeric, the pooled ratio is inf."""
+    df = pd.DataFrame({"rep": range(3), "leaked": [1.0, 2.0, 2.0],
+                       "attack_cost": [10.0, 10.0, 10.0], "defence_cost": [0.0, 0.0, 0.0],
+                       "interceptors_fired": [0.0, 0.0, 0.0],
+                       "value_lost": [1e6, 2e6, 3e6],
+                       "cost_exchange": [np.inf, np.inf, np.inf]})
+    s = campaign_stats(df)
+    assert np.isinf(s.pooled_cost_exchange)
+    c = s.convergence["cost_exchange"]
+    assert c.empty and all(pd.api.types.is_numeric_dtype(c[k]) for k in c)
+    text = s.to_text()
+    assert "cost_exchange        no interceptor fired in any run" in text
+    assert "cost exchange (pooled): no interceptor fired in any run" in text
+    assert "nan [" not in text
+
+
+def test_campaign_stats_text_counts_dropped_runs_and_pooled_ci():
+    """Runs with no defence spend are counted apart; the pooled ratio has its CI; interceptors
+    fired and value lost are summarised by quantiles."""
+    df = pd.DataFrame({"rep": range(4), "leaked": [0.0, 0.0, 1.0, 3.0],
+                       "attack_cost": [10.0, 12.0, 10.0, 10.0],
+                       "defence_cost": [5.0, 4.0, 0.0, 10.0],
+                       "interceptors_fired": [2.0, 2.0, 0.0, 4.0],
+                       "value_lost": [0.0, 0.0, 5.0, 9.0],
+                       "cost_exchange": [2.0, 3.0, np.inf, 1.0]})
+    s = campaign_stats(df)
+    r, lo, hi, n = ratio_ci(df.attack_cost, df.defence_cost)
+    assert s.pooled_cost_exchange == pytest.approx(42 / 19)
+    assert s.pooled_cost_exchange_ci == (lo, hi) and lo < r < hi
+    text = s.to_text()
+    assert "cost_exchange: 1 of 4 runs fired no interceptor" in text
+    assert f"[{lo:.3f}, {hi:.3f}] (delta method)" in text
+    assert s.quantiles["value_lost"] == pytest.approx(
+        tuple(np.quantile([0, 0, 5, 9], [0, 0.05, 0.5, 0.95, 1])))
+    assert re.search(r"interceptors_fired +0\.000 +0\.300 +2\.000 +3\.700 +4\.000", text)

@@ -6,12 +6,13 @@ Ray is an optional dependency (``pip install 'airdefense[ray]'``), imported here
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from airdefense.campaign._worker import ScenarioSpec, run_tasks
 from airdefense.errors import AirDefenseError
 from airdefense.results.store import RepResult
 
-__all__ = ["iterate_ray", "import_ray"]
+__all__ = ["iterate_ray", "import_ray", "ray_session"]
 
 
 def import_ray():
@@ -24,32 +25,51 @@ def import_ray():
     return ray
 
 
+@contextmanager
+def ray_session(workers: int, address: str | None) -> Iterator[object]:
+    """Use the Ray instance of this process, or start one for the ``with`` block.
+
+    Connects to ``address`` (``"auto"``: the running cluster) unless Ray is already
+    initialised in this process; with no address, starts a local Ray instance with
+    ``workers`` CPUs. Only an instance started here is shut down at the end, so a sweep can
+    hold one instance over all its campaigns.
+
+    Yields
+    ------
+    module
+        The ``ray`` module.
+    """
+    ray = import_ray()
+    if ray.is_initialized():
+        yield ray
+        return
+    kw = dict(include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        if address is None:
+            ray.init(num_cpus=workers, **kw)
+        else:
+            ray.init(address=address, **kw)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = f"at address {address!r}" if address else "locally"
+        raise AirDefenseError(f"cannot start or reach a Ray cluster {where}: "
+                              f"{str(exc).splitlines()[0]}") from None
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
 def iterate_ray(spec: ScenarioSpec, seed: int, todo: list[int], workers: int,
                 address: str | None, tracking: str | None, solver: str | None, events: bool,
                 batch: int | None) -> Iterator[list[RepResult]]:
     """Run replications as Ray tasks and yield them as they finish.
 
-    Connects to ``address`` (``"auto"``: the running cluster) unless Ray is already
-    initialised in this process; with no address, starts a local Ray instance with
-    ``workers`` CPUs, and shuts it down at the end.
+    Runs in the Ray instance of :func:`ray_session` (the one already initialised in this
+    process, or one started and shut down here).
     """
     from airdefense.campaign.runner import chunks
 
-    ray = import_ray()
-    started = False
-    if not ray.is_initialized():
-        kw = dict(include_dashboard=False, log_to_driver=False, configure_logging=False)
-        try:
-            if address is None:
-                ray.init(num_cpus=workers, **kw)
-            else:
-                ray.init(address=address, **kw)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            where = f"at address {address!r}" if address else "locally"
-            raise AirDefenseError(f"cannot start or reach a Ray cluster {where}: "
-                                  f"{str(exc).splitlines()[0]}") from None
-        started = True
-    try:
+    with ray_session(workers, address) as ray:
         cpus = max(1, int(ray.cluster_resources().get("CPU", workers)))
         task = ray.remote(num_cpus=1, max_retries=2)(run_tasks)
         spec_ref = ray.put(spec)
@@ -66,6 +86,3 @@ def iterate_ray(spec: ScenarioSpec, seed: int, todo: list[int], workers: int,
             for ref in ready + more:
                 out.extend(ray.get(ref))
             yield out
-    finally:
-        if started:
-            ray.shutdown()

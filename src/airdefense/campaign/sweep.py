@@ -3,10 +3,17 @@
 A variation is ``PATH=VALUES``: a dotted scenario path (see :mod:`airdefense.scenario.edit`)
 and a list ``2,4,8``, an inclusive range ``50..400:50`` (step 1 when left out) or strings
 ``greedy,exact``. The grid is the product of every variation, in the order given.
+
+A path may name a field that the file leaves at its default (``tracking``, ``c2.solver``,
+``step_s``): paths are checked against the scenario schema, as ``--set`` does. Every point runs
+with the same root seed (common random numbers: the differences between points are not blurred
+by different random draws), so ``seed`` cannot be varied; a path may be varied once, and two
+points that make the same scenario are refused, all before anything runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -151,8 +158,8 @@ class SweepResult:
         parts = []
         for (_, p), c in zip(self.points.iterrows(), self.campaigns, strict=False):
             s = c.summaries.copy()
-            for col in ["point", *self.vary]:
-                s.insert(0 if col == "point" else 1, col, p[col])
+            for i, col in enumerate(["point", *self.vary]):
+                s.insert(i, col, p[col])
             parts.append(s)
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
@@ -164,24 +171,33 @@ class SweepResult:
         Returns
         -------
         DataFrame
-            ``point``, the varied paths, ``quantity, mean, ci_low, ci_high, n``; the quantity
-            ``p_zero_leakers`` holds the fraction of runs with no leaker (Wilson interval).
+            ``point``, the varied paths, ``quantity, mean, ci_low, ci_high, n, n_nonfinite``
+            (``n_nonfinite``: runs left out of the mean, e.g. a cost exchange of a run that
+            fired no interceptor). The quantity ``p_zero_leakers`` holds the fraction of runs
+            with no leaker (Wilson interval); ``cost_exchange_pooled`` the total attack cost
+            over the total defence cost (``inf`` when no interceptor fired) with its
+            delta-method interval (:func:`airdefense.results.stats.ratio_ci`).
         """
-        from airdefense.results.stats import mean_ci, proportion_ci
+        from airdefense.results.stats import mean_ci, proportion_ci, ratio_ci
 
         rows = []
         for (_, p), c in zip(self.points.iterrows(), self.campaigns, strict=False):
             base = {"point": p["point"], **{k: p[k] for k in self.vary}}
+            s = c.summaries
             for q in quantities:
-                if q in c.summaries:
-                    m, _, lo, hi, n = mean_ci(c.summaries[q], level)
+                if q in s:
+                    m, _, lo, hi, n = mean_ci(s[q], level)
                     rows.append({**base, "quantity": q, "mean": m, "ci_low": lo,
-                                 "ci_high": hi, "n": n})
-            if "leaked" in c.summaries:
-                n = len(c.summaries)
-                pz, lo, hi = proportion_ci(int((c.summaries.leaked == 0).sum()), n, level)
+                                 "ci_high": hi, "n": n, "n_nonfinite": len(s) - n})
+            if "leaked" in s:
+                n = len(s)
+                pz, lo, hi = proportion_ci(int((s.leaked == 0).sum()), n, level)
                 rows.append({**base, "quantity": "p_zero_leakers", "mean": pz, "ci_low": lo,
-                             "ci_high": hi, "n": n})
+                             "ci_high": hi, "n": n, "n_nonfinite": 0})
+            if {"attack_cost", "defence_cost"} <= set(s.columns) and len(s):
+                r, lo, hi, n = ratio_ci(s.attack_cost, s.defence_cost, level)
+                rows.append({**base, "quantity": "cost_exchange_pooled", "mean": r,
+                             "ci_low": lo, "ci_high": hi, "n": n, "n_nonfinite": len(s) - n})
         return pd.DataFrame(rows)
 
 
@@ -203,13 +219,16 @@ def run_sweep(scenario: Scenario | str | Path | dict,
     """Run one campaign per point of a grid of scenario variations.
 
     Every point uses the same root seed (common random numbers), so differences between
-    points are not blurred by different random draws.
+    points are not blurred by different random draws; ``seed`` therefore cannot be varied.
+    With ``backend="ray"`` one Ray instance serves every point.
 
     Parameters
     ----------
     scenario : Scenario, path or dict
-    vary : mapping of path to values, or iterable of ``"PATH=VALUES"`` strings
-        E.g. ``{"raid.drones.count": [50, 100]}`` or ``["raid.drones.count=50..400:50"]``.
+    vary : mapping of path to values, iterable of ``"PATH=VALUES"`` strings, or one string
+        E.g. ``{"raid.drones.count": [50, 100]}``, ``{"raid.drones.count": "50..400:50"}``,
+        ``["raid.drones.count=50..400:50", "c2.solver=greedy,exact"]`` or
+        ``"raid.drones.count=2,4"``. The grid keeps the order given (first path slowest).
     runs : int, default 20
         Replications per point.
     seed, workers, backend, address, db, resume, tracking, solver, events, progress
@@ -222,10 +241,13 @@ def run_sweep(scenario: Scenario | str | Path | dict,
     Raises
     ------
     ScenarioError
-        If a varied path does not exist in the scenario (naming the missing key and the keys
-        that exist), or a point's scenario is invalid; raised before anything runs.
+        If a varied path is neither in the scenario nor a field of the scenario schema (naming
+        the missing key and the keys that exist), or a point's scenario is invalid.
     AirDefenseError
-        For a malformed value list or range.
+        For a malformed value list or range, a value that is not a list, a path varied twice,
+        ``seed`` varied, ``tracking`` (``c2.solver``) varied together with the ``tracking``
+        (``solver``) override, or two points that make the same scenario. Every error is
+        raised before anything runs.
 
     Examples
     --------
@@ -233,35 +255,55 @@ def run_sweep(scenario: Scenario | str | Path | dict,
     ...                 ["raid.drones.count=10..40:10"], runs=20)  # doctest: +SKIP
     >>> res.stats().query("quantity == 'leaked'")  # doctest: +SKIP
     """
-    if isinstance(vary, Mapping):
-        vary = {str(k): list(v) for k, v in vary.items()}
-    else:
-        vary = dict(parse_vary(v) for v in vary)
-    for p, vals in vary.items():
-        if not vals:
-            raise AirDefenseError(f"--vary {p}: no values")
+    vary = _variations(vary)
+    for p in vary:
+        if parse_path(p) == ["tracking"] and tracking is not None:
+            raise AirDefenseError(
+                f"--vary {p} conflicts with --tracking {tracking}: the override would run "
+                f"every point with tracking {tracking}; drop --tracking (or the variation)")
+        if parse_path(p) == ["c2", "solver"] and solver is not None:
+            raise AirDefenseError(
+                f"--vary {p} conflicts with --solver {solver}: the override would run every "
+                f"point with solver {solver}; drop --solver (or the variation)")
     raw, src, base = _raw_of(scenario)
+    # A path the file leaves out may name a schema field left at its default (as --set):
+    # it is created at each point, and reported as missing if the schema does not know it.
+    missing: dict[str, tuple[str, ScenarioError]] = {}
     for p in vary:
         try:
             get_path(raw, p)
         except ScenarioError as exc:
-            raise ScenarioError(exc.path, exc.message, src) from None
+            missing[p] = (_first_missing(raw, p), ScenarioError(exc.path, exc.message, src))
     pts = grid(vary)
     # Build and validate every point's scenario before running any.
     scens: list[Scenario] = []
     for pt in pts:
         r = json.loads(json.dumps(raw))  # deep copy of plain data
         for p, v in pt.items():
-            set_path(r, p, v)
+            set_path(r, p, v, create=p in missing)
         try:
             scens.append(scenario_from_dict(r, src, base_dir=base))
         except ScenarioError as exc:
+            for p, (prefix, miss) in missing.items():
+                full = _dotted(p)
+                under = exc.path == prefix or exc.path.startswith(prefix + ".")
+                if under and ("unknown key" in exc.message or exc.path != full):
+                    raise miss from None
             where = ", ".join(f"{k}={v}" for k, v in pt.items())
             raise ScenarioError(exc.path, f"{exc.message} (sweep point {where})", src) from None
-    if seed is None:
-        seed = scens[0].seed
     from airdefense.campaign._worker import scenario_hash
 
+    seen: dict[str, int] = {}
+    for k, sc in enumerate(scens):
+        h = scenario_hash(sc)[0]
+        if h in seen:
+            j = seen[h]
+            raise AirDefenseError(
+                f"sweep points {j} ({_label(pts[j])}) and {k} ({_label(pts[k])}) are the same "
+                "scenario: each point must differ; remove the repeated value")
+        seen[h] = k
+    if seed is None:
+        seed = scens[0].seed  # the file's seed: no point varies it
     base_hash, _ = scenario_hash(scenario_from_dict(json.loads(json.dumps(raw)), src,
                                                     base_dir=base))
     sid = hashlib.sha256(json.dumps(
@@ -270,11 +312,19 @@ def run_sweep(scenario: Scenario | str | Path | dict,
     if db is not None:
         _check_sweep_db(db, sid, base_hash, vary, resume)
     results = []
-    # One process pool for the whole sweep: workers start once, not once per point.
-    pool = new_pool(workers) if backend == "local" and workers > 1 else None
-    try:
+    # One process pool (or one Ray instance) for the whole sweep: workers start once, not once
+    # per point.
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if backend == "local" and workers > 1:
+            pool = new_pool(workers)
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+        elif backend == "ray":
+            from airdefense.campaign._ray import ray_session
+
+            stack.enter_context(ray_session(workers, address))
         for k, (pt, sc) in enumerate(zip(pts, scens, strict=False)):
-            label = f"point {k + 1}/{len(pts)} " + " ".join(f"{p}={v}" for p, v in pt.items())
+            label = f"point {k + 1}/{len(pts)} " + _label(pt, " ")
             if progress:
                 import sys
 
@@ -283,12 +333,81 @@ def run_sweep(scenario: Scenario | str | Path | dict,
                                         address=address, db=db, resume=resume,
                                         tracking=tracking, solver=solver, events=events,
                                         progress=progress, _sweep=(sid, pt), _executor=pool))
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
     points = pd.DataFrame([{"point": k, **pt, "campaign_id": c.campaign_id}
                            for k, (pt, c) in enumerate(zip(pts, results, strict=False))])
     return SweepResult(sweep_id=sid, vary=vary, points=points, campaigns=results)
+
+
+def _label(pt: dict, sep: str = ", ") -> str:
+    return sep.join(f"{p}={v}" for p, v in pt.items())
+
+
+def _dotted(path: str) -> str:
+    """A path written the way scenario errors name fields: ``a.b[0].c``."""
+    out = ""
+    for k in parse_path(path):
+        out += f"[{k}]" if isinstance(k, int) else ("." if out else "") + k
+    return out
+
+
+def _first_missing(raw: dict, path: str) -> str:
+    """The shortest prefix of ``path`` that the mapping does not hold (dotted)."""
+    parts = parse_path(path)
+    for i in range(1, len(parts) + 1):
+        sub = _dotted(".".join(str(k) for k in parts[:i]))
+        try:
+            get_path(raw, sub)
+        except ScenarioError:
+            return sub
+    return _dotted(path)  # pragma: no cover - only called for a missing path
+
+
+def _variations(vary: Mapping[str, Any] | Iterable[str] | str) -> dict[str, list]:
+    """The variations as ``{path: values}`` in the given order; see :func:`run_sweep`."""
+    if isinstance(vary, str):
+        vary = [vary]
+    items: list[tuple[str, list]] = []
+    if isinstance(vary, Mapping):
+        for k, v in vary.items():
+            path = str(k).strip()
+            parse_path(path)
+            if isinstance(v, str):
+                try:
+                    vals = parse_values(v)
+                except AirDefenseError as exc:
+                    raise AirDefenseError(f"--vary {path}: {exc}") from None
+            elif isinstance(v, Iterable) and not isinstance(v, (bytes, Mapping)):
+                vals = list(v)
+            else:
+                raise AirDefenseError(
+                    f"--vary {path}: the values must be a list such as [2, 4, 8] (or a string "
+                    f"'2,4,8' or '50..400:50'), got {v!r} ({type(v).__name__})")
+            items.append((path, vals))
+    elif isinstance(vary, Iterable):
+        for v in vary:
+            if not isinstance(v, str):
+                raise AirDefenseError(f"a variation must be a string PATH=VALUES (e.g. "
+                                      f"'raid.drones.count=2,4'), got {v!r}")
+            items.append(parse_vary(v))
+    else:
+        raise AirDefenseError(f"vary must be a mapping of path to values or PATH=VALUES "
+                              f"strings, got {vary!r}")
+    seen: dict[tuple, str] = {}
+    for path, vals in items:
+        key = tuple(parse_path(path))
+        if key in seen:
+            raise AirDefenseError(
+                f"--vary {path}: the path is varied twice ({seen[key]} and {path}); give all "
+                "its values in one variation, e.g. --vary PATH=1,2,3")
+        seen[key] = path
+        if key == ("seed",):
+            raise AirDefenseError(
+                "--vary seed: the seed cannot be varied: every point of a sweep runs with the "
+                "same root seed (common random numbers); choose it with --seed, and run more "
+                "--runs (or one campaign per seed) for other draws")
+        if not vals:
+            raise AirDefenseError(f"--vary {path}: no values")
+    return dict(items)
 
 
 def _check_sweep_db(db: str | Path, sid: str, base_hash: str, vary: dict, resume: bool) -> None:

@@ -44,10 +44,24 @@ def sweep(scenario: str, vary: tuple[str, ...], runs: int, seed: int | None,
     wide = st.pivot_table(index=["point", *res.vary], columns="quantity", values="mean",
                           sort=False).reset_index()
     cols = [c for c in ["point", *res.vary, "threats_launched", "leaked", "p_zero_leakers",
-                        "interceptors_fired", "cost_exchange"] if c in wide.columns]
-    wide = wide[cols].merge(res.points[["point", "campaign_id"]], on="point")
-    click.echo(f"Sweep {res.sweep_id}: {len(res.points)} points x {runs} runs (means per run)")
+                        "interceptors_fired", "cost_exchange", "cost_exchange_pooled"]
+            if c in wide.columns]
+    wide = wide[cols]
+    pooled = st[st.quantity == "cost_exchange_pooled"].set_index("point")
+    if len(pooled):
+        wide.insert(len(wide.columns), "pooled_95%_CI", [
+            f"[{pooled.ci_low[p]:.3f}, {pooled.ci_high[p]:.3f}]" if p in pooled.index else ""
+            for p in wide.point])
+    wide = wide.merge(res.points[["point", "campaign_id"]], on="point")
+    click.echo(f"Sweep {res.sweep_id}: {len(res.points)} points x {runs} runs (means per run; "
+               "cost_exchange_pooled: total attack / total defence cost, delta-method CI)")
     click.echo(wide.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    ce = st[(st.quantity == "cost_exchange") & (st.n_nonfinite > 0)]
+    for r in ce.itertuples():
+        what = ("no interceptor fired in any run" if r.n == 0 else
+                f"{r.n_nonfinite} of {r.n + r.n_nonfinite} runs fired no interceptor and are "
+                "left out of the cost_exchange mean")
+        click.echo(f"point {r.point}: {what}")
     first = res.points.campaign_id.iloc[0]
     click.echo(f"\nresults in {db}; report: airdefense report {db} --campaign {first} "
                f"--sweep {res.sweep_id} --out report.html")

@@ -11,6 +11,8 @@ import pandas as pd
 __all__ = [
     "svg",
     "leakers_histogram",
+    "interceptors_histogram",
+    "value_lost_histogram",
     "expenditure_bars",
     "cost_exchange_histogram",
     "timeline",
@@ -57,21 +59,51 @@ def svg(fig, name: str) -> str:
     return text
 
 
-def leakers_histogram(leaked: np.ndarray) -> object:
-    """Bar chart of the number of leakers per replication (fraction of runs)."""
+def _count_histogram(values: np.ndarray, xlabel: str, what: str) -> object:
     fig, ax = _figure()
-    a = np.asarray(leaked, float)
+    a = np.asarray(values, float)
     a = a[np.isfinite(a)].astype(int)
     vals, counts = np.unique(a, return_counts=True)
     ax.bar(vals, counts / max(a.size, 1), width=0.8, color=_C[0])
-    ax.set_xlabel("leakers (threats that reached their impact)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of runs")
-    ax.set_title(f"Leakers per run ({a.size} runs; mean {a.mean():.2f})" if a.size else
-                 "Leakers per run")
+    ax.set_title(f"{what} per run ({a.size} runs; mean {a.mean():.2f})" if a.size else
+                 f"{what} per run")
     if a.size:
         ax.axvline(a.mean(), color=_C[1], ls="--", lw=1.2, label="mean")
         ax.legend(frameon=False)
     ax.xaxis.get_major_locator().set_params(integer=True)
+    return fig
+
+
+def leakers_histogram(leaked: np.ndarray) -> object:
+    """Bar chart of the number of leakers per replication (fraction of runs)."""
+    return _count_histogram(leaked, "leakers (threats that reached their impact)", "Leakers")
+
+
+def interceptors_histogram(fired: np.ndarray) -> object:
+    """Bar chart of the number of interceptors fired per replication (fraction of runs)."""
+    return _count_histogram(fired, "interceptors fired (all types)", "Interceptors fired")
+
+
+def value_lost_histogram(value_lost: np.ndarray) -> object:
+    """Histogram of the asset value destroyed per replication (fraction of runs)."""
+    fig, ax = _figure()
+    a = np.asarray(value_lost, float)
+    a = a[np.isfinite(a)]
+    if a.size and a.max() > a.min():
+        counts, edges = np.histogram(a, bins=max(5, int(np.ceil(np.log2(a.size) + 1))))
+        ax.bar(edges[:-1], counts / a.size, width=np.diff(edges), align="edge",
+               color=_C[5], edgecolor="white")
+    elif a.size:  # every run lost the same value
+        ax.bar([a[0]], [1.0], width=max(abs(a[0]) * 0.05, 1.0), color=_C[5])
+    if a.size:
+        ax.axvline(a.mean(), color=_C[1], ls="--", lw=1.2, label="mean")
+        ax.legend(frameon=False)
+    ax.set_xlabel("value destroyed (asset value units)")
+    ax.set_ylabel("fraction of runs")
+    ax.set_title(f"Value destroyed per run ({a.size} runs; mean {a.mean():.4g})" if a.size
+                 else "Value destroyed per run")
     return fig
 
 
@@ -172,17 +204,20 @@ def convergence_plot(conv: dict[str, pd.DataFrame]) -> object:
     fig, ax = _figure()
     drawn = False
     for i, (q, c) in enumerate(conv.items()):
+        if c.empty:
+            continue
+        c = c.astype(float)
         c = c[(c.n >= 2) & np.isfinite(c["se"]) & (c["se"] > 0)]
         if c.empty:
             continue
         mean = np.abs(c["mean"].to_numpy(float))
         rel = c["se"].to_numpy(float) / np.where(mean > 0, mean, np.nan)
         ax.plot(c.n, rel, color=_C[i % len(_C)], label=q)
-        drawn = True
-        if i == 0 and np.isfinite(rel[0]):
+        if not drawn and np.isfinite(rel[0]):
             n = c.n.to_numpy(float)
             ax.plot(n, rel[0] * np.sqrt(n[0] / n), color="#999", ls=":", lw=0.8,
                     label="1/sqrt(n)")
+        drawn = True
     if drawn:
         _PlainLog = _plain_log_formatter()
         ax.set_xscale("log")

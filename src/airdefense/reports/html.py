@@ -18,7 +18,7 @@ import pandas as pd
 
 from airdefense.errors import AirDefenseError
 from airdefense.reports import _plots
-from airdefense.results.stats import campaign_stats, mean_ci
+from airdefense.results.stats import NO_FIRE, campaign_stats, mean_ci, ratio_ci
 from airdefense.results.store import ResultStore
 
 __all__ = ["build_report", "write_report", "typical_replication", "sweep_table"]
@@ -107,18 +107,24 @@ def typical_replication(summaries: pd.DataFrame) -> int:
 
 
 def sweep_table(store: ResultStore, sweep_id: str, level: float = 0.95) -> pd.DataFrame:
-    """One row per sweep point: its varied values, raid size and leakers (mean, CI)."""
+    """One row per sweep point: its varied values, raid size, leakers (mean, CI) and the pooled
+    cost exchange (total attack / total defence cost, delta-method CI)."""
     pts = store.sweep_points(sweep_id)
     rows = []
     for _, p in pts.iterrows():
         s = store.summaries(p.campaign_id)
         if s.empty:
             continue
+        s = s[s.rep < int(p.runs)] if "runs" in p else s
         m, _, lo, hi, n = mean_ci(s.leaked, level)
+        ce = (ratio_ci(s.attack_cost, s.defence_cost, level) if
+              {"attack_cost", "defence_cost"} <= set(s.columns) else (np.nan,) * 4)
         rows.append({**p.to_dict(), "runs_done": n,
                      "raid_size": float(s.threats_launched.mean()),
                      "leaked_mean": m, "leaked_ci_low": lo, "leaked_ci_high": hi,
-                     "p_zero_leakers": float((s.leaked == 0).mean())})
+                     "p_zero_leakers": float((s.leaked == 0).mean()),
+                     "cost_exchange_pooled": ce[0], "cost_exchange_ci_low": ce[1],
+                     "cost_exchange_ci_high": ce[2]})
     return pd.DataFrame(rows)
 
 
@@ -158,6 +164,12 @@ def build_report(db: str | Path, campaign_id: str | None = None,
                 raise AirDefenseError(f"{db}: holds {len(camps)} campaigns ({have}); "
                                       "choose one with --campaign ID")
             campaign_id = str(camps.campaign_id.iloc[0])
+        ids = camps.campaign_id.astype(str)
+        if not (ids == str(campaign_id)).any():
+            hits = ids[ids.str.startswith(str(campaign_id))].tolist()
+            if len(hits) > 1:
+                raise AirDefenseError(f"{db}: campaign {campaign_id!r} is ambiguous: matches "
+                                      f"{', '.join(hits)}; give more of the id")
         info = st.campaign(campaign_id)
         cid = info["campaign_id"]
         summ = st.summaries(cid)
@@ -168,17 +180,24 @@ def build_report(db: str | Path, campaign_id: str | None = None,
         out = st.table("outcomes", cid)
         typical = typical_replication(summ)
         ev = st.table("events", cid, reps=[typical])
+        sweeps = st.sweeps()
+        if sweep_id is not None and sweep_id not in set(sweeps.sweep_id):
+            hits = [x for x in sweeps.sweep_id if str(x).startswith(str(sweep_id))]
+            if len(hits) != 1:
+                have = ", ".join(sweeps.sweep_id) or "none"
+                what = (f"is ambiguous: matches {', '.join(hits)}" if hits else
+                        "is not there")
+                raise AirDefenseError(f"{db}: sweep {sweep_id!r} {what}; sweeps there: {have}")
+            sweep_id = hits[0]
         if sweep_id is None:
             sweep_id = info.get("sweep_id")
             sweep_id = sweep_id if isinstance(sweep_id, str) and sweep_id else None
             if sweep_id is None:
-                sw = st.sweeps()
-                sweep_id = str(sw.sweep_id.iloc[0]) if len(sw) == 1 else None
+                sweep_id = str(sweeps.sweep_id.iloc[0]) if len(sweeps) == 1 else None
         sweep = sweep_table(st, sweep_id) if sweep_id else pd.DataFrame()
         vary = {}
         if sweep_id:
-            row = st.sweeps()
-            row = row[row.sweep_id == sweep_id]
+            row = sweeps[sweeps.sweep_id == sweep_id]
             vary = json.loads(row.vary_json.iloc[0]) if len(row) else {}
     stats = campaign_stats(summ, exp)
     return _render(info, summ, exp, out, stats, typical, ev, sweep, vary, sweep_id)
@@ -211,14 +230,19 @@ def _render(info, summ, exp, out, stats, typical, ev, sweep, vary, sweep_id) -> 
     rows = "".join(
         f"<tr><td>{_e(q)}</td><td>{_num(r['mean'])}</td><td>{_num(r.ci_low)}</td>"
         f"<td>{_num(r.ci_high)}</td><td>{_num(r['std'])}</td><td>{_num(r['min'])}</td>"
-        f"<td>{_num(r['median'])}</td><td>{_num(r['max'])}</td><td>{int(r.n)}</td></tr>"
+        f"<td>{_num(r['median'])}</td><td>{_num(r['max'])}</td><td>{int(r.n)}</td>"
+        f"<td>{int(r.get('n_nonfinite', 0))}</td></tr>"
         for q, r in stats.table.iterrows())
     parts.append("<table><tr><th>quantity</th><th>mean</th><th>95% CI low</th>"
                  "<th>95% CI high</th><th>std</th><th>min</th><th>median</th><th>max</th>"
-                 f"<th>n</th></tr>{rows}</table>")
-    if np.isfinite(stats.pooled_cost_exchange):
-        parts.append(f"<p>Pooled cost exchange (total attacker spend / total defence spend): "
-                     f"{stats.pooled_cost_exchange:.3f}.</p>")
+                 f"<th>n</th><th>runs left out</th></tr>{rows}</table>")
+    for q, note in stats.notes().items():
+        parts.append(f'<p class="note">{_e(q)}: {_e(note)}.</p>')
+    ce, (clo, chi) = stats.pooled_cost_exchange, stats.pooled_cost_exchange_ci
+    if np.isfinite(ce):
+        parts.append(f"<p><b>Pooled cost exchange</b> (total attacker spend / total defence "
+                     f"spend) = {_num(ce)} (95% CI {_num(clo)} to {_num(chi)}, delta method "
+                     "for a ratio estimator, Cochran 1977 &sect;6.4).</p>")
     if len(out):
         bt = (out.groupby(["kind", "preset"])[["launched", "intercepted", "leaked", "other"]]
               .sum() / n).reset_index()
@@ -239,7 +263,19 @@ def _render(info, summ, exp, out, stats, typical, ev, sweep, vary, sweep_id) -> 
     parts.append("<h2>Interceptor expenditure</h2>")
     parts.append(_figure("expenditure", _plots.expenditure_bars(stats.expenditure),
                          "Interceptors fired per run by type (mean and 95% CI) and hits."))
+    if "interceptors_fired" in summ:
+        parts.append(_figure("interceptors",
+                             _plots.interceptors_histogram(summ.interceptors_fired.to_numpy()),
+                             "Distribution of the number of interceptors fired (all types) "
+                             "per run."))
+    if "value_lost" in summ:
+        parts.append("<h2>Value destroyed</h2>")
+        parts.append(_figure("value-lost",
+                             _plots.value_lost_histogram(summ.value_lost.to_numpy()),
+                             "Distribution of the asset value destroyed per run."))
     parts.append("<h2>Cost exchange</h2>")
+    if np.isinf(stats.pooled_cost_exchange):
+        parts.append(f'<p class="note">Cost exchange: {_e(NO_FIRE)}.</p>')
     ce = summ.cost_exchange.to_numpy(float) if "cost_exchange" in summ else np.array([])
     parts.append(_figure("cost-exchange",
                          _plots.cost_exchange_histogram(ce, stats.pooled_cost_exchange),
@@ -265,7 +301,9 @@ def _render(info, summ, exp, out, stats, typical, ev, sweep, vary, sweep_id) -> 
                              f"over {len(sweep)} grid points; varied: "
                              f"{_e(', '.join(varied))}."))
         show = [c for c in varied] + ["raid_size", "leaked_mean", "leaked_ci_low",
-                                      "leaked_ci_high", "p_zero_leakers", "runs_done"]
+                                      "leaked_ci_high", "p_zero_leakers",
+                                      "cost_exchange_pooled", "cost_exchange_ci_low",
+                                      "cost_exchange_ci_high", "runs_done"]
         parts.append("<table><tr>" + "".join(f"<th>{_e(c)}</th>" for c in show) + "</tr>"
                      + "".join("<tr>" + "".join(
                          f"<td>{_num(v) if isinstance(v, (int, float, np.number)) else _e(v)}"

@@ -18,6 +18,7 @@ from airdefense.errors import AirDefenseError
 __all__ = [
     "mean_ci",
     "proportion_ci",
+    "ratio_ci",
     "describe",
     "distribution",
     "convergence",
@@ -25,6 +26,7 @@ __all__ = [
     "campaign_stats",
     "CampaignStats",
     "DISTRIBUTION_QUANTITIES",
+    "NO_FIRE",
 ]
 
 #: Quantities whose distributions a campaign reports.
@@ -101,6 +103,58 @@ def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float, fl
     return p, low, high
 
 
+def ratio_ci(num, den, level: float = 0.95) -> tuple[float, float, float, int]:
+    """Ratio of totals ``sum(num) / sum(den)`` with its delta-method confidence interval.
+
+    The ratio estimator ``R = sum(y) / sum(x)`` over ``n`` independent replications has the
+    first-order (delta-method) variance ``Var(R) ~ s_z^2 / (n xbar^2)`` with the residuals
+    ``z_i = y_i - R x_i`` and ``s_z^2`` their n-1 sample variance (Cochran, *Sampling
+    Techniques*, 3rd ed., 1977, section 6.3-6.4, eq. 6.9 with no finite-population correction).
+    The interval is ``R -/+ t_{(1+level)/2, n-1} * sqrt(Var(R))``.
+
+    Parameters
+    ----------
+    num, den : array-like of shape (n,)
+        Per-replication numerator and denominator (attack and defence spend); pairs with a
+        non-finite value are left out.
+    level : float, default 0.95
+
+    Returns
+    -------
+    ratio, low, high : float
+        ``inf`` (and a NaN interval) when the denominators sum to 0; NaN interval for n < 2.
+    n : int
+        Replications used.
+
+    Examples
+    --------
+    >>> r, lo, hi, n = ratio_ci([2.0, 4.0, 6.0], [1.0, 2.0, 3.0])
+    >>> r, lo, hi, n
+    (2.0, 2.0, 2.0, 3)
+    """
+    level = _check_level(level)
+    y = np.asarray(num, float)
+    x = np.asarray(den, float)
+    if y.shape != x.shape:
+        raise AirDefenseError(f"ratio_ci: numerator and denominator differ in length "
+                              f"({y.size} and {x.size})")
+    ok = np.isfinite(y) & np.isfinite(x)
+    y, x = y[ok], x[ok]
+    n = int(y.size)
+    if n == 0:
+        return np.nan, np.nan, np.nan, 0
+    sx = float(x.sum())
+    if sx <= 0:
+        return (np.inf if y.sum() > 0 else np.nan), np.nan, np.nan, n
+    r = float(y.sum()) / sx
+    if n < 2:
+        return r, np.nan, np.nan, n
+    z = y - r * x
+    se = float(np.sqrt(z.var(ddof=1) / n)) / (sx / n)
+    h = float(_st.t.ppf(0.5 + level / 2, n - 1)) * se
+    return r, r - h, r + h, n
+
+
 def describe(summaries: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Mean with a confidence interval, and spread, of every quantity.
 
@@ -146,7 +200,8 @@ def distribution(x, bins: int | None = None) -> pd.DataFrame:
     a = np.asarray(x, float)
     a = a[np.isfinite(a)]
     if a.size == 0:
-        return pd.DataFrame(columns=["value", "count", "fraction"])
+        return pd.DataFrame({"value": np.zeros(0), "count": np.zeros(0, int),
+                             "fraction": np.zeros(0)})
     if np.all(a == np.round(a)) and bins is None:
         vals, counts = np.unique(a, return_counts=True)
         return pd.DataFrame({"value": vals, "count": counts, "fraction": counts / a.size})
@@ -180,7 +235,9 @@ def convergence(x, level: float = 0.95, points: int | None = None) -> pd.DataFra
     a = a[np.isfinite(a)]
     n = np.arange(1, a.size + 1)
     if a.size == 0:
-        return pd.DataFrame(columns=["n", "mean", "se", "ci_half", "rel_half_width"])
+        return pd.DataFrame({"n": np.zeros(0, int), **{c: np.zeros(0) for c in
+                                                       ("mean", "se", "ci_half",
+                                                        "rel_half_width")}})
     # Prefix sums of values shifted by the first one (less cancellation in the variance).
     b = a - a[0]
     csum = np.cumsum(b)
@@ -249,9 +306,14 @@ class CampaignStats:
     expenditure : DataFrame
         :func:`expenditure_stats`: interceptors fired by type.
     pooled_cost_exchange : float
-        Total attacker spend over total defence spend across all replications.
+        Total attacker spend over total defence spend across all replications (``inf`` when
+        no interceptor fired in any run).
+    pooled_cost_exchange_ci : tuple of float
+        ``(low, high)``: its delta-method confidence interval (:func:`ratio_ci`).
     level : float
     runs : int
+    quantiles : dict of str to tuple of float
+        Min, 5%, median, 95% and max of interceptors fired and value lost per run.
     """
 
     table: pd.DataFrame
@@ -260,23 +322,63 @@ class CampaignStats:
     convergence: dict[str, pd.DataFrame] = field(default_factory=dict)
     expenditure: pd.DataFrame = field(default_factory=pd.DataFrame)
     pooled_cost_exchange: float = np.nan
+    pooled_cost_exchange_ci: tuple[float, float] = (np.nan, np.nan)
     level: float = 0.95
     runs: int = 0
+    quantiles: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
+    def notes(self) -> dict[str, str]:
+        """Per quantity, why some runs are left out of its mean (empty when none are)."""
+        out = {}
+        for q, r in self.table.iterrows():
+            k = int(r.get("n_nonfinite", 0) or 0)
+            if not k:
+                continue
+            if q == "cost_exchange":
+                out[q] = (NO_FIRE if int(r.n) == 0 else
+                          f"{k} of {k + int(r.n)} runs fired no interceptor (no defence spend) "
+                          "and are left out of the per-run mean")
+            else:
+                out[q] = f"{k} of {k + int(r.n)} runs have no finite value and are left out"
+        return out
 
     def to_text(self) -> str:
-        """Plain-text tables: mean and CI of every quantity, then P(zero leakers)."""
+        """Plain-text tables: mean and CI of every quantity, P(zero leakers), the pooled cost
+        exchange with its CI, the spread of interceptors fired and value lost, and the
+        interceptors fired by type."""
         pct = f"{100 * self.level:g}%"
         t = self.table
+        notes = self.notes()
         lines = [f"{'quantity':<20} {'mean':>14} {pct + ' CI':>31} {'n':>6}"]
         for q, r in t.iterrows():
+            if int(r.n) == 0 and q in notes:
+                lines.append(f"{q:<20} {notes[q]}")
+                continue
             lines.append(f"{q:<20} {_fmt(r['mean']):>14} "
                          f"[{_fmt(r['ci_low']):>13}, {_fmt(r['ci_high']):>13}] {int(r['n']):>6}")
+        for q, note in notes.items():
+            if int(t.loc[q, "n"]) > 0:
+                lines.append(f"  {q}: {note}")
         p, lo, hi = self.p_zero_leakers
         lines.append("")
         lines.append(f"P(zero leakers)      {p:.3f}   {pct} CI [{lo:.3f}, {hi:.3f}]")
-        if np.isfinite(self.pooled_cost_exchange):
+        ce = self.pooled_cost_exchange
+        if np.isfinite(ce):
+            clo, chi = self.pooled_cost_exchange_ci
             lines.append(f"cost exchange (pooled: total attack / total defence cost) "
-                         f"{self.pooled_cost_exchange:.3f}")
+                         f"{_fmt(ce)}   {pct} CI [{_fmt(clo)}, {_fmt(chi)}] (delta method)")
+        elif np.isinf(ce):
+            lines.append(f"cost exchange (pooled): {NO_FIRE}")
+        spread = [q for q in ("interceptors_fired", "value_lost") if q in t.index
+                  and int(t.loc[q, "n"]) > 0]
+        if spread:
+            lines.append("")
+            lines.append(f"{'distribution':<20} {'min':>10} {'5%':>10} {'median':>10} "
+                         f"{'95%':>10} {'max':>10}")
+            for q in spread:
+                d = self.quantiles.get(q)
+                if d is not None:
+                    lines.append(f"{q:<20} " + " ".join(f"{_fmt(v):>10}" for v in d))
         if len(self.expenditure):
             lines.append("")
             lines.append("interceptors fired per run, by type")
@@ -287,6 +389,10 @@ class CampaignStats:
 
     def __str__(self) -> str:
         return self.to_text()
+
+
+#: What a campaign with no defence spend in any run says about its cost exchange.
+NO_FIRE = "no interceptor fired in any run (no defence spend): the cost exchange is undefined"
 
 
 def _fmt(x: float) -> str:
@@ -322,9 +428,17 @@ def campaign_stats(summaries: pd.DataFrame, expenditure: pd.DataFrame | None = N
     conv = {q: convergence(order[q], level) for q in DISTRIBUTION_QUANTITIES if q in summaries}
     reps = summaries["rep"] if "rep" in summaries else range(n)
     exp = expenditure_stats(expenditure, reps, level)
-    pooled = np.nan
-    if {"attack_cost", "defence_cost"} <= set(summaries.columns):
-        d = float(summaries["defence_cost"].sum())
-        pooled = float(summaries["attack_cost"].sum()) / d if d > 0 else np.inf
+    pooled, pci = np.nan, (np.nan, np.nan)
+    if {"attack_cost", "defence_cost"} <= set(summaries.columns) and n:
+        pooled, lo, hi, _ = ratio_ci(summaries["attack_cost"], summaries["defence_cost"], level)
+        pci = (lo, hi)
+    quant = {}
+    for q in ("interceptors_fired", "value_lost"):
+        if q in summaries:
+            a = summaries[q].to_numpy(float)
+            a = a[np.isfinite(a)]
+            if a.size:
+                quant[q] = tuple(float(v) for v in np.quantile(a, [0, 0.05, 0.5, 0.95, 1]))
     return CampaignStats(table=table, p_zero_leakers=pz, distributions=dists, convergence=conv,
-                         expenditure=exp, pooled_cost_exchange=pooled, level=level, runs=n)
+                         expenditure=exp, pooled_cost_exchange=pooled,
+                         pooled_cost_exchange_ci=pci, level=level, runs=n, quantiles=quant)
