@@ -365,6 +365,10 @@ def _network_class():
             vel = st[:, 3:6]
             pos = st[:, :3] - vel * (t - tau)[:, None]
             rows, _, cov = ref_pairs(self.coverage, ri, pos)
+            if self.coverage.terrain is not None and cov.any():
+                # Terrain masking of the covered looks: a masked look makes no return.
+                cv = np.flatnonzero(cov)
+                cov[cv] = self.coverage.terrain_clear(ri[cv], pos[cv])
             rng_m, rae = rows[2], rows[2:]
             r2 = np.maximum(rng_m, 1e-3) ** 2
             snr = np.where(cov, self._snr_const[ri] * rcs_pairs(ri, ci) / (r2 * r2), 0.0)
@@ -386,15 +390,12 @@ def _network_class():
             else:
                 lead, m_snr, m_pol, m_rr = c, snr[c], None, None
 
-            # Detector decision, then terrain masking of what crossed the threshold.
+            # Detector decision.
             lr = ri[lead]
             a = np.sqrt(m_snr)
             nz = rng.standard_normal((2,) + a.shape) * np.sqrt(0.5)
             z_det = (a + nz[0]) ** 2 + nz[1] ** 2
             hit = z_det > self.threshold[lr]
-            if self.coverage.terrain is not None and hit.any():
-                h = np.flatnonzero(hit)
-                hit[h] = self.coverage.terrain_clear(lr[h], pos[lead[h]])
 
             # Track tables, through flat (radar, target) cell indices: looks at held targets succeed
             # or count a miss.

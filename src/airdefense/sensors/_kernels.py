@@ -2,9 +2,10 @@
 
 A scan of example 2 covers a few radars against tens of targets: per-call overhead, not
 arithmetic, set the cost of the NumPy form. :class:`airdefense.sensors.radar.RadarNetwork`
-keeps the public API; without terrain a scan is one call of :func:`scan` (with terrain, two:
-:func:`scan_returns` and :func:`scan_report`, with the line-of-sight test between them), which
-runs the stage kernels below, each a loop over radars, looks or returns in compiled code.
+keeps the public API; without terrain a scan is one call of :func:`scan`; with terrain, three
+(:func:`scan_looks`, then, after the line-of-sight test of the covered looks, :func:`scan_detect`
+and :func:`scan_report`). They run the stage kernels below, each a loop over radars, looks or
+returns in compiled code.
 
 Random numbers are drawn inside, with the caller's Generator; numba's generator methods equal
 NumPy's, tested. This departs from the project's rule (draws in NumPy, passed in as arrays): the
@@ -116,7 +117,7 @@ LF_SNR = 7  # mean SNR (fluctuated by merge_returns)
 LF_N = 8
 LI_RADAR = 0
 LI_TARGET = 1
-LI_COVERED = 2
+LI_COVERED = 2  # inside coverage (with terrain: and the line of sight clear, set by the caller)
 LI_N = 3
 
 # Returns after merging (one per resolution cell), columns of ``wf`` and ``wi`` after the
@@ -127,7 +128,7 @@ RF_RDOT = LF_N + 4  # range rate, m/s
 RF_DET = LF_N + 5  # detector output
 WF_N = LF_N + 6
 RI_LOOK = LI_N  # the look of the return (the strongest of a merged cell)
-RI_HIT = LI_N + 1  # crossed the threshold (and the terrain leaves the line of sight clear)
+RI_HIT = LI_N + 1  # crossed the threshold
 RI_REPORT = LI_N + 2  # reported (a hit that holds or takes a track slot)
 WI_N = LI_N + 3
 
@@ -898,24 +899,36 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
 @_jit
 def scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
                  tracked, next_look, cue, cell_sizes, wf, wi, rng_ptrs):
-    """First half of a scan: looks, fluctuation, merged returns and detector decisions.
+    """First half of a scan without terrain: :func:`scan_looks` then :func:`scan_detect`.
 
-    :func:`scan_looks`, then one fluctuation draw per look (``rng.gamma(shape, scale)`` with
-    the radar's ``RC_GAMMA_SHAPE``/``RC_GAMMA_SCALE``, in look order; NumPy's
+    Returns (looks, returns, looks merged away, hits).
+    """
+    m = scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
+                   tracked, next_look, cue, wf, wi)
+    nr, merged, hits = scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs)
+    return m, nr, merged, hits
+
+
+@_jit
+def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs):
+    """Fluctuation, merged returns and detector decisions of the ``m`` looks of a call.
+
+    One fluctuation draw per look (``rng.gamma(shape, scale)`` with the radar's
+    ``RC_GAMMA_SHAPE``/``RC_GAMMA_SCALE``, in look order, covered or not; NumPy's
     ``rng.gamma(shape_array, scale_array, size=m)`` draws the same numbers element by
-    element), :func:`merge_returns`, two standard normals per return (``(2, nr)``) and
-    :func:`detect`. Draws nothing where there is nothing to draw (no look, no return).
+    element), :func:`merge_returns` of the covered looks (``LI_COVERED``; with terrain the
+    caller has cleared it for the looks the terrain masks, so that they make no return and
+    merge with none), two standard normals per return (``(2, nr)``) and :func:`detect`. Draws
+    nothing where there is nothing to draw (no look, no return).
 
     The random numbers are drawn here from the caller's generator, through its
     :func:`generator_pointers` ``rng_ptrs``: numba's generator methods give NumPy's numbers and
     leave the generator in NumPy's state (tests/sensors/test_rng_in_kernels.py checks every
     call used here).
 
-    Returns (looks, returns, looks merged away, hits).
+    Returns (returns, looks merged away, hits).
     """
     rng = generator(rng_ptrs)
-    m = scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
-                   tracked, next_look, cue, wf, wi)
     nr = 0
     merged = 0
     hits = 0
@@ -928,7 +941,7 @@ def scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc, ope
         if nr:
             noise = rng.standard_normal((2, nr))
             hits = detect(nr, noise, rc, wf, wi)
-    return m, nr, merged, hits
+    return nr, merged, hits
 
 
 @_jit
@@ -936,7 +949,7 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
                 reported, counts, rng_ptrs):
     """Second half of a scan: track tables, false alarms and noisy measurements.
 
-    :func:`update_tracks` (when there are returns), four standard normals per reported return
+    :func:`update_tracks` (when there are looks), four standard normals per reported return
     (``(reported, 4)``), one Poisson count of false alarms per radar in radar order
     (``rng.poisson(lam)``, scalar; a mean of 0, as for a cued radar or one that made no look,
     draws no number, as in NumPy), four uniforms (``(total, 4)``) and one standard
@@ -952,7 +965,7 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
     rng = generator(rng_ptrs)
     nd = 0
     refused = 0
-    if nr:
+    if m:  # (a look at a held target that made no return counts a miss)
         nd, refused = update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look)
     noise_det = rng.standard_normal((nd, 4)) if nd else np.empty((0, 4))
     k = rc.shape[0]
@@ -1018,7 +1031,8 @@ def looked_by(rc, pos, m, wf, wi, edge_beams):
     """Whether each radar looked at each point during the call just made, (q, n_radars) bool.
 
     ``pos`` (q, 3) ENU, m. A radar looked at a point inside its coverage (:func:`pair_geometry`;
-    no terrain) when its sweep passed the point's azimuth in the call (the arithmetic of
+    terrain is not checked here: with terrain the network clears the pairs of this table whose
+    line of sight it masks) when its sweep passed the point's azimuth in the call (the arithmetic of
     :func:`scan_looks`: the point's sweep fraction ``f`` lies less than ``SW_FRAC`` behind the
     sweep's end phase ``SW_PHASE``; a call that swept a whole turn or frame passed every
     azimuth), or, for an electronic or cued radar, when one of the call's looks

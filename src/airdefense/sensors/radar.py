@@ -31,18 +31,21 @@ fell in that interval:
 * Measurements ``[range, azimuth, elevation, range rate]`` carry Gaussian noise whose sigmas are
   the preset's at the reference SNR, scaled by ``sqrt(SNR_ref / SNR)``.
 * False alarms: Poisson with mean ``pfa x cells swept`` per call, uniform over the swept cells.
-* Terrain masks the line of sight when the scenario has a terrain grid.
+* Terrain masks the line of sight when the scenario has a terrain grid: a masked look (at the
+  target's position at the look) makes no return, so it merges with no other look, cannot be
+  detected and counts a miss of a held target.
 
 A radar that is not operational (:meth:`RadarNetwork.set_operational`) makes no looks and loses
 its tracks.
 
 After a call, :meth:`RadarNetwork.looked_at` tells which points some radar looked at during it
-(the multi-target tracker's scans of its tracks).
+(the multi-target tracker's scans of its tracks); a point the terrain masks from a radar was not
+looked at by it.
 
 A scan runs in compiled kernels (:mod:`airdefense.sensors._kernels`): without terrain one
 kernel call, which draws the random numbers itself with the caller's generator (numba's
-generator methods give NumPy's numbers; tested); with terrain two, with the line-of-sight test
-between them.
+generator methods give NumPy's numbers; tested); with terrain three, with the line-of-sight test
+of the covered looks after the first (before any return is formed or merged).
 """
 
 from __future__ import annotations
@@ -480,8 +483,11 @@ class RadarNetwork:
         false-alarm counts (one Poisson per radar), their positions (four uniforms each) and
         detector excesses (one exponential each), then the noise of the false alarms kept in the
         sector (four normals each). Without terrain it is one kernel call
-        (:func:`~airdefense.sensors._kernels.scan`); with terrain, the line-of-sight test of
-        the hits runs here between its two halves (``scan_returns`` and ``scan_report``).
+        (:func:`~airdefense.sensors._kernels.scan`); with terrain, the looks come first
+        (``scan_looks``, no draw), then the line-of-sight test of the covered looks runs here
+        (a masked look becomes uncovered: no return, no merge, no detector draw; its
+        fluctuation is still drawn, one per look as always), then ``scan_detect`` and
+        ``scan_report`` make the rest of the scan with the draws in the order above.
         """
         if not self.units:
             return Detections.empty()
@@ -505,16 +511,14 @@ class RadarNetwork:
                 t, states, alive, rcs_table, front, side, tail, aspect is not None, launch_s,
                 rc, self.operational, self.tracked, self.misses, self.next_look_s, self.cue,
                 self._cell_sizes, wf, wi, self.reported, self._counts, link[1]))
-        m, nr, merged, hits = K.scan_returns(
-            t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
-            self.operational, self.tracked, self.next_look_s, self.cue, self._cell_sizes, wf, wi,
-            link[1])
-        if hits:
-            # Terrain masking of what crossed the threshold.
-            h = np.flatnonzero(wi[:nr, K.RI_HIT])
-            look = wi[h, K.RI_LOOK]
-            wi[h, K.RI_HIT] = self.coverage.terrain_clear(
-                wi[look, K.LI_RADAR], wf[look, K.LF_POS:K.LF_POS + 3])
+        m = K.scan_looks(t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
+                         self.operational, self.tracked, self.next_look_s, self.cue, wf, wi)
+        # Terrain masking of the covered looks, before they make returns and merge.
+        cov = np.flatnonzero(wi[:m, K.LI_COVERED])
+        if cov.size:
+            wi[cov, K.LI_COVERED] = self.coverage.terrain_clear(
+                wi[cov, K.LI_RADAR], wf[cov, K.LF_POS:K.LF_POS + 3])
+        nr, merged, _ = K.scan_detect(m, states, rc, self._cell_sizes, wf, wi, link[1])
         return Detections(*K.scan_report(
             t, m, nr, merged, launch_s, rc, self.operational, self.tracked, self.misses,
             self.next_look_s, wf, wi, self.reported, self._counts, link[1]))
@@ -523,7 +527,9 @@ class RadarNetwork:
         """Whether some radar looked at each point during the last scan call.
 
         A radar looked at a point inside its coverage (range, altitude, elevation, sector and
-        the 4/3-earth horizon; terrain is not checked) when, in that call, its search sweep
+        the 4/3-earth horizon) and not masked from it by the terrain (where the scenario has
+        terrain: :meth:`Coverage.terrain_clear <airdefense.sensors.coverage.Coverage.
+        terrain_clear>`, the test of the scan's looks) when, in that call, its search sweep
         passed the point's azimuth (a rotating radar's turn, an electronic radar's sweep of its
         sector; a call that swept a whole turn or frame passed every azimuth), or one of an
         electronic radar's looks (its track revisits) pointed within one beamwidth of the point.
@@ -573,8 +579,16 @@ class RadarNetwork:
         if not self.units:
             return np.zeros((pos.shape[0], 0) if per_radar else pos.shape[0], bool)
         m = int(self._counts[K.ST_LOOKS]) - self._looks0
-        kernel = K.looked_by if per_radar else K.looked_at
-        return kernel(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
+        if self.coverage.terrain is None:  # one kernel call (the tracker's, every step)
+            kernel = K.looked_by if per_radar else K.looked_at
+            return kernel(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
+        # With terrain, every radar's table (looked_at stops at the first radar), then the
+        # line of sight of the pairs that passed the other tests.
+        table = K.looked_by(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
+        p, i = np.nonzero(table)
+        if p.size:
+            table[p, i] = self.coverage.terrain_clear(i, pos[p])
+        return table if per_radar else table.any(axis=1)
 
     def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
         """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.
