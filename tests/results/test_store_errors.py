@@ -90,7 +90,8 @@ def test_resume_keeps_the_event_logs_all_or_none(tmp_path):
     db = tmp_path / "ev.duckdb"
     run_campaign(tiny(), 2, seed=5, db=db, events=False)
     with pytest.raises(AirDefenseError, match=r"its 2 replications were run without event "
-                       r"logs, this run asks with; resume it without them"):
+                       r"logs, this run asks with; resume it with --no-events "
+                       r"\(events=False\) as before"):
         run_campaign(tiny(), 3, seed=5, db=db, resume=True, events=True)
     res = run_campaign(tiny(), 3, seed=5, db=db, resume=True, events=False)
     assert len(res.summaries) == 3 and res.events.empty

@@ -364,11 +364,13 @@ class ResultStore:
             if int(row.done) > 0 and info.events is not None and kept not in (None,
                                                                                info.events):
                 had, asked = ("with", "without") if kept else ("without", "with")
+                how = ("without --no-events (events=True)" if kept
+                       else "with --no-events (events=False)")
                 raise AirDefenseError(
                     f"{self.path}: cannot resume campaign {info.campaign_id}: its "
                     f"{int(row.done)} replications were run {had} event logs, this run asks "
-                    f"{asked}; resume it {had} them (--events/--no-events as before), so that "
-                    "its logs are all there or none")
+                    f"{asked}; resume it {how} as before, so that its logs are all there or "
+                    "none")
             if info.events is not None and (int(row.done) == 0 or kept is None):
                 self.con.execute("UPDATE campaigns SET events = ? WHERE campaign_id = ?",
                                  [info.events, info.campaign_id])
