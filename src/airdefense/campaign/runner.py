@@ -30,7 +30,15 @@ from airdefense.campaign._worker import (
     spec_of,
 )
 from airdefense.errors import AirDefenseError
-from airdefense.results.store import CampaignInfo, RepResult, ResultStore, order_quantities
+from airdefense.results.store import (
+    CampaignInfo,
+    RepResult,
+    ResultStore,
+    frame_of,
+    n_rows,
+    order_quantities,
+    stack_columns,
+)
 from airdefense.scenario.loader import Scenario, load_scenario
 
 __all__ = ["run_campaign", "CampaignResult", "BACKENDS", "campaign_info", "prepare"]
@@ -374,12 +382,10 @@ def _from_memory(info: CampaignInfo, runs: int, results: list[RepResult],
         summ = pd.DataFrame(columns=["rep"])
 
     def stack(attr: str) -> pd.DataFrame:
-        parts = [getattr(r, attr).assign(rep=r.rep) for r in results
-                 if getattr(r, attr) is not None and len(getattr(r, attr))]
-        if not parts:
+        have = [r for r in results if n_rows(getattr(r, attr))]
+        if not have:
             return pd.DataFrame()
-        df = pd.concat(parts, ignore_index=True)
-        return df[["rep", *[c for c in df.columns if c != "rep"]]]
+        return frame_of(stack_columns([getattr(r, attr) for r in have], [r.rep for r in have]))
 
     exp = stack("expenditure")
     ev = stack("events") if events else pd.DataFrame()
