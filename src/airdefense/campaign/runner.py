@@ -198,7 +198,7 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
         Draw a progress bar with an ETA on stderr.
     batch : int, optional
         Replications per task sent to a worker (default: about 4 tasks per worker per
-        hundred replications, at most 8).
+        hundred replications, at most 8, fewer towards the end: :func:`chunks`).
     commit_interval_s : float, default 2
         Finished replications are committed to ``db`` together, at most this often (s); a
         replication that finishes after a commit waits at most this long for the next. A
@@ -293,10 +293,22 @@ def _iterate(sc: Scenario, seed: int, todo: list[int], workers: int, backend: st
 
 
 def chunks(todo: list[int], workers: int, batch: int | None) -> list[list[int]]:
-    """Split replication indices into tasks of ``batch`` (default: small, for a smooth bar)."""
-    if batch is None:
-        batch = max(1, min(8, math.ceil(len(todo) / (25 * workers))))
-    return [todo[i:i + batch] for i in range(0, len(todo), batch)]
+    """Split replication indices into tasks of ``batch`` replications, in order.
+
+    The default is small, for a smooth bar: about 4 tasks per worker per hundred replications,
+    at most 8, and shrinking towards the end (at most an eighth of what is left per worker), so
+    that the workers finish together rather than one waiting for the other's last long task.
+    """
+    if batch is not None:
+        return [todo[i:i + batch] for i in range(0, len(todo), batch)]
+    top = max(1, min(8, math.ceil(len(todo) / (25 * workers))))
+    out: list[list[int]] = []
+    i = 0
+    while i < len(todo):
+        size = max(1, min(top, math.ceil((len(todo) - i) / (8 * workers))))
+        out.append(todo[i:i + size])
+        i += size
+    return out
 
 
 def _iterate_pool(spec: ScenarioSpec, seed: int, todo: list[int], workers: int,
@@ -340,12 +352,15 @@ def new_pool(workers: int, spec: ScenarioSpec | None = None):
     """A process pool of ``workers`` clean ("spawn") worker processes.
 
     ``spawn`` is safe with threads in the parent and on every OS; each worker loads the
-    scenario once (``spec``) and caches any other it is sent.
+    scenario once (``spec``) and caches any other it is sent. A worker told to stop leaves
+    without the interpreter's teardown (about 0.5 s of CPU each, which the pool's shutdown
+    would wait for): see :mod:`airdefense.campaign._pool`.
     """
-    import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+    from airdefense.campaign._pool import SpawnQuickExit
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=SpawnQuickExit(),
                                initializer=init_worker, initargs=(spec,))
 
 
