@@ -216,7 +216,7 @@ def _arrow(cols: Columns):
     data = {}
     for c, v in cols.items():
         if isinstance(v, pd.Categorical):
-            if (v.codes < 0).any():  # a missing category: written as its text, like pandas
+            if (v.codes < 0).any():  # a missing value: as pandas converts it to text
                 v = np.asarray(v.astype(str), object)
             else:
                 cats = pa.array(np.asarray(v.categories, object), pa.string())
