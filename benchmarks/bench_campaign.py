@@ -1,7 +1,8 @@
 """Benchmark: campaign throughput of example 2 on 2 cores, truth and full tracking.
 
 Run: ``.venv/bin/python -m pytest benchmarks/bench_campaign.py -m benchmark -s``
-or ``.venv/bin/python benchmarks/bench_campaign.py [--runs-truth N] [--runs-full N] [--profile]``.
+or ``.venv/bin/python benchmarks/bench_campaign.py [--runs-truth N] [--runs-full N] [--profile]
+[--startup N]``.
 
 Targets (issue 8): 1,000 replications of example 2 in truth mode in under 60 s on 2 cores
 (at least 16.7 replications per second), and one replication with full tracking in under 2 s.
@@ -96,6 +97,44 @@ def profile(tracking: str, top: int = 15, seed: int = 1) -> str:
     return buf.getvalue()
 
 
+def worker_start(workers: int = 2, tracking: str = "truth") -> dict:
+    """Seconds to start a pool of ``workers`` and to stop it (wall, this machine's load).
+
+    ``ready_s``: from creating the pool to every worker answering a no-op task (a process
+    spawned, the package imported, the scenario loaded). ``first_rep_s``: the first replication
+    in each worker, less the same replication run again there (the compiled kernels loaded
+    from numba's cache). ``stop_s``: ``shutdown(wait=True)`` after the work is done.
+    """
+    from airdefense import load_scenario
+    from airdefense.campaign._worker import run_tasks, spec_of
+    from airdefense.campaign.runner import new_pool
+
+    spec = spec_of(load_scenario(EXAMPLE))
+    t0 = time.perf_counter()
+    ex = new_pool(workers, spec)
+    seen: set[int] = set()
+    while len(seen) < workers:  # until every worker has answered (a ready one may answer twice)
+        seen |= {f.result() for f in [ex.submit(_pid_after, 0.1) for _ in range(workers)]}
+    ready = time.perf_counter() - t0 - 0.1
+
+    def reps() -> float:
+        t = time.perf_counter()
+        fs = [ex.submit(run_tasks, spec, 1, [i], tracking, None, True) for i in range(workers)]
+        for f in fs:
+            f.result()
+        return time.perf_counter() - t
+
+    first, again = reps(), reps()
+    t = time.perf_counter()
+    ex.shutdown(wait=True)
+    return {"ready_s": ready, "first_rep_s": first - again, "stop_s": time.perf_counter() - t}
+
+
+def _pid_after(delay: float) -> int:
+    time.sleep(delay)  # keep this worker busy so that every worker gets one
+    return os.getpid()
+
+
 def _report(r: dict) -> str:
     return (f"tracking={r['tracking']}: {r['runs']} replications on {r['workers']} "
             f"workers in {r['wall_s']:.1f} s = {r['rate']:.2f} rep/s "
@@ -137,8 +176,16 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--runs-tiny", type=int, default=300)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--startup", type=int, default=0, metavar="N",
+                    help="time starting and stopping the worker pool, best of N")
     a = ap.parse_args()
     print(f"nproc={os.cpu_count()}, load average {os.getloadavg()}")
+    if a.startup:
+        runs = [worker_start(a.workers) for _ in range(a.startup)]
+        print(f"worker pool of {a.workers} (best of {a.startup}): ready in "
+              f"{min(r['ready_s'] for r in runs):.2f} s, first replication "
+              f"+{min(r['first_rep_s'] for r in runs):.2f} s (kernels loaded), stopped in "
+              f"{min(r['stop_s'] for r in runs):.2f} s", flush=True)
     if a.runs_tiny:
         print("tiny scenario, " + _report(campaign_rate(None, a.runs_tiny, a.workers,
                                                         scenario=tiny())), flush=True)

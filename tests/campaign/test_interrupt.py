@@ -57,9 +57,9 @@ def test_ctrl_c_inside_a_write_rolls_back_and_the_batch_is_written_once(tmp_path
     raise_once, calls = _once(KeyboardInterrupt)
     real = ResultStore._write_events
 
-    def events_then_interrupt(self, ev):
+    def events_then_interrupt(self, *args, **kwargs):
         raise_once()  # between the summaries' insert and the replications' row
-        return real(self, ev)
+        return real(self, *args, **kwargs)
 
     monkeypatch.setattr(ResultStore, "_write_events", events_then_interrupt)
     with pytest.raises(KeyboardInterrupt):

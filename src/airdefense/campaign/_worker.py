@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from airdefense.results.store import RepResult
+from airdefense.results.store import RepResult, columns_of
 from airdefense.scenario.loader import Scenario, scenario_from_dict
 
 __all__ = ["ScenarioSpec", "spec_of", "scenario_hash", "code_hash", "replication_seed",
@@ -163,20 +163,34 @@ def run_replication(sc: Scenario, seed: int, rep: int, *, tracking: str | None =
     s = res.summary
     scalars = {k: float(v) for k, v in s.items()
                if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)}
-    exp = s.get("by_interceptor", pd.DataFrame(columns=["type", "fired", "hits", "cost"]))
-    out = s.get("by_type", pd.DataFrame(
-        columns=["kind", "preset", "launched", "intercepted", "leaked", "other"]))
-    exp = exp[["type", "fired", "hits", "cost"]].reset_index(drop=True)
-    out = out[["kind", "preset", "launched", "intercepted", "leaked", "other"]]
-    out = out.astype({"kind": str, "preset": str}).reset_index(drop=True)
     ev = None
     if events:
-        ev = res.events.copy()
-        if "kind" in ev:
-            ev["kind"] = ev["kind"].astype(str)
-        ev.insert(0, "seq", np.arange(len(ev), dtype=np.int64))  # order within the log
+        ev = {"seq": np.arange(len(res.events), dtype=np.int64),  # order within the log
+              **columns_of(res.events)}
+        if "kind" in ev and not isinstance(ev["kind"], pd.Categorical):
+            ev["kind"] = _strings(ev["kind"])
     return RepResult(rep=int(rep), seed_key=f"{seed}/{rep}", wall_s=wall, summary=scalars,
-                     expenditure=exp, outcomes=out, events=ev)
+                     expenditure=_table(s.get("by_interceptor"), _EXP_COLS),
+                     outcomes=_table(s.get("by_type"), _OUT_COLS, ("kind", "preset")),
+                     events=ev)
+
+
+_EXP_COLS = ("type", "fired", "hits", "cost")
+_OUT_COLS = ("kind", "preset", "launched", "intercepted", "leaked", "other")
+
+
+def _strings(v) -> np.ndarray:
+    return np.asarray(v).astype(str).astype(object)
+
+
+def _table(df: pd.DataFrame | None, cols: tuple[str, ...], text: tuple[str, ...] = ()) -> dict:
+    """The columns ``cols`` of a summary table, ``text`` ones as strings (empty: no rows)."""
+    if df is None or not len(df):
+        return {}
+    out = columns_of(df, cols)
+    for c in text:
+        out[c] = _strings(out[c])
+    return out
 
 
 _CACHE: dict[str, Scenario] = {}

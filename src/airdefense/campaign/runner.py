@@ -30,7 +30,15 @@ from airdefense.campaign._worker import (
     spec_of,
 )
 from airdefense.errors import AirDefenseError
-from airdefense.results.store import CampaignInfo, RepResult, ResultStore, order_quantities
+from airdefense.results.store import (
+    CampaignInfo,
+    RepResult,
+    ResultStore,
+    frame_of,
+    n_rows,
+    order_quantities,
+    stack_columns,
+)
 from airdefense.scenario.loader import Scenario, load_scenario
 
 __all__ = ["run_campaign", "CampaignResult", "BACKENDS", "campaign_info", "prepare"]
@@ -190,7 +198,7 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
         Draw a progress bar with an ETA on stderr.
     batch : int, optional
         Replications per task sent to a worker (default: about 4 tasks per worker per
-        hundred replications, at most 8).
+        hundred replications, at most 8, fewer towards the end: :func:`chunks`).
     commit_interval_s : float, default 2
         Finished replications are committed to ``db`` together, at most this often (s); a
         replication that finishes after a commit waits at most this long for the next. A
@@ -291,10 +299,22 @@ def _iterate(sc: Scenario, seed: int, todo: list[int], workers: int, backend: st
 
 
 def chunks(todo: list[int], workers: int, batch: int | None) -> list[list[int]]:
-    """Split replication indices into tasks of ``batch`` (default: small, for a smooth bar)."""
-    if batch is None:
-        batch = max(1, min(8, math.ceil(len(todo) / (25 * workers))))
-    return [todo[i:i + batch] for i in range(0, len(todo), batch)]
+    """Split replication indices into tasks of ``batch`` replications, in order.
+
+    The default is small, for a smooth bar: about 4 tasks per worker per hundred replications,
+    at most 8, and shrinking towards the end (at most an eighth of what is left per worker), so
+    that the workers finish together rather than one waiting for the other's last long task.
+    """
+    if batch is not None:
+        return [todo[i:i + batch] for i in range(0, len(todo), batch)]
+    top = max(1, min(8, math.ceil(len(todo) / (25 * workers))))
+    out: list[list[int]] = []
+    i = 0
+    while i < len(todo):
+        size = max(1, min(top, math.ceil((len(todo) - i) / (8 * workers))))
+        out.append(todo[i:i + size])
+        i += size
+    return out
 
 
 def _iterate_pool(spec: ScenarioSpec, seed: int, todo: list[int], workers: int,
@@ -339,12 +359,15 @@ def new_pool(workers: int, spec: ScenarioSpec | None = None):
 
     ``spawn`` is safe with threads in the parent and on every OS; each worker loads the
     scenario once (``spec``) and caches any other it is sent, and ends itself when this
-    process dies (killed with SIGKILL, it cannot shut the pool down).
+    process dies (killed with SIGKILL, it cannot shut the pool down). A worker told to stop
+    leaves without the interpreter's teardown (about 0.5 s of CPU each, which the pool's
+    shutdown would wait for): see :mod:`airdefense.campaign._pool`.
     """
-    import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+    from airdefense.campaign._pool import SpawnQuickExit
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=SpawnQuickExit(),
                                initializer=init_worker, initargs=(spec, os.getpid()))
 
 
@@ -381,12 +404,10 @@ def _from_memory(info: CampaignInfo, runs: int, results: list[RepResult],
         summ = pd.DataFrame(columns=["rep"])
 
     def stack(attr: str) -> pd.DataFrame:
-        parts = [getattr(r, attr).assign(rep=r.rep) for r in results
-                 if getattr(r, attr) is not None and len(getattr(r, attr))]
-        if not parts:
+        have = [r for r in results if n_rows(getattr(r, attr))]
+        if not have:
             return pd.DataFrame()
-        df = pd.concat(parts, ignore_index=True)
-        return df[["rep", *[c for c in df.columns if c != "rep"]]]
+        return frame_of(stack_columns([getattr(r, attr) for r in have], [r.rep for r in have]))
 
     exp = stack("expenditure")
     ev = stack("events") if events else pd.DataFrame()

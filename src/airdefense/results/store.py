@@ -37,7 +37,8 @@ import pandas as pd
 
 from airdefense.errors import AirDefenseError, InputFileError
 
-__all__ = ["ResultStore", "CampaignInfo", "RepResult", "FORMAT", "VERSION", "order_quantities"]
+__all__ = ["ResultStore", "CampaignInfo", "RepResult", "Columns", "FORMAT", "VERSION",
+           "order_quantities", "columns_of", "n_rows", "stack_columns", "frame_of"]
 
 FORMAT = "airdefense-results"
 VERSION = "1"
@@ -116,6 +117,12 @@ class CampaignInfo:
     events: bool | None = None
 
 
+#: A table as columns: name -> 1-D array of one length (an ndarray, or a pandas
+#: Categorical for a string column with few values). Workers send their tables so: they
+#: pickle to a fraction of a DataFrame's size and time, and go to DuckDB without pandas.
+Columns = dict
+
+
 @dataclass
 class RepResult:
     """What one replication sends back to the parent process.
@@ -130,21 +137,107 @@ class RepResult:
         Seconds the simulation took.
     summary : dict of str to float
         The scalar figures of the run summary.
-    expenditure : DataFrame
+    expenditure : DataFrame or Columns
         ``type, fired, hits, cost``.
-    outcomes : DataFrame
+    outcomes : DataFrame or Columns
         ``kind, preset, launched, intercepted, leaked, other``.
-    events : DataFrame or None
-        The event log, if kept.
+    events : DataFrame or Columns or None
+        The event log (``seq`` first), if kept.
     """
 
     rep: int
     seed_key: str
     wall_s: float
     summary: dict[str, float]
-    expenditure: pd.DataFrame
-    outcomes: pd.DataFrame
-    events: pd.DataFrame | None = None
+    expenditure: pd.DataFrame | Columns
+    outcomes: pd.DataFrame | Columns
+    events: pd.DataFrame | Columns | None = None
+
+
+def columns_of(table: pd.DataFrame | Columns | None,
+               names: Sequence[str] | None = None) -> Columns:
+    """The columns ``names`` (default: all) of a DataFrame (categorical columns as
+    Categorical, others as ndarray) or of a Columns."""
+    if table is None:
+        return {}
+    if names is None:
+        names = list(table.columns if isinstance(table, pd.DataFrame) else table)
+    if not isinstance(table, pd.DataFrame):
+        return {c: table[c] for c in names}
+    out = {}
+    for c in names:
+        col = table[c]
+        out[c] = col.array if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy()
+    return out
+
+
+def n_rows(table: pd.DataFrame | Columns | None) -> int:
+    """Rows of a DataFrame or of a Columns (0 for None)."""
+    if table is None:
+        return 0
+    if isinstance(table, pd.DataFrame):
+        return len(table)
+    return len(next(iter(table.values()))) if table else 0
+
+
+def _concat(parts: list) -> np.ndarray | pd.Categorical:
+    """One column of several tables: a Categorical if all parts are Categoricals of the same
+    categories, else an ndarray."""
+    first = parts[0]
+    if isinstance(first, pd.Categorical) and all(
+            isinstance(p, pd.Categorical) and p.categories.equals(first.categories)
+            for p in parts):
+        return pd.Categorical.from_codes(np.concatenate([p.codes for p in parts]),
+                                         dtype=first.dtype)
+    return np.concatenate([np.asarray(p) for p in parts])
+
+
+def stack_columns(tables: Sequence[pd.DataFrame | Columns], reps: Sequence[int],
+                  names: Sequence[str] | None = None) -> Columns:
+    """The rows of several replications' tables, one after the other, with a ``rep`` column
+    (int64) first; ``names`` (default: the first table's columns) in that order."""
+    cols = [columns_of(t) for t in tables]
+    if names is None:
+        names = list(cols[0]) if cols else []
+    out: Columns = {"rep": np.repeat(np.asarray(reps, np.int64),
+                                     [n_rows(t) for t in tables])}
+    for c in names:
+        out[c] = _concat([t[c] for t in cols])
+    return out
+
+
+def frame_of(cols: Columns) -> pd.DataFrame:
+    """A Columns as the DataFrame the campaign has always given: strings as ``str``."""
+    return pd.DataFrame({c: (pd.Series(v).astype(str) if isinstance(v, pd.Categorical)
+                             else v) for c, v in cols.items()})
+
+
+def _arrow(cols: Columns):
+    """A Columns as an Arrow table for DuckDB: NaN as NULL (as DuckDB reads pandas' NaN),
+    strings as VARCHAR."""
+    import pyarrow as pa
+
+    data = {}
+    for c, v in cols.items():
+        if isinstance(v, pd.Categorical):
+            if (v.codes < 0).any():  # a missing value: as pandas converts it to text
+                v = np.asarray(v.astype(str), object)
+            else:
+                cats = pa.array(np.asarray(v.categories, object), pa.string())
+                data[c] = pa.DictionaryArray.from_arrays(
+                    pa.array(v.codes), cats).cast(pa.string())
+                continue
+        v = np.asarray(v)
+        if v.dtype.kind in "OUS":
+            try:
+                data[c] = pa.array(v, pa.string(), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                data[c] = pa.array(v.astype(str), pa.string())
+        elif v.dtype.kind == "f":
+            data[c] = pa.array(v, from_pandas=True)
+        else:
+            data[c] = pa.array(v)
+    return pa.table(data)
 
 
 def _now() -> _dt.datetime:
@@ -460,33 +553,35 @@ class ResultStore:
         """
         if not results:
             return
-        reps = pd.DataFrame({
-            "campaign_id": campaign_id,
-            "rep": np.array([r.rep for r in results], np.int32),
-            "seed_key": [r.seed_key for r in results],
-            "wall_s": [float(r.wall_s) for r in results],
-            "finished_at": _now(),
-        })
-        summ = pd.DataFrame(
-            [(campaign_id, r.rep, k, float(v)) for r in results for k, v in r.summary.items()],
-            columns=["campaign_id", "rep", "quantity", "value"])
-        exp = _stack(campaign_id, results, "expenditure", _EXP_COLS)
-        out = _stack(campaign_id, results, "outcomes", _OUT_COLS)
-        ev = [r.events.assign(campaign_id=campaign_id, rep=r.rep)
-              for r in results if r.events is not None and len(r.events)]
+        # One Arrow table per table for the whole batch, the campaign id and the time as
+        # constants of the INSERT: no pandas frame per replication.
+        reps = [int(r.rep) for r in results]
+        quantities = [list(r.summary) for r in results]
+        summ = {"rep": np.repeat(np.asarray(reps, np.int32), [len(q) for q in quantities]),
+                "quantity": np.array([k for q in quantities for k in q], object),
+                "value": np.array([float(v) for r in results for v in r.summary.values()],
+                                  float)}
+        tables = [("summaries", summ)]
+        for table, attr, cols in (("expenditure", "expenditure", _EXP_COLS),
+                                  ("outcomes", "outcomes", _OUT_COLS)):
+            have = [r for r in results if n_rows(getattr(r, attr))]
+            if have:
+                tables.append((table, stack_columns([getattr(r, attr) for r in have],
+                                                    [r.rep for r in have], cols)))
+        have = [r for r in results if n_rows(r.events)]
+        tables.append(("replications", {
+            "rep": np.asarray(reps, np.int32),
+            "seed_key": np.array([r.seed_key for r in results], object),
+            "wall_s": np.array([float(r.wall_s) for r in results], float)}))
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            for table, df in (("summaries", summ), ("expenditure", exp), ("outcomes", out)):
-                if len(df):
-                    con.register("_batch", df)
-                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _batch")
-                    con.unregister("_batch")
-            if ev:
-                self._write_events(pd.concat(ev, ignore_index=True))
-            con.register("_batch", reps)
-            con.execute("INSERT INTO replications BY NAME SELECT * FROM _batch")
-            con.unregister("_batch")
+            for table, cols in tables[:-1]:
+                self._insert(table, cols, campaign_id)
+            if have:
+                self._write_events(stack_columns([r.events for r in have],
+                                                 [r.rep for r in have]), campaign_id)
+            self._insert(*tables[-1], campaign_id, finished_at=_now())
             con.execute("COMMIT")
         except BaseException:  # Ctrl-C between two inserts too: no half-written batch stays open
             try:
@@ -495,26 +590,33 @@ class ResultStore:
                 pass
             raise
 
-    def _write_events(self, ev: pd.DataFrame) -> None:
-        cols = ["campaign_id", "rep"] + [c for c in ev.columns if c not in ("campaign_id", "rep")]
-        ev = ev[cols]
-        for c in ev.columns:
-            if isinstance(ev[c].dtype, pd.CategoricalDtype) or ev[c].dtype == object:
-                ev[c] = ev[c].astype(str)
+    def _insert(self, table: str, cols: Columns, campaign_id: str, **const: Any) -> None:
+        if not n_rows(cols):
+            return
         con = self.con
-        con.register("_ev", ev)
+        con.register("_batch", _arrow(cols))
+        extra = "".join(f", ? AS {k}" for k in const)
+        con.execute(f"INSERT INTO {table} BY NAME SELECT ? AS campaign_id{extra}, * "
+                    "FROM _batch", [campaign_id, *const.values()])
+        con.unregister("_batch")
+
+    def _write_events(self, ev: Columns, campaign_id: str) -> None:
+        con = self.con
+        con.register("_ev", _arrow(ev))
         if self._event_cols is None:
             if "events" not in self._tables():
-                con.execute("CREATE TABLE events AS SELECT * FROM _ev LIMIT 0")
+                con.execute("CREATE TABLE events AS SELECT CAST(NULL AS VARCHAR) AS campaign_id, "
+                            "* FROM _ev LIMIT 0")
             self._event_cols = {r[0] for r in con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_name='events'"
             ).fetchall()}
-        for c in cols:
+        for c in ev:
             if c not in self._event_cols:  # the event log gained a column: add it
                 typ = con.execute(f'SELECT typeof("{c}") FROM _ev LIMIT 1').fetchone()[0]
                 con.execute(f'ALTER TABLE events ADD COLUMN "{c}" {typ}')
                 self._event_cols.add(c)
-        con.execute("INSERT INTO events BY NAME SELECT * FROM _ev")
+        con.execute("INSERT INTO events BY NAME SELECT ? AS campaign_id, * FROM _ev",
+                    [campaign_id])
         con.unregister("_ev")
 
     # -- reading -----------------------------------------------------------------------------
@@ -631,15 +733,6 @@ def _rep64(df: pd.DataFrame) -> pd.DataFrame:
     if "rep" in df:
         df["rep"] = df["rep"].astype("int64")
     return df
-
-
-def _stack(cid: str, results: Sequence[RepResult], attr: str, cols: list[str]) -> pd.DataFrame:
-    parts = [getattr(r, attr).assign(rep=r.rep) for r in results if len(getattr(r, attr))]
-    if not parts:
-        return pd.DataFrame(columns=["campaign_id", "rep", *cols])
-    df = pd.concat(parts, ignore_index=True)
-    df.insert(0, "campaign_id", cid)
-    return df[["campaign_id", "rep", *cols]]
 
 
 def _wide(long: pd.DataFrame) -> pd.DataFrame:

@@ -132,7 +132,7 @@ def summarize(res, scenario, truth) -> dict:
     attack_cost = float(np.nansum(spent))
     value_lost = float(np.nansum(res.assets["value_lost"].to_numpy()))
     at_risk = undefended_expected_loss(scenario, truth)
-    n_disabled = int(np.count_nonzero(res.events["kind"].to_numpy() == "battery_disabled"))
+    n_disabled = _count_kind(res.events["kind"], "battery_disabled")
     released, cancelled = _munition_counts(th)
     return {
         "threats_launched": int(state.size),
@@ -154,6 +154,16 @@ def summarize(res, scenario, truth) -> dict:
         "by_type": by_type,
         "by_interceptor": by_icpt,
     }
+
+
+def _count_kind(kind: pd.Series, name: str) -> int:
+    """Events of one kind (on the codes of a categorical column: no strings compared)."""
+    if isinstance(kind.dtype, pd.CategoricalDtype):
+        cats = kind.dtype.categories
+        if name not in cats:
+            return 0
+        return int(np.count_nonzero(kind.array.codes == cats.get_loc(name)))
+    return int(np.count_nonzero(kind.to_numpy() == name))
 
 
 def _munition_counts(th: pd.DataFrame) -> tuple[int, int]:

@@ -15,6 +15,7 @@ EVENT_KINDS = (
 EVENT_COLUMNS = ("time_s", "kind", "threat_id", "interceptor_id", "track_id", "battery_id",
                  "launcher_id", "sensor_id", "asset_id", "x", "y", "z", "value")
 _KIND_CODE = {k: i for i, k in enumerate(EVENT_KINDS)}
+_KIND_DTYPE = pd.CategoricalDtype(list(EVENT_KINDS))
 
 
 class EventLog:
@@ -27,9 +28,12 @@ class EventLog:
             track: int = -1, battery: int = -1, launcher: int = -1, sensor: int = -1,
             asset: int = -1, pos=None, value: float = np.nan) -> None:
         """Record one event (ids are -1 where they do not apply; ``pos`` is ENU m)."""
-        if kind not in EVENT_KINDS:
+        if kind not in _KIND_CODE:
             raise ValueError(f"unknown event kind {kind!r}")
-        x, y, z = (np.nan, np.nan, np.nan) if pos is None else (float(p) for p in pos[:3])
+        if pos is None:
+            x = y = z = np.nan
+        else:
+            x, y, z = float(pos[0]), float(pos[1]), float(pos[2])
         self._rows.append((float(time_s), kind, int(threat), int(interceptor), int(track),
                            int(battery), int(launcher), int(sensor), int(asset), x, y, z,
                            float(value)))
@@ -49,7 +53,7 @@ class EventLog:
         data = {"time_s": t[order],
                 "kind": pd.Categorical.from_codes(
                     np.array([_KIND_CODE[k] for k in cols[1]], np.int8)[order],
-                    categories=list(EVENT_KINDS))}
+                    dtype=_KIND_DTYPE)}
         for c in range(2, len(EVENT_COLUMNS)):
             data[EVENT_COLUMNS[c]] = np.array(cols[c], np.int64 if c < 9 else float)[order]
         return pd.DataFrame(data)

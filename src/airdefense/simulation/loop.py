@@ -47,6 +47,13 @@ RNG_STREAMS = ("threats", "sensors", "tracking", "engagement", "damage", "c2")
 _PREFETCH = 128
 
 
+#: The empty table of refused fire orders, copied for each result (building it anew each time
+#: costs ten times more).
+_NO_REFUSALS = pd.DataFrame(
+    {"time_s": pd.Series(dtype=float), "track_id": pd.Series(dtype=int),
+     "launcher": pd.Series(dtype=int), "reason": pd.Series(dtype=str)})
+
+
 @dataclass
 class SimulationResult:
     """Result of one simulated raid.
@@ -81,9 +88,7 @@ class SimulationResult:
     interceptors: pd.DataFrame
     assets: pd.DataFrame
     summary: dict = field(default_factory=dict)
-    refused: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        {"time_s": pd.Series(dtype=float), "track_id": pd.Series(dtype=int),
-         "launcher": pd.Series(dtype=int), "reason": pd.Series(dtype=str)}))
+    refused: pd.DataFrame = field(default_factory=lambda: _NO_REFUSALS.copy())
     solver_clock_stops: int = 0
 
     def summary_table(self) -> str:

@@ -1,0 +1,52 @@
+"""The worker pool: tasks of replications, and workers that leave quickly when stopped."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airdefense.campaign._pool import QuickExitProcess
+from airdefense.campaign.runner import chunks, new_pool
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 5000), unique=True, max_size=1500).map(sorted),
+       st.integers(1, 8), st.one_of(st.none(), st.integers(1, 12)))
+def test_chunks_split_every_replication_once_in_order(todo, workers, batch):
+    """Tasks cover the replications once, in order; a given batch is kept; the default has
+    at most 8 per task, about 4 tasks per worker per hundred, shrinking to single
+    replications at the end (so that no worker waits long for another's last task)."""
+    tasks = chunks(todo, workers, batch)
+    assert [i for t in tasks for i in t] == todo and all(tasks)
+    sizes = [len(t) for t in tasks]
+    if batch is not None:
+        assert all(s == batch for s in sizes[:-1]) and (not sizes or sizes[-1] <= batch)
+        return
+    if not todo:
+        return
+    top = max(1, min(8, math.ceil(len(todo) / (25 * workers))))
+    assert sizes == sorted(sizes, reverse=True) and max(sizes) == top and sizes[-1] == 1
+    left = len(todo)
+    for s in sizes:  # a task is at most an eighth of what is left per worker
+        assert s <= max(1, math.ceil(left / (8 * workers)))
+        left -= s
+
+
+def test_stopped_worker_exits_zero_and_an_error_is_raised_as_before():
+    """Pool workers return their results and exit with code 0 once stopped; a target that
+    raises is not cut short: its error goes up as in any process (exit code 1)."""
+    ex = new_pool(1)
+    pid = ex.submit(os.getpid).result(timeout=120)
+    procs = list(ex._processes.values())
+    ex.shutdown(wait=True)
+    assert pid != os.getpid() and [p.exitcode for p in procs] == [0]
+
+    def boom():
+        raise RuntimeError("worker loop failed")
+
+    with pytest.raises(RuntimeError, match="worker loop failed"):
+        QuickExitProcess(target=boom).run()  # in this process: no os._exit reached
