@@ -197,8 +197,9 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
     progress : bool, default False
         Draw a progress bar with an ETA on stderr.
     batch : int, optional
-        Replications per task sent to a worker (default: about 4 tasks per worker per
-        hundred replications, at most 8, fewer towards the end: :func:`chunks`).
+        Replications per task sent to a worker (default: about 25 tasks per worker, i.e. 4
+        replications a task per hundred replications and worker, at most 8, fewer towards
+        the end: :func:`chunks`).
     commit_interval_s : float, default 2
         Finished replications are committed to ``db`` together, at most this often (s); a
         replication that finishes after a commit waits at most this long for the next. A
@@ -301,8 +302,9 @@ def _iterate(sc: Scenario, seed: int, todo: list[int], workers: int, backend: st
 def chunks(todo: list[int], workers: int, batch: int | None) -> list[list[int]]:
     """Split replication indices into tasks of ``batch`` replications, in order.
 
-    The default is small, for a smooth bar: about 4 tasks per worker per hundred replications,
-    at most 8, and shrinking towards the end (at most an eighth of what is left per worker), so
+    The default is small, for a smooth bar: about 25 tasks per worker (4 replications a task
+    per hundred replications and worker), at most 8 replications a task, and shrinking towards
+    the end (at most an eighth of what is left per worker), so
     that the workers finish together rather than one waiting for the other's last long task.
     """
     if batch is not None:
