@@ -197,6 +197,10 @@ class InterceptorState:
         ids : ndarray of shape (f,)
         truth0, truth1 : ndarray of shape (f, 3)
             True target positions at ``t`` and ``t + dt``.
+        t : float
+            Start of the step, s.
+        dt : float
+            Length of the step, s (> 0).
 
         Returns
         -------
@@ -227,6 +231,8 @@ class InterceptorState:
         ids : ndarray of shape (f,)
         truth0, truth1 : ndarray of shape (f, 3)
             True target positions at ``t0`` and ``t1``, m.
+        t0, t1 : float
+            Start and end of the step, s (``t1 > t0``).
         terminal_s : float
             Time to go that starts the terminal phase, s.
 

@@ -37,6 +37,12 @@ class LauncherState:
     launchers : list of LauncherUnit
     sensors : list of SensorUnit
         For the fire-control radars' guidance channels.
+    frame : Frame, optional
+        The scenario's frame (:class:`airdefense.geo.Frame`), to place the fire-control
+        radars' coverage (``fc_geo``). Default None: no coverage rows (NaN).
+    terrain : Terrain, optional
+        The scenario's terrain (:class:`airdefense.terrain.Terrain`) for that coverage (the
+        antenna's height above the ground). Default None: none.
 
     Attributes
     ----------

@@ -400,6 +400,8 @@ class Engagement:
 
         Parameters
         ----------
+        t0, t1 : float
+            Start and end of the step, s (``t1 > t0``).
         truth : ThreatSet
         tracks : Tracks or None
             The latest track picture (mid-course updates; also the fire control's picture for

@@ -268,6 +268,8 @@ def expenditure_stats(expenditure: pd.DataFrame, reps, level: float = 0.95) -> p
         ``rep, type, fired, hits, cost`` (a type not fired in a replication counts 0 there).
     reps : array-like
         Every replication index of the campaign.
+    level : float, default 0.95
+        Confidence level of the interval of ``fired`` (Student t, :func:`mean_ci`), in (0, 1).
 
     Returns
     -------

@@ -450,6 +450,13 @@ def scenario_from_dict(
         The scenario, as in a scenario file.
     source : str, optional
         Name used in error messages.
+    lines : dict, optional
+        Line number (1-based) of each key path of the source file, ``{(key, ...): line}``
+        (what :func:`airdefense.scenario.edit.read_raw` returns for a YAML file), so an
+        error names its line. Default None: no line numbers.
+    base_dir : Path, optional
+        Directory that relative paths in the scenario (``catalog`` files, the ``terrain``
+        grid) are taken from. Default None: the current directory.
 
     Returns
     -------

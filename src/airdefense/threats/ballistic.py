@@ -77,6 +77,9 @@ def fly_planar(
         Ballistic coefficient ``m / (C_D A)``, kg/m^2; ``inf`` for no drag.
     mu_m3_s2 : float, optional
         Gravitational parameter; default ``G0 * radius_m**2`` (surface gravity ``G0``).
+    check_every : int, default 16
+        Steps between the tests whether every flight has come down (>= 1); the result may
+        hold up to this many steps past the last impact.
 
     Returns
     -------
@@ -203,6 +206,10 @@ def solve_burnout(
         Wanted apogee height above the sphere, m.
     burn_time_s, beta_kg_m2, dt_s : ndarray of shape (K,)
     radius_m : float
+    tol_m : float, default 0.01
+        Stop once every flight's range error is below this, m.
+    max_iter : int, default 20
+        Most Newton iterations (each flies 3 K flights); ``miss_m`` tells what was reached.
 
     Returns
     -------

@@ -1,5 +1,6 @@
 """Tracking: radar detections to the track picture (multi-target tracker, truth tracker)."""
 
+from airdefense.tracking.base import Tracks
 from airdefense.tracking.gating import ChiSquareGate
 from airdefense.tracking.gnn import GlobalNearestNeighbour
 from airdefense.tracking.imm import IMMFilter
@@ -35,6 +36,7 @@ __all__ = [
     "SinglePointInitiator",
     "TrackManager",
     "TrackerConfig",
+    "Tracks",
     "TwoPointInitiator",
     "UnscentedKalmanFilter",
     "build_tracker",

@@ -116,6 +116,10 @@ class Measurements:
             Positions, m.
         R : float or array_like of shape (k, ndim, ndim)
             Noise: a standard deviation in m for every axis, or full covariances in m^2.
+        sensor : array_like of shape (k,), int, optional
+            Index of the radar of each measurement. Default: 0 for all.
+        truth_id : array_like of shape (k,), int, optional
+            Threat behind each measurement, -1 for a false alarm (metrics only). Default: -1.
         """
         pos = np.asarray(pos, float)
         k, n = pos.shape
@@ -144,7 +148,12 @@ class Measurements:
         R : array_like of shape (k, 4, 4)
             Noise covariance (NaN rows/columns for missing components).
         sensor_enu : array_like of shape (k, 3) or (3,)
+            Antenna position of each measurement's radar (or one for all), ENU m.
         ndim : {2, 3}, default 3
+        sensor : array_like of shape (k,), int, optional
+            Index of the radar of each measurement. Default: 0 for all.
+        truth_id : array_like of shape (k,), int, optional
+            Threat behind each measurement, -1 for a false alarm (metrics only). Default: -1.
         """
         z = np.ascontiguousarray(z, float)
         k = z.shape[0]
@@ -317,6 +326,14 @@ def kalman_update(x, P, inn: Innovations):
     x : ndarray of shape (p, d)
     P : ndarray of shape (p, d, d)
         The prior of each pair's track (already indexed by pair).
+    inn : Innovations
+        The p pairs' innovations ``nu`` (p, mz), covariances ``S`` (p, mz, mz) and
+        cross-covariances ``PHt`` (p, d, mz), in the measurement's units.
+
+    Returns
+    -------
+    x, P : ndarray of shape (p, d) and (p, d, d)
+        Posterior of each pair (new arrays; the inputs are left as they are).
     """
     return _gain_update(x, P, inn.nu, inn.S, inn.PHt)
 

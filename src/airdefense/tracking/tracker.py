@@ -457,6 +457,12 @@ class TrackerConfig:
         gives; :class:`~airdefense.tracking.imm.ManeuverLimit`), so a slow track (a drone)
         gets a drone's gate, not a ballistic missile's; ``inf``: every track gets
         ``maneuver_q``.
+
+    Notes
+    -----
+    A configuration remembers which settings were given (:attr:`fields_set`: the constructor's
+    arguments, the keys of :meth:`from_dict` and any setting assigned later), so that
+    :func:`make_tracker` overrides only those; the rest keep its full-mode defaults.
     """
 
     sigma_m: float = 10.0
@@ -506,6 +512,30 @@ class TrackerConfig:
     }
     _CHOICES = {"filter": ("ekf", "ukf"), "motion": ("cv", "ca", "ct", "imm"),
                 "associator": ("gnn", "jpda"), "initiation": ("single", "two_point")}
+
+    def __new__(cls, *args, **kwargs):
+        # The settings given to the constructor (positional ones in field order), recorded
+        # before the dataclass __init__ assigns every field.
+        self = super().__new__(cls)
+        names = [f.name for f in fields(cls)]
+        object.__setattr__(self, "_given", frozenset(names[:len(args)]) | frozenset(kwargs))
+        return self
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_built", True)
+
+    def __setattr__(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+        if self.__dict__.get("_built") and name in self.__dataclass_fields__:
+            # a new frozenset, not an update: a copy of this configuration shares the old one
+            object.__setattr__(self, "_given", self._given | {name})
+
+    @property
+    def fields_set(self) -> frozenset[str]:
+        """Names of the settings given explicitly: to the constructor (a value equal to the
+        default counts), by :meth:`from_dict`, or assigned since (``dataclasses.replace``
+        passes every field, so all count as given)."""
+        return self._given
 
     @classmethod
     def from_dict(cls, d: dict, source: str = "tracker config") -> TrackerConfig:
@@ -725,7 +755,10 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
     rng : numpy.random.Generator, optional
         Not used: the tracker is deterministic.
     config : TrackerConfig or dict, optional
-        Overrides of those defaults.
+        Overrides of those defaults, merged over them and the scenario's section: a dict's
+        keys, or a TrackerConfig's settings given explicitly
+        (:attr:`TrackerConfig.fields_set`), so ``TrackerConfig(q=2)`` and ``{"q": 2}`` build
+        the same tracker. Default: none.
 
     Raises
     ------
@@ -738,13 +771,12 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
                 initiation="two_point", max_speed_mps=3000.0, candidate_age_s=4.0,
                 maneuver_q=maneuver_q(*_threat_max_g(sc)),
                 maneuver_turn_rate_dps=_threat_turn_rate_dps(sc))
-    if isinstance(config, TrackerConfig):
-        cfg = config
-    else:
-        section = getattr(getattr(sc, "config", None), "tracker", None)
-        scenario = section.overrides() if section is not None else {}
-        cfg = TrackerConfig.from_dict({**base, **scenario, **(config or {})},
-                                      source="scenario tracker")
+    if isinstance(config, TrackerConfig):  # only the settings given explicitly
+        config = {k: getattr(config, k) for k in sorted(config.fields_set)}
+    section = getattr(getattr(sc, "config", None), "tracker", None)
+    scenario = section.overrides() if section is not None else {}
+    cfg = TrackerConfig.from_dict({**base, **scenario, **(config or {})},
+                                  source="scenario tracker")
     units = getattr(sc, "sensors", None)
     pfa = [float(u.preset.pfa) for u in units] if units else None
     c = enu = None
