@@ -113,3 +113,47 @@ def test_sigkilled_campaign_leaves_no_worker(tmp_path):
         assert _gone(worker), f"worker {worker} still runs after its campaign was killed"
     finally:
         proc.kill()
+
+
+def test_ctrl_c_after_the_events_table_was_created_in_the_first_write(tmp_path, monkeypatch,
+                                                                       reference):
+    """The rollback of the first batch also drops the events table it created: the final
+    commit creates it again, writes the batch once, and the interrupt is what goes up."""
+    db = tmp_path / "f.duckdb"
+    raise_once, calls = _once(KeyboardInterrupt)
+    real = ResultStore._insert
+
+    def interrupt_at_replications(self, table, *args, **kwargs):
+        if table == "replications":
+            raise_once()
+        return real(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(ResultStore, "_insert", interrupt_at_replications)
+    with pytest.raises(KeyboardInterrupt):
+        run_campaign(tiny(), 4, seed=REF_SEED, db=db, commit_interval_s=0.0)
+    assert len(calls) == 2
+    with ResultStore(db, create=False, read_only=True) as st:
+        (cid,) = st.campaigns().campaign_id
+        assert sorted(st.done_reps(cid)) == [0]
+        ev = st.table("events", cid)
+        assert len(ev) and (ev.rep == 0).all() and ev.seq.is_unique
+    monkeypatch.undo()
+    res = run_campaign(tiny(), 4, seed=REF_SEED, db=db, resume=True)
+    _same_as_reference(res, reference, 4)
+
+
+def test_a_failed_final_commit_is_noted_on_the_interrupt(tmp_path, monkeypatch):
+    """When the commit after an interruption fails too, the interruption is raised with a note
+    of what could not be written."""
+    db = tmp_path / "n.duckdb"
+
+    def fail_then_disk_full(self, *args, **kwargs):
+        first = not getattr(fail_then_disk_full, "seen", False)
+        fail_then_disk_full.seen = True
+        raise KeyboardInterrupt() if first else OSError("disk full")
+
+    monkeypatch.setattr(ResultStore, "write", fail_then_disk_full)
+    with pytest.raises(KeyboardInterrupt) as err:
+        run_campaign(tiny(), 2, seed=REF_SEED, db=db, commit_interval_s=0.0)
+    assert any("could not be written (disk full); --resume runs them again" in n
+               for n in getattr(err.value, "__notes__", []))

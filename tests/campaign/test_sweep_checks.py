@@ -55,15 +55,20 @@ def test_override_of_a_varied_field_is_refused(tiny_dict, vary, kw, match):
 
 def test_schema_field_left_at_default_can_be_swept(tiny_dict):
     """A field the file leaves out (c2.solver, c2.decision_period_s) is swept like --set sets
-    it; an unknown one is reported as the missing key it is."""
+    it; an unknown one is reported as the missing key it is (or, under a valid section the
+    file leaves out, as the schema's unknown key)."""
     assert "c2" not in tiny_dict
     res = run_sweep(tiny_dict, "c2.decision_period_s=1,4", runs=1, seed=5, events=False)
     assert res.points["c2.decision_period_s"].tolist() == [1, 4]
     one = run_campaign(load_edited(tiny_dict, ["c2.decision_period_s=4"]), runs=1, seed=5,
                        events=False)
     pd.testing.assert_frame_equal(res.campaigns[1].summaries, one.summaries)
-    with pytest.raises(ScenarioError, match=r"c2\.solverr: no key 'c2' in the top level"):
+    with pytest.raises(ScenarioError, match=r"c2\.solverr: unknown key"):
         run_sweep(tiny_dict, "c2.solverr=greedy", runs=1)
+    with pytest.raises(ScenarioError, match=r"c3\.solver: no key 'c3' in the top level"):
+        run_sweep(tiny_dict, "c3.solver=greedy", runs=1)
+    with pytest.raises(ScenarioError, match=r"raid\.drones\.overrides\.sped_mps: unknown key"):
+        run_sweep(tiny_dict, "raid.drones.overrides.sped_mps=40,50", runs=1)
     with pytest.raises(ScenarioError, match=r"raid\.dronez\.count: no key 'dronez' in raid; "
                                             r"keys there: drones, ballistic"):
         run_sweep(tiny_dict, "raid.dronez.count=1,2", runs=1)

@@ -53,6 +53,32 @@ def test_geometry_predicts_the_held_class_path():
         assert np.isfinite(tof)
         want = X[0, :3] + X[0, 3:] * tof - np.array([0.0, 0.0, 0.5 * g * tof * tof])
         np.testing.assert_allclose(geo["pip"][0, j], want, atol=0.05)
-    with pytest.raises(AirDefenseError, match=r"held must hold one class code per track \(1\), "
-                                              r"got shape \(2,\)"):
+    with pytest.raises(AirDefenseError, match=r"held must hold one integer class code per "
+                                              r"track \(1\), got shape \(2,\)"):
         eng.geometry(tr, 0.0, held=np.array([BALLISTIC, -1]))
+    with pytest.raises(AirDefenseError, match=r"held class codes must be -1 \(none\) or 0\.\.4 "
+                                              r"\(drone, cruise, ballistic, aircraft, "
+                                              r"helicopter\), got 5"):
+        eng.geometry(tr, 0.0, held=np.array([5]))
+
+
+@pytest.mark.parametrize(("held", "match"), [
+    (np.array([7]), r"held class codes must be -1 \(none\) or 0\.\.4 .*got 7"),
+    (np.array([-2]), r"got -2"),
+    (np.array([1, 2]), r"one integer class code per track \(1\), got shape \(2,\)"),
+    (np.array([0.5]), r"got shape \(1,\) of float64"),
+])
+def test_track_gravity_refuses_bad_held_codes(held, match):
+    with pytest.raises(AirDefenseError, match=match):
+        track_gravity(X, held=held)
+
+
+def test_track_gravity_reads_heights_above_the_given_sphere():
+    """A 400 m/s track 200 km out, 24 km up in ENU: its height above the mean Earth's sphere
+    (3.1 km more, the curvature) and above flat ground put it in two classes; track_gravity
+    follows class_codes with the same radius in both."""
+    x = np.array([[2e5, 0.0, 24e3, -400.0, 0.0, 0.0]])
+    for radius in (6_371_008.8, np.inf):
+        g = GRAVITY_MPS2 if class_codes(x, radius)[0] == BALLISTIC else 0.0
+        assert track_gravity(x, radius_m=radius).tolist() == [g]
+    assert class_codes(x, 6_371_008.8)[0] != class_codes(x, np.inf)[0]

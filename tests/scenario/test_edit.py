@@ -166,6 +166,10 @@ def test_load_edited_applies_edits_and_names_file(tmp_path):
                        r"in raid; keys there: drones.* \(as a new entry it fails: "
                        r"raid\.drone\.preset: is required but missing\)"):
         load_edited(f, ["raid.drone.count=2"])
+    # A valid section left out (overrides) with a mistyped key inside: the schema names the key.
+    with pytest.raises(ScenarioError, match=r"small\.yaml: raid\.drones\.overrides\.sped_mps: "
+                       r"unknown key"):
+        load_edited(f, ["raid.drones.overrides.sped_mps=40"])
     # A whole new group written by several assignments is fine.
     sc = load_edited(f, ["raid.more.preset=shahed136", "raid.more.count=2",
                          "raid.more.launch.bearing_deg=90", "raid.more.launch.range_m=20000",

@@ -268,12 +268,19 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
                         _on_result(r)
                 if time.perf_counter() - last[0] >= commit_interval_s:
                     flush()
-        finally:
-            # Commit what finished even when stopped by an error or Ctrl-C.
+        except BaseException as stop:
+            # Commit what finished even when stopped by an error or Ctrl-C; the stop is what
+            # is reported, with a note if that commit failed too.
             try:
                 flush(again=True)
-            finally:
-                bar.close()
+            except Exception as exc:
+                stop.add_note(f"the last {len(pending)} finished replications could not be "
+                              f"written ({exc}); --resume runs them again")
+            raise
+        else:
+            flush(again=True)
+        finally:
+            bar.close()
         if store is not None:
             return _from_store(store, info, runs)
         return _from_memory(info, runs, collected, events)

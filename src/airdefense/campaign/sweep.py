@@ -29,7 +29,16 @@ import pandas as pd
 
 from airdefense.campaign.runner import CampaignResult, new_pool, run_campaign
 from airdefense.errors import AirDefenseError, ScenarioError
-from airdefense.scenario.edit import get_path, parse_path, parse_scalar, read_raw, set_path
+from airdefense.scenario.edit import (
+    created_key_error,
+    dotted,
+    first_missing_prefix,
+    get_path,
+    parse_path,
+    parse_scalar,
+    read_raw,
+    set_path,
+)
 from airdefense.scenario.loader import Scenario, scenario_from_dict
 
 __all__ = ["parse_values", "parse_vary", "grid", "run_sweep", "SweepResult", "MAX_POINTS"]
@@ -273,7 +282,8 @@ def run_sweep(scenario: Scenario | str | Path | dict,
         try:
             get_path(raw, p)
         except ScenarioError as exc:
-            missing[p] = (_first_missing(raw, p), ScenarioError(exc.path, exc.message, src))
+            missing[p] = (first_missing_prefix(raw, p),
+                          ScenarioError(exc.path, exc.message, src))
     pts = grid(vary)
     # Build and validate every point's scenario before running any.
     scens: list[Scenario] = []
@@ -285,10 +295,9 @@ def run_sweep(scenario: Scenario | str | Path | dict,
             scens.append(scenario_from_dict(r, src, base_dir=base))
         except ScenarioError as exc:
             for p, (prefix, miss) in missing.items():
-                full = _dotted(p)
-                under = exc.path == prefix or exc.path.startswith(prefix + ".")
-                if under and ("unknown key" in exc.message or exc.path != full):
-                    raise miss from None
+                err = created_key_error(exc, dotted(p), prefix, miss)
+                if err is not None:
+                    raise ScenarioError(err.path, err.message, src) from None
             where = ", ".join(f"{k}={v}" for k, v in pt.items())
             raise ScenarioError(exc.path, f"{exc.message} (sweep point {where})", src) from None
     from airdefense.campaign._worker import scenario_hash
@@ -340,26 +349,6 @@ def run_sweep(scenario: Scenario | str | Path | dict,
 
 def _label(pt: dict, sep: str = ", ") -> str:
     return sep.join(f"{p}={v}" for p, v in pt.items())
-
-
-def _dotted(path: str) -> str:
-    """A path written the way scenario errors name fields: ``a.b[0].c``."""
-    out = ""
-    for k in parse_path(path):
-        out += f"[{k}]" if isinstance(k, int) else ("." if out else "") + k
-    return out
-
-
-def _first_missing(raw: dict, path: str) -> str:
-    """The shortest prefix of ``path`` that the mapping does not hold (dotted)."""
-    parts = parse_path(path)
-    for i in range(1, len(parts) + 1):
-        sub = _dotted(".".join(str(k) for k in parts[:i]))
-        try:
-            get_path(raw, sub)
-        except ScenarioError:
-            return sub
-    return _dotted(path)  # pragma: no cover - only called for a missing path
 
 
 def _variations(vary: Mapping[str, Any] | Iterable[str] | str) -> dict[str, list]:

@@ -1014,7 +1014,7 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     first row of ``track_id`` (m,) naming it, states ``track_x`` (m, 6) ``track_dt`` s old,
     predicted with :func:`class_gravity` of its class, ``held_by_id[track_id]`` where that is
     a class code (the control unit's, indexed by track id; -1 or an id past its end: the class
-    its state shows, :func:`classify_codes` above the mean Earth sphere), and
+    its state shows, :func:`classify_codes` above the sphere of ``radius_m``, m), and
     :func:`propagate_row`;
     :func:`reaim_round`), then :func:`home_round` and :func:`fly_round`
     (:func:`guide_and_fly`) against its target's true positions (rows of ``truth0``,

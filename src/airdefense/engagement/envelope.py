@@ -32,11 +32,11 @@ from airdefense.engagement.flyout import GRAVITY_MPS2
 from airdefense.engagement.interceptors import RADAR_GUIDED
 from airdefense.engagement.pk import CLASS_G, position_sigma
 from airdefense.engagement.presets import THREAT_CLASSES
-from airdefense.geo import sphere_radius_of
+from airdefense.geo import EARTH_RADIUS_M, sphere_radius_of
 
 __all__ = ["feasibility", "launch_window_delays", "window_times", "envelope_margin",
-           "track_gravity", "kind_codes", "kernel_inputs", "window_close", "WINDOW_SEARCH",
-           "INTERCEPT_SEARCH", "FAR_EDGE_MARGIN", "LOW_EDGE_MARGIN_M", "LAUNCH_SEES_TARGET"]
+           "track_gravity", "held_codes", "kind_codes", "kernel_inputs", "window_close",
+           "WINDOW_SEARCH", "INTERCEPT_SEARCH", "FAR_EDGE_MARGIN", "LOW_EDGE_MARGIN_M", "LAUNCH_SEES_TARGET"]
 
 #: Far-edge margin of the fire decision, a fraction of the maximum range: a round is fired
 #: only at a predicted intercept point inside ``(1 - FAR_EDGE_MARGIN) * max_range`` (the
@@ -79,7 +79,26 @@ def kind_codes(kind) -> np.ndarray:
     return np.array([_KIND_INDEX.get(str(s), 0) for s in k.ravel()], int).reshape(k.shape)
 
 
-def track_gravity(tracks_x: np.ndarray, kind=None, predict=None, held=None) -> np.ndarray:
+def held_codes(held, m: int) -> np.ndarray:
+    """The control unit's class codes of ``m`` tracks as int64 (m,), checked: one code per
+    track, each -1 (none held) or a class code (:data:`airdefense.c2.evaluation.KINDS`)."""
+    from airdefense.c2.evaluation import KINDS
+    from airdefense.errors import AirDefenseError
+
+    h = np.asarray(held)
+    if h.dtype.kind not in "iu" or h.shape not in ((m,), (m, 1)):
+        raise AirDefenseError(f"held must hold one integer class code per track ({m}), got "
+                              f"shape {h.shape} of {h.dtype}")
+    h = h.astype(np.int64).reshape(m)
+    bad = h[(h < -1) | (h >= len(KINDS))]
+    if bad.size:
+        raise AirDefenseError(f"held class codes must be -1 (none) or 0..{len(KINDS) - 1} "
+                              f"({', '.join(KINDS)}), got {int(bad[0])}")
+    return h
+
+
+def track_gravity(tracks_x: np.ndarray, kind=None, predict=None, held=None,
+                  radius_m: float = EARTH_RADIUS_M) -> np.ndarray:
     """Downward acceleration used to predict each track, m/s^2, shape (m,).
 
     Parameters
@@ -94,6 +113,8 @@ def track_gravity(tracks_x: np.ndarray, kind=None, predict=None, held=None) -> n
     held : array_like of shape (m,), int, optional
         The control unit's class code of each track (``book.classes.held(track_id)``; -1:
         none, the class its state shows), read where ``kind`` is None. Default: none held.
+    radius_m : float, default the mean Earth radius
+        Sphere above which the class rule reads a state's height (inf: flat ground), m.
     """
     m = tracks_x.shape[0]
     if isinstance(predict, np.ndarray) and predict.dtype.kind == "U" and predict.shape == (m,):
@@ -112,9 +133,9 @@ def track_gravity(tracks_x: np.ndarray, kind=None, predict=None, held=None) -> n
     if kind is None:
         from airdefense.c2.evaluation import class_codes
 
-        kind = class_codes(tracks_x) if m else np.zeros(0, int)
+        kind = class_codes(tracks_x, radius_m) if m else np.zeros(0, int)
         if held is not None:
-            h = np.broadcast_to(np.asarray(held, np.int64), (m,))
+            h = held_codes(held, m)
             kind = np.where(h >= 0, h, kind)
     codes = kind_codes(kind)
     return _kernels.class_gravities(np.ascontiguousarray(codes, np.int64).ravel()).reshape(

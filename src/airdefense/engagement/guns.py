@@ -41,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from airdefense.engagement.pk import _burst_rows, cumulative_kill_probability
+from airdefense.geo import EARTH_RADIUS_M
 
 __all__ = ["time_in_range", "gun_engagement", "burst_kill_probability", "hit_probability",
            "kill_given_hit", "gun_rows", "GUN_FIELDS"]
@@ -218,7 +219,8 @@ def time_in_range(tracks_x: np.ndarray, gun_enu: np.ndarray, min_range_m, max_ra
 
 
 def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
-                   horizon_s: float = np.inf, kind=None) -> dict[str, np.ndarray]:
+                   horizon_s: float = np.inf, kind=None,
+                   radius_m: float = EARTH_RADIUS_M) -> dict[str, np.ndarray]:
     """Bursts and accumulated kill probability of guns against tracks.
 
     Parameters
@@ -240,6 +242,8 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
     kind : sequence of str of shape (m,), optional
         Threat class of each track, for the table value of the default burst law (default:
         the class its state shows, :func:`airdefense.c2.evaluation.classify`).
+    radius_m : float, default the mean Earth radius
+        Sphere above which that class rule reads a state's height (inf: flat ground), m.
 
     Returns
     -------
@@ -277,7 +281,7 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
     if kind is None:
         from airdefense.c2.evaluation import class_codes
 
-        kc = class_codes(x)
+        kc = class_codes(x, radius_m)
     else:
         kind = [str(k) for k in np.asarray(kind, object).reshape(-1)]
         bad = [k for k in kind if k not in THREAT_CLASSES]

@@ -33,6 +33,7 @@ from airdefense.engagement.envelope import (
     _solve,
     _track_inputs,
     feasibility,
+    held_codes,
     window_close,
 )
 from airdefense.engagement.interceptors import InterceptorState
@@ -183,12 +184,7 @@ class Engagement:
             :func:`airdefense.engagement.envelope.feasibility`'s keys, each (m, L).
         """
         if held is not None:
-            held = np.asarray(held, np.int64).reshape(-1)
-            if held.shape != (len(tracks.x),):
-                from airdefense.errors import AirDefenseError
-
-                raise AirDefenseError(f"held must hold one class code per track ({len(tracks.x)}"
-                                      f"), got shape {held.shape}")
+            held = held_codes(held, len(tracks.x))
         return self._geometry(tracks.x, tracks.P, tracks.quality, tracks.time_s, t, kind_code,
                               targets, windows, held)
 

@@ -584,6 +584,8 @@ class ResultStore:
             self._insert(*tables[-1], campaign_id, finished_at=_now())
             con.execute("COMMIT")
         except BaseException:  # Ctrl-C between two inserts too: no half-written batch stays open
+            # The rollback also undoes an events table created or widened in the batch.
+            self._event_cols = None
             try:
                 con.execute("ROLLBACK")
             except InputFileError:  # no transaction left to roll back (it had committed)

@@ -33,6 +33,9 @@ __all__ = [
     "parse_assignment",
     "parse_scalar",
     "read_raw",
+    "dotted",
+    "first_missing_prefix",
+    "created_key_error",
     "load_edited",
 ]
 
@@ -318,10 +321,9 @@ def load_edited(source: str | Path | dict, sets: Iterable[str | tuple[str, Any]]
                 if not create:
                     raise
                 # A new last key is fine if the schema knows it (a field left at its default).
-                parts = parse_path(p)
-                new_map = _first_missing_mapping(raw, parts)
+                prefix = first_missing_prefix(raw, p)
                 set_path(raw, p, v, create=True)
-                created[_fmt(parts)] = (exc, new_map)
+                created[dotted(p)] = (exc, prefix)
     except ScenarioError as exc:
         raise ScenarioError(exc.path, exc.message, name) from None
     try:
@@ -329,26 +331,48 @@ def load_edited(source: str | Path | dict, sets: Iterable[str | tuple[str, Any]]
     except ScenarioError as exc:
         # A created key the schema does not know is reported as the missing key it was; a known
         # one with a bad value keeps the schema's rule.
-        unknown = "unknown key" in exc.message
-        for cpath, (miss, new_map) in created.items():
-            if unknown and exc.path and (cpath == exc.path or cpath.startswith(exc.path + ".")):
-                raise ScenarioError(miss.path, miss.message, name) from None
-            # A mapping the assignment created (a mistyped group name) fails on its other
-            # fields: the missing key is the error, not what the new mapping lacks (a section
-            # left at its defaults fails on the assigned field itself: the schema's rule).
-            if new_map is not None and exc.path and exc.path != cpath and (
-                    exc.path == new_map or exc.path.startswith(new_map + ".")):
-                raise ScenarioError(miss.path, f"{miss.message} (as a new entry it fails: "
-                                    f"{exc.path}: {exc.message})", name) from None
+        for cpath, (miss, prefix) in created.items():
+            err = created_key_error(exc, cpath, prefix, miss)
+            if err is not None:
+                raise ScenarioError(err.path, err.message, name) from None
         raise
 
 
-def _first_missing_mapping(raw: dict, parts: list[str | int]) -> str | None:
-    """The first path prefix short of the last key that ``raw`` lacks (the mapping an
-    assignment would create), or None."""
-    for i in range(1, len(parts)):
+def dotted(path: str) -> str:
+    """A path written the way scenario errors name fields: ``a.b[0].c``."""
+    return _fmt(parse_path(path))
+
+
+def first_missing_prefix(raw: dict, path: str) -> str:
+    """The shortest prefix of ``path`` that ``raw`` does not hold, dotted (:func:`dotted`):
+    the first key an assignment with ``create`` adds."""
+    parts = parse_path(path)
+    for i in range(1, len(parts) + 1):
         try:
             get_path(raw, _fmt(parts[:i]))
         except ScenarioError:
             return _fmt(parts[:i])
+    return _fmt(parts)
+
+
+def created_key_error(exc: ScenarioError, path: str, prefix: str,
+                      missing: ScenarioError) -> ScenarioError | None:
+    """Which error to report when a scenario edited by creating keys fails validation.
+
+    An assignment to ``path`` (dotted) created the keys from ``prefix`` on
+    (:func:`first_missing_prefix`); ``missing`` is the missing-key error the path gave before
+    they were created; ``exc`` the schema's error of the edited scenario. Returns ``missing``
+    where the first created key is itself unknown (a typo: the keys that exist help most),
+    ``missing`` with the schema's complaint where an entry created on the way (a mistyped
+    group name) fails on another field, and None where the schema's error is the one to
+    report (a value breaking a rule, or an unknown key deeper than a valid created one).
+    """
+    p = exc.path
+    if not p or not (p == prefix or p.startswith(prefix + ".") or p.startswith(prefix + "[")):
+        return None
+    if "unknown key" in exc.message:
+        return missing if p == prefix else None
+    if p != path and prefix != path:
+        return ScenarioError(missing.path, f"{missing.message} (as a new entry it fails: "
+                             f"{p}: {exc.message})")
     return None
