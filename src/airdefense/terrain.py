@@ -25,11 +25,12 @@ scenario origin's ``alt_m``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from airdefense import _terrain_kernels as TK
 from airdefense.errors import InputFileError
 from airdefense.geo import Frame, sphere_coords
 
@@ -71,6 +72,8 @@ class Terrain:
     dy: float
     frame: Frame
     source: str = "<array>"
+    _top: float = field(default=0.0, init=False, repr=False, compare=False)
+    _top_key: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -129,6 +132,16 @@ class Terrain:
         sc = sphere_coords(np.asarray(enu, float), self.frame.radius_m)
         return self.ground_height_m(sc[..., 0], sc[..., 1])
 
+    def _top_m(self) -> float:
+        """Highest ground above the frame's sphere plus a rounding margin, m (cached per grid)."""
+        key = (id(self.grid), self.grid.shape, self.frame.alt_m)
+        if self._top_key != key:
+            finite = self.grid[np.isfinite(self.grid)]
+            top = float(finite.max()) - self.frame.alt_m if finite.size else -np.inf
+            self._top = top + TK.TOP_MARGIN_M
+            self._top_key = key
+        return self._top
+
     def line_of_sight(self, a_enu: np.ndarray, b_enu: np.ndarray, *,
                       k: float = EFFECTIVE_EARTH_FACTOR, max_samples: int = 2048,
                       chunk_points: int = 2_000_000) -> np.ndarray:
@@ -136,19 +149,27 @@ class Terrain:
 
         The ray is straight over a ``k``-factor effective earth: at ground distance ``x`` of
         ``d`` its height above the sphere is ``h_a + (h_b - h_a) x / d - x (d - x) / (2 k R)``.
-        It is sampled at least twice per grid cell (at most ``max_samples`` points, endpoints
-        excluded) and blocked where it passes below the terrain. Outside the grid nothing blocks.
+        Each ray is sampled by its own length, at least twice per grid cell
+        (``ceil(d / (cell_m / 2))`` points, at least 1 and at most ``max_samples``, evenly
+        spaced, endpoints excluded), and blocked where a sample passes below the terrain; the
+        answer for a ray does not depend on the other rays of the call. Outside the grid, and
+        next to a missing (NaN) sample, nothing blocks.
+
+        Compiled (:mod:`airdefense._terrain_kernels`): a ray stops at its first blocking
+        sample, and rays and samples above the grid's highest ground are skipped without
+        changing an answer. The grid is taken as fixed once a line of sight has used it (its
+        highest value is cached); replace ``grid`` rather than editing it in place.
 
         Parameters
         ----------
         a_enu, b_enu : ndarray of shape (n, 3) or (3,)
-            End points (e.g. antenna and target), ENU, m.
+            End points (e.g. antenna and target), ENU, m; broadcast against each other.
         k : float, default 4/3
             Effective-earth factor of standard refraction.
         max_samples : int, default 2048
             Cap on the samples per ray.
         chunk_points : int, default 2,000,000
-            Samples evaluated at once (memory bound).
+            Samples converted to grid indices at once for ``geographic`` grids (memory bound).
 
         Returns
         -------
@@ -163,21 +184,33 @@ class Terrain:
         if n == 0:
             return out
         r = self.frame.radius_m
-        sa, sb = sphere_coords(a, r), sphere_coords(b, r)
+        sa = np.ascontiguousarray(sphere_coords(a, r))
+        sb = np.ascontiguousarray(sphere_coords(b, r))
         d = np.hypot(sb[:, 0] - sa[:, 0], sb[:, 1] - sa[:, 1])
-        m = int(np.clip(np.ceil(d.max() / (0.5 * self.cell_m)), 1, max_samples))
-        s = (np.arange(m) + 0.5) / m
-        rows = max(1, chunk_points // m)
+        m = np.clip(np.nan_to_num(np.ceil(d / (0.5 * self.cell_m)), nan=1.0), 1, max_samples
+                    ).astype(np.int64)
         kr2 = 2.0 * k * r
-        for i in range(0, n, rows):
-            j = slice(i, i + rows)
-            e = sa[j, 0, None] + (sb[j, 0, None] - sa[j, 0, None]) * s
-            no = sa[j, 1, None] + (sb[j, 1, None] - sa[j, 1, None]) * s
-            x = d[j, None] * s
-            h_ray = sa[j, 2, None] + (sb[j, 2, None] - sa[j, 2, None]) * s - x * (
-                d[j, None] - x) / kr2
-            ground = self.ground_height_m(e, no)
-            out[j] = ~np.any(h_ray < ground, axis=1)  # NaN ground compares False: clear
+        top = self._top_m()
+        grid = np.ascontiguousarray(self.grid, float)
+        alt = self.frame.alt_m
+        if self.crs == "local":
+            TK.los_local(sa, sb, d, m, kr2, top, grid, float(self.x0), float(self.y0),
+                         float(self.dx), float(self.dy), alt, out)
+            return out
+        # Geographic grids: the kernel lists the samples that may block, Terrain._indices
+        # converts them to grid indices, and the kernel tests them; chunks of rays bound memory.
+        ends = np.cumsum(m)
+        i = 0
+        while i < n:
+            base = ends[i - 1] if i else 0
+            j = max(i + 1, int(np.searchsorted(ends, base + chunk_points, side="right")))
+            e, no, h, ray = TK.low_samples(sa[i:j], sb[i:j], d[i:j], m[i:j], kr2, top,
+                                           int(ends[j - 1] - base))
+            if e.size:
+                u, v = self._indices(e, no)
+                TK.los_indexed(np.ascontiguousarray(u, float), np.ascontiguousarray(v, float),
+                               h, ray, grid, alt, out[i:j])
+            i = j
         return out
 
 

@@ -1,0 +1,166 @@
+"""Compiled kernels of the terrain line of sight (numba, no fastmath, no parallel).
+
+:meth:`airdefense.terrain.Terrain.line_of_sight` keeps the public API; these kernels walk each
+ray on its own. Ray ``i`` runs over ground distance ``d[i]`` (the tangent-plane offsets of its
+ends, ``sa[i, :2]`` to ``sb[i, :2]``) with the heights ``sa[i, 2]`` to ``sb[i, 2]`` above the
+frame's sphere, and is sampled at ``m[i]`` points ``s = (j + 1/2) / m[i]`` of its length; at
+ground distance ``x = d s`` its height is ``h_a + (h_b - h_a) s - x (d - x) / (2 k R)`` (the
+straight ray over a ``k``-factor effective earth). A sample blocks where this height is below the
+ground (the bilinear elevation less the frame's ``alt_m``); a NaN ground (outside the grid, or
+next to a missing sample) never blocks. The arithmetic is the NumPy form's, operation for
+operation (no fused multiply-add without fastmath), so each sample's height and ground are the
+same numbers.
+
+Two exact shortcuts use ``top``, the highest ground of the grid plus 1 mm (the rounding of a
+bilinear value of at most 9 km is about 1e-12 m, so no ground reaches ``top``):
+
+* a ray whose height is everywhere above ``top`` (its lowest height is at least
+  ``min(h_a, h_b) - d**2 / (8 k R)``) is clear without a sample;
+* a sample at or above ``top`` cannot block; the height is convex in ``x``, so once a sample
+  past the lowest point of the ray is at or above ``top`` every later one is, and the walk stops.
+
+A ray stops at its first blocking sample.
+
+Kernels use ``error_model="numpy"`` (as the radar kernels do): a float division by zero gives
+inf or NaN as in NumPy.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+#: Margin of ``top`` above the highest ground, m (see the module docstring).
+TOP_MARGIN_M = 1e-3
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _skip_ray(ha, hb, d, kr2, top):
+    """Whether the ray's height stays above ``top`` along its whole length."""
+    bulge = d * d / (4.0 * kr2)  # the most the earth's curve lowers a straight chord
+    low = min(ha, hb) - bulge
+    # 1e-9 of the magnitudes covers the rounding of the sample heights many times over.
+    return low - 1e-9 * (abs(ha) + abs(hb) + bulge) > top
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _vertex(ha, hb, d, kr2):
+    """Ground distance of the ray's lowest point, m (past it the ray only rises)."""
+    if d > 0.0:
+        return 0.5 * d - 0.5 * (hb - ha) * kr2 / d
+    return 0.0
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _bilinear(grid, u, v):
+    """Bilinear value of ``grid`` at fractional column ``u`` and row ``v``; NaN outside."""
+    ny, nx = grid.shape
+    if not (u >= 0.0 and u <= nx - 1 and v >= 0.0 and v <= ny - 1):
+        return np.nan
+    u0 = min(int(np.floor(u)), nx - 2)
+    v0 = min(int(np.floor(v)), ny - 2)
+    fu = u - u0
+    fv = v - v0
+    return (grid[v0, u0] * (1 - fu) + grid[v0, u0 + 1] * fu) * (1 - fv) + (
+        grid[v0 + 1, u0] * (1 - fu) + grid[v0 + 1, u0 + 1] * fu) * fv
+
+
+@numba.njit(cache=True, error_model="numpy")
+def los_local(sa, sb, d, m, kr2, top, grid, x0, y0, dx, dy, alt, out):
+    """Line of sight over a ``local`` grid; clears ``out[i]`` where ray ``i`` is blocked.
+
+    Parameters
+    ----------
+    sa, sb : ndarray of shape (n, 3)
+        Ray ends as ``[east_arc_m, north_arc_m, height_m]`` (:func:`airdefense.geo.sphere_coords`).
+    d : ndarray of shape (n,)
+        Ground length of each ray, m.
+    m : ndarray of int64, shape (n,)
+        Samples of each ray (>= 1).
+    kr2 : float
+        ``2 k R``, m.
+    top : float
+        Highest ground plus :data:`TOP_MARGIN_M`, m above the sphere.
+    grid : ndarray of shape (ny, nx)
+        Elevation, m (NaN: missing).
+    x0, y0, dx, dy : float
+        Georeference of the grid (``Terrain`` attributes), m.
+    alt : float
+        The frame's ``alt_m``.
+    out : ndarray of bool, shape (n,)
+        Set to True by the caller; cleared where blocked.
+    """
+    for i in range(sa.shape[0]):
+        ha = sa[i, 2]
+        hb = sb[i, 2]
+        di = d[i]
+        if _skip_ray(ha, hb, di, kr2, top):
+            continue
+        xv = _vertex(ha, hb, di, kr2)
+        mi = m[i]
+        for j in range(mi):
+            s = (j + 0.5) / mi
+            x = di * s
+            h = ha + (hb - ha) * s - x * (di - x) / kr2
+            if h >= top:
+                if x >= xv:
+                    break
+                continue
+            e = sa[i, 0] + (sb[i, 0] - sa[i, 0]) * s
+            no = sa[i, 1] + (sb[i, 1] - sa[i, 1]) * s
+            z = _bilinear(grid, (e - x0) / dx, (no - y0) / dy)
+            if h < z - alt:
+                out[i] = False
+                break
+
+
+@numba.njit(cache=True, error_model="numpy")
+def low_samples(sa, sb, d, m, kr2, top, size):
+    """The samples of rays that may block (below ``top``), for grids indexed outside a kernel.
+
+    Parameters are those of :func:`los_local`; ``size`` (>= the samples of the rays) bounds the
+    output.
+
+    Returns
+    -------
+    east, north, height : ndarray of shape (k,)
+        Sample offsets and ray heights, m.
+    ray : ndarray of int64, shape (k,)
+        The ray of each sample, in ray order.
+    """
+    east = np.empty(size)
+    north = np.empty(size)
+    height = np.empty(size)
+    ray = np.empty(size, np.int64)
+    k = 0
+    for i in range(sa.shape[0]):
+        ha = sa[i, 2]
+        hb = sb[i, 2]
+        di = d[i]
+        if _skip_ray(ha, hb, di, kr2, top):
+            continue
+        xv = _vertex(ha, hb, di, kr2)
+        mi = m[i]
+        for j in range(mi):
+            s = (j + 0.5) / mi
+            x = di * s
+            h = ha + (hb - ha) * s - x * (di - x) / kr2
+            if h >= top:
+                if x >= xv:
+                    break
+                continue
+            east[k] = sa[i, 0] + (sb[i, 0] - sa[i, 0]) * s
+            north[k] = sa[i, 1] + (sb[i, 1] - sa[i, 1]) * s
+            height[k] = h
+            ray[k] = i
+            k += 1
+    return east[:k], north[:k], height[:k], ray[:k]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def los_indexed(u, v, height, ray, grid, alt, out):
+    """Clear ``out[ray[j]]`` where sample ``j`` (grid column ``u[j]``, row ``v[j]``) blocks."""
+    for j in range(u.shape[0]):
+        i = ray[j]
+        if out[i] and height[j] < _bilinear(grid, u[j], v[j]) - alt:
+            out[i] = False
