@@ -1,15 +1,17 @@
 """Compiled kernels of the terrain line of sight (numba, no fastmath, no parallel).
 
 :meth:`airdefense.terrain.Terrain.line_of_sight` keeps the public API; these kernels walk each
-ray on its own. Ray ``i`` runs over ground distance ``d[i]`` (the tangent-plane offsets of its
-ends, ``sa[i, :2]`` to ``sb[i, :2]``) with the heights ``sa[i, 2]`` to ``sb[i, 2]`` above the
-frame's sphere, and is sampled at ``m[i]`` points ``s = (j + 1/2) / m[i]`` of its length; at
-ground distance ``x = d s`` its height is ``h_a + (h_b - h_a) s - x (d - x) / (2 k R)`` (the
-straight ray over a ``k``-factor effective earth). A sample blocks where this height is below the
-ground (the bilinear elevation less the frame's ``alt_m``); a NaN ground (outside the grid, or
-next to a missing sample) never blocks. The arithmetic is the NumPy form's, operation for
-operation (no fused multiply-add without fastmath), so each sample's height and ground are the
-same numbers.
+ray on its own. Ray ``i`` runs from ``a[i]`` to ``b[i]`` (ENU). Its ends' tangent-plane offsets
+(surface arcs) and heights above the frame's sphere are :func:`airdefense.geo.sphere_coords`'s
+formulas (with the C library's ``atan2``; NumPy's vectorised ``arctan2`` may differ in the last
+bit, about 1e-10 m here); ``d`` is the ground length between the offsets. The ray is sampled at
+``m = ceil(d / half_cell)`` points (at least 1, at most ``max_samples``), ``s = (j + 1/2) / m``
+of its length, the ends left out; at ground distance ``x = d s`` its height is
+``h_a + (h_b - h_a) s - x (d - x) / (2 k R)`` (straight over a ``k``-factor effective earth). A
+sample blocks where this height is below the ground (the bilinear elevation less the frame's
+``alt_m``); a NaN ground (outside the grid, or next to a missing sample) never blocks. The
+arithmetic after the ends is the former NumPy form's, operation for operation (no fused
+multiply-add without fastmath).
 
 Two exact shortcuts use ``top``, the highest ground of the grid plus 1 mm (the rounding of a
 bilinear value of at most 9 km is about 1e-12 m, so no ground reaches ``top``):
@@ -27,11 +29,35 @@ inf or NaN as in NumPy.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
 #: Margin of ``top`` above the highest ground, m (see the module docstring).
 TOP_MARGIN_M = 1e-3
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _sphere(p, i, r):
+    """:func:`airdefense.geo.sphere_coords` of point ``p[i]``: east and north arcs, height, m."""
+    x = p[i, 0]
+    y = p[i, 1]
+    zr = p[i, 2] + r
+    horiz = math.hypot(x, y)
+    scale = r * math.atan2(horiz, zr) / horiz if horiz > 0.0 else 1.0
+    return x * scale, y * scale, math.sqrt(x * x + y * y + zr * zr) - r
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _ray(a, b, i, r, half_cell, max_samples):
+    """Ray ``i``'s ends (east, north, height; twice), ground length (m) and sample count."""
+    ae, an, ah = _sphere(a, i, r)
+    be, bn, bh = _sphere(b, i, r)
+    d = math.hypot(be - ae, bn - an)
+    q = math.ceil(d / half_cell)
+    m = 1 if not q >= 1.0 else (max_samples if q >= max_samples else int(q))
+    return ae, an, ah, be, bn, bh, d, m
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -66,17 +92,20 @@ def _bilinear(grid, u, v):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def los_local(sa, sb, d, m, kr2, top, grid, x0, y0, dx, dy, alt, out):
+def los_local(a, b, r, half_cell, max_samples, kr2, top, grid, x0, y0, dx, dy, alt, out):
     """Line of sight over a ``local`` grid; clears ``out[i]`` where ray ``i`` is blocked.
 
     Parameters
     ----------
-    sa, sb : ndarray of shape (n, 3)
-        Ray ends as ``[east_arc_m, north_arc_m, height_m]`` (:func:`airdefense.geo.sphere_coords`).
-    d : ndarray of shape (n,)
-        Ground length of each ray, m.
-    m : ndarray of int64, shape (n,)
-        Samples of each ray (>= 1).
+    a, b : ndarray of shape (n, 3)
+        Ray ends, ENU, m.
+    r : float
+        The frame's sphere radius, m.
+    half_cell : float
+        Half the grid spacing, m: ray ``i`` of ground length ``d`` takes ``ceil(d / half_cell)``
+        samples, at least 1 and at most ``max_samples``.
+    max_samples : int
+        Cap on the samples of a ray.
     kr2 : float
         ``2 k R``, m.
     top : float
@@ -90,14 +119,11 @@ def los_local(sa, sb, d, m, kr2, top, grid, x0, y0, dx, dy, alt, out):
     out : ndarray of bool, shape (n,)
         Set to True by the caller; cleared where blocked.
     """
-    for i in range(sa.shape[0]):
-        ha = sa[i, 2]
-        hb = sb[i, 2]
-        di = d[i]
+    for i in range(a.shape[0]):
+        ae, an, ha, be, bn, hb, di, mi = _ray(a, b, i, r, half_cell, max_samples)
         if _skip_ray(ha, hb, di, kr2, top):
             continue
         xv = _vertex(ha, hb, di, kr2)
-        mi = m[i]
         for j in range(mi):
             s = (j + 0.5) / mi
             x = di * s
@@ -106,8 +132,8 @@ def los_local(sa, sb, d, m, kr2, top, grid, x0, y0, dx, dy, alt, out):
                 if x >= xv:
                     break
                 continue
-            e = sa[i, 0] + (sb[i, 0] - sa[i, 0]) * s
-            no = sa[i, 1] + (sb[i, 1] - sa[i, 1]) * s
+            e = ae + (be - ae) * s
+            no = an + (bn - an) * s
             z = _bilinear(grid, (e - x0) / dx, (no - y0) / dy)
             if h < z - alt:
                 out[i] = False
@@ -115,11 +141,17 @@ def los_local(sa, sb, d, m, kr2, top, grid, x0, y0, dx, dy, alt, out):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def low_samples(sa, sb, d, m, kr2, top, size):
+def _grow(x, size):
+    y = np.empty(size, x.dtype)
+    y[:x.shape[0]] = x
+    return y
+
+
+@numba.njit(cache=True, error_model="numpy")
+def low_samples(a, b, r, half_cell, max_samples, kr2, top):
     """The samples of rays that may block (below ``top``), for grids indexed outside a kernel.
 
-    Parameters are those of :func:`los_local`; ``size`` (>= the samples of the rays) bounds the
-    output.
+    Parameters are those of :func:`los_local` (no grid).
 
     Returns
     -------
@@ -128,19 +160,17 @@ def low_samples(sa, sb, d, m, kr2, top, size):
     ray : ndarray of int64, shape (k,)
         The ray of each sample, in ray order.
     """
+    size = 1024
     east = np.empty(size)
     north = np.empty(size)
     height = np.empty(size)
     ray = np.empty(size, np.int64)
     k = 0
-    for i in range(sa.shape[0]):
-        ha = sa[i, 2]
-        hb = sb[i, 2]
-        di = d[i]
+    for i in range(a.shape[0]):
+        ae, an, ha, be, bn, hb, di, mi = _ray(a, b, i, r, half_cell, max_samples)
         if _skip_ray(ha, hb, di, kr2, top):
             continue
         xv = _vertex(ha, hb, di, kr2)
-        mi = m[i]
         for j in range(mi):
             s = (j + 0.5) / mi
             x = di * s
@@ -149,8 +179,14 @@ def low_samples(sa, sb, d, m, kr2, top, size):
                 if x >= xv:
                     break
                 continue
-            east[k] = sa[i, 0] + (sb[i, 0] - sa[i, 0]) * s
-            north[k] = sa[i, 1] + (sb[i, 1] - sa[i, 1]) * s
+            if k == size:  # grow the buffers
+                size *= 2
+                east = _grow(east, size)
+                north = _grow(north, size)
+                height = _grow(height, size)
+                ray = _grow(ray, size)
+            east[k] = ae + (be - ae) * s
+            north[k] = an + (bn - an) * s
             height[k] = h
             ray[k] = i
             k += 1

@@ -184,33 +184,27 @@ class Terrain:
         if n == 0:
             return out
         r = self.frame.radius_m
-        sa = np.ascontiguousarray(sphere_coords(a, r))
-        sb = np.ascontiguousarray(sphere_coords(b, r))
-        d = np.hypot(sb[:, 0] - sa[:, 0], sb[:, 1] - sa[:, 1])
-        m = np.clip(np.nan_to_num(np.ceil(d / (0.5 * self.cell_m)), nan=1.0), 1, max_samples
-                    ).astype(np.int64)
+        a = np.ascontiguousarray(a)
+        b = np.ascontiguousarray(b)
+        half = 0.5 * self.cell_m
         kr2 = 2.0 * k * r
         top = self._top_m()
         grid = np.ascontiguousarray(self.grid, float)
         alt = self.frame.alt_m
         if self.crs == "local":
-            TK.los_local(sa, sb, d, m, kr2, top, grid, float(self.x0), float(self.y0),
-                         float(self.dx), float(self.dy), alt, out)
+            TK.los_local(a, b, r, half, int(max_samples), kr2, top, grid, float(self.x0),
+                         float(self.y0), float(self.dx), float(self.dy), alt, out)
             return out
         # Geographic grids: the kernel lists the samples that may block, Terrain._indices
         # converts them to grid indices, and the kernel tests them; chunks of rays bound memory.
-        ends = np.cumsum(m)
-        i = 0
-        while i < n:
-            base = ends[i - 1] if i else 0
-            j = max(i + 1, int(np.searchsorted(ends, base + chunk_points, side="right")))
-            e, no, h, ray = TK.low_samples(sa[i:j], sb[i:j], d[i:j], m[i:j], kr2, top,
-                                           int(ends[j - 1] - base))
+        rows = max(1, int(chunk_points) // int(max_samples))
+        for i in range(0, n, rows):
+            j = slice(i, i + rows)
+            e, no, h, ray = TK.low_samples(a[j], b[j], r, half, int(max_samples), kr2, top)
             if e.size:
                 u, v = self._indices(e, no)
                 TK.los_indexed(np.ascontiguousarray(u, float), np.ascontiguousarray(v, float),
-                               h, ray, grid, alt, out[i:j])
-            i = j
+                               h, ray, grid, alt, out[j])
         return out
 
 
