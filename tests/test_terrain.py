@@ -290,6 +290,9 @@ def test_los_shortcuts_keep_the_answer(rng):
     b1 = FRAME.surface_point(e + 3000.0, n, top - 100.0)
     assert not t.line_of_sight(a1, b1)[0] and not _reference_los(t, a1, b1)[0]
     assert t.line_of_sight(a1, np.vstack([b1, b1])).tolist() == [False, False]
+    # A new grid, 2 km higher (integers): the rays that cleared the old top are blocked now.
+    t.grid = np.round(np.nan_to_num(t.grid, nan=0.0) + 2000.0).astype(int)
+    assert not t.line_of_sight(a, b).any()
     nan = Terrain(np.full((4, 4), np.nan), "local", -1e3, 1e3, 500.0, -500.0, FRAME)
     assert nan.line_of_sight(a1, b1).all()
     assert t.line_of_sight(np.zeros((0, 3)), np.zeros((0, 3))).shape == (0,)

@@ -72,8 +72,7 @@ class Terrain:
     dy: float
     frame: Frame
     source: str = "<array>"
-    _top: float = field(default=0.0, init=False, repr=False, compare=False)
-    _top_key: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _kernel_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -132,15 +131,17 @@ class Terrain:
         sc = sphere_coords(np.asarray(enu, float), self.frame.radius_m)
         return self.ground_height_m(sc[..., 0], sc[..., 1])
 
-    def _top_m(self) -> float:
-        """Highest ground above the frame's sphere plus a rounding margin, m (cached per grid)."""
-        key = (id(self.grid), self.grid.shape, self.frame.alt_m)
-        if self._top_key != key:
-            finite = self.grid[np.isfinite(self.grid)]
+    def _kernel_grid(self) -> tuple[np.ndarray, float]:
+        """The grid as contiguous floats and the highest ground above the frame's sphere plus
+        the kernels' rounding margin, m; cached while ``grid`` and the frame's ``alt_m`` stay."""
+        cache = self._kernel_cache
+        if cache is None or cache[0] is not self.grid or cache[1] != self.frame.alt_m:
+            g = np.ascontiguousarray(self.grid, float)
+            finite = g[np.isfinite(g)]
             top = float(finite.max()) - self.frame.alt_m if finite.size else -np.inf
-            self._top = top + TK.TOP_MARGIN_M
-            self._top_key = key
-        return self._top
+            cache = self._kernel_cache = (self.grid, self.frame.alt_m, g,
+                                          top + TK.TOP_MARGIN_M)
+        return cache[2], cache[3]
 
     def line_of_sight(self, a_enu: np.ndarray, b_enu: np.ndarray, *,
                       k: float = EFFECTIVE_EARTH_FACTOR, max_samples: int = 2048,
@@ -157,8 +158,8 @@ class Terrain:
 
         Compiled (:mod:`airdefense._terrain_kernels`): a ray stops at its first blocking
         sample, and rays and samples above the grid's highest ground are skipped without
-        changing an answer. The grid is taken as fixed once a line of sight has used it (its
-        highest value is cached); replace ``grid`` rather than editing it in place.
+        changing an answer. The grid's highest value is cached: assign a new ``grid`` rather
+        than editing it in place.
 
         Parameters
         ----------
@@ -188,8 +189,7 @@ class Terrain:
         b = np.ascontiguousarray(b)
         half = 0.5 * self.cell_m
         kr2 = 2.0 * k * r
-        top = self._top_m()
-        grid = np.ascontiguousarray(self.grid, float)
+        grid, top = self._kernel_grid()
         alt = self.frame.alt_m
         if self.crs == "local":
             TK.los_local(a, b, r, half, int(max_samples), kr2, top, grid, float(self.x0),
