@@ -91,9 +91,53 @@ def _bilinear(grid, u, v):
         grid[v0 + 1, u0] * (1 - fu) + grid[v0 + 1, u0 + 1] * fu) * fv
 
 
+#: Entries of the georeference row ``geo``: grid origin and spacing (``Terrain.x0, y0, dx,
+#: dy``), whether the grid is geographic, the frame's ENU-to-ECEF rotation (row-major, 9) and
+#: its origin in ECEF (3).
+GEO_X0, GEO_Y0, GEO_DX, GEO_DY, GEO_GEOGRAPHIC, GEO_ROT, GEO_ORIGIN, GEO_N = 0, 1, 2, 3, 4, 5, 14, 17
+_A = 6378137.0  # WGS-84, as airdefense.geo
+_F = 1.0 / 298.257223563
+_E2 = _F * (2.0 - _F)
+_B = _A * (1.0 - _F)
+_EP2 = (_A * _A - _B * _B) / (_B * _B)
+_DEG = 180.0 / math.pi
+
+
 @numba.njit(cache=True, error_model="numpy")
-def los_local(a, b, r, half_cell, max_samples, kr2, top, grid, x0, y0, dx, dy, alt, out):
-    """Line of sight over a ``local`` grid; clears ``out[i]`` where ray ``i`` is blocked.
+def _grid_index(e, no, r, geo):
+    """Fractional grid column and row of the ground point at tangent-plane offsets ``e, no``.
+
+    ``local``: ``((e - x0) / dx, (no - y0) / dy)``. ``geographic``: the point on the frame's
+    sphere (:meth:`airdefense.geo.Frame.surface_point` at height 0), to ECEF, to longitude and
+    latitude by Bowring's formula (:func:`airdefense.geo.ecef_to_geodetic`), as
+    ``Terrain._indices`` does in NumPy (equal to about 1e-15 of a degree).
+    """
+    if geo[GEO_GEOGRAPHIC] == 0.0:
+        return (e - geo[GEO_X0]) / geo[GEO_DX], (no - geo[GEO_Y0]) / geo[GEO_DY]
+    d = math.hypot(e, no)
+    theta = d / r
+    ue = e / d if d > 0.0 else 0.0
+    un = no / d if d > 0.0 else 0.0
+    horiz = r * math.sin(theta)
+    p0 = horiz * ue
+    p1 = horiz * un
+    p2 = r * math.cos(theta) - r
+    q = GEO_ROT
+    x = p0 * geo[q] + p1 * geo[q + 3] + p2 * geo[q + 6] + geo[GEO_ORIGIN]
+    y = p0 * geo[q + 1] + p1 * geo[q + 4] + p2 * geo[q + 7] + geo[GEO_ORIGIN + 1]
+    z = p0 * geo[q + 2] + p1 * geo[q + 5] + p2 * geo[q + 8] + geo[GEO_ORIGIN + 2]
+    rh = math.hypot(x, y)
+    t = math.atan2(z * _A, rh * _B)
+    st = math.sin(t)
+    ct = math.cos(t)
+    lat = math.atan2(z + _EP2 * _B * st * st * st, rh - _E2 * _A * ct * ct * ct)
+    lon = math.atan2(y, x)
+    return ((lon * _DEG - geo[GEO_X0]) / geo[GEO_DX], (lat * _DEG - geo[GEO_Y0]) / geo[GEO_DY])
+
+
+@numba.njit(cache=True, error_model="numpy")
+def line_of_sight(a, b, r, half_cell, max_samples, kr2, top, grid, geo, alt, out):
+    """Line of sight of each ray; clears ``out[i]`` where ray ``i`` is blocked.
 
     Parameters
     ----------
@@ -112,8 +156,8 @@ def los_local(a, b, r, half_cell, max_samples, kr2, top, grid, x0, y0, dx, dy, a
         Highest ground plus :data:`TOP_MARGIN_M`, m above the sphere.
     grid : ndarray of shape (ny, nx)
         Elevation, m (NaN: missing).
-    x0, y0, dx, dy : float
-        Georeference of the grid (``Terrain`` attributes), m.
+    geo : ndarray of shape (GEO_N,)
+        The georeference row (``GEO_*``).
     alt : float
         The frame's ``alt_m``.
     out : ndarray of bool, shape (n,)
@@ -132,71 +176,7 @@ def los_local(a, b, r, half_cell, max_samples, kr2, top, grid, x0, y0, dx, dy, a
                 if x >= xv:
                     break
                 continue
-            e = ae + (be - ae) * s
-            no = an + (bn - an) * s
-            z = _bilinear(grid, (e - x0) / dx, (no - y0) / dy)
-            if h < z - alt:
+            u, v = _grid_index(ae + (be - ae) * s, an + (bn - an) * s, r, geo)
+            if h < _bilinear(grid, u, v) - alt:
                 out[i] = False
                 break
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _grow(x, size):
-    y = np.empty(size, x.dtype)
-    y[:x.shape[0]] = x
-    return y
-
-
-@numba.njit(cache=True, error_model="numpy")
-def low_samples(a, b, r, half_cell, max_samples, kr2, top):
-    """The samples of rays that may block (below ``top``), for grids indexed outside a kernel.
-
-    Parameters are those of :func:`los_local` (no grid).
-
-    Returns
-    -------
-    east, north, height : ndarray of shape (k,)
-        Sample offsets and ray heights, m.
-    ray : ndarray of int64, shape (k,)
-        The ray of each sample, in ray order.
-    """
-    size = 1024
-    east = np.empty(size)
-    north = np.empty(size)
-    height = np.empty(size)
-    ray = np.empty(size, np.int64)
-    k = 0
-    for i in range(a.shape[0]):
-        ae, an, ha, be, bn, hb, di, mi = _ray(a, b, i, r, half_cell, max_samples)
-        if _skip_ray(ha, hb, di, kr2, top):
-            continue
-        xv = _vertex(ha, hb, di, kr2)
-        for j in range(mi):
-            s = (j + 0.5) / mi
-            x = di * s
-            h = ha + (hb - ha) * s - x * (di - x) / kr2
-            if h >= top:
-                if x >= xv:
-                    break
-                continue
-            if k == size:  # grow the buffers
-                size *= 2
-                east = _grow(east, size)
-                north = _grow(north, size)
-                height = _grow(height, size)
-                ray = _grow(ray, size)
-            east[k] = ae + (be - ae) * s
-            north[k] = an + (bn - an) * s
-            height[k] = h
-            ray[k] = i
-            k += 1
-    return east[:k], north[:k], height[:k], ray[:k]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def los_indexed(u, v, height, ray, grid, alt, out):
-    """Clear ``out[ray[j]]`` where sample ``j`` (grid column ``u[j]``, row ``v[j]``) blocks."""
-    for j in range(u.shape[0]):
-        i = ray[j]
-        if out[i] and height[j] < _bilinear(grid, u[j], v[j]) - alt:
-            out[i] = False

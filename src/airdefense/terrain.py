@@ -131,17 +131,22 @@ class Terrain:
         sc = sphere_coords(np.asarray(enu, float), self.frame.radius_m)
         return self.ground_height_m(sc[..., 0], sc[..., 1])
 
-    def _kernel_grid(self) -> tuple[np.ndarray, float]:
-        """The grid as contiguous floats and the highest ground above the frame's sphere plus
-        the kernels' rounding margin, m; cached while ``grid`` and the frame's ``alt_m`` stay."""
+    def _kernel_grid(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """The kernels' grid (contiguous floats), georeference row (``_terrain_kernels.GEO_*``)
+        and highest ground above the frame's sphere plus their rounding margin, m; cached while
+        ``grid``, the georeference and the frame stay the same."""
+        f = self.frame
+        key = (self.crs, self.x0, self.y0, self.dx, self.dy, f.alt_m, f.radius_m)
         cache = self._kernel_cache
-        if cache is None or cache[0] is not self.grid or cache[1] != self.frame.alt_m:
+        if cache is None or cache[0] is not self.grid or cache[1] is not f or cache[2] != key:
             g = np.ascontiguousarray(self.grid, float)
             finite = g[np.isfinite(g)]
-            top = float(finite.max()) - self.frame.alt_m if finite.size else -np.inf
-            cache = self._kernel_cache = (self.grid, self.frame.alt_m, g,
-                                          top + TK.TOP_MARGIN_M)
-        return cache[2], cache[3]
+            top = float(finite.max()) - f.alt_m if finite.size else -np.inf
+            geo = np.concatenate([[self.x0, self.y0, self.dx, self.dy,
+                                   float(self.crs == "geographic")],
+                                  np.ravel(f.rotation), np.ravel(f.origin_ecef)]).astype(float)
+            cache = self._kernel_cache = (self.grid, f, key, g, geo, top + TK.TOP_MARGIN_M)
+        return cache[3], cache[4], cache[5]
 
     def line_of_sight(self, a_enu: np.ndarray, b_enu: np.ndarray, *,
                       k: float = EFFECTIVE_EARTH_FACTOR, max_samples: int = 2048,
@@ -156,7 +161,8 @@ class Terrain:
         answer for a ray does not depend on the other rays of the call. Outside the grid, and
         next to a missing (NaN) sample, nothing blocks.
 
-        Compiled (:mod:`airdefense._terrain_kernels`): a ray stops at its first blocking
+        Compiled (:mod:`airdefense._terrain_kernels`, the ``geographic`` grids' conversion of
+        sample points to longitude and latitude included): a ray stops at its first blocking
         sample, and rays and samples above the grid's highest ground are skipped without
         changing an answer. The grid's highest value is cached: assign a new ``grid`` rather
         than editing it in place.
@@ -170,7 +176,7 @@ class Terrain:
         max_samples : int, default 2048
             Cap on the samples per ray.
         chunk_points : int, default 2,000,000
-            Samples converted to grid indices at once for ``geographic`` grids (memory bound).
+            Unused (kept for compatibility: the compiled walk needs no buffer).
 
         Returns
         -------
@@ -187,24 +193,9 @@ class Terrain:
         r = self.frame.radius_m
         a = np.ascontiguousarray(a)
         b = np.ascontiguousarray(b)
-        half = 0.5 * self.cell_m
-        kr2 = 2.0 * k * r
-        grid, top = self._kernel_grid()
-        alt = self.frame.alt_m
-        if self.crs == "local":
-            TK.los_local(a, b, r, half, int(max_samples), kr2, top, grid, float(self.x0),
-                         float(self.y0), float(self.dx), float(self.dy), alt, out)
-            return out
-        # Geographic grids: the kernel lists the samples that may block, Terrain._indices
-        # converts them to grid indices, and the kernel tests them; chunks of rays bound memory.
-        rows = max(1, int(chunk_points) // int(max_samples))
-        for i in range(0, n, rows):
-            j = slice(i, i + rows)
-            e, no, h, ray = TK.low_samples(a[j], b[j], r, half, int(max_samples), kr2, top)
-            if e.size:
-                u, v = self._indices(e, no)
-                TK.los_indexed(np.ascontiguousarray(u, float), np.ascontiguousarray(v, float),
-                               h, ray, grid, alt, out[j])
+        grid, geo, top = self._kernel_grid()
+        TK.line_of_sight(a, b, r, 0.5 * self.cell_m, int(max_samples), 2.0 * k * r, top, grid,
+                         geo, self.frame.alt_m, out)
         return out
 
 
