@@ -9,9 +9,11 @@ bit, about 1e-10 m here); ``d`` is the ground length between the offsets. The ra
 of its length, the ends left out; at ground distance ``x = d s`` its height is
 ``h_a + (h_b - h_a) s - x (d - x) / (2 k R)`` (straight over a ``k``-factor effective earth). A
 sample blocks where this height is below the ground (the bilinear elevation less the frame's
-``alt_m``); a NaN ground (outside the grid, or next to a missing sample) never blocks. The
-arithmetic after the ends is the former NumPy form's, operation for operation (no fused
-multiply-add without fastmath).
+``alt_m``); a NaN ground (outside the grid, or next to a missing sample) never blocks. For a
+``local`` grid the arithmetic after the ends is the former NumPy form's, operation for operation
+(no fused multiply-add without fastmath); a ``geographic`` grid's sample points go to longitude
+and latitude by :func:`_grid_index`, the formulas of ``Terrain._indices`` (the C library's
+transcendentals and the sums of a 3 x 3 product in a fixed order).
 
 Two exact shortcuts use ``top``, the highest ground of the grid plus 1 mm (the rounding of a
 bilinear value of at most 9 km is about 1e-12 m, so no ground reaches ``top``):
