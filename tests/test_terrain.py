@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airdefense.errors import InputFileError
-from airdefense.geo import Frame
+from airdefense.geo import Frame, sphere_coords
 from airdefense.terrain import Terrain, load_terrain
 
 FRAME = Frame(47.0, 8.0, 400.0)
@@ -197,3 +197,102 @@ def test_los_clear_over_flat_ground_and_outside_grid():
     b = FRAME.surface_point(np.array([5000.0, 20_000.0, 60_000.0]), np.zeros(3),
                             np.array([50.0, 50.0, 500.0]))
     assert t.line_of_sight(a, b).all()
+
+
+def _reference_los(t: Terrain, a, b, k=4.0 / 3.0, max_samples=2048):
+    """The former NumPy line of sight, one ray per call (the reference for the kernels): every
+    ray of a call was sampled as densely as its longest one needed."""
+    a = np.atleast_2d(np.asarray(a, float))
+    b = np.atleast_2d(np.asarray(b, float))
+    r = t.frame.radius_m
+    sa, sb = sphere_coords(a, r), sphere_coords(b, r)
+    d = np.hypot(sb[:, 0] - sa[:, 0], sb[:, 1] - sa[:, 1])
+    m = int(np.clip(np.ceil(d.max() / (0.5 * t.cell_m)), 1, max_samples))
+    s = (np.arange(m) + 0.5) / m
+    e = sa[:, 0, None] + (sb[:, 0, None] - sa[:, 0, None]) * s
+    no = sa[:, 1, None] + (sb[:, 1, None] - sa[:, 1, None]) * s
+    x = d[:, None] * s
+    h_ray = sa[:, 2, None] + (sb[:, 2, None] - sa[:, 2, None]) * s - x * (d[:, None] - x) / (
+        2.0 * k * r)
+    return ~np.any(h_ray < t.ground_height_m(e, no), axis=1)
+
+
+def _hilly(rng, crs: str) -> Terrain:
+    """A random hilly grid (400 m cells or the like in degrees) with a few missing samples."""
+    ny, nx = 60, 70
+    v, u = np.mgrid[0:ny, 0:nx]
+    z = np.full((ny, nx), FRAME.alt_m) + rng.uniform(0.0, 30.0, (ny, nx))
+    for _ in range(12):
+        cu, cv, w = rng.uniform(0, nx), rng.uniform(0, ny), rng.uniform(2.0, 6.0)
+        z += rng.uniform(50.0, 500.0) * np.exp(-((u - cu) ** 2 + (v - cv) ** 2) / (2 * w * w))
+    z[rng.integers(0, ny, 6), rng.integers(0, nx, 6)] = np.nan
+    if crs == "local":
+        return Terrain(z, "local", -14_000.0, 12_000.0, 400.0, -400.0, FRAME)
+    return Terrain(z, "geographic", FRAME.lon_deg - 0.18, FRAME.lat_deg + 0.108, 0.0052,
+                   -0.0036, FRAME)
+
+
+def _random_rays(rng, n):
+    """Antennas near the ground and targets low and high, some beyond the grid, some long."""
+    a = FRAME.surface_point(rng.uniform(-16e3, 16e3, n), rng.uniform(-14e3, 14e3, n),
+                            rng.uniform(0.0, 600.0, n))
+    far = rng.random(n) < 0.2
+    span = np.where(far, 60e3, 16e3)
+    b = FRAME.surface_point(rng.uniform(-1, 1, n) * span, rng.uniform(-1, 1, n) * span,
+                            np.where(rng.random(n) < 0.5, rng.uniform(0.0, 400.0, n),
+                                     rng.uniform(0.0, 5000.0, n)))
+    return a, b
+
+
+@pytest.mark.parametrize("crs", ["local", "geographic"])
+def test_los_equals_reference_ray_by_ray(crs, rng):
+    """Each ray's answer is the former algorithm's on that ray alone, over both kinds of grid."""
+    t = _hilly(rng, crs)
+    a, b = _random_rays(rng, 3000)
+    got = t.line_of_sight(a, b)
+    ref = np.array([_reference_los(t, a[i], b[i])[0] for i in range(len(a))])
+    assert 0.1 < got.mean() < 0.9  # both answers are common
+    np.testing.assert_array_equal(got, ref)
+    # Other factors, a lower sample cap and small chunks (geographic) give the same as well.
+    got = t.line_of_sight(a[:500], b[:500], k=1.0, max_samples=64, chunk_points=1000)
+    ref = np.array([_reference_los(t, a[i], b[i], 1.0, 64)[0] for i in range(500)])
+    np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("crs", ["local", "geographic"])
+def test_los_of_a_ray_ignores_the_other_rays(crs, rng):
+    """A ray's answer is the same alone, in any order and next to a much longer ray."""
+    t = _hilly(rng, crs)
+    a, b = _random_rays(rng, 400)
+    alone = np.array([t.line_of_sight(a[i], b[i])[0] for i in range(len(a))])
+    np.testing.assert_array_equal(t.line_of_sight(a, b), alone)
+    p = rng.permutation(len(a))
+    np.testing.assert_array_equal(t.line_of_sight(a[p], b[p]), alone[p])
+    long_a = np.vstack([a, FRAME.surface_point(-16e3, -14e3, 10.0)])
+    long_b = np.vstack([b, FRAME.surface_point(200e3, 200e3, 10.0)])
+    np.testing.assert_array_equal(t.line_of_sight(long_a, long_b)[:-1], alone)
+    # The former algorithm sampled every ray as densely as the call's longest one, so some
+    # answers changed with the company (this is what the per-ray sampling removes).
+    assert (_reference_los(t, long_a, long_b)[:-1] != alone).any()
+
+
+def test_los_shortcuts_keep_the_answer(rng):
+    """Rays above the highest ground are clear; a NaN grid never blocks; broadcasting works."""
+    t = _hilly(rng, "local")
+    top = np.nanmax(t.grid) - FRAME.alt_m
+    a = FRAME.surface_point(np.zeros(5), np.zeros(5), np.full(5, top + 0.01))
+    b = FRAME.surface_point(np.linspace(-9e3, 9e3, 5), np.full(5, 3e3), np.full(5, top + 5.0))
+    assert t.line_of_sight(a, b).all()
+    # Below the top across the highest cell: blocked, as by the reference.
+    iv, iu = np.unravel_index(np.nanargmax(t.grid), t.grid.shape)
+    e, n = t.x0 + iu * t.dx, t.y0 + iv * t.dy
+    a1 = FRAME.surface_point(e - 3000.0, n, top - 100.0)
+    b1 = FRAME.surface_point(e + 3000.0, n, top - 100.0)
+    assert not t.line_of_sight(a1, b1)[0] and not _reference_los(t, a1, b1)[0]
+    assert t.line_of_sight(a1, np.vstack([b1, b1])).tolist() == [False, False]
+    # A new grid, 2 km higher (integers): the rays that cleared the old top are blocked now.
+    t.grid = np.round(np.nan_to_num(t.grid, nan=0.0) + 2000.0).astype(int)
+    assert not t.line_of_sight(a, b).any()
+    nan = Terrain(np.full((4, 4), np.nan), "local", -1e3, 1e3, 500.0, -500.0, FRAME)
+    assert nan.line_of_sight(a1, b1).all()
+    assert t.line_of_sight(np.zeros((0, 3)), np.zeros((0, 3))).shape == (0,)

@@ -19,6 +19,7 @@ __all__ = ["KERNEL_MODULES", "check_kernel_caches"]
 
 #: Modules (relative to the package) whose functions numba compiles and caches.
 KERNEL_MODULES = (
+    "_terrain_kernels.py",
     "assignment/_kernels.py",
     "c2/_kernels.py",
     "engagement/_kernels.py",

@@ -25,11 +25,12 @@ scenario origin's ``alt_m``).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from airdefense import _terrain_kernels as TK
 from airdefense.errors import InputFileError
 from airdefense.geo import Frame, sphere_coords
 
@@ -71,6 +72,7 @@ class Terrain:
     dy: float
     frame: Frame
     source: str = "<array>"
+    _kernel_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -129,6 +131,23 @@ class Terrain:
         sc = sphere_coords(np.asarray(enu, float), self.frame.radius_m)
         return self.ground_height_m(sc[..., 0], sc[..., 1])
 
+    def _kernel_grid(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """The kernels' grid (contiguous floats), georeference row (``_terrain_kernels.GEO_*``)
+        and highest ground above the frame's sphere plus their rounding margin, m; cached while
+        ``grid``, the georeference and the frame stay the same."""
+        f = self.frame
+        key = (self.crs, self.x0, self.y0, self.dx, self.dy, f.alt_m, f.radius_m)
+        cache = self._kernel_cache
+        if cache is None or cache[0] is not self.grid or cache[1] is not f or cache[2] != key:
+            g = np.ascontiguousarray(self.grid, float)
+            finite = g[np.isfinite(g)]
+            top = float(finite.max()) - f.alt_m if finite.size else -np.inf
+            geo = np.concatenate([[self.x0, self.y0, self.dx, self.dy,
+                                   float(self.crs == "geographic")],
+                                  np.ravel(f.rotation), np.ravel(f.origin_ecef)]).astype(float)
+            cache = self._kernel_cache = (self.grid, f, key, g, geo, top + TK.TOP_MARGIN_M)
+        return cache[3], cache[4], cache[5]
+
     def line_of_sight(self, a_enu: np.ndarray, b_enu: np.ndarray, *,
                       k: float = EFFECTIVE_EARTH_FACTOR, max_samples: int = 2048,
                       chunk_points: int = 2_000_000) -> np.ndarray:
@@ -136,19 +155,28 @@ class Terrain:
 
         The ray is straight over a ``k``-factor effective earth: at ground distance ``x`` of
         ``d`` its height above the sphere is ``h_a + (h_b - h_a) x / d - x (d - x) / (2 k R)``.
-        It is sampled at least twice per grid cell (at most ``max_samples`` points, endpoints
-        excluded) and blocked where it passes below the terrain. Outside the grid nothing blocks.
+        Each ray is sampled by its own length, at least twice per grid cell
+        (``ceil(d / (cell_m / 2))`` points, at least 1 and at most ``max_samples``, evenly
+        spaced, endpoints excluded), and blocked where a sample passes below the terrain; the
+        answer for a ray does not depend on the other rays of the call. Outside the grid, and
+        next to a missing (NaN) sample, nothing blocks.
+
+        Compiled (:mod:`airdefense._terrain_kernels`, the ``geographic`` grids' conversion of
+        sample points to longitude and latitude included): a ray stops at its first blocking
+        sample, and rays and samples above the grid's highest ground are skipped without
+        changing an answer. The grid's highest value is cached: assign a new ``grid`` rather
+        than editing it in place.
 
         Parameters
         ----------
         a_enu, b_enu : ndarray of shape (n, 3) or (3,)
-            End points (e.g. antenna and target), ENU, m.
+            End points (e.g. antenna and target), ENU, m; broadcast against each other.
         k : float, default 4/3
             Effective-earth factor of standard refraction.
         max_samples : int, default 2048
             Cap on the samples per ray.
         chunk_points : int, default 2,000,000
-            Samples evaluated at once (memory bound).
+            Unused (kept for compatibility: the compiled walk needs no buffer).
 
         Returns
         -------
@@ -163,21 +191,11 @@ class Terrain:
         if n == 0:
             return out
         r = self.frame.radius_m
-        sa, sb = sphere_coords(a, r), sphere_coords(b, r)
-        d = np.hypot(sb[:, 0] - sa[:, 0], sb[:, 1] - sa[:, 1])
-        m = int(np.clip(np.ceil(d.max() / (0.5 * self.cell_m)), 1, max_samples))
-        s = (np.arange(m) + 0.5) / m
-        rows = max(1, chunk_points // m)
-        kr2 = 2.0 * k * r
-        for i in range(0, n, rows):
-            j = slice(i, i + rows)
-            e = sa[j, 0, None] + (sb[j, 0, None] - sa[j, 0, None]) * s
-            no = sa[j, 1, None] + (sb[j, 1, None] - sa[j, 1, None]) * s
-            x = d[j, None] * s
-            h_ray = sa[j, 2, None] + (sb[j, 2, None] - sa[j, 2, None]) * s - x * (
-                d[j, None] - x) / kr2
-            ground = self.ground_height_m(e, no)
-            out[j] = ~np.any(h_ray < ground, axis=1)  # NaN ground compares False: clear
+        a = np.ascontiguousarray(a)
+        b = np.ascontiguousarray(b)
+        grid, geo, top = self._kernel_grid()
+        TK.line_of_sight(a, b, r, 0.5 * self.cell_m, int(max_samples), 2.0 * k * r, top, grid,
+                         geo, self.frame.alt_m, out)
         return out
 
 

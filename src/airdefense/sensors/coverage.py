@@ -252,9 +252,14 @@ class Coverage:
     def terrain_clear(self, radar: np.ndarray, pos: np.ndarray) -> np.ndarray:
         """Whether the terrain leaves the line of sight clear, shape (k,) (all true without terrain).
 
+        The refracted ray from each pair's antenna to its point (:meth:`Terrain.line_of_sight
+        <airdefense.terrain.Terrain.line_of_sight>` with this coverage's ``k``; compiled, each
+        pair tested on its own: its answer does not depend on the other pairs of the call).
+
         Parameters
         ----------
         radar : ndarray of int, shape (k,)
+            Radar index of each pair (or one index for all).
         pos : ndarray of shape (k, 3)
             Target positions, ENU, m.
         """
