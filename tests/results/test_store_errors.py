@@ -18,14 +18,29 @@ from airdefense.scenario import load_scenario
 from tests.campaign.conftest import tiny
 
 
-def test_sqlite_file_is_refused_before_duckdb_opens_it(tmp_path):
-    db = tmp_path / "results.db"
+def _sqlite(db) -> None:
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE t (a)")
     con.commit()
     con.close()
-    with pytest.raises(InputFileError, match=r"results.db: is not a DuckDB database "
-                       r"\(it is a SQLite database\)"):
+
+
+def _version_by_hand(db) -> None:
+    ResultStore(db).close()
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE meta SET value = '1.1' WHERE key = 'version'")
+    con.close()
+
+
+@pytest.mark.parametrize(("write", "match"), [
+    # Refused by its header before DuckDB opens it (it would attach it through an extension).
+    (_sqlite, r"x.db: is not a DuckDB database \(it is a SQLite database\)"),
+    (_version_by_hand, r"x.db: has results format version '1.1', not a whole number"),
+])
+def test_foreign_or_edited_file_is_refused(tmp_path, write, match):
+    db = tmp_path / "x.db"
+    write(db)
+    with pytest.raises(InputFileError, match=match):
         ResultStore(db)
 
 
@@ -62,17 +77,6 @@ def test_corrupt_block_is_an_input_error_not_a_lock(tmp_path):
         with ResultStore(db) as st:
             st.con.execute("SELECT sum(b) FROM filler").fetchall()
     assert "in use by another process" not in str(err.value)
-
-
-def test_format_version_not_a_number(tmp_path):
-    db = tmp_path / "v.duckdb"
-    ResultStore(db).close()
-    con = duckdb.connect(str(db))
-    con.execute("UPDATE meta SET value = '1.1' WHERE key = 'version'")
-    con.close()
-    with pytest.raises(InputFileError, match=r"v.duckdb: has results format version '1.1', "
-                       r"not a whole number"):
-        ResultStore(db)
 
 
 def test_resume_names_the_tracking_that_differs(tmp_path):
