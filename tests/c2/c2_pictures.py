@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
+from airdefense import load_scenario
 from airdefense.c2.base import EngagementBook
 from airdefense.engagement.model import Engagement
 from airdefense.simulation.events import EventLog
@@ -86,3 +89,13 @@ class Picture:
                 self.sc.batteries, self.channels, self.battery_ok, self.sc.frame.height_m)
 
 
+
+
+def battery_alone(layered_dict: dict, name: str, doctrine: dict | None = None):
+    """The layered scenario with battery ``name`` alone (the other removed), its doctrine
+    replaced by ``doctrine`` (default: none, the defaults)."""
+    d = copy.deepcopy(layered_dict)
+    for other in [b for b in d["batteries"] if b != name]:
+        del d["batteries"][other]
+    d["batteries"][name]["doctrine"] = {} if doctrine is None else doctrine
+    return load_scenario(d)

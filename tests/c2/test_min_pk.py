@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from c2_pictures import Picture, drone_wave
+from c2_pictures import Picture, battery_alone, drone_wave
 
 from airdefense import load_scenario
 from airdefense.c2._options import engagement_options
@@ -12,10 +12,7 @@ from airdefense.errors import ScenarioError
 
 
 def _tor_only(layered_dict, min_pk=None):
-    d = layered_dict
-    del d["batteries"]["outer"]
-    d["batteries"]["inner"]["doctrine"] = {} if min_pk is None else {"min_pk": min_pk}
-    return load_scenario(d)
+    return battery_alone(layered_dict, "inner", None if min_pk is None else {"min_pk": min_pk})
 
 
 def test_pairs_below_the_least_pk_wait(layered_dict, rng):

@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from c2_pictures import Picture, make_tracks
+from c2_pictures import Picture, battery_alone, make_tracks
 
 import airdefense.engagement.envelope as env
-from airdefense import load_scenario
 from airdefense.c2._options import engagement_options
 
 
 @pytest.fixture
 def pac3_only(layered_dict):
     """The layered scenario without its Tor battery: a PAC-3 battery alone (floor 50 m)."""
-    d = layered_dict
-    del d["batteries"]["inner"]
-    d["batteries"]["outer"]["doctrine"] = {}
-    return load_scenario(d)
+    return battery_alone(layered_dict, "outer")
 
 
 def test_options_and_fire_control_share_the_low_edge(pac3_only, monkeypatch):

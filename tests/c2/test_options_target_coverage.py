@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from c2_pictures import Picture, make_tracks
+from c2_pictures import Picture, battery_alone, make_tracks
 
-from airdefense import load_scenario
 from airdefense.c2._options import engagement_options
 from airdefense.engagement.envelope import envelope_margin
 
@@ -16,10 +15,7 @@ from airdefense.engagement.envelope import envelope_margin
 @pytest.fixture
 def tor_only(layered_dict):
     """The layered scenario without its Patriot battery: a Tor battery alone."""
-    d = layered_dict
-    del d["batteries"]["outer"]
-    d["batteries"]["inner"]["doctrine"] = {}
-    return load_scenario(d)
+    return battery_alone(layered_dict, "inner")
 
 
 def _diving_track(sc, launcher_enu, lead_s):
