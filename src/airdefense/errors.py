@@ -34,6 +34,11 @@ class ScenarioError(AirDefenseError):
         self.source = source
         super().__init__(str(self))
 
+    def __reduce__(self):
+        # Rebuilt from its fields (and notes), so that a campaign worker's error reaches the
+        # parent process intact (the default pickles only the text, which __init__ refuses).
+        return type(self), (self.path, self.message, self.source), self.__dict__
+
     def __str__(self) -> str:
         head = f"{self.source}: " if self.source else ""
         field = f"{self.path}: " if self.path else ""
@@ -58,6 +63,9 @@ class InputFileError(AirDefenseError):
         self.line = line
         self.message = message
         super().__init__(str(self))
+
+    def __reduce__(self):
+        return type(self), (self.source, self.message, self.line), self.__dict__
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else f"{self.source}"
