@@ -90,7 +90,8 @@ def ref_pairs(self, radar: np.ndarray, pos: np.ndarray) -> tuple:
     off = az - lim[12]
     off -= _TWO_PI * np.floor((off + np.pi) * (1.0 / _TWO_PI))
     re = self.k * r
-    h_msl = h_t + self.frame.alt_m
+    # Heights above the horizon's floor: mean sea level with terrain, the frame's sphere without.
+    h_msl = h_t + (self.frame.alt_m if self.terrain is not None else 0.0)
     h2 = np.maximum(h_msl, 0.0)
     ang = lim[13] + np.arctan(np.sqrt(h2 * (2 * re + h2)) / re)
     inside = (v[:3] >= lim[6:9]) & (v[:3] <= lim[9:12])

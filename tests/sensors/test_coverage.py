@@ -15,6 +15,7 @@ from airdefense.sensors.coverage import (
     horizon_range_m,
     wrap_angle,
 )
+from airdefense.terrain import Terrain
 
 FRAME = Frame(45.0, 10.0, 0.0)
 CAT = load_catalog([])
@@ -245,3 +246,85 @@ def test_elevation_limit_bounds_the_refracted_beam(height_m, min_el_deg):
     if min_el_deg == 0.0 and height_m == 100.0:
         edge = s[got.covered].max()
         assert 39e3 < edge < 41e3  # sqrt(2 k R 94 m) = 40.0 km; the chord's 34.6 km
+
+
+# The horizon's floor: the frame's sphere without terrain, mean sea level with a terrain grid.
+
+K43 = 4.0 / 3.0
+
+
+def _skolnik_m(h1, h2, radius_m):
+    """Radar horizon over a 4/3 earth, ``sqrt(2 k R h1) + sqrt(2 k R h2)`` (Skolnik), m."""
+    return np.sqrt(2 * K43 * radius_m * h1) + np.sqrt(2 * K43 * radius_m * h2)
+
+
+def _horizon_edge_m(frame, h, terrain=None, ant_h=4.0):
+    """Slant range of the farthest covered point at height ``h`` above the frame's sphere on a
+    line of ground points 5 m apart from a radar at the origin (only the horizon limits it)."""
+    p = CAT.sensors["hawk_par"].model_copy(update={
+        "antenna_height_m": ant_h, "max_range_m": 400e3, "max_altitude_m": 40e3,
+        "min_elevation_deg": -10.0, "max_elevation_deg": 89.0})
+    cov = Coverage([p], np.zeros((1, 3)), frame, terrain)
+    d = np.arange(1e3, 400e3, 5.0)
+    pos = frame.surface_point(d, np.zeros_like(d), np.full(d.size, float(h)))
+    g = cov.geometry(np.zeros(d.size, int), pos)
+    assert g.covered[0] and not g.covered[-1]
+    return float(g.range_m[g.covered].max())
+
+
+@pytest.mark.parametrize("alt_m", [0.0, 100.0, 1000.0])
+@pytest.mark.parametrize("h", [50.0, 300.0, 3000.0])
+def test_horizon_without_terrain_counts_heights_over_the_frames_sphere(alt_m, h):
+    """Without terrain the ground is the frame's sphere: a 4 m antenna sees a target ``h`` above
+    that sphere to Skolnik's ``sqrt(2kR h1) + sqrt(2kR h2)`` (within 0.2 %), whatever the
+    origin's ``alt_m`` (a 50 m flier: 37.4 km, not 92.5 km at alt_m 100)."""
+    frame = Frame(49.4, 32.1, alt_m)
+    ref = _skolnik_m(4.0, h, frame.radius_m)
+    assert _horizon_edge_m(frame, h) == pytest.approx(ref, rel=2e-3)
+
+
+@pytest.mark.parametrize("alt_m", [100.0, 1000.0])
+def test_horizon_with_terrain_counts_heights_above_sea_level(alt_m):
+    """With a terrain grid the horizon's floor is mean sea level (the grid's datum), alt_m below
+    the frame's sphere: Skolnik's range with both heights raised by alt_m. The grid lies far
+    from the line (it does not touch the site or the geometry)."""
+    frame = Frame(49.4, 32.1, alt_m)
+    terrain = Terrain(np.zeros((2, 2)), "local", -300e3, -300e3, 1000.0, 1000.0, frame)
+    h = 50.0
+    ref = _skolnik_m(4.0 + alt_m, h + alt_m, frame.radius_m)
+    assert _horizon_edge_m(frame, h, terrain) == pytest.approx(ref, rel=2e-3)
+
+
+@pytest.mark.parametrize("alt_m", [100.0, 1000.0])
+def test_target_below_the_floor_is_never_covered(alt_m):
+    """A target 50 m below the frame's sphere is underground without terrain (never covered),
+    but above mean sea level with a terrain grid (covered by the geometry; the grid's line of
+    sight decides the rest)."""
+    frame = Frame(49.4, 32.1, alt_m)
+    p = CAT.sensors["tor_m2_radar"].model_copy(update={
+        "antenna_height_m": 30.0, "min_elevation_deg": -10.0})
+    pos = frame.surface_point(np.array([5e3]), np.array([0.0]), np.array([-50.0]))
+    bare = Coverage([p], np.zeros((1, 3)), frame)
+    assert not bare.geometry(np.array([0]), pos).covered[0]
+    above = frame.surface_point(np.array([5e3]), np.array([0.0]), np.array([1.0]))
+    assert bare.geometry(np.array([0]), above).covered[0]
+    terrain = Terrain(np.zeros((2, 2)), "local", -300e3, -300e3, 1000.0, 1000.0, frame)
+    with_grid = Coverage([p], np.zeros((1, 3)), frame, terrain)
+    assert with_grid.geometry(np.array([0]), pos).covered[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rng_m=st.floats(5e3, 200e3), h=st.floats(0, 5000), alt_m=st.sampled_from([100.0, 1000.0]))
+def test_horizon_boundary_without_terrain_ignores_alt(rng_m, h, alt_m):
+    """At any origin altitude, without terrain, away from the boundary (2 %) the horizon test
+    agrees with the chord clearance over the frame's (4/3-scaled) sphere."""
+    frame = Frame(45.0, 10.0, alt_m)
+    p = CAT.sensors["tor_m2_radar"].model_copy(update={
+        "max_range_m": 300e3, "min_elevation_deg": -10.0, "max_altitude_m": 50e3})
+    cov = Coverage([p], np.zeros((1, 3)), frame)
+    pos = frame.surface_point(np.array([rng_m]), np.array([0.0]), np.array([h]))
+    hidden = bool(below_effective_horizon(frame, cov.antenna_enu[0], pos[0]))
+    ground = float(horizon_ground_range_m(cov.antenna_height_m[0], h, frame.radius_m))
+    if abs(rng_m - ground) < 0.02 * ground:
+        return
+    assert bool(cov.geometry(np.array([0]), pos).covered[0]) == (not hidden)

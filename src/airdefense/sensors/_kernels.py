@@ -33,7 +33,10 @@ Per-radar constants are rows of two arrays:
   frame's sphere, sine of the local elevation, range), boresight, the antenna's share of the
   horizon angle, the half sector (inf for a full circle), the clear-horizon cosine (a point
   whose nadir angle from the antenna has a larger cosine is inside the horizon whatever its
-  height) and the frame's ``radius_m, k_factor, alt_m`` (the same in every row).
+  height) and the frame's ``radius_m``, ``k_factor`` and the height of its sphere above the
+  horizon's floor (``Coverage.sphere_above_floor_m``: the origin's ``alt_m`` with terrain, the
+  floor being mean sea level; 0 without, the floor being the frame's sphere), the same in every
+  row.
 * ``rc`` (n_radars, ``RC_N``), owned by the network: the ``geo`` columns, then the radar's
   constants (columns ``RC_*`` below), then its sweep state (``RC_PHASE``, ``RC_T_LAST``, kept
   between calls) and the current call's sweep (``SW_*``, written by :func:`scan_looks`). One
@@ -70,7 +73,7 @@ G_HALF_SECTOR = 14
 G_CLEAR_COS = 15
 G_RADIUS = 16  # the frame's sphere radius, m
 G_K = 17  # effective-earth factor
-G_ALT = 18  # altitude of the frame's sphere above mean sea level, m
+G_ALT = 18  # the frame's sphere over the horizon's floor, m (alt_m with terrain, else 0)
 G_N = 19
 
 # Radar constants, columns of ``rc`` after the ``geo`` columns.
@@ -303,13 +306,15 @@ def pair_geometry(geo, i, x, y, z, out, full=True):
     if cov:  # the horizon, last
         # Angle between the nadirs, compared through its cosine (no acos near 1).
         cos_g = (x * ux + y * uy + zc * uz) / norm_t
-        h_msl = h_t + geo[i, G_ALT]
-        # Below the sea-level sphere a target is under the horizon (its chord enters the
-        # earth); 1 mm of slack keeps points placed on the surface (rounding) above it.
-        cov = h_msl >= -1e-3
+        # Height above the horizon's floor: the frame's sphere without terrain, mean sea
+        # level with it.
+        h_f = h_t + geo[i, G_ALT]
+        # Below the floor a target is under the horizon (its chord enters the earth); 1 mm of
+        # slack keeps points placed on the surface (rounding) above it.
+        cov = h_f >= -1e-3
         if cov and not cos_g >= geo[i, G_CLEAR_COS]:  # not surely inside: two functions
             re = kf * r
-            h2 = 0.0 if h_msl < 0.0 else h_msl
+            h2 = 0.0 if h_f < 0.0 else h_f
             ang = geo[i, G_HORIZON] + math.atan(math.sqrt(h2 * (2 * re + h2)) / re)
             cov = cos_g >= math.cos(min(kf * ang, math.pi))
     return cov, off

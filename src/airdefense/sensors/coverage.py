@@ -1,9 +1,11 @@
 """Radar coverage geometry: horizon, range/elevation/altitude limits, sector, terrain masking.
 
 Heights are above the scenario frame's local sphere (the origin's level, :meth:`Frame.height_m`);
-altitudes are those heights plus the origin's ``alt_m`` (mean sea level). Elevation limits are
-checked against the radar's own local horizontal; measured azimuth and elevation are in the
-scenario ENU axes (the convention of :class:`airdefense.sensors.Detections`).
+altitudes are those heights plus the origin's ``alt_m`` (mean sea level). The 4/3-earth horizon
+counts heights above the ground's surface: the frame's sphere without terrain, mean sea level
+with a terrain grid (whose line of sight does the blocking). Elevation limits are checked
+against the radar's own local horizontal; measured azimuth and elevation are in the scenario ENU
+axes (the convention of :class:`airdefense.sensors.Detections`).
 """
 
 from __future__ import annotations
@@ -115,8 +117,10 @@ class PairGeometry:
     target_height_m : ndarray
         Target height above the frame's sphere, m.
     covered : ndarray of bool
-        Inside every limit: range, altitude, elevation, sector and the 4/3-earth horizon (terrain
-        masking is separate: :meth:`Coverage.terrain_clear`).
+        Inside every limit: range, altitude, elevation, sector and the 4/3-earth horizon over the
+        horizon's floor (the frame's sphere without terrain, mean sea level with it; a target
+        below the floor is never covered; terrain masking is separate:
+        :meth:`Coverage.terrain_clear`).
     """
 
     range_m: np.ndarray
@@ -146,7 +150,8 @@ class Coverage:
     frame : Frame
         The scenario frame.
     terrain : Terrain, optional
-        Elevation grid for line-of-sight masking.
+        Elevation grid for line-of-sight masking. It also sets the horizon's floor: mean sea
+        level with a grid, the frame's sphere without (``sphere_above_floor_m``).
     k : float, default 4/3
         Effective-earth factor.
     """
@@ -194,14 +199,22 @@ class Coverage:
         self._sin_el = np.sin(np.stack([self.min_elevation_rad, self.max_elevation_rad],
                                        axis=1)).reshape(n, 2)
         re = self.k * frame.radius_m
-        # Horizons count heights above mean sea level (the sphere through the origin lies
-        # alt_m above it); the antenna's share of the horizon angle on the effective sphere, rad.
-        h1 = np.maximum(self.antenna_height_m + frame.alt_m, 0.0)
+        # The horizon counts heights above its floor, the surface of the ground between radar
+        # and target. Without terrain that is the frame's sphere (the scenario's ground:
+        # threats launch on it and cruise heights are over it); with a terrain grid, mean sea
+        # level, the grid's datum (the line of sight against the grid does the real blocking;
+        # off the grid the ground is sea level), which lies alt_m below the frame's sphere.
+        #: Height of the frame's sphere above the horizon's floor, m: the origin's ``alt_m``
+        #: with a terrain grid (mean sea level), 0 without (the frame's sphere).
+        self.sphere_above_floor_m = frame.alt_m if terrain is not None else 0.0
+        # The antenna's share of the horizon angle on the effective sphere, rad.
+        h1 = np.maximum(self.antenna_height_m + self.sphere_above_floor_m, 0.0)
         self._horizon_angle = np.arctan(np.sqrt(h1 * (2 * re + h1)) / re)
         # Per-radar limits, one row per radar (columns K.G_*, see airdefense.sensors._kernels):
         # antenna (3), up (3), lower bounds then upper bounds of (height, sin elevation, range),
         # boresight, horizon angle, half sector (inf for a full circle: its test always passes),
-        # clear-horizon cosine, then the frame's radius, k factor and altitude.
+        # clear-horizon cosine, then the frame's radius, k factor and the height of its sphere
+        # above the horizon's floor.
         half = np.where(self.full_circle, np.inf, 0.5 * self.sector_rad)
         # The horizon test is cos(nadir angle) >= cos(min(k (antenna's share + target's share),
         # pi)); the target's share is >= 0 (also once rounded), so a cosine above the bound of
@@ -213,7 +226,8 @@ class Coverage:
             (self.min_altitude_m - frame.alt_m)[None], self._sin_el.T[:1], self.min_range_m[None],
             (self.max_altitude_m - frame.alt_m)[None], self._sin_el.T[1:], self.max_range_m[None],
             self.boresight_rad[None], self._horizon_angle[None], half[None], clear_cos[None],
-            np.full((3, n), [[frame.radius_m], [self.k], [frame.alt_m]])]).reshape(K.G_N, n).T)
+            np.full((3, n), [[frame.radius_m], [self.k], [self.sphere_above_floor_m]])]
+        ).reshape(K.G_N, n).T)
 
     def __len__(self) -> int:
         return int(self.antenna_enu.shape[0])
