@@ -19,15 +19,19 @@ from airdefense.campaign import runner as runner_mod
 from airdefense.results.store import ResultStore
 from tests.campaign.conftest import REF_SEED, tiny
 
+#: Message of the stand-in interrupts: ``pytest.raises(..., match=STAND_IN)`` checks that the
+#: interrupt that reaches the caller is the test's own, not another one.
+STAND_IN = "stand-in Ctrl-C of the test"
+
 
 def _once(exc_type):
-    """A stand-in that raises ``exc_type`` at its first call and does nothing after."""
+    """A stand-in that raises ``exc_type(STAND_IN)`` at its first call and does nothing after."""
     calls = []
 
     def f(*args, **kwargs):
         calls.append(1)
         if len(calls) == 1:
-            raise exc_type()
+            raise exc_type(STAND_IN)
     return f, calls
 
 
@@ -40,7 +44,7 @@ def test_ctrl_c_while_drawing_the_bar_writes_nothing_twice(tmp_path, monkeypatch
     db = tmp_path / "c.duckdb"
     raise_once, calls = _once(KeyboardInterrupt)
     monkeypatch.setattr(runner_mod.Progress, "update", lambda self, n: raise_once())
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match=STAND_IN):
         run_campaign(tiny(), 4, seed=REF_SEED, db=db, commit_interval_s=0.0)
     assert calls  # the interruption happened after the first commit
     with ResultStore(db, create=False, read_only=True) as st:
@@ -62,7 +66,7 @@ def test_ctrl_c_inside_a_write_rolls_back_and_the_batch_is_written_once(tmp_path
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(ResultStore, "_write_events", events_then_interrupt)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match=STAND_IN):
         run_campaign(tiny(), 4, seed=REF_SEED, db=db, commit_interval_s=0.0)
     assert len(calls) == 2  # interrupted, then written by the final commit
     with ResultStore(db, create=False, read_only=True) as st:
@@ -129,7 +133,7 @@ def test_ctrl_c_after_the_events_table_was_created_in_the_first_write(tmp_path, 
         return real(self, table, *args, **kwargs)
 
     monkeypatch.setattr(ResultStore, "_insert", interrupt_at_replications)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match=STAND_IN):
         run_campaign(tiny(), 4, seed=REF_SEED, db=db, commit_interval_s=0.0)
     assert len(calls) == 2
     with ResultStore(db, create=False, read_only=True) as st:
@@ -150,10 +154,10 @@ def test_a_failed_final_commit_is_noted_on_the_interrupt(tmp_path, monkeypatch):
     def fail_then_disk_full(self, *args, **kwargs):
         first = not getattr(fail_then_disk_full, "seen", False)
         fail_then_disk_full.seen = True
-        raise KeyboardInterrupt() if first else OSError("disk full")
+        raise KeyboardInterrupt(STAND_IN) if first else OSError("disk full")
 
     monkeypatch.setattr(ResultStore, "write", fail_then_disk_full)
-    with pytest.raises(KeyboardInterrupt) as err:
+    with pytest.raises(KeyboardInterrupt, match=STAND_IN) as err:
         run_campaign(tiny(), 2, seed=REF_SEED, db=db, commit_interval_s=0.0)
     assert any("could not be written (disk full); --resume runs them again" in n
                for n in getattr(err.value, "__notes__", []))

@@ -75,6 +75,20 @@ def test_preset_rejects_unreachable_range(catalog):
         type(catalog.interceptors["pac3"]).model_validate(data)
 
 
+def _first_intercept(p, v, u):
+    """Smallest positive root of |p + v t| = u t (shooter at the origin): the quadratic
+    (v.v - u^2) t^2 + 2 (p.v) t + p.p = 0, written out here (inf if there is none)."""
+    a, b, c = v @ v - u * u, 2.0 * (p @ v), p @ p
+    if abs(a) < 1e-12:
+        roots = [-c / b] if b < 0 else []
+    else:
+        disc = b * b - 4.0 * a * c
+        roots = [] if disc < 0 else [(-b - np.sqrt(disc)) / (2 * a),
+                                     (-b + np.sqrt(disc)) / (2 * a)]
+    pos = [r for r in roots if r > 0]
+    return min(pos) if pos else np.inf
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.floats(-30000, 30000), st.floats(-30000, 30000), st.floats(0, 10000),
        st.floats(-300, 300), st.floats(-300, 300), st.floats(-50, 50))
@@ -84,9 +98,49 @@ def test_solver_matches_constant_speed_closed_form(x, y, z, vx, vy, vz):
     speed = 900.0
     f = Flyout(*(np.full((1, 1), v) for v in (speed, 0.0, speed, 0.0)))
     u = solve_intercept(ballistic_path(X), np.zeros((1, 3)), f, np.full((1, 1), 400.0))[0, 0]
-    ref = intercept_time(np.zeros(3), speed, X[0, :3], X[0, 3:])
+    ref = _first_intercept(X[0, :3], X[0, 3:], speed)
     if np.isfinite(ref) and ref < 400.0 and ref > 0.05:
-        assert u == pytest.approx(ref, rel=1e-6, abs=1e-6)
+        # The solver stops once its gap is below tol_m = 0.01 m; the gap grows at least at
+        # speed - |v| m/s in time, so the time is within 0.01 / (speed - |v|) s of the root.
+        assert u == pytest.approx(ref, rel=0, abs=0.01 / (speed - np.linalg.norm(X[0, 3:])))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(-30000, 30000), st.floats(-30000, 30000), st.floats(-5000, 10000),
+       st.floats(-1500, 1500), st.floats(-1500, 1500), st.floats(-300, 300),
+       st.floats(200, 1200))
+def test_intercept_time_meets_the_target_first(x, y, z, vx, vy, vz, speed):
+    """intercept_time: at the time it returns the round (flown u tau from the shooter) is
+    where the target is, |p + v tau - s| = u tau, and it is the first such time (the
+    quadratic's smallest positive root); inf where the target outruns the round."""
+    s = np.array([100.0, -200.0, 50.0])
+    p, v = np.array([x, y, z]), np.array([vx, vy, vz])
+    tau = float(intercept_time(s, speed, p, v))
+    ref = _first_intercept(p - s, v, speed)
+    if np.isinf(ref):
+        assert np.isinf(tau)
+        return
+    assert tau == pytest.approx(ref, rel=1e-9, abs=1e-9)
+    d = float(np.linalg.norm(p + v * tau - s))
+    assert d == pytest.approx(speed * tau, rel=1e-7, abs=1e-6)
+
+
+def test_intercept_time_textbook_cases():
+    """Head-on: closing at u + w from D, tau = D / (u + w); tail chase: D / (u - w); a
+    receding target faster than the round: inf; broadcasting (q, 1) against (1, m)."""
+    assert intercept_time(np.zeros(3), 800.0, [10000.0, 0, 0], [-200.0, 0, 0]) == \
+        pytest.approx(10.0)
+    assert intercept_time(np.zeros(3), 800.0, [6000.0, 0, 0], [200.0, 0, 0]) == \
+        pytest.approx(10.0)
+    assert np.isinf(intercept_time(np.zeros(3), 300.0, [6000.0, 0, 0], [400.0, 0, 0]))
+    # crossing: target 4 km out, flying 300 m/s across the line of sight:
+    # 4000^2 + (300 t)^2 = (500 t)^2 gives t = 10 s
+    assert intercept_time(np.zeros(3), 500.0, [4000.0, 0, 0], [0.0, 300.0, 0]) == \
+        pytest.approx(10.0)
+    shooters = np.array([[[0.0, 0, 0], [2000.0, 0, 0]]])  # (1, 2, 3)
+    tgt = np.array([[[10000.0, 0, 0]], [[12000.0, 0, 0]]])  # (2, 1, 3)
+    got = intercept_time(shooters, 800.0, tgt, np.array([-200.0, 0, 0]))
+    np.testing.assert_allclose(got, [[10.0, 8.0], [12.0, 10.0]])
 
 
 @settings(max_examples=40, deadline=None)

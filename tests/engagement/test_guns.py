@@ -52,11 +52,25 @@ def test_bursts_limited_by_interval_and_ammunition():
 
 
 def test_accumulated_probability_matches_draws(rng):
-    """Drawing each burst independently reproduces P = 1 - (1 - p)^n over 10,000 engagements."""
-    p, n = 0.15, 6
-    kills = (rng.random((10_000, n)) < p).any(axis=1).sum()
-    want = 1 - (1 - p) ** n
-    assert stats.binomtest(int(kills), 10_000, want).pvalue > 1e-3
+    """The engagement's accumulated kill probability is what its bursts drawn one by one give.
+
+    An inbound drone pass against the 35 mm gun with the default burst law (each burst's Pk
+    at the range it is fired from, rising as the drone closes): each of 10,000 engagements
+    draws every burst with the end game's draw (``draw_hits``) at that burst's Pk; the
+    fraction killed matches ``p_kill`` (binomial test), as independent bursts must.
+    """
+    from airdefense.engagement.pk import draw_hits
+
+    L = make_launchers(["gun_35mm"])
+    L.rounds[:] = 6
+    x = np.array([[-4500.0, 300.0, 200.0, 100.0, 0.0, 0.0]])
+    res = gun_engagement(x, L, kind=["drone"])
+    n = int(res["n_bursts"][0, 0])
+    p = res["p_burst"][0, 0, :n]
+    assert n >= 3 and np.ptp(p) > 0.05  # several bursts of different Pk
+    trials = 10_000
+    kills = int(draw_hits(np.broadcast_to(p, (trials, n)), rng).any(axis=1).sum())
+    assert stats.binomtest(kills, trials, float(res["p_kill"][0, 0])).pvalue > 1e-3
 
 
 @pytest.mark.parametrize(("z", "vz", "band", "want"), [

@@ -1,11 +1,10 @@
-"""Interceptor stepping: terminal homing then flight, against its statement with the
-public pieces (flyout speed in NumPy, reaim, fly)."""
+"""Interceptor stepping: terminal homing then flight, against constant-speed closed forms
+(the first root of |d + w t| = u t, straight flight at u)."""
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,29 +26,73 @@ def _rounds(rng, n):
     return ic
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.integers(0, 2**31), st.integers(1, 12), st.floats(0.5, 5.0))
-def test_guide_and_fly_is_terminal_reaim_then_fly(seed, n, terminal_s):
-    """Rounds launched by t0 whose time to go (distance to the target over their current
-    speed) is within the terminal time are re-aimed at the target's true motion, then all fly."""
+def _first_intercept(d, w, u):
+    """Smallest positive root of |d + w t| = u t for |w| < u (the target at d from the round,
+    moving at w; the round at constant speed u): the quadratic's one positive root."""
+    a, b, c = w @ w - u * u, 2.0 * (d @ w), d @ d
+    return (-b - np.sqrt(b * b - 4.0 * a * c)) / (2.0 * a)
+
+
+def _unit(v):
+    return v / np.linalg.norm(v)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31), st.integers(1, 6), st.floats(0.5, 4.0))
+def test_guide_and_fly_against_constant_speed_closed_forms(seed, n, dt):
+    """Constant-speed rounds (no flyout) against constant-velocity targets, over [t0, t0 + dt]:
+
+    * a round launched by t0 within its terminal time of the target (distance / speed) is
+      re-aimed at the intercept point s0 + w tau, tau the first root of |d + w tau| = u tau;
+      its end game comes at t0 + tau with a miss of 0 when tau <= dt, otherwise it has flown
+      u dt towards that point;
+    * a round outside its terminal time keeps its aim and flies u dt straight at it;
+    * a round launched during the step keeps its aim and flies u (t1 - launch time).
+    """
     rng = np.random.default_rng(seed)
-    ic = _rounds(rng, n)
+    ic = InterceptorState()
+    t0 = 10.0
+    t1 = t0 + dt
+    role = rng.integers(0, 3, n)  # 0 terminal, 1 outside the terminal time, 2 launched late
+    s0, w, speed, start, aim0, launch_t = (np.zeros((n, 3)), np.zeros((n, 3)), np.zeros(n),
+                                           np.zeros((n, 3)), np.zeros((n, 3)), np.zeros(n))
+    terminal_s = 6.0
+    for i in range(n):
+        u = rng.uniform(300.0, 1200.0)
+        p = rng.uniform(-3000, 3000, 3) + [0.0, 0.0, 3000.0]
+        off = _unit(rng.normal(size=3))
+        dist = u * (rng.uniform(0.3, 0.9) if role[i] != 1 else rng.uniform(1.5, 3.0)) * terminal_s
+        s0[i] = p + off * dist
+        w[i] = rng.normal(size=3) * 0.15 * u  # |w| < u: one intercept
+        # aimed away from the target: no end game unless re-aimed
+        aim0[i] = p - off * (u * 10.0 * dt) + rng.normal(0, 100, 3)
+        launch_t[i] = t0 - 1.0 if role[i] != 2 else t0 + rng.uniform(0.1, 0.9) * dt
+        speed[i], start[i] = u, p
+        ic.launch(pos=p, aim=aim0[i], speed=u, target=i, track=i, launcher=0, battery=0,
+                  fire_control=0, pk=0.8, guidance="semi_active", t=float(launch_t[i]),
+                  max_tof=600.0)
     ids = np.arange(n)
-    t0, t1 = 10.0, 11.0
-    s0 = ic.pos[:n] + rng.normal(0, 1500, (n, 3))
-    s1 = s0 + rng.normal(0, 300, (n, 3))
-    ref = copy.deepcopy(ic)
-    speed = ref.flyout(ids).speed(np.maximum(t0 - ref.launch_t[ids], 0.0))
-    ttg = np.linalg.norm(s0 - ref.pos[ids], axis=1) / np.maximum(speed, 1.0)
-    term = (ttg <= terminal_s) & (ref.launch_t[ids] <= t0)
-    ref.reaim(ids[term], s0[term], (s1 - s0)[term] / (t1 - t0), t=t0)
-    want = ref.fly(ids, s0, s1, t0, t1 - t0)
-    got = ic.guide_and_fly(ids, s0, s1, t0, t1, terminal_s)
-    for a, b in zip(got, want, strict=True):
-        np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(ic.pos, ref.pos)
-    np.testing.assert_array_equal(ic.aim, ref.aim)
-    np.testing.assert_array_equal(ic.aim_t, ref.aim_t)
+    ended, t_end, miss = ic.guide_and_fly(ids, s0, s0 + w * dt, t0, t1, terminal_s)
+    for i in range(n):
+        u = speed[i]
+        if role[i] == 0:
+            tau = _first_intercept(s0[i] - start[i], w[i], u)
+            pip = s0[i] + w[i] * tau
+            assert np.linalg.norm(ic.aim[i] - pip) < 0.05
+            assert ic.aim_t[i] == pytest.approx(t0 + tau, abs=1e-4)  # when it meets it there
+            if tau < dt - 1e-3:
+                assert ended[i] and t_end[i] == pytest.approx(t0 + tau, abs=1e-4)
+                assert miss[i] < 0.05
+            elif tau > dt + 1e-3:
+                assert not ended[i]
+                want = start[i] + u * dt * _unit(pip - start[i])
+                np.testing.assert_allclose(ic.pos[i], want, atol=0.05)
+        else:
+            flown = u * (t1 - max(t0, launch_t[i]))
+            assert not ended[i] and np.isnan(ic.aim_t[i])
+            np.testing.assert_array_equal(ic.aim[i], aim0[i])
+            want = start[i] + flown * _unit(aim0[i] - start[i])
+            np.testing.assert_allclose(ic.pos[i], want, rtol=1e-9, atol=1e-6)
 
 
 def test_any_active_follows_launches_and_retirements(rng):

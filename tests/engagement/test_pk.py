@@ -28,13 +28,40 @@ def test_hit_rate_matches_configured_value(rng, p):
 
 
 def test_hit_rate_of_the_engagement_end_game(rng):
-    """The end game of interceptors inside capture draws hits at their geometry's Pk."""
-    L = make_launchers(["pac3"])
-    x = np.array([[15000.0, 3000.0, 4000.0, -250.0, 0.0, 0.0]])
-    p = feasibility(x, L, flat, 0.0, kind=["cruise"])["pk"][0, 0]
-    assert 0.3 < p < 0.9
-    hits = int(draw_hits(np.full(10_000, p), rng).sum())
-    assert stats.binomtest(hits, 10_000, p).pvalue > 1e-3
+    """The end game of interceptors inside capture draws hits at their geometry's Pk.
+
+    4,000 Tor rounds of example 3 end their flights at the same point inside the envelope
+    (8 km north of the launcher, 800 m up), within capture, against a target that stays
+    alive; the engagement's end game (``Engagement._end_games``, the simulation's own) draws
+    each with the generator. The Pk it records is the law of docs/engagement.md at that point
+    (tests/engagement/test_end_game.py's closed form), and the hits are Binomial(4,000, Pk).
+    """
+    from airdefense import load_scenario
+    from airdefense.engagement.model import Engagement
+    from airdefense.simulation.events import EventLog
+
+    from ..conftest import EXAMPLES
+    from .test_end_game import TOR, TOR_P, _pk_closed_form, _point, _Truth
+
+    sc = load_scenario(EXAMPLES / "03_battery_strike.yaml")
+    x = _point(sc, 8000.0, 800.0)
+    inputs = (TOR_P.pk["cruise"], 12.0, 100.0, 0.8)
+    want = _pk_closed_form(sc, x, *inputs)
+    assert 0.3 < want < 0.9
+    eng = Engagement(sc, EventLog(), rng)
+    L = eng.launchers
+    n = 4000
+    for _ in range(n):
+        eng.icpt.launch(pos=L.enu[TOR], aim=x[:3], speed=850.0, target=0, track=0,
+                        launcher=TOR, battery=1, fire_control=1, pk=0.77, guidance="command",
+                        t=0.0, max_tof=float(L.max_tof[TOR]),
+                        flyout=L.flyout.take(slice(TOR, TOR + 1)), pk_inputs=inputs)
+    kills = []
+    eng._end_games(_Truth(x), np.arange(n), np.full(n, 17.0), np.zeros(n),
+                   alive=lambda k, t: True, kill=lambda k, t: kills.append(k))
+    np.testing.assert_allclose(eng.icpt.pk_end[:n], want, rtol=1e-12)
+    assert stats.binomtest(len(kills), n, want).pvalue > 1e-3
+    assert sum(v == "hit" for v in eng.icpt_outcome.values()) == len(kills)
 
 
 def test_factors_closed_form():
