@@ -232,6 +232,33 @@ def test_kind_code_of_the_wrong_shape_is_refused():
                          kind_code=[0, 1])
 
 
+@pytest.mark.parametrize("code", [-1, len(KINDS)])
+@pytest.mark.parametrize("n_assets", [1, 0])
+def test_kind_code_out_of_range_is_refused(code, n_assets):
+    """With assets the kernel checks the codes, without them the caller: the same refusal."""
+    x = np.stack([HOVER, HOVER])
+    with pytest.raises(ValueError, match=r"kind_code must hold 2 class codes in \[0, 5\)"):
+        evaluate_threats(x, np.zeros((n_assets, 3)), np.ones(n_assets),
+                         np.ones(n_assets, bool), kind_code=[0, code])
+
+
+def test_ids_past_the_memory_grow_it_and_keep_what_it_holds():
+    """An update naming an id past the memory's rows grows it: the classes are those of a
+    memory that held every id from the start, and the ids already held keep their class."""
+    grown, roomy = TrackClasses(), TrackClasses()
+    roomy._room(5000)
+    for classes in (grown, roomy):
+        follow(classes, 3, [HELICOPTER] * 3)
+    assert grown._mem_i.shape[0] < 5000
+    x = np.stack([HOVER, state(250.0, 5000.0)])
+    x[0, :3] = grown._mem_f[3, 1:4] + grown._mem_f[3, 4:7] * 2.0
+    got = grown.update([3, 4999], x, 6.0)
+    np.testing.assert_array_equal(got, roomy.update([3, 4999], x, 6.0))
+    assert [KINDS[c] for c in got] == ["helicopter", "aircraft"]
+    assert grown._mem_i.shape[0] > 4999
+    np.testing.assert_array_equal(grown.held([3, 4999]), got)
+
+
 def test_the_engagement_book_holds_the_memory():
     assert isinstance(EngagementBook().classes, TrackClasses)
 

@@ -82,10 +82,16 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
     (a,), ``asset_alive`` (a,) bool. Returns ``code`` (m,) int, ``asset`` (m,) int (-1: no
     value at risk), ``tgo``, ``miss``, ``value`` (m,) and ``impact`` (m, 3). ``codes``
     (m,) int are the tracks' classes, or (0,) for those of :func:`classify_codes` (heights
-    above the sphere of ``radius``, m; inf: flat).
+    above the sphere of ``radius``, m; inf: flat); where one of them is not a class of
+    ``law`` (outside ``[0, K)``), every output has no row.
     """
     m = x.shape[0]
     na = asset_enu.shape[0]
+    if codes.shape[0] == m:
+        for i in range(m):
+            if not 0 <= codes[i] < law.shape[0]:  # no such class: nothing (the caller refuses)
+                return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
+                        np.zeros(0), np.zeros(0), np.zeros((0, 3)))
     law_row = codes if codes.shape[0] == m else classify_codes(x, radius)
     pos_var = np.zeros(m)
     vel_var = np.zeros(m)
@@ -439,6 +445,17 @@ def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, r
     for b in range(B):
         nonballistic_cap[b] = max(stock[b] - reserve[b], 0)
     return ready, stocked, cap, nonballistic_cap
+
+
+@njit(cache=True)
+def launcher_caps(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s,
+                  channels_free, fire_control, battery_ok, decision_period_s):
+    """The rounds each launcher may ripple before the next decision (L,): the ``cap`` of
+    :func:`launcher_capacity` (which no ballistic reserve changes), alone."""
+    no_reserve = np.zeros(battery_ok.shape[0], np.int64)
+    return launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s,
+                             channels_free, fire_control, battery_ok, no_reserve,
+                             decision_period_s)[2]
 
 
 @njit(cache=True)

@@ -178,9 +178,12 @@ class TrackClasses:
         x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
         if ids.shape[0] != x.shape[0]:
             raise ValueError(f"track_id has {ids.shape[0]} ids for {x.shape[0]} states")
-        if ids.size:
+        time_s = float(time_s)
+        out = _kernels.track_classes(x, ids, time_s, *self._args())
+        if out.shape[0] != ids.shape[0]:  # an id past the memory (rare): grow it, once
             self._room(int(ids.max()))
-        return _kernels.track_classes(x, ids, float(time_s), *self._args())
+            out = _kernels.track_classes(x, ids, time_s, *self._args())
+        return out
 
     @property
     def codes(self) -> np.ndarray:
@@ -325,8 +328,11 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     code, a, tgo, miss, value, impact = _kernels.threat_values(
         x, P, _BALLISTIC, law, np.ascontiguousarray(asset_enu, dtype=float),
         np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
-        DAMAGED_VALUE_FRACTION, _G, _NO_CODES if kind_code is None else _codes(kind_code, m),
+        DAMAGED_VALUE_FRACTION, _G,
+        _NO_CODES if kind_code is None else _codes(kind_code, m, check_range=False),
         _radius(radius_m))
+    if code.shape[0] != m:  # a code out of range (the kernel checks them)
+        _refuse_codes(kind_code, m)
     return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": a, "time_to_go_s": tgo,
             "miss_m": miss, "value": value, "impact_enu": impact}
 
@@ -334,12 +340,19 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
 _NO_CODES = np.zeros(0, np.int64)  # threat_values classifies the states itself
 
 
-def _codes(kind_code, m: int) -> np.ndarray:
+def _codes(kind_code, m: int, check_range: bool = True) -> np.ndarray:
+    """``kind_code`` as (m,) int64, its codes checked unless ``check_range`` is False (the
+    caller's kernel checks them)."""
     code = np.ascontiguousarray(kind_code, dtype=np.int64).reshape(-1)
-    if code.shape != (m,) or (m and (code.min() < 0 or code.max() >= len(KINDS))):
-        raise ValueError(f"kind_code must hold {m} class codes in [0, {len(KINDS)}), got "
-                         f"{np.asarray(kind_code)!r}")
+    if code.shape != (m,) or (check_range and m and (code.min() < 0
+                                                     or code.max() >= len(KINDS))):
+        _refuse_codes(kind_code, m)
     return code
+
+
+def _refuse_codes(kind_code, m: int) -> None:
+    raise ValueError(f"kind_code must hold {m} class codes in [0, {len(KINDS)}), got "
+                     f"{np.asarray(kind_code)!r}")
 
 
 @functools.lru_cache(maxsize=32)

@@ -100,12 +100,12 @@ class WTAAssigner:
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,
                heights_fn) -> Orders:
         """Return the fire orders of one decision cycle (same inputs as the greedy assigner)."""
-        m, L = len(tracks), len(launchers)
         self.last_solutions = []
         opt = _allowed_options(self, t, tracks, evaluation, launchers, book, batteries,
                                channels_free, battery_ok, heights_fn, profitable_only=True)
         if opt is None:  # no track, no launcher, or no allowed pair
             return Orders.from_rows([])
+        m, L = len(tracks), len(launchers)
         x = np.zeros((m, L), int)
         groups = ([np.arange(L)] if self.networked
                   else [np.flatnonzero(launchers.battery == b) for b in range(len(batteries))])

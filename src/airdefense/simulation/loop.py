@@ -10,6 +10,7 @@ fire orders.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,6 +169,7 @@ class _Run:
         self.asset_state = np.full(len(sc.assets), INTACT)
         self.area_lost = np.zeros(len(sc.assets))  # value fraction lost by area assets
         self.value_left = np.asarray(sc.assets.value, float).copy()  # see _assets_changed
+        self._asset_alive = np.ones(len(sc.assets), bool)  # not destroyed (_assets_changed)
         self.battery_ok = np.ones(len(sc.batteries), bool)
         self.sensor_ok = np.ones(len(sc.sensors), bool)
         self.seen = np.zeros((n, max(len(sc.sensors), 1)), bool)
@@ -364,6 +366,7 @@ class _Run:
                           [0.0, 1.0 - DAMAGED_VALUE_FRACTION], 1.0)
         self.value_left = a.value * np.where(a.radius_m > 0,
                                              1.0 - np.minimum(self.area_lost, 1.0), point)
+        self._asset_alive = self.asset_state != DESTROYED
 
     def _components_down(self, t: float) -> None:
         a = self.sc.assets
@@ -410,7 +413,7 @@ class _Run:
                     self.assigner.decision_period_s).any():
                 return
             a = self.sc.assets
-            ev = evaluate_threats(tr.x, a.enu, self.value_left, self.asset_state != DESTROYED,
+            ev = evaluate_threats(tr.x, a.enu, self.value_left, self._asset_alive,
                                   P=tr.P,
                                   asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
                                   asset_area_radius_m=a.radius_m,
@@ -445,7 +448,8 @@ class _Run:
             self.engagement.reloads(t1)
             if t1 + 1e-9 >= next_decision:
                 self.decide(t1)
-                next_decision += period * max(1, np.floor((t1 + 1e-9 - next_decision) / period) + 1)
+                late = math.floor((t1 + 1e-9 - next_decision) / period)  # cycles overrun
+                next_decision += period * max(1, late + 1)
             t = t1
             k += 1
             if self._unresolved() == 0 and self.engagement.in_flight().size == 0:
