@@ -200,15 +200,16 @@ def firing_capacity(t: float, launchers, channels_free: np.ndarray, battery_ok: 
         Free guidance channels per radar (-1: no limit).
     battery_ok : ndarray of shape (B,), bool
     batteries : list of BatteryUnit
-        Their doctrines (ballistic reserve).
+        Their doctrines (ballistic reserve, salvo: a salvo ripples from one launcher).
     decision_period_s : float, default 2
         Time to the next decision, s.
     """
     Ls = launchers
+    doc = _battery_tables(batteries)[0]
     return _kernels.launcher_capacity(
         float(t), Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s, Ls.min_interval_s,
         Ls.reload_s, np.asarray(channels_free), Ls.fire_control, np.asarray(battery_ok, bool),
-        _battery_tables(batteries)[0]["reserve"], float(decision_period_s))[2]
+        doc["reserve"], float(decision_period_s), doc["salvo"])[2]
 
 
 def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batteries,
