@@ -440,7 +440,7 @@ class Engagement:
         due, self._queue = q[:n], q[n:]
         self._queue_gen += 1
         for e in due:
-            tl, j, k, trk = e[0], e[1], e[2], e[3]
+            tl, j, k = e[0], e[1], e[2]
             if not (L.operational[j] and self._sensor_ok[L.fire_control[j]]):
                 self._cancel(e, "launcher or fire-control radar down")
             elif k >= 0 and not alive(k, tl):
