@@ -90,6 +90,10 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
     nonballistic_cap = np.maximum(stock - reserve, 0)
     ripple = np.maximum(1, np.floor(decision_period_s
                                     / np.maximum(launchers.min_interval_s, 1e-3))).astype(int)
+    # A salvo ripples from one launcher: its largest salvo (1 for shoot-look-shoot) at least.
+    most_salvo = np.array([1 if d.mode == "shoot_look_shoot" else max(d.salvo_by_class())
+                           for d in docs], int)
+    ripple = np.maximum(ripple, most_salvo[lb])
     cap = np.where(ready, np.minimum(launchers.rounds, ripple), 0)
     chan = channels_free[launchers.fire_control]
     cap = np.where(chan >= 0, np.minimum(cap, np.maximum(chan, 0)), cap)

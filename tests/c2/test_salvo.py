@@ -1,5 +1,5 @@
-"""Salvo doctrine: sizes per threat class, and the greedy unit's salvo rippled across the
-battery's launchers when one launcher cannot fire it all before the next decision."""
+"""Salvo doctrine: sizes per threat class, and the greedy unit's salvo rippled from one
+launcher, or across the battery's launchers when one launcher cannot fire it all."""
 
 from __future__ import annotations
 
@@ -25,11 +25,13 @@ BALLISTIC = ([22000.0, 0.0, 15000.0], [-1200.0, 0.0, -900.0])
 DRONE = ([12000.0, 2000.0, 800.0], [-50.0, 0.0, 0.0])
 
 
-def _orders(doctrine_salvo, period_s, which):
+def _orders(doctrine_salvo, period_s, which, rounds=None):
     d = copy.deepcopy(SALVO)
     d["batteries"]["outer"]["doctrine"]["salvo_size"] = doctrine_salvo
     pos, vel = zip(*[{"ballistic": BALLISTIC, "drone": DRONE}[w] for w in which], strict=True)
     pic = Picture(load_scenario(d), make_tracks(list(pos), list(vel)))
+    if rounds is not None:
+        pic.launchers.rounds[:] = rounds
     unit = make_assigner("greedy", decision_period_s=period_s, cost_weight=0.0)
     orders = unit.decide(*pic.args())
     per = {}
@@ -53,11 +55,18 @@ def test_one_salvo_size_fires_two_at_every_class():
     assert sum(n for _, n in per["drone"]) == 2
 
 
-def test_greedy_ripples_the_salvo_across_the_batterys_launchers():
-    """With a 2-s decision each PAC-3 launcher fires one round before the next: the salvo of
-    two comes from both launchers (before, the greedy unit fired one round and never the
-    second)."""
+def test_greedy_ripples_the_salvo_from_one_launcher_then_across_the_batterys_launchers():
+    """With a 2-s decision a PAC-3 launcher (2-s launch interval) still ripples the salvo of
+    two, the second round one interval after the first (a salvo is one decision; before, its
+    cycle capacity of one round split it over both launchers, or made it one round and a look
+    where the battery had one). A launcher with one round left gives one, the next soonest
+    launcher the other."""
     per = _orders({"default": 1, "ballistic": 2}, 2.0, ["ballistic"])
+    assert len(per["ballistic"]) == 1 and per["ballistic"][0][1] == 2
+    j = per["ballistic"][0][0]
+    rounds = [12, 12]
+    rounds[j] = 1
+    per = _orders({"default": 1, "ballistic": 2}, 2.0, ["ballistic"], rounds)
     assert sorted(per["ballistic"]) == [(0, 1), (1, 1)]
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from airdefense import load_scenario
 from airdefense.c2.base import EngagementBook, Orders
-from airdefense.engagement.model import LOST_LAUNCHER, LOST_RADAR, Engagement
+from airdefense.engagement.model import LOST_RADAR, Engagement
 from airdefense.simulation.events import EventLog
 from airdefense.tracking.base import Tracks
 
@@ -83,14 +83,20 @@ def test_fire_refuses_outside_window(eng):
 
 
 def test_salvo_ripples_at_the_launch_interval(eng):
-    """A 2-round salvo leaves one minimum launch interval apart; both rounds are booked."""
+    """A 2-round salvo leaves one minimum launch interval apart; both rounds are booked at
+    the order, the second is logged when it leaves."""
     truth = _Truth(INBOUND)
     book = EngagementBook()
     fired = eng.fire(_orders([(0, TOR, 2)]), 10.0, KIND, book, tracks=_tracks(truth, 10.0))
     assert fired.tolist() == [2]
+    assert _kinds(eng.events) == ["assignment", "fire"]
+    for t0 in (10.0, 11.0, 12.0):
+        eng.fly(t0, t0 + 1.0, truth, _tracks(truth, t0 + 1.0), np.ones(2, bool),
+                alive=lambda k, t: True, kill=lambda k, t: None)
     fires = [r for r in eng.events._rows if r[1] == "fire"]
     assert [r[0] for r in fires] == [10.0, 12.0]
     assert _kinds(eng.events) == ["assignment", "fire", "fire"]
+    assert eng.table().launch_time_s.tolist() == [10.0, 12.0]
     assert eng.launchers.rounds[TOR] == eng.launchers.capacity[TOR] - 2
     assert eng.launchers.last_fire_s[TOR] == 12.0
     assert book.rounds_at(np.array([0]))[0] == 2
@@ -145,22 +151,28 @@ def test_radar_guided_rounds_lost_with_their_radar(eng):
     assert eng.in_flight().tolist() == [2]
 
 
-def test_rounds_still_on_a_destroyed_launcher_are_lost(eng):
-    """A ripple's rounds not yet launched when their launcher is destroyed are lost with it
-    (no sensor named); the round already in the air flies on."""
+def test_rounds_still_on_a_destroyed_launcher_are_not_launched(eng):
+    """A ripple's round not yet launched when its launcher is destroyed never leaves: its
+    launch is cancelled (listed with the reason, no fire event, no interceptor), and the book
+    gets a miss for it; the round already in the air flies on. (Before, it was logged fired
+    and then lost, ``LOST_LAUNCHER``.)"""
     truth = _Truth(INBOUND)
-    fired = eng.fire(_orders([(0, TOR, 2)]), 10.0, KIND, EngagementBook(),
-                     tracks=_tracks(truth, 10.0))
+    book = EngagementBook()
+    fired = eng.fire(_orders([(0, TOR, 2)]), 10.0, KIND, book, tracks=_tracks(truth, 10.0))
     assert fired.tolist() == [2]  # launches at 10 s and 12 s
-    eng.fly(10.0, 11.0, truth, _tracks(truth, 11.0), np.array([True, True]),
-            alive=lambda k, t: True, kill=lambda k, t: None)
-    eng.launchers.operational[TOR] = False
-    eng.fly(11.0, 12.0, truth, _tracks(truth, 12.0), np.array([True, True]),
-            alive=lambda k, t: True, kill=lambda k, t: None)
-    lost = [r for r in eng.events._rows if r[1] == "interceptor_lost"]
-    assert [r[3] for r in lost] == [1] and lost[0][0] == 12.0 and lost[0][7] == -1
-    assert lost[0][-1] == LOST_LAUNCHER
-    assert eng.icpt_outcome == {1: "lost"} and eng.in_flight().tolist() == [0]
+    for t0 in (10.0, 11.0, 12.0):
+        if t0 == 11.0:
+            eng.launchers.operational[TOR] = False
+        eng.fly(t0, t0 + 1.0, truth, _tracks(truth, t0 + 1.0), np.array([True, True]),
+                alive=lambda k, t: True, kill=lambda k, t: None)
+    assert not [r for r in eng.events._rows if r[1] == "interceptor_lost"]
+    assert [r[0] for r in eng.events._rows if r[1] == "fire"] == [10.0]
+    assert eng.refused[-1] == (12.0, 0, TOR, "cancelled before launch: launcher or "
+                                             "fire-control radar down")
+    assert len(eng.table()) == 1 and eng.in_flight().tolist() == [0]
+    for track, hit, battery in eng.assessments_due(12.0, with_battery=True):
+        book.assessed(track, hit, battery)
+    assert book.pending_at(np.array([0])).tolist() == [1]  # the round in the air
 
 
 def test_a_lost_round_is_assessed_a_miss_at_once(eng):

@@ -64,6 +64,9 @@ def check_invariants(res, sc) -> None:
         edges = np.concatenate([[-np.inf], reloads.time_s.to_numpy(), [np.inf]])
         counts = np.histogram(fires.time_s, bins=edges)[0]
         assert (counts <= cap[j]).all()
+        # Its rounds leave at least one minimum launch interval apart (a cycle's ripple too).
+        gap = sc.launchers[j].preset.min_launch_interval_s
+        assert (np.diff(fires.time_s.to_numpy()) >= gap - 1e-9).all()
     assert len(res.interceptors) == int((ev.kind == "fire").sum())
     # No event comes before its cause.
     first = ev.groupby(["threat_id", "kind"], observed=True).time_s.min().unstack()
@@ -194,9 +197,11 @@ def test_refused_orders_are_listed_and_counted(small_scenario):
     res = run.run()
     assert len(res.refused) > 0
     assert res.summary["orders_refused"] == len(res.refused)
-    assert set(res.refused.reason) <= {"outside launch window", "minimum launch interval",
-                                       "no rounds", "no guidance channel",
-                                       "launcher or fire-control radar down", "no track"}
+    assert set(res.refused.reason) <= {
+        "outside launch window", "minimum launch interval", "no rounds", "no guidance channel",
+        "launcher or fire-control radar down", "no track",
+        "cancelled before launch: target gone", "cancelled before launch: run ended",
+        "cancelled before launch: launcher or fire-control radar down"}
     assert "outside launch window" in set(res.refused.reason)
     fired = res.events[res.events.kind == "fire"]
     assert len(fired) == len(res.interceptors) <= small_scenario.launchers[0].rounds * 4

@@ -419,10 +419,19 @@ def zones_ok(pip, lb, zone_xy, zone_r, zone_hold, zone_b, free_b):
 
 @njit(cache=True)
 def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s,
-                      channels_free, fire_control, battery_ok, reserve, decision_period_s):
+                      channels_free, fire_control, battery_ok, reserve, decision_period_s,
+                      salvo):
     """Launchers ready (L,), stocked (rounds or a reload coming) (L,), the rounds each may
-    ripple before the next decision (L,) and each battery's rounds above its ballistic reserve
-    (B,); the arguments as in :func:`cycle_options`."""
+    ripple this cycle (L,) and each battery's rounds above its ballistic reserve (B,); the
+    arguments as in :func:`cycle_options` (``salvo`` (K, B): the rounds per look of each
+    class and battery; (0, B): none).
+
+    A ready launcher ripples one round each minimum launch interval from the decision (the
+    fire control's ripple, :meth:`airdefense.engagement.model.Engagement.fire`): as many as
+    leave before the next decision, ``floor(decision_period_s / min_launch_interval_s)``, or
+    its battery's largest salvo where that is more (a salvo's rounds leave one interval
+    apart, not one look apart), at least one; no more than its rounds and its radar's free
+    channels."""
     L = lb.shape[0]
     B = battery_ok.shape[0]
     ready = np.empty(L, np.bool_)
@@ -436,6 +445,8 @@ def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, r
         if operational[j]:
             stock[lb[j]] += rounds[j]
         ripple = max(1.0, math.floor(decision_period_s / max(min_interval_s[j], 1e-3)))
+        for k in range(salvo.shape[0]):
+            ripple = max(ripple, float(salvo[k, lb[j]]))
         c = min(rounds[j], int(ripple)) if ready[j] else 0
         chan = channels_free[fire_control[j]]
         if chan >= 0:
@@ -449,13 +460,13 @@ def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, r
 
 @njit(cache=True)
 def launcher_caps(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s,
-                  channels_free, fire_control, battery_ok, decision_period_s):
+                  channels_free, fire_control, battery_ok, decision_period_s, salvo):
     """The rounds each launcher may ripple before the next decision (L,): the ``cap`` of
     :func:`launcher_capacity` (which no ballistic reserve changes), alone."""
     no_reserve = np.zeros(battery_ok.shape[0], np.int64)
     return launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s,
                              channels_free, fire_control, battery_ok, no_reserve,
-                             decision_period_s)[2]
+                             decision_period_s, salvo)[2]
 
 
 @njit(cache=True)
@@ -516,7 +527,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
                 pending_b[i, b] = book_pending[r, b]
     ready, stocked, cap, nonballistic_cap = launcher_capacity(
         t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s, channels_free,
-        fire_control, battery_ok, reserve, decision_period_s)
+        fire_control, battery_ok, reserve, decision_period_s, salvo)
     # 1. Track eligibility; the geometry only for tracks some launcher may engage (the
     # geometry only lowers the class kill probability: every Pk factor is <= 1).
     look = np.empty((m, L), np.bool_)

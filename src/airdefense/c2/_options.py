@@ -200,8 +200,8 @@ def firing_capacity(t: float, launchers, channels_free: np.ndarray, battery_ok: 
         Free guidance channels per radar (-1: no limit).
     battery_ok : ndarray of shape (B,), bool
     batteries : list of BatteryUnit
-        The batteries (their doctrines' ballistic reserve bounds the rounds spent on
-        non-ballistic tracks, not these capacities).
+        Their doctrines (salvo: a salvo ripples from one launcher; the ballistic reserve bounds
+        the rounds spent on non-ballistic tracks, not these capacities).
     decision_period_s : float, default 2
         Time to the next decision, s.
     """
@@ -209,7 +209,7 @@ def firing_capacity(t: float, launchers, channels_free: np.ndarray, battery_ok: 
     return _kernels.launcher_caps(
         float(t), Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s, Ls.min_interval_s,
         Ls.reload_s, np.asarray(channels_free), Ls.fire_control, np.asarray(battery_ok, bool),
-        float(decision_period_s))
+        float(decision_period_s), _battery_tables(batteries)[0]["salvo"])
 
 
 def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batteries,

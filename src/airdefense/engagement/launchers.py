@@ -168,3 +168,16 @@ class LauncherState:
                 and self.reloads_left[launcher] > 0):
             self.reload_done_s[launcher] = t + self.reload_s[launcher]
             self._next_reload_s = min(self._next_reload_s, float(self.reload_done_s[launcher]))
+
+    def unfire(self, launcher: int, busy_until_s: float) -> None:
+        """Put back on a launcher one round taken by :meth:`fire` that did not leave (a
+        cancelled launch): the launcher is busy only until ``busy_until_s`` (its last launch
+        made or still to come, s; ``-inf``: none), and a reload started because that round
+        emptied it is called off (it is not empty)."""
+        self.rounds[launcher] += 1
+        self.fired[launcher] -= 1
+        self.last_fire_s[launcher] = busy_until_s
+        if np.isfinite(self.reload_done_s[launcher]):
+            self.reload_done_s[launcher] = np.inf
+            self._next_reload_s = float(self.reload_done_s.min()) if self.reload_done_s.size \
+                else np.inf

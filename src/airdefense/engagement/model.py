@@ -9,8 +9,12 @@ order whose launch time lies outside the launch window of its track (the predict
 point is outside the fire decision's envelope: inside the maximum range by the far-edge margin,
 above the minimum altitude by the low-edge margin, and for a round its radar guides, the radar
 covering the target too), whose launcher is down, empty or inside its minimum launch
-interval, or whose fire-control radar is down or has no free guidance channel. The rounds of a
-salvo leave the launcher one minimum launch interval apart, each inside the window.
+interval, or whose fire-control radar is down or has no free guidance channel. A cycle's rounds
+for one launcher (one order's salvo, or the orders of several tracks) ripple: the k-th leaves
+``k`` minimum launch intervals after the decision, each inside its pair's launch window. Rounds
+after the first wait on the launcher (the launch queue) and leave in :meth:`Engagement.fly`;
+one whose target is gone, or whose launcher or fire-control radar is down, when it is due is
+cancelled (its round back on the launcher, the reason in :attr:`Engagement.refused`).
 
 The end game (:meth:`Engagement.fly`) evaluates the fire decision's kill-probability model at
 the actual end-game point and time of flight, 0 outside the launcher's envelope; the launch
@@ -36,7 +40,7 @@ from airdefense.engagement.envelope import (
     held_codes,
     window_close,
 )
-from airdefense.engagement.interceptors import InterceptorState
+from airdefense.engagement.interceptors import RADAR_GUIDED, InterceptorState
 from airdefense.engagement.launchers import LauncherState
 from airdefense.engagement.pk import draw_hits
 from airdefense.geo import sphere_radius_of
@@ -51,7 +55,9 @@ TERMINAL_S = 3.0
 #: limits, horizon) before it is lost: about two revisits of the fire-control radars of the
 #: catalog (1-2 s), the time a seeker's or the guidance computer's memory coasts through.
 COVERAGE_GRACE_S = 2.0
-#: ``value`` of an ``interceptor_lost`` event: why the round was lost.
+#: ``value`` of an ``interceptor_lost`` event: why the round was lost. ``LOST_LAUNCHER`` (a
+#: round still on its destroyed launcher) is no longer given: such a round is not launched
+#: (its queued launch is cancelled, :meth:`Engagement.fire`); it stays for older results.
 LOST_RADAR, LOST_LAUNCHER, LOST_COVERAGE = 0, 1, 2
 
 
@@ -88,9 +94,15 @@ class Engagement:
         self.icpt = InterceptorState()
         self.icpt_type: dict[int, str] = {}
         self.icpt_outcome: dict[int, str] = {}
-        self.assessments: list[tuple[float, int, int, bool]] = []  # (time, icpt, track, hit)
+        # (time, interceptor (-1: a launch cancelled), track, hit, battery)
+        self.assessments: list[tuple[float, int, int, bool, int]] = []
         self._next_assessment_s = np.inf  # the earliest time in ``assessments``
         self.refused: list[tuple[float, int, int, str]] = []  # (time, track, launcher, reason)
+        # Rounds ordered and not yet launched (a ripple's later rounds), in launch-time order:
+        # (launch time, launcher, threat, track, pip, pk, pk inputs). See fire and _release.
+        self._queue: list[tuple] = []
+        self._queue_gen = 0  # changes whenever the queue does (guided_targets' key)
+        self._left_s = np.full(len(self.launchers), -np.inf)  # each launcher's last launch, s
         self._tracks = None
         self._truth = None
         self._classes = None  # the control unit's class memory (the book's, given to fire)
@@ -114,11 +126,12 @@ class Engagement:
         """Fire-control radar and target of each active radar-guided round with a target.
 
         The rounds that need their fire-control radar to the end (command, semi-active and
-        track-via-missile guidance), flying or waiting on their launcher, and aimed at a
-        threat (``target >= 0``: a round fired at a false track has none); in id order. The
+        track-via-missile guidance), flying, or ordered and waiting on their launcher (the
+        launch queue, after the rounds in flight), and aimed at a threat (``target >= 0``: a
+        round fired at a false track has none); in id order, then launch order. The
         simulation cues its cued radars on these pairs. A round starts only at launch (a new
-        row), so while the rows and the number of active ones stay the same the answer is
-        kept (the same arrays).
+        row) or in the queue, so while the rows, the number of active ones and the queue stay
+        the same the answer is kept (the same arrays).
 
         Returns
         -------
@@ -128,21 +141,36 @@ class Engagement:
             Truth index of its target.
         """
         ic = self.icpt
-        key = (ic.n, int(np.count_nonzero(ic.active[:ic.n])))
+        key = (ic.n, int(np.count_nonzero(ic.active[:ic.n])), self._queue_gen)
         if key == self._guided[0]:
             return self._guided[1]
         n = ic.n
         i = np.flatnonzero(ic.active[:n] & ic.command[:n] & (ic.target[:n] >= 0))
-        pairs = (ic.fire_control[i], ic.target[i]) if i.size else _NO_GUIDED
+        L = self.launchers
+        wait = [e for e in self._queue if e[2] >= 0 and L.guidance[e[1]] in RADAR_GUIDED]
+        if wait:
+            pairs = (np.concatenate([ic.fire_control[i],
+                                     np.array([L.fire_control[e[1]] for e in wait], np.int64)]),
+                     np.concatenate([ic.target[i], np.array([e[2] for e in wait], np.int64)]))
+        else:
+            pairs = (ic.fire_control[i], ic.target[i]) if i.size else _NO_GUIDED
         self._guided = (key, pairs)
         return pairs
 
     def channels_free(self, sensor_ok: np.ndarray) -> np.ndarray:
-        """Free guidance channels per radar, shape (S,); -1 where a radar has no channel limit."""
+        """Free guidance channels per radar, shape (S,); -1 where a radar has no channel limit.
+
+        A round takes its channel from the order (a ripple's rounds waiting on their launcher
+        hold theirs) until it ends or is lost."""
         ic = self.icpt
         # A round's fire_control is its launcher's (set at launch).
-        return _kernels.free_channels(ic.n, ic.active, ic.fire_control, self.launchers.channels,
-                                      np.asarray(sensor_ok, bool))
+        out = _kernels.free_channels(ic.n, ic.active, ic.fire_control, self.launchers.channels,
+                                     np.asarray(sensor_ok, bool))
+        for e in self._queue:
+            fc = self.launchers.fire_control[e[1]]
+            if out[fc] > 0:
+                out[fc] -= 1
+        return out
 
     def target_g(self, threats: np.ndarray) -> np.ndarray | None:
         """Manoeuvre limits (g) of threats, from their presets; None before the truth is known."""
@@ -249,6 +277,21 @@ class Engagement:
         fire-control radar does not hold the threat's true position (the truth last given to
         :meth:`fly`): its illuminator or command link has no lock.
 
+        The orders of one launcher ripple (the cycle's capacity the control unit planned
+        with, :func:`airdefense.c2.firing_capacity`): its k-th round of the call, over its
+        orders in their order, leaves at ``t + k * min_launch_interval_s``, each inside its
+        own pair's launch window (the rounds past the window's close are cut; an order with
+        none left is refused). A launcher still inside its minimum launch interval from an
+        earlier call is refused. The first round leaves at ``t``; the others wait on the
+        launcher (queued) and leave in :meth:`fly` at their launch times, unless their target
+        is gone or their launcher or fire-control radar is down by then: the launch is then
+        cancelled (listed in :attr:`refused` with the reason, the round back on the launcher
+        and its kill assessment a miss at once, so that the book holds nothing pending). Each
+        ordered round takes its inventory, its guidance channel and its launcher's time at the
+        order, and is booked (``book.fired``) then; a reload starts when the last round that
+        empties the launcher leaves. A ``fire`` event is logged when a round leaves, at its
+        launch time.
+
         Parameters
         ----------
         orders : Orders
@@ -268,7 +311,7 @@ class Engagement:
         Returns
         -------
         ndarray of shape (q,), int
-            Rounds launched for each order (0 where refused).
+            Rounds launched or queued for each order (0 where refused).
         """
         L = self.launchers
         q = len(orders)
@@ -304,11 +347,13 @@ class Engagement:
             geo = _solve(t, kin, "deferred")
         pos_in = {r: i for i, r in enumerate(use)}
         chan = self.channels_free(ok_s)
+        given: dict[int, int] = {}  # rounds each launcher was given in this call (its ripple)
         for r in range(q):
             j = int(orders.launcher[r])
             k = int(orders.target[r])
             trk = int(orders.track_id[r])
             fc = int(L.fire_control[j])
+            c = given.get(j, 0)
             reason = None
             if not have[r]:
                 reason = "no track"
@@ -316,7 +361,7 @@ class Engagement:
                 reason = "launcher or fire-control radar down"
             elif L.rounds[j] <= 0:
                 reason = "no rounds"
-            elif t - L.last_fire_s[j] < L.min_interval_s[j] - 1e-9:
+            elif c == 0 and t - L.last_fire_s[j] < L.min_interval_s[j] - 1e-9:
                 reason = "minimum launch interval"
             elif chan[fc] == 0:
                 reason = "no guidance channel"
@@ -333,11 +378,13 @@ class Engagement:
             if chan[fc] > 0:
                 n = min(n, int(chan[fc]))
             close = window_close(geo, t, i, j)
-            # The rounds' launch times (floats: the same numbers as NumPy's), inside the window.
+            # The rounds' launch times (floats: the same numbers as NumPy's), after the
+            # launcher's rounds of the earlier orders of this call, inside the window (without
+            # a window edge, only a launch now).
             dt = float(L.min_interval_s[j])
-            times = [t + dt * float(u) for u in range(n)]
+            times = [t + dt * float(c + u) for u in range(n)]
             times = ([u for u in times if u <= close + 1e-9] if math.isfinite(close)
-                     else times[:1])
+                     else times[:1] if c == 0 else [])
             n = len(times)
             if n == 0:
                 self._refuse(t, orders, r, "outside launch window")
@@ -350,22 +397,67 @@ class Engagement:
             L.fire(j, n, times[-1])  # its reload starts when the last round leaves
             book.fired(trk, n, int(L.battery[j]))
             fired[r] = n
-            fly = L.flyout.take(slice(j, j + 1))
+            given[j] = c + n
             # The Pk's inputs besides the geometry, for the end game's own evaluation.
             pk_in = (float(kin["pk_table"][j, kin["kc"][i]]), float(kin["target_g"][i]),
                      float(kin["sigma"][i]), float(kin["quality"][i]))
             for tl in times:
-                ii = self.icpt.launch(
-                    pos=L.enu[j], aim=pip, speed=L.speed[j], target=k, track=trk, launcher=j,
-                    battery=int(L.battery[j]), fire_control=fc, pk=float(geo["pk"][i, j]),
-                    guidance=L.guidance[j], t=float(tl), max_tof=float(L.max_tof[j]),
-                    flyout=fly, pk_inputs=pk_in,
-                )
-                self.icpt_type[ii] = L.interceptor[j]
-                self.events.add(float(tl), "fire", interceptor=ii, threat=k, track=trk,
-                                battery=L.battery[j], launcher=j, pos=L.enu[j],
-                                value=L.unit_cost[j])
+                launch = (float(tl), j, k, trk, pip, float(geo["pk"][i, j]), pk_in)
+                if tl <= t:
+                    self._launch(launch)
+                else:
+                    self._queue.append(launch)
+                    self._queue_gen += 1
+        if len(given) > 1 or any(v > 1 for v in given.values()):
+            self._queue.sort(key=lambda e: e[0])  # stable: ties in the order of the orders
         return fired
+
+    def _launch(self, launch: tuple) -> None:
+        """Launch one round (an entry of the launch queue, see :meth:`fire`) at its launch time:
+        an interceptor row and its ``fire`` event."""
+        tl, j, k, trk, pip, pk, pk_in = launch
+        L = self.launchers
+        ii = self.icpt.launch(
+            pos=L.enu[j], aim=pip, speed=L.speed[j], target=k, track=trk, launcher=j,
+            battery=int(L.battery[j]), fire_control=int(L.fire_control[j]), pk=pk,
+            guidance=L.guidance[j], t=tl, max_tof=float(L.max_tof[j]),
+            flyout=L.flyout.take(slice(j, j + 1)), pk_inputs=pk_in,
+        )
+        self._left_s[j] = max(self._left_s[j], tl)
+        self.icpt_type[ii] = L.interceptor[j]
+        self.events.add(tl, "fire", interceptor=ii, threat=k, track=trk, battery=L.battery[j],
+                        launcher=j, pos=L.enu[j], value=L.unit_cost[j])
+
+    def _release(self, t1: float, alive: Callable[[int, float], bool]) -> None:
+        """Launch the queued rounds due before ``t1`` (in launch-time order), or cancel them:
+        a round whose target is gone at its launch time (``alive`` false: killed, impacted,
+        its flight ended), or whose launcher or fire-control radar is down."""
+        L = self.launchers
+        q = self._queue
+        n = 0
+        while n < len(q) and q[n][0] < t1:
+            n += 1
+        due, self._queue = q[:n], q[n:]
+        self._queue_gen += 1
+        for e in due:
+            tl, j, k = e[0], e[1], e[2]
+            if not (L.operational[j] and self._sensor_ok[L.fire_control[j]]):
+                self._cancel(e, "launcher or fire-control radar down")
+            elif k >= 0 and not alive(k, tl):
+                self._cancel(e, "target gone")
+            else:
+                self._launch(e)
+
+    def _cancel(self, launch: tuple, why: str) -> None:
+        """Cancel a queued launch: the round goes back on its launcher (which is busy only
+        until its last launch still queued or made), the launch is listed in :attr:`refused`
+        (``cancelled before launch: <why>``) and the book gets a miss for it at once."""
+        tl, j, trk = launch[0], launch[1], launch[3]
+        busy = max([self._left_s[j]] + [e[0] for e in self._queue if e[1] == j])
+        self.launchers.unfire(j, busy)
+        self.refused.append((tl, trk, j, f"cancelled before launch: {why}"))
+        self.assessments.append((tl, -1, trk, False, int(self.launchers.battery[j])))
+        self._next_assessment_s = min(self._next_assessment_s, tl)
 
     def _locked(self, t: float, j: int, k: int) -> bool:
         """Whether launcher ``j``'s fire-control radar holds threat ``k`` itself at ``t``,
@@ -394,6 +486,10 @@ class Engagement:
             alive: Callable[[int, float], bool], kill: Callable[[int, float], None]) -> None:
         """Fly interceptors over ``[t0, t1]`` and resolve the end games that fall inside it.
 
+        First the rounds queued on their launchers (:meth:`fire`) that leave before ``t1``
+        leave, or are cancelled (their target gone at the launch time, their launcher or
+        fire-control radar down).
+
         Parameters
         ----------
         t0, t1 : float
@@ -413,6 +509,8 @@ class Engagement:
         self._truth = truth
         self._sensor_ok = np.asarray(sensor_ok, bool).copy()
         ic = self.icpt
+        if self._queue and self._queue[0][0] < t1:
+            self._release(t1, alive)
         # Rounds become active only at launch and leave only here (lost or ended), so once
         # some are found active the check waits until some leave. A stale True only costs a
         # kernel call that finds nothing to fly.
@@ -420,13 +518,6 @@ class Engagement:
             if not ic.any_active():
                 return
             self._busy = True
-        if not self.launchers.operational.all():
-            # Rounds of a ripple still on a launcher destroyed since the order go with it.
-            n = ic.n
-            stuck = np.flatnonzero(ic.active[:n] & (ic.launch_t[:n] >= t0)
-                                   & ~self.launchers.operational[ic.launcher[:n]])
-            if stuck.size:
-                self._lose(t0, stuck, sensor=False)
         if tracks is not None and len(tracks):
             tid = np.asarray(tracks.track_id, np.int64)
             tx = np.ascontiguousarray(tracks.x, dtype=float)
@@ -455,13 +546,14 @@ class Engagement:
             self._lp = _launcher_rows(self.launchers)
         return self._lp
 
-    def _lose(self, t0: float, lost: np.ndarray, sensor: bool = True) -> None:
-        """Retire rounds lost during the step from ``t0``: with their fire-control radar
-        (``sensor``, the event names it), or on their destroyed launcher before launch.
+    def _lose(self, t0: float, lost: np.ndarray) -> None:
+        """Retire rounds lost during the step from ``t0`` with their fire-control radar (the
+        event names it).
 
-        The event's ``value`` says why: :data:`LOST_RADAR` (the radar is down),
-        :data:`LOST_LAUNCHER` (on a destroyed launcher) or :data:`LOST_COVERAGE` (the radar
-        works but has not covered the target for the grace)."""
+        The event's ``value`` says why: :data:`LOST_RADAR` (the radar is down) or
+        :data:`LOST_COVERAGE` (the radar works but has not covered the target for the grace).
+        (:data:`LOST_LAUNCHER` is no longer given: a round still on a launcher that is down
+        when it is due to leave is not launched, :meth:`fire`.)"""
         ic = self.icpt
         ok = self._sensor_ok
         for i in lost:
@@ -469,17 +561,16 @@ class Engagement:
             self.icpt_outcome[int(i)] = "lost"
             t_lost = max(t0, float(ic.launch_t[i]))
             fc = int(ic.fire_control[i])
-            why = (LOST_LAUNCHER if not sensor
-                   else LOST_COVERAGE if ok is not None and 0 <= fc < ok.size and ok[fc]
+            why = (LOST_COVERAGE if ok is not None and 0 <= fc < ok.size and ok[fc]
                    else LOST_RADAR)
             self.events.add(t_lost, "interceptor_lost", interceptor=i,
                             threat=ic.target[i], track=ic.track[i], battery=ic.battery[i],
-                            launcher=ic.launcher[i],
-                            sensor=fc if sensor else -1, pos=ic.pos[i], value=why)
+                            launcher=ic.launcher[i], sensor=fc, pos=ic.pos[i], value=why)
             # A lost round is known at once to have killed nothing: its assessment is a miss
             # then. Without it the control unit's book kept the round pending, and the look
             # rule (no round still pending at the track) held every battery off the track.
-            self.assessments.append((t_lost, int(i), int(ic.track[i]), False))
+            self.assessments.append((t_lost, int(i), int(ic.track[i]), False,
+                                     int(ic.battery[i])))
             self._next_assessment_s = min(self._next_assessment_s, t_lost)
 
     def _end_games(self, truth, ended, t_end, miss, alive, kill) -> None:
@@ -522,7 +613,8 @@ class Engagement:
                             threat=k, track=ic.track[i], battery=ic.battery[i],
                             launcher=ic.launcher[i], pos=pos, value=ms if live else np.nan)
             delay = self.launchers.assess_delay[ic.launcher[i]]
-            self.assessments.append((te + delay, int(i), int(ic.track[i]), hit))
+            self.assessments.append((te + delay, int(i), int(ic.track[i]), hit,
+                                     int(ic.battery[i])))
             self._next_assessment_s = min(self._next_assessment_s, float(te + delay))
 
     def reloads(self, t: float) -> None:
@@ -544,13 +636,17 @@ class Engagement:
         self.assessments = [a for a in self.assessments if a[0] > t]
         self._next_assessment_s = min((a[0] for a in self.assessments), default=np.inf)
         if with_battery:
-            return [(trk, hit, int(self.icpt.battery[i])) for _, i, trk, hit in due]
-        return [(trk, hit) for _, _, trk, hit in due]
+            return [(trk, hit, b) for _, _, trk, hit, b in due]
+        return [(trk, hit) for _, _, trk, hit, _ in due]
 
     def finish(self) -> None:
-        """Mark interceptors still flying at the end of the run."""
+        """Mark interceptors still flying at the end of the run; cancel the launches still
+        queued (``cancelled before launch: run ended``)."""
         for i in self.icpt.in_flight():
             self.icpt_outcome[int(i)] = "in_flight"
+        while self._queue:
+            self._cancel(self._queue.pop(), "run ended")
+        self._queue_gen += 1
 
     def table(self) -> pd.DataFrame:
         """One row per interceptor fired.
