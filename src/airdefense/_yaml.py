@@ -20,6 +20,7 @@ _UNITS = {
     "_deg": "deg",
     "_mps": "m/s",
     "_m2": "m^2",
+    "_kg_m2": "kg/m^2",
     "_kg": "kg",
     "_db": "dB",
     "_m2ps3": "m^2/s^3",
