@@ -76,3 +76,34 @@ def test_a_ballistic_override_that_reaches_nothing_is_blamed():
                        r"apogee_m = 1 m makes this group's flight impossible .*no boost"):
         load_scenario(d)
 
+
+@pytest.mark.parametrize(("alt", "below"), [(-400.0, 500.0), (50.0, 50.0)])
+def test_a_waypoint_below_the_ground_is_refused(small_scenario_dict, alt, below):
+    """alt_m is above sea level: with the ground (the origin) at 100 m, a waypoint at ``alt``
+    lies ``100 - alt`` m underground; refused with both heights."""
+    g = small_scenario_dict["raid"]["drones"]
+    g["route"] = [{"bearing_deg": 60, "range_m": 20000, "alt_m": alt}]
+    with pytest.raises(ScenarioError, match=rf"raid\.drones\.route\[0\]\.alt_m: the waypoint "
+                       rf"route\[0\]'s alt_m = {alt:g} m is {below:.0f} m below the ground under "
+                       rf"it \(100 m above sea level"):
+        load_scenario(small_scenario_dict)
+    g["route"][0]["alt_m"] = 100.0 + 300.0  # 300 m above the ground: flies
+    load_scenario(small_scenario_dict)
+
+
+def test_a_drone_launched_above_the_class_ceiling_is_refused(small_scenario_dict):
+    """900 km up is no drone's launch point (20 km ceiling of the class)."""
+    g = small_scenario_dict["raid"]["drones"]
+    g["launch"]["alt_m"] = 900_000.0
+    with pytest.raises(ScenarioError, match=r"raid\.drones\.launch\.alt_m: the launch point's "
+                       r"alt_m = 900000 m is 899\.9 km above the ground, above the 20 km ceiling "
+                       r"of a drone"):
+        load_scenario(small_scenario_dict)
+
+
+def test_a_cruise_altitude_above_the_ceiling_is_refused(small_scenario_dict):
+    """An override of cruise_altitude_m to 500 km is named (not the route it makes unflyable)."""
+    small_scenario_dict["raid"]["drones"]["overrides"] = {"cruise_altitude_m": 500_000}
+    with pytest.raises(ScenarioError, match=r"raid\.drones\.overrides\.cruise_altitude_m: "
+                       r"cruise_altitude_m = 500000 m is above the 20 km ceiling of a drone"):
+        load_scenario(small_scenario_dict)

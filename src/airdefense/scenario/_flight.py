@@ -21,7 +21,16 @@ from pydantic import ValidationError
 from airdefense._yaml import unit_of, with_line
 from airdefense.errors import ScenarioError
 
-__all__ = ["check_flights"]
+__all__ = ["check_flights", "check_heights", "CEILING_M"]
+
+#: Highest height above the ground (m) a threat of each class may be placed at or cruise at: a
+#: little above the highest-flying members of the class (RQ-4-class drones about 18 km,
+#: supersonic cruise missiles such as the Kh-22 about 27 km, MiG-25/31-class aircraft about
+#: 20-24 km, helicopters about 6-7 km in service, air-launched ballistic missiles released at
+#: up to about 20 km). Anything above is a mistake (a height in feet, or in km written as m).
+CEILING_M = {"drone": 20_000.0, "cruise": 30_000.0, "aircraft": 25_000.0,
+             "helicopter": 9_000.0, "ballistic": 25_000.0}
+
 
 def _nominal_preset(p):
     """``p`` without CEP scatter (None stays None)."""
@@ -95,6 +104,66 @@ def _blame_scatter(sc, g, exc: ScenarioError) -> ScenarioError:
     return ScenarioError(exc.path, f"{exc.message} (the nominal geometry flies; this is one of "
                          f"the group's threats scattered by {' and '.join(given)}: keep its "
                          f"geometry clear of the limit by more than the scatter)", sc.source)
+
+
+def _ground_m(sc, enu: np.ndarray) -> np.ndarray:
+    """Ground height above the frame's sphere under ENU points (n, 3), m: the terrain where the
+    scenario's grid covers the point, else the origin's level (0)."""
+    terrain = sc.terrain
+    if terrain is None or not hasattr(terrain, "ground_height_at"):
+        return np.zeros(len(enu))
+    return np.nan_to_num(terrain.ground_height_at(enu), nan=0.0)
+
+
+def check_heights(sc, lines: dict | None = None) -> None:
+    """Refuse raid heights below the ground or above the class's ceiling.
+
+    A launch point or waypoint with an explicit ``alt_m`` must lie at or above the ground under
+    it (the terrain where the scenario's grid covers it, else the origin's ``alt_m``) and at
+    most :data:`CEILING_M` of its class above it; the preset's ``cruise_altitude_m`` (a height
+    above the ground) must be within the same ceiling.
+
+    Raises
+    ------
+    ScenarioError
+        With the field, the value, the ground and the rule, in m.
+    """
+    from airdefense.geo import sphere_coords
+
+    radius = sc.frame.radius_m
+    for g in sc.groups:
+        spec = sc.config.raid[g.name]
+        kind = g.preset.kind
+        ceiling = CEILING_M.get(kind, max(CEILING_M.values()))
+        gpath = f"raid.{g.name}"
+        cpath = (f"{gpath}.overrides.cruise_altitude_m"
+                 if "cruise_altitude_m" in (spec.overrides or {}) else f"{gpath}.preset")
+        if kind != "ballistic" and g.preset.cruise_altitude_m > ceiling:
+            err = ScenarioError(cpath, f"cruise_altitude_m = {g.preset.cruise_altitude_m:g} m "
+                                f"is above the {ceiling / 1000:g} km ceiling of a {kind} (a "
+                                f"height above the ground, m)", sc.source)
+            raise with_line(err, lines)
+        points = [(f"{gpath}.launch.alt_m", "launch point", spec.launch, g.launch_enu)]
+        points += [(f"{gpath}.route[{i}].alt_m", f"waypoint route[{i}]", w, g.route_enu[i])
+                   for i, w in enumerate(spec.route)]
+        for path, what, loc, enu in points:
+            if loc.alt_m is None:
+                continue
+            enu = np.asarray(enu, float)[None]
+            ground = float(_ground_m(sc, enu)[0])
+            height = float(sphere_coords(enu, radius)[0, 2]) - ground
+            ground_alt = ground + sc.frame.alt_m
+            if height < -0.5:
+                rule = (f"is {-height:.0f} m below the ground under it ({ground_alt:.0f} m "
+                        f"above sea level{', the terrain' if ground else ', the origin'}'s "
+                        f"level); alt_m is a height above sea level, not above the ground")
+            elif height > ceiling:
+                rule = (f"is {height / 1000:.1f} km above the ground, above the "
+                        f"{ceiling / 1000:g} km ceiling of a {kind}")
+            else:
+                continue
+            raise with_line(ScenarioError(path, f"the {what}'s alt_m = {loc.alt_m:g} m {rule}",
+                                          sc.source), lines)
 
 
 def check_flights(sc, lines: dict | None = None) -> None:

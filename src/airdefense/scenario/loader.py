@@ -15,7 +15,7 @@ from airdefense.catalog import Catalog, load_catalog
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
 from airdefense.geo import Frame, ground_distance_m
-from airdefense.scenario._flight import check_flights
+from airdefense.scenario._flight import check_flights, check_heights
 from airdefense.scenario.model import Location, ScenarioConfig
 from airdefense.sensors.presets import RadarPreset
 from airdefense.threats.presets import ThreatPreset
@@ -495,6 +495,7 @@ def scenario_from_dict(
         sc.wind_enu_mps = -cfg.wind.speed_mps * np.array([np.sin(b), np.cos(b)])
     # The flight models' checks (turns, wind, ballistic reach) run here once, on each group's
     # nominal geometry, so a scenario that cannot fly is refused at load with its line.
+    check_heights(sc, lines)
     check_flights(sc, lines)
     return sc
 
