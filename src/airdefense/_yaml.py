@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from airdefense.errors import ScenarioError
 
 __all__ = ["load_yaml_text", "pydantic_to_scenario_error", "format_path", "parse_path",
-           "unit_of", "with_line"]
+           "unit_of", "with_line", "not_utf8"]
 
 _UNITS = {
     "_m": "m",
@@ -68,6 +68,15 @@ def with_line(exc: ScenarioError, lines: dict[tuple, int] | None) -> ScenarioErr
         if loc[:k] in lines:
             return ScenarioError(exc.path, f"{exc.message} [line {lines[loc[:k]]}]", exc.source)
     return exc
+
+
+def not_utf8(exc: UnicodeDecodeError) -> tuple[str, int]:
+    """What a UnicodeDecodeError means to a user, and the 1-based line of the bad byte."""
+    raw = exc.object if isinstance(exc.object, bytes | bytearray) else b""
+    line = raw[:exc.start].count(b"\n") + 1
+    byte = raw[exc.start:exc.start + 1].hex() or "?"
+    return (f"not UTF-8 text: byte 0x{byte} at line {line} cannot be decoded ({exc.reason}); "
+            f"save the file as UTF-8 text", line)
 
 
 def _line_map(node, path=(), out=None) -> dict[tuple, int]:

@@ -57,6 +57,7 @@ def _position(ctx, param, value):
 def track(meas, out, sigma_m, q, pd, clutter_density, confirm, delete_misses, radar_position,
           config):
     """Track the detections in MEAS.csv and write the confirmed tracks to --out."""
+    from airdefense._yaml import not_utf8
     from airdefense.errors import InputFileError
     from airdefense.tracking.io import TrackWriter, read_measurements
     from airdefense.tracking.tracker import TrackerConfig, build_tracker
@@ -66,10 +67,13 @@ def track(meas, out, sigma_m, q, pd, clutter_density, confirm, delete_misses, ra
         import yaml
 
         try:
-            with open(config) as fh:
+            with open(config, encoding="utf-8-sig") as fh:
                 loaded = yaml.safe_load(fh)
         except OSError as exc:
             raise InputFileError(config, f"cannot read the file: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            msg, line = not_utf8(exc)
+            raise InputFileError(config, msg, line) from None
         except yaml.YAMLError as exc:
             line = getattr(getattr(exc, "problem_mark", None), "line", None)
             raise InputFileError(config, f"not valid YAML: {getattr(exc, 'problem', exc)}",

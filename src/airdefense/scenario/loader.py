@@ -477,7 +477,13 @@ def scenario_from_dict(
                                          model=ScenarioConfig) from None
     base = base_dir or Path(".")
     extra = [p if Path(p).is_absolute() else str(base / p) for p in cfg.catalog]
-    catalog = load_catalog(extra)
+    try:
+        catalog = load_catalog(extra)
+    except ScenarioError as exc:
+        if exc.source is not None:  # an error inside a catalog file names that file
+            raise
+        # A missing catalog file: the scenario's field (catalog[i]) and its line.
+        raise with_line(ScenarioError(exc.path, exc.message, source), lines) from None
     try:
         assets, sensors, launchers, batteries, groups = _Resolver(cfg, catalog, source).run()
     except ScenarioError as exc:
