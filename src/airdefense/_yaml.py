@@ -79,19 +79,45 @@ def not_utf8(exc: UnicodeDecodeError) -> tuple[str, int]:
             f"save the file as UTF-8 text", line)
 
 
-def _line_map(node, path=(), out=None) -> dict[tuple, int]:
+def _line_map(node, path=(), out=None, seen=None) -> dict[tuple, int]:
+    """Line of each key path; a node reached again through an alias is not walked again (its
+    line is the alias's, its children keep the anchor's paths)."""
     out = {} if out is None else out
+    seen = set() if seen is None else seen
     out[path] = node.start_mark.line + 1
+    if id(node) in seen:
+        return out
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             key = k.value
             out[path + (key,)] = k.start_mark.line + 1
-            _line_map(v, path + (key,), out)
+            _line_map(v, path + (key,), out, seen)
             out[path + (key,)] = k.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
-            _line_map(v, path + (i,), out)
+            _line_map(v, path + (i,), out, seen)
     return out
+
+
+#: Most values a YAML document may expand to through its aliases (a scenario has a few
+#: thousand; an "alias bomb" of a few lines expands to billions).
+MAX_EXPANDED_VALUES = 1_000_000
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """Number of values ``node`` stands for once every alias is expanded (memoised per node)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # a recursive alias counts once
+    if isinstance(node, yaml.MappingNode):
+        n = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        n = 1 + sum(_expanded_size(v, memo) for v in node.value)
+    else:
+        n = 1
+    memo[id(node)] = n
+    return n
 
 
 def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
@@ -106,6 +132,13 @@ def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
         raise ScenarioError("", f"YAML syntax error at {where}: {problem}", source) from None
     except yaml.YAMLError as exc:
         raise ScenarioError("", f"YAML syntax error: {exc}", source) from None
+    if node is not None:
+        size = _expanded_size(node, {})
+        if size > MAX_EXPANDED_VALUES:
+            raise ScenarioError("", f"the YAML aliases (*name) expand to {size:,} values, more "
+                                f"than the limit of {MAX_EXPANDED_VALUES:,} (a scenario holds a "
+                                f"few thousand): an alias nested in aliases (a 'billion laughs' "
+                                f"document) or a mistake", source)
     lines = _line_map(node) if node is not None else {}
     return data, lines
 
