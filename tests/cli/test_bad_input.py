@@ -73,3 +73,15 @@ def test_a_csv_with_a_byte_order_mark_reads(tmp_path):
     r = CliRunner().invoke(main, ["track", str(f), "--out", str(tmp_path / "t.csv")])
     assert r.exit_code == 0, r.output
     assert "3 detections in 3 scans" in r.output
+
+
+@pytest.mark.parametrize(("header", "pattern"), [
+    ("1 1 1000000000", "header m * mu (rounds: 1 types x 1,000,000,000 copies) must be <= "
+                       "100,000, got 1,000,000,000"),
+    ("200000 1 1", "header m (weapon types) must be <= 100,000, got 200,000"),
+])
+def test_a_wta_header_beyond_the_size_limits_is_refused(tmp_path, header, pattern):
+    """Refused at the header, before arrays of gigabytes are allocated."""
+    f = tmp_path / "w.txt"
+    f.write_text(f"{header}\n5\n0 0 0.5\n")
+    _fails(["wta", str(f)], f"w.txt:1: {pattern}")

@@ -42,9 +42,11 @@ from airdefense.results.store import (
 from airdefense.scenario.loader import Scenario, load_scenario
 
 __all__ = ["run_campaign", "CampaignResult", "BACKENDS", "campaign_info", "prepare",
-           "check_tracking"]
+           "check_tracking", "MAX_RUNS"]
 
 BACKENDS = ("local", "ray")
+#: Most replications one campaign may run.
+MAX_RUNS = 1_000_000
 
 
 @dataclass
@@ -166,6 +168,11 @@ def check_tracking(tracking: str | None) -> None:
 def prepare(runs: int, seed: int | None, workers: int, backend: str, sc: Scenario) -> tuple:
     """Check the campaign's arguments; return ``(runs, seed, workers)``."""
     runs = _check_int("runs", runs, 1)
+    if runs > MAX_RUNS:
+        raise AirDefenseError(f"runs must be <= {MAX_RUNS:,}, got {runs:,}: a campaign lists its "
+                              "replications in memory and in the results database (a million "
+                              "replications is already days of CPU); split it into campaigns "
+                              "with different seeds")
     workers = _check_int("workers", workers, 1)
     seed = sc.seed if seed is None else _check_int("seed", seed, 0)
     if backend not in BACKENDS:
