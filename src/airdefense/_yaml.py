@@ -81,7 +81,8 @@ def not_utf8(exc: UnicodeDecodeError) -> tuple[str, int]:
 
 def _line_map(node, path=(), out=None, seen=None) -> dict[tuple, int]:
     """Line of each key path; a node reached again through an alias is not walked again (its
-    line is the alias's, its children keep the anchor's paths)."""
+    line is the alias's, its children keep the anchor's paths). A key repeated in one mapping
+    is refused (ScenarioError without source: the caller adds it)."""
     out = {} if out is None else out
     seen = set() if seen is None else seen
     out[path] = node.start_mark.line + 1
@@ -89,8 +90,15 @@ def _line_map(node, path=(), out=None, seen=None) -> dict[tuple, int]:
         return out
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
+        first: dict = {}
         for k, v in node.value:
             key = k.value
+            if isinstance(k, yaml.ScalarNode) and key in first:
+                raise ScenarioError(format_path(path + (key,)), f"key {key!r} appears twice in "
+                                    f"this mapping, at lines {first[key]} and "
+                                    f"{k.start_mark.line + 1}; YAML would keep only the last "
+                                    f"(rename or merge one)")
+            first[key] = k.start_mark.line + 1
             out[path + (key,)] = k.start_mark.line + 1
             _line_map(v, path + (key,), out, seen)
             out[path + (key,)] = k.start_mark.line + 1
@@ -139,7 +147,10 @@ def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
                                 f"than the limit of {MAX_EXPANDED_VALUES:,} (a scenario holds a "
                                 f"few thousand): an alias nested in aliases (a 'billion laughs' "
                                 f"document) or a mistake", source)
-    lines = _line_map(node) if node is not None else {}
+    try:
+        lines = _line_map(node) if node is not None else {}
+    except ScenarioError as exc:
+        raise ScenarioError(exc.path, exc.message, source) from None
     return data, lines
 
 

@@ -267,6 +267,12 @@ class _Resolver:
         names, kinds, roles, enus, values, hard, lrad, batt, unit, area = ([] for _ in range(10))
 
         def add_asset(name, kind, role, enu, value, hardness, lr, b, u, radius_m=0.0):
+            if name in names:  # a plain asset named like a battery's radar or launcher
+                raise ScenarioError(
+                    f"assets.{name}", f"asset name {name!r} is also the name of a {role} of "
+                    f"battery {name.split('.')[0]!r} (<battery>.<radar name> or "
+                    f"<battery>.<launcher preset>.<k>); asset, radar and launcher names must "
+                    f"be unique", src)
             area.append(float(radius_m))
             names.append(name)
             kinds.append(kind)
@@ -304,6 +310,13 @@ class _Resolver:
                 if s.boresight_deg is not None:
                     ov["boresight_deg"] = s.boresight_deg
                 preset = _apply_overrides(preset, ov, f"{spath}.overrides", src)
+                if (s.name or s.preset) in sensor_names:
+                    k = sensor_names[s.name or s.preset] - bu.sensors[0]
+                    raise ScenarioError(
+                        f"{spath}.name" if s.name else f"{spath}.preset",
+                        f"radar name {s.name or s.preset!r} is already that of sensors[{k}] of "
+                        f"this battery (a radar without a name is named after its preset); "
+                        f"give each radar its own name", src)
                 name = f"{bname}.{s.name or s.preset}"
                 enu = benu + np.array([s.offset_m[0], s.offset_m[1], 0.0])
                 idx = len(sensors)
