@@ -507,7 +507,11 @@ def scenario_from_dict(
         launchers=launchers, batteries=batteries, groups=groups, raw=copy.deepcopy(data),
     )
     if cfg.terrain is not None:
-        sc.terrain = _load_terrain(cfg.terrain.file, base, frame, source)
+        try:
+            sc.terrain = _load_terrain(cfg.terrain.file, base, frame, source)
+            _check_terrain_overlap(sc)
+        except ScenarioError as exc:
+            raise with_line(exc, lines) from None
     if cfg.wind is not None:
         # Wind blowing FROM a bearing moves air toward the opposite bearing.
         b = np.radians(cfg.wind.from_deg)
@@ -519,14 +523,46 @@ def scenario_from_dict(
     return sc
 
 
+def _check_terrain_overlap(sc: Scenario) -> None:
+    """Refuse a terrain grid that covers none of the scenario's area (the box around its
+    assets, batteries, launch points, waypoints and targets, origin included): a wrong
+    georeference, which would otherwise leave the terrain silently without effect."""
+    from airdefense.geo import sphere_coords
+
+    pts = [np.zeros((1, 3)), sc.assets.enu]
+    for g in sc.groups:
+        pts += [g.launch_enu[None], g.target_enu[None], g.route_enu]
+    arc = sphere_coords(np.concatenate(pts), sc.frame.radius_m)
+    e0, e1 = float(arc[:, 0].min()), float(arc[:, 0].max())
+    n0, n1 = float(arc[:, 1].min()), float(arc[:, 1].max())
+    te0, te1, tn0, tn1 = sc.terrain.extent_m()
+    if te1 < e0 or te0 > e1 or tn1 < n0 or tn0 > n1:
+        raise ScenarioError(
+            "terrain.file",
+            f"the grid {sc.terrain.source} covers east {te0 / 1000:.1f} to {te1 / 1000:.1f} km "
+            f"and north {tn0 / 1000:.1f} to {tn1 / 1000:.1f} km of the origin, but the "
+            f"scenario's points lie within east {e0 / 1000:.1f} to {e1 / 1000:.1f} km and north "
+            f"{n0 / 1000:.1f} to {n1 / 1000:.1f} km: no overlap, so the terrain would have no "
+            f"effect (check the georeference: local offsets are from the scenario origin, m)",
+            sc.source)
+
+
 def _load_terrain(file: str, base: Path, frame: Frame, source: str | None):
     try:
         from airdefense.terrain import load_terrain
     except ImportError:  # pragma: no cover - terrain support arrives with the radar issue
         raise ScenarioError("terrain.file", "terrain grids are not supported by this build",
                             source) from None
+    from airdefense.errors import InputFileError
+
     path = Path(file) if Path(file).is_absolute() else base / file
-    return load_terrain(path, frame)
+    try:
+        return load_terrain(path, frame)
+    except InputFileError as exc:
+        if exc.message.endswith("not found"):  # the scenario's field is what to fix
+            raise ScenarioError("terrain.file", f"{exc.message}: {exc.source!r}",
+                                source) from None
+        raise
 
 
 def load_scenario(source: str | Path | dict, *, seed: int | None = None) -> Scenario:
