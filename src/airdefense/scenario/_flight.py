@@ -79,6 +79,8 @@ def _blame(sc, g, exc: ScenarioError) -> ScenarioError:
         if tp.kind != g.preset.kind or (tp.weapon is None) != (g.preset.weapon is None):
             continue
         if _flies(sc, dataclasses.replace(g, preset=tp)):
+            if exc.path.endswith(f".{key}") or f"{key} = " in exc.message:
+                return exc  # the models' message names the override already
             unit = unit_of(key)
             return ScenarioError(
                 f"{gpath}.overrides.{key}",
