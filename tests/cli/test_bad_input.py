@@ -85,3 +85,31 @@ def test_a_wta_header_beyond_the_size_limits_is_refused(tmp_path, header, patter
     f = tmp_path / "w.txt"
     f.write_text(f"{header}\n5\n0 0 0.5\n")
     _fails(["wta", str(f)], f"w.txt:1: {pattern}")
+
+
+def test_track_refuses_to_overwrite_its_input(tmp_path):
+    meas = tmp_path / "m.csv"
+    meas.write_text(MEAS)
+    _fails(["track", str(meas), "--out", str(meas)], "--out is an input of this command")
+    assert meas.read_text() == MEAS
+
+
+def test_run_checks_out_before_simulating(tmp_path):
+    """--out under a regular file is refused before the run (no summary printed, nothing
+    lost after minutes of simulation)."""
+    (tmp_path / "afile").write_text("x")
+    small = tmp_path / "s.yaml"
+    small.write_text(yaml.safe_dump(SMALL_SCENARIO))
+    out = _fails(["run", str(small), "--out", str(tmp_path / "afile" / "sub")],
+                 "cannot make this folder: it, or a folder above it, is a file")
+    assert "Threats by type" not in out
+
+
+def test_plot_threats_makes_a_missing_folder(tmp_path):
+    small = tmp_path / "s.yaml"
+    small.write_text(yaml.safe_dump(SMALL_SCENARIO))
+    out = tmp_path / "new" / "pt.png"
+    r = CliRunner().invoke(main, ["plot-threats", str(small), "--out", str(out),
+                                  "--per-group", "1"])
+    assert r.exit_code == 0, r.output
+    assert out.is_file()

@@ -57,11 +57,17 @@ def _position(ctx, param, value):
 def track(meas, out, sigma_m, q, pd, clutter_density, confirm, delete_misses, radar_position,
           config):
     """Track the detections in MEAS.csv and write the confirmed tracks to --out."""
+    from pathlib import Path
+
     from airdefense._yaml import not_utf8
     from airdefense.errors import InputFileError
     from airdefense.tracking.io import TrackWriter, read_measurements
     from airdefense.tracking.tracker import TrackerConfig, build_tracker
 
+    if Path(out).resolve() == Path(meas).resolve() or (
+            config and Path(out).resolve() == Path(config).resolve()):
+        raise InputFileError(out, "--out is an input of this command (MEAS or --config): "
+                                  "writing the tracks there would destroy it; name another file")
     settings: dict = {}
     if config:
         import yaml
