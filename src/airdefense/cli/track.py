@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from airdefense.cli import FINITE
+from airdefense.cli import FINITE, POSITIVE
 
 __all__ = ["track"]
 
@@ -39,7 +39,7 @@ def _position(ctx, param, value):
               help="Output CSV: time,track_id,x,y,vx,vy (plus z,vz in 3-D), confirmed tracks.")
 @click.option("--sigma-m", type=FINITE, default=None,
               help="Cartesian measurement noise per axis, m [10].")
-@click.option("--q", type=FINITE, default=None,
+@click.option("--q", type=POSITIVE, default=None,
               help="White-noise acceleration intensity of the constant-velocity model, "
                    "m^2/s^3 [1.0].")
 @click.option("--pd", type=FINITE, default=None, help="Probability of detection [0.9].")

@@ -255,7 +255,10 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     path, _, value = text.partition("=")
     path = path.strip()
     parse_path(path)
-    return path, parse_scalar(value)
+    try:
+        return path, parse_scalar(value)
+    except ScenarioError as exc:  # name the path the value was for
+        raise ScenarioError(path, exc.message, exc.source) from None
 
 
 def read_raw(source: str | Path | dict) -> tuple[dict, str, dict | None, Path | None]:
