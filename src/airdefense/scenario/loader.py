@@ -412,6 +412,14 @@ class _Resolver:
                     f"{g.preset} preset's max_range_m of {tp.max_range_m / 1000:.1f} km",
                     src,
                 )
+            spread = 3.0 * g.target.aim_spread_m  # 99% of the aim points (Rayleigh: 98.9%)
+            if spread and ground + spread > tp.max_range_m:
+                raise ScenarioError(
+                    f"{gpath}.target.aim_spread_m",
+                    f"aim_spread_m = {g.target.aim_spread_m:g} m scatters aim points beyond "
+                    f"the {g.preset} preset's max_range_m: the target is {ground / 1000:.1f} km "
+                    f"from the launch point, plus 3 sigma ({spread / 1000:.1f} km) is more "
+                    f"than {tp.max_range_m / 1000:.1f} km", src)
             if len(route):
                 legs = np.concatenate([lenu[None], route, np.asarray(tenu, float)[None]])
                 flown = float(ground_distance_m(legs[:-1], legs[1:], self.frame.radius_m).sum())
