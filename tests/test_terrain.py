@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -296,3 +297,51 @@ def test_los_shortcuts_keep_the_answer(rng):
     nan = Terrain(np.full((4, 4), np.nan), "local", -1e3, 1e3, 500.0, -500.0, FRAME)
     assert nan.line_of_sight(a1, b1).all()
     assert t.line_of_sight(np.zeros((0, 3)), np.zeros((0, 3))).shape == (0,)
+
+
+def test_meaningless_grids_are_refused(tmp_path):
+    """Geographic origins off the globe, complex elevations and junk .npy files: one clear
+    error each (no ComplexWarning, no advice to load pickles)."""
+    geo = {"crs": "geographic", "lon_deg": 500.0, "lat_deg": 47.0, "dlon_deg": 0.01,
+           "dlat_deg": 0.01}
+    with pytest.raises(InputFileError, match=r"lon_deg: must be in \[-180, 180\] deg, got 500"):
+        load_terrain(_write(tmp_path, np.zeros((3, 3)), geo, "g1"), FRAME)
+    geo.update(lon_deg=8.0, lat_deg=100.0)
+    with pytest.raises(InputFileError, match=r"lat_deg: must be in \[-90, 90\] deg, got 100"):
+        load_terrain(_write(tmp_path, np.zeros((3, 3)), geo, "g2"), FRAME)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning
+        with pytest.raises(InputFileError, match=r"must hold real numbers \(m\), got complex"):
+            load_terrain(_write(tmp_path, np.full((3, 3), 100 + 1j), LOCAL, "c"), FRAME)
+    junk = _write(tmp_path, np.zeros((2, 2)), LOCAL, "j")
+    junk.write_text("junk")
+    with pytest.raises(InputFileError, match=r"j\.npy: not a readable \.npy array") as info:
+        load_terrain(junk, FRAME)
+    assert "allow_pickle" not in str(info.value)
+
+
+def test_a_grid_off_the_scenario_area_is_refused(tmp_path, small_scenario_dict):
+    """A grid 5000 km away covers none of the scenario: refused on terrain.file (it would
+    silently have no effect); the same grid at the origin loads."""
+    from airdefense.errors import ScenarioError
+    from airdefense.scenario import load_scenario
+
+    far = dict(LOCAL, east_m=5.0e6, north_m=5.0e6)
+    f = _write(tmp_path, np.full((3, 3), 100.0), far, "far")
+    small_scenario_dict["terrain"] = {"file": str(f)}
+    with pytest.raises(ScenarioError, match=r"terrain\.file: the grid .*far\.npy covers east "
+                       r"5000\.0 to 5002\.0 km and north 4998\.0 to 5000\.0 km .* no overlap"):
+        load_scenario(small_scenario_dict)
+    near = _write(tmp_path, np.full((3, 3), 100.0), dict(LOCAL, east_m=-1000.0), "near")
+    small_scenario_dict["terrain"] = {"file": str(near)}
+    assert load_scenario(small_scenario_dict).terrain is not None
+
+
+def test_a_missing_grid_names_the_scenario_field(small_scenario_dict):
+    from airdefense.errors import ScenarioError
+    from airdefense.scenario import load_scenario
+
+    small_scenario_dict["terrain"] = {"file": "nothere.npy"}
+    with pytest.raises(ScenarioError, match=r"terrain\.file: terrain grid file not found: "
+                       r"'nothere\.npy'"):
+        load_scenario(small_scenario_dict)

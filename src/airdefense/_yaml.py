@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from airdefense.errors import ScenarioError
 
 __all__ = ["load_yaml_text", "pydantic_to_scenario_error", "format_path", "parse_path",
-           "unit_of", "with_line"]
+           "unit_of", "with_line", "not_utf8"]
 
 _UNITS = {
     "_m": "m",
@@ -20,6 +20,7 @@ _UNITS = {
     "_deg": "deg",
     "_mps": "m/s",
     "_m2": "m^2",
+    "_kg_m2": "kg/m^2",
     "_kg": "kg",
     "_db": "dB",
     "_m2ps3": "m^2/s^3",
@@ -69,19 +70,62 @@ def with_line(exc: ScenarioError, lines: dict[tuple, int] | None) -> ScenarioErr
     return exc
 
 
-def _line_map(node, path=(), out=None) -> dict[tuple, int]:
+def not_utf8(exc: UnicodeDecodeError) -> tuple[str, int]:
+    """What a UnicodeDecodeError means to a user, and the 1-based line of the bad byte."""
+    raw = exc.object if isinstance(exc.object, bytes | bytearray) else b""
+    line = raw[:exc.start].count(b"\n") + 1
+    byte = raw[exc.start:exc.start + 1].hex() or "?"
+    return (f"not UTF-8 text: byte 0x{byte} at line {line} cannot be decoded ({exc.reason}); "
+            f"save the file as UTF-8 text", line)
+
+
+def _line_map(node, path=(), out=None, seen=None) -> dict[tuple, int]:
+    """Line of each key path; a node reached again through an alias is not walked again (its
+    line is the alias's, its children keep the anchor's paths). A key repeated in one mapping
+    is refused (ScenarioError without source: the caller adds it)."""
     out = {} if out is None else out
+    seen = set() if seen is None else seen
     out[path] = node.start_mark.line + 1
+    if id(node) in seen:
+        return out
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
+        first: dict = {}
         for k, v in node.value:
             key = k.value
+            if isinstance(k, yaml.ScalarNode) and key in first:
+                raise ScenarioError(format_path(path + (key,)), f"key {key!r} appears twice in "
+                                    f"this mapping, at lines {first[key]} and "
+                                    f"{k.start_mark.line + 1}; YAML would keep only the last "
+                                    f"(rename or merge one)")
+            first[key] = k.start_mark.line + 1
             out[path + (key,)] = k.start_mark.line + 1
-            _line_map(v, path + (key,), out)
+            _line_map(v, path + (key,), out, seen)
             out[path + (key,)] = k.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
-            _line_map(v, path + (i,), out)
+            _line_map(v, path + (i,), out, seen)
     return out
+
+
+#: Most values a YAML document may expand to through its aliases (a scenario has a few
+#: thousand; an "alias bomb" of a few lines expands to billions).
+MAX_EXPANDED_VALUES = 1_000_000
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """Number of values ``node`` stands for once every alias is expanded (memoised per node)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # a recursive alias counts once
+    if isinstance(node, yaml.MappingNode):
+        n = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        n = 1 + sum(_expanded_size(v, memo) for v in node.value)
+    else:
+        n = 1
+    memo[id(node)] = n
+    return n
 
 
 def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
@@ -96,7 +140,17 @@ def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
         raise ScenarioError("", f"YAML syntax error at {where}: {problem}", source) from None
     except yaml.YAMLError as exc:
         raise ScenarioError("", f"YAML syntax error: {exc}", source) from None
-    lines = _line_map(node) if node is not None else {}
+    if node is not None:
+        size = _expanded_size(node, {})
+        if size > MAX_EXPANDED_VALUES:
+            raise ScenarioError("", f"the YAML aliases (*name) expand to {size:,} values, more "
+                                f"than the limit of {MAX_EXPANDED_VALUES:,} (a scenario holds a "
+                                f"few thousand): an alias nested in aliases (a 'billion laughs' "
+                                f"document) or a mistake", source)
+    try:
+        lines = _line_map(node) if node is not None else {}
+    except ScenarioError as exc:
+        raise ScenarioError(exc.path, exc.message, source) from None
     return data, lines
 
 

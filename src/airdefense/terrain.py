@@ -79,6 +79,23 @@ class Terrain:
         """Grid shape ``(ny, nx)``."""
         return self.grid.shape  # type: ignore[return-value]
 
+    def extent_m(self) -> tuple[float, float, float, float]:
+        """The grid's extent as tangent-plane offsets from the origin (surface arcs), m:
+        ``(east_min, east_max, north_min, north_max)`` (for a geographic grid, of its corners
+        and edge midpoints)."""
+        ny, nx = self.grid.shape
+        if self.crs == "local":
+            xs = (self.x0, self.x0 + (nx - 1) * self.dx)
+            ys = (self.y0, self.y0 + (ny - 1) * self.dy)
+            return min(xs), max(xs), min(ys), max(ys)
+        f = self.frame
+        lon = self.x0 + np.array([0.0, 0.5, 1.0]) * (nx - 1) * self.dx
+        lat = self.y0 + np.array([0.0, 0.5, 1.0]) * (ny - 1) * self.dy
+        lon, lat = (a.ravel() for a in np.meshgrid(lon, lat))
+        arc = sphere_coords(f.to_enu(lat, lon, np.full(lat.shape, f.alt_m)), f.radius_m)
+        return (float(arc[:, 0].min()), float(arc[:, 0].max()), float(arc[:, 1].min()),
+                float(arc[:, 1].max()))
+
     @property
     def cell_m(self) -> float:
         """Approximate grid spacing, m (the smaller of the two axes)."""
@@ -255,6 +272,10 @@ def _georef(meta: dict, source: str) -> tuple[str, float, float, float, float, f
     y0 = _number(meta, ky0, unit, source)
     dx = _number(meta, kdx, unit, source, positive=True)
     dy = _number(meta, kdy, unit, source, positive=True)
+    if crs == "geographic":
+        for key, v, lim in ((kx0, x0, 180.0), (ky0, y0, 90.0)):
+            if abs(v) > lim:
+                raise _fail(source, f"{key}: must be in [-{lim:g}, {lim:g}] deg, got {v:g}")
     rows = meta.get("rows", "north_up")
     if rows not in ("north_up", "south_up"):
         raise _fail(source, f"rows: must be 'north_up' or 'south_up', got {rows!r}")
@@ -273,6 +294,9 @@ def _check_grid(grid: np.ndarray, source: str, nodata: float | None) -> np.ndarr
                             f"{grid.shape[0]} x {grid.shape[1]}")
     if not np.issubdtype(grid.dtype, np.number):
         raise _fail(source, f"the elevation grid must hold numbers, got dtype {grid.dtype}")
+    if np.iscomplexobj(grid):
+        raise _fail(source, f"the elevation grid must hold real numbers (m), got complex dtype "
+                            f"{grid.dtype}")
     g = grid.astype(float)
     if nodata is not None:
         g[g == nodata] = np.nan
@@ -298,7 +322,12 @@ def _read_array(path: Path) -> np.ndarray:
         try:
             return np.load(path, allow_pickle=False)
         except (ValueError, OSError, EOFError) as exc:
-            raise _fail(src, f"not a readable .npy array: {exc}") from None
+            # NumPy's advice to load pickled data is no advice for a terrain grid: a grid holds
+            # numbers, and pickles can run code.
+            why = ("no NumPy array header, or Python objects, which are never read"
+                   if "pickle" in str(exc) else str(exc))
+            raise _fail(src, f"not a readable .npy array ({why}): save the grid with "
+                             f"numpy.save as a 2-D array of numbers") from None
     if path.suffix == ".csv":
         try:
             return np.loadtxt(path, delimiter=",", ndmin=2, comments="#")

@@ -133,7 +133,8 @@ def test_unwritable_output_is_one_line_exit_1(runner, small_file, tmp_path):
     blocker.write_text("x")
     r = runner.invoke(main, ["run", str(small_file), "--out", str(blocker / "out")])
     assert r.exit_code == 1
-    assert re.search(r"airdefense: error: .*file/out: (Not a directory|File exists)", r.output)
+    assert re.search(r"airdefense: error: --out .*file/out: cannot make this folder: it, or a "
+                     r"folder above it, is a file", r.output)
     assert "Traceback" not in r.output
 
 

@@ -123,21 +123,23 @@ def test_turn_radius_respects_bank_limit(ovr):
 
 def test_unreachable_waypoint_is_an_error():
     """A hairpin between close waypoints names the group and the waypoint."""
-    sc = scenario({"d": {"preset": "shahed136", "count": 1,
-                         "launch": {"bearing_deg": 90, "range_m": 30000},
-                         "target": {"asset": "city"},
-                         "route": [{"bearing_deg": 90, "range_m": 10000},
-                                   {"bearing_deg": 89, "range_m": 30500}]}})
+    # The load flies each group once (scenario._flight): it refuses the scenario.
     with pytest.raises(ScenarioError, match=r"raid\.d\.route\[0\]: waypoint cannot be reached "
                                             r"within the turn limits: the 1\d\d deg turn"):
+        sc = scenario({"d": {"preset": "shahed136", "count": 1,
+                             "launch": {"bearing_deg": 90, "range_m": 30000},
+                             "target": {"asset": "city"},
+                             "route": [{"bearing_deg": 90, "range_m": 10000},
+                                       {"bearing_deg": 89, "range_m": 30500}]}})
         build_threats(sc, np.random.default_rng(0))
 
 
 def test_dive_too_close_to_last_waypoint_is_an_error():
     """A last waypoint too near the target for the terminal dive names that waypoint."""
-    sc = scenario({"d": {"preset": "shahed136", "count": 1,
-                         "launch": {"bearing_deg": 90, "range_m": 30000},
-                         "target": {"asset": "city"},
-                         "route": [{"bearing_deg": 180, "range_m": 600}]}})
+    # The load flies each group once (scenario._flight): it refuses the scenario.
     with pytest.raises(ScenarioError, match=r"raid\.d\.route\[0\]: .*terminal dive needs"):
+        sc = scenario({"d": {"preset": "shahed136", "count": 1,
+                             "launch": {"bearing_deg": 90, "range_m": 30000},
+                             "target": {"asset": "city"},
+                             "route": [{"bearing_deg": 180, "range_m": 600}]}})
         build_threats(sc, np.random.default_rng(0))

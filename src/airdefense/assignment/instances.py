@@ -7,7 +7,9 @@ File format (``wta_{m}x{n}x{mu}.txt``, Andersen, Pavlikov and Toffolo, Annals of
 - then ``m * n`` lines ``i j p``: kill probability of one round of type ``i`` on target ``j``
   (0-based indices, every pair exactly once).
 
-Blank lines are ignored; ``#`` starts a comment.
+Blank lines are ignored; ``#`` starts a comment. Sizes are bounded (:data:`MAX_SIZE`,
+:data:`MAX_ROUNDS`): the solvers' arrays grow with the rounds and targets, so a header of
+``1 1 1000000000`` would ask for gigabytes before a single line is read.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from airdefense.assignment.base import WTAProblem
 from airdefense.errors import InputFileError
 
 __all__ = ["read_andersen", "parse_andersen", "write_andersen", "ahuja_instance",
-           "ahuja_instances"]
+           "ahuja_instances", "MAX_SIZE", "MAX_ROUNDS"]
+
+#: Most weapon types ``m`` and targets ``n`` a file may declare (the largest published
+#: instances have a few hundred of each).
+MAX_SIZE = 100_000
+#: Most rounds ``m * mu`` a file may declare: the solvers' arrays grow with the rounds.
+MAX_ROUNDS = 100_000
 
 
 def read_andersen(path: str | Path) -> WTAProblem:
@@ -95,6 +103,16 @@ def parse_andersen(text: str, source: str = "<string>") -> WTAProblem:
             raise InputFileError(source, f"header {name} must be >= 1, got {val}", no)
     if mu < 0:
         raise InputFileError(source, f"header mu (copies per type) must be >= 0, got {mu}", no)
+    for name, val in (("m (weapon types)", m), ("n (targets)", n)):
+        if val > MAX_SIZE:
+            raise InputFileError(source, f"header {name} must be <= {MAX_SIZE:,}, got {val:,} "
+                                         "(the largest published instances have a few hundred)",
+                                 no)
+    if m * mu > MAX_ROUNDS:
+        raise InputFileError(source, f"header m * mu (rounds: {m:,} types x {mu:,} copies) "
+                                     f"must be <= {MAX_ROUNDS:,}, got {m * mu:,}: the solvers' "
+                                     "arrays grow with the rounds (the largest published "
+                                     "instances have a few hundred)", no)
     last = no
     values = np.empty(n)
     for j in range(n):

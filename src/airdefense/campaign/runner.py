@@ -41,9 +41,12 @@ from airdefense.results.store import (
 )
 from airdefense.scenario.loader import Scenario, load_scenario
 
-__all__ = ["run_campaign", "CampaignResult", "BACKENDS", "campaign_info", "prepare"]
+__all__ = ["run_campaign", "CampaignResult", "BACKENDS", "campaign_info", "prepare",
+           "check_tracking", "MAX_RUNS"]
 
 BACKENDS = ("local", "ray")
+#: Most replications one campaign may run.
+MAX_RUNS = 1_000_000
 
 
 @dataclass
@@ -150,9 +153,26 @@ def _check_int(name: str, value: Any, low: int) -> int:
     return value
 
 
+def check_tracking(tracking: str | None) -> None:
+    """Refuse a tracking mode other than None (the scenario's) or one the scenario allows."""
+    import typing
+
+    from airdefense.scenario.model import ScenarioConfig
+
+    allowed = typing.get_args(ScenarioConfig.model_fields["tracking"].annotation)
+    if tracking is not None and tracking not in allowed:
+        raise AirDefenseError(f"tracking must be one of {', '.join(map(repr, allowed))} (or None "
+                              f"for the scenario's own), got {tracking!r}")
+
+
 def prepare(runs: int, seed: int | None, workers: int, backend: str, sc: Scenario) -> tuple:
     """Check the campaign's arguments; return ``(runs, seed, workers)``."""
     runs = _check_int("runs", runs, 1)
+    if runs > MAX_RUNS:
+        raise AirDefenseError(f"runs must be <= {MAX_RUNS:,}, got {runs:,}: a campaign lists its "
+                              "replications in memory and in the results database (a million "
+                              "replications is already days of CPU); split it into campaigns "
+                              "with different seeds")
     workers = _check_int("workers", workers, 1)
     seed = sc.seed if seed is None else _check_int("seed", seed, 0)
     if backend not in BACKENDS:
@@ -223,6 +243,7 @@ def run_campaign(scenario: Scenario | str | Path | dict, runs: int, seed: int | 
     >>> res = run_campaign("examples/01_drone_wave.yaml", 20, seed=1)  # doctest: +SKIP
     >>> res.stats().table.loc["leaked"]  # doctest: +SKIP
     """
+    check_tracking(tracking)
     sc = _to_scenario(scenario)
     runs, seed, workers = prepare(runs, seed, workers, backend, sc)
     if resume and db is None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from airdefense._yaml import load_yaml_text, pydantic_to_scenario_error
+from airdefense._yaml import load_yaml_text, not_utf8, pydantic_to_scenario_error
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
 from airdefense.sensors.presets import RadarPreset
@@ -94,21 +94,29 @@ def load_catalog(extra_files: list[str | Path] | tuple = ()) -> Catalog:
 
     Parameters
     ----------
-    extra_files : sequence of path, default ()
-        User catalog files (YAML, same layout as the built-in one).
+    extra_files : path or sequence of path, default ()
+        User catalog files (YAML, same layout as the built-in one); one path is one file.
 
     Returns
     -------
     Catalog
     """
+    if isinstance(extra_files, str | Path):  # one file, not the characters of its name
+        extra_files = [extra_files]
     cat = Catalog()
     text = resources.files("airdefense").joinpath("data/catalog.yaml").read_text()
     data, lines = load_yaml_text(text, "catalog.yaml")
     cat.add(data, "catalog.yaml", lines)
-    for f in extra_files:
+    for i, f in enumerate(extra_files):
         p = Path(f)
         if not p.is_file():
-            raise ScenarioError("catalog", f"catalog file not found: {str(p)!r}")
-        data, lines = load_yaml_text(p.read_text(), str(p))
+            raise ScenarioError(f"catalog[{i}]", f"catalog file not found: {str(p)!r}")
+        try:
+            text = p.read_text()
+        except UnicodeDecodeError as exc:
+            raise ScenarioError("", not_utf8(exc)[0], str(p)) from None
+        except OSError as exc:
+            raise ScenarioError("", f"cannot read the catalog file: {exc}", str(p)) from None
+        data, lines = load_yaml_text(text, str(p))
         cat.add(data, str(p), lines)
     return cat

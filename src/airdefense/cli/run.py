@@ -34,11 +34,12 @@ def run(scenario: str, seed: int | None, out_dir: str | None, tracking: str | No
     from airdefense.simulation import simulate
 
     sc = load_edited(scenario, sets, drops) if sets or drops else load_scenario(scenario)
+    if out_dir:  # before simulating: a folder that cannot be made would lose the run
+        _make_out_dir(Path(out_dir))
     res = simulate(sc, seed=seed, tracking=tracking, solver=solver)
     click.echo(res.summary_table())
     if out_dir:
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         res.events.to_csv(out / "events.csv", index=False)
         res.events.assign(kind=res.events.kind.astype(str)).to_parquet(out / "events.parquet")
         res.threats.to_csv(out / "threats.csv", index=False)
@@ -52,6 +53,19 @@ def run(scenario: str, seed: int | None, out_dir: str | None, tracking: str | No
             allow_nan=False))
         click.echo(f"\nwrote {out}/events.csv, events.parquet, threats.csv, interceptors.csv, "
                    "assets.csv, summary.json")
+
+
+def _make_out_dir(out: Path) -> None:
+    """Make the output folder ``out`` (and its parents), or refuse it in one line."""
+    from airdefense.errors import AirDefenseError
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise AirDefenseError(f"--out {out}: cannot make this folder: it, or a folder above "
+                              "it, is a file") from None
+    except OSError as exc:
+        raise AirDefenseError(f"--out {out}: cannot make this folder: {exc.strerror}") from None
 
 
 @click.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from airdefense.cli import FINITE
+from airdefense.cli import FINITE, POSITIVE
 
 __all__ = ["track"]
 
@@ -39,7 +39,7 @@ def _position(ctx, param, value):
               help="Output CSV: time,track_id,x,y,vx,vy (plus z,vz in 3-D), confirmed tracks.")
 @click.option("--sigma-m", type=FINITE, default=None,
               help="Cartesian measurement noise per axis, m [10].")
-@click.option("--q", type=FINITE, default=None,
+@click.option("--q", type=POSITIVE, default=None,
               help="White-noise acceleration intensity of the constant-velocity model, "
                    "m^2/s^3 [1.0].")
 @click.option("--pd", type=FINITE, default=None, help="Probability of detection [0.9].")
@@ -57,19 +57,29 @@ def _position(ctx, param, value):
 def track(meas, out, sigma_m, q, pd, clutter_density, confirm, delete_misses, radar_position,
           config):
     """Track the detections in MEAS.csv and write the confirmed tracks to --out."""
+    from pathlib import Path
+
+    from airdefense._yaml import not_utf8
     from airdefense.errors import InputFileError
     from airdefense.tracking.io import TrackWriter, read_measurements
     from airdefense.tracking.tracker import TrackerConfig, build_tracker
 
+    if Path(out).resolve() == Path(meas).resolve() or (
+            config and Path(out).resolve() == Path(config).resolve()):
+        raise InputFileError(out, "--out is an input of this command (MEAS or --config): "
+                                  "writing the tracks there would destroy it; name another file")
     settings: dict = {}
     if config:
         import yaml
 
         try:
-            with open(config) as fh:
+            with open(config, encoding="utf-8-sig") as fh:
                 loaded = yaml.safe_load(fh)
         except OSError as exc:
             raise InputFileError(config, f"cannot read the file: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            msg, line = not_utf8(exc)
+            raise InputFileError(config, msg, line) from None
         except yaml.YAMLError as exc:
             line = getattr(getattr(exc, "problem_mark", None), "line", None)
             raise InputFileError(config, f"not valid YAML: {getattr(exc, 'problem', exc)}",

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from airdefense._yaml import load_yaml_text
+from airdefense._yaml import load_yaml_text, not_utf8
 from airdefense.errors import ScenarioError
 
 __all__ = [
@@ -255,7 +255,10 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     path, _, value = text.partition("=")
     path = path.strip()
     parse_path(path)
-    return path, parse_scalar(value)
+    try:
+        return path, parse_scalar(value)
+    except ScenarioError as exc:  # name the path the value was for
+        raise ScenarioError(path, exc.message, exc.source) from None
 
 
 def read_raw(source: str | Path | dict) -> tuple[dict, str, dict | None, Path | None]:
@@ -273,8 +276,10 @@ def read_raw(source: str | Path | dict) -> tuple[dict, str, dict | None, Path | 
         raise ScenarioError("", f"scenario file not found: {str(path)!r}", str(path))
     try:
         text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ScenarioError("", f"cannot read the scenario file: {exc}", str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError("", not_utf8(exc)[0], str(path)) from None
     data, lines = load_yaml_text(text, str(path))
     if not isinstance(data, dict):
         raise ScenarioError("", f"a scenario must be a mapping, got {type(data).__name__}",

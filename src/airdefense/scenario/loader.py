@@ -15,6 +15,7 @@ from airdefense.catalog import Catalog, load_catalog
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
 from airdefense.geo import Frame, ground_distance_m
+from airdefense.scenario._flight import check_flights, check_heights
 from airdefense.scenario.model import Location, ScenarioConfig
 from airdefense.sensors.presets import RadarPreset
 from airdefense.threats.presets import ThreatPreset
@@ -266,6 +267,12 @@ class _Resolver:
         names, kinds, roles, enus, values, hard, lrad, batt, unit, area = ([] for _ in range(10))
 
         def add_asset(name, kind, role, enu, value, hardness, lr, b, u, radius_m=0.0):
+            if name in names:  # a plain asset named like a battery's radar or launcher
+                raise ScenarioError(
+                    f"assets.{name}", f"asset name {name!r} is also the name of a {role} of "
+                    f"battery {name.split('.')[0]!r} (<battery>.<radar name> or "
+                    f"<battery>.<launcher preset>.<k>); asset, radar and launcher names must "
+                    f"be unique", src)
             area.append(float(radius_m))
             names.append(name)
             kinds.append(kind)
@@ -303,6 +310,13 @@ class _Resolver:
                 if s.boresight_deg is not None:
                     ov["boresight_deg"] = s.boresight_deg
                 preset = _apply_overrides(preset, ov, f"{spath}.overrides", src)
+                if (s.name or s.preset) in sensor_names:
+                    k = sensor_names[s.name or s.preset] - bu.sensors[0]
+                    raise ScenarioError(
+                        f"{spath}.name" if s.name else f"{spath}.preset",
+                        f"radar name {s.name or s.preset!r} is already that of sensors[{k}] of "
+                        f"this battery (a radar without a name is named after its preset); "
+                        f"give each radar its own name", src)
                 name = f"{bname}.{s.name or s.preset}"
                 enu = benu + np.array([s.offset_m[0], s.offset_m[1], 0.0])
                 idx = len(sensors)
@@ -398,6 +412,14 @@ class _Resolver:
                     f"{g.preset} preset's max_range_m of {tp.max_range_m / 1000:.1f} km",
                     src,
                 )
+            spread = 3.0 * g.target.aim_spread_m  # 99% of the aim points (Rayleigh: 98.9%)
+            if spread and ground + spread > tp.max_range_m:
+                raise ScenarioError(
+                    f"{gpath}.target.aim_spread_m",
+                    f"aim_spread_m = {g.target.aim_spread_m:g} m scatters aim points beyond "
+                    f"the {g.preset} preset's max_range_m: the target is {ground / 1000:.1f} km "
+                    f"from the launch point, plus 3 sigma ({spread / 1000:.1f} km) is more "
+                    f"than {tp.max_range_m / 1000:.1f} km", src)
             if len(route):
                 legs = np.concatenate([lenu[None], route, np.asarray(tenu, float)[None]])
                 flown = float(ground_distance_m(legs[:-1], legs[1:], self.frame.radius_m).sum())
@@ -439,6 +461,30 @@ class _Resolver:
         return bu.sensors[0]
 
 
+def _refuse_bool_numbers(node, loc: tuple, source: str | None, lines: dict | None) -> None:
+    """Refuse true/false where a field holds a number (pydantic would read true as 1)."""
+    import typing
+
+    from airdefense._yaml import _model_at, format_path, unit_of
+
+    items = node.items() if isinstance(node, dict) else (
+        enumerate(node) if isinstance(node, list) else ())
+    for key, v in items:
+        here = loc + (key,)
+        if isinstance(v, bool) and isinstance(key, str):
+            m = _model_at(ScenarioConfig, loc)
+            f = m.model_fields.get(key) if m is not None else None
+            kinds = set(typing.get_args(f.annotation) or (f.annotation,)) if f else set()
+            if bool not in kinds and kinds & {int, float}:
+                what = "an integer" if int in kinds else "a number"
+                unit = unit_of(key)
+                raise with_line(ScenarioError(
+                    format_path(here), f"must be {what}{f' ({unit})' if unit else ''}, got "
+                    f"{v!r} (a boolean, not a count or a quantity)", source), lines)
+        elif isinstance(v, dict | list):
+            _refuse_bool_numbers(v, here, source, lines)
+
+
 def scenario_from_dict(
     data: dict, source: str | None = None, lines: dict | None = None, base_dir: Path | None = None
 ) -> Scenario:
@@ -467,8 +513,11 @@ def scenario_from_dict(
     ScenarioError
         With the field path, the value and the rule.
     """
+    if data is None:
+        raise ScenarioError("", "the scenario file is empty", source)
     if not isinstance(data, dict):
         raise ScenarioError("", f"a scenario must be a mapping, got {type(data).__name__}", source)
+    _refuse_bool_numbers(data, (), source, lines)
     try:
         cfg = ScenarioConfig.model_validate(data)
     except ValidationError as exc:
@@ -476,7 +525,13 @@ def scenario_from_dict(
                                          model=ScenarioConfig) from None
     base = base_dir or Path(".")
     extra = [p if Path(p).is_absolute() else str(base / p) for p in cfg.catalog]
-    catalog = load_catalog(extra)
+    try:
+        catalog = load_catalog(extra)
+    except ScenarioError as exc:
+        if exc.source is not None:  # an error inside a catalog file names that file
+            raise
+        # A missing catalog file: the scenario's field (catalog[i]) and its line.
+        raise with_line(ScenarioError(exc.path, exc.message, source), lines) from None
     try:
         assets, sensors, launchers, batteries, groups = _Resolver(cfg, catalog, source).run()
     except ScenarioError as exc:
@@ -487,12 +542,44 @@ def scenario_from_dict(
         launchers=launchers, batteries=batteries, groups=groups, raw=copy.deepcopy(data),
     )
     if cfg.terrain is not None:
-        sc.terrain = _load_terrain(cfg.terrain.file, base, frame, source)
+        try:
+            sc.terrain = _load_terrain(cfg.terrain.file, base, frame, source)
+            _check_terrain_overlap(sc)
+        except ScenarioError as exc:
+            raise with_line(exc, lines) from None
     if cfg.wind is not None:
         # Wind blowing FROM a bearing moves air toward the opposite bearing.
         b = np.radians(cfg.wind.from_deg)
         sc.wind_enu_mps = -cfg.wind.speed_mps * np.array([np.sin(b), np.cos(b)])
+    # The flight models' checks (turns, wind, ballistic reach) run here once, on each group's
+    # nominal geometry, so a scenario that cannot fly is refused at load with its line.
+    check_heights(sc, lines)
+    check_flights(sc, lines)
     return sc
+
+
+def _check_terrain_overlap(sc: Scenario) -> None:
+    """Refuse a terrain grid that covers none of the scenario's area (the box around its
+    assets, batteries, launch points, waypoints and targets, origin included): a wrong
+    georeference, which would otherwise leave the terrain silently without effect."""
+    from airdefense.geo import sphere_coords
+
+    pts = [np.zeros((1, 3)), sc.assets.enu]
+    for g in sc.groups:
+        pts += [g.launch_enu[None], g.target_enu[None], g.route_enu]
+    arc = sphere_coords(np.concatenate(pts), sc.frame.radius_m)
+    e0, e1 = float(arc[:, 0].min()), float(arc[:, 0].max())
+    n0, n1 = float(arc[:, 1].min()), float(arc[:, 1].max())
+    te0, te1, tn0, tn1 = sc.terrain.extent_m()
+    if te1 < e0 or te0 > e1 or tn1 < n0 or tn0 > n1:
+        raise ScenarioError(
+            "terrain.file",
+            f"the grid {sc.terrain.source} covers east {te0 / 1000:.1f} to {te1 / 1000:.1f} km "
+            f"and north {tn0 / 1000:.1f} to {tn1 / 1000:.1f} km of the origin, but the "
+            f"scenario's points lie within east {e0 / 1000:.1f} to {e1 / 1000:.1f} km and north "
+            f"{n0 / 1000:.1f} to {n1 / 1000:.1f} km: no overlap, so the terrain would have no "
+            f"effect (check the georeference: local offsets are from the scenario origin, m)",
+            sc.source)
 
 
 def _load_terrain(file: str, base: Path, frame: Frame, source: str | None):
@@ -501,8 +588,16 @@ def _load_terrain(file: str, base: Path, frame: Frame, source: str | None):
     except ImportError:  # pragma: no cover - terrain support arrives with the radar issue
         raise ScenarioError("terrain.file", "terrain grids are not supported by this build",
                             source) from None
+    from airdefense.errors import InputFileError
+
     path = Path(file) if Path(file).is_absolute() else base / file
-    return load_terrain(path, frame)
+    try:
+        return load_terrain(path, frame)
+    except InputFileError as exc:
+        if exc.message.endswith("not found"):  # the scenario's field is what to fix
+            raise ScenarioError("terrain.file", f"{exc.message}: {exc.source!r}",
+                                source) from None
+        raise
 
 
 def load_scenario(source: str | Path | dict, *, seed: int | None = None) -> Scenario:
@@ -531,6 +626,9 @@ def load_scenario(source: str | Path | dict, *, seed: int | None = None) -> Scen
     """
     from airdefense.scenario.edit import read_raw
 
+    if not isinstance(source, str | Path | dict):
+        raise ScenarioError("", f"load_scenario needs a scenario file (str or Path) or a mapping "
+                                f"(dict), got {type(source).__name__}")
     data, src, lines, base_dir = read_raw(source)
     if seed is not None:
         data["seed"] = seed

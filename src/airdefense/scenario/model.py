@@ -340,7 +340,15 @@ class TrackerSettings(StrictModel):
         if v is not None:
             m, n = (int(x) for x in v.split("/"))
             if not m <= n <= 62:
-                raise ValueError(f"must be M/N with M <= N <= 62 (scans), got '{v}'")
+                raise ValueError("must be M/N with M <= N <= 62 (scans)")
+        return v
+
+    @field_validator("confirm_llr")
+    @classmethod
+    def _finite_or_minus_inf(cls, v: float | None) -> float | None:
+        if v is not None and (v != v or v == float("inf")):
+            raise ValueError("must be a number of nats or -inf (M-of-N only); NaN means "
+                             "nothing and +inf would confirm no track")
         return v
 
     def overrides(self) -> dict:

@@ -513,15 +513,24 @@ def simulate(scenario: Scenario | str | Path | dict,
     -------
     SimulationResult
 
+    Raises
+    ------
+    AirDefenseError
+        For a seed that is not an integer >= 0 (or a SeedSequence), or a tracking mode other
+        than "truth" or "full".
+
     Examples
     --------
     >>> res = simulate("examples/01_drone_wave.yaml", seed=1)  # doctest: +SKIP
     >>> print(res.summary_table())  # doctest: +SKIP
     """
+    from airdefense.campaign.runner import _check_int, check_tracking
+
+    check_tracking(tracking)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if seed is None:
         seed = sc.seed
     elif not isinstance(seed, np.random.SeedSequence):
-        seed = int(seed)
+        seed = _check_int("seed", seed, 0)
     return _Run(sc, seed, tracking, solver).run()
 

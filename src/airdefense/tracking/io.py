@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from airdefense._yaml import not_utf8
 from airdefense.errors import InputFileError
 from airdefense.tracking.base import Tracks
 from airdefense.tracking.kalman import Measurements
@@ -90,9 +91,13 @@ def read_measurements(path: str | Path) -> MeasurementFile:
     """
     src = str(path)
     try:
-        text = Path(path).read_text()
+        # utf-8-sig: a byte-order mark (as spreadsheet programs write) is not part of 'time'.
+        text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputFileError(src, f"cannot read the file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        msg, line = not_utf8(exc)
+        raise InputFileError(src, msg, line) from None
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise InputFileError(src, "the file is empty: expected a header such as time,x,y", 1)
