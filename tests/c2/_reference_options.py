@@ -13,7 +13,8 @@ from airdefense.c2._options import LAYER_RANK
 from airdefense.c2.evaluation import KINDS
 from airdefense.engagement.envelope import feasibility
 
-SLACK_S = 5.0
+#: The time-to-go test's slack, s: none (rule 2).
+SLACK_S = 0.0
 
 
 def reference_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, profitable,

@@ -6,8 +6,8 @@ how they choose, never in which rules they obey. The rules, in order:
 1. the track is confirmed, not assessed killed, and its earlier shots are assessed (the look of
    shoot-look-shoot and shoot-shoot-look; networked control waits for every battery's shots,
    an autonomous battery only for its own);
-2. the predicted intercept point is inside the launcher's envelope, before the threat's time to
-   go, and the launcher is ready (operational, loaded, past its minimum launch interval, its
+2. the predicted intercept point is inside the launcher's envelope, at or before the threat's
+   time to go (no slack: an intercept planned after the predicted arrival is useless), and the launcher is ready (operational, loaded, past its minimum launch interval, its
    battery fighting and its fire-control radar working);
 3. the battery's doctrine: the class is on its engage list, it does not hold fire, the intercept
    point obeys its zones (none inside a hold-fire zone; inside a weapons-free zone where the
@@ -45,8 +45,10 @@ __all__ = ["Options", "engagement_options", "firing_capacity", "LAYER_RANK"]
 
 #: Order of the layers, outermost first.
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
-#: Slack on the time-to-go test (the threat's time to go is itself an estimate), s.
-_TTG_SLACK_S = 5.0
+#: Slack on the time-to-go test (rule 2), s: none, so an intercept planned after the threat's
+#: predicted arrival (impact, or closest approach to the asset it threatens) is never ordered.
+#: (Until 2026-11-27 it was 5 s: an order could intercept up to 5 s after the arrival.)
+_TTG_SLACK_S = 0.0
 _BALLISTIC = KINDS.index("ballistic")
 _NO_COV = np.zeros((0, 6, 6))  # tracks without covariances
 
