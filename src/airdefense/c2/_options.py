@@ -20,7 +20,8 @@ how they choose, never in which rules they obey. The rules, in order:
    at most value x pk;
 6. layered defence: a battery of an inner layer engages only a track that no outer layer can
    engage now or later, deferrals and unprofitable pairs aside (the outer layer first, the inner
-   layers as backup).
+   layers as backup); an outer launcher counts only with a round now, or with a reload that
+   completes while its launch window is still open and within the threat's time to go.
 """
 
 from __future__ import annotations
@@ -288,7 +289,8 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
             _launcher_rows(Ls), sphere_radius_of(heights_fn),
             np.ascontiguousarray(Ls.pk, dtype=float), _CLASS_G, *WINDOW_SEARCH,
             *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s,
-            Ls.min_interval_s, Ls.reload_s, np.asarray(channels_free), Ls.fire_control,
+            Ls.min_interval_s, Ls.reload_s, Ls.reload_done_s, np.asarray(channels_free),
+            Ls.fire_control,
             np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
             doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], doc["min_pk"], *zones,
             bool(networked), float(cost_weight), bool(profitable_only),
