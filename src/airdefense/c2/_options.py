@@ -65,7 +65,9 @@ class Options:
     pk : ndarray of shape (m, L)
         Single-shot kill probability of each pair.
     pair_cap : ndarray of shape (m, L), int
-        Most rounds launcher ``j`` may fire at track ``i`` this cycle (salvo, rounds left).
+        Most rounds launcher ``j`` may fire at track ``i`` this cycle (its battery's salvo and
+        rounds left at the track): the same for every allowed launcher of a battery, and a
+        bound on the battery's rounds at the track, all its launchers together.
     cap : ndarray of shape (L,), int
         Most rounds each launcher may fire this cycle.
     value : ndarray of shape (m,)
