@@ -79,7 +79,7 @@ def reference_zones_ok(pip, batteries, launcher_battery):
 
 def reference_options(t, tracks, evaluation, launchers, book, batteries, channels_free,
                       battery_ok, heights_fn, *, networked, cost_weight, decision_period_s,
-                      profitable_only) -> dict:
+                      profitable_only, min_threat_value=0.0) -> dict:
     """The options of one cycle: ``allowed``, ``pk``, ``pair_cap``, ``tof``, ``pip``, ``cap``,
     ``nonballistic_cap``, ``value``, ``ballistic``."""
     m, L, B = len(tracks), len(launchers), len(batteries)
@@ -106,7 +106,7 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
     killed = np.array([int(i) in book.killed for i in ids], bool)
     fired_b = book.rounds_by_battery(ids, B)
     pending_b = book.pending_by_battery(ids, B)
-    elig = tracks.confirmed & ~killed & (value > 0)
+    elig = tracks.confirmed & ~killed & (value > min_threat_value)
     look = (np.repeat((pending_b.sum(axis=1) == 0)[:, None], L, axis=1) if networked
             else pending_b[:, lb] == 0)
     profitable = np.ones((m, L), bool)

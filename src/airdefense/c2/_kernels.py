@@ -467,7 +467,8 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
                   fire_control,
                   battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve, rank, min_pk,
                   zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
-                  profitable_only, need_future, decision_period_s, ttg_slack_s, allowed_only):
+                  profitable_only, need_future, decision_period_s, ttg_slack_s, min_value,
+                  allowed_only):
     """The engagement options of one decision cycle (rules 1-6 of :mod:`airdefense.c2._options`)
     in one call.
 
@@ -487,6 +488,9 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     doctrine (``engage`` and ``salvo`` (K, B), ``hold``, ``max_rounds``, ``reserve``,
     ``min_pk``), zones (see
     :func:`zones_ok`).
+
+    A track is eligible only with a ``value`` above ``min_value`` (rule 1: a threat worth a
+    round).
 
     Returns ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L), ``pip`` (m, L, 3), the
     launchers' ``cap`` (L,), the batteries' ``nonballistic_cap`` (B,), ``ballistic`` (m,) and the
@@ -545,7 +549,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
             # treat the rows apart.
             some = some or (look[i, j] and profitable[i, j]
                             and (cap[j] > 0 or not profitable_only))
-        take[i] = confirmed[i] and not killed[i] and value[i] > 0 and some
+        take[i] = confirmed[i] and not killed[i] and value[i] > min_value and some
         r += take[i]
     allowed = np.zeros((m, L), np.bool_)
     pk = np.zeros((m, L))

@@ -3,7 +3,8 @@
 Every assigner (greedy, heuristic, exact) works from the same options, so they differ only in
 how they choose, never in which rules they obey. The rules, in order:
 
-1. the track is confirmed, not assessed killed, and its earlier shots are assessed (the look of
+1. the track is confirmed, not assessed killed, a threat worth a round (its value above the
+   control unit's ``min_threat_value``), and its earlier shots are assessed (the look of
    shoot-look-shoot and shoot-shoot-look; networked control waits for every battery's shots,
    an autonomous battery only for its own);
 2. the predicted intercept point is inside the launcher's envelope, at or before the threat's
@@ -220,7 +221,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
                        channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
                        networked: bool = True, cost_weight: float = 0.0,
                        decision_period_s: float = 2.0,
-                       profitable_only: bool = False) -> Options:
+                       profitable_only: bool = False,
+                       min_threat_value: float = 0.0) -> Options:
     """Build the options of one decision cycle (see the module docstring for the rules).
 
     Parameters
@@ -252,15 +254,18 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         probability. Their geometry is not computed (``pk`` 0, ``tof`` inf, ``pip`` 0), nor
         that of a track no launcher able to fire this cycle (``cap`` > 0) may pay to engage:
         such a track can have no allowed pair.
+    min_threat_value : float, default 0
+        Least threat value (the assets' value unit) of a track to engage (rule 1).
     """
     return Options(*_option_arrays(
         t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
-        networked, cost_weight, decision_period_s, profitable_only)[:-1])
+        networked, cost_weight, decision_period_s, profitable_only,
+        min_threat_value=min_threat_value)[:-1])
 
 
 def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok,
                    heights_fn, networked, cost_weight, decision_period_s, profitable_only,
-                   allowed_only=False) -> tuple:
+                   allowed_only=False, min_threat_value=0.0) -> tuple:
     """:func:`engagement_options` as the fields of :class:`Options`, in their order, and the
     number of allowed pairs. With ``allowed_only``, the fields are those of the options only
     where some pair is allowed (the geometry is skipped where the rules that need none leave
@@ -297,7 +302,7 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
             doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], doc["min_pk"], *zones,
             bool(networked), float(cost_weight), bool(profitable_only),
             bool(doc["layered"] or cost_weight > 0), float(decision_period_s), _TTG_SLACK_S,
-            allowed_only)
+            float(min_threat_value), allowed_only)
         if n_allowed >= 0:
             break
         # Negative track ids are not in the book's arrays: its tables, row by row.
@@ -313,7 +318,8 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
     """The options of one cycle with an assigner's settings; None when no pair is allowed
     (no track, no launcher, or the rules leave none).
 
-    ``assigner`` gives ``networked``, ``cost_weight`` and ``decision_period_s``; the other
+    ``assigner`` gives ``networked``, ``cost_weight``, ``decision_period_s`` and
+    ``min_threat_value`` (0 where it has none); the other
     arguments are those of :func:`engagement_options`. The geometry is skipped where the rules
     that need none leave no pair.
     """
@@ -322,5 +328,5 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
     *fields, n_allowed = _option_arrays(
         t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
         assigner.networked, assigner.cost_weight, assigner.decision_period_s, profitable_only,
-        allowed_only=True)
+        allowed_only=True, min_threat_value=getattr(assigner, "min_threat_value", 0.0))
     return Options(*fields) if n_allowed else None

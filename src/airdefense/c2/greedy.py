@@ -119,6 +119,9 @@ class GreedyAssigner:
     cost_weight : float, default 0
         Only used by the shared rules (cost-aware deferral).
     decision_period_s : float, default 2
+    min_threat_value : float, default 0
+        Least threat value (the assets' value unit) of a track to engage: one at or below it
+        threatens nothing worth a round (the scenario's ``c2.min_threat_value``).
     """
 
     name = "greedy"
@@ -128,10 +131,11 @@ class GreedyAssigner:
     fires_within_capacity = True
 
     def __init__(self, networked: bool = True, cost_weight: float = 0.0,
-                 decision_period_s: float = 2.0) -> None:
+                 decision_period_s: float = 2.0, min_threat_value: float = 0.0) -> None:
         self.networked = networked
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
+        self.min_threat_value = min_threat_value
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,

@@ -80,6 +80,9 @@ class WTAAssigner:
         Branch-and-bound nodes of each MIP solve of the exact solver.
     rng : numpy.random.Generator, optional
         Randomness of the heuristics' kicks.
+    min_threat_value : float, default 0
+        Least threat value (the assets' value unit) of a track to engage: one at or below it
+        threatens nothing worth a round (the scenario's ``c2.min_threat_value``).
     """
 
     #: Its orders never exceed :func:`airdefense.c2.firing_capacity` (it obeys the shared
@@ -89,7 +92,8 @@ class WTAAssigner:
     def __init__(self, solver: str = "heuristic", networked: bool = True,
                  cost_weight: float = 0.0, decision_period_s: float = 2.0,
                  time_limit_s: float = 10.0, node_limit: int = 2000,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None,
+                 min_threat_value: float = 0.0) -> None:
         self.name = solver
         # Few kicks: cycle problems are small, and the run must not depend on the clock.
         if solver == "heuristic":
@@ -104,6 +108,7 @@ class WTAAssigner:
         self.networked = networked
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
+        self.min_threat_value = min_threat_value
         self.time_limit_s = time_limit_s if solver == "exact" else 60.0
         self.rng = rng if rng is not None else np.random.default_rng(0)
         #: Solutions of the last cycle (one per problem), for inspection.

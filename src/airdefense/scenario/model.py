@@ -288,6 +288,11 @@ class C2Config(StrictModel):
         default=0.0, ge=0, description="dollars of value saved one dollar of interceptor must buy"
     )
     solver: Literal["greedy", "heuristic", "exact"] = "greedy"
+    min_threat_value: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False,
+        description="least threat value (expected value destroyed if not intercepted, in the "
+        "assets' value unit, US dollars) for a track to be engaged: one at or below it "
+        "threatens nothing worth a round; default (null): 1e-6 of the largest asset's value")
     solver_time_limit_s: float = Field(
         default=10.0, gt=0, le=60,
         description="safety stop of the exact solver per problem, s: a run in which it binds "
