@@ -129,7 +129,10 @@ class Doctrine(StrictModel):
         default=1, description="rounds of a shoot-shoot-look salvo (1 to 8): one number, or "
         "one per threat class with a 'default' for the classes not named (e.g. {default: 1, "
         "ballistic: 2})")
-    max_rounds_per_threat: int = Field(default=2, ge=1, le=16)
+    max_rounds_per_threat: int = Field(
+        default=2, ge=1, le=16, description="most rounds this battery fires at one threat "
+        "(track), counted per battery: with several batteries one threat may draw up to "
+        "their sum (batteries x this number), there is no network-wide cap")
     engage: list[Literal["drone", "cruise", "ballistic", "aircraft", "helicopter"]] = Field(
         default_factory=lambda: ["drone", "cruise", "ballistic", "aircraft", "helicopter"]
     )
