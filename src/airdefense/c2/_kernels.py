@@ -290,8 +290,9 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
     ``value``, ``kidx`` class index, ``ballistic``; ``fired_b`` (m, B). Launchers (L,):
     battery ``lb``, ``ready``, ``operational``, ``stock_at`` (when each next holds a round,
     absolute s: ``t`` or earlier with rounds now, a scheduled reload's completion, inf: none
-    coming), ``unit_cost``, ``rank`` (layer, -1 none); ``class_pk`` (L, K). Batteries (B,): ``battery_ok``, ``hold``, ``max_rounds``,
-    ``nonballistic_cap``, ``min_pk``; ``salvo`` and ``engage`` (K, B). Returns ``allowed`` (m, L)
+    coming), ``unit_cost``, ``rank`` (layer, -1 none); ``class_pk`` (L, K). Batteries (B,):
+    ``battery_ok``, ``hold``, ``max_rounds``, ``nonballistic_cap``, ``min_pk``; ``salvo`` and
+    ``engage`` (K, B). Returns ``allowed`` (m, L)
     bool and ``pair_cap`` (m, L) int.
 
     With ``lazy``, ``close`` and ``opens`` are not read: the windows are searched here with
@@ -464,9 +465,8 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
                   book_killed, book_rounds, book_pending, lp, radius, pk_table, class_g,
                   horizon_s, n_window, tol_s, n_grid, n_iter, tol_m, lb, operational, rounds,
                   last_fire_s, min_interval_s, reload_s, reload_done_s, channels_free,
-                  fire_control,
-                  battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve, rank, min_pk,
-                  zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
+                  fire_control, battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve,
+                  rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
                   profitable_only, need_future, decision_period_s, ttg_slack_s, min_value,
                   allowed_only):
     """The engagement options of one decision cycle (rules 1-6 of :mod:`airdefense.c2._options`)

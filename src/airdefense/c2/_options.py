@@ -8,8 +8,9 @@ how they choose, never in which rules they obey. The rules, in order:
    shoot-look-shoot and shoot-shoot-look; networked control waits for every battery's shots,
    an autonomous battery only for its own);
 2. the predicted intercept point is inside the launcher's envelope, at or before the threat's
-   time to go (no slack: an intercept planned after the predicted arrival is useless), and the launcher is ready (operational, loaded, past its minimum launch interval, its
-   battery fighting and its fire-control radar working);
+   time to go (no slack: an intercept planned after the predicted arrival is useless), and the
+   launcher is ready (operational, loaded, past its minimum launch interval, its battery
+   fighting and its fire-control radar working);
 3. the battery's doctrine: the class is on its engage list, it does not hold fire, the intercept
    point obeys its zones (none inside a hold-fire zone; inside a weapons-free zone where the
    battery has any), and rounds are left under its maximum per threat;
@@ -297,8 +298,7 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
             np.ascontiguousarray(Ls.pk, dtype=float), _CLASS_G, *WINDOW_SEARCH,
             *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s,
             Ls.min_interval_s, Ls.reload_s, Ls.reload_done_s, np.asarray(channels_free),
-            Ls.fire_control,
-            np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
+            Ls.fire_control, np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
             doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], doc["min_pk"], *zones,
             bool(networked), float(cost_weight), bool(profitable_only),
             bool(doc["layered"] or cost_weight > 0), float(decision_period_s), _TTG_SLACK_S,

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from airdefense.c2 import firing_capacity, make_assigner
-from airdefense.c2.evaluation import min_threat_value
 from airdefense.c2.base import EngagementBook
-from airdefense.c2.evaluation import evaluate_threats
+from airdefense.c2.evaluation import evaluate_threats, min_threat_value
 from airdefense.engagement.damage import (
     DAMAGED,
     DAMAGED_VALUE_FRACTION,
