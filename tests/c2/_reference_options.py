@@ -13,14 +13,17 @@ from airdefense.c2._options import LAYER_RANK
 from airdefense.c2.evaluation import KINDS
 from airdefense.engagement.envelope import feasibility
 
-SLACK_S = 5.0
+#: The time-to-go test's slack, s: none (rule 2).
+SLACK_S = 0.0
 
 
 def reference_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, profitable,
-                    zones_ok, close, opens, lb, ready, operational, stocked, battery_ok, cost,
+                    zones_ok, close, opens, lb, ready, operational, stock_at, battery_ok, cost,
                     class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank, min_pk,
                     cost_weight, profitable_only, need_future):
-    """Rules 2-6 as array operations over all (track, launcher) pairs at once."""
+    """Rules 2-6 as array operations over all (track, launcher) pairs at once.
+
+    ``stock_at`` (L,): when each launcher next holds a round (absolute s; inf: never)."""
     geo_ok = inside & (tof <= ttg[:, None] + SLACK_S) & (pk > 0) & (pk >= min_pk[lb][None, :])
     doctrine_ok = engage[kidx][:, lb] & ~hold[lb][None, :] & zones_ok
     left = max_rounds[lb][None, :] - fired_b[:, lb]
@@ -29,16 +32,21 @@ def reference_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, lo
     able = doctrine_ok & (left > 0) & reserve_ok
     allowed = able & geo_ok & ready[None, :] & look
     fit = (battery_ok[lb] & operational)[None, :]
+    # A chance needs a round: now, or once the reload completes inside the open window and
+    # the threat's time to go.
+    s = stock_at[None, :]
+    now = geo_ok & able & fit & (s <= t)
     later = np.zeros_like(allowed)
     if need_future:
-        later = np.isfinite(close) & (close > t) & (opens <= t + ttg[:, None])
-        later &= fit & stocked[None, :] & able
+        later = (np.isfinite(close) & (close > t) & (close >= s)
+                 & (np.maximum(opens, s) <= t + ttg[:, None]))
+        later &= fit & able & (s <= t + ttg[:, None])
         later &= class_pk[:, kidx].T >= min_pk[lb][None, :]  # the least Pk is within reach
-    now_or_later = (geo_ok & able & fit) | later
+    now_or_later = now | later
     deferred = np.zeros_like(allowed)
     if cost_weight > 0:
         worth = (class_pk[:, kidx].T * value[:, None] - cost_weight * cost[None, :]) > 0
-        future = later & ~geo_ok & worth
+        future = later & ~now & worth
         cheaper = cost[:, None] < cost[None, :]
         deferred = (future.astype(np.int64) @ cheaper.astype(np.int64)) > 0
         allowed &= ~deferred
@@ -71,7 +79,7 @@ def reference_zones_ok(pip, batteries, launcher_battery):
 
 def reference_options(t, tracks, evaluation, launchers, book, batteries, channels_free,
                       battery_ok, heights_fn, *, networked, cost_weight, decision_period_s,
-                      profitable_only) -> dict:
+                      profitable_only, min_threat_value=0.0) -> dict:
     """The options of one cycle: ``allowed``, ``pk``, ``pair_cap``, ``tof``, ``pip``, ``cap``,
     ``nonballistic_cap``, ``value``, ``ballistic``."""
     m, L, B = len(tracks), len(launchers), len(batteries)
@@ -102,7 +110,7 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
     killed = np.array([int(i) in book.killed for i in ids], bool)
     fired_b = book.rounds_by_battery(ids, B)
     pending_b = book.pending_by_battery(ids, B)
-    elig = tracks.confirmed & ~killed & (value > 0)
+    elig = tracks.confirmed & ~killed & (value > min_threat_value)
     look = (np.repeat((pending_b.sum(axis=1) == 0)[:, None], L, axis=1) if networked
             else pending_b[:, lb] == 0)
     profitable = np.ones((m, L), bool)
@@ -124,7 +132,7 @@ def reference_options(t, tracks, evaluation, launchers, book, batteries, channel
         ballistic[rows], fired_b[rows], look[rows], profitable[rows],
         reference_zones_ok(geo["pip"], batteries, lb), geo["window_close_s"],
         geo["window_open_s"], lb, ready, launchers.operational,
-        (launchers.rounds > 0) | np.isfinite(launchers.reload_s), battery_ok,
+        np.where(launchers.rounds > 0, t, launchers.reload_done_s), battery_ok,
         launchers.unit_cost, launchers.pk, engage, np.array([d.hold_fire for d in docs]),
         np.array([d.max_rounds_per_threat for d in docs]),
         np.array([[1 if d.mode == "shoot_look_shoot" else d.salvo_by_class()[k] for d in docs]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
-from c2_pictures import Picture, drone_wave, make_tracks
+from c2_pictures import LAYERED, Picture, drone_wave, make_tracks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +23,7 @@ def check_orders(orders, pic: Picture, opt) -> None:
     per_launcher = np.zeros(len(L), int)
     per_radar = np.zeros(len(pic.channels), int)
     nonballistic = np.zeros(len(pic.sc.batteries), int)
+    per_battery: dict = {}  # rounds per (track, battery)
     for q in range(len(orders)):
         i, j, n = row[int(orders.track_id[q])], int(orders.launcher[q]), int(orders.rounds[q])
         assert (i, j) not in pairs
@@ -30,6 +33,8 @@ def check_orders(orders, pic: Picture, opt) -> None:
         assert orders.battery[q] == L.battery[j]
         per_launcher[j] += n
         per_radar[L.fire_control[j]] += n
+        key = (i, int(L.battery[j]))
+        per_battery[key] = per_battery.get(key, 0) + n
         if not opt.ballistic[i]:
             nonballistic[L.battery[j]] += n
     assert np.all(per_launcher <= opt.cap)
@@ -37,14 +42,45 @@ def check_orders(orders, pic: Picture, opt) -> None:
     limited = pic.channels >= 0
     assert np.all(per_radar[limited] <= pic.channels[limited])
     assert np.all(nonballistic <= opt.nonballistic_cap)
+    # A battery's rounds at a track, all its launchers together, within its salvo and rounds
+    # left there (its launchers' pair cap at the track).
+    for (i, b), n in per_battery.items():
+        assert n <= opt.pair_cap[i, L.battery == b].max()
 
 
+#: Batteries of different salvos without layers (so both may engage one track in a cycle):
+#: the Patriot battery shoot-look-shoot with one round per threat from two launchers, the Tor
+#: battery a salvo of 2; a 6-s cycle lets every launcher ripple three rounds.
+MIXED_SALVO = copy.deepcopy(LAYERED)
+MIXED_SALVO["batteries"]["outer"]["doctrine"] = {"mode": "shoot_look_shoot",
+                                                 "max_rounds_per_threat": 1}
+MIXED_SALVO["batteries"]["inner"]["doctrine"] = {"mode": "shoot_shoot_look", "salvo_size": 2,
+                                                 "max_rounds_per_threat": 3}
+MIXED_SALVO["c2"] = {"decision_period_s": 6.0}
+
+
+@pytest.fixture(scope="module")
+def mixed_salvo():
+    from airdefense import load_scenario
+
+    return load_scenario(MIXED_SALVO)
+
+
+@pytest.mark.parametrize("scenario", ["layered", "mixed_salvo"])
 @pytest.mark.parametrize("name", ASSIGNERS)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(m=st.integers(1, 25), seed=st.integers(0, 2**31), fired=st.integers(0, 3),
        networked=st.booleans(), cost_weight=st.sampled_from([0.0, 0.2, 1.0]))
-def test_orders_respect_every_constraint(layered, name, m, seed, fired, networked, cost_weight):
-    """Random raids, engagement books and doctrines: no order breaks a rule."""
+def test_orders_respect_every_constraint(request, scenario, name, m, seed, fired, networked,
+                                         cost_weight):
+    """Random raids, engagement books and doctrines: no order breaks a rule. With batteries
+    of different salvos (``mixed_salvo``), no battery's launchers together exceed its salvo
+    or rounds left at a track (before the fix the WTA solvers took one round from each of
+    the shoot-look-shoot battery's launchers)."""
+    layered = request.getfixturevalue(scenario)
+    if scenario == "mixed_salvo":
+        # Few tracks, one networked cost-blind problem: the batteries share some tracks.
+        m, networked, cost_weight = 1 + m % 6, True, 0.0
     rng = np.random.default_rng(seed)
     tracks = drone_wave(m, rng)
     if m > 2:  # a ballistic track among them
@@ -55,11 +91,15 @@ def test_orders_respect_every_constraint(layered, name, m, seed, fired, networke
         if rng.random() < 0.5:
             book.assessed(int(tid), False)
     pic = Picture(layered, tracks, book)
-    # Some launchers empty or just fired, one radar's channels nearly used up.
-    pic.launchers.rounds[0] = int(rng.integers(0, 3))
-    pic.launchers.last_fire_s[1] = tracks.time_s - float(rng.uniform(0, 4))
-    pic.channels = np.where(pic.channels > 0, np.minimum(pic.channels, 1), pic.channels)
-    kw = dict(networked=networked, cost_weight=cost_weight)
+    # In half the cycles some launchers empty or just fired, in half the radars' channels
+    # nearly used up (one left each), so that the orders are cut to them.
+    if rng.random() < 0.5:
+        pic.launchers.rounds[0] = int(rng.integers(0, 3))
+        pic.launchers.last_fire_s[1] = tracks.time_s - float(rng.uniform(0, 4))
+    if rng.random() < 0.5:
+        pic.channels = np.where(pic.channels > 0, np.minimum(pic.channels, 1), pic.channels)
+    kw = dict(networked=networked, cost_weight=cost_weight,
+              decision_period_s=layered.config.c2.decision_period_s)
     orders = make_assigner(name, **kw).decide(*pic.args())
     # The WTA units also drop the pairs that cannot pay their cost (rule 5 of the options).
     opt = engagement_options(*pic.args(), **kw, profitable_only=name != "greedy")

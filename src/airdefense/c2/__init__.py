@@ -29,8 +29,8 @@ def make_assigner(name: str, **options):
         ``greedy``: nearest feasible launcher, most urgent track first (baseline);
         ``heuristic`` / ``exact``: the weapon-target assignment problem each cycle.
     **options
-        ``networked``, ``cost_weight``, ``decision_period_s``, and for the WTA assigners
-        ``time_limit_s``, ``node_limit`` and ``rng``.
+        ``networked``, ``cost_weight``, ``decision_period_s``, ``min_threat_value``, and for
+        the WTA assigners ``time_limit_s``, ``node_limit`` and ``rng``.
 
     Raises
     ------

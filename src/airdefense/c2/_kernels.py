@@ -286,7 +286,7 @@ def track_classes(x, track_id, t, need, n_established, gate_m, gate_mps2, mem_i,
 
 @njit(cache=True)
 def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, profitable,
-                zones_ok, close, opens, lb, ready, operational, stocked, battery_ok, unit_cost,
+                zones_ok, close, opens, lb, ready, operational, stock_at, battery_ok, unit_cost,
                 class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank, min_pk,
                 cost_weight, profitable_only, need_future, ttg_slack_s, lazy, search):
     """Rules 2-6 of a decision cycle (see :mod:`airdefense.c2._options`) for eligible tracks.
@@ -294,9 +294,11 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
     Pairs (m, L): ``tof``, ``inside``, ``pk`` (launch now), ``look``, ``profitable``,
     ``zones_ok``, window ``close``/``opens`` (absolute s, NaN: none). Tracks (m,): ``ttg``,
     ``value``, ``kidx`` class index, ``ballistic``; ``fired_b`` (m, B). Launchers (L,):
-    battery ``lb``, ``ready``, ``operational``, ``stocked``, ``unit_cost``, ``rank`` (layer,
-    -1 none); ``class_pk`` (L, K). Batteries (B,): ``battery_ok``, ``hold``, ``max_rounds``,
-    ``nonballistic_cap``, ``min_pk``; ``salvo`` and ``engage`` (K, B). Returns ``allowed`` (m, L)
+    battery ``lb``, ``ready``, ``operational``, ``stock_at`` (when each next holds a round,
+    absolute s: ``t`` or earlier with rounds now, a scheduled reload's completion, inf: none
+    coming), ``unit_cost``, ``rank`` (layer, -1 none); ``class_pk`` (L, K). Batteries (B,):
+    ``battery_ok``, ``hold``, ``max_rounds``, ``nonballistic_cap``, ``min_pk``; ``salvo`` and
+    ``engage`` (K, B). Returns ``allowed`` (m, L)
     bool and ``pair_cap`` (m, L) int.
 
     With ``lazy``, ``close`` and ``opens`` are not read: the windows are searched here with
@@ -305,6 +307,10 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
     later can matter (a row where rules 2-4 allow nothing stays empty, as rules 5 and 6 only
     withdraw pairs), and each search stops once it has shown a window open in the threat's
     time to go. The result is the same as with the full windows.
+
+    A launcher's chance for rules 5 and 6 needs a round: one now for a chance now, else a
+    window still open when its reload completes (``stock_at``) and opening within the threat's
+    time to go.
     """
     m, L = tof.shape
     allowed = np.zeros((m, L), np.bool_)
@@ -340,14 +346,26 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
             b = lb[j]
             # Future chances (windows along the predicted path), for layering and deferral.
             fit = battery_ok[b] and operational[j]
+            s = stock_at[j]  # a round now (s <= t) or once its reload completes
+            now = geo_ok[j] and able[j] and fit and s <= t
             later = False
             # A later window counts only for a pair that may pay its cost: its chance needs
             # ``profitable``, a deferral the class kill probability's return.
             worth = class_pk[j, k] * value[i] - cost_weight * unit_cost[j] > 0.0
             # Nor a launcher whose least Pk its class Pk (every factor <= 1) cannot reach.
-            if (need_future and fit and stocked[j] and able[j] and class_pk[j, k] >= min_pk[b]
-                    and (profitable[i, j] or worth)):
-                if lazy:
+            if (need_future and fit and s <= t + ttg[i] and able[j]
+                    and class_pk[j, k] >= min_pk[b] and (profitable[i, j] or worth)):
+                if lazy and s > t:  # reloading: the whole window, to see it open at s
+                    if not gridded:
+                        window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
+                        gridded = True
+                    a, z, _ = pair_window(x[i], g[i], horizon[i], lp, j, radius, n_refine,
+                                          u, pos, vel, h, okw, False, 0.0, 0.0)
+                    o, c = window_edge(t, a if math.isfinite(a) else math.nan,
+                                       z if math.isfinite(z) else math.nan, inside[i, j])
+                    later = (math.isfinite(c) and c > t and c >= s
+                             and max(o, s) <= t + ttg[i])
+                elif lazy:
                     if not gridded:
                         window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
                         gridded = True
@@ -359,9 +377,10 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
                         later = math.isfinite(c) and c > t and o <= t + ttg[i]
                 else:
                     c, o = close[i, j], opens[i, j]
-                    later = math.isfinite(c) and c > t and o <= t + ttg[i]
-            chance[j] = (geo_ok[j] and able[j] and fit) or later
-            future[j] = later and not geo_ok[j] and worth
+                    later = (math.isfinite(c) and c > t and c >= s
+                             and max(o, s) <= t + ttg[i])
+            chance[j] = now or later
+            future[j] = later and not now and worth
         # 5. Cost-aware deferral: not while a cheaper launcher has a worthwhile chance later.
         for j in range(L):
             deferred = False
@@ -473,10 +492,11 @@ def launcher_caps(t, lb, operational, rounds, last_fire_s, min_interval_s, reloa
 def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value, track_row,
                   book_killed, book_rounds, book_pending, lp, radius, pk_table, class_g,
                   horizon_s, n_window, tol_s, n_grid, n_iter, tol_m, lb, operational, rounds,
-                  last_fire_s, min_interval_s, reload_s, channels_free, fire_control,
-                  battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve, rank, min_pk,
-                  zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
-                  profitable_only, need_future, decision_period_s, ttg_slack_s, allowed_only):
+                  last_fire_s, min_interval_s, reload_s, reload_done_s, channels_free,
+                  fire_control, battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve,
+                  rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
+                  profitable_only, need_future, decision_period_s, ttg_slack_s, min_value,
+                  allowed_only):
     """The engagement options of one decision cycle (rules 1-6 of :mod:`airdefense.c2._options`)
     in one call.
 
@@ -489,12 +509,16 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     each track (path gravity, manoeuvre limit ``class_g[kidx]``, g, RMS position error) are
     those of :func:`airdefense.engagement.envelope.kernel_inputs`, computed here for the
     eligible tracks only. Launchers (L,): rows ``lp``, ``pk_table`` (L, K), battery ``lb``,
-    ``operational``, ``rounds``, ``last_fire_s``, ``min_interval_s``, ``reload_s``, fire-control
+    ``operational``, ``rounds``, ``last_fire_s``, ``min_interval_s``, ``reload_s`` (its
+    duration), ``reload_done_s`` (a scheduled reload's completion, inf: none), fire-control
     radar ``fire_control`` and free guidance channels ``channels_free`` (S,) per radar (-1: no
     limit), ``unit_cost``; layer ``rank`` (B,) per battery. Batteries (B,): ``battery_ok``,
     doctrine (``engage`` and ``salvo`` (K, B), ``hold``, ``max_rounds``, ``reserve``,
     ``min_pk``), zones (see
     :func:`zones_ok`).
+
+    A track is eligible only with a ``value`` above ``min_value`` (rule 1: a threat worth a
+    round).
 
     Returns ``allowed``, ``pk``, ``pair_cap``, ``tof`` (m, L), ``pip`` (m, L, 3), the
     launchers' ``cap`` (L,), the batteries' ``nonballistic_cap`` (B,), ``ballistic`` (m,) and the
@@ -525,9 +549,13 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
             for b in range(min(B, nb_book)):
                 fired_b[i, b] = book_rounds[r, b]
                 pending_b[i, b] = book_pending[r, b]
-    ready, stocked, cap, nonballistic_cap = launcher_capacity(
+    ready, _, cap, nonballistic_cap = launcher_capacity(
         t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s, channels_free,
         fire_control, battery_ok, reserve, decision_period_s, salvo)
+    # When each launcher next holds a round: now, or when its scheduled reload completes.
+    stock_at = np.empty(L)
+    for j in range(L):
+        stock_at[j] = t if rounds[j] > 0 else reload_done_s[j]
     # 1. Track eligibility; the geometry only for tracks some launcher may engage (the
     # geometry only lowers the class kill probability: every Pk factor is <= 1).
     look = np.empty((m, L), np.bool_)
@@ -549,7 +577,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
             # treat the rows apart.
             some = some or (look[i, j] and profitable[i, j]
                             and (cap[j] > 0 or not profitable_only))
-        take[i] = confirmed[i] and not killed[i] and value[i] > 0 and some
+        take[i] = confirmed[i] and not killed[i] and value[i] > min_value and some
         r += take[i]
     allowed = np.zeros((m, L), np.bool_)
     pk = np.zeros((m, L))
@@ -591,7 +619,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
         t, tof_s, inside, pk_s, ttg_s, value[rows], ks, ballistic[rows], fired_b[rows],
         look[rows], profitable[rows], zones_ok(pip_s, lb, zone_xy, zone_r, zone_hold, zone_b,
                                                free_b),
-        no_windows, no_windows, lb, ready, operational, stocked, battery_ok, unit_cost,
+        no_windows, no_windows, lb, ready, operational, stock_at, battery_ok, unit_cost,
         pk_table, engage, hold, max_rounds, salvo, nonballistic_cap, rank_l, min_pk, cost_weight,
         profitable_only, need_future, ttg_slack_s, True, search)
     n_allowed = 0

@@ -3,12 +3,14 @@
 Every assigner (greedy, heuristic, exact) works from the same options, so they differ only in
 how they choose, never in which rules they obey. The rules, in order:
 
-1. the track is confirmed, not assessed killed, and its earlier shots are assessed (the look of
+1. the track is confirmed, not assessed killed, a threat worth a round (its value above the
+   control unit's ``min_threat_value``), and its earlier shots are assessed (the look of
    shoot-look-shoot and shoot-shoot-look; networked control waits for every battery's shots,
    an autonomous battery only for its own);
-2. the predicted intercept point is inside the launcher's envelope, before the threat's time to
-   go, and the launcher is ready (operational, loaded, past its minimum launch interval, its
-   battery fighting and its fire-control radar working);
+2. the predicted intercept point is inside the launcher's envelope, at or before the threat's
+   time to go (no slack: an intercept planned after the predicted arrival is useless), and the
+   launcher is ready (operational, loaded, past its minimum launch interval, its battery
+   fighting and its fire-control radar working);
 3. the battery's doctrine: the class is on its engage list, it does not hold fire, the intercept
    point obeys its zones (none inside a hold-fire zone; inside a weapons-free zone where the
    battery has any), and rounds are left under its maximum per threat;
@@ -20,7 +22,8 @@ how they choose, never in which rules they obey. The rules, in order:
    at most value x pk;
 6. layered defence: a battery of an inner layer engages only a track that no outer layer can
    engage now or later, deferrals and unprofitable pairs aside (the outer layer first, the inner
-   layers as backup).
+   layers as backup); an outer launcher counts only with a round now, or with a reload that
+   completes while its launch window is still open and within the threat's time to go.
 """
 
 from __future__ import annotations
@@ -45,8 +48,10 @@ __all__ = ["Options", "engagement_options", "firing_capacity", "LAYER_RANK"]
 
 #: Order of the layers, outermost first.
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
-#: Slack on the time-to-go test (the threat's time to go is itself an estimate), s.
-_TTG_SLACK_S = 5.0
+#: Slack on the time-to-go test (rule 2), s: none, so an intercept planned after the threat's
+#: predicted arrival (impact, or closest approach to the asset it threatens) is never ordered.
+#: (Until 2026-11-27 it was 5 s: an order could intercept up to 5 s after the arrival.)
+_TTG_SLACK_S = 0.0
 _BALLISTIC = KINDS.index("ballistic")
 _NO_COV = np.zeros((0, 6, 6))  # tracks without covariances
 
@@ -62,7 +67,9 @@ class Options:
     pk : ndarray of shape (m, L)
         Single-shot kill probability of each pair.
     pair_cap : ndarray of shape (m, L), int
-        Most rounds launcher ``j`` may fire at track ``i`` this cycle (salvo, rounds left).
+        Most rounds launcher ``j`` may fire at track ``i`` this cycle (its battery's salvo and
+        rounds left at the track): the same for every allowed launcher of a battery, and a
+        bound on the battery's rounds at the track, all its launchers together.
     cap : ndarray of shape (L,), int
         Most rounds each launcher may fire this cycle.
     value : ndarray of shape (m,)
@@ -216,7 +223,8 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
                        channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
                        networked: bool = True, cost_weight: float = 0.0,
                        decision_period_s: float = 2.0,
-                       profitable_only: bool = False) -> Options:
+                       profitable_only: bool = False,
+                       min_threat_value: float = 0.0) -> Options:
     """Build the options of one decision cycle (see the module docstring for the rules).
 
     Parameters
@@ -248,15 +256,18 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
         probability. Their geometry is not computed (``pk`` 0, ``tof`` inf, ``pip`` 0), nor
         that of a track no launcher able to fire this cycle (``cap`` > 0) may pay to engage:
         such a track can have no allowed pair.
+    min_threat_value : float, default 0
+        Least threat value (the assets' value unit) of a track to engage (rule 1).
     """
     return Options(*_option_arrays(
         t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
-        networked, cost_weight, decision_period_s, profitable_only)[:-1])
+        networked, cost_weight, decision_period_s, profitable_only,
+        min_threat_value=min_threat_value)[:-1])
 
 
 def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok,
                    heights_fn, networked, cost_weight, decision_period_s, profitable_only,
-                   allowed_only=False) -> tuple:
+                   allowed_only=False, min_threat_value=0.0) -> tuple:
     """:func:`engagement_options` as the fields of :class:`Options`, in their order, and the
     number of allowed pairs. With ``allowed_only``, the fields are those of the options only
     where some pair is allowed (the geometry is skipped where the rules that need none leave
@@ -287,12 +298,12 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
             _launcher_rows(Ls), sphere_radius_of(heights_fn),
             np.ascontiguousarray(Ls.pk, dtype=float), _CLASS_G, *WINDOW_SEARCH,
             *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s,
-            Ls.min_interval_s, Ls.reload_s, np.asarray(channels_free), Ls.fire_control,
-            np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
+            Ls.min_interval_s, Ls.reload_s, Ls.reload_done_s, np.asarray(channels_free),
+            Ls.fire_control, np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
             doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], doc["min_pk"], *zones,
             bool(networked), float(cost_weight), bool(profitable_only),
             bool(doc["layered"] or cost_weight > 0), float(decision_period_s), _TTG_SLACK_S,
-            allowed_only)
+            float(min_threat_value), allowed_only)
         if n_allowed >= 0:
             break
         # Negative track ids are not in the book's arrays: its tables, row by row.
@@ -308,7 +319,8 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
     """The options of one cycle with an assigner's settings; None when no pair is allowed
     (no track, no launcher, or the rules leave none).
 
-    ``assigner`` gives ``networked``, ``cost_weight`` and ``decision_period_s``; the other
+    ``assigner`` gives ``networked``, ``cost_weight``, ``decision_period_s`` and
+    ``min_threat_value`` (0 where it has none); the other
     arguments are those of :func:`engagement_options`. The geometry is skipped where the rules
     that need none leave no pair.
     """
@@ -317,5 +329,5 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
     *fields, n_allowed = _option_arrays(
         t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
         assigner.networked, assigner.cost_weight, assigner.decision_period_s, profitable_only,
-        allowed_only=True)
+        allowed_only=True, min_threat_value=getattr(assigner, "min_threat_value", 0.0))
     return Options(*fields) if n_allowed else None

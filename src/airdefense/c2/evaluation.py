@@ -21,7 +21,8 @@ from airdefense.c2 import _kernels
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, loss_law
 from airdefense.errors import AirDefenseError
 
-__all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "TrackClasses", "class_codes", "classify",
+__all__ = ["KINDS", "DEFAULT_LETHAL_RADIUS_M", "MIN_THREAT_FRACTION", "TrackClasses",
+           "class_codes", "classify", "min_threat_value",
            "evaluate_threats", "expected_loss_fraction", "predict_states"]
 
 #: Threat classes the control unit distinguishes, in the order of the launchers' pk tables.
@@ -33,6 +34,31 @@ _NO_COV = np.zeros((0, 6, 6))  # threat_values without covariances
 DEFAULT_LETHAL_RADIUS_M = {"drone": 15.0, "cruise": 50.0, "ballistic": 80.0, "aircraft": 40.0,
                            "helicopter": 25.0}
 _G = 9.80665
+
+
+#: Default least threat value worth a round, as a fraction of the largest asset's value
+#: (``c2.min_threat_value`` left out): $2,000 for a $2bn city district. A drone aimed at a
+#: district is worth tens of thousands of dollars; one whose path passes kilometres from every
+#: asset, cents.
+MIN_THREAT_FRACTION = 1e-6
+
+
+def min_threat_value(setting: float | None, asset_value) -> float:
+    """The least threat value for a track to be engaged (the scenario's
+    ``c2.min_threat_value``), in the assets' value unit.
+
+    Parameters
+    ----------
+    setting : float or None
+        The scenario's value (>= 0); None: :data:`MIN_THREAT_FRACTION` of the largest of
+        ``asset_value`` (0 without assets).
+    asset_value : array_like of shape (a,)
+        The defended assets' values.
+    """
+    if setting is not None:
+        return float(setting)
+    v = np.asarray(asset_value, float)
+    return MIN_THREAT_FRACTION * float(v.max()) if v.size else 0.0
 
 
 def classify(x: np.ndarray, radius_m: float = _kernels.R_EARTH_M) -> np.ndarray:

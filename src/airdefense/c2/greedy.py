@@ -53,8 +53,9 @@ def orders_from_rounds(t: float, x: np.ndarray, opt: Options, tracks, launchers,
     """Turn a rounds matrix into fire orders, trimmed to every cycle limit.
 
     Pairs are taken in decreasing expected return (value x pk); each is cut to its pair cap,
-    the launcher's cycle capacity, the fire-control radar's free channels and the battery's
-    rounds outside its ballistic reserve.
+    what its battery may still fire at the track (the pair cap is the battery's salvo and
+    rounds left at the track, shared by its launchers), the launcher's cycle capacity, the
+    fire-control radar's free channels and the battery's rounds outside its ballistic reserve.
 
     Parameters
     ----------
@@ -80,15 +81,18 @@ def orders_from_rounds(t: float, x: np.ndarray, opt: Options, tracks, launchers,
     nb = opt.nonballistic_cap.copy()
     fc = launchers.fire_control
     lb = launchers.battery
+    at_track: dict = {}  # rounds ordered per (track, battery)
     rows = []
     for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-        n = int(min(x[i, j], cap[j]))
+        key = (i, int(lb[j]))
+        n = int(min(x[i, j], cap[j], opt.pair_cap[i, j] - at_track.get(key, 0)))
         if chan[fc[j]] >= 0:
             n = min(n, int(chan[fc[j]]))
         if not opt.ballistic[i]:
             n = min(n, int(nb[lb[j]]))
         if n <= 0:
             continue
+        at_track[key] = at_track.get(key, 0) + n
         cap[j] -= n
         if chan[fc[j]] >= 0:
             chan[fc[j]] -= n
@@ -115,6 +119,9 @@ class GreedyAssigner:
     cost_weight : float, default 0
         Only used by the shared rules (cost-aware deferral).
     decision_period_s : float, default 2
+    min_threat_value : float, default 0
+        Least threat value (the assets' value unit) of a track to engage: one at or below it
+        threatens nothing worth a round (the scenario's ``c2.min_threat_value``).
     """
 
     name = "greedy"
@@ -124,10 +131,11 @@ class GreedyAssigner:
     fires_within_capacity = True
 
     def __init__(self, networked: bool = True, cost_weight: float = 0.0,
-                 decision_period_s: float = 2.0) -> None:
+                 decision_period_s: float = 2.0, min_threat_value: float = 0.0) -> None:
         self.networked = networked
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
+        self.min_threat_value = min_threat_value
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,

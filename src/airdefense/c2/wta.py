@@ -24,6 +24,40 @@ __all__ = ["WTAAssigner"]
 _MAX_MIP_SOLVES = 50
 
 
+def _cut_batteries(xt: np.ndarray, wb: np.ndarray, bcap: np.ndarray, p_t: np.ndarray,
+                   a_t: np.ndarray, pc_t: np.ndarray, copies: np.ndarray) -> bool:
+    """Cut the launchers of every battery that a solution ``xt`` (T, W) gives more rounds at a
+    target than its cap there (the battery's salvo and rounds left, ``bcap`` (T, W) at its
+    launchers' allowed pairs before any cut, 0 elsewhere), in place; whether any was cut.
+
+    The battery's launchers at that target are taken in decreasing rounds in ``xt``, then
+    kill probability (then position); each keeps the least of its pair cap, its copies and
+    what the battery has left to give, and those left with none are no longer allowed there
+    (``a_t`` False, ``p_t`` and ``pc_t`` 0). Their pair caps then sum to at most the
+    battery's, so no later solution can go over at that target. ``wb`` (W,) are the
+    weapons' batteries; ``p_t``, ``a_t``, ``pc_t`` (T, W), ``copies`` (W,).
+    """
+    cut = False
+    for b in np.unique(wb):
+        mine = np.flatnonzero(wb == b)
+        cap_b = bcap[:, mine].max(axis=1)  # (T,)
+        for a in np.flatnonzero(xt[:, mine].sum(axis=1) > cap_b):
+            ws = mine[a_t[a, mine]]
+            ws = ws[np.lexsort((ws, -p_t[a, ws], -xt[a, ws]))]
+            left = int(cap_b[a])
+            for q in ws.tolist():
+                give = min(left, int(pc_t[a, q]), int(copies[q]))
+                if give > 0:
+                    pc_t[a, q] = give
+                    left -= give
+                else:
+                    a_t[a, q] = False
+                    p_t[a, q] = 0.0
+                    pc_t[a, q] = 0
+            cut = True
+    return cut
+
+
 class WTAAssigner:
     """Control unit that solves the weapon-target assignment problem every cycle.
 
@@ -46,6 +80,9 @@ class WTAAssigner:
         Branch-and-bound nodes of each MIP solve of the exact solver.
     rng : numpy.random.Generator, optional
         Randomness of the heuristics' kicks.
+    min_threat_value : float, default 0
+        Least threat value (the assets' value unit) of a track to engage: one at or below it
+        threatens nothing worth a round (the scenario's ``c2.min_threat_value``).
     """
 
     #: Its orders never exceed :func:`airdefense.c2.firing_capacity` (it obeys the shared
@@ -55,7 +92,8 @@ class WTAAssigner:
     def __init__(self, solver: str = "heuristic", networked: bool = True,
                  cost_weight: float = 0.0, decision_period_s: float = 2.0,
                  time_limit_s: float = 10.0, node_limit: int = 2000,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None,
+                 min_threat_value: float = 0.0) -> None:
         self.name = solver
         # Few kicks: cycle problems are small, and the run must not depend on the clock.
         if solver == "heuristic":
@@ -70,6 +108,7 @@ class WTAAssigner:
         self.networked = networked
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
+        self.min_threat_value = min_threat_value
         self.time_limit_s = time_limit_s if solver == "exact" else 60.0
         self.rng = rng if rng is not None else np.random.default_rng(0)
         #: Solutions of the last cycle (one per problem), for inspection.
@@ -84,16 +123,32 @@ class WTAAssigner:
             np.asarray(launchers.unit_cost, float), cols)
         if tg.size == 0:
             return x
-        # (W, T) as transposed views: the layout the solver's NumPy steps have always seen.
-        # Each launcher's pair cap bounds its rounds at a track, so that the orders fire the
-        # solver's x as it is (orders_from_rounds cuts each pair to its cap).
-        prob = WTAProblem(values=values, p=p_t.T, copies=copies, cost=cost,
-                          cost_weight=self.cost_weight, allowed=a_t.T, max_per_target=mpt,
-                          max_per_pair=pc_t.T)
-        sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
-        self.clock_stops += sol.status == "time_limit"
+        # A battery's rounds at a track, all its launchers together, stay within its salvo
+        # and rounds left (its launchers' pair cap there). The per-target cap (the most pair
+        # cap at the track) implies it unless a track's pair caps differ (batteries of
+        # different salvos share it); then each solution is checked, and where a battery
+        # goes over, its launchers at that track are cut to those the solver gave most
+        # rounds (then the best Pk) with pair caps summing to the battery's, and the problem
+        # solved again (each pass settles one (track, battery) pair or more for good).
+        mixed = bool((np.where(a_t, pc_t, mpt[:, None]) != mpt[:, None]).any())
+        if mixed:
+            wb = np.asarray(launchers.battery)[cols[w]]
+            bcap = np.where(a_t, pc_t, 0)  # each weapon's battery's cap at each target
+            a_t, p_t, pc_t = a_t.copy(), p_t.copy(), pc_t.copy()
+        while True:
+            # (W, T) as transposed views: the layout the solver's NumPy steps have always
+            # seen. Each launcher's pair cap bounds its rounds at a track, so that the orders
+            # fire the solver's x as it is (orders_from_rounds cuts each pair to its cap).
+            prob = WTAProblem(values=values, p=p_t.T, copies=copies, cost=cost,
+                              cost_weight=self.cost_weight, allowed=a_t.T, max_per_target=mpt,
+                              max_per_pair=pc_t.T)
+            sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
+            self.clock_stops += sol.status == "time_limit"
+            xt = np.asarray(sol.x, int).T
+            if not mixed or not _cut_batteries(xt, wb, bcap, p_t, a_t, pc_t, copies):
+                break
         self.last_solutions.append(sol)
-        x[np.ix_(tg, w)] = np.asarray(sol.x, int).T
+        x[np.ix_(tg, w)] = xt
         return x
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,

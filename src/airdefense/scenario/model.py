@@ -129,7 +129,10 @@ class Doctrine(StrictModel):
         default=1, description="rounds of a shoot-shoot-look salvo (1 to 8): one number, or "
         "one per threat class with a 'default' for the classes not named (e.g. {default: 1, "
         "ballistic: 2})")
-    max_rounds_per_threat: int = Field(default=2, ge=1, le=16)
+    max_rounds_per_threat: int = Field(
+        default=2, ge=1, le=16, description="most rounds this battery fires at one threat "
+        "(track), counted per battery: with several batteries one threat may draw up to "
+        "their sum (batteries x this number), there is no network-wide cap")
     engage: list[Literal["drone", "cruise", "ballistic", "aircraft", "helicopter"]] = Field(
         default_factory=lambda: ["drone", "cruise", "ballistic", "aircraft", "helicopter"]
     )
@@ -288,6 +291,11 @@ class C2Config(StrictModel):
         default=0.0, ge=0, description="dollars of value saved one dollar of interceptor must buy"
     )
     solver: Literal["greedy", "heuristic", "exact"] = "greedy"
+    min_threat_value: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False,
+        description="least threat value (expected value destroyed if not intercepted, in the "
+        "assets' value unit, US dollars) for a track to be engaged: one at or below it "
+        "threatens nothing worth a round; default (null): 1e-6 of the largest asset's value")
     solver_time_limit_s: float = Field(
         default=10.0, gt=0, le=60,
         description="safety stop of the exact solver per problem, s: a run in which it binds "

@@ -19,7 +19,7 @@ import pandas as pd
 
 from airdefense.c2 import firing_capacity, make_assigner
 from airdefense.c2.base import EngagementBook
-from airdefense.c2.evaluation import evaluate_threats
+from airdefense.c2.evaluation import evaluate_threats, min_threat_value
 from airdefense.engagement.damage import (
     DAMAGED,
     DAMAGED_VALUE_FRACTION,
@@ -120,7 +120,9 @@ def _make_assigner(name: str, sc: Scenario, rng: np.random.Generator):
     return make_assigner(name, networked=c2.mode == "networked", cost_weight=c2.cost_weight,
                          decision_period_s=c2.decision_period_s,
                          time_limit_s=c2.solver_time_limit_s,
-                         node_limit=c2.solver_node_limit, rng=rng)
+                         node_limit=c2.solver_node_limit, rng=rng,
+                         min_threat_value=min_threat_value(c2.min_threat_value,
+                                                           sc.assets.value))
 
 
 def _seed_label(ss: np.random.SeedSequence) -> str:
