@@ -770,7 +770,9 @@ def fly_rounds(ids, pos, aim, launch_t, max_tof, capture, vb, tb, v0, k, truth0,
     ``t + dt``. Returns ``ended`` (f,) bool (end game, overshoot or out of energy), ``t_end``
     and ``miss`` (f,): see :meth:`airdefense.engagement.interceptors.InterceptorState.fly`. A
     round's end game (closest approach within its capture radius) comes no later than
-    ``max_tof`` after its launch: a step that outlives it is searched only up to then.
+    ``max_tof`` after its launch: a step that outlives it is searched only up to then. A
+    round within its capture radius at the step's end but still closing on its target is not
+    ended: its closest approach (the end game) comes in a later step.
     """
     f = ids.size
     ended = np.zeros(f, np.bool_)
@@ -957,13 +959,20 @@ def fly_round(i, ax, ay, az, bx, by, bz, t, dt, pos, aim, launch_t, max_tof, cap
     wz = (bz - az) / dt
     lag = ts - t
     # The round lives ``max_tof`` seconds: no closest approach is sought after that.
-    tau, miss = _closest(pos[i, 0], pos[i, 1], pos[i, 2], vx, vy, vz, ax + wx * lag,
-                         ay + wy * lag, az + wz * lag, wx, wy, wz,
+    qx, qy, qz = ax + wx * lag, ay + wy * lag, az + wz * lag
+    tau, miss = _closest(pos[i, 0], pos[i, 1], pos[i, 2], vx, vy, vz, qx, qy, qz, wx, wy, wz,
                          min(span, max(max_tof[i] - tau0, 0.0)))
-    hit = flying and miss <= capture[i]
-    # Passing the aim point without capture, or running out of energy, is a miss.
-    overshoot = flying and dist <= step
     expired = flying and tau1 >= max_tof[i]
+    # Within the capture radius at the step's end but still closing (the relative position
+    # there against the relative velocity): the closest approach comes in a later step, and
+    # the round flies on to it, so the end game's time and miss do not depend on the step.
+    closing = ((qx - pos[i, 0] + (wx - vx) * span) * (wx - vx)
+               + (qy - pos[i, 1] + (wy - vy) * span) * (wy - vy)
+               + (qz - pos[i, 2] + (wz - vz) * span) * (wz - vz)) < 0.0
+    later = flying and not expired and closing and miss <= capture[i]
+    hit = flying and miss <= capture[i] and not later
+    # Passing the aim point without capture, or running out of energy, is a miss.
+    overshoot = flying and dist <= step and not later
     if hit:
         t_end = ts + tau
     elif overshoot:
