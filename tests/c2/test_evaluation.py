@@ -100,10 +100,10 @@ def test_expected_loss_matches_monte_carlo(rng, mu, sigma, R, A):
     exact = float(expected_loss_fraction(mu, sigma, R, A))
     assert exact == pytest.approx(mc, abs=4e-3 * max(mc, 1e-3) + 1e-6)
     if A > R and mu == 0 and sigma == 0:
-        # At the centre of an area asset an impact takes its lethal circle's share of the area
-        # (and half of the ring around it that it damages).
-        share = (R / A) ** 2
-        assert exact == pytest.approx(share + DAMAGED_VALUE_FRACTION * (4 * share - share))
+        # At the centre of an area asset the point law's mean over the disc is
+        # int_0^A 2^-(r/w)^2 2 pi r dr / (pi A^2) = (w/A)^2 (1 - 2^-(A/w)^2) / ln 2.
+        des, dam = ((w / A) ** 2 * (1 - 2.0 ** -((A / w) ** 2)) / np.log(2) for w in (R, 2 * R))
+        assert exact == pytest.approx(des + DAMAGED_VALUE_FRACTION * (dam - des), rel=1e-12)
 
 
 def test_ballistic_impact_point_and_time_to_go():

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from airdefense import load_scenario
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.engagement.model import LOST_RADAR, Engagement
+from airdefense.engagement.pk import LETHAL_RADIUS_M
 from airdefense.simulation.events import EventLog
 from airdefense.tracking.base import Tracks
 
@@ -196,7 +197,8 @@ def test_a_lost_round_is_assessed_a_miss_at_once(eng):
 
 @pytest.mark.parametrize("j,delay", [(PAC3, 3.0), (TOR, 2.0)])
 def test_end_game_at_predicted_time_and_assessment_delay(scenario, j, delay):
-    """A round meets its target at the predicted time; the assessment comes after its delay."""
+    """A round meets its target at the predicted time, its miss distance on the side of its
+    warhead's lethal radius its outcome says; the assessment comes after its delay."""
     eng = Engagement(scenario, EventLog(), np.random.default_rng(0))
     truth = _Truth(INBOUND)
     row = 0 if j == TOR else 2
@@ -214,7 +216,8 @@ def test_end_game_at_predicted_time_and_assessment_delay(scenario, j, delay):
     assert len(end) == 1
     te, miss = end[0][0], end[0][-1]
     assert te == pytest.approx(t_pred, abs=0.05)
-    assert miss < 1.0
+    r_lethal = LETHAL_RADIUS_M[eng.launchers.guidance[j]]
+    assert (miss <= r_lethal) if end[0][1] == "intercept_hit" else (miss >= r_lethal)
     assert eng.assessments_due(te + delay - 0.01) == []
     assert eng.assessments_due(te + delay) == [(row, end[0][1] == "intercept_hit")]
 

@@ -12,9 +12,12 @@ import math
 import numpy as np
 from numba import njit
 
-from airdefense.engagement._kernels import (
+from airdefense.engagement._kernels import (  # the damage law's kernels: the engagement's
     class_gravities,
     horizons,
+    loss_bound,
+    loss_fraction,
+    loss_fractions,  # noqa: F401 (evaluation.expected_loss_fraction calls it from here)
     pair_geometry,
     pair_window,
     refinements,
@@ -23,51 +26,6 @@ from airdefense.engagement._kernels import (
     window_work,
 )
 from airdefense.engagement.pk import _position_sigmas
-
-_LN2 = math.log(2.0)
-
-
-@njit(cache=True)
-def gauss_mean_exp2(mu2, sigma2, radius):
-    """``E[2^-(|d|/R)^2]`` for ``d ~ N(mu, sigma^2 I_2)``, ``mu2 = |mu|^2``: a closed form."""
-    a = _LN2 / max(radius, 1e-9) ** 2
-    s = 1.0 + 2.0 * a * sigma2
-    return math.exp(-a * mu2 / s) / s
-
-
-@njit(cache=True)
-def loss_fraction(mu2, s2, a1, w1, a2, w2, f_damaged):
-    """Expected value fraction lost under the damage law ``(a1, w1, a2, w2)``; see
-    :func:`airdefense.c2.evaluation.expected_loss_fraction`."""
-    p_des = a1 * gauss_mean_exp2(mu2, s2, w1)
-    p_dam = a2 * gauss_mean_exp2(mu2, s2, w2)
-    return p_des + f_damaged * (p_dam - p_des)
-
-
-@njit(cache=True)
-def _spread_bound(u):
-    """The largest ``exp(-u/s)/s`` over ``s >= 1`` (``u >= 0``): :func:`gauss_mean_exp2`
-    over every spread of the miss, ``u`` its exponent without spread."""
-    return math.exp(-u) if u <= 1.0 else 1.0 / (math.e * u)
-
-
-@njit(cache=True)
-def loss_bound(mu2, value, a1, w1, a2, w2, f_damaged):
-    """An upper bound of ``value * loss_fraction(mu2, s2, ...)`` over every ``s2 >= 0``
-    (``0 <= f_damaged <= 1``, amplitudes >= 0), for a negative ``value`` too (then 0)."""
-    u1 = _LN2 / max(w1, 1e-9) ** 2 * mu2
-    u2 = _LN2 / max(w2, 1e-9) ** 2 * mu2
-    return max(value, 0.0) * ((1.0 - f_damaged) * a1 * _spread_bound(u1)
-                              + f_damaged * a2 * _spread_bound(u2))
-
-
-@njit(cache=True)
-def loss_fractions(mu2, s2, a1, w1, a2, w2, f_damaged):
-    """:func:`loss_fraction` of flat arrays of equal length."""
-    out = np.empty(mu2.size)
-    for q in range(mu2.size):
-        out[q] = loss_fraction(mu2[q], s2[q], a1[q], w1[q], a2[q], w2[q], f_damaged)
-    return out
 
 
 @njit(cache=True)

@@ -770,7 +770,9 @@ def fly_rounds(ids, pos, aim, launch_t, max_tof, capture, vb, tb, v0, k, truth0,
     ``t + dt``. Returns ``ended`` (f,) bool (end game, overshoot or out of energy), ``t_end``
     and ``miss`` (f,): see :meth:`airdefense.engagement.interceptors.InterceptorState.fly`. A
     round's end game (closest approach within its capture radius) comes no later than
-    ``max_tof`` after its launch: a step that outlives it is searched only up to then.
+    ``max_tof`` after its launch: a step that outlives it is searched only up to then. A
+    round within its capture radius at the step's end but still closing on its target is not
+    ended: its closest approach (the end game) comes in a later step.
     """
     f = ids.size
     ended = np.zeros(f, np.bool_)
@@ -816,6 +818,174 @@ def guide_and_fly(ids, s0, s1, t0, t1, terminal_s, pos, aim, aim_t, launch_t, ma
                    terminal_s, pos, aim, aim_t, launch_t, max_tof, vb, tb, v0, k, xs, n_grid,
                    n_iter, tol_m)
     return fly_rounds(ids, pos, aim, launch_t, max_tof, capture, vb, tb, v0, k, s0, s1, t0, dt)
+
+
+# --- Damage law: the point law's expected loss, spread over an impact's miss and an area ----
+
+_LN2 = math.log(2.0)
+#: Gauss-Legendre nodes and weights on [-1, 1] of the Rice-law integral (:func:`_rice_cdf`).
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
+#: Half-width of the Rice density kept about its centre (exp(-8.5^2 / 2) = 2e-16), and the
+#: quadrature panel (the density's unit standard deviation).
+_RICE_HALF, _RICE_PANEL = 8.5, 1.0
+#: Largest ``beta`` (disc radius over the spread) of the Rice law's Poisson series, and the
+#: reciprocals ``1 / i`` of its terms.
+_RICE_SERIES = 6.0
+_INV = 1.0 / np.maximum(np.arange(128.0), 1.0)
+#: ``ln 2 (A / width)^2`` below which a disc is taken for a point (a relative difference of
+#: the order of this in the law near the disc).
+_POINT_AREA = 1e-10
+
+
+@njit(cache=True)
+def _i0e(z):
+    """``exp(-z) I0(z)`` for ``z >= 0`` (the scaled modified Bessel function of order 0): its
+    power series below 15, its asymptotic series above (relative error ~1e-15)."""
+    if z < 15.0:
+        q = 0.25 * z * z
+        term = 1.0
+        total = 1.0
+        k = 1.0
+        while term > 1e-17 * total:
+            term *= q / (k * k)
+            total += term
+            k += 1.0
+        return total * math.exp(-z)
+    u = 1.0 / (8.0 * z)
+    term = 1.0
+    total = 1.0
+    for k in range(1, 40):
+        nxt = term * (2.0 * k - 1.0) ** 2 * u / k
+        if nxt >= term or nxt < 1e-17:
+            break
+        term = nxt
+        total += term
+    return total / math.sqrt(2.0 * math.pi * z)
+
+
+@njit(cache=True)
+def _rice_cdf_series(alpha, beta):
+    """:func:`_rice_cdf` as ``P(N_b > N_a)`` for independent Poisson counts of means
+    ``beta^2 / 2`` and ``alpha^2 / 2`` (``|X|^2`` is a noncentral chi-square of 2 degrees of
+    freedom, a Poisson mixture of central ones): ``sum_i P(N_b = i) P(N_a < i)``, positive
+    terms summed until the rest (at most ``P(N_b > i)``) is below 1e-16 of the sum. Quick for
+    small ``beta``."""
+    mu = 0.5 * beta * beta
+    lam = 0.5 * alpha * alpha
+    pa = math.exp(-lam)  # P(N_a = i - 1)
+    ca = pa  # P(N_a <= i - 1)
+    pb = math.exp(-mu)  # P(N_b = i)
+    total = 0.0
+    n = min(int(mu + 12.0 * math.sqrt(mu)) + 40, _INV.size)
+    for i in range(1, n):
+        pb *= mu * _INV[i]
+        total += pb * ca
+        if i > mu + 1.0 and pb < 1e-16 * total:
+            break
+        pa *= lam * _INV[i]
+        ca += pa
+    return min(total, 1.0)
+
+
+@njit(cache=True)
+def _rice_cdf(alpha, beta):
+    """``P(|X| <= beta)`` for ``X ~ N(m, I_2)``, ``|m| = alpha`` (Rice law, unit sigma; one
+    minus Marcum's ``Q1(alpha, beta)``): for ``beta <= 6`` a Poisson series
+    (:func:`_rice_cdf_series`), above it Gauss-Legendre panels over the density
+    ``x exp(-(x - alpha)^2 / 2) I0e(alpha x)`` where it is above 2e-16 of its peak."""
+    if not beta > 0.0:
+        return 0.0
+    if alpha == 0.0:  # the Rayleigh law
+        return -math.expm1(-0.5 * beta * beta)
+    if beta <= _RICE_SERIES:
+        return _rice_cdf_series(alpha, beta)
+    lo = max(alpha - _RICE_HALF, 0.0)
+    if beta <= lo:
+        return 0.0
+    if beta >= alpha + _RICE_HALF:
+        return 1.0
+    n = int(math.ceil((beta - lo) / _RICE_PANEL))
+    h = (beta - lo) / n
+    total = 0.0
+    for p in range(n):
+        c = lo + (p + 0.5) * h
+        for q in range(_GL_X.size):
+            x = c + 0.5 * h * _GL_X[q]
+            total += _GL_W[q] * x * math.exp(-0.5 * (x - alpha) ** 2) * _i0e(alpha * x)
+    return min(0.5 * h * total, 1.0)
+
+
+@njit(cache=True)
+def disc_mean_exp2(mu2, sigma2, width, area):
+    """Mean of ``2^-(r/width)^2`` over a disc of radius ``area`` (m; 0: a point) and over an
+    impact point ``N(mu, sigma2 I_2)``, ``mu2 = |mu|^2`` (m^2) from the disc's centre.
+
+    The kernel is a Gaussian of variance ``s^2 = width^2 / (2 ln 2)``; spread by the impact's,
+    one of ``S^2 = s^2 + sigma2`` and height ``s^2 / S^2`` (the point's closed form). Its mean
+    over a uniform disc is ``(2 s^2 / A^2) P(|N(mu, S^2 I_2)| <= A)``, a Rice-law probability
+    (:func:`_rice_cdf`): ``(R/A)^2 / ln 2`` deep inside a large disc, the point's law as
+    ``A -> 0`` (taken for ``ln 2 (A / width)^2 <= 1e-10``).
+    """
+    a = _LN2 / max(width, 1e-9) ** 2
+    s = 1.0 + 2.0 * a * sigma2
+    c = a * area * area
+    if not c > _POINT_AREA:  # a point, or a disc too small to tell from one
+        return math.exp(-a * mu2 / s) / s
+    S = math.sqrt(s / (2.0 * a))
+    p = _rice_cdf(math.sqrt(mu2) / S, area / S)
+    return min(p / c, 1.0 / s)
+
+
+@njit(cache=True)
+def _spread_bound(u):
+    """The largest ``exp(-u/s)/s`` over ``s >= 1`` (``u >= 0``): a point's
+    :func:`disc_mean_exp2` over every spread of the miss, ``u`` its exponent without spread."""
+    return math.exp(-u) if u <= 1.0 else 1.0 / (math.e * u)
+
+
+@njit(cache=True)
+def disc_mean_bound(mu2, width, area):
+    """An upper bound of :func:`disc_mean_exp2` over every spread ``sigma2 >= 0``.
+
+    A point: :func:`_spread_bound`. A disc: no more than a point at its nearest edge
+    (``max(|mu| - A, 0)``), nor than the mean without spread about its centre,
+    ``(1 - exp(-a A^2)) / (a A^2)`` with ``a = ln 2 / width^2`` (a centred kernel holds the
+    most of the disc, Anderson's inequality, and spreading lowers it).
+    """
+    a = _LN2 / max(width, 1e-9) ** 2
+    c = a * area * area
+    if not c > _POINT_AREA:
+        return _spread_bound(a * mu2)
+    d = max(math.sqrt(mu2) - area, 0.0)
+    return min(_spread_bound(a * d * d), -math.expm1(-c) / c)
+
+
+@njit(cache=True)
+def loss_fraction(mu2, s2, a1, w1, a2, w2, f_damaged):
+    """Expected value fraction lost under the damage law ``(a1, w1, a2, w2)``
+    (:func:`airdefense.engagement.damage.loss_law`: area radius and width of the destroy
+    and damage terms), at a miss ``N(mu, s2 I_2)``, ``mu2 = |mu|^2``; see
+    :func:`airdefense.c2.evaluation.expected_loss_fraction`."""
+    p_des = disc_mean_exp2(mu2, s2, w1, a1)
+    p_dam = disc_mean_exp2(mu2, s2, w2, a2)
+    return p_des + f_damaged * (p_dam - p_des)
+
+
+@njit(cache=True)
+def loss_bound(mu2, value, a1, w1, a2, w2, f_damaged):
+    """An upper bound of ``value * loss_fraction(mu2, s2, ...)`` over every ``s2 >= 0``
+    (``0 <= f_damaged <= 1``), for a negative ``value`` too (then 0)."""
+    return max(value, 0.0) * ((1.0 - f_damaged) * disc_mean_bound(mu2, w1, a1)
+                              + f_damaged * disc_mean_bound(mu2, w2, a2))
+
+
+@njit(cache=True)
+def loss_fractions(mu2, s2, a1, w1, a2, w2, f_damaged):
+    """:func:`loss_fraction` of flat arrays of equal length."""
+    out = np.empty(mu2.size)
+    for q in range(mu2.size):
+        out[q] = loss_fraction(mu2[q], s2[q], a1[q], w1[q], a2[q], w2[q], f_damaged)
+    return out
 
 
 # --- Interceptor flight step: the pieces of one step in compiled code ----------------------
@@ -957,13 +1127,20 @@ def fly_round(i, ax, ay, az, bx, by, bz, t, dt, pos, aim, launch_t, max_tof, cap
     wz = (bz - az) / dt
     lag = ts - t
     # The round lives ``max_tof`` seconds: no closest approach is sought after that.
-    tau, miss = _closest(pos[i, 0], pos[i, 1], pos[i, 2], vx, vy, vz, ax + wx * lag,
-                         ay + wy * lag, az + wz * lag, wx, wy, wz,
+    qx, qy, qz = ax + wx * lag, ay + wy * lag, az + wz * lag
+    tau, miss = _closest(pos[i, 0], pos[i, 1], pos[i, 2], vx, vy, vz, qx, qy, qz, wx, wy, wz,
                          min(span, max(max_tof[i] - tau0, 0.0)))
-    hit = flying and miss <= capture[i]
-    # Passing the aim point without capture, or running out of energy, is a miss.
-    overshoot = flying and dist <= step
     expired = flying and tau1 >= max_tof[i]
+    # Within the capture radius at the step's end but still closing (the relative position
+    # there against the relative velocity): the closest approach comes in a later step, and
+    # the round flies on to it, so the end game's time and miss do not depend on the step.
+    closing = ((qx - pos[i, 0] + (wx - vx) * span) * (wx - vx)
+               + (qy - pos[i, 1] + (wy - vy) * span) * (wy - vy)
+               + (qz - pos[i, 2] + (wz - vz) * span) * (wz - vz)) < 0.0
+    later = flying and not expired and closing and miss <= capture[i]
+    hit = flying and miss <= capture[i] and not later
+    # Passing the aim point without capture, or running out of energy, is a miss.
+    overshoot = flying and dist <= step and not later
     if hit:
         t_end = ts + tau
     elif overshoot:

@@ -83,12 +83,16 @@ def apply_impacts(state, impact_enu, warhead_radius_m, assets, rng: np.random.Ge
 
 def loss_law(lethal_radius_m, area_radius_m) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                        np.ndarray]:
-    """Amplitudes and widths of the expected-loss law ``sum_k a_k 2^-(d/w_k)^2``.
+    """Area radii and widths of the expected-loss law of an asset.
 
-    A point asset (area radius 0) is destroyed with ``2^-(d/R)^2`` and damaged with
-    ``2^-(d/2R)^2``. An area asset of radius ``A`` loses the share of its area inside the
-    lethal circle, ``(R/A)^2``, spread over its area: ``(R/A')^2 2^-(d/A')^2`` with
-    ``A' = max(A, R)``. Both reduce to the same law at ``A = 0``.
+    A point asset (area radius 0) at miss distance ``d`` is destroyed with ``2^-(d/R)^2`` and
+    damaged with ``2^-(d/2R)^2``. An area asset of radius ``A`` is that point law applied to
+    each piece of its area: it loses the mean of the point law over the disc (uniform value
+    density), ``mean_{x in disc} 2^-(|x - impact|/w)^2`` for ``w = R`` (destroyed) and ``2R``
+    (damaged), a Rice-law (Marcum Q) closed form
+    (:func:`airdefense.engagement._kernels.disc_mean_exp2`). It reduces to the point law as
+    ``A -> 0``; an impact deep inside a large area takes the point law's effective lethal
+    area, ``pi R^2 / ln 2``, as its share, ``(R/A)^2 / ln 2``.
 
     Parameters
     ----------
@@ -98,15 +102,15 @@ def loss_law(lethal_radius_m, area_radius_m) -> tuple[np.ndarray, np.ndarray, np
     Returns
     -------
     a_destroy, w_destroy, a_damage, w_damage : ndarray
-        The expected value fraction lost at miss distance ``d`` is
-        ``a_destroy 2^-(d/w_destroy)^2 + f (a_damage 2^-(d/w_damage)^2 - a_destroy
-        2^-(d/w_destroy)^2)``, with ``f = DAMAGED_VALUE_FRACTION``.
+        Area radius and kernel width (m) of the destroy and damage terms: the expected value
+        fraction lost at an impact ``N(mu, s^2 I_2)`` is ``p_des + f (p_dam - p_des)``,
+        ``p = disc_mean_exp2(|mu|^2, s^2, w, a)``, ``f = DAMAGED_VALUE_FRACTION``
+        (:func:`airdefense.engagement._kernels.loss_fraction`).
     """
     R = np.maximum(np.asarray(lethal_radius_m, float), 1e-9)
-    A = np.asarray(area_radius_m, float)
-    w1 = np.maximum(A, R)
-    w2 = np.maximum(A, 2.0 * R)
-    return (R / w1) ** 2, w1, (2.0 * R / w2) ** 2, w2
+    A = np.maximum(np.asarray(area_radius_m, float), 0.0)
+    A, R = np.broadcast_arrays(A, R)
+    return A.copy(), R.copy(), A.copy(), 2.0 * R
 
 
 def effective_lethal_radius(warhead_radius_m, hardness, asset_lethal_radius_m) -> np.ndarray:
@@ -124,14 +128,25 @@ def effective_lethal_radius(warhead_radius_m, hardness, asset_lethal_radius_m) -
 def area_loss_fractions(impact_enu, warhead_radius_m, assets) -> np.ndarray:
     """Fraction of each area asset's value each impact destroys, shape (k, a).
 
-    Zero for point assets (``assets.radius_m == 0``), whose damage is drawn instead
+    The point damage law's mean over the asset's disc (:func:`loss_law`). Zero for point
+    assets (``assets.radius_m == 0``), whose damage is drawn instead
     (:func:`apply_impacts`).
     """
+    # Imported here: the kernels import the C2 kernels, whose package imports this module.
+    from airdefense.engagement._kernels import loss_fractions
+
     impact_enu = np.asarray(impact_enu, float).reshape(-1, 3)
-    d = np.linalg.norm(impact_enu[:, None, :2] - assets.enu[None, :, :2], axis=-1)
-    R = effective_lethal_radius(warhead_radius_m, assets.hardness, assets.lethal_radius_m)
-    a1, w1, a2, w2 = loss_law(R, assets.radius_m[None, :])
-    des = a1 * np.exp2(-((d / w1) ** 2))
-    dam = a2 * np.exp2(-((d / w2) ** 2))
-    frac = des + DAMAGED_VALUE_FRACTION * (dam - des)
-    return np.where(assets.radius_m[None, :] > 0, frac, 0.0)
+    area = np.asarray(assets.radius_m, float)
+    out = np.zeros((impact_enu.shape[0], area.size))
+    cols = np.flatnonzero(area > 0)
+    if cols.size == 0 or out.size == 0:
+        return out
+    dx = impact_enu[:, None, :2] - assets.enu[None, cols, :2]
+    mu2 = np.ascontiguousarray(dx[..., 0] ** 2 + dx[..., 1] ** 2)
+    R = effective_lethal_radius(warhead_radius_m, assets.hardness[cols],
+                                np.asarray(assets.lethal_radius_m, float)[cols])
+    law = [np.ascontiguousarray(np.broadcast_to(v, mu2.shape)).ravel()
+           for v in loss_law(R, area[None, cols])]
+    out[:, cols] = loss_fractions(mu2.ravel(), np.zeros(mu2.size), *law,
+                                  DAMAGED_VALUE_FRACTION).reshape(mu2.shape)
+    return out

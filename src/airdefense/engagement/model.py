@@ -42,7 +42,7 @@ from airdefense.engagement.envelope import (
 )
 from airdefense.engagement.interceptors import RADAR_GUIDED, InterceptorState
 from airdefense.engagement.launchers import LauncherState
-from airdefense.engagement.pk import draw_hits
+from airdefense.engagement.pk import LETHAL_RADIUS_M, draw_end_games
 from airdefense.geo import sphere_radius_of
 
 __all__ = ["Engagement", "TERMINAL_S", "COVERAGE_GRACE_S", "LOST_RADAR", "LOST_LAUNCHER",
@@ -582,9 +582,12 @@ class Engagement:
         uses) evaluated there: the launcher's envelope and Pk factors at the actual range,
         height, target velocity and time of flight, with the table value, target manoeuvre
         limit and track error of the launch; 0 outside the envelope. A round whose target is
-        alive and within its capture radius draws one uniform (:func:`draw_hits`) against it.
+        alive and within its capture radius draws one uniform against it, which also gives
+        the end game's miss distance (:func:`~airdefense.engagement.pk.draw_end_games`: the
+        Pk's miss law, within the warhead's lethal radius for a hit, beyond it for a miss;
+        NaN at Pk 0); a round that ends outside its capture radius keeps its closest approach.
         """
-        ic = self.icpt
+        ic, L = self.icpt, self.launchers
         ended = np.asarray(ended, np.int64)
         tgt = ic.target[ended]
         states = np.zeros((ended.size, 6))
@@ -602,7 +605,11 @@ class Engagement:
             live = k >= 0 and alive(k, te)
             if live:
                 ic.pk_end[i] = pk_end[q]
-            hit = bool(live and ms <= ic.capture[i] and draw_hits(pk_end[q], self.rng))
+            hit = False
+            if live and ms <= ic.capture[i]:  # one draw: the outcome and its miss distance
+                h, m = draw_end_games(pk_end[q], LETHAL_RADIUS_M[L.guidance[ic.launcher[i]]],
+                                      self.rng)
+                hit, ms = bool(h), float(m)
             pos = states[q] if live else ic.pos[i]
             if hit:
                 kill(k, te)

@@ -28,8 +28,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["kill_probability", "draw_hits", "cumulative_kill_probability", "position_sigma",
-           "BASKET_M", "CLASS_G", "EDGE_START", "EDGE_LOSS", "CROSSING_LOSS", "SPEED_LOSS",
+__all__ = ["kill_probability", "draw_hits", "draw_end_games", "cumulative_kill_probability",
+           "position_sigma", "BASKET_M", "LETHAL_RADIUS_M", "CLASS_G", "EDGE_START", "EDGE_LOSS", "CROSSING_LOSS", "SPEED_LOSS",
            "G_MARGIN", "QUALITY_LOSS"]
 
 EDGE_START = 0.8
@@ -44,6 +44,14 @@ QUALITY_LOSS = 0.3
 #: precision track, which refines a search track of about this error before the end game.
 BASKET_M = {"command": 150.0, "semi_active": 1000.0, "track_via_missile": 1000.0,
             "active": 1500.0, "gun": 30.0}
+
+#: Lethal radius of the warhead (m, notional) by guidance, the scale of the end game's miss
+#: distance (:func:`draw_end_games`): hit-to-kill (PAC-3, active: body contact and its
+#: lethality enhancer), blast-fragmentation with proximity fuzes (PAC-2 GEM 90 kg, HAWK 75 kg,
+#: Tor 15 kg), and the 35 mm AHEAD cloud (~7 m across where it meets the target). Each is
+#: inside its guidance's capture radius (``interceptors.CAPTURE_RADIUS_M``).
+LETHAL_RADIUS_M = {"command": 7.0, "semi_active": 15.0, "track_via_missile": 20.0,
+                   "active": 2.0, "gun": 3.5}
 
 #: Typical manoeuvre limit of each threat class (g), used when the target's own is not known
 #: (the catalog's threat presets: shahed136 2, kh101 4, iskander_m 20, fighter 7, helicopter 2.5).
@@ -209,6 +217,49 @@ def draw_hits(pk, rng: np.random.Generator) -> np.ndarray:
     """
     pk = np.asarray(pk, float)
     return rng.random(pk.shape) < pk
+
+
+def draw_end_games(pk, lethal_radius_m, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Draw end-game outcomes and the miss distances consistent with them.
+
+    The end-game miss model the kill probability implies: a circular normal miss (the
+    distance follows a Rayleigh law) against a cookie-cutter lethal radius ``r_L``, with
+    ``sigma`` such that the miss falls inside the lethal radius with probability ``pk``,
+    ``1 - exp(-r_L^2 / 2 sigma^2) = pk``. One uniform ``u`` per end game (the draw of
+    :func:`draw_hits`: the same numbers, in the same order) gives both: a hit when
+    ``u < pk``, and the miss ``d = sigma sqrt(-2 ln(1 - u)) = r_L sqrt(ln(1 - u) / ln(1 - pk))``
+    (the law's quantile at ``u``). So a hit's miss is within the lethal radius and a miss's
+    at or beyond it, and over many end games of one ``pk`` the misses follow the Rayleigh law.
+    The Pk decides the outcome; the miss distance only reports it.
+
+    Parameters
+    ----------
+    pk : array_like of shape (n,)
+        Kill probabilities.
+    lethal_radius_m : array_like of shape (n,) or scalar
+        Lethal radius of each round's warhead, m (:data:`LETHAL_RADIUS_M`).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    hit : ndarray of shape (n,), bool
+    miss_m : ndarray of shape (n,)
+        Miss distances, m; NaN where ``pk <= 0`` (no miss law: an end game outside the
+        envelope, whose miss the Pk does not tell); 0 where ``pk >= 1``.
+
+    Examples
+    --------
+    >>> hit, miss = draw_end_games([0.8, 0.8], 2.0, np.random.default_rng(1))
+    >>> bool(((miss <= 2.0) == hit).all())
+    True
+    """
+    pk = np.asarray(pk, float)
+    u = rng.random(pk.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.log1p(-u) / np.log1p(-np.minimum(pk, 1.0))
+    miss = np.asarray(lethal_radius_m, float) * np.sqrt(np.abs(ratio))
+    return u < pk, np.where(pk > 0.0, miss, np.nan)
 
 
 def cumulative_kill_probability(p, n) -> np.ndarray:

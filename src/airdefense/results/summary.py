@@ -13,33 +13,68 @@ from airdefense.engagement.damage import (
     damage_probabilities,
 )
 
-__all__ = ["attack_costs", "summarize", "format_summary", "undefended_expected_loss"]
+__all__ = ["attack_costs", "summarize", "format_summary", "expected_loss",
+           "undefended_expected_loss"]
 
 
-def undefended_expected_loss(scenario, truth) -> float:
-    """Expected value lost if every threat leaked and hit its drawn impact point.
+def expected_loss(scenario, truth, threats=None) -> float:
+    """Expected value lost if the threats ``threats`` hit their drawn impact points.
 
-    Only the threats whose flights end within the scenario's ``duration_s`` count (one launched
-    too late, or still flying at the end, would not have hit within the run). For each point
-    asset, ``P(destroyed) = 1 - prod_k (1 - p_k)`` over the impacting threats, and a damaged
-    asset loses ``DAMAGED_VALUE_FRACTION`` of its value; an area asset loses the sum of its
-    impacts' area fractions (at most all of it).
+    The expectation over the damage draws the simulation makes at those impact points (given
+    the points): a point asset is destroyed by an impact with ``p_k`` and at least damaged
+    with ``d_k`` (:func:`~airdefense.engagement.damage.damage_probabilities`), a damaged asset
+    damaged again is destroyed, and a damaged asset loses ``DAMAGED_VALUE_FRACTION`` of its
+    value, so its expected loss fraction is ``1 - prod_k (1 - d_k) - (1 - f) sum_k (d_k - p_k)
+    prod_{j != k} (1 - d_j)`` (intact: no impact damages it; damaged: exactly one damages it
+    and none destroys it); an area asset loses the sum of its impacts' area fractions (at most
+    all of it), as in a run.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    truth : ThreatSet
+        The run's threats (their impact points and lethal radii).
+    threats : array_like of int, optional
+        Threat ids (rows of ``truth``). Default: every threat whose flight ends on an impact
+        within the scenario's ``duration_s`` (one launched too late, or still flying at the
+        end, would not have hit within the run).
+
+    Returns
+    -------
+    float
+        US dollars (the asset values' unit).
     """
     imp = np.isfinite(truth.impact_enu[:, 0])
-    duration = getattr(getattr(scenario, "config", None), "duration_s", None)
-    if duration is not None:
-        imp &= np.asarray(truth.end_time_s, float) <= float(duration) + 1e-9
+    if threats is None:
+        duration = getattr(getattr(scenario, "config", None), "duration_s", None)
+        if duration is not None:
+            imp &= np.asarray(truth.end_time_s, float) <= float(duration) + 1e-9
+    else:
+        chosen = np.zeros(imp.size, bool)
+        chosen[np.asarray(threats, np.int64)] = True
+        imp &= chosen
     a = scenario.assets
     if not imp.any() or len(a) == 0:
         return 0.0
     pk, pd_ = damage_probabilities(truth.impact_enu[imp], truth.lethal_radius_m[imp], a.enu,
                                    a.hardness, a.lethal_radius_m)
-    p_destroy = 1.0 - np.prod(1.0 - pk, axis=0)
-    p_damage = 1.0 - np.prod(1.0 - pd_, axis=0)
-    point = p_destroy + DAMAGED_VALUE_FRACTION * (p_damage - p_destroy)
+    q = 1.0 - pd_
+    # prod_{j != k} (1 - d_j): the products before and after each impact.
+    ones = np.ones((1, q.shape[1]))
+    before = np.cumprod(np.vstack([ones, q[:-1]]), axis=0)
+    after = np.cumprod(np.vstack([ones, q[:0:-1]]), axis=0)[::-1]
+    damaged_once = np.sum((pd_ - pk) * before * after, axis=0)
+    point = 1.0 - np.prod(q, axis=0) - (1.0 - DAMAGED_VALUE_FRACTION) * damaged_once
     area = np.minimum(area_loss_fractions(truth.impact_enu[imp], truth.lethal_radius_m[imp],
                                           a).sum(axis=0), 1.0)
     return float(np.sum(a.value * np.where(a.radius_m > 0, area, point)))
+
+
+def undefended_expected_loss(scenario, truth) -> float:
+    """Expected value lost if every threat leaked and hit its drawn impact point: the
+    :func:`expected_loss` of every threat whose flight ends within the scenario's
+    ``duration_s``."""
+    return expected_loss(scenario, truth)
 
 
 def attack_costs(state, unit_cost, reusable, weapon_cost) -> np.ndarray:
@@ -83,7 +118,11 @@ def summarize(res, scenario, truth) -> dict:
         ``defence_cost``, ``attack_cost`` (threats expended, platforms lost and munitions
         released: :func:`attack_costs`; a threats table without a ``reusable`` column is all
         expendable), ``value_lost``,
-        ``value_at_risk`` (expected loss with no defence), ``value_saved``, ``cost_exchange``
+        ``value_at_risk`` (the expected loss with no defence: every threat whose flight ends
+        in the run on its impact point, :func:`undefended_expected_loss`), ``value_saved``
+        (``value_at_risk`` less the expected loss of the impacts that happened,
+        :func:`expected_loss`: both expectations over the damage draws at the same impact
+        points, so it is never negative; ``value_lost`` is this run's draw), ``cost_exchange``
         (attack cost / defence cost), ``by_type`` (DataFrame), ``by_interceptor`` (DataFrame),
         ``batteries_disabled``, ``orders_refused`` (fire orders the fire control turned down),
         ``solver_clock_stops`` (assignment solves stopped by their time limit: a run with any
@@ -132,6 +171,9 @@ def summarize(res, scenario, truth) -> dict:
     attack_cost = float(np.nansum(spent))
     value_lost = float(np.nansum(res.assets["value_lost"].to_numpy()))
     at_risk = undefended_expected_loss(scenario, truth)
+    ev = res.events
+    impacts = ev["threat_id"].to_numpy()[np.asarray(ev["kind"] == "impact", bool)]
+    defended = expected_loss(scenario, truth, impacts) if impacts.size else 0.0
     n_disabled = _count_kind(res.events["kind"], "battery_disabled")
     released, cancelled = _munition_counts(th)
     return {
@@ -143,7 +185,7 @@ def summarize(res, scenario, truth) -> dict:
         "attack_cost": attack_cost,
         "value_lost": value_lost,
         "value_at_risk": at_risk,
-        "value_saved": at_risk - value_lost,
+        "value_saved": at_risk - defended,
         "cost_exchange": attack_cost / defence_cost if defence_cost > 0 else float("inf"),
         "batteries_disabled": n_disabled,
         "orders_refused": int(len(getattr(res, "refused", ()))),
@@ -247,9 +289,11 @@ def format_summary(res) -> str:
     out += [
         f"  attacker/defence cost ratio:  {ce:.2f}" if np.isfinite(ce) else
         "  attacker/defence cost ratio:  n/a (no interceptor fired)",
-        f"  value lost:                   {_money(s['value_lost'])}",
-        f"  value at risk (undefended):   {_money(s['value_at_risk'])}",
-        f"  value saved:                  {_money(s['value_saved'])}",
+        f"  value lost (this run):        {_money(s['value_lost'])}",
+        f"  expected loss, defended:      {_money(s['value_at_risk'] - s['value_saved'])}",
+        f"  expected loss, undefended:    {_money(s['value_at_risk'])}",
+        f"  value saved (expected):       {_money(s['value_saved'])}",
+        "    (expected: over the damage draws at the leakers' / every threat's impact point)",
         f"  batteries disabled:           {s['batteries_disabled']}",
     ]
     if "parent" in th and bool((th["parent"].to_numpy() >= 0).any()):
