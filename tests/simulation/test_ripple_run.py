@@ -14,16 +14,16 @@ from tests.conftest import SMALL_SCENARIO
 from .test_invariants import check_invariants
 
 
-def _one_tor(period_s: float, doctrine: dict, count: int = 6):
+def _one_tor(period_s: float, doctrine: dict, count: int = 6, spacing_s: float = 3.0):
     """The small scenario with one Tor-class launcher (2-s launch interval) and ``count``
-    drones."""
+    drones launched ``spacing_s`` apart."""
     d = copy.deepcopy(SMALL_SCENARIO)
     d["duration_s"] = 900.0
     d["step_s"] = 1.0
     d["c2"] = {"decision_period_s": period_s, "solver": "greedy"}
     d["batteries"]["srb"]["launchers"] = {"preset": "tor_m2_tlar", "count": 1}
     d["batteries"]["srb"]["doctrine"] = doctrine
-    d["raid"]["drones"].update(count=count, salvo_interval_s=3.0,
+    d["raid"]["drones"].update(count=count, salvo_interval_s=spacing_s,
                                launch={"bearing_deg": 90, "range_m": 25000})
     return load_scenario(d)
 
@@ -32,9 +32,10 @@ def test_a_shoot_shoot_look_salvo_from_one_launcher_ripples_at_a_2s_period():
     """Shoot-shoot-look, salvo 2, one launcher, 2-s decisions: each order's two rounds leave
     2 s apart (one launch interval; before, one round, a look of some 20 s, then the next),
     and the track is engaged again only after both rounds are assessed (Tor: 2 s after the
-    end game)."""
+    end game). The drones come 20 s apart, so that the fire-control radar's four channels
+    are free for each salvo (a busy radar rightly cuts a salvo to the channels left)."""
     sc = _one_tor(2.0, {"mode": "shoot_shoot_look", "salvo_size": 2,
-                        "max_rounds_per_threat": 4})
+                        "max_rounds_per_threat": 4}, spacing_s=20.0)
     res = simulate(sc, seed=1)
     check_invariants(res, sc)
     ev = res.events
