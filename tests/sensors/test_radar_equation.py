@@ -68,20 +68,21 @@ def test_losses_lower_the_snr_by_their_decibels():
     np.testing.assert_allclose(a - b, 6.0, rtol=0, atol=0.01)
 
 
-@pytest.mark.parametrize("losses_db", [0.0, 2.5])
-def test_search_radar_equation(losses_db):
+@pytest.mark.parametrize(("losses_db", "el_deg"), [(0.0, (0.0, 4.0)), (2.5, (0.0, 4.0)),
+                                                   (0.0, (0.0, 85.0)), (1.0, (-2.0, 60.0))])
+def test_search_radar_equation(losses_db, el_deg):
     """A preset with power_aperture_wm2: SNR = P A t_s sigma / (4 pi Omega k T_s L R^4).
 
-    P A = 2e4 W m^2, t_s = 4 s, T_s = 450 K, a 120 deg sector from 0 to 4 deg elevation:
-    Omega = (2 pi / 3) sin(4 deg) sr (the sector's solid angle; the elevation span is kept
-    small so that the small-angle form dAz dEl differs from it by < 0.005 dB).
+    P A = 2e4 W m^2, t_s = 4 s, T_s = 450 K, a 120 deg sector over the elevation band
+    ``el_deg``: Omega = (2 pi / 3) (sin el_max - sin el_min) sr, the band's solid angle (over
+    0-85 deg the small-angle dAz dEl would be 1.7 dB larger).
     """
+    lo, hi = el_deg
     p = CAT.sensors["hawk_par"].model_copy(update={
         "power_aperture_wm2": 2.0e4, "scan_period_s": 4.0, "system_temp_k": 450.0,
-        "azimuth_sector_deg": 120.0, "min_elevation_deg": 0.0, "max_elevation_deg": 4.0,
+        "azimuth_sector_deg": 120.0, "min_elevation_deg": lo, "max_elevation_deg": hi,
         "losses_db": losses_db, "ref_rcs_m2": 2.0, "ref_snr_db": 99.0})
-    omega = np.radians(120.0) * np.sin(np.radians(4.0))
-    assert _db(np.radians(120.0) * np.radians(4.0) / omega) < 0.005
+    omega = np.radians(120.0) * (np.sin(np.radians(hi)) - np.sin(np.radians(lo)))
     net = _network([p])
     r, s = np.meshgrid(RANGES, RCS)
     L = 10.0 ** (losses_db / 10.0)
