@@ -118,3 +118,14 @@ def test_blends_that_do_not_fit_are_reported_not_shrunk():
     assert not blend_overflow(xs * 3, ok).any()
     clipped = blend_knots(xs, ys, curv)[5]  # clip: the shared piece is split between them
     assert np.allclose(clipped, [[25.0, 25.0]])
+
+
+def test_a_knot_without_a_slope_change_does_not_block_a_blend():
+    """A knot on a straight line (no slope change, no blend) may lie inside a neighbour's
+    blend: only blended corners and the ends bound it."""
+    xs = np.array([[0.0, 130.0, 150.0, 1000.0]])
+    ys = np.array([[0.0, 0.0, 0.0, 850.0]])  # a corner at 150 m (b = 50 m); 130 m is straight
+    b = blend_knots(xs, ys, np.array([0.01]), clip=False)[5]
+    assert np.allclose(b, [[0.0, 50.0]])
+    assert not blend_overflow(xs, b).any()
+    assert blend_overflow(xs[:, [0, 2, 3]] * [[1, 0.3, 1]], b[:, 1:]).tolist() == [[True]]

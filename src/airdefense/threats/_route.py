@@ -132,9 +132,9 @@ def blend_knots(xs: np.ndarray, ys: np.ndarray, curv: np.ndarray, width: np.ndar
 
 
 def blend_overflow(xs: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Which blends do not fit their polyline: the blends at both ends of a piece together
-    need more than the piece (the first and last pieces end at the polyline's ends, which
-    have no blend).
+    """Which blends do not fit their polyline: two neighbouring blends together need more
+    than the distance between their corners, or a blend runs past an end of the polyline
+    (knots without a slope change, ``b = 0``, are crossed freely).
 
     Parameters
     ----------
@@ -148,10 +148,23 @@ def blend_overflow(xs: np.ndarray, b: np.ndarray) -> np.ndarray:
     ndarray of shape (n, k - 2), bool
         True for a blend that overlaps its neighbour or runs past an end.
     """
-    dx = np.diff(xs, axis=1)
-    pad = np.pad(b, ((0, 0), (1, 1)))
-    over = pad[:, :-1] + pad[:, 1:] > dx * (1.0 + 1e-9) + 1e-6  # per piece
-    return over[:, :-1] | over[:, 1:]
+    # A knot without a blend (no slope change) lies on a straight line, which a blend may
+    # cross: each blend is checked against the nearest blended knots (or ends) either side.
+    n, J = b.shape
+    over = np.zeros((n, J), bool)
+    prev_x, prev_b = xs[:, 0].copy(), np.zeros(n)
+    for j in range(J):
+        x, bj = xs[:, j + 1], b[:, j]
+        has = bj > 0
+        bad = has & (prev_b + bj > (x - prev_x) * (1.0 + 1e-9) + 1e-6)
+        over[:, j] |= bad
+        # the previous blended knot is marked too (the pair overlaps)
+        over[:, :j] |= bad[:, None] & (xs[:, 1:j + 1] == prev_x[:, None]) & (b[:, :j] > 0)
+        prev_x = np.where(has, x, prev_x)
+        prev_b = np.where(has, bj, prev_b)
+    over |= (b > 0) & (prev_b[:, None] > 0) & (xs[:, 1:-1] == prev_x[:, None]) & (
+        (xs[:, -1] - prev_x) * (1.0 + 1e-9) + 1e-6 < prev_b)[:, None]
+    return over
 
 
 class PiecewiseQuadratic:
