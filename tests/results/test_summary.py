@@ -166,7 +166,8 @@ def test_aircraft_raid_attack_cost_in_a_run():
         "assets": {"city": {"kind": "city_district", "position": {"bearing_deg": 0,
                                                                    "range_m": 0},
                             "value": 1e9, "radius_m": 1000}},
-        "batteries": {"hawk": {"position": {"bearing_deg": 90, "range_m": 5000},
+        # The HAWK stands under the fighters' release point, 50 km out.
+        "batteries": {"hawk": {"position": {"bearing_deg": 90, "range_m": 50000},
                                "sensors": [{"preset": "hawk_par", "name": "par"},
                                            {"preset": "hawk_hpi", "name": "hpi"}],
                                "launchers": {"preset": "hawk_m192", "count": 1,

@@ -344,11 +344,11 @@ _JETS = {"preset": "fighter", "count": 2, "launch": {"bearing_deg": 90, "range_m
      r"raid\.jets\.overrides: give weapon \('glide_bomb', .*\) or weapon_cost \(5\.0 US "
      r"dollars\), not both"),
     ({**_JETS, "overrides": {"weapon": None, "weapon_count": 1}},
-     r"raid\.jets\.overrides: release_range_m \(40000\.0 m\) needs a weapon preset"),
+     r"raid\.jets\.overrides: release_range_m \(50000\.0 m\) needs a weapon preset"),
     ({**_JETS, "overrides": {"weapon": None, "release_range_m": 0}},
      r"raid\.jets\.overrides: weapon_count \(2\) needs a weapon preset"),
     ({**_JETS, "launch": {"bearing_deg": 90, "range_m": 30000}},
-     r"raid\.jets\.preset: release_range_m \(40000 m\) must be shorter than the last leg, "
+     r"raid\.jets\.preset: release_range_m \(50000 m\) must be shorter than the last leg, "
      r"\d+ m from the launch point to the target"),
     ({**_JETS, "route": [{"bearing_deg": 80, "range_m": 25000}],
       "overrides": {"release_range_m": 30000}},

@@ -24,7 +24,8 @@ EGRESS_ONLY = {
     "raid": {"jets": {"preset": "fighter", "count": 1,
                       "launch": {"bearing_deg": 90, "range_m": 150000},
                       "route": [{"bearing_deg": 90, "range_m": 100000, "alt_m": 12000}],
-                      "target": {"asset": "city"}}},
+                      "target": {"asset": "city"},
+                      "overrides": {"cruise_altitude_m": 5000, "release_range_m": 40000}}},
 }
 
 
@@ -81,7 +82,7 @@ def test_every_platform_and_munition_ends_once(count, weapons, release_km, hawk_
         "launchers": {"preset": "hawk_m192", "count": 1, "fire_control": "hpi"}}}
     d["raid"]["jets"].update(count=count, salvo_interval_s=20, route=[],
                              launch={"bearing_deg": 90, "range_m": 100000},
-                             overrides={"weapon_count": weapons,
+                             overrides={"weapon_count": weapons, "cruise_altitude_m": 5000,
                                         "release_range_m": release_km * 1000})
     sc = load_scenario(d)
     res = simulate(sc, seed=seed)

@@ -22,6 +22,24 @@ def scenario(groups: dict, terrain=None, **extra):
     return sc
 
 
+def blended_time(xk, hk, v, accel_g, s_end=None):
+    """Time to fly a height polyline (knots ``xk``, ``hk``, m) at airspeed ``v`` (m/s) up to
+    ground distance ``s_end`` (default its end), each corner rounded by a parabola of
+    ``|h''| = accel_g g / v^2`` over ``|dm| / (2 |h''|)`` each side (an independent reference
+    for the flight model's corner blends): the integral of ``sqrt(1 + h'^2) / v``."""
+    xk, hk = np.asarray(xk, float), np.asarray(hk, float)
+    curv = accel_g * 9.80665 / v**2
+    m = np.diff(hk) / np.diff(xk)
+    s = np.linspace(xk[0], xk[-1] if s_end is None else s_end, 400001)
+    slope = np.full_like(s, m[0])
+    for j in range(1, len(m)):
+        dm = m[j] - m[j - 1]
+        b = abs(dm) / (2 * curv)
+        slope += dm * np.clip((s - xk[j] + b) / (2 * b), 0.0, 1.0) if b > 0 else 0.0
+    f = np.sqrt(1.0 + slope * slope) / v
+    return float(np.sum(0.5 * (f[1:] + f[:-1]) * np.diff(s)))
+
+
 class Ridge:
     """Stand-in terrain: a Gaussian ridge running north-south at ``east_m``."""
 

@@ -8,7 +8,7 @@ import pytest
 from airdefense.geo import sphere_coords
 from airdefense.threats import build_threats
 from airdefense.threats.build import wind_vector
-from tests.threats.conftest import scenario
+from tests.threats.conftest import blended_time, scenario
 
 
 def _group(preset, **kw):
@@ -18,8 +18,10 @@ def _group(preset, **kw):
 
 def test_drone_flight_time_closed_form():
     """A drone launched at the ground climbs at c to its cruise height h, cruises and dives at
-    d onto its aim: T = (h / tan c) / (v cos c) + (L - h / tan c - h / tan d) / v
-    + (h / tan d) / (v cos d), L the ground distance (the climb and the dive at airspeed v)."""
+    d onto its aim: with sharp corners T = (h / tan c) / (v cos c) + (L - h / tan c - h / tan d)
+    / v + (h / tan d) / (v cos d), L the ground distance (the climb and the dive at airspeed
+    v); its corners are rounded at max(max_g - 1, 0.5) g, which shortens the path a little
+    (the reference integrates the rounded profile at airspeed v)."""
     sc = scenario({"d": _group("shahed136")})
     p = sc.groups[0].preset
     ts = build_threats(sc, np.random.default_rng(0))
@@ -30,7 +32,11 @@ def test_drone_flight_time_closed_form():
     c, d, v = np.radians(p.climb_angle_deg), np.radians(p.dive_angle_deg), p.speed_mps
     climb, dive = (h - a0[2]) / np.tan(c), (h - a1[2]) / np.tan(d)
     want = climb / (v * np.cos(c)) + (L - climb - dive) / v + dive / (v * np.cos(d))
-    assert ts.end_time_s[0] - ts.launch_time_s[0] == pytest.approx(want, rel=1e-9)
+    rounded = blended_time([0, climb, L - dive, L], [a0[2], h, h, a1[2]], v,
+                           max(p.max_g - 1, 0.5))
+    got = ts.end_time_s[0] - ts.launch_time_s[0]
+    assert got == pytest.approx(rounded, abs=5e-3)  # the speed follows chords of the corner
+    assert 0.05 < want - got < 1.0  # the rounding is seen, and it is small
     # The old (horizontal = airspeed) time is measurably shorter: the test can fail.
     assert want - (L - dive) / v - dive / (v * np.cos(d)) > 1.0
 

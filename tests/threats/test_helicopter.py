@@ -12,7 +12,7 @@ from airdefense.catalog import load_catalog
 from airdefense.geo import G0_MPS2, sphere_coords
 from airdefense.threats import build_threats
 from tests.simulation.test_invariants import check_invariants
-from tests.threats.conftest import Ridge, scenario
+from tests.threats.conftest import Ridge, blended_time, scenario
 
 # Due south of the city, 30 km out, no route: the last leg is the whole flight.
 _HELIS = {"preset": "attack_helicopter", "count": 2, "salvo_interval_s": 30,
@@ -44,7 +44,8 @@ def test_release_point_closed_form(model):
     """The helicopter releases release_range_m of ground distance short of its aim point on
     the line from its launch point (due north of it here), level at its cruise height, at
     t = (h / tan c) / (v cos c) + (d - release_range_m - h / tan c) / v after its launch (the
-    physical model), and its four ATGMs leave from there at its release time."""
+    physical model; its corner at the top of the climb rounded at max(max_g - 1, 0.5) g), and
+    its four ATGMs leave from there at its release time."""
     sc = scenario({"helis": _HELIS})
     p = sc.groups[0].preset
     ts = build_threats(sc, np.random.default_rng(1), model=model)
@@ -57,8 +58,9 @@ def test_release_point_closed_form(model):
     for i in helis:
         t_rel = ts.release_time_s[i]
         if model == "physical":  # the climb at 70 m/s along its 15 deg slope, then level
-            want = climb / (p.speed_mps * np.cos(c)) + (d - p.release_range_m - climb) / p.speed_mps
-            assert t_rel - ts.launch_time_s[i] == pytest.approx(want, rel=1e-9)
+            want = blended_time([0, climb, d], [0, p.cruise_altitude_m, p.cruise_altitude_m],
+                                p.speed_mps, max(p.max_g - 1, 0.5), d - p.release_range_m)
+            assert t_rel - ts.launch_time_s[i] == pytest.approx(want, abs=2e-3)
         rel = _arc(sc, ts.states(t_rel)[i])
         # On the leg, release_range_m short of the aim (the city at the origin).
         np.testing.assert_allclose(rel[:2], launch[:2] * p.release_range_m / d, atol=0.5)

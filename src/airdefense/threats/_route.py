@@ -33,6 +33,7 @@ from airdefense.threats import _kernels as _k
 __all__ = [
     "blend_eval",
     "blend_knots",
+    "blend_overflow",
     "PiecewiseQuadratic",
     "RouteGeometry",
     "plan_route",
@@ -90,7 +91,8 @@ def blend_eval(x, x0, y0, m0, xk, dm, b):
     return f, df
 
 
-def blend_knots(xs: np.ndarray, ys: np.ndarray, curv: np.ndarray):
+def blend_knots(xs: np.ndarray, ys: np.ndarray, curv: np.ndarray, width: np.ndarray | None = None,
+                clip: bool = True):
     """Corner representation of polylines, with blends sized for a curvature limit.
 
     Parameters
@@ -101,8 +103,14 @@ def blend_knots(xs: np.ndarray, ys: np.ndarray, curv: np.ndarray):
         Values at them.
     curv : ndarray of shape (n,)
         Largest ``|f''|`` wanted; a blend of half-width ``b`` at a slope change ``dm`` has
-        ``|f''| = |dm| / (2 b)``. Blends are shrunk to stay within half of each adjacent piece
-        (and off the ends), where they then exceed the limit.
+        ``|f''| = |dm| / (2 b)``.
+    width : ndarray of shape (n, k - 2), optional
+        Smallest half-width of each blend (a corner spread at least that wide).
+    clip : bool, default True
+        Shrink blends that do not fit (see :func:`blend_overflow`): the two blends of a piece
+        that needs more than its length shrink in proportion until they meet (the first and
+        last blend stay off the ends), where they then exceed the limit; with False they are
+        left as sized (the caller checks them with :func:`blend_overflow` first).
 
     Returns
     -------
@@ -113,9 +121,50 @@ def blend_knots(xs: np.ndarray, ys: np.ndarray, curv: np.ndarray):
     m = np.diff(ys, axis=1) / np.maximum(dx, _EPS)
     dm = np.diff(m, axis=1)
     b = np.abs(dm) / (2 * np.maximum(curv, _EPS))[:, None]
-    room = 0.5 * np.minimum(dx[:, :-1], dx[:, 1:])
-    b = np.minimum(b, room)
+    if width is not None:
+        b = np.maximum(b, width)
+    if clip:  # both blends of a piece that needs more than it has shrink in proportion
+        pad = np.pad(b, ((0, 0), (1, 1)))
+        need = pad[:, :-1] + pad[:, 1:]
+        f = np.minimum(1.0, dx / np.maximum(need, _EPS))
+        b = b * np.minimum(f[:, :-1], f[:, 1:])
     return xs[:, 0], ys[:, 0], m[:, 0], xs[:, 1:-1], dm, b
+
+
+def blend_overflow(xs: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which blends do not fit their polyline: two neighbouring blends together need more
+    than the distance between their corners, or a blend runs past an end of the polyline
+    (knots without a slope change, ``b = 0``, are crossed freely).
+
+    Parameters
+    ----------
+    xs : ndarray of shape (n, k)
+        Knots of the polylines.
+    b : ndarray of shape (n, k - 2)
+        Half-widths of the blends at the inner knots.
+
+    Returns
+    -------
+    ndarray of shape (n, k - 2), bool
+        True for a blend that overlaps its neighbour or runs past an end.
+    """
+    # A knot without a blend (no slope change) lies on a straight line, which a blend may
+    # cross: each blend is checked against the nearest blended knots (or ends) either side.
+    n, J = b.shape
+    over = np.zeros((n, J), bool)
+    prev_x, prev_b = xs[:, 0].copy(), np.zeros(n)
+    for j in range(J):
+        x, bj = xs[:, j + 1], b[:, j]
+        has = bj > 0
+        bad = has & (prev_b + bj > (x - prev_x) * (1.0 + 1e-9) + 1e-6)
+        over[:, j] |= bad
+        # the previous blended knot is marked too (the pair overlaps)
+        over[:, :j] |= bad[:, None] & (xs[:, 1:j + 1] == prev_x[:, None]) & (b[:, :j] > 0)
+        prev_x = np.where(has, x, prev_x)
+        prev_b = np.where(has, bj, prev_b)
+    over |= (b > 0) & (prev_b[:, None] > 0) & (xs[:, 1:-1] == prev_x[:, None]) & (
+        (xs[:, -1] - prev_x) * (1.0 + 1e-9) + 1e-6 < prev_b)[:, None]
+    return over
 
 
 class PiecewiseQuadratic:

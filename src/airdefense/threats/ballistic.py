@@ -179,6 +179,29 @@ def _fly_from_launch(r_launch, gamma, v_bo, burn, dt, r_stop, radius, beta):
     return smp, t, state, apo
 
 
+def _check_depressed(g: dict, d: dict, radius_m: float) -> None:
+    """Raise if a depressed group needs a burnout speed beyond its class's motor: the speed
+    of the class's own nominal flight (apogee ``apogee_m``) at its ``max_range_m``, the most
+    the preset's figures give it (1% allowed)."""
+    p = g["preset"]
+    apo = float(p.apogee_m) if p.apogee_m else 0.25 * p.max_range_m
+    one = lambda x: np.array([float(x)])  # noqa: E731
+    _, v_cap, miss = solve_burnout(one(d["rl"].mean()), one(d["ra"].mean()),
+                                   one(p.max_range_m / radius_m), one(apo), one(d["burn"]),
+                                   one(d["beta"]), one(d["dt"]), radius_m)
+    v_need = float(np.max(d["v"]))
+    if abs(miss[0]) < 1.0 and v_need > 1.01 * v_cap[0]:
+        i = int(np.argmax(d["v"]))
+        raise ScenarioError(
+            f"raid.{g['name']}.depressed",
+            f"a depressed flight (apogee {p.depressed_apogee_factor:g} of the nominal) of "
+            f"{d['phi'][i] * radius_m / 1000:.0f} km needs a burnout speed of {v_need:.0f} m/s, "
+            f"beyond the {v_cap[0]:.0f} m/s the {g['preset_name']} preset reaches on its "
+            f"nominal flight at its max_range_m of {p.max_range_m / 1000:.0f} km (its motor's "
+            "limit); fly it nominal, or nearer",
+        )
+
+
 def solve_burnout(
     r_launch_m: np.ndarray,
     r_aim_m: np.ndarray,
@@ -471,6 +494,8 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
             d["gamma"] = _interpolate(d["nodes"], gam[off:off + k], d["phi"])
             d["v"] = _interpolate(d["nodes"], vel[off:off + k], d["phi"])
         off += k
+        if g["depressed"]:
+            _check_depressed(g, d, radius_m)
 
     cat = lambda key: np.concatenate([d[key] for d in per])  # noqa: E731
     rl, ra, gamma, v = cat("rl"), cat("ra"), cat("gamma"), cat("v")

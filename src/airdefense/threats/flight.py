@@ -18,7 +18,9 @@ from airdefense.threats._route import (
     PiecewiseQuadratic,
     RouteGeometry,
     RouteTrajectory,
+    blend_eval,
     blend_knots,
+    blend_overflow,
     break_turn_radius_m,
     egress_turn,
     join_geometry,
@@ -32,6 +34,8 @@ __all__ = ["Profile", "RouteGroup", "fly_route_group", "release_accel_mps2", "TE
 TERRAIN_STEP_M = 200.0  # spacing of terrain samples along a path
 _LONG_ACCEL_G = 0.3  # longitudinal acceleration when the ground speed changes
 _MIN_GAP_M = 1e-3  # knots of the distance profile closer than this are one
+_SUB_BLENDS = 8  # chords a steep corner's ground speed follows (see _refine_blends)
+_SUB_COS = 0.005  # a corner is steep where cos(gamma) changes by more than this
 
 
 @dataclass
@@ -195,6 +199,12 @@ def fly_route_group(
     orbits = 0 if g.loiter_s <= 0 else max(1, int(round(
         g.loiter_s * va[-1] / (2 * np.pi * radius_turn))))
     tan_c = np.tan(prof.climb_angle_rad)
+    # The corners of the height profile are blended at the class's vertical acceleration at
+    # the greatest ground speed (a released munition's platform's speed included).
+    v_max = va.max() + wmag
+    if g.initial_speed_mps is not None:
+        v_max = max(v_max, float(np.max(g.initial_speed_mps)) + wmag)
+    curv = prof.vertical_accel_g * G0_MPS2 / v_max**2  # largest |h''(s)| of the blends
 
     # Heights over the reference surface at the waypoints, and what the tail needs.
     use_terrain = terrain is not None and prof.terrain_following
@@ -205,9 +215,23 @@ def fly_route_group(
             return np.zeros_like(h_aim)
         tan_d = np.tan(prof.dive_angle_rad)
         if prof.popup_m is not None:
-            top = np.maximum(prof.popup_m, h_last)
+            top = popup_top(h_last)
             return (top - h_last) / tan_c + np.maximum(top - h_aim, 0.0) / tan_d
         return np.maximum(h_last - h_aim, 0.0) / tan_d
+
+    def popup_top(h_last):
+        # The corner of the pop-up's polyline: above the pop-up height by what the blend into
+        # the dive cuts off, tan(c) tan(d) / (2 curv), so the flown apex is the pop-up height.
+        cut = tan_c * np.tan(prof.dive_angle_rad) / (2 * curv)
+        return np.maximum(prof.popup_m + cut, h_last)
+
+    def tail_need(h_last, h_aim):
+        # The straight final leg also holds the first half of the blend into the tail, so
+        # that corner is not flown in the last turn.
+        if prof.dive_angle_rad is None:
+            return tail_len(h_last, h_aim)
+        slope = tan_c if prof.popup_m is not None else np.tan(prof.dive_angle_rad)
+        return tail_len(h_last, h_aim) + slope / (2 * curv)
 
     def way_heights(route_arc):
         if prof.waypoint_heights and r:
@@ -229,7 +253,7 @@ def fly_route_group(
     nom_arc = sphere_coords(g.nominal_route.reshape(-1, 3), radius_m).reshape(1, r, 3)
     nom_aim = sphere_coords(g.nominal_aim[None], radius_m)
     nom_pts = np.concatenate([a0[:1, None, :2], nom_arc[..., :2], nom_aim[:, None, :2]], axis=1)
-    tail_nom = tail_len(last_height(nom_arc), aim_over_ref(nom_aim))
+    tail_nom = tail_need(last_height(nom_arc), aim_over_ref(nom_aim))
     plan_route(nom_pts, np.array([radius_turn]), tail_nom, np.array([orbits]), g.name)
 
     def rows_last(route_arc):
@@ -237,15 +261,16 @@ def fly_route_group(
         return a0[:, 2] if g.hold_launch_height else last_height(route_arc)
 
     pts = np.concatenate([a0[:, None, :2], ar[..., :2], a1[:, None, :2]], axis=1)
-    tail = tail_len(rows_last(ar), aim_over_ref(a1))
+    tail = tail_need(rows_last(ar), aim_over_ref(a1))
     rt = np.full(n, radius_turn)
     orb = np.full(n, orbits)
     geo, wp_s, ok = plan_route(pts, rt, tail, orb, g.name, check=False)
     if not ok.all():
         ar = np.where(ok[:, None, None], ar, nom_arc)
         pts = np.concatenate([a0[:, None, :2], ar[..., :2], a1[:, None, :2]], axis=1)
-        tail = tail_len(rows_last(ar), aim_over_ref(a1))
+        tail = tail_need(rows_last(ar), aim_over_ref(a1))
         geo, wp_s, _ = plan_route(pts, rt, tail, orb, g.name, check=True)
+    tail = tail_len(rows_last(ar), aim_over_ref(a1))
     L = L_in = geo.length
     if g.egress:
         if prof.dive_angle_rad is not None:
@@ -277,9 +302,10 @@ def fly_route_group(
     h_aim = a1[:, 2] - g1
     s_tail = L_in - tail
     s_next = wp_s[:, 0] if r else s_tail
-    v_max = va.max() + wmag
-    curv = prof.vertical_accel_g * G0_MPS2 / v_max**2  # largest |h''(s)| of the blends
     xs, ys = [np.zeros(n)], [h_launch]
+    # What each knot is, for errors: (scenario field, description).
+    own = g.field or f"{path}.overrides"
+    labels = [None]
     s_lvl = np.zeros(n)
     if g.initial_speed_mps is not None and not g.hold_launch_height:
         # A released munition leaves level, on its platform's (level) flight path: a level
@@ -288,31 +314,49 @@ def fly_route_group(
         s_lvl = np.minimum(tan_c / curv, 0.25 * s_next)
         xs.append(s_lvl)
         ys.append(h_launch)
-    xs.append(s_lvl + np.minimum(np.abs(h_first - h_launch) / tan_c, 0.5 * (s_next - s_lvl)))
+        labels.append((g.field or f"{path}.launch", "the end of the level run after the release"))
+    # A small height change is flown at a shallower angle, where the climb angle would leave
+    # its two corners too little room: |dh| / slope >= 2 slope / (2 curv).
+    dh = np.abs(h_first - h_launch)
+    slope = np.maximum(np.minimum(tan_c, np.sqrt(dh * curv)), 1e-9)
+    xs.append(s_lvl + np.minimum(dh / slope, 0.5 * (s_next - s_lvl)))
     ys.append(h_first)
+    labels.append((f"{path}.route[0].alt_m" if r and prof.waypoint_heights
+                   else g.field or f"{path}.launch", "the end of the climb after the launch"))
     for j in range(r):
         xs.append(wp_s[:, j])
         ys.append(hw[:, j])
+        labels.append((f"{path}.route[{j}]", f"route waypoint {j}"))
+    tail_what = (f"{own}.popup_height_m" if g.field is None else own, "the start of the pop-up")
     if prof.dive_angle_rad is None:
         xs.append(L_in)
         ys.append(h_last)
         if g.egress:  # after the turn, to the cruise height at the climb angle, and home
             s_turn = L_in + egress[0][:, 0] * 2.0
-            s_cru = s_turn + np.minimum(np.abs(clear - h_last) / tan_c, 0.5 * (L - s_turn))
+            dh = np.abs(clear - h_last)
+            slope = np.maximum(np.minimum(tan_c, np.sqrt(dh * curv)), 1e-9)
+            s_cru = s_turn + np.minimum(dh / slope, 0.5 * (L - s_turn))
             xs += [s_turn, s_cru, L]
             ys += [h_last, np.full(n, clear), np.full(n, clear)]
+            lab = (g.field or f"{path}.overrides.cruise_altitude_m", "the climb after the egress")
+            labels += [("", "the release"), lab, lab]
     elif prof.popup_m is not None:
-        top = np.maximum(prof.popup_m, h_last)
+        top = popup_top(h_last)
         s_top = s_tail + (top - h_last) / tan_c
         xs += [s_tail, s_top, L]
         ys += [h_last, top, h_aim]
+        labels += [tail_what, ((f"{own}.popup_height_m" if g.field is None else own),
+                               "the pull-over from the pop-up into the dive")]
     else:
         xs += [s_tail, L]
         ys += [h_last, h_aim]
+        labels += [((f"{own}.dive_angle_deg" if g.field is None else own),
+                    "the start of the terminal dive")]
     xs = _strictly_increasing(np.stack(xs, axis=1))
     xs[:, -1] = np.maximum(xs[:, -1], L)
     ys = np.stack(ys, axis=1)
-    height = blend_knots(xs, ys, np.full(n, curv))
+    height = blend_knots(xs, ys, np.full(n, curv), clip=False)
+    _check_blends(g, prof, xs, ys, height, labels, v_max)
 
     if terrain is not None and not prof.terrain_following:
         _check_clearance(g, geo, height, xs, terrain, frame_alt_m, radius_m, r)
@@ -349,10 +393,17 @@ def fly_route_group(
     s_knots.append(L)
     sk = _strictly_increasing(np.stack(s_knots, axis=1))
     sk[:, -1] = np.maximum(sk[:, -1], L)
+    xv, yv, b_h = _refine_blends(xs, ys, height)
     sk, sp, end = _slope_speeds(sk, np.stack(speeds, axis=1), np.stack(dirs, axis=1),
-                                np.stack(airs, axis=1), xs, ys, w, s_ramp)
+                                np.stack(airs, axis=1), xv, yv, w, s_ramp)
     tk = np.concatenate([np.zeros((n, 1)), np.cumsum(np.diff(sk, axis=1) / sp, axis=1)], axis=1)
-    speed = blend_knots(tk, sk, np.full(n, accel))
+    # A ground-speed change at a corner of the height profile is flown over that corner's
+    # blend (so the airspeed stays near ``va``), at least at ``_LONG_ACCEL_G``.
+    xk_h = xv[:, 1:-1]
+    near = np.abs(sk[:, 1:-1, None] - xk_h[:, None, :]) < 10 * _MIN_GAP_M
+    b_s = np.where(near, b_h[:, None, :], 0.0).max(axis=-1, initial=0.0)
+    width = 2.0 * b_s / np.maximum(sp[:, :-1] + sp[:, 1:], 1e-9)
+    speed = blend_knots(tk, sk, np.full(n, accel), width=width)
     if ramp is not None and tk.shape[1] > 2:
         b = speed[5]
         nxt = b[:, 1] if b.shape[1] > 1 else np.zeros(n)
@@ -362,6 +413,48 @@ def fly_route_group(
     if g.egress:
         t_rel = g.launch_t + _time_at(speed, L_in, tk[:, -1])
     return RouteTrajectory(g.launch_t, t_end, geo, speed, height, radius_m, ground, t_rel)
+
+
+def _refine_blends(xs, ys, height, n_sub=_SUB_BLENDS, tol=_SUB_COS):
+    """A polyline whose slopes give the ground speeds ``va cos(gamma)`` along the height
+    profile ``xs``, ``ys`` (n, k), blended by ``height``.
+
+    A corner whose ``cos(gamma)`` changes by more than ``tol`` (in some row) is split: its
+    blend ``[x - b, x + b]`` into ``n_sub`` equal parts, with a knot at the middle of each and,
+    between them, the blended curve's slope at the parts' ends; the ground speed, blended at
+    each knot over its part, then runs from the speed before the corner to the one after it
+    through the curve's own speeds at those ends, and the airspeed stays near ``va`` through
+    the corner. Other corners keep their knot.
+
+    Returns the knots and the values of the polyline (n, K) (only its slopes matter) and the
+    half-width, in path distance, of the ground speed's blend at each inner knot (n, K - 2):
+    a split corner's ``b / n_sub`` (the parts' blends meet), another corner's own ``b``.
+    """
+    m = np.diff(ys, axis=1) / np.diff(xs, axis=1)
+    cos = 1.0 / np.sqrt(1.0 + m * m)
+    b = height[5]
+    steep = np.abs(np.diff(cos, axis=1)).max(axis=0, initial=0.0) > tol  # per corner
+    if not steep.any():
+        return xs, ys, b
+    cols_x, cols_m, cols_b = [xs[:, :1]], [m[:, :1]], []
+    frac = (2.0 * np.arange(n_sub) + 1.0) / n_sub - 1.0  # part middles over [-1, 1]
+    ends = np.linspace(-1.0, 1.0, n_sub + 1)[1:-1]  # inner part ends
+    for j in range(xs.shape[1] - 2):
+        if steep[j]:
+            bj = np.maximum(b[:, j], 1e-3)[:, None]
+            cols_x.append(xs[:, j + 1, None] + bj * frac[None, :])
+            cols_m.append(blend_eval(xs[:, j + 1, None] + bj * ends[None, :], *height)[1])
+            cols_b.append(np.repeat(bj / n_sub, n_sub, axis=1))
+        else:
+            cols_x.append(xs[:, j + 1:j + 2])
+            cols_b.append(b[:, j:j + 1])
+        cols_m.append(m[:, j + 1:j + 2])
+    cols_x.append(xs[:, -1:])
+    xv = np.concatenate(cols_x, axis=1)
+    mv = np.concatenate(cols_m, axis=1)
+    yv = np.concatenate([ys[:, :1], ys[:, :1] + np.cumsum(mv * np.diff(xv, axis=1), axis=1)],
+                        axis=1)
+    return xv, yv, np.concatenate(cols_b, axis=1)
 
 
 def _slope_speeds(sk, sp, u, va, xs, ys, w, s_from):
@@ -483,6 +576,41 @@ def _egress(g: RouteGroup, geo: RouteGeometry, ar: np.ndarray, a0: np.ndarray, v
     gs = _ground_speed(u, np.full(r + 1, v)[None, :], w)
     s = np.concatenate([0.5 * arc[:, None], arc[:, None] + wp_e], axis=1)
     return join_geometry(geo, join_geometry(turn, geo_e)), (s, gs, u)
+
+
+def _check_blends(g, prof, xs, ys, height, labels, v_max) -> None:
+    """Raise if a corner of the height profile has no room for the blend its slope change
+    needs at the class's vertical acceleration (it would be flown at a higher load)."""
+    b = height[5]
+    over = blend_overflow(xs, b)
+    if not over.any():
+        return
+    i, j = np.argwhere(over)[0]
+    field, what = labels[j + 1]
+    who = f"{g.label}, flight {i}" if g.label else f"threat {i} of raid group {g.name!r}"
+    acc = prof.vertical_accel_g
+    free = xs[i, j + 2] - xs[i, j]
+    msg = (f"{who}: the corner of the height profile at {what} "
+           f"({xs[i, j + 1] / 1000:.2f} km along the path, {ys[i, j + 1]:.0f} m) changes the "
+           f"slope by {abs(height[4][i, j]):.3f} and needs {2 * b[i, j]:.0f} m of path to fly at "
+           f"the class's vertical acceleration of {acc:.2f} g (max(max_g - 1, 0.5)) at "
+           f"{v_max:.0f} m/s, but its neighbouring corners leave only about {free:.0f} m")
+    if prof.dive_angle_rad is not None and j + 2 >= xs.shape[1] - 1:
+        tan_c, tan_d = np.tan(prof.climb_angle_rad), np.tan(prof.dive_angle_rad)
+        curv = acc * G0_MPS2 / v_max**2
+        if prof.popup_m is not None:
+            b_top = (tan_c + tan_d) / (2 * curv)
+            need = max(ys[i, -1] + tan_d * b_top, ys[i, -3] + tan_c * (tan_c / (2 * curv) + b_top))
+            need -= tan_c * tan_d / (2 * curv)  # the flown apex below the corner
+            msg += (f"; a pop-up into a {np.degrees(prof.dive_angle_rad):.0f} deg dive needs a "
+                    f"popup_height_m of at least {need:.0f} m (or a shallower dive_angle_deg)")
+        else:
+            need = tan_d * tan_d / (2 * curv)
+            msg += (f"; a {np.degrees(prof.dive_angle_rad):.0f} deg dive needs a start at least "
+                    f"{need:.0f} m above the aim point (or a shallower dive_angle_deg)")
+    else:
+        msg += "; lengthen the legs or reduce the height changes between them"
+    raise ScenarioError(field or g.field or f"raid.{g.name}", msg)
 
 
 def _check_clearance(g, geo, height, xs, terrain, frame_alt_m, radius_m, r) -> None:
