@@ -4,8 +4,10 @@ The law (results/summary.py, engagement/damage.py): a point asset at miss distan
 an impact is destroyed with ``2^-(d/R)^2`` and damaged or worse with ``2^-(d/2R)^2``
 (``R`` its explicit lethal radius, else the warhead's radius times ``1 - hardness``); a damaged
 asset loses half its value (``DAMAGED_VALUE_FRACTION``). An area asset of radius ``A`` loses
-``(R/A')^2 2^-(d/A')^2`` destroyed and ``(2R/A'')^2 2^-(d/A'')^2`` damaged or worse, with
-``A' = max(A, R)``, ``A'' = max(A, 2R)``, summed over impacts and capped at all of it.
+the point law's mean over its disc, summed over impacts and capped at all of it; for a
+central impact the mean of ``2^-(r/w)^2`` over the disc is ``(w/A)^2 (1 - 2^-(A/w)^2) / ln 2``
+(the integral of ``2 pi r 2^-(r/w)^2`` from 0 to ``A`` over ``pi A^2``), with ``w = R``
+destroyed and ``w = 2R`` damaged or worse.
 Only threats that impact (finite impact point) within the run's duration count.
 """
 
@@ -51,6 +53,17 @@ def _hit(asset: int, east: float = 0.0, north: float = 0.0) -> list[float]:
     return [ENU[asset, 0] + east, ENU[asset, 1] + north, 0.0]
 
 
+def _disc_mean(w: float, a: float) -> float:
+    """Mean of 2^-(r/w)^2 over a disc of radius a about the impact (closed form)."""
+    return (w / a) ** 2 * (1.0 - 2.0 ** (-((a / w) ** 2))) / np.log(2.0)
+
+
+def _central_share(r: float, a: float) -> float:
+    """Expected loss fraction of an area asset of radius a from one central impact (lethal
+    radius r): destroyed share plus half the damaged-only share."""
+    return _disc_mean(r, a) + 0.5 * (_disc_mean(2.0 * r, a) - _disc_mean(r, a))
+
+
 def test_value_at_risk_of_hand_built_raid():
     """Point asset 0 hit at d = R, point asset 1 at d = 2R, the area asset twice at its centre.
 
@@ -59,22 +72,22 @@ def test_value_at_risk_of_hand_built_raid():
     Asset 1: R = 40 m (explicit), impact 80 m away: destroyed 2^-4 = 1/16, damaged or worse
     2^-1 = 1/2; loses 1/16 + 0.5 (1/2 - 1/16) = 0.28125.
     Asset 2: warhead 100 m, hardness 0.2: R = 80 m < A = 300 m: each central impact destroys
-    (80/300)^2 and damages (160/300)^2 of it: (80/300)^2 + 0.5 ((160/300)^2 - (80/300)^2).
+    the disc mean f(80) and damages or worse f(160) of it: f(80) + 0.5 (f(160) - f(80)).
     """
     truth = _truth([_hit(0, 30.0, 40.0), _hit(1, 0.0, 80.0), _hit(2), _hit(2)],
                    [100.0, 250.0, 100.0, 100.0], [100.0, 200.0, 300.0, 400.0])
     a0 = 0.5 + 0.5 * (2.0**-0.25 - 0.5)
     a1 = 1.0 / 16.0 + 0.5 * (0.5 - 1.0 / 16.0)
-    a2 = 2.0 * ((80.0 / 300.0) ** 2 + 0.5 * ((160.0 / 300.0) ** 2 - (80.0 / 300.0) ** 2))
+    a2 = 2.0 * _central_share(100.0 * 0.8, 300.0)
     expected = 100.0 * a0 + 40.0 * a1 + 1000.0 * a2
     assert a1 == 0.28125
     assert undefended_expected_loss(_scenario(), truth) == pytest.approx(expected, rel=1e-12)
 
 
 def test_area_loss_is_capped_at_the_whole_asset():
-    """Six central impacts would take 6 x 0.178 > 1 of the area asset: it loses its value once."""
+    """Six central impacts would take 6 x 0.239 > 1 of the area asset: it loses its value once."""
     truth = _truth([_hit(2)] * 6, [100.0] * 6, [10.0] * 6)
-    assert 6 * ((80 / 300) ** 2 + 0.5 * ((160 / 300) ** 2 - (80 / 300) ** 2)) > 1.0
+    assert 6 * _central_share(80.0, 300.0) > 1.0
     assert undefended_expected_loss(_scenario(), truth) == pytest.approx(1000.0, rel=1e-12)
 
 
