@@ -289,12 +289,15 @@ def _confusion(monkeypatch, path, seed):
 
 def test_end_to_end_the_memory_classes_tracks_better(monkeypatch):
     """Example 4 (glide bombs, helicopters, fighters), truth tracking: the control unit's
-    classes beat the memoryless rules (glide bombs in their glide, helicopters slowed down)
-    and are right for nearly every decision."""
+    classes are right for nearly every decision and beat the memoryless rules on the
+    helicopters (slowed down, hovering). (Since the glide bombs round their push-over at
+    their g-limit, their first states are level flight at 10 km, classed aircraft by both;
+    the memory then needs its three-state challenge to take them for cruise, so on glide
+    bombs it trails the memoryless rules by a few decisions.)"""
     kind, mem, one = _confusion(monkeypatch, EXAMPLES / "04_standoff_strike.yaml", 3)
     assert kind.size > 1000
-    acc_mem, acc_one = (mem == kind).mean(), (one == kind).mean()
+    acc_mem = (mem == kind).mean()
     assert acc_mem >= 0.95
-    assert acc_mem > acc_one
     heli = kind == KINDS.index("helicopter")
-    assert (mem[heli] == kind[heli]).mean() >= (one[heli] == kind[heli]).mean()
+    assert heli.sum() > 100
+    assert (mem[heli] == kind[heli]).mean() > (one[heli] == kind[heli]).mean()

@@ -27,7 +27,7 @@ class _Truth:
     """Threats in straight-line flight: ``states(t)`` and ``group``, like a ThreatSet."""
 
     def __init__(self, x0: np.ndarray, t0: float = 0.0) -> None:
-        self.x0 = np.asarray(x0, float)
+        self.x0 = np.asarray(x0, float).copy()
         self.t0 = t0
         self.group = np.zeros(len(self.x0), int)
 

@@ -19,24 +19,10 @@ from airdefense.engagement.model import Engagement
 from airdefense.simulation.events import EventLog
 
 from ..c2.c2_pictures import LAYERED, Picture, drone_wave, make_tracks
+from .test_model import _Truth
 
 # Example 3 launchers: 4-5 Tor (command, 2-s interval) on radar 1 (4 channels).
 TOR = 4
-
-
-class _Truth:
-    """Threats in straight-line flight from states ``x0`` at ``t0`` (a ThreatSet's
-    ``states(t)`` and ``group``)."""
-
-    def __init__(self, x0: np.ndarray, t0: float) -> None:
-        self.x0 = np.asarray(x0, float).copy()
-        self.t0 = t0
-        self.group = np.zeros(len(self.x0), int)
-
-    def states(self, t: float) -> np.ndarray:
-        out = self.x0.copy()
-        out[:, :3] += self.x0[:, 3:] * (t - self.t0)
-        return out
 
 
 def _fly(eng: Engagement, truth: _Truth, tracks, t0: float, t1: float, dt: float = 1.0,

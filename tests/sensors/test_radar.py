@@ -268,7 +268,8 @@ def test_dead_targets_are_not_seen(rng):
 def test_power_aperture_reference():
     """With a power-aperture product the search radar equation sets the reference SNR."""
     p = CAT.sensors["hawk_par"].model_copy(update={"power_aperture_wm2": 1e4})
-    omega = np.radians(360.0) * np.radians(p.max_elevation_deg - p.min_elevation_deg)
+    omega = np.radians(360.0) * (np.sin(np.radians(p.max_elevation_deg))
+                                 - np.sin(np.radians(p.min_elevation_deg)))  # sr
     snr = 1e4 * p.scan_period_s * 1.0 / (4 * np.pi * omega * 1.380649e-23 * p.system_temp_k
                                          * p.ref_range_m**4)
     assert reference_snr_db(p) == pytest.approx(10 * np.log10(snr))

@@ -86,23 +86,22 @@ def test_example_flights_keep_their_g_limit(path):
 def test_popup_too_low_for_the_dive_is_an_error():
     """A 400 m pop-up cannot turn into a 60 deg dive at 3 g and 210 m/s (the blend needs
     about 2.4 km of height): the error names the field, the value needed and the rule."""
-    sc = scenario({"c": {"preset": "kh101", "count": 1, "target": {"asset": "city"},
-                         "launch": {"bearing_deg": 90, "range_m": 100000},
-                         "overrides": {"dive_angle_deg": 60}}})
-    with pytest.raises(ScenarioError, match=r"raid\.c\.overrides\.popup_height_m: .*pull-over "
+    # Refused at load (the scenario's flight check), naming the override that breaks it.
+    with pytest.raises(ScenarioError, match=r"raid\.c\.overrides\.dive_angle_deg: .*pull-over "
                                             r".*3\.00 g \(max\(max_g - 1, 0\.5\)\).*needs a "
                                             r"popup_height_m of at least \d+ m"):
-        build_threats(sc, np.random.default_rng(0))
+        scenario({"c": {"preset": "kh101", "count": 1, "target": {"asset": "city"},
+                        "launch": {"bearing_deg": 90, "range_m": 100000},
+                        "overrides": {"dive_angle_deg": 60}}})
 
 
 def test_dive_from_too_low_is_an_error():
     """A drone diving at 40 deg from 20 m cannot round the corner at 1 g and 51 m/s."""
-    sc = scenario({"d": {"preset": "shahed136", "count": 1, "target": {"asset": "city"},
-                         "launch": {"bearing_deg": 90, "range_m": 40000},
-                         "route": [{"bearing_deg": 90, "range_m": 20000, "alt_m": 20}]}})
     with pytest.raises(ScenarioError, match=r"raid\.d\.overrides\.dive_angle_deg: .*terminal "
                                             r"dive.*a 40 deg dive needs a start at least \d+ m"):
-        build_threats(sc, np.random.default_rng(0))
+        scenario({"d": {"preset": "shahed136", "count": 1, "target": {"asset": "city"},
+                        "launch": {"bearing_deg": 90, "range_m": 40000},
+                        "route": [{"bearing_deg": 90, "range_m": 20000, "alt_m": 20}]}})
 
 
 def test_blends_that_do_not_fit_are_reported_not_shrunk():
