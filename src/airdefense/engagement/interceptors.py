@@ -2,8 +2,10 @@
 
 Each step an interceptor re-aims at the intercept point predicted from the latest track of its
 target (mid-course updates: a collision course, which is what proportional navigation steers
-to), flies straight toward it at its boost-coast speed, and the end game is decided by the
-closest approach to the true target within the step (no later than ``max_tof`` after launch).
+to), flies straight toward it at its boost-coast speed, and the end game is decided at the
+closest approach to the true target (found within each step; a round still closing inside its
+capture radius at the step's end flies on into the next; no later than ``max_tof`` after
+launch).
 A hit is then drawn (:class:`airdefense.engagement.model.Engagement`) with the kill probability
 of the actual end-game geometry; a closest approach outside the capture radius is a miss. Rounds of a salvo wait on
 the launcher until their own launch time (the launcher's minimum launch interval).

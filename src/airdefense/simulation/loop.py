@@ -1,7 +1,7 @@
 """The simulation loop: ties the kill-chain stages together; holds no physics of its own.
 
 Each step ``[t, t + step_s]`` runs, in order: threat launches; interceptor flight and end games
-(decided by closest approach inside the step, so intercepts do not depend on the step size; the
+(decided at the true closest approach, so intercepts do not depend on the step size; the
 rounds steer on the track picture of the step's start); the radar scans due in the step (each
 evaluated at its own scan time, so a threat killed earlier in the step is no longer seen); the
 tracker; impacts and damage; kill assessments; and, on the decision cycle, the control unit's
