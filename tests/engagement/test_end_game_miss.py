@@ -80,3 +80,20 @@ def test_reported_misses_in_example_2_agree_with_the_outcomes():
     assert (hits["value"].to_numpy() <= r_l[hits["launcher_id"].to_numpy()]).all()
     assert (misses["value"].to_numpy() >= r_l[misses["launcher_id"].to_numpy()]).all()
     assert misses["value"].median() > 2.0 and hits["value"].median() > 0.1
+
+
+@pytest.mark.parametrize("pk,r_lethal,r_capture", [(0.1, 20.0, 40.0), (0.45, 7.0, 30.0),
+                                                   (0.05, 2.0, 30.0)])
+def test_misses_stay_inside_the_capture_radius(pk, r_lethal, r_capture):
+    """An end game happens only inside the capture radius: a miss's distance follows the
+    Rayleigh tail truncated there, (F(d) - pk) / (F(r_C) - pk) on [r_L, r_C] (KS test); the
+    hits and the outcomes are those of the untruncated draw (the same uniforms)."""
+    n = 20_000
+    hit, miss = draw_end_games(np.full(n, pk), r_lethal, np.random.default_rng(5), r_capture)
+    hit0, miss0 = draw_end_games(np.full(n, pk), r_lethal, np.random.default_rng(5))
+    assert (hit == hit0).all()
+    np.testing.assert_array_equal(miss[hit], miss0[hit])
+    assert (miss[~hit] >= r_lethal - 1e-9).all() and (miss[~hit] <= r_capture + 1e-9).all()
+    law = stats.rayleigh(scale=_sigma(pk, r_lethal))
+    top = law.cdf(r_capture)
+    assert stats.kstest(miss[~hit], lambda d: (law.cdf(d) - pk) / (top - pk)).pvalue > 0.01

@@ -278,3 +278,21 @@ def test_inventory_channels_and_intervals_hold_over_random_cycles(example3, data
     for _, r in tab.iterrows():
         if r.launch_time_s not in (0.0, 4.0, 8.0):
             assert r.launch_time_s < death[int(r.target)]
+
+
+def test_a_cancelled_round_keeps_the_launcher_busy_until_its_later_rounds(example3, rng):
+    """Three rounds queued on one Tor launcher (10, 12, 14 s); one step of 5 s releases the
+    last two together. The 12-s round's target is gone, the 14-s one leaves: the launcher's
+    last launch is 14 s, not the 10-s round before the cancelled one (which would let it
+    fire again inside its minimum launch interval)."""
+    eng = Engagement(example3, EventLog(), rng)
+    L = eng.launchers
+    truth = _Truth(INBOUND, 10.0)
+    eng.fire(_orders([(0, TOR, 1), (1, TOR, 1), (2, TOR, 1)]), 10.0, np.zeros(3, int),
+             EngagementBook(), tracks=_tracks(truth, 10.0))
+    assert L.last_fire_s[TOR] == 14.0
+    _fly(eng, truth, _tracks(truth, 10.0), 10.0, 15.0, dt=5.0,
+         alive=lambda k, t: k != 1 or t < 11.0)
+    assert _fire_times(eng) == [(10.0, 0), (14.0, 2)]
+    assert [r[3] for r in eng.refused] == ["cancelled before launch: target gone"]
+    assert L.last_fire_s[TOR] == 14.0

@@ -439,21 +439,23 @@ class Engagement:
             n += 1
         due, self._queue = q[:n], q[n:]
         self._queue_gen += 1
-        for e in due:
+        for r, e in enumerate(due):
             tl, j, k = e[0], e[1], e[2]
+            # (a cancelled round's launcher stays busy until its later rounds of this release)
             if not (L.operational[j] and self._sensor_ok[L.fire_control[j]]):
-                self._cancel(e, "launcher or fire-control radar down")
+                self._cancel(e, "launcher or fire-control radar down", due[r + 1:])
             elif k >= 0 and not alive(k, tl):
-                self._cancel(e, "target gone")
+                self._cancel(e, "target gone", due[r + 1:])
             else:
                 self._launch(e)
 
-    def _cancel(self, launch: tuple, why: str) -> None:
+    def _cancel(self, launch: tuple, why: str, later: list = ()) -> None:
         """Cancel a queued launch: the round goes back on its launcher (which is busy only
-        until its last launch still queued or made), the launch is listed in :attr:`refused`
-        (``cancelled before launch: <why>``) and the book gets a miss for it at once."""
+        until its last launch made or still to come: queued, or ``later`` in the release
+        under way), the launch is listed in :attr:`refused` (``cancelled before launch:
+        <why>``) and the book gets a miss for it at once."""
         tl, j, trk = launch[0], launch[1], launch[3]
-        busy = max([self._left_s[j]] + [e[0] for e in self._queue if e[1] == j])
+        busy = max([self._left_s[j]] + [e[0] for e in (*later, *self._queue) if e[1] == j])
         self.launchers.unfire(j, busy)
         self.refused.append((tl, trk, j, f"cancelled before launch: {why}"))
         self.assessments.append((tl, -1, trk, False, int(self.launchers.battery[j])))
@@ -584,7 +586,8 @@ class Engagement:
         limit and track error of the launch; 0 outside the envelope. A round whose target is
         alive and within its capture radius draws one uniform against it, which also gives
         the end game's miss distance (:func:`~airdefense.engagement.pk.draw_end_games`: the
-        Pk's miss law, within the warhead's lethal radius for a hit, beyond it for a miss;
+        Pk's miss law, within the warhead's lethal radius for a hit, beyond it but within the
+        capture radius for a miss;
         NaN at Pk 0); a round that ends outside its capture radius keeps its closest approach.
         """
         ic, L = self.icpt, self.launchers
@@ -608,7 +611,7 @@ class Engagement:
             hit = False
             if live and ms <= ic.capture[i]:  # one draw: the outcome and its miss distance
                 h, m = draw_end_games(pk_end[q], LETHAL_RADIUS_M[L.guidance[ic.launcher[i]]],
-                                      self.rng)
+                                      self.rng, ic.capture[i])
                 hit, ms = bool(h), float(m)
             pos = states[q] if live else ic.pos[i]
             if hit:

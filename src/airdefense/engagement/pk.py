@@ -219,8 +219,8 @@ def draw_hits(pk, rng: np.random.Generator) -> np.ndarray:
     return rng.random(pk.shape) < pk
 
 
-def draw_end_games(pk, lethal_radius_m, rng: np.random.Generator
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def draw_end_games(pk, lethal_radius_m, rng: np.random.Generator,
+                   capture_radius_m=np.inf) -> tuple[np.ndarray, np.ndarray]:
     """Draw end-game outcomes and the miss distances consistent with them.
 
     The end-game miss model the kill probability implies: a circular normal miss (the
@@ -231,7 +231,10 @@ def draw_end_games(pk, lethal_radius_m, rng: np.random.Generator
     ``u < pk``, and the miss ``d = sigma sqrt(-2 ln(1 - u)) = r_L sqrt(ln(1 - u) / ln(1 - pk))``
     (the law's quantile at ``u``). So a hit's miss is within the lethal radius and a miss's
     at or beyond it, and over many end games of one ``pk`` the misses follow the Rayleigh law.
-    The Pk decides the outcome; the miss distance only reports it.
+    The Pk decides the outcome; the miss distance only reports it. An end game happens only
+    inside the round's capture radius ``r_C``, so a miss's distance follows the law's tail
+    truncated there: ``u`` in ``[pk, 1)`` is mapped linearly onto ``[pk, F(r_C))``, ``F`` the
+    law's distribution function (the outcome, ``u < pk``, is unchanged).
 
     Parameters
     ----------
@@ -240,6 +243,8 @@ def draw_end_games(pk, lethal_radius_m, rng: np.random.Generator
     lethal_radius_m : array_like of shape (n,) or scalar
         Lethal radius of each round's warhead, m (:data:`LETHAL_RADIUS_M`).
     rng : numpy.random.Generator
+    capture_radius_m : array_like of shape (n,) or scalar, default inf
+        Capture radius of each round, m (the end game's bound; ``inf``: no bound).
 
     Returns
     -------
@@ -256,9 +261,15 @@ def draw_end_games(pk, lethal_radius_m, rng: np.random.Generator
     """
     pk = np.asarray(pk, float)
     u = rng.random(pk.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.log1p(-u) / np.log1p(-np.minimum(pk, 1.0))
-    miss = np.asarray(lethal_radius_m, float) * np.sqrt(np.abs(ratio))
+    r_l = np.asarray(lethal_radius_m, float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lq = np.log1p(-np.minimum(pk, 1.0))  # ln(1 - pk) < 0
+        # F(r_C) = 1 - (1 - pk)^((r_C / r_L)^2); at least pk (a capture radius inside the
+        # lethal radius leaves a miss at the lethal radius).
+        top = np.maximum(-np.expm1(lq * (np.asarray(capture_radius_m, float) / r_l) ** 2), pk)
+        v = np.where(u < pk, u, pk + (u - pk) * (top - pk) / (1.0 - pk))
+        ratio = np.log1p(-v) / lq
+    miss = r_l * np.sqrt(np.abs(ratio))
     return u < pk, np.where(pk > 0.0, miss, np.nan)
 
 
