@@ -124,7 +124,8 @@ def summarize(res, scenario, truth) -> dict:
         :func:`expected_loss`: both expectations over the damage draws at the same impact
         points, so it is never negative; ``value_lost`` is this run's draw), ``cost_exchange``
         (attack cost / defence cost), ``by_type`` (DataFrame), ``by_interceptor`` (DataFrame),
-        ``batteries_disabled``, ``orders_refused`` (fire orders the fire control turned down),
+        ``batteries_disabled``, ``orders_refused`` (rows of ``refused``: fire orders the fire
+        control turned down, and queued launches it cancelled before they left),
         ``solver_clock_stops`` (assignment solves stopped by their time limit: a run with any
         is not repeatable on another machine), ``munitions_released`` (threats released by a
         platform, ``parent >= 0``, that launched), ``munitions_cancelled`` (those whose
