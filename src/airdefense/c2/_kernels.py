@@ -395,10 +395,10 @@ def zones_ok(pip, lb, zone_xy, zone_r, zone_hold, zone_b, free_b):
 
 
 @njit(cache=True)
-def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s,
+def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s,
                       channels_free, fire_control, battery_ok, reserve, decision_period_s,
                       salvo):
-    """Launchers ready (L,), stocked (rounds or a reload coming) (L,), the rounds each may
+    """Launchers ready (L,), the rounds each may
     ripple this cycle (L,) and each battery's rounds above its ballistic reserve (B,); the
     arguments as in :func:`cycle_options` (``salvo`` (K, B): the rounds per look of each
     class and battery; (0, B): none).
@@ -412,13 +412,11 @@ def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, r
     L = lb.shape[0]
     B = battery_ok.shape[0]
     ready = np.empty(L, np.bool_)
-    stocked = np.empty(L, np.bool_)
     cap = np.empty(L, np.int64)
     stock = np.zeros(B, np.int64)
     for j in range(L):
         ready[j] = (operational[j] and rounds[j] > 0
                     and t - last_fire_s[j] >= min_interval_s[j] - 1e-9 and battery_ok[lb[j]])
-        stocked[j] = rounds[j] > 0 or math.isfinite(reload_s[j])
         if operational[j]:
             stock[lb[j]] += rounds[j]
         ripple = max(1.0, math.floor(decision_period_s / max(min_interval_s[j], 1e-3)))
@@ -432,25 +430,25 @@ def launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, r
     nonballistic_cap = np.empty(B, np.int64)
     for b in range(B):
         nonballistic_cap[b] = max(stock[b] - reserve[b], 0)
-    return ready, stocked, cap, nonballistic_cap
+    return ready, cap, nonballistic_cap
 
 
 @njit(cache=True)
-def launcher_caps(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s,
+def launcher_caps(t, lb, operational, rounds, last_fire_s, min_interval_s,
                   channels_free, fire_control, battery_ok, decision_period_s, salvo):
     """The rounds each launcher may ripple before the next decision (L,): the ``cap`` of
     :func:`launcher_capacity` (which no ballistic reserve changes), alone."""
     no_reserve = np.zeros(battery_ok.shape[0], np.int64)
-    return launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s,
+    return launcher_capacity(t, lb, operational, rounds, last_fire_s, min_interval_s,
                              channels_free, fire_control, battery_ok, no_reserve,
-                             decision_period_s, salvo)[2]
+                             decision_period_s, salvo)[1]
 
 
 @njit(cache=True)
 def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value, track_row,
                   book_killed, book_rounds, book_pending, lp, radius, pk_table, class_g,
                   horizon_s, n_window, tol_s, n_grid, n_iter, tol_m, lb, operational, rounds,
-                  last_fire_s, min_interval_s, reload_s, reload_done_s, channels_free,
+                  last_fire_s, min_interval_s, reload_done_s, channels_free,
                   fire_control, battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve,
                   rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
                   profitable_only, need_future, decision_period_s, ttg_slack_s, min_value,
@@ -467,8 +465,8 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     each track (path gravity, manoeuvre limit ``class_g[kidx]``, g, RMS position error) are
     those of :func:`airdefense.engagement.envelope.kernel_inputs`, computed here for the
     eligible tracks only. Launchers (L,): rows ``lp``, ``pk_table`` (L, K), battery ``lb``,
-    ``operational``, ``rounds``, ``last_fire_s``, ``min_interval_s``, ``reload_s`` (its
-    duration), ``reload_done_s`` (a scheduled reload's completion, inf: none), fire-control
+    ``operational``, ``rounds``, ``last_fire_s``, ``min_interval_s``,
+    ``reload_done_s`` (a scheduled reload's completion, inf: none), fire-control
     radar ``fire_control`` and free guidance channels ``channels_free`` (S,) per radar (-1: no
     limit), ``unit_cost``; layer ``rank`` (B,) per battery. Batteries (B,): ``battery_ok``,
     doctrine (``engage`` and ``salvo`` (K, B), ``hold``, ``max_rounds``, ``reserve``,
@@ -507,8 +505,8 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
             for b in range(min(B, nb_book)):
                 fired_b[i, b] = book_rounds[r, b]
                 pending_b[i, b] = book_pending[r, b]
-    ready, _, cap, nonballistic_cap = launcher_capacity(
-        t, lb, operational, rounds, last_fire_s, min_interval_s, reload_s, channels_free,
+    ready, cap, nonballistic_cap = launcher_capacity(
+        t, lb, operational, rounds, last_fire_s, min_interval_s, channels_free,
         fire_control, battery_ok, reserve, decision_period_s, salvo)
     # When each launcher next holds a round: now, or when its scheduled reload completes.
     stock_at = np.empty(L)

@@ -215,7 +215,7 @@ def firing_capacity(t: float, launchers, channels_free: np.ndarray, battery_ok: 
     Ls = launchers
     return _kernels.launcher_caps(
         float(t), Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s, Ls.min_interval_s,
-        Ls.reload_s, np.asarray(channels_free), Ls.fire_control, np.asarray(battery_ok, bool),
+        np.asarray(channels_free), Ls.fire_control, np.asarray(battery_ok, bool),
         float(decision_period_s), _battery_tables(batteries)[0]["salvo"])
 
 
@@ -298,7 +298,7 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
             _launcher_rows(Ls), sphere_radius_of(heights_fn),
             np.ascontiguousarray(Ls.pk, dtype=float), _CLASS_G, *WINDOW_SEARCH,
             *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s,
-            Ls.min_interval_s, Ls.reload_s, Ls.reload_done_s, np.asarray(channels_free),
+            Ls.min_interval_s, Ls.reload_done_s, np.asarray(channels_free),
             Ls.fire_control, np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
             doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], doc["min_pk"], *zones,
             bool(networked), float(cost_weight), bool(profitable_only),
