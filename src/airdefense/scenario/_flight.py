@@ -3,11 +3,12 @@
 The flight models (route turns, wind, ballistic boosts) find some impossible inputs only when
 they fly a group. :func:`check_flights` flies each group's nominal geometry once when the
 scenario is loaded (one threat, no launch jitter, no aim spread, no CEP scatter, no route
-jitter), and the whole group once with its scatter drawn from a throwaway generator, so ``validate``, ``run`` and ``campaign`` refuse such a
-scenario at load with the file, the line and the field to blame. A group whose flight fails
-only with one of its ``overrides`` (or its ``leg_speed_mps``) is blamed on that field, with its
-value and unit; one that fails only with its scatter says so; a ballistic group whose boost reaches no aim point is blamed on its ``launch``
-(the target is shared by other groups, the launch point is the group's own).
+jitter), and the whole group once with its scatter drawn from a throwaway generator, so
+``validate``, ``run`` and ``campaign`` refuse such a scenario at load with the file, the line
+and the field to blame. A group whose flight fails only with one of its ``overrides`` (or its
+``leg_speed_mps``) is blamed on that field, with its value and unit; one that fails only with
+its scatter says so; a ballistic group whose boost reaches no aim point is blamed on its
+``launch`` (the target is shared by other groups, the launch point is the group's own).
 """
 
 from __future__ import annotations
