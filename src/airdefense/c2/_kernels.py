@@ -261,10 +261,15 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
 
     With ``lazy``, ``close`` and ``opens`` are not read: the windows are searched here with
     ``search`` (``feasibility(..., windows="deferred")["window_search"]``; any tuple of those
-    types otherwise), only for the pairs whose chance
-    later can matter (a row where rules 2-4 allow nothing stays empty, as rules 5 and 6 only
-    withdraw pairs), and each search stops once it has shown a window open in the threat's
-    time to go. The result is the same as with the full windows.
+    types otherwise), only for the pairs whose chance later can matter, and each search stops
+    once it has shown a window open in the threat's time to go. The result is the same as with
+    the full windows.
+
+    Either way a pair's later window is read only where it can change the row: not in a row
+    where rules 2-4 allow nothing (rules 5 and 6 only withdraw pairs), nor for a launcher that
+    can fire now, nor for one whose chance counts against no inner layer's allowed pair and
+    whose deferral (it must pay its cost) spares no dearer launcher that is allowed or whose
+    chance counts.
 
     A launcher's chance for rules 5 and 6 needs a round: one now for a chance now, else a
     window still open when its reload completes (``stock_at``) and opening within the threat's
@@ -299,6 +304,18 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
             for j in range(L):
                 pair_cap[i, j] = 0
             continue
+        # Which later windows can change the row: a launcher's chance counts only against an
+        # inner layer's allowed pair (rule 6), its deferral of others only against a dearer
+        # launcher that is allowed or whose chance counts (rule 5); a launcher that can fire
+        # now needs no window. The windows left out change nothing.
+        top_rank = -1
+        for j in range(L):
+            if allowed[i, j]:
+                top_rank = max(top_rank, rank[j])
+        top_cost = -math.inf
+        for j in range(L):
+            if allowed[i, j] or (profitable[i, j] and 0 <= rank[j] < top_rank):
+                top_cost = max(top_cost, unit_cost[j])
         gridded = False
         for j in range(L):
             b = lb[j]
@@ -310,8 +327,10 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
             # A later window counts only for a pair that may pay its cost: its chance needs
             # ``profitable``, a deferral the class kill probability's return.
             worth = class_pk[j, k] * value[i] - cost_weight * unit_cost[j] > 0.0
+            counts = not now and ((profitable[i, j] and 0 <= rank[j] < top_rank)
+                                  or (cost_weight > 0.0 and worth and unit_cost[j] < top_cost))
             # Nor a launcher whose least Pk its class Pk (every factor <= 1) cannot reach.
-            if (need_future and fit and s <= t + ttg[i] and able[j]
+            if (counts and need_future and fit and s <= t + ttg[i] and able[j]
                     and class_pk[j, k] >= min_pk[b] and (profitable[i, j] or worth)):
                 if lazy and s > t:  # reloading: the whole window, to see it open at s
                     if not gridded:
