@@ -189,8 +189,8 @@ class SweepResult:
             ``point``, the varied paths, ``quantity, mean, ci_low, ci_high, n, n_nonfinite``
             (``n_nonfinite``: runs left out of the mean, e.g. a cost exchange of a run that
             fired no interceptor). The quantity ``p_zero_leakers`` holds the fraction of runs
-            with no leaker (Wilson interval); ``cost_exchange_pooled`` the total attack cost
-            over the total defence cost (``inf`` when no interceptor fired) with its
+            with no leaker (exact Clopper-Pearson interval); ``cost_exchange_pooled`` the total
+            attack cost over the total defence cost (``inf`` when no interceptor fired) with its
             delta-method interval (:func:`airdefense.results.stats.ratio_ci`).
         """
         from airdefense.results.stats import mean_ci, proportion_ci, ratio_ci
