@@ -104,6 +104,15 @@ def campaign(scenario: str, runs: int, seed: int | None, workers: int | None, ba
     st = res.stats()
     click.echo(f"Campaign {res.campaign_id}: {res.scenario}, seed {res.seed}, "
                f"{len(res)} replications")
+    if resume:
+        from airdefense.results.store import ResultStore
+
+        with ResultStore(db, create=False, read_only=True) as store:
+            held = len(store.done_reps(res.campaign_id))
+        if held > len(res):
+            click.echo(f"note: {db} holds {held} finished replications of this campaign; "
+                       f"these statistics use the first {runs} (--runs {runs}), the report "
+                       f"all {held}")
     click.echo("")
     click.echo(st.to_text())
     click.echo("")
