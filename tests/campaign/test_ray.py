@@ -92,6 +92,17 @@ def ray_cluster(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(head.pid, signal.SIGKILL)
             head.wait(10)
+        # `ray start` names its cluster in /tmp/ray/ray_current_cluster and leaves the file when
+        # stopped: a plain ray.init() elsewhere on this machine would try to connect there.
+        import tempfile
+
+        for f in {Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster",
+                  Path("/tmp/ray/ray_current_cluster")}:
+            try:
+                if f.read_text().strip().endswith(f":{port}"):
+                    f.unlink()
+            except OSError:
+                pass
 
 
 def test_cli_address_auto_runs_on_a_running_cluster(ray_cluster, reference, tiny_file,
