@@ -255,3 +255,21 @@ def test_cli_campaign_and_errors(tiny_file, tmp_path):
     assert "Traceback" not in r.output
     r = CliRunner().invoke(main, ["campaign", str(tiny_file), "--runs", "0"])
     assert r.exit_code == 2
+
+
+def test_cli_resume_with_fewer_runs_says_what_it_shows(tiny_file, tmp_path):
+    """`--resume --runs 2` on a campaign with 3 finished runs reruns nothing, shows the first
+    2 and says that the database holds 3 (the report shows them all)."""
+    db = tmp_path / "r.duckdb"
+    args = ["campaign", str(tiny_file), "--seed", "2", "--workers", "1", "--db", str(db),
+            "--quiet", "--no-events"]
+    r = CliRunner().invoke(main, [*args, "--runs", "3"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, [*args, "--runs", "2", "--resume"])
+    assert r.exit_code == 0, r.output
+    assert ", seed 2, 2 replications" in r.output
+    assert (f"note: {db} holds 3 finished replications of this campaign; these statistics use "
+            "the first 2 (--runs 2), the report all 3") in r.output
+    r = CliRunner().invoke(main, [*args, "--runs", "4", "--resume"])
+    assert r.exit_code == 0, r.output
+    assert ", seed 2, 4 replications" in r.output and "note:" not in r.output

@@ -25,3 +25,31 @@ def test_the_cli_refuses_too_many_runs_in_one_line(tmp_path):
                                   "99999999999999999999", "--db", str(tmp_path / "c.duckdb")])
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert f"runs must be <= {MAX_RUNS:,}" in r.output and "Conversion Error" not in r.output
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"runs": MAX_RUNS + 1}, rf"runs must be <= {MAX_RUNS:,}, got {MAX_RUNS + 1:,}: "),
+    ({"runs": 2, "workers": 0}, r"workers must be >= 1, got 0"),
+    ({"runs": 2, "seed": -1}, r"seed must be >= 0, got -1"),
+    ({"runs": 2, "backend": "dask"}, r"backend must be one of local, ray, got 'dask'"),
+    ({"runs": 2, "address": "auto"}, r"address 'auto' is for the ray backend"),
+    ({"runs": 2, "tracking": "psychic"}, r"tracking must be one of .*got 'psychic'"),
+])
+def test_a_sweep_refuses_bad_arguments_before_creating_the_database(tiny_dict, tmp_path, kw,
+                                                                     match):
+    """A sweep checks the campaign arguments before it registers anything: no file is made."""
+    from airdefense.campaign import run_sweep
+
+    db = tmp_path / "s.duckdb"
+    with pytest.raises(AirDefenseError, match=match):
+        run_sweep(tiny_dict, ["raid.drones.count=2,3"], db=db, events=False, **kw)
+    assert not db.exists()
+
+
+def test_the_sweep_cli_refuses_too_many_runs_and_creates_nothing(tiny_file, tmp_path):
+    db = tmp_path / "s.duckdb"
+    r = CliRunner().invoke(main, ["sweep", str(tiny_file), "--vary", "raid.drones.count=2,3",
+                                  "--runs", str(MAX_RUNS + 1), "--db", str(db), "--quiet"])
+    assert r.exit_code == 1 and "Traceback" not in r.output, r.output
+    assert f"runs must be <= {MAX_RUNS:,}" in r.output and "point 1/2" not in r.output
+    assert not db.exists()

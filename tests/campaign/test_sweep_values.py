@@ -1,7 +1,7 @@
 """SweepResult.stats values against hand-worked figures on hand-built per-run summaries.
 
-References: P(zero leakers) = (runs with no leaker) / runs with its Wilson interval, the roots
-of ``(p_hat - p)^2 = z^2 p (1 - p) / n``; the mean's Student-t interval with ``t`` from
+References: P(zero leakers) = (runs with no leaker) / runs with its Clopper-Pearson interval,
+where the binomial tails ``P(X >= k)`` and ``P(X <= k)`` equal ``(1 - level)/2``; the mean's Student-t interval with ``t`` from
 ``scipy.stats.t``; the pooled cost exchange's Cochran (1977, eq. 6.9) interval.
 """
 
@@ -17,11 +17,13 @@ from scipy import stats as st
 from airdefense.campaign.sweep import SweepResult
 
 
-def _wilson(k: int, n: int, level: float) -> tuple[float, float]:
-    z2 = float(st.norm.ppf(0.5 + level / 2)) ** 2
-    ph = k / n
-    roots = np.sort(np.roots([1 + z2 / n, -(2 * ph + z2 / n), ph * ph]).real)
-    return float(roots[0]), float(roots[1])
+def _clopper_pearson(k: int, n: int, level: float) -> tuple[float, float]:
+    from scipy.optimize import brentq
+
+    a = (1 - level) / 2
+    lo = 0.0 if k == 0 else brentq(lambda p: st.binom.sf(k - 1, n, p) - a, 0.0, 1.0, xtol=1e-15)
+    hi = 1.0 if k == n else brentq(lambda p: st.binom.cdf(k, n, p) - a, 0.0, 1.0, xtol=1e-15)
+    return lo, hi
 
 
 def _t(level: float, dof: int) -> float:
@@ -53,12 +55,13 @@ def _row(tab: pd.DataFrame, point: int, quantity: str) -> pd.Series:
 
 @pytest.mark.parametrize("level", [0.9, 0.95, 0.99])
 def test_p_zero_leakers_counts_the_runs_without_a_leaker(level):
-    """3 of 5 and 1 of 4 runs have no leaker: 0.6 and 0.25, Wilson intervals at the level."""
+    """3 of 5 and 1 of 4 runs have no leaker: 0.6 and 0.25, Clopper-Pearson intervals at the
+    level."""
     tab = _sweep().stats(level=level)
     for point, k, n in ((0, 3, 5), (1, 1, 4)):
         r = _row(tab, point, "p_zero_leakers")
         assert r["mean"] == k / n and r["n"] == n and r["n_nonfinite"] == 0
-        assert (r.ci_low, r.ci_high) == pytest.approx(_wilson(k, n, level), abs=1e-12)
+        assert (r.ci_low, r.ci_high) == pytest.approx(_clopper_pearson(k, n, level), abs=1e-9)
         assert r["raid.drones.count"] == (5, 9)[point]
 
 

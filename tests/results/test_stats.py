@@ -61,7 +61,7 @@ def test_mean_ci_coverage(rng):
 ])
 def test_proportion_ci_wilson(k, n, lo, hi):
     """Wilson interval values."""
-    p, a, b = proportion_ci(k, n)
+    p, a, b = proportion_ci(k, n, method="wilson")
     assert p == pytest.approx(k / n)
     assert a == pytest.approx(lo, abs=1e-5) and b == pytest.approx(hi, abs=1e-5)
 
@@ -70,20 +70,76 @@ def test_proportion_ci_wilson(k, n, lo, hi):
 def test_proportion_ci_bounds_solve_score_equation(n, data):
     """Property: each bound p solves (k/n - p)^2 = z^2 p (1 - p) / n (the score test)."""
     k = data.draw(st.integers(0, n))
-    phat, lo, hi = proportion_ci(k, n)
+    phat, lo, hi = proportion_ci(k, n, method="wilson")
     z2 = 1.959963984540054 ** 2
     for p in (lo, hi):
         assert (phat - p) ** 2 == pytest.approx(z2 * p * (1 - p) / n, abs=1e-9)
 
 
-@given(st.integers(1, 500), st.data())
-def test_proportion_ci_contains_estimate(n, data):
+@given(st.integers(1, 500), st.data(), st.sampled_from(["exact", "wilson"]))
+def test_proportion_ci_contains_estimate(n, data, method):
     """Property: 0 <= low <= p <= high <= 1."""
     k = data.draw(st.integers(0, n))
-    p, lo, hi = proportion_ci(k, n)
+    p, lo, hi = proportion_ci(k, n, method=method)
     assert 0.0 <= lo <= p + 1e-12 and p - 1e-12 <= hi <= 1.0
     # The bound at an edge is the edge itself, not a rounding residue.
     assert (lo == 0.0) == (k == 0) and (hi == 1.0) == (k == n)
+
+
+@pytest.mark.parametrize("k, n, lo, hi", [
+    # Clopper-Pearson 95% intervals as printed in tables (e.g. Hollander, Wolfe and Chicken,
+    # Nonparametric Statistical Methods, 3rd ed., table A.2), and the closed forms
+    # 1 - 0.025^(1/n) at k = 0 and 0.025^(1/n) at k = n.
+    (0, 10, 0.0, 0.3085),
+    (5, 10, 0.1871, 0.8129),
+    (10, 10, 0.6915, 1.0),
+    (0, 4, 0.0, 1 - 0.025 ** 0.25),
+    (8, 8, 0.025 ** 0.125, 1.0),
+])
+def test_proportion_ci_exact_values(k, n, lo, hi):
+    """The default (exact, Clopper-Pearson) interval values."""
+    p, a, b = proportion_ci(k, n)
+    assert p == k / n
+    assert a == pytest.approx(lo, abs=5e-5) and b == pytest.approx(hi, abs=5e-5)
+
+
+@given(st.integers(1, 300), st.data(), st.sampled_from([0.9, 0.95, 0.99]))
+@settings(max_examples=60, deadline=None)
+def test_proportion_ci_exact_bounds_solve_the_binomial_tails(n, data, level):
+    """Property: the bounds solve P(X >= k | low) = P(X <= k | high) = (1 - level)/2, with the
+    binomial tails from scipy.stats.binom (not the beta quantiles the code uses)."""
+    from scipy import stats as sst
+
+    k = data.draw(st.integers(0, n))
+    _, lo, hi = proportion_ci(k, n, level)
+    a = (1 - level) / 2
+    if k > 0:
+        assert sst.binom.sf(k - 1, n, lo) == pytest.approx(a, rel=1e-6)
+    if k < n:
+        assert sst.binom.cdf(k, n, hi) == pytest.approx(a, rel=1e-6)
+
+
+@pytest.mark.parametrize("n", [4, 8, 20, 50])
+def test_p_zero_leakers_interval_covers_at_least_its_level(n):
+    """The interval of P(zero leakers) covers the true probability with probability >= 95% for
+    every p (exact coverage: the binomial probabilities of the k whose interval holds p), near
+    0 and 1 too, where few runs often land. Wilson's falls to 0.83-0.86 there."""
+    from scipy import stats as sst
+
+    ps = np.linspace(0.0005, 0.9995, 2000)
+    ks = np.arange(n + 1)
+    bounds = np.array([campaign_stats(pd.DataFrame({"rep": range(n), "leaked": [0] * k + [1] *
+                                                    (n - k)})).p_zero_leakers[1:] for k in ks])
+    inside = (bounds[None, :, 0] <= ps[:, None]) & (ps[:, None] <= bounds[None, :, 1])
+    coverage = (sst.binom.pmf(ks[None, :], n, ps[:, None]) * inside).sum(axis=1)
+    assert coverage.min() >= 0.95 - 1e-9, (ps[coverage.argmin()], coverage.min())
+
+
+def test_proportion_ci_refuses_a_bad_method_or_count():
+    with pytest.raises(AirDefenseError, match=r"method must be one of exact, wilson, got 'wald'"):
+        proportion_ci(1, 2, method="wald")
+    with pytest.raises(AirDefenseError, match=r"k must be in \[0, n\] = \[0, 2\], got 3"):
+        proportion_ci(3, 2)
 
 
 def test_describe_table():

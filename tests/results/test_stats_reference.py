@@ -2,6 +2,7 @@
 
 * Student-t interval ``mean -/+ t_{(1+level)/2, n-1} s / sqrt(n)``, with ``t`` from
   ``scipy.stats.t`` (checked here against printed tables);
+* Clopper-Pearson interval, where the binomial tails equal (1 - level)/2 (solved with brentq);
 * Wilson score interval, as the roots of the score equation
   ``(p_hat - p)^2 = z^2 p (1 - p) / n`` (Wilson 1927), solved with ``numpy.roots``;
 * ratio of totals with Cochran's (1977) eq. 6.9 variance
@@ -31,6 +32,17 @@ SAMPLE = np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0])  # mean 5, sum of sq
 
 def _t(level: float, dof: int) -> float:
     return float(st.t.ppf(0.5 + level / 2, dof))
+
+
+def _clopper_pearson(k: int, n: int, level: float) -> tuple[float, float]:
+    """The p at which the binomial tails P(X >= k) and P(X <= k) equal (1 - level)/2 (Clopper
+    and Pearson 1934), solved with brentq on scipy.stats.binom."""
+    from scipy.optimize import brentq
+
+    a = (1 - level) / 2
+    lo = 0.0 if k == 0 else brentq(lambda p: st.binom.sf(k - 1, n, p) - a, 0.0, 1.0, xtol=1e-15)
+    hi = 1.0 if k == n else brentq(lambda p: st.binom.cdf(k, n, p) - a, 0.0, 1.0, xtol=1e-15)
+    return lo, hi
 
 
 def _wilson(k: int, n: int, level: float) -> tuple[float, float]:
@@ -66,7 +78,7 @@ def test_mean_ci_at_level(level):
 def test_proportion_ci_at_level(k, n, level):
     """Wilson bounds at 90% and 99% are the roots of the score equation (0 and 1 exactly at
     k = 0 and k = n)."""
-    p, lo, hi = proportion_ci(k, n, level)
+    p, lo, hi = proportion_ci(k, n, level, method="wilson")
     rlo, rhi = _wilson(k, n, level)
     assert p == k / n
     assert lo == pytest.approx(rlo, abs=1e-12) and hi == pytest.approx(rhi, abs=1e-12)
@@ -111,15 +123,15 @@ def test_describe_convergence_and_expenditure_at_level(level):
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_campaign_stats_at_level(level):
-    """Five runs, three without a leaker: P(zero leakers) 3/5 with its Wilson interval at the
-    level; the mean leakers' t-interval; the pooled cost exchange's Cochran interval."""
+    """Five runs, three without a leaker: P(zero leakers) 3/5 with its Clopper-Pearson interval
+    at the level; the mean leakers' t-interval; the pooled cost exchange's Cochran interval."""
     s = pd.DataFrame({"rep": range(5), "leaked": [0, 2, 0, 1, 0],
                       "attack_cost": [3.0, 5.0, 4.0, 8.0, 0.0],
                       "defence_cost": [1.0, 2.0, 2.0, 3.0, 0.0]})
     cs = campaign_stats(s, level=level)
     assert cs.level == level and cs.runs == 5
     p, lo, hi = cs.p_zero_leakers
-    assert p == 0.6 and (lo, hi) == pytest.approx(_wilson(3, 5, level), abs=1e-12)
+    assert p == 0.6 and (lo, hi) == pytest.approx(_clopper_pearson(3, 5, level), abs=1e-9)
     # leaked: mean 0.6, sum of squares of deviations 0.36 x 3 + 1.96 + 0.16 = 3.2
     half = _t(level, 4) * np.sqrt(3.2 / 4 / 5)
     row = cs.table.loc["leaked"]

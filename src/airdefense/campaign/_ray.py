@@ -29,9 +29,10 @@ def import_ray():
 def ray_session(workers: int, address: str | None) -> Iterator[object]:
     """Use the Ray instance of this process, or start one for the ``with`` block.
 
-    Connects to ``address`` (``"auto"``: the running cluster) unless Ray is already
-    initialised in this process; with no address, starts a local Ray instance with
-    ``workers`` CPUs. Only an instance started here is shut down at the end, so a sweep can
+    Connects to ``address`` (``"auto"``: the cluster named by ``RAY_ADDRESS`` or the last
+    ``ray start`` on this machine) unless Ray is already initialised in this process; with no
+    address, starts a new local Ray instance with ``workers`` CPUs (whatever cluster
+    ``RAY_ADDRESS`` names). Only an instance started here is shut down at the end, so a sweep can
     hold one instance over all its campaigns.
 
     Yields
@@ -46,7 +47,10 @@ def ray_session(workers: int, address: str | None) -> Iterator[object]:
     kw = dict(include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         if address is None:
-            ray.init(num_cpus=workers, **kw)
+            # "local": a new instance here, as documented, even where RAY_ADDRESS is set or
+            # /tmp/ray/ray_current_cluster names a cluster (`ray start`, perhaps long gone):
+            # ray.init() would connect there and refuse num_cpus.
+            ray.init(address="local", num_cpus=workers, **kw)
         else:
             ray.init(address=address, **kw)
     except (ConnectionError, RuntimeError, ValueError) as exc:

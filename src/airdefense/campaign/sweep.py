@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from airdefense.campaign.runner import CampaignResult, new_pool, run_campaign
+from airdefense.campaign.runner import (
+    CampaignResult,
+    check_tracking,
+    new_pool,
+    prepare,
+    run_campaign,
+)
 from airdefense.errors import AirDefenseError, ScenarioError
 from airdefense.scenario.edit import (
     created_key_error,
@@ -183,8 +189,8 @@ class SweepResult:
             ``point``, the varied paths, ``quantity, mean, ci_low, ci_high, n, n_nonfinite``
             (``n_nonfinite``: runs left out of the mean, e.g. a cost exchange of a run that
             fired no interceptor). The quantity ``p_zero_leakers`` holds the fraction of runs
-            with no leaker (Wilson interval); ``cost_exchange_pooled`` the total attack cost
-            over the total defence cost (``inf`` when no interceptor fired) with its
+            with no leaker (exact Clopper-Pearson interval); ``cost_exchange_pooled`` the total
+            attack cost over the total defence cost (``inf`` when no interceptor fired) with its
             delta-method interval (:func:`airdefense.results.stats.ratio_ci`).
         """
         from airdefense.results.stats import mean_ci, proportion_ci, ratio_ci
@@ -255,8 +261,10 @@ def run_sweep(scenario: Scenario | str | Path | dict,
     AirDefenseError
         For a malformed value list or range, a value that is not a list, a path varied twice,
         ``seed`` varied, ``tracking`` (``c2.solver``) varied together with the ``tracking``
-        (``solver``) override, or two points that make the same scenario. Every error is
-        raised before anything runs.
+        (``solver``) override, two points that make the same scenario, or a bad ``runs``,
+        ``seed``, ``workers``, ``backend``, ``address`` or ``tracking`` (as
+        :func:`~airdefense.campaign.run_campaign`). Every error is raised before anything
+        runs, and before ``db`` is created.
 
     Examples
     --------
@@ -264,6 +272,10 @@ def run_sweep(scenario: Scenario | str | Path | dict,
     ...                 ["raid.drones.count=10..40:10"], runs=20)  # doctest: +SKIP
     >>> res.stats().query("quantity == 'leaked'")  # doctest: +SKIP
     """
+    check_tracking(tracking)
+    if address is not None and backend != "ray":
+        raise AirDefenseError(f"address {address!r} is for the ray backend; "
+                              "pass backend='ray' (--backend ray)")
     vary = _variations(vary)
     for p in vary:
         if parse_path(p) == ["tracking"] and tracking is not None:
@@ -311,8 +323,9 @@ def run_sweep(scenario: Scenario | str | Path | dict,
                 f"sweep points {j} ({_label(pts[j])}) and {k} ({_label(pts[k])}) are the same "
                 "scenario: each point must differ; remove the repeated value")
         seen[h] = k
-    if seed is None:
-        seed = scens[0].seed  # the file's seed: no point varies it
+    # The campaign's own checks (runs, seed, workers, backend), before the database is
+    # created or a worker started: a refused sweep leaves nothing behind.
+    runs, seed, workers = prepare(runs, seed, workers, backend, scens[0])
     base_hash, _ = scenario_hash(scenario_from_dict(json.loads(json.dumps(raw)), src,
                                                     base_dir=base))
     sid = hashlib.sha256(json.dumps(

@@ -2,9 +2,52 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-__all__ = ["campaign"]
+__all__ = ["campaign", "interrupted", "INTERRUPTED_EXIT"]
+
+#: Exit status of a campaign or sweep stopped by Ctrl-C (SIGINT): 128 + 2, as a shell reports a
+#: program that SIGINT ended.
+INTERRUPTED_EXIT = 130
+
+
+def interrupted(db: str, campaign_id: str | None = None, runs: int | None = None) -> None:
+    """Report a campaign (or sweep) stopped by Ctrl-C in one line and exit with status 130.
+
+    The campaign has already committed what finished (:func:`run_campaign` does so when
+    stopped); this says how much is saved in ``db`` and how to finish it.
+
+    Parameters
+    ----------
+    db : str
+        The results database.
+    campaign_id : str, optional
+        The campaign stopped (None for a sweep: its points are counted together).
+    runs : int, optional
+        Replications asked for.
+    """
+    from airdefense.errors import AirDefenseError
+    from airdefense.results.store import ResultStore
+
+    saved = "its finished replications are saved"
+    try:
+        with ResultStore(db, create=False, read_only=True) as st:
+            camps = st.campaigns()
+            if campaign_id is not None:
+                row = camps[camps.campaign_id == campaign_id]
+                if len(row):
+                    done = int(row.done.iloc[0])
+                    saved = (f"{done} of {runs} replications of campaign {campaign_id} are "
+                             "saved")
+            elif len(camps):
+                saved = f"{int(camps.done.sum())} replications are saved"
+    except (AirDefenseError, OSError):  # nothing registered yet, or the file is not readable
+        saved = "nothing finished is lost"
+    click.echo(f"airdefense: interrupted: {saved} in {db}; run the same command with --resume "
+               "to run the rest", err=True)
+    sys.exit(INTERRUPTED_EXIT)
 
 
 @click.command()
@@ -48,12 +91,28 @@ def campaign(scenario: str, runs: int, seed: int | None, workers: int | None, ba
     sc = load_edited(scenario, sets, drops) if sets or drops else load_scenario(scenario)
     if address is not None and backend != "ray":
         raise click.UsageError("--address is for the ray backend; add --backend ray")
-    res = run_campaign(sc, runs, seed, workers=workers or default_workers(), backend=backend,
-                       address=address, db=db, resume=resume, tracking=tracking, solver=solver,
-                       events=not no_events, progress=not quiet, commit_interval_s=commit_s)
+    try:
+        res = run_campaign(sc, runs, seed, workers=workers or default_workers(),
+                           backend=backend, address=address, db=db, resume=resume,
+                           tracking=tracking, solver=solver, events=not no_events,
+                           progress=not quiet, commit_interval_s=commit_s)
+    except KeyboardInterrupt:
+        from airdefense.campaign.runner import campaign_info
+
+        info = campaign_info(sc, sc.seed if seed is None else seed, runs, tracking, solver)
+        interrupted(db, info.campaign_id, runs)
     st = res.stats()
     click.echo(f"Campaign {res.campaign_id}: {res.scenario}, seed {res.seed}, "
                f"{len(res)} replications")
+    if resume:
+        from airdefense.results.store import ResultStore
+
+        with ResultStore(db, create=False, read_only=True) as store:
+            held = len(store.done_reps(res.campaign_id))
+        if held > len(res):
+            click.echo(f"note: {db} holds {held} finished replications of this campaign; "
+                       f"these statistics use the first {runs} (--runs {runs}), the report "
+                       f"all {held}")
     click.echo("")
     click.echo(st.to_text())
     click.echo("")

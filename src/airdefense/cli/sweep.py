@@ -37,9 +37,15 @@ def sweep(scenario: str, vary: tuple[str, ...], runs: int, seed: int | None,
 
     if address is not None and backend != "ray":
         raise click.UsageError("--address is for the ray backend; add --backend ray")
-    res = run_sweep(scenario, list(vary), runs, seed, workers=workers or default_workers(),
-                    backend=backend, address=address, db=db, resume=resume, tracking=tracking,
-                    solver=solver, events=not no_events, progress=not quiet)
+    try:
+        res = run_sweep(scenario, list(vary), runs, seed, workers=workers or default_workers(),
+                        backend=backend, address=address, db=db, resume=resume,
+                        tracking=tracking, solver=solver, events=not no_events,
+                        progress=not quiet)
+    except KeyboardInterrupt:
+        from airdefense.cli.campaign import interrupted
+
+        interrupted(db)
     st = res.stats()
     wide = st.pivot_table(index=["point", *res.vary], columns="quantity", values="mean",
                           sort=False).reset_index()

@@ -225,7 +225,8 @@ def _render(info, summ, exp, out, stats, typical, ev, sweep, vary, sweep_id) -> 
     # Statistics table.
     p, lo, hi = stats.p_zero_leakers
     parts.append("<h2>Statistics</h2>")
-    parts.append(f"<p><b>P(zero leakers)</b> = {p:.3f} (95% CI {lo:.3f} to {hi:.3f}, Wilson). "
+    parts.append(f"<p><b>P(zero leakers)</b> = {p:.3f} (95% CI {lo:.3f} to {hi:.3f}, exact "
+                 "Clopper-Pearson). "
                  f"Means with 95% Student-t confidence intervals over {n} runs.</p>")
     rows = "".join(
         f"<tr><td>{_e(q)}</td><td>{_num(r['mean'])}</td><td>{_num(r.ci_low)}</td>"
