@@ -2,14 +2,124 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import re
+import types
+import typing
+from typing import Any
 
-__all__ = ["StrictModel"]
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+__all__ = ["StrictModel", "LAX_TYPE"]
+
+#: Error type of a value of the wrong kind that pydantic's lax mode would convert (``true``
+#: for a number, ``"3600"`` for a number, ``1`` for true/false). Its context holds ``item``,
+#: the location of the offending element inside the field (``()`` for the field itself), and
+#: ``value``, that element.
+LAX_TYPE = "lax_type"
+
+#: A number in exponent form without a decimal point (``1e6``): YAML 1.1 reads it as text.
+_EXPONENT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+
+
+def _scalars(tp: Any) -> set:
+    """The scalar types an annotation admits (through Optional, unions, Annotated, Literal)."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _scalars(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return set().union(*(_scalars(a) for a in typing.get_args(tp)))
+    if origin is typing.Literal:
+        return {type(a) for a in typing.get_args(tp)}
+    if tp is Any:
+        return {object}
+    return {tp} if isinstance(tp, type) and origin is None else set()
+
+
+def _containers(tp: Any) -> list:
+    """``[(kind, element annotation)]`` for the lists, tuples and dicts an annotation admits."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _containers(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [c for a in typing.get_args(tp) for c in _containers(a)]
+    args = typing.get_args(tp)
+    if origin in (list, tuple) and args:
+        return [(origin, args[0])]
+    if origin is dict and len(args) == 2:
+        return [(dict, args[1])]
+    return []
+
+
+def _check(value: Any, tp: Any) -> tuple[str, Any] | None:
+    """``(rule, value)`` if ``value`` is of a kind that ``tp`` admits only through a lax
+    conversion, else None; ``value`` may come back converted (``"1e6"`` -> 1e6)."""
+    kinds = _scalars(tp)
+    if object in kinds or value is None:
+        return None
+    numeric = kinds & {int, float}
+    what = "a number" if float in kinds else "an integer"
+    if isinstance(value, bool):
+        if bool not in kinds and numeric:
+            return (f"must be {what}, not true/false (a boolean is not a count or a "
+                    f"quantity)", None)
+        return None
+    if isinstance(value, str) and str not in kinds:
+        if numeric:
+            if _EXPONENT.match(value.strip()):  # YAML 1.1 reads 1e6 as text
+                return None
+            return f"must be {what}, not text (write a number without quotes)", None
+        if bool in kinds:
+            return "must be true or false, not text (write true or false without quotes)", None
+    if isinstance(value, int | float) and bool in kinds and not numeric and str not in kinds:
+        return "must be true or false, not a number", None
+    return None
 
 
 class StrictModel(BaseModel):
     """A pydantic model that rejects unknown keys and non-finite numbers (``.inf``, ``.nan``:
-    a field that means "none" takes null), and re-validates on assignment."""
+    a field that means "none" takes null), and re-validates on assignment.
+
+    Values that pydantic's lax mode would convert are refused too (error type
+    :data:`LAX_TYPE`): true/false where a number is expected (true is not 1 drone), text where a
+    number is expected (``"3600"``; the exponent form ``1e6``, which YAML 1.1 reads as text, is
+    taken as the number), and numbers or text where true/false is expected (``1``, ``"yes"``).
+    """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False,
                               allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_lax_conversion(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None:
+            return value
+        tp = field.annotation
+        items: list[tuple[tuple, Any, Any]] = [((), value, tp)]
+        for kind, elem in _containers(tp):
+            if kind in (list, tuple) and isinstance(value, list | tuple):
+                items += [((i,), v, elem) for i, v in enumerate(value)]
+            elif kind is dict and isinstance(value, dict):
+                items += [((k,), v, elem) for k, v in value.items()]
+        for item, v, t in items:
+            if item and isinstance(v, str) and _EXPONENT.match(v.strip()) \
+                    and _scalars(t) & {int, float} and str not in _scalars(t):
+                value = _converted(value, item[0], float(v))
+                continue
+            bad = _check(v, t)
+            if bad is not None:
+                raise PydanticCustomError(LAX_TYPE, bad[0], {"item": item, "value": v})
+        if isinstance(value, str) and _EXPONENT.match(value.strip()) and \
+                _scalars(tp) & {int, float} and str not in _scalars(tp):
+            return float(value)
+        return value
+
+
+def _converted(container: Any, key: Any, new: Any) -> Any:
+    """A copy of ``container`` with the element at ``key`` replaced by ``new``."""
+    if isinstance(container, dict):
+        return {**container, key: new}
+    out = list(container)
+    out[key] = new
+    return type(container)(out) if isinstance(container, tuple) else out

@@ -9,10 +9,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from airdefense._model import LAX_TYPE
 from airdefense.errors import ScenarioError
 
 __all__ = ["load_yaml_text", "pydantic_to_scenario_error", "format_path", "parse_path",
-           "unit_of", "with_line", "not_utf8"]
+           "unit_of", "with_line", "not_utf8", "top_level_mapping"]
 
 _UNITS = {
     "_m": "m",
@@ -77,6 +78,40 @@ def not_utf8(exc: UnicodeDecodeError) -> tuple[str, int]:
     byte = raw[exc.start:exc.start + 1].hex() or "?"
     return (f"not UTF-8 text: byte 0x{byte} at line {line} cannot be decoded ({exc.reason}); "
             f"save the file as UTF-8 text", line)
+
+
+_KINDS = {list: "a list (lines starting with '-')", str: "a single text value",
+          int: "a single number", float: "a single number", bool: "a single true/false value"}
+
+
+def top_level_mapping(data: Any, what: str, source: str | None, fields: str) -> dict:
+    """``data`` if it is a mapping, else a ScenarioError saying what the file holds instead.
+
+    Parameters
+    ----------
+    data : object
+        The parsed document (None for an empty file or one of comments only).
+    what : str
+        What the file should hold, e.g. ``"scenario"``.
+    source : str or None
+        The file name, for the message.
+    fields : str
+        Examples of the top-level keys, e.g. ``"name, origin, duration_s and raid"``.
+
+    Raises
+    ------
+    ScenarioError
+        For an empty document or one whose top level is not a mapping.
+    """
+    if isinstance(data, dict):
+        return data
+    rule = (f"the top level of a {what} file must be a mapping of keys to values "
+            f"('key: value' lines such as {fields})")
+    if data is None:
+        raise ScenarioError("", f"the {what} file is empty (or holds only comments): {rule}",
+                            source)
+    got = _KINDS.get(type(data), type(data).__name__)
+    raise ScenarioError("", f"{rule}, got {got}", source)
 
 
 def _line_map(node, path=(), out=None, seen=None) -> dict[tuple, int]:
@@ -162,7 +197,7 @@ def _num(x):
 
 def _rule(err: dict) -> str:
     t = err["type"]
-    ctx = {k: _num(v) for k, v in (err.get("ctx") or {}).items()}
+    ctx = {k: _num(v) for k, v in (err.get("ctx") or {}).items() if k not in ("item", "value")}
     simple = {
         "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
         "greater_than": lambda: f"must be > {ctx.get('gt')}",
@@ -285,6 +320,10 @@ def pydantic_to_scenario_error(
         meant = _field_for(model, tuple(err["loc"]))
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
     loc = prefix + loc
+    value = err.get("input")
+    if err["type"] == LAX_TYPE:  # an element inside the field: its own location and value
+        loc += tuple((err.get("ctx") or {}).get("item", ()))
+        value = (err.get("ctx") or {}).get("value")
     path = format_path(loc)
     rule = _rule(err)
     msg = rule
@@ -292,8 +331,7 @@ def pydantic_to_scenario_error(
         msg += f"; did you mean {meant!r}" + (f" (unit: {unit_of(meant)})" if unit_of(meant)
                                              else "") + "?"
     if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
-        value = err["input"]
-        if not isinstance(value, dict | list):
+        if not isinstance(value, dict | list | tuple):
             msg += f", got {value!r}"
     field = next((p for p in reversed(loc) if isinstance(p, str)), "")
     unit = unit_of(field)

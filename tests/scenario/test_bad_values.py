@@ -14,14 +14,15 @@ from airdefense.scenario.edit import parse_assignment
 def test_a_boolean_count_is_refused(small_scenario_dict, value):
     """`count: true` is not 1 drone."""
     small_scenario_dict["raid"]["drones"]["count"] = value
-    with pytest.raises(ScenarioError, match=rf"raid\.drones\.count: must be an integer, got "
-                       rf"{value} \(a boolean"):
+    with pytest.raises(ScenarioError, match=rf"raid\.drones\.count: must be an integer, not "
+                       rf"true/false \(a boolean is not a count or a quantity\), got {value}$"):
         load_scenario(small_scenario_dict)
 
 
 def test_a_boolean_quantity_is_refused_with_its_unit(small_scenario_dict):
     small_scenario_dict["duration_s"] = True
-    with pytest.raises(ScenarioError, match=r"duration_s: must be a number \(s\), got True"):
+    with pytest.raises(ScenarioError, match=r"duration_s: must be a number, not true/false .*, "
+                       r"got True \(unit: s\)$"):
         load_scenario(small_scenario_dict)
 
 

@@ -248,7 +248,8 @@ def test_not_a_mapping(tmp_path):
     """A YAML file holding a list is rejected with the rule."""
     f = tmp_path / "l.yaml"
     f.write_text("- 1\n- 2\n")
-    with pytest.raises(ScenarioError, match="a scenario must be a mapping, got list"):
+    with pytest.raises(ScenarioError, match=r"l\.yaml: the top level of a scenario file must be "
+                       r"a mapping of keys to values .*, got a list"):
         load_scenario(f)
 
 

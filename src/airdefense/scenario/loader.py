@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from airdefense._yaml import pydantic_to_scenario_error, with_line
+from airdefense._yaml import pydantic_to_scenario_error, top_level_mapping, with_line
 from airdefense.catalog import Catalog, load_catalog
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
@@ -461,30 +461,6 @@ class _Resolver:
         return bu.sensors[0]
 
 
-def _refuse_bool_numbers(node, loc: tuple, source: str | None, lines: dict | None) -> None:
-    """Refuse true/false where a field holds a number (pydantic would read true as 1)."""
-    import typing
-
-    from airdefense._yaml import _model_at, format_path, unit_of
-
-    items = node.items() if isinstance(node, dict) else (
-        enumerate(node) if isinstance(node, list) else ())
-    for key, v in items:
-        here = loc + (key,)
-        if isinstance(v, bool) and isinstance(key, str):
-            m = _model_at(ScenarioConfig, loc)
-            f = m.model_fields.get(key) if m is not None else None
-            kinds = set(typing.get_args(f.annotation) or (f.annotation,)) if f else set()
-            if bool not in kinds and kinds & {int, float}:
-                what = "an integer" if int in kinds else "a number"
-                unit = unit_of(key)
-                raise with_line(ScenarioError(
-                    format_path(here), f"must be {what}{f' ({unit})' if unit else ''}, got "
-                    f"{v!r} (a boolean, not a count or a quantity)", source), lines)
-        elif isinstance(v, dict | list):
-            _refuse_bool_numbers(v, here, source, lines)
-
-
 def scenario_from_dict(
     data: dict, source: str | None = None, lines: dict | None = None, base_dir: Path | None = None
 ) -> Scenario:
@@ -513,11 +489,9 @@ def scenario_from_dict(
     ScenarioError
         With the field path, the value and the rule.
     """
-    if data is None:
-        raise ScenarioError("", "the scenario file is empty", source)
-    if not isinstance(data, dict):
-        raise ScenarioError("", f"a scenario must be a mapping, got {type(data).__name__}", source)
-    _refuse_bool_numbers(data, (), source, lines)
+    from airdefense.scenario.edit import _SCENARIO_KEYS
+
+    top_level_mapping(data, "scenario", source, _SCENARIO_KEYS)
     try:
         cfg = ScenarioConfig.model_validate(data)
     except ValidationError as exc:
