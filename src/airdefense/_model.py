@@ -7,10 +7,14 @@ import types
 import typing
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError, PydanticUndefined
 
-__all__ = ["StrictModel", "LAX_TYPE"]
+__all__ = ["StrictModel", "LAX_TYPE", "bounded", "DAY_S", "MAX_SPEED_MPS", "MAX_RANGE_M",
+           "MAX_HEIGHT_M", "EDGE_OF_SPACE_M", "MAX_COST", "MAX_VALUE", "MAX_RCS_M2",
+           "MAX_ACCEL_G", "MAX_LETHAL_M", "MAX_ROUNDS", "WHY_DAY", "WHY_SPEED", "WHY_RANGE",
+           "WHY_HEIGHT", "WHY_SPACE", "WHY_COST", "WHY_VALUE", "WHY_RCS", "WHY_ACCEL",
+           "WHY_LETHAL", "WHY_ROUNDS"]
 
 #: Error type of a value of the wrong kind that pydantic's lax mode would convert (``true``
 #: for a number, ``"3600"`` for a number, ``1`` for true/false). Its context holds ``item``,
@@ -123,3 +127,85 @@ def _converted(container: Any, key: Any, new: Any) -> Any:
     out = list(container)
     out[key] = new
     return type(container)(out) if isinstance(container, tuple) else out
+
+
+# Bounds of the scenario and preset fields: beyond them a value is a mistake (a unit slip, a
+# typo, a copied exponent) and would overflow, exhaust memory or never end. Each bound is far
+# beyond anything real, so that no real scenario meets it.
+
+#: A day, s: the longest scenario (``duration_s``); no time, period or delay exceeds it.
+DAY_S = 86_400.0
+#: Escape velocity, m/s: no threat, interceptor or wind flies faster.
+MAX_SPEED_MPS = 11_200.0
+#: Half the earth's circumference, m: no two points of a scenario lie farther apart.
+MAX_RANGE_M = 20_000_000.0
+#: m: above any ballistic apogee (about 1,300 km for an intercontinental missile).
+MAX_HEIGHT_M = 5_000_000.0
+#: The edge of space (Karman line), m: no aircraft, drone or cruise missile flies higher.
+EDGE_OF_SPACE_M = 100_000.0
+#: US dollars: above the cost of any single weapon, radar or launcher.
+MAX_COST = 1e12
+#: US dollars: ten times the world's yearly output (about 1e14 US dollars).
+MAX_VALUE = 1e15
+#: m^2: a large ship's radar cross-section (aircraft are below 100 m^2).
+MAX_RCS_M2 = 1e5
+#: g: above any missile's manoeuvre or boost (about 100 g).
+MAX_ACCEL_G = 1_000.0
+#: m: beyond any conventional warhead's lethal radius or any missile's CEP.
+MAX_LETHAL_M = 50_000.0
+#: Rounds: more than any launcher, gun magazine or burst holds.
+MAX_ROUNDS = 10_000
+
+_OPS = (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+
+
+def bounded(default: Any = PydanticUndefined, *, why: str, why_low: str | None = None,
+            description: str = "", **kw: Any) -> Any:
+    """A pydantic ``Field`` whose bounds come with their reason.
+
+    The bounds and ``why`` are appended to the field's description, and kept in its
+    ``json_schema_extra`` (``why``, ``why_low``), where
+    :func:`airdefense._yaml.pydantic_to_scenario_error` finds them to give the reason of a
+    value out of bounds.
+
+    Parameters
+    ----------
+    default : object, optional
+        The field's default (none: the field is required).
+    why : str
+        Why the upper bound (``le``, ``lt``): e.g. ``"escape velocity"``.
+    why_low : str, optional
+        Why the lower bound (``ge``, ``gt``), where it is not plain (a length is > 0).
+    description : str, default ""
+        What the field means.
+    **kw
+        Other ``Field`` arguments (``ge``, ``gt``, ``le``, ``lt``, ...).
+
+    Examples
+    --------
+    >>> from airdefense._model import StrictModel, bounded
+    >>> class M(StrictModel):
+    ...     speed_mps: float = bounded(gt=0, le=11_200, why="escape velocity")
+    >>> M.model_fields["speed_mps"].description
+    'bounds: > 0, <= 11,200 (escape velocity)'
+    """
+    ops = ", ".join(f"{op} {kw[k]:,g}" for k, op in _OPS if kw.get(k) is not None)
+    reasons = "; ".join(r for r in (why_low, why) if r)
+    text = f"bounds: {ops} ({reasons})"
+    extra = {"why": why, **({"why_low": why_low} if why_low else {})}
+    return Field(default, description=f"{description}; {text}" if description else text,
+                 json_schema_extra=extra, **kw)
+
+
+#: Why each bound above (what a field's error and description say).
+WHY_DAY = "a day, the longest duration_s"
+WHY_SPEED = "escape velocity"
+WHY_RANGE = "half the earth's circumference"
+WHY_HEIGHT = "above any ballistic apogee"
+WHY_SPACE = "the edge of space"
+WHY_COST = "above any single system's cost"
+WHY_VALUE = "ten times the world's yearly output"
+WHY_RCS = "a large ship's radar cross-section"
+WHY_ACCEL = "above any missile's manoeuvre or boost"
+WHY_LETHAL = "beyond any warhead's lethal radius"
+WHY_ROUNDS = "more than any magazine holds"

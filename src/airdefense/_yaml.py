@@ -29,11 +29,19 @@ _UNITS = {
 }
 
 
+#: Units of fields whose suffix is not one of the unit suffixes above (messages only: an
+#: unknown key is not matched against these).
+_OTHER_UNITS = {"_g": "g", "_mrad": "mrad", "_k": "K", "_wm2": "W m^2", "_cost": "US dollars",
+                "value": "US dollars"}
+
+
 def unit_of(field: str) -> str | None:
-    """Return the unit named by a field's suffix (``max_range_m`` -> ``m``), or None."""
-    for suf, unit in sorted(_UNITS.items(), key=lambda kv: -len(kv[0])):
-        if str(field).endswith(suf):
-            return unit
+    """Return the unit named by a field's suffix (``max_range_m`` -> ``m``, ``max_g`` -> ``g``,
+    ``unit_cost`` -> ``US dollars``), or None."""
+    for units in (_UNITS, _OTHER_UNITS):
+        for suf, unit in sorted(units.items(), key=lambda kv: -len(kv[0])):
+            if str(field).endswith(suf):
+                return unit
     return None
 
 
@@ -190,6 +198,8 @@ def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
 
 
 def _num(x):
+    if isinstance(x, int | float) and not isinstance(x, bool) and abs(x) >= 1e7:
+        return f"{x:g}"  # 2e+07, not 20000000
     if isinstance(x, float) and x.is_integer():
         return int(x)
     return x
@@ -300,6 +310,20 @@ def _field_for(model: type[BaseModel] | None, loc: tuple) -> str | None:
     return None
 
 
+def _why(model: type[BaseModel], loc: tuple, kind: str) -> str | None:
+    """The reason of the bound that a value at ``loc`` broke (:func:`airdefense._model.bounded`),
+    or None."""
+    key = {"less_than_equal": "why", "less_than": "why", "greater_than_equal": "why_low",
+           "greater_than": "why_low"}.get(kind)
+    at = max((i for i, p in enumerate(loc) if isinstance(p, str)), default=None)
+    if key is None or at is None:
+        return None
+    m = _model_at(model, loc[:at])
+    field = m.model_fields.get(loc[at]) if m is not None else None
+    extra = field.json_schema_extra if field is not None else None
+    return extra.get(key) if isinstance(extra, dict) else None
+
+
 def pydantic_to_scenario_error(
     exc: ValidationError,
     source: str | None,
@@ -326,7 +350,8 @@ def pydantic_to_scenario_error(
         value = (err.get("ctx") or {}).get("value")
     path = format_path(loc)
     rule = _rule(err)
-    msg = rule
+    why = _why(model, loc[len(prefix):], err["type"]) if model is not None else None
+    msg = f"{rule} ({why})" if why else rule
     if meant:
         msg += f"; did you mean {meant!r}" + (f" (unit: {unit_of(meant)})" if unit_of(meant)
                                              else "") + "?"

@@ -52,7 +52,7 @@ def test_a_wind_too_strong_for_a_group_is_refused_at_load(tmp_path):
 
 
 @pytest.mark.parametrize(("key", "value", "unit"), [
-    ("speed_mps", 1.0e6, "m/s"),       # turn radius v^2 / (g tan bank) of 1.8e8 km
+    ("speed_mps", 1.0e4, "m/s"),       # turn radius v^2 / (g tan bank) of 17,700 km
     ("dive_angle_deg", 0.001, "deg"),  # a dive of 0.001 deg needs 57,000 km of final leg
 ])
 def test_an_override_that_cannot_fly_is_blamed_not_the_route(small_scenario_dict, key, value,
@@ -102,8 +102,8 @@ def test_a_drone_launched_above_the_class_ceiling_is_refused(small_scenario_dict
 
 
 def test_a_cruise_altitude_above_the_ceiling_is_refused(small_scenario_dict):
-    """An override of cruise_altitude_m to 500 km is named (not the route it makes unflyable)."""
-    small_scenario_dict["raid"]["drones"]["overrides"] = {"cruise_altitude_m": 500_000}
+    """An override of cruise_altitude_m to 50 km is named (not the route it makes unflyable)."""
+    small_scenario_dict["raid"]["drones"]["overrides"] = {"cruise_altitude_m": 50_000}
     with pytest.raises(ScenarioError, match=r"raid\.drones\.overrides\.cruise_altitude_m: "
-                       r"cruise_altitude_m = 500000 m is above the 20 km ceiling of a drone"):
+                       r"cruise_altitude_m = 50000 m is above the 20 km ceiling of a drone"):
         load_scenario(small_scenario_dict)

@@ -16,7 +16,7 @@ from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
 from airdefense.geo import Frame, ground_distance_m
 from airdefense.scenario._flight import check_flights, check_heights
-from airdefense.scenario.model import Location, ScenarioConfig
+from airdefense.scenario.model import MAX_RAID_THREATS, Location, ScenarioConfig
 from airdefense.sensors.presets import RadarPreset
 from airdefense.threats.presets import ThreatPreset
 
@@ -434,9 +434,8 @@ class _Resolver:
                 wp = _weapon_preset(cat, tp, g, gpath, lenu, route, tenu, self.frame.radius_m,
                                     src)
             if ground < 1.0 and tp.kind != "helicopter":
-                raise ScenarioError(
-                    f"{gpath}.launch", "launch point coincides with the target (ground range 0 m)", src
-                )
+                raise ScenarioError(f"{gpath}.launch", "launch point coincides with the target "
+                                    "(ground range 0 m)", src)
             groups.append(
                 ThreatGroup(
                     name=gname, preset_name=g.preset, preset=tp, count=g.count, launch_enu=lenu,
@@ -448,6 +447,16 @@ class _Resolver:
                     loiter_s=g.loiter_s, weapon_preset=wp,
                 )
             )
+        total = sum(g.count * (1 + (g.preset.weapon_count if g.weapon_preset else 0))
+                    for g in groups)
+        if total > MAX_RAID_THREATS:
+            sizes = ", ".join(f"{g.name}: {g.count:,}"
+                              + (f" x (1 + {g.preset.weapon_count})" if g.weapon_preset else "")
+                              for g in groups)
+            raise ScenarioError(
+                "raid", f"the raid holds {total:,} threats ({sizes}; a platform counts with the "
+                f"munitions it releases), more than the limit of {MAX_RAID_THREATS:,}: memory "
+                f"and run time grow with it", src)
         return assets, sensors, launchers, batteries, groups
 
     def _default_fire_control(self, bu: BatteryUnit, sensors: list[SensorUnit]) -> int:
