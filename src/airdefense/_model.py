@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
 __all__ = ["StrictModel", "LAX_TYPE", "bounded", "DAY_S", "MAX_SPEED_MPS", "MAX_RANGE_M",
-           "MAX_HEIGHT_M", "EDGE_OF_SPACE_M", "MAX_COST", "MAX_VALUE", "MAX_RCS_M2",
+           "MAX_HEIGHT_M", "EDGE_OF_SPACE_M", "MAX_COST", "MAX_VALUE", "MAX_RCS_M2", "MIN_RCS_M2",
            "MAX_ACCEL_G", "MAX_LETHAL_M", "MAX_ROUNDS", "WHY_DAY", "WHY_SPEED", "WHY_RANGE",
            "WHY_HEIGHT", "WHY_SPACE", "WHY_COST", "WHY_VALUE", "WHY_RCS", "WHY_ACCEL",
-           "WHY_LETHAL", "WHY_ROUNDS"]
+           "WHY_LETHAL", "WHY_ROUNDS", "WHY_SMALL_RCS", "WHY_SLOW"]
 
 #: Error type of a value of the wrong kind that pydantic's lax mode would convert (``true``
 #: for a number, ``"3600"`` for a number, ``1`` for true/false). Its context holds ``item``,
@@ -149,6 +149,9 @@ MAX_COST = 1e12
 MAX_VALUE = 1e15
 #: m^2: a large ship's radar cross-section (aircraft are below 100 m^2).
 MAX_RCS_M2 = 1e5
+#: m^2: below an insect's radar cross-section (about 1e-5 m^2): a smaller one is a unit slip
+#: and would overflow the radar equation's ratios.
+MIN_RCS_M2 = 1e-6
 #: g: above any missile's manoeuvre or boost (about 100 g).
 MAX_ACCEL_G = 1_000.0
 #: m: beyond any conventional warhead's lethal radius or any missile's CEP.
@@ -207,5 +210,7 @@ WHY_COST = "above any single system's cost"
 WHY_VALUE = "ten times the world's yearly output"
 WHY_RCS = "a large ship's radar cross-section"
 WHY_ACCEL = "above any missile's manoeuvre or boost"
+WHY_SMALL_RCS = "below an insect's radar cross-section"
+WHY_SLOW = "slower than 1 m/s nothing flies a route"
 WHY_LETHAL = "beyond any warhead's lethal radius"
 WHY_ROUNDS = "more than any magazine holds"

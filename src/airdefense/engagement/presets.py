@@ -55,8 +55,11 @@ class InterceptorPreset(StrictModel):
     unit_cost: float = bounded(
         ge=0, le=MAX_COST, why=WHY_COST, description="per missile, or per burst for guns")
     speed_mps: float = bounded(
-        gt=0, le=MAX_SPEED_MPS, why=WHY_SPEED, description="average flyout speed to max_range_m")
-    burnout_speed_mps: float | None = bounded(None, gt=0, le=MAX_SPEED_MPS, why=WHY_SPEED)
+        ge=10, le=MAX_SPEED_MPS, why=WHY_SPEED, why_low="slower than 10 m/s it catches nothing",
+        description="average flyout speed to max_range_m")
+    burnout_speed_mps: float | None = bounded(
+        None, ge=10, le=MAX_SPEED_MPS, why=WHY_SPEED, why_low="slower than 10 m/s it catches "
+        "nothing")
     burn_time_s: float | None = bounded(None, gt=0, le=DAY_S, why=WHY_DAY)
     min_range_m: float = bounded(0.0, ge=0, le=MAX_RANGE_M, why=WHY_RANGE)
     max_range_m: float = bounded(gt=0, le=MAX_RANGE_M, why=WHY_RANGE)

@@ -16,7 +16,13 @@ from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
 from airdefense.geo import Frame, ground_distance_m
 from airdefense.scenario._flight import check_flights, check_heights
-from airdefense.scenario.model import MAX_RAID_THREATS, Location, ScenarioConfig
+from airdefense.scenario.model import (
+    MAX_LAUNCHERS,
+    MAX_RADARS,
+    MAX_RAID_THREATS,
+    Location,
+    ScenarioConfig,
+)
 from airdefense.sensors.presets import RadarPreset
 from airdefense.threats.presets import ThreatPreset
 
@@ -370,6 +376,13 @@ class _Resolver:
                     bu.launchers.append(idx)
             batteries.append(bu)
 
+        for what, units, most in (("launchers", launchers, MAX_LAUNCHERS),
+                                  ("radars", sensors, MAX_RADARS)):
+            if len(units) > most:
+                raise ScenarioError(
+                    "batteries", f"the batteries hold {len(units):,} {what}, more than the limit "
+                    f"of {most:,} (more than any defence fields): memory and run time grow with "
+                    f"them", src)
         assets = AssetTable(
             name=names, kind=kinds, role=roles,
             enu=np.array(enus, float).reshape(-1, 3), value=np.array(values, float),
@@ -381,6 +394,11 @@ class _Resolver:
         groups: list[ThreatGroup] = []
         for gname, g in cfg.raid.items():
             gpath = f"raid.{gname}"
+            if g.launch_time_s >= cfg.duration_s:
+                raise ScenarioError(
+                    f"{gpath}.launch_time_s", f"launch_time_s = {g.launch_time_s:g} s is not "
+                    f"before the end of the scenario (duration_s = {cfg.duration_s:g} s): the "
+                    f"group would never launch", src)
             tp = cat.get("threats", g.preset, f"{gpath}.preset", src)
             tp = _apply_overrides(tp, g.overrides, f"{gpath}.overrides", src)
             if g.target.asset is not None:

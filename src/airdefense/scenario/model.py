@@ -22,6 +22,7 @@ from airdefense._model import (
     WHY_LETHAL,
     WHY_RANGE,
     WHY_ROUNDS,
+    WHY_SLOW,
     WHY_SPEED,
     WHY_VALUE,
     StrictModel,
@@ -32,6 +33,9 @@ from airdefense._model import (
 #: and run time grow with them.
 MAX_GROUP_THREATS = 100_000
 MAX_RAID_THREATS = 100_000
+#: Most launchers, and radars, of all batteries together: more than any defence fields.
+MAX_LAUNCHERS = 10_000
+MAX_RADARS = 10_000
 #: Farthest a battery's radar or launcher stands from its position, m.
 MAX_OFFSET_M = 10_000.0
 
@@ -52,6 +56,8 @@ __all__ = [
     "ScenarioConfig",
     "MAX_GROUP_THREATS",
     "MAX_RAID_THREATS",
+    "MAX_LAUNCHERS",
+    "MAX_RADARS",
 ]
 
 
@@ -290,7 +296,7 @@ class RaidGroup(StrictModel):
     route: list[Location] = Field(default_factory=list)
     route_jitter_m: float = bounded(0.0, ge=0, le=MAX_RANGE_M, why=WHY_RANGE)
     leg_speed_mps: list[Annotated[float, Field(ge=1, le=MAX_SPEED_MPS)]] | None = bounded(
-        None, why=WHY_SPEED, why_low="slower than 1 m/s nothing flies a route",
+        None, why=WHY_SPEED, why_low=WHY_SLOW,
         description="speed of each leg, len(route) + 1 values, each >= 1 and <= 11,200 m/s")
     loiter_s: float | None = bounded(
         None, ge=0, le=DAY_S, why=WHY_DAY, description="orbit time at the last waypoint")

@@ -14,11 +14,13 @@ from airdefense._model import (
     MAX_RANGE_M,
     MAX_RCS_M2,
     MAX_SPEED_MPS,
+    MIN_RCS_M2,
     WHY_COST,
     WHY_DAY,
     WHY_HEIGHT,
     WHY_RANGE,
     WHY_RCS,
+    WHY_SMALL_RCS,
     WHY_SPACE,
     WHY_SPEED,
     StrictModel,
@@ -26,6 +28,11 @@ from airdefense._model import (
 )
 
 __all__ = ["RadarPreset"]
+
+
+#: Why the measurement sigmas are bounded.
+_COARSE = "a radar this coarse measures nothing"
+_FINE = "finer than any radar measures: a zero sigma would make track covariances singular"
 
 
 class RadarPreset(StrictModel):
@@ -48,7 +55,8 @@ class RadarPreset(StrictModel):
     source: str = Field(min_length=1)
     unit_cost: float = bounded(ge=0, le=MAX_COST, why=WHY_COST)
     ref_range_m: float = bounded(gt=0, le=MAX_RANGE_M, why=WHY_RANGE)
-    ref_rcs_m2: float = bounded(1.0, gt=0, le=MAX_RCS_M2, why=WHY_RCS)
+    ref_rcs_m2: float = bounded(
+        1.0, ge=MIN_RCS_M2, le=MAX_RCS_M2, why=WHY_RCS, why_low=WHY_SMALL_RCS)
     ref_snr_db: float = bounded(
         13.0, ge=-50, le=100, why="no radar's reference SNR lies outside -50 to 100 dB")
     pfa: float = Field(default=1e-6, gt=0, lt=1)
@@ -69,14 +77,15 @@ class RadarPreset(StrictModel):
         0, ge=0, le=100_000, why="more than any radar guides",
         description="missiles in flight it guides at once; 0: no limit")
     range_sigma_m: float = bounded(
-        15.0, gt=0, le=100_000, why="a radar this coarse measures nothing")
-    azimuth_sigma_deg: float = bounded(0.2, gt=0, le=90, why="a radar this coarse measures nothing")
-    elevation_sigma_deg: float = bounded(
-        0.2, gt=0, le=90, why="a radar this coarse measures nothing")
-    range_rate_sigma_mps: float | None = bounded(None, gt=0, le=MAX_SPEED_MPS, why=WHY_SPEED)
+        15.0, ge=0.01, le=100_000, why=_COARSE, why_low=_FINE)
+    azimuth_sigma_deg: float = bounded(0.2, ge=1e-4, le=90, why=_COARSE, why_low=_FINE)
+    elevation_sigma_deg: float = bounded(0.2, ge=1e-4, le=90, why=_COARSE, why_low=_FINE)
+    range_rate_sigma_mps: float | None = bounded(
+        None, ge=0.001, le=MAX_SPEED_MPS, why=WHY_SPEED, why_low=_FINE)
     range_resolution_m: float = bounded(
-        50.0, gt=0, le=100_000, why="a radar this coarse resolves nothing")
-    beamwidth_deg: float = bounded(2.0, gt=0, le=180, why="half the horizon")
+        50.0, ge=0.01, le=100_000, why="a radar this coarse resolves nothing", why_low=_FINE)
+    beamwidth_deg: float = bounded(
+        2.0, ge=0.01, le=180, why="half the horizon", why_low="narrower than any antenna's beam")
     # Radar model (airdefense.sensors.radar); the defaults keep older catalogs valid.
     losses_db: float = bounded(
         0.0, ge=0, le=100, why="a radar with 100 dB of losses sees nothing",

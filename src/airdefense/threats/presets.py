@@ -16,6 +16,7 @@ from airdefense._model import (
     MAX_RANGE_M,
     MAX_RCS_M2,
     MAX_SPEED_MPS,
+    MIN_RCS_M2,
     WHY_ACCEL,
     WHY_COST,
     WHY_DAY,
@@ -23,6 +24,8 @@ from airdefense._model import (
     WHY_LETHAL,
     WHY_RANGE,
     WHY_RCS,
+    WHY_SLOW,
+    WHY_SMALL_RCS,
     WHY_SPACE,
     WHY_SPEED,
     StrictModel,
@@ -45,14 +48,15 @@ class ThreatPreset(StrictModel):
     source: str = Field(min_length=1)
     unit_cost: float = bounded(ge=0, le=MAX_COST, why=WHY_COST)
     speed_mps: float = bounded(
-        gt=0, le=MAX_SPEED_MPS, why=WHY_SPEED, description="cruise airspeed; ballistic: the mean "
+        ge=1, le=MAX_SPEED_MPS, why=WHY_SPEED, why_low=WHY_SLOW, description="cruise airspeed; ballistic: the mean "
         "speed, used only by the straight-line baseline (the flight model solves its own)")
     cruise_altitude_m: float = bounded(
         ge=0, le=EDGE_OF_SPACE_M, why=WHY_SPACE, description="height above ground in cruise")
     max_range_m: float = bounded(gt=0, le=MAX_RANGE_M, why=WHY_RANGE)
     rcs_m2: float = bounded(
-        gt=0, le=MAX_RCS_M2, why=WHY_RCS, description="frontal radar cross-section")
-    rcs_side_m2: float | None = bounded(None, gt=0, le=MAX_RCS_M2, why=WHY_RCS)
+        ge=MIN_RCS_M2, le=MAX_RCS_M2, why=WHY_RCS, why_low=WHY_SMALL_RCS, description="frontal radar cross-section")
+    rcs_side_m2: float | None = bounded(
+        None, ge=MIN_RCS_M2, le=MAX_RCS_M2, why=WHY_RCS, why_low=WHY_SMALL_RCS)
     warhead_kg: float = bounded(
         ge=0, le=100_000, why="ten times the largest bomb",
         description="for reference only: damage follows lethal_radius_m and cep_m")
@@ -62,7 +66,9 @@ class ThreatPreset(StrictModel):
     cep_m: float = bounded(0.0, ge=0, le=MAX_LETHAL_M, why=WHY_LETHAL)
     max_g: float = bounded(
         2.0, gt=0, le=MAX_ACCEL_G, why=WHY_ACCEL, description="manoeuvre limit, g")
-    bank_limit_deg: float = Field(default=30.0, gt=0, lt=90)
+    bank_limit_deg: float = bounded(
+        30.0, ge=1, lt=90, why="a 90 deg bank holds no height",
+        why_low="a bank below 1 deg turns over hundreds of km", description="bank limit in turns")
     apogee_m: float | None = bounded(None, gt=0, le=MAX_HEIGHT_M, why=WHY_HEIGHT)
     burn_time_s: float | None = bounded(None, gt=0, le=DAY_S, why=WHY_DAY)
     terminal_speed_mps: float | None = bounded(
@@ -74,7 +80,8 @@ class ThreatPreset(StrictModel):
     impacts: bool = Field(default=True, description="False for aircraft that release and return")
     # Flight-model figures (threat flight-model issue); the defaults keep older catalogs valid.
     rcs_tail_m2: float | None = bounded(
-        None, gt=0, le=MAX_RCS_M2, why=WHY_RCS, description="tail-on RCS")
+        None, ge=MIN_RCS_M2, le=MAX_RCS_M2, why=WHY_RCS, why_low=WHY_SMALL_RCS,
+        description="tail-on RCS")
     ballistic_coeff_kg_m2: float = bounded(
         5000.0, gt=0, le=1e6, why="ten times a dense re-entry vehicle's",
         description="ballistic: m / (C_D A) for drag in free flight")
@@ -84,9 +91,10 @@ class ThreatPreset(StrictModel):
     maneuver_height_m: float | None = bounded(
         None, gt=0, le=MAX_HEIGHT_M, why=WHY_HEIGHT, description="ballistic: terminal weave "
         "starts below this height")
-    climb_angle_deg: float = Field(
-        default=10.0, gt=0, lt=90, description="climb and descent angle to and from cruise"
-    )
+    climb_angle_deg: float = bounded(
+        10.0, ge=0.5, lt=90, why="a 90 deg climb is a rocket's, not a flight's",
+        why_low="a climb below 0.5 deg takes hundreds of km to reach cruise",
+        description="climb and descent angle to and from cruise")
     terrain_following: bool | None = Field(
         default=None, description="follow the terrain grid; default: cruise and helicopter"
     )
@@ -125,7 +133,8 @@ class ThreatPreset(StrictModel):
         "to its aim point (its cruise height and dive angle come from the release geometry, "
         "not from cruise_altitude_m and dive_angle_deg); flies only as a released weapon")
     release_accel_g: float | None = bounded(
-        None, gt=0, le=MAX_ACCEL_G, why=WHY_ACCEL, description="a released munition: longitudinal "
+        None, ge=0.01, le=MAX_ACCEL_G, why=WHY_ACCEL,
+        why_low="below 0.01 g a boost of a few hundred m/s lasts over an hour", description="a released munition: longitudinal "
         "acceleration from its platform's speed at the release to its own speed (a rocket motor's "
         "boost), g; default 0.3 g")
     release_range_m: float = bounded(
