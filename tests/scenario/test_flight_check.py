@@ -107,3 +107,24 @@ def test_a_cruise_altitude_above_the_ceiling_is_refused(small_scenario_dict):
     with pytest.raises(ScenarioError, match=r"raid\.drones\.overrides\.cruise_altitude_m: "
                        r"cruise_altitude_m = 50000 m is above the 20 km ceiling of a drone"):
         load_scenario(small_scenario_dict)
+
+
+def test_a_route_that_some_seeds_scatter_out_of_reach_is_refused_at_load():
+    """Kh-101s turning 12 km from the target with 1 km of route jitter and 3 km of aim spread:
+    the nominal route flies, but the terminal dive of a scattered missile needs a longer final
+    leg for about half the seeds (the run failed for seeds 1, 3, 9, ...). The load flies the
+    scatter of 256 threats, and refuses it, saying so."""
+    d = yaml.safe_load((EXAMPLES / "02_layered_city.yaml").read_text())
+    g = d["raid"]["cruise"]
+    d["raid"] = {"cruise": g}
+    g.update(count=3, route_jitter_m=1000.0, route=[{"bearing_deg": 194, "range_m": 32000},
+                                                     {"bearing_deg": 222, "range_m": 12000}])
+    g["target"]["aim_spread_m"] = 3000.0
+    with pytest.raises(ScenarioError, match=r"raid\.cruise\.route\[1\]: waypoint cannot be "
+                       r"reached within the turn limits: the terminal dive needs .* \(the nominal "
+                       r"geometry flies, but not every threat of the group scattered by "
+                       r"route_jitter_m = 1000 m and aim_spread_m = 3000 m: a run would fail for "
+                       r"some seeds; .*\)$"):
+        load_scenario(d)
+    g["target"]["aim_spread_m"] = 0.0  # without the spread every scattered route flies
+    load_scenario(d)
