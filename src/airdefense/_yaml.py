@@ -9,10 +9,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from airdefense._model import LAX_TYPE
 from airdefense.errors import ScenarioError
 
 __all__ = ["load_yaml_text", "pydantic_to_scenario_error", "format_path", "parse_path",
-           "unit_of", "with_line", "not_utf8"]
+           "unit_of", "with_line", "not_utf8", "top_level_mapping"]
 
 _UNITS = {
     "_m": "m",
@@ -28,11 +29,19 @@ _UNITS = {
 }
 
 
+#: Units of fields whose suffix is not one of the unit suffixes above (messages only: an
+#: unknown key is not matched against these).
+_OTHER_UNITS = {"_g": "g", "_mrad": "mrad", "_k": "K", "_wm2": "W m^2", "_cost": "US dollars",
+                "value": "US dollars"}
+
+
 def unit_of(field: str) -> str | None:
-    """Return the unit named by a field's suffix (``max_range_m`` -> ``m``), or None."""
-    for suf, unit in sorted(_UNITS.items(), key=lambda kv: -len(kv[0])):
-        if str(field).endswith(suf):
-            return unit
+    """Return the unit named by a field's suffix (``max_range_m`` -> ``m``, ``max_g`` -> ``g``,
+    ``unit_cost`` -> ``US dollars``), or None."""
+    for units in (_UNITS, _OTHER_UNITS):
+        for suf, unit in sorted(units.items(), key=lambda kv: -len(kv[0])):
+            if str(field).endswith(suf):
+                return unit
     return None
 
 
@@ -77,6 +86,40 @@ def not_utf8(exc: UnicodeDecodeError) -> tuple[str, int]:
     byte = raw[exc.start:exc.start + 1].hex() or "?"
     return (f"not UTF-8 text: byte 0x{byte} at line {line} cannot be decoded ({exc.reason}); "
             f"save the file as UTF-8 text", line)
+
+
+_KINDS = {list: "a list (lines starting with '-')", str: "a single text value",
+          int: "a single number", float: "a single number", bool: "a single true/false value"}
+
+
+def top_level_mapping(data: Any, what: str, source: str | None, fields: str) -> dict:
+    """``data`` if it is a mapping, else a ScenarioError saying what the file holds instead.
+
+    Parameters
+    ----------
+    data : object
+        The parsed document (None for an empty file or one of comments only).
+    what : str
+        What the file should hold, e.g. ``"scenario"``.
+    source : str or None
+        The file name, for the message.
+    fields : str
+        Examples of the top-level keys, e.g. ``"name, origin, duration_s and raid"``.
+
+    Raises
+    ------
+    ScenarioError
+        For an empty document or one whose top level is not a mapping.
+    """
+    if isinstance(data, dict):
+        return data
+    rule = (f"the top level of a {what} file must be a mapping of keys to values "
+            f"('key: value' lines such as {fields})")
+    if data is None:
+        raise ScenarioError("", f"the {what} file is empty (or holds only comments): {rule}",
+                            source)
+    got = _KINDS.get(type(data), type(data).__name__)
+    raise ScenarioError("", f"{rule}, got {got}", source)
 
 
 def _line_map(node, path=(), out=None, seen=None) -> dict[tuple, int]:
@@ -155,6 +198,8 @@ def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
 
 
 def _num(x):
+    if isinstance(x, int | float) and not isinstance(x, bool) and abs(x) >= 1e7:
+        return f"{x:g}"  # 2e+07, not 20000000
     if isinstance(x, float) and x.is_integer():
         return int(x)
     return x
@@ -162,7 +207,7 @@ def _num(x):
 
 def _rule(err: dict) -> str:
     t = err["type"]
-    ctx = {k: _num(v) for k, v in (err.get("ctx") or {}).items()}
+    ctx = {k: _num(v) for k, v in (err.get("ctx") or {}).items() if k not in ("item", "value")}
     simple = {
         "greater_than_equal": lambda: f"must be >= {ctx.get('ge')}",
         "greater_than": lambda: f"must be > {ctx.get('gt')}",
@@ -265,6 +310,20 @@ def _field_for(model: type[BaseModel] | None, loc: tuple) -> str | None:
     return None
 
 
+def _why(model: type[BaseModel], loc: tuple, kind: str) -> str | None:
+    """The reason of the bound that a value at ``loc`` broke (:func:`airdefense._model.bounded`),
+    or None."""
+    key = {"less_than_equal": "why", "less_than": "why", "greater_than_equal": "why_low",
+           "greater_than": "why_low"}.get(kind)
+    at = max((i for i, p in enumerate(loc) if isinstance(p, str)), default=None)
+    if key is None or at is None:
+        return None
+    m = _model_at(model, loc[:at])
+    field = m.model_fields.get(loc[at]) if m is not None else None
+    extra = field.json_schema_extra if field is not None else None
+    return extra.get(key) if isinstance(extra, dict) else None
+
+
 def pydantic_to_scenario_error(
     exc: ValidationError,
     source: str | None,
@@ -285,15 +344,19 @@ def pydantic_to_scenario_error(
         meant = _field_for(model, tuple(err["loc"]))
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p and "]" in p))
     loc = prefix + loc
+    value = err.get("input")
+    if err["type"] == LAX_TYPE:  # an element inside the field: its own location and value
+        loc += tuple((err.get("ctx") or {}).get("item", ()))
+        value = (err.get("ctx") or {}).get("value")
     path = format_path(loc)
     rule = _rule(err)
-    msg = rule
+    why = _why(model, loc[len(prefix):], err["type"]) if model is not None else None
+    msg = f"{rule} ({why})" if why else rule
     if meant:
         msg += f"; did you mean {meant!r}" + (f" (unit: {unit_of(meant)})" if unit_of(meant)
                                              else "") + "?"
     if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
-        value = err["input"]
-        if not isinstance(value, dict | list):
+        if not isinstance(value, dict | list | tuple):
             msg += f", got {value!r}"
     field = next((p for p in reversed(loc) if isinstance(p, str)), "")
     unit = unit_of(field)

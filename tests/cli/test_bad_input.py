@@ -113,3 +113,48 @@ def test_plot_threats_makes_a_missing_folder(tmp_path):
                                   "--per-group", "1"])
     assert r.exit_code == 0, r.output
     assert out.is_file()
+
+
+# (line of examples/01_drone_wave.yaml to replace, its replacement, expected message)
+BAD_LINES = [
+    ("duration_s: 3600", "duration_s: 1.0e300",
+     "duration_s: must be <= 86400 (a day: a longer raid is a campaign), got 1e+300 (unit: s)"),
+    ("duration_s: 3600", "duration_s: .nan", "duration_s: input should be a finite number, "
+                                              "got nan (unit: s)"),
+    ("step_s: 0.5", "step_s: 0", "step_s: must be >= 0.01"),
+    ("step_s: 0.5", "step_s: '0.5'", "step_s: must be a number, not text"),
+    ("    count: 24", "    count: true", "raid.drones.count: must be an integer, not true/false"),
+    ("    count: 24", "    count: 1000000000000", "raid.drones.count: must be <= 100000"),
+    ("    launch_time_s: 300", "    launch_time_s: 1.0e300",
+     "raid.decoy_strike.launch_time_s: must be <= 86400"),
+    ("    route_jitter_m: 500", "    route_jitter_m: .inf",
+     "raid.drones.route_jitter_m: input should be a finite number, got inf (unit: m)"),
+    ("    preset: shahed136", "    preset: shahed136\n    overrides: {rcs_m2: 1.0e30}",
+     "raid.drones.overrides.rcs_m2: must be <= 100000 (a large ship's radar cross-section), "
+     "got 1e+30 (unit: m^2)"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), BAD_LINES)
+def test_run_refuses_a_bad_value_in_one_line(tmp_path, old, new, message):
+    """`airdefense run BAD.yaml`: exit 1, one line naming the file, the path, the value, the rule
+    and the unit (and the line), no traceback."""
+    from tests.conftest import EXAMPLES
+
+    text = (EXAMPLES / "01_drone_wave.yaml").read_text()
+    assert old in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace(old, new, 1))
+    out = _fails(["run", str(bad), "--out", str(tmp_path / "x")], "bad.yaml: " + message,
+                 "[line ")
+    assert len(out.strip().splitlines()) == 1, out
+
+
+@pytest.mark.parametrize("text", ["", "# a comment\n"])
+def test_run_refuses_an_empty_scenario_file(tmp_path, text):
+    bad = tmp_path / "empty.yaml"
+    bad.write_text(text)
+    out = _fails(["run", str(bad)], "empty.yaml: the scenario file is empty (or holds only "
+                                    "comments): the top level of a scenario file must be a "
+                                    "mapping of keys to values")
+    assert "NoneType" not in out and len(out.strip().splitlines()) == 1

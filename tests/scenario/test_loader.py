@@ -46,7 +46,8 @@ BAD = [
     ("raid.drones.launch", {"bearing_deg": 90, "range_m": 4_000_000}, r"raid\.drones\.launch: launch point is 4000\.0 km from the target, beyond .*max_range_m of 2000\.0 km"),
     ("step_s", 10.0, None),  # valid
     ("batteries.srb.launchers", {"preset": "tor_m2_tlar", "count": -2}, r"batteries\.srb\.launchers\[0\]\.count: must be >= 1, got -2"),
-    ("raid.drones.overrides", {"speed_mps": -3}, r"raid\.drones\.overrides\.speed_mps: must be > 0, got -3 \(unit: m/s\)"),
+    ("raid.drones.overrides", {"speed_mps": -3}, r"raid\.drones\.overrides\.speed_mps: must be "
+     r">= 1 \(slower than 1 m/s nothing flies a route\), got -3 \(unit: m/s\)"),
     ("batteries.srb.sensors", {"preset": "mpq65", "boresight_deg": 720}, r"boresight_deg: must be <= 360, got 720"),
     ("assets.plant.position", {"lat_deg": 50.0}, r"assets\.plant\.position: lat_deg and lon_deg must be given together"),
     ("raid.drones.leg_speed_mps", [50.0, 40.0], r"raid\.drones: leg_speed_mps needs len\(route\) \+ 1 = 1 values, got 2"),
@@ -248,7 +249,8 @@ def test_not_a_mapping(tmp_path):
     """A YAML file holding a list is rejected with the rule."""
     f = tmp_path / "l.yaml"
     f.write_text("- 1\n- 2\n")
-    with pytest.raises(ScenarioError, match="a scenario must be a mapping, got list"):
+    with pytest.raises(ScenarioError, match=r"l\.yaml: the top level of a scenario file must be "
+                       r"a mapping of keys to values .*, got a list"):
         load_scenario(f)
 
 

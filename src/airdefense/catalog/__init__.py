@@ -13,7 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from airdefense._yaml import load_yaml_text, not_utf8, pydantic_to_scenario_error
+from airdefense._yaml import (
+    load_yaml_text,
+    not_utf8,
+    pydantic_to_scenario_error,
+    top_level_mapping,
+)
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
 from airdefense.sensors.presets import RadarPreset
@@ -63,8 +68,7 @@ class Catalog:
 
     def add(self, data: dict[str, Any], source: str | None = None, lines=None) -> None:
         """Validate and add the entries of one catalog mapping."""
-        if not isinstance(data, dict):
-            raise ScenarioError("", f"a catalog must be a mapping, got {type(data).__name__}", source)
+        top_level_mapping(data, "catalog", source, ", ".join(SECTIONS))
         for sec, entries in data.items():
             if sec not in SECTIONS:
                 raise ScenarioError(

@@ -6,7 +6,26 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from airdefense._model import StrictModel
+from airdefense._model import (
+    DAY_S,
+    MAX_ACCEL_G,
+    MAX_COST,
+    MAX_HEIGHT_M,
+    MAX_RANGE_M,
+    MAX_RCS_M2,
+    MAX_ROUNDS,
+    MAX_SPEED_MPS,
+    WHY_ACCEL,
+    WHY_COST,
+    WHY_DAY,
+    WHY_HEIGHT,
+    WHY_RANGE,
+    WHY_RCS,
+    WHY_ROUNDS,
+    WHY_SPEED,
+    StrictModel,
+    bounded,
+)
 
 __all__ = ["InterceptorPreset", "LauncherPreset", "THREAT_CLASSES"]
 
@@ -33,35 +52,46 @@ class InterceptorPreset(StrictModel):
     guidance: Literal["command", "semi_active", "track_via_missile", "active", "gun"]
     description: str = ""
     source: str = Field(min_length=1)
-    unit_cost: float = Field(ge=0, description="per missile, or per burst for guns")
-    speed_mps: float = Field(gt=0, description="average flyout speed to max_range_m")
-    burnout_speed_mps: float | None = Field(default=None, gt=0)
-    burn_time_s: float | None = Field(default=None, gt=0)
-    min_range_m: float = Field(default=0.0, ge=0)
-    max_range_m: float = Field(gt=0)
-    min_altitude_m: float = Field(default=0.0, ge=0)
-    max_altitude_m: float = Field(gt=0)
-    max_target_speed_mps: float = Field(gt=0)
-    max_crossing_range_m: float | None = Field(default=None, gt=0)
-    min_flight_time_s: float = Field(
-        default=0.0, ge=0, description="dead zone: time after launch before guidance captures")
+    unit_cost: float = bounded(
+        ge=0, le=MAX_COST, why=WHY_COST, description="per missile, or per burst for guns")
+    speed_mps: float = bounded(
+        ge=10, le=MAX_SPEED_MPS, why=WHY_SPEED, why_low="slower than 10 m/s it catches nothing",
+        description="average flyout speed to max_range_m")
+    burnout_speed_mps: float | None = bounded(
+        None, ge=10, le=MAX_SPEED_MPS, why=WHY_SPEED, why_low="slower than 10 m/s it catches "
+        "nothing")
+    burn_time_s: float | None = bounded(None, gt=0, le=DAY_S, why=WHY_DAY)
+    min_range_m: float = bounded(0.0, ge=0, le=MAX_RANGE_M, why=WHY_RANGE)
+    max_range_m: float = bounded(gt=0, le=MAX_RANGE_M, why=WHY_RANGE)
+    min_altitude_m: float = bounded(0.0, ge=0, le=MAX_HEIGHT_M, why=WHY_HEIGHT)
+    max_altitude_m: float = bounded(gt=0, le=MAX_HEIGHT_M, why=WHY_HEIGHT)
+    max_target_speed_mps: float = bounded(gt=0, le=MAX_SPEED_MPS, why=WHY_SPEED)
+    max_crossing_range_m: float | None = bounded(None, gt=0, le=MAX_RANGE_M, why=WHY_RANGE)
+    min_flight_time_s: float = bounded(
+        0.0, ge=0, le=DAY_S, why=WHY_DAY, description="dead zone: time after launch before "
+        "guidance captures")
     max_elevation_deg: float = Field(
         default=90.0, gt=0, le=90, description="dead zone: no intercept above this elevation")
-    max_g: float = Field(default=30.0, gt=0, description="manoeuvre limit, g")
+    max_g: float = bounded(
+        30.0, gt=0, le=MAX_ACCEL_G, why=WHY_ACCEL, description="manoeuvre limit, g")
     pk: dict[Literal["drone", "cruise", "ballistic", "aircraft", "helicopter"], float] = Field(
         description="single-shot (per-burst for guns) kill probability against each threat kind"
     )
-    kill_assessment_delay_s: float = Field(default=2.0, ge=0)
-    rounds_per_burst: int | None = Field(default=None, description="gun: rounds per burst")
-    aim_error_mrad: float | None = Field(
-        default=None, description="gun: aiming error shared by a burst, 1-sigma per axis, mrad")
-    dispersion_mrad: float | None = Field(
-        default=None, description="gun: round-to-round dispersion, 1-sigma per axis, mrad")
-    presented_area_m2: float | None = Field(
-        default=None, description="gun: effective presented area of the targets, m^2")
-    velocity_error_mps: float | None = Field(
-        default=None, description="gun: error of the predicted target velocity, m/s "
-                                  "(none: 0)")
+    kill_assessment_delay_s: float = bounded(2.0, ge=0, le=DAY_S, why=WHY_DAY)
+    rounds_per_burst: int | None = bounded(
+        None, le=MAX_ROUNDS, why=WHY_ROUNDS, description="gun: rounds per burst")
+    aim_error_mrad: float | None = bounded(
+        None, le=1000, why="a radian: a gun this wild hits nothing",
+        description="gun: aiming error shared by a burst, 1-sigma per axis, mrad")
+    dispersion_mrad: float | None = bounded(
+        None, le=1000, why="a radian: a gun this wild hits nothing",
+        description="gun: round-to-round dispersion, 1-sigma per axis, mrad")
+    presented_area_m2: float | None = bounded(
+        None, le=MAX_RCS_M2, why=WHY_RCS, description="gun: effective presented area of the "
+        "targets, m^2")
+    velocity_error_mps: float | None = bounded(
+        None, le=MAX_SPEED_MPS, why=WHY_SPEED, description="gun: error of the predicted target "
+        "velocity, m/s (none: 0)")
 
     @field_validator("rounds_per_burst")
     @classmethod
@@ -142,7 +172,9 @@ class LauncherPreset(StrictModel):
     interceptor: str = Field(min_length=1, description="interceptor preset it fires")
     description: str = ""
     source: str = Field(min_length=1)
-    unit_cost: float = Field(ge=0)
-    rounds: int = Field(ge=1, description="interceptors (gun: bursts) per launcher when loaded")
-    reload_time_s: float = Field(ge=0)
-    min_launch_interval_s: float = Field(default=1.0, ge=0)
+    unit_cost: float = bounded(ge=0, le=MAX_COST, why=WHY_COST)
+    rounds: int = bounded(
+        ge=1, le=MAX_ROUNDS, why=WHY_ROUNDS, description="interceptors (gun: bursts) per launcher "
+        "when loaded")
+    reload_time_s: float = bounded(ge=0, le=DAY_S, why=WHY_DAY)
+    min_launch_interval_s: float = bounded(1.0, ge=0, le=DAY_S, why=WHY_DAY)

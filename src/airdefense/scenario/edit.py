@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from airdefense._yaml import load_yaml_text, not_utf8
+from airdefense._yaml import load_yaml_text, not_utf8, top_level_mapping
 from airdefense.errors import ScenarioError
 
 __all__ = [
@@ -39,6 +39,8 @@ __all__ = [
     "load_edited",
 ]
 
+#: Top-level keys a scenario file starts with, for the message about a file that holds none.
+_SCENARIO_KEYS = "name, origin, duration_s and raid"
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 _PART = re.compile(r"^([^.\[\]]+)((?:\[\d+\])*)$")
 
@@ -281,9 +283,7 @@ def read_raw(source: str | Path | dict) -> tuple[dict, str, dict | None, Path | 
     except UnicodeDecodeError as exc:
         raise ScenarioError("", not_utf8(exc)[0], str(path)) from None
     data, lines = load_yaml_text(text, str(path))
-    if not isinstance(data, dict):
-        raise ScenarioError("", f"a scenario must be a mapping, got {type(data).__name__}",
-                            str(path))
+    data = top_level_mapping(data, "scenario", str(path), _SCENARIO_KEYS)
     return data, str(path), lines, path.parent
 
 

@@ -10,13 +10,19 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from airdefense._yaml import pydantic_to_scenario_error, with_line
+from airdefense._yaml import pydantic_to_scenario_error, top_level_mapping, with_line
 from airdefense.catalog import Catalog, load_catalog
 from airdefense.engagement.presets import InterceptorPreset, LauncherPreset
 from airdefense.errors import ScenarioError
 from airdefense.geo import Frame, ground_distance_m
 from airdefense.scenario._flight import check_flights, check_heights
-from airdefense.scenario.model import Location, ScenarioConfig
+from airdefense.scenario.model import (
+    MAX_LAUNCHERS,
+    MAX_RADARS,
+    MAX_RAID_THREATS,
+    Location,
+    ScenarioConfig,
+)
 from airdefense.sensors.presets import RadarPreset
 from airdefense.threats.presets import ThreatPreset
 
@@ -370,6 +376,13 @@ class _Resolver:
                     bu.launchers.append(idx)
             batteries.append(bu)
 
+        for what, units, most in (("launchers", launchers, MAX_LAUNCHERS),
+                                  ("radars", sensors, MAX_RADARS)):
+            if len(units) > most:
+                raise ScenarioError(
+                    "batteries", f"the batteries hold {len(units):,} {what}, more than the limit "
+                    f"of {most:,} (more than any defence fields): memory and run time grow with "
+                    f"them", src)
         assets = AssetTable(
             name=names, kind=kinds, role=roles,
             enu=np.array(enus, float).reshape(-1, 3), value=np.array(values, float),
@@ -381,6 +394,11 @@ class _Resolver:
         groups: list[ThreatGroup] = []
         for gname, g in cfg.raid.items():
             gpath = f"raid.{gname}"
+            if g.launch_time_s >= cfg.duration_s:
+                raise ScenarioError(
+                    f"{gpath}.launch_time_s", f"launch_time_s = {g.launch_time_s:g} s is not "
+                    f"before the end of the scenario (duration_s = {cfg.duration_s:g} s): the "
+                    f"group would never launch", src)
             tp = cat.get("threats", g.preset, f"{gpath}.preset", src)
             tp = _apply_overrides(tp, g.overrides, f"{gpath}.overrides", src)
             if g.target.asset is not None:
@@ -434,9 +452,8 @@ class _Resolver:
                 wp = _weapon_preset(cat, tp, g, gpath, lenu, route, tenu, self.frame.radius_m,
                                     src)
             if ground < 1.0 and tp.kind != "helicopter":
-                raise ScenarioError(
-                    f"{gpath}.launch", "launch point coincides with the target (ground range 0 m)", src
-                )
+                raise ScenarioError(f"{gpath}.launch", "launch point coincides with the target "
+                                    "(ground range 0 m)", src)
             groups.append(
                 ThreatGroup(
                     name=gname, preset_name=g.preset, preset=tp, count=g.count, launch_enu=lenu,
@@ -448,6 +465,16 @@ class _Resolver:
                     loiter_s=g.loiter_s, weapon_preset=wp,
                 )
             )
+        total = sum(g.count * (1 + (g.preset.weapon_count if g.weapon_preset else 0))
+                    for g in groups)
+        if total > MAX_RAID_THREATS:
+            sizes = ", ".join(f"{g.name}: {g.count:,}"
+                              + (f" x (1 + {g.preset.weapon_count})" if g.weapon_preset else "")
+                              for g in groups)
+            raise ScenarioError(
+                "raid", f"the raid holds {total:,} threats ({sizes}; a platform counts with the "
+                f"munitions it releases), more than the limit of {MAX_RAID_THREATS:,}: memory "
+                f"and run time grow with it", src)
         return assets, sensors, launchers, batteries, groups
 
     def _default_fire_control(self, bu: BatteryUnit, sensors: list[SensorUnit]) -> int:
@@ -459,30 +486,6 @@ class _Resolver:
         if cand:
             return cand[0]
         return bu.sensors[0]
-
-
-def _refuse_bool_numbers(node, loc: tuple, source: str | None, lines: dict | None) -> None:
-    """Refuse true/false where a field holds a number (pydantic would read true as 1)."""
-    import typing
-
-    from airdefense._yaml import _model_at, format_path, unit_of
-
-    items = node.items() if isinstance(node, dict) else (
-        enumerate(node) if isinstance(node, list) else ())
-    for key, v in items:
-        here = loc + (key,)
-        if isinstance(v, bool) and isinstance(key, str):
-            m = _model_at(ScenarioConfig, loc)
-            f = m.model_fields.get(key) if m is not None else None
-            kinds = set(typing.get_args(f.annotation) or (f.annotation,)) if f else set()
-            if bool not in kinds and kinds & {int, float}:
-                what = "an integer" if int in kinds else "a number"
-                unit = unit_of(key)
-                raise with_line(ScenarioError(
-                    format_path(here), f"must be {what}{f' ({unit})' if unit else ''}, got "
-                    f"{v!r} (a boolean, not a count or a quantity)", source), lines)
-        elif isinstance(v, dict | list):
-            _refuse_bool_numbers(v, here, source, lines)
 
 
 def scenario_from_dict(
@@ -513,11 +516,9 @@ def scenario_from_dict(
     ScenarioError
         With the field path, the value and the rule.
     """
-    if data is None:
-        raise ScenarioError("", "the scenario file is empty", source)
-    if not isinstance(data, dict):
-        raise ScenarioError("", f"a scenario must be a mapping, got {type(data).__name__}", source)
-    _refuse_bool_numbers(data, (), source, lines)
+    from airdefense.scenario.edit import _SCENARIO_KEYS
+
+    top_level_mapping(data, "scenario", source, _SCENARIO_KEYS)
     try:
         cfg = ScenarioConfig.model_validate(data)
     except ValidationError as exc:

@@ -7,11 +7,37 @@ once, at load.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from airdefense._model import StrictModel
+from airdefense._model import (
+    DAY_S,
+    MAX_LETHAL_M,
+    MAX_RANGE_M,
+    MAX_ROUNDS,
+    MAX_SPEED_MPS,
+    MAX_VALUE,
+    WHY_DAY,
+    WHY_LETHAL,
+    WHY_RANGE,
+    WHY_ROUNDS,
+    WHY_SLOW,
+    WHY_SPEED,
+    WHY_VALUE,
+    StrictModel,
+    bounded,
+)
+
+#: Most threats of one raid group, and of the whole raid (released munitions included): memory
+#: and run time grow with them.
+MAX_GROUP_THREATS = 100_000
+MAX_RAID_THREATS = 100_000
+#: Most launchers, and radars, of all batteries together: more than any defence fields.
+MAX_LAUNCHERS = 10_000
+MAX_RADARS = 10_000
+#: Farthest a battery's radar or launcher stands from its position, m.
+MAX_OFFSET_M = 10_000.0
 
 __all__ = [
     "GeoPoint",
@@ -28,6 +54,10 @@ __all__ = [
     "Wind",
     "TerrainSpec",
     "ScenarioConfig",
+    "MAX_GROUP_THREATS",
+    "MAX_RAID_THREATS",
+    "MAX_LAUNCHERS",
+    "MAX_RADARS",
 ]
 
 
@@ -68,13 +98,15 @@ class Asset(StrictModel):
 
     kind: str = Field(min_length=1, description="city_district, airbase, power_plant, ...")
     position: Location
-    value: float = Field(ge=0, description="value, in the same units as costs (US dollars)")
+    value: float = bounded(
+        ge=0, le=MAX_VALUE, why=WHY_VALUE, description="value, in the same units as costs (US "
+        "dollars)")
     hardness: float = Field(
         default=0.0, ge=0, lt=1, description="fraction by which a warhead's lethal radius shrinks"
     )
-    lethal_radius_m: float | None = Field(
-        default=None, gt=0, description="explicit radius within which any warhead destroys it"
-    )
+    lethal_radius_m: float | None = bounded(
+        None, gt=0, le=MAX_LETHAL_M, why=WHY_LETHAL, description="explicit radius within which "
+        "any warhead destroys it")
     radius_m: float = Field(
         default=0.0, ge=0, le=50_000,
         description="area radius: 0 for a point asset; an area asset (a city district, an "
@@ -87,7 +119,11 @@ class SensorSpec(StrictModel):
 
     preset: str = Field(min_length=1)
     name: str | None = None
-    offset_m: tuple[float, float] = (0.0, 0.0)
+    offset_m: tuple[Annotated[float, Field(ge=-MAX_OFFSET_M, le=MAX_OFFSET_M)],
+                    Annotated[float, Field(ge=-MAX_OFFSET_M, le=MAX_OFFSET_M)]] = bounded(
+        (0.0, 0.0), why="a battery spreads over a few km at most",
+        description="east and north offset of the radar from the battery's position, each "
+        "within +-10 km")
     boresight_deg: float | None = Field(default=None, ge=-360, le=360)
     hardness: float = Field(default=0.0, ge=0, lt=1)
     overrides: dict[str, Any] = Field(default_factory=dict)
@@ -97,16 +133,18 @@ class LauncherSpec(StrictModel):
     """A group of identical launchers of a battery."""
 
     preset: str = Field(min_length=1)
-    count: int = Field(default=1, ge=1, le=1000)
-    interceptors_per_launcher: int | None = Field(default=None, ge=0)
-    reload_time_s: float | None = Field(default=None, ge=0)
+    count: int = bounded(1, ge=1, le=1000, why="more launchers than any battery has")
+    interceptors_per_launcher: int | None = bounded(None, ge=0, le=MAX_ROUNDS, why=WHY_ROUNDS)
+    reload_time_s: float | None = bounded(None, ge=0, le=DAY_S, why=WHY_DAY)
     reloads: int | None = Field(
         default=None, ge=0, le=100_000,
         description="reloads each launcher can get from the battery's stock; unset: unlimited")
     fire_control: str | None = Field(
         default=None, description="name of the battery radar that guides its missiles"
     )
-    spacing_m: float = Field(default=150.0, ge=0, description="distance of launchers from the radar")
+    spacing_m: float = bounded(
+        150.0, ge=0, le=MAX_OFFSET_M, why="a battery spreads over a few km at most",
+        description="distance of launchers from the radar")
     hardness: float = Field(default=0.0, ge=0, lt=1)
     overrides: dict[str, Any] = Field(default_factory=dict)
     interceptor_overrides: dict[str, Any] = Field(default_factory=dict)
@@ -117,7 +155,7 @@ class Zone(StrictModel):
 
     name: str = ""
     position: Location
-    radius_m: float = Field(gt=0)
+    radius_m: float = bounded(gt=0, le=MAX_RANGE_M, why=WHY_RANGE)
     rule: Literal["hold_fire", "weapons_free"]
 
 
@@ -138,7 +176,8 @@ class Doctrine(StrictModel):
     )
     hold_fire: bool = False
     zones: list[Zone] = Field(default_factory=list)
-    reserve_ballistic_rounds: int = Field(default=0, ge=0)
+    reserve_ballistic_rounds: int = bounded(
+        0, ge=0, le=1_000_000, why="more than any battery holds")
     layer: Literal["outer", "middle", "inner"] | None = None
     min_pk: float = Field(default=0.0, ge=0.0, le=1.0, description=(
         "least kill probability of a round at its predicted intercept (the C2's launch Pk) "
@@ -231,7 +270,8 @@ class Target(StrictModel):
 
     asset: str | None = None
     point: Location | None = None
-    aim_spread_m: float = Field(default=0.0, ge=0, description="spread of aim points about it")
+    aim_spread_m: float = bounded(
+        0.0, ge=0, le=MAX_RANGE_M, why=WHY_RANGE, description="spread of aim points about it")
 
     @model_validator(mode="after")
     def _one(self) -> Target:
@@ -244,18 +284,22 @@ class RaidGroup(StrictModel):
     """A group of identical threats launched from one place at one target."""
 
     preset: str = Field(min_length=1)
-    count: int = Field(ge=1, le=100_000)
+    count: int = bounded(
+        ge=1, le=MAX_GROUP_THREATS, why="memory and run time grow with it; split a larger raid "
+        "into groups", description=f"threats launched; the whole raid holds at most "
+        f"{MAX_RAID_THREATS:,} threats, the munitions its platforms release included")
     launch: Location
     target: Target
-    launch_time_s: float = Field(default=0.0, ge=0)
-    salvo_interval_s: float = Field(default=0.0, ge=0)
-    launch_jitter_s: float = Field(default=0.0, ge=0)
+    launch_time_s: float = bounded(0.0, ge=0, le=DAY_S, why=WHY_DAY)
+    salvo_interval_s: float = bounded(0.0, ge=0, le=DAY_S, why=WHY_DAY)
+    launch_jitter_s: float = bounded(0.0, ge=0, le=DAY_S, why=WHY_DAY)
     route: list[Location] = Field(default_factory=list)
-    route_jitter_m: float = Field(default=0.0, ge=0)
-    leg_speed_mps: list[float] | None = Field(
-        default=None, description="speed of each leg, len(route) + 1 values"
-    )
-    loiter_s: float | None = Field(default=None, ge=0, description="orbit time at the last waypoint")
+    route_jitter_m: float = bounded(0.0, ge=0, le=MAX_RANGE_M, why=WHY_RANGE)
+    leg_speed_mps: list[Annotated[float, Field(ge=1, le=MAX_SPEED_MPS)]] | None = bounded(
+        None, why=WHY_SPEED, why_low=WHY_SLOW,
+        description="speed of each leg, len(route) + 1 values, each >= 1 and <= 11,200 m/s")
+    loiter_s: float | None = bounded(
+        None, ge=0, le=DAY_S, why=WHY_DAY, description="orbit time at the last waypoint")
     depressed: bool = False
     overrides: dict[str, Any] = Field(default_factory=dict)
 
@@ -279,7 +323,8 @@ class Wind(StrictModel):
     """A uniform wind."""
 
     speed_mps: float = Field(ge=0, le=100)
-    from_deg: float = Field(ge=-360, le=360, description="direction it blows from, clockwise from north")
+    from_deg: float = Field(ge=-360, le=360,
+                            description="direction it blows from, clockwise from north")
 
 
 class C2Config(StrictModel):
@@ -287,12 +332,13 @@ class C2Config(StrictModel):
 
     mode: Literal["networked", "autonomous"] = "networked"
     decision_period_s: float = Field(default=2.0, gt=0, le=60)
-    cost_weight: float = Field(
-        default=0.0, ge=0, description="dollars of value saved one dollar of interceptor must buy"
-    )
+    cost_weight: float = bounded(
+        0.0, ge=0, le=1000,
+        why="a defence that wants 1,000 dollars saved per dollar spent never fires",
+        description="dollars of value saved one dollar of interceptor must buy")
     solver: Literal["greedy", "heuristic", "exact"] = "greedy"
-    min_threat_value: float | None = Field(
-        default=None, ge=0, allow_inf_nan=False,
+    min_threat_value: float | None = bounded(
+        None, ge=0, le=MAX_VALUE, why=WHY_VALUE, allow_inf_nan=False,
         description="least threat value (expected value destroyed if not intercepted, in the "
         "assets' value unit, US dollars) for a track to be engaged: one at or below it "
         "threatens nothing worth a round; default (null): 1e-6 of the largest asset's value")
@@ -317,7 +363,10 @@ class TrackerSettings(StrictModel):
     confirm: str | None = Field(default=None, pattern=r"^[1-9][0-9]*/[1-9][0-9]*$",
                                 description="M-of-N confirmation, as 'M/N'")
     delete_misses: int | None = Field(default=None, ge=1, le=100)
-    delete_llr: float | None = Field(default=None, gt=0, allow_inf_nan=True, description="nats a confirmed track's score may fall below its peak; inf: delete_misses rule")
+    delete_llr: float | None = Field(
+        default=None, gt=0, allow_inf_nan=True,
+        description="nats a confirmed track's score may fall below its peak; inf: delete_misses "
+        "rule")
     # Constant acceleration ("ca", CLI only) reads q as a jerk intensity, m^2/s^5: not offered
     # under a field in m^2/s^3.
     motion: Literal["cv", "ct", "imm"] | None = Field(
@@ -337,10 +386,12 @@ class TrackerSettings(StrictModel):
         description="track score also needed to confirm; -inf: M-of-N only")
     speed_sigma_mps: float | None = Field(
         default=None, gt=0, le=20_000, description="prior speed sigma of a one-point track")
-    max_position_sigma_m: float | None = Field(
-        default=None, gt=0, description="a track whose position sigma exceeds this is deleted")
-    max_coast_s: float | None = Field(
-        default=None, gt=0, description="a track with no hit for this long is deleted")
+    max_position_sigma_m: float | None = bounded(
+        None, gt=0, le=MAX_RANGE_M, why=WHY_RANGE, description="a track whose position sigma "
+        "exceeds this is deleted")
+    max_coast_s: float | None = bounded(
+        None, gt=0, le=DAY_S, why=WHY_DAY, description="a track with no hit for this long is "
+        "deleted")
 
     @field_validator("confirm")
     @classmethod
@@ -383,8 +434,11 @@ class ScenarioConfig(StrictModel):
     name: str = "scenario"
     description: str = ""
     origin: GeoPoint
-    duration_s: float = Field(gt=0, le=86_400)
-    step_s: float = Field(default=0.5, gt=0, le=10)
+    duration_s: float = bounded(gt=0, le=DAY_S, why="a day: a longer raid is a campaign")
+    step_s: float = bounded(
+        0.5, ge=0.01, le=10, why="the models' coarsest step",
+        why_low="100 steps a second: finer than any model needs (8.6 million steps a day)",
+        description="time step; at most duration_s")
     seed: int = Field(default=0, ge=0)
     tracking: Literal["truth", "full"] = "truth"
     c2: C2Config = Field(default_factory=C2Config)

@@ -6,7 +6,31 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from airdefense._model import StrictModel
+from airdefense._model import (
+    DAY_S,
+    EDGE_OF_SPACE_M,
+    MAX_ACCEL_G,
+    MAX_COST,
+    MAX_HEIGHT_M,
+    MAX_LETHAL_M,
+    MAX_RANGE_M,
+    MAX_RCS_M2,
+    MAX_SPEED_MPS,
+    MIN_RCS_M2,
+    WHY_ACCEL,
+    WHY_COST,
+    WHY_DAY,
+    WHY_HEIGHT,
+    WHY_LETHAL,
+    WHY_RANGE,
+    WHY_RCS,
+    WHY_SLOW,
+    WHY_SMALL_RCS,
+    WHY_SPACE,
+    WHY_SPEED,
+    StrictModel,
+    bounded,
+)
 
 __all__ = ["ThreatPreset", "THREAT_KINDS"]
 
@@ -22,51 +46,67 @@ class ThreatPreset(StrictModel):
     kind: Literal["drone", "cruise", "ballistic", "aircraft", "helicopter"]
     description: str = ""
     source: str = Field(min_length=1)
-    unit_cost: float = Field(ge=0)
-    speed_mps: float = Field(gt=0, description="cruise airspeed; ballistic: the mean speed, used "
-                             "only by the straight-line baseline (the flight model solves its own)")
-    cruise_altitude_m: float = Field(ge=0, description="height above ground in cruise")
-    max_range_m: float = Field(gt=0)
-    rcs_m2: float = Field(gt=0, description="frontal radar cross-section")
-    rcs_side_m2: float | None = Field(default=None, gt=0)
-    warhead_kg: float = Field(
-        ge=0, description="for reference only: damage follows lethal_radius_m and cep_m")
-    lethal_radius_m: float = Field(ge=0, description="radius within which soft assets are destroyed")
-    cep_m: float = Field(default=0.0, ge=0)
-    max_g: float = Field(default=2.0, gt=0, description="manoeuvre limit, g")
-    bank_limit_deg: float = Field(default=30.0, gt=0, lt=90)
-    apogee_m: float | None = Field(default=None, gt=0)
-    burn_time_s: float | None = Field(default=None, gt=0)
-    terminal_speed_mps: float | None = Field(
-        default=None, gt=0, description="for reference only: the flight model gives the speed")
+    unit_cost: float = bounded(ge=0, le=MAX_COST, why=WHY_COST)
+    speed_mps: float = bounded(
+        ge=1, le=MAX_SPEED_MPS, why=WHY_SPEED, why_low=WHY_SLOW, description="cruise airspeed; ballistic: the mean "
+        "speed, used only by the straight-line baseline (the flight model solves its own)")
+    cruise_altitude_m: float = bounded(
+        ge=0, le=EDGE_OF_SPACE_M, why=WHY_SPACE, description="height above ground in cruise")
+    max_range_m: float = bounded(gt=0, le=MAX_RANGE_M, why=WHY_RANGE)
+    rcs_m2: float = bounded(
+        ge=MIN_RCS_M2, le=MAX_RCS_M2, why=WHY_RCS, why_low=WHY_SMALL_RCS, description="frontal radar cross-section")
+    rcs_side_m2: float | None = bounded(
+        None, ge=MIN_RCS_M2, le=MAX_RCS_M2, why=WHY_RCS, why_low=WHY_SMALL_RCS)
+    warhead_kg: float = bounded(
+        ge=0, le=100_000, why="ten times the largest bomb",
+        description="for reference only: damage follows lethal_radius_m and cep_m")
+    lethal_radius_m: float = bounded(
+        ge=0, le=MAX_LETHAL_M, why=WHY_LETHAL, description="radius within which soft assets are "
+        "destroyed")
+    cep_m: float = bounded(0.0, ge=0, le=MAX_LETHAL_M, why=WHY_LETHAL)
+    max_g: float = bounded(
+        2.0, gt=0, le=MAX_ACCEL_G, why=WHY_ACCEL, description="manoeuvre limit, g")
+    bank_limit_deg: float = bounded(
+        30.0, ge=1, lt=90, why="a 90 deg bank holds no height",
+        why_low="a bank below 1 deg turns over hundreds of km", description="bank limit in turns")
+    apogee_m: float | None = bounded(None, gt=0, le=MAX_HEIGHT_M, why=WHY_HEIGHT)
+    burn_time_s: float | None = bounded(None, gt=0, le=DAY_S, why=WHY_DAY)
+    terminal_speed_mps: float | None = bounded(
+        None, gt=0, le=MAX_SPEED_MPS, why=WHY_SPEED, description="for reference only: the flight "
+        "model gives the speed")
     terminal_dive: bool = True
     dive_angle_deg: float = Field(default=45.0, gt=0, le=90,
                                   description="terminal dive of a route class (not ballistic)")
     impacts: bool = Field(default=True, description="False for aircraft that release and return")
     # Flight-model figures (threat flight-model issue); the defaults keep older catalogs valid.
-    rcs_tail_m2: float | None = Field(default=None, gt=0, description="tail-on RCS")
-    ballistic_coeff_kg_m2: float = Field(
-        default=5000.0, gt=0, description="ballistic: m / (C_D A) for drag in free flight"
-    )
+    rcs_tail_m2: float | None = bounded(
+        None, ge=MIN_RCS_M2, le=MAX_RCS_M2, why=WHY_RCS, why_low=WHY_SMALL_RCS,
+        description="tail-on RCS")
+    ballistic_coeff_kg_m2: float = bounded(
+        5000.0, gt=0, le=1e6, why="ten times a dense re-entry vehicle's",
+        description="ballistic: m / (C_D A) for drag in free flight")
     depressed_apogee_factor: float = Field(
         default=0.5, gt=0, le=1, description="ballistic: apogee fraction of a depressed flight"
     )
-    maneuver_height_m: float | None = Field(
-        default=None, gt=0, description="ballistic: terminal weave starts below this height"
-    )
-    climb_angle_deg: float = Field(
-        default=10.0, gt=0, lt=90, description="climb and descent angle to and from cruise"
-    )
+    maneuver_height_m: float | None = bounded(
+        None, gt=0, le=MAX_HEIGHT_M, why=WHY_HEIGHT, description="ballistic: terminal weave "
+        "starts below this height")
+    climb_angle_deg: float = bounded(
+        10.0, ge=0.5, lt=90, why="a 90 deg climb is a rocket's, not a flight's",
+        why_low="a climb below 0.5 deg takes hundreds of km to reach cruise",
+        description="climb and descent angle to and from cruise")
     terrain_following: bool | None = Field(
         default=None, description="follow the terrain grid; default: cruise and helicopter"
     )
-    popup_height_m: float | None = Field(
-        default=None, gt=0, description="cruise: pop-up height above the ground before the dive"
-    )
-    loiter_s: float = Field(
-        default=0.0, ge=0, description="orbit at the last route waypoint, whole orbits"
-    )
-    wind_speed_mps: float = Field(default=0.0, ge=0, description="steady wind speed")
+    popup_height_m: float | None = bounded(
+        None, gt=0, le=EDGE_OF_SPACE_M, why=WHY_SPACE, description="cruise: pop-up height above "
+        "the ground before the dive")
+    loiter_s: float = bounded(
+        0.0, ge=0, le=DAY_S, why=WHY_DAY, description="orbit at the last route waypoint, whole "
+        "orbits")
+    wind_speed_mps: float = bounded(
+        0.0, ge=0, le=100, why="above any steady wind at flight height",
+        description="steady wind speed")
     wind_from_deg: float = Field(default=0.0, ge=-360, le=360, description="wind direction")
     # What the attacker spends (results.summary.attack_costs): a missile or one-way drone is
     # spent when launched; a platform that flies home is lost only when shot down, and spends
@@ -74,9 +114,10 @@ class ThreatPreset(StrictModel):
     reusable: bool | None = Field(
         default=None, description="a platform that returns: the attacker loses its unit_cost only "
         "when it is shot down; default: true for aircraft and helicopter, false otherwise")
-    weapon_cost: float = Field(
-        default=0.0, ge=0, description="reusable platform: cost of the munitions it releases in "
-        "one sortie, spent when it reaches its release (the end of its flight), US dollars")
+    weapon_cost: float = bounded(
+        0.0, ge=0, le=MAX_COST, why=WHY_COST, description="reusable platform: cost of the "
+        "munitions it releases in one sortie, spent when it reaches its release (the end of its "
+        "flight), US dollars")
 
     # Stand-off release (threats.build): the platform's flight ends at its release point, and
     # its munitions fly on to the aim point as threats of their own.
@@ -84,18 +125,21 @@ class ThreatPreset(StrictModel):
         default=None, description="aircraft, helicopter: threat preset of the munition it "
         "releases (a drone or cruise preset, flown from the release point to the aim point); "
         "none: the release is over the aim point and the platform's impact stands for it")
-    weapon_count: int = Field(default=1, ge=1, description="munitions released per platform")
+    weapon_count: int = bounded(
+        1, ge=1, le=100, why="more than any platform carries", description="munitions released per "
+        "platform")
     glide: bool = Field(
         default=False, description="an unpowered munition: released, it glides down one slope "
         "to its aim point (its cruise height and dive angle come from the release geometry, "
         "not from cruise_altitude_m and dive_angle_deg); flies only as a released weapon")
-    release_accel_g: float | None = Field(
-        default=None, gt=0, description="a released munition: longitudinal acceleration from "
-        "its platform's speed at the release to its own speed (a rocket motor's boost), g; "
-        "default 0.3 g")
-    release_range_m: float = Field(
-        default=0.0, ge=0, description="ground distance short of the aim point, along the last "
-        "leg, where the platform releases its weapon")
+    release_accel_g: float | None = bounded(
+        None, ge=0.01, le=MAX_ACCEL_G, why=WHY_ACCEL,
+        why_low="below 0.01 g a boost of a few hundred m/s lasts over an hour", description="a released munition: longitudinal "
+        "acceleration from its platform's speed at the release to its own speed (a rocket motor's "
+        "boost), g; default 0.3 g")
+    release_range_m: float = bounded(
+        0.0, ge=0, le=MAX_RANGE_M, why=WHY_RANGE, description="ground distance short of the aim "
+        "point, along the last leg, where the platform releases its weapon")
 
     @property
     def is_reusable(self) -> bool:
