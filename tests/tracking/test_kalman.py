@@ -145,3 +145,25 @@ def test_time_offset_innovations_are_those_of_the_moved_state(rng, kind):
     assert np.allclose(got.d2, ref.d2) and np.allclose(got.loglik, ref.loglik)
     # The cross-covariance is with the unmoved state: F^-1 times the moved one's.
     assert np.allclose(F @ got.PHt, ref.PHt)
+
+
+def test_detections_take_their_radars_doppler_span():
+    """Rows with a range rate get the clutter scale over their own radar's Doppler span (by
+    sensor index, past the end the last); rows without keep the Jacobian; bad spans refused."""
+    from airdefense.errors import AirDefenseError
+    from airdefense.sensors.base import Detections
+
+    k = 4
+    z = np.array([[1e4, 0.3, 0.1, 50.0], [2e4, 1.0, 0.2, np.nan], [3e4, 2.0, 0.05, -20.0],
+                  [4e4, 3.0, 0.3, 10.0]])
+    R = np.broadcast_to(np.diag([25.0, 1e-6, 1e-6, 4.0]), (k, 4, 4)).copy()
+    R[1, 3, :] = R[1, :, 3] = np.nan
+    det = Detections(time_s=np.zeros(k), sensor=np.array([0, 1, 1, 2]), z=z, R=R,
+                     sensor_enu=np.zeros((k, 3)), snr_db=np.full(k, 20.0),
+                     truth_id=np.full(k, -1))
+    m = Measurements.from_detections(det, 3, [1000.0, 2000.0])
+    jac = z[:, 0] ** 2 * np.cos(z[:, 2])
+    assert np.allclose(m.clutter_scale, jac / np.array([1000.0, 1.0, 2000.0, 2000.0]))
+    for bad in (0.0, [100.0, np.inf], []):
+        with pytest.raises(AirDefenseError, match="range_rate_span_mps: must be finite and > 0"):
+            Measurements.from_detections(det, 3, bad)

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from airdefense.errors import AirDefenseError
 from airdefense.tracking import _kernels as _k
 from airdefense.tracking.models import MotionModel
 
 __all__ = [
+    "RANGE_RATE_SPAN_MPS",
     "Measurements",
     "KalmanState",
     "Innovations",
@@ -31,6 +33,25 @@ __all__ = [
     "kalman_update",
     "weighted_update",
 ]
+
+
+#: Doppler span of false alarms' range rates where a radar's is not given, m/s: the catalog's
+#: default ``max_range_rate_mps`` (1500 m/s) of either sign.
+RANGE_RATE_SPAN_MPS = 3000.0
+
+
+def _spans(span, k: int | None, per: str) -> np.ndarray:
+    # Range-rate spans (a number, or (k,) one per ``per``; k None: any length) as a 1-D array
+    # (k,), checked finite and > 0 m/s.
+    s = np.asarray(span, float)
+    if s.ndim == 0 and k is not None:
+        s = np.broadcast_to(s, (k,))
+    s = np.atleast_1d(s)
+    if (s.ndim != 1 or (k is not None and s.shape != (k,)) or (k is None and not s.size)
+            or not np.all((s > 0) & np.isfinite(s))):
+        raise AirDefenseError(f"range_rate_span_mps: must be finite and > 0 m/s, a number or "
+                              f"one per {per}, got {np.asarray(span).tolist()}")
+    return s
 
 
 def wrap_angle(a: np.ndarray) -> np.ndarray:
@@ -59,8 +80,11 @@ class Measurements:
     sensor_enu : ndarray of shape (k, 3)
     time_s, sensor, truth_id : ndarray of shape (k,)
     clutter_scale : ndarray of shape (k,)
-        Jacobian of the map from measurement space to Cartesian space: a Cartesian clutter
-        density times this is the density in measurement space (1, r or r^2 cos(el)).
+        A Cartesian clutter density times this is the false-alarm density in the row's
+        measurement space: the Jacobian of the map from measurement space to Cartesian space
+        (1, r or r^2 cos(el)), divided, where the row carries a range rate, by the Doppler span
+        the false alarms' range rates are spread over (uniform, m/s), since the likelihood
+        ``N(nu; 0, S)`` it is compared with is then a density per m/s too.
     offset_s : ndarray of shape (k,), optional
         Time of each row minus the time of the states it is compared with, s: the filters
         move the state by it at constant velocity inside the measurement function (see
@@ -134,8 +158,8 @@ class Measurements:
                    clutter_scale=np.ones(k))
 
     @classmethod
-    def polar(cls, time_s, z, R, sensor_enu, ndim: int = 3, sensor=None,
-              truth_id=None) -> Measurements:
+    def polar(cls, time_s, z, R, sensor_enu, ndim: int = 3, sensor=None, truth_id=None,
+              range_rate_span_mps=RANGE_RATE_SPAN_MPS) -> Measurements:
         """Polar measurements ``[range, azimuth, elevation, range_rate]`` (NaN where absent).
 
         With ``ndim=2`` the range is the horizontal range and the elevation is ignored.
@@ -154,15 +178,27 @@ class Measurements:
             Index of the radar of each measurement. Default: 0 for all.
         truth_id : array_like of shape (k,), int, optional
             Threat behind each measurement, -1 for a false alarm (metrics only). Default: -1.
+        range_rate_span_mps : float or array_like of shape (k,), default 3000
+            Width of the interval the false alarms' range rates are spread over uniformly
+            (``2 max_range_rate_mps`` of the radar), m/s, for the ``clutter_scale`` of rows that
+            carry a range rate (> 0, finite).
+
+        Raises
+        ------
+        AirDefenseError
+            If ``range_rate_span_mps`` is not finite and > 0 or not one per row.
         """
         z = np.ascontiguousarray(z, float)
         k = z.shape[0]
+        span = _spans(range_rate_span_mps, k, f"row ({k},)")
         s = np.asarray(sensor_enu, float)
         s = s.copy() if s.shape == (k, 3) else np.broadcast_to(s, (k, 3)).copy()
         t = np.asarray(time_s, float)
         t = t.copy() if t.shape == (k,) else np.broadcast_to(t, (k,)).copy()
         z, R, valid, pos, pos_cov, scale = _k.polar_prepare(
             z, np.ascontiguousarray(R, float), s, int(ndim))  # R is only read
+        # A range rate adds a dimension to the likelihood: the clutter density per m/s too.
+        scale = np.where(valid[:, 3], scale / span, scale)
         return cls(kind="polar", ndim=ndim, z=z, R=R, valid=valid, pos=pos, pos_cov=pos_cov,
                    sensor_enu=s, time_s=t,
                    sensor=np.zeros(k, int) if sensor is None else np.asarray(sensor, int),
@@ -170,10 +206,22 @@ class Measurements:
                    clutter_scale=scale)
 
     @classmethod
-    def from_detections(cls, det, ndim: int = 3) -> Measurements:
-        """Build from :class:`airdefense.sensors.base.Detections`."""
+    def from_detections(cls, det, ndim: int = 3,
+                        range_rate_span_mps=RANGE_RATE_SPAN_MPS) -> Measurements:
+        """Build from :class:`airdefense.sensors.base.Detections`.
+
+        Parameters
+        ----------
+        det : Detections
+        ndim : {2, 3}, default 3
+        range_rate_span_mps : float or array_like of shape (s,), default 3000
+            Doppler span of each radar's false alarms (by sensor index; indices past the end
+            take the last), m/s: see :meth:`polar`.
+        """
+        spans = _spans(range_rate_span_mps, None, "radar")
+        span = spans[np.minimum(np.asarray(det.sensor, np.int64), spans.size - 1)]
         m = cls.polar(det.time_s, det.z, det.R, det.sensor_enu, ndim=ndim, sensor=det.sensor,
-                      truth_id=det.truth_id)
+                      truth_id=det.truth_id, range_rate_span_mps=span)
         snr = getattr(det, "snr_db", None)
         if snr is not None and len(snr) == len(m):
             m.snr_db = np.asarray(snr, float)
