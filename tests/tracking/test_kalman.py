@@ -202,3 +202,31 @@ def test_polar_filter_nees_and_nis_consistent(rng, cls):
         lo, hi = chi2_interval(dof, n)
         assert np.mean((avg >= lo) & (avg <= hi)) >= 0.85, (dof, avg)
         assert lo <= avg.mean() <= hi, (dof, avg.mean(), lo, hi)
+
+
+def test_2d_tracker_takes_horizontal_range_from_detections():
+    """A 2-D tracker reads a radar detection (slant range and range rate) as the horizontal
+    range ``r cos el`` and range rate ``(d_h . v_h) / rho`` of a level target: its measured
+    position is the target's east and north, its range-rate residual zero, and the range
+    variance ``cos^2 el s_r^2 + r^2 sin^2 el s_el^2`` (closed form). Taking the slant range
+    as horizontal put a target 10 km up and 20 km out 2.4 km too far."""
+    from airdefense.sensors.base import Detections
+
+    site = np.array([0.0, 0.0, 10.0])
+    x = np.array([[12000.0, 16000.0, 10010.0, -150.0, 80.0, 0.0]])
+    z = polar_h(x, site[None], 3)
+    sr, sa, se, sv = 10.0, 1e-3, 2e-3, 2.0
+    R = np.diag([sr**2, sa**2, se**2, sv**2])[None]
+    det = Detections(time_s=np.zeros(1), sensor=np.zeros(1, int), z=z, R=R,
+                     sensor_enu=site[None], snr_db=np.full(1, 20.0), truth_id=np.zeros(1, int))
+    m = Measurements.from_detections(det, 2)
+    assert np.allclose(m.pos[0], x[0, :2], atol=1e-6)
+    rho = np.hypot(*x[0, :2])
+    assert np.isclose(m.z[0, 3], x[0, :2] @ x[0, 3:5] / rho)
+    el = z[0, 2]
+    assert np.isclose(m.R[0, 0, 0], np.cos(el) ** 2 * sr**2 + z[0, 0] ** 2 * np.sin(el) ** 2
+                      * se**2)
+    f = ExtendedKalmanFilter(ConstantVelocity(1.0, 2))
+    s = KalmanState(x[:, [0, 1, 3, 4]], np.eye(4)[None] * 100.0)
+    inn = f.innovations(s, np.arange(1), m, np.arange(1))
+    assert np.allclose(inn.nu[0], 0.0, atol=1e-9)

@@ -210,6 +210,12 @@ class Measurements:
                         range_rate_span_mps=RANGE_RATE_SPAN_MPS) -> Measurements:
         """Build from :class:`airdefense.sensors.base.Detections`.
 
+        A detection's range and range rate are slant ones. For a 2-D tracker (``ndim=2``,
+        whose polar rows hold the horizontal range), a row with an elevation is turned into the
+        horizontal range ``r cos(el)`` and range rate ``rdot / cos(el)`` (exact for a target in
+        level flight), its covariance by the Jacobian of that map (the elevation's noise enters
+        the horizontal range); a row without one is taken as it is.
+
         Parameters
         ----------
         det : Detections
@@ -220,12 +226,38 @@ class Measurements:
         """
         spans = _spans(range_rate_span_mps, None, "radar")
         span = spans[np.minimum(np.asarray(det.sensor, np.int64), spans.size - 1)]
-        m = cls.polar(det.time_s, det.z, det.R, det.sensor_enu, ndim=ndim, sensor=det.sensor,
+        z, R = (det.z, det.R) if ndim == 3 else _horizontal(det.z, det.R)
+        m = cls.polar(det.time_s, z, R, det.sensor_enu, ndim=ndim, sensor=det.sensor,
                       truth_id=det.truth_id, range_rate_span_mps=span)
         snr = getattr(det, "snr_db", None)
         if snr is not None and len(snr) == len(m):
             m.snr_db = np.asarray(snr, float)
         return m
+
+
+def _horizontal(z: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Slant polar rows z (k, 4), R (k, 4, 4) with an elevation to horizontal range
+    # r cos(el) and range rate rdot / cos(el) (level flight), R through the Jacobian of that
+    # map; NaN (absent) components stay NaN. cos(el) at least 1e-3.
+    z = np.array(z, float)
+    R = np.array(R, float)
+    ok = np.isfinite(z[:, 2]) & np.isfinite(R[:, 2, 2])
+    if not ok.any():
+        return z, R
+    r, el, rr = z[ok, 0], z[ok, 2], z[ok, 3]
+    ce = np.maximum(np.cos(el), 1e-3)
+    J = np.broadcast_to(np.eye(4), (len(r), 4, 4)).copy()
+    J[:, 0, 0], J[:, 0, 2] = ce, -r * np.sin(el)
+    J[:, 3, 2] = np.where(np.isfinite(rr), rr * np.sin(el) / ce**2, 0.0)
+    J[:, 3, 3] = 1.0 / ce
+    Rk = R[ok]
+    nan = np.isnan(Rk)
+    Rk = J @ np.where(nan, 0.0, Rk) @ np.swapaxes(J, 1, 2)
+    Rk[nan] = np.nan
+    R[ok] = Rk
+    z[ok, 0] = r * ce
+    z[ok, 3] = rr / ce
+    return z, R
 
 
 def polar_h(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarray:
