@@ -287,4 +287,4 @@ def test_full_tracker_takes_each_radars_doppler_span(small_scenario):
     from airdefense.tracking.tracker import make_tracker
 
     want = [2.0 * u.preset.max_range_rate_mps for u in small_scenario.sensors]
-    assert make_tracker(small_scenario).range_rate_span_mps == want
+    assert make_tracker(small_scenario).range_rate_span_mps.tolist() == want

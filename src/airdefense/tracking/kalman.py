@@ -41,8 +41,10 @@ RANGE_RATE_SPAN_MPS = 3000.0
 
 
 def _spans(span, k: int | None, per: str) -> np.ndarray:
-    # Range-rate spans (a number, or (k,) one per ``per``; k None: any length) as a 1-D array
-    # (k,), checked finite and > 0 m/s.
+    # Range-rate spans (a number, or (k,) one per ``per``; k None: any length, a number one)
+    # as a 1-D array (k,), checked finite and > 0 m/s.
+    if isinstance(span, float | int) and not isinstance(span, bool) and 0 < span < np.inf:
+        return np.full(1 if k is None else k, float(span))
     s = np.asarray(span, float)
     if s.ndim == 0 and k is not None:
         s = np.broadcast_to(s, (k,))
@@ -51,7 +53,7 @@ def _spans(span, k: int | None, per: str) -> np.ndarray:
             or not np.all((s > 0) & np.isfinite(s))):
         raise AirDefenseError(f"range_rate_span_mps: must be finite and > 0 m/s, a number or "
                               f"one per {per}, got {np.asarray(span).tolist()}")
-    return s
+    return np.ascontiguousarray(s)
 
 
 def wrap_angle(a: np.ndarray) -> np.ndarray:
@@ -190,15 +192,19 @@ class Measurements:
         """
         z = np.ascontiguousarray(z, float)
         k = z.shape[0]
-        span = _spans(range_rate_span_mps, k, f"row ({k},)")
+        return cls._polar(time_s, z, R, sensor_enu, ndim, sensor, truth_id,
+                          _spans(range_rate_span_mps, k, f"row ({k},)"))
+
+    @classmethod
+    def _polar(cls, time_s, z, R, sensor_enu, ndim, sensor, truth_id, span) -> Measurements:
+        # polar() with z (k, 4) float and the rows' checked spans (k,).
+        k = z.shape[0]
         s = np.asarray(sensor_enu, float)
         s = s.copy() if s.shape == (k, 3) else np.broadcast_to(s, (k, 3)).copy()
         t = np.asarray(time_s, float)
         t = t.copy() if t.shape == (k,) else np.broadcast_to(t, (k,)).copy()
         z, R, valid, pos, pos_cov, scale = _k.polar_prepare(
-            z, np.ascontiguousarray(R, float), s, int(ndim))  # R is only read
-        # A range rate adds a dimension to the likelihood: the clutter density per m/s too.
-        scale = np.where(valid[:, 3], scale / span, scale)
+            z, np.ascontiguousarray(R, float), s, int(ndim), span)  # R is only read
         return cls(kind="polar", ndim=ndim, z=z, R=R, valid=valid, pos=pos, pos_cov=pos_cov,
                    sensor_enu=s, time_s=t,
                    sensor=np.zeros(k, int) if sensor is None else np.asarray(sensor, int),
@@ -224,11 +230,17 @@ class Measurements:
             Doppler span of each radar's false alarms (by sensor index; indices past the end
             take the last), m/s: see :meth:`polar`.
         """
-        spans = _spans(range_rate_span_mps, None, "radar")
-        span = spans[np.minimum(np.asarray(det.sensor, np.int64), spans.size - 1)]
+        return cls._from_detections(det, ndim, _spans(range_rate_span_mps, None, "radar"))
+
+    @classmethod
+    def _from_detections(cls, det, ndim: int, spans: np.ndarray) -> Measurements:
+        # from_detections() with the radars' checked spans (s,).
+        sensor = np.asarray(det.sensor, np.int64)
+        span = (np.full(sensor.shape[0], spans[0]) if spans.size == 1
+                else spans[np.minimum(sensor, spans.size - 1)])
         z, R = (det.z, det.R) if ndim == 3 else _horizontal(det.z, det.R)
-        m = cls.polar(det.time_s, z, R, det.sensor_enu, ndim=ndim, sensor=det.sensor,
-                      truth_id=det.truth_id, range_rate_span_mps=span)
+        z = np.ascontiguousarray(z, float)
+        m = cls._polar(det.time_s, z, R, det.sensor_enu, ndim, det.sensor, det.truth_id, span)
         snr = getattr(det, "snr_db", None)
         if snr is not None and len(snr) == len(m):
             m.snr_db = np.asarray(snr, float)

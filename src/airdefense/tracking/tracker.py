@@ -32,6 +32,7 @@ from airdefense.tracking.kalman import (
     ExtendedKalmanFilter,
     Measurements,
     UnscentedKalmanFilter,
+    _spans,
 )
 from airdefense.tracking.management import (
     SinglePointInitiator,
@@ -118,6 +119,15 @@ class MultiTargetTracker:
     def __len__(self) -> int:
         return len(self.state)
 
+    @property
+    def range_rate_span_mps(self) -> np.ndarray:
+        """Doppler span of each radar's false alarms, m/s, shape (s,) (see the class)."""
+        return self._spans
+
+    @range_rate_span_mps.setter
+    def range_rate_span_mps(self, value) -> None:
+        self._spans = _spans(value, None, "radar")  # checked once, not at every step
+
     def __iter__(self) -> Iterator[tuple[float, Tracks]]:
         if self.detector is None:
             raise TypeError("MultiTargetTracker needs a detector to iterate; use step()")
@@ -178,8 +188,8 @@ class MultiTargetTracker:
             raise ValueError(f"time_s must not go backwards: got {time_s} s after "
                              f"{self.time_s} s")
         given = isinstance(detections, Measurements)
-        meas = detections if given else Measurements.from_detections(
-            detections, self.ndim, self.range_rate_span_mps)
+        meas = detections if given else Measurements._from_detections(
+            detections, self.ndim, self._spans)
         looks = scanned if callable(scanned) else None
         if scanned is None:
             scanned = len(meas) > 0
