@@ -4,7 +4,8 @@ Every ``TrackerConfig`` choice (filter x motion x associator x initiation), the 
 of :class:`MultiTargetTracker`, the full-mode :func:`make_tracker` and the
 :class:`TruthTracker` are fed the same radar detections of two well-separated
 constant-velocity targets, and each picture they return is held to the ``Tracks`` contract
-of :mod:`airdefense.tracking.base` and to what any tracker must do with such targets.
+of :mod:`airdefense.tracking.base` and to what any tracker must do with such targets (the
+full tracker a second time with range rates in the detections).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ LAST = np.array([20, 34])  # last scan of each target (it ends after it), s
 EMPTY = 12  # a step with no detection at all (the radar looked nowhere)
 END = 34
 SIG_R, SIG_ANG = 10.0, 1e-3  # range m, azimuth and elevation rad
+SIG_RATE = 2.0  # range rate (the "full_doppler" tracker's detections), m/s
 # Scans a tracker may take to drop the track of a target that ended: the build_tracker
 # default deletes after 3 missed looks; make_tracker's evidence-based deletion needs its
 # 12.8 nats (an hour of 1 s looks) at no more than -ln(1 - 0.9) = 2.3 nats a missed look:
@@ -54,17 +56,24 @@ def _alive(t: float) -> np.ndarray:
     return (t >= FIRST) & (t <= LAST)
 
 
-def _scan(t: float, rng: np.random.Generator) -> Detections:
-    """Detections of the live targets at t (Pd 1, no clutter), polar with known noise."""
+def _scan(t: float, rng: np.random.Generator, rate: bool = False) -> Detections:
+    """Detections of the live targets at t (Pd 1, no clutter), polar with known noise; with
+    ``rate``, range rates too (sigma ``SIG_RATE``)."""
     who = np.flatnonzero(_alive(t)) if t != EMPTY else np.zeros(0, int)
     k = len(who)
     if not k:
         return Detections.empty()
-    sig = np.array([SIG_R**2, SIG_ANG**2, SIG_ANG**2, np.nan])
-    z = np.column_stack([enu_to_polar(_truth_positions(t)[who], SENSOR), np.full(k, np.nan)])
+    sig = np.array([SIG_R**2, SIG_ANG**2, SIG_ANG**2, SIG_RATE**2 if rate else np.nan])
+    d = _truth_positions(t)[who] - SENSOR
+    rr = np.einsum("ij,ij->i", d, VEL[who]) / np.linalg.norm(d, axis=1)
+    z = np.column_stack([enu_to_polar(_truth_positions(t)[who], SENSOR),
+                         rr if rate else np.full(k, np.nan)])
     z[:, :3] += rng.normal(size=(k, 3)) * np.sqrt(sig[:3])
     R = np.broadcast_to(np.diag(sig), (k, 4, 4)).copy()
-    R[:, 3, :] = R[:, :, 3] = np.nan
+    if rate:
+        z[:, 3] += rng.normal(size=k) * SIG_RATE
+    else:
+        R[:, 3, :] = R[:, :, 3] = np.nan
     return Detections(time_s=np.full(k, float(t)), sensor=np.zeros(k, int), z=z, R=R,
                       sensor_enu=np.broadcast_to(SENSOR, (k, 3)).copy(),
                       snr_db=np.full(k, 20.0), truth_id=who.astype(int))
@@ -81,7 +90,7 @@ CONFIGS = [dict(zip(_CHOICES, combo, strict=True))
 def _build(name: str, rng: np.random.Generator):
     if name == "truth":
         return TruthTracker(_Truth(), rng)
-    if name == "full":
+    if name in ("full", "full_doppler"):
         return make_tracker()
     if name == "per_radar":
         trk = build_tracker(TrackerConfig(**_BASE), ndim=3)
@@ -90,8 +99,8 @@ def _build(name: str, rng: np.random.Generator):
     return build_tracker(TrackerConfig(**_BASE, **CONFIGS[int(name)]), ndim=3)
 
 
-TRACKERS = ["truth", "full", "per_radar"] + [str(i) for i in range(len(CONFIGS))]
-IDS = ["truth", "full", "per_radar"] + ["-".join(c.values()) for c in CONFIGS]
+TRACKERS = ["truth", "full", "full_doppler", "per_radar"] + [str(i) for i in range(len(CONFIGS))]
+IDS = TRACKERS[:4] + ["-".join(c.values()) for c in CONFIGS]
 
 
 def test_every_choice_is_covered():
@@ -141,7 +150,7 @@ def test_tracker_contract(name, rng):
     for k in range(END + 1):
         t = float(k)
         alive = _alive(t)
-        tr = trk.step(t, _scan(t, rng), alive=alive)
+        tr = trk.step(t, _scan(t, rng, name == "full_doppler"), alive=alive)
         _check_contract(tr, t)
         truth = _truth_positions(t)
         dist = np.linalg.norm(tr.x[:, None, :3] - truth[None], axis=2)  # (m, 2)

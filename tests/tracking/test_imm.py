@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from airdefense.tracking.imm import IMMFilter
+from airdefense.tracking.imm import IMMFilter, IMMState
 from airdefense.tracking.kalman import ExtendedKalmanFilter, KalmanState, Measurements
 from airdefense.tracking.metrics import chi2_interval, nees
 from airdefense.tracking.models import ConstantVelocity, CoordinatedTurn
@@ -84,3 +84,81 @@ def test_imm_nees_consistent_on_coordinated_turns(rng):
     assert inside >= 0.8, (inside, avg.min(), avg.max(), lo, hi)
     assert lo <= avg.mean() <= hi
 
+
+
+def _ct_reference(x, T):
+    # Coordinated turn [x, y, vx, vy, omega] over T (Bar-Shalom, Li & Kirubarajan 2001, sec.
+    # 11.7.2) and its Jacobian, written out here.
+    px, py, vx, vy, w = x
+    s, c = np.sin(w * T), np.cos(w * T)
+    a, b = s / w, (1 - c) / w
+    f = np.array([px + a * vx - b * vy, py + b * vx + a * vy, c * vx - s * vy, s * vx + c * vy,
+                  w])
+    da, db = (T * c - a) / w, (T * s - b) / w
+    F = np.array([[1, 0, a, -b, da * vx - db * vy],
+                  [0, 1, b, a, db * vx + da * vy],
+                  [0, 0, c, -s, -T * s * vx - T * c * vy],
+                  [0, 0, s, c, T * c * vx - T * s * vy],
+                  [0, 0, 0, 0, 1.0]])
+    return f, F
+
+
+def test_imm_matches_a_textbook_implementation_on_a_manoeuvring_target(rng):
+    """CV/CT IMM, step by step, equals a plain NumPy IMM (Bar-Shalom, Li & Kirubarajan 2001,
+    sec. 11.6.6): mixing probabilities ``mu_i Pi_ij / c_j``, mixed moments, an EKF per model,
+    mode probabilities ``c_j L_j / sum`` and the combined moments, on a target that flies
+    straight, turns at 0.08 rad/s and flies straight again."""
+    T, q, qw, sig = 1.0, 2.0, 1e-4, 15.0
+    Pi = np.array([[0.9, 0.1], [0.2, 0.8]])
+    imm = IMMFilter([ConstantVelocity(q, 2), CoordinatedTurn(q, qw, 2)], Pi)
+    i2 = np.array([[T**3 / 3, T**2 / 2], [T**2 / 2, T]]) * q
+    Qcv = np.zeros((5, 5))
+    Qcv[np.ix_([0, 2], [0, 2])] = Qcv[np.ix_([1, 3], [1, 3])] = i2
+    Qct = Qcv.copy()
+    Qct[4, 4] = qw * T
+    Fcv = np.eye(5)
+    Fcv[0, 2] = Fcv[1, 3] = T
+    H = np.eye(5)[:2]
+    R = np.eye(2) * sig**2
+    truth = np.array([0.0, 0.0, 200.0, 0.0, 0.0])
+    xs = np.array([[0.0, 0.0, 190.0, 5.0, 0.01]] * 2)
+    Ps = np.array([np.diag([400.0, 400.0, 900.0, 900.0, 0.02**2])] * 2)
+    mu = np.array([0.6, 0.4])
+    s = IMMState(xs[None].copy(), Ps[None].copy(), mu[None].copy())
+    for k in range(1, 60):
+        truth[4] = 0.08 if 20 <= k < 40 else 0.0
+        truth = _ct_reference(truth, T)[0] if truth[4] else Fcv @ truth
+        z = truth[:2] + rng.normal(0, sig, 2)
+        # Reference IMM cycle.
+        c = mu @ Pi
+        w = mu[:, None] * Pi / c  # w[i, j] = P(model i before | model j now)
+        x0 = w.T @ xs
+        P0 = np.array([sum(w[i, j] * (Ps[i] + np.outer(xs[i] - x0[j], xs[i] - x0[j]))
+                           for i in range(2)) for j in range(2)])
+        lik = np.empty(2)
+        for j in range(2):
+            if j == 0:
+                xp, F = Fcv @ x0[j], Fcv
+            else:
+                xp, F = _ct_reference(x0[j], T)
+            Pp = F @ P0[j] @ F.T + (Qcv if j == 0 else Qct)
+            S = H @ Pp @ H.T + R
+            K = Pp @ H.T @ np.linalg.inv(S)
+            nu = z - H @ xp
+            lik[j] = np.exp(-0.5 * nu @ np.linalg.solve(S, nu)) / (2 * np.pi
+                                                                   * np.sqrt(np.linalg.det(S)))
+            xs[j], Ps[j] = xp + K @ nu, (np.eye(5) - K @ H) @ Pp
+        mu = c * lik / (c @ lik)
+        xc = mu @ xs
+        Pc = sum(mu[j] * (Ps[j] + np.outer(xs[j] - xc, xs[j] - xc)) for j in range(2))
+        # The package's IMM.
+        s = imm.predict(s, T)
+        assert np.allclose(s.mu[0], c, rtol=1e-9)
+        m = Measurements.cartesian(float(k), z[None], sig)
+        s = imm.update(s, imm.innovations(s, np.arange(1), m, np.arange(1)))
+        assert np.allclose(s.mu[0], mu, rtol=1e-6, atol=1e-12), k
+        assert np.allclose(s.mu.sum(), 1.0)
+        x, P = s.moments()
+        assert np.allclose(x[0], xc, rtol=1e-6, atol=1e-6), k
+        assert np.allclose(P[0], Pc, rtol=1e-6, atol=1e-6), k
+    assert mu[0] > 0.5  # straight again at the end: constant velocity favoured

@@ -228,7 +228,9 @@ def test_ballistic_flow_matches_numpy_rk4(rng):
 
 @pytest.mark.parametrize("ndim", [2, 3])
 def test_polar_measurements_match_numpy(rng, ndim):
-    """Masking, positions, covariances J R J' and clutter scales of polar measurements."""
+    """Masking, positions, covariances J R J' and clutter scales of polar measurements (the
+    Jacobian r^2 |cos el| or r, over the default 3000 m/s Doppler span where a row has a range
+    rate)."""
     meas = _polar_meas(rng, 6, ndim)
     z = meas.z
     r, az, el = z[:, 0], z[:, 1], z[:, 2]
@@ -246,7 +248,7 @@ def test_polar_measurements_match_numpy(rng, ndim):
     m = 3 if ndim == 3 else 2
     assert np.allclose(meas.pos, pos + meas.sensor_enu[:, :ndim])
     assert np.allclose(meas.pos_cov, J @ meas.R[:, :m, :m] @ np.swapaxes(J, 1, 2))
-    assert np.allclose(meas.clutter_scale, scale)
+    assert np.allclose(meas.clutter_scale, np.where(meas.valid[:, 3], scale / 3000.0, scale))
     assert not meas.valid[:, 2].any() if ndim == 2 else meas.valid[:, 2].all()
     assert np.array_equal(meas.valid[:, 3], np.isfinite(meas.z[:, 3]) & (meas.z[:, 3] != 0))
     missing = ~meas.valid

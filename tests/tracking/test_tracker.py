@@ -280,3 +280,11 @@ def test_scenario_tracker_section_rejects_bad_settings(small_scenario_dict, sect
     small_scenario_dict["tracker"] = section
     with pytest.raises(ScenarioError, match=match):
         load_scenario(small_scenario_dict)
+
+
+def test_full_tracker_takes_each_radars_doppler_span(small_scenario):
+    """make_tracker spreads each radar's false-alarm range rates over +-max_range_rate_mps."""
+    from airdefense.tracking.tracker import make_tracker
+
+    want = [2.0 * u.preset.max_range_rate_mps for u in small_scenario.sensors]
+    assert make_tracker(small_scenario).range_rate_span_mps.tolist() == want

@@ -388,14 +388,15 @@ _FMAX = np.finfo(np.float64).max
 
 
 @numba.njit(cache=True)
-def polar_prepare(z_in, R_in, sensor, n):
+def polar_prepare(z_in, R_in, sensor, n, span):
     """Masked polar measurements and their Cartesian positions.
 
     A component is valid where it and its noise variance are finite (the elevation never in
     2-D); masked components get 0 in ``z``, zero rows and columns in ``R`` and a unit
     variance. Positions (k, n), their linearised covariances ``J R J'`` (k, n, n) with
     ``J = d(pos)/d(r, az, el)``, and the clutter scales (k,) (``r^2 |cos el|`` in 3-D, ``r`` in
-    2-D, at least 1e-9) follow; in 2-D the range is horizontal and the elevation ignored.
+    2-D, at least 1e-9, divided by ``span`` where the range rate is valid) follow; in 2-D the
+    range is horizontal and the elevation ignored.
 
     Parameters
     ----------
@@ -404,6 +405,8 @@ def polar_prepare(z_in, R_in, sensor, n):
     R_in : ndarray of shape (k, 4, 4)
     sensor : ndarray of shape (k, 3)
     n : int
+    span : ndarray of shape (k,)
+        Doppler span of each row's false alarms, m/s (> 0).
 
     Returns
     -------
@@ -451,6 +454,8 @@ def polar_prepare(z_in, R_in, sensor, n):
             J[0, 0], J[0, 1] = sa, r * ca
             J[1, 0], J[1, 1] = ca, -r * sa
             scale[q] = max(r, 1e-9)
+        if valid[q, 3]:  # the likelihood is then a density per m/s too
+            scale[q] /= span[q]
         m = 3 if n == 3 else 2
         for a in range(n):
             for b in range(n):

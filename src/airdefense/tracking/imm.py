@@ -418,14 +418,38 @@ class IMMFilter:
                                        f.loglik, sel))
 
     def update_weighted(self, state: IMMState, inn: IMMInnovations, beta, beta0) -> IMMState:
-        """JPDA update of every model; model probabilities averaged over the association events."""
+        """JPDA update, every model with its own association probabilities (the IMM-PDAF of
+        Houles & Bar-Shalom 1989, track by track within the JPDA's joint events).
+
+        With ``c_j`` the predicted model probabilities, ``L_ij`` the likelihood of pair i under
+        model j and ``post_ij = c_j L_ij / sum_k c_k L_ik``, the model probabilities are
+        ``mu_j = beta0 c_j + sum_i beta_i post_ij`` and model j's association probabilities
+        ``beta_i post_ij / mu_j`` (measurement i), ``beta0 c_j / mu_j`` (none), which sum to 1:
+        model j takes a measurement by how well model j explains it, not by how well the
+        mixture does.
+
+        Parameters
+        ----------
+        state : IMMState
+        inn : IMMInnovations
+            p pairs.
+        beta : ndarray of shape (p,)
+            Association probability of each pair (from the mixture likelihoods).
+        beta0 : ndarray of shape (m,)
+            Probability that no measurement belongs to each track.
+        """
         x, P = state.x.copy(), state.P.copy()
-        for j, i in enumerate(inn.per_model):
-            x[:, j], P[:, j] = weighted_update(state.x[:, j], state.P[:, j], i, beta, beta0)
         ll = inn.model_loglik
+        mu0 = state.mu
         # P(model j | pair) = c_j L_j / sum_i c_i L_i, averaged with the association weights.
-        post = ll + np.log(np.maximum(state.mu[inn.ti], 1e-300))
+        post = ll + np.log(np.maximum(mu0[inn.ti], 1e-300))
         post = np.exp(post - _k.logsumexp_rows(post)[:, None])
-        mu = beta0[:, None] * state.mu
+        mu = beta0[:, None] * mu0
         np.add.at(mu, inn.ti, beta[:, None] * post)
+        ok = mu > 1e-300  # else (a model of no weight) the mixture's weights, as a fallback
+        den = np.where(ok, mu, 1.0)
+        for j, i in enumerate(inn.per_model):
+            bj = np.where(ok[inn.ti, j], beta * post[:, j] / den[inn.ti, j], beta)
+            b0j = np.where(ok[:, j], beta0 * mu0[:, j] / den[:, j], beta0)
+            x[:, j], P[:, j] = weighted_update(state.x[:, j], state.P[:, j], i, bj, b0j)
         return IMMState(x, P, mu / mu.sum(1, keepdims=True))

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from airdefense.errors import AirDefenseError
 from airdefense.tracking import _kernels as _k
 from airdefense.tracking.models import MotionModel
 
 __all__ = [
+    "RANGE_RATE_SPAN_MPS",
     "Measurements",
     "KalmanState",
     "Innovations",
@@ -31,6 +33,27 @@ __all__ = [
     "kalman_update",
     "weighted_update",
 ]
+
+
+#: Doppler span of false alarms' range rates where a radar's is not given, m/s: the catalog's
+#: default ``max_range_rate_mps`` (1500 m/s) of either sign.
+RANGE_RATE_SPAN_MPS = 3000.0
+
+
+def _spans(span, k: int | None, per: str) -> np.ndarray:
+    # Range-rate spans (a number, or (k,) one per ``per``; k None: any length, a number one)
+    # as a 1-D array (k,), checked finite and > 0 m/s.
+    if isinstance(span, float | int) and not isinstance(span, bool) and 0 < span < np.inf:
+        return np.full(1 if k is None else k, float(span))
+    s = np.asarray(span, float)
+    if s.ndim == 0 and k is not None:
+        s = np.broadcast_to(s, (k,))
+    s = np.atleast_1d(s)
+    if (s.ndim != 1 or (k is not None and s.shape != (k,)) or (k is None and not s.size)
+            or not np.all((s > 0) & np.isfinite(s))):
+        raise AirDefenseError(f"range_rate_span_mps: must be finite and > 0 m/s, a number or "
+                              f"one per {per}, got {np.asarray(span).tolist()}")
+    return np.ascontiguousarray(s)
 
 
 def wrap_angle(a: np.ndarray) -> np.ndarray:
@@ -59,8 +82,11 @@ class Measurements:
     sensor_enu : ndarray of shape (k, 3)
     time_s, sensor, truth_id : ndarray of shape (k,)
     clutter_scale : ndarray of shape (k,)
-        Jacobian of the map from measurement space to Cartesian space: a Cartesian clutter
-        density times this is the density in measurement space (1, r or r^2 cos(el)).
+        A Cartesian clutter density times this is the false-alarm density in the row's
+        measurement space: the Jacobian of the map from measurement space to Cartesian space
+        (1, r or r^2 cos(el)), divided, where the row carries a range rate, by the Doppler span
+        the false alarms' range rates are spread over (uniform, m/s), since the likelihood
+        ``N(nu; 0, S)`` it is compared with is then a density per m/s too.
     offset_s : ndarray of shape (k,), optional
         Time of each row minus the time of the states it is compared with, s: the filters
         move the state by it at constant velocity inside the measurement function (see
@@ -134,8 +160,8 @@ class Measurements:
                    clutter_scale=np.ones(k))
 
     @classmethod
-    def polar(cls, time_s, z, R, sensor_enu, ndim: int = 3, sensor=None,
-              truth_id=None) -> Measurements:
+    def polar(cls, time_s, z, R, sensor_enu, ndim: int = 3, sensor=None, truth_id=None,
+              range_rate_span_mps=RANGE_RATE_SPAN_MPS) -> Measurements:
         """Polar measurements ``[range, azimuth, elevation, range_rate]`` (NaN where absent).
 
         With ``ndim=2`` the range is the horizontal range and the elevation is ignored.
@@ -154,15 +180,31 @@ class Measurements:
             Index of the radar of each measurement. Default: 0 for all.
         truth_id : array_like of shape (k,), int, optional
             Threat behind each measurement, -1 for a false alarm (metrics only). Default: -1.
+        range_rate_span_mps : float or array_like of shape (k,), default 3000
+            Width of the interval the false alarms' range rates are spread over uniformly
+            (``2 max_range_rate_mps`` of the radar), m/s, for the ``clutter_scale`` of rows that
+            carry a range rate (> 0, finite).
+
+        Raises
+        ------
+        AirDefenseError
+            If ``range_rate_span_mps`` is not finite and > 0 or not one per row.
         """
         z = np.ascontiguousarray(z, float)
+        k = z.shape[0]
+        return cls._polar(time_s, z, R, sensor_enu, ndim, sensor, truth_id,
+                          _spans(range_rate_span_mps, k, f"row ({k},)"))
+
+    @classmethod
+    def _polar(cls, time_s, z, R, sensor_enu, ndim, sensor, truth_id, span) -> Measurements:
+        # polar() with z (k, 4) float and the rows' checked spans (k,).
         k = z.shape[0]
         s = np.asarray(sensor_enu, float)
         s = s.copy() if s.shape == (k, 3) else np.broadcast_to(s, (k, 3)).copy()
         t = np.asarray(time_s, float)
         t = t.copy() if t.shape == (k,) else np.broadcast_to(t, (k,)).copy()
         z, R, valid, pos, pos_cov, scale = _k.polar_prepare(
-            z, np.ascontiguousarray(R, float), s, int(ndim))  # R is only read
+            z, np.ascontiguousarray(R, float), s, int(ndim), span)  # R is only read
         return cls(kind="polar", ndim=ndim, z=z, R=R, valid=valid, pos=pos, pos_cov=pos_cov,
                    sensor_enu=s, time_s=t,
                    sensor=np.zeros(k, int) if sensor is None else np.asarray(sensor, int),
@@ -170,14 +212,64 @@ class Measurements:
                    clutter_scale=scale)
 
     @classmethod
-    def from_detections(cls, det, ndim: int = 3) -> Measurements:
-        """Build from :class:`airdefense.sensors.base.Detections`."""
-        m = cls.polar(det.time_s, det.z, det.R, det.sensor_enu, ndim=ndim, sensor=det.sensor,
-                      truth_id=det.truth_id)
+    def from_detections(cls, det, ndim: int = 3,
+                        range_rate_span_mps=RANGE_RATE_SPAN_MPS) -> Measurements:
+        """Build from :class:`airdefense.sensors.base.Detections`.
+
+        A detection's range and range rate are slant ones. For a 2-D tracker (``ndim=2``,
+        whose polar rows hold the horizontal range), a row with an elevation is turned into the
+        horizontal range ``r cos(el)`` and range rate ``rdot / cos(el)`` (exact for a target in
+        level flight), its covariance by the Jacobian of that map (the elevation's noise enters
+        the horizontal range); a row without one is taken as it is.
+
+        Parameters
+        ----------
+        det : Detections
+        ndim : {2, 3}, default 3
+        range_rate_span_mps : float or array_like of shape (s,), default 3000
+            Doppler span of each radar's false alarms (by sensor index; indices past the end
+            take the last), m/s: see :meth:`polar`.
+        """
+        return cls._from_detections(det, ndim, _spans(range_rate_span_mps, None, "radar"))
+
+    @classmethod
+    def _from_detections(cls, det, ndim: int, spans: np.ndarray) -> Measurements:
+        # from_detections() with the radars' checked spans (s,).
+        sensor = np.asarray(det.sensor, np.int64)
+        span = (np.full(sensor.shape[0], spans[0]) if spans.size == 1
+                else spans[np.minimum(sensor, spans.size - 1)])
+        z, R = (det.z, det.R) if ndim == 3 else _horizontal(det.z, det.R)
+        z = np.ascontiguousarray(z, float)
+        m = cls._polar(det.time_s, z, R, det.sensor_enu, ndim, det.sensor, det.truth_id, span)
         snr = getattr(det, "snr_db", None)
         if snr is not None and len(snr) == len(m):
             m.snr_db = np.asarray(snr, float)
         return m
+
+
+def _horizontal(z: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Slant polar rows z (k, 4), R (k, 4, 4) with an elevation to horizontal range
+    # r cos(el) and range rate rdot / cos(el) (level flight), R through the Jacobian of that
+    # map; NaN (absent) components stay NaN. cos(el) at least 1e-3.
+    z = np.array(z, float)
+    R = np.array(R, float)
+    ok = np.isfinite(z[:, 2]) & np.isfinite(R[:, 2, 2])
+    if not ok.any():
+        return z, R
+    r, el, rr = z[ok, 0], z[ok, 2], z[ok, 3]
+    ce = np.maximum(np.cos(el), 1e-3)
+    J = np.broadcast_to(np.eye(4), (len(r), 4, 4)).copy()
+    J[:, 0, 0], J[:, 0, 2] = ce, -r * np.sin(el)
+    J[:, 3, 2] = np.where(np.isfinite(rr), rr * np.sin(el) / ce**2, 0.0)
+    J[:, 3, 3] = 1.0 / ce
+    Rk = R[ok]
+    nan = np.isnan(Rk)
+    Rk = J @ np.where(nan, 0.0, Rk) @ np.swapaxes(J, 1, 2)
+    Rk[nan] = np.nan
+    R[ok] = Rk
+    z[ok, 0] = r * ce
+    z[ok, 3] = rr / ce
+    return z, R
 
 
 def polar_h(x: np.ndarray, sensor_enu: np.ndarray, ndim: int) -> np.ndarray:

@@ -28,9 +28,11 @@ from airdefense.tracking.gnn import GlobalNearestNeighbour
 from airdefense.tracking.imm import IMMFilter, ManeuverLimit
 from airdefense.tracking.jpda import JPDA
 from airdefense.tracking.kalman import (
+    RANGE_RATE_SPAN_MPS,
     ExtendedKalmanFilter,
     Measurements,
     UnscentedKalmanFilter,
+    _spans,
 )
 from airdefense.tracking.management import (
     SinglePointInitiator,
@@ -72,6 +74,11 @@ class MultiTargetTracker:
         ``associate_sensors`` (GNN); otherwise, or with False, each radar's detections are
         processed in turn (gate, associate, update, births), later radars seeing the tracks
         updated by earlier ones.
+    range_rate_span_mps : float or array_like of shape (s,), default 3000
+        Doppler span of each radar's false alarms (by sensor index; past the end, the last),
+        m/s: radar detections with a range rate are compared with clutter of density
+        ``clutter_density`` (per m^3) spread uniformly over this many m/s
+        (:meth:`Measurements.from_detections`). Prepared measurements keep their own.
 
     Examples
     --------
@@ -87,7 +94,8 @@ class MultiTargetTracker:
     """
 
     def __init__(self, filter, associator, gate=None, initiator=None, manager=None,
-                 detector: Iterable | None = None, onepass: bool = True) -> None:
+                 detector: Iterable | None = None, onepass: bool = True,
+                 range_rate_span_mps=RANGE_RATE_SPAN_MPS) -> None:
         self.filter = filter
         self.associator = associator
         self.gate = gate if gate is not None else ChiSquareGate(getattr(associator, "pg", 0.999))
@@ -95,6 +103,7 @@ class MultiTargetTracker:
         self.manager = manager if manager is not None else TrackManager()
         self.detector = detector
         self.onepass = bool(onepass)
+        self.range_rate_span_mps = range_rate_span_mps
         self.ndim = filter.ndim
         self.state = filter.initiate(np.zeros((0, filter.dim)), np.zeros((0, filter.dim,
                                                                           filter.dim)))
@@ -109,6 +118,15 @@ class MultiTargetTracker:
 
     def __len__(self) -> int:
         return len(self.state)
+
+    @property
+    def range_rate_span_mps(self) -> np.ndarray:
+        """Doppler span of each radar's false alarms, m/s, shape (s,) (see the class)."""
+        return self._spans
+
+    @range_rate_span_mps.setter
+    def range_rate_span_mps(self, value) -> None:
+        self._spans = _spans(value, None, "radar")  # checked once, not at every step
 
     def __iter__(self) -> Iterator[tuple[float, Tracks]]:
         if self.detector is None:
@@ -170,7 +188,8 @@ class MultiTargetTracker:
             raise ValueError(f"time_s must not go backwards: got {time_s} s after "
                              f"{self.time_s} s")
         given = isinstance(detections, Measurements)
-        meas = detections if given else Measurements.from_detections(detections, self.ndim)
+        meas = detections if given else Measurements._from_detections(
+            detections, self.ndim, self._spans)
         looks = scanned if callable(scanned) else None
         if scanned is None:
             scanned = len(meas) > 0
@@ -582,7 +601,8 @@ class TrackerConfig:
 
 
 def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None, snr_const=None,
-                  sensor_enu=None) -> MultiTargetTracker:
+                  sensor_enu=None, range_rate_span_mps=RANGE_RATE_SPAN_MPS
+                  ) -> MultiTargetTracker:
     """The standard tracker for a configuration.
 
     Parameters
@@ -595,6 +615,8 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None, snr_const=None,
         Each radar's radar-equation constant and antenna position (ENU, m), for the
         predicted Pd of a look by another radar than a track's own (see
         :class:`~airdefense.tracking.management.TrackManager`).
+    range_rate_span_mps : float or array_like of shape (s,), default 3000
+        Doppler span of each radar's false alarms, m/s (:class:`MultiTargetTracker`).
     """
     cfg.validate()
     fcls = UnscentedKalmanFilter if cfg.filter == "ukf" else ExtendedKalmanFilter
@@ -636,7 +658,8 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None, snr_const=None,
                                                        else cfg.delete_llr),
                                            pd=cfg.pd,
                                            pfa=cfg.pfa if pfa is None else pfa,
-                                           snr_const=snr_const, sensor_enu=sensor_enu))
+                                           snr_const=snr_const, sensor_enu=sensor_enu),
+                              range_rate_span_mps=range_rate_span_mps)
 
 
 def maneuver_q(max_g: float, interval_s: float) -> float:
@@ -779,11 +802,15 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
                                   source="scenario tracker")
     units = getattr(sc, "sensors", None)
     pfa = [float(u.preset.pfa) for u in units] if units else None
+    # The false alarms' range rates are uniform over +-max_range_rate_mps of their radar.
+    span = ([2.0 * float(u.preset.max_range_rate_mps) for u in units] if units
+            else RANGE_RATE_SPAN_MPS)
     c = enu = None
     if units and getattr(sc, "frame", None) is not None:
         c, enu = _radar_table(units, sc)
     try:
-        return build_tracker(cfg, ndim=3, pfa=pfa, snr_const=c, sensor_enu=enu)
+        return build_tracker(cfg, ndim=3, pfa=pfa, snr_const=c, sensor_enu=enu,
+                             range_rate_span_mps=span)
     except ValueError as exc:
         if isinstance(exc, AirDefenseError):
             raise
