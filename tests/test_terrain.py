@@ -90,6 +90,24 @@ def test_geographic_sidecar(tmp_path):
     assert np.allclose(t.elevation_m(pe, pn), ref, atol=1e-6)
 
 
+@pytest.mark.parametrize("damage, why", [
+    (lambda b: b[:60] + b"\x00" * 40, r"not a readable TIFF: corrupted IFD structure"),
+    (lambda b: b"II*\x00" + b"\xff" * 50, r"not a readable TIFF: it holds no image"),
+])
+def test_damaged_tiff_is_one_error_and_no_log(tmp_path, caplog, damage, why):
+    """A damaged GeoTIFF is one error naming the file; tifffile logs nothing besides (it
+    logged 'invalid offset to first page', a second line under the CLI's error)."""
+    tifffile = pytest.importorskip("tifffile")
+    tifffile.imwrite(tmp_path / "ok.tif", np.zeros((4, 4), np.float32))
+    (tmp_path / "bad.tif").write_bytes(damage((tmp_path / "ok.tif").read_bytes()))
+    with caplog.at_level("DEBUG"), pytest.raises(InputFileError, match=r"bad.tif: " + why):
+        load_terrain(tmp_path / "bad.tif", FRAME)
+    assert not [r for r in caplog.records if r.name.startswith("tifffile")]
+    import logging
+
+    assert logging.getLogger("tifffile").level == logging.NOTSET  # restored
+
+
 def test_geotiff_round_trip(tmp_path):
     """A geographic GeoTIFF (pixel-is-area) loads with the right sample centres."""
     tifffile = pytest.importorskip("tifffile")

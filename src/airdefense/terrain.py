@@ -25,6 +25,7 @@ scenario origin's ``alt_m``).
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -348,13 +349,23 @@ def _load_geotiff(path: Path, frame: Frame) -> Terrain:
         raise _fail(src, "reading GeoTIFF terrain needs the tifffile package "
                          "(pip install 'airdefense[terrain]'), or give a .npy/.csv grid with a "
                          "georeference sidecar") from None
+    # tifffile logs what it finds wrong in a damaged file besides raising: the error below says
+    # it in one line, so its logger is quiet during the read.
+    log = logging.getLogger("tifffile")
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
     try:
         with tifffile.TiffFile(path) as tif:
-            page = tif.pages[0]
-            grid = page.asarray()
-            tags = {t.code: t.value for t in page.tags.values()}
+            page = tif.pages[0] if len(tif.pages) else None
+            if page is not None:
+                grid = page.asarray()
+                tags = {t.code: t.value for t in page.tags.values()}
     except Exception as exc:  # tifffile raises many types for damaged files
         raise _fail(src, f"not a readable TIFF: {exc}") from None
+    finally:
+        log.setLevel(level)
+    if page is None:
+        raise _fail(src, "not a readable TIFF: it holds no image")
     if 33550 not in tags or 33922 not in tags:
         raise _fail(src, "the TIFF has no GeoTIFF georeference (ModelPixelScaleTag and "
                          "ModelTiepointTag are required)")
