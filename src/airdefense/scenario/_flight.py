@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from airdefense._yaml import unit_of, with_line
 from airdefense.errors import ScenarioError
 
-__all__ = ["check_flights", "check_heights", "CEILING_M", "SCATTER_SAMPLES"]
+__all__ = ["check_flights", "check_heights", "seed_flight_error", "CEILING_M", "SCATTER_SAMPLES"]
 
 #: Highest height above the ground (m) a threat of each class may be placed at or cruise at: a
 #: little above the highest-flying members of the class (RQ-4-class drones about 18 km,
@@ -115,6 +115,21 @@ def _blame_scatter(sc, g, exc: ScenarioError) -> ScenarioError:
                          f"threat of the group scattered by {' and '.join(given)}: a run would "
                          f"fail for some seeds; keep the geometry clear of the limit by more than "
                          f"the scatter)", sc.source)
+
+
+def seed_flight_error(sc, exc: ScenarioError, seed) -> ScenarioError:
+    """The error of a flight that failed in a run (``exc``, raised by the flight models for the
+    draws of ``seed``) although the load's check flew the group: the scenario's file, and,
+    where the group has a scatter, a note that this seed's draw of it is the cause."""
+    g = next((g for g in sc.groups
+              if exc.path == f"raid.{g.name}" or exc.path.startswith(f"raid.{g.name}.")), None)
+    given = [] if g is None else [f"{k} = {getattr(g, k):g} m"
+                                  for k in ("route_jitter_m", "aim_spread_m") if getattr(g, k)]
+    note = "" if not given else (
+        f" (seed {seed}: a threat of the group scattered by {' and '.join(given)} cannot fly; "
+        f"the nominal geometry and {SCATTER_SAMPLES} scattered threats flew at load; keep the "
+        f"geometry clear of the limit by more than the scatter)")
+    return ScenarioError(exc.path, f"{exc.message}{note}", exc.source or sc.source)
 
 
 def _ground_m(sc, enu: np.ndarray) -> np.ndarray:

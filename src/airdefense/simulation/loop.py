@@ -29,8 +29,10 @@ from airdefense.engagement.damage import (
     area_loss_fractions,
 )
 from airdefense.engagement.model import Engagement
+from airdefense.errors import ScenarioError
 from airdefense.geo import sphere_radius_of
 from airdefense.scenario import Scenario, load_scenario
+from airdefense.scenario._flight import seed_flight_error
 from airdefense.simulation.events import EventLog
 from airdefense.threats import build_threats
 
@@ -140,7 +142,10 @@ class _Run:
         self.seed = seed if not isinstance(seed, np.random.SeedSequence) else _seed_label(seed)
         streams = ss.spawn(len(RNG_STREAMS))
         self.rng = dict(zip(RNG_STREAMS, (np.random.default_rng(s) for s in streams), strict=True))
-        self.truth = build_threats(sc, self.rng["threats"])
+        try:
+            self.truth = build_threats(sc, self.rng["threats"])
+        except ScenarioError as exc:  # a draw of this seed's scatter the flight cannot fly
+            raise seed_flight_error(sc, exc, self.seed) from None
         n = len(self.truth)
         self.n = n
         self.status = np.full(n, _PENDING)
