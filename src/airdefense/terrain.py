@@ -417,8 +417,14 @@ def load_terrain(path: str | Path, frame: Frame) -> Terrain:
 
     Examples
     --------
-    >>> t = load_terrain("examples/terrain/ridge.yaml", frame)  # doctest: +SKIP
-    >>> t.elevation_m([0.0], [1000.0])  # doctest: +SKIP
+    The README's ridge (``hills.yaml`` and ``hills.csv``, *Terrain and wind*: 150 m, and
+    250 m on its crest 20 km east):
+
+    >>> from airdefense import load_scenario
+    >>> frame = load_scenario("examples/01_drone_wave.yaml").frame  # doctest: +SKIP
+    >>> t = load_terrain("hills.yaml", frame)  # doctest: +SKIP
+    >>> t.elevation_m([0.0, 20000.0], [1000.0, 0.0])  # doctest: +SKIP
+    array([150., 250.])
     """
     path = Path(path)
     suffix = path.suffix.lower()

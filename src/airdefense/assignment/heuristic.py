@@ -189,7 +189,10 @@ class GreedySolver:
     --------
     >>> from airdefense.assignment import WTAProblem, GreedySolver
     >>> GreedySolver().solve(WTAProblem([10, 5], [[0.5, 0.9]], [1])).objective
-    10.5
+    10.0
+
+    The one round goes where it saves most, target 0 (10 x 0.5 = 5 > 5 x 0.9 = 4.5):
+    5 of target 0 and all 5 of target 1 survive.
     """
 
     name = "greedy"

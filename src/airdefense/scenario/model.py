@@ -144,7 +144,7 @@ class LauncherSpec(StrictModel):
     )
     spacing_m: float = bounded(
         150.0, ge=0, le=MAX_OFFSET_M, why="a battery spreads over a few km at most",
-        description="distance of launchers from the radar")
+        description="distance of the launchers from the battery's position (on a ring)")
     hardness: float = Field(default=0.0, ge=0, lt=1)
     overrides: dict[str, Any] = Field(default_factory=dict)
     interceptor_overrides: dict[str, Any] = Field(default_factory=dict)

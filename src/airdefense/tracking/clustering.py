@@ -31,7 +31,7 @@ def cluster_pairs(ti: np.ndarray, mj: np.ndarray, m: int, k: int):
     --------
     >>> import numpy as np
     >>> pc, tc, mc, n = cluster_pairs(np.array([0, 1]), np.array([0, 0]), 3, 2)
-    >>> n, tc[0] == tc[1], tc[0] == tc[2]
+    >>> n, bool(tc[0] == tc[1]), bool(tc[0] == tc[2])
     (3, True, False)
     """
     ti = np.asarray(ti, np.int64)
