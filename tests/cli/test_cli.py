@@ -150,3 +150,20 @@ def test_run_writes_strict_json_and_counts_only_threats_that_could_hit(runner, s
     s = json.loads(text)
     assert s["interceptors_fired"] == 0 and s["cost_exchange"] is None
     assert s["value_at_risk"] == 0.0 and s["value_saved"] == 0.0
+
+
+def test_a_closed_pipe_is_not_reported_as_an_error():
+    """`airdefense catalog | head` where the reader has gone: no 'airdefense: error: Broken
+    pipe' on stderr (it printed one, exit 1), and the exit status of a tool killed by SIGPIPE
+    (128 + 13)."""
+    import os
+
+    r, w = os.pipe()
+    os.close(r)  # the reader is gone before the command writes
+    try:
+        p = subprocess.run([sys.executable, "-m", "airdefense", "catalog"], stdout=w,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(w)
+    assert p.stderr == ""
+    assert p.returncode == 141

@@ -7,6 +7,7 @@ Library errors (:class:`airdefense.errors.AirDefenseError`) become one
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -57,6 +58,11 @@ class _Group(click.Group):
         except AirDefenseError as exc:
             click.echo(f"airdefense: error: {exc}", err=True)
             sys.exit(getattr(exc, "exit_code", 1))
+        except BrokenPipeError:
+            # The reader closed the pipe (``| head``): not an error to report. Quiet the
+            # interpreter's final flush of stdout and exit as a tool killed by SIGPIPE does.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except OSError as exc:  # an output that cannot be written (no folder, no permission)
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"airdefense: error: {where}{exc.strerror or exc}", err=True)
