@@ -328,3 +328,26 @@ def test_horizon_boundary_without_terrain_ignores_alt(rng_m, h, alt_m):
     if abs(rng_m - ground) < 0.02 * ground:
         return
     assert bool(cov.geometry(np.array([0]), pos).covered[0]) == (not hidden)
+
+
+@pytest.mark.parametrize("name", sorted(CAT.sensors))
+@pytest.mark.parametrize("h", [30.0, 50.0, 100.0])
+def test_no_elevation_floor_cuts_low_coverage_short_of_the_horizon(name, h):
+    """Every catalog radar sees a low flier (``h`` above the frame's sphere, along its
+    boresight) out to its 4/3-earth horizon from its own antenna height, Skolnik's
+    ``sqrt(2kR h1) + sqrt(2kR h2)``, or its maximum range if shorter (within 0.3%): its
+    minimum elevation lies below the horizon's dip. With a floor of 0 deg (the MPQ-65 and the
+    HPI until 2026-11-26) a 50 m flier vanished where its elevation turned negative, at
+    ``sqrt(2kR (h - h1))``, 27 km from a 6 m antenna instead of 38 km."""
+    p = CAT.sensors[name]
+    frame = Frame(49.4, 32.1, 0.0)
+    cov = Coverage([p], np.zeros((1, 3)), frame)
+    b = float(cov.boresight_rad[0])
+    d = np.arange(max(p.min_range_m, 100.0) + 10.0, 300e3, 5.0)
+    pos = frame.surface_point(d * np.sin(b), d * np.cos(b), np.full(d.size, h))
+    g = cov.geometry(np.zeros(d.size, int), pos)
+    if h > p.max_altitude_m:
+        return
+    edge = float(g.range_m[g.covered].max())
+    want = min(_skolnik_m(p.antenna_height_m, h, frame.radius_m), p.max_range_m)
+    assert edge == pytest.approx(want, rel=3e-3)
