@@ -28,7 +28,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2em
 max-width:1000px;color:#222;line-height:1.4;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;
 border-bottom:1px solid #ddd}
-table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
+table{border-collapse:collapse;font-size:.9em;margin:.5em 0;display:block;
+overflow-x:auto;max-width:100%}
 td,th{padding:.2em .7em;border-bottom:1px solid #eee;text-align:right}
 th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}
 figure.plot{margin:1em 0}figure.plot svg{max-width:100%;height:auto;display:block}
@@ -53,6 +54,9 @@ _CHECK = """
     m.setAttribute('data-plots-ok', String(ok));
     m.setAttribute('data-plots-total', String(figs.length));
     m.textContent = 'plots rendered: ' + ok + ' of ' + figs.length;
+    // Whether the page fits its window's width (a wide table scrolls in its own box).
+    var de = document.documentElement;
+    m.setAttribute('data-fits-width', de.scrollWidth <= de.clientWidth ? 'yes' : 'no');
     document.body.setAttribute('data-report-ready',
                                bad.length ? 'missing:' + bad.join(',') : 'ok');
   }
