@@ -125,8 +125,12 @@ class TwoPointInitiator:
         alarm, as the association gain of a track started by :class:`SinglePointInitiator`
         on the first (velocity prior ``N(0, speed_sigma^2)`` per axis):
         ``log(Pd N(z_2 - z_1; 0, R_1 + R_2 + dt^2 speed_sigma^2 I)) - log(clutter_density)
-        - log(1 - Pd Pg)``, clutter density per m^2 (2-D) or m^3 (3-D). Without it the score
-        starts at 0 and confirmation needs later measurements.
+        - log(1 - Pd Pg)``, clutter density per m^2 (2-D) or m^3 (3-D); where the second
+        measurement carries its radar's own density (``Measurements.false_alarm_density``,
+        uniform in measurement space), that density over ``clutter_scale`` (``r^2 cos el``,
+        the Jacobian) instead: the false alarms per m^3 at that point
+        (:meth:`Measurements.cartesian_clutter`). Without it the score starts at 0 and
+        confirmation needs later measurements.
 
     Examples
     --------
@@ -229,6 +233,7 @@ class TwoPointInitiator:
             state = filt.initiate(x, P)
             if self.score is not None:
                 pd, lam, sv, pg = self.score
+                lam = meas.cartesian_clutter(mj, lam)  # per m^3 (m^2) at the second row
                 llr = (np.log(pd) + _k.two_point_loglik(c1, c2, n, sv) - np.log(lam)
                        - np.log1p(-pd * pg))
         ago = scan - self._scan[ci]
