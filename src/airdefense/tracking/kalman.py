@@ -18,7 +18,7 @@ import numpy as np
 
 from airdefense.errors import AirDefenseError
 from airdefense.tracking import _kernels as _k
-from airdefense.tracking.models import MotionModel
+from airdefense.tracking.models import MotionModel, process_noise
 
 __all__ = [
     "RANGE_RATE_SPAN_MPS",
@@ -567,6 +567,23 @@ class ExtendedKalmanFilter:
     def initiate(self, x: np.ndarray, P: np.ndarray) -> KalmanState:
         """States of new tracks from means (k, d) and covariances (k, d, d)."""
         return KalmanState(np.asarray(x, float), np.asarray(P, float))
+
+    def add_noise(self, state: KalmanState, dt) -> KalmanState:
+        """The states with the motion model's process noise over ``dt`` added, ``P + Q(dt)``.
+
+        What moving a state forward by ``dt`` adds to its spread (the mean is moved
+        elsewhere, e.g. a new track at constant velocity to the tracker's time).
+
+        Parameters
+        ----------
+        state : KalmanState
+        dt : array_like of shape (m,)
+            Interval of each track, s (>= 0).
+        """
+        dt = np.asarray(dt, float)
+        if not dt.any():
+            return state
+        return KalmanState(state.x, state.P + process_noise(self.motion, state.x, dt))
 
     def update(self, state: KalmanState, inn: Innovations) -> KalmanState:
         """Kalman update of the tracks ``inn.ti`` (each at most once) with their pairs."""
