@@ -6,7 +6,7 @@ import pytest
 from airdefense.errors import InputFileError
 from airdefense.tracking.gnn import GlobalNearestNeighbour
 from airdefense.tracking.kalman import ExtendedKalmanFilter, Measurements
-from airdefense.tracking.management import TrackManager, TwoPointInitiator
+from airdefense.tracking.management import SinglePointInitiator, TrackManager, TwoPointInitiator
 from airdefense.tracking.models import ConstantVelocity
 from airdefense.tracking.tracker import MultiTargetTracker, TrackerConfig, make_tracker
 
@@ -242,3 +242,71 @@ def test_born_confirmed_when_hits_and_score_suffice():
     mg.add(1, np.array([6]), score=np.array([9.0]), time_s=12.0)
     assert mg.confirmed.tolist() == [True, False, False]
     np.testing.assert_array_equal(mg.confirm_time, [12.0, np.nan, np.nan])
+
+
+def _cv_q(q: float, dt: float, n: int) -> np.ndarray:
+    """Closed-form white-noise-acceleration Q over dt, (2n, 2n): q [dt^3/3, dt^2/2; dt^2/2, dt]
+    per axis."""
+    one = q * np.array([[dt ** 3 / 3, dt ** 2 / 2], [dt ** 2 / 2, dt]])
+    return np.kron(one, np.eye(n))
+
+
+def _two_point_at_step(filt, n: int, off: float):
+    """A two-point track from Cartesian rows at 0 s and 0.6 s (sigma 5 m), the second with
+    offset ``off`` from a step at 0.6 - off s; returns the state and the closed-form moments
+    before the move's noise: ``F x0``, ``F P0 F'``."""
+    ini = TwoPointInitiator(max_speed_mps=3000.0)
+    p1, p2 = np.zeros(n), np.r_[600.0, 800.0, 100.0][:n]
+    m1 = Measurements.cartesian(0.0, [p1], 5.0)
+    m1.offset_s = np.zeros(1)
+    ini.births(filt, m1, 0.0, 0)
+    m2 = Measurements.cartesian(0.6, [p2], 5.0)
+    m2.offset_s = np.array([off])
+    st, rows, _, _ = ini.births(filt, m2, 0.6 - off, 1)
+    assert rows.tolist() == [0]
+    dt, E = 0.6, np.eye(n)
+    P0 = np.block([[25 * E, 25 / dt * E], [25 / dt * E, 50 / dt ** 2 * E]])
+    F = np.block([[E, -off * E], [0 * E, E]])
+    v = (p2 - p1) / dt
+    return st, np.r_[p2 - off * v, v], F @ P0 @ F.T
+
+
+def test_two_point_track_moved_to_the_step_gets_q():
+    """A new track moved forward by tau to the step's time: covariance ``F P0 F' + Q(tau)``
+    with the model's closed-form white-noise-acceleration ``Q`` (before: ``F P0 F'`` only,
+    113 m too little position sigma per axis for the 20 g manoeuvre mode over 1 s)."""
+    q, tau = 50.0, 0.4
+    st, x, P = _two_point_at_step(ExtendedKalmanFilter(ConstantVelocity(q, ndim=2)), 2, -tau)
+    assert np.allclose(st.x[0], x)
+    assert np.allclose(st.P[0], P + _cv_q(q, tau, 2), rtol=1e-12, atol=1e-9)
+    st, x, P = _two_point_at_step(ExtendedKalmanFilter(ConstantVelocity(q, ndim=2)), 2, 0.0)
+    assert np.allclose(st.P[0], P, rtol=1e-12, atol=1e-9)  # no move, no noise
+
+
+def test_two_point_track_imm_models_each_get_their_q():
+    """Full mode's IMM (CV, CT, ballistic at q = 5, manoeuvre mode at q_m): each model's
+    position-velocity block is ``F P0 F' + Q_j(tau)``, the manoeuvre mode's scaled by its
+    limit ``min(1, a^2 tau / q_m)``, ``a = max(omega_max (|v| + 2 sqrt(tr P_vv)), g0)``."""
+    trk = make_tracker()
+    filt, tau = trk.filter, 0.7
+    st, x, P = _two_point_at_step(filt, 3, -tau)
+    lim = filt.maneuver
+    qm = filt.models[lim.model].q
+    v = np.linalg.norm(x[3:6]) + 2 * np.sqrt(np.trace(P[3:6, 3:6]))
+    a = max(lim.turn_rate_radps * v, 9.80665)
+    for j, q in enumerate([5.0, 5.0, 5.0, qm * min(1.0, a * a * tau / qm)]):
+        assert np.allclose(st.x[0, j, :6], x)
+        assert np.allclose(st.P[0, j, :6, :6], P + _cv_q(q, tau, 3), rtol=1e-12, atol=1e-9), j
+
+
+def test_single_point_track_moved_to_the_step_gets_q():
+    """The one-point initiator's track moved by tau: ``F P0 F' + Q(tau)`` too."""
+    q, tau, s = 2.0, 0.5, 30.0
+    filt = ExtendedKalmanFilter(ConstantVelocity(q, ndim=2))
+    m = Measurements.cartesian(1.5, [[100.0, 200.0]], 5.0)
+    m.offset_s = np.array([-tau])
+    st = SinglePointInitiator(speed_sigma_mps=s).initiate(filt, m)
+    E = np.eye(2)
+    P0 = np.block([[25 * E, 0 * E], [0 * E, s ** 2 * E]])
+    F = np.block([[E, tau * E], [0 * E, E]])
+    assert np.allclose(st.P[0], F @ P0 @ F.T + _cv_q(q, tau, 2), rtol=1e-12)

@@ -21,10 +21,12 @@ __all__ = ["association_gain", "GlobalNearestNeighbour"]
 def association_gain(inn, meas, pd: float, clutter_density: float, pg: float) -> np.ndarray:
     """Log-likelihood ratio of each gated pair against miss-plus-clutter, shape (p,).
 
-    ``clutter_density`` is per m^2 (2-D) or m^3 (3-D) per scan; it is carried into measurement
-    space with each measurement's ``clutter_scale``.
+    ``lambda`` is each measurement's radar's own false-alarm density in measurement space
+    where the measurements carry it (``Measurements.false_alarm_density``), else
+    ``clutter_density`` (per m^2 in 2-D, m^3 in 3-D, per scan) carried into measurement space
+    with each measurement's ``clutter_scale`` (:meth:`Measurements.clutter`).
     """
-    lam = clutter_density * meas.clutter_scale[inn.mj]
+    lam = meas.clutter(inn.mj, clutter_density)
     return np.log(pd) + inn.loglik - np.log(lam) - np.log1p(-pd * pg)
 
 
@@ -36,7 +38,8 @@ class GlobalNearestNeighbour:
     pd : float, default 0.9
         Probability of detection.
     clutter_density : float, default 2.5e-6
-        False alarms per m^2 (per m^3 in 3-D) per scan.
+        False alarms per m^2 (per m^3 in 3-D) per scan, for measurements without their
+        radar's own density (see :func:`association_gain`).
     pg : float, default 0.999
         Gate probability (as in the gate).
     """

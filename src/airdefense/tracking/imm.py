@@ -21,7 +21,7 @@ from airdefense.tracking.kalman import (
     _polar_sequence,
     weighted_update,
 )
-from airdefense.tracking.models import Embedded, MotionModel, common_names
+from airdefense.tracking.models import Embedded, MotionModel, common_names, process_noise
 
 __all__ = ["IMMState", "IMMInnovations", "IMMFilter", "ManeuverLimit"]
 
@@ -264,6 +264,30 @@ class IMMFilter:
         r = len(self.models)
         return IMMState(np.repeat(x[:, None], r, 1), np.repeat(P[:, None], r, 1),
                         np.tile(self.mu0, (len(x), 1)))
+
+    def add_noise(self, state: IMMState, dt) -> IMMState:
+        """The states with each model's process noise over ``dt`` added to that model's
+        covariance, ``P_j + Q_j(dt)`` (the manoeuvre mode's scaled per track by its
+        :class:`ManeuverLimit` at ``dt``, as :meth:`predict` does): what moving a state
+        forward by ``dt`` adds to its spread (the means are moved elsewhere).
+
+        Parameters
+        ----------
+        state : IMMState
+        dt : array_like of shape (m,)
+            Interval of each track, s (>= 0).
+        """
+        dt = np.asarray(dt, float)
+        if not dt.any():
+            return state
+        P = state.P.copy()
+        lim = self.maneuver
+        for j, f in enumerate(self.filters):
+            Q = process_noise(f.motion, state.x[:, j], dt)
+            if lim is not None and j == lim.model:
+                Q *= lim.scale(state, self.models[j].q, dt, self.ndim)[:, None, None]
+            P[:, j] += Q
+        return IMMState(state.x, P, state.mu)
 
     def predict(self, state: IMMState, dt: float) -> IMMState:
         """Mix, then predict every model of every track by ``dt`` s."""

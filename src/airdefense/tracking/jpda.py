@@ -73,7 +73,8 @@ class JPDA:
     ----------
     pd : float, default 0.9
     clutter_density : float, default 2.5e-6
-        False alarms per m^2 (m^3 in 3-D) per scan.
+        False alarms per m^2 (m^3 in 3-D) per scan, for measurements without their radar's
+        own density (:func:`~airdefense.tracking.gnn.association_gain`).
     pg : float, default 0.999
     max_events : int, default 20000
         Above this many joint events in a cluster, use the cheap-JPDA approximation.

@@ -18,7 +18,7 @@ import numpy as np
 
 from airdefense.errors import AirDefenseError
 from airdefense.tracking import _kernels as _k
-from airdefense.tracking.models import MotionModel
+from airdefense.tracking.models import MotionModel, process_noise
 
 __all__ = [
     "RANGE_RATE_SPAN_MPS",
@@ -56,6 +56,22 @@ def _spans(span, k: int | None, per: str) -> np.ndarray:
     return np.ascontiguousarray(s)
 
 
+def _densities(dens, ndim: int) -> np.ndarray | None:
+    # Radars' false-alarm densities (None, a number, or (s,) one per radar) as a 1-D array
+    # (s,), or None; each finite and > 0 per m rad^2, or NaN (unknown); 3-D trackers only.
+    if dens is None:
+        return None
+    d = np.atleast_1d(np.asarray(dens, float))
+    if d.ndim != 1 or not d.size or not np.all(np.isnan(d) | ((d > 0) & np.isfinite(d))):
+        raise AirDefenseError(f"false_alarm_density: must be finite and > 0 per m rad^2 (NaN: "
+                              f"unknown), a number or one per radar, got "
+                              f"{np.asarray(dens).tolist()}")
+    if ndim != 3 and not np.isnan(d).all():
+        raise AirDefenseError(f"false_alarm_density: per m rad^2 of range, azimuth and "
+                              f"elevation needs a 3-D tracker, got ndim {ndim}")
+    return None if np.isnan(d).all() else np.ascontiguousarray(d)
+
+
 def wrap_angle(a: np.ndarray) -> np.ndarray:
     """Wrap angles to [-pi, pi)."""
     return (a + np.pi) % (2 * np.pi) - np.pi
@@ -87,6 +103,13 @@ class Measurements:
         (1, r or r^2 cos(el)), divided, where the row carries a range rate, by the Doppler span
         the false alarms' range rates are spread over (uniform, m/s), since the likelihood
         ``N(nu; 0, S)`` it is compared with is then a density per m/s too.
+    false_alarm_density : ndarray of shape (k,), optional
+        False alarms per scan per unit of the row's own measurement space, as its radar
+        produces them (uniform in range, azimuth, elevation and range rate: per m rad^2,
+        divided by the Doppler span where the row carries a range rate), used as it is (no
+        Jacobian); NaN where the radar's figure is unknown. None (the default): unknown for
+        every row. Where unknown, the clutter is a Cartesian density times
+        ``clutter_scale`` (:meth:`clutter`).
     offset_s : ndarray of shape (k,), optional
         Time of each row minus the time of the states it is compared with, s: the filters
         move the state by it at constant velocity inside the measurement function (see
@@ -111,6 +134,7 @@ class Measurements:
     clutter_scale: np.ndarray
     offset_s: np.ndarray | None = None
     snr_db: np.ndarray | None = None
+    false_alarm_density: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.z.shape[0])
@@ -122,7 +146,31 @@ class Measurements:
                             self.time_s[idx], self.sensor[idx], self.truth_id[idx],
                             self.clutter_scale[idx],
                             None if self.offset_s is None else self.offset_s[idx],
-                            None if self.snr_db is None else self.snr_db[idx])
+                            None if self.snr_db is None else self.snr_db[idx],
+                            None if self.false_alarm_density is None
+                            else self.false_alarm_density[idx])
+
+    def clutter(self, mj, clutter_density: float) -> np.ndarray:
+        """False-alarm density per scan in the measurement space of rows ``mj``, shape (p,).
+
+        A row's radar's own density (``false_alarm_density``) where known; elsewhere the
+        Cartesian ``clutter_density`` (per m^2 in 2-D, m^3 in 3-D) times the row's
+        ``clutter_scale``.
+        """
+        lam = clutter_density * self.clutter_scale[mj]
+        if self.false_alarm_density is None:
+            return lam
+        own = self.false_alarm_density[mj]
+        return np.where(np.isnan(own), lam, own)
+
+    def cartesian_clutter(self, mj, clutter_density: float) -> np.ndarray:
+        """:meth:`clutter` of rows ``mj`` as a density per m^2 (2-D) or m^3 (3-D) at the
+        measured position (over ``clutter_scale``: a radar's density uniform in measurement
+        space is ``lambda / (r^2 cos el)`` per m^3 there), shape (p,)."""
+        if self.false_alarm_density is None:
+            return np.full(np.shape(mj), float(clutter_density))
+        own = self.false_alarm_density[mj]
+        return np.where(np.isnan(own), clutter_density, own / self.clutter_scale[mj])
 
     def pair_offsets(self, mj) -> np.ndarray | None:
         """Offsets ``offset_s`` of rows ``mj``, or None where every one is 0."""
@@ -212,8 +260,8 @@ class Measurements:
                    clutter_scale=scale)
 
     @classmethod
-    def from_detections(cls, det, ndim: int = 3,
-                        range_rate_span_mps=RANGE_RATE_SPAN_MPS) -> Measurements:
+    def from_detections(cls, det, ndim: int = 3, range_rate_span_mps=RANGE_RATE_SPAN_MPS,
+                        false_alarm_density=None) -> Measurements:
         """Build from :class:`airdefense.sensors.base.Detections`.
 
         A detection's range and range rate are slant ones. For a 2-D tracker (``ndim=2``,
@@ -229,18 +277,34 @@ class Measurements:
         range_rate_span_mps : float or array_like of shape (s,), default 3000
             Doppler span of each radar's false alarms (by sensor index; indices past the end
             take the last), m/s: see :meth:`polar`.
+        false_alarm_density : float or array_like of shape (s,), optional
+            Each radar's false alarms per scan per m rad^2 of range, azimuth and elevation (by
+            sensor index; past the end, the last; NaN: unknown), uniform there as the radars
+            spread them; a row's ``false_alarm_density`` is its radar's, divided by the
+            Doppler span where the row carries a range rate. 3-D only. Default: unknown (the
+            Cartesian clutter density through ``clutter_scale``).
+
+        Raises
+        ------
+        AirDefenseError
+            If a span or a density breaks its rule, or densities are given with ``ndim`` 2.
         """
-        return cls._from_detections(det, ndim, _spans(range_rate_span_mps, None, "radar"))
+        return cls._from_detections(det, ndim, _spans(range_rate_span_mps, None, "radar"),
+                                    _densities(false_alarm_density, ndim))
 
     @classmethod
-    def _from_detections(cls, det, ndim: int, spans: np.ndarray) -> Measurements:
-        # from_detections() with the radars' checked spans (s,).
+    def _from_detections(cls, det, ndim: int, spans: np.ndarray,
+                         dens: np.ndarray | None = None) -> Measurements:
+        # from_detections() with the radars' checked spans (s,) and densities (s,) or None.
         sensor = np.asarray(det.sensor, np.int64)
         span = (np.full(sensor.shape[0], spans[0]) if spans.size == 1
                 else spans[np.minimum(sensor, spans.size - 1)])
         z, R = (det.z, det.R) if ndim == 3 else _horizontal(det.z, det.R)
         z = np.ascontiguousarray(z, float)
         m = cls._polar(det.time_s, z, R, det.sensor_enu, ndim, det.sensor, det.truth_id, span)
+        if dens is not None:  # per m rad^2, and per m/s where the range rate is valid
+            d = dens[np.minimum(sensor, dens.size - 1)]
+            m.false_alarm_density = np.where(m.valid[:, 3], d / span, d)
         snr = getattr(det, "snr_db", None)
         if snr is not None and len(snr) == len(m):
             m.snr_db = np.asarray(snr, float)
@@ -503,6 +567,23 @@ class ExtendedKalmanFilter:
     def initiate(self, x: np.ndarray, P: np.ndarray) -> KalmanState:
         """States of new tracks from means (k, d) and covariances (k, d, d)."""
         return KalmanState(np.asarray(x, float), np.asarray(P, float))
+
+    def add_noise(self, state: KalmanState, dt) -> KalmanState:
+        """The states with the motion model's process noise over ``dt`` added, ``P + Q(dt)``.
+
+        What moving a state forward by ``dt`` adds to its spread (the mean is moved
+        elsewhere, e.g. a new track at constant velocity to the tracker's time).
+
+        Parameters
+        ----------
+        state : KalmanState
+        dt : array_like of shape (m,)
+            Interval of each track, s (>= 0).
+        """
+        dt = np.asarray(dt, float)
+        if not dt.any():
+            return state
+        return KalmanState(state.x, state.P + process_noise(self.motion, state.x, dt))
 
     def update(self, state: KalmanState, inn: Innovations) -> KalmanState:
         """Kalman update of the tracks ``inn.ti`` (each at most once) with their pairs."""

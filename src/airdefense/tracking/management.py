@@ -20,7 +20,9 @@ class SinglePointInitiator:
     deviation ``speed_sigma_mps`` per axis, except along the line of sight when the measurement
     carries a range rate, which then sets that component. Extra components (turn rate, drag, ...)
     take the filter's prior. A measurement with an offset (``Measurements.offset_s``, its time
-    minus the tracker's) starts a track moved to the tracker's time at constant velocity.
+    minus the tracker's) starts a track moved to the tracker's time at constant velocity, with
+    the filter's process noise over that interval added to its covariance (``F P F' + Q``; each
+    IMM model its own ``Q``: the filter's ``add_noise``).
 
     Parameters
     ----------
@@ -59,7 +61,7 @@ class SinglePointInitiator:
             idx = np.arange(2 * n, D)
             P[:, idx, idx] = var
         _to_tracker_time(x, P, meas.offset_s, n)
-        return filt.initiate(x, P)
+        return _moved_noise(filt, filt.initiate(x, P), meas.offset_s)
 
     def births(self, filt, meas, time_s: float, scan: int):
         """New tracks from unused measurements: one per row here.
@@ -125,8 +127,12 @@ class TwoPointInitiator:
         alarm, as the association gain of a track started by :class:`SinglePointInitiator`
         on the first (velocity prior ``N(0, speed_sigma^2)`` per axis):
         ``log(Pd N(z_2 - z_1; 0, R_1 + R_2 + dt^2 speed_sigma^2 I)) - log(clutter_density)
-        - log(1 - Pd Pg)``, clutter density per m^2 (2-D) or m^3 (3-D). Without it the score
-        starts at 0 and confirmation needs later measurements.
+        - log(1 - Pd Pg)``, clutter density per m^2 (2-D) or m^3 (3-D); where the second
+        measurement carries its radar's own density (``Measurements.false_alarm_density``,
+        uniform in measurement space), that density over ``clutter_scale`` (``r^2 cos el``,
+        the Jacobian) instead: the false alarms per m^3 at that point
+        (:meth:`Measurements.cartesian_clutter`). Without it the score starts at 0 and
+        confirmation needs later measurements.
 
     Examples
     --------
@@ -225,10 +231,12 @@ class TwoPointInitiator:
                 x[:, 2 * n:] = mean
                 idx = np.arange(2 * n, filt.dim)
                 P[:, idx, idx] = pvar
-            _to_tracker_time(x, P, None if meas.offset_s is None else meas.offset_s[mj], n)
-            state = filt.initiate(x, P)
+            off = None if meas.offset_s is None else meas.offset_s[mj]
+            _to_tracker_time(x, P, off, n)
+            state = _moved_noise(filt, filt.initiate(x, P), off)
             if self.score is not None:
                 pd, lam, sv, pg = self.score
+                lam = meas.cartesian_clutter(mj, lam)  # per m^3 (m^2) at the second row
                 llr = (np.log(pd) + _k.two_point_loglik(c1, c2, n, sv) - np.log(lam)
                        - np.log1p(-pd * pg))
         ago = scan - self._scan[ci]
@@ -268,6 +276,15 @@ def _to_tracker_time(x: np.ndarray, P: np.ndarray, offset_s: np.ndarray | None, 
     if offset_s is not None:
         # x(t - tau) = F(-tau) x(t): positions minus tau times velocities; P = F P F'.
         _k.shift_states(x, P, offset_s, n)
+
+
+def _moved_noise(filt, state, offset_s: np.ndarray | None):
+    """``state`` moved forward by ``-offset_s`` (s) with the filter's process noise over that
+    interval added (:meth:`~airdefense.tracking.kalman.ExtendedKalmanFilter.add_noise`; a
+    filter without ``add_noise`` adds none)."""
+    if offset_s is None or not hasattr(filt, "add_noise"):
+        return state
+    return filt.add_noise(state, -np.asarray(offset_s, float))
 
 
 def looks_to_deletion(pd: float, delete_llr: float) -> float:

@@ -24,6 +24,7 @@ __all__ = [
     "CoordinatedTurn",
     "Ballistic",
     "Embedded",
+    "process_noise",
     "common_names",
     "GRAVITY_MPS2",
     "RHO0_KGPM3",
@@ -312,6 +313,32 @@ class Ballistic(MotionModel):
 
     def prior(self):
         return np.array([self.k_prior]), np.array([self.k_sigma**2])
+
+
+def process_noise(model: MotionModel, x: np.ndarray, dt) -> np.ndarray:
+    """Process noise ``Q`` of ``model`` over each state's own interval, shape (m, d, d).
+
+    Parameters
+    ----------
+    model : MotionModel
+    x : ndarray of shape (m, d)
+        States (for models whose noise depends on the state).
+    dt : array_like of shape (m,)
+        Interval of each state, s (>= 0); 0 gives a zero ``Q``.
+
+    Returns
+    -------
+    ndarray of shape (m, d, d)
+        ``model.noise`` at each distinct interval (one call per distinct value).
+    """
+    x = np.asarray(x, float)
+    dt = np.asarray(dt, float).reshape(x.shape[0])
+    m, d = x.shape
+    Q = np.zeros((m, d, d))
+    for t in np.unique(dt[dt > 0]):
+        sel = dt == t
+        Q[sel] = model.noise(x[sel], float(t))
+    return Q
 
 
 def common_names(models) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ from airdefense.tracking.kalman import (
     ExtendedKalmanFilter,
     Measurements,
     UnscentedKalmanFilter,
+    _densities,
     _spans,
 )
 from airdefense.tracking.management import (
@@ -79,6 +80,19 @@ class MultiTargetTracker:
         m/s: radar detections with a range rate are compared with clutter of density
         ``clutter_density`` (per m^3) spread uniformly over this many m/s
         (:meth:`Measurements.from_detections`). Prepared measurements keep their own.
+    false_alarm_density : float or array_like of shape (s,), optional
+        Each radar's false alarms per scan per m rad^2 of its measurement space (by sensor
+        index; past the end, the last; NaN: unknown), the radars' own figure: expected false
+        alarms per scan over (range span x azimuth sector x elevation span), uniform there
+        as the radars spread them. A detection of such a radar is compared with that density
+        (over its Doppler span with a range rate) as it is, in measurement space; the others
+        with the associator's Cartesian ``clutter_density`` times ``r^2 cos el``
+        (:meth:`Measurements.clutter`). 3-D trackers only. Default: none known.
+
+    Raises
+    ------
+    AirDefenseError
+        If ``range_rate_span_mps`` or ``false_alarm_density`` breaks its rule.
 
     Examples
     --------
@@ -95,7 +109,7 @@ class MultiTargetTracker:
 
     def __init__(self, filter, associator, gate=None, initiator=None, manager=None,
                  detector: Iterable | None = None, onepass: bool = True,
-                 range_rate_span_mps=RANGE_RATE_SPAN_MPS) -> None:
+                 range_rate_span_mps=RANGE_RATE_SPAN_MPS, false_alarm_density=None) -> None:
         self.filter = filter
         self.associator = associator
         self.gate = gate if gate is not None else ChiSquareGate(getattr(associator, "pg", 0.999))
@@ -105,6 +119,7 @@ class MultiTargetTracker:
         self.onepass = bool(onepass)
         self.range_rate_span_mps = range_rate_span_mps
         self.ndim = filter.ndim
+        self.false_alarm_density = false_alarm_density
         self.state = filter.initiate(np.zeros((0, filter.dim)), np.zeros((0, filter.dim,
                                                                           filter.dim)))
         self.time_s: float | None = None
@@ -127,6 +142,16 @@ class MultiTargetTracker:
     @range_rate_span_mps.setter
     def range_rate_span_mps(self, value) -> None:
         self._spans = _spans(value, None, "radar")  # checked once, not at every step
+
+    @property
+    def false_alarm_density(self) -> np.ndarray | None:
+        """Each radar's false alarms per scan per m rad^2, shape (s,), or None (see the
+        class)."""
+        return self._fad
+
+    @false_alarm_density.setter
+    def false_alarm_density(self, value) -> None:
+        self._fad = _densities(value, self.ndim)  # checked once, not at every step
 
     def __iter__(self) -> Iterator[tuple[float, Tracks]]:
         if self.detector is None:
@@ -189,7 +214,7 @@ class MultiTargetTracker:
                              f"{self.time_s} s")
         given = isinstance(detections, Measurements)
         meas = detections if given else Measurements._from_detections(
-            detections, self.ndim, self._spans)
+            detections, self.ndim, self._spans, self._fad)
         looks = scanned if callable(scanned) else None
         if scanned is None:
             scanned = len(meas) > 0
@@ -601,8 +626,8 @@ class TrackerConfig:
 
 
 def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None, snr_const=None,
-                  sensor_enu=None, range_rate_span_mps=RANGE_RATE_SPAN_MPS
-                  ) -> MultiTargetTracker:
+                  sensor_enu=None, range_rate_span_mps=RANGE_RATE_SPAN_MPS,
+                  false_alarm_density=None) -> MultiTargetTracker:
     """The standard tracker for a configuration.
 
     Parameters
@@ -617,6 +642,9 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None, snr_const=None,
         :class:`~airdefense.tracking.management.TrackManager`).
     range_rate_span_mps : float or array_like of shape (s,), default 3000
         Doppler span of each radar's false alarms, m/s (:class:`MultiTargetTracker`).
+    false_alarm_density : float or array_like of shape (s,), optional
+        Each radar's false alarms per scan per m rad^2 (:class:`MultiTargetTracker`); where
+        given it replaces ``cfg.clutter_density`` for that radar's detections. 3-D only.
     """
     cfg.validate()
     fcls = UnscentedKalmanFilter if cfg.filter == "ukf" else ExtendedKalmanFilter
@@ -659,7 +687,8 @@ def build_tracker(cfg: TrackerConfig, ndim: int = 3, pfa=None, snr_const=None,
                                            pd=cfg.pd,
                                            pfa=cfg.pfa if pfa is None else pfa,
                                            snr_const=snr_const, sensor_enu=sensor_enu),
-                              range_rate_span_mps=range_rate_span_mps)
+                              range_rate_span_mps=range_rate_span_mps,
+                              false_alarm_density=false_alarm_density)
 
 
 def maneuver_q(max_g: float, interval_s: float) -> float:
@@ -728,22 +757,46 @@ def _life_looks(sc) -> float:
     return max(float(cfg.duration_s) / float(cfg.step_s), 1.0)
 
 
-def _radar_table(units, sc) -> tuple[np.ndarray, np.ndarray]:
-    """Radar-equation constants (s,) and antenna positions (s, 3), ENU m, of the scenario's
-    radars, as the sensors compute them (:class:`~airdefense.sensors.coverage.Coverage`,
-    :func:`~airdefense.sensors.detection.snr_radar_equation`)."""
-    from airdefense.sensors.coverage import Coverage
-    from airdefense.sensors.detection import snr_radar_equation
-    from airdefense.sensors.radar import reference_snr_db
+def _radar_table(units, sc) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Radar-equation constants (s,), antenna positions (s, 3), ENU m, and false-alarm
+    densities (s,), per m rad^2 per scan, of the scenario's radars, as the sensors compute
+    them (:class:`~airdefense.sensors.radar.RadarNetwork`; see
+    :func:`radar_false_alarm_density`)."""
+    from airdefense.sensors.radar import RadarNetwork
 
-    p = [u.preset for u in units]
-    site = np.array([u.enu for u in units], float).reshape(len(p), 3)
-    enu = Coverage(p, site, sc.frame, getattr(sc, "terrain", None)).antenna_enu
-    c = snr_radar_equation(1.0, 1.0, np.array([q.ref_range_m for q in p], float),
-                           np.array([q.ref_rcs_m2 for q in p], float),
-                           np.array([reference_snr_db(q) for q in p], float),
-                           np.array([q.losses_db for q in p], float))
-    return np.asarray(c, float).reshape(len(p)), np.asarray(enu, float)
+    net = RadarNetwork(units, sc.frame, getattr(sc, "terrain", None))
+    return (np.asarray(net._snr_const, float).reshape(len(net)),
+            np.asarray(net.enu, float), radar_false_alarm_density(net))
+
+
+def radar_false_alarm_density(net) -> np.ndarray:
+    """False alarms per scan per m rad^2 of each radar's measurement space, shape (s,).
+
+    The radars spread their false alarms uniformly over range, azimuth (the sector) and
+    elevation (:func:`airdefense.sensors._kernels.false_alarms`; range rates over the Doppler
+    span, which :class:`MultiTargetTracker` divides by): the density is the expected number
+    per scan (:meth:`RadarNetwork.expected_false_alarms_per_scan
+    <airdefense.sensors.radar.RadarNetwork.expected_false_alarms_per_scan>`, ``pfa`` times the
+    resolution cells searched) over ``(max_range - min_range) x sector x (max_elevation -
+    min_elevation)``, m rad^2. It is the density where the radar has swept, whatever part of a
+    scan a step holds. A radar that makes no false alarms (a cued radar, which does not
+    search) is given one cell's worth, ``pfa`` per scan over that volume: a look still tests
+    a cell at its Pfa, and a zero density would give its detections an infinite gain.
+
+    Parameters
+    ----------
+    net : RadarNetwork
+
+    Returns
+    -------
+    ndarray of shape (s,)
+        Per m rad^2 per scan.
+    """
+    cov = net.coverage
+    volume = ((cov.max_range_m - cov.min_range_m) * cov.sector_rad
+              * (cov.max_elevation_rad - cov.min_elevation_rad))
+    n = np.maximum(net.expected_false_alarms_per_scan(), net.pfa)
+    return np.asarray(n / volume, float).reshape(len(net))
 
 
 def make_tracker(sc=None, rng: np.random.Generator | None = None,
@@ -755,9 +808,13 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
     (:func:`maneuver_q`; the largest ``max_g`` of the scenario's threat classes, without a
     scenario the built-in catalog's threats over 1 s), limited per track to its speed times
     the classes' largest turn rate ``max_g g0 / speed_mps`` (``maneuver_turn_rate_dps``: a
-    drone's track gets a drone's gate, a ballistic missile's the full one), Pd 0.9, 1e-12
-    false alarms per m^3,
-    2-of-3 confirmation, evidence-based deletion when the track score falls ``delete_llr`` below
+    drone's track gets a drone's gate, a ballistic missile's the full one), Pd 0.9, each
+    radar's own false-alarm density in its measurement space
+    (:func:`radar_false_alarm_density`: expected false alarms per scan over range span x
+    sector x elevation span, and over the Doppler span for a detection with a range rate;
+    without a scenario, or where ``clutter_density`` is set by the scenario's
+    ``clutter_density_per_m3`` or ``config``, that Cartesian density per m^3 for every
+    radar, 1e-12 by default), 2-of-3 confirmation, evidence-based deletion when the track score falls ``delete_llr`` below
     its peak (each missed look costs ``-ln(1 - p)``, ``p`` the look's Pd predicted from the
     track's SNR for the radars that looked, with each radar's radar-equation constant, antenna
     and Pfa from the scenario, at most 0.9 a step); ``delete_llr`` is
@@ -805,12 +862,14 @@ def make_tracker(sc=None, rng: np.random.Generator | None = None,
     # The false alarms' range rates are uniform over +-max_range_rate_mps of their radar.
     span = ([2.0 * float(u.preset.max_range_rate_mps) for u in units] if units
             else RANGE_RATE_SPAN_MPS)
-    c = enu = None
+    c = enu = fad = None
     if units and getattr(sc, "frame", None) is not None:
-        c, enu = _radar_table(units, sc)
+        c, enu, fad = _radar_table(units, sc)
+        if "clutter_density" in scenario or "clutter_density" in (config or {}):
+            fad = None  # a Cartesian density asked for: every radar's detections use it
     try:
         return build_tracker(cfg, ndim=3, pfa=pfa, snr_const=c, sensor_enu=enu,
-                             range_rate_span_mps=span)
+                             range_rate_span_mps=span, false_alarm_density=fad)
     except ValueError as exc:
         if isinstance(exc, AirDefenseError):
             raise
