@@ -238,7 +238,7 @@ class GreedySolver:
     --------
     >>> from airdefense.assignment import WTAProblem, GreedySolver
     >>> GreedySolver().solve(WTAProblem([10, 5], [[0.5, 0.9]], [1])).objective
-    10.5
+    10.0
     """
 
     name = "greedy"
