@@ -65,3 +65,19 @@ def small_scenario(small_scenario_dict):
     from airdefense import load_scenario
 
     return load_scenario(small_scenario_dict)
+
+
+def scatter_cruise_dict() -> dict:
+    """Example 2 with only its Kh-101s, turning 12 km from the target with 1 km of route jitter
+    and 3 km of aim spread: the nominal route flies, a share of the scattered ones cannot (the
+    terminal dive needs a longer final leg). The load refuses it
+    (tests/scenario/test_flight_check.py); a run fails for some seeds."""
+    import yaml
+
+    d = yaml.safe_load((EXAMPLES / "02_layered_city.yaml").read_text())
+    g = d["raid"]["cruise"]
+    d["raid"] = {"cruise": g}
+    g.update(count=3, route_jitter_m=1000.0, route=[{"bearing_deg": 194, "range_m": 32000},
+                                                     {"bearing_deg": 222, "range_m": 12000}])
+    g["target"]["aim_spread_m"] = 3000.0
+    return d

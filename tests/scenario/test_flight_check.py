@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from airdefense.cli import main
 from airdefense.errors import ScenarioError
 from airdefense.scenario import load_scenario
-from tests.conftest import EXAMPLES, SMALL_SCENARIO
+from tests.conftest import EXAMPLES, SMALL_SCENARIO, scatter_cruise_dict
 
 
 def _write(tmp_path, data, name="s.yaml"):
@@ -114,12 +114,8 @@ def test_a_route_that_some_seeds_scatter_out_of_reach_is_refused_at_load():
     the nominal route flies, but the terminal dive of a scattered missile needs a longer final
     leg for about half the seeds (the run failed for seeds 1, 3, 9, ...). The load flies the
     scatter of 256 threats, and refuses it, saying so."""
-    d = yaml.safe_load((EXAMPLES / "02_layered_city.yaml").read_text())
+    d = scatter_cruise_dict()
     g = d["raid"]["cruise"]
-    d["raid"] = {"cruise": g}
-    g.update(count=3, route_jitter_m=1000.0, route=[{"bearing_deg": 194, "range_m": 32000},
-                                                     {"bearing_deg": 222, "range_m": 12000}])
-    g["target"]["aim_spread_m"] = 3000.0
     with pytest.raises(ScenarioError, match=r"raid\.cruise\.route\[1\]: waypoint cannot be "
                        r"reached within the turn limits: the terminal dive needs .* \(the nominal "
                        r"geometry flies, but not every threat of the group scattered by "

@@ -9,21 +9,15 @@ import yaml
 from airdefense import simulate
 from airdefense.errors import ScenarioError
 from airdefense.scenario import load_scenario, loader
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, scatter_cruise_dict
 
 
 def test_a_seed_whose_scatter_cannot_fly_names_file_field_seed_and_scatter(tmp_path,
                                                                            monkeypatch):
-    """Kh-101s turning 12 km from the target with 1 km of route jitter and 3 km of aim spread
-    (tests/scenario/test_flight_check.py: the load refuses them). With the load's check left
+    """The Kh-101s of ``scatter_cruise_dict`` (the load refuses them). With the load's check left
     out, seed 1's scatter fails in the run: the error says which file, field, seed and
     scatter (it named neither the file nor the scatter)."""
-    d = yaml.safe_load((EXAMPLES / "02_layered_city.yaml").read_text())
-    g = d["raid"]["cruise"]
-    d["raid"] = {"cruise": g}
-    g.update(count=3, route_jitter_m=1000.0, route=[{"bearing_deg": 194, "range_m": 32000},
-                                                     {"bearing_deg": 222, "range_m": 12000}])
-    g["target"]["aim_spread_m"] = 3000.0
+    d = scatter_cruise_dict()
     path = tmp_path / "scatter.yaml"
     path.write_text(yaml.safe_dump(d))
     monkeypatch.setattr(loader, "check_flights", lambda sc, lines=None: None)
