@@ -7,7 +7,7 @@ from airdefense.tracking.imm import IMMFilter
 from airdefense.tracking.jpda import JPDA
 from airdefense.tracking.kalman import ExtendedKalmanFilter, Measurements, UnscentedKalmanFilter
 from airdefense.tracking.management import SinglePointInitiator, TrackManager, TwoPointInitiator
-from airdefense.tracking.metrics import gospa, id_switches, nees, nis
+from airdefense.tracking.metrics import gospa, id_switches, nees, nis, ospa
 from airdefense.tracking.models import (
     Ballistic,
     ConstantAcceleration,
@@ -45,4 +45,5 @@ __all__ = [
     "make_tracker",
     "nees",
     "nis",
+    "ospa",
 ]

@@ -1,4 +1,4 @@
-"""Tracking metrics: GOSPA (with its parts), track id switches, NEES and NIS."""
+"""Tracking metrics: GOSPA (with its parts), OSPA, track id switches, NEES and NIS."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["GospaResult", "gospa", "id_switches", "nees", "nis", "chi2_interval"]
+__all__ = ["GospaResult", "gospa", "ospa", "id_switches", "nees", "nis", "chi2_interval"]
 
 
 @dataclass
@@ -84,6 +84,58 @@ def gospa(truth: np.ndarray, est: np.ndarray, c: float = 50.0, p: float = 2.0,
     missed = cp / alpha * (n - n_pairs)
     false = cp / alpha * (m - n_pairs)
     return GospaResult(float((loc + missed + false) ** (1 / p)), loc, missed, false, ti, ei)
+
+
+def ospa(truth: np.ndarray, est: np.ndarray, c: float = 50.0, p: float = 2.0) -> float:
+    """Optimal sub-pattern assignment metric (Schuhmacher, Vo and Vo, 2008).
+
+    With ``n <= m`` points in the smaller set, ``(min over assignments of the sum of
+    min(d, c)^p over the n pairs, plus c^p (m - n), all over m) ** (1/p)``: the mean per point
+    of the larger set, so it stays within ``[0, c]`` (0 for two empty sets, ``c`` when only
+    one is empty). Unlike :func:`gospa` it does not grow with the number of targets.
+
+    Parameters
+    ----------
+    truth : ndarray of shape (n, q)
+        True positions, m.
+    est : ndarray of shape (m, q)
+        Estimated positions, m.
+    c : float, default 50
+        Cut-off distance, m (> 0).
+    p : float, default 2
+        Order (>= 1).
+
+    Returns
+    -------
+    float
+        OSPA, m.
+
+    Raises
+    ------
+    ValueError
+        If ``c`` is not a finite distance > 0 m or ``p`` not a finite order >= 1.
+
+    Examples
+    --------
+    >>> round(ospa(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [100.0, 0.0]])), 4)
+    35.5317
+    """
+    if not 0.0 < c < np.inf:
+        raise ValueError(f"c must be a finite cut-off distance > 0 m, got {c}")
+    if not 1.0 <= p < np.inf:
+        raise ValueError(f"p must be a finite order >= 1, got {p}")
+    truth = np.asarray(truth, float).reshape(len(truth), -1) if len(truth) else np.zeros((0, 1))
+    est = np.asarray(est, float).reshape(len(est), -1) if len(est) else np.zeros((0, 1))
+    n, m = sorted((len(truth), len(est)))
+    if m == 0:
+        return 0.0
+    loc = 0.0
+    if n:
+        d = np.linalg.norm(truth[:, None, :] - est[None, :, :], axis=2)
+        cost = np.minimum(d, c) ** p
+        r, k = linear_sum_assignment(cost)
+        loc = float(cost[r, k].sum())
+    return float(((loc + c**p * (m - n)) / m) ** (1.0 / p))
 
 
 def id_switches(time_s: np.ndarray, truth_id: np.ndarray, track_id: np.ndarray) -> int:
