@@ -5,7 +5,8 @@ of :class:`MultiTargetTracker`, the full-mode :func:`make_tracker` and the
 :class:`TruthTracker` are fed the same radar detections of two well-separated
 constant-velocity targets, and each picture they return is held to the ``Tracks`` contract
 of :mod:`airdefense.tracking.base` and to what any tracker must do with such targets (the
-full tracker a second time with range rates in the detections).
+full tracker a second time with range rates in the detections; every configuration a second
+time as a 2-D tracker, on the horizontal position).
 """
 
 from __future__ import annotations
@@ -96,11 +97,16 @@ def _build(name: str, rng: np.random.Generator):
         trk = build_tracker(TrackerConfig(**_BASE), ndim=3)
         trk.onepass = False
         return trk
+    if name.startswith("2d-"):  # the plane's default clutter density, per m^2
+        return build_tracker(TrackerConfig(speed_sigma_mps=300.0, **CONFIGS[int(name[3:])]),
+                             ndim=2)
     return build_tracker(TrackerConfig(**_BASE, **CONFIGS[int(name)]), ndim=3)
 
 
-TRACKERS = ["truth", "full", "full_doppler", "per_radar"] + [str(i) for i in range(len(CONFIGS))]
-IDS = TRACKERS[:4] + ["-".join(c.values()) for c in CONFIGS]
+TRACKERS = (["truth", "full", "full_doppler", "per_radar"] + [str(i) for i in range(len(CONFIGS))]
+            + [f"2d-{i}" for i in range(len(CONFIGS))])
+IDS = (TRACKERS[:4] + ["-".join(c.values()) for c in CONFIGS]
+       + ["2d-" + "-".join(c.values()) for c in CONFIGS])
 
 
 def test_every_choice_is_covered():
@@ -141,8 +147,13 @@ def test_tracker_contract(name, rng):
     over sqrt(min(hits, 10)). Either way a settled track is no worse than one measurement:
     RMS of error / sigma over the axes and the settled steps <= 1 (the other motion models
     are not matched to the targets, hence the margin over sqrt(0.36) = 0.6).
+
+    A 2-D tracker (``2d-``) is held to the same on the horizontal position (it tracks in the
+    plane, reading a detection's slant range as horizontal range ``r cos el``; the horizontal
+    error of a detection is within the same sigma).
     """
     trk = _build(name, rng)
+    dims = 2 if name.startswith("2d-") else 3
     _check_contract(trk.step(-1.0, Detections.empty(), alive=np.zeros(2, bool)), -1.0)
     owner: dict[int, int] = {}  # track id -> the target it follows
     norm_err = []
@@ -153,7 +164,7 @@ def test_tracker_contract(name, rng):
         tr = trk.step(t, _scan(t, rng, name == "full_doppler"), alive=alive)
         _check_contract(tr, t)
         truth = _truth_positions(t)
-        dist = np.linalg.norm(tr.x[:, None, :3] - truth[None], axis=2)  # (m, 2)
+        dist = np.linalg.norm(tr.x[:, None, :dims] - truth[None, :, :dims], axis=2)  # (m, 2)
         near = dist.argmin(axis=1)
         for j in range(2):
             if t < FIRST[j]:  # nothing may track a target no radar has detected yet
@@ -166,7 +177,7 @@ def test_tracker_contract(name, rng):
                 assert on.sum() == 1, (t, j, dist[:, j], tr.confirmed)
                 r = np.linalg.norm(truth[j] - SENSOR)
                 sigma = max(SIG_R, r * SIG_ANG)
-                norm_err.append((tr.x[on, :3] - truth[j]) / sigma)
+                norm_err.append((tr.x[on, :dims] - truth[j, :dims]) / sigma)
         for tid, j, c in zip(tr.track_id.tolist(), near.tolist(), tr.confirmed.tolist(),
                              strict=True):
             if c:  # a confirmed track id follows one target for its whole life
