@@ -138,3 +138,41 @@ def test_transition_jacobian_agrees_with_transition_and_jacobian(rng, dt):
         assert np.allclose(F, e.jacobian(x, dt), rtol=1e-12, atol=1e-12)
         num = MotionModel.jacobian(e, x, dt)
         assert np.allclose(np.broadcast_to(F, num.shape), num, rtol=1e-4, atol=1e-5)
+
+
+def test_embedded_prior_is_the_models_own_and_the_imms_common_one():
+    """An embedded model's birth prior: its own extra components' figures (CoordinatedTurn's
+    turn-rate variance, ConstantAcceleration's acceleration variance), 0 and 1 for the common
+    components it lacks; and, component by component, the IMM's common prior, which takes
+    each extra component from the first model that has it. (It refused: NotImplementedError.)"""
+    from airdefense.tracking.imm import IMMFilter
+
+    ct, ca = CoordinatedTurn(), ConstantAcceleration()
+    imm = IMMFilter([ct, ca], [[0.9, 0.1], [0.1, 0.9]])
+    names = imm._names
+    extra = list(names[6:])
+    mean_ct, var_ct = Embedded(ct, names).prior()
+    mean_ca, var_ca = Embedded(ca, names).prior()
+    m_ct, v_ct = ct.prior()
+    m_ca, v_ca = ca.prior()
+    assert var_ct[extra.index("omega")] == v_ct[0]
+    assert var_ca[[extra.index(a) for a in ("ax", "ay", "az")]].tolist() == v_ca.tolist()
+    assert var_ct[[extra.index(a) for a in ("ax", "ay", "az")]].tolist() == [1.0, 1.0, 1.0]
+    assert (mean_ct == 0).all() and (mean_ca == 0).all()
+    mean, var = imm.prior()
+    for k, name in enumerate(extra):
+        owner = var_ct if name in ct.names else var_ca
+        assert var[k] == owner[k]
+
+
+def test_a_motion_model_must_give_its_transition_and_noise():
+    """MotionModel is abstract: a subclass without transition or noise cannot be built."""
+    class NoNoise(MotionModel):
+        names = ("x", "vx")
+        ndim = 1
+
+        def transition(self, x, dt):
+            return x
+
+    with pytest.raises(TypeError, match=r"abstract method.*noise"):
+        NoNoise()

@@ -12,6 +12,7 @@ Every method takes ``x`` of shape (m, d) and returns arrays with a leading track
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 
 import numpy as np
 
@@ -57,7 +58,7 @@ def _cv_blocks(ndim: int, dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
     return _cv_blocks_cached(int(ndim), float(dt), float(q))
 
 
-class MotionModel:
+class MotionModel(ABC):
     """Base class: a discrete-time motion model ``x' = f(x, dt) + w``, ``w ~ N(0, Q)``.
 
     Subclasses set ``ndim`` and ``names`` and implement :meth:`transition` and :meth:`noise`;
@@ -75,9 +76,9 @@ class MotionModel:
         """State dimension d."""
         return len(self.names)
 
+    @abstractmethod
     def transition(self, x: np.ndarray, dt: float) -> np.ndarray:
         """Propagate states ``x`` (m, d) by ``dt`` s; returns (m, d)."""
-        raise NotImplementedError
 
     def jacobian(self, x: np.ndarray, dt: float) -> np.ndarray:
         """Jacobian of :meth:`transition` at ``x``, shape (m, d, d) or (d, d)."""
@@ -94,9 +95,9 @@ class MotionModel:
         """:meth:`transition` and :meth:`jacobian` at ``x`` together (models may share work)."""
         return self.transition(x, dt), self.jacobian(x, dt)
 
+    @abstractmethod
     def noise(self, x: np.ndarray, dt: float) -> np.ndarray:
         """Process noise covariance over ``dt``, shape (m, d, d) or (d, d)."""
-        raise NotImplementedError
 
     def prior(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance of the extra components (after positions and velocities) at birth."""
@@ -437,4 +438,13 @@ class Embedded(MotionModel):
         return self._scatter(self.model.noise(x[:, self.idx], dt), 0)
 
     def prior(self):
-        raise NotImplementedError("the IMM builds the common prior from its models")
+        """Birth mean and variance of the common state's extra components: the model's own
+        where it has them (:meth:`MotionModel.prior`), 0 and 1 for those it lacks (held
+        constant), as the IMM's common prior does for its models."""
+        n = 2 * self.ndim
+        extra = list(self.names[n:])
+        mean, var = np.zeros(len(extra)), np.ones(len(extra))
+        mm, vv = self.model.prior()
+        for name, a, b in zip(self.model.names[n:], mm, vv, strict=True):
+            mean[extra.index(name)], var[extra.index(name)] = a, b
+        return mean, var
