@@ -38,6 +38,15 @@ class GospaResult:
     track_index: np.ndarray
 
 
+def _cut_assignment(truth: np.ndarray, est: np.ndarray, c: float, p: float) -> tuple:
+    """Distances (n, m), cut costs ``min(d, c) ** p`` (n, m) and the optimal assignment of
+    truths ``r`` to estimates ``k`` (both (min(n, m),)) of two non-empty sets of points."""
+    d = np.linalg.norm(truth[:, None, :] - est[None, :, :], axis=2)
+    cost = np.minimum(d, c) ** p
+    r, k = linear_sum_assignment(cost)
+    return d, cost, r, k
+
+
 def gospa(truth: np.ndarray, est: np.ndarray, c: float = 50.0, p: float = 2.0,
           alpha: float = 2.0) -> GospaResult:
     """Generalised optimal sub-pattern assignment metric (Rahmathullah et al., 2017).
@@ -74,9 +83,7 @@ def gospa(truth: np.ndarray, est: np.ndarray, c: float = 50.0, p: float = 2.0,
     ei = np.zeros(0, int)
     loc = 0.0
     if n and m:
-        d = np.linalg.norm(truth[:, None, :] - est[None, :, :], axis=2)
-        cost = np.minimum(d, c) ** p
-        r, k = linear_sum_assignment(cost)
+        d, cost, r, k = _cut_assignment(truth, est, c, p)
         real = d[r, k] < c
         ti, ei = r[real], k[real]
         loc = float((d[ti, ei] ** p).sum())
@@ -131,9 +138,7 @@ def ospa(truth: np.ndarray, est: np.ndarray, c: float = 50.0, p: float = 2.0) ->
         return 0.0
     loc = 0.0
     if n:
-        d = np.linalg.norm(truth[:, None, :] - est[None, :, :], axis=2)
-        cost = np.minimum(d, c) ** p
-        r, k = linear_sum_assignment(cost)
+        _, cost, r, k = _cut_assignment(truth, est, c, p)
         loc = float(cost[r, k].sum())
     return float(((loc + c**p * (m - n)) / m) ** (1.0 / p))
 
