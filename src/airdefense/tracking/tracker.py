@@ -765,7 +765,8 @@ def _radar_table(units, sc) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from airdefense.sensors.radar import RadarNetwork
 
     net = RadarNetwork(units, sc.frame, getattr(sc, "terrain", None))
-    return (np.asarray(net._snr_const, float).reshape(len(net)),
+    # (the radar-equation constant is the mean SNR of 1 m^2 at 1 m)
+    return (np.asarray(net.mean_snr(np.arange(len(net)), 1.0, 1.0), float).reshape(len(net)),
             np.asarray(net.enu, float), radar_false_alarm_density(net))
 
 
