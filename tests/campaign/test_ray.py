@@ -140,11 +140,14 @@ def test_cli_without_address_starts_its_own_instance_whatever_ray_address_says(r
     db = tmp_path / "c.duckdb"
     env = dict(os.environ, RAY_ADDRESS=f"127.0.0.1:{_free_port()}", PYTHONPATH=os.pathsep.join(
         [str(Path(__file__).resolve().parents[2] / "src"), os.environ.get("PYTHONPATH", "")]))
+    env.pop("RAY_AUTH_MODE", None)  # Ray's default: token authentication, and its notice
     p = subprocess.run([sys.executable, "-m", "airdefense", "campaign", str(tiny_file),
                         "--runs", "2", "--seed", str(REF_SEED), "--backend", "ray",
                         "--workers", "1", "--db", str(db), "--quiet", "--no-events"],
                        capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr[-3000:]
+    # Ray's notice of its default (token authentication) stays out of the output.
+    assert "Token authentication" not in p.stderr + p.stdout, p.stderr[-3000:]
     with ResultStore(db, create=False, read_only=True) as st:
         summ = st.summaries(st.campaigns().campaign_id.item())
     pd.testing.assert_frame_equal(reference.summaries.iloc[:2], summ, check_exact=True)

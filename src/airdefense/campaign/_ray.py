@@ -5,6 +5,7 @@ Ray is an optional dependency (``pip install 'airdefense[ray]'``), imported here
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,6 +24,29 @@ def import_ray():
         raise AirDefenseError(
             "the ray backend needs ray: pip install 'airdefense[ray]'") from None
     return ray
+
+
+#: Ray's logger of its authentication notices.
+_AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
+
+
+def _not_auth_default(record: logging.LogRecord) -> bool:
+    """False for Ray's notice that a new local instance uses its default, token
+    authentication (no action is needed; it fell into the progress bar at every start)."""
+    return not record.getMessage().startswith("Token authentication is enabled for this")
+
+
+@contextmanager
+def _quiet_auth_notice() -> Iterator[None]:
+    """Leave out Ray's notice of its default authentication while a local instance starts
+    (its other messages, the warning of an instance without authentication among them,
+    stay)."""
+    log = logging.getLogger(_AUTH_LOGGER)
+    log.addFilter(_not_auth_default)
+    try:
+        yield
+    finally:
+        log.removeFilter(_not_auth_default)
 
 
 @contextmanager
@@ -50,7 +74,8 @@ def ray_session(workers: int, address: str | None) -> Iterator[object]:
             # "local": a new instance here, as documented, even where RAY_ADDRESS is set or
             # /tmp/ray/ray_current_cluster names a cluster (`ray start`, perhaps long gone):
             # ray.init() would connect there and refuse num_cpus.
-            ray.init(address="local", num_cpus=workers, **kw)
+            with _quiet_auth_notice():
+                ray.init(address="local", num_cpus=workers, **kw)
         else:
             ray.init(address=address, **kw)
     except (ConnectionError, RuntimeError, ValueError) as exc:
