@@ -85,6 +85,11 @@ ABSURD = [
     ([("batteries.shorad.sensors.overrides", {"range_sigma_m": 1e-300})],
      r"overrides\.range_sigma_m: must be >= 0\.01 \(finer than any radar measures"),
     ([("raid.drones.overrides", {"rcs_m2": 1e-300})], r"overrides\.rcs_m2: must be >= 1e-06"),
+    # A route leg's speed: each element's bound (the group's own > 0 check was dropped).
+    ([("raid.drones.leg_speed_mps", [0.0, 50])], r"raid\.drones\.leg_speed_mps\[0\]: must be "
+     r">= 1 \(slower than 1 m/s nothing flies a route\), got 0\.0 \(unit: m/s\)$"),
+    ([("raid.drones.leg_speed_mps", [50, float("nan")])], r"raid\.drones\.leg_speed_mps\[1\]: "
+     r"input should be a finite number, got nan \(unit: m/s\)$"),
     # rules across fields and totals
     ([("step_s", 10), ("duration_s", 5)], r"step_s \(10\.0 s\) must not exceed duration_s "
      r"\(5\.0 s\)"),

@@ -311,9 +311,7 @@ class RaidGroup(StrictModel):
                     f"leg_speed_mps needs len(route) + 1 = {len(self.route) + 1} values, "
                     f"got {len(self.leg_speed_mps)}"
                 )
-            bad = [v for v in self.leg_speed_mps if not v > 0]
-            if bad:
-                raise ValueError(f"leg_speed_mps values must be > 0 m/s, got {bad[0]}")
+            # Each speed's bounds (>= 1 m/s, NaN refused) are its element's field's.
         if self.loiter_s and not self.route:
             raise ValueError(f"loiter_s ({self.loiter_s} s) needs at least one route waypoint")
         return self
