@@ -85,3 +85,10 @@ def test_damage_does_not_change_an_area_assets_law():
     kw = {"asset_radius_m": np.array([50.0]), "asset_area_radius_m": np.array([1500.0])}
     assert (evaluate_threats(*args, **kw)["value"][0]
             == evaluate_threats(*args, **kw, asset_damaged=np.array([True]))["value"][0])
+
+
+def test_asset_damaged_of_the_wrong_shape_is_refused():
+    x = np.array([[-8e3, 0.0, 300.0, 45.0, 0.0, 0.0]])
+    with pytest.raises(ValueError, match=r"asset_damaged must have shape \(2,\)"):
+        evaluate_threats(x, np.zeros((2, 3)), np.ones(2), np.ones(2, bool),
+                         asset_damaged=np.array([True]))

@@ -356,8 +356,10 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     ar = np.full(na, np.nan) if asset_radius_m is None else np.asarray(asset_radius_m, float)
     area = np.zeros(na) if asset_area_radius_m is None else np.asarray(asset_area_radius_m,
                                                                        float)
-    dmg = (np.zeros(na, bool) if asset_damaged is None
-           else np.broadcast_to(np.asarray(asset_damaged, bool), (na,)))
+    dmg = np.zeros(na, bool) if asset_damaged is None else np.asarray(asset_damaged, bool)
+    if dmg.shape != (na,):
+        raise ValueError(f"asset_damaged must have shape ({na},) for {na} assets, got "
+                         f"{dmg.shape}")
     law = _damage_law(tuple(float(radii.get(k, 50.0)) for k in KINDS), hard.tobytes(),
                       ar.tobytes(), area.tobytes(), (dmg & (area <= 0.0)).tobytes())
     code, a, tgo, miss, value, impact = _kernels.threat_values(
