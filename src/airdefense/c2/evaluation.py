@@ -293,7 +293,8 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                      lethal_radius_m: dict | None = None,
                      route_uncertainty: float = 0.05,
                      kind_code: np.ndarray | None = None,
-                     radius_m: float = _kernels.R_EARTH_M) -> dict[str, np.ndarray]:
+                     radius_m: float = _kernels.R_EARTH_M,
+                     asset_damaged: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Evaluate tracks against the defended assets.
 
     Parameters
@@ -322,6 +323,12 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
         (:meth:`TrackClasses.update`); default those of :func:`classify`.
     radius_m : float, default 6,371,008.8
         Radius of :func:`classify`'s sphere, m (the scenario's; inf: flat ground).
+    asset_damaged : ndarray of shape (a,), bool, optional
+        Point assets already damaged (default none), whose ``asset_value`` is what they still
+        hold: a damaged point asset damaged again is destroyed
+        (:func:`airdefense.engagement.damage.apply_impacts`), so an impact takes all it holds
+        with the damage probability ``2^-(d/2R)^2``, not the intact law's
+        ``2^-(d/R)^2 + f (2^-(d/2R)^2 - 2^-(d/R)^2)``. Ignored for area assets.
 
     Returns
     -------
@@ -349,8 +356,12 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     ar = np.full(na, np.nan) if asset_radius_m is None else np.asarray(asset_radius_m, float)
     area = np.zeros(na) if asset_area_radius_m is None else np.asarray(asset_area_radius_m,
                                                                        float)
+    dmg = np.zeros(na, bool) if asset_damaged is None else np.asarray(asset_damaged, bool)
+    if dmg.shape != (na,):
+        raise ValueError(f"asset_damaged must have shape ({na},) for {na} assets, got "
+                         f"{dmg.shape}")
     law = _damage_law(tuple(float(radii.get(k, 50.0)) for k in KINDS), hard.tobytes(),
-                      ar.tobytes(), area.tobytes())
+                      ar.tobytes(), area.tobytes(), (dmg & (area <= 0.0)).tobytes())
     code, a, tgo, miss, value, impact = _kernels.threat_values(
         x, P, _BALLISTIC, law, np.ascontiguousarray(asset_enu, dtype=float),
         np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
@@ -383,16 +394,22 @@ def _refuse_codes(kind_code, m: int) -> None:
 
 @functools.lru_cache(maxsize=32)
 def _damage_law(class_radius_m: tuple, hardness: bytes, asset_radius_m: bytes,
-                area_radius_m: bytes) -> np.ndarray:
+                area_radius_m: bytes, damaged: bytes = b"") -> np.ndarray:
     """The damage law of each class's warhead against each asset, shape (classes, a, 4).
 
-    The assets' figures come as the bytes of float arrays (a,): they are the cache key, as the
-    law is the same at every decision of a run (callers only read the array).
+    The assets' figures come as the bytes of float arrays (a,) (``damaged``: bool, the point
+    assets already damaged; empty: none): they are the cache key, as the law is the same
+    from one decision of a run to the next while no asset changes (callers only read the
+    array). A damaged point asset loses what it holds to any damage: its destroy term takes
+    the damage term's width, so the loss fraction is the damage probability.
     """
     hard = np.frombuffer(hardness)
     ar = np.frombuffer(asset_radius_m)
     area = np.frombuffer(area_radius_m)
     R = np.array(class_radius_m)[:, None] * (1.0 - hard)[None, :]
     R = np.where(np.isnan(ar)[None, :], R, ar[None, :])
-    return np.ascontiguousarray(np.stack(np.broadcast_arrays(*loss_law(R, area[None, :])),
-                                         axis=-1))
+    law = np.stack(np.broadcast_arrays(*loss_law(R, area[None, :])), axis=-1)
+    if damaged:
+        dmg = np.frombuffer(damaged, bool)
+        law[:, dmg, 1] = law[:, dmg, 3]  # destroyed whenever damaged
+    return np.ascontiguousarray(law)

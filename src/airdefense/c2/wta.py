@@ -58,6 +58,31 @@ def _cut_batteries(xt: np.ndarray, wb: np.ndarray, bcap: np.ndarray, p_t: np.nda
     return cut
 
 
+def _cut_channels(xt: np.ndarray, wr: np.ndarray, chan: np.ndarray,
+                  copies: np.ndarray) -> bool:
+    """Lower the copies of the launchers of every fire-control radar whose launchers a
+    solution ``xt`` (T, W) gives more rounds than the radar's free channels, in place;
+    whether any was lowered.
+
+    The radar's launchers are taken in decreasing rounds in ``xt`` (then position), each
+    keeping the least of its copies and what the radar has left, so their copies then sum to
+    at most its channels and no later solution can go over them. ``wr`` (W,) are the
+    weapons' radars, ``chan`` (S,) the radars' free channels (-1: no limit), ``copies`` (W,).
+    """
+    used = xt.sum(axis=0)
+    cut = False
+    for r in np.unique(wr):
+        mine = np.flatnonzero(wr == r)
+        if chan[r] < 0 or used[mine].sum() <= chan[r]:
+            continue
+        left = int(chan[r])
+        for q in mine[np.lexsort((mine, -used[mine]))].tolist():
+            copies[q] = min(left, int(copies[q]))
+            left -= int(copies[q])
+        cut = True
+    return cut
+
+
 class WTAAssigner:
     """Control unit that solves the weapon-target assignment problem every cycle.
 
@@ -114,7 +139,8 @@ class WTAAssigner:
         #: Solutions of the last cycle (one per problem), for inspection.
         self.last_solutions: list = []
 
-    def _solve(self, opt, cols: np.ndarray, launchers) -> np.ndarray:
+    def _solve(self, opt, cols: np.ndarray, launchers,
+               channels_free: np.ndarray | None = None) -> np.ndarray:
         # The problem's weapons are the launchers ``cols`` and its targets the tracks with some
         # allowed pair among them; returns the rounds of every track (m, cols.size).
         x = np.zeros((opt.allowed.shape[0], cols.size), int)
@@ -131,6 +157,15 @@ class WTAAssigner:
         # rounds (then the best Pk) with pair caps summing to the battery's, and the problem
         # solved again (each pass settles one (track, battery) pair or more for good).
         mixed = bool((np.where(a_t, pc_t, mpt[:, None]) != mpt[:, None]).any())
+        # A fire-control radar guides at most its free channels, over all its launchers:
+        # where a solution goes over, its launchers' copies are cut to the channels (those
+        # the solver gave most rounds first) and the problem solved again, so the round the
+        # channels cannot guide goes to another launcher instead of being dropped from the
+        # orders (each pass settles one radar or more for good).
+        wr = np.asarray(launchers.fire_control)[cols[w]]
+        chan = (np.full(int(wr.max(initial=-1)) + 1, -1, np.int64) if channels_free is None
+                else np.asarray(channels_free))
+        copies = copies.copy()
         if mixed:
             wb = np.asarray(launchers.battery)[cols[w]]
             bcap = np.where(a_t, pc_t, 0)  # each weapon's battery's cap at each target
@@ -145,7 +180,8 @@ class WTAAssigner:
             sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
             self.clock_stops += sol.status == "time_limit"
             xt = np.asarray(sol.x, int).T
-            if not mixed or not _cut_batteries(xt, wb, bcap, p_t, a_t, pc_t, copies):
+            cut = mixed and _cut_batteries(xt, wb, bcap, p_t, a_t, pc_t, copies)
+            if not (_cut_channels(xt, wr, chan, copies) or cut):
                 break
         self.last_solutions.append(sol)
         x[np.ix_(tg, w)] = xt
@@ -166,5 +202,5 @@ class WTAAssigner:
                   else [np.flatnonzero(launchers.battery == b) for b in range(len(batteries))])
         for cols in groups:
             if cols.size and opt.allowed[:, cols].any():
-                x[:, cols] = self._solve(opt, cols, launchers)
+                x[:, cols] = self._solve(opt, cols, launchers, channels_free)
         return orders_from_rounds(t, x, opt, tracks, launchers, channels_free)
