@@ -44,3 +44,35 @@ def test_threat_evaluation_sees_the_value_left_after_damage(monkeypatch):
     lost = np.zeros(len(value))
     np.add.at(lost, hurt.asset_id.to_numpy(int), hurt.value.to_numpy(float))
     np.testing.assert_allclose(r.assets.value_lost.to_numpy()[area], lost[area], rtol=1e-9)
+
+
+def test_threat_evaluation_knows_the_damaged_point_assets(monkeypatch):
+    """From its damage event on, a damaged point asset is evaluated as damaged (hit again, it
+    is destroyed: c2.evaluate_threats' ``asset_damaged``), and no asset is before its event
+    (area assets, whose damage is their lost share, included)."""
+    sc = load_scenario(EXAMPLES / "03_battery_strike.yaml")
+    now, seen = [0.0], []
+    orig_eval, orig_decide = loop.evaluate_threats, loop._Run.decide
+
+    def decide(self, t):
+        now[0] = t
+        return orig_decide(self, t)
+
+    def spy(x, enu, value, alive, **kw):
+        seen.append((now[0], np.array(kw["asset_damaged"], bool)))
+        return orig_eval(x, enu, value, alive, **kw)
+
+    monkeypatch.setattr(loop, "evaluate_threats", spy)
+    monkeypatch.setattr(loop._Run, "decide", decide)
+    ev = simulate(sc, seed=14).events
+    point = np.flatnonzero(np.asarray(sc.assets.radius_m) == 0)
+    hurt = ev[(ev.kind == "asset_damaged") & ev.asset_id.isin(point)]
+    gone = ev[ev.kind == "asset_destroyed"]
+    assert len(hurt) == 1  # seed 14 damages one point asset (a radar) and no more
+    a, t_hurt = int(hurt.asset_id.iloc[0]), float(hurt.time_s.iloc[0])
+    t_gone = gone.time_s[gone.asset_id == a].min() if (gone.asset_id == a).any() else np.inf
+    after = [d for t, d in seen if t_hurt <= t < t_gone]
+    assert after and all(d[a] for d in after)
+    assert not any(d[a] for t, d in seen if t < t_hurt)
+    others = np.setdiff1d(point, np.r_[a, gone.asset_id.to_numpy(int)])
+    assert not any(d[others].any() for _, d in seen)

@@ -177,6 +177,7 @@ class _Run:
         self.area_lost = np.zeros(len(sc.assets))  # value fraction lost by area assets
         self.value_left = np.asarray(sc.assets.value, float).copy()  # see _assets_changed
         self._asset_alive = np.ones(len(sc.assets), bool)  # not destroyed (_assets_changed)
+        self._asset_damaged = np.zeros(len(sc.assets), bool)  # damaged (_assets_changed)
         self.battery_ok = np.ones(len(sc.batteries), bool)
         self.sensor_ok = np.ones(len(sc.sensors), bool)
         self.seen = np.zeros((n, max(len(sc.sensors), 1)), bool)
@@ -374,6 +375,7 @@ class _Run:
         self.value_left = a.value * np.where(a.radius_m > 0,
                                              1.0 - np.minimum(self.area_lost, 1.0), point)
         self._asset_alive = self.asset_state != DESTROYED
+        self._asset_damaged = self.asset_state == DAMAGED
 
     def _components_down(self, t: float) -> None:
         a = self.sc.assets
@@ -425,7 +427,7 @@ class _Run:
                                   asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
                                   asset_area_radius_m=a.radius_m,
                                   lethal_radius_m=self.lethal_radius, kind_code=kind,
-                                  radius_m=self._radius_m)
+                                  radius_m=self._radius_m, asset_damaged=self._asset_damaged)
             orders = self.assigner.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
                                           self.battery_ok, self.heights)
         finally:
