@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from airdefense.campaign import run_campaign
@@ -30,3 +32,20 @@ def test_a_bad_seed_is_refused_as_run_campaign_does(small_scenario, seed, patter
         simulate(small_scenario, seed=seed)
     with pytest.raises(AirDefenseError, match=pattern):
         run_campaign(small_scenario, 1, seed=seed)
+
+
+def test_the_same_seed_sequence_gives_the_same_run(small_scenario):
+    """A SeedSequence stands for its entropy and spawn key (the run's ``seed`` label): the
+    same object twice, or one that has spawned children elsewhere, gives the run of a fresh
+    sequence with the same entropy and key (the streams were spawned from the caller's object,
+    so each call drew other children)."""
+    ss = np.random.SeedSequence(5, spawn_key=(3,))
+    first = simulate(small_scenario, seed=ss)
+    again = simulate(small_scenario, seed=ss)
+    ss.spawn(4)  # children drawn elsewhere
+    later = simulate(small_scenario, seed=ss)
+    fresh = simulate(small_scenario, seed=np.random.SeedSequence(5, spawn_key=(3,)))
+    assert first.seed == again.seed == later.seed == fresh.seed == "5/3"
+    for res in (again, later, fresh):
+        for name in ("events", "threats", "interceptors", "assets"):
+            pd.testing.assert_frame_equal(getattr(first, name), getattr(res, name))

@@ -138,8 +138,16 @@ class _Run:
     def __init__(self, sc: Scenario, seed: int | np.random.SeedSequence, tracking: str | None,
                  solver: str | None) -> None:
         self.sc = sc
-        ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        self.seed = seed if not isinstance(seed, np.random.SeedSequence) else _seed_label(seed)
+        if isinstance(seed, np.random.SeedSequence):
+            # A copy of the sequence as its entropy and spawn key define it (what its label
+            # names): spawning from the caller's object would depend on the children it has
+            # spawned already, so the same object would give another run at each call.
+            ss = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key,
+                                        pool_size=seed.pool_size)
+            self.seed = _seed_label(seed)
+        else:
+            ss = np.random.SeedSequence(seed)
+            self.seed = seed
         streams = ss.spawn(len(RNG_STREAMS))
         self.rng = dict(zip(RNG_STREAMS, (np.random.default_rng(s) for s in streams), strict=True))
         try:
@@ -512,7 +520,9 @@ def simulate(scenario: Scenario | str | Path | dict,
         A loaded scenario, a scenario file, or a scenario mapping.
     seed : int or numpy.random.SeedSequence, optional
         Seed of this run; defaults to the scenario's ``seed``. Campaigns pass the replication's
-        child of ``SeedSequence(seed).spawn(n)``. The same seed gives the same event log.
+        child of ``SeedSequence(seed).spawn(n)``. The same seed gives the same event log; a
+        SeedSequence stands for its entropy and spawn key (the children it has spawned
+        elsewhere do not count), so the same object gives the same run at every call.
     tracking : {"truth", "full"}, optional
         Overrides the scenario's tracking mode.
     solver : str, optional
