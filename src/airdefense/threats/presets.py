@@ -36,8 +36,8 @@ __all__ = ["ThreatPreset", "THREAT_KINDS"]
 
 #: Upper bound of ``lift_to_drag`` and its reason.
 MAX_LIFT_TO_DRAG = 6.0
-WHY_LD = ("above any hypersonic vehicle's L/D (slender bodies 1-3, waveriders 4-6 at "
-          "Mach 5-10)")
+WHY_LD = ("above any hypersonic vehicle's lift-to-drag ratio, dimensionless (slender bodies "
+          "1-3, waveriders 4-6 at Mach 5-10)")
 WHY_NO_AIR = "above 100 km there is no air to lift on"
 
 THREAT_KINDS = ("drone", "cruise", "ballistic", "aircraft", "helicopter")
@@ -95,6 +95,7 @@ class ThreatPreset(StrictModel):
     # Quasi-ballistic (lifting) flight, threats.ballistic; lift_to_drag 0 is a ballistic flight.
     lift_to_drag: float = bounded(
         0.0, ge=0, le=MAX_LIFT_TO_DRAG, why=WHY_LD,
+        why_low="the ratio is a magnitude: the guidance turns the lift up or down",
         description="ballistic: lift-to-drag ratio L/D of the free flight below "
         "pullup_height_m (dimensionless): the lift available is L/D times the drag, at most "
         "max_g; 0: no lift (a ballistic flight)")
