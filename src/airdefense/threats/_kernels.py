@@ -1,4 +1,5 @@
-"""Compiled kernels of the truth trajectories: route flights, Hermite samples, ballistic weave.
+"""Compiled kernels of the truth trajectories: route flights, Hermite samples, ballistic weave,
+the ballistic free flight (gravity, drag, guided lift).
 
 The loop asks for the truth states of every threat at a couple of thousand fresh instants per
 replication, over tens of threats: NumPy's per-call overhead, not arithmetic, set the cost of the
@@ -483,13 +484,17 @@ def lift_accel(x, z, vx, vz, mu, radius_m, kdrag, scale_height_m, ld, amax, h_pu
     and the zero-lift drag ``D0`` (m/s^2) of :func:`_planar_rhs`.
 
     The lift available is ``A = min(2 ld D0, amax)``: at most the lift at the best
-    lift-to-drag ratio ``ld`` of a parabolic drag polar (where the drag is ``2 D0``). The flight-path angle ``gamma`` (above the local horizontal) is
-    commanded to ``gam_glide`` below ``h_pull`` and to ``gam_dive`` below ``h_dive`` (phased in
-    over :data:`BAND_M`; the dive armed past :data:`DIVE_GATE` of ``phi_aim``, so the ascent
-    is never pushed over) through ``a = (g - v^2 / r) cos(gamma) + v (gamma_c - gamma) / TAU_S``
-    (gravity, the earth's curvature, a first-order lag), clipped to ``[-A w_dive,
-    A max(w_glide, w_dive)]``: the glide only pulls up, the dive also pushes over.
-    Continuous in the state (no latch), so the range is continuous in the burnout state.
+    lift-to-drag ratio ``ld`` of a parabolic drag polar (where the drag is ``2 D0``). The
+    flight-path angle ``gamma`` (above the local horizontal) is commanded to ``gam_glide``
+    below ``h_pull`` and to ``gam_dive`` below ``h_dive`` (phased in over :data:`BAND_M`; the
+    dive armed past :data:`DIVE_GATE` of ``phi_aim``, so the ascent is never pushed over)
+    through ``a = (g - v^2 / r) cos(gamma) + v (gamma_c - gamma) / TAU_S`` (gravity, the
+    earth's curvature, a first-order lag: ``d(gamma)/dt = (gamma_c - gamma) / TAU_S`` while
+    ``a`` is not clipped), clipped to ``[-A w_dive, A max(w_glide, w_dive)]``: the glide only
+    pulls up, the dive also pushes over. Continuous in the state (no latch), so the range is
+    continuous in the burnout state. Positions in the flight plane, origin at the earth's
+    centre, launch on the ``z`` axis; ``phi_aim`` the aim's range angle (rad; <= 0: the dive
+    is always armed).
     """
     r2 = x * x + z * z
     r = math.sqrt(r2)
@@ -499,8 +504,10 @@ def lift_accel(x, z, vx, vz, mu, radius_m, kdrag, scale_height_m, ld, amax, h_pu
     h = r - radius_m
     drag = kdrag * math.exp(min(radius_m - r, 0.0) / scale_height_m) * v * v
     w_g = _ramp((h_pull - h) / BAND_M)
-    w_d = _ramp((h_dive - h) / BAND_M) * _ramp(
-        (math.atan2(x, z) / phi_aim - DIVE_GATE[0]) / (DIVE_GATE[1] - DIVE_GATE[0]))
+    w_d = _ramp((h_dive - h) / BAND_M)
+    if phi_aim > 0.0:
+        w_d *= _ramp((math.atan2(x, z) / phi_aim - DIVE_GATE[0])
+                     / (DIVE_GATE[1] - DIVE_GATE[0]))
     hi = max(w_g, w_d)
     if hi == 0.0:
         return 0.0, drag

@@ -1,4 +1,4 @@
-"""Quasi-ballistic missiles: boost, free flight over a spherical earth with drag, terminal weave.
+"""Quasi-ballistic missiles: boost, lifting free flight over a spherical earth, terminal weave.
 
 Each missile flies in the plane through the earth's centre, its launch point and its aim point.
 
@@ -7,7 +7,10 @@ Each missile flies in the plane through the earth's centre, its launch point and
   ``burn_time_s`` (thrust carries the weight and turns the missile; see :func:`boost_states`).
 * **Free flight.** Inverse-square gravity about the sphere's centre and drag in an exponential
   atmosphere, ``a_drag = -rho(h) |v| v / (2 beta)`` with ballistic coefficient ``beta`` (kg/m^2),
-  integrated with a fixed-step RK4 for all missiles at once.
+  integrated with a fixed-step RK4 for all missiles at once. A class with ``lift_to_drag > 0``
+  also has lift in its flight plane (see :func:`guidance`): none above its pull-up height,
+  then a pull-up into a shallow glide, then a push-over into the terminal dive, at most the
+  lift of its best L/D (parabolic drag polar, with its induced drag) and within ``max_g``.
 * **Aim.** ``(gamma, V)`` is solved by a damped Newton shooting method so that the missile
   reaches its aim point with an apogee that grows as the square root of range to the class's
   apogee at its maximum range (``depressed_apogee_factor`` of it for a depressed trajectory). The shooting is done for a few
