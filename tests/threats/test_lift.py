@@ -338,6 +338,8 @@ def test_same_seed_same_flight():
                                 r"pullup_height_m, the height \(m\)"),
     ({"pullup_height_m": 15000}, r"raid\.isk\.overrides: pullup_height_m \(15000 m\) must be "
                                  r"above maneuver_height_m \(20000 m\)"),
+    ({"dive_angle_deg": 95}, r"raid\.isk\.overrides\.dive_angle_deg: must be <= 90 \(beyond "
+                             r"90 deg the dive would turn back\), got 95 \(unit: deg\)"),
     ({"dive_angle_deg": 1}, r"raid\.isk\.overrides: glide_angle_deg \(1 deg\) must be "
                             r"shallower than dive_angle_deg \(1 deg\)"),
 ])

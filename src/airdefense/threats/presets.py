@@ -81,9 +81,10 @@ class ThreatPreset(StrictModel):
         None, gt=0, le=MAX_SPEED_MPS, why=WHY_SPEED, description="for reference only: the flight "
         "model gives the speed")
     terminal_dive: bool = True
-    dive_angle_deg: float = Field(default=45.0, gt=0, le=90,
-                                  description="terminal dive of a route class, and of a "
-                                  "ballistic class with lift_to_drag > 0")
+    dive_angle_deg: float = bounded(
+        45.0, gt=0, le=90, why="beyond 90 deg the dive would turn back",
+        description="terminal dive angle below the horizontal of a route class, and of a "
+        "ballistic class with lift_to_drag > 0")
     impacts: bool = Field(default=True, description="False for aircraft that release and return")
     # Flight-model figures (threat flight-model issue); the defaults keep older catalogs valid.
     rcs_tail_m2: float | None = bounded(
