@@ -429,6 +429,28 @@ class BallisticTrajectory(HermiteTrajectory):
             _k.ballistic_states_many(ts, *self._args, *self._weave_args, out, rows)
 
 
+def _refine_speed(g: dict, d: dict, radius_m: float) -> None:
+    """Solve each lifting missile's burnout speed for its own range, from the interpolated one.
+
+    The lift's phases (heights and the dive's arming set by the apogee law, limits that bind
+    or not) make the range a less smooth function of the missile's range than a ballistic
+    flight's, and the interpolated speed misses by tens of metres; a few Newton steps per
+    missile (:func:`solve_speed`) bring it under a millimetre.
+    """
+    n = d["phi"].size
+    full = lambda x: np.full(n, float(x))  # noqa: E731
+    v, miss = solve_speed(d["rl"], d["ra"], d["phi"], d["gamma"], d["v"], full(d["burn"]),
+                          full(d["beta"]), full(d["dt"]), radius_m, guide=d["gd"])
+    bad = ~(np.abs(miss) < 1.0)
+    if bad.any():
+        raise ScenarioError(
+            f"raid.{g['name']}.target",
+            f"no boost of the {g['preset_name']} preset reaches the aim point "
+            f"{d['phi'][bad][0] * radius_m / 1000:.1f} km away with its apogee profile",
+        )
+    d["v"] = v
+
+
 def _interpolate(nodes: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Polynomial through ``(nodes, values)`` at ``x`` (barycentric form), shape of ``x``.
 
@@ -564,6 +586,8 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
         else:
             d["gamma"] = _interpolate(d["nodes"], gam[off:off + k], d["phi"])
             d["v"] = _interpolate(d["nodes"], vel[off:off + k], d["phi"])
+            if d["gd"][_k.G_LD].any():
+                _refine_speed(g, d, radius_m)
         off += k
         if g["depressed"]:
             _check_depressed(g, d, radius_m)
