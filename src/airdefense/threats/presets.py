@@ -92,14 +92,16 @@ class ThreatPreset(StrictModel):
         description="tail-on RCS")
     ballistic_coeff_kg_m2: float = bounded(
         5000.0, gt=0, le=1e6, why="ten times a dense re-entry vehicle's",
-        description="ballistic: m / (C_D A) for drag in free flight")
+        description="ballistic: m / (C_D A) for drag in free flight (with lift_to_drag > 0: "
+        "the zero-lift C_D0)")
     # Quasi-ballistic (lifting) flight, threats.ballistic; lift_to_drag 0 is a ballistic flight.
     lift_to_drag: float = bounded(
         0.0, ge=0, le=MAX_LIFT_TO_DRAG, why=WHY_LD,
         why_low="the ratio is a magnitude: the guidance turns the lift up or down",
-        description="ballistic: lift-to-drag ratio L/D of the free flight below "
-        "pullup_height_m (dimensionless): the lift available is L/D times the drag, at most "
-        "max_g; 0: no lift (a ballistic flight)")
+        description="ballistic: best lift-to-drag ratio L/D of the free flight below "
+        "pullup_height_m (dimensionless): the lift available is L/D times the drag at that "
+        "lift (parabolic polar: 2 L/D times the zero-lift drag), at most max_g; 0: no lift "
+        "(a ballistic flight)")
     pullup_height_m: float | None = bounded(
         None, gt=0, le=EDGE_OF_SPACE_M, why=WHY_NO_AIR,
         description="ballistic with lift: on the descent, height below which lift pulls the "
