@@ -1,4 +1,5 @@
-"""Compiled kernels of the truth trajectories: route flights, Hermite samples, ballistic weave.
+"""Compiled kernels of the truth trajectories: route flights, Hermite samples, ballistic weave,
+the ballistic free flight (gravity, drag, guided lift).
 
 The loop asks for the truth states of every threat at a couple of thousand fresh instants per
 replication, over tens of threats: NumPy's per-call overhead, not arithmetic, set the cost of the
@@ -462,33 +463,141 @@ def _planar_rhs(x, z, vx, vz, mu, radius_m, kdrag, scale_height_m):
     return vx, vz, -gr * x - kd * vx, -gr * z - kd * vz
 
 
+#: Rows of the guidance array of a lifting flight (:func:`fly_planar`'s ``guide``, (7, N)).
+G_LD, G_AMAX, G_HPULL, G_HDIVE, G_GLIDE, G_DIVE, G_PHI = range(7)
+GUIDE_ROWS = 7
+TAU_S = 3.0  # s, time constant of the flight-path-angle command
+BAND_M = 1000.0  # m, height over which the glide and the dive phase in
+DIVE_GATE = (0.4, 0.5)  # fractions of the aim's range angle over which the dive is armed
+
+
 @njit(cache=True)
-def fly_planar(y0, dt, r_stop, radius_m, kdrag, mu, scale_height_m, max_steps, check_every):
+def _ramp(x):
+    """``clip(x, 0, 1)``."""
+    return min(max(x, 0.0), 1.0)
+
+
+@njit(cache=True)
+def lift_accel(x, z, vx, vz, mu, radius_m, kdrag, scale_height_m, ld, amax, h_pull, h_dive,
+               gam_glide, gam_dive, phi_aim):
+    """Commanded lift of a quasi-ballistic flight, m/s^2 along the velocity's upward normal,
+    and the zero-lift drag ``D0`` (m/s^2) of :func:`_planar_rhs`.
+
+    The lift available is ``A = min(2 ld D0, amax)``: at most the lift at the best
+    lift-to-drag ratio ``ld`` of a parabolic drag polar (where the drag is ``2 D0``). The
+    flight-path angle ``gamma`` (above the local horizontal) is commanded to ``gam_glide``
+    below ``h_pull`` and to ``gam_dive`` below ``h_dive`` (phased in over :data:`BAND_M`; the
+    dive armed past :data:`DIVE_GATE` of ``phi_aim``, so the ascent is never pushed over)
+    through ``a = (g - v^2 / r) cos(gamma) + v (gamma_c - gamma) / TAU_S`` (gravity, the
+    earth's curvature, a first-order lag: ``d(gamma)/dt = (gamma_c - gamma) / TAU_S`` while
+    ``a`` is not clipped), clipped to ``[-A w_dive, A max(w_glide, w_dive)]``: the glide only
+    pulls up, the dive also pushes over. Continuous in the state (no latch), so the range is
+    continuous in the burnout state. Positions in the flight plane, origin at the earth's
+    centre, launch on the ``z`` axis; ``phi_aim`` the aim's range angle (rad; <= 0: the dive
+    is always armed).
+    """
+    r2 = x * x + z * z
+    r = math.sqrt(r2)
+    v = math.sqrt(vx * vx + vz * vz)
+    if v == 0.0:
+        return 0.0, 0.0
+    h = r - radius_m
+    drag = kdrag * math.exp(min(radius_m - r, 0.0) / scale_height_m) * v * v
+    w_g = _ramp((h_pull - h) / BAND_M)
+    w_d = _ramp((h_dive - h) / BAND_M)
+    if phi_aim > 0.0:
+        w_d *= _ramp((math.atan2(x, z) / phi_aim - DIVE_GATE[0])
+                     / (DIVE_GATE[1] - DIVE_GATE[0]))
+    hi = max(w_g, w_d)
+    if hi == 0.0:
+        return 0.0, drag
+    avail = min(2.0 * ld * drag, amax)
+    v_r = (x * vx + z * vz) / r
+    v_t = (z * vx - x * vz) / r
+    gam = math.atan2(v_r, v_t)
+    cmd = gam_glide + w_d * (gam_dive - gam_glide)
+    a = (mu / r2 - v * v / r) * (v_t / v) + v * (cmd - gam) / TAU_S
+    return min(max(a, -avail * w_d), avail * hi), drag
+
+
+@njit(cache=True)
+def _lift_rhs(x, z, vx, vz, mu, radius_m, kf, scale_height_m, g):
+    """:func:`_planar_rhs` plus the lift ``a`` of :func:`lift_accel` (``g`` the flight's
+    guidance column, (7,)) along ``(-vz, vx) / v`` and its induced drag
+    ``a^2 / (4 ld^2 D0)`` (parabolic polar ``C_D = C_D0 + K C_L^2``, ``ld`` its best L/D)."""
+    d0, d1, d2, d3 = _planar_rhs(x, z, vx, vz, mu, radius_m, kf, scale_height_m)
+    ld = g[G_LD]
+    a, drag = lift_accel(x, z, vx, vz, mu, radius_m, kf, scale_height_m, ld, g[G_AMAX],
+                         g[G_HPULL], g[G_HDIVE], g[G_GLIDE], g[G_DIVE], g[G_PHI])
+    if a != 0.0:
+        v = math.sqrt(vx * vx + vz * vz)
+        di = a * a / (4.0 * ld * ld * drag)
+        d2 -= (a * vz + di * vx) / v
+        d3 += (a * vx - di * vz) / v
+    return d0, d1, d2, d3
+
+
+@njit(cache=True)
+def _rk4(x, z, vx, vz, h, mu, radius_m, kf, scale_height_m):
+    """One RK4 step of :func:`_planar_rhs` (no lift)."""
+    h2, h6 = 0.5 * h, h / 6.0
+    a0, a1, a2, a3 = _planar_rhs(x, z, vx, vz, mu, radius_m, kf, scale_height_m)
+    b0, b1, b2, b3 = _planar_rhs(x + h2 * a0, z + h2 * a1, vx + h2 * a2, vz + h2 * a3,
+                                 mu, radius_m, kf, scale_height_m)
+    c0, c1, c2, c3 = _planar_rhs(x + h2 * b0, z + h2 * b1, vx + h2 * b2, vz + h2 * b3,
+                                 mu, radius_m, kf, scale_height_m)
+    d0, d1, d2, d3 = _planar_rhs(x + h * c0, z + h * c1, vx + h * c2, vz + h * c3,
+                                 mu, radius_m, kf, scale_height_m)
+    return (x + h6 * (a0 + 2.0 * (b0 + c0) + d0), z + h6 * (a1 + 2.0 * (b1 + c1) + d1),
+            vx + h6 * (a2 + 2.0 * (b2 + c2) + d2), vz + h6 * (a3 + 2.0 * (b3 + c3) + d3))
+
+
+@njit(cache=True)
+def _rk4_lift(x, z, vx, vz, h, mu, radius_m, kf, scale_height_m, g):
+    """One RK4 step of :func:`_lift_rhs`."""
+    h2, h6 = 0.5 * h, h / 6.0
+    a0, a1, a2, a3 = _lift_rhs(x, z, vx, vz, mu, radius_m, kf, scale_height_m, g)
+    b0, b1, b2, b3 = _lift_rhs(x + h2 * a0, z + h2 * a1, vx + h2 * a2, vz + h2 * a3,
+                               mu, radius_m, kf, scale_height_m, g)
+    c0, c1, c2, c3 = _lift_rhs(x + h2 * b0, z + h2 * b1, vx + h2 * b2, vz + h2 * b3,
+                               mu, radius_m, kf, scale_height_m, g)
+    d0, d1, d2, d3 = _lift_rhs(x + h * c0, z + h * c1, vx + h * c2, vz + h * c3,
+                               mu, radius_m, kf, scale_height_m, g)
+    return (x + h6 * (a0 + 2.0 * (b0 + c0) + d0), z + h6 * (a1 + 2.0 * (b1 + c1) + d1),
+            vx + h6 * (a2 + 2.0 * (b2 + c2) + d2), vz + h6 * (a3 + 2.0 * (b3 + c3) + d3))
+
+
+@njit(cache=True)
+def fly_planar(y0, dt, r_stop, radius_m, kdrag, mu, scale_height_m, max_steps, check_every,
+               guide):
     """Fixed-step RK4 of planar free flights until every one has come down.
 
-    ``y0`` (4, N) initial ``[x, z, vx, vz]``; ``dt``, ``r_stop``, ``kdrag`` (N,). Returns the
-    states at every step, (m, 4, N); see :func:`airdefense.threats.ballistic.fly_planar`.
+    ``y0`` (4, N) initial ``[x, z, vx, vz]``; ``dt``, ``r_stop``, ``kdrag`` (N,); ``guide``
+    (7, N) the lift guidance (rows ``G_*``; a flight whose ``G_LD`` is 0 flies without lift,
+    in the same operations as before lift was modelled). Returns the states at every step,
+    (m, 4, N); see :func:`airdefense.threats.ballistic.fly_planar`.
     """
     n = y0.shape[1]
     out = np.empty((max_steps + 1, 4, n))
     out[0] = y0
     last = max_steps
+    g = np.empty(GUIDE_ROWS)
     for step in range(1, max_steps + 1):
         for f in range(n):
             x, z, vx, vz = (out[step - 1, 0, f], out[step - 1, 1, f], out[step - 1, 2, f],
                             out[step - 1, 3, f])
-            h, h2, h6, kf = dt[f], 0.5 * dt[f], dt[f] / 6.0, kdrag[f]
-            a0, a1, a2, a3 = _planar_rhs(x, z, vx, vz, mu, radius_m, kf, scale_height_m)
-            b0, b1, b2, b3 = _planar_rhs(x + h2 * a0, z + h2 * a1, vx + h2 * a2, vz + h2 * a3,
-                                         mu, radius_m, kf, scale_height_m)
-            c0, c1, c2, c3 = _planar_rhs(x + h2 * b0, z + h2 * b1, vx + h2 * b2, vz + h2 * b3,
-                                         mu, radius_m, kf, scale_height_m)
-            d0, d1, d2, d3 = _planar_rhs(x + h * c0, z + h * c1, vx + h * c2, vz + h * c3,
-                                         mu, radius_m, kf, scale_height_m)
-            out[step, 0, f] = x + h6 * (a0 + 2.0 * (b0 + c0) + d0)
-            out[step, 1, f] = z + h6 * (a1 + 2.0 * (b1 + c1) + d1)
-            out[step, 2, f] = vx + h6 * (a2 + 2.0 * (b2 + c2) + d2)
-            out[step, 3, f] = vz + h6 * (a3 + 2.0 * (b3 + c3) + d3)
+            if guide[G_LD, f] > 0.0:
+                for c in range(GUIDE_ROWS):
+                    g[c] = guide[c, f]
+                x, z, vx, vz = _rk4_lift(x, z, vx, vz, dt[f], mu, radius_m, kdrag[f],
+                                         scale_height_m, g)
+            else:
+                x, z, vx, vz = _rk4(x, z, vx, vz, dt[f], mu, radius_m, kdrag[f],
+                                    scale_height_m)
+            out[step, 0, f] = x
+            out[step, 1, f] = z
+            out[step, 2, f] = vx
+            out[step, 3, f] = vz
         if step % check_every == 0:
             down = True
             for f in range(n):

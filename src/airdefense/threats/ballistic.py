@@ -1,4 +1,4 @@
-"""Quasi-ballistic missiles: boost, free flight over a spherical earth with drag, terminal weave.
+"""Quasi-ballistic missiles: boost, lifting free flight over a spherical earth, terminal weave.
 
 Each missile flies in the plane through the earth's centre, its launch point and its aim point.
 
@@ -7,7 +7,10 @@ Each missile flies in the plane through the earth's centre, its launch point and
   ``burn_time_s`` (thrust carries the weight and turns the missile; see :func:`boost_states`).
 * **Free flight.** Inverse-square gravity about the sphere's centre and drag in an exponential
   atmosphere, ``a_drag = -rho(h) |v| v / (2 beta)`` with ballistic coefficient ``beta`` (kg/m^2),
-  integrated with a fixed-step RK4 for all missiles at once.
+  integrated with a fixed-step RK4 for all missiles at once. A class with ``lift_to_drag > 0``
+  also has lift in its flight plane (see :func:`guidance`): none above its pull-up height,
+  then a pull-up into a shallow glide, then a push-over into the terminal dive, at most the
+  lift of its best L/D (parabolic drag polar, with its induced drag) and within ``max_g``.
 * **Aim.** ``(gamma, V)`` is solved by a damped Newton shooting method so that the missile
   reaches its aim point with an apogee that grows as the square root of range to the class's
   apogee at its maximum range (``depressed_apogee_factor`` of it for a depressed trajectory). The shooting is done for a few
@@ -39,6 +42,7 @@ __all__ = [
     "boost_states",
     "fly_planar",
     "find_impact",
+    "guidance",
     "solve_burnout",
     "solve_speed",
     "build_ballistic",
@@ -58,6 +62,7 @@ def fly_planar(
     beta_kg_m2: np.ndarray,
     mu_m3_s2: float | None = None,
     check_every: int = 16,
+    guide: np.ndarray | None = None,
 ) -> np.ndarray:
     """Integrate planar free flights (RK4, fixed step) until every one has come down.
 
@@ -80,6 +85,8 @@ def fly_planar(
     check_every : int, default 16
         Steps between the tests whether every flight has come down (>= 1); the result may
         hold up to this many steps past the last impact.
+    guide : ndarray of shape (7, N), optional
+        Lift guidance of each flight (:func:`guidance`); default none (no lift).
 
     Returns
     -------
@@ -90,10 +97,14 @@ def fly_planar(
     dt = np.ascontiguousarray(dt_s, dtype=float)
     kdrag = RHO0_KG_M3 / (2.0 * np.asarray(beta_kg_m2, float))
     y0 = np.ascontiguousarray(y0, dtype=float)
+    if guide is None:
+        guide = np.zeros((_k.GUIDE_ROWS, dt.size))
+    guide = np.ascontiguousarray(np.broadcast_to(np.asarray(guide, float),
+                                                 (_k.GUIDE_ROWS, dt.size)))
     return _k.fly_planar(y0, dt, np.ascontiguousarray(np.broadcast_to(
         np.asarray(r_stop_m, float), dt.shape)), float(radius_m),
         np.ascontiguousarray(np.broadcast_to(kdrag, dt.shape)), float(mu),
-        SCALE_HEIGHT_M, int(np.ceil(_MAX_TIME_S / dt.min())), int(check_every))
+        SCALE_HEIGHT_M, int(np.ceil(_MAX_TIME_S / dt.min())), int(check_every), guide)
 
 
 _PITCH_POWER = 3.0  # pitch program exponent: most of the turn early, as after a pitch kick
@@ -171,10 +182,59 @@ def find_impact(samples: np.ndarray, dt_s: np.ndarray, r_stop_m: np.ndarray):
     return t, state, apogee
 
 
-def _fly_from_launch(r_launch, gamma, v_bo, burn, dt, r_stop, radius, beta):
+WEAVE_SHARE = 0.5  # the weave's lateral pull is at most this fraction of max_g (see below)
+
+
+def guidance(preset, apogee_m: np.ndarray, range_angle_rad: np.ndarray,
+             depressed: bool = False) -> np.ndarray:
+    """Lift guidance of flights of one ballistic class (:func:`fly_planar`'s ``guide``).
+
+    Below the pull-up height ``h_pull = min(pullup_height_m, apogee)`` on the descent the lift
+    pulls the flight path up to ``-glide_angle_deg`` (and holds it there where it suffices);
+    below the dive height ``h_dive = min(maneuver_height_m, apogee / 2)`` (``apogee / 2``
+    without a weave) it pushes the path over to ``-dive_angle_deg``
+    (:func:`airdefense.threats._kernels.lift_accel`). The lift is at most ``2 lift_to_drag``
+    times the zero-lift drag (the lift at the best L/D of a parabolic polar) and at most
+    ``max_g``, or ``sqrt(1 - 0.5^2) max_g`` for a class that weaves (the weave pulls sideways
+    at up to half of ``max_g``), so lift and weave together stay within ``max_g``. A
+    depressed flight is flown without lift: it gives up apogee for time, and a glide would
+    give the time back.
+
+    Parameters
+    ----------
+    preset : ThreatPreset
+        A ballistic class; ``lift_to_drag`` 0 gives zeros (no lift).
+    apogee_m, range_angle_rad : ndarray of shape (K,)
+        Wanted apogee height (m) and central angle from launch to aim (rad) of each flight.
+    depressed : bool, default False
+        A depressed flight (zeros: no lift).
+
+    Returns
+    -------
+    ndarray of shape (7, K)
+        Rows ``_kernels.G_*``: L/D, lift limit (m/s^2), pull-up and dive heights (m), glide and
+        dive flight-path angles (rad, negative: descending), range angle of the aim (rad).
+    """
+    apo = np.asarray(apogee_m, float)
+    out = np.zeros((_k.GUIDE_ROWS, apo.size))
+    ld = float(preset.lift_to_drag)
+    if ld <= 0.0 or depressed:
+        return out
+    weave = preset.maneuver_height_m is not None
+    out[_k.G_LD] = ld
+    out[_k.G_AMAX] = preset.max_g * G0_MPS2 * (np.sqrt(1.0 - WEAVE_SHARE**2) if weave else 1.0)
+    out[_k.G_HPULL] = np.minimum(float(preset.pullup_height_m), apo)
+    out[_k.G_HDIVE] = np.minimum(float(preset.maneuver_height_m) if weave else np.inf, 0.5 * apo)
+    out[_k.G_GLIDE] = -np.radians(preset.glide_angle_deg)
+    out[_k.G_DIVE] = -np.radians(preset.dive_angle_deg)
+    out[_k.G_PHI] = range_angle_rad
+    return out
+
+
+def _fly_from_launch(r_launch, gamma, v_bo, burn, dt, r_stop, radius, beta, guide=None):
     """Boost then free flight; returns burnout-relative samples and impact data."""
     y0 = boost_states(burn[None, :], r_launch, gamma, v_bo, burn)[0]
-    smp = fly_planar(y0, dt, r_stop, radius, beta)
+    smp = fly_planar(y0, dt, r_stop, radius, beta, guide=guide)
     t, state, apo = find_impact(smp, dt, r_stop)
     return smp, t, state, apo
 
@@ -186,9 +246,10 @@ def _check_depressed(g: dict, d: dict, radius_m: float) -> None:
     p = g["preset"]
     apo = float(p.apogee_m) if p.apogee_m else 0.25 * p.max_range_m
     one = lambda x: np.array([float(x)])  # noqa: E731
-    _, v_cap, miss = solve_burnout(one(d["rl"].mean()), one(d["ra"].mean()),
-                                   one(p.max_range_m / radius_m), one(apo), one(d["burn"]),
-                                   one(d["beta"]), one(d["dt"]), radius_m)
+    phi_max = p.max_range_m / radius_m
+    _, v_cap, miss = solve_burnout(one(d["rl"].mean()), one(d["ra"].mean()), one(phi_max),
+                                   one(apo), one(d["burn"]), one(d["beta"]), one(d["dt"]),
+                                   radius_m, guide=guidance(p, one(apo), one(phi_max)))
     v_need = float(np.max(d["v"]))
     if abs(miss[0]) < 1.0 and v_need > 1.01 * v_cap[0]:
         i = int(np.argmax(d["v"]))
@@ -213,6 +274,7 @@ def solve_burnout(
     radius_m: float,
     tol_m: float = 0.01,
     max_iter: int = 20,
+    guide: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Solve burnout flight-path angle and speed that reach a range with a given apogee.
 
@@ -233,6 +295,8 @@ def solve_burnout(
         Stop once every flight's range error is below this, m.
     max_iter : int, default 20
         Most Newton iterations (each flies 3 K flights); ``miss_m`` tells what was reached.
+    guide : ndarray of shape (7, K), optional
+        Lift guidance (:func:`guidance`); default none.
 
     Returns
     -------
@@ -249,11 +313,12 @@ def solve_burnout(
     dg, dv = 1e-5, 0.02
     tile = lambda a: np.concatenate([a, a, a])  # noqa: E731
     rl, ra, bt, be, dt = (tile(a) for a in (r_launch_m, r_aim_m, burn_time_s, beta_kg_m2, dt_s))
+    gd = None if guide is None else np.concatenate([guide, guide, guide], axis=1)
     miss = np.full(K, np.inf)
     for _ in range(max_iter):
         g3 = np.concatenate([gamma, gamma + dg, gamma])
         v3 = np.concatenate([v, v, v + dv])
-        _, t, st, apo = _fly_from_launch(rl, g3, v3, bt, dt, ra, radius_m, be)
+        _, t, st, apo = _fly_from_launch(rl, g3, v3, bt, dt, ra, radius_m, be, gd)
         phi = np.arctan2(st[0], st[1])
         e1 = (phi - np.concatenate([range_angle_rad] * 3)) * radius_m
         e2 = apo - radius_m - np.concatenate([apogee_m] * 3)
@@ -288,22 +353,25 @@ def solve_speed(
     radius_m: float,
     tol_m: float = 0.001,
     max_iter: int = 12,
+    guide: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Solve the burnout speed that reaches a range at a fixed burnout angle (Newton).
 
     Parameters are as for :func:`solve_burnout`, with ``gamma_rad`` fixed and ``v0_mps`` the
-    starting speeds, all shape (K,). Returns the speeds and the remaining range errors (m).
+    starting speeds, all shape (K,), and ``guide`` the lift guidance (7, K). Returns the
+    speeds and the remaining range errors (m).
     """
     K = r_launch_m.shape[0]
     dv = 0.02
     two = lambda a: np.concatenate([a, a])  # noqa: E731
     rl, ra, bt, be, dt, gm = (two(a) for a in (r_launch_m, r_aim_m, burn_time_s, beta_kg_m2,
                                                dt_s, gamma_rad))
+    gd = None if guide is None else np.concatenate([guide, guide], axis=1)
     v = np.array(v0_mps, float)
     miss = np.full(K, np.inf)
     for _ in range(max_iter):
         _, t, st, _ = _fly_from_launch(rl, gm, np.concatenate([v, v + dv]), bt, dt, ra,
-                                       radius_m, be)
+                                       radius_m, be, gd)
         e = (np.arctan2(st[0], st[1]) - two(range_angle_rad)) * radius_m
         miss = np.where(np.isfinite(t[:K]), e[:K], np.nan)
         if np.all(np.abs(miss) < tol_m):
@@ -359,6 +427,28 @@ class BallisticTrajectory(HermiteTrajectory):
         """Write the states at each of ``ts`` (K,) into ``out[k, rows]`` (``out`` (K, N, 6))."""
         if self.n:
             _k.ballistic_states_many(ts, *self._args, *self._weave_args, out, rows)
+
+
+def _refine_speed(g: dict, d: dict, radius_m: float) -> None:
+    """Solve each lifting missile's burnout speed for its own range, from the interpolated one.
+
+    The lift's phases (heights and the dive's arming set by the apogee law, limits that bind
+    or not) make the range a less smooth function of the missile's range than a ballistic
+    flight's, and the interpolated speed misses by tens of metres; a few Newton steps per
+    missile (:func:`solve_speed`) bring it under a millimetre.
+    """
+    n = d["phi"].size
+    full = lambda x: np.full(n, float(x))  # noqa: E731
+    v, miss = solve_speed(d["rl"], d["ra"], d["phi"], d["gamma"], d["v"], full(d["burn"]),
+                          full(d["beta"]), full(d["dt"]), radius_m, guide=d["gd"])
+    bad = ~(np.abs(miss) < 1.0)
+    if bad.any():
+        raise ScenarioError(
+            f"raid.{g['name']}.target",
+            f"no boost of the {g['preset_name']} preset reaches the aim point "
+            f"{d['phi'][bad][0] * radius_m / 1000:.1f} km away with its apogee profile",
+        )
+    d["v"] = v
 
 
 def _interpolate(nodes: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -424,7 +514,8 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
     """
     up = np.array([0.0, 0.0, radius_m])
     per = []
-    node_cols: dict[str, list] = {k: [] for k in ("rl", "ra", "phi", "apo", "bt", "be", "dt")}
+    node_cols: dict[str, list] = {k: [] for k in ("rl", "ra", "phi", "apo", "bt", "be", "dt",
+                                                  "gd")}
     for g in groups:
         p, name = g["preset"], g["name"]
         if g["nominal_range_m"] > p.max_range_m:
@@ -452,15 +543,17 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
         node_cols["ra"].append(np.full(k, ra.mean()))
         node_cols["phi"].append(nodes)
         # Apogee grows as the square root of range, to the class's apogee at maximum range.
-        node_cols["apo"].append(scale * np.sqrt(nodes * radius_m / p.max_range_m))
+        apo_law = lambda a, s=scale, p=p: s * np.sqrt(a * radius_m / p.max_range_m)  # noqa: E731
+        node_cols["apo"].append(apo_law(nodes))
+        node_cols["gd"].append(guidance(p, apo_law(nodes), nodes, g["depressed"]))
         node_cols["bt"].append(np.full(k, burn))
         node_cols["be"].append(np.full(k, beta))
         node_cols["dt"].append(np.full(k, dt))
         per.append(dict(rl=rl, ra=ra, ez=ez, ex=ex, phi=phi, burn=burn, dt=dt, beta=beta,
-                        nodes=nodes))
-    cols = {k: np.concatenate(v) for k, v in node_cols.items()}
+                        nodes=nodes, gd=guidance(p, apo_law(phi), phi, g["depressed"])))
+    cols = {k: np.concatenate(v, axis=-1) for k, v in node_cols.items()}
     gam, vel, miss = solve_burnout(cols["rl"], cols["ra"], cols["phi"], cols["apo"], cols["bt"],
-                                   cols["be"], cols["dt"], radius_m)
+                                   cols["be"], cols["dt"], radius_m, guide=cols["gd"])
     # The apogee condition only shapes the flight; the range must be exact. So the burnout
     # angle is smoothed over each group's nodes (a low-degree fit in range) and the speed is
     # solved again for the range alone: (gamma, V) are then smooth in range and interpolate
@@ -474,7 +567,7 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
         off += k
     ok = np.abs(miss) < 1.0
     vel2, miss2 = solve_speed(cols["rl"], cols["ra"], cols["phi"], gam, vel, cols["bt"],
-                              cols["be"], cols["dt"], radius_m)
+                              cols["be"], cols["dt"], radius_m, guide=cols["gd"])
     vel = np.where(ok, vel2, vel)
     miss = np.where(ok, miss2, miss)
     off = 0
@@ -493,6 +586,8 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
         else:
             d["gamma"] = _interpolate(d["nodes"], gam[off:off + k], d["phi"])
             d["v"] = _interpolate(d["nodes"], vel[off:off + k], d["phi"])
+            if d["gd"][_k.G_LD].any():
+                _refine_speed(g, d, radius_m)
         off += k
         if g["depressed"]:
             _check_depressed(g, d, radius_m)
@@ -503,8 +598,10 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
     dt = np.concatenate([np.full(d["phi"].size, d["dt"]) for d in per])
     beta = np.concatenate([np.full(d["phi"].size, d["beta"]) for d in per])
     ex, ez = cat("ex"), cat("ez")
+    gd = np.concatenate([d["gd"] for d in per], axis=1)
     launch_t = np.concatenate([g["launch_t"] for g in groups])
-    free = fly_planar(boost_states(burn[None, :], rl, gamma, v, burn)[0], dt, ra, radius_m, beta)
+    free = fly_planar(boost_states(burn[None, :], rl, gamma, v, burn)[0], dt, ra, radius_m, beta,
+                      guide=gd)
     t_free, _, _ = find_impact(free, dt, ra)
     nb = np.rint(burn / dt).astype(int)  # boost samples before burnout
     kb = int(nb.max())

@@ -34,6 +34,12 @@ from airdefense._model import (
 
 __all__ = ["ThreatPreset", "THREAT_KINDS"]
 
+#: Upper bound of ``lift_to_drag`` and its reason.
+MAX_LIFT_TO_DRAG = 6.0
+WHY_LD = ("above any hypersonic vehicle's lift-to-drag ratio, dimensionless (slender bodies "
+          "1-3, waveriders 4-6 at Mach 5-10)")
+WHY_NO_AIR = "above 100 km there is no air to lift on"
+
 THREAT_KINDS = ("drone", "cruise", "ballistic", "aircraft", "helicopter")
 
 
@@ -75,8 +81,10 @@ class ThreatPreset(StrictModel):
         None, gt=0, le=MAX_SPEED_MPS, why=WHY_SPEED, description="for reference only: the flight "
         "model gives the speed")
     terminal_dive: bool = True
-    dive_angle_deg: float = Field(default=45.0, gt=0, le=90,
-                                  description="terminal dive of a route class (not ballistic)")
+    dive_angle_deg: float = bounded(
+        45.0, gt=0, le=90, why="beyond 90 deg the dive would turn back",
+        description="terminal dive angle below the horizontal of a route class, and of a "
+        "ballistic class with lift_to_drag > 0")
     impacts: bool = Field(default=True, description="False for aircraft that release and return")
     # Flight-model figures (threat flight-model issue); the defaults keep older catalogs valid.
     rcs_tail_m2: float | None = bounded(
@@ -84,7 +92,26 @@ class ThreatPreset(StrictModel):
         description="tail-on RCS")
     ballistic_coeff_kg_m2: float = bounded(
         5000.0, gt=0, le=1e6, why="ten times a dense re-entry vehicle's",
-        description="ballistic: m / (C_D A) for drag in free flight")
+        description="ballistic: m / (C_D A) for drag in free flight (with lift_to_drag > 0: "
+        "the zero-lift C_D0)")
+    # Quasi-ballistic (lifting) flight, threats.ballistic; lift_to_drag 0 is a ballistic flight.
+    lift_to_drag: float = bounded(
+        0.0, ge=0, le=MAX_LIFT_TO_DRAG, why=WHY_LD,
+        why_low="the ratio is a magnitude: the guidance turns the lift up or down",
+        description="ballistic: best lift-to-drag ratio L/D of the free flight below "
+        "pullup_height_m (dimensionless): the lift available is L/D times the drag at that "
+        "lift (parabolic polar: 2 L/D times the zero-lift drag), at most max_g; 0: no lift "
+        "(a ballistic flight)")
+    pullup_height_m: float | None = bounded(
+        None, gt=0, le=EDGE_OF_SPACE_M, why=WHY_NO_AIR,
+        description="ballistic with lift: on the descent, height below which lift pulls the "
+        "flight up into the glide_angle_deg glide (at most the flight's apogee)")
+    glide_angle_deg: float = bounded(
+        2.0, ge=0.5, le=45, why="a descent steeper than 45 deg is a dive, not a glide",
+        why_low="below 0.5 deg a glide loses 10 km of height over more than 1,000 km",
+        description="ballistic with lift: descent angle of the glide below pullup_height_m, "
+        "held where the lift suffices; below maneuver_height_m (or half the apogee) the "
+        "missile dives at dive_angle_deg")
     depressed_apogee_factor: float = Field(
         default=0.5, gt=0, le=1, description="ballistic: apogee fraction of a depressed flight"
     )
@@ -145,6 +172,30 @@ class ThreatPreset(StrictModel):
     def is_reusable(self) -> bool:
         """``reusable``, or its default for the kind (aircraft and helicopters return)."""
         return self.kind in ("aircraft", "helicopter") if self.reusable is None else self.reusable
+
+    @model_validator(mode="after")
+    def _check_lift(self) -> ThreatPreset:
+        if self.lift_to_drag > 0 or self.pullup_height_m is not None:
+            if self.kind != "ballistic":
+                raise ValueError(
+                    f"lift_to_drag ({self.lift_to_drag:g}) and pullup_height_m "
+                    f"({self.pullup_height_m} m) apply to ballistic presets only, not to a "
+                    f"{self.kind} preset")
+            if self.lift_to_drag > 0 and self.pullup_height_m is None:
+                raise ValueError(
+                    f"lift_to_drag ({self.lift_to_drag:g}) needs pullup_height_m, the height "
+                    "(m) below which the lift pulls the descent up into a glide")
+            if (self.lift_to_drag > 0 and self.maneuver_height_m is not None
+                    and self.pullup_height_m <= self.maneuver_height_m):
+                raise ValueError(
+                    f"pullup_height_m ({self.pullup_height_m:g} m) must be above "
+                    f"maneuver_height_m ({self.maneuver_height_m:g} m), where the glide ends "
+                    "in the terminal dive")
+            if self.lift_to_drag > 0 and self.glide_angle_deg >= self.dive_angle_deg:
+                raise ValueError(
+                    f"glide_angle_deg ({self.glide_angle_deg:g} deg) must be shallower than "
+                    f"dive_angle_deg ({self.dive_angle_deg:g} deg), the terminal dive after it")
+        return self
 
     @model_validator(mode="after")
     def _check_costs(self) -> ThreatPreset:
