@@ -5,7 +5,9 @@ Each step ``[t, t + step_s]`` runs, in order: threat launches; interceptor fligh
 rounds steer on the track picture of the step's start); the radar scans due in the step (each
 evaluated at its own scan time, so a threat killed earlier in the step is no longer seen); the
 tracker; impacts and damage; kill assessments; and, on the decision cycle, the control unit's
-fire orders.
+fire orders. An impact inside the step that may take out a radar or launcher splits the
+interceptor flight at its time, with the impacts up to it done between the parts
+(:meth:`_Run.strikes_on_components`): the rounds that radar guides are lost from then on.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from airdefense.engagement.damage import (
     INTACT,
     apply_impacts,
     area_loss_fractions,
+    damage_probabilities,
 )
 from airdefense.engagement.model import Engagement
 from airdefense.errors import ScenarioError
@@ -48,6 +51,9 @@ _INTERCEPTED, _IMPACTED, _COMPLETED, _RETURNED, _AIRBORNE, _NOT_LAUNCHED = range
 RNG_STREAMS = ("threats", "sensors", "tracking", "engagement", "damage", "c2")
 #: Steps whose truth states are evaluated together (ThreatSet.prefetch).
 _PREFETCH = 128
+#: Least chance that an impact damages a working radar or launcher for the step to be split at
+#: the impact (see _Run.strikes_on_components).
+_STRIKE_P = 1e-12
 
 
 #: The empty table of refused fire orders, copied for each result (building it anew each time
@@ -206,6 +212,9 @@ class _Run:
         # cued each step from the engagement (see _cue_sensors); nothing to do without one.
         self._cued = bool(np.any(getattr(self.sensors, "cued", False)))
         self._cues = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # the last cues given
+        role = np.asarray(sc.assets.role)
+        # The assets that are the defence's radars and launchers (see _components_down).
+        self._components = np.flatnonzero((role == "radar") | (role == "launcher"))
 
     # -- helpers -------------------------------------------------------------------------
     def _unresolved(self) -> int:
@@ -309,6 +318,29 @@ class _Run:
                                                     and t < self.truth.end_time_s[k]
                                                     and t < self.kill_t[k]),
                             kill=self._kill)
+
+    def strikes_on_components(self, t0: float, t1: float) -> list[float]:
+        """Times inside ``(t0, t1)`` of the impacts due that may damage a working radar or
+        launcher (a chance of at least :data:`_STRIKE_P`), in increasing order.
+
+        The step's interceptor flight is split at these times, and the impacts up to each are
+        done between the parts: a round whose radar or launcher such an impact takes out is
+        lost (or not launched) from the impact on, not only from the next step.
+        """
+        if t1 <= self._next_end or self._components.size == 0:
+            return []
+        tr = self.truth
+        end = tr.end_time_s
+        due = np.flatnonzero((self.status == _FLYING) & (end > t0) & (end < t1)
+                             & (end < self.kill_t) & np.isfinite(tr.impact_enu[:, 0]))
+        comp = self._components[self.asset_state[self._components] == INTACT]
+        if due.size == 0 or comp.size == 0:
+            return []
+        a = self.sc.assets
+        _, p_damage = damage_probabilities(tr.impact_enu[due], tr.lethal_radius_m[due],
+                                           a.enu[comp], a.hardness[comp],
+                                           a.lethal_radius_m[comp])
+        return np.unique(end[due[(p_damage >= _STRIKE_P).any(axis=1)]]).tolist()
 
     def _kill(self, k: int, t: float) -> None:
         self.kill_t[k] = t
@@ -455,8 +487,14 @@ class _Run:
             t1 = min((k + 1) * dt, end)
             self.launches(t, t1)
             # End games first: a threat killed inside the step is gone for the scans after its
-            # kill time (the rounds steer on the picture of the step's start).
-            self.fly_interceptors(t, t1)
+            # kill time (the rounds steer on the picture of the step's start). An impact that
+            # may take out a radar or launcher splits the flight: impacts up to it come first.
+            t_fly = t
+            for t_hit in self.strikes_on_components(t, t1):
+                self.fly_interceptors(t_fly, t_hit)
+                self.impacts(t_fly, t_hit)
+                t_fly = t_hit
+            self.fly_interceptors(t_fly, t1)
             if self._children:
                 self.launches(t, t1, releases=True)
             self.sense_and_track(t, t1)
