@@ -5,8 +5,9 @@ or ``.venv/bin/python benchmarks/bench_threats.py``.
 
 The raid: 6,000 Shahed-class drones in 6 groups (3-waypoint routes, route jitter, wind on two
 groups), 2,000 Kh-101-class cruise missiles in 4 groups (air-launched, 2-waypoint routes,
-pop-up and dive), 1,500 Iskander-class missiles in 5 groups (2 depressed at 110 and 130 km, CEP scatter, terminal
-weave), 400 fighters in 2 groups (loiter) and 100 helicopters, launched over the hour.
+pop-up and dive), 1,500 Iskander-class missiles in 5 groups (2 depressed at 110 and 130 km,
+CEP scatter, terminal weave), 400 fighters in 2 groups (loiter) and 100 helicopters, launched
+over the hour.
 
 Also the cost of one fresh ``states(t)`` of example 2 (64 threats), the figure a truth-mode
 replication pays about 2,100 times.
