@@ -75,6 +75,56 @@ def test_preset_rejects_unreachable_range(catalog):
         type(catalog.interceptors["pac3"]).model_validate(data)
 
 
+def _boost_preset(catalog, **figures):
+    """A Tor-class preset with the given flyout figures (validated)."""
+    data = catalog.interceptors["tor_9m338"].model_dump()
+    data.update(min_range_m=100.0, **figures)
+    return type(catalog.interceptors["tor_9m338"]).model_validate(data)
+
+
+def test_preset_rejects_a_range_the_boost_reaches_too_late(catalog):
+    """The catalog's mean speed reached during the boost: a uniform boost from rest covers
+    ``vb T^2 / (2 tb)`` in ``T < tb`` (1,000 m/s in 10 s: 1,250 m in 5 s), too short for
+    2,000 m at 400 m/s, and no drag calibration can help. (The old check took the whole
+    boost's mean speed ``vb / 2`` over the ``T`` seconds, 2,500 m, and let it through.)"""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"cannot reach max_range_m \(2000.0 m\).*1250 m "
+                                              r"in 5.0 s"):
+        _boost_preset(catalog, burnout_speed_mps=1000.0, burn_time_s=10.0, speed_mps=400.0,
+                      max_range_m=2000.0)
+
+
+def test_preset_rejects_a_range_the_boost_passes_too_soon(catalog):
+    """A range reached during the boost before ``max_range / speed_mps`` (1,000 m/s in 10 s:
+    1,000 m at 4.47 s, not 5 s at 200 m/s): drag acts only in the coast, so no ``k`` gives the
+    catalog's mean speed."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"reach max_range_m \(1000.0 m\) during the "
+                                              r"boost, in 4.5 s"):
+        _boost_preset(catalog, burnout_speed_mps=1000.0, burn_time_s=10.0, speed_mps=200.0,
+                      max_range_m=1000.0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(100.0, 3000.0), st.floats(0.5, 30.0), st.floats(0.05, 1.0),
+       st.floats(1000.0, 100000.0))
+def test_every_accepted_boost_preset_flies_its_catalog_figures(vb, tb, frac, max_range):
+    """Any preset the catalog accepts reaches its maximum range at its mean speed, ``T =
+    max_range / speed_mps`` (the calibration the docs promise); the others are refused."""
+    from pydantic import ValidationError
+
+    speed = max(frac * vb, 10.0)
+    try:
+        p = _boost_preset(CATALOG, burnout_speed_mps=vb, burn_time_s=tb, speed_mps=speed,
+                          max_range_m=max_range)
+    except ValidationError:
+        return
+    f = Flyout.from_preset(p)
+    assert f.time_to(max_range)[0] == pytest.approx(max_range / speed, rel=1e-6)
+
+
 def _first_intercept(p, v, u):
     """Smallest positive root of |p + v t| = u t (shooter at the origin): the quadratic
     (v.v - u^2) t^2 + 2 (p.v) t + p.p = 0, written out here (inf if there is none)."""
