@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from airdefense.engagement.guns import gun_engagement, time_in_range
+from airdefense.engagement.guns import burst_kill_probability, gun_engagement, time_in_range
 
 from .conftest import make_launchers
 
@@ -108,3 +108,54 @@ def test_gun_engagement_uses_the_guns_altitude_band():
     res = gun_engagement(x, L, p_burst=0.3)
     assert res["n_bursts"][0, 0] == 0 and res["p_kill"][0, 0] == 0.0
     assert res["n_bursts"][1, 0] > 0
+
+
+def _fired_bursts(x, gun, rmin, rmax, interval, left, dt=1e-3, t_end=80.0):
+    """Bursts of a gun that fires whenever the target is within ``[rmin, rmax]`` of it and one
+    interval has passed since its last burst, by stepping time (``dt``): their times and
+    slant ranges (the reference, written out without the closed forms)."""
+    times, ranges = [], []
+    last = -np.inf
+    for t in np.arange(0.0, t_end, dt):
+        r = float(np.linalg.norm(x[:3] + x[3:] * t - gun))
+        if rmin <= r <= rmax and t - last >= interval - 1e-9 and len(times) < left:
+            times.append(t)
+            ranges.append(r)
+            last = t
+    return np.array(times), np.array(ranges)
+
+
+@pytest.mark.parametrize("x0", [-1000.0, -1300.0, -2600.0])  # the last: all bursts before it
+def test_no_burst_is_counted_inside_the_minimum_range(x0):
+    """A drone flying straight over the gun (100 m up, 100 m/s) crosses its 200 m dead zone
+    for 3.5 s: the bursts pause there and resume when it comes out, as a gun that fires at
+    every chance (a time-stepped reference) does; none is counted inside the minimum range.
+    Before 2026-11-26 the bursts went on one interval apart through the dead zone, the one
+    overhead (100 m) counted with the burst Pk at 200 m."""
+    L = make_launchers(["gun_35mm"])  # bursts 2 s apart (test launcher)
+    L.rounds[:] = 10
+    x = np.array([x0, 0.0, 100.0, 100.0, 0.0, 0.0])
+    res = gun_engagement(x[None], L, kind=["drone"])
+    n = int(res["n_bursts"][0, 0])
+    times, ranges = _fired_bursts(x, np.zeros(3), float(L.min_range[0]),
+                                  float(L.max_range[0]), float(L.min_interval_s[0]), 10)
+    assert n == times.size
+    # each burst's Pk is the burst law at the reference burst's range (to the time step)
+    want = burst_kill_probability(
+        float(L.pk[0, 0]), ranges, L.flyout.take([0]).time_to(ranges),
+        rounds_per_burst=L.gun[0, 0], aim_error_mrad=L.gun[0, 1] * 1e3,
+        dispersion_mrad=L.gun[0, 2] * 1e3, presented_area_m2=L.gun[0, 3],
+        velocity_error_mps=L.gun[0, 4])
+    np.testing.assert_allclose(res["p_burst"][0, 0, :n], want, atol=2e-3)
+    np.testing.assert_allclose(res["p_kill"][0, 0], 1.0 - np.prod(1.0 - want), atol=5e-3)
+
+
+def test_no_burst_beyond_the_horizon_or_for_a_grazing_pass():
+    """A target that comes into range only after the horizon, or whose pass touches the
+    maximum range without entering it, gets no burst."""
+    L = make_launchers(["gun_35mm"])
+    L.rounds[:] = 10
+    x = np.array([[-9000.0, 0.0, 100.0, 100.0, 0.0, 0.0],  # enters at ~50 s
+                  [-5000.0, 4000.0, 0.0, 100.0, 0.0, 0.0]])  # touches 4 km abeam
+    res = gun_engagement(x, L, p_burst=0.3, horizon_s=30.0)
+    assert (res["n_bursts"][:, 0] == 0).all() and (res["p_kill"][:, 0] == 0.0).all()
