@@ -159,3 +159,18 @@ def test_no_burst_beyond_the_horizon_or_for_a_grazing_pass():
                   [-5000.0, 4000.0, 0.0, 100.0, 0.0, 0.0]])  # touches 4 km abeam
     res = gun_engagement(x, L, p_burst=0.3, horizon_s=30.0)
     assert (res["n_bursts"][:, 0] == 0).all() and (res["p_kill"][:, 0] == 0.0).all()
+
+
+@pytest.mark.parametrize("vz", [0.0, 5.0, -5.0])
+def test_a_target_never_in_range_stays_out_inside_the_altitude_band(vz):
+    """A pass 6 km abeam never comes within the gun's 4 km, whatever its height: no time in
+    range and no burst with the altitude band given too. Before 2026-11-26 the band's times
+    replaced the range's (NaN) ones: a level pass at 500 m was in range from now on for ever
+    (1.8e308 s) and drew every burst the gun had."""
+    x = np.array([[-5000.0, 6000.0, 500.0, 100.0, 0.0, vz]])
+    enter, leave, dur = time_in_range(x, np.zeros((1, 3)), [200.0], [4000.0],
+                                      min_alt_m=[0.0], max_alt_m=[3000.0])
+    assert np.isnan(enter[0, 0]) and np.isnan(leave[0, 0]) and dur[0, 0] == 0.0
+    L = make_launchers(["gun_35mm"])
+    res = gun_engagement(x, L, p_burst=0.3)
+    assert res["n_bursts"][0, 0] == 0 and res["p_kill"][0, 0] == 0.0

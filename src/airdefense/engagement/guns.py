@@ -212,8 +212,9 @@ def _in_range(tracks_x, gun_enu, min_range_m, max_range_m, horizon_s, min_alt_m,
         hi_a = np.broadcast_to(np.asarray(np.inf if max_alt_m is None else max_alt_m, float),
                                (g,))
         a1, a2 = _band(x[:, None, 2], x[:, None, 5], lo_a[None, :], hi_a[None, :])
-        o1, o2 = np.fmax(o1, a1), np.fmin(o2, a2)  # fmax/fmin: NaN only where both are
-        gone = np.isnan(a1) | np.isnan(o1) | np.isnan(o2) | (o1 > o2)
+        # NaN (never in range, or never in the band) stays NaN: the target is never in both
+        o1, o2 = np.maximum(o1, a1), np.minimum(o2, a2)
+        gone = np.isnan(o1) | np.isnan(o2) | (o1 > o2)
         o1, o2 = np.where(gone, np.nan, o1), np.where(gone, np.nan, o2)
     enter = np.clip(o1, 0.0, horizon_s)
     leave = np.clip(o2, 0.0, horizon_s)
