@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from airdefense.engagement.guns import burst_kill_probability, gun_engagement, time_in_range
@@ -110,19 +112,28 @@ def test_gun_engagement_uses_the_guns_altitude_band():
     assert res["n_bursts"][1, 0] > 0
 
 
-def _fired_bursts(x, gun, rmin, rmax, interval, left, dt=1e-3, t_end=80.0):
-    """Bursts of a gun that fires whenever the target is within ``[rmin, rmax]`` of it and one
-    interval has passed since its last burst, by stepping time (``dt``): their times and
-    slant ranges (the reference, written out without the closed forms)."""
-    times, ranges = [], []
-    last = -np.inf
-    for t in np.arange(0.0, t_end, dt):
-        r = float(np.linalg.norm(x[:3] + x[3:] * t - gun))
-        if rmin <= r <= rmax and t - last >= interval - 1e-9 and len(times) < left:
-            times.append(t)
-            ranges.append(r)
-            last = t
-    return np.array(times), np.array(ranges)
+def _fired_bursts(x, gun, rmin, rmax, interval, left, dt=1e-3, t_end=80.0, band=None):
+    """Bursts of a gun that fires whenever the target is within ``[rmin, rmax]`` of it (and
+    its height ``z`` within ``band``) and one interval has passed since its last burst, on a
+    time grid of step ``dt``: their times and slant ranges (the reference, written out without
+    the closed forms)."""
+    t = np.arange(0.0, t_end, dt)
+    p = x[:3] + x[3:] * t[:, None]
+    r = np.linalg.norm(p - gun, axis=1)
+    ok = (rmin <= r) & (r <= rmax)
+    if band is not None:
+        ok &= (band[0] <= p[:, 2]) & (p[:, 2] <= band[1])
+    can = np.flatnonzero(ok)
+    times = []
+    nxt = 0.0
+    while len(times) < left:
+        k = np.searchsorted(can, int(np.ceil(nxt / dt - 1e-6)))
+        if k >= can.size:
+            break
+        times.append(t[can[k]])
+        nxt = times[-1] + interval
+    idx = np.round(np.array(times) / dt).astype(int)
+    return np.array(times), r[idx]
 
 
 @pytest.mark.parametrize("x0", [-1000.0, -1300.0, -2600.0])  # the last: all bursts before it
@@ -174,3 +185,30 @@ def test_a_target_never_in_range_stays_out_inside_the_altitude_band(vz):
     L = make_launchers(["gun_35mm"])
     res = gun_engagement(x, L, p_burst=0.3)
     assert res["n_bursts"][0, 0] == 0 and res["p_kill"][0, 0] == 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-6000.0, 6000.0), st.floats(-3000.0, 3000.0), st.floats(0.0, 3500.0),
+       st.floats(0.0, 2 * np.pi), st.floats(20.0, 400.0), st.floats(-30.0, 30.0),
+       st.integers(1, 12))
+def test_bursts_follow_a_gun_stepped_in_time(x0, y0, z0, heading, speed, vz, left):
+    """Over random straight paths (climbing, diving, over the gun or abeam, starting in or
+    out of range): the bursts' count, their times and their Pk are those of a gun that fires
+    at every chance in range and in its altitude band, one interval apart (time grid of
+    1 ms), at most its bursts left."""
+    L = make_launchers(["gun_35mm"])
+    L.rounds[:] = left
+    x = np.array([x0, y0, z0, speed * np.cos(heading), speed * np.sin(heading), vz])
+    res = gun_engagement(x[None], L, kind=["drone"], horizon_s=60.0)
+    times, ranges = _fired_bursts(x, np.zeros(3), float(L.min_range[0]), float(L.max_range[0]),
+                                  float(L.min_interval_s[0]), left, t_end=60.0,
+                                  band=(float(L.min_alt[0]), float(L.max_alt[0])))
+    n = int(res["n_bursts"][0, 0])
+    assert n == times.size
+    want = burst_kill_probability(
+        float(L.pk[0, 0]), ranges, L.flyout.take([0]).time_to(ranges),
+        rounds_per_burst=L.gun[0, 0], aim_error_mrad=L.gun[0, 1] * 1e3,
+        dispersion_mrad=L.gun[0, 2] * 1e3, presented_area_m2=L.gun[0, 3],
+        velocity_error_mps=L.gun[0, 4])
+    np.testing.assert_allclose(res["p_burst"][0, 0, :n], want, atol=2e-3)
+    assert res["p_kill"][0, 0] == pytest.approx(1.0 - np.prod(1.0 - want), abs=5e-3)
