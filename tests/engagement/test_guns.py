@@ -170,6 +170,8 @@ def test_no_burst_beyond_the_horizon_or_for_a_grazing_pass():
                   [-5000.0, 4000.0, 0.0, 100.0, 0.0, 0.0]])  # touches 4 km abeam
     res = gun_engagement(x, L, p_burst=0.3, horizon_s=30.0)
     assert (res["n_bursts"][:, 0] == 0).all() and (res["p_kill"][:, 0] == 0.0).all()
+    enter, leave, dur = time_in_range(x[:1], np.zeros((1, 3)), [200.0], [4000.0], 30.0)
+    assert np.isnan(enter[0, 0]) and np.isnan(leave[0, 0]) and dur[0, 0] == 0.0
 
 
 @pytest.mark.parametrize("vz", [0.0, 5.0, -5.0])

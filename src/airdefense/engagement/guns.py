@@ -222,7 +222,7 @@ def _in_range(tracks_x, gun_enu, min_range_m, max_range_m, horizon_s, min_alt_m,
     lo = np.clip(np.maximum(i1, enter), 0.0, horizon_s)
     hi = np.clip(np.minimum(i2, leave), 0.0, horizon_s)
     inner = np.nan_to_num(np.maximum(hi - lo, 0.0), nan=0.0)  # NaN: never inside min range
-    never = np.isnan(o1) | (o2 < 0)
+    never = np.isnan(o1) | (o2 < 0) | (o1 > horizon_s)  # (or only after the horizon)
     enter = np.where(never, np.nan, enter)
     leave = np.where(never, np.nan, leave)
     duration = np.where(never, 0.0, np.maximum(outer - inner, 0.0))
