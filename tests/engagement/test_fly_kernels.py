@@ -175,12 +175,14 @@ def _reference_step(ic, t0, t1, sensor_ok, track_id, track_x, age, truth0, truth
         if have.any():
             x = track_x[order[pos[have]]]
             g = _ref_gravity(x)
-            if age == 0:
-                x0 = x.copy()
-            else:
-                p, v = _ref_path(x, g, np.full((len(x), 1), age))
-                x0 = np.hstack([p[:, 0], v[:, 0]])
-            ic.reaim(ids[have], x0[:, :3], x0[:, 3:], t=t0, gravity=g)
+            # each round from the step's start, or from its launch within the step
+            t_ref = np.maximum(t0, ic.launch_t[ids[have]])
+            dt = age + (t_ref - t0)
+            p, v = _ref_path(x, g, dt[:, None])
+            x0 = np.where((dt == 0)[:, None], x, np.hstack([p[:, 0], v[:, 0]]))
+            for tr in np.unique(t_ref):
+                q = t_ref == tr
+                ic.reaim(ids[have][q], x0[q, :3], x0[q, 3:], t=float(tr), gravity=g[q])
     tgt = ic.target[ids]
     phantom = tgt < 0
     s0 = truth0[np.maximum(tgt, 0), :3]
@@ -271,3 +273,31 @@ def test_copies_fly_on_their_own(clone):
     np.testing.assert_array_equal(ic.pos[0], [0.0, 0.0, 0.0])
     twin.active[0] = False
     assert ic.active[0] and twin.in_flight().size == 0
+
+
+@pytest.mark.parametrize("delay", [0.3, 0.5, 0.9])
+def test_a_round_launched_within_a_step_aims_from_its_launch(delay):
+    """A round that leaves ``delay`` seconds into a step is aimed, at its mid-course update,
+    at the intercept of a flight that starts at its launch: constant speed ``u`` from the
+    launcher against a straight target, ``|P(t_l + tau) - L| = u tau`` (the quadratic), so
+    the aim point is ``P(t_l + tau)`` and its time ``t_l + tau``. Before 2026-11-26 it was
+    solved as if the round had left at the step's start, ``delay`` seconds early: the aim
+    point lay ``delay`` seconds of the target's motion (here 250 m/s) short of the intercept.
+    """
+    ic = InterceptorState()
+    u = 900.0
+    t0, t1 = 10.0, 11.0
+    t_l = t0 + delay
+    ic.launch(pos=np.zeros(3), aim=np.array([1.0, 0.0, 0.0]), speed=u, target=0, track=5,
+              launcher=0, battery=0, fire_control=0, pk=0.8, guidance="active", t=t_l,
+              max_tof=60.0)
+    x = np.array([[12000.0, 3000.0, 2000.0, -250.0, 40.0, 0.0]])  # track and truth at t0
+    truth1 = x.copy()
+    truth1[0, :3] += x[0, 3:] * (t1 - t0)
+    ic.step(t0, t1, np.ones(1, bool), np.array([5], np.int64), x, 0.0, x, truth1, 3.0)
+    d = x[0, :3] + x[0, 3:] * delay  # the target at the launch
+    w = x[0, 3:]
+    a, b, c = w @ w - u * u, 2.0 * (d @ w), d @ d
+    tau = (-b - np.sqrt(b * b - 4.0 * a * c)) / (2.0 * a)
+    np.testing.assert_allclose(ic.aim[0], d + w * tau, atol=0.05)
+    assert ic.aim_t[0] == pytest.approx(t_l + tau, abs=1e-4)

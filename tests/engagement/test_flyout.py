@@ -75,6 +75,56 @@ def test_preset_rejects_unreachable_range(catalog):
         type(catalog.interceptors["pac3"]).model_validate(data)
 
 
+def _boost_preset(catalog, **figures):
+    """A Tor-class preset with the given flyout figures (validated)."""
+    data = catalog.interceptors["tor_9m338"].model_dump()
+    data.update(min_range_m=100.0, **figures)
+    return type(catalog.interceptors["tor_9m338"]).model_validate(data)
+
+
+def test_preset_rejects_a_range_the_boost_reaches_too_late(catalog):
+    """The catalog's mean speed reached during the boost: a uniform boost from rest covers
+    ``vb T^2 / (2 tb)`` in ``T < tb`` (1,000 m/s in 10 s: 1,250 m in 5 s), too short for
+    2,000 m at 400 m/s, and no drag calibration can help. (The old check took the whole
+    boost's mean speed ``vb / 2`` over the ``T`` seconds, 2,500 m, and let it through.)"""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"cannot reach max_range_m \(2000.0 m\).*1250 m "
+                                              r"in 5.0 s"):
+        _boost_preset(catalog, burnout_speed_mps=1000.0, burn_time_s=10.0, speed_mps=400.0,
+                      max_range_m=2000.0)
+
+
+def test_preset_rejects_a_range_the_boost_passes_too_soon(catalog):
+    """A range reached during the boost before ``max_range / speed_mps`` (1,000 m/s in 10 s:
+    1,000 m at 4.47 s, not 5 s at 200 m/s): drag acts only in the coast, so no ``k`` gives the
+    catalog's mean speed."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"reach max_range_m \(1000.0 m\) during the "
+                                              r"boost, in 4.5 s"):
+        _boost_preset(catalog, burnout_speed_mps=1000.0, burn_time_s=10.0, speed_mps=200.0,
+                      max_range_m=1000.0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(100.0, 3000.0), st.floats(0.5, 30.0), st.floats(0.05, 1.0),
+       st.floats(1000.0, 100000.0))
+def test_every_accepted_boost_preset_flies_its_catalog_figures(vb, tb, frac, max_range):
+    """Any preset the catalog accepts reaches its maximum range at its mean speed, ``T =
+    max_range / speed_mps`` (the calibration the docs promise); the others are refused."""
+    from pydantic import ValidationError
+
+    speed = max(frac * vb, 10.0)
+    try:
+        p = _boost_preset(CATALOG, burnout_speed_mps=vb, burn_time_s=tb, speed_mps=speed,
+                          max_range_m=max_range)
+    except ValidationError:
+        return
+    f = Flyout.from_preset(p)
+    assert f.time_to(max_range)[0] == pytest.approx(max_range / speed, rel=1e-6)
+
+
 def _first_intercept(p, v, u):
     """Smallest positive root of |p + v t| = u t (shooter at the origin): the quadratic
     (v.v - u^2) t^2 + 2 (p.v) t + p.p = 0, written out here (inf if there is none)."""
@@ -177,3 +227,75 @@ def test_closest_approach_matches_the_closed_form(rx, ry, wx, wy, dt):
     assert tau[0] == pytest.approx(t_star, abs=1e-9)
     want = np.hypot(rx + wx * t_star, ry + wy * t_star)
     assert miss[0] == pytest.approx(np.hypot(want, 100.0), rel=1e-12, abs=1e-9)
+
+
+_NAMES = ["pac3", "pac2_gem", "hawk_mim23", "tor_9m338", "gun_35mm"]
+
+
+def _integrated_flight(p, k, t_end):
+    """The flyout integrated numerically (scipy's ``solve_ivp``, not the closed forms): uniform
+    acceleration to the burnout speed over the burn time, then ``dv/dt = -k v^2``; returns the
+    dense solution of ``(s, v)`` over ``[0, t_end]``."""
+    from scipy.integrate import solve_ivp
+
+    vb = p.burnout_speed_mps
+    tb = p.burn_time_s or 0.0
+    v0 = vb if tb == 0.0 else 0.0
+
+    def rhs(t, y):
+        a = (vb - v0) / tb if t < tb else -k * y[1] * y[1]
+        return [y[1], a]
+
+    return solve_ivp(rhs, (0.0, t_end), [0.0, v0], method="DOP853", rtol=1e-11, atol=1e-9,
+                     dense_output=True, max_step=0.05 if tb else np.inf).sol
+
+
+@pytest.mark.parametrize("name", _NAMES)
+def test_flyout_is_the_integrated_equation_of_motion(name):
+    """Distance and speed equal the equation of motion integrated numerically, and the round
+    reaches its maximum range at the catalog's ``max_range / speed_mps`` (found on the
+    integrated flight by root finding)."""
+    from scipy.optimize import brentq
+
+    p = CATALOG.interceptors[name]
+    f = Flyout.from_preset(p)
+    T = p.max_range_m / p.speed_mps
+    sol = _integrated_flight(p, float(f.k[0]), 1.5 * T)
+    for tau in np.linspace(0.1, 1.5 * T, 13):
+        s, v = sol(tau)
+        assert f.distance(tau)[0] == pytest.approx(s, rel=1e-7, abs=1e-6)
+        assert f.speed(tau)[0] == pytest.approx(v, rel=1e-7)
+    t_max = brentq(lambda u: sol(u)[0] - p.max_range_m, 1e-3, 1.5 * T, xtol=1e-10)
+    assert t_max == pytest.approx(T, rel=1e-6)
+
+
+def _doc_table():
+    """The flyout table of docs/engagement.md: name -> its cells."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "engagement.md").read_text()
+    rows = {}
+    for line in text.split("## Interceptor flyout", 1)[1].split("##", 1)[0].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells and cells[0] in _NAMES:
+            rows[cells[0]] = cells
+    return rows
+
+
+@pytest.mark.parametrize("name", _NAMES)
+def test_the_docs_flyout_table_is_the_integrated_flight(name):
+    """docs/engagement.md's flyout table (burnout speed, burn time, k, time to maximum range,
+    speed there, max g, minimum flight time) is the catalog's and the integrated flight's, to
+    its rounding."""
+    p = CATALOG.interceptors[name]
+    cells = _doc_table()[name]
+    f = Flyout.from_preset(p)
+    T = p.max_range_m / p.speed_mps
+    _, v_T = _integrated_flight(p, float(f.k[0]), T)(T)
+    assert cells[1] == p.guidance
+    assert float(cells[2].split()[0]) == p.burnout_speed_mps
+    assert float(cells[3]) == (p.burn_time_s or 0.0)
+    assert float(cells[4]) == pytest.approx(f.k[0] * 1e3, abs=5e-5)
+    assert float(cells[5]) == pytest.approx(T, abs=0.05)
+    assert float(cells[6]) == pytest.approx(v_T, abs=0.5)
+    assert float(cells[7]) == p.max_g and float(cells[8]) == p.min_flight_time_s

@@ -76,3 +76,38 @@ def test_reloads_key_reaches_the_launchers(small_scenario_dict):
 
     with pytest.raises(ScenarioError, match=r"launchers\[0\]\.reloads: must be >= 0, got -1"):
         load_scenario(small_scenario_dict)
+
+
+def test_a_subset_is_evaluated_as_its_launchers():
+    """``LauncherState.subset`` (repeats allowed) has the envelope of the launchers it names:
+    its margins and its feasibility are those columns of the whole state's. Before
+    2026-11-26 it lacked the flyout and the fire-control fields the envelope reads (an
+    AttributeError)."""
+    from airdefense.engagement.envelope import envelope_margin, feasibility
+
+    from .conftest import flat, make_launchers
+
+    L = make_launchers(["pac3", "tor_9m338", "hawk_mim23"],
+                       positions=[[0, 0, 0], [1000, 0, 0], [0, 2000, 0]])
+    idx = np.array([2, 0, 2, 1])
+    S = L.subset(idx)
+    assert len(S) == idx.size
+    rng = np.random.default_rng(3)
+    pos = rng.uniform(-20000, 20000, (5, 1, 3)) * [1, 1, 0.2] + [0, 0, 3000]
+    vel = rng.normal(0, 200, (5, 1, 3))
+    tof = rng.uniform(2, 40, (5, 1))
+    h = pos[..., 2]
+
+    def margin(ls):
+        n = len(ls)
+        return envelope_margin(ls, np.broadcast_to(pos, (5, n, 3)),
+                               np.broadcast_to(vel, (5, n, 3)), np.broadcast_to(tof, (5, n)),
+                               np.broadcast_to(h, (5, n)))[0]
+
+    full, sub = margin(L), margin(S)
+    np.testing.assert_array_equal(sub, full[:, idx])
+    x = np.hstack([pos[:, 0], vel[:, 0]])
+    a = feasibility(x, L, flat, 0.0, kind=["aircraft"] * 5)
+    b = feasibility(x, S, flat, 0.0, kind=["aircraft"] * 5)
+    for key in ("tof", "inside", "pk", "window_open_s", "window_close_s"):
+        np.testing.assert_array_equal(b[key], a[key][:, idx])

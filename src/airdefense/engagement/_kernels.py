@@ -1189,6 +1189,7 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     step start that finds it uncovered); the
     others launched before ``t1`` fly, each in turn: mid-course update from its track (the
     first row of ``track_id`` (m,) naming it, states ``track_x`` (m, 6) ``track_dt`` s old,
+    taken to the step's start, or to the round's launch where it leaves within the step,
     predicted with :func:`class_gravity` of its class, ``held_by_id[track_id]`` where that is
     a class code (the control unit's, indexed by track id; -1 or an id past its end: the class
     its state shows, :func:`classify_codes` above the sphere of ``radius_m``, m), and
@@ -1245,10 +1246,13 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
         for j in range(m):
             if track_id[j] == track[i]:
                 g = class_gravity(codes[j])
+                # From the round's launch where it leaves within the step (its flight starts
+                # there), else from the step's start.
+                t_ref = max(t0, launch_t[i])
                 (xs[0, 0], xs[0, 1], xs[0, 2], xs[0, 3], xs[0, 4],
-                 xs[0, 5]) = propagate_row(track_x, j, g, track_dt)
-                reaim_round(i, xs, 0, g, t0, max(t0 - launch_t[i], 0.0), pos, max_tof, vb, tb,
-                            v0, k, aim, aim_t, n_grid, n_iter, tol_m)
+                 xs[0, 5]) = propagate_row(track_x, j, g, track_dt + (t_ref - t0))
+                reaim_round(i, xs, 0, g, t_ref, max(t0 - launch_t[i], 0.0), pos, max_tof, vb,
+                            tb, v0, k, aim, aim_t, n_grid, n_iter, tol_m)
                 break
         if q < 0:
             ax, ay, az = aim[i, 0], aim[i, 1], aim[i, 2]

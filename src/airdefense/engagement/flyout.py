@@ -64,6 +64,8 @@ def calibrate_drag(burnout_speed_mps: float, burn_time_s: float, launch_speed_mp
     if vb * c <= D:
         return 0.0
     lo, hi = 1e-12, 1.0
+    while np.log1p(hi * vb * c) / hi > D and hi < 1e12:  # a short coast: a steep drag
+        lo, hi = hi, 16.0 * hi
     for _ in range(200):  # ln(1 + k vb c) / k falls monotonically with k
         mid = np.sqrt(lo * hi)
         if np.log1p(mid * vb * c) / mid > D:

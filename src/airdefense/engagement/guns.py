@@ -25,7 +25,8 @@ gun is this point-blank burst value (the table the control unit weighs), from wh
 replaces it): the same crossing, speed, manoeuvre and track factors as a missile's.
 
 **Engagement.** A gun fires bursts one minimum launch interval apart while the target is in
-range, as long as it has bursts left (its ammunition is the launcher's ``rounds``, one per burst). With a
+range (pausing while it is inside the minimum range, the dead zone, and going on from its exit),
+as long as it has bursts left (its ammunition is the launcher's ``rounds``, one per burst). With a
 single-burst kill probability ``p`` and ``n`` bursts, the engagement kills with
 ``P = 1 - (1 - p)^n``; by default each burst has its own, the burst law at the target's range
 when it is fired, and ``P = 1 - prod(1 - p_k)``.
@@ -187,6 +188,15 @@ def time_in_range(tracks_x: np.ndarray, gun_enu: np.ndarray, min_range_m, max_ra
     duration : ndarray of shape (m, G)
         Time in range from now on, excluding the time inside the minimum range, s.
     """
+    enter, leave, duration, _, _ = _in_range(tracks_x, gun_enu, min_range_m, max_range_m,
+                                             horizon_s, min_alt_m, max_alt_m)
+    return enter, leave, duration
+
+
+def _in_range(tracks_x, gun_enu, min_range_m, max_range_m, horizon_s, min_alt_m, max_alt_m):
+    """:func:`time_in_range`'s ``enter, leave, duration``, and the dead zone within
+    ``[enter, leave]``: the times ``(lo, hi)`` (m, G) the target spends inside the minimum
+    range, ``lo == hi`` where it does not."""
     x = np.asarray(tracks_x, float).reshape(-1, 6)
     G = np.asarray(gun_enu, float).reshape(-1, 3)
     d = x[:, None, :3] - G[None, :, :]
@@ -202,8 +212,9 @@ def time_in_range(tracks_x: np.ndarray, gun_enu: np.ndarray, min_range_m, max_ra
         hi_a = np.broadcast_to(np.asarray(np.inf if max_alt_m is None else max_alt_m, float),
                                (g,))
         a1, a2 = _band(x[:, None, 2], x[:, None, 5], lo_a[None, :], hi_a[None, :])
-        o1, o2 = np.fmax(o1, a1), np.fmin(o2, a2)  # fmax/fmin: NaN only where both are
-        gone = np.isnan(a1) | np.isnan(o1) | np.isnan(o2) | (o1 > o2)
+        # NaN (never in range, or never in the band) stays NaN: the target is never in both
+        o1, o2 = np.maximum(o1, a1), np.minimum(o2, a2)
+        gone = np.isnan(o1) | np.isnan(o2) | (o1 > o2)
         o1, o2 = np.where(gone, np.nan, o1), np.where(gone, np.nan, o2)
     enter = np.clip(o1, 0.0, horizon_s)
     leave = np.clip(o2, 0.0, horizon_s)
@@ -211,11 +222,36 @@ def time_in_range(tracks_x: np.ndarray, gun_enu: np.ndarray, min_range_m, max_ra
     lo = np.clip(np.maximum(i1, enter), 0.0, horizon_s)
     hi = np.clip(np.minimum(i2, leave), 0.0, horizon_s)
     inner = np.nan_to_num(np.maximum(hi - lo, 0.0), nan=0.0)  # NaN: never inside min range
-    never = np.isnan(o1) | (o2 < 0)
+    never = np.isnan(o1) | (o2 < 0) | (o1 > horizon_s)  # (or only after the horizon)
     enter = np.where(never, np.nan, enter)
     leave = np.where(never, np.nan, leave)
     duration = np.where(never, 0.0, np.maximum(outer - inner, 0.0))
-    return enter, leave, duration
+    dead = (inner > 0.0) & ~never
+    return enter, leave, duration, np.where(dead, lo, 0.0), np.where(dead, hi, 0.0)
+
+
+def _burst_times(enter, leave, duration, lo, hi, interval, left):
+    """Burst times ahead (m, G, K) of a gun that fires one burst per ``interval`` (G,) from
+    ``enter`` while the target is in range, pausing inside the dead zone ``[lo, hi)`` (the
+    minimum range; none where ``lo == hi``) and going on from its exit; at most ``left`` (G,)
+    bursts, none without time in range (``duration``, as before 2026-11-26). Returns the times
+    (NaN past the last) and the counts (m, G)."""
+    ok = np.isfinite(enter) & np.isfinite(leave) & (duration > 0)
+    e = np.where(ok, enter, 0.0)
+    f = np.where(ok, leave, -1.0)
+    dead = hi > lo
+    a_end = np.where(dead, lo, f)  # the first stretch in range: [enter, a_end]
+    # (a target inside the dead zone now, lo == enter, has no first stretch)
+    n_a = np.where(ok & (a_end >= e) & ~(dead & (lo <= e)),
+                   np.floor((a_end - e) / interval) + 1.0, 0.0)
+    b0 = np.maximum(hi, e + n_a * interval)  # the next burst after the dead zone
+    n_b = np.where(ok & dead & (f >= b0), np.floor((f - b0) / interval) + 1.0, 0.0)
+    n = np.minimum(n_a + n_b, left).astype(int)
+    k_max = int(n.max()) if n.size else 0
+    k = np.arange(k_max)
+    t = np.where(k < n_a[..., None], e[..., None] + interval[..., None] * k,
+                 b0[..., None] + interval[..., None] * (k - n_a[..., None]))
+    return np.where(k < n[..., None], t, np.nan), n
 
 
 def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
@@ -261,14 +297,14 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
     if gun_idx is None:
         gun_idx = np.flatnonzero(np.asarray(launchers.guidance) == "gun")
     gun_idx = np.asarray(gun_idx, int)
-    enter, leave, dur = time_in_range(tracks_x, launchers.enu[gun_idx],
-                                      launchers.min_range[gun_idx],
-                                      launchers.max_range[gun_idx], horizon_s,
-                                      launchers.min_alt[gun_idx], launchers.max_alt[gun_idx])
-    interval = np.maximum(launchers.min_interval_s[gun_idx], 1e-3)[None, :]
+    enter, leave, dur, lo, hi = _in_range(tracks_x, launchers.enu[gun_idx],
+                                          launchers.min_range[gun_idx],
+                                          launchers.max_range[gun_idx], horizon_s,
+                                          launchers.min_alt[gun_idx], launchers.max_alt[gun_idx])
+    interval = np.broadcast_to(np.maximum(launchers.min_interval_s[gun_idx], 1e-3)[None, :],
+                               enter.shape)
     left = launchers.rounds[gun_idx][None, :]
-    n = np.where(dur > 0, np.floor(dur / interval) + 1, 0).astype(int)
-    n = np.minimum(n, left)
+    u, n = _burst_times(enter, leave, dur, lo, hi, interval, left)
     out = {"gun": gun_idx, "enter_s": enter, "leave_s": leave, "time_in_range_s": dur,
            "n_bursts": n}
     if p_burst is not None:
@@ -291,8 +327,8 @@ def gun_engagement(tracks_x: np.ndarray, launchers, p_burst=None, gun_idx=None,
                 f"{', '.join(THREAT_CLASSES)}, got {len(kind)}" + (f" with {bad[0]!r}" if bad
                                                                     else ""))
         kc = np.array([THREAT_CLASSES.index(k) for k in kind], int)
-    k_max = int(n.max()) if n.size else 0
-    u = np.nan_to_num(enter)[..., None] + interval[..., None] * np.arange(k_max)  # (m, G, K)
+    k_max = u.shape[-1]
+    u = np.nan_to_num(u)  # (m, G, K); past a pair's last burst: masked below
     pos = x[:, None, None, :3] + x[:, None, None, 3:] * u[..., None]
     r = np.linalg.norm(pos - launchers.enu[gun_idx][None, :, None, :], axis=-1)
     r = np.maximum(r, launchers.min_range[gun_idx][None, :, None])

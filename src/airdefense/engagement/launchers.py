@@ -15,8 +15,11 @@ __all__ = ["LauncherState"]
 _NONE = np.zeros(0, np.int64)  # no launcher reloaded (read-only, shared)
 _NONE.flags.writeable = False
 
+#: The fields of a launcher's envelope: those of the compiled rows
+#: (:func:`airdefense.engagement.envelope._launcher_rows`; with ``flyout``) and ``pk``.
 _ENVELOPE_FIELDS = ("enu", "min_range", "max_range", "min_alt", "max_alt", "max_tgt_speed",
-                    "max_cross", "min_tof", "max_elev", "max_tof", "max_g", "basket", "pk", "gun")
+                    "max_cross", "min_tof", "max_elev", "max_tof", "max_g", "basket", "pk", "gun",
+                    "fc_site", "fc_bore", "fc_half", "fc_range", "fc_geo", "guidance")
 
 
 class _Envelopes:
@@ -130,8 +133,13 @@ class LauncherState:
         return len(self.units)
 
     def subset(self, idx: np.ndarray) -> _Envelopes:
-        """Envelope figures of launchers ``idx`` (repeats allowed), for per-pair evaluation."""
-        return _Envelopes({n: getattr(self, n)[idx] for n in _ENVELOPE_FIELDS})
+        """Envelope figures of launchers ``idx`` (repeats allowed), for per-pair evaluation:
+        what :func:`airdefense.engagement.envelope.envelope_margin` and
+        :func:`~airdefense.engagement.envelope.feasibility` read of a launcher state."""
+        idx = np.asarray(idx, int)
+        fields = {n: getattr(self, n)[idx] for n in _ENVELOPE_FIELDS}
+        fields["flyout"] = self.flyout.take(idx)
+        return _Envelopes(fields)
 
     def update(self, t: float) -> np.ndarray:
         """Complete reloads due by ``t``; return the launchers reloaded, shape (r,).

@@ -155,13 +155,29 @@ class InterceptorPreset(StrictModel):
             vb, tb = self.burnout_speed_mps, self.burn_time_s or 0.0
             v0 = vb if tb == 0.0 else 0.0
             T = self.max_range_m / self.speed_mps
-            reach = 0.5 * (v0 + vb) * min(tb, T) + vb * max(T - tb, 0.0)
-            if reach < self.max_range_m:
+            # Drag-free distance at T: the uniform boost (v0 T + (vb - v0) T^2 / (2 tb) while
+            # T < tb), then the coast at vb. Drag (calibrated) only shortens the coast.
+            tt = min(tb, T)
+            reach = (v0 * tt + (0.5 * (vb - v0) * tt * tt / tb if tb > 0.0 else 0.0)
+                     + vb * max(T - tb, 0.0))
+            if reach < self.max_range_m * (1.0 - 1e-12):
                 raise ValueError(
                     f"burnout_speed_mps ({vb} m/s) and burn_time_s ({tb} s) cannot reach "
                     f"max_range_m ({self.max_range_m} m) at the average speed_mps "
                     f"({self.speed_mps} m/s): even without drag the flyout covers only "
                     f"{reach:.0f} m in {T:.1f} s"
+                )
+            # A range within the boost (0.5 (v0 + vb) tb) is reached at the root u of
+            # v0 u + a u^2 = max_range; sooner than T, no drag (coast only) can slow it.
+            a = 0.5 * (vb - v0) / tb if tb > 0.0 else 0.0
+            u = (((-v0 + (v0 * v0 + 4.0 * a * self.max_range_m) ** 0.5) / (2.0 * a))
+                 if a > 0.0 else float("inf"))
+            if self.max_range_m <= 0.5 * (v0 + vb) * tb and u < T * (1.0 - 1e-9):
+                raise ValueError(
+                    f"burnout_speed_mps ({vb} m/s) and burn_time_s ({tb} s) reach "
+                    f"max_range_m ({self.max_range_m} m) during the boost, in {u:.1f} s, not "
+                    f"in {T:.1f} s at the average speed_mps ({self.speed_mps} m/s): drag acts "
+                    f"only in the coast, so no drag constant gives that speed"
                 )
         return self
 
