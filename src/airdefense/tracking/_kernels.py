@@ -296,12 +296,35 @@ def _wrap_pi(e):
 
 
 @numba.njit(cache=True, inline="always")
+def _retro_row(H, HP, qidx, qcoef, qcount, e, scale, s):
+    # HP -= H scale Q_e(s) (rows of H P, (4, d)): the process noise of model e over the last
+    # s seconds taken out of the covariance the row is compared with. Q_e is held sparse:
+    # entries qidx[e, :qcount[e]] (row < 2n, column) with polynomial coefficients
+    # qcoef[e, k] of s, s^2, .., s^5 (see retro_tables).
+    if s <= 0.0 or scale == 0.0:
+        return
+    for k in range(qcount[e]):
+        c = qidx[e, k, 0]
+        col = qidx[e, k, 1]
+        v = 0.0
+        for p in range(4, -1, -1):  # Horner: ((c5 s + c4) s + ..) s
+            v = (v + qcoef[e, k, p]) * s
+        v *= scale
+        for a in range(4):
+            h = H[a, c]
+            if h != 0.0:
+                HP[a, col] -= h * v
+
+
+@numba.njit(cache=True, inline="always")
 def _polar_innov_row(x, P, xi, z, R, valid, sensor, j, t, n, nu, S, PHt, o, zhat, H, L, w, dd,
-                     vs, HP):
+                     vs, HP, qidx, qcoef, qcount, qm, scale, s):
     # Innovation of one pair (state x[xi] (d,), P[xi] (d, d); polar measurement row j of z, R,
     # valid, sensor, offset t) into nu[o] (4,), S[o] (4, 4), PHt[o] (d, 4) (xi, o: tuples of
     # leading indices); returns the squared distance, the log-likelihood and the number of
-    # valid components. zhat .. HP: scratch of _polar_scratch.
+    # valid components. zhat .. HP: scratch of _polar_scratch. The state is retrodicted to
+    # the row's time: P - scale Q_qm(s) (model qm's noise, see _retro_row) moved back by t,
+    # PHt = (P - Q) F(t)' H', S = H F(t) (P - Q) F(t)' H' + R.
     d = H.shape[1]
     m2 = 2 * n
     _polar_row(x, xi, sensor, (j,), n, t, zhat, H, (), dd, vs)
@@ -322,6 +345,7 @@ def _polar_innov_row(x, P, xi, z, R, valid, sensor, j, t, n, nu, S, PHt, o, zhat
     # PHt = P H' (H is zero beyond the first 2n columns, and often within them), as
     # rows HP = H P of the symmetric P (contiguous inner loops).
     _sparse_product(H, (), P, xi, HP, 4, m2, d)
+    _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s)
     for r in range(d):
         for a in range(4):
             PHt[o + (r, a)] = HP[a, r]
@@ -345,12 +369,15 @@ def _polar_scratch(d):
 
 
 @numba.njit(cache=True)
-def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
+def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n, qidx, qcoef, qcount, qe,
+                      qscale, qs):
     """Innovations of pairs (state ``rows[q]``, polar measurement ``mj[q]``), EKF.
 
     The state is moved by the measurement's offset ``tau[mj]`` at constant velocity inside
-    the measurement function (Jacobian ``H [[I, tau I], [0, I]]``); masked components have a
-    zero Jacobian row and innovation.
+    the measurement function (Jacobian ``H [[I, tau I], [0, I]]``) and its covariance is
+    retrodicted there, ``F(tau) (P - Q) F(tau)'``, ``Q`` the process noise of model
+    ``qe[q]`` over ``qs[q]`` s (>= 0) scaled by ``qscale[q]`` (see :func:`retro_tables`);
+    masked components have a zero Jacobian row and innovation.
 
     Parameters
     ----------
@@ -362,6 +389,11 @@ def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
     tau : ndarray of shape (k,)
     n : int
         Spatial axes.
+    qidx, qcoef, qcount : the models' noises (:func:`retro_tables`)
+    qe : ndarray of shape (p,), int
+        Model of each pair.
+    qscale, qs : ndarray of shape (p,)
+        Scale of each pair's ``Q`` and the seconds it covers (0: none taken out).
 
     Returns
     -------
@@ -380,8 +412,53 @@ def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
         j = mj[q]
         d2[q], ll[q], dof[q] = _polar_innov_row(x, P, (rows[q],), z, R, valid, sensor, j,
                                                 tau[j], n, nu, S, PHt, (q,), zhat, H, L, w,
-                                                dd, vs, HP)
+                                                dd, vs, HP, qidx, qcoef, qcount, qe[q],
+                                                qscale[q], qs[q])
     return nu, S, PHt, d2, ll, dof
+
+
+@numba.njit(cache=True)
+def retro_tables(C, n):
+    """The models' process noises, sparse, for the retrodiction of the polar kernels.
+
+    Parameters
+    ----------
+    C : ndarray of shape (r, 5, d, d)
+        Each model's noise as a polynomial in the interval, ``Q_j(s) = sum_k C[j, k]
+        s^(k+1)`` (:meth:`~airdefense.tracking.models.MotionModel.noise_coefficients`; zeros
+        for a model without one: nothing is taken out).
+    n : int
+        Spatial axes: only rows ``< 2n`` of ``Q`` meet the measurement Jacobian.
+
+    Returns
+    -------
+    qidx : ndarray of shape (r, E, 2), int
+        (row, column) of each model's nonzero entries in rows ``< 2n``.
+    qcoef : ndarray of shape (r, E, 5)
+        Their coefficients.
+    qcount : ndarray of shape (r,), int
+        Entries of each model.
+    """
+    r, K, d = C.shape[0], C.shape[1], C.shape[2]
+    m2 = min(2 * n, d)
+    qidx = np.zeros((r, m2 * d, 2), np.int64)
+    qcoef = np.zeros((r, m2 * d, K))
+    qcount = np.zeros(r, np.int64)
+    for j in range(r):
+        e = 0
+        for a in range(m2):
+            for b in range(d):
+                nz = False
+                for k in range(K):
+                    nz = nz or C[j, k, a, b] != 0.0
+                if nz:
+                    qidx[j, e, 0] = a
+                    qidx[j, e, 1] = b
+                    for k in range(K):
+                        qcoef[j, e, k] = C[j, k, a, b]
+                    e += 1
+        qcount[j] = e
+    return qidx, qcoef, qcount
 
 
 _FMAX = np.finfo(np.float64).max
@@ -950,7 +1027,8 @@ def gate_pairs(pos, vel, sig_t, sig_v, mpos, sig_m, tau, g):
 
 
 @numba.njit(cache=True)
-def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n):
+def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n, qidx, qcoef,
+               qcount, qscale, hor):
     """Gated EKF polar innovations of IMM states (an EKF is one model with ``mu`` = 1).
 
     Candidate pairs are every (track, measurement) within the coarse gate of
@@ -958,7 +1036,10 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
     factor ``g``), or the given ``ti, mj`` when ``g`` is negative. Each candidate gets its
     innovation under every model (:func:`polar_innovations`), the least distance over the
     models and the log of the mode-weighted mixture likelihood (:func:`imm_pair_mixture`);
-    pairs with that distance within ``thr[dof]`` are kept, in order.
+    pairs with that distance within ``thr[dof]`` are kept, in order. Each model's state is
+    retrodicted to the row's time: its own process noise over ``min(|tau|, hor[i])`` s
+    (scaled by ``qscale[i, e]``) is taken out of its covariance before the move (see
+    :func:`polar_innovations`).
 
     Parameters
     ----------
@@ -976,6 +1057,12 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
     g : float
         Coarse-gate factor; negative: use ``ti, mj`` as the candidates.
     n : int
+    qidx, qcoef, qcount : the models' noises (:func:`retro_tables`)
+    qscale : ndarray of shape (m, r)
+        Scale of each track's model noises.
+    hor : ndarray of shape (m,)
+        How far back, s, each track's covariance holds its models' noise untouched by a
+        measurement (the retrodiction takes out at most that much; 0: none).
 
     Returns
     -------
@@ -1026,11 +1113,13 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
         i = ti[q]
         j = mj[q]
         nv = 0
+        sq = min(abs(tau[j]), hor[i])
         for e in range(r):
             o = p * r + e
             d2f[o], llf[o], nv = _polar_innov_row(x, P, (i, e), z, R, valid, sensor, j,
                                                   tau[j], n, nu, S, PHt, (o,), zhat, H, L, w,
-                                                  dd, vs, HP)
+                                                  dd, vs, HP, qidx, qcoef, qcount, e,
+                                                  qscale[i, e], sq)
         lq, dq = _pair_mix(llp, d2p, p, mu, i, a)
         if dq <= thr[nv]:  # kept: the next candidate writes after it
             ti_o[p] = i
@@ -1054,7 +1143,7 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
 
 @numba.njit(cache=True)
 def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid, sensor,
-                   tau, n):
+                   tau, n, qidx, qcoef, qcount, qscale, hor):
     """Kalman updates of IMM states by their pairs in order (an EKF: one model, ``mu`` = 1),
     on copies.
 
@@ -1062,10 +1151,16 @@ def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid
     precomputed innovation rows ``base[q] + j`` (j the model), a later one with the
     innovation of polar measurement ``mj[q]`` against the state its earlier pairs left
     (:func:`polar_innovations`); the model probabilities take the per-model likelihoods.
+    The retrodiction (see :func:`polar_gate`, ``qidx`` .. ``hor``) takes out at most the
+    noise since the track's latest measurement so far: after a row at offset ``tau`` a
+    track's horizon is ``min(hor, |tau|)`` (a row earlier than one already taken, out of
+    time order, keeps the noise between them, so ``P - Q`` stays a covariance).
 
     Returns
     -------
     x, P, mu : the updated copies
+    hor : ndarray of shape (m,)
+        The tracks' horizons after their rows.
     """
     m, r, d = x.shape
     xn = x.copy()
@@ -1079,9 +1174,12 @@ def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid
     PHt1 = np.empty((d, 4))
     zhat, H, Lp, wp, dd, vs, HP = _polar_scratch(d)
     L, w, A = _gain_scratch(4, d)
+    hn = hor.copy()
     for q in range(p):
         i = ti[q]
         j = mj[q]
+        at = abs(tau[j])
+        sq = min(at, hn[i])
         for e in range(r):
             if rank[q] == 0:
                 o = base[q] + e
@@ -1089,10 +1187,12 @@ def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid
                 _gain_row(xn, Pn, (i, e), nu, S, PHt, (o,), L, w, A)
             else:
                 ll[e] = _polar_innov_row(xn, Pn, (i, e), z, R, valid, sensor, j, tau[j], n,
-                                         nu1, S1, PHt1, (), zhat, H, Lp, wp, dd, vs, HP)[1]
+                                         nu1, S1, PHt1, (), zhat, H, Lp, wp, dd, vs, HP, qidx,
+                                         qcoef, qcount, e, qscale[i, e], sq)[1]
                 _gain_row(xn, Pn, (i, e), nu1, S1, PHt1, (), L, w, A)
         _mode_row(mun, i, ll, (), a)
-    return xn, Pn, mun
+        hn[i] = sq
+    return xn, Pn, mun, hn
 
 
 @numba.njit(cache=True)
