@@ -464,16 +464,63 @@ def retro_tables(C, n):
 _FMAX = np.finfo(np.float64).max
 
 
+@numba.njit(cache=True, inline="always")
+def _unbiased_row(r, az, el, vr, va, ve, sensor, q, n, pos, cov):
+    # Unbiased converted position pos[q] (n,) and its covariance cov[q] (n, n) of one polar
+    # row (range r, azimuth az clockwise from north, elevation el; noise variances vr, va,
+    # ve, independent; ve 0 in 2-D) seen from sensor[q]: Mo, Song, Zhou, Sun and Bar-Shalom
+    # (1998), "Unbiased converted measurements for tracking", IEEE T-AES 34(3), with
+    # lambda = E[cos w] = exp(-var / 2) and lambda' = E[cos 2w] = lambda^4 of each angle's
+    # noise w. Their x (along cos az) is north here, their y (along sin az) east.
+    la = math.exp(-0.5 * va)
+    le = math.exp(-0.5 * ve)
+    la4 = la * la * la * la
+    le4 = le * le * le * le
+    ca, sa = math.cos(az), math.sin(az)
+    ce, se = math.cos(el), math.sin(el)
+    r2 = r * r
+    m2 = r2 + vr
+    c2a, s2a = math.cos(2.0 * az), math.sin(2.0 * az)
+    c2e, s2e = math.cos(2.0 * el), math.sin(2.0 * el)
+    if n == 3:
+        h = r * ce / (la * le)
+        pos[q, 0] = h * sa + sensor[q, 0]
+        pos[q, 1] = h * ca + sensor[q, 1]
+        pos[q, 2] = r * se / le + sensor[q, 2]
+        a = 1.0 / (la * la * le * le) - 2.0
+        b = 1.0 / (la * le * le) - 1.0 / la - la
+        v = 0.25 * m2 * (1.0 + le4 * c2e)
+        cov[q, 0, 0] = a * r2 * sa * sa * ce * ce + v * (1.0 - la4 * c2a)
+        cov[q, 1, 1] = a * r2 * ca * ca * ce * ce + v * (1.0 + la4 * c2a)
+        cov[q, 0, 1] = cov[q, 1, 0] = a * r2 * ca * sa * ce * ce + v * la4 * s2a
+        cov[q, 2, 2] = (1.0 / (le * le) - 2.0) * r2 * se * se + 0.5 * m2 * (1.0 - le4 * c2e)
+        w = 0.5 * m2 * la * le4 * s2e
+        cov[q, 0, 2] = cov[q, 2, 0] = b * r2 * sa * se * ce + w * sa
+        cov[q, 1, 2] = cov[q, 2, 1] = b * r2 * ca * se * ce + w * ca
+    else:
+        pos[q, 0] = r * sa / la + sensor[q, 0]
+        pos[q, 1] = r * ca / la + sensor[q, 1]
+        a = 1.0 / (la * la) - 2.0
+        cov[q, 0, 0] = a * r2 * sa * sa + 0.5 * m2 * (1.0 - la4 * c2a)
+        cov[q, 1, 1] = a * r2 * ca * ca + 0.5 * m2 * (1.0 + la4 * c2a)
+        cov[q, 0, 1] = cov[q, 1, 0] = a * r2 * ca * sa + 0.5 * m2 * la4 * s2a
+
+
 @numba.njit(cache=True)
 def polar_prepare(z_in, R_in, sensor, n, span):
     """Masked polar measurements and their Cartesian positions.
 
     A component is valid where it and its noise variance are finite (the elevation never in
     2-D); masked components get 0 in ``z``, zero rows and columns in ``R`` and a unit
-    variance. Positions (k, n), their linearised covariances ``J R J'`` (k, n, n) with
-    ``J = d(pos)/d(r, az, el)``, and the clutter scales (k,) (``r^2 |cos el|`` in 3-D, ``r`` in
-    2-D, at least 1e-9, divided by ``span`` where the range rate is valid) follow; in 2-D the
-    range is horizontal and the elevation ignored.
+    variance. Positions (k, n) and their covariances (k, n, n), and the clutter scales (k,)
+    (``r^2 |cos el|`` in 3-D, ``r`` in 2-D, at least 1e-9, divided by ``span`` where the
+    range rate is valid) follow; in 2-D the range is horizontal and the elevation ignored.
+    The position is the unbiased converted measurement of Mo et al. (1998) with its
+    covariance (see :func:`_unbiased_row`; the plain conversion ``r cos(el) sin(az)`` ... is
+    biased towards the sensor by about ``r (var_az + var_el) / 2``), from the variances of
+    ``R`` (its correlations between range and angles ignored; the radars' are zero); a row
+    without a valid range, azimuth or (3-D) elevation gets the plain conversion and the
+    linearised ``J R J'`` with ``J = d(pos)/d(r, az, el)``.
 
     Parameters
     ----------
@@ -516,6 +563,13 @@ def polar_prepare(z_in, R_in, sensor, n, span):
                 R[q, a, b] = v
         r, az, el = z[q, 0], z[q, 1], z[q, 2]
         ca, sa = math.cos(az), math.sin(az)
+        if valid[q, 0] and valid[q, 1] and (n == 2 or valid[q, 2]):
+            _unbiased_row(r, az, el, R[q, 0, 0], R[q, 1, 1], R[q, 2, 2] if n == 3 else 0.0,
+                          sensor, q, n, pos, cov)
+            scale[q] = max(r * r * abs(math.cos(el)), 1e-9) if n == 3 else max(r, 1e-9)
+            if valid[q, 3]:
+                scale[q] /= span[q]
+            continue
         if n == 3:
             ce, se = math.cos(el), math.sin(el)
             pos[q, 0] = r * ce * sa + sensor[q, 0]
