@@ -296,24 +296,41 @@ def _wrap_pi(e):
 
 
 @numba.njit(cache=True, inline="always")
-def _retro_row(H, HP, qidx, qcoef, qcount, e, scale, s):
-    # HP -= H scale Q_e(s) (rows of H P, (4, d)): the process noise of model e over the last
-    # s seconds taken out of the covariance the row is compared with. Q_e is held sparse:
-    # entries qidx[e, :qcount[e]] (row < 2n, column) with polynomial coefficients
-    # qcoef[e, k] of s, s^2, .., s^5 (see retro_tables).
+def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
+    # HP -= H scale Q_qm(s) (rows of H P, (4, d)): the process noise of model qm over the
+    # last s seconds taken out of the covariance the row is compared with. Q_qm is held
+    # sparse (see retro_tables): its distinct polynomials qcoef[qm, u] (coefficients of s,
+    # s^2, .., s^5) and entries qidx[qm, e] = (row < 2n, column, polynomial).
     if s <= 0.0 or scale == 0.0:
         return
-    for k in range(qcount[e]):
-        c = qidx[e, k, 0]
-        col = qidx[e, k, 1]
-        v = 0.0
-        for p in range(4, -1, -1):  # Horner: ((c5 s + c4) s + ..) s
-            v = (v + qcoef[e, k, p]) * s
-        v *= scale
-        for a in range(4):
-            h = H[a, c]
-            if h != 0.0:
-                HP[a, col] -= h * v
+    npoly = qcount[qm, 1]
+    s2 = s * s
+    s3 = s2 * s
+    vals = (0.0, 0.0, 0.0, 0.0)
+    for u in range(min(npoly, 4)):
+        v = scale * (qcoef[qm, u, 0] * s + qcoef[qm, u, 1] * s2 + qcoef[qm, u, 2] * s3
+                     + (qcoef[qm, u, 3] * s3 * s + qcoef[qm, u, 4] * s3 * s2))
+        if u == 0:
+            vals = (v, vals[1], vals[2], vals[3])
+        elif u == 1:
+            vals = (vals[0], v, vals[2], vals[3])
+        elif u == 2:
+            vals = (vals[0], vals[1], v, vals[3])
+        else:
+            vals = (vals[0], vals[1], vals[2], v)
+    for k in range(qcount[qm, 0]):
+        c = qidx[qm, k, 0]
+        col = qidx[qm, k, 1]
+        u = qidx[qm, k, 2]
+        if u < 4:
+            v = vals[u]
+        else:  # more than four distinct polynomials: evaluated here
+            v = scale * (qcoef[qm, u, 0] * s + qcoef[qm, u, 1] * s2 + qcoef[qm, u, 2] * s3
+                         + (qcoef[qm, u, 3] * s3 * s + qcoef[qm, u, 4] * s3 * s2))
+        HP[0, col] -= H[0, c] * v
+        HP[1, col] -= H[1, c] * v
+        HP[2, col] -= H[2, c] * v
+        HP[3, col] -= H[3, c] * v
 
 
 @numba.njit(cache=True, inline="always")
@@ -432,32 +449,48 @@ def retro_tables(C, n):
 
     Returns
     -------
-    qidx : ndarray of shape (r, E, 2), int
-        (row, column) of each model's nonzero entries in rows ``< 2n``.
+    qidx : ndarray of shape (r, E, 3), int
+        (row, column, polynomial) of each model's nonzero entries in rows ``< 2n``.
     qcoef : ndarray of shape (r, E, 5)
-        Their coefficients.
-    qcount : ndarray of shape (r,), int
-        Entries of each model.
+        Each model's distinct polynomials (a CV model's three: ``q s^3 / 3``, ``q s^2 / 2``,
+        ``q s``), coefficients of ``s`` .. ``s^5``.
+    qcount : ndarray of shape (r, 2), int
+        Entries and distinct polynomials of each model.
     """
     r, K, d = C.shape[0], C.shape[1], C.shape[2]
     m2 = min(2 * n, d)
-    qidx = np.zeros((r, m2 * d, 2), np.int64)
-    qcoef = np.zeros((r, m2 * d, K))
-    qcount = np.zeros(r, np.int64)
+    qidx = np.zeros((r, m2 * d, 3), np.int64)
+    qcoef = np.zeros((r, m2 * d, 5))
+    qcount = np.zeros((r, 2), np.int64)
     for j in range(r):
         e = 0
+        npoly = 0
         for a in range(m2):
             for b in range(d):
                 nz = False
                 for k in range(K):
                     nz = nz or C[j, k, a, b] != 0.0
-                if nz:
-                    qidx[j, e, 0] = a
-                    qidx[j, e, 1] = b
+                if not nz:
+                    continue
+                u = -1
+                for w in range(npoly):  # the same polynomial already held?
+                    same = True
                     for k in range(K):
-                        qcoef[j, e, k] = C[j, k, a, b]
-                    e += 1
-        qcount[j] = e
+                        same = same and qcoef[j, w, k] == C[j, k, a, b]
+                    if same:
+                        u = w
+                        break
+                if u < 0:
+                    u = npoly
+                    for k in range(K):
+                        qcoef[j, u, k] = C[j, k, a, b]
+                    npoly += 1
+                qidx[j, e, 0] = a
+                qidx[j, e, 1] = b
+                qidx[j, e, 2] = u
+                e += 1
+        qcount[j, 0] = e
+        qcount[j, 1] = npoly
     return qidx, qcoef, qcount
 
 
