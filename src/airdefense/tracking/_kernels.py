@@ -1115,7 +1115,7 @@ def gate_pairs(pos, vel, sig_t, sig_v, mpos, sig_m, tau, g):
 
 @numba.njit(cache=True)
 def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n, qidx, qcoef,
-               qcount, qscale, hor):
+               qcount, qscale, jq, hor):
     """Gated EKF polar innovations of IMM states (an EKF is one model with ``mu`` = 1).
 
     Candidate pairs are every (track, measurement) within the coarse gate of
@@ -1125,7 +1125,7 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
     models and the log of the mode-weighted mixture likelihood (:func:`imm_pair_mixture`);
     pairs with that distance within ``thr[dof]`` are kept, in order. Each model's state is
     retrodicted to the row's time: its own process noise over ``min(|tau|, hor[i])`` s
-    (scaled by ``qscale[i, e]``) is taken out of its covariance before the move (see
+    (model ``jq``'s scaled by ``qscale[i]``) is taken out of its covariance before the move (see
     :func:`polar_innovations`).
 
     Parameters
@@ -1145,8 +1145,10 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
         Coarse-gate factor; negative: use ``ti, mj`` as the candidates.
     n : int
     qidx, qcoef, qcount : the models' noises (:func:`retro_tables`)
-    qscale : ndarray of shape (m, r)
-        Scale of each track's model noises.
+    qscale : ndarray of shape (m,) or (0,)
+        Scale of model ``jq``'s noise for each track (the manoeuvre mode's limit).
+    jq : int
+        The model ``qscale`` scales; -1: none (every model's noise as it is).
     hor : ndarray of shape (m,)
         How far back, s, each track's covariance holds its models' noise untouched by a
         measurement (the retrodiction takes out at most that much; 0: none).
@@ -1206,7 +1208,7 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
             d2f[o], llf[o], nv = _polar_innov_row(x, P, (i, e), z, R, valid, sensor, j,
                                                   tau[j], n, nu, S, PHt, (o,), zhat, H, L, w,
                                                   dd, vs, HP, qidx, qcoef, qcount, e,
-                                                  qscale[i, e], sq)
+                                                  qscale[i] if e == jq else 1.0, sq)
         lq, dq = _pair_mix(llp, d2p, p, mu, i, a)
         if dq <= thr[nv]:  # kept: the next candidate writes after it
             ti_o[p] = i
@@ -1230,7 +1232,7 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
 
 @numba.njit(cache=True)
 def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid, sensor,
-                   tau, n, qidx, qcoef, qcount, qscale, hor):
+                   tau, n, qidx, qcoef, qcount, qscale, jq, hor):
     """Kalman updates of IMM states by their pairs in order (an EKF: one model, ``mu`` = 1),
     on copies.
 
@@ -1275,7 +1277,8 @@ def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid
             else:
                 ll[e] = _polar_innov_row(xn, Pn, (i, e), z, R, valid, sensor, j, tau[j], n,
                                          nu1, S1, PHt1, (), zhat, H, Lp, wp, dd, vs, HP, qidx,
-                                         qcoef, qcount, e, qscale[i, e], sq)[1]
+                                         qcoef, qcount, e,
+                                         qscale[i] if e == jq else 1.0, sq)[1]
                 _gain_row(xn, Pn, (i, e), nu1, S1, PHt1, (), L, w, A)
         _mode_row(mun, i, ll, (), a)
         hn[i] = sq

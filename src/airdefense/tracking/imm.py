@@ -13,6 +13,7 @@ import numpy as np
 
 from airdefense.tracking import _kernels as _k
 from airdefense.tracking.kalman import (
+    _NONE,
     ExtendedKalmanFilter,
     Innovations,
     KalmanState,
@@ -366,6 +367,12 @@ class IMMFilter:
             out[:, self.maneuver.model] = state.qscale
         return out
 
+    def _qscale_args(self, state: IMMState) -> tuple[np.ndarray, int]:
+        # The kernels' (qscale (m,), jq): the manoeuvre model's scales, or none (-1).
+        if self.maneuver is None or state.qscale is None:
+            return _NONE, -1
+        return np.ascontiguousarray(state.qscale, float), int(self.maneuver.model)
+
     def _fused_spec(self, dt: float):
         # Arguments of _k.imm_predict for a step of dt s (kinds, transition matrices, noises,
         # component indices, sub-steps, axes), or None unless every model is an EKF of a
@@ -465,7 +472,7 @@ class IMMFilter:
             The pairs with a least distance over the models within ``thr[dof]``.
         """
         return IMMInnovations(*_polar_gate(state.x, state.P, state.mu, meas, thr, g, ti, mj,
-                                           self._retro(), self._qscales(state),
+                                           self._retro(), *self._qscale_args(state),
                                            _horizons(state.noise_s, len(state))),
                               len(self.filters))
 
@@ -481,7 +488,7 @@ class IMMFilter:
         f = inn.flat
         x, P, mu, hor = _polar_sequence(state.x, state.P, state.mu, base, ti, mj, rank, f.nu,
                                         f.S, f.PHt, f.loglik, meas, self._retro(),
-                                        self._qscales(state),
+                                        *self._qscale_args(state),
                                         _horizons(state.noise_s, len(state)))
         return IMMState(x, P, mu, None if state.noise_s is None else hor, state.qscale)
 

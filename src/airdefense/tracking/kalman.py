@@ -521,9 +521,9 @@ def _sym(P):
     return 0.5 * (P + np.swapaxes(P, -1, -2))
 
 
-def _polar_gate(x, P, mu, meas: Measurements, thr, g, ti, mj, retro, qscale, hor):
+def _polar_gate(x, P, mu, meas: Measurements, thr, g, ti, mj, retro, qscale, jq, hor):
     # Gated polar innovations of IMM-shaped states (see _kernels.polar_gate; retro: the
-    # models' noise tables, qscale (m, r) their scales, hor (m,) the horizons): the kept pairs
+    # models' noise tables, qscale (m,) model jq's scales, hor (m,) the horizons): the kept pairs
     # ti, mj, their per-model rows as Innovations, least distances, mixture log-likelihoods
     # and valid components.
     r = x.shape[1]
@@ -533,18 +533,21 @@ def _polar_gate(x, P, mu, meas: Measurements, thr, g, ti, mj, retro, qscale, hor
     ti, mj, tir, mjr, nu, S, PHt, d2f, llf, dofr, d2, ll = _k.polar_gate(
         x, P, mu, np.asarray(ti, np.int64), np.asarray(mj, np.int64), meas.z, meas.R,
         meas.valid, meas.sensor_enu, tau, meas.pos, meas.pos_cov, thr, float(g), meas.ndim,
-        *retro[:3], qscale, hor)
+        *retro[:3], qscale, jq, hor)
     flat = Innovations(tir, mjr, nu, S, PHt, d2f, llf, dofr, _offsets(meas, mjr))
     return ti, mj, flat, d2, ll, dofr[::r]
 
 
 def _polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, meas: Measurements,
-                    retro, qscale, hor):
+                    retro, qscale, jq, hor):
     # Ordered updates of IMM-shaped states by polar pairs (see _kernels.polar_sequence).
     tau = meas.offset_s if meas.offset_s is not None else np.zeros(len(meas))
     return _k.polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, meas.z, meas.R,
                              meas.valid, meas.sensor_enu, tau, meas.ndim, *retro[:3], qscale,
-                             hor)
+                             jq, hor)
+
+
+_NONE = np.zeros(0)
 
 
 def _horizons(noise_s: np.ndarray | None, m: int) -> np.ndarray:
@@ -709,8 +712,8 @@ class ExtendedKalmanFilter:
         """
         m, d = state.x.shape
         return _polar_gate(state.x.reshape(m, 1, d), state.P.reshape(m, 1, d, d),
-                           np.ones((m, 1)), meas, thr, g, ti, mj, self._retro(),
-                           np.ones((m, 1)), _horizons(state.noise_s, m))[2]
+                           np.ones((m, 1)), meas, thr, g, ti, mj, self._retro(), _NONE,
+                           -1, _horizons(state.noise_s, m))[2]
 
     def update_polar_sequence(self, state: KalmanState, inn: Innovations, sel, ti, mj, rank,
                               meas: Measurements) -> KalmanState:
@@ -724,7 +727,7 @@ class ExtendedKalmanFilter:
         x, P, _, hor = _polar_sequence(state.x.reshape(m, 1, d), state.P.reshape(m, 1, d, d),
                                        np.ones((m, 1)), np.asarray(sel, np.int64), ti, mj,
                                        rank, inn.nu, inn.S, inn.PHt, inn.loglik, meas,
-                                       self._retro(), np.ones((m, 1)),
+                                       self._retro(), _NONE, -1,
                                        _horizons(state.noise_s, m))
         return KalmanState(x.reshape(m, d), P.reshape(m, d, d),
                            None if state.noise_s is None else hor)
