@@ -124,11 +124,13 @@ def test_range_rate_updates_the_two_point_velocity():
     st, rows, _, _ = ini.births(f, m2, 1.0, 1)
     assert rows.tolist() == [0]
     r1, r2 = m1.pos_cov[0, 1, 1], m2.pos_cov[0, 1, 1]  # range variances (10 m)^2
-    vy, pvv, ppv = -95.0, r1 + r2, r2  # dt = 1
+    y1, y2 = m1.pos[0, 1], m2.pos[0, 1]  # 10000 and 9905 m (unbiased: 1e-6 relative more)
+    assert y2 == pytest.approx(9905.0, rel=2e-6) and m2.pos[0, 0] == 0.0
+    vy, pvv, ppv = y2 - y1, r1 + r2, r2  # dt = 1
     S = pvv + 2.0**2
     nu = -100.0 - vy
     np.testing.assert_allclose(st.x[0, 4], vy + pvv / S * nu, rtol=1e-9)
-    np.testing.assert_allclose(st.x[0, 1], 9905.0 + ppv / S * nu, rtol=1e-9)
+    np.testing.assert_allclose(st.x[0, 1], y2 + ppv / S * nu, rtol=1e-9)
     np.testing.assert_allclose(st.P[0, 4, 4], pvv - pvv**2 / S, rtol=1e-9)
 
 

@@ -296,12 +296,52 @@ def _wrap_pi(e):
 
 
 @numba.njit(cache=True, inline="always")
+def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
+    # HP -= H scale Q_qm(s) (rows of H P, (4, d)): the process noise of model qm over the
+    # last s seconds taken out of the covariance the row is compared with. Q_qm is held
+    # sparse (see retro_tables): its distinct polynomials qcoef[qm, u] (coefficients of s,
+    # s^2, .., s^5) and entries qidx[qm, e] = (row < 2n, column, polynomial).
+    if s <= 0.0 or scale == 0.0:
+        return
+    npoly = qcount[qm, 1]
+    s2 = s * s
+    s3 = s2 * s
+    vals = (0.0, 0.0, 0.0, 0.0)
+    for u in range(min(npoly, 4)):
+        v = scale * (qcoef[qm, u, 0] * s + qcoef[qm, u, 1] * s2 + qcoef[qm, u, 2] * s3
+                     + (qcoef[qm, u, 3] * s3 * s + qcoef[qm, u, 4] * s3 * s2))
+        if u == 0:
+            vals = (v, vals[1], vals[2], vals[3])
+        elif u == 1:
+            vals = (vals[0], v, vals[2], vals[3])
+        elif u == 2:
+            vals = (vals[0], vals[1], v, vals[3])
+        else:
+            vals = (vals[0], vals[1], vals[2], v)
+    for k in range(qcount[qm, 0]):
+        c = qidx[qm, k, 0]
+        col = qidx[qm, k, 1]
+        u = qidx[qm, k, 2]
+        if u < 4:
+            v = vals[u]
+        else:  # more than four distinct polynomials: evaluated here
+            v = scale * (qcoef[qm, u, 0] * s + qcoef[qm, u, 1] * s2 + qcoef[qm, u, 2] * s3
+                         + (qcoef[qm, u, 3] * s3 * s + qcoef[qm, u, 4] * s3 * s2))
+        HP[0, col] -= H[0, c] * v
+        HP[1, col] -= H[1, c] * v
+        HP[2, col] -= H[2, c] * v
+        HP[3, col] -= H[3, c] * v
+
+
+@numba.njit(cache=True, inline="always")
 def _polar_innov_row(x, P, xi, z, R, valid, sensor, j, t, n, nu, S, PHt, o, zhat, H, L, w, dd,
-                     vs, HP):
+                     vs, HP, qidx, qcoef, qcount, qm, scale, s):
     # Innovation of one pair (state x[xi] (d,), P[xi] (d, d); polar measurement row j of z, R,
     # valid, sensor, offset t) into nu[o] (4,), S[o] (4, 4), PHt[o] (d, 4) (xi, o: tuples of
     # leading indices); returns the squared distance, the log-likelihood and the number of
-    # valid components. zhat .. HP: scratch of _polar_scratch.
+    # valid components. zhat .. HP: scratch of _polar_scratch. The state is retrodicted to
+    # the row's time: P - scale Q_qm(s) (model qm's noise, see _retro_row) moved back by t,
+    # PHt = (P - Q) F(t)' H', S = H F(t) (P - Q) F(t)' H' + R.
     d = H.shape[1]
     m2 = 2 * n
     _polar_row(x, xi, sensor, (j,), n, t, zhat, H, (), dd, vs)
@@ -322,6 +362,7 @@ def _polar_innov_row(x, P, xi, z, R, valid, sensor, j, t, n, nu, S, PHt, o, zhat
     # PHt = P H' (H is zero beyond the first 2n columns, and often within them), as
     # rows HP = H P of the symmetric P (contiguous inner loops).
     _sparse_product(H, (), P, xi, HP, 4, m2, d)
+    _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s)
     for r in range(d):
         for a in range(4):
             PHt[o + (r, a)] = HP[a, r]
@@ -345,12 +386,15 @@ def _polar_scratch(d):
 
 
 @numba.njit(cache=True)
-def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
+def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n, qidx, qcoef, qcount, qe,
+                      qscale, qs):
     """Innovations of pairs (state ``rows[q]``, polar measurement ``mj[q]``), EKF.
 
     The state is moved by the measurement's offset ``tau[mj]`` at constant velocity inside
-    the measurement function (Jacobian ``H [[I, tau I], [0, I]]``); masked components have a
-    zero Jacobian row and innovation.
+    the measurement function (Jacobian ``H [[I, tau I], [0, I]]``) and its covariance is
+    retrodicted there, ``F(tau) (P - Q) F(tau)'``, ``Q`` the process noise of model
+    ``qe[q]`` over ``qs[q]`` s (>= 0) scaled by ``qscale[q]`` (see :func:`retro_tables`);
+    masked components have a zero Jacobian row and innovation.
 
     Parameters
     ----------
@@ -362,6 +406,11 @@ def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
     tau : ndarray of shape (k,)
     n : int
         Spatial axes.
+    qidx, qcoef, qcount : the models' noises (:func:`retro_tables`)
+    qe : ndarray of shape (p,), int
+        Model of each pair.
+    qscale, qs : ndarray of shape (p,)
+        Scale of each pair's ``Q`` and the seconds it covers (0: none taken out).
 
     Returns
     -------
@@ -380,11 +429,114 @@ def polar_innovations(x, P, rows, z, R, valid, sensor, tau, mj, n):
         j = mj[q]
         d2[q], ll[q], dof[q] = _polar_innov_row(x, P, (rows[q],), z, R, valid, sensor, j,
                                                 tau[j], n, nu, S, PHt, (q,), zhat, H, L, w,
-                                                dd, vs, HP)
+                                                dd, vs, HP, qidx, qcoef, qcount, qe[q],
+                                                qscale[q], qs[q])
     return nu, S, PHt, d2, ll, dof
 
 
+@numba.njit(cache=True)
+def retro_tables(C, n):
+    """The models' process noises, sparse, for the retrodiction of the polar kernels.
+
+    Parameters
+    ----------
+    C : ndarray of shape (r, 5, d, d)
+        Each model's noise as a polynomial in the interval, ``Q_j(s) = sum_k C[j, k]
+        s^(k+1)`` (:meth:`~airdefense.tracking.models.MotionModel.noise_coefficients`; zeros
+        for a model without one: nothing is taken out).
+    n : int
+        Spatial axes: only rows ``< 2n`` of ``Q`` meet the measurement Jacobian.
+
+    Returns
+    -------
+    qidx : ndarray of shape (r, E, 3), int
+        (row, column, polynomial) of each model's nonzero entries in rows ``< 2n``.
+    qcoef : ndarray of shape (r, E, 5)
+        Each model's distinct polynomials (a CV model's three: ``q s^3 / 3``, ``q s^2 / 2``,
+        ``q s``), coefficients of ``s`` .. ``s^5``.
+    qcount : ndarray of shape (r, 2), int
+        Entries and distinct polynomials of each model.
+    """
+    r, K, d = C.shape[0], C.shape[1], C.shape[2]
+    m2 = min(2 * n, d)
+    qidx = np.zeros((r, m2 * d, 3), np.int64)
+    qcoef = np.zeros((r, m2 * d, 5))
+    qcount = np.zeros((r, 2), np.int64)
+    for j in range(r):
+        e = 0
+        npoly = 0
+        for a in range(m2):
+            for b in range(d):
+                nz = False
+                for k in range(K):
+                    nz = nz or C[j, k, a, b] != 0.0
+                if not nz:
+                    continue
+                u = -1
+                for w in range(npoly):  # the same polynomial already held?
+                    same = True
+                    for k in range(K):
+                        same = same and qcoef[j, w, k] == C[j, k, a, b]
+                    if same:
+                        u = w
+                        break
+                if u < 0:
+                    u = npoly
+                    for k in range(K):
+                        qcoef[j, u, k] = C[j, k, a, b]
+                    npoly += 1
+                qidx[j, e, 0] = a
+                qidx[j, e, 1] = b
+                qidx[j, e, 2] = u
+                e += 1
+        qcount[j, 0] = e
+        qcount[j, 1] = npoly
+    return qidx, qcoef, qcount
+
+
 _FMAX = np.finfo(np.float64).max
+
+
+@numba.njit(cache=True, inline="always")
+def _unbiased_row(r, az, el, vr, va, ve, sensor, q, n, pos, cov):
+    # Unbiased converted position pos[q] (n,) and its covariance cov[q] (n, n) of one polar
+    # row (range r, azimuth az clockwise from north, elevation el; noise variances vr, va,
+    # ve, independent; ve 0 in 2-D) seen from sensor[q]: Mo, Song, Zhou, Sun and Bar-Shalom
+    # (1998), "Unbiased converted measurements for tracking", IEEE T-AES 34(3), with
+    # lambda = E[cos w] = exp(-var / 2) and lambda' = E[cos 2w] = lambda^4 of each angle's
+    # noise w. Their x (along cos az) is north here, their y (along sin az) east.
+    la = math.exp(-0.5 * va)
+    le = math.exp(-0.5 * ve)
+    la4 = la * la * la * la
+    le4 = le * le * le * le
+    ca, sa = math.cos(az), math.sin(az)
+    ce, se = math.cos(el), math.sin(el)
+    r2 = r * r
+    m2 = r2 + vr
+    c2a, s2a = math.cos(2.0 * az), math.sin(2.0 * az)
+    c2e, s2e = math.cos(2.0 * el), math.sin(2.0 * el)
+    if n == 3:
+        h = r * ce / (la * le)
+        pos[q, 0] = h * sa + sensor[q, 0]
+        pos[q, 1] = h * ca + sensor[q, 1]
+        pos[q, 2] = r * se / le + sensor[q, 2]
+        a = 1.0 / (la * la * le * le) - 2.0
+        b = 1.0 / (la * le * le) - 1.0 / la - la
+        v = 0.25 * m2 * (1.0 + le4 * c2e)
+        cov[q, 0, 0] = a * r2 * sa * sa * ce * ce + v * (1.0 - la4 * c2a)
+        cov[q, 1, 1] = a * r2 * ca * ca * ce * ce + v * (1.0 + la4 * c2a)
+        cov[q, 0, 1] = cov[q, 1, 0] = a * r2 * ca * sa * ce * ce + v * la4 * s2a
+        cov[q, 2, 2] = (1.0 / (le * le) - 2.0) * r2 * se * se + 0.5 * m2 * (1.0 - le4 * c2e)
+        w = 0.5 * m2 * la * le4 * s2e
+        cov[q, 0, 2] = cov[q, 2, 0] = b * r2 * sa * se * ce + w * sa
+        cov[q, 1, 2] = cov[q, 2, 1] = b * r2 * ca * se * ce + w * ca
+    else:
+        pos[q, 0] = r * sa / la + sensor[q, 0]
+        pos[q, 1] = r * ca / la + sensor[q, 1]
+        a = 1.0 / (la * la) - 2.0
+        cov[q, 0, 0] = a * r2 * sa * sa + 0.5 * m2 * (1.0 - la4 * c2a)
+        cov[q, 1, 1] = a * r2 * ca * ca + 0.5 * m2 * (1.0 + la4 * c2a)
+        cov[q, 0, 1] = cov[q, 1, 0] = a * r2 * ca * sa + 0.5 * m2 * la4 * s2a
 
 
 @numba.njit(cache=True)
@@ -393,10 +545,15 @@ def polar_prepare(z_in, R_in, sensor, n, span):
 
     A component is valid where it and its noise variance are finite (the elevation never in
     2-D); masked components get 0 in ``z``, zero rows and columns in ``R`` and a unit
-    variance. Positions (k, n), their linearised covariances ``J R J'`` (k, n, n) with
-    ``J = d(pos)/d(r, az, el)``, and the clutter scales (k,) (``r^2 |cos el|`` in 3-D, ``r`` in
-    2-D, at least 1e-9, divided by ``span`` where the range rate is valid) follow; in 2-D the
-    range is horizontal and the elevation ignored.
+    variance. Positions (k, n) and their covariances (k, n, n), and the clutter scales (k,)
+    (``r^2 |cos el|`` in 3-D, ``r`` in 2-D, at least 1e-9, divided by ``span`` where the
+    range rate is valid) follow; in 2-D the range is horizontal and the elevation ignored.
+    The position is the unbiased converted measurement of Mo et al. (1998) with its
+    covariance (see :func:`_unbiased_row`; the plain conversion ``r cos(el) sin(az)`` ... is
+    biased towards the sensor by about ``r (var_az + var_el) / 2``), from the variances of
+    ``R`` (its correlations between range and angles ignored; the radars' are zero); a row
+    without a valid range, azimuth or (3-D) elevation gets the plain conversion and the
+    linearised ``J R J'`` with ``J = d(pos)/d(r, az, el)``.
 
     Parameters
     ----------
@@ -439,6 +596,13 @@ def polar_prepare(z_in, R_in, sensor, n, span):
                 R[q, a, b] = v
         r, az, el = z[q, 0], z[q, 1], z[q, 2]
         ca, sa = math.cos(az), math.sin(az)
+        if valid[q, 0] and valid[q, 1] and (n == 2 or valid[q, 2]):
+            _unbiased_row(r, az, el, R[q, 0, 0], R[q, 1, 1], R[q, 2, 2] if n == 3 else 0.0,
+                          sensor, q, n, pos, cov)
+            scale[q] = max(r * r * abs(math.cos(el)), 1e-9) if n == 3 else max(r, 1e-9)
+            if valid[q, 3]:
+                scale[q] /= span[q]
+            continue
         if n == 3:
             ce, se = math.cos(el), math.sin(el)
             pos[q, 0] = r * ce * sa + sensor[q, 0]
@@ -950,7 +1114,8 @@ def gate_pairs(pos, vel, sig_t, sig_v, mpos, sig_m, tau, g):
 
 
 @numba.njit(cache=True)
-def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n):
+def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n, qidx, qcoef,
+               qcount, qscale, jq, hor):
     """Gated EKF polar innovations of IMM states (an EKF is one model with ``mu`` = 1).
 
     Candidate pairs are every (track, measurement) within the coarse gate of
@@ -958,7 +1123,10 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
     factor ``g``), or the given ``ti, mj`` when ``g`` is negative. Each candidate gets its
     innovation under every model (:func:`polar_innovations`), the least distance over the
     models and the log of the mode-weighted mixture likelihood (:func:`imm_pair_mixture`);
-    pairs with that distance within ``thr[dof]`` are kept, in order.
+    pairs with that distance within ``thr[dof]`` are kept, in order. Each model's state is
+    retrodicted to the row's time: its own process noise over ``min(|tau|, hor[i])`` s
+    (model ``jq``'s scaled by ``qscale[i]``) is taken out of its covariance before the move (see
+    :func:`polar_innovations`).
 
     Parameters
     ----------
@@ -976,6 +1144,14 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
     g : float
         Coarse-gate factor; negative: use ``ti, mj`` as the candidates.
     n : int
+    qidx, qcoef, qcount : the models' noises (:func:`retro_tables`)
+    qscale : ndarray of shape (m,) or (0,)
+        Scale of model ``jq``'s noise for each track (the manoeuvre mode's limit).
+    jq : int
+        The model ``qscale`` scales; -1: none (every model's noise as it is).
+    hor : ndarray of shape (m,)
+        How far back, s, each track's covariance holds its models' noise untouched by a
+        measurement (the retrodiction takes out at most that much; 0: none).
 
     Returns
     -------
@@ -1026,11 +1202,13 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
         i = ti[q]
         j = mj[q]
         nv = 0
+        sq = min(abs(tau[j]), hor[i])
         for e in range(r):
             o = p * r + e
             d2f[o], llf[o], nv = _polar_innov_row(x, P, (i, e), z, R, valid, sensor, j,
                                                   tau[j], n, nu, S, PHt, (o,), zhat, H, L, w,
-                                                  dd, vs, HP)
+                                                  dd, vs, HP, qidx, qcoef, qcount, e,
+                                                  qscale[i] if e == jq else 1.0, sq)
         lq, dq = _pair_mix(llp, d2p, p, mu, i, a)
         if dq <= thr[nv]:  # kept: the next candidate writes after it
             ti_o[p] = i
@@ -1054,7 +1232,7 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
 
 @numba.njit(cache=True)
 def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid, sensor,
-                   tau, n):
+                   tau, n, qidx, qcoef, qcount, qscale, jq, hor):
     """Kalman updates of IMM states by their pairs in order (an EKF: one model, ``mu`` = 1),
     on copies.
 
@@ -1062,10 +1240,16 @@ def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid
     precomputed innovation rows ``base[q] + j`` (j the model), a later one with the
     innovation of polar measurement ``mj[q]`` against the state its earlier pairs left
     (:func:`polar_innovations`); the model probabilities take the per-model likelihoods.
+    The retrodiction (see :func:`polar_gate`, ``qidx`` .. ``hor``) takes out at most the
+    noise since the track's latest measurement so far: after a row at offset ``tau`` a
+    track's horizon is ``min(hor, |tau|)`` (a row earlier than one already taken, out of
+    time order, keeps the noise between them, so ``P - Q`` stays a covariance).
 
     Returns
     -------
     x, P, mu : the updated copies
+    hor : ndarray of shape (m,)
+        The tracks' horizons after their rows.
     """
     m, r, d = x.shape
     xn = x.copy()
@@ -1079,9 +1263,12 @@ def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid
     PHt1 = np.empty((d, 4))
     zhat, H, Lp, wp, dd, vs, HP = _polar_scratch(d)
     L, w, A = _gain_scratch(4, d)
+    hn = hor.copy()
     for q in range(p):
         i = ti[q]
         j = mj[q]
+        at = abs(tau[j])
+        sq = min(at, hn[i])
         for e in range(r):
             if rank[q] == 0:
                 o = base[q] + e
@@ -1089,10 +1276,13 @@ def polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, z, R, valid
                 _gain_row(xn, Pn, (i, e), nu, S, PHt, (o,), L, w, A)
             else:
                 ll[e] = _polar_innov_row(xn, Pn, (i, e), z, R, valid, sensor, j, tau[j], n,
-                                         nu1, S1, PHt1, (), zhat, H, Lp, wp, dd, vs, HP)[1]
+                                         nu1, S1, PHt1, (), zhat, H, Lp, wp, dd, vs, HP, qidx,
+                                         qcoef, qcount, e,
+                                         qscale[i] if e == jq else 1.0, sq)[1]
                 _gain_row(xn, Pn, (i, e), nu1, S1, PHt1, (), L, w, A)
         _mode_row(mun, i, ll, (), a)
-    return xn, Pn, mun
+        hn[i] = sq
+    return xn, Pn, mun, hn
 
 
 @numba.njit(cache=True)

@@ -13,12 +13,20 @@ import numpy as np
 
 from airdefense.tracking import _kernels as _k
 from airdefense.tracking.kalman import (
+    _NONE,
     ExtendedKalmanFilter,
     Innovations,
     KalmanState,
     Measurements,
+    _concat_opt,
+    _horizon_after,
+    _horizons,
+    _offsets,
+    _pair_horizon,
     _polar_gate,
     _polar_sequence,
+    _retro_tables,
+    _take_opt,
     weighted_update,
 )
 from airdefense.tracking.models import Embedded, MotionModel, common_names, process_noise
@@ -92,23 +100,35 @@ class IMMState:
     P : ndarray of shape (m, r, d, d)
     mu : ndarray of shape (m, r)
         Model probabilities (after :meth:`IMMFilter.predict`, the predicted ones).
+    noise_s : ndarray of shape (m,), optional
+        How far back, s, every model's covariance holds its own process noise untouched by a
+        measurement (see :class:`~airdefense.tracking.kalman.KalmanState`); None: 0.
+    qscale : ndarray of shape (m,), optional
+        The scale of the manoeuvre model's noise in that covariance (its
+        :class:`ManeuverLimit` at the last predict or move); None: 1.
     """
 
     x: np.ndarray
     P: np.ndarray
     mu: np.ndarray
+    noise_s: np.ndarray | None = None
+    qscale: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
     def take(self, idx) -> IMMState:
         """Tracks ``idx``."""
-        return IMMState(self.x[idx], self.P[idx], self.mu[idx])
+        return IMMState(self.x[idx], self.P[idx], self.mu[idx], _take_opt(self.noise_s, idx),
+                        _take_opt(self.qscale, idx))
 
     def concat(self, other: IMMState) -> IMMState:
         """This state followed by ``other``."""
+        a, b = len(self), len(other)
         return IMMState(np.concatenate([self.x, other.x]), np.concatenate([self.P, other.P]),
-                        np.concatenate([self.mu, other.mu]))
+                        np.concatenate([self.mu, other.mu]),
+                        _concat_opt(self.noise_s, other.noise_s, a, b, 0.0),
+                        _concat_opt(self.qscale, other.qscale, a, b, 1.0))
 
     def spread(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Mixture means of positions and velocities (m, n) and the traces of their covariances.
@@ -154,6 +174,13 @@ class IMMInnovations:
         if self.pairs is None:
             return slice(None)
         return (self.pairs[:, None] * self.r + np.arange(self.r)).ravel()
+
+    @property
+    def tau(self) -> np.ndarray | None:
+        """Offset of each pair's measurement, s (p,), or None (0)."""
+        if self.flat.tau is None:
+            return None
+        return self.flat.tau[self.rows()][::self.r]
 
     @property
     def model_loglik(self) -> np.ndarray:
@@ -282,12 +309,16 @@ class IMMFilter:
             return state
         P = state.P.copy()
         lim = self.maneuver
+        qscale = state.qscale
         for j, f in enumerate(self.filters):
             Q = process_noise(f.motion, state.x[:, j], dt)
             if lim is not None and j == lim.model:
-                Q *= lim.scale(state, self.models[j].q, dt, self.ndim)[:, None, None]
+                qscale = lim.scale(state, self.models[j].q, dt, self.ndim)
+                Q *= qscale[:, None, None]
             P[:, j] += Q
-        return IMMState(state.x, P, state.mu)
+        hor = np.broadcast_to(dt, (len(state),)) + (0.0 if state.noise_s is None
+                                                     else state.noise_s)
+        return IMMState(state.x, P, state.mu, hor, qscale)
 
     def predict(self, state: IMMState, dt: float) -> IMMState:
         """Mix, then predict every model of every track by ``dt`` s."""
@@ -300,9 +331,11 @@ class IMMFilter:
             jq = lim.model
             qs = lim.scale(state, self.models[jq].q, float(dt), self.ndim)
         spec = self._fused_spec(dt)
+        hor = np.full(m, float(dt))
+        qscale = qs if lim is not None else None
         if spec is not None:  # EKF models: mixing, flows and F P F' + Q in one call
             return IMMState(*_k.imm_predict(state.x, state.P, state.mu, self.Pi, float(dt),
-                                            *spec, qs, jq))
+                                            *spec, qs, jq), hor, qscale)
         x0, P0, mu = _k.imm_mix(state.x, state.P, state.mu, self.Pi)  # (r, m, ...)
         xs = np.empty((m, r, d))
         Ps = np.empty((m, r, d, d))
@@ -318,7 +351,27 @@ class IMMFilter:
                 Ps[:, j] = s.P
                 if j == jq:  # Q scaled: the filter added it once
                     Ps[:, j] += (qs - 1.0)[:, None, None] * f.motion.noise(x0[j], dt)
-        return IMMState(xs, Ps, mu)
+        return IMMState(xs, Ps, mu, hor, qscale)
+
+    def _retro(self):
+        # Every model's noise tables for the retrodiction (kalman._retro_tables), kept.
+        got = self.__dict__.get("_retro_tab")
+        if got is None:
+            got = self._retro_tab = _retro_tables([f.motion for f in self.filters], self.ndim)
+        return got
+
+    def _qscales(self, state: IMMState) -> np.ndarray:
+        # Scale of every model's noise per track (m, r): 1, the manoeuvre model's its qscale.
+        out = np.ones((len(state), len(self.filters)))
+        if self.maneuver is not None and state.qscale is not None:
+            out[:, self.maneuver.model] = state.qscale
+        return out
+
+    def _qscale_args(self, state: IMMState) -> tuple[np.ndarray, int]:
+        # The kernels' (qscale (m,), jq): the manoeuvre model's scales, or none (-1).
+        if self.maneuver is None or state.qscale is None:
+            return _NONE, -1
+        return np.ascontiguousarray(state.qscale, float), int(self.maneuver.model)
 
     def _fused_spec(self, dt: float):
         # Arguments of _k.imm_predict for a step of dt s (kinds, transition matrices, noises,
@@ -368,7 +421,9 @@ class IMMFilter:
         """Innovations of the pairs under every model.
 
         The models share the measurement model and the common state, so one call of the first
-        model's filter handles every pair under every model (p * r rows).
+        model's filter handles every pair under every model (p * r rows). Each model's state
+        is retrodicted to the row's time with its own process noise (see
+        :meth:`~airdefense.tracking.kalman.ExtendedKalmanFilter.innovations`).
         """
         ti = np.asarray(ti, int)
         mj = np.asarray(mj, int)
@@ -379,7 +434,9 @@ class IMMFilter:
         P = state.P.reshape(m * r, d, d)
         rows = (ti[:, None] * r + np.arange(r)).ravel()
         tir, mjr = np.repeat(ti, r), np.repeat(mj, r)
-        flat = f0._innovations(x, P, rows, tir, meas, mjr)
+        qs = np.repeat(_pair_horizon(state.noise_s, ti, _offsets(meas, mj)), r)
+        retro = (np.tile(np.arange(r), p), self._qscales(state)[ti].ravel(), qs)
+        flat = f0._innovations(x, P, rows, tir, meas, mjr, retro, self._retro())
         loglik, d2 = _k.imm_pair_mixture(flat.loglik.reshape(p, r), flat.d2.reshape(p, r),
                                          state.mu, ti)
         return IMMInnovations(ti, mj, flat, d2, loglik, flat.dof[::r], r)
@@ -414,7 +471,9 @@ class IMMFilter:
         IMMInnovations
             The pairs with a least distance over the models within ``thr[dof]``.
         """
-        return IMMInnovations(*_polar_gate(state.x, state.P, state.mu, meas, thr, g, ti, mj),
+        return IMMInnovations(*_polar_gate(state.x, state.P, state.mu, meas, thr, g, ti, mj,
+                                           self._retro(), *self._qscale_args(state),
+                                           _horizons(state.noise_s, len(state))),
                               len(self.filters))
 
     def update_polar_sequence(self, state: IMMState, inn: IMMInnovations, sel, ti, mj, rank,
@@ -427,8 +486,11 @@ class IMMFilter:
         """
         base = (np.asarray(sel, np.int64) if inn.pairs is None else inn.pairs[sel]) * inn.r
         f = inn.flat
-        return IMMState(*_polar_sequence(state.x, state.P, state.mu, base, ti, mj, rank,
-                                         f.nu, f.S, f.PHt, f.loglik, meas))
+        x, P, mu, hor = _polar_sequence(state.x, state.P, state.mu, base, ti, mj, rank, f.nu,
+                                        f.S, f.PHt, f.loglik, meas, self._retro(),
+                                        *self._qscale_args(state),
+                                        _horizons(state.noise_s, len(state)))
+        return IMMState(x, P, mu, None if state.noise_s is None else hor, state.qscale)
 
     def update(self, state: IMMState, inn: IMMInnovations) -> IMMState:
         """Update the tracks ``inn.ti`` (each at most once): every model, then the probabilities."""
@@ -439,7 +501,9 @@ class IMMFilter:
         f = inn.flat
         return IMMState(*_k.imm_update(state.x, state.P, state.mu,
                                        np.asarray(inn.ti, np.int64), f.nu, f.S, f.PHt,
-                                       f.loglik, sel))
+                                       f.loglik, sel),
+                        _horizon_after(state.noise_s, inn.ti, inn.tau, len(state)),
+                        state.qscale)
 
     def update_weighted(self, state: IMMState, inn: IMMInnovations, beta, beta0) -> IMMState:
         """JPDA update, every model with its own association probabilities (the IMM-PDAF of
@@ -476,4 +540,8 @@ class IMMFilter:
             bj = np.where(ok[inn.ti, j], beta * post[:, j] / den[inn.ti, j], beta)
             b0j = np.where(ok[:, j], beta0 * mu0[:, j] / den[:, j], beta0)
             x[:, j], P[:, j] = weighted_update(state.x[:, j], state.P[:, j], i, bj, b0j)
-        return IMMState(x, P, mu / mu.sum(1, keepdims=True))
+        w = np.asarray(beta) > 0
+        tau = inn.tau
+        hor = _horizon_after(state.noise_s, inn.ti[w], None if tau is None else tau[w],
+                             len(state))
+        return IMMState(x, P, mu / mu.sum(1, keepdims=True), hor, state.qscale)

@@ -369,23 +369,56 @@ def _residual(z, zhat, kind):
     return nu
 
 
+def _take_opt(a: np.ndarray | None, idx) -> np.ndarray | None:
+    return None if a is None else a[idx]
+
+
+def _concat_opt(a: np.ndarray | None, b: np.ndarray | None, na: int, nb: int,
+                fill: float) -> np.ndarray | None:
+    # Per-track arrays of two states joined; a missing one (None) reads as ``fill``.
+    if a is None and b is None:
+        return None
+    return np.concatenate([np.full(na, fill) if a is None else a,
+                           np.full(nb, fill) if b is None else b])
+
+
+def _horizon_after(noise_s: np.ndarray | None, ti, tau, m: int) -> np.ndarray | None:
+    # Horizons (m,) of a state whose tracks ``ti`` were updated by rows at offsets ``tau``:
+    # each at most the least |tau| of its rows (noise before a row is no longer separable).
+    if noise_s is None or tau is None or len(ti) == 0:
+        return noise_s
+    out = np.array(noise_s, float)
+    np.minimum.at(out, np.asarray(ti, np.int64), np.abs(np.asarray(tau, float)))
+    return out
+
+
 @dataclass
 class KalmanState:
-    """Gaussian states of m tracks: ``x`` (m, d) and ``P`` (m, d, d)."""
+    """Gaussian states of m tracks: ``x`` (m, d) and ``P`` (m, d, d).
+
+    ``noise_s`` (m,), s, optional: how far back from the state's time its covariance holds
+    the motion model's process noise untouched by any measurement (set by
+    :meth:`ExtendedKalmanFilter.predict` to the step, lowered by each update to the offset of
+    its row). A row at offset ``tau`` is compared with the state retrodicted to its time,
+    ``F(tau) (P - Q(s)) F(tau)'`` with ``s = min(|tau|, noise_s)``. None: 0 (no noise taken
+    out: ``F(tau) P F(tau)'``).
+    """
 
     x: np.ndarray
     P: np.ndarray
+    noise_s: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
     def take(self, idx) -> KalmanState:
         """Tracks ``idx``."""
-        return KalmanState(self.x[idx], self.P[idx])
+        return KalmanState(self.x[idx], self.P[idx], _take_opt(self.noise_s, idx))
 
     def concat(self, other: KalmanState) -> KalmanState:
         """This state followed by ``other``."""
-        return KalmanState(np.concatenate([self.x, other.x]), np.concatenate([self.P, other.P]))
+        return KalmanState(np.concatenate([self.x, other.x]), np.concatenate([self.P, other.P]),
+                           _concat_opt(self.noise_s, other.noise_s, len(self), len(other), 0.0))
 
     def mean(self) -> np.ndarray:
         """Mean (m, d)."""
@@ -425,6 +458,9 @@ class Innovations:
         Log of the Gaussian likelihood N(nu; 0, S) over the valid components.
     dof : ndarray of shape (p,), int
         Number of valid measurement components.
+    tau : ndarray of shape (p,), optional
+        Offset of each pair's measurement (its time minus the state's, s), for the
+        horizons of the updated states (:class:`KalmanState` ``noise_s``). None: 0.
     """
 
     ti: np.ndarray
@@ -435,25 +471,59 @@ class Innovations:
     d2: np.ndarray
     loglik: np.ndarray
     dof: np.ndarray
+    tau: np.ndarray | None = None
 
     def take(self, sel) -> Innovations:
         """Pairs ``sel``."""
         return Innovations(*(getattr(self, f)[sel] for f in
-                             ("ti", "mj", "nu", "S", "PHt", "d2", "loglik", "dof")))
+                             ("ti", "mj", "nu", "S", "PHt", "d2", "loglik", "dof")),
+                           _take_opt(self.tau, sel))
 
 
 def _finish(ti, mj, nu, S, PHt, meas, valid=None):
     dof = (meas.valid[mj] if valid is None else valid).sum(1)
     d2, loglik = _k.innovation_stats(nu, S, dof)
-    return Innovations(ti, mj, nu, S, PHt, d2, loglik, dof)
+    return Innovations(ti, mj, nu, S, PHt, d2, loglik, dof, _offsets(meas, mj))
+
+
+def _offsets(meas: Measurements, mj) -> np.ndarray | None:
+    # Offsets of rows mj, or None without offsets.
+    return None if meas.offset_s is None else meas.offset_s[mj]
+
+
+def _retro_tables(models, n: int):
+    # The models' noises for the retrodiction: the sparse tables of _k.retro_tables and the
+    # dense coefficients C (r, 5, d, d) (zeros for a model whose noise is no polynomial).
+    d = models[0].dim
+    C = np.zeros((len(models), 5, d, d))
+    for j, mo in enumerate(models):
+        c = mo.noise_coefficients()
+        if c is not None:
+            C[j] = c
+    return (*_k.retro_tables(C, int(n)), C)
+
+
+def _pair_horizon(noise_s: np.ndarray | None, ti, tau) -> np.ndarray:
+    # Seconds of process noise each pair's retrodiction takes out: min(|tau|, horizon).
+    ti = np.asarray(ti, np.int64)
+    if noise_s is None or tau is None:
+        return np.zeros(len(ti))
+    return np.minimum(np.abs(tau), noise_s[ti])
+
+
+def _retro_dense(C, qe, qscale, qs) -> np.ndarray:
+    # Noise taken out of each pair's covariance, qscale Q_qe(qs), shape (p, d, d).
+    pw = np.asarray(qs, float)[:, None] ** np.arange(1, 6)
+    return np.einsum("pk,pkij->pij", pw * np.asarray(qscale, float)[:, None], C[qe])
 
 
 def _sym(P):
     return 0.5 * (P + np.swapaxes(P, -1, -2))
 
 
-def _polar_gate(x, P, mu, meas: Measurements, thr, g, ti=None, mj=None):
-    # Gated polar innovations of IMM-shaped states (see _kernels.polar_gate): the kept pairs
+def _polar_gate(x, P, mu, meas: Measurements, thr, g, ti, mj, retro, qscale, jq, hor):
+    # Gated polar innovations of IMM-shaped states (see _kernels.polar_gate; retro: the
+    # models' noise tables, qscale (m,) model jq's scales, hor (m,) the horizons): the kept pairs
     # ti, mj, their per-model rows as Innovations, least distances, mixture log-likelihoods
     # and valid components.
     r = x.shape[1]
@@ -462,16 +532,26 @@ def _polar_gate(x, P, mu, meas: Measurements, thr, g, ti=None, mj=None):
         ti = mj = np.zeros(0, np.int64)
     ti, mj, tir, mjr, nu, S, PHt, d2f, llf, dofr, d2, ll = _k.polar_gate(
         x, P, mu, np.asarray(ti, np.int64), np.asarray(mj, np.int64), meas.z, meas.R,
-        meas.valid, meas.sensor_enu, tau, meas.pos, meas.pos_cov, thr, float(g), meas.ndim)
-    flat = Innovations(tir, mjr, nu, S, PHt, d2f, llf, dofr)
+        meas.valid, meas.sensor_enu, tau, meas.pos, meas.pos_cov, thr, float(g), meas.ndim,
+        *retro[:3], qscale, jq, hor)
+    flat = Innovations(tir, mjr, nu, S, PHt, d2f, llf, dofr, _offsets(meas, mjr))
     return ti, mj, flat, d2, ll, dofr[::r]
 
 
-def _polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, meas: Measurements):
+def _polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, meas: Measurements,
+                    retro, qscale, jq, hor):
     # Ordered updates of IMM-shaped states by polar pairs (see _kernels.polar_sequence).
     tau = meas.offset_s if meas.offset_s is not None else np.zeros(len(meas))
     return _k.polar_sequence(x, P, mu, base, ti, mj, rank, nu, S, PHt, loglik, meas.z, meas.R,
-                             meas.valid, meas.sensor_enu, tau, meas.ndim)
+                             meas.valid, meas.sensor_enu, tau, meas.ndim, *retro[:3], qscale,
+                             jq, hor)
+
+
+_NONE = np.zeros(0)
+
+
+def _horizons(noise_s: np.ndarray | None, m: int) -> np.ndarray:
+    return np.zeros(m) if noise_s is None else np.ascontiguousarray(noise_s, float)
 
 
 def kalman_update(x, P, inn: Innovations):
@@ -583,7 +663,16 @@ class ExtendedKalmanFilter:
         dt = np.asarray(dt, float)
         if not dt.any():
             return state
-        return KalmanState(state.x, state.P + process_noise(self.motion, state.x, dt))
+        hor = np.broadcast_to(dt, (len(state),)) + (0.0 if state.noise_s is None
+                                                     else state.noise_s)
+        return KalmanState(state.x, state.P + process_noise(self.motion, state.x, dt), hor)
+
+    def _retro(self):
+        # The model's noise tables for the retrodiction (see _retro_tables), kept.
+        got = self.__dict__.get("_retro_tab")
+        if got is None:
+            got = self._retro_tab = _retro_tables([self.motion], self.ndim)
+        return got
 
     def update(self, state: KalmanState, inn: Innovations) -> KalmanState:
         """Kalman update of the tracks ``inn.ti`` (each at most once) with their pairs."""
@@ -591,7 +680,7 @@ class ExtendedKalmanFilter:
             return state
         x, P = state.x.copy(), state.P.copy()
         _k.gain_update(x, P, inn.ti, inn.nu, inn.S, inn.PHt, np.arange(len(inn.ti)))
-        return KalmanState(x, P)
+        return KalmanState(x, P, _horizon_after(state.noise_s, inn.ti, inn.tau, len(x)))
 
     @property
     def fused_polar(self) -> bool:
@@ -623,7 +712,8 @@ class ExtendedKalmanFilter:
         """
         m, d = state.x.shape
         return _polar_gate(state.x.reshape(m, 1, d), state.P.reshape(m, 1, d, d),
-                           np.ones((m, 1)), meas, thr, g, ti, mj)[2]
+                           np.ones((m, 1)), meas, thr, g, ti, mj, self._retro(), _NONE,
+                           -1, _horizons(state.noise_s, m))[2]
 
     def update_polar_sequence(self, state: KalmanState, inn: Innovations, sel, ti, mj, rank,
                               meas: Measurements) -> KalmanState:
@@ -634,14 +724,20 @@ class ExtendedKalmanFilter:
         pairs left, as :meth:`innovations` then :meth:`update` would.
         """
         m, d = state.x.shape
-        x, P, _ = _polar_sequence(state.x.reshape(m, 1, d), state.P.reshape(m, 1, d, d),
-                                  np.ones((m, 1)), np.asarray(sel, np.int64), ti, mj, rank,
-                                  inn.nu, inn.S, inn.PHt, inn.loglik, meas)
-        return KalmanState(x.reshape(m, d), P.reshape(m, d, d))
+        x, P, _, hor = _polar_sequence(state.x.reshape(m, 1, d), state.P.reshape(m, 1, d, d),
+                                       np.ones((m, 1)), np.asarray(sel, np.int64), ti, mj,
+                                       rank, inn.nu, inn.S, inn.PHt, inn.loglik, meas,
+                                       self._retro(), _NONE, -1,
+                                       _horizons(state.noise_s, m))
+        return KalmanState(x.reshape(m, d), P.reshape(m, d, d),
+                           None if state.noise_s is None else hor)
 
     def update_weighted(self, state: KalmanState, inn: Innovations, beta, beta0) -> KalmanState:
         """PDA/JPDA update; see :func:`weighted_update`."""
-        return KalmanState(*weighted_update(state.x, state.P, inn, beta, beta0))
+        w = np.asarray(beta) > 0
+        return KalmanState(*weighted_update(state.x, state.P, inn, beta, beta0),
+                           _horizon_after(state.noise_s, inn.ti[w],
+                                          None if inn.tau is None else inn.tau[w], len(state)))
 
     def predict(self, state: KalmanState, dt: float) -> KalmanState:
         """Predict every track by ``dt`` s."""
@@ -651,28 +747,47 @@ class ExtendedKalmanFilter:
         P = np.empty_like(state.P)
         _k.propagate_cov(F if F.ndim == 3 else F[None], state.P,
                          self.motion.noise(state.x, dt), P[:, None], 0, np.empty(0))
-        return KalmanState(x, P)
+        return KalmanState(x, P, np.full(len(x), float(dt)))
 
     def innovations(self, state: KalmanState, ti, meas: Measurements, mj) -> Innovations:
         """Innovations of the pairs (track ``ti[p]``, measurement ``mj[p]``).
 
         With ``meas.offset_s`` set, the measurement of a pair is taken at the track's state
         moved by its offset tau at constant velocity: ``h(p + tau v, v)``, whose Jacobian is
-        ``H [[I, tau I], [0, I]]`` (positions and velocities; other components unchanged).
+        ``H [[I, tau I], [0, I]]`` (positions and velocities; other components unchanged), and
+        the covariance is retrodicted there: ``F(tau) (P - Q(s)) F(tau)'`` and the
+        cross-covariance ``(P - Q(s)) F(tau)' H'``, ``Q(s)`` the model's process noise over
+        ``s = min(|tau|, state.noise_s)`` (the step's noise after the row's time has not
+        happened yet at that time; :meth:`~airdefense.tracking.models.MotionModel.
+        noise_coefficients`). For one row and a linear model this is the Kalman filter
+        predicted to the row's own time, then forward to the state's.
         """
-        return self._innovations(state.x, state.P, ti, ti, meas, mj)
+        ti = np.asarray(ti, np.int64)
+        mj = np.asarray(mj, np.int64)
+        qs = _pair_horizon(state.noise_s, ti, _offsets(meas, mj))
+        return self._innovations(state.x, state.P, ti, ti, meas, mj,
+                                 (np.zeros(len(ti), np.int64), np.ones(len(ti)), qs))
 
-    def _innovations(self, x, P, rows, ti, meas: Measurements, mj) -> Innovations:
-        # innovations() of the pairs whose states are rows ``rows`` of x (N, d), P (N, d, d).
+    def _innovations(self, x, P, rows, ti, meas: Measurements, mj, retro=None,
+                     tables=None) -> Innovations:
+        # innovations() of the pairs whose states are rows ``rows`` of x (N, d), P (N, d, d);
+        # retro: each pair's model, noise scale and seconds of noise taken out (None: none),
+        # of the models of ``tables`` (_retro_tables; default this filter's model).
         n = meas.ndim
+        tables = self._retro() if tables is None else tables
         rows = np.asarray(rows, np.int64)
         mj = np.asarray(mj, np.int64)
+        if retro is None:
+            retro = (np.zeros(len(rows), np.int64), np.ones(len(rows)), np.zeros(len(rows)))
         if meas.kind == "polar":
             tau = meas.offset_s if meas.offset_s is not None else np.zeros(len(meas))
             nu, S, PHt, d2, loglik, dof = _k.polar_innovations(
-                x, P, rows, meas.z, meas.R, meas.valid, meas.sensor_enu, tau, mj, n)
-            return Innovations(ti, mj, nu, S, PHt, d2, loglik, dof)
+                x, P, rows, meas.z, meas.R, meas.valid, meas.sensor_enu, tau, mj, n,
+                *tables[:3], *retro)
+            return Innovations(ti, mj, nu, S, PHt, d2, loglik, dof, _offsets(meas, mj))
         x, P = x[rows], P[rows]
+        if retro[2].any():
+            P = P - _retro_dense(tables[3], *retro)
         tau = meas.pair_offsets(mj)
         if tau is None:
             nu = meas.z[mj] - x[:, :n]
@@ -721,16 +836,22 @@ class UnscentedKalmanFilter(ExtendedKalmanFilter):
         x = np.einsum("s,msi->mi", self.wm, Y)
         dY = Y - x[:, None]
         P = np.einsum("s,msi,msj->mij", self.wc, dY, dY) + self.motion.noise(state.x, dt)
-        return KalmanState(x, _sym(P))
+        return KalmanState(x, _sym(P), np.full(m, float(dt)))
 
     def innovations(self, state: KalmanState, ti, meas: Measurements, mj) -> Innovations:
-        """Innovations of the pairs through the sigma points (exact for Cartesian data)."""
-        return self._innovations(state.x, state.P, ti, ti, meas, mj)
+        """Innovations of the pairs through the sigma points (exact for Cartesian data), drawn
+        from the covariance retrodicted to each row's time (see
+        :meth:`ExtendedKalmanFilter.innovations`)."""
+        return super().innovations(state, ti, meas, mj)
 
-    def _innovations(self, x, P, rows, ti, meas: Measurements, mj) -> Innovations:
+    def _innovations(self, x, P, rows, ti, meas: Measurements, mj, retro=None,
+                     tables=None) -> Innovations:
         if meas.kind == "cartesian":
-            return super()._innovations(x, P, rows, ti, meas, mj)
+            return super()._innovations(x, P, rows, ti, meas, mj, retro, tables)
         x, P = x[rows], P[rows]
+        if retro is not None and retro[2].any():
+            tables = self._retro() if tables is None else tables
+            P = P - _retro_dense(tables[3], *retro)
         p, d = x.shape
         X = self._sigma(x, P)
         ns = X.shape[1]

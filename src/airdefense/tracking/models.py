@@ -104,6 +104,28 @@ class MotionModel(ABC):
         k = self.dim - 2 * self.ndim
         return np.zeros(k), np.ones(k)
 
+    def noise_coefficients(self) -> np.ndarray | None:
+        """The process noise as a polynomial in the interval, ``Q(dt) = sum_k C[k] dt^(k+1)``.
+
+        Used to retrodict a predicted state to a measurement's time inside the step (the
+        noise of the last ``|tau|`` seconds is taken out of the predicted covariance; see
+        :meth:`~airdefense.tracking.kalman.ExtendedKalmanFilter.innovations`). Fitted once
+        to :meth:`noise` at ``dt`` = 0.5, 1, 1.5, 2, 2.5 s and checked at 0.3 and 3.7 s: exact
+        for the built-in models, whose noises are polynomials of degree 1 (turn rate, drag) to
+        5 (jerk) in ``dt``.
+
+        Returns
+        -------
+        ndarray of shape (5, d, d) or None
+            ``C`` (coefficients below 1e-12 of an entry's largest set to 0), or None when the
+            noise is not such a polynomial or depends on the state (not :attr:`constant_noise`):
+            no retrodiction then.
+        """
+        got = self.__dict__.get("_noise_coef", False)
+        if got is False:
+            got = self._noise_coef = _fit_noise(self)
+        return got
+
 
 class ConstantVelocity(MotionModel):
     """Nearly constant velocity: white-noise acceleration of intensity ``q``.
@@ -340,6 +362,35 @@ def process_noise(model: MotionModel, x: np.ndarray, dt) -> np.ndarray:
         sel = dt == t
         Q[sel] = model.noise(x[sel], float(t))
     return Q
+
+
+_FIT_DT = np.array([0.5, 1.0, 1.5, 2.0, 2.5])
+_CHECK_DT = (0.3, 3.7)
+
+
+def _fit_noise(model: MotionModel) -> np.ndarray | None:
+    # Coefficients C (5, d, d) of Q(dt) = sum_k C[k] dt^(k+1) fitted to model.noise (see
+    # MotionModel.noise_coefficients), or None.
+    if not model.constant_noise:
+        return None
+    d = model.dim
+    x = np.zeros((1, d))
+
+    def at(dt: float) -> np.ndarray:
+        Q = np.asarray(model.noise(x, dt), float)
+        return Q.reshape(d, d) if Q.size == d * d else np.full((d, d), np.nan)
+
+    V = _FIT_DT[:, None] ** np.arange(1, 6)
+    C = np.linalg.solve(V, np.stack([at(t) for t in _FIT_DT]).reshape(5, d * d))
+    big = np.abs(C).max(axis=0)
+    C[np.abs(C) <= 1e-12 * big] = 0.0
+    C = C.reshape(5, d, d)
+    for t in _CHECK_DT:
+        want = at(t)
+        got = np.einsum("k,kij->ij", t ** np.arange(1, 6), C)
+        if not np.allclose(got, want, rtol=1e-9, atol=1e-12 * max(np.abs(want).max(), 1e-300)):
+            return None
+    return C
 
 
 def common_names(models) -> tuple[str, ...]:
