@@ -133,21 +133,23 @@ def _network_class():
             # A cued radar does not search: no sweep.
             return np.where(self.cued, 0.0, (1.0 - occ) / self.period_s)
 
-        def _scan(self, t, states, rcs_table, aspect, alive, rng, launch_s=None):
+        def _scan(self, t, states, rcs_table, aspect, alive, rng, launch_s=None, t0=0.0,
+                  states0=None):
             if len(self) == 0:
                 return Detections.empty()
             if aspect is None:
                 rows = rcs_table.shape[0]
 
-                def rcs_pairs(ri, ci):
+                def rcs_pairs(ri, ci, st):
                     return rcs_table[ri if rows > 1 else 0, ci]
             else:
                 front, side, tail = aspect
 
-                def rcs_pairs(ri, ci):
+                def rcs_pairs(ri, ci, st):  # the aspect at t, as the kernel's
                     return ref_aspect_rcs(self.enu, states, ri, ci, front, side, tail)
             with np.errstate(invalid="ignore", divide="ignore"):
-                return self._ref_scan_body(t, states, rcs_pairs, alive, rng, launch_s)
+                return self._ref_scan_body(t, states, rcs_pairs, alive, rng, launch_s, t0,
+                                           states0)
 
         def _ref_precompute(self) -> None:
             """Per-radar constants of the scan, gathered per look or false alarm in one take each.
@@ -277,7 +279,8 @@ def _network_class():
             return bool((key[1:] == key[:-1]).any())
 
 
-        def _ref_scan_body(self, t, states, rcs_pairs, alive, rng, launch_s) -> Detections:
+        def _ref_scan_body(self, t, states, rcs_pairs, alive, rng, launch_s, t0=0.0,
+                           states0=None) -> Detections:
             n = states.shape[0]
             self._ensure_targets(n)
             k = len(self)
@@ -316,7 +319,7 @@ def _network_class():
             self._counts[K.ST_LOOKS] += int(m)
             if m:
                 d_radar, d_tau, d_pol, d_rdot, d_snr, d_out, d_truth = self._detect(
-                    t, ri, ci, tau, states, rcs_pairs, rng)
+                    t, ri, ci, tau, states, rcs_pairs, rng, t0, states0, launch_s)
             else:
                 # No look: no draw (every draw of the looks has size 0).
                 d_radar = d_truth = np.zeros(0, np.intp)
@@ -355,16 +358,39 @@ def _network_class():
             return self._measure(radar[order], tau_o[order], pol[order], rdot[order], snr[order],
                                  out[order], truth[order], noise[order])
 
-        def _detect(self, t, ri, ci, tau, states, rcs_pairs, rng):
+        def _detect(self, t, ri, ci, tau, states, rcs_pairs, rng, t0=0.0, states0=None,
+                    launch_s=None):
             """Looks to reported detections: SNR, fluctuation, merging, detector and track tables.
 
             Returns radar, time, ``[range, azimuth, elevation]``, range rate, SNR (the fluctuated
             signal power), detector output and truth index of each reported return (before
-            measurement noise).
+            measurement noise). A look sees its target on the cubic Hermite curve between the
+            truth at ``t0`` (``states0``) and at ``t``, where the target flew by ``t0`` and the
+            look is between them; else straight back along the velocity at ``t``.
             """
             st = states[ci]
             vel = st[:, 3:6]
             pos = st[:, :3] - vel * (t - tau)[:, None]
+            h = t - t0
+            if states0 is not None and states0.shape[0] == states.shape[0] and h > 0.0:
+                ok = (t0 <= tau) & (tau <= t)
+                if launch_s is not None and launch_s.size:
+                    ok &= launch_s[ci] <= t0
+                s = (tau - t0) / h
+                s2 = s * s
+                s3 = s2 * s
+                h00, h10 = 2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s
+                h01, h11 = -2 * s3 + 3 * s2, s3 - s2
+                d00, d10 = 6 * s2 - 6 * s, 3 * s2 - 4 * s + 1
+                d01, d11 = -6 * s2 + 6 * s, 3 * s2 - 2 * s
+                s0 = states0[ci]
+                p0, v0, p1, v1 = s0[:, :3], s0[:, 3:], st[:, :3], st[:, 3:]
+                hp = (h00[:, None] * p0 + h10[:, None] * h * v0 + h01[:, None] * p1
+                      + h11[:, None] * h * v1)
+                hv = (d00[:, None] * p0 + d01[:, None] * p1) / h + d10[:, None] * v0 + \
+                    d11[:, None] * v1
+                pos = np.where(ok[:, None], hp, pos)
+                vel = np.where(ok[:, None], hv, vel)
             rows, _, cov = ref_pairs(self.coverage, ri, pos)
             if self.coverage.terrain is not None and cov.any():
                 # Terrain masking of the covered looks: a masked look makes no return.
@@ -372,7 +398,8 @@ def _network_class():
                 cov[cv] = self.coverage.terrain_clear(ri[cv], pos[cv])
             rng_m, rae = rows[2], rows[2:]
             r2 = np.maximum(rng_m, 1e-3) ** 2
-            snr = np.where(cov, self._snr_const[ri] * rcs_pairs(ri, ci) / (r2 * r2), 0.0)
+            snr = np.where(cov, self._snr_const[ri] * rcs_pairs(ri, ci, np.c_[pos, vel])
+                           / (r2 * r2), 0.0)
             if self._gamma_one is not None:  # one shape for all: the same draws, scalar path
                 g = rng.gamma(self._gamma_one[0], self._gamma_one[1], size=snr.shape)
             else:

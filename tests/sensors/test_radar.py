@@ -367,7 +367,12 @@ class _Truth:
 
 
 def test_step_equals_scan_with_aspect_rcs_and_launch_filter():
-    """step() = scan() with the aspect RCS grid, minus looks earlier than the target's launch."""
+    """step() = scan() with the aspect RCS grid, minus looks earlier than the target's launch.
+
+    Called without the step's start (``t0 = t1``), step() moves each look straight back along
+    the velocity at ``t1``, as scan() does: the same bits. With the start, the looks of these
+    straight flights lie on the same line (the Hermite curve of a straight flight), to rounding.
+    """
     from airdefense.threats.rcs import aspect_rcs_m2
 
     units = [unit("tor_m2_radar", max_tracks=6), unit("mpq65", east=3e3, boresight_deg=60.0),
@@ -380,12 +385,16 @@ def test_step_equals_scan_with_aspect_rcs_and_launch_filter():
     rcs = g.uniform(0.05, 3, (3, n))
     truth = _Truth(st_, launch, rcs)
     a, b = RadarNetwork(units, FRAME), RadarNetwork(units, FRAME)
-    ra, rb = np.random.default_rng(9), np.random.default_rng(9)
+    c = RadarNetwork(units, FRAME)
+    ra, rb, rc = (np.random.default_rng(9) for _ in range(3))
     n_early = 0
     for k in range(1, 25):
         t0, t1 = 0.5 * (k - 1), 0.5 * k
         alive = launch <= t1
-        da = a.step(t0, t1, truth, lambda t, al=alive: al, ra)
+        da = a.step(t1, t1, truth, lambda t, al=alive: al, ra)
+        dc = c.step(t0, t1, truth, lambda t, al=alive: al, rc)
+        assert (dc.truth_id == da.truth_id).all() and (dc.time_s == da.time_s).all()
+        np.testing.assert_allclose(dc.z, da.z, rtol=1e-9, atol=1e-9)
         x = truth.states(t1)
         grid = aspect_rcs_m2(x[None, :, :3], x[None, :, 3:], b.enu[:, None, :], *rcs)
         db = b.scan(t1, x, grid, alive, rb)

@@ -117,7 +117,8 @@ LF_TAU = 0  # look time, s
 LF_POS = 1  # 3 columns: target position at the look, ENU, m
 LF_RANGE = 4  # range, azimuth, elevation from the antenna (m, rad)
 LF_SNR = 7  # mean SNR (fluctuated by merge_returns)
-LF_N = 8
+LF_VEL = 8  # 3 columns: target velocity at the look, ENU, m/s
+LF_N = 11
 LI_RADAR = 0
 LI_TARGET = 1
 LI_COVERED = 2  # inside coverage (with terrain: and the line of sight clear, set by the caller)
@@ -424,8 +425,39 @@ def occupancy(rc, tracked, rate):
 
 
 @_jit
+def look_state(t, states, t0, states0, launch, c, tau, out):
+    """Target ``c``'s position and velocity at the look time ``tau`` into ``out`` (6,).
+
+    Between the truth ``states0`` at ``t0`` and ``states`` at ``t`` (each (n, 6)), for a look in
+    ``[t0, t]`` at a target launched by ``t0`` (``launch`` (n,) launch times, or empty): the
+    cubic Hermite curve through both ends' positions and velocities, exact to second order, so
+    a look at an accelerating target (a ballistic missile: gravity, drag, lift, weave) sees
+    it where it is. Otherwise (no ``states0``: an empty array; a target launched within the
+    call; a look before ``t0``) straight back along the velocity at ``t``.
+    """
+    h = t - t0
+    if (states0.shape[0] == states.shape[0] and h > 0.0 and t0 <= tau <= t
+            and (launch.size == 0 or launch[c] <= t0)):
+        s = (tau - t0) / h
+        s2 = s * s
+        s3 = s2 * s
+        h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s, -2 * s3 + 3 * s2, s3 - s2
+        d00, d10, d01, d11 = 6 * s2 - 6 * s, 3 * s2 - 4 * s + 1, -6 * s2 + 6 * s, 3 * s2 - 2 * s
+        for q in range(3):
+            p0, v0 = states0[c, q], states0[c, 3 + q]
+            p1, v1 = states[c, q], states[c, 3 + q]
+            out[q] = h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
+            out[3 + q] = (d00 * p0 + d01 * p1) / h + d10 * v0 + d11 * v1
+        return
+    back = t - tau
+    for q in range(3):
+        out[q] = states[c, q] - states[c, 3 + q] * back
+        out[3 + q] = states[c, 3 + q]
+
+
+@_jit
 def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational, tracked,
-               next_look, cue, wf, wi):
+               next_look, cue, wf, wi, t0, states0, launch):
     """Looks of every radar in ``(t_last, t]``, with their geometry and mean SNR.
 
     Clears track-table entries of stopped radars, dead targets and (cued radars) targets no
@@ -441,7 +473,9 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
     and revisits the targets it holds like an electronic radar.
 
     The RCS of a look is the aspect RCS from ``front, side, tail`` (n,) when ``aspect``, else
-    ``rcs_table[radar, target]`` (one row: the same for every radar).
+    ``rcs_table[radar, target]`` (one row: the same for every radar). The target's position
+    and velocity at each look (``LF_POS``, ``LF_VEL``) are :func:`look_state`'s, between the
+    truth ``states0`` at ``t0`` (an empty array: none) and ``states`` at ``t``.
     """
     k = rc.shape[0]
     n = states.shape[0]
@@ -514,12 +548,14 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
                     m += 1
 
     g = np.empty(5)
+    st = np.empty(6)
     for j in range(m):
         i = wi[j, LI_RADAR]
         c = wi[j, LI_TARGET]
-        back = t - wf[j, LF_TAU]
+        look_state(t, states, t0, states0, launch, c, wf[j, LF_TAU], st)
         for q in range(3):
-            wf[j, LF_POS + q] = states[c, q] - states[c, 3 + q] * back
+            wf[j, LF_POS + q] = st[q]
+            wf[j, LF_VEL + q] = st[3 + q]
         cov, _ = pair_geometry(rc, i, wf[j, LF_POS], wf[j, LF_POS + 1], wf[j, LF_POS + 2], g,
                                False)
         wf[j, LF_RANGE] = g[2]
@@ -528,7 +564,7 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
         wi[j, LI_COVERED] = cov
         snr = 0.0
         if cov:
-            if aspect:
+            if aspect:  # (at t: the aspect turns a few milliradians at most in a step)
                 rcs = aspect_rcs(states[c, 0], states[c, 1], states[c, 2], states[c, 3],
                                  states[c, 4], states[c, 5], rc[i, G_ANT], rc[i, G_ANT + 1],
                                  rc[i, G_ANT + 2], front[c], side[c], tail[c])
@@ -541,12 +577,12 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
 
 @_jit
 def _range_rate(states, rc, wf, wi, j):
-    """Range rate of look ``j``: target velocity along the line of sight, m/s."""
+    """Range rate of look ``j``: the target's velocity at the look along the line of sight,
+    m/s (``states`` unused: the look holds the velocity)."""
     i = wi[j, LI_RADAR]
-    c = wi[j, LI_TARGET]
     s = 0.0
     for q in range(3):
-        s += (wf[j, LF_POS + q] - rc[i, G_ANT + q]) * states[c, 3 + q]
+        s += (wf[j, LF_POS + q] - rc[i, G_ANT + q]) * wf[j, LF_VEL + q]
     return s / wf[j, LF_RANGE]
 
 
@@ -903,13 +939,13 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
 
 @_jit
 def scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
-                 tracked, next_look, cue, cell_sizes, wf, wi, rng_ptrs):
+                 tracked, next_look, cue, cell_sizes, wf, wi, rng_ptrs, t0, states0, launch):
     """First half of a scan without terrain: :func:`scan_looks` then :func:`scan_detect`.
 
     Returns (looks, returns, looks merged away, hits).
     """
     m = scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
-                   tracked, next_look, cue, wf, wi)
+                   tracked, next_look, cue, wf, wi, t0, states0, launch)
     nr, merged, hits = scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs)
     return m, nr, merged, hits
 
@@ -1003,19 +1039,22 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
 
 @_jit
 def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, operational,
-         tracked, misses, next_look, cue, cell_sizes, wf, wi, reported, counts, rng_ptrs):
+         tracked, misses, next_look, cue, cell_sizes, wf, wi, reported, counts, rng_ptrs,
+         t0, states0):
     """A whole scan without terrain in one call: :func:`scan_returns` then :func:`scan_report`.
 
     Draws its random numbers from the caller's generator (see :func:`scan_returns`), in this
     order: fluctuation, detector, measurement noise of the reported returns, false-alarm
     counts per radar, their positions and excesses, then their noise. Adds the call's counts
-    to ``counts`` and marks ``reported`` (see :func:`scan_report`).
+    to ``counts`` and marks ``reported`` (see :func:`scan_report`). ``states0`` (n, 6), the
+    truth at ``t0`` (or an empty array), with ``states`` at ``t`` gives each look's target
+    position and velocity (:func:`look_state`).
 
     Returns measure's seven arrays.
     """
     m, nr, merged, _ = scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc,
                                     operational, tracked, next_look, cue, cell_sizes, wf, wi,
-                                    rng_ptrs)
+                                    rng_ptrs, t0, states0, launch)
     return scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next_look,
                        wf, wi, reported, counts, rng_ptrs)
 

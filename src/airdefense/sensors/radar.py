@@ -398,6 +398,7 @@ class RadarNetwork:
                 self._cell_sizes[:] = (k, n_r, n_a, n_e)
         self._no_array = np.zeros(0)
         self._no_table = np.zeros((1, 0))
+        self._no_states = np.zeros((0, 6))
         # The generator the kernels draw from and its K.generator_pointers (valid while that
         # generator lives: the link holds it; checked by identity each call).
         self._rng_link = (None, np.zeros(5, np.uintp))
@@ -471,7 +472,8 @@ class RadarNetwork:
 
     def _scan(self, t: float, states: np.ndarray, rcs_table: np.ndarray, aspect,
               alive: np.ndarray, rng: np.random.Generator,
-              launch_s: np.ndarray | None = None) -> Detections:
+              launch_s: np.ndarray | None = None, t0: float = 0.0,
+              states0: np.ndarray | None = None) -> Detections:
         """:meth:`scan` of C-contiguous float64 ``states`` (n, 6) and bool ``alive`` (n,).
 
         The mean RCS of a look is ``rcs_table[radar, target]`` (one row: the same for every
@@ -504,6 +506,8 @@ class RadarNetwork:
             rcs_table = self._no_table
         if launch_s is None:
             launch_s = self._no_array
+        if states0 is None:
+            states0 = self._no_states
         rc, wf, wi = self._rc, self._wf, self._wi
         self._looks0 = int(self._counts[K.ST_LOOKS])  # the call's looks: the count's growth
         link = self._rng_link
@@ -513,9 +517,10 @@ class RadarNetwork:
             return Detections(*K.scan(
                 t, states, alive, rcs_table, front, side, tail, aspect is not None, launch_s,
                 rc, self.operational, self.tracked, self.misses, self.next_look_s, self.cue,
-                self._cell_sizes, wf, wi, self.reported, self._counts, link[1]))
+                self._cell_sizes, wf, wi, self.reported, self._counts, link[1], t0, states0))
         m = K.scan_looks(t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
-                         self.operational, self.tracked, self.next_look_s, self.cue, wf, wi)
+                         self.operational, self.tracked, self.next_look_s, self.cue, wf, wi, t0,
+                         states0, launch_s)
         # Terrain masking of the covered looks, before they make returns and merge.
         cov = np.flatnonzero(wi[:m, K.LI_COVERED])
         if cov.size:
@@ -594,22 +599,27 @@ class RadarNetwork:
         return table if per_radar else table.any(axis=1)
 
     def step(self, t0: float, t1: float, truth, alive, rng: np.random.Generator) -> Detections:
-        """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t1``.
+        """Drop-in for the simulation loop: scan to ``t1`` with the truth at ``t0`` and ``t1``.
 
         Parameters
         ----------
         t0, t1 : float
-            The step, s (``t0`` is unused: each radar remembers its last call).
+            The step, s (each radar remembers its last call, which is ``t0`` in the loop).
+            The truth at ``t0`` and ``t1`` brackets the looks: each look sees its target on the
+            cubic Hermite curve between them (``sensors._kernels.look_state``; a target
+            launched within the step, or a step with ``t0 >= t1``, straight back along its
+            velocity at ``t1``).
         truth : ThreatSet
-            Ground truth; ``truth.states(t1)`` and ``truth.rcs_m2`` are used, or
-            ``truth.trajectory.rcs_m2(t1, radar_enu)`` per radar when the trajectory has it.
+            Ground truth; ``truth.states(t0)``, ``truth.states(t1)`` and ``truth.rcs_m2`` are
+            used, or ``truth.trajectory.rcs_m2(t1, radar_enu)`` per radar when the trajectory
+            has it.
         alive : callable
             ``alive(t) -> (n,) bool``.
         rng : numpy.random.Generator
         """
-        del t0
-        t1 = float(t1)
+        t0, t1 = float(t0), float(t1)
         states = np.ascontiguousarray(truth.states(t1), float)
+        states0 = np.ascontiguousarray(truth.states(t0), float) if t0 < t1 else None
         n = states.shape[0]
         # The truth's per-run arrays, cached while their sources are the same objects.
         traj = getattr(truth, "trajectory", None)
@@ -623,7 +633,8 @@ class RadarNetwork:
         else:
             aspect, table, launch = self._truth_inputs(t1, truth, n)
         return self._scan(t1, states, table, aspect,
-                          np.ascontiguousarray(alive(t1), bool).reshape(n), rng, launch)
+                          np.ascontiguousarray(alive(t1), bool).reshape(n), rng, launch, t0,
+                          states0)
 
     def _truth_inputs(self, t1: float, truth, n: int):
         """(aspect, rcs table, launch times) of :meth:`step` for the kernels.
