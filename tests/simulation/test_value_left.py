@@ -9,10 +9,9 @@ from airdefense.simulation import loop
 from tests.conftest import EXAMPLES
 
 
-def test_threat_evaluation_sees_the_value_left_after_damage(monkeypatch):
-    """Each decision cycle values an area asset at its value minus the value its damage events
-    so far took (recomputed from the event log); the assets table's loss is the same sum."""
-    sc = load_scenario(EXAMPLES / "02_layered_city.yaml")
+def _spy_cycles(monkeypatch, pick) -> list:
+    """Record ``(decision time, pick(value, keywords))`` at each threat evaluation of the
+    decision cycles of the runs that follow."""
     now, seen = [0.0], []
     orig_eval, orig_decide = loop.evaluate_threats, loop._Run.decide
 
@@ -21,11 +20,19 @@ def test_threat_evaluation_sees_the_value_left_after_damage(monkeypatch):
         return orig_decide(self, t)
 
     def spy(x, enu, value, alive, **kw):
-        seen.append((now[0], np.array(value, float)))
+        seen.append((now[0], pick(value, kw)))
         return orig_eval(x, enu, value, alive, **kw)
 
     monkeypatch.setattr(loop, "evaluate_threats", spy)
     monkeypatch.setattr(loop._Run, "decide", decide)
+    return seen
+
+
+def test_threat_evaluation_sees_the_value_left_after_damage(monkeypatch):
+    """Each decision cycle values an area asset at its value minus the value its damage events
+    so far took (recomputed from the event log); the assets table's loss is the same sum."""
+    sc = load_scenario(EXAMPLES / "02_layered_city.yaml")
+    seen = _spy_cycles(monkeypatch, lambda value, kw: np.array(value, float))
     r = simulate(sc, seed=2)
     ev = r.events
     area = np.flatnonzero(np.asarray(sc.assets.radius_m) > 0)
@@ -51,19 +58,7 @@ def test_threat_evaluation_knows_the_damaged_point_assets(monkeypatch):
     is destroyed: c2.evaluate_threats' ``asset_damaged``), and no asset is before its event
     (area assets, whose damage is their lost share, included)."""
     sc = load_scenario(EXAMPLES / "03_battery_strike.yaml")
-    now, seen = [0.0], []
-    orig_eval, orig_decide = loop.evaluate_threats, loop._Run.decide
-
-    def decide(self, t):
-        now[0] = t
-        return orig_decide(self, t)
-
-    def spy(x, enu, value, alive, **kw):
-        seen.append((now[0], np.array(kw["asset_damaged"], bool)))
-        return orig_eval(x, enu, value, alive, **kw)
-
-    monkeypatch.setattr(loop, "evaluate_threats", spy)
-    monkeypatch.setattr(loop._Run, "decide", decide)
+    seen = _spy_cycles(monkeypatch, lambda value, kw: np.array(kw["asset_damaged"], bool))
     ev = simulate(sc, seed=14).events
     point = np.flatnonzero(np.asarray(sc.assets.radius_m) == 0)
     hurt = ev[(ev.kind == "asset_damaged") & ev.asset_id.isin(point)]
