@@ -24,20 +24,6 @@ MIXED["batteries"]["inner"]["doctrine"] = {"mode": "shoot_shoot_look", "salvo_si
 MIXED["c2"] = {"decision_period_s": 6.0}
 
 
-@pytest.fixture
-def spy(monkeypatch):
-    """Every rounds matrix the WTA units hand to ``orders_from_rounds``, with its options."""
-    seen = []
-    real = wta.orders_from_rounds
-
-    def record(t, x, opt, tracks, launchers, channels_free):
-        seen.append((x.copy(), opt))
-        return real(t, x, opt, tracks, launchers, channels_free)
-
-    monkeypatch.setattr(wta, "orders_from_rounds", record)
-    return seen
-
-
 def _decide(name, pic, **kw):
     unit = make_assigner(name, decision_period_s=6.0, cost_weight=0.0, **kw)
     return unit, unit.decide(*pic.args())

@@ -18,7 +18,7 @@ import pytest
 from c2_pictures import LAYERED, Picture, make_tracks
 
 from airdefense import load_scenario
-from airdefense.c2 import make_assigner, wta
+from airdefense.c2 import make_assigner
 
 #: Both batteries without layers, the same doctrine (a salvo of two, at most two rounds per
 #: threat), a 6-s decision period: every launcher may ripple several rounds.
@@ -28,17 +28,16 @@ for _b in SAME["batteries"].values():
 SAME["c2"] = {"decision_period_s": 6.0}
 
 
-@pytest.fixture
-def spy(monkeypatch):
-    seen = []
-    real = wta.orders_from_rounds
-
-    def record(t, x, opt, tracks, launchers, channels_free):
-        seen.append((x.copy(), opt))
-        return real(t, x, opt, tracks, launchers, channels_free)
-
-    monkeypatch.setattr(wta, "orders_from_rounds", record)
-    return seen
+def _drone_picture(seed: int, m: int = 3) -> Picture:
+    """``m`` drones 3-6 km east of the city, flying west (every launcher reaches most of
+    them), with values that make the cost matter (drones' threat values at a city are ~1e5)."""
+    rng = np.random.default_rng(seed)
+    pos = np.stack([rng.uniform(3000, 6000, m), rng.uniform(-1500, 1500, m),
+                    rng.uniform(300, 900, m)], axis=1)
+    vel = np.stack([np.full(m, -50.0), np.zeros(m), np.zeros(m)], axis=1)
+    pic = Picture(load_scenario(SAME), make_tracks(pos, vel))
+    pic.evaluation = dict(pic.evaluation, value=rng.uniform(2e6, 2e7, m))
+    return pic
 
 
 def _objective(x, value, pk, cost, w):
@@ -84,15 +83,7 @@ def _brute_force(opt, battery, cost, w, radar=None, channels=None):
 @pytest.mark.parametrize("cost_weight", [0.0, 1.0])
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_exact_plan_is_the_brute_force_optimum(spy, seed, cost_weight):
-    rng = np.random.default_rng(seed)
-    m = 3
-    # Drones 3-6 km east of the city, flying west: every launcher reaches most of them.
-    pos = np.stack([rng.uniform(3000, 6000, m), rng.uniform(-1500, 1500, m),
-                    rng.uniform(300, 900, m)], axis=1)
-    vel = np.stack([np.full(m, -50.0), np.zeros(m), np.zeros(m)], axis=1)
-    pic = Picture(load_scenario(SAME), make_tracks(pos, vel))
-    # Values that make the cost matter (the threat values of drones at a city are ~1e5).
-    pic.evaluation = dict(pic.evaluation, value=rng.uniform(2e6, 2e7, m))
+    pic = _drone_picture(seed)
     # Radars without a channel limit: the problem has no constraint over the launchers that
     # share a radar, whose channels trim the orders afterwards (docs/c2.md, rule 7).
     pic.channels = np.full_like(pic.channels, -1)
@@ -121,13 +112,7 @@ def test_the_plan_fits_the_radars_channels(spy, seed, cost_weight):
     orders fire it as it is, and it is the brute-force optimum with the channels as a
     constraint. Before 2026-11-26 the solver planned up to 6 rounds there and the orders
     dropped those past the channels (example 2, 4 seeds: 10 of 335 planned rounds)."""
-    rng = np.random.default_rng(seed)
-    m = 3
-    pos = np.stack([rng.uniform(3000, 6000, m), rng.uniform(-1500, 1500, m),
-                    rng.uniform(300, 900, m)], axis=1)
-    vel = np.stack([np.full(m, -50.0), np.zeros(m), np.zeros(m)], axis=1)
-    pic = Picture(load_scenario(SAME), make_tracks(pos, vel))
-    pic.evaluation = dict(pic.evaluation, value=rng.uniform(2e6, 2e7, m))
+    pic = _drone_picture(seed)
     unit = make_assigner("exact", decision_period_s=6.0, cost_weight=cost_weight)
     orders = unit.decide(*pic.args())
     (x, opt), = spy

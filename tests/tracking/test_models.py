@@ -144,7 +144,7 @@ def test_embedded_prior_is_the_models_own_and_the_imms_common_one():
     """An embedded model's birth prior: its own extra components' figures (CoordinatedTurn's
     turn-rate variance, ConstantAcceleration's acceleration variance), 0 and 1 for the common
     components it lacks; and, component by component, the IMM's common prior, which takes
-    each extra component from the first model that has it. (It refused: NotImplementedError.)"""
+    each extra component from the first model that has it (until 2026-11-26 it refused)."""
     from airdefense.tracking.imm import IMMFilter
 
     ct, ca = CoordinatedTurn(), ConstantAcceleration()
