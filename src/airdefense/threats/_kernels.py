@@ -610,3 +610,41 @@ def fly_planar(y0, dt, r_stop, radius_m, kdrag, mu, scale_height_m, max_steps, c
                 last = step
                 break
     return out[: last + 1].copy()
+
+
+# ---------------------------------------------------------------------------- interpolation
+
+
+@njit(cache=True)
+def barycentric(nodes, values, x, out):
+    """Polynomials through ``(nodes, values[r])`` at ``x``: ``out[r, q]``; see
+    :func:`airdefense.threats.ballistic._interpolate` (its NumPy statement, in the same
+    floating-point operations and order).
+
+    ``nodes`` (k,) distinct; ``values`` (m, k); ``x`` (n,); writes ``out`` (m, n). A point on a
+    node takes that node's value (the last such node).
+    """
+    k = nodes.size
+    w = np.ones(k)
+    for j in range(k):
+        for i in range(k):
+            if i != j:
+                w[j] /= nodes[j] - nodes[i]
+    m = values.shape[0]
+    for q in range(x.size):
+        exact = -1
+        den = 0.0
+        for r in range(m):
+            out[r, q] = 0.0
+        for j in range(k):
+            diff = x[q] - nodes[j]
+            if diff == 0.0:
+                exact = j
+                c = w[j] / 1.0
+            else:
+                c = w[j] / diff
+            for r in range(m):
+                out[r, q] = out[r, q] + c * values[r, j]
+            den = den + c
+        for r in range(m):
+            out[r, q] = values[r, exact] if exact >= 0 else out[r, q] / den

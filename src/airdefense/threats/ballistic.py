@@ -16,6 +16,9 @@ Each missile flies in the plane through the earth's centre, its launch point and
   apogee at its maximum range (``depressed_apogee_factor`` of it for a depressed trajectory). The shooting is done for a few
   representative ranges per raid group and interpolated to each missile's own range (the
   solution is smooth in range), then every missile is flown with its own ``(gamma, V)``.
+  Its first guess and Jacobian come from the solutions of the group's nominal geometry
+  (no scatter), solved once per scenario and kept (:func:`_warm_table`); Broyden and
+  secant updates then take few flights per replication.
 * **Terminal manoeuvres.** Below ``maneuver_height_m`` (or half the apogee, if lower) on the
   descent the missile weaves across
   its plane: a random sum of two ``sin^2`` pulls (2 to 5 half-periods each) whose lateral
@@ -263,6 +266,15 @@ def _check_depressed(g: dict, d: dict, radius_m: float) -> None:
         )
 
 
+def _drag_free_start(apogee_m: np.ndarray, range_angle_rad: np.ndarray,
+                     radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Drag-free flat-earth guess ``tan(gamma) = 4 h / d``, ``V^2 = g d / sin(2 gamma)``
+    (5% more speed), each shape (K,)."""
+    d = range_angle_rad * radius_m
+    gamma = np.arctan(4.0 * apogee_m / d)
+    return gamma, np.sqrt(G0_MPS2 * d / np.sin(2 * gamma)) * 1.05
+
+
 def solve_burnout(
     r_launch_m: np.ndarray,
     r_aim_m: np.ndarray,
@@ -275,11 +287,15 @@ def solve_burnout(
     tol_m: float = 0.01,
     max_iter: int = 20,
     guide: np.ndarray | None = None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    jac: np.ndarray | None = None,
+    tol_apogee_m: float = np.inf,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Solve burnout flight-path angle and speed that reach a range with a given apogee.
 
-    Vectorised damped Newton shooting: each iteration flies every flight and its two
-    finite-difference neighbours in one batch.
+    Vectorised damped Newton shooting: each iteration flies the flights not yet converged,
+    then the two finite-difference neighbours of each (in one batch) for its Jacobian. A
+    flight that has converged is not flown again.
 
     Parameters
     ----------
@@ -294,9 +310,19 @@ def solve_burnout(
     tol_m : float, default 0.01
         Stop once every flight's range error is below this, m.
     max_iter : int, default 20
-        Most Newton iterations (each flies 3 K flights); ``miss_m`` tells what was reached.
+        Most Newton iterations (each flies at most 3 K flights); ``miss_m`` tells what was
+        reached.
     guide : ndarray of shape (7, K), optional
         Lift guidance (:func:`guidance`); default none.
+    start : tuple of two ndarrays of shape (K,), optional
+        First guess ``(gamma_rad, v_mps)``; default the drag-free flat-earth guess.
+    jac : ndarray of shape (4, K), optional
+        A Jacobian near the solution: d(range error)/d(gamma) (m/rad), d(range error)/dV (s),
+        d(apogee error)/d(gamma) (m/rad), d(apogee error)/dV (s). A flight steps with it, and
+        no neighbours are flown, while its error at least halves at each step; then (and
+        where a column is not finite) with finite differences. Default: finite differences.
+    tol_apogee_m : float, default inf
+        Stop only once every flight's apogee error is below this too, m.
 
     Returns
     -------
@@ -305,40 +331,92 @@ def solve_burnout(
     miss_m : ndarray of shape (K,)
         Remaining range error, m (NaN where the flight never came down).
     """
+    return _shoot_burnout(r_launch_m, r_aim_m, range_angle_rad, apogee_m, burn_time_s,
+                          beta_kg_m2, dt_s, radius_m, tol_m, max_iter, guide, start, jac,
+                          tol_apogee_m)[:3]
+
+
+def _shoot_burnout(r_launch_m, r_aim_m, range_angle_rad, apogee_m, burn_time_s, beta_kg_m2,
+                   dt_s, radius_m, tol_m, max_iter, guide, start, jac, tol_apogee_m):
+    """:func:`solve_burnout` (same arguments), also returning the last Jacobian (4, K)."""
     K = r_launch_m.shape[0]
-    d = range_angle_rad * radius_m
-    # Drag-free flat-earth start: tan(gamma) = 4 h / d, V^2 = g d / sin(2 gamma).
-    gamma = np.arctan(4.0 * apogee_m / d)
-    v = np.sqrt(G0_MPS2 * d / np.sin(2 * gamma)) * 1.05
+    if start is None:
+        gamma, v = _drag_free_start(apogee_m, range_angle_rad, radius_m)
+    else:
+        gamma, v = (np.array(a, float) for a in start)
+    J = np.full((4, K), np.nan) if jac is None else np.array(jac, float)
+    fd = ~np.all(np.isfinite(J), axis=0)
     dg, dv = 1e-5, 0.02
-    tile = lambda a: np.concatenate([a, a, a])  # noqa: E731
-    rl, ra, bt, be, dt = (tile(a) for a in (r_launch_m, r_aim_m, burn_time_s, beta_kg_m2, dt_s))
-    gd = None if guide is None else np.concatenate([guide, guide, guide], axis=1)
+
+    def shots(i, g, vv):
+        """Range and apogee errors of flights ``i`` (indices, possibly repeated)."""
+        _, t, st, apo = _fly_from_launch(r_launch_m[i], g, vv, burn_time_s[i], dt_s[i],
+                                         r_aim_m[i], radius_m, beta_kg_m2[i],
+                                         None if guide is None else guide[:, i])
+        e1 = (np.arctan2(st[0], st[1]) - range_angle_rad[i]) * radius_m
+        return t, e1, apo - radius_m - apogee_m[i]
+
     miss = np.full(K, np.inf)
+    prev = np.full(K, np.inf)
+    last = np.full((4, K), np.nan)  # per flight: its last errors and the step that followed
+    todo = np.arange(K)
     for _ in range(max_iter):
-        g3 = np.concatenate([gamma, gamma + dg, gamma])
-        v3 = np.concatenate([v, v, v + dv])
-        _, t, st, apo = _fly_from_launch(rl, g3, v3, bt, dt, ra, radius_m, be, gd)
-        phi = np.arctan2(st[0], st[1])
-        e1 = (phi - np.concatenate([range_angle_rad] * 3)) * radius_m
-        e2 = apo - radius_m - np.concatenate([apogee_m] * 3)
-        f1, f2 = e1[:K], e2[:K]
-        miss = np.where(np.isfinite(t[:K]), f1, np.nan)
-        if np.all(np.abs(miss) < tol_m):
+        t, f1, f2 = shots(todo, gamma[todo], v[todo])
+        miss[todo] = np.where(np.isfinite(t), f1, np.nan)
+        done = (np.abs(miss[todo]) < tol_m) & (np.abs(f2) < tol_apogee_m)
+        size = np.hypot(f1, np.where(np.isfinite(f2), f2, np.inf))
+        fd[todo[~(size <= 0.5 * prev[todo])]] = True  # the given Jacobian does not do
+        prev[todo] = size
+        _broyden(J, todo, f1, f2, last, fd)
+        todo, f1, f2 = todo[~done], f1[~done], f2[~done]
+        if not todo.size:
             break
-        j11, j12 = (e1[K:2 * K] - f1) / dg, (e1[2 * K:] - f1) / dv
-        j21, j22 = (e2[K:2 * K] - f2) / dg, (e2[2 * K:] - f2) / dv
+        need = fd[todo]
+        if need.any():
+            i, m = todo[need], int(need.sum())
+            _, e1, e2 = shots(np.concatenate([i, i]), np.concatenate([gamma[i] + dg, gamma[i]]),
+                              np.concatenate([v[i], v[i] + dv]))
+            a1, a2 = f1[need], f2[need]
+            J[:, i] = [(e1[:m] - a1) / dg, (e1[m:] - a1) / dv, (e2[:m] - a2) / dg,
+                       (e2[m:] - a2) / dv]
+        j11, j12, j21, j22 = J[:, todo]
         det = j11 * j22 - j12 * j21
         with np.errstate(invalid="ignore", divide="ignore"):
             step_g = -(j22 * f1 - j12 * f2) / det
             step_v = -(-j21 * f1 + j11 * f2) / det
         bad = ~np.isfinite(step_g) | ~np.isfinite(step_v) | ~np.isfinite(f1)
         # A flight that never came down overshot: slow it.
+        g, vv = gamma[todo], v[todo]
         step_g = np.where(bad, 0.0, np.clip(step_g, -0.1, 0.1))
-        step_v = np.where(bad, -0.1 * v, np.clip(step_v, -0.25 * v, 0.25 * v))
-        gamma = np.clip(gamma + step_g, 0.01, 1.5)
-        v = np.maximum(v + step_v, 10.0)
-    return gamma, v, miss
+        step_v = np.where(bad, -0.1 * vv, np.clip(step_v, -0.25 * vv, 0.25 * vv))
+        gamma[todo] = np.clip(g + step_g, 0.01, 1.5)
+        v[todo] = np.maximum(vv + step_v, 10.0)
+        last[:, todo] = [f1, f2, gamma[todo] - g, v[todo] - vv]
+    return gamma, v, miss, J
+
+
+_SECANT_ITER = 6  # secant steps of solve_speed before finite differences
+_BROYDEN_RAD_MPS = 1.0e4  # m/s of burnout speed weighed as 1 rad of burnout angle
+
+
+def _broyden(J: np.ndarray, i: np.ndarray, f1: np.ndarray, f2: np.ndarray, last: np.ndarray,
+             fd: np.ndarray) -> None:
+    """Broyden's update of the Jacobians ``J[:, i]`` (4, K) of :func:`solve_burnout` from the
+    errors ``f1``, ``f2`` (len(i),) after each flight's last step (``last[:, i]``: errors
+    before it, step in gamma, step in V; NaN for none), for the flights not on finite
+    differences (``fd``): the new Jacobian maps the step to the change of the errors, and is
+    unchanged across it (weighted: :data:`_BROYDEN_RAD_MPS`)."""
+    e1, e2, sg, sv = last[:, i]
+    w = _BROYDEN_RAD_MPS**2 * sg
+    den = w * sg + sv * sv
+    ok = ~fd[i] & np.isfinite(f1) & np.isfinite(f2) & np.isfinite(den) & (den > 0.0)
+    if not ok.any():
+        return
+    i, f1, f2, e1, e2, sg, sv, w, den = (a[ok] for a in (i, f1, f2, e1, e2, sg, sv, w, den))
+    j = J[:, i]
+    y1 = f1 - e1 - (j[0] * sg + j[1] * sv)
+    y2 = f2 - e2 - (j[2] * sg + j[3] * sv)
+    J[:, i] = j + np.stack([y1 * w, y1 * sv, y2 * w, y2 * sv]) / den
 
 
 def solve_speed(
@@ -354,33 +432,61 @@ def solve_speed(
     tol_m: float = 0.001,
     max_iter: int = 12,
     guide: np.ndarray | None = None,
+    slope: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Solve the burnout speed that reaches a range at a fixed burnout angle (Newton).
 
     Parameters are as for :func:`solve_burnout`, with ``gamma_rad`` fixed and ``v0_mps`` the
-    starting speeds, all shape (K,), and ``guide`` the lift guidance (7, K). Returns the
-    speeds and the remaining range errors (m).
+    starting speeds, all shape (K,), and ``guide`` the lift guidance (7, K). ``slope`` (K,),
+    optional, is a derivative of the range in the speed near the solution (s): a flight steps
+    with it while its error at least halves at each step, then (and where it is not finite)
+    with a finite difference; default finite differences. A flight that has converged is not
+    flown again. Returns the speeds and the remaining range errors (m).
     """
     K = r_launch_m.shape[0]
     dv = 0.02
-    two = lambda a: np.concatenate([a, a])  # noqa: E731
-    rl, ra, bt, be, dt, gm = (two(a) for a in (r_launch_m, r_aim_m, burn_time_s, beta_kg_m2,
-                                               dt_s, gamma_rad))
-    gd = None if guide is None else np.concatenate([guide, guide], axis=1)
+    s = np.full(K, np.nan) if slope is None else np.array(slope, float)
+    fd = ~np.isfinite(s)
     v = np.array(v0_mps, float)
+
+    def shots(i, vv):
+        """Range errors of flights ``i`` (indices, possibly repeated) at speeds ``vv``."""
+        _, t, st, _ = _fly_from_launch(r_launch_m[i], gamma_rad[i], vv, burn_time_s[i],
+                                       dt_s[i], r_aim_m[i], radius_m, beta_kg_m2[i],
+                                       None if guide is None else guide[:, i])
+        return t, (np.arctan2(st[0], st[1]) - range_angle_rad[i]) * radius_m
+
     miss = np.full(K, np.inf)
-    for _ in range(max_iter):
-        _, t, st, _ = _fly_from_launch(rl, gm, np.concatenate([v, v + dv]), bt, dt, ra,
-                                       radius_m, be, gd)
-        e = (np.arctan2(st[0], st[1]) - two(range_angle_rad)) * radius_m
-        miss = np.where(np.isfinite(t[:K]), e[:K], np.nan)
-        if np.all(np.abs(miss) < tol_m):
-            break
-        slope = (e[K:] - e[:K]) / dv
+    last = np.full((2, K), np.nan)  # per flight: its last error and the step that followed
+    todo = np.arange(K)
+    for it in range(max_iter):
+        t, e = shots(todo, v[todo])
+        miss[todo] = np.where(np.isfinite(t), e, np.nan)
+        done = np.abs(miss[todo]) < tol_m
+        # Secant update of the slope, where it keeps the slope's sign; else (and after
+        # _SECANT_ITER steps) finite differences.
         with np.errstate(invalid="ignore", divide="ignore"):
-            step = -e[:K] / slope
-        step = np.where(np.isfinite(step), np.clip(step, -0.25 * v, 0.25 * v), -0.1 * v)
-        v = np.maximum(v + step, 10.0)
+            sec = (e - last[0, todo]) / last[1, todo]
+        upd = np.isfinite(sec) & (sec * s[todo] > 0.0)
+        fd[todo[~upd & np.isfinite(last[1, todo])]] = True
+        if it >= _SECANT_ITER:
+            fd[todo] = True
+        upd &= ~fd[todo]
+        s[todo[upd]] = sec[upd]
+        todo, e = todo[~done], e[~done]
+        if not todo.size:
+            break
+        need = fd[todo]
+        if need.any():
+            i = todo[need]
+            _, e_up = shots(i, v[i] + dv)
+            s[i] = (e_up - e[need]) / dv
+        vv = v[todo]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            step = -e / s[todo]
+        step = np.where(np.isfinite(step), np.clip(step, -0.25 * vv, 0.25 * vv), -0.1 * vv)
+        v[todo] = np.maximum(vv + step, 10.0)
+        last[:, todo] = [e, v[todo] - vv]
     return v, miss
 
 
@@ -440,7 +546,8 @@ def _refine_speed(g: dict, d: dict, radius_m: float) -> None:
     n = d["phi"].size
     full = lambda x: np.full(n, float(x))  # noqa: E731
     v, miss = solve_speed(d["rl"], d["ra"], d["phi"], d["gamma"], d["v"], full(d["burn"]),
-                          full(d["beta"]), full(d["dt"]), radius_m, guide=d["gd"])
+                          full(d["beta"]), full(d["dt"]), radius_m, guide=d["gd"],
+                          slope=d.get("slope"))
     bad = ~(np.abs(miss) < 1.0)
     if bad.any():
         raise ScenarioError(
@@ -452,29 +559,21 @@ def _refine_speed(g: dict, d: dict, radius_m: float) -> None:
 
 
 def _interpolate(nodes: np.ndarray, values: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Polynomial through ``(nodes, values)`` at ``x`` (barycentric form), shape of ``x``.
+    """Polynomial through ``(nodes, values)`` at ``x`` (barycentric form).
 
-    The sums run over the few nodes in a fixed order with elementwise operations only, so the
+    ``values`` (k,) gives the shape of ``x``; (m, k), m polynomials at once, shape (m,) plus
+    the shape of ``x``. The sums run over the few nodes in a fixed order with elementwise
+    operations only (compiled: :func:`airdefense.threats._kernels.barycentric`), so the
     result does not depend on memory alignment: scipy's interpolator goes through BLAS, whose
     dot products round differently from one process to another.
     """
-    k = nodes.size
-    w = np.ones(k)
-    for j in range(k):
-        for i in range(k):
-            if i != j:
-                w[j] /= nodes[j] - nodes[i]
-    num = np.zeros_like(x, dtype=float)
-    den = np.zeros_like(x, dtype=float)
-    exact = np.full(x.shape, -1)
-    for j in range(k):
-        diff = x - nodes[j]
-        hit = diff == 0.0
-        exact = np.where(hit, j, exact)
-        c = w[j] / np.where(hit, 1.0, diff)
-        num = num + c * values[j]
-        den = den + c
-    return np.where(exact >= 0, values[np.maximum(exact, 0)], num / den)
+    vals = np.asarray(values, float)
+    xs = np.asarray(x, float)
+    out = np.empty((vals.size // vals.shape[-1], xs.size))
+    _k.barycentric(np.ascontiguousarray(nodes, dtype=float),
+                   np.ascontiguousarray(vals.reshape(-1, vals.shape[-1])),
+                   np.ascontiguousarray(xs.ravel()), out)
+    return out.reshape(vals.shape[:-1] + xs.shape)
 
 
 def _cheb_nodes(lo: float, hi: float, k: int) -> np.ndarray:
@@ -482,6 +581,105 @@ def _cheb_nodes(lo: float, hi: float, k: int) -> np.ndarray:
         return np.array([lo])
     j = np.arange(k)
     return 0.5 * (lo + hi) + 0.5 * (hi - lo) * np.cos(np.pi * (2 * j + 1) / (2 * k))[::-1]
+
+
+_COLS = ("rl", "ra", "phi", "apo", "bt", "be", "dt", "gd")  # inputs of a node's shooting
+_TOL_APOGEE_M = 0.01  # apogee error a shooting solution is taken to (m)
+_WARM_SIGMAS = 4.0  # half-width of a group's table of nominal solutions, in aim-scatter sigmas
+_WARM_NODES = 6  # nominal solutions per table
+_WARM_MAX = 64  # tables kept (the oldest are dropped)
+#: Nominal solutions per group geometry: the inputs' bytes -> (phi (k,), values (6, k)) or None.
+_WARM_TABLES: dict[bytes, tuple[np.ndarray, np.ndarray] | None] = {}
+
+
+def _plane(cl: np.ndarray, ca: np.ndarray):
+    """Flight planes of launch and aim points ``cl``, ``ca`` (n, 3) (m, from the earth's
+    centre): radii ``rl``, ``ra`` (n,), unit vectors ``ez`` (up at launch) and ``ex`` (towards
+    the aim) (n, 3), central angles ``phi`` (n,)."""
+    rl = np.linalg.norm(cl, axis=1)
+    ez = cl / rl[:, None]
+    along = ca - np.sum(ca * ez, axis=1, keepdims=True) * ez
+    ex = along / np.linalg.norm(along, axis=1, keepdims=True)
+    ra = np.linalg.norm(ca, axis=1)
+    phi = np.arctan2(np.sum(ca * ex, axis=1), np.sum(ca * ez, axis=1))
+    return rl, ra, ez, ex, phi
+
+
+def _class_figures(g: dict) -> tuple[float, float, float, float]:
+    """Burn time (s), integration step (s), ballistic coefficient (kg/m^2) and apogee scale
+    (m: the apogee at the class's maximum range) of a group's flights."""
+    p = g["preset"]
+    burn = float(p.burn_time_s or 20.0)
+    dt = burn / np.ceil(burn / 1.0)  # boost ends on a sample
+    apo_max = float(p.apogee_m) if p.apogee_m else 0.25 * p.max_range_m
+    scale = apo_max * (p.depressed_apogee_factor if g["depressed"] else 1.0)
+    return burn, dt, float(p.ballistic_coeff_kg_m2), scale
+
+
+def _apogee_law(g: dict, radius_m: float, phi: np.ndarray) -> np.ndarray:
+    """Wanted apogee (m) of a group's flights of central angles ``phi``: it grows as the square
+    root of range, to the class's apogee at maximum range."""
+    return _class_figures(g)[3] * np.sqrt(phi * radius_m / g["preset"].max_range_m)
+
+
+def _node_inputs(g: dict, radius_m: float, rl: float, ra: float, nodes: np.ndarray) -> dict:
+    """Shooting inputs (:data:`_COLS`, each (k,), ``gd`` (7, k)) of a group's flights from
+    launch radius ``rl`` to aim radius ``ra`` (m) over central angles ``nodes`` (k,)."""
+    burn, dt, beta, _ = _class_figures(g)
+    k = nodes.size
+    apo = _apogee_law(g, radius_m, nodes)
+    return dict(rl=np.full(k, rl), ra=np.full(k, ra), phi=nodes, apo=apo, bt=np.full(k, burn),
+                be=np.full(k, beta), dt=np.full(k, dt),
+                gd=guidance(g["preset"], apo, nodes, g["depressed"]))
+
+
+def _warm_table(g: dict, radius_m: float):
+    """Shooting solutions of a group's nominal geometry, the first guess of every replication.
+
+    The flights from the group's ``nominal_launch`` to ``nominal_aim`` (ENU m, keys of ``g``;
+    None without them) over ``+-4`` aim-scatter sigmas (``aim_sigma_m``, default 0) of range,
+    at :data:`_WARM_NODES` Chebyshev points: ``(phi (k,), values (6, k))``, values the
+    solutions ``gamma``, ``V`` of :func:`solve_burnout` and the four rows of their Jacobian
+    (:func:`_burnout_jacobian`); None if one misses by 1 m or more.
+    Kept per the bytes of its inputs, so a table depends on the scenario's values alone, never
+    on an earlier replication's draws: a replication gets the same bits, whatever ran before.
+    """
+    if "nominal_launch" not in g or "nominal_aim" not in g:
+        return None
+    up = np.array([0.0, 0.0, radius_m])
+    rl, ra, _, _, phi = _plane(np.asarray(g["nominal_launch"], float)[None] + up,
+                               np.asarray(g["nominal_aim"], float)[None] + up)
+    w = _WARM_SIGMAS * float(g.get("aim_sigma_m", 0.0)) / radius_m
+    nodes = _cheb_nodes(phi[0] - w, phi[0] + w, _WARM_NODES)
+    cols = _node_inputs(g, radius_m, rl[0], ra[0], nodes)
+    key = b"".join([np.float64(radius_m).tobytes()] + [cols[c].tobytes() for c in _COLS])
+    if key not in _WARM_TABLES:
+        if len(_WARM_TABLES) >= _WARM_MAX:
+            del _WARM_TABLES[next(iter(_WARM_TABLES))]
+        args = [cols[c] for c in ("rl", "ra", "phi", "apo", "bt", "be", "dt")]
+        gam, vel, miss = solve_burnout(*args, radius_m, guide=cols["gd"],
+                                       tol_apogee_m=_TOL_APOGEE_M)
+        table = None
+        if np.all(np.abs(miss) < 1.0):
+            jac = _burnout_jacobian(*args, radius_m, cols["gd"], gam, vel)
+            table = (nodes, np.concatenate([gam[None], vel[None], jac]))
+        _WARM_TABLES[key] = table
+    return _WARM_TABLES[key]
+
+
+def _burnout_jacobian(rl, ra, phi, apo, bt, be, dt, radius_m, guide, gamma, v) -> np.ndarray:
+    """Finite-difference Jacobian (4, K) of :func:`solve_burnout`'s range and apogee errors in
+    ``(gamma, V)`` at ``(gamma, v)`` (K,), its steps and rows."""
+    dg, dv = 1e-5, 0.02
+    t3 = lambda a: np.concatenate([a, a, a])  # noqa: E731
+    _, _, st, top = _fly_from_launch(t3(rl), np.concatenate([gamma, gamma + dg, gamma]),
+                                     np.concatenate([v, v, v + dv]), t3(bt), t3(dt), t3(ra),
+                                     radius_m, t3(be), np.concatenate([guide] * 3, axis=1))
+    e1 = (np.arctan2(st[0], st[1]) - t3(phi)) * radius_m
+    e2 = top - radius_m - t3(apo)
+    K = phi.size
+    return np.stack([(e1[K:2 * K] - e1[:K]) / dg, (e1[2 * K:] - e1[:K]) / dv,
+                     (e2[K:2 * K] - e2[:K]) / dg, (e2[2 * K:] - e2[:K]) / dv])
 
 
 def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generator):
@@ -513,9 +711,7 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
         If a group's target lies beyond its class's maximum range, or no boost reaches it.
     """
     up = np.array([0.0, 0.0, radius_m])
-    per = []
-    node_cols: dict[str, list] = {k: [] for k in ("rl", "ra", "phi", "apo", "bt", "be", "dt",
-                                                  "gd")}
+    per, node_cols = [], []
     for g in groups:
         p, name = g["preset"], g["name"]
         if g["nominal_range_m"] > p.max_range_m:
@@ -524,36 +720,28 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
                 f"ballistic range to the target is {g['nominal_range_m'] / 1000:.1f} km, beyond "
                 f"the {g['preset_name']} preset's max_range_m of {p.max_range_m / 1000:.1f} km",
             )
-        cl = g["launch"] + up
-        ca = g["aim"] + up
-        rl = np.linalg.norm(cl, axis=1)
-        ez = cl / rl[:, None]
-        along = ca - np.sum(ca * ez, axis=1, keepdims=True) * ez
-        ex = along / np.linalg.norm(along, axis=1, keepdims=True)
-        ra = np.linalg.norm(ca, axis=1)
-        phi = np.arctan2(np.sum(ca * ex, axis=1), np.sum(ca * ez, axis=1))
-        burn = float(p.burn_time_s or 20.0)
-        dt = burn / np.ceil(burn / 1.0)  # boost ends on a sample
-        beta = float(p.ballistic_coeff_kg_m2)
-        apo_max = float(p.apogee_m) if p.apogee_m else 0.25 * p.max_range_m
-        scale = apo_max * (p.depressed_apogee_factor if g["depressed"] else 1.0)
+        rl, ra, ez, ex, phi = _plane(g["launch"] + up, g["aim"] + up)
+        burn, dt, beta, _ = _class_figures(g)
         nodes = _cheb_nodes(phi.min(), phi.max(), _NODES)
-        k = nodes.size
-        node_cols["rl"].append(np.full(k, rl.mean()))
-        node_cols["ra"].append(np.full(k, ra.mean()))
-        node_cols["phi"].append(nodes)
-        # Apogee grows as the square root of range, to the class's apogee at maximum range.
-        apo_law = lambda a, s=scale, p=p: s * np.sqrt(a * radius_m / p.max_range_m)  # noqa: E731
-        node_cols["apo"].append(apo_law(nodes))
-        node_cols["gd"].append(guidance(p, apo_law(nodes), nodes, g["depressed"]))
-        node_cols["bt"].append(np.full(k, burn))
-        node_cols["be"].append(np.full(k, beta))
-        node_cols["dt"].append(np.full(k, dt))
+        cols = _node_inputs(g, radius_m, rl.mean(), ra.mean(), nodes)
+        # A first guess and Jacobian from the group's nominal geometry (scenario values only).
+        table = _warm_table(g, radius_m)
+        if table is None:
+            cols["g0"], cols["v0"] = _drag_free_start(cols["apo"], nodes, radius_m)
+            cols["jac"] = np.full((4, nodes.size), np.nan)
+        else:
+            t_phi, t_val = table  # t_val rows: gamma, V, the Jacobian's four
+            at = (np.repeat(t_val, nodes.size, axis=1) if t_phi.size == 1 else
+                  _interpolate(t_phi, t_val, np.clip(nodes, t_phi.min(), t_phi.max())))
+            cols["g0"], cols["v0"], cols["jac"] = at[0], at[1], at[2:]
+        node_cols.append(cols)
         per.append(dict(rl=rl, ra=ra, ez=ez, ex=ex, phi=phi, burn=burn, dt=dt, beta=beta,
-                        nodes=nodes, gd=guidance(p, apo_law(phi), phi, g["depressed"])))
-    cols = {k: np.concatenate(v, axis=-1) for k, v in node_cols.items()}
-    gam, vel, miss = solve_burnout(cols["rl"], cols["ra"], cols["phi"], cols["apo"], cols["bt"],
-                                   cols["be"], cols["dt"], radius_m, guide=cols["gd"])
+                        nodes=nodes, gd=guidance(p, _apogee_law(g, radius_m, phi), phi,
+                                                 g["depressed"]), table=table))
+    cols = {k: np.concatenate([c[k] for c in node_cols], axis=-1) for k in node_cols[0]}
+    gam, vel, miss, jac = _shoot_burnout(
+        cols["rl"], cols["ra"], cols["phi"], cols["apo"], cols["bt"], cols["be"], cols["dt"],
+        radius_m, 0.01, 20, cols["gd"], (cols["g0"], cols["v0"]), cols["jac"], _TOL_APOGEE_M)
     # The apogee condition only shapes the flight; the range must be exact. So the burnout
     # angle is smoothed over each group's nodes (a low-degree fit in range) and the speed is
     # solved again for the range alone: (gamma, V) are then smooth in range and interpolate
@@ -565,11 +753,17 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
             fit = np.polyfit(d["nodes"] - d["nodes"].mean(), gam[off:off + k], 2)
             gam[off:off + k] = np.polyval(fit, d["nodes"] - d["nodes"].mean())
         off += k
-    ok = np.abs(miss) < 1.0
-    vel2, miss2 = solve_speed(cols["rl"], cols["ra"], cols["phi"], gam, vel, cols["bt"],
-                              cols["be"], cols["dt"], radius_m, guide=cols["gd"])
-    vel = np.where(ok, vel2, vel)
-    miss = np.where(ok, miss2, miss)
+    # A lifting group of more than one node solves each missile's speed for its own range
+    # (_refine_speed), from the interpolated speeds: its nodes' speeds need no solving again.
+    ok = (np.abs(miss) < 1.0) & ~np.concatenate([
+        np.full(d["nodes"].size, d["nodes"].size > 1 and bool(d["gd"][_k.G_LD].any()))
+        for d in per])
+    if ok.any():
+        i = np.flatnonzero(ok)
+        vel2, miss2 = solve_speed(cols["rl"][i], cols["ra"][i], cols["phi"][i], gam[i], vel[i],
+                                  cols["bt"][i], cols["be"][i], cols["dt"][i], radius_m,
+                                  guide=cols["gd"][:, i], slope=jac[1, i])
+        vel[i], miss[i] = vel2, miss2
     off = 0
     for g, d in zip(groups, per, strict=True):
         k = d["nodes"].size
@@ -584,8 +778,10 @@ def build_ballistic(groups: list[dict], radius_m: float, rng: np.random.Generato
             d["gamma"] = np.full(d["phi"].size, gam[off])
             d["v"] = np.full(d["phi"].size, vel[off])
         else:
-            d["gamma"] = _interpolate(d["nodes"], gam[off:off + k], d["phi"])
-            d["v"] = _interpolate(d["nodes"], vel[off:off + k], d["phi"])
+            d["gamma"], d["v"], d["slope"] = _interpolate(
+                d["nodes"], np.stack([gam, vel, jac[1]])[:, off:off + k], d["phi"])
+            if d["table"] is not None:  # the range's slope in speed, over the kinks of lift
+                d["slope"] = np.full(d["phi"].size, np.median(d["table"][1][3]))
             if d["gd"][_k.G_LD].any():
                 _refine_speed(g, d, radius_m)
         off += k

@@ -230,9 +230,15 @@ def build_threats(
             ground = float(np.linalg.norm(
                 sphere_coords(g.target_enu[None], radius)[0, :2]
                 - sphere_coords(g.launch_enu[None], radius)[0, :2]))
+            # The aim's scatter (sigma per axis, m) bounds the nominal solutions kept as the
+            # shooting's first guess (see ballistic._warm_table).
+            sigma = float(np.hypot(g.aim_spread_m, p.cep_m * CEP_TO_SIGMA
+                                   if p.cep_m > 0 and p.impacts else 0.0))
             ball.append((rows, dict(name=g.name, preset_name=g.preset_name, preset=p,
                                     depressed=g.depressed, launch=launch, aim=aim,
-                                    launch_t=launch_t, nominal_range_m=ground)))
+                                    launch_t=launch_t, nominal_range_m=ground,
+                                    nominal_launch=g.launch_enu, nominal_aim=g.target_enu,
+                                    aim_sigma_m=sigma)))
         else:
             wind = _wind(p, scen_wind)
             loiter = getattr(g, "loiter_s", None)
