@@ -40,17 +40,29 @@ def _digest(sc, seed) -> str:
 
 
 def test_a_replication_does_not_depend_on_what_ran_before():
-    """A replication built in a fresh state (no nominal solutions kept) has the same bits as
-    the same replication built after other seeds and another scenario: the kept solutions
-    depend on the scenario's values alone."""
-    sc, other = _isk(280000.0), _isk(200000.0, spread_m=3000.0, bearing_deg=120.0)
-    B._WARM_TABLES.clear()
+    """A replication built in a fresh state (no nominal solutions or motor limits kept) has
+    the same bits as the same replication built after other seeds and another scenario: the
+    kept solutions depend on the scenario's values alone."""
+    sc = scenario({
+        "isk": {"preset": "iskander_m", "count": 4, "launch": {"bearing_deg": 60,
+                                                             "range_m": 280000.0},
+                "target": {"asset": "city", "aim_spread_m": 1500.0}},
+        "dep": {"preset": "iskander_m", "count": 3, "depressed": True,
+                "launch": {"bearing_deg": 200, "range_m": 100000.0},
+                "target": {"asset": "city", "aim_spread_m": 500.0}}})
+    other = _isk(200000.0, spread_m=3000.0, bearing_deg=120.0)
+
+    def fresh_state():
+        B._WARM_TABLES.clear()
+        B._MOTOR_CAPS.clear()
+
+    fresh_state()
     fresh = _digest(sc, 11)
     for seed in (1, 2, 3):
         _digest(sc, seed)
         _digest(other, seed)
     assert _digest(sc, 11) == fresh
-    B._WARM_TABLES.clear()
+    fresh_state()
     _digest(other, 5)
     assert _digest(sc, 11) == fresh
 

@@ -242,17 +242,35 @@ def _fly_from_launch(r_launch, gamma, v_bo, burn, dt, r_stop, radius, beta, guid
     return smp, t, state, apo
 
 
+#: The motor limits of :func:`_check_depressed`: the inputs' bytes -> (V (1,), miss (1,)).
+_MOTOR_CAPS: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+
 def _check_depressed(g: dict, d: dict, radius_m: float) -> None:
     """Raise if a depressed group needs a burnout speed beyond its class's motor: the speed
     of the class's own nominal flight (apogee ``apogee_m``) at its ``max_range_m``, the most
-    the preset's figures give it (1% allowed)."""
+    the preset's figures give it (1% allowed). The flight is from the group's nominal launch
+    point to its nominal aim's radius where ``g`` has them (solved once per scenario and kept),
+    else from the mean radii of its missiles."""
     p = g["preset"]
     apo = float(p.apogee_m) if p.apogee_m else 0.25 * p.max_range_m
     one = lambda x: np.array([float(x)])  # noqa: E731
     phi_max = p.max_range_m / radius_m
-    _, v_cap, miss = solve_burnout(one(d["rl"].mean()), one(d["ra"].mean()), one(phi_max),
-                                   one(apo), one(d["burn"]), one(d["beta"]), one(d["dt"]),
-                                   radius_m, guide=guidance(p, one(apo), one(phi_max)))
+    rl, ra = d["rl"].mean(), d["ra"].mean()
+    if "nominal_launch" in g and "nominal_aim" in g:  # the nominal radii: kept per scenario
+        up = np.array([0.0, 0.0, radius_m])
+        rl, ra = (float(np.linalg.norm(np.asarray(g[k], float) + up))
+                  for k in ("nominal_launch", "nominal_aim"))
+    args = (one(rl), one(ra), one(phi_max), one(apo), one(d["burn"]), one(d["beta"]),
+            one(d["dt"]))
+    gd = guidance(p, one(apo), one(phi_max))
+    key = b"".join([b"cap", np.float64(radius_m).tobytes(), gd.tobytes()]
+                   + [a.tobytes() for a in args])
+    if key not in _MOTOR_CAPS:
+        if len(_MOTOR_CAPS) >= _WARM_MAX:
+            del _MOTOR_CAPS[next(iter(_MOTOR_CAPS))]
+        _MOTOR_CAPS[key] = solve_burnout(*args, radius_m, guide=gd)[1:]
+    v_cap, miss = _MOTOR_CAPS[key]
     v_need = float(np.max(d["v"]))
     if abs(miss[0]) < 1.0 and v_need > 1.01 * v_cap[0]:
         i = int(np.argmax(d["v"]))
