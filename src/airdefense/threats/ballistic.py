@@ -336,9 +336,10 @@ def solve_burnout(
         First guess ``(gamma_rad, v_mps)``; default the drag-free flat-earth guess.
     jac : ndarray of shape (4, K), optional
         A Jacobian near the solution: d(range error)/d(gamma) (m/rad), d(range error)/dV (s),
-        d(apogee error)/d(gamma) (m/rad), d(apogee error)/dV (s). A flight steps with it, and
-        no neighbours are flown, while its error at least halves at each step; then (and
-        where a column is not finite) with finite differences. Default: finite differences.
+        d(apogee error)/d(gamma) (m/rad), d(apogee error)/dV (s). A flight steps with it,
+        updated by Broyden's method after each step (:func:`_broyden`), and no neighbours
+        are flown, while its error at least halves at each step; then (and where a column is
+        not finite) with finite differences. Default: finite differences.
     tol_apogee_m : float, default inf
         Stop only once every flight's apogee error is below this too, m.
 
@@ -456,10 +457,12 @@ def solve_speed(
 
     Parameters are as for :func:`solve_burnout`, with ``gamma_rad`` fixed and ``v0_mps`` the
     starting speeds, all shape (K,), and ``guide`` the lift guidance (7, K). ``slope`` (K,),
-    optional, is a derivative of the range in the speed near the solution (s): a flight steps
-    with it while its error at least halves at each step, then (and where it is not finite)
-    with a finite difference; default finite differences. A flight that has converged is not
-    flown again. Returns the speeds and the remaining range errors (m).
+    optional, is a derivative of the range in the speed near the solution (s): a flight's
+    first step takes it, each next one the secant through its last two speeds, while the
+    secant keeps the slope's sign and for at most :data:`_SECANT_ITER` steps; then (and where
+    it is not finite) a finite difference at each step, no other flights flown. Default:
+    finite differences. A flight that has converged is not flown again. Returns the speeds
+    and the remaining range errors (m).
     """
     K = r_launch_m.shape[0]
     dv = 0.02
