@@ -460,8 +460,8 @@ def solve_speed(
     optional, is a derivative of the range in the speed near the solution (s): a flight's
     first step takes it, each next one the secant through its last two speeds, while the
     secant keeps the slope's sign and for at most :data:`_SECANT_ITER` steps; then (and where
-    it is not finite) a finite difference at each step, no other flights flown. Default:
-    finite differences. A flight that has converged is not flown again. Returns the speeds
+    it is not finite) a finite difference at each step (one more flight). Default: finite
+    differences. A flight that has converged is not flown again. Returns the speeds
     and the remaining range errors (m).
     """
     K = r_launch_m.shape[0]
