@@ -43,30 +43,37 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
     variances widen the miss), or (0, 6, 6) for none; ``ballistic_code`` the ballistic
     class's code; ``law`` (K, a, 4) damage-law parameters ``(a1, w1, a2, w2)`` of each track
     class (:func:`classify_codes`) against each asset; ``asset_enu`` (a, 3), ``asset_value``
-    (a,), ``asset_alive`` (a,) bool. Returns ``code`` (m,) int, ``asset`` (m,) int (-1: no
-    value at risk), ``tgo``, ``miss``, ``value`` (m,) and ``impact`` (m, 3). ``codes``
-    (m,) int are the tracks' classes, or (0,) for those of :func:`classify_codes` (heights
-    above the sphere of ``radius``, m; inf: flat); where one of them is not a class of
-    ``law`` (outside ``[0, K)``), every output has no row.
+    (a,), ``asset_alive`` (a,) bool. Returns ``ints`` (2, m): the class ``code`` and the
+    ``asset`` (-1: no value at risk) of each track; ``floats`` (3, m): ``tgo``, ``miss`` and
+    ``value``; and ``impact`` (m, 3) (three arrays, not six: returning an array to Python
+    costs about a microsecond). ``codes`` (m,) int are the tracks' classes, or (0,) for those
+    of :func:`classify_codes` (heights above the sphere of ``radius``, m; inf: flat); where
+    one of them is not a class of ``law`` (outside ``[0, K)``), every output has no track.
     """
     m = x.shape[0]
     na = asset_enu.shape[0]
     if codes.shape[0] == m:
         for i in range(m):
             if not 0 <= codes[i] < law.shape[0]:  # no such class: nothing (the caller refuses)
-                return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
-                        np.zeros(0), np.zeros(0), np.zeros((0, 3)))
-    law_row = codes if codes.shape[0] == m else classify_codes(x, radius)
+                return np.zeros((2, 0), np.int64), np.zeros((3, 0)), np.zeros((0, 3))
+    ints = np.empty((2, m), np.int64)
+    floats = np.empty((3, m))
+    law_row = ints[0]
+    if codes.shape[0] == m:
+        law_row[:] = codes
+    else:
+        law_row[:] = classify_codes(x, radius)
     pos_var = np.zeros(m)
     vel_var = np.zeros(m)
     if P.shape[0] == m:
         for i in range(m):
             pos_var[i] = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
             vel_var[i] = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
-    best_a = np.zeros(m, np.int64)
-    tgo_out = np.empty(m)
-    miss_out = np.empty(m)
-    value = np.empty(m)
+    best_a = ints[1]
+    best_a[:] = 0
+    tgo_out = floats[0]
+    miss_out = floats[1]
+    value = floats[2]
     impact = np.empty((m, 3))
     for i in range(m):
         px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
@@ -106,7 +113,7 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
         value[i] = best
         if not best > 0.0:
             best_a[i] = -1
-    return law_row, best_a, tgo_out, miss_out, value, impact
+    return ints, floats, impact
 
 
 @njit(cache=True)

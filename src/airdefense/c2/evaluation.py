@@ -362,16 +362,17 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                          f"{dmg.shape}")
     law = _damage_law(tuple(float(radii.get(k, 50.0)) for k in KINDS), hard.tobytes(),
                       ar.tobytes(), area.tobytes(), (dmg & (area <= 0.0)).tobytes())
-    code, a, tgo, miss, value, impact = _kernels.threat_values(
+    ints, floats, impact = _kernels.threat_values(
         x, P, _BALLISTIC, law, np.ascontiguousarray(asset_enu, dtype=float),
         np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
         DAMAGED_VALUE_FRACTION, _G,
         _NO_CODES if kind_code is None else _codes(kind_code, m, check_range=False),
         _radius(radius_m))
-    if code.shape[0] != m:  # a code out of range (the kernel checks them)
+    if impact.shape[0] != m:  # a code out of range (the kernel checks them)
         _refuse_codes(kind_code, m)
-    return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": a, "time_to_go_s": tgo,
-            "miss_m": miss, "value": value, "impact_enu": impact}
+    code, tgo = ints[0], floats[0]
+    return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": ints[1], "time_to_go_s": tgo,
+            "miss_m": floats[1], "value": floats[2], "impact_enu": impact}
 
 
 _NO_CODES = np.zeros(0, np.int64)  # threat_values classifies the states itself
