@@ -376,7 +376,7 @@ def _rules(t, tof, pip, inside, pk, zok, have, geo, ttg, value, kidx, ballistic,
     chance = np.zeros(L, np.bool_)
     future = np.zeros(L, np.bool_)
     x, g, horizon, lp, radius, n, n_refine = search
-    u, pos, vel, h, okw = window_work(n if lazy else 2)
+    u, pos, vel, h, okw = window_work(0)  # the window search's, made at its first use
     for i in range(m):
         k = kidx[i]
         any_allowed = False
@@ -471,6 +471,8 @@ def _rules(t, tof, pip, inside, pk, zok, have, geo, ttg, value, kidx, ballistic,
                 if not able[j]:
                     later = False
                 elif lazy and s > t:  # reloading: the whole window, to see it open at s
+                    if u.shape[0] == 0:
+                        u, pos, vel, h, okw = window_work(n)
                     if not gridded:
                         window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
                         gridded = True
@@ -483,6 +485,8 @@ def _rules(t, tof, pip, inside, pk, zok, have, geo, ttg, value, kidx, ballistic,
                     later = (math.isfinite(c) and c > t and c >= s
                              and max(o, s) <= t + ttg[i])
                 elif lazy:
+                    if u.shape[0] == 0:
+                        u, pos, vel, h, okw = window_work(n)
                     if not gridded:
                         window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
                         gridded = True
@@ -654,12 +658,12 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     launchers' ``cap`` (L,), the batteries' ``nonballistic_cap`` (B,), ``ballistic`` (m,) and the
     number of allowed pairs; that number is -1 (and nothing else computed) where a
     ``track_row`` is negative. With ``allowed_only``, for a caller that reads the options only
-    where some pair is allowed: where none is (the count 0), ``pk``, ``tof`` and ``pip`` are
-    those of no geometry, and only the geometry the rules read is computed (none where the
-    rules that do not need it, rule 1, the launcher's capacity, the doctrine's class, hold
-    fire, rounds left and reserve, leave no pair). With ``first_only`` too, the rules stop
-    at the first track with an allowed pair: the count is above 0 where some pair is allowed
-    (not their number), and the arrays are not filled.
+    where some pair is allowed: where none is (the count 0), the (m, L) arrays have no row,
+    and only the geometry the rules read is computed (none where the rules that do not need
+    it, rule 1, the launcher's capacity, the doctrine's class, hold fire, rounds left and
+    reserve, leave no pair). With ``first_only`` too, the rules stop at the first track with
+    an allowed pair: the count is above 0 where some pair is allowed (not their number), and
+    the (m, L) arrays have no row.
     """
     m = x.shape[0]
     L = lb.shape[0]
@@ -712,16 +716,10 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
                             and (cap[j] > 0 or not profitable_only))
         take[i] = confirmed[i] and not killed[i] and value[i] > min_value and some
         r += take[i]
-    allowed = np.zeros((m, L), np.bool_)
-    pk = np.zeros((m, L))
-    pair_cap = np.zeros((m, L), np.int64)
-    tof = np.full((m, L), np.inf)
-    pip = np.zeros((m, L, 3))
-    if r == 0 or L == 0:
-        return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, 0
-    if allowed_only and not _some_pair_left(take, kidx, ballistic, fired_b, look, profitable,
-                                            lb, cap, engage, hold, max_rounds, salvo,
-                                            nonballistic_cap):
+    if r == 0 or L == 0 or (allowed_only and not _some_pair_left(
+            take, kidx, ballistic, fired_b, look, profitable, lb, cap, engage, hold,
+            max_rounds, salvo, nonballistic_cap)):
+        allowed, pk, pair_cap, tof, pip = _no_options(0 if allowed_only else m, L)
         return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, 0
     rows = np.flatnonzero(take)
     xs = np.ascontiguousarray(x[rows])
@@ -778,8 +776,10 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
         for j in range(L):
             n_allowed += allowed_s[a, j] and cap[j] > 0
     if first_only or (allowed_only and n_allowed == 0):  # no more geometry is read
+        allowed, pk, pair_cap, tof, pip = _no_options(0, L)
         return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, n_allowed
     # The geometry the rules did not read (launch_now's, pair by pair).
+    allowed, pk, pair_cap, tof, pip = _no_options(m, L)
     for a in range(r):
         i = rows[a]
         for j in range(L):
@@ -798,6 +798,14 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
             pk[i, j] = p
             pip[i, j, 0], pip[i, j, 1], pip[i, j, 2] = px, py, pz
     return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, n_allowed
+
+
+@njit(cache=True)
+def _no_options(m, L):
+    """The arrays of :func:`cycle_options` where no pair is allowed (m tracks, L launchers):
+    ``allowed``, ``pk``, ``pair_cap``, ``tof`` (inf) and ``pip``."""
+    return (np.zeros((m, L), np.bool_), np.zeros((m, L)), np.zeros((m, L), np.int64),
+            np.full((m, L), np.inf), np.zeros((m, L, 3)))
 
 
 @njit(cache=True)
