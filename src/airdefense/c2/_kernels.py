@@ -13,8 +13,14 @@ import numpy as np
 from numba import njit
 
 from airdefense.engagement._kernels import (  # the damage law's kernels: the engagement's
+    _SKIP_ABS_M,
+    _SKIP_REL,
+    R_FIRE,
+    _nan_min,
+    _nearest_on_line,
     class_gravities,
     horizons,
+    launch_pair,
     loss_bound,
     loss_fraction,
     loss_fractions,  # noqa: F401 (evaluation.expected_loss_fraction calls it from here)
@@ -37,30 +43,37 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
     variances widen the miss), or (0, 6, 6) for none; ``ballistic_code`` the ballistic
     class's code; ``law`` (K, a, 4) damage-law parameters ``(a1, w1, a2, w2)`` of each track
     class (:func:`classify_codes`) against each asset; ``asset_enu`` (a, 3), ``asset_value``
-    (a,), ``asset_alive`` (a,) bool. Returns ``code`` (m,) int, ``asset`` (m,) int (-1: no
-    value at risk), ``tgo``, ``miss``, ``value`` (m,) and ``impact`` (m, 3). ``codes``
-    (m,) int are the tracks' classes, or (0,) for those of :func:`classify_codes` (heights
-    above the sphere of ``radius``, m; inf: flat); where one of them is not a class of
-    ``law`` (outside ``[0, K)``), every output has no row.
+    (a,), ``asset_alive`` (a,) bool. Returns ``ints`` (2, m): the class ``code`` and the
+    ``asset`` (-1: no value at risk) of each track; ``floats`` (3, m): ``tgo``, ``miss`` and
+    ``value``; and ``impact`` (m, 3) (three arrays, not six: returning an array to Python
+    costs about a microsecond). ``codes`` (m,) int are the tracks' classes, or (0,) for those
+    of :func:`classify_codes` (heights above the sphere of ``radius``, m; inf: flat); where
+    one of them is not a class of ``law`` (outside ``[0, K)``), every output has no track.
     """
     m = x.shape[0]
     na = asset_enu.shape[0]
     if codes.shape[0] == m:
         for i in range(m):
             if not 0 <= codes[i] < law.shape[0]:  # no such class: nothing (the caller refuses)
-                return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
-                        np.zeros(0), np.zeros(0), np.zeros((0, 3)))
-    law_row = codes if codes.shape[0] == m else classify_codes(x, radius)
+                return np.zeros((2, 0), np.int64), np.zeros((3, 0)), np.zeros((0, 3))
+    ints = np.empty((2, m), np.int64)
+    floats = np.empty((3, m))
+    law_row = ints[0]
+    if codes.shape[0] == m:
+        law_row[:] = codes
+    else:
+        law_row[:] = classify_codes(x, radius)
     pos_var = np.zeros(m)
     vel_var = np.zeros(m)
     if P.shape[0] == m:
         for i in range(m):
             pos_var[i] = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
             vel_var[i] = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
-    best_a = np.zeros(m, np.int64)
-    tgo_out = np.empty(m)
-    miss_out = np.empty(m)
-    value = np.empty(m)
+    best_a = ints[1]
+    best_a[:] = 0
+    tgo_out = floats[0]
+    miss_out = floats[1]
+    value = floats[2]
     impact = np.empty((m, 3))
     for i in range(m):
         px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
@@ -100,7 +113,7 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
         value[i] = best
         if not best > 0.0:
             best_a[i] = -1
-    return law_row, best_a, tgo_out, miss_out, value, impact
+    return ints, floats, impact
 
 
 @njit(cache=True)
@@ -276,30 +289,127 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
     time to go.
     """
     m, L = tof.shape
+    B = battery_ok.shape[0]
+    # Every pair's geometry is given: the lazy geometry's arguments are never read.
+    no_need = np.zeros((0, 0), np.bool_)
+    geo = (search[0], search[1], search[2], search[3], search[4], class_pk,
+           np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0), 0, 0, 0.0, no_need,
+           np.zeros((0, 2)), np.zeros(0), np.zeros(0, np.bool_), np.zeros(0, np.int64),
+           np.zeros(B, np.bool_), lb, np.ones(B, np.bool_))
+    return _rules(t, tof, np.zeros((m, L, 3)), inside, np.ascontiguousarray(pk),
+                  np.ascontiguousarray(zones_ok), np.ones((m, L), np.bool_), geo, ttg, value,
+                  kidx, ballistic, fired_b, look, profitable, close, opens, lb, ready,
+                  operational, stock_at, battery_ok, unit_cost, class_pk, engage, hold,
+                  max_rounds, salvo, nonballistic_cap, rank, min_pk, cost_weight,
+                  profitable_only, need_future, ttg_slack_s, lazy, search,
+                  np.zeros(0, np.int64))
+
+
+@njit(cache=True)
+def _ensure(a, j, have, tof, pip, inside, pk, zok, geo):
+    """Fill the launch-now geometry of pair ``(a, j)`` (:func:`launch_pair`) and its zones
+    (:func:`zone_ok`), and set ``have[a, j]``: ``tof``, ``pip``, ``inside``, ``pk`` and ``zok``
+    as :func:`cycle_options` computes them for every pair (no intercept where ``need`` leaves
+    the pair out). ``geo``: see :func:`_rules`."""
+    (x, g, U, lp, radius, pk_table, kc, target_g, sigma, quality, n_grid, n_iter, tol_m, need,
+     zone_xy, zone_r, zone_hold, zone_b, free_b, lb, _) = geo
+    if need.shape[0] == 0 or need[a, j]:
+        u, px, py, pz, _, _, margin, _, _, _, p = launch_pair(
+            x[a], g[a], lp, j, radius, _nan_min(U[a], lp[j, 15]), pk_table[j, kc[a]],
+            target_g[a], sigma[a], quality[a], n_grid, n_iter, tol_m)
+        ins = math.isfinite(u) and margin >= 0.0
+    else:  # no geometry (see launch_now's need)
+        u, px, py, pz, p, ins = math.inf, 0.0, 0.0, 0.0, 0.0, False
+    tof[a, j] = u
+    pip[a, j, 0], pip[a, j, 1], pip[a, j, 2] = px, py, pz
+    inside[a, j] = ins
+    pk[a, j] = p
+    zok[a, j] = zone_ok(px, py, lb[j], zone_xy, zone_r, zone_hold, zone_b, free_b)
+    have[a, j] = True
+
+
+@njit(cache=True)
+def _beyond(xi, gi, H, lp, j, ttg_max):
+    """Whether a pair's rule 2 fails whatever its geometry: no time of flight is short enough
+    (``ttg_max`` below 0, or NaN), or the track's path over ``min(H, ttg_max)`` seconds (a
+    straight one; ``H`` the pair's horizon) stays beyond launcher ``j``'s fire range (column
+    ``R_FIRE``) by more than rounding, so that any intercept point the geometry finds at such
+    a time of flight fails the envelope's range test."""
+    if not ttg_max >= 0.0:
+        return True
+    near = _nearest_on_line(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], min(H, ttg_max))
+    return near > lp[j, R_FIRE] * (1.0 + _SKIP_REL) + _SKIP_ABS_M
+
+
+@njit(cache=True)
+def _rules(t, tof, pip, inside, pk, zok, have, geo, ttg, value, kidx, ballistic, fired_b, look,
+           profitable, close, opens, lb, ready, operational, stock_at, battery_ok, unit_cost,
+           class_pk, engage, hold, max_rounds, salvo, nonballistic_cap, rank, min_pk,
+           cost_weight, profitable_only, need_future, ttg_slack_s, lazy, search, stop_cap):
+    """:func:`cycle_rules` with the geometry of each pair computed when a rule first reads it
+    (:func:`_ensure`), where ``have`` (m, L) is False; the pairs the rules
+    never read keep theirs unfilled. ``pip`` (m, L, 3) and ``zok`` (m, L) (``zones_ok``) are
+    filled with them.
+
+    ``geo``: ``(x, g, U, lp, radius, pk_table, kc, target_g, sigma, quality, n_grid, n_iter,
+    tol_m, need, zone_xy, zone_r, zone_hold, zone_b, free_b, lb, zoned)``, the arguments of
+    :func:`launch_pair` by track row and of :func:`zone_ok`; ``zoned`` (B,): the batteries
+    with a zone (the others' pairs obey the zones without their geometry). ``stop_cap`` (L,)
+    int, or (0,): the rows after the first with an allowed pair whose launcher's
+    ``stop_cap`` is above 0 are left empty (for a caller that asks only whether some is).
+
+    A pair's geometry is read where it decides whether the pair is allowed (its launcher
+    ready, the track looked at and the doctrine's class, hold fire, rounds and reserve
+    allowing it), and, in a row with an allowed pair, where the launcher's chance or
+    deferral can change the row (as for the windows, see :func:`cycle_rules`); not where
+    rule 2 fails whatever it is (:func:`_beyond`; a pair ``need`` leaves out has none).
+    """
+    m, L = tof.shape
+    need, zoned = geo[13], geo[20]
     allowed = np.zeros((m, L), np.bool_)
     pair_cap = np.zeros((m, L), np.int64)
     geo_ok = np.zeros(L, np.bool_)
     able = np.zeros(L, np.bool_)
+    base = np.zeros(L, np.bool_)  # the doctrine without the zones: class, hold, rounds, reserve
+    geo_known = np.zeros(L, np.bool_)
+    able_known = np.zeros(L, np.bool_)
     chance = np.zeros(L, np.bool_)
     future = np.zeros(L, np.bool_)
     x, g, horizon, lp, radius, n, n_refine = search
-    u, pos, vel, h, okw = window_work(n if lazy else 2)
+    u, pos, vel, h, okw = window_work(0)  # the window search's, made at its first use
     for i in range(m):
         k = kidx[i]
         any_allowed = False
         for j in range(L):
             b = lb[j]
-            # 2. Geometry: inside the envelope before the threat's time to go, some chance (at
-            # least the battery's least Pk: below it, the pair waits for a later window).
-            geo_ok[j] = (inside[i, j] and tof[i, j] <= ttg[i] + ttg_slack_s and pk[i, j] > 0.0
-                         and pk[i, j] >= min_pk[b])
             # 3. Doctrine (class, hold fire, zones, rounds left), 4. reserve.
             left = max_rounds[b] - fired_b[i, b]
             pair_cap[i, j] = min(salvo[k, b], left)
-            able[j] = (engage[k, b] and not hold[b] and zones_ok[i, j] and left > 0
+            base[j] = (engage[k, b] and not hold[b] and left > 0
                        and (ballistic[i] or nonballistic_cap[b] > 0))
-            allowed[i, j] = able[j] and geo_ok[j] and ready[j] and look[i, j]
-            any_allowed = any_allowed or allowed[i, j]
+            geo_known[j] = False
+            able_known[j] = not base[j] or not zoned[b]
+            able[j] = base[j]
+            if base[j] and ready[j] and look[i, j]:
+                # 2. Geometry: inside the envelope before the threat's time to go, some chance
+                # (at least the battery's least Pk: below it, the pair waits for a later
+                # window).
+                tmax = ttg[i] + ttg_slack_s
+                if not have[i, j] and ((need.shape[0] > 0 and not need[i, j])
+                                       or _beyond(x[i], g[i], _nan_min(horizon[i], lp[j, 15]),
+                                                  lp, j, tmax)):
+                    geo_ok[j] = False  # whatever its geometry: none is computed
+                else:
+                    if not have[i, j]:
+                        _ensure(i, j, have, tof, pip, inside, pk, zok, geo)
+                    geo_ok[j] = (inside[i, j] and tof[i, j] <= tmax and pk[i, j] > 0.0
+                                 and pk[i, j] >= min_pk[b])
+                geo_known[j] = True
+                if geo_ok[j] and not able_known[j]:  # the zones read the intercept point
+                    able[j] = zok[i, j]
+                    able_known[j] = True
+                allowed[i, j] = geo_ok[j] and able[j]
+                any_allowed = any_allowed or allowed[i, j]
         if not any_allowed:  # rules 5 and 6 only withdraw: the row stays empty
             for j in range(L):
                 pair_cap[i, j] = 0
@@ -307,7 +417,8 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
         # Which later windows can change the row: a launcher's chance counts only against an
         # inner layer's allowed pair (rule 6), its deferral of others only against a dearer
         # launcher that is allowed or whose chance counts (rule 5); a launcher that can fire
-        # now needs no window. The windows left out change nothing.
+        # now needs no window. The windows left out change nothing; so do the chances now
+        # left out, whose geometry is not read.
         top_rank = -1
         for j in range(L):
             if allowed[i, j]:
@@ -322,33 +433,68 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
             # Future chances (windows along the predicted path), for layering and deferral.
             fit = battery_ok[b] and operational[j]
             s = stock_at[j]  # a round now (s <= t) or once its reload completes
-            now = geo_ok[j] and able[j] and fit and s <= t
-            later = False
             # A later window counts only for a pair that may pay its cost: its chance needs
             # ``profitable``, a deferral the class kill probability's return.
             worth = class_pk[j, k] * value[i] - cost_weight * unit_cost[j] > 0.0
-            counts = not now and ((profitable[i, j] and 0 <= rank[j] < top_rank)
-                                  or (cost_weight > 0.0 and worth and unit_cost[j] < top_cost))
+            matters = ((profitable[i, j] and 0 <= rank[j] < top_rank)
+                       or (cost_weight > 0.0 and worth and unit_cost[j] < top_cost))
+            now = False
+            if matters and base[j] and fit and s <= t:
+                if not geo_known[j]:
+                    tmax = ttg[i] + ttg_slack_s
+                    if not have[i, j] and ((need.shape[0] > 0 and not need[i, j])
+                                           or _beyond(x[i], g[i],
+                                                      _nan_min(horizon[i], lp[j, 15]), lp, j,
+                                                      tmax)):
+                        geo_ok[j] = False
+                    else:
+                        if not have[i, j]:
+                            _ensure(i, j, have, tof, pip, inside, pk, zok, geo)
+                        geo_ok[j] = (inside[i, j] and tof[i, j] <= tmax and pk[i, j] > 0.0
+                                     and pk[i, j] >= min_pk[b])
+                    geo_known[j] = True
+                if geo_ok[j] and not able_known[j]:
+                    if not have[i, j]:
+                        _ensure(i, j, have, tof, pip, inside, pk, zok, geo)
+                    able[j] = zok[i, j]
+                    able_known[j] = True
+                now = geo_ok[j] and able[j]
+            later = False
             # Nor a launcher whose least Pk its class Pk (every factor <= 1) cannot reach.
-            if (counts and need_future and fit and s <= t + ttg[i] and able[j]
+            if (matters and not now and need_future and fit and s <= t + ttg[i] and base[j]
                     and class_pk[j, k] >= min_pk[b] and (profitable[i, j] or worth)):
-                if lazy and s > t:  # reloading: the whole window, to see it open at s
+                if not able_known[j]:  # the zones read the intercept point
+                    if not have[i, j]:
+                        _ensure(i, j, have, tof, pip, inside, pk, zok, geo)
+                    able[j] = zok[i, j]
+                    able_known[j] = True
+                if not able[j]:
+                    later = False
+                elif lazy and s > t:  # reloading: the whole window, to see it open at s
+                    if u.shape[0] == 0:
+                        u, pos, vel, h, okw = window_work(n)
                     if not gridded:
                         window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
                         gridded = True
                     a, z, _ = pair_window(x[i], g[i], horizon[i], lp, j, radius, n_refine,
                                           u, pos, vel, h, okw, False, 0.0, 0.0)
+                    if not have[i, j]:
+                        _ensure(i, j, have, tof, pip, inside, pk, zok, geo)
                     o, c = window_edge(t, a if math.isfinite(a) else math.nan,
                                        z if math.isfinite(z) else math.nan, inside[i, j])
                     later = (math.isfinite(c) and c > t and c >= s
                              and max(o, s) <= t + ttg[i])
                 elif lazy:
+                    if u.shape[0] == 0:
+                        u, pos, vel, h, okw = window_work(n)
                     if not gridded:
                         window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
                         gridded = True
                     a, z, later = pair_window(x[i], g[i], horizon[i], lp, j, radius, n_refine,
                                               u, pos, vel, h, okw, True, t, ttg[i])
                     if not later:
+                        if not have[i, j]:
+                            _ensure(i, j, have, tof, pip, inside, pk, zok, geo)
                         o, c = window_edge(t, a if math.isfinite(a) else math.nan,
                                            z if math.isfinite(z) else math.nan, inside[i, j])
                         later = math.isfinite(c) and c > t and o <= t + ttg[i]
@@ -368,7 +514,8 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
                         break
                 if deferred:
                     allowed[i, j] = False
-                if profitable_only and not value[i] * pk[i, j] > cost_weight * unit_cost[j]:
+                if (allowed[i, j] and profitable_only
+                        and not value[i] * pk[i, j] > cost_weight * unit_cost[j]):
                     allowed[i, j] = False
             # A deferred or unprofitable outer launcher does not hold the inner layers back.
             chance[j] = chance[j] and not deferred and profitable[i, j]
@@ -379,11 +526,35 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
                     if 0 <= rank[jj] < rank[j] and chance[jj]:
                         allowed[i, j] = False
                         break
+        stop = False
         for j in range(L):
             if not allowed[i, j] or pair_cap[i, j] <= 0:
                 allowed[i, j] = False
                 pair_cap[i, j] = 0
+            elif stop_cap.shape[0] > 0 and stop_cap[j] > 0:
+                stop = True
+        if stop:
+            break
     return allowed, pair_cap
+
+
+@njit(cache=True)
+def zone_ok(px, py, b, zone_xy, zone_r, zone_hold, zone_b, free_b):
+    """Rule 3's zones for one intercept point ``(px, py)`` (ENU, m) of a launcher of battery
+    ``b``: see :func:`zones_ok`."""
+    hold = False
+    free = False
+    for z in range(zone_b.shape[0]):
+        if zone_b[z] != b:
+            continue
+        dx = px - zone_xy[z, 0]
+        dy = py - zone_xy[z, 1]
+        if math.sqrt(dx * dx + dy * dy) <= zone_r[z]:
+            if zone_hold[z]:
+                hold = True
+            else:
+                free = True
+    return not hold and (free or not free_b[b])
 
 
 @njit(cache=True)
@@ -395,21 +566,9 @@ def zones_ok(pip, lb, zone_xy, zone_r, zone_hold, zone_b, free_b):
     m, L = pip.shape[0], pip.shape[1]
     ok = np.ones((m, L), np.bool_)
     for j in range(L):
-        b = lb[j]
         for i in range(m):
-            hold = False
-            free = False
-            for z in range(zone_b.shape[0]):
-                if zone_b[z] != b:
-                    continue
-                dx = pip[i, j, 0] - zone_xy[z, 0]
-                dy = pip[i, j, 1] - zone_xy[z, 1]
-                if math.sqrt(dx * dx + dy * dy) <= zone_r[z]:
-                    if zone_hold[z]:
-                        hold = True
-                    else:
-                        free = True
-            ok[i, j] = not hold and (free or not free_b[b])
+            ok[i, j] = zone_ok(pip[i, j, 0], pip[i, j, 1], lb[j], zone_xy, zone_r, zone_hold,
+                               zone_b, free_b)
     return ok
 
 
@@ -471,7 +630,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
                   fire_control, battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve,
                   rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
                   profitable_only, need_future, decision_period_s, ttg_slack_s, min_value,
-                  allowed_only):
+                  allowed_only, first_only=False):
     """The engagement options of one decision cycle (rules 1-6 of :mod:`airdefense.c2._options`)
     in one call.
 
@@ -499,9 +658,12 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     launchers' ``cap`` (L,), the batteries' ``nonballistic_cap`` (B,), ``ballistic`` (m,) and the
     number of allowed pairs; that number is -1 (and nothing else computed) where a
     ``track_row`` is negative. With ``allowed_only``, for a caller that reads the options only
-    where some pair is allowed: no geometry where the rules that do not need it (rule 1, the
-    launcher's capacity, the doctrine's class, hold fire, rounds left and reserve) leave no
-    pair (the count is then 0, ``pk``, ``tof`` and ``pip`` those of no geometry).
+    where some pair is allowed: where none is (the count 0), the (m, L) arrays have no row,
+    and only the geometry the rules read is computed (none where the rules that do not need
+    it, rule 1, the launcher's capacity, the doctrine's class, hold fire, rounds left and
+    reserve, leave no pair). With ``first_only`` too, the rules stop at the first track with
+    an allowed pair: the count is above 0 where some pair is allowed (not their number), and
+    the (m, L) arrays have no row.
     """
     m = x.shape[0]
     L = lb.shape[0]
@@ -554,16 +716,10 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
                             and (cap[j] > 0 or not profitable_only))
         take[i] = confirmed[i] and not killed[i] and value[i] > min_value and some
         r += take[i]
-    allowed = np.zeros((m, L), np.bool_)
-    pk = np.zeros((m, L))
-    pair_cap = np.zeros((m, L), np.int64)
-    tof = np.full((m, L), np.inf)
-    pip = np.zeros((m, L, 3))
-    if r == 0 or L == 0:
-        return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, 0
-    if allowed_only and not _some_pair_left(take, kidx, ballistic, fired_b, look, profitable,
-                                            lb, cap, engage, hold, max_rounds, salvo,
-                                            nonballistic_cap):
+    if r == 0 or L == 0 or (allowed_only and not _some_pair_left(
+            take, kidx, ballistic, fired_b, look, profitable, lb, cap, engage, hold,
+            max_rounds, salvo, nonballistic_cap)):
+        allowed, pk, pair_cap, tof, pip = _no_options(0 if allowed_only else m, L)
         return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, 0
     rows = np.flatnonzero(take)
     xs = np.ascontiguousarray(x[rows])
@@ -580,35 +736,102 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     # reach (not allowed, no chance for rule 6, no deferral for rule 5): no geometry.
     need = (np.ascontiguousarray(profitable[rows]) if profitable_only and cost_weight > 0
             else np.zeros((0, 0), np.bool_))
-    tof_s, pip_s, _, parts, inside, _, _ = pair_geometry(
-        t, xs, gs, lp, radius, horizon_s, pk_table, ks, tg, sigma, quality[rows], False,
-        n_window, tol_s, n_grid, n_iter, tol_m, need)
     U = horizons(xs, gs, radius, horizon_s)
     search = (xs, gs, U, lp, radius, n_window, refinements(U, n_window, tol_s))
-    pk_s = np.ascontiguousarray(parts[5])
+    zoned = np.zeros(B, np.bool_)
+    for z in range(zone_b.shape[0]):
+        zoned[zone_b[z]] = True
+    # The geometry of a pair is computed when the rules first read it: where no pair ends up
+    # allowed and the caller reads the options only where some is (``allowed_only``), the
+    # other pairs' is never computed.
+    qs = np.ascontiguousarray(quality[rows])
+    geo = (xs, gs, U, lp, radius, pk_table, ks, tg, sigma, qs, n_grid, n_iter, tol_m, need, zone_xy, zone_r, zone_hold, zone_b, free_b, lb, zoned)
+    if allowed_only:  # the rules compute the geometry they read
+        have = np.zeros((r, L), np.bool_)
+        tof_s = np.empty((r, L))
+        pip_s = np.empty((r, L, 3))
+        inside = np.empty((r, L), np.bool_)
+        pk_s = np.empty((r, L))
+        zok = np.empty((r, L), np.bool_)
+    else:  # every pair's, in one pass
+        tof_s, pip_s, _, parts, inside, _, _ = pair_geometry(
+            t, xs, gs, lp, radius, horizon_s, pk_table, ks, tg, sigma, qs, False, n_window,
+            tol_s, n_grid, n_iter, tol_m, need)
+        pk_s = np.ascontiguousarray(parts[5])
+        zok = zones_ok(pip_s, lb, zone_xy, zone_r, zone_hold, zone_b, free_b)
+        have = np.ones((r, L), np.bool_)
     rank_l = np.empty(L, np.int64)
     for j in range(L):
         rank_l[j] = rank[lb[j]]
     no_windows = np.zeros((0, 0))
-    allowed_s, cap_s = cycle_rules(
-        t, tof_s, inside, pk_s, ttg_s, value[rows], ks, ballistic[rows], fired_b[rows],
-        look[rows], profitable[rows], zones_ok(pip_s, lb, zone_xy, zone_r, zone_hold, zone_b,
-                                               free_b),
-        no_windows, no_windows, lb, ready, operational, stock_at, battery_ok, unit_cost,
-        pk_table, engage, hold, max_rounds, salvo, nonballistic_cap, rank_l, min_pk, cost_weight,
-        profitable_only, need_future, ttg_slack_s, True, search)
+    stop_cap = cap if first_only else np.zeros(0, np.int64)
+    allowed_s, cap_s = _rules(
+        t, tof_s, pip_s, inside, pk_s, zok, have, geo, ttg_s, value[rows], ks, ballistic[rows],
+        fired_b[rows], look[rows], profitable[rows], no_windows, no_windows, lb, ready,
+        operational, stock_at, battery_ok, unit_cost, pk_table, engage, hold, max_rounds, salvo,
+        nonballistic_cap, rank_l, min_pk, cost_weight, profitable_only, need_future, ttg_slack_s,
+        True, search, stop_cap)
     n_allowed = 0
+    for a in range(r):
+        for j in range(L):
+            n_allowed += allowed_s[a, j] and cap[j] > 0
+    if first_only or (allowed_only and n_allowed == 0):  # no more geometry is read
+        allowed, pk, pair_cap, tof, pip = _no_options(0, L)
+        return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, n_allowed
+    # The geometry the rules did not read (launch_now's, pair by pair).
+    allowed, pk, pair_cap, tof, pip = _no_options(m, L)
     for a in range(r):
         i = rows[a]
         for j in range(L):
             allowed[i, j] = allowed_s[a, j] and cap[j] > 0
-            n_allowed += allowed[i, j]
-            pk[i, j] = pk_s[a, j]
             pair_cap[i, j] = cap_s[a, j]
-            tof[i, j] = tof_s[a, j]
-            for c in range(3):
-                pip[i, j, c] = pip_s[a, j, c]
+            if have[a, j]:
+                u, p = tof_s[a, j], pk_s[a, j]
+                px, py, pz = pip_s[a, j, 0], pip_s[a, j, 1], pip_s[a, j, 2]
+            elif need.shape[0] == 0 or need[a, j]:
+                u, px, py, pz, _, _, _, _, _, _, p = launch_pair(
+                    xs[a], gs[a], lp, j, radius, _nan_min(U[a], lp[j, 15]), pk_table[j, ks[a]],
+                    tg[a], sigma[a], qs[a], n_grid, n_iter, tol_m)
+            else:  # no geometry (see launch_now's need)
+                u, px, py, pz, p = math.inf, 0.0, 0.0, 0.0, 0.0
+            tof[i, j] = u
+            pk[i, j] = p
+            pip[i, j, 0], pip[i, j, 1], pip[i, j, 2] = px, py, pz
     return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, n_allowed
+
+
+@njit(cache=True)
+def _no_options(m, L):
+    """The arrays of :func:`cycle_options` where no pair is allowed (m tracks, L launchers):
+    ``allowed``, ``pk``, ``pair_cap``, ``tof`` (inf) and ``pip``."""
+    return (np.zeros((m, L), np.bool_), np.zeros((m, L)), np.zeros((m, L), np.int64),
+            np.full((m, L), np.inf), np.zeros((m, L, 3)))
+
+
+@njit(cache=True)
+def allowed_count(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value, track_row,
+                  book_killed, book_rounds, book_pending, lp, radius, pk_table, class_g,
+                  horizon_s, n_window, tol_s, n_grid, n_iter, tol_m, lb, operational, rounds,
+                  last_fire_s, min_interval_s, reload_done_s, channels_free,
+                  fire_control, battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve,
+                  rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
+                  profitable_only, need_future, decision_period_s, ttg_slack_s, min_value):
+    """Whether :func:`cycle_options` (the same arguments, without ``allowed_only``) allows
+    some pair: a number above 0 where it does (not their number), 0 where it does not, -1
+    where a ``track_row`` is negative; without its arrays.
+
+    A caller that reads the options only where some pair is allowed asks for them then: in
+    most cycles none is, and the rules then read the geometry of few pairs, while returning
+    the arrays to Python costs more than the rules themselves.
+    """
+    return cycle_options(
+        t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value, track_row, book_killed,
+        book_rounds, book_pending, lp, radius, pk_table, class_g, horizon_s, n_window, tol_s,
+        n_grid, n_iter, tol_m, lb, operational, rounds, last_fire_s, min_interval_s,
+        reload_done_s, channels_free, fire_control, battery_ok, unit_cost, engage, hold,
+        max_rounds, salvo, reserve, rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b,
+        networked, cost_weight, profitable_only, need_future, decision_period_s, ttg_slack_s,
+        min_value, True, True)[8]
 
 
 @njit(cache=True)

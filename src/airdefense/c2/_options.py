@@ -42,7 +42,9 @@ from airdefense.engagement.envelope import (
     _launcher_rows,
     kind_codes,
 )
-from airdefense.geo import sphere_radius_of
+from airdefense.geo import Frame, sphere_radius_of
+
+_FRAME_HEIGHT = Frame.height_m
 
 __all__ = ["Options", "engagement_options", "firing_capacity", "LAYER_RANK"]
 
@@ -269,9 +271,8 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
                    heights_fn, networked, cost_weight, decision_period_s, profitable_only,
                    allowed_only=False, min_threat_value=0.0) -> tuple:
     """:func:`engagement_options` as the fields of :class:`Options`, in their order, and the
-    number of allowed pairs. With ``allowed_only``, the fields are those of the options only
-    where some pair is allowed (the geometry is skipped where the rules that need none leave
-    no pair)."""
+    number of allowed pairs. With ``allowed_only``, None where no pair is allowed (the
+    geometry is computed only where the rules read it)."""
     kidx = evaluation.get("kind_code")
     x = np.ascontiguousarray(np.asarray(tracks.x, float).reshape(-1, 6))
     m = x.shape[0]
@@ -291,19 +292,24 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
     Ls = launchers
     rows = np.asarray(tracks.track_id, np.int64).reshape(-1)
     book_arrays = (book._killed_a, book._rounds_a, book._pending_a)
-    while True:
-        *out, n_allowed = _kernels.cycle_options(
-            float(t), x, P, q, kidx, _BALLISTIC, np.asarray(tracks.confirmed, bool),
-            np.asarray(evaluation["time_to_go_s"], float), value, rows, *book_arrays,
-            _launcher_rows(Ls), sphere_radius_of(heights_fn),
+    head = (float(t), x, P, q, kidx, _BALLISTIC, np.asarray(tracks.confirmed, bool),
+            np.asarray(evaluation["time_to_go_s"], float), value)
+    tail = (_launcher_rows(Ls), _radius_of(heights_fn),
             np.ascontiguousarray(Ls.pk, dtype=float), _CLASS_G, *WINDOW_SEARCH,
             *INTERCEPT_SEARCH, Ls.battery, Ls.operational, Ls.rounds, Ls.last_fire_s,
             Ls.min_interval_s, Ls.reload_done_s, np.asarray(channels_free),
-            Ls.fire_control, np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
-            doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], doc["min_pk"], *zones,
-            bool(networked), float(cost_weight), bool(profitable_only),
+            Ls.fire_control, np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"],
+            doc["hold"], doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"],
+            doc["min_pk"], *zones, bool(networked), float(cost_weight), bool(profitable_only),
             bool(doc["layered"] or cost_weight > 0), float(decision_period_s), _TTG_SLACK_S,
-            float(min_threat_value), allowed_only)
+            float(min_threat_value))
+    while True:
+        if allowed_only:  # the count first: most cycles allow no pair, and need no arrays
+            n_allowed = _kernels.allowed_count(*head, rows, *book_arrays, *tail)
+            if n_allowed == 0:
+                return None
+        if not allowed_only or n_allowed > 0:  # every field (some pair is allowed)
+            *out, n_allowed = _kernels.cycle_options(*head, rows, *book_arrays, *tail, False)
         if n_allowed >= 0:
             break
         # Negative track ids are not in the book's arrays: its tables, row by row.
@@ -311,6 +317,14 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
     allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic = out
     return (allowed, pk, pair_cap, cap, value, tof, pip, nonballistic_cap, ballistic,
             n_allowed)
+
+
+def _radius_of(heights_fn) -> float:
+    """:func:`airdefense.geo.sphere_radius_of`, quicker for a frame's ``height_m``."""
+    owner = getattr(heights_fn, "__self__", None)
+    if type(owner) is Frame and heights_fn.__func__ is _FRAME_HEIGHT:
+        return float(owner.radius_m)
+    return sphere_radius_of(heights_fn)
 
 
 def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, book, batteries,
@@ -326,8 +340,8 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
     """
     if len(tracks) == 0 or len(launchers) == 0:
         return None
-    *fields, n_allowed = _option_arrays(
+    out = _option_arrays(
         t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
         assigner.networked, assigner.cost_weight, assigner.decision_period_s, profitable_only,
         allowed_only=True, min_threat_value=getattr(assigner, "min_threat_value", 0.0))
-    return Options(*fields) if n_allowed else None
+    return None if out is None else Options(*out[:-1])

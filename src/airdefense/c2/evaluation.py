@@ -351,7 +351,6 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     P = _NO_COV if P is None else np.ascontiguousarray(P, dtype=float)
     if P is not _NO_COV and P.shape != (m, 6, 6):
         raise ValueError(f"P must have shape ({m}, 6, 6) for {m} tracks, got {P.shape}")
-    radii = {**DEFAULT_LETHAL_RADIUS_M, **(lethal_radius_m or {})}
     hard = np.zeros(na) if asset_hardness is None else np.asarray(asset_hardness, float)
     ar = np.full(na, np.nan) if asset_radius_m is None else np.asarray(asset_radius_m, float)
     area = np.zeros(na) if asset_area_radius_m is None else np.asarray(asset_area_radius_m,
@@ -360,18 +359,18 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     if dmg.shape != (na,):
         raise ValueError(f"asset_damaged must have shape ({na},) for {na} assets, got "
                          f"{dmg.shape}")
-    law = _damage_law(tuple(float(radii.get(k, 50.0)) for k in KINDS), hard.tobytes(),
-                      ar.tobytes(), area.tobytes(), (dmg & (area <= 0.0)).tobytes())
-    code, a, tgo, miss, value, impact = _kernels.threat_values(
+    law = _law_of(lethal_radius_m, hard, ar, area, dmg)
+    ints, floats, impact = _kernels.threat_values(
         x, P, _BALLISTIC, law, np.ascontiguousarray(asset_enu, dtype=float),
         np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
         DAMAGED_VALUE_FRACTION, _G,
         _NO_CODES if kind_code is None else _codes(kind_code, m, check_range=False),
         _radius(radius_m))
-    if code.shape[0] != m:  # a code out of range (the kernel checks them)
+    if impact.shape[0] != m:  # a code out of range (the kernel checks them)
         _refuse_codes(kind_code, m)
-    return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": a, "time_to_go_s": tgo,
-            "miss_m": miss, "value": value, "impact_enu": impact}
+    code, tgo = ints[0], floats[0]
+    return {"kind": _KIND_NAMES[code], "kind_code": code, "asset": ints[1], "time_to_go_s": tgo,
+            "miss_m": floats[1], "value": floats[2], "impact_enu": impact}
 
 
 _NO_CODES = np.zeros(0, np.int64)  # threat_values classifies the states itself
@@ -390,6 +389,27 @@ def _codes(kind_code, m: int, check_range: bool = True) -> np.ndarray:
 def _refuse_codes(kind_code, m: int) -> None:
     raise ValueError(f"kind_code must hold {m} class codes in [0, {len(KINDS)}), got "
                      f"{np.asarray(kind_code)!r}")
+
+
+#: The last damage law of :func:`_law_of`: its key (the figures it was built from) and law.
+_LAST_LAW: list = [None, None]
+
+
+def _law_of(lethal_radius_m: dict | None, hard: np.ndarray, ar: np.ndarray, area: np.ndarray,
+            dmg: np.ndarray) -> np.ndarray:
+    """:func:`_damage_law` of :func:`evaluate_threats`' figures (the classes' lethal radii
+    and the assets' arrays (a,)), reused while they are equal to the last call's (the usual
+    decision cycle: the same assets as the last)."""
+    key = (tuple(lethal_radius_m.items()) if lethal_radius_m else (), hard.tobytes(),
+           ar.tobytes(), area.tobytes(), dmg.tobytes())
+    last = _LAST_LAW
+    if last[0] == key:
+        return last[1]
+    radii = {**DEFAULT_LETHAL_RADIUS_M, **(lethal_radius_m or {})}
+    law = _damage_law(tuple(float(radii.get(k, 50.0)) for k in KINDS), hard.tobytes(),
+                      ar.tobytes(), area.tobytes(), (dmg & (area <= 0.0)).tobytes())
+    last[:] = [key, law]
+    return law
 
 
 @functools.lru_cache(maxsize=32)

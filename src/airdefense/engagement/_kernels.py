@@ -353,6 +353,40 @@ _SKIP_ABS_M = 1e-6
 
 
 @njit(cache=True)
+def launch_pair(xi, gi, lp, j, radius, horizon, pk_base, target_g, sigma_m, quality, n_grid,
+                n_iter, tol_m):
+    """:func:`launch_now` of one pair: track state ``xi`` (6,) with downward acceleration
+    ``gi``, launcher ``j`` of ``lp``, the pair's ``horizon`` (s) and ``pk_base``, the track's
+    ``target_g``, ``sigma_m`` and ``quality``. Returns ``(tof, px, py, pz, vz, h, margin,
+    range, crossing, speed, pk)``: the time of flight (inf: none), the PIP (m) and the target's
+    vertical speed there (m/s), then the parts of :func:`launch_now`."""
+    # A target that stays beyond the round's reach over the horizon has no intercept.
+    reach = fly_distance(horizon, lp[j, 11], lp[j, 12], lp[j, 13], lp[j, 14])
+    near = _nearest_on_line(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], horizon)
+    if reach < near * (1.0 - _SKIP_REL) - _SKIP_ABS_M:
+        u = math.inf
+    else:
+        u = _solve_pair(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], lp[j, 11], lp[j, 12],
+                        lp[j, 13], lp[j, 14], 0.0, horizon, math.nan, n_grid,
+                        n_iter, tol_m)
+    ue = u if math.isfinite(u) else 0.0
+    px = xi[0] + xi[3] * ue
+    py = xi[1] + xi[4] * ue
+    pz = xi[2] + xi[5] * ue - 0.5 * gi * ue * ue
+    vz = xi[5] - gi * ue
+    hh = _height(px, py, pz, radius)
+    margin, r, cross, speed, pk = point_pk(px, py, pz, xi[3], xi[4], vz, u, hh, lp, j,
+                                           pk_base, target_g, sigma_m,
+                                           quality, True)
+    # A round its radar guides needs the target in that radar's coverage now, not
+    # only the intercept point (a yes or no, as the radar's horizon in envelope_at).
+    if margin >= 0.0 and not target_seen_at_launch(xi[0], xi[1], xi[2], lp, j):
+        margin = -1e-9
+        pk = 0.0
+    return u, px, py, pz, vz, hh, margin, r, cross, speed, pk
+
+
+@njit(cache=True)
 def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n_grid, n_iter,
                tol_m, need):
     """Intercepts of rounds launched now at every (track, launcher) pair, envelope and Pk.
@@ -390,32 +424,12 @@ def launch_now(x, g, lp, radius, horizon, pk_base, target_g, sigma_m, quality, n
                     parts[c, i, j] = 0.0
                 parts[1, i, j] = -math.inf
                 continue
-            # A target that stays beyond the round's reach over the horizon has no intercept.
-            reach = fly_distance(horizon[i, j], lp[j, 11], lp[j, 12], lp[j, 13], lp[j, 14])
-            near = _nearest_on_line(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], horizon[i, j])
-            if reach < near * (1.0 - _SKIP_REL) - _SKIP_ABS_M:
-                u = math.inf
-            else:
-                u = _solve_pair(xi, gi, lp[j, 0], lp[j, 1], lp[j, 2], lp[j, 11], lp[j, 12],
-                                lp[j, 13], lp[j, 14], 0.0, horizon[i, j], math.nan, n_grid,
-                                n_iter, tol_m)
+            u, px, py, pz, vz, hh, margin, r, cross, speed, pk = launch_pair(
+                xi, gi, lp, j, radius, horizon[i, j], pk_base[i, j], target_g[i], sigma_m[i],
+                quality[i], n_grid, n_iter, tol_m)
             tof[i, j] = u
-            ue = u if math.isfinite(u) else 0.0
-            px = xi[0] + xi[3] * ue
-            py = xi[1] + xi[4] * ue
-            pz = xi[2] + xi[5] * ue - 0.5 * gi * ue * ue
-            vz = xi[5] - gi * ue
             pip[i, j, 0], pip[i, j, 1], pip[i, j, 2] = px, py, pz
             vpip[i, j, 0], vpip[i, j, 1], vpip[i, j, 2] = xi[3], xi[4], vz
-            hh = _height(px, py, pz, radius)
-            margin, r, cross, speed, pk = point_pk(px, py, pz, xi[3], xi[4], vz, u, hh, lp, j,
-                                                   pk_base[i, j], target_g[i], sigma_m[i],
-                                                   quality[i], True)
-            # A round its radar guides needs the target in that radar's coverage now, not
-            # only the intercept point (a yes or no, as the radar's horizon in envelope_at).
-            if margin >= 0.0 and not target_seen_at_launch(xi[0], xi[1], xi[2], lp, j):
-                margin = -1e-9
-                pk = 0.0
             parts[0, i, j] = hh
             parts[1, i, j] = margin
             parts[2, i, j] = r

@@ -25,6 +25,8 @@ start no earlier than now; launching now is in the window exactly when ``inside`
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from airdefense.engagement import _kernels
@@ -447,16 +449,12 @@ def _launcher_rows(Ls) -> np.ndarray:
     The table is kept on ``Ls`` and rebuilt when one of its arrays is replaced, or a
     margin (the figures are fixed for a run; arrays changed in place are not noticed).
     """
-    fl = Ls.flyout
-    src = (Ls.enu, Ls.min_range, Ls.max_range, Ls.min_alt, Ls.max_alt, Ls.max_tgt_speed,
-           Ls.max_cross, Ls.min_tof, Ls.max_elev, fl.vb, fl.tb, fl.v0, fl.k, Ls.max_tof,
-           Ls.max_g, Ls.basket, Ls.fc_site, Ls.fc_bore, Ls.fc_half, Ls.fc_range, Ls.fc_geo,
-           Ls.guidance, Ls.gun)
+    src = _ROW_SOURCES(Ls)
     margin = float(FAR_EDGE_MARGIN)
     low = float(LOW_EDGE_MARGIN_M)
-    key = tuple(map(id, src)) + (margin, low)
     memo = getattr(Ls, "_kernel_rows", None)
-    if memo is not None and memo[0] == key:
+    if (memo is not None and memo[0] == (margin, low)
+            and all(map(operator.is_, src, memo[2]))):  # the same arrays, the same margins
         return memo[1]
     if not 0.0 <= margin < 1.0:
         from airdefense.errors import AirDefenseError
@@ -477,5 +475,12 @@ def _launcher_rows(Ls) -> np.ndarray:
     h_fire = np.where(h_min > 0.0, h_min + low, h_min)
     rows = np.ascontiguousarray(np.column_stack(src[:14] + (tan_e,) + src[14:-2]
                                                 + (needs, r_fire, h_fire, src[-1])).astype(float))
-    Ls._kernel_rows = (key, rows, src)  # src keeps the arrays (and so their ids) alive
+    Ls._kernel_rows = ((margin, low), rows, src)
     return rows
+
+
+#: The launcher arrays of :func:`_launcher_rows`, in its columns' order.
+_ROW_SOURCES = operator.attrgetter(
+    "enu", "min_range", "max_range", "min_alt", "max_alt", "max_tgt_speed", "max_cross",
+    "min_tof", "max_elev", "flyout.vb", "flyout.tb", "flyout.v0", "flyout.k", "max_tof", "max_g",
+    "basket", "fc_site", "fc_bore", "fc_half", "fc_range", "fc_geo", "guidance", "gun")
