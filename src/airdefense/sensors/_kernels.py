@@ -155,6 +155,14 @@ ST_REFUSED = 4
 ST_FIRST = 5
 ST_N = 6
 
+# A network's small integer array ``ci``: its running counts (``ST_*``), its cell sizes (4,
+# see :func:`merge_returns`) and the :func:`generator_pointers` of the generator it draws from
+# (5, stored as int64: the bits of the uintp pointers).
+CI_COUNTS = 0
+CI_CELLS = ST_N
+CI_RNG = ST_N + 4
+CI_N = ST_N + 9
+
 _jit = numba.njit(cache=True, error_model="numpy")
 
 
@@ -1038,20 +1046,38 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
 
 
 @_jit
-def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, operational,
-         tracked, misses, next_look, cue, cell_sizes, wf, wi, reported, counts, rng_ptrs,
-         t0, states0):
+def scan(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, launch, rc,
+         operational, tf, ti, tb, ci):
     """A whole scan without terrain in one call: :func:`scan_returns` then :func:`scan_report`.
 
     Draws its random numbers from the caller's generator (see :func:`scan_returns`), in this
     order: fluctuation, detector, measurement noise of the reported returns, false-alarm
     counts per radar, their positions and excesses, then their noise. Adds the call's counts
-    to ``counts`` and marks ``reported`` (see :func:`scan_report`). ``states0`` (n, 6), the
-    truth at ``t0`` (or an empty array), with ``states`` at ``t`` gives each look's target
-    position and velocity (:func:`look_state`).
+    to the counts of ``ci`` and marks ``reported`` (see :func:`scan_report`). ``states0``
+    (n, 6), the truth at ``t0`` (or an empty array), with ``states`` at ``t`` gives each look's
+    target position and velocity (:func:`look_state`).
+
+    The network's tables come packed, each array argument costing the call its unboxing:
+    ``tf`` float64 (k n (1 + ``WF_N``),): ``next_look`` (k, n) then ``wf`` (k n, ``WF_N``);
+    ``ti`` int64 (k n (1 + ``WI_N``),): ``misses`` (k, n) then ``wi`` (k n, ``WI_N``); ``tb``
+    bool (3 k n,): ``tracked``, ``cue``, ``reported`` (each (k, n)); ``ci`` int64 (``CI_N``,):
+    counts, cell sizes and the generator's pointers (``CI_*``). ``k`` is ``rc``'s rows and
+    ``n`` ``states``' rows.
 
     Returns measure's seven arrays.
     """
+    k = rc.shape[0]
+    kn = k * states.shape[0]
+    next_look = tf[:kn].reshape((k, states.shape[0]))
+    wf = tf[kn:].reshape((kn, WF_N))
+    misses = ti[:kn].reshape((k, states.shape[0]))
+    wi = ti[kn:].reshape((kn, WI_N))
+    tracked = tb[:kn].reshape((k, states.shape[0]))
+    cue = tb[kn:2 * kn].reshape((k, states.shape[0]))
+    reported = tb[2 * kn:].reshape((k, states.shape[0]))
+    counts = ci[CI_COUNTS:CI_COUNTS + ST_N]
+    cell_sizes = ci[CI_CELLS:CI_CELLS + 4]
+    rng_ptrs = ci[CI_RNG:CI_RNG + 5].view(np.uintp)
     m, nr, merged, _ = scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc,
                                     operational, tracked, next_look, cue, cell_sizes, wf, wi,
                                     rng_ptrs, t0, states0, launch)
