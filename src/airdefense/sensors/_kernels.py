@@ -157,12 +157,14 @@ ST_FIRST = 5
 ST_N = 6
 
 # A network's small integer array ``ci``: its running counts (``ST_*``), its cell sizes (4,
-# see :func:`merge_returns`) and the :func:`generator_pointers` of the generator it draws from
-# (5, stored as int64: the bits of the uintp pointers).
+# see :func:`merge_returns`), the :func:`generator_pointers` of the generator it draws from
+# (5, stored as int64: the bits of the uintp pointers) and the count of looks before the last
+# call (:func:`scan` sets it: the call's looks are the count's growth).
 CI_COUNTS = 0
 CI_CELLS = ST_N
 CI_RNG = ST_N + 4
-CI_N = ST_N + 9
+CI_LOOKS0 = ST_N + 9
+CI_N = ST_N + 10
 
 _jit = numba.njit(cache=True, error_model="numpy")
 # Small helpers of the per-look and per-return loops, inlined into their callers (numba's own
@@ -1103,8 +1105,8 @@ def scan(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, la
     ``tf`` float64 (k n (1 + ``WF_N``),): ``next_look`` (k, n) then ``wf`` (k n, ``WF_N``);
     ``ti`` int64 (k n (1 + ``WI_N``),): ``misses`` (k, n) then ``wi`` (k n, ``WI_N``); ``tb``
     bool (3 k n,): ``tracked``, ``cue``, ``reported`` (each (k, n)); ``ci`` int64 (``CI_N``,):
-    counts, cell sizes and the generator's pointers (``CI_*``). ``k`` is ``rc``'s rows and
-    ``n`` ``states``' rows.
+    counts, cell sizes, the generator's pointers and the count of looks before the call, set
+    here (``CI_*``). ``k`` is ``rc``'s rows and ``n`` ``states``' rows.
 
     Returns measure's seven arrays.
     """
@@ -1120,6 +1122,7 @@ def scan(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, la
     counts = ci[CI_COUNTS:CI_COUNTS + ST_N]
     cell_sizes = ci[CI_CELLS:CI_CELLS + 4]
     rng_ptrs = ci[CI_RNG:CI_RNG + 5].view(np.uintp)
+    ci[CI_LOOKS0] = counts[ST_LOOKS]
     m, nr, merged, _ = scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc,
                                     operational, tracked, next_look, cue, cell_sizes, wf, wi,
                                     rng_ptrs, t0, states0, launch)

@@ -178,8 +178,8 @@ class RadarNetwork:
         self.operational = np.ones(n, bool)
         # Running counts (see stats), cell sizes and the generator's pointers, one array
         # (K.CI_*; views _counts, _cell_sizes and _rng_ptrs).
+        # (with the count of looks before the last scan call: see looked_at)
         self._ci = np.zeros(K.CI_N, np.int64)
-        self._looks0 = 0  # the count of looks before the last scan call (see looked_at)
         self._precompute(float(start_time_s))
         self._ensure_targets(0, force=True)
 
@@ -433,6 +433,9 @@ class RadarNetwork:
             n_e = int(np.floor(np.pi / b)) + 2
             if float(k) * n_r * n_a * n_e < 2.0**62:
                 cells[:] = (k, n_r, n_a, n_e)
+        # Radars, no terrain and _scan not overridden: step's shortcut to the one-call scan.
+        self._fast = (k > 0 and cov.terrain is None
+                      and type(self)._scan is RadarNetwork._scan)
         self._no_array = np.zeros(0)
         self._no_table = np.zeros((1, 0))
         self._no_states = np.zeros((0, 6))
@@ -545,15 +548,15 @@ class RadarNetwork:
             launch_s = self._no_array
         if states0 is None:
             states0 = self._no_states
-        ci = self._ci
-        self._looks0 = int(ci[K.CI_COUNTS + K.ST_LOOKS])  # the call's looks: the count's growth
         if rng is not self._rng_link:  # another generator: its pointers, once
             self._rng_ptrs[:] = K.generator_pointers(rng)
             self._rng_link = rng
+        ci = self._ci
         if self.coverage.terrain is None:
             return Detections(*K.scan(
                 t, t0, aspect is not None, states, states0, alive, rcs_table, front, side, tail,
                 launch_s, self._rc, self.operational, self._tf, self._ti, self._tb, ci))
+        ci[K.CI_LOOKS0] = ci[K.CI_COUNTS + K.ST_LOOKS]  # the call's looks: the count's growth
         rc, wf, wi, ptrs = self._rc, self._wf, self._wi, self._rng_ptrs
         m = K.scan_looks(t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
                          self.operational, self.tracked, self.next_look_s, self.cue, wf, wi, t0,
@@ -623,7 +626,8 @@ class RadarNetwork:
         pos = np.ascontiguousarray(pos, float).reshape(-1, 3)
         if not self.units:
             return np.zeros((pos.shape[0], 0) if per_radar else pos.shape[0], bool)
-        m = int(self._counts[K.ST_LOOKS]) - self._looks0
+        ci = self._ci
+        m = int(ci[K.CI_COUNTS + K.ST_LOOKS] - ci[K.CI_LOOKS0])
         if self.coverage.terrain is None:  # one kernel call (the tracker's, every step)
             kernel = K.looked_by if per_radar else K.looked_at
             return kernel(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
@@ -663,15 +667,25 @@ class RadarNetwork:
         launch = getattr(truth, "launch_time_s", None)
         front = getattr(traj, "rcs_front_m2", None)
         link = self._truth_link
+        al = np.ascontiguousarray(alive(t1), bool)
+        if al.shape != (n,):
+            al = al.reshape(n)
         if (front is not None and front is link[2] and traj is link[1] and launch is link[0]
                 and traj.rcs_side_m2 is link[3] and traj.rcs_tail_m2 is link[4]):
             aspect, launch = link[5], link[6]
+            if self._n == n and self._fast:  # the common case: straight to the kernel
+                if rng is not self._rng_link:
+                    self._rng_ptrs[:] = K.generator_pointers(rng)
+                    self._rng_link = rng
+                return Detections(*K.scan(
+                    t1, t0, True, states, self._no_states if states0 is None else states0, al,
+                    self._no_table, aspect[0], aspect[1], aspect[2],
+                    self._no_array if launch is None else launch, self._rc, self.operational,
+                    self._tf, self._ti, self._tb, self._ci))
             table = None
         else:
             aspect, table, launch = self._truth_inputs(t1, truth, n)
-        return self._scan(t1, states, table, aspect,
-                          np.ascontiguousarray(alive(t1), bool).reshape(n), rng, launch, t0,
-                          states0)
+        return self._scan(t1, states, table, aspect, al, rng, launch, t0, states0)
 
     def _truth_inputs(self, t1: float, truth, n: int):
         """(aspect, rcs table, launch times) of :meth:`step` for the kernels.
