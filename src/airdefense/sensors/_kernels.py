@@ -503,6 +503,51 @@ def look_velocity(t, states, t0, states0, launch, c, tau, out):
         out[3 + q] = states[c, 3 + q]
 
 
+#: Margin of :func:`outside_arc`, rad: far above the rounding of the look decision
+#: (about 1e-12 rad at t = 1e4 s).
+ARC_MARGIN = 1e-6
+
+
+@_jit_inline
+def search_look(rc, i, t, dx, dy):
+    """Whether searching radar ``i``'s sweep of this call passed the azimuth of the horizontal
+    offset ``(dx, dy)`` (m, east and north of the antenna), and when: ``(look, tau)``.
+
+    The sweep fraction ``f`` of the azimuth lies less than the call's swept fraction behind
+    the sweep's end phase ``SW_PHASE`` (``tau``, the crossing time, after the last call) and
+    inside the sweep (``f <= 1``).
+    """
+    x = math.atan2(dx, dy) - rc[i, RC_SWEEP_START]
+    x -= _TWO_PI * math.floor(x * _INV_TWO_PI)
+    f = x / rc[i, RC_SWEEP]
+    y = rc[i, SW_PHASE] - f
+    y -= math.floor(y)
+    tau = t - y / rc[i, SW_RATE]
+    return tau > rc[i, RC_T_LAST] and f <= 1.0, tau
+
+
+@_jit_inline
+def search_arc(rc, i):
+    """The azimuths a rotating radar's sweep of this call passed, for :func:`outside_arc`:
+    ``(sin, cos)`` of the middle of the arc and the cosine of its half width plus
+    :data:`ARC_MARGIN`; ``(0, 0, -2)`` (nothing is outside) for an electronic radar or a
+    sweep of more than a turn less twice the margin."""
+    frac = rc[i, SW_FRAC]
+    half = math.pi * frac + ARC_MARGIN
+    if rc[i, RC_ELECTRONIC] != 0.0 or not half < math.pi - ARC_MARGIN:
+        return 0.0, 0.0, -2.0
+    mid = rc[i, RC_SWEEP_START] + _TWO_PI * (rc[i, SW_PHASE] - 0.5 * frac)
+    return math.sin(mid), math.cos(mid), math.cos(half)
+
+
+@_jit_inline
+def outside_arc(dx, dy, ms, mc, cl):
+    """Whether the azimuth of ``(dx, dy)`` lies more than the arc's half width plus the margin
+    from the middle of the arc of :func:`search_arc` ``(ms, mc, cl)``: then
+    :func:`search_look` finds no look there (a cheap test before its ``atan2``)."""
+    return dx * ms + dy * mc < cl * math.sqrt(dx * dx + dy * dy)
+
+
 @_jit
 def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational, tracked,
                next_look, cue, wf, wi, t0, states0, launch):
@@ -570,16 +615,16 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
             electronic = rc[i, RC_ELECTRONIC] != 0.0
             ax = rc[i, G_ANT]
             ay = rc[i, G_ANT + 1]
+            ms, mc, cl = search_arc(rc, i)
             for c in range(n):
                 if not alive[c] or (electronic and tracked[i, c]):
                     continue
-                x = math.atan2(states[c, 0] - ax, states[c, 1] - ay) - rc[i, RC_SWEEP_START]
-                x -= _TWO_PI * math.floor(x * _INV_TWO_PI)
-                f = x / rc[i, RC_SWEEP]
-                y = rc[i, SW_PHASE] - f
-                y -= math.floor(y)
-                tau = t - y / rc[i, SW_RATE]
-                if tau > rc[i, RC_T_LAST] and f <= 1.0:
+                dx = states[c, 0] - ax
+                dy = states[c, 1] - ay
+                if outside_arc(dx, dy, ms, mc, cl):  # surely not passed: no atan2
+                    continue
+                look, tau = search_look(rc, i, t, dx, dy)
+                if look:
                     wf[m, LF_TAU] = tau
                     wi[m, LI_RADAR] = i
                     wi[m, LI_TARGET] = c
