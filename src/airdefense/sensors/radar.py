@@ -433,9 +433,9 @@ class RadarNetwork:
             n_e = int(np.floor(np.pi / b)) + 2
             if float(k) * n_r * n_a * n_e < 2.0**62:
                 cells[:] = (k, n_r, n_a, n_e)
-        # Radars, no terrain and _scan not overridden: step's shortcut to the one-call scan.
-        self._fast = (k > 0 and cov.terrain is None
-                      and type(self)._scan is RadarNetwork._scan)
+        # Radars and no terrain: step's shortcut to the one-call scan (when _scan is this
+        # class's own, not overridden nor patched).
+        self._fast = k > 0 and cov.terrain is None
         self._no_array = np.zeros(0)
         self._no_table = np.zeros((1, 0))
         self._no_states = np.zeros((0, 6))
@@ -673,7 +673,7 @@ class RadarNetwork:
         if (front is not None and front is link[2] and traj is link[1] and launch is link[0]
                 and traj.rcs_side_m2 is link[3] and traj.rcs_tail_m2 is link[4]):
             aspect, launch = link[5], link[6]
-            if self._n == n and self._fast:  # the common case: straight to the kernel
+            if self._n == n and self._fast and type(self)._scan is _SCAN:  # straight to the kernel
                 if rng is not self._rng_link:
                     self._rng_ptrs[:] = K.generator_pointers(rng)
                     self._rng_link = rng
@@ -717,3 +717,6 @@ class RadarNetwork:
                 a is b for a, b in zip(aspect, src, strict=True)):
             self._truth_link = (launch_src, traj, *src, aspect, launch)
         return aspect, table, launch
+
+
+_SCAN = RadarNetwork._scan  # what step's shortcut stands for (see _precompute)
