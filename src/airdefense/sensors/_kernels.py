@@ -429,6 +429,23 @@ def polar_rows_to_enu(polar, sensor_enu):
 
 
 @_jit
+def set_cues(cue, radar, target):
+    """Cue table ``cue`` (k, n) bool set to the pairs ``(radar[j], target[j])`` (each (c,)
+    int), every other pair cleared; targets outside ``[0, n)`` are ignored. Returns -1, or the
+    position of the first radar index outside ``[0, k)`` (then ``cue`` is left as it was)."""
+    k, n = cue.shape
+    for j in range(radar.size):
+        if radar[j] < 0 or radar[j] >= k:
+            return j
+    cue[:] = False
+    for j in range(radar.size):
+        c = target[j]
+        if 0 <= c < n:
+            cue[radar[j], c] = True
+    return -1
+
+
+@_jit
 def occupancy(rc, tracked, rate):
     """Track occupancy of each radar (n_radars,), or its sweep rate when ``rate``."""
     k = rc.shape[0]

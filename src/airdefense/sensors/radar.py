@@ -302,14 +302,14 @@ class RadarNetwork:
             raise ValueError(f"radar and target must have the same length, got {r.size} and "
                              f"{c.size}")
         k = len(self)
-        if r.size and (r.min() < 0 or r.max() >= k):
-            bad = r[(r < 0) | (r >= k)][0]
-            raise IndexError(f"radar index {bad} is out of range for {k} radars")
-        if n_targets is not None and self.tracked.shape[1] != n_targets:
+        if n_targets is not None and self._n != n_targets:  # (rare) check before resizing
+            if r.size and (r.min() < 0 or r.max() >= k):
+                bad = r[(r < 0) | (r >= k)][0]
+                raise IndexError(f"radar index {bad} is out of range for {k} radars")
             self._ensure_targets(int(n_targets))
-        ok = (c >= 0) & (c < self.cue.shape[1])
-        self.cue[:] = False
-        self.cue[r[ok], c[ok]] = True
+        j = K.set_cues(self.cue, r, c)
+        if j >= 0:
+            raise IndexError(f"radar index {r[j]} is out of range for {k} radars")
 
     def occupancy(self) -> np.ndarray:
         """Fraction of each electronic or cued radar's time spent on track dwells (0 for a
