@@ -158,3 +158,14 @@ def test_catalog_illuminator_is_cued():
     p = u.preset
     budget = int(np.floor(p.track_budget_fraction * p.track_revisit_s / p.track_dwell_s))
     assert net.capacity.tolist() == [min(p.max_tracks, budget)]
+
+
+def test_a_refused_cue_leaves_the_cues_as_they_were():
+    """A radar index out of range anywhere in the pairs raises before any cue changes."""
+    net = RadarNetwork([unit("tor_m2_radar"), hpi()], FRAME)
+    net.set_cues([1, 0], [4, 2], n_targets=5)
+    for radar in ([1, 5], [-3, 1]):
+        with pytest.raises(IndexError, match=f"radar index {radar[0] if radar[0] < 0 else 5} "
+                                             "is out of range for 2 radars"):
+            net.set_cues(radar, [0, 1])
+        assert np.argwhere(net.cue).tolist() == [[0, 2], [1, 4]]

@@ -262,3 +262,27 @@ def test_a_copy_or_a_new_generator_draws_from_its_own(rng):
     trk.rng, ref.rng = np.random.default_rng(11), np.random.default_rng(11)
     det = _random_detections(rng, n, 4.0, 5)
     _same(trk, ref, trk.step(4.0, det, alive), ref.step(4.0, det, alive))
+
+
+def test_state_attributes_follow_the_steps_after_a_copy(rng):
+    """The per-threat state (``err``, ``sigma_m``, ``last_seen``, ``hits``, ``track_of``) is
+    what the kernel updates, on the original and on a pickled or deep copy alike."""
+    import copy
+    import pickle
+
+    n = 8
+    truth = _Moving(rng, n)
+    trk = TruthTracker(truth, np.random.default_rng(5), confirm_hits=2, drop_after_s=3.0)
+    dets = [_random_detections(rng, n, float(k), 6) for k in range(12)]
+    for k in range(4):
+        trk.step(float(k), dets[k])
+    twins = [pickle.loads(pickle.dumps(trk)), copy.deepcopy(trk)]
+    for twin in twins:
+        twin.rng = copy.deepcopy(trk.rng)
+    for k in range(4, 12):
+        out = trk.step(float(k), dets[k])
+        for twin in twins:
+            assert twin.step(float(k), dets[k]).x.tobytes() == out.x.tobytes()
+            for name in ("err", "sigma_m", "last_seen", "hits", "track_of"):
+                assert getattr(twin, name).tobytes() == getattr(trk, name).tobytes(), name
+    assert trk.hits.any() and np.isfinite(trk.last_seen).any()

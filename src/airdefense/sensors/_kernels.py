@@ -115,9 +115,10 @@ RC_N = G_N + 35
 # Looks, columns of ``wf`` and ``wi`` (written by scan_looks).
 LF_TAU = 0  # look time, s
 LF_POS = 1  # 3 columns: target position at the look, ENU, m
-LF_RANGE = 4  # range, azimuth, elevation from the antenna (m, rad)
-LF_SNR = 7  # mean SNR (fluctuated by merge_returns)
-LF_VEL = 8  # 3 columns: target velocity at the look, ENU, m/s
+LF_RANGE = 4  # range, azimuth, elevation from the antenna (m, rad; the angles of looks in
+# coverage, the others' are left undefined: see pair_geometry)
+LF_SNR = 7  # mean SNR (fluctuated by merge_returns; 0 outside coverage)
+LF_VEL = 8  # 3 columns: target velocity at the look, ENU, m/s (looks in coverage only)
 LF_N = 11
 LI_RADAR = 0
 LI_TARGET = 1
@@ -155,7 +156,20 @@ ST_REFUSED = 4
 ST_FIRST = 5
 ST_N = 6
 
+# A network's small integer array ``ci``: its running counts (``ST_*``), its cell sizes (4,
+# see :func:`merge_returns`), the :func:`generator_pointers` of the generator it draws from
+# (5, stored as int64: the bits of the uintp pointers) and the count of looks before the last
+# call (:func:`scan` sets it: the call's looks are the count's growth).
+CI_COUNTS = 0
+CI_CELLS = ST_N
+CI_RNG = ST_N + 4
+CI_LOOKS0 = ST_N + 9
+CI_N = ST_N + 10
+
 _jit = numba.njit(cache=True, error_model="numpy")
+# Small helpers of the per-look and per-return loops, inlined into their callers (numba's own
+# inlining: a call of a compiled function with array arguments costs their reference counts).
+_jit_inline = numba.njit(cache=True, error_model="numpy", inline="always")
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,13 +226,13 @@ def generator(typingctx, ptrs):
 # Scalar helpers
 
 
-@_jit
+@_jit_inline
 def wrapped_offset(a):
     """Angle ``a`` wrapped to [-pi, pi] through its sine and cosine (``angle(exp(1j a))``)."""
     return math.atan2(math.sin(a), math.cos(a))
 
 
-@_jit
+@_jit_inline
 def mean_snr(c, rcs, range_m):
     """Mean SNR ``c rcs / R^4`` with R at least 1 mm."""
     r = 1e-3 if range_m < 1e-3 else range_m  # np.maximum (NaN stays NaN)
@@ -226,7 +240,7 @@ def mean_snr(c, rcs, range_m):
     return c * rcs / (r2 * r2)
 
 
-@_jit
+@_jit_inline
 def square_law(snr, n0, n1):
     """Square-law detector output ``|sqrt(snr) + n|^2`` of unit normal draws ``n0, n1``."""
     a = math.sqrt(snr)
@@ -235,7 +249,7 @@ def square_law(snr, n0, n1):
     return x * x + y * y
 
 
-@_jit
+@_jit_inline
 def aspect_rcs(px, py, pz, vx, vy, vz, ox, oy, oz, front, side, tail):
     """RCS of a target at ``p`` moving at ``v`` seen from ``o``: front/tail by cos^2, side by sin^2.
 
@@ -254,7 +268,7 @@ def aspect_rcs(px, py, pz, vx, vy, vz, ox, oy, oz, front, side, tail):
     return axial * c2 + side * (1.0 - c2)
 
 
-@_jit
+@_jit_inline
 def pair_geometry(geo, i, x, y, z, out, full=True):
     """Geometry of radar ``i`` against the point ``(x, y, z)`` (ENU, m) and its coverage.
 
@@ -264,7 +278,9 @@ def pair_geometry(geo, i, x, y, z, out, full=True):
     azimuth and elevation (rad, of the chord, ENU axes); returns ``(covered, offset)``
     with the azimuth off boresight in [-pi, pi). Unless ``full``, a point outside the
     height, elevation or range limits leaves azimuth, elevation and offset uncomputed
-    (``out[3:]`` unchanged, offset NaN); every value computed has the same bits either way.
+    (``out[3:]`` unchanged, offset NaN), and one outside the range limits its height and
+    elevation sine too (``out[:2]`` unchanged: the range is tested first); every value
+    computed has the same bits either way.
     """
     r = geo[i, G_RADIUS]
     kf = geo[i, G_K]
@@ -273,6 +289,9 @@ def pair_geometry(geo, i, x, y, z, out, full=True):
     dz = z - geo[i, G_ANT + 2]
     horiz2 = dx * dx + dy * dy
     rng = math.sqrt(horiz2 + dz * dz)
+    if not (full or (rng >= geo[i, G_LO + 2] and rng <= geo[i, G_HI + 2])):
+        out[2] = rng  # out of range: not covered, whatever the rest
+        return False, np.nan
     ux = geo[i, G_UP]
     uy = geo[i, G_UP + 1]
     uz = geo[i, G_UP + 2]
@@ -321,7 +340,7 @@ def pair_geometry(geo, i, x, y, z, out, full=True):
     return cov, off
 
 
-@_jit
+@_jit_inline
 def _occupancy(rc, i, n_tracked):
     """Fraction of radar ``i``'s time on track dwells (0 for a rotating radar)."""
     if rc[i, RC_ELECTRONIC] == 0.0:
@@ -329,7 +348,7 @@ def _occupancy(rc, i, n_tracked):
     return min(n_tracked * rc[i, RC_DWELL] / rc[i, RC_REVISIT], rc[i, RC_BUDGET])
 
 
-@_jit
+@_jit_inline
 def _sweep_rate(rc, i, n_tracked):
     """Sweeps per second of radar ``i`` (electronic frames stretch with the track load; 0 for a
     cued radar, which does not search)."""
@@ -410,6 +429,23 @@ def polar_rows_to_enu(polar, sensor_enu):
 
 
 @_jit
+def set_cues(cue, radar, target):
+    """Cue table ``cue`` (k, n) bool set to the pairs ``(radar[j], target[j])`` (each (c,)
+    int), every other pair cleared; targets outside ``[0, n)`` are ignored. Returns -1, or the
+    position of the first radar index outside ``[0, k)`` (then ``cue`` is left as it was)."""
+    k, n = cue.shape
+    for j in range(radar.size):
+        if radar[j] < 0 or radar[j] >= k:
+            return j
+    cue[:] = False
+    for j in range(radar.size):
+        c = target[j]
+        if 0 <= c < n:
+            cue[radar[j], c] = True
+    return -1
+
+
+@_jit
 def occupancy(rc, tracked, rate):
     """Track occupancy of each radar (n_radars,), or its sweep rate when ``rate``."""
     k = rc.shape[0]
@@ -434,25 +470,99 @@ def look_state(t, states, t0, states0, launch, c, tau, out):
     a look at an accelerating target (a ballistic missile: gravity, drag, lift, weave) sees
     it where it is. Otherwise (no ``states0``: an empty array; a target launched within the
     call; a look before ``t0``) straight back along the velocity at ``t``.
+    (:func:`look_position` then :func:`look_velocity`: the scan takes the velocity of the
+    looks in coverage only.)
     """
-    h = t - t0
-    if (states0.shape[0] == states.shape[0] and h > 0.0 and t0 <= tau <= t
-            and (launch.size == 0 or launch[c] <= t0)):
+    look_position(t, states, t0, states0, launch, c, tau, out)
+    look_velocity(t, states, t0, states0, launch, c, tau, out)
+
+
+@_jit_inline
+def _on_curve(t, states, t0, states0, launch, c, tau):
+    """Whether :func:`look_state` takes the Hermite curve (else straight back from ``t``)."""
+    return (states0.shape[0] == states.shape[0] and t - t0 > 0.0 and t0 <= tau <= t
+            and (launch.size == 0 or launch[c] <= t0))
+
+
+@_jit_inline
+def look_position(t, states, t0, states0, launch, c, tau, out):
+    """The position half of :func:`look_state`: ``out[:3]``, the same bits."""
+    if _on_curve(t, states, t0, states0, launch, c, tau):
+        h = t - t0
         s = (tau - t0) / h
         s2 = s * s
         s3 = s2 * s
         h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s, -2 * s3 + 3 * s2, s3 - s2
-        d00, d10, d01, d11 = 6 * s2 - 6 * s, 3 * s2 - 4 * s + 1, -6 * s2 + 6 * s, 3 * s2 - 2 * s
         for q in range(3):
             p0, v0 = states0[c, q], states0[c, 3 + q]
             p1, v1 = states[c, q], states[c, 3 + q]
             out[q] = h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
-            out[3 + q] = (d00 * p0 + d01 * p1) / h + d10 * v0 + d11 * v1
         return
     back = t - tau
     for q in range(3):
         out[q] = states[c, q] - states[c, 3 + q] * back
+
+
+@_jit_inline
+def look_velocity(t, states, t0, states0, launch, c, tau, out):
+    """The velocity half of :func:`look_state`: ``out[3:6]``, the same bits."""
+    if _on_curve(t, states, t0, states0, launch, c, tau):
+        h = t - t0
+        s = (tau - t0) / h
+        s2 = s * s
+        d00, d10, d01, d11 = 6 * s2 - 6 * s, 3 * s2 - 4 * s + 1, -6 * s2 + 6 * s, 3 * s2 - 2 * s
+        for q in range(3):
+            p0, v0 = states0[c, q], states0[c, 3 + q]
+            p1, v1 = states[c, q], states[c, 3 + q]
+            out[3 + q] = (d00 * p0 + d01 * p1) / h + d10 * v0 + d11 * v1
+        return
+    for q in range(3):
         out[3 + q] = states[c, 3 + q]
+
+
+#: Margin of :func:`outside_arc`, rad: far above the rounding of the look decision
+#: (about 1e-12 rad at t = 1e4 s).
+ARC_MARGIN = 1e-6
+
+
+@_jit_inline
+def search_look(rc, i, t, dx, dy):
+    """Whether searching radar ``i``'s sweep of this call passed the azimuth of the horizontal
+    offset ``(dx, dy)`` (m, east and north of the antenna), and when: ``(look, tau)``.
+
+    The sweep fraction ``f`` of the azimuth lies less than the call's swept fraction behind
+    the sweep's end phase ``SW_PHASE`` (``tau``, the crossing time, after the last call) and
+    inside the sweep (``f <= 1``).
+    """
+    x = math.atan2(dx, dy) - rc[i, RC_SWEEP_START]
+    x -= _TWO_PI * math.floor(x * _INV_TWO_PI)
+    f = x / rc[i, RC_SWEEP]
+    y = rc[i, SW_PHASE] - f
+    y -= math.floor(y)
+    tau = t - y / rc[i, SW_RATE]
+    return tau > rc[i, RC_T_LAST] and f <= 1.0, tau
+
+
+@_jit_inline
+def search_arc(rc, i):
+    """The azimuths a rotating radar's sweep of this call passed, for :func:`outside_arc`:
+    ``(sin, cos)`` of the middle of the arc and the cosine of its half width plus
+    :data:`ARC_MARGIN`; ``(0, 0, -2)`` (nothing is outside) for an electronic radar or a
+    sweep of more than a turn less twice the margin."""
+    frac = rc[i, SW_FRAC]
+    half = math.pi * frac + ARC_MARGIN
+    if rc[i, RC_ELECTRONIC] != 0.0 or not half < math.pi - ARC_MARGIN:
+        return 0.0, 0.0, -2.0
+    mid = rc[i, RC_SWEEP_START] + _TWO_PI * (rc[i, SW_PHASE] - 0.5 * frac)
+    return math.sin(mid), math.cos(mid), math.cos(half)
+
+
+@_jit_inline
+def outside_arc(dx, dy, ms, mc, cl):
+    """Whether the azimuth of ``(dx, dy)`` lies more than the arc's half width plus the margin
+    from the middle of the arc of :func:`search_arc` ``(ms, mc, cl)``: then
+    :func:`search_look` finds no look there (a cheap test before its ``atan2``)."""
+    return dx * ms + dy * mc < cl * math.sqrt(dx * dx + dy * dy)
 
 
 @_jit
@@ -475,7 +585,8 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
     The RCS of a look is the aspect RCS from ``front, side, tail`` (n,) when ``aspect``, else
     ``rcs_table[radar, target]`` (one row: the same for every radar). The target's position
     and velocity at each look (``LF_POS``, ``LF_VEL``) are :func:`look_state`'s, between the
-    truth ``states0`` at ``t0`` (an empty array: none) and ``states`` at ``t``.
+    truth ``states0`` at ``t0`` (an empty array: none) and ``states`` at ``t``; the velocity
+    (for the range rate of a return) only of the looks in coverage.
     """
     k = rc.shape[0]
     n = states.shape[0]
@@ -521,16 +632,16 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
             electronic = rc[i, RC_ELECTRONIC] != 0.0
             ax = rc[i, G_ANT]
             ay = rc[i, G_ANT + 1]
+            ms, mc, cl = search_arc(rc, i)
             for c in range(n):
                 if not alive[c] or (electronic and tracked[i, c]):
                     continue
-                x = math.atan2(states[c, 0] - ax, states[c, 1] - ay) - rc[i, RC_SWEEP_START]
-                x -= _TWO_PI * math.floor(x * _INV_TWO_PI)
-                f = x / rc[i, RC_SWEEP]
-                y = rc[i, SW_PHASE] - f
-                y -= math.floor(y)
-                tau = t - y / rc[i, SW_RATE]
-                if tau > rc[i, RC_T_LAST] and f <= 1.0:
+                dx = states[c, 0] - ax
+                dy = states[c, 1] - ay
+                if outside_arc(dx, dy, ms, mc, cl):  # surely not passed: no atan2
+                    continue
+                look, tau = search_look(rc, i, t, dx, dy)
+                if look:
                     wf[m, LF_TAU] = tau
                     wi[m, LI_RADAR] = i
                     wi[m, LI_TARGET] = c
@@ -552,18 +663,20 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
     for j in range(m):
         i = wi[j, LI_RADAR]
         c = wi[j, LI_TARGET]
-        look_state(t, states, t0, states0, launch, c, wf[j, LF_TAU], st)
+        tau = wf[j, LF_TAU]
+        look_position(t, states, t0, states0, launch, c, tau, st)
         for q in range(3):
             wf[j, LF_POS + q] = st[q]
-            wf[j, LF_VEL + q] = st[3 + q]
-        cov, _ = pair_geometry(rc, i, wf[j, LF_POS], wf[j, LF_POS + 1], wf[j, LF_POS + 2], g,
-                               False)
+        cov, _ = pair_geometry(rc, i, st[0], st[1], st[2], g, False)
         wf[j, LF_RANGE] = g[2]
         wf[j, LF_RANGE + 1] = g[3]
         wf[j, LF_RANGE + 2] = g[4]
         wi[j, LI_COVERED] = cov
         snr = 0.0
         if cov:
+            look_velocity(t, states, t0, states0, launch, c, tau, st)
+            for q in range(3):
+                wf[j, LF_VEL + q] = st[3 + q]
             if aspect:  # (at t: the aspect turns a few milliradians at most in a step)
                 rcs = aspect_rcs(states[c, 0], states[c, 1], states[c, 2], states[c, 3],
                                  states[c, 4], states[c, 5], rc[i, G_ANT], rc[i, G_ANT + 1],
@@ -575,7 +688,7 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
     return m
 
 
-@_jit
+@_jit_inline
 def _range_rate(states, rc, wf, wi, j):
     """Range rate of look ``j``: the target's velocity at the look along the line of sight,
     m/s (``states`` unused: the look holds the velocity)."""
@@ -863,36 +976,24 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
     nd = noise_det.shape[0]
     nf = noise_fa.shape[0]
     total = nd + nf
-    radar = np.empty(total, np.int64)
-    truth = np.empty(total, np.int64)
+    # Row q: reported return src[q] (rows 0 .. nd-1) or false alarm -1 - src[q] (the rest).
+    src = np.empty(total, np.int64)
     tau = np.empty(total)
-    val = np.empty((total, 6))  # range, azimuth, elevation, range rate, SNR, detector output
     q = 0
     for p in range(nr):
         if wi[p, RI_REPORT]:
-            j = wi[p, RI_LOOK]
-            radar[q] = wi[j, LI_RADAR]
-            truth[q] = wi[j, LI_TARGET]
-            tau[q] = wf[j, LF_TAU]
-            for a in range(4):
-                val[q, a] = wf[p, RF_RANGE + a]
-            val[q, 4] = wf[p, RF_SNR]
-            val[q, 5] = wf[p, RF_DET]
+            src[q] = p
+            tau[q] = wf[wi[p, RI_LOOK], LF_TAU]
             q += 1
     for p in range(nf):
-        radar[q] = np.int64(fa[p, FA_RADAR])
-        truth[q] = -1
+        src[q] = -1 - p
         tau[q] = fa[p, FA_TAU]
-        for a in range(4):
-            val[q, a] = fa[p, FA_RANGE + a]
-        val[q, 4] = fa[p, FA_DET]
-        val[q, 5] = fa[p, FA_DET]
         q += 1
     order = np.argsort(tau, kind="mergesort")
     if launch.size:
         keep = 0
         for p in order:
-            if truth[p] < 0 or tau[p] >= launch[truth[p]]:
+            if p >= nd or tau[p] >= launch[wi[wi[src[p], RI_LOOK], LI_TARGET]]:
                 order[keep] = p
                 keep += 1
         order = order[:keep]
@@ -906,13 +1007,27 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
     snr_db = np.empty(k)
     for o in range(k):
         p = order[o]
-        i = radar[p]
-        snr = val[p, 4]
+        if p < nd:  # a return: its look's radar and target, its values in wf
+            r = src[p]
+            j = wi[r, RI_LOOK]
+            i = wi[j, LI_RADAR]
+            truth_id[o] = wi[j, LI_TARGET]
+            vals = wf[r, RF_RANGE:RF_RANGE + 4]
+            snr = wf[r, RF_SNR]
+            det = wf[r, RF_DET]
+            nz = noise_det[p]
+        else:  # a false alarm (its detector output as its SNR)
+            f = -1 - src[p]
+            i = np.int64(fa[f, FA_RADAR])
+            truth_id[o] = -1
+            vals = fa[f, FA_RANGE:FA_RANGE + 4]
+            snr = fa[f, FA_DET]
+            det = snr
+            nz = noise_fa[p - nd]
         scale = max(math.sqrt(rc[i, RC_REF_SNR] / max(snr, 1e-12)), rc[i, RC_NOISE_FLOOR])
-        nz = noise_det[p] if p < nd else noise_fa[p - nd]
         for a in range(4):
             sig = rc[i, RC_SIGMA + a] * scale
-            z[o, a] = val[p, a] + nz[a] * sig
+            z[o, a] = vals[a] + nz[a] * sig
             R[o, a, a] = sig * sig
         if np.isnan(rc[i, RC_SIGMA + 3]):  # no range rate: NaN row and column
             for a in range(4):
@@ -922,10 +1037,9 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
         z[o, 1] = z[o, 1] % _TWO_PI
         time_s[o] = tau[p]
         sensor[o] = i
-        truth_id[o] = truth[p]
         for a in range(3):
             enu[o, a] = rc[i, G_ANT + a]
-        snr_db[o] = 10.0 * math.log10(val[p, 5])
+        snr_db[o] = 10.0 * math.log10(det)
     for i in range(rc.shape[0]):
         if operational[i]:
             rc[i, RC_PHASE] = rc[i, SW_PHASE]
@@ -1038,20 +1152,39 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
 
 
 @_jit
-def scan(t, states, alive, rcs_table, front, side, tail, aspect, launch, rc, operational,
-         tracked, misses, next_look, cue, cell_sizes, wf, wi, reported, counts, rng_ptrs,
-         t0, states0):
+def scan(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, launch, rc,
+         operational, tf, ti, tb, ci):
     """A whole scan without terrain in one call: :func:`scan_returns` then :func:`scan_report`.
 
     Draws its random numbers from the caller's generator (see :func:`scan_returns`), in this
     order: fluctuation, detector, measurement noise of the reported returns, false-alarm
     counts per radar, their positions and excesses, then their noise. Adds the call's counts
-    to ``counts`` and marks ``reported`` (see :func:`scan_report`). ``states0`` (n, 6), the
-    truth at ``t0`` (or an empty array), with ``states`` at ``t`` gives each look's target
-    position and velocity (:func:`look_state`).
+    to the counts of ``ci`` and marks ``reported`` (see :func:`scan_report`). ``states0``
+    (n, 6), the truth at ``t0`` (or an empty array), with ``states`` at ``t`` gives each look's
+    target position and velocity (:func:`look_state`).
+
+    The network's tables come packed, each array argument costing the call its unboxing:
+    ``tf`` float64 (k n (1 + ``WF_N``),): ``next_look`` (k, n) then ``wf`` (k n, ``WF_N``);
+    ``ti`` int64 (k n (1 + ``WI_N``),): ``misses`` (k, n) then ``wi`` (k n, ``WI_N``); ``tb``
+    bool (3 k n,): ``tracked``, ``cue``, ``reported`` (each (k, n)); ``ci`` int64 (``CI_N``,):
+    counts, cell sizes, the generator's pointers and the count of looks before the call, set
+    here (``CI_*``). ``k`` is ``rc``'s rows and ``n`` ``states``' rows.
 
     Returns measure's seven arrays.
     """
+    k = rc.shape[0]
+    kn = k * states.shape[0]
+    next_look = tf[:kn].reshape((k, states.shape[0]))
+    wf = tf[kn:].reshape((kn, WF_N))
+    misses = ti[:kn].reshape((k, states.shape[0]))
+    wi = ti[kn:].reshape((kn, WI_N))
+    tracked = tb[:kn].reshape((k, states.shape[0]))
+    cue = tb[kn:2 * kn].reshape((k, states.shape[0]))
+    reported = tb[2 * kn:].reshape((k, states.shape[0]))
+    counts = ci[CI_COUNTS:CI_COUNTS + ST_N]
+    cell_sizes = ci[CI_CELLS:CI_CELLS + 4]
+    rng_ptrs = ci[CI_RNG:CI_RNG + 5].view(np.uintp)
+    ci[CI_LOOKS0] = counts[ST_LOOKS]
     m, nr, merged, _ = scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc,
                                     operational, tracked, next_look, cue, cell_sizes, wf, wi,
                                     rng_ptrs, t0, states0, launch)

@@ -176,8 +176,10 @@ class RadarNetwork:
         self.sweep_start = np.where(steered, cov.boresight_rad - 0.5 * cov.sector_rad,
                                     cov.boresight_rad)
         self.operational = np.ones(n, bool)
-        self._counts = np.zeros(K.ST_N, np.int64)  # the running counts (see stats)
-        self._looks0 = 0  # the count of looks before the last scan call (see looked_at)
+        # Running counts (see stats), cell sizes and the generator's pointers, one array
+        # (K.CI_*; views _counts, _cell_sizes and _rng_ptrs).
+        # (with the count of looks before the last scan call: see looked_at)
+        self._ci = np.zeros(K.CI_N, np.int64)
         self._precompute(float(start_time_s))
         self._ensure_targets(0, force=True)
 
@@ -189,11 +191,23 @@ class RadarNetwork:
     def __len__(self) -> int:
         return len(self.units)
 
+    # Views of the packed arrays (_rc, _ci and the track tables _tf, _ti, _tb): rebuilt by
+    # _bind after a copy, which would make them arrays of their own.
+    _VIEWS = ("phase", "t_last", "_sweep", "_counts", "_cell_sizes", "_rng_ptrs", "tracked",
+              "cue", "reported", "misses", "next_look_s", "_wf", "_wi", "_look_f", "_ret_f",
+              "_look_i", "_ret_i")
+
     def __getstate__(self) -> dict:
-        # The generator link holds raw pointers: not carried over.
-        state = self.__dict__.copy()
-        state["_rng_link"] = (None, np.zeros(5, np.uintp))
+        # The generator link holds raw pointers: not carried over (nor the pointers).
+        state = {k: v for k, v in self.__dict__.items() if k not in self._VIEWS}
+        state["_ci"] = self._ci.copy()
+        state["_ci"][K.CI_RNG:] = 0
+        state["_rng_link"] = None
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bind()
 
     @property
     def stats(self) -> dict:
@@ -213,21 +227,48 @@ class RadarNetwork:
         self.operational[:] = m
 
     def _ensure_targets(self, n: int, force: bool = False) -> None:
-        """Track tables and scan work space for ``n`` targets (reset when ``n`` changes)."""
+        """Track tables and scan work space for ``n`` targets (reset when ``n`` changes).
+
+        Three arrays (see :func:`K.scan <airdefense.sensors._kernels.scan>`): floats ``_tf``
+        (``next_look_s``, then the work space ``_wf``), integers ``_ti`` (``misses``, then
+        ``_wi``) and booleans ``_tb`` (``tracked``, ``cue``, ``reported``); the attributes are
+        views of them.
+        """
         if force or self.tracked.shape[1] != n:
-            k = len(self)
-            self.tracked = np.zeros((k, n), bool)
-            self.reported = np.zeros((k, n), bool)
-            self.misses = np.zeros((k, n), np.int64)
-            self.next_look_s = np.full((k, n), np.inf)
-            self.cue = np.zeros((k, n), bool)
+            kn = len(self) * n
             # At most one look (search or track revisit) per radar-target pair and call; looks
             # and returns side by side in one float and one integer array (see K.scan_looks).
-            self._wf = np.empty((k * n, K.WF_N))
-            self._wi = np.empty((k * n, K.WI_N), np.int64)
-            # Views of the look and return columns, for inspection.
-            self._look_f, self._ret_f = self._wf[:, :K.LF_N], self._wf[:, K.LF_N:]
-            self._look_i, self._ret_i = self._wi[:, :K.LI_N], self._wi[:, K.LI_N:]
+            self._tf = np.empty(kn * (1 + K.WF_N))
+            self._tf[:kn] = np.inf
+            self._ti = np.empty(kn * (1 + K.WI_N), np.int64)
+            self._ti[:kn] = 0
+            self._tb = np.zeros(3 * kn, bool)
+            self._n = n
+            self._bind()
+
+    def _bind(self) -> None:
+        """The views (``_VIEWS``) of the packed arrays ``_rc``, ``_ci``, ``_tf``, ``_ti`` and
+        ``_tb``."""
+        k, n = len(self), self._n
+        kn = k * n
+        rc = self._rc
+        #: Fraction of the current sweep done, [0, 1), shape (n_radars,) (view of ``_rc``).
+        self.phase = rc[:, K.RC_PHASE]
+        #: End of the previous call, s, shape (n_radars,) (view of ``_rc``).
+        self.t_last = rc[:, K.RC_T_LAST]
+        self._sweep = rc[:, K.SW_RATE:K.SW_LAM + 1]  # the current call's sweep (a view)
+        ci = self._ci
+        self._counts = ci[K.CI_COUNTS:K.CI_COUNTS + K.ST_N]
+        self._cell_sizes = ci[K.CI_CELLS:K.CI_CELLS + 4]
+        self._rng_ptrs = ci[K.CI_RNG:K.CI_RNG + 5].view(np.uintp)
+        self.next_look_s = self._tf[:kn].reshape(k, n)
+        self._wf = self._tf[kn:].reshape(kn, K.WF_N)
+        self.misses = self._ti[:kn].reshape(k, n)
+        self._wi = self._ti[kn:].reshape(kn, K.WI_N)
+        self.tracked, self.cue, self.reported = self._tb.reshape(3, k, n)
+        # Views of the look and return columns, for inspection.
+        self._look_f, self._ret_f = self._wf[:, :K.LF_N], self._wf[:, K.LF_N:]
+        self._look_i, self._ret_i = self._wi[:, :K.LI_N], self._wi[:, K.LI_N:]
 
     def set_cues(self, radar, target, *, n_targets: int | None = None) -> None:
         """Cue radars on targets: the pairs ``(radar[j], target[j])``, every other pair uncued.
@@ -261,14 +302,14 @@ class RadarNetwork:
             raise ValueError(f"radar and target must have the same length, got {r.size} and "
                              f"{c.size}")
         k = len(self)
-        if r.size and (r.min() < 0 or r.max() >= k):
-            bad = r[(r < 0) | (r >= k)][0]
-            raise IndexError(f"radar index {bad} is out of range for {k} radars")
-        if n_targets is not None and self.tracked.shape[1] != n_targets:
+        if n_targets is not None and self._n != n_targets:  # (rare) check before resizing
+            if r.size and (r.min() < 0 or r.max() >= k):
+                bad = r[(r < 0) | (r >= k)][0]
+                raise IndexError(f"radar index {bad} is out of range for {k} radars")
             self._ensure_targets(int(n_targets))
-        ok = (c >= 0) & (c < self.cue.shape[1])
-        self.cue[:] = False
-        self.cue[r[ok], c[ok]] = True
+        j = K.set_cues(self.cue, r, c)
+        if j >= 0:
+            raise IndexError(f"radar index {r[j]} is out of range for {k} radars")
 
     def occupancy(self) -> np.ndarray:
         """Fraction of each electronic or cued radar's time spent on track dwells (0 for a
@@ -379,29 +420,28 @@ class RadarNetwork:
         rc[:, K.RC_PHASE] = 0.0
         rc[:, K.RC_T_LAST] = start_time_s
         rc[:, K.SW_RATE:K.SW_LAM + 1] = 0.0
-        self._rc = rc
-        #: Fraction of the current sweep done, [0, 1), shape (n_radars,) (view of ``_rc``).
-        self.phase = rc[:, K.RC_PHASE]
-        #: End of the previous call, s, shape (n_radars,) (view of ``_rc``).
-        self.t_last = rc[:, K.RC_T_LAST]
-        self._sweep = rc[:, K.SW_RATE:K.SW_LAM + 1]  # the current call's sweep (a view)
+        self._rc = rc  # (its views phase, t_last and _sweep: see _bind)
         # Resolution cells as one int64 key (radar, range gate, azimuth beam, elevation beam):
         # bounds of each index over covered looks, so the key orders cells lexicographically
         # (zeros: the key would overflow, cells are ranked instead).
-        self._cell_sizes = np.zeros(4, np.int64)
+        cells = self._ci[K.CI_CELLS:K.CI_CELLS + 4]
+        cells[:] = 0
         if k:
             n_r = int(np.floor((cov.max_range_m / self.range_res_m).max())) + 2
             b = float(self.beam_rad.min())
             n_a = int(np.floor(_TWO_PI / b)) + 2
             n_e = int(np.floor(np.pi / b)) + 2
             if float(k) * n_r * n_a * n_e < 2.0**62:
-                self._cell_sizes[:] = (k, n_r, n_a, n_e)
+                cells[:] = (k, n_r, n_a, n_e)
+        # Radars and no terrain: step's shortcut to the one-call scan (when _scan is this
+        # class's own, not overridden nor patched).
+        self._fast = k > 0 and cov.terrain is None
         self._no_array = np.zeros(0)
         self._no_table = np.zeros((1, 0))
         self._no_states = np.zeros((0, 6))
-        # The generator the kernels draw from and its K.generator_pointers (valid while that
-        # generator lives: the link holds it; checked by identity each call).
-        self._rng_link = (None, np.zeros(5, np.uintp))
+        # The generator the kernels draw from (valid while it lives: the link holds it;
+        # checked by identity each call); its K.generator_pointers are in _ci (_rng_ptrs).
+        self._rng_link = None
         # step's per-run inputs of the truth it was last given (see _truth_inputs).
         self._truth_link = (None,) * 7
 
@@ -508,16 +548,16 @@ class RadarNetwork:
             launch_s = self._no_array
         if states0 is None:
             states0 = self._no_states
-        rc, wf, wi = self._rc, self._wf, self._wi
-        self._looks0 = int(self._counts[K.ST_LOOKS])  # the call's looks: the count's growth
-        link = self._rng_link
-        if rng is not link[0]:  # another generator: its pointers, once
-            link = self._rng_link = (rng, K.generator_pointers(rng))
+        if rng is not self._rng_link:  # another generator: its pointers, once
+            self._rng_ptrs[:] = K.generator_pointers(rng)
+            self._rng_link = rng
+        ci = self._ci
         if self.coverage.terrain is None:
             return Detections(*K.scan(
-                t, states, alive, rcs_table, front, side, tail, aspect is not None, launch_s,
-                rc, self.operational, self.tracked, self.misses, self.next_look_s, self.cue,
-                self._cell_sizes, wf, wi, self.reported, self._counts, link[1], t0, states0))
+                t, t0, aspect is not None, states, states0, alive, rcs_table, front, side, tail,
+                launch_s, self._rc, self.operational, self._tf, self._ti, self._tb, ci))
+        ci[K.CI_LOOKS0] = ci[K.CI_COUNTS + K.ST_LOOKS]  # the call's looks: the count's growth
+        rc, wf, wi, ptrs = self._rc, self._wf, self._wi, self._rng_ptrs
         m = K.scan_looks(t, states, alive, rcs_table, front, side, tail, aspect is not None, rc,
                          self.operational, self.tracked, self.next_look_s, self.cue, wf, wi, t0,
                          states0, launch_s)
@@ -526,10 +566,10 @@ class RadarNetwork:
         if cov.size:
             wi[cov, K.LI_COVERED] = self.coverage.terrain_clear(
                 wi[cov, K.LI_RADAR], wf[cov, K.LF_POS:K.LF_POS + 3])
-        nr, merged, _ = K.scan_detect(m, states, rc, self._cell_sizes, wf, wi, link[1])
+        nr, merged, _ = K.scan_detect(m, states, rc, self._cell_sizes, wf, wi, ptrs)
         return Detections(*K.scan_report(
             t, m, nr, merged, launch_s, rc, self.operational, self.tracked, self.misses,
-            self.next_look_s, wf, wi, self.reported, self._counts, link[1]))
+            self.next_look_s, wf, wi, self.reported, self._counts, ptrs))
 
     def looked_at(self, pos: np.ndarray, *, edge_beams: float = 1.0) -> np.ndarray:
         """Whether some radar looked at each point during the last scan call.
@@ -586,7 +626,8 @@ class RadarNetwork:
         pos = np.ascontiguousarray(pos, float).reshape(-1, 3)
         if not self.units:
             return np.zeros((pos.shape[0], 0) if per_radar else pos.shape[0], bool)
-        m = int(self._counts[K.ST_LOOKS]) - self._looks0
+        ci = self._ci
+        m = int(ci[K.CI_COUNTS + K.ST_LOOKS] - ci[K.CI_LOOKS0])
         if self.coverage.terrain is None:  # one kernel call (the tracker's, every step)
             kernel = K.looked_by if per_radar else K.looked_at
             return kernel(self._rc, pos, m, self._wf, self._wi, float(edge_beams))
@@ -626,15 +667,25 @@ class RadarNetwork:
         launch = getattr(truth, "launch_time_s", None)
         front = getattr(traj, "rcs_front_m2", None)
         link = self._truth_link
+        al = np.ascontiguousarray(alive(t1), bool)
+        if al.shape != (n,):
+            al = al.reshape(n)
         if (front is not None and front is link[2] and traj is link[1] and launch is link[0]
                 and traj.rcs_side_m2 is link[3] and traj.rcs_tail_m2 is link[4]):
             aspect, launch = link[5], link[6]
+            if self._n == n and self._fast and type(self)._scan is _SCAN:  # straight to the kernel
+                if rng is not self._rng_link:
+                    self._rng_ptrs[:] = K.generator_pointers(rng)
+                    self._rng_link = rng
+                return Detections(*K.scan(
+                    t1, t0, True, states, self._no_states if states0 is None else states0, al,
+                    self._no_table, aspect[0], aspect[1], aspect[2],
+                    self._no_array if launch is None else launch, self._rc, self.operational,
+                    self._tf, self._ti, self._tb, self._ci))
             table = None
         else:
             aspect, table, launch = self._truth_inputs(t1, truth, n)
-        return self._scan(t1, states, table, aspect,
-                          np.ascontiguousarray(alive(t1), bool).reshape(n), rng, launch, t0,
-                          states0)
+        return self._scan(t1, states, table, aspect, al, rng, launch, t0, states0)
 
     def _truth_inputs(self, t1: float, truth, n: int):
         """(aspect, rcs table, launch times) of :meth:`step` for the kernels.
@@ -666,3 +717,6 @@ class RadarNetwork:
                 a is b for a, b in zip(aspect, src, strict=True)):
             self._truth_link = (launch_src, traj, *src, aspect, launch)
         return aspect, table, launch
+
+
+_SCAN = RadarNetwork._scan  # what step's shortcut stands for (see _precompute)

@@ -2187,27 +2187,39 @@ def truth_picture(states, idx, err, sigma_m, vel_sigma, track_of):
 
 
 @numba.njit(cache=True)
-def truth_step(time_s, rho, c, err, rng_ptrs, tid, z, R, det_time, hits, sigma_m, last_seen,
-               track_of, ids, confirm_hits, drop_after_s, alive, states, vel_sigma, fresh,
-               last_id):
+def truth_step(time_s, rho, c, tf, ti, tid, z, R, det_time, confirm_hits, drop_after_s, alive,
+               states, vel_sigma):
     """One step of the truth tracker: the error process, the detections, the tracks kept.
 
-    ``err`` (n, 6) becomes ``rho * err + c * noise`` in place, ``noise`` the standard normals
+    The tracker's state comes in two arrays (:meth:`TruthTracker._bind
+    <airdefense.tracking.truth.TruthTracker._bind>`) for n threats: floats ``tf`` (9 n,) =
+    ``err`` (n, 6), ``sigma_m`` (n, 2), ``last_seen`` (n,); integers ``ti`` (4 n + 6,) =
+    ``hits``, ``track_of``, ``last_id``, ``fresh`` (each (n,)), ``ids`` (1,) and the
+    :func:`~airdefense.sensors._kernels.generator_pointers` of the caller's generator (5, as
+    int64 bits).
+
+    ``err`` becomes ``rho * err + c * noise`` in place, ``noise`` the standard normals
     ``rng.standard_normal((n, 6))`` would give, drawn here from the caller's generator
-    through its :func:`~airdefense.sensors._kernels.generator_pointers` ``rng_ptrs`` (in
-    row-major order: numba's ``standard_normal`` gives NumPy's numbers and leaves the generator
-    in NumPy's state, tested). Detections (k,) go to :func:`truth_take_detections` (false
-    alarms, ``tid < 0``, are skipped); threats reaching confirmation get their id in
-    ``track_of``: the one they had before (``last_id`` (n,), -1: none; a perfect tracker knows
-    the threat again) or the next free one from ``ids[0]`` (advanced in place); their threat ids
-    are the
-    first entries of ``fresh`` (n,); then :func:`truth_keep_tracks` and
-    :func:`truth_picture` of ``states`` (n, 6).
+    through its pointers (in row-major order: numba's ``standard_normal`` gives NumPy's numbers
+    and leaves the generator in NumPy's state, tested). Detections (k,) go to
+    :func:`truth_take_detections` (false alarms, ``tid < 0``, are skipped); threats reaching
+    confirmation get their id in ``track_of``: the one they had before (``last_id``, -1: none;
+    a perfect tracker knows the threat again) or the next free one from ``ids[0]`` (advanced in
+    place); their threat ids are the first entries of ``fresh``; then
+    :func:`truth_keep_tracks` and :func:`truth_picture` of ``states`` (n, 6).
 
     Returns (x, P, quality, track ids, confirmed, threats kept, number of new tracks).
     """
-    n = err.shape[0]
-    rng = _generator(rng_ptrs)
+    n = tf.size // 9
+    err = tf[:6 * n].reshape((n, 6))
+    sigma_m = tf[6 * n:8 * n].reshape((n, 2))
+    last_seen = tf[8 * n:]
+    hits = ti[:n]
+    track_of = ti[n:2 * n]
+    last_id = ti[2 * n:3 * n]
+    fresh = ti[3 * n:4 * n]
+    ids = ti[4 * n:4 * n + 1]
+    rng = _generator(ti[4 * n + 1:4 * n + 6].view(np.uintp))
     for k in range(n):
         for a in range(6):
             err[k, a] = rho * err[k, a] + c * rng.standard_normal()

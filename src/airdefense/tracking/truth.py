@@ -51,26 +51,50 @@ class TruthTracker:
         self.truth = truth
         self.rng = rng
         n = len(truth)
-        self.hits = np.zeros(n, int)
-        self.last_seen = np.full(n, -np.inf)
-        self.sigma_m = np.full((n, 2), 50.0)  # horizontal, vertical
-        self.track_of = np.full(n, -1)
+        # The state in two arrays (one float, one integer: each array argument costs the
+        # kernel call its unboxing); the attributes are views of them (see _bind).
+        self._tf = np.empty(9 * n)
+        self._ti = np.empty(4 * n + 6, np.int64)
+        self._n = n
+        self._bind()
+        self.hits[:] = 0
+        self.last_seen[:] = -np.inf
+        self.sigma_m[:] = 50.0  # horizontal, vertical
+        self.track_of[:] = -1
         # The id each threat's track had (-1: none yet): a threat tracked again gets it back,
         # so the control unit's book of rounds per track still counts the earlier ones.
-        self._last_id = np.full(n, -1, np.int64)
-        self._ids = np.zeros(1, np.int64)  # the next free track id (the kernel advances it)
-        self._fresh = np.empty(n, np.int64)  # threats given a track in a step (kernel output)
+        self._last_id[:] = -1
+        self._ids[:] = 0  # the next free track id (the kernel advances it)
         self.confirm_hits = confirm_hits
         self.drop_after_s = drop_after_s
         self.vel_sigma = velocity_sigma_mps
         self.tau_s = correlation_time_s
-        self.err = rng.normal(size=(n, 6))  # unit-variance error state
+        self.err[:] = rng.normal(size=(n, 6))  # unit-variance error state
         self.time_s: float | None = None
         self.new_tracks: list[tuple[int, int, float]] = []
         # (dt, tau_s, rho, sqrt(1 - rho^2)) of the last step: steps are mostly equal.
         self._decay = (None, None, 1.0, 0.0)
-        # The generator the kernel draws from and its pointers (see _rng_pointers).
-        self._rng_link = (None, None)
+        # The generator whose pointers the kernel draws through (in _ti, see _bind).
+        self._rng_link = None
+        self._all_alive = np.ones(n, bool)  # alive when the caller gives no mask
+
+    # Views of _tf and _ti (see _bind), rebuilt after a copy.
+    _VIEWS = ("err", "sigma_m", "last_seen", "hits", "track_of", "_last_id", "_fresh", "_ids",
+              "_rng_ptrs")
+
+    def _bind(self) -> None:
+        """The state's views: floats ``_tf`` = ``err`` (n, 6), ``sigma_m`` (n, 2),
+        ``last_seen`` (n,); integers ``_ti`` = ``hits``, ``track_of``, ``_last_id``,
+        ``_fresh`` (threats given a track in a step, kernel output), each (n,), ``_ids`` (1,)
+        and the generator's pointers ``_rng_ptrs`` (5, uintp) (the layout
+        :func:`~airdefense.tracking._kernels.truth_step` reads)."""
+        n, f, i = self._n, self._tf, self._ti
+        self.err = f[:6 * n].reshape(n, 6)
+        self.sigma_m = f[6 * n:8 * n].reshape(n, 2)
+        self.last_seen = f[8 * n:]
+        self.hits, self.track_of, self._last_id, self._fresh = i[:4 * n].reshape(4, n)
+        self._ids = i[4 * n:4 * n + 1]
+        self._rng_ptrs = i[4 * n + 1:].view(np.uintp)
 
     @property
     def next_id(self) -> int:
@@ -83,21 +107,15 @@ class TruthTracker:
 
     def __getstate__(self) -> dict:
         # The generator link holds raw pointers: rebuilt after unpickling.
-        state = self.__dict__.copy()
-        state["_rng_link"] = (None, None)
+        state = {k: v for k, v in self.__dict__.items() if k not in self._VIEWS}
+        state["_ti"] = self._ti.copy()
+        state["_ti"][4 * self._n + 1:] = 0
+        state["_rng_link"] = None
         return state
 
-    def _rng_pointers(self) -> np.ndarray:
-        """:func:`~airdefense.sensors._kernels.generator_pointers` of ``self.rng``.
-
-        Built once per generator (kept with a reference to it, so valid while linked); a new
-        generator assigned to ``self.rng`` is picked up at the next step.
-        """
-        rng = self.rng
-        link = self._rng_link
-        if rng is not link[0]:
-            link = self._rng_link = (rng, generator_pointers(rng))
-        return link[1]
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bind()
 
     def step(self, time_s: float, detections: Detections, alive: np.ndarray | None = None
              ) -> Tracks:
@@ -119,18 +137,22 @@ class TruthTracker:
         """
         self.new_tracks = []
         time_s = float(time_s)
-        dt = 0.0 if self.time_s is None else max(time_s - self.time_s, 0.0)
+        last = self.time_s
+        dt = 0.0 if last is None else max(time_s - last, 0.0)
         self.time_s = time_s
         decay = self._decay
         if dt != decay[0] or self.tau_s != decay[1]:
             rho = np.exp(-dt / self.tau_s)
             decay = self._decay = (dt, self.tau_s, float(rho), float(np.sqrt(1.0 - rho * rho)))
+        rng = self.rng
+        if rng is not self._rng_link:  # a new generator: its pointers, once
+            self._rng_ptrs[:] = generator_pointers(rng)
+            self._rng_link = rng
         x, P, quality, track_id, confirmed, idx, n_fresh = _kernels.truth_step(
-            time_s, decay[2], decay[3], self.err, self._rng_pointers(), detections.truth_id,
-            detections.z, detections.R, detections.time_s, self.hits, self.sigma_m,
-            self.last_seen, self.track_of, self._ids, self.confirm_hits, self.drop_after_s,
-            np.ones(len(self.track_of), bool) if alive is None else np.asarray(alive, bool),
-            self.truth.states(time_s), self.vel_sigma, self._fresh, self._last_id)
+            time_s, decay[2], decay[3], self._tf, self._ti, detections.truth_id, detections.z,
+            detections.R, detections.time_s, self.confirm_hits, self.drop_after_s,
+            self._all_alive if alive is None else np.asarray(alive, bool),
+            self.truth.states(time_s), self.vel_sigma)
         # A filtered track averages its measurements and fuses its radars (each axis as well
         # as the best radar measures it this step): see the kernels.
         if n_fresh:
