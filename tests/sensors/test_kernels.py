@@ -185,6 +185,16 @@ def test_float_mod_is_numpy_mod(a, b):
     assert np.float64(_mod(a, b)).tobytes() == np.mod(np.float64(a), b).tobytes()
 
 
+@settings(max_examples=300, deadline=None)
+@given(a=st.floats(-20.0, 20.0) | st.sampled_from([0.0, -0.0, 1.0, np.nextafter(1.0, 0.0),
+                                                    2 * np.pi, np.nextafter(2 * np.pi, 0.0),
+                                                    5e-324, np.inf, np.nan]),
+       b=st.sampled_from([1.0, 2 * np.pi]))
+def test_fmod_pos_is_numpy_mod(a, b):
+    """fmod_pos(a, b), the scan's wrap with a shortcut for 0 < a < b, has np.mod's bits."""
+    assert np.float64(K.fmod_pos(a, b)).tobytes() == np.mod(np.float64(a), b).tobytes()
+
+
 @settings(max_examples=200, deadline=None)
 @given(a=st.floats(-20.0, 20.0))
 def test_wrapped_offset_is_the_angle_of_exp(a):

@@ -233,6 +233,15 @@ def wrapped_offset(a):
 
 
 @_jit_inline
+def fmod_pos(a, b):
+    """``a % b`` (NumPy's ``np.mod``) for ``b > 0``, without the libm call when ``0 < a < b``
+    (then it is ``a``; the same bits either way)."""
+    if 0.0 < a < b:
+        return a
+    return a % b
+
+
+@_jit_inline
 def mean_snr(c, rcs, range_m):
     """Mean SNR ``c rcs / R^4`` with R at least 1 mm."""
     r = 1e-3 if range_m < 1e-3 else range_m  # np.maximum (NaN stays NaN)
@@ -941,8 +950,8 @@ def false_alarms(t, counts, u, expo, rc, out):
     for i in range(counts.size):
         fr = rc[i, SW_FRAC]
         for _ in range(counts[i]):
-            f = (rc[i, RC_PHASE] + u[row, 0] * fr) % 1.0
-            az = (rc[i, RC_SWEEP_START] + f * rc[i, RC_SWEEP]) % _TWO_PI
+            f = fmod_pos(rc[i, RC_PHASE] + u[row, 0] * fr, 1.0)
+            az = fmod_pos(rc[i, RC_SWEEP_START] + f * rc[i, RC_SWEEP], _TWO_PI)
             half = rc[i, G_HALF_SECTOR]  # inf for a full circle: kept, no test needed
             if half == np.inf or abs(wrapped_offset(az - rc[i, G_BORESIGHT])) <= half:
                 out[kept, FA_RADAR] = i
@@ -1034,7 +1043,7 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
                 R[o, 3, a] = np.nan
                 R[o, a, 3] = np.nan
         z[o, 0] = abs(z[o, 0])
-        z[o, 1] = z[o, 1] % _TWO_PI
+        z[o, 1] = fmod_pos(z[o, 1], _TWO_PI)
         time_s[o] = tau[p]
         sensor[o] = i
         for a in range(3):
