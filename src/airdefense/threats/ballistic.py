@@ -461,8 +461,11 @@ def solve_speed(
     first step takes it, each next one the secant through its last two speeds, while the
     secant keeps the slope's sign and for at most :data:`_SECANT_ITER` steps; then (and where
     it is not finite) a finite difference at each step (one more flight). Default: finite
-    differences. A flight that has converged is not flown again. Returns the speeds
-    and the remaining range errors (m).
+    differences. A flight that has converged is not flown again. A flight the Newton steps
+    leave above ``tol_m`` after ``max_iter`` (a lifting flight's range is not monotonic in
+    the speed within a few m/s of the solution: its lift phases switch inside integration
+    steps, so Newton can circle a bump) is solved by bracketing (:func:`_bracket_speed`) from
+    the speeds it has flown. Returns the speeds and the remaining range errors (m).
     """
     K = r_launch_m.shape[0]
     dv = 0.02
@@ -480,9 +483,11 @@ def solve_speed(
     miss = np.full(K, np.inf)
     last = np.full((2, K), np.nan)  # per flight: its last error and the step that followed
     todo = np.arange(K)
+    flown = []  # (flights, speeds, range errors) of every shot, for _bracket_speed
     for it in range(max_iter):
         t, e = shots(todo, v[todo])
         miss[todo] = np.where(np.isfinite(t), e, np.nan)
+        flown.append((todo, v[todo], miss[todo]))
         done = np.abs(miss[todo]) < tol_m
         # Secant update of the slope, where it keeps the slope's sign; else (and after
         # _SECANT_ITER steps) finite differences.
@@ -500,15 +505,87 @@ def solve_speed(
         need = fd[todo]
         if need.any():
             i = todo[need]
-            _, e_up = shots(i, v[i] + dv)
+            t_up, e_up = shots(i, v[i] + dv)
             s[i] = (e_up - e[need]) / dv
+            flown.append((i, v[i] + dv, np.where(np.isfinite(t_up), e_up, np.nan)))
         vv = v[todo]
         with np.errstate(invalid="ignore", divide="ignore"):
             step = -e / s[todo]
         step = np.where(np.isfinite(step), np.clip(step, -0.25 * vv, 0.25 * vv), -0.1 * vv)
         v[todo] = np.maximum(vv + step, 10.0)
         last[:, todo] = [e, v[todo] - vv]
+    left = np.flatnonzero(~(np.abs(miss) < tol_m))
+    if left.size:
+        _bracket_speed(left, v, miss, flown, shots, tol_m)
     return v, miss
+
+
+_BRACKET_ITER = 60  # regula falsi steps of _bracket_speed (the bracket at least halves in two)
+_BRACKET_GROW = (0.005, 0.02, 0.05, 0.1, 0.25)  # relative speed offsets tried for a bracket
+_BRACKET_EPS = 8 * np.finfo(float).eps  # relative width of a bracket that can shrink no more
+
+
+def _bracket_speed(left, v, miss, flown, shots, tol_m) -> None:
+    """Solve the speeds of flights ``left`` by bracketing (Illinois regula falsi), in place.
+
+    The bracket of a flight is the closest pair of speeds it has flown (``flown``: tuples of
+    flights, speeds and range errors) whose errors have opposite signs, so it holds a root of
+    the (continuous) range error whatever its bumps; without one, speeds
+    ``v (1 +- f)`` (:data:`_BRACKET_GROW`) are flown until the sign changes. A flight ends at
+    the best speed found: ``miss`` tells what was reached (a flight with no bracket keeps its
+    error).
+    """
+    fl = np.concatenate([f for f, _, _ in flown])
+    vs = np.concatenate([a for _, a, _ in flown])
+    es = np.concatenate([e for _, _, e in flown])
+    n = left.size
+    lo, hi = np.full(n, np.nan), np.full(n, np.nan)  # speeds of negative, positive error
+    elo, ehi = np.full(n, np.nan), np.full(n, np.nan)
+    for q, k in enumerate(left):  # a handful of flights, each with a few dozen shots
+        mine = fl == k
+        a, b = vs[mine], es[mine]
+        neg, pos = b < 0.0, b > 0.0
+        if neg.any() and pos.any():
+            gap = np.abs(a[neg][:, None] - a[pos][None, :])
+            r, c = np.unravel_index(np.argmin(gap), gap.shape)
+            lo[q], elo[q], hi[q], ehi[q] = a[neg][r], b[neg][r], a[pos][c], b[pos][c]
+    for f in _BRACKET_GROW:  # no sign change among the shots: widen about the speed
+        need = np.flatnonzero(np.isnan(lo) | np.isnan(hi))
+        if not need.size:
+            break
+        k = left[need]
+        t2, e2 = shots(np.concatenate([k, k]), np.concatenate([v[k] * (1 - f), v[k] * (1 + f)]))
+        e2 = np.where(np.isfinite(t2), e2, np.nan)
+        m = need.size
+        for side, sl in ((0, slice(0, m)), (1, slice(m, 2 * m))):
+            sv, se = v[k] * (1 - f if side == 0 else 1 + f), e2[sl]
+            put_lo = np.isnan(lo[need]) & (se < 0.0)
+            put_hi = np.isnan(hi[need]) & (se > 0.0)
+            lo[need[put_lo]], elo[need[put_lo]] = sv[put_lo], se[put_lo]
+            hi[need[put_hi]], ehi[need[put_hi]] = sv[put_hi], se[put_hi]
+    q = np.flatnonzero(np.isfinite(lo) & np.isfinite(hi))
+    side = np.zeros(n, np.int64)  # the end kept twice in a row (Illinois: halve its error)
+    for _ in range(_BRACKET_ITER):
+        if not q.size:
+            break
+        fin = np.isfinite(elo[q]) & np.isfinite(ehi[q])
+        with np.errstate(invalid="ignore"):
+            c = np.where(fin, (lo[q] * ehi[q] - hi[q] * elo[q]) / (ehi[q] - elo[q]),
+                         0.5 * (lo[q] + hi[q]))  # an end that overshot: bisect
+        k = left[q]
+        t, e = shots(k, c)
+        e = np.where(np.isfinite(t), e, np.inf)  # a flight that never came down overshot
+        better = ~(np.abs(miss[k]) <= np.abs(e))
+        v[k[better]], miss[k[better]] = c[better], e[better]
+        neg = e < 0.0
+        lo[q[neg]], elo[q[neg]] = c[neg], e[neg]
+        hi[q[~neg]], ehi[q[~neg]] = c[~neg], e[~neg]
+        # Illinois: an end kept for a second step has its error halved (no one-sided creep).
+        keep_hi, keep_lo = neg & (side[q] == 1), ~neg & (side[q] == -1)
+        ehi[q[keep_hi]] *= 0.5
+        elo[q[keep_lo]] *= 0.5
+        side[q] = np.where(neg, 1, -1)
+        q = q[~((np.abs(e) < tol_m) | (np.abs(hi[q] - lo[q]) <= _BRACKET_EPS * np.abs(c)))]
 
 
 class BallisticTrajectory(HermiteTrajectory):
@@ -562,7 +639,8 @@ def _refine_speed(g: dict, d: dict, radius_m: float) -> None:
     The lift's phases (heights and the dive's arming set by the apogee law, limits that bind
     or not) make the range a less smooth function of the missile's range than a ballistic
     flight's, and the interpolated speed misses by tens of metres; a few Newton steps per
-    missile (:func:`solve_speed`) bring it under a millimetre.
+    missile (:func:`solve_speed`, bracketing where the range's bumps stop them) bring it under
+    a millimetre.
     """
     n = d["phi"].size
     full = lambda x: np.full(n, float(x))  # noqa: E731
