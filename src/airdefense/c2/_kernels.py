@@ -908,3 +908,52 @@ def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
         copies[b] = cap[cols[w[b]]]
         cost[b] = unit_cost[cols[w[b]]]
     return tg, w, values, p_t, copies, cost, a_t, mpt, pc_t
+
+
+@njit(cache=True)
+def cycle_screen(t, x, P, quality, kidx, ballistic_code, confirmed, track_row, book_killed,
+                 book_rounds, book_pending, lp, radius, pk_table, class_g, horizon_s, n_window,
+                 tol_s, n_grid, n_iter, tol_m, lb, operational, sensor_ok, rounds, last_fire_s,
+                 min_interval_s, reload_done_s, channels_free, fire_control, battery_ok,
+                 unit_cost, engage, hold, max_rounds, salvo, reserve, rank, min_pk, zone_xy,
+                 zone_r, zone_hold, zone_b, free_b, networked, cost_weight, profitable_only,
+                 need_future, decision_period_s, ttg_slack_s, min_value, law, asset_enu,
+                 asset_value, asset_alive, route_uncertainty, f_damaged, gravity, class_radius):
+    """Whether a decision cycle can order anything, in one call: the launchers' capacity
+    (:func:`launcher_caps`), the tracks' threat values (:func:`threat_values` of classes
+    ``kidx``) and :func:`allowed_count` of the options built on them.
+
+    The arguments are :func:`cycle_options`' without ``ttg`` and ``value`` (computed here),
+    with the launchers' ``operational`` (L,) before the fire-control radars' state
+    ``sensor_ok`` (S,) is applied (a launcher fires only with its radar working), and then
+    :func:`threat_values`' asset arguments. Returns -2 where no launcher can fire this cycle
+    (every capacity 0), else :func:`allowed_count`'s number (above 0: some pair is allowed; 0:
+    none), or -1 where a ``track_row`` is negative or a class is out of range (the caller
+    then builds the cycle in steps). Nothing is changed in place.
+    """
+    L = lb.shape[0]
+    B = battery_ok.shape[0]
+    op = np.empty(L, np.bool_)
+    for j in range(L):
+        op[j] = operational[j] and sensor_ok[fire_control[j]]
+    cap = launcher_capacity(t, lb, op, rounds, last_fire_s, min_interval_s, channels_free,
+                            fire_control, battery_ok, np.zeros(B, np.int64), decision_period_s,
+                            salvo)[1]
+    some = False
+    for j in range(L):
+        some = some or cap[j] != 0
+    if not some:
+        return -2
+    ints, floats, impact = threat_values(x, P, ballistic_code, law, asset_enu, asset_value,
+                                         asset_alive, route_uncertainty, f_damaged, gravity,
+                                         kidx, class_radius)
+    if impact.shape[0] != x.shape[0]:
+        return -1
+    return cycle_options(
+        t, x, P, quality, ints[0], ballistic_code, confirmed, floats[0], floats[2], track_row,
+        book_killed, book_rounds, book_pending, lp, radius, pk_table, class_g, horizon_s,
+        n_window, tol_s, n_grid, n_iter, tol_m, lb, op, rounds, last_fire_s, min_interval_s,
+        reload_done_s, channels_free, fire_control, battery_ok, unit_cost, engage, hold,
+        max_rounds, salvo, reserve, rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b,
+        networked, cost_weight, profitable_only, need_future, decision_period_s, ttg_slack_s,
+        min_value, True, True)[8]
