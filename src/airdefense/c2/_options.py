@@ -58,10 +58,8 @@ LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
 _TTG_SLACK_S = 0.0
 _BALLISTIC = KINDS.index("ballistic")
 _NO_COV = np.zeros((0, 6, 6))  # tracks without covariances
-#: :func:`airdefense.c2.evaluation.evaluate_threats`' defaults that the decision cycle keeps
-#: (the classes are given, so the sphere's radius is not read).
+#: :func:`airdefense.c2.evaluation.evaluate_threats`' route uncertainty, the decision cycle's.
 _ROUTE_UNCERTAINTY = 0.05
-_CLASS_RADIUS = _kernels.R_EARTH_M
 
 
 @dataclass
@@ -430,4 +428,4 @@ def screen_cycle(assigner, t: float, tracks, kind_code: np.ndarray, launchers, b
         bool(assigner.networked), cost_weight, bool(assigner.options_profitable_only),
         bool(doc["layered"] or cost_weight > 0), float(assigner.decision_period_s),
         _TTG_SLACK_S, float(getattr(assigner, "min_threat_value", 0.0)), law, enu, value,
-        alive, _ROUTE_UNCERTAINTY, DAMAGED_VALUE_FRACTION, _GRAVITY, _CLASS_RADIUS)
+        alive, _ROUTE_UNCERTAINTY, DAMAGED_VALUE_FRACTION, _GRAVITY)
