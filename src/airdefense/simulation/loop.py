@@ -459,6 +459,7 @@ class _Run:
         # can order anything. No launcher can fire before the next decision (reloading,
         # between launches, no channel): the cycle would change nothing. No pair allowed: the
         # assigner orders nothing (its threat evaluation and options are not built).
+        n = -1
         if getattr(asg, "fires_within_capacity", False) and hasattr(asg, "no_pair_orders"):
             n = screen_cycle(asg, t, tr, kind, L, self.book, self.sc.batteries, chan,
                              self.battery_ok, self.heights, self.sensor_ok, assets)
@@ -468,11 +469,12 @@ class _Run:
                 self.engagement.fire(asg.no_pair_orders(t), t, self.kinds, self.book, tracks=tr,
                                      sensor_ok=self.sensor_ok)
                 return
-        # The cycle in steps: a launcher whose fire-control radar is down does not fire.
+        # The cycle in steps (some pair allowed, or not screened): a launcher whose
+        # fire-control radar is down does not fire.
         saved = L.operational
         L.operational = saved & self.sensor_ok[L.fire_control]
         try:
-            if getattr(asg, "fires_within_capacity", False) and not firing_capacity(
+            if n < 0 and getattr(asg, "fires_within_capacity", False) and not firing_capacity(
                     t, L, chan, self.battery_ok, self.sc.batteries,
                     asg.decision_period_s).any():
                 return
