@@ -460,7 +460,8 @@ class _Run:
         # between launches, no channel): the cycle would change nothing. No pair allowed: the
         # assigner orders nothing (its threat evaluation and options are not built).
         n = -1
-        if getattr(asg, "fires_within_capacity", False) and hasattr(asg, "no_pair_orders"):
+        if (getattr(asg, "fires_within_capacity", False) and hasattr(asg, "no_pair_orders")
+                and hasattr(asg, "options_profitable_only")):
             n = screen_cycle(asg, t, tr, kind, L, self.book, self.sc.batteries, chan,
                              self.battery_ok, self.heights, self.sensor_ok, assets)
             if n == -2:
