@@ -10,8 +10,6 @@ from hypothesis import strategies as st
 
 from airdefense import load_scenario, simulate
 from airdefense.c2 import _kernels
-from airdefense.c2 import greedy as greedy_mod
-from airdefense.c2 import wta as wta_mod
 from airdefense.c2.base import EngagementBook
 from airdefense.c2.evaluation import (
     KINDS,
@@ -20,6 +18,7 @@ from airdefense.c2.evaluation import (
     classify,
     evaluate_threats,
 )
+from airdefense.simulation import loop as loop_mod
 from tests.conftest import EXAMPLES
 
 R_EARTH = 6371008.8
@@ -265,18 +264,17 @@ def test_the_engagement_book_holds_the_memory():
 
 def _confusion(monkeypatch, path, seed):
     """Share of (track, decision) pairs whose class is the true one: the control unit's and
-    the memoryless rules' on the same states."""
+    the memoryless rules' on the same states (every decision cycle with tracks: each is
+    screened with the control unit's classes, :func:`airdefense.c2.screen_cycle`)."""
     rec = []
+    orig = loop_mod.screen_cycle
 
-    def spy(orig):
-        def f(assigner, t, tracks, evaluation, *a, **k):
-            rec.append((tracks.truth_id.copy(), np.asarray(evaluation["kind_code"]).copy(),
-                        class_codes(tracks.x)))
-            return orig(assigner, t, tracks, evaluation, *a, **k)
-        return f
+    def spy(assigner, t, tracks, kind_code, *a, **k):
+        rec.append((tracks.truth_id.copy(), np.asarray(kind_code).copy(),
+                    class_codes(tracks.x)))
+        return orig(assigner, t, tracks, kind_code, *a, **k)
 
-    monkeypatch.setattr(greedy_mod, "_allowed_options", spy(greedy_mod._allowed_options))
-    monkeypatch.setattr(wta_mod, "_allowed_options", spy(wta_mod._allowed_options))
+    monkeypatch.setattr(loop_mod, "screen_cycle", spy)
     r = simulate(load_scenario(path), seed=seed, tracking="truth")
     true = np.array([KINDS.index(k) for k in r.threats.kind])
     tid = np.concatenate([a for a, _, _ in rec])

@@ -1,12 +1,13 @@
 """The control unit: threat evaluation, weapon-target assignment and firing doctrine."""
 
-from airdefense.c2._options import firing_capacity
+from airdefense.c2._options import firing_capacity, screen_cycle
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.c2.evaluation import classify, evaluate_threats, expected_loss_fraction
 from airdefense.c2.greedy import GreedyAssigner
 
 __all__ = ["ASSIGNERS", "EngagementBook", "GreedyAssigner", "Orders", "WTAAssigner", "classify",
-           "evaluate_threats", "expected_loss_fraction", "firing_capacity", "make_assigner"]
+           "evaluate_threats", "expected_loss_fraction", "firing_capacity", "make_assigner",
+           "screen_cycle"]
 
 #: Names accepted by :func:`make_assigner` (the scenario's ``c2.solver``).
 ASSIGNERS = ("greedy", "heuristic", "exact")

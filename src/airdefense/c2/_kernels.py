@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from airdefense.engagement._kernels import (  # the damage law's kernels: the engagement's
+    _LN2,
     _SKIP_ABS_M,
     _SKIP_REL,
     R_FIRE,
@@ -51,7 +52,6 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
     one of them is not a class of ``law`` (outside ``[0, K)``), every output has no track.
     """
     m = x.shape[0]
-    na = asset_enu.shape[0]
     if codes.shape[0] == m:
         for i in range(m):
             if not 0 <= codes[i] < law.shape[0]:  # no such class: nothing (the caller refuses)
@@ -76,44 +76,56 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
     value = floats[2]
     impact = np.empty((m, 3))
     for i in range(m):
-        px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
-        z0, vz = x[i, 2], x[i, 5]
-        t_imp = (vz + math.sqrt(max(vz * vz + 2.0 * gravity * max(z0, 0.0), 0.0))) / gravity
-        vv = max(vx * vx + vy * vy, 1e-9)
-        ballistic = law_row[i] == ballistic_code
-        ru = 0.02 if ballistic else route_uncertainty
-        speed = math.sqrt(vv)
-        k = law_row[i]
-        best = -math.inf
-        for a in range(na):
-            rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
-            tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
-            qx, qy = px + vx * tgo, py + vy * tgo
-            dx, dy = asset_enu[a, 0] - qx, asset_enu[a, 1] - qy
-            # An asset whose loss cannot reach the largest so far is passed over: it cannot
-            # be the first largest (the bound holds for any spread; 1e-9 covers rounding).
-            if best > 0.0 and not (asset_alive[a] and loss_bound(
-                    dx * dx + dy * dy, asset_value[a], law[k, a, 0], law[k, a, 1],
-                    law[k, a, 2], law[k, a, 3], f_damaged) * (1.0 + 1e-9) >= best):
-                continue
-            miss = math.sqrt(dx * dx + dy * dy)
-            dist = speed * tgo
-            sigma = math.sqrt(pos_var[i] + vel_var[i] * tgo ** 2 + ru ** 2 * dist ** 2)
-            loss = 0.0
-            if asset_alive[a]:
-                loss = asset_value[a] * loss_fraction(miss ** 2, sigma ** 2, law[k, a, 0],
-                                                      law[k, a, 1], law[k, a, 2], law[k, a, 3],
-                                                      f_damaged)
-            if loss > best:  # the first largest, as argmax
-                best = loss
-                best_a[i] = a
-                tgo_out[i] = tgo
-                miss_out[i] = miss
-                impact[i, 0], impact[i, 1], impact[i, 2] = qx, qy, asset_enu[a, 2]
-        value[i] = best
-        if not best > 0.0:
-            best_a[i] = -1
+        _track_threat(i, x, pos_var[i], vel_var[i], law_row[i], ballistic_code, law, asset_enu,
+                      asset_value, asset_alive, route_uncertainty, f_damaged, gravity, best_a,
+                      tgo_out, miss_out, value, impact)
     return ints, floats, impact
+
+
+@njit(cache=True)
+def _track_threat(i, x, pos_var, vel_var, k, ballistic_code, law, asset_enu, asset_value,
+                  asset_alive, route_uncertainty, f_damaged, gravity, best_a, tgo_out, miss_out,
+                  value, impact):
+    """:func:`threat_values` of track ``i`` (class ``k``, horizontal position and velocity
+    variances per axis ``pos_var`` and ``vel_var``), written into row ``i`` of its outputs."""
+    na = asset_enu.shape[0]
+    px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
+    z0, vz = x[i, 2], x[i, 5]
+    t_imp = (vz + math.sqrt(max(vz * vz + 2.0 * gravity * max(z0, 0.0), 0.0))) / gravity
+    vv = max(vx * vx + vy * vy, 1e-9)
+    ballistic = k == ballistic_code
+    ru = 0.02 if ballistic else route_uncertainty
+    speed = math.sqrt(vv)
+    best = -math.inf
+    best_a[i] = 0
+    for a in range(na):
+        rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
+        tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
+        qx, qy = px + vx * tgo, py + vy * tgo
+        dx, dy = asset_enu[a, 0] - qx, asset_enu[a, 1] - qy
+        # An asset whose loss cannot reach the largest so far is passed over: it cannot
+        # be the first largest (the bound holds for any spread; 1e-9 covers rounding).
+        if best > 0.0 and not (asset_alive[a] and loss_bound(
+                dx * dx + dy * dy, asset_value[a], law[k, a, 0], law[k, a, 1],
+                law[k, a, 2], law[k, a, 3], f_damaged) * (1.0 + 1e-9) >= best):
+            continue
+        miss = math.sqrt(dx * dx + dy * dy)
+        dist = speed * tgo
+        sigma = math.sqrt(pos_var + vel_var * tgo ** 2 + ru ** 2 * dist ** 2)
+        loss = 0.0
+        if asset_alive[a]:
+            loss = asset_value[a] * loss_fraction(miss ** 2, sigma ** 2, law[k, a, 0],
+                                                  law[k, a, 1], law[k, a, 2], law[k, a, 3],
+                                                  f_damaged)
+        if loss > best:  # the first largest, as argmax
+            best = loss
+            best_a[i] = a
+            tgo_out[i] = tgo
+            miss_out[i] = miss
+            impact[i, 0], impact[i, 1], impact[i, 2] = qx, qy, asset_enu[a, 2]
+    value[i] = best
+    if not best > 0.0:
+        best_a[i] = -1
 
 
 @njit(cache=True)
@@ -908,3 +920,133 @@ def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
         copies[b] = cap[cols[w[b]]]
         cost[b] = unit_cost[cols[w[b]]]
     return tg, w, values, p_t, copies, cost, a_t, mpt, pc_t
+
+
+@njit(cache=True)
+def _value_bound(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value,
+                 asset_alive, route_uncertainty, gravity):
+    """An upper bound of :func:`_track_threat`'s value of track ``i`` (with a margin of 1e-6
+    of it for rounding): over the assets alive, the value times the largest kernel of its law
+    at the track's spread, ``exp(-a d^2 / s) / s``, ``s = 1 + 2 a sigma^2``, for the widest
+    kernel ``a_min`` (na,) (``ln 2 / w^2``) and ``d`` the predicted miss from the edge of the
+    largest disc ``area_max`` (na,) (0 inside it). A disc's mean of the spread kernel is at
+    most its largest value, the loss fraction at most the larger of its destroy and damage
+    terms (``0 <= f_damaged <= 1``), and the kernel grows with its width."""
+    px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
+    z0, vz = x[i, 2], x[i, 5]
+    t_imp = (vz + math.sqrt(max(vz * vz + 2.0 * gravity * max(z0, 0.0), 0.0))) / gravity
+    vv = max(vx * vx + vy * vy, 1e-9)
+    ru = 0.02 if ballistic else route_uncertainty
+    speed = math.sqrt(vv)
+    ub = 0.0
+    for a in range(asset_enu.shape[0]):
+        if not asset_alive[a]:
+            continue
+        rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
+        tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
+        dx, dy = rx - vx * tgo, ry - vy * tgo
+        d = max(math.sqrt(dx * dx + dy * dy) - area_max[a], 0.0)
+        dist = speed * tgo
+        s = 1.0 + 2.0 * a_min[a] * (pos_var + vel_var * tgo ** 2 + ru ** 2 * dist ** 2)
+        u = max(asset_value[a], 0.0) * math.exp(-a_min[a] * d * d / s) / s
+        if not u <= ub:  # the largest (NaN kept)
+            ub = u
+    return ub * (1.0 + 1e-6)
+
+
+@njit(cache=True)
+def cycle_screen(t, x, P, quality, kidx, ballistic_code, confirmed, track_row, book_killed,
+                 book_rounds, book_pending, lp, radius, pk_table, class_g, horizon_s, n_window,
+                 tol_s, n_grid, n_iter, tol_m, lb, operational, sensor_ok, rounds, last_fire_s,
+                 min_interval_s, reload_done_s, channels_free, fire_control, battery_ok,
+                 unit_cost, engage, hold, max_rounds, salvo, reserve, rank, min_pk, zone_xy,
+                 zone_r, zone_hold, zone_b, free_b, networked, cost_weight, profitable_only,
+                 need_future, decision_period_s, ttg_slack_s, min_value, law, asset_enu,
+                 asset_value, asset_alive, route_uncertainty, f_damaged, gravity):
+    """Whether a decision cycle can order anything, in one call: the launchers' capacity
+    (:func:`launcher_caps`), the tracks' threat values (:func:`threat_values` of classes
+    ``kidx``) and :func:`allowed_count` of the options built on them.
+
+    The arguments are :func:`cycle_options`' without ``ttg`` and ``value`` (computed here),
+    with the launchers' ``operational`` (L,) before the fire-control radars' state
+    ``sensor_ok`` (S,) is applied (a launcher fires only with its radar working), and then
+    :func:`threat_values`' asset arguments (the classes are ``kidx``). Returns -2 where no
+    launcher can fire this cycle (every capacity 0), else :func:`allowed_count`'s number
+    (above 0: some pair is allowed; 0: none), or -1 where a ``track_row`` is negative or a
+    class is out of range (the caller then builds the cycle in steps). Nothing is changed in
+    place.
+
+    The exact threat value (:func:`_track_threat`) is computed only for a confirmed track that
+    :func:`_value_bound` leaves eligible: a track whose value's bound is at most
+    ``min_value``, or (``profitable_only`` with a cost weight) cannot pay any launcher's
+    round that may fire, is not eligible whatever its exact value (rule 1), and the rules read
+    the values of the eligible tracks only.
+    """
+    L = lb.shape[0]
+    B = battery_ok.shape[0]
+    op = np.empty(L, np.bool_)
+    for j in range(L):
+        op[j] = operational[j] and sensor_ok[fire_control[j]]
+    cap = launcher_capacity(t, lb, op, rounds, last_fire_s, min_interval_s, channels_free,
+                            fire_control, battery_ok, np.zeros(B, np.int64), decision_period_s,
+                            salvo)[1]
+    some = False
+    for j in range(L):
+        some = some or cap[j] != 0
+    if not some:
+        return -2
+    m = x.shape[0]
+    na = asset_enu.shape[0]
+    K = law.shape[0]
+    for i in range(m):
+        if not 0 <= kidx[i] < K:
+            return -1
+    # Each class's widest kernel and largest disc against each asset: the bound's.
+    a_min = np.empty((K, na))
+    area_max = np.empty((K, na))
+    for k in range(K):
+        for a in range(na):
+            a_min[k, a] = _LN2 / max(law[k, a, 1], law[k, a, 3], 1e-9) ** 2
+            area_max[k, a] = max(law[k, a, 0], law[k, a, 2], 0.0)
+    cheap = 0.0 <= f_damaged <= 1.0
+    profit = profitable_only and cost_weight > 0
+    value = np.full(m, -math.inf)  # not eligible (rule 1), whatever its exact value
+    ttg = np.zeros(m)
+    best_a = np.empty(m, np.int64)
+    miss = np.empty(m)
+    impact = np.empty((m, 3))
+    for i in range(m):
+        if not confirmed[i]:
+            continue
+        pv = vw = 0.0
+        if P.shape[0] == m:
+            pv = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
+            vw = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
+        k = kidx[i]
+        if cheap:
+            # An upper bound of the track's value (its largest loss over the assets): a
+            # track it leaves ineligible needs no exact value (the loss law's Rice terms).
+            ub = _value_bound(x, i, pv, vw, k == ballistic_code, a_min[k], area_max[k],
+                              asset_enu, asset_value, asset_alive, route_uncertainty, gravity)
+            if ub <= min_value:
+                continue
+            usable = False
+            for j in range(L):
+                if (cap[j] > 0 or not profitable_only) and not (
+                        profit and ub * pk_table[j, k] <= cost_weight * unit_cost[j]
+                        and pk_table[j, k] >= 0.0):
+                    usable = True
+                    break
+            if not usable:
+                continue
+        _track_threat(i, x, pv, vw, k, ballistic_code, law, asset_enu, asset_value,
+                      asset_alive, route_uncertainty, f_damaged, gravity, best_a, ttg, miss,
+                      value, impact)
+    return cycle_options(
+        t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value, track_row,
+        book_killed, book_rounds, book_pending, lp, radius, pk_table, class_g, horizon_s,
+        n_window, tol_s, n_grid, n_iter, tol_m, lb, op, rounds, last_fire_s, min_interval_s,
+        reload_done_s, channels_free, fire_control, battery_ok, unit_cost, engage, hold,
+        max_rounds, salvo, reserve, rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b,
+        networked, cost_weight, profitable_only, need_future, decision_period_s, ttg_slack_s,
+        min_value, True, True)[8]

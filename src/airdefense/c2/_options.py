@@ -34,7 +34,9 @@ from functools import lru_cache
 import numpy as np
 
 from airdefense.c2 import _kernels
-from airdefense.c2.evaluation import KINDS
+from airdefense.c2.evaluation import _G as _GRAVITY
+from airdefense.c2.evaluation import KINDS, _asset_inputs
+from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
 from airdefense.engagement.envelope import (
     _CLASS_G,
     INTERCEPT_SEARCH,
@@ -46,7 +48,7 @@ from airdefense.geo import Frame, sphere_radius_of
 
 _FRAME_HEIGHT = Frame.height_m
 
-__all__ = ["Options", "engagement_options", "firing_capacity", "LAYER_RANK"]
+__all__ = ["Options", "engagement_options", "firing_capacity", "screen_cycle", "LAYER_RANK"]
 
 #: Order of the layers, outermost first.
 LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
@@ -56,6 +58,8 @@ LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
 _TTG_SLACK_S = 0.0
 _BALLISTIC = KINDS.index("ballistic")
 _NO_COV = np.zeros((0, 6, 6))  # tracks without covariances
+#: :func:`airdefense.c2.evaluation.evaluate_threats`' route uncertainty, the decision cycle's.
+_ROUTE_UNCERTAINTY = 0.05
 
 
 @dataclass
@@ -345,3 +349,83 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
         assigner.networked, assigner.cost_weight, assigner.decision_period_s, profitable_only,
         allowed_only=True, min_threat_value=getattr(assigner, "min_threat_value", 0.0))
     return None if out is None else Options(*out[:-1])
+
+
+def screen_cycle(assigner, t: float, tracks, kind_code: np.ndarray, launchers, book, batteries,
+                 channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn,
+                 sensor_ok: np.ndarray, assets: tuple) -> int:
+    """Whether a decision cycle of an assigner built on the shared options can order anything,
+    in one compiled call (:func:`_kernels.cycle_screen`): the launchers' capacity
+    (:func:`firing_capacity`), the threat values (:func:`airdefense.c2.evaluation.
+    evaluate_threats`) and whether :func:`_allowed_options` allows some pair.
+
+    Parameters
+    ----------
+    assigner
+        Gives ``options_profitable_only`` (its options' ``profitable_only``) and the settings
+        :func:`_allowed_options` reads.
+    t : float
+        Decision time, s.
+    tracks : Tracks
+        Current picture (m > 0 tracks).
+    kind_code : ndarray of shape (m,), int
+        The control unit's classes of the tracks (:meth:`TrackClasses.update`).
+    launchers : LauncherState
+        ``operational`` as it is: a launcher whose fire-control radar is down
+        (``sensor_ok`` (S,) False) is taken as not operational here.
+    book, batteries, channels_free, battery_ok, heights_fn
+        As in :func:`engagement_options`.
+    sensor_ok : ndarray of shape (S,), bool
+        Radars working.
+    assets : tuple
+        :func:`airdefense.c2.evaluation.evaluate_threats`' asset arguments, in its order:
+        ``asset_enu``, ``asset_value``, ``asset_alive``, ``asset_hardness``,
+        ``asset_radius_m``, ``asset_area_radius_m``, ``lethal_radius_m``, ``asset_damaged``
+        (its defaults for the others: ``route_uncertainty`` 0.05, heights above the sphere of
+        radius ``TrackClasses.radius_m``, unused with classes given).
+
+    Returns
+    -------
+    int
+        -2: no launcher can fire this cycle (the cycle may be skipped); 0: no pair is allowed
+        (the assigner orders nothing); above 0: some pair is allowed; -1: not screened (a track
+        the book has no row for, a class out of range, no asset): the caller builds the cycle
+        in steps.
+    """
+    x = tracks.x
+    m = x.shape[0]
+    enu = assets[0]
+    if enu.shape[0] == 0 or x.shape != (m, 6) or x.dtype != np.float64:
+        return -1
+    x = np.ascontiguousarray(x)
+    P = tracks.P
+    if P is None:
+        P = _NO_COV
+    else:
+        P = np.ascontiguousarray(P, dtype=float)
+        if P.shape != (m, 6, 6):
+            return -1
+    q = tracks.quality
+    q = np.ones(m) if q is None else np.asarray(q, float)
+    if not (q.shape == (m,) and q.flags.c_contiguous):
+        q = np.ascontiguousarray(np.broadcast_to(q, (m,)))
+    law, enu, value, alive = _asset_inputs(*assets)
+    kidx = np.ascontiguousarray(kind_code, dtype=np.int64).reshape(-1)
+    if kidx.shape[0] != m:
+        return -1
+    doc, zones = _battery_tables(batteries)
+    Ls = launchers
+    cost_weight = float(assigner.cost_weight)
+    return _kernels.cycle_screen(
+        float(t), x, P, q, kidx, _BALLISTIC, np.asarray(tracks.confirmed, bool),
+        np.asarray(tracks.track_id, np.int64).reshape(-1), book._killed_a, book._rounds_a,
+        book._pending_a, _launcher_rows(Ls), _radius_of(heights_fn),
+        np.ascontiguousarray(Ls.pk, dtype=float), _CLASS_G, *WINDOW_SEARCH, *INTERCEPT_SEARCH,
+        Ls.battery, Ls.operational, np.asarray(sensor_ok, bool), Ls.rounds, Ls.last_fire_s,
+        Ls.min_interval_s, Ls.reload_done_s, np.asarray(channels_free), Ls.fire_control,
+        np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
+        doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], doc["min_pk"], *zones,
+        bool(assigner.networked), cost_weight, bool(assigner.options_profitable_only),
+        bool(doc["layered"] or cost_weight > 0), float(assigner.decision_period_s),
+        _TTG_SLACK_S, float(getattr(assigner, "min_threat_value", 0.0)), law, enu, value,
+        alive, _ROUTE_UNCERTAINTY, DAMAGED_VALUE_FRACTION, _GRAVITY)

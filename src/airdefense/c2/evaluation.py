@@ -351,18 +351,11 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
     P = _NO_COV if P is None else np.ascontiguousarray(P, dtype=float)
     if P is not _NO_COV and P.shape != (m, 6, 6):
         raise ValueError(f"P must have shape ({m}, 6, 6) for {m} tracks, got {P.shape}")
-    hard = np.zeros(na) if asset_hardness is None else np.asarray(asset_hardness, float)
-    ar = np.full(na, np.nan) if asset_radius_m is None else np.asarray(asset_radius_m, float)
-    area = np.zeros(na) if asset_area_radius_m is None else np.asarray(asset_area_radius_m,
-                                                                       float)
-    dmg = np.zeros(na, bool) if asset_damaged is None else np.asarray(asset_damaged, bool)
-    if dmg.shape != (na,):
-        raise ValueError(f"asset_damaged must have shape ({na},) for {na} assets, got "
-                         f"{dmg.shape}")
-    law = _law_of(lethal_radius_m, hard, ar, area, dmg)
+    law, enu, value, alive = _asset_inputs(asset_enu, asset_value, asset_alive, asset_hardness,
+                                           asset_radius_m, asset_area_radius_m,
+                                           lethal_radius_m, asset_damaged)
     ints, floats, impact = _kernels.threat_values(
-        x, P, _BALLISTIC, law, np.ascontiguousarray(asset_enu, dtype=float),
-        np.asarray(asset_value, float), np.asarray(asset_alive, bool), float(route_uncertainty),
+        x, P, _BALLISTIC, law, enu, value, alive, float(route_uncertainty),
         DAMAGED_VALUE_FRACTION, _G,
         _NO_CODES if kind_code is None else _codes(kind_code, m, check_range=False),
         _radius(radius_m))
@@ -374,6 +367,31 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
 
 
 _NO_CODES = np.zeros(0, np.int64)  # threat_values classifies the states itself
+
+
+def _asset_inputs(asset_enu, asset_value, asset_alive, asset_hardness=None, asset_radius_m=None,
+                  asset_area_radius_m=None, lethal_radius_m=None, asset_damaged=None) -> tuple:
+    """The assets' arguments of :func:`_kernels.threat_values` from those of
+    :func:`evaluate_threats` (a assets): the damage law (K, a, 4), ``asset_enu`` (a, 3),
+    ``asset_value`` (a,) and ``asset_alive`` (a,) as the kernel takes them.
+
+    Raises
+    ------
+    ValueError
+        Where ``asset_damaged`` is not of shape (a,).
+    """
+    na = asset_enu.shape[0]
+    hard = np.zeros(na) if asset_hardness is None else np.asarray(asset_hardness, float)
+    ar = np.full(na, np.nan) if asset_radius_m is None else np.asarray(asset_radius_m, float)
+    area = np.zeros(na) if asset_area_radius_m is None else np.asarray(asset_area_radius_m,
+                                                                       float)
+    dmg = np.zeros(na, bool) if asset_damaged is None else np.asarray(asset_damaged, bool)
+    if dmg.shape != (na,):
+        raise ValueError(f"asset_damaged must have shape ({na},) for {na} assets, got "
+                         f"{dmg.shape}")
+    return (_law_of(lethal_radius_m, hard, ar, area, dmg),
+            np.ascontiguousarray(asset_enu, dtype=float), np.asarray(asset_value, float),
+            np.asarray(asset_alive, bool))
 
 
 def _codes(kind_code, m: int, check_range: bool = True) -> np.ndarray:

@@ -129,6 +129,9 @@ class GreedyAssigner:
     #: Its orders never exceed :func:`airdefense.c2.firing_capacity` (it obeys the shared
     #: options), so a cycle where no launcher can fire may be skipped.
     fires_within_capacity = True
+    #: Its options' ``profitable_only`` (:func:`airdefense.c2._options.screen_cycle` screens a
+    #: cycle with it: where no pair is allowed, :meth:`decide` is :meth:`no_pair_orders`).
+    options_profitable_only = False
 
     def __init__(self, networked: bool = True, cost_weight: float = 0.0,
                  decision_period_s: float = 2.0, min_threat_value: float = 0.0) -> None:
@@ -136,6 +139,10 @@ class GreedyAssigner:
         self.cost_weight = cost_weight
         self.decision_period_s = decision_period_s
         self.min_threat_value = min_threat_value
+
+    def no_pair_orders(self, t: float) -> Orders:
+        """What :meth:`decide` does in a cycle whose options allow no pair: no order."""
+        return Orders.from_rows([])
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,

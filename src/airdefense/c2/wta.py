@@ -118,6 +118,9 @@ class WTAAssigner:
     #: Its orders never exceed :func:`airdefense.c2.firing_capacity` (it obeys the shared
     #: options), so a cycle where no launcher can fire may be skipped.
     fires_within_capacity = True
+    #: Its options' ``profitable_only`` (:func:`airdefense.c2._options.screen_cycle` screens a
+    #: cycle with it: where no pair is allowed, :meth:`decide` is :meth:`no_pair_orders`).
+    options_profitable_only = True
 
     def __init__(self, solver: str = "heuristic", networked: bool = True,
                  cost_weight: float = 0.0, decision_period_s: float = 2.0,
@@ -191,6 +194,12 @@ class WTAAssigner:
         self.last_solutions.append(sol)
         x[np.ix_(tg, w)] = xt
         return x
+
+    def no_pair_orders(self, t: float) -> Orders:
+        """What :meth:`decide` does in a cycle whose options allow no pair: no order (and no
+        solution in :attr:`last_solutions`)."""
+        self.last_solutions = []
+        return Orders.from_rows([])
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from airdefense.c2 import firing_capacity, make_assigner
+from airdefense.c2 import firing_capacity, make_assigner, screen_cycle
 from airdefense.c2.base import EngagementBook
 from airdefense.c2.evaluation import evaluate_threats, min_threat_value
 from airdefense.engagement.damage import (
@@ -451,25 +451,42 @@ class _Run:
         kind = self.book.classes.update(tr.track_id, tr.x, t)
         L = self.engagement.launchers
         chan = self.engagement.channels_free(self.sensor_ok)
-        saved = L.operational.copy()
-        L.operational &= self.sensor_ok[L.fire_control]
-        try:
-            # No launcher can fire before the next decision (reloading, between launches, no
-            # channel): an assigner built on the shared options can order nothing, so the
-            # cycle would change nothing.
-            if getattr(self.assigner, "fires_within_capacity", False) and not firing_capacity(
-                    t, L, chan, self.battery_ok, self.sc.batteries,
-                    self.assigner.decision_period_s).any():
+        asg = self.assigner
+        a = self.sc.assets
+        assets = (a.enu, self.value_left, self._asset_alive, a.hardness, a.lethal_radius_m,
+                  a.radius_m, self.lethal_radius, self._asset_damaged)
+        # An assigner built on the shared options: one compiled call tells whether the cycle
+        # can order anything. No launcher can fire before the next decision (reloading,
+        # between launches, no channel): the cycle would change nothing. No pair allowed: the
+        # assigner orders nothing (its threat evaluation and options are not built).
+        n = -1
+        if (getattr(asg, "fires_within_capacity", False) and hasattr(asg, "no_pair_orders")
+                and hasattr(asg, "options_profitable_only")):
+            n = screen_cycle(asg, t, tr, kind, L, self.book, self.sc.batteries, chan,
+                             self.battery_ok, self.heights, self.sensor_ok, assets)
+            if n == -2:
                 return
-            a = self.sc.assets
+            if n == 0:
+                self.engagement.fire(asg.no_pair_orders(t), t, self.kinds, self.book, tracks=tr,
+                                     sensor_ok=self.sensor_ok)
+                return
+        # The cycle in steps (some pair allowed, or not screened): a launcher whose
+        # fire-control radar is down does not fire.
+        saved = L.operational
+        L.operational = saved & self.sensor_ok[L.fire_control]
+        try:
+            if n < 0 and getattr(asg, "fires_within_capacity", False) and not firing_capacity(
+                    t, L, chan, self.battery_ok, self.sc.batteries,
+                    asg.decision_period_s).any():
+                return
             ev = evaluate_threats(tr.x, a.enu, self.value_left, self._asset_alive,
                                   P=tr.P,
                                   asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
                                   asset_area_radius_m=a.radius_m,
                                   lethal_radius_m=self.lethal_radius, kind_code=kind,
                                   radius_m=self._radius_m, asset_damaged=self._asset_damaged)
-            orders = self.assigner.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
-                                          self.battery_ok, self.heights)
+            orders = asg.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
+                                self.battery_ok, self.heights)
         finally:
             L.operational = saved
         self.engagement.fire(orders, t, self.kinds, self.book, tracks=tr, sensor_ok=self.sensor_ok)

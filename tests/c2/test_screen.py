@@ -1,0 +1,192 @@
+"""The decision cycle's screen (:func:`airdefense.c2.screen_cycle`) tells exactly what the
+cycle built in steps would: whether any launcher can fire, and whether any pair is allowed."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from c2_pictures import LAYERED, Picture, drone_wave, make_tracks
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from airdefense import load_scenario
+from airdefense.c2 import firing_capacity, make_assigner, screen_cycle
+from airdefense.c2._kernels import _value_bound, threat_values
+from airdefense.c2._options import _allowed_options
+from airdefense.c2.evaluation import KINDS, _asset_inputs, evaluate_threats
+from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
+
+_LN2 = np.log(2.0)
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return load_scenario(LAYERED)
+
+
+def _picture(sc, seed: int, m: int) -> Picture:
+    """A drone wave 8-30 km out and as many tracks 40-120 km out on random courses."""
+    rng = np.random.default_rng(seed)
+    near = drone_wave(m, rng)
+    r = rng.uniform(4e4, 1.2e5, m)
+    az = rng.uniform(0, 2 * np.pi, m)
+    head = rng.uniform(0, 2 * np.pi, m)
+    far = make_tracks(np.column_stack([r * np.cos(az), r * np.sin(az), np.full(m, 800.0)]),
+                      np.column_stack([60 * np.cos(head), 60 * np.sin(head), np.zeros(m)]))
+    x = np.vstack([near.x, far.x])
+    tracks = make_tracks(x[:, :3], x[:, 3:])
+    return Picture(sc, tracks)
+
+
+def _assets(sc, alive=None, damaged=None) -> tuple:
+    a = sc.assets
+    alive = np.ones(len(a), bool) if alive is None else alive
+    return (a.enu, a.value, alive, a.hardness, a.lethal_radius_m, a.radius_m, None, damaged)
+
+
+def _in_steps(pic, asg, kind, assets, sensor_ok) -> int:
+    """-2: no launcher can fire; 0: no pair allowed; 1: some pair (the cycle in steps)."""
+    L, tr, sc = pic.launchers, pic.tracks, pic.sc
+    saved = L.operational
+    L.operational = saved & sensor_ok[L.fire_control]
+    try:
+        if not firing_capacity(tr.time_s, L, pic.channels, pic.battery_ok, sc.batteries,
+                               asg.decision_period_s).any():
+            return -2
+        enu, value, alive, hard, radius, area, lethal, damaged = assets
+        ev = evaluate_threats(tr.x, enu, value, alive, P=tr.P, asset_hardness=hard,
+                              asset_radius_m=radius, asset_area_radius_m=area,
+                              lethal_radius_m=lethal, kind_code=kind, asset_damaged=damaged)
+        opt = _allowed_options(asg, tr.time_s, tr, ev, L, pic.book, sc.batteries, pic.channels,
+                               pic.battery_ok, sc.frame.height_m,
+                               profitable_only=asg.options_profitable_only)
+        return 0 if opt is None else 1
+    finally:
+        L.operational = saved
+
+
+def _screened(pic, asg, kind, assets, sensor_ok) -> int:
+    n = screen_cycle(asg, pic.tracks.time_s, pic.tracks, kind, pic.launchers, pic.book,
+                     pic.sc.batteries, pic.channels, pic.battery_ok, pic.sc.frame.height_m,
+                     sensor_ok, assets)
+    assert n != -1
+    return min(n, 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.sampled_from(["greedy", "heuristic"]),
+       st.sampled_from([0.0, 0.01, 0.05, 1.0]), st.sampled_from([0.0, 0.5, 0.9, 1.0]),
+       st.booleans())
+def test_screen_agrees_with_the_cycle_in_steps(scene, seed, m, name, cost_weight, q,
+                                               radar_down):
+    """The same answer as the cycle in steps, with the least threat value at a track's
+    exact value or just below it (where the value bound must not cut an eligible track)."""
+    layered = scene
+    pic = _picture(layered, seed, m)
+    rng = np.random.default_rng(seed)
+    kind = rng.integers(0, len(KINDS), 2 * m)
+    assets = _assets(layered)
+    value = evaluate_threats(pic.tracks.x, *assets[:3], P=pic.tracks.P, asset_hardness=assets[3],
+                             asset_radius_m=assets[4], asset_area_radius_m=assets[5],
+                             kind_code=kind)["value"]
+    v = float(np.quantile(value, q))
+    sensor_ok = np.ones(len(layered.sensors), bool)
+    if radar_down:
+        sensor_ok[0] = False
+    for floor in (v, np.nextafter(v, -np.inf), 0.0):
+        asg = make_assigner(name, cost_weight=cost_weight, min_threat_value=floor)
+        assert _screened(pic, asg, kind, assets, sensor_ok) == _in_steps(pic, asg, kind, assets,
+                                                                          sensor_ok)
+
+
+def test_screen_sees_what_changes_between_cycles(layered):
+    """Doctrines and launcher arrays changed in place, or replaced, between two screens are
+    seen: the screen follows the cycle in steps through each change."""
+    sc = copy.deepcopy(layered)
+    pic = _picture(sc, 7, 10)
+    kind = np.zeros(20, np.int64)  # drones
+    assets = _assets(sc)
+    ok = np.ones(len(sc.sensors), bool)
+    asg = make_assigner("heuristic", cost_weight=0.05)
+    answers = [_screened(pic, asg, kind, assets, ok)]
+    assert answers[0] == 1
+    L = pic.launchers
+    changes = [
+        lambda: [setattr(bu.doctrine, "hold_fire", True) for bu in sc.batteries],
+        lambda: [setattr(bu.doctrine, "hold_fire", False) for bu in sc.batteries],
+        lambda: [setattr(bu.doctrine, "engage", ["ballistic"]) for bu in sc.batteries],
+        lambda: [setattr(bu.doctrine, "engage", list(KINDS)) for bu in sc.batteries],
+        lambda: setattr(L, "pk", np.zeros_like(L.pk)),  # replaced: no round can pay
+        lambda: setattr(L, "pk", np.ones_like(L.pk)),
+        lambda: L.rounds.__setitem__(slice(None), 0),  # in place: nothing can fire
+    ]
+    for change in changes:
+        change()
+        got = _screened(pic, asg, kind, assets, ok)
+        assert got == _in_steps(pic, asg, kind, assets, ok)
+        answers.append(got)
+    assert answers == [1, 0, 1, 0, 1, 0, 1, -2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 30), st.booleans(), st.booleans())
+def test_value_bound_is_above_every_threat_value(scene, seed, m, with_cov, some_damaged):
+    """The bound the screen takes of a track's value is at least its exact value (the
+    largest expected loss over the assets, Rice-law discs included), and far tracks' bounds
+    are far below the assets' values."""
+    rng = np.random.default_rng(seed)
+    a = scene.assets
+    n_a = len(a)
+    enu = np.vstack([a.enu, rng.uniform(-2e4, 2e4, (5, 3)) * [1, 1, 0]])
+    value = np.concatenate([a.value, rng.uniform(1e6, 1e9, 5)])
+    area = np.concatenate([a.radius_m, rng.choice([0.0, 1e-4, 150.0, 2000.0], 5)])
+    alive = rng.random(n_a + 5) < 0.8
+    damaged = (rng.random(n_a + 5) < 0.5) if some_damaged else None
+    law, enu, value, alive = _asset_inputs(enu, value, alive, None, None, area, None, damaged)
+    r = rng.uniform(0.0, 6e4, m)
+    az = rng.uniform(0, 2 * np.pi, m)
+    head = az + np.pi + rng.normal(0, 0.3, m)
+    speed = rng.uniform(20, 900, m)
+    x = np.column_stack([r * np.cos(az), r * np.sin(az), rng.uniform(10, 2e4, m),
+                         speed * np.cos(head), speed * np.sin(head), rng.uniform(-300, 50, m)])
+    P = np.zeros((m if with_cov else 0, 6, 6))
+    if with_cov:
+        P[:, [0, 1, 3, 4], [0, 1, 3, 4]] = rng.uniform(0, 1e5, (m, 4))
+    kind = rng.integers(0, len(KINDS), m)
+    ballistic = KINDS.index("ballistic")
+    _, floats, _ = threat_values(x, P if with_cov else np.zeros((0, 6, 6)), ballistic, law,
+                                 enu, value, alive, 0.05, DAMAGED_VALUE_FRACTION, 9.80665, kind,
+                                 1.0)
+    a_min = _LN2 / np.maximum(np.maximum(law[:, :, 1], law[:, :, 3]), 1e-9) ** 2
+    area_max = np.maximum(np.maximum(law[:, :, 0], law[:, :, 2]), 0.0)
+    for i in range(m):
+        pv = 0.5 * (P[i, 0, 0] + P[i, 1, 1]) if with_cov else 0.0
+        vw = 0.5 * (P[i, 3, 3] + P[i, 4, 4]) if with_cov else 0.0
+        ub = _value_bound(x, i, pv, vw, kind[i] == ballistic, a_min[kind[i]],
+                          area_max[kind[i]], enu, value, alive, 0.05, 9.80665)
+        assert ub >= floats[2, i], (i, ub, floats[2, i])
+
+
+def test_value_bound_prunes_far_tracks(layered):
+    """A track 50 km out flying away from every asset: its bound is below a dollar."""
+    a = layered.assets
+    law, enu, value, alive = _asset_inputs(a.enu, a.value, np.ones(len(a), bool), a.hardness,
+                                           a.lethal_radius_m, a.radius_m)
+    x = np.array([[5e4, 0.0, 500.0, 50.0, 0.0, 0.0]])
+    a_min = _LN2 / np.maximum(np.maximum(law[:, :, 1], law[:, :, 3]), 1e-9) ** 2
+    area_max = np.maximum(np.maximum(law[:, :, 0], law[:, :, 2]), 0.0)
+    ub = _value_bound(x, 0, 900.0, 25.0, False, a_min[0], area_max[0], enu, value, alive, 0.05,
+                      9.80665)
+    assert ub < 1.0
+    assert value.max() > 1e8
+
+
+@pytest.mark.parametrize("name", ["greedy", "heuristic", "exact"])
+def test_no_pair_orders_are_empty(name):
+    """What an assigner does in a cycle with no allowed pair: no order."""
+    asg = make_assigner(name)
+    orders = asg.no_pair_orders(10.0)
+    assert len(orders) == 0
+    assert getattr(asg, "last_solutions", []) == []
