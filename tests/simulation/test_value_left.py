@@ -14,6 +14,7 @@ def _spy_cycles(monkeypatch, pick) -> list:
     decision cycles of the runs that follow."""
     now, seen = [0.0], []
     orig_eval, orig_decide = loop.evaluate_threats, loop._Run.decide
+    orig_screen = loop.screen_cycle
 
     def decide(self, t):
         now[0] = t
@@ -23,7 +24,13 @@ def _spy_cycles(monkeypatch, pick) -> list:
         seen.append((now[0], pick(value, kw)))
         return orig_eval(x, enu, value, alive, **kw)
 
+    def screen(*a):  # the cycle's screen evaluates the threats with the same assets
+        _, value, _, _, _, _, _, damaged = a[-1]
+        seen.append((now[0], pick(value, {"asset_damaged": damaged})))
+        return orig_screen(*a)
+
     monkeypatch.setattr(loop, "evaluate_threats", spy)
+    monkeypatch.setattr(loop, "screen_cycle", screen)
     monkeypatch.setattr(loop._Run, "decide", decide)
     return seen
 
