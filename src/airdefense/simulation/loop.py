@@ -314,10 +314,12 @@ class _Run:
 
     def fly_interceptors(self, t0: float, t1: float) -> None:
         self.engagement.fly(t0, t1, self.truth, self.tracks, self.sensor_ok,
-                            alive=lambda k, t: bool(self.status[k] == _FLYING
-                                                    and t < self.truth.end_time_s[k]
-                                                    and t < self.kill_t[k]),
-                            kill=self._kill)
+                            alive=self._flying_at, kill=self._kill)
+
+    def _flying_at(self, k: int, t: float) -> bool:
+        """Whether threat ``k`` still flies at ``t`` (the end games' ``alive``)."""
+        return bool(self.status[k] == _FLYING and t < self.truth.end_time_s[k]
+                    and t < self.kill_t[k])
 
     def strikes_on_components(self, t0: float, t1: float) -> list[float]:
         """Times inside ``(t0, t1)`` of the impacts due that may damage a working radar or
@@ -481,33 +483,46 @@ class _Run:
         next_decision = 0.0
         t = 0.0
         k = 0
+        eng = self.engagement
+        launchers = eng.launchers
+        strikes = self._components.size > 0
         while t < end - 1e-9:
             if k % _PREFETCH == 0:  # the truth at the next steps' ends, in one pass
                 self.truth.prefetch([min((j + 1) * dt, end) for j in range(k, k + _PREFETCH)])
-            t1 = min((k + 1) * dt, end)
-            self.launches(t, t1)
+            t1 = (k + 1) * dt
+            if t1 > end:
+                t1 = end
+            # Each stage's own "nothing due" test is made here first (most steps: no launch,
+            # end of flight, assessment or reload due), sparing the calls.
+            if t1 > self._next_launch:
+                self.launches(t, t1)
             # End games first: a threat killed inside the step is gone for the scans after its
             # kill time (the rounds steer on the picture of the step's start). An impact that
             # may take out a radar or launcher splits the flight: impacts up to it come first.
             t_fly = t
-            for t_hit in self.strikes_on_components(t, t1):
-                self.fly_interceptors(t_fly, t_hit)
-                self.impacts(t_fly, t_hit)
-                t_fly = t_hit
+            if strikes and t1 > self._next_end:
+                for t_hit in self.strikes_on_components(t, t1):
+                    self.fly_interceptors(t_fly, t_hit)
+                    self.impacts(t_fly, t_hit)
+                    t_fly = t_hit
             self.fly_interceptors(t_fly, t1)
-            if self._children:
+            if self._children and t1 > self._next_launch:
                 self.launches(t, t1, releases=True)
             self.sense_and_track(t, t1)
-            self.impacts(t, t1)
-            self.assess(t1)
-            self.engagement.reloads(t1)
+            if t1 >= self._next_end:
+                self.impacts(t, t1)
+            if t1 >= eng._next_assessment_s:
+                self.assess(t1)
+            if t1 >= launchers._next_reload_s:
+                eng.reloads(t1)
             if t1 + 1e-9 >= next_decision:
                 self.decide(t1)
                 late = math.floor((t1 + 1e-9 - next_decision) / period)  # cycles overrun
                 next_decision += period * max(1, late + 1)
             t = t1
             k += 1
-            if self._unresolved() == 0 and self.engagement.in_flight().size == 0:
+            if ((self._status_changed or self._n_unresolved == 0) and self._unresolved() == 0
+                    and eng.in_flight().size == 0):
                 break
         self.status[self.status == _FLYING] = _AIRBORNE
         self.status[self.status == _PENDING] = _NOT_LAUNCHED
