@@ -133,6 +133,29 @@ def _make_assigner(name: str, sc: Scenario, rng: np.random.Generator):
                                                            sc.assets.value))
 
 
+#: Instants evaluated together by _launch_positions (bounds its block's memory).
+_LAUNCH_CHUNK = 64
+
+
+def _launch_positions(truth) -> np.ndarray | None:
+    """Each threat's true position at its launch time, shape (n, 3), m: the rows of
+    ``truth.states(launch_time_s[k])``, evaluated in batches of instants (the trajectory's
+    ``states_many``: the same numbers as one instant at a time, as ``ThreatSet.prefetch``
+    uses them); None for a trajectory without it."""
+    many = getattr(truth.trajectory, "states_many", None)
+    if many is None:
+        return None
+    launch = np.asarray(truth.launch_time_s, float)
+    times, inv = np.unique(launch, return_inverse=True)
+    inv = inv.ravel()
+    out = np.empty((launch.size, 3))
+    for c in range(0, times.size, _LAUNCH_CHUNK):
+        block = many(np.ascontiguousarray(times[c:c + _LAUNCH_CHUNK]))
+        rows = np.flatnonzero((inv >= c) & (inv < c + _LAUNCH_CHUNK))
+        out[rows] = block[inv[rows] - c, rows, :3]
+    return out
+
+
 def _seed_label(ss: np.random.SeedSequence) -> str:
     key = ".".join(str(k) for k in ss.spawn_key)
     return f"{ss.entropy}" + (f"/{key}" if key else "")
@@ -207,6 +230,7 @@ class _Run:
         self._status_changed = True  # see _unresolved
         self._alive_stale, self._alive_from, self._alive_to = True, 0.0, 0.0  # _alive_step
         self._alive_mask = np.zeros(n, bool)
+        self._launch_pos: np.ndarray | None = None  # see _launch_positions
         self._n_unresolved = n
         # Cued radars (e.g. a CW illuminator) look only at the targets of the rounds they guide:
         # cued each step from the engagement (see _cue_sensors); nothing to do without one.
@@ -257,11 +281,14 @@ class _Run:
         if self._children and not releases:
             due &= self.truth.parent < 0
         new = np.flatnonzero(due)
+        if self._launch_pos is None:
+            self._launch_pos = _launch_positions(self.truth)
+        pos = self._launch_pos
         for k in new[np.argsort(self.truth.launch_time_s[new], kind="stable")]:
             tl = self.truth.launch_time_s[k]
             self.status[k] = _FLYING
             self.events.add(tl, "launch", threat=k, asset=self.truth.target_asset[k],
-                            pos=self.truth.states(tl)[k])
+                            pos=self.truth.states(tl)[k] if pos is None else pos[k])
         pending = self.status == _PENDING
         self._next_launch = (float(self.truth.launch_time_s[pending].min()) if pending.any()
                              else np.inf)
