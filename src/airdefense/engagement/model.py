@@ -680,10 +680,14 @@ class Engagement:
         and ``pk_end_game`` (at the actual end-game point, 0 outside the envelope; NaN for a
         round without an end game: lost, in flight, its target already gone or none).
         """
+        return pd.DataFrame(self._table_columns())
+
+    def _table_columns(self) -> dict:
+        """:meth:`table`'s columns, as arrays and lists."""
         ic, L = self.icpt, self.launchers
         n = ic.n
         ids = np.arange(n)
-        return pd.DataFrame({
+        return {
             "interceptor_id": ids, "launcher": ic.launcher[:n],
             "battery": [self.sc.batteries[b].name for b in ic.battery[:n]],
             "type": [self.icpt_type[int(i)] for i in ids],
@@ -691,7 +695,7 @@ class Engagement:
             "outcome": [self.icpt_outcome.get(int(i), "in_flight") for i in ids],
             "unit_cost": L.unit_cost[ic.launcher[:n]] if n else np.zeros(0),
             "pk_launch": ic.pk[:n].copy(), "pk_end_game": ic.pk_end[:n].copy(),
-        })
+        }
 
 
 #: The track arguments of a step without a track picture.

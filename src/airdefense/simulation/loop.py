@@ -557,27 +557,29 @@ class _Run:
         return self._result()
 
     def _result(self) -> SimulationResult:
-        from airdefense.results.summary import attack_costs, summarize
+        from airdefense.results.summary import _summary, attack_costs
 
         tr = self.truth
         groups = self.sc.groups
         reusable, weapon_cost = tr.reusable, tr.weapon_cost
         state = np.array(THREAT_STATES, object)[self.status]
+        kind, preset = tr.kind.astype(str), tr.preset.astype(str)
         threats = pd.DataFrame({
             "threat_id": tr.threat_id, "group": [groups[g].name for g in tr.group],
-            "kind": tr.kind.astype(str), "preset": tr.preset.astype(str),
+            "kind": kind, "preset": preset,
             "launch_time_s": tr.launch_time_s, "end_time_s": np.minimum(tr.end_time_s, self.kill_t),
             "state": state.tolist(), "unit_cost": tr.unit_cost, "reusable": reusable,
             "weapon_cost": weapon_cost, "parent": tr.parent, "release_time_s": tr.release_time_s,
             "attack_cost": attack_costs(state, tr.unit_cost, reusable, weapon_cost),
             "target_asset": tr.target_asset,
         })
-        interceptors = self.engagement.table()
+        icols = self.engagement._table_columns()
+        interceptors = pd.DataFrame(icols)
         a = self.sc.assets
+        value_lost = a.value - self.value_left
         states = np.array(["intact", "damaged", "destroyed"])[self.asset_state]
         assets = pd.DataFrame({"asset": a.name, "kind": a.kind, "role": a.role,
-                               "value": a.value, "state": states,
-                               "value_lost": a.value - self.value_left})
+                               "value": a.value, "state": states, "value_lost": value_lost})
         res = SimulationResult(scenario=self.sc.name, seed=self.seed,
                                events=self.events.to_frame(), threats=threats,
                                interceptors=interceptors, assets=assets,
@@ -585,7 +587,13 @@ class _Run:
         if self.engagement.refused:
             res.refused = pd.DataFrame(self.engagement.refused,
                                        columns=["time_s", "track_id", "launcher", "reason"])
-        res.summary = summarize(res, self.sc, self.truth)
+        # The summary of the arrays the tables were made of (summarize reads them back).
+        res.summary = _summary(
+            self.sc, tr, {"state": state, "kind": kind, "preset": preset,
+                          "unit_cost": np.asarray(tr.unit_cost), "reusable": reusable,
+                          "weapon_cost": weapon_cost, "parent": tr.parent},
+            icols, value_lost, self.events.threat_ids("impact"),
+            self.events.count("battery_disabled"), len(res.refused), res.solver_clock_stops)
         return res
 
 
