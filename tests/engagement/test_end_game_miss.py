@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from airdefense import load_scenario, simulate
 from airdefense.engagement.interceptors import CAPTURE_RADIUS_M
-from airdefense.engagement.pk import LETHAL_RADIUS_M, draw_end_games, draw_hits
+from airdefense.engagement.pk import LETHAL_RADIUS_M, draw_end_game, draw_end_games, draw_hits
 
 from ..conftest import EXAMPLES
 
@@ -97,3 +99,37 @@ def test_misses_stay_inside_the_capture_radius(pk, r_lethal, r_capture):
     law = stats.rayleigh(scale=_sigma(pk, r_lethal))
     top = law.cdf(r_capture)
     assert stats.kstest(miss[~hit], lambda d: (law.cdf(d) - pk) / (top - pk)).pvalue > 0.01
+
+
+@settings(max_examples=300, deadline=None)
+@given(pk=st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 1.0, 1e-300, 1.0 - 1e-16, -0.2,
+                                                          1.3, np.nan])),
+       r_lethal=st.one_of(st.floats(0.1, 40.0), st.sampled_from([0.0, np.inf])),
+       r_capture=st.one_of(st.floats(0.0, 80.0), st.just(np.inf)),
+       seed=st.integers(0, 2**32 - 1))
+def test_one_end_game_draws_the_numbers_of_the_array_draw(pk, r_lethal, r_capture, seed):
+    """``draw_end_game`` (the simulation's, one end game with scalars) gives bit for bit what
+    ``draw_end_games`` gives for that one entry as the simulation called it before (a NumPy
+    scalar Pk and capture radius), and draws the same single uniform (the streams agree
+    after it), the edges (Pk 0 or 1 and outside, no lethal or capture radius) included."""
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    with np.errstate(all="ignore"):  # (an infinite lethal radius: inf * 0 in both)
+        hit0, miss0 = draw_end_games(np.float64(pk), r_lethal, a, np.float64(r_capture))
+        hit1, miss1 = draw_end_game(np.float64(pk), r_lethal, b, np.float64(r_capture))
+    assert isinstance(hit1, bool) and isinstance(miss1, float)
+    assert hit1 == bool(hit0)
+    assert np.float64(miss1).tobytes() == np.float64(miss0).tobytes()
+    assert a.random() == b.random()
+
+
+def test_one_end_game_matches_the_array_draw_densely():
+    """The same on 20,000 random (Pk, lethal radius, capture radius) triples: a dense sample
+    catches a last-bit difference that a few hundred cases may not (e.g. squaring the radius
+    ratio as ``x * x`` where the array draw takes the power, or the math module's log1p)."""
+    rs = np.random.default_rng(2026)
+    pk, r_l, r_c = rs.random(20_000), rs.uniform(0.5, 30.0, 20_000), rs.uniform(0, 80, 20_000)
+    for q in range(pk.size):
+        a, b = np.random.default_rng(q), np.random.default_rng(q)
+        hit0, miss0 = draw_end_games(np.float64(pk[q]), float(r_l[q]), a, np.float64(r_c[q]))
+        hit1, miss1 = draw_end_game(np.float64(pk[q]), float(r_l[q]), b, np.float64(r_c[q]))
+        assert (hit1, miss1) == (bool(hit0), float(miss0)), q

@@ -247,3 +247,24 @@ def test_munition_counts_without_a_parent_column(run):
     s = summarize(fake, sc, truth)
     assert (s["munitions_released"], s["munitions_cancelled"], s["platforms_returned"]) == (
         0, 0, 0)
+
+
+@pytest.mark.parametrize("example,seed", [("02_layered_city.yaml", 3),
+                                          ("04_standoff_strike.yaml", 2)])
+def test_a_runs_summary_is_summarize_of_its_tables(example, seed):
+    """The simulation summarizes the arrays it builds its tables of; ``summarize`` of the
+    result's tables (read back from pandas) gives the same figures and tables exactly
+    (munitions, refused orders, disabled batteries and impacts included where they occur)."""
+    from airdefense.simulation.loop import _Run
+
+    sc = load_scenario(EXAMPLE_1.parent / example)
+    r = _Run(sc, seed, "truth", None)
+    res = r.run()
+    again = summarize(res, sc, r.truth)
+    assert again.keys() == res.summary.keys()
+    for key, value in again.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(res.summary[key], value, check_exact=True)
+        else:
+            assert repr(res.summary[key]) == repr(value), key
+    assert res.summary["leaked"] > 0 and res.summary["interceptors_fired"] > 0

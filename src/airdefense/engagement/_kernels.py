@@ -1229,11 +1229,6 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
     nb = 0
     ne = 0
     m = track_id.size
-    codes = _c2_kernels.classify_codes(track_x, radius_m)
-    for j in range(m):  # the control unit's classes, where it holds one
-        tj = track_id[j]
-        if 0 <= tj < held_by_id.shape[0] and held_by_id[tj] >= 0:
-            codes[j] = held_by_id[tj]
     xs = np.empty((1, 6))
     dt = t1 - t0
     for i in range(n):
@@ -1259,7 +1254,14 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
             continue
         for j in range(m):
             if track_id[j] == track[i]:
-                g = class_gravity(codes[j])
+                # The control unit's class, where it holds one, else the class the state
+                # shows (classified here: only the tracks of the rounds flying).
+                tj = track_id[j]
+                if 0 <= tj < held_by_id.shape[0] and held_by_id[tj] >= 0:
+                    code = held_by_id[tj]
+                else:
+                    code = _c2_kernels.state_class(track_x, j, -1, radius_m)
+                g = class_gravity(code)
                 # From the round's launch where it leaves within the step (its flight starts
                 # there), else from the step's start.
                 t_ref = max(t0, launch_t[i])

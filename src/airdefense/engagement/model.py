@@ -42,7 +42,7 @@ from airdefense.engagement.envelope import (
 )
 from airdefense.engagement.interceptors import RADAR_GUIDED, InterceptorState
 from airdefense.engagement.launchers import LauncherState
-from airdefense.engagement.pk import LETHAL_RADIUS_M, draw_end_games
+from airdefense.engagement.pk import LETHAL_RADIUS_M, draw_end_game
 from airdefense.geo import sphere_radius_of
 
 __all__ = ["Engagement", "TERMINAL_S", "COVERAGE_GRACE_S", "LOST_RADAR", "LOST_LAUNCHER",
@@ -482,7 +482,13 @@ class Engagement:
         """Sphere radius (m) above which a state's height is read for its class: the control
         unit's class memory's (the book's, given to :meth:`fire`), else the scenario frame's."""
         radius = getattr(self._classes, "radius_m", None)
-        return float(sphere_radius_of(self.heights) if radius is None else radius)
+        return self._frame_radius() if radius is None else float(radius)
+
+    def _frame_radius(self) -> float:
+        """Radius of the scenario frame's height sphere, m (kept: the frame is fixed)."""
+        if self._radius is None:
+            self._radius = float(sphere_radius_of(self.heights))
+        return self._radius
 
     def fly(self, t0: float, t1: float, truth, tracks, sensor_ok: np.ndarray,
             alive: Callable[[int, float], bool], kill: Callable[[int, float], None]) -> None:
@@ -509,9 +515,10 @@ class Engagement:
         """
         self._tracks = tracks
         self._truth = truth
-        self._sensor_ok = np.asarray(sensor_ok, bool).copy()
+        self._sensor_ok = ok = np.array(sensor_ok, bool)  # a copy: as given now
         ic = self.icpt
-        if self._queue and self._queue[0][0] < t1:
+        queue = self._queue
+        if queue and queue[0][0] < t1:
             self._release(t1, alive)
         # Rounds become active only at launch and leave only here (lost or ended), so once
         # some are found active the check waits until some leave. A stale True only costs a
@@ -530,11 +537,20 @@ class Engagement:
         # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
         # precision track) steers on the target itself; the track's error is in the Pk.
         # The rounds are re-aimed on the path of the class their orders were made on.
-        held = None if self._classes is None else self._classes.codes
-        lost, ended, t_end, miss = ic.step(t0, t1, self._sensor_ok, tid, tx, age,
-                                           truth.states(t0), truth.states(t1), TERMINAL_S,
-                                           self._rows(), self.coverage_grace_s, held,
-                                           self._class_radius())
+        classes = self._classes
+        if classes is None:
+            held = None
+            radius = self._frame_radius()
+        else:
+            held = classes.codes
+            radius = getattr(classes, "radius_m", None)
+            radius = self._frame_radius() if radius is None else float(radius)
+        lp = self._lp
+        if lp is None:
+            lp = self._rows()
+        lost, ended, t_end, miss = ic.step(t0, t1, ok, tid, tx, age, truth.states(t0),
+                                           truth.states(t1), TERMINAL_S, lp,
+                                           self.coverage_grace_s, held, radius)
         if lost.size:
             self._busy = False
             self._lose(t0, lost)
@@ -585,7 +601,7 @@ class Engagement:
         height, target velocity and time of flight, with the table value, target manoeuvre
         limit and track error of the launch; 0 outside the envelope. A round whose target is
         alive and within its capture radius draws one uniform against it, which also gives
-        the end game's miss distance (:func:`~airdefense.engagement.pk.draw_end_games`: the
+        the end game's miss distance (:func:`~airdefense.engagement.pk.draw_end_game`: the
         Pk's miss law, within the warhead's lethal radius for a hit, beyond it but within the
         capture radius for a miss;
         NaN at Pk 0); a round that ends outside its capture radius keeps its closest approach.
@@ -596,11 +612,9 @@ class Engagement:
         states = np.zeros((ended.size, 6))
         for q in np.flatnonzero(tgt >= 0):
             states[q] = truth.states(t_end[q])[tgt[q]]
-        if self._radius is None:
-            self._radius = float(sphere_radius_of(self.heights))
         _, pk_end = _kernels.end_game_pks(
             states, np.asarray(t_end, float) - ic.launch_t[ended], ic.launcher[ended],
-            _launcher_rows(self.launchers), self._radius, ic.pk_base[ended], ic.target_g[ended],
+            self._rows(), self._frame_radius(), ic.pk_base[ended], ic.target_g[ended],
             ic.sigma[ended], ic.quality[ended])
         for q, (i, te, ms) in enumerate(zip(ended, t_end, miss, strict=True)):
             ic.active[i] = False
@@ -610,9 +624,8 @@ class Engagement:
                 ic.pk_end[i] = pk_end[q]
             hit = False
             if live and ms <= ic.capture[i]:  # one draw: the outcome and its miss distance
-                h, m = draw_end_games(pk_end[q], LETHAL_RADIUS_M[L.guidance[ic.launcher[i]]],
-                                      self.rng, ic.capture[i])
-                hit, ms = bool(h), float(m)
+                hit, ms = draw_end_game(pk_end[q], LETHAL_RADIUS_M[L.guidance[ic.launcher[i]]],
+                                        self.rng, ic.capture[i])
             pos = states[q] if live else ic.pos[i]
             if hit:
                 kill(k, te)
@@ -667,10 +680,14 @@ class Engagement:
         and ``pk_end_game`` (at the actual end-game point, 0 outside the envelope; NaN for a
         round without an end game: lost, in flight, its target already gone or none).
         """
+        return pd.DataFrame(self._table_columns())
+
+    def _table_columns(self) -> dict:
+        """:meth:`table`'s columns, as arrays and lists."""
         ic, L = self.icpt, self.launchers
         n = ic.n
         ids = np.arange(n)
-        return pd.DataFrame({
+        return {
             "interceptor_id": ids, "launcher": ic.launcher[:n],
             "battery": [self.sc.batteries[b].name for b in ic.battery[:n]],
             "type": [self.icpt_type[int(i)] for i in ids],
@@ -678,7 +695,7 @@ class Engagement:
             "outcome": [self.icpt_outcome.get(int(i), "in_flight") for i in ids],
             "unit_cost": L.unit_cost[ic.launcher[:n]] if n else np.zeros(0),
             "pk_launch": ic.pk[:n].copy(), "pk_end_game": ic.pk_end[:n].copy(),
-        })
+        }
 
 
 #: The track arguments of a step without a track picture.

@@ -28,8 +28,9 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["kill_probability", "draw_hits", "draw_end_games", "cumulative_kill_probability",
-           "position_sigma", "BASKET_M", "LETHAL_RADIUS_M", "CLASS_G", "EDGE_START", "EDGE_LOSS", "CROSSING_LOSS", "SPEED_LOSS",
+__all__ = ["kill_probability", "draw_hits", "draw_end_games", "draw_end_game",
+           "cumulative_kill_probability", "position_sigma", "BASKET_M", "LETHAL_RADIUS_M",
+           "CLASS_G", "EDGE_START", "EDGE_LOSS", "CROSSING_LOSS", "SPEED_LOSS",
            "G_MARGIN", "QUALITY_LOSS"]
 
 EDGE_START = 0.8
@@ -260,7 +261,11 @@ def draw_end_games(pk, lethal_radius_m, rng: np.random.Generator,
     True
     """
     pk = np.asarray(pk, float)
-    u = rng.random(pk.shape)
+    return _end_games_of(rng.random(pk.shape), pk, lethal_radius_m, capture_radius_m)
+
+
+def _end_games_of(u, pk: np.ndarray, lethal_radius_m, capture_radius_m):
+    """:func:`draw_end_games`'s outcomes and misses of the uniforms ``u`` (its draws)."""
     r_l = np.asarray(lethal_radius_m, float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         lq = np.log1p(-np.minimum(pk, 1.0))  # ln(1 - pk) < 0
@@ -271,6 +276,48 @@ def draw_end_games(pk, lethal_radius_m, rng: np.random.Generator,
         ratio = np.log1p(-v) / lq
     miss = r_l * np.sqrt(np.abs(ratio))
     return u < pk, np.where(pk > 0.0, miss, np.nan)
+
+
+def draw_end_game(pk: float, lethal_radius_m: float, rng: np.random.Generator,
+                  capture_radius_m: float = np.inf) -> tuple[bool, float]:
+    """:func:`draw_end_games` of one end game (scalars), the same draw and the same numbers.
+
+    The simulation draws its end games one at a time (a hit may take the next round's target
+    away): this spares the array machinery. The logarithms are NumPy's, as in
+    :func:`draw_end_games` (the math module's may differ in the last bit); the rest is
+    float arithmetic in the same order, correctly rounded either way.
+
+    Parameters
+    ----------
+    pk : float
+        Kill probability.
+    lethal_radius_m : float
+        Lethal radius of the round's warhead, m.
+    rng : numpy.random.Generator
+    capture_radius_m : float, default inf
+        Capture radius of the round, m.
+
+    Returns
+    -------
+    hit : bool
+    miss_m : float
+        Miss distance, m (NaN where ``pk <= 0``).
+    """
+    p, r_l, r_c = float(pk), float(lethal_radius_m), float(capture_radius_m)
+    u = float(rng.random(()))  # one uniform, drawn as draw_end_games draws it
+    if 0.0 < p < 1.0 and 0.0 < r_l < math.inf and 0.0 <= r_c < math.inf:
+        lq = float(_log1p(-p))
+        # (a 0-d array's quotient is a NumPy float, whose power is libm's pow, as here)
+        top = max(-float(_expm1(lq * (r_c / r_l) ** 2)), p)
+        v = u if u < p else p + (u - p) * (top - p) / (1.0 - p)
+        if v < 1.0:
+            return u < p, r_l * math.sqrt(abs(float(_log1p(-v)) / lq))
+    # The edges (pk 0 or 1, no capture radius, ...) take the array path with this draw.
+    hit, miss = _end_games_of(np.float64(u), np.asarray(p), r_l, r_c)
+    return bool(hit), float(miss)
+
+
+_log1p, _expm1 = np.log1p, np.expm1
 
 
 def cumulative_kill_probability(p, n) -> np.ndarray:

@@ -133,16 +133,35 @@ def summarize(res, scenario, truth) -> dict:
         ``platforms_returned`` (platforms that flew home after their release: ``returned``).
         A threats table without a ``parent`` column has no munitions.
     """
+    th, ic, ev = res.threats, res.interceptors, res.events
+    cols = {c: th[c].to_numpy() for c in _THREAT_COLUMNS if c in th}
+    icols = {c: ic[c].to_numpy() for c in ("type", "unit_cost", "outcome")}
+    impacts = ev["threat_id"].to_numpy()[np.asarray(ev["kind"] == "impact", bool)]
+    return _summary(scenario, truth, cols, icols, res.assets["value_lost"].to_numpy(),
+                    impacts, _count_kind(ev["kind"], "battery_disabled"),
+                    int(len(getattr(res, "refused", ()))),
+                    int(getattr(res, "solver_clock_stops", 0)))
+
+
+#: The threats table's columns :func:`summarize` reads (those after ``unit_cost`` optional).
+_THREAT_COLUMNS = ("state", "kind", "preset", "unit_cost", "reusable", "weapon_cost", "parent")
+
+
+def _summary(scenario, truth, th: dict, ic: dict, value_lost: np.ndarray, impacts: np.ndarray,
+             n_disabled: int, n_refused: int, clock_stops: int) -> dict:
+    """:func:`summarize` of the tables' columns: ``th`` the threats table's
+    (:data:`_THREAT_COLUMNS`), ``ic`` the interceptors table's (``type``, ``unit_cost``,
+    ``outcome``), as arrays; the assets' ``value_lost``, the threat ids of the impact events,
+    the counts of ``battery_disabled`` events and refused orders, and the solver's clock stops.
+    (The simulation passes the arrays it builds its tables from.)"""
     # Column arrays, not pandas operations: a run's tables are small, so pandas' per-call
     # overhead would be most of the cost. Sums skip NaN as pandas' do.
-    th = res.threats
-    state = th["state"].to_numpy()
+    state = th["state"]
     keep = state != "not_launched"
     state = state[keep]
     intercepted, leaked = state == "intercepted", state == "impacted"
-    threat_cost = th["unit_cost"].to_numpy()[keep]
-    groups, first, sizes, idx = _groups(th["kind"].to_numpy()[keep],
-                                        th["preset"].to_numpy()[keep])
+    threat_cost = th["unit_cost"][keep]
+    groups, first, sizes, idx = _groups(th["kind"][keep], th["preset"][keep])
     by_type = pd.DataFrame({
         "kind": groups[0], "preset": groups[1], "launched": sizes,
         "intercepted": np.bincount(idx, intercepted, len(first)).astype(np.int64),
@@ -150,38 +169,35 @@ def summarize(res, scenario, truth) -> dict:
         "other": np.bincount(idx, ~(intercepted | leaked), len(first)).astype(np.int64),
         "unit_cost": threat_cost.astype(float)[first],
     })
-    ic = res.interceptors
-    if len(ic):
-        (types,), _, fired, idx = _groups(ic["type"].to_numpy())
-        cost = ic["unit_cost"].to_numpy(float)
+    n_ic = len(ic["type"])
+    if n_ic:
+        (types,), _, fired, idx = _groups(np.asarray(ic["type"]))
+        cost = np.asarray(ic["unit_cost"], float)
         by_icpt = pd.DataFrame({
             "type": types, "fired": fired,
-            "hits": np.bincount(idx, ic["outcome"].to_numpy() == "hit",
+            "hits": np.bincount(idx, np.asarray(ic["outcome"]) == "hit",
                                 len(types)).astype(np.int64),
             # Exactly rounded sums (the same as a running sum of one type's equal costs).
             "cost": np.array([math.fsum(cost[idx == g]) for g in range(len(types))], float),
         })
     else:
         by_icpt = pd.DataFrame(columns=["type", "fired", "hits", "cost"])
-    defence_cost = float(np.nansum(ic["unit_cost"].to_numpy())) if len(ic) else 0.0
+    defence_cost = float(np.nansum(ic["unit_cost"])) if n_ic else 0.0
     if "reusable" in th:
-        spent = attack_costs(state, threat_cost, th["reusable"].to_numpy(bool)[keep],
-                             th["weapon_cost"].to_numpy(float)[keep])
+        spent = attack_costs(state, threat_cost, np.asarray(th["reusable"], bool)[keep],
+                             np.asarray(th["weapon_cost"], float)[keep])
     else:
         spent = threat_cost
     attack_cost = float(np.nansum(spent))
-    value_lost = float(np.nansum(res.assets["value_lost"].to_numpy()))
+    value_lost = float(np.nansum(value_lost))
     at_risk = undefended_expected_loss(scenario, truth)
-    ev = res.events
-    impacts = ev["threat_id"].to_numpy()[np.asarray(ev["kind"] == "impact", bool)]
     defended = expected_loss(scenario, truth, impacts) if impacts.size else 0.0
-    n_disabled = _count_kind(res.events["kind"], "battery_disabled")
     released, cancelled = _munition_counts(th)
     return {
         "threats_launched": int(state.size),
         "intercepted": int(np.count_nonzero(intercepted)),
         "leaked": int(np.count_nonzero(leaked)),
-        "interceptors_fired": int(len(ic)),
+        "interceptors_fired": int(n_ic),
         "defence_cost": defence_cost,
         "attack_cost": attack_cost,
         "value_lost": value_lost,
@@ -189,8 +205,8 @@ def summarize(res, scenario, truth) -> dict:
         "value_saved": at_risk - defended,
         "cost_exchange": attack_cost / defence_cost if defence_cost > 0 else float("inf"),
         "batteries_disabled": n_disabled,
-        "orders_refused": int(len(getattr(res, "refused", ()))),
-        "solver_clock_stops": int(getattr(res, "solver_clock_stops", 0)),
+        "orders_refused": n_refused,
+        "solver_clock_stops": clock_stops,
         "munitions_released": released,
         "munitions_cancelled": cancelled,
         "platforms_returned": int(np.count_nonzero(state == "returned")),
@@ -209,15 +225,16 @@ def _count_kind(kind: pd.Series, name: str) -> int:
     return int(np.count_nonzero(kind.to_numpy() == name))
 
 
-def _munition_counts(th: pd.DataFrame) -> tuple[int, int]:
-    """Munitions released (launched) and cancelled (not launched, their platform shot down)."""
+def _munition_counts(th: dict) -> tuple[int, int]:
+    """Munitions released (launched) and cancelled (not launched, their platform shot down),
+    of the threats table's columns (``parent``, ``state``)."""
     if "parent" not in th:
         return 0, 0
-    parent = th["parent"].to_numpy(np.int64)
+    parent = np.asarray(th["parent"], np.int64)
     child = parent >= 0
     if not child.any():
         return 0, 0
-    state = th["state"].to_numpy()
+    state = th["state"]
     gone = state[child] == "not_launched"
     # Threat ids are the table's rows (``threat_id = arange(n)``).
     shot = state[parent[child]] == "intercepted"

@@ -41,6 +41,14 @@ class EventLog:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def count(self, kind: str) -> int:
+        """Number of events of one kind."""
+        return sum(1 for r in self._rows if r[1] == kind)
+
+    def threat_ids(self, kind: str) -> np.ndarray:
+        """``threat_id`` of the events of one kind, in the order of addition, shape (k,) int."""
+        return np.array([r[2] for r in self._rows if r[1] == kind], np.int64)
+
     def to_frame(self) -> pd.DataFrame:
         """Return the events as a DataFrame with EVENT_COLUMNS, in time order (stable)."""
         if not self._rows:

@@ -133,6 +133,29 @@ def _make_assigner(name: str, sc: Scenario, rng: np.random.Generator):
                                                            sc.assets.value))
 
 
+#: Instants evaluated together by _launch_positions (bounds its block's memory).
+_LAUNCH_CHUNK = 64
+
+
+def _launch_positions(truth) -> np.ndarray | None:
+    """Each threat's true position at its launch time, shape (n, 3), m: the rows of
+    ``truth.states(launch_time_s[k])``, evaluated in batches of instants (the trajectory's
+    ``states_many``: the same numbers as one instant at a time, as ``ThreatSet.prefetch``
+    uses them); None for a trajectory without it."""
+    many = getattr(truth.trajectory, "states_many", None)
+    if many is None:
+        return None
+    launch = np.asarray(truth.launch_time_s, float)
+    times, inv = np.unique(launch, return_inverse=True)
+    inv = inv.ravel()
+    out = np.empty((launch.size, 3))
+    for c in range(0, times.size, _LAUNCH_CHUNK):
+        block = many(np.ascontiguousarray(times[c:c + _LAUNCH_CHUNK]))
+        rows = np.flatnonzero((inv >= c) & (inv < c + _LAUNCH_CHUNK))
+        out[rows] = block[inv[rows] - c, rows, :3]
+    return out
+
+
 def _seed_label(ss: np.random.SeedSequence) -> str:
     key = ".".join(str(k) for k in ss.spawn_key)
     return f"{ss.entropy}" + (f"/{key}" if key else "")
@@ -207,6 +230,7 @@ class _Run:
         self._status_changed = True  # see _unresolved
         self._alive_stale, self._alive_from, self._alive_to = True, 0.0, 0.0  # _alive_step
         self._alive_mask = np.zeros(n, bool)
+        self._launch_pos: np.ndarray | None = None  # see _launch_positions
         self._n_unresolved = n
         # Cued radars (e.g. a CW illuminator) look only at the targets of the rounds they guide:
         # cued each step from the engagement (see _cue_sensors); nothing to do without one.
@@ -257,11 +281,14 @@ class _Run:
         if self._children and not releases:
             due &= self.truth.parent < 0
         new = np.flatnonzero(due)
+        if self._launch_pos is None:
+            self._launch_pos = _launch_positions(self.truth)
+        pos = self._launch_pos
         for k in new[np.argsort(self.truth.launch_time_s[new], kind="stable")]:
             tl = self.truth.launch_time_s[k]
             self.status[k] = _FLYING
             self.events.add(tl, "launch", threat=k, asset=self.truth.target_asset[k],
-                            pos=self.truth.states(tl)[k])
+                            pos=self.truth.states(tl)[k] if pos is None else pos[k])
         pending = self.status == _PENDING
         self._next_launch = (float(self.truth.launch_time_s[pending].min()) if pending.any()
                              else np.inf)
@@ -314,10 +341,12 @@ class _Run:
 
     def fly_interceptors(self, t0: float, t1: float) -> None:
         self.engagement.fly(t0, t1, self.truth, self.tracks, self.sensor_ok,
-                            alive=lambda k, t: bool(self.status[k] == _FLYING
-                                                    and t < self.truth.end_time_s[k]
-                                                    and t < self.kill_t[k]),
-                            kill=self._kill)
+                            alive=self._flying_at, kill=self._kill)
+
+    def _flying_at(self, k: int, t: float) -> bool:
+        """Whether threat ``k`` still flies at ``t`` (the end games' ``alive``)."""
+        return bool(self.status[k] == _FLYING and t < self.truth.end_time_s[k]
+                    and t < self.kill_t[k])
 
     def strikes_on_components(self, t0: float, t1: float) -> list[float]:
         """Times inside ``(t0, t1)`` of the impacts due that may damage a working radar or
@@ -498,33 +527,46 @@ class _Run:
         next_decision = 0.0
         t = 0.0
         k = 0
+        eng = self.engagement
+        launchers = eng.launchers
+        strikes = self._components.size > 0
         while t < end - 1e-9:
             if k % _PREFETCH == 0:  # the truth at the next steps' ends, in one pass
                 self.truth.prefetch([min((j + 1) * dt, end) for j in range(k, k + _PREFETCH)])
-            t1 = min((k + 1) * dt, end)
-            self.launches(t, t1)
+            t1 = (k + 1) * dt
+            if t1 > end:
+                t1 = end
+            # Each stage's own "nothing due" test is made here first (most steps: no launch,
+            # end of flight, assessment or reload due), sparing the calls.
+            if t1 > self._next_launch:
+                self.launches(t, t1)
             # End games first: a threat killed inside the step is gone for the scans after its
             # kill time (the rounds steer on the picture of the step's start). An impact that
             # may take out a radar or launcher splits the flight: impacts up to it come first.
             t_fly = t
-            for t_hit in self.strikes_on_components(t, t1):
-                self.fly_interceptors(t_fly, t_hit)
-                self.impacts(t_fly, t_hit)
-                t_fly = t_hit
+            if strikes and t1 > self._next_end:
+                for t_hit in self.strikes_on_components(t, t1):
+                    self.fly_interceptors(t_fly, t_hit)
+                    self.impacts(t_fly, t_hit)
+                    t_fly = t_hit
             self.fly_interceptors(t_fly, t1)
-            if self._children:
+            if self._children and t1 > self._next_launch:
                 self.launches(t, t1, releases=True)
             self.sense_and_track(t, t1)
-            self.impacts(t, t1)
-            self.assess(t1)
-            self.engagement.reloads(t1)
+            if t1 >= self._next_end:
+                self.impacts(t, t1)
+            if t1 >= eng._next_assessment_s:
+                self.assess(t1)
+            if t1 >= launchers._next_reload_s:
+                eng.reloads(t1)
             if t1 + 1e-9 >= next_decision:
                 self.decide(t1)
                 late = math.floor((t1 + 1e-9 - next_decision) / period)  # cycles overrun
                 next_decision += period * max(1, late + 1)
             t = t1
             k += 1
-            if self._unresolved() == 0 and self.engagement.in_flight().size == 0:
+            if ((self._status_changed or self._n_unresolved == 0) and self._unresolved() == 0
+                    and eng.in_flight().size == 0):
                 break
         self.status[self.status == _FLYING] = _AIRBORNE
         self.status[self.status == _PENDING] = _NOT_LAUNCHED
@@ -532,27 +574,29 @@ class _Run:
         return self._result()
 
     def _result(self) -> SimulationResult:
-        from airdefense.results.summary import attack_costs, summarize
+        from airdefense.results.summary import _summary, attack_costs
 
         tr = self.truth
         groups = self.sc.groups
         reusable, weapon_cost = tr.reusable, tr.weapon_cost
         state = np.array(THREAT_STATES, object)[self.status]
+        kind, preset = tr.kind.astype(str), tr.preset.astype(str)
         threats = pd.DataFrame({
             "threat_id": tr.threat_id, "group": [groups[g].name for g in tr.group],
-            "kind": tr.kind.astype(str), "preset": tr.preset.astype(str),
+            "kind": kind, "preset": preset,
             "launch_time_s": tr.launch_time_s, "end_time_s": np.minimum(tr.end_time_s, self.kill_t),
             "state": state.tolist(), "unit_cost": tr.unit_cost, "reusable": reusable,
             "weapon_cost": weapon_cost, "parent": tr.parent, "release_time_s": tr.release_time_s,
             "attack_cost": attack_costs(state, tr.unit_cost, reusable, weapon_cost),
             "target_asset": tr.target_asset,
         })
-        interceptors = self.engagement.table()
+        icols = self.engagement._table_columns()
+        interceptors = pd.DataFrame(icols)
         a = self.sc.assets
+        value_lost = a.value - self.value_left
         states = np.array(["intact", "damaged", "destroyed"])[self.asset_state]
         assets = pd.DataFrame({"asset": a.name, "kind": a.kind, "role": a.role,
-                               "value": a.value, "state": states,
-                               "value_lost": a.value - self.value_left})
+                               "value": a.value, "state": states, "value_lost": value_lost})
         res = SimulationResult(scenario=self.sc.name, seed=self.seed,
                                events=self.events.to_frame(), threats=threats,
                                interceptors=interceptors, assets=assets,
@@ -560,7 +604,13 @@ class _Run:
         if self.engagement.refused:
             res.refused = pd.DataFrame(self.engagement.refused,
                                        columns=["time_s", "track_id", "launcher", "reason"])
-        res.summary = summarize(res, self.sc, self.truth)
+        # The summary of the arrays the tables were made of (summarize reads them back).
+        res.summary = _summary(
+            self.sc, tr, {"state": state, "kind": kind, "preset": preset,
+                          "unit_cost": np.asarray(tr.unit_cost), "reusable": reusable,
+                          "weapon_cost": weapon_cost, "parent": tr.parent},
+            icols, value_lost, self.events.threat_ids("impact"),
+            self.events.count("battery_disabled"), len(res.refused), res.solver_clock_stops)
         return res
 
 
