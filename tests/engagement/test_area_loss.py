@@ -14,11 +14,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from airdefense.c2.evaluation import expected_loss_fraction
 from airdefense.engagement import _kernels
-from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, area_loss_fractions
+from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION, AreaDamage, area_loss_fractions
 
 F = DAMAGED_VALUE_FRACTION
 
@@ -106,3 +108,86 @@ def test_rice_law_matches_scipy():
                                     [1e-3, 0.5, 5.0]]):
             want = (stats.rayleigh.cdf(beta) if alpha == 0 else stats.rice.cdf(beta, alpha))
             assert _kernels._rice_cdf(alpha, beta) == pytest.approx(want, abs=1e-12)
+
+
+# --- Overlapping impacts (AreaDamage) ----------------------------------------------------------
+
+
+def _disc(A, x=0.0, y=0.0, R=np.nan, hardness=0.0):
+    return SimpleNamespace(enu=np.array([[x, y, 0.0]]), hardness=np.array([hardness]),
+                           lethal_radius_m=np.array([R]), radius_m=np.array([A]))
+
+
+def _survival_reference(impacts, radii, A):
+    """``1 - mean_disc prod_j (1 - l_j)`` by a polar product rule about the disc's centre
+    (Gauss-Legendre in r**2, uniform in angle): the whole loss, brute force."""
+    u, wu = np.polynomial.legendre.leggauss(700)
+    r = A * np.sqrt(0.5 * (u + 1.0))  # uniform in r^2: equal-area weights
+    th = np.linspace(0.0, 2 * np.pi, 1400, endpoint=False)
+    x = r[:, None] * np.cos(th)[None, :]
+    y = r[:, None] * np.sin(th)[None, :]
+    keep = np.ones(x.shape)
+    for (px, py), R in zip(impacts, radii, strict=True):
+        d2 = (x - px) ** 2 + (y - py) ** 2
+        des = 2.0 ** (-d2 / R**2)
+        keep *= 1.0 - (des + F * (2.0 ** (-d2 / (4 * R**2)) - des))
+    return 1.0 - float(np.sum(0.5 * wu[:, None] * keep) / th.size)
+
+
+def test_a_second_impact_on_the_first_takes_only_what_is_left():
+    """Two impacts on one point deep inside a large district: the second takes
+    ``(int l - int l^2) / (pi A^2)``, closed forms of Gaussian integrals
+    (``int 2^-(k d^2) = pi / (k ln 2)``), not the first's share again."""
+    A, R = 1500.0, 56.0
+    dmg = AreaDamage(_disc(A))
+    shares = dmg.hit(np.array([[10.0, -20.0, 0.0]] * 2), np.array([R, R]))[:, 0]
+    c = np.pi * R * R / np.log(2.0)
+    int_l = c * ((1 - F) + 4 * F)
+    int_l2 = c * ((1 - F) ** 2 / 2 + 2 * F * (1 - F) * 4 / 5 + 2 * F * F)
+    np.testing.assert_allclose(shares[0], int_l / (np.pi * A * A), rtol=1e-9)
+    np.testing.assert_allclose(shares[1], (int_l - int_l2) / (np.pi * A * A), rtol=1e-6)
+    np.testing.assert_allclose(dmg.lost[0], shares.sum(), rtol=1e-12)
+
+
+def test_impacts_clear_of_each_other_take_their_closed_form_shares():
+    """Impacts whose kernels do not reach each other take exactly area_loss_fractions'
+    shares, and a point asset nothing."""
+    assets = SimpleNamespace(enu=np.array([[0.0, 0.0, 0.0], [100.0, 0.0, 0.0]]),
+                             hardness=np.array([0.2, 0.0]), lethal_radius_m=np.full(2, np.nan),
+                             radius_m=np.array([2000.0, 0.0]))
+    pts = np.array([[-1000.0, 0.0, 0.0], [0.0, 900.0, 0.0], [800.0, -300.0, 0.0]])
+    radii = np.array([40.0, 60.0, 30.0])
+    got = AreaDamage(assets).hit(pts, radii)
+    np.testing.assert_array_equal(got, area_loss_fractions(pts, radii, assets))
+    assert np.all(got[:, 1] == 0.0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(A=st.floats(30.0, 400.0), k=st.integers(2, 4), seed=st.integers(0, 2**31))
+def test_overlapping_impacts_lose_the_union_of_their_kernels(A, k, seed):
+    """Impacts scattered over and around a disc, lethal radii of 5-40% of it: the total lost
+    is ``1 - mean_disc prod (1 - l_j)`` by brute-force polar quadrature, whatever the order."""
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(-1.2 * A, 1.2 * A, (k, 2)) * rng.uniform(0.0, 1.0)
+    radii = A * rng.uniform(0.05, 0.4, k)
+    ref = _survival_reference(pts, radii, A)
+    enu = np.column_stack([pts, np.zeros(k)])
+    totals = []
+    for order in (np.arange(k), np.arange(k)[::-1]):
+        dmg = AreaDamage(_disc(A))
+        totals.append(dmg.hit(enu[order], radii[order]).sum())
+    np.testing.assert_allclose(totals, ref, rtol=2e-5, atol=1e-9)
+
+
+def test_a_small_area_hit_again_and_again_never_loses_more_than_all():
+    """Ten impacts on a 10 m pad (lethal radius 20 m): every share is non-negative, the
+    total approaches 1 as ``1 - (1 - f)^10`` would not exceed (the shares added would: 9.2)."""
+    dmg = AreaDamage(_disc(10.0))
+    shares = np.concatenate([dmg.hit(np.array([[1.0, 2.0, 0.0]]), np.array([20.0]))[:, 0]
+                             for _ in range(10)])
+    assert np.all(shares >= 0.0)
+    assert area_loss_fractions(np.array([[1.0, 2.0, 0.0]]), np.array([20.0]),
+                               _disc(10.0))[0, 0] * 10 > 9.0
+    assert dmg.lost[0] <= 1.0
+    np.testing.assert_allclose(dmg.lost[0], _survival_reference(
+        np.array([[1.0, 2.0]] * 10), np.full(10, 20.0), 10.0), rtol=1e-6)

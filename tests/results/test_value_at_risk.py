@@ -4,10 +4,12 @@ The law (results/summary.py, engagement/damage.py): a point asset at miss distan
 an impact is destroyed with ``2^-(d/R)^2`` and damaged or worse with ``2^-(d/2R)^2``
 (``R`` its explicit lethal radius, else the warhead's radius times ``1 - hardness``); a damaged
 asset loses half its value (``DAMAGED_VALUE_FRACTION``). An area asset of radius ``A`` loses
-the point law's mean over its disc, summed over impacts and capped at all of it; for a
-central impact the mean of ``2^-(r/w)^2`` over the disc is ``(w/A)^2 (1 - 2^-(A/w)^2) / ln 2``
-(the integral of ``2 pi r 2^-(r/w)^2`` from 0 to ``A`` over ``pi A^2``), with ``w = R``
-destroyed and ``w = 2R`` damaged or worse.
+``1 - mean_disc prod_k (1 - l_k)``, ``l_k`` the point law's expected loss fraction of impact
+``k`` (overlapping impacts take the same value once); for central impacts every term of the
+product's expansion is a kernel ``2^-(c r^2)``, whose mean over the disc is
+``(1 - 2^-(c A^2)) / (c A^2 ln 2)`` (the integral of ``2 pi r 2^-(c r^2)`` from 0 to ``A`` over
+``pi A^2``); one impact's is the mean of ``l`` itself, with ``c = 1/R^2`` destroyed and
+``c = 1/(2R)^2`` damaged or worse.
 Only threats that impact (finite impact point) within the run's duration count.
 """
 
@@ -58,6 +60,25 @@ def _disc_mean(w: float, a: float) -> float:
     return (w / a) ** 2 * (1.0 - 2.0 ** (-((a / w) ** 2))) / np.log(2.0)
 
 
+def _central_survival(n: int, r: float, a: float) -> float:
+    """``mean_disc (1 - l)^n`` of n central impacts of lethal radius r on a disc of radius a:
+    the binomial expansions of ``(1 - l)^n`` and of ``l^k = ((1 - f) 2^-(x/r)^2 + f
+    2^-(x/2r)^2)^k``, each term a kernel ``2^-(c x^2)`` of closed-form disc mean."""
+    from math import comb
+
+    f = 0.5
+
+    def kernel_mean(c: float) -> float:
+        return (1.0 - 2.0 ** (-c * a * a)) / (c * a * a * np.log(2.0)) if c > 0 else 1.0
+
+    total = 0.0
+    for k in range(n + 1):
+        lk = sum(comb(k, m) * (1 - f) ** m * f ** (k - m)
+                 * kernel_mean(m / r**2 + (k - m) / (2 * r) ** 2) for m in range(k + 1))
+        total += comb(n, k) * (-1.0) ** k * lk
+    return total
+
+
 def _central_share(r: float, a: float) -> float:
     """Expected loss fraction of an area asset of radius a from one central impact (lethal
     radius r): destroyed share plus half the damaged-only share."""
@@ -71,24 +92,31 @@ def test_value_at_risk_of_hand_built_raid():
     destroyed 2^-1 = 0.5, damaged or worse 2^-(1/4); loses 0.5 + 0.5 (2^-0.25 - 0.5).
     Asset 1: R = 40 m (explicit), impact 80 m away: destroyed 2^-4 = 1/16, damaged or worse
     2^-1 = 1/2; loses 1/16 + 0.5 (1/2 - 1/16) = 0.28125.
-    Asset 2: warhead 100 m, hardness 0.2: R = 80 m < A = 300 m: each central impact destroys
-    the disc mean f(80) and damages or worse f(160) of it: f(80) + 0.5 (f(160) - f(80)).
+    Asset 2: warhead 100 m, hardness 0.2: R = 80 m < A = 300 m: one central impact destroys
+    the disc mean f(80) and damages or worse f(160) of it, f(80) + 0.5 (f(160) - f(80)); the
+    second, on the same point, takes ``1 - mean (1 - l)^2`` less that.
     """
     truth = _truth([_hit(0, 30.0, 40.0), _hit(1, 0.0, 80.0), _hit(2), _hit(2)],
                    [100.0, 250.0, 100.0, 100.0], [100.0, 200.0, 300.0, 400.0])
     a0 = 0.5 + 0.5 * (2.0**-0.25 - 0.5)
     a1 = 1.0 / 16.0 + 0.5 * (0.5 - 1.0 / 16.0)
-    a2 = 2.0 * _central_share(100.0 * 0.8, 300.0)
+    a2 = 1.0 - _central_survival(2, 80.0, 300.0)
+    assert a2 < 2.0 * _central_share(80.0, 300.0) - 0.05  # the overlap is taken once
+    np.testing.assert_allclose(1.0 - _central_survival(1, 80.0, 300.0),
+                               _central_share(80.0, 300.0), rtol=1e-13)
     expected = 100.0 * a0 + 40.0 * a1 + 1000.0 * a2
     assert a1 == 0.28125
-    assert undefended_expected_loss(_scenario(), truth) == pytest.approx(expected, rel=1e-12)
+    assert undefended_expected_loss(_scenario(), truth) == pytest.approx(expected, rel=1e-5)
 
 
-def test_area_loss_is_capped_at_the_whole_asset():
-    """Six central impacts would take 6 x 0.239 > 1 of the area asset: it loses its value once."""
+def test_overlapping_impacts_on_an_area_take_its_value_once():
+    """Six central impacts would take 6 x 0.239 > 1 of the area asset added up: they take
+    ``1 - mean (1 - l)^6`` of it (0.69), never more than all of it."""
     truth = _truth([_hit(2)] * 6, [100.0] * 6, [10.0] * 6)
     assert 6 * _central_share(80.0, 300.0) > 1.0
-    assert undefended_expected_loss(_scenario(), truth) == pytest.approx(1000.0, rel=1e-12)
+    expected = 1000.0 * (1.0 - _central_survival(6, 80.0, 300.0))
+    assert 600.0 < expected < 800.0
+    assert undefended_expected_loss(_scenario(), truth) == pytest.approx(expected, rel=1e-5)
 
 
 def test_a_direct_hit_destroys_a_point_asset():

@@ -1,6 +1,6 @@
 """Value saved: the expected loss undefended less the expected loss of the impacts that came.
 
-References: the simulation's own damage draws (``apply_impacts`` and the area fractions, as
+References: the simulation's own damage draws (``apply_impacts`` and the area losses, as
 the loop applies them) averaged over 20,000 draws, and monotonicity (more impacts never lose
 less). Before, ``value_saved`` was the undefended expectation less this run's one draw of the
 damage, so an unlucky draw read as a defence that did harm (example 1: value at risk $459.69M,
@@ -23,8 +23,8 @@ from airdefense.engagement.damage import (
     DAMAGED_VALUE_FRACTION,
     DESTROYED,
     INTACT,
+    AreaDamage,
     apply_impacts,
-    area_loss_fractions,
 )
 from airdefense.results.summary import expected_loss, format_summary
 from airdefense.simulation.loop import RNG_STREAMS
@@ -60,13 +60,13 @@ def _stand_ins(impacts=IMPACTS, radii=RADII):
 
 def test_expected_loss_is_the_mean_of_the_simulations_damage_draws():
     """20,000 draws of the damage the loop applies (a damaged point asset damaged again is
-    destroyed; an area loses its area fractions, at most all of it): their mean value lost
+    destroyed; an area loses what AreaDamage says its impacts take): their mean value lost
     equals the expected loss within 4 standard errors."""
     scenario, truth = _stand_ins()
     rng = np.random.default_rng(3)
     n = 20_000
     point = ASSETS.radius_m == 0
-    area = np.minimum(area_loss_fractions(IMPACTS, RADII, ASSETS).sum(axis=0), 1.0)
+    area = AreaDamage(ASSETS).hit(IMPACTS, RADII).sum(axis=0)
     lost = np.empty(n)
     for r in range(n):
         state = apply_impacts(np.full(4, INTACT), IMPACTS, RADII, ASSETS, rng)

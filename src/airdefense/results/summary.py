@@ -9,7 +9,7 @@ import pandas as pd
 
 from airdefense.engagement.damage import (
     DAMAGED_VALUE_FRACTION,
-    area_loss_fractions,
+    AreaDamage,
     damage_probabilities,
 )
 
@@ -26,8 +26,9 @@ def expected_loss(scenario, truth, threats=None) -> float:
     damaged again is destroyed, and a damaged asset loses ``DAMAGED_VALUE_FRACTION`` of its
     value, so its expected loss fraction is ``1 - prod_k (1 - d_k) - (1 - f) sum_k (d_k - p_k)
     prod_{j != k} (1 - d_j)`` (intact: no impact damages it; damaged: exactly one damages it
-    and none destroys it); an area asset loses the sum of its impacts' area fractions (at most
-    all of it), as in a run.
+    and none destroys it); an area asset loses what its impacts take, overlaps once
+    (:class:`~airdefense.engagement.damage.AreaDamage`, impacts in end-time order), as in a
+    run.
 
     Parameters
     ----------
@@ -65,8 +66,10 @@ def expected_loss(scenario, truth, threats=None) -> float:
     after = np.cumprod(np.vstack([ones, q[:0:-1]]), axis=0)[::-1]
     damaged_once = np.sum((pd_ - pk) * before * after, axis=0)
     point = 1.0 - np.prod(q, axis=0) - (1.0 - DAMAGED_VALUE_FRACTION) * damaged_once
-    area = np.minimum(area_loss_fractions(truth.impact_enu[imp], truth.lethal_radius_m[imp],
-                                          a).sum(axis=0), 1.0)
+    # Impacts in end-time order, as the simulation adds them (overlaps taken once).
+    order = np.argsort(np.asarray(truth.end_time_s, float)[imp], kind="stable")
+    area = AreaDamage(a).hit(truth.impact_enu[imp][order], truth.lethal_radius_m[imp][order])
+    area = np.minimum(area.sum(axis=0), 1.0)
     return float(np.sum(a.value * np.where(a.radius_m > 0, area, point)))
 
 

@@ -27,8 +27,8 @@ from airdefense.engagement.damage import (
     DAMAGED_VALUE_FRACTION,
     DESTROYED,
     INTACT,
+    AreaDamage,
     apply_impacts,
-    area_loss_fractions,
     damage_probabilities,
 )
 from airdefense.engagement.model import Engagement
@@ -212,6 +212,7 @@ class _Run:
         self.book = EngagementBook(radius_m=self._radius_m)
         self.asset_state = np.full(len(sc.assets), INTACT)
         self.area_lost = np.zeros(len(sc.assets))  # value fraction lost by area assets
+        self.area_damage = AreaDamage(sc.assets)  # their impacts so far (overlaps count once)
         self.value_left = np.asarray(sc.assets.value, float).copy()  # see _assets_changed
         self._asset_alive = np.ones(len(sc.assets), bool)  # not destroyed (_assets_changed)
         self._asset_damaged = np.zeros(len(sc.assets), bool)  # damaged (_assets_changed)
@@ -416,16 +417,17 @@ class _Run:
             kind = "asset_destroyed" if after[a] == DESTROYED else "asset_damaged"
             self.events.add(t_last, kind, asset=a, battery=assets.battery[a],
                             pos=assets.enu[a], value=assets.value[a])
-        # Area assets lose the share of their area inside each impact's lethal circle.
-        frac = area_loss_fractions(self.truth.impact_enu[impacting],
-                                   self.truth.lethal_radius_m[impacting], assets)
+        # Area assets lose the share of their value inside each impact's lethal circle, what
+        # earlier impacts took there taken once (AreaDamage).
+        frac = self.area_damage.hit(self.truth.impact_enu[impacting],
+                                    self.truth.lethal_radius_m[impacting])
         for r, k in enumerate(impacting):
             for a in np.flatnonzero(frac[r] > 1e-9):
                 old = min(self.area_lost[a], 1.0)
                 self.area_lost[a] += frac[r, a]
                 new = min(self.area_lost[a], 1.0)
                 if new > old:
-                    gone = new >= 1.0
+                    gone = new >= 1.0 - 1e-12
                     after[a] = DESTROYED if gone else DAMAGED
                     self.events.add(end[k], "asset_destroyed" if gone else "asset_damaged",
                                     threat=k, asset=a, battery=assets.battery[a],
