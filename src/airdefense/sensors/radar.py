@@ -659,33 +659,62 @@ class RadarNetwork:
         rng : numpy.random.Generator
         """
         t0, t1 = float(t0), float(t1)
+        args = self._step_args(t0, t1, truth, alive(t1), rng)
+        if args is not None:  # straight to the kernel
+            return Detections(*K.scan(*args))
         states = np.ascontiguousarray(truth.states(t1), float)
         states0 = np.ascontiguousarray(truth.states(t0), float) if t0 < t1 else None
         n = states.shape[0]
-        # The truth's per-run arrays, cached while their sources are the same objects.
+        al = np.ascontiguousarray(alive(t1), bool).reshape(n)
+        aspect, table, launch = self._truth_inputs(t1, truth, n)
+        return self._scan(t1, states, table, aspect, al, rng, launch, t0, states0)
+
+    def _step_args(self, t0: float, t1: float, truth, alive: np.ndarray,
+                   rng: np.random.Generator) -> tuple | None:
+        """The arguments of :func:`K.scan <airdefense.sensors._kernels.scan>` for
+        :meth:`step`'s scan, or None where it takes the general path.
+
+        The one-call scan applies when the network has radars and no terrain, ``_scan`` is
+        this class's own, and ``truth``'s launch times and trajectory RCS arrays are the
+        sources cached by an earlier call (``_truth_link``, see :meth:`_truth_inputs`; so the
+        first call takes the general path). Resizes the track tables to the truth's targets
+        and links ``rng``'s pointers: a caller may run the kernel inside a compiled call of
+        its own (the simulation's truth-mode step, :mod:`airdefense.simulation._kernels`).
+
+        Parameters
+        ----------
+        t0, t1 : float
+            The step, s (Python floats).
+        truth : ThreatSet
+            As for :meth:`step`.
+        alive : ndarray of shape (n,), bool
+            Targets alive at ``t1``.
+        rng : numpy.random.Generator
+        """
         traj = getattr(truth, "trajectory", None)
-        launch = getattr(truth, "launch_time_s", None)
         front = getattr(traj, "rcs_front_m2", None)
         link = self._truth_link
-        al = np.ascontiguousarray(alive(t1), bool)
+        if not (front is not None and front is link[2] and traj is link[1]
+                and getattr(truth, "launch_time_s", None) is link[0]
+                and traj.rcs_side_m2 is link[3] and traj.rcs_tail_m2 is link[4]
+                and self._fast and type(self)._scan is _SCAN):
+            return None
+        states = np.ascontiguousarray(truth.states(t1), float)
+        n = states.shape[0]
+        al = np.ascontiguousarray(alive, bool)
         if al.shape != (n,):
             al = al.reshape(n)
-        if (front is not None and front is link[2] and traj is link[1] and launch is link[0]
-                and traj.rcs_side_m2 is link[3] and traj.rcs_tail_m2 is link[4]):
-            aspect, launch = link[5], link[6]
-            if self._n == n and self._fast and type(self)._scan is _SCAN:  # straight to the kernel
-                if rng is not self._rng_link:
-                    self._rng_ptrs[:] = K.generator_pointers(rng)
-                    self._rng_link = rng
-                return Detections(*K.scan(
-                    t1, t0, True, states, self._no_states if states0 is None else states0, al,
-                    self._no_table, aspect[0], aspect[1], aspect[2],
-                    self._no_array if launch is None else launch, self._rc, self.operational,
-                    self._tf, self._ti, self._tb, self._ci))
-            table = None
-        else:
-            aspect, table, launch = self._truth_inputs(t1, truth, n)
-        return self._scan(t1, states, table, aspect, al, rng, launch, t0, states0)
+        if self._n != n:
+            self._ensure_targets(n)
+        if rng is not self._rng_link:
+            self._rng_ptrs[:] = K.generator_pointers(rng)
+            self._rng_link = rng
+        states0 = (np.ascontiguousarray(truth.states(t0), float) if t0 < t1
+                   else self._no_states)
+        aspect, launch = link[5], link[6]
+        return (t1, t0, True, states, states0, al, self._no_table, aspect[0], aspect[1],
+                aspect[2], self._no_array if launch is None else launch, self._rc,
+                self.operational, self._tf, self._ti, self._tb, self._ci)
 
     def _truth_inputs(self, t1: float, truth, n: int):
         """(aspect, rcs table, launch times) of :meth:`step` for the kernels.
