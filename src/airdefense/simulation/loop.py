@@ -295,6 +295,9 @@ class _Run:
                        and type(net) is RadarNetwork
                        and "step" not in vars(tr) and "step" not in vars(net))
         if self._fused:
+            from airdefense.simulation._kernels import sense_truth
+
+            self._sense_kernel = sense_truth
             cap = self.seen.size
             self._first_f = np.empty((cap, 4))
             self._first_i = np.empty((cap, 2), np.int64)
@@ -304,12 +307,10 @@ class _Run:
         :func:`airdefense.simulation._kernels.sense_truth` (``args``: the scan's, from
         ``RadarNetwork._step_args``); the same draws, events and picture as the separate
         calls of :meth:`sense_and_track`."""
-        from airdefense.simulation._kernels import sense_truth
-
         tr = self.tracker
         t1 = args[0]
         rho, c = tr._begin(t1)
-        *picture, n_first = sense_truth(
+        *picture, n_first = self._sense_kernel(
             *args, rho, c, tr._tf, tr._ti, tr.confirm_hits, tr.drop_after_s, tr.vel_sigma,
             self.seen, self._first_f, self._first_i)
         if n_first:
