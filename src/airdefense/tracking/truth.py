@@ -132,8 +132,13 @@ class TruthTracker:
 
         Notes
         -----
-        The step draws ``n x 6`` standard normals from ``rng`` (the numbers and generator
-        state of ``rng.standard_normal((n, 6))``), inside the compiled kernel.
+        The step draws 6 standard normals from ``rng`` for each threat in ``alive`` (all
+        ``n`` without it: the numbers and generator state of ``rng.standard_normal((a, 6))``
+        for ``a`` alive threats, rows in threat order), inside the compiled kernel, and moves
+        only their errors. A threat not in flight keeps its error: it starts as a stationary
+        draw (unit variance) and the process is stationary, so an error that resumes its
+        steps later has the distribution it would have had (the numbers differ from the
+        earlier form, in which every threat drew every step).
         """
         time_s = float(time_s)
         rho, c = self._begin(time_s)
