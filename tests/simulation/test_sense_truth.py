@@ -34,7 +34,10 @@ def _run(sc, seed, fused: bool, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(fused_kernels, "sense_truth", counted)
         if not fused:
+            setup = loop._Run._sense_truth_setup
+
             def off(self):
+                setup(self)
                 self._fused = False
             m.setattr(loop._Run, "_sense_truth_setup", off)
         run = loop._Run(sc, seed, "truth", None)

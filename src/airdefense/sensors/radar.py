@@ -31,6 +31,8 @@ fell in that interval:
 * Measurements ``[range, azimuth, elevation, range rate]`` carry Gaussian noise whose sigmas are
   the preset's at the reference SNR, scaled by ``sqrt(SNR_ref / SNR)``.
 * False alarms: Poisson with mean ``pfa x cells swept`` per call, uniform over the swept cells.
+* A network set :attr:`RadarNetwork.noiseless` draws neither measurement noise nor false
+  alarms (the truth tracker reads neither).
 * Terrain masks the line of sight when the scenario has a terrain grid: a masked look (at the
   target's position at the look) makes no return, so it merges with no other look, cannot be
   detected and counts a miss of a held target.
@@ -123,6 +125,8 @@ class RadarNetwork:
     stats : dict
         Running counts: ``looks``, ``detections``, ``false_alarms``, ``merged``,
         ``dropped_capacity`` (a snapshot, read-only: a property).
+    noiseless : bool
+        Reports without measurement noise and false alarms (default False; a property).
 
     Examples
     --------
@@ -201,7 +205,7 @@ class RadarNetwork:
         # The generator link holds raw pointers: not carried over (nor the pointers).
         state = {k: v for k, v in self.__dict__.items() if k not in self._VIEWS}
         state["_ci"] = self._ci.copy()
-        state["_ci"][K.CI_RNG:] = 0
+        state["_ci"][K.CI_RNG:K.CI_RNG + 5] = 0
         state["_rng_link"] = None
         return state
 
@@ -213,6 +217,22 @@ class RadarNetwork:
     def stats(self) -> dict:
         """Running counts since construction, a new dict each time (see the class docstring)."""
         return dict(zip(_STATS, self._counts[:len(_STATS)].tolist(), strict=True))
+
+    @property
+    def noiseless(self) -> bool:
+        """Whether the scans report without measurement noise and without false alarms.
+
+        False by default. When set, a scan draws neither (the rest of its draws, hence its
+        looks, detections and track tables, are unchanged): each detection's ``z`` is the
+        return's true (merged) geometry and ``R`` the covariance it would have had. For a
+        consumer that reads neither, such as the truth tracker (``tracking: truth``, which
+        makes its own estimate error); the running count of false alarms then stays put.
+        """
+        return bool(self._ci[K.CI_NOISELESS])
+
+    @noiseless.setter
+    def noiseless(self, value: bool) -> None:
+        self._ci[K.CI_NOISELESS] = bool(value)
 
     @property
     def first_reports(self) -> int:
@@ -569,7 +589,8 @@ class RadarNetwork:
         nr, merged, _ = K.scan_detect(m, states, rc, self._cell_sizes, wf, wi, ptrs)
         return Detections(*K.scan_report(
             t, m, nr, merged, launch_s, rc, self.operational, self.tracked, self.misses,
-            self.next_look_s, wf, wi, self.reported, self._counts, ptrs))
+            self.next_look_s, wf, wi, self.reported, self._counts, ptrs,
+            bool(ci[K.CI_NOISELESS])))
 
     def looked_at(self, pos: np.ndarray, *, edge_beams: float = 1.0) -> np.ndarray:
         """Whether some radar looked at each point during the last scan call.

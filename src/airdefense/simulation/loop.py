@@ -286,11 +286,16 @@ class _Run:
         the truth tracker of this run's truth and a radar network, each of its class exactly
         and with its own ``step`` (one replaced on the object, e.g. a test's spy, is called
         as it is); sets ``_fused`` and the buffers of the first reports (one row per (threat,
-        radar) pair at most over the run)."""
+        radar) pair at most over the run). With the truth tracker the network is made
+        ``noiseless`` (fused or not)."""
         from airdefense.sensors.radar import RadarNetwork
         from airdefense.tracking.truth import TruthTracker
 
         tr, net = self.tracker, self.sensors
+        if type(tr) is TruthTracker and isinstance(net, RadarNetwork):
+            # The truth tracker makes its own estimate error and skips false alarms: the scans
+            # draw no measurement noise and no false alarms (RadarNetwork.noiseless).
+            net.noiseless = True
         self._fused = (type(tr) is TruthTracker and tr.truth is self.truth
                        and type(net) is RadarNetwork
                        and "step" not in vars(tr) and "step" not in vars(net))
