@@ -25,6 +25,7 @@ KERNEL_MODULES = (
     "engagement/_kernels.py",
     "engagement/pk.py",
     "sensors/_kernels.py",
+    "simulation/_kernels.py",
     "threats/_kernels.py",
     "tracking/_kernels.py",
 )

@@ -66,6 +66,9 @@ def test_ballistic_detections_agree_with_the_truth_at_their_time(monkeypatch):
         return det
 
     monkeypatch.setattr(R.RadarNetwork, "_scan", spy)
+    # Reports with their measurement noise (the loop makes a truth-mode network noiseless).
+    monkeypatch.setattr(R.RadarNetwork, "noiseless",
+                        property(lambda self: False, lambda self, value: None))
     sc = load_scenario(EXAMPLES / "02_layered_city.yaml")
     run = loop._Run(sc, np.random.SeedSequence(2026).spawn(8)[0], "truth", None)
     run.run()

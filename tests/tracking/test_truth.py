@@ -153,8 +153,10 @@ class _Reference:
         dt = 0.0 if self.t is None else max(t - self.t, 0.0)
         self.t = t
         rho = np.exp(-dt / self.tau)
-        self.err = rho * self.err + np.sqrt(1.0 - rho * rho) * self.rng.standard_normal(
-            self.err.shape)
+        # Only the threats in flight draw (rows in threat order); the others keep their error.
+        fly = np.asarray(alive, bool)
+        self.err[fly] = rho * self.err[fly] + np.sqrt(1.0 - rho * rho) * self.rng.standard_normal(
+            (int(fly.sum()), 6))
         ok = det.truth_id >= 0
         tid, z, R = det.truth_id[ok], det.z[ok], det.R[ok]
         np.add.at(self.hits, tid, 1)
@@ -286,3 +288,26 @@ def test_state_attributes_follow_the_steps_after_a_copy(rng):
             for name in ("err", "sigma_m", "last_seen", "hits", "track_of"):
                 assert getattr(twin, name).tobytes() == getattr(trk, name).tobytes(), name
     assert trk.hits.any() and np.isfinite(trk.last_seen).any()
+
+
+def test_error_stays_stationary_when_threats_pause(rng):
+    """Threats drawn only while in flight: the error of each axis stays zero-mean with unit
+    variance and keeps its one-step correlation ``rho`` whatever the pauses (the Gauss-Markov
+    process is stationary, so a paused error resumes with the right distribution)."""
+    n = 4000
+    truth = _Moving(rng, n)
+    trk = TruthTracker(truth, np.random.default_rng(11), correlation_time_s=5.0)
+    for k in range(30):
+        alive = rng.random(n) < 0.5  # about half the threats in flight at each step
+        prev = trk.err.copy()
+        trk.step(float(k), Detections.empty(), alive=alive)
+    e = trk.err.ravel()
+    tol = 5.0 / np.sqrt(e.size)
+    assert abs(e.mean()) < tol and abs(e.var() - 1.0) < 5 * tol
+    # The last step's movers: correlation exp(-1 / 5) with their previous error.
+    moved = alive
+    rho = np.exp(-1.0 / 5.0)
+    r = np.corrcoef(prev[moved].ravel(), trk.err[moved].ravel())[0, 1]
+    assert abs(r - rho) < 5.0 / np.sqrt(prev[moved].size)
+    # The others kept theirs, bit for bit.
+    assert trk.err[~moved].tobytes() == prev[~moved].tobytes()

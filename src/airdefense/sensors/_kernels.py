@@ -158,13 +158,15 @@ ST_N = 6
 
 # A network's small integer array ``ci``: its running counts (``ST_*``), its cell sizes (4,
 # see :func:`merge_returns`), the :func:`generator_pointers` of the generator it draws from
-# (5, stored as int64: the bits of the uintp pointers) and the count of looks before the last
-# call (:func:`scan` sets it: the call's looks are the count's growth).
+# (5, stored as int64: the bits of the uintp pointers), the count of looks before the last
+# call (:func:`scan` sets it: the call's looks are the count's growth) and 1 for a network
+# whose reports carry no measurement noise and no false alarms (``RadarNetwork.noiseless``).
 CI_COUNTS = 0
 CI_CELLS = ST_N
 CI_RNG = ST_N + 4
 CI_LOOKS0 = ST_N + 9
-CI_N = ST_N + 10
+CI_NOISELESS = ST_N + 10
+CI_N = ST_N + 11
 
 _jit = numba.njit(cache=True, error_model="numpy")
 # Small helpers of the per-look and per-return loops, inlined into their callers (numba's own
@@ -1110,7 +1112,7 @@ def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs):
 
 @_jit
 def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next_look, wf, wi,
-                reported, counts, rng_ptrs):
+                reported, counts, rng_ptrs, noiseless=False):
     """Second half of a scan: track tables, false alarms and noisy measurements.
 
     :func:`update_tracks` (when there are looks), four standard normals per reported return
@@ -1124,6 +1126,10 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
     the (radar, target) pairs of the output in ``reported`` (n_radars, n) and counts those
     marked for the first time (``ST_FIRST``).
 
+    With ``noiseless``, none of the draws after :func:`update_tracks`: the reported returns
+    are measured without noise (their sigmas and covariances as ever) and there are no false
+    alarms.
+
     Returns measure's seven arrays.
     """
     rng = generator(rng_ptrs)
@@ -1131,12 +1137,16 @@ def scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next
     refused = 0
     if m:  # (a look at a held target that made no return counts a miss)
         nd, refused = update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look)
-    noise_det = rng.standard_normal((nd, 4)) if nd else np.empty((0, 4))
+    if noiseless:
+        noise_det = np.zeros((nd, 4))
+    else:
+        noise_det = rng.standard_normal((nd, 4)) if nd else np.empty((0, 4))
     k = rc.shape[0]
-    n_fa = np.empty(k, np.int64)
+    n_fa = np.zeros(k, np.int64)
     total = 0
     for i in range(k):
-        n_fa[i] = rng.poisson(rc[i, SW_LAM])
+        if not noiseless:
+            n_fa[i] = rng.poisson(rc[i, SW_LAM])
         total += n_fa[i]
     fa = np.empty((total, FA_N))
     nf = 0
@@ -1167,7 +1177,8 @@ def scan(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, la
 
     Draws its random numbers from the caller's generator (see :func:`scan_returns`), in this
     order: fluctuation, detector, measurement noise of the reported returns, false-alarm
-    counts per radar, their positions and excesses, then their noise. Adds the call's counts
+    counts per radar, their positions and excesses, then their noise (the last four not
+    when ``ci[CI_NOISELESS]``: see :func:`scan_report`). Adds the call's counts
     to the counts of ``ci`` and marks ``reported`` (see :func:`scan_report`). ``states0``
     (n, 6), the truth at ``t0`` (or an empty array), with ``states`` at ``t`` gives each look's
     target position and velocity (:func:`look_state`).
@@ -1176,8 +1187,8 @@ def scan(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, la
     ``tf`` float64 (k n (1 + ``WF_N``),): ``next_look`` (k, n) then ``wf`` (k n, ``WF_N``);
     ``ti`` int64 (k n (1 + ``WI_N``),): ``misses`` (k, n) then ``wi`` (k n, ``WI_N``); ``tb``
     bool (3 k n,): ``tracked``, ``cue``, ``reported`` (each (k, n)); ``ci`` int64 (``CI_N``,):
-    counts, cell sizes, the generator's pointers and the count of looks before the call, set
-    here (``CI_*``). ``k`` is ``rc``'s rows and ``n`` ``states``' rows.
+    counts, cell sizes, the generator's pointers, the count of looks before the call, set
+    here, and the noiseless flag (``CI_*``). ``k`` is ``rc``'s rows and ``n`` ``states``' rows.
 
     Returns measure's seven arrays.
     """
@@ -1198,7 +1209,7 @@ def scan(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, la
                                     operational, tracked, next_look, cue, cell_sizes, wf, wi,
                                     rng_ptrs, t0, states0, launch)
     return scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next_look,
-                       wf, wi, reported, counts, rng_ptrs)
+                       wf, wi, reported, counts, rng_ptrs, ci[CI_NOISELESS] != 0)
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ fell in that interval:
 * Measurements ``[range, azimuth, elevation, range rate]`` carry Gaussian noise whose sigmas are
   the preset's at the reference SNR, scaled by ``sqrt(SNR_ref / SNR)``.
 * False alarms: Poisson with mean ``pfa x cells swept`` per call, uniform over the swept cells.
+* A network set :attr:`RadarNetwork.noiseless` draws neither measurement noise nor false
+  alarms (the truth tracker reads neither).
 * Terrain masks the line of sight when the scenario has a terrain grid: a masked look (at the
   target's position at the look) makes no return, so it merges with no other look, cannot be
   detected and counts a miss of a held target.
@@ -123,6 +125,8 @@ class RadarNetwork:
     stats : dict
         Running counts: ``looks``, ``detections``, ``false_alarms``, ``merged``,
         ``dropped_capacity`` (a snapshot, read-only: a property).
+    noiseless : bool
+        Reports without measurement noise and false alarms (default False; a property).
 
     Examples
     --------
@@ -201,7 +205,7 @@ class RadarNetwork:
         # The generator link holds raw pointers: not carried over (nor the pointers).
         state = {k: v for k, v in self.__dict__.items() if k not in self._VIEWS}
         state["_ci"] = self._ci.copy()
-        state["_ci"][K.CI_RNG:] = 0
+        state["_ci"][K.CI_RNG:K.CI_RNG + 5] = 0
         state["_rng_link"] = None
         return state
 
@@ -213,6 +217,22 @@ class RadarNetwork:
     def stats(self) -> dict:
         """Running counts since construction, a new dict each time (see the class docstring)."""
         return dict(zip(_STATS, self._counts[:len(_STATS)].tolist(), strict=True))
+
+    @property
+    def noiseless(self) -> bool:
+        """Whether the scans report without measurement noise and without false alarms.
+
+        False by default. When set, a scan draws neither (the rest of its draws, hence its
+        looks, detections and track tables, are unchanged): each detection's ``z`` is the
+        return's true (merged) geometry and ``R`` the covariance it would have had. For a
+        consumer that reads neither, such as the truth tracker (``tracking: truth``, which
+        makes its own estimate error); the running count of false alarms then stays put.
+        """
+        return bool(self._ci[K.CI_NOISELESS])
+
+    @noiseless.setter
+    def noiseless(self, value: bool) -> None:
+        self._ci[K.CI_NOISELESS] = bool(value)
 
     @property
     def first_reports(self) -> int:
@@ -569,7 +589,8 @@ class RadarNetwork:
         nr, merged, _ = K.scan_detect(m, states, rc, self._cell_sizes, wf, wi, ptrs)
         return Detections(*K.scan_report(
             t, m, nr, merged, launch_s, rc, self.operational, self.tracked, self.misses,
-            self.next_look_s, wf, wi, self.reported, self._counts, ptrs))
+            self.next_look_s, wf, wi, self.reported, self._counts, ptrs,
+            bool(ci[K.CI_NOISELESS])))
 
     def looked_at(self, pos: np.ndarray, *, edge_beams: float = 1.0) -> np.ndarray:
         """Whether some radar looked at each point during the last scan call.
@@ -659,33 +680,62 @@ class RadarNetwork:
         rng : numpy.random.Generator
         """
         t0, t1 = float(t0), float(t1)
+        args = self._step_args(t0, t1, truth, alive(t1), rng)
+        if args is not None:  # straight to the kernel
+            return Detections(*K.scan(*args))
         states = np.ascontiguousarray(truth.states(t1), float)
         states0 = np.ascontiguousarray(truth.states(t0), float) if t0 < t1 else None
         n = states.shape[0]
-        # The truth's per-run arrays, cached while their sources are the same objects.
+        al = np.ascontiguousarray(alive(t1), bool).reshape(n)
+        aspect, table, launch = self._truth_inputs(t1, truth, n)
+        return self._scan(t1, states, table, aspect, al, rng, launch, t0, states0)
+
+    def _step_args(self, t0: float, t1: float, truth, alive: np.ndarray,
+                   rng: np.random.Generator) -> tuple | None:
+        """The arguments of :func:`K.scan <airdefense.sensors._kernels.scan>` for
+        :meth:`step`'s scan, or None where it takes the general path.
+
+        The one-call scan applies when the network has radars and no terrain, ``_scan`` is
+        this class's own, and ``truth``'s launch times and trajectory RCS arrays are the
+        sources cached by an earlier call (``_truth_link``, see :meth:`_truth_inputs`; so the
+        first call takes the general path). Resizes the track tables to the truth's targets
+        and links ``rng``'s pointers: a caller may run the kernel inside a compiled call of
+        its own (the simulation's truth-mode step, :mod:`airdefense.simulation._kernels`).
+
+        Parameters
+        ----------
+        t0, t1 : float
+            The step, s (Python floats).
+        truth : ThreatSet
+            As for :meth:`step`.
+        alive : ndarray of shape (n,), bool
+            Targets alive at ``t1``.
+        rng : numpy.random.Generator
+        """
         traj = getattr(truth, "trajectory", None)
-        launch = getattr(truth, "launch_time_s", None)
         front = getattr(traj, "rcs_front_m2", None)
         link = self._truth_link
-        al = np.ascontiguousarray(alive(t1), bool)
+        if not (front is not None and front is link[2] and traj is link[1]
+                and getattr(truth, "launch_time_s", None) is link[0]
+                and traj.rcs_side_m2 is link[3] and traj.rcs_tail_m2 is link[4]
+                and self._fast and type(self)._scan is _SCAN):
+            return None
+        states = np.ascontiguousarray(truth.states(t1), float)
+        n = states.shape[0]
+        al = np.ascontiguousarray(alive, bool)
         if al.shape != (n,):
             al = al.reshape(n)
-        if (front is not None and front is link[2] and traj is link[1] and launch is link[0]
-                and traj.rcs_side_m2 is link[3] and traj.rcs_tail_m2 is link[4]):
-            aspect, launch = link[5], link[6]
-            if self._n == n and self._fast and type(self)._scan is _SCAN:  # straight to the kernel
-                if rng is not self._rng_link:
-                    self._rng_ptrs[:] = K.generator_pointers(rng)
-                    self._rng_link = rng
-                return Detections(*K.scan(
-                    t1, t0, True, states, self._no_states if states0 is None else states0, al,
-                    self._no_table, aspect[0], aspect[1], aspect[2],
-                    self._no_array if launch is None else launch, self._rc, self.operational,
-                    self._tf, self._ti, self._tb, self._ci))
-            table = None
-        else:
-            aspect, table, launch = self._truth_inputs(t1, truth, n)
-        return self._scan(t1, states, table, aspect, al, rng, launch, t0, states0)
+        if self._n != n:
+            self._ensure_targets(n)
+        if rng is not self._rng_link:
+            self._rng_ptrs[:] = K.generator_pointers(rng)
+            self._rng_link = rng
+        states0 = (np.ascontiguousarray(truth.states(t0), float) if t0 < t1
+                   else self._no_states)
+        aspect, launch = link[5], link[6]
+        return (t1, t0, True, states, states0, al, self._no_table, aspect[0], aspect[1],
+                aspect[2], self._no_array if launch is None else launch, self._rc,
+                self.operational, self._tf, self._ti, self._tb, self._ci)
 
     def _truth_inputs(self, t1: float, truth, n: int):
         """(aspect, rcs table, launch times) of :meth:`step` for the kernels.

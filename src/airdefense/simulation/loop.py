@@ -306,10 +306,70 @@ class _Run:
             return
         self.sensors.set_cues(fc, tg, n_targets=self.n)
 
+    #: Truth mode in one compiled call (None: not decided yet; see _sense_truth_setup).
+    _fused: bool | None = None
+
+    def _sense_truth_setup(self) -> None:
+        """Whether the truth-mode step can run in one compiled call (:meth:`_sense_truth`):
+        the truth tracker of this run's truth and a radar network, each of its class exactly
+        and with its own ``step`` (one replaced on the object, e.g. a test's spy, is called
+        as it is); sets ``_fused`` and the buffers of the first reports (one row per (threat,
+        radar) pair at most over the run). With the truth tracker the network is made
+        ``noiseless`` (fused or not)."""
+        from airdefense.sensors.radar import RadarNetwork
+        from airdefense.tracking.truth import TruthTracker
+
+        tr, net = self.tracker, self.sensors
+        if type(tr) is TruthTracker and isinstance(net, RadarNetwork):
+            # The truth tracker makes its own estimate error and skips false alarms: the scans
+            # draw no measurement noise and no false alarms (RadarNetwork.noiseless).
+            net.noiseless = True
+        self._fused = (type(tr) is TruthTracker and tr.truth is self.truth
+                       and type(net) is RadarNetwork
+                       and "step" not in vars(tr) and "step" not in vars(net))
+        if self._fused:
+            from airdefense.simulation._kernels import sense_truth
+
+            self._sense_kernel = sense_truth
+            cap = self.seen.size
+            self._first_f = np.empty((cap, 4))
+            self._first_i = np.empty((cap, 2), np.int64)
+
+    def _sense_truth(self, args: tuple) -> None:
+        """Scan, first reports and truth tracker in one call of
+        :func:`airdefense.simulation._kernels.sense_truth` (``args``: the scan's, from
+        ``RadarNetwork._step_args``); the same draws, events and picture as the separate
+        calls of :meth:`sense_and_track`."""
+        tr = self.tracker
+        t1 = args[0]
+        rho, c = tr._begin(t1)
+        *picture, n_first = self._sense_kernel(
+            *args, rho, c, tr._tf, tr._ti, tr.confirm_hits, tr.drop_after_s, tr.vel_sigma,
+            self.seen, self._first_f, self._first_i)
+        if n_first:
+            self._first_reports = self.sensors.first_reports
+            sensors = self.sc.sensors
+            add = self.events.add
+            for (ts, x, y, z), (k, si) in zip(self._first_f[:n_first].tolist(),
+                                             self._first_i[:n_first].tolist(), strict=True):
+                add(ts, "detection", threat=k, sensor=si, battery=sensors[si].battery,
+                    pos=(x, y, z))
+        self.tracks = tr._end(t1, *picture)
+        for tid, threat, ts in tr.new_tracks:
+            self.events.add(ts, "track_start", track=tid, threat=threat)
+
     def sense_and_track(self, t0: float, t1: float) -> None:
         alive_t1 = self._alive_step(t1)  # nothing ends between the scans and the tracker
         if self._cued:
             self._cue_sensors()
+        if self._fused is None:
+            self._sense_truth_setup()
+        if self._fused:  # truth mode: one compiled call once the network's fast path holds
+            args = self.sensors._step_args(float(t0), float(t1), self.truth, alive_t1,
+                                           self.rng["sensors"])
+            if args is not None:
+                self._sense_truth(args)
+                return
         det = self.sensors.step(t0, t1, self.truth,
                                 lambda t: alive_t1 if t == t1 else self.alive(t),
                                 self.rng["sensors"])

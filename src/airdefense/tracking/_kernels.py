@@ -2198,10 +2198,11 @@ def truth_step(time_s, rho, c, tf, ti, tid, z, R, det_time, confirm_hits, drop_a
     :func:`~airdefense.sensors._kernels.generator_pointers` of the caller's generator (5, as
     int64 bits).
 
-    ``err`` becomes ``rho * err + c * noise`` in place, ``noise`` the standard normals
-    ``rng.standard_normal((n, 6))`` would give, drawn here from the caller's generator
-    through its pointers (in row-major order: numba's ``standard_normal`` gives NumPy's numbers
-    and leaves the generator in NumPy's state, tested). Detections (k,) go to
+    ``err`` of the ``alive`` threats becomes ``rho * err + c * noise`` in place, ``noise`` the
+    standard normals ``rng.standard_normal((a, 6))`` would give for the ``a`` alive threats,
+    drawn here from the caller's generator through its pointers (in row-major order over the
+    alive rows: numba's ``standard_normal`` gives NumPy's numbers and leaves the generator in
+    NumPy's state, tested); the other rows keep their error. Detections (k,) go to
     :func:`truth_take_detections` (false alarms, ``tid < 0``, are skipped); threats reaching
     confirmation get their id in ``track_of``: the one they had before (``last_id``, -1: none;
     a perfect tracker knows the threat again) or the next free one from ``ids[0]`` (advanced in
@@ -2221,8 +2222,9 @@ def truth_step(time_s, rho, c, tf, ti, tid, z, R, det_time, confirm_hits, drop_a
     ids = ti[4 * n:4 * n + 1]
     rng = _generator(ti[4 * n + 1:4 * n + 6].view(np.uintp))
     for k in range(n):
-        for a in range(6):
-            err[k, a] = rho * err[k, a] + c * rng.standard_normal()
+        if alive[k]:  # a threat not in flight keeps its error (stationary: see TruthTracker)
+            for a in range(6):
+                err[k, a] = rho * err[k, a] + c * rng.standard_normal()
     n_fresh = truth_take_detections(tid, z, R, det_time, hits, sigma_m, last_seen, track_of,
                                     confirm_hits, fresh)
     for q in range(n_fresh):

@@ -132,11 +132,35 @@ class TruthTracker:
 
         Notes
         -----
-        The step draws ``n x 6`` standard normals from ``rng`` (the numbers and generator
-        state of ``rng.standard_normal((n, 6))``), inside the compiled kernel.
+        The step draws 6 standard normals from ``rng`` for each threat in ``alive`` (all
+        ``n`` without it: the numbers and generator state of ``rng.standard_normal((a, 6))``
+        for ``a`` alive threats, rows in threat order), inside the compiled kernel, and moves
+        only their errors. A threat not in flight keeps its error: it starts as a stationary
+        draw (unit variance) and the process is stationary, so an error that resumes its
+        steps later has the distribution it would have had (the numbers differ from the
+        earlier form, in which every threat drew every step).
+        """
+        time_s = float(time_s)
+        rho, c = self._begin(time_s)
+        out = _kernels.truth_step(
+            time_s, rho, c, self._tf, self._ti, detections.truth_id, detections.z,
+            detections.R, detections.time_s, self.confirm_hits, self.drop_after_s,
+            self._all_alive if alive is None else np.asarray(alive, bool),
+            self.truth.states(time_s), self.vel_sigma)
+        # A filtered track averages its measurements and fuses its radars (each axis as well
+        # as the best radar measures it this step): see the kernels.
+        return self._end(time_s, *out)
+
+    def _begin(self, time_s: float) -> tuple[float, float]:
+        """Start a step at ``time_s`` (a float): clear ``new_tracks``, advance the clock, link
+        the generator's pointers; return the error's decay ``(rho, sqrt(1 - rho^2))`` for
+        :func:`~airdefense.tracking._kernels.truth_step`.
+
+        :meth:`step` is ``_begin``, the kernel on the state arrays ``_tf`` and ``_ti``, then
+        :meth:`_end`; a caller that runs the kernel inside a compiled call of its own (the
+        simulation's truth-mode step, :mod:`airdefense.simulation._kernels`) does the same.
         """
         self.new_tracks = []
-        time_s = float(time_s)
         last = self.time_s
         dt = 0.0 if last is None else max(time_s - last, 0.0)
         self.time_s = time_s
@@ -148,13 +172,11 @@ class TruthTracker:
         if rng is not self._rng_link:  # a new generator: its pointers, once
             self._rng_ptrs[:] = generator_pointers(rng)
             self._rng_link = rng
-        x, P, quality, track_id, confirmed, idx, n_fresh = _kernels.truth_step(
-            time_s, decay[2], decay[3], self._tf, self._ti, detections.truth_id, detections.z,
-            detections.R, detections.time_s, self.confirm_hits, self.drop_after_s,
-            self._all_alive if alive is None else np.asarray(alive, bool),
-            self.truth.states(time_s), self.vel_sigma)
-        # A filtered track averages its measurements and fuses its radars (each axis as well
-        # as the best radar measures it this step): see the kernels.
+        return decay[2], decay[3]
+
+    def _end(self, time_s: float, x, P, quality, track_id, confirmed, idx, n_fresh) -> Tracks:
+        """End a step from :func:`~airdefense.tracking._kernels.truth_step`'s outputs: list the
+        new tracks (``new_tracks``) and return the picture at ``time_s``."""
         if n_fresh:
             self.new_tracks = [(int(self._last_id[k]), int(k), time_s)
                                for k in self._fresh[:n_fresh].tolist()]

@@ -1,0 +1,97 @@
+"""Compiled compositions of the packages' kernels for the simulation loop (numba).
+
+The loop holds no physics: these kernels only chain the kernels of the packages that own it,
+in one compiled call where the loop would make several (each kernel call costs the unboxing
+of its arguments and the boxing of the arrays it returns, microseconds against a step's few
+tens of microseconds of arithmetic).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from airdefense.sensors import _kernels as SK
+from airdefense.tracking import _kernels as TK
+
+__all__ = ["sense_truth", "first_reports"]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def sense_truth(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, launch, rc,
+                operational, tf, ti, tb, ci, rho, c, ttf, tti, confirm_hits, drop_after_s,
+                vel_sigma, seen, first_f, first_i):
+    """One step of sensing and truth tracking: the radar scan, then the truth tracker.
+
+    The first 17 arguments are :func:`airdefense.sensors._kernels.scan`'s
+    (:meth:`RadarNetwork._step_args <airdefense.sensors.radar.RadarNetwork._step_args>`); the
+    scan's detections go to :func:`airdefense.tracking._kernels.truth_step` with ``t`` as the
+    picture's time, ``alive`` and ``states`` (the truth at ``t``), the tracker's state arrays
+    ``ttf``, ``tti`` and constants (:meth:`TruthTracker._begin
+    <airdefense.tracking.truth.TruthTracker._begin>` gives the decay ``rho``, ``c``). The
+    random draws are the two kernels', in that order, each from its own generator.
+
+    Between them, when the scan reported a (radar, target) pair for the first time (its count
+    ``ST_FIRST`` in ``ci`` grew), :func:`first_reports` of its detections with ``seen``,
+    ``first_f`` and ``first_i``; ``n_first`` is their number (0 when the count did not
+    grow).
+
+    Returns (x, P, quality, track ids, confirmed, threats kept, number of new tracks,
+    n_first), the first seven as :func:`~airdefense.tracking._kernels.truth_step`'s.
+    """
+    before = ci[SK.CI_COUNTS + SK.ST_FIRST]
+    time_s, sensor, z, R, enu, _, truth_id = SK.scan(
+        t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, launch, rc,
+        operational, tf, ti, tb, ci)
+    n_first = 0
+    if ci[SK.CI_COUNTS + SK.ST_FIRST] != before:
+        n_first = first_reports(time_s, sensor, truth_id, z, enu, seen, first_f, first_i)
+    x, P, quality, track_id, confirmed, idx, n_fresh = TK.truth_step(
+        t, rho, c, ttf, tti, truth_id, z, R, time_s, confirm_hits, drop_after_s, alive, states,
+        vel_sigma)
+    return x, P, quality, track_id, confirmed, idx, n_fresh, n_first
+
+
+@numba.njit(cache=True, error_model="numpy")
+def first_reports(time_s, sensor, truth_id, z, sensor_enu, seen, first_f, first_i):
+    """The detections that first report a threat to a radar, in time order.
+
+    Rows ``(k,)`` of a scan's detections (``time_s`` non-decreasing, ``sensor``,
+    ``truth_id`` (-1: a false alarm), ``z`` (k, >= 3) and ``sensor_enu`` (k, 3) as in
+    :class:`~airdefense.sensors.base.Detections`): the first row of each (threat, radar) pair
+    not marked in ``seen`` (n, >= n_radars) bool is marked, and the rows found are written
+    out ordered by time, then by the pair's key ``threat x seen.shape[1] + radar``:
+    ``first_f`` (>= rows, 4) float its time, s, and measured position (ENU, m;
+    :func:`~airdefense.sensors._kernels.polar_rows_to_enu` of the row, as
+    ``Detections.enu``), ``first_i`` (>= rows, 2) int64 its threat and radar. Returns their
+    number.
+    """
+    width = seen.shape[1]
+    rows = np.empty(truth_id.size, np.int64)
+    n_first = 0
+    for r in range(truth_id.size):
+        k = truth_id[r]
+        if k >= 0 and not seen[k, sensor[r]]:
+            seen[k, sensor[r]] = True
+            # Insert by (time, pair key) (rows come in time order: few moves).
+            key = k * width + sensor[r]
+            q = n_first
+            while q > 0:
+                p = rows[q - 1]
+                if time_s[p] < time_s[r] or (time_s[p] == time_s[r]
+                                             and truth_id[p] * width + sensor[p] < key):
+                    break
+                rows[q] = p
+                q -= 1
+            rows[q] = r
+            n_first += 1
+    if n_first:
+        pos = SK.polar_rows_to_enu(z, sensor_enu)
+        for q in range(n_first):
+            r = rows[q]
+            first_f[q, 0] = time_s[r]
+            for a in range(3):
+                first_f[q, 1 + a] = pos[r, a]
+            first_i[q, 0] = truth_id[r]
+            first_i[q, 1] = sensor[r]
+    return n_first
