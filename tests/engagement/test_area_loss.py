@@ -191,3 +191,17 @@ def test_a_small_area_hit_again_and_again_never_loses_more_than_all():
     assert dmg.lost[0] <= 1.0
     np.testing.assert_allclose(dmg.lost[0], _survival_reference(
         np.array([[1.0, 2.0]] * 10), np.full(10, 20.0), 10.0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("rim_m", [-150.0, 0.0, 120.0])
+def test_overlaps_on_the_rim_of_a_large_district(rim_m):
+    """Four 40 m warheads clustered about a point ``rim_m`` outside (negative: inside) the rim
+    of a 2 km district (the grid rule, cells cut by the rim): the total lost is the
+    brute-force polar reference's."""
+    A = 2000.0
+    pts = np.array([[A + rim_m, 0.0], [A + rim_m + 30.0, 25.0], [A + rim_m - 40.0, -10.0],
+                    [A + rim_m, 60.0]])
+    radii = np.array([40.0, 40.0, 30.0, 50.0])
+    ref = _survival_reference(pts, radii, A)
+    got = AreaDamage(_disc(A)).hit(np.column_stack([pts, np.zeros(4)]), radii).sum()
+    np.testing.assert_allclose(got, ref, rtol=2e-5)

@@ -1002,6 +1002,84 @@ def loss_fractions(mu2, s2, a1, w1, a2, w2, f_damaged):
     return out
 
 
+@njit(cache=True)
+def _point_loss(d2, R, f_damaged):
+    """The point damage law's expected value fraction lost at squared miss ``d2`` (m^2) from
+    an impact of lethal radius ``R`` (m): destroyed ``2^-(d/R)^2`` plus ``f_damaged`` of
+    damaged-only ``2^-(d/2R)^2``."""
+    des = math.exp(-_LN2 * d2 / (R * R))
+    return des + f_damaged * (math.exp(-_LN2 * d2 / (4.0 * R * R)) - des)
+
+
+_LN2 = math.log(2.0)
+
+
+@njit(cache=True)
+def area_overlap(cx, cy, R, near, ax, ay, A, x0, dx, nx, y0, dy, ny, f_damaged):
+    """Sums of :func:`airdefense.engagement.damage.AreaDamage`'s overlap integral on a grid
+    inside the disc.
+
+    An impact at ``(cx, cy)`` of lethal radius ``R`` (m), the earlier impacts ``near`` (h, 3:
+    x, y, R), the disc of centre ``(ax, ay)`` and radius ``A``; the grid ``x0 + i dx``
+    (``i < nx``) by ``y0 + j dy`` (``j < ny``), each node the centre of its cell, all inside
+    the disc (the caller's). Returns the means over the disc of ``l (1 - prod_j (1 - l_j))``
+    (value taken before) and ``l prod_j (1 - l_j)`` (value left), ``l`` the impact's point
+    law.
+    """
+    taken = 0.0
+    left = 0.0
+    for i in range(nx):
+        x = x0 + i * dx
+        for j in range(ny):
+            t, lf = _overlap_point(x, y0 + j * dy, 1.0, cx, cy, R, near, f_damaged)
+            taken += t
+            left += lf
+    scale = dx * dy / (math.pi * A * A)
+    return taken * scale, left * scale
+
+
+@njit(cache=True)
+def _overlap_point(x, y, w, cx, cy, R, near, f_damaged):
+    """``w l (1 - keep)`` and ``w l keep`` at ``(x, y)`` (:func:`area_overlap`)."""
+    d2 = (x - cx) ** 2 + (y - cy) ** 2
+    if d2 > _REACH2 * R * R:  # the impact's kernel is below 1e-9 here
+        return 0.0, 0.0
+    mine = w * _point_loss(d2, R, f_damaged)
+    keep = 1.0
+    for k in range(near.shape[0]):
+        d2k = (x - near[k, 0]) ** 2 + (y - near[k, 1]) ** 2
+        if d2k < _REACH2 * near[k, 2] * near[k, 2]:
+            keep *= 1.0 - _point_loss(d2k, near[k, 2], f_damaged)
+    return mine * (1.0 - keep), mine * keep
+
+
+_REACH2 = 11.0**2  # squared reach of the point law's kernels in lethal radii (2^-30.25)
+
+
+@njit(cache=True)
+def area_overlap_polar(cx, cy, R, near, ax, ay, A, r_lo, r_hi, u, wu, th_lo, th_hi, n_theta,
+                       f_damaged):
+    """:func:`area_overlap` by a polar product rule about the disc's centre, for kernels that
+    reach its rim (a coordinate line here, so the rule keeps its order): Gauss-Legendre nodes
+    ``u`` (weights ``wu``, on [-1, 1]) in the radius over ``[r_lo, r_hi]`` (``r_hi <= A``)
+    and ``n_theta`` midpoints in the angle over ``[th_lo, th_hi]`` (the whole circle, or an
+    arc beyond which the kernels vanish)."""
+    taken = 0.0
+    left = 0.0
+    dth = (th_hi - th_lo) / n_theta
+    for i in range(u.size):
+        r = r_lo + 0.5 * (r_hi - r_lo) * (u[i] + 1.0)
+        w = 0.5 * (r_hi - r_lo) * wu[i] * r * dth
+        for k in range(n_theta):
+            th = th_lo + (k + 0.5) * dth
+            t, lf = _overlap_point(ax + r * math.cos(th), ay + r * math.sin(th), w, cx, cy, R,
+                                   near, f_damaged)
+            taken += t
+            left += lf
+    scale = 1.0 / (math.pi * A * A)
+    return taken * scale, left * scale
+
+
 # --- Interceptor flight step: the pieces of one step in compiled code ----------------------
 
 # Resolved when the kernels compile (these modules import this one).

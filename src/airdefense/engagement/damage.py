@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 __all__ = ["damage_probabilities", "apply_impacts", "area_loss_fractions", "AreaDamage",
@@ -157,16 +159,7 @@ _REACH_R = 11.0
 #: Grid step of the overlap integral over the narrowest destroy kernel's width
 #: (``sigma = R / sqrt(2 ln 2)``): the trapezoid rule on Gaussians is then exact to ~1e-9.
 _STEP_SIGMA = 1.0 / 1.5
-_RIM_STEPS = 200.0  # the grid step is at most the disc's radius over this
 _MAX_NODES = 801  # grid nodes per axis of one overlap integral, at most
-
-
-def _point_loss(d2, R) -> np.ndarray:
-    """The point law's expected value fraction lost at squared miss ``d2`` (m^2) from an
-    impact of lethal radius ``R`` (m): destroyed ``2^-(d/R)^2`` plus the damaged fraction of
-    damaged-only ``2^-(d/2R)^2``."""
-    des = np.exp2(-d2 / (R * R))
-    return des + DAMAGED_VALUE_FRACTION * (np.exp2(-d2 / (4.0 * R * R)) - des)
 
 
 class AreaDamage:
@@ -180,10 +173,10 @@ class AreaDamage:
     (:func:`area_loss_fractions`) less the part of it on value earlier impacts took,
     ``mean_disc l_i (1 - prod_{j<i} (1 - l_j))`` (or, where that is most of it, the share
     itself, ``mean_disc l_i prod_{j<i} (1 - l_j)``), integrated on a square grid about the
-    impact (trapezoid rule, step ``sigma / 1.5`` of the narrowest kernel involved, at most
-    1/200 of the disc's radius: shares to about 1e-5 of their size) where an earlier
-    impact's kernel reaches it, and zero elsewhere: an impact clear of the others takes
-    exactly its closed-form share.
+    impact (trapezoid rule, step ``sigma / 1.5`` of the narrowest kernel involved) or, where
+    the kernels reach the disc's rim, a polar product rule about its centre over the annulus
+    sector that holds them (nodes as close), wherever an earlier impact's kernel reaches it,
+    and zero elsewhere: an impact clear of the others takes exactly its closed-form share.
 
     Parameters
     ----------
@@ -226,8 +219,10 @@ class AreaDamage:
             hits = self._hits[j]
             for i in np.flatnonzero(frac[:, j] > 0.0):
                 c, r = impact_enu[i, :2], R[i, j]
+                # Kernels of two impacts D apart overlap by at most 2^-(D^2 / 4 (R^2 + r^2)):
+                # beyond 11 sqrt(R^2 + r^2), under 1e-9 of the share.
                 near = hits[np.hypot(hits[:, 0] - c[0], hits[:, 1] - c[1])
-                            < _REACH_R * (r + hits[:, 2])]
+                            < _REACH_R * np.hypot(r, hits[:, 2])]
                 if near.shape[0]:
                     # The smaller part by quadrature: the closed form less the part on value
                     # taken, or (where most of it was taken) the part on value left.
@@ -240,31 +235,51 @@ class AreaDamage:
         return frac
 
 
+@lru_cache(maxsize=16)
+def _legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on [-1, 1], read-only."""
+    u, w = np.polynomial.legendre.leggauss(n)
+    u.flags.writeable = w.flags.writeable = False
+    return u, w
+
+
 def _overlap(c, R, near, centre, A) -> tuple[float, float]:
     """``mean_disc l(x) (1 - prod_j (1 - l_j(x)))`` of :class:`AreaDamage`, an impact at ``c``
     (2,) of lethal radius ``R`` on value the earlier impacts ``near`` (h, 3: x, y, R) took,
-    over the disc of centre ``centre`` (2,) and radius ``A`` (m), and on the same grid the
-    rest of its disc mean, ``mean_disc l(x) prod_j (1 - l_j(x))`` (the value it takes)."""
+    over the disc of centre ``centre`` (2,) and radius ``A`` (m), and on the same nodes the
+    rest of its disc mean, ``mean_disc l(x) prod_j (1 - l_j(x))`` (the value it takes).
+
+    Kernels inside the disc: a square grid about the impact. Kernels that reach the rim: a
+    polar rule about the disc's centre over the annulus sector that holds them (the rim a
+    coordinate line). Compiled: :func:`airdefense.engagement._kernels.area_overlap` and
+    :func:`~airdefense.engagement._kernels.area_overlap_polar`.
+    """
+    from airdefense.engagement._kernels import area_overlap, area_overlap_polar
+
     half = _REACH_R * R
     sigma = min(R, float(near[:, 2].min())) / np.sqrt(2.0 * np.log(2.0))
-    # The disc's rim is resolved too: its share of a cell is linear across it, exact to the
-    # rim's curvature, which a step of A / 200 keeps small (quadrature to about 1e-5).
-    step = min(_STEP_SIGMA * sigma, A / _RIM_STEPS)
-    axes = []
-    for k in (0, 1):  # the kernel's reach, within the disc's box (one step beyond its rim)
-        lo = max(c[k] - half, centre[k] - A - step)
-        hi = min(c[k] + half, centre[k] + A + step)
-        if not hi > lo:
-            return 0.0, 0.0
-        n = min(int(np.ceil((hi - lo) / step)) + 1, _MAX_NODES)
-        axes.append(np.linspace(lo, hi, n))
-    x, y = axes[0][:, None], axes[1][None, :]
-    dx, dy = (a[1] - a[0] if a.size > 1 else 0.0 for a in axes)
-    rim = np.hypot(x - centre[0], y - centre[1]) - A
-    inside = np.clip(0.5 - rim / max(dx, dy, 1e-12), 0.0, 1.0)
-    keep = np.ones(inside.shape)
-    for xj, yj, rj in near:
-        keep *= 1.0 - _point_loss((x - xj) ** 2 + (y - yj) ** 2, rj)
-    mine = _point_loss((x - c[0]) ** 2 + (y - c[1]) ** 2, R) * inside
-    scale = dx * dy / (np.pi * A * A)
-    return float(np.sum(mine * (1.0 - keep)) * scale), float(np.sum(mine * keep) * scale)
+    step = _STEP_SIGMA * sigma
+    near = np.ascontiguousarray(near, dtype=float)
+    rho = float(np.hypot(c[0] - centre[0], c[1] - centre[1]))
+    reach = half * np.sqrt(2.0)  # the grid's window lies within this of the impact
+    if rho + reach + step <= A:  # inside: the grid, each node its cell's centre
+        n = int(np.ceil(2.0 * half / step)) + 1
+        d = 2.0 * half / (n - 1)
+        return area_overlap(float(c[0]), float(c[1]), float(R), near, float(centre[0]),
+                            float(centre[1]), float(A), float(c[0] - half), d, n,
+                            float(c[1] - half), d, n, DAMAGED_VALUE_FRACTION)
+    r_lo, r_hi = max(rho - reach, 0.0), A
+    if r_lo >= r_hi:
+        return 0.0, 0.0
+    if rho > reach:  # the arc that holds the window
+        th0, dth = float(np.arctan2(c[1] - centre[1], c[0] - centre[0])), float(
+            np.arcsin(reach / rho))
+    else:
+        th0, dth = 0.0, np.pi
+    # Nodes about a step apart: Gauss-Legendre's middle spacing is about pi/2 of the mean.
+    n_r = max(16, int(np.ceil(0.5 * np.pi * (r_hi - r_lo) / step)) + 4)
+    n_th = max(16, int(np.ceil(2.0 * dth * r_hi / step)) + 4)
+    u, wu = _legendre(min(n_r, _MAX_NODES))
+    return area_overlap_polar(float(c[0]), float(c[1]), float(R), near, float(centre[0]),
+                              float(centre[1]), float(A), r_lo, r_hi, u, wu, th0 - dth,
+                              th0 + dth, min(n_th, 4 * _MAX_NODES), DAMAGED_VALUE_FRACTION)
