@@ -263,7 +263,7 @@ def _overlap(c, R, near, centre, A) -> tuple[float, float]:
     rho = float(np.hypot(c[0] - centre[0], c[1] - centre[1]))
     reach = half * np.sqrt(2.0)  # the grid's window lies within this of the impact
     if rho + reach + step <= A:  # inside: the grid, each node its cell's centre
-        n = int(np.ceil(2.0 * half / step)) + 1
+        n = min(int(np.ceil(2.0 * half / step)) + 1, _MAX_NODES)
         d = 2.0 * half / (n - 1)
         return area_overlap(float(c[0]), float(c[1]), float(R), near, float(centre[0]),
                             float(centre[1]), float(A), float(c[0] - half), d, n,
