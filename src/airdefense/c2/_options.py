@@ -35,7 +35,7 @@ import numpy as np
 
 from airdefense.c2 import _kernels
 from airdefense.c2.evaluation import _G as _GRAVITY
-from airdefense.c2.evaluation import KINDS, _asset_inputs
+from airdefense.c2.evaluation import KINDS, ROUTE_UNCERTAINTY, _asset_inputs
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
 from airdefense.engagement.envelope import (
     _CLASS_G,
@@ -58,8 +58,6 @@ LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
 _TTG_SLACK_S = 0.0
 _BALLISTIC = KINDS.index("ballistic")
 _NO_COV = np.zeros((0, 6, 6))  # tracks without covariances
-#: :func:`airdefense.c2.evaluation.evaluate_threats`' route uncertainty, the decision cycle's.
-_ROUTE_UNCERTAINTY = 0.05
 
 
 @dataclass
@@ -428,4 +426,4 @@ def screen_cycle(assigner, t: float, tracks, kind_code: np.ndarray, launchers, b
         bool(assigner.networked), cost_weight, bool(assigner.options_profitable_only),
         bool(doc["layered"] or cost_weight > 0), float(assigner.decision_period_s),
         _TTG_SLACK_S, float(getattr(assigner, "min_threat_value", 0.0)), law, enu, value,
-        alive, _ROUTE_UNCERTAINTY, DAMAGED_VALUE_FRACTION, _GRAVITY)
+        alive, ROUTE_UNCERTAINTY, DAMAGED_VALUE_FRACTION, _GRAVITY)

@@ -34,6 +34,9 @@ _NO_COV = np.zeros((0, 6, 6))  # threat_values without covariances
 DEFAULT_LETHAL_RADIUS_M = {"drone": 15.0, "cruise": 50.0, "ballistic": 80.0, "aircraft": 40.0,
                            "helicopter": 25.0}
 _G = 9.80665
+#: Default cross-track uncertainty of a non-ballistic track's route, a fraction of the distance
+#: to go (:func:`evaluate_threats`' ``route_uncertainty``; the decision cycle's).
+ROUTE_UNCERTAINTY = 0.05
 
 
 #: Default least threat value worth a round, as a fraction of the largest asset's value
@@ -291,7 +294,7 @@ def evaluate_threats(x: np.ndarray, asset_enu: np.ndarray, asset_value: np.ndarr
                      asset_radius_m: np.ndarray | None = None,
                      asset_area_radius_m: np.ndarray | None = None,
                      lethal_radius_m: dict | None = None,
-                     route_uncertainty: float = 0.05,
+                     route_uncertainty: float = ROUTE_UNCERTAINTY,
                      kind_code: np.ndarray | None = None,
                      radius_m: float = _kernels.R_EARTH_M,
                      asset_damaged: np.ndarray | None = None) -> dict[str, np.ndarray]:

@@ -141,6 +141,12 @@ class LauncherState:
         fields["flyout"] = self.flyout.take(idx)
         return _Envelopes(fields)
 
+    @property
+    def next_reload_s(self) -> float:
+        """Earliest reload completion, s (inf: none under way): :meth:`update` does nothing
+        before it."""
+        return self._next_reload_s
+
     def update(self, t: float) -> np.ndarray:
         """Complete reloads due by ``t``; return the launchers reloaded, shape (r,).
 

@@ -646,6 +646,12 @@ class Engagement:
             self.events.add(t, "reload", launcher=j, battery=self.launchers.battery[j],
                             value=float(self.launchers.capacity[j]))
 
+    @property
+    def next_assessment_s(self) -> float:
+        """Time of the earliest kill assessment pending, s (inf: none):
+        :meth:`assessments_due` returns nothing before it."""
+        return self._next_assessment_s
+
     def assessments_due(self, t: float, with_battery: bool = False) -> list[tuple]:
         """Kill assessments the control unit receives by ``t``, in time order.
 

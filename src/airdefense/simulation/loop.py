@@ -617,9 +617,9 @@ class _Run:
             self.sense_and_track(t, t1)
             if t1 >= self._next_end:
                 self.impacts(t, t1)
-            if t1 >= eng._next_assessment_s:
+            if t1 >= eng.next_assessment_s:
                 self.assess(t1)
-            if t1 >= launchers._next_reload_s:
+            if t1 >= launchers.next_reload_s:
                 eng.reloads(t1)
             if t1 + 1e-9 >= next_decision:
                 self.decide(t1)
