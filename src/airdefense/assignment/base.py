@@ -130,6 +130,30 @@ class WTAProblem:
             if arr is not None:
                 arr.setflags(write=False)
 
+    @classmethod
+    def _of_fields(cls, values: np.ndarray, p: np.ndarray, copies: np.ndarray,
+                   cost: np.ndarray, cost_weight: float, allowed: np.ndarray,
+                   max_per_target: np.ndarray, max_per_pair: np.ndarray | None) -> WTAProblem:
+        """A problem of fields already as :meth:`__post_init__` leaves them, their rules known
+        to hold (a caller's own arrays): ``values`` (T,), ``p`` (W, T) and ``cost`` (W,)
+        float64, ``copies`` (W,) and ``max_per_target`` (T,) int64, ``allowed`` (W, T) bool,
+        ``max_per_pair`` (W, T) int64 in C order or None; ``cost_weight`` a float >= 0.
+
+        Nothing is checked or copied: the problem holds these arrays, made read-only (give it
+        arrays, or views, that the caller does not change while it is in use). The same
+        problem as the constructor makes of them (the same values in the same layouts).
+        """
+        self = object.__new__(cls)
+        q = 1.0 - np.where(allowed, p, 0.0)
+        for name, arr in (("values", values), ("p", p), ("copies", copies), ("cost", cost),
+                          ("allowed", allowed), ("max_per_target", max_per_target),
+                          ("max_per_pair", max_per_pair), ("_q", q)):
+            if arr is not None:
+                arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        object.__setattr__(self, "cost_weight", float(cost_weight))
+        return self
+
     def _fast_fields(self) -> tuple | None:
         """The fields as :meth:`_checked_fields` converts them, if every rule holds (the
         numbers checked in one compiled pass); None if one may not (then the full checks say

@@ -271,10 +271,11 @@ def engagement_options(t: float, tracks, evaluation: dict, launchers, book, batt
 
 def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok,
                    heights_fn, networked, cost_weight, decision_period_s, profitable_only,
-                   allowed_only=False, min_threat_value=0.0) -> tuple:
+                   allowed_only=False, min_threat_value=0.0, count_first=True) -> tuple:
     """:func:`engagement_options` as the fields of :class:`Options`, in their order, and the
     number of allowed pairs. With ``allowed_only``, None where no pair is allowed (the
-    geometry is computed only where the rules read it)."""
+    geometry is computed only where the rules read it; with ``count_first`` the pairs are
+    counted first, without their arrays)."""
     kidx = evaluation.get("kind_code")
     x = np.ascontiguousarray(np.asarray(tracks.x, float).reshape(-1, 6))
     m = x.shape[0]
@@ -306,12 +307,14 @@ def _option_arrays(t, tracks, evaluation, launchers, book, batteries, channels_f
             bool(doc["layered"] or cost_weight > 0), float(decision_period_s), _TTG_SLACK_S,
             float(min_threat_value))
     while True:
-        if allowed_only:  # the count first: most cycles allow no pair, and need no arrays
+        if allowed_only and count_first:  # most cycles allow no pair, and need no arrays
             n_allowed = _kernels.allowed_count(*head, rows, *book_arrays, *tail)
             if n_allowed == 0:
                 return None
-        if not allowed_only or n_allowed > 0:  # every field (some pair is allowed)
+        if not (allowed_only and count_first) or n_allowed > 0:  # every field
             *out, n_allowed = _kernels.cycle_options(*head, rows, *book_arrays, *tail, False)
+        if n_allowed == 0 and allowed_only:
+            return None
         if n_allowed >= 0:
             break
         # Negative track ids are not in the book's arrays: its tables, row by row.
@@ -331,21 +334,24 @@ def _radius_of(heights_fn) -> float:
 
 def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, book, batteries,
                      channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn, *,
-                     profitable_only: bool = False) -> Options | None:
+                     profitable_only: bool = False, some_pair: bool = False) -> Options | None:
     """The options of one cycle with an assigner's settings; None when no pair is allowed
     (no track, no launcher, or the rules leave none).
 
     ``assigner`` gives ``networked``, ``cost_weight``, ``decision_period_s`` and
     ``min_threat_value`` (0 where it has none); the other
     arguments are those of :func:`engagement_options`. The geometry is skipped where the rules
-    that need none leave no pair.
+    that need none leave no pair. With ``some_pair`` the caller knows that some pair is
+    allowed (:func:`screen_cycle` said so): the pairs are not counted first (the options
+    are the same; None still where none is allowed).
     """
     if len(tracks) == 0 or len(launchers) == 0:
         return None
     out = _option_arrays(
         t, tracks, evaluation, launchers, book, batteries, channels_free, battery_ok, heights_fn,
         assigner.networked, assigner.cost_weight, assigner.decision_period_s, profitable_only,
-        allowed_only=True, min_threat_value=getattr(assigner, "min_threat_value", 0.0))
+        allowed_only=True, min_threat_value=getattr(assigner, "min_threat_value", 0.0),
+        count_first=not some_pair)
     return None if out is None else Options(*out[:-1])
 
 

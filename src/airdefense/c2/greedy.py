@@ -132,6 +132,9 @@ class GreedyAssigner:
     #: Its options' ``profitable_only`` (:func:`airdefense.c2._options.screen_cycle` screens a
     #: cycle with it: where no pair is allowed, :meth:`decide` is :meth:`no_pair_orders`).
     options_profitable_only = False
+    #: Its :meth:`decide` takes ``some_pair=True`` where the caller knows that the cycle's
+    #: options allow some pair (:func:`airdefense.c2._options.screen_cycle` said so).
+    decide_some_pair = True
 
     def __init__(self, networked: bool = True, cost_weight: float = 0.0,
                  decision_period_s: float = 2.0, min_threat_value: float = 0.0) -> None:
@@ -146,7 +149,7 @@ class GreedyAssigner:
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,
-               heights_fn) -> Orders:
+               heights_fn, *, some_pair: bool = False) -> Orders:
         """Return the fire orders of one decision cycle.
 
         Parameters
@@ -165,10 +168,14 @@ class GreedyAssigner:
         battery_ok : ndarray of shape (B,), bool
         heights_fn : callable
             Height above the surface of ENU points.
+        some_pair : bool, default False
+            The caller knows that the cycle's options allow some pair
+            (:func:`airdefense.c2._options.screen_cycle` said so, :attr:`decide_some_pair`):
+            they are built without counting the pairs first (the same orders).
         """
         m, L = len(tracks), len(launchers)
         opt = _allowed_options(self, t, tracks, evaluation, launchers, book, batteries,
-                               channels_free, battery_ok, heights_fn)
+                               channels_free, battery_ok, heights_fn, some_pair=some_pair)
         if opt is None:  # no track, no launcher, or no allowed pair: no order
             return Orders.from_rows([])
         x = np.zeros((m, L), int)

@@ -121,6 +121,9 @@ class WTAAssigner:
     #: Its options' ``profitable_only`` (:func:`airdefense.c2._options.screen_cycle` screens a
     #: cycle with it: where no pair is allowed, :meth:`decide` is :meth:`no_pair_orders`).
     options_profitable_only = True
+    #: Its :meth:`decide` takes ``some_pair=True`` where the caller knows that the cycle's
+    #: options allow some pair (:func:`airdefense.c2._options.screen_cycle` said so).
+    decide_some_pair = True
 
     def __init__(self, solver: str = "heuristic", networked: bool = True,
                  cost_weight: float = 0.0, decision_period_s: float = 2.0,
@@ -151,10 +154,10 @@ class WTAAssigner:
                channels_free: np.ndarray | None = None) -> np.ndarray:
         # The problem's weapons are the launchers ``cols`` and its targets the tracks with some
         # allowed pair among them; returns the rounds of every track (m, cols.size).
-        x = np.zeros((opt.allowed.shape[0], cols.size), int)
         tg, w, values, p_t, copies, cost, a_t, mpt, pc_t = _kernels.wta_problem(
             opt.allowed, opt.pk, opt.value, opt.cap, opt.pair_cap,
             np.asarray(launchers.unit_cost, float), cols)
+        x = np.zeros((opt.allowed.shape[0], cols.size), int)
         if tg.size == 0:
             return x
         # A battery's rounds at a track, all its launchers together, stay within its salvo
@@ -164,7 +167,8 @@ class WTAAssigner:
         # goes over, its launchers at that track are cut to those the solver gave most
         # rounds (then the best Pk) with pair caps summing to the battery's, and the problem
         # solved again (each pass settles one (track, battery) pair or more for good).
-        mixed = bool((np.where(a_t, pc_t, mpt[:, None]) != mpt[:, None]).any())
+        # (One weapon: its pair caps are the per-target caps.)
+        mixed = w.size > 1 and bool((np.where(a_t, pc_t, mpt[:, None]) != mpt[:, None]).any())
         # A fire-control radar guides at most its free channels, over all its launchers:
         # where a solution goes over, its launchers' copies are cut to the channels (those
         # the solver gave most rounds first) and the problem solved again, so the round the
@@ -173,18 +177,19 @@ class WTAAssigner:
         wr = np.asarray(launchers.fire_control)[cols[w]]
         chan = (np.full(int(wr.max(initial=-1)) + 1, -1, np.int64) if channels_free is None
                 else np.asarray(channels_free))
-        copies = copies.copy()
         if mixed:
             wb = np.asarray(launchers.battery)[cols[w]]
             bcap = np.where(a_t, pc_t, 0)  # each weapon's battery's cap at each target
-            a_t, p_t, pc_t = a_t.copy(), p_t.copy(), pc_t.copy()
+        lam = float(self.cost_weight)
         while True:
             # (W, T) as transposed views: the layout the solver's NumPy steps have always
             # seen. Each launcher's pair cap bounds its rounds at a track, so that the orders
             # fire the solver's x as it is (orders_from_rounds cuts each pair to its cap).
-            prob = WTAProblem(values=values, p=p_t.T, copies=copies, cost=cost,
-                              cost_weight=self.cost_weight, allowed=a_t.T, max_per_target=mpt,
-                              max_per_pair=pc_t.T)
+            # The fields are the kernel's, valid by construction: the problem holds read-only
+            # views of them (the cuts below change them only between solves), and a C-order
+            # copy of the pair caps, as the constructor would.
+            prob = WTAProblem._of_fields(values, p_t.T, copies[:], cost, lam, a_t.T, mpt,
+                                         np.ascontiguousarray(pc_t.T))
             sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
             self.clock_stops += sol.status == "time_limit"
             xt = np.asarray(sol.x, int).T
@@ -192,7 +197,7 @@ class WTAAssigner:
             if not (_cut_channels(xt, wr, chan, copies) or cut):
                 break
         self.last_solutions.append(sol)
-        x[np.ix_(tg, w)] = xt
+        x[tg[:, None], w] = xt
         return x
 
     def no_pair_orders(self, t: float) -> Orders:
@@ -203,18 +208,22 @@ class WTAAssigner:
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,
-               heights_fn) -> Orders:
-        """Return the fire orders of one decision cycle (same inputs as the greedy assigner)."""
+               heights_fn, *, some_pair: bool = False) -> Orders:
+        """Return the fire orders of one decision cycle (same inputs as the greedy assigner;
+        ``some_pair``: the caller knows some pair is allowed, :attr:`decide_some_pair`)."""
         self.last_solutions = []
         opt = _allowed_options(self, t, tracks, evaluation, launchers, book, batteries,
-                               channels_free, battery_ok, heights_fn, profitable_only=True)
+                               channels_free, battery_ok, heights_fn, profitable_only=True,
+                               some_pair=some_pair)
         if opt is None:  # no track, no launcher, or no allowed pair
             return Orders.from_rows([])
         m, L = len(tracks), len(launchers)
-        x = np.zeros((m, L), int)
-        groups = ([np.arange(L)] if self.networked
-                  else [np.flatnonzero(launchers.battery == b) for b in range(len(batteries))])
-        for cols in groups:
-            if cols.size and opt.allowed[:, cols].any():
-                x[:, cols] = self._solve(opt, cols, launchers, channels_free)
+        if self.networked:  # one problem (some pair is allowed), its rounds x as they are
+            x = self._solve(opt, np.arange(L), launchers, channels_free)
+        else:
+            x = np.zeros((m, L), int)
+            for b in range(len(batteries)):
+                cols = np.flatnonzero(launchers.battery == b)
+                if cols.size and opt.allowed[:, cols].any():
+                    x[:, cols] = self._solve(opt, cols, launchers, channels_free)
         return orders_from_rounds(t, x, opt, tracks, launchers, channels_free)

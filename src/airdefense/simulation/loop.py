@@ -576,8 +576,12 @@ class _Run:
                                   asset_area_radius_m=a.radius_m,
                                   lethal_radius_m=self.lethal_radius, kind_code=kind,
                                   radius_m=self._radius_m, asset_damaged=self._asset_damaged)
-            orders = asg.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
-                                self.battery_ok, self.heights)
+            # Where the screen found some pair allowed, the assigner need not count them.
+            orders = (asg.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
+                                 self.battery_ok, self.heights, some_pair=True)
+                      if n > 0 and getattr(asg, "decide_some_pair", False) else
+                      asg.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
+                                 self.battery_ok, self.heights))
         finally:
             L.operational = saved
         self.engagement.fire(orders, t, self.kinds, self.book, tracks=tr, sensor_ok=self.sensor_ok)
