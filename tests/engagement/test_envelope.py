@@ -434,3 +434,37 @@ def test_fire_control_radar_must_cover_the_intercept_point():
                 assert (margin >= 0.0) == bool(seen[0]), (j, d, h, margin)
                 checked[bool(seen[0])] += 1
     assert checked[True] > 20 and checked[False] > 20  # both sides of the rule are tested
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.sampled_from([np.inf, 6.4e6]))
+def test_ordered_pairs_are_the_deferred_geometry_of_those_pairs(seed, m, radius):
+    """The fire control's figures of chosen pairs, in one call (:func:`_order_pairs`), are
+    those of the deferred geometry of every pair and the pair's own window search, bit for
+    bit: envelope test, intercept point, Pk and window close, pairs in any order, repeated."""
+    from airdefense.engagement.envelope import _order_pairs, _solve, kernel_inputs, window_close
+
+    rng = np.random.default_rng(seed)
+    L = make_launchers(["pac3", "hawk_mim23", "tor_9m338"],
+                       positions=[[0, 0, 0], [8000, -3000, 50], [-5000, 6000, 0]])
+    falling = rng.random(m) < 0.3
+    x = np.column_stack([rng.uniform(-3e4, 3e4, (m, 2)),
+                         np.where(falling, rng.uniform(8e3, 3e4, m), rng.uniform(50, 3e3, m)),
+                         rng.uniform(-300, 300, (m, 2)),
+                         np.where(falling, -rng.uniform(300, 1200, m), 0.0)])
+    kind = np.where(falling, "ballistic", "cruise")
+    k = kernel_inputs(x, kind, L, SphereHeight(radius), quality=rng.uniform(0.5, 1.0, m),
+                      target_g=rng.uniform(1.0, 9.0, m))
+    geo = _solve(50.0, k, "deferred")
+    p = int(rng.integers(1, 2 * m * len(L) + 1))
+    rows = rng.integers(0, m, p).astype(np.int64)
+    cols = rng.integers(0, len(L), p).astype(np.int64)
+    fig = _order_pairs(50.0, k, rows, cols)
+    assert fig.shape == (p, 6)
+    for q, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+        assert fig[q, 0] == float(geo["inside"][i, j])
+        assert fig[q, 1:4].tobytes() == geo["pip"][i, j].tobytes()
+        assert fig[q, 4] == geo["pk"][i, j]
+        want = window_close(geo, 50.0, i, j)
+        assert (np.isnan(want) and np.isnan(fig[q, 5])) or fig[q, 5] == want
+    assert (fig[:, 0] > 0).any() or not geo["inside"][rows, cols].any()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import operator
 
 import numpy as np
+from numba import njit
 
 from airdefense.engagement import _kernels
 from airdefense.engagement.flyout import GRAVITY_MPS2
@@ -287,6 +288,54 @@ def _solve(t: float, k: dict, windows: bool | str, horizon_s: float = WINDOW_SEA
 
 #: Intercept search of the control unit's geometry: grid points, Newton steps, tolerance (m).
 INTERCEPT_SEARCH = (16, 5, 0.01)
+
+
+def _order_pairs(t: float, k: dict, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """What the fire control reads of chosen (track, launcher) pairs, in one compiled call:
+    the figures of :func:`_solve` with deferred windows (``k``: :func:`kernel_inputs`' arrays,
+    m tracks and L > 0 launchers) and :func:`window_close` of those pairs, to the same
+    numbers, without evaluating the other pairs.
+
+    ``rows``, ``cols`` (p,) int64 index the tracks and the launchers. Returns (p, 6): the
+    launch-now envelope test (1.0 inside, else 0.0), the predicted intercept point (3, ENU
+    m), the kill probability and the latest launch time (s, NaN: no window) of each pair.
+    """
+    return _pair_figures(float(t), k["x"], k["g"], k["lp"], k["radius"], WINDOW_SEARCH[0],
+                         k["pk_table"], k["kc"], k["target_g"], k["sigma"], k["quality"],
+                         WINDOW_SEARCH[1], WINDOW_SEARCH[2], *INTERCEPT_SEARCH, rows, cols)
+
+
+@njit(cache=True)
+def _pair_figures(t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_m, quality,
+                  n_window, tol_s, n_grid, n_iter, tol_m, rows, cols):
+    """:func:`_order_pairs`: :func:`_kernels.pair_geometry` of the pairs (``need``) without
+    windows, then :func:`_kernels.pair_window_times` of them over the tracks' horizons."""
+    m = x.shape[0]
+    L = lp.shape[0]
+    p = rows.shape[0]
+    need = np.zeros((m, L), np.bool_)
+    for q in range(p):
+        need[rows[q], cols[q]] = True
+    tof, pip, vpip, parts, inside, w_open, w_close = _kernels.pair_geometry(
+        t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_m, quality, False,
+        n_window, tol_s, n_grid, n_iter, tol_m, need)
+    U = _kernels.horizons(x, g, radius, horizon_s)
+    ins = np.empty(p, np.bool_)
+    for q in range(p):
+        ins[q] = inside[rows[q], cols[q]]
+    w_open, close = _kernels.pair_window_times(t, x, g, U, lp, radius, n_window,
+                                               _kernels.refinements(U, n_window, tol_s), ins,
+                                               rows, cols)
+    out = np.empty((p, 6))
+    for q in range(p):
+        i, j = rows[q], cols[q]
+        out[q, 0] = 1.0 if ins[q] else 0.0
+        out[q, 1] = pip[i, j, 0]
+        out[q, 2] = pip[i, j, 1]
+        out[q, 3] = pip[i, j, 2]
+        out[q, 4] = parts[5, i, j]
+        out[q, 5] = close[q]
+    return out
 
 
 def kernel_inputs(tracks_x: np.ndarray, kind, launchers, heights_fn, *, quality=None,

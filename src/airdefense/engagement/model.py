@@ -34,11 +34,11 @@ from airdefense.engagement.envelope import (
     _CLASS_G,
     _codes,
     _launcher_rows,
+    _order_pairs,
     _solve,
     _track_inputs,
     feasibility,
     held_codes,
-    window_close,
 )
 from airdefense.engagement.interceptors import RADAR_GUIDED, InterceptorState
 from airdefense.engagement.launchers import LauncherState
@@ -337,15 +337,18 @@ class Engagement:
             if r >= 0 and r not in first:
                 first[r] = o
         use = sorted(first)
-        geo = kin = None
+        pos_in = {r: i for i, r in enumerate(use)}
+        fig = kin = None
         if use:
             sub = np.array(use, dtype=rows.dtype)
-            # The window of an ordered pair only: the others are not searched.
             kin = self._inputs(tracks.x[sub], tracks.P[sub], tracks.quality[sub], tracks.time_s,
                                t, kind_code, np.asarray(orders.target)[[first[r] for r in use]],
                                _held(book, tracks.track_id[sub]))
-            geo = _solve(t, kin, "deferred")
-        pos_in = {r: i for i, r in enumerate(use)}
+            # The ordered pairs only (an order without a track: a stand-in pair, unread), their
+            # envelope, intercept point, Pk and window's close: the others are not evaluated.
+            fig = _order_pairs(t, kin, np.array([pos_in.get(r, 0) for r in rows.tolist()],
+                                                np.int64),
+                               np.asarray(orders.launcher, np.int64))
         chan = self.channels_free(ok_s)
         given: dict[int, int] = {}  # rounds each launcher was given in this call (its ripple)
         for r in range(q):
@@ -367,7 +370,7 @@ class Engagement:
                 reason = "no guidance channel"
             if reason is None:
                 i = pos_in[int(rows[r])]
-                if not geo["inside"][i, j]:
+                if not fig[r, 0] > 0.0:
                     reason = "outside launch window"
                 elif not self._locked(t, j, k):
                     reason = "fire-control radar has no lock on the target"
@@ -377,7 +380,7 @@ class Engagement:
             n = int(min(orders.rounds[r], L.rounds[j]))
             if chan[fc] > 0:
                 n = min(n, int(chan[fc]))
-            close = window_close(geo, t, i, j)
+            close = float(fig[r, 5])
             # The rounds' launch times (floats: the same numbers as NumPy's), after the
             # launcher's rounds of the earlier orders of this call, inside the window (without
             # a window edge, only a launch now).
@@ -391,7 +394,7 @@ class Engagement:
                 continue
             if chan[fc] > 0:
                 chan[fc] -= n
-            pip = geo["pip"][i, j]
+            pip = fig[r, 1:4]
             self.events.add(t, "assignment", track=trk, threat=k, battery=orders.battery[r],
                             launcher=j, pos=pip)
             L.fire(j, n, times[-1])  # its reload starts when the last round leaves
@@ -402,7 +405,7 @@ class Engagement:
             pk_in = (float(kin["pk_table"][j, kin["kc"][i]]), float(kin["target_g"][i]),
                      float(kin["sigma"][i]), float(kin["quality"][i]))
             for tl in times:
-                launch = (float(tl), j, k, trk, pip, float(geo["pk"][i, j]), pk_in)
+                launch = (float(tl), j, k, trk, pip, float(fig[r, 4]), pk_in)
                 if tl <= t:
                     self._launch(launch)
                 else:
