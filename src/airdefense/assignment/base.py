@@ -140,8 +140,8 @@ class WTAProblem:
         ``max_per_pair`` (W, T) int64 in C order or None; ``cost_weight`` a float >= 0.
 
         Nothing is checked or copied: the problem holds these arrays, made read-only (give it
-        arrays, or views, that the caller does not change while it is in use). The same
-        problem as the constructor makes of them (the same values in the same layouts).
+        arrays, or views of arrays, that nothing changes afterwards). The same problem as the
+        constructor makes of them (the same values in the same layouts).
         """
         self = object.__new__(cls)
         q = 1.0 - np.where(allowed, p, 0.0)

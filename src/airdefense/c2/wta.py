@@ -185,11 +185,12 @@ class WTAAssigner:
             # (W, T) as transposed views: the layout the solver's NumPy steps have always
             # seen. Each launcher's pair cap bounds its rounds at a track, so that the orders
             # fire the solver's x as it is (orders_from_rounds cuts each pair to its cap).
-            # The fields are the kernel's, valid by construction: the problem holds read-only
-            # views of them (the cuts below change them only between solves), and a C-order
-            # copy of the pair caps, as the constructor would.
-            prob = WTAProblem._of_fields(values, p_t.T, copies[:], cost, lam, a_t.T, mpt,
-                                         np.ascontiguousarray(pc_t.T))
+            # The fields are the kernel's, valid by construction: the problem holds them
+            # unchecked, read-only, and copies of those the cuts below change (a problem
+            # outlives its solve), in the layouts the constructor gives them.
+            p_w, a_w = (p_t.copy().T, a_t.copy().T) if mixed else (p_t.T, a_t.T)
+            prob = WTAProblem._of_fields(values, p_w, copies.copy(), cost, lam, a_w, mpt,
+                                         np.array(pc_t.T, order="C"))
             sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
             self.clock_stops += sol.status == "time_limit"
             xt = np.asarray(sol.x, int).T

@@ -248,9 +248,12 @@ class Engagement:
         # The track's class gives the predicted path (its gravity): the control unit's where
         # it holds one (so that the fire control predicts the path the orders were made on),
         # else the class its state shows.
-        path = class_codes(x)
-        if held is not None:
-            path = np.where(held >= 0, held, path)
+        if held is not None and (held >= 0).all():  # every track's class held
+            path = held
+        else:
+            path = class_codes(x)
+            if held is not None:
+                path = np.where(held >= 0, held, path)
         g = _kernels.class_gravities(path)
         x = _propagate(x, g, t - time_s)
         tg = None
@@ -259,10 +262,15 @@ class Engagement:
             # state shows, and that class's manoeuvre limit.
             tgt = np.asarray(targets, int)
             real = tgt >= 0
-            kind = np.where(real, np.asarray(kind_code)[np.where(real, tgt, 0)], class_codes(x))
-            tg = self.target_g(np.where(real, tgt, 0))
-            if tg is not None and not real.all():
-                tg = np.where(real, tg, _CLASS_G[kind])
+            if real.all():
+                kind = np.asarray(kind_code)[tgt]
+                tg = self.target_g(tgt)
+            else:
+                kind = np.where(real, np.asarray(kind_code)[np.where(real, tgt, 0)],
+                                class_codes(x))
+                tg = self.target_g(np.where(real, tgt, 0))
+                if tg is not None:
+                    tg = np.where(real, tg, _CLASS_G[kind])
         else:
             kind = class_codes(x) if held is None else np.where(held >= 0, held, class_codes(x))
         return _track_inputs(x, _codes(kind, m), g, self.launchers, self.heights, quality, cov,
@@ -325,29 +333,30 @@ class Engagement:
             for r in range(q):
                 self._refuse(t, orders, r, "no track")
             return fired
-        # Each order's row in the picture (the last with its id), -1 where its track is gone.
-        same = (np.asarray(orders.track_id)[:, None]
-                == np.asarray(tracks.track_id)[None, :])
-        rows = np.where(same.any(axis=1), same.shape[1] - 1 - same[:, ::-1].argmax(axis=1), -1)
-        have = rows >= 0
+        # Each order's row in the picture (the last with its id), -1 where its track is gone
+        # (a few orders: one comparison each).
+        tid = np.asarray(tracks.track_id)
+        rows = []
+        for v in np.asarray(orders.track_id).tolist():
+            hit = np.flatnonzero(tid == v)
+            rows.append(int(hit[-1]) if hit.size else -1)
         # The rows ordered, in increasing order, and the first order naming each (a few orders:
         # Python's containers are cheaper here than NumPy's unique and searches).
         first: dict[int, int] = {}
-        for o, r in enumerate(rows.tolist()):
+        for o, r in enumerate(rows):
             if r >= 0 and r not in first:
                 first[r] = o
         use = sorted(first)
         pos_in = {r: i for i, r in enumerate(use)}
         fig = kin = None
         if use:
-            sub = np.array(use, dtype=rows.dtype)
+            sub = np.array(use, dtype=np.intp)
             kin = self._inputs(tracks.x[sub], tracks.P[sub], tracks.quality[sub], tracks.time_s,
                                t, kind_code, np.asarray(orders.target)[[first[r] for r in use]],
                                _held(book, tracks.track_id[sub]))
             # The ordered pairs only (an order without a track: a stand-in pair, unread), their
             # envelope, intercept point, Pk and window's close: the others are not evaluated.
-            fig = _order_pairs(t, kin, np.array([pos_in.get(r, 0) for r in rows.tolist()],
-                                                np.int64),
+            fig = _order_pairs(t, kin, np.array([pos_in.get(r, 0) for r in rows], np.int64),
                                np.asarray(orders.launcher, np.int64))
         chan = self.channels_free(ok_s)
         given: dict[int, int] = {}  # rounds each launcher was given in this call (its ripple)
@@ -358,7 +367,7 @@ class Engagement:
             fc = int(L.fire_control[j])
             c = given.get(j, 0)
             reason = None
-            if not have[r]:
+            if rows[r] < 0:
                 reason = "no track"
             elif not (L.operational[j] and ok_s[fc]):
                 reason = "launcher or fire-control radar down"
@@ -369,7 +378,7 @@ class Engagement:
             elif chan[fc] == 0:
                 reason = "no guidance channel"
             if reason is None:
-                i = pos_in[int(rows[r])]
+                i = pos_in[rows[r]]
                 if not fig[r, 0] > 0.0:
                     reason = "outside launch window"
                 elif not self._locked(t, j, k):
