@@ -108,3 +108,81 @@ def test_problem_of_the_kernel_fields_is_the_constructed_one(seed, m, n_l, mixed
     s2 = solver.solve(fast, time_limit_s=60.0, rng=r2)
     assert s1.x.tobytes() == s2.x.tobytes() and s1.objective == s2.objective
     assert r1.bit_generator.state == r2.bit_generator.state
+
+
+def _reference_orders(t, x, opt, tracks, launchers, channels_free):
+    """``orders_from_rounds`` as it was written in Python (until 2026-11-27): the reference."""
+    from airdefense.c2.base import Orders
+
+    x = np.where(opt.allowed, np.minimum(x, opt.pair_cap), 0)
+    ii, jj = np.nonzero(x)
+    if ii.size == 0:
+        return Orders.from_rows([])
+    if ii.size > 1:
+        gain = opt.value[ii] * opt.pk[ii, jj]
+        order = np.argsort(-gain, kind="stable")
+        ii, jj = ii[order], jj[order]
+    cap = opt.cap.copy()
+    chan = channels_free.copy()
+    nb = opt.nonballistic_cap.copy()
+    fc = launchers.fire_control
+    lb = launchers.battery
+    at_track: dict = {}
+    rows = []
+    for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+        key = (i, int(lb[j]))
+        n = int(min(x[i, j], cap[j], opt.pair_cap[i, j] - at_track.get(key, 0)))
+        if chan[fc[j]] >= 0:
+            n = min(n, int(chan[fc[j]]))
+        if not opt.ballistic[i]:
+            n = min(n, int(nb[lb[j]]))
+        if n <= 0:
+            continue
+        at_track[key] = at_track.get(key, 0) + n
+        cap[j] -= n
+        if chan[fc[j]] >= 0:
+            chan[fc[j]] -= n
+        if not opt.ballistic[i]:
+            nb[lb[j]] -= n
+        rows.append((int(tracks.track_id[i]), int(tracks.truth_id[i]), int(lb[j]), j, n,
+                     t + float(opt.tof[i, j]), opt.pip[i, j]))
+    return Orders.from_rows(rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 7), st.integers(1, 6), st.booleans())
+def test_orders_from_rounds_equal_the_reference(seed, m, n_l, ties):
+    """Random rounds, options and limits (channels, reserve, shared pair caps, equal gains):
+    the same orders, in the same order, with the same dtypes as the reference."""
+    from types import SimpleNamespace
+
+    from airdefense.c2._options import Options
+    from airdefense.c2.greedy import orders_from_rounds
+
+    rng = np.random.default_rng(seed)
+    B, S = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    value = rng.choice([1.0, 2.0], m) if ties else rng.uniform(0, 10, m)
+    pk = rng.choice([0.5, 1.0], (m, n_l)) if ties else rng.uniform(0, 1, (m, n_l))
+    opt = Options(allowed=rng.random((m, n_l)) < 0.7, pk=pk,
+                  pair_cap=rng.integers(0, 4, (m, n_l)), cap=rng.integers(0, 4, n_l),
+                  value=value, tof=rng.uniform(1, 60, (m, n_l)),
+                  pip=rng.uniform(-1e4, 1e4, (m, n_l, 3)),
+                  nonballistic_cap=rng.integers(0, 5, B), ballistic=rng.random(m) < 0.3)
+    tracks = SimpleNamespace(track_id=rng.permutation(100)[:m],
+                             truth_id=rng.integers(-1, 50, m))
+    launchers = SimpleNamespace(battery=rng.integers(0, B, n_l),
+                                fire_control=rng.integers(0, S, n_l))
+    chan = rng.integers(-1, 4, S)
+    x = rng.integers(0, 4, (m, n_l))
+    t = float(rng.uniform(0, 100))
+    before = (chan.copy(), opt.cap.copy(), opt.nonballistic_cap.copy())
+    got = orders_from_rounds(t, x, opt, tracks, launchers, chan)
+    after = (chan, opt.cap, opt.nonballistic_cap)
+    want = _reference_orders(t, x, opt, tracks, launchers, chan)
+    for f in ("track_id", "target", "battery", "launcher", "rounds", "intercept_time_s",
+              "intercept_enu"):
+        a, b = getattr(got, f), getattr(want, f)
+        assert a.dtype == b.dtype and a.shape == b.shape, f
+        assert a.tobytes() == b.tobytes(), f
+    for a, b in zip(before, after, strict=True):  # the caller's arrays are left alone
+        assert (a == b).all()
