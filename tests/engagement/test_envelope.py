@@ -441,7 +441,8 @@ def test_fire_control_radar_must_cover_the_intercept_point():
 def test_ordered_pairs_are_the_deferred_geometry_of_those_pairs(seed, m, radius):
     """The fire control's figures of chosen pairs, in one call (:func:`_order_pairs`), are
     those of the deferred geometry of every pair and the pair's own window search, bit for
-    bit: envelope test, intercept point, Pk and window close, pairs in any order, repeated."""
+    bit: envelope test, intercept point, Pk, window close and the Pk's other inputs, pairs in
+    any order, repeated."""
     from airdefense.engagement.envelope import _order_pairs, _solve, kernel_inputs, window_close
 
     rng = np.random.default_rng(seed)
@@ -460,11 +461,13 @@ def test_ordered_pairs_are_the_deferred_geometry_of_those_pairs(seed, m, radius)
     rows = rng.integers(0, m, p).astype(np.int64)
     cols = rng.integers(0, len(L), p).astype(np.int64)
     fig = _order_pairs(50.0, k, rows, cols)
-    assert fig.shape == (p, 6)
+    assert fig.shape == (p, 10)
     for q, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
         assert fig[q, 0] == float(geo["inside"][i, j])
         assert fig[q, 1:4].tobytes() == geo["pip"][i, j].tobytes()
         assert fig[q, 4] == geo["pk"][i, j]
         want = window_close(geo, 50.0, i, j)
         assert (np.isnan(want) and np.isnan(fig[q, 5])) or fig[q, 5] == want
+        assert fig[q, 6:].tolist() == [k["pk_table"][j, k["kc"][i]], k["target_g"][i],
+                                       k["sigma"][i], k["quality"][i]]
     assert (fig[:, 0] > 0).any() or not geo["inside"][rows, cols].any()

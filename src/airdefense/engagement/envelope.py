@@ -296,9 +296,11 @@ def _order_pairs(t: float, k: dict, rows: np.ndarray, cols: np.ndarray) -> np.nd
     m tracks and L > 0 launchers) and :func:`window_close` of those pairs, to the same
     numbers, without evaluating the other pairs.
 
-    ``rows``, ``cols`` (p,) int64 index the tracks and the launchers. Returns (p, 6): the
+    ``rows``, ``cols`` (p,) int64 index the tracks and the launchers. Returns (p, 10): the
     launch-now envelope test (1.0 inside, else 0.0), the predicted intercept point (3, ENU
-    m), the kill probability and the latest launch time (s, NaN: no window) of each pair.
+    m), the kill probability and the latest launch time (s, NaN: no window) of each pair,
+    then the kill probability's inputs besides the geometry: the class table's value, the
+    target's manoeuvre limit (g), the track's RMS position error (m) and its quality.
     """
     return _pair_figures(float(t), k["x"], k["g"], k["lp"], k["radius"], WINDOW_SEARCH[0],
                          k["pk_table"], k["kc"], k["target_g"], k["sigma"], k["quality"],
@@ -326,7 +328,7 @@ def _pair_figures(t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_
     w_open, close = _kernels.pair_window_times(t, x, g, U, lp, radius, n_window,
                                                _kernels.refinements(U, n_window, tol_s), ins,
                                                rows, cols)
-    out = np.empty((p, 6))
+    out = np.empty((p, 10))
     for q in range(p):
         i, j = rows[q], cols[q]
         out[q, 0] = 1.0 if ins[q] else 0.0
@@ -335,6 +337,10 @@ def _pair_figures(t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_
         out[q, 3] = pip[i, j, 2]
         out[q, 4] = parts[5, i, j]
         out[q, 5] = close[q]
+        out[q, 6] = pk_table[j, kc[i]]
+        out[q, 7] = target_g[i]
+        out[q, 8] = sigma_m[i]
+        out[q, 9] = quality[i]
     return out
 
 

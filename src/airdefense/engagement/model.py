@@ -348,7 +348,7 @@ class Engagement:
                 first[r] = o
         use = sorted(first)
         pos_in = {r: i for i, r in enumerate(use)}
-        fig = kin = None
+        fig = None
         if use:
             sub = np.array(use, dtype=np.intp)
             kin = self._inputs(tracks.x[sub], tracks.P[sub], tracks.quality[sub], tracks.time_s,
@@ -378,7 +378,6 @@ class Engagement:
             elif chan[fc] == 0:
                 reason = "no guidance channel"
             if reason is None:
-                i = pos_in[rows[r]]
                 if not fig[r, 0] > 0.0:
                     reason = "outside launch window"
                 elif not self._locked(t, j, k):
@@ -411,8 +410,7 @@ class Engagement:
             fired[r] = n
             given[j] = c + n
             # The Pk's inputs besides the geometry, for the end game's own evaluation.
-            pk_in = (float(kin["pk_table"][j, kin["kc"][i]]), float(kin["target_g"][i]),
-                     float(kin["sigma"][i]), float(kin["quality"][i]))
+            pk_in = tuple(fig[r, 6:].tolist())
             for tl in times:
                 launch = (float(tl), j, k, trk, pip, float(fig[r, 4]), pk_in)
                 if tl <= t:
