@@ -70,11 +70,16 @@ def _cut_channels(xt: np.ndarray, wr: np.ndarray, chan: np.ndarray,
     weapons' radars, ``chan`` (S,) the radars' free channels (-1: no limit), ``copies`` (W,).
     """
     used = xt.sum(axis=0)
-    load: dict = {}  # rounds per radar (usually within every radar's channels: nothing cut)
-    for r, u in zip(wr.tolist(), used.tolist(), strict=True):
-        load[r] = load.get(r, 0) + u
-    if all(chan[r] < 0 or n <= chan[r] for r, n in load.items()):
-        return False
+    if wr.size == 1:  # one launcher (the usual problem): its radar's load is its rounds
+        r = int(wr[0])
+        if chan[r] < 0 or int(used[0]) <= chan[r]:
+            return False
+    else:
+        load: dict = {}  # rounds per radar (usually within every radar's channels)
+        for r, u in zip(wr.tolist(), used.tolist(), strict=True):
+            load[r] = load.get(r, 0) + u
+        if all(chan[r] < 0 or n <= chan[r] for r, n in load.items()):
+            return False
     cut = False
     for r in np.unique(wr):
         mine = np.flatnonzero(wr == r)

@@ -350,10 +350,14 @@ class Engagement:
         pos_in = {r: i for i, r in enumerate(use)}
         fig = None
         if use:
-            sub = np.array(use, dtype=np.intp)
+            if len(use) == 1:  # (the usual call) views of the track's rows
+                sub, o = slice(use[0], use[0] + 1), first[use[0]]
+                tgt = np.asarray(orders.target)[o:o + 1]
+            else:
+                sub = np.array(use, dtype=np.intp)
+                tgt = np.asarray(orders.target)[[first[r] for r in use]]
             kin = self._inputs(tracks.x[sub], tracks.P[sub], tracks.quality[sub], tracks.time_s,
-                               t, kind_code, np.asarray(orders.target)[[first[r] for r in use]],
-                               _held(book, tracks.track_id[sub]))
+                               t, kind_code, tgt, _held(book, tracks.track_id[sub]))
             # The ordered pairs only (an order without a track: a stand-in pair, unread), their
             # envelope, intercept point, Pk and window's close: the others are not evaluated.
             fig = _order_pairs(t, kin, np.array([pos_in.get(r, 0) for r in rows], np.int64),
