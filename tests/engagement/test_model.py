@@ -479,3 +479,28 @@ def test_a_false_track_is_evaluated_on_the_class_its_state_shows(scenario):
     assert k["kc"].tolist() == [2, int(state[1])]
     assert k["target_g"][1] == _CLASS_G[state[1]]
     assert k["target_g"][0] == eng.target_g(np.array([0]))[0]
+
+
+def test_orders_of_a_gone_track_among_others(eng):
+    """Orders of several tracks, one gone from the picture between them: the gone track's is
+    refused ("no track"), the others fire as they would alone (their ordered pairs' figures
+    read in one compiled call, a stand-in pair for the gone track)."""
+    truth = _Truth(INBOUND)
+    alone = Engagement(eng.sc, EventLog(), np.random.default_rng(0))
+    want = [int(alone.fire(_orders([(0, TOR, 1)]), 0.0, KIND, EngagementBook(),
+                           tracks=_tracks(truth, 0.0))[0])]
+    alone = Engagement(eng.sc, EventLog(), np.random.default_rng(0))
+    want.append(int(alone.fire(_orders([(1, TOR + 1, 1)]), 0.0, KIND, EngagementBook(),
+                               tracks=_tracks(truth, 0.0))[0]))
+    assert want == [1, 1]
+    fired = eng.fire(_orders([(0, TOR, 1), (7, PAC3, 1), (1, TOR + 1, 1)]), 0.0, KIND,
+                     EngagementBook(), tracks=_tracks(truth, 0.0))
+    assert fired.tolist() == [1, 0, 1]
+    assert [r[1:] for r in eng.refused] == [(7, PAC3, "no track")]
+
+
+def test_an_order_of_no_launcher_is_refused_by_name(eng):
+    """An order naming a launcher the engagement does not have raises, naming the field."""
+    truth = _Truth(INBOUND)
+    with pytest.raises(IndexError, match="orders.launcher must index the 6 launchers"):
+        eng.fire(_orders([(0, 6, 1)]), 0.0, KIND, EngagementBook(), tracks=_tracks(truth, 0.0))

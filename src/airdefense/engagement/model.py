@@ -360,8 +360,12 @@ class Engagement:
                                t, kind_code, tgt, _held(book, tracks.track_id[sub]))
             # The ordered pairs only (an order without a track: a stand-in pair, unread), their
             # envelope, intercept point, Pk and window's close: the others are not evaluated.
-            fig = _order_pairs(t, kin, np.array([pos_in.get(r, 0) for r in rows], np.int64),
-                               np.asarray(orders.launcher, np.int64))
+            lj = np.asarray(orders.launcher, np.int64)
+            nl = len(L)
+            if int(lj.max()) >= nl or int(lj.min()) < -nl:  # (compiled code would not check)
+                raise IndexError(f"orders.launcher must index the {nl} launchers, got "
+                                 f"{lj.tolist()}")
+            fig = _order_pairs(t, kin, np.array([pos_in.get(r, 0) for r in rows], np.int64), lj)
         chan = self.channels_free(ok_s)
         given: dict[int, int] = {}  # rounds each launcher was given in this call (its ripple)
         for r in range(q):
