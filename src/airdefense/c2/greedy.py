@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from airdefense.assignment._kernels import trimmed_rounds
 from airdefense.c2._options import Options, _allowed_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.engagement.flyout import intercept_time
@@ -73,71 +73,14 @@ def orders_from_rounds(t: float, x: np.ndarray, opt: Options, tracks, launchers,
     if x.dtype.kind not in "iu":  # (whole rounds: a fraction orders nothing)
         x = x.astype(np.int64)
     lb = np.asarray(launchers.battery)
-    ii, jj, n = _trimmed_rounds(x, opt.allowed, opt.pair_cap, opt.value, opt.pk, opt.cap,
-                                np.asarray(channels_free), opt.nonballistic_cap, opt.ballistic,
-                                np.asarray(launchers.fire_control), lb)
+    ii, jj, n = trimmed_rounds(x, opt.allowed, opt.pair_cap, opt.value, opt.pk, opt.cap,
+                               np.asarray(channels_free), opt.nonballistic_cap, opt.ballistic,
+                               np.asarray(launchers.fire_control), lb)
     if n.size == 0:
         return Orders.from_rows([])
     return Orders(np.asarray(tracks.track_id)[ii].astype(int, copy=False),
                   np.asarray(tracks.truth_id)[ii].astype(int, copy=False),
                   lb[jj].astype(int, copy=False), jj, n, t + opt.tof[ii, jj], opt.pip[ii, jj])
-
-
-@njit(cache=True)
-def _trimmed_rounds(x, allowed, pair_cap, value, pk, cap, chan, nb, ballistic, fc, lb):
-    """:func:`orders_from_rounds`' orders as rows (3, k) int64: track rows, launchers and
-    rounds, in the order taken (decreasing value x pk, ties in row-major order, NumPy's stable
-    argsort of its negative). ``x``, ``allowed``, ``pair_cap``, ``pk`` (m, L); ``value``,
-    ``ballistic`` (m,); ``cap``, ``fc``, ``lb`` (L,); ``chan`` (S,); ``nb`` (B,) (``chan``,
-    ``nb`` and ``cap`` are not changed)."""
-    m, L = x.shape
-    ii = np.empty(m * L, np.int64)
-    jj = np.empty(m * L, np.int64)
-    p = 0
-    for i in range(m):
-        for j in range(L):
-            if allowed[i, j] and min(x[i, j], pair_cap[i, j]) != 0:
-                ii[p] = i
-                jj[p] = j
-                p += 1
-    key = np.empty(p)
-    for q in range(p):
-        key[q] = -(value[ii[q]] * pk[ii[q], jj[q]])
-    order = np.argsort(key, kind="mergesort")
-    cap = cap.copy()
-    chan = chan.copy()
-    nb = nb.copy()
-    b0 = 0
-    b1 = 0
-    for j in range(L):
-        b0 = min(b0, lb[j])
-        b1 = max(b1, lb[j])
-    at_track = np.zeros((m, b1 - b0 + 1), np.int64)  # rounds ordered per (track, battery)
-    out = np.empty((3, p), np.int64)
-    k = 0
-    for q in range(p):
-        i = ii[order[q]]
-        j = jj[order[q]]
-        b = lb[j]
-        f = fc[j]
-        n = min(min(x[i, j], pair_cap[i, j]), cap[j], pair_cap[i, j] - at_track[i, b - b0])
-        if chan[f] >= 0:
-            n = min(n, chan[f])
-        if not ballistic[i]:
-            n = min(n, nb[b])
-        if n <= 0:
-            continue
-        at_track[i, b - b0] += n
-        cap[j] -= n
-        if chan[f] >= 0:
-            chan[f] -= n
-        if not ballistic[i]:
-            nb[b] -= n
-        out[0, k] = i
-        out[1, k] = j
-        out[2, k] = n
-        k += 1
-    return out[:, :k]
 
 
 class GreedyAssigner:

@@ -1369,6 +1369,47 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
 
 
 @njit(cache=True)
+def pair_figures(t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_m, quality,
+                 n_window, tol_s, n_grid, n_iter, tol_m, rows, cols):
+    """The fire control's figures of chosen pairs ``rows``, ``cols`` (p,) int64 (track,
+    launcher): :func:`pair_geometry` of those pairs (``need``) without windows, then
+    :func:`pair_window_times` of them over the tracks' horizons; the other arguments are
+    :func:`pair_geometry`'s. Returns (p, 10): the launch-now envelope test (1.0 inside, else
+    0.0), the PIP (3), the kill probability, the latest launch time (NaN: no window), then the
+    class table's kill probability, ``target_g``, ``sigma_m`` and ``quality`` of the pair
+    (see :func:`airdefense.engagement.envelope._order_pairs`)."""
+    m = x.shape[0]
+    L = lp.shape[0]
+    p = rows.shape[0]
+    need = np.zeros((m, L), np.bool_)
+    for q in range(p):
+        need[rows[q], cols[q]] = True
+    tof, pip, vpip, parts, inside, w_open, w_close = pair_geometry(
+        t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_m, quality, False,
+        n_window, tol_s, n_grid, n_iter, tol_m, need)
+    U = horizons(x, g, radius, horizon_s)
+    ins = np.empty(p, np.bool_)
+    for q in range(p):
+        ins[q] = inside[rows[q], cols[q]]
+    w_open, close = pair_window_times(t, x, g, U, lp, radius, n_window,
+                                      refinements(U, n_window, tol_s), ins, rows, cols)
+    out = np.empty((p, 10))
+    for q in range(p):
+        i, j = rows[q], cols[q]
+        out[q, 0] = 1.0 if ins[q] else 0.0
+        out[q, 1] = pip[i, j, 0]
+        out[q, 2] = pip[i, j, 1]
+        out[q, 3] = pip[i, j, 2]
+        out[q, 4] = parts[5, i, j]
+        out[q, 5] = close[q]
+        out[q, 6] = pk_table[j, kc[i]]
+        out[q, 7] = target_g[i]
+        out[q, 8] = sigma_m[i]
+        out[q, 9] = quality[i]
+    return out
+
+
+@njit(cache=True)
 def pair_window_times(t, x, g, horizon, lp, radius, n, n_refine, inside, rows, cols):
     """Launch windows ``(open, close)`` in absolute time of chosen (track, launcher) pairs,
     each (p,): the same numbers as :func:`launch_windows` and :func:`window_edges` give for

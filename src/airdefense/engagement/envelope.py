@@ -28,7 +28,6 @@ from __future__ import annotations
 import operator
 
 import numpy as np
-from numba import njit
 
 from airdefense.engagement import _kernels
 from airdefense.engagement.flyout import GRAVITY_MPS2
@@ -302,46 +301,10 @@ def _order_pairs(t: float, k: dict, rows: np.ndarray, cols: np.ndarray) -> np.nd
     then the kill probability's inputs besides the geometry: the class table's value, the
     target's manoeuvre limit (g), the track's RMS position error (m) and its quality.
     """
-    return _pair_figures(float(t), k["x"], k["g"], k["lp"], k["radius"], WINDOW_SEARCH[0],
-                         k["pk_table"], k["kc"], k["target_g"], k["sigma"], k["quality"],
-                         WINDOW_SEARCH[1], WINDOW_SEARCH[2], *INTERCEPT_SEARCH, rows, cols)
-
-
-@njit(cache=True)
-def _pair_figures(t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_m, quality,
-                  n_window, tol_s, n_grid, n_iter, tol_m, rows, cols):
-    """:func:`_order_pairs`: :func:`_kernels.pair_geometry` of the pairs (``need``) without
-    windows, then :func:`_kernels.pair_window_times` of them over the tracks' horizons."""
-    m = x.shape[0]
-    L = lp.shape[0]
-    p = rows.shape[0]
-    need = np.zeros((m, L), np.bool_)
-    for q in range(p):
-        need[rows[q], cols[q]] = True
-    tof, pip, vpip, parts, inside, w_open, w_close = _kernels.pair_geometry(
-        t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_m, quality, False,
-        n_window, tol_s, n_grid, n_iter, tol_m, need)
-    U = _kernels.horizons(x, g, radius, horizon_s)
-    ins = np.empty(p, np.bool_)
-    for q in range(p):
-        ins[q] = inside[rows[q], cols[q]]
-    w_open, close = _kernels.pair_window_times(t, x, g, U, lp, radius, n_window,
-                                               _kernels.refinements(U, n_window, tol_s), ins,
-                                               rows, cols)
-    out = np.empty((p, 10))
-    for q in range(p):
-        i, j = rows[q], cols[q]
-        out[q, 0] = 1.0 if ins[q] else 0.0
-        out[q, 1] = pip[i, j, 0]
-        out[q, 2] = pip[i, j, 1]
-        out[q, 3] = pip[i, j, 2]
-        out[q, 4] = parts[5, i, j]
-        out[q, 5] = close[q]
-        out[q, 6] = pk_table[j, kc[i]]
-        out[q, 7] = target_g[i]
-        out[q, 8] = sigma_m[i]
-        out[q, 9] = quality[i]
-    return out
+    return _kernels.pair_figures(float(t), k["x"], k["g"], k["lp"], k["radius"],
+                                 WINDOW_SEARCH[0], k["pk_table"], k["kc"], k["target_g"],
+                                 k["sigma"], k["quality"], WINDOW_SEARCH[1], WINDOW_SEARCH[2],
+                                 *INTERCEPT_SEARCH, rows, cols)
 
 
 def kernel_inputs(tracks_x: np.ndarray, kind, launchers, heights_fn, *, quality=None,
