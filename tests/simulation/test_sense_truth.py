@@ -256,3 +256,20 @@ def test_measure_truth_orders_as_a_stable_sort():
     assert fo[:, SK.TD_Z:SK.TD_Z + 3].tobytes() == ref[2][:, :3].tobytes()
     for q in range(3):
         assert fo[:, SK.TD_VAR + q].tobytes() == ref[3][:, q, q].tobytes()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_alive_until_matches_numpy_form(seed):
+    """The alive mask and the next launch or end after ``t`` (the loop's NumPy form), with
+    equal times, times equal to ``t``, infinities and NaN."""
+    g = np.random.default_rng(seed)
+    n = int(g.integers(0, 12))
+    pool = np.array([0.0, 1.0, 2.0, 2.5, np.inf, np.nan, -1.0])
+    launch, end, kill = (pool[g.integers(0, pool.size, n)] + g.integers(0, 2, n)
+                         for _ in range(3))
+    for t in (-2.0, 0.0, 1.0, 2.0, 2.5, 3.0, 10.0):
+        alive, until = fused_kernels.alive_until(t, launch, end, kill)
+        ref = (launch <= t) & (t < end) & (t < kill)
+        later = np.concatenate([launch[launch > t], end[end > t]])
+        assert alive.dtype == bool and alive.tolist() == ref.tolist()
+        assert until == (float(later.min()) if later.size else np.inf)

@@ -14,7 +14,7 @@ import numpy as np
 from airdefense.sensors import _kernels as SK
 from airdefense.tracking import _kernels as TK
 
-__all__ = ["sense_truth", "first_reports"]
+__all__ = ["sense_truth", "first_reports", "alive_until"]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -121,3 +121,23 @@ def first_reports(time_s, sensor, truth_id, z, sensor_enu, seen, first_f, first_
             first_i[q, 0] = truth_id[r]
             first_i[q, 1] = sensor[r]
     return n_first
+
+
+@numba.njit(cache=True, error_model="numpy")
+def alive_until(t, launch, end, kill):
+    """The threats alive at ``t`` (s) and the next instant that can change it.
+
+    ``launch``, ``end`` and ``kill`` (n,) are the launch, end-of-flight and kill times, s.
+    Returns the mask ``(launch <= t) & (t < end) & (t < kill)`` (n,) bool and the earliest
+    launch or end time later than ``t`` (inf when none; NaN times are never later).
+    """
+    n = launch.size
+    alive = np.empty(n, np.bool_)
+    until = np.inf
+    for k in range(n):
+        alive[k] = launch[k] <= t and t < end[k] and t < kill[k]
+        if launch[k] > t and launch[k] < until:
+            until = launch[k]
+        if end[k] > t and end[k] < until:
+            until = end[k]
+    return alive, until

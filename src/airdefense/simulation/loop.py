@@ -256,14 +256,16 @@ class _Run:
         """:meth:`alive` at a step's end ``t`` (non-decreasing), shared until it can change.
 
         The mask holds from the time it was computed to the next launch or end of flight;
-        a kill marks it stale. Callers only read it.
+        a kill marks it stale. Callers only read it. (Both in one compiled call,
+        :func:`airdefense.simulation._kernels.alive_until`.)
         """
         if self._alive_stale or not self._alive_from <= t < self._alive_to:
+            from airdefense.simulation._kernels import alive_until
+
             tr = self.truth
-            self._alive_mask = self.alive(t)
-            later = np.concatenate([tr.launch_time_s[tr.launch_time_s > t],
-                                    tr.end_time_s[tr.end_time_s > t]])
-            self._alive_from, self._alive_to = t, (float(later.min()) if later.size else np.inf)
+            self._alive_mask, until = alive_until(float(t), tr.launch_time_s, tr.end_time_s,
+                                                  self.kill_t)
+            self._alive_from, self._alive_to = t, until
             self._alive_stale = False
         return self._alive_mask
 
