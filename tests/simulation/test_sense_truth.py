@@ -198,7 +198,8 @@ def test_scan_truth_equals_scan_columns(seed):
         for q in range(3):
             assert fo[:, SK.TD_VAR + q].tobytes() == R[:, q, q].tobytes()
         # The tables, counts and sweep state; a look out of coverage leaves its azimuth and
-        # elevation unset (what an uninitialised buffer held), compared as zeros.
+        # elevation unset (what an uninitialised buffer held), compared as zeros, and
+        # scan_truth computes no range rate (the looks' velocities, the returns' RF_RDOT).
         n_looks = a[16][SK.CI_COUNTS + SK.ST_LOOKS] - a[16][SK.CI_LOOKS0]
         kn = a[11].shape[0] * a[3].shape[0]
         for x in (a, b):
@@ -206,6 +207,8 @@ def test_scan_truth_equals_scan_columns(seed):
             wi = x[14][kn:].reshape(kn, SK.WI_N)
             out = np.flatnonzero(wi[:n_looks, SK.LI_COVERED] == 0)
             wf[out, SK.LF_RANGE + 1:SK.LF_RANGE + 3] = 0.0
+            wf[:, SK.LF_VEL:SK.LF_VEL + 3] = 0.0
+            wf[:, SK.RF_RDOT] = 0.0
         for x, y in zip(a[:16], b[:16], strict=True):
             if isinstance(x, np.ndarray):
                 assert x.tobytes() == y.tobytes()

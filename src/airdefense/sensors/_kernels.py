@@ -590,7 +590,7 @@ def outside_arc(dx, dy, ms, mc, cl):
 
 @_jit
 def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational, tracked,
-               next_look, cue, wf, wi, t0, states0, launch):
+               next_look, cue, wf, wi, t0, states0, launch, rates=True):
     """Looks of every radar in ``(t_last, t]``, with their geometry and mean SNR.
 
     Clears track-table entries of stopped radars, dead targets and (cued radars) targets no
@@ -609,7 +609,8 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
     ``rcs_table[radar, target]`` (one row: the same for every radar). The target's position
     and velocity at each look (``LF_POS``, ``LF_VEL``) are :func:`look_state`'s, between the
     truth ``states0`` at ``t0`` (an empty array: none) and ``states`` at ``t``; the velocity
-    (for the range rate of a return) only of the looks in coverage.
+    (for the range rate of a return) only of the looks in coverage, and only with ``rates``
+    (without, ``LF_VEL`` is left as it was: for a caller that reads no range rate).
     """
     k = rc.shape[0]
     n = states.shape[0]
@@ -697,9 +698,10 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
         wi[j, LI_COVERED] = cov
         snr = 0.0
         if cov:
-            look_velocity(t, states, t0, states0, launch, c, tau, st)
-            for q in range(3):
-                wf[j, LF_VEL + q] = st[3 + q]
+            if rates:
+                look_velocity(t, states, t0, states0, launch, c, tau, st)
+                for q in range(3):
+                    wf[j, LF_VEL + q] = st[3 + q]
             if aspect:  # (at t: the aspect turns a few milliradians at most in a step)
                 rcs = aspect_rcs(states[c, 0], states[c, 1], states[c, 2], states[c, 3],
                                  states[c, 4], states[c, 5], rc[i, G_ANT], rc[i, G_ANT + 1],
@@ -766,7 +768,7 @@ def _all_distinct(key):
 
 
 @_jit
-def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
+def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi, rates=True):
     """Fluctuate the looks' SNR by ``gamma`` (m,) and merge unresolved returns.
 
     Covered looks of one radar in one resolution cell (range gate by beam in azimuth and
@@ -776,7 +778,8 @@ def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
     cell order) into the ``RF_*``/``RI_*`` columns of ``wf``/``wi``; returns their number and
     the number of looks merged away. ``cell_sizes`` (4,): bounds of (radar, range gate,
     azimuth beam, elevation beam) that make one int64 key per cell, or zeros when the key
-    would overflow.
+    would overflow. Without ``rates``, the range rates (``RF_RDOT``) are NaN (not computed:
+    the looks' velocities are not read).
     """
     nc = 0
     for j in range(m):
@@ -822,7 +825,7 @@ def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
             wf[nr, RF_SNR] = wf[j, LF_SNR]
             for a in range(3):
                 wf[nr, RF_RANGE + a] = wf[j, LF_RANGE + a]
-            wf[nr, RF_RDOT] = _range_rate(states, rc, wf, wi, j)
+            wf[nr, RF_RDOT] = _range_rate(states, rc, wf, wi, j) if rates else np.nan
             nr += 1
     n_groups = 0
     if n_multi:
@@ -850,13 +853,14 @@ def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
                     r_m += wn * wf[j, LF_RANGE]
                     daz += wn * wrapped_offset(wf[j, LF_RANGE + 1] - az0)
                     el_m += wn * wf[j, LF_RANGE + 2]
-                    rr_m += wn * _range_rate(states, rc, wf, wi, j)
+                    if rates:
+                        rr_m += wn * _range_rate(states, rc, wf, wi, j)
                 wi[nr, RI_LOOK] = lead
                 wf[nr, RF_SNR] = tot
                 wf[nr, RF_RANGE] = r_m
                 wf[nr, RF_RANGE + 1] = (az0 + daz) % _TWO_PI
                 wf[nr, RF_RANGE + 2] = el_m
-                wf[nr, RF_RDOT] = rr_m
+                wf[nr, RF_RDOT] = rr_m if rates else np.nan
                 nr += 1
                 n_groups += 1
             start = end
@@ -1139,19 +1143,21 @@ def measure_truth(t, nr, nd, wf, wi, launch, rc, operational):
 
 @_jit
 def scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
-                 tracked, next_look, cue, cell_sizes, wf, wi, rng_ptrs, t0, states0, launch):
-    """First half of a scan without terrain: :func:`scan_looks` then :func:`scan_detect`.
+                 tracked, next_look, cue, cell_sizes, wf, wi, rng_ptrs, t0, states0, launch,
+                 rates=True):
+    """First half of a scan without terrain: :func:`scan_looks` then :func:`scan_detect`
+    (``rates``: whether they compute the range rates, see :func:`merge_returns`).
 
     Returns (looks, returns, looks merged away, hits).
     """
     m = scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
-                   tracked, next_look, cue, wf, wi, t0, states0, launch)
-    nr, merged, hits = scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs)
+                   tracked, next_look, cue, wf, wi, t0, states0, launch, rates)
+    nr, merged, hits = scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs, rates)
     return m, nr, merged, hits
 
 
 @_jit
-def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs):
+def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs, rates=True):
     """Fluctuation, merged returns and detector decisions of the ``m`` looks of a call.
 
     One fluctuation draw per look (``rng.gamma(shape, scale)`` with the radar's
@@ -1167,6 +1173,8 @@ def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs):
     leave the generator in NumPy's state (tests/sensors/test_rng_in_kernels.py checks every
     call used here).
 
+    ``rates`` as for :func:`merge_returns`.
+
     Returns (returns, looks merged away, hits).
     """
     rng = generator(rng_ptrs)
@@ -1178,7 +1186,7 @@ def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs):
         for j in range(m):
             i = wi[j, LI_RADAR]
             g[j] = rng.gamma(rc[i, RC_GAMMA_SHAPE], rc[i, RC_GAMMA_SCALE])
-        nr, merged = merge_returns(m, g, states, rc, cell_sizes, wf, wi)
+        nr, merged = merge_returns(m, g, states, rc, cell_sizes, wf, wi, rates)
         if nr:
             noise = rng.standard_normal((2, nr))
             hits = detect(nr, noise, rc, wf, wi)
@@ -1296,7 +1304,9 @@ def scan_truth(t, t0, aspect, states, states0, alive, rcs_table, front, side, ta
                rc, operational, tf, ti, tb, ci):
     """:func:`scan` of a noiseless network (``ci[CI_NOISELESS]`` set) with only the columns a
     truth tracker reads: the same draws (fluctuation and detector only), tables, counts and
-    marks of ``reported``; the reports as :func:`measure_truth`'s two arrays.
+    marks of ``reported``; the reports as :func:`measure_truth`'s two arrays. No range rate
+    is computed (``rates`` off: the looks' velocities are not written, the returns'
+    ``RF_RDOT`` are NaN).
 
     Raises ``ValueError`` for a network that is not noiseless.
     """
@@ -1307,7 +1317,7 @@ def scan_truth(t, t0, aspect, states, states0, alive, rcs_table, front, side, ta
     ci[CI_LOOKS0] = counts[ST_LOOKS]
     m, nr, merged, _ = scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc,
                                     operational, tracked, next_look, cue, cell_sizes, wf, wi,
-                                    rng_ptrs, t0, states0, launch)
+                                    rng_ptrs, t0, states0, launch, False)
     nd = 0
     refused = 0
     if m:  # as scan_report, noiseless
