@@ -345,20 +345,21 @@ class _Run:
         tr = self.tracker
         t1 = args[0]
         rho, c = tr._begin(t1)
-        *picture, n_first = self._sense_kernel(
+        x, P, quality, track_id, confirmed, idx, n_fresh, n_first = self._sense_kernel(
             *args, rho, c, tr._tf, tr._ti, tr.confirm_hits, tr.drop_after_s, tr.vel_sigma,
             self.seen, self._first_f, self._first_i)
         if n_first:
             self._first_reports = self.sensors.first_reports
             sensors = self.sc.sensors
             add = self.events.add
-            for (ts, x, y, z), (k, si) in zip(self._first_f[:n_first].tolist(),
-                                             self._first_i[:n_first].tolist(), strict=True):
+            for (ts, px, py, pz), (k, si) in zip(self._first_f[:n_first].tolist(),
+                                                self._first_i[:n_first].tolist(), strict=True):
                 add(ts, "detection", threat=k, sensor=si, battery=sensors[si].battery,
-                    pos=(x, y, z))
-        self.tracks = tr._end(t1, *picture)
-        for tid, threat, ts in tr.new_tracks:
-            self.events.add(ts, "track_start", track=tid, threat=threat)
+                    pos=(px, py, pz))
+        self.tracks = tr._end(t1, x, P, quality, track_id, confirmed, idx, n_fresh)
+        if n_fresh:
+            for tid, threat, ts in tr.new_tracks:
+                self.events.add(ts, "track_start", track=tid, threat=threat)
 
     def sense_and_track(self, t0: float, t1: float) -> None:
         alive_t1 = self._alive_step(t1)  # nothing ends between the scans and the tracker
