@@ -140,3 +140,139 @@ def test_first_reports_match_numpy_form(seed):
     assert first_f[:m, 1:].tobytes() == np.ascontiguousarray(fenu).tobytes()
     assert first_i[:m, 0].tolist() == fk.tolist()
     assert first_i[:m, 1].tolist() == fs.tolist()
+
+
+def _recorded_scans(seed, every=25):
+    """Copies of the scan arguments of some fused calls of a truth-mode run (example 2)."""
+    sc = load_scenario(EXAMPLE2)
+    rec = []
+    kernel = fused_kernels.sense_truth
+
+    def spy(*args):
+        if len(rec) < 10_000 and (args[0] // 1) % every == 0:
+            rec.append(tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a
+                             for a in args[:17]))
+        return kernel(*args)
+
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.setattr(fused_kernels, "sense_truth", spy)
+        loop._Run(sc, seed, "truth", None).run()
+    finally:
+        mp.undo()
+    return rec
+
+
+def _fresh(args, rng_ptrs):
+    """A copy of recorded scan arguments drawing from ``rng_ptrs`` (the recorded run's
+    generator is gone)."""
+    from airdefense.sensors import _kernels as SK
+
+    out = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+    out[16][SK.CI_RNG:SK.CI_RNG + 5] = rng_ptrs.view(np.int64)
+    return out
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_scan_truth_equals_scan_columns(seed):
+    """``scan_truth`` of a noiseless network: the columns of ``scan``'s output the truth
+    tracker reads (time, radar, target, z[:, :3], R's first three diagonal entries), bit for
+    bit, and the same tables, counts, sweep state and generator state afterwards."""
+    from airdefense.sensors import _kernels as SK
+
+    rec = _recorded_scans(seed)
+    assert len(rec) > 30
+    rows = ties = 0
+    for args in rec:
+        assert args[16][SK.CI_NOISELESS] == 1
+        g1, g2 = np.random.default_rng(seed), np.random.default_rng(seed)
+        a = _fresh(args, SK.generator_pointers(g1))
+        b = _fresh(args, SK.generator_pointers(g2))
+        time_s, sensor, z, R, _, _, truth_id = SK.scan(*a)
+        fo, io = SK.scan_truth(*b)
+        assert fo.shape == (time_s.size, SK.TD_N) and io.shape == (time_s.size, SK.TI_N)
+        assert fo[:, SK.TD_TIME].tobytes() == time_s.tobytes()
+        assert io[:, SK.TI_SENSOR].tolist() == sensor.tolist()
+        assert io[:, SK.TI_TARGET].tolist() == truth_id.tolist()
+        assert fo[:, SK.TD_Z:SK.TD_Z + 3].tobytes() == z[:, :3].tobytes()
+        for q in range(3):
+            assert fo[:, SK.TD_VAR + q].tobytes() == R[:, q, q].tobytes()
+        # The tables, counts and sweep state; a look out of coverage leaves its azimuth and
+        # elevation unset (what an uninitialised buffer held), compared as zeros, and
+        # scan_truth computes no range rate (the looks' velocities, the returns' RF_RDOT).
+        n_looks = a[16][SK.CI_COUNTS + SK.ST_LOOKS] - a[16][SK.CI_LOOKS0]
+        kn = a[11].shape[0] * a[3].shape[0]
+        for x in (a, b):
+            wf = x[13][kn:].reshape(kn, SK.WF_N)
+            wi = x[14][kn:].reshape(kn, SK.WI_N)
+            out = np.flatnonzero(wi[:n_looks, SK.LI_COVERED] == 0)
+            wf[out, SK.LF_RANGE + 1:SK.LF_RANGE + 3] = 0.0
+            wf[:, SK.LF_VEL:SK.LF_VEL + 3] = 0.0
+            wf[:, SK.RF_RDOT] = 0.0
+        for x, y in zip(a[:16], b[:16], strict=True):
+            if isinstance(x, np.ndarray):
+                assert x.tobytes() == y.tobytes()
+        skip = slice(SK.CI_RNG, SK.CI_RNG + 5)
+        assert np.delete(a[16], skip).tolist() == np.delete(b[16], skip).tolist()
+        assert g1.bit_generator.state == g2.bit_generator.state
+        rows += time_s.size
+        ties += time_s.size - np.unique(time_s).size
+    assert rows > 300 and ties > 0  # equal look times too (the order of a stable sort)
+
+
+def test_scan_truth_refuses_a_noisy_network():
+    from airdefense.sensors import _kernels as SK
+
+    args = _fresh(_recorded_scans(2, every=400)[0], np.zeros(5, np.uintp))
+    args[16][SK.CI_NOISELESS] = 0
+    with pytest.raises(ValueError, match="not noiseless"):
+        SK.scan_truth(*args)
+
+
+def test_measure_truth_orders_as_a_stable_sort():
+    """Reports ordered by look time with ties in return order (measure's mergesort), those of
+    targets looked at before their launch left out; the sweep state ends the call."""
+    from airdefense.sensors import _kernels as SK
+
+    g = np.random.default_rng(7)
+    nr, n, k = 60, 9, 3
+    wf = np.zeros((nr, SK.WF_N))
+    wi = np.zeros((nr, SK.WI_N), np.int64)
+    wi[:, SK.LI_RADAR] = g.integers(0, k, nr)
+    wi[:, SK.LI_TARGET] = g.integers(0, n, nr)
+    wi[:, SK.RI_LOOK] = g.permutation(nr)
+    wi[:, SK.RI_REPORT] = g.random(nr) < 0.7
+    wf[:, SK.LF_TAU] = g.integers(0, 5, nr) + 100.0  # many ties
+    wf[:, SK.RF_SNR] = g.uniform(1.0, 100.0, nr)
+    wf[:, SK.RF_RANGE:SK.RF_RANGE + 3] = g.uniform(-1.0, 7.0, (nr, 3)) * 1e3
+    launch = g.uniform(99.0, 103.0, n)
+    rc = g.uniform(0.5, 2.0, (k, SK.RC_N))
+    nd = int(wi[:, SK.RI_REPORT].sum())
+    fo, io = SK.measure_truth(200.0, nr, nd, wf, wi, launch, rc.copy(), np.ones(k, bool))
+    ref = SK.measure(200.0, nr, wf, wi, np.zeros((nd, 4)), np.empty((0, SK.FA_N)),
+                     np.empty((0, 4)), launch, rc.copy(), np.ones(k, bool))
+    assert 0 < ref[0].size < nd
+    assert fo[:, SK.TD_TIME].tobytes() == ref[0].tobytes()
+    assert np.all(np.diff(fo[:, SK.TD_TIME]) >= 0)
+    assert io[:, SK.TI_SENSOR].tolist() == ref[1].tolist()
+    assert io[:, SK.TI_TARGET].tolist() == ref[6].tolist()
+    assert fo[:, SK.TD_Z:SK.TD_Z + 3].tobytes() == ref[2][:, :3].tobytes()
+    for q in range(3):
+        assert fo[:, SK.TD_VAR + q].tobytes() == ref[3][:, q, q].tobytes()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_alive_until_matches_numpy_form(seed):
+    """The alive mask and the next launch or end after ``t`` (the loop's NumPy form), with
+    equal times, times equal to ``t``, infinities and NaN."""
+    g = np.random.default_rng(seed)
+    n = int(g.integers(0, 12))
+    pool = np.array([0.0, 1.0, 2.0, 2.5, np.inf, np.nan, -1.0])
+    launch, end, kill = (pool[g.integers(0, pool.size, n)] + g.integers(0, 2, n)
+                         for _ in range(3))
+    for t in (-2.0, 0.0, 1.0, 2.0, 2.5, 3.0, 10.0):
+        alive, until = fused_kernels.alive_until(t, launch, end, kill)
+        ref = (launch <= t) & (t < end) & (t < kill)
+        later = np.concatenate([launch[launch > t], end[end > t]])
+        assert alive.dtype == bool and alive.tolist() == ref.tolist()
+        assert until == (float(later.min()) if later.size else np.inf)

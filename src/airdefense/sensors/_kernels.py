@@ -168,6 +168,18 @@ CI_LOOKS0 = ST_N + 9
 CI_NOISELESS = ST_N + 10
 CI_N = ST_N + 11
 
+# A noiseless scan's reports as a truth tracker reads them (:func:`scan_truth`): floats
+# (k, ``TD_N``): time (s), measured range (m), azimuth and elevation (rad), then the variances
+# of range (m^2), azimuth and elevation (rad^2) (``measure``'s ``z[:, :3]`` and the first three
+# diagonal entries of ``R``, the same bits); integers (k, ``TI_N``): radar and target.
+TD_TIME = 0
+TD_Z = 1  # 3 columns: range, azimuth, elevation
+TD_VAR = 4  # 3 columns: their variances
+TD_N = 7
+TI_SENSOR = 0
+TI_TARGET = 1
+TI_N = 2
+
 _jit = numba.njit(cache=True, error_model="numpy")
 # Small helpers of the per-look and per-return loops, inlined into their callers (numba's own
 # inlining: a call of a compiled function with array arguments costs their reference counts).
@@ -578,7 +590,7 @@ def outside_arc(dx, dy, ms, mc, cl):
 
 @_jit
 def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational, tracked,
-               next_look, cue, wf, wi, t0, states0, launch):
+               next_look, cue, wf, wi, t0, states0, launch, rates=True):
     """Looks of every radar in ``(t_last, t]``, with their geometry and mean SNR.
 
     Clears track-table entries of stopped radars, dead targets and (cued radars) targets no
@@ -597,7 +609,8 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
     ``rcs_table[radar, target]`` (one row: the same for every radar). The target's position
     and velocity at each look (``LF_POS``, ``LF_VEL``) are :func:`look_state`'s, between the
     truth ``states0`` at ``t0`` (an empty array: none) and ``states`` at ``t``; the velocity
-    (for the range rate of a return) only of the looks in coverage.
+    (for the range rate of a return) only of the looks in coverage, and only with ``rates``
+    (without, ``LF_VEL`` is left as it was: for a caller that reads no range rate).
     """
     k = rc.shape[0]
     n = states.shape[0]
@@ -685,9 +698,10 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
         wi[j, LI_COVERED] = cov
         snr = 0.0
         if cov:
-            look_velocity(t, states, t0, states0, launch, c, tau, st)
-            for q in range(3):
-                wf[j, LF_VEL + q] = st[3 + q]
+            if rates:
+                look_velocity(t, states, t0, states0, launch, c, tau, st)
+                for q in range(3):
+                    wf[j, LF_VEL + q] = st[3 + q]
             if aspect:  # (at t: the aspect turns a few milliradians at most in a step)
                 rcs = aspect_rcs(states[c, 0], states[c, 1], states[c, 2], states[c, 3],
                                  states[c, 4], states[c, 5], rc[i, G_ANT], rc[i, G_ANT + 1],
@@ -754,7 +768,7 @@ def _all_distinct(key):
 
 
 @_jit
-def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
+def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi, rates=True):
     """Fluctuate the looks' SNR by ``gamma`` (m,) and merge unresolved returns.
 
     Covered looks of one radar in one resolution cell (range gate by beam in azimuth and
@@ -764,7 +778,8 @@ def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
     cell order) into the ``RF_*``/``RI_*`` columns of ``wf``/``wi``; returns their number and
     the number of looks merged away. ``cell_sizes`` (4,): bounds of (radar, range gate,
     azimuth beam, elevation beam) that make one int64 key per cell, or zeros when the key
-    would overflow.
+    would overflow. Without ``rates``, the range rates (``RF_RDOT``) are NaN (not computed:
+    the looks' velocities are not read).
     """
     nc = 0
     for j in range(m):
@@ -810,7 +825,7 @@ def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
             wf[nr, RF_SNR] = wf[j, LF_SNR]
             for a in range(3):
                 wf[nr, RF_RANGE + a] = wf[j, LF_RANGE + a]
-            wf[nr, RF_RDOT] = _range_rate(states, rc, wf, wi, j)
+            wf[nr, RF_RDOT] = _range_rate(states, rc, wf, wi, j) if rates else np.nan
             nr += 1
     n_groups = 0
     if n_multi:
@@ -838,13 +853,14 @@ def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi):
                     r_m += wn * wf[j, LF_RANGE]
                     daz += wn * wrapped_offset(wf[j, LF_RANGE + 1] - az0)
                     el_m += wn * wf[j, LF_RANGE + 2]
-                    rr_m += wn * _range_rate(states, rc, wf, wi, j)
+                    if rates:
+                        rr_m += wn * _range_rate(states, rc, wf, wi, j)
                 wi[nr, RI_LOOK] = lead
                 wf[nr, RF_SNR] = tot
                 wf[nr, RF_RANGE] = r_m
                 wf[nr, RF_RANGE + 1] = (az0 + daz) % _TWO_PI
                 wf[nr, RF_RANGE + 2] = el_m
-                wf[nr, RF_RDOT] = rr_m
+                wf[nr, RF_RDOT] = rr_m if rates else np.nan
                 nr += 1
                 n_groups += 1
             start = end
@@ -1058,25 +1074,90 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
     return time_s, sensor, z, R, enu, snr_db, truth_id
 
 
+@_jit
+def measure_truth(t, nr, nd, wf, wi, launch, rc, operational):
+    """:func:`measure` of a noiseless call (no measurement noise, no false alarm), only the
+    columns a truth tracker reads; ends the call.
+
+    The ``nd`` reported returns (``RI_REPORT``) in look-time order (stable), those of a target
+    looked at before its ``launch`` time left out (as :func:`measure` with ``noise_det`` zeros
+    (nd, 4) and no false alarm): time, measured range, azimuth and elevation and their
+    variances, each with the bits of :func:`measure`'s ``time_s``, ``z[:, :3]`` and
+    ``R[:, a, a]``, into the ``TD_*`` columns of a float array (k, ``TD_N``), radar and
+    target into the ``TI_*`` columns of an int64 array (k, ``TI_N``). Advances the sweep
+    phases of operational radars and every radar's clock to ``t``.
+
+    Returns the two arrays.
+    """
+    src = np.empty(nd, np.int64)
+    tau = np.empty(nd)
+    q = 0
+    for p in range(nr):
+        if wi[p, RI_REPORT]:
+            # Stable insertion by look time: the permutation of a stable sort (measure's
+            # mergesort argsort).
+            v = wf[wi[p, RI_LOOK], LF_TAU]
+            b = q
+            while b > 0 and tau[b - 1] > v:
+                src[b] = src[b - 1]
+                tau[b] = tau[b - 1]
+                b -= 1
+            src[b] = p
+            tau[b] = v
+            q += 1
+    keep = q
+    if launch.size:
+        keep = 0
+        for b in range(q):
+            if tau[b] >= launch[wi[wi[src[b], RI_LOOK], LI_TARGET]]:
+                src[keep] = src[b]
+                tau[keep] = tau[b]
+                keep += 1
+    fo = np.empty((keep, TD_N))
+    io = np.empty((keep, TI_N), np.int64)
+    for o in range(keep):
+        r = src[o]
+        j = wi[r, RI_LOOK]
+        i = wi[j, LI_RADAR]
+        snr = wf[r, RF_SNR]
+        scale = max(math.sqrt(rc[i, RC_REF_SNR] / max(snr, 1e-12)), rc[i, RC_NOISE_FLOOR])
+        for a in range(3):
+            sig = rc[i, RC_SIGMA + a] * scale
+            fo[o, TD_Z + a] = wf[r, RF_RANGE + a] + 0.0 * sig  # (measure's noise of 0)
+            fo[o, TD_VAR + a] = sig * sig
+        fo[o, TD_Z] = abs(fo[o, TD_Z])
+        fo[o, TD_Z + 1] = fmod_pos(fo[o, TD_Z + 1], _TWO_PI)
+        fo[o, TD_TIME] = tau[o]
+        io[o, TI_SENSOR] = i
+        io[o, TI_TARGET] = wi[j, LI_TARGET]
+    for i in range(rc.shape[0]):
+        if operational[i]:
+            rc[i, RC_PHASE] = rc[i, SW_PHASE]
+        rc[i, RC_T_LAST] = t
+    return fo, io
+
+
 # --------------------------------------------------------------------------------------------
 # The whole scan, random draws included (with the caller's generator)
 
 
 @_jit
 def scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
-                 tracked, next_look, cue, cell_sizes, wf, wi, rng_ptrs, t0, states0, launch):
-    """First half of a scan without terrain: :func:`scan_looks` then :func:`scan_detect`.
+                 tracked, next_look, cue, cell_sizes, wf, wi, rng_ptrs, t0, states0, launch,
+                 rates=True):
+    """First half of a scan without terrain: :func:`scan_looks` then :func:`scan_detect`
+    (``rates``: whether they compute the range rates, see :func:`merge_returns`).
 
     Returns (looks, returns, looks merged away, hits).
     """
     m = scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational,
-                   tracked, next_look, cue, wf, wi, t0, states0, launch)
-    nr, merged, hits = scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs)
+                   tracked, next_look, cue, wf, wi, t0, states0, launch, rates)
+    nr, merged, hits = scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs, rates)
     return m, nr, merged, hits
 
 
 @_jit
-def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs):
+def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs, rates=True):
     """Fluctuation, merged returns and detector decisions of the ``m`` looks of a call.
 
     One fluctuation draw per look (``rng.gamma(shape, scale)`` with the radar's
@@ -1092,6 +1173,8 @@ def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs):
     leave the generator in NumPy's state (tests/sensors/test_rng_in_kernels.py checks every
     call used here).
 
+    ``rates`` as for :func:`merge_returns`.
+
     Returns (returns, looks merged away, hits).
     """
     rng = generator(rng_ptrs)
@@ -1103,7 +1186,7 @@ def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs):
         for j in range(m):
             i = wi[j, LI_RADAR]
             g[j] = rng.gamma(rc[i, RC_GAMMA_SHAPE], rc[i, RC_GAMMA_SCALE])
-        nr, merged = merge_returns(m, g, states, rc, cell_sizes, wf, wi)
+        nr, merged = merge_returns(m, g, states, rc, cell_sizes, wf, wi, rates)
         if nr:
             noise = rng.standard_normal((2, nr))
             hits = detect(nr, noise, rc, wf, wi)
@@ -1192,24 +1275,65 @@ def scan(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, la
 
     Returns measure's seven arrays.
     """
-    k = rc.shape[0]
-    kn = k * states.shape[0]
-    next_look = tf[:kn].reshape((k, states.shape[0]))
-    wf = tf[kn:].reshape((kn, WF_N))
-    misses = ti[:kn].reshape((k, states.shape[0]))
-    wi = ti[kn:].reshape((kn, WI_N))
-    tracked = tb[:kn].reshape((k, states.shape[0]))
-    cue = tb[kn:2 * kn].reshape((k, states.shape[0]))
-    reported = tb[2 * kn:].reshape((k, states.shape[0]))
-    counts = ci[CI_COUNTS:CI_COUNTS + ST_N]
-    cell_sizes = ci[CI_CELLS:CI_CELLS + 4]
-    rng_ptrs = ci[CI_RNG:CI_RNG + 5].view(np.uintp)
+    (next_look, wf, misses, wi, tracked, cue, reported, counts, cell_sizes,
+     rng_ptrs) = _scan_tables(rc, states, tf, ti, tb, ci)
     ci[CI_LOOKS0] = counts[ST_LOOKS]
     m, nr, merged, _ = scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc,
                                     operational, tracked, next_look, cue, cell_sizes, wf, wi,
                                     rng_ptrs, t0, states0, launch)
     return scan_report(t, m, nr, merged, launch, rc, operational, tracked, misses, next_look,
                        wf, wi, reported, counts, rng_ptrs, ci[CI_NOISELESS] != 0)
+
+
+@_jit_inline
+def _scan_tables(rc, states, tf, ti, tb, ci):
+    """The views of :func:`scan`'s packed tables: ``next_look``, ``wf``, ``misses``, ``wi``,
+    ``tracked``, ``cue``, ``reported``, ``counts``, ``cell_sizes`` and ``rng_ptrs``."""
+    k = rc.shape[0]
+    n = states.shape[0]
+    kn = k * n
+    return (tf[:kn].reshape((k, n)), tf[kn:].reshape((kn, WF_N)), ti[:kn].reshape((k, n)),
+            ti[kn:].reshape((kn, WI_N)), tb[:kn].reshape((k, n)),
+            tb[kn:2 * kn].reshape((k, n)), tb[2 * kn:].reshape((k, n)),
+            ci[CI_COUNTS:CI_COUNTS + ST_N], ci[CI_CELLS:CI_CELLS + 4],
+            ci[CI_RNG:CI_RNG + 5].view(np.uintp))
+
+
+@_jit
+def scan_truth(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, launch,
+               rc, operational, tf, ti, tb, ci):
+    """:func:`scan` of a noiseless network (``ci[CI_NOISELESS]`` set) with only the columns a
+    truth tracker reads: the same draws (fluctuation and detector only), tables, counts and
+    marks of ``reported``; the reports as :func:`measure_truth`'s two arrays. No range rate
+    is computed (``rates`` off: the looks' velocities are not written, the returns'
+    ``RF_RDOT`` are NaN).
+
+    Raises ``ValueError`` for a network that is not noiseless.
+    """
+    if ci[CI_NOISELESS] == 0:
+        raise ValueError("scan_truth: the network is not noiseless (ci[CI_NOISELESS] is 0)")
+    (next_look, wf, misses, wi, tracked, cue, reported, counts, cell_sizes,
+     rng_ptrs) = _scan_tables(rc, states, tf, ti, tb, ci)
+    ci[CI_LOOKS0] = counts[ST_LOOKS]
+    m, nr, merged, _ = scan_returns(t, states, alive, rcs_table, front, side, tail, aspect, rc,
+                                    operational, tracked, next_look, cue, cell_sizes, wf, wi,
+                                    rng_ptrs, t0, states0, launch, False)
+    nd = 0
+    refused = 0
+    if m:  # as scan_report, noiseless
+        nd, refused = update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look)
+    counts[ST_LOOKS] += m
+    counts[ST_DETECTIONS] += nd
+    counts[ST_MERGED] += merged
+    counts[ST_REFUSED] += refused
+    fo, io = measure_truth(t, nr, nd, wf, wi, launch, rc, operational)
+    for o in range(io.shape[0]):
+        i = io[o, TI_SENSOR]
+        c = io[o, TI_TARGET]
+        if not reported[i, c]:
+            reported[i, c] = True
+            counts[ST_FIRST] += 1
+    return fo, io
 
 
 # --------------------------------------------------------------------------------------------

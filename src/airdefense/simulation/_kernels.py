@@ -14,7 +14,7 @@ import numpy as np
 from airdefense.sensors import _kernels as SK
 from airdefense.tracking import _kernels as TK
 
-__all__ = ["sense_truth", "first_reports"]
+__all__ = ["sense_truth", "first_reports", "alive_until"]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -36,10 +36,36 @@ def sense_truth(t, t0, aspect, states, states0, alive, rcs_table, front, side, t
     ``first_f`` and ``first_i``; ``n_first`` is their number (0 when the count did not
     grow).
 
+    A noiseless network (``ci[CI_NOISELESS]``, as the truth mode makes it) scans with
+    :func:`~airdefense.sensors._kernels.scan_truth` and the tracker takes its columns
+    (:func:`~airdefense.tracking._kernels.truth_step_rows`): the same draws, tables and
+    picture as :func:`~airdefense.sensors._kernels.scan` and
+    :func:`~airdefense.tracking._kernels.truth_step`, without the measurement arrays the
+    tracker does not read.
+
     Returns (x, P, quality, track ids, confirmed, threats kept, number of new tracks,
     n_first), the first seven as :func:`~airdefense.tracking._kernels.truth_step`'s.
     """
     before = ci[SK.CI_COUNTS + SK.ST_FIRST]
+    if ci[SK.CI_NOISELESS] != 0:  # (truth mode) the columns the tracker reads, the same bits
+        fo, io = SK.scan_truth(t, t0, aspect, states, states0, alive, rcs_table, front, side,
+                               tail, launch, rc, operational, tf, ti, tb, ci)
+        time_s = fo[:, SK.TD_TIME]
+        sensor = io[:, SK.TI_SENSOR]
+        truth_id = io[:, SK.TI_TARGET]
+        n_first = 0
+        if ci[SK.CI_COUNTS + SK.ST_FIRST] != before:
+            enu = np.empty((sensor.size, 3))
+            for r in range(sensor.size):
+                for a in range(3):
+                    enu[r, a] = rc[sensor[r], SK.G_ANT + a]
+            n_first = first_reports(time_s, sensor, truth_id, fo[:, SK.TD_Z:SK.TD_Z + 3], enu,
+                                    seen, first_f, first_i)
+        x, P, quality, track_id, confirmed, idx, n_fresh = TK.truth_step_rows(
+            t, rho, c, ttf, tti, truth_id, fo[:, SK.TD_Z], fo[:, SK.TD_VAR],
+            fo[:, SK.TD_VAR + 1], fo[:, SK.TD_VAR + 2], time_s, confirm_hits, drop_after_s,
+            alive, states, vel_sigma)
+        return x, P, quality, track_id, confirmed, idx, n_fresh, n_first
     time_s, sensor, z, R, enu, _, truth_id = SK.scan(
         t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, launch, rc,
         operational, tf, ti, tb, ci)
@@ -95,3 +121,23 @@ def first_reports(time_s, sensor, truth_id, z, sensor_enu, seen, first_f, first_
             first_i[q, 0] = truth_id[r]
             first_i[q, 1] = sensor[r]
     return n_first
+
+
+@numba.njit(cache=True, error_model="numpy")
+def alive_until(t, launch, end, kill):
+    """The threats alive at ``t`` (s) and the next instant that can change it.
+
+    ``launch``, ``end`` and ``kill`` (n,) are the launch, end-of-flight and kill times, s.
+    Returns the mask ``(launch <= t) & (t < end) & (t < kill)`` (n,) bool and the earliest
+    launch or end time later than ``t`` (inf when none; NaN times are never later).
+    """
+    n = launch.size
+    alive = np.empty(n, np.bool_)
+    until = np.inf
+    for k in range(n):
+        alive[k] = launch[k] <= t and t < end[k] and t < kill[k]
+        if launch[k] > t and launch[k] < until:
+            until = launch[k]
+        if end[k] > t and end[k] < until:
+            until = end[k]
+    return alive, until

@@ -256,14 +256,16 @@ class _Run:
         """:meth:`alive` at a step's end ``t`` (non-decreasing), shared until it can change.
 
         The mask holds from the time it was computed to the next launch or end of flight;
-        a kill marks it stale. Callers only read it.
+        a kill marks it stale. Callers only read it. (Both in one compiled call,
+        :func:`airdefense.simulation._kernels.alive_until`.)
         """
         if self._alive_stale or not self._alive_from <= t < self._alive_to:
+            from airdefense.simulation._kernels import alive_until
+
             tr = self.truth
-            self._alive_mask = self.alive(t)
-            later = np.concatenate([tr.launch_time_s[tr.launch_time_s > t],
-                                    tr.end_time_s[tr.end_time_s > t]])
-            self._alive_from, self._alive_to = t, (float(later.min()) if later.size else np.inf)
+            self._alive_mask, until = alive_until(float(t), tr.launch_time_s, tr.end_time_s,
+                                                  self.kill_t)
+            self._alive_from, self._alive_to = t, until
             self._alive_stale = False
         return self._alive_mask
 
@@ -343,20 +345,21 @@ class _Run:
         tr = self.tracker
         t1 = args[0]
         rho, c = tr._begin(t1)
-        *picture, n_first = self._sense_kernel(
+        x, P, quality, track_id, confirmed, idx, n_fresh, n_first = self._sense_kernel(
             *args, rho, c, tr._tf, tr._ti, tr.confirm_hits, tr.drop_after_s, tr.vel_sigma,
             self.seen, self._first_f, self._first_i)
         if n_first:
             self._first_reports = self.sensors.first_reports
             sensors = self.sc.sensors
             add = self.events.add
-            for (ts, x, y, z), (k, si) in zip(self._first_f[:n_first].tolist(),
-                                             self._first_i[:n_first].tolist(), strict=True):
+            for (ts, px, py, pz), (k, si) in zip(self._first_f[:n_first].tolist(),
+                                                self._first_i[:n_first].tolist(), strict=True):
                 add(ts, "detection", threat=k, sensor=si, battery=sensors[si].battery,
-                    pos=(x, y, z))
-        self.tracks = tr._end(t1, *picture)
-        for tid, threat, ts in tr.new_tracks:
-            self.events.add(ts, "track_start", track=tid, threat=threat)
+                    pos=(px, py, pz))
+        self.tracks = tr._end(t1, x, P, quality, track_id, confirmed, idx, n_fresh)
+        if n_fresh:
+            for tid, threat, ts in tr.new_tracks:
+                self.events.add(ts, "track_start", track=tid, threat=threat)
 
     def sense_and_track(self, t0: float, t1: float) -> None:
         alive_t1 = self._alive_step(t1)  # nothing ends between the scans and the tracker

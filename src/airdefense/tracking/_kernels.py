@@ -2103,7 +2103,18 @@ def truth_take_detections(tid, z, R, time_s, hits, sigma_m, last_seen, track_of,
     ``R`` (k, 4, 4), ``time_s`` (k,); updates ``hits``, ``sigma_m`` (n, 2), ``last_seen`` in
     place. Writes the increasing ids of threats without a track that reach ``confirm_hits``
     into the first entries of ``fresh`` (n,) and returns their number.
+
+    :func:`truth_take_rows` of the range ``z[:, 0]`` and the variances ``R[:, a, a]``.
     """
+    return truth_take_rows(tid, z[:, 0], R[:, 0, 0], R[:, 1, 1], R[:, 2, 2], time_s, hits,
+                           sigma_m, last_seen, track_of, confirm_hits, fresh)
+
+
+@numba.njit(cache=True)
+def truth_take_rows(tid, range_m, var_range, var_az, var_el, time_s, hits, sigma_m, last_seen,
+                    track_of, confirm_hits, fresh):
+    """:func:`truth_take_detections` from the columns it reads, each (k,): measured range (m)
+    and the variances of range (m^2), azimuth and elevation (rad^2)."""
     n = hits.size
     for r in range(tid.size):
         if tid[r] >= 0:
@@ -2114,10 +2125,10 @@ def truth_take_detections(tid, z, R, time_s, hits, sigma_m, last_seen, track_of,
         k = tid[r]
         if k < 0:
             continue
-        sr = np.sqrt(R[r, 0, 0])
+        sr = np.sqrt(var_range[r])
         shrink = np.sqrt(min(hits[k], 10))
-        best[k, 0] = min(best[k, 0], max(sr, z[r, 0] * np.sqrt(R[r, 1, 1])) / shrink)
-        best[k, 1] = min(best[k, 1], max(sr, z[r, 0] * np.sqrt(R[r, 2, 2])) / shrink)
+        best[k, 0] = min(best[k, 0], max(sr, range_m[r] * np.sqrt(var_az[r])) / shrink)
+        best[k, 1] = min(best[k, 1], max(sr, range_m[r] * np.sqrt(var_el[r])) / shrink)
         last_seen[k] = max(last_seen[k], time_s[r])
     for r in range(tid.size):
         k = tid[r]
@@ -2211,6 +2222,16 @@ def truth_step(time_s, rho, c, tf, ti, tid, z, R, det_time, confirm_hits, drop_a
 
     Returns (x, P, quality, track ids, confirmed, threats kept, number of new tracks).
     """
+    return truth_step_rows(time_s, rho, c, tf, ti, tid, z[:, 0], R[:, 0, 0], R[:, 1, 1],
+                           R[:, 2, 2], det_time, confirm_hits, drop_after_s, alive, states,
+                           vel_sigma)
+
+
+@numba.njit(cache=True)
+def truth_step_rows(time_s, rho, c, tf, ti, tid, range_m, var_range, var_az, var_el, det_time,
+                    confirm_hits, drop_after_s, alive, states, vel_sigma):
+    """:func:`truth_step` with the detections' columns it reads, each (k,) (see
+    :func:`truth_take_rows`)."""
     n = tf.size // 9
     err = tf[:6 * n].reshape((n, 6))
     sigma_m = tf[6 * n:8 * n].reshape((n, 2))
@@ -2225,8 +2246,8 @@ def truth_step(time_s, rho, c, tf, ti, tid, z, R, det_time, confirm_hits, drop_a
         if alive[k]:  # a threat not in flight keeps its error (stationary: see TruthTracker)
             for a in range(6):
                 err[k, a] = rho * err[k, a] + c * rng.standard_normal()
-    n_fresh = truth_take_detections(tid, z, R, det_time, hits, sigma_m, last_seen, track_of,
-                                    confirm_hits, fresh)
+    n_fresh = truth_take_rows(tid, range_m, var_range, var_az, var_el, det_time, hits, sigma_m,
+                              last_seen, track_of, confirm_hits, fresh)
     for q in range(n_fresh):
         k = fresh[q]
         if last_id[k] >= 0:
