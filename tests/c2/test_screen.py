@@ -67,10 +67,10 @@ def _in_steps(pic, asg, kind, assets, sensor_ok) -> int:
         L.operational = saved
 
 
-def _screened(pic, asg, kind, assets, sensor_ok) -> int:
+def _screened(pic, asg, kind, assets, sensor_ok, cache=None) -> int:
     n = screen_cycle(asg, pic.tracks.time_s, pic.tracks, kind, pic.launchers, pic.book,
                      pic.sc.batteries, pic.channels, pic.battery_ok, pic.sc.frame.height_m,
-                     sensor_ok, assets)
+                     sensor_ok, assets, cache=cache)
     assert n != -1
     return min(n, 1)
 
@@ -78,14 +78,25 @@ def _screened(pic, asg, kind, assets, sensor_ok) -> int:
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.sampled_from(["greedy", "heuristic"]),
        st.sampled_from([0.0, 0.01, 0.05, 1.0]), st.sampled_from([0.0, 0.5, 0.9, 1.0]),
-       st.booleans())
+       st.booleans(), st.booleans(), st.booleans())
 def test_screen_agrees_with_the_cycle_in_steps(scene, seed, m, name, cost_weight, q,
-                                               radar_down):
+                                               radar_down, networked, booked):
     """The same answer as the cycle in steps, with the least threat value at a track's
-    exact value or just below it (where the value bound must not cut an eligible track)."""
+    exact value or just below it (where the value bound must not cut an eligible track),
+    networked or autonomous, with shots booked (awaiting assessment by one battery,
+    assessed misses, kills) or none."""
     layered = scene
     pic = _picture(layered, seed, m)
     rng = np.random.default_rng(seed)
+    if booked:  # each track: nothing, a shot pending, a miss assessed or a kill
+        B = len(layered.batteries)
+        for i, what in zip(pic.tracks.track_id.tolist(), rng.integers(0, 4, 2 * m),
+                           strict=True):
+            b = int(rng.integers(0, B))
+            if what > 0:
+                pic.book.fired(i, 1, b)
+            if what > 1:
+                pic.book.assessed(i, what == 3, b)
     kind = rng.integers(0, len(KINDS), 2 * m)
     assets = _assets(layered)
     value = evaluate_threats(pic.tracks.x, *assets[:3], P=pic.tracks.P, asset_hardness=assets[3],
@@ -96,7 +107,8 @@ def test_screen_agrees_with_the_cycle_in_steps(scene, seed, m, name, cost_weight
     if radar_down:
         sensor_ok[0] = False
     for floor in (v, np.nextafter(v, -np.inf), 0.0):
-        asg = make_assigner(name, cost_weight=cost_weight, min_threat_value=floor)
+        asg = make_assigner(name, cost_weight=cost_weight, min_threat_value=floor,
+                            networked=networked)
         assert _screened(pic, asg, kind, assets, sensor_ok) == _in_steps(pic, asg, kind, assets,
                                                                           sensor_ok)
 
@@ -128,6 +140,87 @@ def test_screen_sees_what_changes_between_cycles(layered):
         assert got == _in_steps(pic, asg, kind, assets, ok)
         answers.append(got)
     assert answers == [1, 0, 1, 0, 1, 0, 1, -2]
+
+
+def test_screen_cache_sees_what_a_run_changes(layered):
+    """With a cache kept from cycle to cycle (as the simulation keeps one a run), the screen
+    follows the cycle in steps through what a run changes between cycles, each change
+    flipping the answer: assets damaged (a new ``asset_damaged``: another damage law),
+    values left and alive flags replaced, radars and batteries down (in place), shots
+    awaiting assessment, rounds spent (in place), another assigner (its least threat
+    value) and kill probabilities replaced."""
+    sc = copy.deepcopy(layered)
+    pic = _picture(sc, 7, 10)
+    kind = np.zeros(20, np.int64)  # drones
+    a = sc.assets
+    n_a = len(a)
+    run = {"value": np.asarray(a.value, float).copy(), "alive": np.ones(n_a, bool),
+           "damaged": np.zeros(n_a, bool)}
+    ok = np.ones(len(sc.sensors), bool)
+
+    def assets():
+        return (a.enu, run["value"], run["alive"], a.hardness, a.lethal_radius_m, a.radius_m,
+                None, run["damaged"])
+
+    def values(damaged):
+        return evaluate_threats(pic.tracks.x, a.enu, run["value"], run["alive"],
+                                P=pic.tracks.P, asset_hardness=a.hardness,
+                                asset_radius_m=a.lethal_radius_m, asset_area_radius_m=a.radius_m,
+                                kind_code=kind, asset_damaged=damaged)["value"]
+
+    # A least threat value that only the damage of every asset lets the cycle reach (a
+    # damaged asset's loss law values the tracks more).
+    whole, hurt = values(np.zeros(n_a, bool)), values(np.ones(n_a, bool))
+    run["damaged"] = np.ones(n_a, bool)
+    asg = None
+    for f in np.sort(hurt)[::-1] * 0.999:
+        if f > whole.max():
+            asg = make_assigner("heuristic", cost_weight=0.05, min_threat_value=float(f))
+            if _in_steps(pic, asg, kind, assets(), ok) == 1:
+                break
+    assert asg is not None and _in_steps(pic, asg, kind, assets(), ok) == 1
+    L = pic.launchers
+    cache: dict = {}
+
+    def track_ids_pending():
+        for i in pic.tracks.track_id:
+            pic.book.fired(int(i), 1, 0)
+
+    def track_ids_assessed():
+        for i in pic.tracks.track_id:
+            pic.book.assessed(int(i), False, 0)
+
+    def other_assigner():
+        nonlocal asg
+        asg = make_assigner("heuristic", cost_weight=0.05,
+                            min_threat_value=float(whole.max()) * 2.0)
+
+    changes = [
+        lambda: run.__setitem__("damaged", np.zeros(n_a, bool)),  # replaced, as a run does
+        lambda: run.__setitem__("damaged", np.ones(n_a, bool)),
+        lambda: run.__setitem__("value", run["value"] * 1e-3),
+        lambda: run.__setitem__("value", run["value"] * 1e3),
+        lambda: run.__setitem__("alive", np.zeros(n_a, bool)),
+        lambda: run.__setitem__("alive", np.ones(n_a, bool)),
+        lambda: ok.__setitem__(slice(None), False),  # in place, as a run does
+        lambda: ok.__setitem__(slice(None), True),
+        lambda: pic.battery_ok.__setitem__(slice(None), False),
+        lambda: pic.battery_ok.__setitem__(slice(None), True),
+        track_ids_pending,
+        track_ids_assessed,
+        lambda: setattr(L, "pk", np.zeros_like(L.pk)),  # replaced: no round can pay
+        lambda: setattr(L, "pk", np.ones_like(L.pk)),
+        other_assigner,
+        lambda: L.rounds.__setitem__(slice(None), 0),  # in place: nothing can fire
+    ]
+    answers = [_screened(pic, asg, kind, assets(), ok, cache)]
+    for change in changes:
+        change()
+        got = _screened(pic, asg, kind, assets(), ok, cache)
+        assert got == _in_steps(pic, asg, kind, assets(), ok)
+        answers.append(got)
+    assert answers == [1, 0, 1, 0, 1, 0, 1, -2, 1, -2, 1, 0, 1, 0, 1, 0, -2]
+    assert cache  # it was kept
 
 
 @settings(max_examples=60, deadline=None)

@@ -553,8 +553,9 @@ class _Run:
         n = -1
         if (getattr(asg, "fires_within_capacity", False) and hasattr(asg, "no_pair_orders")
                 and hasattr(asg, "options_profitable_only")):
+            memo = self.__dict__.setdefault("_screen_memo", {})  # the run's fixed figures
             n = screen_cycle(asg, t, tr, kind, L, self.book, self.sc.batteries, chan,
-                             self.battery_ok, self.heights, self.sensor_ok, assets)
+                             self.battery_ok, self.heights, self.sensor_ok, assets, cache=memo)
             if n == -2:
                 return
             if n == 0:
