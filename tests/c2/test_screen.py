@@ -4,6 +4,7 @@ cycle built in steps would: whether any launcher can fire, and whether any pair 
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from airdefense import load_scenario
 from airdefense.c2 import firing_capacity, make_assigner, screen_cycle
 from airdefense.c2._kernels import _value_bound, threat_values
 from airdefense.c2._options import _allowed_options
-from airdefense.c2.evaluation import KINDS, _asset_inputs, evaluate_threats
+from airdefense.c2.evaluation import KINDS, TrackClasses, _asset_inputs, evaluate_threats
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
 
 _LN2 = np.log(2.0)
@@ -221,6 +222,45 @@ def test_screen_cache_sees_what_a_run_changes(layered):
         answers.append(got)
     assert answers == [1, 0, 1, 0, 1, 0, 1, -2, 1, -2, 1, 0, 1, 0, 1, 0, -2]
     assert cache  # it was kept
+
+
+def test_screen_updates_the_classes_as_the_cycle_does(layered):
+    """Given the control unit's memory of classes in place of the classes, the screen updates
+    it as :meth:`TrackClasses.update` does (the same classes and memory, ids past the
+    memory's rows included, where no launcher can fire and where it does not screen), and
+    answers as it does with the classes given."""
+    pic = _picture(layered, 3, 8)
+    assets = _assets(layered)
+    ok = np.ones(len(layered.sensors), bool)
+    asg = make_assigner("heuristic", cost_weight=0.05)
+    steps, fused = TrackClasses(), TrackClasses()
+    tr = pic.tracks
+    rng = np.random.default_rng(3)
+    seen = []
+    for cycle in range(8):
+        t = tr.time_s + 2.0 * cycle
+        x = tr.x.copy()
+        x[:, :3] += 2.0 * cycle * x[:, 3:]
+        x[:, 3:] *= rng.uniform(0.5, 30.0, (len(tr), 1))  # classes change
+        ids = tr.track_id + (5000 if cycle >= 5 else 0)  # past the memory's rows
+        pic.tracks = dataclasses.replace(tr, time_s=t, x=x, track_id=ids)
+        none = cycle == 3  # no asset: not screened, the classes still updated
+        pic.battery_ok[:] = cycle != 6  # no launcher can fire: the classes still updated
+        a = assets if not none else (np.zeros((0, 3)),) + assets[1:]
+        kind = steps.update(ids, x, t)
+        want = _screened(pic, asg, kind, assets, ok) if not none else -1
+        n = screen_cycle(asg, t, pic.tracks, fused, pic.launchers, pic.book,
+                         layered.batteries, pic.channels, pic.battery_ok,
+                         layered.frame.height_m, ok, a)
+        assert min(n, 1) == want
+        seen.append(min(n, 1))
+        np.testing.assert_array_equal(fused.last_codes(), kind)
+        np.testing.assert_array_equal(fused.held(ids), steps.held(ids))
+        np.testing.assert_array_equal(fused._mem_i[:steps._mem_i.shape[0]], steps._mem_i)
+        np.testing.assert_array_equal(fused._mem_f[:steps._mem_f.shape[0]], steps._mem_f)
+    assert fused._mem_i.shape[0] > 5000
+    assert len(set(steps.last_codes().tolist())) > 1
+    assert seen[6] == -2 and seen[3] == -1 and {0, 1} & set(seen)
 
 
 @settings(max_examples=60, deadline=None)

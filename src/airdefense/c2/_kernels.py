@@ -1006,7 +1006,8 @@ def _bound_ok(ub, min_value, profit, cand, pk_row, cost_weight, unit_cost):
 def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book_rounds,
                  book_pending, operational, sensor_ok, rounds, last_fire_s, reload_done_s,
                  channels_free, battery_ok, asset_value, asset_alive, lp, law, bounds,
-                 asset_enu, fs, ns):
+                 asset_enu, fs, ns, bs, need, n_established, gate_m, gate_mps2, class_radius,
+                 mem_i, mem_f):
     """Whether a decision cycle can order anything, in one call: the launchers' capacity
     (:func:`launcher_caps`), the tracks' threat values (:func:`threat_values` of classes
     ``kidx``) and :func:`allowed_count` of the options built on them.
@@ -1018,12 +1019,17 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
     a run come packed (one array argument costs a call about 0.1 us): the launcher rows
     ``lp``, the damage ``law`` (K, a, 4) and its ``bounds`` (2, K, a) (each class's widest
     kernel ``ln 2 / w^2`` and largest disc against each asset: :func:`_value_bound`'s),
-    ``asset_enu`` (a, 3), the floats ``fs`` and the integers ``ns`` of
+    ``asset_enu`` (a, 3), the floats ``fs``, integers ``ns`` and booleans ``bs`` of
     :func:`airdefense.c2._options._screen_pack` (their layout is :func:`_screen_unpack`'s).
-    Returns -2 where no launcher can fire this cycle (every capacity 0), else
+    Where ``need`` has rows, the tracks' classes are first :func:`track_classes` of the
+    tracks (ids ``track_row``) at ``t`` with the memory ``mem_i``, ``mem_f`` (updated in
+    place) and the other arguments of that kernel, written into ``kidx`` (at least m long);
+    otherwise ``kidx`` (m,) holds them (and the memory is unused). Returns -3 (nothing
+    changed) where a track id is past the memory's rows (the caller grows it and calls
+    again), -2 where no launcher can fire this cycle (every capacity 0), else
     :func:`allowed_count`'s number (above 0: some pair is allowed; 0: none), or -1 where a
     ``track_row`` is negative or a class is out of range (the caller then builds the cycle in
-    steps). Nothing is changed in place.
+    steps). Nothing else is changed in place.
 
     Rule 1 is applied here, track by track, before any value is computed where it can be:
     a track unconfirmed, assessed killed or with no launcher that looks at it (and can fire,
@@ -1040,7 +1046,14 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
      n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage, hold,
      zone_hold, free_b, radius, horizon_s, tol_s, tol_m, cost_weight, decision_period_s,
      ttg_slack_s, min_value, route_uncertainty, f_damaged, gravity, pk_table, class_g,
-     min_interval_s, unit_cost, min_pk, zone_xy, zone_r) = _screen_unpack(fs, ns)
+     min_interval_s, unit_cost, min_pk, zone_xy, zone_r) = _screen_unpack(fs, ns, bs)
+    m = x.shape[0]
+    if need.shape[0] > 0:  # the control unit's classes, remembered (every cycle)
+        codes = track_classes(x, track_row, t, need, n_established, gate_m, gate_mps2, mem_i,
+                              mem_f, class_radius)
+        if codes.shape[0] != m:
+            return -3
+        kidx[:m] = codes
     op = np.empty(L, np.bool_)
     for j in range(L):
         op[j] = operational[j] and sensor_ok[fire_control[j]]
@@ -1052,7 +1065,6 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
         some = some or cap[j] != 0
     if not some:
         return -2
-    m = x.shape[0]
     Kl = law.shape[0]
     for i in range(m):
         if not 0 <= kidx[i] < Kl or track_row[i] < 0:
@@ -1067,7 +1079,6 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
     miss = np.empty(m)
     impact = np.empty((m, 3))
     take = np.zeros(m, np.bool_)
-    look = np.empty((m, L), np.bool_)
     cand = np.empty(L, np.bool_)
     left = False  # some eligible track's pair passes the rules that need no geometry
     for i in range(m):
@@ -1082,10 +1093,10 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
         any_cand = False
         for j in range(L):
             if networked:
-                look[i, j] = waiting == 0
+                look = waiting == 0
             else:
-                look[i, j] = r >= n_book or lb[j] >= nb or book_pending[r, lb[j]] == 0
-            cand[j] = look[i, j] and (cap[j] > 0 or not profitable_only)
+                look = r >= n_book or lb[j] >= nb or book_pending[r, lb[j]] == 0
+            cand[j] = look and (cap[j] > 0 or not profitable_only)
             any_cand = any_cand or cand[j]
         if not any_cand:
             continue
@@ -1137,16 +1148,16 @@ SCREEN_FS_HEAD = 11
 
 
 @njit(cache=True)
-def _screen_unpack(fs, ns):
-    """The arguments of :func:`cycle_screen` packed in ``fs`` and ``ns``, as views (the
-    boolean tables as copies).
+def _screen_unpack(fs, ns, bs):
+    """The arguments of :func:`cycle_screen` packed in ``fs``, ``ns`` and ``bs``, as
+    views.
 
     ``ns`` (int64): ``L``, ``B``, ``K`` (rows of ``pk_table``'s columns, ``engage`` and
     ``salvo``), ``Kg`` (``class_g``), ``Z`` (zones), ``ballistic_code``, ``networked``,
     ``profitable_only``, ``need_future`` (0/1), ``n_window``, ``n_grid``, ``n_iter``, then
     ``lb`` (L), ``fire_control`` (L), ``max_rounds`` (B), ``salvo`` (K x B), ``reserve`` (B),
-    ``rank`` (B), ``zone_b`` (Z), ``engage`` (K x B), ``hold`` (B), ``zone_hold`` (Z),
-    ``free_b`` (B) (booleans as 0/1). ``fs`` (float64): ``radius``, ``horizon_s``, ``tol_s``,
+    ``rank`` (B), ``zone_b`` (Z). ``bs`` (bool): ``engage`` (K x B), ``hold`` (B),
+    ``zone_hold`` (Z), ``free_b`` (B). ``fs`` (float64): ``radius``, ``horizon_s``, ``tol_s``,
     ``tol_m``, ``cost_weight``, ``decision_period_s``, ``ttg_slack_s``, ``min_value``,
     ``route_uncertainty``, ``f_damaged``, ``gravity``, then ``pk_table`` (L x K), ``class_g``
     (Kg), ``min_interval_s`` (L), ``unit_cost`` (L), ``min_pk`` (B), ``zone_xy`` (Z x 2),
@@ -1169,14 +1180,13 @@ def _screen_unpack(fs, ns):
     rank = ns[o:o + B]
     o += B
     zone_b = ns[o:o + Z]
-    o += Z
-    engage = ns[o:o + K * B].reshape(K, B) != 0
-    o += K * B
-    hold = ns[o:o + B] != 0
+    engage = bs[:K * B].reshape(K, B)
+    o = K * B
+    hold = bs[o:o + B]
     o += B
-    zone_hold = ns[o:o + Z] != 0
+    zone_hold = bs[o:o + Z]
     o += Z
-    free_b = ns[o:o + B] != 0
+    free_b = bs[o:o + B]
     radius, horizon_s, tol_s, tol_m, cost_weight = fs[0], fs[1], fs[2], fs[3], fs[4]
     decision_period_s, ttg_slack_s, min_value = fs[5], fs[6], fs[7]
     route_uncertainty, f_damaged, gravity = fs[8], fs[9], fs[10]

@@ -36,7 +36,7 @@ import numpy as np
 
 from airdefense.c2 import _kernels
 from airdefense.c2.evaluation import _G as _GRAVITY
-from airdefense.c2.evaluation import KINDS, ROUTE_UNCERTAINTY, _asset_inputs
+from airdefense.c2.evaluation import KINDS, ROUTE_UNCERTAINTY, TrackClasses, _asset_inputs
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
 from airdefense.engagement.envelope import (
     _CLASS_G,
@@ -59,6 +59,9 @@ LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
 _TTG_SLACK_S = 0.0
 _BALLISTIC = KINDS.index("ballistic")
 _NO_COV = np.zeros((0, 6, 6))  # tracks without covariances
+#: The classes' arguments of :func:`_kernels.cycle_screen` where the caller gives them.
+_NO_MEMORY = (np.zeros((0, 0), np.int64), 0, 0.0, 0.0, 0.0, np.zeros((0, 4), np.int64),
+              np.zeros((0, 7)))
 
 
 @dataclass
@@ -350,7 +353,7 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
     return None if out is None else Options(*out[:-1])
 
 
-def screen_cycle(assigner, t: float, tracks, kind_code: np.ndarray, launchers, book, batteries,
+def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteries,
                  channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn,
                  sensor_ok: np.ndarray, assets: tuple, *, cache: dict | None = None) -> int:
     """Whether a decision cycle of an assigner built on the shared options can order anything,
@@ -367,8 +370,11 @@ def screen_cycle(assigner, t: float, tracks, kind_code: np.ndarray, launchers, b
         Decision time, s.
     tracks : Tracks
         Current picture (m > 0 tracks).
-    kind_code : ndarray of shape (m,), int
-        The control unit's classes of the tracks (:meth:`TrackClasses.update`).
+    kind_code : ndarray of shape (m,), int, or TrackClasses
+        The control unit's classes of the tracks (:meth:`TrackClasses.update`), or its memory
+        of them, then updated here with the tracks at ``t`` (every call, as
+        :meth:`TrackClasses.update`, in the same compiled call): their classes are then
+        its :meth:`TrackClasses.last_codes`.
     launchers : LauncherState
         ``operational`` as it is: a launcher whose fire-control radar is down
         (``sensor_ok`` (S,) False) is taken as not operational here.
@@ -404,26 +410,36 @@ def screen_cycle(assigner, t: float, tracks, kind_code: np.ndarray, launchers, b
         the book has no row for, a class out of range, no asset, the kill probabilities'
         classes not the doctrines'): the caller builds the cycle in steps.
     """
+    classes = kind_code if isinstance(kind_code, TrackClasses) else None
     x = tracks.x
     m = x.shape[0]
-    enu = assets[0]
-    if enu.shape[0] == 0 or x.shape != (m, 6) or x.dtype != np.float64:
-        return -1
-    x = np.ascontiguousarray(x)
+    ids = np.asarray(tracks.track_id, np.int64).reshape(-1)
+    bad = (assets[0].shape[0] == 0 or x.shape != (m, 6) or x.dtype != np.float64
+           or ids.shape[0] != m)
     P = tracks.P
     if P is None:
         P = _NO_COV
-    else:
+    elif not bad:
         P = np.ascontiguousarray(P, dtype=float)
-        if P.shape != (m, 6, 6):
-            return -1
+        bad = P.shape != (m, 6, 6)
+    if bad:
+        if classes is not None:  # not screened: the classes as every cycle
+            classes.update(tracks.track_id, tracks.x, t)
+        return -1
+    x = np.ascontiguousarray(x)
     q = tracks.quality
     q = np.ones(m) if q is None else np.asarray(q, float)
     if not (q.shape == (m,) and q.flags.c_contiguous):
         q = np.ascontiguousarray(np.broadcast_to(q, (m,)))
-    kidx = np.ascontiguousarray(kind_code, dtype=np.int64).reshape(-1)
-    if kidx.shape[0] != m:
-        return -1
+    if classes is None:
+        kidx = np.ascontiguousarray(kind_code, dtype=np.int64).reshape(-1)
+        if kidx.shape[0] != m:
+            return -1
+        mem = _NO_MEMORY
+    else:
+        kidx = classes._codes_buffer(m)
+        mem = (classes.need, classes.n_established, classes.gate_m, classes.gate_mps2,
+               classes.radius_m, classes._mem_i, classes._mem_f)
     Ls = launchers
     if cache is None:
         static = _screen_pack(assigner, Ls, batteries, heights_fn)
@@ -438,14 +454,22 @@ def screen_cycle(assigner, t: float, tracks, kind_code: np.ndarray, launchers, b
         if law is None or not all(map(operator.is_, law[0], assets[3:] + assets[:1])):
             law = cache["law"] = _screen_law(assets)
     if static is None:
+        if classes is not None:
+            classes.update(tracks.track_id, tracks.x, t)
         return -1
-    return _kernels.cycle_screen(
-        float(t), x, P, q, kidx, np.asarray(tracks.confirmed, bool),
-        np.asarray(tracks.track_id, np.int64).reshape(-1), book._killed_a, book._rounds_a,
-        book._pending_a, Ls.operational, np.asarray(sensor_ok, bool), Ls.rounds,
-        Ls.last_fire_s, Ls.reload_done_s, np.asarray(channels_free),
-        np.asarray(battery_ok, bool), np.asarray(assets[1], float), np.asarray(assets[2], bool),
-        static[0], law[1], law[2], law[3], static[1], static[2])
+    args = (float(t), x, P, q, kidx, np.asarray(tracks.confirmed, bool), ids, book._killed_a,
+            book._rounds_a, book._pending_a, Ls.operational, np.asarray(sensor_ok, bool),
+            Ls.rounds, Ls.last_fire_s, Ls.reload_done_s, np.asarray(channels_free),
+            np.asarray(battery_ok, bool), np.asarray(assets[1], float),
+            np.asarray(assets[2], bool), static[0], law[1], law[2], law[3], static[1],
+            static[2], static[3])
+    n = _kernels.cycle_screen(*args, *mem)
+    if n == -3:  # a track id past the classes' memory (rare): grow it, once
+        classes._room(int(ids.max()))
+        n = _kernels.cycle_screen(*args, classes.need, classes.n_established, classes.gate_m,
+                                  classes.gate_mps2, classes.radius_m, classes._mem_i,
+                                  classes._mem_f)
+    return n
 
 
 def _same_run(cache: dict, assigner, Ls, batteries) -> bool:
@@ -467,7 +491,7 @@ def _screen_law(assets: tuple) -> tuple:
 
 def _screen_pack(assigner, Ls, batteries, heights_fn) -> tuple | None:
     """The figures of :func:`_kernels.cycle_screen` fixed for a run: the launcher rows and the
-    packed floats and integers (:func:`_kernels._screen_unpack`'s layout); None where the
+    packed floats, integers and booleans (:func:`_kernels._screen_unpack`'s layout); None where the
     kill probabilities' classes are not those of the doctrines' tables."""
     doc, (zone_xy, zone_r, zone_hold, zone_b, free_b) = _battery_tables(batteries)
     pk = np.asarray(Ls.pk, dtype=float)
@@ -481,13 +505,16 @@ def _screen_pack(assigner, Ls, batteries, heights_fn) -> tuple | None:
     head = [L, B, K, len(_CLASS_G), Z, _BALLISTIC, bool(assigner.networked),
             bool(assigner.options_profitable_only), bool(doc["layered"] or cost_weight > 0),
             WINDOW_SEARCH[1], INTERCEPT_SEARCH[0], INTERCEPT_SEARCH[1]]
-    ns = np.concatenate([np.array(head, np.int64)] + [np.asarray(a).astype(np.int64).ravel() for a in (
-        Ls.battery, Ls.fire_control, doc["max_rounds"], doc["salvo"], doc["reserve"],
-        doc["rank"], zone_b, doc["engage"], doc["hold"], zone_hold, free_b)])
+    ns = np.concatenate([np.array(head, np.int64)] + [
+        np.asarray(a).astype(np.int64).ravel() for a in (
+            Ls.battery, Ls.fire_control, doc["max_rounds"], doc["salvo"], doc["reserve"],
+            doc["rank"], zone_b)])
+    bs = np.concatenate([np.asarray(a, bool).ravel() for a in (
+        doc["engage"], doc["hold"], zone_hold, free_b)])
     fhead = [_radius_of(heights_fn), WINDOW_SEARCH[0], WINDOW_SEARCH[2], INTERCEPT_SEARCH[2],
              cost_weight, float(assigner.decision_period_s), _TTG_SLACK_S,
              float(getattr(assigner, "min_threat_value", 0.0)), ROUTE_UNCERTAINTY,
              DAMAGED_VALUE_FRACTION, _GRAVITY]
     fs = np.concatenate([np.array(fhead, float)] + [np.asarray(a, float).ravel() for a in (
         pk, _CLASS_G, Ls.min_interval_s, Ls.unit_cost, doc["min_pk"], zone_xy, zone_r)])
-    return _launcher_rows(Ls), fs, ns
+    return _launcher_rows(Ls), fs, ns, bs
