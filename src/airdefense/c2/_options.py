@@ -413,7 +413,9 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
     classes = kind_code if isinstance(kind_code, TrackClasses) else None
     x = tracks.x
     m = x.shape[0]
-    ids = np.asarray(tracks.track_id, np.int64).reshape(-1)
+    ids = np.asarray(tracks.track_id, np.int64)
+    if ids.ndim != 1:
+        ids = ids.reshape(-1)
     bad = (assets[0].shape[0] == 0 or x.shape != (m, 6) or x.dtype != np.float64
            or ids.shape[0] != m)
     P = tracks.P
@@ -426,7 +428,8 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
         if classes is not None:  # not screened: the classes as every cycle
             classes.update(tracks.track_id, tracks.x, t)
         return -1
-    x = np.ascontiguousarray(x)
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
     q = tracks.quality
     q = np.ones(m) if q is None else np.asarray(q, float)
     if not (q.shape == (m,) and q.flags.c_contiguous):

@@ -563,8 +563,13 @@ class _Run:
             if n == -2:
                 return
             if n == 0:
-                self.engagement.fire(asg.no_pair_orders(t), t, self.kinds, self.book, tracks=tr,
-                                     sensor_ok=self.sensor_ok)
+                # No order (as a rule): nothing to fire. (Fire with no order only hands the
+                # engagement the book's class memory, which it reads for rounds in flight,
+                # all fired with orders, each call handing it the same memory.)
+                orders = asg.no_pair_orders(t)
+                if len(orders):
+                    self.engagement.fire(orders, t, self.kinds, self.book, tracks=tr,
+                                         sensor_ok=self.sensor_ok)
                 return
             kind = classes.last_codes()
         # The cycle in steps (some pair allowed, or not screened): a launcher whose
