@@ -28,7 +28,6 @@ how they choose, never in which rules they obey. The rules, in order:
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -413,7 +412,7 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
     classes = kind_code if isinstance(kind_code, TrackClasses) else None
     x = tracks.x
     m = x.shape[0]
-    ids = np.asarray(tracks.track_id, np.int64)
+    ids = _as(tracks.track_id, _INT)
     if ids.ndim != 1:
         ids = ids.reshape(-1)
     bad = (assets[0].shape[0] == 0 or x.shape != (m, 6) or x.dtype != np.float64
@@ -431,7 +430,7 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
     if not x.flags.c_contiguous:
         x = np.ascontiguousarray(x)
     q = tracks.quality
-    q = np.ones(m) if q is None else np.asarray(q, float)
+    q = np.ones(m) if q is None else _as(q, _FLOAT)
     if not (q.shape == (m,) and q.flags.c_contiguous):
         q = np.ascontiguousarray(np.broadcast_to(q, (m,)))
     if classes is None:
@@ -454,18 +453,17 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
             cache["owners"] = (assigner, Ls, batteries, Ls.pk, Ls.unit_cost, Ls.min_interval_s,
                                Ls.fire_control, Ls.battery)
         law = cache.get("law")
-        if law is None or not all(map(operator.is_, law[0], assets[3:] + assets[:1])):
+        if law is None or not _same_assets(law[0], assets):
             law = cache["law"] = _screen_law(assets)
     if static is None:
         if classes is not None:
             classes.update(tracks.track_id, tracks.x, t)
         return -1
-    args = (float(t), x, P, q, kidx, np.asarray(tracks.confirmed, bool), ids, book._killed_a,
-            book._rounds_a, book._pending_a, Ls.operational, np.asarray(sensor_ok, bool),
-            Ls.rounds, Ls.last_fire_s, Ls.reload_done_s, np.asarray(channels_free),
-            np.asarray(battery_ok, bool), np.asarray(assets[1], float),
-            np.asarray(assets[2], bool), static[0], law[1], law[2], law[3], static[1],
-            static[2], static[3])
+    args = (float(t), x, P, q, kidx, _as(tracks.confirmed, _BOOL), ids, book._killed_a,
+            book._rounds_a, book._pending_a, Ls.operational, _as(sensor_ok, _BOOL), Ls.rounds,
+            Ls.last_fire_s, Ls.reload_done_s, np.asarray(channels_free),
+            _as(battery_ok, _BOOL), _as(assets[1], _FLOAT), _as(assets[2], _BOOL), static[0],
+            law[1], law[2], law[3], static[1], static[2], static[3])
     n = _kernels.cycle_screen(*args, *mem)
     if n == -3:  # a track id past the classes' memory (rare): grow it, once
         classes._room(int(ids.max()))
@@ -473,6 +471,20 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
                                   classes.gate_mps2, classes.radius_m, classes._mem_i,
                                   classes._mem_f)
     return n
+
+
+_BOOL, _INT, _FLOAT = np.dtype(bool), np.dtype(np.int64), np.dtype(float)
+
+
+def _as(a, dtype: np.dtype) -> np.ndarray:
+    """``np.asarray(a, dtype)``, sooner where ``a`` is an array of that dtype already."""
+    return a if type(a) is np.ndarray and a.dtype is dtype else np.asarray(a, dtype)
+
+
+def _same_assets(key: tuple, assets: tuple) -> bool:
+    """Whether ``assets`` holds the arrays ``key`` (:func:`_screen_law`'s) was read from."""
+    return (key[0] is assets[3] and key[1] is assets[4] and key[2] is assets[5]
+            and key[3] is assets[6] and key[4] is assets[7] and key[5] is assets[0])
 
 
 def _same_run(cache: dict, assigner, Ls, batteries) -> bool:
