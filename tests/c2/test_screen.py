@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 
 from airdefense import load_scenario
 from airdefense.c2 import firing_capacity, make_assigner, screen_cycle
-from airdefense.c2._kernels import _value_bound, threat_values
+from airdefense.c2._kernels import (
+    _bound_ok,
+    _bound_passes,
+    _value_bound,
+    screen_bounds,
+    threat_values,
+)
 from airdefense.c2._options import _allowed_options
 from airdefense.c2.evaluation import KINDS, TrackClasses, _asset_inputs, evaluate_threats
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
@@ -300,6 +306,47 @@ def test_value_bound_is_above_every_threat_value(scene, seed, m, with_cov, some_
         ub = _value_bound(x, i, pv, vw, kind[i] == ballistic, a_min[kind[i]],
                           area_max[kind[i]], enu, value, alive, 0.05, 9.80665)
         assert ub >= floats[2, i], (i, ub, floats[2, i])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 20), st.booleans(),
+       st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0]))
+def test_bound_test_stops_where_the_bound_would_pass(scene, seed, m, profit, q):
+    """The screen's test of a track's value bound, which stops at the first asset that makes
+    it hold, answers as the test of the whole bound: at least ``min_value`` (a quantile of
+    the bounds, and one ULP below), and with costs, some candidate launcher's round paid
+    (kill probabilities 0, negative or NaN among them; NaN states and asset values too)."""
+    rng = np.random.default_rng(seed)
+    a = scene.assets
+    law, enu, value, alive = _asset_inputs(a.enu, a.value, rng.random(len(a)) < 0.8,
+                                           a.hardness, a.lethal_radius_m, a.radius_m)
+    bounds = screen_bounds(law)
+    value = np.where(rng.random(len(a)) < 0.15, np.nan, value)
+    r = rng.uniform(0.0, 4e4, m)
+    az = rng.uniform(0, 2 * np.pi, m)
+    head = az + np.pi + rng.normal(0, 0.5, m)
+    speed = rng.uniform(20, 900, m)
+    x = np.column_stack([r * np.cos(az), r * np.sin(az), rng.uniform(10, 2e4, m),
+                         speed * np.cos(head), speed * np.sin(head), rng.uniform(-300, 50, m)])
+    x[rng.random(m) < 0.1, 3] = np.nan
+    kind = rng.integers(0, len(KINDS), m)
+    ballistic = KINDS.index("ballistic")
+    n_l = 6
+    pk = rng.choice([0.0, -0.1, np.nan, 0.3, 0.7, 0.95], (n_l, len(KINDS)))
+    cost = rng.uniform(1e4, 4e6, n_l)
+    cand = rng.random(n_l) < 0.7
+    ub = np.array([_value_bound(x, i, 0.0, 0.0, kind[i] == ballistic, bounds[0, kind[i]],
+                                bounds[1, kind[i]], enu, value, alive, 0.05, 9.80665)
+                   for i in range(m)])
+    v = float(np.nanquantile(np.where(np.isfinite(ub), ub, 0.0), q))
+    for floor in (v, np.nextafter(v, -np.inf)):
+        for i in range(m):
+            k = kind[i]
+            want = _bound_ok(ub[i], floor, profit, cand, pk[:, k], 0.05, cost)
+            got = _bound_passes(x, i, 0.0, 0.0, k == ballistic, bounds[0, k], bounds[1, k],
+                                enu, value, alive, 0.05, 9.80665, floor, profit, cand,
+                                np.ascontiguousarray(pk[:, k]), 0.05, cost)
+            assert got == want, (i, ub[i], floor)
 
 
 def test_value_bound_prunes_far_tracks(layered):

@@ -932,26 +932,34 @@ def _value_bound(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, 
     largest disc ``area_max`` (na,) (0 inside it). A disc's mean of the spread kernel is at
     most its largest value, the loss fraction at most the larger of its destroy and damage
     terms (``0 <= f_damaged <= 1``), and the kernel grows with its width."""
+    ub = 0.0
+    for a in range(asset_enu.shape[0]):
+        if not asset_alive[a]:
+            continue
+        u = _asset_bound(x, i, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
+                         asset_value, route_uncertainty, gravity)
+        if not u <= ub:  # the largest (NaN kept)
+            ub = u
+    return ub * (1.0 + 1e-6)
+
+
+@njit(cache=True)
+def _asset_bound(x, i, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value,
+                 route_uncertainty, gravity):
+    """:func:`_value_bound`'s term of asset ``a`` (without its margin)."""
     px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
     z0, vz = x[i, 2], x[i, 5]
     t_imp = (vz + math.sqrt(max(vz * vz + 2.0 * gravity * max(z0, 0.0), 0.0))) / gravity
     vv = max(vx * vx + vy * vy, 1e-9)
     ru = 0.02 if ballistic else route_uncertainty
     speed = math.sqrt(vv)
-    ub = 0.0
-    for a in range(asset_enu.shape[0]):
-        if not asset_alive[a]:
-            continue
-        rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
-        tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
-        dx, dy = rx - vx * tgo, ry - vy * tgo
-        d = max(math.sqrt(dx * dx + dy * dy) - area_max[a], 0.0)
-        dist = speed * tgo
-        s = 1.0 + 2.0 * a_min[a] * (pos_var + vel_var * tgo ** 2 + ru ** 2 * dist ** 2)
-        u = max(asset_value[a], 0.0) * math.exp(-a_min[a] * d * d / s) / s
-        if not u <= ub:  # the largest (NaN kept)
-            ub = u
-    return ub * (1.0 + 1e-6)
+    rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
+    tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
+    dx, dy = rx - vx * tgo, ry - vy * tgo
+    d = max(math.sqrt(dx * dx + dy * dy) - area_max[a], 0.0)
+    dist = speed * tgo
+    s = 1.0 + 2.0 * a_min[a] * (pos_var + vel_var * tgo ** 2 + ru ** 2 * dist ** 2)
+    return max(asset_value[a], 0.0) * math.exp(-a_min[a] * d * d / s) / s
 
 
 @njit(cache=True)
@@ -961,31 +969,29 @@ def _bound_passes(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
     """Whether :func:`_value_bound` of track ``i`` (the same arguments) leaves it eligible:
     above ``min_value`` and, with ``profit``, able to pay some candidate launcher's round
     (``cand`` (L,) bool; ``pk_row`` (L,) the launchers' class kill probabilities, a pair
-    with ``bound x pk <= cost_weight x unit_cost`` and ``pk >= 0`` cannot pay). The same
-    answer as testing the bound itself, sooner: the test holds for every larger bound (and
-    for NaN), so the assets after the first that makes it hold (a finite running bound) are
-    not read."""
-    px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
-    z0, vz = x[i, 2], x[i, 5]
-    t_imp = (vz + math.sqrt(max(vz * vz + 2.0 * gravity * max(z0, 0.0), 0.0))) / gravity
-    vv = max(vx * vx + vy * vy, 1e-9)
-    ru = 0.02 if ballistic else route_uncertainty
-    speed = math.sqrt(vv)
+    with ``bound x pk <= cost_weight x unit_cost`` and ``pk >= 0`` cannot pay): the same
+    answer as :func:`_bound_ok` of the bound, sooner.
+
+    The assets are read last to first. The bound is the largest asset term after the last
+    NaN term (NaN where that is the last term): a NaN term ends the reading, and the test,
+    which holds for any larger bound, ends it where it holds for the largest term so far
+    (every term read so far comes after the last NaN one)."""
     ub = 0.0
-    for a in range(asset_enu.shape[0]):
+    seen = False
+    for a in range(asset_enu.shape[0] - 1, -1, -1):
         if not asset_alive[a]:
             continue
-        rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
-        tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
-        dx, dy = rx - vx * tgo, ry - vy * tgo
-        d = max(math.sqrt(dx * dx + dy * dy) - area_max[a], 0.0)
-        dist = speed * tgo
-        s = 1.0 + 2.0 * a_min[a] * (pos_var + vel_var * tgo ** 2 + ru ** 2 * dist ** 2)
-        u = max(asset_value[a], 0.0) * math.exp(-a_min[a] * d * d / s) / s
-        if not u <= ub:  # the largest (NaN kept)
+        u = _asset_bound(x, i, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
+                         asset_value, route_uncertainty, gravity)
+        if math.isnan(u):  # the last NaN term: the bound is the largest after it
+            if not seen:
+                ub = math.nan
+            break
+        seen = True
+        if u > ub:
             ub = u
-            if not math.isnan(ub) and _bound_ok(ub * (1.0 + 1e-6), min_value, profit, cand,
-                                                 pk_row, cost_weight, unit_cost):
+            if _bound_ok(ub * (1.0 + 1e-6), min_value, profit, cand, pk_row, cost_weight,
+                         unit_cost):
                 return True
     return _bound_ok(ub * (1.0 + 1e-6), min_value, profit, cand, pk_row, cost_weight, unit_cost)
 
