@@ -932,27 +932,36 @@ def _value_bound(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, 
     largest disc ``area_max`` (na,) (0 inside it). A disc's mean of the spread kernel is at
     most its largest value, the loss fraction at most the larger of its destroy and damage
     terms (``0 <= f_damaged <= 1``), and the kernel grows with its width."""
+    path = _bound_path(x, i, ballistic, route_uncertainty, gravity)
     ub = 0.0
     for a in range(asset_enu.shape[0]):
         if not asset_alive[a]:
             continue
-        u = _asset_bound(x, i, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
-                         asset_value, route_uncertainty, gravity)
+        u = _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
+                         asset_value)
         if not u <= ub:  # the largest (NaN kept)
             ub = u
     return ub * (1.0 + 1e-6)
 
 
 @njit(cache=True)
-def _asset_bound(x, i, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value,
-                 route_uncertainty, gravity):
-    """:func:`_value_bound`'s term of asset ``a`` (without its margin)."""
+def _bound_path(x, i, ballistic, route_uncertainty, gravity):
+    """Track ``i``'s figures of :func:`_asset_bound`: position and velocity (ENU, m, m/s),
+    squared ground speed (at least 1e-9), ground speed, time to impact (s) and route
+    uncertainty."""
     px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
     z0, vz = x[i, 2], x[i, 5]
     t_imp = (vz + math.sqrt(max(vz * vz + 2.0 * gravity * max(z0, 0.0), 0.0))) / gravity
     vv = max(vx * vx + vy * vy, 1e-9)
     ru = 0.02 if ballistic else route_uncertainty
-    speed = math.sqrt(vv)
+    return px, py, vx, vy, vv, math.sqrt(vv), t_imp, ru
+
+
+@njit(cache=True)
+def _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value):
+    """:func:`_value_bound`'s term of asset ``a`` (without its margin) for a track's
+    :func:`_bound_path`."""
+    px, py, vx, vy, vv, speed, t_imp, ru = path
     rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
     tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
     dx, dy = rx - vx * tgo, ry - vy * tgo
@@ -976,13 +985,14 @@ def _bound_passes(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
     NaN term (NaN where that is the last term): a NaN term ends the reading, and the test,
     which holds for any larger bound, ends it where it holds for the largest term so far
     (every term read so far comes after the last NaN one)."""
+    path = _bound_path(x, i, ballistic, route_uncertainty, gravity)
     ub = 0.0
     seen = False
     for a in range(asset_enu.shape[0] - 1, -1, -1):
         if not asset_alive[a]:
             continue
-        u = _asset_bound(x, i, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
-                         asset_value, route_uncertainty, gravity)
+        u = _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
+                         asset_value)
         if math.isnan(u):  # the last NaN term: the bound is the largest after it
             if not seen:
                 ub = math.nan
