@@ -270,9 +270,12 @@ def _confusion(monkeypatch, path, seed):
     orig = loop_mod.screen_cycle
 
     def spy(assigner, t, tracks, kind_code, *a, **k):
+        n = orig(assigner, t, tracks, kind_code, *a, **k)
+        if isinstance(kind_code, TrackClasses):  # the memory, updated by the screen
+            kind_code = kind_code.last_codes()
         rec.append((tracks.truth_id.copy(), np.asarray(kind_code).copy(),
                     class_codes(tracks.x)))
-        return orig(assigner, t, tracks, kind_code, *a, **k)
+        return n
 
     monkeypatch.setattr(loop_mod, "screen_cycle", spy)
     r = simulate(load_scenario(path), seed=seed, tracking="truth")

@@ -4,6 +4,7 @@ cycle built in steps would: whether any launcher can fire, and whether any pair 
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
@@ -13,9 +14,15 @@ from hypothesis import strategies as st
 
 from airdefense import load_scenario
 from airdefense.c2 import firing_capacity, make_assigner, screen_cycle
-from airdefense.c2._kernels import _value_bound, threat_values
+from airdefense.c2._kernels import (
+    _bound_ok,
+    _bound_passes,
+    _value_bound,
+    screen_bounds,
+    threat_values,
+)
 from airdefense.c2._options import _allowed_options
-from airdefense.c2.evaluation import KINDS, _asset_inputs, evaluate_threats
+from airdefense.c2.evaluation import KINDS, TrackClasses, _asset_inputs, evaluate_threats
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
 
 _LN2 = np.log(2.0)
@@ -67,10 +74,10 @@ def _in_steps(pic, asg, kind, assets, sensor_ok) -> int:
         L.operational = saved
 
 
-def _screened(pic, asg, kind, assets, sensor_ok) -> int:
+def _screened(pic, asg, kind, assets, sensor_ok, cache=None) -> int:
     n = screen_cycle(asg, pic.tracks.time_s, pic.tracks, kind, pic.launchers, pic.book,
                      pic.sc.batteries, pic.channels, pic.battery_ok, pic.sc.frame.height_m,
-                     sensor_ok, assets)
+                     sensor_ok, assets, cache=cache)
     assert n != -1
     return min(n, 1)
 
@@ -78,14 +85,25 @@ def _screened(pic, asg, kind, assets, sensor_ok) -> int:
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.sampled_from(["greedy", "heuristic"]),
        st.sampled_from([0.0, 0.01, 0.05, 1.0]), st.sampled_from([0.0, 0.5, 0.9, 1.0]),
-       st.booleans())
+       st.booleans(), st.booleans(), st.booleans())
 def test_screen_agrees_with_the_cycle_in_steps(scene, seed, m, name, cost_weight, q,
-                                               radar_down):
+                                               radar_down, networked, booked):
     """The same answer as the cycle in steps, with the least threat value at a track's
-    exact value or just below it (where the value bound must not cut an eligible track)."""
+    exact value or just below it (where the value bound must not cut an eligible track),
+    networked or autonomous, with shots booked (awaiting assessment by one battery,
+    assessed misses, kills) or none."""
     layered = scene
     pic = _picture(layered, seed, m)
     rng = np.random.default_rng(seed)
+    if booked:  # each track: nothing, a shot pending, a miss assessed or a kill
+        B = len(layered.batteries)
+        for i, what in zip(pic.tracks.track_id.tolist(), rng.integers(0, 4, 2 * m),
+                           strict=True):
+            b = int(rng.integers(0, B))
+            if what > 0:
+                pic.book.fired(i, 1, b)
+            if what > 1:
+                pic.book.assessed(i, what == 3, b)
     kind = rng.integers(0, len(KINDS), 2 * m)
     assets = _assets(layered)
     value = evaluate_threats(pic.tracks.x, *assets[:3], P=pic.tracks.P, asset_hardness=assets[3],
@@ -96,7 +114,8 @@ def test_screen_agrees_with_the_cycle_in_steps(scene, seed, m, name, cost_weight
     if radar_down:
         sensor_ok[0] = False
     for floor in (v, np.nextafter(v, -np.inf), 0.0):
-        asg = make_assigner(name, cost_weight=cost_weight, min_threat_value=floor)
+        asg = make_assigner(name, cost_weight=cost_weight, min_threat_value=floor,
+                            networked=networked)
         assert _screened(pic, asg, kind, assets, sensor_ok) == _in_steps(pic, asg, kind, assets,
                                                                           sensor_ok)
 
@@ -128,6 +147,126 @@ def test_screen_sees_what_changes_between_cycles(layered):
         assert got == _in_steps(pic, asg, kind, assets, ok)
         answers.append(got)
     assert answers == [1, 0, 1, 0, 1, 0, 1, -2]
+
+
+def test_screen_cache_sees_what_a_run_changes(layered):
+    """With a cache kept from cycle to cycle (as the simulation keeps one a run), the screen
+    follows the cycle in steps through what a run changes between cycles, each change
+    flipping the answer: assets damaged (a new ``asset_damaged``: another damage law),
+    values left and alive flags replaced, radars and batteries down (in place), shots
+    awaiting assessment, rounds spent (in place), another assigner (its least threat
+    value) and kill probabilities replaced."""
+    sc = copy.deepcopy(layered)
+    pic = _picture(sc, 7, 10)
+    kind = np.zeros(20, np.int64)  # drones
+    a = sc.assets
+    n_a = len(a)
+    run = {"value": np.asarray(a.value, float).copy(), "alive": np.ones(n_a, bool),
+           "damaged": np.zeros(n_a, bool)}
+    ok = np.ones(len(sc.sensors), bool)
+
+    def assets():
+        return (a.enu, run["value"], run["alive"], a.hardness, a.lethal_radius_m, a.radius_m,
+                None, run["damaged"])
+
+    def values(damaged):
+        return evaluate_threats(pic.tracks.x, a.enu, run["value"], run["alive"],
+                                P=pic.tracks.P, asset_hardness=a.hardness,
+                                asset_radius_m=a.lethal_radius_m, asset_area_radius_m=a.radius_m,
+                                kind_code=kind, asset_damaged=damaged)["value"]
+
+    # A least threat value that only the damage of every asset lets the cycle reach (a
+    # damaged asset's loss law values the tracks more).
+    whole, hurt = values(np.zeros(n_a, bool)), values(np.ones(n_a, bool))
+    run["damaged"] = np.ones(n_a, bool)
+    asg = None
+    for f in np.sort(hurt)[::-1] * 0.999:
+        if f > whole.max():
+            asg = make_assigner("heuristic", cost_weight=0.05, min_threat_value=float(f))
+            if _in_steps(pic, asg, kind, assets(), ok) == 1:
+                break
+    assert asg is not None and _in_steps(pic, asg, kind, assets(), ok) == 1
+    L = pic.launchers
+    cache: dict = {}
+
+    def track_ids_pending():
+        for i in pic.tracks.track_id:
+            pic.book.fired(int(i), 1, 0)
+
+    def track_ids_assessed():
+        for i in pic.tracks.track_id:
+            pic.book.assessed(int(i), False, 0)
+
+    def other_assigner():
+        nonlocal asg
+        asg = make_assigner("heuristic", cost_weight=0.05,
+                            min_threat_value=float(whole.max()) * 2.0)
+
+    changes = [
+        lambda: run.__setitem__("damaged", np.zeros(n_a, bool)),  # replaced, as a run does
+        lambda: run.__setitem__("damaged", np.ones(n_a, bool)),
+        lambda: run.__setitem__("value", run["value"] * 1e-3),
+        lambda: run.__setitem__("value", run["value"] * 1e3),
+        lambda: run.__setitem__("alive", np.zeros(n_a, bool)),
+        lambda: run.__setitem__("alive", np.ones(n_a, bool)),
+        lambda: ok.__setitem__(slice(None), False),  # in place, as a run does
+        lambda: ok.__setitem__(slice(None), True),
+        lambda: pic.battery_ok.__setitem__(slice(None), False),
+        lambda: pic.battery_ok.__setitem__(slice(None), True),
+        track_ids_pending,
+        track_ids_assessed,
+        lambda: setattr(L, "pk", np.zeros_like(L.pk)),  # replaced: no round can pay
+        lambda: setattr(L, "pk", np.ones_like(L.pk)),
+        other_assigner,
+        lambda: L.rounds.__setitem__(slice(None), 0),  # in place: nothing can fire
+    ]
+    answers = [_screened(pic, asg, kind, assets(), ok, cache)]
+    for change in changes:
+        change()
+        got = _screened(pic, asg, kind, assets(), ok, cache)
+        assert got == _in_steps(pic, asg, kind, assets(), ok)
+        answers.append(got)
+    assert answers == [1, 0, 1, 0, 1, 0, 1, -2, 1, -2, 1, 0, 1, 0, 1, 0, -2]
+    assert cache  # it was kept
+
+
+def test_screen_updates_the_classes_as_the_cycle_does(layered):
+    """Given the control unit's memory of classes in place of the classes, the screen updates
+    it as :meth:`TrackClasses.update` does (the same classes and memory, ids past the
+    memory's rows included, where no launcher can fire and where it does not screen), and
+    answers as it does with the classes given."""
+    pic = _picture(layered, 3, 8)
+    assets = _assets(layered)
+    ok = np.ones(len(layered.sensors), bool)
+    asg = make_assigner("heuristic", cost_weight=0.05)
+    steps, fused = TrackClasses(), TrackClasses()
+    tr = pic.tracks
+    rng = np.random.default_rng(3)
+    seen = []
+    for cycle in range(8):
+        t = tr.time_s + 2.0 * cycle
+        x = tr.x.copy()
+        x[:, :3] += 2.0 * cycle * x[:, 3:]
+        x[:, 3:] *= rng.uniform(0.5, 30.0, (len(tr), 1))  # classes change
+        ids = tr.track_id + (5000 if cycle >= 5 else 0)  # past the memory's rows
+        pic.tracks = dataclasses.replace(tr, time_s=t, x=x, track_id=ids)
+        none = cycle == 3  # no asset: not screened, the classes still updated
+        pic.battery_ok[:] = cycle != 6  # no launcher can fire: the classes still updated
+        a = assets if not none else (np.zeros((0, 3)),) + assets[1:]
+        kind = steps.update(ids, x, t)
+        want = _screened(pic, asg, kind, assets, ok) if not none else -1
+        n = screen_cycle(asg, t, pic.tracks, fused, pic.launchers, pic.book,
+                         layered.batteries, pic.channels, pic.battery_ok,
+                         layered.frame.height_m, ok, a)
+        assert min(n, 1) == want
+        seen.append(min(n, 1))
+        np.testing.assert_array_equal(fused.last_codes(), kind)
+        np.testing.assert_array_equal(fused.held(ids), steps.held(ids))
+        np.testing.assert_array_equal(fused._mem_i[:steps._mem_i.shape[0]], steps._mem_i)
+        np.testing.assert_array_equal(fused._mem_f[:steps._mem_f.shape[0]], steps._mem_f)
+    assert fused._mem_i.shape[0] > 5000
+    assert len(set(steps.last_codes().tolist())) > 1
+    assert seen[6] == -2 and seen[3] == -1 and {0, 1} & set(seen)
 
 
 @settings(max_examples=60, deadline=None)
@@ -167,6 +306,47 @@ def test_value_bound_is_above_every_threat_value(scene, seed, m, with_cov, some_
         ub = _value_bound(x, i, pv, vw, kind[i] == ballistic, a_min[kind[i]],
                           area_max[kind[i]], enu, value, alive, 0.05, 9.80665)
         assert ub >= floats[2, i], (i, ub, floats[2, i])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 20), st.booleans(),
+       st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0]))
+def test_bound_test_stops_where_the_bound_would_pass(scene, seed, m, profit, q):
+    """The screen's test of a track's value bound, which stops at the first asset that makes
+    it hold, answers as the test of the whole bound: at least ``min_value`` (a quantile of
+    the bounds, and one ULP below), and with costs, some candidate launcher's round paid
+    (kill probabilities 0, negative or NaN among them; NaN states and asset values too)."""
+    rng = np.random.default_rng(seed)
+    a = scene.assets
+    law, enu, value, alive = _asset_inputs(a.enu, a.value, rng.random(len(a)) < 0.8,
+                                           a.hardness, a.lethal_radius_m, a.radius_m)
+    bounds = screen_bounds(law)
+    value = np.where(rng.random(len(a)) < 0.15, np.nan, value)
+    r = rng.uniform(0.0, 4e4, m)
+    az = rng.uniform(0, 2 * np.pi, m)
+    head = az + np.pi + rng.normal(0, 0.5, m)
+    speed = rng.uniform(20, 900, m)
+    x = np.column_stack([r * np.cos(az), r * np.sin(az), rng.uniform(10, 2e4, m),
+                         speed * np.cos(head), speed * np.sin(head), rng.uniform(-300, 50, m)])
+    x[rng.random(m) < 0.1, 3] = np.nan
+    kind = rng.integers(0, len(KINDS), m)
+    ballistic = KINDS.index("ballistic")
+    n_l = 6
+    pk = rng.choice([0.0, -0.1, np.nan, 0.3, 0.7, 0.95], (n_l, len(KINDS)))
+    cost = rng.uniform(1e4, 4e6, n_l)
+    cand = rng.random(n_l) < 0.7
+    ub = np.array([_value_bound(x, i, 0.0, 0.0, kind[i] == ballistic, bounds[0, kind[i]],
+                                bounds[1, kind[i]], enu, value, alive, 0.05, 9.80665)
+                   for i in range(m)])
+    v = float(np.nanquantile(np.where(np.isfinite(ub), ub, 0.0), q))
+    for floor in (v, np.nextafter(v, -np.inf)):
+        for i in range(m):
+            k = kind[i]
+            want = _bound_ok(ub[i], floor, profit, cand, pk[:, k], 0.05, cost)
+            got = _bound_passes(x, i, 0.0, 0.0, k == ballistic, bounds[0, k], bounds[1, k],
+                                enu, value, alive, 0.05, 9.80665, floor, profit, cand,
+                                np.ascontiguousarray(pk[:, k]), 0.05, cost)
+            assert got == want, (i, ub[i], floor)
 
 
 def test_value_bound_prunes_far_tracks(layered):

@@ -24,10 +24,10 @@ def _spy_cycles(monkeypatch, pick) -> list:
         seen.append((now[0], pick(value, kw)))
         return orig_eval(x, enu, value, alive, **kw)
 
-    def screen(*a):  # the cycle's screen evaluates the threats with the same assets
+    def screen(*a, **k):  # the cycle's screen evaluates the threats with the same assets
         _, value, _, _, _, _, _, damaged = a[-1]
         seen.append((now[0], pick(value, {"asset_damaged": damaged})))
-        return orig_screen(*a)
+        return orig_screen(*a, **k)
 
     monkeypatch.setattr(loop, "evaluate_threats", spy)
     monkeypatch.setattr(loop, "screen_cycle", screen)

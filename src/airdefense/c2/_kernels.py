@@ -932,121 +932,310 @@ def _value_bound(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, 
     largest disc ``area_max`` (na,) (0 inside it). A disc's mean of the spread kernel is at
     most its largest value, the loss fraction at most the larger of its destroy and damage
     terms (``0 <= f_damaged <= 1``), and the kernel grows with its width."""
-    px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
-    z0, vz = x[i, 2], x[i, 5]
-    t_imp = (vz + math.sqrt(max(vz * vz + 2.0 * gravity * max(z0, 0.0), 0.0))) / gravity
-    vv = max(vx * vx + vy * vy, 1e-9)
-    ru = 0.02 if ballistic else route_uncertainty
-    speed = math.sqrt(vv)
+    path = _bound_path(x, i, ballistic, route_uncertainty, gravity)
     ub = 0.0
     for a in range(asset_enu.shape[0]):
         if not asset_alive[a]:
             continue
-        rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
-        tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
-        dx, dy = rx - vx * tgo, ry - vy * tgo
-        d = max(math.sqrt(dx * dx + dy * dy) - area_max[a], 0.0)
-        dist = speed * tgo
-        s = 1.0 + 2.0 * a_min[a] * (pos_var + vel_var * tgo ** 2 + ru ** 2 * dist ** 2)
-        u = max(asset_value[a], 0.0) * math.exp(-a_min[a] * d * d / s) / s
+        u = _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
+                         asset_value)
         if not u <= ub:  # the largest (NaN kept)
             ub = u
     return ub * (1.0 + 1e-6)
 
 
 @njit(cache=True)
-def cycle_screen(t, x, P, quality, kidx, ballistic_code, confirmed, track_row, book_killed,
-                 book_rounds, book_pending, lp, radius, pk_table, class_g, horizon_s, n_window,
-                 tol_s, n_grid, n_iter, tol_m, lb, operational, sensor_ok, rounds, last_fire_s,
-                 min_interval_s, reload_done_s, channels_free, fire_control, battery_ok,
-                 unit_cost, engage, hold, max_rounds, salvo, reserve, rank, min_pk, zone_xy,
-                 zone_r, zone_hold, zone_b, free_b, networked, cost_weight, profitable_only,
-                 need_future, decision_period_s, ttg_slack_s, min_value, law, asset_enu,
-                 asset_value, asset_alive, route_uncertainty, f_damaged, gravity):
+def _bound_path(x, i, ballistic, route_uncertainty, gravity):
+    """Track ``i``'s figures of :func:`_asset_bound`: position and velocity (ENU, m, m/s),
+    squared ground speed (at least 1e-9), ground speed, time to impact (s) and route
+    uncertainty."""
+    px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
+    z0, vz = x[i, 2], x[i, 5]
+    t_imp = (vz + math.sqrt(max(vz * vz + 2.0 * gravity * max(z0, 0.0), 0.0))) / gravity
+    vv = max(vx * vx + vy * vy, 1e-9)
+    ru = 0.02 if ballistic else route_uncertainty
+    return px, py, vx, vy, vv, math.sqrt(vv), t_imp, ru
+
+
+@njit(cache=True)
+def _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value):
+    """:func:`_value_bound`'s term of asset ``a`` (without its margin) for a track's
+    :func:`_bound_path`."""
+    px, py, vx, vy, vv, speed, t_imp, ru = path
+    rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
+    tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
+    dx, dy = rx - vx * tgo, ry - vy * tgo
+    d = max(math.sqrt(dx * dx + dy * dy) - area_max[a], 0.0)
+    dist = speed * tgo
+    s = 1.0 + 2.0 * a_min[a] * (pos_var + vel_var * tgo ** 2 + ru ** 2 * dist ** 2)
+    return max(asset_value[a], 0.0) * math.exp(-a_min[a] * d * d / s) / s
+
+
+@njit(cache=True)
+def _bound_passes(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value,
+                  asset_alive, route_uncertainty, gravity, min_value, profit, cand, pk_row,
+                  cost_weight, unit_cost):
+    """Whether :func:`_value_bound` of track ``i`` (the same arguments) leaves it eligible:
+    above ``min_value`` and, with ``profit``, able to pay some candidate launcher's round
+    (``cand`` (L,) bool; ``pk_row`` (L,) the launchers' class kill probabilities, a pair
+    with ``bound x pk <= cost_weight x unit_cost`` and ``pk >= 0`` cannot pay): the same
+    answer as :func:`_bound_ok` of the bound, sooner.
+
+    The assets are read last to first. The bound is the largest asset term after the last
+    NaN term (NaN where that is the last term): a NaN term ends the reading, and the test,
+    which holds for any larger bound, ends it where it holds for the largest term so far
+    (every term read so far comes after the last NaN one)."""
+    path = _bound_path(x, i, ballistic, route_uncertainty, gravity)
+    ub = 0.0
+    seen = False
+    for a in range(asset_enu.shape[0] - 1, -1, -1):
+        if not asset_alive[a]:
+            continue
+        u = _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
+                         asset_value)
+        if math.isnan(u):  # the last NaN term: the bound is the largest after it
+            if not seen:
+                ub = math.nan
+            break
+        seen = True
+        if u > ub:
+            ub = u
+            if _bound_ok(ub * (1.0 + 1e-6), min_value, profit, cand, pk_row, cost_weight,
+                         unit_cost):
+                return True
+    return _bound_ok(ub * (1.0 + 1e-6), min_value, profit, cand, pk_row, cost_weight, unit_cost)
+
+
+@njit(cache=True)
+def _bound_ok(ub, min_value, profit, cand, pk_row, cost_weight, unit_cost):
+    """The screen's test of a track's value bound ``ub`` (see :func:`_bound_passes`)."""
+    if ub <= min_value:
+        return False
+    for j in range(cand.shape[0]):
+        if cand[j] and not (profit and ub * pk_row[j] <= cost_weight * unit_cost[j]
+                            and pk_row[j] >= 0.0):
+            return True
+    return False
+
+
+@njit(cache=True)
+def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book_rounds,
+                 book_pending, operational, sensor_ok, rounds, last_fire_s, reload_done_s,
+                 channels_free, battery_ok, asset_value, asset_alive, lp, law, bounds,
+                 asset_enu, fs, ns, bs, need, n_established, gate_m, gate_mps2, class_radius,
+                 mem_i, mem_f):
     """Whether a decision cycle can order anything, in one call: the launchers' capacity
     (:func:`launcher_caps`), the tracks' threat values (:func:`threat_values` of classes
     ``kidx``) and :func:`allowed_count` of the options built on them.
 
-    The arguments are :func:`cycle_options`' without ``ttg`` and ``value`` (computed here),
-    with the launchers' ``operational`` (L,) before the fire-control radars' state
-    ``sensor_ok`` (S,) is applied (a launcher fires only with its radar working), and then
-    :func:`threat_values`' asset arguments (the classes are ``kidx``). Returns -2 where no
-    launcher can fire this cycle (every capacity 0), else :func:`allowed_count`'s number
-    (above 0: some pair is allowed; 0: none), or -1 where a ``track_row`` is negative or a
-    class is out of range (the caller then builds the cycle in steps). Nothing is changed in
-    place.
+    The tracks' and launchers' arguments that change from cycle to cycle are
+    :func:`cycle_options`', with the launchers' ``operational`` (L,) before the fire-control
+    radars' state ``sensor_ok`` (S,) is applied (a launcher fires only with its radar
+    working), then :func:`threat_values`' ``asset_value`` and ``asset_alive``; those fixed for
+    a run come packed (one array argument costs a call about 0.1 us): the launcher rows
+    ``lp``, the damage ``law`` (K, a, 4) and its ``bounds`` (2, K, a) (each class's widest
+    kernel ``ln 2 / w^2`` and largest disc against each asset: :func:`_value_bound`'s),
+    ``asset_enu`` (a, 3), the floats ``fs``, integers ``ns`` and booleans ``bs`` of
+    :func:`airdefense.c2._options._screen_pack` (their layout is :func:`_screen_unpack`'s).
+    Where ``need`` has rows, the tracks' classes are first :func:`track_classes` of the
+    tracks (ids ``track_row``) at ``t`` with the memory ``mem_i``, ``mem_f`` (updated in
+    place) and the other arguments of that kernel, written into ``kidx`` (at least m long);
+    otherwise ``kidx`` (m,) holds them (and the memory is unused). Returns -3 (nothing
+    changed) where a track id is past the memory's rows (the caller grows it and calls
+    again), -2 where no launcher can fire this cycle (every capacity 0), else
+    :func:`allowed_count`'s number (above 0: some pair is allowed; 0: none), or -1 where a
+    ``track_row`` is negative or a class is out of range (the caller then builds the cycle in
+    steps). Nothing else is changed in place.
 
-    The exact threat value (:func:`_track_threat`) is computed only for a confirmed track that
-    :func:`_value_bound` leaves eligible: a track whose value's bound is at most
-    ``min_value``, or (``profitable_only`` with a cost weight) cannot pay any launcher's
-    round that may fire, is not eligible whatever its exact value (rule 1), and the rules read
-    the values of the eligible tracks only.
+    Rule 1 is applied here, track by track, before any value is computed where it can be:
+    a track unconfirmed, assessed killed or with no launcher that looks at it (and can fire,
+    with ``profitable_only``) is not eligible, whatever its value; nor one whose value bound
+    (:func:`_value_bound`) is at most ``min_value``, or (``profitable_only`` with a cost
+    weight) cannot pay the round of any such launcher. The exact value
+    (:func:`_track_threat`) is computed for the others only. Where no eligible track has a
+    pair that the rules needing no geometry allow (:func:`_some_pair_left`), the answer is 0;
+    otherwise :func:`cycle_options` runs on the eligible tracks alone, in their order: the
+    same tracks it would take from the whole picture, whose rows it treats apart, so the
+    same answer.
     """
-    L = lb.shape[0]
-    B = battery_ok.shape[0]
+    (L, B, K, ballistic_code, networked, profitable_only, need_future, n_window, n_grid,
+     n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage, hold,
+     zone_hold, free_b, radius, horizon_s, tol_s, tol_m, cost_weight, decision_period_s,
+     ttg_slack_s, min_value, route_uncertainty, f_damaged, gravity, pk_table, class_g,
+     min_interval_s, unit_cost, min_pk, zone_xy, zone_r) = _screen_unpack(fs, ns, bs)
+    m = x.shape[0]
+    if need.shape[0] > 0:  # the control unit's classes, remembered (every cycle)
+        codes = track_classes(x, track_row, t, need, n_established, gate_m, gate_mps2, mem_i,
+                              mem_f, class_radius)
+        if codes.shape[0] != m:
+            return -3
+        kidx[:m] = codes
     op = np.empty(L, np.bool_)
     for j in range(L):
         op[j] = operational[j] and sensor_ok[fire_control[j]]
-    cap = launcher_capacity(t, lb, op, rounds, last_fire_s, min_interval_s, channels_free,
-                            fire_control, battery_ok, np.zeros(B, np.int64), decision_period_s,
-                            salvo)[1]
+    ready, cap, nonballistic_cap = launcher_capacity(
+        t, lb, op, rounds, last_fire_s, min_interval_s, channels_free, fire_control,
+        battery_ok, reserve, decision_period_s, salvo)
     some = False
     for j in range(L):
         some = some or cap[j] != 0
     if not some:
         return -2
-    m = x.shape[0]
-    na = asset_enu.shape[0]
-    K = law.shape[0]
+    Kl = law.shape[0]
     for i in range(m):
-        if not 0 <= kidx[i] < K:
+        if not 0 <= kidx[i] < Kl or track_row[i] < 0:
             return -1
-    # Each class's widest kernel and largest disc against each asset: the bound's.
-    a_min = np.empty((K, na))
-    area_max = np.empty((K, na))
-    for k in range(K):
-        for a in range(na):
-            a_min[k, a] = _LN2 / max(law[k, a, 1], law[k, a, 3], 1e-9) ** 2
-            area_max[k, a] = max(law[k, a, 0], law[k, a, 2], 0.0)
     cheap = 0.0 <= f_damaged <= 1.0
     profit = profitable_only and cost_weight > 0
-    value = np.full(m, -math.inf)  # not eligible (rule 1), whatever its exact value
+    n_book = book_killed.shape[0]
+    nb = min(B, book_rounds.shape[1])
+    value = np.empty(m)
     ttg = np.zeros(m)
     best_a = np.empty(m, np.int64)
     miss = np.empty(m)
     impact = np.empty((m, 3))
+    take = np.zeros(m, np.bool_)
+    cand = np.empty(L, np.bool_)
+    left = False  # some eligible track's pair passes the rules that need no geometry
     for i in range(m):
-        if not confirmed[i]:
+        r = track_row[i]
+        if not confirmed[i] or (r < n_book and book_killed[r]):
+            continue
+        # Rule 1 without the value: the launchers that look at the track (and can fire).
+        waiting = 0
+        if r < n_book:
+            for b in range(nb):
+                waiting += book_pending[r, b]
+        any_cand = False
+        for j in range(L):
+            if networked:
+                look = waiting == 0
+            else:
+                look = r >= n_book or lb[j] >= nb or book_pending[r, lb[j]] == 0
+            cand[j] = look and (cap[j] > 0 or not profitable_only)
+            any_cand = any_cand or cand[j]
+        if not any_cand:
             continue
         pv = vw = 0.0
         if P.shape[0] == m:
             pv = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
             vw = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
         k = kidx[i]
-        if cheap:
-            # An upper bound of the track's value (its largest loss over the assets): a
-            # track it leaves ineligible needs no exact value (the loss law's Rice terms).
-            ub = _value_bound(x, i, pv, vw, k == ballistic_code, a_min[k], area_max[k],
-                              asset_enu, asset_value, asset_alive, route_uncertainty, gravity)
-            if ub <= min_value:
-                continue
-            usable = False
-            for j in range(L):
-                if (cap[j] > 0 or not profitable_only) and not (
-                        profit and ub * pk_table[j, k] <= cost_weight * unit_cost[j]
-                        and pk_table[j, k] >= 0.0):
-                    usable = True
-                    break
-            if not usable:
-                continue
+        # An upper bound of the track's value (its largest loss over the assets): a track
+        # it leaves ineligible needs no exact value (the loss law's Rice terms).
+        if cheap and not _bound_passes(
+                x, i, pv, vw, k == ballistic_code, bounds[0, k], bounds[1, k], asset_enu,
+                asset_value, asset_alive, route_uncertainty, gravity, min_value, profit, cand,
+                pk_table[:, k], cost_weight, unit_cost):
+            continue
         _track_threat(i, x, pv, vw, k, ballistic_code, law, asset_enu, asset_value,
                       asset_alive, route_uncertainty, f_damaged, gravity, best_a, ttg, miss,
                       value, impact)
+        if not value[i] > min_value:
+            continue
+        # Rule 1 (cycle_options' ``take``), and _some_pair_left's test of its pairs.
+        for j in range(L):
+            pays = not profit or value[i] * pk_table[j, k] > cost_weight * unit_cost[j]
+            if cand[j] and pays:
+                take[i] = True
+                b = lb[j]
+                fired = book_rounds[r, b] if r < n_book and b < nb else 0
+                if (cap[j] > 0 and engage[k, b] and not hold[b]
+                        and min(salvo[k, b], max_rounds[b] - fired) > 0
+                        and (k == ballistic_code or nonballistic_cap[b] > 0)):
+                    left = True
+    if not left:
+        return 0
+    rows = np.flatnonzero(take)
+    Ps = P[rows] if P.shape[0] == m else P
     return cycle_options(
-        t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value, track_row,
-        book_killed, book_rounds, book_pending, lp, radius, pk_table, class_g, horizon_s,
-        n_window, tol_s, n_grid, n_iter, tol_m, lb, op, rounds, last_fire_s, min_interval_s,
-        reload_done_s, channels_free, fire_control, battery_ok, unit_cost, engage, hold,
-        max_rounds, salvo, reserve, rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b,
-        networked, cost_weight, profitable_only, need_future, decision_period_s, ttg_slack_s,
-        min_value, True, True)[8]
+        t, x[rows], Ps, quality[rows], kidx[rows], ballistic_code, confirmed[rows],
+        ttg[rows], value[rows], track_row[rows], book_killed, book_rounds, book_pending, lp,
+        radius, pk_table, class_g, horizon_s, n_window, tol_s, n_grid, n_iter, tol_m, lb, op,
+        rounds, last_fire_s, min_interval_s, reload_done_s, channels_free, fire_control,
+        battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve, rank, min_pk, zone_xy,
+        zone_r, zone_hold, zone_b, free_b, networked, cost_weight, profitable_only,
+        need_future, decision_period_s, ttg_slack_s, min_value, True, True)[8]
+
+
+#: Leading entries of the screen's packed integers and floats (:func:`_screen_unpack`).
+SCREEN_NS_HEAD = 12
+SCREEN_FS_HEAD = 11
+
+
+@njit(cache=True)
+def _screen_unpack(fs, ns, bs):
+    """The arguments of :func:`cycle_screen` packed in ``fs``, ``ns`` and ``bs``, as
+    views.
+
+    ``ns`` (int64): ``L``, ``B``, ``K`` (rows of ``pk_table``'s columns, ``engage`` and
+    ``salvo``), ``Kg`` (``class_g``), ``Z`` (zones), ``ballistic_code``, ``networked``,
+    ``profitable_only``, ``need_future`` (0/1), ``n_window``, ``n_grid``, ``n_iter``, then
+    ``lb`` (L), ``fire_control`` (L), ``max_rounds`` (B), ``salvo`` (K x B), ``reserve`` (B),
+    ``rank`` (B), ``zone_b`` (Z). ``bs`` (bool): ``engage`` (K x B), ``hold`` (B),
+    ``zone_hold`` (Z), ``free_b`` (B). ``fs`` (float64): ``radius``, ``horizon_s``, ``tol_s``,
+    ``tol_m``, ``cost_weight``, ``decision_period_s``, ``ttg_slack_s``, ``min_value``,
+    ``route_uncertainty``, ``f_damaged``, ``gravity``, then ``pk_table`` (L x K), ``class_g``
+    (Kg), ``min_interval_s`` (L), ``unit_cost`` (L), ``min_pk`` (B), ``zone_xy`` (Z x 2),
+    ``zone_r`` (Z)."""
+    L, B, K, Kg, Z = ns[0], ns[1], ns[2], ns[3], ns[4]
+    ballistic_code = ns[5]
+    networked, profitable_only, need_future = ns[6] != 0, ns[7] != 0, ns[8] != 0
+    n_window, n_grid, n_iter = ns[9], ns[10], ns[11]
+    o = SCREEN_NS_HEAD
+    lb = ns[o:o + L]
+    o += L
+    fire_control = ns[o:o + L]
+    o += L
+    max_rounds = ns[o:o + B]
+    o += B
+    salvo = ns[o:o + K * B].reshape(K, B)
+    o += K * B
+    reserve = ns[o:o + B]
+    o += B
+    rank = ns[o:o + B]
+    o += B
+    zone_b = ns[o:o + Z]
+    engage = bs[:K * B].reshape(K, B)
+    o = K * B
+    hold = bs[o:o + B]
+    o += B
+    zone_hold = bs[o:o + Z]
+    o += Z
+    free_b = bs[o:o + B]
+    radius, horizon_s, tol_s, tol_m, cost_weight = fs[0], fs[1], fs[2], fs[3], fs[4]
+    decision_period_s, ttg_slack_s, min_value = fs[5], fs[6], fs[7]
+    route_uncertainty, f_damaged, gravity = fs[8], fs[9], fs[10]
+    o = SCREEN_FS_HEAD
+    pk_table = fs[o:o + L * K].reshape(L, K)
+    o += L * K
+    class_g = fs[o:o + Kg]
+    o += Kg
+    min_interval_s = fs[o:o + L]
+    o += L
+    unit_cost = fs[o:o + L]
+    o += L
+    min_pk = fs[o:o + B]
+    o += B
+    zone_xy = fs[o:o + 2 * Z].reshape(Z, 2)
+    o += 2 * Z
+    zone_r = fs[o:o + Z]
+    return (L, B, K, ballistic_code, networked, profitable_only, need_future, n_window,
+            n_grid, n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage,
+            hold, zone_hold, free_b, radius, horizon_s, tol_s, tol_m, cost_weight,
+            decision_period_s, ttg_slack_s, min_value, route_uncertainty, f_damaged, gravity,
+            pk_table, class_g, min_interval_s, unit_cost, min_pk, zone_xy, zone_r)
+
+
+@njit(cache=True)
+def screen_bounds(law):
+    """The damage law's ``law`` (K, a, 4) figures of :func:`_value_bound`, shape (2, K, a):
+    each class's widest kernel against each asset, ``ln 2 / w^2`` (``w`` the larger width,
+    at least 1e-9 m), and its largest disc (the larger radius, at least 0), m."""
+    K, na = law.shape[0], law.shape[1]
+    out = np.empty((2, K, na))
+    for k in range(K):
+        for a in range(na):
+            out[0, k, a] = _LN2 / max(law[k, a, 1], law[k, a, 3], 1e-9) ** 2
+            out[1, k, a] = max(law[k, a, 0], law[k, a, 2], 0.0)
+    return out

@@ -35,7 +35,7 @@ import numpy as np
 
 from airdefense.c2 import _kernels
 from airdefense.c2.evaluation import _G as _GRAVITY
-from airdefense.c2.evaluation import KINDS, ROUTE_UNCERTAINTY, _asset_inputs
+from airdefense.c2.evaluation import KINDS, ROUTE_UNCERTAINTY, TrackClasses, _asset_inputs
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
 from airdefense.engagement.envelope import (
     _CLASS_G,
@@ -58,6 +58,9 @@ LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
 _TTG_SLACK_S = 0.0
 _BALLISTIC = KINDS.index("ballistic")
 _NO_COV = np.zeros((0, 6, 6))  # tracks without covariances
+#: The classes' arguments of :func:`_kernels.cycle_screen` where the caller gives them.
+_NO_MEMORY = (np.zeros((0, 0), np.int64), 0, 0.0, 0.0, 0.0, np.zeros((0, 4), np.int64),
+              np.zeros((0, 7)))
 
 
 @dataclass
@@ -355,9 +358,9 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
     return None if out is None else Options(*out[:-1])
 
 
-def screen_cycle(assigner, t: float, tracks, kind_code: np.ndarray, launchers, book, batteries,
+def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteries,
                  channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn,
-                 sensor_ok: np.ndarray, assets: tuple) -> int:
+                 sensor_ok: np.ndarray, assets: tuple, *, cache: dict | None = None) -> int:
     """Whether a decision cycle of an assigner built on the shared options can order anything,
     in one compiled call (:func:`_kernels.cycle_screen`): the launchers' capacity
     (:func:`firing_capacity`), the threat values (:func:`airdefense.c2.evaluation.
@@ -372,8 +375,11 @@ def screen_cycle(assigner, t: float, tracks, kind_code: np.ndarray, launchers, b
         Decision time, s.
     tracks : Tracks
         Current picture (m > 0 tracks).
-    kind_code : ndarray of shape (m,), int
-        The control unit's classes of the tracks (:meth:`TrackClasses.update`).
+    kind_code : ndarray of shape (m,), int, or TrackClasses
+        The control unit's classes of the tracks (:meth:`TrackClasses.update`), or its memory
+        of them, then updated here with the tracks at ``t`` (every call, as
+        :meth:`TrackClasses.update`, in the same compiled call): their classes are then
+        its :meth:`TrackClasses.last_codes`.
     launchers : LauncherState
         ``operational`` as it is: a launcher whose fire-control radar is down
         (``sensor_ok`` (S,) False) is taken as not operational here.
@@ -387,49 +393,149 @@ def screen_cycle(assigner, t: float, tracks, kind_code: np.ndarray, launchers, b
         ``asset_radius_m``, ``asset_area_radius_m``, ``lethal_radius_m``, ``asset_damaged``
         (its defaults for the others: ``route_uncertainty`` 0.05, heights above the sphere of
         radius ``TrackClasses.radius_m``, unused with classes given).
+    cache : dict, optional
+        Kept by the caller from cycle to cycle of one run (empty at first), to build once
+        what the screen reads of the figures fixed for a run: the assigner's settings, the
+        launchers' figures (envelope, kill probabilities, costs, launch intervals, radars,
+        batteries), the batteries' doctrines and zones and the heights' sphere, read again
+        only for another assigner, launchers or batteries object or a launcher array
+        replaced; and the assets' damage law, read again whenever one of the ``assets``
+        but the values and alive flags (which are read every cycle) is replaced (a run
+        replaces ``asset_damaged`` as assets are damaged). Changes in place of those
+        figures are not seen. Without it (the default) everything is read every call.
+        What changes from cycle to cycle (tracks, classes, book, the launchers' rounds,
+        readiness and reloads, channels, batteries and radars working, asset values and
+        alive flags) is read every call either way.
 
     Returns
     -------
     int
         -2: no launcher can fire this cycle (the cycle may be skipped); 0: no pair is allowed
         (the assigner orders nothing); above 0: some pair is allowed; -1: not screened (a track
-        the book has no row for, a class out of range, no asset): the caller builds the cycle
-        in steps.
+        the book has no row for, a class out of range, no asset, the kill probabilities'
+        classes not the doctrines'): the caller builds the cycle in steps.
     """
+    classes = kind_code if isinstance(kind_code, TrackClasses) else None
     x = tracks.x
     m = x.shape[0]
-    enu = assets[0]
-    if enu.shape[0] == 0 or x.shape != (m, 6) or x.dtype != np.float64:
-        return -1
-    x = np.ascontiguousarray(x)
+    ids = _as(tracks.track_id, _INT)
+    if ids.ndim != 1:
+        ids = ids.reshape(-1)
+    bad = (assets[0].shape[0] == 0 or x.shape != (m, 6) or x.dtype != np.float64
+           or ids.shape[0] != m)
     P = tracks.P
     if P is None:
         P = _NO_COV
-    else:
+    elif not bad:
         P = np.ascontiguousarray(P, dtype=float)
-        if P.shape != (m, 6, 6):
-            return -1
+        bad = P.shape != (m, 6, 6)
+    if bad:
+        if classes is not None:  # not screened: the classes as every cycle
+            classes.update(tracks.track_id, tracks.x, t)
+        return -1
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
     q = tracks.quality
-    q = np.ones(m) if q is None else np.asarray(q, float)
+    q = np.ones(m) if q is None else _as(q, _FLOAT)
     if not (q.shape == (m,) and q.flags.c_contiguous):
         q = np.ascontiguousarray(np.broadcast_to(q, (m,)))
-    law, enu, value, alive = _asset_inputs(*assets)
-    kidx = np.ascontiguousarray(kind_code, dtype=np.int64).reshape(-1)
-    if kidx.shape[0] != m:
-        return -1
-    doc, zones = _battery_tables(batteries)
+    if classes is None:
+        kidx = np.ascontiguousarray(kind_code, dtype=np.int64).reshape(-1)
+        if kidx.shape[0] != m:
+            return -1
+        mem = _NO_MEMORY
+    else:
+        kidx = classes._codes_buffer(m)
+        mem = (classes.need, classes.n_established, classes.gate_m, classes.gate_mps2,
+               classes.radius_m, classes._mem_i, classes._mem_f)
     Ls = launchers
+    if cache is None:
+        static = _screen_pack(assigner, Ls, batteries, heights_fn)
+        law = _screen_law(assets)
+    else:
+        static = cache.get("static")
+        if static is None or not _same_run(cache, assigner, Ls, batteries):
+            static = cache["static"] = _screen_pack(assigner, Ls, batteries, heights_fn)
+            cache["owners"] = (assigner, Ls, batteries, Ls.pk, Ls.unit_cost, Ls.min_interval_s,
+                               Ls.fire_control, Ls.battery)
+        law = cache.get("law")
+        if law is None or not _same_assets(law[0], assets):
+            law = cache["law"] = _screen_law(assets)
+    if static is None:
+        if classes is not None:
+            classes.update(tracks.track_id, tracks.x, t)
+        return -1
+    args = (float(t), x, P, q, kidx, _as(tracks.confirmed, _BOOL), ids, book._killed_a,
+            book._rounds_a, book._pending_a, Ls.operational, _as(sensor_ok, _BOOL), Ls.rounds,
+            Ls.last_fire_s, Ls.reload_done_s, np.asarray(channels_free),
+            _as(battery_ok, _BOOL), _as(assets[1], _FLOAT), _as(assets[2], _BOOL), static[0],
+            law[1], law[2], law[3], static[1], static[2], static[3])
+    n = _kernels.cycle_screen(*args, *mem)
+    if n == -3:  # a track id past the classes' memory (rare): grow it, once
+        classes._room(int(ids.max()))
+        n = _kernels.cycle_screen(*args, classes.need, classes.n_established, classes.gate_m,
+                                  classes.gate_mps2, classes.radius_m, classes._mem_i,
+                                  classes._mem_f)
+    return n
+
+
+_BOOL, _INT, _FLOAT = np.dtype(bool), np.dtype(np.int64), np.dtype(float)
+
+
+def _as(a, dtype: np.dtype) -> np.ndarray:
+    """``np.asarray(a, dtype)``, sooner where ``a`` is an array of that dtype already."""
+    return a if type(a) is np.ndarray and a.dtype is dtype else np.asarray(a, dtype)
+
+
+def _same_assets(key: tuple, assets: tuple) -> bool:
+    """Whether ``assets`` holds the arrays ``key`` (:func:`_screen_law`'s) was read from."""
+    return (key[0] is assets[3] and key[1] is assets[4] and key[2] is assets[5]
+            and key[3] is assets[6] and key[4] is assets[7] and key[5] is assets[0])
+
+
+def _same_run(cache: dict, assigner, Ls, batteries) -> bool:
+    """Whether ``cache``'s figures are those of these assigner, launchers and batteries (the
+    same objects, the launchers' arrays the screen packs not replaced)."""
+    own = cache["owners"]
+    return (own[0] is assigner and own[1] is Ls and own[2] is batteries and own[3] is Ls.pk
+            and own[4] is Ls.unit_cost and own[5] is Ls.min_interval_s
+            and own[6] is Ls.fire_control and own[7] is Ls.battery)
+
+
+def _screen_law(assets: tuple) -> tuple:
+    """The assets' figures of :func:`_kernels.cycle_screen` that do not change from cycle to
+    cycle: the arrays they were read from (``assets[3:]`` then ``assets[0]``), the damage law
+    (K, a, 4), its bounds (:func:`_kernels.screen_bounds`) and the positions (a, 3)."""
+    law, enu, _, _ = _asset_inputs(*assets)
+    return assets[3:] + assets[:1], law, _kernels.screen_bounds(law), enu
+
+
+def _screen_pack(assigner, Ls, batteries, heights_fn) -> tuple | None:
+    """The figures of :func:`_kernels.cycle_screen` fixed for a run: the launcher rows and the
+    packed floats, integers and booleans (:func:`_kernels._screen_unpack`'s layout); None where the
+    kill probabilities' classes are not those of the doctrines' tables."""
+    doc, (zone_xy, zone_r, zone_hold, zone_b, free_b) = _battery_tables(batteries)
+    pk = np.asarray(Ls.pk, dtype=float)
+    L = len(Ls.battery)
+    B = len(batteries)
+    K = len(KINDS)
+    Z = zone_r.shape[0]
+    if pk.shape != (L, K) or doc["engage"].shape != (K, B) or doc["salvo"].shape != (K, B):
+        return None
     cost_weight = float(assigner.cost_weight)
-    return _kernels.cycle_screen(
-        float(t), x, P, q, kidx, _BALLISTIC, np.asarray(tracks.confirmed, bool),
-        np.asarray(tracks.track_id, np.int64).reshape(-1), book._killed_a, book._rounds_a,
-        book._pending_a, _launcher_rows(Ls), _radius_of(heights_fn),
-        np.ascontiguousarray(Ls.pk, dtype=float), _CLASS_G, *WINDOW_SEARCH, *INTERCEPT_SEARCH,
-        Ls.battery, Ls.operational, np.asarray(sensor_ok, bool), Ls.rounds, Ls.last_fire_s,
-        Ls.min_interval_s, Ls.reload_done_s, np.asarray(channels_free), Ls.fire_control,
-        np.asarray(battery_ok, bool), Ls.unit_cost, doc["engage"], doc["hold"],
-        doc["max_rounds"], doc["salvo"], doc["reserve"], doc["rank"], doc["min_pk"], *zones,
-        bool(assigner.networked), cost_weight, bool(assigner.options_profitable_only),
-        bool(doc["layered"] or cost_weight > 0), float(assigner.decision_period_s),
-        _TTG_SLACK_S, float(getattr(assigner, "min_threat_value", 0.0)), law, enu, value,
-        alive, ROUTE_UNCERTAINTY, DAMAGED_VALUE_FRACTION, _GRAVITY)
+    head = [L, B, K, len(_CLASS_G), Z, _BALLISTIC, bool(assigner.networked),
+            bool(assigner.options_profitable_only), bool(doc["layered"] or cost_weight > 0),
+            WINDOW_SEARCH[1], INTERCEPT_SEARCH[0], INTERCEPT_SEARCH[1]]
+    ns = np.concatenate([np.array(head, np.int64)] + [
+        np.asarray(a).astype(np.int64).ravel() for a in (
+            Ls.battery, Ls.fire_control, doc["max_rounds"], doc["salvo"], doc["reserve"],
+            doc["rank"], zone_b)])
+    bs = np.concatenate([np.asarray(a, bool).ravel() for a in (
+        doc["engage"], doc["hold"], zone_hold, free_b)])
+    fhead = [_radius_of(heights_fn), WINDOW_SEARCH[0], WINDOW_SEARCH[2], INTERCEPT_SEARCH[2],
+             cost_weight, float(assigner.decision_period_s), _TTG_SLACK_S,
+             float(getattr(assigner, "min_threat_value", 0.0)), ROUTE_UNCERTAINTY,
+             DAMAGED_VALUE_FRACTION, _GRAVITY]
+    fs = np.concatenate([np.array(fhead, float)] + [np.asarray(a, float).ravel() for a in (
+        pk, _CLASS_G, Ls.min_interval_s, Ls.unit_cost, doc["min_pk"], zone_xy, zone_r)])
+    return _launcher_rows(Ls), fs, ns, bs

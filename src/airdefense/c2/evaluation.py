@@ -169,6 +169,11 @@ class TrackClasses:
         self.gate_mps2 = float(gate_mps2)
         self._mem_i = np.zeros((0, 4), np.int64)  # held class, age, challenger, run
         self._mem_f = np.zeros((0, 7))  # time and state last seen
+        # The codes of the last update (last_codes): an array, or the first _n of _buf, where
+        # a compiled caller wrote them (_codes_buffer).
+        self._last: np.ndarray | None = np.zeros(0, np.int64)
+        self._buf = np.zeros(0, np.int64)
+        self._n = 0
 
     def _room(self, top: int) -> None:
         """Grow the memory to hold track id ``top``."""
@@ -212,7 +217,25 @@ class TrackClasses:
         if out.shape[0] != ids.shape[0]:  # an id past the memory (rare): grow it, once
             self._room(int(ids.max()))
             out = _kernels.track_classes(x, ids, time_s, *self._args())
+        self._last = out
         return out
+
+    def last_codes(self) -> np.ndarray:
+        """Class codes of the tracks of the last update, shape (m,) int (a copy): those
+        :meth:`update` returned, or those a compiled caller made with this memory
+        (:func:`airdefense.c2.screen_cycle` given it in place of classes)."""
+        if self._last is None:
+            return self._buf[:self._n].copy()
+        return self._last.copy()
+
+    def _codes_buffer(self, m: int) -> np.ndarray:
+        """An int64 buffer of at least ``m`` entries for a compiled caller to write the
+        codes of its update of ``m`` tracks into (:meth:`last_codes` then reads them)."""
+        if self._buf.shape[0] < m:
+            self._buf = np.zeros(max(2 * self._buf.shape[0], m, 64), np.int64)
+        self._last = None
+        self._n = m
+        return self._buf
 
     @property
     def codes(self) -> np.ndarray:

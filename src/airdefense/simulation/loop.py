@@ -542,10 +542,14 @@ class _Run:
             return
         # The control unit's classes: each track's, remembered from cycle to cycle (every
         # cycle, so that what it learns does not depend on whether a launcher can fire).
-        kind = self.book.classes.update(tr.track_id, tr.x, t)
+        asg = self.assigner
+        classes = self.book.classes
+        screened = (getattr(asg, "fires_within_capacity", False)
+                    and hasattr(asg, "no_pair_orders") and hasattr(asg, "options_profitable_only"))
+        if not screened:
+            kind = classes.update(tr.track_id, tr.x, t)
         L = self.engagement.launchers
         chan = self.engagement.channels_free(self.sensor_ok)
-        asg = self.assigner
         a = self.sc.assets
         assets = (a.enu, self.value_left, self._asset_alive, a.hardness, a.lethal_radius_m,
                   a.radius_m, self.lethal_radius, self._asset_damaged)
@@ -553,17 +557,24 @@ class _Run:
         # can order anything. No launcher can fire before the next decision (reloading,
         # between launches, no channel): the cycle would change nothing. No pair allowed: the
         # assigner orders nothing (its threat evaluation and options are not built).
+        # (The screen updates the classes in its compiled call.)
         n = -1
-        if (getattr(asg, "fires_within_capacity", False) and hasattr(asg, "no_pair_orders")
-                and hasattr(asg, "options_profitable_only")):
-            n = screen_cycle(asg, t, tr, kind, L, self.book, self.sc.batteries, chan,
-                             self.battery_ok, self.heights, self.sensor_ok, assets)
+        if screened:
+            memo = self.__dict__.setdefault("_screen_memo", {})  # the run's fixed figures
+            n = screen_cycle(asg, t, tr, classes, L, self.book, self.sc.batteries, chan,
+                             self.battery_ok, self.heights, self.sensor_ok, assets, cache=memo)
             if n == -2:
                 return
             if n == 0:
-                self.engagement.fire(asg.no_pair_orders(t), t, self.kinds, self.book, tracks=tr,
-                                     sensor_ok=self.sensor_ok)
+                # No order (as a rule): nothing to fire. (Fire with no order only hands the
+                # engagement the book's class memory, which it reads for rounds in flight,
+                # all fired with orders, each call handing it the same memory.)
+                orders = asg.no_pair_orders(t)
+                if len(orders):
+                    self.engagement.fire(orders, t, self.kinds, self.book, tracks=tr,
+                                         sensor_ok=self.sensor_ok)
                 return
+            kind = classes.last_codes()
         # The cycle in steps (some pair allowed, or not screened): a launcher whose
         # fire-control radar is down does not fire.
         saved = L.operational
