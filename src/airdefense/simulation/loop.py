@@ -213,6 +213,10 @@ class _Run:
         self.asset_state = np.full(len(sc.assets), INTACT)
         self.area_lost = np.zeros(len(sc.assets))  # value fraction lost by area assets
         self.area_damage = AreaDamage(sc.assets)  # their impacts so far (overlaps count once)
+        # The impacts it took, in order, and the value fractions it returned (the summary's
+        # expected loss of the impacts that came reads them: see results.summary).
+        self._area_ids: list[np.ndarray] = []
+        self._area_fracs: list[np.ndarray] = []
         self.value_left = np.asarray(sc.assets.value, float).copy()  # see _assets_changed
         self._asset_alive = np.ones(len(sc.assets), bool)  # not destroyed (_assets_changed)
         self._asset_damaged = np.zeros(len(sc.assets), bool)  # damaged (_assets_changed)
@@ -484,6 +488,8 @@ class _Run:
         # earlier impacts took there taken once (AreaDamage).
         frac = self.area_damage.hit(self.truth.impact_enu[impacting],
                                     self.truth.lethal_radius_m[impacting])
+        self._area_ids.append(impacting)
+        self._area_fracs.append(frac)
         for r, k in enumerate(impacting):
             for a in np.flatnonzero(frac[r] > 1e-9):
                 old = min(self.area_lost[a], 1.0)
@@ -690,7 +696,9 @@ class _Run:
                           "unit_cost": np.asarray(tr.unit_cost), "reusable": reusable,
                           "weapon_cost": weapon_cost, "parent": tr.parent},
             icols, value_lost, self.events.threat_ids("impact"),
-            self.events.count("battery_disabled"), len(res.refused), res.solver_clock_stops)
+            self.events.count("battery_disabled"), len(res.refused), res.solver_clock_stops,
+            area_rows=((np.concatenate(self._area_ids), np.vstack(self._area_fracs))
+                       if self._area_ids else None))
         return res
 
 
