@@ -504,3 +504,18 @@ def test_an_order_of_no_launcher_is_refused_by_name(eng):
     truth = _Truth(INBOUND)
     with pytest.raises(IndexError, match="orders.launcher must index the 6 launchers"):
         eng.fire(_orders([(0, 6, 1)]), 0.0, KIND, EngagementBook(), tracks=_tracks(truth, 0.0))
+
+
+def test_guided_targets_after_every_round_ended_and_a_new_launch(eng):
+    """Once the flight step found no round active (``any_active``), guided_targets lists
+    none without counting; a later launch's round is listed again."""
+    ic = eng.icpt
+    ic.launch(pos=np.zeros(3), aim=np.ones(3), speed=500.0, target=4, track=0, launcher=0,
+              battery=0, fire_control=1, pk=0.8, guidance="command", t=0.0, max_tof=60.0)
+    assert [a.tolist() for a in eng.guided_targets()] == [[1], [4]]
+    ic.active[0] = False  # its end game
+    assert not ic.any_active()
+    assert [a.tolist() for a in eng.guided_targets()] == [[], []]
+    ic.launch(pos=np.zeros(3), aim=np.ones(3), speed=500.0, target=7, track=1, launcher=0,
+              battery=0, fire_control=2, pk=0.8, guidance="semi_active", t=1.0, max_tof=60.0)
+    assert [a.tolist() for a in eng.guided_targets()] == [[2], [7]]

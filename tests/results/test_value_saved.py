@@ -114,3 +114,38 @@ def test_value_saved_compares_two_expectations(example_1):
     for label in ("value lost (this run)", "expected loss, defended",
                   "expected loss, undefended", "value saved (expected)"):
         assert label in text
+
+
+def test_a_runs_area_shares_stand_in_only_for_the_same_impacts_in_order():
+    """The run's own area shares (``area_rows``: ids in the order its AreaDamage took them,
+    and the fractions it returned) give the expected loss bit for bit where the ids are the
+    chosen impacts in end-time order, and are ignored otherwise (wrong order, another set):
+    the loss is then recomputed, as without them."""
+    from airdefense.results.summary import _expected_loss
+
+    scenario, truth = _stand_ins()
+    truth.end_time_s = np.array([5.0, 1.0, 3.0, 2.0, 4.0, 0.5, 6.0])
+    ids = np.array([0, 2, 5, 6])
+    order = ids[np.argsort(truth.end_time_s[ids], kind="stable")]  # 5, 2, 0, 6
+    want = expected_loss(scenario, truth, ids)
+    # Shares in two batches, as a run adds its impacts step by step.
+    dmg = AreaDamage(ASSETS)
+    frac = np.vstack([dmg.hit(IMPACTS[order[:2]], RADII[order[:2]]),
+                      dmg.hit(IMPACTS[order[2:]], RADII[order[2:]])])
+    assert frac[:, 3].any()  # the area asset takes some
+    assert _expected_loss(scenario, truth, ids, (order, frac)) == want
+    # Doctored shares are used for the right ids (so the right ones are read)...
+    assert _expected_loss(scenario, truth, ids, (order, 0.5 * frac)) < want
+    # ... and ignored for the wrong order or another set of impacts.
+    for other in (ids, order[::-1], order[:3]):
+        assert _expected_loss(scenario, truth, ids, (other, 0.5 * frac[:other.size])) == want
+
+
+def test_a_runs_value_saved_is_its_recomputed_expectation(example_1):
+    """A run passes its area shares to the summary: the value saved equals the undefended
+    expectation less the defended one computed afresh, exactly."""
+    sc, res, truth = example_1
+    ev = res.events
+    hits = ev.loc[ev["kind"] == "impact", "threat_id"].to_numpy()
+    s = res.summary
+    assert s["value_saved"] == s["value_at_risk"] - expected_loss(sc, truth, hits)

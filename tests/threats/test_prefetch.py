@@ -225,3 +225,37 @@ def test_states_takes_any_number_equal_to_a_prefetched_instant():
     with pytest.raises(TypeError, match="float"):
         th.states([11.0])
     th.prefetch([])
+
+
+@pytest.mark.parametrize("name,model", RAIDS)
+def test_one_threats_state_is_its_row_of_the_states(name, model):
+    """``ThreatSet.state_of(t, k)`` (one threat computed alone where its part can) is row
+    ``k`` of ``states(t)``, byte for byte, at every knot, launch and end (and between, before
+    and after the raid), for a prefetched instant, a memoised one and one neither holds."""
+    th = _raid(name, model, 4)
+    th.prefetch([])
+    th._cache = None
+    knots = _knots(th)
+    step = max(1, knots.size // 60)
+    between = (knots[:-1] + 0.37 * np.diff(knots))[::step]
+    ts = np.concatenate([knots[::step], between, [-50.0, knots[-1] + 100.0]])
+    for t in ts.tolist():
+        fresh = th.trajectory.states(t)
+        for k in range(len(th)):
+            assert _same(th.state_of(t, k), fresh[k]), (t, k)
+    t = float(ts[3])
+    th.prefetch([t])
+    assert th.state_of(t, 1) is not None and _same(th.state_of(t, 1), th.states(t)[1])
+    th.prefetch([])
+    memo = th.states(t)  # memoised now: the row is read from it
+    assert np.shares_memory(th.state_of(t, 2), memo)
+
+
+def test_one_threats_state_without_a_row_path():
+    """A trajectory without ``state_of`` (straight legs) gives the row of its states."""
+    th = _raid("02_layered_city", "straight", 4)
+    th.prefetch([])
+    th._cache = None
+    assert not hasattr(th.trajectory, "state_of")
+    for t in (10.0, 333.3, 1e6):
+        assert _same(th.state_of(t, 5), th.trajectory.states(t)[5])

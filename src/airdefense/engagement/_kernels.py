@@ -1067,13 +1067,19 @@ def area_overlap_polar(cx, cy, R, near, ax, ay, A, r_lo, r_hi, u, wu, th_lo, th_
     taken = 0.0
     left = 0.0
     dth = (th_hi - th_lo) / n_theta
+    # The angles' cosines and sines, once (the same numbers at every radius).
+    cth = np.empty(n_theta)
+    sth = np.empty(n_theta)
+    for k in range(n_theta):
+        th = th_lo + (k + 0.5) * dth
+        cth[k] = math.cos(th)
+        sth[k] = math.sin(th)
     for i in range(u.size):
         r = r_lo + 0.5 * (r_hi - r_lo) * (u[i] + 1.0)
         w = 0.5 * (r_hi - r_lo) * wu[i] * r * dth
         for k in range(n_theta):
-            th = th_lo + (k + 0.5) * dth
-            t, lf = _overlap_point(ax + r * math.cos(th), ay + r * math.sin(th), w, cx, cy, R,
-                                   near, f_damaged)
+            t, lf = _overlap_point(ax + r * cth[k], ay + r * sth[k], w, cx, cy, R, near,
+                                   f_damaged)
             taken += t
             left += lf
     scale = 1.0 / (math.pi * A * A)

@@ -141,10 +141,12 @@ class Engagement:
             Truth index of its target.
         """
         ic = self.icpt
-        key = (ic.n, int(np.count_nonzero(ic.active[:ic.n])), self._queue_gen)
+        n = ic.n
+        # (no round active: any_active found none since the last launch, none counted)
+        key = (n, 0 if ic._idle_n == n else int(np.count_nonzero(ic.active[:n])),
+               self._queue_gen)
         if key == self._guided[0]:
             return self._guided[1]
-        n = ic.n
         i = np.flatnonzero(ic.active[:n] & ic.command[:n] & (ic.target[:n] >= 0))
         L = self.launchers
         wait = [e for e in self._queue if e[2] >= 0 and L.guidance[e[1]] in RADAR_GUIDED]
@@ -628,8 +630,11 @@ class Engagement:
         ended = np.asarray(ended, np.int64)
         tgt = ic.target[ended]
         states = np.zeros((ended.size, 6))
+        # Each target at its own end time: that threat's state only, where the truth can.
+        one = getattr(truth, "state_of", None)
         for q in np.flatnonzero(tgt >= 0):
-            states[q] = truth.states(t_end[q])[tgt[q]]
+            states[q] = (truth.states(t_end[q])[tgt[q]] if one is None
+                         else one(t_end[q], tgt[q]))
         _, pk_end = _kernels.end_game_pks(
             states, np.asarray(t_end, float) - ic.launch_t[ended], ic.launcher[ended],
             self._rows(), self._frame_radius(), ic.pk_base[ended], ic.target_g[ended],

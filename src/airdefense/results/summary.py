@@ -45,6 +45,15 @@ def expected_loss(scenario, truth, threats=None) -> float:
     float
         US dollars (the asset values' unit).
     """
+    return _expected_loss(scenario, truth, threats)
+
+
+def _expected_loss(scenario, truth, threats=None, area_rows=None) -> float:
+    """:func:`expected_loss`; ``area_rows``, optional: ``(ids, fractions)``, threat ids
+    (k,) in the order a run's :class:`~airdefense.engagement.damage.AreaDamage` took their
+    impacts and the value fractions it returned for them (k, a), used where ``ids`` are the
+    chosen impacts in end-time order (the shares then are these, bit for bit: each impact's
+    depend only on the impacts before it)."""
     imp = np.isfinite(truth.impact_enu[:, 0])
     if threats is None:
         duration = getattr(getattr(scenario, "config", None), "duration_s", None)
@@ -68,7 +77,11 @@ def expected_loss(scenario, truth, threats=None) -> float:
     point = 1.0 - np.prod(q, axis=0) - (1.0 - DAMAGED_VALUE_FRACTION) * damaged_once
     # Impacts in end-time order, as the simulation adds them (overlaps taken once).
     order = np.argsort(np.asarray(truth.end_time_s, float)[imp], kind="stable")
-    area = AreaDamage(a).hit(truth.impact_enu[imp][order], truth.lethal_radius_m[imp][order])
+    if area_rows is not None and np.array_equal(area_rows[0], np.flatnonzero(imp)[order]):
+        area = area_rows[1]  # the same impacts in the same order: the run's own shares
+    else:
+        area = AreaDamage(a).hit(truth.impact_enu[imp][order],
+                                 truth.lethal_radius_m[imp][order])
     area = np.minimum(area.sum(axis=0), 1.0)
     return float(np.sum(a.value * np.where(a.radius_m > 0, area, point)))
 
@@ -151,12 +164,13 @@ _THREAT_COLUMNS = ("state", "kind", "preset", "unit_cost", "reusable", "weapon_c
 
 
 def _summary(scenario, truth, th: dict, ic: dict, value_lost: np.ndarray, impacts: np.ndarray,
-             n_disabled: int, n_refused: int, clock_stops: int) -> dict:
+             n_disabled: int, n_refused: int, clock_stops: int, area_rows=None) -> dict:
     """:func:`summarize` of the tables' columns: ``th`` the threats table's
     (:data:`_THREAT_COLUMNS`), ``ic`` the interceptors table's (``type``, ``unit_cost``,
     ``outcome``), as arrays; the assets' ``value_lost``, the threat ids of the impact events,
     the counts of ``battery_disabled`` events and refused orders, and the solver's clock stops.
-    (The simulation passes the arrays it builds its tables from.)"""
+    (The simulation passes the arrays it builds its tables from, and ``area_rows``, the area
+    shares its impacts took: see :func:`_expected_loss`.)"""
     # Column arrays, not pandas operations: a run's tables are small, so pandas' per-call
     # overhead would be most of the cost. Sums skip NaN as pandas' do.
     state = th["state"]
@@ -194,7 +208,7 @@ def _summary(scenario, truth, th: dict, ic: dict, value_lost: np.ndarray, impact
     attack_cost = float(np.nansum(spent))
     value_lost = float(np.nansum(value_lost))
     at_risk = undefended_expected_loss(scenario, truth)
-    defended = expected_loss(scenario, truth, impacts) if impacts.size else 0.0
+    defended = _expected_loss(scenario, truth, impacts, area_rows) if impacts.size else 0.0
     released, cancelled = _munition_counts(th)
     return {
         "threats_launched": int(state.size),

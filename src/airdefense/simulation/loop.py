@@ -213,6 +213,10 @@ class _Run:
         self.asset_state = np.full(len(sc.assets), INTACT)
         self.area_lost = np.zeros(len(sc.assets))  # value fraction lost by area assets
         self.area_damage = AreaDamage(sc.assets)  # their impacts so far (overlaps count once)
+        # The impacts it took, in order, and the value fractions it returned (the summary's
+        # expected loss of the impacts that came reads them: see results.summary).
+        self._area_ids: list[np.ndarray] = []
+        self._area_fracs: list[np.ndarray] = []
         self.value_left = np.asarray(sc.assets.value, float).copy()  # see _assets_changed
         self._asset_alive = np.ones(len(sc.assets), bool)  # not destroyed (_assets_changed)
         self._asset_damaged = np.zeros(len(sc.assets), bool)  # damaged (_assets_changed)
@@ -232,6 +236,11 @@ class _Run:
         self._alive_stale, self._alive_from, self._alive_to = True, 0.0, 0.0  # _alive_step
         self._alive_mask = np.zeros(n, bool)
         self._launch_pos: np.ndarray | None = None  # see _launch_positions
+        # Launch-time order of the threats, their times, and the first not yet launched
+        # (_launch_in_order: a raid without munitions).
+        self._launch_order: np.ndarray | None = None
+        self._launch_sorted: list[float] = []
+        self._launch_next = 0
         self._n_unresolved = n
         # Cued radars (e.g. a CW illuminator) look only at the targets of the rounds they guide:
         # cued each step from the engagement (see _cue_sensors); nothing to do without one.
@@ -280,6 +289,9 @@ class _Run:
         down before its release (:meth:`_kill` then cancels them)."""
         if t1 <= self._next_launch:  # no launch is due before t1 (most steps)
             return
+        if not self._children:  # no munitions: the threats in launch-time order
+            self._launch_in_order(t1)
+            return
         due = (self.status == _PENDING) & (self.truth.launch_time_s < t1)
         if self._children and not releases:
             due &= self.truth.parent < 0
@@ -295,6 +307,32 @@ class _Run:
         pending = self.status == _PENDING
         self._next_launch = (float(self.truth.launch_time_s[pending].min()) if pending.any()
                              else np.inf)
+
+    def _launch_in_order(self, t1: float) -> None:
+        """:meth:`launches` of a raid without munitions: the threats in launch-time order
+        (ties by row, as :meth:`launches` takes them) from the first not yet passed, until
+        one launches at ``t1`` or later."""
+        if self._launch_order is None:
+            lt = self.truth.launch_time_s
+            self._launch_order = np.argsort(lt, kind="stable")
+            self._launch_sorted = lt[self._launch_order].tolist()
+            self._launch_pos = _launch_positions(self.truth)
+        order, times, pos = self._launch_order, self._launch_sorted, self._launch_pos
+        status, tr, add = self.status, self.truth, self.events.add
+        p, n = self._launch_next, len(times)
+        while p < n and times[p] < t1:
+            k = order[p]
+            p += 1
+            if status[k] != _PENDING:
+                continue
+            tl = tr.launch_time_s[k]
+            status[k] = _FLYING
+            add(tl, "launch", threat=k, asset=tr.target_asset[k],
+                pos=tr.states(tl)[k] if pos is None else pos[k])
+        self._launch_next = p
+        # Every threat from p on is pending (only a launch ends that, for a threat without a
+        # platform): the earliest of them is the next launch.
+        self._next_launch = times[p] if p < n else np.inf
 
     def _cue_sensors(self) -> None:
         """Cue each cued radar on the targets of the radar-guided rounds it guides (when the
@@ -484,6 +522,8 @@ class _Run:
         # earlier impacts took there taken once (AreaDamage).
         frac = self.area_damage.hit(self.truth.impact_enu[impacting],
                                     self.truth.lethal_radius_m[impacting])
+        self._area_ids.append(impacting)
+        self._area_fracs.append(frac)
         for r, k in enumerate(impacting):
             for a in np.flatnonzero(frac[r] > 1e-9):
                 old = min(self.area_lost[a], 1.0)
@@ -690,7 +730,9 @@ class _Run:
                           "unit_cost": np.asarray(tr.unit_cost), "reusable": reusable,
                           "weapon_cost": weapon_cost, "parent": tr.parent},
             icols, value_lost, self.events.threat_ids("impact"),
-            self.events.count("battery_disabled"), len(res.refused), res.solver_clock_stops)
+            self.events.count("battery_disabled"), len(res.refused), res.solver_clock_stops,
+            area_rows=((np.concatenate(self._area_ids), np.vstack(self._area_fracs))
+                       if self._area_ids else None))
         return res
 
 

@@ -200,6 +200,33 @@ def route_states(t, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, rad
 
 
 @njit(cache=True)
+def route_states_rows(t, sel, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
+                      hold0, hold1, out):
+    """:func:`route_states` of the rows ``sel`` (m,) only, row ``sel[q]`` into ``out[q]``
+    (m, 6): each row's numbers as there (the rows do not interact)."""
+    held = hold0.shape[0] > 0
+    m = sel.shape[0]
+    fly = np.empty(m, np.intp)
+    dst = np.empty(m, np.intp)
+    nf = 0
+    for q in range(m):
+        i = sel[q]
+        if held and not (t >= t0[i] and t <= t1[i]):
+            src = hold0 if t < t0[i] else hold1
+            for c in range(6):
+                out[q, c] = src[i, c]
+        else:
+            fly[nf] = i
+            dst[nf] = q
+            nf += 1
+    arc = np.empty((nf, 6))
+    route_path(t, fly[:nf], t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, arc)
+    for q in range(nf):
+        _arc_to_enu(arc[q, 0], arc[q, 1], arc[q, 2], arc[q, 3], arc[q, 4], arc[q, 5], radius,
+                    out, dst[q])
+
+
+@njit(cache=True)
 def route_states_many(ts, t0, t1, length, sp_b, sp_c, ht_b, ht_c, packed, gs, gds, radius,
                       hold0, hold1, out, out_rows):
     """:func:`route_states` at each instant of ``ts`` (K,) into ``out[k, out_rows]`` (K, N, 6)."""
@@ -350,6 +377,16 @@ def ballistic_states_many(ts, t0, dt, end, count, pos, vel, w0, axis, amp, k, ou
     for q in range(ts.shape[0]):
         _ballistic_states(ts[q], t0, dt, end, count, pos, vel, w0, axis, amp, k, out[q],
                           out_rows, disp, rate)
+
+
+@njit(cache=True)
+def ballistic_states_rows(t, sel, t0, dt, end, count, pos, vel, w0, axis, amp, k, out):
+    """:func:`ballistic_states` of the rows ``sel`` (m,) only, row ``sel[q]`` into ``out[q]``
+    (m, 6): the same kernels on those rows' data (the rows do not interact)."""
+    m = sel.shape[0]
+    _ballistic_states(t, t0[sel], dt[sel], end[sel], count[sel], pos[sel], vel[sel], w0[sel],
+                      axis[sel], amp[sel], k[sel], out, np.arange(m), np.empty(m),
+                      np.empty(m))
 
 
 # ------------------------------------------------------------------- planar free flight (RK4)

@@ -464,6 +464,14 @@ class RouteTrajectory:
         _k.route_states_many(ts, *self._args, self.radius, hold0, hold1, out, rows)
         return out
 
+    def state_rows(self, t: float, rows: np.ndarray) -> np.ndarray:
+        """The rows ``rows`` (m,) of :meth:`states` at ``t``, shape (m, 6), the same numbers
+        (only those rows computed)."""
+        hold0, hold1 = self._hold
+        out = np.empty((rows.shape[0], 6))
+        _k.route_states_rows(float(t), rows, *self._args, self.radius, hold0, hold1, out)
+        return out
+
     def path(self, t: float, rows: np.ndarray | None = None):
         """Arc position (k, 2), height above the sphere (k,), and their rates at ``t``.
 

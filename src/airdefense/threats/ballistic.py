@@ -627,6 +627,13 @@ class BallisticTrajectory(HermiteTrajectory):
         if self.n:
             _k.ballistic_states(float(t), *self._args, *self._weave_args, out, rows)
 
+    def state_rows(self, t: float, rows: np.ndarray) -> np.ndarray:
+        """The rows ``rows`` (m,) of :meth:`states` at ``t``, shape (m, 6), the same numbers
+        (only those rows computed)."""
+        out = np.empty((rows.shape[0], 6))
+        _k.ballistic_states_rows(float(t), rows, *self._args, *self._weave_args, out)
+        return out
+
     def _fill_many(self, ts: np.ndarray, out: np.ndarray, rows: np.ndarray) -> None:
         """Write the states at each of ``ts`` (K,) into ``out[k, rows]`` (``out`` (K, N, 6))."""
         if self.n:

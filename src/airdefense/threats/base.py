@@ -214,6 +214,31 @@ class ThreatSet:
         cache[t] = out
         return out
 
+    def state_of(self, t: float, k: int) -> np.ndarray:
+        """Truth state of threat ``k`` at ``t``, shape (6,): row ``k`` of :meth:`states`, the
+        same numbers.
+
+        An instant prefetched or memoised is looked up; another is computed for that threat
+        only where the trajectory can (``state_of``, e.g. ``CompositeTrajectory``), without
+        entering the memo (the loop's end games ask for one threat at each of their own
+        times).
+        """
+        pre = self._prefetched
+        t = float(t)
+        if pre:
+            hit = pre.get(t)
+            if hit is not None:
+                return hit[k]
+        cache = self._cache
+        if cache is not None:
+            hit = cache.get(t)
+            if hit is not None:
+                return hit[k]
+        one = getattr(self.trajectory, "state_of", None)
+        if one is None:
+            return self.states(t)[k]
+        return one(t, int(k))
+
     def prefetch(self, times) -> None:
         """Evaluate the truth states at many instants at once, for the next ``states`` calls.
 

@@ -119,6 +119,7 @@ class CompositeTrajectory:
         self.parts = [(np.ascontiguousarray(r, dtype=np.intp), tr) for r, tr in parts
                       if len(r)]
         self._fills = [(r, tr, getattr(tr, "_fill", None)) for r, tr in self.parts]
+        self._where: tuple | None = None  # each threat's part and row in it (state_of)
         self.rcs_front_m2 = np.asarray(rcs_front_m2, float)
         self.rcs_side_m2 = np.asarray(rcs_side_m2, float)
         self.rcs_tail_m2 = np.asarray(rcs_tail_m2, float)
@@ -133,6 +134,24 @@ class CompositeTrajectory:
             else:  # a compiled trajectory writes its rows in place
                 fill(t, out, rows)
         return out
+
+    def state_of(self, t: float, k: int) -> np.ndarray:
+        """Row ``k`` of :meth:`states` at ``t``, shape (6,), the same numbers; only that
+        threat's part computes it where the part can (``state_rows``)."""
+        where = self._where
+        if where is None:
+            part = np.zeros(self.n, np.int64)
+            local = np.zeros(self.n, np.int64)
+            for j, (rows, _, _) in enumerate(self._fills):
+                part[rows] = j
+                local[rows] = np.arange(rows.shape[0])
+            where = self._where = (part.tolist(), local.tolist())
+        j = where[0][k]
+        rows, tr, _ = self._fills[j]
+        one = getattr(tr, "state_rows", None)
+        if one is None or rows[where[1][k]] != k:  # (a threat in no part: zeros)
+            return self.states(t)[k]
+        return one(float(t), np.array([where[1][k]], np.intp))[0]
 
     def states_many(self, times: np.ndarray) -> np.ndarray:
         """Return the states of all threats at each of ``times``, shape (K, n, 6), m and m/s.
