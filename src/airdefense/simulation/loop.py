@@ -246,6 +246,8 @@ class _Run:
         # cued each step from the engagement (see _cue_sensors); nothing to do without one.
         self._cued = bool(np.any(getattr(self.sensors, "cued", False)))
         self._cues = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # the last cues given
+        # The decision screen's figures fixed for the run (c2.screen_cycle's cache).
+        self._screen_memo: dict = {}
         role = np.asarray(sc.assets.role)
         # The assets that are the defence's radars and launchers (see _components_down).
         self._components = np.flatnonzero((role == "radar") | (role == "launcher"))
@@ -600,9 +602,9 @@ class _Run:
         # (The screen updates the classes in its compiled call.)
         n = -1
         if screened:
-            memo = self.__dict__.setdefault("_screen_memo", {})  # the run's fixed figures
             n = screen_cycle(asg, t, tr, classes, L, self.book, self.sc.batteries, chan,
-                             self.battery_ok, self.heights, self.sensor_ok, assets, cache=memo)
+                             self.battery_ok, self.heights, self.sensor_ok, assets,
+                             cache=self._screen_memo)
             if n == -2:
                 return
             if n == 0:
