@@ -33,6 +33,17 @@ def scene():
     return load_scenario(LAYERED)
 
 
+def _incoming(rng, m: int, r_max_m: float, heading_sd_rad: float) -> np.ndarray:
+    """Random track states (m, 6) within ``r_max_m`` of the origin, headed roughly at it."""
+    r = rng.uniform(0.0, r_max_m, m)
+    az = rng.uniform(0, 2 * np.pi, m)
+    head = az + np.pi + rng.normal(0, heading_sd_rad, m)
+    speed = rng.uniform(20, 900, m)
+    return np.column_stack([r * np.cos(az), r * np.sin(az), rng.uniform(10, 2e4, m),
+                            speed * np.cos(head), speed * np.sin(head),
+                            rng.uniform(-300, 50, m)])
+
+
 def _picture(sc, seed: int, m: int) -> Picture:
     """A drone wave 8-30 km out and as many tracks 40-120 km out on random courses."""
     rng = np.random.default_rng(seed)
@@ -284,12 +295,7 @@ def test_value_bound_is_above_every_threat_value(scene, seed, m, with_cov, some_
     alive = rng.random(n_a + 5) < 0.8
     damaged = (rng.random(n_a + 5) < 0.5) if some_damaged else None
     law, enu, value, alive = _asset_inputs(enu, value, alive, None, None, area, None, damaged)
-    r = rng.uniform(0.0, 6e4, m)
-    az = rng.uniform(0, 2 * np.pi, m)
-    head = az + np.pi + rng.normal(0, 0.3, m)
-    speed = rng.uniform(20, 900, m)
-    x = np.column_stack([r * np.cos(az), r * np.sin(az), rng.uniform(10, 2e4, m),
-                         speed * np.cos(head), speed * np.sin(head), rng.uniform(-300, 50, m)])
+    x = _incoming(rng, m, 6e4, 0.3)
     P = np.zeros((m if with_cov else 0, 6, 6))
     if with_cov:
         P[:, [0, 1, 3, 4], [0, 1, 3, 4]] = rng.uniform(0, 1e5, (m, 4))
@@ -322,12 +328,7 @@ def test_bound_test_stops_where_the_bound_would_pass(scene, seed, m, profit, q):
                                            a.hardness, a.lethal_radius_m, a.radius_m)
     bounds = screen_bounds(law)
     value = np.where(rng.random(len(a)) < 0.15, np.nan, value)
-    r = rng.uniform(0.0, 4e4, m)
-    az = rng.uniform(0, 2 * np.pi, m)
-    head = az + np.pi + rng.normal(0, 0.5, m)
-    speed = rng.uniform(20, 900, m)
-    x = np.column_stack([r * np.cos(az), r * np.sin(az), rng.uniform(10, 2e4, m),
-                         speed * np.cos(head), speed * np.sin(head), rng.uniform(-300, 50, m)])
+    x = _incoming(rng, m, 4e4, 0.5)
     x[rng.random(m) < 0.1, 3] = np.nan
     kind = rng.integers(0, len(KINDS), m)
     ballistic = KINDS.index("ballistic")

@@ -363,6 +363,20 @@ def test_deferred_windows_give_the_search_and_refuse_other_words():
         feasibility(x, L, flat, 10.0, kind=["cruise"], windows="lazy")
 
 
+def _three_launchers_and_tracks(rng, m: int, half_width_m: float):
+    """PAC-3, HAWK and Tor launchers, and m random tracks within ``half_width_m`` (a third
+    of them falling, classed ballistic; the others level, cruise): (launchers, x (m, 6),
+    kind (m,))."""
+    L = make_launchers(["pac3", "hawk_mim23", "tor_9m338"],
+                       positions=[[0, 0, 0], [8000, -3000, 50], [-5000, 6000, 0]])
+    falling = rng.random(m) < 0.3
+    x = np.column_stack([rng.uniform(-half_width_m, half_width_m, (m, 2)),
+                         np.where(falling, rng.uniform(8e3, 3e4, m), rng.uniform(50, 3e3, m)),
+                         rng.uniform(-300, 300, (m, 2)),
+                         np.where(falling, -rng.uniform(300, 1200, m), 0.0)])
+    return L, x, np.where(falling, "ballistic", "cruise")
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.sampled_from([np.inf, 6.4e6]))
 def test_one_pair_window_equals_the_full_search(seed, m, radius):
@@ -371,14 +385,7 @@ def test_one_pair_window_equals_the_full_search(seed, m, radius):
     from airdefense.engagement.envelope import window_close
 
     rng = np.random.default_rng(seed)
-    L = make_launchers(["pac3", "hawk_mim23", "tor_9m338"],
-                       positions=[[0, 0, 0], [8000, -3000, 50], [-5000, 6000, 0]])
-    falling = rng.random(m) < 0.3
-    x = np.column_stack([rng.uniform(-6e4, 6e4, (m, 2)),
-                         np.where(falling, rng.uniform(8e3, 3e4, m), rng.uniform(50, 3e3, m)),
-                         rng.uniform(-300, 300, (m, 2)),
-                         np.where(falling, -rng.uniform(300, 1200, m), 0.0)])
-    kind = np.where(falling, "ballistic", "cruise")
+    L, x, kind = _three_launchers_and_tracks(rng, m, 6e4)
     heights = SphereHeight(radius)
     full = feasibility(x, L, heights, 50.0, kind=kind)
     lazy = feasibility(x, L, heights, 50.0, kind=kind, windows="deferred")
@@ -446,14 +453,7 @@ def test_ordered_pairs_are_the_deferred_geometry_of_those_pairs(seed, m, radius)
     from airdefense.engagement.envelope import _order_pairs, _solve, kernel_inputs, window_close
 
     rng = np.random.default_rng(seed)
-    L = make_launchers(["pac3", "hawk_mim23", "tor_9m338"],
-                       positions=[[0, 0, 0], [8000, -3000, 50], [-5000, 6000, 0]])
-    falling = rng.random(m) < 0.3
-    x = np.column_stack([rng.uniform(-3e4, 3e4, (m, 2)),
-                         np.where(falling, rng.uniform(8e3, 3e4, m), rng.uniform(50, 3e3, m)),
-                         rng.uniform(-300, 300, (m, 2)),
-                         np.where(falling, -rng.uniform(300, 1200, m), 0.0)])
-    kind = np.where(falling, "ballistic", "cruise")
+    L, x, kind = _three_launchers_and_tracks(rng, m, 3e4)
     k = kernel_inputs(x, kind, L, SphereHeight(radius), quality=rng.uniform(0.5, 1.0, m),
                       target_g=rng.uniform(1.0, 9.0, m))
     geo = _solve(50.0, k, "deferred")
