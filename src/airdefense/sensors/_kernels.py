@@ -241,6 +241,23 @@ def generator(typingctx, ptrs):
 
 
 @_jit_inline
+def sigma_scale(rc, i, snr):
+    """Scale of radar ``i``'s measurement sigmas at a return's ``snr`` (linear): the root of
+    its reference SNR over ``snr``, at least its noise floor."""
+    return max(math.sqrt(rc[i, RC_REF_SNR] / max(snr, 1e-12)), rc[i, RC_NOISE_FLOOR])
+
+
+@_jit_inline
+def end_call(rc, operational, t):
+    """End a scan call at ``t``: operational radars take the sweep's new phase; every radar's
+    clock goes to ``t``."""
+    for i in range(rc.shape[0]):
+        if operational[i]:
+            rc[i, RC_PHASE] = rc[i, SW_PHASE]
+        rc[i, RC_T_LAST] = t
+
+
+@_jit_inline
 def wrapped_offset(a):
     """Angle ``a`` wrapped to [-pi, pi] through its sine and cosine (``angle(exp(1j a))``)."""
     return math.atan2(math.sin(a), math.cos(a))
@@ -1051,7 +1068,7 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
             snr = fa[f, FA_DET]
             det = snr
             nz = noise_fa[p - nd]
-        scale = max(math.sqrt(rc[i, RC_REF_SNR] / max(snr, 1e-12)), rc[i, RC_NOISE_FLOOR])
+        scale = sigma_scale(rc, i, snr)
         for a in range(4):
             sig = rc[i, RC_SIGMA + a] * scale
             z[o, a] = vals[a] + nz[a] * sig
@@ -1067,10 +1084,7 @@ def measure(t, nr, wf, wi, noise_det, fa, noise_fa, launch, rc, operational):
         for a in range(3):
             enu[o, a] = rc[i, G_ANT + a]
         snr_db[o] = 10.0 * math.log10(det)
-    for i in range(rc.shape[0]):
-        if operational[i]:
-            rc[i, RC_PHASE] = rc[i, SW_PHASE]
-        rc[i, RC_T_LAST] = t
+    end_call(rc, operational, t)
     return time_s, sensor, z, R, enu, snr_db, truth_id
 
 
@@ -1120,7 +1134,7 @@ def measure_truth(t, nr, nd, wf, wi, launch, rc, operational):
         j = wi[r, RI_LOOK]
         i = wi[j, LI_RADAR]
         snr = wf[r, RF_SNR]
-        scale = max(math.sqrt(rc[i, RC_REF_SNR] / max(snr, 1e-12)), rc[i, RC_NOISE_FLOOR])
+        scale = sigma_scale(rc, i, snr)
         for a in range(3):
             sig = rc[i, RC_SIGMA + a] * scale
             fo[o, TD_Z + a] = wf[r, RF_RANGE + a] + 0.0 * sig  # (measure's noise of 0)
@@ -1130,10 +1144,7 @@ def measure_truth(t, nr, nd, wf, wi, launch, rc, operational):
         fo[o, TD_TIME] = tau[o]
         io[o, TI_SENSOR] = i
         io[o, TI_TARGET] = wi[j, LI_TARGET]
-    for i in range(rc.shape[0]):
-        if operational[i]:
-            rc[i, RC_PHASE] = rc[i, SW_PHASE]
-        rc[i, RC_T_LAST] = t
+    end_call(rc, operational, t)
     return fo, io
 
 
