@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airdefense.campaign._pool import QuickExitProcess
+from airdefense.campaign._pool import ONE_THREAD, QuickExitProcess
 from airdefense.campaign.runner import chunks, new_pool
 
 
@@ -56,3 +56,24 @@ def test_stopped_worker_exits_zero_and_an_error_is_raised_as_before(tmp_path):
 
     with pytest.raises(RuntimeError, match="worker loop failed"):
         QuickExitProcess(target=boom).run()  # in this process: no os._exit reached
+
+
+def _thread_env() -> dict:
+    return {k: os.environ.get(k) for k in ONE_THREAD}
+
+
+def test_workers_run_the_numerical_libraries_on_one_thread(monkeypatch):
+    """A worker starts with one thread in OpenBLAS, OpenMP and MKL (the pool runs one worker
+    per core) unless the user set a count, which it keeps; the parent's environment is left
+    as it was."""
+    for k in ONE_THREAD:
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")  # the user's choice
+    before = dict(os.environ)
+    ex = new_pool(1)
+    try:
+        seen = ex.submit(_thread_env).result(timeout=120)
+    finally:
+        ex.shutdown(wait=True)
+    assert seen == {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "3"}
+    assert dict(os.environ) == before
