@@ -173,3 +173,31 @@ def test_piecewise_quadratic_piece_is_the_count_of_breaks_below_even_where_blend
     dx = x - c[:, 0]
     np.testing.assert_array_equal(f, c[:, 1] + dx * (c[:, 2] + 0.5 * c[:, 3] * dx))
     np.testing.assert_array_equal(df, c[:, 2] + c[:, 3] * dx)
+
+
+def test_nominal_route_is_planned_once_and_a_changed_one_again(monkeypatch):
+    """A group's nominal route is planned once per process; any changed input (a point, the
+    turn radius, the tail, the orbits, the group) is planned again, and one that cannot be
+    flown raises every time (it is never kept)."""
+    from airdefense.threats import flight
+
+    calls = []
+    real = flight.plan_route
+    monkeypatch.setattr(flight, "plan_route", lambda *a, **k: (calls.append(a), real(*a, **k)))
+    monkeypatch.setattr(flight, "_NOMINAL_OK", set())
+    pts = np.array([[[0.0, 0.0], [10000.0, 0.0], [20000.0, 5000.0]]])
+    args = (pts, 1000.0, np.zeros(1), 0, "g")
+    flight._check_nominal(*args)
+    flight._check_nominal(*args)
+    assert len(calls) == 1
+    for changed in ((pts + 1.0, 1000.0, np.zeros(1), 0, "g"), (pts, 1001.0, np.zeros(1), 0, "g"),
+                    (pts, 1000.0, np.ones(1), 0, "g"), (pts, 1000.0, np.zeros(1), 1, "g"),
+                    (pts, 1000.0, np.zeros(1), 0, "h")):
+        flight._check_nominal(*changed)
+    assert len(calls) == 6
+    hairpin = np.array([[[0.0, 0.0], [10000.0, 0.0], [9000.0, 100.0]]])  # a 170 deg turn
+    for _ in range(2):
+        with pytest.raises(ScenarioError, match=r"raid\.g\.route\[0\]: waypoint cannot be "
+                                                r"reached within the turn limits"):
+            flight._check_nominal(hairpin, 3000.0, np.zeros(1), 0, "g")
+    assert len(calls) == 8
