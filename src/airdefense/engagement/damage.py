@@ -212,7 +212,7 @@ class AreaDamage:
             Lethal radius of each warhead, m (the asset's hardness applies).
         """
         # Imported here: the kernels import the C2 kernels, whose package imports this module.
-        from airdefense.engagement._damage_kernels import area_hits
+        from airdefense.engagement._kernels import area_hits
 
         a = self.assets
         impact_enu = np.asarray(impact_enu, float).reshape(-1, 3)
