@@ -41,3 +41,25 @@ def test_event_table_is_the_rows_in_stable_time_order(events):
 def test_unknown_event_kind_is_refused():
     with pytest.raises(ValueError, match="unknown event kind 'explosion'"):
         EventLog().add(0.0, "explosion")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_event, max_size=40))
+def test_event_columns_are_the_tables_columns(events):
+    """``columns()``: the table's columns in order, each the same array (dtype and values;
+    ``kind`` the same Categorical), for an empty log too."""
+    log = EventLog()
+    for t, kind, threat, sensor, pos, value in events:
+        log.add(t, kind, threat=threat, sensor=sensor, pos=pos, value=value)
+    df = _reference(log._rows)
+    cols = log.columns()
+    assert list(cols) == list(EVENT_COLUMNS)
+    for c in EVENT_COLUMNS:
+        if c == "kind":
+            assert isinstance(cols[c], pd.Categorical)
+            assert cols[c].dtype == df[c].dtype
+            np.testing.assert_array_equal(cols[c].codes, df[c].array.codes)
+        else:
+            want = df[c].to_numpy()
+            assert cols[c].dtype == want.dtype
+            np.testing.assert_array_equal(cols[c], want)

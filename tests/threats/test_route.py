@@ -143,3 +143,61 @@ def test_dive_too_close_to_last_waypoint_is_an_error():
                              "target": {"asset": "city"},
                              "route": [{"bearing_deg": 180, "range_m": 600}]}})
         build_threats(sc, np.random.default_rng(0))
+
+
+def test_piecewise_quadratic_piece_is_the_count_of_breaks_below_even_where_blends_overlap():
+    """The compiled evaluation finds each point's piece by bisection over the row's sorted
+    breaks; the piece is the count of the breaks at or below the point, as a full pass over
+    the breaks in their own order counts it (here blends that overlap, so the breaks
+    ``xk - b, xk + b`` are out of order, infinite pads, ties and NaN points)."""
+    from airdefense.threats._route import PiecewiseQuadratic
+
+    rng = np.random.default_rng(3)
+    n, J = 5, 6
+    xk = np.sort(rng.uniform(0.0, 100.0, (n, J)), axis=1)
+    xk[1, 2] = xk[1, 1]  # a tie
+    b = rng.uniform(0.0, 30.0, (n, J))  # wide: neighbouring blends overlap
+    xk[2, 4:] = np.inf  # padded knots
+    b[2, 4:] = 0.0
+    blend = (np.zeros(n), rng.normal(size=n), rng.normal(size=n), xk,
+             rng.normal(size=(n, J)), b)
+    pq = PiecewiseQuadratic(blend)
+    raw = np.concatenate([np.zeros((n, 1)), np.stack([xk - b, xk + b], axis=2).reshape(n, -1)],
+                         axis=1)[:, 1:]
+    assert (np.diff(raw, axis=1) < 0).any()  # the breaks in their own order are unsorted
+    x = np.concatenate([rng.uniform(-20.0, 140.0, 400), raw[:, :4].ravel(), [np.nan]])
+    rows = np.arange(x.size) % n
+    f, df = pq(x, rows)
+    j = np.sum(raw[rows] <= x[:, None], axis=1)  # the count, in the breaks' own order
+    c = pq.coef[rows, j]
+    dx = x - c[:, 0]
+    np.testing.assert_array_equal(f, c[:, 1] + dx * (c[:, 2] + 0.5 * c[:, 3] * dx))
+    np.testing.assert_array_equal(df, c[:, 2] + c[:, 3] * dx)
+
+
+def test_nominal_route_is_planned_once_and_a_changed_one_again(monkeypatch):
+    """A group's nominal route is planned once per process; any changed input (a point, the
+    turn radius, the tail, the orbits, the group) is planned again, and one that cannot be
+    flown raises every time (it is never kept)."""
+    from airdefense.threats import flight
+
+    calls = []
+    real = flight.plan_route
+    monkeypatch.setattr(flight, "plan_route", lambda *a, **k: (calls.append(a), real(*a, **k)))
+    monkeypatch.setattr(flight, "_NOMINAL_OK", set())
+    pts = np.array([[[0.0, 0.0], [10000.0, 0.0], [20000.0, 5000.0]]])
+    args = (pts, 1000.0, np.zeros(1), 0, "g")
+    flight._check_nominal(*args)
+    flight._check_nominal(*args)
+    assert len(calls) == 1
+    for changed in ((pts + 1.0, 1000.0, np.zeros(1), 0, "g"), (pts, 1001.0, np.zeros(1), 0, "g"),
+                    (pts, 1000.0, np.ones(1), 0, "g"), (pts, 1000.0, np.zeros(1), 1, "g"),
+                    (pts, 1000.0, np.zeros(1), 0, "h")):
+        flight._check_nominal(*changed)
+    assert len(calls) == 6
+    hairpin = np.array([[[0.0, 0.0], [10000.0, 0.0], [9000.0, 100.0]]])  # a 170 deg turn
+    for _ in range(2):
+        with pytest.raises(ScenarioError, match=r"raid\.g\.route\[0\]: waypoint cannot be "
+                                                r"reached within the turn limits"):
+            flight._check_nominal(hairpin, 3000.0, np.zeros(1), 0, "g")
+    assert len(calls) == 8

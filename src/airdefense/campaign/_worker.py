@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from airdefense.results.store import RepResult, columns_of
-from airdefense.scenario.loader import Scenario, scenario_from_dict
+from airdefense.results.store import RepResult, columns_of, n_rows
+from airdefense.scenario.loader import Scenario, load_scenario, scenario_from_dict
 
 __all__ = ["ScenarioSpec", "spec_of", "scenario_hash", "code_hash", "replication_seed",
            "run_replication", "run_task", "init_worker"]
@@ -155,18 +155,27 @@ def run_replication(sc: Scenario, seed: int, rep: int, *, tracking: str | None =
     -------
     RepResult
     """
-    from airdefense.simulation import simulate
+    from airdefense.campaign.runner import check_tracking
+    from airdefense.simulation.loop import _Run
 
     t0 = time.perf_counter()
-    res = simulate(sc, seed=replication_seed(seed, rep), tracking=tracking, solver=solver)
+    # simulate(sc, seed=replication_seed(seed, rep), ...) without the result's tables: a
+    # replication keeps only the summary and the event log's columns (the same numbers).
+    check_tracking(tracking)
+    if not isinstance(sc, Scenario):
+        sc = load_scenario(sc)
+    run = _Run(sc, replication_seed(seed, rep), tracking, solver)
+    run._columns_only = True
+    res = run.run()
     wall = time.perf_counter() - t0
-    s = res.summary
+    s = res["summary"]
     scalars = {k: float(v) for k, v in s.items()
                if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)}
     ev = None
     if events:
-        ev = {"seq": np.arange(len(res.events), dtype=np.int64),  # order within the log
-              **columns_of(res.events)}
+        cols = res["events"].columns()
+        ev = {"seq": np.arange(len(cols["time_s"]), dtype=np.int64),  # order within the log
+              **cols}
         if "kind" in ev and not isinstance(ev["kind"], pd.Categorical):
             ev["kind"] = _strings(ev["kind"])
     return RepResult(rep=int(rep), seed_key=f"{seed}/{rep}", wall_s=wall, summary=scalars,
@@ -183,9 +192,11 @@ def _strings(v) -> np.ndarray:
     return np.asarray(v).astype(str).astype(object)
 
 
-def _table(df: pd.DataFrame | None, cols: tuple[str, ...], text: tuple[str, ...] = ()) -> dict:
-    """The columns ``cols`` of a summary table, ``text`` ones as strings (empty: no rows)."""
-    if df is None or not len(df):
+def _table(df: pd.DataFrame | dict | None, cols: tuple[str, ...], text: tuple[str, ...] = ()
+           ) -> dict:
+    """The columns ``cols`` of a summary table (a DataFrame or a dict of its columns),
+    ``text`` ones as strings (empty: no rows)."""
+    if df is None or not n_rows(df):
         return {}
     out = columns_of(df, cols)
     for c in text:

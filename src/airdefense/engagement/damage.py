@@ -194,8 +194,12 @@ class AreaDamage:
         self.assets = assets
         area = np.asarray(assets.radius_m, float)
         self.lost = np.zeros(area.size)
-        # The impacts on each area asset so far: rows (x, y, lethal radius), m.
-        self._hits = [np.zeros((0, 3)) for _ in range(area.size)]
+        # The impacts on each area asset so far: the first _n_hits[j] rows of _hits[j]
+        # (x, y, lethal radius), m.
+        self._hits = np.zeros((area.size, 0, 3))
+        self._n_hits = np.zeros(area.size, np.int64)
+        self._centre = np.ascontiguousarray(np.asarray(assets.enu, float)[:, :2])
+        self._area = np.ascontiguousarray(area)
 
     def hit(self, impact_enu, warhead_radius_m) -> np.ndarray:
         """Add impacts, in time order; return the value fraction each took, shape (k, a).
@@ -207,6 +211,9 @@ class AreaDamage:
         warhead_radius_m : ndarray of shape (k,)
             Lethal radius of each warhead, m (the asset's hardness applies).
         """
+        # Imported here: the kernels import the C2 kernels, whose package imports this module.
+        from airdefense.engagement._kernels import area_hits
+
         a = self.assets
         impact_enu = np.asarray(impact_enu, float).reshape(-1, 3)
         frac = area_loss_fractions(impact_enu, warhead_radius_m, a)
@@ -215,24 +222,34 @@ class AreaDamage:
         R = effective_lethal_radius(np.asarray(warhead_radius_m, float).reshape(-1),
                                     a.hardness, a.lethal_radius_m)
         R = np.maximum(R, 1e-9)
-        for j in np.flatnonzero(frac.any(axis=0)):
-            hits = self._hits[j]
-            for i in np.flatnonzero(frac[:, j] > 0.0):
-                c, r = impact_enu[i, :2], R[i, j]
-                # Kernels of two impacts D apart overlap by at most 2^-(D^2 / 4 (R^2 + r^2)):
-                # beyond 11 sqrt(R^2 + r^2), under 1e-9 of the share.
-                near = hits[np.hypot(hits[:, 0] - c[0], hits[:, 1] - c[1])
-                            < _REACH_R * np.hypot(r, hits[:, 2])]
-                if near.shape[0]:
-                    # The smaller part by quadrature: the closed form less the part on value
-                    # taken, or (where most of it was taken) the part on value left.
-                    taken, left = _overlap(c, r, near, a.enu[j, :2], float(a.radius_m[j]))
-                    share = frac[i, j] - taken if taken <= left else left
-                    frac[i, j] = min(max(share, 0.0), 1.0 - self.lost[j])
-                hits = np.vstack([hits, [[c[0], c[1], r]]])
-                self.lost[j] = min(self.lost[j] + frac[i, j], 1.0)
-            self._hits[j] = hits
-        return frac
+        k = frac.shape[0]
+        need = int(self._n_hits.max(initial=0)) + k
+        if self._hits.shape[1] < need:  # room for this batch's impacts
+            grown = np.zeros((self._hits.shape[0], max(need, 2 * self._hits.shape[1]), 3))
+            grown[:, :self._hits.shape[1]] = self._hits
+            self._hits = grown
+        xy = np.ascontiguousarray(impact_enu[:, :2])
+        # Where an impact's window reaches the rim: its bearing from the centre and the arc
+        # that holds the window (NumPy's functions, as the polar rule has always used).
+        dx = xy[:, None, 0] - self._centre[None, :, 0]
+        dy = xy[:, None, 1] - self._centre[None, :, 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            th0 = np.arctan2(dy, dx)
+            dth = np.arcsin(_REACH_R * R * np.sqrt(2.0) / np.hypot(dx, dy))
+        near = np.empty((self._hits.shape[1], 3))
+        j, i = 0, 0
+        while True:
+            order, j, i = area_hits(xy, R, frac, self.lost, self._hits, self._n_hits,
+                                    self._centre, self._area, th0, dth, *_legendre_store(),
+                                    j, i, near, _REACH_R, _SIGMA_DIV, _STEP_SIGMA, _MAX_NODES,
+                                    DAMAGED_VALUE_FRACTION)
+            if order == 0:
+                return frac
+            _add_legendre(order)
+
+
+#: A lethal radius over its point law's destroy kernel's sigma, ``sqrt(2 ln 2)``.
+_SIGMA_DIV = float(np.sqrt(2.0 * np.log(2.0)))
 
 
 @lru_cache(maxsize=16)
@@ -243,43 +260,21 @@ def _legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
     return u, w
 
 
-def _overlap(c, R, near, centre, A) -> tuple[float, float]:
-    """``mean_disc l(x) (1 - prod_j (1 - l_j(x)))`` of :class:`AreaDamage`, an impact at ``c``
-    (2,) of lethal radius ``R`` on value the earlier impacts ``near`` (h, 3: x, y, R) took,
-    over the disc of centre ``centre`` (2,) and radius ``A`` (m), and on the same nodes the
-    rest of its disc mean, ``mean_disc l(x) prod_j (1 - l_j(x))`` (the value it takes).
+#: The Gauss-Legendre tables the polar rule has used: where each order's nodes start in the
+#: flat node and weight arrays (-1: not yet), and those arrays.
+_LEGENDRE: list = [np.full(_MAX_NODES + 1, -1, np.int64), np.zeros(0), np.zeros(0)]
 
-    Kernels inside the disc: a square grid about the impact. Kernels that reach the rim: a
-    polar rule about the disc's centre over the annulus sector that holds them (the rim a
-    coordinate line). Compiled: :func:`airdefense.engagement._kernels.area_overlap` and
-    :func:`~airdefense.engagement._kernels.area_overlap_polar`.
-    """
-    from airdefense.engagement._kernels import area_overlap, area_overlap_polar
 
-    half = _REACH_R * R
-    sigma = min(R, float(near[:, 2].min())) / np.sqrt(2.0 * np.log(2.0))
-    step = _STEP_SIGMA * sigma
-    near = np.ascontiguousarray(near, dtype=float)
-    rho = float(np.hypot(c[0] - centre[0], c[1] - centre[1]))
-    reach = half * np.sqrt(2.0)  # the grid's window lies within this of the impact
-    if rho + reach + step <= A:  # inside: the grid, each node its cell's centre
-        n = min(int(np.ceil(2.0 * half / step)) + 1, _MAX_NODES)
-        d = 2.0 * half / (n - 1)
-        return area_overlap(float(c[0]), float(c[1]), float(R), near, float(centre[0]),
-                            float(centre[1]), float(A), float(c[0] - half), d, n,
-                            float(c[1] - half), d, n, DAMAGED_VALUE_FRACTION)
-    r_lo, r_hi = max(rho - reach, 0.0), A
-    if r_lo >= r_hi:
-        return 0.0, 0.0
-    if rho > reach:  # the arc that holds the window
-        th0, dth = float(np.arctan2(c[1] - centre[1], c[0] - centre[0])), float(
-            np.arcsin(reach / rho))
-    else:
-        th0, dth = 0.0, np.pi
-    # Nodes about a step apart: Gauss-Legendre's middle spacing is about pi/2 of the mean.
-    n_r = max(16, int(np.ceil(0.5 * np.pi * (r_hi - r_lo) / step)) + 4)
-    n_th = max(16, int(np.ceil(2.0 * dth * r_hi / step)) + 4)
-    u, wu = _legendre(min(n_r, _MAX_NODES))
-    return area_overlap_polar(float(c[0]), float(c[1]), float(R), near, float(centre[0]),
-                              float(centre[1]), float(A), r_lo, r_hi, u, wu, th0 - dth,
-                              th0 + dth, min(n_th, 4 * _MAX_NODES), DAMAGED_VALUE_FRACTION)
+def _legendre_store() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return _LEGENDRE[0], _LEGENDRE[1], _LEGENDRE[2]
+
+
+def _add_legendre(n: int) -> None:
+    """Add the order-``n`` table to :data:`_LEGENDRE` (:func:`_legendre`'s numbers)."""
+    at, u, w = _LEGENDRE
+    if at[n] >= 0:
+        return
+    un, wn = _legendre(n)
+    at = at.copy()
+    at[n] = u.size
+    _LEGENDRE[:] = [at, np.concatenate([u, un]), np.concatenate([w, wn])]

@@ -164,13 +164,16 @@ _THREAT_COLUMNS = ("state", "kind", "preset", "unit_cost", "reusable", "weapon_c
 
 
 def _summary(scenario, truth, th: dict, ic: dict, value_lost: np.ndarray, impacts: np.ndarray,
-             n_disabled: int, n_refused: int, clock_stops: int, area_rows=None) -> dict:
+             n_disabled: int, n_refused: int, clock_stops: int, area_rows=None,
+             frames: bool = True) -> dict:
     """:func:`summarize` of the tables' columns: ``th`` the threats table's
     (:data:`_THREAT_COLUMNS`), ``ic`` the interceptors table's (``type``, ``unit_cost``,
     ``outcome``), as arrays; the assets' ``value_lost``, the threat ids of the impact events,
     the counts of ``battery_disabled`` events and refused orders, and the solver's clock stops.
     (The simulation passes the arrays it builds its tables from, and ``area_rows``, the area
-    shares its impacts took: see :func:`_expected_loss`.)"""
+    shares its impacts took: see :func:`_expected_loss`.) Without ``frames``, ``by_type``
+    and ``by_interceptor`` are dicts of the columns the DataFrames would hold (a campaign's
+    replication keeps only those; no interceptor fired: an empty dict)."""
     # Column arrays, not pandas operations: a run's tables are small, so pandas' per-call
     # overhead would be most of the cost. Sums skip NaN as pandas' do.
     state = th["state"]
@@ -179,26 +182,30 @@ def _summary(scenario, truth, th: dict, ic: dict, value_lost: np.ndarray, impact
     intercepted, leaked = state == "intercepted", state == "impacted"
     threat_cost = th["unit_cost"][keep]
     groups, first, sizes, idx = _groups(th["kind"][keep], th["preset"][keep])
-    by_type = pd.DataFrame({
+    by_type = {
         "kind": groups[0], "preset": groups[1], "launched": sizes,
         "intercepted": np.bincount(idx, intercepted, len(first)).astype(np.int64),
         "leaked": np.bincount(idx, leaked, len(first)).astype(np.int64),
         "other": np.bincount(idx, ~(intercepted | leaked), len(first)).astype(np.int64),
         "unit_cost": threat_cost.astype(float)[first],
-    })
+    }
     n_ic = len(ic["type"])
     if n_ic:
         (types,), _, fired, idx = _groups(np.asarray(ic["type"]))
         cost = np.asarray(ic["unit_cost"], float)
-        by_icpt = pd.DataFrame({
+        by_icpt = {
             "type": types, "fired": fired,
             "hits": np.bincount(idx, np.asarray(ic["outcome"]) == "hit",
                                 len(types)).astype(np.int64),
             # Exactly rounded sums (the same as a running sum of one type's equal costs).
             "cost": np.array([math.fsum(cost[idx == g]) for g in range(len(types))], float),
-        })
+        }
     else:
-        by_icpt = pd.DataFrame(columns=["type", "fired", "hits", "cost"])
+        by_icpt = {}
+    if frames:
+        by_type = pd.DataFrame(by_type)
+        by_icpt = (pd.DataFrame(by_icpt) if by_icpt else
+                   pd.DataFrame(columns=["type", "fired", "hits", "cost"]))
     defence_cost = float(np.nansum(ic["unit_cost"])) if n_ic else 0.0
     if "reusable" in th:
         spent = attack_costs(state, threat_cost, np.asarray(th["reusable"], bool)[keep],

@@ -55,6 +55,17 @@ class EventLog:
             df = pd.DataFrame(self._rows, columns=list(EVENT_COLUMNS))
             df["kind"] = pd.Categorical(df["kind"], categories=list(EVENT_KINDS))
             return df
+        return pd.DataFrame(self.columns())
+
+    def columns(self) -> dict:
+        """The columns of :meth:`to_frame`, without the DataFrame: EVENT_COLUMNS in order,
+        ``kind`` a Categorical of EVENT_KINDS, the ids int64 and the rest float64 arrays,
+        shape (n,), in time order (stable); the same arrays ``to_frame``'s columns hold
+        (an empty log: the empty frame's columns, object arrays but ``kind``)."""
+        if not self._rows:
+            df = self.to_frame()
+            return {c: (df[c].array if c == "kind" else df[c].to_numpy())
+                    for c in EVENT_COLUMNS}
         cols = list(zip(*self._rows, strict=True))
         t = np.array(cols[0], float)
         order = np.argsort(t, kind="stable")  # ties keep the order of addition
@@ -64,4 +75,4 @@ class EventLog:
                     dtype=_KIND_DTYPE)}
         for c in range(2, len(EVENT_COLUMNS)):
             data[EVENT_COLUMNS[c]] = np.array(cols[c], np.int64 if c < 9 else float)[order]
-        return pd.DataFrame(data)
+        return data

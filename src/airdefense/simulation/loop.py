@@ -696,13 +696,33 @@ class _Run:
         return self._result()
 
     def _result(self) -> SimulationResult:
+        """The run's SimulationResult; a run whose ``_columns_only`` is set (a campaign's
+        replication, :func:`airdefense.campaign._worker.run_replication`) returns only what
+        that keeps, without the tables: ``{"summary": ..., "events": EventLog}``, the summary
+        of :func:`~airdefense.results.summary._summary` without frames (the same numbers)."""
         from airdefense.results.summary import _summary, attack_costs
 
         tr = self.truth
-        groups = self.sc.groups
         reusable, weapon_cost = tr.reusable, tr.weapon_cost
         state = np.array(THREAT_STATES, object)[self.status]
         kind, preset = tr.kind.astype(str), tr.preset.astype(str)
+        icols = self.engagement._table_columns()
+        a = self.sc.assets
+        value_lost = a.value - self.value_left
+        stops = int(getattr(self.assigner, "clock_stops", 0))
+        # The summary of the arrays the tables are made of (summarize reads them back).
+        th = {"state": state, "kind": kind, "preset": preset,
+              "unit_cost": np.asarray(tr.unit_cost), "reusable": reusable,
+              "weapon_cost": weapon_cost, "parent": tr.parent}
+        area_rows = ((np.concatenate(self._area_ids), np.vstack(self._area_fracs))
+                     if self._area_ids else None)
+        summary = lambda frames: _summary(  # noqa: E731
+            self.sc, tr, th, icols, value_lost, self.events.threat_ids("impact"),
+            self.events.count("battery_disabled"), len(self.engagement.refused), stops,
+            area_rows=area_rows, frames=frames)
+        if getattr(self, "_columns_only", False):
+            return {"summary": summary(False), "events": self.events}
+        groups = self.sc.groups
         threats = pd.DataFrame({
             "threat_id": tr.threat_id, "group": [groups[g].name for g in tr.group],
             "kind": kind, "preset": preset,
@@ -712,29 +732,18 @@ class _Run:
             "attack_cost": attack_costs(state, tr.unit_cost, reusable, weapon_cost),
             "target_asset": tr.target_asset,
         })
-        icols = self.engagement._table_columns()
         interceptors = pd.DataFrame(icols)
-        a = self.sc.assets
-        value_lost = a.value - self.value_left
         states = np.array(["intact", "damaged", "destroyed"])[self.asset_state]
         assets = pd.DataFrame({"asset": a.name, "kind": a.kind, "role": a.role,
                                "value": a.value, "state": states, "value_lost": value_lost})
         res = SimulationResult(scenario=self.sc.name, seed=self.seed,
                                events=self.events.to_frame(), threats=threats,
                                interceptors=interceptors, assets=assets,
-                               solver_clock_stops=int(getattr(self.assigner, "clock_stops", 0)))
+                               solver_clock_stops=stops)
         if self.engagement.refused:
             res.refused = pd.DataFrame(self.engagement.refused,
                                        columns=["time_s", "track_id", "launcher", "reason"])
-        # The summary of the arrays the tables were made of (summarize reads them back).
-        res.summary = _summary(
-            self.sc, tr, {"state": state, "kind": kind, "preset": preset,
-                          "unit_cost": np.asarray(tr.unit_cost), "reusable": reusable,
-                          "weapon_cost": weapon_cost, "parent": tr.parent},
-            icols, value_lost, self.events.threat_ids("impact"),
-            self.events.count("battery_disabled"), len(res.refused), res.solver_clock_stops,
-            area_rows=((np.concatenate(self._area_ids), np.vstack(self._area_fracs))
-                       if self._area_ids else None))
+        res.summary = summary(True)
         return res
 
 

@@ -10,8 +10,8 @@ sum runs in a fixed order, so a result is the same bits in every process.
 Layouts (n threats):
 
 * piecewise quadratic (:class:`~airdefense.threats._route.PiecewiseQuadratic`): ``breaks``
-  (n, p - 1), the piece starts after the first; ``coef`` (n, p, 4), per piece its start, value,
-  slope and second derivative there.
+  (n, p - 1), the piece starts after the first, sorted per row; ``coef`` (n, p, 4), per piece
+  its start, value, slope and second derivative there.
 * route geometry (:class:`~airdefense.threats._route.RouteGeometry`): ``packed`` (n, S, 6), per
   segment its start distance, start point (2), unit direction (2) and signed curvature.
 * ground (terrain-following): ``gs`` (n, M) heights of the reference surface at spacing ``gds``
@@ -49,15 +49,22 @@ def _clamp(t, lo, hi):
 
 @njit(cache=True)
 def _pq(x, row, breaks, coef):
-    """Value and derivative of row ``row`` of a piecewise quadratic at ``x``."""
-    j = 0
-    for c in range(breaks.shape[1]):
-        if breaks[row, c] <= x:
-            j += 1
-    dx = x - coef[row, j, 0]
-    c2 = coef[row, j, 2]
-    c3 = coef[row, j, 3]
-    return coef[row, j, 1] + dx * (c2 + 0.5 * c3 * dx), c2 + c3 * dx
+    """Value and derivative of row ``row`` of a piecewise quadratic at ``x``.
+
+    The piece is the count of the row's breaks at or below ``x`` (none for a NaN ``x``),
+    found by bisection: the breaks are sorted per row (NaN last, counting never)."""
+    lo = 0
+    hi = breaks.shape[1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if breaks[row, mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    dx = x - coef[row, lo, 0]
+    c2 = coef[row, lo, 2]
+    c3 = coef[row, lo, 3]
+    return coef[row, lo, 1] + dx * (c2 + 0.5 * c3 * dx), c2 + c3 * dx
 
 
 @njit(cache=True)

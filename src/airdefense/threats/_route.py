@@ -182,7 +182,9 @@ class PiecewiseQuadratic:
     Attributes
     ----------
     breaks : ndarray of shape (n, p - 1)
-        Start of every piece after the first.
+        Start of every piece after the first, sorted per row (NaN last): a point's piece is
+        the count of its row's breaks at or below it, which the order does not change, found
+        by bisection.
     coef : ndarray of shape (n, p, 4)
         Per piece: its start, and the value, slope and second derivative there.
     """
@@ -198,7 +200,7 @@ class PiecewiseQuadratic:
         finite = np.isfinite(brk)
         with np.errstate(invalid="ignore"):
             f, df = blend_eval(np.where(finite, brk, x0[:, None]), *blend)
-        self.breaks = np.ascontiguousarray(brk[:, 1:])
+        self.breaks = np.ascontiguousarray(np.sort(brk[:, 1:], axis=1))
         self.p = brk.shape[1]
         self.coef = np.ascontiguousarray(np.stack([brk, f, df, curv], axis=-1))
         self._all = np.arange(n)

@@ -148,6 +148,28 @@ def _strictly_increasing(xs: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Nominal routes found flyable, by their :func:`plan_route` inputs' bytes: a raid group's
+#: nominal route (scenario values only) is planned once, not at every replication.
+_NOMINAL_OK: set[bytes] = set()
+_NOMINAL_MAX = 256  # keys kept (all dropped when full)
+
+
+def _check_nominal(points: np.ndarray, turn_radius_m: float, tail_m: np.ndarray, orbits: int,
+                   group: str) -> None:
+    """Raise the ScenarioError of :func:`plan_route` if a group's nominal route (``points``
+    (1, r + 2, 2), m) cannot be flown; routes found flyable before are not planned again."""
+    rt, orb = np.array([turn_radius_m], float), np.array([orbits], np.int64)
+    tail = np.asarray(tail_m, float).reshape(1)
+    key = b"\0".join([group.encode(), np.ascontiguousarray(points, float).tobytes(),
+                      rt.tobytes(), tail.tobytes(), orb.tobytes()])
+    if key in _NOMINAL_OK:
+        return
+    plan_route(points, rt, tail, orb, group)
+    if len(_NOMINAL_OK) >= _NOMINAL_MAX:
+        _NOMINAL_OK.clear()
+    _NOMINAL_OK.add(key)
+
+
 def fly_route_group(
     g: RouteGroup, prof: Profile, radius_m: float, terrain=None, frame_alt_m: float = 0.0
 ) -> RouteTrajectory:
@@ -254,7 +276,7 @@ def fly_route_group(
     nom_aim = sphere_coords(g.nominal_aim[None], radius_m)
     nom_pts = np.concatenate([a0[:1, None, :2], nom_arc[..., :2], nom_aim[:, None, :2]], axis=1)
     tail_nom = tail_need(last_height(nom_arc), aim_over_ref(nom_aim))
-    plan_route(nom_pts, np.array([radius_turn]), tail_nom, np.array([orbits]), g.name)
+    _check_nominal(nom_pts, radius_turn, tail_nom, orbits, g.name)
 
     def rows_last(route_arc):
         # A flight that holds its launch height (no route, no terrain) cruises at it.
