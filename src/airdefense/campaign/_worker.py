@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from airdefense.results.store import RepResult, columns_of, n_rows
-from airdefense.scenario.loader import Scenario, load_scenario, scenario_from_dict
+from airdefense.scenario.loader import Scenario, scenario_from_dict
 
 __all__ = ["ScenarioSpec", "spec_of", "scenario_hash", "code_hash", "replication_seed",
            "run_replication", "run_task", "init_worker"]
@@ -155,18 +155,12 @@ def run_replication(sc: Scenario, seed: int, rep: int, *, tracking: str | None =
     -------
     RepResult
     """
-    from airdefense.campaign.runner import check_tracking
-    from airdefense.simulation.loop import _Run
+    from airdefense.simulation.loop import _simulate
 
     t0 = time.perf_counter()
-    # simulate(sc, seed=replication_seed(seed, rep), ...) without the result's tables: a
-    # replication keeps only the summary and the event log's columns (the same numbers).
-    check_tracking(tracking)
-    if not isinstance(sc, Scenario):
-        sc = load_scenario(sc)
-    run = _Run(sc, replication_seed(seed, rep), tracking, solver)
-    run._columns_only = True
-    res = run.run()
+    # simulate() without the result's tables: a replication keeps only the summary and the
+    # event log's columns (the same numbers).
+    res = _simulate(sc, replication_seed(seed, rep), tracking, solver, tables=False)
     wall = time.perf_counter() - t0
     s = res["summary"]
     scalars = {k: float(v) for k, v in s.items()

@@ -642,7 +642,8 @@ class _Run:
             L.operational = saved
         self.engagement.fire(orders, t, self.kinds, self.book, tracks=tr, sensor_ok=self.sensor_ok)
 
-    def run(self) -> SimulationResult:
+    def run(self, tables: bool = True) -> SimulationResult | dict:
+        """Run to the end; the result as :meth:`_result` gives it (``tables``)."""
         cfg = self.sc.config
         dt, end = cfg.step_s, cfg.duration_s
         period = cfg.c2.decision_period_s
@@ -693,13 +694,13 @@ class _Run:
         self.status[self.status == _FLYING] = _AIRBORNE
         self.status[self.status == _PENDING] = _NOT_LAUNCHED
         self.engagement.finish()
-        return self._result()
+        return self._result(tables)
 
-    def _result(self) -> SimulationResult:
-        """The run's SimulationResult; a run whose ``_columns_only`` is set (a campaign's
-        replication, :func:`airdefense.campaign._worker.run_replication`) returns only what
-        that keeps, without the tables: ``{"summary": ..., "events": EventLog}``, the summary
-        of :func:`~airdefense.results.summary._summary` without frames (the same numbers)."""
+    def _result(self, tables: bool = True) -> SimulationResult | dict:
+        """The run's SimulationResult; without ``tables`` (a campaign's replication,
+        :func:`airdefense.campaign._worker.run_replication`) only what that keeps, without the
+        tables: ``{"summary": ..., "events": EventLog}``, the summary of
+        :func:`~airdefense.results.summary._summary` without frames (the same numbers)."""
         from airdefense.results.summary import _summary, attack_costs
 
         tr = self.truth
@@ -720,7 +721,7 @@ class _Run:
             self.sc, tr, th, icols, value_lost, self.events.threat_ids("impact"),
             self.events.count("battery_disabled"), len(self.engagement.refused), stops,
             area_rows=area_rows, frames=frames)
-        if getattr(self, "_columns_only", False):
+        if not tables:
             return {"summary": summary(False), "events": self.events}
         groups = self.sc.groups
         threats = pd.DataFrame({
@@ -781,6 +782,15 @@ def simulate(scenario: Scenario | str | Path | dict,
     >>> res = simulate("examples/01_drone_wave.yaml", seed=1)  # doctest: +SKIP
     >>> print(res.summary_table())  # doctest: +SKIP
     """
+    return _simulate(scenario, seed, tracking, solver)
+
+
+def _simulate(scenario: Scenario | str | Path | dict,
+              seed: int | np.random.SeedSequence | None, tracking: str | None,
+              solver: str | None, tables: bool = True) -> SimulationResult | dict:
+    """:func:`simulate`; without ``tables``, only the run's summary (its tables as dicts of
+    columns) and event log, ``{"summary": ..., "events": EventLog}``: what a campaign's
+    replication keeps, the same numbers without building the result's DataFrames."""
     from airdefense.campaign.runner import _check_int, check_tracking
 
     check_tracking(tracking)
@@ -789,5 +799,5 @@ def simulate(scenario: Scenario | str | Path | dict,
         seed = sc.seed
     elif not isinstance(seed, np.random.SeedSequence):
         seed = _check_int("seed", seed, 0)
-    return _Run(sc, seed, tracking, solver).run()
+    return _Run(sc, seed, tracking, solver).run(tables)
 
