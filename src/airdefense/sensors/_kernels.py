@@ -979,10 +979,14 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
     those without a slot go unreported.
     """
     k = rc.shape[0]
-    success = np.zeros(m, np.bool_)
+    # One work array: success of each look (0/1), free slots and new hits of each radar.
+    work = np.zeros(m + 2 * k, np.int64)
+    success = work[:m]
+    free = work[m:m + k]
+    n_new = work[m + k:]
     for p in range(nr):
         if wi[p, RI_HIT]:
-            success[wi[p, RI_LOOK]] = True
+            success[wi[p, RI_LOOK]] = 1
     for j in range(m):
         i = wi[j, LI_RADAR]
         c = wi[j, LI_TARGET]
@@ -994,8 +998,6 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
                 if misses[i, c] >= rc[i, RC_DROP_MISSES]:
                     tracked[i, c] = False
                     next_look[i, c] = np.inf
-    free = np.empty(k, np.int64)
-    n_new = np.zeros(k, np.int64)
     for i in range(k):
         free[i] = np.int64(rc[i, RC_CAPACITY]) - tracked[i].sum()
     for p in range(nr):
@@ -1004,6 +1006,7 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
         if wi[p, RI_HIT] and not tracked[wi[j, LI_RADAR], wi[j, LI_TARGET]]:
             n_new[wi[j, LI_RADAR]] += 1
     refused = 0
+    slots = np.empty(0, np.int64)  # the new hits of a radar (made once, for the largest)
     for i in range(k):
         if n_new[i] == 0:
             continue
@@ -1015,7 +1018,9 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
                     wi[p, RI_REPORT] = 0
             refused += n_new[i]
             continue
-        new = np.empty(n_new[i], np.int64)
+        if slots.size == 0:
+            slots = np.empty(n_new.max(), np.int64)
+        new = slots[:n_new[i]]
         q = 0
         for p in range(nr):
             j = wi[p, RI_LOOK]
@@ -1174,8 +1179,12 @@ def measure_truth(t, nr, nd, wf, wi, launch, rc, operational):
 
     Returns the two arrays.
     """
-    src = np.empty(nd, np.int64)
-    tau = np.empty(nd)
+    fo = np.empty((nd, TD_N))
+    io = np.empty((nd, TI_N), np.int64)
+    # The rows' returns and look times, sorted, in the columns they end in (TI_SENSOR then
+    # holds the return until its row is written).
+    src = io[:, TI_SENSOR]
+    tau = fo[:, TD_TIME]
     q = 0
     for p in range(nr):
         if wi[p, RI_REPORT]:
@@ -1198,10 +1207,10 @@ def measure_truth(t, nr, nd, wf, wi, launch, rc, operational):
                 src[keep] = src[b]
                 tau[keep] = tau[b]
                 keep += 1
-    fo = np.empty((keep, TD_N))
-    io = np.empty((keep, TI_N), np.int64)
+    fo = fo[:keep]
+    io = io[:keep]
     for o in range(keep):
-        r = src[o]
+        r = io[o, TI_SENSOR]
         j = wi[r, RI_LOOK]
         i = wi[j, LI_RADAR]
         snr = wf[r, RF_SNR]
@@ -1212,7 +1221,6 @@ def measure_truth(t, nr, nd, wf, wi, launch, rc, operational):
             fo[o, TD_VAR + a] = sig * sig
         fo[o, TD_Z] = abs(fo[o, TD_Z])
         fo[o, TD_Z + 1] = fmod_pos(fo[o, TD_Z + 1], _TWO_PI)
-        fo[o, TD_TIME] = tau[o]
         io[o, TI_SENSOR] = i
         io[o, TI_TARGET] = wi[j, LI_TARGET]
     end_call(rc, operational, t)
