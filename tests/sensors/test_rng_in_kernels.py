@@ -33,7 +33,10 @@ def _draws(rng, shape, scale, n, lam):
     g = np.empty(shape.size)
     for j in range(shape.size):  # scan_returns: one scalar gamma per look
         g[j] = rng.gamma(shape[j], scale[j])
-    det = rng.standard_normal((2, n))  # detector
+    det = np.empty((2, n))  # detector: scalar draws, the first normal of every return first
+    for a in range(2):
+        for p in range(n):
+            det[a, p] = rng.standard_normal()
     meas = rng.standard_normal((n, 4))  # measurement noise
     counts = np.empty(lam.size, np.int64)
     for i in range(lam.size):  # false-alarm counts, scalar

@@ -320,8 +320,25 @@ def pair_geometry(geo, i, x, y, z, out, full=True):
     height, elevation or range limits leaves azimuth, elevation and offset uncomputed
     (``out[3:]`` unchanged, offset NaN), and one outside the range limits its height and
     elevation sine too (``out[:2]`` unchanged: the range is tested first); every value
-    computed has the same bits either way.
+    computed has the same bits either way. (:func:`geometry_values` without ``out``.)
     """
+    cov, off, h_t, sin_le, rng, az, el, done = geometry_values(geo, i, x, y, z, full)
+    out[2] = rng
+    if done >= 1:
+        out[0] = h_t
+        out[1] = sin_le
+    if done == 2:
+        out[3] = az
+        out[4] = el
+    return cov, off
+
+
+@_jit_inline
+def geometry_values(geo, i, x, y, z, full=True):
+    """:func:`pair_geometry` as values: ``(covered, offset, height, sine of the local
+    elevation, range, azimuth, elevation, done)``, ``done`` 0 when only the range was
+    computed, 1 when the azimuth and elevation were not, 2 when all were (the values not
+    computed are NaN)."""
     r = geo[i, G_RADIUS]
     kf = geo[i, G_K]
     dx = x - geo[i, G_ANT]
@@ -330,8 +347,7 @@ def pair_geometry(geo, i, x, y, z, out, full=True):
     horiz2 = dx * dx + dy * dy
     rng = math.sqrt(horiz2 + dz * dz)
     if not (full or (rng >= geo[i, G_LO + 2] and rng <= geo[i, G_HI + 2])):
-        out[2] = rng  # out of range: not covered, whatever the rest
-        return False, np.nan
+        return False, np.nan, np.nan, np.nan, rng, np.nan, np.nan, 0  # out of range
     ux = geo[i, G_UP]
     uy = geo[i, G_UP + 1]
     uz = geo[i, G_UP + 2]
@@ -347,19 +363,14 @@ def pair_geometry(geo, i, x, y, z, out, full=True):
     zc = z + r
     norm_t = math.sqrt(x * x + y * y + zc * zc)
     h_t = norm_t - r
-    out[0] = h_t
-    out[1] = sin_le
-    out[2] = rng
-    cov = True
-    for j in range(3):
-        if not (out[j] >= geo[i, G_LO + j] and out[j] <= geo[i, G_HI + j]):
-            cov = False
+    cov = (h_t >= geo[i, G_LO] and h_t <= geo[i, G_HI]
+           and sin_le >= geo[i, G_LO + 1] and sin_le <= geo[i, G_HI + 1]
+           and rng >= geo[i, G_LO + 2] and rng <= geo[i, G_HI + 2])
     if not (cov or full):
-        return False, np.nan
+        return False, np.nan, h_t, sin_le, rng, np.nan, np.nan, 1
     az = math.atan2(dx, dy)
     az = az + (_TWO_PI if az < 0.0 else 0.0)
-    out[3] = az
-    out[4] = math.atan2(dz, math.sqrt(horiz2))
+    el = math.atan2(dz, math.sqrt(horiz2))
     off = az - geo[i, G_BORESIGHT]
     off -= _TWO_PI * math.floor((off + math.pi) * _INV_TWO_PI)
     cov = cov and abs(off) <= geo[i, G_HALF_SECTOR]
@@ -377,7 +388,7 @@ def pair_geometry(geo, i, x, y, z, out, full=True):
             h2 = 0.0 if h_f < 0.0 else h_f
             ang = geo[i, G_HORIZON] + math.atan(math.sqrt(h2 * (2 * re + h2)) / re)
             cov = cos_g >= math.cos(min(kf * ang, math.pi))
-    return cov, off
+    return cov, off, h_t, sin_le, rng, az, el, 2
 
 
 @_jit_inline
@@ -527,20 +538,27 @@ def _on_curve(t, states, t0, states0, launch, c, tau):
 @_jit_inline
 def look_position(t, states, t0, states0, launch, c, tau, out):
     """The position half of :func:`look_state`: ``out[:3]``, the same bits."""
+    out[0], out[1], out[2] = look_xyz(t, states, t0, states0, launch, c, tau)
+
+
+@_jit_inline
+def look_xyz(t, states, t0, states0, launch, c, tau):
+    """:func:`look_position` as values ``(x, y, z)``."""
     if _on_curve(t, states, t0, states0, launch, c, tau):
         h = t - t0
         s = (tau - t0) / h
         s2 = s * s
         s3 = s2 * s
         h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s, -2 * s3 + 3 * s2, s3 - s2
-        for q in range(3):
-            p0, v0 = states0[c, q], states0[c, 3 + q]
-            p1, v1 = states[c, q], states[c, 3 + q]
-            out[q] = h00 * p0 + h10 * h * v0 + h01 * p1 + h11 * h * v1
-        return
+        return (h00 * states0[c, 0] + h10 * h * states0[c, 3] + h01 * states[c, 0]
+                + h11 * h * states[c, 3],
+                h00 * states0[c, 1] + h10 * h * states0[c, 4] + h01 * states[c, 1]
+                + h11 * h * states[c, 4],
+                h00 * states0[c, 2] + h10 * h * states0[c, 5] + h01 * states[c, 2]
+                + h11 * h * states[c, 5])
     back = t - tau
-    for q in range(3):
-        out[q] = states[c, q] - states[c, 3 + q] * back
+    return (states[c, 0] - states[c, 3] * back, states[c, 1] - states[c, 4] * back,
+            states[c, 2] - states[c, 5] * back)
 
 
 @_jit_inline
@@ -605,6 +623,13 @@ def outside_arc(dx, dy, ms, mc, cl):
     return dx * ms + dy * mc < cl * math.sqrt(dx * dx + dy * dy)
 
 
+@_jit_inline
+def _active(rc, operational, i, t):
+    """Whether radar ``i`` works in the call to ``t``: operational, and time passed since its
+    last call."""
+    return operational[i] and max(t - rc[i, RC_T_LAST], 0.0) > 0.0
+
+
 @_jit
 def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, operational, tracked,
                next_look, cue, wf, wi, t0, states0, launch, rates=True):
@@ -635,7 +660,6 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
     for c in range(n):
         if alive[c]:
             any_alive = True
-    active = np.zeros(k, np.bool_)
     for i in range(k):
         n_tr = 0
         cued = rc[i, RC_CUED] != 0.0
@@ -648,10 +672,9 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
         rate = _sweep_rate(rc, i, n_tr)
         dt = max(t - rc[i, RC_T_LAST], 0.0)
         swept = rate * dt
-        active[i] = operational[i] and dt > 0.0
         rc[i, SW_RATE] = rate
         rc[i, SW_PHASE] = (rc[i, RC_PHASE] + swept) % 1.0
-        rc[i, SW_FRAC] = min(swept, 1.0) if active[i] else 0.0
+        rc[i, SW_FRAC] = min(swept, 1.0) if _active(rc, operational, i, t) else 0.0
         rc[i, SW_LAM] = rc[i, RC_PFA_CELLS] * rc[i, SW_FRAC]
 
     m = 0
@@ -660,7 +683,7 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
         # at most while the beam crosses it). Electronic and cued radars revisit held targets
         # in track.
         for i in range(k):
-            if not active[i]:
+            if not _active(rc, operational, i, t):
                 continue
             if rc[i, RC_CUED] != 0.0:  # no search: an acquisition look at each new cue
                 for c in range(n):
@@ -688,7 +711,7 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
                     wi[m, LI_TARGET] = c
                     m += 1
         for i in range(k):
-            if not (active[i] and rc[i, RC_ELECTRONIC] != 0.0):
+            if not (_active(rc, operational, i, t) and rc[i, RC_ELECTRONIC] != 0.0):
                 continue
             for c in range(n):
                 if tracked[i, c] and next_look[i, c] <= t:
@@ -699,33 +722,32 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
                     wi[m, LI_TARGET] = c
                     m += 1
 
-    g = np.empty(5)
-    st = np.empty(6)
     for j in range(m):
         i = wi[j, LI_RADAR]
         c = wi[j, LI_TARGET]
         tau = wf[j, LF_TAU]
-        look_position(t, states, t0, states0, launch, c, tau, st)
-        for q in range(3):
-            wf[j, LF_POS + q] = st[q]
-        cov, _ = pair_geometry(rc, i, st[0], st[1], st[2], g, False)
-        wf[j, LF_RANGE] = g[2]
-        wf[j, LF_RANGE + 1] = g[3]
-        wf[j, LF_RANGE + 2] = g[4]
+        x, y, z = look_xyz(t, states, t0, states0, launch, c, tau)
+        wf[j, LF_POS] = x
+        wf[j, LF_POS + 1] = y
+        wf[j, LF_POS + 2] = z
+        cov, _, _, _, range_m, az, el, _ = geometry_values(rc, i, x, y, z, False)
+        wf[j, LF_RANGE] = range_m
+        wf[j, LF_RANGE + 1] = az
+        wf[j, LF_RANGE + 2] = el
         wi[j, LI_COVERED] = cov
         snr = 0.0
         if cov:
             if rates:
-                look_velocity(t, states, t0, states0, launch, c, tau, st)
-                for q in range(3):
-                    wf[j, LF_VEL + q] = st[3 + q]
+                # (look_velocity writes out[3:6]: the LF_VEL columns)
+                look_velocity(t, states, t0, states0, launch, c, tau,
+                              wf[j, LF_VEL - 3:LF_VEL + 3])
             if aspect:  # (at t: the aspect turns a few milliradians at most in a step)
                 rcs = aspect_rcs(states[c, 0], states[c, 1], states[c, 2], states[c, 3],
                                  states[c, 4], states[c, 5], rc[i, G_ANT], rc[i, G_ANT + 1],
                                  rc[i, G_ANT + 2], front[c], side[c], tail[c])
             else:
                 rcs = rcs_table[i if rcs_table.shape[0] > 1 else 0, c]
-            snr = mean_snr(rc[i, RC_SNR_CONST], rcs, g[2])
+            snr = mean_snr(rc[i, RC_SNR_CONST], rcs, range_m)
         wf[j, LF_SNR] = snr
     return m
 
@@ -741,6 +763,16 @@ def _range_rate(states, rc, wf, wi, j):
     return s / wf[j, LF_RANGE]
 
 
+@_jit_inline
+def _look_cell(rc, i, wf, j):
+    """Range gate, azimuth beam and elevation beam of look ``j`` of radar ``i``: the cell's
+    last three indices (int64; the first is the radar)."""
+    beam = rc[i, RC_BEAM]
+    return (np.int64(math.floor(wf[j, LF_RANGE] / rc[i, RC_RANGE_RES])),
+            np.int64(math.floor(wf[j, LF_RANGE + 1] / beam)),
+            np.int64(math.floor((wf[j, LF_RANGE + 2] + math.pi / 2) / beam)))
+
+
 @_jit
 def _cell_keys(cells, sizes):
     """One int64 key per row of ``cells`` (k, 4): equal for equal rows, ordered as the rows
@@ -750,10 +782,7 @@ def _cell_keys(cells, sizes):
     key = np.empty(k, np.int64)
     if sizes[0] > 0:
         for j in range(k):
-            v = cells[j, 0]
-            for q in range(1, 4):
-                v = v * sizes[q] + cells[j, q]
-            key[j] = v
+            key[j] = _cell_key(cells[j, 0], cells[j, 1], cells[j, 2], cells[j, 3], sizes)
         return key
     order = np.arange(k)  # absurdly fine cells: rank the rows
     for q in range(3, -1, -1):
@@ -766,14 +795,35 @@ def _cell_keys(cells, sizes):
     return key
 
 
+@_jit_inline
+def _cell_key(c0, c1, c2, c3, sizes):
+    """The mixed-radix key of cell ``(c0, c1, c2, c3)`` with ``sizes`` (4,) (see
+    :func:`_cell_keys`)."""
+    return ((c0 * sizes[1] + c1) * sizes[2] + c2) * sizes[3] + c3
+
+
 @_jit
 def _all_distinct(key):
     """True when the keys (k,) int64, >= 0, are all different (a hash table, no sort)."""
+    return _distinct_in(key, np.empty(_table_size(key.size), np.int64))
+
+
+@_jit_inline
+def _table_size(k):
+    """Slots of :func:`_distinct_in`'s hash table for ``k`` keys: a power of two, at least 16
+    and at least ``2 k``."""
     size = 16
-    while size < 2 * key.size:
+    while size < 2 * k:
         size *= 2
-    mask = size - 1
-    table = np.full(size, -1, np.int64)
+    return size
+
+
+@_jit_inline
+def _distinct_in(key, table):
+    """:func:`_all_distinct` with the hash table ``table`` (:func:`_table_size` of the keys'
+    number, int64; overwritten)."""
+    mask = table.size - 1
+    table[:] = -1
     for v in key:
         h = (v ^ (v >> 7) ^ (v >> 17) ^ (v >> 31)) & mask
         while table[h] >= 0:
@@ -785,8 +835,8 @@ def _all_distinct(key):
 
 
 @_jit
-def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi, rates=True):
-    """Fluctuate the looks' SNR by ``gamma`` (m,) and merge unresolved returns.
+def merge_returns(m, states, rc, cell_sizes, wf, wi, rates=True):
+    """Merge the unresolved returns of the ``m`` looks (their SNR ``LF_SNR`` fluctuated).
 
     Covered looks of one radar in one resolution cell (range gate by beam in azimuth and
     elevation, on a fixed grid) merge into one return: powers add, the position and range
@@ -800,39 +850,53 @@ def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi, rates=True):
     """
     nc = 0
     for j in range(m):
-        if rc[wi[j, LI_RADAR], RC_STEADY] == 0.0:
-            wf[j, LF_SNR] = wf[j, LF_SNR] * gamma[j]
         if wi[j, LI_COVERED]:
             nc += 1
-    cov = np.empty(nc, np.int64)
-    cells = np.empty((nc, 4), np.int64)
+    # One work array: the covered looks, their cell keys, the hash table of _distinct_in.
+    work = np.empty(2 * nc + _table_size(nc), np.int64)
+    cov = work[:nc]
+    key = work[nc:2 * nc]
     q = 0
     for j in range(m):
         if wi[j, LI_COVERED]:
-            i = wi[j, LI_RADAR]
-            beam = rc[i, RC_BEAM]
             cov[q] = j
-            cells[q, 0] = i
-            cells[q, 1] = np.int64(math.floor(wf[j, LF_RANGE] / rc[i, RC_RANGE_RES]))
-            cells[q, 2] = np.int64(math.floor(wf[j, LF_RANGE + 1] / beam))
-            cells[q, 3] = np.int64(math.floor((wf[j, LF_RANGE + 2] + math.pi / 2) / beam))
             q += 1
+    if cell_sizes[0] > 0:
+        for q in range(nc):
+            j = cov[q]
+            i = wi[j, LI_RADAR]
+            c1, c2, c3 = _look_cell(rc, i, wf, j)
+            key[q] = _cell_key(np.int64(i), c1, c2, c3, cell_sizes)
+    else:
+        cells = np.empty((nc, 4), np.int64)
+        for q in range(nc):
+            j = cov[q]
+            i = wi[j, LI_RADAR]
+            cells[q, 0] = i
+            cells[q, 1], cells[q, 2], cells[q, 3] = _look_cell(rc, i, wf, j)
+        key[:] = _cell_keys(cells, cell_sizes)
+    if _distinct_in(key, work[2 * nc:]):  # (usually: every return its own, in look order)
+        for p in range(nc):
+            j = cov[p]
+            wi[p, RI_LOOK] = j
+            wf[p, RF_SNR] = wf[j, LF_SNR]
+            for a in range(3):
+                wf[p, RF_RANGE + a] = wf[j, LF_RANGE + a]
+            wf[p, RF_RDOT] = _range_rate(states, rc, wf, wi, j) if rates else np.nan
+        return nc, 0
     group = np.ones(nc, np.int64)  # run length of each look's cell
-    key = _cell_keys(cells, cell_sizes)
-    order = np.empty(0, np.int64)  # looks in cell order, when two share a cell
+    order = np.argsort(key, kind="mergesort")  # looks in cell order
     n_multi = 0
-    if not _all_distinct(key):  # (usually they are: no sort)
-        order = np.argsort(key, kind="mergesort")
-        start = 0
-        while start < nc:
-            end = start + 1
-            while end < nc and key[order[end]] == key[order[start]]:
-                end += 1
-            for p in range(start, end):
-                group[order[p]] = end - start
-            if end - start > 1:
-                n_multi += end - start
-            start = end
+    start = 0
+    while start < nc:
+        end = start + 1
+        while end < nc and key[order[end]] == key[order[start]]:
+            end += 1
+        for p in range(start, end):
+            group[order[p]] = end - start
+        if end - start > 1:
+            n_multi += end - start
+        start = end
 
     nr = 0
     for p in range(nc):
@@ -884,14 +948,21 @@ def merge_returns(m, gamma, states, rc, cell_sizes, wf, wi, rates=True):
     return nr, n_multi - n_groups
 
 
-@_jit
-def detect(nr, noise, rc, wf, wi):
-    """Detector output of each return from unit normal draws ``noise`` (2, nr) and the decision
-    against the radar's threshold; returns the number of hits."""
+@_jit_inline
+def detect(nr, rng, rc, wf, wi):
+    """Detector output of each return (``RF_DET``) and the decision against the radar's
+    threshold (``RI_HIT``); returns the number of hits.
+
+    The unit normal draws of :func:`square_law` come from the numba ``Generator`` ``rng``
+    (:func:`generator`), ``rng.standard_normal((2, nr))``'s numbers: the first normal of every
+    return (kept in ``RF_DET`` until the second is drawn), then the second.
+    """
+    for p in range(nr):
+        wf[p, RF_DET] = rng.standard_normal()
     hits = 0
     for p in range(nr):
         i = wi[wi[p, RI_LOOK], LI_RADAR]
-        z = square_law(wf[p, RF_SNR], noise[0, p], noise[1, p])
+        z = square_law(wf[p, RF_SNR], wf[p, RF_DET], rng.standard_normal())
         wf[p, RF_DET] = z
         wi[p, RI_HIT] = z > rc[i, RC_THRESHOLD]
         hits += wi[p, RI_HIT]
@@ -908,10 +979,14 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
     those without a slot go unreported.
     """
     k = rc.shape[0]
-    success = np.zeros(m, np.bool_)
+    # One work array: success of each look (0/1), free slots and new hits of each radar.
+    work = np.zeros(m + 2 * k, np.int64)
+    success = work[:m]
+    free = work[m:m + k]
+    n_new = work[m + k:]
     for p in range(nr):
         if wi[p, RI_HIT]:
-            success[wi[p, RI_LOOK]] = True
+            success[wi[p, RI_LOOK]] = 1
     for j in range(m):
         i = wi[j, LI_RADAR]
         c = wi[j, LI_TARGET]
@@ -923,8 +998,6 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
                 if misses[i, c] >= rc[i, RC_DROP_MISSES]:
                     tracked[i, c] = False
                     next_look[i, c] = np.inf
-    free = np.empty(k, np.int64)
-    n_new = np.zeros(k, np.int64)
     for i in range(k):
         free[i] = np.int64(rc[i, RC_CAPACITY]) - tracked[i].sum()
     for p in range(nr):
@@ -933,6 +1006,7 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
         if wi[p, RI_HIT] and not tracked[wi[j, LI_RADAR], wi[j, LI_TARGET]]:
             n_new[wi[j, LI_RADAR]] += 1
     refused = 0
+    slots = np.empty(0, np.int64)  # the new hits of a radar (made once, for the largest)
     for i in range(k):
         if n_new[i] == 0:
             continue
@@ -944,7 +1018,9 @@ def update_tracks(m, nr, rc, wf, wi, tracked, misses, next_look):
                     wi[p, RI_REPORT] = 0
             refused += n_new[i]
             continue
-        new = np.empty(n_new[i], np.int64)
+        if slots.size == 0:
+            slots = np.empty(n_new.max(), np.int64)
+        new = slots[:n_new[i]]
         q = 0
         for p in range(nr):
             j = wi[p, RI_LOOK]
@@ -1103,8 +1179,12 @@ def measure_truth(t, nr, nd, wf, wi, launch, rc, operational):
 
     Returns the two arrays.
     """
-    src = np.empty(nd, np.int64)
-    tau = np.empty(nd)
+    fo = np.empty((nd, TD_N))
+    io = np.empty((nd, TI_N), np.int64)
+    # The rows' returns and look times, sorted, in the columns they end in (TI_SENSOR then
+    # holds the return until its row is written).
+    src = io[:, TI_SENSOR]
+    tau = fo[:, TD_TIME]
     q = 0
     for p in range(nr):
         if wi[p, RI_REPORT]:
@@ -1127,10 +1207,10 @@ def measure_truth(t, nr, nd, wf, wi, launch, rc, operational):
                 src[keep] = src[b]
                 tau[keep] = tau[b]
                 keep += 1
-    fo = np.empty((keep, TD_N))
-    io = np.empty((keep, TI_N), np.int64)
+    fo = fo[:keep]
+    io = io[:keep]
     for o in range(keep):
-        r = src[o]
+        r = io[o, TI_SENSOR]
         j = wi[r, RI_LOOK]
         i = wi[j, LI_RADAR]
         snr = wf[r, RF_SNR]
@@ -1141,7 +1221,6 @@ def measure_truth(t, nr, nd, wf, wi, launch, rc, operational):
             fo[o, TD_VAR + a] = sig * sig
         fo[o, TD_Z] = abs(fo[o, TD_Z])
         fo[o, TD_Z + 1] = fmod_pos(fo[o, TD_Z + 1], _TWO_PI)
-        fo[o, TD_TIME] = tau[o]
         io[o, TI_SENSOR] = i
         io[o, TI_TARGET] = wi[j, LI_TARGET]
     end_call(rc, operational, t)
@@ -1174,10 +1253,12 @@ def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs, rates=True):
     One fluctuation draw per look (``rng.gamma(shape, scale)`` with the radar's
     ``RC_GAMMA_SHAPE``/``RC_GAMMA_SCALE``, in look order, covered or not; NumPy's
     ``rng.gamma(shape_array, scale_array, size=m)`` draws the same numbers element by
-    element), :func:`merge_returns` of the covered looks (``LI_COVERED``; with terrain the
-    caller has cleared it for the looks the terrain masks, so that they make no return and
-    merge with none), two standard normals per return (``(2, nr)``) and :func:`detect`. Draws
-    nothing where there is nothing to draw (no look, no return).
+    element) multiplies the look's SNR (``LF_SNR``) unless the radar is steady
+    (``RC_STEADY``), then :func:`merge_returns` of the covered looks (``LI_COVERED``; with
+    terrain the caller has cleared it for the looks the terrain masks, so that they make no
+    return and merge with none), two standard normals per return (the numbers of
+    ``rng.standard_normal((2, nr))``: the first of every return, then the second) and
+    :func:`detect`. Draws nothing where there is nothing to draw (no look, no return).
 
     The random numbers are drawn here from the caller's generator, through its
     :func:`generator_pointers` ``rng_ptrs``: numba's generator methods give NumPy's numbers and
@@ -1193,14 +1274,14 @@ def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs, rates=True):
     merged = 0
     hits = 0
     if m:
-        g = np.empty(m)
         for j in range(m):
             i = wi[j, LI_RADAR]
-            g[j] = rng.gamma(rc[i, RC_GAMMA_SHAPE], rc[i, RC_GAMMA_SCALE])
-        nr, merged = merge_returns(m, g, states, rc, cell_sizes, wf, wi, rates)
+            g = rng.gamma(rc[i, RC_GAMMA_SHAPE], rc[i, RC_GAMMA_SCALE])
+            if rc[i, RC_STEADY] == 0.0:
+                wf[j, LF_SNR] = wf[j, LF_SNR] * g
+        nr, merged = merge_returns(m, states, rc, cell_sizes, wf, wi, rates)
         if nr:
-            noise = rng.standard_normal((2, nr))
-            hits = detect(nr, noise, rc, wf, wi)
+            hits = detect(nr, rng, rc, wf, wi)
     return nr, merged, hits
 
 

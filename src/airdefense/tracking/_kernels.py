@@ -2115,33 +2115,38 @@ def truth_take_rows(tid, range_m, var_range, var_az, var_el, time_s, hits, sigma
                     track_of, confirm_hits, fresh):
     """:func:`truth_take_detections` from the columns it reads, each (k,): measured range (m)
     and the variances of range (m^2), azimuth and elevation (rad^2)."""
-    n = hits.size
     for r in range(tid.size):
         if tid[r] >= 0:
             hits[tid[r]] += 1
-    best = np.full((n, 2), np.inf)
-    confirm = np.zeros(n, np.bool_)
+    # The smallest scales of each detected threat's rows, into sigma_m (from inf).
+    for r in range(tid.size):
+        k = tid[r]
+        if k >= 0:
+            sigma_m[k, 0] = np.inf
+            sigma_m[k, 1] = np.inf
     for r in range(tid.size):
         k = tid[r]
         if k < 0:
             continue
         sr = np.sqrt(var_range[r])
         shrink = np.sqrt(min(hits[k], 10))
-        best[k, 0] = min(best[k, 0], max(sr, range_m[r] * np.sqrt(var_az[r])) / shrink)
-        best[k, 1] = min(best[k, 1], max(sr, range_m[r] * np.sqrt(var_el[r])) / shrink)
+        sigma_m[k, 0] = min(sigma_m[k, 0], max(sr, range_m[r] * np.sqrt(var_az[r])) / shrink)
+        sigma_m[k, 1] = min(sigma_m[k, 1], max(sr, range_m[r] * np.sqrt(var_el[r])) / shrink)
         last_seen[k] = max(last_seen[k], time_s[r])
+    q = 0
     for r in range(tid.size):
         k = tid[r]
-        if k < 0:
+        if k < 0 or not (track_of[k] < 0 and hits[k] >= confirm_hits):
             continue
-        sigma_m[k, 0] = best[k, 0]
-        sigma_m[k, 1] = best[k, 1]
-        confirm[k] = track_of[k] < 0 and hits[k] >= confirm_hits
-    q = 0
-    for k in range(n):
-        if confirm[k]:
-            fresh[q] = k
-            q += 1
+        b = q  # insert k in increasing order, once
+        while b > 0 and fresh[b - 1] > k:
+            b -= 1
+        if b > 0 and fresh[b - 1] == k:
+            continue
+        for e in range(q, b, -1):
+            fresh[e] = fresh[e - 1]
+        fresh[b] = k
+        q += 1
     return q
 
 
