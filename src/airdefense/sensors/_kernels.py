@@ -773,6 +773,17 @@ def _look_cell(rc, i, wf, j):
             np.int64(math.floor((wf[j, LF_RANGE + 2] + math.pi / 2) / beam)))
 
 
+@_jit_inline
+def _own_return(states, rc, wf, wi, p, j, rates):
+    """Return row ``p`` of :func:`merge_returns`: covered look ``j`` merged with none (its own
+    SNR, range, azimuth and elevation; its range rate with ``rates``, else NaN)."""
+    wi[p, RI_LOOK] = j
+    wf[p, RF_SNR] = wf[j, LF_SNR]
+    for a in range(3):
+        wf[p, RF_RANGE + a] = wf[j, LF_RANGE + a]
+    wf[p, RF_RDOT] = _range_rate(states, rc, wf, wi, j) if rates else np.nan
+
+
 @_jit
 def _cell_keys(cells, sizes):
     """One int64 key per row of ``cells`` (k, 4): equal for equal rows, ordered as the rows
@@ -877,12 +888,7 @@ def merge_returns(m, states, rc, cell_sizes, wf, wi, rates=True):
         key[:] = _cell_keys(cells, cell_sizes)
     if _distinct_in(key, work[2 * nc:]):  # (usually: every return its own, in look order)
         for p in range(nc):
-            j = cov[p]
-            wi[p, RI_LOOK] = j
-            wf[p, RF_SNR] = wf[j, LF_SNR]
-            for a in range(3):
-                wf[p, RF_RANGE + a] = wf[j, LF_RANGE + a]
-            wf[p, RF_RDOT] = _range_rate(states, rc, wf, wi, j) if rates else np.nan
+            _own_return(states, rc, wf, wi, p, cov[p], rates)
         return nc, 0
     group = np.ones(nc, np.int64)  # run length of each look's cell
     order = np.argsort(key, kind="mergesort")  # looks in cell order
@@ -901,12 +907,7 @@ def merge_returns(m, states, rc, cell_sizes, wf, wi, rates=True):
     nr = 0
     for p in range(nc):
         if group[p] == 1:
-            j = cov[p]
-            wi[nr, RI_LOOK] = j
-            wf[nr, RF_SNR] = wf[j, LF_SNR]
-            for a in range(3):
-                wf[nr, RF_RANGE + a] = wf[j, LF_RANGE + a]
-            wf[nr, RF_RDOT] = _range_rate(states, rc, wf, wi, j) if rates else np.nan
+            _own_return(states, rc, wf, wi, nr, cov[p], rates)
             nr += 1
     n_groups = 0
     if n_multi:
