@@ -18,6 +18,7 @@ from airdefense.c2._kernels import (
     _bound_ok,
     _bound_passes,
     _skip_factor,
+    _skip_radii,
     _track_threat,
     _value_bound,
     screen_bounds,
@@ -321,11 +322,12 @@ def test_value_bound_is_above_every_threat_value(scene, seed, m, with_cov, some_
        st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0]), st.sampled_from([0.0, 1e-3, 1.0]))
 def test_bound_test_stops_where_the_bound_would_pass(scene, seed, m, profit, q, scale):
     """The screen's test of a track's value bound, which stops at the first asset that makes
-    it hold and spares the terms that its cheap test shows failing (:func:`_skip_factor`),
-    answers as the test of the whole bound: at least ``min_value`` (a quantile of the
-    bounds, one ULP below, and a thousandth of it), and with costs, some candidate
-    launcher's round paid (kill probabilities 0, negative or NaN among them; NaN states and
-    asset values, and spreads of every sign, NaN and inf, too)."""
+    it hold and spares the terms that the track's distance shows failing
+    (:func:`_skip_factor`, :func:`_skip_radii`), answers as the test of the whole bound: at
+    least ``min_value`` (a quantile of the bounds, one ULP below, and a thousandth of it),
+    and with costs, some candidate launcher's round paid (kill probabilities 0, negative or
+    NaN among them; NaN states and asset values, tracks still or all but still, and spreads
+    of every sign, NaN and inf, too)."""
     rng = np.random.default_rng(seed)
     a = scene.assets
     law, enu, value, alive = _asset_inputs(a.enu, a.value, rng.random(len(a)) < 0.8,
@@ -334,6 +336,7 @@ def test_bound_test_stops_where_the_bound_would_pass(scene, seed, m, profit, q, 
     value = np.where(rng.random(len(a)) < 0.15, np.nan, value)
     x = _incoming(rng, m, 4e4, 0.5)
     x[rng.random(m) < 0.1, 3] = np.nan
+    x[rng.random(m) < 0.1, 3:5] *= rng.choice([0.0, 1e-7, 1e-3])  # still or all but still
     kind = rng.integers(0, len(KINDS), m)
     ballistic = KINDS.index("ballistic")
     n_l = 6
@@ -357,11 +360,14 @@ def test_bound_test_stops_where_the_bound_would_pass(scene, seed, m, profit, q, 
             k = kind[i]
             pk_k = np.ascontiguousarray(pk[:, k])
             want = _bound_ok(ub[i], floor, profit, cand, pk_k, 0.05, cost)
-            for skip in (np.nan, _skip_factor(floor, profit, pk_k, 0.05, cost)):
+            radii = np.empty(len(value))
+            _skip_radii(_skip_factor(floor, profit, pk_k, 0.05, cost), bounds[0, k],
+                        bounds[1, k], value, radii)
+            for r in (np.zeros(0), radii):
                 got = _bound_passes(x, i, pos_var[i], vel_var[i], k == ballistic, bounds[0, k],
                                     bounds[1, k], enu, value, alive, 0.05, 9.80665, floor,
-                                    profit, cand, pk_k, 0.05, cost, skip)
-                assert got == want, (i, ub[i], floor, skip)
+                                    profit, cand, pk_k, 0.05, cost, r)
+                assert got == want, (i, ub[i], floor, r.size)
 
 
 @pytest.mark.parametrize("profit", [False, True])
@@ -399,8 +405,9 @@ def test_threat_with_the_screen_bounds_is_the_threat(scene, seed, m, with_cov, f
     """A track's threat (:func:`_track_threat`) with the class's :func:`screen_bounds`, which
     pass over assets without their loss bound where a cheaper one shows them below the
     largest loss so far, is the threat without them, bit for bit: value, asset, time to go,
-    miss and impact point (assets near one another, of values from 0 to 1e9, some NaN, dead
-    or damaged; ``f_damaged`` outside [0, 1] too, where the bounds are not used)."""
+    miss and impact point (assets near one another, some twice, of values from 0 to 1e9, some
+    NaN, dead or damaged; ``f_damaged`` outside [0, 1] too, where the bounds are not
+    used)."""
     rng = np.random.default_rng(seed)
     n_a = 12
     enu = np.column_stack([rng.uniform(-1e4, 1e4, (n_a, 2)), np.zeros(n_a)])
@@ -408,6 +415,11 @@ def test_threat_with_the_screen_bounds_is_the_threat(scene, seed, m, with_cov, f
     area = rng.choice([0.0, 1e-4, 150.0, 2000.0], n_a)
     alive = rng.random(n_a) < 0.85
     damaged = rng.random(n_a) < 0.5
+    twin = rng.integers(0, n_a, 4)  # some assets twice (equal losses: the first is taken)
+    enu, value, area, alive, damaged = (np.concatenate([v, v[twin]])
+                                        for v in (enu, value, area, alive, damaged))
+    order = rng.permutation(n_a + 4)
+    enu, value, area, alive, damaged = (v[order] for v in (enu, value, area, alive, damaged))
     law, enu, value, alive = _asset_inputs(enu, value, alive, None, None, area, None, damaged)
     bounds = screen_bounds(law)
     x = _incoming(rng, m, 3e4, 0.3)

@@ -1015,6 +1015,31 @@ def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
 
 
 @njit(cache=True)
+def _skip_radii(skip, a_min, area_max, asset_value, out):
+    """:func:`_bound_passes`' cheap test of each asset's term as a squared distance, written
+    into ``out`` (na,): a miss ``d`` from the disc's edge with ``a_min d^2`` at least
+    ``max(1, value x skip)`` (:func:`_skip_factor`'s ``skip``) is a predicted impact point
+    at least ``D + area_max`` from the asset, ``D = sqrt(max(1, value x skip) / a_min)``;
+    ``out`` is its square with a slack of 1e-8 on the distance, inf where the test is not
+    taken (``skip`` NaN; a value, kernel or disc not finite, a kernel not above 0 or above
+    1e90)."""
+    for a in range(out.shape[0]):
+        v, am, ar = asset_value[a], a_min[a], area_max[a]
+        if (math.isnan(skip) or not math.isfinite(v) or not 0.0 < am <= 1e90
+                or not 0.0 <= ar < math.inf):
+            out[a] = math.inf
+            continue
+        lo = max(1.0, max(v, 0.0) * skip)
+        r = (math.sqrt(lo / am) + ar) * (1.0 + _SKIP_SLACK)
+        out[a] = r * r
+
+
+#: Relative slack (of the squared distance to the asset) of :func:`_bound_passes`' distance
+#: to the track's line against the miss its terms compute: far above their rounding.
+_LINE_SLACK = 1e-10
+
+
+@njit(cache=True)
 def _value_bound(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value,
                  asset_alive, route_uncertainty, gravity):
     """An upper bound of :func:`_track_threat`'s value of track ``i`` (with a margin of 1e-6
@@ -1053,25 +1078,11 @@ def _bound_path(x, i, ballistic, route_uncertainty, gravity):
 def _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value):
     """:func:`_value_bound`'s term of asset ``a`` (without its margin) for a track's
     :func:`_bound_path`."""
-    tgo, d = _asset_miss(path, a, ballistic, area_max, asset_enu)
-    return _asset_term(path, a, tgo, d, pos_var, vel_var, a_min, asset_value)
-
-
-@njit(cache=True)
-def _asset_miss(path, a, ballistic, area_max, asset_enu):
-    """:func:`_asset_bound`'s time to go (s) and predicted miss ``d`` from the edge of the
-    largest disc (m, 0 inside it) of asset ``a``."""
-    px, py, vx, vy, vv, _, t_imp, _ = path
+    px, py, vx, vy, vv, speed, t_imp, ru = path
     rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
     tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
     dx, dy = rx - vx * tgo, ry - vy * tgo
-    return tgo, max(math.sqrt(dx * dx + dy * dy) - area_max[a], 0.0)
-
-
-@njit(cache=True)
-def _asset_term(path, a, tgo, d, pos_var, vel_var, a_min, asset_value):
-    """:func:`_asset_bound` of asset ``a`` from its :func:`_asset_miss`, ``tgo`` and ``d``."""
-    speed, ru = path[5], path[7]
+    d = max(math.sqrt(dx * dx + dy * dy) - area_max[a], 0.0)
     dist = speed * tgo
     s = 1.0 + 2.0 * a_min[a] * (pos_var + vel_var * tgo ** 2 + ru ** 2 * dist ** 2)
     return max(asset_value[a], 0.0) * math.exp(-a_min[a] * d * d / s) / s
@@ -1121,7 +1132,7 @@ def _skip_factor(min_value, profit, pk_row, cost_weight, unit_cost):
 @njit(cache=True)
 def _bound_passes(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value,
                   asset_alive, route_uncertainty, gravity, min_value, profit, cand, pk_row,
-                  cost_weight, unit_cost, skip):
+                  cost_weight, unit_cost, radii):
     """Whether :func:`_value_bound` of track ``i`` (the same arguments) leaves it eligible:
     above ``min_value`` and, with ``profit``, able to pay some candidate launcher's round
     (``cand`` (L,) bool; ``pk_row`` (L,) the launchers' class kill probabilities, a pair
@@ -1133,32 +1144,42 @@ def _bound_passes(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
     which holds for any larger bound, ends it where it holds for the largest term so far
     (every term read so far comes after the last NaN one).
 
-    ``skip`` (:func:`_skip_factor` of these figures, or NaN: none) spares the exponential of
-    a term that its miss alone shows failing (its exponent ``c = a_min d^2`` finite, at least
-    1 and at least ``skip`` times the asset's value): such a term is neither NaN (its spread
-    is at least 1 or inf, with ``pos_var`` and ``vel_var`` finite and at least 0, the ground
-    speed and the route uncertainty finite, which the skip needs) nor able to make the test
-    hold, so the answer is the same."""
+    ``radii`` (na,) (:func:`_skip_radii` of :func:`_skip_factor`'s factor for these
+    figures), or (0,): none, spares a term that the track's distance alone shows failing:
+    its squared distance to the asset from the track's path (the line ahead of it, a
+    ballistic track's impact point) at least ``radii``, with a slack of 1e-10 of the squared
+    distance to the track (the rounding of the term's own miss). Such a term's exponent ``c
+    = a_min d^2`` is at least 1 and at least the factor times the asset's value, so the
+    term is at most ``value / (e c)``, below the least bound that may pass; nor is it NaN
+    (its exponent is finite and its spread at least 1 or inf, with ``pos_var`` and
+    ``vel_var`` finite and at least 0, the ground speed and the route uncertainty finite, a
+    distance to the track below 1e100 m, which the skip needs): the answer is the same."""
     path = _bound_path(x, i, ballistic, route_uncertainty, gravity)
-    if not (0.0 <= pos_var < math.inf and 0.0 <= vel_var < math.inf and path[5] < math.inf
-            and math.isfinite(path[7])):
-        skip = math.nan  # a spread that may be NaN
-    cut = not math.isnan(skip)
+    px, py, vx, vy, vv, speed, t_imp, ru = path
+    cut = (radii.shape[0] == asset_enu.shape[0] and 0.0 <= pos_var < math.inf
+           and 0.0 <= vel_var < math.inf and speed < math.inf and math.isfinite(ru))
+    inv_vv = 1.0 / vv
     ub = 0.0
     seen = False
     for a in range(asset_enu.shape[0] - 1, -1, -1):
         if not asset_alive[a]:
             continue
         if cut:
-            tgo, d = _asset_miss(path, a, ballistic, area_max, asset_enu)
-            c = a_min[a] * d * d
-            if 1.0 <= c < math.inf and c >= max(asset_value[a], 0.0) * skip:
+            rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
+            r2 = rx * rx + ry * ry
+            if ballistic:  # the impact point's distance, as the term's miss
+                dx, dy = rx - vx * t_imp, ry - vy * t_imp
+                d2 = dx * dx + dy * dy
+            elif rx * vx + ry * vy > 0.0:  # ahead: at least the distance to the line
+                cr = rx * vy - ry * vx
+                d2 = cr * cr * inv_vv
+            else:  # behind: the track's position
+                d2 = r2
+            if d2 >= radii[a] + _LINE_SLACK * r2 and r2 < 1e200:
                 seen = True  # a term below the least that may pass, not NaN
                 continue
-            u = _asset_term(path, a, tgo, d, pos_var, vel_var, a_min, asset_value)
-        else:
-            u = _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
-                             asset_value)
+        u = _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
+                         asset_value)
         if math.isnan(u):  # the last NaN term: the bound is the largest after it
             if not seen:
                 ub = math.nan
@@ -1262,9 +1283,9 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
     impact = np.empty((m, 3))
     take = np.zeros(m, np.bool_)
     cand = np.empty(L, np.bool_)
-    skip = np.empty(K)  # the classes' _skip_factor
-    for k in range(K):
-        skip[k] = _skip_factor(min_value, profit, pk_table[:, k], cost_weight, unit_cost)
+    n_a = asset_enu.shape[0]
+    radii = np.empty((K, n_a))  # each class's _skip_radii, made at its first track
+    have_radii = np.zeros(K, np.bool_)
     left = False  # some eligible track's pair passes the rules that need no geometry
     for i in range(m):
         r = track_row[i]
@@ -1292,10 +1313,14 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
         k = kidx[i]
         # An upper bound of the track's value (its largest loss over the assets): a track
         # it leaves ineligible needs no exact value (the loss law's Rice terms).
+        if cheap and not have_radii[k]:
+            _skip_radii(_skip_factor(min_value, profit, pk_table[:, k], cost_weight, unit_cost),
+                        bounds[0, k], bounds[1, k], asset_value, radii[k])
+            have_radii[k] = True
         if cheap and not _bound_passes(
                 x, i, pv, vw, k == ballistic_code, bounds[0, k], bounds[1, k], asset_enu,
                 asset_value, asset_alive, route_uncertainty, gravity, min_value, profit, cand,
-                pk_table[:, k], cost_weight, unit_cost, skip[k]):
+                pk_table[:, k], cost_weight, unit_cost, radii[k]):
             continue
         _track_threat(i, x, pv, vw, k, ballistic_code, law, asset_enu, asset_value,
                       asset_alive, route_uncertainty, f_damaged, gravity, best_a, ttg, miss,
