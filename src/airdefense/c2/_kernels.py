@@ -826,8 +826,9 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
         allowed, pk, pair_cap, tof, pip = _no_options(0 if allowed_only else m, L)
         return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, 0
     rows = np.flatnonzero(take)
-    xs = np.ascontiguousarray(x[rows])
-    ks = kidx[rows]
+    every = r == m  # every track taken (as the screen's): the arrays themselves, no copies
+    xs = np.ascontiguousarray(x) if every else np.ascontiguousarray(x[rows])
+    ks = np.ascontiguousarray(kidx) if every else kidx[rows]
     gs = class_gravities(ks)
     tg = np.empty(r)
     ttg_s = np.empty(r)
@@ -835,11 +836,12 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
         tg[a] = class_g[ks[a]]
         v = ttg[rows[a]]
         ttg_s[a] = 0.0 if v < 0.0 else v  # np.maximum(v, 0.0), NaN kept
-    sigma = _position_sigmas(P[rows]) if P.shape[0] == m else np.zeros(r)
+    sigma = (np.zeros(r) if P.shape[0] != m else _position_sigmas(P) if every
+             else _position_sigmas(P[rows]))
     # A pair that cannot pay its cost even at the class kill probability is in no rule's
     # reach (not allowed, no chance for rule 6, no deferral for rule 5): no geometry.
-    need = (np.ascontiguousarray(profitable[rows]) if profitable_only and cost_weight > 0
-            else np.zeros((0, 0), np.bool_))
+    prof_s = profitable if every else np.ascontiguousarray(profitable[rows])
+    need = prof_s if profitable_only and cost_weight > 0 else np.zeros((0, 0), np.bool_)
     U = horizons(xs, gs, radius, horizon_s)
     search = (xs, gs, U, lp, radius, n_window, refinements(U, n_window, tol_s))
     zoned = np.zeros(B, np.bool_)
@@ -848,7 +850,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     # The geometry of a pair is computed when the rules first read it: where no pair ends up
     # allowed and the caller reads the options only where some is (``allowed_only``), the
     # other pairs' is never computed.
-    qs = np.ascontiguousarray(quality[rows])
+    qs = np.ascontiguousarray(quality) if every else np.ascontiguousarray(quality[rows])
     geo = (xs, gs, U, lp, radius, pk_table, ks, tg, sigma, qs, n_grid, n_iter, tol_m, need, zone_xy, zone_r, zone_hold, zone_b, free_b, lb, zoned)
     if allowed_only:  # the rules compute the geometry they read
         have = np.zeros((r, L), np.bool_)
@@ -869,9 +871,13 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
         rank_l[j] = rank[lb[j]]
     no_windows = np.zeros((0, 0))
     stop_cap = cap if first_only else np.zeros(0, np.int64)
+    value_s = np.ascontiguousarray(value) if every else value[rows]
+    ballistic_s = ballistic if every else ballistic[rows]
+    fired_s = fired_b if every else fired_b[rows]
+    look_s = look if every else look[rows]
     allowed_s, cap_s = _rules(
-        t, tof_s, pip_s, inside, pk_s, zok, have, geo, ttg_s, value[rows], ks, ballistic[rows],
-        fired_b[rows], look[rows], profitable[rows], no_windows, no_windows, lb, ready,
+        t, tof_s, pip_s, inside, pk_s, zok, have, geo, ttg_s, value_s, ks, ballistic_s,
+        fired_s, look_s, prof_s, no_windows, no_windows, lb, ready,
         operational, stock_at, battery_ok, unit_cost, pk_table, engage, hold, max_rounds, salvo,
         nonballistic_cap, rank_l, min_pk, cost_weight, profitable_only, need_future, ttg_slack_s,
         True, search, stop_cap)
