@@ -1101,10 +1101,11 @@ _SKIP_SLACK = 1e-8
 
 @njit(cache=True)
 def _skip_factor(min_value, profit, pk_row, cost_weight, unit_cost):
-    """The factor ``f`` of :func:`_bound_passes`' cheap test of a class's asset terms: a term
-    whose kernel exponent ``c = a_min d^2`` is at least 1 and at least ``f`` times the asset's
-    value is at most ``value / (e c)``, a bound (with its margin) that :func:`_bound_ok`
-    fails with every candidate launcher; NaN where the test is not taken.
+    """The factor ``f`` of :func:`_bound_passes`' cheap test of a class's asset terms
+    (through :func:`_skip_radii`): a term whose kernel exponent ``c = a_min d^2`` is at least
+    1 and at least ``f`` times the asset's value is at most ``value / (e c)``, a bound (with
+    its margin) that :func:`_bound_ok` fails with every candidate launcher; NaN where the
+    test is not taken.
 
     A term ``value exp(-c / s) / s`` at any spread ``s >= 1`` is at most its largest over
     ``s``, ``value / (e c)`` (at ``s = c``) for ``c >= 1``. :func:`_bound_ok` fails for every
