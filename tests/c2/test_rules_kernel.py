@@ -10,7 +10,7 @@ from _reference_options import SLACK_S, reference_rules
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airdefense.c2._kernels import cycle_rules
+from airdefense.c2._kernels import _NO, _UNKNOWN, _YES, _row_rules, cycle_rules
 from airdefense.c2.evaluation import KINDS
 from airdefense.engagement.envelope import feasibility
 
@@ -123,3 +123,67 @@ def test_windows_searched_in_the_kernel_give_the_same_rules(layered_launchers, s
     # The array statement agrees as well (the kernel's row skip is exact).
     ref = reference_rules(**args)
     np.testing.assert_array_equal(got[0], ref[0])
+
+
+def _rows_5_and_6(allowed, now, future, later, profitable, pk, value, cost, rank, pair_cap,
+                  cost_weight, profitable_only):
+    """Rules 5 and 6 of one row with every window known, as array operations (L,)."""
+    deferred = np.zeros_like(allowed)
+    if cost_weight > 0:
+        cheaper = cost[:, None] < cost[None, :]  # [jj, j]: jj cheaper than j
+        deferred = ((future & later)[:, None] & cheaper).any(axis=0)
+        allowed = allowed & ~deferred
+        if profitable_only:
+            allowed = allowed & (value * pk > cost_weight * cost)
+    chance = (now | later) & ~deferred & profitable
+    held = np.array([(chance & (rank >= 0) & (rank < rank[j])).any() for j in range(len(rank))])
+    return allowed & ~((rank > 0) & held) & (pair_cap > 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 9), st.sampled_from([0.0, 0.05, 1.0]),
+       st.booleans(), st.booleans())
+def test_row_rules_decide_with_the_windows_they_need(seed, L, cost_weight, profitable_only,
+                                                     stop):
+    """Rules 5 and 6 in three-valued logic (:func:`_row_rules`): with every window known they
+    are the rules; with some not searched, every verdict they give is the verdict of the
+    windows known; and the search of the kernel, the cheapest launcher's window first until
+    no pair asked about is in doubt, ends with the rules' verdict on every such pair (with a
+    stop, those of the launchers that can fire)."""
+    rng = np.random.default_rng(seed)
+    allowed = rng.random((1, L)) < 0.5
+    now = rng.random(L) < 0.4
+    worth = rng.random(L) < 0.7
+    future = ~now & worth
+    searched = rng.random(L) < 0.7  # the launchers whose window the kernel would search
+    later = searched & (rng.random(L) < 0.6)
+    profitable = rng.random((1, L)) < 0.85
+    pk = rng.uniform(0, 1, (1, L))
+    value = rng.choice([1e5, 1e7], 1)
+    cost = rng.choice([2.5e5, 7.5e5, 3e6, 4e6], L)  # ties among them
+    rank = rng.integers(-1, 3, L)
+    pair_cap = rng.integers(0, 3, (1, L))
+    stop_cap = rng.integers(0, 3, L) if stop else np.zeros(0, np.int64)
+    asked = stop_cap > 0 if stop else np.ones(L, bool)
+    want = _rows_5_and_6(allowed[0], now, future, later, profitable[0], pk[0], value[0], cost,
+                         rank, pair_cap[0], cost_weight, profitable_only)
+    verdict = np.zeros(L, np.int64)
+    work = np.zeros((3, L), np.int64)
+
+    def rules(known):
+        return _row_rules(0, allowed, now, future, known, profitable, pk, value, cost, rank,
+                          pair_cap, cost_weight, profitable_only, stop_cap, verdict, work)
+
+    assert rules(np.where(later, _YES, _NO))
+    np.testing.assert_array_equal(verdict[asked], np.where(want, _YES, _NO)[asked])
+    for _ in range(5):  # some windows not searched: what is decided is right
+        known = np.where(searched & (rng.random(L) < 0.5), _UNKNOWN, np.where(later, _YES, _NO))
+        rules(known)
+        sure = verdict != _UNKNOWN
+        np.testing.assert_array_equal(verdict[sure] == _YES, want[sure])
+    known = np.where(searched, _UNKNOWN, _NO)  # the kernel's search
+    while not rules(known):
+        left = np.flatnonzero(known == _UNKNOWN)
+        j = left[np.argmin(cost[left])]  # the first of the cheapest
+        known[j] = _YES if later[j] else _NO
+    np.testing.assert_array_equal((verdict == _YES)[asked], want[asked])

@@ -17,6 +17,9 @@ from airdefense.c2 import firing_capacity, make_assigner, screen_cycle
 from airdefense.c2._kernels import (
     _bound_ok,
     _bound_passes,
+    _skip_factor,
+    _skip_radii,
+    _track_threat,
     _value_bound,
     screen_bounds,
     threat_values,
@@ -316,12 +319,15 @@ def test_value_bound_is_above_every_threat_value(scene, seed, m, with_cov, some_
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 20), st.booleans(),
-       st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0]))
-def test_bound_test_stops_where_the_bound_would_pass(scene, seed, m, profit, q):
+       st.sampled_from([0.0, 0.25, 0.5, 0.9, 1.0]), st.sampled_from([0.0, 1e-3, 1.0]))
+def test_bound_test_stops_where_the_bound_would_pass(scene, seed, m, profit, q, scale):
     """The screen's test of a track's value bound, which stops at the first asset that makes
-    it hold, answers as the test of the whole bound: at least ``min_value`` (a quantile of
-    the bounds, and one ULP below), and with costs, some candidate launcher's round paid
-    (kill probabilities 0, negative or NaN among them; NaN states and asset values too)."""
+    it hold and spares the terms that the track's distance shows failing
+    (:func:`_skip_factor`, :func:`_skip_radii`), answers as the test of the whole bound: at
+    least ``min_value`` (a quantile of the bounds, one ULP below, and a thousandth of it),
+    and with costs, some candidate launcher's round paid (kill probabilities 0, negative or
+    NaN among them; NaN states and asset values, tracks still or all but still, and spreads
+    of every sign, NaN and inf, too)."""
     rng = np.random.default_rng(seed)
     a = scene.assets
     law, enu, value, alive = _asset_inputs(a.enu, a.value, rng.random(len(a)) < 0.8,
@@ -330,24 +336,106 @@ def test_bound_test_stops_where_the_bound_would_pass(scene, seed, m, profit, q):
     value = np.where(rng.random(len(a)) < 0.15, np.nan, value)
     x = _incoming(rng, m, 4e4, 0.5)
     x[rng.random(m) < 0.1, 3] = np.nan
+    x[rng.random(m) < 0.1, 3:5] *= rng.choice([0.0, 1e-7, 1e-3])  # still or all but still
     kind = rng.integers(0, len(KINDS), m)
     ballistic = KINDS.index("ballistic")
     n_l = 6
     pk = rng.choice([0.0, -0.1, np.nan, 0.3, 0.7, 0.95], (n_l, len(KINDS)))
+    if rng.random() < 0.5:  # no negative or NaN kill probability: the costs bound the terms
+        pk = np.abs(np.nan_to_num(pk, nan=0.5))
     cost = rng.uniform(1e4, 4e6, n_l)
     cand = rng.random(n_l) < 0.7
-    ub = np.array([_value_bound(x, i, 0.0, 0.0, kind[i] == ballistic, bounds[0, kind[i]],
-                                bounds[1, kind[i]], enu, value, alive, 0.05, 9.80665)
+    # Spreads (m2, m2/s2): mostly usual, some odd.
+    pos_var = np.where(rng.random(m) < 0.8, scale * rng.uniform(0, 1e6, m),
+                       rng.choice([-1.0, np.nan, np.inf, 0.0], m))
+    vel_var = np.where(rng.random(m) < 0.8, scale * rng.uniform(0, 1e3, m),
+                       rng.choice([-1.0, np.nan, np.inf, 0.0], m))
+    ub = np.array([_value_bound(x, i, pos_var[i], vel_var[i], kind[i] == ballistic,
+                                bounds[0, kind[i]], bounds[1, kind[i]], enu, value, alive, 0.05,
+                                9.80665)
                    for i in range(m)])
     v = float(np.nanquantile(np.where(np.isfinite(ub), ub, 0.0), q))
-    for floor in (v, np.nextafter(v, -np.inf)):
+    for floor in (v, np.nextafter(v, -np.inf), 1e-3 * v):
         for i in range(m):
             k = kind[i]
-            want = _bound_ok(ub[i], floor, profit, cand, pk[:, k], 0.05, cost)
-            got = _bound_passes(x, i, 0.0, 0.0, k == ballistic, bounds[0, k], bounds[1, k],
-                                enu, value, alive, 0.05, 9.80665, floor, profit, cand,
-                                np.ascontiguousarray(pk[:, k]), 0.05, cost)
-            assert got == want, (i, ub[i], floor)
+            pk_k = np.ascontiguousarray(pk[:, k])
+            want = _bound_ok(ub[i], floor, profit, cand, pk_k, 0.05, cost)
+            radii = np.empty(len(value))
+            _skip_radii(_skip_factor(floor, profit, pk_k, 0.05, cost), bounds[0, k],
+                        bounds[1, k], value, radii)
+            for r in (np.zeros(0), radii):
+                got = _bound_passes(x, i, pos_var[i], vel_var[i], k == ballistic, bounds[0, k],
+                                    bounds[1, k], enu, value, alive, 0.05, 9.80665, floor,
+                                    profit, cand, pk_k, 0.05, cost, r)
+                assert got == want, (i, ub[i], floor, r.size)
+
+
+@pytest.mark.parametrize("profit", [False, True])
+def test_skip_factor_is_the_least_bound_that_may_pass(profit):
+    """:func:`_skip_factor`'s threshold: a bound just above it passes :func:`_bound_ok` with
+    some launcher, none at it fails (the largest term it skips, ``value / (e c)``, is its
+    threshold over the margins); NaN where no threshold is safe."""
+    e_margin = (1.0 + 1e-6) * (1.0 + 1e-8) / np.e
+    cost = np.array([1e6, 2.5e5, 4e6])
+    pk = np.array([0.5, 0.05, 0.9])
+    cand = np.ones(3, bool)
+    for floor in (0.0, 1e3, 1e7):
+        f = _skip_factor(floor, profit, pk, 0.05, cost)
+        thr = max(floor, (0.05 * cost / pk).min()) if profit else floor
+        if thr < 1e-6:
+            assert np.isnan(f)
+            continue
+        assert f == pytest.approx(e_margin / thr, rel=1e-15)
+        assert not _bound_ok(thr, floor, profit, cand, pk, 0.05, cost)
+        assert _bound_ok(thr * (1 + 1e-12), floor, profit, cand, pk, 0.05, cost)
+    # A kill probability NaN or negative, or no cost weight: every bound above the floor
+    # may pass.
+    for bad in (np.nan, -0.1):
+        f = _skip_factor(1e3, profit, np.array([0.5, bad, 0.9]), 0.05, cost)
+        assert f == pytest.approx(e_margin / 1e3, rel=1e-15)
+    assert np.isnan(_skip_factor(np.nan, False, pk, 0.05, cost))
+    assert np.isnan(_skip_factor(-1.0, profit, np.array([0.5, -0.1, 0.9]), 0.05, cost))
+    assert np.isnan(_skip_factor(1e3, profit, pk, 0.05, np.full(3, np.inf))) == profit
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 30), st.booleans(),
+       st.sampled_from([0.0, 0.5, 1.0, 1.5]))
+def test_threat_with_the_screen_bounds_is_the_threat(scene, seed, m, with_cov, f_damaged):
+    """A track's threat (:func:`_track_threat`) with the class's :func:`screen_bounds`, which
+    pass over assets without their loss bound where a cheaper one shows them below the
+    largest loss so far, is the threat without them, bit for bit: value, asset, time to go,
+    miss and impact point (assets near one another, some twice, of values from 0 to 1e9, some
+    NaN, dead or damaged; ``f_damaged`` outside [0, 1] too, where the bounds are not
+    used)."""
+    rng = np.random.default_rng(seed)
+    n_a = 12
+    enu = np.column_stack([rng.uniform(-1e4, 1e4, (n_a, 2)), np.zeros(n_a)])
+    value = rng.choice([0.0, 1e3, 1e6, 1e9, np.nan], n_a) * rng.uniform(0.5, 1.5, n_a)
+    area = rng.choice([0.0, 1e-4, 150.0, 2000.0], n_a)
+    alive = rng.random(n_a) < 0.85
+    damaged = rng.random(n_a) < 0.5
+    twin = rng.integers(0, n_a, 4)  # some assets twice (equal losses: the first is taken)
+    enu, value, area, alive, damaged = (np.concatenate([v, v[twin]])
+                                        for v in (enu, value, area, alive, damaged))
+    order = rng.permutation(n_a + 4)
+    enu, value, area, alive, damaged = (v[order] for v in (enu, value, area, alive, damaged))
+    law, enu, value, alive = _asset_inputs(enu, value, alive, None, None, area, None, damaged)
+    bounds = screen_bounds(law)
+    x = _incoming(rng, m, 3e4, 0.3)
+    kind = rng.integers(0, len(KINDS), m)
+    ballistic = KINDS.index("ballistic")
+    out = [[np.zeros(m, np.int64), np.zeros(m), np.zeros(m), np.zeros(m), np.zeros((m, 3))]
+           for _ in range(2)]
+    for i in range(m):
+        pv, vw = (rng.uniform(0, 1e5), rng.uniform(0, 1e2)) if with_cov else (0.0, 0.0)
+        k = kind[i]
+        for o, rows in zip(out, ((np.zeros(0), np.zeros(0)), (bounds[0, k], bounds[1, k])),
+                           strict=True):
+            _track_threat(i, x, pv, vw, k, ballistic, law, enu, value, alive, 0.05, f_damaged,
+                          9.80665, o[0], o[2], o[3], o[1], o[4], *rows)
+    for a, b in zip(*out, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_value_bound_prunes_far_tracks(layered):

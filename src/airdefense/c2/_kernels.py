@@ -75,20 +75,32 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
     miss_out = floats[1]
     value = floats[2]
     impact = np.empty((m, 3))
+    no_bounds = np.zeros(0)
     for i in range(m):
         _track_threat(i, x, pos_var[i], vel_var[i], law_row[i], ballistic_code, law, asset_enu,
                       asset_value, asset_alive, route_uncertainty, f_damaged, gravity, best_a,
-                      tgo_out, miss_out, value, impact)
+                      tgo_out, miss_out, value, impact, no_bounds, no_bounds)
     return ints, floats, impact
 
 
 @njit(cache=True)
 def _track_threat(i, x, pos_var, vel_var, k, ballistic_code, law, asset_enu, asset_value,
                   asset_alive, route_uncertainty, f_damaged, gravity, best_a, tgo_out, miss_out,
-                  value, impact):
+                  value, impact, a_min, area_max):
     """:func:`threat_values` of track ``i`` (class ``k``, horizontal position and velocity
-    variances per axis ``pos_var`` and ``vel_var``), written into row ``i`` of its outputs."""
+    variances per axis ``pos_var`` and ``vel_var``), written into row ``i`` of its outputs.
+
+    ``a_min`` and ``area_max`` (na,): the class's rows of :func:`screen_bounds` of ``law``, or
+    (0,): none. With them, an asset is passed over without its loss bound
+    (:func:`loss_bound`) where a cheaper bound of that bound, ``value / (e c)`` for a kernel
+    exponent ``c = a_min d^2`` at least 1 (``d`` the miss from the larger disc's edge; see
+    :func:`airdefense.engagement._kernels.disc_mean_bound`: each term is at most
+    ``1 / (e a d^2)`` for its width and disc, the widest and largest the most) shows it
+    below the largest loss so far, with a slack far above rounding: the same assets are
+    passed over, so the same outputs."""
     na = asset_enu.shape[0]
+    pre = a_min.shape[0] == na and 0.0 <= f_damaged <= 1.0
+    lim = (1.0 + 1e-9) * (1.0 + _SKIP_SLACK) / math.e
     px, py, vx, vy = x[i, 0], x[i, 1], x[i, 3], x[i, 4]
     z0, vz = x[i, 2], x[i, 5]
     t_imp = (vz + math.sqrt(max(vz * vz + 2.0 * gravity * max(z0, 0.0), 0.0))) / gravity
@@ -105,6 +117,11 @@ def _track_threat(i, x, pos_var, vel_var, k, ballistic_code, law, asset_enu, ass
         dx, dy = asset_enu[a, 0] - qx, asset_enu[a, 1] - qy
         # An asset whose loss cannot reach the largest so far is passed over: it cannot
         # be the first largest (the bound holds for any spread; 1e-9 covers rounding).
+        if pre and best > 1e-200 and asset_alive[a]:  # (no underflow in the test)
+            dd = max(math.sqrt(dx * dx + dy * dy) - area_max[a], 0.0)
+            c = a_min[a] * dd * dd
+            if 1.0 <= c < math.inf and c * best > max(asset_value[a], 0.0) * lim:
+                continue  # below loss_bound's bound, itself below the largest so far
         if best > 0.0 and not (asset_alive[a] and loss_bound(
                 dx * dx + dy * dy, asset_value[a], law[k, a, 0], law[k, a, 1],
                 law[k, a, 2], law[k, a, 3], f_damaged) * (1.0 + 1e-9) >= best):
@@ -286,9 +303,10 @@ def cycle_rules(t, tof, inside, pk, ttg, value, kidx, ballistic, fired_b, look, 
 
     With ``lazy``, ``close`` and ``opens`` are not read: the windows are searched here with
     ``search`` (``feasibility(..., windows="deferred")["window_search"]``; any tuple of those
-    types otherwise), only for the pairs whose chance later can matter, and each search stops
-    once it has shown a window open in the threat's time to go. The result is the same as with
-    the full windows.
+    types otherwise), only for the pairs whose chance later can matter, one at a time (the
+    cheapest launcher's first) until rules 5 and 6 leave no pair of the row in doubt
+    (:func:`_row_rules`), and each search stops once it has shown a window open in the
+    threat's time to go. The result is the same as with the full windows.
 
     Either way a pair's later window is read only where it can change the row: not in a row
     where rules 2-4 allow nothing (rules 5 and 6 only withdraw pairs), nor for a launcher that
@@ -353,6 +371,87 @@ def _beyond(xi, gi, H, lp, j, ttg_max):
     return near > lp[j, R_FIRE] * (1.0 + _SKIP_REL) + _SKIP_ABS_M
 
 
+#: Three-valued logic of :func:`_row_rules`: no, yes, not known (a window not searched).
+_NO, _YES, _UNKNOWN = 0, 1, 2
+
+
+@njit(cache=True)
+def _and3(a, b):
+    """Three-valued (Kleene) ``a and b``."""
+    if a == _NO or b == _NO:
+        return _NO
+    return _YES if a == _YES and b == _YES else _UNKNOWN
+
+
+@njit(cache=True)
+def _or3(a, b):
+    """Three-valued (Kleene) ``a or b``."""
+    if a == _YES or b == _YES:
+        return _YES
+    return _NO if a == _NO and b == _NO else _UNKNOWN
+
+
+@njit(cache=True)
+def _not3(a):
+    """Three-valued (Kleene) ``not a``."""
+    return _UNKNOWN if a == _UNKNOWN else _YES - a
+
+
+@njit(cache=True)
+def _row_rules(i, allowed, now, future, later, profitable, pk, value, unit_cost, rank,
+               pair_cap, cost_weight, profitable_only, stop_cap, verdict, work):
+    """Rules 5 and 6 of :func:`_rules` for row ``i`` in three-valued (Kleene) logic, each
+    launcher's later window ``later`` (L,) known (``_YES``, ``_NO``) or not yet searched
+    (``_UNKNOWN``): ``verdict`` (L,) gets whether each pair stays allowed (``_UNKNOWN``
+    where that depends on a window not searched). Returns whether no pair is in doubt (with
+    ``stop_cap`` (L,), only the launchers with ``stop_cap`` above 0 are asked about: the
+    others' pairs are not counted). Kleene logic is sound: a pair's verdict that it gives is
+    the verdict of every answer of the windows not searched.
+
+    ``allowed[i]`` the pairs allowed by rules 2-4, ``now`` (L,) the chances now, ``future``
+    (L,) where a window would be a future chance (none now, the class's return worth the
+    round); ``work`` (3, L) int is scratch."""
+    L = later.shape[0]
+    fut, ch = work[0], work[1]
+    for j in range(L):
+        fut[j] = later[j] if future[j] else _NO
+    for j in range(L):
+        # 5. Cost-aware deferral: not while a cheaper launcher has a worthwhile chance later.
+        d = _NO
+        if cost_weight > 0.0:
+            for jj in range(L):
+                if unit_cost[jj] < unit_cost[j]:
+                    d = _or3(d, fut[jj])
+                    if d == _YES:
+                        break
+        kept = _not3(d)
+        a = kept if allowed[i, j] else _NO
+        if (a != _NO and cost_weight > 0.0 and profitable_only
+                and not value[i] * pk[i, j] > cost_weight * unit_cost[j]):
+            a = _NO
+        verdict[j] = a
+        # A deferred or unprofitable outer launcher does not hold the inner layers back.
+        ch[j] = _and3(_YES if now[j] else later[j], kept) if profitable[i, j] else _NO
+    done = True
+    for j in range(L):
+        # 6. Layered defence: a layer engages only what no outer layer can engage now or later.
+        a = verdict[j]
+        if a != _NO and rank[j] > 0:
+            held = _NO
+            for jj in range(L):
+                if 0 <= rank[jj] < rank[j]:
+                    held = _or3(held, ch[jj])
+                    if held == _YES:
+                        break
+            a = _and3(a, _not3(held))
+        if pair_cap[i, j] <= 0:
+            a = _NO
+        verdict[j] = a
+        if a == _UNKNOWN and (stop_cap.shape[0] == 0 or stop_cap[j] > 0):
+            done = False
+    return done
+
+
 @njit(cache=True)
 def _rules(t, tof, pip, inside, pk, zok, have, geo, ttg, value, kidx, ballistic, fired_b, look,
            profitable, close, opens, lb, ready, operational, stock_at, battery_ok, unit_cost,
@@ -368,7 +467,9 @@ def _rules(t, tof, pip, inside, pk, zok, have, geo, ttg, value, kidx, ballistic,
     :func:`launch_pair` by track row and of :func:`zone_ok`; ``zoned`` (B,): the batteries
     with a zone (the others' pairs obey the zones without their geometry). ``stop_cap`` (L,)
     int, or (0,): the rows after the first with an allowed pair whose launcher's
-    ``stop_cap`` is above 0 are left empty (for a caller that asks only whether some is).
+    ``stop_cap`` is above 0 are left empty, and the pairs of launchers whose ``stop_cap`` is
+    not above 0 may be left out (not allowed) where a window would be needed to tell (for a
+    caller that asks only whether some pair with ``stop_cap`` is, and how many in that row).
 
     A pair's geometry is read where it decides whether the pair is allowed (its launcher
     ready, the track looked at and the doctrine's class, hold fire, rounds and reserve
@@ -385,8 +486,11 @@ def _rules(t, tof, pip, inside, pk, zok, have, geo, ttg, value, kidx, ballistic,
     base = np.zeros(L, np.bool_)  # the doctrine without the zones: class, hold, rounds, reserve
     geo_known = np.zeros(L, np.bool_)
     able_known = np.zeros(L, np.bool_)
-    chance = np.zeros(L, np.bool_)
-    future = np.zeros(L, np.bool_)
+    chance = np.zeros(L, np.bool_)  # a chance now
+    future = np.zeros(L, np.bool_)  # a window would be a future chance (none now, worth it)
+    later = np.zeros(L, np.int64)  # a window (three-valued: see _row_rules)
+    verdict = np.zeros(L, np.int64)
+    work = np.zeros((3, L), np.int64)
     x, g, horizon, lp, radius, n, n_refine = search
     u, pos, vel, h, okw = window_work(0)  # the window search's, made at its first use
     for i in range(m):
@@ -471,7 +575,7 @@ def _rules(t, tof, pip, inside, pk, zok, have, geo, ttg, value, kidx, ballistic,
                     able[j] = zok[i, j]
                     able_known[j] = True
                 now = geo_ok[j] and able[j]
-            later = False
+            later[j] = _NO
             # Nor a launcher whose least Pk its class Pk (every factor <= 1) cannot reach.
             if (matters and not now and need_future and fit and s <= t + ttg[i] and base[j]
                     and class_pk[j, k] >= min_pk[b] and (profitable[i, j] or worth)):
@@ -481,63 +585,51 @@ def _rules(t, tof, pip, inside, pk, zok, have, geo, ttg, value, kidx, ballistic,
                     able[j] = zok[i, j]
                     able_known[j] = True
                 if not able[j]:
-                    later = False
-                elif lazy and s > t:  # reloading: the whole window, to see it open at s
-                    if u.shape[0] == 0:
-                        u, pos, vel, h, okw = window_work(n)
-                    if not gridded:
-                        window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
-                        gridded = True
-                    a, z, _ = pair_window(x[i], g[i], horizon[i], lp, j, radius, n_refine,
-                                          u, pos, vel, h, okw, False, 0.0, 0.0)
+                    later[j] = _NO
+                elif lazy:  # searched below, where the row's answer needs it
+                    later[j] = _UNKNOWN
+                else:
+                    c, o = close[i, j], opens[i, j]
+                    later[j] = (_YES if (math.isfinite(c) and c > t and c >= s
+                                         and max(o, s) <= t + ttg[i]) else _NO)
+            chance[j] = now
+            future[j] = not now and worth
+        # Rules 5 and 6 on what is known, the windows searched one at a time (the cheapest
+        # launcher's first) until they leave no pair of the row in doubt (:func:`_row_rules`):
+        # the windows left out change nothing.
+        while not _row_rules(i, allowed, chance, future, later, profitable, pk, value,
+                             unit_cost, rank, pair_cap, cost_weight, profitable_only, stop_cap,
+                             verdict, work):
+            j = -1
+            for jj in range(L):
+                if later[jj] == _UNKNOWN and (j < 0 or unit_cost[jj] < unit_cost[j]):
+                    j = jj
+            s = stock_at[j]
+            if u.shape[0] == 0:
+                u, pos, vel, h, okw = window_work(n)
+            if not gridded:
+                window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
+                gridded = True
+            if s > t:  # reloading: the whole window, to see it open at s
+                a, z, _ = pair_window(x[i], g[i], horizon[i], lp, j, radius, n_refine,
+                                      u, pos, vel, h, okw, False, 0.0, 0.0)
+                if not have[i, j]:
+                    _ensure(i, j, have, tof, pip, inside, pk, zok, geo)
+                o, c = window_edge(t, a if math.isfinite(a) else math.nan,
+                                   z if math.isfinite(z) else math.nan, inside[i, j])
+                ok = (math.isfinite(c) and c > t and c >= s and max(o, s) <= t + ttg[i])
+            else:
+                a, z, ok = pair_window(x[i], g[i], horizon[i], lp, j, radius, n_refine,
+                                       u, pos, vel, h, okw, True, t, ttg[i])
+                if not ok:
                     if not have[i, j]:
                         _ensure(i, j, have, tof, pip, inside, pk, zok, geo)
                     o, c = window_edge(t, a if math.isfinite(a) else math.nan,
                                        z if math.isfinite(z) else math.nan, inside[i, j])
-                    later = (math.isfinite(c) and c > t and c >= s
-                             and max(o, s) <= t + ttg[i])
-                elif lazy:
-                    if u.shape[0] == 0:
-                        u, pos, vel, h, okw = window_work(n)
-                    if not gridded:
-                        window_grid(x[i], g[i], horizon[i], radius, u, pos, vel, h)
-                        gridded = True
-                    a, z, later = pair_window(x[i], g[i], horizon[i], lp, j, radius, n_refine,
-                                              u, pos, vel, h, okw, True, t, ttg[i])
-                    if not later:
-                        if not have[i, j]:
-                            _ensure(i, j, have, tof, pip, inside, pk, zok, geo)
-                        o, c = window_edge(t, a if math.isfinite(a) else math.nan,
-                                           z if math.isfinite(z) else math.nan, inside[i, j])
-                        later = math.isfinite(c) and c > t and o <= t + ttg[i]
-                else:
-                    c, o = close[i, j], opens[i, j]
-                    later = (math.isfinite(c) and c > t and c >= s
-                             and max(o, s) <= t + ttg[i])
-            chance[j] = now or later
-            future[j] = later and not now and worth
-        # 5. Cost-aware deferral: not while a cheaper launcher has a worthwhile chance later.
+                    ok = math.isfinite(c) and c > t and o <= t + ttg[i]
+            later[j] = _YES if ok else _NO
         for j in range(L):
-            deferred = False
-            if cost_weight > 0.0:
-                for jj in range(L):
-                    if future[jj] and unit_cost[jj] < unit_cost[j]:
-                        deferred = True
-                        break
-                if deferred:
-                    allowed[i, j] = False
-                if (allowed[i, j] and profitable_only
-                        and not value[i] * pk[i, j] > cost_weight * unit_cost[j]):
-                    allowed[i, j] = False
-            # A deferred or unprofitable outer launcher does not hold the inner layers back.
-            chance[j] = chance[j] and not deferred and profitable[i, j]
-        # 6. Layered defence: a layer engages only what no outer layer can engage now or later.
-        for j in range(L):
-            if rank[j] > 0 and allowed[i, j]:
-                for jj in range(L):
-                    if 0 <= rank[jj] < rank[j] and chance[jj]:
-                        allowed[i, j] = False
-                        break
+            allowed[i, j] = verdict[j] == _YES
         stop = False
         for j in range(L):
             if not allowed[i, j] or pair_cap[i, j] <= 0:
@@ -734,8 +826,9 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
         allowed, pk, pair_cap, tof, pip = _no_options(0 if allowed_only else m, L)
         return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, 0
     rows = np.flatnonzero(take)
-    xs = np.ascontiguousarray(x[rows])
-    ks = kidx[rows]
+    every = r == m  # every track taken (as the screen's): the arrays themselves, no copies
+    xs = np.ascontiguousarray(x) if every else np.ascontiguousarray(x[rows])
+    ks = np.ascontiguousarray(kidx) if every else kidx[rows]
     gs = class_gravities(ks)
     tg = np.empty(r)
     ttg_s = np.empty(r)
@@ -743,11 +836,12 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
         tg[a] = class_g[ks[a]]
         v = ttg[rows[a]]
         ttg_s[a] = 0.0 if v < 0.0 else v  # np.maximum(v, 0.0), NaN kept
-    sigma = _position_sigmas(P[rows]) if P.shape[0] == m else np.zeros(r)
+    sigma = (np.zeros(r) if P.shape[0] != m else _position_sigmas(P) if every
+             else _position_sigmas(P[rows]))
     # A pair that cannot pay its cost even at the class kill probability is in no rule's
     # reach (not allowed, no chance for rule 6, no deferral for rule 5): no geometry.
-    need = (np.ascontiguousarray(profitable[rows]) if profitable_only and cost_weight > 0
-            else np.zeros((0, 0), np.bool_))
+    prof_s = profitable if every else np.ascontiguousarray(profitable[rows])
+    need = prof_s if profitable_only and cost_weight > 0 else np.zeros((0, 0), np.bool_)
     U = horizons(xs, gs, radius, horizon_s)
     search = (xs, gs, U, lp, radius, n_window, refinements(U, n_window, tol_s))
     zoned = np.zeros(B, np.bool_)
@@ -756,7 +850,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     # The geometry of a pair is computed when the rules first read it: where no pair ends up
     # allowed and the caller reads the options only where some is (``allowed_only``), the
     # other pairs' is never computed.
-    qs = np.ascontiguousarray(quality[rows])
+    qs = np.ascontiguousarray(quality) if every else np.ascontiguousarray(quality[rows])
     geo = (xs, gs, U, lp, radius, pk_table, ks, tg, sigma, qs, n_grid, n_iter, tol_m, need, zone_xy, zone_r, zone_hold, zone_b, free_b, lb, zoned)
     if allowed_only:  # the rules compute the geometry they read
         have = np.zeros((r, L), np.bool_)
@@ -777,9 +871,13 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
         rank_l[j] = rank[lb[j]]
     no_windows = np.zeros((0, 0))
     stop_cap = cap if first_only else np.zeros(0, np.int64)
+    value_s = np.ascontiguousarray(value) if every else value[rows]
+    ballistic_s = ballistic if every else ballistic[rows]
+    fired_s = fired_b if every else fired_b[rows]
+    look_s = look if every else look[rows]
     allowed_s, cap_s = _rules(
-        t, tof_s, pip_s, inside, pk_s, zok, have, geo, ttg_s, value[rows], ks, ballistic[rows],
-        fired_b[rows], look[rows], profitable[rows], no_windows, no_windows, lb, ready,
+        t, tof_s, pip_s, inside, pk_s, zok, have, geo, ttg_s, value_s, ks, ballistic_s,
+        fired_s, look_s, prof_s, no_windows, no_windows, lb, ready,
         operational, stock_at, battery_ok, unit_cost, pk_table, engage, hold, max_rounds, salvo,
         nonballistic_cap, rank_l, min_pk, cost_weight, profitable_only, need_future, ttg_slack_s,
         True, search, stop_cap)
@@ -923,6 +1021,31 @@ def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
 
 
 @njit(cache=True)
+def _skip_radii(skip, a_min, area_max, asset_value, out):
+    """:func:`_bound_passes`' cheap test of each asset's term as a squared distance, written
+    into ``out`` (na,): a miss ``d`` from the disc's edge with ``a_min d^2`` at least
+    ``max(1, value x skip)`` (:func:`_skip_factor`'s ``skip``) is a predicted impact point
+    at least ``D + area_max`` from the asset, ``D = sqrt(max(1, value x skip) / a_min)``;
+    ``out`` is its square with a slack of 1e-8 on the distance, inf where the test is not
+    taken (``skip`` NaN; a value, kernel or disc not finite, a kernel not above 0 or above
+    1e90)."""
+    for a in range(out.shape[0]):
+        v, am, ar = asset_value[a], a_min[a], area_max[a]
+        if (math.isnan(skip) or not math.isfinite(v) or not 0.0 < am <= 1e90
+                or not 0.0 <= ar < math.inf):
+            out[a] = math.inf
+            continue
+        lo = max(1.0, max(v, 0.0) * skip)
+        r = (math.sqrt(lo / am) + ar) * (1.0 + _SKIP_SLACK)
+        out[a] = r * r
+
+
+#: Relative slack (of the squared distance to the asset) of :func:`_bound_passes`' distance
+#: to the track's line against the miss its terms compute: far above their rounding.
+_LINE_SLACK = 1e-10
+
+
+@njit(cache=True)
 def _value_bound(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value,
                  asset_alive, route_uncertainty, gravity):
     """An upper bound of :func:`_track_threat`'s value of track ``i`` (with a margin of 1e-6
@@ -971,10 +1094,52 @@ def _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_en
     return max(asset_value[a], 0.0) * math.exp(-a_min[a] * d * d / s) / s
 
 
+#: Slack of :func:`_skip_factor` on the margin of the bound and the rounding of the terms: far
+#: above rounding, so that a term skipped is one that the test would have found failing.
+_SKIP_SLACK = 1e-8
+
+
+@njit(cache=True)
+def _skip_factor(min_value, profit, pk_row, cost_weight, unit_cost):
+    """The factor ``f`` of :func:`_bound_passes`' cheap test of a class's asset terms
+    (through :func:`_skip_radii`): a term whose kernel exponent ``c = a_min d^2`` is at least
+    1 and at least ``f`` times the asset's value is at most ``value / (e c)``, a bound (with
+    its margin) that :func:`_bound_ok` fails with every candidate launcher; NaN where the
+    test is not taken.
+
+    A term ``value exp(-c / s) / s`` at any spread ``s >= 1`` is at most its largest over
+    ``s``, ``value / (e c)`` (at ``s = c``) for ``c >= 1``. :func:`_bound_ok` fails for every
+    bound ``ub`` (margin included) at most ``T = max(min_value, min_j cost_j / pk_j)`` over
+    every launcher ``j`` of the class's column ``pk_row`` (L,) (``profit``; a candidate set is
+    some of them, whose least ratio is no smaller; ``pk_j`` 0 with ``cost_j >= 0``: none;
+    ``pk_j`` negative or NaN, or ``cost_j`` NaN: -inf, every bound may pass), else
+    ``min_value``: so ``f = (1 + 1e-6)(1 + slack) / (e T)``. Taken only for ``T`` finite and at
+    least 1e-6 (the terms' rounding, underflow included, far below the slack of ``T``)."""
+    thr = min_value
+    if profit:
+        q = math.inf
+        for j in range(pk_row.shape[0]):
+            c = cost_weight * unit_cost[j]
+            p = pk_row[j]
+            if p > 0.0 and not math.isnan(c):
+                r = c / p
+            elif p == 0.0 and c >= 0.0:
+                r = math.inf
+            else:
+                r = -math.inf
+            if r < q:
+                q = r
+        if not q <= min_value:  # min_value NaN: the launchers' figures alone
+            thr = q
+    if not 1e-6 <= thr < math.inf:
+        return math.nan
+    return (1.0 + 1e-6) * (1.0 + _SKIP_SLACK) / (math.e * thr)
+
+
 @njit(cache=True)
 def _bound_passes(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu, asset_value,
                   asset_alive, route_uncertainty, gravity, min_value, profit, cand, pk_row,
-                  cost_weight, unit_cost):
+                  cost_weight, unit_cost, radii):
     """Whether :func:`_value_bound` of track ``i`` (the same arguments) leaves it eligible:
     above ``min_value`` and, with ``profit``, able to pay some candidate launcher's round
     (``cand`` (L,) bool; ``pk_row`` (L,) the launchers' class kill probabilities, a pair
@@ -984,13 +1149,42 @@ def _bound_passes(x, i, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
     The assets are read last to first. The bound is the largest asset term after the last
     NaN term (NaN where that is the last term): a NaN term ends the reading, and the test,
     which holds for any larger bound, ends it where it holds for the largest term so far
-    (every term read so far comes after the last NaN one)."""
+    (every term read so far comes after the last NaN one).
+
+    ``radii`` (na,) (:func:`_skip_radii` of :func:`_skip_factor`'s factor for these
+    figures), or (0,): none, spares a term that the track's distance alone shows failing:
+    its squared distance to the asset from the track's path (the line ahead of it, a
+    ballistic track's impact point) at least ``radii``, with a slack of 1e-10 of the squared
+    distance to the track (the rounding of the term's own miss). Such a term's exponent ``c
+    = a_min d^2`` is at least 1 and at least the factor times the asset's value, so the
+    term is at most ``value / (e c)``, below the least bound that may pass; nor is it NaN
+    (its exponent is finite and its spread at least 1 or inf, with ``pos_var`` and
+    ``vel_var`` finite and at least 0, the ground speed and the route uncertainty finite, a
+    distance to the track below 1e100 m, which the skip needs): the answer is the same."""
     path = _bound_path(x, i, ballistic, route_uncertainty, gravity)
+    px, py, vx, vy, vv, speed, t_imp, ru = path
+    cut = (radii.shape[0] == asset_enu.shape[0] and 0.0 <= pos_var < math.inf
+           and 0.0 <= vel_var < math.inf and speed < math.inf and math.isfinite(ru))
+    inv_vv = 1.0 / vv
     ub = 0.0
     seen = False
     for a in range(asset_enu.shape[0] - 1, -1, -1):
         if not asset_alive[a]:
             continue
+        if cut:
+            rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
+            r2 = rx * rx + ry * ry
+            if ballistic:  # the impact point's distance, as the term's miss
+                dx, dy = rx - vx * t_imp, ry - vy * t_imp
+                d2 = dx * dx + dy * dy
+            elif rx * vx + ry * vy > 0.0:  # ahead: at least the distance to the line
+                cr = rx * vy - ry * vx
+                d2 = cr * cr * inv_vv
+            else:  # behind: the track's position
+                d2 = r2
+            if d2 >= radii[a] + _LINE_SLACK * r2 and r2 < 1e200:
+                seen = True  # a term below the least that may pass, not NaN
+                continue
         u = _asset_bound(path, a, pos_var, vel_var, ballistic, a_min, area_max, asset_enu,
                          asset_value)
         if math.isnan(u):  # the last NaN term: the bound is the largest after it
@@ -1096,6 +1290,9 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
     impact = np.empty((m, 3))
     take = np.zeros(m, np.bool_)
     cand = np.empty(L, np.bool_)
+    n_a = asset_enu.shape[0]
+    radii = np.empty((K, n_a))  # each class's _skip_radii, made at its first track
+    have_radii = np.zeros(K, np.bool_)
     left = False  # some eligible track's pair passes the rules that need no geometry
     for i in range(m):
         r = track_row[i]
@@ -1123,14 +1320,18 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
         k = kidx[i]
         # An upper bound of the track's value (its largest loss over the assets): a track
         # it leaves ineligible needs no exact value (the loss law's Rice terms).
+        if cheap and not have_radii[k]:
+            _skip_radii(_skip_factor(min_value, profit, pk_table[:, k], cost_weight, unit_cost),
+                        bounds[0, k], bounds[1, k], asset_value, radii[k])
+            have_radii[k] = True
         if cheap and not _bound_passes(
                 x, i, pv, vw, k == ballistic_code, bounds[0, k], bounds[1, k], asset_enu,
                 asset_value, asset_alive, route_uncertainty, gravity, min_value, profit, cand,
-                pk_table[:, k], cost_weight, unit_cost):
+                pk_table[:, k], cost_weight, unit_cost, radii[k]):
             continue
         _track_threat(i, x, pv, vw, k, ballistic_code, law, asset_enu, asset_value,
                       asset_alive, route_uncertainty, f_damaged, gravity, best_a, ttg, miss,
-                      value, impact)
+                      value, impact, bounds[0, k], bounds[1, k])
         if not value[i] > min_value:
             continue
         # Rule 1 (cycle_options' ``take``), and _some_pair_left's test of its pairs.
