@@ -1095,6 +1095,15 @@ def area_overlap_polar(cx, cy, R, near, ax, ay, A, r_lo, r_hi, u, wu, th_lo, th_
 # and says which (the caller adds it and resumes there).
 
 
+@njit(cache=True, inline="always")
+def grid_nodes(half, step, max_nodes):
+    """Nodes per axis of :func:`area_hits`' grid rule over a window of half width ``half``
+    (m) at a spacing of ``step`` (m) at most: ``ceil(2 half / step) + 1``, capped at
+    ``max_nodes`` (a needle-thin warhead beside a large one would ask for millions)."""
+    n = int(np.ceil(2.0 * half / step)) + 1
+    return max_nodes if n > max_nodes else n
+
+
 @njit(cache=True)
 def area_hits(xy, R, frac, lost, hits, n_hits, centre, area, th0, dth, leg_at, leg_u, leg_w,
               j0, i0, near, reach_r, sigma_div, step_sigma, max_nodes, f_damaged):
@@ -1169,9 +1178,7 @@ def area_hits(xy, R, frac, lost, hits, n_hits, centre, area, th0, dth, leg_at, l
                 rho = math.hypot(c0 - cx, c1 - cy)
                 reach = half * sq2
                 if rho + reach + step <= A:  # inside: the grid
-                    n = int(np.ceil(2.0 * half / step)) + 1
-                    if n > max_nodes:
-                        n = max_nodes
+                    n = grid_nodes(half, step, max_nodes)
                     d = 2.0 * half / (n - 1)
                     taken, left = area_overlap(c0, c1, r, nb, cx, cy, A, c0 - half, d, n,
                                                c1 - half, d, n, f_damaged)
