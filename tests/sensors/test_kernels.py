@@ -247,6 +247,7 @@ def test_polar_to_enu_matches_closed_form(pshape, sshape, rng):
 
 @settings(max_examples=200, deadline=None)
 @given(keys=st.lists(st.integers(0, 2**62) | st.integers(0, 40), max_size=300))
-def test_all_distinct_matches_a_set(keys):
+def test_distinct_in_matches_a_set(keys):
     """The merge's duplicate test says what a set says (small and large keys, repeats)."""
-    assert K._all_distinct(np.array(keys, np.int64)) == (len(set(keys)) == len(keys))
+    table = np.empty(K._table_size(len(keys)), np.int64)
+    assert K._distinct_in(np.array(keys, np.int64), table) == (len(set(keys)) == len(keys))

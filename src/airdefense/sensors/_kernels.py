@@ -813,12 +813,6 @@ def _cell_key(c0, c1, c2, c3, sizes):
     return ((c0 * sizes[1] + c1) * sizes[2] + c2) * sizes[3] + c3
 
 
-@_jit
-def _all_distinct(key):
-    """True when the keys (k,) int64, >= 0, are all different (a hash table, no sort)."""
-    return _distinct_in(key, np.empty(_table_size(key.size), np.int64))
-
-
 @_jit_inline
 def _table_size(k):
     """Slots of :func:`_distinct_in`'s hash table for ``k`` keys: a power of two, at least 16
@@ -831,8 +825,8 @@ def _table_size(k):
 
 @_jit_inline
 def _distinct_in(key, table):
-    """:func:`_all_distinct` with the hash table ``table`` (:func:`_table_size` of the keys'
-    number, int64; overwritten)."""
+    """True when the keys (k,) int64, >= 0, are all different, with the hash table ``table``
+    (:func:`_table_size` of the keys' number, int64; overwritten; no sort)."""
     mask = table.size - 1
     table[:] = -1
     for v in key:
