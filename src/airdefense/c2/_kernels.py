@@ -20,6 +20,7 @@ from airdefense.engagement._kernels import (  # the damage law's kernels: the en
     _nan_min,
     _nearest_on_line,
     class_gravities,
+    free_channels,
     horizons,
     launch_pair,
     loss_bound,
@@ -1215,9 +1216,8 @@ def _bound_ok(ub, min_value, profit, cand, pk_row, cost_weight, unit_cost):
 @njit(cache=True)
 def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book_rounds,
                  book_pending, operational, sensor_ok, rounds, last_fire_s, reload_done_s,
-                 channels_free, battery_ok, asset_value, asset_alive, lp, law, bounds,
-                 asset_enu, fs, ns, bs, need, n_established, gate_m, gate_mps2, class_radius,
-                 mem_i, mem_f):
+                 channels_free, battery_ok, asset_value, asset_alive, fs, ns, bs, fl, mem_i,
+                 mem_f, n_rounds, active, round_fc):
     """Whether a decision cycle can order anything, in one call: the launchers' capacity
     (:func:`launcher_caps`), the tracks' threat values (:func:`threat_values` of classes
     ``kidx``) and :func:`allowed_count` of the options built on them.
@@ -1226,20 +1226,28 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
     :func:`cycle_options`', with the launchers' ``operational`` (L,) before the fire-control
     radars' state ``sensor_ok`` (S,) is applied (a launcher fires only with its radar
     working), then :func:`threat_values`' ``asset_value`` and ``asset_alive``; those fixed for
-    a run come packed (one array argument costs a call about 0.1 us): the launcher rows
-    ``lp``, the damage ``law`` (K, a, 4) and its ``bounds`` (2, K, a) (each class's widest
-    kernel ``ln 2 / w^2`` and largest disc against each asset: :func:`_value_bound`'s),
-    ``asset_enu`` (a, 3), the floats ``fs``, integers ``ns`` and booleans ``bs`` of
-    :func:`airdefense.c2._options._screen_pack` (their layout is :func:`_screen_unpack`'s).
-    Where ``need`` has rows, the tracks' classes are first :func:`track_classes` of the
-    tracks (ids ``track_row``) at ``t`` with the memory ``mem_i``, ``mem_f`` (updated in
-    place) and the other arguments of that kernel, written into ``kidx`` (at least m long);
-    otherwise ``kidx`` (m,) holds them (and the memory is unused). Returns -3 (nothing
+    a run come packed (one array argument costs a call about 0.1 us): the floats ``fs``,
+    integers ``ns`` and booleans ``bs`` of :func:`airdefense.c2._options._screen_pack` (the
+    launcher rows ``lp`` and the class memory's figures among them; their layout is
+    :func:`_screen_unpack`'s) and the assets' ``fl`` of :func:`airdefense.c2._options.
+    _screen_law` (:func:`_screen_assets`' layout: the damage ``law`` (K, a, 4), its
+    ``bounds`` (2, K, a) (each class's widest kernel ``ln 2 / w^2`` and largest disc against
+    each asset: :func:`_value_bound`'s) and ``asset_enu`` (a, 3)). Where the packed ``need``
+    has rows, the tracks' classes are first :func:`track_classes` of the tracks (ids
+    ``track_row``) at ``t`` with the memory ``mem_i``, ``mem_f`` (updated in place) and the
+    other figures of that kernel, written into ``kidx`` (at least m long); otherwise
+    ``kidx`` (m,) holds them (and the memory is unused). Where ``n_rounds`` >= 0, the free
+    channels ``channels_free`` (S,) int64 are then written first (in place), as
+    :func:`airdefense.engagement._kernels.free_channels` gives them from the packed
+    ``channels`` (S,) and the first ``n_rounds`` rows of the rounds' ``active`` and
+    ``round_fc`` (their fire-control radars); otherwise ``channels_free`` holds them. Returns
+    -3 (nothing
     changed) where a track id is past the memory's rows (the caller grows it and calls
     again), -2 where no launcher can fire this cycle (every capacity 0), else
     :func:`allowed_count`'s number (above 0: some pair is allowed; 0: none), or -1 where a
     ``track_row`` is negative or a class is out of range (the caller then builds the cycle in
-    steps). Nothing else is changed in place.
+    steps). Nothing else is changed in place (the free channels are written before any
+    other answer than -3).
 
     Rule 1 is applied here, track by track, before any value is computed where it can be:
     a track unconfirmed, assessed killed or with no launcher that looks at it (and can fire,
@@ -1256,7 +1264,9 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
      n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage, hold,
      zone_hold, free_b, radius, horizon_s, tol_s, tol_m, cost_weight, decision_period_s,
      ttg_slack_s, min_value, route_uncertainty, f_damaged, gravity, pk_table, class_g,
-     min_interval_s, unit_cost, min_pk, zone_xy, zone_r) = _screen_unpack(fs, ns, bs)
+     min_interval_s, unit_cost, min_pk, zone_xy, zone_r, lp, need, n_established, gate_m,
+     gate_mps2, class_radius, channels) = _screen_unpack(fs, ns, bs)
+    law, bounds, asset_enu = _screen_assets(fl)
     m = x.shape[0]
     if need.shape[0] > 0:  # the control unit's classes, remembered (every cycle)
         codes = track_classes(x, track_row, t, need, n_established, gate_m, gate_mps2, mem_i,
@@ -1264,6 +1274,8 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
         if codes.shape[0] != m:
             return -3
         kidx[:m] = codes
+    if n_rounds >= 0:
+        channels_free[:] = free_channels(n_rounds, active, round_fc, channels, sensor_ok)
     op = np.empty(L, np.bool_)
     for j in range(L):
         op[j] = operational[j] and sensor_ok[fire_control[j]]
@@ -1360,8 +1372,8 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
 
 
 #: Leading entries of the screen's packed integers and floats (:func:`_screen_unpack`).
-SCREEN_NS_HEAD = 12
-SCREEN_FS_HEAD = 11
+SCREEN_NS_HEAD = 16
+SCREEN_FS_HEAD = 14
 
 
 @njit(cache=True)
@@ -1371,18 +1383,23 @@ def _screen_unpack(fs, ns, bs):
 
     ``ns`` (int64): ``L``, ``B``, ``K`` (rows of ``pk_table``'s columns, ``engage`` and
     ``salvo``), ``Kg`` (``class_g``), ``Z`` (zones), ``ballistic_code``, ``networked``,
-    ``profitable_only``, ``need_future`` (0/1), ``n_window``, ``n_grid``, ``n_iter``, then
-    ``lb`` (L), ``fire_control`` (L), ``max_rounds`` (B), ``salvo`` (K x B), ``reserve`` (B),
-    ``rank`` (B), ``zone_b`` (Z). ``bs`` (bool): ``engage`` (K x B), ``hold`` (B),
-    ``zone_hold`` (Z), ``free_b`` (B). ``fs`` (float64): ``radius``, ``horizon_s``, ``tol_s``,
-    ``tol_m``, ``cost_weight``, ``decision_period_s``, ``ttg_slack_s``, ``min_value``,
-    ``route_uncertainty``, ``f_damaged``, ``gravity``, then ``pk_table`` (L x K), ``class_g``
-    (Kg), ``min_interval_s`` (L), ``unit_cost`` (L), ``min_pk`` (B), ``zone_xy`` (Z x 2),
-    ``zone_r`` (Z)."""
+    ``profitable_only``, ``need_future`` (0/1), ``n_window``, ``n_grid``, ``n_iter``,
+    ``C`` (columns of ``lp``), ``Kn`` (rows of ``need``: 0 without a class memory),
+    ``n_established``, ``S`` (radars), then ``lb`` (L), ``fire_control`` (L), ``max_rounds``
+    (B), ``salvo`` (K x B), ``reserve`` (B), ``rank`` (B), ``zone_b`` (Z), ``need``
+    (Kn x Kn), ``channels`` (S: each radar's guidance channels, 0 or less: no limit). ``bs``
+    (bool): ``engage`` (K x B), ``hold`` (B), ``zone_hold`` (Z), ``free_b`` (B). ``fs``
+    (float64): ``radius``, ``horizon_s``, ``tol_s``, ``tol_m``, ``cost_weight``,
+    ``decision_period_s``, ``ttg_slack_s``, ``min_value``, ``route_uncertainty``,
+    ``f_damaged``, ``gravity``, the class memory's ``gate_m``, ``gate_mps2`` and
+    ``class_radius`` (m, m/s^2, m), then ``pk_table`` (L x K), ``class_g`` (Kg),
+    ``min_interval_s`` (L), ``unit_cost`` (L), ``min_pk`` (B), ``zone_xy`` (Z x 2),
+    ``zone_r`` (Z), ``lp`` (L x C)."""
     L, B, K, Kg, Z = ns[0], ns[1], ns[2], ns[3], ns[4]
     ballistic_code = ns[5]
     networked, profitable_only, need_future = ns[6] != 0, ns[7] != 0, ns[8] != 0
     n_window, n_grid, n_iter = ns[9], ns[10], ns[11]
+    C, Kn, n_established, S = ns[12], ns[13], ns[14], ns[15]
     o = SCREEN_NS_HEAD
     lb = ns[o:o + L]
     o += L
@@ -1397,6 +1414,10 @@ def _screen_unpack(fs, ns, bs):
     rank = ns[o:o + B]
     o += B
     zone_b = ns[o:o + Z]
+    o += Z
+    need = ns[o:o + Kn * Kn].reshape(Kn, Kn)
+    o += Kn * Kn
+    channels = ns[o:o + S]
     engage = bs[:K * B].reshape(K, B)
     o = K * B
     hold = bs[o:o + B]
@@ -1407,6 +1428,7 @@ def _screen_unpack(fs, ns, bs):
     radius, horizon_s, tol_s, tol_m, cost_weight = fs[0], fs[1], fs[2], fs[3], fs[4]
     decision_period_s, ttg_slack_s, min_value = fs[5], fs[6], fs[7]
     route_uncertainty, f_damaged, gravity = fs[8], fs[9], fs[10]
+    gate_m, gate_mps2, class_radius = fs[11], fs[12], fs[13]
     o = SCREEN_FS_HEAD
     pk_table = fs[o:o + L * K].reshape(L, K)
     o += L * K
@@ -1421,11 +1443,28 @@ def _screen_unpack(fs, ns, bs):
     zone_xy = fs[o:o + 2 * Z].reshape(Z, 2)
     o += 2 * Z
     zone_r = fs[o:o + Z]
+    o += Z
+    lp = fs[o:o + L * C].reshape(L, C)
     return (L, B, K, ballistic_code, networked, profitable_only, need_future, n_window,
             n_grid, n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage,
             hold, zone_hold, free_b, radius, horizon_s, tol_s, tol_m, cost_weight,
             decision_period_s, ttg_slack_s, min_value, route_uncertainty, f_damaged, gravity,
-            pk_table, class_g, min_interval_s, unit_cost, min_pk, zone_xy, zone_r)
+            pk_table, class_g, min_interval_s, unit_cost, min_pk, zone_xy, zone_r, lp, need,
+            n_established, gate_m, gate_mps2, class_radius, channels)
+
+
+@njit(cache=True)
+def _screen_assets(fl):
+    """The assets' figures of :func:`cycle_screen` packed in ``fl`` (float64), as views:
+    ``K`` and ``a`` (whole numbers), then the damage ``law`` (K x a x 4), its ``bounds``
+    (2 x K x a, :func:`screen_bounds`) and ``asset_enu`` (a x 3)."""
+    K, na = int(fl[0]), int(fl[1])
+    o = 2
+    law = fl[o:o + K * na * 4].reshape(K, na, 4)
+    o += K * na * 4
+    bounds = fl[o:o + 2 * K * na].reshape(2, K, na)
+    o += 2 * K * na
+    return law, bounds, fl[o:o + 3 * na].reshape(na, 3)
 
 
 @njit(cache=True)

@@ -36,6 +36,7 @@ import numpy as np
 from airdefense.c2 import _kernels
 from airdefense.c2.evaluation import _G as _GRAVITY
 from airdefense.c2.evaluation import KINDS, ROUTE_UNCERTAINTY, TrackClasses, _asset_inputs
+from airdefense.engagement._kernels import free_channels as _free_channels
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
 from airdefense.engagement.envelope import (
     _CLASS_G,
@@ -58,9 +59,11 @@ LAYER_RANK = {"outer": 0, "middle": 1, "inner": 2}
 _TTG_SLACK_S = 0.0
 _BALLISTIC = KINDS.index("ballistic")
 _NO_COV = np.zeros((0, 6, 6))  # tracks without covariances
-#: The classes' arguments of :func:`_kernels.cycle_screen` where the caller gives them.
-_NO_MEMORY = (np.zeros((0, 0), np.int64), 0, 0.0, 0.0, 0.0, np.zeros((0, 4), np.int64),
-              np.zeros((0, 7)))
+#: The class memory's arguments of :func:`_kernels.cycle_screen` where the caller gives the
+#: classes.
+_NO_MEMORY = (np.zeros((0, 4), np.int64), np.zeros((0, 7)))
+#: The rounds' arguments of :func:`_kernels.cycle_screen` where the caller gives the channels.
+_NO_ROUNDS = (-1, np.zeros(0, bool), np.zeros(0, np.int64))
 
 
 @dataclass
@@ -360,7 +363,8 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
 
 def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteries,
                  channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn,
-                 sensor_ok: np.ndarray, assets: tuple, *, cache: dict | None = None) -> int:
+                 sensor_ok: np.ndarray, assets: tuple, *, cache: dict | None = None,
+                 rounds: tuple | None = None) -> int:
     """Whether a decision cycle of an assigner built on the shared options can order anything,
     in one compiled call (:func:`_kernels.cycle_screen`): the launchers' capacity
     (:func:`firing_capacity`), the threat values (:func:`airdefense.c2.evaluation.
@@ -383,8 +387,11 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
     launchers : LauncherState
         ``operational`` as it is: a launcher whose fire-control radar is down
         (``sensor_ok`` (S,) False) is taken as not operational here.
-    book, batteries, channels_free, battery_ok, heights_fn
+    book, batteries, battery_ok, heights_fn
         As in :func:`engagement_options`.
+    channels_free : ndarray of shape (S,), int
+        As in :func:`engagement_options`; with ``rounds``, an int64 buffer the free channels
+        are written into (every call, whatever the answer).
     sensor_ok : ndarray of shape (S,), bool
         Radars working.
     assets : tuple
@@ -405,7 +412,16 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
         figures are not seen. Without it (the default) everything is read every call.
         What changes from cycle to cycle (tracks, classes, book, the launchers' rounds,
         readiness and reloads, channels, batteries and radars working, asset values and
-        alive flags) is read every call either way.
+        alive flags) is read every call either way. The class memory's figures (``need``,
+        ``n_established``, the gates and its sphere) are read with the run's, again for
+        another memory.
+    rounds : tuple, optional
+        ``(n, active, fire_control)`` of the engagement's interceptor rows
+        (:attr:`airdefense.engagement.model.Engagement.icpt`), where no round is queued: the
+        free channels are then computed here, in the same compiled call, as
+        :meth:`airdefense.engagement.model.Engagement.channels_free` gives them (the
+        launchers' ``channels`` less the active rounds each radar guides, 0 where a radar is
+        down, -1 where it has no limit), and written into ``channels_free``.
 
     Returns
     -------
@@ -416,67 +432,75 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
         classes not the doctrines'): the caller builds the cycle in steps.
     """
     classes = kind_code if isinstance(kind_code, TrackClasses) else None
-    x = tracks.x
-    m = x.shape[0]
-    ids = _as(tracks.track_id, _INT)
+    Ls = launchers
+    if cache is None:
+        cache = {}
+    # The figures fixed for a run (the assigner's, launchers', batteries', classes'), then the
+    # assets' (their damage law): packed once, read again where an owner was replaced.
+    run = cache.get("run")
+    if run is None or not _same_run(run[0], assigner, Ls, batteries, classes):
+        run = cache["run"] = ((assigner, Ls, batteries, classes, Ls.pk, Ls.unit_cost,
+                               Ls.min_interval_s, Ls.fire_control, Ls.battery,
+                               getattr(Ls, "channels", None)),
+                              _screen_pack(assigner, Ls, batteries, heights_fn, classes))
+    law = cache.get("law")
+    if law is None or not _same_assets(law[0], assets):
+        law = cache["law"] = _screen_law(assets)
+    static = run[1]
+    x, P, ids, q = tracks.x, tracks.P, tracks.track_id, tracks.quality
+    m = len(x)
+    ids = _as(ids, _INT)
     if ids.ndim != 1:
         ids = ids.reshape(-1)
-    bad = (assets[0].shape[0] == 0 or x.shape != (m, 6) or x.dtype != np.float64
-           or ids.shape[0] != m)
-    P = tracks.P
     if P is None:
         P = _NO_COV
-    elif not bad:
+    else:
         P = np.ascontiguousarray(P, dtype=float)
-        bad = P.shape != (m, 6, 6)
-    if bad:
+        if P.shape != (m, 6, 6):
+            static = None
+    if (static is None or law[1] is None or x.shape != (m, 6) or x.dtype is not _FLOAT
+            or ids.shape[0] != m):
         if classes is not None:  # not screened: the classes as every cycle
             classes.update(tracks.track_id, tracks.x, t)
-        return -1
-    if not x.flags.c_contiguous:
-        x = np.ascontiguousarray(x)
-    q = tracks.quality
-    q = np.ones(m) if q is None else _as(q, _FLOAT)
-    if not (q.shape == (m,) and q.flags.c_contiguous):
-        q = np.ascontiguousarray(np.broadcast_to(q, (m,)))
+        return _unscreened(rounds, channels_free, Ls, sensor_ok)
+    x = np.ascontiguousarray(x)
+    if q is None:
+        q = np.ones(m)
+    else:
+        q = _as(q, _FLOAT)
+        if not (q.shape == (m,) and q.flags.c_contiguous):
+            q = np.ascontiguousarray(np.broadcast_to(q, (m,)))
     if classes is None:
         kidx = np.ascontiguousarray(kind_code, dtype=np.int64).reshape(-1)
         if kidx.shape[0] != m:
-            return -1
-        mem = _NO_MEMORY
+            return _unscreened(rounds, channels_free, Ls, sensor_ok)
+        mem_i, mem_f = _NO_MEMORY
     else:
         kidx = classes._codes_buffer(m)
-        mem = (classes.need, classes.n_established, classes.gate_m, classes.gate_mps2,
-               classes.radius_m, classes._mem_i, classes._mem_f)
-    Ls = launchers
-    if cache is None:
-        static = _screen_pack(assigner, Ls, batteries, heights_fn)
-        law = _screen_law(assets)
-    else:
-        static = cache.get("static")
-        if static is None or not _same_run(cache, assigner, Ls, batteries):
-            static = cache["static"] = _screen_pack(assigner, Ls, batteries, heights_fn)
-            cache["owners"] = (assigner, Ls, batteries, Ls.pk, Ls.unit_cost, Ls.min_interval_s,
-                               Ls.fire_control, Ls.battery)
-        law = cache.get("law")
-        if law is None or not _same_assets(law[0], assets):
-            law = cache["law"] = _screen_law(assets)
-    if static is None:
-        if classes is not None:
-            classes.update(tracks.track_id, tracks.x, t)
-        return -1
-    args = (float(t), x, P, q, kidx, _as(tracks.confirmed, _BOOL), ids, book._killed_a,
-            book._rounds_a, book._pending_a, Ls.operational, _as(sensor_ok, _BOOL), Ls.rounds,
-            Ls.last_fire_s, Ls.reload_done_s, np.asarray(channels_free),
-            _as(battery_ok, _BOOL), _as(assets[1], _FLOAT), _as(assets[2], _BOOL), static[0],
-            law[1], law[2], law[3], static[1], static[2], static[3])
-    n = _kernels.cycle_screen(*args, *mem)
+        mem_i, mem_f = classes._mem_i, classes._mem_f
+    fs, ns, bs = static
+    n_rounds, active, round_fc = _NO_ROUNDS if rounds is None else rounds
+    n = _kernels.cycle_screen(
+        float(t), x, P, q, kidx, _as(tracks.confirmed, _BOOL), ids, book._killed_a,
+        book._rounds_a, book._pending_a, Ls.operational, _as(sensor_ok, _BOOL), Ls.rounds,
+        Ls.last_fire_s, Ls.reload_done_s, _as(channels_free, _INT), _as(battery_ok, _BOOL),
+        _as(assets[1], _FLOAT), _as(assets[2], _BOOL), fs, ns, bs, law[1], mem_i, mem_f,
+        n_rounds, active, round_fc)
     if n == -3:  # a track id past the classes' memory (rare): grow it, once
         classes._room(int(ids.max()))
-        n = _kernels.cycle_screen(*args, classes.need, classes.n_established, classes.gate_m,
-                                  classes.gate_mps2, classes.radius_m, classes._mem_i,
-                                  classes._mem_f)
+        return screen_cycle(assigner, t, tracks, classes, Ls, book, batteries, channels_free,
+                            battery_ok, heights_fn, sensor_ok, assets, cache=cache,
+                            rounds=rounds)
     return n
+
+
+def _unscreened(rounds, channels_free, Ls, sensor_ok) -> int:
+    """-1 (:func:`screen_cycle` does not screen the cycle), the free channels written into
+    ``channels_free`` first where ``rounds`` asks for them."""
+    if rounds is not None:
+        channels_free[:] = _free_channels(rounds[0], rounds[1], rounds[2], Ls.channels,
+                                          np.asarray(sensor_ok, bool))
+    return -1
 
 
 _BOOL, _INT, _FLOAT = np.dtype(bool), np.dtype(np.int64), np.dtype(float)
@@ -493,27 +517,36 @@ def _same_assets(key: tuple, assets: tuple) -> bool:
             and key[3] is assets[6] and key[4] is assets[7] and key[5] is assets[0])
 
 
-def _same_run(cache: dict, assigner, Ls, batteries) -> bool:
-    """Whether ``cache``'s figures are those of these assigner, launchers and batteries (the
-    same objects, the launchers' arrays the screen packs not replaced)."""
-    own = cache["owners"]
-    return (own[0] is assigner and own[1] is Ls and own[2] is batteries and own[3] is Ls.pk
-            and own[4] is Ls.unit_cost and own[5] is Ls.min_interval_s
-            and own[6] is Ls.fire_control and own[7] is Ls.battery)
+def _same_run(own: tuple, assigner, Ls, batteries, classes) -> bool:
+    """Whether the figures packed with the owners ``own`` are those of these assigner,
+    launchers, batteries and class memory (the same objects, the launchers' arrays the screen
+    packs not replaced)."""
+    return (own[0] is assigner and own[1] is Ls and own[2] is batteries and own[3] is classes
+            and own[4] is Ls.pk and own[5] is Ls.unit_cost and own[6] is Ls.min_interval_s
+            and own[7] is Ls.fire_control and own[8] is Ls.battery
+            and own[9] is getattr(Ls, "channels", None))
 
 
 def _screen_law(assets: tuple) -> tuple:
     """The assets' figures of :func:`_kernels.cycle_screen` that do not change from cycle to
-    cycle: the arrays they were read from (``assets[3:]`` then ``assets[0]``), the damage law
-    (K, a, 4), its bounds (:func:`_kernels.screen_bounds`) and the positions (a, 3)."""
+    cycle: the arrays they were read from (``assets[3:]`` then ``assets[0]``) and the packed
+    floats (:func:`_kernels._screen_assets`' layout: the damage law (K, a, 4), its bounds
+    (:func:`_kernels.screen_bounds`) and the positions (a, 3)); None in their place where
+    there is no asset."""
+    key = assets[3:] + assets[:1]
+    if assets[0].shape[0] == 0:
+        return key, None
     law, enu, _, _ = _asset_inputs(*assets)
-    return assets[3:] + assets[:1], law, _kernels.screen_bounds(law), enu
+    K, na = law.shape[0], law.shape[1]
+    return key, np.concatenate([np.array([K, na], float), law.ravel(),
+                                _kernels.screen_bounds(law).ravel(), enu.ravel()])
 
 
-def _screen_pack(assigner, Ls, batteries, heights_fn) -> tuple | None:
-    """The figures of :func:`_kernels.cycle_screen` fixed for a run: the launcher rows and the
-    packed floats, integers and booleans (:func:`_kernels._screen_unpack`'s layout); None where the
-    kill probabilities' classes are not those of the doctrines' tables."""
+def _screen_pack(assigner, Ls, batteries, heights_fn, classes=None) -> tuple | None:
+    """The figures of :func:`_kernels.cycle_screen` fixed for a run: the packed floats,
+    integers and booleans (:func:`_kernels._screen_unpack`'s layout: the launcher rows and
+    the class memory ``classes``' figures among them, where given); None where the kill
+    probabilities' classes are not those of the doctrines' tables."""
     doc, (zone_xy, zone_r, zone_hold, zone_b, free_b) = _battery_tables(batteries)
     pk = np.asarray(Ls.pk, dtype=float)
     L = len(Ls.battery)
@@ -522,20 +555,27 @@ def _screen_pack(assigner, Ls, batteries, heights_fn) -> tuple | None:
     Z = zone_r.shape[0]
     if pk.shape != (L, K) or doc["engage"].shape != (K, B) or doc["salvo"].shape != (K, B):
         return None
+    lp = _launcher_rows(Ls)
+    if classes is None:
+        need, n_est, gates = np.zeros((0, 0), np.int64), 0, [0.0, 0.0, 0.0]
+    else:
+        need, n_est = classes.need, classes.n_established
+        gates = [classes.gate_m, classes.gate_mps2, classes.radius_m]
     cost_weight = float(assigner.cost_weight)
     head = [L, B, K, len(_CLASS_G), Z, _BALLISTIC, bool(assigner.networked),
             bool(assigner.options_profitable_only), bool(doc["layered"] or cost_weight > 0),
-            WINDOW_SEARCH[1], INTERCEPT_SEARCH[0], INTERCEPT_SEARCH[1]]
+            WINDOW_SEARCH[1], INTERCEPT_SEARCH[0], INTERCEPT_SEARCH[1], lp.shape[1],
+            need.shape[0], n_est, len(getattr(Ls, "channels", ()))]
     ns = np.concatenate([np.array(head, np.int64)] + [
         np.asarray(a).astype(np.int64).ravel() for a in (
             Ls.battery, Ls.fire_control, doc["max_rounds"], doc["salvo"], doc["reserve"],
-            doc["rank"], zone_b)])
+            doc["rank"], zone_b, need, getattr(Ls, "channels", ()))])
     bs = np.concatenate([np.asarray(a, bool).ravel() for a in (
         doc["engage"], doc["hold"], zone_hold, free_b)])
     fhead = [_radius_of(heights_fn), WINDOW_SEARCH[0], WINDOW_SEARCH[2], INTERCEPT_SEARCH[2],
              cost_weight, float(assigner.decision_period_s), _TTG_SLACK_S,
              float(getattr(assigner, "min_threat_value", 0.0)), ROUTE_UNCERTAINTY,
-             DAMAGED_VALUE_FRACTION, _GRAVITY]
+             DAMAGED_VALUE_FRACTION, _GRAVITY, *gates]
     fs = np.concatenate([np.array(fhead, float)] + [np.asarray(a, float).ravel() for a in (
-        pk, _CLASS_G, Ls.min_interval_s, Ls.unit_cost, doc["min_pk"], zone_xy, zone_r)])
-    return _launcher_rows(Ls), fs, ns, bs
+        pk, _CLASS_G, Ls.min_interval_s, Ls.unit_cost, doc["min_pk"], zone_xy, zone_r, lp)])
+    return fs, ns, bs

@@ -578,6 +578,26 @@ class _Run:
         for track, hit, battery in self.engagement.assessments_due(t1, with_battery=True):
             self.book.assessed(track, hit, battery)
 
+    def _decide_setup(self) -> tuple:
+        """What :meth:`decide` reads that stays the same while the assigner and the assets'
+        value, alive and damage arrays are the same objects (kept in ``_decide_memo``, made
+        again where one is replaced, as :meth:`_assets_changed` does): those four, whether
+        the assigner is screened (:func:`airdefense.c2.screen_cycle`: it fires within
+        capacity, built on the shared options), the screen's asset arguments, the heights and
+        the free channels' buffer the screen writes (S,) int64."""
+        asg = self.assigner
+        a = self.sc.assets
+        screened = bool(getattr(asg, "fires_within_capacity", False)
+                        and hasattr(asg, "no_pair_orders")
+                        and hasattr(asg, "options_profitable_only"))
+        assets = (a.enu, self.value_left, self._asset_alive, a.hardness, a.lethal_radius_m,
+                  a.radius_m, self.lethal_radius, self._asset_damaged)
+        memo = getattr(self, "_decide_memo", None)
+        chan = np.zeros(len(self.sc.sensors), np.int64) if memo is None else memo[7]
+        self._decide_memo = (asg, self.value_left, self._asset_alive, self._asset_damaged,
+                             screened, assets, self.heights, chan)
+        return self._decide_memo
+
     def decide(self, t: float) -> None:
         tr = self.tracks
         if tr is None or len(tr) == 0:
@@ -586,25 +606,38 @@ class _Run:
         # cycle, so that what it learns does not depend on whether a launcher can fire).
         asg = self.assigner
         classes = self.book.classes
-        screened = (getattr(asg, "fires_within_capacity", False)
-                    and hasattr(asg, "no_pair_orders") and hasattr(asg, "options_profitable_only"))
+        memo = getattr(self, "_decide_memo", None)
+        if (memo is None or memo[0] is not asg or memo[1] is not self.value_left
+                or memo[2] is not self._asset_alive or memo[3] is not self._asset_damaged):
+            memo = self._decide_setup()
+        screened = memo[4]
         if not screened:
             kind = classes.update(tr.track_id, tr.x, t)
-        L = self.engagement.launchers
-        chan = self.engagement.channels_free(self.sensor_ok)
+        eng = self.engagement
+        L = eng.launchers
         a = self.sc.assets
-        assets = (a.enu, self.value_left, self._asset_alive, a.hardness, a.lethal_radius_m,
-                  a.radius_m, self.lethal_radius, self._asset_damaged)
         # An assigner built on the shared options: one compiled call tells whether the cycle
         # can order anything. No launcher can fire before the next decision (reloading,
         # between launches, no channel): the cycle would change nothing. No pair allowed: the
         # assigner orders nothing (its threat evaluation and options are not built).
-        # (The screen updates the classes in its compiled call.)
+        # (The screen updates the classes and, no round queued, the free channels in its
+        # compiled call.)
         n = -1
-        if screened:
+        if screened and not eng._queue:
+            chan = memo[7]
+            ic = eng.icpt
             n = screen_cycle(asg, t, tr, classes, L, self.book, self.sc.batteries, chan,
-                             self.battery_ok, self.heights, self.sensor_ok, assets,
-                             cache=self._screen_memo)
+                             self.battery_ok, memo[6], self.sensor_ok, memo[5],
+                             cache=self._screen_memo, rounds=(ic.n, ic.active, ic.fire_control))
+            if n == -1 or n > 0:  # the cycle goes on with the channels: its own array
+                chan = chan.copy()
+        else:
+            chan = eng.channels_free(self.sensor_ok)
+            if screened:
+                n = screen_cycle(asg, t, tr, classes, L, self.book, self.sc.batteries, chan,
+                                 self.battery_ok, memo[6], self.sensor_ok, memo[5],
+                                 cache=self._screen_memo)
+        if screened:
             if n == -2:
                 return
             if n == 0:
