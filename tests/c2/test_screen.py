@@ -459,3 +459,49 @@ def test_no_pair_orders_are_empty(name):
     orders = asg.no_pair_orders(10.0)
     assert len(orders) == 0
     assert getattr(asg, "last_solutions", []) == []
+
+
+def _free_reference(n, active, fire_control, channels, sensor_ok) -> np.ndarray:
+    """Free channels per radar: its channels less the active rounds it guides (at least 0),
+    -1 where it has no limit, 0 where it is down (counted here with a bincount)."""
+    busy = np.bincount(fire_control[:n][active[:n]], minlength=len(channels))
+    free = np.where(channels > 0, np.maximum(channels - busy, 0), -1)
+    return np.where(sensor_ok, free, 0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["screened", "unscreened", "no fire"]))
+def test_screen_writes_the_free_channels_given_the_rounds(scene, seed, case):
+    """Given the engagement's rounds (``rounds``), the screen writes the free channels into
+    its buffer, whatever its answer (screened, not screened: covariances of another shape,
+    no launcher can fire), as a count of the active rounds each radar guides gives them; its
+    answer is that of the screen given those channels."""
+    rng = np.random.default_rng(seed)
+    sc = scene
+    pic = _picture(sc, seed % 1000, 6)  # its own launchers
+    L = pic.launchers
+    S = len(sc.sensors)
+    assert (L.channels > 0).any()  # some radar has a channel limit
+    n = int(rng.integers(0, 30))
+    active = rng.random(n + 5) < 0.7
+    fc = rng.integers(0, S, n + 5)
+    ok = rng.random(S) < 0.8
+    if case == "no fire":
+        L.rounds[:] = 0
+    tracks = pic.tracks
+    if case == "unscreened":
+        tracks = dataclasses.replace(tracks, P=np.zeros((len(tracks), 3, 3)))
+    asg = make_assigner("heuristic", cost_weight=0.05)
+    kind = np.zeros(len(tracks), np.int64)
+    buf = np.full(S, 99, np.int64)
+    n_got = screen_cycle(asg, tracks.time_s, tracks, kind, L, pic.book, sc.batteries, buf,
+                         pic.battery_ok, sc.frame.height_m, ok, _assets(sc), cache={},
+                         rounds=(n, active, fc))
+    want = _free_reference(n, active, fc, L.channels, ok)
+    np.testing.assert_array_equal(buf, want)
+    given_chan = screen_cycle(asg, tracks.time_s, tracks, kind, L, pic.book, sc.batteries,
+                              want.copy(), pic.battery_ok, sc.frame.height_m, ok, _assets(sc))
+    assert n_got == given_chan
+    assert (n_got == -1) == (case == "unscreened")
+    if case == "no fire":
+        assert n_got == -2

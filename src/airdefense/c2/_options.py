@@ -458,7 +458,7 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
         P = np.ascontiguousarray(P, dtype=float)
         if P.shape != (m, 6, 6):
             static = None
-    if (static is None or law[1] is None or x.shape != (m, 6) or x.dtype is not _FLOAT
+    if (static is None or law[1] is None or x.shape != (m, 6) or x.dtype != _FLOAT
             or ids.shape[0] != m):
         if classes is not None:  # not screened: the classes as every cycle
             classes.update(tracks.track_id, tracks.x, t)
