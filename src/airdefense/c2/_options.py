@@ -444,7 +444,7 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
                                getattr(Ls, "channels", None)),
                               _screen_pack(assigner, Ls, batteries, heights_fn, classes))
     law = cache.get("law")
-    if law is None or not _same_assets(law[0], assets):
+    if law is None or (law[2] is not assets and not _same_assets(law[0], assets)):
         law = cache["law"] = _screen_law(assets)
     static = run[1]
     x, P, ids, q = tracks.x, tracks.P, tracks.track_id, tracks.quality
@@ -507,8 +507,14 @@ _BOOL, _INT, _FLOAT = np.dtype(bool), np.dtype(np.int64), np.dtype(float)
 
 
 def _as(a, dtype: np.dtype) -> np.ndarray:
-    """``np.asarray(a, dtype)``, sooner where ``a`` is an array of that dtype already."""
-    return a if type(a) is np.ndarray and a.dtype is dtype else np.asarray(a, dtype)
+    """``np.asarray(a, dtype)``, sooner where ``a`` is an array of that dtype already (its
+    dtype object may be another than ``dtype``: arrays made by compiled code carry their
+    own)."""
+    if type(a) is np.ndarray:
+        d = a.dtype
+        if d is dtype or d == dtype:
+            return a
+    return np.asarray(a, dtype)
 
 
 def _same_assets(key: tuple, assets: tuple) -> bool:
@@ -529,17 +535,17 @@ def _same_run(own: tuple, assigner, Ls, batteries, classes) -> bool:
 
 def _screen_law(assets: tuple) -> tuple:
     """The assets' figures of :func:`_kernels.cycle_screen` that do not change from cycle to
-    cycle: the arrays they were read from (``assets[3:]`` then ``assets[0]``) and the packed
+    cycle: the arrays they were read from (``assets[3:]`` then ``assets[0]``), the packed
     floats (:func:`_kernels._screen_assets`' layout: the damage law (K, a, 4), its bounds
-    (:func:`_kernels.screen_bounds`) and the positions (a, 3)); None in their place where
-    there is no asset."""
+    (:func:`_kernels.screen_bounds`) and the positions (a, 3); None where there is no
+    asset) and ``assets`` (the same tuple again: the same arrays)."""
     key = assets[3:] + assets[:1]
     if assets[0].shape[0] == 0:
-        return key, None
+        return key, None, assets
     law, enu, _, _ = _asset_inputs(*assets)
     K, na = law.shape[0], law.shape[1]
     return key, np.concatenate([np.array([K, na], float), law.ravel(),
-                                _kernels.screen_bounds(law).ravel(), enu.ravel()])
+                                _kernels.screen_bounds(law).ravel(), enu.ravel()]), assets
 
 
 def _screen_pack(assigner, Ls, batteries, heights_fn, classes=None) -> tuple | None:
