@@ -404,17 +404,16 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
         Kept by the caller from cycle to cycle of one run (empty at first), to build once
         what the screen reads of the figures fixed for a run: the assigner's settings, the
         launchers' figures (envelope, kill probabilities, costs, launch intervals, radars,
-        batteries), the batteries' doctrines and zones and the heights' sphere, read again
-        only for another assigner, launchers or batteries object or a launcher array
-        replaced; and the assets' damage law, read again whenever one of the ``assets``
-        but the values and alive flags (which are read every cycle) is replaced (a run
-        replaces ``asset_damaged`` as assets are damaged). Changes in place of those
-        figures are not seen. Without it (the default) everything is read every call.
-        What changes from cycle to cycle (tracks, classes, book, the launchers' rounds,
-        readiness and reloads, channels, batteries and radars working, asset values and
-        alive flags) is read every call either way. The class memory's figures (``need``,
-        ``n_established``, the gates and its sphere) are read with the run's, again for
-        another memory.
+        batteries, the radars' guidance channels), the batteries' doctrines and zones, the
+        heights' sphere and the class memory's figures (``need``, ``n_established``, the
+        gates and its sphere), read again only for another assigner, launchers, batteries
+        or class memory object or a launcher array replaced; and the assets' damage law,
+        read again whenever one of the ``assets`` but the values and alive flags (which
+        are read every cycle) is replaced (a run replaces ``asset_damaged`` as assets are
+        damaged). Changes in place of those figures are not seen. Without it (the
+        default) everything is read every call. What changes from cycle to cycle (tracks,
+        classes, book, the launchers' rounds, readiness and reloads, channels, batteries
+        and radars working, asset values and alive flags) is read every call either way.
     rounds : tuple, optional
         ``(n, active, fire_control)`` of the engagement's interceptor rows
         (:attr:`airdefense.engagement.model.Engagement.icpt`), where no round is queued: the
