@@ -350,6 +350,8 @@ class _Run:
 
     #: Truth mode in one compiled call (None: not decided yet; see _sense_truth_setup).
     _fused: bool | None = None
+    #: Its arguments fixed for the run, once bound (see sense_and_track).
+    _sense_args: tuple | None = None
 
     def _sense_truth_setup(self) -> None:
         """Whether the truth-mode step can run in one compiled call (:meth:`_sense_truth`):
@@ -377,17 +379,17 @@ class _Run:
             self._first_f = np.empty((cap, 4))
             self._first_i = np.empty((cap, 2), np.int64)
 
-    def _sense_truth(self, args: tuple) -> None:
+    def _sense_truth(self, t0: float, t1: float, alive: np.ndarray) -> None:
         """Scan, first reports and truth tracker in one call of
-        :func:`airdefense.simulation._kernels.sense_truth` (``args``: the scan's, from
-        ``RadarNetwork._step_args``); the same draws, events and picture as the separate
-        calls of :meth:`sense_and_track`."""
+        :func:`airdefense.simulation._kernels.sense_truth` (its arguments fixed for the run
+        bound in ``_sense_args``, see :meth:`sense_and_track`); the same draws, events and
+        picture as the separate calls of :meth:`sense_and_track`."""
         tr = self.tracker
-        t1 = args[0]
         rho, c = tr._begin(t1)
-        x, P, quality, track_id, confirmed, idx, n_fresh, n_first = self._sense_kernel(
-            *args, rho, c, tr._tf, tr._ti, tr.confirm_hits, tr.drop_after_s, tr.vel_sigma,
-            self.seen, self._first_f, self._first_i)
+        states = self._states_at
+        m, n_fresh, n_first = self._sense_kernel(
+            t1, t0, states(t1), states(t0) if t0 < t1 else self._no_states, alive, rho, c,
+            tr._pic_off, *self._sense_args, *tr._pic)
         if n_first:
             self._first_reports = self.sensors.first_reports
             sensors = self.sc.sensors
@@ -396,22 +398,37 @@ class _Run:
                                                 self._first_i[:n_first].tolist(), strict=True):
                 add(ts, "detection", threat=k, sensor=si, battery=sensors[si].battery,
                     pos=(px, py, pz))
-        self.tracks = tr._end(t1, x, P, quality, track_id, confirmed, idx, n_fresh)
+        self.tracks = tr._picture(t1, m, n_fresh)
         if n_fresh:
             for tid, threat, ts in tr.new_tracks:
                 self.events.add(ts, "track_start", track=tid, threat=threat)
 
     def sense_and_track(self, t0: float, t1: float) -> None:
-        alive_t1 = self._alive_step(t1)  # nothing ends between the scans and the tracker
+        # Nothing ends between the scans and the tracker (_alive_step's test first).
+        if self._alive_stale or not self._alive_from <= t1 < self._alive_to:
+            alive_t1 = self._alive_step(t1)
+        else:
+            alive_t1 = self._alive_mask
         if self._cued:
             self._cue_sensors()
+        if self._sense_args is not None:  # truth mode, bound: one compiled call
+            self._sense_truth(float(t0), float(t1), alive_t1)
+            return
         if self._fused is None:
             self._sense_truth_setup()
         if self._fused:  # truth mode: one compiled call once the network's fast path holds
             args = self.sensors._step_args(float(t0), float(t1), self.truth, alive_t1,
                                            self.rng["sensors"])
             if args is not None:
-                self._sense_truth(args)
+                # The arguments fixed for the run (the run's own network, truth and
+                # tracker; the network's tables are sized and its generator linked).
+                tr = self.tracker
+                self._states_at = self.truth.states
+                self._no_states = self.sensors._no_states
+                self._sense_args = (*args[7:], tr._tf, tr._ti, tr.confirm_hits,
+                                    tr.drop_after_s, tr.vel_sigma, self.seen, self._first_f,
+                                    self._first_i)
+                self._sense_truth(args[1], args[0], alive_t1)
                 return
         det = self.sensors.step(t0, t1, self.truth,
                                 lambda t: alive_t1 if t == t1 else self.alive(t),
