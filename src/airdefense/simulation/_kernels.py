@@ -20,17 +20,17 @@ __all__ = ["sense_truth", "first_reports", "alive_until"]
 @numba.njit(cache=True, error_model="numpy")
 def sense_truth(t, t0, states, states0, alive, rho, c, off, front, side, tail, launch, rc,
                 operational, tf, ti, tb, ci, ttf, tti, confirm_hits, drop_after_s, vel_sigma,
-                seen, first_f, first_i, px, pP, pq, pid):
+                seen, first_f, first_i, pf, pid):
     """One step of sensing and truth tracking: the radar scan, then the truth tracker.
 
     The scan is :func:`airdefense.sensors._kernels.scan`'s of the aspect RCS ``front``,
     ``side``, ``tail`` (no RCS table) at ``t`` with the truth ``states`` at ``t`` and
     ``states0`` at ``t0``, ``alive``, ``launch`` and the network's arrays ``rc`` to ``ci``
     (:meth:`RadarNetwork._step_args <airdefense.sensors.radar.RadarNetwork._step_args>` gives
-    them, in that order, after its first six). Its detections go to
+    them, in that order, after its first seven). Its detections go to
     :func:`airdefense.tracking._kernels.truth_step` with ``t`` as the picture's time,
     ``alive`` and ``states``, the tracker's state arrays ``ttf``, ``tti``, its constants and
-    its picture's buffers ``px``, ``pP``, ``pq``, ``pid`` from row ``off``
+    its picture's buffers ``pf``, ``pid`` from row ``off``
     (:meth:`TruthTracker._begin <airdefense.tracking.truth.TruthTracker._begin>` gives the
     decay ``rho``, ``c``). The random draws are the two kernels', in that order, each from
     its own generator.
@@ -69,7 +69,7 @@ def sense_truth(t, t0, states, states0, alive, rho, c, off, front, side, tail, l
         m, n_fresh = TK.truth_step_rows(
             t, rho, c, ttf, tti, truth_id, fo[:, SK.TD_Z], fo[:, SK.TD_VAR],
             fo[:, SK.TD_VAR + 1], fo[:, SK.TD_VAR + 2], time_s, confirm_hits, drop_after_s,
-            alive, states, vel_sigma, px, pP, pq, pid, off)
+            alive, states, vel_sigma, pf, pid, off)
         return m, n_fresh, n_first
     time_s, sensor, z, R, enu, _, truth_id = SK.scan(
         t, t0, True, states, states0, alive, rcs_table, front, side, tail, launch, rc,
@@ -78,7 +78,7 @@ def sense_truth(t, t0, states, states0, alive, rho, c, off, front, side, tail, l
     if ci[SK.CI_COUNTS + SK.ST_FIRST] != before:
         n_first = first_reports(time_s, sensor, truth_id, z, enu, seen, first_f, first_i)
     m, n_fresh = TK.truth_step(t, rho, c, ttf, tti, truth_id, z, R, time_s, confirm_hits,
-                               drop_after_s, alive, states, vel_sigma, px, pP, pq, pid, off)
+                               drop_after_s, alive, states, vel_sigma, pf, pid, off)
     return m, n_fresh, n_first
 
 

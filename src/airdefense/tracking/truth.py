@@ -116,7 +116,7 @@ class TruthTracker:
         state["_ti"] = self._ti.copy()
         state["_ti"][4 * self._n + 1:] = 0
         state["_rng_link"] = None
-        for k in ("_pic", "_pic_ok", "_pic_off"):  # a copy starts buffers of its own
+        for k in ("_pic", "_pic_views", "_pic_off", "_pic_last"):  # a copy: its own
             state.pop(k, None)
         return state
 
@@ -126,14 +126,21 @@ class TruthTracker:
         self._new_picture()
 
     def _new_picture(self) -> None:
-        """Fresh buffers for the next pictures (see :meth:`_picture`)."""
+        """Fresh buffers for the next pictures (see :meth:`_picture`): ``_pic`` = floats
+        (43 r,) and integers (2, r) (what the kernel writes, see
+        :func:`~airdefense.tracking._kernels.truth_picture`), ``_pic_views`` their views
+        ``x`` (r, 6), ``P`` (r, 6, 6), quality (r,), track ids (r,), threats (r,) and the
+        confirmed flags (r,) (all true), for r rows."""
         n = self._n
         rows = max(n, min(self._PICTURE_STEPS * n, self._PICTURE_ROWS), 1)
-        # x (rows, 6), P (rows, 6, 6), quality (rows,), ids (2, rows): the kernel's outputs.
-        self._pic = (np.empty((rows, 6)), np.empty((rows, 6, 6)), np.empty(rows),
-                     np.empty((2, rows), np.int64))
-        self._pic_ok = np.ones(rows, bool)  # confirmed: every truth track
+        pf = np.empty(43 * rows)
+        pid = np.empty((2, rows), np.int64)
+        self._pic = (pf, pid)
+        self._pic_views = (pf[:6 * rows].reshape(rows, 6),
+                           pf[6 * rows:42 * rows].reshape(rows, 6, 6), pf[42 * rows:],
+                           pid[0], pid[1], np.ones(rows, bool))
         self._pic_off = 0
+        self._pic_last = rows - n  # the last row a picture of n rows may start at
 
     def step(self, time_s: float, detections: Detections, alive: np.ndarray | None = None
              ) -> Tracks:
@@ -214,10 +221,9 @@ class TruthTracker:
             return Tracks.empty(time_s)
         o = self._pic_off
         e = o + m
-        x, P, q, ids = self._pic
-        tracks = Tracks(time_s, ids[0, o:e], x[o:e], P[o:e], q[o:e], self._pic_ok[o:e],
-                        ids[1, o:e])
-        if e + self._n > q.size:
+        x, P, q, tid, idx, ok = self._pic_views
+        tracks = Tracks(time_s, tid[o:e], x[o:e], P[o:e], q[o:e], ok[o:e], idx[o:e])
+        if e > self._pic_last:
             self._new_picture()
         else:
             self._pic_off = e
