@@ -326,7 +326,7 @@ def test_pictures_keep_their_values_after_later_steps(rng):
     for k in range(150):
         alive = rng.random(n) < 0.9
         det = _random_detections(rng, n, float(k), 4)
-        buffers.add(id(trk._pic[0]))
+        buffers.add(id(trk._pic[0]))  # (the picture's buffer)
         kept.append(trk.step(float(k), det, alive))
         outs.append(ref.step(float(k), det, alive))
         _same(trk, ref, kept[-1], outs[-1])
@@ -372,9 +372,10 @@ def test_picture_kernel_refuses_rows_that_do_not_fit():
     sigma = np.ones((n, 2))
     track_of = np.arange(n, dtype=np.int64)
     idx = np.arange(n, dtype=np.int64)
-    pf, pid = np.empty(43 * rows), np.empty((2, rows), np.int64)
-    assert TK.truth_picture(states, idx, err, sigma, 5.0, track_of, pf, pid, 2) == n
+    pic = np.empty(45 * rows)
+    assert TK.truth_picture(states, idx, err, sigma, 5.0, track_of, pic, 2) == n
+    assert pic[43 * rows:].view(np.int64)[rows + 2:rows + 2 + n].tolist() == idx.tolist()
     with pytest.raises(ValueError, match="do not fit"):
-        TK.truth_picture(states, idx, err, sigma, 5.0, track_of, pf, pid, 3)
+        TK.truth_picture(states, idx, err, sigma, 5.0, track_of, pic, 3)
     with pytest.raises(ValueError, match="do not fit"):
-        TK.truth_picture(states, idx, err, sigma, 5.0, track_of, pf[:-1], pid, 0)
+        TK.truth_picture(states, idx, err, sigma, 5.0, track_of, pic[:-1], 0)

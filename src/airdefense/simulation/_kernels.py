@@ -18,27 +18,26 @@ __all__ = ["sense_truth", "first_reports", "alive_until"]
 
 
 @numba.njit(cache=True, error_model="numpy")
-def sense_truth(t, t0, states, states0, alive, rho, c, off, front, side, tail, launch, rc,
-                operational, tf, ti, tb, ci, ttf, tti, confirm_hits, drop_after_s, vel_sigma,
-                seen, first_f, first_i, pf, pid):
+def sense_truth(t, t0, states, states0, alive, rho, c, off, truth_rows, rc, operational, tf,
+                ti, tb, ci, ttf, tti, confirm_hits, drop_after_s, vel_sigma, seen, first, pic):
     """One step of sensing and truth tracking: the radar scan, then the truth tracker.
 
-    The scan is :func:`airdefense.sensors._kernels.scan`'s of the aspect RCS ``front``,
-    ``side``, ``tail`` (no RCS table) at ``t`` with the truth ``states`` at ``t`` and
-    ``states0`` at ``t0``, ``alive``, ``launch`` and the network's arrays ``rc`` to ``ci``
+    The scan is :func:`airdefense.sensors._kernels.scan`'s of the aspect RCS (no RCS table)
+    ``front, side, tail = truth_rows[:3]`` and the launch times ``truth_rows[3]`` (none when
+    ``truth_rows`` has three rows) at ``t``, with the truth ``states`` at ``t`` and
+    ``states0`` at ``t0``, ``alive`` and the network's arrays ``rc`` to ``ci``
     (:meth:`RadarNetwork._step_args <airdefense.sensors.radar.RadarNetwork._step_args>` gives
-    them, in that order, after its first seven). Its detections go to
-    :func:`airdefense.tracking._kernels.truth_step` with ``t`` as the picture's time,
-    ``alive`` and ``states``, the tracker's state arrays ``ttf``, ``tti``, its constants and
-    its picture's buffers ``pf``, ``pid`` from row ``off``
+    them all). Its detections go to :func:`airdefense.tracking._kernels.truth_step` with
+    ``t`` as the picture's time, ``alive`` and ``states``, the tracker's state arrays
+    ``ttf``, ``tti``, its constants and its picture's buffer ``pic`` from row ``off``
     (:meth:`TruthTracker._begin <airdefense.tracking.truth.TruthTracker._begin>` gives the
     decay ``rho``, ``c``). The random draws are the two kernels', in that order, each from
     its own generator.
 
     Between them, when the scan reported a (radar, target) pair for the first time (its count
-    ``ST_FIRST`` in ``ci`` grew), :func:`first_reports` of its detections with ``seen``,
-    ``first_f`` and ``first_i``; ``n_first`` is their number (0 when the count did not
-    grow).
+    ``ST_FIRST`` in ``ci`` grew), :func:`first_reports` of its detections with ``seen`` and
+    the buffer ``first`` (6 r,) float64 = ``first_f`` (r, 4), then ``first_i`` (r, 2) int64
+    (the same bytes); ``n_first`` is their number (0 when the count did not grow).
 
     A noiseless network (``ci[CI_NOISELESS]``, as the truth mode makes it) scans with
     :func:`~airdefense.sensors._kernels.scan_truth` and the tracker takes its columns
@@ -50,6 +49,13 @@ def sense_truth(t, t0, states, states0, alive, rho, c, off, front, side, tail, l
     Returns (number of tracks, number of new tracks, n_first), the first two as
     :func:`~airdefense.tracking._kernels.truth_step`'s.
     """
+    front = truth_rows[0]
+    side = truth_rows[1]
+    tail = truth_rows[2]
+    launch = truth_rows[3] if truth_rows.shape[0] > 3 else np.empty(0)
+    cap = first.size // 6
+    first_f = first[:4 * cap].reshape((cap, 4))
+    first_i = first[4 * cap:6 * cap].view(np.int64).reshape((cap, 2))
     rcs_table = np.empty((1, 0))  # (the aspect RCS: no table)
     before = ci[SK.CI_COUNTS + SK.ST_FIRST]
     if ci[SK.CI_NOISELESS] != 0:  # (truth mode) the columns the tracker reads, the same bits
@@ -69,7 +75,7 @@ def sense_truth(t, t0, states, states0, alive, rho, c, off, front, side, tail, l
         m, n_fresh = TK.truth_step_rows(
             t, rho, c, ttf, tti, truth_id, fo[:, SK.TD_Z], fo[:, SK.TD_VAR],
             fo[:, SK.TD_VAR + 1], fo[:, SK.TD_VAR + 2], time_s, confirm_hits, drop_after_s,
-            alive, states, vel_sigma, pf, pid, off)
+            alive, states, vel_sigma, pic, off)
         return m, n_fresh, n_first
     time_s, sensor, z, R, enu, _, truth_id = SK.scan(
         t, t0, True, states, states0, alive, rcs_table, front, side, tail, launch, rc,
@@ -78,7 +84,7 @@ def sense_truth(t, t0, states, states0, alive, rho, c, off, front, side, tail, l
     if ci[SK.CI_COUNTS + SK.ST_FIRST] != before:
         n_first = first_reports(time_s, sensor, truth_id, z, enu, seen, first_f, first_i)
     m, n_fresh = TK.truth_step(t, rho, c, ttf, tti, truth_id, z, R, time_s, confirm_hits,
-                               drop_after_s, alive, states, vel_sigma, pf, pid, off)
+                               drop_after_s, alive, states, vel_sigma, pic, off)
     return m, n_fresh, n_first
 
 

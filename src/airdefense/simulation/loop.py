@@ -352,6 +352,9 @@ class _Run:
     _fused: bool | None = None
     #: Its arguments fixed for the run, once bound (see sense_and_track).
     _sense_args: tuple | None = None
+    #: The end of its last step and the truth states there (the next step's start).
+    _t1: float | None = None
+    _states_t1: np.ndarray | None = None
 
     def _sense_truth_setup(self) -> None:
         """Whether the truth-mode step can run in one compiled call (:meth:`_sense_truth`):
@@ -376,8 +379,10 @@ class _Run:
 
             self._sense_kernel = sense_truth
             cap = self.seen.size
-            self._first_f = np.empty((cap, 4))
-            self._first_i = np.empty((cap, 2), np.int64)
+            # One buffer (sense_truth's first): times and positions, then threats and radars.
+            self._first = np.empty(6 * cap)
+            self._first_f = self._first[:4 * cap].reshape(cap, 4)
+            self._first_i = self._first[4 * cap:].view(np.int64).reshape(cap, 2)
 
     def _sense_truth(self, t0: float, t1: float, alive: np.ndarray) -> None:
         """Scan, first reports and truth tracker in one call of
@@ -386,10 +391,14 @@ class _Run:
         picture as the separate calls of :meth:`sense_and_track`."""
         tr = self.tracker
         rho, c = tr._begin(t1)
-        states = self._states_at
+        states = self._states_at(t1)
+        if t0 < t1:  # the truth at t0: the last step's end, or asked for
+            states0 = self._states_t1 if t0 == self._t1 else self._states_at(t0)
+        else:
+            states0 = self._no_states
+        self._t1, self._states_t1 = t1, states
         m, n_fresh, n_first = self._sense_kernel(
-            t1, t0, states(t1), states(t0) if t0 < t1 else self._no_states, alive, rho, c,
-            tr._pic_off, *self._sense_args, *tr._pic)
+            t1, t0, states, states0, alive, rho, c, tr._pic_off, *self._sense_args, *tr._pic)
         if n_first:
             self._first_reports = self.sensors.first_reports
             sensors = self.sc.sensors
@@ -422,12 +431,13 @@ class _Run:
             if args is not None:
                 # The arguments fixed for the run (the run's own network, truth and
                 # tracker; the network's tables are sized and its generator linked).
+                # The truth's aspect RCS and launch times, one array: nothing changes them.
                 tr = self.tracker
                 self._states_at = self.truth.states
                 self._no_states = self.sensors._no_states
-                self._sense_args = (*args[7:], tr._tf, tr._ti, tr.confirm_hits,
-                                    tr.drop_after_s, tr.vel_sigma, self.seen, self._first_f,
-                                    self._first_i)
+                rows = np.vstack(args[7:10] + ((args[10],) if args[10].size else ()))
+                self._sense_args = (rows, *args[11:], tr._tf, tr._ti, tr.confirm_hits,
+                                    tr.drop_after_s, tr.vel_sigma, self.seen, self._first)
                 self._sense_truth(args[1], args[0], alive_t1)
                 return
         det = self.sensors.step(t0, t1, self.truth,
@@ -670,9 +680,14 @@ class _Run:
         eng = self.engagement
         launchers = eng.launchers
         strikes = self._components.size > 0
-        while t < end - 1e-9:
-            if k % _PREFETCH == 0:  # the truth at the next steps' ends, in one pass
+        releases = bool(self._children)  # munitions released by platforms
+        sense = self.sense_and_track
+        stop = end - 1e-9
+        next_prefetch = 0
+        while t < stop:
+            if k == next_prefetch:  # the truth at the next steps' ends, in one pass
                 self.truth.prefetch([min((j + 1) * dt, end) for j in range(k, k + _PREFETCH)])
+                next_prefetch += _PREFETCH
             t1 = (k + 1) * dt
             if t1 > end:
                 t1 = end
@@ -690,9 +705,9 @@ class _Run:
                     self.impacts(t_fly, t_hit)
                     t_fly = t_hit
             self.fly_interceptors(t_fly, t1)
-            if self._children and t1 > self._next_launch:
+            if releases and t1 > self._next_launch:
                 self.launches(t, t1, releases=True)
-            self.sense_and_track(t, t1)
+            sense(t, t1)
             if t1 >= self._next_end:
                 self.impacts(t, t1)
             if t1 >= eng.next_assessment_s:

@@ -2180,19 +2180,20 @@ def truth_keep_tracks(time_s, last_seen, drop_after_s, alive, track_of, hits):
 
 
 @numba.njit(cache=True)
-def truth_picture(states, idx, err, sigma_m, vel_sigma, track_of, pf, pid, off):
+def truth_picture(states, idx, err, sigma_m, vel_sigma, track_of, pic, off):
     """The picture of threats ``idx`` (m,) into rows ``off`` to ``off + m`` of the picture's
-    buffers: floats ``pf`` (43 r,) = estimates ``x`` (r, 6), covariances ``P`` (r, 6, 6)
-    (each block written whole), ``quality`` (r,); integers ``pid`` (2, r): track ids from
-    ``track_of``, then the threats ``idx``. Returns ``m``; raises ``ValueError`` when the
-    rows do not fit."""
+    buffer ``pic`` (45 r,) float64 for r rows: estimates ``x`` (r, 6), covariances ``P``
+    (r, 6, 6) (each block written whole), ``quality`` (r,), then (the same bytes as int64)
+    the track ids from ``track_of`` (r,) and the threats ``idx`` (r,). Returns ``m``; raises
+    ``ValueError`` when the rows do not fit."""
     m = idx.size
-    rows = pid.shape[1]
-    if pf.size != 43 * rows or off < 0 or off + m > rows:
-        raise ValueError("truth_picture: the picture's rows do not fit its buffers")
-    x = pf[:6 * rows].reshape((rows, 6))
-    P = pf[6 * rows:42 * rows].reshape((rows, 6, 6))
-    quality = pf[42 * rows:]
+    rows = pic.size // 45
+    if pic.size != 45 * rows or off < 0 or off + m > rows:
+        raise ValueError("truth_picture: the picture's rows do not fit its buffer")
+    x = pic[:6 * rows].reshape((rows, 6))
+    P = pic[6 * rows:42 * rows].reshape((rows, 6, 6))
+    quality = pic[42 * rows:43 * rows]
+    pid = pic[43 * rows:].view(np.int64).reshape((2, rows))
     for r in range(m):
         k = idx[r]
         o = off + r
@@ -2213,7 +2214,7 @@ def truth_picture(states, idx, err, sigma_m, vel_sigma, track_of, pf, pid, off):
 
 @numba.njit(cache=True)
 def truth_step(time_s, rho, c, tf, ti, tid, z, R, det_time, confirm_hits, drop_after_s, alive,
-               states, vel_sigma, pf, pid, off):
+               states, vel_sigma, pic, off):
     """One step of the truth tracker: the error process, the detections, the tracks kept.
 
     The tracker's state comes in two arrays (:meth:`TruthTracker._bind
@@ -2233,19 +2234,19 @@ def truth_step(time_s, rho, c, tf, ti, tid, z, R, det_time, confirm_hits, drop_a
     a perfect tracker knows the threat again) or the next free one from ``ids[0]`` (advanced in
     place); their threat ids are the first entries of ``fresh``; then
     :func:`truth_keep_tracks`, and :func:`truth_picture` of ``states`` (n, 6) into the rows
-    from ``off`` of the picture's buffers ``pf`` and ``pid`` (see
+    from ``off`` of the picture's buffer ``pic`` (see
     :meth:`TruthTracker._picture <airdefense.tracking.truth.TruthTracker._picture>`).
 
     Returns (number of tracks m, number of new tracks).
     """
     return truth_step_rows(time_s, rho, c, tf, ti, tid, z[:, 0], R[:, 0, 0], R[:, 1, 1],
                            R[:, 2, 2], det_time, confirm_hits, drop_after_s, alive, states,
-                           vel_sigma, pf, pid, off)
+                           vel_sigma, pic, off)
 
 
 @numba.njit(cache=True)
 def truth_step_rows(time_s, rho, c, tf, ti, tid, range_m, var_range, var_az, var_el, det_time,
-                    confirm_hits, drop_after_s, alive, states, vel_sigma, pf, pid, off):
+                    confirm_hits, drop_after_s, alive, states, vel_sigma, pic, off):
     """:func:`truth_step` with the detections' columns it reads, each (k,) (see
     :func:`truth_take_rows`)."""
     n = tf.size // 9
@@ -2273,5 +2274,5 @@ def truth_step_rows(time_s, rho, c, tf, ti, tid, range_m, var_range, var_az, var
             last_id[k] = next_id[0]
             next_id[0] += 1
     idx = truth_keep_tracks(time_s, last_seen, drop_after_s, alive, track_of, hits)
-    m = truth_picture(states, idx, err, sigma_m, vel_sigma, track_of, pf, pid, off)
+    m = truth_picture(states, idx, err, sigma_m, vel_sigma, track_of, pic, off)
     return m, n_fresh

@@ -126,19 +126,18 @@ class TruthTracker:
         self._new_picture()
 
     def _new_picture(self) -> None:
-        """Fresh buffers for the next pictures (see :meth:`_picture`): ``_pic`` = floats
-        (43 r,) and integers (2, r) (what the kernel writes, see
-        :func:`~airdefense.tracking._kernels.truth_picture`), ``_pic_views`` their views
-        ``x`` (r, 6), ``P`` (r, 6, 6), quality (r,), track ids (r,), threats (r,) and the
-        confirmed flags (r,) (all true), for r rows."""
+        """A fresh buffer for the next pictures (see :meth:`_picture`): ``_pic`` = (the
+        buffer,), what the kernel writes (:func:`~airdefense.tracking._kernels.truth_picture`),
+        and ``_pic_views`` its views ``x`` (r, 6), ``P`` (r, 6, 6), quality (r,), track ids
+        (r,), threats (r,) and the confirmed flags (r,) (all true), for r rows."""
         n = self._n
         rows = max(n, min(self._PICTURE_STEPS * n, self._PICTURE_ROWS), 1)
-        pf = np.empty(43 * rows)
-        pid = np.empty((2, rows), np.int64)
-        self._pic = (pf, pid)
-        self._pic_views = (pf[:6 * rows].reshape(rows, 6),
-                           pf[6 * rows:42 * rows].reshape(rows, 6, 6), pf[42 * rows:],
-                           pid[0], pid[1], np.ones(rows, bool))
+        pic = np.empty(45 * rows)
+        ids = pic[43 * rows:].view(np.int64).reshape(2, rows)
+        self._pic = (pic,)
+        self._pic_views = (pic[:6 * rows].reshape(rows, 6),
+                           pic[6 * rows:42 * rows].reshape(rows, 6, 6),
+                           pic[42 * rows:43 * rows], ids[0], ids[1], np.ones(rows, bool))
         self._pic_off = 0
         self._pic_last = rows - n  # the last row a picture of n rows may start at
 
