@@ -413,11 +413,7 @@ class _Run:
                 self.events.add(ts, "track_start", track=tid, threat=threat)
 
     def sense_and_track(self, t0: float, t1: float) -> None:
-        # Nothing ends between the scans and the tracker (_alive_step's test first).
-        if self._alive_stale or not self._alive_from <= t1 < self._alive_to:
-            alive_t1 = self._alive_step(t1)
-        else:
-            alive_t1 = self._alive_mask
+        alive_t1 = self._alive_step(t1)  # nothing ends between the scans and the tracker
         if self._cued:
             self._cue_sensors()
         if self._sense_args is not None:  # truth mode, bound: one compiled call
