@@ -82,7 +82,7 @@ class TruthTracker:
     # Views of _tf and _ti (see _bind), rebuilt after a copy.
     _VIEWS = ("err", "sigma_m", "last_seen", "hits", "track_of", "_last_id", "_fresh", "_ids",
               "_rng_ptrs")
-    #: The picture's buffers hold this many steps of pictures of all n threats (at most
+    #: The picture's buffer holds this many steps of pictures of all n threats (at most
     #: _PICTURE_ROWS rows, at least n): see _picture.
     _PICTURE_STEPS = 32
     _PICTURE_ROWS = 1 << 16
@@ -181,7 +181,7 @@ class TruthTracker:
         :func:`~airdefense.tracking._kernels.truth_step`.
 
         :meth:`step` is ``_begin``, the kernel on the state arrays ``_tf`` and ``_ti`` and the
-        picture's buffers ``_pic`` from row ``_pic_off``, then :meth:`_picture`; a caller that
+        picture's buffer ``_pic[0]`` from row ``_pic_off``, then :meth:`_picture`; a caller that
         runs the kernel inside a compiled call of its own (the simulation's truth-mode step,
         :mod:`airdefense.simulation._kernels`) does the same.
         """
@@ -207,10 +207,10 @@ class TruthTracker:
     def _picture(self, time_s: float, m: int, n_fresh: int) -> Tracks:
         """End a step from the kernel's counts: list the new tracks (``new_tracks``) and
         return the picture at ``time_s``, its ``m`` rows written from row ``_pic_off`` of the
-        buffers ``_pic``.
+        buffer ``_pic[0]``.
 
         The picture's arrays are views of these rows; the next step's picture takes the rows
-        after them, and once fewer than ``n`` rows are left, new buffers (each picture keeps
+        after them, and once fewer than ``n`` rows are left, a new buffer (each picture keeps
         its own rows: no later step writes them).
         """
         if n_fresh:
