@@ -150,8 +150,14 @@ def _recorded_scans(seed, every=25):
 
     def spy(*args):
         if len(rec) < 10_000 and (args[0] // 1) % every == 0:
+            # scan's arguments: (t, t0, aspect, states, states0, alive, rcs table, front,
+            # side, tail, launch, rc, operational, tf, ti, tb, ci)
+            rows = args[8]
+            launch = rows[3] if rows.shape[0] > 3 else np.zeros(0)
+            scan = (*args[:2], True, *args[2:5], np.zeros((1, 0)), *rows[:3], launch,
+                    *args[9:15])
             rec.append(tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a
-                             for a in args[:17]))
+                             for a in scan))
         return kernel(*args)
 
     mp = pytest.MonkeyPatch()

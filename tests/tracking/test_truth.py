@@ -311,3 +311,71 @@ def test_error_stays_stationary_when_threats_pause(rng):
     assert abs(r - rho) < 5.0 / np.sqrt(prev[moved].size)
     # The others kept theirs, bit for bit.
     assert trk.err[~moved].tobytes() == prev[~moved].tobytes()
+
+
+def test_pictures_keep_their_values_after_later_steps(rng):
+    """Each step's picture is written into rows of the tracker's buffers that no later step
+    writes (new buffers once they are used up): pictures kept over many steps, through
+    several renewals, still equal the reference's output of their step, bit for bit, and
+    are C-contiguous arrays of the dtypes of a fresh picture."""
+    n = 3  # a few rows per buffer: renewed every ~32 steps
+    truth = _Moving(rng, n)
+    trk = TruthTracker(truth, np.random.default_rng(9), confirm_hits=1, drop_after_s=2.0)
+    ref = _Reference(truth, np.random.default_rng(9), 1, 2.0)
+    kept, outs, buffers = [], [], set()
+    for k in range(150):
+        alive = rng.random(n) < 0.9
+        det = _random_detections(rng, n, float(k), 4)
+        buffers.add(id(trk._pic[0]))  # (the picture's buffer)
+        kept.append(trk.step(float(k), det, alive))
+        outs.append(ref.step(float(k), det, alive))
+        _same(trk, ref, kept[-1], outs[-1])
+    assert len(buffers) >= 4 and sum(len(p) for p in kept) > 200
+    for tracks, out in zip(kept, outs, strict=True):
+        _, track_id, idx, x, P, quality = out
+        assert tracks.track_id.tolist() == track_id.tolist()
+        assert tracks.truth_id.tolist() == idx.tolist()
+        assert tracks.x.tobytes() == x.tobytes() and tracks.P.tobytes() == P.tobytes()
+        assert tracks.quality.tobytes() == quality.tobytes() and tracks.confirmed.all()
+        for a, dtype in ((tracks.track_id, np.int64), (tracks.truth_id, np.int64),
+                         (tracks.x, np.float64), (tracks.P, np.float64),
+                         (tracks.quality, np.float64), (tracks.confirmed, np.bool_)):
+            assert a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
+
+
+def test_a_copy_writes_its_pictures_apart(rng):
+    """A pickled copy gets buffers of its own: its pictures share no memory with the
+    original's."""
+    import pickle
+
+    n = 5
+    truth = _Moving(rng, n)
+    trk = TruthTracker(truth, np.random.default_rng(2), confirm_hits=1)
+    det = _random_detections(rng, n, 0.0, 8)
+    first = trk.step(0.0, det)
+    twin = pickle.loads(pickle.dumps(trk))
+    twin.rng = np.random.default_rng(4)
+    a = trk.step(1.0, det)
+    b = twin.step(1.0, det)
+    assert len(a) and len(b)
+    for x in (a, first):
+        for f in ("x", "P", "quality", "track_id", "truth_id"):
+            assert not np.shares_memory(getattr(x, f), getattr(b, f)), f
+
+
+def test_picture_kernel_refuses_rows_that_do_not_fit():
+    from airdefense.tracking import _kernels as TK
+
+    n, rows = 4, 6
+    states = np.zeros((n, 6))
+    err = np.zeros((n, 6))
+    sigma = np.ones((n, 2))
+    track_of = np.arange(n, dtype=np.int64)
+    idx = np.arange(n, dtype=np.int64)
+    pic = np.empty(45 * rows)
+    assert TK.truth_picture(states, idx, err, sigma, 5.0, track_of, pic, 2) == n
+    assert pic[43 * rows:].view(np.int64)[rows + 2:rows + 2 + n].tolist() == idx.tolist()
+    with pytest.raises(ValueError, match="do not fit"):
+        TK.truth_picture(states, idx, err, sigma, 5.0, track_of, pic, 3)
+    with pytest.raises(ValueError, match="do not fit"):
+        TK.truth_picture(states, idx, err, sigma, 5.0, track_of, pic[:-1], 0)

@@ -18,23 +18,26 @@ __all__ = ["sense_truth", "first_reports", "alive_until"]
 
 
 @numba.njit(cache=True, error_model="numpy")
-def sense_truth(t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, launch, rc,
-                operational, tf, ti, tb, ci, rho, c, ttf, tti, confirm_hits, drop_after_s,
-                vel_sigma, seen, first_f, first_i):
+def sense_truth(t, t0, states, states0, alive, rho, c, off, truth_rows, rc, operational, tf,
+                ti, tb, ci, ttf, tti, confirm_hits, drop_after_s, vel_sigma, seen, first, pic):
     """One step of sensing and truth tracking: the radar scan, then the truth tracker.
 
-    The first 17 arguments are :func:`airdefense.sensors._kernels.scan`'s
-    (:meth:`RadarNetwork._step_args <airdefense.sensors.radar.RadarNetwork._step_args>`); the
-    scan's detections go to :func:`airdefense.tracking._kernels.truth_step` with ``t`` as the
-    picture's time, ``alive`` and ``states`` (the truth at ``t``), the tracker's state arrays
-    ``ttf``, ``tti`` and constants (:meth:`TruthTracker._begin
-    <airdefense.tracking.truth.TruthTracker._begin>` gives the decay ``rho``, ``c``). The
-    random draws are the two kernels', in that order, each from its own generator.
+    The scan is :func:`airdefense.sensors._kernels.scan`'s of the aspect RCS (no RCS table)
+    ``front, side, tail = truth_rows[:3]`` and the launch times ``truth_rows[3]`` (none when
+    ``truth_rows`` has three rows) at ``t``, with the truth ``states`` at ``t`` and
+    ``states0`` at ``t0``, ``alive`` and the network's arrays ``rc`` to ``ci``
+    (:meth:`RadarNetwork._step_args <airdefense.sensors.radar.RadarNetwork._step_args>` gives
+    them all). Its detections go to :func:`airdefense.tracking._kernels.truth_step` with
+    ``t`` as the picture's time, ``alive`` and ``states``, the tracker's state arrays
+    ``ttf``, ``tti``, its constants and its picture's buffer ``pic`` from row ``off``
+    (:meth:`TruthTracker._begin <airdefense.tracking.truth.TruthTracker._begin>` gives the
+    decay ``rho``, ``c``). The random draws are the two kernels', in that order, each from
+    its own generator.
 
     Between them, when the scan reported a (radar, target) pair for the first time (its count
-    ``ST_FIRST`` in ``ci`` grew), :func:`first_reports` of its detections with ``seen``,
-    ``first_f`` and ``first_i``; ``n_first`` is their number (0 when the count did not
-    grow).
+    ``ST_FIRST`` in ``ci`` grew), :func:`first_reports` of its detections with ``seen`` and
+    the buffer ``first`` (6 r,) float64 = ``first_f`` (r, 4), then ``first_i`` (r, 2) int64
+    (the same bytes); ``n_first`` is their number (0 when the count did not grow).
 
     A noiseless network (``ci[CI_NOISELESS]``, as the truth mode makes it) scans with
     :func:`~airdefense.sensors._kernels.scan_truth` and the tracker takes its columns
@@ -43,12 +46,20 @@ def sense_truth(t, t0, aspect, states, states0, alive, rcs_table, front, side, t
     :func:`~airdefense.tracking._kernels.truth_step`, without the measurement arrays the
     tracker does not read.
 
-    Returns (x, P, quality, track ids, confirmed, threats kept, number of new tracks,
-    n_first), the first seven as :func:`~airdefense.tracking._kernels.truth_step`'s.
+    Returns (number of tracks, number of new tracks, n_first), the first two as
+    :func:`~airdefense.tracking._kernels.truth_step`'s.
     """
+    front = truth_rows[0]
+    side = truth_rows[1]
+    tail = truth_rows[2]
+    launch = truth_rows[3] if truth_rows.shape[0] > 3 else np.empty(0)
+    cap = first.size // 6
+    first_f = first[:4 * cap].reshape((cap, 4))
+    first_i = first[4 * cap:6 * cap].view(np.int64).reshape((cap, 2))
+    rcs_table = np.empty((1, 0))  # (the aspect RCS: no table)
     before = ci[SK.CI_COUNTS + SK.ST_FIRST]
     if ci[SK.CI_NOISELESS] != 0:  # (truth mode) the columns the tracker reads, the same bits
-        fo, io = SK.scan_truth(t, t0, aspect, states, states0, alive, rcs_table, front, side,
+        fo, io = SK.scan_truth(t, t0, True, states, states0, alive, rcs_table, front, side,
                                tail, launch, rc, operational, tf, ti, tb, ci)
         time_s = fo[:, SK.TD_TIME]
         sensor = io[:, SK.TI_SENSOR]
@@ -61,21 +72,20 @@ def sense_truth(t, t0, aspect, states, states0, alive, rcs_table, front, side, t
                     enu[r, a] = rc[sensor[r], SK.G_ANT + a]
             n_first = first_reports(time_s, sensor, truth_id, fo[:, SK.TD_Z:SK.TD_Z + 3], enu,
                                     seen, first_f, first_i)
-        x, P, quality, track_id, confirmed, idx, n_fresh = TK.truth_step_rows(
+        m, n_fresh = TK.truth_step_rows(
             t, rho, c, ttf, tti, truth_id, fo[:, SK.TD_Z], fo[:, SK.TD_VAR],
             fo[:, SK.TD_VAR + 1], fo[:, SK.TD_VAR + 2], time_s, confirm_hits, drop_after_s,
-            alive, states, vel_sigma)
-        return x, P, quality, track_id, confirmed, idx, n_fresh, n_first
+            alive, states, vel_sigma, pic, off)
+        return m, n_fresh, n_first
     time_s, sensor, z, R, enu, _, truth_id = SK.scan(
-        t, t0, aspect, states, states0, alive, rcs_table, front, side, tail, launch, rc,
+        t, t0, True, states, states0, alive, rcs_table, front, side, tail, launch, rc,
         operational, tf, ti, tb, ci)
     n_first = 0
     if ci[SK.CI_COUNTS + SK.ST_FIRST] != before:
         n_first = first_reports(time_s, sensor, truth_id, z, enu, seen, first_f, first_i)
-    x, P, quality, track_id, confirmed, idx, n_fresh = TK.truth_step(
-        t, rho, c, ttf, tti, truth_id, z, R, time_s, confirm_hits, drop_after_s, alive, states,
-        vel_sigma)
-    return x, P, quality, track_id, confirmed, idx, n_fresh, n_first
+    m, n_fresh = TK.truth_step(t, rho, c, ttf, tti, truth_id, z, R, time_s, confirm_hits,
+                               drop_after_s, alive, states, vel_sigma, pic, off)
+    return m, n_fresh, n_first
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -350,6 +350,11 @@ class _Run:
 
     #: Truth mode in one compiled call (None: not decided yet; see _sense_truth_setup).
     _fused: bool | None = None
+    #: Its arguments fixed for the run, once bound (see sense_and_track).
+    _sense_args: tuple | None = None
+    #: The end of its last step and the truth states there (the next step's start).
+    _t1: float | None = None
+    _states_t1: np.ndarray | None = None
 
     def _sense_truth_setup(self) -> None:
         """Whether the truth-mode step can run in one compiled call (:meth:`_sense_truth`):
@@ -374,20 +379,26 @@ class _Run:
 
             self._sense_kernel = sense_truth
             cap = self.seen.size
-            self._first_f = np.empty((cap, 4))
-            self._first_i = np.empty((cap, 2), np.int64)
+            # One buffer (sense_truth's first): times and positions, then threats and radars.
+            self._first = np.empty(6 * cap)
+            self._first_f = self._first[:4 * cap].reshape(cap, 4)
+            self._first_i = self._first[4 * cap:].view(np.int64).reshape(cap, 2)
 
-    def _sense_truth(self, args: tuple) -> None:
+    def _sense_truth(self, t0: float, t1: float, alive: np.ndarray) -> None:
         """Scan, first reports and truth tracker in one call of
-        :func:`airdefense.simulation._kernels.sense_truth` (``args``: the scan's, from
-        ``RadarNetwork._step_args``); the same draws, events and picture as the separate
-        calls of :meth:`sense_and_track`."""
+        :func:`airdefense.simulation._kernels.sense_truth` (its arguments fixed for the run
+        bound in ``_sense_args``, see :meth:`sense_and_track`); the same draws, events and
+        picture as the separate calls of :meth:`sense_and_track`."""
         tr = self.tracker
-        t1 = args[0]
         rho, c = tr._begin(t1)
-        x, P, quality, track_id, confirmed, idx, n_fresh, n_first = self._sense_kernel(
-            *args, rho, c, tr._tf, tr._ti, tr.confirm_hits, tr.drop_after_s, tr.vel_sigma,
-            self.seen, self._first_f, self._first_i)
+        states = self._states_at(t1)
+        if t0 < t1:  # the truth at t0: the last step's end, or asked for
+            states0 = self._states_t1 if t0 == self._t1 else self._states_at(t0)
+        else:
+            states0 = self._no_states
+        self._t1, self._states_t1 = t1, states
+        m, n_fresh, n_first = self._sense_kernel(
+            t1, t0, states, states0, alive, rho, c, tr._pic_off, *self._sense_args, *tr._pic)
         if n_first:
             self._first_reports = self.sensors.first_reports
             sensors = self.sc.sensors
@@ -396,7 +407,7 @@ class _Run:
                                                 self._first_i[:n_first].tolist(), strict=True):
                 add(ts, "detection", threat=k, sensor=si, battery=sensors[si].battery,
                     pos=(px, py, pz))
-        self.tracks = tr._end(t1, x, P, quality, track_id, confirmed, idx, n_fresh)
+        self.tracks = tr._picture(t1, m, n_fresh)
         if n_fresh:
             for tid, threat, ts in tr.new_tracks:
                 self.events.add(ts, "track_start", track=tid, threat=threat)
@@ -405,13 +416,25 @@ class _Run:
         alive_t1 = self._alive_step(t1)  # nothing ends between the scans and the tracker
         if self._cued:
             self._cue_sensors()
+        if self._sense_args is not None:  # truth mode, bound: one compiled call
+            self._sense_truth(float(t0), float(t1), alive_t1)
+            return
         if self._fused is None:
             self._sense_truth_setup()
         if self._fused:  # truth mode: one compiled call once the network's fast path holds
             args = self.sensors._step_args(float(t0), float(t1), self.truth, alive_t1,
                                            self.rng["sensors"])
             if args is not None:
-                self._sense_truth(args)
+                # The arguments fixed for the run (the run's own network, truth and
+                # tracker; the network's tables are sized and its generator linked).
+                # The truth's aspect RCS and launch times, one array: nothing changes them.
+                tr = self.tracker
+                self._states_at = self.truth.states
+                self._no_states = self.sensors._no_states
+                rows = np.vstack(args[7:10] + ((args[10],) if args[10].size else ()))
+                self._sense_args = (rows, *args[11:], tr._tf, tr._ti, tr.confirm_hits,
+                                    tr.drop_after_s, tr.vel_sigma, self.seen, self._first)
+                self._sense_truth(args[1], args[0], alive_t1)
                 return
         det = self.sensors.step(t0, t1, self.truth,
                                 lambda t: alive_t1 if t == t1 else self.alive(t),
@@ -686,9 +709,14 @@ class _Run:
         eng = self.engagement
         launchers = eng.launchers
         strikes = self._components.size > 0
-        while t < end - 1e-9:
-            if k % _PREFETCH == 0:  # the truth at the next steps' ends, in one pass
+        releases = bool(self._children)  # munitions released by platforms
+        sense = self.sense_and_track
+        stop = end - 1e-9
+        next_prefetch = 0
+        while t < stop:
+            if k == next_prefetch:  # the truth at the next steps' ends, in one pass
                 self.truth.prefetch([min((j + 1) * dt, end) for j in range(k, k + _PREFETCH)])
+                next_prefetch += _PREFETCH
             t1 = (k + 1) * dt
             if t1 > end:
                 t1 = end
@@ -706,9 +734,9 @@ class _Run:
                     self.impacts(t_fly, t_hit)
                     t_fly = t_hit
             self.fly_interceptors(t_fly, t1)
-            if self._children and t1 > self._next_launch:
+            if releases and t1 > self._next_launch:
                 self.launches(t, t1, releases=True)
-            self.sense_and_track(t, t1)
+            sense(t, t1)
             if t1 >= self._next_end:
                 self.impacts(t, t1)
             if t1 >= eng.next_assessment_s:

@@ -2180,31 +2180,41 @@ def truth_keep_tracks(time_s, last_seen, drop_after_s, alive, track_of, hits):
 
 
 @numba.njit(cache=True)
-def truth_picture(states, idx, err, sigma_m, vel_sigma, track_of):
-    """The picture of threats ``idx``: estimates ``x`` (m, 6), covariances ``P`` (m, 6, 6),
-    quality (m,), track ids (m,) from ``track_of`` and confirmed flags (m,), all true."""
+def truth_picture(states, idx, err, sigma_m, vel_sigma, track_of, pic, off):
+    """The picture of threats ``idx`` (m,) into rows ``off`` to ``off + m`` of the picture's
+    buffer ``pic`` (45 r,) float64 for r rows: estimates ``x`` (r, 6), covariances ``P``
+    (r, 6, 6) (each block written whole), ``quality`` (r,), then (the same bytes as int64)
+    the track ids from ``track_of`` (r,) and the threats ``idx`` (r,). Returns ``m``; raises
+    ``ValueError`` when the rows do not fit."""
     m = idx.size
-    x = np.empty((m, 6))
-    P = np.zeros((m, 6, 6))
-    quality = np.empty(m)
-    track_id = np.empty(m, np.int64)
-    confirmed = np.ones(m, np.bool_)
+    rows = pic.size // 45
+    if pic.size != 45 * rows or off < 0 or off + m > rows:
+        raise ValueError("truth_picture: the picture's rows do not fit its buffer")
+    x = pic[:6 * rows].reshape((rows, 6))
+    P = pic[6 * rows:42 * rows].reshape((rows, 6, 6))
+    quality = pic[42 * rows:43 * rows]
+    pid = pic[43 * rows:].view(np.int64).reshape((2, rows))
     for r in range(m):
         k = idx[r]
+        o = off + r
+        for a in range(6):
+            for b in range(6):
+                P[o, a, b] = 0.0
         for a in range(3):
             s = sigma_m[k, 0] if a < 2 else sigma_m[k, 1]
-            x[r, a] = states[k, a] + err[k, a] * s
-            x[r, 3 + a] = states[k, 3 + a] + err[k, 3 + a] * vel_sigma
-            P[r, a, a] = s * s
-            P[r, 3 + a, 3 + a] = vel_sigma * vel_sigma
-        quality[r] = min(max(1.0 - sigma_m[k, 0] / 1000.0, 0.0), 1.0)
-        track_id[r] = track_of[k]
-    return x, P, quality, track_id, confirmed
+            x[o, a] = states[k, a] + err[k, a] * s
+            x[o, 3 + a] = states[k, 3 + a] + err[k, 3 + a] * vel_sigma
+            P[o, a, a] = s * s
+            P[o, 3 + a, 3 + a] = vel_sigma * vel_sigma
+        quality[o] = min(max(1.0 - sigma_m[k, 0] / 1000.0, 0.0), 1.0)
+        pid[0, o] = track_of[k]
+        pid[1, o] = k
+    return m
 
 
 @numba.njit(cache=True)
 def truth_step(time_s, rho, c, tf, ti, tid, z, R, det_time, confirm_hits, drop_after_s, alive,
-               states, vel_sigma):
+               states, vel_sigma, pic, off):
     """One step of the truth tracker: the error process, the detections, the tracks kept.
 
     The tracker's state comes in two arrays (:meth:`TruthTracker._bind
@@ -2223,18 +2233,20 @@ def truth_step(time_s, rho, c, tf, ti, tid, z, R, det_time, confirm_hits, drop_a
     confirmation get their id in ``track_of``: the one they had before (``last_id``, -1: none;
     a perfect tracker knows the threat again) or the next free one from ``ids[0]`` (advanced in
     place); their threat ids are the first entries of ``fresh``; then
-    :func:`truth_keep_tracks` and :func:`truth_picture` of ``states`` (n, 6).
+    :func:`truth_keep_tracks`, and :func:`truth_picture` of ``states`` (n, 6) into the rows
+    from ``off`` of the picture's buffer ``pic`` (see
+    :meth:`TruthTracker._picture <airdefense.tracking.truth.TruthTracker._picture>`).
 
-    Returns (x, P, quality, track ids, confirmed, threats kept, number of new tracks).
+    Returns (number of tracks m, number of new tracks).
     """
     return truth_step_rows(time_s, rho, c, tf, ti, tid, z[:, 0], R[:, 0, 0], R[:, 1, 1],
                            R[:, 2, 2], det_time, confirm_hits, drop_after_s, alive, states,
-                           vel_sigma)
+                           vel_sigma, pic, off)
 
 
 @numba.njit(cache=True)
 def truth_step_rows(time_s, rho, c, tf, ti, tid, range_m, var_range, var_az, var_el, det_time,
-                    confirm_hits, drop_after_s, alive, states, vel_sigma):
+                    confirm_hits, drop_after_s, alive, states, vel_sigma, pic, off):
     """:func:`truth_step` with the detections' columns it reads, each (k,) (see
     :func:`truth_take_rows`)."""
     n = tf.size // 9
@@ -2245,7 +2257,7 @@ def truth_step_rows(time_s, rho, c, tf, ti, tid, range_m, var_range, var_az, var
     track_of = ti[n:2 * n]
     last_id = ti[2 * n:3 * n]
     fresh = ti[3 * n:4 * n]
-    ids = ti[4 * n:4 * n + 1]
+    next_id = ti[4 * n:4 * n + 1]
     rng = _generator(ti[4 * n + 1:4 * n + 6].view(np.uintp))
     for k in range(n):
         if alive[k]:  # a threat not in flight keeps its error (stationary: see TruthTracker)
@@ -2258,10 +2270,9 @@ def truth_step_rows(time_s, rho, c, tf, ti, tid, range_m, var_range, var_az, var
         if last_id[k] >= 0:
             track_of[k] = last_id[k]
         else:
-            track_of[k] = ids[0]
-            last_id[k] = ids[0]
-            ids[0] += 1
+            track_of[k] = next_id[0]
+            last_id[k] = next_id[0]
+            next_id[0] += 1
     idx = truth_keep_tracks(time_s, last_seen, drop_after_s, alive, track_of, hits)
-    x, P, quality, track_id, confirmed = truth_picture(states, idx, err, sigma_m, vel_sigma,
-                                                       track_of)
-    return x, P, quality, track_id, confirmed, idx, n_fresh
+    m = truth_picture(states, idx, err, sigma_m, vel_sigma, track_of, pic, off)
+    return m, n_fresh

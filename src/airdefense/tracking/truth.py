@@ -77,10 +77,15 @@ class TruthTracker:
         # The generator whose pointers the kernel draws through (in _ti, see _bind).
         self._rng_link = None
         self._all_alive = np.ones(n, bool)  # alive when the caller gives no mask
+        self._new_picture()
 
     # Views of _tf and _ti (see _bind), rebuilt after a copy.
     _VIEWS = ("err", "sigma_m", "last_seen", "hits", "track_of", "_last_id", "_fresh", "_ids",
               "_rng_ptrs")
+    #: The picture's buffer holds this many steps of pictures of all n threats (at most
+    #: _PICTURE_ROWS rows, at least n): see _picture.
+    _PICTURE_STEPS = 32
+    _PICTURE_ROWS = 1 << 16
 
     def _bind(self) -> None:
         """The state's views: floats ``_tf`` = ``err`` (n, 6), ``sigma_m`` (n, 2),
@@ -111,11 +116,30 @@ class TruthTracker:
         state["_ti"] = self._ti.copy()
         state["_ti"][4 * self._n + 1:] = 0
         state["_rng_link"] = None
+        for k in ("_pic", "_pic_views", "_pic_off", "_pic_last"):  # a copy: its own
+            state.pop(k, None)
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._bind()
+        self._new_picture()
+
+    def _new_picture(self) -> None:
+        """A fresh buffer for the next pictures (see :meth:`_picture`): ``_pic`` = (the
+        buffer,), what the kernel writes (:func:`~airdefense.tracking._kernels.truth_picture`),
+        and ``_pic_views`` its views ``x`` (r, 6), ``P`` (r, 6, 6), quality (r,), track ids
+        (r,), threats (r,) and the confirmed flags (r,) (all true), for r rows."""
+        n = self._n
+        rows = max(n, min(self._PICTURE_STEPS * n, self._PICTURE_ROWS), 1)
+        pic = np.empty(45 * rows)
+        ids = pic[43 * rows:].view(np.int64).reshape(2, rows)
+        self._pic = (pic,)
+        self._pic_views = (pic[:6 * rows].reshape(rows, 6),
+                           pic[6 * rows:42 * rows].reshape(rows, 6, 6),
+                           pic[42 * rows:43 * rows], ids[0], ids[1], np.ones(rows, bool))
+        self._pic_off = 0
+        self._pic_last = rows - n  # the last row a picture of n rows may start at
 
     def step(self, time_s: float, detections: Detections, alive: np.ndarray | None = None
              ) -> Tracks:
@@ -142,29 +166,35 @@ class TruthTracker:
         """
         time_s = float(time_s)
         rho, c = self._begin(time_s)
-        out = _kernels.truth_step(
+        m, n_fresh = _kernels.truth_step(
             time_s, rho, c, self._tf, self._ti, detections.truth_id, detections.z,
             detections.R, detections.time_s, self.confirm_hits, self.drop_after_s,
             self._all_alive if alive is None else np.asarray(alive, bool),
-            self.truth.states(time_s), self.vel_sigma)
+            self.truth.states(time_s), self.vel_sigma, *self._pic, self._pic_off)
         # A filtered track averages its measurements and fuses its radars (each axis as well
         # as the best radar measures it this step): see the kernels.
-        return self._end(time_s, *out)
+        return self._picture(time_s, m, n_fresh)
 
     def _begin(self, time_s: float) -> tuple[float, float]:
         """Start a step at ``time_s`` (a float): clear ``new_tracks``, advance the clock, link
         the generator's pointers; return the error's decay ``(rho, sqrt(1 - rho^2))`` for
         :func:`~airdefense.tracking._kernels.truth_step`.
 
-        :meth:`step` is ``_begin``, the kernel on the state arrays ``_tf`` and ``_ti``, then
-        :meth:`_end`; a caller that runs the kernel inside a compiled call of its own (the
-        simulation's truth-mode step, :mod:`airdefense.simulation._kernels`) does the same.
+        :meth:`step` is ``_begin``, the kernel on the state arrays ``_tf`` and ``_ti`` and the
+        picture's buffer ``_pic[0]`` from row ``_pic_off``, then :meth:`_picture`; a caller that
+        runs the kernel inside a compiled call of its own (the simulation's truth-mode step,
+        :mod:`airdefense.simulation._kernels`) does the same.
         """
-        self.new_tracks = []
+        if self.new_tracks:
+            self.new_tracks = []
         last = self.time_s
-        dt = 0.0 if last is None else max(time_s - last, 0.0)
         self.time_s = time_s
         decay = self._decay
+        # Most steps: the step and correlation time of the last one, the same generator.
+        if (last is not None and time_s - last == decay[0] and self.tau_s == decay[1]
+                and self.rng is self._rng_link):
+            return decay[2], decay[3]
+        dt = 0.0 if last is None else max(time_s - last, 0.0)
         if dt != decay[0] or self.tau_s != decay[1]:
             rho = np.exp(-dt / self.tau_s)
             decay = self._decay = (dt, self.tau_s, float(rho), float(np.sqrt(1.0 - rho * rho)))
@@ -174,12 +204,26 @@ class TruthTracker:
             self._rng_link = rng
         return decay[2], decay[3]
 
-    def _end(self, time_s: float, x, P, quality, track_id, confirmed, idx, n_fresh) -> Tracks:
-        """End a step from :func:`~airdefense.tracking._kernels.truth_step`'s outputs: list the
-        new tracks (``new_tracks``) and return the picture at ``time_s``."""
+    def _picture(self, time_s: float, m: int, n_fresh: int) -> Tracks:
+        """End a step from the kernel's counts: list the new tracks (``new_tracks``) and
+        return the picture at ``time_s``, its ``m`` rows written from row ``_pic_off`` of the
+        buffer ``_pic[0]``.
+
+        The picture's arrays are views of these rows; the next step's picture takes the rows
+        after them, and once fewer than ``n`` rows are left, a new buffer (each picture keeps
+        its own rows: no later step writes them).
+        """
         if n_fresh:
             self.new_tracks = [(int(self._last_id[k]), int(k), time_s)
                                for k in self._fresh[:n_fresh].tolist()]
-        if idx.size == 0:
+        if m == 0:
             return Tracks.empty(time_s)
-        return Tracks(time_s, track_id, x, P, quality, confirmed, idx)
+        o = self._pic_off
+        e = o + m
+        x, P, q, tid, idx, ok = self._pic_views
+        tracks = Tracks(time_s, tid[o:e], x[o:e], P[o:e], q[o:e], ok[o:e], idx[o:e])
+        if e > self._pic_last:
+            self._new_picture()
+        else:
+            self._pic_off = e
+        return tracks
