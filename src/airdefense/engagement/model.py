@@ -634,41 +634,44 @@ class Engagement:
         NaN at Pk 0); a round that ends outside its capture radius keeps its closest approach.
         """
         ic, L = self.icpt, self.launchers
-        ended = np.asarray(ended, np.int64)
-        tgt = ic.target[ended]
-        states = np.zeros((ended.size, 6))
+        ended = np.ascontiguousarray(ended, np.int64)
+        t_end = np.ascontiguousarray(t_end, float)
+        e = ended.shape[0]
+        rows = ic._i[ended].tolist()  # (target, track, fire control, launcher, battery)
+        states = np.zeros((e, 6))
         # Each target at its own end time: that threat's state only, where the truth can.
         one = getattr(truth, "state_of", None)
-        for q in np.flatnonzero(tgt >= 0):
-            states[q] = (truth.states(t_end[q])[tgt[q]] if one is None
-                         else one(t_end[q], tgt[q]))
-        _, pk_end = _kernels.end_game_pks(
-            states, np.asarray(t_end, float) - ic.launch_t[ended], ic.launcher[ended],
-            self._rows(), self._frame_radius(), ic.pk_base[ended], ic.target_g[ended],
-            ic.sigma[ended], ic.quality[ended])
-        for q, (i, te, ms) in enumerate(zip(ended, t_end, miss, strict=True)):
+        for q in range(e):
+            k = rows[q][0]
+            if k >= 0:
+                states[q] = (truth.states(t_end[q])[k] if one is None
+                             else one(t_end[q], k))
+        pk_end = np.empty(e)
+        _kernels.end_game_rows(ended, t_end, states, ic._f, ic._i, self._rows(),
+                               self._frame_radius(), pk_end)
+        events, rng, assessments = self.events, self.rng, self.assessments
+        for q, (i, te, ms) in enumerate(zip(ended.tolist(), t_end.tolist(), miss, strict=True)):
+            k, trk, _, j, bat = rows[q]
             ic.active[i] = False
-            k = int(ic.target[i])
             live = k >= 0 and alive(k, te)
             if live:
                 ic.pk_end[i] = pk_end[q]
             hit = False
-            if live and ms <= ic.capture[i]:  # one draw: the outcome and its miss distance
-                hit, ms = draw_end_game(pk_end[q], LETHAL_RADIUS_M[L.guidance[ic.launcher[i]]],
-                                        self.rng, ic.capture[i])
-            pos = states[q] if live else ic.pos[i]
+            cap = ic.capture[i]
+            if live and ms <= cap:  # one draw: the outcome and its miss distance
+                hit, ms = draw_end_game(pk_end[q], LETHAL_RADIUS_M[L.guidance[j]], rng, cap)
             if hit:
                 kill(k, te)
-            self.icpt_outcome[int(i)] = "hit" if hit else "miss"
+            self.icpt_outcome[i] = "hit" if hit else "miss"
             # A target already gone (killed, impacted, or its flight ended) has no miss
             # distance: the round flew to where it was last (NaN, not a phantom 0 m).
-            self.events.add(te, "intercept_hit" if hit else "intercept_miss", interceptor=i,
-                            threat=k, track=ic.track[i], battery=ic.battery[i],
-                            launcher=ic.launcher[i], pos=pos, value=ms if live else np.nan)
-            delay = self.launchers.assess_delay[ic.launcher[i]]
-            self.assessments.append((te + delay, int(i), int(ic.track[i]), hit,
-                                     int(ic.battery[i])))
-            self._next_assessment_s = min(self._next_assessment_s, float(te + delay))
+            events.add(te, "intercept_hit" if hit else "intercept_miss", interceptor=i,
+                       threat=k, track=trk, battery=bat, launcher=j,
+                       pos=states[q] if live else ic.pos[i], value=ms if live else np.nan)
+            t_assess = te + float(L.assess_delay[j])
+            assessments.append((t_assess, i, trk, hit, bat))
+            if t_assess < self._next_assessment_s:
+                self._next_assessment_s = t_assess
 
     def reloads(self, t: float) -> None:
         """Complete the reloads due by ``t``."""
