@@ -56,6 +56,12 @@ _PREFETCH = 128
 _STRIKE_P = 1e-12
 
 
+#: A point asset's value fraction left by its state (INTACT, DAMAGED, DESTROYED).
+_POINT_VALUE = np.empty(3)
+_POINT_VALUE[[INTACT, DAMAGED, DESTROYED]] = 1.0, 1.0 - DAMAGED_VALUE_FRACTION, 0.0
+_POINT_VALUE.flags.writeable = False
+
+
 #: The empty table of refused fire orders, copied for each result (building it anew each time
 #: costs ten times more).
 _NO_REFUSALS = pd.DataFrame(
@@ -444,8 +450,8 @@ class _Run:
             self.tracks = self.tracker.step(t1, det)
 
     def fly_interceptors(self, t0: float, t1: float) -> None:
-        self.engagement.fly(t0, t1, self.truth, self.tracks, self.sensor_ok,
-                            alive=self._flying_at, kill=self._kill)
+        self.engagement.fly(t0, t1, self.truth, self.tracks, self.sensor_ok, self._flying_at,
+                            self._kill)
 
     def _flying_at(self, k: int, t: float) -> bool:
         """Whether threat ``k`` still flies at ``t`` (the end games' ``alive``)."""
@@ -546,26 +552,37 @@ class _Run:
         an area asset has lost the share of its area already destroyed, a damaged point asset
         its damaged fraction, a destroyed one everything."""
         a = self.sc.assets
-        point = np.select([self.asset_state == DESTROYED, self.asset_state == DAMAGED],
-                          [0.0, 1.0 - DAMAGED_VALUE_FRACTION], 1.0)
+        point = _POINT_VALUE[self.asset_state]  # 1, 1 - DAMAGED_VALUE_FRACTION, 0 by state
         self.value_left = a.value * np.where(a.radius_m > 0,
                                              1.0 - np.minimum(self.area_lost, 1.0), point)
         self._asset_alive = self.asset_state != DESTROYED
         self._asset_damaged = self.asset_state == DAMAGED
 
+    #: The assets that are radars and those that are launchers (indices; see
+    #: _components_down), found at the first call.
+    _component_roles: tuple[np.ndarray, np.ndarray] | None = None
+
     def _components_down(self, t: float) -> None:
         a = self.sc.assets
-        down = self.asset_state != INTACT  # a damaged radar or launcher stops working
-        for idx in np.flatnonzero(down & (np.array(a.role) == "radar")):
+        roles = self._component_roles
+        if roles is None:
+            role = np.array(a.role)
+            roles = self._component_roles = (np.flatnonzero(role == "radar"),
+                                             np.flatnonzero(role == "launcher"))
+        radars, launchers = roles
+        state = self.asset_state  # a damaged radar or launcher stops working
+        for idx in radars[state[radars] != INTACT]:
             self.sensor_ok[a.unit[idx]] = False
-        for idx in np.flatnonzero(down & (np.array(a.role) == "launcher")):
-            self.engagement.launchers.operational[a.unit[idx]] = False
+        operational = self.engagement.launchers.operational
+        for idx in launchers[state[launchers] != INTACT]:
+            operational[a.unit[idx]] = False
         if hasattr(self.sensors, "operational"):
             self.sensors.operational &= self.sensor_ok
         for b, bu in enumerate(self.sc.batteries):
+            if not self.battery_ok[b]:  # disabled already: nothing more to do
+                continue
             blind = not self.sensor_ok[bu.sensors].any()
-            unarmed = not self.engagement.launchers.operational[bu.launchers].any()
-            if self.battery_ok[b] and (blind or unarmed):
+            if blind or not operational[bu.launchers].any():
                 self.battery_ok[b] = False
                 self.events.add(t, "battery_disabled", battery=b, pos=bu.enu,
                                 value=1.0 if blind else 2.0)
