@@ -113,7 +113,7 @@ class Engagement:
         self._classes = None  # the control unit's class memory (the book's, given to fire)
         self._sensor_ok = np.ones(len(scenario.sensors), bool)
         self._busy = False  # some round was active at the last look (see fly)
-        self._guided: tuple = ((-1, None, -1), _NO_GUIDED)  # (key, pairs) of guided_targets
+        self._guided: tuple = ((-1, -1), _NO_GUIDED)  # (key, pairs) of guided_targets
         self._group_g: np.ndarray | None = None  # manoeuvre limit of each raid group, g
         self._radius: float | None = None  # of the height sphere (end games), m
         self._lp: np.ndarray | None = None  # the launchers' kernel rows (flight steps)
@@ -138,7 +138,7 @@ class Engagement:
         launch queue, after the rounds in flight), and aimed at a threat (``target >= 0``: a
         round fired at a false track has none); in id order, then launch order. The
         simulation cues its cued radars on these pairs. A round starts only at launch (a new
-        row) or in the queue, so while the rows, which of them are active and the queue stay
+        row) or in the queue, so while the rows, the number of active ones and the queue stay
         the same the answer is kept (the same arrays).
 
         Returns
@@ -150,9 +150,9 @@ class Engagement:
         """
         ic = self.icpt
         n = ic.n
-        # The rows, which are active (their bytes: cheaper than counting; no round active
-        # where any_active found none since the last launch) and the queue's generation.
-        key = (n, None if ic._idle_n == n else ic.active.tobytes(), self._queue_gen)
+        # (no round active: any_active found none since the last launch, none counted)
+        key = (n, 0 if ic._idle_n == n else int(np.count_nonzero(ic.active[:n])),
+               self._queue_gen)
         if key == self._guided[0]:
             return self._guided[1]
         i = np.flatnonzero(ic.active[:n] & ic.command[:n] & (ic.target[:n] >= 0))
