@@ -470,16 +470,23 @@ class _Run:
             return []
         tr = self.truth
         end = tr.end_time_s
+        reach = self._strike_reach
+        if reach is None:  # which impact may damage which radar or launcher (fixed per run)
+            a, comp = self.sc.assets, self._components
+            _, p_damage = damage_probabilities(tr.impact_enu, tr.lethal_radius_m, a.enu[comp],
+                                               a.hardness[comp], a.lethal_radius_m[comp])
+            reach = self._strike_reach = (p_damage >= _STRIKE_P) & np.isfinite(
+                tr.impact_enu[:, :1])
         due = np.flatnonzero((self.status == _FLYING) & (end > t0) & (end < t1)
-                             & (end < self.kill_t) & np.isfinite(tr.impact_enu[:, 0]))
-        comp = self._components[self.asset_state[self._components] == INTACT]
-        if due.size == 0 or comp.size == 0:
+                             & (end < self.kill_t) & reach.any(axis=1))
+        if due.size == 0:
             return []
-        a = self.sc.assets
-        _, p_damage = damage_probabilities(tr.impact_enu[due], tr.lethal_radius_m[due],
-                                           a.enu[comp], a.hardness[comp],
-                                           a.lethal_radius_m[comp])
-        return np.unique(end[due[(p_damage >= _STRIKE_P).any(axis=1)]]).tolist()
+        intact = self.asset_state[self._components] == INTACT
+        return np.unique(end[due[reach[due][:, intact].any(axis=1)]]).tolist()
+
+    #: Whether each threat's impact may damage each radar or launcher asset (a chance of
+    #: at least _STRIKE_P), shape (n, c): strikes_on_components' table, made at its first call.
+    _strike_reach: np.ndarray | None = None
 
     def _kill(self, k: int, t: float) -> None:
         self.kill_t[k] = t
