@@ -29,6 +29,7 @@ from airdefense.engagement.damage import (
     INTACT,
     AreaDamage,
     apply_impacts,
+    area_loss_fractions,
     damage_probabilities,
 )
 from airdefense.engagement.model import Engagement
@@ -536,7 +537,8 @@ class _Run:
         # Area assets lose the share of their value inside each impact's lethal circle, what
         # earlier impacts took there taken once (AreaDamage).
         frac = self.area_damage.hit(self.truth.impact_enu[impacting],
-                                    self.truth.lethal_radius_m[impacting])
+                                    self.truth.lethal_radius_m[impacting],
+                                    fractions=self._area_shares()[impacting])
         self._area_ids.append(impacting)
         self._area_fracs.append(frac)
         for r, k in enumerate(impacting):
@@ -553,6 +555,24 @@ class _Run:
         self.asset_state = after
         self._assets_changed()
         self._components_down(t_last)
+
+    #: Each threat's impact's closed-form value shares of the area assets, shape (n, a)
+    #: (zero where it has no impact point): see _area_shares.
+    _area_table: np.ndarray | None = None
+
+    def _area_shares(self) -> np.ndarray:
+        """:func:`~airdefense.engagement.damage.area_loss_fractions` of every threat's impact
+        (rows of threats without an impact point zero), made at the first impact: each row is
+        the numbers of that impact alone (elementwise arithmetic), fixed for the run."""
+        table = self._area_table
+        if table is None:
+            tr = self.truth
+            table = np.zeros((self.n, len(self.sc.assets)))
+            rows = np.flatnonzero(np.isfinite(tr.impact_enu[:, 0]))
+            table[rows] = area_loss_fractions(tr.impact_enu[rows], tr.lethal_radius_m[rows],
+                                              self.sc.assets)
+            self._area_table = table
+        return table
 
     def _assets_changed(self) -> None:
         """The value each asset still holds (``value_left``), which the control unit defends:
