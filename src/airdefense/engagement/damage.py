@@ -49,8 +49,8 @@ def damage_probabilities(impact_enu, warhead_radius_m, asset_enu, hardness, asse
     return p_destroy, p_damage
 
 
-def apply_impacts(state, impact_enu, warhead_radius_m, assets, rng: np.random.Generator
-                  ) -> np.ndarray:
+def apply_impacts(state, impact_enu, warhead_radius_m, assets, rng: np.random.Generator,
+                  probabilities: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Draw the damage of a batch of impacts and return the new asset states.
 
     A damaged asset that is damaged again is destroyed. Area assets are left alone here (see
@@ -64,6 +64,10 @@ def apply_impacts(state, impact_enu, warhead_radius_m, assets, rng: np.random.Ge
     warhead_radius_m : ndarray of shape (k,)
     assets : AssetTable
     rng : numpy.random.Generator
+    probabilities : (ndarray, ndarray) of shape (k, a), optional
+        These impacts' ``(p_destroy, p_damage)``, :func:`damage_probabilities` of the same
+        arguments, where the caller has them (e.g. its rows of a table of every impact a run
+        may take: each row is that impact's own numbers).
 
     Returns
     -------
@@ -72,8 +76,11 @@ def apply_impacts(state, impact_enu, warhead_radius_m, assets, rng: np.random.Ge
     new = np.asarray(state).copy()
     if len(impact_enu) == 0 or len(new) == 0:
         return new
-    pk, pd = damage_probabilities(impact_enu, warhead_radius_m, assets.enu, assets.hardness,
-                                  assets.lethal_radius_m)
+    if probabilities is None:
+        pk, pd = damage_probabilities(impact_enu, warhead_radius_m, assets.enu,
+                                      assets.hardness, assets.lethal_radius_m)
+    else:
+        pk, pd = probabilities
     u = rng.random(pk.shape)
     # Area assets lose value fractions (area_loss_fractions), not whole-asset draws.
     point = np.asarray(getattr(assets, "radius_m", np.zeros(len(new))), float) == 0

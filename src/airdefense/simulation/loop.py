@@ -473,9 +473,7 @@ class _Run:
         end = tr.end_time_s
         reach = self._strike_reach
         if reach is None:  # which impact may damage which radar or launcher (fixed per run)
-            a, comp = self.sc.assets, self._components
-            _, p_damage = damage_probabilities(tr.impact_enu, tr.lethal_radius_m, a.enu[comp],
-                                               a.hardness[comp], a.lethal_radius_m[comp])
+            p_damage = self._damage_table()[1][:, self._components]
             reach = self._strike_reach = (p_damage >= _STRIKE_P) & np.isfinite(
                 tr.impact_enu[:, :1])
         due = np.flatnonzero((self.status == _FLYING) & (end > t0) & (end < t1)
@@ -488,6 +486,20 @@ class _Run:
     #: Whether each threat's impact may damage each radar or launcher asset (a chance of
     #: at least _STRIKE_P), shape (n, c): strikes_on_components' table, made at its first call.
     _strike_reach: np.ndarray | None = None
+    #: _damage_table's tables.
+    _damage_p: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _damage_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`~airdefense.engagement.damage.damage_probabilities` of every threat's impact
+        against every asset, ``(p_destroy, p_damage)`` each (n, a) (NaN rows for threats
+        without an impact point), made at the first call: each row is that impact's own
+        numbers (elementwise arithmetic), fixed for the run."""
+        table = self._damage_p
+        if table is None:
+            tr, a = self.truth, self.sc.assets
+            table = self._damage_p = damage_probabilities(tr.impact_enu, tr.lethal_radius_m,
+                                                          a.enu, a.hardness, a.lethal_radius_m)
+        return table
 
     def _kill(self, k: int, t: float) -> None:
         self.kill_t[k] = t
@@ -527,8 +539,10 @@ class _Run:
             return
         before = self.asset_state.copy()
         assets = self.sc.assets
+        p_destroy, p_damage = self._damage_table()
         after = apply_impacts(before, self.truth.impact_enu[impacting],
-                              self.truth.lethal_radius_m[impacting], assets, self.rng["damage"])
+                              self.truth.lethal_radius_m[impacting], assets, self.rng["damage"],
+                              probabilities=(p_destroy[impacting], p_damage[impacting]))
         t_last = float(end[impacting].max())
         for a in np.flatnonzero(after != before):
             kind = "asset_destroyed" if after[a] == DESTROYED else "asset_damaged"
