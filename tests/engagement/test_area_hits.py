@@ -129,3 +129,39 @@ def test_hit_grows_its_hit_lists_and_asks_for_each_legendre_table_once(monkeypat
     assert new._hits.shape[1] >= 120 and new._n_hits[1] == 120
     assert asked and len(asked) == len(set(asked))
     assert new.lost.tobytes() == ref.lost.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_shares_of_a_batch_are_each_impacts_own_and_hit_takes_them(seed):
+    """area_loss_fractions of a batch of impacts gives each impact's own row bit for bit
+    (what a run's table of every impact's shares rests on), and hit given those rows
+    (``fractions``) gives what it computes itself, leaving the rows it was given as they
+    were; rows of another shape are refused."""
+    from airdefense.errors import AirDefenseError
+
+    rng = np.random.default_rng(seed)
+    a = _assets()
+    k = 30
+    pts = np.c_[rng.normal(0.0, 3000.0, (k, 2)), np.zeros(k)]
+    radius = rng.choice([20.0, 45.0, 150.0], k)
+    table = area_loss_fractions(pts, radius, a)
+    for r in range(k):
+        assert table[r].tobytes() == area_loss_fractions(pts[r:r + 1], radius[r:r + 1],
+                                                         a)[0].tobytes()
+    given, computed = AreaDamage(a), AreaDamage(a)
+    for lo, hi in ((0, 12), (12, 13), (13, 30)):
+        rows = table[lo:hi].copy()
+        got = given.hit(pts[lo:hi], radius[lo:hi], fractions=rows)
+        assert got.tobytes() == computed.hit(pts[lo:hi], radius[lo:hi]).tobytes()
+        assert rows.tobytes() == table[lo:hi].tobytes()
+        assert given.lost.tobytes() == computed.lost.tobytes()
+    assert given.lost.sum() > 0
+    # The shares given are the ones taken: a first impact (nothing earlier to overlap) takes
+    # its given share as it is.
+    r = int(np.argmax(table.sum(axis=1)))
+    half = table[r:r + 1] * 0.5
+    assert half.any()
+    assert (AreaDamage(a).hit(pts[r:r + 1], radius[r:r + 1], fractions=half).tobytes()
+            == half.tobytes())
+    with pytest.raises(AirDefenseError, match=r"fractions must be of shape \(k, a\) = \(2, 4\)"):
+        given.hit(pts[:2], radius[:2], fractions=table[:3])

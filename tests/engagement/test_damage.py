@@ -83,3 +83,33 @@ def test_destroyed_stays_destroyed(rng):
                                   st0)
     far = apply_impacts(st0, np.array([[1e6, 0.0, 0.0]]), np.array([50.0]), assets, rng)
     np.testing.assert_array_equal(far, st0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_batchs_probabilities_are_each_impacts_own_and_apply_impacts_takes_them(seed):
+    """damage_probabilities of a batch of impacts gives each impact's own row bit for bit
+    (what a run's table of every impact rests on); apply_impacts given those rows
+    (``probabilities``) draws the same states as when it computes them, and takes what it is
+    given (certain destruction destroys every point asset)."""
+    rng = np.random.default_rng(seed)
+    k, n = 25, 12
+    assets = SimpleNamespace(
+        enu=np.c_[rng.normal(0, 400, (n, 2)), np.zeros(n)], hardness=rng.uniform(0, 0.8, n),
+        lethal_radius_m=np.where(rng.random(n) < 0.3, 60.0, np.nan), radius_m=np.zeros(n))
+    imp = np.c_[rng.normal(0, 400, (k, 2)), np.zeros(k)]
+    rad = rng.choice([20.0, 45.0, 150.0], k)
+    pk, pd = damage_probabilities(imp, rad, assets.enu, assets.hardness, assets.lethal_radius_m)
+    for r in range(k):
+        one = damage_probabilities(imp[r:r + 1], rad[r:r + 1], assets.enu, assets.hardness,
+                                   assets.lethal_radius_m)
+        assert one[0].tobytes() == pk[r:r + 1].tobytes()
+        assert one[1].tobytes() == pd[r:r + 1].tobytes()
+    rows = rng.choice(k, 6, replace=False)
+    st0 = rng.integers(0, 2, n)
+    got = apply_impacts(st0, imp[rows], rad[rows], assets, np.random.default_rng(seed),
+                        probabilities=(pk[rows], pd[rows]))
+    want = apply_impacts(st0, imp[rows], rad[rows], assets, np.random.default_rng(seed))
+    np.testing.assert_array_equal(got, want)
+    sure = np.ones((1, n))
+    assert (apply_impacts(st0, imp[:1], rad[:1], assets, rng, probabilities=(sure, sure))
+            == DESTROYED).all()

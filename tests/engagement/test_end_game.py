@@ -205,6 +205,44 @@ def test_end_game_pk_is_a_probability_and_zero_outside(seed, n):
     assert (pk[(margin >= 0) & (base > 0)] > 0.0).all()
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31), st.integers(1, 12), st.integers(0, 30))
+def test_end_game_rows_reads_each_rounds_own_row(seed, e, extra):
+    """The end game's Pk of rounds read from the packed interceptor arrays
+    (``end_game_rows``) is :func:`end_game_pks` of those rounds' own fields, bit for bit:
+    any rounds of a larger set, in any order (an off-by-one row, column or time of flight
+    gives other numbers)."""
+    from airdefense.engagement.interceptors import InterceptorState
+
+    rng = np.random.default_rng(seed)
+    L = _LAUNCHERS
+    lp = _launcher_rows(L)
+    n = e + extra
+    ic = InterceptorState()
+    for _ in range(n):
+        j = int(rng.integers(0, len(_TYPES)))
+        ic.launch(pos=L.enu[j], aim=np.zeros(3), speed=800.0, target=0, track=0, launcher=j,
+                  battery=0, fire_control=0, pk=0.5, guidance="command",
+                  t=float(rng.uniform(0, 50)), max_tof=60.0,
+                  pk_inputs=(float(rng.choice([0.0, 0.4, 0.9])), float(rng.uniform(0, 40)),
+                             float(rng.uniform(0, 3000)), float(rng.uniform(0, 1))))
+    ended = rng.choice(n, e, replace=False).astype(np.int64)
+    t_end = ic.launch_t[ended] + rng.uniform(0.5, 60.0, e)
+    jj = ic.launcher[ended]
+    states = np.empty((e, 6))
+    states[:, :2] = L.enu[jj, :2] + rng.uniform(-1.2, 1.2, (e, 2)) * L.max_range[jj, None]
+    states[:, 2] = rng.uniform(-100.0, 1.2 * L.max_alt[jj])
+    states[:, 3:] = rng.normal(0, 400, (e, 3))
+    radius = float(rng.choice([np.inf, 6.4e6]))
+    _, want = _kernels.end_game_pks(states, t_end - ic.launch_t[ended], jj, lp, radius,
+                                    ic.pk_base[ended], ic.target_g[ended], ic.sigma[ended],
+                                    ic.quality[ended])
+    got = np.full(e + 2, -1.0)
+    _kernels.end_game_rows(ended, t_end, states, ic._f, ic._i, lp, radius, got)
+    np.testing.assert_array_equal(got[:e], want)
+    assert (got[e:] == -1.0).all()  # only its own rows written
+
+
 @pytest.mark.parametrize("seed", [2, 3])
 def test_no_hit_outside_the_envelope_in_example_2(seed):
     """Example 2 (truth tracking; seeds whose runs hit up to 1.4 % beyond the maximum range

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from airdefense import load_scenario
 from airdefense.c2.base import EngagementBook, Orders
+from airdefense.engagement import _kernels
 from airdefense.engagement.model import LOST_RADAR, Engagement
 from airdefense.engagement.pk import LETHAL_RADIUS_M
 from airdefense.simulation.events import EventLog
@@ -427,7 +428,7 @@ def test_fire_control_predicts_the_path_of_the_control_units_class(scenario):
     np.testing.assert_allclose(k0["g"], [0.0, 0.0])
 
 
-def test_fire_and_mid_course_use_the_control_units_class(scenario):
+def test_fire_and_mid_course_use_the_control_units_class(scenario, monkeypatch):
     """With the book holding a track ballistic (its state a drone's), the fire control and the
     rounds' mid-course updates predict its path under gravity: the book's class reaches both,
     and the round's aim point after a flight step is lower than with no class held."""
@@ -435,6 +436,7 @@ def test_fire_and_mid_course_use_the_control_units_class(scenario):
 
     ball = KINDS.index("ballistic")
     aims, seen = [], {}
+    step = _kernels.fly_step  # the flight step's kernel call (Engagement.fly makes it)
     for hold in (True, False):
         eng = Engagement(scenario, EventLog(), np.random.default_rng(0))
         truth = _Truth(INBOUND)
@@ -443,14 +445,12 @@ def test_fire_and_mid_course_use_the_control_units_class(scenario):
         if hold:
             book.classes._room(0)
             book.classes._mem_i[0] = [ball, 5, -1, 0]
-        step = eng.icpt.step
-
         def spy(*a, _step=step, _hold=hold, **k):
-            held = inspect.signature(_step).bind(*a, **k).arguments.get("held_by_id")
-            seen[_hold] = None if held is None else np.asarray(held).tolist()
+            args = inspect.signature(_step.py_func).bind(*a, **k).arguments
+            seen[_hold] = np.asarray(args["held_by_id"]).tolist()
             return _step(*a, **k)
 
-        eng.icpt.step = spy
+        monkeypatch.setattr(_kernels, "fly_step", spy)
         fired = eng.fire(_orders([(0, TOR, 1)]), 0.0, KIND, book, tracks=_tracks(truth, 0.0))
         assert fired.tolist() == [1]
         eng.fly(0.0, 1.0, truth, _tracks(truth, 1.0), np.ones(2, bool),

@@ -211,3 +211,43 @@ def test_empty_trajectories(t):
     h = HermiteTrajectory(np.zeros(0), np.ones(0), np.zeros(0), np.zeros((0, 2, 3)),
                           np.zeros((0, 2, 3)))
     assert h.states(t).shape == (0, 6)
+
+
+def _blend_numpy(x, x0, y0, m0, xk, dm, b):
+    """blend_eval's NumPy form of one function per row of ``x`` (n, q), written out: the
+    reference of the compiled form (the same operations, NumPy's sums over the corners)."""
+    u = x[:, :, None] - xk[:, None, :]
+    bj = b[:, None, :]
+    inv = 1.0 / np.maximum(bj, 1e-9)
+    w = np.clip(u + bj, 0.0, 2.0 * bj)
+    ramp = 0.25 * w * w * inv + np.maximum(u - bj, 0.0)
+    slope = np.clip(0.5 * (u + bj) * inv, 0.0, 1.0)
+    f = y0[:, None] + m0[:, None] * (x - x0[:, None]) + np.sum(dm[:, None, :] * ramp, axis=-1)
+    df = m0[:, None] + np.sum(dm[:, None, :] * slope, axis=-1)
+    return f, df
+
+
+@pytest.mark.parametrize("J", [0, 1, 5, 8, 13, 25, 130])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_blend_is_numpys_bit_for_bit(J, seed):
+    """blend_eval of one function per row (the compiled form, with NumPy's pairwise sums over
+    the corners) gives NumPy's numbers bit for bit: corners of every blend width (0 too), far
+    away (+inf padding), slopes of all magnitudes, points on and between the corners."""
+    rng = np.random.default_rng(seed)
+    n, q = 7, 11
+    x0 = rng.uniform(-50, 50, n)
+    y0 = rng.normal(0, 1e3, n)
+    m0 = rng.normal(0, 3, n)
+    xk = np.sort(rng.uniform(0, 1e4, (n, J)), axis=1)
+    b = rng.uniform(0, 300, (n, J)) * (rng.random((n, J)) < 0.8)
+    dm = rng.normal(0, 1, (n, J)) * 10.0 ** rng.integers(-6, 3, (n, J))
+    if J:
+        xk[:, -1:] = np.inf  # padding corners
+        dm[:, -1:] = 0.0
+    x = rng.uniform(-100, 1.1e4, (n, q))
+    x[:, :min(q, J)] = (xk - b)[:, :min(q, J)]  # on the blends' ends
+    x[~np.isfinite(x)] = 0.0
+    got = blend_eval(x, x0, y0, m0, xk, dm, b)
+    want = _blend_numpy(x, x0, y0, m0, xk, dm, b)
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()

@@ -39,3 +39,22 @@ def test_composite_scatters_rows():
     assert np.allclose(x[1], [2, 0, 0, 1, 0, 0])
     assert np.allclose(x[2], [0, 4, 0, 0, 2, 0])
     assert np.allclose(x[0], [0, 0, 2, 0, 0, 1])
+
+
+def test_composite_rows_in_no_part_are_zero_in_every_batch():
+    """A threat in no part has zero states, in states_many too, whatever the memory the batch
+    is made in held before (the parts write only their own rows): batches after a large one
+    of nonzero numbers was freed, and a composite whose parts cover every row alongside."""
+    a = PiecewiseLinearTrajectory(np.array([[0.0, 10.0], [0.0, 4.0]]),
+                                  np.array([[[0, 0, 0], [10, 0, 0.0]], [[1, 1, 1], [1, 5, 1.0]]]))
+    one = np.ones(4)
+    gap = CompositeTrajectory(4, [(np.array([3, 0]), a)], one, one, one)
+    full = CompositeTrajectory(2, [(np.array([1, 0]), a)], one[:2], one[:2], one[:2])
+    ts = np.linspace(0.0, 12.0, 200)
+    for _ in range(5):
+        junk = np.full((ts.size, 4, 6), 7.0)  # freed: its memory may serve the next batch
+        del junk
+        x = gap.states_many(ts)
+        assert (x[:, [1, 2]] == 0.0).all()
+        assert (x[:, [3, 0]] == full.states_many(ts)[:, [1, 0]]).all()
+        np.testing.assert_array_equal(x[:, [3, 0]], a.states_many(ts))

@@ -1507,6 +1507,23 @@ def fly_step(n, rf, ri, rb, sensor_ok, track_id, track_x, track_dt, truth0, trut
 
 
 @njit(cache=True)
+def end_game_rows(ended, t_end, states, rf, ri, lp, radius, pk):
+    """:func:`end_game_pks`'s kill probabilities of the rounds ``ended`` (e,) int, read from
+    the packed interceptor arrays (``rf``, ``ri``, as :func:`fly_step`): each round's time of
+    flight ``t_end - F_LAUNCH_T`` (``t_end`` (e,), s), launcher ``I_LAUNCHER`` and Pk inputs
+    ``F_PK_BASE``, ``F_TARGET_G``, ``F_SIGMA``, ``F_QUALITY``, its target's true state
+    ``states[q]`` (e, 6) and the height sphere's ``radius`` (m); into ``pk[:e]``. The same
+    numbers as :func:`end_game_pks` of those rows."""
+    for q in range(ended.shape[0]):
+        i = ended[q]
+        s = states[q]
+        h = _height(s[0], s[1], s[2], radius)
+        pk[q] = point_pk(s[0], s[1], s[2], s[3], s[4], s[5], t_end[q] - rf[i, F_LAUNCH_T], h,
+                         lp, ri[i, I_LAUNCHER], rf[i, F_PK_BASE], rf[i, F_TARGET_G],
+                         rf[i, F_SIGMA], rf[i, F_QUALITY])[4]
+
+
+@njit(cache=True)
 def pair_figures(t, x, g, lp, radius, horizon_s, pk_table, kc, target_g, sigma_m, quality,
                  n_window, tol_s, n_grid, n_iter, tol_m, rows, cols):
     """The fire control's figures of chosen pairs ``rows``, ``cols`` (p,) int64 (track,

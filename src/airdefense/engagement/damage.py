@@ -6,6 +6,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from airdefense.errors import AirDefenseError
+
 __all__ = ["damage_probabilities", "apply_impacts", "area_loss_fractions", "AreaDamage",
            "effective_lethal_radius", "loss_law", "INTACT", "DAMAGED", "DESTROYED",
            "DAMAGED_VALUE_FRACTION"]
@@ -47,8 +49,8 @@ def damage_probabilities(impact_enu, warhead_radius_m, asset_enu, hardness, asse
     return p_destroy, p_damage
 
 
-def apply_impacts(state, impact_enu, warhead_radius_m, assets, rng: np.random.Generator
-                  ) -> np.ndarray:
+def apply_impacts(state, impact_enu, warhead_radius_m, assets, rng: np.random.Generator,
+                  probabilities: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Draw the damage of a batch of impacts and return the new asset states.
 
     A damaged asset that is damaged again is destroyed. Area assets are left alone here (see
@@ -62,6 +64,10 @@ def apply_impacts(state, impact_enu, warhead_radius_m, assets, rng: np.random.Ge
     warhead_radius_m : ndarray of shape (k,)
     assets : AssetTable
     rng : numpy.random.Generator
+    probabilities : (ndarray, ndarray) of shape (k, a), optional
+        These impacts' ``(p_destroy, p_damage)``, :func:`damage_probabilities` of the same
+        arguments, where the caller has them (e.g. its rows of a table of every impact a run
+        may take: each row is that impact's own numbers).
 
     Returns
     -------
@@ -70,8 +76,11 @@ def apply_impacts(state, impact_enu, warhead_radius_m, assets, rng: np.random.Ge
     new = np.asarray(state).copy()
     if len(impact_enu) == 0 or len(new) == 0:
         return new
-    pk, pd = damage_probabilities(impact_enu, warhead_radius_m, assets.enu, assets.hardness,
-                                  assets.lethal_radius_m)
+    if probabilities is None:
+        pk, pd = damage_probabilities(impact_enu, warhead_radius_m, assets.enu,
+                                      assets.hardness, assets.lethal_radius_m)
+    else:
+        pk, pd = probabilities
     u = rng.random(pk.shape)
     # Area assets lose value fractions (area_loss_fractions), not whole-asset draws.
     point = np.asarray(getattr(assets, "radius_m", np.zeros(len(new))), float) == 0
@@ -201,7 +210,7 @@ class AreaDamage:
         self._centre = np.ascontiguousarray(np.asarray(assets.enu, float)[:, :2])
         self._area = np.ascontiguousarray(area)
 
-    def hit(self, impact_enu, warhead_radius_m) -> np.ndarray:
+    def hit(self, impact_enu, warhead_radius_m, fractions=None) -> np.ndarray:
         """Add impacts, in time order; return the value fraction each took, shape (k, a).
 
         Parameters
@@ -210,13 +219,30 @@ class AreaDamage:
             Impact points, ENU m.
         warhead_radius_m : ndarray of shape (k,)
             Lethal radius of each warhead, m (the asset's hardness applies).
+        fractions : ndarray of shape (k, a), optional
+            These impacts' closed-form shares, :func:`area_loss_fractions` of the same
+            arguments, where the caller has them (e.g. its rows of a table of every impact a
+            run may take, whose rows are the same numbers); not modified.
+
+        Raises
+        ------
+        AirDefenseError
+            If ``fractions`` is not of shape (k, a).
         """
         # Imported here: the kernels import the C2 kernels, whose package imports this module.
         from airdefense.engagement._kernels import area_hits
 
         a = self.assets
         impact_enu = np.asarray(impact_enu, float).reshape(-1, 3)
-        frac = area_loss_fractions(impact_enu, warhead_radius_m, a)
+        if fractions is None:
+            frac = area_loss_fractions(impact_enu, warhead_radius_m, a)
+        else:
+            frac = np.array(fractions, dtype=float)  # a copy: the shares are corrected in it
+            if frac.shape != (impact_enu.shape[0], self.lost.size):
+                raise AirDefenseError(
+                    f"AreaDamage.hit: fractions must be of shape (k, a) = "
+                    f"({impact_enu.shape[0]}, {self.lost.size}) value fractions, got shape "
+                    f"{frac.shape}")
         if not frac.any():
             return frac
         R = effective_lethal_radius(np.asarray(warhead_radius_m, float).reshape(-1),

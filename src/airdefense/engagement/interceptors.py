@@ -34,6 +34,9 @@ for _a in _NONE:
 _NO_ROWS = np.zeros((0, _kernels.N_LAUNCHER_COLS))  # no coverage check in flight
 _NO_HELD = np.zeros(0, np.int64)  # no control unit's classes: the states' own
 _NO_ROWS.flags.writeable = False
+#: The re-aim's intercept solver settings (:func:`airdefense.engagement._kernels.reaim_round`):
+#: grid points, iterations and tolerance, m.
+_SOLVE = (16, 5, 0.01)
 
 #: Per-interceptor fields, as views of three packed arrays (one kernel argument each):
 #: name -> column(s) of the float, integer and boolean arrays.
@@ -86,6 +89,8 @@ class InterceptorState:
         cap = self._f.shape[0]
         self._out_i = np.zeros((2, cap), np.int64)  # lost, ended
         self._out_f = np.zeros((2, cap))  # t_end, miss
+        # What fly_step takes of the rounds, bound until the arrays grow (see step).
+        self._packed = (self._f, self._i, self._b, self._out_i, self._out_f)
 
     def __getstate__(self) -> dict:
         return {"n": self.n, "_f": self._f, "_i": self._i, "_b": self._b}
@@ -305,11 +310,18 @@ class InterceptorState:
         t_end, miss : ndarray of shape (e,)
             Their end times (s) and miss distances (m), as :meth:`fly`.
         """
+        f, i, b, out_i, out_f = self._packed
         nb, ne = _kernels.fly_step(
-            self.n, self._f, self._i, self._b, sensor_ok, track_id, track_x, float(track_dt),
-            truth0, truth1, float(t0), float(t1), float(terminal_s), self._out_i, self._out_f,
-            16, 5, 0.01, _NO_ROWS if launcher_rows is None else launcher_rows, float(grace_s),
+            self.n, f, i, b, sensor_ok, track_id, track_x, float(track_dt), truth0, truth1,
+            float(t0), float(t1), float(terminal_s), out_i, out_f, *_SOLVE,
+            _NO_ROWS if launcher_rows is None else launcher_rows, float(grace_s),
             _NO_HELD if held_by_id is None else held_by_id, float(radius_m))
+        return self._outcomes(nb, ne)
+
+    def _outcomes(self, nb: int, ne: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`step`'s return value from the counts of lost and ended rounds its kernel
+        call returned (the rounds and figures it wrote into the output buffers)."""
         if nb == 0 and ne == 0:  # most steps: no arrays to make
             return _NONE
         o, f = self._out_i, self._out_f

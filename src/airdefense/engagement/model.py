@@ -40,7 +40,12 @@ from airdefense.engagement.envelope import (
     feasibility,
     held_codes,
 )
-from airdefense.engagement.interceptors import RADAR_GUIDED, InterceptorState
+from airdefense.engagement.interceptors import (
+    _NO_HELD,
+    _SOLVE,
+    RADAR_GUIDED,
+    InterceptorState,
+)
 from airdefense.engagement.launchers import LauncherState
 from airdefense.engagement.pk import LETHAL_RADIUS_M, draw_end_game
 from airdefense.geo import sphere_radius_of
@@ -112,6 +117,9 @@ class Engagement:
         self._group_g: np.ndarray | None = None  # manoeuvre limit of each raid group, g
         self._radius: float | None = None  # of the height sphere (end games), m
         self._lp: np.ndarray | None = None  # the launchers' kernel rows (flight steps)
+        # What fly binds for the control unit's class memory it was given (see fire): that
+        # memory, the launchers' kernel rows, and the sphere its classes are read above, m.
+        self._fly_bound: tuple | None = None
 
     @property
     def heights(self):
@@ -536,46 +544,45 @@ class Engagement:
         self._tracks = tracks
         self._truth = truth
         self._sensor_ok = ok = np.array(sensor_ok, bool)  # a copy: as given now
-        ic = self.icpt
         queue = self._queue
         if queue and queue[0][0] < t1:
             self._release(t1, alive)
         # Rounds become active only at launch and leave only here (lost or ended), so once
         # some are found active the check waits until some leave. A stale True only costs a
         # kernel call that finds nothing to fly.
+        ic = self.icpt
         if not self._busy:
-            if not ic.any_active():
+            if ic.n == ic._idle_n or not ic.any_active():  # (no launch since none was found)
                 return
             self._busy = True
-        if tracks is not None and len(tracks):
-            tid = np.asarray(tracks.track_id, np.int64)
-            tx = np.ascontiguousarray(tracks.x, dtype=float)
-            age = t0 - tracks.time_s
-        else:
-            tid, tx, age = _NO_TRACK_ID, _NO_TRACK_X, 0.0
+        tid, tx, age = _NO_TRACK_ID, _NO_TRACK_X, 0.0
+        if tracks is not None:
+            ids = np.asarray(tracks.track_id, np.int64)
+            if ids.shape[0]:
+                tid = ids
+                tx = np.ascontiguousarray(tracks.x, dtype=float)
+                age = float(t0 - tracks.time_s)
         # A round fired at a false track (no threat behind it) flies to its aim point and misses.
         # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
         # precision track) steers on the target itself; the track's error is in the Pk.
         # The rounds are re-aimed on the path of the class their orders were made on.
         classes = self._classes
-        if classes is None:
-            held = None
-            radius = self._frame_radius()
-        else:
-            held = classes.codes
-            radius = getattr(classes, "radius_m", None)
-            radius = self._frame_radius() if radius is None else float(radius)
-        lp = self._lp
-        if lp is None:
-            lp = self._rows()
-        lost, ended, t_end, miss = ic.step(t0, t1, ok, tid, tx, age, truth.states(t0),
-                                           truth.states(t1), TERMINAL_S, lp,
-                                           self.coverage_grace_s, held, radius)
-        if lost.size:
-            self._busy = False
+        bound = self._fly_bound
+        if bound is None or bound[0] is not classes:
+            bound = self._fly_bound = (classes, self._rows(), self._class_radius())
+        held = _NO_HELD if classes is None else classes.codes
+        f, i, b, out_i, out_f = ic._packed
+        nb, ne = _kernels.fly_step(ic.n, f, i, b, ok, tid, tx, age, truth.states(t0),
+                                   truth.states(t1), float(t0), float(t1), TERMINAL_S, out_i,
+                                   out_f, *_SOLVE, bound[1], float(self.coverage_grace_s), held,
+                                   bound[2])
+        if nb == 0 and ne == 0:  # most steps
+            return
+        lost, ended, t_end, miss = ic._outcomes(nb, ne)
+        self._busy = False
+        if nb:
             self._lose(t0, lost)
-        if ended.size:
-            self._busy = False
+        if ne:
             self._end_games(truth, ended, t_end, miss, alive, kill)
 
     def _rows(self) -> np.ndarray:
@@ -627,41 +634,44 @@ class Engagement:
         NaN at Pk 0); a round that ends outside its capture radius keeps its closest approach.
         """
         ic, L = self.icpt, self.launchers
-        ended = np.asarray(ended, np.int64)
-        tgt = ic.target[ended]
-        states = np.zeros((ended.size, 6))
+        ended = np.ascontiguousarray(ended, np.int64)
+        t_end = np.ascontiguousarray(t_end, float)
+        e = ended.shape[0]
+        rows = ic._i[ended].tolist()  # (target, track, fire control, launcher, battery)
+        states = np.zeros((e, 6))
         # Each target at its own end time: that threat's state only, where the truth can.
         one = getattr(truth, "state_of", None)
-        for q in np.flatnonzero(tgt >= 0):
-            states[q] = (truth.states(t_end[q])[tgt[q]] if one is None
-                         else one(t_end[q], tgt[q]))
-        _, pk_end = _kernels.end_game_pks(
-            states, np.asarray(t_end, float) - ic.launch_t[ended], ic.launcher[ended],
-            self._rows(), self._frame_radius(), ic.pk_base[ended], ic.target_g[ended],
-            ic.sigma[ended], ic.quality[ended])
-        for q, (i, te, ms) in enumerate(zip(ended, t_end, miss, strict=True)):
+        for q in range(e):
+            k = rows[q][0]
+            if k >= 0:
+                states[q] = (truth.states(t_end[q])[k] if one is None
+                             else one(t_end[q], k))
+        pk_end = np.empty(e)
+        _kernels.end_game_rows(ended, t_end, states, ic._f, ic._i, self._rows(),
+                               self._frame_radius(), pk_end)
+        events, rng, assessments = self.events, self.rng, self.assessments
+        for q, (i, te, ms) in enumerate(zip(ended.tolist(), t_end.tolist(), miss, strict=True)):
+            k, trk, _, j, bat = rows[q]
             ic.active[i] = False
-            k = int(ic.target[i])
             live = k >= 0 and alive(k, te)
             if live:
                 ic.pk_end[i] = pk_end[q]
             hit = False
-            if live and ms <= ic.capture[i]:  # one draw: the outcome and its miss distance
-                hit, ms = draw_end_game(pk_end[q], LETHAL_RADIUS_M[L.guidance[ic.launcher[i]]],
-                                        self.rng, ic.capture[i])
-            pos = states[q] if live else ic.pos[i]
+            cap = ic.capture[i]
+            if live and ms <= cap:  # one draw: the outcome and its miss distance
+                hit, ms = draw_end_game(pk_end[q], LETHAL_RADIUS_M[L.guidance[j]], rng, cap)
             if hit:
                 kill(k, te)
-            self.icpt_outcome[int(i)] = "hit" if hit else "miss"
+            self.icpt_outcome[i] = "hit" if hit else "miss"
             # A target already gone (killed, impacted, or its flight ended) has no miss
             # distance: the round flew to where it was last (NaN, not a phantom 0 m).
-            self.events.add(te, "intercept_hit" if hit else "intercept_miss", interceptor=i,
-                            threat=k, track=ic.track[i], battery=ic.battery[i],
-                            launcher=ic.launcher[i], pos=pos, value=ms if live else np.nan)
-            delay = self.launchers.assess_delay[ic.launcher[i]]
-            self.assessments.append((te + delay, int(i), int(ic.track[i]), hit,
-                                     int(ic.battery[i])))
-            self._next_assessment_s = min(self._next_assessment_s, float(te + delay))
+            events.add(te, "intercept_hit" if hit else "intercept_miss", interceptor=i,
+                       threat=k, track=trk, battery=bat, launcher=j,
+                       pos=states[q] if live else ic.pos[i], value=ms if live else np.nan)
+            t_assess = te + float(L.assess_delay[j])
+            assessments.append((t_assess, i, trk, hit, bat))
+            if t_assess < self._next_assessment_s:
+                self._next_assessment_s = t_assess
 
     def reloads(self, t: float) -> None:
         """Complete the reloads due by ``t``."""

@@ -29,6 +29,7 @@ from airdefense.engagement.damage import (
     INTACT,
     AreaDamage,
     apply_impacts,
+    area_loss_fractions,
     damage_probabilities,
 )
 from airdefense.engagement.model import Engagement
@@ -54,6 +55,12 @@ _PREFETCH = 128
 #: Least chance that an impact damages a working radar or launcher for the step to be split at
 #: the impact (see _Run.strikes_on_components).
 _STRIKE_P = 1e-12
+
+
+#: A point asset's value fraction left by its state (INTACT, DAMAGED, DESTROYED).
+_POINT_VALUE = np.empty(3)
+_POINT_VALUE[[INTACT, DAMAGED, DESTROYED]] = 1.0, 1.0 - DAMAGED_VALUE_FRACTION, 0.0
+_POINT_VALUE.flags.writeable = False
 
 
 #: The empty table of refused fire orders, copied for each result (building it anew each time
@@ -467,8 +474,8 @@ class _Run:
             self.tracks = self.tracker.step(t1, det)
 
     def fly_interceptors(self, t0: float, t1: float) -> None:
-        self.engagement.fly(t0, t1, self.truth, self.tracks, self.sensor_ok,
-                            alive=self._flying_at, kill=self._kill)
+        self.engagement.fly(t0, t1, self.truth, self.tracks, self.sensor_ok, self._flying_at,
+                            self._kill)
 
     def _flying_at(self, k: int, t: float) -> bool:
         """Whether threat ``k`` still flies at ``t`` (the end games' ``alive``)."""
@@ -487,16 +494,35 @@ class _Run:
             return []
         tr = self.truth
         end = tr.end_time_s
+        reach = self._strike_reach
+        if reach is None:  # which impact may damage which radar or launcher (fixed per run)
+            p_damage = self._damage_table()[1][:, self._components]
+            reach = self._strike_reach = (p_damage >= _STRIKE_P) & np.isfinite(
+                tr.impact_enu[:, :1])
         due = np.flatnonzero((self.status == _FLYING) & (end > t0) & (end < t1)
-                             & (end < self.kill_t) & np.isfinite(tr.impact_enu[:, 0]))
-        comp = self._components[self.asset_state[self._components] == INTACT]
-        if due.size == 0 or comp.size == 0:
+                             & (end < self.kill_t) & reach.any(axis=1))
+        if due.size == 0:
             return []
-        a = self.sc.assets
-        _, p_damage = damage_probabilities(tr.impact_enu[due], tr.lethal_radius_m[due],
-                                           a.enu[comp], a.hardness[comp],
-                                           a.lethal_radius_m[comp])
-        return np.unique(end[due[(p_damage >= _STRIKE_P).any(axis=1)]]).tolist()
+        intact = self.asset_state[self._components] == INTACT
+        return np.unique(end[due[reach[due][:, intact].any(axis=1)]]).tolist()
+
+    #: Whether each threat's impact may damage each radar or launcher asset (a chance of
+    #: at least _STRIKE_P), shape (n, c): strikes_on_components' table, made at its first call.
+    _strike_reach: np.ndarray | None = None
+    #: _damage_table's tables.
+    _damage_p: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _damage_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`~airdefense.engagement.damage.damage_probabilities` of every threat's impact
+        against every asset, ``(p_destroy, p_damage)`` each (n, a) (NaN rows for threats
+        without an impact point), made at the first call: each row is that impact's own
+        numbers (elementwise arithmetic), fixed for the run."""
+        table = self._damage_p
+        if table is None:
+            tr, a = self.truth, self.sc.assets
+            table = self._damage_p = damage_probabilities(tr.impact_enu, tr.lethal_radius_m,
+                                                          a.enu, a.hardness, a.lethal_radius_m)
+        return table
 
     def _kill(self, k: int, t: float) -> None:
         self.kill_t[k] = t
@@ -536,8 +562,10 @@ class _Run:
             return
         before = self.asset_state.copy()
         assets = self.sc.assets
+        p_destroy, p_damage = self._damage_table()
         after = apply_impacts(before, self.truth.impact_enu[impacting],
-                              self.truth.lethal_radius_m[impacting], assets, self.rng["damage"])
+                              self.truth.lethal_radius_m[impacting], assets, self.rng["damage"],
+                              probabilities=(p_destroy[impacting], p_damage[impacting]))
         t_last = float(end[impacting].max())
         for a in np.flatnonzero(after != before):
             kind = "asset_destroyed" if after[a] == DESTROYED else "asset_damaged"
@@ -546,7 +574,8 @@ class _Run:
         # Area assets lose the share of their value inside each impact's lethal circle, what
         # earlier impacts took there taken once (AreaDamage).
         frac = self.area_damage.hit(self.truth.impact_enu[impacting],
-                                    self.truth.lethal_radius_m[impacting])
+                                    self.truth.lethal_radius_m[impacting],
+                                    fractions=self._area_shares()[impacting])
         self._area_ids.append(impacting)
         self._area_fracs.append(frac)
         for r, k in enumerate(impacting):
@@ -564,31 +593,60 @@ class _Run:
         self._assets_changed()
         self._components_down(t_last)
 
+    #: Each threat's impact's closed-form value shares of the area assets, shape (n, a)
+    #: (zero where it has no impact point): see _area_shares.
+    _area_table: np.ndarray | None = None
+
+    def _area_shares(self) -> np.ndarray:
+        """:func:`~airdefense.engagement.damage.area_loss_fractions` of every threat's impact
+        (rows of threats without an impact point zero), made at the first impact: each row is
+        the numbers of that impact alone (elementwise arithmetic), fixed for the run."""
+        table = self._area_table
+        if table is None:
+            tr = self.truth
+            table = np.zeros((self.n, len(self.sc.assets)))
+            rows = np.flatnonzero(np.isfinite(tr.impact_enu[:, 0]))
+            table[rows] = area_loss_fractions(tr.impact_enu[rows], tr.lethal_radius_m[rows],
+                                              self.sc.assets)
+            self._area_table = table
+        return table
+
     def _assets_changed(self) -> None:
         """The value each asset still holds (``value_left``), which the control unit defends:
         an area asset has lost the share of its area already destroyed, a damaged point asset
         its damaged fraction, a destroyed one everything."""
         a = self.sc.assets
-        point = np.select([self.asset_state == DESTROYED, self.asset_state == DAMAGED],
-                          [0.0, 1.0 - DAMAGED_VALUE_FRACTION], 1.0)
+        point = _POINT_VALUE[self.asset_state]  # 1, 1 - DAMAGED_VALUE_FRACTION, 0 by state
         self.value_left = a.value * np.where(a.radius_m > 0,
                                              1.0 - np.minimum(self.area_lost, 1.0), point)
         self._asset_alive = self.asset_state != DESTROYED
         self._asset_damaged = self.asset_state == DAMAGED
 
+    #: The assets that are radars and those that are launchers (indices; see
+    #: _components_down), found at the first call.
+    _component_roles: tuple[np.ndarray, np.ndarray] | None = None
+
     def _components_down(self, t: float) -> None:
         a = self.sc.assets
-        down = self.asset_state != INTACT  # a damaged radar or launcher stops working
-        for idx in np.flatnonzero(down & (np.array(a.role) == "radar")):
+        roles = self._component_roles
+        if roles is None:
+            role = np.array(a.role)
+            roles = self._component_roles = (np.flatnonzero(role == "radar"),
+                                             np.flatnonzero(role == "launcher"))
+        radars, launchers = roles
+        state = self.asset_state  # a damaged radar or launcher stops working
+        for idx in radars[state[radars] != INTACT]:
             self.sensor_ok[a.unit[idx]] = False
-        for idx in np.flatnonzero(down & (np.array(a.role) == "launcher")):
-            self.engagement.launchers.operational[a.unit[idx]] = False
+        operational = self.engagement.launchers.operational
+        for idx in launchers[state[launchers] != INTACT]:
+            operational[a.unit[idx]] = False
         if hasattr(self.sensors, "operational"):
             self.sensors.operational &= self.sensor_ok
         for b, bu in enumerate(self.sc.batteries):
+            if not self.battery_ok[b]:  # disabled already: nothing more to do
+                continue
             blind = not self.sensor_ok[bu.sensors].any()
-            unarmed = not self.engagement.launchers.operational[bu.launchers].any()
-            if self.battery_ok[b] and (blind or unarmed):
+            if blind or not operational[bu.launchers].any():
                 self.battery_ok[b] = False
                 self.events.add(t, "battery_disabled", battery=b, pos=bu.enu,
                                 value=1.0 if blind else 2.0)

@@ -253,6 +253,92 @@ def arc_to_enu(pe, pn, h, ve, vn, vh, radius, out):
 
 
 @njit(cache=True)
+def _np_max(a, b):
+    """``numpy.maximum(a, b)`` of two floats (a NaN propagates)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def _np_clip(x, lo, hi):
+    """``numpy.clip(x, lo, hi)`` of floats, as NumPy evaluates it: ``min(max(x, lo), hi)``,
+    each keeping a NaN first argument, else ``a > b ? a : b`` (``a < b ? a : b``)."""
+    if x == x:
+        x = x if x > lo else lo
+    if x == x:
+        x = x if x < hi else hi
+    return x
+
+
+@njit(cache=True)
+def _pairwise(a, n):
+    """NumPy's pairwise sum of ``a[:n]`` (``pairwise_sum`` of its add reduction): in order
+    from 0.0 below 8 terms, eight partial sums up to 128, halves (the first a multiple of 8
+    long) above."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    if n > 128:
+        h = n // 2
+        h -= h % 8
+        return _pairwise(a, h) + _pairwise(a[h:], n - h)
+    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
+    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(a, n):
+    """``numpy.sum`` of ``a[:n]`` (a contiguous row): :func:`_pairwise` added to the
+    identity 0.0, as NumPy's reduction does."""
+    return 0.0 + _pairwise(a, n)
+
+
+@njit(cache=True)
+def blend_rows(x, x0, y0, m0, xk, dm, b, eps, f, df):
+    """:func:`airdefense.threats._route.blend_eval` of ``x`` (n, q), one row per function
+    (``x0``, ``y0``, ``m0`` (n,); ``xk``, ``dm``, ``b`` (n, J)), into ``f``, ``df`` (n, q):
+    NumPy's operations in NumPy's order, each corner's terms then their sums as
+    :func:`_pairwise_sum`, so the same bits."""
+    n, q = x.shape
+    J = xk.shape[1]
+    tf = np.empty(J)
+    td = np.empty(J)
+    for i in range(n):
+        for c in range(q):
+            xv = x[i, c]
+            for j in range(J):
+                u = xv - xk[i, j]
+                bj = b[i, j]
+                inv = 1.0 / _np_max(bj, eps)
+                w = _np_clip(u + bj, 0.0, 2.0 * bj)
+                tf[j] = dm[i, j] * (0.25 * w * w * inv + _np_max(u - bj, 0.0))
+                td[j] = dm[i, j] * _np_clip(0.5 * (u + bj) * inv, 0.0, 1.0)
+            f[i, c] = y0[i] + m0[i] * (xv - x0[i]) + _pairwise_sum(tf, J)
+            df[i, c] = m0[i] + _pairwise_sum(td, J)
+
+
+@njit(cache=True)
 def pq_eval(x, rows, breaks, coef, f, df):
     """Piecewise quadratics of rows ``rows`` at ``x`` (flat arrays) into ``f``, ``df``."""
     for k in range(x.shape[0]):

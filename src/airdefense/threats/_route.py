@@ -73,6 +73,11 @@ def blend_eval(x, x0, y0, m0, xk, dm, b):
     """
     x = np.asarray(x, float)
     extra = x.ndim - 1
+    if extra == 1 and _rows_of(x, x0, y0, m0, xk, dm, b):  # compiled: the same bits
+        c = np.ascontiguousarray
+        f, df = np.empty(x.shape), np.empty(x.shape)
+        _k.blend_rows(c(x), c(x0), c(y0), c(m0), c(xk), c(dm), c(b), _EPS, f, df)
+        return f, df
     ex = (slice(None),) + (None,) * extra
     u = x[..., None] - xk[ex]  # (n, [q,] J)
     bj = b[ex]
@@ -89,6 +94,18 @@ def blend_eval(x, x0, y0, m0, xk, dm, b):
     f = y0[ex] + m0[ex] * (x - x0[ex]) + np.sum(dmj * ramp, axis=-1)
     df = m0[ex] + np.sum(dmj * slope, axis=-1)
     return f, df
+
+
+def _rows_of(x, x0, y0, m0, xk, dm, b) -> bool:
+    """Whether :func:`blend_eval`'s arguments are one float64 function per row of ``x``
+    (n, q): ``x0``, ``y0``, ``m0`` (n,) and ``xk``, ``dm``, ``b`` (n, J) arrays, no
+    broadcasting (the compiled form's layout)."""
+    n = x.shape[0]
+    J = getattr(xk, "shape", (0, -1))[-1]
+    return (all(isinstance(v, np.ndarray) and v.dtype == np.float64 and v.shape == (n,)
+                for v in (x0, y0, m0))
+            and all(isinstance(v, np.ndarray) and v.dtype == np.float64 and v.shape == (n, J)
+                    for v in (xk, dm, b)))
 
 
 def blend_knots(xs: np.ndarray, ys: np.ndarray, curv: np.ndarray, width: np.ndarray | None = None,

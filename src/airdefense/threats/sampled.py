@@ -120,6 +120,7 @@ class CompositeTrajectory:
                       if len(r)]
         self._fills = [(r, tr, getattr(tr, "_fill", None)) for r, tr in self.parts]
         self._where: tuple | None = None  # each threat's part and row in it (state_of)
+        self._covered: bool | None = None  # every threat in some part (states_many)
         self.rcs_front_m2 = np.asarray(rcs_front_m2, float)
         self.rcs_side_m2 = np.asarray(rcs_side_m2, float)
         self.rcs_tail_m2 = np.asarray(rcs_tail_m2, float)
@@ -166,7 +167,12 @@ class CompositeTrajectory:
             Instants, s.
         """
         ts = _times(times)
-        out = np.zeros((ts.shape[0], self.n, 6))
+        # Every part writes all its rows at every instant: zeros only for rows in no part.
+        covered = getattr(self, "_covered", None)
+        if covered is None:
+            covered = self._covered = bool(self.parts) and np.array_equal(
+                np.unique(np.concatenate([r for r, _ in self.parts])), np.arange(self.n))
+        out = (np.empty if covered else np.zeros)((ts.shape[0], self.n, 6))
         for rows, tr, fill in self._fills:
             many = getattr(tr, "_fill_many", None)
             if many is not None:
