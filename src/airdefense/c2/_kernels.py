@@ -966,6 +966,62 @@ def _some_pair_left(take, kidx, ballistic, fired_b, look, profitable, lb, cap, e
 
 
 @njit(cache=True)
+def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed, book_rounds,
+                      book_pending, operational, rounds, last_fire_s, reload_done_s,
+                      channels_free, battery_ok, asset_value, asset_alive, lp, law, asset_enu,
+                      fs, ns, bs):
+    """The threat values of every track (:func:`threat_values` of classes ``kidx``) and the
+    options built on them (:func:`cycle_options`, every field), in one call: the cycle of a
+    control unit whose screen (:func:`cycle_screen`) found some pair allowed.
+
+    The arguments are :func:`cycle_screen`'s (the same packed figures ``fs``, ``ns``, ``bs``
+    and launcher rows ``lp``, the damage ``law`` (K, a, 4) and ``asset_enu`` (a, 3)), but
+    ``operational`` (L,) is the launchers' with the fire-control radars' state applied, and
+    no class memory: ``kidx`` (m,) are the tracks' classes. Returns :func:`cycle_options`'
+    ``allowed``, ``pk``, ``pair_cap``, ``tof``, ``pip``, ``cap``, ``nonballistic_cap``,
+    ``ballistic``, then the threat ``value`` (m,) and the number of allowed pairs: -1 (the
+    arrays unread) where a ``track_row`` is negative, -2 where a class is out of range (the
+    caller then builds the cycle in steps). The same numbers as
+    :func:`airdefense.c2.evaluation.evaluate_threats` then
+    :func:`airdefense.c2._options._allowed_options` (``some_pair``).
+    """
+    (L, B, K, ballistic_code, networked, profitable_only, need_future, n_window, n_grid,
+     n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage, hold,
+     zone_hold, free_b, radius, horizon_s, tol_s, tol_m, cost_weight, decision_period_s,
+     ttg_slack_s, min_value, route_uncertainty, f_damaged, gravity, pk_table, class_g,
+     min_interval_s, unit_cost, min_pk, zone_xy, zone_r) = _screen_unpack(fs, ns, bs)
+    m = x.shape[0]
+    value = np.empty(m)
+    ttg = np.empty(m)
+    for i in range(m):
+        if not 0 <= kidx[i] < law.shape[0]:
+            allowed, pk, pair_cap, tof, pip = _no_options(0, 0)
+            return (allowed, pk, pair_cap, tof, pip, np.zeros(0, np.int64),
+                    np.zeros(0, np.int64), np.zeros(0, np.bool_), value, -2)
+    miss = np.empty(m)
+    best_a = np.empty(m, np.int64)
+    impact = np.empty((m, 3))
+    no_bounds = np.zeros(0)
+    for i in range(m):  # threat_values' (the exact value of every track)
+        pv = vw = 0.0
+        if P.shape[0] == m:
+            pv = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
+            vw = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
+        _track_threat(i, x, pv, vw, kidx[i], ballistic_code, law, asset_enu, asset_value,
+                      asset_alive, route_uncertainty, f_damaged, gravity, best_a, ttg, miss,
+                      value, impact, no_bounds, no_bounds)
+    allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, n = cycle_options(
+        t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value, track_row, book_killed,
+        book_rounds, book_pending, lp, radius, pk_table, class_g, horizon_s, n_window, tol_s,
+        n_grid, n_iter, tol_m, lb, operational, rounds, last_fire_s, min_interval_s,
+        reload_done_s, channels_free, fire_control, battery_ok, unit_cost, engage, hold,
+        max_rounds, salvo, reserve, rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b,
+        networked, cost_weight, profitable_only, need_future, decision_period_s, ttg_slack_s,
+        min_value, False)
+    return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, value, n
+
+
+@njit(cache=True)
 def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
     """The WTA problem of launchers ``cols`` (k,) over the tracks of the options (``allowed``,
     ``pk``, ``pair_cap`` (m, L), ``value`` (m,), ``cap`` and ``unit_cost`` (L,)).

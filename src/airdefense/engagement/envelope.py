@@ -346,15 +346,17 @@ def _codes(kind, m: int) -> np.ndarray:
 
 
 def _track_inputs(x: np.ndarray, kc: np.ndarray, g: np.ndarray, launchers, heights_fn,
-                  quality, cov, target_g) -> dict:
+                  quality, cov, target_g, radius: float | None = None) -> dict:
     """:func:`kernel_inputs` of C-contiguous states ``x`` (m, 6), int64 codes ``kc`` (m,) and
-    path gravities ``g`` (m,) float, m/s^2, already known."""
+    path gravities ``g`` (m,) float, m/s^2, already known (``radius``: the height sphere's
+    of ``heights_fn``, m, where the caller knows it)."""
     m = x.shape[0]
     tg = _CLASS_G[kc] if target_g is None else _per_track(target_g, m)
     sigma = np.zeros(m) if cov is None else position_sigma(cov)
     return {"x": x, "kc": kc, "g": g, "target_g": tg, "sigma": sigma,
             "quality": np.ones(m) if quality is None else _per_track(quality, m),
-            "lp": _launcher_rows(launchers), "radius": sphere_radius_of(heights_fn),
+            "lp": _launcher_rows(launchers),
+            "radius": sphere_radius_of(heights_fn) if radius is None else radius,
             "pk_table": np.ascontiguousarray(launchers.pk, dtype=float)}
 
 

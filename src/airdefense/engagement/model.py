@@ -236,8 +236,7 @@ class Engagement:
         gives its predicted path where known. The class a state shows is read above the
         sphere of the control unit's class memory (the book's, given to :meth:`fire`), else
         of the scenario's frame."""
-        from airdefense.c2.evaluation import class_codes as _class_codes
-
+        _class_codes = _evaluation().class_codes
         x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
         m = x.shape[0]
         if m == 0 or len(self.launchers) == 0:
@@ -276,10 +275,11 @@ class Engagement:
         else:
             kind = class_codes(x) if held is None else np.where(held >= 0, held, class_codes(x))
         return _track_inputs(x, _codes(kind, m), g, self.launchers, self.heights, quality, cov,
-                             tg)
+                             tg, self._frame_radius())
 
     def fire(self, orders, t: float, kind_code: np.ndarray, book, *, tracks=None,
-             sensor_ok: np.ndarray | None = None) -> np.ndarray:
+             sensor_ok: np.ndarray | None = None,
+             channels_free: np.ndarray | None = None) -> np.ndarray:
         """Launch the interceptors of a set of orders at time ``t``.
 
         Orders the fire control cannot carry out are refused: nothing is fired or logged for
@@ -317,6 +317,9 @@ class Engagement:
             Track picture at ``t`` (default: the one last given to :meth:`fly`).
         sensor_ok : ndarray of shape (S,), bool, optional
             Radars working (default: as last given to :meth:`fly`).
+        channels_free : ndarray of shape (S,), int, optional
+            :meth:`channels_free` of these radars, where the caller has it from this cycle
+            with nothing launched or queued since (read, not changed); default: computed.
 
         Returns
         -------
@@ -364,11 +367,12 @@ class Engagement:
             # envelope, intercept point, Pk and window's close: the others are not evaluated.
             lj = np.asarray(orders.launcher, np.int64)
             nl = len(L)
-            if int(lj.max()) >= nl or int(lj.min()) < -nl:  # (compiled code would not check)
+            ljs = lj.tolist()
+            if max(ljs) >= nl or min(ljs) < -nl:  # (compiled code would not check)
                 raise IndexError(f"orders.launcher must index the {nl} launchers, got "
                                  f"{lj.tolist()}")
             fig = _order_pairs(t, kin, np.array([pos_in.get(r, 0) for r in rows], np.int64), lj)
-        chan = self.channels_free(ok_s)
+        chan = self.channels_free(ok_s) if channels_free is None else channels_free.copy()
         given: dict[int, int] = {}  # rounds each launcher was given in this call (its ripple)
         for r in range(q):
             j = int(orders.launcher[r])
@@ -739,7 +743,29 @@ def _held(book, track_id) -> np.ndarray | None:
     """The control unit's class of each track (-1: none), from the book's memory; None for a
     book without one."""
     classes = getattr(book, "classes", None)
-    return None if classes is None else classes.held(track_id)
+    if classes is None:
+        return None
+    ids = track_id
+    if (type(classes) is _evaluation().TrackClasses and type(ids) is np.ndarray
+            and ids.shape == (1,)):
+        # (the usual order: one track) its code (TrackClasses.held: -1 past the memory)
+        code = classes.codes
+        i = int(ids[0])
+        return np.array([code[i] if 0 <= i < code.shape[0] else -1], np.int64)
+    return classes.held(track_id)
+
+
+_EVALUATION: list = []
+
+
+def _evaluation():
+    """The module :mod:`airdefense.c2.evaluation` (imported at the first call: it imports the
+    engagement's modules)."""
+    if not _EVALUATION:
+        from airdefense.c2 import evaluation
+
+        _EVALUATION.append(evaluation)
+    return _EVALUATION[0]
 
 
 def _propagate(x: np.ndarray, g: np.ndarray, dt: float) -> np.ndarray:
