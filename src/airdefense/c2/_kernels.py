@@ -983,7 +983,10 @@ def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed,
     arrays unread) where a ``track_row`` is negative, -2 where a class is out of range (the
     caller then builds the cycle in steps). The same numbers as
     :func:`airdefense.c2.evaluation.evaluate_threats` then
-    :func:`airdefense.c2._options._allowed_options` (``some_pair``).
+    :func:`airdefense.c2._options._allowed_options` (``some_pair``), but for the value of a
+    track that rule 1 leaves out whatever its value (unconfirmed, assessed killed, or no
+    launcher looks at it: its shots await assessment), which is not computed: NaN (no rule
+    reads it).
     """
     (L, B, K, ballistic_code, networked, profitable_only, need_future, n_window, n_grid,
      n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage, hold,
@@ -1002,7 +1005,30 @@ def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed,
     best_a = np.empty(m, np.int64)
     impact = np.empty((m, 3))
     no_bounds = np.zeros(0)
-    for i in range(m):  # threat_values' (the exact value of every track)
+    n_book = book_killed.shape[0]
+    nb = min(B, book_pending.shape[1])
+    for i in range(m):  # threat_values' (the exact value of every track that may be taken)
+        # Rule 1 without the value (cycle_options' ``take``): a track unconfirmed, assessed
+        # killed or that no launcher looks at is not taken, whatever its value: NaN.
+        r = track_row[i]
+        skip = not confirmed[i]
+        if not skip and 0 <= r < n_book:
+            if book_killed[r]:
+                skip = True
+            elif networked:
+                waiting = 0
+                for b in range(nb):
+                    waiting += book_pending[r, b]
+                skip = waiting != 0
+            else:
+                skip = True
+                for j in range(L):
+                    if not (lb[j] < nb and book_pending[r, lb[j]] != 0):
+                        skip = False
+                        break
+        if skip:
+            value[i] = ttg[i] = np.nan
+            continue
         pv = vw = 0.0
         if P.shape[0] == m:
             pv = 0.5 * (P[i, 0, 0] + P[i, 1, 1])

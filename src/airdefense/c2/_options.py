@@ -365,7 +365,8 @@ def _evaluated_options(assigner, t: float, tracks, kind_code, launchers, book, b
     some pair allowed, in one compiled call (:func:`_kernels.evaluated_options`): the options
     of :func:`airdefense.c2.evaluation.evaluate_threats` then :func:`_allowed_options`
     (``profitable_only`` the assigner's ``options_profitable_only``, ``some_pair``), to the
-    same numbers.
+    same numbers, but ``value`` NaN for a track that rule 1 leaves out whatever its value
+    (unconfirmed, assessed killed, or no launcher looks at it), whose value no rule reads.
 
     Parameters
     ----------
