@@ -205,7 +205,8 @@ def _evaluated(pic, kind, assets) -> dict:
 
 def _same_options(a, b) -> None:
     """``a`` (the compiled call's) holds ``b``'s options, bit for bit, but for the value of
-    a track no launcher may engage whatever its value (NaN in ``a``: not computed)."""
+    a track no launcher may engage whatever its value (NaN in ``a``: not computed) and the
+    geometry of the pairs not allowed (in ``a``: that of no intercept, or ``b``'s)."""
     assert (a is None) == (b is None)
     if a is not None:
         for f in a.__dataclass_fields__:
@@ -214,6 +215,11 @@ def _same_options(a, b) -> None:
                 skipped = np.isnan(x)
                 assert not (b.allowed[skipped].any() or b.pair_cap[skipped].any())
                 x, y = x[~skipped], y[~skipped]
+            elif f in ("tof", "pk", "pip"):
+                off = ~b.allowed
+                none = {"tof": np.inf, "pk": 0.0, "pip": 0.0}[f]
+                assert ((x[off] == none) | (x[off] == y[off])).all(), f
+                x, y = x[b.allowed], y[b.allowed]
             assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), f
 
 

@@ -734,7 +734,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
                   fire_control, battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve,
                   rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
                   profitable_only, need_future, decision_period_s, ttg_slack_s, min_value,
-                  allowed_only, first_only=False):
+                  allowed_only, first_only=False, allowed_geometry=False):
     """The engagement options of one decision cycle (rules 1-6 of :mod:`airdefense.c2._options`)
     in one call.
 
@@ -767,7 +767,10 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     it, rule 1, the launcher's capacity, the doctrine's class, hold fire, rounds left and
     reserve, leave no pair). With ``first_only`` too, the rules stop at the first track with
     an allowed pair: the count is above 0 where some pair is allowed (not their number), and
-    the (m, L) arrays have no row.
+    the (m, L) arrays have no row. With ``allowed_geometry`` (and ``allowed_only``), for a
+    caller that reads the geometry of the allowed pairs only: ``tof`` (inf), ``pk`` and
+    ``pip`` (0) of a pair not allowed are those of no intercept unless the rules read them
+    (the same numbers at the allowed pairs).
     """
     m = x.shape[0]
     L = lb.shape[0]
@@ -898,6 +901,8 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
             if have[a, j]:
                 u, p = tof_s[a, j], pk_s[a, j]
                 px, py, pz = pip_s[a, j, 0], pip_s[a, j, 1], pip_s[a, j, 2]
+            elif allowed_geometry and not allowed[i, j]:  # (not read)
+                u, px, py, pz, p = math.inf, 0.0, 0.0, 0.0, 0.0
             elif need.shape[0] == 0 or need[a, j]:
                 u, px, py, pz, _, _, _, _, _, _, p = launch_pair(
                     xs[a], gs[a], lp, j, radius, _nan_min(U[a], lp[j, 15]), pk_table[j, ks[a]],
@@ -986,7 +991,8 @@ def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed,
     :func:`airdefense.c2._options._allowed_options` (``some_pair``), but for the value of a
     track that rule 1 leaves out whatever its value (unconfirmed, assessed killed, or no
     launcher looks at it: its shots await assessment), which is not computed: NaN (no rule
-    reads it).
+    reads it), and the geometry of the pairs not allowed, computed only where the rules read
+    it (``allowed_geometry``; where none is allowed, the (m, L) arrays have no row).
     """
     (L, B, K, ballistic_code, networked, profitable_only, need_future, n_window, n_grid,
      n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage, hold,
@@ -1043,7 +1049,7 @@ def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed,
         reload_done_s, channels_free, fire_control, battery_ok, unit_cost, engage, hold,
         max_rounds, salvo, reserve, rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b,
         networked, cost_weight, profitable_only, need_future, decision_period_s, ttg_slack_s,
-        min_value, False)
+        min_value, True, False, True)
     return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, value, n
 
 

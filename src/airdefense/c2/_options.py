@@ -366,7 +366,9 @@ def _evaluated_options(assigner, t: float, tracks, kind_code, launchers, book, b
     of :func:`airdefense.c2.evaluation.evaluate_threats` then :func:`_allowed_options`
     (``profitable_only`` the assigner's ``options_profitable_only``, ``some_pair``), to the
     same numbers, but ``value`` NaN for a track that rule 1 leaves out whatever its value
-    (unconfirmed, assessed killed, or no launcher looks at it), whose value no rule reads.
+    (unconfirmed, assessed killed, or no launcher looks at it), whose value no rule reads,
+    and ``tof``, ``pk`` and ``pip`` of a pair not allowed those of no intercept (inf, 0, 0)
+    unless the rules read its geometry (an assigner reads them at the allowed pairs only).
 
     Parameters
     ----------
