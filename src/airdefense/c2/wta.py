@@ -235,6 +235,9 @@ class WTAAssigner:
         ``decide(t, tracks, evaluate_threats(...), ..., some_pair=True)`` of the tracks'
         classes ``kind_code`` (m,) and the screen's ``assets``; None (and nothing done) where
         the cycle is to be built in steps instead (e.g. a track the book has no row for).
+        ``launchers.operational`` is already false where the fire-control radar is down, as
+        for :meth:`decide`; its other arguments are :meth:`decide`'s. It leaves
+        ``channels_free`` as it is.
 
         The figures fixed for a run (the launchers', the doctrines', the assets' damage law)
         are kept from cycle to cycle, as the screen's ``cache`` keeps them.

@@ -33,8 +33,10 @@ from airdefense.engagement import _kernels
 from airdefense.engagement.envelope import (
     _CLASS_G,
     _codes,
+    _fired_pairs,
     _launcher_rows,
     _order_pairs,
+    _per_track,
     _solve,
     _track_inputs,
     feasibility,
@@ -277,6 +279,31 @@ class Engagement:
         return _track_inputs(x, _codes(kind, m), g, self.launchers, self.heights, quality, cov,
                              tg, self._frame_radius())
 
+    def _fired_figures(self, x, cov, quality, time_s: float, t: float, kind_code, targets,
+                       held, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
+        """:func:`airdefense.engagement.envelope._order_pairs` of :meth:`_inputs` of these
+        arguments (``rows``, ``cols``: the pairs) in one compiled call, where every track's
+        class is held (``held`` >= 0) and follows a threat (``targets`` >= 0) of a known
+        class (``kind_code``); None otherwise (the caller takes the steps)."""
+        if held is None or kind_code is None or targets is None:
+            return None
+        tgt = np.asarray(targets, int)
+        m = tgt.shape[0]
+        if (m == 0 or held.shape != (m,) or min(held.tolist()) < 0 or min(tgt.tolist()) < 0
+                or cov is None or quality is None):
+            return None
+        x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
+        cov = np.ascontiguousarray(cov, dtype=float)
+        if x.shape[0] != m or cov.shape != (m, 6, 6):
+            return None
+        kc = _codes(np.asarray(kind_code)[tgt], m)
+        tg = self.target_g(tgt)
+        tg = _per_track(_CLASS_G[kc] if tg is None else tg, m)
+        return _fired_pairs(t, x, cov, _per_track(quality, m), t - time_s,
+                            np.ascontiguousarray(held, dtype=np.int64), kc, tg,
+                            _launcher_rows(self.launchers), self._frame_radius(),
+                            np.ascontiguousarray(self.launchers.pk, dtype=float), rows, cols)
+
     def fire(self, orders, t: float, kind_code: np.ndarray, book, *, tracks=None,
              sensor_ok: np.ndarray | None = None,
              channels_free: np.ndarray | None = None) -> np.ndarray:
@@ -361,17 +388,22 @@ class Engagement:
             else:
                 sub = np.array(use, dtype=np.intp)
                 tgt = np.asarray(orders.target)[[first[r] for r in use]]
-            kin = self._inputs(tracks.x[sub], tracks.P[sub], tracks.quality[sub], tracks.time_s,
-                               t, kind_code, tgt, _held(book, tracks.track_id[sub]))
+            xs, cov, qs = tracks.x[sub], tracks.P[sub], tracks.quality[sub]
+            held = _held(book, tracks.track_id[sub])
             # The ordered pairs only (an order without a track: a stand-in pair, unread), their
             # envelope, intercept point, Pk and window's close: the others are not evaluated.
             lj = np.asarray(orders.launcher, np.int64)
             nl = len(L)
             ljs = lj.tolist()
-            if max(ljs) >= nl or min(ljs) < -nl:  # (compiled code would not check)
+            if nl == 0 or max(ljs) >= nl or min(ljs) < -nl:  # (compiled code would not check)
                 raise IndexError(f"orders.launcher must index the {nl} launchers, got "
                                  f"{lj.tolist()}")
-            fig = _order_pairs(t, kin, np.array([pos_in.get(r, 0) for r in rows], np.int64), lj)
+            prow = np.array([pos_in.get(r, 0) for r in rows], np.int64)
+            fig = self._fired_figures(xs, cov, qs, tracks.time_s, t, kind_code, tgt, held, prow,
+                                      lj)
+            if fig is None:
+                fig = _order_pairs(t, self._inputs(xs, cov, qs, tracks.time_s, t, kind_code,
+                                                   tgt, held), prow, lj)
         chan = self.channels_free(ok_s) if channels_free is None else channels_free.copy()
         given: dict[int, int] = {}  # rounds each launcher was given in this call (its ripple)
         for r in range(q):
