@@ -28,12 +28,11 @@ from __future__ import annotations
 import operator
 
 import numpy as np
-from numba import njit
 
 from airdefense.engagement import _kernels
 from airdefense.engagement.flyout import GRAVITY_MPS2
 from airdefense.engagement.interceptors import RADAR_GUIDED
-from airdefense.engagement.pk import CLASS_G, _position_sigmas, position_sigma
+from airdefense.engagement.pk import CLASS_G, position_sigma
 from airdefense.engagement.presets import THREAT_CLASSES
 from airdefense.geo import EARTH_RADIUS_M, sphere_radius_of
 
@@ -319,19 +318,10 @@ def _fired_pairs(t: float, x: np.ndarray, cov: np.ndarray, quality: np.ndarray, 
     class codes ``kc`` (m,) int64, the launcher rows ``lp`` (:func:`_launcher_rows`), the
     height sphere's ``radius`` (m) and ``pk_table`` (L, classes); every array C-contiguous.
     The same numbers as :func:`_order_pairs` of :func:`_track_inputs` of the moved states."""
-    return _fired_pairs_kernel(float(t), x, cov, quality, float(dt), path, kc, target_g, lp,
-                               float(radius), WINDOW_SEARCH[0], pk_table, WINDOW_SEARCH[1],
-                               WINDOW_SEARCH[2], *INTERCEPT_SEARCH, rows, cols)
-
-
-@njit(cache=True)
-def _fired_pairs_kernel(t, x, cov, quality, dt, path, kc, target_g, lp, radius, horizon_s,
-                        pk_table, n_window, tol_s, n_grid, n_iter, tol_m, rows, cols):
-    g = _kernels.class_gravities(path)
-    xs = _kernels.propagate_states(x, g, dt)
-    return _kernels.pair_figures(t, xs, g, lp, radius, horizon_s, pk_table, kc, target_g,
-                                 _position_sigmas(cov), quality, n_window, tol_s, n_grid,
-                                 n_iter, tol_m, rows, cols)
+    return _kernels.fired_pair_figures(float(t), x, cov, quality, float(dt), path, kc,
+                                       target_g, lp, float(radius), WINDOW_SEARCH[0], pk_table,
+                                       WINDOW_SEARCH[1], WINDOW_SEARCH[2], *INTERCEPT_SEARCH,
+                                       rows, cols)
 
 
 def kernel_inputs(tracks_x: np.ndarray, kind, launchers, heights_fn, *, quality=None,
