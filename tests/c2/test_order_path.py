@@ -16,7 +16,8 @@ from airdefense import load_scenario
 from airdefense.assignment import WTAProblem, make_solver
 from airdefense.c2 import make_assigner
 from airdefense.c2._kernels import wta_problem
-from airdefense.c2._options import _allowed_options
+from airdefense.c2._options import _allowed_options, _evaluated_options
+from airdefense.c2.evaluation import KINDS, evaluate_threats
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +187,119 @@ def test_orders_from_rounds_equal_the_reference(seed, m, n_l, ties):
         assert a.tobytes() == b.tobytes(), f
     for a, b in zip(before, after, strict=True):  # the caller's arrays are left alone
         assert (a == b).all()
+
+
+def _screen_assets(sc, damaged=None) -> tuple:
+    a = sc.assets
+    return (a.enu, np.asarray(a.value, float).copy(), np.ones(len(a), bool), a.hardness,
+            a.lethal_radius_m, a.radius_m, None, damaged)
+
+
+def _evaluated(pic, kind, assets) -> dict:
+    enu, value, alive, hard, radius, area, lethal, damaged = assets
+    return evaluate_threats(pic.tracks.x, enu, value, alive, P=pic.tracks.P,
+                            asset_hardness=hard, asset_radius_m=radius,
+                            asset_area_radius_m=area, lethal_radius_m=lethal, kind_code=kind,
+                            asset_damaged=damaged)
+
+
+def _same_options(a, b) -> None:
+    """``a`` (the compiled call's) holds ``b``'s options, bit for bit, but for the value of
+    a track no launcher may engage whatever its value (NaN in ``a``: not computed) and the
+    geometry of the pairs not allowed (in ``a``: that of no intercept, or ``b``'s)."""
+    assert (a is None) == (b is None)
+    if a is not None:
+        for f in a.__dataclass_fields__:
+            x, y = np.asarray(getattr(a, f)), np.asarray(getattr(b, f))
+            if f == "value":
+                skipped = np.isnan(x)
+                assert not (b.allowed[skipped].any() or b.pair_cap[skipped].any())
+                x, y = x[~skipped], y[~skipped]
+            elif f in ("tof", "pk", "pip"):
+                off = ~b.allowed
+                none = {"tof": np.inf, "pk": 0.0, "pip": 0.0}[f]
+                assert ((x[off] == none) | (x[off] == y[off])).all(), f
+                x, y = x[b.allowed], y[b.allowed]
+            assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), f
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 10), st.sampled_from(["heuristic", "exact"]),
+       st.sampled_from([0.0, 0.05]), st.booleans(), st.booleans())
+def test_decide_screened_is_evaluate_then_decide(scene, seed, m, name, cost_weight, networked,
+                                                 booked):
+    """The threat evaluation and the options in one compiled call give the options and
+    orders of ``evaluate_threats`` then ``decide(..., some_pair=True)``, bit for bit (the
+    tracks' classes the control unit's, shots booked or none), and the same generator
+    state."""
+    rng = np.random.default_rng(seed)
+    pic = Picture(scene, drone_wave(m, rng))
+    if booked:
+        for i in pic.tracks.track_id.tolist()[::2]:
+            pic.book.fired(i, 1, int(rng.integers(0, len(scene.batteries))))
+    kind = rng.integers(0, len(KINDS), m)
+    assets = _screen_assets(scene)
+    ev = _evaluated(pic, kind, assets)
+    asg = make_assigner(name, cost_weight=cost_weight, networked=networked)
+    args = list(pic.args())
+    n, opt = _evaluated_options(asg, *args[:2], kind, *args[3:], assets, {})
+    ref = _allowed_options(asg, *args[:2], ev, *args[3:], profitable_only=True)
+    assert n >= 0 and (n > 0) == (ref is not None)
+    _same_options(opt, ref)
+    u, v = copy.deepcopy(asg), copy.deepcopy(asg)
+    o1 = u.decide(*args[:2], ev, *args[3:], some_pair=True)
+    o2 = v.decide_screened(*args[:2], kind, *args[3:], assets)
+    assert _orders(o1) == _orders(o2)
+    assert u.rng.bit_generator.state == v.rng.bit_generator.state
+
+
+def test_decide_screened_orders_something(scene):
+    """The pictures above do give orders through the compiled call."""
+    pic = Picture(scene, drone_wave(6, np.random.default_rng(1)))
+    args = list(pic.args())
+    kind = pic.evaluation["kind_code"]
+    o = make_assigner("heuristic").decide_screened(*args[:2], kind, *args[3:],
+                                                   _screen_assets(scene))
+    assert o is not None and len(o) > 0
+
+
+def test_decide_screened_memo_sees_what_a_run_replaces(scene):
+    """The figures kept from cycle to cycle are read again where a run replaces them: the
+    assets' damage figures (damage flags, hardness), another launchers object (the kill
+    probabilities changed), and each cycle's asset values."""
+    pic = Picture(scene, drone_wave(6, np.random.default_rng(3)))
+    asg = make_assigner("heuristic")
+    memo: dict = {}
+    args = list(pic.args())
+    kind = pic.evaluation["kind_code"]
+    na = len(scene.assets)
+
+    def check(assets) -> None:
+        n, opt = _evaluated_options(asg, *args[:2], kind, *args[3:], assets, memo)
+        ref = _allowed_options(asg, *args[:2], _evaluated(pic, kind, assets), *args[3:],
+                               profitable_only=True)
+        assert n > 0
+        _same_options(opt, ref)
+
+    base = _screen_assets(scene, np.zeros(na, bool))
+    check(base)
+    damaged = base[:7] + (np.ones(na, bool),)  # replaced, as the run replaces it
+    check(damaged)
+    softer = damaged[:3] + (np.zeros(na),) + damaged[4:]  # another damage law
+    check(softer)
+    halved = (softer[0], softer[1] * 0.5) + softer[2:]  # the values of this cycle
+    check(halved)
+    other = copy.deepcopy(pic.launchers)
+    other.pk = other.pk * 0.5
+    args[3] = other
+    check(halved)
+
+
+def test_decide_screened_leaves_unknown_tracks_to_the_steps(scene):
+    """A track the book has no row for (negative id): None, the cycle built in steps."""
+    pic = Picture(scene, drone_wave(3, np.random.default_rng(2)))
+    pic.tracks.track_id[0] = -5
+    args = list(pic.args())
+    asg = make_assigner("heuristic")
+    assert asg.decide_screened(*args[:2], pic.evaluation["kind_code"], *args[3:],
+                               _screen_assets(scene)) is None

@@ -82,3 +82,45 @@ def test_track_gravity_reads_heights_above_the_given_sphere():
         g = GRAVITY_MPS2 if class_codes(x, radius)[0] == BALLISTIC else 0.0
         assert track_gravity(x, radius_m=radius).tolist() == [g]
     assert class_codes(x, 6_371_008.8)[0] != class_codes(x, np.inf)[0]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fired_figures_are_the_steps_figures(seed):
+    """The fire control's figures of ordered pairs in one compiled call (every track's class
+    held, every target a threat) are those of its steps (:meth:`Engagement._inputs`, then
+    ``_order_pairs``), bit for bit, with the truth's manoeuvre limits or the classes' (no
+    truth yet); a class not held, or a false track, is left to the steps (None)."""
+    from airdefense.engagement.envelope import _order_pairs
+
+    sc = load_scenario(EXAMPLES / "02_layered_city.yaml")
+    eng = Engagement(sc, EventLog(), np.random.default_rng(0))
+    rng = np.random.default_rng(seed)
+    m, L = int(rng.integers(1, 5)), len(eng.launchers)
+    r = rng.uniform(5e3, 6e4, m)
+    az = rng.uniform(0, 2 * np.pi, m)
+    speed = rng.uniform(40, 900, m)
+    x = np.column_stack([r * np.cos(az), r * np.sin(az), rng.uniform(100, 2e4, m),
+                         -speed * np.cos(az), -speed * np.sin(az), rng.uniform(-300, 0, m)])
+    P = np.repeat(np.diag(rng.uniform(10, 500, 6))[None], m, axis=0)
+    q = rng.uniform(0.5, 1.0, m)
+    held = rng.integers(0, len(KINDS), m)
+    kinds = rng.integers(0, len(KINDS), 10)
+    tgt = rng.integers(0, 10, m)
+    rows = rng.integers(0, m, 5).astype(np.int64)
+    cols = rng.integers(0, L, 5).astype(np.int64)
+    t, t0 = 101.0, 100.5
+    for truth in (None, True):
+        if truth:  # manoeuvre limits of the threats' groups
+            eng._group_g = rng.uniform(1.0, 30.0, len(sc.groups))
+            eng._truth = type("T", (), {"group": rng.integers(0, len(sc.groups), 10)})()
+        fast = eng._fired_figures(x, P, q, t0, t, kinds, tgt, held, rows, cols)
+        steps = _order_pairs(t, eng._inputs(x, P, q, t0, t, kinds, tgt, held), rows, cols)
+        assert fast.dtype == steps.dtype and fast.shape == steps.shape == (5, 10)
+        assert fast.tobytes() == steps.tobytes()
+        assert np.isfinite(fast[:, 0]).all()
+    not_held = held.copy()
+    not_held[0] = -1
+    assert eng._fired_figures(x, P, q, t0, t, kinds, tgt, not_held, rows, cols) is None
+    false_track = tgt.copy()
+    false_track[-1] = -1
+    assert eng._fired_figures(x, P, q, t0, t, kinds, false_track, held, rows, cols) is None

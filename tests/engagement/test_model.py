@@ -127,6 +127,21 @@ def test_guidance_channels_limit_rounds(eng):
     assert eng.channels_free(np.ones(2, bool))[1] == 0
 
 
+def test_fire_reads_the_channels_given_and_leaves_them(eng):
+    """The free channels given (the cycle's own, as ``channels_free`` gives them) limit the
+    rounds as the channels fire computes, and the array given is left as it was."""
+    truth = _Truth(INBOUND)
+    ok = np.ones(2, bool)
+    given = eng.channels_free(ok)
+    given[1] = 2  # two Tor channels (of 4) taken by rounds elsewhere
+    before = given.copy()
+    fired = eng.fire(_orders([(0, TOR, 3), (1, TOR + 1, 3)]), 0.0, KIND, EngagementBook(),
+                     tracks=_tracks(truth, 0.0), sensor_ok=ok, channels_free=given)
+    assert fired.tolist() == [2, 0]
+    assert given.tolist() == before.tolist()
+    assert eng.refused[-1][3] == "no guidance channel"
+
+
 def test_fire_refused_when_fire_control_radar_down(eng):
     """Launchers whose fire-control radar is down are refused."""
     truth = _Truth(INBOUND)

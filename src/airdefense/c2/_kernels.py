@@ -735,7 +735,7 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
                   fire_control, battery_ok, unit_cost, engage, hold, max_rounds, salvo, reserve,
                   rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b, networked, cost_weight,
                   profitable_only, need_future, decision_period_s, ttg_slack_s, min_value,
-                  allowed_only, first_only=False):
+                  allowed_only, first_only=False, allowed_geometry=False):
     """The engagement options of one decision cycle (rules 1-6 of :mod:`airdefense.c2._options`)
     in one call.
 
@@ -768,7 +768,10 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
     it, rule 1, the launcher's capacity, the doctrine's class, hold fire, rounds left and
     reserve, leave no pair). With ``first_only`` too, the rules stop at the first track with
     an allowed pair: the count is above 0 where some pair is allowed (not their number), and
-    the (m, L) arrays have no row.
+    the (m, L) arrays have no row. With ``allowed_geometry`` (and ``allowed_only``), for a
+    caller that reads the geometry of the allowed pairs only: ``tof`` (inf), ``pk`` and
+    ``pip`` (0) of a pair not allowed are those of no intercept unless the rules read them
+    (the same numbers at the allowed pairs).
     """
     m = x.shape[0]
     L = lb.shape[0]
@@ -899,6 +902,8 @@ def cycle_options(t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value,
             if have[a, j]:
                 u, p = tof_s[a, j], pk_s[a, j]
                 px, py, pz = pip_s[a, j, 0], pip_s[a, j, 1], pip_s[a, j, 2]
+            elif allowed_geometry and not allowed[i, j]:  # (not read)
+                u, px, py, pz, p = math.inf, 0.0, 0.0, 0.0, 0.0
             elif need.shape[0] == 0 or need[a, j]:
                 u, px, py, pz, _, _, _, _, _, _, p = launch_pair(
                     xs[a], gs[a], lp, j, radius, _nan_min(U[a], lp[j, 15]), pk_table[j, ks[a]],
@@ -964,6 +969,89 @@ def _some_pair_left(take, kidx, ballistic, fired_b, look, profitable, lb, cap, e
                     and (ballistic[i] or nonballistic_cap[b] > 0)):
                 return True
     return False
+
+
+@njit(cache=True)
+def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed, book_rounds,
+                      book_pending, operational, rounds, last_fire_s, reload_done_s,
+                      channels_free, battery_ok, asset_value, asset_alive, lp, law, asset_enu,
+                      fs, ns, bs):
+    """The threat values of every track (:func:`threat_values` of classes ``kidx``) and the
+    options built on them (:func:`cycle_options`, every field), in one call: the cycle of a
+    control unit whose screen (:func:`cycle_screen`) found some pair allowed.
+
+    The arguments are :func:`cycle_screen`'s (the same packed figures ``fs``, ``ns``, ``bs``
+    and launcher rows ``lp``, the damage ``law`` (K, a, 4) and ``asset_enu`` (a, 3)), but
+    ``operational`` (L,) is the launchers' with the fire-control radars' state applied, and
+    no class memory: ``kidx`` (m,) are the tracks' classes. Returns :func:`cycle_options`'
+    ``allowed``, ``pk``, ``pair_cap``, ``tof``, ``pip``, ``cap``, ``nonballistic_cap``,
+    ``ballistic``, then the threat ``value`` (m,) and the number of allowed pairs: -1 (the
+    arrays unread) where a ``track_row`` is negative, -2 where a class is out of range (the
+    caller then builds the cycle in steps). The same numbers as
+    :func:`airdefense.c2.evaluation.evaluate_threats` then
+    :func:`airdefense.c2._options._allowed_options` (``some_pair``), but for the value of a
+    track that rule 1 leaves out whatever its value (unconfirmed, assessed killed, or no
+    launcher looks at it: its shots await assessment), which is not computed: NaN (no rule
+    reads it), and the geometry of the pairs not allowed, computed only where the rules read
+    it (``allowed_geometry``; where none is allowed, the (m, L) arrays have no row).
+    """
+    (L, B, K, ballistic_code, networked, profitable_only, need_future, n_window, n_grid,
+     n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage, hold,
+     zone_hold, free_b, radius, horizon_s, tol_s, tol_m, cost_weight, decision_period_s,
+     ttg_slack_s, min_value, route_uncertainty, f_damaged, gravity, pk_table, class_g,
+     min_interval_s, unit_cost, min_pk, zone_xy, zone_r) = _screen_unpack(fs, ns, bs)
+    m = x.shape[0]
+    value = np.empty(m)
+    ttg = np.empty(m)
+    for i in range(m):
+        if not 0 <= kidx[i] < law.shape[0]:
+            allowed, pk, pair_cap, tof, pip = _no_options(0, 0)
+            return (allowed, pk, pair_cap, tof, pip, np.zeros(0, np.int64),
+                    np.zeros(0, np.int64), np.zeros(0, np.bool_), value, -2)
+    miss = np.empty(m)
+    best_a = np.empty(m, np.int64)
+    impact = np.empty((m, 3))
+    no_bounds = np.zeros(0)
+    n_book = book_killed.shape[0]
+    nb = min(B, book_pending.shape[1])
+    for i in range(m):  # threat_values' (the exact value of every track that may be taken)
+        # Rule 1 without the value (cycle_options' ``take``): a track unconfirmed, assessed
+        # killed or that no launcher looks at is not taken, whatever its value: NaN.
+        r = track_row[i]
+        skip = not confirmed[i]
+        if not skip and 0 <= r < n_book:
+            if book_killed[r]:
+                skip = True
+            elif networked:
+                waiting = 0
+                for b in range(nb):
+                    waiting += book_pending[r, b]
+                skip = waiting != 0
+            else:
+                skip = True
+                for j in range(L):
+                    if not (lb[j] < nb and book_pending[r, lb[j]] != 0):
+                        skip = False
+                        break
+        if skip:
+            value[i] = ttg[i] = np.nan
+            continue
+        pv = vw = 0.0
+        if P.shape[0] == m:
+            pv = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
+            vw = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
+        _track_threat(i, x, pv, vw, kidx[i], ballistic_code, law, asset_enu, asset_value,
+                      asset_alive, route_uncertainty, f_damaged, gravity, best_a, ttg, miss,
+                      value, impact, no_bounds, no_bounds)
+    allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, n = cycle_options(
+        t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value, track_row, book_killed,
+        book_rounds, book_pending, lp, radius, pk_table, class_g, horizon_s, n_window, tol_s,
+        n_grid, n_iter, tol_m, lb, operational, rounds, last_fire_s, min_interval_s,
+        reload_done_s, channels_free, fire_control, battery_ok, unit_cost, engage, hold,
+        max_rounds, salvo, reserve, rank, min_pk, zone_xy, zone_r, zone_hold, zone_b, free_b,
+        networked, cost_weight, profitable_only, need_future, decision_period_s, ttg_slack_s,
+        min_value, True, False, True)
+    return allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, value, n
 
 
 @njit(cache=True)

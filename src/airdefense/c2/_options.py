@@ -361,6 +361,92 @@ def _allowed_options(assigner, t: float, tracks, evaluation: dict, launchers, bo
     return None if out is None else Options(*out[:-1])
 
 
+def _evaluated_options(assigner, t: float, tracks, kind_code, launchers, book, batteries,
+                       channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn,
+                       assets: tuple, cache: dict) -> tuple[int, Options | None]:
+    """The threat evaluation and options of a cycle whose screen (:func:`screen_cycle`) found
+    some pair allowed, in one compiled call (:func:`_kernels.evaluated_options`): the options
+    of :func:`airdefense.c2.evaluation.evaluate_threats` then :func:`_allowed_options`
+    (``profitable_only`` the assigner's ``options_profitable_only``, ``some_pair``), to the
+    same numbers, but ``value`` NaN for a track that rule 1 leaves out whatever its value
+    (unconfirmed, assessed killed, or no launcher looks at it), whose value no rule reads,
+    and ``tof``, ``pk`` and ``pip`` of a pair not allowed those of no intercept (inf, 0, 0)
+    unless the rules read its geometry (an assigner reads them at the allowed pairs only).
+
+    Parameters
+    ----------
+    assigner, t, tracks, launchers, book, batteries, channels_free, battery_ok, heights_fn
+        As in :func:`_allowed_options`; ``launchers.operational`` already false where the
+        fire-control radar is down.
+    kind_code : ndarray of shape (m,), int
+        The control unit's classes of the tracks.
+    assets : tuple
+        :func:`screen_cycle`'s ``assets``.
+    cache : dict
+        Kept by the caller from cycle to cycle of one run (empty at first), as
+        :func:`screen_cycle`'s ``cache``: the figures fixed for a run are read again only for
+        another assigner, launchers or batteries object, a launcher array the pack reads
+        replaced or another ``heights_fn``, and the assets' damage law whenever one of the
+        ``assets`` but the values and alive flags is replaced (changes in place of those
+        figures are not seen).
+
+    Returns
+    -------
+    n : int
+        The number of allowed pairs (0: none, and ``opt`` None), or -1 where the cycle is to
+        be built in steps (a track the book has no row for, a class out of range, no track,
+        launcher or asset, covariances not (m, 6, 6), the kill probabilities' classes not the
+        doctrines'); nothing is changed then.
+    opt : Options or None
+    """
+    x = tracks.x
+    m = x.shape[0] if x.ndim == 2 else 0
+    if m == 0 or len(launchers) == 0 or assets[0].shape[0] == 0 or x.shape != (m, 6):
+        return -1, None
+    x = np.ascontiguousarray(x, dtype=float)
+    P = tracks.P
+    if P is None:
+        P = _NO_COV
+    else:
+        P = np.ascontiguousarray(P, dtype=float)
+        if P.shape != (m, 6, 6):
+            return -1, None
+    kidx = np.ascontiguousarray(kind_code, dtype=np.int64).reshape(-1)
+    rows = _as(tracks.track_id, _INT).reshape(-1)
+    if kidx.shape[0] != m or rows.shape[0] != m:
+        return -1, None
+    q = tracks.quality
+    q = np.ones(m) if q is None else np.asarray(q, float)
+    if not (q.shape == (m,) and q.flags.c_contiguous):
+        q = np.ascontiguousarray(np.broadcast_to(q, (m,)))
+    Ls = launchers
+    own = cache.get("owners")
+    if own is None or not (
+            own[0] is assigner and own[1] is Ls and own[2] is batteries and own[3] is Ls.pk
+            and own[4] is Ls.unit_cost and own[5] is Ls.min_interval_s
+            and own[6] is Ls.fire_control and own[7] is Ls.battery and own[8] == heights_fn):
+        cache["static"] = _screen_pack(assigner, Ls, batteries, heights_fn)
+        cache["owners"] = (assigner, Ls, batteries, Ls.pk, Ls.unit_cost, Ls.min_interval_s,
+                           Ls.fire_control, Ls.battery, heights_fn)
+    static = cache["static"]
+    if static is None:
+        return -1, None
+    law = cache.get("law")
+    if law is None or not _same_assets(law[0], assets):
+        law = cache["law"] = (assets[3:] + assets[:1],) + _asset_inputs(*assets)[:2]
+    out = _kernels.evaluated_options(
+        float(t), x, P, q, kidx, np.asarray(tracks.confirmed, bool), rows, book._killed_a,
+        book._rounds_a, book._pending_a, Ls.operational, Ls.rounds, Ls.last_fire_s,
+        Ls.reload_done_s, np.asarray(channels_free), np.asarray(battery_ok, bool),
+        np.asarray(assets[1], float), np.asarray(assets[2], bool), static[0], law[1], law[2],
+        static[1], static[2], static[3])
+    n = out[9]
+    if n <= 0:
+        return (0, None) if n == 0 else (-1, None)
+    allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, value = out[:9]
+    return n, Options(allowed, pk, pair_cap, cap, value, tof, pip, nonballistic_cap, ballistic)
+
+
 def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteries,
                  channels_free: np.ndarray, battery_ok: np.ndarray, heights_fn,
                  sensor_ok: np.ndarray, assets: tuple, *, cache: dict | None = None,

@@ -14,7 +14,7 @@ import numpy as np
 
 from airdefense.assignment import WTAProblem, make_solver
 from airdefense.c2 import _kernels
-from airdefense.c2._options import _allowed_options
+from airdefense.c2._options import _allowed_options, _evaluated_options
 from airdefense.c2.base import EngagementBook, Orders
 from airdefense.c2.greedy import orders_from_rounds
 
@@ -154,6 +154,7 @@ class WTAAssigner:
         self.rng = rng if rng is not None else np.random.default_rng(0)
         #: Solutions of the last cycle (one per problem), for inspection.
         self.last_solutions: list = []
+        self._memo: dict = {}  # the figures fixed for a run (see decide_screened)
 
     def _solve(self, opt, cols: np.ndarray, launchers,
                channels_free: np.ndarray | None = None) -> np.ndarray:
@@ -223,6 +224,37 @@ class WTAAssigner:
                                some_pair=some_pair)
         if opt is None:  # no track, no launcher, or no allowed pair
             return Orders.from_rows([])
+        return self._orders(t, opt, tracks, launchers, batteries, channels_free)
+
+    def decide_screened(self, t: float, tracks, kind_code: np.ndarray, launchers,
+                        book: EngagementBook, batteries: list, channels_free: np.ndarray,
+                        battery_ok: np.ndarray, heights_fn, assets: tuple) -> Orders | None:
+        """:meth:`decide` of a cycle whose screen (:func:`airdefense.c2._options.screen_cycle`)
+        found some pair allowed, with the threat evaluation made in the same compiled call as
+        the options (:func:`airdefense.c2._options._evaluated_options`): the same orders as
+        ``decide(t, tracks, evaluate_threats(...), ..., some_pair=True)`` of the tracks'
+        classes ``kind_code`` (m,) and the screen's ``assets``; None (and nothing done) where
+        the cycle is to be built in steps instead (e.g. a track the book has no row for).
+        ``launchers.operational`` is already false where the fire-control radar is down, as
+        for :meth:`decide`; its other arguments are :meth:`decide`'s. It leaves
+        ``channels_free`` as it is.
+
+        The figures fixed for a run (the launchers', the doctrines', the assets' damage law)
+        are kept from cycle to cycle, as the screen's ``cache`` keeps them.
+        """
+        n, opt = _evaluated_options(self, t, tracks, kind_code, launchers, book, batteries,
+                                    channels_free, battery_ok, heights_fn, assets,
+                                    self.__dict__.setdefault("_memo", {}))
+        if n < 0:
+            return None
+        self.last_solutions = []
+        if opt is None:  # no allowed pair
+            return Orders.from_rows([])
+        return self._orders(t, opt, tracks, launchers, batteries, channels_free)
+
+    def _orders(self, t: float, opt, tracks, launchers, batteries: list,
+                channels_free: np.ndarray) -> Orders:
+        """The orders of a cycle's options ``opt`` (some pair allowed)."""
         m, L = len(tracks), len(launchers)
         if self.networked:  # one problem (some pair is allowed), its rounds x as they are
             x = self._solve(opt, np.arange(L), launchers, channels_free)

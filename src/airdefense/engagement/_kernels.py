@@ -18,7 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
-from airdefense.engagement.pk import burst_pk_one, pk_one
+from airdefense.engagement.pk import _position_sigmas, burst_pk_one, pk_one
 from airdefense.sensors._kernels import G_N as _G_N
 from airdefense.sensors._kernels import G_RADIUS as _G_RADIUS
 from airdefense.sensors._kernels import pair_geometry as _radar_geometry
@@ -1604,3 +1604,19 @@ def free_channels(n, active, fire_control, channels, sensor_ok):
         else:
             out[s] = -1
     return out
+
+
+@njit(cache=True)
+def fired_pair_figures(t, x, cov, quality, dt, path, kc, target_g, lp, radius, horizon_s,
+                       pk_table, n_window, tol_s, n_grid, n_iter, tol_m, rows, cols):
+    """:func:`pair_figures` of track states ``x`` (m, 6) moved ``dt`` seconds along the
+    paths of classes ``path`` (m,) (:func:`class_gravities`, :func:`propagate_states`), with
+    the RMS position errors of covariances ``cov`` (m, 6, 6)
+    (:func:`airdefense.engagement.pk.position_sigma`); the other arguments are
+    :func:`pair_figures`'. In one call: the fire control's figures of its ordered pairs
+    (:func:`airdefense.engagement.envelope._fired_pairs`)."""
+    g = class_gravities(path)
+    xs = propagate_states(x, g, dt)
+    return pair_figures(t, xs, g, lp, radius, horizon_s, pk_table, kc, target_g,
+                        _position_sigmas(cov), quality, n_window, tol_s, n_grid, n_iter, tol_m,
+                        rows, cols)

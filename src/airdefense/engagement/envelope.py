@@ -307,6 +307,23 @@ def _order_pairs(t: float, k: dict, rows: np.ndarray, cols: np.ndarray) -> np.nd
                                  *INTERCEPT_SEARCH, rows, cols)
 
 
+def _fired_pairs(t: float, x: np.ndarray, cov: np.ndarray, quality: np.ndarray, dt: float,
+                 path: np.ndarray, kc: np.ndarray, target_g: np.ndarray, lp: np.ndarray,
+                 radius: float, pk_table: np.ndarray, rows: np.ndarray,
+                 cols: np.ndarray) -> np.ndarray:
+    """:func:`_order_pairs` of track states ``x`` (m, 6) of ``dt`` seconds before ``t``, in
+    one compiled call: the states moved ``dt`` along the paths of classes ``path`` (m,)
+    int64 (:func:`_kernels.class_gravities`, :func:`_kernels.propagate_states`), covariances
+    ``cov`` (m, 6, 6) (their RMS position errors), ``quality`` and ``target_g`` (m,) float,
+    class codes ``kc`` (m,) int64, the launcher rows ``lp`` (:func:`_launcher_rows`), the
+    height sphere's ``radius`` (m) and ``pk_table`` (L, classes); every array C-contiguous.
+    The same numbers as :func:`_order_pairs` of :func:`_track_inputs` of the moved states."""
+    return _kernels.fired_pair_figures(float(t), x, cov, quality, float(dt), path, kc,
+                                       target_g, lp, float(radius), WINDOW_SEARCH[0], pk_table,
+                                       WINDOW_SEARCH[1], WINDOW_SEARCH[2], *INTERCEPT_SEARCH,
+                                       rows, cols)
+
+
 def kernel_inputs(tracks_x: np.ndarray, kind, launchers, heights_fn, *, quality=None,
                   cov=None, predict=None, target_g=None) -> dict:
     """The arrays the compiled geometry takes for tracks and launchers (one place for all).
@@ -346,15 +363,17 @@ def _codes(kind, m: int) -> np.ndarray:
 
 
 def _track_inputs(x: np.ndarray, kc: np.ndarray, g: np.ndarray, launchers, heights_fn,
-                  quality, cov, target_g) -> dict:
+                  quality, cov, target_g, radius: float | None = None) -> dict:
     """:func:`kernel_inputs` of C-contiguous states ``x`` (m, 6), int64 codes ``kc`` (m,) and
-    path gravities ``g`` (m,) float, m/s^2, already known."""
+    path gravities ``g`` (m,) float, m/s^2, already known (``radius``: the height sphere's
+    of ``heights_fn``, m, where the caller knows it)."""
     m = x.shape[0]
     tg = _CLASS_G[kc] if target_g is None else _per_track(target_g, m)
     sigma = np.zeros(m) if cov is None else position_sigma(cov)
     return {"x": x, "kc": kc, "g": g, "target_g": tg, "sigma": sigma,
             "quality": np.ones(m) if quality is None else _per_track(quality, m),
-            "lp": _launcher_rows(launchers), "radius": sphere_radius_of(heights_fn),
+            "lp": _launcher_rows(launchers),
+            "radius": sphere_radius_of(heights_fn) if radius is None else radius,
             "pk_table": np.ascontiguousarray(launchers.pk, dtype=float)}
 
 

@@ -33,8 +33,10 @@ from airdefense.engagement import _kernels
 from airdefense.engagement.envelope import (
     _CLASS_G,
     _codes,
+    _fired_pairs,
     _launcher_rows,
     _order_pairs,
+    _per_track,
     _solve,
     _track_inputs,
     feasibility,
@@ -244,8 +246,7 @@ class Engagement:
         gives its predicted path where known. The class a state shows is read above the
         sphere of the control unit's class memory (the book's, given to :meth:`fire`), else
         of the scenario's frame."""
-        from airdefense.c2.evaluation import class_codes as _class_codes
-
+        _class_codes = _evaluation().class_codes
         x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
         m = x.shape[0]
         if m == 0 or len(self.launchers) == 0:
@@ -284,10 +285,36 @@ class Engagement:
         else:
             kind = class_codes(x) if held is None else np.where(held >= 0, held, class_codes(x))
         return _track_inputs(x, _codes(kind, m), g, self.launchers, self.heights, quality, cov,
-                             tg)
+                             tg, self._frame_radius())
+
+    def _fired_figures(self, x, cov, quality, time_s: float, t: float, kind_code, targets,
+                       held, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
+        """:func:`airdefense.engagement.envelope._order_pairs` of :meth:`_inputs` of these
+        arguments (``rows``, ``cols``: the pairs) in one compiled call, where every track's
+        class is held (``held`` >= 0) and follows a threat (``targets`` >= 0) of a known
+        class (``kind_code``); None otherwise (the caller takes the steps)."""
+        if held is None or kind_code is None or targets is None:
+            return None
+        tgt = np.asarray(targets, int)
+        m = tgt.shape[0]
+        if (m == 0 or held.shape != (m,) or min(held.tolist()) < 0 or min(tgt.tolist()) < 0
+                or cov is None or quality is None):
+            return None
+        x = np.ascontiguousarray(x, dtype=float).reshape(-1, 6)
+        cov = np.ascontiguousarray(cov, dtype=float)
+        if x.shape[0] != m or cov.shape != (m, 6, 6):
+            return None
+        kc = _codes(np.asarray(kind_code)[tgt], m)
+        tg = self.target_g(tgt)
+        tg = _per_track(_CLASS_G[kc] if tg is None else tg, m)
+        return _fired_pairs(t, x, cov, _per_track(quality, m), t - time_s,
+                            np.ascontiguousarray(held, dtype=np.int64), kc, tg,
+                            _launcher_rows(self.launchers), self._frame_radius(),
+                            np.ascontiguousarray(self.launchers.pk, dtype=float), rows, cols)
 
     def fire(self, orders, t: float, kind_code: np.ndarray, book, *, tracks=None,
-             sensor_ok: np.ndarray | None = None) -> np.ndarray:
+             sensor_ok: np.ndarray | None = None,
+             channels_free: np.ndarray | None = None) -> np.ndarray:
         """Launch the interceptors of a set of orders at time ``t``.
 
         Orders the fire control cannot carry out are refused: nothing is fired or logged for
@@ -325,6 +352,9 @@ class Engagement:
             Track picture at ``t`` (default: the one last given to :meth:`fly`).
         sensor_ok : ndarray of shape (S,), bool, optional
             Radars working (default: as last given to :meth:`fly`).
+        channels_free : ndarray of shape (S,), int, optional
+            :meth:`channels_free` of these radars, where the caller has it from this cycle
+            with nothing launched or queued since (read, not changed); default: computed.
 
         Returns
         -------
@@ -366,17 +396,23 @@ class Engagement:
             else:
                 sub = np.array(use, dtype=np.intp)
                 tgt = np.asarray(orders.target)[[first[r] for r in use]]
-            kin = self._inputs(tracks.x[sub], tracks.P[sub], tracks.quality[sub], tracks.time_s,
-                               t, kind_code, tgt, _held(book, tracks.track_id[sub]))
+            xs, cov, qs = tracks.x[sub], tracks.P[sub], tracks.quality[sub]
+            held = _held(book, tracks.track_id[sub])
             # The ordered pairs only (an order without a track: a stand-in pair, unread), their
             # envelope, intercept point, Pk and window's close: the others are not evaluated.
             lj = np.asarray(orders.launcher, np.int64)
             nl = len(L)
-            if int(lj.max()) >= nl or int(lj.min()) < -nl:  # (compiled code would not check)
+            ljs = lj.tolist()
+            if nl == 0 or max(ljs) >= nl or min(ljs) < -nl:  # (compiled code would not check)
                 raise IndexError(f"orders.launcher must index the {nl} launchers, got "
                                  f"{lj.tolist()}")
-            fig = _order_pairs(t, kin, np.array([pos_in.get(r, 0) for r in rows], np.int64), lj)
-        chan = self.channels_free(ok_s)
+            prow = np.array([pos_in.get(r, 0) for r in rows], np.int64)
+            fig = self._fired_figures(xs, cov, qs, tracks.time_s, t, kind_code, tgt, held, prow,
+                                      lj)
+            if fig is None:
+                fig = _order_pairs(t, self._inputs(xs, cov, qs, tracks.time_s, t, kind_code,
+                                                   tgt, held), prow, lj)
+        chan = self.channels_free(ok_s) if channels_free is None else channels_free.copy()
         given: dict[int, int] = {}  # rounds each launcher was given in this call (its ripple)
         for r in range(q):
             j = int(orders.launcher[r])
@@ -749,7 +785,29 @@ def _held(book, track_id) -> np.ndarray | None:
     """The control unit's class of each track (-1: none), from the book's memory; None for a
     book without one."""
     classes = getattr(book, "classes", None)
-    return None if classes is None else classes.held(track_id)
+    if classes is None:
+        return None
+    ids = track_id
+    if (type(classes) is _evaluation().TrackClasses and type(ids) is np.ndarray
+            and ids.shape == (1,)):
+        # (the usual order: one track) its code (TrackClasses.held: -1 past the memory)
+        code = classes.codes
+        i = int(ids[0])
+        return np.array([code[i] if 0 <= i < code.shape[0] else -1], np.int64)
+    return classes.held(track_id)
+
+
+_EVALUATION: list = []
+
+
+def _evaluation():
+    """The module :mod:`airdefense.c2.evaluation` (imported at the first call: it imports the
+    engagement's modules)."""
+    if not _EVALUATION:
+        from airdefense.c2 import evaluation
+
+        _EVALUATION.append(evaluation)
+    return _EVALUATION[0]
 
 
 def _propagate(x: np.ndarray, g: np.ndarray, dt: float) -> np.ndarray:

@@ -740,21 +740,30 @@ class _Run:
                     t, L, chan, self.battery_ok, self.sc.batteries,
                     asg.decision_period_s).any():
                 return
-            ev = evaluate_threats(tr.x, a.enu, self.value_left, self._asset_alive,
-                                  P=tr.P,
-                                  asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
-                                  asset_area_radius_m=a.radius_m,
-                                  lethal_radius_m=self.lethal_radius, kind_code=kind,
-                                  radius_m=self._radius_m, asset_damaged=self._asset_damaged)
-            # Where the screen found some pair allowed, the assigner need not count them.
-            orders = (asg.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
-                                 self.battery_ok, self.heights, some_pair=True)
-                      if n > 0 and getattr(asg, "decide_some_pair", False) else
-                      asg.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
-                                 self.battery_ok, self.heights))
+            # Some pair allowed: the threat evaluation and the options in one compiled call,
+            # where the assigner offers it (None: the cycle in steps).
+            orders = (asg.decide_screened(t, tr, kind, L, self.book, self.sc.batteries, chan,
+                                          self.battery_ok, self.heights, assets)
+                      if n > 0 and hasattr(asg, "decide_screened") else None)
+            # (its assigner leaves the radars' free channels as they are: the fire control's)
+            fire_chan = chan if orders is not None else None
+            if orders is None:
+                ev = evaluate_threats(tr.x, a.enu, self.value_left, self._asset_alive,
+                                      P=tr.P,
+                                      asset_hardness=a.hardness, asset_radius_m=a.lethal_radius_m,
+                                      asset_area_radius_m=a.radius_m,
+                                      lethal_radius_m=self.lethal_radius, kind_code=kind,
+                                      radius_m=self._radius_m, asset_damaged=self._asset_damaged)
+                # Where the screen found some pair allowed, the assigner need not count them.
+                orders = (asg.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
+                                     self.battery_ok, self.heights, some_pair=True)
+                          if n > 0 and getattr(asg, "decide_some_pair", False) else
+                          asg.decide(t, tr, ev, L, self.book, self.sc.batteries, chan,
+                                     self.battery_ok, self.heights))
         finally:
             L.operational = saved
-        self.engagement.fire(orders, t, self.kinds, self.book, tracks=tr, sensor_ok=self.sensor_ok)
+        self.engagement.fire(orders, t, self.kinds, self.book, tracks=tr, sensor_ok=self.sensor_ok,
+                             channels_free=fire_chan)
 
     def run(self, tables: bool = True) -> SimulationResult | dict:
         """Run to the end; the result as :meth:`_result` gives it (``tables``)."""
