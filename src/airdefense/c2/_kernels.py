@@ -974,14 +974,13 @@ def _some_pair_left(take, kidx, ballistic, fired_b, look, profitable, lb, cap, e
 @njit(cache=True)
 def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed, book_rounds,
                       book_pending, operational, rounds, last_fire_s, reload_done_s,
-                      channels_free, battery_ok, asset_value, asset_alive, lp, law, asset_enu,
-                      fs, ns, bs):
+                      channels_free, battery_ok, asset_value, asset_alive, fs, ns, bs, fl):
     """The threat values of every track (:func:`threat_values` of classes ``kidx``) and the
     options built on them (:func:`cycle_options`, every field), in one call: the cycle of a
     control unit whose screen (:func:`cycle_screen`) found some pair allowed.
 
     The arguments are :func:`cycle_screen`'s (the same packed figures ``fs``, ``ns``, ``bs``
-    and launcher rows ``lp``, the damage ``law`` (K, a, 4) and ``asset_enu`` (a, 3)), but
+    and assets' figures ``fl``; the class memory's, packed or not, unread), but
     ``operational`` (L,) is the launchers' with the fire-control radars' state applied, and
     no class memory: ``kidx`` (m,) are the tracks' classes. Returns :func:`cycle_options`'
     ``allowed``, ``pk``, ``pair_cap``, ``tof``, ``pip``, ``cap``, ``nonballistic_cap``,
@@ -999,7 +998,9 @@ def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed,
      n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage, hold,
      zone_hold, free_b, radius, horizon_s, tol_s, tol_m, cost_weight, decision_period_s,
      ttg_slack_s, min_value, route_uncertainty, f_damaged, gravity, pk_table, class_g,
-     min_interval_s, unit_cost, min_pk, zone_xy, zone_r) = _screen_unpack(fs, ns, bs)
+     min_interval_s, unit_cost, min_pk, zone_xy, zone_r, lp, _, _, _, _, _,
+     _) = _screen_unpack(fs, ns, bs)
+    law, _, asset_enu = _screen_assets(fl)
     m = x.shape[0]
     value = np.empty(m)
     ttg = np.empty(m)

@@ -424,22 +424,23 @@ def _evaluated_options(assigner, t: float, tracks, kind_code, launchers, book, b
     if own is None or not (
             own[0] is assigner and own[1] is Ls and own[2] is batteries and own[3] is Ls.pk
             and own[4] is Ls.unit_cost and own[5] is Ls.min_interval_s
-            and own[6] is Ls.fire_control and own[7] is Ls.battery and own[8] == heights_fn):
+            and own[6] is Ls.fire_control and own[7] is Ls.battery and own[8] == heights_fn
+            and own[9] is getattr(Ls, "channels", None)):
         cache["static"] = _screen_pack(assigner, Ls, batteries, heights_fn)
         cache["owners"] = (assigner, Ls, batteries, Ls.pk, Ls.unit_cost, Ls.min_interval_s,
-                           Ls.fire_control, Ls.battery, heights_fn)
+                           Ls.fire_control, Ls.battery, heights_fn, getattr(Ls, "channels", None))
     static = cache["static"]
     if static is None:
         return -1, None
     law = cache.get("law")
     if law is None or not _same_assets(law[0], assets):
-        law = cache["law"] = (assets[3:] + assets[:1],) + _asset_inputs(*assets)[:2]
+        law = cache["law"] = _screen_law(assets)
     out = _kernels.evaluated_options(
         float(t), x, P, q, kidx, np.asarray(tracks.confirmed, bool), rows, book._killed_a,
         book._rounds_a, book._pending_a, Ls.operational, Ls.rounds, Ls.last_fire_s,
         Ls.reload_done_s, np.asarray(channels_free), np.asarray(battery_ok, bool),
-        np.asarray(assets[1], float), np.asarray(assets[2], bool), static[0], law[1], law[2],
-        static[1], static[2], static[3])
+        np.asarray(assets[1], float), np.asarray(assets[2], bool), static[0], static[1],
+        static[2], law[1])
     n = out[9]
     if n <= 0:
         return (0, None) if n == 0 else (-1, None)

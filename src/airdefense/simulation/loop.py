@@ -743,7 +743,7 @@ class _Run:
             # Some pair allowed: the threat evaluation and the options in one compiled call,
             # where the assigner offers it (None: the cycle in steps).
             orders = (asg.decide_screened(t, tr, kind, L, self.book, self.sc.batteries, chan,
-                                          self.battery_ok, self.heights, assets)
+                                          self.battery_ok, self.heights, memo[5])
                       if n > 0 and hasattr(asg, "decide_screened") else None)
             # (its assigner leaves the radars' free channels as they are: the fire control's)
             fire_chan = chan if orders is not None else None
