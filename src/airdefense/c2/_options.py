@@ -421,14 +421,12 @@ def _evaluated_options(assigner, t: float, tracks, kind_code, launchers, book, b
         q = np.ascontiguousarray(np.broadcast_to(q, (m,)))
     Ls = launchers
     own = cache.get("owners")
-    if own is None or not (
-            own[0] is assigner and own[1] is Ls and own[2] is batteries and own[3] is Ls.pk
-            and own[4] is Ls.unit_cost and own[5] is Ls.min_interval_s
-            and own[6] is Ls.fire_control and own[7] is Ls.battery and own[8] == heights_fn
-            and own[9] is getattr(Ls, "channels", None)):
+    if own is None or not (_same_run(own, assigner, Ls, batteries, None)
+                           and own[10] == heights_fn):
         cache["static"] = _screen_pack(assigner, Ls, batteries, heights_fn)
-        cache["owners"] = (assigner, Ls, batteries, Ls.pk, Ls.unit_cost, Ls.min_interval_s,
-                           Ls.fire_control, Ls.battery, heights_fn, getattr(Ls, "channels", None))
+        cache["owners"] = (assigner, Ls, batteries, None, Ls.pk, Ls.unit_cost,
+                           Ls.min_interval_s, Ls.fire_control, Ls.battery,
+                           getattr(Ls, "channels", None), heights_fn)
     static = cache["static"]
     if static is None:
         return -1, None
