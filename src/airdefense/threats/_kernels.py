@@ -631,11 +631,22 @@ def lift_accel(x, z, vx, vz, mu, radius_m, kdrag, scale_height_m, ld, amax, h_pu
     v = math.sqrt(vx * vx + vz * vz)
     if v == 0.0:
         return 0.0, 0.0
+    return _lift(x, z, vx, vz, mu, radius_m, r2, r, v,
+                 kdrag * math.exp(min(radius_m - r, 0.0) / scale_height_m) * v * v, ld, amax,
+                 h_pull, h_dive, gam_glide, gam_dive, phi_aim)
+
+
+@njit(cache=True)
+def _lift(x, z, vx, vz, mu, radius_m, r2, r, v, drag, ld, amax, h_pull, h_dive, gam_glide,
+          gam_dive, phi_aim):
+    """:func:`lift_accel` from ``r2 = x^2 + z^2``, ``r = sqrt(r2)``, the speed ``v`` (> 0) and
+    the zero-lift drag ``drag``, as it computes them (the same numbers)."""
     h = r - radius_m
-    drag = kdrag * math.exp(min(radius_m - r, 0.0) / scale_height_m) * v * v
     w_g = _ramp((h_pull - h) / BAND_M)
     w_d = _ramp((h_dive - h) / BAND_M)
-    if phi_aim > 0.0:
+    # The dive gate only scales w_d, by a factor in [+0, 1] (never -0.0 or NaN for a finite
+    # state): a zero w_d stays the same zero, so the atan2 is spared above the dive band.
+    if phi_aim > 0.0 and w_d != 0.0:
         w_d *= _ramp((math.atan2(x, z) / phi_aim - DIVE_GATE[0])
                      / (DIVE_GATE[1] - DIVE_GATE[0]))
     hi = max(w_g, w_d)
@@ -655,12 +666,21 @@ def _lift_rhs(x, z, vx, vz, mu, radius_m, kf, scale_height_m, g):
     """:func:`_planar_rhs` plus the lift ``a`` of :func:`lift_accel` (``g`` the flight's
     guidance column, (7,)) along ``(-vz, vx) / v`` and its induced drag
     ``a^2 / (4 ld^2 D0)`` (parabolic polar ``C_D = C_D0 + K C_L^2``, ``ld`` its best L/D)."""
-    d0, d1, d2, d3 = _planar_rhs(x, z, vx, vz, mu, radius_m, kf, scale_height_m)
+    # _planar_rhs and lift_accel share their radius, speed and density terms: each is
+    # computed once here, in the same operations (lift_accel's drag ``k e v v`` is the
+    # gravity-drag term's ``(k e v) v``).
+    r2 = x * x + z * z
+    sr = math.sqrt(r2)
+    gr = mu / (r2 * sr)
+    v = math.sqrt(vx * vx + vz * vz)
+    kd = kf * math.exp(min(radius_m - sr, 0.0) / scale_height_m) * v
+    d0, d1, d2, d3 = vx, vz, -gr * x - kd * vx, -gr * z - kd * vz
     ld = g[G_LD]
-    a, drag = lift_accel(x, z, vx, vz, mu, radius_m, kf, scale_height_m, ld, g[G_AMAX],
-                         g[G_HPULL], g[G_HDIVE], g[G_GLIDE], g[G_DIVE], g[G_PHI])
+    if v == 0.0:
+        return d0, d1, d2, d3
+    a, drag = _lift(x, z, vx, vz, mu, radius_m, r2, sr, v, kd * v, ld, g[G_AMAX], g[G_HPULL],
+                    g[G_HDIVE], g[G_GLIDE], g[G_DIVE], g[G_PHI])
     if a != 0.0:
-        v = math.sqrt(vx * vx + vz * vz)
         di = a * a / (4.0 * ld * ld * drag)
         d2 -= (a * vz + di * vx) / v
         d3 += (a * vx - di * vz) / v
@@ -697,6 +717,10 @@ def _rk4_lift(x, z, vx, vz, h, mu, radius_m, kf, scale_height_m, g):
             vx + h6 * (a2 + 2.0 * (b2 + c2) + d2), vz + h6 * (a3 + 2.0 * (b3 + c3) + d3))
 
 
+#: Steps :func:`fly_planar`'s states buffer first holds (doubled as needed).
+_PLANAR_STEPS = 512
+
+
 @njit(cache=True)
 def fly_planar(y0, dt, r_stop, radius_m, kdrag, mu, scale_height_m, max_steps, check_every,
                guide):
@@ -708,11 +732,17 @@ def fly_planar(y0, dt, r_stop, radius_m, kdrag, mu, scale_height_m, max_steps, c
     (m, 4, N); see :func:`airdefense.threats.ballistic.fly_planar`.
     """
     n = y0.shape[1]
-    out = np.empty((max_steps + 1, 4, n))
+    # The states buffer grows as the flights go on (most come down in a few hundred steps:
+    # a buffer for max_steps would be megabytes, allocated and faulted in at each call).
+    out = np.empty((min(max_steps, _PLANAR_STEPS) + 1, 4, n))
     out[0] = y0
     last = max_steps
     g = np.empty(GUIDE_ROWS)
     for step in range(1, max_steps + 1):
+        if step == out.shape[0]:
+            grown = np.empty((min(max_steps + 1, 2 * step), 4, n))
+            grown[:step] = out
+            out = grown
         for f in range(n):
             x, z, vx, vz = (out[step - 1, 0, f], out[step - 1, 1, f], out[step - 1, 2, f],
                             out[step - 1, 3, f])
