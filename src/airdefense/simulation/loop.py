@@ -780,9 +780,12 @@ class _Run:
         sense = self.sense_and_track
         stop = end - 1e-9
         next_prefetch = 0
+        # The next steps' ends, min((j + 1) dt, end) for j = k, k + 1, ...: the same floats as
+        # Python's (small integers are exact doubles), made in array operations.
+        ahead = np.arange(1, _PREFETCH + 1, dtype=float)
         while t < stop:
             if k == next_prefetch:  # the truth at the next steps' ends, in one pass
-                self.truth.prefetch([min((j + 1) * dt, end) for j in range(k, k + _PREFETCH)])
+                self.truth.prefetch(np.minimum((ahead + k) * dt, end))
                 next_prefetch += _PREFETCH
             t1 = (k + 1) * dt
             if t1 > end:

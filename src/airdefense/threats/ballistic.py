@@ -102,12 +102,20 @@ def fly_planar(
     y0 = np.ascontiguousarray(y0, dtype=float)
     if guide is None:
         guide = np.zeros((_k.GUIDE_ROWS, dt.size))
-    guide = np.ascontiguousarray(np.broadcast_to(np.asarray(guide, float),
-                                                 (_k.GUIDE_ROWS, dt.size)))
-    return _k.fly_planar(y0, dt, np.ascontiguousarray(np.broadcast_to(
-        np.asarray(r_stop_m, float), dt.shape)), float(radius_m),
-        np.ascontiguousarray(np.broadcast_to(kdrag, dt.shape)), float(mu),
-        SCALE_HEIGHT_M, int(np.ceil(_MAX_TIME_S / dt.min())), int(check_every), guide)
+    return _k.fly_planar(y0, dt, _dense(r_stop_m, dt.shape), float(radius_m),
+                         _dense(kdrag, dt.shape), float(mu), SCALE_HEIGHT_M,
+                         int(np.ceil(_MAX_TIME_S / dt.min())), int(check_every),
+                         _dense(guide, (_k.GUIDE_ROWS, dt.size)))
+
+
+def _dense(a, shape: tuple) -> np.ndarray:
+    """``a`` broadcast to ``shape`` as a contiguous float array (the kernels' arguments):
+    ``a`` itself where it already is one (the kernels only read it), sparing the broadcast's
+    cost (a few microseconds) in the shooting's many flights."""
+    if (type(a) is np.ndarray and a.shape == shape and a.dtype == np.float64
+            and a.flags.c_contiguous):
+        return a
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(a, float), shape))
 
 
 _PITCH_POWER = 3.0  # pitch program exponent: most of the turn early, as after a pitch kick
@@ -179,9 +187,8 @@ def find_impact(samples: np.ndarray, dt_s: np.ndarray, r_stop_m: np.ndarray):
                          f"{smp.shape}")
     n = smp.shape[2]
     t, state, apogee = np.empty(n), np.empty((4, n)), np.empty(n)
-    _k.find_impact(smp, np.ascontiguousarray(np.broadcast_to(np.asarray(dt_s, float), (n,))),
-                   np.ascontiguousarray(np.broadcast_to(np.asarray(r_stop_m, float), (n,))),
-                   G0_MPS2, 4, t, state, apogee)
+    _k.find_impact(smp, _dense(dt_s, (n,)), _dense(r_stop_m, (n,)), G0_MPS2, 4, t, state,
+                   apogee)
     return t, state, apogee
 
 
