@@ -8,10 +8,13 @@ statement of the free-flight equations, and the open figures of the Iskander-M.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 from pydantic import ValidationError
 from scipy.integrate import quad
 from scipy.optimize import brentq
@@ -376,3 +379,117 @@ def test_lift_on_a_route_class_is_refused():
         ThreatPreset(kind="drone", source="t", unit_cost=1, speed_mps=50,
                      cruise_altitude_m=100, max_range_m=1e5, rcs_m2=1, warhead_kg=1,
                      lethal_radius_m=10, lift_to_drag=2, pullup_height_m=20000)
+
+
+@njit
+def _old_planar_rhs(x, z, vx, vz, mu, radius_m, kdrag, scale_height_m):
+    """The gravity-drag derivative as first written (its own radius, density and speed)."""
+    r2 = x * x + z * z
+    gr = mu / (r2 * math.sqrt(r2))
+    kd = kdrag * math.exp(min(radius_m - math.sqrt(r2), 0.0) / scale_height_m) \
+        * math.sqrt(vx * vx + vz * vz)
+    return vx, vz, -gr * x - kd * vx, -gr * z - kd * vz
+
+
+@njit
+def _old_lift(x, z, vx, vz, mu, radius_m, kdrag, scale_height_m, ld, amax, h_pull, h_dive,
+              gam_glide, gam_dive, phi_aim):
+    """The lift law as first written: every term its own, the dive gate always evaluated."""
+    r2 = x * x + z * z
+    r = math.sqrt(r2)
+    v = math.sqrt(vx * vx + vz * vz)
+    if v == 0.0:
+        return 0.0, 0.0
+    h = r - radius_m
+    drag = kdrag * math.exp(min(radius_m - r, 0.0) / scale_height_m) * v * v
+    w_g = min(max((h_pull - h) / K.BAND_M, 0.0), 1.0)
+    w_d = min(max((h_dive - h) / K.BAND_M, 0.0), 1.0)
+    if phi_aim > 0.0:
+        q = (math.atan2(x, z) / phi_aim - K.DIVE_GATE[0]) / (K.DIVE_GATE[1] - K.DIVE_GATE[0])
+        w_d *= min(max(q, 0.0), 1.0)
+    hi = max(w_g, w_d)
+    if hi == 0.0:
+        return 0.0, drag
+    avail = min(2.0 * ld * drag, amax)
+    v_r = (x * vx + z * vz) / r
+    v_t = (z * vx - x * vz) / r
+    gam = math.atan2(v_r, v_t)
+    cmd = gam_glide + w_d * (gam_dive - gam_glide)
+    a = (mu / r2 - v * v / r) * (v_t / v) + v * (cmd - gam) / K.TAU_S
+    return min(max(a, -avail * w_d), avail * hi), drag
+
+
+@njit
+def _old_lift_rhs(y, mu, radius_m, kf, scale_height_m, g):
+    d0, d1, d2, d3 = _old_planar_rhs(y[0], y[1], y[2], y[3], mu, radius_m, kf, scale_height_m)
+    ld = g[K.G_LD]
+    a, drag = _old_lift(y[0], y[1], y[2], y[3], mu, radius_m, kf, scale_height_m, ld,
+                        g[K.G_AMAX], g[K.G_HPULL], g[K.G_HDIVE], g[K.G_GLIDE], g[K.G_DIVE],
+                        g[K.G_PHI])
+    if a != 0.0:
+        v = math.sqrt(y[2] * y[2] + y[3] * y[3])
+        di = a * a / (4.0 * ld * ld * drag)
+        d2 -= (a * y[3] + di * y[2]) / v
+        d3 += (a * y[2] - di * y[3]) / v
+    return d0, d1, d2, d3
+
+
+@pytest.mark.parametrize("h_dive", [8000.0, 20000.0])
+def test_lift_rhs_is_the_first_statement_to_the_bit(h_dive):
+    """The lifting derivative shares its gravity, density and speed terms and skips the dive
+    gate above the dive band: the same bits as the terms computed apart with the gate always
+    evaluated, at every state of a flight through the glide, the gate and the dive (and at
+    rest)."""
+    phi = 300e3 / R
+    gd = _guide(3.0, 20 * G0_MPS2, 30000.0, h_dive, np.radians(-2.0), np.radians(-70.0), phi)
+    smp = _fly(12000.0, 1900.0, 30.0, 20000.0, gd, dt=0.5)
+    kf = RHO0_KG_M3 / (2 * 20000.0)
+    g = np.ascontiguousarray(gd[:, 0])
+    states = np.concatenate([smp, [[0.0, R + 5e3, 0.0, 0.0]]])
+    h = np.hypot(states[:, 0], states[:, 1]) - R
+    assert (h > h_dive + K.BAND_M).any() and (h < h_dive).any()  # both sides of the band
+    for y in states:
+        new = K._lift_rhs(y[0], y[1], y[2], y[3], MU, R, kf, H, g)
+        assert np.array(new).tobytes() == np.array(_old_lift_rhs(y, MU, R, kf, H, g)).tobytes()
+
+
+def test_long_flight_grows_the_states_buffer():
+    """A flight of more steps than the buffer first holds (K._PLANAR_STEPS) keeps every
+    sample across each growth: each is one RK4 step of the NumPy equations from the one
+    before, and the last is past the impact."""
+    dt = 0.125
+    gd = _guide(3.0, 20 * G0_MPS2, 30000.0, 15000.0, np.radians(-2.0), np.radians(-70.0),
+                300e3 / R)
+    smp = _fly(12000.0, 1900.0, 30.0, 20000.0, gd, dt=dt)
+    assert smp.shape[0] > 2 * K._PLANAR_STEPS + 2
+    args = tuple(gd[:, 0]) + (RHO0_KG_M3 / (2 * 20000.0),)
+    for k in (1, K._PLANAR_STEPS, K._PLANAR_STEPS + 1, 2 * K._PLANAR_STEPS,
+              2 * K._PLANAR_STEPS + 1, smp.shape[0] - 1):
+        y = smp[k - 1].copy()
+        a = _ref_rhs(y, *args)
+        b = _ref_rhs(y + 0.5 * dt * a, *args)
+        c = _ref_rhs(y + 0.5 * dt * b, *args)
+        d = _ref_rhs(y + dt * c, *args)
+        y = y + dt / 6 * (a + 2 * (b + c) + d)
+        np.testing.assert_allclose(y[:2], smp[k, :2], rtol=0, atol=1e-3)
+        np.testing.assert_allclose(y[2:], smp[k, 2:], rtol=0, atol=1e-5)
+    last = smp[-1]
+    assert np.hypot(last[0], last[1]) < R and last[0] * last[2] + last[1] * last[3] < 0
+
+
+def test_fly_planar_takes_broadcast_and_strided_arguments_as_dense_ones():
+    """Scalars, broadcast columns and strided rows fly the same bits as dense arrays."""
+    rng = np.random.default_rng(8)
+    n = 4
+    v = rng.uniform(1000, 2000, n)
+    g = np.radians(rng.uniform(20, 50, n))
+    y0 = np.stack([np.zeros(n), np.full(n, R), v * np.cos(g), v * np.sin(g)])
+    gd = np.repeat(_guide(3.0, 20 * G0_MPS2, 30000.0, 15000.0, np.radians(-2.0),
+                          np.radians(-70.0), 300e3 / R), n, axis=1)
+    dense = fly_planar(y0, np.full(n, 1.0), np.full(n, R), R, np.full(n, 2e4), guide=gd)
+    wide = np.repeat(gd, 2, axis=1)[:, ::2]  # strided
+    assert not wide.flags.c_contiguous
+    for out in (fly_planar(y0, np.full(n, 1.0), R, R, 2e4, guide=gd[:, :1]),
+                fly_planar(y0, np.full(n, 1.0), np.full(2 * n, R)[::2], R,
+                           np.full(n, 2e4, np.float32), guide=wide)):
+        assert out.tobytes() == dense.tobytes()
