@@ -586,7 +586,9 @@ class Engagement:
         """
         self._tracks = tracks
         self._truth = truth
-        self._sensor_ok = ok = np.array(sensor_ok, bool)  # a copy: as given now
+        # A copy: as given now (an array of bools: its own copy, the cheaper call).
+        self._sensor_ok = ok = (sensor_ok.copy() if type(sensor_ok) is np.ndarray
+                                and sensor_ok.dtype is _BOOL else np.array(sensor_ok, bool))
         queue = self._queue
         if queue and queue[0][0] < t1:
             self._release(t1, alive)
@@ -784,6 +786,7 @@ class Engagement:
 
 
 #: The track arguments of a step without a track picture.
+_BOOL = np.dtype(bool)
 _NO_TRACK_ID = np.zeros(0, np.int64)
 _NO_GUIDED = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # guided_targets of no round
 for _a in _NO_GUIDED:
