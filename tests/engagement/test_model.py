@@ -534,3 +534,76 @@ def test_guided_targets_after_every_round_ended_and_a_new_launch(eng):
     ic.launch(pos=np.zeros(3), aim=np.ones(3), speed=500.0, target=7, track=1, launcher=0,
               battery=0, fire_control=2, pk=0.8, guidance="semi_active", t=1.0, max_tof=60.0)
     assert [a.tolist() for a in eng.guided_targets()] == [[2], [7]]
+
+
+def test_round_changes_count_the_engagements_own_changes_of_the_rounds(eng):
+    """``round_changes`` moves with every launch, queued round, release, loss and end game,
+    and stays while the rounds only fly: while it stays, guided_targets gives the same pairs
+    (the loop cues its radars only after it moved)."""
+    truth = _Truth(INBOUND)
+    book = EngagementBook()
+    alive, kill = (lambda k, t: True), (lambda k, t: None)
+    c0 = eng.round_changes
+    eng.fly(0.0, 1.0, truth, _tracks(truth, 1.0), np.ones(2, bool), alive, kill)  # nothing
+    assert eng.round_changes == c0
+    eng.fire(_orders([(0, TOR, 2)]), 10.0, KIND, book, tracks=_tracks(truth, 10.0))
+    c1 = eng.round_changes
+    assert c1 >= c0 + 2  # the first round launched, the second queued
+    pairs = eng.guided_targets()
+    assert [a.tolist() for a in pairs] == [[1, 1], [0, 0]]  # Tor: command, radar 1
+    eng.fly(10.0, 11.0, truth, _tracks(truth, 11.0), np.ones(2, bool), alive, kill)
+    assert eng.round_changes == c1 and eng.guided_targets() is pairs  # flying only
+    eng.fly(11.0, 12.5, truth, _tracks(truth, 12.5), np.ones(2, bool), alive, kill)
+    assert eng.round_changes > c1  # the second round released
+    c2 = eng.round_changes
+    eng.fly(12.5, 13.5, truth, _tracks(truth, 13.5), np.array([True, False]), alive, kill)
+    assert eng.in_flight().size == 0 and eng.round_changes > c2  # lost with their radar
+    assert [a.tolist() for a in eng.guided_targets()] == [[], []]
+
+
+def test_round_changes_move_at_an_end_game(scenario):
+    """A round's end game moves ``round_changes`` (its target's cue ends with it)."""
+    eng = Engagement(scenario, EventLog(), np.random.default_rng(0))
+    truth = _Truth(INBOUND)
+    eng.fire(_orders([(0, TOR, 1)]), 0.0, KIND, EngagementBook(), tracks=_tracks(truth, 0.0))
+    t, seen = 0.0, []
+    while eng.in_flight().size and t < 60.0:
+        c = eng.round_changes
+        eng.fly(t, t + 0.5, truth, _tracks(truth, t + 0.5), np.ones(2, bool),
+                alive=lambda k, tt: True, kill=lambda k, tt: None)
+        seen.append((eng.round_changes != c, eng.in_flight().size))
+        t += 0.5
+    assert seen[-1] == (True, 0)  # the step of the end game moved it
+    assert all(not moved for moved, n in seen[:-1])  # the steps before only flew
+
+
+def test_simulation_cues_match_the_rounds_at_every_scan():
+    """In example 2 (truth tracking, seed 2, a cued HAWK illuminator) the cues the loop last
+    gave the radars are at every scan the pairs of the rounds then active (computed afresh),
+    though the loop looks at them only after the engagement's own changes."""
+    from airdefense.simulation.loop import _Run
+
+    sc = load_scenario(EXAMPLES / "02_layered_city.yaml")
+    run = _Run(sc, 2, "truth", None)
+    assert run._cued
+    net, eng = run.sensors, run.engagement
+    given = [([], [])]
+    set_cues, step = net.set_cues, net.step
+    checked = []
+
+    def spy_cues(fc, tg, n_targets):
+        given.append((fc.tolist(), tg.tolist()))
+        return set_cues(fc, tg, n_targets=n_targets)
+
+    def spy_step(*args):
+        eng._guided = ((-2, -2), None)  # forget the kept answer: the pairs now, afresh
+        fresh = [a.tolist() for a in eng.guided_targets()]
+        checked.append(len(fresh[0]))
+        assert list(given[-1]) == fresh
+        return step(*args)
+
+    net.set_cues, net.step = spy_cues, spy_step
+    run._sense_args = None  # (no fused step: the network's step each scan)
+    run._fused = False
+    run.run()
+    assert sum(n > 0 for n in checked) > 100 and len(given) > 20

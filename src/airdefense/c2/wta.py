@@ -69,12 +69,15 @@ def _cut_channels(xt: np.ndarray, wr: np.ndarray, chan: np.ndarray,
     at most its channels and no later solution can go over them. ``wr`` (W,) are the
     weapons' radars, ``chan`` (S,) the radars' free channels (-1: no limit), ``copies`` (W,).
     """
-    used = xt.sum(axis=0)
     if wr.size == 1:  # one launcher (the usual problem): its radar's load is its rounds
         r = int(wr[0])
-        if chan[r] < 0 or int(used[0]) <= chan[r]:
+        if chan[r] < 0:  # (no channel limit: the rounds need not be counted)
+            return False
+        used = xt.sum(axis=0)
+        if int(used[0]) <= chan[r]:
             return False
     else:
+        used = xt.sum(axis=0)
         load: dict = {}  # rounds per radar (usually within every radar's channels)
         for r, u in zip(wr.tolist(), used.tolist(), strict=True):
             load[r] = load.get(r, 0) + u

@@ -109,6 +109,10 @@ class Engagement:
         # (launch time, launcher, threat, track, pip, pk, pk inputs). See fire and _release.
         self._queue: list[tuple] = []
         self._queue_gen = 0  # changes whenever the queue does (guided_targets' key)
+        #: Changes whenever this engagement's own methods launch, queue, release, cancel,
+        #: lose or end a round: while it stays the same, so does :meth:`guided_targets`
+        #: (unless a caller changes the rounds' arrays itself; the simulation does not).
+        self.round_changes = 0
         self._left_s = np.full(len(self.launchers), -np.inf)  # each launcher's last launch, s
         self._tracks = None
         self._truth = None
@@ -309,7 +313,7 @@ class Engagement:
         tg = _per_track(_CLASS_G[kc] if tg is None else tg, m)
         return _fired_pairs(t, x, cov, _per_track(quality, m), t - time_s,
                             np.ascontiguousarray(held, dtype=np.int64), kc, tg,
-                            _launcher_rows(self.launchers), self._frame_radius(),
+                            self._rows(), self._frame_radius(),
                             np.ascontiguousarray(self.launchers.pk, dtype=float), rows, cols)
 
     def fire(self, orders, t: float, kind_code: np.ndarray, book, *, tracks=None,
@@ -472,6 +476,7 @@ class Engagement:
                 else:
                     self._queue.append(launch)
                     self._queue_gen += 1
+                    self.round_changes += 1
         if len(given) > 1 or any(v > 1 for v in given.values()):
             self._queue.sort(key=lambda e: e[0])  # stable: ties in the order of the orders
         return fired
@@ -489,6 +494,7 @@ class Engagement:
         )
         self._left_s[j] = max(self._left_s[j], tl)
         self.icpt_type[ii] = L.interceptor[j]
+        self.round_changes += 1
         self.events.add(tl, "fire", interceptor=ii, threat=k, track=trk, battery=L.battery[j],
                         launcher=j, pos=L.enu[j], value=L.unit_cost[j])
 
@@ -503,6 +509,7 @@ class Engagement:
             n += 1
         due, self._queue = q[:n], q[n:]
         self._queue_gen += 1
+        self.round_changes += 1
         for r, e in enumerate(due):
             tl, j, k = e[0], e[1], e[2]
             # (a cancelled round's launcher stays busy until its later rounds of this release)
@@ -579,7 +586,9 @@ class Engagement:
         """
         self._tracks = tracks
         self._truth = truth
-        self._sensor_ok = ok = np.array(sensor_ok, bool)  # a copy: as given now
+        # A copy: as given now (an array of bools: its own copy, the cheaper call).
+        self._sensor_ok = ok = (sensor_ok.copy() if type(sensor_ok) is np.ndarray
+                                and sensor_ok.dtype is _BOOL else np.array(sensor_ok, bool))
         queue = self._queue
         if queue and queue[0][0] < t1:
             self._release(t1, alive)
@@ -622,7 +631,7 @@ class Engagement:
             self._end_games(truth, ended, t_end, miss, alive, kill)
 
     def _rows(self) -> np.ndarray:
-        """The launchers' kernel rows (fixed for a run: built at the first flight step)."""
+        """The launchers' kernel rows (fixed for a run: built at the first use)."""
         if self._lp is None:
             self._lp = _launcher_rows(self.launchers)
         return self._lp
@@ -637,6 +646,7 @@ class Engagement:
         when it is due to leave is not launched, :meth:`fire`.)"""
         ic = self.icpt
         ok = self._sensor_ok
+        self.round_changes += 1
         for i in lost:
             ic.active[i] = False
             self.icpt_outcome[int(i)] = "lost"
@@ -670,6 +680,7 @@ class Engagement:
         NaN at Pk 0); a round that ends outside its capture radius keeps its closest approach.
         """
         ic, L = self.icpt, self.launchers
+        self.round_changes += 1
         ended = np.ascontiguousarray(ended, np.int64)
         t_end = np.ascontiguousarray(t_end, float)
         e = ended.shape[0]
@@ -745,6 +756,7 @@ class Engagement:
         while self._queue:
             self._cancel(self._queue.pop(), "run ended")
         self._queue_gen += 1
+        self.round_changes += 1
 
     def table(self) -> pd.DataFrame:
         """One row per interceptor fired.
@@ -774,6 +786,7 @@ class Engagement:
 
 
 #: The track arguments of a step without a track picture.
+_BOOL = np.dtype(bool)
 _NO_TRACK_ID = np.zeros(0, np.int64)
 _NO_GUIDED = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # guided_targets of no round
 for _a in _NO_GUIDED:

@@ -343,10 +343,20 @@ class _Run:
         # platform): the earliest of them is the next launch.
         self._next_launch = times[p] if p < n else np.inf
 
+    #: The engagement's ``round_changes`` at the last _cue_sensors (-1: none yet).
+    _cue_changes = -1
+
     def _cue_sensors(self) -> None:
         """Cue each cued radar on the targets of the radar-guided rounds it guides (when the
         pairs changed since the last call)."""
-        pairs = self.engagement.guided_targets()
+        eng = self.engagement
+        # Only the engagement's own launches, queue and end games change the rounds between
+        # two calls (most steps: none), so the pairs are looked at only after some.
+        changes = eng.round_changes
+        if changes == self._cue_changes:
+            return
+        self._cue_changes = changes
+        pairs = eng.guided_targets()
         if pairs is self._cues:  # the same arrays: no round started or left
             return
         (fc, tg), (last_fc, last_tg) = pairs, self._cues
