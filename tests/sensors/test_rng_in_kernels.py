@@ -94,6 +94,36 @@ def test_numba_draws_equal_numpy(how, bitgen):
         assert a.random() == b.random()
 
 
+@numba.njit
+def _direct_draws(ptrs, shape, scale, n):
+    """The scan's and the truth tracker's scalar draws through the bit generator straight
+    (``K.gamma``, ``K.standard_normal``): gammas per look, then ``n`` normals."""
+    bits = K.generator(ptrs).bit_generator
+    g = np.empty(shape.size)
+    for j in range(shape.size):
+        g[j] = K.gamma(bits, shape[j], scale[j])
+    z = np.empty(n)
+    for p in range(n):
+        z[p] = K.standard_normal(bits)
+    return g, z
+
+
+@pytest.mark.parametrize("bitgen", [np.random.PCG64, np.random.Philox, np.random.SFC64,
+                                    np.random.MT19937])
+def test_direct_draws_equal_numpy(bitgen):
+    """The draws the kernels make through the bit generator straight are NumPy's scalar
+    ``gamma`` and ``standard_normal`` numbers and leave NumPy's state."""
+    for seed in range(30):
+        m, n = 1 + 7 * seed % 90, 3 * seed % 200
+        shape, scale = _shapes(seed, m)
+        a, b = np.random.Generator(bitgen(seed)), np.random.Generator(bitgen(seed))
+        g, z = _direct_draws(K.generator_pointers(a), shape, scale, n)
+        assert g.tobytes() == b.gamma(shape, scale, size=m).tobytes()
+        assert z.tobytes() == b.standard_normal(n).tobytes()
+        assert _same_state(a, b)
+        assert a.random() == b.random()
+
+
 def test_scalar_gamma_loop_equals_numpy_forms():
     """Per-look scalar gammas equal NumPy's one-shape forms the scan used: the standard
     exponential for Swerling 1 everywhere and ``gamma(2, 0.5, size=m)``."""

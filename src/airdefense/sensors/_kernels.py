@@ -57,6 +57,8 @@ import numpy as np
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
+from numba.np.random.distributions import random_gamma as _random_gamma
+from numba.np.random.distributions import random_standard_normal as _random_standard_normal
 
 _TWO_PI = 2.0 * math.pi
 _INV_TWO_PI = 1.0 / _TWO_PI
@@ -236,6 +238,21 @@ def generator(typingctx, ptrs):
     return sig, codegen
 
 
+@_jit_inline
+def standard_normal(bits):
+    """``rng.standard_normal()`` of the numba ``Generator`` whose ``bit_generator`` is
+    ``bits``: the function numba's method calls, called straight (the method takes the
+    Generator, whose reference counting costs each draw two calls)."""
+    return _random_standard_normal(bits)
+
+
+@_jit_inline
+def gamma(bits, shape, scale):
+    """``rng.gamma(shape, scale)`` (scalar) of the numba ``Generator`` whose
+    ``bit_generator`` is ``bits``, as :func:`standard_normal`."""
+    return _random_gamma(bits, shape, scale)
+
+
 # --------------------------------------------------------------------------------------------
 # Scalar helpers
 
@@ -386,9 +403,122 @@ def geometry_values(geo, i, x, y, z, full=True):
         if cov and not cos_g >= geo[i, G_CLEAR_COS]:  # not surely inside: two functions
             re = kf * r
             h2 = 0.0 if h_f < 0.0 else h_f
-            ang = geo[i, G_HORIZON] + math.atan(math.sqrt(h2 * (2 * re + h2)) / re)
-            cov = cos_g >= math.cos(min(kf * ang, math.pi))
+            u = math.sqrt(h2 * (2 * re + h2)) / re
+            if not surely_inside_horizon(cos_g, kf, geo[i, G_HORIZON], u):
+                ang = geo[i, G_HORIZON] + math.atan(u)
+                cov = cos_g >= math.cos(min(kf * ang, math.pi))
     return cov, off, h_t, sin_le, rng, az, el, 2
+
+
+@_jit_inline
+def look_geometry(geo, i, x, y, z):
+    """:func:`geometry_values` with ``full`` off as a scan's look reads it: ``(covered, range,
+    azimuth, elevation)``, the same bits (the angles NaN where it leaves them uncomputed).
+
+    The refracted elevation's sine is only tested against the limits here: its bend's cosine
+    and sine (:func:`elevation_in_limits`) are computed only when bounds of them cannot decide.
+    """
+    r = geo[i, G_RADIUS]
+    kf = geo[i, G_K]
+    dx = x - geo[i, G_ANT]
+    dy = y - geo[i, G_ANT + 1]
+    dz = z - geo[i, G_ANT + 2]
+    horiz2 = dx * dx + dy * dy
+    rng = math.sqrt(horiz2 + dz * dz)
+    if not (rng >= geo[i, G_LO + 2] and rng <= geo[i, G_HI + 2]):
+        return False, rng, np.nan, np.nan  # out of range
+    ux = geo[i, G_UP]
+    uy = geo[i, G_UP + 1]
+    uz = geo[i, G_UP + 2]
+    sin_le = (dx * ux + dy * uy + dz * uz) / rng
+    if rng == 0.0:
+        sin_le = 1.0
+    cos_le = math.sqrt(max(1.0 - sin_le * sin_le, 0.0))
+    bend = rng * cos_le * (1.0 - 1.0 / kf) / (2.0 * r)
+    zc = z + r
+    norm_t = math.sqrt(x * x + y * y + zc * zc)
+    h_t = norm_t - r
+    cov = (h_t >= geo[i, G_LO] and h_t <= geo[i, G_HI]
+           and elevation_in_limits(sin_le, cos_le, bend, geo[i, G_LO + 1], geo[i, G_HI + 1]))
+    if not cov:
+        return False, rng, np.nan, np.nan
+    az = math.atan2(dx, dy)
+    az = az + (_TWO_PI if az < 0.0 else 0.0)
+    el = math.atan2(dz, math.sqrt(horiz2))
+    off = az - geo[i, G_BORESIGHT]
+    off -= _TWO_PI * math.floor((off + math.pi) * _INV_TWO_PI)
+    cov = abs(off) <= geo[i, G_HALF_SECTOR]
+    if cov:  # the horizon, last (geometry_values' test)
+        cos_g = (x * ux + y * uy + zc * uz) / norm_t
+        h_f = h_t + geo[i, G_ALT]
+        cov = h_f >= -1e-3
+        if cov and not cos_g >= geo[i, G_CLEAR_COS]:
+            re = kf * r
+            h2 = 0.0 if h_f < 0.0 else h_f
+            u = math.sqrt(h2 * (2 * re + h2)) / re
+            if not surely_inside_horizon(cos_g, kf, geo[i, G_HORIZON], u):
+                ang = geo[i, G_HORIZON] + math.atan(u)
+                cov = cos_g >= math.cos(min(kf * ang, math.pi))
+    return cov, rng, az, el
+
+
+@_jit_inline
+def elevation_in_limits(sin_le, cos_le, bend, lo, hi):
+    """Whether ``lo <= sin_le cos(bend) + cos_le sin(bend) <= hi`` (the refracted elevation's
+    sine of :func:`geometry_values`, computed as it does), deciding from bounds when it can.
+
+    For ``0 <= bend < 0.01`` (rad): ``cos(bend)`` lies in ``[1 - bend^2/2, 1]`` and
+    ``sin(bend)`` in ``[bend - bend^3/6, bend]``, so the sine in an interval (``cos_le >= 0``);
+    one inside the limits, or outside them, by more than 1e-12 (far over the ulps of the C
+    library's ``cos`` and ``sin`` and of the sums) decides; else (or another bend) the sine
+    is computed as :func:`geometry_values` does.
+    """
+    if 0.0 <= bend < 0.01:
+        b2 = bend * bend
+        c_lo = 1.0 - 0.5 * b2
+        if sin_le >= 0.0:
+            a_lo = sin_le * c_lo
+            a_hi = sin_le
+        else:
+            a_lo = sin_le
+            a_hi = sin_le * c_lo
+        s_lo = cos_le * (bend - b2 * bend / 6.0)
+        s_hi = cos_le * bend
+        v_lo = a_lo + s_lo - 1e-12
+        v_hi = a_hi + s_hi + 1e-12
+        if v_lo >= lo and v_hi <= hi:
+            return True
+        if v_hi < lo or v_lo > hi:
+            return False
+    v = sin_le * math.cos(bend) + cos_le * math.sin(bend)
+    return v >= lo and v <= hi
+
+
+@_jit_inline
+def surely_inside_horizon(cos_g, kf, horizon, u):
+    """Whether ``cos_g >= cos(min(kf (horizon + atan(u)), pi))`` surely holds, as
+    :func:`geometry_values` computes it (the C library's ``atan`` and ``cos``, each within an
+    ulp), decided without them: True only when a lower bound of the angle gives an upper bound
+    of its cosine below ``cos_g`` by far more than the rounding; False when unsure (then the
+    caller computes the test itself: the decision is always the exact test's).
+
+    ``atan(u) >= u - u^3/3 + u^5/5 - u^7/7`` for ``0 <= u <= 1`` (an alternating series of
+    decreasing terms, cut after a negative one), the angle's lower bound ``lo`` is shrunk by
+    1e-9 of itself (far over the rounding of ``atan``, the sums and products); for
+    ``0 <= lo < 1`` the angle ``min(kf (horizon + atan(u)), pi)`` lies in ``[lo, pi]``, where
+    the cosine decreases, so its cosine is at most ``cos(lo) <= 1 - lo^2/2 + lo^4/24 -
+    lo^6/720 + lo^8/40320`` (cut after a positive term); the test keeps 1e-12 for the ulps of
+    ``cos`` and the bound.
+    """
+    if not (kf > 0.0 and 0.0 <= u < 0.5):
+        return False
+    u2 = u * u
+    lo = kf * (horizon + u * (1.0 - u2 * (1.0 / 3.0 - u2 * (0.2 - u2 / 7.0)))) * (1.0 - 1e-9)
+    if not (0.0 <= lo < 1.0):
+        return False
+    l2 = lo * lo
+    up = 1.0 - l2 * (0.5 - l2 * (1.0 / 24.0 - l2 * (1.0 / 720.0 - l2 / 40320.0)))
+    return cos_g >= up + 1e-12
 
 
 @_jit_inline
@@ -603,13 +733,31 @@ def search_look(rc, i, t, dx, dy):
 
 @_jit_inline
 def search_arc(rc, i):
-    """The azimuths a rotating radar's sweep of this call passed, for :func:`outside_arc`:
+    """The azimuths a searching radar's sweep of this call passed, for :func:`outside_arc`:
     ``(sin, cos)`` of the middle of the arc and the cosine of its half width plus
-    :data:`ARC_MARGIN`; ``(0, 0, -2)`` (nothing is outside) for an electronic radar or a
-    sweep of more than a turn less twice the margin."""
+    :data:`ARC_MARGIN`; ``(0, 0, -2)`` (nothing is outside) for a sweep of more than a turn
+    less twice the margin. An electronic radar's arc is the part of its sector the call's
+    frame swept, or its whole sector when that part wraps past the frame's start."""
     frac = rc[i, SW_FRAC]
+    if rc[i, RC_ELECTRONIC] != 0.0:
+        # A frame sweeps the sector [start, start + sweep] (sweep fraction f in [0, 1]): the
+        # looks lie at f in (phase - frac, phase], an arc of the sector unless that wraps
+        # past the frame's start (frac > phase), when the whole sector bounds them. (The
+        # frame's end f = 1 is its start f = 0 to search_look's sweep phase: an arc that
+        # starts within the margin of f = 0 takes the whole sector too.)
+        sweep = rc[i, RC_SWEEP]
+        lo = rc[i, SW_PHASE] - frac
+        if not lo * sweep > ARC_MARGIN:
+            half = 0.5 * sweep + ARC_MARGIN
+            mid = rc[i, RC_SWEEP_START] + 0.5 * sweep
+        else:
+            half = 0.5 * frac * sweep + ARC_MARGIN
+            mid = rc[i, RC_SWEEP_START] + sweep * (rc[i, SW_PHASE] - 0.5 * frac)
+        if not half < math.pi - ARC_MARGIN:
+            return 0.0, 0.0, -2.0
+        return math.sin(mid), math.cos(mid), math.cos(half)
     half = math.pi * frac + ARC_MARGIN
-    if rc[i, RC_ELECTRONIC] != 0.0 or not half < math.pi - ARC_MARGIN:
+    if not half < math.pi - ARC_MARGIN:
         return 0.0, 0.0, -2.0
     mid = rc[i, RC_SWEEP_START] + _TWO_PI * (rc[i, SW_PHASE] - 0.5 * frac)
     return math.sin(mid), math.cos(mid), math.cos(half)
@@ -621,6 +769,54 @@ def outside_arc(dx, dy, ms, mc, cl):
     from the middle of the arc of :func:`search_arc` ``(ms, mc, cl)``: then
     :func:`search_look` finds no look there (a cheap test before its ``atan2``)."""
     return dx * ms + dy * mc < cl * math.sqrt(dx * dx + dy * dy)
+
+
+@_jit_inline
+def search_end(rc, i):
+    """``(sin, cos)`` of the azimuths where radar ``i``'s sweep of this call ended
+    (``SW_PHASE``) and where its sweep starts (``RC_SWEEP_START``), for :func:`far_look`."""
+    start = rc[i, RC_SWEEP_START]
+    end = start + _TWO_PI * rc[i, SW_PHASE]
+    return math.sin(end), math.cos(end), math.sin(start), math.cos(start)
+
+
+#: Cosine of :data:`ARC_MARGIN`: a direction whose cosine with another is below it lies more
+#: than the margin from it.
+_COS_MARGIN = math.cos(ARC_MARGIN)
+
+
+@_jit_inline
+def far_look(t, states, t0, states0, rc, i, c, dx, dy, ends):
+    """Whether rotating radar ``i``, having swept a whole turn in the call to ``t``
+    (``SW_FRAC`` 1), surely looks at target ``c`` (at ``(dx, dy)`` from the antenna at ``t``)
+    and surely finds it beyond its range at the look: then :func:`scan_looks` needs neither
+    the look's time (:func:`search_look`'s ``atan2``) nor its geometry.
+
+    The look is sure when the target's azimuth lies more than :data:`ARC_MARGIN` from the
+    sweep's start (``RC_SWEEP_START``, where the sweep fraction wraps) and from its end
+    (``ends``, :func:`search_end`'s: only there can a whole turn miss a target, by
+    rounding). The look's position (:func:`look_xyz`, at a time in ``(RC_T_LAST, t]``) lies
+    within ``B`` of the target's at ``t``: ``|v1| (t - t_last)`` straight back, and on the
+    cubic Hermite curve (``s`` in [0, 1]: ``h00`` in [0, 1], ``|h10|, |h11| <= 4/27``)
+    ``|p0 - p1| + 4/27 h (|v0| + |v1|)`` (norms bounded by the sums of the components'
+    magnitudes); the target is surely beyond range when its distance at ``t`` exceeds the
+    range limit plus ``B``, with 1e-9 of it and 1 m to spare for the rounding.
+    """
+    dz = states[c, 2] - rc[i, G_ANT + 2]
+    d2 = dx * dx + dy * dy + dz * dz
+    v1 = abs(states[c, 3]) + abs(states[c, 4]) + abs(states[c, 5])
+    reach = v1 * (t - rc[i, RC_T_LAST])
+    h = t - t0
+    if states0.shape[0] == states.shape[0] and h > 0.0:
+        v0 = abs(states0[c, 3]) + abs(states0[c, 4]) + abs(states0[c, 5])
+        dp = (abs(states0[c, 0] - states[c, 0]) + abs(states0[c, 1] - states[c, 1])
+              + abs(states0[c, 2] - states[c, 2]))
+        reach = max(reach, dp + 4.0 / 27.0 * h * (v0 + v1))
+    reach = (rc[i, G_HI + 2] + reach) * (1.0 + 1e-9) + 1.0
+    if not d2 > reach * reach:
+        return False
+    hn = math.sqrt(dx * dx + dy * dy) * _COS_MARGIN
+    return dx * ends[0] + dy * ends[1] < hn and dx * ends[2] + dy * ends[3] < hn
 
 
 @_jit_inline
@@ -652,7 +848,10 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
     and velocity at each look (``LF_POS``, ``LF_VEL``) are :func:`look_state`'s, between the
     truth ``states0`` at ``t0`` (an empty array: none) and ``states`` at ``t``; the velocity
     (for the range rate of a return) only of the looks in coverage, and only with ``rates``
-    (without, ``LF_VEL`` is left as it was: for a caller that reads no range rate).
+    (without, ``LF_VEL`` is left as it was: for a caller that reads no range rate). A look
+    of a rotating radar that swept a whole turn at a target surely beyond its range
+    (:func:`far_look`) is uncovered with its time, position, range and angles NaN (not
+    computed: nothing reads them).
     """
     k = rc.shape[0]
     n = states.shape[0]
@@ -691,12 +890,18 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
                         wf[m, LF_TAU] = t
                         wi[m, LI_RADAR] = i
                         wi[m, LI_TARGET] = c
+                        wi[m, LI_COVERED] = 0
                         m += 1
                 continue
             electronic = rc[i, RC_ELECTRONIC] != 0.0
             ax = rc[i, G_ANT]
             ay = rc[i, G_ANT + 1]
             ms, mc, cl = search_arc(rc, i)
+            # A rotating radar that swept a whole turn looks at every target away from the
+            # sweep's ends: one surely out of its range there is a look, uncovered, without
+            # its time or geometry (see far_look).
+            whole = not electronic and rc[i, SW_FRAC] >= 1.0
+            ends = search_end(rc, i)
             for c in range(n):
                 if not alive[c] or (electronic and tracked[i, c]):
                     continue
@@ -704,11 +909,19 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
                 dy = states[c, 1] - ay
                 if outside_arc(dx, dy, ms, mc, cl):  # surely not passed: no atan2
                     continue
+                if whole and far_look(t, states, t0, states0, rc, i, c, dx, dy, ends):
+                    wf[m, LF_TAU] = np.nan
+                    wi[m, LI_RADAR] = i
+                    wi[m, LI_TARGET] = c
+                    wi[m, LI_COVERED] = -1  # (no geometry: see below)
+                    m += 1
+                    continue
                 look, tau = search_look(rc, i, t, dx, dy)
                 if look:
                     wf[m, LF_TAU] = tau
                     wi[m, LI_RADAR] = i
                     wi[m, LI_TARGET] = c
+                    wi[m, LI_COVERED] = 0
                     m += 1
         for i in range(k):
             if not (_active(rc, operational, i, t) and rc[i, RC_ELECTRONIC] != 0.0):
@@ -720,9 +933,16 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
                     wf[m, LF_TAU] = tau
                     wi[m, LI_RADAR] = i
                     wi[m, LI_TARGET] = c
+                    wi[m, LI_COVERED] = 0
                     m += 1
 
     for j in range(m):
+        if wi[j, LI_COVERED] < 0:  # surely out of range: no position, range nor angles
+            for a in range(LF_SNR):
+                wf[j, a] = np.nan
+            wf[j, LF_SNR] = 0.0
+            wi[j, LI_COVERED] = 0
+            continue
         i = wi[j, LI_RADAR]
         c = wi[j, LI_TARGET]
         tau = wf[j, LF_TAU]
@@ -730,7 +950,7 @@ def scan_looks(t, states, alive, rcs_table, front, side, tail, aspect, rc, opera
         wf[j, LF_POS] = x
         wf[j, LF_POS + 1] = y
         wf[j, LF_POS + 2] = z
-        cov, _, _, _, range_m, az, el, _ = geometry_values(rc, i, x, y, z, False)
+        cov, range_m, az, el = look_geometry(rc, i, x, y, z)
         wf[j, LF_RANGE] = range_m
         wf[j, LF_RANGE + 1] = az
         wf[j, LF_RANGE + 2] = el
@@ -952,12 +1172,13 @@ def detect(nr, rng, rc, wf, wi):
     (:func:`generator`), ``rng.standard_normal((2, nr))``'s numbers: the first normal of every
     return (kept in ``RF_DET`` until the second is drawn), then the second.
     """
+    bits = rng.bit_generator
     for p in range(nr):
-        wf[p, RF_DET] = rng.standard_normal()
+        wf[p, RF_DET] = standard_normal(bits)
     hits = 0
     for p in range(nr):
         i = wi[wi[p, RI_LOOK], LI_RADAR]
-        z = square_law(wf[p, RF_SNR], wf[p, RF_DET], rng.standard_normal())
+        z = square_law(wf[p, RF_SNR], wf[p, RF_DET], standard_normal(bits))
         wf[p, RF_DET] = z
         wi[p, RI_HIT] = z > rc[i, RC_THRESHOLD]
         hits += wi[p, RI_HIT]
@@ -1265,13 +1486,14 @@ def scan_detect(m, states, rc, cell_sizes, wf, wi, rng_ptrs, rates=True):
     Returns (returns, looks merged away, hits).
     """
     rng = generator(rng_ptrs)
+    bits = rng.bit_generator
     nr = 0
     merged = 0
     hits = 0
     if m:
         for j in range(m):
             i = wi[j, LI_RADAR]
-            g = rng.gamma(rc[i, RC_GAMMA_SHAPE], rc[i, RC_GAMMA_SCALE])
+            g = gamma(bits, rc[i, RC_GAMMA_SHAPE], rc[i, RC_GAMMA_SCALE])
             if rc[i, RC_STEADY] == 0.0:
                 wf[j, LF_SNR] = wf[j, LF_SNR] * g
         nr, merged = merge_returns(m, states, rc, cell_sizes, wf, wi, rates)

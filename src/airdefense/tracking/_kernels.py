@@ -23,6 +23,7 @@ import numba
 import numpy as np
 
 from airdefense.sensors._kernels import generator as _generator
+from airdefense.sensors._kernels import standard_normal as _standard_normal
 
 _LOG2PI = math.log(2.0 * math.pi)
 _TWO_PI = 2.0 * math.pi
@@ -2258,11 +2259,11 @@ def truth_step_rows(time_s, rho, c, tf, ti, tid, range_m, var_range, var_az, var
     last_id = ti[2 * n:3 * n]
     fresh = ti[3 * n:4 * n]
     next_id = ti[4 * n:4 * n + 1]
-    rng = _generator(ti[4 * n + 1:4 * n + 6].view(np.uintp))
+    bits = _generator(ti[4 * n + 1:4 * n + 6].view(np.uintp)).bit_generator
     for k in range(n):
         if alive[k]:  # a threat not in flight keeps its error (stationary: see TruthTracker)
             for a in range(6):
-                err[k, a] = rho * err[k, a] + c * rng.standard_normal()
+                err[k, a] = rho * err[k, a] + c * _standard_normal(bits)
     n_fresh = truth_take_rows(tid, range_m, var_range, var_az, var_el, det_time, hits, sigma_m,
                               last_seen, track_of, confirm_hits, fresh)
     for q in range(n_fresh):
