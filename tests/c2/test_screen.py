@@ -404,12 +404,12 @@ def test_skip_factor_is_the_least_bound_that_may_pass(profit):
 def test_threat_with_the_screen_bounds_is_the_threat(scene, seed, m, with_cov, f_damaged,
                                                      scale):
     """A track's threat (:func:`_track_threat`) with the class's :func:`screen_bounds`, which
-    read first the asset likely to lose the most and pass over assets without their loss
-    bound where a cheaper one (the spread's too) shows them below the largest loss so far, is
-    the threat without them (every asset read in its order), bit for bit: value, asset, time
-    to go, miss and impact point (assets near one another, some twice, of values from 0 to
-    1e9, some NaN, dead or damaged; spreads from none to tens of km, some negative, NaN or
-    inf; ``f_damaged`` outside [0, 1] too, where the bounds are not used)."""
+    pass over assets without their loss law's terms where a cheaper bound (the one at the
+    track's spread too) shows them below the largest loss so far, is the threat without them,
+    bit for bit: value, asset, time to go, miss and impact point (assets near one another,
+    some twice, of values from 0 to 1e9, some NaN, dead or damaged; spreads from none to tens
+    of km, some negative, NaN or inf; ``f_damaged`` outside [0, 1] too, where the bounds are
+    not used)."""
     rng = np.random.default_rng(seed)
     n_a = 12
     enu = np.column_stack([rng.uniform(-1e4, 1e4, (n_a, 2)), np.zeros(n_a)])

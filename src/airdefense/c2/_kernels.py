@@ -100,11 +100,9 @@ def _track_threat(i, x, pos_var, vel_var, k, ballistic_code, law, asset_enu, ass
     below the largest loss so far, with a slack far above rounding, or where the bound at the
     track's spread does (:func:`_asset_bound`'s ``value exp(-c / s) / s``, ``s = 1 + 2 a_min
     sigma^2``, with :func:`_value_bound`'s margin of 1e-6, which the screen's bound of the
-    whole value takes too); and the asset likely to lose the most (the largest ``value / (s +
-    c)``) is read first, so that its loss passes over more of the others (the Rice terms of
-    the loss law, :func:`loss_fraction`, are the cost). An asset passed over loses less than
-    the largest loss so far (bounds that hold whatever the order), and the largest loss is
-    taken with the first asset that loses it (as argmax), so neither changes an output."""
+    whole value takes too): it spares about half the Rice terms of the loss law
+    (:func:`loss_fraction`), the cost here. An asset passed over loses less than the largest
+    loss so far, so it is not the first largest: the same outputs."""
     na = asset_enu.shape[0]
     pre = a_min.shape[0] == na and 0.0 <= f_damaged <= 1.0
     lim = (1.0 + 1e-9) * (1.0 + _SKIP_SLACK) / math.e
@@ -116,33 +114,8 @@ def _track_threat(i, x, pos_var, vel_var, k, ballistic_code, law, asset_enu, ass
     ru = 0.02 if ballistic else route_uncertainty
     speed = math.sqrt(vv)
     best = -math.inf
-    sel = na  # the asset of ``best`` (na: none yet)
     best_a[i] = 0
-    first = -1  # the asset read first
-    if pre and na > 1:
-        top = -math.inf
-        for a in range(na):
-            if not asset_alive[a]:
-                continue
-            rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
-            tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
-            dx, dy = rx - vx * tgo, ry - vy * tgo
-            dd = max(math.sqrt(dx * dx + dy * dy) - area_max[a], 0.0)
-            dist = speed * tgo
-            spread = 1.0 + 2.0 * a_min[a] * (pos_var + vel_var * tgo ** 2 + ru ** 2 * dist ** 2)
-            score = max(asset_value[a], 0.0) / (spread + a_min[a] * dd * dd)
-            if score > top:
-                top = score
-                first = a
-    for n in range(-1, na):
-        if n < 0:
-            if first < 0:
-                continue
-            a = first
-        elif n == first:
-            continue
-        else:
-            a = n
+    for a in range(na):
         rx, ry = asset_enu[a, 0] - px, asset_enu[a, 1] - py
         tgo = t_imp if ballistic else max((rx * vx + ry * vy) / vv, 0.0)
         qx, qy = px + vx * tgo, py + vy * tgo
@@ -172,10 +145,8 @@ def _track_threat(i, x, pos_var, vel_var, k, ballistic_code, law, asset_enu, ass
             loss = asset_value[a] * loss_fraction(miss ** 2, sigma ** 2, law[k, a, 0],
                                                   law[k, a, 1], law[k, a, 2], law[k, a, 3],
                                                   f_damaged)
-        # The first largest, as argmax over the assets in their order (none at -inf, NaN).
-        if loss > best or (loss == best and a < sel and sel < na):
+        if loss > best:  # the first largest, as argmax
             best = loss
-            sel = a
             best_a[i] = a
             tgo_out[i] = tgo
             miss_out[i] = miss
