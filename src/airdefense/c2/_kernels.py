@@ -101,8 +101,10 @@ def _track_threat(i, x, pos_var, vel_var, k, ballistic_code, law, asset_enu, ass
     track's spread does (:func:`_asset_bound`'s ``value exp(-c / s) / s``, ``s = 1 + 2 a_min
     sigma^2``, with :func:`_value_bound`'s margin of 1e-6, which the screen's bound of the
     whole value takes too): it spares about half the Rice terms of the loss law
-    (:func:`loss_fraction`), the cost here. An asset passed over loses less than the largest
-    loss so far, so it is not the first largest: the same outputs."""
+    (:func:`loss_fraction`), the cost here, and leaves :func:`loss_bound` (two exponentials)
+    too little to spare to be worth it. Without them, an asset is passed over where its
+    :func:`loss_bound` shows it below the largest loss so far. An asset passed over loses
+    less than the largest loss so far, so it is not the first largest: the same outputs."""
     na = asset_enu.shape[0]
     pre = a_min.shape[0] == na and 0.0 <= f_damaged <= 1.0
     lim = (1.0 + 1e-9) * (1.0 + _SKIP_SLACK) / math.e
@@ -133,7 +135,8 @@ def _track_threat(i, x, pos_var, vel_var, k, ballistic_code, law, asset_enu, ass
             if (max(asset_value[a], 0.0) * math.exp(-c / spread) / spread * (1.0 + 1e-6)
                     < best):
                 continue
-        if best > 0.0 and not (asset_alive[a] and loss_bound(
+        # (With the bounds above, seldom lower: not taken.)
+        if not pre and best > 0.0 and not (asset_alive[a] and loss_bound(
                 dx * dx + dy * dy, asset_value[a], law[k, a, 0], law[k, a, 1],
                 law[k, a, 2], law[k, a, 3], f_damaged) * (1.0 + 1e-9) >= best):
             continue
