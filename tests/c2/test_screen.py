@@ -400,14 +400,16 @@ def test_skip_factor_is_the_least_bound_that_may_pass(profit):
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 30), st.booleans(),
-       st.sampled_from([0.0, 0.5, 1.0, 1.5]))
-def test_threat_with_the_screen_bounds_is_the_threat(scene, seed, m, with_cov, f_damaged):
+       st.sampled_from([0.0, 0.5, 1.0, 1.5]), st.sampled_from([1e-3, 1.0, 100.0]))
+def test_threat_with_the_screen_bounds_is_the_threat(scene, seed, m, with_cov, f_damaged,
+                                                     scale):
     """A track's threat (:func:`_track_threat`) with the class's :func:`screen_bounds`, which
-    pass over assets without their loss bound where a cheaper one shows them below the
-    largest loss so far, is the threat without them, bit for bit: value, asset, time to go,
-    miss and impact point (assets near one another, some twice, of values from 0 to 1e9, some
-    NaN, dead or damaged; ``f_damaged`` outside [0, 1] too, where the bounds are not
-    used)."""
+    pass over assets without their loss law's terms where a cheaper bound (the one at the
+    track's spread too) shows them below the largest loss so far, is the threat without them,
+    bit for bit: value, asset, time to go, miss and impact point (assets near one another,
+    some twice, of values from 0 to 1e9, some NaN, dead or damaged; spreads from none to tens
+    of km, some negative, NaN or inf; ``f_damaged`` outside [0, 1] too, where the bounds are
+    not used)."""
     rng = np.random.default_rng(seed)
     n_a = 12
     enu = np.column_stack([rng.uniform(-1e4, 1e4, (n_a, 2)), np.zeros(n_a)])
@@ -428,7 +430,10 @@ def test_threat_with_the_screen_bounds_is_the_threat(scene, seed, m, with_cov, f
     out = [[np.zeros(m, np.int64), np.zeros(m), np.zeros(m), np.zeros(m), np.zeros((m, 3))]
            for _ in range(2)]
     for i in range(m):
-        pv, vw = (rng.uniform(0, 1e5), rng.uniform(0, 1e2)) if with_cov else (0.0, 0.0)
+        pv, vw = ((scale * rng.uniform(0, 1e6), scale * rng.uniform(0, 1e2)) if with_cov
+                  else (0.0, 0.0))
+        if with_cov and rng.random() < 0.1:  # odd spreads
+            pv, vw = rng.choice([-1.0, np.nan, np.inf, 0.0], 2)
         k = kind[i]
         for o, rows in zip(out, ((np.zeros(0), np.zeros(0)), (bounds[0, k], bounds[1, k])),
                            strict=True):

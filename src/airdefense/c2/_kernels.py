@@ -97,8 +97,14 @@ def _track_threat(i, x, pos_var, vel_var, k, ballistic_code, law, asset_enu, ass
     exponent ``c = a_min d^2`` at least 1 (``d`` the miss from the larger disc's edge; see
     :func:`airdefense.engagement._kernels.disc_mean_bound`: each term is at most
     ``1 / (e a d^2)`` for its width and disc, the widest and largest the most) shows it
-    below the largest loss so far, with a slack far above rounding: the same assets are
-    passed over, so the same outputs."""
+    below the largest loss so far, with a slack far above rounding, or where the bound at the
+    track's spread does (:func:`_asset_bound`'s ``value exp(-c / s) / s``, ``s = 1 + 2 a_min
+    sigma^2``, with :func:`_value_bound`'s margin of 1e-6, which the screen's bound of the
+    whole value takes too): it spares about half the Rice terms of the loss law
+    (:func:`loss_fraction`), the cost here, and leaves :func:`loss_bound` (two exponentials)
+    too little to spare to be worth it. Without them, an asset is passed over where its
+    :func:`loss_bound` shows it below the largest loss so far. An asset passed over loses
+    less than the largest loss so far, so it is not the first largest: the same outputs."""
     na = asset_enu.shape[0]
     pre = a_min.shape[0] == na and 0.0 <= f_damaged <= 1.0
     lim = (1.0 + 1e-9) * (1.0 + _SKIP_SLACK) / math.e
@@ -123,7 +129,14 @@ def _track_threat(i, x, pos_var, vel_var, k, ballistic_code, law, asset_enu, ass
             c = a_min[a] * dd * dd
             if 1.0 <= c < math.inf and c * best > max(asset_value[a], 0.0) * lim:
                 continue  # below loss_bound's bound, itself below the largest so far
-        if best > 0.0 and not (asset_alive[a] and loss_bound(
+            # The bound at the track's spread (_asset_bound's, with _value_bound's margin).
+            dist = speed * tgo
+            spread = 1.0 + 2.0 * a_min[a] * (pos_var + vel_var * tgo ** 2 + ru ** 2 * dist ** 2)
+            if (max(asset_value[a], 0.0) * math.exp(-c / spread) / spread * (1.0 + 1e-6)
+                    < best):
+                continue
+        # (With the bounds above, seldom lower: not taken.)
+        if not pre and best > 0.0 and not (asset_alive[a] and loss_bound(
                 dx * dx + dy * dy, asset_value[a], law[k, a, 0], law[k, a, 1],
                 law[k, a, 2], law[k, a, 3], f_damaged) * (1.0 + 1e-9) >= best):
             continue
@@ -1000,7 +1013,7 @@ def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed,
      ttg_slack_s, min_value, route_uncertainty, f_damaged, gravity, pk_table, class_g,
      min_interval_s, unit_cost, min_pk, zone_xy, zone_r, lp, _, _, _, _, _,
      _) = _screen_unpack(fs, ns, bs)
-    law, _, asset_enu = _screen_assets(fl)
+    law, bounds, asset_enu = _screen_assets(fl)
     m = x.shape[0]
     value = np.empty(m)
     ttg = np.empty(m)
@@ -1012,7 +1025,6 @@ def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed,
     miss = np.empty(m)
     best_a = np.empty(m, np.int64)
     impact = np.empty((m, 3))
-    no_bounds = np.zeros(0)
     n_book = book_killed.shape[0]
     nb = min(B, book_pending.shape[1])
     for i in range(m):  # threat_values' (the exact value of every track that may be taken)
@@ -1041,9 +1053,10 @@ def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed,
         if P.shape[0] == m:
             pv = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
             vw = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
-        _track_threat(i, x, pv, vw, kidx[i], ballistic_code, law, asset_enu, asset_value,
+        k = kidx[i]
+        _track_threat(i, x, pv, vw, k, ballistic_code, law, asset_enu, asset_value,
                       asset_alive, route_uncertainty, f_damaged, gravity, best_a, ttg, miss,
-                      value, impact, no_bounds, no_bounds)
+                      value, impact, bounds[0, k], bounds[1, k])
     allowed, pk, pair_cap, tof, pip, cap, nonballistic_cap, ballistic, n = cycle_options(
         t, x, P, quality, kidx, ballistic_code, confirmed, ttg, value, track_row, book_killed,
         book_rounds, book_pending, lp, radius, pk_table, class_g, horizon_s, n_window, tol_s,
