@@ -229,6 +229,15 @@ def _ref_rhs(y, ld, amax, h_pull, h_dive, glide, dive, phi_aim, kdrag):
                      -MU * z / r**3 - drag * vz / v + a_l * vx / v])
 
 
+def _ref_rk4(y, dt, args):
+    """One classical RK4 step of :func:`_ref_rhs` from ``y`` over ``dt`` (the reference)."""
+    a = _ref_rhs(y, *args)
+    b = _ref_rhs(y + 0.5 * dt * a, *args)
+    c = _ref_rhs(y + 0.5 * dt * b, *args)
+    d = _ref_rhs(y + dt * c, *args)
+    return y + dt / 6 * (a + 2 * (b + c) + d)
+
+
 @settings(max_examples=12, deadline=None)
 @given(ld=st.sampled_from([0.0, 1.0, 3.0]), v=st.floats(800.0, 3000.0),
        gam=st.floats(5.0, 45.0), h_pull=st.floats(10000.0, 60000.0),
@@ -244,11 +253,7 @@ def test_kernel_is_the_numpy_statement_of_the_flight(ld, v, gam, h_pull, h_dive,
     args = (ld, max_g * G0_MPS2, h_pull, h_dive, np.radians(-2.0), np.radians(-70.0), phi,
             kdrag)
     for k in range(1, min(len(smp), 400)):
-        a = _ref_rhs(y, *args)
-        b = _ref_rhs(y + 0.5 * dt * a, *args)
-        c = _ref_rhs(y + 0.5 * dt * b, *args)
-        d = _ref_rhs(y + dt * c, *args)
-        y = y + dt / 6 * (a + 2 * (b + c) + d)
+        y = _ref_rk4(y, dt, args)
         np.testing.assert_allclose(y[:2], smp[k, :2], rtol=0, atol=1e-3)
         np.testing.assert_allclose(y[2:], smp[k, 2:], rtol=0, atol=1e-5)
         y = smp[k].copy()  # one step at a time: rounding does not compound
@@ -466,11 +471,7 @@ def test_long_flight_grows_the_states_buffer():
     for k in (1, K._PLANAR_STEPS, K._PLANAR_STEPS + 1, 2 * K._PLANAR_STEPS,
               2 * K._PLANAR_STEPS + 1, smp.shape[0] - 1):
         y = smp[k - 1].copy()
-        a = _ref_rhs(y, *args)
-        b = _ref_rhs(y + 0.5 * dt * a, *args)
-        c = _ref_rhs(y + 0.5 * dt * b, *args)
-        d = _ref_rhs(y + dt * c, *args)
-        y = y + dt / 6 * (a + 2 * (b + c) + d)
+        y = _ref_rk4(y, dt, args)
         np.testing.assert_allclose(y[:2], smp[k, :2], rtol=0, atol=1e-3)
         np.testing.assert_allclose(y[2:], smp[k, 2:], rtol=0, atol=1e-5)
     last = smp[-1]

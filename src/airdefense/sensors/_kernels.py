@@ -357,25 +357,10 @@ def geometry_values(geo, i, x, y, z, full=True):
     computed, 1 when the azimuth and elevation were not, 2 when all were (the values not
     computed are NaN)."""
     r = geo[i, G_RADIUS]
-    kf = geo[i, G_K]
-    dx = x - geo[i, G_ANT]
-    dy = y - geo[i, G_ANT + 1]
-    dz = z - geo[i, G_ANT + 2]
-    horiz2 = dx * dx + dy * dy
-    rng = math.sqrt(horiz2 + dz * dz)
+    dx, dy, dz, horiz2, rng = _offset(geo, i, x, y, z)
     if not (full or (rng >= geo[i, G_LO + 2] and rng <= geo[i, G_HI + 2])):
         return False, np.nan, np.nan, np.nan, rng, np.nan, np.nan, 0  # out of range
-    ux = geo[i, G_UP]
-    uy = geo[i, G_UP + 1]
-    uz = geo[i, G_UP + 2]
-    sin_le = (dx * ux + dy * uy + dz * uz) / rng
-    if rng == 0.0:
-        sin_le = 1.0
-    # The beam points along the refracted ray, which the k-earth picture draws straight: it
-    # leaves the antenna above the chord by the ray's bend over half its length,
-    # rho cos(el) (1 - 1/k) / (2 R) (0.04 deg at 35 km for k = 4/3).
-    cos_le = math.sqrt(max(1.0 - sin_le * sin_le, 0.0))
-    bend = rng * cos_le * (1.0 - 1.0 / kf) / (2.0 * r)
+    sin_le, cos_le, bend = _elevation_terms(geo, i, dx, dy, dz, rng)
     sin_le = sin_le * math.cos(bend) + cos_le * math.sin(bend)
     zc = z + r
     norm_t = math.sqrt(x * x + y * y + zc * zc)
@@ -392,22 +377,60 @@ def geometry_values(geo, i, x, y, z, full=True):
     off -= _TWO_PI * math.floor((off + math.pi) * _INV_TWO_PI)
     cov = cov and abs(off) <= geo[i, G_HALF_SECTOR]
     if cov:  # the horizon, last
-        # Angle between the nadirs, compared through its cosine (no acos near 1).
-        cos_g = (x * ux + y * uy + zc * uz) / norm_t
-        # Height above the horizon's floor: the frame's sphere without terrain, mean sea
-        # level with it.
-        h_f = h_t + geo[i, G_ALT]
-        # Below the floor a target is under the horizon (its chord enters the earth); 1 mm of
-        # slack keeps points placed on the surface (rounding) above it.
-        cov = h_f >= -1e-3
-        if cov and not cos_g >= geo[i, G_CLEAR_COS]:  # not surely inside: two functions
-            re = kf * r
-            h2 = 0.0 if h_f < 0.0 else h_f
-            u = math.sqrt(h2 * (2 * re + h2)) / re
-            if not surely_inside_horizon(cos_g, kf, geo[i, G_HORIZON], u):
-                ang = geo[i, G_HORIZON] + math.atan(u)
-                cov = cos_g >= math.cos(min(kf * ang, math.pi))
+        cov = _above_horizon(geo, i, x, y, zc, norm_t, h_t)
     return cov, off, h_t, sin_le, rng, az, el, 2
+
+
+@_jit_inline
+def _offset(geo, i, x, y, z):
+    """The point ``(x, y, z)`` (ENU, m) from radar ``i``'s antenna: ``(dx, dy, dz, dx^2 +
+    dy^2, range)``, m and m^2."""
+    dx = x - geo[i, G_ANT]
+    dy = y - geo[i, G_ANT + 1]
+    dz = z - geo[i, G_ANT + 2]
+    horiz2 = dx * dx + dy * dy
+    return dx, dy, dz, horiz2, math.sqrt(horiz2 + dz * dz)
+
+
+@_jit_inline
+def _elevation_terms(geo, i, dx, dy, dz, rng):
+    """Radar ``i``'s local elevation of the offset ``(dx, dy, dz)`` (m) at range ``rng`` (m)
+    and the ray's bend: ``(sin_le, cos_le, bend)``, bend in rad (the refracted elevation's sine
+    is ``sin_le cos(bend) + cos_le sin(bend)``)."""
+    sin_le = (dx * geo[i, G_UP] + dy * geo[i, G_UP + 1] + dz * geo[i, G_UP + 2]) / rng
+    if rng == 0.0:
+        sin_le = 1.0
+    # The beam points along the refracted ray, which the k-earth picture draws straight: it
+    # leaves the antenna above the chord by the ray's bend over half its length,
+    # rho cos(el) (1 - 1/k) / (2 R) (0.04 deg at 35 km for k = 4/3).
+    cos_le = math.sqrt(max(1.0 - sin_le * sin_le, 0.0))
+    bend = rng * cos_le * (1.0 - 1.0 / geo[i, G_K]) / (2.0 * geo[i, G_RADIUS])
+    return sin_le, cos_le, bend
+
+
+@_jit_inline
+def _above_horizon(geo, i, x, y, zc, norm_t, h_t):
+    """Whether radar ``i`` sees the point ``(x, y, zc - R)`` (ENU, m; ``zc`` its height plus
+    the frame's radius ``R``, ``norm_t`` its distance from the sphere's centre, ``h_t`` its
+    height, m) above its horizon (the k-earth radio horizon; :func:`geometry_values`' last
+    test)."""
+    kf = geo[i, G_K]
+    # Angle between the nadirs, compared through its cosine (no acos near 1).
+    cos_g = (x * geo[i, G_UP] + y * geo[i, G_UP + 1] + zc * geo[i, G_UP + 2]) / norm_t
+    # Height above the horizon's floor: the frame's sphere without terrain, mean sea
+    # level with it.
+    h_f = h_t + geo[i, G_ALT]
+    # Below the floor a target is under the horizon (its chord enters the earth); 1 mm of
+    # slack keeps points placed on the surface (rounding) above it.
+    cov = h_f >= -1e-3
+    if cov and not cos_g >= geo[i, G_CLEAR_COS]:  # not surely inside: two functions
+        re = kf * geo[i, G_RADIUS]
+        h2 = 0.0 if h_f < 0.0 else h_f
+        u = math.sqrt(h2 * (2 * re + h2)) / re
+        if not surely_inside_horizon(cos_g, kf, geo[i, G_HORIZON], u):
+            ang = geo[i, G_HORIZON] + math.atan(u)
+            cov = cos_g >= math.cos(min(kf * ang, math.pi))
+    return cov
 
 
 @_jit_inline
@@ -419,22 +442,10 @@ def look_geometry(geo, i, x, y, z):
     and sine (:func:`elevation_in_limits`) are computed only when bounds of them cannot decide.
     """
     r = geo[i, G_RADIUS]
-    kf = geo[i, G_K]
-    dx = x - geo[i, G_ANT]
-    dy = y - geo[i, G_ANT + 1]
-    dz = z - geo[i, G_ANT + 2]
-    horiz2 = dx * dx + dy * dy
-    rng = math.sqrt(horiz2 + dz * dz)
+    dx, dy, dz, horiz2, rng = _offset(geo, i, x, y, z)
     if not (rng >= geo[i, G_LO + 2] and rng <= geo[i, G_HI + 2]):
         return False, rng, np.nan, np.nan  # out of range
-    ux = geo[i, G_UP]
-    uy = geo[i, G_UP + 1]
-    uz = geo[i, G_UP + 2]
-    sin_le = (dx * ux + dy * uy + dz * uz) / rng
-    if rng == 0.0:
-        sin_le = 1.0
-    cos_le = math.sqrt(max(1.0 - sin_le * sin_le, 0.0))
-    bend = rng * cos_le * (1.0 - 1.0 / kf) / (2.0 * r)
+    sin_le, cos_le, bend = _elevation_terms(geo, i, dx, dy, dz, rng)
     zc = z + r
     norm_t = math.sqrt(x * x + y * y + zc * zc)
     h_t = norm_t - r
@@ -449,16 +460,7 @@ def look_geometry(geo, i, x, y, z):
     off -= _TWO_PI * math.floor((off + math.pi) * _INV_TWO_PI)
     cov = abs(off) <= geo[i, G_HALF_SECTOR]
     if cov:  # the horizon, last (geometry_values' test)
-        cos_g = (x * ux + y * uy + zc * uz) / norm_t
-        h_f = h_t + geo[i, G_ALT]
-        cov = h_f >= -1e-3
-        if cov and not cos_g >= geo[i, G_CLEAR_COS]:
-            re = kf * r
-            h2 = 0.0 if h_f < 0.0 else h_f
-            u = math.sqrt(h2 * (2 * re + h2)) / re
-            if not surely_inside_horizon(cos_g, kf, geo[i, G_HORIZON], u):
-                ang = geo[i, G_HORIZON] + math.atan(u)
-                cov = cos_g >= math.cos(min(kf * ang, math.pi))
+        cov = _above_horizon(geo, i, x, y, zc, norm_t, h_t)
     return cov, rng, az, el
 
 
