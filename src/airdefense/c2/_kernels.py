@@ -36,6 +36,16 @@ from airdefense.engagement._kernels import (  # the damage law's kernels: the en
 from airdefense.engagement.pk import _position_sigmas
 
 
+@njit(cache=True, inline="always")
+def _spreads(P, i, m):
+    """Track ``i``'s position and velocity variances, m^2 and (m/s)^2: the means of the
+    horizontal diagonal terms of its covariance ``P[i]`` ((m, 6, 6)), or (0, 0) where ``P``
+    has not ``m`` rows (no covariances)."""
+    if P.shape[0] == m:
+        return 0.5 * (P[i, 0, 0] + P[i, 1, 1]), 0.5 * (P[i, 3, 3] + P[i, 4, 4])
+    return 0.0, 0.0
+
+
 @njit(cache=True)
 def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive,
                   route_uncertainty, f_damaged, gravity, codes, radius):
@@ -68,8 +78,7 @@ def threat_values(x, P, ballistic_code, law, asset_enu, asset_value, asset_alive
     vel_var = np.zeros(m)
     if P.shape[0] == m:
         for i in range(m):
-            pos_var[i] = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
-            vel_var[i] = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
+            pos_var[i], vel_var[i] = _spreads(P, i, m)
     best_a = ints[1]
     best_a[:] = 0
     tgo_out = floats[0]
@@ -1049,10 +1058,7 @@ def evaluated_options(t, x, P, quality, kidx, confirmed, track_row, book_killed,
         if skip:
             value[i] = ttg[i] = np.nan
             continue
-        pv = vw = 0.0
-        if P.shape[0] == m:
-            pv = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
-            vw = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
+        pv, vw = _spreads(P, i, m)
         k = kidx[i]
         _track_threat(i, x, pv, vw, k, ballistic_code, law, asset_enu, asset_value,
                       asset_alive, route_uncertainty, f_damaged, gravity, best_a, ttg, miss,
@@ -1427,10 +1433,7 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
             any_cand = any_cand or cand[j]
         if not any_cand:
             continue
-        pv = vw = 0.0
-        if P.shape[0] == m:
-            pv = 0.5 * (P[i, 0, 0] + P[i, 1, 1])
-            vw = 0.5 * (P[i, 3, 3] + P[i, 4, 4])
+        pv, vw = _spreads(P, i, m)
         k = kidx[i]
         # An upper bound of the track's value (its largest loss over the assets): a track
         # it leaves ineligible needs no exact value (the loss law's Rice terms).
