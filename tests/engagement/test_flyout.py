@@ -65,6 +65,25 @@ def test_calibrate_drag_zero_when_drag_free_is_too_slow():
     assert calibrate_drag(800.0, 2.0, 0.0, 10000.0, 800.0) == 0.0
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([(1000.0, 3.0, 0.0, 16000.0), (1600.0, 6.0, 0.0, 40000.0),
+                        (900.0, 2.5, 30.0, 12000.0)]),
+       st.lists(st.floats(0.55, 0.95), min_size=2, max_size=4))
+def test_calibrate_drag_kept_by_value(boost, fractions):
+    """A calibration kept from an earlier call is the one of the same five numbers: each of
+    several mean speeds, asked for in turn and again (also as integers where they are), flies
+    its own max range in max_range / mean_speed seconds."""
+    vb, tb, v0, rng = boost
+    means = [f * vb for f in fractions]
+    ks = [calibrate_drag(vb, tb, v0, rng, m) for m in means]
+    for m, k in zip(means * 2, ks * 2, strict=True):
+        assert calibrate_drag(vb, tb, v0, rng, m) == k
+        f = Flyout.single(vb, tb, v0, k)
+        if k > 0:
+            assert f.time_to(rng)[0] == pytest.approx(rng / m, rel=1e-6)
+    assert calibrate_drag(int(vb), tb, int(v0), int(rng), means[0]) == ks[0]
+
+
 def test_preset_rejects_unreachable_range(catalog):
     """A burnout speed too low for the average speed is a validation error naming the fields."""
     from pydantic import ValidationError

@@ -16,6 +16,7 @@ round has no boost (``tb = 0``, ``v0 = vb`` = muzzle velocity).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -54,7 +55,16 @@ def calibrate_drag(burnout_speed_mps: float, burn_time_s: float, launch_speed_mp
     >>> round(float(f.time_to(16000.0)[0]), 3)
     18.824
     """
-    vb, tb, v0 = float(burnout_speed_mps), float(burn_time_s), float(launch_speed_mps)
+    return _calibrate_drag(float(burnout_speed_mps), float(burn_time_s),
+                           float(launch_speed_mps), float(max_range_m), float(mean_speed_mps))
+
+
+@functools.lru_cache(maxsize=256)
+def _calibrate_drag(vb: float, tb: float, v0: float, max_range_m: float,
+                    mean_speed_mps: float) -> float:
+    """:func:`calibrate_drag` of floats, kept by value: each run's launchers calibrate the
+    same few interceptor types again (a bisection of about 50 steps each, most of the cost of
+    a run's launcher state), and the result depends on these five numbers only."""
     T = max_range_m / mean_speed_mps
     sb = 0.5 * (v0 + vb) * tb
     if T <= tb:  # the range is reached during the boost
