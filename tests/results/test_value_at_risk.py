@@ -157,3 +157,32 @@ def test_value_at_risk_is_the_mean_loss_of_the_damage_draws(rng):
         loss[r] = sum(a.value[k] * share[int(st[k])] for k in range(2))
     expected = undefended_expected_loss(sc, truth)
     assert abs(loss.mean() - expected) < 4.0 * loss.std(ddof=1) / np.sqrt(n)
+
+
+def test_a_runs_table_of_closed_form_shares_gives_the_same_value_at_risk():
+    """With a run's table of every threat's closed-form area shares (``area_loss_fractions``
+    of each impact alone; rows of threats without an impact point zero), the overlap rule
+    takes its rows instead of computing them: the same value at risk bit for bit, for
+    overlapping impacts on the area asset whose end times are not in threat order (each row
+    must go with its own impact), a threat ending after ``duration_s`` and one without an
+    impact point. A table of zeros takes nothing of the area asset (the rows are used)."""
+    from airdefense.engagement.damage import area_loss_fractions
+    from airdefense.results.summary import _expected_loss
+
+    impacts = [_hit(2, 40.0, -30.0), _hit(0, 30.0, 40.0), [np.nan] * 3, _hit(2, -60.0, 10.0),
+               _hit(2), _hit(2, 90.0, 90.0), _hit(2, 10.0, 5.0)]
+    radius = [100.0, 100.0, 100.0, 60.0, 150.0, 80.0, 120.0]
+    end = [500.0, 100.0, 50.0, 50.0, 300.0, 650.0, 200.0]  # threat 5 ends after the run
+    truth = _truth(impacts, radius, end)
+    sc = _scenario(duration_s=600.0)
+    table = np.zeros((7, 3))
+    rows = np.isfinite(truth.impact_enu[:, 0])
+    table[rows] = area_loss_fractions(truth.impact_enu[rows], truth.lethal_radius_m[rows],
+                                      sc.assets)
+    assert np.count_nonzero(table[:, 2] > 0.0) == 5
+    want = undefended_expected_loss(sc, truth)
+    assert _expected_loss(sc, truth, area_table=table) == want
+    point_only = 100.0 * (0.5 + 0.5 * (2.0**-0.25 - 0.5))
+    assert want > point_only + 100.0
+    assert _expected_loss(sc, truth, area_table=np.zeros((7, 3))) == pytest.approx(
+        point_only, rel=1e-12)

@@ -48,12 +48,16 @@ def expected_loss(scenario, truth, threats=None) -> float:
     return _expected_loss(scenario, truth, threats)
 
 
-def _expected_loss(scenario, truth, threats=None, area_rows=None) -> float:
+def _expected_loss(scenario, truth, threats=None, area_rows=None, area_table=None) -> float:
     """:func:`expected_loss`; ``area_rows``, optional: ``(ids, fractions)``, threat ids
     (k,) in the order a run's :class:`~airdefense.engagement.damage.AreaDamage` took their
     impacts and the value fractions it returned for them (k, a), used where ``ids`` are the
     chosen impacts in end-time order (the shares then are these, bit for bit: each impact's
-    depend only on the impacts before it)."""
+    depend only on the impacts before it). ``area_table``, optional: (n, a), each threat's
+    impact's closed-form shares of the area assets,
+    :func:`~airdefense.engagement.damage.area_loss_fractions` of its impact alone (a run's
+    table, whose rows are those numbers: elementwise arithmetic), given to the overlap rule
+    instead of computing them again."""
     imp = np.isfinite(truth.impact_enu[:, 0])
     if threats is None:
         duration = getattr(getattr(scenario, "config", None), "duration_s", None)
@@ -80,8 +84,10 @@ def _expected_loss(scenario, truth, threats=None, area_rows=None) -> float:
     if area_rows is not None and np.array_equal(area_rows[0], np.flatnonzero(imp)[order]):
         area = area_rows[1]  # the same impacts in the same order: the run's own shares
     else:
-        area = AreaDamage(a).hit(truth.impact_enu[imp][order],
-                                 truth.lethal_radius_m[imp][order])
+        rows = np.flatnonzero(imp)[order]
+        frac = None if area_table is None else area_table[rows]
+        area = AreaDamage(a).hit(truth.impact_enu[rows], truth.lethal_radius_m[rows],
+                                 fractions=frac)
     area = np.minimum(area.sum(axis=0), 1.0)
     return float(np.sum(a.value * np.where(a.radius_m > 0, area, point)))
 
@@ -165,13 +171,14 @@ _THREAT_COLUMNS = ("state", "kind", "preset", "unit_cost", "reusable", "weapon_c
 
 def _summary(scenario, truth, th: dict, ic: dict, value_lost: np.ndarray, impacts: np.ndarray,
              n_disabled: int, n_refused: int, clock_stops: int, area_rows=None,
-             frames: bool = True) -> dict:
+             frames: bool = True, area_table=None) -> dict:
     """:func:`summarize` of the tables' columns: ``th`` the threats table's
     (:data:`_THREAT_COLUMNS`), ``ic`` the interceptors table's (``type``, ``unit_cost``,
     ``outcome``), as arrays; the assets' ``value_lost``, the threat ids of the impact events,
     the counts of ``battery_disabled`` events and refused orders, and the solver's clock stops.
     (The simulation passes the arrays it builds its tables from, and ``area_rows``, the area
-    shares its impacts took: see :func:`_expected_loss`.) Without ``frames``, ``by_type``
+    shares its impacts took, and ``area_table``, its table of every impact's closed-form
+    shares, when it made one: see :func:`_expected_loss`.) Without ``frames``, ``by_type``
     and ``by_interceptor`` are dicts of the columns the DataFrames would hold (a campaign's
     replication keeps only those; no interceptor fired: an empty dict)."""
     # Column arrays, not pandas operations: a run's tables are small, so pandas' per-call
@@ -214,8 +221,10 @@ def _summary(scenario, truth, th: dict, ic: dict, value_lost: np.ndarray, impact
         spent = threat_cost
     attack_cost = float(np.nansum(spent))
     value_lost = float(np.nansum(value_lost))
-    at_risk = undefended_expected_loss(scenario, truth)
-    defended = _expected_loss(scenario, truth, impacts, area_rows) if impacts.size else 0.0
+    # undefended_expected_loss, with the run's closed-form shares where it has them.
+    at_risk = _expected_loss(scenario, truth, area_table=area_table)
+    defended = (_expected_loss(scenario, truth, impacts, area_rows, area_table)
+                if impacts.size else 0.0)
     released, cancelled = _munition_counts(th)
     return {
         "threats_launched": int(state.size),

@@ -861,7 +861,7 @@ class _Run:
         summary = lambda frames: _summary(  # noqa: E731
             self.sc, tr, th, icols, value_lost, self.events.threat_ids("impact"),
             self.events.count("battery_disabled"), len(self.engagement.refused), stops,
-            area_rows=area_rows, frames=frames)
+            area_rows=area_rows, frames=frames, area_table=self._area_table)
         if not tables:
             return {"summary": summary(False), "events": self.events}
         groups = self.sc.groups
