@@ -351,3 +351,44 @@ def test_no_elevation_floor_cuts_low_coverage_short_of_the_horizon(name, h):
     edge = float(g.range_m[g.covered].max())
     want = min(_skolnik_m(p.antenna_height_m, h, frame.radius_m), p.max_range_m)
     assert edge == pytest.approx(want, rel=3e-3)
+
+
+@pytest.mark.parametrize("field", ["antenna_height_m", "max_range_m", "min_elevation_deg",
+                                   "azimuth_sector_deg", "boresight_deg"])
+def test_a_coverage_made_again_is_the_one_of_its_own_inputs(field):
+    """A coverage of inputs met before is the same as one made afresh (the same attributes,
+    bit for bit) and owns its arrays; one preset field changed (a copy, or the same preset
+    changed in place), another site or another frame gives the coverage of those: its range
+    limit, antenna height, sector and horizon rows follow its own inputs."""
+    import airdefense.sensors.coverage as cov_mod
+
+    base = CAT.sensors["hawk_par"].model_copy(update={"azimuth_sector_deg": 90.0})
+    site = np.array([[1000.0, -2000.0, 0.0], [0.0, 500.0, 0.0]])
+    cov_mod._MADE.clear()
+    fresh = Coverage([base, base], site, FRAME)
+    again = Coverage([base, base], site, FRAME)
+    for name, v in vars(fresh).items():
+        w = vars(again)[name]
+        if isinstance(v, np.ndarray):
+            assert v.tobytes() == w.tobytes() and v is not w
+        else:
+            assert w is v or w == v
+    again._geo[:] = np.nan  # its own arrays: the next one is not touched
+    assert np.array_equal(Coverage([base, base], site, FRAME)._geo, fresh._geo)
+
+    value = {"antenna_height_m": 25.0, "max_range_m": 0.5 * base.max_range_m,
+             "min_elevation_deg": 2.0, "azimuth_sector_deg": 360.0, "boresight_deg": 45.0}
+    other = base.model_copy(update={field: value[field]})
+    changed = Coverage([base, other], site, FRAME)
+    cov_mod._MADE.clear()
+    want = Coverage([base, other], site, FRAME)
+    assert not np.array_equal(changed._geo[1], fresh._geo[1])
+    assert changed._geo.tobytes() == want._geo.tobytes()
+    Coverage([base, base], site, FRAME)  # kept again, then its preset changed in place
+    setattr(base, field, value[field])
+    assert Coverage([base, base], site, FRAME)._geo[1].tobytes() == want._geo[1].tobytes()
+    moved = Coverage([base, base], site + [0.0, 3000.0, 0.0], FRAME)
+    assert moved.antenna_enu[:, 1] == pytest.approx(site[:, 1] + 3000.0, abs=1.0)
+    far = Frame(45.0, 10.0, 1500.0)
+    assert Coverage([base, base], site, far).sphere_above_floor_m == 0.0
+    assert Coverage([base, base], site, far)._geo[:, -3].tolist() == [far.radius_m] * 2

@@ -137,6 +137,18 @@ class PairGeometry:
         return np.arcsin(np.clip(self.sin_local_elevation, -1.0, 1.0))
 
 
+#: The preset fields a :class:`Coverage` reads (its tables depend on these, the sites, the
+#: frame, the terrain and ``k`` only).
+_PRESET_FIELDS = ("antenna_height_m", "min_range_m", "max_range_m", "min_altitude_m",
+                  "max_altitude_m", "min_elevation_deg", "max_elevation_deg",
+                  "azimuth_sector_deg", "boresight_deg")
+#: Coverages made before, by the values of their inputs: ``key -> (frame, terrain, the
+#: instance's attributes)`` (see :meth:`Coverage.__init__`). Each run of a scenario places the
+#: same radars (and its launchers' fire-control radars) again.
+_MADE: dict[tuple, tuple] = {}
+_MADE_MAX = 64  # entries kept (all dropped when full)
+
+
 class Coverage:
     """Coverage limits of a set of radars, vectorised over radars x targets.
 
@@ -173,6 +185,15 @@ class Coverage:
         self.k = float(k)
         r = frame.radius_m
         site = np.asarray(site_enu, float).reshape(n, 3)
+        # The same inputs as a coverage made before (the frame and terrain the same objects):
+        # its attributes, arrays copied (each instance owns its own), the same numbers.
+        key = (self.k, id(frame), float(r), float(frame.alt_m), id(terrain), site.tobytes(),
+               tuple(tuple(getattr(q, f) for f in _PRESET_FIELDS) for q in p))
+        made = _MADE.get(key)
+        if made is not None and made[0] is frame and made[1] is terrain:
+            for name, v in made[2].items():
+                setattr(self, name, v.copy() if isinstance(v, np.ndarray) else v)
+            return
         sc = sphere_coords(site, r)
         ground = sc[:, 2]
         if terrain is not None and n:
@@ -228,6 +249,11 @@ class Coverage:
             self.boresight_rad[None], self._horizon_angle[None], half[None], clear_cos[None],
             np.full((3, n), [[frame.radius_m], [self.k], [self.sphere_above_floor_m]])]
         ).reshape(K.G_N, n).T)
+        if len(_MADE) >= _MADE_MAX:
+            _MADE.clear()
+        _MADE[key] = (frame, terrain, {
+            name: v.copy() if isinstance(v, np.ndarray) else v
+            for name, v in vars(self).items() if name not in ("frame", "terrain")})
 
     def __len__(self) -> int:
         return int(self.antenna_enu.shape[0])
