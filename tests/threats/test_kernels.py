@@ -251,3 +251,28 @@ def test_compiled_blend_is_numpys_bit_for_bit(J, seed):
     want = _blend_numpy(x, x0, y0, m0, xk, dm, b)
     for g, w in zip(got, want, strict=True):
         assert g.tobytes() == w.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_strictly_increasing_is_numpys_column_loop_bit_for_bit(seed):
+    """The knots' 1 mm spacing (``flight._strictly_increasing``, compiled) equals the NumPy
+    column loop it stands for, ``x[:, j] = maximum(x[:, j], x[:, j - 1] + 1e-3)`` left to
+    right, bit for bit: knots out of order, repeated, 0.5 mm apart, a NaN (which propagates
+    to the columns after it), and the input left as it was."""
+    from airdefense.threats.flight import _strictly_increasing
+
+    rng = np.random.default_rng(seed)
+    xs = np.sort(rng.uniform(0.0, 5e4, (7, 9)), axis=1)
+    xs[:, 3] = xs[:, 2]  # repeated
+    xs[:, 5] = xs[:, 4] + 5e-4  # closer than 1 mm
+    xs[1, 6] = xs[1, 2] - 10.0  # out of order
+    xs[2, 4] = np.nan
+    want = xs.copy()
+    for j in range(1, want.shape[1]):
+        want[:, j] = np.maximum(want[:, j], want[:, j - 1] + 1e-3)
+    before = xs.copy()
+    got = _strictly_increasing(xs)
+    assert got.tobytes() == want.tobytes()
+    assert before.tobytes() == xs.tobytes()
+    assert np.all(np.diff(got[[0, 1, 3, 4, 5, 6]], axis=1) >= 1e-3 - 1e-9)
+    assert np.isnan(got[2, 4:]).all()

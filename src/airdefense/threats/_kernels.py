@@ -263,6 +263,17 @@ def _np_max(a, b):
 
 
 @njit(cache=True)
+def strictly_increasing(xs):
+    """Raise each column of ``xs`` (n, k) in place to at least the one before it plus 1 mm,
+    left to right: ``xs[:, j] = numpy.maximum(xs[:, j], xs[:, j - 1] + 1e-3)``, the same
+    numbers (the column loop of NumPy calls cost about 2 us a column)."""
+    for i in range(xs.shape[0]):
+        for j in range(1, xs.shape[1]):
+            xs[i, j] = _np_max(xs[i, j], xs[i, j - 1] + 1e-3)
+    return xs
+
+
+@njit(cache=True)
 def _np_clip(x, lo, hi):
     """``numpy.clip(x, lo, hi)`` of floats, as NumPy evaluates it: ``min(max(x, lo), hi)``,
     each keeping a NaN first argument, else ``a > b ? a : b`` (``a < b ? a : b``)."""

@@ -14,6 +14,7 @@ import numpy as np
 
 from airdefense.errors import ScenarioError
 from airdefense.geo import G0_MPS2, sphere_coords
+from airdefense.threats import _kernels as _k
 from airdefense.threats._route import (
     PiecewiseQuadratic,
     RouteGeometry,
@@ -142,10 +143,8 @@ def _terrain_heights(terrain, frame_alt_m: float, radius_m: float, arc_pts: np.n
 
 
 def _strictly_increasing(xs: np.ndarray) -> np.ndarray:
-    out = xs.copy()
-    for j in range(1, out.shape[1]):
-        out[:, j] = np.maximum(out[:, j], out[:, j - 1] + 1e-3)
-    return out
+    """A copy of the knots ``xs`` (n, k), each at least 1 mm past the one before it."""
+    return _k.strictly_increasing(np.array(xs, dtype=float, order="C"))
 
 
 #: Nominal routes found flyable, by their :func:`plan_route` inputs' bytes: a raid group's
@@ -508,8 +507,13 @@ def _slope_speeds(sk, sp, u, va, xs, ys, w, s_from):
     at_from &= np.all(np.abs(inner - s_from[:, None]) >= _MIN_GAP_M, axis=1)
     cand = np.concatenate([np.where(turn, inner, np.inf),
                            np.where(at_from, s_from, np.inf)[:, None]], axis=1)
-    # A slope change on (or next to) a leg knot, such as a waypoint's, is that knot.
-    near = np.abs(cand[:, :, None] - sk[:, None, :]).min(axis=-1) < _MIN_GAP_M
+    # A slope change on (or next to) a leg knot, such as a waypoint's, is that knot. (The
+    # least gap over the few leg knots, one knot at a time: a reduction over a short last
+    # axis costs more than these whole-array minima; the same values, NaN kept.)
+    gap = np.abs(cand - sk[:, :1])
+    for c in range(1, sk.shape[1]):
+        gap = np.minimum(gap, np.abs(cand - sk[:, c:c + 1]))
+    near = gap < _MIN_GAP_M
     cand = np.where(near, np.inf, cand)
     knots = np.sort(np.concatenate([sk, cand], axis=1), axis=1)
     width = int(np.isfinite(knots).sum(axis=1).max())
@@ -520,10 +524,8 @@ def _slope_speeds(sk, sp, u, va, xs, ys, w, s_from):
     mid = 0.5 * (knots[:, :-1] + knots[:, 1:])
     j = np.minimum((sk[:, None, 1:-1] <= mid[..., None]).sum(axis=-1), sp.shape[1] - 1)
     i = np.minimum((xs[:, None, 1:-1] <= mid[..., None]).sum(axis=-1), m.shape[1] - 1)
-    sp_j = np.take_along_axis(sp, j, axis=1)
-    va_j = np.take_along_axis(va, j, axis=1)
-    u_j = np.take_along_axis(u, j[..., None], axis=1)
-    m_i = np.take_along_axis(m, i, axis=1)
+    at = rows[:, None]  # each row's own pieces (plain fancy indexing: the same elements)
+    sp_j, va_j, u_j, m_i = sp[at, j], va[at, j], u[at, j], m[at, i]
     use = (m_i != 0) & np.isfinite(va_j) & (knots[:, :-1] >= s_from[:, None])
     cos_g = 1.0 / np.sqrt(1.0 + m_i * m_i)
     speed = np.where(use, _ground_speed(u_j, np.where(use, va_j, 0.0) * cos_g, w), sp_j)
