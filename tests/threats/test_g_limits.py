@@ -128,3 +128,41 @@ def test_a_knot_without_a_slope_change_does_not_block_a_blend():
     assert np.allclose(b, [[0.0, 50.0]])
     assert not blend_overflow(xs, b).any()
     assert blend_overflow(xs[:, [0, 2, 3]] * [[1, 0.3, 1]], b[:, 1:]).tolist() == [[True]]
+
+
+def _overflow_reference(xs, b):
+    """blend_overflow's rule, column by column in NumPy (its earlier form): each blend
+    against the nearest blended knots (or ends) either side, with 1e-9 relative and 1e-6 m
+    absolute slack."""
+    n, J = b.shape
+    over = np.zeros((n, J), bool)
+    prev_x, prev_b = xs[:, 0].copy(), np.zeros(n)
+    for j in range(J):
+        x, bj = xs[:, j + 1], b[:, j]
+        has = bj > 0
+        bad = has & (prev_b + bj > (x - prev_x) * (1.0 + 1e-9) + 1e-6)
+        over[:, j] |= bad
+        over[:, :j] |= bad[:, None] & (xs[:, 1:j + 1] == prev_x[:, None]) & (b[:, :j] > 0)
+        prev_x = np.where(has, x, prev_x)
+        prev_b = np.where(has, bj, prev_b)
+    over |= (b > 0) & (prev_b[:, None] > 0) & (xs[:, 1:-1] == prev_x[:, None]) & (
+        (xs[:, -1] - prev_x) * (1.0 + 1e-9) + 1e-6 < prev_b)[:, None]
+    return over
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_blend_overflow_matches_its_column_rule(seed):
+    """The compiled blend_overflow flags the same corners as the column-by-column rule, on
+    random polylines whose blends often collide: knots without a blend, blends at the slack's
+    edge (the 1e-6 m allowance exactly), NaN widths, a blend past the end, rows of no knots."""
+    rng = np.random.default_rng(seed)
+    n, k = 50, 8
+    xs = np.cumsum(rng.uniform(0.0, 100.0, (n, k)), axis=1)
+    b = rng.uniform(0.0, 60.0, (n, k - 2)) * (rng.uniform(size=(n, k - 2)) < 0.7)
+    b[0, 2] = np.nan
+    b[1, :2] = [0.5 * (xs[1, 2] - xs[1, 1]) + 0.5e-6] * 2  # together: the gap plus 1e-6 m
+    b[2, -1] = 2.0 * (xs[2, -1] - xs[2, -2])  # past the end
+    want = _overflow_reference(xs, b)
+    assert want.any() and not want.all()
+    assert blend_overflow(xs, b).tolist() == want.tolist()
+    assert blend_overflow(xs[:, :2], b[:, :0]).shape == (n, 0)

@@ -262,6 +262,40 @@ def _np_max(a, b):
     return a if a >= b else b
 
 
+#: Relative and absolute slack of :func:`blend_overflow`'s fit test.
+OVERFLOW_REL = 1.0 + 1e-9
+OVERFLOW_ABS = 1e-6
+
+
+@njit(cache=True)
+def blend_overflow(xs, b, over):
+    """:func:`airdefense.threats._route.blend_overflow` of knots ``xs`` (n, k) and blend
+    half-widths ``b`` (n, k - 2) into ``over`` (n, k - 2) bool (zeros on entry), row by
+    row: the same tests on the same numbers as its NumPy column loop."""
+    n, J = b.shape
+    for r in range(n):
+        prev_x = xs[r, 0]
+        prev_b = 0.0
+        for j in range(J):
+            x = xs[r, j + 1]
+            bj = b[r, j]
+            has = bj > 0
+            if has and prev_b + bj > (x - prev_x) * OVERFLOW_REL + OVERFLOW_ABS:
+                over[r, j] = True
+                # the previous blended knot is marked too (the pair overlaps)
+                for q in range(j):
+                    if xs[r, q + 1] == prev_x and b[r, q] > 0:
+                        over[r, q] = True
+            if has:
+                prev_x = x
+                prev_b = bj
+        if prev_b > 0 and (xs[r, J + 1] - prev_x) * OVERFLOW_REL + OVERFLOW_ABS < prev_b:
+            for j in range(J):
+                if b[r, j] > 0 and xs[r, j + 1] == prev_x:
+                    over[r, j] = True
+    return over
+
+
 @njit(cache=True)
 def strictly_increasing(xs):
     """Raise each column of ``xs`` (n, k) in place to at least the one before it plus 1 mm,

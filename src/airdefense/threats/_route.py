@@ -166,21 +166,13 @@ def blend_overflow(xs: np.ndarray, b: np.ndarray) -> np.ndarray:
         True for a blend that overlaps its neighbour or runs past an end.
     """
     # A knot without a blend (no slope change) lies on a straight line, which a blend may
-    # cross: each blend is checked against the nearest blended knots (or ends) either side.
+    # cross: each blend is checked against the nearest blended knots (or ends) either side
+    # (compiled, row by row: :func:`airdefense.threats._kernels.blend_overflow`).
     n, J = b.shape
     over = np.zeros((n, J), bool)
-    prev_x, prev_b = xs[:, 0].copy(), np.zeros(n)
-    for j in range(J):
-        x, bj = xs[:, j + 1], b[:, j]
-        has = bj > 0
-        bad = has & (prev_b + bj > (x - prev_x) * (1.0 + 1e-9) + 1e-6)
-        over[:, j] |= bad
-        # the previous blended knot is marked too (the pair overlaps)
-        over[:, :j] |= bad[:, None] & (xs[:, 1:j + 1] == prev_x[:, None]) & (b[:, :j] > 0)
-        prev_x = np.where(has, x, prev_x)
-        prev_b = np.where(has, bj, prev_b)
-    over |= (b > 0) & (prev_b[:, None] > 0) & (xs[:, 1:-1] == prev_x[:, None]) & (
-        (xs[:, -1] - prev_x) * (1.0 + 1e-9) + 1e-6 < prev_b)[:, None]
+    if J:
+        _k.blend_overflow(np.ascontiguousarray(xs, dtype=float),
+                          np.ascontiguousarray(b, dtype=float), over)
     return over
 
 

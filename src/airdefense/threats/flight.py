@@ -8,6 +8,7 @@ The class modules (:mod:`~airdefense.threats.drone`, :mod:`~airdefense.threats.c
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -436,6 +437,16 @@ def fly_route_group(
     return RouteTrajectory(g.launch_t, t_end, geo, speed, height, radius_m, ground, t_rel)
 
 
+@functools.lru_cache(maxsize=8)
+def _sub_points(n_sub: int) -> tuple[np.ndarray, np.ndarray]:
+    """The middles of ``n_sub`` equal parts of [-1, 1] and their inner ends (read-only; made
+    once: :func:`_refine_blends` splits corners of every replication with them)."""
+    frac = (2.0 * np.arange(n_sub) + 1.0) / n_sub - 1.0
+    ends = np.linspace(-1.0, 1.0, n_sub + 1)[1:-1]
+    frac.flags.writeable = ends.flags.writeable = False
+    return frac, ends
+
+
 def _refine_blends(xs, ys, height, n_sub=_SUB_BLENDS, tol=_SUB_COS):
     """A polyline whose slopes give the ground speeds ``va cos(gamma)`` along the height
     profile ``xs``, ``ys`` (n, k), blended by ``height``.
@@ -458,8 +469,7 @@ def _refine_blends(xs, ys, height, n_sub=_SUB_BLENDS, tol=_SUB_COS):
     if not steep.any():
         return xs, ys, b
     cols_x, cols_m, cols_b = [xs[:, :1]], [m[:, :1]], []
-    frac = (2.0 * np.arange(n_sub) + 1.0) / n_sub - 1.0  # part middles over [-1, 1]
-    ends = np.linspace(-1.0, 1.0, n_sub + 1)[1:-1]  # inner part ends
+    frac, ends = _sub_points(n_sub)
     for j in range(xs.shape[1] - 2):
         if steep[j]:
             bj = np.maximum(b[:, j], 1e-3)[:, None]
