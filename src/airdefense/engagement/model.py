@@ -45,6 +45,7 @@ from airdefense.engagement.envelope import (
 from airdefense.engagement.interceptors import (
     _NO_HELD,
     _SOLVE,
+    CAPTURE_RADIUS_M,
     RADAR_GUIDED,
     InterceptorState,
 )
@@ -379,11 +380,11 @@ class Engagement:
             return fired
         # Each order's row in the picture (the last with its id), -1 where its track is gone
         # (a few orders: one comparison each).
-        tid = np.asarray(tracks.track_id)
+        ids = np.asarray(tracks.track_id).tolist()
+        o_track = np.asarray(orders.track_id).tolist()
         rows = []
-        for v in np.asarray(orders.track_id).tolist():
-            hit = np.flatnonzero(tid == v)
-            rows.append(int(hit[-1]) if hit.size else -1)
+        for v in o_track:
+            rows.append(len(ids) - 1 - ids[::-1].index(v) if v in ids else -1)
         # The rows ordered, in increasing order, and the first order naming each (a few orders:
         # Python's containers are cheaper here than NumPy's unique and searches).
         first: dict[int, int] = {}
@@ -418,10 +419,16 @@ class Engagement:
                                                    tgt, held), prow, lj)
         chan = self.channels_free(ok_s) if channels_free is None else channels_free.copy()
         given: dict[int, int] = {}  # rounds each launcher was given in this call (its ripple)
+        # The orders' columns and the launchers' figures read as Python numbers (a few orders).
+        o_launcher = np.asarray(orders.launcher).tolist()
+        o_target = np.asarray(orders.target).tolist()
+        o_rounds = np.asarray(orders.rounds).tolist()
+        o_battery = np.asarray(orders.battery).tolist()
+        events, queue = self.events, self._queue
         for r in range(q):
-            j = int(orders.launcher[r])
-            k = int(orders.target[r])
-            trk = int(orders.track_id[r])
+            j = int(o_launcher[r])
+            k = int(o_target[r])
+            trk = int(o_track[r])
             fc = int(L.fire_control[j])
             c = given.get(j, 0)
             reason = None
@@ -436,17 +443,19 @@ class Engagement:
             elif chan[fc] == 0:
                 reason = "no guidance channel"
             if reason is None:
-                if not fig[r, 0] > 0.0:
+                f_r = fig[r].tolist()  # (outside-window flag, pip (3), pk, close, pk inputs)
+                if not f_r[0] > 0.0:
                     reason = "outside launch window"
                 elif not self._locked(t, j, k):
                     reason = "fire-control radar has no lock on the target"
             if reason is not None:
                 self._refuse(t, orders, r, reason)
                 continue
-            n = int(min(orders.rounds[r], L.rounds[j]))
-            if chan[fc] > 0:
-                n = min(n, int(chan[fc]))
-            close = float(fig[r, 5])
+            n = int(min(o_rounds[r], L.rounds[j]))
+            ch = int(chan[fc])
+            if ch > 0:
+                n = min(n, ch)
+            close = f_r[5]
             # The rounds' launch times (floats: the same numbers as NumPy's), after the
             # launcher's rounds of the earlier orders of this call, inside the window (without
             # a window edge, only a launch now).
@@ -458,23 +467,23 @@ class Engagement:
             if n == 0:
                 self._refuse(t, orders, r, "outside launch window")
                 continue
-            if chan[fc] > 0:
-                chan[fc] -= n
-            pip = fig[r, 1:4]
-            self.events.add(t, "assignment", track=trk, threat=k, battery=orders.battery[r],
-                            launcher=j, pos=pip)
+            if ch > 0:
+                chan[fc] = ch - n
+            pip = f_r[1:4]
+            events.add(t, "assignment", track=trk, threat=k, battery=o_battery[r], launcher=j,
+                       pos=pip)
             L.fire(j, n, times[-1])  # its reload starts when the last round leaves
             book.fired(trk, n, int(L.battery[j]))
             fired[r] = n
             given[j] = c + n
             # The Pk's inputs besides the geometry, for the end game's own evaluation.
-            pk_in = tuple(fig[r, 6:].tolist())
+            pk, pk_in = f_r[4], tuple(f_r[6:])
             for tl in times:
-                launch = (float(tl), j, k, trk, pip, float(fig[r, 4]), pk_in)
+                launch = (float(tl), j, k, trk, pip, pk, pk_in)
                 if tl <= t:
                     self._launch(launch)
                 else:
-                    self._queue.append(launch)
+                    queue.append(launch)
                     self._queue_gen += 1
                     self.round_changes += 1
         if len(given) > 1 or any(v > 1 for v in given.values()):
@@ -486,17 +495,20 @@ class Engagement:
         an interceptor row and its ``fire`` event."""
         tl, j, k, trk, pip, pk, pk_in = launch
         L = self.launchers
-        ii = self.icpt.launch(
-            pos=L.enu[j], aim=pip, speed=L.speed[j], target=k, track=trk, launcher=j,
-            battery=int(L.battery[j]), fire_control=int(L.fire_control[j]), pk=pk,
-            guidance=L.guidance[j], t=tl, max_tof=float(L.max_tof[j]),
-            flyout=L.flyout.take(slice(j, j + 1)), pk_inputs=pk_in,
-        )
+        # InterceptorState.launch's row (its fields in column order), written in one go
+        guidance, fo = L.guidance[j], L.flyout
+        enu = L.enu[j].tolist()
+        bat = int(L.battery[j])
+        ii = self.icpt._add(
+            [*enu, *pip, np.nan, float(L.speed[j]), pk, CAPTURE_RADIUS_M[guidance], tl,
+             float(L.max_tof[j]), float(fo.vb[j]), float(fo.tb[j]), float(fo.v0[j]),
+             float(fo.k[j]), *pk_in, np.nan, np.nan],
+            (k, trk, int(L.fire_control[j]), j, bat), guidance in RADAR_GUIDED)
         self._left_s[j] = max(self._left_s[j], tl)
         self.icpt_type[ii] = L.interceptor[j]
         self.round_changes += 1
-        self.events.add(tl, "fire", interceptor=ii, threat=k, track=trk, battery=L.battery[j],
-                        launcher=j, pos=L.enu[j], value=L.unit_cost[j])
+        self.events.add(tl, "fire", interceptor=ii, threat=k, track=trk, battery=bat,
+                        launcher=j, pos=enu, value=float(L.unit_cost[j]))
 
     def _release(self, t1: float, alive: Callable[[int, float], bool]) -> None:
         """Launch the queued rounds due before ``t1`` (in launch-time order), or cancel them:
@@ -685,6 +697,7 @@ class Engagement:
         t_end = np.ascontiguousarray(t_end, float)
         e = ended.shape[0]
         rows = ic._i[ended].tolist()  # (target, track, fire control, launcher, battery)
+        ends = t_end.tolist()
         states = np.zeros((e, 6))
         # Each target at its own end time: that threat's state only, where the truth can.
         one = getattr(truth, "state_of", None)
@@ -692,21 +705,26 @@ class Engagement:
             k = rows[q][0]
             if k >= 0:
                 states[q] = (truth.states(t_end[q])[k] if one is None
-                             else one(t_end[q], k))
+                             else one(ends[q], k))
         pk_end = np.empty(e)
         _kernels.end_game_rows(ended, t_end, states, ic._f, ic._i, self._rows(),
                                self._frame_radius(), pk_end)
         events, rng, assessments = self.events, self.rng, self.assessments
-        for q, (i, te, ms) in enumerate(zip(ended.tolist(), t_end.tolist(), miss, strict=True)):
+        # (read as Python numbers: the same values)
+        f_end = ic._f[ended][:, [_kernels.F_CAPTURE, _kernels.F_POS, _kernels.F_POS + 1,
+                                 _kernels.F_POS + 2]].tolist()
+        pks, points = pk_end.tolist(), states[:, :3].tolist()
+        for q, (i, te, ms) in enumerate(zip(ended.tolist(), ends, np.asarray(miss).tolist(),
+                                            strict=True)):
             k, trk, _, j, bat = rows[q]
             ic.active[i] = False
             live = k >= 0 and alive(k, te)
             if live:
-                ic.pk_end[i] = pk_end[q]
+                ic.pk_end[i] = pks[q]
             hit = False
-            cap = ic.capture[i]
+            cap = f_end[q][0]
             if live and ms <= cap:  # one draw: the outcome and its miss distance
-                hit, ms = draw_end_game(pk_end[q], LETHAL_RADIUS_M[L.guidance[j]], rng, cap)
+                hit, ms = draw_end_game(pks[q], LETHAL_RADIUS_M[L.guidance[j]], rng, cap)
             if hit:
                 kill(k, te)
             self.icpt_outcome[i] = "hit" if hit else "miss"
@@ -714,7 +732,7 @@ class Engagement:
             # distance: the round flew to where it was last (NaN, not a phantom 0 m).
             events.add(te, "intercept_hit" if hit else "intercept_miss", interceptor=i,
                        threat=k, track=trk, battery=bat, launcher=j,
-                       pos=states[q] if live else ic.pos[i], value=ms if live else np.nan)
+                       pos=points[q] if live else f_end[q][1:], value=ms if live else np.nan)
             t_assess = te + float(L.assess_delay[j])
             assessments.append((t_assess, i, trk, hit, bat))
             if t_assess < self._next_assessment_s:
