@@ -22,6 +22,9 @@ from airdefense.c2.greedy import orders_from_rounds
 
 __all__ = ["WTAAssigner"]
 
+#: What :meth:`WTAAssigner.no_pair_orders` returns: orders of no row, shared (their arrays
+#: have no element to change).
+_NO_PAIR_ORDERS = Orders.from_rows([])
 #: MIP solves (cut rounds) of one exact solve in a cycle.
 _MAX_MIP_SOLVES = 50
 
@@ -244,9 +247,10 @@ class WTAAssigner:
 
     def no_pair_orders(self, t: float) -> Orders:
         """What :meth:`decide` does in a cycle whose options allow no pair: no order (and no
-        solution in :attr:`last_solutions`)."""
-        self.last_solutions = []
-        return Orders.from_rows([])
+        solution in :attr:`last_solutions`): the shared orders of no row (most cycles)."""
+        if self.last_solutions:
+            self.last_solutions = []
+        return _NO_PAIR_ORDERS
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,

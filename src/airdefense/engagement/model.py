@@ -157,20 +157,24 @@ class Engagement:
         """
         ic = self.icpt
         n = ic.n
-        # (no round active: any_active found none since the last launch, none counted)
-        key = (n, 0 if ic._idle_n == n else int(np.count_nonzero(ic.active[:n])),
-               self._queue_gen)
+        if ic._idle_n == n:  # (no round active: any_active found none since the last launch)
+            key = (n, 0, self._queue_gen)
+            if key == self._guided[0]:
+                return self._guided[1]
+        # The rows' pairs and active count in one compiled pass (most calls follow a launch
+        # or an end game: the pairs are new then).
+        active, fc, tg = _kernels.guided_rounds(n, ic._i, ic._b)
+        key = (n, active, self._queue_gen)
         if key == self._guided[0]:
             return self._guided[1]
-        i = np.flatnonzero(ic.active[:n] & ic.command[:n] & (ic.target[:n] >= 0))
         L = self.launchers
         wait = [e for e in self._queue if e[2] >= 0 and L.guidance[e[1]] in RADAR_GUIDED]
         if wait:
-            pairs = (np.concatenate([ic.fire_control[i],
-                                     np.array([L.fire_control[e[1]] for e in wait], np.int64)]),
-                     np.concatenate([ic.target[i], np.array([e[2] for e in wait], np.int64)]))
+            pairs = (np.concatenate([fc, np.array([L.fire_control[e[1]] for e in wait],
+                                                  np.int64)]),
+                     np.concatenate([tg, np.array([e[2] for e in wait], np.int64)]))
         else:
-            pairs = (ic.fire_control[i], ic.target[i]) if i.size else _NO_GUIDED
+            pairs = (fc, tg) if fc.size else _NO_GUIDED
         self._guided = (key, pairs)
         return pairs
 
