@@ -701,7 +701,6 @@ class Engagement:
         t_end = np.ascontiguousarray(t_end, float)
         e = ended.shape[0]
         rows = ic._i[ended].tolist()  # (target, track, fire control, launcher, battery)
-        ends = t_end.tolist()
         states = np.zeros((e, 6))
         # Each target at its own end time: that threat's state only, where the truth can.
         one = getattr(truth, "state_of", None)
@@ -709,26 +708,21 @@ class Engagement:
             k = rows[q][0]
             if k >= 0:
                 states[q] = (truth.states(t_end[q])[k] if one is None
-                             else one(ends[q], k))
+                             else one(t_end[q], k))
         pk_end = np.empty(e)
         _kernels.end_game_rows(ended, t_end, states, ic._f, ic._i, self._rows(),
                                self._frame_radius(), pk_end)
         events, rng, assessments = self.events, self.rng, self.assessments
-        # (read as Python numbers: the same values)
-        f_end = ic._f[ended][:, [_kernels.F_CAPTURE, _kernels.F_POS, _kernels.F_POS + 1,
-                                 _kernels.F_POS + 2]].tolist()
-        pks, points = pk_end.tolist(), states[:, :3].tolist()
-        for q, (i, te, ms) in enumerate(zip(ended.tolist(), ends, np.asarray(miss).tolist(),
-                                            strict=True)):
+        for q, (i, te, ms) in enumerate(zip(ended.tolist(), t_end.tolist(), miss, strict=True)):
             k, trk, _, j, bat = rows[q]
             ic.active[i] = False
             live = k >= 0 and alive(k, te)
             if live:
-                ic.pk_end[i] = pks[q]
+                ic.pk_end[i] = pk_end[q]
             hit = False
-            cap = f_end[q][0]
+            cap = ic.capture[i]
             if live and ms <= cap:  # one draw: the outcome and its miss distance
-                hit, ms = draw_end_game(pks[q], LETHAL_RADIUS_M[L.guidance[j]], rng, cap)
+                hit, ms = draw_end_game(pk_end[q], LETHAL_RADIUS_M[L.guidance[j]], rng, cap)
             if hit:
                 kill(k, te)
             self.icpt_outcome[i] = "hit" if hit else "miss"
@@ -736,7 +730,7 @@ class Engagement:
             # distance: the round flew to where it was last (NaN, not a phantom 0 m).
             events.add(te, "intercept_hit" if hit else "intercept_miss", interceptor=i,
                        threat=k, track=trk, battery=bat, launcher=j,
-                       pos=points[q] if live else f_end[q][1:], value=ms if live else np.nan)
+                       pos=states[q] if live else ic.pos[i], value=ms if live else np.nan)
             t_assess = te + float(L.assess_delay[j])
             assessments.append((t_assess, i, trk, hit, bat))
             if t_assess < self._next_assessment_s:
