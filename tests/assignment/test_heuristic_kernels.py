@@ -357,11 +357,19 @@ def test_andersen_instances_equal_reference(name):
 
 def test_simulation_cycle_problems_equal_reference(monkeypatch):
     """Every WTA problem the control unit solves in an example-2 replication: the reference,
-    from the same generator state, returns the same x (so the run is the reference's run)."""
+    from the same generator state, returns the same x (so the run is the reference's run).
+    The control unit's usual cycle solves from the state constants of one compiled call
+    (``_solve_constants``): its problem is built in steps here, as the control unit builds
+    it otherwise (:func:`airdefense.c2._kernels.wta_problem`, the problem's fields)."""
     from airdefense import simulate
+    from airdefense.c2 import wta
+    from airdefense.c2._kernels import wta_problem
 
     seen = []
-    solve = H.HeuristicSolver.solve
+    solve, constants, cycle_problem = (H.HeuristicSolver.solve,
+                                       H.HeuristicSolver._solve_constants,
+                                       wta._ak.cycle_problem)
+    last = []
 
     def spy(self, problem, time_limit_s=None, rng=None):
         state = rng.bit_generator.state
@@ -369,7 +377,23 @@ def test_simulation_cycle_problems_equal_reference(monkeypatch):
         seen.append((problem, self.max_kicks, state, sol.x, rng.bit_generator.state))
         return sol
 
+    def spy_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols, lam):
+        last[:] = [(allowed, pk, value, cap, pair_cap, unit_cost, cols), lam]
+        return cycle_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols, lam)
+
+    def spy_constants(self, *args):
+        _, _, values, p_t, copies, cost, a_t, mpt, pc_t = wta_problem(*last[0])
+        problem = WTAProblem._of_fields(values, p_t.T, copies, cost, last[1], a_t.T, mpt,
+                                        np.array(pc_t.T, order="C"))
+        rng = args[-1]
+        state = rng.bit_generator.state
+        sol = constants(self, *args)
+        seen.append((problem, self.max_kicks, state, sol.x, rng.bit_generator.state))
+        return sol
+
     monkeypatch.setattr(H.HeuristicSolver, "solve", spy)
+    monkeypatch.setattr(H.HeuristicSolver, "_solve_constants", spy_constants)
+    monkeypatch.setattr(wta._ak, "cycle_problem", spy_problem)
     simulate(EXAMPLES / "02_layered_city.yaml", seed=2, tracking="truth")
     assert len(seen) > 50
     for problem, kicks, state, x, after in seen:

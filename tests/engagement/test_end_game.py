@@ -48,7 +48,7 @@ class _Draw:
 
     def random(self, shape=None):
         self.calls += 1
-        return np.full(shape, self.u)
+        return self.u if shape is None else np.full(shape, self.u)  # (as a Generator's)
 
 
 @pytest.fixture(scope="module")

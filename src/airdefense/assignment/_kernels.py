@@ -831,6 +831,106 @@ def prepare(qa, allowed, p_in, copies, mpt, mpp, q, p, ub):
     return k_max
 
 
+@njit(cache=True)
+def cycle_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols, cost_weight):
+    """A control unit's cycle problem (:class:`airdefense.c2.wta.WTAAssigner`) and the
+    heuristic's state constants in one call: the fields of
+    :func:`airdefense.c2._kernels.wta_problem` as :meth:`~airdefense.assignment.base.
+    WTAProblem._of_fields` holds them, then :func:`prepare`'s (the same numbers).
+
+    The options' ``allowed``, ``pk``, ``pair_cap`` (m, L), ``value`` (m,), ``cap`` and
+    ``unit_cost`` (L,); the launchers ``cols`` (k,); the cost weight. Returns the target rows
+    ``tg`` (T,) and weapon positions ``w`` (W,) in ``cols``, the problem's ``1 - p`` where
+    allowed (1 elsewhere; its ``_q``), the state's ``q``, ``p`` and ``ub`` (each (W, T), in
+    the transposed layout the problem's fields have: Fortran order), the values (T,), the
+    weighted costs ``cost_weight * cost`` (W,), the most rounds per target (T,), the copies
+    (W,), the unit costs (W,), ``ub.max(initial=1)`` and whether the pair caps at a target
+    differ among its allowed weapons (more than one weapon; ``mixed``: the caller then checks
+    each battery's rounds at a target).
+    """
+    m = allowed.shape[0]
+    k = cols.size
+    row_any = np.zeros(m, np.bool_)
+    col_any = np.zeros(k, np.bool_)
+    for i in range(m):
+        for q in range(k):
+            if allowed[i, cols[q]]:
+                row_any[i] = True
+                col_any[q] = True
+    tg = np.flatnonzero(row_any)
+    w = np.flatnonzero(col_any)
+    T, W = tg.size, w.size
+    values = np.empty(T)
+    mpt = np.empty(T, np.int64)
+    copies = np.empty(W, np.int64)
+    cost = np.empty(W)
+    c = np.empty(W)
+    for b in range(W):
+        copies[b] = cap[cols[w[b]]]
+        cost[b] = unit_cost[cols[w[b]]]
+        c[b] = cost_weight * cost[b]
+    # (T, W) in C order: their transposes are the problem's (W, T) arrays (Fortran order)
+    qa = np.empty((T, W))
+    qs = np.empty((T, W))
+    ps = np.empty((T, W))
+    ub = np.empty((T, W), np.int64)
+    mixed = False
+    k_max = 1
+    for a in range(T):
+        i = tg[a]
+        values[a] = value[i]
+        most = pair_cap[i, cols[w[0]]] if W else 0
+        for b in range(W):
+            most = max(most, pair_cap[i, cols[w[b]]])
+        mpt[a] = most
+        for b in range(W):
+            j = cols[w[b]]
+            ok = allowed[i, j]
+            v = pk[i, j] if ok else 0.0
+            if v < 0.0:  # np.clip: NaN and -0.0 kept
+                v = 0.0
+            elif v > 1.0:
+                v = 1.0
+            if ok and pair_cap[i, j] != most:
+                mixed = W > 1
+            qa[a, b] = 1.0 - (v if ok else 0.0)
+            # prepare's
+            qq = 1.0 - (1.0 - qa[a, b])
+            if not qq >= 1e-12:
+                qq = 1e-12
+            qs[a, b] = qq
+            ps[a, b] = 1.0 - qq
+            u = min(copies[b], most) if ok and v > 0 else 0
+            if pair_cap[i, j] < u:
+                u = pair_cap[i, j]
+            ub[a, b] = u
+            if u > k_max:
+                k_max = u
+    return (tg, w, qa.T, qs.T, ps.T, ub.T, values, c, mpt, copies, cost, k_max, mixed)
+
+
+@njit(cache=True)
+def over_channels(x, w, cols, fire_control, chan):
+    """Whether the rounds ``x`` (W, T) of weapons ``cols[w]`` go over some fire-control
+    radar's free channels ``chan`` (S,) (-1: no limit): :func:`airdefense.c2.wta.
+    _cut_channels` would cut. True also where a weapon's radar is not one of ``chan``'s
+    (the caller then takes the steps that tell)."""
+    W, T = x.shape
+    load = np.zeros(chan.size, np.int64)
+    for b in range(W):
+        r = fire_control[cols[w[b]]]
+        if not 0 <= r < chan.size:
+            return True
+        n = 0
+        for a in range(T):
+            n += x[b, a]
+        load[r] += n
+    for r in range(chan.size):
+        if chan[r] >= 0 and load[r] > chan[r]:
+            return True
+    return False
+
+
 # ---------------------------------------------------------------- iterated local search
 #: Phases of :func:`search` (``istat[0]``).
 START, KICK, DESCENT, POLISH, DONE = 0, 1, 2, 3, 4

@@ -260,14 +260,49 @@ class HeuristicSolver:
         if rng is not link[0]:             # another generator: its pointers, once
             link = self._rng_link = (rng, generator_pointers(rng))
         st = _State(problem)
-        best_x = np.empty_like(st.x)
+        best_x = self._search(st.arrays, link[1], deadline)
+        return WTASolution(x=best_x, objective=problem._objective_of(best_x), bound=-np.inf,
+                           gap=np.inf, seconds=time.perf_counter() - t0, status="heuristic",
+                           solver=self.name)
+
+    def _search(self, arrays: tuple, ptrs: np.ndarray, deadline: float) -> np.ndarray:
+        """The search from the state ``arrays`` (:attr:`_State.arrays`) with the generator of
+        the pointers ``ptrs``, until done or the ``deadline``; its best assignment (W, T)."""
+        best_x = np.empty_like(arrays[0])
         istat = np.zeros(3, np.int64)      # phase, kicks in a row without gain, kicks made
         best = np.empty(1)
-        args = (*st.arrays, best_x, istat, best, link[1], self.max_kicks, self.kick_size)
+        args = (*arrays, best_x, istat, best, ptrs, self.max_kicks, self.kick_size)
         if deadline == np.inf:
             _k.search(*args, _NO_LIMIT)
         else:
             _search_until(args, istat, deadline)
-        x = best_x
-        return WTASolution(x=x, objective=problem._objective_of(x), bound=-np.inf, gap=np.inf,
-                           seconds=time.perf_counter() - t0, status="heuristic", solver=self.name)
+        return best_x
+
+    def _solve_constants(self, qa: np.ndarray, q: np.ndarray, p: np.ndarray, ub: np.ndarray,
+                         values: np.ndarray, c: np.ndarray, mpt: np.ndarray,
+                         copies: np.ndarray, cost: np.ndarray, cost_weight: float, k_max: int,
+                         time_limit_s: float, rng: np.random.Generator) -> WTASolution:
+        """:meth:`solve` of a problem given by its state constants, as
+        :func:`~airdefense.assignment._kernels.cycle_problem` returns them (``qa`` the
+        problem's ``_q``, ``q``, ``p``, ``ub`` (W, T) in its layout, ``values`` (T,), ``c``
+        the weighted costs, ``copies``, ``cost`` (W,), ``mpt`` (T,), ``k_max`` the most
+        rounds of a pair): the same search, draws and solution, without the problem object
+        (the control unit's cycle; ``time_limit_s`` and ``rng`` given). The arrays are the
+        search's: give arrays that nothing else changes."""
+        _ensure_compiled()
+        t0 = time.perf_counter()
+        deadline = t0 + max(float(time_limit_s), 0.0)
+        link = self._rng_link
+        if rng is not link[0]:             # another generator: its pointers, once
+            link = self._rng_link = (rng, generator_pointers(rng))
+        W, T = q.shape
+        k_max = max(1, min(k_max, _TABLE_MAX // max(W * T, 1) - 1))
+        # (_State's arrays, the table as NumPy's vectorised power gives it)
+        arrays = (np.zeros((W, T), np.int64), np.empty(T), np.empty(W, np.int64),
+                  np.empty(T, np.int64), values, q, p, ub, c, mpt, copies,
+                  q ** _exponents(k_max + 1, (W, T)))
+        best_x = self._search(arrays, link[1], deadline)
+        objective = float(_k.objective(qa ** best_x, values, cost, best_x, cost_weight))
+        return WTASolution(x=best_x, objective=objective, bound=-np.inf, gap=np.inf,
+                           seconds=time.perf_counter() - t0, status="heuristic",
+                           solver=self.name)

@@ -11,6 +11,10 @@ from airdefense.engagement.flyout import intercept_time
 
 __all__ = ["feasibility", "GreedyAssigner", "orders_from_rounds"]
 
+#: What :meth:`GreedyAssigner.no_pair_orders` returns: orders of no row, shared (their arrays
+#: have no element to change).
+_NO_PAIR_ORDERS = Orders.from_rows([])
+
 
 def feasibility(tracks_x: np.ndarray, launchers, heights_fn, t: float) -> dict[str, np.ndarray]:
     """Constant-speed intercept geometry and envelope checks for every track x launcher pair.
@@ -124,8 +128,9 @@ class GreedyAssigner:
         self.min_threat_value = min_threat_value
 
     def no_pair_orders(self, t: float) -> Orders:
-        """What :meth:`decide` does in a cycle whose options allow no pair: no order."""
-        return Orders.from_rows([])
+        """What :meth:`decide` does in a cycle whose options allow no pair: no order (the
+        shared orders of no row)."""
+        return _NO_PAIR_ORDERS
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from airdefense.assignment import WTAProblem, make_solver
+from airdefense.assignment import _kernels as _ak
+from airdefense.assignment.heuristic import HeuristicSolver
 from airdefense.c2 import _kernels
 from airdefense.c2._options import _allowed_options, _evaluated_options
 from airdefense.c2.base import EngagementBook, Orders
@@ -20,6 +22,9 @@ from airdefense.c2.greedy import orders_from_rounds
 
 __all__ = ["WTAAssigner"]
 
+#: What :meth:`WTAAssigner.no_pair_orders` returns: orders of no row, shared (their arrays
+#: have no element to change).
+_NO_PAIR_ORDERS = Orders.from_rows([])
 #: MIP solves (cut rounds) of one exact solve in a cycle.
 _MAX_MIP_SOLVES = 50
 
@@ -163,6 +168,33 @@ class WTAAssigner:
                channels_free: np.ndarray | None = None) -> np.ndarray:
         # The problem's weapons are the launchers ``cols`` and its targets the tracks with some
         # allowed pair among them; returns the rounds of every track (m, cols.size).
+        if type(self.solver) is HeuristicSolver and channels_free is not None:
+            # The usual cycle (the heuristic, no battery's salvo to check): the problem and
+            # the search's constants in one compiled call, the search on them (no problem
+            # object), and the steps below only where the solution must be cut.
+            lam = float(self.cost_weight)
+            tg, w, qa, q, p, ub, values, c, mpt, copies, cost, k_max, mixed = (
+                _ak.cycle_problem(opt.allowed, opt.pk, opt.value, opt.cap, opt.pair_cap,
+                                  np.asarray(launchers.unit_cost, float), cols, lam))
+            if tg.size == 0:
+                return np.zeros((opt.allowed.shape[0], cols.size), int)
+            if not mixed:
+                sol = self.solver._solve_constants(qa, q, p, ub, values, c, mpt, copies, cost,
+                                                   lam, k_max, self.time_limit_s, self.rng)
+                chan = np.asarray(channels_free)
+                if not _ak.over_channels(sol.x, w, cols, np.asarray(launchers.fire_control),
+                                         chan):
+                    self.last_solutions.append(sol)
+                    x = np.zeros((opt.allowed.shape[0], cols.size), int)
+                    x[tg[:, None], w] = sol.x.T
+                    return x
+                return self._solve_steps(opt, cols, launchers, channels_free, sol)
+        return self._solve_steps(opt, cols, launchers, channels_free)
+
+    def _solve_steps(self, opt, cols: np.ndarray, launchers,
+                     channels_free: np.ndarray | None = None, first=None) -> np.ndarray:
+        # _solve in steps; ``first``: the solution of the first problem, found already (its
+        # draws made).
         tg, w, values, p_t, copies, cost, a_t, mpt, pc_t = _kernels.wta_problem(
             opt.allowed, opt.pk, opt.value, opt.cap, opt.pair_cap,
             np.asarray(launchers.unit_cost, float), cols)
@@ -197,10 +229,13 @@ class WTAAssigner:
             # The fields are the kernel's, valid by construction: the problem holds them
             # unchecked, read-only, and copies of those the cuts below change (a problem
             # outlives its solve), in the layouts the constructor gives them.
-            p_w, a_w = (p_t.copy().T, a_t.copy().T) if mixed else (p_t.T, a_t.T)
-            prob = WTAProblem._of_fields(values, p_w, copies.copy(), cost, lam, a_w, mpt,
-                                         np.array(pc_t.T, order="C"))
-            sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
+            if first is None:
+                p_w, a_w = (p_t.copy().T, a_t.copy().T) if mixed else (p_t.T, a_t.T)
+                prob = WTAProblem._of_fields(values, p_w, copies.copy(), cost, lam, a_w, mpt,
+                                             np.array(pc_t.T, order="C"))
+                sol = self.solver.solve(prob, time_limit_s=self.time_limit_s, rng=self.rng)
+            else:
+                sol, first = first, None
             self.clock_stops += sol.status == "time_limit"
             xt = np.asarray(sol.x, int).T
             cut = mixed and _cut_batteries(xt, wb, bcap, p_t, a_t, pc_t, copies)
@@ -212,9 +247,10 @@ class WTAAssigner:
 
     def no_pair_orders(self, t: float) -> Orders:
         """What :meth:`decide` does in a cycle whose options allow no pair: no order (and no
-        solution in :attr:`last_solutions`)."""
-        self.last_solutions = []
-        return Orders.from_rows([])
+        solution in :attr:`last_solutions`): the shared orders of no row (most cycles)."""
+        if self.last_solutions:
+            self.last_solutions = []
+        return _NO_PAIR_ORDERS
 
     def decide(self, t: float, tracks, evaluation: dict, launchers, book: EngagementBook,
                batteries: list, channels_free: np.ndarray, battery_ok: np.ndarray,

@@ -1586,6 +1586,30 @@ def pair_window_times(t, x, g, horizon, lp, radius, n, n_refine, inside, rows, c
 
 
 @njit(cache=True)
+def guided_rounds(n, ri, rb):
+    """The active radar-guided rounds with a target among the first ``n`` rows of the packed
+    integer and boolean rows ``ri``, ``rb`` (:class:`~airdefense.engagement.interceptors.
+    InterceptorState`'s): the number of active rounds, then each such round's fire-control
+    radar and target (g,) int64, in row order."""
+    active = 0
+    g = 0
+    for r in range(n):
+        if rb[r, B_ACTIVE]:
+            active += 1
+            if rb[r, B_COMMAND] and ri[r, I_TARGET] >= 0:
+                g += 1
+    fc = np.empty(g, np.int64)
+    tg = np.empty(g, np.int64)
+    g = 0
+    for r in range(n):
+        if rb[r, B_ACTIVE] and rb[r, B_COMMAND] and ri[r, I_TARGET] >= 0:
+            fc[g] = ri[r, I_FIRE_CONTROL]
+            tg[g] = ri[r, I_TARGET]
+            g += 1
+    return active, fc, tg
+
+
+@njit(cache=True)
 def free_channels(n, active, fire_control, channels, sensor_ok):
     """Free guidance channels per radar (S,): ``channels`` (S,) less the rounds in flight
     (``active`` of the first ``n`` rows) that radar ``fire_control`` guides; -1 where a radar

@@ -149,6 +149,19 @@ class InterceptorState:
         self.n += 1
         return i
 
+    def _add(self, f_row: list, i_row: tuple, command: bool) -> int:
+        """:meth:`launch` of a round given as its packed rows: ``f_row`` every float field in
+        column order (``_kernels.F_*``, all ``N_FLOAT`` of them), ``i_row`` the integer fields
+        (target, track, fire control, launcher, battery) and whether it needs its
+        fire-control radar to the end; the same row as :meth:`launch` writes."""
+        self._grow(self.n + 1)
+        i = self.n
+        self._f[i] = f_row
+        self._i[i] = i_row
+        self._b[i] = (command, True)  # (B_COMMAND, B_ACTIVE)
+        self.n += 1
+        return i
+
     def any_active(self) -> bool:
         """Whether any interceptor is active (flying or waiting for its launch).
 

@@ -45,6 +45,7 @@ from airdefense.engagement.envelope import (
 from airdefense.engagement.interceptors import (
     _NO_HELD,
     _SOLVE,
+    CAPTURE_RADIUS_M,
     RADAR_GUIDED,
     InterceptorState,
 )
@@ -156,20 +157,24 @@ class Engagement:
         """
         ic = self.icpt
         n = ic.n
-        # (no round active: any_active found none since the last launch, none counted)
-        key = (n, 0 if ic._idle_n == n else int(np.count_nonzero(ic.active[:n])),
-               self._queue_gen)
+        if ic._idle_n == n:  # (no round active: any_active found none since the last launch)
+            key = (n, 0, self._queue_gen)
+            if key == self._guided[0]:
+                return self._guided[1]
+        # The rows' pairs and active count in one compiled pass (most calls follow a launch
+        # or an end game: the pairs are new then).
+        active, fc, tg = _kernels.guided_rounds(n, ic._i, ic._b)
+        key = (n, active, self._queue_gen)
         if key == self._guided[0]:
             return self._guided[1]
-        i = np.flatnonzero(ic.active[:n] & ic.command[:n] & (ic.target[:n] >= 0))
         L = self.launchers
         wait = [e for e in self._queue if e[2] >= 0 and L.guidance[e[1]] in RADAR_GUIDED]
         if wait:
-            pairs = (np.concatenate([ic.fire_control[i],
-                                     np.array([L.fire_control[e[1]] for e in wait], np.int64)]),
-                     np.concatenate([ic.target[i], np.array([e[2] for e in wait], np.int64)]))
+            pairs = (np.concatenate([fc, np.array([L.fire_control[e[1]] for e in wait],
+                                                  np.int64)]),
+                     np.concatenate([tg, np.array([e[2] for e in wait], np.int64)]))
         else:
-            pairs = (ic.fire_control[i], ic.target[i]) if i.size else _NO_GUIDED
+            pairs = (fc, tg) if fc.size else _NO_GUIDED
         self._guided = (key, pairs)
         return pairs
 
@@ -379,11 +384,11 @@ class Engagement:
             return fired
         # Each order's row in the picture (the last with its id), -1 where its track is gone
         # (a few orders: one comparison each).
-        tid = np.asarray(tracks.track_id)
+        ids = np.asarray(tracks.track_id).tolist()
+        o_track = np.asarray(orders.track_id).tolist()
         rows = []
-        for v in np.asarray(orders.track_id).tolist():
-            hit = np.flatnonzero(tid == v)
-            rows.append(int(hit[-1]) if hit.size else -1)
+        for v in o_track:
+            rows.append(len(ids) - 1 - ids[::-1].index(v) if v in ids else -1)
         # The rows ordered, in increasing order, and the first order naming each (a few orders:
         # Python's containers are cheaper here than NumPy's unique and searches).
         first: dict[int, int] = {}
@@ -418,10 +423,16 @@ class Engagement:
                                                    tgt, held), prow, lj)
         chan = self.channels_free(ok_s) if channels_free is None else channels_free.copy()
         given: dict[int, int] = {}  # rounds each launcher was given in this call (its ripple)
+        # The orders' columns and the launchers' figures read as Python numbers (a few orders).
+        o_launcher = np.asarray(orders.launcher).tolist()
+        o_target = np.asarray(orders.target).tolist()
+        o_rounds = np.asarray(orders.rounds).tolist()
+        o_battery = np.asarray(orders.battery).tolist()
+        events, queue = self.events, self._queue
         for r in range(q):
-            j = int(orders.launcher[r])
-            k = int(orders.target[r])
-            trk = int(orders.track_id[r])
+            j = int(o_launcher[r])
+            k = int(o_target[r])
+            trk = int(o_track[r])
             fc = int(L.fire_control[j])
             c = given.get(j, 0)
             reason = None
@@ -436,17 +447,19 @@ class Engagement:
             elif chan[fc] == 0:
                 reason = "no guidance channel"
             if reason is None:
-                if not fig[r, 0] > 0.0:
+                f_r = fig[r].tolist()  # (outside-window flag, pip (3), pk, close, pk inputs)
+                if not f_r[0] > 0.0:
                     reason = "outside launch window"
                 elif not self._locked(t, j, k):
                     reason = "fire-control radar has no lock on the target"
             if reason is not None:
                 self._refuse(t, orders, r, reason)
                 continue
-            n = int(min(orders.rounds[r], L.rounds[j]))
-            if chan[fc] > 0:
-                n = min(n, int(chan[fc]))
-            close = float(fig[r, 5])
+            n = int(min(o_rounds[r], L.rounds[j]))
+            ch = int(chan[fc])
+            if ch > 0:
+                n = min(n, ch)
+            close = f_r[5]
             # The rounds' launch times (floats: the same numbers as NumPy's), after the
             # launcher's rounds of the earlier orders of this call, inside the window (without
             # a window edge, only a launch now).
@@ -458,23 +471,23 @@ class Engagement:
             if n == 0:
                 self._refuse(t, orders, r, "outside launch window")
                 continue
-            if chan[fc] > 0:
-                chan[fc] -= n
-            pip = fig[r, 1:4]
-            self.events.add(t, "assignment", track=trk, threat=k, battery=orders.battery[r],
-                            launcher=j, pos=pip)
+            if ch > 0:
+                chan[fc] = ch - n
+            pip = f_r[1:4]
+            events.add(t, "assignment", track=trk, threat=k, battery=o_battery[r], launcher=j,
+                       pos=pip)
             L.fire(j, n, times[-1])  # its reload starts when the last round leaves
             book.fired(trk, n, int(L.battery[j]))
             fired[r] = n
             given[j] = c + n
             # The Pk's inputs besides the geometry, for the end game's own evaluation.
-            pk_in = tuple(fig[r, 6:].tolist())
+            pk, pk_in = f_r[4], tuple(f_r[6:])
             for tl in times:
-                launch = (float(tl), j, k, trk, pip, float(fig[r, 4]), pk_in)
+                launch = (float(tl), j, k, trk, pip, pk, pk_in)
                 if tl <= t:
                     self._launch(launch)
                 else:
-                    self._queue.append(launch)
+                    queue.append(launch)
                     self._queue_gen += 1
                     self.round_changes += 1
         if len(given) > 1 or any(v > 1 for v in given.values()):
@@ -486,17 +499,20 @@ class Engagement:
         an interceptor row and its ``fire`` event."""
         tl, j, k, trk, pip, pk, pk_in = launch
         L = self.launchers
-        ii = self.icpt.launch(
-            pos=L.enu[j], aim=pip, speed=L.speed[j], target=k, track=trk, launcher=j,
-            battery=int(L.battery[j]), fire_control=int(L.fire_control[j]), pk=pk,
-            guidance=L.guidance[j], t=tl, max_tof=float(L.max_tof[j]),
-            flyout=L.flyout.take(slice(j, j + 1)), pk_inputs=pk_in,
-        )
+        # InterceptorState.launch's row (its fields in column order), written in one go
+        guidance, fo = L.guidance[j], L.flyout
+        enu = L.enu[j].tolist()
+        bat = int(L.battery[j])
+        ii = self.icpt._add(
+            [*enu, *pip, np.nan, float(L.speed[j]), pk, CAPTURE_RADIUS_M[guidance], tl,
+             float(L.max_tof[j]), float(fo.vb[j]), float(fo.tb[j]), float(fo.v0[j]),
+             float(fo.k[j]), *pk_in, np.nan, np.nan],
+            (k, trk, int(L.fire_control[j]), j, bat), guidance in RADAR_GUIDED)
         self._left_s[j] = max(self._left_s[j], tl)
         self.icpt_type[ii] = L.interceptor[j]
         self.round_changes += 1
-        self.events.add(tl, "fire", interceptor=ii, threat=k, track=trk, battery=L.battery[j],
-                        launcher=j, pos=L.enu[j], value=L.unit_cost[j])
+        self.events.add(tl, "fire", interceptor=ii, threat=k, track=trk, battery=bat,
+                        launcher=j, pos=enu, value=float(L.unit_cost[j]))
 
     def _release(self, t1: float, alive: Callable[[int, float], bool]) -> None:
         """Launch the queued rounds due before ``t1`` (in launch-time order), or cancel them:

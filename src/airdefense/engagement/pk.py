@@ -304,7 +304,7 @@ def draw_end_game(pk: float, lethal_radius_m: float, rng: np.random.Generator,
         Miss distance, m (NaN where ``pk <= 0``).
     """
     p, r_l, r_c = float(pk), float(lethal_radius_m), float(capture_radius_m)
-    u = float(rng.random(()))  # one uniform, drawn as draw_end_games draws it
+    u = rng.random()  # one uniform, drawn as draw_end_games draws it (the same double)
     if 0.0 < p < 1.0 and 0.0 < r_l < math.inf and 0.0 <= r_c < math.inf:
         lq = float(_log1p(-p))
         # (a 0-d array's quotient is a NumPy float, whose power is libm's pow, as here)
