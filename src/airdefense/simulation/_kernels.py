@@ -178,11 +178,13 @@ QI_FIRST, QI_GRID, QI_ITER = 21, 22, 23
 #: out: the picture the last flight read: its rows and first row (-1: the one before the
 #: first step; -2: no step flew).
 QI_FM, QI_FOFF = 24, 25
-QI_SIZE = 26
+#: out: whether the threats alive were found again (into the buffer given).
+QI_ALIVE = 26
+QI_SIZE = 27
 # Its float state ``fv``.
 #: in/out: the step's start; in: the step, the run's end and the loop's stop, s.
 QF_T, QF_DT, QF_END, QF_STOP = 0, 1, 2, 3
-#: in: the next launch; the earliest end of flight, assessment, reload or alive change, s.
+#: in: the next launch; the earliest end of flight, assessment or reload, s.
 QF_LAUNCH, QF_LIMIT = 4, 5
 #: in/out: the next decision; in: the decision period, s.
 QF_DECISION, QF_PERIOD = 6, 7
@@ -197,7 +199,9 @@ QF_T1, QF_SCREEN_T = 16, 17
 QF_PREV_TIME = 18
 #: out: the time of the picture the last flight read, s.
 QF_FTIME = 19
-QF_SIZE = 20
+#: in/out: the threats alive hold from and until (alive_until), s.
+QF_ALIVE_FROM, QF_ALIVE_TO = 20, 21
+QF_SIZE = 22
 #: Where quiet_steps stopped: before a step (the caller runs it whole); after its flight
 #: with rounds lost or ended; after its scan and tracker with a picture that takes a new
 #: buffer; after its screen with some pair allowed or not screened; before its decision.
@@ -205,7 +209,7 @@ QS_BEFORE, QS_FLOWN, QS_SENSED, QS_SCREENED, QS_DECIDE = 0, 1, 2, 3, 4
 
 
 @numba.njit(cache=True, error_model="numpy")
-def quiet_steps(iv, fv, block, k0, alive, fly, sense, pic, screen, ev_f, ev_i):
+def quiet_steps(iv, fv, block, k0, alive, times, fly, sense, pic, screen, ev_f, ev_i):
     """The loop's quiet steps in one call: each step's flight (:func:`airdefense.engagement.
     _kernels.fly_step`), scan and truth tracker (:func:`sense_truth`) and, on the decision
     cycle, the decision screen (:func:`airdefense.c2._kernels.cycle_screen`), the same
@@ -214,7 +218,10 @@ def quiet_steps(iv, fv, block, k0, alive, fly, sense, pic, screen, ev_f, ev_i):
     A step runs only while nothing else is due in it: ``t1 <= fv[QF_LAUNCH]``,
     ``t1 < fv[QF_LIMIT]``, the step index below ``iv[QI_K_END]``, ``t < fv[QF_STOP]`` and
     the tracker's step ``t1 - fv[QF_TRACKER] == fv[QF_DECAY_DT]``; otherwise the call stops
-    before it (``QS_BEFORE``). It stops inside a step where the loop has more to do there:
+    before it (``QS_BEFORE``). The threats ``alive`` hold until ``fv[QF_ALIVE_TO]``; at a
+    step's end ``t1`` past it they are found again (:func:`alive_until` of the launch, end
+    and kill times ``times[:3]``, as ``_Run._alive_step``), written into ``times[3]`` at the
+    end of the call with ``iv[QI_ALIVE]`` set and the new bounds in ``fv``. It stops inside a step where the loop has more to do there:
     rounds lost or ended (``QS_FLOWN``, the counts in ``iv[QI_NB]``, ``iv[QI_NE]``), a
     picture past the buffer's last row (``QS_SENSED``, ``iv[QI_M]``, ``iv[QI_FRESH]``), a
     screen that allows some pair or does not screen (``QS_SCREENED``, its answer in
@@ -267,6 +274,9 @@ def quiet_steps(iv, fv, block, k0, alive, fly, sense, pic, screen, ev_f, ev_i):
     last_m = 0
     last_fresh = 0
     fm, foff, ftime = 0, -2, 0.0
+    alive_to = fv[QF_ALIVE_TO]
+    alive_from = fv[QF_ALIVE_FROM]
+    new_alive = False
     phase = QS_BEFORE
     t1 = t
     while True:
@@ -277,6 +287,10 @@ def quiet_steps(iv, fv, block, k0, alive, fly, sense, pic, screen, ev_f, ev_i):
             t1 = end
         if t1 > fv[QF_LAUNCH] or t1 >= fv[QF_LIMIT] or t1 - tr_time != fv[QF_DECAY_DT]:
             break
+        if not alive_from <= t1 < alive_to:  # (_Run._alive_step)
+            alive, alive_to = alive_until(t1, times[0], times[1], times[2])
+            alive_from = t1
+            new_alive = True
         st0 = block[k - k0 - 1]
         st1 = block[k - k0]
         fm, foff, ftime = pm, poff, ptime
@@ -370,6 +384,13 @@ def quiet_steps(iv, fv, block, k0, alive, fly, sense, pic, screen, ev_f, ev_i):
     iv[QI_SCREEN_M] = screen_m
     iv[QI_NO_PAIR] = no_pair
     iv[QI_FIRST] = any_first
+    if new_alive:
+        times[3][:] = alive
+        iv[QI_ALIVE] = 1
+        fv[QF_ALIVE_FROM] = alive_from
+        fv[QF_ALIVE_TO] = alive_to
+    else:
+        iv[QI_ALIVE] = 0
     iv[QI_FM] = fm
     iv[QI_FOFF] = foff
     fv[QF_FTIME] = ftime

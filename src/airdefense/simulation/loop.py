@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from airdefense.c2 import firing_capacity, make_assigner, screen_cycle
+from airdefense.c2 import _options, firing_capacity, make_assigner, screen_cycle
 from airdefense.c2._options import _screen_fixed
 from airdefense.c2.base import EngagementBook
 from airdefense.c2.evaluation import evaluate_threats, min_threat_value
+from airdefense.engagement import _kernels as _engagement_kernels
 from airdefense.engagement.damage import (
     DAMAGED,
     DAMAGED_VALUE_FRACTION,
@@ -39,6 +40,7 @@ from airdefense.errors import ScenarioError
 from airdefense.geo import sphere_radius_of
 from airdefense.scenario import Scenario, load_scenario
 from airdefense.scenario._flight import seed_flight_error
+from airdefense.simulation import _kernels as _simulation_kernels
 from airdefense.simulation._kernels import (
     QI_FRESH,
     QI_M,
@@ -830,7 +832,11 @@ class _Run:
               and all(getattr(_Run, name) is f for name, f in _STAGES.items())
               and not any(name in vars(self) for name in _STAGES)
               and type(self.engagement).fly is Engagement.fly
-              and "fly" not in vars(self.engagement))
+              and "fly" not in vars(self.engagement)
+              and self._sense_kernel is _KERNELS["sense_truth"]
+              and screen_cycle is _KERNELS["screen_cycle"]
+              and _options._kernels.cycle_screen is _KERNELS["cycle_screen"]
+              and _engagement_kernels.fly_step is _KERNELS["fly_step"])
         if not ok:
             return False
         n = self.n
@@ -849,6 +855,8 @@ class _Run:
         fv[SK.QF_TERMINAL] = TERMINAL_S
         fv[SK.QF_GRACE] = self.engagement.coverage_grace_s
         iv[SK.QI_N] = n
+        tr = self.truth
+        self._q_times = (tr.launch_time_s, tr.end_time_s, self.kill_t, np.empty(n, bool))
         return (SK, iv, fv, nopair is not GreedyAssigner.no_pair_orders)
 
     def _quiet(self, k: int, t: float, t1: float, next_decision: float, next_prefetch: int
@@ -866,8 +874,8 @@ class _Run:
         there, see :func:`~airdefense.simulation._kernels.quiet_steps`).
         """
         eng = self.engagement
-        if (t1 > self._next_launch or self._alive_stale or not t1 < self._alive_to
-                or eng._queue or not t1 < self._next_end
+        if (t1 > self._next_launch or self._alive_stale or eng._queue
+                or not t1 < self._next_end
                 or not t1 < eng._next_assessment_s
                 or not t1 < eng.launchers._next_reload_s):
             return None
@@ -928,15 +936,15 @@ class _Run:
         iv[SK.QI_PIC_OFF], iv[SK.QI_PIC_LAST], iv[SK.QI_PM] = tr._pic_off, tr._pic_last, pm
         fv[SK.QF_T], fv[SK.QF_LAUNCH], fv[SK.QF_DECISION], fv[SK.QF_TRACKER] = \
             t, self._next_launch, next_decision, tr.time_s
-        fv[SK.QF_LIMIT] = min(self._next_end, eng._next_assessment_s, L._next_reload_s,
-                              self._alive_to)
+        fv[SK.QF_LIMIT] = min(self._next_end, eng._next_assessment_s, L._next_reload_s)
+        fv[SK.QF_ALIVE_FROM], fv[SK.QF_ALIVE_TO] = self._alive_from, self._alive_to
         fv[SK.QF_DECAY_DT], fv[SK.QF_RHO], fv[SK.QF_C] = dec[0], dec[2], dec[3]
         fv[SK.QF_RADIUS] = bound[2]
         ev_f, ev_i = self._q_ev
         fs, ns, bs = static
         a = memo[5]
         SK.quiet_steps(
-            iv, fv, block, next_prefetch - _PREFETCH, self._alive_mask,
+            iv, fv, block, next_prefetch - _PREFETCH, self._alive_mask, self._q_times,
             (f, i, b, out_i, out_f, ok, bound[1], held, tid, tx), self._sense_args, tr._pic[0],
             (classes._buf, self.book._killed_a, self.book._rounds_a, self.book._pending_a,
              L.operational, self.sensor_ok, L.rounds, L.last_fire_s, L.reload_done_s, memo[7],
@@ -945,6 +953,12 @@ class _Run:
             ev_f, ev_i)
         # The state the stages leave, as they leave it.
         phase = int(iv[SK.QI_PHASE])
+        if iv[SK.QI_ALIVE]:  # the threats alive found again (a new array, as _alive_step)
+            times = self._q_times
+            self._alive_mask = times[3]
+            self._q_times = times[:3] + (np.empty(self.n, bool),)
+            self._alive_from, self._alive_to = float(fv[SK.QF_ALIVE_FROM]), \
+                float(fv[SK.QF_ALIVE_TO])
         if iv[SK.QI_EVENTS]:
             self._quiet_events(int(iv[SK.QI_EVENTS]))
         if iv[SK.QI_FIRST]:
@@ -1205,3 +1219,7 @@ def _simulate(scenario: Scenario | str | Path | dict,
 _STAGES = {name: getattr(_Run, name) for name in (
     "sense_and_track", "_sense_truth", "fly_interceptors", "decide", "_decide_rest",
     "_alive_step", "_cue_sensors", "launches", "impacts", "assess")}
+#: The kernels the quiet steps call compiled (a test's spy on one turns them off).
+_KERNELS = {"sense_truth": _simulation_kernels.sense_truth, "screen_cycle": screen_cycle,
+            "cycle_screen": _options._kernels.cycle_screen,
+            "fly_step": _engagement_kernels.fly_step}
