@@ -823,7 +823,7 @@ class _Run:
 
         asg = self.assigner
         memo = self._decide_setup()
-        nopair = type(asg).no_pair_orders
+        nopair = getattr(type(asg), "no_pair_orders", None)
         ok = (_FUSED_STEPS and self._sense_args is not None and len(self._sense_args) == 14
               and not self._children and self._looks is None and memo[4]
               and nopair in (GreedyAssigner.no_pair_orders, WTAAssigner.no_pair_orders)
