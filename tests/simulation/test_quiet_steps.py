@@ -75,6 +75,13 @@ class _Spy:
             out = kernel(iv, fv, *args)
             self.steps += int(iv[SK.QI_K]) - k
             phase = int(iv[SK.QI_PHASE])
+            if phase == SK.QS_DUE:
+                eng = self.run.engagement
+                t1 = fv[SK.QF_T1]
+                for why, due in (("assessment", eng.next_assessment_s),
+                                 ("reload", eng.launchers.next_reload_s)):
+                    if t1 >= due:
+                        self.stops[why] += 1
             if phase != SK.QS_BEFORE:
                 self.stops[("inside", phase)] += 1
                 return out
@@ -85,12 +92,7 @@ class _Spy:
             elif t1 > fv[SK.QF_LAUNCH]:
                 self.stops["launch"] += 1
             elif t1 >= fv[SK.QF_LIMIT]:
-                eng = self.run.engagement
-                for why, due in (("end", self.run._next_end),
-                                 ("assessment", eng.next_assessment_s),
-                                 ("reload", eng.launchers.next_reload_s)):
-                    if t1 >= due:
-                        self.stops[why] += 1
+                self.stops["end"] += 1
             return out
 
         def spy_quiet(run, k, t, t1, *args):
@@ -120,7 +122,8 @@ def test_quiet_steps_give_the_steps_one_by_one_example2(seed, monkeypatch):
 def test_stretches_end_for_every_reason_and_results_hold(monkeypatch):
     """Over example 2's seeds 2 to 5 the quiet stretches end for each reason (a launch, an
     end of flight, an assessment or reload due, the prefetch boundary, rounds lost or
-    ended, a picture taking a new buffer, a screen allowing some pair, cues to update) and
+    ended, a picture taking a new buffer, a screen allowing some pair, cues to update; an
+    assessment or reload due ends it after the step's picture) and
     every run equals the steps one by one."""
     sc = load_scenario(EXAMPLE2)
     spies = collections.Counter()
@@ -133,7 +136,7 @@ def test_stretches_end_for_every_reason_and_results_hold(monkeypatch):
         spies.update(spy.stops)
         spies["cues"] += spy.declined_cues
     for why in ("launch", "end", "assessment", "reload", "prefetch", "cues",
-                ("inside", SK.QS_FLOWN), ("inside", SK.QS_SENSED),
+                ("inside", SK.QS_FLOWN), ("inside", SK.QS_SENSED), ("inside", SK.QS_DUE),
                 ("inside", SK.QS_SCREENED)):
         assert spies[why] > 0, why
 

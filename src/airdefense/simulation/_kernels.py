@@ -184,7 +184,7 @@ QI_SIZE = 27
 # Its float state ``fv``.
 #: in/out: the step's start; in: the step, the run's end and the loop's stop, s.
 QF_T, QF_DT, QF_END, QF_STOP = 0, 1, 2, 3
-#: in: the next launch; the earliest end of flight, assessment or reload, s.
+#: in: the next launch and the earliest end of flight, s.
 QF_LAUNCH, QF_LIMIT = 4, 5
 #: in/out: the next decision; in: the decision period, s.
 QF_DECISION, QF_PERIOD = 6, 7
@@ -201,11 +201,14 @@ QF_PREV_TIME = 18
 QF_FTIME = 19
 #: in/out: the threats alive hold from and until (alive_until), s.
 QF_ALIVE_FROM, QF_ALIVE_TO = 20, 21
-QF_SIZE = 22
+#: in: the earliest kill assessment or reload due, s.
+QF_DUE = 22
+QF_SIZE = 23
 #: Where quiet_steps stopped: before a step (the caller runs it whole); after its flight
 #: with rounds lost or ended; after its scan and tracker with a picture that takes a new
-#: buffer; after its screen with some pair allowed or not screened; before its decision.
-QS_BEFORE, QS_FLOWN, QS_SENSED, QS_SCREENED, QS_DECIDE = 0, 1, 2, 3, 4
+#: buffer; after its picture with an assessment or reload due; after its screen with some
+#: pair allowed or not screened; before its decision.
+QS_BEFORE, QS_FLOWN, QS_SENSED, QS_DUE, QS_SCREENED, QS_DECIDE = 0, 1, 2, 3, 4, 5
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -224,7 +227,8 @@ def quiet_steps(iv, fv, block, k0, alive, times, fly, sense, pic, screen, ev_f, 
     end of the call with ``iv[QI_ALIVE]`` set and the new bounds in ``fv``. It stops inside a step where the loop has more to do there:
     rounds lost or ended (``QS_FLOWN``, the counts in ``iv[QI_NB]``, ``iv[QI_NE]``), a
     picture past the buffer's last row (``QS_SENSED``, ``iv[QI_M]``, ``iv[QI_FRESH]``), a
-    screen that allows some pair or does not screen (``QS_SCREENED``, its answer in
+    kill assessment or reload due by ``t1`` (``t1 >= fv[QF_DUE]``: ``QS_DUE``, after the
+    picture; they come before the decision), a screen that allows some pair or does not screen (``QS_SCREENED``, its answer in
     ``iv[QI_SCREEN_N]``), a picture larger than the class codes' buffer or a track id past
     the class memory (``QS_DECIDE``, before the screen). The first reports and new tracks
     are written out in order into ``ev_f`` (r, 4) (time, s, and position, m; the time for a
@@ -287,6 +291,7 @@ def quiet_steps(iv, fv, block, k0, alive, times, fly, sense, pic, screen, ev_f, 
             t1 = end
         if t1 > fv[QF_LAUNCH] or t1 >= fv[QF_LIMIT] or t1 - tr_time != fv[QF_DECAY_DT]:
             break
+        due = t1 >= fv[QF_DUE]
         if not alive_from <= t1 < alive_to:  # (_Run._alive_step)
             alive, alive_to = alive_until(t1, times[0], times[1], times[2])
             alive_from = t1
@@ -346,6 +351,9 @@ def quiet_steps(iv, fv, block, k0, alive, times, fly, sense, pic, screen, ev_f, 
         if m > 0:
             off = o + m
         pm, poff, ptime = m, o, t1
+        if due:  # the loop's assessments or reloads, then its decision
+            phase = QS_DUE
+            break
         # The decision (_Run.decide), on the cycle.
         if t1 + 1e-9 >= next_decision:
             if m > 0:

@@ -47,6 +47,7 @@ from airdefense.simulation._kernels import (
     QI_NB,
     QI_NE,
     QI_SCREEN_N,
+    QS_DUE,
     QS_FLOWN,
     QS_SCREENED,
     QS_SENSED,
@@ -875,9 +876,7 @@ class _Run:
         """
         eng = self.engagement
         if (t1 > self._next_launch or self._alive_stale or eng._queue
-                or not t1 < self._next_end
-                or not t1 < eng._next_assessment_s
-                or not t1 < eng.launchers._next_reload_s):
+                or not t1 < self._next_end):
             return None
         if self._cued and eng.round_changes != self._cue_changes:
             return None
@@ -936,7 +935,8 @@ class _Run:
         iv[SK.QI_PIC_OFF], iv[SK.QI_PIC_LAST], iv[SK.QI_PM] = tr._pic_off, tr._pic_last, pm
         fv[SK.QF_T], fv[SK.QF_LAUNCH], fv[SK.QF_DECISION], fv[SK.QF_TRACKER] = \
             t, self._next_launch, next_decision, tr.time_s
-        fv[SK.QF_LIMIT] = min(self._next_end, eng._next_assessment_s, L._next_reload_s)
+        fv[SK.QF_LIMIT] = self._next_end
+        fv[SK.QF_DUE] = min(eng._next_assessment_s, L._next_reload_s)
         fv[SK.QF_ALIVE_FROM], fv[SK.QF_ALIVE_TO] = self._alive_from, self._alive_to
         fv[SK.QF_DECAY_DT], fv[SK.QF_RHO], fv[SK.QF_C] = dec[0], dec[2], dec[3]
         fv[SK.QF_RADIUS] = bound[2]
@@ -1043,6 +1043,8 @@ class _Run:
             # prefetched block; it stops before a step that is not quiet (made here whole),
             # or inside one, ended here from where it stopped.
             if quiet and self._sense_args is not None and k != next_prefetch - _PREFETCH:
+                if t1 > self._next_launch and not releases:  # the step's launches first
+                    self.launches(t, t1)
                 got = self._quiet(k, t, t1, next_decision, next_prefetch)
                 if got is None:
                     quiet = self._qs is not False
@@ -1081,7 +1083,7 @@ class _Run:
             elif phase == QS_SENSED:  # its compiled call made: the picture takes a new buffer
                 iv = self._qs[1]
                 self.tracks = self.tracker._picture(t1, int(iv[QI_M]), int(iv[QI_FRESH]))
-            if phase <= QS_SENSED:
+            if phase <= QS_DUE:
                 if t1 >= self._next_end:
                     self.impacts(t, t1)
                 if t1 >= eng.next_assessment_s:
