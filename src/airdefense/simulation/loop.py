@@ -8,6 +8,11 @@ tracker; impacts and damage; kill assessments; and, on the decision cycle, the c
 fire orders. An impact inside the step that may take out a radar or launcher splits the
 interceptor flight at its time, with the impacts up to it done between the parts
 (:meth:`_Run.strikes_on_components`): the rounds that radar guides are lost from then on.
+
+In truth mode most steps are quiet (nothing launched, ended, assessed or reloaded, no round
+lost or ended, no order possible): a stretch of them runs in one compiled call
+(:meth:`_Run._quiet`, :func:`airdefense.simulation._kernels.quiet_steps`), with the same
+draws, events and state as the steps one by one (``_FUSED_STEPS = False``).
 """
 
 from __future__ import annotations
@@ -868,6 +873,10 @@ class _Run:
         round lost or ended, and a decision screen that finds no launcher able to fire or no
         pair allowed. Their draws, events, pictures, class memory and channels are those of
         the steps one by one; the state the stages leave is set as they leave it.
+
+        The step's launches are made first (:meth:`run`, as in the step). A kill assessment
+        or reload due in a step ends the call after its picture (they and the decision are
+        made in :meth:`run`).
 
         Returns None where step ``k`` is not quiet at its start (nothing done), else ``(phase,
         k, t, t1, next_decision)``: where the call stopped (``QS_BEFORE``: before step ``k``,
