@@ -519,18 +519,7 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
     Ls = launchers
     if cache is None:
         cache = {}
-    # The figures fixed for a run (the assigner's, launchers', batteries', classes'), then the
-    # assets' (their damage law): packed once, read again where an owner was replaced.
-    run = cache.get("run")
-    if run is None or not _same_run(run[0], assigner, Ls, batteries, classes):
-        run = cache["run"] = ((assigner, Ls, batteries, classes, Ls.pk, Ls.unit_cost,
-                               Ls.min_interval_s, Ls.fire_control, Ls.battery,
-                               getattr(Ls, "channels", None)),
-                              _screen_pack(assigner, Ls, batteries, heights_fn, classes))
-    law = cache.get("law")
-    if law is None or (law[2] is not assets and not _same_assets(law[0], assets)):
-        law = cache["law"] = _screen_law(assets)
-    static = run[1]
+    static, law = _screen_fixed(assigner, Ls, batteries, heights_fn, classes, assets, cache)
     x, P, ids, q = tracks.x, tracks.P, tracks.track_id, tracks.quality
     m = len(x)
     ids = _as(ids, _INT)
@@ -576,6 +565,26 @@ def screen_cycle(assigner, t: float, tracks, kind_code, launchers, book, batteri
                             battery_ok, heights_fn, sensor_ok, assets, cache=cache,
                             rounds=rounds)
     return n
+
+
+def _screen_fixed(assigner, Ls, batteries, heights_fn, classes, assets, cache: dict
+                  ) -> tuple:
+    """What :func:`screen_cycle` reads of the figures fixed for a run, kept in ``cache``:
+    ``(static, law)``, the packed figures (None: not screened) and the assets' damage law
+    ``(key, packed law or None, assets)`` (a caller that makes the screen's kernel call
+    itself, the simulation's quiet steps, reads them here)."""
+    # The figures fixed for a run (the assigner's, launchers', batteries', classes'), then the
+    # assets' (their damage law): packed once, read again where an owner was replaced.
+    run = cache.get("run")
+    if run is None or not _same_run(run[0], assigner, Ls, batteries, classes):
+        run = cache["run"] = ((assigner, Ls, batteries, classes, Ls.pk, Ls.unit_cost,
+                               Ls.min_interval_s, Ls.fire_control, Ls.battery,
+                               getattr(Ls, "channels", None)),
+                              _screen_pack(assigner, Ls, batteries, heights_fn, classes))
+    law = cache.get("law")
+    if law is None or (law[2] is not assets and not _same_assets(law[0], assets)):
+        law = cache["law"] = _screen_law(assets)
+    return run[1], law
 
 
 def _unscreened(rounds, channels_free, Ls, sensor_ok) -> int:

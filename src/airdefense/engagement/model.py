@@ -639,12 +639,40 @@ class Engagement:
                                    bound[2])
         if nb == 0 and ne == 0:  # most steps
             return
-        lost, ended, t_end, miss = ic._outcomes(nb, ne)
+        self._fly_outcomes(nb, ne, t0, truth, alive, kill)
+
+    def _fly_outcomes(self, nb: int, ne: int, t0: float, truth, alive, kill) -> None:
+        """The end of :meth:`fly` after its kernel call (``nb`` rounds lost, ``ne`` ended, in
+        the step from ``t0``): their events, kills and assessments. (A caller that made the
+        kernel call itself, the simulation's quiet steps, ends the step here.)"""
+        lost, ended, t_end, miss = self.icpt._outcomes(nb, ne)
         self._busy = False
         if nb:
             self._lose(t0, lost)
         if ne:
             self._end_games(truth, ended, t_end, miss, alive, kill)
+
+    def _fly_quiet(self, truth, tracks, sensor_ok: np.ndarray) -> tuple:
+        """What :meth:`fly` does before its kernel call, for a caller that makes that call
+        itself, step after step, while nothing changes the rounds (the simulation's quiet
+        steps; no round queued): sets the truth, the picture and the copy of ``sensor_ok``
+        (S,) bool as :meth:`fly` does, and returns ``(flies, bound, held, sensor_ok)``:
+        whether the rounds fly (some active), ``(classes, launcher rows, class sphere m)``,
+        the held classes by track id and that copy (the kernel's arguments)."""
+        self._truth = truth
+        self._tracks = tracks
+        self._sensor_ok = ok = sensor_ok.copy()
+        ic = self.icpt
+        if not self._busy:
+            if ic.n == ic._idle_n or not ic.any_active():
+                return False, None, None, ok
+            self._busy = True
+        classes = self._classes
+        bound = self._fly_bound
+        if bound is None or bound[0] is not classes:
+            bound = self._fly_bound = (classes, self._rows(), self._class_radius())
+        held = _NO_HELD if classes is None else classes.codes
+        return True, bound, held, ok
 
     def _rows(self) -> np.ndarray:
         """The launchers' kernel rows (fixed for a run: built at the first use)."""

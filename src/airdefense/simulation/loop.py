@@ -8,6 +8,11 @@ tracker; impacts and damage; kill assessments; and, on the decision cycle, the c
 fire orders. An impact inside the step that may take out a radar or launcher splits the
 interceptor flight at its time, with the impacts up to it done between the parts
 (:meth:`_Run.strikes_on_components`): the rounds that radar guides are lost from then on.
+
+In truth mode most steps are quiet (nothing launched, ended, assessed or reloaded, no round
+lost or ended, no order possible): a stretch of them runs in one compiled call
+(:meth:`_Run._quiet`, :func:`airdefense.simulation._kernels.quiet_steps`), with the same
+draws, events and state as the steps one by one (``_FUSED_STEPS = False``).
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from airdefense.c2 import firing_capacity, make_assigner, screen_cycle
+from airdefense.c2 import _options, firing_capacity, make_assigner, screen_cycle
+from airdefense.c2._options import _screen_fixed
 from airdefense.c2.base import EngagementBook
 from airdefense.c2.evaluation import evaluate_threats, min_threat_value
+from airdefense.engagement import _kernels as _engagement_kernels
 from airdefense.engagement.damage import (
     DAMAGED,
     DAMAGED_VALUE_FRACTION,
@@ -32,13 +39,27 @@ from airdefense.engagement.damage import (
     area_loss_fractions,
     damage_probabilities,
 )
-from airdefense.engagement.model import Engagement
+from airdefense.engagement.interceptors import _NO_HELD
+from airdefense.engagement.model import _NO_TRACK_ID, _NO_TRACK_X, Engagement
 from airdefense.errors import ScenarioError
 from airdefense.geo import sphere_radius_of
 from airdefense.scenario import Scenario, load_scenario
 from airdefense.scenario._flight import seed_flight_error
+from airdefense.simulation import _kernels as _simulation_kernels
+from airdefense.simulation._kernels import (
+    QI_FRESH,
+    QI_M,
+    QI_NB,
+    QI_NE,
+    QI_SCREEN_N,
+    QS_DUE,
+    QS_FLOWN,
+    QS_SCREENED,
+    QS_SENSED,
+)
 from airdefense.simulation.events import EventLog
 from airdefense.threats import build_threats
+from airdefense.tracking.base import Tracks
 
 __all__ = ["simulate", "SimulationResult", "THREAT_STATES", "RNG_STREAMS"]
 
@@ -52,6 +73,9 @@ _INTERCEPTED, _IMPACTED, _COMPLETED, _RETURNED, _AIRBORNE, _NOT_LAUNCHED = range
 RNG_STREAMS = ("threats", "sensors", "tracking", "engagement", "damage", "c2")
 #: Steps whose truth states are evaluated together (ThreatSet.prefetch).
 _PREFETCH = 128
+#: Whether the loop runs its quiet steps in one compiled call each stretch (_Run._quiet; the
+#: same results as step by step, which False restores).
+_FUSED_STEPS = True
 #: Least chance that an impact damages a working radar or launcher for the step to be split at
 #: the impact (see _Run.strikes_on_components).
 _STRIKE_P = 1e-12
@@ -706,7 +730,6 @@ class _Run:
             kind = classes.update(tr.track_id, tr.x, t)
         eng = self.engagement
         L = eng.launchers
-        a = self.sc.assets
         # An assigner built on the shared options: one compiled call tells whether the cycle
         # can order anything. No launcher can fire before the next decision (reloading,
         # between launches, no channel): the cycle would change nothing. No pair allowed: the
@@ -741,6 +764,18 @@ class _Run:
                                          sensor_ok=self.sensor_ok)
                 return
             kind = classes.last_codes()
+        self._decide_rest(t, tr, memo, n, chan, kind)
+
+    def _decide_rest(self, t: float, tr, memo: tuple, n: int, chan: np.ndarray,
+                     kind: np.ndarray) -> None:
+        """:meth:`decide` after its screen: the cycle in steps where some pair is allowed
+        (``n > 0``), the cycle is not screened (``n == -1``) or the assigner not screened,
+        from the picture ``tr``, the ``memo`` of :meth:`_decide_setup`, the free channels
+        ``chan`` (S,) (the cycle's own array) and the tracks' classes ``kind`` (m,)."""
+        asg = self.assigner
+        eng = self.engagement
+        L = eng.launchers
+        a = self.sc.assets
         # The cycle in steps (some pair allowed, or not screened): a launcher whose
         # fire-control radar is down does not fire.
         saved = L.operational
@@ -775,6 +810,217 @@ class _Run:
         self.engagement.fire(orders, t, self.kinds, self.book, tracks=tr, sensor_ok=self.sensor_ok,
                              channels_free=fire_chan)
 
+    #: The quiet steps' fixed arguments once set up (False: the run takes none; see _quiet).
+    _qs: tuple | bool | None = None
+    #: The prefetched truth block the quiet steps read, and the prefetch it came from.
+    _q_pre: dict | None = None
+    _q_block: np.ndarray | None = None
+
+    def _quiet_setup(self) -> tuple | bool:
+        """Whether this run's quiet steps can run compiled (:meth:`_quiet`): the truth mode
+        bound in one call (``_sense_args``), a screened assigner whose no-pair cycle only
+        forgets its solutions, the book's class memory, no munitions, the stages as this
+        module defines them (a test's spy on one is called as it is); then the buffers of the
+        kernel's state and events and the arguments fixed for the run."""
+        from airdefense.c2.evaluation import TrackClasses
+        from airdefense.c2.greedy import GreedyAssigner
+        from airdefense.c2.wta import WTAAssigner
+        from airdefense.simulation import _kernels as SK
+
+        asg = self.assigner
+        memo = self._decide_setup()
+        nopair = getattr(type(asg), "no_pair_orders", None)
+        ok = (_FUSED_STEPS and self._sense_args is not None and len(self._sense_args) == 14
+              and not self._children and self._looks is None and memo[4]
+              and nopair in (GreedyAssigner.no_pair_orders, WTAAssigner.no_pair_orders)
+              and type(self.book.classes) is TrackClasses
+              and getattr(self.truth.trajectory, "states_many", None) is not None
+              and all(getattr(_Run, name) is f for name, f in _STAGES.items())
+              and not any(name in vars(self) for name in _STAGES)
+              and type(self.engagement).fly is Engagement.fly
+              and "fly" not in vars(self.engagement)
+              and self._sense_kernel is _KERNELS["sense_truth"]
+              and screen_cycle is _KERNELS["screen_cycle"]
+              and _options._kernels.cycle_screen is _KERNELS["cycle_screen"]
+              and _engagement_kernels.fly_step is _KERNELS["fly_step"])
+        if not ok:
+            return False
+        n = self.n
+        cap = self.seen.size + n * (_PREFETCH + 1)  # first reports and new tracks of a call
+        self._q_ev = (np.empty((cap, 4)), np.empty((cap, 3), np.int64))
+        iv = np.zeros(SK.QI_SIZE, np.int64)
+        fv = np.zeros(SK.QF_SIZE)
+        cfg = self.sc.config
+        fv[SK.QF_DT], fv[SK.QF_END], fv[SK.QF_STOP] = cfg.step_s, cfg.duration_s, \
+            cfg.duration_s - 1e-9
+        fv[SK.QF_PERIOD] = cfg.c2.decision_period_s
+        from airdefense.engagement.interceptors import _SOLVE
+        from airdefense.engagement.model import TERMINAL_S
+
+        iv[SK.QI_GRID], iv[SK.QI_ITER], fv[SK.QF_TOL] = _SOLVE
+        fv[SK.QF_TERMINAL] = TERMINAL_S
+        fv[SK.QF_GRACE] = self.engagement.coverage_grace_s
+        iv[SK.QI_N] = n
+        tr = self.truth
+        self._q_times = (tr.launch_time_s, tr.end_time_s, self.kill_t, np.empty(n, bool))
+        return (SK, iv, fv, nopair is not GreedyAssigner.no_pair_orders)
+
+    def _quiet(self, k: int, t: float, t1: float, next_decision: float, next_prefetch: int
+               ) -> tuple | None:
+        """Run the quiet steps from step ``k`` (``[t, t1]``) in one compiled call
+        (:func:`airdefense.simulation._kernels.quiet_steps`): the steps with no launch, end of
+        flight, assessment, reload or change of the threats alive due, no round queued, no
+        round lost or ended, and a decision screen that finds no launcher able to fire or no
+        pair allowed. Their draws, events, pictures, class memory and channels are those of
+        the steps one by one; the state the stages leave is set as they leave it.
+
+        The step's launches are made first (:meth:`run`, as in the step). A kill assessment
+        or reload due in a step ends the call after its picture (they and the decision are
+        made in :meth:`run`).
+
+        Returns None where step ``k`` is not quiet at its start (nothing done), else ``(phase,
+        k, t, t1, next_decision)``: where the call stopped (``QS_BEFORE``: before step ``k``,
+        which :meth:`run` makes whole; otherwise inside step ``k``, which :meth:`run` ends from
+        there, see :func:`~airdefense.simulation._kernels.quiet_steps`).
+        """
+        eng = self.engagement
+        if (t1 > self._next_launch or self._alive_stale or eng._queue
+                or not t1 < self._next_end):
+            return None
+        if self._cued and eng.round_changes != self._cue_changes:
+            return None
+        tr = self.tracker
+        dec = tr._decay
+        if (tr.time_s is None or t1 - tr.time_s != dec[0] or tr.tau_s != dec[1]
+                or tr.rng is not tr._rng_link):
+            return None
+        qs = self._qs
+        if qs is None:
+            qs = self._qs = self._quiet_setup()
+        if qs is False:
+            return None
+        SK, iv, fv, nopair_call = qs
+        pre = self.truth._prefetched
+        if pre is not self._q_pre:  # a new block: the array its rows are views of
+            self._q_pre = pre
+            row = pre.get(t1)
+            b = None if row is None else row.base
+            self._q_block = (b if isinstance(b, np.ndarray) and b.ndim == 3
+                             and b.shape[0] == _PREFETCH and b.shape[1:] == row.shape
+                             and b[k + _PREFETCH - next_prefetch].ctypes.data == row.ctypes.data
+                             else None)
+        block = self._q_block
+        if block is None:
+            return None
+        asg = self.assigner
+        memo = self._decide_memo
+        if (memo is None or memo[0] is not asg or memo[1] is not self.value_left
+                or memo[2] is not self._asset_alive or memo[3] is not self._asset_damaged):
+            memo = self._decide_setup()
+        classes = self.book.classes
+        if eng._classes is not None and eng._classes is not classes:
+            return None
+        L = eng.launchers
+        static, law = _screen_fixed(asg, L, self.sc.batteries, memo[6], classes, memo[5],
+                                    self._screen_memo)
+        if static is None or law[1] is None:
+            return None
+        tracks = self.tracks
+        flies, bound, held, ok = eng._fly_quiet(self.truth, tracks, self.sensor_ok)
+        if not flies:
+            bound, held = (None, eng._rows(), 0.0), _NO_HELD
+        pm = 0
+        tid, tx = _NO_TRACK_ID, _NO_TRACK_X
+        if tracks is not None:
+            ids = np.asarray(tracks.track_id, np.int64)
+            if ids.shape[0]:
+                pm = ids.shape[0]
+                tid, tx = ids, np.ascontiguousarray(tracks.x, dtype=float)
+                fv[SK.QF_PREV_TIME] = tracks.time_s
+        ic = eng.icpt
+        f, i, b, out_i, out_f = ic._packed
+        iv[SK.QI_K], iv[SK.QI_K_END], iv[SK.QI_FLY], iv[SK.QI_ROUNDS] = k, next_prefetch, \
+            flies, ic.n
+        iv[SK.QI_PIC_OFF], iv[SK.QI_PIC_LAST], iv[SK.QI_PM] = tr._pic_off, tr._pic_last, pm
+        fv[SK.QF_T], fv[SK.QF_LAUNCH], fv[SK.QF_DECISION], fv[SK.QF_TRACKER] = \
+            t, self._next_launch, next_decision, tr.time_s
+        fv[SK.QF_LIMIT] = self._next_end
+        fv[SK.QF_DUE] = min(eng._next_assessment_s, L._next_reload_s)
+        fv[SK.QF_ALIVE_FROM], fv[SK.QF_ALIVE_TO] = self._alive_from, self._alive_to
+        fv[SK.QF_DECAY_DT], fv[SK.QF_RHO], fv[SK.QF_C] = dec[0], dec[2], dec[3]
+        fv[SK.QF_RADIUS] = bound[2]
+        ev_f, ev_i = self._q_ev
+        fs, ns, bs = static
+        a = memo[5]
+        SK.quiet_steps(
+            iv, fv, block, next_prefetch - _PREFETCH, self._alive_mask, self._q_times,
+            (f, i, b, out_i, out_f, ok, bound[1], held, tid, tx), self._sense_args, tr._pic[0],
+            (classes._buf, self.book._killed_a, self.book._rounds_a, self.book._pending_a,
+             L.operational, self.sensor_ok, L.rounds, L.last_fire_s, L.reload_done_s, memo[7],
+             self.battery_ok, a[1], a[2], fs, ns, bs, law[1], classes._mem_i, classes._mem_f,
+             ic.active, ic.fire_control),
+            ev_f, ev_i)
+        # The state the stages leave, as they leave it.
+        phase = int(iv[SK.QI_PHASE])
+        if iv[SK.QI_ALIVE]:  # the threats alive found again (a new array, as _alive_step)
+            times = self._q_times
+            self._alive_mask = times[3]
+            self._q_times = times[:3] + (np.empty(self.n, bool),)
+            self._alive_from, self._alive_to = float(fv[SK.QF_ALIVE_FROM]), \
+                float(fv[SK.QF_ALIVE_TO])
+        if iv[SK.QI_EVENTS]:
+            self._quiet_events(int(iv[SK.QI_EVENTS]))
+        if iv[SK.QI_FIRST]:
+            self._first_reports = self.sensors.first_reports
+        if iv[SK.QI_SENSED]:
+            t_s = float(fv[SK.QF_TRACKER])
+            tr.time_s = t_s
+            tr.new_tracks = []
+            tr._pic_off = int(iv[SK.QI_OFF])
+            self._t1, self._states_t1 = t_s, self._states_at(t_s)
+            if phase != SK.QS_SENSED:
+                n_fresh = int(iv[SK.QI_FRESH])
+                if n_fresh:
+                    tr.new_tracks = [(int(tr._last_id[j]), int(j), t_s)
+                                     for j in tr._fresh[:n_fresh].tolist()]
+                if iv[SK.QI_POFF] >= 0:
+                    self.tracks = self._q_picture(int(iv[SK.QI_POFF]), int(iv[SK.QI_PM]),
+                                                  float(fv[SK.QF_PREV_TIME]))
+        foff = iv[SK.QI_FOFF]
+        if foff >= 0:  # the picture the last flight read
+            eng._tracks = (self.tracks if foff == iv[SK.QI_POFF] and phase != SK.QS_SENSED
+                           else self._q_picture(int(foff), int(iv[SK.QI_FM]),
+                                                float(fv[SK.QF_FTIME])))
+        if iv[SK.QI_SCREEN_M] >= 0:  # classes._codes_buffer of the last screen
+            classes._last = None
+            classes._n = int(iv[SK.QI_SCREEN_M])
+        if iv[SK.QI_NO_PAIR] and nopair_call:
+            asg.no_pair_orders(float(fv[SK.QF_SCREEN_T]))
+        return phase, int(iv[SK.QI_K]), float(fv[SK.QF_T]), float(fv[SK.QF_T1]), \
+            float(fv[SK.QF_DECISION])
+
+    def _q_picture(self, o: int, m: int, time_s: float):
+        """The truth tracker's picture of ``m`` rows from row ``o`` of its buffer at
+        ``time_s`` (:meth:`TruthTracker._picture`'s)."""
+        if m == 0:
+            return Tracks.empty(time_s)
+        e = o + m
+        x, P, q, tid, idx, ok = self.tracker._pic_views
+        return Tracks(time_s, tid[o:e], x[o:e], P[o:e], q[o:e], ok[o:e], idx[o:e])
+
+    def _quiet_events(self, n: int) -> None:
+        """The first reports and new tracks of the quiet steps, in their order."""
+        ev_f, ev_i = self._q_ev
+        sensors = self.sc.sensors
+        add = self.events.add
+        for (ts, px, py, pz), (kind, a, b) in zip(ev_f[:n].tolist(), ev_i[:n].tolist(),
+                                                  strict=True):
+            if kind == 0:
+                add(ts, "detection", threat=a, sensor=b, battery=sensors[b].battery,
+                    pos=(px, py, pz))
+            else:
+                add(ts, "track_start", track=a, threat=b)
+
     def run(self, tables: bool = True) -> SimulationResult | dict:
         """Run to the end; the result as :meth:`_result` gives it (``tables``)."""
         cfg = self.sc.config
@@ -793,6 +1039,8 @@ class _Run:
         # The next steps' ends, min((j + 1) dt, end) for j = k, k + 1, ...: the same floats as
         # Python's (small integers are exact doubles), made in array operations.
         ahead = np.arange(1, _PREFETCH + 1, dtype=float)
+        quiet = self._sense_args is not None or self._fused is None  # see _quiet
+        phase = 0
         while t < stop:
             if k == next_prefetch:  # the truth at the next steps' ends, in one pass
                 self.truth.prefetch(np.minimum((ahead + k) * dt, end))
@@ -800,33 +1048,67 @@ class _Run:
             t1 = (k + 1) * dt
             if t1 > end:
                 t1 = end
+            # Quiet steps (most) in one compiled call, from a step that is not the first of a
+            # prefetched block; it stops before a step that is not quiet (made here whole),
+            # or inside one, ended here from where it stopped.
+            if quiet and self._sense_args is not None and k != next_prefetch - _PREFETCH:
+                if t1 > self._next_launch and not releases:  # the step's launches first
+                    self.launches(t, t1)
+                got = self._quiet(k, t, t1, next_decision, next_prefetch)
+                if got is None:
+                    quiet = self._qs is not False
+                    phase = 0
+                else:
+                    phase, k, t, t1, next_decision = got
+                    if phase == 0:
+                        if k == next_prefetch or not t < stop:
+                            continue
+                        t1 = (k + 1) * dt
+                        if t1 > end:
+                            t1 = end
             # Each stage's own "nothing due" test is made here first (most steps: no launch,
             # end of flight, assessment or reload due), sparing the calls.
-            if t1 > self._next_launch:
-                self.launches(t, t1)
-            # End games first: a threat killed inside the step is gone for the scans after its
-            # kill time (the rounds steer on the picture of the step's start). An impact that
-            # may take out a radar or launcher splits the flight: impacts up to it come first.
-            t_fly = t
-            if strikes and t1 > self._next_end:
-                for t_hit in self.strikes_on_components(t, t1):
-                    self.fly_interceptors(t_fly, t_hit)
-                    self.impacts(t_fly, t_hit)
-                    t_fly = t_hit
-            self.fly_interceptors(t_fly, t1)
-            if releases and t1 > self._next_launch:
-                self.launches(t, t1, releases=True)
-            sense(t, t1)
-            if t1 >= self._next_end:
-                self.impacts(t, t1)
-            if t1 >= eng.next_assessment_s:
-                self.assess(t1)
-            if t1 >= launchers.next_reload_s:
-                eng.reloads(t1)
-            if t1 + 1e-9 >= next_decision:
-                self.decide(t1)
+            if phase == 0:
+                if t1 > self._next_launch:
+                    self.launches(t, t1)
+                # End games first: a threat killed inside the step is gone for the scans after
+                # its kill time (the rounds steer on the picture of the step's start). An
+                # impact that may take out a radar or launcher splits the flight: impacts up
+                # to it come first.
+                t_fly = t
+                if strikes and t1 > self._next_end:
+                    for t_hit in self.strikes_on_components(t, t1):
+                        self.fly_interceptors(t_fly, t_hit)
+                        self.impacts(t_fly, t_hit)
+                        t_fly = t_hit
+                self.fly_interceptors(t_fly, t1)
+            elif phase == QS_FLOWN:  # its kernel call made, rounds lost or ended
+                eng._fly_outcomes(int(self._qs[1][QI_NB]), int(self._qs[1][QI_NE]), t,
+                                  self.truth, self._flying_at, self._kill)
+            if phase <= QS_FLOWN:
+                if releases and t1 > self._next_launch:
+                    self.launches(t, t1, releases=True)
+                sense(t, t1)
+            elif phase == QS_SENSED:  # its compiled call made: the picture takes a new buffer
+                iv = self._qs[1]
+                self.tracks = self.tracker._picture(t1, int(iv[QI_M]), int(iv[QI_FRESH]))
+            if phase <= QS_DUE:
+                if t1 >= self._next_end:
+                    self.impacts(t, t1)
+                if t1 >= eng.next_assessment_s:
+                    self.assess(t1)
+                if t1 >= launchers.next_reload_s:
+                    eng.reloads(t1)
+            if phase >= QS_SCREENED or t1 + 1e-9 >= next_decision:
+                if phase == QS_SCREENED:  # its screen made: some pair allowed, or unscreened
+                    memo = self._decide_memo
+                    self._decide_rest(t1, self.tracks, memo, int(self._qs[1][QI_SCREEN_N]),
+                                      memo[7].copy(), self.book.classes.last_codes())
+                else:
+                    self.decide(t1)
                 late = math.floor((t1 + 1e-9 - next_decision) / period)  # cycles overrun
                 next_decision += period * max(1, late + 1)
+            phase = 0
             t = t1
             k += 1
             if ((self._status_changed or self._n_unresolved == 0) and self._unresolved() == 0
@@ -942,3 +1224,13 @@ def _simulate(scenario: Scenario | str | Path | dict,
         seed = _check_int("seed", seed, 0)
     return _Run(sc, seed, tracking, solver).run(tables)
 
+
+
+#: The stages the quiet steps stand in for (_Run._quiet runs only where they are these).
+_STAGES = {name: getattr(_Run, name) for name in (
+    "sense_and_track", "_sense_truth", "fly_interceptors", "decide", "_decide_rest",
+    "_alive_step", "_cue_sensors", "launches", "impacts", "assess")}
+#: The kernels the quiet steps call compiled (a test's spy on one turns them off).
+_KERNELS = {"sense_truth": _simulation_kernels.sense_truth, "screen_cycle": screen_cycle,
+            "cycle_screen": _options._kernels.cycle_screen,
+            "fly_step": _engagement_kernels.fly_step}
