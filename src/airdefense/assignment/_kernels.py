@@ -831,6 +831,23 @@ def prepare(qa, allowed, p_in, copies, mpt, mpp, q, p, ub):
     return k_max
 
 
+@njit(cache=True, inline="always")
+def targets_weapons(allowed, cols):
+    """The targets and weapons of a cycle problem over the launchers ``cols`` (k,): the rows
+    of ``allowed`` (m, L) with an allowed pair among ``cols`` (T,) and the positions in
+    ``cols`` of the launchers with one (W,), each in increasing order."""
+    m = allowed.shape[0]
+    k = cols.size
+    row_any = np.zeros(m, np.bool_)
+    col_any = np.zeros(k, np.bool_)
+    for i in range(m):
+        for q in range(k):
+            if allowed[i, cols[q]]:
+                row_any[i] = True
+                col_any[q] = True
+    return np.flatnonzero(row_any), np.flatnonzero(col_any)
+
+
 @njit(cache=True)
 def cycle_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols, cost_weight):
     """A control unit's cycle problem (:class:`airdefense.c2.wta.WTAAssigner`) and the
@@ -848,17 +865,7 @@ def cycle_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols, cost_weigh
     differ among its allowed weapons (more than one weapon; ``mixed``: the caller then checks
     each battery's rounds at a target).
     """
-    m = allowed.shape[0]
-    k = cols.size
-    row_any = np.zeros(m, np.bool_)
-    col_any = np.zeros(k, np.bool_)
-    for i in range(m):
-        for q in range(k):
-            if allowed[i, cols[q]]:
-                row_any[i] = True
-                col_any[q] = True
-    tg = np.flatnonzero(row_any)
-    w = np.flatnonzero(col_any)
+    tg, w = targets_weapons(allowed, cols)
     T, W = tg.size, w.size
     values = np.empty(T)
     mpt = np.empty(T, np.int64)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
+from airdefense.assignment._kernels import targets_weapons
 from airdefense.engagement._kernels import (  # the damage law's kernels: the engagement's
     _LN2,
     _SKIP_ABS_M,
@@ -1087,17 +1088,7 @@ def wta_problem(allowed, pk, value, cap, pair_cap, unit_cost, cols):
     over the weapons' pair caps, and the pair caps (T, W) (the transpose: the problem's
     ``max_per_pair``).
     """
-    m = allowed.shape[0]
-    k = cols.size
-    row_any = np.zeros(m, np.bool_)
-    col_any = np.zeros(k, np.bool_)
-    for i in range(m):
-        for q in range(k):
-            if allowed[i, cols[q]]:
-                row_any[i] = True
-                col_any[q] = True
-    tg = np.flatnonzero(row_any)
-    w = np.flatnonzero(col_any)
+    tg, w = targets_weapons(allowed, cols)
     T, W = tg.size, w.size
     values = np.empty(T)
     p_t = np.empty((T, W))
