@@ -224,12 +224,13 @@ def quiet_steps(iv, fv, block, k0, alive, times, fly, sense, pic, screen, ev_f, 
     before it (``QS_BEFORE``). The threats ``alive`` hold until ``fv[QF_ALIVE_TO]``; at a
     step's end ``t1`` past it they are found again (:func:`alive_until` of the launch, end
     and kill times ``times[:3]``, as ``_Run._alive_step``), written into ``times[3]`` at the
-    end of the call with ``iv[QI_ALIVE]`` set and the new bounds in ``fv``. It stops inside a step where the loop has more to do there:
-    rounds lost or ended (``QS_FLOWN``, the counts in ``iv[QI_NB]``, ``iv[QI_NE]``), a
-    picture past the buffer's last row (``QS_SENSED``, ``iv[QI_M]``, ``iv[QI_FRESH]``), a
-    kill assessment or reload due by ``t1`` (``t1 >= fv[QF_DUE]``: ``QS_DUE``, after the
-    picture; they come before the decision), a screen that allows some pair or does not screen (``QS_SCREENED``, its answer in
-    ``iv[QI_SCREEN_N]``), a picture larger than the class codes' buffer or a track id past
+    end of the call with ``iv[QI_ALIVE]`` set and the new bounds in ``fv``. It stops inside
+    a step where the loop has more to do there: rounds lost or ended (``QS_FLOWN``, the
+    counts in ``iv[QI_NB]``, ``iv[QI_NE]``), a picture past the buffer's last row
+    (``QS_SENSED``, ``iv[QI_M]``, ``iv[QI_FRESH]``), a kill assessment or reload due by
+    ``t1`` (``t1 >= fv[QF_DUE]``: ``QS_DUE``, after the picture; they come before the
+    decision), a screen that allows some pair or does not screen (``QS_SCREENED``, its
+    answer in ``iv[QI_SCREEN_N]``), a picture larger than the class codes' buffer or a track id past
     the class memory (``QS_DECIDE``, before the screen). The first reports and new tracks
     are written out in order into ``ev_f`` (r, 4) (time, s, and position, m; the time for a
     new track) and ``ev_i`` (r, 3) int64 (0, threat, radar or 1, track id, threat).

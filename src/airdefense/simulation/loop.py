@@ -1225,7 +1225,6 @@ def _simulate(scenario: Scenario | str | Path | dict,
     return _Run(sc, seed, tracking, solver).run(tables)
 
 
-
 #: The stages the quiet steps stand in for (_Run._quiet runs only where they are these).
 _STAGES = {name: getattr(_Run, name) for name in (
     "sense_and_track", "_sense_truth", "fly_interceptors", "decide", "_decide_rest",
