@@ -59,7 +59,6 @@ from airdefense.simulation._kernels import (
 )
 from airdefense.simulation.events import EventLog
 from airdefense.threats import build_threats
-from airdefense.tracking.base import Tracks
 
 __all__ = ["simulate", "SimulationResult", "THREAT_STATES", "RNG_STREAMS"]
 
@@ -984,13 +983,13 @@ class _Run:
                     tr.new_tracks = [(int(tr._last_id[j]), int(j), t_s)
                                      for j in tr._fresh[:n_fresh].tolist()]
                 if iv[SK.QI_POFF] >= 0:
-                    self.tracks = self._q_picture(int(iv[SK.QI_POFF]), int(iv[SK.QI_PM]),
-                                                  float(fv[SK.QF_PREV_TIME]))
+                    self.tracks = tr._picture_rows(int(iv[SK.QI_POFF]), int(iv[SK.QI_PM]),
+                                                   float(fv[SK.QF_PREV_TIME]))
         foff = iv[SK.QI_FOFF]
         if foff >= 0:  # the picture the last flight read
             eng._tracks = (self.tracks if foff == iv[SK.QI_POFF] and phase != SK.QS_SENSED
-                           else self._q_picture(int(foff), int(iv[SK.QI_FM]),
-                                                float(fv[SK.QF_FTIME])))
+                           else tr._picture_rows(int(foff), int(iv[SK.QI_FM]),
+                                                 float(fv[SK.QF_FTIME])))
         if iv[SK.QI_SCREEN_M] >= 0:  # classes._codes_buffer of the last screen
             classes._last = None
             classes._n = int(iv[SK.QI_SCREEN_M])
@@ -998,15 +997,6 @@ class _Run:
             asg.no_pair_orders(float(fv[SK.QF_SCREEN_T]))
         return phase, int(iv[SK.QI_K]), float(fv[SK.QF_T]), float(fv[SK.QF_T1]), \
             float(fv[SK.QF_DECISION])
-
-    def _q_picture(self, o: int, m: int, time_s: float):
-        """The truth tracker's picture of ``m`` rows from row ``o`` of its buffer at
-        ``time_s`` (:meth:`TruthTracker._picture`'s)."""
-        if m == 0:
-            return Tracks.empty(time_s)
-        e = o + m
-        x, P, q, tid, idx, ok = self.tracker._pic_views
-        return Tracks(time_s, tid[o:e], x[o:e], P[o:e], q[o:e], ok[o:e], idx[o:e])
 
     def _quiet_events(self, n: int) -> None:
         """The first reports and new tracks of the quiet steps, in their order."""

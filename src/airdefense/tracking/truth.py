@@ -204,6 +204,15 @@ class TruthTracker:
             self._rng_link = rng
         return decay[2], decay[3]
 
+    def _picture_rows(self, o: int, m: int, time_s: float) -> Tracks:
+        """The picture at ``time_s`` of the ``m`` rows from row ``o`` of the picture's buffer
+        (views of those rows; an empty picture for ``m`` 0)."""
+        if m == 0:
+            return Tracks.empty(time_s)
+        e = o + m
+        x, P, q, tid, idx, ok = self._pic_views
+        return Tracks(time_s, tid[o:e], x[o:e], P[o:e], q[o:e], ok[o:e], idx[o:e])
+
     def _picture(self, time_s: float, m: int, n_fresh: int) -> Tracks:
         """End a step from the kernel's counts: list the new tracks (``new_tracks``) and
         return the picture at ``time_s``, its ``m`` rows written from row ``_pic_off`` of the
@@ -220,8 +229,7 @@ class TruthTracker:
             return Tracks.empty(time_s)
         o = self._pic_off
         e = o + m
-        x, P, q, tid, idx, ok = self._pic_views
-        tracks = Tracks(time_s, tid[o:e], x[o:e], P[o:e], q[o:e], ok[o:e], idx[o:e])
+        tracks = self._picture_rows(o, m, time_s)
         if e > self._pic_last:
             self._new_picture()
         else:
