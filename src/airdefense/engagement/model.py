@@ -608,14 +608,11 @@ class Engagement:
         queue = self._queue
         if queue and queue[0][0] < t1:
             self._release(t1, alive)
-        # Rounds become active only at launch and leave only here (lost or ended), so once
-        # some are found active the check waits until some leave. A stale True only costs a
-        # kernel call that finds nothing to fly.
+        flying = self._flying()
+        if flying is None:
+            return
+        bound, held = flying
         ic = self.icpt
-        if not self._busy:
-            if ic.n == ic._idle_n or not ic.any_active():  # (no launch since none was found)
-                return
-            self._busy = True
         tid, tx, age = _NO_TRACK_ID, _NO_TRACK_X, 0.0
         if tracks is not None:
             ids = np.asarray(tracks.track_id, np.int64)
@@ -627,11 +624,6 @@ class Engagement:
         # Terminal phase: the seeker (or, for command guidance, the fire-control radar's
         # precision track) steers on the target itself; the track's error is in the Pk.
         # The rounds are re-aimed on the path of the class their orders were made on.
-        classes = self._classes
-        bound = self._fly_bound
-        if bound is None or bound[0] is not classes:
-            bound = self._fly_bound = (classes, self._rows(), self._class_radius())
-        held = _NO_HELD if classes is None else classes.codes
         f, i, b, out_i, out_f = ic._packed
         nb, ne = _kernels.fly_step(ic.n, f, i, b, ok, tid, tx, age, truth.states(t0),
                                    truth.states(t1), float(t0), float(t1), TERMINAL_S, out_i,
@@ -662,17 +654,27 @@ class Engagement:
         self._truth = truth
         self._tracks = tracks
         self._sensor_ok = ok = sensor_ok.copy()
+        flying = self._flying()
+        if flying is None:
+            return False, None, None, ok
+        return True, flying[0], flying[1], ok
+
+    def _flying(self) -> tuple | None:
+        """None where no round is active, else the flight kernel's ``(bound, held)``:
+        ``(classes, launcher rows, class sphere m)`` and the held classes by track id."""
+        # Rounds become active only at launch and leave only in a flight (lost or ended), so
+        # once some are found active the check waits until some leave. A stale True only
+        # costs a kernel call that finds nothing to fly.
         ic = self.icpt
         if not self._busy:
-            if ic.n == ic._idle_n or not ic.any_active():
-                return False, None, None, ok
+            if ic.n == ic._idle_n or not ic.any_active():  # (no launch since none was found)
+                return None
             self._busy = True
         classes = self._classes
         bound = self._fly_bound
         if bound is None or bound[0] is not classes:
             bound = self._fly_bound = (classes, self._rows(), self._class_radius())
-        held = _NO_HELD if classes is None else classes.codes
-        return True, bound, held, ok
+        return bound, (_NO_HELD if classes is None else classes.codes)
 
     def _rows(self) -> np.ndarray:
         """The launchers' kernel rows (fixed for a run: built at the first use)."""
