@@ -259,12 +259,20 @@ def point_above_sphere(east_m, north_m, height_m, radius_m: float) -> np.ndarray
     h = np.asarray(height_m, float)
     d = np.hypot(e, n)
     theta = d / radius_m
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ue = np.where(d > 0, e / np.where(d > 0, d, 1.0), 0.0)
-        un = np.where(d > 0, n / np.where(d > 0, d, 1.0), 0.0)
+    # The unit direction where d > 0, else zero (written in place: these arrays hold a few
+    # points a call, so the calls, not the arithmetic, are the cost).
+    pos = d > 0
+    ue = np.zeros(d.shape)
+    un = np.zeros(d.shape)
+    np.divide(e, d, out=ue, where=pos)
+    np.divide(n, d, out=un, where=pos)
     rr = radius_m + h
     horiz = rr * np.sin(theta)
-    return np.stack([horiz * ue, horiz * un, rr * np.cos(theta) - radius_m], axis=-1)
+    out = np.empty(np.broadcast_shapes(horiz.shape, ue.shape) + (3,))
+    np.multiply(horiz, ue, out=out[..., 0])
+    np.multiply(horiz, un, out=out[..., 1])
+    np.subtract(rr * np.cos(theta), radius_m, out=out[..., 2])
+    return out
 
 
 def ground_distance_m(enu_a: np.ndarray, enu_b: np.ndarray, radius_m: float) -> np.ndarray:
@@ -285,10 +293,19 @@ def sphere_coords(enu: np.ndarray, radius_m: float) -> np.ndarray:
         ``[east_arc_m, north_arc_m, height_m]``.
     """
     p = np.asarray(enu, float)
-    horiz = np.hypot(p[..., 0], p[..., 1])
-    theta = np.arctan2(horiz, p[..., 2] + radius_m)
+    x, y, z = p[..., 0], p[..., 1], p[..., 2]
+    horiz = np.hypot(x, y)
+    theta = np.arctan2(horiz, z + radius_m)
     arc = radius_m * theta
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(horiz > 0, arc / np.where(horiz > 0, horiz, 1.0), 1.0)
-    h = height_above_sphere(p, radius_m)
-    return np.stack([p[..., 0] * scale, p[..., 1] * scale, h], axis=-1)
+    # arc / horiz where horiz > 0, else 1; the columns written in place (a few points a call:
+    # the calls, not the arithmetic, are the cost). The height is height_above_sphere's.
+    scale = np.ones(horiz.shape)
+    np.divide(arc, horiz, out=scale, where=horiz > 0)
+    out = np.empty(horiz.shape + (3,))
+    np.multiply(x, scale, out=out[..., 0])
+    np.multiply(y, scale, out=out[..., 1])
+    if np.isfinite(radius_m):
+        np.subtract(np.sqrt(x ** 2 + y ** 2 + (z + radius_m) ** 2), radius_m, out=out[..., 2])
+    else:
+        out[..., 2] = z
+    return out

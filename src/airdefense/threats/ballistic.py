@@ -31,6 +31,8 @@ interpolation (:class:`BallisticTrajectory`).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from airdefense.errors import ScenarioError
@@ -104,7 +106,7 @@ def fly_planar(
         guide = np.zeros((_k.GUIDE_ROWS, dt.size))
     return _k.fly_planar(y0, dt, _dense(r_stop_m, dt.shape), float(radius_m),
                          _dense(kdrag, dt.shape), float(mu), SCALE_HEIGHT_M,
-                         int(np.ceil(_MAX_TIME_S / dt.min())), int(check_every),
+                         math.ceil(_MAX_TIME_S / float(dt.min())), int(check_every),
                          _dense(guide, (_k.GUIDE_ROWS, dt.size)))
 
 
@@ -139,7 +141,9 @@ def boost_states(t_s: np.ndarray, r_launch_m, gamma_rad, v_burnout_mps, burn_tim
         Times since launch, s (clipped to the burn).
     r_launch_m, gamma_rad, v_burnout_mps, burn_time_s : ndarray of shape (N,)
     """
-    t = np.clip(t_s, 0.0, burn_time_s)
+    # np.clip's numbers (but for a time of -0.0, which none is) without its Python layers: the
+    # shooting calls this for every flight it flies.
+    t = np.minimum(np.maximum(t_s, 0.0), burn_time_s)
     u = (t / burn_time_s) ** 2
     turn = 0.5 * np.pi - gamma_rad
     w = u[..., None] * _GL_X  # (k, N, 16) quadrature abscissae along [0, u]
@@ -149,7 +153,14 @@ def boost_states(t_s: np.ndarray, r_launch_m, gamma_rad, v_burnout_mps, burn_tim
     z = length * np.sum(_GL_W * np.sin(th), axis=-1)
     theta = gamma_rad + turn * (1.0 - u) ** _PITCH_POWER
     v = v_burnout_mps * t / burn_time_s
-    return np.stack([x, r_launch_m + z, v * np.cos(theta), v * np.sin(theta)], axis=1)
+    z = r_launch_m + z
+    shape = np.broadcast_shapes(x.shape, z.shape, theta.shape, v.shape)
+    out = np.empty(shape[:1] + (4,) + shape[1:])  # np.stack's array, filled in place
+    out[:, 0] = x
+    out[:, 1] = z
+    np.multiply(v, np.cos(theta), out=out[:, 2])
+    np.multiply(v, np.sin(theta), out=out[:, 3])
+    return out
 
 
 def find_impact(samples: np.ndarray, dt_s: np.ndarray, r_stop_m: np.ndarray):
