@@ -268,7 +268,7 @@ def point_above_sphere(east_m, north_m, height_m, radius_m: float) -> np.ndarray
     np.divide(n, d, out=un, where=pos)
     rr = radius_m + h
     horiz = rr * np.sin(theta)
-    out = np.empty(np.broadcast_shapes(horiz.shape, ue.shape) + (3,))
+    out = np.empty(horiz.shape + (3,))  # of both d's and h's shape
     np.multiply(horiz, ue, out=out[..., 0])
     np.multiply(horiz, un, out=out[..., 1])
     np.subtract(rr * np.cos(theta), radius_m, out=out[..., 2])

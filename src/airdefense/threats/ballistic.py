@@ -153,9 +153,8 @@ def boost_states(t_s: np.ndarray, r_launch_m, gamma_rad, v_burnout_mps, burn_tim
     z = length * np.sum(_GL_W * np.sin(th), axis=-1)
     theta = gamma_rad + turn * (1.0 - u) ** _PITCH_POWER
     v = v_burnout_mps * t / burn_time_s
-    z = r_launch_m + z
-    shape = np.broadcast_shapes(x.shape, z.shape, theta.shape, v.shape)
-    out = np.empty(shape[:1] + (4,) + shape[1:])  # np.stack's array, filled in place
+    z = r_launch_m + z  # of every argument's shape (x, theta and v: of all but r_launch_m)
+    out = np.empty(z.shape[:1] + (4,) + z.shape[1:])  # np.stack's array, filled in place
     out[:, 0] = x
     out[:, 1] = z
     np.multiply(v, np.cos(theta), out=out[:, 2])
