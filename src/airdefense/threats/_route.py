@@ -50,6 +50,13 @@ __all__ = [
 _EPS = 1e-9
 
 
+def _diff(a) -> np.ndarray:
+    """``np.diff(a, axis=1)`` of a float array (n, k, ...): the same numbers, without that
+    function's Python layers (the route arrays are small: the calls are their cost)."""
+    a = np.asarray(a)
+    return a[:, 1:] - a[:, :-1]
+
+
 def blend_eval(x, x0, y0, m0, xk, dm, b):
     """Evaluate piecewise-linear functions with parabolically blended corners.
 
@@ -134,14 +141,15 @@ def blend_knots(xs: np.ndarray, ys: np.ndarray, curv: np.ndarray, width: np.ndar
     x0, y0, m0, xk, dm, b
         Arguments of :func:`blend_eval`; ``xk`` etc. have shape (n, k - 2).
     """
-    dx = np.diff(xs, axis=1)
-    m = np.diff(ys, axis=1) / np.maximum(dx, _EPS)
-    dm = np.diff(m, axis=1)
+    dx = _diff(xs)
+    m = _diff(ys) / np.maximum(dx, _EPS)
+    dm = _diff(m)
     b = np.abs(dm) / (2 * np.maximum(curv, _EPS))[:, None]
     if width is not None:
         b = np.maximum(b, width)
     if clip:  # both blends of a piece that needs more than it has shrink in proportion
-        pad = np.pad(b, ((0, 0), (1, 1)))
+        pad = np.zeros((b.shape[0], b.shape[1] + 2))  # b between zero columns (np.pad's)
+        pad[:, 1:-1] = b
         need = pad[:, :-1] + pad[:, 1:]
         f = np.minimum(1.0, dx / np.maximum(need, _EPS))
         b = b * np.minimum(f[:, :-1], f[:, 1:])
@@ -324,7 +332,7 @@ def plan_route(
     """
     n, k, _ = points.shape
     r = k - 2
-    u, L = _unit(np.diff(points, axis=1))  # (n, r+1, 2), (n, r+1)
+    u, L = _unit(_diff(points))  # (n, r+1, 2), (n, r+1)
     # Zero-length legs (a waypoint on top of the previous one) keep the previous direction.
     for j in range(1, r + 1):
         u[:, j] = np.where((L[:, j] < _EPS)[:, None], u[:, j - 1], u[:, j])

@@ -18,6 +18,7 @@ from airdefense.geo import G0_MPS2, sphere_coords
 from airdefense.threats import _kernels as _k
 from airdefense.threats._route import (
     PiecewiseQuadratic,
+    _diff,
     RouteGeometry,
     RouteTrajectory,
     blend_eval,
@@ -386,7 +387,7 @@ def fly_route_group(
     # Ground-speed profile s(t): the airspeed along the flight path, at its angle gamma to the
     # horizon (the slope of the height profile h(s): climb, descent, pop-up, dive), is
     # va cos(gamma) horizontally, plus the wind leg by leg (from mid-turn).
-    u = np.diff(pts, axis=1)
+    u = _diff(pts)
     u = u / np.maximum(np.linalg.norm(u, axis=-1, keepdims=True), 1e-9)
     gs = _ground_speed(u, va[None, :], w)  # (n, r+1)
     s_knots = [np.zeros(n)] + [wp_s[:, j] for j in range(r)]
@@ -418,7 +419,7 @@ def fly_route_group(
     xv, yv, b_h = _refine_blends(xs, ys, height)
     sk, sp, end = _slope_speeds(sk, np.stack(speeds, axis=1), np.stack(dirs, axis=1),
                                 np.stack(airs, axis=1), xv, yv, w, s_ramp)
-    tk = np.concatenate([np.zeros((n, 1)), np.cumsum(np.diff(sk, axis=1) / sp, axis=1)], axis=1)
+    tk = np.concatenate([np.zeros((n, 1)), np.cumsum(_diff(sk) / sp, axis=1)], axis=1)
     # A ground-speed change at a corner of the height profile is flown over that corner's
     # blend (so the airspeed stays near ``va``), at least at ``_LONG_ACCEL_G``.
     xk_h = xv[:, 1:-1]
@@ -462,10 +463,10 @@ def _refine_blends(xs, ys, height, n_sub=_SUB_BLENDS, tol=_SUB_COS):
     half-width, in path distance, of the ground speed's blend at each inner knot (n, K - 2):
     a split corner's ``b / n_sub`` (the parts' blends meet), another corner's own ``b``.
     """
-    m = np.diff(ys, axis=1) / np.diff(xs, axis=1)
+    m = _diff(ys) / _diff(xs)
     cos = 1.0 / np.sqrt(1.0 + m * m)
     b = height[5]
-    steep = np.abs(np.diff(cos, axis=1)).max(axis=0, initial=0.0) > tol  # per corner
+    steep = np.abs(_diff(cos)).max(axis=0, initial=0.0) > tol  # per corner
     if not steep.any():
         return xs, ys, b
     cols_x, cols_m, cols_b = [xs[:, :1]], [m[:, :1]], []
@@ -483,7 +484,7 @@ def _refine_blends(xs, ys, height, n_sub=_SUB_BLENDS, tol=_SUB_COS):
     cols_x.append(xs[:, -1:])
     xv = np.concatenate(cols_x, axis=1)
     mv = np.concatenate(cols_m, axis=1)
-    yv = np.concatenate([ys[:, :1], ys[:, :1] + np.cumsum(mv * np.diff(xv, axis=1), axis=1)],
+    yv = np.concatenate([ys[:, :1], ys[:, :1] + np.cumsum(mv * _diff(xv), axis=1)],
                         axis=1)
     return xv, yv, np.concatenate(cols_b, axis=1)
 
@@ -507,7 +508,7 @@ def _slope_speeds(sk, sp, u, va, xs, ys, w, s_from):
     n = sk.shape[0]
     rows = np.arange(n)
     end = sk[:, -1]
-    m = np.diff(ys, axis=1) / np.diff(xs, axis=1)  # (n, k - 1)
+    m = _diff(ys) / _diff(xs)  # (n, k - 1)
     if not m.any():  # level throughout
         return sk, sp, np.full(n, sk.shape[1] - 1)
     inner = xs[:, 1:-1]
@@ -605,7 +606,7 @@ def _egress(g: RouteGroup, geo: RouteGeometry, ar: np.ndarray, a0: np.ndarray, v
     arc = r_brk * sweep
     turn = RouteGeometry(np.zeros((n, 1)), end_pt[:, None], end_u[:, None],
                          (sign / r_brk)[:, None], arc)
-    u = np.diff(pts, axis=1)
+    u = _diff(pts)
     u = u / np.maximum(np.linalg.norm(u, axis=-1, keepdims=True), 1e-9)
     gs = _ground_speed(u, np.full(r + 1, v)[None, :], w)
     s = np.concatenate([0.5 * arc[:, None], arc[:, None] + wp_e], axis=1)
