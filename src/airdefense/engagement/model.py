@@ -776,28 +776,33 @@ class Engagement:
         t_end = np.ascontiguousarray(t_end, float)
         e = ended.shape[0]
         rows = ic._i[ended].tolist()  # (target, track, fire control, launcher, battery)
+        te_l = t_end.tolist()
         states = np.zeros((e, 6))
         # Each target at its own end time: that threat's state only, where the truth can.
         one = getattr(truth, "state_of", None)
         for q in range(e):
             k = rows[q][0]
             if k >= 0:
-                states[q] = (truth.states(t_end[q])[k] if one is None
-                             else one(t_end[q], k))
+                states[q] = truth.states(te_l[q])[k] if one is None else one(te_l[q], k)
         pk_end = np.empty(e)
         _kernels.end_game_rows(ended, t_end, states, ic._f, ic._i, self._rows(),
                                self._frame_radius(), pk_end)
         events, rng, assessments = self.events, self.rng, self.assessments
-        for q, (i, te, ms) in enumerate(zip(ended.tolist(), t_end.tolist(), miss, strict=True)):
+        # (Python numbers: the same values, read without NumPy's scalars)
+        pk_l = pk_end.tolist()
+        capture = ic.capture[ended].tolist()
+        guidance, delay = L.guidance, L.assess_delay
+        for q, (i, te, ms) in enumerate(zip(ended.tolist(), te_l, np.asarray(miss).tolist(),
+                                            strict=True)):
             k, trk, _, j, bat = rows[q]
             ic.active[i] = False
             live = k >= 0 and alive(k, te)
             if live:
-                ic.pk_end[i] = pk_end[q]
+                ic.pk_end[i] = pk_l[q]
             hit = False
-            cap = ic.capture[i]
+            cap = capture[q]
             if live and ms <= cap:  # one draw: the outcome and its miss distance
-                hit, ms = draw_end_game(pk_end[q], LETHAL_RADIUS_M[L.guidance[j]], rng, cap)
+                hit, ms = draw_end_game(pk_l[q], LETHAL_RADIUS_M[guidance[j]], rng, cap)
             if hit:
                 kill(k, te)
             self.icpt_outcome[i] = "hit" if hit else "miss"
@@ -806,7 +811,7 @@ class Engagement:
             events.add(te, "intercept_hit" if hit else "intercept_miss", interceptor=i,
                        threat=k, track=trk, battery=bat, launcher=j,
                        pos=states[q] if live else ic.pos[i], value=ms if live else np.nan)
-            t_assess = te + float(L.assess_delay[j])
+            t_assess = te + float(delay[j])
             assessments.append((t_assess, i, trk, hit, bat))
             if t_assess < self._next_assessment_s:
                 self._next_assessment_s = t_assess
