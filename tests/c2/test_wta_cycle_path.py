@@ -16,6 +16,8 @@ from airdefense.assignment import _kernels as ak
 from airdefense.assignment.heuristic import HeuristicSolver, _State
 from airdefense.c2._kernels import wta_problem
 from airdefense.c2._options import Options
+from airdefense.c2.base import Orders
+from airdefense.c2.greedy import orders_from_rounds
 from airdefense.c2.wta import WTAAssigner, _cut_channels
 
 
@@ -161,3 +163,40 @@ def test_solve_is_the_steps(seed, networked):
         for a, b in zip(wta.last_solutions, ref.last_solutions, strict=True):
             _same(a.x, b.x)
         assert wta.rng.bit_generator.state == ref.rng.bit_generator.state
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_solve_into_orders_is_the_steps_orders(seed):
+    """:meth:`WTAAssigner._solve` with ``into`` (a networked cycle: its orders made in the
+    solution's last call, :func:`airdefense.assignment._kernels.solution_orders`) gives the
+    orders of :func:`orders_from_rounds` of the rounds of the steps, the same solutions and
+    draws, also where the channels cut (the rounds then, as without ``into``)."""
+    wta, opt, launchers, chan = _cycles(seed, True)
+    m = opt.allowed.shape[0]
+    rng = np.random.default_rng(seed + 1)
+    if rng.random() < 0.7:  # (mostly the usual cycle: no channel or salvo cut)
+        chan = np.where(rng.random(3) < 0.8, -1, chan + 3)
+        opt.pair_cap[:] = opt.pair_cap[:, :1]  # (the same salvo at a track: not mixed)
+    opt.tof[:] = rng.uniform(1, 30, opt.tof.shape)
+    opt.pip[:] = rng.uniform(-1e4, 1e4, opt.pip.shape)
+
+    class Tracks:
+        track_id = rng.permutation(40)[:m]
+        truth_id = rng.integers(-1, 9, m)
+
+    ref = copy.deepcopy(wta)
+    cols = np.arange(5)
+    got = wta._solve(opt, cols, launchers, chan, (12.5, Tracks))
+    x = ref._solve_steps(opt, cols, launchers, chan)
+    want = orders_from_rounds(12.5, x, opt, Tracks, launchers, chan)
+    if not isinstance(got, Orders):  # cut by the channels: the rounds of the steps
+        _same(got, x)
+        got = orders_from_rounds(12.5, got, opt, Tracks, launchers, chan)
+    for name in ("track_id", "target", "battery", "launcher", "rounds", "intercept_time_s",
+                 "intercept_enu"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+        assert getattr(got, name).dtype == getattr(want, name).dtype
+    assert [s.objective for s in wta.last_solutions] == [
+        s.objective for s in ref.last_solutions]
+    assert wta.rng.bit_generator.state == ref.rng.bit_generator.state

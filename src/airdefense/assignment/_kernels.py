@@ -938,6 +938,27 @@ def over_channels(x, w, cols, fire_control, chan):
     return False
 
 
+@njit(cache=True)
+def solution_orders(xs, tg, w, cols, fire_control, chan, allowed, pair_cap, value, pk, cap, nb,
+                    ballistic, lb):
+    """The orders of a networked cycle problem's solution in one call: where the rounds
+    ``xs`` (W, T) of the weapons ``w`` at the target rows ``tg`` (T,) go over no fire-control
+    radar's free channels (not :func:`over_channels`; ``cols`` every launcher, in order),
+    ``(True, rows)``, ``rows`` (3, k) the :func:`trimmed_rounds` of the options' rounds
+    matrix (m, L) holding ``xs`` at ``(tg, w)`` and 0 elsewhere (its other arguments,
+    ``fire_control`` its ``fc``); otherwise ``(False, rows of no column)`` (the caller cuts
+    the solution)."""
+    if over_channels(xs, w, cols, fire_control, chan):
+        return False, np.empty((3, 0), np.int64)
+    W, T = xs.shape
+    x = np.zeros((allowed.shape[0], cols.size), np.int64)
+    for b in range(W):
+        for a in range(T):
+            x[tg[a], w[b]] = xs[b, a]
+    return True, trimmed_rounds(x, allowed, pair_cap, value, pk, cap, chan, nb, ballistic,
+                                fire_control, lb)
+
+
 # ---------------------------------------------------------------- iterated local search
 #: Phases of :func:`search` (``istat[0]``).
 START, KICK, DESCENT, POLISH, DONE = 0, 1, 2, 3, 4

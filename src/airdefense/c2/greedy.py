@@ -80,6 +80,14 @@ def orders_from_rounds(t: float, x: np.ndarray, opt: Options, tracks, launchers,
     ii, jj, n = trimmed_rounds(x, opt.allowed, opt.pair_cap, opt.value, opt.pk, opt.cap,
                                np.asarray(channels_free), opt.nonballistic_cap, opt.ballistic,
                                np.asarray(launchers.fire_control), lb)
+    return _orders_of_rows(t, ii, jj, n, opt, tracks, lb)
+
+
+def _orders_of_rows(t: float, ii: np.ndarray, jj: np.ndarray, n: np.ndarray, opt: Options,
+                    tracks, lb: np.ndarray) -> Orders:
+    """The orders of the track rows ``ii``, launchers ``jj`` and rounds ``n`` (k,) int64
+    (:func:`~airdefense.assignment._kernels.trimmed_rounds`' rows) of the options ``opt`` at
+    ``t``; ``lb`` (L,) the launchers' batteries."""
     if n.size == 0:
         return Orders.from_rows([])
     return Orders(np.asarray(tracks.track_id)[ii].astype(int, copy=False),

@@ -18,7 +18,7 @@ from airdefense.assignment.heuristic import HeuristicSolver
 from airdefense.c2 import _kernels
 from airdefense.c2._options import _allowed_options, _evaluated_options
 from airdefense.c2.base import EngagementBook, Orders
-from airdefense.c2.greedy import orders_from_rounds
+from airdefense.c2.greedy import _orders_of_rows, orders_from_rounds
 
 __all__ = ["WTAAssigner"]
 
@@ -165,9 +165,12 @@ class WTAAssigner:
         self._memo: dict = {}  # the figures fixed for a run (see decide_screened)
 
     def _solve(self, opt, cols: np.ndarray, launchers,
-               channels_free: np.ndarray | None = None) -> np.ndarray:
+               channels_free: np.ndarray | None = None, into: tuple | None = None
+               ) -> np.ndarray | Orders:
         # The problem's weapons are the launchers ``cols`` and its targets the tracks with some
-        # allowed pair among them; returns the rounds of every track (m, cols.size).
+        # allowed pair among them; returns the rounds of every track (m, cols.size), or with
+        # ``into`` = (t, tracks) (``cols`` every launcher: networked) the orders of those
+        # rounds (orders_from_rounds') where the usual cycle makes them in its last call.
         if type(self.solver) is HeuristicSolver and channels_free is not None:
             # The usual cycle (the heuristic, no battery's salvo to check): the problem and
             # the search's constants in one compiled call, the search on them (no problem
@@ -182,8 +185,17 @@ class WTAAssigner:
                 sol = self.solver._solve_constants(qa, q, p, ub, values, c, mpt, copies, cost,
                                                    lam, k_max, self.time_limit_s, self.rng)
                 chan = np.asarray(channels_free)
-                if not _ak.over_channels(sol.x, w, cols, np.asarray(launchers.fire_control),
-                                         chan):
+                fc = np.asarray(launchers.fire_control)
+                if into is not None:  # the solution's check and its orders in one call
+                    lb = np.asarray(launchers.battery)
+                    ok, rows = _ak.solution_orders(sol.x, tg, w, cols, fc, chan, opt.allowed,
+                                                   opt.pair_cap, opt.value, opt.pk, opt.cap,
+                                                   opt.nonballistic_cap, opt.ballistic, lb)
+                    if ok:
+                        self.last_solutions.append(sol)
+                        return _orders_of_rows(into[0], rows[0], rows[1], rows[2], opt,
+                                               into[1], lb)
+                elif not _ak.over_channels(sol.x, w, cols, fc, chan):
                     self.last_solutions.append(sol)
                     x = np.zeros((opt.allowed.shape[0], cols.size), int)
                     x[tg[:, None], w] = sol.x.T
@@ -296,7 +308,9 @@ class WTAAssigner:
         """The orders of a cycle's options ``opt`` (some pair allowed)."""
         m, L = len(tracks), len(launchers)
         if self.networked:  # one problem (some pair is allowed), its rounds x as they are
-            x = self._solve(opt, np.arange(L), launchers, channels_free)
+            x = self._solve(opt, np.arange(L), launchers, channels_free, (t, tracks))
+            if type(x) is Orders:  # (the usual cycle: its orders made with its solution)
+                return x
         else:
             x = np.zeros((m, L), int)
             for b in range(len(batteries)):

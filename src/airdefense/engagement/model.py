@@ -313,13 +313,41 @@ class Engagement:
         cov = np.ascontiguousarray(cov, dtype=float)
         if x.shape[0] != m or cov.shape != (m, 6, 6):
             return None
-        kc = _codes(np.asarray(kind_code)[tgt], m)
-        tg = self.target_g(tgt)
-        tg = _per_track(_CLASS_G[kc] if tg is None else tg, m)
+        kc, tg = self._threat_figures(kind_code, tgt, m)
         return _fired_pairs(t, x, cov, _per_track(quality, m), t - time_s,
                             np.ascontiguousarray(held, dtype=np.int64), kc, tg,
-                            self._rows(), self._frame_radius(),
-                            np.ascontiguousarray(self.launchers.pk, dtype=float), rows, cols)
+                            self._rows(), self._frame_radius(), self._pk_table(), rows, cols)
+
+    #: The manoeuvre limit of every threat of a truth, g: ``(truth, limits (n,))``.
+    _truth_g: tuple | None = None
+
+    def _threat_figures(self, kind_code, tgt: np.ndarray, m: int) -> tuple:
+        """The class codes (m,) int64 of the threats ``tgt`` (m,) (>= 0) in ``kind_code`` and
+        their manoeuvre limits (m,) float, g (the groups' presets; without the truth, their
+        classes'): :meth:`_fired_figures`' ``kc`` and ``tg``. The limits of every threat are
+        read once for a truth (fixed for a run)."""
+        truth = self._truth
+        if (truth is not None and type(kind_code) is np.ndarray and kind_code.dtype == np.int64
+                and kind_code.ndim == 1):
+            table = self._truth_g
+            if table is None or table[0] is not truth:
+                table = self._truth_g = (truth, self.target_g(np.arange(truth.group.shape[0])))
+            return kind_code[tgt], table[1][tgt]
+        kc = _codes(np.asarray(kind_code)[tgt], m)
+        tg = self.target_g(tgt)
+        return kc, _per_track(_CLASS_G[kc] if tg is None else tg, m)
+
+    #: The launchers' kill probability tables, C-contiguous floats (see _pk_table).
+    _pk_c: tuple = (None, None)
+
+    def _pk_table(self) -> np.ndarray:
+        """``launchers.pk`` as C-contiguous floats (L, classes), made again only where the
+        array is replaced."""
+        pk = self.launchers.pk
+        got = self._pk_c
+        if got[0] is not pk:
+            got = self._pk_c = (pk, np.ascontiguousarray(pk, dtype=float))
+        return got[1]
 
     def fire(self, orders, t: float, kind_code: np.ndarray, book, *, tracks=None,
              sensor_ok: np.ndarray | None = None,
@@ -386,36 +414,37 @@ class Engagement:
         # (a few orders: one comparison each).
         ids = np.asarray(tracks.track_id).tolist()
         o_track = np.asarray(orders.track_id).tolist()
-        rows = []
-        for v in o_track:
-            rows.append(len(ids) - 1 - ids[::-1].index(v) if v in ids else -1)
+        o_launcher = np.asarray(orders.launcher).tolist()
+        rows = [len(ids) - 1 - ids[::-1].index(v) if v in ids else -1 for v in o_track]
         # The rows ordered, in increasing order, and the first order naming each (a few orders:
         # Python's containers are cheaper here than NumPy's unique and searches).
         first: dict[int, int] = {}
         for o, r in enumerate(rows):
             if r >= 0 and r not in first:
                 first[r] = o
-        use = sorted(first)
-        pos_in = {r: i for i, r in enumerate(use)}
         fig = None
-        if use:
-            if len(use) == 1:  # (the usual call) views of the track's rows
-                sub, o = slice(use[0], use[0] + 1), first[use[0]]
+        if first:
+            lj = np.asarray(orders.launcher, np.int64)
+            nl = len(L)
+            # (compiled code would not check)
+            if nl == 0 or max(o_launcher) >= nl or min(o_launcher) < -nl:
+                raise IndexError(f"orders.launcher must index the {nl} launchers, got "
+                                 f"{lj.tolist()}")
+            if len(first) == 1:  # (the usual call) views of the track's rows
+                (r0, o), = first.items()
+                sub = slice(r0, r0 + 1)
                 tgt = np.asarray(orders.target)[o:o + 1]
+                prow = np.zeros(q, np.int64)  # every order's pair row: the one track's
             else:
+                use = sorted(first)
+                pos_in = {r: i for i, r in enumerate(use)}
                 sub = np.array(use, dtype=np.intp)
                 tgt = np.asarray(orders.target)[[first[r] for r in use]]
+                prow = np.array([pos_in.get(r, 0) for r in rows], np.int64)
             xs, cov, qs = tracks.x[sub], tracks.P[sub], tracks.quality[sub]
             held = _held(book, tracks.track_id[sub])
             # The ordered pairs only (an order without a track: a stand-in pair, unread), their
             # envelope, intercept point, Pk and window's close: the others are not evaluated.
-            lj = np.asarray(orders.launcher, np.int64)
-            nl = len(L)
-            ljs = lj.tolist()
-            if nl == 0 or max(ljs) >= nl or min(ljs) < -nl:  # (compiled code would not check)
-                raise IndexError(f"orders.launcher must index the {nl} launchers, got "
-                                 f"{lj.tolist()}")
-            prow = np.array([pos_in.get(r, 0) for r in rows], np.int64)
             fig = self._fired_figures(xs, cov, qs, tracks.time_s, t, kind_code, tgt, held, prow,
                                       lj)
             if fig is None:
@@ -424,7 +453,6 @@ class Engagement:
         chan = self.channels_free(ok_s) if channels_free is None else channels_free.copy()
         given: dict[int, int] = {}  # rounds each launcher was given in this call (its ripple)
         # The orders' columns and the launchers' figures read as Python numbers (a few orders).
-        o_launcher = np.asarray(orders.launcher).tolist()
         o_target = np.asarray(orders.target).tolist()
         o_rounds = np.asarray(orders.rounds).tolist()
         o_battery = np.asarray(orders.battery).tolist()
@@ -498,21 +526,38 @@ class Engagement:
         """Launch one round (an entry of the launch queue, see :meth:`fire`) at its launch time:
         an interceptor row and its ``fire`` event."""
         tl, j, k, trk, pip, pk, pk_in = launch
-        L = self.launchers
+        enu, speed, capture, tail, fc, bat, command, kind, cost = self._launcher_figures()[j]
         # InterceptorState.launch's row (its fields in column order), written in one go
-        guidance, fo = L.guidance[j], L.flyout
-        enu = L.enu[j].tolist()
-        bat = int(L.battery[j])
-        ii = self.icpt._add(
-            [*enu, *pip, np.nan, float(L.speed[j]), pk, CAPTURE_RADIUS_M[guidance], tl,
-             float(L.max_tof[j]), float(fo.vb[j]), float(fo.tb[j]), float(fo.v0[j]),
-             float(fo.k[j]), *pk_in, np.nan, np.nan],
-            (k, trk, int(L.fire_control[j]), j, bat), guidance in RADAR_GUIDED)
+        ii = self.icpt._add([*enu, *pip, np.nan, speed, pk, capture, tl, *tail, *pk_in, np.nan,
+                             np.nan], (k, trk, fc, j, bat), command)
         self._left_s[j] = max(self._left_s[j], tl)
-        self.icpt_type[ii] = L.interceptor[j]
+        self.icpt_type[ii] = kind
         self.round_changes += 1
         self.events.add(tl, "fire", interceptor=ii, threat=k, track=trk, battery=bat,
-                        launcher=j, pos=enu, value=float(L.unit_cost[j]))
+                        launcher=j, pos=enu, value=cost)
+
+    #: _launcher_figures' rows and the launcher state they were read from.
+    _launch_rows: tuple = (None, None)
+
+    def _launcher_figures(self) -> list[tuple]:
+        """What :meth:`_launch` reads of each launcher, as Python numbers (fixed for a run:
+        read once per launcher state): its position (3,), mean speed, capture radius, the
+        row's ``(max_tof, vb, tb, v0, k)``, its fire control and battery, whether
+        its rounds need their fire-control radar, its interceptor's name and unit cost."""
+        L = self.launchers
+        got = self._launch_rows
+        if got[0] is not L:
+            fo = L.flyout
+            rows = []
+            for j in range(len(L)):
+                guidance = L.guidance[j]
+                rows.append((L.enu[j].tolist(), float(L.speed[j]), CAPTURE_RADIUS_M[guidance],
+                             (float(L.max_tof[j]), float(fo.vb[j]), float(fo.tb[j]),
+                              float(fo.v0[j]), float(fo.k[j])),
+                             int(L.fire_control[j]), int(L.battery[j]),
+                             guidance in RADAR_GUIDED, L.interceptor[j], float(L.unit_cost[j])))
+            got = self._launch_rows = (L, rows)
+        return got[1]
 
     def _release(self, t1: float, alive: Callable[[int, float], bool]) -> None:
         """Launch the queued rounds due before ``t1`` (in launch-time order), or cancel them:
@@ -731,28 +776,33 @@ class Engagement:
         t_end = np.ascontiguousarray(t_end, float)
         e = ended.shape[0]
         rows = ic._i[ended].tolist()  # (target, track, fire control, launcher, battery)
+        te_l = t_end.tolist()
         states = np.zeros((e, 6))
         # Each target at its own end time: that threat's state only, where the truth can.
         one = getattr(truth, "state_of", None)
         for q in range(e):
             k = rows[q][0]
             if k >= 0:
-                states[q] = (truth.states(t_end[q])[k] if one is None
-                             else one(t_end[q], k))
+                states[q] = truth.states(te_l[q])[k] if one is None else one(te_l[q], k)
         pk_end = np.empty(e)
         _kernels.end_game_rows(ended, t_end, states, ic._f, ic._i, self._rows(),
                                self._frame_radius(), pk_end)
         events, rng, assessments = self.events, self.rng, self.assessments
-        for q, (i, te, ms) in enumerate(zip(ended.tolist(), t_end.tolist(), miss, strict=True)):
+        # (Python numbers: the same values, read without NumPy's scalars)
+        pk_l = pk_end.tolist()
+        capture = ic.capture[ended].tolist()
+        guidance, delay = L.guidance, L.assess_delay
+        for q, (i, te, ms) in enumerate(zip(ended.tolist(), te_l, np.asarray(miss).tolist(),
+                                            strict=True)):
             k, trk, _, j, bat = rows[q]
             ic.active[i] = False
             live = k >= 0 and alive(k, te)
             if live:
-                ic.pk_end[i] = pk_end[q]
+                ic.pk_end[i] = pk_l[q]
             hit = False
-            cap = ic.capture[i]
+            cap = capture[q]
             if live and ms <= cap:  # one draw: the outcome and its miss distance
-                hit, ms = draw_end_game(pk_end[q], LETHAL_RADIUS_M[L.guidance[j]], rng, cap)
+                hit, ms = draw_end_game(pk_l[q], LETHAL_RADIUS_M[guidance[j]], rng, cap)
             if hit:
                 kill(k, te)
             self.icpt_outcome[i] = "hit" if hit else "miss"
@@ -761,7 +811,7 @@ class Engagement:
             events.add(te, "intercept_hit" if hit else "intercept_miss", interceptor=i,
                        threat=k, track=trk, battery=bat, launcher=j,
                        pos=states[q] if live else ic.pos[i], value=ms if live else np.nan)
-            t_assess = te + float(L.assess_delay[j])
+            t_assess = te + float(delay[j])
             assessments.append((t_assess, i, trk, hit, bat))
             if t_assess < self._next_assessment_s:
                 self._next_assessment_s = t_assess
