@@ -9,7 +9,6 @@ state, or that a kernel equals the NumPy or SciPy routine it replaces.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from airdefense.assignment import GreedySolver, HeuristicSolver, WTAProblem, rea
 from airdefense.assignment import _kernels as K
 from airdefense.assignment import heuristic as H
 from tests.assignment import _reference_heuristic as R
+from tests.assignment._reference_dot import dot_spec
 from tests.assignment.test_instances import DATA, needs_data
 from tests.conftest import EXAMPLES
 
@@ -121,39 +121,27 @@ def test_pairwise_sum_is_numpys_sum(n, rng):
         assert K.pairwise_sum(a) == a.sum()
 
 
-def _dot_spec(x: np.ndarray, y: np.ndarray) -> float:
-    """OpenBLAS's AVX-512 ``ddot`` in exact rational arithmetic, one rounding per operation."""
-    def fma(a, b, c):
-        return float(Fraction(a) * Fraction(b) + Fraction(c))
-    n = x.size
-    n1, dot = n & -16, 0.0
-    if n1:
-        acc = [[0.0] * 8 for _ in range(4)]
-        i = 0
-        while i < (n1 & -32):
-            for b in range(4):
-                for lane in range(8):
-                    acc[b][lane] = fma(x[i + 8 * b + lane], y[i + 8 * b + lane], acc[b][lane])
-            i += 32
-        a4 = [[acc[b][lane] + acc[b][lane + 4] for lane in range(4)] for b in range(4)]
-        while i < n1:
-            for b in range(4):
-                for lane in range(4):
-                    a4[b][lane] = fma(x[i + 4 * b + lane], y[i + 4 * b + lane], a4[b][lane])
-            i += 16
-        s = [((a4[0][k] + a4[1][k]) + a4[2][k]) + a4[3][k] for k in range(4)]
-        dot = (s[0] + s[2]) + (s[1] + s[3])
-    for i in range(n1, n):
-        dot = fma(y[i], x[i], dot)
-    return dot
-
-
 @pytest.mark.parametrize("n", [0, 1, 3, 15, 16, 17, 31, 32, 33, 48, 50, 64, 100])
 def test_blas_dot_follows_the_openblas_kernel(n, rng):
     """``blas_dot`` computes OpenBLAS's AVX-512 ``ddot`` order (checked in exact arithmetic)."""
     for _ in range(10):
         c, k = rng.uniform(0, 5, n) * 0.05, rng.integers(0, 4, n).astype(float)
-        assert K.blas_dot(c, k) == _dot_spec(c, k)
+        assert K.blas_dot(c, k) == dot_spec(c, k)
+
+
+@pytest.mark.parametrize("W", [3, 11, 16, 17, 40])
+def test_round_cost_sums_in_the_fixed_order_on_any_cpu(W, rng):
+    """``WTAProblem.round_cost`` (so ``objective``) sums in ``blas_dot``'s order on every CPU,
+    as the solvers' compiled objective does; NumPy's ``@`` follows the CPU's own BLAS kernel
+    (on AMD's Zen it differs from 11 types on)."""
+    for _ in range(20):
+        prob = WTAProblem(values=rng.uniform(0, 100, 3), p=rng.uniform(0, 1, (W, 3)),
+                          copies=np.full(W, 9), cost=rng.uniform(0, 5, W) * 0.05,
+                          cost_weight=0.5)
+        x = rng.integers(0, 4, (W, 3))
+        want = dot_spec(prob.cost, x.sum(axis=1).astype(float))
+        assert prob.round_cost(x) == want
+        assert prob.round_cost(x.astype(float)) == want
 
 
 @pytest.mark.skipif(not AVX512, reason="OpenBLAS picks its AVX-512 ddot kernel on AVX-512 CPUs")

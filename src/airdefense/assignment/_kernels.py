@@ -17,8 +17,9 @@ argmax and tie comes out the same and so does the assignment:
   (SVML on AVX-512 machines) and libm's ``pow`` differ in the last bit for exponents >= 2;
 - products over weapon types run in row order, as ``np.prod(..., axis=0)`` does;
 - ``S.sum()`` is NumPy's pairwise sum (:func:`pairwise_sum`);
-- the round cost ``c @ used`` is summed as NumPy's ``@`` does through OpenBLAS's ``ddot``
-  (:func:`blas_dot`);
+- the round cost ``c @ used`` is summed in the order of OpenBLAS's AVX-512 ``ddot``
+  (:func:`blas_dot`), on every machine (``WTAProblem.round_cost`` sums with it too: NumPy's
+  ``@`` would follow the CPU's own BLAS kernel);
 - argmin and argmax keep the first extremum in C order;
 - :func:`linear_sum_assignment` is SciPy's shortest augmenting path (Crouse 2016), with its
   transposition and its tie-breaking.
@@ -140,9 +141,13 @@ def pairwise_sum(a):
 
 @njit(cache=True)
 def blas_dot(x, y):
-    """``x @ y`` of two float64 vectors as NumPy computes it through OpenBLAS's ``ddot``
-    (x86-64 AVX-512 kernel: blocks of 32 in four 8-lane fused accumulators, then blocks of 16
-    in four 4-lane ones, a fixed reduction tree, and a fused tail for the last ``n % 16``)."""
+    """``x @ y`` of two float64 vectors in the order of OpenBLAS's x86-64 AVX-512 ``ddot``
+    kernel (blocks of 32 in four 8-lane fused accumulators, then blocks of 16 in four 4-lane
+    ones, a fixed reduction tree, and a fused tail for the last ``n % 16``), on any CPU.
+
+    The package's one dot order for round costs: NumPy's ``@`` on an AMD CPU (OpenBLAS's Zen
+    kernel) sums in another order from 11 elements on, so results would depend on the machine.
+    """
     n = x.size
     n1 = n & -16
     dot = 0.0

@@ -273,8 +273,15 @@ class WTAProblem:
             return self.values * np.multiply.reduce(self._q ** x, axis=0)
 
     def round_cost(self, x) -> float:
-        """Total cost of the rounds in ``x`` (without the weight ``cost_weight``)."""
-        return float(self.cost @ np.add.reduce(np.asarray(x), axis=1))
+        """Total cost of the rounds in ``x`` (without the weight ``cost_weight``).
+
+        Summed in one fixed order (:func:`airdefense.assignment._kernels.blas_dot`), not with
+        NumPy's ``@``: BLAS sums a dot product in an order of its CPU's kernel (AMD's and
+        Intel's differ from 11 types on), and the solvers' compiled objective must be this one
+        to the bit on every machine.
+        """
+        used = np.ascontiguousarray(np.add.reduce(np.asarray(x), axis=1), dtype=float)
+        return float(_k.blas_dot(np.ascontiguousarray(self.cost, dtype=float), used))
 
     def objective(self, x) -> float:
         """Objective of assignment ``x`` (W, T): surviving value + cost_weight * round cost."""
