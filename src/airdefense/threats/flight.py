@@ -18,9 +18,9 @@ from airdefense.geo import G0_MPS2, sphere_coords
 from airdefense.threats import _kernels as _k
 from airdefense.threats._route import (
     PiecewiseQuadratic,
-    _diff,
     RouteGeometry,
     RouteTrajectory,
+    _diff,
     blend_eval,
     blend_knots,
     blend_overflow,
