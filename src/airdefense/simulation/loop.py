@@ -901,12 +901,14 @@ class _Run:
         SK, iv, fv, nopair_call = qs
         pre = self.truth._prefetched
         if pre is not self._q_pre:  # a new block: the array its rows are views of
+            # (the truth at the block's start, then at its steps' ends: see run)
             self._q_pre = pre
             row = pre.get(t1)
             b = None if row is None else row.base
             self._q_block = (b if isinstance(b, np.ndarray) and b.ndim == 3
-                             and b.shape[0] == _PREFETCH and b.shape[1:] == row.shape
-                             and b[k + _PREFETCH - next_prefetch].ctypes.data == row.ctypes.data
+                             and b.shape[0] == _PREFETCH + 1 and b.shape[1:] == row.shape
+                             and b[k + 1 + _PREFETCH - next_prefetch].ctypes.data
+                             == row.ctypes.data
                              else None)
         block = self._q_block
         if block is None:
@@ -952,7 +954,7 @@ class _Run:
         fs, ns, bs = static
         a = memo[5]
         SK.quiet_steps(
-            iv, fv, block, next_prefetch - _PREFETCH, self._alive_mask, self._q_times,
+            iv, fv, block, next_prefetch - _PREFETCH - 1, self._alive_mask, self._q_times,
             (f, i, b, out_i, out_f, ok, bound[1], held, tid, tx), self._sense_args, tr._pic[0],
             (classes._buf, self.book._killed_a, self.book._rounds_a, self.book._pending_a,
              L.operational, self.sensor_ok, L.rounds, L.last_fire_s, L.reload_done_s, memo[7],
@@ -1026,22 +1028,23 @@ class _Run:
         sense = self.sense_and_track
         stop = end - 1e-9
         next_prefetch = 0
-        # The next steps' ends, min((j + 1) dt, end) for j = k, k + 1, ...: the same floats as
-        # Python's (small integers are exact doubles), made in array operations.
-        ahead = np.arange(1, _PREFETCH + 1, dtype=float)
+        # The block's start and its steps' ends, min(j dt, end) for j = k, k + 1, ..., k +
+        # _PREFETCH: the same floats as Python's (small integers are exact doubles), made in
+        # array operations. The start (the last block's end again) lets the block's first step
+        # run quiet too (see _quiet).
+        ahead = np.arange(0, _PREFETCH + 1, dtype=float)
         quiet = self._sense_args is not None or self._fused is None  # see _quiet
         phase = 0
         while t < stop:
-            if k == next_prefetch:  # the truth at the next steps' ends, in one pass
+            if k == next_prefetch:  # the truth at the next steps' start and ends, in one pass
                 self.truth.prefetch(np.minimum((ahead + k) * dt, end))
                 next_prefetch += _PREFETCH
             t1 = (k + 1) * dt
             if t1 > end:
                 t1 = end
-            # Quiet steps (most) in one compiled call, from a step that is not the first of a
-            # prefetched block; it stops before a step that is not quiet (made here whole),
-            # or inside one, ended here from where it stopped.
-            if quiet and self._sense_args is not None and k != next_prefetch - _PREFETCH:
+            # Quiet steps (most) in one compiled call; it stops before a step that is not
+            # quiet (made here whole), or inside one, ended here from where it stopped.
+            if quiet and self._sense_args is not None:
                 if t1 > self._next_launch and not releases:  # the step's launches first
                     self.launches(t, t1)
                 got = self._quiet(k, t, t1, next_decision, next_prefetch)
