@@ -961,44 +961,43 @@ class _Run:
              self.battery_ok, a[1], a[2], fs, ns, bs, law[1], classes._mem_i, classes._mem_f,
              ic.active, ic.fire_control),
             ev_f, ev_i)
-        # The state the stages leave, as they leave it.
-        phase = int(iv[SK.QI_PHASE])
-        if iv[SK.QI_ALIVE]:  # the threats alive found again (a new array, as _alive_step)
+        # The state the stages leave, as they leave it (the outputs read as Python numbers
+        # at once: one conversion each array, not one each number).
+        io, fo = iv.tolist(), fv.tolist()
+        phase = io[SK.QI_PHASE]
+        if io[SK.QI_ALIVE]:  # the threats alive found again (a new array, as _alive_step)
             times = self._q_times
             self._alive_mask = times[3]
             self._q_times = times[:3] + (np.empty(self.n, bool),)
-            self._alive_from, self._alive_to = float(fv[SK.QF_ALIVE_FROM]), \
-                float(fv[SK.QF_ALIVE_TO])
-        if iv[SK.QI_EVENTS]:
-            self._quiet_events(int(iv[SK.QI_EVENTS]))
-        if iv[SK.QI_FIRST]:
+            self._alive_from, self._alive_to = fo[SK.QF_ALIVE_FROM], fo[SK.QF_ALIVE_TO]
+        if io[SK.QI_EVENTS]:
+            self._quiet_events(io[SK.QI_EVENTS])
+        if io[SK.QI_FIRST]:
             self._first_reports = self.sensors.first_reports
-        if iv[SK.QI_SENSED]:
-            t_s = float(fv[SK.QF_TRACKER])
+        if io[SK.QI_SENSED]:
+            t_s = fo[SK.QF_TRACKER]
             tr.time_s = t_s
             tr.new_tracks = []
-            tr._pic_off = int(iv[SK.QI_OFF])
+            tr._pic_off = io[SK.QI_OFF]
             self._t1, self._states_t1 = t_s, self._states_at(t_s)
             if phase != SK.QS_SENSED:
-                n_fresh = int(iv[SK.QI_FRESH])
+                n_fresh = io[SK.QI_FRESH]
                 if n_fresh:
                     tr.new_tracks = [(int(tr._last_id[j]), int(j), t_s)
                                      for j in tr._fresh[:n_fresh].tolist()]
-                if iv[SK.QI_POFF] >= 0:
-                    self.tracks = tr._picture_rows(int(iv[SK.QI_POFF]), int(iv[SK.QI_PM]),
-                                                   float(fv[SK.QF_PREV_TIME]))
-        foff = iv[SK.QI_FOFF]
+                if io[SK.QI_POFF] >= 0:
+                    self.tracks = tr._picture_rows(io[SK.QI_POFF], io[SK.QI_PM],
+                                                   fo[SK.QF_PREV_TIME])
+        foff = io[SK.QI_FOFF]
         if foff >= 0:  # the picture the last flight read
-            eng._tracks = (self.tracks if foff == iv[SK.QI_POFF] and phase != SK.QS_SENSED
-                           else tr._picture_rows(int(foff), int(iv[SK.QI_FM]),
-                                                 float(fv[SK.QF_FTIME])))
-        if iv[SK.QI_SCREEN_M] >= 0:  # classes._codes_buffer of the last screen
+            eng._tracks = (self.tracks if foff == io[SK.QI_POFF] and phase != SK.QS_SENSED
+                           else tr._picture_rows(foff, io[SK.QI_FM], fo[SK.QF_FTIME]))
+        if io[SK.QI_SCREEN_M] >= 0:  # classes._codes_buffer of the last screen
             classes._last = None
-            classes._n = int(iv[SK.QI_SCREEN_M])
-        if iv[SK.QI_NO_PAIR] and nopair_call:
-            asg.no_pair_orders(float(fv[SK.QF_SCREEN_T]))
-        return phase, int(iv[SK.QI_K]), float(fv[SK.QF_T]), float(fv[SK.QF_T1]), \
-            float(fv[SK.QF_DECISION])
+            classes._n = io[SK.QI_SCREEN_M]
+        if io[SK.QI_NO_PAIR] and nopair_call:
+            asg.no_pair_orders(fo[SK.QF_SCREEN_T])
+        return phase, io[SK.QI_K], fo[SK.QF_T], fo[SK.QF_T1], fo[SK.QF_DECISION]
 
     def _quiet_events(self, n: int) -> None:
         """The first reports and new tracks of the quiet steps, in their order."""
