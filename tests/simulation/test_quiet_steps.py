@@ -125,10 +125,12 @@ def test_quiet_steps_give_the_steps_one_by_one_example2(seed, monkeypatch):
 def test_stretches_end_for_every_reason_and_results_hold(monkeypatch):
     """Over example 2's seeds 2 to 5 the quiet stretches end for each reason (a launch, an
     end of flight, an assessment or reload due, the prefetch boundary, rounds lost or
-    ended, a picture taking a new buffer, a screen allowing some pair, cues to update; an
-    assessment or reload due ends it after the step's picture), some start at a prefetched
-    block's first step, and every run equals the steps one by one."""
+    ended, a picture taking a new buffer (the tracker's buffer made small enough to fill),
+    a screen allowing some pair, cues to update; an assessment or reload due ends it after
+    the step's picture), some start at a prefetched block's first step, and every run
+    equals the steps one by one."""
     sc = load_scenario(EXAMPLE2)
+    monkeypatch.setattr(TruthTracker, "_PICTURE_STEPS", 32)
     spies = collections.Counter()
     for seed in (2, 3, 4, 5):
         res0, run0 = _run(sc, seed, False, monkeypatch)
