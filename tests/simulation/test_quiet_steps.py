@@ -68,6 +68,7 @@ class _Spy:
         self.stops: collections.Counter = collections.Counter()
         self.steps = 0
         self.declined_cues = 0
+        self.launch_stop = -1  # the step the last stop for a launch came before
         kernel = SK.quiet_steps
         quiet = loop._Run._quiet
 
@@ -77,6 +78,8 @@ class _Spy:
             self.steps += int(iv[SK.QI_K]) - k0
             if int(iv[SK.QI_SENSED]) and k0 == iv[SK.QI_K_END] - loop._PREFETCH:
                 self.stops["block start"] += 1  # (a start, not a stop)
+            if int(iv[SK.QI_SENSED]) and k0 == self.launch_stop:
+                self.stops["after launch"] += 1  # (the step it stopped before, launched)
             phase = int(iv[SK.QI_PHASE])
             if phase == SK.QS_DUE:
                 eng = self.run.engagement
@@ -94,6 +97,7 @@ class _Spy:
                 self.stops["prefetch"] += 1
             elif t1 > fv[SK.QF_LAUNCH]:
                 self.stops["launch"] += 1
+                self.launch_stop = k
             elif t1 >= fv[SK.QF_LIMIT]:
                 self.stops["end"] += 1
             return out
@@ -127,8 +131,9 @@ def test_stretches_end_for_every_reason_and_results_hold(monkeypatch):
     end of flight, an assessment or reload due, the prefetch boundary, rounds lost or
     ended, a picture taking a new buffer (the tracker's buffer made small enough to fill),
     a screen allowing some pair, cues to update; an assessment or reload due ends it after
-    the step's picture), some start at a prefetched block's first step, and every run
-    equals the steps one by one."""
+    the step's picture), some start at a prefetched block's first step or at the step a
+    launch stopped one before (its launches made first), and every run equals the steps one
+    by one."""
     sc = load_scenario(EXAMPLE2)
     monkeypatch.setattr(TruthTracker, "_PICTURE_STEPS", 32)
     spies = collections.Counter()
@@ -140,7 +145,8 @@ def test_stretches_end_for_every_reason_and_results_hold(monkeypatch):
         _assert_same(res0, res1, run0, run1)
         spies.update(spy.stops)
         spies["cues"] += spy.declined_cues
-    for why in ("launch", "end", "assessment", "reload", "prefetch", "block start", "cues",
+    for why in ("launch", "end", "assessment", "reload", "prefetch", "block start",
+                "after launch", "cues",
                 ("inside", SK.QS_FLOWN), ("inside", SK.QS_SENSED), ("inside", SK.QS_DUE),
                 ("inside", SK.QS_SCREENED)):
         assert spies[why] > 0, why

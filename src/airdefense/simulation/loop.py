@@ -1042,7 +1042,8 @@ class _Run:
             if t1 > end:
                 t1 = end
             # Quiet steps (most) in one compiled call; it stops before a step that is not
-            # quiet (made here whole), or inside one, ended here from where it stopped.
+            # quiet (made here whole; one with launches due is tried again after them), or
+            # inside one, ended here from where it stopped.
             if quiet and self._sense_args is not None:
                 if t1 > self._next_launch and not releases:  # the step's launches first
                     self.launches(t, t1)
@@ -1058,6 +1059,8 @@ class _Run:
                         t1 = (k + 1) * dt
                         if t1 > end:
                             t1 = end
+                        if t1 > self._next_launch and not releases:
+                            continue  # its launches first (above), then it may be quiet
             # Each stage's own "nothing due" test is made here first (most steps: no launch,
             # end of flight, assessment or reload due), sparing the calls.
             if phase == 0:
