@@ -1,5 +1,6 @@
-"""The instants the loop prefetches: its step ends, ``min((j + 1) step_s, duration_s)`` for the
-next ``_PREFETCH`` steps ``j`` from each block's first step (``_Run.run``)."""
+"""The instants the loop prefetches: the block's start and its step ends, ``min(j step_s,
+duration_s)`` for ``j`` from each block's first step ``k`` to ``k + _PREFETCH``
+(``_Run.run``)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from ..conftest import EXAMPLES
 
 @pytest.mark.parametrize(("step_s", "duration_s"), [(1.0, 300.0), (0.7, 234.5)])
 def test_prefetched_instants_are_the_step_ends(monkeypatch, step_s, duration_s):
-    """Each block is the Python floats ``min((j + 1) * step_s, duration_s)``, ``j`` from the
-    block's first step on, bit for bit (the loop then finds each step's end in the block)."""
+    """Each block is the Python floats ``min(j * step_s, duration_s)``, ``j`` from the block's
+    first step on, bit for bit (the loop then finds each step's start and end in the block)."""
     sc = load_scenario(EXAMPLES / "01_drone_wave.yaml")
     sc.config.step_s, sc.config.duration_s = step_s, duration_s
     monkeypatch.setattr(loop, "_PREFETCH", 16)
@@ -32,4 +33,4 @@ def test_prefetched_instants_are_the_step_ends(monkeypatch, step_s, duration_s):
     assert len(blocks) >= 2
     for b, got in enumerate(blocks):
         k = 16 * b
-        assert got == [min((j + 1) * step_s, duration_s) for j in range(k, k + 16)]
+        assert got == [min(j * step_s, duration_s) for j in range(k, k + 17)]

@@ -15,6 +15,7 @@ import pytest
 from airdefense import load_scenario
 from airdefense.simulation import _kernels as SK
 from airdefense.simulation import loop
+from airdefense.tracking.truth import TruthTracker
 from tests.conftest import EXAMPLES
 
 EXAMPLE2 = EXAMPLES / "02_layered_city.yaml"
@@ -67,13 +68,18 @@ class _Spy:
         self.stops: collections.Counter = collections.Counter()
         self.steps = 0
         self.declined_cues = 0
+        self.launch_stop = -1  # the step the last stop for a launch came before
         kernel = SK.quiet_steps
         quiet = loop._Run._quiet
 
         def spy_kernel(iv, fv, *args):
-            k = int(iv[SK.QI_K])
+            k0 = int(iv[SK.QI_K])
             out = kernel(iv, fv, *args)
-            self.steps += int(iv[SK.QI_K]) - k
+            self.steps += int(iv[SK.QI_K]) - k0
+            if int(iv[SK.QI_SENSED]) and k0 == iv[SK.QI_K_END] - loop._PREFETCH:
+                self.stops["block start"] += 1  # (a start, not a stop)
+            if int(iv[SK.QI_SENSED]) and k0 == self.launch_stop:
+                self.stops["after launch"] += 1  # (the step it stopped before, launched)
             phase = int(iv[SK.QI_PHASE])
             if phase == SK.QS_DUE:
                 eng = self.run.engagement
@@ -91,6 +97,7 @@ class _Spy:
                 self.stops["prefetch"] += 1
             elif t1 > fv[SK.QF_LAUNCH]:
                 self.stops["launch"] += 1
+                self.launch_stop = k
             elif t1 >= fv[SK.QF_LIMIT]:
                 self.stops["end"] += 1
             return out
@@ -122,10 +129,13 @@ def test_quiet_steps_give_the_steps_one_by_one_example2(seed, monkeypatch):
 def test_stretches_end_for_every_reason_and_results_hold(monkeypatch):
     """Over example 2's seeds 2 to 5 the quiet stretches end for each reason (a launch, an
     end of flight, an assessment or reload due, the prefetch boundary, rounds lost or
-    ended, a picture taking a new buffer, a screen allowing some pair, cues to update; an
-    assessment or reload due ends it after the step's picture) and
-    every run equals the steps one by one."""
+    ended, a picture taking a new buffer (the tracker's buffer made small enough to fill),
+    a screen allowing some pair, cues to update; an assessment or reload due ends it after
+    the step's picture), some start at a prefetched block's first step or at the step a
+    launch stopped one before (its launches made first), and every run equals the steps one
+    by one."""
     sc = load_scenario(EXAMPLE2)
+    monkeypatch.setattr(TruthTracker, "_PICTURE_STEPS", 32)
     spies = collections.Counter()
     for seed in (2, 3, 4, 5):
         res0, run0 = _run(sc, seed, False, monkeypatch)
@@ -135,10 +145,29 @@ def test_stretches_end_for_every_reason_and_results_hold(monkeypatch):
         _assert_same(res0, res1, run0, run1)
         spies.update(spy.stops)
         spies["cues"] += spy.declined_cues
-    for why in ("launch", "end", "assessment", "reload", "prefetch", "cues",
+    for why in ("launch", "end", "assessment", "reload", "prefetch", "block start",
+                "after launch", "cues",
                 ("inside", SK.QS_FLOWN), ("inside", SK.QS_SENSED), ("inside", SK.QS_DUE),
                 ("inside", SK.QS_SCREENED)):
         assert spies[why] > 0, why
+
+
+def test_short_blocks_and_small_picture_buffers(monkeypatch):
+    """Prefetched blocks of 16 steps and picture buffers of 2 steps (many stretches end at a
+    block's end or a new buffer, most blocks' first steps start one): the same results and
+    state as the steps one by one."""
+    sc = load_scenario(EXAMPLE2)
+    monkeypatch.setattr(loop, "_PREFETCH", 16)
+    monkeypatch.setattr(TruthTracker, "_PICTURE_STEPS", 2)
+    res0, run0 = _run(sc, 2, False, monkeypatch)
+    with monkeypatch.context() as m:
+        spy = _Spy(m)
+        res1, run1 = _run(sc, 2, True, m)
+    _assert_same(res0, res1, run0, run1)
+    blocks = int(np.ceil(run1.tracker.time_s / sc.config.step_s)) // 16
+    assert spy.stops["block start"] > 0.5 * blocks
+    assert spy.stops["prefetch"] > 0.25 * blocks
+    assert spy.stops[("inside", SK.QS_SENSED)] > 0
 
 
 @pytest.mark.parametrize("example", ["01_drone_wave.yaml", "03_battery_strike.yaml",

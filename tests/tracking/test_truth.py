@@ -313,12 +313,13 @@ def test_error_stays_stationary_when_threats_pause(rng):
     assert trk.err[~moved].tobytes() == prev[~moved].tobytes()
 
 
-def test_pictures_keep_their_values_after_later_steps(rng):
+def test_pictures_keep_their_values_after_later_steps(rng, monkeypatch):
     """Each step's picture is written into rows of the tracker's buffers that no later step
     writes (new buffers once they are used up): pictures kept over many steps, through
     several renewals, still equal the reference's output of their step, bit for bit, and
     are C-contiguous arrays of the dtypes of a fresh picture."""
-    n = 3  # a few rows per buffer: renewed every ~32 steps
+    n = 3  # a few rows per buffer (32 steps of n): renewed every ~32 steps
+    monkeypatch.setattr(TruthTracker, "_PICTURE_STEPS", 32)
     truth = _Moving(rng, n)
     trk = TruthTracker(truth, np.random.default_rng(9), confirm_hits=1, drop_after_s=2.0)
     ref = _Reference(truth, np.random.default_rng(9), 1, 2.0)

@@ -901,12 +901,14 @@ class _Run:
         SK, iv, fv, nopair_call = qs
         pre = self.truth._prefetched
         if pre is not self._q_pre:  # a new block: the array its rows are views of
+            # (the truth at the block's start, then at its steps' ends: see run)
             self._q_pre = pre
             row = pre.get(t1)
             b = None if row is None else row.base
             self._q_block = (b if isinstance(b, np.ndarray) and b.ndim == 3
-                             and b.shape[0] == _PREFETCH and b.shape[1:] == row.shape
-                             and b[k + _PREFETCH - next_prefetch].ctypes.data == row.ctypes.data
+                             and b.shape[0] == _PREFETCH + 1 and b.shape[1:] == row.shape
+                             and b[k + 1 + _PREFETCH - next_prefetch].ctypes.data
+                             == row.ctypes.data
                              else None)
         block = self._q_block
         if block is None:
@@ -952,51 +954,50 @@ class _Run:
         fs, ns, bs = static
         a = memo[5]
         SK.quiet_steps(
-            iv, fv, block, next_prefetch - _PREFETCH, self._alive_mask, self._q_times,
+            iv, fv, block, next_prefetch - _PREFETCH - 1, self._alive_mask, self._q_times,
             (f, i, b, out_i, out_f, ok, bound[1], held, tid, tx), self._sense_args, tr._pic[0],
             (classes._buf, self.book._killed_a, self.book._rounds_a, self.book._pending_a,
              L.operational, self.sensor_ok, L.rounds, L.last_fire_s, L.reload_done_s, memo[7],
              self.battery_ok, a[1], a[2], fs, ns, bs, law[1], classes._mem_i, classes._mem_f,
              ic.active, ic.fire_control),
             ev_f, ev_i)
-        # The state the stages leave, as they leave it.
-        phase = int(iv[SK.QI_PHASE])
-        if iv[SK.QI_ALIVE]:  # the threats alive found again (a new array, as _alive_step)
+        # The state the stages leave, as they leave it (the outputs read as Python numbers
+        # at once: one conversion each array, not one each number).
+        io, fo = iv.tolist(), fv.tolist()
+        phase = io[SK.QI_PHASE]
+        if io[SK.QI_ALIVE]:  # the threats alive found again (a new array, as _alive_step)
             times = self._q_times
             self._alive_mask = times[3]
             self._q_times = times[:3] + (np.empty(self.n, bool),)
-            self._alive_from, self._alive_to = float(fv[SK.QF_ALIVE_FROM]), \
-                float(fv[SK.QF_ALIVE_TO])
-        if iv[SK.QI_EVENTS]:
-            self._quiet_events(int(iv[SK.QI_EVENTS]))
-        if iv[SK.QI_FIRST]:
+            self._alive_from, self._alive_to = fo[SK.QF_ALIVE_FROM], fo[SK.QF_ALIVE_TO]
+        if io[SK.QI_EVENTS]:
+            self._quiet_events(io[SK.QI_EVENTS])
+        if io[SK.QI_FIRST]:
             self._first_reports = self.sensors.first_reports
-        if iv[SK.QI_SENSED]:
-            t_s = float(fv[SK.QF_TRACKER])
+        if io[SK.QI_SENSED]:
+            t_s = fo[SK.QF_TRACKER]
             tr.time_s = t_s
             tr.new_tracks = []
-            tr._pic_off = int(iv[SK.QI_OFF])
+            tr._pic_off = io[SK.QI_OFF]
             self._t1, self._states_t1 = t_s, self._states_at(t_s)
             if phase != SK.QS_SENSED:
-                n_fresh = int(iv[SK.QI_FRESH])
+                n_fresh = io[SK.QI_FRESH]
                 if n_fresh:
                     tr.new_tracks = [(int(tr._last_id[j]), int(j), t_s)
                                      for j in tr._fresh[:n_fresh].tolist()]
-                if iv[SK.QI_POFF] >= 0:
-                    self.tracks = tr._picture_rows(int(iv[SK.QI_POFF]), int(iv[SK.QI_PM]),
-                                                   float(fv[SK.QF_PREV_TIME]))
-        foff = iv[SK.QI_FOFF]
+                if io[SK.QI_POFF] >= 0:
+                    self.tracks = tr._picture_rows(io[SK.QI_POFF], io[SK.QI_PM],
+                                                   fo[SK.QF_PREV_TIME])
+        foff = io[SK.QI_FOFF]
         if foff >= 0:  # the picture the last flight read
-            eng._tracks = (self.tracks if foff == iv[SK.QI_POFF] and phase != SK.QS_SENSED
-                           else tr._picture_rows(int(foff), int(iv[SK.QI_FM]),
-                                                 float(fv[SK.QF_FTIME])))
-        if iv[SK.QI_SCREEN_M] >= 0:  # classes._codes_buffer of the last screen
+            eng._tracks = (self.tracks if foff == io[SK.QI_POFF] and phase != SK.QS_SENSED
+                           else tr._picture_rows(foff, io[SK.QI_FM], fo[SK.QF_FTIME]))
+        if io[SK.QI_SCREEN_M] >= 0:  # classes._codes_buffer of the last screen
             classes._last = None
-            classes._n = int(iv[SK.QI_SCREEN_M])
-        if iv[SK.QI_NO_PAIR] and nopair_call:
-            asg.no_pair_orders(float(fv[SK.QF_SCREEN_T]))
-        return phase, int(iv[SK.QI_K]), float(fv[SK.QF_T]), float(fv[SK.QF_T1]), \
-            float(fv[SK.QF_DECISION])
+            classes._n = io[SK.QI_SCREEN_M]
+        if io[SK.QI_NO_PAIR] and nopair_call:
+            asg.no_pair_orders(fo[SK.QF_SCREEN_T])
+        return phase, io[SK.QI_K], fo[SK.QF_T], fo[SK.QF_T1], fo[SK.QF_DECISION]
 
     def _quiet_events(self, n: int) -> None:
         """The first reports and new tracks of the quiet steps, in their order."""
@@ -1026,22 +1027,24 @@ class _Run:
         sense = self.sense_and_track
         stop = end - 1e-9
         next_prefetch = 0
-        # The next steps' ends, min((j + 1) dt, end) for j = k, k + 1, ...: the same floats as
-        # Python's (small integers are exact doubles), made in array operations.
-        ahead = np.arange(1, _PREFETCH + 1, dtype=float)
+        # The block's start and its steps' ends, min(j dt, end) for j = k, k + 1, ..., k +
+        # _PREFETCH: the same floats as Python's (small integers are exact doubles), made in
+        # array operations. The start (the last block's end again) lets the block's first step
+        # run quiet too (see _quiet).
+        ahead = np.arange(0, _PREFETCH + 1, dtype=float)
         quiet = self._sense_args is not None or self._fused is None  # see _quiet
         phase = 0
         while t < stop:
-            if k == next_prefetch:  # the truth at the next steps' ends, in one pass
+            if k == next_prefetch:  # the truth at the next steps' start and ends, in one pass
                 self.truth.prefetch(np.minimum((ahead + k) * dt, end))
                 next_prefetch += _PREFETCH
             t1 = (k + 1) * dt
             if t1 > end:
                 t1 = end
-            # Quiet steps (most) in one compiled call, from a step that is not the first of a
-            # prefetched block; it stops before a step that is not quiet (made here whole),
-            # or inside one, ended here from where it stopped.
-            if quiet and self._sense_args is not None and k != next_prefetch - _PREFETCH:
+            # Quiet steps (most) in one compiled call; it stops before a step that is not
+            # quiet (made here whole; one with launches due is tried again after them), or
+            # inside one, ended here from where it stopped.
+            if quiet and self._sense_args is not None:
                 if t1 > self._next_launch and not releases:  # the step's launches first
                     self.launches(t, t1)
                 got = self._quiet(k, t, t1, next_decision, next_prefetch)
@@ -1056,6 +1059,8 @@ class _Run:
                         t1 = (k + 1) * dt
                         if t1 > end:
                             t1 = end
+                        if t1 > self._next_launch and not releases:
+                            continue  # its launches first (above), then it may be quiet
             # Each stage's own "nothing due" test is made here first (most steps: no launch,
             # end of flight, assessment or reload due), sparing the calls.
             if phase == 0:

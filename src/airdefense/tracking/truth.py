@@ -83,8 +83,10 @@ class TruthTracker:
     _VIEWS = ("err", "sigma_m", "last_seen", "hits", "track_of", "_last_id", "_fresh", "_ids",
               "_rng_ptrs")
     #: The picture's buffer holds this many steps of pictures of all n threats (at most
-    #: _PICTURE_ROWS rows, at least n): see _picture.
-    _PICTURE_STEPS = 32
+    #: _PICTURE_ROWS rows, at least n): see _picture. A new buffer ends the simulation's
+    #: compiled stretch of quiet steps, so few a run (example 2: about one, was ~20 with 32
+    #: steps); a buffer is at most 24 MB (45 doubles a row), touched as its rows are written.
+    _PICTURE_STEPS = 1024
     _PICTURE_ROWS = 1 << 16
 
     def _bind(self) -> None:
