@@ -298,14 +298,11 @@ def sphere_coords(enu: np.ndarray, radius_m: float) -> np.ndarray:
     theta = np.arctan2(horiz, z + radius_m)
     arc = radius_m * theta
     # arc / horiz where horiz > 0, else 1; the columns written in place (a few points a call:
-    # the calls, not the arithmetic, are the cost). The height is height_above_sphere's.
+    # the calls, not the arithmetic, are the cost).
     scale = np.ones(horiz.shape)
     np.divide(arc, horiz, out=scale, where=horiz > 0)
     out = np.empty(horiz.shape + (3,))
     np.multiply(x, scale, out=out[..., 0])
     np.multiply(y, scale, out=out[..., 1])
-    if np.isfinite(radius_m):
-        np.subtract(np.sqrt(x ** 2 + y ** 2 + (z + radius_m) ** 2), radius_m, out=out[..., 2])
-    else:
-        out[..., 2] = z
+    out[..., 2] = height_above_sphere(p, radius_m)
     return out
