@@ -361,7 +361,10 @@ class RadarNetwork:
         """Mean (unfluctuated) SNR, linear, of pairs ``radar`` at ``range_m`` with ``rcs_m2``."""
         c = self._snr_const[np.asarray(radar, np.intp)]
         r, c, rcs = np.broadcast_arrays(np.asarray(range_m, float), c, np.asarray(rcs_m2, float))
-        return K.mean_snr_pairs(c.ravel(), rcs.ravel(), r.ravel()).reshape(r.shape)
+        # (copies: the kernel's typing reads a broadcast view's write flag, which NumPy
+        # deprecates reading as writeable)
+        return K.mean_snr_pairs(*(np.array(a, float).ravel() for a in (c, rcs, r))
+                                ).reshape(r.shape)
 
     def detection_probability(self, pos: np.ndarray, rcs_m2: float | np.ndarray = 1.0,
                               *, terrain: bool = True) -> np.ndarray:
