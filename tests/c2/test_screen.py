@@ -24,8 +24,9 @@ from airdefense.c2._kernels import (
     screen_bounds,
     threat_values,
 )
-from airdefense.c2._options import _allowed_options
+from airdefense.c2._options import _allowed_options, _launcher_rows
 from airdefense.c2.evaluation import KINDS, TrackClasses, _asset_inputs, evaluate_threats
+from airdefense.engagement._kernels import R_FIRE
 from airdefense.engagement.damage import DAMAGED_VALUE_FRACTION
 
 _LN2 = np.log(2.0)
@@ -510,3 +511,43 @@ def test_screen_writes_the_free_channels_given_the_rounds(scene, seed, case):
     assert (n_got == -1) == (case == "unscreened")
     if case == "no fire":
         assert n_got == -2
+
+
+@pytest.mark.parametrize(("kind", "speed", "cost_weight"), [
+    (0, 50.0, 0.0), (0, 50.0, 0.05), (3, 250.0, 0.05), (1, 800.0, 0.0)])
+def test_screen_reach_keeps_every_pair_the_cycle_allows(layered, kind, speed, cost_weight):
+    """The screen's reach test (:func:`airdefense.c2._kernels._reach`) drops no track whose
+    pair the cycle in steps allows: tracks flying at the inner battery from ranges around
+    its fire range plus its reach in time (the least of the launcher's horizon and the
+    track's time to go) give the cycle's answer, one by one and all together; some of
+    them more than half the horizon's flight beyond the fire range are allowed (a reach
+    taken over a shorter time would drop them), the farthest not."""
+    sc = copy.deepcopy(layered)
+    for bu in sc.batteries:  # the outer layer's long reach would cover every track
+        if bu.name == "outer":
+            bu.doctrine.engage = ["ballistic"]
+    pic = Picture(sc, drone_wave(1, np.random.default_rng(0)))
+    lp = _launcher_rows(pic.launchers)
+    j = int(np.flatnonzero(pic.launchers.battery == 1)[0])
+    fire, horizon = lp[j, R_FIRE], lp[j, 15]
+    ox, oy = lp[j, 0], lp[j, 1]
+    edge = fire + speed * horizon  # the reach within the horizon from straight ahead
+    far = ox + np.linspace(0.5 * fire, edge + 3000.0, 61)
+    pos = np.column_stack([far, np.full(far.size, oy + 200.0), np.full(far.size, 300.0)])
+    vel = np.tile([-speed, 0.0, 0.0], (far.size, 1))
+    asg = make_assigner("heuristic", cost_weight=cost_weight)
+    ok = np.ones(len(sc.sensors), bool)
+    assets = _assets(sc)
+    got = []
+    for i in range(far.size):
+        one = Picture(sc, make_tracks(pos[i:i + 1], vel[i:i + 1]))
+        codes = np.full(1, kind)
+        got.append(_screened(one, asg, codes, assets, ok))
+        assert got[-1] == _in_steps(one, asg, codes, assets, ok), far[i] - ox
+    got = np.array(got)
+    every = Picture(sc, make_tracks(pos, vel))
+    codes = np.full(far.size, kind)
+    assert _screened(every, asg, codes, assets, ok) == _in_steps(every, asg, codes, assets, ok)
+    if speed < 300.0:  # slow enough for the inner layer: some allowed only flying in
+        assert got[far - ox > fire + 0.5 * speed * horizon].max() == 1
+        assert got[far - ox > edge + 100.0].max() == 0

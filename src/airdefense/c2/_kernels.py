@@ -18,9 +18,11 @@ from airdefense.engagement._kernels import (  # the damage law's kernels: the en
     _SKIP_ABS_M,
     _SKIP_REL,
     R_FIRE,
+    _nan_max,
     _nan_min,
     _nearest_on_line,
     class_gravities,
+    class_gravity,
     free_channels,
     horizons,
     launch_pair,
@@ -1313,6 +1315,45 @@ def _bound_ok(ub, min_value, profit, cand, pk_row, cost_weight, unit_cost):
 
 
 @njit(cache=True)
+def _reach(i, x, k, ttg, cand, value, profit, pk_table, cost_weight, unit_cost, cap, lb, r,
+           n_book, nb, book_rounds, engage, hold, salvo, max_rounds, ballistic_code,
+           nonballistic_cap, horizon_s, ttg_slack_s, lp):
+    """Whether track ``i`` (states ``x`` (m, 6), class ``k``, time to go ``ttg`` s, exact
+    ``value``) of :func:`cycle_screen` has a pair whose rules need its geometry: a launcher
+    ``j`` that looks at it and can fire (``cand`` (L,)), that it pays (``profit``), with
+    ``cap[j]`` above 0 and its battery's doctrine allowing a round (class, hold fire, rounds
+    left, salvo, reserve: :func:`_some_pair_left`'s test), whose rule 2 :func:`_beyond` does
+    not fail whatever the geometry.
+
+    Where it has none, :func:`cycle_options` (``allowed_only``) allows no pair of its row
+    that its count reads (a pair with ``cap`` above 0): :func:`_rules` computes a pair's
+    geometry, and may allow it, only for such a pair; it tests ``_beyond`` with these very
+    figures (the row's state, :func:`class_gravity`, ``min(horizon, lp[j, 15])`` and
+    ``max(ttg, 0) + ttg_slack_s``, NaN kept) before it computes any; and rules 5 and 6 only
+    withdraw pairs of a row that has an allowed one. The track's horizon is
+    :func:`airdefense.engagement._kernels.horizons`' for a straight path (``gi`` 0: the
+    horizon ``horizon_s``, at least 1 ms); a falling track's (``gi`` > 0) is not read, as
+    :func:`_nearest_on_line` gives 0 for it whatever the horizon. The rows are treated
+    apart, so the count, its first row with an allowed pair included, is the same without
+    the row."""
+    tmax = (0.0 if ttg < 0.0 else ttg) + ttg_slack_s  # cycle_options' (NaN kept)
+    gi = class_gravity(k)
+    U = _nan_max(horizon_s, 1e-3)
+    for j in range(lb.shape[0]):
+        if not cand[j] or cap[j] <= 0:
+            continue
+        if profit and not value * pk_table[j, k] > cost_weight * unit_cost[j]:
+            continue
+        b = lb[j]
+        fired = book_rounds[r, b] if r < n_book and b < nb else 0
+        if (engage[k, b] and not hold[b] and min(salvo[k, b], max_rounds[b] - fired) > 0
+                and (k == ballistic_code or nonballistic_cap[b] > 0)
+                and not _beyond(x[i], gi, _nan_min(U, lp[j, 15]), lp, j, tmax)):
+            return True
+    return False
+
+
+@njit(cache=True)
 def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book_rounds,
                  book_pending, operational, sensor_ok, rounds, last_fire_s, reload_done_s,
                  channels_free, battery_ok, asset_value, asset_alive, fs, ns, bs, fl, mem_i,
@@ -1357,7 +1398,10 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
     pair that the rules needing no geometry allow (:func:`_some_pair_left`), the answer is 0;
     otherwise :func:`cycle_options` runs on the eligible tracks alone, in their order: the
     same tracks it would take from the whole picture, whose rows it treats apart, so the
-    same answer.
+    same answer. Rule 2's reach (:func:`_reach`) is tested here too: a track none of whose
+    pairs left can reach its launcher's fire range in time is not taken (its row would
+    have no pair the count reads), and where no track is taken, the answer is 0 without
+    :func:`cycle_options`.
     """
     (L, B, K, ballistic_code, networked, profitable_only, need_future, n_window, n_grid,
      n_iter, lb, fire_control, max_rounds, salvo, reserve, rank, zone_b, engage, hold,
@@ -1442,17 +1486,13 @@ def cycle_screen(t, x, P, quality, kidx, confirmed, track_row, book_killed, book
                       value, impact, bounds[0, k], bounds[1, k])
         if not value[i] > min_value:
             continue
-        # Rule 1 (cycle_options' ``take``), and _some_pair_left's test of its pairs.
-        for j in range(L):
-            pays = not profit or value[i] * pk_table[j, k] > cost_weight * unit_cost[j]
-            if cand[j] and pays:
-                take[i] = True
-                b = lb[j]
-                fired = book_rounds[r, b] if r < n_book and b < nb else 0
-                if (cap[j] > 0 and engage[k, b] and not hold[b]
-                        and min(salvo[k, b], max_rounds[b] - fired) > 0
-                        and (k == ballistic_code or nonballistic_cap[b] > 0)):
-                    left = True
+        # Rule 1 (cycle_options' ``take``), _some_pair_left's test of its pairs and rule 2's
+        # reach (_reach): a row without such a pair has no pair the count reads.
+        if _reach(i, x, k, ttg[i], cand, value[i], profit, pk_table, cost_weight, unit_cost,
+                  cap, lb, r, n_book, nb, book_rounds, engage, hold, salvo, max_rounds,
+                  ballistic_code, nonballistic_cap, horizon_s, ttg_slack_s, lp):
+            take[i] = True
+            left = True
     if not left:
         return 0
     rows = np.flatnonzero(take)
