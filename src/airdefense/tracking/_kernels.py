@@ -297,16 +297,10 @@ def _wrap_pi(e):
 
 
 @numba.njit(cache=True, inline="always")
-def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
-    # HP -= H scale Q_qm(s) (rows of H P, (4, d)): the process noise of model qm over the
-    # last s seconds taken out of the covariance the row is compared with. Q_qm is held
-    # sparse (see retro_tables): its distinct polynomials qcoef[qm, u] (coefficients of s,
-    # s^2, .., s^5) and entries qidx[qm, e] = (row < 2n, column, polynomial).
-    if s <= 0.0 or scale == 0.0:
-        return
+def _retro_vals(qcoef, qcount, qm, scale, s, s2, s3):
+    # The first four distinct polynomials of model qm's noise (see _retro_row) at s (s2 = s^2,
+    # s3 = s^3), times scale; zeros past the model's own.
     npoly = qcount[qm, 1]
-    s2 = s * s
-    s3 = s2 * s
     vals = (0.0, 0.0, 0.0, 0.0)
     for u in range(min(npoly, 4)):
         v = scale * (qcoef[qm, u, 0] * s + qcoef[qm, u, 1] * s2 + qcoef[qm, u, 2] * s3
@@ -319,6 +313,20 @@ def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
             vals = (vals[0], vals[1], v, vals[3])
         else:
             vals = (vals[0], vals[1], vals[2], v)
+    return vals
+
+
+@numba.njit(cache=True, inline="always")
+def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
+    # HP -= H scale Q_qm(s) (rows of H P, (4, d)): the process noise of model qm over the
+    # last s seconds taken out of the covariance the row is compared with. Q_qm is held
+    # sparse (see retro_tables): its distinct polynomials qcoef[qm, u] (coefficients of s,
+    # s^2, .., s^5) and entries qidx[qm, e] = (row < 2n, column, polynomial).
+    if s <= 0.0 or scale == 0.0:
+        return
+    s2 = s * s
+    s3 = s2 * s
+    vals = _retro_vals(qcoef, qcount, qm, scale, s, s2, s3)
     for k in range(qcount[qm, 0]):
         c = qidx[qm, k, 0]
         col = qidx[qm, k, 1]
@@ -377,6 +385,86 @@ def _polar_innov_row(x, P, xi, z, R, valid, sensor, j, t, n, nu, S, PHt, o, zhat
             S[o + (b, a)] = v
     d2, ll = _stats_row(nu, S, o, nv, L, w)
     return d2, ll, nv
+
+
+@numba.njit(cache=True, inline="always")
+def _range_w2(x, P, i, e, z, R, sensor, j, t, n, qidx, qcoef, qcount, scale, s, dd, h, hp):
+    # The first term w0^2 = nu_0^2 / S_00 (range) of the squared distance that
+    # _polar_innov_row gives state x[i, e] against the polar row j (offset t, valid range),
+    # with the same operations in the same order, so the same bits; NaN where S_00 is not
+    # positive (the floored factorisation decides there). dd (3,), h and hp (d,) are scratch.
+    # _stats_row sums d2 = ((0 + w0^2) + w1^2) + ..., non-negative terms in a monotone
+    # rounding: the distance is at least w0^2 (or NaN) when the plain factorisation holds.
+    d = x.shape[2]
+    m2 = 2 * n
+    for a in range(n):
+        va = x[i, e, n + a]
+        dd[a] = x[i, e, a] + t * va - sensor[j, a]
+    r2 = 0.0
+    for a in range(n):
+        r2 += dd[a] * dd[a]
+    r2 = max(r2, 1e-18)
+    rng = math.sqrt(r2)
+    for c in range(m2):  # row 0 of H: zeroed, the line of sight, then the offset's column
+        h[c] = 0.0
+    for a in range(n):
+        h[a] = dd[a] / rng
+    for c in range(n):
+        h[n + c] += t * h[c]
+    for col in range(d):  # row 0 of H P, as _sparse_product
+        hp[col] = 0.0
+    for c in range(m2):
+        hc = h[c]
+        if hc != 0.0:
+            for col in range(d):
+                hp[col] += hc * P[i, e, c, col]
+    if not (s <= 0.0 or scale == 0.0):  # row 0 of _retro_row
+        s2 = s * s
+        s3 = s2 * s
+        vals = _retro_vals(qcoef, qcount, e, scale, s, s2, s3)
+        for k in range(qcount[e, 0]):
+            c = qidx[e, k, 0]
+            col = qidx[e, k, 1]
+            u = qidx[e, k, 2]
+            if u < 4:
+                v = vals[u]
+            else:
+                v = scale * (qcoef[e, u, 0] * s + qcoef[e, u, 1] * s2 + qcoef[e, u, 2] * s3
+                             + (qcoef[e, u, 3] * s3 * s + qcoef[e, u, 4] * s3 * s2))
+            hp[col] -= h[c] * v
+    acc = 0.0
+    for c in range(m2):
+        acc += h[c] * hp[c]
+    s00 = acc + 0.5 * (R[j, 0, 0] + R[j, 0, 0])
+    if not s00 > 0.0:
+        return np.nan
+    w0 = (z[j, 0] - rng) / math.sqrt(s00)
+    return w0 * w0
+
+
+@numba.njit(cache=True, inline="always")
+def _range_rejects(x, P, i, z, R, valid, sensor, j, t, n, thr, qidx, qcoef, qcount, qscale,
+                   jq, s, dd, h, hp):
+    # Whether pair (track i, polar row j) fails the gate of polar_gate on its range alone:
+    # under every model the range term of the distance exceeds thr[valid components]
+    # (_range_w2), so the least distance over the models does too: about half the coarse
+    # candidates fail here, before their full innovations. Exact where the full test
+    # factorises each S plainly (S positive definite: a retrodicted covariance that is one
+    # plus the noise); where a later pivot fails, the floored S (cholesky_floored) has its
+    # own S_00 and the pair could differ (never in example 2's candidates).
+    if not valid[j, 0]:
+        return False
+    nv = 0
+    for a in range(4):
+        if valid[j, a]:
+            nv += 1
+    th = thr[nv]
+    for e in range(x.shape[1]):
+        w2 = _range_w2(x, P, i, e, z, R, sensor, j, t, n, qidx, qcoef, qcount,
+                       qscale[i] if e == jq else 1.0, s, dd, h, hp)
+        if not w2 > th:
+            return False
+    return True
 
 
 @numba.njit(cache=True)
@@ -1198,12 +1286,17 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
     llp = llf.reshape((c, r))
     a = np.empty(r)
     zhat, H, L, w, dd, vs, HP = _polar_scratch(d)
+    h0 = np.empty(d)
+    hp0 = np.empty(d)
     p = 0
     for q in range(c):
         i = ti[q]
         j = mj[q]
         nv = 0
         sq = min(abs(tau[j]), hor[i])
+        if _range_rejects(x, P, i, z, R, valid, sensor, j, tau[j], n, thr, qidx, qcoef,
+                          qcount, qscale, jq, sq, dd, h0, hp0):
+            continue
         for e in range(r):
             o = p * r + e
             d2f[o], llf[o], nv = _polar_innov_row(x, P, (i, e), z, R, valid, sensor, j,
