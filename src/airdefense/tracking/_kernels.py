@@ -780,12 +780,12 @@ def ct_transition(x, dt, n, idx, jac):
 
 
 @numba.njit(cache=True, inline="always")
-def _ballistic_flow(Y, out, kc, jac):
+def _ballistic_flow(Y, out, kc, jac, c0):
     # Right-hand side of the state (column 0) and, with jac, of the variational equations
-    # dPhi/dt = A Phi (columns 1..7) of the ballistic model; Y, out (7, 8). Rows: p (0-2),
-    # v (3-5), k (6, constant). Drag acceleration -c |v| v, c = min(rho(z) k / 2,
+    # dPhi/dt = A Phi (columns c0..7 of 1..7) of the ballistic model; Y, out (7, 8). Rows: p
+    # (0-2), v (3-5), k (6, constant). Drag acceleration -c |v| v, c = min(rho(z) k / 2,
     # MAX_DRAG / |v|^2), rho = rho0 exp(-max(z, -5 km) / H); the drag coefficient kc is the
-    # clipped k, constant in a step.
+    # clipped k, constant in a step. Returns whether the coefficients of A are finite.
     ncol = 8 if jac else 1
     vx, vy, vz = Y[3, 0], Y[4, 0], Y[5, 0]
     half_rho = 0.5 * RHO0_KGPM3 * math.exp(max(Y[2, 0], -5e3) * (-1.0 / SCALE_HEIGHT_M))
@@ -794,13 +794,15 @@ def _ballistic_flow(Y, out, kc, jac):
     c = min(half_rho * kc, MAX_DRAG_MPS2 / sp2)
     csp = c * sp
     for a in range(3):
-        for col in range(ncol):
+        out[a, 0] = Y[3 + a, 0]
+        for col in range(c0, ncol):
             out[a, col] = Y[3 + a, col]
     out[6, 0] = 0.0
     v = (vx, vy, vz)
     for a in range(3):
         out[3 + a, 0] = -csp * v[a]
     out[5, 0] -= GRAVITY_MPS2
+    finite = True
     if jac:
         g = -c / sp
         for a in range(3):
@@ -808,12 +810,53 @@ def _ballistic_flow(Y, out, kc, jac):
             m0 = g * v[a] * v[0] - (csp if a == 0 else 0.0)
             m1 = g * v[a] * v[1] - (csp if a == 1 else 0.0)
             m2 = g * v[a] * v[2] - (csp if a == 2 else 0.0)
-            for col in range(1, 8):
+            finite = (finite and math.isfinite(mz) and math.isfinite(m0)
+                      and math.isfinite(m1) and math.isfinite(m2))
+            for col in range(c0, 8):
                 out[3 + a, col] = (mz * Y[2, col] + m0 * Y[3, col] + m1 * Y[4, col]
                                    + m2 * Y[5, col])
             out[3 + a, 7] -= half_rho * sp * v[a]
-        for col in range(1, 8):
+        for col in range(c0, 8):
             out[6, col] = 0.0
+    return finite
+
+
+@numba.njit(cache=True, inline="always")
+def _ballistic_track(x, i, idx, nsub, h, jac, c0, Y, T, k1, k2, k3, k4):
+    # RK4 of track i (see ballistic_transition) into Y (7, 8): the state (column 0) and, with
+    # jac, the columns c0..7 of the Jacobian (columns below c0 stay those of the identity);
+    # T, k1 .. k4 (7, 8) are scratch. Returns whether every step's coefficients and h were
+    # finite.
+    ncol = 8 if jac else 1
+    Y[:] = 0.0
+    for a in range(7):
+        Y[a, 0] = x[i, idx[a]]
+        Y[a, a + 1] = 1.0
+    kc = min(max(Y[6, 0], 0.0), K_MAX_M2PKG)
+    finite = math.isfinite(h)
+    for _ in range(nsub):
+        finite = _ballistic_flow(Y, k1, kc, jac, c0) and finite
+        for a in range(7):
+            T[a, 0] = Y[a, 0] + (0.5 * h) * k1[a, 0]
+            for col in range(c0, ncol):
+                T[a, col] = Y[a, col] + (0.5 * h) * k1[a, col]
+        finite = _ballistic_flow(T, k2, kc, jac, c0) and finite
+        for a in range(7):
+            T[a, 0] = Y[a, 0] + (0.5 * h) * k2[a, 0]
+            for col in range(c0, ncol):
+                T[a, col] = Y[a, col] + (0.5 * h) * k2[a, col]
+        finite = _ballistic_flow(T, k3, kc, jac, c0) and finite
+        for a in range(7):
+            T[a, 0] = Y[a, 0] + h * k3[a, 0]
+            for col in range(c0, ncol):
+                T[a, col] = Y[a, col] + h * k3[a, col]
+        finite = _ballistic_flow(T, k4, kc, jac, c0) and finite
+        for a in range(7):
+            Y[a, 0] += (k1[a, 0] + 2.0 * (k2[a, 0] + k3[a, 0]) + k4[a, 0]) * (h / 6)
+            for col in range(c0, ncol):
+                Y[a, col] += (k1[a, col] + 2.0 * (k2[a, col] + k3[a, col]) + k4[a, col]) \
+                    * (h / 6)
+    return finite
 
 
 @numba.njit(cache=True)
@@ -833,31 +876,12 @@ def ballistic_transition(x, dt, max_substep, idx, jac):
     k2 = np.zeros((7, 8))
     k3 = np.zeros((7, 8))
     k4 = np.zeros((7, 8))
-    ncol = 8 if jac else 1
     for i in range(x.shape[0]):
-        Y[:] = 0.0
-        for a in range(7):
-            Y[a, 0] = x[i, idx[a]]
-            Y[a, a + 1] = 1.0
-        kc = min(max(Y[6, 0], 0.0), K_MAX_M2PKG)
-        for _ in range(nsub):
-            _ballistic_flow(Y, k1, kc, jac)
-            for a in range(7):
-                for col in range(ncol):
-                    T[a, col] = Y[a, col] + (0.5 * h) * k1[a, col]
-            _ballistic_flow(T, k2, kc, jac)
-            for a in range(7):
-                for col in range(ncol):
-                    T[a, col] = Y[a, col] + (0.5 * h) * k2[a, col]
-            _ballistic_flow(T, k3, kc, jac)
-            for a in range(7):
-                for col in range(ncol):
-                    T[a, col] = Y[a, col] + h * k3[a, col]
-            _ballistic_flow(T, k4, kc, jac)
-            for a in range(7):
-                for col in range(ncol):
-                    Y[a, col] += (k1[a, col] + 2.0 * (k2[a, col] + k3[a, col]) + k4[a, col]) \
-                        * (h / 6)
+        # The flow does not depend on x and y: their Jacobian columns (1, 2) stay those of
+        # the identity, exactly (sums of zero products, added to 0 or 1) while A's coefficients
+        # and h are finite; else the track runs again with every column.
+        if not _ballistic_track(x, i, idx, nsub, h, jac, 3, Y, T, k1, k2, k3, k4):
+            _ballistic_track(x, i, idx, nsub, h, jac, 1, Y, T, k1, k2, k3, k4)
         for a in range(7):
             out[i, idx[a]] = Y[a, 0]
         out[i, idx[6]] = min(max(Y[6, 0], 0.0), K_MAX_M2PKG)
@@ -891,14 +915,34 @@ def propagate_cov(F, P0, Q, out, j, qs):
     m, d = P0.shape[0], P0.shape[1]
     FP = np.empty((d, d))
     scaled = qs.shape[0] > 0
+    # A shared F (a linear model): the nonzero columns nzc[b, :nzn[b]] of each row b. A zero
+    # entry adds a zero product to a sum that is never -0, which leaves it as it is, when the
+    # other factor is finite: rows of FP that are finite skip them.
+    shared = F.shape[0] == 1
+    nzc = np.empty((d if shared else 0, d), np.int64)
+    nzn = np.zeros(d if shared else 0, np.int64)
+    for b in range(nzn.shape[0]):
+        for c in range(d):
+            if F[0, b, c] != 0.0:
+                nzc[b, nzn[b]] = c
+                nzn[b] += 1
     for i in range(m):
-        fi = 0 if F.shape[0] == 1 else i
+        fi = 0 if shared else i
         _sparse_product(F, (fi,), P0, (i,), FP, d, d, d)
         for a in range(d):
+            sparse = shared
+            if sparse:
+                for c in range(d):
+                    sparse = sparse and math.isfinite(FP[a, c])
             for b in range(a, d):
                 acc = 0.0
-                for c in range(d):
-                    acc += FP[a, c] * F[fi, b, c]
+                if sparse:
+                    for t in range(nzn[b]):
+                        c = nzc[b, t]
+                        acc += FP[a, c] * F[fi, b, c]
+                else:
+                    for c in range(d):
+                        acc += FP[a, c] * F[fi, b, c]
                 if scaled:
                     v = acc + qs[i] * (0.5 * (Q[a, b] + Q[b, a]))
                 else:
