@@ -258,9 +258,8 @@ def test_ballistic_jacobian_equals_every_column_integrated(rng):
 
 
 def test_propagate_cov_of_a_shared_transition_equals_per_track(rng):
-    """``F P F' + Q`` with one shared linear F (whose zero entries the kernel skips where a
-    row of F P is finite) equals the same F given per track, bit for bit, also for a
-    covariance with infinite or NaN entries."""
+    """``F P F' + Q`` with one shared linear F equals the same F given per track, bit for bit,
+    also for a covariance with infinite or NaN entries (a zero of F times infinity is NaN)."""
     m, d = 5, 8
     F = np.eye(d)
     F[:3, 3:6] = 1.3 * np.eye(3)

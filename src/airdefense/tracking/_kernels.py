@@ -915,34 +915,14 @@ def propagate_cov(F, P0, Q, out, j, qs):
     m, d = P0.shape[0], P0.shape[1]
     FP = np.empty((d, d))
     scaled = qs.shape[0] > 0
-    # A shared F (a linear model): the nonzero columns nzc[b, :nzn[b]] of each row b. A zero
-    # entry adds a zero product to a sum that is never -0, which leaves it as it is, when the
-    # other factor is finite: rows of FP that are finite skip them.
-    shared = F.shape[0] == 1
-    nzc = np.empty((d if shared else 0, d), np.int64)
-    nzn = np.zeros(d if shared else 0, np.int64)
-    for b in range(nzn.shape[0]):
-        for c in range(d):
-            if F[0, b, c] != 0.0:
-                nzc[b, nzn[b]] = c
-                nzn[b] += 1
     for i in range(m):
-        fi = 0 if shared else i
+        fi = 0 if F.shape[0] == 1 else i
         _sparse_product(F, (fi,), P0, (i,), FP, d, d, d)
         for a in range(d):
-            sparse = shared
-            if sparse:
-                for c in range(d):
-                    sparse = sparse and math.isfinite(FP[a, c])
             for b in range(a, d):
                 acc = 0.0
-                if sparse:
-                    for t in range(nzn[b]):
-                        c = nzc[b, t]
-                        acc += FP[a, c] * F[fi, b, c]
-                else:
-                    for c in range(d):
-                        acc += FP[a, c] * F[fi, b, c]
+                for c in range(d):
+                    acc += FP[a, c] * F[fi, b, c]
                 if scaled:
                     v = acc + qs[i] * (0.5 * (Q[a, b] + Q[b, a]))
                 else:
