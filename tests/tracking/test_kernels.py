@@ -226,6 +226,58 @@ def test_ballistic_flow_matches_numpy_rk4(rng):
         assert np.allclose(J[:, :, c], fd, rtol=1e-5, atol=1e-6)
 
 
+
+def _ballistic_every_column(x, dt, sub):
+    # ballistic_transition's states and Jacobians (7, 7 of the model's own components) with
+    # every Jacobian column integrated (no shortcut).
+    nsub = max(1, int(np.ceil(abs(dt) / sub)))
+    Y, T, k1, k2, k3, k4 = (np.zeros((7, 8)) for _ in range(6))
+    idx = np.arange(7)
+    out = np.empty((len(x), 7, 8))
+    for i in range(len(x)):
+        K._ballistic_track(x, i, idx, nsub, dt / nsub, True, 1, Y, T, k1, k2, k3, k4)
+        out[i] = Y
+    return out
+
+
+def test_ballistic_jacobian_equals_every_column_integrated(rng):
+    """The ballistic flow's Jacobian, whose x and y columns are not integrated (the flow does
+    not depend on them), equals the RK4 of every column bit for bit, and a state whose drag
+    coefficients are not finite (a huge speed) takes every column: the same NaNs."""
+    x = np.column_stack([rng.normal(0, 1e4, (6, 2)), rng.uniform(-6e3, 3e4, 6),
+                         rng.normal(0, 300, (6, 3)), rng.uniform(0, 3e-2, 6)])
+    x[4, 3:6] = 1e200  # |v|^2 overflows: c |v| is NaN
+    x[5, 3:6] = 1e-12  # the speed's floor
+    for dt in (1.0, 0.3, -0.7):
+        s, J = K.ballistic_transition(x, dt, 0.25, np.arange(7), True)
+        Y = _ballistic_every_column(x, dt, 0.25)
+        assert np.array_equal(J, Y[:, :, 1:], equal_nan=True)
+        assert np.array_equal(s[:, :6], Y[:, :6, 0], equal_nan=True)
+        assert np.isnan(J[4]).any() and np.array_equal(J[:4, :, :2], np.broadcast_to(
+            np.eye(7)[:, :2], (4, 7, 2)))
+
+
+def test_propagate_cov_of_a_shared_transition_equals_per_track(rng):
+    """``F P F' + Q`` with one shared linear F equals the same F given per track, bit for bit,
+    also for a covariance with infinite or NaN entries (a zero of F times infinity is NaN)."""
+    m, d = 5, 8
+    F = np.eye(d)
+    F[:3, 3:6] = 1.3 * np.eye(3)
+    F[6, 7] = -0.0
+    A = rng.normal(size=(m, d, d))
+    P0 = A @ np.swapaxes(A, 1, 2)
+    P0[1, 2, 4] = np.inf
+    P0[3, 6, 6] = np.nan
+    Q = np.diag(rng.uniform(0.1, 1.0, d))
+    qs = rng.uniform(0.2, 1.0, m)
+    for scale in (qs, np.empty(0)):
+        got = np.empty((m, 2, d, d))
+        want = np.empty((m, 2, d, d))
+        K.propagate_cov(F[None], P0, Q, got, 1, scale)
+        K.propagate_cov(np.repeat(F[None], m, 0), P0, Q, want, 1, scale)
+        assert np.array_equal(got[:, 1], want[:, 1], equal_nan=True)
+        assert np.isnan(got[1, 1]).any() and np.isfinite(got[0, 1]).all()
+
 @pytest.mark.parametrize("ndim", [2, 3])
 def test_polar_measurements_match_numpy(rng, ndim):
     """Masking, positions, covariances and clutter scales of polar measurements (the

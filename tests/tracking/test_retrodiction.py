@@ -246,6 +246,47 @@ def test_gate_takes_out_each_models_noise(rng):
     assert np.allclose(ref.flat.S, inn.flat.S, rtol=1e-12)
 
 
+
+def test_gate_keeps_a_pair_whose_range_term_is_the_threshold(rng):
+    """The polar gate's range pre-test (a pair fails when every model's range term alone
+    exceeds the threshold) rounds as the full test: with range-only rows (distance = range
+    term) a threshold equal to a pair's least distance keeps it and the next float below drops
+    it, with retrodiction (offsets, horizons, the manoeuvre model's scale) and the coarse
+    gate's candidates alike."""
+    imm = _imm_all()
+    m, r, d = 3, 4, imm.dim
+    x = np.zeros((m, r, d))
+    x[:, :, :3] = rng.normal([9000.0, 4000.0, 2000.0], 500.0, (m, r, 3))
+    x[:, :, 3:6] = rng.normal(0.0, 200.0, (m, r, 3))
+    x[:, :, 6] = 0.02
+    x[:, :, 7] = 1e-4
+    A = rng.normal(size=(m, r, d, d))
+    P = A @ np.swapaxes(A, -1, -2) + np.diag([900.0] * 3 + [400.0] * 3 + [1e-2, 1e-6])
+    st = IMMState(x, P, np.full((m, r), 0.25), noise_s=np.array([1.0, 0.3, 0.0]),
+                  qscale=np.array([0.2, 1.0, 0.5]))
+    sensor = np.array([100.0, 200.0, 10.0])
+    R = np.diag([20.0**2, 1e-3**2, 1e-3**2, 3.0**2])
+    k = 4
+    z = np.full((k, 4), np.nan)  # range only: the distance is the range term
+    z[:, 0] = np.linalg.norm(x[rng.integers(0, m, k), 0, :3] - sensor, axis=1) \
+        + rng.normal(0.0, 30.0, k)
+    meas = Measurements.polar(0.4, z, np.repeat(R[None], k, 0), sensor)
+    meas.offset_s = np.array([-0.6, -0.1, 0.0, -0.9])
+    ti, mj = np.repeat(np.arange(m), k), np.tile(np.arange(k), m)
+    ref = imm.gate_polar(st, meas, _ALL, -1.0, ti, mj)
+    assert np.array_equal(ref.dof, np.ones(m * k)) and np.isfinite(ref.d2).all()
+    for q in range(m * k):
+        for thr, kept in ((ref.d2[q], True), (np.nextafter(ref.d2[q], -np.inf), False)):
+            gate = np.r_[np.nan, thr, np.full(3, 1e300)]
+            got = imm.gate_polar(st, meas, gate, -1.0, ti[q:q + 1], mj[q:q + 1])
+            assert len(got.ti) == kept
+            if kept:
+                assert got.d2[0] == ref.d2[q] and got.loglik[0] == ref.loglik[q]
+            # The coarse gate's candidates (every pair here) meet the same test.
+            got = imm.gate_polar(st, meas, gate, 1e9)
+            same = (ref.d2 <= thr) & (np.arange(m * k) != q) | kept & (np.arange(m * k) == q)
+            assert np.array_equal(got.ti, ti[same]) and np.array_equal(got.mj, mj[same])
+
 def test_ukf_retrodicts_like_the_ekf(rng):
     """The unscented filter's innovations come from sigma points of the retrodicted
     covariance: for a nearly linear case they match the EKF's."""

@@ -297,16 +297,10 @@ def _wrap_pi(e):
 
 
 @numba.njit(cache=True, inline="always")
-def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
-    # HP -= H scale Q_qm(s) (rows of H P, (4, d)): the process noise of model qm over the
-    # last s seconds taken out of the covariance the row is compared with. Q_qm is held
-    # sparse (see retro_tables): its distinct polynomials qcoef[qm, u] (coefficients of s,
-    # s^2, .., s^5) and entries qidx[qm, e] = (row < 2n, column, polynomial).
-    if s <= 0.0 or scale == 0.0:
-        return
+def _retro_vals(qcoef, qcount, qm, scale, s, s2, s3):
+    # The first four distinct polynomials of model qm's noise (see _retro_row) at s (s2 = s^2,
+    # s3 = s^3), times scale; zeros past the model's own.
     npoly = qcount[qm, 1]
-    s2 = s * s
-    s3 = s2 * s
     vals = (0.0, 0.0, 0.0, 0.0)
     for u in range(min(npoly, 4)):
         v = scale * (qcoef[qm, u, 0] * s + qcoef[qm, u, 1] * s2 + qcoef[qm, u, 2] * s3
@@ -319,6 +313,20 @@ def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
             vals = (vals[0], vals[1], v, vals[3])
         else:
             vals = (vals[0], vals[1], vals[2], v)
+    return vals
+
+
+@numba.njit(cache=True, inline="always")
+def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
+    # HP -= H scale Q_qm(s) (rows of H P, (4, d)): the process noise of model qm over the
+    # last s seconds taken out of the covariance the row is compared with. Q_qm is held
+    # sparse (see retro_tables): its distinct polynomials qcoef[qm, u] (coefficients of s,
+    # s^2, .., s^5) and entries qidx[qm, e] = (row < 2n, column, polynomial).
+    if s <= 0.0 or scale == 0.0:
+        return
+    s2 = s * s
+    s3 = s2 * s
+    vals = _retro_vals(qcoef, qcount, qm, scale, s, s2, s3)
     for k in range(qcount[qm, 0]):
         c = qidx[qm, k, 0]
         col = qidx[qm, k, 1]
@@ -377,6 +385,86 @@ def _polar_innov_row(x, P, xi, z, R, valid, sensor, j, t, n, nu, S, PHt, o, zhat
             S[o + (b, a)] = v
     d2, ll = _stats_row(nu, S, o, nv, L, w)
     return d2, ll, nv
+
+
+@numba.njit(cache=True, inline="always")
+def _range_w2(x, P, i, e, z, R, sensor, j, t, n, qidx, qcoef, qcount, scale, s, dd, h, hp):
+    # The first term w0^2 = nu_0^2 / S_00 (range) of the squared distance that
+    # _polar_innov_row gives state x[i, e] against the polar row j (offset t, valid range),
+    # with the same operations in the same order, so the same bits; NaN where S_00 is not
+    # positive (the floored factorisation decides there). dd (3,), h and hp (d,) are scratch.
+    # _stats_row sums d2 = ((0 + w0^2) + w1^2) + ..., non-negative terms in a monotone
+    # rounding: the distance is at least w0^2 (or NaN) when the plain factorisation holds.
+    d = x.shape[2]
+    m2 = 2 * n
+    for a in range(n):
+        va = x[i, e, n + a]
+        dd[a] = x[i, e, a] + t * va - sensor[j, a]
+    r2 = 0.0
+    for a in range(n):
+        r2 += dd[a] * dd[a]
+    r2 = max(r2, 1e-18)
+    rng = math.sqrt(r2)
+    for c in range(m2):  # row 0 of H: zeroed, the line of sight, then the offset's column
+        h[c] = 0.0
+    for a in range(n):
+        h[a] = dd[a] / rng
+    for c in range(n):
+        h[n + c] += t * h[c]
+    for col in range(d):  # row 0 of H P, as _sparse_product
+        hp[col] = 0.0
+    for c in range(m2):
+        hc = h[c]
+        if hc != 0.0:
+            for col in range(d):
+                hp[col] += hc * P[i, e, c, col]
+    if not (s <= 0.0 or scale == 0.0):  # row 0 of _retro_row
+        s2 = s * s
+        s3 = s2 * s
+        vals = _retro_vals(qcoef, qcount, e, scale, s, s2, s3)
+        for k in range(qcount[e, 0]):
+            c = qidx[e, k, 0]
+            col = qidx[e, k, 1]
+            u = qidx[e, k, 2]
+            if u < 4:
+                v = vals[u]
+            else:
+                v = scale * (qcoef[e, u, 0] * s + qcoef[e, u, 1] * s2 + qcoef[e, u, 2] * s3
+                             + (qcoef[e, u, 3] * s3 * s + qcoef[e, u, 4] * s3 * s2))
+            hp[col] -= h[c] * v
+    acc = 0.0
+    for c in range(m2):
+        acc += h[c] * hp[c]
+    s00 = acc + 0.5 * (R[j, 0, 0] + R[j, 0, 0])
+    if not s00 > 0.0:
+        return np.nan
+    w0 = (z[j, 0] - rng) / math.sqrt(s00)
+    return w0 * w0
+
+
+@numba.njit(cache=True, inline="always")
+def _range_rejects(x, P, i, z, R, valid, sensor, j, t, n, thr, qidx, qcoef, qcount, qscale,
+                   jq, s, dd, h, hp):
+    # Whether pair (track i, polar row j) fails the gate of polar_gate on its range alone:
+    # under every model the range term of the distance exceeds thr[valid components]
+    # (_range_w2), so the least distance over the models does too: about half the coarse
+    # candidates fail here, before their full innovations. Exact where the full test
+    # factorises each S plainly (S positive definite: a retrodicted covariance that is one
+    # plus the noise); where a later pivot fails, the floored S (cholesky_floored) has its
+    # own S_00 and the pair could differ (never in example 2's candidates).
+    if not valid[j, 0]:
+        return False
+    nv = 0
+    for a in range(4):
+        if valid[j, a]:
+            nv += 1
+    th = thr[nv]
+    for e in range(x.shape[1]):
+        w2 = _range_w2(x, P, i, e, z, R, sensor, j, t, n, qidx, qcoef, qcount,
+                       qscale[i] if e == jq else 1.0, s, dd, h, hp)
+        if not w2 > th:
+            return False
+    return True
 
 
 @numba.njit(cache=True)
@@ -692,12 +780,12 @@ def ct_transition(x, dt, n, idx, jac):
 
 
 @numba.njit(cache=True, inline="always")
-def _ballistic_flow(Y, out, kc, jac):
+def _ballistic_flow(Y, out, kc, jac, c0):
     # Right-hand side of the state (column 0) and, with jac, of the variational equations
-    # dPhi/dt = A Phi (columns 1..7) of the ballistic model; Y, out (7, 8). Rows: p (0-2),
-    # v (3-5), k (6, constant). Drag acceleration -c |v| v, c = min(rho(z) k / 2,
+    # dPhi/dt = A Phi (columns c0..7 of 1..7) of the ballistic model; Y, out (7, 8). Rows: p
+    # (0-2), v (3-5), k (6, constant). Drag acceleration -c |v| v, c = min(rho(z) k / 2,
     # MAX_DRAG / |v|^2), rho = rho0 exp(-max(z, -5 km) / H); the drag coefficient kc is the
-    # clipped k, constant in a step.
+    # clipped k, constant in a step. Returns whether the coefficients of A are finite.
     ncol = 8 if jac else 1
     vx, vy, vz = Y[3, 0], Y[4, 0], Y[5, 0]
     half_rho = 0.5 * RHO0_KGPM3 * math.exp(max(Y[2, 0], -5e3) * (-1.0 / SCALE_HEIGHT_M))
@@ -706,13 +794,15 @@ def _ballistic_flow(Y, out, kc, jac):
     c = min(half_rho * kc, MAX_DRAG_MPS2 / sp2)
     csp = c * sp
     for a in range(3):
-        for col in range(ncol):
+        out[a, 0] = Y[3 + a, 0]
+        for col in range(c0, ncol):
             out[a, col] = Y[3 + a, col]
     out[6, 0] = 0.0
     v = (vx, vy, vz)
     for a in range(3):
         out[3 + a, 0] = -csp * v[a]
     out[5, 0] -= GRAVITY_MPS2
+    finite = True
     if jac:
         g = -c / sp
         for a in range(3):
@@ -720,12 +810,53 @@ def _ballistic_flow(Y, out, kc, jac):
             m0 = g * v[a] * v[0] - (csp if a == 0 else 0.0)
             m1 = g * v[a] * v[1] - (csp if a == 1 else 0.0)
             m2 = g * v[a] * v[2] - (csp if a == 2 else 0.0)
-            for col in range(1, 8):
+            finite = (finite and math.isfinite(mz) and math.isfinite(m0)
+                      and math.isfinite(m1) and math.isfinite(m2))
+            for col in range(c0, 8):
                 out[3 + a, col] = (mz * Y[2, col] + m0 * Y[3, col] + m1 * Y[4, col]
                                    + m2 * Y[5, col])
             out[3 + a, 7] -= half_rho * sp * v[a]
-        for col in range(1, 8):
+        for col in range(c0, 8):
             out[6, col] = 0.0
+    return finite
+
+
+@numba.njit(cache=True, inline="always")
+def _ballistic_track(x, i, idx, nsub, h, jac, c0, Y, T, k1, k2, k3, k4):
+    # RK4 of track i (see ballistic_transition) into Y (7, 8): the state (column 0) and, with
+    # jac, the columns c0..7 of the Jacobian (columns below c0 stay those of the identity);
+    # T, k1 .. k4 (7, 8) are scratch. Returns whether every step's coefficients and h were
+    # finite.
+    ncol = 8 if jac else 1
+    Y[:] = 0.0
+    for a in range(7):
+        Y[a, 0] = x[i, idx[a]]
+        Y[a, a + 1] = 1.0
+    kc = min(max(Y[6, 0], 0.0), K_MAX_M2PKG)
+    finite = math.isfinite(h)
+    for _ in range(nsub):
+        finite = _ballistic_flow(Y, k1, kc, jac, c0) and finite
+        for a in range(7):
+            T[a, 0] = Y[a, 0] + (0.5 * h) * k1[a, 0]
+            for col in range(c0, ncol):
+                T[a, col] = Y[a, col] + (0.5 * h) * k1[a, col]
+        finite = _ballistic_flow(T, k2, kc, jac, c0) and finite
+        for a in range(7):
+            T[a, 0] = Y[a, 0] + (0.5 * h) * k2[a, 0]
+            for col in range(c0, ncol):
+                T[a, col] = Y[a, col] + (0.5 * h) * k2[a, col]
+        finite = _ballistic_flow(T, k3, kc, jac, c0) and finite
+        for a in range(7):
+            T[a, 0] = Y[a, 0] + h * k3[a, 0]
+            for col in range(c0, ncol):
+                T[a, col] = Y[a, col] + h * k3[a, col]
+        finite = _ballistic_flow(T, k4, kc, jac, c0) and finite
+        for a in range(7):
+            Y[a, 0] += (k1[a, 0] + 2.0 * (k2[a, 0] + k3[a, 0]) + k4[a, 0]) * (h / 6)
+            for col in range(c0, ncol):
+                Y[a, col] += (k1[a, col] + 2.0 * (k2[a, col] + k3[a, col]) + k4[a, col]) \
+                    * (h / 6)
+    return finite
 
 
 @numba.njit(cache=True)
@@ -745,31 +876,12 @@ def ballistic_transition(x, dt, max_substep, idx, jac):
     k2 = np.zeros((7, 8))
     k3 = np.zeros((7, 8))
     k4 = np.zeros((7, 8))
-    ncol = 8 if jac else 1
     for i in range(x.shape[0]):
-        Y[:] = 0.0
-        for a in range(7):
-            Y[a, 0] = x[i, idx[a]]
-            Y[a, a + 1] = 1.0
-        kc = min(max(Y[6, 0], 0.0), K_MAX_M2PKG)
-        for _ in range(nsub):
-            _ballistic_flow(Y, k1, kc, jac)
-            for a in range(7):
-                for col in range(ncol):
-                    T[a, col] = Y[a, col] + (0.5 * h) * k1[a, col]
-            _ballistic_flow(T, k2, kc, jac)
-            for a in range(7):
-                for col in range(ncol):
-                    T[a, col] = Y[a, col] + (0.5 * h) * k2[a, col]
-            _ballistic_flow(T, k3, kc, jac)
-            for a in range(7):
-                for col in range(ncol):
-                    T[a, col] = Y[a, col] + h * k3[a, col]
-            _ballistic_flow(T, k4, kc, jac)
-            for a in range(7):
-                for col in range(ncol):
-                    Y[a, col] += (k1[a, col] + 2.0 * (k2[a, col] + k3[a, col]) + k4[a, col]) \
-                        * (h / 6)
+        # The flow does not depend on x and y: their Jacobian columns (1, 2) stay those of
+        # the identity, exactly (sums of zero products, added to 0 or 1) while A's coefficients
+        # and h are finite; else the track runs again with every column.
+        if not _ballistic_track(x, i, idx, nsub, h, jac, 3, Y, T, k1, k2, k3, k4):
+            _ballistic_track(x, i, idx, nsub, h, jac, 1, Y, T, k1, k2, k3, k4)
         for a in range(7):
             out[i, idx[a]] = Y[a, 0]
         out[i, idx[6]] = min(max(Y[6, 0], 0.0), K_MAX_M2PKG)
@@ -1198,12 +1310,17 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
     llp = llf.reshape((c, r))
     a = np.empty(r)
     zhat, H, L, w, dd, vs, HP = _polar_scratch(d)
+    h0 = np.empty(d)
+    hp0 = np.empty(d)
     p = 0
     for q in range(c):
         i = ti[q]
         j = mj[q]
         nv = 0
         sq = min(abs(tau[j]), hor[i])
+        if _range_rejects(x, P, i, z, R, valid, sensor, j, tau[j], n, thr, qidx, qcoef,
+                          qcount, qscale, jq, sq, dd, h0, hp0):
+            continue
         for e in range(r):
             o = p * r + e
             d2f[o], llf[o], nv = _polar_innov_row(x, P, (i, e), z, R, valid, sensor, j,
