@@ -202,11 +202,9 @@ def _imm_all(q_man: float = 38468.0):
                      maneuver=ManeuverLimit(3, np.deg2rad(22.0)))
 
 
-def test_gate_takes_out_each_models_noise(rng):
-    """Every model of the full-mode IMM (CV, CT, ballistic, manoeuvre CV) is compared with
-    ``H F(tau) (P_j - s_j Q_j(h)) F(tau)' H' + R``, ``Q_j`` the model's own noise in the
-    common state (``Embedded.noise``), ``s_j`` the manoeuvre limit's scale, ``h`` the lesser
-    of ``|tau|`` and the track's horizon."""
+def _imm_scene(rng):
+    """The full-mode IMM, three tracks' states (m, r, d) and covariances, their IMMState
+    (horizons and manoeuvre scales), a sensor and a polar noise R (range, angles, rate)."""
     imm = _imm_all()
     m, r, d = 3, 4, imm.dim
     x = np.zeros((m, r, d))
@@ -220,6 +218,16 @@ def test_gate_takes_out_each_models_noise(rng):
                   qscale=np.array([0.2, 1.0, 0.5]))
     sensor = np.array([100.0, 200.0, 10.0])
     R = np.diag([20.0**2, 1e-3**2, 1e-3**2, 3.0**2])
+    return imm, x, P, st, sensor, R
+
+
+def test_gate_takes_out_each_models_noise(rng):
+    """Every model of the full-mode IMM (CV, CT, ballistic, manoeuvre CV) is compared with
+    ``H F(tau) (P_j - s_j Q_j(h)) F(tau)' H' + R``, ``Q_j`` the model's own noise in the
+    common state (``Embedded.noise``), ``s_j`` the manoeuvre limit's scale, ``h`` the lesser
+    of ``|tau|`` and the track's horizon."""
+    imm, x, P, st, sensor, R = _imm_scene(rng)
+    m, r, d = x.shape
     tau = -0.6
     z = np.array([_row(rng, x[i, 0], sensor, tau, R) for i in range(m)])
     meas = Measurements.polar(0.4, z, np.repeat(R[None], m, 0), sensor)
@@ -246,26 +254,14 @@ def test_gate_takes_out_each_models_noise(rng):
     assert np.allclose(ref.flat.S, inn.flat.S, rtol=1e-12)
 
 
-
 def test_gate_keeps_a_pair_whose_range_term_is_the_threshold(rng):
     """The polar gate's range pre-test (a pair fails when every model's range term alone
     exceeds the threshold) rounds as the full test: with range-only rows (distance = range
     term) a threshold equal to a pair's least distance keeps it and the next float below drops
     it, with retrodiction (offsets, horizons, the manoeuvre model's scale) and the coarse
     gate's candidates alike."""
-    imm = _imm_all()
-    m, r, d = 3, 4, imm.dim
-    x = np.zeros((m, r, d))
-    x[:, :, :3] = rng.normal([9000.0, 4000.0, 2000.0], 500.0, (m, r, 3))
-    x[:, :, 3:6] = rng.normal(0.0, 200.0, (m, r, 3))
-    x[:, :, 6] = 0.02
-    x[:, :, 7] = 1e-4
-    A = rng.normal(size=(m, r, d, d))
-    P = A @ np.swapaxes(A, -1, -2) + np.diag([900.0] * 3 + [400.0] * 3 + [1e-2, 1e-6])
-    st = IMMState(x, P, np.full((m, r), 0.25), noise_s=np.array([1.0, 0.3, 0.0]),
-                  qscale=np.array([0.2, 1.0, 0.5]))
-    sensor = np.array([100.0, 200.0, 10.0])
-    R = np.diag([20.0**2, 1e-3**2, 1e-3**2, 3.0**2])
+    imm, x, P, st, sensor, R = _imm_scene(rng)
+    m, r, d = x.shape
     k = 4
     z = np.full((k, 4), np.nan)  # range only: the distance is the range term
     z[:, 0] = np.linalg.norm(x[rng.integers(0, m, k), 0, :3] - sensor, axis=1) \

@@ -297,14 +297,30 @@ def _wrap_pi(e):
 
 
 @numba.njit(cache=True, inline="always")
+def _retro_poly(qcoef, qm, u, scale, s, s2, s3):
+    # Distinct polynomial u of model qm's noise (see _retro_row) at s (s2 = s^2, s3 = s^3),
+    # times scale.
+    return scale * (qcoef[qm, u, 0] * s + qcoef[qm, u, 1] * s2 + qcoef[qm, u, 2] * s3
+                    + (qcoef[qm, u, 3] * s3 * s + qcoef[qm, u, 4] * s3 * s2))
+
+
+@numba.njit(cache=True, inline="always")
+def _retro_entry(qidx, qcoef, qm, k, vals, scale, s, s2, s3):
+    # Entry k of model qm's sparse noise (see _retro_row): its row c < 2n, its column and its
+    # value at s (vals: _retro_vals' first four polynomials; a later one evaluated here).
+    u = qidx[qm, k, 2]
+    v = vals[u] if u < 4 else _retro_poly(qcoef, qm, u, scale, s, s2, s3)
+    return qidx[qm, k, 0], qidx[qm, k, 1], v
+
+
+@numba.njit(cache=True, inline="always")
 def _retro_vals(qcoef, qcount, qm, scale, s, s2, s3):
     # The first four distinct polynomials of model qm's noise (see _retro_row) at s (s2 = s^2,
     # s3 = s^3), times scale; zeros past the model's own.
     npoly = qcount[qm, 1]
     vals = (0.0, 0.0, 0.0, 0.0)
     for u in range(min(npoly, 4)):
-        v = scale * (qcoef[qm, u, 0] * s + qcoef[qm, u, 1] * s2 + qcoef[qm, u, 2] * s3
-                     + (qcoef[qm, u, 3] * s3 * s + qcoef[qm, u, 4] * s3 * s2))
+        v = _retro_poly(qcoef, qm, u, scale, s, s2, s3)
         if u == 0:
             vals = (v, vals[1], vals[2], vals[3])
         elif u == 1:
@@ -328,14 +344,7 @@ def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
     s3 = s2 * s
     vals = _retro_vals(qcoef, qcount, qm, scale, s, s2, s3)
     for k in range(qcount[qm, 0]):
-        c = qidx[qm, k, 0]
-        col = qidx[qm, k, 1]
-        u = qidx[qm, k, 2]
-        if u < 4:
-            v = vals[u]
-        else:  # more than four distinct polynomials: evaluated here
-            v = scale * (qcoef[qm, u, 0] * s + qcoef[qm, u, 1] * s2 + qcoef[qm, u, 2] * s3
-                         + (qcoef[qm, u, 3] * s3 * s + qcoef[qm, u, 4] * s3 * s2))
+        c, col, v = _retro_entry(qidx, qcoef, qm, k, vals, scale, s, s2, s3)
         HP[0, col] -= H[0, c] * v
         HP[1, col] -= H[1, c] * v
         HP[2, col] -= H[2, c] * v
@@ -423,14 +432,7 @@ def _range_w2(x, P, i, e, z, R, sensor, j, t, n, qidx, qcoef, qcount, scale, s, 
         s3 = s2 * s
         vals = _retro_vals(qcoef, qcount, e, scale, s, s2, s3)
         for k in range(qcount[e, 0]):
-            c = qidx[e, k, 0]
-            col = qidx[e, k, 1]
-            u = qidx[e, k, 2]
-            if u < 4:
-                v = vals[u]
-            else:
-                v = scale * (qcoef[e, u, 0] * s + qcoef[e, u, 1] * s2 + qcoef[e, u, 2] * s3
-                             + (qcoef[e, u, 3] * s3 * s + qcoef[e, u, 4] * s3 * s2))
+            c, col, v = _retro_entry(qidx, qcoef, e, k, vals, scale, s, s2, s3)
             hp[col] -= h[c] * v
     acc = 0.0
     for c in range(m2):
