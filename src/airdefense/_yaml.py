@@ -135,8 +135,10 @@ def _line_map(node, path=(), out=None, seen=None) -> dict[tuple, int]:
     if isinstance(node, yaml.MappingNode):
         first: dict = {}
         for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode):  # unhashable: the constructor refuses it
+                continue
             key = k.value
-            if isinstance(k, yaml.ScalarNode) and key in first:
+            if key in first:
                 raise ScenarioError(format_path(path + (key,)), f"key {key!r} appears twice in "
                                     f"this mapping, at lines {first[key]} and "
                                     f"{k.start_mark.line + 1}; YAML would keep only the last "
@@ -176,24 +178,43 @@ def _expanded_size(node, memo: dict) -> int:
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _parse(text: str, loader: type) -> tuple[Any, Any]:
-    """The document's node (for lines) and its data, from one parse with ``loader``."""
+def _compose(text: str, loader: type) -> tuple[Any, Any]:
+    """A ``loader`` over ``text`` and the document's node (None for an empty document)."""
     ld = loader(text)
     try:
-        node = ld.get_single_node()
-        return node, (ld.construct_document(node) if node is not None else None)
-    finally:
+        return ld, ld.get_single_node()
+    except BaseException:
         ld.dispose()
+        raise
 
 
 def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     """Parse YAML text and return the data and a map from field path to line number."""
+    ld = None
     try:
         try:
-            node, data = _parse(text, _FAST_LOADER)
-        except yaml.YAMLError:
-            # a broken document: PyYAML's own parser says where and what, in its words
-            node, data = _parse(text, yaml.SafeLoader)
+            try:
+                ld, node = _compose(text, _FAST_LOADER)
+            except yaml.YAMLError:
+                # a broken document: PyYAML's own parser says where and what, in its words
+                ld, node = _compose(text, yaml.SafeLoader)
+            if node is not None:
+                size = _expanded_size(node, {})
+                if size > MAX_EXPANDED_VALUES:
+                    raise ScenarioError(
+                        "", f"the YAML aliases (*name) expand to {size:,} values, more than the "
+                        f"limit of {MAX_EXPANDED_VALUES:,} (a scenario holds a few thousand): an "
+                        f"alias nested in aliases (a 'billion laughs' document) or a mistake",
+                        source)
+            try:
+                lines = _line_map(node) if node is not None else {}
+            except ScenarioError as exc:
+                raise ScenarioError(exc.path, exc.message, source) from None
+            # after the line map: construction flattens merge keys (<<) into the node in place
+            data = ld.construct_document(node) if node is not None else None
+        finally:
+            if ld is not None:
+                ld.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
@@ -201,17 +222,6 @@ def load_yaml_text(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
         raise ScenarioError("", f"YAML syntax error at {where}: {problem}", source) from None
     except yaml.YAMLError as exc:
         raise ScenarioError("", f"YAML syntax error: {exc}", source) from None
-    if node is not None:
-        size = _expanded_size(node, {})
-        if size > MAX_EXPANDED_VALUES:
-            raise ScenarioError("", f"the YAML aliases (*name) expand to {size:,} values, more "
-                                f"than the limit of {MAX_EXPANDED_VALUES:,} (a scenario holds a "
-                                f"few thousand): an alias nested in aliases (a 'billion laughs' "
-                                f"document) or a mistake", source)
-    try:
-        lines = _line_map(node) if node is not None else {}
-    except ScenarioError as exc:
-        raise ScenarioError(exc.path, exc.message, source) from None
     return data, lines
 
 

@@ -29,6 +29,7 @@ def test_libyaml_gives_the_data_and_lines_of_pyyaml(name, monkeypatch):
     monkeypatch.setattr(_yaml, "_FAST_LOADER", yaml.SafeLoader)
     slow = load_yaml_text(text, name)
     assert fast == slow
+    assert fast[0] == yaml.safe_load(text)  # PyYAML's own reading, parsed apart
     assert len(fast[1]) > 10
 
 
@@ -49,3 +50,25 @@ def test_a_broken_document_gets_pyyamls_message(text):
     with pytest.raises(ScenarioError, match=re.escape(f"s.yaml: YAML syntax error at {where}")
                        + "$"):
         load_yaml_text(text, "s.yaml")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_merge_keys_keep_their_lines_and_overrides(fast, monkeypatch):
+    """A mapping merged in with ``<<`` and a key of it overridden: PyYAML's data, and the line
+    map of the document as written (the constructor flattens merges into the node in place;
+    the line map is made before, so the override is not taken for a repeated key)."""
+    if not fast:
+        monkeypatch.setattr(_yaml, "_FAST_LOADER", yaml.SafeLoader)
+    text = "base: &b\n  speed_mps: 50\n  alt_m: 100\nuse:\n  <<: *b\n  alt_m: 200\n"
+    data, lines = load_yaml_text(text, "s.yaml")
+    assert data == yaml.safe_load(text) == {"base": {"speed_mps": 50, "alt_m": 100},
+                                            "use": {"speed_mps": 50, "alt_m": 200}}
+    assert lines[("use", "<<")] == 5 and lines[("use", "alt_m")] == 6
+
+
+def test_a_constructor_error_is_a_yaml_error_with_its_line():
+    """An error found while building the data (here an unhashable key) is reported like a
+    parse error, with its line."""
+    with pytest.raises(ScenarioError, match=r"s\.yaml: YAML syntax error at line 2, column 5: "
+                       r"found unhashable key"):
+        load_yaml_text("a:\n  ? [1, 2]\n  : 3\n", "s.yaml")
