@@ -231,10 +231,11 @@ def gain_update(x, P, rows, nu, S, PHt, sel):
 
 
 @numba.njit(cache=True, inline="always")
-def _polar_row(x, xi, sensor, si, n, tau, zhat, H, zi, dd, v):
+def _polar_row(x, xi, sensor, si, n, tau, zhat, H, zi, dd, v, rows):
     # Predicted polar measurement zhat[zi] (4,) of the state x[xi] (d,) moved by tau at
     # constant velocity, seen from sensor[si] (3,), and its Jacobian H[zi] (4, d) with respect
-    # to x (zeroed beyond the positions and velocities); dd and v (3,) are scratch.
+    # to x (zeroed beyond the positions and velocities); dd and v (3,) are scratch. rows 1:
+    # the range and its row of H alone (zhat[zi][1:] and H[zi][1:] are left as they were).
     d = H.shape[-1]
     for a in range(n):
         v[a] = x[xi + (n + a,)]
@@ -244,6 +245,14 @@ def _polar_row(x, xi, sensor, si, n, tau, zhat, H, zi, dd, v):
         r2 += dd[a] * dd[a]
     r2 = max(r2, 1e-18)
     r = math.sqrt(r2)
+    zhat[zi + (0,)] = r
+    for i in range(rows):
+        for c in range(d):
+            H[zi + (i, c)] = 0.0
+    if rows == 1:
+        for a in range(n):
+            H[zi + (0, a)] = dd[a] / r
+        return
     rho2 = max(dd[0] * dd[0] + dd[1] * dd[1], 1e-18)
     rho = math.sqrt(rho2)
     rr = 0.0
@@ -252,13 +261,9 @@ def _polar_row(x, xi, sensor, si, n, tau, zhat, H, zi, dd, v):
     az = math.atan2(dd[0], dd[1])
     if az < 0.0:
         az += _TWO_PI
-    zhat[zi + (0,)] = r
     zhat[zi + (1,)] = az
     zhat[zi + (2,)] = math.atan2(dd[2], rho) if n == 3 else 0.0
     zhat[zi + (3,)] = rr
-    for i in range(4):
-        for c in range(d):
-            H[zi + (i, c)] = 0.0
     for a in range(n):
         u = dd[a] / r
         H[zi + (0, a)] = u
@@ -283,7 +288,7 @@ def polar_h_jacobian(x, sensor, n):
     dd = np.zeros(3)
     v = np.zeros(3)
     for q in range(p):
-        _polar_row(x, (q,), sensor, (q,), n, 0.0, zhat, H, (q,), dd, v)
+        _polar_row(x, (q,), sensor, (q,), n, 0.0, zhat, H, (q,), dd, v, 4)
     return zhat, H
 
 
@@ -333,11 +338,12 @@ def _retro_vals(qcoef, qcount, qm, scale, s, s2, s3):
 
 
 @numba.njit(cache=True, inline="always")
-def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
-    # HP -= H scale Q_qm(s) (rows of H P, (4, d)): the process noise of model qm over the
-    # last s seconds taken out of the covariance the row is compared with. Q_qm is held
-    # sparse (see retro_tables): its distinct polynomials qcoef[qm, u] (coefficients of s,
-    # s^2, .., s^5) and entries qidx[qm, e] = (row < 2n, column, polynomial).
+def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s, rows):
+    # HP -= H scale Q_qm(s) (the first ``rows`` rows of H P, (4, d)): the process noise of
+    # model qm over the last s seconds taken out of the covariance the row is compared with.
+    # Q_qm is held sparse (see retro_tables): its distinct polynomials qcoef[qm, u]
+    # (coefficients of s, s^2, .., s^5) and entries qidx[qm, e] = (row < 2n, column,
+    # polynomial).
     if s <= 0.0 or scale == 0.0:
         return
     s2 = s * s
@@ -345,10 +351,26 @@ def _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s):
     vals = _retro_vals(qcoef, qcount, qm, scale, s, s2, s3)
     for k in range(qcount[qm, 0]):
         c, col, v = _retro_entry(qidx, qcoef, qm, k, vals, scale, s, s2, s3)
-        HP[0, col] -= H[0, c] * v
-        HP[1, col] -= H[1, c] * v
-        HP[2, col] -= H[2, c] * v
-        HP[3, col] -= H[3, c] * v
+        for a in range(rows):
+            HP[a, col] -= H[a, c] * v
+
+
+@numba.njit(cache=True, inline="always")
+def _offset_row(H, a, n, t):
+    # Row a of H for a measurement t s after the state's time: the velocity columns take t
+    # times the position columns (the state moved at constant velocity).
+    for c in range(n):
+        H[a, n + c] += t * H[a, c]
+
+
+@numba.njit(cache=True, inline="always")
+def _s_entry(H, HP, R, j, a, b, m2):
+    # Entry (a, b) of S = H (P - Q) H' + R from HP = H (P - Q) (rows of H, (4, d); H zero
+    # beyond its first m2 columns) and row j of R (symmetrised).
+    acc = 0.0
+    for c in range(m2):
+        acc += H[a, c] * HP[b, c]
+    return acc + 0.5 * (R[j, a, b] + R[j, b, a])
 
 
 @numba.njit(cache=True, inline="always")
@@ -362,13 +384,12 @@ def _polar_innov_row(x, P, xi, z, R, valid, sensor, j, t, n, nu, S, PHt, o, zhat
     # PHt = (P - Q) F(t)' H', S = H F(t) (P - Q) F(t)' H' + R.
     d = H.shape[1]
     m2 = 2 * n
-    _polar_row(x, xi, sensor, (j,), n, t, zhat, H, (), dd, vs)
+    _polar_row(x, xi, sensor, (j,), n, t, zhat, H, (), dd, vs, 4)
     nv = 0
     for a in range(4):
         if valid[j, a]:
             nv += 1
-            for c in range(n):
-                H[a, n + c] += t * H[a, c]
+            _offset_row(H, a, n, t)
         else:
             for c in range(m2):
                 H[a, c] = 0.0
@@ -380,16 +401,13 @@ def _polar_innov_row(x, P, xi, z, R, valid, sensor, j, t, n, nu, S, PHt, o, zhat
     # PHt = P H' (H is zero beyond the first 2n columns, and often within them), as
     # rows HP = H P of the symmetric P (contiguous inner loops).
     _sparse_product(H, (), P, xi, HP, 4, m2, d)
-    _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s)
+    _retro_row(H, HP, qidx, qcoef, qcount, qm, scale, s, 4)
     for r in range(d):
         for a in range(4):
             PHt[o + (r, a)] = HP[a, r]
     for a in range(4):
         for b in range(a, 4):
-            acc = 0.0
-            for c in range(m2):
-                acc += H[a, c] * PHt[o + (c, b)]
-            v = acc + 0.5 * (R[j, a, b] + R[j, b, a])
+            v = _s_entry(H, HP, R, j, a, b, m2)
             S[o + (a, b)] = v
             S[o + (b, a)] = v
     d2, ll = _stats_row(nu, S, o, nv, L, w)
@@ -397,56 +415,29 @@ def _polar_innov_row(x, P, xi, z, R, valid, sensor, j, t, n, nu, S, PHt, o, zhat
 
 
 @numba.njit(cache=True, inline="always")
-def _range_w2(x, P, i, e, z, R, sensor, j, t, n, qidx, qcoef, qcount, scale, s, dd, h, hp):
+def _range_w2(x, P, i, e, z, R, sensor, j, t, n, qidx, qcoef, qcount, scale, s, zhat, H, dd,
+              vs, HP):
     # The first term w0^2 = nu_0^2 / S_00 (range) of the squared distance that
-    # _polar_innov_row gives state x[i, e] against the polar row j (offset t, valid range),
-    # with the same operations in the same order, so the same bits; NaN where S_00 is not
-    # positive (the floored factorisation decides there). dd (3,), h and hp (d,) are scratch.
+    # _polar_innov_row gives state x[i, e] against the polar row j (offset t, valid range):
+    # its steps on the first row alone, so the same bits; NaN where S_00 is not positive (the
+    # floored factorisation decides there). zhat .. HP: scratch of _polar_scratch.
     # _stats_row sums d2 = ((0 + w0^2) + w1^2) + ..., non-negative terms in a monotone
     # rounding: the distance is at least w0^2 (or NaN) when the plain factorisation holds.
-    d = x.shape[2]
     m2 = 2 * n
-    for a in range(n):
-        va = x[i, e, n + a]
-        dd[a] = x[i, e, a] + t * va - sensor[j, a]
-    r2 = 0.0
-    for a in range(n):
-        r2 += dd[a] * dd[a]
-    r2 = max(r2, 1e-18)
-    rng = math.sqrt(r2)
-    for c in range(m2):  # row 0 of H: zeroed, the line of sight, then the offset's column
-        h[c] = 0.0
-    for a in range(n):
-        h[a] = dd[a] / rng
-    for c in range(n):
-        h[n + c] += t * h[c]
-    for col in range(d):  # row 0 of H P, as _sparse_product
-        hp[col] = 0.0
-    for c in range(m2):
-        hc = h[c]
-        if hc != 0.0:
-            for col in range(d):
-                hp[col] += hc * P[i, e, c, col]
-    if not (s <= 0.0 or scale == 0.0):  # row 0 of _retro_row
-        s2 = s * s
-        s3 = s2 * s
-        vals = _retro_vals(qcoef, qcount, e, scale, s, s2, s3)
-        for k in range(qcount[e, 0]):
-            c, col, v = _retro_entry(qidx, qcoef, e, k, vals, scale, s, s2, s3)
-            hp[col] -= h[c] * v
-    acc = 0.0
-    for c in range(m2):
-        acc += h[c] * hp[c]
-    s00 = acc + 0.5 * (R[j, 0, 0] + R[j, 0, 0])
+    _polar_row(x, (i, e), sensor, (j,), n, t, zhat, H, (), dd, vs, 1)
+    _offset_row(H, 0, n, t)
+    _sparse_product(H, (), P, (i, e), HP, 1, m2, x.shape[2])
+    _retro_row(H, HP, qidx, qcoef, qcount, e, scale, s, 1)
+    s00 = _s_entry(H, HP, R, j, 0, 0, m2)
     if not s00 > 0.0:
         return np.nan
-    w0 = (z[j, 0] - rng) / math.sqrt(s00)
+    w0 = (z[j, 0] - zhat[0]) / math.sqrt(s00)
     return w0 * w0
 
 
 @numba.njit(cache=True, inline="always")
 def _range_rejects(x, P, i, z, R, valid, sensor, j, t, n, thr, qidx, qcoef, qcount, qscale,
-                   jq, s, dd, h, hp):
+                   jq, s, zhat, H, dd, vs, HP):
     # Whether pair (track i, polar row j) fails the gate of polar_gate on its range alone:
     # under every model the range term of the distance exceeds thr[valid components]
     # (_range_w2), so the least distance over the models does too: about half the coarse
@@ -463,7 +454,7 @@ def _range_rejects(x, P, i, z, R, valid, sensor, j, t, n, thr, qidx, qcoef, qcou
     th = thr[nv]
     for e in range(x.shape[1]):
         w2 = _range_w2(x, P, i, e, z, R, sensor, j, t, n, qidx, qcoef, qcount,
-                       qscale[i] if e == jq else 1.0, s, dd, h, hp)
+                       qscale[i] if e == jq else 1.0, s, zhat, H, dd, vs, HP)
         if not w2 > th:
             return False
     return True
@@ -1312,8 +1303,6 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
     llp = llf.reshape((c, r))
     a = np.empty(r)
     zhat, H, L, w, dd, vs, HP = _polar_scratch(d)
-    h0 = np.empty(d)
-    hp0 = np.empty(d)
     p = 0
     for q in range(c):
         i = ti[q]
@@ -1321,7 +1310,7 @@ def polar_gate(x, P, mu, ti, mj, z, R, valid, sensor, tau, mpos, mcov, thr, g, n
         nv = 0
         sq = min(abs(tau[j]), hor[i])
         if _range_rejects(x, P, i, z, R, valid, sensor, j, tau[j], n, thr, qidx, qcoef,
-                          qcount, qscale, jq, sq, dd, h0, hp0):
+                          qcount, qscale, jq, sq, zhat, H, dd, vs, HP):
             continue
         for e in range(r):
             o = p * r + e
