@@ -9,8 +9,11 @@ Targets (issue 8): 1,000 replications of example 2 in truth mode in under 60 s o
 
 What is measured: ``run_campaign`` with the local backend, 2 worker processes, event logs
 kept and written to a DuckDB file as they finish, as ``airdefense campaign`` does; the wall time
-includes starting the workers. The single-replication time is ``simulate`` in this process,
-best of ``repeats``. ``--profile`` prints the top functions of one replication (cProfile).
+includes starting the workers. A single replication is ``simulate`` in this process: the mean
+wall time over ``--seeds`` seeds after a warm-up replication that loads the compiled kernels
+(what the full-mode target is held to), and, as in earlier records, the best of two
+replications (seeds 1 and 2, the first with the kernels' loading: in effect seed 2 alone).
+``--profile`` prints the top functions of one replication (cProfile).
 """
 
 from __future__ import annotations
@@ -81,6 +84,31 @@ def single_replication(tracking: str, repeats: int = 3, seed: int = 1) -> float:
         simulate(sc, seed=seed + i, tracking=tracking)
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def mean_replication(tracking: str, seeds: int = 8, seed: int = 1) -> dict:
+    """Wall time of one replication of example 2 in this process over ``seeds`` seeds (s).
+
+    A warm-up replication (seed ``seed``, not counted) loads the compiled kernels; then seeds
+    ``seed + 1`` to ``seed + seeds``. Returns the mean, the least and the greatest.
+    """
+    from airdefense import load_scenario, simulate
+
+    sc = load_scenario(EXAMPLE)
+    simulate(sc, seed=seed, tracking=tracking)
+    times = []
+    for i in range(1, seeds + 1):
+        t0 = time.perf_counter()
+        simulate(sc, seed=seed + i, tracking=tracking)
+        times.append(time.perf_counter() - t0)
+    return {"mean_s": sum(times) / len(times), "min_s": min(times), "max_s": max(times),
+            "seeds": seeds}
+
+
+def _report_one(tracking: str, best: float, m: dict) -> str:
+    return (f"example 2, tracking={tracking}: one replication {m['mean_s']:.2f} s (mean over "
+            f"{m['seeds']} seeds after a warm-up; {m['min_s']:.2f}-{m['max_s']:.2f} s), "
+            f"{best:.2f} s (best of 2)")
 
 
 def profile(tracking: str, top: int = 15, seed: int = 1) -> str:
@@ -161,12 +189,12 @@ def test_bench_campaign_overhead():
 
 @pytest.mark.benchmark
 def test_bench_campaign_full():
-    """One replication of example 2 with full tracking takes under 2 s."""
+    """One replication of example 2 with full tracking takes under 2 s (mean over seeds)."""
     one = single_replication("full", repeats=2)
+    m = mean_replication("full")
     r = campaign_rate("full", runs=int(os.environ.get("BENCH_RUNS_FULL", "4")))
-    print(f"\nexample 2, tracking=full: one replication {one:.2f} s (best of 2)\nexample 2, "
-          + _report(r))
-    assert one < FULL_TARGET_S
+    print("\n" + _report_one("full", one, m) + "\nexample 2, " + _report(r))
+    assert m["mean_s"] < FULL_TARGET_S
 
 
 def main() -> None:
@@ -175,6 +203,8 @@ def main() -> None:
     ap.add_argument("--runs-full", type=int, default=4)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--runs-tiny", type=int, default=300)
+    ap.add_argument("--seeds", type=int, default=8,
+                    help="seeds of the single-replication mean (after a warm-up)")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--startup", type=int, default=0, metavar="N",
                     help="time starting and stopping the worker pool, best of N")
@@ -192,8 +222,7 @@ def main() -> None:
     for mode, runs in (("truth", a.runs_truth), ("full", a.runs_full)):
         try:
             one = single_replication(mode, repeats=2)
-            print(f"example 2, tracking={mode}: one replication {one:.2f} s (best of 2)",
-                  flush=True)
+            print(_report_one(mode, one, mean_replication(mode, a.seeds)), flush=True)
             if runs:
                 print("example 2, " + _report(campaign_rate(mode, runs, a.workers)), flush=True)
             if a.profile:
