@@ -258,7 +258,7 @@ class MultiTargetTracker:
             new = self.manager.record(hit, truth, time_s, llr,
                                       None if mask is None else mask | hit, pdl)
             self.scan += 1
-            for k in (np.flatnonzero(new) if new.any() else ()):
+            for k in new.nonzero()[0].tolist():  # newly confirmed (most steps: none)
                 self.new_tracks.append((int(self.manager.track_id[k]),
                                         int(self.manager.truth_id[k]), float(time_s)))
         if scored:  # the tracks hit (those with a detection) take its SNR
