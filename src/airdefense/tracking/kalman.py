@@ -349,8 +349,8 @@ class _Rows(Measurements):
         self.kind, self.ndim = base.kind, base.ndim
         self._base, self._idx = base, idx
         self.z, self.R, self.valid = base.z[idx], base.R[idx], base.valid[idx]
-        self.pos, self.pos_cov, self.sensor_enu = base.pos[idx], base.pos_cov[idx], \
-            base.sensor_enu[idx]
+        self.pos, self.pos_cov = base.pos[idx], base.pos_cov[idx]
+        self.sensor_enu = base.sensor_enu[idx]
         self.offset_s = None if base.offset_s is None else base.offset_s[idx]
 
 
