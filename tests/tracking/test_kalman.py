@@ -231,3 +231,33 @@ def test_2d_tracker_takes_horizontal_range_from_detections():
     s = KalmanState(x[:, [0, 1, 3, 4]], np.eye(4)[None] * 100.0)
     inn = f.innovations(s, np.arange(1), m, np.arange(1))
     assert np.allclose(inn.nu[0], 0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("offsets", [True, False])
+def test_rows_are_take_field_by_field(offsets):
+    """Measurements.rows holds what take holds, field by field and bit for bit (the fields
+    taken when first read too), without and with offsets, SNR and radar densities."""
+    from dataclasses import fields
+
+    from airdefense.sensors.base import Detections
+
+    k = 5
+    z = np.array([[1e4, 0.3, 0.1, 50.0], [2e4, 1.0, 0.2, np.nan], [3e4, 2.0, 0.05, -20.0],
+                  [4e4, 3.0, 0.3, 10.0], [5e4, -1.0, 0.02, 5.0]])
+    R = np.broadcast_to(np.diag([25.0, 1e-6, 1e-6, 4.0]), (k, 4, 4)).copy()
+    R[1, 3, :] = R[1, :, 3] = np.nan
+    det = Detections(time_s=np.arange(k) * 0.1, sensor=np.array([0, 1, 1, 2, 0]), z=z, R=R,
+                     sensor_enu=np.arange(k * 3.0).reshape(k, 3), snr_db=np.arange(k) + 20.0,
+                     truth_id=np.array([3, -1, 4, -1, 5]))
+    m = Measurements.from_detections(det, 3, [1000.0, 2000.0], [1e-9, 2e-9, 3e-9])
+    if offsets:
+        m.offset_s = -np.arange(k) * 0.05
+    idx = np.array([4, 1, 3])
+    got, want = m.rows(idx), m.take(idx)
+    assert isinstance(got, Measurements) and len(got) == 3
+    for f in fields(Measurements):
+        a, b = getattr(got, f.name), getattr(want, f.name)
+        if b is None or isinstance(b, str | int):
+            assert a == b, f.name
+        else:
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), f.name

@@ -87,3 +87,16 @@ def test_score_gates_confirmation():
     assert not mg.doomed(np.zeros((2, 4, 4)), 2).any()
     new = mg.record(np.array([True, True]), llr=np.array([1.0, 4.5]))
     assert new.tolist() == [False, True] and np.allclose(mg.score, [7.0, 5.5])
+
+
+def test_record_follows_a_changed_pd():
+    """ln(pd), kept between steps, follows a new ``pd``: a hit moves the deletion score's drop
+    by ``llr - ln(pd) + ln(p)`` with the new ``pd``."""
+    mg = TrackManager((1, 1), delete_llr=50.0, pd=0.9)
+    mg.add(1, np.array([-1]))
+    mg.record(np.array([False]), time_s=1.0, pd=np.array([0.8]))  # a miss: drop ln(1 / 0.2)
+    drop = mg.drop[0]
+    assert np.isclose(drop, -np.log(0.2))
+    mg.pd = 0.5
+    mg.record(np.array([True]), llr=np.array([0.1]), time_s=2.0, pd=np.array([0.8]))
+    assert np.isclose(mg.drop[0], drop - (0.1 - np.log(0.5) + np.log(0.8)))

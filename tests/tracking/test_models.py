@@ -176,3 +176,42 @@ def test_a_motion_model_must_give_its_transition_and_noise():
 
     with pytest.raises(TypeError, match=r"abstract method.*noise"):
         NoNoise()
+
+
+@pytest.mark.parametrize("ndim", [2, 3])
+def test_cv_blocks_are_the_scalar_formulas_bit_for_bit(ndim):
+    """The cached CV blocks hold ``dt`` and ``q dt^3 / 3``, ``q dt^2 / 2``, ``q dt`` as Python
+    computes them (exactly, not to a tolerance), and zeros elsewhere."""
+    from airdefense.tracking.models import _cv_blocks
+
+    q = 5.0
+    for dt in (0.123456789, 1.0, 7.3):
+        F, Q = _cv_blocks(ndim, dt, q)
+        Fw, Qw = np.eye(2 * ndim), np.zeros((2 * ndim, 2 * ndim))
+        for i in range(ndim):
+            Fw[i, i + ndim] = dt
+            Qw[i, i] = q * dt**3 / 3
+            Qw[i, i + ndim] = Qw[i + ndim, i] = q * dt**2 / 2
+            Qw[i + ndim, i + ndim] = q * dt
+        assert F.tobytes() == Fw.tobytes() and Q.tobytes() == Qw.tobytes()
+        assert not F.flags.writeable and not Q.flags.writeable
+
+
+@pytest.mark.parametrize("dt", [[0.37], [0.37, 0.37, 0.37], [0.37, 0.0, 1.2, 0.37, -0.5, np.nan],
+                                [0.0, 0.0]])
+def test_process_noise_is_each_rows_own_noise(dt):
+    """process_noise gives each row the model's noise at its own interval (zero for an
+    interval <= 0 or NaN), bit for bit, with one or several intervals."""
+    from airdefense.tracking.models import process_noise
+
+    names = ("x", "y", "z", "vx", "vy", "vz", "omega", "kdrag")
+    dt = np.array(dt)
+    x = np.arange(dt.size * 8, dtype=float).reshape(dt.size, 8)
+    for model in (Embedded(CoordinatedTurn(5.0, 1e-4, 3), names), ConstantVelocity(2.0, 3),
+                  Embedded(Ballistic(5.0), names)):
+        d = model.dim
+        want = np.zeros((dt.size, d, d))
+        for i, t in enumerate(dt):
+            if t > 0:
+                want[i] = model.noise(x[i:i + 1, :d], float(t))
+        assert process_noise(model, x[:, :d], dt).tobytes() == want.tobytes()

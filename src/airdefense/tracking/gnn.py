@@ -10,6 +10,8 @@ measurement are solved in one vectorised pass; the others, each with
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
@@ -27,7 +29,15 @@ def association_gain(inn, meas, pd: float, clutter_density: float, pg: float) ->
     with each measurement's ``clutter_scale`` (:meth:`Measurements.clutter`).
     """
     lam = meas.clutter(inn.mj, clutter_density)
-    return np.log(pd) + inn.loglik - np.log(lam) - np.log1p(-pd * pg)
+    log_pd, log_miss = _gain_terms(float(pd), float(pg))
+    return log_pd + inn.loglik - np.log(lam) - log_miss
+
+
+@functools.lru_cache(maxsize=64)
+def _gain_terms(pd: float, pg: float) -> tuple[np.float64, np.float64]:
+    # ln(Pd) and ln(1 - Pd Pg), NumPy scalars as association_gain took them at every call
+    # (fixed per associator; two scalar ufunc calls a step saved).
+    return np.log(pd), np.log1p(-pd * pg)
 
 
 class GlobalNearestNeighbour:
@@ -137,7 +147,7 @@ class GlobalNearestNeighbour:
         when = meas.offset_s if meas.offset_s is not None else meas.time_s
         pair_ti, pair_mj = np.asarray(inn.ti, np.int64), np.asarray(inn.mj, np.int64)
         args = (pair_ti, pair_mj, g, np.asarray(when, float), m, k,
-                float(np.log1p(-self.pd * self.pg)))
+                float(_gain_terms(self.pd, self.pg)[1]))
         # Rows of the assignment are (track, radar) pairs; then, by track and by time, rank r
         # is a track's r-th measurement (one kernel call when no cluster needs the solver).
         done, rows, chosen, conflicted, bounds, seq = _k.assign_sequence(

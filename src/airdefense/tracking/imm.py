@@ -331,7 +331,8 @@ class IMMFilter:
             jq = lim.model
             qs = lim.scale(state, self.models[jq].q, float(dt), self.ndim)
         spec = self._fused_spec(dt)
-        hor = np.full(m, float(dt))
+        hor = np.empty(m)
+        hor.fill(dt)
         qscale = qs if lim is not None else None
         if spec is not None:  # EKF models: mixing, flows and F P F' + Q in one call
             return IMMState(*_k.imm_predict(state.x, state.P, state.mu, self.Pi, float(dt),

@@ -150,6 +150,15 @@ class Measurements:
                             None if self.false_alarm_density is None
                             else self.false_alarm_density[idx])
 
+    def rows(self, idx) -> Measurements:
+        """Rows ``idx`` (index array), as :meth:`take`, each field taken when first read.
+
+        A births call that starts no track (most) reads about half of the fields (the
+        measurements, their noise, positions and offsets); the others are taken only when
+        read.
+        """
+        return _Rows(self, idx)
+
     def clutter(self, mj, clutter_density: float) -> np.ndarray:
         """False-alarm density per scan in the measurement space of rows ``mj``, shape (p,).
 
@@ -309,6 +318,40 @@ class Measurements:
         if snr is not None and len(snr) == len(m):
             m.snr_db = np.asarray(snr, float)
         return m
+
+
+class _Field:
+    # A field of _Rows: the base's rows, taken at the first read and kept in the instance
+    # (a non-data descriptor: the instance's own value then shadows it).
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        v = getattr(obj._base, self.name)
+        if v is not None:
+            v = v[obj._idx]
+        obj.__dict__[self.name] = v
+        return v
+
+
+class _Rows(Measurements):
+    # Measurements.rows: rows ``idx`` of ``base``; the fields every initiator reads (the
+    # measurements, their noise, positions, radar positions and offsets) taken at once, the
+    # others when first read (the dataclass __init__ is not called).
+
+    time_s, sensor, truth_id = _Field(), _Field(), _Field()
+    clutter_scale, snr_db, false_alarm_density = _Field(), _Field(), _Field()
+
+    def __init__(self, base: Measurements, idx) -> None:
+        self.kind, self.ndim = base.kind, base.ndim
+        self._base, self._idx = base, idx
+        self.z, self.R, self.valid = base.z[idx], base.R[idx], base.valid[idx]
+        self.pos, self.pos_cov = base.pos[idx], base.pos_cov[idx]
+        self.sensor_enu = base.sensor_enu[idx]
+        self.offset_s = None if base.offset_s is None else base.offset_s[idx]
 
 
 def _horizontal(z: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

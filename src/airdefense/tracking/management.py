@@ -670,9 +670,17 @@ class TrackManager:
                                  f"{lk.shape}")
         return _k.look_pds(p, lk, self.snr_ref, self.ref_n, self.ref_range, self.ref_enu,
                            self.ref_pfa, self.ref_sensor, self.snr_const, self.sensor_enu,
-                           self.pfa[np.minimum(np.arange(self.snr_const.size),
-                                               self.pfa.size - 1)], self.pd,
-                           self.radar_k, self.radar_n)
+                           self._table_pfa(), self.pd, self.radar_k, self.radar_n)
+
+    def _table_pfa(self) -> np.ndarray:
+        # Pfa of each radar of the table (s,) (past the end of ``pfa``, its last), made once
+        # per (pfa, snr_const) pair of arrays: look_pd needs it at every step.
+        key = (self.pfa, self.snr_const)
+        got = self.__dict__.get("_pfa_table")
+        if got is None or got[0][0] is not key[0] or got[0][1] is not key[1]:
+            pfa = self.pfa[np.minimum(np.arange(self.snr_const.size), self.pfa.size - 1)]
+            got = self._pfa_table = (key, pfa)
+        return got[1]
 
     def record(self, hit: np.ndarray, truth_id: np.ndarray | None = None,
                time_s: float = np.nan, llr: np.ndarray | None = None,
@@ -718,15 +726,21 @@ class TrackManager:
             pdl = np.asarray(pd, float)
             if pdl.shape != hit.shape:
                 raise ValueError(f"pd must have the shape of hit {hit.shape}, got {pdl.shape}")
-        if hit.any():
-            self.last_hit_s[:hit.shape[0]][hit] = float(time_s)
+        self.last_hit_s[:hit.shape[0]][hit] = float(time_s)  # (most steps hit some track)
         return _k.record_scan(
             self.history, self.scans, self.misses, self.quality, self.truth_id, self.score,
             self.confirmed, self.confirm_time, hit,
             np.zeros(0, np.int64) if truth_id is None else np.asarray(truth_id, np.int64),
             np.zeros(len(hit)) if llr is None else np.asarray(llr, float), self.N, self.M,
             self.alpha, np.nan if self.confirm_llr is None else float(self.confirm_llr),
-            float(time_s), sc, self.drop, pdl, float(np.log(self.pd)))
+            float(time_s), sc, self.drop, pdl, self._log_pd())
+
+    def _log_pd(self) -> float:
+        # ln(pd), kept for the value of pd it was taken from (record needs it at every step).
+        got = self.__dict__.get("_lpd")
+        if got is None or got[0] != self.pd:
+            got = self._lpd = (self.pd, float(np.log(self.pd)))
+        return got[1]
 
     def doomed(self, P: np.ndarray, ndim: int, time_s: float = np.nan) -> np.ndarray:
         """Tracks to delete now, shape (m,), given their covariances (m, d, d) at ``time_s``.

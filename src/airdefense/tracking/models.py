@@ -39,15 +39,28 @@ _AXES = ("x", "y", "z")
 _I3 = np.arange(3)
 
 
+@functools.lru_cache(maxsize=8)
+def _cv_slots(ndim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    # Flat indices of a (2 ndim, 2 ndim) matrix: position-velocity (F's dt; Q's dt^2 / 2 on
+    # both sides), position-position and velocity-velocity diagonals.
+    n2, i = 2 * ndim, np.arange(ndim)
+    return (i * n2 + i + ndim, np.r_[i * n2 + i + ndim, (i + ndim) * n2 + i], i * n2 + i,
+            (i + ndim) * n2 + i + ndim)
+
+
 @functools.lru_cache(maxsize=256)
 def _cv_blocks_cached(ndim: int, dt: float, q: float) -> tuple[np.ndarray, np.ndarray]:
-    i = np.arange(ndim)
-    F = np.eye(2 * ndim)
-    F[i, i + ndim] = dt
-    Q = np.zeros((2 * ndim, 2 * ndim))
-    Q[i, i] = q * dt**3 / 3
-    Q[i, i + ndim] = Q[i + ndim, i] = q * dt**2 / 2
-    Q[i + ndim, i + ndim] = q * dt
+    # Every new interval (a birth's offset) misses the cache: a few flat assignments of
+    # Python scalars, not one fancy index per block.
+    fpv, qpv, qpp, qvv = _cv_slots(ndim)
+    n2 = 2 * ndim
+    F = np.eye(n2)
+    F.ravel()[fpv] = dt
+    Q = np.zeros(n2 * n2)
+    Q[qpp] = q * dt**3 / 3
+    Q[qpv] = q * dt**2 / 2
+    Q[qvv] = q * dt
+    Q = Q.reshape(n2, n2)
     F.flags.writeable = False
     Q.flags.writeable = False
     return F, Q
@@ -355,12 +368,18 @@ def process_noise(model: MotionModel, x: np.ndarray, dt) -> np.ndarray:
         ``model.noise`` at each distinct interval (one call per distinct value).
     """
     x = np.asarray(x, float)
-    dt = np.asarray(dt, float).reshape(x.shape[0])
     m, d = x.shape
+    dt = np.asarray(dt, float).reshape(m)
     Q = np.zeros((m, d, d))
-    for t in np.unique(dt[dt > 0]):
+    # The distinct positive intervals, as Python floats (np.unique costs tens of us on the few
+    # rows of a birth, which is where this is called, each row with its own offset).
+    ts = sorted({t for t in dt.tolist() if t > 0})
+    if len(ts) == 1 and (m == 1 or bool((dt == ts[0]).all())):
+        Q[:] = model.noise(x, ts[0])  # one interval for all (a single new track)
+        return Q
+    for t in ts:
         sel = dt == t
-        Q[sel] = model.noise(x[sel], float(t))
+        Q[sel] = model.noise(x[sel], t)
     return Q
 
 

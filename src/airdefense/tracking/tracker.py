@@ -235,7 +235,8 @@ class MultiTargetTracker:
         truth = np.empty(m0, np.int64)
         truth.fill(-1)
         llr = np.zeros(m0)
-        src = np.full(m0, -1)  # each track's (last) detection this step, row of meas
+        src = np.empty(m0, np.int64)  # each track's (last) detection this step, row of meas
+        src.fill(-1)
         if len(meas):
             t_meas = np.minimum(meas.time_s, time_s)
             if prev is not None:
@@ -257,12 +258,13 @@ class MultiTargetTracker:
             new = self.manager.record(hit, truth, time_s, llr,
                                       None if mask is None else mask | hit, pdl)
             self.scan += 1
-            for k in (np.flatnonzero(new) if new.any() else ()):
+            for k in new.nonzero()[0].tolist():  # newly confirmed (most steps: none)
                 self.new_tracks.append((int(self.manager.track_id[k]),
                                         int(self.manager.truth_id[k]), float(time_s)))
-        if scored and hit.any():
-            got = np.flatnonzero(src >= 0)
-            self.manager.detected(got, meas, src[got])
+        if scored:  # the tracks hit (those with a detection) take its SNR
+            got = (src >= 0).nonzero()[0]
+            if got.size:
+                self.manager.detected(got, meas, src[got])
         x, P = self.state.moments()
         X, PP, finite = _k.picture(x, P, self._out)
         keep = ~self.manager.doomed(P, self.ndim, time_s) & finite
@@ -303,7 +305,7 @@ class MultiTargetTracker:
         by = None
         if got.ndim == 2 and got.shape[0] == q:
             by = got[:m0]
-            got = got.any(axis=1)
+            got = np.logical_or.reduce(got, axis=1)  # any radar
         if got.shape != (q,):
             raise ValueError(f"scanned must return one entry per position ({q},) or one row "
                              f"per position ({q}, s), got shape {got.shape}")
@@ -321,9 +323,9 @@ class MultiTargetTracker:
         llr[:] = ll
         truth[:] = np.where(h, meas.truth_id[np.maximum(mot, 0)], truth)
         src[:] = np.where(h, mot, -1)
-        fresh = np.flatnonzero(~used)
+        fresh = (~used).nonzero()[0]
         if fresh.size:
-            born = meas if fresh.size == len(meas) else meas.take(fresh)
+            born = meas if fresh.size == len(meas) else meas.rows(fresh)
             m1 = len(self.state)
             rows = self._births(born, time_s)
             if rows.size and len(sensors) > 1:
