@@ -815,6 +815,15 @@ def _ballistic_flow(Y, out, kc, jac, c0):
 
 
 @numba.njit(cache=True, inline="always")
+def _rk_stage(T, Y, f, k, c0, ncol):
+    # An RK4 stage's state T = Y + f k (7, 8): column 0 and columns c0 .. ncol - 1.
+    for a in range(7):
+        T[a, 0] = Y[a, 0] + f * k[a, 0]
+        for col in range(c0, ncol):
+            T[a, col] = Y[a, col] + f * k[a, col]
+
+
+@numba.njit(cache=True, inline="always")
 def _ballistic_track(x, i, idx, nsub, h, jac, c0, Y, T, k1, k2, k3, k4):
     # RK4 of track i (see ballistic_transition) into Y (7, 8): the state (column 0) and, with
     # jac, the columns c0..7 of the Jacobian (columns below c0 stay those of the identity);
@@ -829,20 +838,11 @@ def _ballistic_track(x, i, idx, nsub, h, jac, c0, Y, T, k1, k2, k3, k4):
     finite = math.isfinite(h)
     for _ in range(nsub):
         finite = _ballistic_flow(Y, k1, kc, jac, c0) and finite
-        for a in range(7):
-            T[a, 0] = Y[a, 0] + (0.5 * h) * k1[a, 0]
-            for col in range(c0, ncol):
-                T[a, col] = Y[a, col] + (0.5 * h) * k1[a, col]
+        _rk_stage(T, Y, 0.5 * h, k1, c0, ncol)
         finite = _ballistic_flow(T, k2, kc, jac, c0) and finite
-        for a in range(7):
-            T[a, 0] = Y[a, 0] + (0.5 * h) * k2[a, 0]
-            for col in range(c0, ncol):
-                T[a, col] = Y[a, col] + (0.5 * h) * k2[a, col]
+        _rk_stage(T, Y, 0.5 * h, k2, c0, ncol)
         finite = _ballistic_flow(T, k3, kc, jac, c0) and finite
-        for a in range(7):
-            T[a, 0] = Y[a, 0] + h * k3[a, 0]
-            for col in range(c0, ncol):
-                T[a, col] = Y[a, col] + h * k3[a, col]
+        _rk_stage(T, Y, h, k3, c0, ncol)
         finite = _ballistic_flow(T, k4, kc, jac, c0) and finite
         for a in range(7):
             Y[a, 0] += (k1[a, 0] + 2.0 * (k2[a, 0] + k3[a, 0]) + k4[a, 0]) * (h / 6)
