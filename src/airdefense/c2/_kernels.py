@@ -989,11 +989,22 @@ def _some_pair_left(take, kidx, ballistic, fired_b, look, profitable, lb, cap, e
         k = kidx[i]
         for j in range(lb.shape[0]):
             b = lb[j]
-            if (cap[j] > 0 and look[i, j] and profitable[i, j] and engage[k, b] and not hold[b]
-                    and min(salvo[k, b], max_rounds[b] - fired_b[i, b]) > 0
-                    and (ballistic[i] or nonballistic_cap[b] > 0)):
+            if (cap[j] > 0 and look[i, j] and profitable[i, j]
+                    and _doctrine_allows(k, b, fired_b[i, b], ballistic[i], engage, hold,
+                                         salvo, max_rounds, nonballistic_cap)):
                 return True
     return False
+
+
+@njit(cache=True, inline="always")
+def _doctrine_allows(k, b, fired, ballistic, engage, hold, salvo, max_rounds,
+                     nonballistic_cap):
+    """Whether battery ``b``'s doctrine allows a round at a track of class ``k`` at which it
+    has fired ``fired`` rounds (``ballistic``: the track's class is): it engages the class,
+    holds no fire, has a salvo within its rounds per threat, and a reserve left for a
+    non-ballistic track (rules 3, zones aside, and 4)."""
+    return (engage[k, b] and not hold[b] and min(salvo[k, b], max_rounds[b] - fired) > 0
+            and (ballistic or nonballistic_cap[b] > 0))
 
 
 @njit(cache=True)
@@ -1322,7 +1333,7 @@ def _reach(i, x, k, ttg, cand, value, profit, pk_table, cost_weight, unit_cost, 
     ``value``) of :func:`cycle_screen` has a pair whose rules need its geometry: a launcher
     ``j`` that looks at it and can fire (``cand`` (L,)), that it pays (``profit``), with
     ``cap[j]`` above 0 and its battery's doctrine allowing a round (class, hold fire, rounds
-    left, salvo, reserve: :func:`_some_pair_left`'s test), whose rule 2 :func:`_beyond` does
+    left, salvo, reserve: :func:`_doctrine_allows`), whose rule 2 :func:`_beyond` does
     not fail whatever the geometry.
 
     Where it has none, :func:`cycle_options` (``allowed_only``) allows no pair of its row
@@ -1346,8 +1357,8 @@ def _reach(i, x, k, ttg, cand, value, profit, pk_table, cost_weight, unit_cost, 
             continue
         b = lb[j]
         fired = book_rounds[r, b] if r < n_book and b < nb else 0
-        if (engage[k, b] and not hold[b] and min(salvo[k, b], max_rounds[b] - fired) > 0
-                and (k == ballistic_code or nonballistic_cap[b] > 0)
+        if (_doctrine_allows(k, b, fired, k == ballistic_code, engage, hold, salvo,
+                             max_rounds, nonballistic_cap)
                 and not _beyond(x[i], gi, _nan_min(U, lp[j, 15]), lp, j, tmax)):
             return True
     return False
