@@ -239,7 +239,8 @@ class TwoPointInitiator:
                 lam = meas.cartesian_clutter(mj, lam)  # per m^3 (m^2) at the second row
                 llr = (np.log(pd) + _k.two_point_loglik(c1, c2, n, sv) - np.log(lam)
                        - np.log1p(-pd * pg))
-        ago = scan - self._scan[ci]
+        # (no pair, most calls: the empty ``mj`` stands for the empty ``ago``)
+        ago = scan - self._scan[ci] if ci.size else mj
         return state, mj, ago, llr
 
 
@@ -659,8 +660,11 @@ class TrackManager:
             If ``looked`` is not of shape (q, s).
         """
         q = pos.shape[0]
-        p = np.zeros((q, 3))
-        p[:, :pos.shape[1]] = pos
+        if pos.shape[1] == 3:  # (the kernel only reads it)
+            p = np.ascontiguousarray(pos, float)
+        else:
+            p = np.zeros((q, 3))
+            p[:, :pos.shape[1]] = pos
         if looked is None:
             lk = np.zeros((0, 0), bool)
         else:

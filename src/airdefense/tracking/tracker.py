@@ -231,12 +231,8 @@ class MultiTargetTracker:
             if mask.shape != (m0,):
                 raise ValueError(f"scanned must hold one entry per track ({m0},), got shape "
                                  f"{mask.shape}")
-        hit = np.zeros(m0, bool)
-        truth = np.empty(m0, np.int64)
-        truth.fill(-1)
-        llr = np.zeros(m0)
-        src = np.empty(m0, np.int64)  # each track's (last) detection this step, row of meas
-        src.fill(-1)
+        # Each track's hit, truth id of its detection (-1: none), scan LLR and (last)
+        # detection this step (row of meas, -1: none), (m0,) each.
         if len(meas):
             t_meas = np.minimum(meas.time_s, time_s)
             if prev is not None:
@@ -245,10 +241,13 @@ class MultiTargetTracker:
                 meas = copy.copy(meas)  # the caller's measurements stay as they were
             meas.offset_s = t_meas - time_s
             if self.onepass and hasattr(self.associator, "associate_sensors"):
-                self._one_pass(meas, time_s, hit, truth, llr, src)
+                hit, truth, llr, src = self._one_pass(meas, time_s)
             else:
+                hit, truth, llr, src = _no_hits(m0)
                 meas = self._per_radar(meas, time_s, m0, hit, truth, llr, np.zeros(m0, bool),
                                        src)
+        else:
+            hit, truth, llr, src = _no_hits(m0)
         if looks is not None:
             mask, by = self._looked_at(looks, pos)
         if scored:  # the predicted Pd of each track's look (evidence-based deletion), by the
@@ -313,23 +312,23 @@ class MultiTargetTracker:
             self.initiator.not_looked_at(got[m0:])
         return got[:m0], by
 
-    def _one_pass(self, meas: Measurements, time_s: float, hit, truth, llr, src) -> None:
+    def _one_pass(self, meas: Measurements, time_s: float) -> tuple[np.ndarray, ...]:
         # Every radar's rows in one gate, one assignment (rows: track x radar), one births call.
-        sensors, rad = _k.unique_inverse(np.asarray(meas.sensor, np.int64))
+        # Returns the tracks' hit, truth id, scan LLR and last detection, as step's.
+        sensors, rad = _k.unique_inverse(np.asarray(meas.sensor, np.int64))  # rad: (k,)
         inn = self.gate(self.filter, self.state, meas)
         self.state, h, used, mot, ll, _ = self.associator.associate_sensors(
-            self.filter, self.state, inn, meas, rad.reshape(-1), len(sensors))
-        hit |= h
-        llr[:] = ll
-        truth[:] = np.where(h, meas.truth_id[np.maximum(mot, 0)], truth)
-        src[:] = np.where(h, mot, -1)
+            self.filter, self.state, inn, meas, rad, len(sensors))
+        # (a track is hit exactly where it has a last detection: mot is -1 elsewhere)
+        out = h, np.where(h, meas.truth_id[np.maximum(mot, 0)], -1), ll, mot
         fresh = (~used).nonzero()[0]
         if fresh.size:
             born = meas if fresh.size == len(meas) else meas.rows(fresh)
             m1 = len(self.state)
             rows = self._births(born, time_s)
             if rows.size and len(sensors) > 1:
-                self._join_births(born, rad.reshape(-1)[fresh], rows, m1, len(sensors))
+                self._join_births(born, rad[fresh], rows, m1, len(sensors))
+        return out
 
     def _join_births(self, born: Measurements, rad, rows, m1: int, nsensors: int) -> None:
         # Tracks just started on a radar's detection take the unused detections of the other
@@ -405,6 +404,12 @@ class MultiTargetTracker:
                 self.new_tracks.append((int(ids[k]), int(mg.truth_id[len(mg) - len(rows) + k]),
                                         float(time_s)))
         return rows
+
+
+def _no_hits(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A step's per-track results before any detection: hit (m,) False, truth id (m,) -1,
+    scan LLR (m,) 0 and detection row (m,) -1."""
+    return np.zeros(m, bool), np.full(m, -1, np.int64), np.zeros(m), np.full(m, -1, np.int64)
 
 
 def _setting(name: str, value, kind: type, source: str):
