@@ -249,7 +249,7 @@ class MultiTargetTracker:
         else:
             hit, truth, llr, src = _no_hits(m0)
         if looks is not None:
-            mask, by = self._looked_at(looks, pos)
+            mask, by, pos = self._looked_at(looks, pos)
         if scored:  # the predicted Pd of each track's look (evidence-based deletion), by the
             # radars that looked when ``looks`` tells them
             pdl = self.manager.look_pd(pos, by) if m0 else np.zeros(0)
@@ -288,10 +288,12 @@ class MultiTargetTracker:
         pos[:, :2] = x[:, idx[:2]]
         return pos
 
-    def _looked_at(self, looks, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def _looked_at(self, looks, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray | None,
+                                                          np.ndarray]:
         # One call of ``looks`` on the tracks' positions, then the candidates' of earlier scans
-        # (whose unlooked ones move their scan index); returns the tracks' mask and, when
-        # ``looks`` answers per radar, the tracks' (m0, s) table (else None).
+        # (whose unlooked ones move their scan index); returns the tracks' mask, when ``looks``
+        # answers per radar the tracks' (m0, s) table (else None), and ``pos`` again (rows of
+        # the positions passed to ``looks``: contiguous where the candidates joined them).
         m0 = pos.shape[0]
         if self._candidates:
             cpos = self.initiator.earlier_candidates(self.scan)
@@ -299,7 +301,7 @@ class MultiTargetTracker:
                 pos = np.concatenate([pos, cpos]) if m0 else cpos
         q = pos.shape[0]
         if not q:
-            return np.zeros(0, bool), None
+            return np.zeros(0, bool), None, pos
         got = np.asarray(looks(pos), bool)
         by = None
         if got.ndim == 2 and got.shape[0] == q:
@@ -310,7 +312,7 @@ class MultiTargetTracker:
                              f"per position ({q}, s), got shape {got.shape}")
         if q > m0:
             self.initiator.not_looked_at(got[m0:])
-        return got[:m0], by
+        return got[:m0], by, pos[:m0]
 
     def _one_pass(self, meas: Measurements, time_s: float) -> tuple[np.ndarray, ...]:
         # Every radar's rows in one gate, one assignment (rows: track x radar), one births call.
@@ -319,8 +321,9 @@ class MultiTargetTracker:
         inn = self.gate(self.filter, self.state, meas)
         self.state, h, used, mot, ll, _ = self.associator.associate_sensors(
             self.filter, self.state, inn, meas, rad, len(sensors))
-        # (a track is hit exactly where it has a last detection: mot is -1 elsewhere)
-        out = h, np.where(h, meas.truth_id[np.maximum(mot, 0)], -1), ll, mot
+        # (a track is hit exactly where it has a last detection: mot is -1 elsewhere, which
+        # reads the last row, then masked)
+        out = h, np.where(h, meas.truth_id[mot], -1), ll, mot
         fresh = (~used).nonzero()[0]
         if fresh.size:
             born = meas if fresh.size == len(meas) else meas.rows(fresh)
