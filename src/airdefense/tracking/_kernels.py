@@ -925,7 +925,41 @@ def propagate_cov(F, P0, Q, out, j, qs):
 
 
 @numba.njit(cache=True)
-def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n, qs, jq):
+def maneuver_scale(x, P, mu, n, lim):
+    """Scale of the manoeuvre mode's ``Q`` per track (m,), as
+    :meth:`airdefense.tracking.imm.ManeuverLimit.scale` computes it, same bits.
+
+    Parameters
+    ----------
+    x, P, mu : IMM states (m, r, d), (m, r, d, d), (m, r)
+    n : int
+        Spatial axes, at most 4.
+    lim : ndarray of shape (4,)
+        Turn rate (rad/s), least acceleration (m/s^2), speed sigmas, and ``dt / q`` (s per
+        unit of the mode's ``q``).
+    """
+    m = x.shape[0]
+    pos = np.empty((m, n))
+    vel = np.empty((m, n))
+    out = np.empty(m)
+    p = np.zeros(4)
+    for i in range(m):
+        trv = _spread_row(x, P, mu, i, n, pos, vel)[1]
+        for a in range(n):
+            p[a] = vel[i, a] * vel[i, a]
+        # |v|^2 summed as NumPy's einsum("ij,ij->i") sums n <= 4 products (SIMD lanes 0+2,
+        # then 1+3), so that the scale keeps ManeuverLimit.scale's bits.
+        s = (p[0] + p[2]) + (p[1] + p[3])
+        v = math.sqrt(s) + lim[2] * math.sqrt(trv)
+        t = lim[0] * v
+        acc = t if not t < lim[1] else lim[1]  # np.maximum: NaN stays NaN
+        w = acc * acc * lim[3]
+        out[i] = w if not w > 1.0 else 1.0  # np.minimum
+    return out
+
+
+@numba.njit(cache=True)
+def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n, qs, jq, lim):
     """One IMM prediction of EKF models in one call: mixing (:func:`imm_mix`), every model's
     flow and Jacobian, and ``F P F' + Q`` (:func:`propagate_cov`; model ``jq``'s ``Q``
     scaled by ``qs`` (m,) per track, none when ``jq`` is -1).
@@ -953,13 +987,21 @@ def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n, qs, jq):
         track, :class:`airdefense.tracking.imm.ManeuverLimit`).
     jq : int
         The model ``qs`` scales; -1: none.
+    lim : ndarray of shape (4,) or (0,)
+        When ``qs`` is empty and ``jq`` >= 0: the manoeuvre limit (see
+        :func:`maneuver_scale`) from which the kernel computes ``qs`` of the states before
+        the mixing.
 
     Returns
     -------
     x (m, r, d), P (m, r, d, d), mu (m, r)
         Predicted states and model probabilities.
+    qs : ndarray of shape (m,) or (0,)
+        The scales used (``qs`` itself unless computed here).
     """
     m, r, d = x.shape
+    if jq >= 0 and qs.shape[0] == 0 and lim.shape[0] == 4:
+        qs = maneuver_scale(x, P, mu, n, lim)
     x0, P0, mup = imm_mix(x, P, mu, Pi)
     xs = np.empty((m, r, d))
     Ps = np.empty((m, r, d, d))
@@ -981,7 +1023,7 @@ def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n, qs, jq):
                 out, J = ballistic_transition(x0[j], dt, substep[j], idx[j, :7], True)
             xs[:, j] = out
             propagate_cov(J, P0[j], Q[j], Ps, j, qs if j == jq else none)
-    return xs, Ps, mup
+    return xs, Ps, mup, qs
 
 
 @numba.njit(cache=True)
