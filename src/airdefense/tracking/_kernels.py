@@ -715,6 +715,61 @@ def polar_prepare(z_in, R_in, sensor, n, span):
     return z, R, valid, pos, cov, scale
 
 
+@numba.njit(cache=True)
+def polar_detections(z_in, R_in, sensor_enu, n, sensor, spans, dens):
+    """:func:`polar_prepare` of detections, each row's Doppler span and false-alarm density
+    taken from its radar's (``Measurements.from_detections``), in one call.
+
+    Parameters
+    ----------
+    z_in, R_in, sensor_enu, n : as :func:`polar_prepare`
+    sensor : ndarray of shape (k,), int
+        Radar index of each row (>= 0).
+    spans : ndarray of shape (s,)
+        Doppler spans of the radars, m/s (by radar index; past the end, the last).
+    dens : ndarray of shape (s,) or (0,)
+        False-alarm densities of the radars per m rad^2 (by radar index; past the end, the
+        last; NaN: unknown); empty: none.
+
+    Returns
+    -------
+    z, R, valid, pos, pos_cov, scale : as :func:`polar_prepare`
+    fad : ndarray of shape (k,) or (0,)
+        Each row's radar's density, divided by the row's span where its range rate is valid
+        (empty without ``dens``).
+    """
+    k = z_in.shape[0]
+    ns = spans.shape[0]
+    span = np.empty(k)
+    for q in range(k):
+        span[q] = spans[0] if ns == 1 else spans[min(sensor[q], ns - 1)]
+    z, R, valid, pos, cov, scale = polar_prepare(z_in, R_in, sensor_enu, n, span)
+    nd = dens.shape[0]
+    fad = np.empty(k if nd > 0 else 0)
+    for q in range(fad.shape[0]):
+        d = dens[min(sensor[q], nd - 1)]
+        fad[q] = d / span[q] if valid[q, 3] else d
+    return z, R, valid, pos, cov, scale, fad
+
+
+@numba.njit(cache=True)
+def clutter_rows(scale, fad, mj, density):
+    """False-alarm density of rows ``mj`` (p,): ``fad[mj]`` where known (not NaN), else
+    ``density * scale[mj]`` (``Measurements.clutter``); ``fad`` empty: unknown for all."""
+    p = mj.shape[0]
+    out = np.empty(p)
+    known = fad.shape[0] > 0
+    for q in range(p):
+        j = mj[q]
+        lam = density * scale[j]
+        if known:
+            own = fad[j]
+            out[q] = lam if np.isnan(own) else own
+        else:
+            out[q] = lam
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Motion models (each writes the model's components ``idx`` of a larger state; the others are
 # held constant, with identity rows in the Jacobian)
