@@ -200,3 +200,42 @@ def test_densities_need_a_3d_tracker():
                                               "azimuth and elevation needs a 3-D tracker, got "
                                               "ndim 2"):
         build_tracker(TrackerConfig(), 2, false_alarm_density=1e-6)
+
+
+@pytest.mark.parametrize("spans", [1000.0, [1000.0, 2500.0]])
+@pytest.mark.parametrize("dens", [None, [np.nan, 2e-6, 3e-7]])
+def test_one_call_rows_equal_the_composed_ones(rng, spans, dens):
+    """from_detections' single kernel (spans and densities taken per row with polar_prepare)
+    and clutter's single kernel give the bits of the NumPy composition they replace."""
+    from airdefense.tracking import _kernels as _k
+    from airdefense.tracking.kalman import _densities, _spans
+
+    k = 40
+    z = np.column_stack([rng.uniform(1e3, 9e4, k), rng.uniform(0, 2 * np.pi, k),
+                         rng.uniform(0, 0.5, k), rng.normal(0, 300, k)])
+    z[rng.random(k) < 0.3, 3] = np.nan  # rows without a range rate
+    R = np.broadcast_to(np.diag([25.0, 1e-6, 1e-6, 4.0]), (k, 4, 4)).copy()
+    sensor = rng.integers(0, 4, k)  # past the spans' and densities' ends too
+    enu = rng.normal(0, 100, (k, 3))
+    det = Detections(time_s=np.zeros(k), sensor=sensor, z=z, R=R, sensor_enu=enu,
+                     snr_db=np.full(k, 20.0), truth_id=np.full(k, -1))
+    m = Measurements.from_detections(det, 3, spans, dens)
+    sp, de = _spans(spans, None, "radar"), _densities(dens, 3)
+    span = sp[np.minimum(sensor, sp.size - 1)]
+    want = _k.polar_prepare(z, R, enu, 3, span)
+    got = (m.z, m.R, m.valid, m.pos, m.pos_cov, m.clutter_scale)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    if de is None:
+        assert m.false_alarm_density is None
+    else:
+        d = de[np.minimum(sensor, de.size - 1)]
+        np.testing.assert_array_equal(m.false_alarm_density,
+                                      np.where(want[2][:, 3], d / span, d))
+    mj = rng.integers(0, k, 25)
+    fast = m.clutter(mj, 3e-13)  # int64 rows: the kernel
+    slow = m.clutter(mj.astype(np.int32), 3e-13)  # the NumPy path
+    np.testing.assert_array_equal(fast, slow)
+    lam = 3e-13 * m.clutter_scale[mj]
+    np.testing.assert_array_equal(slow, lam if de is None else np.where(
+        np.isnan(m.false_alarm_density[mj]), lam, m.false_alarm_density[mj]))

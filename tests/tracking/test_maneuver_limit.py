@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from airdefense.errors import InputFileError
+from airdefense.tracking import _kernels as _k
 from airdefense.tracking.imm import ManeuverLimit
 from airdefense.tracking.kalman import Measurements
 from airdefense.tracking.models import ConstantVelocity
@@ -42,6 +43,31 @@ def test_scale_is_the_closed_form(v, sigma_v):
     a = max(G0, OMEGA * (v + 2 * math.sqrt(3 * sigma_v**2)))
     want = min(1.0, a * a * 0.5 / q)
     assert imm.maneuver.scale(st, q, 0.5, 3)[0] == pytest.approx(want, rel=1e-9)
+
+
+@pytest.mark.parametrize("ndim", [2, 3])
+def test_predict_kernel_scale_is_maneuver_limit_scale(rng, ndim):
+    """The scale imm_predict computes in the kernel equals ManeuverLimit.scale bit for bit
+    (same |v|^2 summation order as NumPy's einsum), and so does the whole prediction."""
+    imm = build_tracker(_config(), ndim=ndim).filter
+    m, r, d = 300, len(imm.models), imm.dim
+    x = rng.normal(0, 1, (m, r, d)) * rng.lognormal(3, 3, (m, 1, 1))
+    A = rng.normal(0, 1, (m, r, d, d)) * rng.lognormal(1, 2, (m, 1, 1, 1))
+    st = imm.initiate(np.zeros((m, d)), np.zeros((m, d, d)))
+    st.x[:] = x
+    st.P[:] = A @ np.swapaxes(A, -1, -2)
+    st.mu[:] = rng.dirichlet(np.ones(r), m)
+    j, dt = imm.maneuver.model, 0.7
+    want = imm.maneuver.scale(st, imm.models[j].q, dt, ndim)
+    assert 0 < (want < 1).sum() < m  # both sides of the clip
+    got = _k.maneuver_scale(st.x, st.P, st.mu, ndim, imm._limit_args(dt))
+    np.testing.assert_array_equal(got, want)
+    pred = imm.predict(st, dt)
+    np.testing.assert_array_equal(pred.qscale, want)
+    ref = _k.imm_predict(st.x, st.P, st.mu, imm.Pi, dt, *imm._fused_spec(dt), want, j,
+                         np.zeros(0))  # the scales passed in, as before the fold
+    for a, b in zip((pred.x, pred.P, pred.mu, pred.qscale), ref, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_drone_and_ballistic_tracks_predicted_covariances():

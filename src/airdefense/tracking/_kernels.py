@@ -715,6 +715,61 @@ def polar_prepare(z_in, R_in, sensor, n, span):
     return z, R, valid, pos, cov, scale
 
 
+@numba.njit(cache=True)
+def polar_detections(z_in, R_in, sensor_enu, n, sensor, spans, dens):
+    """:func:`polar_prepare` of detections, each row's Doppler span and false-alarm density
+    taken from its radar's (``Measurements.from_detections``), in one call.
+
+    Parameters
+    ----------
+    z_in, R_in, sensor_enu, n : as :func:`polar_prepare`
+    sensor : ndarray of shape (k,), int
+        Radar index of each row (>= 0).
+    spans : ndarray of shape (s,)
+        Doppler spans of the radars, m/s (by radar index; past the end, the last).
+    dens : ndarray of shape (s,) or (0,)
+        False-alarm densities of the radars per m rad^2 (by radar index; past the end, the
+        last; NaN: unknown); empty: none.
+
+    Returns
+    -------
+    z, R, valid, pos, pos_cov, scale : as :func:`polar_prepare`
+    fad : ndarray of shape (k,) or (0,)
+        Each row's radar's density, divided by the row's span where its range rate is valid
+        (empty without ``dens``).
+    """
+    k = z_in.shape[0]
+    ns = spans.shape[0]
+    span = np.empty(k)
+    for q in range(k):
+        span[q] = spans[0] if ns == 1 else spans[min(sensor[q], ns - 1)]
+    z, R, valid, pos, cov, scale = polar_prepare(z_in, R_in, sensor_enu, n, span)
+    nd = dens.shape[0]
+    fad = np.empty(k if nd > 0 else 0)
+    for q in range(fad.shape[0]):
+        d = dens[min(sensor[q], nd - 1)]
+        fad[q] = d / span[q] if valid[q, 3] else d
+    return z, R, valid, pos, cov, scale, fad
+
+
+@numba.njit(cache=True)
+def clutter_rows(scale, fad, mj, density):
+    """False-alarm density of rows ``mj`` (p,): ``fad[mj]`` where known (not NaN), else
+    ``density * scale[mj]`` (``Measurements.clutter``); ``fad`` empty: unknown for all."""
+    p = mj.shape[0]
+    out = np.empty(p)
+    known = fad.shape[0] > 0
+    for q in range(p):
+        j = mj[q]
+        lam = density * scale[j]
+        if known:
+            own = fad[j]
+            out[q] = lam if np.isnan(own) else own
+        else:
+            out[q] = lam
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # Motion models (each writes the model's components ``idx`` of a larger state; the others are
 # held constant, with identity rows in the Jacobian)
@@ -925,7 +980,41 @@ def propagate_cov(F, P0, Q, out, j, qs):
 
 
 @numba.njit(cache=True)
-def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n, qs, jq):
+def maneuver_scale(x, P, mu, n, lim):
+    """Scale of the manoeuvre mode's ``Q`` per track (m,), as
+    :meth:`airdefense.tracking.imm.ManeuverLimit.scale` computes it, same bits.
+
+    Parameters
+    ----------
+    x, P, mu : IMM states (m, r, d), (m, r, d, d), (m, r)
+    n : int
+        Spatial axes, at most 4.
+    lim : ndarray of shape (4,)
+        Turn rate (rad/s), least acceleration (m/s^2), speed sigmas, and ``dt / q`` (s per
+        unit of the mode's ``q``).
+    """
+    m = x.shape[0]
+    pos = np.empty((m, n))
+    vel = np.empty((m, n))
+    out = np.empty(m)
+    p = np.zeros(4)
+    for i in range(m):
+        trv = _spread_row(x, P, mu, i, n, pos, vel)[1]
+        for a in range(n):
+            p[a] = vel[i, a] * vel[i, a]
+        # |v|^2 summed as NumPy's einsum("ij,ij->i") sums n <= 4 products (SIMD lanes 0+2,
+        # then 1+3), so that the scale keeps ManeuverLimit.scale's bits.
+        s = (p[0] + p[2]) + (p[1] + p[3])
+        v = math.sqrt(s) + lim[2] * math.sqrt(trv)
+        t = lim[0] * v
+        acc = t if not t < lim[1] else lim[1]  # np.maximum: NaN stays NaN
+        w = acc * acc * lim[3]
+        out[i] = w if not w > 1.0 else 1.0  # np.minimum
+    return out
+
+
+@numba.njit(cache=True)
+def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n, qs, jq, lim):
     """One IMM prediction of EKF models in one call: mixing (:func:`imm_mix`), every model's
     flow and Jacobian, and ``F P F' + Q`` (:func:`propagate_cov`; model ``jq``'s ``Q``
     scaled by ``qs`` (m,) per track, none when ``jq`` is -1).
@@ -953,13 +1042,21 @@ def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n, qs, jq):
         track, :class:`airdefense.tracking.imm.ManeuverLimit`).
     jq : int
         The model ``qs`` scales; -1: none.
+    lim : ndarray of shape (4,) or (0,)
+        When ``qs`` is empty and ``jq`` >= 0: the manoeuvre limit (see
+        :func:`maneuver_scale`) from which the kernel computes ``qs`` of the states before
+        the mixing.
 
     Returns
     -------
     x (m, r, d), P (m, r, d, d), mu (m, r)
         Predicted states and model probabilities.
+    qs : ndarray of shape (m,) or (0,)
+        The scales used (``qs`` itself unless computed here).
     """
     m, r, d = x.shape
+    if jq >= 0 and qs.shape[0] == 0 and lim.shape[0] == 4:
+        qs = maneuver_scale(x, P, mu, n, lim)
     x0, P0, mup = imm_mix(x, P, mu, Pi)
     xs = np.empty((m, r, d))
     Ps = np.empty((m, r, d, d))
@@ -981,7 +1078,7 @@ def imm_predict(x, P, mu, Pi, dt, kind, F, Q, idx, substep, n, qs, jq):
                 out, J = ballistic_transition(x0[j], dt, substep[j], idx[j, :7], True)
             xs[:, j] = out
             propagate_cov(J, P0[j], Q[j], Ps, j, qs if j == jq else none)
-    return xs, Ps, mup
+    return xs, Ps, mup, qs
 
 
 @numba.njit(cache=True)

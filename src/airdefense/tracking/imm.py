@@ -326,17 +326,23 @@ class IMMFilter:
             return state
         m, r, d = state.x.shape
         lim = self.maneuver
+        spec = self._fused_spec(dt)
+        hor = np.empty(m)
+        hor.fill(dt)
+        if spec is not None:  # EKF models: scale, mixing, flows and F P F' + Q in one call
+            jq, qs, la = -1, _NONE, _NONE
+            if lim is not None:  # the kernel computes the scales from la (else passed in)
+                jq, la = lim.model, self._limit_args(dt)
+                if len(la) == 0:
+                    qs = lim.scale(state, self.models[jq].q, float(dt), self.ndim)
+            x, P, mu, qs = _k.imm_predict(state.x, state.P, state.mu, self.Pi, float(dt),
+                                          *spec, qs, jq, la)
+            return IMMState(x, P, mu, hor, None if lim is None else qs)
         jq, qs = -1, np.empty(0)
         if lim is not None:  # the manoeuvre mode's Q per track
             jq = lim.model
             qs = lim.scale(state, self.models[jq].q, float(dt), self.ndim)
-        spec = self._fused_spec(dt)
-        hor = np.empty(m)
-        hor.fill(dt)
         qscale = qs if lim is not None else None
-        if spec is not None:  # EKF models: mixing, flows and F P F' + Q in one call
-            return IMMState(*_k.imm_predict(state.x, state.P, state.mu, self.Pi, float(dt),
-                                            *spec, qs, jq), hor, qscale)
         x0, P0, mu = _k.imm_mix(state.x, state.P, state.mu, self.Pi)  # (r, m, ...)
         xs = np.empty((m, r, d))
         Ps = np.empty((m, r, d, d))
@@ -373,6 +379,23 @@ class IMMFilter:
         if self.maneuver is None or state.qscale is None:
             return _NONE, -1
         return np.ascontiguousarray(state.qscale, float), int(self.maneuver.model)
+
+    def _limit_args(self, dt: float) -> np.ndarray:
+        # The kernels' manoeuvre limit for a step of dt s (see _k.maneuver_scale): turn rate,
+        # least acceleration, speed sigmas, dt / q; empty (the scale computed by
+        # ManeuverLimit.scale, passed in) beyond 4 axes. Kept per dt.
+        cache = self.__dict__.setdefault("_lim", {})
+        dt = float(dt)
+        got = cache.get(dt)
+        if got is None:
+            lim = self.maneuver
+            got = _NONE if self.ndim > 4 else np.array(
+                [lim.turn_rate_radps, lim.min_accel_mps2, lim.speed_sigmas,
+                 dt / self.models[lim.model].q])
+            if len(cache) >= 256:
+                cache.clear()
+            cache[dt] = got
+        return got
 
     def _fused_spec(self, dt: float):
         # Arguments of _k.imm_predict for a step of dt s (kinds, transition matrices, noises,

@@ -166,6 +166,10 @@ class Measurements:
         Cartesian ``clutter_density`` (per m^2 in 2-D, m^3 in 3-D) times the row's
         ``clutter_scale``.
         """
+        if type(mj) is np.ndarray and mj.dtype == np.int64 and mj.ndim == 1:  # one call
+            own = self.false_alarm_density
+            return _k.clutter_rows(self.clutter_scale, _NONE if own is None else own, mj,
+                                   float(clutter_density))
         lam = clutter_density * self.clutter_scale[mj]
         if self.false_alarm_density is None:
             return lam
@@ -253,20 +257,29 @@ class Measurements:
                           _spans(range_rate_span_mps, k, f"row ({k},)"))
 
     @classmethod
-    def _polar(cls, time_s, z, R, sensor_enu, ndim, sensor, truth_id, span) -> Measurements:
-        # polar() with z (k, 4) float and the rows' checked spans (k,).
+    def _polar(cls, time_s, z, R, sensor_enu, ndim, sensor, truth_id, span, radar=None,
+               dens=None) -> Measurements:
+        # polar() with z (k, 4) float and the rows' checked spans (k,); or, given each row's
+        # radar (k,) int, span the radars' checked spans (s,) and dens their densities (s,)
+        # or None, taken per row in the same call (from_detections).
         k = z.shape[0]
         s = np.asarray(sensor_enu, float)
         s = s.copy() if s.shape == (k, 3) else np.broadcast_to(s, (k, 3)).copy()
         t = np.asarray(time_s, float)
         t = t.copy() if t.shape == (k,) else np.broadcast_to(t, (k,)).copy()
-        z, R, valid, pos, pos_cov, scale = _k.polar_prepare(
-            z, np.ascontiguousarray(R, float), s, int(ndim), span)  # R is only read
+        R = np.ascontiguousarray(R, float)  # only read
+        fad = None
+        if radar is None:
+            z, R, valid, pos, pos_cov, scale = _k.polar_prepare(z, R, s, int(ndim), span)
+        else:
+            z, R, valid, pos, pos_cov, scale, fad = _k.polar_detections(
+                z, R, s, int(ndim), radar, span, _NONE if dens is None else dens)
+            fad = None if dens is None else fad
         return cls(kind="polar", ndim=ndim, z=z, R=R, valid=valid, pos=pos, pos_cov=pos_cov,
                    sensor_enu=s, time_s=t,
                    sensor=np.zeros(k, int) if sensor is None else np.asarray(sensor, int),
                    truth_id=np.full(k, -1) if truth_id is None else np.asarray(truth_id, int),
-                   clutter_scale=scale)
+                   clutter_scale=scale, false_alarm_density=fad)
 
     @classmethod
     def from_detections(cls, det, ndim: int = 3, range_rate_span_mps=RANGE_RATE_SPAN_MPS,
@@ -306,14 +319,13 @@ class Measurements:
                          dens: np.ndarray | None = None) -> Measurements:
         # from_detections() with the radars' checked spans (s,) and densities (s,) or None.
         sensor = np.asarray(det.sensor, np.int64)
-        span = (np.full(sensor.shape[0], spans[0]) if spans.size == 1
-                else spans[np.minimum(sensor, spans.size - 1)])
         z, R = (det.z, det.R) if ndim == 3 else _horizontal(det.z, det.R)
         z = np.ascontiguousarray(z, float)
-        m = cls._polar(det.time_s, z, R, det.sensor_enu, ndim, det.sensor, det.truth_id, span)
-        if dens is not None:  # per m rad^2, and per m/s where the range rate is valid
-            d = dens[np.minimum(sensor, dens.size - 1)]
-            m.false_alarm_density = np.where(m.valid[:, 3], d / span, d)
+        if sensor.shape != (z.shape[0],):
+            raise AirDefenseError(f"detections: one radar index per row, got {sensor.shape} "
+                                  f"for {z.shape[0]} rows")
+        m = cls._polar(det.time_s, z, R, det.sensor_enu, ndim, sensor, det.truth_id, spans,
+                       sensor, dens)
         snr = getattr(det, "snr_db", None)
         if snr is not None and len(snr) == len(m):
             m.snr_db = np.asarray(snr, float)
