@@ -1512,6 +1512,30 @@ def _rate_agrees(d, dt, r1, r2, ru, n, k, max_accel):
     return abs(du * inv - rr) <= k * s + 0.5 * max_accel * dt
 
 
+@numba.njit(cache=True, inline="always")
+def _candidate_row(out, q, i, pos, cov, sensor, z, R, valid, tq, polar):
+    # Row q of :func:`candidate_rows` from measurement row i at time tq.
+    n = pos.shape[1]
+    o = n + n * n
+    var = 0.0
+    for a in range(n):
+        out[q, a] = pos[i, a]
+        var += cov[i, a, a]
+        for b in range(n):
+            out[q, n + a * n + b] = cov[i, a, b]
+    out[q, o] = var
+    norm = 0.0
+    if polar:
+        for a in range(n):
+            norm += (pos[i, a] - sensor[i, a]) ** 2
+        norm = max(math.sqrt(norm), 1e-9)
+    for a in range(n):
+        out[q, o + 1 + a] = (pos[i, a] - sensor[i, a]) / norm if polar else 0.0
+    out[q, o + 1 + n] = z[i, 3] if polar and valid[i, 3] else np.nan
+    out[q, o + 2 + n] = R[i, 3, 3] if polar else 1.0
+    out[q, o + 3 + n] = tq
+
+
 @numba.njit(cache=True)
 def candidate_rows(pos, cov, sensor, z, R, valid, t, polar):
     """Two-point initiation candidates of measurements, one row each (k, 2n + n^2 + 4):
@@ -1519,26 +1543,24 @@ def candidate_rows(pos, cov, sensor, z, R, valid, t, polar):
     the sensor (n; zeros if not ``polar``), the range rate (NaN where absent), its variance
     (1 if not polar) and the time."""
     k, n = pos.shape
-    o = n + n * n
     out = np.empty((k, 2 * n + n * n + 4))
     for q in range(k):
-        var = 0.0
-        for a in range(n):
-            out[q, a] = pos[q, a]
-            var += cov[q, a, a]
-            for b in range(n):
-                out[q, n + a * n + b] = cov[q, a, b]
-        out[q, o] = var
-        norm = 0.0
-        if polar:
-            for a in range(n):
-                norm += (pos[q, a] - sensor[q, a]) ** 2
-            norm = max(math.sqrt(norm), 1e-9)
-        for a in range(n):
-            out[q, o + 1 + a] = (pos[q, a] - sensor[q, a]) / norm if polar else 0.0
-        out[q, o + 1 + n] = z[q, 3] if polar and valid[q, 3] else np.nan
-        out[q, o + 2 + n] = R[q, 3, 3] if polar else 1.0
-        out[q, o + 3 + n] = t[q]
+        _candidate_row(out, q, q, pos, cov, sensor, z, R, valid, t[q], polar)
+    return out
+
+
+@numba.njit(cache=True)
+def candidate_rows_at(idx, pos, cov, sensor, z, R, valid, offset, time_s, polar):
+    """:func:`candidate_rows` of measurement rows ``idx`` (p,) of the full arrays (k rows),
+    gathered here: row ``idx[q]`` at time ``offset[idx[q]] + time_s`` (``time_s`` where
+    ``offset`` is empty: no offsets), shape (p, 2n + n^2 + 4)."""
+    n = pos.shape[1]
+    out = np.empty((idx.shape[0], 2 * n + n * n + 4))
+    timed = offset.shape[0] > 0
+    for q in range(idx.shape[0]):
+        i = idx[q]
+        tq = offset[i] + time_s if timed else time_s
+        _candidate_row(out, q, i, pos, cov, sensor, z, R, valid, tq, polar)
     return out
 
 
@@ -1634,6 +1656,24 @@ def candidate_scan(pos, cov, sensor, z, R, valid, t, polar, c, cscan, scan, time
     """
     n = pos.shape[1]
     new = candidate_rows(pos, cov, sensor, z, R, valid, t, polar)
+    nold = cscan.shape[0]
+    kept, kscan = keep_candidates(c, cscan, new, scan, time_s, max_age)
+    if new.shape[0] and nold:
+        ci, mj = pair_candidates(kept, kscan, new, n, scan, max_speed, k, min_dt, max_accel)
+    else:
+        ci = np.zeros(0, np.int64)
+        mj = np.zeros(0, np.int64)
+    return new, kept, kscan, ci, mj
+
+
+@numba.njit(cache=True)
+def candidate_scan_at(idx, pos, cov, sensor, z, R, valid, offset, polar, c, cscan, scan, time_s,
+                      max_age, max_speed, k, min_dt, max_accel):
+    """:func:`candidate_scan` of measurement rows ``idx`` (p,) of the full arrays, gathered
+    here (:func:`candidate_rows_at`; ``offset`` empty: no offsets), without taking the rows
+    first; ``mj`` counts in ``idx``."""
+    n = pos.shape[1]
+    new = candidate_rows_at(idx, pos, cov, sensor, z, R, valid, offset, time_s, polar)
     nold = cscan.shape[0]
     kept, kscan = keep_candidates(c, cscan, new, scan, time_s, max_age)
     if new.shape[0] and nold:
@@ -2256,6 +2296,36 @@ def snr_detected(tracks, det_db, r, enu, pfa, sensor, snr_ref, ref_n, ref_range,
             nj = radar_n[tr, j] + 1
             radar_k[tr, j] = radar_k[tr, j] + max(1.0 / nj, w) * (k - radar_k[tr, j])
             radar_n[tr, j] = nj
+
+
+@numba.njit(cache=True)
+def snr_detected_at(tracks, rows, snr_db, rng, ridx, enu, sensor, pfa, snr_ref, ref_n,
+                    ref_range, ref_enu, ref_pfa, ref_sensor, radar_k, radar_n):
+    """:func:`snr_detected` of tracks ``tracks`` (p,) detected by measurement rows ``rows``
+    (p,) of the full arrays, gathered here: detector outputs ``snr_db[rows]``, radar positions
+    ``enu[rows]``, radars ``sensor[rows]``, ranges ``max(rng[ridx, 0], 1)`` (``ridx`` (p,):
+    ``rows`` for polar ranges ``rng = z``, else ``0..p-1`` of ranges computed apart) and
+    false-alarm probabilities ``pfa[min(sensor, pfa.size - 1)]`` (the last for radars past
+    the end)."""
+    p = tracks.shape[0]
+    det = np.empty(p)
+    r = np.empty(p)
+    e = np.empty((p, 3))
+    pf = np.empty(p)
+    s = np.empty(p, np.int64)
+    npf = pfa.shape[0]
+    for q in range(p):
+        i = rows[q]
+        det[q] = snr_db[i]
+        rq = rng[ridx[q], 0]
+        r[q] = 1.0 if rq < 1.0 else rq  # (np.maximum: NaN stays NaN)
+        for a in range(3):
+            e[q, a] = enu[i, a]
+        s[q] = sensor[i]
+        j = min(s[q], npf - 1)
+        pf[q] = pfa[j + npf if j < 0 else j]  # (a negative index counts from the end)
+    snr_detected(tracks, det, r, e, pf, s, snr_ref, ref_n, ref_range, ref_enu, ref_pfa,
+                 ref_sensor, radar_k, radar_n)
 
 
 @numba.njit(cache=True)

@@ -178,7 +178,9 @@ class TwoPointInitiator:
         """Number of candidates held."""
         return int(self._scan.shape[0])
 
-    def births(self, filt, meas, time_s: float, scan: int):
+    takes_rows = True  # births takes ``rows`` (the tracker then passes its full measurements)
+
+    def births(self, filt, meas, time_s: float, scan: int, rows: np.ndarray | None = None):
         """Pair unused measurements with candidates; start tracks on the pairs.
 
         Parameters
@@ -192,38 +194,52 @@ class TwoPointInitiator:
             The tracker's time, s.
         scan : int
             Index of the tracker's current scan: only candidates of earlier scans pair.
+        rows : ndarray of int, shape (k,), optional
+            The unused rows of ``meas`` (default: every row): as ``meas.take(rows)`` but read
+            in place (most calls start no track, and then take no copy of the rows).
 
         Returns
         -------
         state or None
             Filter state of the new tracks, at ``time_s`` (None when there is none).
         rows : ndarray of int, shape (p,)
-            Rows of ``meas`` that started them (their second measurement).
+            Rows of ``meas`` that started them (their second measurement); with ``rows``,
+            positions in ``rows``.
         ago : ndarray of int, shape (p,)
             How many scans before ``scan`` each track's candidate was measured.
         score : ndarray of shape (p,) or None
             Initial track scores (see ``score``), None without ``score``.
         """
         n = meas.ndim
-        k = len(meas)
         if n != self._n:
             self._n = n
             self._c = np.zeros((0, 2 * n + n * n + 4))
             self._scan = np.zeros(0, np.int64)
-        t = np.full(k, float(time_s)) if meas.offset_s is None else meas.offset_s + float(time_s)
         # The new rows; the candidates still young enough, then the new rows (which pair only
         # in later scans); each measurement's best candidate (least normalised distance) among
         # those of earlier scans, in its velocity gate, whose velocity agrees with the range
         # rates.
-        new, self._c, self._scan, ci, mj = _k.candidate_scan(
-            meas.pos, meas.pos_cov, meas.sensor_enu, meas.z, meas.R, meas.valid, t,
-            meas.kind == "polar", self._c, self._scan, int(scan), float(time_s), self.max_age,
-            self.max_speed, self.k, self.min_dt, self.max_accel)
+        if rows is None:
+            k = len(meas)
+            t = (np.full(k, float(time_s)) if meas.offset_s is None
+                 else meas.offset_s + float(time_s))
+            new, self._c, self._scan, ci, mj = _k.candidate_scan(
+                meas.pos, meas.pos_cov, meas.sensor_enu, meas.z, meas.R, meas.valid, t,
+                meas.kind == "polar", self._c, self._scan, int(scan), float(time_s),
+                self.max_age, self.max_speed, self.k, self.min_dt, self.max_accel)
+        else:  # the same, the rows gathered in the kernel (offset + time_s there as here)
+            rows = np.asarray(rows, np.int64)
+            new, self._c, self._scan, ci, mj = _k.candidate_scan_at(
+                rows, meas.pos, meas.pos_cov, meas.sensor_enu, meas.z, meas.R, meas.valid,
+                _NO_OFFSETS if meas.offset_s is None else meas.offset_s,
+                meas.kind == "polar", self._c, self._scan, int(scan), float(time_s),
+                self.max_age, self.max_speed, self.k, self.min_dt, self.max_accel)
         # This scan's new rows (several births calls of one scan: the per-radar mode).
         self._new_rows = new.shape[0] + (self._new_rows if self._new_scan == scan else 0)
         self._new_scan = int(scan)
         state = llr = None
         if ci.size:
+            at = mj if rows is None else rows[mj]  # the rows of ``meas``
             c1, c2 = self._c[ci], new[mj]
             x, P = _k.two_point_tracks(c1, c2, n, filt.dim)
             if filt.dim > 2 * n:  # extra components (turn rate, drag, ...): the prior
@@ -231,18 +247,17 @@ class TwoPointInitiator:
                 x[:, 2 * n:] = mean
                 idx = np.arange(2 * n, filt.dim)
                 P[:, idx, idx] = pvar
-            off = None if meas.offset_s is None else meas.offset_s[mj]
+            off = None if meas.offset_s is None else meas.offset_s[at]
             _to_tracker_time(x, P, off, n)
             state = _moved_noise(filt, filt.initiate(x, P), off)
             if self.score is not None:
                 pd, lam, sv, pg = self.score
-                lam = meas.cartesian_clutter(mj, lam)  # per m^3 (m^2) at the second row
+                lam = meas.cartesian_clutter(at, lam)  # per m^3 (m^2) at the second row
                 llr = (np.log(pd) + _k.two_point_loglik(c1, c2, n, sv) - np.log(lam)
                        - np.log1p(-pd * pg))
         # (no pair, most calls: the empty ``mj`` stands for the empty ``ago``)
         ago = scan - self._scan[ci] if ci.size else mj
         return state, mj, ago, llr
-
 
     def earlier_candidates(self, scan: int) -> np.ndarray:
         """Positions (q, 3), m (z 0 in 2-D), of the candidates of scans before ``scan``: the
@@ -269,6 +284,9 @@ class TwoPointInitiator:
         """
         looked = np.asarray(looked, bool)
         self._scan[:looked.shape[0]] += ~looked
+
+
+_NO_OFFSETS = np.zeros(0)  # (candidate_scan_at: measurements without offsets)
 
 
 def _to_tracker_time(x: np.ndarray, P: np.ndarray, offset_s: np.ndarray | None, n: int) -> None:
@@ -619,17 +637,16 @@ class TrackManager:
             return
         tracks = np.asarray(tracks, np.int64)
         rows = np.asarray(rows, np.int64)
-        enu = np.ascontiguousarray(meas.sensor_enu[rows], float)
-        if meas.kind == "polar":
-            r = meas.z[rows, 0]
+        if meas.kind == "polar":  # the ranges: column 0 of the rows (read in the kernel)
+            rng, ridx = meas.z, rows
         else:
+            enu = meas.sensor_enu[rows]
             r = np.linalg.norm(meas.pos[rows] - enu[:, :meas.ndim], axis=1)
-        sensor = np.asarray(meas.sensor, np.int64)[rows]
-        _k.snr_detected(tracks, np.ascontiguousarray(meas.snr_db[rows], float),
-                        np.maximum(r, 1.0), enu,
-                        self.pfa[np.minimum(sensor, self.pfa.size - 1)], sensor, self.snr_ref,
-                        self.ref_n, self.ref_range, self.ref_enu, self.ref_pfa,
-                        self.ref_sensor, self.radar_k, self.radar_n)
+            rng, ridx = r[:, None], np.arange(r.shape[0])
+        _k.snr_detected_at(tracks, rows, np.asarray(meas.snr_db, float), rng, ridx,
+                           meas.sensor_enu, np.asarray(meas.sensor, np.int64), self.pfa,
+                           self.snr_ref, self.ref_n, self.ref_range, self.ref_enu,
+                           self.ref_pfa, self.ref_sensor, self.radar_k, self.radar_n)
 
     def look_pd(self, pos: np.ndarray, looked: np.ndarray | None = None) -> np.ndarray:
         """Predicted detection probability of a look at each of the first q tracks.

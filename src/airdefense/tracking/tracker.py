@@ -326,10 +326,11 @@ class MultiTargetTracker:
         out = h, np.where(h, meas.truth_id[mot], -1), ll, mot
         fresh = (~used).nonzero()[0]
         if fresh.size:
-            born = meas if fresh.size == len(meas) else meas.rows(fresh)
             m1 = len(self.state)
-            rows = self._births(born, time_s)
-            if rows.size and len(sensors) > 1:
+            rows = self._births(meas, time_s, fresh)
+            if rows.size and len(sensors) > 1:  # (the rows taken only now: most steps start
+                # no track)
+                born = meas if fresh.size == len(meas) else meas.rows(fresh)
                 self._join_births(born, rad[fresh], rows, m1, len(sensors))
         return out
 
@@ -392,16 +393,25 @@ class MultiTargetTracker:
                 self._births(g.take(fresh), time_s)
         return meas
 
-    def _births(self, born: Measurements, time_s: float) -> np.ndarray:
-        if hasattr(self.initiator, "births"):
-            st, rows, ago, score = self.initiator.births(self.filter, born, time_s, self.scan)
+    def _births(self, meas: Measurements, time_s: float, fresh: np.ndarray | None = None
+                ) -> np.ndarray:
+        # Tracks started on the unused rows ``fresh`` (int, default all) of ``meas``; returns
+        # the rows (positions in ``fresh``) that started them. An initiator that ``takes_rows``
+        # reads them in place; any other gets them taken.
+        ini = self.initiator
+        if fresh is not None and getattr(ini, "takes_rows", False):
+            st, rows, ago, score = ini.births(self.filter, meas, time_s, self.scan, rows=fresh)
         else:
-            st, rows = self.initiator.initiate(self.filter, born), np.arange(len(born))
-            ago = score = None
+            born = meas if fresh is None or fresh.size == len(meas) else meas.rows(fresh)
+            if hasattr(ini, "births"):
+                st, rows, ago, score = ini.births(self.filter, born, time_s, self.scan)
+            else:
+                st, rows = ini.initiate(self.filter, born), np.arange(len(born))
+                ago = score = None
         if len(rows):
+            at = rows if fresh is None else fresh[rows]  # the rows of ``meas``
             self.state = self.state.concat(st)
-            ids = self.manager.add(len(rows), born.truth_id[rows], ago, score, time_s,
-                                   born, rows)
+            ids = self.manager.add(len(rows), meas.truth_id[at], ago, score, time_s, meas, at)
             mg = self.manager
             for k in np.flatnonzero(mg.confirmed[-len(rows):]):  # born confirmed
                 self.new_tracks.append((int(ids[k]), int(mg.truth_id[len(mg) - len(rows) + k]),
