@@ -63,7 +63,8 @@ class MultiTargetTracker:
     initiator : SinglePointInitiator or TwoPointInitiator, optional
         Default ``SinglePointInitiator()``. Any object with ``initiate(filter, meas)`` (a
         track on every unused row) or ``births(filter, meas, time_s, scan)`` (see
-        :meth:`TwoPointInitiator.births`) works.
+        :meth:`TwoPointInitiator.births`) works; one whose ``takes_rows`` is true gets the
+        whole step's measurements and ``rows=`` the unused ones (not taken first).
     manager : TrackManager, optional
     detector : iterable of (time_s, detections), optional
         Source for iteration: ``for time_s, tracks in tracker``.
