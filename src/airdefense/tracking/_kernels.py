@@ -1644,6 +1644,19 @@ def pair_candidates(c, cscan, new, n, scan, max_speed, k, min_dt, max_accel):
     return ci[:p], mj[:p]
 
 
+@numba.njit(cache=True, inline="always")
+def _scan_candidates(new, c, cscan, n, scan, time_s, max_age, max_speed, k, min_dt, max_accel):
+    # The scan's candidates once its new rows are built: those kept (keep_candidates) and
+    # each new row's best earlier one (pair_candidates; none when there was no candidate).
+    kept, kscan = keep_candidates(c, cscan, new, scan, time_s, max_age)
+    if new.shape[0] and cscan.shape[0]:
+        ci, mj = pair_candidates(kept, kscan, new, n, scan, max_speed, k, min_dt, max_accel)
+    else:
+        ci = np.zeros(0, np.int64)
+        mj = np.zeros(0, np.int64)
+    return new, kept, kscan, ci, mj
+
+
 @numba.njit(cache=True)
 def candidate_scan(pos, cov, sensor, z, R, valid, t, polar, c, cscan, scan, time_s, max_age,
                    max_speed, k, min_dt, max_accel):
@@ -1656,14 +1669,8 @@ def candidate_scan(pos, cov, sensor, z, R, valid, t, polar, c, cscan, scan, time
     """
     n = pos.shape[1]
     new = candidate_rows(pos, cov, sensor, z, R, valid, t, polar)
-    nold = cscan.shape[0]
-    kept, kscan = keep_candidates(c, cscan, new, scan, time_s, max_age)
-    if new.shape[0] and nold:
-        ci, mj = pair_candidates(kept, kscan, new, n, scan, max_speed, k, min_dt, max_accel)
-    else:
-        ci = np.zeros(0, np.int64)
-        mj = np.zeros(0, np.int64)
-    return new, kept, kscan, ci, mj
+    return _scan_candidates(new, c, cscan, n, scan, time_s, max_age, max_speed, k, min_dt,
+                            max_accel)
 
 
 @numba.njit(cache=True)
@@ -1674,14 +1681,8 @@ def candidate_scan_at(idx, pos, cov, sensor, z, R, valid, offset, polar, c, csca
     first; ``mj`` counts in ``idx``."""
     n = pos.shape[1]
     new = candidate_rows_at(idx, pos, cov, sensor, z, R, valid, offset, time_s, polar)
-    nold = cscan.shape[0]
-    kept, kscan = keep_candidates(c, cscan, new, scan, time_s, max_age)
-    if new.shape[0] and nold:
-        ci, mj = pair_candidates(kept, kscan, new, n, scan, max_speed, k, min_dt, max_accel)
-    else:
-        ci = np.zeros(0, np.int64)
-        mj = np.zeros(0, np.int64)
-    return new, kept, kscan, ci, mj
+    return _scan_candidates(new, c, cscan, n, scan, time_s, max_age, max_speed, k, min_dt,
+                            max_accel)
 
 
 @numba.njit(cache=True)
