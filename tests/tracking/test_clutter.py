@@ -239,3 +239,17 @@ def test_one_call_rows_equal_the_composed_ones(rng, spans, dens):
     lam = 3e-13 * m.clutter_scale[mj]
     np.testing.assert_array_equal(slow, lam if de is None else np.where(
         np.isnan(m.false_alarm_density[mj]), lam, m.false_alarm_density[mj]))
+
+
+def test_from_detections_needs_one_radar_index_per_row(rng):
+    """A radar index array that does not have one entry per detection row is an error that
+    names the shapes (the kernel would otherwise read past its end)."""
+    k = 5
+    z = np.column_stack([rng.uniform(1e3, 9e4, k), rng.uniform(0, 2 * np.pi, k),
+                         rng.uniform(0, 0.5, k), rng.normal(0, 300, k)])
+    R = np.broadcast_to(np.diag([25.0, 1e-6, 1e-6, 4.0]), (k, 4, 4)).copy()
+    det = Detections(time_s=np.zeros(k), sensor=np.zeros(k - 1, int), z=z, R=R,
+                     sensor_enu=np.zeros((k, 3)), snr_db=np.full(k, 20.0),
+                     truth_id=np.full(k, -1))
+    with pytest.raises(AirDefenseError, match=r"one radar index per row, got \(4,\) for 5 rows"):
+        Measurements.from_detections(det, 3, 1000.0)
